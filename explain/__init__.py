@@ -1,0 +1,48 @@
+"""explain: where a neural network's parameter count comes from, step by step.
+
+    >>> import explain
+    >>> model = explain.load("example:seed-cnn")
+    >>> model.total
+    6029097
+
+Keras, PyTorch and transformers are optional and imported only by the functions that need them.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .errors import ExplainError
+from .model import Model, Node, Weight
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["ExplainError", "Model", "Node", "Weight", "check", "from_keras", "from_torch", "load"]
+__version__ = "0.1.0"
+
+
+def load(source: "str | Path | Mapping[str, Any]", **symbols: int) -> Model:
+    """A model from a spec dict, a file of any supported kind, or ``example:NAME``.
+
+    Keyword arguments give declared symbols other values, like ``--set NAME=VALUE``.
+    """
+    from .importers import load as _load
+    return _load(source, symbols or None)
+
+
+def from_keras(keras_model: Any) -> Model:
+    """A model from a live Keras model (Keras is imported only here)."""
+    from .importers.live_keras import from_keras as _from_keras
+    return _from_keras(keras_model)
+
+
+def from_torch(module: Any, input_shape: Any = None) -> Model:
+    """A model from a live ``torch.nn.Module``; with ``input_shape`` (no batch axis), shapes too."""
+    from .importers.live_torch import from_torch as _from_torch
+    return _from_torch(module, input_shape)
+
+
+def check(worksheet: "str | Path", model: "str | None" = None) -> Any:
+    """Check a hand calculation: verdicts per claim, as ``explain check`` gives them."""
+    from .check import check_file
+    return check_file(str(worksheet), model=model)

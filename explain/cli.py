@@ -1,0 +1,113 @@
+"""The command line: ``explain derive``, ``explain check``, ``explain layers``.
+
+Exit status: 0 done; 1 ``check`` found a claim that is not correct; 2 bad input or usage, with
+one line on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from .errors import ExplainError
+from .render import FORMATS, LANGUAGES
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line with exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ExplainError(f"usage: {message} (see 'explain --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="explain", description="Explain where a neural network's parameter count comes from.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the text")
+        p.add_argument("--format", default="markdown", choices=FORMATS, help="output format")
+        p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+
+    derive = sub.add_parser("derive", help="derive a model's parameter count step by step")
+    derive.add_argument("model", metavar="MODEL", help="a spec, Keras JSON or .keras file, config.json, "
+                        ".py snippet, .safetensors file, or example:NAME")
+    derive.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                        help="give a declared symbol another value")
+    derive.add_argument("--fragment", action="store_true", help="LaTeX: a fragment to \\input, not a document")
+    derive.add_argument("--expand", action="store_true", help="derive repeated layers one by one")
+    common(derive)
+
+    check = sub.add_parser("check", help="check a hand calculation (a worksheet)")
+    check.add_argument("worksheet", metavar="WORKSHEET")
+    check.add_argument("--model", metavar="MODEL", help="the model, if the worksheet names none")
+    check.add_argument("--fragment", action="store_true", help="LaTeX: a fragment to \\input")
+    common(check)
+
+    layers = sub.add_parser("layers", help="every supported layer type and its formula")
+    layers.add_argument("--framework", default=None, choices=("keras", "pytorch"))
+    common(layers)
+    return parser
+
+
+def _overrides(items: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            number = int(value.replace("_", ""))
+        except ValueError:
+            number = 0
+        if not sep or not name or number <= 0:
+            raise ExplainError(f"--set takes NAME=VALUE with a positive whole number. Received: {item!r}")
+        out[name.strip()] = number
+    return out
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    status = 0
+    if args.command == "derive":
+        from .importers import load
+        from .render import render
+        model = load(args.model, _overrides(args.overrides))
+        text = render(model, lang=args.lang, format=args.format, fragment=args.fragment,
+                      expand=args.expand)
+    elif args.command == "check":
+        from .check import check_file, render_report
+        report = check_file(args.worksheet, model=args.model)
+        text = render_report(report, lang=args.lang, format=args.format, fragment=args.fragment)
+        status = 0 if report.all_correct else 1
+    else:
+        from .render.reference import render_layers
+        text = render_layers(lang=args.lang, format=args.format, framework=args.framework)
+    _write(text, args.output)
+    return status
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise ExplainError(f"cannot write: {e.strerror or e}", file=output) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except ExplainError as e:
+        print(f"explain: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except RecursionError:
+        print("explain: the input is nested too deeply", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

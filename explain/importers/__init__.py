@@ -1,0 +1,80 @@
+"""Importers: every source a user may have becomes a :class:`~explain.model.Model`.
+
+The kind of a file is detected from its content (and only then from its name).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import ExplainError
+from ..model import Model
+from .spec import load_spec
+from .textfile import decode, parse_json, parse_yaml, read_bytes
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def examples() -> list[str]:
+    """The names of the bundled examples (``example:NAME``)."""
+    return sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
+
+
+def load(source: str | Path | Mapping[str, Any], overrides: Mapping[str, int] | None = None) -> Model:
+    """A model from a spec dict, ``example:NAME`` or a file of any supported kind."""
+    if isinstance(source, Mapping):
+        return load_spec(dict(source), None, overrides)
+    text = str(source)
+    if text.startswith("example:"):
+        name = text[len("example:"):]
+        path = EXAMPLES / f"{name}.yaml"
+        if name not in examples():
+            raise ExplainError(f"no bundled example '{name}' (there are: {', '.join(examples())})",
+                               file=text)
+        return load_spec(parse_yaml(path.read_text("utf-8"), text), text, overrides, name)
+    return load_file(text, overrides)
+
+
+def load_file(path: str, overrides: Mapping[str, int] | None = None) -> Model:
+    data = read_bytes(path)
+    kind = sniff(path, data)
+    stem = Path(path).stem
+    if kind == "keras-archive":
+        from .keras_archive import load_keras_archive
+        return load_keras_archive(path, data)
+    if kind == "safetensors":
+        from .safetensors import load_safetensors
+        return load_safetensors(path, data)
+    text = decode(data, path)
+    if kind == "python":
+        from .snippet import load_snippet
+        return load_snippet(text, path)
+    parsed = parse_json(text, path) if kind == "json" else parse_yaml(text, path)
+    if isinstance(parsed, dict) and "class_name" in parsed and "config" in parsed:
+        from .keras_json import load_keras_json
+        return load_keras_json(parsed, path)
+    if isinstance(parsed, dict) and ("model_type" in parsed or "architectures" in parsed):
+        from .hf_config import load_hf_config
+        return load_hf_config(parsed, path, overrides)
+    return load_spec(parsed, path, overrides, stem)
+
+
+def sniff(path: str, data: bytes) -> str:
+    """keras-archive, safetensors, python, json or yaml: from the bytes first, then the name."""
+    if data.startswith(b"PK\x03\x04"):
+        return "keras-archive"
+    if len(data) >= 9 and data[8:9] == b"{" and int.from_bytes(data[:8], "little") <= len(data) - 8:
+        return "safetensors"
+    head = data.lstrip()[:1]
+    if head in (b"{", b"["):
+        return "json"
+    suffix = Path(path).suffix.lower()
+    if suffix == ".py" or _looks_like_python(data):
+        return "python"
+    return "yaml"
+
+
+def _looks_like_python(data: bytes) -> bool:
+    head = data[:4096].decode("utf-8", "replace")
+    return any(line.startswith(("import ", "from ")) and ("keras" in line or "tensorflow" in line)
+               for line in head.splitlines())

@@ -1,0 +1,174 @@
+"""Model spec files (SPEC.md section 2): YAML or JSON, Keras 3 or torch.nn vocabulary."""
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any, Mapping
+
+import sympy
+
+from ..errors import ExplainError
+from ..layers.base import ArgContext, Shape
+from ..layers.registry import make_from_mapping
+from ..model import GraphBuilder, Model
+from ..symbols import sym
+
+MAX_LAYERS = 100_000
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def snake_case(name: str) -> str:
+    """Keras's automatic layer names: Conv2D → conv2d, BatchNormalization → batch_normalization."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class AutoNames:
+    """Names in Keras 3's style: the first ``conv2d``, then ``conv2d_1``, … (skipping names taken)."""
+
+    def __init__(self, framework: str = "keras") -> None:
+        self.framework = framework
+        self.counts: dict[str, int] = {}
+        self.taken: set[str] = set()
+
+    def reserve(self, name: str) -> None:
+        self.taken.add(name)
+
+    def next(self, type_name: str) -> str:
+        base = snake_case(type_name) if self.framework == "keras" else type_name.lower()
+        while True:
+            n = self.counts.get(base, 0)
+            self.counts[base] = n + 1
+            name = base if n == 0 else f"{base}_{n}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+
+
+def declare_symbols(raw: Any, overrides: Mapping[str, int] | None) -> dict[str, sympy.Symbol]:
+    """The spec's ``symbols`` mapping name → value, with ``--set`` overrides applied."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ExplainError(f"'symbols' must map names to whole numbers. Received: {raw!r}")
+    values: dict[str, int] = {}
+    for name, value in raw.items():
+        if not isinstance(name, str) or not _IDENT.match(name) or keyword.iskeyword(name):
+            raise ExplainError(f"symbol names must be identifiers. Received: {name!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ExplainError(f"symbol '{name}' needs a positive whole number. Received: {name}={value!r}")
+        values[name] = value
+    for name, value in (overrides or {}).items():
+        if name not in values:
+            declared = ", ".join(values) or "none"
+            raise ExplainError(f"--set {name}=…: '{name}' is not a declared symbol (declared: {declared})")
+        values[name] = value
+    return values
+
+
+def load_spec(spec: Any, file: str | None = None, overrides: Mapping[str, int] | None = None,
+              default_name: str = "model") -> Model:
+    """A model from a parsed spec (a dict)."""
+    try:
+        return _load(spec, file, overrides, default_name)
+    except ExplainError as e:
+        raise e.located(file=file)
+
+
+def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, default_name: str) -> Model:
+    if spec is None:
+        raise ExplainError("is empty")
+    if not isinstance(spec, dict):
+        raise ExplainError("must be a mapping with 'input' (or 'inputs') and 'layers'")
+    unknown = set(spec) - {"name", "framework", "symbols", "input", "inputs", "layers", "description"}
+    if unknown:
+        raise ExplainError(f"unknown top-level key '{sorted(unknown, key=str)[0]}' "
+                           "(known: name, framework, symbols, input, inputs, layers)")
+    framework = spec.get("framework", "keras")
+    if framework in ("torch",):
+        framework = "pytorch"
+    if framework not in ("keras", "pytorch"):
+        raise ExplainError(f"'framework' must be keras or pytorch. Received: framework={framework!r}")
+    name = spec.get("name", default_name)
+    if not isinstance(name, str):
+        raise ExplainError(f"'name' must be text. Received: name={name!r}")
+
+    values = declare_symbols(spec.get("symbols"), overrides)
+    symbols = {n: sym(n) for n in values}
+    ctx = ArgContext(symbols, {symbols[n]: v for n, v in values.items()})
+    builder = GraphBuilder(name, framework, ctx.values, source=file)
+
+    if ("input" in spec) == ("inputs" in spec):
+        raise ExplainError("give either 'input' (one input) or 'inputs' (named inputs)")
+    names = AutoNames(framework)
+    if "input" in spec:
+        builder.add_input("input", _shape(spec["input"], "input", ctx))
+        names.reserve("input")
+    else:
+        inputs = spec["inputs"]
+        if not isinstance(inputs, dict) or not inputs:
+            raise ExplainError("'inputs' must map input names to shapes, e.g. {img: [32, 32, 3]}")
+        for input_name, shape in inputs.items():
+            if not isinstance(input_name, str):
+                raise ExplainError(f"input names must be text. Received: {input_name!r}")
+            builder.add_input(input_name, _shape(shape, input_name, ctx))
+            names.reserve(input_name)
+
+    layers = spec.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise ExplainError("'layers' must be a non-empty list")
+    if len(layers) > MAX_LAYERS:
+        raise ExplainError(f"has more than {MAX_LAYERS} layers")
+    for item in layers:
+        if isinstance(item, dict):
+            for args in item.values():
+                if isinstance(args, dict) and isinstance(args.get("name"), str):
+                    names.reserve(args["name"])
+    for position, item in enumerate(layers, 1):
+        label = _label(item, position)
+        try:
+            layer, reserved = make_from_mapping(item, ctx, framework)
+        except ExplainError as e:
+            raise e.located(layer=label)
+        layer_name = reserved.get("name")
+        if layer_name is None:
+            layer_name = names.next(layer.type_name)
+        elif not isinstance(layer_name, str) or not layer_name:
+            raise ExplainError(f"'name' must be text. Received: name={layer_name!r}", layer=label)
+        refs = reserved.get("inputs")
+        if refs is not None:
+            refs = [refs] if isinstance(refs, str) else refs
+            if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+                raise ExplainError(f"'inputs' must be a name or a list of names. Received: {refs!r}",
+                                   layer=layer_name)
+        builder.add(layer_name, layer, refs)
+    return builder.build()
+
+
+def _label(item: Any, position: int) -> str:
+    """How to name a layer in an error before its name is known."""
+    if isinstance(item, dict) and len(item) == 1:
+        (type_name, args), = item.items()
+        if isinstance(args, dict) and isinstance(args.get("name"), str):
+            return args["name"]
+        return f"#{position} ({type_name})"
+    return f"#{position}"
+
+
+def _shape(raw: Any, name: str, ctx: ArgContext) -> Shape:
+    if isinstance(raw, (int, str)) and not isinstance(raw, bool):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        raise ExplainError(f"the shape of input '{name}' must be a list of sizes. Received: {raw!r}")
+    shape = []
+    for d in raw:
+        if d is None:
+            shape.append(None)
+            continue
+        v = ctx.number(f"{name} shape", d)
+        n = ctx.numeric(v)
+        if n is not None and n <= 0:
+            raise ExplainError(f"input '{name}' has a size that is not positive. Received: {raw!r}")
+        shape.append(v)
+    return tuple(shape)

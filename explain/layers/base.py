@@ -1,0 +1,363 @@
+"""What every layer type is: a frozen dataclass of hyperparameters that knows its weight groups
+(sympy formulas written once per type) and maps input shapes to an output shape.
+
+Shapes exclude the batch axis. A dimension is an int, a sympy expression in declared symbols,
+or ``None`` where the size is unknown (a variable sequence length).
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Mapping, Optional, Sequence
+
+import sympy
+
+from ..errors import ExplainError
+from ..symbols import Value
+
+Dim = Optional[Value]
+Shape = tuple[Dim, ...]
+
+
+@dataclass(frozen=True)
+class Group:
+    """A named weight group of a layer type; ``formula`` is its size in the type's symbols."""
+
+    name: str
+    formula: sympy.Expr
+    trainable: bool = True
+    buffer: bool = False
+    """A PyTorch buffer (state such as running statistics), not a parameter."""
+
+
+# Arguments that Keras layers take but that do not change a parameter count or a shape.
+IGNORED_ARGS = frozenset({
+    "activation", "recurrent_activation", "dtype", "seed", "autocast", "input_dim_ordering",
+    "kernel_initializer", "bias_initializer", "gamma_initializer", "beta_initializer",
+    "moving_mean_initializer", "moving_variance_initializer", "embeddings_initializer",
+    "recurrent_initializer", "depthwise_initializer", "pointwise_initializer", "alpha_initializer",
+    "kernel_regularizer", "bias_regularizer", "activity_regularizer", "gamma_regularizer",
+    "beta_regularizer", "embeddings_regularizer", "recurrent_regularizer", "alpha_regularizer",
+    "depthwise_regularizer", "pointwise_regularizer", "kernel_constraint", "bias_constraint",
+    "gamma_constraint", "beta_constraint", "embeddings_constraint", "recurrent_constraint",
+    "depthwise_constraint", "pointwise_constraint", "alpha_constraint", "lora_rank", "lora_alpha",
+    "quantization_config", "synchronized", "momentum", "epsilon", "renorm", "renorm_clipping",
+    "renorm_momentum", "fused", "virtual_batch_size", "adjustment", "noise_shape", "rate",
+    "stddev", "negative_slope", "max_value", "threshold", "alpha", "interpolation",
+    "batch_input_shape", "batch_shape", "input_shape", "build_config", "mask_zero",
+    "sparse", "ragged", "unroll", "stateful", "dropout", "recurrent_dropout", "time_major",
+    "implementation", "zero_output_for_mask", "go_backwards", "return_attention_scores",
+    "attention_axes", "flash_attention", "module", "registered_name", "shared_object_id",
+})
+
+
+class ArgContext:
+    """How raw argument values become sizes: declared symbols and their values."""
+
+    def __init__(self, symbols: Mapping[str, sympy.Symbol] | None = None,
+                 values: Mapping[sympy.Symbol, int] | None = None) -> None:
+        self.symbols = dict(symbols or {})
+        self.values = dict(values or {})
+
+    def number(self, name: str, raw: Any) -> Value:
+        """An int, or an arithmetic expression (a string) of declared symbols."""
+        if isinstance(raw, bool):
+            raise ExplainError(f"'{name}' must be a whole number. Received: {name}={raw!r}")
+        if isinstance(raw, int):
+            return raw
+        if isinstance(raw, float) and raw.is_integer() and abs(raw) < 2**53:
+            return int(raw)
+        if isinstance(raw, str):
+            from ..arith import parse_size
+            return parse_size(raw, self.symbols, what=name)
+        raise ExplainError(f"'{name}' must be a whole number. Received: {name}={raw!r}")
+
+    def numeric(self, v: Value) -> int | None:
+        """The value of ``v`` with the declared symbols' values substituted (None if not numeric)."""
+        if isinstance(v, int):
+            return v
+        r = v.xreplace({s: sympy.Integer(x) for s, x in self.values.items()})
+        return int(r) if r.is_Integer else None
+
+
+# ----------------------------------------------------------------------------- argument kinds
+
+Converter = Callable[["ArgContext", str, Any, int], Any]
+
+
+def _check_sign(ctx: ArgContext, name: str, v: Value, positive: bool, raw: Any) -> Value:
+    n = ctx.numeric(v)
+    if n is not None and (n <= 0 if positive else n < 0):
+        need = "positive" if positive else "zero or positive"
+        raise ExplainError(f"'{name}' must be {need}. Received: {name}={raw!r}")
+    return v
+
+
+def _size(ctx: ArgContext, name: str, raw: Any, rank: int) -> Value:
+    return _check_sign(ctx, name, ctx.number(name, raw), True, raw)
+
+
+def _count(ctx: ArgContext, name: str, raw: Any, rank: int) -> Value:
+    return _check_sign(ctx, name, ctx.number(name, raw), False, raw)
+
+
+def _tuple_of(one: Converter) -> Converter:
+    def convert(ctx: ArgContext, name: str, raw: Any, rank: int) -> tuple:
+        if isinstance(raw, (list, tuple)):
+            if len(raw) != rank:
+                raise ExplainError(f"'{name}' must be one number or a list of {rank}. "
+                                   f"Received: {name}={list(raw)!r}")
+            return tuple(one(ctx, name, r, rank) for r in raw)
+        v = one(ctx, name, raw, rank)
+        return (v,) * rank
+    return convert
+
+
+def _pairs(ctx: ArgContext, name: str, raw: Any, rank: int) -> tuple:
+    """ZeroPadding/Cropping amounts: n, (n_1, …), or ((before, after), …) → ((b, a), …)."""
+    if isinstance(raw, (list, tuple)):
+        if len(raw) != rank and not (rank == 1 and len(raw) == 2):
+            raise ExplainError(f"'{name}' must be one number, {rank} numbers or {rank} pairs. "
+                               f"Received: {name}={list(raw)!r}")
+        if rank == 1 and len(raw) == 2 and not any(isinstance(r, (list, tuple)) for r in raw):
+            return ((_count(ctx, name, raw[0], 1), _count(ctx, name, raw[1], 1)),)
+        out = []
+        for r in raw:
+            if isinstance(r, (list, tuple)):
+                if len(r) != 2:
+                    raise ExplainError(f"'{name}' pairs must have two numbers. Received: {name}={list(raw)!r}")
+                out.append((_count(ctx, name, r[0], 1), _count(ctx, name, r[1], 1)))
+            else:
+                v = _count(ctx, name, r, 1)
+                out.append((v, v))
+        return tuple(out)
+    v = _count(ctx, name, raw, rank)
+    return ((v, v),) * rank
+
+
+def _boolean(ctx: ArgContext, name: str, raw: Any, rank: int) -> bool:
+    if not isinstance(raw, bool):
+        raise ExplainError(f"'{name}' must be true or false. Received: {name}={raw!r}")
+    return raw
+
+
+def _real(ctx: ArgContext, name: str, raw: Any, rank: int) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise ExplainError(f"'{name}' must be a number. Received: {name}={raw!r}")
+    return float(raw)
+
+
+def _integer(ctx: ArgContext, name: str, raw: Any, rank: int) -> Value:
+    return ctx.number(name, raw)
+
+
+def _integers(ctx: ArgContext, name: str, raw: Any, rank: int) -> tuple:
+    if isinstance(raw, (list, tuple)):
+        return tuple(ctx.number(name, r) for r in raw)
+    return (ctx.number(name, raw),)
+
+
+def _optional(one: Converter) -> Converter:
+    def convert(ctx: ArgContext, name: str, raw: Any, rank: int) -> Any:
+        return None if raw is None else one(ctx, name, raw, rank)
+    return convert
+
+
+def _anything(ctx: ArgContext, name: str, raw: Any, rank: int) -> Any:
+    return raw
+
+
+def _choice(*options: str) -> Converter:
+    def convert(ctx: ArgContext, name: str, raw: Any, rank: int) -> str:
+        value = raw.lower() if isinstance(raw, str) else raw
+        if value not in options:
+            allowed = ", ".join(repr(o) for o in options)
+            raise ExplainError(f"'{name}' must be one of {allowed}. Received: {name}={raw!r}")
+        return value
+    return convert
+
+
+def arg(convert: Converter, default: Any = dataclasses.MISSING) -> Any:
+    """A hyperparameter field with the converter that checks and normalises its raw value."""
+    if default is dataclasses.MISSING:
+        return field(metadata={"convert": convert})
+    return field(default=default, metadata={"convert": convert})
+
+
+def size(default: Any = dataclasses.MISSING) -> Any:
+    """A positive size (int or expression of declared symbols)."""
+    return arg(_size, default)
+
+
+def count(default: Any = dataclasses.MISSING) -> Any:
+    """A size that may be zero."""
+    return arg(_count, default)
+
+
+def sizes(default: Any = dataclasses.MISSING) -> Any:
+    """One positive size per spatial axis; a single number is repeated."""
+    return arg(_tuple_of(_size), default)
+
+
+def counts(default: Any = dataclasses.MISSING) -> Any:
+    """One non-negative size per spatial axis; a single number is repeated."""
+    return arg(_tuple_of(_count), default)
+
+
+def optional_sizes(default: Any = None) -> Any:
+    return arg(_optional(_tuple_of(_size)), default)
+
+
+def pairs(default: Any = dataclasses.MISSING) -> Any:
+    """(before, after) amounts per spatial axis."""
+    return arg(_pairs, default)
+
+
+def flag(default: bool) -> Any:
+    return arg(_boolean, default)
+
+
+def real(default: Any = dataclasses.MISSING) -> Any:
+    return arg(_real, default)
+
+
+def integer(default: Any = dataclasses.MISSING) -> Any:
+    """A whole number that may be negative (an axis)."""
+    return arg(_integer, default)
+
+
+def integers(default: Any = dataclasses.MISSING) -> Any:
+    """A list of whole numbers (axes, a target shape with -1)."""
+    return arg(_integers, default)
+
+
+def choice(*options: str, default: Any = dataclasses.MISSING) -> Any:
+    return arg(_choice(*options), default)
+
+
+def anything(default: Any = None) -> Any:
+    """An argument accepted as given (no effect on the count, or checked by the layer)."""
+    return arg(_anything, default)
+
+
+# ----------------------------------------------------------------------------- the base class
+
+@dataclass(frozen=True, kw_only=True)
+class Layer:
+    """A layer type. Subclasses declare hyperparameters as fields made with the helpers above.
+
+    Subclasses override ``output_shape`` and, if they have weights, ``weight_groups`` and ``values``.
+    """
+
+    type_name: ClassVar[str] = "Layer"
+    """The class name under which the type is registered (Keras 3 or torch.nn)."""
+    framework: ClassVar[str] = "keras"
+    positional: ClassVar[tuple[str, ...]] = ()
+    """Argument names in the order the framework's constructor takes them positionally."""
+    rank: ClassVar[int] = 1
+    """Spatial rank for rank-generic types (Conv1D/2D/3D); sets how tuple arguments expand."""
+    input_rank: ClassVar[Optional[int]] = None
+    """The required input rank without the batch axis, if fixed (Conv2D: 3)."""
+    min_input_rank: ClassVar[int] = 1
+    multi_input: ClassVar[bool] = False
+    aliases: ClassVar[tuple[str, ...]] = ()
+
+    trainable: bool = flag(True)
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any], ctx: ArgContext | None = None,
+                  positional: Sequence[Any] = ()) -> "Layer":
+        """Build from raw arguments, checking each; unknown arguments are errors with a hint."""
+        ctx = ctx or ArgContext()
+        fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+        raw: dict[str, Any] = {}
+        if len(positional) > len(cls.positional):
+            raise ExplainError(f"{cls.type_name} takes at most {len(cls.positional)} positional "
+                               f"arguments. Received: {len(positional)}")
+        for name, value in zip(cls.positional, positional):
+            raw[name] = value
+        for name, value in args.items():
+            if name in raw:
+                raise ExplainError(f"'{name}' is given twice")
+            raw[name] = value
+        kwargs: dict[str, Any] = {}
+        for name, value in raw.items():
+            f = fields.get(name)
+            if f is None:
+                if name in IGNORED_ARGS:
+                    continue
+                hint = difflib.get_close_matches(name, list(fields), n=1)
+                known = f" Did you mean '{hint[0]}'?" if hint else ""
+                raise ExplainError(f"{cls.type_name} has no argument '{name}'.{known}")
+            kwargs[name] = f.metadata["convert"](ctx, name, value, cls.rank)
+        for name, f in fields.items():
+            if name in kwargs:
+                continue
+            if f.default is dataclasses.MISSING:
+                raise ExplainError(f"{cls.type_name} needs the argument '{name}'")
+            kwargs[name] = f.metadata["convert"](ctx, name, f.default, cls.rank)
+        layer = cls(**kwargs)
+        layer.validate(ctx)
+        return layer
+
+    def validate(self, ctx: ArgContext) -> None:
+        """Check arguments against each other (after each was checked alone)."""
+
+    # -- what a layer computes -------------------------------------------------------------
+    def weight_groups(self) -> tuple[Group, ...]:
+        """The weight groups this layer has, from the type's formulas (built once per type)."""
+        return ()
+
+    def values(self, shape: Shape) -> dict[sympy.Symbol, Value]:
+        """The value of every symbol in this layer's formulas, given its input shape."""
+        return {}
+
+    def output_shape(self, shape: Shape) -> Shape:
+        """The output shape (without the batch axis) for an input of ``shape``."""
+        return shape
+
+    def infer(self, shapes: Sequence[Shape]) -> tuple[Shape, dict[sympy.Symbol, Value]]:
+        """Output shape and symbol values for the input shapes (one for a single-input layer)."""
+        if not self.multi_input:
+            if len(shapes) != 1:
+                raise ExplainError(f"{self.type_name} takes one input. Received: {len(shapes)} inputs")
+            shape = shapes[0]
+            self.check_rank(shape)
+            return self.output_shape(shape), self.values(shape)
+        return self.output_shape_multi(shapes), self.values_multi(shapes)
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        raise NotImplementedError
+
+    def values_multi(self, shapes: Sequence[Shape]) -> dict[sympy.Symbol, Value]:
+        return {}
+
+    def check_rank(self, shape: Shape) -> None:
+        if self.input_rank is not None and len(shape) != self.input_rank:
+            raise ExplainError(f"{self.type_name} expects an input of rank {self.input_rank} "
+                               f"(without the batch axis). Received: input_shape={format_shape(shape)}")
+        if len(shape) < self.min_input_rank:
+            raise ExplainError(f"{self.type_name} expects an input of rank {self.min_input_rank} or more "
+                               f"(without the batch axis). Received: input_shape={format_shape(shape)}")
+
+    def wrapped(self) -> Optional["Layer"]:
+        """The inner layer of a wrapper (TimeDistributed, Bidirectional), else None."""
+        return None
+
+
+def known(dim: Dim, what: str, type_name: str) -> Value:
+    """``dim`` where it must be known to count weights."""
+    if dim is None:
+        raise ExplainError(f"{type_name} needs a known {what}; the input shape leaves it unknown (None)")
+    return dim
+
+
+def format_shape(shape: Shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def optional_counts(default: Any = None) -> Any:
+    """None, or one non-negative size per spatial axis."""
+    return arg(_optional(_tuple_of(_count)), default)

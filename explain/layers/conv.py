@@ -1,0 +1,221 @@
+"""Convolutions: Conv1D/2D/3D, their transposes, depthwise and separable convolutions.
+
+Conv:        kernel k_h·k_w·(c_in/g)·c_out + bias c_out        (rank 2; k, or k_d·k_h·k_w otherwise)
+Transposed:  kernel k_h·k_w·c_out·c_in + bias c_out
+Depthwise:   kernel k_h·k_w·c_in·m + bias c_in·m
+Separable:   depthwise k_h·k_w·c_in·m + pointwise c_in·m·c_out + bias c_out
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from ..errors import ExplainError
+from ..shapes import conv_length, conv_transpose_length
+from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, m, product
+from .base import Group, Shape, choice, flag, known, optional_counts, size, sizes
+from .registry import register
+from ._spatial import Spatial
+
+
+@cache
+def _kernel(rank: int):
+    return product(KERNEL_SYMBOLS[rank])
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ConvBase(Spatial):
+    kernel_size: tuple = sizes()
+    strides: tuple = sizes(1)
+    padding: str = choice("valid", "same", default="valid")
+    dilation_rate: tuple = sizes(1)
+    use_bias: bool = flag(True)
+
+    def validate(self, ctx) -> None:
+        if any(s != 1 for s in self.strides) and any(d != 1 for d in self.dilation_rate):
+            raise ExplainError("strides > 1 cannot be combined with dilation_rate > 1. "
+                               f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}")
+
+    def channels_in(self, shape: Shape) -> Value:
+        return known(self.split(shape)[1], "number of input channels (c_in)", self.type_name)
+
+    def kernel_values(self) -> dict:
+        return dict(zip(KERNEL_SYMBOLS[self.rank], self.kernel_size))
+
+    def spatial_out(self, shape: Shape) -> tuple:
+        spatial, _ = self.split(shape)
+        return tuple(conv_length(n, k, s, d, self.padding)
+                     for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
+
+
+@cache
+def _conv_groups(rank: int, grouped: bool, bias: bool) -> tuple[Group, ...]:
+    per_group_in = c_in / g if grouped else c_in
+    kernel = Group("kernel", _kernel(rank) * per_group_in * c_out)
+    return (kernel, Group("bias", c_out)) if bias else (kernel,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Conv(_ConvBase):
+    positional = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+                  "groups", "activation", "use_bias")
+    filters: Value = size()
+    groups: Value = size(1)
+
+    def validate(self, ctx) -> None:
+        super().validate(ctx)
+        if ctx.numeric(self.filters) is not None and ctx.numeric(self.filters) % (ctx.numeric(self.groups) or 1):
+            raise ExplainError(f"'filters' must be divisible by 'groups'. "
+                               f"Received: filters={self.filters}, groups={self.groups}")
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _conv_groups(self.rank, self.groups != 1, self.use_bias)
+
+    def values(self, shape: Shape) -> dict:
+        cin = self.channels_in(shape)
+        groups = self.groups
+        if isinstance(cin, int) and isinstance(groups, int) and cin % groups:
+            raise ExplainError(f"the number of input channels ({cin}) must be divisible by "
+                               f"'groups'. Received: groups={groups}")
+        return {**self.kernel_values(), c_in: cin, c_out: self.filters, g: groups}
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return self.join(self.spatial_out(shape), self.filters)
+
+
+@register("Conv1D", "Convolution1D")
+@dataclass(frozen=True, kw_only=True)
+class Conv1D(_Conv):
+    rank = 1
+    padding: str = choice("valid", "same", "causal", default="valid")
+
+
+@register("Conv2D", "Convolution2D")
+@dataclass(frozen=True, kw_only=True)
+class Conv2D(_Conv):
+    rank = 2
+
+
+@register("Conv3D", "Convolution3D")
+@dataclass(frozen=True, kw_only=True)
+class Conv3D(_Conv):
+    rank = 3
+
+
+@cache
+def _transpose_groups(rank: int, bias: bool) -> tuple[Group, ...]:
+    kernel = Group("kernel", _kernel(rank) * c_out * c_in)
+    return (kernel, Group("bias", c_out)) if bias else (kernel,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ConvTranspose(_ConvBase):
+    positional = ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
+                  "dilation_rate", "activation", "use_bias")
+    filters: Value = size()
+    output_padding: tuple | None = optional_counts()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _transpose_groups(self.rank, self.use_bias)
+
+    def values(self, shape: Shape) -> dict:
+        return {**self.kernel_values(), c_in: self.channels_in(shape), c_out: self.filters}
+
+    def output_shape(self, shape: Shape) -> Shape:
+        spatial, _ = self.split(shape)
+        op = self.output_padding or (None,) * self.rank
+        out = tuple(conv_transpose_length(n, k, s, d, self.padding, p)
+                    for n, k, s, d, p in zip(spatial, self.kernel_size, self.strides,
+                                             self.dilation_rate, op))
+        return self.join(out, self.filters)
+
+
+@register("Conv1DTranspose", "Convolution1DTranspose")
+@dataclass(frozen=True, kw_only=True)
+class Conv1DTranspose(_ConvTranspose):
+    rank = 1
+
+
+@register("Conv2DTranspose", "Convolution2DTranspose")
+@dataclass(frozen=True, kw_only=True)
+class Conv2DTranspose(_ConvTranspose):
+    rank = 2
+
+
+@register("Conv3DTranspose", "Convolution3DTranspose")
+@dataclass(frozen=True, kw_only=True)
+class Conv3DTranspose(_ConvTranspose):
+    rank = 3
+
+
+@cache
+def _depthwise_groups(rank: int, bias: bool) -> tuple[Group, ...]:
+    kernel = Group("depthwise_kernel", _kernel(rank) * c_in * m)
+    return (kernel, Group("bias", c_in * m)) if bias else (kernel,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Depthwise(_ConvBase):
+    positional = ("kernel_size", "strides", "padding", "depth_multiplier", "data_format",
+                  "dilation_rate", "activation", "use_bias")
+    depth_multiplier: Value = size(1)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _depthwise_groups(self.rank, self.use_bias)
+
+    def values(self, shape: Shape) -> dict:
+        return {**self.kernel_values(), c_in: self.channels_in(shape), m: self.depth_multiplier}
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return self.join(self.spatial_out(shape), self.channels_in(shape) * self.depth_multiplier)
+
+
+@register("DepthwiseConv1D")
+@dataclass(frozen=True, kw_only=True)
+class DepthwiseConv1D(_Depthwise):
+    rank = 1
+    padding: str = choice("valid", "same", "causal", default="valid")
+
+
+@register("DepthwiseConv2D")
+@dataclass(frozen=True, kw_only=True)
+class DepthwiseConv2D(_Depthwise):
+    rank = 2
+
+
+@cache
+def _separable_groups(rank: int, bias: bool) -> tuple[Group, ...]:
+    parts = (Group("depthwise_kernel", _kernel(rank) * c_in * m),
+             Group("pointwise_kernel", c_in * m * c_out))
+    return parts + (Group("bias", c_out),) if bias else parts
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Separable(_ConvBase):
+    positional = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+                  "depth_multiplier", "activation", "use_bias")
+    filters: Value = size()
+    depth_multiplier: Value = size(1)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _separable_groups(self.rank, self.use_bias)
+
+    def values(self, shape: Shape) -> dict:
+        return {**self.kernel_values(), c_in: self.channels_in(shape), m: self.depth_multiplier,
+                c_out: self.filters}
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return self.join(self.spatial_out(shape), self.filters)
+
+
+@register("SeparableConv1D", "SeparableConvolution1D")
+@dataclass(frozen=True, kw_only=True)
+class SeparableConv1D(_Separable):
+    rank = 1
+    padding: str = choice("valid", "same", "causal", default="valid")
+
+
+@register("SeparableConv2D", "SeparableConvolution2D")
+@dataclass(frozen=True, kw_only=True)
+class SeparableConv2D(_Separable):
+    rank = 2

@@ -1,0 +1,58 @@
+"""Pooling: max and average over windows, and the global poolings. No weights.
+
+Window pooling: n_out = ⌊(n − p)/s⌋ + 1 (valid) or ⌈n/s⌉ (same); strides default to pool_size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..shapes import pool_length
+from .base import Shape, choice, flag, optional_sizes, sizes
+from .registry import register
+from ._spatial import Spatial
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Pooling(Spatial):
+    positional = ("pool_size", "strides", "padding", "data_format")
+    pool_size: tuple = sizes(2)
+    strides: tuple | None = optional_sizes()
+    padding: str = choice("valid", "same", default="valid")
+
+    def output_shape(self, shape: Shape) -> Shape:
+        spatial, channels = self.split(shape)
+        strides = self.strides or self.pool_size
+        out = tuple(pool_length(n, p, s, self.padding)
+                    for n, p, s in zip(spatial, self.pool_size, strides))
+        return self.join(out, channels)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _GlobalPooling(Spatial):
+    positional = ("data_format", "keepdims")
+    keepdims: bool = flag(False)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        spatial, channels = self.split(shape)
+        if self.keepdims:
+            return self.join((1,) * len(spatial), channels)
+        return (channels,)
+
+
+def _define(base: type, name: str, rank: int, *aliases: str) -> type:
+    cls = type(name, (base,), {"rank": rank, "__doc__": base.__doc__, "__module__": __name__})
+    return register(name, *aliases)(dataclass(frozen=True, kw_only=True)(cls))
+
+
+MaxPooling1D = _define(_Pooling, "MaxPooling1D", 1, "MaxPool1D")
+MaxPooling2D = _define(_Pooling, "MaxPooling2D", 2, "MaxPool2D")
+MaxPooling3D = _define(_Pooling, "MaxPooling3D", 3, "MaxPool3D")
+AveragePooling1D = _define(_Pooling, "AveragePooling1D", 1, "AvgPool1D")
+AveragePooling2D = _define(_Pooling, "AveragePooling2D", 2, "AvgPool2D")
+AveragePooling3D = _define(_Pooling, "AveragePooling3D", 3, "AvgPool3D")
+GlobalMaxPooling1D = _define(_GlobalPooling, "GlobalMaxPooling1D", 1, "GlobalMaxPool1D")
+GlobalMaxPooling2D = _define(_GlobalPooling, "GlobalMaxPooling2D", 2, "GlobalMaxPool2D")
+GlobalMaxPooling3D = _define(_GlobalPooling, "GlobalMaxPooling3D", 3, "GlobalMaxPool3D")
+GlobalAveragePooling1D = _define(_GlobalPooling, "GlobalAveragePooling1D", 1, "GlobalAvgPool1D")
+GlobalAveragePooling2D = _define(_GlobalPooling, "GlobalAveragePooling2D", 2, "GlobalAvgPool2D")
+GlobalAveragePooling3D = _define(_GlobalPooling, "GlobalAveragePooling3D", 3, "GlobalAvgPool3D")

@@ -1,0 +1,43 @@
+"""Wrappers that apply another layer: TimeDistributed (the same weights at every time step)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ExplainError
+from .base import ArgContext, Group, Layer, Shape, arg
+from .registry import make_from_mapping, register
+
+
+def nested_layer(ctx: ArgContext, name: str, raw: object, rank: int) -> Layer:
+    """The wrapped layer: a Layer, or a one-key mapping ``{Dense: {units: 8}}``."""
+    if isinstance(raw, Layer):
+        return raw
+    layer, reserved = make_from_mapping(raw, ctx)
+    if "inputs" in reserved:
+        raise ExplainError("a wrapped layer takes no 'inputs'; give them to the wrapper")
+    return layer
+
+
+@register("TimeDistributed")
+@dataclass(frozen=True, kw_only=True)
+class TimeDistributed(Layer):
+    """Applies ``layer`` to every slice along axis 1: (T, …) → (T, layer(…)); the weights are
+    the wrapped layer's, shared across time steps."""
+
+    positional = ("layer",)
+    min_input_rank = 2
+    layer: Layer = arg(nested_layer)
+
+    def wrapped(self) -> Layer:
+        return self.layer
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return self.layer.weight_groups()
+
+    def values(self, shape: Shape) -> dict:
+        return self.layer.values(shape[1:])
+
+    def output_shape(self, shape: Shape) -> Shape:
+        inner = shape[1:]
+        self.layer.check_rank(inner)
+        return (shape[0],) + self.layer.output_shape(inner)

@@ -1,0 +1,266 @@
+"""The model: layers in a graph, with shapes propagated and weights counted.
+
+Counts are exact ints, or sympy expressions in the symbols a user declared; the totals are
+sums over layers, with shared weights counted once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Iterator, Mapping, Sequence
+
+import sympy
+
+from .errors import ExplainError
+from .layers.base import Group, Layer, Shape, format_shape
+from .symbols import Value, as_value
+
+
+@dataclass(frozen=True)
+class Weight:
+    """One weight group of a layer instance: its formula in the type's symbols and its size."""
+
+    name: str
+    formula: sympy.Expr
+    count: Value
+    trainable: bool
+    buffer: bool = False
+
+
+@dataclass
+class Node:
+    """A layer applied in the model: its inputs, shapes, symbol values and weights."""
+
+    name: str
+    layer: Layer
+    inputs: tuple[str, ...]
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape
+    values: Mapping[sympy.Symbol, Value]
+    weights: tuple[Weight, ...]
+    shares: str | None = None
+    """The name of the node whose weights this one reuses (counted once, there)."""
+
+    @property
+    def type(self) -> str:
+        return self.layer.type_name
+
+    def _sum(self, keep) -> Value:
+        return as_value(sum((w.count for w in self.weights if keep(w)), 0))
+
+    @property
+    def params(self) -> Value:
+        return self._sum(lambda w: not w.buffer)
+
+    @property
+    def trainable(self) -> Value:
+        return self._sum(lambda w: w.trainable and not w.buffer)
+
+    @property
+    def non_trainable(self) -> Value:
+        return self._sum(lambda w: not w.trainable and not w.buffer)
+
+    @property
+    def buffers(self) -> Value:
+        return self._sum(lambda w: w.buffer)
+
+    @property
+    def formula(self) -> sympy.Expr:
+        """The parameter count in the layer type's symbols (Σ of its non-buffer groups)."""
+        return sympy.Add(*(w.formula for w in self.weights if not w.buffer))
+
+
+@dataclass
+class Model:
+    """A model read from any source. ``symbols`` maps declared symbols to their values."""
+
+    name: str
+    framework: str
+    inputs: dict[str, Shape]
+    nodes: list[Node]
+    symbols: dict[sympy.Symbol, int] = field(default_factory=dict)
+    source: str | None = None
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes)
+
+    def node(self, name: str) -> Node:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(name)
+
+    def counted(self) -> Iterable[Node]:
+        """Nodes whose weights count in the totals (a node that reuses weights does not)."""
+        return (n for n in self.nodes if n.shares is None)
+
+    # -- symbolic totals (in the declared symbols)
+    @property
+    def total_expr(self) -> Value:
+        return _sum(n.params for n in self.counted())
+
+    @property
+    def trainable_expr(self) -> Value:
+        return _sum(n.trainable for n in self.counted())
+
+    @property
+    def non_trainable_expr(self) -> Value:
+        return _sum(n.non_trainable for n in self.counted())
+
+    @property
+    def buffers_expr(self) -> Value:
+        return _sum(n.buffers for n in self.counted())
+
+    # -- exact numbers
+    def evaluate(self, value: Value) -> int:
+        """``value`` with the declared symbols' values substituted: an exact int."""
+        if isinstance(value, int):
+            return value
+        result = value.xreplace({s: sympy.Integer(v) for s, v in self.symbols.items()})
+        if not result.is_Integer:
+            raise ExplainError(f"'{value}' does not evaluate to a whole number; undeclared symbols?")
+        return int(result)
+
+    def evaluate_shape(self, shape: Shape) -> tuple[int | None, ...]:
+        return tuple(None if d is None else self.evaluate(d) for d in shape)
+
+    @property
+    def total(self) -> int:
+        return self.evaluate(self.total_expr)
+
+    @property
+    def trainable(self) -> int:
+        return self.evaluate(self.trainable_expr)
+
+    @property
+    def non_trainable(self) -> int:
+        return self.evaluate(self.non_trainable_expr)
+
+    @property
+    def buffers(self) -> int:
+        return self.evaluate(self.buffers_expr)
+
+    def derive(self, lang: str = "en", format: str = "markdown", **options: object) -> str:
+        """The derivation as text, as ``explain derive`` prints it."""
+        from .render import render
+        return render(self, lang=lang, format=format, **options)
+
+    def _repr_markdown_(self) -> str:
+        return self.derive(format="markdown")
+
+    def _repr_latex_(self) -> str:
+        return self.derive(format="latex", fragment=True)
+
+
+def _sum(values: Iterable[Value]) -> Value:
+    ints = 0
+    exprs = []
+    for v in values:
+        if isinstance(v, int):
+            ints += v
+        else:
+            exprs.append(v)
+    if not exprs:
+        return ints
+    return as_value(sympy.Add(ints, *exprs))
+
+
+# ----------------------------------------------------------------------------- building
+
+@lru_cache(maxsize=None)
+def _free_symbols(formula: sympy.Expr) -> tuple[sympy.Symbol, ...]:
+    return tuple(sorted(formula.free_symbols, key=lambda s: s.name))
+
+
+@lru_cache(maxsize=65536)
+def _evaluate(formula: sympy.Expr, args: tuple) -> Value:
+    free = _free_symbols(formula)
+    return as_value(formula.xreplace({s: sympy.sympify(v) for s, v in zip(free, args)}))
+
+
+def count(group: Group, values: Mapping[sympy.Symbol, Value]) -> Value:
+    """The size of a weight group: its type's formula with this layer's values substituted."""
+    free = _free_symbols(group.formula)
+    if not free:
+        return as_value(group.formula)
+    try:
+        return _evaluate(group.formula, tuple(values[s] for s in free))
+    except KeyError as missing:  # a layer type that forgot a symbol is a bug, not bad input
+        raise RuntimeError(f"no value for {missing} in {group.name}") from None
+
+
+class GraphBuilder:
+    """Adds layers one by one (each after its inputs) and makes the model.
+
+    Errors raised while adding a layer name that layer.
+    """
+
+    def __init__(self, name: str, framework: str = "keras",
+                 symbols: Mapping[sympy.Symbol, int] | None = None, source: str | None = None) -> None:
+        self.model = Model(name=name, framework=framework, inputs={}, nodes=[],
+                           symbols=dict(symbols or {}), source=source)
+        self._shapes: dict[str, Shape] = {}
+        self._nodes: dict[str, Node] = {}
+        self._last: str | None = None
+
+    def add_input(self, name: str, shape: Shape) -> None:
+        if name in self._shapes:
+            raise ExplainError(f"the name '{name}' is used twice", layer=name)
+        self.model.inputs[name] = tuple(shape)
+        self._shapes[name] = tuple(shape)
+        self._last = name
+
+    def has(self, name: str) -> bool:
+        return name in self._shapes
+
+    def default_inputs(self) -> tuple[str, ...]:
+        return (self._last,) if self._last is not None else ()
+
+    def add(self, name: str, layer: Layer, inputs: Sequence[str] | None = None,
+            shares: str | None = None) -> Node:
+        """Apply ``layer`` to ``inputs`` (default: the previous layer's output)."""
+        try:
+            return self._add(name, layer, inputs, shares)
+        except ExplainError as e:
+            raise e.located(layer=name)
+
+    def _add(self, name: str, layer: Layer, inputs: Sequence[str] | None, shares: str | None) -> Node:
+        if name in self._shapes:
+            raise ExplainError(f"the name '{name}' is used twice")
+        refs = tuple(inputs) if inputs is not None else self.default_inputs()
+        if not refs:
+            raise ExplainError("the model has no input before this layer")
+        for ref in refs:
+            if ref not in self._shapes:
+                later = " (it comes later: references must point back, cycles are not allowed)" \
+                    if ref == name else ""
+                known = ", ".join(list(self._shapes)[-5:])
+                raise ExplainError(f"input '{ref}' is not a model input or an earlier layer{later}. "
+                                   f"Known so far: {known}")
+        shapes = tuple(self._shapes[r] for r in refs)
+        out, values = layer.infer(shapes)
+        self._check_sizes(out, layer)
+        groups = layer.weight_groups()
+        weights = tuple(Weight(g.name, g.formula, count(g, values), g.trainable and layer.trainable,
+                               g.buffer) for g in groups)
+        node = Node(name, layer, refs, shapes, tuple(out), values, weights, shares)
+        self.model.nodes.append(node)
+        self._nodes[name] = node
+        self._shapes[name] = node.output_shape
+        self._last = name
+        return node
+
+    def _check_sizes(self, shape: Shape, layer: Layer) -> None:
+        for i, d in enumerate(shape):
+            if d is None:
+                continue
+            n = self.model.evaluate(d) if not isinstance(d, int) else d
+            if n <= 0:
+                raise ExplainError(f"{layer.type_name} would give an output of size {n} on axis {i + 1} "
+                                   f"(output shape {format_shape(shape)}): the kernel, pool or crop is "
+                                   f"larger than the input")
+
+    def build(self) -> Model:
+        if not self.model.nodes:
+            raise ExplainError("the model has no layers")
+        return self.model

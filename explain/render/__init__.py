@@ -1,0 +1,24 @@
+"""Renderers: a model (and its derivation) as JSON, a Keras-style text table, Markdown or LaTeX."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ExplainError
+
+FORMATS = ("markdown", "latex", "json", "text")
+LANGUAGES = ("en", "de", "ja", "fr", "es")
+
+
+def render(model, lang: str = "en", format: str = "markdown", **options: Any) -> str:
+    """The model in ``format`` and ``lang``, as ``explain derive`` prints it."""
+    if lang not in LANGUAGES:
+        raise ExplainError(f"unknown language '{lang}' (choose from {', '.join(LANGUAGES)})")
+    if format == "json":
+        from .json_out import render_json
+        return render_json(model)
+    if format == "text":
+        from .text import render_text
+        return render_text(model, lang)
+    if format in ("markdown", "latex"):
+        raise ExplainError(f"--format {format} is not available yet; use --format json or text")
+    raise ExplainError(f"unknown format '{format}' (choose from {', '.join(FORMATS)})")

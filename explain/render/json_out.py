@@ -1,0 +1,55 @@
+"""``--format json`` (SPEC.md section 4): exact ints, formulas as sympy-parsable strings."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..layers.base import Shape
+from ..model import Model
+
+
+def shape_json(model: Model, shape: Shape) -> list:
+    """Batch axis first (null); a numeric size is an int, a symbolic one its formula."""
+    return [None] + [None if d is None else (d if isinstance(d, int) else str(d)) for d in shape]
+
+
+def model_dict(model: Model) -> dict[str, Any]:
+    pytorch = model.framework == "pytorch"
+    layers = []
+    for node in model.nodes:
+        entry: dict[str, Any] = {
+            "name": node.name,
+            "type": node.type,
+            "inputs": list(node.inputs),
+            "output_shape": shape_json(model, node.output_shape),
+            "params": model.evaluate(node.params),
+            "trainable": model.evaluate(node.trainable),
+            "non_trainable": model.evaluate(node.non_trainable),
+            "weights": {w.name: model.evaluate(w.count) for w in node.weights if not w.buffer},
+            "formula": str(node.formula),
+        }
+        if pytorch or node.buffers:
+            entry["buffers"] = model.evaluate(node.buffers)
+            entry["buffer_weights"] = {w.name: model.evaluate(w.count) for w in node.weights if w.buffer}
+        if node.shares is not None:
+            entry["shares_weights_with"] = node.shares
+        if not isinstance(node.params, int):
+            entry["params_formula"] = str(node.params)
+        layers.append(entry)
+    out: dict[str, Any] = {
+        "model": model.name,
+        "framework": model.framework,
+        "layers": layers,
+        "total": model.total,
+        "trainable": model.trainable,
+        "non_trainable": model.non_trainable,
+        "total_formula": str(model.total_expr),
+        "symbols": {s.name: v for s, v in model.symbols.items()},
+    }
+    if pytorch:
+        out["buffers"] = model.buffers
+    return out
+
+
+def render_json(model: Model) -> str:
+    return json.dumps(model_dict(model), indent=2, ensure_ascii=False) + "\n"

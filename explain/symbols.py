@@ -1,0 +1,70 @@
+"""The generic symbols that layer formulas are written in, and the exact-arithmetic helpers.
+
+A formula is built once per layer type in these symbols (``k_h*k_w*c_in*c_out + c_out``); a
+layer instance substitutes its values, which are ints or sympy expressions in the symbols a
+user declared.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Union
+
+import sympy
+
+Value = Union[int, sympy.Expr]
+"""A size: an exact int, or a sympy expression in declared symbols."""
+
+
+@lru_cache(maxsize=None)
+def sym(name: str) -> sympy.Symbol:
+    """The positive integer symbol ``name`` (one object per name)."""
+    return sympy.Symbol(name, positive=True, integer=True)
+
+
+# Notation of GLOSSARY.md.
+k, k_d, k_h, k_w = sym("k"), sym("k_d"), sym("k_h"), sym("k_w")
+c_in, c_out, g, m = sym("c_in"), sym("c_out"), sym("g"), sym("m")
+n_in, n_out = sym("n_in"), sym("n_out")
+C, G, D = sym("C"), sym("G"), sym("D")
+
+KERNEL_SYMBOLS: dict[int, tuple[sympy.Symbol, ...]] = {1: (k,), 2: (k_h, k_w), 3: (k_d, k_h, k_w)}
+
+
+def product(values) -> Value:
+    """Exact product; stays an int when every factor is one."""
+    result: Value = 1
+    for v in values:
+        result = result * v
+    return result
+
+
+def is_number(v: object) -> bool:
+    return isinstance(v, int) or (isinstance(v, sympy.Basic) and v.is_Integer)
+
+
+def as_value(v: Value) -> Value:
+    """Normalise: sympy Integers become Python ints."""
+    if isinstance(v, sympy.Basic) and v.is_Integer:
+        return int(v)
+    return v
+
+
+def fdiv(a: Value, b: Value) -> Value:
+    """⌊a / b⌋, exact for ints and symbolic otherwise."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a // b
+    return as_value(sympy.floor(sympy.Integer(a) / b if isinstance(a, int) else a / b))
+
+
+def cdiv(a: Value, b: Value) -> Value:
+    """⌈a / b⌉, exact for ints and symbolic otherwise."""
+    if isinstance(a, int) and isinstance(b, int):
+        return -(-a // b)
+    return as_value(sympy.ceiling(sympy.Integer(a) / b if isinstance(a, int) else a / b))
+
+
+def exact_div(a: Value, b: Value) -> Value:
+    """a / b where b divides a."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a // b
+    return as_value(sympy.Integer(a) / b if isinstance(a, int) else a / b)

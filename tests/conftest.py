@@ -1,0 +1,37 @@
+"""Shared test helpers: fixture paths, and requiring optional tools (fail under CI=true)."""
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+TESTS = Path(__file__).resolve().parent
+FIXTURES = TESTS / "fixtures"
+ROOT = TESTS.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_module(name: str):
+    """Import an optional module; under CI=true its absence fails the test instead of skipping."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        if IN_CI:
+            pytest.fail(f"{name} is required in CI but is not installed")
+        pytest.skip(f"{name} is not installed")
+
+
+def require_tool(name: str) -> str:
+    """The path of a command-line tool; under CI=true its absence fails the test."""
+    path = shutil.which(name) or (str(ROOT / "node_modules" / ".bin" / name)
+                                  if (ROOT / "node_modules" / ".bin" / name).exists() else None)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{name} is required in CI but is not on PATH")
+        pytest.skip(f"{name} is not installed")
+    return path
