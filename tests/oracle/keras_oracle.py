@@ -188,6 +188,13 @@ def _first(outputs: Any) -> Any:
     return outputs[0] if isinstance(outputs, (list, tuple)) else outputs
 
 
+def _lookup(tensors: Mapping[str, Any], ref: str, type_name: str) -> Any:
+    """The (first) output of the model input or earlier layer named ``ref``."""
+    if ref not in tensors:
+        raise ValueError(f"{type_name}: no model input or earlier layer named {ref!r}")
+    return _first(tensors[ref])
+
+
 def _shape(outputs: Any) -> list[Any]:
     """Output shape as a list (``None`` for the batch); a list of such lists for several outputs."""
     if isinstance(outputs, (list, tuple)):
@@ -235,9 +242,9 @@ def keras_figures(spec: Mapping[str, Any]) -> Figures:
                 raise ValueError(f"{type_name}: name its `inputs` (the model has several)")
             x = previous
         elif isinstance(refs, str) or len(refs) == 1:
-            x = _first(tensors[refs if isinstance(refs, str) else refs[0]])
+            x = _lookup(tensors, refs if isinstance(refs, str) else refs[0], type_name)
         else:
-            x = [_first(tensors[ref]) for ref in refs]
+            x = [_lookup(tensors, ref, type_name) for ref in refs]
         consumed.update(id(tensor) for tensor in (x if isinstance(x, list) else [x]))
         positional = isinstance(x, list) and type(layer).__name__ in _POSITIONAL_INPUTS
         outputs = layer(*x) if positional else layer(x)
