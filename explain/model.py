@@ -40,13 +40,21 @@ class Node:
     weights: tuple[Weight, ...]
     shares: str | None = None
     """The name of the node whose weights this one reuses (counted once, there)."""
+    repeat: Value = 1
+    """How many identical copies of this layer follow one another (a transformer's L blocks).
+
+    ``weights`` hold one copy's counts; ``params``, ``trainable``, … and the model's totals are
+    ``repeat`` times them. Renderers show "× repeat"."""
 
     @property
     def type(self) -> str:
         return self.layer.type_name
 
     def _sum(self, keep) -> Value:
-        return as_value(sum((w.count for w in self.weights if keep(w)), 0))
+        one = as_value(sum((w.count for w in self.weights if keep(w)), 0))
+        if isinstance(self.repeat, int) and self.repeat == 1:
+            return one
+        return as_value(self.repeat * one)
 
     @property
     def params(self) -> Value:
@@ -66,7 +74,7 @@ class Node:
 
     @property
     def formula(self) -> sympy.Expr:
-        """The parameter count in the layer type's symbols (Σ of its non-buffer groups)."""
+        """The parameter count of one copy in the layer type's symbols (Σ of its non-buffer groups)."""
         return sympy.Add(*(w.formula for w in self.weights if not w.buffer))
 
 
@@ -217,14 +225,18 @@ class GraphBuilder:
         return (self._last,) if self._last is not None else ()
 
     def add(self, name: str, layer: Layer, inputs: Sequence[str] | None = None,
-            shares: str | None = None) -> Node:
-        """Apply ``layer`` to ``inputs`` (default: the previous layer's output)."""
+            shares: str | None = None, repeat: Value = 1) -> Node:
+        """Apply ``layer`` to ``inputs`` (default: the previous layer's output).
+
+        ``repeat``: the layer stands for that many identical copies applied one after another
+        (its output shape must equal its input shape when ``repeat`` is not 1)."""
         try:
-            return self._add(name, layer, inputs, shares)
+            return self._add(name, layer, inputs, shares, repeat)
         except ExplainError as e:
             raise e.located(layer=name)
 
-    def _add(self, name: str, layer: Layer, inputs: Sequence[str] | None, shares: str | None) -> Node:
+    def _add(self, name: str, layer: Layer, inputs: Sequence[str] | None, shares: str | None,
+             repeat: Value = 1) -> Node:
         if name in self._shapes:
             raise ExplainError(f"the name '{name}' is used twice")
         refs = tuple(inputs) if inputs is not None else self.default_inputs()
@@ -243,7 +255,10 @@ class GraphBuilder:
         groups = layer.weight_groups()
         weights = tuple(Weight(g.name, g.formula, count(g, values), g.trainable and layer.trainable,
                                g.buffer) for g in groups)
-        node = Node(name, layer, refs, shapes, tuple(out), values, weights, shares)
+        if not (isinstance(repeat, int) and repeat == 1) and tuple(out) != tuple(shapes[0]):
+            raise ExplainError(f"a repeated layer must keep its input shape "
+                               f"{format_shape(shapes[0])}. Received: output shape {format_shape(out)}")
+        node = Node(name, layer, refs, shapes, tuple(out), values, weights, shares, as_value(repeat))
         self.model.nodes.append(node)
         self._nodes[name] = node
         self._shapes[name] = node.output_shape
