@@ -5,6 +5,7 @@ sums over layers, with shared weights counted once.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Iterator, Mapping, Sequence
@@ -25,6 +26,9 @@ class Weight:
     count: Value
     trainable: bool
     buffer: bool = False
+    tied_to: str | None = None
+    """The weight group of ``Node.shares`` that this one is (shared or tied weights): it is
+    counted there, not again in the model's totals."""
 
 
 @dataclass
@@ -46,6 +50,11 @@ class Node:
     ``weights`` hold one copy's counts; ``params``, ``trainable``, … and the model's totals are
     ``repeat`` times them. Renderers show "× repeat"."""
 
+    output_shapes: tuple[Shape, ...] = ()
+    """Every output, for a layer that returns several (an RNN with ``return_state``, Bidirectional
+    with ``merge_mode=None``); empty otherwise. ``output_shape`` is the first, the one that
+    references to this node mean."""
+
     @property
     def type(self) -> str:
         return self.layer.type_name
@@ -57,8 +66,22 @@ class Node:
         return as_value(self.repeat * one)
 
     @property
+    def outputs(self) -> tuple[Shape, ...]:
+        """Every output shape (one for most layers)."""
+        return self.output_shapes or (self.output_shape,)
+
+    @property
     def params(self) -> Value:
         return self._sum(lambda w: not w.buffer)
+
+    def own(self, kind: str) -> Value:
+        """``params``, ``trainable``, ``non_trainable`` or ``buffers`` without the weights that are
+        shared with or tied to another node (those count there): what the totals add up."""
+        keep = {"params": lambda w: not w.buffer,
+                "trainable": lambda w: w.trainable and not w.buffer,
+                "non_trainable": lambda w: not w.trainable and not w.buffer,
+                "buffers": lambda w: w.buffer}[kind]
+        return self._sum(lambda w: keep(w) and w.tied_to is None)
 
     @property
     def trainable(self) -> Value:
@@ -99,25 +122,25 @@ class Model:
         raise KeyError(name)
 
     def counted(self) -> Iterable[Node]:
-        """Nodes whose weights count in the totals (a node that reuses weights does not)."""
-        return (n for n in self.nodes if n.shares is None)
+        """Nodes that own weights counted in the totals (a node that only reuses weights does not)."""
+        return (n for n in self.nodes if any(w.tied_to is None for w in n.weights))
 
-    # -- symbolic totals (in the declared symbols)
+    # -- symbolic totals (in the declared symbols); shared or tied weights count once
     @property
     def total_expr(self) -> Value:
-        return _sum(n.params for n in self.counted())
+        return _sum(n.own("params") for n in self.nodes)
 
     @property
     def trainable_expr(self) -> Value:
-        return _sum(n.trainable for n in self.counted())
+        return _sum(n.own("trainable") for n in self.nodes)
 
     @property
     def non_trainable_expr(self) -> Value:
-        return _sum(n.non_trainable for n in self.counted())
+        return _sum(n.own("non_trainable") for n in self.nodes)
 
     @property
     def buffers_expr(self) -> Value:
-        return _sum(n.buffers for n in self.counted())
+        return _sum(n.own("buffers") for n in self.nodes)
 
     # -- exact numbers
     def evaluate(self, value: Value) -> int:
@@ -218,6 +241,13 @@ class GraphBuilder:
         self._shapes[name] = tuple(shape)
         self._last = name
 
+    def add_alias(self, name: str, shape: Shape) -> None:
+        """Name a further output of an earlier node (a layer with several outputs, such as a nested
+        model) so later layers can take it as an input; it has no weights of its own."""
+        if name in self._shapes:
+            raise ExplainError(f"the name '{name}' is used twice", layer=name)
+        self._shapes[name] = tuple(shape)
+
     def has(self, name: str) -> bool:
         return name in self._shapes
 
@@ -258,12 +288,53 @@ class GraphBuilder:
         if not (isinstance(repeat, int) and repeat == 1) and tuple(out) != tuple(shapes[0]):
             raise ExplainError(f"a repeated layer must keep its input shape "
                                f"{format_shape(shapes[0])}. Received: output shape {format_shape(out)}")
-        node = Node(name, layer, refs, shapes, tuple(out), values, weights, shares, as_value(repeat))
+        if shares is not None:
+            weights, shares = self._share(weights, layer, shares)
+        extra = layer.extra_outputs(shapes)
+        node = Node(name, layer, refs, shapes, tuple(out), values, weights, shares, as_value(repeat),
+                    (tuple(out),) + tuple(extra) if extra else ())
         self.model.nodes.append(node)
         self._nodes[name] = node
         self._shapes[name] = node.output_shape
         self._last = name
         return node
+
+    def _share(self, weights: tuple[Weight, ...], layer: Layer,
+               owner_name: str) -> tuple[tuple[Weight, ...], str]:
+        """Mark the weights that ``layer`` shares with the node ``owner_name`` (counted there).
+
+        The same layer type shares every weight group (a layer applied again); another type ties
+        its first weight group to the owner's first (an LM head tied to the embedding). The sizes
+        must agree: the shapes must fit the shared weights."""
+        owner = self._nodes.get(owner_name)
+        if owner is None:
+            raise ExplainError(f"'shares' must name an earlier layer. Received: shares={owner_name!r}")
+        while owner.shares is not None and all(w.tied_to for w in owner.weights if not w.buffer):
+            owner = self._nodes[owner.shares]  # a reuse of a reuse: the weights live at the first
+        owner_name = owner.name
+        mine = [w for w in weights if not w.buffer]
+        theirs = {w.name: w for w in owner.weights if not w.buffer}
+        if not mine or not theirs:
+            raise ExplainError(f"'shares': {layer.type_name} or '{owner_name}' ({owner.type}) has no "
+                               f"weights to share. Received: shares={owner_name!r}")
+        if type(layer) is type(owner.layer):
+            if [w.name for w in mine] != list(theirs):
+                raise ExplainError(f"shares the weights of '{owner_name}' but has other weight groups "
+                                   f"({', '.join(w.name for w in mine)} vs {', '.join(theirs)}); give it "
+                                   f"the same arguments. Received: shares={owner_name!r}")
+            pairs = [(w, theirs[w.name]) for w in mine]
+        else:
+            pairs = [(mine[0], next(iter(theirs.values())))]
+        tied: dict[str, str] = {}
+        for w, o in pairs:
+            a, b = self.model.evaluate(w.count), self.model.evaluate(o.count)
+            if a != b:
+                raise ExplainError(f"shares the weights of '{owner_name}', but its input does not fit them: "
+                                   f"its {w.name} would have {a} entries, {owner_name}'s {o.name} has {b}. "
+                                   f"Received: shares={owner_name!r}")
+            tied[w.name] = o.tied_to or o.name
+        return tuple(dataclasses.replace(w, tied_to=tied[w.name]) if w.name in tied and not w.buffer
+                     else w for w in weights), owner_name
 
     def _check_sizes(self, shape: Shape, layer: Layer) -> None:
         for i, d in enumerate(shape):
