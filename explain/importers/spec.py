@@ -1,4 +1,20 @@
-"""Model spec files (SPEC.md section 2): YAML or JSON, Keras 3 or torch.nn vocabulary."""
+"""Model spec files (SPEC.md section 2): YAML or JSON, Keras 3 or torch.nn vocabulary.
+
+Shared and tied weights: the reserved key ``shares: OTHER`` (beside ``name`` and ``inputs``) says
+that a layer uses the weights of the earlier layer ``OTHER``, which are counted once, there.
+
+- Same type, no other arguments: ``OTHER`` applied again (a Keras shared layer, a siamese
+  branch): ``- Dense: {shares: encoder, inputs: right}``. Every weight group is shared.
+- Same type with arguments: they must give the same weight groups and sizes.
+- Another type: a tied matrix, e.g. an LM head tied to the token embedding,
+  ``- Dense: {units: 50257, use_bias: false, shares: wte}`` or, for PyTorch,
+  ``- Linear: {in_features: 768, out_features: 50257, bias: false, shares: wte}``. The layer's
+  first weight group (kernel, weight) is the other layer's first (embeddings, weight); other
+  groups (a bias) are its own.
+
+The input must fit the shared weights: sizes that differ are an error naming the layer. The JSON
+output gives ``shares_weights_with: OTHER`` and ``tied_weights: {group: OTHER's group}``.
+"""
 from __future__ import annotations
 
 import keyword
@@ -8,8 +24,8 @@ from typing import Any, Mapping
 import sympy
 
 from ..errors import ExplainError
-from ..layers.base import ArgContext, Shape
-from ..layers.registry import make_from_mapping
+from ..layers.base import ArgContext, Layer, Shape
+from ..layers.registry import lookup, make_from_mapping
 from ..model import GraphBuilder, Model
 from ..symbols import sym
 
@@ -128,7 +144,7 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
     for position, item in enumerate(layers, 1):
         label = _label(item, position)
         try:
-            layer, reserved = make_from_mapping(item, ctx, framework)
+            layer, reserved = _reused(item, builder, framework) or make_from_mapping(item, ctx, framework)
         except ExplainError as e:
             raise e.located(layer=label)
         layer_name = reserved.get("name")
@@ -142,8 +158,29 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
             if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
                 raise ExplainError(f"'inputs' must be a name or a list of names. Received: {refs!r}",
                                    layer=layer_name)
-        builder.add(layer_name, layer, refs)
+        shares = reserved.get("shares")
+        if shares is not None and not isinstance(shares, str):
+            raise ExplainError(f"'shares' must name an earlier layer. Received: shares={shares!r}",
+                               layer=layer_name)
+        builder.add(layer_name, layer, refs, shares=shares)
     return builder.build()
+
+
+def _reused(item: Any, builder: GraphBuilder, framework: str) -> tuple[Layer, dict] | None:
+    """``{Dense: {shares: d1, inputs: b}}`` with no arguments of its own: d1's layer, applied again."""
+    if not isinstance(item, dict) or len(item) != 1:
+        return None
+    (type_name, args), = item.items()
+    if not isinstance(args, dict) or not isinstance(args.get("shares"), str) \
+            or set(args) - {"name", "inputs", "shares"}:
+        return None
+    try:
+        owner = builder.model.node(args["shares"])
+    except KeyError:
+        return None
+    if not isinstance(type_name, str) or lookup(type_name, framework) is not type(owner.layer):
+        return None
+    return owner.layer, dict(args)
 
 
 def _label(item: Any, position: int) -> str:

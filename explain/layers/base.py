@@ -3,6 +3,31 @@
 
 Shapes exclude the batch axis. A dimension is an int, a sympy expression in declared symbols,
 or ``None`` where the size is unknown (a variable sequence length).
+
+Convention notes: ``Layer.notes()`` returns stable keys (never prose; the renderer translates
+them) for the conventions that decide a count where frameworks or hand calculations differ:
+
+- ``rnn_one_bias``: Keras RNNs (SimpleRNN, LSTM, GRU with reset_after=False) have one bias
+  vector per gate; PyTorch has two.
+- ``rnn_two_biases``: PyTorch RNN/LSTM/GRU have two bias vectors per gate set (b_ih and b_hh).
+- ``gru_reset_after``: Keras GRU with reset_after=True (the default) keeps an input and a
+  recurrent bias, 3h(i + h) + 6h, as PyTorch does; reset_after=False gives 3h(i + h) + 3h.
+- ``rnn_stacked_input``: PyTorch RNN layers after the first see h·D inputs (D directions), or
+  p·D with proj_size p.
+- ``lstm_proj_size``: PyTorch LSTM with proj_size p: weight_hr (p·h) per layer and direction,
+  and the recurrent weights are 4h·p.
+- ``bidirectional_twice``: a bidirectional RNN has two independent copies of the weights.
+- ``keras_bn_moving_stats_non_trainable``: Keras BatchNormalization's moving mean and variance
+  are non-trainable weights counted in the parameters (4C, 2C of them non-trainable).
+- ``bn_running_stats_buffers``: PyTorch's running_mean, running_var and num_batches_tracked are
+  buffers, not parameters (2C parameters).
+- ``mha_heads_times_key_dim``: Keras MultiHeadAttention projects to num_heads·key_dim columns,
+  so the count grows with the number of heads.
+- ``mha_in_proj_4E2``: PyTorch MultiheadAttention: in_proj 3E² + 3E and out_proj E² + E,
+  whatever num_heads.
+- ``mha_separate_proj``: PyTorch MultiheadAttention with kdim or vdim ≠ E: separate q, k, v
+  projection weights (E², E·kdim, E·vdim).
+- ``mha_bias_kv``: add_bias_kv adds bias_k and bias_v (2E).
 """
 from __future__ import annotations
 
@@ -341,6 +366,16 @@ class Layer:
         if len(shape) < self.min_input_rank:
             raise ExplainError(f"{self.type_name} expects an input of rank {self.min_input_rank} or more "
                                f"(without the batch axis). Received: input_shape={format_shape(shape)}")
+
+    def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
+        """The outputs after the first, for a layer that returns several (an RNN's states with
+        ``return_state``, Bidirectional's backward output with ``merge_mode=None``); references
+        to the layer mean its first output."""
+        return ()
+
+    def notes(self) -> tuple[str, ...]:
+        """Keys of the conventions that decide this layer's count (see the module docstring)."""
+        return ()
 
     def wrapped(self) -> Optional["Layer"]:
         """The inner layer of a wrapper (TimeDistributed, Bidirectional), else None."""

@@ -69,7 +69,8 @@ def make(type_name: str, args: object, ctx=None, framework: str = "keras",
 
 def make_from_mapping(item: object, ctx=None, framework: str = "keras") -> tuple[Layer, dict]:
     """A layer from a spec's one-key mapping ``{ClassName: {args}}``; returns (layer, reserved args)
-    where the reserved args are ``name`` and ``inputs``, which belong to the model, not the layer."""
+    where the reserved args are ``name``, ``inputs`` and ``shares``, which belong to the model, not
+    the layer."""
     if not isinstance(item, dict) or len(item) != 1:
         raise ExplainError("each layer must be a one-key mapping such as {Dense: {units: 10}}. "
                            f"Received: {_short(item)}")
@@ -80,7 +81,7 @@ def make_from_mapping(item: object, ctx=None, framework: str = "keras") -> tuple
         args = {}
     if not isinstance(args, dict):
         raise ExplainError(f"the arguments of {type_name} must be a mapping. Received: {_short(args)}")
-    reserved = {k: args[k] for k in ("name", "inputs") if k in args}
+    reserved = {k: args[k] for k in ("name", "inputs", "shares") if k in args}
     rest = {k: v for k, v in args.items() if k not in reserved}
     return make(type_name, rest, ctx, framework), reserved
 

@@ -21,7 +21,8 @@ def model_dict(model: Model) -> dict[str, Any]:
             "name": node.name,
             "type": node.type,
             "inputs": list(node.inputs),
-            "output_shape": shape_json(model, node.output_shape),
+            "output_shape": (shape_json(model, node.output_shape) if not node.output_shapes
+                             else [shape_json(model, s) for s in node.output_shapes]),
             "params": model.evaluate(node.params),
             "trainable": model.evaluate(node.trainable),
             "non_trainable": model.evaluate(node.non_trainable),
@@ -33,6 +34,9 @@ def model_dict(model: Model) -> dict[str, Any]:
             entry["buffer_weights"] = {w.name: model.evaluate(w.count) for w in node.weights if w.buffer}
         if node.shares is not None:
             entry["shares_weights_with"] = node.shares
+            entry["tied_weights"] = {w.name: w.tied_to for w in node.weights if w.tied_to}
+        if node.layer.notes():
+            entry["notes"] = list(node.layer.notes())
         if not isinstance(node.params, int):
             entry["params_formula"] = str(node.params)
         layers.append(entry)
