@@ -1,0 +1,280 @@
+"""Transformer blocks of Hugging Face models (PyTorch), one weight group per parameter tensor.
+
+A block is one repetition of a model's encoder or decoder stack; a model applies it L times
+(``Node.repeat``). Groups are named as transformers names the tensors inside the block, and
+every formula is written in these symbols:
+
+    d     hidden size (width)            f     feed-forward (intermediate) size
+    H     attention heads                H_kv  key/value heads (GQA; H_kv = 1: multi-query)
+    d_h   size of one head (Llama family; d/H unless ``head_dim`` says otherwise)
+    d_kv  size of one head (T5)
+
+Per block (a Linear(n_in, n_out) has n_in·n_out + n_out; norms as noted):
+
+- GPT2Block: 4d² + 2df + 9d + f  (LayerNorm 2d twice, c_attn d·3d + 3d, c_proj d² + d,
+  c_fc d·f + f, c_proj f·d + d; f = 4d by default: 12d² + 13d); cross-attention adds
+  3d² + 3d (c_attn d·2d + 2d, q_attn d² + d) + d² + d (c_proj) + 2d (ln_cross_attn).
+- BertLayer: 4d² + 2df + 9d + f  (query/key/value/output d² + d each, two LayerNorms 2d,
+  intermediate d·f + f, output f·d + d); cross-attention adds 4d² + 6d.
+- DistilBertBlock (transformers' ``TransformerBlock``): the same 4d² + 2df + 9d + f.
+- LlamaDecoderLayer (also Mistral, Qwen2, Gemma): q_proj d·H·d_h, k_proj and v_proj d·H_kv·d_h
+  each, o_proj H·d_h·d, gate/up/down 3·d·f, two RMSNorm weights d; biases where the family has
+  them (Qwen2: q, k, v; Llama/Gemma ``attention_bias``: q, k, v, o; ``mlp_bias``: 2f + d).
+- T5Block: self-attention q, k, v, o (4·d·H·d_kv, no biases), layer_norm d; a decoder block
+  adds cross-attention 4·d·H·d_kv + d; feed-forward wi d·f (gated: wi_0 and wi_1, 2·d·f),
+  wo f·d, layer_norm d. The relative attention bias of block 0 is a separate Embedding.
+- AddEmbeddings: the sum of token, position (and token type) embeddings; no weights.
+- Tensors: tensors read from a checkpoint, or a module's own parameters, counted as they are.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Sequence
+
+import sympy
+
+from ..errors import ExplainError
+from ..symbols import Value, sym
+from .base import Group, Layer, Shape, anything, flag, format_shape, size
+from .registry import register
+
+d, f, H, H_kv, d_h, d_kv = sym("d"), sym("f"), sym("H"), sym("H_kv"), sym("d_h"), sym("d_kv")
+
+
+def _check_width(layer: Layer, shape: Shape, width: Value) -> None:
+    last = shape[-1] if shape else None
+    if last is not None and sympy.expand(sympy.sympify(last) - width) != 0:
+        raise ExplainError(f"{layer.type_name} of hidden size {width} cannot take an input of shape "
+                           f"{format_shape(shape)}")
+
+
+def _linear(prefix: str, n_in: sympy.Expr, n_out: sympy.Expr, bias: bool = True) -> tuple[Group, ...]:
+    w = Group(f"{prefix}.weight", n_in * n_out)
+    return (w, Group(f"{prefix}.bias", n_out)) if bias else (w,)
+
+
+def _layer_norm(prefix: str, bias: bool = True) -> tuple[Group, ...]:
+    w = Group(f"{prefix}.weight", d)
+    return (w, Group(f"{prefix}.bias", d)) if bias else (w,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Block(Layer):
+    """A block that maps (…, d) to (…, d)."""
+
+    hidden_size: Value = size()
+    min_input_rank = 1
+
+    def output_shape(self, shape: Shape) -> Shape:
+        _check_width(self, shape, self.hidden_size)
+        return shape
+
+
+# ----------------------------------------------------------------------------- GPT-2
+
+@cache
+def _gpt2_groups(cross: bool) -> tuple[Group, ...]:
+    groups = (*_layer_norm("ln_1"), *_linear("attn.c_attn", d, 3 * d), *_linear("attn.c_proj", d, d),
+              *_layer_norm("ln_2"))
+    if cross:
+        groups += (*_linear("crossattention.c_attn", d, 2 * d), *_linear("crossattention.q_attn", d, d),
+                   *_linear("crossattention.c_proj", d, d), *_layer_norm("ln_cross_attn"))
+    return groups + (*_linear("mlp.c_fc", d, f), *_linear("mlp.c_proj", f, d))
+
+
+@register("GPT2Block", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class GPT2Block(_Block):
+    """GPT-2 block: 4d² + 2df + 9d + f (f = 4d: 12d² + 13d); Conv1D weights are (n_in, n_out)."""
+
+    intermediate_size: Value = size()
+    add_cross_attention: bool = flag(False)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _gpt2_groups(self.add_cross_attention)
+
+    def values(self, shape: Shape) -> dict:
+        return {d: self.hidden_size, f: self.intermediate_size}
+
+
+# ----------------------------------------------------------------------------- BERT, DistilBERT
+
+@cache
+def _bert_groups(cross: bool) -> tuple[Group, ...]:
+    def attention(name: str) -> tuple[Group, ...]:
+        return (*_linear(f"{name}.self.query", d, d), *_linear(f"{name}.self.key", d, d),
+                *_linear(f"{name}.self.value", d, d), *_linear(f"{name}.output.dense", d, d),
+                *_layer_norm(f"{name}.output.LayerNorm"))
+    groups = attention("attention")
+    if cross:
+        groups += attention("crossattention")
+    return groups + (*_linear("intermediate.dense", d, f), *_linear("output.dense", f, d),
+                     *_layer_norm("output.LayerNorm"))
+
+
+@register("BertLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class BertLayer(_Block):
+    """BERT encoder layer: 4d² + 2df + 9d + f; with cross-attention 8d² + 2df + 15d + f."""
+
+    intermediate_size: Value = size()
+    add_cross_attention: bool = flag(False)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _bert_groups(self.add_cross_attention)
+
+    def values(self, shape: Shape) -> dict:
+        return {d: self.hidden_size, f: self.intermediate_size}
+
+
+_DISTILBERT_GROUPS = (*_linear("attention.q_lin", d, d), *_linear("attention.k_lin", d, d),
+                      *_linear("attention.v_lin", d, d), *_linear("attention.out_lin", d, d),
+                      *_layer_norm("sa_layer_norm"), *_linear("ffn.lin1", d, f), *_linear("ffn.lin2", f, d),
+                      *_layer_norm("output_layer_norm"))
+
+
+@register("DistilBertBlock", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class DistilBertBlock(_Block):
+    """DistilBERT's TransformerBlock: 4d² + 2df + 9d + f."""
+
+    intermediate_size: Value = size()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _DISTILBERT_GROUPS
+
+    def values(self, shape: Shape) -> dict:
+        return {d: self.hidden_size, f: self.intermediate_size}
+
+
+# ----------------------------------------------------------------------------- Llama family
+
+@cache
+def _llama_groups(qkv_bias: bool, o_bias: bool, mlp_bias: bool) -> tuple[Group, ...]:
+    return (*_linear("self_attn.q_proj", d, H * d_h, qkv_bias),
+            *_linear("self_attn.k_proj", d, H_kv * d_h, qkv_bias),
+            *_linear("self_attn.v_proj", d, H_kv * d_h, qkv_bias),
+            *_linear("self_attn.o_proj", H * d_h, d, o_bias),
+            *_linear("mlp.gate_proj", d, f, mlp_bias), *_linear("mlp.up_proj", d, f, mlp_bias),
+            *_linear("mlp.down_proj", f, d, mlp_bias),
+            Group("input_layernorm.weight", d), Group("post_attention_layernorm.weight", d))
+
+
+@register("LlamaDecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class LlamaDecoderLayer(_Block):
+    """Decoder layer with grouped-query attention and a gated MLP:
+    d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + 3·d·f + 2d (+ biases). MHA: H_kv = H; MQA: H_kv = 1."""
+
+    num_attention_heads: Value = size()
+    num_key_value_heads: Value = size()
+    head_dim: Value = size()
+    intermediate_size: Value = size()
+    qkv_bias: bool = flag(False)
+    o_bias: bool = flag(False)
+    mlp_bias: bool = flag(False)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _llama_groups(self.qkv_bias, self.o_bias, self.mlp_bias)
+
+    def values(self, shape: Shape) -> dict:
+        return {d: self.hidden_size, f: self.intermediate_size, H: self.num_attention_heads,
+                H_kv: self.num_key_value_heads, d_h: self.head_dim}
+
+
+@register("MistralDecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class MistralDecoderLayer(LlamaDecoderLayer):
+    """Mistral: the Llama decoder layer (GQA, no biases)."""
+
+
+@register("Qwen2DecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class Qwen2DecoderLayer(LlamaDecoderLayer):
+    """Qwen2: the Llama decoder layer with biases on q, k and v (not o): + H·d_h + 2·H_kv·d_h."""
+
+    qkv_bias: bool = flag(True)
+
+
+@register("GemmaDecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class GemmaDecoderLayer(LlamaDecoderLayer):
+    """Gemma: the Llama decoder layer (RMSNorm weight d, applied as 1 + w)."""
+
+
+# ----------------------------------------------------------------------------- T5
+
+@cache
+def _t5_groups(decoder: bool, gated: bool) -> tuple[Group, ...]:
+    def attention(name: str) -> tuple[Group, ...]:
+        return (*_linear(f"{name}.q", d, H * d_kv, False), *_linear(f"{name}.k", d, H * d_kv, False),
+                *_linear(f"{name}.v", d, H * d_kv, False), *_linear(f"{name}.o", H * d_kv, d, False))
+    groups = (*attention("layer.0.SelfAttention"), Group("layer.0.layer_norm.weight", d))
+    if decoder:
+        groups += (*attention("layer.1.EncDecAttention"), Group("layer.1.layer_norm.weight", d))
+    ff = "layer.2" if decoder else "layer.1"
+    wi = ((Group(f"{ff}.DenseReluDense.wi_0.weight", d * f), Group(f"{ff}.DenseReluDense.wi_1.weight", d * f))
+          if gated else (Group(f"{ff}.DenseReluDense.wi.weight", d * f),))
+    return groups + wi + (Group(f"{ff}.DenseReluDense.wo.weight", f * d), Group(f"{ff}.layer_norm.weight", d))
+
+
+@register("T5Block", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class T5Block(_Block):
+    """T5 block: encoder 4·d·H·d_kv + 2·d·f + 2d; decoder 8·d·H·d_kv + 2·d·f + 3d (gated: +d·f)."""
+
+    num_heads: Value = size()
+    d_kv: Value = size()
+    d_ff: Value = size()
+    is_decoder: bool = flag(False)
+    is_gated_act: bool = flag(False)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _t5_groups(self.is_decoder, self.is_gated_act)
+
+    def values(self, shape: Shape) -> dict:
+        return {d: self.hidden_size, f: self.d_ff, H: self.num_heads, d_kv: self.d_kv}
+
+
+# ----------------------------------------------------------------------------- weightless, generic
+
+@register("AddEmbeddings", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class AddEmbeddings(Layer):
+    """The sum of embeddings of the same shape (token + position + token type): no weights."""
+
+    multi_input = True
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        if len(shapes) < 2:
+            raise ExplainError(f"AddEmbeddings takes two or more inputs. Received: {len(shapes)}")
+        first = shapes[0]
+        for s in shapes[1:]:
+            if len(s) != len(first):
+                raise ExplainError(f"AddEmbeddings needs inputs of one shape. Received: "
+                                   f"{', '.join(format_shape(x) for x in shapes)}")
+        return first
+
+
+@register("Tensors", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class Tensors(Layer):
+    """Tensors counted as they are: each group has the product of its tensor's shape.
+
+    ``tensors``: ((name, count, trainable, buffer), …) with counts as exact ints;
+    ``origin``: where they come from (a checkpoint, or a module type that has no formula here);
+    ``nbytes``: their size in bytes, where known.
+    """
+
+    tensors: tuple = anything(())
+    origin: str = anything("")
+    nbytes: object = anything(None)
+    min_input_rank = 0
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return tuple(Group(name, sympy.Integer(n), trainable, buffer)
+                     for name, n, trainable, buffer in self.tensors)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return shape
