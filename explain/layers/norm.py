@@ -8,13 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 from ..errors import ExplainError
 from ..symbols import C, product
-from .base import Group, Layer, Shape, anything, flag, format_shape, known, size
+from .base import ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, known
 from .registry import register
 
 _GAMMA, _BETA = Group("gamma", C), Group("beta", C)
 _MOVING = (Group("moving_mean", C, trainable=False), Group("moving_variance", C, trainable=False))
+
+
+def _axis_arg(many: bool, none: bool = False):
+    """An ``axis`` argument: one whole number, or (``many``) a list of them, or (``none``) null."""
+    def convert(ctx: ArgContext, name: str, raw: Any, rank: int) -> Any:
+        if raw is None and none:
+            return None
+        items = raw if many and isinstance(raw, (list, tuple)) else [raw]
+        if not all(isinstance(a, int) and not isinstance(a, bool) for a in items):
+            kind = "a whole number or a list of whole numbers" if many else "a whole number"
+            raise ExplainError(f"'{name}' must be {kind}. Received: {name}={raw!r}")
+        return tuple(items) if isinstance(raw, (list, tuple)) else raw
+    return convert
 
 
 def _axes(axis: object, shape: Shape, type_name: str) -> list[int]:
@@ -36,7 +51,7 @@ def _features(axis: object, shape: Shape, type_name: str):
 
 @dataclass(frozen=True, kw_only=True)
 class _AffineNorm(Layer):
-    axis: object = anything(-1)
+    axis: object = arg(_axis_arg(many=True), -1)
     center: bool = flag(True)
     scale: bool = flag(True)
 
@@ -56,9 +71,13 @@ class BatchNormalization(_AffineNorm):
     """γ, β trainable; the moving mean and variance are weights that training does not change."""
 
     positional = ("axis", "momentum", "epsilon", "center", "scale")
+    axis: object = arg(_axis_arg(many=False), -1)
 
     def weight_groups(self) -> tuple[Group, ...]:
         return self.affine() + _MOVING
+
+    def notes(self) -> tuple[str, ...]:
+        return ("keras_bn_moving_stats_non_trainable",)
 
 
 @register("LayerNormalization")
@@ -73,17 +92,37 @@ class LayerNormalization(_AffineNorm):
         return self.affine()
 
 
+def _groups(ctx: ArgContext, name: str, raw: Any, rank: int) -> Any:
+    """GroupNormalization's ``groups``: a positive number, or -1 (one group per channel)."""
+    if raw == -1 and not isinstance(raw, bool):
+        return -1
+    value = ctx.number(name, raw)
+    n = ctx.numeric(value)
+    if n is not None and n <= 0:
+        raise ExplainError(f"'groups' must be a positive number or -1 (instance normalization). "
+                           f"Received: groups={raw!r}")
+    return value
+
+
 @register("GroupNormalization")
 @dataclass(frozen=True, kw_only=True)
 class GroupNormalization(_AffineNorm):
+    """γ C and β C over the channel axis; the C channels are split into ``groups`` groups."""
+
     positional = ("groups", "axis", "epsilon", "center", "scale")
-    groups: object = size(32)
+    groups: object = arg(_groups, 32)
+    axis: object = arg(_axis_arg(many=False), -1)
 
     def values(self, shape: Shape) -> dict:
         channels = _features(self.axis, shape, self.type_name)
-        if isinstance(channels, int) and isinstance(self.groups, int) and channels % self.groups:
-            raise ExplainError(f"the number of channels ({channels}) must be divisible by 'groups'. "
-                               f"Received: groups={self.groups}")
+        groups = self.groups
+        if isinstance(channels, int) and isinstance(groups, int) and groups != -1:
+            if groups > channels:
+                raise ExplainError(f"'groups' cannot be more than the number of channels ({channels}). "
+                                   f"Received: groups={groups}")
+            if channels % groups:
+                raise ExplainError(f"the number of channels ({channels}) must be divisible by 'groups'. "
+                                   f"Received: groups={groups}")
         return {C: channels}
 
 
@@ -93,7 +132,11 @@ class UnitNormalization(Layer):
     """x / ‖x‖ along ``axis``: no weights."""
 
     positional = ("axis",)
-    axis: object = anything(-1)
+    axis: object = arg(_axis_arg(many=True), -1)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        _axes(self.axis, shape, self.type_name)
+        return shape
 
 
 _STATS = (Group("mean", C, trainable=False), Group("variance", C, trainable=False),
@@ -106,15 +149,23 @@ class Normalization(Layer):
     """Standardizes with a mean and variance learnt by ``adapt()``: stored as weights."""
 
     positional = ("axis", "mean", "variance", "invert")
-    axis: object = anything(-1)
+    axis: object = arg(_axis_arg(many=True, none=True), -1)
     mean: object = anything()
     variance: object = anything()
     invert: bool = flag(False)
+
+    def validate(self, ctx: ArgContext) -> None:
+        if (self.mean is None) != (self.variance is None):
+            raise ExplainError("give both 'mean' and 'variance', or neither. "
+                               f"Received: mean={self.mean!r}, variance={self.variance!r}")
 
     def weight_groups(self) -> tuple[Group, ...]:
         return () if self.mean is not None else _STATS
 
     def values(self, shape: Shape) -> dict:
+        """C = the product of the kept axes (1 for ``axis: null``, which keeps none)."""
         if self.mean is not None:
             return {}
+        if self.axis is None or self.axis == ():
+            return {C: 1}
         return {C: _features(self.axis, shape, self.type_name)}
