@@ -1,0 +1,113 @@
+"""The sentences of the feedback sheet, in English; the renderer translates them with the
+project's gettext catalogs (``templates/locales``). Placeholders are ``%(name)s`` so the same
+strings serve Jinja2's i18n extension and Python.
+
+A mistake's sentence is chosen by its code and, where a code covers several situations, by a
+key of its facts (``bn_non_trainable`` with ``buffers`` is PyTorch's case).
+"""
+from __future__ import annotations
+
+
+def N_(s: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return s
+
+
+VERDICT_LABELS = {
+    "correct": N_("correct"),
+    "arithmetic_slip": N_("arithmetic slip"),
+    "wrong_formula": N_("wrong formula"),
+    "wrong": N_("wrong"),
+}
+
+VERDICT_SENTENCES = {
+    "correct": N_("Correct."),
+    "arithmetic_slip": N_("The formula is right, but it evaluates to %(expected)s, not %(result)s."),
+    "wrong_formula": N_("The result is right, but the formula gives %(formula)s, not %(expected)s."),
+    "wrong": N_("The correct value is %(expected)s, not %(claimed)s."),
+}
+
+# code, or (code, key of the facts that must be present)
+MISTAKES: dict[str | tuple[str, str], str] = {
+    "missing_bias": N_("The bias is left out: %(bias)s more parameters, one per output."),
+    "extra_bias": N_("This layer has no bias here, but %(bias)s bias values were added."),
+    "bias_size": N_("The bias has one entry per output, %(expected_length)s, not %(length)s."),
+    "missing_input_channels": N_("Each filter spans all %(c_in)s input channels: the kernel needs the factor c_in = %(c_in)s."),
+    "groups_ignored": N_("With groups = %(groups)s each filter sees only c_in/g input channels: divide the kernel by %(groups)s."),
+    "kernel_one_axis": N_("The kernel has k_h·k_w positions, not %(kernel)s: multiply both kernel sides."),
+    ("bn_non_trainable", "non_trainable"): N_("Keras counts BatchNormalization's moving mean and variance (%(non_trainable)s values) as parameters, non-trainable ones."),
+    ("bn_non_trainable", "buffers"): N_("PyTorch's running mean and variance (%(buffers)s values) are buffers, not parameters."),
+    "buffers_counted": N_("Buffers (%(buffers)s values, such as running statistics) are state, not parameters."),
+    "non_trainable_left_out": N_("Non-trainable weights (%(non_trainable)s) are parameters too: the count includes them."),
+    ("rnn_double_bias", "keras"): N_("Keras recurrent layers have one bias vector per gate; a second one (b_hh) is PyTorch's convention."),
+    ("rnn_double_bias", "pytorch"): N_("PyTorch recurrent layers have two bias vectors per gate, b_ih and b_hh."),
+    ("gru_reset_after", "true"): N_("Keras GRU with reset_after=True (the default) has two bias vectors per gate: 3h(i + h) + 6h."),
+    ("gru_reset_after", "false"): N_("Keras GRU with reset_after=False has one bias vector per gate: 3h(i + h) + 3h."),
+    "missing_recurrent_weights": N_("The recurrent kernel (h × h per gate, %(recurrent)s values) is left out."),
+    "wrong_gate_count": N_("This layer has %(expected_gates)s gate(s), not %(gates)s."),
+    "bidirectional_once": N_("A bidirectional layer has two independent copies of the weights: count both directions."),
+    "stacked_input_size": N_("In PyTorch, stacked layers after the first take h·D inputs, not input_size = %(input_size)s."),
+    ("attention_convention", "pytorch"): N_("Keras MultiHeadAttention projects to num_heads·key_dim columns; 4E² + 4E is PyTorch's count."),
+    ("attention_convention", "keras"): N_("PyTorch's MultiheadAttention splits E across the heads: 4E² + 4E, whatever num_heads."),
+    ("attention_convention", "heads"): N_("key_dim is per head: the projections have num_heads·key_dim columns."),
+    ("attention_convention", "key_dim"): N_("key_dim is set explicitly, not E/num_heads = %(key_dim)s."),
+    ("depthwise_separable_confusion", "separable"): N_("A standard convolution: every filter spans all input channels (k·k·c_in·c_out); it is not a depthwise plus pointwise pair."),
+    ("depthwise_separable_confusion", "conv"): N_("A depthwise or separable convolution has one k × k filter per input channel (times depth_multiplier), not a full convolution."),
+    ("depthwise_separable_confusion", "two_biases"): N_("Keras's separable convolution has one bias (c_out), after the pointwise step; two biases come from building it out of two convolutions."),
+    ("depthwise_separable_confusion", "depthwise"): N_("The pointwise 1 × 1 kernel (c_in·m·c_out) is missing."),
+    "flatten_size": N_("The flattened size comes from a wrong shape: %(layer)s gives %(expected_shape)s, not %(shape)s."),
+    "wrong_input_shape": N_("The input size comes from a wrong shape: %(layer)s gives %(expected_shape)s, not %(shape)s."),
+    "output_off_by_one": N_("The output of %(layer)s is off by one: it is %(expected_shape)s, not %(shape)s."),
+    "wrong_padding": N_("%(layer)s has padding='%(actual)s': its output is %(expected_shape)s, not %(shape)s (that would be padding='%(padding)s')."),
+    "missing_channels": N_("The output size includes the %(channels)s channels."),
+    "dense_whole_input": N_("Dense acts on the last axis only: n_in is the last input size, not all %(inputs)s values."),
+    "vocab_off_by_one": N_("The embedding table has input_dim rows; %(vocab)s is off by one."),
+    "tied_counted_twice": N_("Tied or shared weights (%(layers)s) count once: %(extra)s were counted twice."),
+    "repeat_counted_once": N_("This layer stands for %(repeat)s copies: the count is %(repeat)s times one copy's."),
+}
+
+IN_LAYER = N_("In %(layer)s: %(sentence)s")
+IN_EVERY_LAYER = N_("In every layer: %(sentence)s")
+NO_DIAGNOSIS = N_("This does not match a mistake this tool knows; compare with the derivation.")
+SUMMARY = N_("%(correct)s of %(total)s claims correct.")
+ALL_CORRECT = N_("Every claim is correct.")
+TITLE = N_("Feedback on the hand calculation")
+MODEL_LINE = N_("Model: %(model)s")
+CLAIMED = N_("claimed")
+EXPECTED = N_("expected")
+VERDICT = N_("verdict")
+DERIVATION = N_("derivation")
+TOTAL_LABEL = N_("total")
+OUTPUT_SIZE = N_("output size")
+PARAMETERS = N_("parameters")
+TRAINABLE = N_("trainable parameters")
+NON_TRAINABLE = N_("non-trainable parameters")
+LAYER = N_("layer")
+
+
+def mistake_key(code: str, detail: dict) -> str | tuple[str, str]:
+    """The MISTAKES key for a variant: the code, refined by the facts where it has several."""
+    if code == "bn_non_trainable":
+        return (code, "buffers" if "buffers" in detail else "non_trainable")
+    if code == "rnn_double_bias":
+        return (code, detail.get("framework", "keras"))
+    if code == "gru_reset_after":
+        return (code, "true" if detail.get("reset_after") else "false")
+    if code == "attention_convention":
+        if "heads" in detail:
+            return (code, "heads")
+        if "key_dim" in detail:
+            return (code, "key_dim")
+        return (code, detail.get("framework", "pytorch"))
+    if code == "depthwise_separable_confusion":
+        return (code, detail.get("as", "conv"))
+    return code
+
+
+def all_messages() -> list[str]:
+    """Every msgid of the sheet (for the catalogs)."""
+    out = list(VERDICT_LABELS.values()) + list(VERDICT_SENTENCES.values()) + list(MISTAKES.values())
+    out += [IN_LAYER, IN_EVERY_LAYER, NO_DIAGNOSIS, SUMMARY, ALL_CORRECT, TITLE, MODEL_LINE, CLAIMED,
+            EXPECTED, VERDICT, DERIVATION, TOTAL_LABEL, OUTPUT_SIZE, PARAMETERS, TRAINABLE,
+            NON_TRAINABLE, LAYER]
+    return list(dict.fromkeys(out))

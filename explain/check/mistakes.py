@@ -1,0 +1,633 @@
+"""Known wrong ways to count: each function takes a node and returns the counts a student who
+made that mistake would get. A claim whose formula or result equals one gets its diagnosis.
+
+Layer-level variants are small functions of the node's hyperparameters (``node.layer``), its
+symbol values (``node.values``) and its weight groups (``node.weights``). Shape variants
+(padding, off by one) re-run the layers between a changed layer and the claimed one.
+Model-level variants (totals) combine the layer ones.
+
+Everything here is defensive: a variant that cannot be computed for an unusual layer is skipped.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from ..model import Model, Node, count as group_count
+from ..symbols import c_in, c_out, g, m, n_in, n_out, product
+
+CODES = (
+    "missing_bias", "extra_bias", "bias_size", "missing_input_channels", "groups_ignored",
+    "kernel_one_axis", "bn_non_trainable", "buffers_counted", "non_trainable_left_out",
+    "rnn_double_bias", "gru_reset_after", "missing_recurrent_weights", "wrong_gate_count",
+    "bidirectional_once", "stacked_input_size", "attention_convention",
+    "depthwise_separable_confusion", "flatten_size", "wrong_input_shape", "output_off_by_one",
+    "wrong_padding", "missing_channels", "dense_whole_input", "vocab_off_by_one",
+    "tied_counted_twice", "repeat_counted_once",
+)
+"""Every diagnosis this module can give (the renderer has a sentence for each)."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A wrong count: the mistake's code, the count it gives, and facts for the sentence."""
+
+    code: str
+    value: int
+    detail: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+class Context:
+    """The model around a node, and exact evaluation of its sizes."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.index = {n.name: i for i, n in enumerate(model.nodes)}
+
+    def int(self, v) -> int | None:
+        try:
+            return self.model.evaluate(v)
+        except Exception:  # noqa: BLE001 — a size we cannot evaluate gives no variant
+            return None
+
+
+# ----------------------------------------------------------------------------- helpers
+
+_BN_TYPES = re.compile(r"^(BatchNorm|BatchNormalization|SyncBatchNorm)")
+_KERNEL_SYMBOL_NAMES = {"k", "k_d", "k_h", "k_w"}
+
+
+def _is_bias(name: str) -> bool:
+    return "bias" in name.lower()
+
+
+def _is_bn(node: Node) -> bool:
+    return bool(_BN_TYPES.match(node.type))
+
+
+def _framework(node: Node) -> str:
+    return getattr(node.layer, "framework", "keras")
+
+
+def _repeat(ctx: Context, node: Node) -> int:
+    r = ctx.int(node.repeat) if getattr(node, "repeat", 1) != 1 else 1
+    return r or 1
+
+
+def _params(ctx: Context, node: Node) -> int | None:
+    """One copy's parameter count (non-buffer weights)."""
+    return ctx.int(sum((w.count for w in node.weights if not w.buffer), 0))
+
+
+def _weights(ctx: Context, node: Node, keep: Callable) -> int:
+    return sum(ctx.int(w.count) or 0 for w in node.weights if keep(w))
+
+
+def _value(ctx: Context, node: Node, symbol) -> int | None:
+    v = node.values.get(symbol)
+    return None if v is None else ctx.int(v)
+
+
+def recount(ctx: Context, node: Node, overrides: dict, only: Callable | None = None) -> int | None:
+    """One copy's count with some symbols given other values (over the groups ``only`` keeps)."""
+    values = {**node.values, **overrides}
+    total = 0
+    try:
+        for w in node.weights:
+            if w.buffer:
+                continue
+            if only is not None and not only(w):
+                continue
+            total += ctx.int(group_count(_group(w), values)) or 0
+    except Exception:  # noqa: BLE001
+        return None
+    return total
+
+
+def _group(w):
+    from ..layers.base import Group
+    return Group(w.name, w.formula, w.trainable, w.buffer)
+
+
+def relayer(ctx: Context, node: Node, **changes) -> int | None:
+    """One copy's count if the layer had other hyperparameters (same inputs)."""
+    try:
+        layer = dataclasses.replace(node.layer, **changes)
+        _, values = layer.infer(node.input_shapes)
+        total = 0
+        for grp in layer.weight_groups():
+            if not grp.buffer:
+                total += ctx.int(group_count(grp, values)) or 0
+        return total
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _has(layer, name: str) -> bool:
+    return any(f.name == name for f in dataclasses.fields(layer))
+
+
+# ----------------------------------------------------------------------------- per family
+
+def generic(ctx: Context, node: Node) -> Iterator[Variant]:
+    """Biases left out or added; non-trainable weights left out; buffers counted."""
+    params = _params(ctx, node)
+    if params is None:
+        return
+    bias = _weights(ctx, node, lambda w: _is_bias(w.name) and not w.buffer)
+    if bias:
+        yield Variant("missing_bias", params - bias, {"bias": bias})
+    frozen = _weights(ctx, node, lambda w: not w.trainable and not w.buffer)
+    buffers = _weights(ctx, node, lambda w: w.buffer)
+    code_frozen = "bn_non_trainable" if _is_bn(node) else "non_trainable_left_out"
+    if frozen:
+        yield Variant(code_frozen, params - frozen, {"non_trainable": frozen})
+    if buffers:
+        code = "bn_non_trainable" if _is_bn(node) else "buffers_counted"
+        yield Variant(code, params + buffers, {"buffers": buffers})
+        stats = _weights(ctx, node, lambda w: w.buffer and "num_batches" not in w.name)
+        if stats != buffers:
+            yield Variant(code, params + stats, {"buffers": stats})
+    inner = node.layer.wrapped()
+    if inner is not None and node.type == "Bidirectional" and params % 2 == 0:
+        yield Variant("bidirectional_once", params // 2, {})
+
+
+def dense(ctx: Context, node: Node) -> Iterator[Variant]:
+    """Dense/Linear: kernel n_in·n_out + bias n_out."""
+    i, o = _value(ctx, node, n_in), _value(ctx, node, n_out)
+    if i is None or o is None:
+        return
+    has_bias = any(_is_bias(w.name) for w in node.weights)
+    if has_bias:
+        for length in (i, 1):
+            if length != o:
+                yield Variant("bias_size", i * o + length, {"length": length, "expected_length": o})
+    else:
+        yield Variant("extra_bias", i * o + o, {"bias": o})
+    bias = o if has_bias else 0
+    whole = [ctx.int(d) for d in node.input_shapes[0]] if node.input_shapes else []
+    if len(whole) > 1 and None not in whole:
+        yield Variant("dense_whole_input", product(whole) * o + bias, {"inputs": product(whole)})
+
+
+_CONV = re.compile(r"^(Conv[123]D|Convolution[123]D|Conv[123]d)$")
+_TRANSPOSE = re.compile(r"^(Conv[123]DTranspose|ConvTranspose[123]d|Convolution[123]DTranspose)$")
+_DEPTHWISE = re.compile(r"^DepthwiseConv[12]D$")
+_SEPARABLE = re.compile(r"^(SeparableConv[12]D|SeparableConvolution[12]D)$")
+
+
+def _kernel_area(ctx: Context, node: Node) -> int | None:
+    ks = [ctx.int(v) for s, v in node.values.items() if s.name in _KERNEL_SYMBOL_NAMES]
+    return None if not ks or None in ks else product(ks)
+
+
+def conv(ctx: Context, node: Node) -> Iterator[Variant]:
+    """Convolutions: k_h·k_w·(c_in/g)·c_out + c_out and relatives."""
+    K, cin, cout = _kernel_area(ctx, node), _value(ctx, node, c_in), _value(ctx, node, c_out)
+    groups = _value(ctx, node, g) or 1
+    mult = _value(ctx, node, m) or 1
+    if K is None or cin is None:
+        return
+    has_bias = any(_is_bias(w.name) for w in node.weights)
+    t = node.type
+    if _CONV.match(t) or _TRANSPOSE.match(t):
+        if cout is None:
+            return
+        kernel = K * (cin // groups) * cout
+        if has_bias:
+            for length in (cin, 1):
+                if length != cout:
+                    yield Variant("bias_size", kernel + length, {"length": length, "expected_length": cout})
+        else:
+            yield Variant("extra_bias", kernel + cout, {"bias": cout})
+        bias = cout if has_bias else 0
+        yield Variant("missing_input_channels", K * cout + bias, {"c_in": cin})
+        if groups != 1:
+            yield Variant("groups_ignored", K * cin * cout + bias, {"groups": groups})
+            yield Variant("missing_input_channels", K * cout // groups + bias, {"c_in": cin})
+        side = _kernel_side(ctx, node)
+        if side is not None and side != K:
+            yield Variant("kernel_one_axis", side * (cin // groups) * cout + bias, {"kernel": side})
+        if _CONV.match(t):
+            # separable thinking: depthwise k·c_in + pointwise c_in·c_out + c_out
+            yield Variant("depthwise_separable_confusion", K * cin + cin * cout + bias, {"as": "separable"})
+    elif _DEPTHWISE.match(t):
+        bias = cin * mult if has_bias else 0
+        yield Variant("missing_input_channels", K * mult + bias, {"c_in": cin})
+        # counted as a full convolution with c_in·m filters
+        yield Variant("depthwise_separable_confusion", K * cin * cin * mult + bias, {"as": "conv"})
+        if has_bias and cin * mult != 1:
+            yield Variant("bias_size", K * cin * mult + 1, {"length": 1, "expected_length": cin * mult})
+    elif _SEPARABLE.match(t):
+        if cout is None:
+            return
+        bias = cout if has_bias else 0
+        depthwise, pointwise = K * cin * mult, cin * mult * cout
+        yield Variant("depthwise_separable_confusion", K * cin * cout + bias, {"as": "conv"})
+        yield Variant("depthwise_separable_confusion", depthwise + pointwise + cin * mult + bias,
+                      {"as": "two_biases"})
+        yield Variant("depthwise_separable_confusion", depthwise + (cin * mult if has_bias else 0),
+                      {"as": "depthwise"})
+        yield Variant("missing_input_channels", K * mult + mult * cout + bias, {"c_in": cin})
+        if has_bias:
+            yield Variant("bias_size", depthwise + pointwise + cin, {"length": cin, "expected_length": cout})
+
+
+def _kernel_side(ctx: Context, node: Node) -> int | None:
+    ks = [ctx.int(v) for s, v in node.values.items() if s.name in _KERNEL_SYMBOL_NAMES]
+    if len(ks) < 2 or None in ks or len(set(ks)) != 1:
+        return None
+    return ks[0]
+
+
+def batchnorm(ctx: Context, node: Node) -> Iterator[Variant]:
+    """BatchNorm: Keras 4C (2C non-trainable); PyTorch 2C parameters + buffers."""
+    params = _params(ctx, node)
+    if params is None:
+        return
+    channels = None
+    for w in node.weights:
+        if w.name in ("gamma", "beta", "weight", "bias", "moving_mean", "running_mean"):
+            channels = ctx.int(w.count)
+            break
+    if channels is None:
+        return
+    frozen = _weights(ctx, node, lambda w: not w.trainable and not w.buffer)
+    if _framework(node) == "keras" or frozen:
+        if params != 2 * channels:
+            yield Variant("bn_non_trainable", 2 * channels, {"non_trainable": params - 2 * channels})
+    else:
+        yield Variant("bn_non_trainable", params + 2 * channels, {"buffers": 2 * channels})
+
+
+_RNN_GATES = {"SimpleRNN": 1, "RNN": 1, "LSTM": 4, "GRU": 3, "SimpleRNNCell": 1, "LSTMCell": 4,
+              "GRUCell": 3, "RNNCell": 1}
+
+
+def _rnn_inner(node: Node):
+    layer = node.layer
+    inner = layer.wrapped()
+    return inner if inner is not None else layer
+
+
+def rnn(ctx: Context, node: Node) -> Iterator[Variant]:
+    """SimpleRNN/LSTM/GRU: G·h·(i + h) + G·h (Keras) or + 2G·h (PyTorch), G gates."""
+    params = _params(ctx, node)
+    layer = _rnn_inner(node)
+    gates = _RNN_GATES.get(layer.type_name)
+    if params is None or gates is None:
+        return
+    biases = [w for w in node.weights if _is_bias(w.name) and not w.buffer]
+    bias = sum(ctx.int(w.count) or 0 for w in biases)
+    recurrent = _weights(ctx, node, lambda w: ("recurrent" in w.name or "weight_hh" in w.name)
+                         and not _is_bias(w.name))
+    torch_style = _framework(node) == "pytorch" or getattr(layer, "framework", "keras") == "pytorch"
+    is_gru = layer.type_name.startswith("GRU")
+    reset_after = bool(getattr(layer, "reset_after", False))
+    if bias:
+        if torch_style:
+            # one bias vector per gate set, as Keras has it
+            yield Variant("rnn_double_bias", params - bias // 2, {"framework": "pytorch"})
+        elif is_gru and reset_after:
+            yield Variant("gru_reset_after", params - bias // 2, {"reset_after": True})
+            yield Variant("rnn_double_bias", params + bias, {"framework": "keras"})
+        elif is_gru:
+            yield Variant("gru_reset_after", params + bias, {"reset_after": False})
+            yield Variant("rnn_double_bias", params + bias, {"framework": "keras"})
+        else:
+            yield Variant("rnn_double_bias", params + bias, {"framework": "keras"})
+    if recurrent:
+        yield Variant("missing_recurrent_weights", params - recurrent, {"recurrent": recurrent})
+    for other in (1, 3, 4):
+        if other != gates and (params * other) % gates == 0:
+            yield Variant("wrong_gate_count", params * other // gates, {"gates": other, "expected_gates": gates})
+    if torch_style:
+        yield from _stacked(ctx, node, layer, gates)
+
+
+def _stacked(ctx: Context, node: Node, layer, gates: int) -> Iterator[Variant]:
+    """PyTorch layers after the first see h·D inputs, not input_size."""
+    i, h = ctx.int(getattr(layer, "input_size", None) or 0), ctx.int(getattr(layer, "hidden_size", None) or 0)
+    if not i or not h:
+        return
+    later = [w for w in node.weights if re.match(r"weight_ih_l[1-9]", w.name)]
+    if not later:
+        return
+    params = _params(ctx, node) or 0
+    delta = 0
+    for w in later:
+        c = ctx.int(w.count) or 0
+        if c % (gates * h):
+            return
+        delta += gates * h * i - c
+    yield Variant("stacked_input_size", params + delta, {"input_size": i})
+
+
+def attention(ctx: Context, node: Node) -> Iterator[Variant]:
+    """Multi-head attention: Keras grows with num_heads·key_dim; PyTorch is 4E² + 4E."""
+    layer = node.layer
+    params = _params(ctx, node)
+    if params is None or not node.input_shapes or not node.input_shapes[0]:
+        return
+    E = ctx.int(node.input_shapes[0][-1])
+    if not E:
+        return
+    heads = ctx.int(getattr(layer, "num_heads", None) or 0)
+    if _framework(node) == "pytorch" or node.type == "MultiheadAttention":
+        E = ctx.int(getattr(layer, "embed_dim", None) or E) or E
+        if heads:
+            # Keras thinking: every head projects to E columns
+            HE = heads * E
+            yield Variant("attention_convention", 3 * (E * HE + HE) + HE * E + E, {"framework": "keras"})
+        return
+    yield Variant("attention_convention", 4 * E * E + 4 * E, {"framework": "pytorch", "E": E})
+    if heads and heads > 1:
+        if _has(layer, "num_heads"):
+            v = relayer(ctx, node, num_heads=1)
+            if v is not None and v != params:
+                yield Variant("attention_convention", v, {"heads": 1})
+        key_dim = ctx.int(getattr(layer, "key_dim", None) or 0)
+        if key_dim and E % heads == 0 and key_dim != E // heads and _has(layer, "key_dim"):
+            v = relayer(ctx, node, key_dim=E // heads)
+            if v is not None and v != params:
+                yield Variant("attention_convention", v, {"key_dim": E // heads})
+
+
+def embedding(ctx: Context, node: Node) -> Iterator[Variant]:
+    """Embedding: V·d; no bias."""
+    layer = node.layer
+    V = ctx.int(getattr(layer, "input_dim", None) or getattr(layer, "num_embeddings", None) or 0)
+    d = ctx.int(getattr(layer, "output_dim", None) or getattr(layer, "embedding_dim", None) or 0)
+    if not V or not d:
+        return
+    yield Variant("extra_bias", V * d + d, {"bias": d})
+    yield Variant("vocab_off_by_one", (V + 1) * d, {"vocab": V + 1})
+    yield Variant("vocab_off_by_one", (V - 1) * d, {"vocab": V - 1})
+
+
+_FAMILIES: list[tuple[Callable[[Node], bool], Callable]] = [
+    (lambda n: n_in in n.values and n_out in n.values, dense),
+    (lambda n: c_in in n.values, conv),
+    (_is_bn, batchnorm),
+    (lambda n: _rnn_inner(n).type_name in _RNN_GATES, rnn),
+    (lambda n: "Attention" in n.type, attention),
+    (lambda n: n.type in ("Embedding",), embedding),
+]
+
+
+def layer_variants(ctx: Context, node: Node) -> list[Variant]:
+    """The counts of the known mistakes for one layer (all its copies, as the claim counts it)."""
+    out: list[Variant] = []
+    target = node
+    for test, family in _FAMILIES:
+        try:
+            if test(target):
+                out.extend(family(ctx, target))
+        except Exception:  # noqa: BLE001 — a layer type this module does not know well
+            continue
+    try:
+        out.extend(generic(ctx, node))
+    except Exception:  # noqa: BLE001
+        pass
+    r = _repeat(ctx, node)
+    if r != 1:
+        out = [Variant(v.code, v.value * r, v.detail) for v in out]
+        p = _params(ctx, node)
+        if p is not None:
+            out.append(Variant("repeat_counted_once", p, {"repeat": r}))
+    return _unique(out)
+
+
+def _unique(variants: Iterable[Variant]) -> list[Variant]:
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for v in variants:
+        if (v.code, v.value) not in seen:
+            seen.add((v.code, v.value))
+            out.append(v)
+    return out
+
+
+# ----------------------------------------------------------------------------- shapes
+
+MAX_SHAPE_SOURCES = 12
+_PASS_THROUGH = ("Flatten", "Reshape")
+
+
+def _ancestors(ctx: Context, node: Node) -> list[Node]:
+    """Nodes that feed ``node`` (nearest first), ``node`` included."""
+    by_name = {n.name: n for n in ctx.model.nodes}
+    seen, stack, out = {node.name}, [node], []
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        for ref in n.inputs:
+            if ref in by_name and ref not in seen:
+                seen.add(ref)
+                stack.append(by_name[ref])
+    return sorted(out, key=lambda n: -ctx.index[n.name])
+
+
+def _spatial(node: Node) -> bool:
+    return hasattr(node.layer, "split") and (_has(node.layer, "padding") or _has(node.layer, "pool_size"))
+
+
+def _perturbations(ctx: Context, source: Node) -> Iterator[tuple[str, dict, Callable]]:
+    """Ways a student gets ``source``'s output wrong: (code, detail, output-shape function)."""
+    layer = source.layer
+    if _has(layer, "padding") and getattr(layer, "padding", None) in ("same", "valid"):
+        other = "valid" if layer.padding == "same" else "same"
+        try:
+            flipped = dataclasses.replace(layer, padding=other)
+        except Exception:  # noqa: BLE001
+            flipped = None
+        if flipped is not None:
+            yield "wrong_padding", {"layer": source.name, "padding": other, "actual": layer.padding}, \
+                lambda shapes, fl=flipped: fl.infer(shapes)[0]
+    for delta in (1, -1):
+        def shift(shapes, d=delta, lyr=layer):
+            out = lyr.infer(shapes)[0]
+            spatial, channels = lyr.split(out)
+            return lyr.join(tuple(x + d for x in spatial), channels)
+        yield "output_off_by_one", {"layer": source.name, "delta": delta}, shift
+
+
+def _propagate(ctx: Context, source: Node, make_output: Callable, target: Node):
+    """Re-run the layers from ``source`` to ``target`` with ``source``'s output changed:
+    (target's output shape, target's symbol values, source's new output)."""
+    model = ctx.model
+    shapes = dict(model.inputs)
+    start, stop = ctx.index[source.name], ctx.index[target.name]
+    for n in model.nodes[:start]:
+        shapes[n.name] = n.output_shape
+    changed: set[str] = set()
+    values = target.values
+    new_source = None
+    for n in model.nodes[start:stop + 1]:
+        ins = tuple(shapes[r] for r in n.inputs)
+        if n is source:
+            out = tuple(make_output(ins))
+            new_source = out
+            vals = n.values
+        elif any(r in changed for r in n.inputs):
+            out, vals = n.layer.infer(ins)
+            out = tuple(out)
+        else:
+            out, vals = n.output_shape, n.values
+        if out != n.output_shape:
+            changed.add(n.name)
+        shapes[n.name] = out
+        if n is target:
+            values = vals
+    return shapes[target.name], values, new_source
+
+
+def shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
+    """Counts (``kind='params'``) or output sizes (``kind='shape'``) of ``node`` computed from
+    a wrong output shape of one of the convolutions or poolings before it (or its own)."""
+    out: list[Variant] = []
+    sources = [n for n in _ancestors(ctx, node) if _spatial(n)][:MAX_SHAPE_SOURCES]
+    through_flatten = any(n.type in _PASS_THROUGH for n in _ancestors(ctx, node))
+    for source in sources:
+        for code, detail, make in _perturbations(ctx, source):
+            try:
+                shape, values, new = _propagate(ctx, source, make, node)
+                detail = {**detail, "shape": tuple(ctx.int(d) for d in new),
+                          "expected_shape": tuple(ctx.int(d) for d in source.output_shape)}
+                if kind == "shape":
+                    dims = [ctx.int(d) for d in shape]
+                    if None in dims or any(d <= 0 for d in dims):
+                        continue
+                    c = "flatten_size" if node.type in _PASS_THROUGH and source is not node else code
+                    out.append(Variant(c, product(dims), detail))
+                else:
+                    value = recount(ctx, node, values)
+                    if value is None:
+                        continue
+                    if through_flatten and node.type not in _PASS_THROUGH:
+                        c = "flatten_size"
+                    else:
+                        c = "wrong_input_shape"
+                    out.append(Variant(c, value * _repeat(ctx, node), detail))
+            except Exception:  # noqa: BLE001 — an impossible shape is no variant
+                continue
+    if kind == "shape" and node.output_shape:
+        dims = [ctx.int(d) for d in node.output_shape]
+        if len(dims) > 1 and None not in dims:
+            out.append(Variant("missing_channels", product(dims[:-1]), {"channels": dims[-1]}))
+        if node.type in _PASS_THROUGH and node.input_shapes and len(node.input_shapes[0]) > 1:
+            ins = [ctx.int(d) for d in node.input_shapes[0]]
+            if None not in ins:
+                out.append(Variant("missing_channels", product(ins[:-1]), {"channels": ins[-1]}))
+    return _unique(out)
+
+
+# ----------------------------------------------------------------------------- totals
+
+def total_variants(ctx: Context, kind: str = "params") -> list[Variant]:
+    """Wrong totals: one layer (or every layer) counted with a known mistake, non-trainable
+    weights left out, buffers or tied weights counted."""
+    model = ctx.model
+    expected = {"params": model.total, "trainable": model.trainable,
+                "non_trainable": model.non_trainable}[kind]
+    out: list[Variant] = []
+    if kind == "params":
+        frozen = model.non_trainable
+        if frozen:
+            has_bn = any(_is_bn(n) and _weights(ctx, n, lambda w: not w.trainable) for n in model.counted())
+            out.append(Variant("bn_non_trainable" if has_bn else "non_trainable_left_out",
+                               expected - frozen, {"non_trainable": frozen}))
+        buffers = ctx.int(model.buffers_expr) or 0
+        if buffers:
+            bn_buffers = all(_is_bn(n) for n in model.counted() if _weights(ctx, n, lambda w: w.buffer))
+            out.append(Variant("bn_non_trainable" if bn_buffers else "buffers_counted",
+                               expected + buffers, {"buffers": buffers}))
+            out.append(Variant("buffers_counted", expected + buffers, {"buffers": buffers}))
+        tied = [n for n in model.nodes
+                if any(getattr(w, "tied_to", None) and not w.buffer for w in n.weights)]
+        if tied:
+            extra = sum(_weights(ctx, n, lambda w: getattr(w, "tied_to", None) and not w.buffer)
+                        * _repeat(ctx, n) for n in tied)
+            if extra:
+                out.append(Variant("tied_counted_twice", expected + extra,
+                                   {"layers": ", ".join(n.name for n in tied), "extra": extra}))
+        per_code: dict[str, int] = {}
+        per_detail: dict[str, dict] = {}
+        for node in model.counted():
+            if any(getattr(w, "tied_to", None) for w in node.weights):
+                continue  # its count in the total is partial; its own variants do not apply
+            p = ctx.int(node.params)
+            if p is None:
+                continue
+            seen_codes = set()
+            for v in layer_variants(ctx, node):
+                out.append(Variant(v.code, expected - p + v.value, {**v.detail, "layer": node.name}))
+                if v.code not in seen_codes:
+                    seen_codes.add(v.code)
+                    per_code[v.code] = per_code.get(v.code, 0) + v.value - p
+                    d = per_detail.setdefault(v.code, dict(v.detail))
+                    if d is not v.detail:
+                        for key in _SUMMED:
+                            if isinstance(v.detail.get(key), int) and isinstance(d.get(key), int):
+                                d[key] += v.detail[key]
+        for code, delta in per_code.items():
+            out.append(Variant(code, expected + delta, {**per_detail[code], "layer": "every"}))
+        # one wrong shape upstream changes every count after it
+        out.extend(_total_shape_variants(ctx, expected))
+    elif kind == "trainable":
+        frozen = model.non_trainable
+        if frozen:
+            out.append(Variant("bn_non_trainable", expected + frozen, {"non_trainable": frozen}))
+    elif kind == "non_trainable":
+        buffers = ctx.int(model.buffers_expr) or 0
+        if buffers:
+            out.append(Variant("buffers_counted", expected + buffers, {"buffers": buffers}))
+    return _unique(out)
+
+
+_SUMMED = ("bias", "non_trainable", "buffers", "recurrent", "extra")
+
+
+def _total_shape_variants(ctx: Context, expected: int) -> list[Variant]:
+    model = ctx.model
+    out = []
+    sources = [n for n in reversed(model.nodes) if _spatial(n)][:MAX_SHAPE_SOURCES]
+    through = any(n.type in _PASS_THROUGH for n in model.nodes)
+    for source in sources:
+        for code, detail, make in _perturbations(ctx, source):
+            try:
+                total = 0
+                shapes = dict(model.inputs)
+                changed: set[str] = set()
+                for n in model.nodes:
+                    ins = tuple(shapes[r] for r in n.inputs)
+                    if n is source:
+                        o, vals = tuple(make(ins)), n.values
+                    elif any(r in changed for r in n.inputs):
+                        o, vals = n.layer.infer(ins)
+                        o = tuple(o)
+                    else:
+                        o, vals = n.output_shape, n.values
+                    if o != n.output_shape:
+                        changed.add(n.name)
+                    shapes[n.name] = o
+                    if vals is n.values:
+                        total += ctx.int(n.own("params")) or 0
+                    else:
+                        total += (recount(ctx, n, vals, lambda w: not getattr(w, "tied_to", None)) or 0) \
+                            * _repeat(ctx, n)
+                if total != expected:
+                    out.append(Variant("flatten_size" if through else code, total,
+                                       {**detail, "shape": tuple(ctx.int(d) for d in shapes[source.name])}))
+            except Exception:  # noqa: BLE001
+                continue
+    return out
+
+
+def match(variants: Iterable[Variant], wrong_values: Iterable[int]) -> list[Variant]:
+    """The variants whose count is one of the claim's wrong numbers."""
+    wrong = set(wrong_values)
+    return [v for v in variants if v.value in wrong]

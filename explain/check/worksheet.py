@@ -1,0 +1,206 @@
+"""Reading worksheets: a YAML (or JSON) file with ``model`` and ``claims``, or plain text.
+
+YAML::
+
+    model: ../specs/seed_cnn.yaml
+    claims:
+      - layer: dense_2                 # a name, or a 1-based position
+        work: 512 x 128 + 512 = 65664  # parameters: formula = result
+      - layer: flatten_1
+        shape: 19 x 19 x 32 = 11552    # the output size
+      - total: 6.029.097               # also trainable: / non_trainable:
+
+Plain text: ``model: PATH``, then one claim a line: ``LAYER: WORK``, ``LAYER shape: WORK``,
+``total: N``; ``#`` starts a comment. Scalars are read as the text the user wrote (YAML's
+own number parsing would read ``6.029`` as a float), with line numbers for errors.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ..errors import ExplainError
+from ..importers.textfile import _NoAliasLoader, decode, read_bytes
+from .arith import ArithError, Work, parse_work
+
+MAX_WORKSHEET_BYTES = 1024 * 1024
+MAX_CLAIMS = 2000
+TOTAL_KINDS = ("total", "trainable", "non_trainable")
+"""Claims about the whole model; their ``layer`` in the report is ``"total"``."""
+_KIND_WORDS = {"work": "params", "params": "params", "parameters": "params", "shape": "shape",
+               "output": "shape", "output_shape": "shape", "size": "shape"}
+
+
+@dataclass(frozen=True)
+class RawClaim:
+    """One claim as the worksheet wrote it."""
+
+    layer: str | int  # a name, a 1-based position, or "total"
+    kind: str  # params, shape, total, trainable, non_trainable
+    text: str
+    work: Work
+    line: int
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    path: str
+    model: str | None
+    """The model reference as written (a path relative to the worksheet, or example:NAME)."""
+    claims: tuple[RawClaim, ...]
+
+    def model_source(self, override: str | None = None) -> str:
+        if override:
+            return override
+        if not self.model:
+            raise ExplainError("the worksheet names no model: add a line 'model: PATH' or use --model",
+                               file=self.path)
+        if self.model.startswith("example:"):
+            return self.model
+        path = Path(self.model).expanduser()
+        return str(path if path.is_absolute() else Path(self.path).parent / path)
+
+
+def read_worksheet(path: str) -> Worksheet:
+    """A worksheet from a YAML/JSON or plain-text file; ExplainError names the line."""
+    data = read_bytes(path, MAX_WORKSHEET_BYTES)
+    text = decode(data, path)
+    node = _compose(text)
+    if isinstance(node, yaml.MappingNode) and any(_scalar(k) == "claims" for k, _ in node.value):
+        return _from_yaml(node, path)
+    return _from_text(text, path)
+
+
+def _compose(text: str):
+    """The YAML node tree, or None where the text is not YAML (then it is a plain worksheet)."""
+    try:
+        return yaml.compose(text, Loader=_NoAliasLoader)  # noqa: S506 (SafeLoader subclass)
+    except (yaml.YAMLError, ExplainError, RecursionError):
+        return None
+
+
+def _scalar(node) -> str | None:
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _line(node) -> int:
+    return node.start_mark.line + 1
+
+
+def _fail(path: str, line: int, message: str) -> ExplainError:
+    return ExplainError(f"line {line}: {message}", file=path)
+
+
+def _from_yaml(root: yaml.MappingNode, path: str) -> Worksheet:
+    model: str | None = None
+    claims_node = None
+    for key, value in root.value:
+        name = _scalar(key)
+        if name == "model":
+            model = _scalar(value)
+            if not model:
+                raise _fail(path, _line(value), "'model' must be a path or example:NAME")
+        elif name == "claims":
+            claims_node = value
+        elif name in ("name", "title", "author", "lang", "notes", "comment"):
+            continue
+        else:
+            raise _fail(path, _line(key), f"unknown key '{name}' (a worksheet has 'model' and 'claims')")
+    if not isinstance(claims_node, yaml.SequenceNode):
+        raise _fail(path, _line(claims_node or root), "'claims' must be a list of claims")
+    if len(claims_node.value) > MAX_CLAIMS:
+        raise _fail(path, _line(claims_node), f"more than {MAX_CLAIMS} claims")
+    claims = tuple(_yaml_claim(item, n, path) for n, item in enumerate(claims_node.value, 1))
+    return Worksheet(path, model, claims)
+
+
+def _yaml_claim(item, number: int, path: str) -> RawClaim:
+    line = _line(item)
+    if not isinstance(item, yaml.MappingNode):
+        raise _fail(path, line, f"claim {number} must be a mapping such as "
+                                f"'{{layer: dense_1, work: 512 x 128 + 128 = 65664}}'")
+    fields: dict[str, tuple[str, int]] = {}
+    for key, value in item.value:
+        name = _scalar(key)
+        text = _scalar(value)
+        if name is None or text is None:
+            raise _fail(path, _line(key), f"claim {number}: every value must be a single line of text")
+        fields[name] = (text, _line(value))
+    layer = fields.pop("layer", None)
+    kinds = [k for k in fields if k in _KIND_WORDS or k in TOTAL_KINDS]
+    unknown = [k for k in fields if k not in _KIND_WORDS and k not in TOTAL_KINDS]
+    if unknown:
+        raise _fail(path, line, f"claim {number}: unknown key '{unknown[0]}' (use layer with work or "
+                                f"shape, or total)")
+    if len(kinds) != 1:
+        raise _fail(path, line, f"claim {number}: give exactly one of work, shape or total")
+    key = kinds[0]
+    text, text_line = fields[key]
+    if key in TOTAL_KINDS:
+        if layer is not None:
+            raise _fail(path, line, f"claim {number}: a '{key}' claim is about the whole model; "
+                                    f"it takes no 'layer'")
+        return RawClaim("total", key, text, _parse(text, path, text_line, "total"), text_line)
+    if layer is None:
+        raise _fail(path, line, f"claim {number}: '{key}' needs a 'layer' (a name or a 1-based position)")
+    ref = _layer_ref(layer[0])
+    return RawClaim(ref, _KIND_WORDS[key], text, _parse(text, path, text_line, ref), text_line)
+
+
+def _layer_ref(text: str) -> str | int:
+    text = text.strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,6}", text) else text
+
+
+def _parse(text: str, path: str, line: int, layer: str | int) -> Work:
+    try:
+        return parse_work(text)
+    except ArithError as e:
+        what = "the total" if layer == "total" else f"the claim for '{layer}'"
+        raise _fail(path, line, f"cannot read {what}: {e}. Received: {_shorten(text)!r}") from None
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+_LINE = re.compile(r"^\s*(?P<key>[^:#]+?)\s*:\s*(?P<value>.*?)\s*$")
+
+
+def _from_text(text: str, path: str) -> Worksheet:
+    model: str | None = None
+    claims: list[RawClaim] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = re.sub(r"(^|\s)#.*$", "", raw)
+        if not line.strip():
+            continue
+        m = _LINE.match(line)
+        if m is None or not m.group("value"):
+            raise _fail(path, number, f"expected 'LAYER: WORK', 'LAYER shape: WORK' or 'total: N'. "
+                                      f"Received: {_shorten(raw.strip())!r}")
+        key, value = m.group("key"), m.group("value")
+        words = key.split()
+        if words == ["model"]:
+            model = value
+            continue
+        if len(claims) >= MAX_CLAIMS:
+            raise _fail(path, number, f"more than {MAX_CLAIMS} claims")
+        if len(words) == 1 and words[0].lower() in TOTAL_KINDS:
+            kind = words[0].lower()
+            claims.append(RawClaim("total", kind, value, _parse(value, path, number, "total"), number))
+            continue
+        kind = "params"
+        if len(words) == 2 and words[1].lower() in _KIND_WORDS:
+            kind = _KIND_WORDS[words[1].lower()]
+        elif len(words) != 1:
+            raise _fail(path, number, f"'{key}' is not a layer name (write 'LAYER: WORK' or "
+                                      f"'LAYER shape: WORK')")
+        ref = _layer_ref(words[0])
+        claims.append(RawClaim(ref, kind, value, _parse(value, path, number, ref), number))
+    if not claims:
+        raise ExplainError("the worksheet has no claims ('LAYER: WORK' lines, or a YAML 'claims' list)",
+                           file=path)
+    return Worksheet(path, model, tuple(claims))
