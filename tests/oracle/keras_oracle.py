@@ -26,7 +26,7 @@ Number = int | float
 Figures = dict[str, Any]
 
 #: Argument keys of a spec layer that are references, never arithmetic.
-RESERVED_KEYS = frozenset({"name", "inputs"})
+RESERVED_KEYS = frozenset({"name", "inputs", "shares"})
 
 #: Keras layer arguments that hold a wrapped layer as a one-key mapping.
 _WRAPPED_LAYER_KEYS = frozenset({"layer", "backward_layer"})
@@ -211,7 +211,8 @@ def keras_figures(spec: Mapping[str, Any]) -> Figures:
 
     Layers come in spec order (no InputLayer), each with its name, class name, output shape,
     ``count_params()`` and the sizes of its trainable and non-trainable weights. Totals are the
-    model's, so shared weights count once. Clears the Keras session first, so automatic names
+    model's, so shared weights count once. A layer with ``shares: OTHER`` (and no other arguments
+    than ``name`` and ``inputs``) calls the layer object OTHER again; its row carries its own name. Clears the Keras session first, so automatic names
     start afresh (``conv2d``, ``conv2d_1``, …) as in a new process.
     """
     spec = apply_symbols(spec)
@@ -233,10 +234,22 @@ def keras_figures(spec: Mapping[str, Any]) -> Figures:
 
     built: list[tuple[Any, Any]] = []
     consumed: set[int] = set()
+    by_name: dict[str, Any] = {}
+    row_names: list[str] = []
     for item in spec["layers"]:
         type_name, args = one_key(item)
         refs = args.pop("inputs", None)
-        layer = _make_layer(keras, type_name, args)
+        shares = args.pop("shares", None)
+        if shares is not None:
+            # A shared layer: the earlier layer object called again (same weights).
+            own_name = args.pop("name", None)
+            if args:
+                raise ValueError(f"{type_name}: a shared layer takes no arguments besides name/inputs")
+            layer = by_name[shares]
+        else:
+            layer = _make_layer(keras, type_name, args)
+            own_name = layer.name
+            by_name[layer.name] = layer
         if refs is None:
             if previous is None:
                 raise ValueError(f"{type_name}: name its `inputs` (the model has several)")
@@ -248,9 +261,10 @@ def keras_figures(spec: Mapping[str, Any]) -> Figures:
         consumed.update(id(tensor) for tensor in (x if isinstance(x, list) else [x]))
         positional = isinstance(x, list) and type(layer).__name__ in _POSITIONAL_INPUTS
         outputs = layer(*x) if positional else layer(x)
-        tensors[layer.name] = outputs
+        tensors[own_name] = outputs
         previous = _first(outputs)
         built.append((layer, outputs))
+        row_names.append(own_name)
 
     # Every layer no later layer reads is a model output, so the model holds all layers.
     sinks = [_first(out) for _, out in built if id(_first(out)) not in consumed]
@@ -261,14 +275,14 @@ def keras_figures(spec: Mapping[str, Any]) -> Figures:
         "non_trainable": _size(model.non_trainable_weights),
         "layers": [
             {
-                "name": layer.name,
+                "name": row_name,
                 "type": type(layer).__name__,
                 "output_shape": _shape(outputs),
                 "params": int(layer.count_params()),
                 "trainable": _size(layer.trainable_weights),
                 "non_trainable": _size(layer.non_trainable_weights),
             }
-            for layer, outputs in built
+            for (layer, outputs), row_name in zip(built, row_names)
         ],
     }
 

@@ -1,0 +1,179 @@
+"""Keras attention layers: MultiHeadAttention, Attention, AdditiveAttention.
+
+MultiHeadAttention with H heads, key_dim k_dim, value_dim v_dim (default k_dim), inputs
+query (…, d_q), value (…, d_v), key (…, d_k; default: value) and output width d_out (default d_q):
+
+    query  d_q·H·k_dim + H·k_dim       key    d_k·H·k_dim + H·k_dim
+    value  d_v·H·v_dim + H·v_dim       output H·v_dim·d_out + d_out
+    total  H·k_dim·(d_q + d_k + 2) + H·v_dim·(d_v + 1 + d_out) + d_out    (use_bias=True)
+
+``use_gate`` adds a gate d_q·H·v_dim + H·v_dim. The output has the query's shape with the last
+axis d_out (``output_shape``, which may be a tuple: d_out is then its product).
+Inputs: ``inputs: [query, value]`` or ``[query, value, key]`` (``[x, x]`` for self-attention).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Sequence
+
+from ..errors import ExplainError
+from ..symbols import Value, product, sym
+from .base import (Group, Layer, Shape, _optional, _size, anything, arg, choice, flag, format_shape,
+                   known, size)
+from .merge import same_size
+from .registry import register
+
+H = sym("H")
+d_q, d_k, d_v, d_out = sym("d_q"), sym("d_k"), sym("d_v"), sym("d_out")
+k_dim, v_dim = sym("k_dim"), sym("v_dim")
+
+
+@cache
+def _mha_groups(bias: bool, gate: bool) -> tuple[Group, ...]:
+    parts = [("query", d_q * H * k_dim, H * k_dim), ("key", d_k * H * k_dim, H * k_dim),
+             ("value", d_v * H * v_dim, H * v_dim)]
+    if gate:
+        parts.append(("gate", d_q * H * v_dim, H * v_dim))
+    parts.append(("attention_output", H * v_dim * d_out, d_out))
+    groups: list[Group] = []
+    for name, kernel, b in parts:
+        groups.append(Group(f"{name}_kernel", kernel))
+        if bias:
+            groups.append(Group(f"{name}_bias", b))
+    return tuple(groups)
+
+
+def _roles(shapes: Sequence[Shape], type_name: str) -> tuple[Shape, Shape, Shape]:
+    """(query, value, key) from two or three inputs."""
+    if not 2 <= len(shapes) <= 3:
+        raise ExplainError(f"{type_name} takes [query, value] or [query, value, key]. "
+                           f"Received: {len(shapes)} inputs")
+    query = shapes[0]
+    value = shapes[1]
+    key = shapes[2] if len(shapes) > 2 else value
+    return query, value, key
+
+
+def _check_ranks(query: Shape, value: Shape, key: Shape, type_name: str) -> None:
+    for role, s in (("query", query), ("value", value), ("key", key)):
+        if len(s) < 2:
+            raise ExplainError(f"{type_name} expects a {role} of rank 2 or more, (sequence, features) "
+                               f"without the batch axis. Received: {role} shape {format_shape(s)}")
+    if len(query) != len(value) or len(key) != len(value):
+        raise ExplainError(f"{type_name} expects query, value and key of the same rank. Received: "
+                           f"query {format_shape(query)}, value {format_shape(value)}, key {format_shape(key)}")
+    if any(same_size(a, b) is False for a, b in zip(value[:-1], key[:-1])):
+        raise ExplainError(f"{type_name}: all axes of value and key except the last must be equal. "
+                           f"Received: value {format_shape(value)}, key {format_shape(key)}")
+
+
+def _output_shape(ctx, name: str, raw: object, rank: int) -> tuple | None:
+    """None, a size, or a list of sizes."""
+    if raw is None:
+        return None
+    items = raw if isinstance(raw, (list, tuple)) else [raw]
+    if not items:
+        return None
+    return tuple(_size(ctx, name, r, 1) for r in items)
+
+
+@register("MultiHeadAttention")
+@dataclass(frozen=True, kw_only=True)
+class MultiHeadAttention(Layer):
+    """Keras MultiHeadAttention: projections to H·key_dim (query, key) and H·value_dim (value)
+    columns, then an output projection back to d_out; the count grows with num_heads."""
+
+    positional = ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape",
+                  "attention_axes")
+    multi_input = True
+    num_heads: Value = size()
+    key_dim: Value = size()
+    value_dim: Value | None = arg(_optional(_size), None)
+    dropout: object = anything(0.0)
+    use_bias: bool = flag(True)
+    output_shape: tuple | None = arg(_output_shape, None)
+    attention_axes: object = anything()
+    sliding_window: object = anything()
+    flash_attention: object = anything()
+    use_gate: bool = flag(False)
+
+    def _out_dims(self, query: Shape) -> tuple:
+        if self.output_shape:
+            return tuple(self.output_shape)
+        return (query[-1],)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _mha_groups(self.use_bias, self.use_gate)
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        query, value, key = _roles(shapes, self.type_name)
+        _check_ranks(query, value, key, self.type_name)
+        return tuple(query[:-1]) + self._out_dims(query)
+
+    def values_multi(self, shapes: Sequence[Shape]) -> dict:
+        query, value, key = _roles(shapes, self.type_name)
+        what = "last axis of the {} (d_{})"
+        out = self._out_dims(query)
+        return {H: self.num_heads, k_dim: self.key_dim,
+                v_dim: self.value_dim if self.value_dim is not None else self.key_dim,
+                d_q: known(query[-1], what.format("query", "q"), self.type_name),
+                d_k: known(key[-1], what.format("key", "k"), self.type_name),
+                d_v: known(value[-1], what.format("value", "v"), self.type_name),
+                d_out: product(known(d, "output width (d_out)", self.type_name) for d in out)}
+
+    def notes(self) -> tuple[str, ...]:
+        return ("mha_heads_times_key_dim",)
+
+
+# ----------------------------------------------------------------------------- dot-product attention
+
+_SCALE = Group("scale", 1 + 0 * H)
+_CONCAT_WEIGHT = Group("concat_score_weight", 1 + 0 * H)
+_ADDITIVE_SCALE = Group("scale", d_v)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _DotAttention(Layer):
+    multi_input = True
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        query, value, key = _roles(shapes, self.type_name)
+        _check_ranks(query, value, key, self.type_name)
+        if same_size(query[-1], key[-1]) is False:
+            raise ExplainError(f"{self.type_name}: query and key need the same last axis. Received: "
+                               f"query {format_shape(query)}, key {format_shape(key)}")
+        return tuple(query[:-1]) + (value[-1],)
+
+
+@register("Attention")
+@dataclass(frozen=True, kw_only=True)
+class Attention(_DotAttention):
+    """Dot-product attention: a learnt scalar scale with ``use_scale``, and a scalar weight with
+    ``score_mode="concat"``; output (T_q, d_v)."""
+
+    positional = ("use_scale", "score_mode", "dropout")
+    use_scale: bool = flag(False)
+    score_mode: str = choice("dot", "concat", default="dot")
+    dropout: object = anything(0.0)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return ((_SCALE,) if self.use_scale else ()) + \
+            ((_CONCAT_WEIGHT,) if self.score_mode == "concat" else ())
+
+
+@register("AdditiveAttention")
+@dataclass(frozen=True, kw_only=True)
+class AdditiveAttention(_DotAttention):
+    """Additive (Bahdanau) attention: a scale vector of the feature size with ``use_scale``."""
+
+    positional = ("use_scale", "dropout")
+    use_scale: bool = flag(True)
+    dropout: object = anything(0.0)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return (_ADDITIVE_SCALE,) if self.use_scale else ()
+
+    def values_multi(self, shapes: Sequence[Shape]) -> dict:
+        query, value, key = _roles(shapes, self.type_name)
+        return {d_v: known(value[-1], "last axis of the value (d_v)", self.type_name)}

@@ -1,0 +1,171 @@
+"""Merge layers: combine several inputs into one. No weights.
+
+Elementwise (Add, Subtract, Multiply, Average, Maximum, Minimum): the shapes broadcast as Keras
+does (aligned at the end; a size 1 stretches). Concatenate: equal shapes except on ``axis``,
+whose sizes add up. Dot: the batched dot product along ``axes`` of two inputs.
+
+Axes count the batch axis as 0, as in Keras (``axis=-1`` is the last axis).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Optional, Sequence
+
+import sympy
+
+from ..errors import ExplainError
+from .base import Dim, Layer, Shape, anything, flag, format_shape, integer
+from .registry import register
+
+
+def same_size(a: Dim, b: Dim) -> bool | None:
+    """True or False where it is decidable, None where symbols leave it open."""
+    if a is None or b is None:
+        return None
+    diff = sympy.simplify(sympy.sympify(a) - sympy.sympify(b))
+    if diff.is_zero:
+        return True
+    if diff.is_number:
+        return False
+    return None
+
+
+def _shapes_text(shapes: Sequence[Shape]) -> str:
+    return ", ".join(format_shape(s) for s in shapes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Merge(Layer):
+    multi_input = True
+    min_inputs: ClassVar[int] = 1
+    max_inputs: ClassVar[Optional[int]] = None
+
+    def _check_count(self, shapes: Sequence[Shape]) -> None:
+        n = len(shapes)
+        low, high = self.min_inputs, self.max_inputs
+        if n < low or (high is not None and n > high):
+            want = f"exactly {low}" if low == high else f"at least {low}"
+            raise ExplainError(f"{self.type_name} takes {want} inputs (a list in 'inputs'). "
+                               f"Received: {n} input{'s' if n != 1 else ''}")
+
+
+def broadcast(a: Shape, b: Shape, type_name: str, shapes: Sequence[Shape]) -> Shape:
+    """Keras's elementwise output shape of two inputs (aligned at the end)."""
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return a
+    out = list(a[:len(a) - len(b)])
+    for i, j in zip(a[len(a) - len(b):], b):
+        if i is None or j is None:
+            out.append(None)
+        elif i == 1:
+            out.append(j)
+        elif j == 1:
+            out.append(i)
+        else:
+            if same_size(i, j) is False:
+                raise ExplainError(f"{type_name}: the inputs have incompatible shapes. "
+                                   f"Received: input shapes {_shapes_text(shapes)}")
+            out.append(i)
+    return tuple(out)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Elementwise(_Merge):
+    """Elementwise merge: output shape = the broadcast of the input shapes."""
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        self._check_count(shapes)
+        out = shapes[0]
+        for s in shapes[1:]:
+            out = broadcast(out, s, self.type_name, shapes)
+        return out
+
+
+def _elementwise(name: str, min_inputs: int = 1, max_inputs: int | None = None) -> type[Layer]:
+    cls = type(name, (_Elementwise,), {"__module__": __name__, "min_inputs": min_inputs,
+                                       "max_inputs": max_inputs,
+                                       "__doc__": f"{name}: elementwise over its inputs; no weights."})
+    return register(name)(dataclass(frozen=True, kw_only=True)(cls))
+
+
+Add = _elementwise("Add")
+Subtract = _elementwise("Subtract", 2, 2)
+Multiply = _elementwise("Multiply")
+Average = _elementwise("Average")
+Maximum = _elementwise("Maximum")
+Minimum = _elementwise("Minimum")
+
+
+def _axis(axis: int, rank: int, type_name: str, shape: Shape, arg: str = "axis") -> int:
+    """A Keras axis (batch = 0) as an index into a shape without the batch axis."""
+    full = rank + 1
+    if not isinstance(axis, int) or not -full < axis < full or axis % full == 0:
+        raise ExplainError(f"{type_name}: '{arg}' must name a non-batch axis of the input "
+                           f"{format_shape(shape)}. Received: {arg}={axis!r}")
+    return axis % full - 1
+
+
+@register("Concatenate")
+@dataclass(frozen=True, kw_only=True)
+class Concatenate(_Merge):
+    """Joins the inputs along ``axis``: sizes there add up; the other sizes must agree."""
+
+    positional = ("axis",)
+    axis: int = integer(-1)
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        self._check_count(shapes)
+        rank = len(shapes[0])
+        if any(len(s) != rank for s in shapes):
+            raise ExplainError(f"Concatenate needs inputs of the same rank. "
+                               f"Received: input shapes {_shapes_text(shapes)}")
+        a = _axis(self.axis, rank, self.type_name, shapes[0])
+        for i in range(rank):
+            if i == a:
+                continue
+            sizes = [s[i] for s in shapes]
+            if any(same_size(sizes[0], d) is False for d in sizes[1:]):
+                raise ExplainError(f"Concatenate needs inputs with matching shapes except on the "
+                                   f"concatenation axis (axis={self.axis}). "
+                                   f"Received: input shapes {_shapes_text(shapes)}")
+        joined = [s[a] for s in shapes]
+        total = None if any(d is None for d in joined) else sum(joined[1:], joined[0])
+        out = list(shapes[0])
+        out[a] = total
+        return tuple(out)
+
+
+@register("Dot")
+@dataclass(frozen=True, kw_only=True)
+class Dot(_Merge):
+    """Batched dot product of two inputs along ``axes`` (one axis, or one per input): the output
+    is the first shape without its axis, then the second without its axis; (1,) if nothing is left."""
+
+    positional = ("axes", "normalize")
+    min_inputs = 2
+    max_inputs = 2
+    axes: object = anything()
+    normalize: bool = flag(False)
+
+    def validate(self, ctx) -> None:
+        axes = self.axes
+        ok = isinstance(axes, int) and not isinstance(axes, bool) or (
+            isinstance(axes, (list, tuple)) and len(axes) == 2
+            and all(isinstance(a, int) and not isinstance(a, bool) for a in axes))
+        if not ok:
+            raise ExplainError(f"'axes' must be a whole number or a list of two. Received: axes={axes!r}")
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        self._check_count(shapes)
+        s1, s2 = shapes
+        pair = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
+        a1 = _axis(pair[0], len(s1), self.type_name, s1, "axes")
+        a2 = _axis(pair[1], len(s2), self.type_name, s2, "axes")
+        if same_size(s1[a1], s2[a2]) is False:
+            raise ExplainError(f"Dot: the sizes along the dot axes differ ({s1[a1]} on axis {a1 + 1} of "
+                               f"the first input, {s2[a2]} on axis {a2 + 1} of the second). "
+                               f"Received: input shapes {_shapes_text(shapes)}, axes={self.axes!r}")
+        out = s1[:a1] + s1[a1 + 1:] + s2[:a2] + s2[a2 + 1:]
+        return out if out else (1,)

@@ -1,0 +1,290 @@
+"""Keras recurrent layers: SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D, and Bidirectional.
+
+With i input features, h units and G gates (SimpleRNN 1, GRU 3, LSTM 4):
+
+    kernel i·G·h + recurrent_kernel h·G·h + bias G·h              = G·h·(i + h) + G·h
+    GRU with reset_after=True (the default): bias (2, 3h)           = 3h·(i + h) + 6h
+    ConvLSTM: kernel k…·c_in·4c_out + recurrent k…·c_out·4c_out + bias 4c_out
+
+Input (T, i) → (T, h) with ``return_sequences``, else (h,); ``return_state`` adds the final
+states (h,) (LSTM: h and c) as further outputs. Bidirectional: two copies (forward and backward);
+``merge_mode`` concat doubles the last axis, sum/mul/ave keep it, None gives both outputs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Sequence
+
+from ..errors import ExplainError
+from ..shapes import conv_length
+from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, product, sym
+from .base import Group, Layer, Shape, _choice, anything, arg, choice, flag, known, size, sizes
+from .registry import register
+from ._spatial import Spatial
+from .wrappers import nested_layer
+
+h, i = sym("h"), sym("i")
+"""Units (hidden size) and input features."""
+
+
+@cache
+def _rnn_groups(gates: int, bias: int) -> tuple[Group, ...]:
+    """``bias`` is the number of bias vectors of size G·h (0, 1, or 2 for GRU reset_after)."""
+    groups = (Group("kernel", gates * i * h), Group("recurrent_kernel", gates * h * h))
+    return groups + ((Group("bias", bias * gates * h),) if bias else ())
+
+
+@dataclass(frozen=True, kw_only=True)
+class _RNN(Layer):
+    gates = 1
+    positional = ("units",)
+    input_rank = 2
+    units: Value = size()
+    use_bias: bool = flag(True)
+    return_sequences: bool = flag(False)
+    return_state: bool = flag(False)
+    go_backwards: bool = flag(False)
+    stateful: bool = flag(False)
+    unroll: bool = flag(False)
+    use_cudnn: object = anything("auto")
+
+    def biases(self) -> int:
+        return 1 if self.use_bias else 0
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _rnn_groups(self.gates, self.biases())
+
+    def values(self, shape: Shape) -> dict:
+        return {i: known(shape[-1], "number of input features (i)", self.type_name), h: self.units}
+
+    def states(self) -> int:
+        return 1
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (shape[0], self.units) if self.return_sequences else (self.units,)
+
+    def state_shapes(self, shape: Shape) -> tuple[Shape, ...]:
+        return ((self.units,),) * self.states()
+
+    def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
+        return self.state_shapes(shapes[0]) if self.return_state else ()
+
+    def notes(self) -> tuple[str, ...]:
+        return ("rnn_one_bias",) if self.use_bias else ()
+
+
+@register("SimpleRNN")
+@dataclass(frozen=True, kw_only=True)
+class SimpleRNN(_RNN):
+    """h·(i + h) + h."""
+
+    positional = ("units", "activation", "use_bias")
+
+
+@register("LSTM")
+@dataclass(frozen=True, kw_only=True)
+class LSTM(_RNN):
+    """4h·(i + h) + 4h; states h and c."""
+
+    gates = 4
+    positional = ("units", "activation", "recurrent_activation", "use_bias")
+    unit_forget_bias: bool = flag(True)
+
+    def states(self) -> int:
+        return 2
+
+
+@register("GRU")
+@dataclass(frozen=True, kw_only=True)
+class GRU(_RNN):
+    """3h·(i + h) + 6h with reset_after=True (input and recurrent bias), + 3h without."""
+
+    gates = 3
+    positional = ("units", "activation", "recurrent_activation", "use_bias")
+    reset_after: bool = flag(True)
+
+    def biases(self) -> int:
+        return (2 if self.reset_after else 1) if self.use_bias else 0
+
+    def notes(self) -> tuple[str, ...]:
+        if not self.use_bias:
+            return ()
+        return ("gru_reset_after",) if self.reset_after else ("rnn_one_bias",)
+
+
+# ----------------------------------------------------------------------------- ConvLSTM
+
+@cache
+def _conv_lstm_groups(rank: int, bias: bool) -> tuple[Group, ...]:
+    kernel = product(KERNEL_SYMBOLS[rank])
+    groups = (Group("kernel", kernel * c_in * 4 * c_out),
+              Group("recurrent_kernel", kernel * c_out * 4 * c_out))
+    return groups + ((Group("bias", 4 * c_out),) if bias else ())
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ConvLSTM(Spatial):
+    """Input (T, spatial…, c_in) → (T, spatial′…, c_out) with return_sequences, else
+    (spatial′…, c_out); the states (h and c) have the shape of one step's output."""
+
+    positional = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate")
+    filters: Value = size()
+    kernel_size: tuple = sizes()
+    strides: tuple = sizes(1)
+    padding: str = choice("valid", "same", default="valid")
+    dilation_rate: tuple = sizes(1)
+    use_bias: bool = flag(True)
+    unit_forget_bias: bool = flag(True)
+    return_sequences: bool = flag(False)
+    return_state: bool = flag(False)
+    go_backwards: bool = flag(False)
+    stateful: bool = flag(False)
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.input_rank = cls.rank + 2  # time, spatial axes, channels
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _conv_lstm_groups(self.rank, self.use_bias)
+
+    def values(self, shape: Shape) -> dict:
+        _, channels = self.split(shape[1:])
+        return {**dict(zip(KERNEL_SYMBOLS[self.rank], self.kernel_size)),
+                c_in: known(channels, "number of input channels (c_in)", self.type_name),
+                c_out: self.filters}
+
+    def step_shape(self, shape: Shape) -> Shape:
+        spatial, _ = self.split(shape[1:])
+        out = tuple(conv_length(n, k, s, d, self.padding)
+                    for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
+        return self.join(out, self.filters)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        step = self.step_shape(shape)
+        return (shape[0],) + step if self.return_sequences else step
+
+    def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
+        return (self.step_shape(shapes[0]),) * 2 if self.return_state else ()
+
+    def notes(self) -> tuple[str, ...]:
+        return ("rnn_one_bias",) if self.use_bias else ()
+
+
+@register("ConvLSTM1D")
+@dataclass(frozen=True, kw_only=True)
+class ConvLSTM1D(_ConvLSTM):
+    rank = 1
+
+
+@register("ConvLSTM2D")
+@dataclass(frozen=True, kw_only=True)
+class ConvLSTM2D(_ConvLSTM):
+    rank = 2
+
+
+@register("ConvLSTM3D")
+@dataclass(frozen=True, kw_only=True)
+class ConvLSTM3D(_ConvLSTM):
+    rank = 3
+
+
+# ----------------------------------------------------------------------------- Bidirectional
+
+def _recurrent(ctx, name: str, raw: object, rank: int) -> Layer:
+    layer = nested_layer(ctx, name, raw, rank)
+    if not isinstance(layer, (_RNN, _ConvLSTM)):
+        raise ExplainError(f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU, ConvLSTM…). "
+                           f"Received: {name}={layer.type_name}")
+    return layer
+
+
+def _optional_recurrent(ctx, name: str, raw: object, rank: int) -> Layer | None:
+    return None if raw is None else _recurrent(ctx, name, raw, rank)
+
+
+def _merge_mode(ctx, name: str, raw: object, rank: int) -> str | None:
+    if raw is None:
+        return None
+    return _choice("concat", "sum", "mul", "ave")(ctx, name, raw, rank)
+
+
+@register("Bidirectional")
+@dataclass(frozen=True, kw_only=True)
+class Bidirectional(Layer):
+    """Forward and backward copies of a recurrent layer: twice its weights (or the forward
+    layer's plus ``backward_layer``'s). merge_mode concat: last axis h_f + h_b; sum, mul, ave:
+    h; None: the two outputs. With return_state the states of both directions follow."""
+
+    positional = ("layer", "merge_mode", "weights", "backward_layer")
+    input_rank = None
+    layer: Layer = arg(_recurrent)
+    merge_mode: str | None = arg(_merge_mode, "concat")
+    weights: object = anything()
+    backward_layer: Layer | None = arg(_optional_recurrent, None)
+
+    def validate(self, ctx) -> None:
+        back = self.backward_layer
+        if back is not None and (back.return_sequences != self.layer.return_sequences
+                                 or back.return_state != self.layer.return_state):
+            raise ExplainError("Bidirectional: 'backward_layer' must have the same return_sequences "
+                               "and return_state as 'layer'")
+
+    @property
+    def backward(self) -> Layer:
+        return self.backward_layer or self.layer
+
+    def wrapped(self) -> Layer:
+        return self.layer
+
+    def check_rank(self, shape: Shape) -> None:
+        self.layer.check_rank(shape)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _directions(self.layer.weight_groups(), self.backward.weight_groups(),
+                           self.backward_layer is not None)
+
+    def values(self, shape: Shape) -> dict:
+        forward = self.layer.values(shape)
+        if self.backward_layer is None:
+            return forward
+        backward = self.backward_layer.values(shape)
+        return {**forward, **{_backward_symbol(s): v for s, v in backward.items()}}
+
+    def output_shape(self, shape: Shape) -> Shape:
+        forward = self.layer.output_shape(shape)
+        if self.merge_mode == "concat":
+            last = self.backward.output_shape(shape)[-1]
+            return forward[:-1] + (forward[-1] + last if None not in (forward[-1], last) else None,)
+        return forward
+
+    def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
+        shape = shapes[0]
+        outputs: tuple[Shape, ...] = ()
+        if self.merge_mode is None:
+            outputs += (self.backward.output_shape(shape),)
+        if self.layer.return_state:
+            outputs += self.layer.extra_outputs(shapes) + self.backward.extra_outputs(shapes)
+        return outputs
+
+    def notes(self) -> tuple[str, ...]:
+        return ("bidirectional_twice",) + self.layer.notes()
+
+
+@cache
+def _backward_symbol(s):
+    """A separate backward layer's symbol: h → h_b."""
+    return sym(f"{s.name}_b")
+
+
+@cache
+def _directions(forward: tuple[Group, ...], backward: tuple[Group, ...],
+                separate: bool) -> tuple[Group, ...]:
+    """forward_… and backward_… groups: the same formulas for a copy, the backward layer's own
+    symbols (h_b, …) when ``backward_layer`` is given."""
+    def back(g: Group):
+        if not separate:
+            return g.formula
+        return g.formula.xreplace({s: _backward_symbol(s) for s in g.formula.free_symbols})
+    return tuple(Group(f"forward_{g.name}", g.formula, g.trainable, g.buffer) for g in forward) + \
+        tuple(Group(f"backward_{g.name}", back(g), g.trainable, g.buffer) for g in backward)
