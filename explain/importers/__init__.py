@@ -36,6 +36,16 @@ def load(source: str | Path | Mapping[str, Any], overrides: Mapping[str, int] | 
 
 
 def load_file(path: str, overrides: Mapping[str, int] | None = None) -> Model:
+    head = _head(path)
+    if head.startswith(b"PK\x03\x04") or (Path(path).suffix.lower() == ".keras" and head):
+        # a .keras archive may hold far more weights than MAX_FILE_BYTES: only its directory
+        # and config.json are read, from the file
+        from .keras_archive import load_keras_archive
+        return load_keras_archive(path)
+    if head.startswith(b"\x89HDF"):
+        raise ExplainError("is an HDF5 file (a legacy .h5 model or weights): explain reads Keras "
+                           "model JSON and .keras archives; save with model.save('m.keras') or "
+                           "write model.to_json()", file=path)
     data = read_bytes(path)
     kind = sniff(path, data)
     stem = Path(path).stem
@@ -57,6 +67,15 @@ def load_file(path: str, overrides: Mapping[str, int] | None = None) -> Model:
         from .hf_config import load_hf_config
         return load_hf_config(parsed, path, overrides)
     return load_spec(parsed, path, overrides, stem)
+
+
+def _head(path: str) -> bytes:
+    """The first bytes of a file (empty if it cannot be read: read_bytes then says why)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(8)
+    except OSError:
+        return b""
 
 
 def sniff(path: str, data: bytes) -> str:
