@@ -23,6 +23,7 @@ Per block (a Linear(n_in, n_out) has n_in·n_out + n_out; norms as noted):
 - T5Block: self-attention q, k, v, o (4·d·H·d_kv, no biases), layer_norm d; a decoder block
   adds cross-attention 4·d·H·d_kv + d; feed-forward wi d·f (gated: wi_0 and wi_1, 2·d·f),
   wo f·d, layer_norm d. The relative attention bias of block 0 is a separate Embedding.
+- Parameter: a free bias vector of n_out entries (BERT's ``cls.predictions.bias``).
 - AddEmbeddings: the sum of token, position (and token type) embeddings; no weights.
 - Tensors: tensors read from a checkpoint, or a module's own parameters, counted as they are.
 """
@@ -35,7 +36,7 @@ from typing import Sequence
 import sympy
 
 from ..errors import ExplainError
-from ..symbols import Value, sym
+from ..symbols import Value, n_out, sym
 from .base import Group, Layer, Shape, anything, flag, format_shape, size
 from .registry import register
 
@@ -255,6 +256,24 @@ class AddEmbeddings(Layer):
                 raise ExplainError(f"AddEmbeddings needs inputs of one shape. Received: "
                                    f"{', '.join(format_shape(x) for x in shapes)}")
         return first
+
+
+_PARAMETER = Group("bias", n_out)
+
+
+@register("Parameter", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class Parameter(Layer):
+    """A free bias vector (an ``nn.Parameter`` of ``size`` entries) added to the last axis, such as
+    BERT's ``cls.predictions.bias`` when the decoder is not tied: n_out."""
+
+    size: Value = size()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return (_PARAMETER,)
+
+    def values(self, shape: Shape) -> dict:
+        return {n_out: self.size}
 
 
 @register("Tensors", framework="pytorch")

@@ -1,0 +1,431 @@
+"""Hugging Face ``config.json``: the architecture as transformers builds it, with the config's
+hyperparameters kept as symbols.
+
+Families: gpt2, bert, distilbert, llama, mistral, qwen2, gemma, t5. ``architectures`` picks the
+base model or a head (``…LMHeadModel``, ``…ForCausalLM``, ``…ForMaskedLM``, classification
+heads); without it the base model is built. The repeated encoder/decoder block is one node with
+``repeat = L``, so the total is a closed form in L; GPT-2's is V·d + T·d + L·(12d² + 13d) + 2d.
+
+Symbols (declared with the config's values; ``--set`` changes them):
+
+    V vocabulary   T positions   d width   L layers   f feed-forward size   H heads
+    H_kv key/value heads   d_h head size   d_kv T5 head size   V_type BERT token types
+    B T5 relative-attention buckets   L_dec T5 decoder layers   n_labels classification labels
+
+A size that the config states but that equals what transformers would derive anyway is written
+as that derivation, so the formula stays short and ``--set`` moves it along: ``head_dim = d/H``,
+``num_key_value_heads = H``, ``num_decoder_layers = L``, GPT-2's ``n_inner = 4d``.
+
+A tied LM head (``tie_word_embeddings``) is a node that shares the token embedding: counted once.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import sympy
+
+from ..errors import ExplainError
+from ..layers.base import ArgContext, Layer
+from ..layers.hf_blocks import (BertLayer, Parameter, DistilBertBlock, GemmaDecoderLayer, GPT2Block,
+                                LlamaDecoderLayer, MistralDecoderLayer, Qwen2DecoderLayer, T5Block)
+from ..layers.registry import make
+from ..model import GraphBuilder, Model
+from ..symbols import Value, sym
+
+_MISSING = object()
+SEQ = None  # the sequence length: any
+
+
+class _Config:
+    """Typed access to a config dict: every problem is an ExplainError naming the field."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = raw
+
+    def get(self, *keys: str, default: Any = _MISSING) -> Any:
+        for k in keys:
+            if k in self.raw and self.raw[k] is not None:
+                return self.raw[k]
+        if default is _MISSING:
+            raise ExplainError(f"the config has no '{keys[0]}'")
+        return default
+
+    def size(self, *keys: str, default: Any = _MISSING) -> Any:
+        v = self.get(*keys, default=default)
+        if v is None:
+            return None
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            raise ExplainError(f"'{keys[0]}' must be a positive whole number. Received: {keys[0]}={v!r}")
+        return v
+
+    def flag(self, key: str, default: bool) -> bool:
+        v = self.get(key, default=default)
+        if not isinstance(v, bool):
+            raise ExplainError(f"'{key}' must be true or false. Received: {key}={v!r}")
+        return v
+
+    def text(self, key: str, default: str) -> str:
+        v = self.get(key, default=default)
+        if not isinstance(v, str):
+            raise ExplainError(f"'{key}' must be text. Received: {key}={v!r}")
+        return v
+
+    def labels(self) -> int:
+        if "num_labels" in self.raw and self.raw["num_labels"] is not None:
+            return self.size("num_labels")
+        id2label = self.raw.get("id2label")
+        if id2label is not None:
+            if not isinstance(id2label, dict) or not id2label:
+                raise ExplainError(f"'id2label' must map ids to labels. Received: id2label={id2label!r}")
+            return len(id2label)
+        return 2
+
+
+class _Builder:
+    """Declares symbols and adds PyTorch layers whose sizes are expressions in them."""
+
+    def __init__(self, name: str, path: str | None, overrides: Mapping[str, int] | None) -> None:
+        self.name, self.path = name, path
+        self.overrides = dict(overrides or {})
+        self.values: dict[sympy.Symbol, int] = {}
+        self.used_overrides: set[str] = set()
+        self.graph: GraphBuilder | None = None
+
+    def declare(self, name: str, value: int) -> sympy.Symbol:
+        s = sym(name)
+        if name in self.overrides:
+            value = self.overrides[name]
+            self.used_overrides.add(name)
+        self.values[s] = value
+        return s
+
+    def start(self) -> GraphBuilder:
+        unknown = set(self.overrides) - self.used_overrides
+        if unknown:
+            declared = ", ".join(s.name for s in self.values) or "none"
+            name = sorted(unknown)[0]
+            raise ExplainError(f"--set {name}=…: '{name}' is not a declared symbol (declared: {declared})")
+        self.graph = GraphBuilder(self.name, "pytorch", self.values, source=self.path)
+        return self.graph
+
+    def whole(self, value: Value, what: str) -> Value:
+        """``value`` must be a whole number with the symbols' values (d/H with d divisible by H)."""
+        if isinstance(value, int):
+            return value
+        n = value.xreplace({s: sympy.Integer(v) for s, v in self.values.items()})
+        if not n.is_Integer or n <= 0:
+            names = ", ".join(f"{s}={self.values[s]}" for s in sorted(value.free_symbols, key=str))
+            raise ExplainError(f"{what} = {value} is not a positive whole number ({names})")
+        return value
+
+    def torch(self, type_name: str, **args: Any) -> Layer:
+        """A torch.nn layer of the library, its sizes given as expressions in the symbols."""
+        ctx = ArgContext({s.name: s for s in self.values}, self.values)
+        raw = {k: (v if isinstance(v, (bool, int, str)) or v is None else str(v)) for k, v in args.items()}
+        return make(type_name, raw, ctx, framework="pytorch")
+
+
+def load_hf_config(parsed: dict, path: str | None = None,
+                   overrides: Mapping[str, int] | None = None) -> Model:
+    """A model from a parsed Hugging Face ``config.json``."""
+    try:
+        return _load(parsed, path, overrides)
+    except ExplainError as e:
+        raise e.located(file=path)
+
+
+FAMILIES: dict[str, Callable[[_Config, str, _Builder], None]] = {}
+_PREFIXES = {"GPT2": "gpt2", "Bert": "bert", "DistilBert": "distilbert", "Llama": "llama",
+             "Mistral": "mistral", "Qwen2": "qwen2", "Gemma": "gemma", "T5": "t5"}
+
+
+def _family(*names: str):
+    def register(fn):
+        for n in names:
+            FAMILIES[n] = fn
+        return fn
+    return register
+
+
+def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None) -> Model:
+    if not isinstance(parsed, dict):
+        raise ExplainError("a Hugging Face config must be a JSON object")
+    cfg = _Config(parsed)
+    arch = _architecture(cfg)
+    model_type = parsed.get("model_type")
+    if model_type is None:
+        model_type = next((t for p, t in sorted(_PREFIXES.items(), key=lambda x: -len(x[0]))
+                           if arch.startswith(p)), None)
+        if model_type is None:
+            raise ExplainError(f"the config has no 'model_type' and its architecture '{arch}' is not one "
+                               f"of the supported families ({', '.join(sorted(FAMILIES))})")
+    if not isinstance(model_type, str):
+        raise ExplainError(f"'model_type' must be text. Received: model_type={model_type!r}")
+    build = FAMILIES.get(model_type)
+    if build is None:
+        raise ExplainError(f"unknown model_type '{model_type}' (supported: {', '.join(sorted(FAMILIES))})")
+    base = {"gpt2": "GPT2Model", "bert": "BertModel", "distilbert": "DistilBertModel",
+            "llama": "LlamaModel", "mistral": "MistralModel", "qwen2": "Qwen2Model",
+            "gemma": "GemmaModel", "t5": "T5Model"}[model_type]
+    name = parsed.get("_name_or_path") if isinstance(parsed.get("_name_or_path"), str) else None
+    b = _Builder(name or arch or base, path, overrides)
+    build(cfg, arch or base, b)
+    return b.graph.build()
+
+
+def _architecture(cfg: _Config) -> str:
+    archs = cfg.raw.get("architectures")
+    if archs is None:
+        return ""
+    if not isinstance(archs, list) or not archs or not all(isinstance(a, str) for a in archs):
+        raise ExplainError(f"'architectures' must be a list of class names. Received: architectures={archs!r}")
+    return archs[0]
+
+
+def _unsupported(arch: str, supported: list[str]) -> ExplainError:
+    return ExplainError(f"the architecture '{arch}' is not supported (supported: {', '.join(supported)})")
+
+
+def _tied(cfg: _Config, default: bool) -> bool:
+    return cfg.flag("tie_word_embeddings", default)
+
+
+# ----------------------------------------------------------------------------- GPT-2
+
+@_family("gpt2")
+def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
+    heads = {"GPT2Model": None, "GPT2LMHeadModel": "lm", "GPT2ForSequenceClassification": "seq",
+             "GPT2ForTokenClassification": "token"}
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    head = heads[arch]
+    V = b.declare("V", cfg.size("vocab_size"))
+    T = b.declare("T", cfg.size("n_positions", "max_position_embeddings"))
+    d = b.declare("d", cfg.size("n_embd", "hidden_size"))
+    L = b.declare("L", cfg.size("n_layer", "num_hidden_layers"))
+    n_inner = cfg.size("n_inner", default=None)
+    f = 4 * d if n_inner is None or n_inner == 4 * b.values[d] else b.declare("f", n_inner)
+    cross = cfg.flag("add_cross_attention", False)
+    tied = _tied(cfg, True)
+    n_labels = b.declare("n_labels", cfg.labels()) if head in ("seq", "token") else None
+    g = b.start()
+    p = "" if head is None else "transformer."
+    g.add_input("input_ids", (SEQ,))
+    g.add(f"{p}wte", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
+    g.add(f"{p}wpe", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
+    g.add(f"{p}embeddings", _add(), [f"{p}wte", f"{p}wpe"])
+    g.add(f"{p}h", GPT2Block(hidden_size=d, intermediate_size=f, add_cross_attention=cross), repeat=L)
+    g.add(f"{p}ln_f", b.torch("LayerNorm", normalized_shape=d))
+    if head == "lm":
+        g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
+              shares=f"{p}wte" if tied else None)
+    elif head == "seq":
+        g.add("score", b.torch("Linear", in_features=d, out_features=n_labels, bias=False))
+    elif head == "token":
+        g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels))
+
+
+def _add() -> Layer:
+    from ..layers.hf_blocks import AddEmbeddings
+    return AddEmbeddings()
+
+
+# ----------------------------------------------------------------------------- BERT, DistilBERT
+
+@_family("bert")
+def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
+    # head → (pooler, extra layers)
+    heads = {"BertModel": (True, ()), "BertForMaskedLM": (False, ("mlm",)),
+             "BertLMHeadModel": (False, ("mlm",)), "BertForPreTraining": (True, ("mlm", "nsp")),
+             "BertForNextSentencePrediction": (True, ("nsp",)),
+             "BertForSequenceClassification": (True, ("classifier",)),
+             "BertForMultipleChoice": (True, ("choice",)), "BertForTokenClassification": (False, ("classifier",)),
+             "BertForQuestionAnswering": (False, ("qa",))}
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    pooler, extra = heads[arch]
+    if cfg.text("position_embedding_type", "absolute") != "absolute":
+        raise ExplainError("only position_embedding_type 'absolute' is supported. Received: "
+                           f"position_embedding_type={cfg.raw['position_embedding_type']!r}")
+    V = b.declare("V", cfg.size("vocab_size"))
+    T = b.declare("T", cfg.size("max_position_embeddings"))
+    V_type = b.declare("V_type", cfg.size("type_vocab_size", default=2))
+    d = b.declare("d", cfg.size("hidden_size"))
+    L = b.declare("L", cfg.size("num_hidden_layers"))
+    f = b.declare("f", cfg.size("intermediate_size"))
+    cross = cfg.flag("add_cross_attention", False) and cfg.flag("is_decoder", False)
+    tied = _tied(cfg, True)
+    n_labels = b.declare("n_labels", cfg.labels()) if "classifier" in extra else None
+    g = b.start()
+    p = "" if arch == "BertModel" else "bert."
+    g.add_input("input_ids", (SEQ,))
+    e = f"{p}embeddings."
+    g.add(f"{e}word_embeddings", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
+    g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
+    g.add(f"{e}token_type_embeddings", b.torch("Embedding", num_embeddings=V_type, embedding_dim=d),
+          ["input_ids"])
+    g.add(f"{e}sum", _add(), [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
+    g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=d))
+    g.add(f"{p}encoder.layer", BertLayer(hidden_size=d, intermediate_size=f, add_cross_attention=cross),
+          repeat=L)
+    last = f"{p}encoder.layer"
+    if pooler:
+        g.add(f"{p}pooler.dense", b.torch("Linear", in_features=d, out_features=d), [last])
+    if "mlm" in extra:
+        t = "cls.predictions."
+        g.add(f"{t}transform.dense", b.torch("Linear", in_features=d, out_features=d), [last])
+        g.add(f"{t}transform.LayerNorm", b.torch("LayerNorm", normalized_shape=d))
+        g.add(f"{t}decoder", b.torch("Linear", in_features=d, out_features=V),
+              shares=f"{e}word_embeddings" if tied else None)
+        if not tied:  # transformers ties decoder.bias to predictions.bias only with the embedding
+            g.add(f"{t}bias", Parameter(size=V))
+    pooled = f"{p}pooler.dense" if pooler else last
+    if "nsp" in extra:
+        g.add("cls.seq_relationship", b.torch("Linear", in_features=d, out_features=2), [pooled])
+    if "classifier" in extra:
+        g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels), [pooled])
+    if "choice" in extra:
+        g.add("classifier", b.torch("Linear", in_features=d, out_features=1), [pooled])
+    if "qa" in extra:
+        g.add("qa_outputs", b.torch("Linear", in_features=d, out_features=2), [last])
+
+
+@_family("distilbert")
+def _distilbert(cfg: _Config, arch: str, b: _Builder) -> None:
+    heads = ("DistilBertModel", "DistilBertForMaskedLM", "DistilBertForSequenceClassification",
+             "DistilBertForMultipleChoice", "DistilBertForTokenClassification", "DistilBertForQuestionAnswering")
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    V = b.declare("V", cfg.size("vocab_size"))
+    T = b.declare("T", cfg.size("max_position_embeddings"))
+    d = b.declare("d", cfg.size("dim", "hidden_size"))
+    L = b.declare("L", cfg.size("n_layers", "num_hidden_layers"))
+    f = b.declare("f", cfg.size("hidden_dim"))
+    tied = _tied(cfg, True)
+    classify = arch in ("DistilBertForSequenceClassification", "DistilBertForTokenClassification")
+    n_labels = b.declare("n_labels", cfg.labels()) if classify else None
+    g = b.start()
+    p = "" if arch == "DistilBertModel" else "distilbert."
+    e = f"{p}embeddings."
+    g.add_input("input_ids", (SEQ,))
+    g.add(f"{e}word_embeddings", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
+    g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
+    g.add(f"{e}sum", _add(), [f"{e}word_embeddings", f"{e}position_embeddings"])
+    g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=d))
+    g.add(f"{p}transformer.layer", DistilBertBlock(hidden_size=d, intermediate_size=f), repeat=L)
+    if arch == "DistilBertForMaskedLM":
+        g.add("vocab_transform", b.torch("Linear", in_features=d, out_features=d))
+        g.add("vocab_layer_norm", b.torch("LayerNorm", normalized_shape=d))
+        g.add("vocab_projector", b.torch("Linear", in_features=d, out_features=V),
+              shares=f"{e}word_embeddings" if tied else None)
+    elif arch in ("DistilBertForSequenceClassification", "DistilBertForMultipleChoice"):
+        g.add("pre_classifier", b.torch("Linear", in_features=d, out_features=d))
+        g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels or 1))
+    elif arch == "DistilBertForTokenClassification":
+        g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels))
+    elif arch == "DistilBertForQuestionAnswering":
+        g.add("qa_outputs", b.torch("Linear", in_features=d, out_features=2))
+
+
+# ----------------------------------------------------------------------------- Llama family
+
+_DECODERS: dict[str, tuple[str, type, bool]] = {
+    # model_type: (class prefix, decoder layer type, tie_word_embeddings default)
+    "llama": ("Llama", LlamaDecoderLayer, False),
+    "mistral": ("Mistral", MistralDecoderLayer, False),
+    "qwen2": ("Qwen2", Qwen2DecoderLayer, False),
+    "gemma": ("Gemma", GemmaDecoderLayer, True),
+}
+
+
+@_family("llama", "mistral", "qwen2", "gemma")
+def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
+    model_type = cfg.raw.get("model_type") or next(t for t, (p, _, _) in _DECODERS.items() if arch.startswith(p))
+    prefix, block, tie_default = _DECODERS[model_type]
+    heads = {f"{prefix}Model": None, f"{prefix}ForCausalLM": "lm",
+             f"{prefix}ForSequenceClassification": "seq", f"{prefix}ForTokenClassification": "token"}
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    head = heads[arch]
+    V = b.declare("V", cfg.size("vocab_size"))
+    d = b.declare("d", cfg.size("hidden_size"))
+    L = b.declare("L", cfg.size("num_hidden_layers"))
+    f = b.declare("f", cfg.size("intermediate_size"))
+    n_heads = cfg.size("num_attention_heads")
+    H = b.declare("H", n_heads)
+    n_kv = cfg.size("num_key_value_heads", default=n_heads)
+    H_kv = H if n_kv == n_heads and "H_kv" not in b.overrides else b.declare("H_kv", n_kv)
+    head_dim = cfg.size("head_dim", default=None)
+    derived = b.values[d] // n_heads if b.values[d] % n_heads == 0 else None
+    if head_dim is None or (head_dim == derived and "d_h" not in b.overrides):
+        d_h = b.whole(d / H, "the head size d/H")
+    else:
+        d_h = b.declare("d_h", head_dim)
+    b.whole(H / H_kv, "the query heads per key/value head H/H_kv")
+    attention_bias = cfg.flag("attention_bias", False)
+    qkv_bias = o_bias = attention_bias
+    if model_type == "qwen2":
+        qkv_bias, o_bias = True, False
+    mlp_bias = cfg.flag("mlp_bias", False) if model_type == "llama" else False
+    tied = _tied(cfg, tie_default)
+    n_labels = b.declare("n_labels", cfg.labels()) if head in ("seq", "token") else None
+    g = b.start()
+    p = "" if head is None else "model."
+    g.add_input("input_ids", (SEQ,))
+    g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    g.add(f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
+                              intermediate_size=f, qkv_bias=qkv_bias, o_bias=o_bias, mlp_bias=mlp_bias),
+          repeat=L)
+    g.add(f"{p}norm", b.torch("RMSNorm", normalized_shape=d))
+    if head == "lm":
+        g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
+              shares=f"{p}embed_tokens" if tied else None)
+    elif head == "seq":
+        g.add("score", b.torch("Linear", in_features=d, out_features=n_labels, bias=False))
+    elif head == "token":
+        g.add("score", b.torch("Linear", in_features=d, out_features=n_labels))
+
+
+# ----------------------------------------------------------------------------- T5
+
+@_family("t5")
+def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
+    archs = ("T5Model", "T5ForConditionalGeneration", "T5EncoderModel")
+    if arch not in archs:
+        raise _unsupported(arch, list(archs))
+    V = b.declare("V", cfg.size("vocab_size"))
+    d = b.declare("d", cfg.size("d_model", "hidden_size"))
+    n_layers = cfg.size("num_layers", "num_hidden_layers")
+    L = b.declare("L", n_layers)
+    n_dec = cfg.size("num_decoder_layers", default=n_layers)
+    L_dec = L if n_dec == n_layers and "L_dec" not in b.overrides else b.declare("L_dec", n_dec)
+    H = b.declare("H", cfg.size("num_heads", "num_attention_heads"))
+    d_kv = b.declare("d_kv", cfg.size("d_kv"))
+    f = b.declare("f", cfg.size("d_ff"))
+    B = b.declare("B", cfg.size("relative_attention_num_buckets", default=32))
+    proj = cfg.text("feed_forward_proj", "relu")
+    gated = proj.startswith("gated-")
+    tied = _tied(cfg, True)
+    g = b.start()
+    g.add_input("input_ids", (SEQ,))
+    g.add("shared", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+
+    def stack(part: str, ids: str, decoder: bool, n: Value) -> None:
+        g.add(f"{part}.embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d), [ids],
+              shares="shared")
+        g.add(f"{part}.block.0.layer.0.SelfAttention.relative_attention_bias",
+              b.torch("Embedding", num_embeddings=B, embedding_dim=H), [ids])
+        g.add(f"{part}.block", T5Block(hidden_size=d, num_heads=H, d_kv=d_kv, d_ff=f, is_decoder=decoder,
+                                       is_gated_act=gated), [f"{part}.embed_tokens"], repeat=n)
+        g.add(f"{part}.final_layer_norm", b.torch("RMSNorm", normalized_shape=d))
+
+    stack("encoder", "input_ids", False, L)
+    if arch == "T5EncoderModel":
+        return
+    g.add_input("decoder_input_ids", (SEQ,))
+    stack("decoder", "decoder_input_ids", True, L_dec)
+    if arch == "T5ForConditionalGeneration":
+        g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
+              shares="shared" if tied else None)
