@@ -1,0 +1,185 @@
+"""From a model to its derivation: each layer's step, repeated layers and blocks grouped × N."""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional, Sequence
+
+import sympy
+
+from ..model import Model, Node
+from ..symbols import Value
+from .shapes import shape_step
+from .steps import Block, Derivation, GroupStep, LayerStep, Memory, SymbolValue
+
+# What a layer does, by its type name (Keras 3 and torch.nn); checked in order.
+_ROLES: tuple[tuple[str, str], ...] = (
+    (r"^(conv\d d|convolution\d d)transpose$|^convtranspose\dd$", "conv_transpose"),
+    (r"^depthwiseconv", "depthwise"),
+    (r"^separableconv", "separable"),
+    (r"^(conv|convolution)\dd$", "conv"),
+    (r"^(dense|linear|einsumdense|lazylinear)$", "dense"),
+    (r"^global.*pool", "global_pool"),
+    (r"pool", "pool"),
+    (r"^flatten$", "flatten"),
+    (r"^(batchnormalization|batchnorm\dd|syncbatchnorm)$", "batchnorm"),
+    (r"^(layernormalization|layernorm|rmsnorm|groupnormalization|groupnorm)$", "norm"),
+    (r"^embedding", "embedding"),
+    (r"^(simplernn|rnn|lstm|gru|convlstm\dd)$", "recurrent"),
+    (r"^(multiheadattention|multiheadattention|attention|additiveattention)$", "attention"),
+    (r"^bidirectional$", "bidirectional"),
+    (r"^timedistributed$", "time_distributed"),
+    (r"^(add|concatenate|multiply|average|subtract|maximum|minimum|dot)$", "merge"),
+    (r"dropout|noise|^identity$", "dropout"),
+    (r"^(activation|relu|leakyrelu|elu|softmax|gelu|tanh|sigmoid|silu|prelu)$", "activation"),
+    (r"^(zeropadding|cropping|upsampling)", "resize"),
+    (r"^(reshape|permute|repeatvector|unflatten)$", "reshape"),
+    (r"^inputlayer$", "input"),
+)
+
+# What each generic symbol means (message keys); other symbols are shown with their values only.
+SYMBOL_MEANINGS: dict[str, str] = {
+    "k": "kernel_length", "k_d": "kernel_depth", "k_h": "kernel_height", "k_w": "kernel_width",
+    "c_in": "input_channels", "c_out": "output_channels", "g": "groups", "m": "depth_multiplier",
+    "n_in": "input_features", "n_out": "output_features", "C": "channels",
+    "h": "hidden_units", "i": "input_size", "d": "model_width", "V": "vocabulary",
+    "E": "embed_dim", "H": "heads", "L": "num_layers",
+}
+
+_PREFERRED = ("k_d", "k_h", "k_w", "k", "c_in", "g", "m", "c_out", "n_in", "n_out")
+
+BYTES_PER = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int64": 8, "int32": 4,
+             "int16": 2, "int8": 1, "uint8": 1, "float8_e4m3fn": 1, "float8_e5m2": 1, "bool": 1}
+
+
+def role(type_name: str) -> str:
+    """The message key for what a layer of ``type_name`` does (``generic`` if not known)."""
+    name = type_name.lower()
+    for pattern, key in _ROLES:
+        if re.search(pattern.replace(" ", ""), name):
+            return key
+    return "generic"
+
+
+def symbol_order(s: sympy.Symbol) -> tuple[int, str]:
+    """Textbook order of symbols: kernel sizes, input channels, groups, output channels, …"""
+    return (_PREFERRED.index(s.name) if s.name in _PREFERRED else len(_PREFERRED), s.name)
+
+
+def layer_notes(node: Node, framework: str) -> tuple[str, ...]:
+    """Notes keys a layer type declares (``notes()``), tolerant of how a type provides them."""
+    keys: list[str] = []
+    for layer in (node.layer, node.layer.wrapped()):
+        if layer is None:
+            continue
+        notes = getattr(layer, "notes", None)
+        if callable(notes):
+            notes = _call_notes(notes, node, framework)
+        if isinstance(notes, str):
+            notes = (notes,)
+        if isinstance(notes, dict):
+            notes = tuple(notes)
+        if notes:
+            try:
+                keys.extend(str(k) for k in notes if isinstance(k, str))
+            except TypeError:
+                pass
+    return tuple(dict.fromkeys(keys))
+
+
+def _call_notes(notes, node: Node, framework: str):
+    for args in ((), (node.input_shapes[0],) if node.input_shapes else None, (framework,)):
+        if args is None:
+            continue
+        try:
+            return notes(*args)
+        except TypeError:
+            continue
+        except Exception:
+            return ()
+    return ()
+
+
+def _reason(node: Node, name: str, trainable: bool, buffer: bool) -> Optional[str]:
+    if buffer:
+        return "buffer"
+    if trainable:
+        return None
+    if not node.layer.trainable:
+        return "frozen"
+    if name.startswith("moving_") or name.startswith("running_"):
+        return "moving_stats"
+    if name in ("mean", "variance", "count"):
+        return "adapt_stats"
+    return "not_trainable"
+
+
+def layer_step(node: Node, framework: str = "keras") -> LayerStep:
+    """One layer's derivation: role, formula, symbols with values, groups, shape, notes."""
+    formula = node.formula
+    free = set()
+    for w in node.weights:
+        free |= w.formula.free_symbols
+    symbols = tuple(SymbolValue(s, SYMBOL_MEANINGS.get(s.name), node.values[s])
+                    for s in sorted(free, key=symbol_order) if s in node.values)
+    groups = tuple(GroupStep(w.name, w.formula, w.count, w.trainable, w.buffer,
+                             _reason(node, w.name, w.trainable, w.buffer)) for w in node.weights)
+    return LayerStep(node=node, role=role(node.type), formula=formula, symbols=symbols, groups=groups,
+                     params=node.params, trainable=node.trainable, non_trainable=node.non_trainable,
+                     buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node, framework),
+                     frozen=not node.layer.trainable and bool(node.weights))
+
+
+def _signature(node: Node) -> tuple:
+    return (node.type, repr(node.layer), node.input_shapes, node.output_shape, node.shares is None)
+
+
+def group_blocks(nodes: Sequence[Node], max_period: int = 64) -> list[tuple[int, int, int]]:
+    """(start, period, repeats) runs covering ``nodes``: the longest run of a repeated block of
+    consecutive layers at each position (the shortest period among equals)."""
+    ids: dict[tuple, int] = {}
+    sig = [ids.setdefault(_signature(n), len(ids)) for n in nodes]
+    out = []
+    i, n = 0, len(sig)
+    while i < n:
+        best = (1, 1)  # (period, repeats)
+        for p in range(1, min(max_period, (n - i) // 2) + 1):
+            r = 1
+            while i + (r + 1) * p <= n and sig[i + r * p:i + (r + 1) * p] == sig[i:i + p]:
+                r += 1
+            if r >= 2 and p * r > best[0] * best[1]:
+                best = (p, r)
+        out.append((i, best[0], best[1]))
+        i += best[0] * best[1]
+    return out
+
+
+def memory(model: Model, total: int) -> Memory:
+    dtype = str(getattr(model, "dtype", None) or "float32").replace("torch.", "")
+    per = BYTES_PER.get(dtype, 4)
+    if dtype not in BYTES_PER:
+        dtype = "float32"
+    return Memory(dtype, per, total, total * per)
+
+
+def derive(model: Model, expand: bool = False) -> Derivation:
+    """The derivation of ``model``; repeated identical layers and blocks once, × N (unless ``expand``)."""
+    steps = [layer_step(n, model.framework) for n in model.nodes]
+    blocks: list[Block] = []
+    if expand:
+        blocks = [Block([s], 1, [[s.node.name]]) for s in steps]
+    else:
+        seen: dict[tuple, str] = {}
+        for start, period, repeat in group_blocks(model.nodes):
+            first = steps[start:start + period]
+            names = [[s.node.name for s in steps[start + r * period:start + (r + 1) * period]]
+                     for r in range(repeat)]
+            if period == 1 and repeat == 1:
+                sig = _signature(first[0].node)
+                if first[0].has_weights and sig in seen and first[0].node.shares is None:
+                    first[0].same_as = seen[sig]
+                seen.setdefault(sig, first[0].node.name)
+            blocks.append(Block(list(first), repeat, names))
+    total = model.total
+    return Derivation(model=model, blocks=blocks, steps=steps, total_expr=model.total_expr, total=total,
+                      trainable=model.trainable, non_trainable=model.non_trainable,
+                      buffers=model.buffers, memory=memory(model, total), expanded=expand)

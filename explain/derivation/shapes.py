@@ -1,0 +1,113 @@
+"""How a layer's output shape follows from its input: convolution and pooling lengths per axis,
+the flatten product; anything else is stated, not derived.
+
+Each derived length is checked against the model's own shape; on any disagreement (a layer type
+this module does not know well) the step falls back to stating the shape.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import sympy
+
+from ..layers.base import Layer, Shape
+from ..model import Node
+from ..symbols import Value, as_value, cdiv, fdiv, product
+from .steps import AxisStep, ShapeStep
+
+_AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+def shape_step(node: Node) -> ShapeStep:
+    inp = node.input_shapes[0] if len(node.input_shapes) == 1 else ()
+    out = node.output_shape
+    if len(node.input_shapes) != 1:
+        return ShapeStep("other", inp, out)
+    try:
+        step = _derived(node.layer, inp, out)
+    except Exception:  # a layer type with other conventions: state the shape instead
+        step = None
+    if step is not None:
+        return step
+    if _equal(inp, out):
+        return ShapeStep("same", inp, out)
+    return ShapeStep("other", inp, out)
+
+
+def _equal(a: Shape, b: Shape) -> bool:
+    return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+
+
+def _same(x, y) -> bool:
+    if x is None or y is None:
+        return x is None and y is None
+    return sympy.simplify(sympy.sympify(x) - sympy.sympify(y)) == 0 if not (
+        isinstance(x, int) and isinstance(y, int)) else x == y
+
+
+def _derived(layer: Layer, inp: Shape, out: Shape) -> Optional[ShapeStep]:
+    name = type(layer).__name__
+    if name == "Flatten" or layer.type_name in ("Flatten",):
+        if any(d is None for d in inp) or len(out) != 1:
+            return None
+        if not _same(product(inp), out[0]):
+            return None
+        return ShapeStep("flatten", inp, out, factors=tuple(inp))
+    if not hasattr(layer, "split") or not hasattr(layer, "join"):
+        return None
+    spatial, _ = layer.split(inp)
+    out_spatial, _ = layer.split(out)
+    if len(spatial) != len(out_spatial) or not spatial:
+        return None
+    axes = []
+    names = _AXES.get(len(spatial), tuple(f"axis {i + 1}" for i in range(len(spatial))))
+    for i, n in enumerate(spatial):
+        axis = _axis(layer, i, n)
+        if axis is None or n is None or not _same(axis[-1], out_spatial[i]):
+            return None
+        kind, k, s, d, pad, result = axis
+        axes.append(AxisStep(kind, names[i], n, k, s, d, pad, as_value(out_spatial[i])))
+    if len({(a.kind, a.n, a.k, a.s, a.d, a.pad) for a in axes}) == 1 and len(axes) > 1:
+        a = axes[0]
+        axes = [AxisStep(a.kind, "all", a.n, a.k, a.s, a.d, a.pad, a.result)]
+    return ShapeStep("spatial", inp, out, axes=tuple(axes))
+
+
+def _axis(layer: Layer, i: int, n: Value):
+    """(kind, k, s, d, (pad before, pad after), result) for axis i, or None if not a window layer."""
+    padding = getattr(layer, "padding", None)
+    if not isinstance(padding, str):
+        return None
+    if hasattr(layer, "pool_size") and not hasattr(layer, "kernel_size"):
+        k = layer.pool_size[i]
+        s = (layer.strides or layer.pool_size)[i]
+        if padding == "valid":
+            return "pool", k, s, 1, (0, 0), as_value(fdiv(n - k, s) + 1)
+        if padding == "same":
+            return "pool_same", k, s, 1, (0, 0), cdiv(n, s)
+        return None
+    if not hasattr(layer, "kernel_size") or not hasattr(layer, "dilation_rate"):
+        return None
+    k, s, d = layer.kernel_size[i], layer.strides[i], layer.dilation_rate[i]
+    k_eff = as_value(d * (k - 1) + 1)
+    if "Transpose" in type(layer).__name__:
+        if getattr(layer, "output_padding", None):
+            return None
+        if padding == "same":
+            return "transpose_same", k, s, d, (0, 0), as_value(n * s)
+        if padding == "valid" and isinstance(k_eff, int) and isinstance(s, int):
+            return "transpose", k, s, d, (0, 0), as_value(n * s + max(k_eff - s, 0))
+        return None
+    if padding == "valid":
+        return "conv", k, s, d, (0, 0), as_value(fdiv(n - k_eff, s) + 1)
+    if padding == "causal":
+        return "conv", k, s, d, (k_eff - 1, 0), as_value(fdiv(n - 1, s) + 1)
+    if padding == "same":
+        result = cdiv(n, s)
+        total = (result - 1) * s + k_eff - n if isinstance(n, int) else None
+        if not isinstance(total, int) or not isinstance(k_eff, int):
+            return "conv_same", k, s, d, (0, 0), result
+        total = max(total, 0)
+        before = total // 2
+        return "conv", k, s, d, (before, total - before), as_value(fdiv(n + total - k_eff, s) + 1)
+    return None

@@ -1,0 +1,189 @@
+"""The derivation as data: ordered steps with formulas, values and results, and no formatting.
+
+Every size is an exact ``int`` or a sympy expression in the symbols a user declared; every text
+is a message key that the renderer translates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import sympy
+
+from ..layers.base import Shape
+from ..model import Model, Node
+from ..symbols import Value
+
+
+@dataclass(frozen=True)
+class SymbolValue:
+    """A symbol of a layer type's formula, what it means (a key, or None) and its value here."""
+
+    symbol: sympy.Symbol
+    meaning: Optional[str]
+    value: Value
+
+
+@dataclass(frozen=True)
+class GroupStep:
+    """One weight group: ``formula`` (type symbols) → substituted → ``count``.
+
+    ``reason`` says why a non-trainable group is not trained (a key), None when trainable.
+    """
+
+    name: str
+    formula: sympy.Expr
+    count: Value
+    trainable: bool
+    buffer: bool
+    reason: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class AxisStep:
+    """The output length along one spatial axis.
+
+    kind: ``conv`` ⌊(n + p₁ + p₂ − k_eff)/s⌋ + 1, ``conv_same`` ⌈n/s⌉ (padding not known as a
+    number), ``pool`` ⌊(n − k)/s⌋ + 1, ``pool_same`` ⌈n/s⌉, ``transpose`` n·s + max(k_eff − s, 0),
+    ``transpose_same`` n·s.
+    """
+
+    kind: str
+    axis: str
+    """``height``, ``width``, ``depth``, ``length`` or ``all`` (every axis the same)."""
+    n: Value
+    k: Value
+    s: Value
+    d: Value
+    pad: tuple[Value, Value]
+    result: Value
+
+    @property
+    def k_eff(self) -> Value:
+        return self.d * (self.k - 1) + 1
+
+
+@dataclass(frozen=True)
+class ShapeStep:
+    """How the output shape follows from the input shape.
+
+    kind: ``spatial`` (``axes`` give each spatial length), ``flatten`` (``factors`` multiply to
+    the length), ``same`` (unchanged) or ``other`` (stated, not derived).
+    """
+
+    kind: str
+    input: Shape
+    output: Shape
+    axes: tuple[AxisStep, ...] = ()
+    factors: tuple[Value, ...] = ()
+
+
+@dataclass
+class LayerStep:
+    """The derivation of one layer (standing for ``nodes``, identical, when it is repeated)."""
+
+    node: Node
+    role: str
+    """What the layer does: a message key (``conv``, ``dense``, ``pool``, …, ``generic``)."""
+    formula: sympy.Expr
+    """P in the type's symbols: the sum of the parameter groups (buffers excluded)."""
+    symbols: tuple[SymbolValue, ...]
+    groups: tuple[GroupStep, ...]
+    params: Value
+    trainable: Value
+    non_trainable: Value
+    buffers: Value
+    shape: ShapeStep
+    notes: tuple[str, ...] = ()
+    """Framework conventions and traps that apply (message keys)."""
+    frozen: bool = False
+    """The whole layer was set ``trainable=False``."""
+    same_as: Optional[str] = None
+    """An earlier layer with the same type, hyperparameters and input shape (derived there)."""
+
+    @property
+    def values(self) -> dict[sympy.Symbol, Value]:
+        return {s.symbol: s.value for s in self.symbols}
+
+    @property
+    def has_weights(self) -> bool:
+        return bool(self.groups)
+
+
+@dataclass
+class Block:
+    """Consecutive layers derived once and counted ``repeat`` times.
+
+    ``steps`` derive the first repetition; ``names[r]`` are the layer names of repetition r.
+    A single layer that is not repeated is a block of one step and ``repeat == 1``.
+    """
+
+    steps: list[LayerStep]
+    repeat: int = 1
+    names: list[list[str]] = field(default_factory=list)
+
+    @property
+    def params(self) -> Value:
+        """Parameters of one repetition (shared weights excluded)."""
+        return _sum(s.params for s in self.steps if s.node.shares is None)
+
+    @property
+    def total(self) -> Value:
+        return _sum([self.params] * self.repeat) if self.repeat > 1 else self.params
+
+    @property
+    def single(self) -> bool:
+        return self.repeat == 1 and len(self.steps) == 1
+
+
+@dataclass(frozen=True)
+class Memory:
+    """The parameters' memory: ``count`` × ``bytes_per`` bytes at ``dtype``; MB 10⁶, MiB 2²⁰."""
+
+    dtype: str
+    bytes_per: int
+    count: int
+    bytes: int
+
+    @property
+    def megabytes(self) -> float:
+        return self.bytes / 10**6
+
+    @property
+    def mebibytes(self) -> float:
+        return self.bytes / 2**20
+
+
+@dataclass
+class Derivation:
+    """A whole model's derivation: blocks in order, the sum, the symbolic total, the split."""
+
+    model: Model
+    blocks: list[Block]
+    steps: list[LayerStep]
+    """Every layer's step in model order (for the summary table), repeated ones included."""
+    total_expr: Value
+    total: int
+    trainable: int
+    non_trainable: int
+    buffers: int
+    memory: Memory
+    expanded: bool = False
+
+    @property
+    def symbolic(self) -> bool:
+        return bool(self.model.symbols)
+
+    @property
+    def terms(self) -> list[tuple[Value, int]]:
+        """The sum of the layers: (parameters of one repetition, repetitions), zeros left out."""
+        return [(b.params, b.repeat) for b in self.blocks if b.params != 0]
+
+
+def _sum(values) -> Value:
+    total: Value = 0
+    for v in values:
+        total = total + v
+    if isinstance(total, sympy.Basic) and total.is_Integer:
+        return int(total)
+    return total

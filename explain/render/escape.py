@@ -1,0 +1,73 @@
+"""Literal text in Markdown and LaTeX: names from user input can never become markup.
+
+Markdown: every ASCII punctuation character that CommonMark could read as markup is
+backslash-escaped, and ``< > &`` become entities (so there is never raw HTML). LaTeX: the ten
+specials and ``< >`` become their text commands.
+"""
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+_MD_ESCAPED = set("\\`*_{}[]()#+-.!|~^$\"'")
+_MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub(" ", str(text))
+
+
+def markdown_text(text: str) -> str:
+    """``text`` shown literally in Markdown (also inside a table cell)."""
+    out = []
+    for c in _clean(text):
+        if c in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[c])
+        elif c in _MD_ESCAPED:
+            out.append("\\" + c)
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+_MD_MESSAGE = set("\\`*_[]$|")
+
+
+def markdown_message(text: str) -> str:
+    """A translated sentence made safe for Markdown (lighter: prose keeps its punctuation)."""
+    out = []
+    for c in text:
+        if c in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[c])
+        elif c in _MD_MESSAGE:
+            out.append("\\" + c)
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def markdown_code(text: str) -> str:
+    """``text`` as an inline code span (literal; backticks inside get a longer fence).
+
+    A ``|`` is escaped so that the span may stand in a table cell; a code span keeps ``< &``
+    literal, so no HTML can come through.
+    """
+    text = _clean(text).replace("|", "\\|")
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or text.startswith(" ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+_LATEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+          "%": r"\%", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+          "<": r"\textless{}", ">": r"\textgreater{}", "\u202f": r"\,"}
+
+
+def latex_text(text: str) -> str:
+    """``text`` shown literally in LaTeX text mode."""
+    return "".join(_LATEX.get(c, c) for c in _clean(text))
+
+
+MESSAGE_ESCAPES = {"markdown": markdown_message, "latex": latex_text}

@@ -1,0 +1,92 @@
+"""Translations and the Jinja2 environments that use them.
+
+Catalogs live in ``templates/locales/<lang>/LC_MESSAGES/messages.po`` (installed as
+``explain/templates``); they are compiled in memory at first use (no ``.mo`` files). English is
+the source language: its messages are the msgids. Jinja2 uses the i18n extension with newstyle
+gettext; every translated message is escaped for the output format before its placeholders are
+filled, so message text can never inject markup.
+"""
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import jinja2
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+"""``explain/templates``: a link to the top-level ``templates/`` in the source tree, the real
+directory in an installed package."""
+LOCALES_DIR = TEMPLATES / "locales"
+DOMAIN = "messages"
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction (``pybabel extract -k N_``); translated where it is shown."""
+    return message
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> _gettext.NullTranslations:
+    """The compiled catalog of ``lang`` (NullTranslations for English, the source language)."""
+    if lang == "en":
+        return _gettext.NullTranslations()
+    path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with open(path, "rb") as f:
+        catalog = read_po(f, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+_PLACEHOLDER = re.compile(r"(%\([A-Za-z_][A-Za-z0-9_]*\)[sd]|%%)")
+
+
+def escape_message(text: str, escape: Callable[[str], str]) -> str:
+    """``escape`` applied to a message's text but not to its ``%(name)s`` placeholders; a literal
+    ``%`` the escape produces is doubled so that filling the placeholders keeps it."""
+    parts = _PLACEHOLDER.split(text)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(part)
+        else:
+            out.append(escape(part).replace("%", "%%"))
+    return "".join(out)
+
+
+@lru_cache(maxsize=None)
+def environment(lang: str, format: str) -> jinja2.Environment:
+    """A Jinja2 environment for ``format`` templates in ``lang`` (one per pair, so no shared state)."""
+    from .escape import MESSAGE_ESCAPES
+    escape = MESSAGE_ESCAPES[format]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        extensions=["jinja2.ext.i18n"],
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    tr = translations(lang)
+
+    def gettext(message: str) -> str:
+        return escape_message(tr.gettext(message), escape)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return escape_message(tr.ngettext(singular, plural, n), escape)
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def translate(lang: str, message: str) -> str:
+    """The plain translation of ``message`` (no escaping), for text built outside templates."""
+    return translations(lang).gettext(message)

@@ -1,0 +1,34 @@
+"""Numbers in the reader's locale (CLDR through Babel, never ``setlocale``)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import format_decimal, get_group_symbol
+
+LOCALES = {"en": "en", "de": "de_DE", "ja": "ja_JP", "fr": "fr_FR", "es": "es_ES"}
+
+
+def locale(lang: str) -> str:
+    return LOCALES.get(lang, "en")
+
+
+@lru_cache(maxsize=None)
+def group_separator(lang: str) -> str:
+    return get_group_symbol(locale=Locale.parse(locale(lang)))
+
+
+def format_int(n: int, lang: str) -> str:
+    """6029097 → ``6,029,097`` (en, ja), ``6.029.097`` (de, es), ``6 029 097`` (fr, U+202F)."""
+    return format_decimal(n, locale=locale(lang), group_separator=True)
+
+
+def format_decimal_places(x: float, lang: str, places: int = 1) -> str:
+    """A decimal with ``places`` digits after the locale's decimal mark (``23,0`` in German)."""
+    pattern = "#,##0." + "0" * places if places else "#,##0"
+    return format_decimal(round(x, places), format=pattern, locale=locale(lang))
+
+
+def format_size(x: float, lang: str) -> str:
+    """A size in MB or MiB: one decimal from 10 on, two below (0.25, 24.1)."""
+    return format_decimal_places(x, lang, 1 if x >= 10 else 2)

@@ -1,0 +1,376 @@
+"""What templates see: a derivation's steps with their formulas already printed as LaTeX math in
+the reader's locale, names escaped for the output format, and message ids to translate.
+
+Templates hold the markup and the sentences; this module holds no language.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import sympy
+
+from ..derivation import AxisStep, Derivation, LayerStep, ShapeStep
+from ..layers.base import Shape
+from ..model import Model
+from ..symbols import Value
+from . import messages
+from .escape import latex_text, markdown_code, markdown_text
+from .mathtex import MathPrinter, symbol_tex, text_in_math
+from .numbers import format_int, format_size
+
+P = "P"
+TERMS_PER_LINE = 5
+
+
+class Formatter:
+    """Format-specific pieces for templates: names, numbers, shapes and math delimiters."""
+
+    def __init__(self, format: str, lang: str, model: Optional[Model] = None) -> None:
+        self.format = format
+        self.lang = lang
+        self.model = model
+        self.math = MathPrinter(lang)
+
+    # -- text
+    def name(self, text: str) -> str:
+        """A name from user input, literally (monospace)."""
+        if self.format == "latex":
+            return r"\texttt{" + latex_text(text) + "}"
+        return markdown_code(text)
+
+    def cell_name(self, text: str) -> str:
+        """A name inside a Markdown table cell."""
+        if self.format == "latex":
+            return self.name(text)
+        return markdown_text(text)
+
+    def text(self, text: str) -> str:
+        return latex_text(text) if self.format == "latex" else markdown_text(text)
+
+    def num(self, n: int) -> str:
+        text = format_int(n, self.lang)
+        return latex_text(text) if self.format == "latex" else text
+
+    def size(self, x: float) -> str:
+        text = format_size(x, self.lang)
+        return latex_text(text) if self.format == "latex" else text
+
+    def shape(self, shape: Shape) -> str:
+        """(None, 256, 256, 32) as Keras prints it (batch axis None), in monospace."""
+        if any(d is not None and not isinstance(d, int) for d in shape):
+            dims = [r"\text{None}"] + [r"\text{None}" if d is None else self.math.expr(d) for d in shape]
+            return self.m(r"\left(" + ", ".join(dims) + r"\right)")
+        dims = ["None"] + ["None" if d is None else str(d) for d in shape]
+        text = "(" + ", ".join(dims) + ")"
+        return self.name(text)
+
+    # -- math
+    def m(self, tex: str) -> str:
+        return f"${tex}$"
+
+    def dm(self, tex: str) -> str:
+        if self.format == "latex":
+            return "\\[\n" + tex + "\n\\]"
+        return "$$\n" + tex + "\n$$"
+
+
+@dataclass
+class SymbolView:
+    tex: str
+    value: str
+    meaning: Optional[str]
+
+
+@dataclass
+class GroupView:
+    name: str
+    formula: str
+    substituted: Optional[str]
+    count: str
+    count_text: str
+    trainable: bool
+    buffer: bool
+    reason: Optional[str]
+
+
+@dataclass
+class ShapeView:
+    kind: str
+    output: str
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    """(axis label msgid, math) for spatial steps."""
+    general: Optional[str] = None
+    """The general formula (math) for spatial steps."""
+    explain: Optional[str] = None
+    """Which general formula (``conv``, ``conv_dilated``, ``conv_same``, ``pool``, ``pool_same``,
+    ``transpose``, ``transpose_same``)."""
+    k_eff: Optional[str] = None
+    flatten: Optional[str] = None
+    changed: bool = True
+
+
+@dataclass
+class StepView:
+    index: int
+    name: str
+    type: str
+    role: str
+    has_weights: bool
+    equation: Optional[str]
+    symbols: list[SymbolView]
+    groups: list[GroupView]
+    params: str
+    params_text: str
+    trainable_text: str
+    non_trainable_text: str
+    non_trainable: bool
+    buffers_text: str
+    buffers: bool
+    shape: ShapeView
+    notes: list[str]
+    frozen: bool
+    same_as: Optional[str]
+    shares: Optional[str]
+    inputs: list[str]
+
+
+class View:
+    """Turns a derivation into template data for one format and language."""
+
+    def __init__(self, fmt: Formatter, model: Optional[Model]) -> None:
+        self.f = fmt
+        self.p = fmt.math
+        self.model = model
+
+    def evaluate(self, v: Value) -> Value:
+        if isinstance(v, int) or self.model is None:
+            return v
+        try:
+            return self.model.evaluate(v)
+        except Exception:
+            return v
+
+    def value_tex(self, v: Value) -> str:
+        """A size as math; a symbolic one followed by its number (``H - 2 = 62``)."""
+        text = self.p.expr(v)
+        if not isinstance(v, int) and not (isinstance(v, sympy.Basic) and v.is_Integer):
+            n = self.evaluate(v)
+            if isinstance(n, int):
+                text += " = " + self.p.number(n)
+        return text
+
+    def count_text(self, v: Value) -> str:
+        n = self.evaluate(v)
+        return self.f.num(n) if isinstance(n, int) else self.f.m(self.p.expr(v))
+
+    def step(self, s: LayerStep, index: int) -> StepView:
+        values = s.values
+        p = self.p
+        equation = None
+        if s.groups and any(not g.buffer for g in s.groups):
+            formula = p.expr(s.formula)
+            substituted = p.expr(s.formula, values)
+            parts = [P, formula]
+            if substituted != formula:
+                parts.append(substituted)
+            result = self.value_tex(s.params)
+            if result != parts[-1]:
+                parts.append(result)
+            equation = " = ".join(parts)
+        symbols = [SymbolView(symbol_tex(v.symbol.name), self.value_tex(v.value),
+                              messages.SYMBOLS.get(v.meaning) if v.meaning else None) for v in s.symbols]
+        groups = []
+        for g in s.groups:
+            formula = p.expr(g.formula)
+            sub = p.expr(g.formula, values)
+            groups.append(GroupView(g.name, formula, sub if sub != formula else None, self.value_tex(g.count),
+                                    self.count_text(g.count), g.trainable, g.buffer,
+                                    messages.REASONS.get(g.reason) if g.reason else None))
+        node = s.node
+        return StepView(
+            index=index, name=node.name, type=node.type,
+            role=messages.role_message(s.role, s.has_weights), has_weights=s.has_weights,
+            equation=equation, symbols=symbols, groups=groups,
+            params=self.value_tex(s.params), params_text=self.count_text(s.params),
+            trainable_text=self.count_text(s.trainable), non_trainable_text=self.count_text(s.non_trainable),
+            non_trainable=self.evaluate(s.non_trainable) != 0,
+            buffers_text=self.count_text(s.buffers), buffers=self.evaluate(s.buffers) != 0,
+            shape=self.shape(s.shape), notes=[messages.NOTES[k] for k in s.notes if k in messages.NOTES],
+            frozen=s.frozen, same_as=s.same_as, shares=node.shares, inputs=list(node.inputs))
+
+    # -- shapes
+    def shape(self, st: ShapeStep) -> ShapeView:
+        out = self.f.shape(st.output)
+        if st.kind == "flatten":
+            factors = [sympy.sympify(x) for x in st.factors]
+            product = self.p._product(factors, {})[0] if len(factors) > 1 else self.p.expr(factors[0])
+            return ShapeView("flatten", out, flatten=product + " = " + self.value_tex(st.output[0]))
+        if st.kind == "spatial":
+            return self._spatial(st, out)
+        return ShapeView(st.kind, out, changed=st.kind != "same")
+
+    def _spatial(self, st: ShapeStep, out: str) -> ShapeView:
+        p = self.p
+        first = st.axes[0]
+        kind = first.kind
+        dilated = any(a.d != 1 for a in st.axes)
+        symmetric = all(a.pad[0] == a.pad[1] for a in st.axes)
+        k = r"k_{\text{eff}}" if dilated else "k"
+        if kind == "conv":
+            pad = "2p" if symmetric else "p_{1} + p_{2}"
+            general = rf"\left\lfloor \frac{{n + {pad} - {k}}}{{s}} \right\rfloor + 1"
+        elif kind in ("conv_same", "pool_same"):
+            general = r"\left\lceil \frac{n}{s} \right\rceil"
+        elif kind == "pool":
+            general = r"\left\lfloor \frac{n - k}{s} \right\rfloor + 1"
+        elif kind == "transpose":
+            general = rf"n \cdot s + \max\left({k} - s, 0\right)"
+        else:
+            general = r"n \cdot s"
+        lines = []
+        rank = len(st.input) - 1
+        for a in st.axes:
+            label = messages.ALL_AXES.get(rank, messages.ALL_AXES[2]) if a.axis == "all" \
+                else messages.AXES.get(a.axis, a.axis)
+            lines.append((label, self._axis(a, symmetric, dilated)))
+        k_eff = None
+        if dilated:
+            k_eff = "; ".join(
+                rf"k_{{\text{{eff}}}} = {p.number(a.d)} \times ({self.value_num(a.k)} - 1) + 1 = "
+                + self.value_tex(a.k_eff) for a in st.axes)
+        explain = kind + ("_dilated" if dilated and kind == "conv" else "")
+        return ShapeView("spatial", out, lines=lines, general=general, explain=explain, k_eff=k_eff)
+
+    def value_num(self, v: Value) -> str:
+        return self.p.expr(v)
+
+    def _axis(self, a: AxisStep, symmetric: bool, dilated: bool) -> str:
+        p = self.p
+        n, s = self._wrapped(a.n), self.value_num(a.s)
+        k = self.value_num(a.k_eff if dilated else a.k)
+        result = self.value_tex(a.result)
+        if a.kind == "conv":
+            if symmetric:
+                pad = rf"2 \times {p.number(int(a.pad[0]))}" if isinstance(a.pad[0], int) else \
+                    rf"2 \cdot {self._wrapped(a.pad[0])}"
+            else:
+                pad = f"{self.value_num(a.pad[0])} + {self.value_num(a.pad[1])}"
+            body = rf"\left\lfloor \frac{{{n} + {pad} - {k}}}{{{s}}} \right\rfloor + 1"
+        elif a.kind == "pool":
+            body = rf"\left\lfloor \frac{{{n} - {k}}}{{{s}}} \right\rfloor + 1"
+        elif a.kind in ("conv_same", "pool_same"):
+            body = rf"\left\lceil \frac{{{self.value_num(a.n)}}}{{{s}}} \right\rceil"
+        elif a.kind == "transpose":
+            body = rf"{n} \cdot {s} + \max\left({k} - {s}, 0\right)"
+        else:
+            body = rf"{n} \cdot {s}"
+        return f"{body} = {result}"
+
+    def _wrapped(self, v: Value) -> str:
+        text = self.p.expr(v)
+        return text if isinstance(v, int) or (isinstance(v, sympy.Basic) and v.is_Atom) \
+            else rf"\left({text}\right)"
+
+
+def sum_lines(parts: list[str], lhs: str, rhs: Optional[str], per_line: int = TERMS_PER_LINE) -> str:
+    """``lhs = a + b + … = rhs`` as math, broken into aligned lines of ``per_line`` terms."""
+    if not parts:
+        parts = ["0"]
+    if len(parts) <= per_line:
+        return f"{lhs} = " + " + ".join(parts) + (f" = {rhs}" if rhs else "")
+    chunks = [parts[i:i + per_line] for i in range(0, len(parts), per_line)]
+    lines = [f"{lhs} &= " + " + ".join(chunks[0])]
+    for c in chunks[1:]:
+        lines.append("&\\quad + " + " + ".join(c))
+    if rhs:
+        lines.append(f"&= {rhs}")
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+
+def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
+    """Everything the derivation templates use."""
+    view = View(fmt, d.model)
+    p = fmt.math
+    model = d.model
+    index = {n.name: i + 1 for i, n in enumerate(model.nodes)}
+    blocks = []
+    for b in d.blocks:
+        steps = [view.step(s, index[s.node.name]) for s in b.steps]
+        block_total = None
+        if b.repeat > 1:
+            each = view.value_tex(b.params)
+            block_total = rf"{p.number(b.repeat)} \times {_paren(each)} = " + view.value_tex(b.total) \
+                if isinstance(b.params, int) else rf"{p.number(b.repeat)} \cdot {_paren(p.expr(b.params))} = " \
+                + view.value_tex(b.total)
+        parts = [p.expr(s.params) for s in b.steps if s.node.shares is None and s.params != 0]
+        blocks.append({
+            "single": b.single, "repeat": b.repeat, "steps": steps,
+            "first": b.names[0][0] if b.names else steps[0].name,
+            "last": b.names[-1][-1] if b.names else steps[-1].name,
+            "first_index": index[b.names[0][0]] if b.names else steps[0].index,
+            "last_index": index[b.names[-1][-1]] if b.names else steps[-1].index,
+            "size": len(b.steps),
+            "each": sum_lines(parts, r"P_{\text{block}}", view.value_tex(b.params)) if len(parts) > 1 else None,
+            "each_value": view.value_tex(b.params),
+            "total": block_total,
+            "params_text": view.count_text(b.params),
+        })
+    terms = []
+    for params, repeat in d.terms:
+        t = p.expr(params)
+        terms.append(rf"{p.number(repeat)} \times {_paren(t)}" if repeat > 1 else t)
+    symbolic = d.symbolic and not isinstance(d.total_expr, int)
+    total_sum = sum_lines(terms, P, None if symbolic else p.number(d.total))
+    symbolic_total = substituted_total = None
+    declared = []
+    if d.symbolic:
+        declared = [(symbol_tex(s.name), p.number(v)) for s, v in sorted(model.symbols.items(), key=lambda x: x[0].name)]
+    if symbolic:
+        expr = sympy.expand(d.total_expr) if _small(d.total_expr) else d.total_expr
+        symbolic_total = f"{P} = " + p.expr(expr)
+        values = {s: v for s, v in model.symbols.items()}
+        substituted_total = f"{P} = " + p.expr(expr, values) + " = " + p.number(d.total)
+    mem = d.memory
+    rows = []
+    for s in d.steps:
+        node = s.node
+        rows.append({
+            "name": node.name, "type": node.type, "shape": fmt.shape(node.output_shape),
+            "params": view.count_text(node.params), "trainable": view.count_text(node.trainable),
+            "non_trainable": view.count_text(node.non_trainable), "buffers": view.count_text(node.buffers),
+            "shares": node.shares,
+        })
+    return {
+        "f": fmt, "model": model, "name": model.name, "framework": model.framework,
+        "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
+        "inputs": [(k, fmt.shape(v)) for k, v in model.inputs.items()],
+        "layer_count": len(model.nodes), "blocks": blocks, "rows": rows,
+        "any_non_trainable": d.non_trainable != 0, "any_buffers": d.buffers != 0,
+        "grouped": any(not b["single"] for b in blocks),
+        "total_sum": total_sum, "symbolic_total": symbolic_total, "substituted_total": substituted_total,
+        "declared": declared, "symbolic": symbolic,
+        "total": fmt.num(d.total), "total_tex": p.number(d.total),
+        "trainable": fmt.num(d.trainable), "non_trainable": fmt.num(d.non_trainable),
+        "buffers": fmt.num(d.buffers), "has_non_trainable": d.non_trainable != 0,
+        "has_buffers": d.buffers != 0,
+        "memory": {
+            "dtype": mem.dtype, "bytes_per": fmt.num(mem.bytes_per),
+            "equation": rf"{p.number(mem.count)} \times {p.number(mem.bytes_per)} = {p.number(mem.bytes)}",
+            "bytes": fmt.num(mem.bytes), "mb": fmt.size(mem.megabytes), "mib": fmt.size(mem.mebibytes),
+        },
+        "expanded": d.expanded,
+    }
+
+
+def _paren(tex: str) -> str:
+    return tex if tex.replace("{", "").replace("}", "").replace(",", "").replace(".", "") \
+        .replace("\\", "").isdigit() else rf"\left({tex}\right)"
+
+
+def _small(expr) -> bool:
+    return not any(isinstance(a, (sympy.floor, sympy.ceiling)) for a in sympy.preorder_traversal(expr))
+
+
+def step_context(step: LayerStep, fmt: Formatter, model: Optional[Model], index: int = 1) -> dict[str, Any]:
+    return {"f": fmt, "step": View(fmt, model).step(step, index)}
