@@ -19,6 +19,11 @@ def render(model, lang: str = "en", format: str = "markdown", **options: Any) ->
     if format == "text":
         from .text import render_text
         return render_text(model, lang)
-    if format in ("markdown", "latex"):
-        raise ExplainError(f"--format {format} is not available yet; use --format json or text")
+    if format == "markdown":
+        from .markdown import render_markdown
+        return render_markdown(model, lang, expand=bool(options.get("expand")))
+    if format == "latex":
+        from .latex import render_latex
+        return render_latex(model, lang, expand=bool(options.get("expand")),
+                            fragment=bool(options.get("fragment")))
     raise ExplainError(f"unknown format '{format}' (choose from {', '.join(FORMATS)})")
