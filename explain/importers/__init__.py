@@ -42,6 +42,10 @@ def load_file(path: str, overrides: Mapping[str, int] | None = None) -> Model:
         # and config.json are read, from the file
         from .keras_archive import load_keras_archive
         return load_keras_archive(path)
+    if Path(path).suffix.lower() == ".safetensors" or _safetensors_head(path):
+        # a checkpoint is far larger than MAX_FILE_BYTES: only its header is read, from the file
+        from .safetensors import load_safetensors
+        return load_safetensors(path)
     if head.startswith(b"\x89HDF"):
         raise ExplainError("is an HDF5 file (a legacy .h5 model or weights): explain reads Keras "
                            "model JSON and .keras archives; save with model.save('m.keras') or "
@@ -67,6 +71,17 @@ def load_file(path: str, overrides: Mapping[str, int] | None = None) -> Model:
         from .hf_config import load_hf_config
         return load_hf_config(parsed, path, overrides)
     return load_spec(parsed, path, overrides, stem)
+
+
+def _safetensors_head(path: str) -> bool:
+    """8 bytes of header length n (n ≤ size − 8) followed by '{': a safetensors file."""
+    try:
+        with open(path, "rb") as f:
+            first = f.read(9)
+        size = Path(path).stat().st_size
+    except OSError:
+        return False
+    return len(first) == 9 and first[8:9] == b"{" and int.from_bytes(first[:8], "little") <= size - 8
 
 
 def _head(path: str) -> bytes:
