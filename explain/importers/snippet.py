@@ -1,0 +1,719 @@
+"""Keras model code in a ``.py`` file, read with :mod:`ast` and never executed.
+
+Understood: imports of ``keras``, ``tensorflow.keras`` (``tf.keras``) and ``tf_keras`` in any
+style (``from keras.layers.convolutional import Conv2D``, ``from keras import layers``,
+``import tensorflow as tf``); ``Sequential([...])`` and ``model.add(...)``; functional code
+``x = layers.Conv2D(...)(x)`` with ``keras.Input(shape=...)`` and ``keras.Model(inputs, outputs)``;
+``input_shape=`` / ``input_dim=`` on the first layer, ``model.build(shape)``; integer constants
+and arithmetic on them; ``for`` loops over ``range(...)`` or literal lists; small functions
+(``def block(x, filters): ...; return x``). Positional layer arguments map by each layer type's
+``positional``. Code that would change the model in a way this reader cannot follow is an error
+naming its line; unrelated code (``model.compile``, ``fit``, ``print``, other libraries) is skipped.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from ..errors import ExplainError
+from ..layers.base import IGNORED_ARGS, ArgContext, Layer, Shape
+from ..layers.custom import submodel
+from ..layers.registry import lookup
+from ..model import GraphBuilder, Model, Node
+from .spec import AutoNames
+
+MAX_STEPS = 200_000
+MAX_LOOP = 10_000
+MAX_CALL_DEPTH = 32
+MAX_EXPONENT = 64
+KERAS_ROOTS = ("keras", "tensorflow.keras", "tensorflow.python.keras", "tf_keras")
+MERGE_FUNCTIONS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "average": "Average",
+                   "maximum": "Maximum", "minimum": "Minimum", "concatenate": "Concatenate", "dot": "Dot"}
+SKIPPED_METHODS = frozenset({"summary", "compile", "fit", "evaluate", "predict", "save", "save_weights",
+                             "load_weights", "to_json", "get_config", "count_params", "fit_generator",
+                             "predict_on_batch", "train_on_batch", "test_on_batch", "get_layer"})
+_NOT_SHAPE_ARGS = ("input_shape", "batch_input_shape", "input_dim", "batch_shape", "batch_size",
+                   "input_length", "name")
+
+
+def load_snippet(text: str, path: str | None) -> Model:
+    """The Keras model the code builds (the one bound to ``model``, else the last one made)."""
+    try:
+        try:
+            tree = ast.parse(text, filename=path or "<snippet>")
+        except SyntaxError as e:
+            raise ExplainError(f"line {e.lineno}: is not valid Python: {e.msg}") from None
+        except (ValueError, RecursionError, MemoryError):
+            raise ExplainError("is not valid Python") from None
+        reader = _Reader(path)
+        return reader.run(tree)
+    except ExplainError as e:
+        raise e.located(file=path)
+    except RecursionError:
+        raise ExplainError("is nested too deeply", file=path) from None
+
+
+# ----------------------------------------------------------------------------- values
+
+class Unknown:
+    """A value this reader does not follow; an error only if the model needs it."""
+
+    def __init__(self, line: int, what: str) -> None:
+        self.line, self.what = line, what
+
+    def error(self, use: str) -> ExplainError:
+        return ExplainError(f"line {self.line}: {self.what}; {use} needs it, and explain does not "
+                            f"run code")
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A dotted name from an import: ``keras.layers.Dense`` (normalized after the Keras root)."""
+
+    path: str
+
+    def attr(self, name: str) -> "ModuleRef":
+        return ModuleRef(f"{self.path}.{name}" if self.path else name)
+
+    @property
+    def keras(self) -> Optional[str]:
+        """The path below the Keras package (``layers.Dense``), or None for another library."""
+        for root in sorted(KERAS_ROOTS, key=len, reverse=True):
+            if self.path == root:
+                return ""
+            if self.path.startswith(root + "."):
+                return self.path[len(root) + 1:]
+        return None
+
+
+@dataclass(eq=False)
+class LayerObj:
+    """A layer made in the code: its class, arguments and name; applied later."""
+
+    class_name: str
+    args: list
+    kwargs: dict
+    line: int
+    name: str
+    layer: Optional[Layer] = None
+
+
+@dataclass(eq=False)
+class Tensor:
+    """A symbolic tensor: a model input or output ``index`` of one application of a layer."""
+
+    source: Any  # Apply or InputTensor
+    index: int = 0
+
+
+@dataclass(eq=False)
+class InputTensor:
+    name: str
+    shape: Shape
+    line: int
+
+
+@dataclass(eq=False)
+class Apply:
+    """A layer (or nested model) applied to tensors."""
+
+    target: Any  # LayerObj or ModelObj
+    inputs: list
+    line: int
+    seq: int = 0
+
+
+@dataclass(eq=False)
+class ModelObj:
+    """A Sequential (``layers``) or functional (``inputs``/``outputs``) model made in the code."""
+
+    kind: str
+    name: str
+    line: int
+    layers: list = field(default_factory=list)
+    input_shape: Optional[Shape] = None
+    input_name: Optional[str] = None
+    inputs: list = field(default_factory=list)
+    outputs: list = field(default_factory=list)
+
+
+@dataclass
+class Function:
+    node: ast.FunctionDef
+
+
+class _Return(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+# ----------------------------------------------------------------------------- the reader
+
+class _Reader:
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.names = AutoNames()
+        self.models: list[ModelObj] = []
+        self.steps = 0
+        self.depth = 0
+        self.applied = 0
+
+    def run(self, tree: ast.Module) -> Model:
+        env: dict[str, Any] = {}
+        self.block(tree.body, env)
+        chosen = env.get("model")
+        if not isinstance(chosen, ModelObj):
+            made = [m for m in self.models if m.layers or m.outputs]
+            if not made:
+                raise ExplainError("no Keras model found: expected Sequential([...]), model.add(...) "
+                                   "or keras.Model(inputs, outputs)")
+            chosen = made[-1]
+        return self.build(chosen)
+
+    # -- statements ----------------------------------------------------------------------
+    def block(self, body: list[ast.stmt], env: dict) -> None:
+        for stmt in body:
+            self.statement(stmt, env)
+
+    def statement(self, stmt: ast.stmt, env: dict) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise ExplainError(f"line {stmt.lineno}: the code takes more than {MAX_STEPS} steps")
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    env[alias.asname] = ModuleRef(alias.name)
+                else:
+                    top = alias.name.split(".")[0]
+                    env[top] = ModuleRef(top)
+        elif isinstance(stmt, ast.ImportFrom):
+            module = stmt.module or ""
+            for alias in stmt.names:
+                if alias.name == "*":
+                    if ModuleRef(module).keras is not None:
+                        raise ExplainError(f"line {stmt.lineno}: 'from {module} import *' hides which "
+                                           f"names are Keras's; import the names you use")
+                    continue
+                env[alias.asname or alias.name] = ModuleRef(module).attr(alias.name)
+        elif isinstance(stmt, ast.Assign):
+            value = self.expr(stmt.value, env)
+            for target in stmt.targets:
+                self.assign(target, value, env, stmt.lineno)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            self.assign(stmt.target, self.expr(stmt.value, env), env, stmt.lineno)
+        elif isinstance(stmt, ast.AugAssign):
+            current = self.expr(stmt.target, env) if isinstance(stmt.target, ast.Name) else None
+            value = self.binop(stmt.op, current, self.expr(stmt.value, env), stmt.lineno)
+            self.assign(stmt.target, value, env, stmt.lineno)
+        elif isinstance(stmt, ast.Expr):
+            self.expr(stmt.value, env)
+        elif isinstance(stmt, ast.For):
+            self.loop(stmt, env)
+        elif isinstance(stmt, ast.FunctionDef):
+            env[stmt.name] = Function(stmt)
+        elif isinstance(stmt, ast.Return):
+            raise _Return(self.expr(stmt.value, env) if stmt.value is not None else None)
+        elif isinstance(stmt, ast.If) and _is_main_guard(stmt):
+            self.block(stmt.body, env)
+        elif isinstance(stmt, (ast.Pass, ast.ClassDef, ast.Assert, ast.Global, ast.Nonlocal)):
+            if isinstance(stmt, ast.ClassDef) and self._mentions_keras(stmt, env):
+                env[stmt.name] = Unknown(
+                    stmt.lineno, f"class '{stmt.name}' is defined in code, which explain never runs, so "
+                    f"its weights are unknown (describe the model as a spec with Custom: {{params: N, "
+                    f"output_shape: [...]}} in its place, or use explain.from_keras on the live model)")
+        elif self._mentions_model(stmt, env):
+            kind = type(stmt).__name__.lower()
+            raise ExplainError(f"line {stmt.lineno}: explain reads straight-line Keras code and cannot "
+                               f"follow this '{kind}' statement, which uses the model")
+
+    def assign(self, target: ast.expr, value: Any, env: dict, line: int) -> None:
+        if isinstance(target, ast.Name):
+            env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = self.unpack(value, len(target.elts), line)
+            for t, v in zip(target.elts, items):
+                self.assign(t, v, env, line)
+        elif isinstance(value, (LayerObj, ModelObj, Tensor)):
+            raise ExplainError(f"line {line}: this assignment target is not followed")
+
+    def unpack(self, value: Any, n: int, line: int) -> list:
+        if isinstance(value, (list, tuple)):
+            if len(value) != n:
+                raise ExplainError(f"line {line}: {len(value)} values to unpack into {n} names")
+            return list(value)
+        if isinstance(value, Tensor) and isinstance(value.source, Apply) and value.index == 0:
+            return [Tensor(value.source, i) for i in range(n)]
+        return [Unknown(line, "this value cannot be unpacked here")] * n
+
+    def loop(self, stmt: ast.For, env: dict) -> None:
+        items = self.expr(stmt.iter, env)
+        if isinstance(items, range):
+            items = list(items)
+        if not isinstance(items, (list, tuple)) or stmt.orelse:
+            if self._mentions_model(stmt, env):
+                raise ExplainError(f"line {stmt.lineno}: this loop uses the model, but explain follows "
+                                   f"only loops over range(...) or a literal list")
+            return
+        if len(items) > MAX_LOOP:
+            raise ExplainError(f"line {stmt.lineno}: the loop runs more than {MAX_LOOP} times")
+        for item in items:
+            self.assign(stmt.target, item, env, stmt.lineno)
+            self.block(stmt.body, env)
+
+    def _mentions_model(self, stmt: ast.AST, env: dict) -> bool:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and isinstance(env.get(n.id), (ModelObj, Tensor, LayerObj)):
+                return True
+        return self._mentions_keras(stmt, env)
+
+    def _mentions_keras(self, stmt: ast.AST, env: dict) -> bool:
+        return any(isinstance(n, ast.Name) and isinstance(env.get(n.id), ModuleRef)
+                   and env[n.id].keras is not None for n in ast.walk(stmt))
+
+    # -- expressions ---------------------------------------------------------------------
+    def expr(self, node: ast.expr, env: dict) -> Any:
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id in env:
+                return env[node.id]
+            if node.id in ("True", "False", "None"):
+                return {"True": True, "False": False, "None": None}[node.id]
+            if node.id == "range":
+                return ModuleRef("builtins.range")
+            return Unknown(line, f"'{node.id}' is not defined before this line")
+        if isinstance(node, (ast.Tuple, ast.List)):
+            values = [self.expr(e, env) for e in node.elts]
+            return tuple(values) if isinstance(node, ast.Tuple) else values
+        if isinstance(node, ast.BinOp):
+            return self.binop(node.op, self.expr(node.left, env), self.expr(node.right, env), line)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = self.expr(node.operand, env)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                return -v if isinstance(node.op, ast.USub) else v
+            return Unknown(line, "this expression is not a number")
+        if isinstance(node, ast.Attribute):
+            base = self.expr(node.value, env)
+            if isinstance(base, ModuleRef):
+                return base.attr(node.attr)
+            if isinstance(base, (ModelObj, LayerObj, Tensor)):
+                return _Method(base, node.attr)
+            return Unknown(line, f"'.{node.attr}' of a value explain does not follow")
+        if isinstance(node, ast.Call):
+            return self.call(node, env)
+        if isinstance(node, ast.Subscript):
+            base = self.expr(node.value, env)
+            index = self.expr(node.slice, env)
+            if isinstance(base, (list, tuple)) and isinstance(index, int):
+                try:
+                    return base[index]
+                except IndexError:
+                    return Unknown(line, "the index is out of range")
+            if isinstance(base, Tensor) and isinstance(base.source, Apply) and isinstance(index, int) \
+                    and base.index == 0 and index >= 0:
+                return Tensor(base.source, index)
+            return Unknown(line, "this subscript is not followed")
+        return Unknown(line, f"a {type(node).__name__} expression is not followed")
+
+    def binop(self, op: ast.operator, a: Any, b: Any, line: int) -> Any:
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
+        if numbers:
+            try:
+                if isinstance(op, ast.Add):
+                    return a + b
+                if isinstance(op, ast.Sub):
+                    return a - b
+                if isinstance(op, ast.Mult):
+                    return a * b
+                if isinstance(op, ast.FloorDiv):
+                    return a // b
+                if isinstance(op, ast.Div):
+                    return a // b if isinstance(a, int) and isinstance(b, int) and a % b == 0 else a / b
+                if isinstance(op, ast.Mod):
+                    return a % b
+                if isinstance(op, ast.Pow) and abs(b) <= MAX_EXPONENT:
+                    return a ** b
+            except (ZeroDivisionError, OverflowError):
+                raise ExplainError(f"line {line}: this arithmetic fails (division by zero or "
+                                   f"overflow)") from None
+        if isinstance(op, ast.Mult) and isinstance(a, list) and isinstance(b, int) and 0 <= b <= MAX_LOOP:
+            return a * b
+        if isinstance(op, ast.Add) and isinstance(a, (list, tuple)) and type(a) is type(b):
+            return a + b
+        if any(isinstance(v, Tensor) for v in (a, b)):
+            return Unknown(line, "arithmetic on tensors (an op layer) is not followed; use a Keras "
+                                 "layer such as layers.Add()")
+        return Unknown(line, "this arithmetic is not on whole numbers")
+
+    def call(self, node: ast.Call, env: dict) -> Any:
+        line = node.lineno
+        func = self.expr(node.func, env)
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            if isinstance(func, (ModuleRef, LayerObj, ModelObj, _Method, Function)):
+                raise ExplainError(f"line {line}: *args and **kwargs are not followed")
+            return Unknown(line, "a call with *args or **kwargs")
+        args = [self.expr(a, env) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
+        if isinstance(func, ModuleRef):
+            return self.call_module(func, args, kwargs, line)
+        if isinstance(func, LayerObj) or isinstance(func, ModelObj):
+            return self.apply(func, args, kwargs, line)
+        if isinstance(func, _Method):
+            return self.method(func, args, kwargs, line)
+        if isinstance(func, Function):
+            return self.call_function(func, args, kwargs, line, env)
+        if isinstance(func, Unknown):
+            return func
+        return Unknown(line, "this call is not followed")
+
+    def call_module(self, func: ModuleRef, args: list, kwargs: dict, line: int) -> Any:
+        if func.path == "builtins.range":
+            if all(isinstance(a, int) and not isinstance(a, bool) for a in args) and 1 <= len(args) <= 3 \
+                    and not kwargs:
+                r = range(*args)
+                if len(r) > MAX_LOOP:
+                    raise ExplainError(f"line {line}: range(...) is longer than {MAX_LOOP}")
+                return r
+            return Unknown(line, "range(...) of values that are not whole numbers")
+        below = func.keras
+        if below is None:
+            return Unknown(line, f"'{func.path}(...)' is not Keras")
+        parts = below.split(".")
+        leaf = parts[-1]
+        if leaf == "Input" or (leaf == "InputLayer" and "layers" in parts):
+            if leaf == "InputLayer":
+                return self.input_layer(args, kwargs, line)
+            return self.input(args, kwargs, line)
+        if leaf == "Sequential":
+            return self.sequential(args, kwargs, line)
+        if leaf in ("Model", "Functional") and parts[0] in ("Model", "Functional", "models", "engine"):
+            return self.functional(args, kwargs, line)
+        if leaf in MERGE_FUNCTIONS and len(parts) >= 2 and parts[-2] == "layers":
+            layer = self.layer(MERGE_FUNCTIONS[leaf], [], {k: v for k, v in kwargs.items()}, line)
+            return self.apply(layer, args[:1], {}, line)
+        if "layers" in parts or (len(parts) == 1 and leaf[:1].isupper()):
+            return self.layer(leaf, args, kwargs, line)
+        if parts[0] in ("activations", "regularizers", "initializers", "constraints", "optimizers",
+                        "losses", "metrics", "callbacks", "utils", "backend"):
+            return Unknown(line, f"keras.{below}(...) does not make a layer")
+        return Unknown(line, f"keras.{below}(...) is not a layer explain knows")
+
+    # -- Keras objects -------------------------------------------------------------------
+    def layer(self, class_name: str, args: list, kwargs: dict, line: int) -> LayerObj:
+        try:
+            lookup(class_name)
+        except ExplainError as e:
+            raise ExplainError(f"line {line}: {e.message}") from None
+        name = kwargs.get("name")
+        if name is None:
+            name = self.names.next(class_name)
+        elif not isinstance(name, str):
+            raise ExplainError(f"line {line}: a layer's name must be text")
+        else:
+            self.names.reserve(name)
+        return LayerObj(class_name, args, kwargs, line, name)
+
+    def input(self, args: list, kwargs: dict, line: int) -> Tensor:
+        shape = kwargs.get("shape", args[0] if args else None)
+        batch = kwargs.get("batch_shape")
+        if shape is None and batch is not None:
+            shape = _shape(batch, line, "batch_shape")[1:]
+        shape = _shape(shape, line, "shape")
+        name = kwargs.get("name") if isinstance(kwargs.get("name"), str) else self.names.next("InputLayer")
+        return Tensor(InputTensor(name, shape, line))
+
+    def input_layer(self, args: list, kwargs: dict, line: int) -> Tensor:
+        if "input_shape" in kwargs:
+            kwargs = {**kwargs, "shape": kwargs["input_shape"]}
+        if "batch_input_shape" in kwargs:
+            kwargs = {**kwargs, "batch_shape": kwargs["batch_input_shape"]}
+        return self.input(args, kwargs, line)
+
+    def sequential(self, args: list, kwargs: dict, line: int) -> ModelObj:
+        name = kwargs.get("name") if isinstance(kwargs.get("name"), str) else self.names.next("Sequential")
+        model = ModelObj("Sequential", name, line)
+        items = kwargs.get("layers", args[0] if args else None)
+        if items is not None:
+            if not isinstance(items, (list, tuple)):
+                raise ExplainError(f"line {line}: Sequential takes a list of layers")
+            for item in items:
+                self.seq_add(model, item, line)
+        self.models.append(model)
+        return model
+
+    def seq_add(self, model: ModelObj, item: Any, line: int) -> None:
+        if isinstance(item, Tensor) and isinstance(item.source, InputTensor):
+            if model.layers:
+                raise ExplainError(f"line {line}: keras.Input must come first in a Sequential model")
+            model.input_shape, model.input_name = item.source.shape, item.source.name
+            return
+        if not isinstance(item, (LayerObj, ModelObj)):
+            raise _not_followed(item, line, "a Sequential model's layer")
+        if not model.layers and model.input_shape is None and isinstance(item, LayerObj):
+            model.input_shape = _declared_input(item)
+        model.layers.append(item)
+
+    def functional(self, args: list, kwargs: dict, line: int) -> ModelObj:
+        inputs = kwargs.get("inputs", args[0] if args else None)
+        outputs = kwargs.get("outputs", args[1] if len(args) > 1 else None)
+        ins, outs = _tensor_list(inputs), _tensor_list(outputs)
+        if ins is None or outs is None or not ins or not outs:
+            bad = inputs if ins is None or not ins else outputs
+            raise _not_followed(bad, line, "keras.Model(inputs, outputs)")
+        for t in ins:
+            if not isinstance(t.source, InputTensor):
+                raise ExplainError(f"line {line}: the model's inputs must be keras.Input tensors")
+        name = kwargs.get("name") if isinstance(kwargs.get("name"), str) else self.names.next("Functional")
+        model = ModelObj("Functional", name, line, inputs=ins, outputs=outs)
+        self.models.append(model)
+        return model
+
+    def apply(self, target: Any, args: list, kwargs: dict, line: int) -> Tensor:
+        tensors: list = []
+        for a in args:
+            flat = _tensor_list(a)
+            if flat is None:
+                if isinstance(a, Unknown):
+                    raise a.error(f"calling '{target.name}'")
+                continue  # a constant argument (training=False, …)
+            tensors.extend(flat)
+        for key in ("inputs", "query", "value", "key"):
+            if key in kwargs:
+                flat = _tensor_list(kwargs[key])
+                if flat is None:
+                    raise _not_followed(kwargs[key], line, f"'{key}'")
+                tensors.extend(flat)
+        if not tensors:
+            raise ExplainError(f"line {line}: '{target.name}' is called without a Keras tensor")
+        self.applied += 1
+        return Tensor(Apply(target, tensors, line, self.applied))
+
+    def method(self, m: "_Method", args: list, kwargs: dict, line: int) -> Any:
+        obj, name = m.obj, m.name
+        if isinstance(obj, ModelObj) and obj.kind == "Sequential" and name == "add":
+            if len(args) != 1:
+                raise ExplainError(f"line {line}: model.add takes one layer")
+            self.seq_add(obj, args[0], line)
+            return None
+        if isinstance(obj, ModelObj) and name == "build":
+            shape = kwargs.get("input_shape", args[0] if args else None)
+            obj.input_shape = _shape(shape, line, "input_shape")[1:]
+            return None
+        if name in SKIPPED_METHODS or name.startswith(("fit", "evaluate", "predict", "compile")):
+            return None
+        if isinstance(obj, (ModelObj, LayerObj)) and name == "__call__":
+            return self.apply(obj, args, kwargs, line)
+        return Unknown(line, f"'.{name}(...)' is not followed")
+
+    def call_function(self, func: Function, args: list, kwargs: dict, line: int, env: dict) -> Any:
+        if self.depth >= MAX_CALL_DEPTH:
+            raise ExplainError(f"line {line}: functions call each other more than {MAX_CALL_DEPTH} deep")
+        spec = func.node.args
+        params = [a.arg for a in spec.posonlyargs + spec.args]
+        defaults = spec.defaults
+        local = dict(env)
+        bound: dict[str, Any] = {}
+        for p, d in zip(params[len(params) - len(defaults):], defaults):
+            bound[p] = self.expr(d, env)
+        for kw, d in zip(spec.kwonlyargs, spec.kw_defaults):
+            if d is not None:
+                bound[kw.arg] = self.expr(d, env)
+        if len(args) > len(params) or spec.vararg or spec.kwarg:
+            raise ExplainError(f"line {line}: calls '{func.node.name}' in a way explain does not follow")
+        bound.update(zip(params, args))
+        bound.update(kwargs)
+        local.update(bound)
+        self.depth += 1
+        try:
+            self.block(func.node.body, local)
+        except _Return as r:
+            return r.value
+        finally:
+            self.depth -= 1
+        return None
+
+    # -- the model -----------------------------------------------------------------------
+    def build(self, model: ModelObj, call_shapes: list[Shape] | None = None) -> Model:
+        builder = GraphBuilder(model.name, "keras", source=self.path)
+        if model.kind == "Sequential":
+            shape = call_shapes[0] if call_shapes else model.input_shape
+            if shape is None:
+                raise ExplainError(f"line {model.line}: the Sequential model has no input shape: give "
+                                   f"the first layer input_shape=..., start with keras.Input(shape=...), "
+                                   f"or call model.build(...)")
+            if not model.layers:
+                raise ExplainError(f"line {model.line}: the Sequential model has no layers")
+            builder.add_input(model.input_name or "input_layer", shape)
+            calls: dict[int, int] = {}
+            for item in model.layers:
+                prev = builder.model.nodes[-1].output_shape if builder.model.nodes else shape
+                self.add_node(builder, item, None, [prev], calls)
+            return builder.build()
+        # functional: the applications that lead from the inputs to the outputs, in code order
+        needed: dict[int, Apply] = {}
+        stack = [t.source for t in model.outputs]
+        inputs = {id(t.source) for t in model.inputs}
+        while stack:
+            src = stack.pop()
+            if isinstance(src, InputTensor):
+                if id(src) not in inputs:
+                    raise ExplainError(f"line {src.line}: the input '{src.name}' is used but is not in "
+                                       f"the model's inputs (line {model.line})")
+                continue
+            if id(src) in needed:
+                continue
+            needed[id(src)] = src
+            stack.extend(t.source for t in src.inputs)
+        for j, t in enumerate(model.inputs):
+            shape = call_shapes[j] if call_shapes else t.source.shape
+            builder.add_input(t.source.name, shape)
+        order = sorted(needed.values(), key=lambda a: a.seq)
+        names: dict[int, str] = {}
+        nodes: dict[str, Node] = {}
+        calls: dict[int, int] = {}
+        for a in order:
+            refs = [self.ref(builder, t, names, nodes) for t in a.inputs]
+            shapes = [nodes[r].output_shape if r in nodes else builder.model.inputs.get(r)
+                      or _alias_shape(nodes, r) for r in refs]
+            node = self.add_node(builder, a.target, refs, shapes, calls, a.line)
+            names[id(a)] = node.name
+            nodes[node.name] = node
+        for t in model.outputs:
+            self.ref(builder, t, names, nodes)
+        return builder.build()
+
+    def ref(self, builder: GraphBuilder, t: Tensor, names: dict, nodes: dict) -> str:
+        if isinstance(t.source, InputTensor):
+            return t.source.name
+        node_name = names[id(t.source)]
+        if t.index == 0:
+            return node_name
+        alias = f"{node_name}[0][{t.index}]"
+        if alias not in nodes:
+            outs = nodes[node_name].output_shapes
+            if t.index >= len(outs):
+                raise ExplainError(f"line {t.source.line}: '{node_name}' has no output {t.index}")
+            builder.add_alias(alias, outs[t.index])
+            nodes[alias] = _AliasNode(outs[t.index])
+        return alias
+
+    def add_node(self, builder: GraphBuilder, item: Any, refs: list | None, shapes: list[Shape],
+                 calls: dict[int, int], line: int | None = None) -> Node:
+        k = calls.get(id(item), 0)
+        calls[id(item)] = k + 1
+        node_name = item.name if k == 0 else f"{item.name}[{k}]"
+        if isinstance(item, ModelObj):
+            inner = self.build(item, shapes)
+            from .keras_json import _outputs
+            layer = submodel(item.kind, inner, _outputs(inner))
+        else:
+            layer = self.make(item)
+        shares = item.name if k > 0 and layer.weight_groups() else None
+        try:
+            return builder.add(node_name, layer, refs, shares=shares)
+        except ExplainError as e:
+            if not e.message.startswith("line "):
+                e.message = f"line {line or item.line}: {e.message}"
+            raise
+
+    def make(self, obj: LayerObj) -> Layer:
+        if obj.layer is not None:
+            return obj.layer
+        cls = lookup(obj.class_name)
+        kwargs = {}
+        fields = {f.name for f in dataclasses.fields(cls)}
+        for key, value in obj.kwargs.items():
+            if key in _NOT_SHAPE_ARGS and key not in fields:
+                continue
+            kwargs[key] = self.argument(obj, key, value, key in IGNORED_ARGS)
+        args = [self.argument(obj, f"argument {i + 1}", v, _positional_ignored(cls, i))
+                for i, v in enumerate(obj.args)]
+        try:
+            obj.layer = cls.from_args(kwargs, ArgContext(), tuple(args))
+        except ExplainError as e:
+            raise ExplainError(f"line {obj.line}: {obj.class_name}: {e.message}", layer=obj.name) from None
+        return obj.layer
+
+    def argument(self, obj: LayerObj, key: str, value: Any, ignored: bool) -> Any:
+        if isinstance(value, LayerObj):
+            return self.make(value)
+        if ignored:
+            return value if isinstance(value, (str, int, float, bool, type(None))) else None
+        if isinstance(value, Unknown):
+            raise value.error(f"{obj.class_name}'s '{key}'")
+        if isinstance(value, range):
+            return list(value)
+        if isinstance(value, (ModuleRef, ModelObj, Tensor, _Method, Function)):
+            raise ExplainError(f"line {obj.line}: {obj.class_name}'s '{key}' is not a value explain "
+                               f"can read")
+        return value
+
+
+@dataclass
+class _Method:
+    obj: Any
+    name: str
+
+
+@dataclass
+class _AliasNode:
+    output_shape: Shape
+
+
+def _alias_shape(nodes: dict, name: str) -> Shape:
+    return nodes[name].output_shape
+
+
+def _positional_ignored(cls: type[Layer], i: int) -> bool:
+    return i < len(cls.positional) and cls.positional[i] in IGNORED_ARGS
+
+
+def _tensor_list(value: Any) -> list | None:
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Tensor) for v in value):
+        return list(value)
+    if isinstance(value, dict) and value and all(isinstance(v, Tensor) for v in value.values()):
+        return list(value.values())
+    return None
+
+
+def _not_followed(value: Any, line: int, what: str) -> ExplainError:
+    if isinstance(value, Unknown):
+        return value.error(what)
+    return ExplainError(f"line {line}: {what} is not something explain can follow")
+
+
+def _shape(raw: Any, line: int, what: str) -> Shape:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = (raw,)
+    if isinstance(raw, Unknown):
+        raise raw.error(f"the '{what}'")
+    if not isinstance(raw, (list, tuple)) or not all(
+            d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in raw):
+        raise ExplainError(f"line {line}: '{what}' must be a tuple of positive sizes (or None). "
+                           f"Received: {what}={raw!r}")
+    return tuple(raw)
+
+
+def _declared_input(obj: LayerObj) -> Shape | None:
+    """The input shape a first layer declares (input_shape=, batch_input_shape=, input_dim=)."""
+    kw = obj.kwargs
+    if obj.class_name == "Embedding":  # its input_dim is the vocabulary; input_length the input
+        return _shape(kw["input_length"], obj.line, "input_length") if kw.get("input_length") else None
+    if kw.get("input_shape") is not None:
+        return _shape(kw["input_shape"], obj.line, "input_shape")
+    if kw.get("batch_input_shape") is not None:
+        return _shape(kw["batch_input_shape"], obj.line, "batch_input_shape")[1:]
+    if kw.get("input_dim") is not None:
+        return _shape(kw["input_dim"], obj.line, "input_dim")
+    return None
+
+
+def _is_main_guard(stmt: ast.If) -> bool:
+    t = stmt.test
+    return (isinstance(t, ast.Compare) and isinstance(t.left, ast.Name) and t.left.id == "__name__"
+            and not stmt.orelse)
