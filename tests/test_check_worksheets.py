@@ -145,3 +145,10 @@ def test_feedback_formats(fmt):
         assert "dense_2" in out and "128" in out and "6 of 7" in out
         # the correct derivation of dense_2: kernel 512·128, bias 128
         assert "512·128" in out and "n_out = 128" in out
+
+
+def test_explain_check_is_callable_after_the_package_is_imported():
+    import explain
+    import explain.check  # noqa: F401 — rebinding explain.check to the package must not break it
+    report = explain.check(str(WORKSHEETS / "seed_worksheet.txt"))
+    assert [c.diagnosis for c in report.claims if not c.correct] == [["bias_size"]]

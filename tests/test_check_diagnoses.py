@@ -1,0 +1,142 @@
+"""Each diagnosis on a worksheet whose true counts come from real Keras 3 or PyTorch.
+
+A case is a small spec, a claim written the way a student with that mistake would write it (the
+wrong formula is a hand derivation, here in the test), and the diagnosis we expect. The true count
+of the claimed layer (or the total) comes from the framework, and explain must agree with it.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.conftest import require_module
+
+import explain
+
+
+def keras_counts(spec: dict) -> dict:
+    require_module("keras")
+    from tests.oracle.keras_oracle import keras_figures
+    return keras_figures(spec)
+
+
+def run_check(tmp_path, spec: dict, claims: list[dict]):
+    (tmp_path / "model.yaml").write_text(yaml.safe_dump(spec))
+    (tmp_path / "sheet.yaml").write_text(yaml.safe_dump({"model": "model.yaml", "claims": claims},
+                                                        allow_unicode=True))
+    return explain.check(tmp_path / "sheet.yaml")
+
+
+# (id, spec, [shape:]layer, claim (a hand derivation of the mistake), verdict, diagnosis)
+CNN = {"name": "cnn", "input": [28, 28, 16], "layers": [
+    {"Conv2D": {"name": "conv", "filters": 32, "kernel_size": 3}},
+    {"Conv2D": {"name": "grouped", "filters": 32, "kernel_size": 3, "groups": 4}},
+    {"MaxPooling2D": {"name": "pool", "pool_size": 2}},
+    {"SeparableConv2D": {"name": "sep", "filters": 64, "kernel_size": 3}},
+    {"DepthwiseConv2D": {"name": "dw", "kernel_size": 3}},
+    {"Flatten": {"name": "flat"}},
+    {"Dense": {"name": "fc", "units": 10}},
+]}
+# conv: 28→26; grouped: 26→24, c_in 32; pool: 12; sep: 12→10, 64 ch; dw: 10→8, 64 ch; flat 8·8·64
+KERAS_CASES = [
+    ("dense_bias_size", CNN, "fc", "4096 x 10 + 4096 = 40970", "wrong_formula", "bias_size"),
+    ("dense_missing_bias", CNN, "fc", "4096 x 10 = 40960", "wrong", "missing_bias"),
+    ("dense_flatten_size", CNN, "fc", "9 x 9 x 64 x 10 + 10", "wrong", "flatten_size"),
+    ("flatten_shape", CNN, "shape:flat", "9 x 9 x 64 = 5184", "wrong", "flatten_size"),
+    ("conv_missing_channels", CNN, "conv", "3 x 3 x 32 + 32 = 320", "wrong", "missing_input_channels"),
+    ("conv_missing_bias", CNN, "conv", "3 x 3 x 16 x 32 = 4608", "wrong", "missing_bias"),
+    ("conv_bias_size", CNN, "conv", "3 x 3 x 16 x 32 + 16", "wrong", "bias_size"),
+    ("conv_groups", CNN, "grouped", "3 x 3 x 32 x 32 + 32", "wrong", "groups_ignored"),
+    ("conv_shape_padding", CNN, "shape:conv", "28 x 28 x 32", "wrong", "wrong_padding"),
+    ("conv_shape_off_by_one", CNN, "shape:conv", "25 x 25 x 32", "wrong", "output_off_by_one"),
+    ("pool_shape_off_by_one", CNN, "shape:pool", "13 x 13 x 32", "wrong", "output_off_by_one"),
+    ("separable_as_conv", CNN, "sep", "3 x 3 x 32 x 64 + 64", "wrong", "depthwise_separable_confusion"),
+    ("separable_two_biases", CNN, "sep", "3 x 3 x 32 + 32 + 32 x 64 + 64", "wrong",
+     "depthwise_separable_confusion"),
+    ("depthwise_as_conv", CNN, "dw", "3 x 3 x 64 x 64 + 64", "wrong", "depthwise_separable_confusion"),
+]
+
+BN = {"name": "bn", "input": [784], "layers": [
+    {"Dense": {"name": "fc", "units": 256, "use_bias": False}},
+    {"BatchNormalization": {"name": "bn"}},
+    {"Dense": {"name": "out", "units": 10}},
+]}
+RNN = {"name": "rnn", "input": [30, 32], "layers": [
+    {"LSTM": {"name": "lstm", "units": 64, "return_sequences": True}},
+    {"GRU": {"name": "gru", "units": 16, "return_sequences": True}},
+    {"GRU": {"name": "gru_old", "units": 16, "reset_after": False}},
+]}
+KERAS_CASES += [
+    ("bn_two_c", BN, "bn", "2 x 256 = 512", "wrong", "bn_non_trainable"),
+    ("dense_extra_bias", BN, "fc", "784 x 256 + 256", "wrong", "extra_bias"),
+    ("lstm_double_bias", RNN, "lstm", "4 x 64 x (32 + 64) + 2 x 4 x 64", "wrong", "rnn_double_bias"),
+    ("lstm_missing_recurrent", RNN, "lstm", "4 x (32 x 64 + 64)", "wrong", "missing_recurrent_weights"),
+    ("lstm_gates", RNN, "lstm", "3 x 64 x (32 + 64) + 3 x 64", "wrong", "wrong_gate_count"),
+    ("gru_reset_after", RNN, "gru", "3 x 16 x (64 + 16) + 3 x 16 = 3888", "wrong", "gru_reset_after"),
+    ("gru_no_reset_after", RNN, "gru_old", "3 x 16 x (16 + 16) + 6 x 16", "wrong", "gru_reset_after"),
+]
+
+
+@pytest.mark.parametrize("case", KERAS_CASES, ids=[c[0] for c in KERAS_CASES])
+def test_keras_layer_diagnoses(case, tmp_path):
+    _, spec, layer, claim, expected_verdict, diagnosis = case
+    truth = {l["name"]: l for l in keras_counts(spec)["layers"]}
+    kind, _, layer = layer.rpartition(":")
+    kind = kind or "work"
+    report = run_check(tmp_path, spec, [{"layer": layer, kind: claim}])
+    c = report.claims[0]
+    if kind == "shape":
+        dims = truth[layer]["output_shape"][1:]
+        size = 1
+        for d in dims:
+            size *= d
+        assert c.expected == size
+    else:
+        assert c.expected == truth[layer]["params"]
+    assert c.verdict == expected_verdict
+    assert c.diagnosis and c.diagnosis[0] == diagnosis, c.diagnosis
+
+
+def test_keras_totals(tmp_path):
+    figures = keras_counts(BN)
+    assert figures["non_trainable"] == 2 * 256
+    report = run_check(tmp_path, BN, [
+        {"total": str(figures["trainable"])},                              # moving stats left out
+        {"total": str(figures["total"])},
+        {"trainable": str(figures["trainable"])},
+        {"non_trainable": str(figures["non_trainable"])},
+        {"total": str(figures["total"] - 10)},                             # out's bias left out
+    ])
+    assert [c.verdict for c in report.claims] == ["wrong", "correct", "correct", "correct", "wrong"]
+    assert report.claims[0].diagnosis[0] == "bn_non_trainable"
+    assert "missing_bias" in report.claims[4].diagnosis
+    from explain.check import render_report
+    out = json.loads(render_report(report, format="json"))
+    assert out["claims"][0] == {"layer": "total", "kind": "params", "claimed": str(figures["trainable"]),
+                                "verdict": "wrong", "expected": figures["total"],
+                                "diagnosis": report.claims[0].diagnosis}
+    assert out["claims"][2]["kind"] == "trainable"
+
+
+def test_framework_conventions_crossed(tmp_path):
+    """PyTorch's real count claimed for a Keras layer: two RNN biases, BN without moving stats,
+    4E² + 4E attention."""
+    torch = require_module("torch")
+    spec = {"name": "mix", "input": [30, 32], "layers": [
+        {"LSTM": {"name": "lstm", "units": 64, "return_sequences": True}},
+        {"BatchNormalization": {"name": "bn"}},
+        {"MultiHeadAttention": {"name": "mha", "num_heads": 8, "key_dim": 16, "inputs": ["bn", "bn"]}},
+    ]}
+    truth = {l["name"]: l["params"] for l in keras_counts(spec)["layers"]}
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    claims = [
+        {"layer": "lstm", "work": str(count(torch.nn.LSTM(32, 64)))},
+        {"layer": "bn", "work": str(count(torch.nn.BatchNorm1d(64)))},
+        {"layer": "mha", "work": str(count(torch.nn.MultiheadAttention(64, 8)))},
+    ]
+    report = run_check(tmp_path, spec, claims)
+    assert [c.expected for c in report.claims] == [truth["lstm"], truth["bn"], truth["mha"]]
+    assert [c.diagnosis[:1] for c in report.claims] == [["rnn_double_bias"], ["bn_non_trainable"],
+                                                         ["attention_convention"]]
