@@ -65,9 +65,30 @@ _LATEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"
           "<": r"\textless{}", ">": r"\textgreater{}", "\u202f": r"\,"}
 
 
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_SUPER_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_MATH_CHARS = {"γ": r"\ensuremath{\gamma}", "β": r"\ensuremath{\beta}", "α": r"\ensuremath{\alpha}",
+               "σ": r"\ensuremath{\sigma}", "μ": r"\ensuremath{\mu}", "−": r"\ensuremath{-}",
+               "⌊": r"\ensuremath{\lfloor}", "⌋": r"\ensuremath{\rfloor}", "⌈": r"\ensuremath{\lceil}",
+               "⌉": r"\ensuremath{\rceil}"}
+
+
 def latex_text(text: str) -> str:
-    """``text`` shown literally in LaTeX text mode."""
-    return "".join(_LATEX.get(c, c) for c in _clean(text))
+    """``text`` shown literally in LaTeX text mode (superscript digits and Greek letters, which the
+    text fonts lack, through math)."""
+    out = []
+    pos = 0
+    text = _clean(text)
+    for m in _SUPER_RUN.finditer(text):
+        out.append(_plain(text[pos:m.start()]))
+        out.append(r"\textsuperscript{" + m.group().translate(_SUPERSCRIPTS) + "}")
+        pos = m.end()
+    out.append(_plain(text[pos:]))
+    return "".join(out)
+
+
+def _plain(text: str) -> str:
+    return "".join(_LATEX.get(c) or _MATH_CHARS.get(c) or c for c in text)
 
 
 MESSAGE_ESCAPES = {"markdown": markdown_message, "latex": latex_text}

@@ -69,6 +69,10 @@ class Formatter:
     def m(self, tex: str) -> str:
         return f"${tex}$"
 
+    def mt(self, tex: str) -> str:
+        """Inline math with fractions at full size (LaTeX); plain inline math in Markdown."""
+        return self.m(r"\displaystyle " + tex) if self.format == "latex" else self.m(tex)
+
     def dm(self, tex: str) -> str:
         if self.format == "latex":
             return "\\[\n" + tex + "\n\\]"

@@ -1,0 +1,113 @@
+"""``explain layers``: every registered layer type and its parameter formula, in every language.
+
+The formula comes from the type's own weight groups on an instance built with representative
+arguments, so types added later appear without any edit here; a type that cannot be built with
+any of the tried arguments is still listed, without a formula.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Optional
+
+import sympy
+
+from ..derivation import role
+from ..layers.base import Layer
+from ..layers.registry import layer_types
+from . import messages
+from .i18n import environment
+from .markdown import _tidy
+from .view import Formatter
+
+# Representative values for required arguments, by name (Keras and torch.nn vocabularies).
+SAMPLES: dict[str, Any] = {
+    "filters": 16, "units": 8, "kernel_size": 3, "pool_size": 2, "n": 2, "target_shape": [-1],
+    "dims": [1], "layer": {"Dense": {"units": 8}}, "output_dim": 8, "input_dim": 100,
+    "num_heads": 2, "key_dim": 8, "in_features": 8, "out_features": 8, "in_channels": 8,
+    "out_channels": 16, "num_features": 8, "normalized_shape": 8, "hidden_size": 8,
+    "input_size": 8, "embed_dim": 8, "num_embeddings": 100, "embedding_dim": 8, "size": 2,
+    "padding": 1, "cropping": 1, "groups": 1, "axis": -1, "shape": [8],
+}
+FALLBACKS: tuple[Any, ...] = (8, [8], 1, [1], "valid", {"Dense": {"units": 8}})
+
+
+def instantiate(cls: type[Layer]) -> Optional[Layer]:
+    """An instance of ``cls`` with representative arguments, or None."""
+    try:
+        return cls.from_args({})
+    except Exception:
+        pass
+    if any(f.name == "layer" for f in dataclasses.fields(cls)):
+        for inner in ({"LSTM": {"units": 8}}, {"Dense": {"units": 8}}, {"GRU": {"units": 8}}):
+            try:
+                return cls.from_args({"layer": inner})
+            except Exception:
+                continue
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    required = [f.name for f in fields if f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING]  # type: ignore[misc]
+    args = {name: SAMPLES[name] for name in required if name in SAMPLES}
+    for _ in range(3):
+        try:
+            return cls.from_args(args)
+        except Exception:
+            missing = [n for n in required if n not in args]
+            if not missing:
+                break
+            args[missing[0]] = FALLBACKS[0]
+    for name in required:
+        if name in SAMPLES:
+            continue
+        for value in FALLBACKS[1:]:
+            args[name] = value
+            try:
+                return cls.from_args(args)
+            except Exception:
+                continue
+    return None
+
+
+def entries(framework: Optional[str], fmt: Formatter) -> list[dict[str, Any]]:
+    out = []
+    for cls in sorted(layer_types(framework), key=lambda c: (c.framework, c.type_name.lower())):
+        layer = instantiate(cls)
+        groups = []
+        formula = None
+        if layer is not None:
+            try:
+                gs = layer.weight_groups()
+                params = [g for g in gs if not g.buffer]
+                if gs:
+                    formula = fmt.math.expr(sympy.Add(*(g.formula for g in params))) if params else "0"
+                groups = [{"name": g.name, "formula": fmt.math.expr(g.formula), "trainable": g.trainable,
+                           "buffer": g.buffer} for g in gs]
+            except Exception:
+                formula = None
+        key = role(cls.type_name)
+        out.append({
+            "type": cls.type_name, "framework": cls.framework, "aliases": list(cls.aliases),
+            "role": messages.role_message(key, bool(groups)), "formula": formula, "groups": groups,
+            "built": layer is not None,
+        })
+    return out
+
+
+def render_layers(lang: str = "en", format: str = "markdown", framework: Optional[str] = None) -> str:
+    """The reference of every layer type and its formula, as ``explain layers`` prints it."""
+    from ..errors import ExplainError
+    if format == "json":
+        import json
+        fmt = Formatter("markdown", lang)
+        return json.dumps([{k: e[k] for k in ("type", "framework", "aliases", "formula")}
+                           for e in entries(framework, fmt)], indent=2, ensure_ascii=False) + "\n"
+    if format == "text":
+        fmt = Formatter("markdown", lang)
+        return "".join(f"{e['type']} ({e['framework']}): {e['formula'] or '0'}\n" for e in entries(framework, fmt))
+    if format not in ("markdown", "latex"):
+        raise ExplainError(f"unknown format '{format}'")
+    fmt = Formatter(format, lang)
+    ext = "md" if format == "markdown" else "tex"
+    template = environment(lang, format).get_template(f"{format}/layers.{ext}.j2")
+    from .latex import BABEL
+    return _tidy(template.render(f=fmt, entries=entries(framework, fmt), lang=lang,
+                                 babel=BABEL.get(lang, "english"), fragment=False))
