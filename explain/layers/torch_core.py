@@ -1,0 +1,280 @@
+"""PyTorch core modules: Linear, Bilinear, Embedding, activations, dropout, Flatten, Unflatten.
+
+Shapes are channels-first and exclude the batch axis; ``dim`` arguments count the batch axis
+as 0, as torch does.
+
+    Linear    weight n_out·n_in + bias n_out           (…, n_in) → (…, n_out)
+    Bilinear  weight n_out·n_1·n_2 + bias n_out        (…, n_1), (…, n_2) → (…, n_out)
+    Embedding weight V·d                               (…) → (…, d)
+    PReLU     weight num_parameters
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..errors import ExplainError
+from ..symbols import C, Value, exact_div, n_in, n_out, product, sym
+from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, known, size
+from .embedding import V, d
+from .merge import same_size
+from .registry import register
+
+n_1, n_2 = sym("n_1"), sym("n_2")
+
+
+def torch_module(*names: str):
+    """Register a PyTorch module type (``framework: pytorch``)."""
+    return register(*names, framework="pytorch")
+
+
+def check_stated(type_name: str, arg: str, stated: Value, actual: Dim, shape: Shape,
+                 where: str = "the last axis") -> None:
+    """A stated in_features/in_channels/… that contradicts the incoming shape is an error."""
+    if same_size(stated, actual) is False:
+        raise ExplainError(f"{type_name}: {arg}={stated} does not match the input {format_shape(shape)}, "
+                           f"whose {where} has {actual}. Received: {arg}={stated}")
+
+
+def torch_dim(dim: int, rank: int, type_name: str, shape: Shape, arg: str = "dim") -> int:
+    """A torch dim (batch = 0, negative from the end) as an index into a shape without batch."""
+    full = rank + 1
+    if not isinstance(dim, int) or not -full <= dim < full:
+        raise ExplainError(f"{type_name}: '{arg}' is out of range for the input {format_shape(shape)} "
+                           f"(with the batch axis). Received: {arg}={dim!r}")
+    d_ = dim % full
+    if d_ == 0:
+        raise ExplainError(f"{type_name}: '{arg}' may not be the batch axis 0 here. Received: {arg}={dim!r}")
+    return d_ - 1
+
+
+_LINEAR_W, _LINEAR_B = Group("weight", n_out * n_in), Group("bias", n_out)
+
+
+@torch_module("Linear")
+@dataclass(frozen=True, kw_only=True)
+class Linear(Layer):
+    """weight (n_out, n_in) + bias (n_out): n_in·n_out + n_out."""
+
+    positional = ("in_features", "out_features", "bias")
+    in_features: Value = size()
+    out_features: Value = size()
+    bias: bool = flag(True)
+    device: object = anything()
+    dtype: object = anything()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return (_LINEAR_W, _LINEAR_B) if self.bias else (_LINEAR_W,)
+
+    def values(self, shape: Shape) -> dict:
+        check_stated(self.type_name, "in_features", self.in_features, shape[-1], shape)
+        return {n_in: self.in_features, n_out: self.out_features}
+
+    def output_shape(self, shape: Shape) -> Shape:
+        check_stated(self.type_name, "in_features", self.in_features, shape[-1], shape)
+        return tuple(shape[:-1]) + (self.out_features,)
+
+
+_BILINEAR_W, _BILINEAR_B = Group("weight", n_out * n_1 * n_2), Group("bias", n_out)
+
+
+@torch_module("Bilinear")
+@dataclass(frozen=True, kw_only=True)
+class Bilinear(Layer):
+    """y = x₁ᵀ A x₂ + b: weight (n_out, n_1, n_2) + bias n_out. One input is used twice."""
+
+    positional = ("in1_features", "in2_features", "out_features", "bias")
+    multi_input = True
+    in1_features: Value = size()
+    in2_features: Value = size()
+    out_features: Value = size()
+    bias: bool = flag(True)
+    device: object = anything()
+    dtype: object = anything()
+
+    def _inputs(self, shapes: Sequence[Shape]) -> tuple[Shape, Shape]:
+        if len(shapes) not in (1, 2):
+            raise ExplainError(f"Bilinear takes one or two inputs. Received: {len(shapes)} inputs")
+        a, b = shapes[0], shapes[-1]
+        check_stated(self.type_name, "in1_features", self.in1_features, a[-1], a)
+        check_stated(self.type_name, "in2_features", self.in2_features, b[-1], b)
+        return a, b
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return (_BILINEAR_W, _BILINEAR_B) if self.bias else (_BILINEAR_W,)
+
+    def values_multi(self, shapes: Sequence[Shape]) -> dict:
+        self._inputs(shapes)
+        return {n_1: self.in1_features, n_2: self.in2_features, n_out: self.out_features}
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        a, _ = self._inputs(shapes)
+        return tuple(a[:-1]) + (self.out_features,)
+
+
+_EMBEDDING_W = Group("weight", V * d)
+
+
+@torch_module("Embedding")
+@dataclass(frozen=True, kw_only=True)
+class Embedding(Layer):
+    """weight (V, d): V·d; indices (…) → (…, d)."""
+
+    positional = ("num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
+                  "scale_grad_by_freq", "sparse")
+    num_embeddings: Value = size()
+    embedding_dim: Value = size()
+    padding_idx: object = anything()
+    max_norm: object = anything()
+    norm_type: object = anything(2.0)
+    scale_grad_by_freq: bool = flag(False)
+    sparse: bool = flag(False)
+    _weight: object = anything()
+    _freeze: bool = flag(False)
+    device: object = anything()
+    dtype: object = anything()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return (_EMBEDDING_W,)
+
+    def values(self, shape: Shape) -> dict:
+        return {V: self.num_embeddings, d: self.embedding_dim}
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return tuple(shape) + (self.embedding_dim,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Elementwise(Layer):
+    """No weights; the shape is unchanged."""
+
+
+def _elementwise(name: str, *fields: str) -> type[Layer]:
+    namespace: dict = {"__annotations__": {}, "__module__": __name__, "positional": fields,
+                       "__doc__": f"torch.nn.{name}: no weights; the shape is unchanged."}
+    for f in fields:
+        namespace["__annotations__"][f] = object
+        namespace[f] = anything()
+    cls = type(name, (_Elementwise,), namespace)
+    return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
+
+
+for _name, _fields in {
+    "ReLU": ("inplace",), "ReLU6": ("inplace",), "LeakyReLU": ("negative_slope", "inplace"),
+    "ELU": ("alpha", "inplace"), "CELU": ("alpha", "inplace"), "SELU": ("inplace",),
+    "GELU": ("approximate",), "SiLU": ("inplace",), "Mish": ("inplace",), "Sigmoid": (),
+    "Tanh": (), "Softmax": ("dim",), "LogSoftmax": ("dim",), "Softmin": ("dim",),
+    "Softmax2d": (), "Hardswish": ("inplace",), "Hardsigmoid": ("inplace",),
+    "Hardtanh": ("min_val", "max_val", "inplace"), "Softplus": ("beta", "threshold"),
+    "Softsign": (), "Tanhshrink": (), "LogSigmoid": (), "Hardshrink": ("lambd",),
+    "Softshrink": ("lambd",), "Threshold": ("threshold", "value", "inplace"),
+    "RReLU": ("lower", "upper", "inplace"),
+    "Dropout": ("p", "inplace"), "Dropout1d": ("p", "inplace"), "Dropout2d": ("p", "inplace"),
+    "Dropout3d": ("p", "inplace"), "AlphaDropout": ("p", "inplace"),
+    "FeatureAlphaDropout": ("p", "inplace"),
+}.items():
+    globals()[_name] = _elementwise(_name, *_fields)
+
+
+@torch_module("Identity")
+@dataclass(frozen=True, kw_only=True)
+class Identity(Layer):
+    """No weights; any arguments are ignored, as torch does."""
+
+    positional = ("arg0", "arg1", "arg2", "arg3")
+    arg0: object = anything()
+    arg1: object = anything()
+    arg2: object = anything()
+    arg3: object = anything()
+
+
+@torch_module("GLU")
+@dataclass(frozen=True, kw_only=True)
+class GLU(Layer):
+    """Gated linear unit: halves the size of axis ``dim``; no weights."""
+
+    positional = ("dim",)
+    dim: int = integer(-1)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        a = torch_dim(self.dim, len(shape), self.type_name, shape)
+        size_ = shape[a]
+        if isinstance(size_, int) and size_ % 2:
+            raise ExplainError(f"GLU halves axis {self.dim}, whose size {size_} is odd. "
+                               f"Received: input {format_shape(shape)}")
+        out = list(shape)
+        out[a] = None if size_ is None else exact_div(size_, 2)
+        return tuple(out)
+
+
+_PRELU = Group("weight", C)
+
+
+@torch_module("PReLU")
+@dataclass(frozen=True, kw_only=True)
+class PReLU(Layer):
+    """One learnt slope (num_parameters=1) or one per channel (axis 1): weight num_parameters."""
+
+    positional = ("num_parameters", "init")
+    num_parameters: Value = size(1)
+    init: object = anything(0.25)
+    device: object = anything()
+    dtype: object = anything()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return (_PRELU,)
+
+    def values(self, shape: Shape) -> dict:
+        if self.num_parameters != 1:
+            check_stated(self.type_name, "num_parameters", self.num_parameters, shape[0], shape,
+                         "channel axis")
+        return {C: self.num_parameters}
+
+
+@torch_module("Flatten")
+@dataclass(frozen=True, kw_only=True)
+class Flatten(Layer):
+    """Joins the axes start_dim … end_dim (batch = 0; default 1 … -1) into one."""
+
+    positional = ("start_dim", "end_dim")
+    start_dim: int = integer(1)
+    end_dim: int = integer(-1)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        a = torch_dim(self.start_dim, len(shape), self.type_name, shape, "start_dim")
+        b = torch_dim(self.end_dim, len(shape), self.type_name, shape, "end_dim")
+        if b < a:
+            raise ExplainError(f"Flatten: start_dim must not come after end_dim. "
+                               f"Received: start_dim={self.start_dim}, end_dim={self.end_dim}")
+        part = shape[a:b + 1]
+        joined = None if any(x is None for x in part) else product(part)
+        return tuple(shape[:a]) + (joined,) + tuple(shape[b + 1:])
+
+
+@torch_module("Unflatten")
+@dataclass(frozen=True, kw_only=True)
+class Unflatten(Layer):
+    """Splits axis ``dim`` into ``unflattened_size`` (one -1 takes the rest)."""
+
+    positional = ("dim", "unflattened_size")
+    dim: int = integer()
+    unflattened_size: tuple = integers()
+
+    def output_shape(self, shape: Shape) -> Shape:
+        a = torch_dim(self.dim, len(shape), self.type_name, shape)
+        sizes = list(self.unflattened_size)
+        free = [k for k, s in enumerate(sizes) if isinstance(s, int) and s == -1]
+        if len(free) > 1 or any(isinstance(s, int) and s != -1 and s <= 0 for s in sizes):
+            raise ExplainError(f"Unflatten: 'unflattened_size' takes positive sizes and at most one -1. "
+                               f"Received: unflattened_size={tuple(sizes)}")
+        total = shape[a]
+        rest = product(s for s in sizes if not (isinstance(s, int) and s == -1))
+        if free:
+            sizes[free[0]] = None if total is None else exact_div(total, rest)
+            if isinstance(total, int) and isinstance(rest, int) and total % rest:
+                raise ExplainError(f"Unflatten: axis {self.dim} of size {total} cannot be split into "
+                                   f"{tuple(self.unflattened_size)}")
+        elif same_size(total, rest) is False:
+            raise ExplainError(f"Unflatten: axis {self.dim} has size {total}, but unflattened_size "
+                               f"{tuple(self.unflattened_size)} has {rest} elements")
+        return tuple(shape[:a]) + tuple(sizes) + tuple(shape[a + 1:])

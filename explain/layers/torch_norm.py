@@ -1,0 +1,181 @@
+"""PyTorch normalization modules.
+
+    BatchNorm1d/2d/3d   weight C + bias C (affine); buffers running_mean C, running_var C,
+                        num_batches_tracked 1 (track_running_stats): 2C parameters, not 4C
+    InstanceNorm*       the same groups, but affine and track_running_stats default to False
+    LayerNorm           weight N + bias N over normalized_shape (N = its product)
+    GroupNorm           weight C + bias C
+    RMSNorm             weight N
+
+Inputs are channels-first: (C, L) or (C,) for the 1d types, (C, H, W), (C, D, H, W).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import sympy
+
+from ..errors import ExplainError
+from ..symbols import C, Value, product
+from .base import _size, Group, Layer, Shape, anything, arg, flag, format_shape, size
+from .merge import same_size
+from .torch_core import check_stated, torch_module
+
+_WEIGHT, _BIAS = Group("weight", C), Group("bias", C)
+_STATS = (Group("running_mean", C, trainable=False, buffer=True),
+          Group("running_var", C, trainable=False, buffer=True),
+          Group("num_batches_tracked", sympy.Integer(1), trainable=False, buffer=True))
+
+
+@dataclass(frozen=True, kw_only=True)
+class _BatchNorm(Layer):
+    positional = ("num_features", "eps", "momentum", "affine", "track_running_stats")
+    input_ranks: ClassVar[tuple[int, ...]] = (1, 2)
+    num_features: Value = size()
+    eps: object = anything(1e-5)
+    momentum: object = anything(0.1)
+    affine: bool = flag(True)
+    track_running_stats: bool = flag(True)
+    bias: bool = flag(True)
+    device: object = anything()
+    dtype: object = anything()
+
+    def check_rank(self, shape: Shape) -> None:
+        allowed = type(self).input_ranks
+        if len(shape) not in allowed:
+            want = " or ".join(str(r) for r in allowed)
+            raise ExplainError(f"{self.type_name} expects an input of rank {want} (channels first, "
+                               f"without the batch axis). Received: input_shape={format_shape(shape)}")
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        affine = ((_WEIGHT,) + ((_BIAS,) if self.bias else ())) if self.affine else ()
+        return affine + (_STATS if self.track_running_stats else ())
+
+    def values(self, shape: Shape) -> dict:
+        check_stated(self.type_name, "num_features", self.num_features, shape[0], shape,
+                     "channel axis (axis 1)")
+        return {C: self.num_features}
+
+    def notes(self) -> tuple[str, ...]:
+        return ("bn_running_stats_buffers",) if self.track_running_stats else ()
+
+
+def _define(base: type, name: str, ranks: tuple[int, ...], **defaults) -> type:
+    namespace: dict = {"__module__": __name__, "input_ranks": ranks, "__doc__": base.__doc__,
+                       "__annotations__": {}}
+    for key, value in defaults.items():
+        namespace["__annotations__"][key] = bool
+        namespace[key] = flag(value)
+    cls = type(name, (base,), namespace)
+    return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
+
+
+BatchNorm1d = _define(_BatchNorm, "BatchNorm1d", (1, 2))
+BatchNorm2d = _define(_BatchNorm, "BatchNorm2d", (3,))
+BatchNorm3d = _define(_BatchNorm, "BatchNorm3d", (4,))
+InstanceNorm1d = _define(_BatchNorm, "InstanceNorm1d", (2,), affine=False, track_running_stats=False)
+InstanceNorm2d = _define(_BatchNorm, "InstanceNorm2d", (3,), affine=False, track_running_stats=False)
+InstanceNorm3d = _define(_BatchNorm, "InstanceNorm3d", (4,), affine=False, track_running_stats=False)
+
+
+def _normalized(ctx, name: str, raw: object, rank: int) -> tuple:
+    items = raw if isinstance(raw, (list, tuple)) else [raw]
+    if not items:
+        raise ExplainError(f"'{name}' needs at least one size. Received: {name}={raw!r}")
+    return tuple(_size(ctx, name, r, 1) for r in items)
+
+
+def _check_trailing(type_name: str, normalized: tuple, shape: Shape) -> None:
+    n = len(normalized)
+    tail = tuple(shape[-n:]) if n <= len(shape) else None
+    if tail is None or any(same_size(a, b) is False for a, b in zip(normalized, tail)):
+        raise ExplainError(f"{type_name}: normalized_shape={list(normalized)} must match the last axes "
+                           f"of the input {format_shape(shape)}. Received: normalized_shape={list(normalized)}")
+
+
+@torch_module("LayerNorm")
+@dataclass(frozen=True, kw_only=True)
+class LayerNorm(Layer):
+    """weight N + bias N, N = ∏ normalized_shape (the last axes of the input)."""
+
+    positional = ("normalized_shape", "eps", "elementwise_affine", "bias")
+    normalized_shape: tuple = arg(_normalized)
+    eps: object = anything(1e-5)
+    elementwise_affine: bool = flag(True)
+    bias: bool = flag(True)
+    device: object = anything()
+    dtype: object = anything()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        if not self.elementwise_affine:
+            return ()
+        return (_WEIGHT, _BIAS) if self.bias else (_WEIGHT,)
+
+    def values(self, shape: Shape) -> dict:
+        _check_trailing(self.type_name, self.normalized_shape, shape)
+        return {C: product(self.normalized_shape)}
+
+
+@torch_module("RMSNorm")
+@dataclass(frozen=True, kw_only=True)
+class RMSNorm(Layer):
+    """weight N, N = ∏ normalized_shape; no bias."""
+
+    positional = ("normalized_shape", "eps", "elementwise_affine")
+    normalized_shape: tuple = arg(_normalized)
+    eps: object = anything()
+    elementwise_affine: bool = flag(True)
+    device: object = anything()
+    dtype: object = anything()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return (_WEIGHT,) if self.elementwise_affine else ()
+
+    def values(self, shape: Shape) -> dict:
+        _check_trailing(self.type_name, self.normalized_shape, shape)
+        return {C: product(self.normalized_shape)}
+
+
+@torch_module("GroupNorm")
+@dataclass(frozen=True, kw_only=True)
+class GroupNorm(Layer):
+    """weight C + bias C over num_channels C (axis 1), which num_groups must divide."""
+
+    positional = ("num_groups", "num_channels", "eps", "affine")
+    min_input_rank = 1
+    num_groups: Value = size()
+    num_channels: Value = size()
+    eps: object = anything(1e-5)
+    affine: bool = flag(True)
+    bias: bool = flag(True)
+    device: object = anything()
+    dtype: object = anything()
+
+    def validate(self, ctx) -> None:
+        c, g = ctx.numeric(self.num_channels), ctx.numeric(self.num_groups)
+        if c is not None and g is not None and c % g:
+            raise ExplainError(f"GroupNorm: num_channels must be divisible by num_groups. "
+                               f"Received: num_groups={self.num_groups}, num_channels={self.num_channels}")
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        if not self.affine:
+            return ()
+        return (_WEIGHT, _BIAS) if self.bias else (_WEIGHT,)
+
+    def values(self, shape: Shape) -> dict:
+        check_stated(self.type_name, "num_channels", self.num_channels, shape[0], shape,
+                     "channel axis (axis 1)")
+        return {C: self.num_channels}
+
+
+@torch_module("LocalResponseNorm")
+@dataclass(frozen=True, kw_only=True)
+class LocalResponseNorm(Layer):
+    """No weights."""
+
+    positional = ("size", "alpha", "beta", "k")
+    size: object = anything()
+    alpha: object = anything()
+    beta: object = anything()
+    k: object = anything()
