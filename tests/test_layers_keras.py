@@ -270,3 +270,98 @@ def test_layers_match_keras(case):
     assert _rows(got) == _rows(expected)
     assert (got["total"], got["trainable"], got["non_trainable"]) == \
         (expected["total"], expected["trainable"], expected["non_trainable"])
+
+
+def test_input_layer_as_in_keras_sequential():
+    """A spec that starts with InputLayer (no ``input:``) is keras.Sequential([InputLayer(...), ...])."""
+    require_module("torch")
+    keras = require_module("keras")
+    keras.backend.clear_session()
+    real = keras.Sequential([keras.layers.InputLayer(batch_shape=(None, 9, 4)),
+                             keras.layers.Conv1D(6, 3, strides=2, padding="same"),
+                             keras.layers.Dense(2)])
+    model = explain.load({"layers": [{"InputLayer": {"batch_shape": [None, 9, 4]}},
+                                     {"Conv1D": {"filters": 6, "kernel_size": 3, "strides": 2,
+                                                 "padding": "same"}},
+                                     {"Dense": {"units": 2}}]})
+    assert model.inputs == {"input_layer": (9, 4)}
+    assert model.total == real.count_params()
+    assert [n.output_shape for n in model] == [tuple(l.output.shape[1:]) for l in real.layers]
+    # Later in the list, an InputLayer only checks the shape that reaches it: (9 - 5 + 1, 6).
+    explain.load({"layers": [{"InputLayer": {"shape": [9, 4]}}, {"Conv1D": {"filters": 6, "kernel_size": 5}},
+                             {"InputLayer": {"shape": [5, 6]}}]})
+    with pytest.raises(ExplainError, match=r"declares the shape \(5, 7\)"):
+        explain.load({"layers": [{"InputLayer": {"shape": [9, 4]}}, {"Conv1D": {"filters": 6, "kernel_size": 5}},
+                                 {"InputLayer": {"shape": [5, 7]}}]})
+
+
+# Specs Keras refuses (at construction or when building); explain must refuse them too.
+REFUSED = {
+    "filters_not_divisible_by_groups": spec("r", [8, 8, 4], {"Conv2D": {"filters": 6, "kernel_size": 3, "groups": 4}}),
+    "channels_not_divisible_by_groups": spec("r", [8, 8, 6], {"Conv2D": {"filters": 8, "kernel_size": 3, "groups": 4}}),
+    "conv_strides_and_dilation": spec("r", [16, 3], {"Conv1D": {"filters": 2, "kernel_size": 3, "strides": 2,
+                                                                "dilation_rate": 2}}),
+    "transpose_strides_and_dilation": spec("r", [8, 8, 3], {"Conv2DTranspose": {"filters": 2, "kernel_size": 3,
+                                                                              "strides": 2, "dilation_rate": 2}}),
+    "output_padding_not_below_strides": spec("r", [8, 3], {"Conv1DTranspose": {"filters": 2, "kernel_size": 3,
+                                                                              "strides": 2, "output_padding": 2}}),
+    "kernel_larger_than_input": spec("r", [4, 4, 3], {"Conv2D": {"filters": 2, "kernel_size": 5}}),
+    "dilated_kernel_larger_than_input": spec("r", [6, 3], {"Conv1D": {"filters": 2, "kernel_size": 3,
+                                                                      "dilation_rate": 3}}),
+    "pool_larger_than_input": spec("r", [5, 9, 3], {"MaxPooling2D": {"pool_size": [6, 2]}}),
+    "pool_3d_larger_than_input": spec("r", [4, 4, 4, 1], {"AveragePooling3D": {"pool_size": 5, "strides": 1}}),
+    "depthwise_causal": spec("r", [16, 3], {"DepthwiseConv1D": {"kernel_size": 3, "padding": "causal"}}),
+    "separable_causal": spec("r", [16, 3], {"SeparableConv1D": {"filters": 2, "kernel_size": 3, "padding": "causal"}}),
+    "conv2d_causal": spec("r", [8, 8, 3], {"Conv2D": {"filters": 2, "kernel_size": 3, "padding": "causal"}}),
+    "crop_everything": spec("r", [4, 6, 3], {"Cropping2D": {"cropping": [[2, 2], [0, 0]]}}),
+    "group_norm_not_divisible": spec("r", [4, 8], {"GroupNormalization": {"groups": 3}}),
+    "group_norm_more_groups_than_channels": spec("r", [4, 8], {"GroupNormalization": {"groups": 16}}),
+    "reshape_wrong_size": spec("r", [4, 6], {"Reshape": {"target_shape": [5, 5]}}),
+    "reshape_not_divisible": spec("r", [4, 6], {"Reshape": {"target_shape": [-1, 5]}}),
+    "permute_not_a_permutation": spec("r", [4, 6], {"Permute": {"dims": [1, 1]}}),
+    "repeat_vector_rank": spec("r", [4, 6], {"RepeatVector": {"n": 2}}),
+    "conv_rank": spec("r", [4, 6], {"Conv2D": {"filters": 2, "kernel_size": 1}}),
+    "time_distributed_rank": spec("r", [4], {"TimeDistributed": {"layer": {"Dense": {"units": 2}}}}),
+    "layer_norm_axis_out_of_range": spec("r", [4, 6], {"LayerNormalization": {"axis": 3}}),
+    "batch_norm_axis_list": spec("r", [4, 6], {"BatchNormalization": {"axis": [1, 2]}}),
+    "prelu_axis_out_of_range": spec("r", [4, 6], {"PReLU": {"shared_axes": [3]}}),
+    "normalization_mean_without_variance": spec("r", [4], {"Normalization": {"mean": 1.0}}),
+    "zero_units": spec("r", [4], {"Dense": {"units": 0}}),
+    "zero_strides": spec("r", [8, 3], {"MaxPooling1D": {"pool_size": 2, "strides": 0}}),
+    "negative_padding": spec("r", [8, 3], {"ZeroPadding1D": {"padding": -1}}),
+    "cropping1d_data_format": spec("r", [8, 3], {"Cropping1D": {"cropping": 1, "data_format": "channels_first"}}),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED.values()), ids=list(REFUSED))
+def test_what_keras_refuses_is_an_error(case):
+    with pytest.raises(Exception) as keras_error:
+        keras_figures(case)
+    assert not isinstance(keras_error.value, ExplainError)
+    assert not keras_error.type.__name__.startswith(("Skipped", "Failed"))
+    with pytest.raises(ExplainError):
+        explain.load(case)
+
+
+OUR_MODULES = {f"explain.layers.{m}" for m in ("core", "conv", "pooling", "padding", "norm", "wrappers")}
+
+
+def _ours_keras_types() -> list[type]:
+    return [cls for cls in layer_types("keras") if cls.__module__ in OUR_MODULES]
+
+
+@pytest.mark.parametrize("cls", _ours_keras_types(), ids=lambda c: c.type_name)
+def test_arguments_are_named_and_ordered_as_in_keras(cls):
+    """``positional`` follows Keras 3's constructor; every Keras argument is accepted by name;
+    the aliases are Keras's names of the same class."""
+    require_module("torch")
+    keras = require_module("keras")
+    real = getattr(keras.layers, cls.type_name)
+    params = [p.name for p in inspect.signature(real.__init__).parameters.values()
+              if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    assert cls.positional == tuple(params[:len(cls.positional)])
+    fields = {f.name for f in dataclasses.fields(cls)}
+    assert all(p in fields or p in IGNORED_ARGS or p == "name" for p in params), params
+    assert all(p in cls.positional for p in params if p in fields and p != "trainable")
+    for alias in cls.aliases:
+        assert getattr(keras.layers, alias) is real

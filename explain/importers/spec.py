@@ -115,10 +115,19 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
     ctx = ArgContext(symbols, {symbols[n]: v for n, v in values.items()})
     builder = GraphBuilder(name, framework, ctx.values, source=file)
 
-    if ("input" in spec) == ("inputs" in spec):
-        raise ExplainError("give either 'input' (one input) or 'inputs' (named inputs)")
+    layers = spec.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise ExplainError("'layers' must be a non-empty list")
     names = AutoNames(framework)
-    if "input" in spec:
+    if "input" not in spec and "inputs" not in spec and _is_input_layer(layers[0], framework):
+        input_name, shape = _input_layer(layers[0], ctx, framework)
+        builder.add_input(input_name, shape)
+        names.reserve(input_name)
+        layers = layers[1:]
+    elif ("input" in spec) == ("inputs" in spec):
+        raise ExplainError("give either 'input' (one input) or 'inputs' (named inputs), "
+                           "or start 'layers' with an InputLayer")
+    elif "input" in spec:
         builder.add_input("input", _shape(spec["input"], "input", ctx))
         names.reserve("input")
     else:
@@ -131,9 +140,6 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
             builder.add_input(input_name, _shape(shape, input_name, ctx))
             names.reserve(input_name)
 
-    layers = spec.get("layers")
-    if not isinstance(layers, list) or not layers:
-        raise ExplainError("'layers' must be a non-empty list")
     if len(layers) > MAX_LAYERS:
         raise ExplainError(f"has more than {MAX_LAYERS} layers")
     for item in layers:
@@ -181,6 +187,26 @@ def _reused(item: Any, builder: GraphBuilder, framework: str) -> tuple[Layer, di
     if not isinstance(type_name, str) or lookup(type_name, framework) is not type(owner.layer):
         return None
     return owner.layer, dict(args)
+
+
+def _is_input_layer(item: Any, framework: str) -> bool:
+    return framework == "keras" and isinstance(item, dict) and len(item) == 1 and "InputLayer" in item
+
+
+def _input_layer(item: dict, ctx: ArgContext, framework: str) -> tuple[str, Shape]:
+    """A leading ``InputLayer: {shape: [...]}`` (as in keras.Sequential): the model input's name
+    (Keras's default ``input_layer``) and shape."""
+    try:
+        layer, reserved = make_from_mapping(item, ctx, framework)
+        shape = layer.declared_shape()
+        if shape is None:
+            raise ExplainError("needs 'shape' (the input shape without the batch axis)")
+        name = reserved.get("name", "input_layer")
+        if not isinstance(name, str) or not name:
+            raise ExplainError(f"'name' must be text. Received: name={name!r}")
+        return name, shape
+    except ExplainError as e:
+        raise e.located(layer=_label(item, 1))
 
 
 def _label(item: Any, position: int) -> str:

@@ -26,6 +26,10 @@ class Spatial(Layer):
             return tuple(shape[1:]), shape[0]
         return tuple(shape[:-1]), shape[-1]
 
+    def spatial_axis(self, i: int) -> int:
+        """Keras's number (the batch axis is 0) of the ``i``-th spatial axis (0-based)."""
+        return i + 2 if self.data_format == "channels_first" else i + 1
+
     def join(self, spatial: tuple[Dim, ...], channels: Dim) -> Shape:
         if self.data_format == "channels_first":
             return (channels,) + tuple(spatial)

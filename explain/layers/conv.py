@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..errors import ExplainError
-from ..shapes import conv_length, conv_transpose_length
+from ..shapes import conv_length, conv_transpose_length, effective_kernel
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, m, product
-from .base import Group, Shape, choice, flag, known, optional_counts, size, sizes
+from .base import Group, Shape, choice, flag, format_shape, known, optional_counts, size, sizes
 from .registry import register
 from ._spatial import Spatial
 
@@ -31,8 +31,11 @@ class _ConvBase(Spatial):
     dilation_rate: tuple = sizes(1)
     use_bias: bool = flag(True)
 
-    def validate(self, ctx) -> None:
-        if any(s != 1 for s in self.strides) and any(d != 1 for d in self.dilation_rate):
+    def check_strides_and_dilation(self, ctx) -> None:
+        """Keras refuses strides > 1 together with dilation_rate > 1 (Conv and ConvTranspose; the
+        depthwise and separable convolutions accept it)."""
+        if any(ctx.numeric(s) != 1 for s in self.strides) and \
+                any(ctx.numeric(d) != 1 for d in self.dilation_rate):
             raise ExplainError("strides > 1 cannot be combined with dilation_rate > 1. "
                                f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}")
 
@@ -44,8 +47,18 @@ class _ConvBase(Spatial):
 
     def spatial_out(self, shape: Shape) -> tuple:
         spatial, _ = self.split(shape)
-        return tuple(conv_length(n, k, s, d, self.padding)
-                     for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
+        out = tuple(conv_length(n, k, s, d, self.padding)
+                    for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
+        for i, (n, o, k, d) in enumerate(zip(spatial, out, self.kernel_size, self.dilation_rate)):
+            if isinstance(o, int) and o <= 0:
+                k_eff = effective_kernel(k, d)
+                dilated = f" (kernel_size {k} with dilation_rate {d})" if d != 1 else ""
+                raise ExplainError(
+                    f"with padding 'valid' the kernel of size {k_eff}{dilated} does not fit the input "
+                    f"of size {n} on axis {self.spatial_axis(i)}; the output would have size {o}. "
+                    f"Use padding 'same' or a smaller kernel. Received: kernel_size={self.kernel_size}, "
+                    f"input_shape={format_shape(shape)}")
+        return out
 
 
 @cache
@@ -63,8 +76,9 @@ class _Conv(_ConvBase):
     groups: Value = size(1)
 
     def validate(self, ctx) -> None:
-        super().validate(ctx)
-        if ctx.numeric(self.filters) is not None and ctx.numeric(self.filters) % (ctx.numeric(self.groups) or 1):
+        self.check_strides_and_dilation(ctx)
+        filters, groups = ctx.numeric(self.filters), ctx.numeric(self.groups)
+        if filters is not None and groups is not None and filters % groups:
             raise ExplainError(f"'filters' must be divisible by 'groups'. "
                                f"Received: filters={self.filters}, groups={self.groups}")
 
@@ -115,6 +129,15 @@ class _ConvTranspose(_ConvBase):
     filters: Value = size()
     output_padding: tuple | None = optional_counts()
 
+    def validate(self, ctx) -> None:
+        self.check_strides_and_dilation(ctx)
+        for i, (p, s) in enumerate(zip(self.output_padding or (), self.strides)):
+            np_, ns = ctx.numeric(p), ctx.numeric(s)
+            if np_ is not None and ns is not None and np_ >= ns:
+                raise ExplainError(f"'output_padding' must be smaller than 'strides' on every axis "
+                                   f"(axis {i + 1}: {p} ≥ {s}). Received: output_padding="
+                                   f"{self.output_padding}, strides={self.strides}")
+
     def weight_groups(self) -> tuple[Group, ...]:
         return _transpose_groups(self.rank, self.use_bias)
 
@@ -146,6 +169,9 @@ class Conv2DTranspose(_ConvTranspose):
 @dataclass(frozen=True, kw_only=True)
 class Conv3DTranspose(_ConvTranspose):
     rank = 3
+    # Keras 3 takes data_format before output_padding here (unlike Conv1D/2DTranspose).
+    positional = ("filters", "kernel_size", "strides", "padding", "data_format", "output_padding",
+                  "dilation_rate", "activation", "use_bias")
 
 
 @cache
@@ -174,7 +200,6 @@ class _Depthwise(_ConvBase):
 @dataclass(frozen=True, kw_only=True)
 class DepthwiseConv1D(_Depthwise):
     rank = 1
-    padding: str = choice("valid", "same", "causal", default="valid")
 
 
 @register("DepthwiseConv2D")
@@ -212,7 +237,6 @@ class _Separable(_ConvBase):
 @dataclass(frozen=True, kw_only=True)
 class SeparableConv1D(_Separable):
     rank = 1
-    padding: str = choice("valid", "same", "causal", default="valid")
 
 
 @register("SeparableConv2D", "SeparableConvolution2D")

@@ -6,26 +6,78 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product
-from .base import Group, Layer, Shape, anything, flag, format_shape, integers, known, size
+from .base import (ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, integers,
+                   known, size)
 from .registry import register
+
+
+def _shape_arg(ctx: ArgContext, name: str, raw: Any, rank: int) -> tuple | None:
+    """A shape: a list of positive sizes, where ``null`` is an unknown size (None if absent)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, (list, tuple)):
+        raw = [raw]
+    out = []
+    for d in raw:
+        if d is None:
+            out.append(None)
+            continue
+        v = ctx.number(name, d)
+        n = ctx.numeric(v)
+        if n is not None and n <= 0:
+            raise ExplainError(f"'{name}' must list positive sizes. Received: {name}={list(raw)!r}")
+        out.append(v)
+    return tuple(out)
 
 
 @register("InputLayer")
 @dataclass(frozen=True, kw_only=True)
 class InputLayer(Layer):
-    """A model input: no weights; passes its shape on."""
+    """A model input: no weights. As a spec's first layer (without ``input:``) it declares the
+    model's input, as in ``keras.Sequential([InputLayer(shape=…), …])``; later it checks the shape."""
 
-    shape: tuple = integers(())
-    batch_shape: tuple = integers(())
+    positional = ("shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape", "input_tensor",
+                  "optional")
+    shape: tuple | None = arg(_shape_arg, None)
+    batch_shape: tuple | None = arg(_shape_arg, None)
     batch_size: object = anything()
-    input_shape: tuple = integers(())
-    batch_input_shape: tuple = integers(())
-    sparse: bool = flag(False)
-    ragged: bool = flag(False)
-    optional: bool = flag(False)
+    input_shape: tuple | None = arg(_shape_arg, None)
+    batch_input_shape: tuple | None = arg(_shape_arg, None)
+    sparse: object = anything()
+    ragged: object = anything()
+    optional: object = anything()
     input_tensor: object = anything()
+
+    def declared_shape(self) -> Shape | None:
+        """The shape without the batch axis (``shape``, or ``batch_shape`` without its first size)."""
+        if self.shape is not None:
+            return self.shape
+        if self.input_shape is not None:
+            return self.input_shape
+        for batched in (self.batch_shape, self.batch_input_shape):
+            if batched is not None:
+                if not batched:
+                    raise ExplainError("'batch_shape' must include the batch axis. Received: batch_shape=()")
+                return batched[1:]
+        return None
+
+    def validate(self, ctx: ArgContext) -> None:
+        given = [n for n in ("shape", "batch_shape", "input_shape", "batch_input_shape")
+                 if getattr(self, n) is not None]
+        if len(given) > 1:
+            raise ExplainError(f"give only one of 'shape' and 'batch_shape'. Received: {', '.join(given)}")
+
+    def output_shape(self, shape: Shape) -> Shape:
+        declared = self.declared_shape()
+        if declared is not None and (len(declared) != len(shape) or any(
+                a is not None and b is not None and _numeric_ne(a, b) for a, b in zip(declared, shape))):
+            raise ExplainError(f"declares the shape {format_shape(declared)}, but its input has the "
+                               f"shape {format_shape(shape)}")
+        return shape
 
 
 _DENSE_KERNEL = Group("kernel", n_in * n_out)
@@ -60,7 +112,7 @@ def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
                  positional: tuple[str, ...] = ()) -> type[Layer]:
     """Define a weightless, shape-keeping layer type that accepts the given arguments."""
     namespace: dict = {"__annotations__": {}, "__doc__": f"{name}: no weights; the shape is unchanged.",
-                       "positional": positional or fields[:1]}
+                       "positional": positional or fields}
     for f in fields:
         namespace["__annotations__"][f] = object
         namespace[f] = anything()
@@ -72,7 +124,7 @@ def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
 
 Activation = _elementwise("Activation", "activation")
 ReLU = _elementwise("ReLU", "max_value", "negative_slope", "threshold")
-LeakyReLU = _elementwise("LeakyReLU", "negative_slope", "alpha")
+LeakyReLU = _elementwise("LeakyReLU", "negative_slope", "alpha", positional=("negative_slope",))
 ELU = _elementwise("ELU", "alpha")
 Softmax = _elementwise("Softmax", "axis")
 Dropout = _elementwise("Dropout", "rate", "noise_shape", "seed")
@@ -87,34 +139,44 @@ Masking = _elementwise("Masking", "mask_value")
 Identity = _elementwise("Identity")
 
 
+def _axes_arg(ctx: ArgContext, name: str, raw: Any, rank: int) -> tuple | None:
+    if raw is None:
+        return None
+    items = list(raw) if isinstance(raw, (list, tuple)) else [raw]
+    if not all(isinstance(a, int) and not isinstance(a, bool) for a in items):
+        raise ExplainError(f"'{name}' must be an axis or a list of axes. Received: {name}={raw!r}")
+    return tuple(items)
+
+
 @register("PReLU")
 @dataclass(frozen=True, kw_only=True)
 class PReLU(Layer):
     """Parametric ReLU: one slope α per input element, shared along ``shared_axes``.
 
-    alpha = ∏ of the input sizes on the axes that are not shared.
+    alpha = ∏ of the input sizes on the axes that are not shared. Axes count from 1 (the first
+    after the batch axis). As in Keras, axis a marks entry a − 1 of the shape, so a negative
+    axis counts from the end shifted by one (-1 marks the second-to-last size).
     """
 
+    positional = ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes")
     alpha_initializer: object = anything()
-    shared_axes: tuple | None = anything()
+    shared_axes: tuple | None = arg(_axes_arg, None)
 
     def _shared(self, shape: Shape) -> set[int]:
-        axes = self.shared_axes
-        if axes is None:
-            return set()
-        axes = [axes] if isinstance(axes, int) else list(axes)
-        for a in axes:
-            if not isinstance(a, int) or not 1 <= a <= len(shape):
-                raise ExplainError(f"'shared_axes' must list axes from 1 to {len(shape)}. "
-                                   f"Received: shared_axes={self.shared_axes!r}")
-        return set(axes)
+        shared = set()
+        for a in self.shared_axes or ():
+            if not -len(shape) <= a - 1 < len(shape):
+                raise ExplainError(f"'shared_axes' must list axes from 1 to {len(shape)} for the input "
+                                   f"{format_shape(shape)}. Received: shared_axes={list(self.shared_axes)}")
+            shared.add((a - 1) % len(shape))
+        return shared
 
     def weight_groups(self) -> tuple[Group, ...]:
         return (Group("alpha", C),)
 
     def values(self, shape: Shape) -> dict:
         shared = self._shared(shape)
-        dims = [known(d, "input size", self.type_name) for i, d in enumerate(shape, 1) if i not in shared]
+        dims = [known(d, "input size", self.type_name) for i, d in enumerate(shape) if i not in shared]
         return {C: product(dims)}
 
 
@@ -123,6 +185,7 @@ class PReLU(Layer):
 class Flatten(Layer):
     """(d_1, …, d_n) → (d_1·…·d_n)."""
 
+    positional = ("data_format",)
     data_format: object = anything()
 
     def output_shape(self, shape: Shape) -> Shape:

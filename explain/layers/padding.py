@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import ExplainError
 from ..symbols import as_value
-from .base import Shape, anything, pairs, sizes
+from .base import Shape, anything, arg, format_shape, pairs, sizes
 from .registry import register
 from ._spatial import Spatial
 
@@ -31,6 +32,11 @@ class _Cropping(Spatial):
     def output_shape(self, shape: Shape) -> Shape:
         spatial, channels = self.split(shape)
         out = tuple(None if n is None else as_value(n - a - b) for n, (a, b) in zip(spatial, self.cropping))
+        for i, (n, o, (a, b)) in enumerate(zip(spatial, out, self.cropping)):
+            if isinstance(o, int) and o <= 0:
+                raise ExplainError(
+                    f"cropping {a} + {b} from axis {self.spatial_axis(i)} of size {n} leaves nothing "
+                    f"(size {o}). Received: cropping={self.cropping}, input_shape={format_shape(shape)}")
         return self.join(out, channels)
 
 
@@ -46,10 +52,24 @@ class _UpSampling(Spatial):
         return self.join(out, channels)
 
 
-def _define(base: type, name: str, rank: int, **defaults: object) -> type:
+def _no_data_format(ctx, name, raw, rank):
+    """Cropping1D and UpSampling1D take no data_format in Keras 3: always channels last."""
+    if raw not in (None, "channels_last"):
+        raise ExplainError(f"this layer has no argument 'data_format' (it is always channels last). "
+                           f"Received: data_format={raw!r}")
+    return "channels_last"
+
+
+def _define(base: type, name: str, rank: int, positional: tuple[str, ...] | None = None,
+            channels_last_only: bool = False, **defaults: object) -> type:
     """A rank-``rank`` type of ``base``; ``defaults`` override argument defaults (Keras's)."""
     namespace: dict = {"rank": rank, "__doc__": base.__doc__, "__module__": __name__,
                        "__annotations__": {}}
+    if positional is not None:
+        namespace["positional"] = positional
+    if channels_last_only:
+        namespace["__annotations__"]["data_format"] = str
+        namespace["data_format"] = arg(_no_data_format, "channels_last")
     for field_name, default in defaults.items():
         namespace["__annotations__"][field_name] = tuple
         namespace[field_name] = pairs(default)
@@ -60,9 +80,9 @@ def _define(base: type, name: str, rank: int, **defaults: object) -> type:
 ZeroPadding1D = _define(_ZeroPadding, "ZeroPadding1D", 1)
 ZeroPadding2D = _define(_ZeroPadding, "ZeroPadding2D", 2)
 ZeroPadding3D = _define(_ZeroPadding, "ZeroPadding3D", 3)
-Cropping1D = _define(_Cropping, "Cropping1D", 1, cropping=1)
+Cropping1D = _define(_Cropping, "Cropping1D", 1, ("cropping",), True, cropping=1)
 Cropping2D = _define(_Cropping, "Cropping2D", 2)
 Cropping3D = _define(_Cropping, "Cropping3D", 3, cropping=1)
-UpSampling1D = _define(_UpSampling, "UpSampling1D", 1)
-UpSampling2D = _define(_UpSampling, "UpSampling2D", 2)
+UpSampling1D = _define(_UpSampling, "UpSampling1D", 1, ("size",), True)
+UpSampling2D = _define(_UpSampling, "UpSampling2D", 2, ("size", "data_format", "interpolation"))
 UpSampling3D = _define(_UpSampling, "UpSampling3D", 3)

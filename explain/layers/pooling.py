@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import ExplainError
 from ..shapes import pool_length
-from .base import Shape, choice, flag, optional_sizes, sizes
+from .base import Shape, choice, flag, format_shape, optional_sizes, sizes
 from .registry import register
 from ._spatial import Spatial
 
@@ -24,6 +25,13 @@ class _Pooling(Spatial):
         strides = self.strides or self.pool_size
         out = tuple(pool_length(n, p, s, self.padding)
                     for n, p, s in zip(spatial, self.pool_size, strides))
+        for i, (n, o, p) in enumerate(zip(spatial, out, self.pool_size)):
+            if isinstance(o, int) and o <= 0:
+                raise ExplainError(
+                    f"with padding 'valid' the pool window of size {p} does not fit the input of size "
+                    f"{n} on axis {self.spatial_axis(i)}; the output would have size {o}. Use padding "
+                    f"'same' or a smaller pool_size. Received: pool_size={self.pool_size}, "
+                    f"input_shape={format_shape(shape)}")
         return self.join(out, channels)
 
 
