@@ -29,7 +29,7 @@ def render(report, lang: str = "en", format: str = "markdown", fragment: bool = 
         return json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n"
     if format not in FORMATS:
         raise ExplainError(f"unknown format '{format}' (choose from {', '.join(FORMATS)})")
-    data = sheet(report, lang, "latex" if format == "latex" else "text")
+    data = sheet(report, lang, format)
     if format == "text":
         return render_text(data)
     from .templates import render_template
@@ -45,8 +45,12 @@ def number(n: int, lang: str) -> str:
 
 def translator(lang: str) -> Callable[[str], str]:
     """gettext for ``lang`` from the project's catalogs; English (identity) where none."""
-    from .i18n import gettext_for
-    return gettext_for(lang)
+    try:
+        from ..render.i18n import translations
+        return translations(lang).gettext
+    except (ImportError, OSError):
+        from .i18n import gettext_for
+        return gettext_for(lang)
 
 
 # ----------------------------------------------------------------------------- formulas
@@ -142,6 +146,8 @@ class Entry:
     correct: bool
     sentences: list[str] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    derivation: str = ""
+    """Markdown or LaTeX: the correct derivation of the layer, from the derivation renderer."""
 
 
 @dataclass
@@ -155,68 +161,112 @@ class Sheet:
     lang: str
 
 
-def sheet(report, lang: str = "en", style: str = "text") -> Sheet:
-    _ = translator(lang)
-    num = lambda n: number(n, lang)  # noqa: E731
-    entries = []
-    for c in report.claims:
-        entries.append(_entry(report, c, _, num, style))
+class Style:
+    """How a format shows words, numbers, names and claims (plain text: as they are)."""
+
+    def __init__(self, lang: str, format: str = "text", model=None) -> None:
+        self.lang, self.format = lang, format
+        tr = translator(lang)
+        if format == "text":
+            self.f = None
+            self._ = tr
+            self.num = lambda n: number(n, lang)
+            self.name = self.code = self.value = lambda t: str(t)
+        else:
+            from ..render.escape import MESSAGE_ESCAPES
+            from ..render.i18n import escape_message
+            from ..render.view import Formatter
+            self.f = Formatter(format, lang, model)
+            escape = MESSAGE_ESCAPES[format]
+            self._ = lambda msg: escape_message(tr(msg), escape)
+            self.num, self.name, self.code, self.value = self.f.num, self.f.name, self.f.name, self.f.text
+
+
+def sheet(report, lang: str = "en", format: str = "text") -> Sheet:
+    st = Style(lang, format, report.model)
+    _ = st._
+    entries = [_entry(report, c, st, i) for i, c in enumerate(report.claims, 1)]
     counts = report.summary()
     total = len(report.claims)
     summary = _(M.ALL_CORRECT) if report.all_correct else \
-        _(M.SUMMARY) % {"correct": num(counts.get("correct", 0)), "total": num(total)}
+        _(M.SUMMARY) % {"correct": st.num(counts.get("correct", 0)), "total": st.num(total)}
     labels = {k: _(getattr(M, k.upper())) for k in ("claimed", "expected", "verdict", "derivation", "layer")}
-    return Sheet(_(M.TITLE), _(M.MODEL_LINE) % {"model": report.model.name}, summary,
+    return Sheet(_(M.TITLE), _(M.MODEL_LINE) % {"model": st.name(report.model.name)}, summary,
                  report.all_correct, entries, labels, lang)
 
 
-def _entry(report, c, _, num, style) -> Entry:
+def _entry(report, c, st: Style, index: int) -> Entry:
+    _, num = st._, st.num
     model = report.model
     kind_label = {"params": _(M.PARAMETERS), "shape": _(M.OUTPUT_SIZE), "trainable": _(M.TRAINABLE),
                   "non_trainable": _(M.NON_TRAINABLE)}[c.kind]
-    label = _(M.TOTAL_LABEL) if c.layer == "total" else str(c.layer)
+    label = _(M.TOTAL_LABEL) if c.layer == "total" else st.name(str(c.layer))
     if c.node is not None and str(c.layer) != c.node.name:
-        label = f"{c.layer} ({c.node.name})"
+        label = f"{st.value(str(c.layer))} ({st.name(c.node.name)})"
     stated = None
     if c.work is not None:
         stated = c.work.result_value if c.work.result_value is not None else c.work.formula_value
-    facts = {"expected": num(c.expected), "claimed": num(stated) if stated is not None else c.claimed,
+    facts = {"expected": num(c.expected), "claimed": num(stated) if stated is not None else st.code(c.claimed),
              "formula": num(c.work.formula_value) if c.work and c.work.formula_value is not None else "",
              "result": num(c.work.result_value) if c.work and c.work.result_value is not None else ""}
     sentences = [_(M.VERDICT_SENTENCES[c.verdict]) % facts]
     for v in c.mistakes:
-        sentences.append(_mistake_sentence(v, _, num, style))
+        sentences.append(_mistake_sentence(v, st))
     if not c.correct and not c.mistakes:
         sentences.append(_(M.NO_DIAGNOSIS))
     sentences = list(dict.fromkeys(sentences))
-    steps = _steps(model, c, num, style, _)
+    if st.format == "text":
+        steps, derivation = _steps(model, c, num, "text", _), ""
+    else:
+        steps, derivation = [], _derivation(model, c, st, index)
     return Entry(label, str(c.layer), c.kind, kind_label, c.node.type if c.node is not None else "",
-                 c.claimed, num(c.expected), c.verdict, _(M.VERDICT_LABELS[c.verdict]), c.correct,
-                 sentences, steps)
+                 st.code(c.claimed), num(c.expected), c.verdict, _(M.VERDICT_LABELS[c.verdict]),
+                 c.correct, sentences, steps, derivation)
 
 
-def _mistake_sentence(v, _, num, style) -> str:
+def _mistake_sentence(v, st: Style) -> str:
+    _ = st._
     detail = {}
     for k, x in v.detail.items():
-        if isinstance(x, bool):
+        if k == "layer" and isinstance(x, str):
+            detail[k] = st.name(x)
+        elif isinstance(x, bool):
             detail[k] = str(x)
         elif isinstance(x, int):
-            detail[k] = num(x)
+            detail[k] = st.num(x)
         elif isinstance(x, tuple):
-            detail[k] = "(" + ", ".join(str(d) for d in x) + ")"
+            detail[k] = st.value("(" + ", ".join(str(d) for d in x) + ")")
         else:
-            detail[k] = str(x)
+            detail[k] = st.value(str(x))
     template = M.MISTAKES.get(M.mistake_key(v.code, v.detail)) or M.MISTAKES.get(v.code, v.code)
     try:
         sentence = _(template) % _Facts(detail)
-    except (TypeError, ValueError):
-        sentence = template
+    except (TypeError, ValueError, KeyError):
+        sentence = _(template)
     layer = v.detail.get("layer")
     if layer and v.code not in ("flatten_size", "wrong_input_shape", "output_off_by_one", "wrong_padding"):
         if layer == "every":
             return _(M.IN_EVERY_LAYER) % {"sentence": sentence}
-        return _(M.IN_LAYER) % {"layer": layer, "sentence": sentence}
+        return _(M.IN_LAYER) % {"layer": st.name(layer), "sentence": sentence}
     return sentence
+
+
+def _derivation(model, c, st: Style, index: int) -> str:
+    """The correct derivation for the claim's layer (the derivation renderer's own steps), or
+    the sum for a total."""
+    if c.node is None:
+        counted = [model.evaluate(n.own(c.kind)) for n in model.nodes]
+        parts = [st.num(v) for v in counted if v]
+        if len(parts) > 12:
+            parts = parts[:5] + ["…"]
+        return "Σ = " + " + ".join(parts) + " = " + st.num(c.expected) + "\n"
+    from ..derivation import layer_step
+    step = layer_step(c.node, model.framework)
+    if st.format == "latex":
+        from ..render.latex import render_latex_step
+        return render_latex_step(step, model, st.lang, index, level=3)
+    from ..render.markdown import render_markdown_step
+    return render_markdown_step(step, model, st.lang, index, level=3)
 
 
 class _Facts(dict):
