@@ -1,0 +1,125 @@
+"""PyTorch convolutions, channels first: Conv1d/2d/3d and ConvTranspose1d/2d/3d.
+
+    Conv           weight c_out·(c_in/g)·k… + bias c_out
+    ConvTranspose  weight c_in·(c_out/g)·k… + bias c_out
+
+Output length, with padding p, dilation d, stride s, output_padding p_o:
+
+    Conv           ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1       (padding="same": n; "valid": p = 0)
+    ConvTranspose  (n − 1)·s − 2p + d(k − 1) + p_o + 1
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from ..errors import ExplainError
+from ..symbols import KERNEL_SYMBOLS, Value, as_value, c_in, c_out, fdiv, g, product
+from .base import Group, Layer, Shape, _count, _size, _tuple_of, anything, arg, counts, flag, known, size, sizes
+from .torch_core import check_stated, torch_module
+
+
+def _padding(ctx, name: str, raw: object, rank: int):
+    if isinstance(raw, str):
+        value = raw.lower()
+        if value not in ("same", "valid"):
+            raise ExplainError(f"'padding' must be a number, a list, 'same' or 'valid'. Received: padding={raw!r}")
+        return value
+    return _tuple_of(_count)(ctx, name, raw, rank)
+
+
+@cache
+def _conv_groups(rank: int, transposed: bool, grouped: bool, bias: bool) -> tuple[Group, ...]:
+    kernel = product(KERNEL_SYMBOLS[rank])
+    if transposed:
+        weight = c_in * (c_out / g if grouped else c_out) * kernel
+    else:
+        weight = c_out * (c_in / g if grouped else c_in) * kernel
+    return (Group("weight", weight), Group("bias", c_out)) if bias else (Group("weight", weight),)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _TorchConv(Layer):
+    transposed = False
+    positional = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
+                  "groups", "bias", "padding_mode")
+    in_channels: Value = size()
+    out_channels: Value = size()
+    kernel_size: tuple = sizes()
+    stride: tuple = sizes(1)
+    padding: object = arg(_padding, 0)
+    dilation: tuple = sizes(1)
+    groups: Value = size(1)
+    bias: bool = flag(True)
+    padding_mode: object = anything("zeros")
+    device: object = anything()
+    dtype: object = anything()
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.input_rank = cls.rank + 1
+
+    def validate(self, ctx) -> None:
+        groups = ctx.numeric(self.groups)
+        for arg_name in ("in_channels", "out_channels"):
+            n = ctx.numeric(getattr(self, arg_name))
+            if groups and n is not None and n % groups:
+                raise ExplainError(f"{self.type_name}: {arg_name} must be divisible by groups. "
+                                   f"Received: {arg_name}={n}, groups={groups}")
+        if self.padding == "same" and any(ctx.numeric(s) != 1 for s in self.stride):
+            raise ExplainError(f"{self.type_name}: padding='same' needs stride 1. "
+                               f"Received: stride={self.stride}")
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _conv_groups(self.rank, self.transposed, self.groups != 1, self.bias)
+
+    def values(self, shape: Shape) -> dict:
+        check_stated(self.type_name, "in_channels", self.in_channels, shape[0], shape,
+                     "channel axis (axis 1)")
+        return {**dict(zip(KERNEL_SYMBOLS[self.rank], self.kernel_size)),
+                c_in: self.in_channels, c_out: self.out_channels, g: self.groups}
+
+    def pads(self) -> tuple:
+        if self.padding == "valid":
+            return (0,) * self.rank
+        return self.padding
+
+    def output_shape(self, shape: Shape) -> Shape:
+        check_stated(self.type_name, "in_channels", self.in_channels, shape[0], shape,
+                     "channel axis (axis 1)")
+        if self.padding == "same":
+            return (self.out_channels,) + tuple(shape[1:])
+        out = tuple(None if n is None else as_value(fdiv(n + 2 * p - d * (k - 1) - 1, s) + 1)
+                    for n, k, s, p, d in zip(shape[1:], self.kernel_size, self.stride, self.pads(),
+                                             self.dilation))
+        return (self.out_channels,) + out
+
+
+@dataclass(frozen=True, kw_only=True)
+class _TorchConvTranspose(_TorchConv):
+    transposed = True
+    positional = ("in_channels", "out_channels", "kernel_size", "stride", "padding",
+                  "output_padding", "groups", "bias", "dilation", "padding_mode")
+    padding: object = arg(_tuple_of(_count), 0)
+    output_padding: tuple = counts(0)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        check_stated(self.type_name, "in_channels", self.in_channels, shape[0], shape,
+                     "channel axis (axis 1)")
+        out = tuple(None if n is None else as_value((n - 1) * s - 2 * p + d * (k - 1) + op + 1)
+                    for n, k, s, p, d, op in zip(shape[1:], self.kernel_size, self.stride, self.padding,
+                                                 self.dilation, self.output_padding))
+        return (self.out_channels,) + out
+
+
+def _define(base: type, name: str, rank: int) -> type:
+    cls = type(name, (base,), {"__module__": __name__, "rank": rank, "__doc__": base.__doc__})
+    return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
+
+
+Conv1d = _define(_TorchConv, "Conv1d", 1)
+Conv2d = _define(_TorchConv, "Conv2d", 2)
+Conv3d = _define(_TorchConv, "Conv3d", 3)
+ConvTranspose1d = _define(_TorchConvTranspose, "ConvTranspose1d", 1)
+ConvTranspose2d = _define(_TorchConvTranspose, "ConvTranspose2d", 2)
+ConvTranspose3d = _define(_TorchConvTranspose, "ConvTranspose3d", 3)

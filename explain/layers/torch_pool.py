@@ -1,0 +1,204 @@
+"""PyTorch pooling, padding and resampling modules, channels first. No weights.
+
+Window pooling (stride defaults to kernel_size):
+
+    n_out = ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1
+    ceil_mode: ⌈…⌉ + 1, less one if the last window would start in the right padding
+
+Adaptive pooling: the spatial sizes become ``output_size`` (None keeps an input size).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..errors import ExplainError
+from ..symbols import as_value, cdiv, fdiv
+from .base import Layer, Shape, _count, _size, _tuple_of, anything, arg, counts, flag, format_shape, optional_sizes, sizes
+from .torch_core import torch_module
+
+
+def pool_length(n, k, s, p, d, ceil_mode: bool):
+    """torch's pooled length (exact for ints, symbolic otherwise)."""
+    if n is None:
+        return None
+    span = n + 2 * p - d * (k - 1) - 1
+    if not ceil_mode:
+        return as_value(fdiv(span, s) + 1)
+    out = as_value(cdiv(span, s) + 1)
+    if isinstance(out, int) and isinstance(n, int) and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Pool(Layer):
+    positional = ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode")
+    kernel_size: tuple = sizes()
+    stride: tuple | None = optional_sizes()
+    padding: tuple = counts(0)
+    dilation: tuple = sizes(1)
+    ceil_mode: bool = flag(False)
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.input_rank = cls.rank + 1
+
+    def validate(self, ctx) -> None:
+        for k, p in zip(self.kernel_size, self.padding):
+            kn, pn = ctx.numeric(k), ctx.numeric(p)
+            if kn is not None and pn is not None and 2 * pn > kn:
+                raise ExplainError(f"{self.type_name}: padding must be at most half the kernel size. "
+                                   f"Received: padding={self.padding}, kernel_size={self.kernel_size}")
+
+    def output_shape(self, shape: Shape) -> Shape:
+        stride = self.stride or self.kernel_size
+        return (shape[0],) + tuple(pool_length(n, k, s, p, d, self.ceil_mode) for n, k, s, p, d in
+                                   zip(shape[1:], self.kernel_size, stride, self.padding, self.dilation))
+
+
+@dataclass(frozen=True, kw_only=True)
+class _MaxPool(_Pool):
+    """Max pooling; ``return_indices`` adds the indices as a second output of the same shape."""
+
+    return_indices: bool = flag(False)
+
+    def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
+        return (self.output_shape(shapes[0]),) if self.return_indices else ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AvgPool(_Pool):
+    """Average pooling (no dilation)."""
+
+    positional = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                  "divisor_override")
+    count_include_pad: bool = flag(True)
+    divisor_override: object = anything()
+    dilation: tuple = sizes(1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _LPPool(_Pool):
+    """Power-average pooling (no padding, no dilation)."""
+
+    positional = ("norm_type", "kernel_size", "stride", "ceil_mode")
+    norm_type: object = anything(2)
+
+
+def _output_size(ctx, name: str, raw: object, rank: int) -> tuple:
+    items = list(raw) if isinstance(raw, (list, tuple)) else [raw] * rank
+    if len(items) != rank:
+        raise ExplainError(f"'{name}' must be one size or a list of {rank}. Received: {name}={raw!r}")
+    return tuple(None if r is None else _size(ctx, name, r, 1) for r in items)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Adaptive(Layer):
+    """The spatial sizes become ``output_size`` (None keeps the input's)."""
+
+    positional = ("output_size", "return_indices")
+    output_size: tuple = arg(_output_size)
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.input_rank = cls.rank + 1
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (shape[0],) + tuple(n if o is None else o for n, o in zip(shape[1:], self.output_size))
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AdaptiveMax(_Adaptive):
+    return_indices: bool = flag(False)
+
+    def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
+        return (self.output_shape(shapes[0]),) if self.return_indices else ()
+
+
+def _define(base: type, name: str, rank: int) -> type:
+    cls = type(name, (base,), {"__module__": __name__, "rank": rank, "__doc__": base.__doc__})
+    return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
+
+
+for _r in (1, 2, 3):
+    for _base, _name in ((_MaxPool, "MaxPool"), (_AvgPool, "AvgPool"), (_AdaptiveMax, "AdaptiveMaxPool"),
+                         (_Adaptive, "AdaptiveAvgPool")):
+        globals()[f"{_name}{_r}d"] = _define(_base, f"{_name}{_r}d", _r)
+    if _r < 4:
+        globals()[f"LPPool{_r}d"] = _define(_LPPool, f"LPPool{_r}d", _r)
+
+
+# ----------------------------------------------------------------------------- padding
+
+def _pad_amounts(ctx, name: str, raw: object, rank: int) -> tuple:
+    """torch order: (left, right, top, bottom, front, back) — last axis first."""
+    if isinstance(raw, (list, tuple)):
+        if len(raw) != 2 * rank:
+            raise ExplainError(f"'{name}' must be one number or {2 * rank} numbers. Received: {name}={list(raw)!r}")
+        return tuple(_count(ctx, name, r, 1) for r in raw)
+    return (_count(ctx, name, raw, 1),) * (2 * rank)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Pad(Layer):
+    """Adds padding to the last ``rank`` axes: each grows by its two amounts."""
+
+    positional = ("padding", "value")
+    padding: tuple = arg(_pad_amounts)
+    value: object = anything()
+
+    def check_rank(self, shape: Shape) -> None:
+        if len(shape) < self.rank:
+            raise ExplainError(f"{self.type_name} expects an input of rank {self.rank} or more. "
+                               f"Received: input_shape={format_shape(shape)}")
+
+    def output_shape(self, shape: Shape) -> Shape:
+        out = list(shape)
+        for j in range(self.rank):
+            axis = len(shape) - 1 - j
+            before, after = self.padding[2 * j], self.padding[2 * j + 1]
+            if out[axis] is not None:
+                out[axis] = as_value(out[axis] + before + after)
+        return tuple(out)
+
+
+for _r in (1, 2, 3):
+    for _kind in ("Zero", "Constant", "Reflection", "Replication", "Circular"):
+        _n = f"{_kind}Pad{_r}d"
+        globals()[_n] = _define(_Pad, _n, _r)
+
+
+@torch_module("Upsample")
+@dataclass(frozen=True, kw_only=True)
+class Upsample(Layer):
+    """Resizes the spatial axes to ``size`` or by ``scale_factor`` (⌊n·f⌋)."""
+
+    positional = ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")
+    size: object = anything()
+    scale_factor: object = anything()
+    mode: object = anything("nearest")
+    align_corners: object = anything()
+    recompute_scale_factor: object = anything()
+
+    def output_shape(self, shape: Shape) -> Shape:
+        spatial = len(shape) - 1
+        if (self.size is None) == (self.scale_factor is None):
+            raise ExplainError("Upsample needs either 'size' or 'scale_factor'")
+        if self.size is not None:
+            sizes_ = list(self.size) if isinstance(self.size, (list, tuple)) else [self.size] * spatial
+            return (shape[0],) + tuple(sizes_)
+        factors = list(self.scale_factor) if isinstance(self.scale_factor, (list, tuple)) \
+            else [self.scale_factor] * spatial
+        out = []
+        for n, f in zip(shape[1:], factors):
+            if n is None:
+                out.append(None)
+            elif isinstance(f, int) or (isinstance(f, float) and f.is_integer()):
+                out.append(as_value(n * int(f)))
+            elif isinstance(n, int):
+                out.append(int(n * f))
+            else:
+                raise ExplainError(f"Upsample: a fractional scale_factor needs a numeric size. "
+                                   f"Received: scale_factor={self.scale_factor}")
+        return (shape[0],) + tuple(out)
