@@ -1,0 +1,221 @@
+"""Keras model JSON (Keras 3 and Keras 2/tf.keras) against the figures Keras itself reports.
+
+Fixtures in tests/fixtures/keras/ were written by Keras (expected.json holds Keras's own totals);
+the other tests build real models with Keras (weights=None) and compare every layer.
+"""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from explain.errors import ExplainError
+from explain.importers.keras_json import load_keras_json
+from tests.conftest import FIXTURES, ROOT, require_module
+
+KERAS_FIXTURES = FIXTURES / "keras"
+EXPECTED = json.loads((KERAS_FIXTURES / "expected.json").read_text())
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "explain", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+def keras_weights(layer) -> tuple[int, int]:
+    """(trainable, non-trainable) as Keras holds them, from the weight tensors."""
+    def size(ws) -> int:
+        return sum(math.prod(int(d) for d in w.shape) for w in ws)
+    return size(layer.trainable_weights), size(layer.non_trainable_weights)
+
+
+def assert_matches_keras(model, keras_model, by_position: bool = False) -> None:
+    """Totals, and for every Keras layer its trainable/non-trainable counts and output shape."""
+    trainable, frozen = keras_weights(keras_model)
+    assert (model.total, model.trainable, model.non_trainable) == \
+        (keras_model.count_params(), trainable, frozen)
+    layers = [l for l in keras_model.layers if type(l).__name__ != "InputLayer"]
+    nodes = [n for n in model.nodes if n.shares is None] if by_position else None
+    if by_position:
+        assert len(nodes) == len(layers)
+    for i, layer in enumerate(layers):
+        node = nodes[i] if by_position else model.node(layer.name)
+        got = (model.evaluate(node.trainable), model.evaluate(node.non_trainable))
+        assert got == keras_weights(layer), layer.name
+        out = layer.output[0] if isinstance(layer.output, (list, tuple)) else layer.output
+        assert model.evaluate_shape(node.output_shape) == tuple(out.shape[1:]), layer.name
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_totals_equal_keras(name):
+    path = KERAS_FIXTURES / f"{name}.json"
+    model = load_keras_json(json.loads(path.read_text()), str(path))
+    want = EXPECTED[name]
+    assert (model.total, model.trainable, model.non_trainable) == \
+        (want["total"], want["trainable"], want["non_trainable"])
+    if "layers" in want:  # Keras's len(model.layers), the inputs included
+        assert len(model.inputs) + len(model.nodes) == want["layers"]
+
+
+def test_cli_reads_keras2_json_by_content(tmp_path):
+    # a tf.keras Sequential JSON under a name that says nothing
+    target = tmp_path / "model.txt"
+    target.write_text((KERAS_FIXTURES / "seed_cnn_tfkeras.json").read_text())
+    result = run("derive", str(target), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert got["total"] == EXPECTED["seed_cnn_tfkeras"]["total"]
+    first = got["layers"][0]
+    # Conv2D 3x3, 3 → 32 channels, 'same' on 256×256: hand derivation 3·3·3·32 + 32 = 896
+    assert (first["type"], first["output_shape"], first["params"]) == ("Conv2D", [None, 256, 256, 32], 896)
+
+
+# ----------------------------------------------------------------------------- real Keras models
+
+APPLICATIONS = ["ResNet50", "MobileNetV2", "DenseNet121", "EfficientNetB0", "Xception", "InceptionV3",
+                "ConvNeXtTiny", "MobileNetV3Small"]
+
+
+@pytest.mark.parametrize("name", APPLICATIONS)
+def test_applications_every_layer_equals_keras(name):
+    keras = require_module("keras")
+    keras_model = getattr(keras.applications, name)(weights=None)
+    model = load_keras_json(json.loads(keras_model.to_json()), name)
+    assert_matches_keras(model, keras_model)
+
+
+def _graph_model(keras):
+    """Shared layer, nested Sequential called twice, a frozen nested Functional with two outputs,
+    a Lambda, an op (x + 1.0), an LSTM's states, MultiHeadAttention by keywords, a frozen Dense."""
+    layers = keras.layers
+    inner = keras.Sequential([layers.Dense(8), layers.BatchNormalization(), layers.Dense(4)], name="inner")
+    a, b = keras.Input((16,), name="a"), keras.Input((16,), name="b")
+    shared = layers.Dense(16, name="shared")
+    x, y = shared(a), shared(b)
+    z, w = inner(x), inner(y)
+    i2 = keras.Input((4,))
+    multi = keras.Model(i2, [layers.Dense(3)(i2), layers.Dense(5)(i2)], name="multi")
+    multi.trainable = False
+    p, q = multi(z)
+    lam = layers.Lambda(lambda t: t * 2, name="double")(q)
+    seq, h, c = layers.LSTM(6, return_state=True, return_sequences=True, name="lstm")(
+        layers.Reshape((4, 1))(w))
+    att = layers.MultiHeadAttention(num_heads=2, key_dim=3, name="mha")(query=seq, value=seq, key=seq)
+    out = layers.Concatenate()([p, lam, h, c, layers.Flatten()(att)])
+    out = layers.Dense(2, trainable=False, name="frozen")(out + 1.0)
+    return keras.Model([a, b], [out, p], name="outer")
+
+
+def test_shared_nested_multi_output_equal_keras():
+    keras = require_module("keras")
+    keras_model = _graph_model(keras)
+    model = load_keras_json(json.loads(keras_model.to_json()), "outer")
+    assert_matches_keras(model, keras_model)
+    # the shared layer's second call reuses the weights: counted once, and says so
+    second = model.node("shared[1]")
+    assert second.shares == "shared"
+    assert model.node("inner[1]").shares == "inner"
+    # the nested model is one node (as in Keras's summary) that keeps its own derivation
+    inner = model.node("inner").layer.model
+    assert [n.name for n in inner.nodes][-1] == keras_model.get_layer("inner").layers[-1].name
+    assert inner.total == keras_model.get_layer("inner").count_params()
+    assert model.node("multi").type == "Functional" and model.node("inner").type == "Sequential"
+    # frozen nested model: all of its weights are non-trainable, as in Keras
+    assert model.evaluate(model.node("multi").trainable) == 0
+
+
+def test_keras_json_nested_sequential_without_input():
+    keras = require_module("keras")
+    layers = keras.layers
+    keras_model = keras.Sequential([layers.Dense(5), keras.Sequential([layers.Dense(3), layers.Dense(2)])])
+    keras_model.build((None, 7))
+    model = load_keras_json(json.loads(keras_model.to_json()), "nested")
+    assert_matches_keras(model, keras_model)
+
+
+def test_lambda_output_shape_from_config_or_recorded():
+    keras = require_module("keras")
+    layers = keras.layers
+    keras_model = keras.Sequential([keras.Input((9,)), layers.Lambda(lambda t: t[:, :4]), layers.Dense(2)])
+    model = load_keras_json(json.loads(keras_model.to_json()), "lam")
+    assert_matches_keras(model, keras_model)
+    assert model.nodes[0].output_shape == (4,)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+SEQ = {"class_name": "Sequential", "config": {"name": "s", "layers": [
+    {"class_name": "InputLayer", "config": {"batch_shape": [None, 8], "name": "inp"}},
+    {"class_name": "Dense", "config": {"name": "d", "units": 4}}]}}
+
+
+def _bad(tmp_path, content: str, name: str = "bad.json") -> str:
+    path = tmp_path / name
+    path.write_text(content)
+    result = run("derive", str(path), "--format", "json")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert str(path) in lines[0]
+    return lines[0]
+
+
+def test_truncated_json(tmp_path):
+    text = (KERAS_FIXTURES / "VGG16.json").read_text()
+    assert "not valid JSON" in _bad(tmp_path, text[: len(text) // 2])
+
+
+def test_json_of_the_wrong_shape(tmp_path):
+    line = _bad(tmp_path, json.dumps({"class_name": "Functional", "config": {"layers": 3}}))
+    assert "list of 'layers'" in line
+    wrong = json.loads(json.dumps(SEQ))
+    wrong["config"]["layers"][1]["inbound_nodes"] = [{"args": [{"class_name": "__keras_tensor__",
+                                                                "config": {"keras_history": "inp"}}]}]
+    wrong["class_name"] = "Functional"
+    assert "[layer, node_index, tensor_index]" in _bad(tmp_path, json.dumps(wrong))
+
+
+def test_unknown_class_says_how_to_declare_it(tmp_path):
+    data = json.loads(json.dumps(SEQ))
+    data["config"]["layers"][1].update({"class_name": "MyAttention", "module": "my_package.layers",
+                                        "registered_name": "Custom>MyAttention"})
+    line = _bad(tmp_path, json.dumps(data))
+    assert "'MyAttention'" in line and "\"Custom\"" in line and "params" in line and "layer 'd'" in line
+
+
+def test_custom_declared_in_the_json_counts():
+    data = json.loads(json.dumps(SEQ))
+    data["config"]["layers"][1].update({"class_name": "Custom", "config": {
+        "name": "mine", "params": 1234, "non_trainable_params": 6, "output_shape": [2, 3]}})
+    data["config"]["layers"].append({"class_name": "Dense", "config": {"name": "d2", "units": 5}})
+    model = load_keras_json(data, "custom.json")
+    assert model.node("mine").output_shape == (2, 3)
+    # Dense on (2, 3): 3·5 + 5 = 20
+    assert (model.total, model.trainable, model.non_trainable) == (1234 + 6 + 20, 1234 + 20, 6)
+
+
+def test_lambda_without_output_shape(tmp_path):
+    data = json.loads(json.dumps(SEQ))
+    data["config"]["layers"].append({"class_name": "Lambda", "config": {
+        "name": "fn", "function": {"class_name": "__lambda__", "config": {"code": "4wEAAAA="}}}})
+    line = _bad(tmp_path, json.dumps(data))
+    assert "layer 'fn'" in line and "output_shape" in line and "never" in line
+
+
+def test_subclassed_model_json(tmp_path):
+    line = _bad(tmp_path, json.dumps({"class_name": "MyModel", "config": {"units": 3}}))
+    assert "subclassed" in line and "from_keras" in line
+
+
+def test_errors_name_the_layer():
+    data = json.loads(json.dumps(SEQ))
+    data["config"]["layers"][1]["config"]["units"] = -3
+    with pytest.raises(ExplainError) as err:
+        load_keras_json(data, "x.json")
+    assert err.value.layer == "d" and "units" in str(err.value)
