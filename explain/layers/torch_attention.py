@@ -1,0 +1,111 @@
+"""PyTorch MultiheadAttention (embed_dim E, num_heads, kdim, vdim, bias, add_bias_kv).
+
+    kdim = vdim = E:  in_proj_weight 3E² + in_proj_bias 3E
+    otherwise:        q_proj_weight E² + k_proj_weight E·d_k + v_proj_weight E·d_v + in_proj_bias 3E
+    out_proj          E² + E
+    add_bias_kv       bias_k E + bias_v E
+
+So 4E² + 4E whatever num_heads (E = 512: 1,050,624). Inputs: one (self-attention: query =
+key = value) or ``inputs: [query, key, value]`` in torch's order; (T_q, E) → (T_q, E).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Sequence
+
+from ..errors import ExplainError
+from ..symbols import Value, sym
+from .base import Group, Layer, Shape, _optional, _size, anything, arg, flag, format_shape, size
+from .merge import same_size
+from .torch_core import check_stated, torch_module
+
+E, d_k, d_v = sym("E"), sym("d_k"), sym("d_v")
+"""Embedding width; key and value widths (kdim, vdim)."""
+
+
+@cache
+def mha_groups(separate: bool, bias: bool, bias_kv: bool) -> tuple[Group, ...]:
+    if separate:
+        groups = [Group("q_proj_weight", E * E), Group("k_proj_weight", E * d_k),
+                  Group("v_proj_weight", E * d_v)]
+    else:
+        groups = [Group("in_proj_weight", 3 * E * E)]
+    if bias:
+        groups.append(Group("in_proj_bias", 3 * E))
+    if bias_kv:
+        groups += [Group("bias_k", E), Group("bias_v", E)]
+    groups.append(Group("out_proj.weight", E * E))
+    if bias:
+        groups.append(Group("out_proj.bias", E))
+    return tuple(groups)
+
+
+@torch_module("MultiheadAttention")
+@dataclass(frozen=True, kw_only=True)
+class MultiheadAttention(Layer):
+    """4E² + 4E with packed projections; separate q/k/v weights when kdim or vdim ≠ E."""
+
+    positional = ("embed_dim", "num_heads", "dropout", "bias", "add_bias_kv", "add_zero_attn",
+                  "kdim", "vdim", "batch_first")
+    multi_input = True
+    embed_dim: Value = size()
+    num_heads: Value = size()
+    dropout: object = anything(0.0)
+    bias: bool = flag(True)
+    add_bias_kv: bool = flag(False)
+    add_zero_attn: bool = flag(False)
+    kdim: Value | None = arg(_optional(_size), None)
+    vdim: Value | None = arg(_optional(_size), None)
+    batch_first: bool = flag(False)
+    device: object = anything()
+    dtype: object = anything()
+
+    def validate(self, ctx) -> None:
+        e, n = ctx.numeric(self.embed_dim), ctx.numeric(self.num_heads)
+        if e is not None and n is not None and e % n:
+            raise ExplainError(f"MultiheadAttention: embed_dim must be divisible by num_heads. "
+                               f"Received: embed_dim={self.embed_dim}, num_heads={self.num_heads}")
+
+    @property
+    def key_width(self) -> Value:
+        return self.embed_dim if self.kdim is None else self.kdim
+
+    @property
+    def value_width(self) -> Value:
+        return self.embed_dim if self.vdim is None else self.vdim
+
+    def separate(self) -> bool:
+        return self.key_width != self.embed_dim or self.value_width != self.embed_dim
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return mha_groups(self.separate(), self.bias, self.add_bias_kv)
+
+    def _roles(self, shapes: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:
+        if len(shapes) not in (1, 3):
+            raise ExplainError(f"MultiheadAttention takes one input (self-attention) or "
+                               f"[query, key, value]. Received: {len(shapes)} inputs")
+        query, key, value = (shapes[0],) * 3 if len(shapes) == 1 else shapes
+        for role, s in (("query", query), ("key", key), ("value", value)):
+            if len(s) != 2:
+                raise ExplainError(f"MultiheadAttention expects a {role} of rank 2, (sequence, features) "
+                                   f"without the batch axis. Received: {role} shape {format_shape(s)}")
+        check_stated(self.type_name, "embed_dim", self.embed_dim, query[-1], query, "last axis (query)")
+        check_stated(self.type_name, "kdim", self.key_width, key[-1], key, "last axis (key)")
+        check_stated(self.type_name, "vdim", self.value_width, value[-1], value, "last axis (value)")
+        if same_size(key[0], value[0]) is False:
+            raise ExplainError(f"MultiheadAttention: key and value need the same sequence length. "
+                               f"Received: key {format_shape(key)}, value {format_shape(value)}")
+        return query, key, value
+
+    def values_multi(self, shapes: Sequence[Shape]) -> dict:
+        self._roles(shapes)
+        return {E: self.embed_dim, d_k: self.key_width, d_v: self.value_width}
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        query, _, _ = self._roles(shapes)
+        return (query[0], self.embed_dim)
+
+    def notes(self) -> tuple[str, ...]:
+        out = ("mha_separate_proj",) if self.separate() else ("mha_in_proj_4E2",)
+        return out + (("mha_bias_kv",) if self.add_bias_kv else ())

@@ -1,0 +1,131 @@
+"""PyTorch recurrent modules: RNN, LSTM, GRU (num_layers, bidirectional, bias, proj_size).
+
+Per layer and direction, with G gates (RNN 1, GRU 3, LSTM 4), h hidden units and i inputs:
+
+    weight_ih G·h·i + weight_hh G·h·h + bias_ih G·h + bias_hh G·h  = G·h·(i + h) + 2G·h
+
+PyTorch keeps two bias vectors per gate set (b_ih and b_hh) where Keras keeps one. With D
+directions (2 if bidirectional) and L layers, layer 1 sees i = input_size and later layers see
+i = D·h; LSTM with proj_size p projects each direction's output to p (weight_hr p·h), so its
+recurrent weights are 4h·p and later layers see D·p. Groups (each summed over layers and
+directions): weight_ih_l0, weight_ih_upper (layers ≥ 2), weight_hh, bias_ih, bias_hh, weight_hr.
+
+Input (T, i) → (T, D·h), or (T, D·p) with proj_size (the sequence output; the final states
+h_n and c_n are not followed further).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import sympy
+
+from ..errors import ExplainError
+from ..symbols import Value, sym
+from .base import Group, Layer, Shape, anything, choice, count, flag, size
+from .torch_core import check_stated, torch_module
+
+h, i, p = sym("h"), sym("i"), sym("p")
+L, D = sym("L"), sym("D")
+"""Hidden size, input size, projection size; number of layers, number of directions."""
+
+
+@cache
+def _groups(gates: int, bias: bool, proj: bool, layers: bool, bidirectional: bool) -> tuple[Group, ...]:
+    """Formulas in h, i (p, L, D where they are not 1), summed over layers and directions."""
+    n_l = L if layers else sympy.Integer(1)
+    n_d = D if bidirectional else sympy.Integer(1)
+    r = p if proj else h  # what the recurrent weights and later layers see per direction
+    groups = [Group("weight_ih_l0", n_d * gates * h * i)]
+    if layers:
+        groups.append(Group("weight_ih_upper", (n_l - 1) * n_d * gates * h * (n_d * r)))
+    groups.append(Group("weight_hh", n_l * n_d * gates * h * r))
+    if bias:
+        groups += [Group("bias_ih", n_l * n_d * gates * h), Group("bias_hh", n_l * n_d * gates * h)]
+    if proj:
+        groups.append(Group("weight_hr", n_l * n_d * p * h))
+    return tuple(groups)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _TorchRNN(Layer):
+    gates = 1
+    positional = ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout",
+                  "bidirectional")
+    input_rank = 2
+    input_size: Value = size()
+    hidden_size: Value = size()
+    num_layers: Value = size(1)
+    bias: bool = flag(True)
+    batch_first: bool = flag(False)
+    dropout: object = anything(0.0)
+    bidirectional: bool = flag(False)
+    device: object = anything()
+    dtype: object = anything()
+
+    def projection(self) -> Value:
+        return 0
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _groups(self.gates, self.bias, self.projection() != 0, self.num_layers != 1,
+                       self.bidirectional)
+
+    def values(self, shape: Shape) -> dict:
+        check_stated(self.type_name, "input_size", self.input_size, shape[-1], shape)
+        out = {h: self.hidden_size, i: self.input_size, L: self.num_layers,
+               D: 2 if self.bidirectional else 1}
+        if self.projection() != 0:
+            out[p] = self.projection()
+        return out
+
+    def output_shape(self, shape: Shape) -> Shape:
+        check_stated(self.type_name, "input_size", self.input_size, shape[-1], shape)
+        width = self.projection() or self.hidden_size
+        return (shape[0], 2 * width if self.bidirectional else width)
+
+    def notes(self) -> tuple[str, ...]:
+        out = ("rnn_two_biases",) if self.bias else ()
+        if self.num_layers != 1:
+            out += ("rnn_stacked_input",)
+        if self.bidirectional:
+            out += ("bidirectional_twice",)
+        if self.projection() != 0:
+            out += ("lstm_proj_size",)
+        return out
+
+
+@torch_module("RNN")
+@dataclass(frozen=True, kw_only=True)
+class RNN(_TorchRNN):
+    """Elman RNN: h·(i + h) + 2h per layer and direction."""
+
+    positional = ("input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first",
+                  "dropout", "bidirectional")
+    nonlinearity: str = choice("tanh", "relu", default="tanh")
+
+
+@torch_module("LSTM")
+@dataclass(frozen=True, kw_only=True)
+class LSTM(_TorchRNN):
+    """4h·(i + h) + 8h per layer and direction; with proj_size p: 4h·(i + p) + 8h + p·h."""
+
+    gates = 4
+    positional = _TorchRNN.positional + ("proj_size",)
+    proj_size: Value = count(0)
+
+    def validate(self, ctx) -> None:
+        pn, hn = ctx.numeric(self.proj_size), ctx.numeric(self.hidden_size)
+        if pn is not None and hn is not None and pn >= hn and pn != 0:
+            raise ExplainError(f"LSTM: proj_size must be smaller than hidden_size. "
+                               f"Received: proj_size={self.proj_size}, hidden_size={self.hidden_size}")
+
+    def projection(self) -> Value:
+        return self.proj_size
+
+
+@torch_module("GRU")
+@dataclass(frozen=True, kw_only=True)
+class GRU(_TorchRNN):
+    """3h·(i + h) + 6h per layer and direction."""
+
+    gates = 3

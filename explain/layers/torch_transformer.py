@@ -1,0 +1,248 @@
+"""PyTorch transformer modules, with E = d_model and F = dim_feedforward.
+
+    TransformerEncoderLayer  self_attn 4E² + 4E, linear1 E·F + F, linear2 F·E + E, norm1, norm2 2E each
+    TransformerDecoderLayer  the same plus multihead_attn 4E² + 4E and norm3 2E
+    TransformerEncoder       N·(encoder layer) + the optional final norm
+    TransformerDecoder       N·(decoder layer) + the optional final norm
+    Transformer              N_e·(encoder layer) + 2E + N_d·(decoder layer) + 2E
+                             (defaults: 44,140,544)
+
+``bias=False`` drops every bias, the LayerNorms' included (E each). Inputs: one (used as source
+and target, or as target and memory), or ``inputs: [src, tgt]`` / ``[tgt, memory]``; the output
+has the target's shape (T, E).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Sequence
+
+import sympy
+
+from ..errors import ExplainError
+from ..symbols import Value, sym
+from .base import ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, size
+from .registry import make_from_mapping
+from .torch_attention import E
+from .torch_core import check_stated, torch_module
+
+F = sym("F")
+N, N_e, N_d = sym("N"), sym("N_e"), sym("N_d")
+"""Feed-forward width; numbers of layers (of a TransformerEncoder/Decoder, of a Transformer)."""
+
+
+@cache
+def _block(bias: bool, decoder: bool) -> tuple[Group, ...]:
+    b = 1 if bias else 0
+    attention = 4 * E * E + 4 * b * E
+    norm = (1 + b) * E
+    groups = [Group("self_attn", attention)]
+    if decoder:
+        groups.append(Group("multihead_attn", attention))
+    groups += [Group("linear1", E * F + b * F), Group("linear2", F * E + b * E),
+               Group("norm1", norm), Group("norm2", norm)]
+    if decoder:
+        groups.append(Group("norm3", norm))
+    return tuple(groups)
+
+
+def _block_total(bias: bool, decoder: bool) -> sympy.Expr:
+    return sympy.Add(*(g.formula for g in _block(bias, decoder)))
+
+
+def _inputs(layer: Layer, shapes: Sequence[Shape], roles: tuple[str, str], d_model: Value) -> Shape:
+    """Checks one or two (T, E) inputs; returns the second role's shape (the output's)."""
+    if len(shapes) not in (1, 2):
+        raise ExplainError(f"{layer.type_name} takes one input or [{roles[0]}, {roles[1]}]. "
+                           f"Received: {len(shapes)} inputs")
+    for role, s in zip(roles, (shapes[0], shapes[-1])):
+        if len(s) != 2:
+            raise ExplainError(f"{layer.type_name} expects a {role} of rank 2, (sequence, d_model) "
+                               f"without the batch axis. Received: {role} shape {format_shape(s)}")
+        check_stated(layer.type_name, "d_model", d_model, s[-1], s, f"last axis ({role})")
+    return shapes[-1] if roles[1] == "tgt" else shapes[0]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Block(Layer):
+    decoder = False
+    positional = ("d_model", "nhead", "dim_feedforward", "dropout", "activation", "layer_norm_eps",
+                  "batch_first", "norm_first", "bias")
+    multi_input = True
+    d_model: Value = size()
+    nhead: Value = size()
+    dim_feedforward: Value = size(2048)
+    dropout: object = anything(0.1)
+    activation: object = anything("relu")
+    layer_norm_eps: object = anything(1e-5)
+    batch_first: bool = flag(False)
+    norm_first: bool = flag(False)
+    bias: bool = flag(True)
+    device: object = anything()
+    dtype: object = anything()
+
+    def validate(self, ctx) -> None:
+        e, n = ctx.numeric(self.d_model), ctx.numeric(self.nhead)
+        if e is not None and n is not None and e % n:
+            raise ExplainError(f"{self.type_name}: d_model must be divisible by nhead. "
+                               f"Received: d_model={self.d_model}, nhead={self.nhead}")
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _block(self.bias, self.decoder)
+
+    def values_multi(self, shapes: Sequence[Shape]) -> dict:
+        self.output_shape_multi(shapes)
+        return {E: self.d_model, F: self.dim_feedforward}
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        roles = ("tgt", "memory") if self.decoder else ("src", "src")
+        if not self.decoder and len(shapes) != 1:
+            raise ExplainError(f"{self.type_name} takes one input. Received: {len(shapes)} inputs")
+        return tuple(_inputs(self, shapes, roles, self.d_model))
+
+    def notes(self) -> tuple[str, ...]:
+        return ("mha_in_proj_4E2",)
+
+
+@torch_module("TransformerEncoderLayer")
+@dataclass(frozen=True, kw_only=True)
+class TransformerEncoderLayer(_Block):
+    """Self-attention and a feed-forward network: 4E² + 4E + 2EF + F + E + 4E."""
+
+
+@torch_module("TransformerDecoderLayer")
+@dataclass(frozen=True, kw_only=True)
+class TransformerDecoderLayer(_Block):
+    """Self-attention, cross-attention on the memory, feed-forward: 8E² + 2EF + F + 15E."""
+
+    decoder = True
+
+
+def _nested(kind: type) -> object:
+    def convert(ctx: ArgContext, name: str, raw: object, rank: int) -> Layer | None:
+        if raw is None:
+            return None
+        if isinstance(raw, Layer):
+            layer = raw
+        else:
+            layer, _ = make_from_mapping(raw, ctx, framework="pytorch")
+        if not isinstance(layer, kind):
+            raise ExplainError(f"'{name}' must be a {kind.__name__.lstrip('_')}. Received: {layer.type_name}")
+        return layer
+    return convert
+
+
+@cache
+def _stack(block: tuple[Group, ...], norm: tuple[Group, ...]) -> tuple[Group, ...]:
+    return tuple(Group(f"layers.{g.name}", N * g.formula) for g in block) + \
+        tuple(Group(f"norm.{g.name}", g.formula, g.trainable, g.buffer) for g in norm)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Stack(Layer):
+    """N copies of a block (each with its own weights) and an optional final norm."""
+
+    multi_input = True
+    num_layers: Value = size()
+    norm: Layer | None = arg(_nested(Layer), None)
+
+    def block(self) -> _Block:
+        raise NotImplementedError
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _stack(self.block().weight_groups(), self.norm.weight_groups() if self.norm else ())
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        return self.block().output_shape_multi(shapes)
+
+    def values_multi(self, shapes: Sequence[Shape]) -> dict:
+        out = {**self.block().values_multi(shapes), N: self.num_layers}
+        if self.norm is not None:
+            shape = self.output_shape_multi(shapes)
+            self.norm.check_rank(shape)
+            out.update(self.norm.values(shape))
+        return out
+
+    def wrapped(self) -> Layer:
+        return self.block()
+
+    def notes(self) -> tuple[str, ...]:
+        return self.block().notes()
+
+
+@torch_module("TransformerEncoder")
+@dataclass(frozen=True, kw_only=True)
+class TransformerEncoder(_Stack):
+    positional = ("encoder_layer", "num_layers", "norm", "enable_nested_tensor", "mask_check")
+    encoder_layer: Layer = arg(_nested(TransformerEncoderLayer))
+    enable_nested_tensor: object = anything(True)
+    mask_check: object = anything(True)
+
+    def block(self) -> _Block:
+        return self.encoder_layer
+
+
+@torch_module("TransformerDecoder")
+@dataclass(frozen=True, kw_only=True)
+class TransformerDecoder(_Stack):
+    positional = ("decoder_layer", "num_layers", "norm")
+    decoder_layer: Layer = arg(_nested(TransformerDecoderLayer))
+
+    def block(self) -> _Block:
+        return self.decoder_layer
+
+
+@cache
+def _transformer(bias: bool) -> tuple[Group, ...]:
+    norm = (2 if bias else 1) * E
+    return (Group("encoder.layers", N_e * _block_total(bias, False)), Group("encoder.norm", norm),
+            Group("decoder.layers", N_d * _block_total(bias, True)), Group("decoder.norm", norm))
+
+
+@torch_module("Transformer")
+@dataclass(frozen=True, kw_only=True)
+class Transformer(Layer):
+    """An encoder of N_e layers and a decoder of N_d layers, each stack with a final LayerNorm."""
+
+    positional = ("d_model", "nhead", "num_encoder_layers", "num_decoder_layers", "dim_feedforward",
+                  "dropout", "activation", "custom_encoder", "custom_decoder", "layer_norm_eps",
+                  "batch_first", "norm_first", "bias")
+    multi_input = True
+    d_model: Value = size(512)
+    nhead: Value = size(8)
+    num_encoder_layers: Value = size(6)
+    num_decoder_layers: Value = size(6)
+    dim_feedforward: Value = size(2048)
+    dropout: object = anything(0.1)
+    activation: object = anything("relu")
+    custom_encoder: object = anything()
+    custom_decoder: object = anything()
+    layer_norm_eps: object = anything(1e-5)
+    batch_first: bool = flag(False)
+    norm_first: bool = flag(False)
+    bias: bool = flag(True)
+    device: object = anything()
+    dtype: object = anything()
+
+    def validate(self, ctx) -> None:
+        if self.custom_encoder is not None or self.custom_decoder is not None:
+            raise ExplainError("Transformer: custom_encoder/custom_decoder are not supported; give "
+                               "a TransformerEncoder and a TransformerDecoder as layers instead")
+        e, n = ctx.numeric(self.d_model), ctx.numeric(self.nhead)
+        if e is not None and n is not None and e % n:
+            raise ExplainError(f"Transformer: d_model must be divisible by nhead. "
+                               f"Received: d_model={self.d_model}, nhead={self.nhead}")
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _transformer(self.bias)
+
+    def values_multi(self, shapes: Sequence[Shape]) -> dict:
+        self.output_shape_multi(shapes)
+        return {E: self.d_model, F: self.dim_feedforward, N_e: self.num_encoder_layers,
+                N_d: self.num_decoder_layers}
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        return tuple(_inputs(self, shapes, ("src", "tgt"), self.d_model))
+
+    def notes(self) -> tuple[str, ...]:
+        return ("mha_in_proj_4E2",)
