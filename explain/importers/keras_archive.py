@@ -32,8 +32,9 @@ def load_keras_archive(path: str, data: bytes | None = None) -> Model:
 
 
 def read_config(path: str, data: bytes | None = None, member: str = CONFIG,
-                limit: int = MAX_CONFIG_BYTES) -> bytes:
+                limit: int | None = None) -> bytes:
     """The bytes of one archive member, read within bounds (never extracted)."""
+    limit = MAX_CONFIG_BYTES if limit is None else limit
     try:
         if data is not None:
             return _read(io.BytesIO(data), path, member, limit)
