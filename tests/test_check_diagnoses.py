@@ -140,3 +140,56 @@ def test_framework_conventions_crossed(tmp_path):
     assert [c.expected for c in report.claims] == [truth["lstm"], truth["bn"], truth["mha"]]
     assert [c.diagnosis[:1] for c in report.claims] == [["rnn_double_bias"], ["bn_non_trainable"],
                                                          ["attention_convention"]]
+
+
+TORCH_CNN = {"name": "tcnn", "framework": "pytorch", "input": [3, 32, 32], "layers": [
+    {"Conv2d": {"name": "conv", "in_channels": 3, "out_channels": 16, "kernel_size": 3}},
+    {"BatchNorm2d": {"name": "bn", "num_features": 16}},
+    {"MaxPool2d": {"name": "pool", "kernel_size": 2}},
+    {"Flatten": {"name": "flat"}},
+    {"Linear": {"name": "fc", "in_features": 3600, "out_features": 10}},
+]}
+# conv 32→30, pool 15: 16·15·15 = 3600
+TORCH_CASES = [
+    ("linear_bias_size", "fc", "3600 x 10 + 3600", "bias_size"),
+    ("linear_missing_bias", "fc", "3600 x 10 = 36000", "missing_bias"),
+    ("linear_flatten_size", "fc", "16 x 16 x 16 x 10 + 10", "flatten_size"),
+    ("flatten_shape", "shape:flat", "16 x 16 x 16", "flatten_size"),
+    ("conv_missing_channels", "conv", "3 x 3 x 16 + 16", "missing_input_channels"),
+    ("conv_shape_off_by_one", "shape:conv", "16 x 31 x 31", "output_off_by_one"),
+    ("bn_running_stats", "bn", "4 x 16 = 64", "bn_non_trainable"),
+]
+
+
+@pytest.mark.parametrize("case", TORCH_CASES, ids=[c[0] for c in TORCH_CASES])
+def test_torch_layer_diagnoses(case, tmp_path):
+    require_module("torch")
+    from tests.oracle.torch_oracle import torch_figures
+    _, layer, claim, diagnosis = case
+    truth = {l["name"]: l for l in torch_figures(TORCH_CNN)["layers"]}
+    kind, _, layer = layer.rpartition(":")
+    kind = kind or "work"
+    c = run_check(tmp_path, TORCH_CNN, [{"layer": layer, kind: claim}]).claims[0]
+    if kind == "shape":
+        size = 1
+        for d in truth[layer]["output_shape"][1:]:
+            size *= d
+        assert c.expected == size
+    else:
+        assert c.expected == truth[layer]["params"]
+    assert c.verdict == "wrong"
+    assert c.diagnosis == [diagnosis]
+
+
+def test_torch_total_with_buffers(tmp_path):
+    require_module("torch")
+    from tests.oracle.torch_oracle import torch_figures
+    figures = torch_figures(TORCH_CNN)
+    buffers = sum(l.get("buffers", 0) for l in figures["layers"])
+    assert buffers == 2 * 16 + 1
+    report = run_check(tmp_path, TORCH_CNN, [{"total": str(figures["total"] + buffers)},
+                                             {"total": str(figures["total"] + 2 * 16)},
+                                             {"total": str(figures["total"])}])
+    assert [c.verdict for c in report.claims] == ["wrong", "wrong", "correct"]
+    assert report.claims[0].diagnosis == ["bn_non_trainable"]
+    assert report.claims[1].diagnosis == ["bn_non_trainable"]

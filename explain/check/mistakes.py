@@ -168,9 +168,30 @@ def dense(ctx: Context, node: Node) -> Iterator[Variant]:
     else:
         yield Variant("extra_bias", i * o + o, {"bias": o})
     bias = o if has_bias else 0
+    flatten = _flatten_before(ctx, node)
+    if flatten is not None:
+        for v in shape_variants(ctx, flatten, "shape"):
+            code = "flatten_size" if v.code != "missing_channels" else "missing_channels"
+            yield Variant(code, v.value * o + bias, {**v.detail, "inputs": v.value})
     whole = [ctx.int(d) for d in node.input_shapes[0]] if node.input_shapes else []
     if len(whole) > 1 and None not in whole:
         yield Variant("dense_whole_input", product(whole) * o + bias, {"inputs": product(whole)})
+
+
+def _flatten_before(ctx: Context, node: Node) -> Node | None:
+    """The Flatten this layer reads, through weightless layers that keep the shape (Dropout)."""
+    by_name = {n.name: n for n in ctx.model.nodes}
+    current = node
+    for _ in range(8):
+        if len(current.inputs) != 1 or current.inputs[0] not in by_name:
+            return None
+        prev = by_name[current.inputs[0]]
+        if prev.type == "Flatten":
+            return prev
+        if prev.weights or prev.output_shape != (prev.input_shapes[0] if prev.input_shapes else None):
+            return None
+        current = prev
+    return None
 
 
 _CONV = re.compile(r"^(Conv[123]D|Convolution[123]D|Conv[123]d)$")
@@ -432,7 +453,23 @@ def _ancestors(ctx: Context, node: Node) -> list[Node]:
 
 
 def _spatial(node: Node) -> bool:
-    return hasattr(node.layer, "split") and (_has(node.layer, "padding") or _has(node.layer, "pool_size"))
+    """A convolution or pooling over spatial axes (Keras or PyTorch)."""
+    fields = ("padding", "pool_size", "kernel_size")
+    return len(node.output_shape) >= 2 and any(_has(node.layer, f) for f in fields) \
+        and not node.layer.multi_input
+
+
+def _split(layer, shape):
+    """(spatial sizes, channels) and the inverse: channels last (Keras) or first (PyTorch)."""
+    if hasattr(layer, "split"):
+        return layer.split(shape), layer.join
+    if _framework_of(layer) == "pytorch":
+        return (tuple(shape[1:]), shape[0]), lambda sp, ch: (ch,) + tuple(sp)
+    return (tuple(shape[:-1]), shape[-1]), lambda sp, ch: tuple(sp) + (ch,)
+
+
+def _framework_of(layer) -> str:
+    return getattr(layer, "framework", "keras")
 
 
 def _perturbations(ctx: Context, source: Node) -> Iterator[tuple[str, dict, Callable]]:
@@ -450,8 +487,8 @@ def _perturbations(ctx: Context, source: Node) -> Iterator[tuple[str, dict, Call
     for delta in (1, -1):
         def shift(shapes, d=delta, lyr=layer):
             out = lyr.infer(shapes)[0]
-            spatial, channels = lyr.split(out)
-            return lyr.join(tuple(x + d for x in spatial), channels)
+            (spatial, channels), join = _split(lyr, out)
+            return join(tuple(x + d for x in spatial), channels)
         yield "output_off_by_one", {"layer": source.name, "delta": delta}, shift
 
 
@@ -545,7 +582,6 @@ def total_variants(ctx: Context, kind: str = "params") -> list[Variant]:
             bn_buffers = all(_is_bn(n) for n in model.counted() if _weights(ctx, n, lambda w: w.buffer))
             out.append(Variant("bn_non_trainable" if bn_buffers else "buffers_counted",
                                expected + buffers, {"buffers": buffers}))
-            out.append(Variant("buffers_counted", expected + buffers, {"buffers": buffers}))
         tied = [n for n in model.nodes
                 if any(getattr(w, "tied_to", None) and not w.buffer for w in n.weights)]
         if tied:
@@ -627,7 +663,15 @@ def _total_shape_variants(ctx: Context, expected: int) -> list[Variant]:
     return out
 
 
+WEAK = frozenset({"kernel_one_axis", "wrong_gate_count", "dense_whole_input", "vocab_off_by_one"})
+"""Rarer mistakes: named only when no common one gives the same number."""
+
+
 def match(variants: Iterable[Variant], wrong_values: Iterable[int]) -> list[Variant]:
-    """The variants whose count is one of the claim's wrong numbers."""
+    """The variants whose count is one of the claim's wrong numbers (rarer ones only alone)."""
     wrong = set(wrong_values)
-    return [v for v in variants if v.value in wrong]
+    found = [v for v in variants if v.value in wrong]
+    strong = [v for v in found if v.code not in WEAK]
+    if strong:
+        found = [v for v in found if v.code not in WEAK or v.value not in {s.value for s in strong}]
+    return found
