@@ -1,0 +1,181 @@
+"""Hugging Face config.json: totals against the fixtures (real transformers runs) and against
+transformers itself, building each family's model from a small config on the meta device."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import sympy
+
+from conftest import FIXTURES, require_module
+from explain.cli import main
+from explain.importers import load
+from explain.importers.hf_config import load_hf_config
+from explain.symbols import sym
+
+HF = FIXTURES / "hf"
+EXPECTED = json.loads((HF / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_totals(name):
+    model = load(str(HF / f"{name}.json"))
+    assert model.total == EXPECTED[name]["params"]
+    assert model.name == EXPECTED[name]["architecture"]
+
+
+def test_gpt2_closed_form():
+    model = load(str(HF / "gpt2.json"))
+    V, T, d, L = (sym(n) for n in "VTdL")
+    assert sympy.expand(model.total_expr - (V * d + T * d + L * (12 * d**2 + 13 * d) + 2 * d)) == 0
+    assert {s.name: v for s, v in model.symbols.items()} == {"V": 50257, "T": 1024, "d": 768, "L": 12}
+    block = model.node("transformer.h")
+    assert block.repeat == L
+    head = model.node("lm_head")
+    assert head.shares == "transformer.wte"
+    # counted twice, as the fixture records for an untied count
+    assert model.total + model.evaluate(head.params) == EXPECTED["gpt2"]["params_if_tied_weights_counted_twice"]
+
+
+def test_t5_shared_embedding_counted_once():
+    model = load(str(HF / "t5-small.json"))
+    twice = sum(model.evaluate(n.params) for n in model.nodes)
+    assert twice == EXPECTED["t5-small"]["params_if_tied_weights_counted_twice"]
+    assert {n.name for n in model.nodes if n.shares == "shared"} == {
+        "encoder.embed_tokens", "decoder.embed_tokens", "lm_head"}
+
+
+def test_set_overrides_a_symbol():
+    model = load(str(HF / "gpt2.json"), {"L": 24})
+    V, T, d, L = 50257, 1024, 768, 24
+    assert model.total == V * d + T * d + L * (12 * d * d + 13 * d) + 2 * d
+
+
+# ----------------------------------------------------------------------------- against transformers
+
+def _cases():
+    gpt2 = dict(n_layer=2, n_embd=64, n_head=4, vocab_size=100, n_positions=32)
+    bert = dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, intermediate_size=96,
+                vocab_size=100, max_position_embeddings=40, type_vocab_size=3)
+    distil = dict(n_layers=2, dim=64, n_heads=4, hidden_dim=96, vocab_size=100, max_position_embeddings=40)
+    llama = dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, num_key_value_heads=2,
+                 intermediate_size=96, vocab_size=100)
+    t5 = dict(num_layers=2, d_model=64, num_heads=4, d_kv=8, d_ff=96, vocab_size=100,
+              relative_attention_num_buckets=16)
+    return [
+        ("GPT2Config", gpt2, "GPT2LMHeadModel"),
+        ("GPT2Config", {**gpt2, "tie_word_embeddings": False}, "GPT2LMHeadModel"),
+        ("GPT2Config", {**gpt2, "n_inner": 100}, "GPT2Model"),
+        ("GPT2Config", {**gpt2, "add_cross_attention": True}, "GPT2Model"),
+        ("GPT2Config", {**gpt2, "num_labels": 3}, "GPT2ForSequenceClassification"),
+        ("GPT2Config", gpt2, "GPT2ForTokenClassification"),
+        ("BertConfig", bert, "BertModel"),
+        ("BertConfig", bert, "BertForMaskedLM"),
+        ("BertConfig", {**bert, "tie_word_embeddings": False}, "BertForMaskedLM"),
+        ("BertConfig", bert, "BertForPreTraining"),
+        ("BertConfig", {**bert, "num_labels": 5}, "BertForSequenceClassification"),
+        ("BertConfig", bert, "BertForTokenClassification"),
+        ("BertConfig", bert, "BertForQuestionAnswering"),
+        ("BertConfig", bert, "BertForMultipleChoice"),
+        ("BertConfig", bert, "BertForNextSentencePrediction"),
+        ("BertConfig", {**bert, "is_decoder": True, "add_cross_attention": True}, "BertLMHeadModel"),
+        ("DistilBertConfig", distil, "DistilBertModel"),
+        ("DistilBertConfig", distil, "DistilBertForMaskedLM"),
+        ("DistilBertConfig", {**distil, "tie_word_embeddings": False}, "DistilBertForMaskedLM"),
+        ("DistilBertConfig", {**distil, "num_labels": 4}, "DistilBertForSequenceClassification"),
+        ("DistilBertConfig", distil, "DistilBertForTokenClassification"),
+        ("DistilBertConfig", distil, "DistilBertForQuestionAnswering"),
+        ("DistilBertConfig", distil, "DistilBertForMultipleChoice"),
+        ("LlamaConfig", llama, "LlamaForCausalLM"),  # GQA
+        ("LlamaConfig", {**llama, "num_key_value_heads": 1, "head_dim": 24}, "LlamaForCausalLM"),  # MQA
+        ("LlamaConfig", {**llama, "attention_bias": True, "mlp_bias": True, "tie_word_embeddings": True},
+         "LlamaForCausalLM"),
+        ("LlamaConfig", {**llama, "num_key_value_heads": 4}, "LlamaModel"),
+        ("LlamaConfig", {**llama, "num_labels": 3}, "LlamaForSequenceClassification"),
+        ("LlamaConfig", llama, "LlamaForTokenClassification"),
+        ("MistralConfig", llama, "MistralForCausalLM"),
+        ("MistralConfig", {**llama, "head_dim": 8}, "MistralModel"),
+        ("Qwen2Config", llama, "Qwen2ForCausalLM"),
+        ("Qwen2Config", {**llama, "tie_word_embeddings": True}, "Qwen2ForCausalLM"),
+        ("GemmaConfig", {**llama, "num_key_value_heads": 1, "head_dim": 32}, "GemmaForCausalLM"),
+        ("GemmaConfig", {**llama, "tie_word_embeddings": False}, "GemmaForCausalLM"),
+        ("T5Config", t5, "T5ForConditionalGeneration"),
+        ("T5Config", {**t5, "feed_forward_proj": "gated-gelu", "tie_word_embeddings": False,
+                      "num_decoder_layers": 3}, "T5ForConditionalGeneration"),
+        ("T5Config", t5, "T5Model"),
+        ("T5Config", t5, "T5EncoderModel"),
+    ]
+
+
+@pytest.mark.parametrize("config_class,kwargs,arch", _cases(),
+                         ids=[f"{a}-{i}" for i, (_, _, a) in enumerate(_cases())])
+def test_against_transformers(config_class, kwargs, arch):
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    cfg = getattr(transformers, config_class)(**kwargs)
+    with torch.device("meta"):
+        hf_model = getattr(transformers, arch)(cfg)
+    unique = {id(p): p.numel() for p in hf_model.parameters()}
+    expected = sum(unique.values())
+
+    raw = json.loads(cfg.to_json_string(use_diff=False))
+    raw["architectures"] = [arch]
+    model = load_hf_config(raw, "config.json")
+    assert model.total == expected
+    assert model.name == arch
+
+    # every repeated block: one copy's weight groups are the tensors of transformers' block 1
+    params = dict(hf_model.named_parameters(remove_duplicate=False))
+    for node in model.nodes:
+        if node.repeat == 1:
+            continue
+        prefix = f"{node.name}.1."
+        theirs = {n[len(prefix):]: p.numel() for n, p in params.items() if n.startswith(prefix)}
+        mine = {w.name: model.evaluate(w.count) for w in node.weights}
+        assert mine == theirs, node.name
+        copies = len({n[len(node.name) + 1:].split(".")[0] for n in params if n.startswith(node.name + ".")})
+        assert model.evaluate(node.repeat) == copies
+
+    # a tied head: transformers' head weight is the embedding itself
+    for node in model.nodes:
+        if node.shares is not None and node.name in ("lm_head", "cls.predictions.decoder", "vocab_projector"):
+            head = hf_model.get_submodule(node.name)
+            owner = hf_model.get_submodule(node.shares)
+            assert head.weight is owner.weight
+
+
+# ----------------------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("change,message", [
+    ({"model_type": "bloom"}, "unknown model_type 'bloom'"),
+    ({"n_embd": "768"}, "'n_embd' must be a positive whole number"),
+    ({"n_layer": 0}, "'n_layer' must be a positive whole number"),
+    ({"n_layer": None, "num_hidden_layers": None}, "the config has no 'n_layer'"),
+    ({"tie_word_embeddings": "yes"}, "'tie_word_embeddings' must be true or false"),
+    ({"architectures": ["GPT2Frobnicator"]}, "'GPT2Frobnicator' is not supported"),
+    ({"architectures": "GPT2Model"}, "'architectures' must be a list"),
+])
+def test_bad_config_exits_2_with_one_line(tmp_path, capsys, change, message):
+    raw = json.loads((HF / "gpt2.json").read_text())
+    raw.update(change)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(raw))
+    assert main(["derive", str(path), "--format", "json"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and str(path) in err
+
+
+def test_llama_head_size_must_divide(tmp_path, capsys):
+    raw = json.loads((HF / "llama-2-7b.json").read_text())
+    del raw["head_dim"]
+    raw["num_attention_heads"] = 30
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(raw))
+    assert main(["derive", str(path), "--format", "json"]) == 2
+    assert "d/H" in capsys.readouterr().err
+
+
+def test_unknown_override_is_an_error():
+    from explain.errors import ExplainError
+    with pytest.raises(ExplainError, match="'Q' is not a declared symbol"):
+        load(str(HF / "gpt2.json"), {"Q": 3})
