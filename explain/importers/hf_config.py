@@ -277,10 +277,11 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
         t = "cls.predictions."
         g.add(f"{t}transform.dense", b.torch("Linear", in_features=d, out_features=d), [last])
         g.add(f"{t}transform.LayerNorm", b.torch("LayerNorm", normalized_shape=d))
-        g.add(f"{t}decoder", b.torch("Linear", in_features=d, out_features=V),
+        # tied: decoder.weight is the word embedding and decoder.bias is cls.predictions.bias;
+        # untied: the decoder has a bias of its own beside cls.predictions.bias
+        g.add(f"{t}decoder", b.torch("Linear", in_features=d, out_features=V, bias=not tied),
               shares=f"{e}word_embeddings" if tied else None)
-        if not tied:  # transformers ties decoder.bias to predictions.bias only with the embedding
-            g.add(f"{t}bias", Parameter(size=V))
+        g.add("cls.predictions", Parameter(size=V))
     pooled = f"{p}pooler.dense" if pooler else last
     if "nsp" in extra:
         g.add("cls.seq_relationship", b.torch("Linear", in_features=d, out_features=2), [pooled])
