@@ -16,13 +16,24 @@ def effective_kernel(k: Value, d: Value) -> Value:
     return d * (k - 1) + 1
 
 
+def ceil_div(n: Value, s: Value) -> Value:
+    """⌈n/s⌉; for a symbolic n, whichever of ⌈n/s⌉ and ⌊(n + s − 1)/s⌋ sympy writes shorter
+    (``ceiling(H/2)``, but ``floor(floor(H/2)/2)`` rather than ``ceiling(floor(H/2)/2 - 1/2)``)."""
+    if isinstance(n, int) and isinstance(s, int):
+        return -(-n // s)
+    if isinstance(s, int) and s == 1:
+        return n
+    up, down = cdiv(n, s), fdiv(n + s - 1, s)
+    return min((up, down), key=lambda v: sympy.count_ops(v, visual=False))
+
+
 def conv_length(n: Length, k: Value, s: Value, d: Value, padding: str) -> Length:
     """valid: ⌊(n − k_eff)/s⌋ + 1; same and causal: ⌈n/s⌉."""
     if n is None:
         return None
     if padding == "valid":
         return as_value(fdiv(n - effective_kernel(k, d), s) + 1)
-    return cdiv(n, s)
+    return ceil_div(n, s)
 
 
 def conv_transpose_length(n: Length, k: Value, s: Value, d: Value, padding: str,
@@ -51,4 +62,4 @@ def pool_length(n: Length, p: Value, s: Value, padding: str) -> Length:
         return None
     if padding == "valid":
         return as_value(fdiv(n - p, s) + 1)
-    return cdiv(n, s)
+    return ceil_div(n, s)
