@@ -44,7 +44,7 @@ def load_snippet(text: str, path: str | None) -> Model:
         try:
             tree = ast.parse(text, filename=path or "<snippet>")
         except SyntaxError as e:
-            raise ExplainError(f"line {e.lineno}: is not valid Python: {e.msg}") from None
+            raise ExplainError(f"line {e.lineno}: not valid Python: {e.msg}") from None
         except (ValueError, RecursionError, MemoryError):
             raise ExplainError("is not valid Python") from None
         reader = _Reader(path)
@@ -629,12 +629,14 @@ class _Reader:
             if key in _NOT_SHAPE_ARGS and key not in fields:
                 continue
             kwargs[key] = self.argument(obj, key, value, key in IGNORED_ARGS)
-        args = [self.argument(obj, f"argument {i + 1}", v, _positional_ignored(cls, i))
+        args = [self.argument(obj, cls.positional[i] if i < len(cls.positional) else f"argument {i + 1}",
+                              v, _positional_ignored(cls, i))
                 for i, v in enumerate(obj.args)]
         try:
             obj.layer = cls.from_args(kwargs, ArgContext(), tuple(args))
         except ExplainError as e:
-            raise ExplainError(f"line {obj.line}: {obj.class_name}: {e.message}", layer=obj.name) from None
+            message = e.message if e.message.startswith(obj.class_name) else f"{obj.class_name}: {e.message}"
+            raise ExplainError(f"line {obj.line}: {message}", layer=obj.name) from None
         return obj.layer
 
     def argument(self, obj: LayerObj, key: str, value: Any, ignored: bool) -> Any:
