@@ -154,6 +154,8 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
         except ExplainError as e:
             raise e.located(layer=label)
         layer_name = reserved.get("name")
+        if framework == "keras" and "shares" not in reserved:
+            _name_nested(layer, names)
         if layer_name is None:
             layer_name = names.next(layer.type_name)
         elif not isinstance(layer_name, str) or not layer_name:
@@ -170,6 +172,15 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
                                layer=layer_name)
         builder.add(layer_name, layer, refs, shares=shares)
     return builder.build()
+
+
+def _name_nested(layer: Layer, names: AutoNames) -> None:
+    """Keras names a wrapped layer too (the LSTM inside Bidirectional is ``lstm``), so a later
+    top-level LSTM is ``lstm_1``: take those names before the wrapper's own."""
+    for inner in (layer.wrapped(), getattr(layer, "backward_layer", None)):
+        if isinstance(inner, Layer):
+            _name_nested(inner, names)
+            names.next(inner.type_name)
 
 
 def _reused(item: Any, builder: GraphBuilder, framework: str) -> tuple[Layer, dict] | None:
