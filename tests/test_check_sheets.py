@@ -1,0 +1,65 @@
+"""The feedback sheet in every format and language: the verdict, the mistake in one sentence
+(translated from the catalogs), the correct derivation, a summary line."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from tests.conftest import FIXTURES, require_tool
+
+from explain.check import check_file, render_report
+from explain.check import messages as M
+from explain.render.i18n import translate
+
+SEED = FIXTURES / "worksheets" / "seed_worksheet.yaml"
+LANGS = ["en", "de", "ja", "fr", "es"]
+
+
+@pytest.fixture(scope="module")
+def report():
+    return check_file(str(SEED))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "text"])
+def test_sheet_in_every_language(report, lang, fmt):
+    out = render_report(report, lang=lang, format=fmt)
+    assert "dense_2" in out.replace("\\_", "_")
+    # the verdict and the one-sentence diagnosis, in the reader's language
+    label = translate(lang, M.VERDICT_LABELS["wrong_formula"])
+    assert label in out
+    bias_sentence = translate(lang, M.MISTAKES["bias_size"])
+    if lang != "en":
+        assert bias_sentence != M.MISTAKES["bias_size"], f"no {lang} translation"
+    head = bias_sentence.split("%(")[0].strip()
+    assert head and head.replace("_", "\\_") in out or head in out
+    # the summary line
+    summary_tail = translate(lang, M.SUMMARY).rsplit(")s", 1)[-1].strip()
+    assert summary_tail and summary_tail in out
+    # the correct derivation of dense_2 shows its bias of 128 and its count (in any digit grouping)
+    assert "128" in out and re.search(r"65\D{0,4}664", out)
+
+
+def test_latex_sheet_compiles(report, tmp_path):
+    lualatex = require_tool("lualatex")
+    for lang in ("de", "ja"):
+        tex = tmp_path / f"sheet_{lang}.tex"
+        tex.write_text(render_report(report, lang=lang, format="latex"), encoding="utf-8")
+        result = subprocess.run([lualatex, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                                cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_latex_fragment_has_no_preamble(report):
+    out = render_report(report, format="latex", fragment=True)
+    assert "\\documentclass" not in out and "\\begin{document}" not in out
+    assert "\\section*" in out
+
+
+def test_markdown_escapes_names_from_the_worksheet(tmp_path):
+    sheet = tmp_path / "w.txt"
+    sheet.write_text("model: example:seed-cnn\n3: 1\n")
+    out = render_report(check_file(str(sheet)), format="markdown")
+    assert "<" not in out.split("$$")[0]
