@@ -193,3 +193,62 @@ def test_torch_total_with_buffers(tmp_path):
     assert [c.verdict for c in report.claims] == ["wrong", "wrong", "correct"]
     assert report.claims[0].diagnosis == ["bn_non_trainable"]
     assert report.claims[1].diagnosis == ["bn_non_trainable"]
+
+
+TORCH_SEQ = {"name": "tseq", "framework": "pytorch", "input": [20, 300], "layers": [
+    {"LSTM": {"name": "lstm", "input_size": 300, "hidden_size": 512, "num_layers": 2, "batch_first": True}},
+    {"GRU": {"name": "gru", "input_size": 512, "hidden_size": 64, "batch_first": True}},
+    {"MultiheadAttention": {"name": "mha", "embed_dim": 64, "num_heads": 8, "batch_first": True}},
+]}
+TORCH_SEQ_CASES = [
+    # the second layer computed as if it read input_size = 300 (it reads h = 512)
+    ("stacked_input", "lstm", "2 x (4 x 512 x (300 + 512) + 8 x 512)", "stacked_input_size"),
+    # Keras's one bias vector per gate used for PyTorch's LSTM and GRU
+    ("lstm_one_bias", "lstm", "4*512*(300+512) + 4*512 + 4*512*(512+512) + 4*512", "rnn_double_bias"),
+    ("gru_one_bias", "gru", "3 x 64 x (512 + 64) + 3 x 64", "rnn_double_bias"),
+    # Keras's convention (every head projects to E columns) used for PyTorch's attention
+    ("mha_keras_heads", "mha", "3 x (64 x 8 x 64 + 8 x 64) + 8 x 64 x 64 + 64", "attention_convention"),
+]
+
+
+@pytest.mark.parametrize("case", TORCH_SEQ_CASES, ids=[c[0] for c in TORCH_SEQ_CASES])
+def test_torch_sequence_diagnoses(case, tmp_path):
+    torch = require_module("torch")
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    truth = {"lstm": count(torch.nn.LSTM(300, 512, num_layers=2)), "gru": count(torch.nn.GRU(512, 64)),
+             "mha": count(torch.nn.MultiheadAttention(64, 8))}
+    assert truth["lstm"] == 3_768_320
+    _, layer, claim, diagnosis = case
+    c = run_check(tmp_path, TORCH_SEQ, [{"layer": layer, "work": claim}]).claims[0]
+    assert c.expected == truth[layer]
+    assert (c.verdict, c.diagnosis) == ("wrong", [diagnosis])
+
+
+def test_tied_weights_counted_twice(tmp_path):
+    torch = require_module("torch")
+
+    class TinyLM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wte = torch.nn.Embedding(100, 16)
+            self.head = torch.nn.Linear(16, 100, bias=False)
+            self.head.weight = self.wte.weight  # tied, as GPT-2's LM head
+
+    real = sum(p.numel() for p in TinyLM().parameters())  # shared parameters counted once
+    spec = {"name": "tied", "framework": "pytorch", "input": [10], "layers": [
+        {"Embedding": {"name": "wte", "num_embeddings": 100, "embedding_dim": 16}},
+        {"Linear": {"name": "head", "in_features": 16, "out_features": 100, "bias": False, "shares": "wte"}},
+    ]}
+    report = run_check(tmp_path, spec, [{"total": "100 x 16 + 16 x 100"}, {"total": str(real)}])
+    assert report.claims[0].expected == real == 1600
+    assert (report.claims[0].verdict, report.claims[0].diagnosis) == ("wrong", ["tied_counted_twice"])
+    assert report.claims[1].verdict == "correct"
+
+
+def test_bidirectional_counted_once(tmp_path):
+    spec = {"name": "bi", "input": [20, 32], "layers": [
+        {"Bidirectional": {"name": "bi", "layer": {"LSTM": {"units": 16}}}}]}
+    truth = {l["name"]: l["params"] for l in keras_counts(spec)["layers"]}
+    c = run_check(tmp_path, spec, [{"layer": "bi", "work": "4 x 16 x (32 + 16) + 4 x 16"}]).claims[0]
+    assert c.expected == truth["bi"] == 2 * (4 * 16 * (32 + 16) + 4 * 16)
+    assert c.diagnosis == ["bidirectional_once"]

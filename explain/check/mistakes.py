@@ -330,21 +330,19 @@ def rnn(ctx: Context, node: Node) -> Iterator[Variant]:
 
 
 def _stacked(ctx: Context, node: Node, layer, gates: int) -> Iterator[Variant]:
-    """PyTorch layers after the first see h·D inputs, not input_size."""
-    i, h = ctx.int(getattr(layer, "input_size", None) or 0), ctx.int(getattr(layer, "hidden_size", None) or 0)
-    if not i or not h:
-        return
-    later = [w for w in node.weights if re.match(r"weight_ih_l[1-9]", w.name)]
-    if not later:
+    """PyTorch layers after the first see h·D inputs (p·D with proj_size), not input_size."""
+    i = ctx.int(getattr(layer, "input_size", None) or 0)
+    h = ctx.int(getattr(layer, "hidden_size", None) or 0)
+    layers = ctx.int(getattr(layer, "num_layers", None) or 1) or 1
+    directions = 2 if getattr(layer, "bidirectional", False) else 1
+    upper = [w for w in node.weights if re.match(r"weight_ih_(l[1-9]|upper)", w.name)]
+    if not i or not h or layers < 2 or not upper:
         return
     params = _params(ctx, node) or 0
-    delta = 0
-    for w in later:
-        c = ctx.int(w.count) or 0
-        if c % (gates * h):
-            return
-        delta += gates * h * i - c
-    yield Variant("stacked_input_size", params + delta, {"input_size": i})
+    current = sum(ctx.int(w.count) or 0 for w in upper)
+    wrong = (layers - 1) * directions * gates * h * i
+    if wrong != current:
+        yield Variant("stacked_input_size", params - current + wrong, {"input_size": i})
 
 
 def attention(ctx: Context, node: Node) -> Iterator[Variant]:
@@ -394,7 +392,7 @@ _FAMILIES: list[tuple[Callable[[Node], bool], Callable]] = [
     (lambda n: c_in in n.values, conv),
     (_is_bn, batchnorm),
     (lambda n: _rnn_inner(n).type_name in _RNN_GATES, rnn),
-    (lambda n: "Attention" in n.type, attention),
+    (lambda n: n.type in ("MultiHeadAttention", "MultiheadAttention", "GroupQueryAttention"), attention),
     (lambda n: n.type in ("Embedding",), embedding),
 ]
 
