@@ -219,3 +219,19 @@ def test_errors_name_the_layer():
     with pytest.raises(ExplainError) as err:
         load_keras_json(data, "x.json")
     assert err.value.layer == "d" and "units" in str(err.value)
+
+
+def test_custom_layer_in_a_spec_keeps_its_formula():
+    model = explain_load({
+        "name": "custom_demo", "symbols": {"d": 16, "T": 10}, "input": ["T", "d"],
+        "layers": [{"Custom": {"params": "4*d*d + d", "non_trainable_params": "2*d",
+                               "output_shape": ["T", "d"], "class_name": "MyAttention", "name": "attn"}},
+                   {"Dense": {"units": "d"}}]})
+    # hand derivation: attn 4·16² + 16 = 1040 trainable, 2·16 = 32 frozen; Dense 16·16 + 16 = 272
+    assert (model.total, model.trainable, model.non_trainable) == (1040 + 32 + 272, 1040 + 272, 32)
+    assert model.node("attn").output_shape[1] == model.node("dense").output_shape[1]
+
+
+def explain_load(spec):
+    import explain
+    return explain.load(spec)

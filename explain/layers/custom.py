@@ -1,8 +1,8 @@
 """Layers whose count is declared or read rather than derived from hyperparameters.
 
-Custom:    a user-declared layer: weights P (trainable) + P_nt (non-trainable), both given in the
+Custom:    a user-declared layer: weights n_t (trainable) + n_nt (non-trainable), both given in the
            spec (numbers or arithmetic of declared symbols); the output shape is given or the input's.
-Opaque:    a layer of a live Keras model that explain does not know: P + P_nt counted from its
+Opaque:    a layer of a live Keras model that explain does not know: n_t + n_nt counted from its
            weight tensors (``explain.from_keras``).
 Lambda:    Keras's Lambda: no weights; its function is never run, so its output shape must be
            given (``output_shape``) or recorded by Keras in the model JSON.
@@ -10,7 +10,7 @@ Operation: a Keras op applied to KerasTensors in a functional model (``x + 3``, 
            no weights; the recorded output shape, or the broadcast of its inputs.
 LayerScale: ConvNeXt's per-channel scale (keras.applications): gamma C.
 Submodel:  a Sequential or Functional model used as a layer: one node whose weights are the
-           nested model's totals, P + P_nt; the nested model (``layer.model``) keeps the derivation
+           nested model's totals, n_t + n_nt; the nested model (``layer.model``) keeps the derivation
            of its layers.
 """
 from __future__ import annotations
@@ -24,13 +24,13 @@ from ..symbols import C, Value, sym
 from .base import ArgContext, Group, Layer, Shape, anything, count, format_shape, known
 from .registry import register
 
-P = sym("P")
+n_t = sym("n_t")
 """Trainable weights of a layer whose count is declared or counted from tensors."""
-P_nt = sym("P_nt")
+n_nt = sym("n_nt")
 """Non-trainable weights of such a layer."""
 
-_WEIGHTS = Group("weights", P)
-_FROZEN = Group("non_trainable_weights", P_nt, trainable=False)
+_WEIGHTS = Group("weights", n_t)
+_FROZEN = Group("non_trainable_weights", n_nt, trainable=False)
 
 
 def _shape_arg(ctx: ArgContext, name: str, raw: Any, rank: int) -> Optional[Shape]:
@@ -55,7 +55,7 @@ def _shape_arg(ctx: ArgContext, name: str, raw: Any, rank: int) -> Optional[Shap
 
 @dataclass(frozen=True, kw_only=True)
 class _Declared(Layer):
-    """Weights P + P_nt given as numbers; any number of inputs; output shape given or the input's."""
+    """Weights n_t + n_nt given as numbers; any number of inputs; output shape given or the input's."""
 
     multi_input: ClassVar[bool] = True
     params: Value = count(0)
@@ -74,7 +74,7 @@ class _Declared(Layer):
         return groups + ((_FROZEN,) if self.non_trainable_params != 0 else ())
 
     def values_multi(self, shapes: Sequence[Shape]) -> dict:
-        return {P: self.params, P_nt: self.non_trainable_params}
+        return {n_t: self.params, n_nt: self.non_trainable_params}
 
     def values(self, shape: Shape) -> dict:
         return self.values_multi((shape,))
@@ -108,7 +108,7 @@ class Custom(_Declared):
 @dataclass(frozen=True, kw_only=True)
 class Opaque(Custom):
     """A layer of a live model that explain does not know, counted from its weight tensors
-    (``class_name`` is the framework's class): P trainable + P_nt non-trainable."""
+    (``class_name`` is the framework's class): n_t trainable + n_nt non-trainable."""
 
 
 @register("Lambda")
@@ -218,7 +218,7 @@ class LayerScale(Layer):
 @dataclass(frozen=True, kw_only=True)
 class Submodel(Layer):
     """A Sequential or Functional model used as a layer: its weights are the nested model's totals
-    (P trainable, P_nt non-trainable); ``model`` is the nested model with its own derivation."""
+    (n_t trainable, n_nt non-trainable); ``model`` is the nested model with its own derivation."""
 
     type_name: ClassVar[str] = "Functional"
     multi_input: ClassVar[bool] = True
@@ -230,7 +230,7 @@ class Submodel(Layer):
         return (_WEIGHTS, _FROZEN)
 
     def values_multi(self, shapes: Sequence[Shape]) -> dict:
-        return {P: self.model.trainable_expr, P_nt: self.model.non_trainable_expr}
+        return {n_t: self.model.trainable_expr, n_nt: self.model.non_trainable_expr}
 
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         return self.outputs[0]
