@@ -48,12 +48,9 @@ def markdown_message(text: str) -> str:
 
 
 def markdown_code(text: str) -> str:
-    """``text`` as an inline code span (literal; backticks inside get a longer fence).
-
-    A ``|`` is escaped so that the span may stand in a table cell; a code span keeps ``< &``
-    literal, so no HTML can come through.
-    """
-    text = _clean(text).replace("|", "\\|")
+    """``text`` as an inline code span (literal; backticks inside get a longer fence); a code
+    span keeps ``< &`` literal, so no HTML can come through. Not for table cells (``|``)."""
+    text = _clean(text)
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or text.startswith(" ") else ""

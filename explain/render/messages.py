@@ -73,8 +73,7 @@ SYMBOLS = {
 REASONS = {
     "buffer": N_("a buffer: saved with the model, but not a parameter, and the optimizer does not "
                  "change it"),
-    "moving_stats": N_("updated as a moving average during training, not by gradient descent: not "
-                       "trainable"),
+    "moving_stats": N_("updated as a moving average during training, not by gradient descent"),
     "adapt_stats": N_("computed from the data by adapt(), not trained"),
     "frozen": N_("the layer is frozen (trainable = False)"),
     "not_trainable": N_("not changed by training"),

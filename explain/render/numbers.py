@@ -30,5 +30,9 @@ def format_decimal_places(x: float, lang: str, places: int = 1) -> str:
 
 
 def format_size(x: float, lang: str) -> str:
-    """A size in MB or MiB: one decimal from 10 on, two below (0.25, 24.1)."""
-    return format_decimal_places(x, lang, 1 if x >= 10 else 2)
+    """A size in MB or MiB: one decimal from 10 on, else three significant digits (0.247, 24.1)."""
+    import math
+    if x >= 10 or x <= 0:
+        return format_decimal_places(x, lang, 1)
+    places = min(9, 2 - math.floor(math.log10(x)))
+    return format_decimal_places(x, lang, places)

@@ -281,6 +281,8 @@ def sum_lines(parts: list[str], lhs: str, rhs: Optional[str], per_line: int = TE
     """``lhs = a + b + … = rhs`` as math, broken into aligned lines of ``per_line`` terms."""
     if not parts:
         parts = ["0"]
+    if len(parts) == 1 and rhs == parts[0]:
+        return f"{lhs} = {rhs}"
     if len(parts) <= per_line:
         return f"{lhs} = " + " + ".join(parts) + (f" = {rhs}" if rhs else "")
     chunks = [parts[i:i + per_line] for i in range(0, len(parts), per_line)]

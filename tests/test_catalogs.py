@@ -1,0 +1,75 @@
+"""The gettext catalogs: complete, nothing fuzzy, placeholders kept, the glossary's terms, and no
+message in the code or templates that the catalogs lack (babel's extract API, as pybabel does)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from tests.conftest import ROOT
+
+LOCALES = ROOT / "templates" / "locales"
+LANGS = ("de", "ja", "fr", "es")
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def catalog(lang: str):
+    with open(LOCALES / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f, locale=lang)
+
+
+def extracted() -> set:
+    """Every message in explain/ and templates/ as babel.cfg maps them (N_ marks data messages)."""
+    method_map = [("explain/**.py", "python"), ("templates/**.j2", "jinja2")]
+    options = {"templates/**.j2": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true",
+                                   "lstrip_blocks": "true"}}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    ids = set()
+    for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options, keywords=keywords):
+        ids.add(message[0] if isinstance(message, tuple) else message)
+    return ids
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_catalog_is_complete_and_not_fuzzy(lang):
+    cat = catalog(lang)
+    problems = []
+    for m in cat:
+        if not m.id:
+            continue
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        if m.fuzzy:
+            problems.append(("fuzzy", m.id))
+        if not all(strings):
+            problems.append(("untranslated", m.id))
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for s in strings:
+            if s and set(PLACEHOLDER.findall(s)) != wanted:
+                problems.append(("placeholders", m.id, s))
+    assert problems == []
+
+
+def test_every_extracted_message_is_in_every_catalog():
+    ids = extracted()
+    assert len(ids) > 50
+    for lang in LANGS:
+        known = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog(lang) if m.id}
+        assert sorted(ids - known) == [], lang
+
+
+def test_pot_lists_the_extracted_messages():
+    with open(LOCALES / "messages.pot", "rb") as f:
+        pot = {m.id[0] if isinstance(m.id, tuple) else m.id for m in read_po(f) if m.id}
+    assert sorted(extracted() - pot) == []
+
+
+def test_glossary_never_words():
+    never = {"de": ("Vorspannung", "Voreingenommenheit", "Ebene"), "fr": ("partialité",),
+             "es": ("prejuicio",), "ja": ("偏り",)}
+    for lang, words in never.items():
+        text = (LOCALES / lang / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+        for w in words:
+            assert w not in text, (lang, w)

@@ -1,0 +1,127 @@
+"""Markdown derivations: every bundled example in every language parses (dollarmath) and KaTeX
+renders every formula; the seed article's model, done right; repeated layers × N; hostile names."""
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from explain.importers import examples, load
+from explain.render import render
+from tests.conftest import FIXTURES
+from tests.render_helpers import LANGS, SEED_TOTAL, formulas, katex_errors, markdown_parser, walk
+
+
+def test_every_example_in_every_language_parses_and_katex_renders_every_formula():
+    items, sources = [], []
+    for name in examples():
+        model = load(f"example:{name}")
+        for lang in LANGS:
+            text = render(model, lang=lang, format="markdown")
+            found = formulas(text)
+            assert len(found) > 5, (name, lang)
+            assert not any(t.type in ("html_inline", "html_block") for t in walk(markdown_parser().parse(text)))
+            items += found
+            sources += [(name, lang)] * len(found)
+    errors = katex_errors(items)
+    assert errors == []
+
+
+def test_seed_cnn_in_german_is_the_article_done_right():
+    expected = json.loads((FIXTURES / "specs" / "seed_cnn.expected.json").read_text())
+    text = render(load("example:seed-cnn"), lang="de", format="markdown")
+    assert "Insgesamt: 6.029.097 Parameter." in text
+    assert f"= {expected['total']:,}".replace(",", "{.}") in text.replace("6{.}029{.}097", "6{.}029{.}097")
+    # Each layer's formula with the numbers (hand derivation; the article's dense_2 bias had 512).
+    assert r"3 \times 3 \times 3 \times 32 + 32 = 896" in text
+    assert r"3 \times 3 \times 32 \times 32 + 32 = 9{.}248" in text
+    assert r"11{.}552 \times 512 + 512 = 5{.}915{.}136" in text
+    assert r"512 \times 128 + 128 = 65{.}664" in text
+    assert r"128 \times 9 + 9 = 1{.}161" in text
+    assert "512 \\times 128 + 512" not in text
+    # Output shapes: convolution, pooling, flatten.
+    assert r"\left\lfloor \frac{256 + 2 \times 0 - 3}{1} \right\rfloor + 1 = 254" in text
+    assert r"\left\lfloor \frac{254 - 3}{3} \right\rfloor + 1 = 84" in text
+    assert r"19 \times 19 \times 32 = 11{.}552" in text
+    for layer in expected["layers"]:
+        assert f"`{layer['name']}`" in text
+    # The glossary's terms, never the article's machine translation.
+    for word in ("Schicht", "Faltungsschicht", "Bias", "Ausgabeform", "Gewicht"):
+        assert word in text
+    for wrong in ("Ebene", "Vorspannung", "Voreingenommenheit", "Eingangskanal", "Dichte Schicht"):
+        assert wrong not in text
+    # Memory: 6,029,097 × 4 bytes = 24,116,388 bytes = 24.1 MB = 23.0 MiB, with German decimals.
+    assert r"6{.}029{.}097 \times 4 = 24{.}116{.}388" in text
+    assert "24,1 MB" in text and "23,0 MiB" in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_totals_use_the_locale(lang):
+    text = render(load("example:seed-cnn"), lang=lang, format="markdown")
+    assert SEED_TOTAL[lang] in text
+
+
+def test_symbolic_total_is_shown_then_substituted():
+    text = render(load("example:mlp-symbolic"), lang="en", format="markdown")
+    # n_in·h + h + h·K + K with n_in = 784, h = 256, K = 10: 200,960 + 2,570 = 203,530.
+    assert "In the declared symbols:" in text
+    assert r"n_{\text{in}}" in text and "K" in text
+    assert "= 203{,}530" in text
+
+
+def _spec(tmp_path, body: str):
+    path = tmp_path / "model.yaml"
+    path.write_text(body, encoding="utf-8")
+    return load(str(path))
+
+
+def test_identical_consecutive_layers_are_derived_once_and_counted_times_n(tmp_path):
+    model = _spec(tmp_path, "name: stack\ninput: [16]\nlayers:\n" + "".join(
+        f"  - Dense: {{name: d{i}, units: 16}}\n" for i in range(5)))
+    text = render(model, lang="en", format="markdown")
+    # 16·16 + 16 = 272 per layer, 5 layers: 1,360.
+    assert text.count(r"16 \times 16 + 16 = 272") == 1
+    assert r"5 \times 272 = 1{,}360" in text
+    assert all(f"| d{i} (Dense)" in text for i in range(5))  # the summary lists every layer
+    expanded = render(model, lang="en", format="markdown", expand=True)
+    assert expanded.count(r"16 \times 16 + 16 = 272") == 5
+
+
+def test_repeated_blocks_are_derived_once(tmp_path):
+    layers = "".join(f"  - Dense: {{name: fc{i}, units: 8}}\n  - Dropout: {{name: drop{i}, rate: 0.1}}\n"
+                     for i in range(3))
+    text = render(_spec(tmp_path, "name: blocks\ninput: [8]\nlayers:\n" + layers), lang="de", format="markdown")
+    # 8·8 + 8 = 72 per block, 3 blocks: 216.
+    assert text.count(r"8 \times 8 + 8 = 72") == 1
+    assert r"3 \times 72 = 216" in text
+    assert "3-mal wiederholt" in text
+
+
+HOSTILE = r"a&b%c#d_e$f\g{h}i~j^k<l>m|n`o*p[q]"
+
+
+def test_hostile_names_render_literally_in_markdown(tmp_path):
+    spec = {"name": HOSTILE, "input": [4], "layers": [{"Dense": {"name": HOSTILE + "!", "units": 2}}]}
+    text = render(load(spec), lang="en", format="markdown")
+    page = markdown_parser().render(text)
+    assert "<l>" not in page and "<script" not in page
+    plain = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert plain.count(HOSTILE) >= 3  # title, summary row and heading
+    assert not any(t.type in ("html_inline", "html_block") for t in walk(markdown_parser().parse(text)))
+    assert katex_errors(formulas(text)) == []
+
+
+def test_notes_and_non_trainable_reasons_render():
+    model = load(FIXTURES / "specs" / "mlp_bn.yaml")
+    text = render(model, lang="en", format="markdown")
+    assert "moving average" in text
+    assert "Non-trainable parameters: 512." in text  # 2·256 moving statistics (fixture total)
+
+
+def test_jupyter_representations():
+    model = load("example:lenet5")
+    assert model._repr_markdown_().startswith("# Number of parameters")
+    latex = model._repr_latex_()
+    assert "\\documentclass" not in latex and "\\section*" in latex
