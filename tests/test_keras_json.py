@@ -38,7 +38,9 @@ def assert_matches_keras(model, keras_model, by_position: bool = False) -> None:
     assert (model.total, model.trainable, model.non_trainable) == \
         (keras_model.count_params(), trainable, frozen)
     layers = [l for l in keras_model.layers if type(l).__name__ != "InputLayer"]
-    nodes = [n for n in model.nodes if n.shares is None] if by_position else None
+    # Keras's model.layers leaves out op nodes (x + y) and lists a shared layer once
+    nodes = [n for n in model.nodes if not n.name.endswith("]") and n.type != "Operation"] \
+        if by_position else None
     if by_position:
         assert len(nodes) == len(layers)
     for i, layer in enumerate(layers):
@@ -235,3 +237,32 @@ def test_custom_layer_in_a_spec_keeps_its_formula():
 def explain_load(spec):
     import explain
     return explain.load(spec)
+
+
+def test_keras2_functional_shared_layer_and_tf_op():
+    """tf.keras JSON by hand: a Dense shared by two inputs, a TFOpLambda (x + 1) and a Concatenate.
+    Hand count: shared Dense 4·3 + 3 = 15 (once), head Dense (3 + 3)·2 + 2 = 14."""
+    def ref(layer, node=0, tensor=0, kwargs=None):
+        return [layer, node, tensor, kwargs or {}]
+    data = {"class_name": "Functional", "keras_version": "2.15.0", "backend": "tensorflow", "config": {
+        "name": "siamese", "input_layers": [["a", 0, 0], ["b", 0, 0]], "output_layers": [["head", 0, 0]],
+        "layers": [
+            {"class_name": "InputLayer", "name": "a", "inbound_nodes": [],
+             "config": {"batch_input_shape": [None, 4], "name": "a"}},
+            {"class_name": "InputLayer", "name": "b", "inbound_nodes": [],
+             "config": {"batch_input_shape": [None, 4], "name": "b"}},
+            {"class_name": "Dense", "name": "shared", "config": {"name": "shared", "units": 3},
+             "inbound_nodes": [[ref("a")], [ref("b")]]},
+            {"class_name": "TFOpLambda", "name": "tf.__operators__.add",
+             "config": {"name": "tf.__operators__.add", "function": "__operators__.add"},
+             "inbound_nodes": [[ref("shared", 1, 0, {"y": 1.0, "name": None})]]},
+            {"class_name": "Concatenate", "name": "cat", "config": {"name": "cat", "axis": -1},
+             "inbound_nodes": [[ref("shared", 0, 0), ref("tf.__operators__.add")]]},
+            {"class_name": "Dense", "name": "head", "config": {"name": "head", "units": 2},
+             "inbound_nodes": [[ref("cat")]]},
+        ]}}
+    model = load_keras_json(data, "siamese.json")
+    assert (model.total, model.trainable) == (15 + 14, 15 + 14)
+    assert model.node("shared[1]").shares == "shared"
+    assert model.node("tf.__operators__.add").output_shape == (3,)
+    assert model.node("cat").output_shape == (6,)

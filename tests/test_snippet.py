@@ -102,8 +102,8 @@ STYLES = {
         shortcut = x
         x = DepthwiseConv2D(3, padding="same", depth_multiplier=2)(x)
         x = SeparableConv2D(16, 3, padding="same")(x)
-        x = Add()([x, shortcut])
-        x = Activation("relu")(x)
+        x = Add()([x, shortcut]) * 0.5
+        x = Activation("relu")(x - shortcut)
         x = GlobalAveragePooling2D()(x)
         outputs = Dense(5, trainable=False)(x)
         net = Model(inputs, outputs)
@@ -179,7 +179,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
      "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(n)])\n", ["line 3"]),
     ("import keras\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dnse(3)])\n",
      ["line 2", "Dense"]),
-    ("import keras\nx = keras.Input((4,))\ny = keras.layers.Dense(2)(x) * 2\n"
+    ("import keras\nx = keras.Input((4,))\ny = keras.layers.Dense(2)(x) @ x\n"
      "model = keras.Model(x, y)\n", ["line 3"]),
     ("import keras\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, 3, 4, 5)])\n",
      ["line 2"]),

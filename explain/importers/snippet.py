@@ -19,7 +19,7 @@ from typing import Any, Optional
 
 from ..errors import ExplainError
 from ..layers.base import IGNORED_ARGS, ArgContext, Layer, Shape
-from ..layers.custom import submodel
+from ..layers.custom import Operation, submodel
 from ..layers.registry import lookup
 from ..model import GraphBuilder, Model, Node
 from .spec import AutoNames
@@ -343,9 +343,15 @@ class _Reader:
             return a * b
         if isinstance(op, ast.Add) and isinstance(a, (list, tuple)) and type(a) is type(b):
             return a + b
+        if any(isinstance(v, Tensor) for v in (a, b)) and type(op) in _TENSOR_OPS and all(
+                isinstance(v, Tensor) or (isinstance(v, (int, float)) and not isinstance(v, bool))
+                for v in (a, b)):
+            op_name = _TENSOR_OPS[type(op)]
+            target = OpObj(op_name, line, self.names.next(op_name))
+            return self.apply(target, [v for v in (a, b) if isinstance(v, Tensor)], {}, line)
         if any(isinstance(v, Tensor) for v in (a, b)):
-            return Unknown(line, "arithmetic on tensors (an op layer) is not followed; use a Keras "
-                                 "layer such as layers.Add()")
+            return Unknown(line, "this arithmetic on tensors is not followed; use a Keras layer "
+                                 "such as layers.Add()")
         return Unknown(line, "this arithmetic is not on whole numbers")
 
     def call(self, node: ast.Call, env: dict) -> Any:
@@ -605,6 +611,8 @@ class _Reader:
         k = calls.get(id(item), 0)
         calls[id(item)] = k + 1
         node_name = item.name if k == 0 else f"{item.name}[{k}]"
+        if isinstance(item, OpObj):
+            return builder.add(node_name, Operation(op=item.op), refs)
         if isinstance(item, ModelObj):
             inner = self.build(item, shapes)
             from .keras_json import _outputs
@@ -652,6 +660,18 @@ class _Reader:
             raise ExplainError(f"line {obj.line}: {obj.class_name}'s '{key}' is not a value explain "
                                f"can read")
         return value
+
+
+_TENSOR_OPS = {ast.Add: "Add", ast.Sub: "Subtract", ast.Mult: "Multiply", ast.Div: "Divide"}
+
+
+@dataclass(eq=False)
+class OpObj:
+    """An element-wise op on tensors (``x + y``, ``x * 2``): Keras makes it an op node."""
+
+    op: str
+    line: int
+    name: str
 
 
 @dataclass

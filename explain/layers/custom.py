@@ -161,6 +161,14 @@ _ELEMENTWISE_OPS = frozenset({
 })
 
 
+_ELEMENTWISE_KEYS = frozenset(o.lower() for o in _ELEMENTWISE_OPS) | {"truediv", "floordiv", "mul", "sub"}
+
+
+def _op_key(op: str) -> str:
+    """'Add', 'math.add', '__operators__.add', 'tf.math.multiply' → 'add', 'multiply'."""
+    return op.rsplit(".", 1)[-1].replace("_", "").lower()
+
+
 @register("Operation")
 @dataclass(frozen=True, kw_only=True)
 class Operation(Layer):
@@ -174,7 +182,7 @@ class Operation(Layer):
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         if self.output_shape_ is not None:
             return self.output_shape_
-        if self.op in _ELEMENTWISE_OPS and shapes:
+        if _op_key(self.op) in _ELEMENTWISE_KEYS and shapes:
             return broadcast(shapes, self.op)
         raise ExplainError(f"the output shape of the op '{self.op}' is not recorded in the model "
                            f"and explain does not compute it")
