@@ -281,7 +281,7 @@ class GraphBuilder:
                                    f"Known so far: {known}")
         shapes = tuple(self._shapes[r] for r in refs)
         out, values = layer.infer(shapes)
-        self._check_sizes(out, layer)
+        self._check_sizes(out, layer, shapes)
         groups = layer.weight_groups()
         weights = tuple(Weight(g.name, g.formula, count(g, values), g.trainable and layer.trainable,
                                g.buffer) for g in groups)
@@ -336,15 +336,26 @@ class GraphBuilder:
         return tuple(dataclasses.replace(w, tied_to=tied[w.name]) if w.name in tied and not w.buffer
                      else w for w in weights), owner_name
 
-    def _check_sizes(self, shape: Shape, layer: Layer) -> None:
+    def _check_sizes(self, shape: Shape, layer: Layer, inputs: Sequence[Shape] = ()) -> None:
         for i, d in enumerate(shape):
             if d is None:
                 continue
             n = self.model.evaluate(d) if not isinstance(d, int) else d
             if n <= 0:
+                self._explain_size(layer, inputs)
                 raise ExplainError(f"{layer.type_name} would give an output of size {n} on axis {i + 1} "
                                    f"(output shape {format_shape(shape)}): the kernel, pool or crop is "
                                    f"larger than the input")
+
+    def _explain_size(self, layer: Layer, inputs: Sequence[Shape]) -> None:
+        """With symbolic input sizes, the layer's own (more precise) error at the symbols' values."""
+        if not inputs or all(d is None or isinstance(d, int) for s in inputs for d in s):
+            return
+        try:
+            layer.infer([self.model.evaluate_shape(s) for s in inputs])
+        except ExplainError as e:
+            at = ", ".join(f"{s} = {v}" for s, v in self.model.symbols.items())
+            raise ExplainError(f"{e.message} (at {at})") from None
 
     def build(self) -> Model:
         if not self.model.nodes:
