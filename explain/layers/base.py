@@ -95,7 +95,15 @@ class ArgContext:
             return int(raw)
         if isinstance(raw, str):
             from ..arith import parse_size
-            return parse_size(raw, self.symbols, what=name)
+            value = parse_size(raw, self.symbols, what=name)
+            if not isinstance(value, int) and self.values:
+                at = value.xreplace({s: sympy.Integer(x) for s, x in self.values.items()})
+                if not at.is_Integer:
+                    used = ", ".join(f"{s} = {self.values[s]}" for s in sorted(
+                        value.free_symbols & set(self.values), key=str))
+                    raise ExplainError(f"'{name}' must be a whole number, but {raw} = {at} with {used}. "
+                                       f"Received: {name}={raw!r}")
+            return value
         raise ExplainError(f"'{name}' must be a whole number. Received: {name}={raw!r}")
 
     def numeric(self, v: Value) -> int | None:
