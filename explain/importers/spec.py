@@ -147,6 +147,8 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
             for args in item.values():
                 if isinstance(args, dict) and isinstance(args.get("name"), str):
                     names.reserve(args["name"])
+    later = {args["name"] for item in layers if isinstance(item, dict)
+             for args in item.values() if isinstance(args, dict) and isinstance(args.get("name"), str)}
     for position, item in enumerate(layers, 1):
         label = _label(item, position)
         try:
@@ -166,6 +168,14 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
             if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
                 raise ExplainError(f"'inputs' must be a name or a list of names. Received: {refs!r}",
                                    layer=layer_name)
+            for ref in refs:
+                if ref == layer_name:
+                    raise ExplainError(f"takes its own output as input (a cycle). Received: inputs={ref!r}",
+                                       layer=layer_name)
+                if not builder.has(ref) and ref in later:
+                    raise ExplainError(f"takes the output of '{ref}', which comes later in 'layers': "
+                                       f"inputs must be model inputs or earlier layers (no cycles). "
+                                       f"Received: inputs={ref!r}", layer=layer_name)
         shares = reserved.get("shares")
         if shares is not None and not isinstance(shares, str):
             raise ExplainError(f"'shares' must name an earlier layer. Received: shares={shares!r}",
