@@ -64,13 +64,23 @@ def _forward(torch: ModuleType, module: Any, x: Any) -> Any:
 
 def _build_and_run(torch: ModuleType, spec: Mapping[str, Any], device: str) -> Figures:
     named: list[tuple[str | None, Any]] = []
+    by_name: dict[str, Any] = {}
     with torch.device(device):
         for item in spec["layers"]:
             type_name, args = one_key(item)
             if "inputs" in args:
                 raise ValueError(f"{type_name}: the PyTorch oracle builds chains only (`inputs`)")
             name = args.pop("name", None)
-            named.append((name, _make_module(torch, type_name, args)))
+            shares = args.pop("shares", None)
+            if shares is not None and not args and type(by_name[shares]).__name__ == type_name:
+                module = by_name[shares]  # the same module applied again
+            else:
+                module = _make_module(torch, type_name, args)
+                if shares is not None:  # a tied matrix: this module's weight is the other's
+                    module.weight = by_name[shares].weight
+            if name is not None:
+                by_name[name] = module
+            named.append((name, module))
 
     first_type = one_key(spec["layers"][0])[0] if spec["layers"] else ""
     dtype = torch.long if first_type in _READ_INDICES else torch.float32
@@ -109,7 +119,9 @@ def torch_figures(spec: Mapping[str, Any], device: str = "meta") -> Figures:
     Each module runs on a batch of 2 of ``spec["input"]``; per layer: class name, output shape
     (``None`` for the batch), parameter count, trainable count and buffer count (BatchNorm's
     running statistics). On the meta device no memory is spent on weights; a module without
-    meta kernels is run again on the CPU.
+    meta kernels is run again on the CPU. ``shares: NAME`` (NAME an earlier layer's ``name``)
+    applies that module again when no other arguments are given, else ties this module's
+    ``weight`` to NAME's (an LM head tied to the embedding).
     """
     spec = apply_symbols(spec)
     if spec.get("framework") != "pytorch":
