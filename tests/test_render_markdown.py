@@ -125,3 +125,14 @@ def test_jupyter_representations():
     assert model._repr_markdown_().startswith("# Number of parameters")
     latex = model._repr_latex_()
     assert "\\documentclass" not in latex and "\\section*" in latex
+
+
+def test_one_layers_steps_render_alone_for_feedback_sheets():
+    from explain.render.layer_step import render_layer_step
+    model = load("example:seed-cnn")
+    md = render_layer_step(model.node("dense_2"), model, lang="de", format="markdown")
+    assert md.startswith("### 16. `dense_2` (Dense)")
+    assert r"512 \times 128 + 128 = 65{.}664" in md
+    tex = render_layer_step(model.node("dense_2"), model, lang="fr", format="latex", level=1)
+    assert tex.startswith(r"\section*{16. \texttt{dense\_2} (Dense)}")
+    assert r"512 \times 128 + 128 = 65\,664" in tex
