@@ -16,6 +16,7 @@ import types
 import pytest
 
 import explain
+from explain.errors import ExplainError
 from explain.importers.snippet import load_snippet
 from tests.conftest import FIXTURES, ROOT, require_module
 from tests.test_keras_json import assert_matches_keras
@@ -185,12 +186,19 @@ def run(*args: str) -> subprocess.CompletedProcess:
      ["line 2"]),
     ("import keras\nmodel = keras.Sequential([\n", ["line"]),
 ])
-def test_bad_snippets_name_the_line(tmp_path, code, wanted):
+def test_bad_snippets_name_the_line(code, wanted):
+    with pytest.raises(ExplainError) as err:
+        load_snippet(code, "bad.py")
+    message = str(err.value)
+    assert "\n" not in message and message.startswith("bad.py: ")
+    for w in wanted:
+        assert w in message, message
+
+
+def test_bad_snippet_on_the_command_line(tmp_path):
     path = tmp_path / "bad.py"
-    path.write_text(code)
+    path.write_text("import keras\nmodel = keras.Sequential()\nwhile True:\n    model.add(keras.layers.Dense(3))\n")
     result = run("derive", str(path), "--format", "json")
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and str(path) in lines[0], result.stderr
-    for w in wanted:
-        assert w in lines[0], lines[0]
+    assert len(lines) == 1 and str(path) in lines[0] and "line 3" in lines[0], result.stderr
