@@ -45,6 +45,13 @@ class Context:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.index = {n.name: i for i, n in enumerate(model.nodes)}
+        self.memo: dict[tuple, list] = {}
+
+    def cached(self, key: tuple, compute: Callable[[], list]) -> list:
+        """Variants computed once per worksheet (many claims may ask for the same layer)."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def int(self, v) -> int | None:
         try:
@@ -399,6 +406,10 @@ _FAMILIES: list[tuple[Callable[[Node], bool], Callable]] = [
 
 def layer_variants(ctx: Context, node: Node) -> list[Variant]:
     """The counts of the known mistakes for one layer (all its copies, as the claim counts it)."""
+    return ctx.cached(("layer", node.name), lambda: _layer_variants(ctx, node))
+
+
+def _layer_variants(ctx: Context, node: Node) -> list[Variant]:
     out: list[Variant] = []
     target = node
     for test, family in _FAMILIES:
@@ -523,6 +534,10 @@ def _propagate(ctx: Context, source: Node, make_output: Callable, target: Node):
 def shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
     """Counts (``kind='params'``) or output sizes (``kind='shape'``) of ``node`` computed from
     a wrong output shape of one of the convolutions or poolings before it (or its own)."""
+    return ctx.cached(("shape", node.name, kind), lambda: _shape_variants(ctx, node, kind))
+
+
+def _shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
     out: list[Variant] = []
     sources = [n for n in _ancestors(ctx, node) if _spatial(n)][:MAX_SHAPE_SOURCES]
     through_flatten = any(n.type in _PASS_THROUGH for n in _ancestors(ctx, node))
@@ -565,6 +580,10 @@ def shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
 def total_variants(ctx: Context, kind: str = "params") -> list[Variant]:
     """Wrong totals: one layer (or every layer) counted with a known mistake, non-trainable
     weights left out, buffers or tied weights counted."""
+    return ctx.cached(("total", kind), lambda: _total_variants(ctx, kind))
+
+
+def _total_variants(ctx: Context, kind: str) -> list[Variant]:
     model = ctx.model
     expected = {"params": model.total, "trainable": model.trainable,
                 "non_trainable": model.non_trainable}[kind]
