@@ -34,3 +34,84 @@ def test_unknown_layer_is_one_line_with_a_suggestion(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert str(spec) in lines[0] and "#2 (Dnse)" in lines[0] and "Did you mean 'Dense'?" in lines[0]
+
+
+# ----------------------------------------------------------------------------- in-process checks
+
+import re  # noqa: E402
+
+import pytest  # noqa: E402
+
+from explain.cli import main  # noqa: E402
+from tests.conftest import require_module  # noqa: E402
+
+
+def _keras_summary(model) -> list[str]:
+    lines: list[str] = []
+    model.summary(print_fn=lambda text, line_break=True: lines.extend(text.splitlines()))
+    return lines
+
+
+def test_text_table_has_the_numbers_of_keras_summary(capsys):
+    """``--format text`` against the real ``model.summary()`` of the same model: the Param #
+    column, in order, and the three total lines with their memory sizes."""
+    require_module("torch")
+    keras = require_module("keras")
+    keras.backend.clear_session()
+    layers = keras.layers
+    real = keras.Sequential([keras.Input((784,)), layers.Dense(256, use_bias=False), layers.BatchNormalization(),
+                             layers.Activation("relu"), layers.Dropout(0.2), layers.Dense(10)], name="mlp_bn")
+    summary = _keras_summary(real)
+    assert main(["derive", str(FIXTURES / "specs" / "mlp_bn.yaml"), "--format", "text"]) == 0
+    ours = capsys.readouterr().out.splitlines()
+
+    def keras_params(lines):
+        cells = [line.split("│")[3].strip() for line in lines if line.startswith("│")]
+        return [c for c in cells if c]
+
+    assert [line.split()[-1] for line in ours if re.match(r"^\w+ \(\w+\)", line) and not line.startswith("Layer (type)")] == keras_params(summary)
+    totals = [line.strip() for line in summary if "params:" in line]
+    assert totals == ["Total params: 204,298 (798.04 KB)", "Trainable params: 203,786 (796.04 KB)",
+                      "Non-trainable params: 512 (2.00 KB)"]
+    assert [line.strip() for line in ours if "params:" in line] == totals
+
+
+def test_text_in_german_and_output_file(tmp_path, capsys):
+    target = tmp_path / "out.txt"
+    assert main(["derive", "example:seed-cnn", "--format", "text", "--lang", "de", "-o", str(target)]) == 0
+    assert capsys.readouterr().out == ""
+    text = target.read_text(encoding="utf-8")
+    assert "Total params: 6.029.097 (23,00 MB)" in text
+    assert re.search(r"dense_2 \(Dense\)\s+\(None, 128\)\s+65\.664", text)
+
+
+def test_json_integers_stay_exact(tmp_path, capsys):
+    spec = tmp_path / "wide.yaml"
+    spec.write_text("input: [3]\nlayers:\n  - Dense: {units: 100000000000000000000001}\n", encoding="utf-8")
+    assert main(["derive", str(spec), "--format", "json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["total"] == 4 * 100000000000000000000001
+    assert got["total_formula"] == str(4 * 100000000000000000000001)
+    assert got["layers"][0]["weights"] == {"kernel": 3 * 100000000000000000000001, "bias": 100000000000000000000001}
+
+
+@pytest.mark.parametrize("argv, problem", [
+    ([], "the following arguments are required: command"),
+    (["derive"], "the following arguments are required: MODEL"),
+    (["derive", "example:seed-cnn", "--format", "pdf"], "invalid choice: 'pdf'"),
+    (["derive", "example:seed-cnn", "--lang", "xx"], "invalid choice: 'xx'"),
+    (["derive", "example:seed-cnn", "--set", "F"], "--set takes NAME=VALUE"),
+    (["derive", "example:cnn-symbolic", "--set", "F=0"], "--set takes NAME=VALUE with a positive whole number"),
+    (["derive", "example:nope"], "no bundled example 'nope'"),
+])
+def test_usage_errors_are_one_line(argv, problem, capsys):
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and problem in err, err
+
+
+def test_every_bundled_example_derives(capsys):
+    from explain.importers import examples
+    for name in examples():
+        assert main(["derive", f"example:{name}", "--format", "json"]) == 0, name
+        assert json.loads(capsys.readouterr().out)["total"] > 0
