@@ -165,14 +165,48 @@ def test_bad_config_exits_2_with_one_line(tmp_path, capsys, change, message):
     assert err.count("\n") == 1 and message in err and str(path) in err
 
 
-def test_llama_head_size_must_divide(tmp_path, capsys):
+@pytest.mark.parametrize("raw,arch", [
+    # minimal config.json files: what is missing takes transformers' defaults
+    ({"model_type": "gpt2", "n_layer": 2, "n_embd": 32, "n_head": 2, "vocab_size": 50, "n_positions": 8},
+     "GPT2LMHeadModel"),
+    ({"model_type": "bert", "num_hidden_layers": 1, "hidden_size": 32, "num_attention_heads": 2,
+      "intermediate_size": 40, "vocab_size": 50, "max_position_embeddings": 8}, "BertModel"),
+    ({"model_type": "llama", "num_hidden_layers": 1, "hidden_size": 96, "num_attention_heads": 4,
+      "num_key_value_heads": 3, "intermediate_size": 40, "vocab_size": 50}, "LlamaForCausalLM"),
+    ({"model_type": "mistral", "num_hidden_layers": 1, "hidden_size": 64, "num_attention_heads": 16,
+      "intermediate_size": 40, "vocab_size": 50}, "MistralForCausalLM"),  # 8 key/value heads
+    ({"model_type": "qwen2", "num_hidden_layers": 1, "hidden_size": 64, "num_attention_heads": 32,
+      "intermediate_size": 40, "vocab_size": 50}, "Qwen2ForCausalLM"),  # 32 key/value heads
+    ({"model_type": "gemma", "num_hidden_layers": 1, "hidden_size": 64, "num_attention_heads": 16,
+      "intermediate_size": 40, "vocab_size": 50}, "GemmaForCausalLM"),  # head_dim 256, 16 kv heads
+    ({"model_type": "gemma", "num_hidden_layers": 1, "hidden_size": 64, "num_attention_heads": 4,
+      "num_key_value_heads": 2, "head_dim": 16, "attention_bias": True, "intermediate_size": 40,
+      "vocab_size": 50}, "GemmaModel"),
+    ({"model_type": "t5", "num_layers": 2, "d_model": 32, "num_heads": 2, "d_kv": 8, "d_ff": 40,
+      "vocab_size": 50}, "T5ForConditionalGeneration"),
+    ({"model_type": "distilbert", "n_layers": 1, "dim": 32, "n_heads": 2, "hidden_dim": 40, "vocab_size": 50,
+      "max_position_embeddings": 8}, "DistilBertForMaskedLM"),
+])
+def test_minimal_configs_take_transformers_defaults(raw, arch):
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    cfg = transformers.AutoConfig.for_model(**raw)
+    with torch.device("meta"):
+        hf_model = getattr(transformers, arch)(cfg)
+    expected = sum(p.numel() for p in hf_model.parameters())
+    assert load_hf_config({**raw, "architectures": [arch]}, "config.json").total == expected
+
+
+def test_heads_must_divide_the_width(tmp_path, capsys):
+    transformers = require_module("transformers")
+    with pytest.raises(Exception, match="not a multiple"):  # transformers refuses it too
+        transformers.LlamaConfig(hidden_size=100, num_attention_heads=3)
     raw = json.loads((HF / "llama-2-7b.json").read_text())
-    del raw["head_dim"]
     raw["num_attention_heads"] = 30
     path = tmp_path / "config.json"
     path.write_text(json.dumps(raw))
     assert main(["derive", str(path), "--format", "json"]) == 2
-    assert "d/H" in capsys.readouterr().err
+    assert "not a multiple of the number of attention heads" in capsys.readouterr().err
 
 
 def test_unknown_override_is_an_error():

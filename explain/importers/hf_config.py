@@ -332,19 +332,21 @@ def _distilbert(cfg: _Config, arch: str, b: _Builder) -> None:
 
 # ----------------------------------------------------------------------------- Llama family
 
-_DECODERS: dict[str, tuple[str, type, bool]] = {
-    # model_type: (class prefix, decoder layer type, tie_word_embeddings default)
-    "llama": ("Llama", LlamaDecoderLayer, False),
-    "mistral": ("Mistral", MistralDecoderLayer, False),
-    "qwen2": ("Qwen2", Qwen2DecoderLayer, False),
-    "gemma": ("Gemma", GemmaDecoderLayer, True),
+_DECODERS: dict[str, tuple[str, type, bool, int | None, int | None]] = {
+    # model_type: (class prefix, decoder layer type, tie_word_embeddings default,
+    #              num_key_value_heads default (None: = heads), head_dim default (None: d/H)),
+    # the defaults of transformers' config classes
+    "llama": ("Llama", LlamaDecoderLayer, False, None, None),
+    "mistral": ("Mistral", MistralDecoderLayer, False, 8, None),
+    "qwen2": ("Qwen2", Qwen2DecoderLayer, False, 32, None),
+    "gemma": ("Gemma", GemmaDecoderLayer, True, 16, 256),
 }
 
 
 @_family("llama", "mistral", "qwen2", "gemma")
 def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
-    model_type = cfg.raw.get("model_type") or next(t for t, (p, _, _) in _DECODERS.items() if arch.startswith(p))
-    prefix, block, tie_default = _DECODERS[model_type]
+    model_type = cfg.raw.get("model_type") or next(t for t, v in _DECODERS.items() if arch.startswith(v[0]))
+    prefix, block, tie_default, kv_default, head_dim_default = _DECODERS[model_type]
     heads = {f"{prefix}Model": None, f"{prefix}ForCausalLM": "lm",
              f"{prefix}ForSequenceClassification": "seq", f"{prefix}ForTokenClassification": "token"}
     if arch not in heads:
@@ -356,15 +358,19 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     f = b.declare("f", cfg.size("intermediate_size"))
     n_heads = cfg.size("num_attention_heads")
     H = b.declare("H", n_heads)
-    n_kv = cfg.size("num_key_value_heads", default=n_heads)
+    n_kv = cfg.size("num_key_value_heads", default=kv_default or n_heads)
     H_kv = H if n_kv == n_heads and "H_kv" not in b.overrides else b.declare("H_kv", n_kv)
-    head_dim = cfg.size("head_dim", default=None)
-    derived = b.values[d] // n_heads if b.values[d] % n_heads == 0 else None
-    if head_dim is None or (head_dim == derived and "d_h" not in b.overrides):
+    head_dim = cfg.size("head_dim", default=head_dim_default)
+    width = b.values[d]
+    if width % b.values[H]:  # as transformers' config validation
+        raise ExplainError(f"the hidden size d={width} is not a multiple of the number of attention heads "
+                           f"H={b.values[H]}")
+    if head_dim is None:
+        head_dim = width // n_heads
+    if head_dim * n_heads == width and "d_h" not in b.overrides:
         d_h = b.whole(d / H, "the head size d/H")
     else:
         d_h = b.declare("d_h", head_dim)
-    b.whole(H / H_kv, "the query heads per key/value head H/H_kv")
     attention_bias = cfg.flag("attention_bias", False)
     qkv_bias = o_bias = attention_bias
     if model_type == "qwen2":
