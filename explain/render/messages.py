@@ -96,6 +96,22 @@ NOTES = {
                           "3h(i + h) + 3h."),
 }
 
+NOTES.update({
+    "rnn_one_bias": N_("Keras recurrent layers have one bias vector per gate; a second one (b_hh) is "
+                       "PyTorch's convention."),
+    "mha_heads_times_key_dim": N_("Keras MultiHeadAttention projects to num_heads·key_dim columns; "
+                                  "4E² + 4E is PyTorch's count."),
+    "bidirectional_twice": N_("A bidirectional layer has two independent copies of the weights, one "
+                              "for each direction."),
+    "rnn_stacked_input": N_("In PyTorch, stacked layers after the first take h·D inputs (D "
+                            "directions), not the input size."),
+    "lstm_proj_size": N_("With proj_size p, PyTorch's LSTM adds a projection weight_hr of p·h per "
+                         "layer and direction, and its recurrent weights are 4h·p."),
+    "mha_separate_proj": N_("With kdim or vdim different from E, PyTorch's MultiheadAttention uses "
+                            "separate query, key and value projections (E², E·kdim, E·vdim)."),
+    "mha_bias_kv": N_("add_bias_kv adds the biases bias_k and bias_v: 2E parameters more."),
+})
+
 AXES = {
     "height": N_("Height"),
     "width": N_("Width"),
