@@ -269,3 +269,18 @@ def test_keras2_functional_shared_layer_and_tf_op():
     assert model.node("shared[1]").shares == "shared"
     assert model.node("tf.__operators__.add").output_shape == (3,)
     assert model.node("cat").output_shape == (6,)
+
+
+def test_nested_outputs_follow_output_layers():
+    # the nested model's second output is also used inside it: its outputs come from output_layers
+    keras = require_module("keras")
+    layers = keras.layers
+    i = keras.Input((4,))
+    x = layers.Dense(3)(i)
+    inner = keras.Model(i, [layers.Dense(5)(x), x], name="inner")
+    j = keras.Input((4,))
+    a, b = inner(j)
+    keras_model = keras.Model(j, layers.Concatenate()([a, b]))
+    model = load_keras_json(json.loads(keras_model.to_json()), "outs")
+    assert_matches_keras(model, keras_model)
+    assert model.node("inner").outputs == ((5,), (3,))

@@ -118,6 +118,8 @@ def _wrapped_layer(entry: dict) -> Layer:
 class _Reader:
     def __init__(self, path: str | None) -> None:
         self.path = path
+        self.outputs: dict[int, list[Shape]] = {}
+        """The output shapes of each model read, by id (for nested models)."""
 
     def model(self, entry: dict, call_shapes: Sequence[Shape] | None, depth: int,
               name: str | None = None) -> Model:
@@ -147,11 +149,14 @@ class _Reader:
         builder = GraphBuilder(model_name, "keras", source=self.path)
         functional = class_name != "Sequential" or any(
             isinstance(e, dict) and e.get("inbound_nodes") for e in layers)
+        outputs = None
         if functional:
-            self._functional(builder, config, call_shapes, depth)
+            outputs = self._functional(builder, config, call_shapes, depth)
         else:
             self._sequential(builder, config, call_shapes, depth)
-        return builder.build()
+        model = builder.build()
+        self.outputs[id(model)] = outputs or _outputs(model)
+        return model
 
     # -- Sequential ---------------------------------------------------------------------
     def _sequential(self, builder: GraphBuilder, config: dict, call_shapes: Sequence[Shape] | None,
@@ -191,7 +196,8 @@ class _Reader:
 
     # -- Functional ---------------------------------------------------------------------
     def _functional(self, builder: GraphBuilder, config: dict, call_shapes: Sequence[Shape] | None,
-                    depth: int) -> None:
+                    depth: int) -> list[Shape] | None:
+        """Reads the calls in dependency order; returns the shapes of 'output_layers'."""
         calls: list[tuple[str, int, dict, list[Ref]]] = []
         recorded: dict[Ref, Shape] = {}
         inputs: list[tuple[str, dict]] = []
@@ -252,6 +258,17 @@ class _Reader:
                     f"has no call number {missing[1]} (or the calls form a cycle)"
                 raise ExplainError(f"its input '{missing[0]}' {what}", layer=layer_name)
             pending = waiting
+        outputs = []
+        for name, k, t in _ref_list(config.get("output_layers")):
+            if (name, k) not in graph.names:  # Keras sometimes numbers a nested model's call oddly
+                k = max((c for (n, c) in graph.names if n == name), default=None)
+                if k is None:
+                    return None
+            try:
+                outputs.append(graph.shape(graph.ref((name, k, t), recorded)))
+            except ExplainError:
+                return None
+        return outputs or None
 
     def _input_order(self, config: dict, names: list[str]) -> list[str]:
         """The model's inputs in the order of 'input_layers' (then any others)."""
@@ -269,7 +286,7 @@ class _Reader:
         try:
             if class_name in MODEL_CLASSES:
                 inner = self.model(raw, shapes, depth + 1, name=_layer_name(raw, config, node_name))
-                outs = [n for n in _outputs(inner)]
+                outs = self.outputs[id(inner)]
                 layer = submodel(class_name, inner, outs, config.get("trainable", True) is not False)
             else:
                 layer = layer_from_config(class_name, config, raw.get("module"), raw.get("registered_name"))
