@@ -1,0 +1,243 @@
+"""The PyTorch vocabulary (``framework: pytorch``) against real torch.nn modules: parameters,
+trainable split, buffers and output shapes from ``torch_figures`` (the real modules run on the
+meta device) or from torch called in the test."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from conftest import require_module
+from explain.cli import main
+from explain.importers.spec import load_spec
+from explain.render.json_out import model_dict
+
+
+def torch_spec(shape: list, *layers: dict) -> dict[str, Any]:
+    return {"framework": "pytorch", "input": shape, "layers": list(layers)}
+
+
+CASES: dict[str, dict[str, Any]] = {
+    "convs": torch_spec(
+        [16, 20, 20],
+        {"Conv2d": {"in_channels": 16, "out_channels": 32, "kernel_size": 3, "groups": 4}},
+        {"Conv2d": {"in_channels": 32, "out_channels": 8, "kernel_size": [3, 5], "stride": 2,
+                    "padding": [1, 2], "dilation": [2, 1], "bias": False}},
+        {"ConvTranspose2d": {"in_channels": 8, "out_channels": 12, "kernel_size": 3, "stride": 2,
+                             "padding": 1, "output_padding": 1, "groups": 2}},
+        {"Conv2d": {"in_channels": 12, "out_channels": 12, "kernel_size": 3, "padding": "same",
+                    "groups": 12}},
+        {"Conv2d": {"in_channels": 12, "out_channels": 6, "kernel_size": 1, "padding": "valid"}}),
+    "convs_1d_3d": torch_spec(
+        [6, 30],
+        {"Conv1d": {"in_channels": 6, "out_channels": 9, "kernel_size": 4, "stride": 3, "groups": 3}},
+        {"ConvTranspose1d": {"in_channels": 9, "out_channels": 4, "kernel_size": 5, "dilation": 2,
+                             "stride": 2, "output_padding": 1}},
+        {"Unflatten": {"dim": 2, "unflattened_size": [-1, 2, 13]}},
+        {"Conv3d": {"in_channels": 4, "out_channels": 6, "kernel_size": [1, 2, 2], "padding": [0, 1, 1]}},
+        {"ConvTranspose3d": {"in_channels": 6, "out_channels": 2, "kernel_size": 2, "stride": 2,
+                             "groups": 2, "bias": False}}),
+    "norms": torch_spec(
+        [8, 6, 6],
+        {"BatchNorm2d": {"num_features": 8}},
+        {"BatchNorm2d": {"num_features": 8, "affine": False}},
+        {"BatchNorm2d": {"num_features": 8, "track_running_stats": False}},
+        {"InstanceNorm2d": {"num_features": 8}},
+        {"InstanceNorm2d": {"num_features": 8, "affine": True, "track_running_stats": True}},
+        {"GroupNorm": {"num_groups": 4, "num_channels": 8}},
+        {"LayerNorm": {"normalized_shape": [6, 6]}},
+        {"LayerNorm": {"normalized_shape": 6, "bias": False}},
+        {"RMSNorm": {"normalized_shape": [8, 6, 6]}},
+        {"LocalResponseNorm": {"size": 2}},
+        {"Flatten": {"start_dim": 2}},
+        {"BatchNorm1d": {"num_features": 8}},
+        {"InstanceNorm1d": {"num_features": 8, "affine": True}},
+        {"Flatten": {}},
+        {"BatchNorm1d": {"num_features": 288, "momentum": 0.2}}),
+    "norm_3d": torch_spec([3, 4, 5, 6], {"BatchNorm3d": {"num_features": 3}},
+                          {"InstanceNorm3d": {"num_features": 3, "track_running_stats": True}}),
+    "lstm_two_layers": torch_spec([10, 300], {"LSTM": {"input_size": 300, "hidden_size": 512,
+                                                        "num_layers": 2}}),
+    "bidirectional_lstm_proj": torch_spec(
+        [10, 30], {"LSTM": {"input_size": 30, "hidden_size": 20, "num_layers": 3,
+                            "bidirectional": True, "proj_size": 7, "batch_first": True}},
+        {"Linear": {"in_features": 14, "out_features": 3}}),
+    "bidirectional_gru": torch_spec(
+        [10, 30], {"GRU": {"input_size": 30, "hidden_size": 20, "num_layers": 2,
+                           "bidirectional": True, "bias": False}},
+        {"GRU": {"input_size": 40, "hidden_size": 5, "dropout": 0.1}}),
+    "rnn_relu": torch_spec([10, 5], {"RNN": {"input_size": 5, "hidden_size": 9, "num_layers": 3,
+                                             "nonlinearity": "relu", "bidirectional": True}}),
+    "attention": torch_spec(
+        [10, 64],
+        {"MultiheadAttention": {"embed_dim": 64, "num_heads": 8}},
+        {"MultiheadAttention": {"embed_dim": 64, "num_heads": 4, "add_bias_kv": True}},
+        {"MultiheadAttention": {"embed_dim": 64, "num_heads": 2, "bias": False, "add_zero_attn": True}}),
+    "mha_512": torch_spec([10, 512], {"MultiheadAttention": {"embed_dim": 512, "num_heads": 8}}),
+    "transformer_default": torch_spec([10, 512], {"Transformer": {}}),
+    "transformer_small": torch_spec(
+        [10, 64],
+        {"TransformerEncoderLayer": {"d_model": 64, "nhead": 4, "dim_feedforward": 100}},
+        {"TransformerDecoderLayer": {"d_model": 64, "nhead": 4, "dim_feedforward": 100, "bias": False}},
+        {"TransformerEncoder": {"encoder_layer": {"TransformerEncoderLayer": {
+            "d_model": 64, "nhead": 4, "dim_feedforward": 32, "norm_first": True}},
+            "num_layers": 3, "norm": {"LayerNorm": {"normalized_shape": 64}},
+            "enable_nested_tensor": False}},
+        {"TransformerDecoder": {"decoder_layer": {"TransformerDecoderLayer": {
+            "d_model": 64, "nhead": 8, "dim_feedforward": 16}}, "num_layers": 2}},
+        {"Transformer": {"d_model": 64, "nhead": 4, "num_encoder_layers": 2, "num_decoder_layers": 1,
+                         "dim_feedforward": 50, "bias": False}}),
+    "poolings": torch_spec(
+        [3, 33, 33],
+        {"MaxPool2d": {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}},
+        {"AvgPool2d": {"kernel_size": 2, "ceil_mode": True, "count_include_pad": False}},
+        {"MaxPool2d": {"kernel_size": 2, "dilation": 2}},
+        {"AdaptiveAvgPool2d": {"output_size": [5, None]}},
+        {"ZeroPad2d": {"padding": [1, 2, 3, 4]}},
+        {"LPPool2d": {"norm_type": 2, "kernel_size": 2}},
+        {"Upsample": {"scale_factor": 2}},
+        {"AdaptiveMaxPool2d": {"output_size": 3}},
+        {"Flatten": {"start_dim": 2}},
+        {"AvgPool1d": {"kernel_size": 3, "stride": 2, "padding": 1}},
+        {"AdaptiveAvgPool1d": {"output_size": 1}},
+        {"Flatten": {}}),
+    "core": torch_spec(
+        [12],
+        {"Embedding": {"num_embeddings": 100, "embedding_dim": 16, "padding_idx": 0}},
+        {"Dropout": {"p": 0.2}},
+        {"Linear": {"in_features": 16, "out_features": 10}},
+        {"GELU": {"approximate": "tanh"}},
+        {"Bilinear": {"in1_features": 10, "in2_features": 10, "out_features": 4}},
+        {"PReLU": {}},
+        {"Unflatten": {"dim": -1, "unflattened_size": [2, 2]}},
+        {"PReLU": {"num_parameters": 12}},
+        {"Flatten": {}},
+        {"Linear": {"in_features": 48, "out_features": 6, "bias": False}},
+        {"GLU": {}},
+        {"LogSoftmax": {"dim": -1}}),
+}
+
+
+def compare(spec: dict[str, Any], want: dict[str, Any]) -> None:
+    got = model_dict(load_spec(spec))
+    for key in ("total", "trainable", "non_trainable"):
+        assert got[key] == want[key], key
+    assert len(got["layers"]) == len(want["layers"])
+    for position, (mine, theirs) in enumerate(zip(got["layers"], want["layers"]), 1):
+        for key in ("type", "output_shape", "params", "trainable", "buffers"):
+            assert mine[key] == theirs[key], f"layer {position} ({theirs['type']}): {key}"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_matches_pytorch(case: str) -> None:
+    require_module("torch")
+    from tests.oracle.torch_oracle import torch_figures
+    compare(CASES[case], torch_figures(CASES[case]))
+
+
+@pytest.mark.parametrize("case, total", [("transformer_default", 44_140_544),
+                                         ("lstm_two_layers", 3_768_320), ("mha_512", 1_050_624)])
+def test_figures_quoted_in_formulas_md(case: str, total: int) -> None:
+    assert load_spec(CASES[case]).total == total
+
+
+def test_conv2d_groups_by_hand() -> None:
+    """FORMULAS.md: Conv2d(16, 32, 3, groups=4) = 3·3·(16/4)·32 + 32 = 1,184."""
+    assert load_spec(CASES["convs"]).nodes[0].params == 3 * 3 * (16 // 4) * 32 + 32 == 1184
+
+
+def test_lstm_formula_per_layer_and_direction() -> None:
+    """One layer, one direction: 4h(i + h) + 8h; the formula substitutes to the count."""
+    import sympy
+    from explain.symbols import sym
+    node = load_spec(torch_spec([20, 32], {"LSTM": {"input_size": 32, "hidden_size": 64}})).nodes[0]
+    h, i = sym("h"), sym("i")
+    assert sympy.expand(node.formula - (4 * h * (i + h) + 8 * h)) == 0
+    assert node.formula.xreplace(dict(node.values)) == node.params == 25088
+    assert node.layer.notes() == ("rnn_two_biases",)
+    deep = load_spec(CASES["bidirectional_lstm_proj"]).nodes[0]
+    assert deep.formula.xreplace({s: sympy.Integer(v) for s, v in deep.values.items()}) == deep.params
+    assert set(deep.layer.notes()) >= {"rnn_stacked_input", "bidirectional_twice", "lstm_proj_size"}
+
+
+@pytest.mark.parametrize("args", [
+    {"embed_dim": 64, "num_heads": 4, "kdim": 32, "vdim": 48, "add_bias_kv": True},
+    {"embed_dim": 64, "num_heads": 8, "kdim": 20, "bias": False},
+    {"embed_dim": 32, "num_heads": 2, "vdim": 16, "batch_first": True},
+])
+def test_cross_attention_with_kdim_vdim(args: dict) -> None:
+    torch = require_module("torch")
+    e = args["embed_dim"]
+    kd, vd = args.get("kdim", e), args.get("vdim", e)
+    module = torch.nn.MultiheadAttention(**args)
+    q, k, v = torch.zeros(2, 7, e), torch.zeros(2, 5, kd), torch.zeros(2, 5, vd)
+    if not args.get("batch_first"):
+        q, k, v = (t.transpose(0, 1) for t in (q, k, v))
+    out, _ = module(q, k, v)
+    spec = {"framework": "pytorch", "inputs": {"q": [7, e], "k": [5, kd], "v": [5, vd]},
+            "layers": [{"MultiheadAttention": {**args, "name": "xattn", "inputs": ["q", "k", "v"]}}]}
+    node = load_spec(spec).nodes[0]
+    assert node.params == sum(p.numel() for p in module.parameters())
+    assert node.output_shape == (7, e) and out.shape[-1] == e
+    assert "mha_separate_proj" in node.layer.notes()
+
+
+def test_transformer_with_source_and_target() -> None:
+    torch = require_module("torch")
+    with torch.device("meta"):
+        module = torch.nn.Transformer(d_model=32, nhead=4, num_encoder_layers=1, num_decoder_layers=2,
+                                      dim_feedforward=40)
+        out = module(torch.zeros(9, 2, 32), torch.zeros(4, 2, 32))
+    spec = {"framework": "pytorch", "inputs": {"src": [9, 32], "tgt": [4, 32]},
+            "layers": [{"Transformer": {"d_model": 32, "nhead": 4, "num_encoder_layers": 1,
+                                        "num_decoder_layers": 2, "dim_feedforward": 40,
+                                        "inputs": ["src", "tgt"]}}]}
+    node = load_spec(spec).nodes[0]
+    assert node.params == sum(p.numel() for p in module.parameters())
+    assert node.output_shape == (out.shape[0], out.shape[2])
+
+
+BAD = {
+    "linear": (torch_spec([20], {"Linear": {"name": "fc", "in_features": 30, "out_features": 5}}),
+               ["fc", "in_features=30", "20"]),
+    "conv": (torch_spec([3, 8, 8], {"Conv2d": {"name": "stem", "in_channels": 1, "out_channels": 4,
+                                               "kernel_size": 3}}),
+             ["stem", "in_channels=1"]),
+    "conv_groups": (torch_spec([6, 8], {"Conv1d": {"name": "c", "in_channels": 6, "out_channels": 4,
+                                                   "kernel_size": 3, "groups": 4}}),
+                    ["c", "divisible by groups"]),
+    "batchnorm": (torch_spec([8, 4, 4], {"BatchNorm2d": {"name": "bn", "num_features": 16}}),
+                  ["bn", "num_features=16"]),
+    "lstm": (torch_spec([5, 10], {"LSTM": {"name": "rnn", "input_size": 12, "hidden_size": 4}}),
+             ["rnn", "input_size=12"]),
+    "mha_embed": (torch_spec([5, 10], {"MultiheadAttention": {"name": "attn", "embed_dim": 12,
+                                                              "num_heads": 2}}),
+                  ["attn", "embed_dim=12"]),
+    "mha_rank": (torch_spec([10], {"MultiheadAttention": {"name": "attn", "embed_dim": 10,
+                                                          "num_heads": 2}}),
+                 ["attn", "rank 2"]),
+    "layernorm": (torch_spec([5, 10], {"LayerNorm": {"name": "ln", "normalized_shape": [4, 10]}}),
+                  ["ln", "normalized_shape"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_contradictions_are_one_line_naming_the_layer(case: str, tmp_path, capsys) -> None:
+    spec, words = BAD[case]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(spec))
+    assert main(["derive", str(path), "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert captured.out == "" and len(lines) == 1
+    for word in words:
+        assert word in lines[0]
+
+
+@pytest.mark.parametrize("case", ["linear", "conv", "batchnorm", "lstm", "layernorm"])
+def test_torch_rejects_the_contradiction_too(case: str) -> None:
+    require_module("torch")
+    from tests.oracle.torch_oracle import torch_figures
+    with pytest.raises(Exception):
+        torch_figures(BAD[case][0], device="cpu")
