@@ -152,3 +152,18 @@ def test_explain_check_is_callable_after_the_package_is_imported():
     import explain.check  # noqa: F401 — rebinding explain.check to the package must not break it
     report = explain.check(str(WORKSHEETS / "seed_worksheet.txt"))
     assert [c.diagnosis for c in report.claims if not c.correct] == [["bias_size"]]
+
+
+def test_shapes_as_keras_prints_them(tmp_path):
+    # the article's summary: max_pooling2d_3 gives (None, 19, 19, 32)
+    sheet = tmp_path / "w.txt"
+    sheet.write_text("model: example:seed-cnn\n"
+                     "max_pooling2d_3 shape: (None, 19, 19, 32)\n"
+                     "max_pooling2d_3 shape: (19, 19, 32) = 11552\n"
+                     "max_pooling2d_3 shape: (20, 20, 32)\n")
+    result = run(str(sheet), "--format", "json")
+    claims = json.loads(result.stdout)["claims"]
+    assert [(c["claimed"], c["verdict"]) for c in claims] == [
+        ("19*19*32", "correct"), ("19*19*32 = 11552", "correct"), ("20*20*32", "wrong")]
+    assert claims[0]["expected"] == 19 * 19 * 32
+    assert "output_off_by_one" in claims[2]["diagnosis"] and "wrong_padding" in claims[2]["diagnosis"]

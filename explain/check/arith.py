@@ -365,7 +365,7 @@ def parse_work(text: str) -> Work:
         sides = sides[1:]
     elif len(sides) == 2 and not sides[1]:
         return Work(_side(sides[0], "the formula"), None)
-    names = (["the claim"] if len(sides) == 1 else
+    names = ([""] if len(sides) == 1 else
              ["the formula"] + [f"step {n}" for n in range(2, len(sides))] + ["the result"])
     trees = [_side(s, what) for s, what in zip(sides, names)]
     if len(trees) == 1:
@@ -378,4 +378,4 @@ def _side(text: str, what: str) -> Expr:
     try:
         return parse(text)
     except ArithError as e:
-        raise ArithError(f"{what}: {e}") from None
+        raise ArithError(f"{what}: {e}" if what else str(e)) from None

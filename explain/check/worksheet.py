@@ -11,7 +11,8 @@ YAML::
       - total: 6.029.097               # also trainable: / non_trainable:
 
 Plain text: ``model: PATH``, then one claim a line: ``LAYER: WORK``, ``LAYER shape: WORK``,
-``total: N``; ``#`` starts a comment. Scalars are read as the text the user wrote (YAML's
+``total: N``; ``#`` starts a comment. A shape may also be written as Keras prints it,
+``(None, 19, 19, 32)``. Scalars are read as the text the user wrote (YAML's
 own number parsing would read ``6.029`` as a float), with line numbers for errors.
 """
 from __future__ import annotations
@@ -147,7 +148,8 @@ def _yaml_claim(item, number: int, path: str) -> RawClaim:
     if layer is None:
         raise _fail(path, line, f"claim {number}: '{key}' needs a 'layer' (a name or a 1-based position)")
     ref = _layer_ref(layer[0])
-    return RawClaim(ref, _KIND_WORDS[key], text, _parse(text, path, text_line, ref), text_line)
+    kind = _KIND_WORDS[key]
+    return RawClaim(ref, kind, text, _parse(text, path, text_line, ref, kind), text_line)
 
 
 def _layer_ref(text: str) -> str | int:
@@ -155,7 +157,21 @@ def _layer_ref(text: str) -> str | int:
     return int(text) if re.fullmatch(r"[0-9]{1,6}", text) else text
 
 
-def _parse(text: str, path: str, line: int, layer: str | int) -> Work:
+_TUPLE = re.compile(r"^\(\s*(?:None\s*,\s*)?(\d+(?:\s*,\s*\d+)*)\s*,?\s*\)\s*(=.*)?$")
+
+
+def _shape_tuple(text: str) -> str:
+    """A Keras-style shape ``(None, 19, 19, 32)`` or ``(19, 19, 32)`` as the product it means."""
+    m = _TUPLE.match(text.strip())
+    if not m:
+        return text
+    dims = [d.strip() for d in m.group(1).split(",")]
+    return " x ".join(dims) + (" " + m.group(2) if m.group(2) else "")
+
+
+def _parse(text: str, path: str, line: int, layer: str | int, kind: str = "params") -> Work:
+    if kind == "shape":
+        text = _shape_tuple(text)
     try:
         return parse_work(text)
     except ArithError as e:
@@ -199,7 +215,7 @@ def _from_text(text: str, path: str) -> Worksheet:
             raise _fail(path, number, f"'{key}' is not a layer name (write 'LAYER: WORK' or "
                                       f"'LAYER shape: WORK')")
         ref = _layer_ref(words[0])
-        claims.append(RawClaim(ref, kind, value, _parse(value, path, number, ref), number))
+        claims.append(RawClaim(ref, kind, value, _parse(value, path, number, ref, kind), number))
     if not claims:
         raise ExplainError("the worksheet has no claims ('LAYER: WORK' lines, or a YAML 'claims' list)",
                            file=path)
