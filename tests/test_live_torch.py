@@ -181,6 +181,32 @@ def test_cnn_shapes_follow_the_forward_pass():
     assert model.buffers == sum(b.numel() for b in net.buffers())
 
 
+@pytest.mark.parametrize("config_class,kwargs,arch,block", [
+    ("GPT2Config", dict(n_layer=2, n_embd=32, n_head=2, vocab_size=50, n_positions=8), "GPT2LMHeadModel",
+     "GPT2Block"),
+    ("LlamaConfig", dict(num_hidden_layers=2, hidden_size=32, num_attention_heads=4, num_key_value_heads=2,
+                         intermediate_size=40, vocab_size=50, attention_bias=True), "LlamaForCausalLM",
+     "LlamaDecoderLayer"),
+    ("Qwen2Config", dict(num_hidden_layers=2, hidden_size=32, num_attention_heads=4, num_key_value_heads=1,
+                         intermediate_size=40, vocab_size=50), "Qwen2ForCausalLM", "Qwen2DecoderLayer"),
+    ("GemmaConfig", dict(num_hidden_layers=2, hidden_size=32, num_attention_heads=4, num_key_value_heads=1,
+                         head_dim=16, intermediate_size=40, vocab_size=50), "GemmaForCausalLM", "GemmaDecoderLayer"),
+    ("T5Config", dict(num_layers=3, d_model=32, num_heads=2, d_kv=8, d_ff=40, vocab_size=50,
+                      feed_forward_proj="gated-gelu"), "T5ForConditionalGeneration", "T5Block"),
+    ("BertConfig", dict(num_hidden_layers=2, hidden_size=32, num_attention_heads=2, intermediate_size=40,
+                        vocab_size=50), "BertForMaskedLM", "BertLayer"),
+    ("DistilBertConfig", dict(n_layers=2, dim=32, n_heads=2, hidden_dim=40, vocab_size=50),
+     "DistilBertForMaskedLM", "DistilBertBlock"),
+])
+def test_transformers_models_on_meta(config_class, kwargs, arch, block):
+    transformers = require_module("transformers")
+    with torch.device("meta"):
+        hf_model = getattr(transformers, arch)(getattr(transformers, config_class)(**kwargs))
+    model = explain.from_torch(hf_model)
+    assert model.total == unique(hf_model)
+    assert block in {n.type for n in model.nodes}
+
+
 @pytest.mark.parametrize("module,shape,message", [
     ("not a module", None, "takes a torch.nn.Module"),
     (nn.Linear(3, 4), ("a",), "input_shape must be a shape"),

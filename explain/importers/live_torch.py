@@ -21,6 +21,7 @@ from typing import Any, Iterable
 
 from ..errors import ExplainError
 from ..layers.base import Layer, Shape
+from ..layers import hf_blocks
 from ..layers.hf_blocks import Tensors
 from ..layers.registry import lookup, make
 from ..model import Model, Node, Weight, count
@@ -87,9 +88,53 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _probes(module: Any, layer_type: type[Layer]) -> Iterable[tuple[Shape, ...]]:
+def _hf_block(module: Any) -> Layer | None:
+    """A transformers block (GPT2Block, LlamaDecoderLayer, …) as the library's block type, its
+    sizes read from its submodules; None for any other module."""
+    cls = type(module)
+    if not cls.__module__.startswith("transformers."):
+        return None
+    name = cls.__name__
+    if name == "GPT2Block":
+        return hf_blocks.GPT2Block(hidden_size=module.ln_1.normalized_shape[0],
+                                   intermediate_size=module.mlp.c_fc.nf,
+                                   add_cross_attention=hasattr(module, "crossattention"))
+    if name == "BertLayer":
+        return hf_blocks.BertLayer(hidden_size=module.attention.self.query.in_features,
+                                   intermediate_size=module.intermediate.dense.out_features,
+                                   add_cross_attention=hasattr(module, "crossattention"))
+    if name == "TransformerBlock" and ".distilbert." in cls.__module__:
+        return hf_blocks.DistilBertBlock(hidden_size=module.attention.q_lin.in_features,
+                                         intermediate_size=module.ffn.lin1.out_features)
+    decoders = {"LlamaDecoderLayer": hf_blocks.LlamaDecoderLayer, "MistralDecoderLayer": hf_blocks.MistralDecoderLayer,
+                "Qwen2DecoderLayer": hf_blocks.Qwen2DecoderLayer, "GemmaDecoderLayer": hf_blocks.GemmaDecoderLayer}
+    if name in decoders:
+        attn, mlp = module.self_attn, module.mlp
+        d_h = attn.head_dim
+        return decoders[name](hidden_size=attn.q_proj.in_features, num_attention_heads=attn.q_proj.out_features // d_h,
+                              num_key_value_heads=attn.k_proj.out_features // d_h, head_dim=d_h,
+                              intermediate_size=mlp.gate_proj.out_features, qkv_bias=attn.q_proj.bias is not None,
+                              o_bias=attn.o_proj.bias is not None, mlp_bias=mlp.gate_proj.bias is not None)
+    if name.endswith("RMSNorm") or name == "T5LayerNorm":  # LlamaRMSNorm, GemmaRMSNorm, …: weight d
+        weight = module.weight
+        if weight.dim() == 1:
+            return make("RMSNorm", {"normalized_shape": [int(weight.shape[0])]}, framework="pytorch")
+        return None
+    if name == "T5Block":
+        attn, ff = module.layer[0].SelfAttention, module.layer[-1].DenseReluDense
+        gated = hasattr(ff, "wi_0")
+        return hf_blocks.T5Block(hidden_size=attn.q.in_features, num_heads=attn.n_heads, d_kv=attn.key_value_proj_dim,
+                                 d_ff=(ff.wi_0 if gated else ff.wi).out_features, is_decoder=bool(module.is_decoder),
+                                 is_gated_act=gated)
+    return None
+
+
+def _probes(module: Any, layer: Layer) -> Iterable[tuple[Shape, ...]]:
     """Input shapes (no batch axis) to try on a layer when no forward pass gave them."""
-    name = layer_type.type_name
+    name = layer.type_name
+    if isinstance(layer, hf_blocks._Block):
+        yield ((None, layer.hidden_size),)
+        return
     if name == "MultiheadAttention":
         e = module.embed_dim
         yield ((None, e), (None, module.kdim), (None, module.vdim))
@@ -160,13 +205,18 @@ class _Reader:
         self.by_module[id(unit.module)] = unit
 
     def known(self, module: Any) -> Layer | None:
-        layer_type = _torch_type(module, self.torch)
-        if layer_type is None:
-            return None
         try:
-            layer = make(layer_type.type_name, _args(module, layer_type, self.torch), framework="pytorch")
-        except ExplainError:
-            return None
+            layer = _hf_block(module)
+        except (AttributeError, TypeError, IndexError, ZeroDivisionError, ExplainError):
+            layer = None
+        if layer is None:
+            layer_type = _torch_type(module, self.torch)
+            if layer_type is None:
+                return None
+            try:
+                layer = make(layer_type.type_name, _args(module, layer_type, self.torch), framework="pytorch")
+            except ExplainError:
+                return None
         params = {n: p.numel() for n, p in module.named_parameters(remove_duplicate=False)}
         weighted = [g for g in layer.weight_groups() if not g.buffer]
         if not params and not weighted:  # weightless, or buffers only (BatchNorm with affine=False)
@@ -187,7 +237,7 @@ class _Reader:
         return layer if len(flags) <= 1 else None
 
     def probe(self, layer: Layer, module: Any):
-        for shapes in _probes(module, type(layer)):
+        for shapes in _probes(module, layer):
             try:
                 out, values = layer.infer(shapes if layer.multi_input else shapes[:1])
                 return shapes, values, out
