@@ -246,6 +246,8 @@ def keras_figures(spec: Mapping[str, Any]) -> Figures:
             if args:
                 raise ValueError(f"{type_name}: a shared layer takes no arguments besides name/inputs")
             layer = by_name[shares]
+            if own_name is not None:
+                by_name[own_name] = layer
         else:
             layer = _make_layer(keras, type_name, args)
             own_name = layer.name
