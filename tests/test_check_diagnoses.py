@@ -48,6 +48,8 @@ KERAS_CASES = [
     ("conv_missing_channels", CNN, "conv", "3 x 3 x 32 + 32 = 320", "wrong", "missing_input_channels"),
     ("conv_missing_bias", CNN, "conv", "3 x 3 x 16 x 32 = 4608", "wrong", "missing_bias"),
     ("conv_bias_size", CNN, "conv", "3 x 3 x 16 x 32 + 16", "wrong", "bias_size"),
+    # read from the terms: the kernel term is right, the bias term has a length no variant has
+    ("conv_bias_term", CNN, "conv", "3 x 3 x 16 x 32 + 8 = 4616", "wrong", "bias_size"),
     ("conv_groups", CNN, "grouped", "3 x 3 x 32 x 32 + 32", "wrong", "groups_ignored"),
     ("conv_shape_padding", CNN, "shape:conv", "28 x 28 x 32", "wrong", "wrong_padding"),
     ("conv_shape_off_by_one", CNN, "shape:conv", "25 x 25 x 32", "wrong", "output_off_by_one"),

@@ -15,7 +15,8 @@ from typing import Any
 from ..errors import ExplainError
 from ..model import Model, Node
 from .arith import Work
-from .mistakes import Context, Variant, layer_variants, match, shape_variants, total_variants
+from .mistakes import (Context, Variant, layer_variants, match, shape_variants, structural,
+                       total_variants)
 from .verdicts import verdict, wrong_values
 from .worksheet import RawClaim, Worksheet, read_worksheet
 
@@ -162,7 +163,10 @@ def _diagnose(ctx: Context, node: Node | None, kind: str, work: Work, expected: 
         found = match(variants, wrong)
         if found:
             return found
-        variants = shape_variants(ctx, node, "params")
+        found = match(shape_variants(ctx, node, "params"), wrong)
+        if found or work.formula is None or work.formula_value == expected:
+            return found
+        return structural(ctx, node, work.formula)
     return match(variants, wrong)
 
 

@@ -692,3 +692,59 @@ def match(variants: Iterable[Variant], wrong_values: Iterable[int]) -> list[Vari
     if strong:
         found = [v for v in found if v.code not in WEAK or v.value not in {s.value for s in strong}]
     return found
+
+
+# ----------------------------------------------------------------------------- the claim's terms
+
+def structural(ctx: Context, node: Node, formula) -> list[Variant]:
+    """Mistakes read from the terms of the claim's formula, where no whole count matched:
+    each term is set against the layer's weight groups (``3·3·3·32 + 16``: the kernel is right,
+    the bias has the wrong length)."""
+    from .arith import evaluate, factors, terms
+    if formula is None:
+        return []
+    try:
+        term_list = terms(formula)
+        values = [evaluate(t) for t in term_list]
+    except Exception:  # noqa: BLE001
+        return []
+    groups = [(w, ctx.int(w.count)) for w in node.weights if not w.buffer]
+    if any(c is None for _, c in groups) or len(values) > 32:
+        return []
+    unmatched_groups = list(groups)
+    unmatched_terms = []
+    for t, v in zip(term_list, values):
+        hit = next((g for g in unmatched_groups if g[1] == v), None)
+        if hit is not None:
+            unmatched_groups.remove(hit)
+        else:
+            unmatched_terms.append((t, v))
+    claimed = sum(values)
+    out: list[Variant] = []
+    rnn_like = _rnn_inner(node).type_name in _RNN_GATES
+    if not unmatched_terms and unmatched_groups:
+        for w, c in unmatched_groups:
+            if _is_bias(w.name):
+                out.append(Variant("missing_bias", claimed, {"bias": c}))
+            elif not w.trainable:
+                out.append(Variant("bn_non_trainable" if _is_bn(node) else "non_trainable_left_out",
+                                   claimed, {"non_trainable": c}))
+            elif "recurrent" in w.name or "weight_hh" in w.name:
+                out.append(Variant("missing_recurrent_weights", claimed, {"recurrent": c}))
+            elif "pointwise" in w.name:
+                out.append(Variant("depthwise_separable_confusion", claimed, {"as": "depthwise"}))
+    elif not unmatched_groups and unmatched_terms:
+        biases = {c for w, c in groups if _is_bias(w.name)}
+        if all(v in biases for _, v in unmatched_terms):
+            out.append(Variant("rnn_double_bias" if rnn_like else "extra_bias", claimed,
+                               {"framework": "keras", "bias": unmatched_terms[0][1]}))
+    elif len(unmatched_terms) == 1 and len(unmatched_groups) == 1:
+        (term, v), (w, c) = unmatched_terms[0], unmatched_groups[0]
+        if _is_bias(w.name):
+            out.append(Variant("bias_size", claimed, {"length": v, "expected_length": c}))
+        elif "kernel" in w.name or "weight" in w.name:
+            cin = _value(ctx, node, c_in)
+            used = [evaluate(f) for f in factors(term)]
+            if cin and cin > 1 and c == v * cin and cin not in used:
+                out.append(Variant("missing_input_channels", claimed, {"c_in": cin}))
+    return out
