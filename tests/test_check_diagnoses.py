@@ -254,3 +254,61 @@ def test_bidirectional_counted_once(tmp_path):
     c = run_check(tmp_path, spec, [{"layer": "bi", "work": "4 x 16 x (32 + 16) + 4 x 16"}]).claims[0]
     assert c.expected == truth["bi"] == 2 * (4 * 16 * (32 + 16) + 4 * 16)
     assert c.diagnosis == ["bidirectional_once"]
+
+
+HF = __import__("pathlib").Path(__file__).parent / "fixtures" / "hf"
+
+
+@pytest.mark.parametrize("config", ["gpt2", "t5-small"])
+def test_hf_tied_head_counted_twice(config, tmp_path):
+    """transformers' own counts (tests/fixtures/hf/expected.json, from real runs): the total and
+    the total if the tied matrices were counted twice."""
+    expected = json.loads((HF / "expected.json").read_text())[config]
+    sheet = tmp_path / "w.txt"
+    sheet.write_text(f"model: {HF / (config + '.json')}\n"
+                     f"total: {expected['params_if_tied_weights_counted_twice']:,}\n"
+                     f"total: {expected['params']:,}\n")
+    report = explain.check(sheet)
+    assert [c.expected for c in report.claims] == [expected["params"]] * 2
+    assert [c.verdict for c in report.claims] == ["wrong", "correct"]
+    assert report.claims[0].diagnosis == ["tied_counted_twice"]
+
+
+def test_repeated_block_counted_once(tmp_path):
+    # GPT-2 small, hand derivation: each of the L = 12 blocks has 12·d² + 13·d, d = 768
+    d, L = 768, 12
+    sheet = tmp_path / "w.txt"
+    sheet.write_text(f"model: {HF / 'gpt2.json'}\n"
+                     f"transformer.h: 12 x 768^2 + 13 x 768 = {12 * d * d + 13 * d}\n")
+    c = explain.check(sheet).claims[0]
+    assert c.expected == L * (12 * d * d + 13 * d)
+    assert (c.verdict, c.diagnosis) == ("wrong", ["repeat_counted_once"])
+
+
+def test_rarer_keras_mistakes(tmp_path):
+    spec = {"name": "misc", "input": [10, 32], "layers": [
+        {"Dense": {"name": "per_step", "units": 8}},
+        {"Dense": {"name": "frozen", "units": 4, "trainable": False}},
+    ]}
+    figures = keras_counts(spec)
+    truth = {l["name"]: l["params"] for l in figures["layers"]}
+    emb = {"name": "emb", "input": [5], "layers": [{"Embedding": {"name": "emb", "input_dim": 1000, "output_dim": 16}},
+                                                  {"Conv1D": {"name": "conv5", "filters": 8, "kernel_size": 5}}]}
+    (tmp_path / "a").mkdir()
+    report = run_check(tmp_path / "a", spec, [
+        {"layer": "per_step", "work": "10 x 32 x 8 + 8"},     # Dense reads the last axis only
+        {"total": str(figures["trainable"])},                # frozen weights left out of the total
+    ])
+    assert report.claims[0].expected == truth["per_step"] == 32 * 8 + 8
+    assert report.claims[0].diagnosis == ["dense_whole_input"]
+    assert report.claims[1].expected == figures["total"]
+    assert report.claims[1].diagnosis == ["non_trainable_left_out"]
+    emb_truth = {l["name"]: l["params"] for l in keras_counts(emb)["layers"]}
+    (tmp_path / "b").mkdir()
+    report = run_check(tmp_path / "b", emb, [
+        {"layer": "emb", "work": "1001 x 16"},                # vocabulary off by one
+        {"layer": "emb", "shape": "5"},                       # the 16 channels left out
+    ])
+    assert report.claims[0].expected == emb_truth["emb"] == 1000 * 16
+    assert report.claims[0].diagnosis == ["vocab_off_by_one"]
+    assert report.claims[1].diagnosis == ["missing_channels"]

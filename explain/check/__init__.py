@@ -160,7 +160,7 @@ def _diagnose(ctx: Context, node: Node | None, kind: str, work: Work, expected: 
         variants = shape_variants(ctx, node, "shape")
     else:
         variants = layer_variants(ctx, node)
-        found = match(variants, wrong)
+        found = match(variants, wrong, work.formula)
         if found:
             return found
         found = match(shape_variants(ctx, node, "params"), wrong)

@@ -37,6 +37,9 @@ class Variant:
     code: str
     value: int
     detail: dict = field(default_factory=dict, hash=False, compare=False)
+    terms: int | None = None
+    """How many terms a formula written with this mistake has, where that tells mistakes with
+    the same count apart (``1001·16`` against ``1000·16 + 16``)."""
 
 
 class Context:
@@ -389,9 +392,9 @@ def embedding(ctx: Context, node: Node) -> Iterator[Variant]:
     d = ctx.int(getattr(layer, "output_dim", None) or getattr(layer, "embedding_dim", None) or 0)
     if not V or not d:
         return
-    yield Variant("extra_bias", V * d + d, {"bias": d})
-    yield Variant("vocab_off_by_one", (V + 1) * d, {"vocab": V + 1})
-    yield Variant("vocab_off_by_one", (V - 1) * d, {"vocab": V - 1})
+    yield Variant("extra_bias", V * d + d, {"bias": d}, terms=2)
+    yield Variant("vocab_off_by_one", (V + 1) * d, {"vocab": V + 1}, terms=1)
+    yield Variant("vocab_off_by_one", (V - 1) * d, {"vocab": V - 1}, terms=1)
 
 
 _FAMILIES: list[tuple[Callable[[Node], bool], Callable]] = [
@@ -424,7 +427,7 @@ def _layer_variants(ctx: Context, node: Node) -> list[Variant]:
         pass
     r = _repeat(ctx, node)
     if r != 1:
-        out = [Variant(v.code, v.value * r, v.detail) for v in out]
+        out = [Variant(v.code, v.value * r, v.detail, v.terms) for v in out]
         p = _params(ctx, node)
         if p is not None:
             out.append(Variant("repeat_counted_once", p, {"repeat": r}))
@@ -684,10 +687,18 @@ WEAK = frozenset({"kernel_one_axis", "wrong_gate_count", "dense_whole_input", "v
 """Rarer mistakes: named only when no common one gives the same number."""
 
 
-def match(variants: Iterable[Variant], wrong_values: Iterable[int]) -> list[Variant]:
-    """The variants whose count is one of the claim's wrong numbers (rarer ones only alone)."""
+def match(variants: Iterable[Variant], wrong_values: Iterable[int], formula=None) -> list[Variant]:
+    """The variants whose count is one of the claim's wrong numbers (rarer ones only alone);
+    where the formula's number of terms tells variants with the same count apart, it decides."""
     wrong = set(wrong_values)
     found = [v for v in variants if v.value in wrong]
+    if formula is not None and found:
+        from .arith import terms
+        n = len(terms(formula))
+        fitting = [v for v in found if v.terms == n]
+        if fitting:
+            same = {v.value for v in fitting}
+            found = [v for v in found if v.value not in same or v.terms in (None, n)]
     strong = [v for v in found if v.code not in WEAK]
     if strong:
         found = [v for v in found if v.code not in WEAK or v.value not in {s.value for s in strong}]
