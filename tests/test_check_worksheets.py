@@ -19,9 +19,28 @@ WORKSHEETS = FIXTURES / "worksheets"
 SEED_SUMMARY = json.loads((FIXTURES / "specs" / "seed_cnn.expected.json").read_text())
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def run_process(*args: str) -> subprocess.CompletedProcess:
+    """``explain check`` as a separate process (the console program end to end)."""
     return subprocess.run([sys.executable, "-m", "explain", "check", *args], capture_output=True,
                           text=True, cwd=ROOT, timeout=120)
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    """``explain check`` in this process (faster): the same main(), stdout, stderr, exit status."""
+    import contextlib
+    import io
+    import os
+
+    from explain.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main(["check", *args])
+    finally:
+        os.chdir(cwd)
+    return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
 
 
 def summary_params(name: str) -> int:
@@ -30,7 +49,7 @@ def summary_params(name: str) -> int:
 
 @pytest.mark.parametrize("sheet", ["seed_worksheet.yaml", "seed_worksheet.txt"])
 def test_seed_worksheet_finds_dense_2(sheet):
-    result = run(str(WORKSHEETS / sheet), "--format", "json")
+    result = run_process(str(WORKSHEETS / sheet), "--format", "json")
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert report["all_correct"] is False
@@ -80,7 +99,7 @@ def test_injection_is_refused_and_runs_nothing(tmp_path):
     marker = tmp_path / "pwned"
     sheet = tmp_path / "w.txt"
     sheet.write_text(f'model: example:seed-cnn\nconv2d_1: __import__("os").system("touch {marker}") = 896\n')
-    result = run(str(sheet))
+    result = run_process(str(sheet))
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
