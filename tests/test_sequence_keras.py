@@ -67,6 +67,13 @@ CASES: dict[str, dict[str, Any]] = {
         {"Dense": {"name": "head", "units": 3, "inputs": "cat1"}}]},
     "dot_vectors": {"inputs": {"v1": [8], "v2": [8]}, "layers": [
         {"Dot": {"name": "cos", "axes": 1, "normalize": True, "inputs": ["v1", "v2"]}}]},
+    "state_references": {"input": [7, 5], "layers": [
+        {"LSTM": {"name": "enc", "units": 4, "return_state": True}},
+        {"Dense": {"name": "from_c", "units": 2, "inputs": "enc[2]"}},
+        {"Concatenate": {"name": "states", "inputs": ["enc", "enc[1]", "from_c"]}},
+        {"Bidirectional": {"name": "bi", "layer": {"GRU": {"units": 3, "return_sequences": True}},
+                           "merge_mode": None, "inputs": "input"}},
+        {"Add": {"name": "both_directions", "inputs": ["bi[0]", "bi[1]"]}}]},
     "symbolic_lstm": {"symbols": {"h": 12, "V": 30}, "input": [9], "layers": [
         {"Embedding": {"input_dim": "V", "output_dim": 6}},
         {"LSTM": {"units": "h", "return_sequences": True}},

@@ -176,12 +176,33 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
                     raise ExplainError(f"takes the output of '{ref}', which comes later in 'layers': "
                                        f"inputs must be model inputs or earlier layers (no cycles). "
                                        f"Received: inputs={ref!r}", layer=layer_name)
+        for ref in refs or ():
+            _further_output(builder, ref, layer_name)
         shares = reserved.get("shares")
         if shares is not None and not isinstance(shares, str):
             raise ExplainError(f"'shares' must name an earlier layer. Received: shares={shares!r}",
                                layer=layer_name)
         builder.add(layer_name, layer, refs, shares=shares)
     return builder.build()
+
+
+_OUTPUT_REF = re.compile(r"^(.+)\[(\d+)\]$")
+
+
+def _further_output(builder: GraphBuilder, ref: str, layer_name: str) -> None:
+    """``NAME[k]``: output k of a layer with several (0 is the first, what ``NAME`` means)."""
+    match = _OUTPUT_REF.match(ref)
+    if builder.has(ref) or not match:
+        return
+    try:
+        node = builder.model.node(match.group(1))
+    except KeyError:
+        return  # the builder reports the unknown reference
+    k = int(match.group(2))
+    if k >= len(node.outputs):
+        raise ExplainError(f"'{node.name}' has {len(node.outputs)} output(s), numbered from 0. "
+                           f"Received: inputs={ref!r}", layer=layer_name)
+    builder.add_alias(ref, node.outputs[k])
 
 
 def _name_nested(layer: Layer, names: AutoNames) -> None:

@@ -189,7 +189,12 @@ def _first(outputs: Any) -> Any:
 
 
 def _lookup(tensors: Mapping[str, Any], ref: str, type_name: str) -> Any:
-    """The (first) output of the model input or earlier layer named ``ref``."""
+    """The (first) output of the model input or earlier layer named ``ref``; ``NAME[k]`` is
+    output k of a layer with several (an RNN's states with ``return_state``)."""
+    if ref not in tensors and ref.endswith("]") and "[" in ref:
+        base, _, index = ref[:-1].rpartition("[")
+        if base in tensors and index.isdigit() and isinstance(tensors[base], (list, tuple)):
+            return tensors[base][int(index)]
     if ref not in tensors:
         raise ValueError(f"{type_name}: no model input or earlier layer named {ref!r}")
     return _first(tensors[ref])
