@@ -67,6 +67,9 @@ def load_file(path: str, overrides: Mapping[str, int] | None = None) -> Model:
     if isinstance(parsed, dict) and "class_name" in parsed and "config" in parsed:
         from .keras_json import load_keras_json
         return load_keras_json(parsed, path)
+    if isinstance(parsed, dict) and "weight_map" in parsed and "layers" not in parsed:
+        from .safetensors import load_safetensors_index
+        return load_safetensors_index(parsed, path)
     if isinstance(parsed, dict) and ("model_type" in parsed or "architectures" in parsed):
         from .hf_config import load_hf_config
         return load_hf_config(parsed, path, overrides)
