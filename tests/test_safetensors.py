@@ -98,3 +98,33 @@ def test_bad_tensor_entries(tmp_path, entry, message):
     path = _write(tmp_path / "bad.safetensors", {"w": entry}, data_size=8)
     with pytest.raises(ExplainError, match=message):
         load(path)
+
+
+def test_sharded_checkpoint_from_its_index(tmp_path):
+    require_module("torch")
+    transformers = require_module("transformers")
+    require_module("safetensors")
+    cfg = transformers.LlamaConfig(num_hidden_layers=3, hidden_size=64, num_attention_heads=4,
+                                   num_key_value_heads=2, intermediate_size=96, vocab_size=1000)
+    hf_model = transformers.LlamaForCausalLM(cfg)
+    hf_model.save_pretrained(tmp_path, max_shard_size="100KB")
+    assert len(list(tmp_path.glob("model-*.safetensors"))) > 1
+    ckpt = load(str(tmp_path / "model.safetensors.index.json"))
+    assert ckpt.total == sum(p.numel() for p in hf_model.parameters())
+    assert ckpt.node("model.layers.0-2").repeat == 3
+    assert compare(load(str(tmp_path / "config.json")), ckpt).matches
+
+
+@pytest.mark.parametrize("weight_map,message", [
+    ({"w": "../elsewhere.safetensors"}, "shards must be files beside the index"),
+    ({"w": "missing.safetensors"}, "no such file"),
+    ({"w": "shard.safetensors", "v": "shard.safetensors"}, "does not have it"),
+    ({"w": 3}, "'weight_map' must map tensor names"),
+])
+def test_bad_index(tmp_path, capsys, weight_map, message):
+    _write(tmp_path / "shard.safetensors", {"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})
+    index = tmp_path / "model.safetensors.index.json"
+    index.write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
+    assert main(["derive", str(index), "--format", "json"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err

@@ -11,6 +11,7 @@ node that repeats (``transformer.h.0-11``, × 12), as a config's derivation has 
 at the same data offsets are one tensor (tied), counted once. Integer and boolean tensors and
 BatchNorm statistics are buffers, not parameters.
 
+A sharded checkpoint is read from its ``model.safetensors.index.json`` (each shard's header).
 A config and its checkpoint are checked against each other with :func:`compare`.
 """
 from __future__ import annotations
@@ -141,7 +142,7 @@ class _Group:
     tensors: list[tuple[str, TensorInfo]] = field(default_factory=list)
 
     def signature(self) -> tuple:
-        return tuple((rel, t.dtype, t.shape) for rel, t in self.tensors)
+        return tuple(sorted((rel, t.dtype, t.shape) for rel, t in self.tensors))
 
 
 def load_safetensors(path: str, data: bytes | None = None) -> Model:
@@ -154,12 +155,55 @@ def load_safetensors(path: str, data: bytes | None = None) -> Model:
 
 def _load(path: str, data: bytes | None) -> Model:
     tensors, _ = read_header(path, data)
-    if not tensors:
+    return _model(Path(path).stem, path, [(t, 0) for t in tensors])
+
+
+def load_safetensors_index(parsed: dict, path: str) -> Model:
+    """A sharded checkpoint from its ``model.safetensors.index.json``: ``weight_map`` names the
+    shard (a file beside the index) of every tensor; each shard's header is read."""
+    try:
+        return _load_index(parsed, path)
+    except ExplainError as e:
+        raise e.located(file=path)
+
+
+def _load_index(parsed: dict, path: str) -> Model:
+    weight_map = parsed.get("weight_map")
+    if not isinstance(weight_map, dict) or not weight_map or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in weight_map.items()):
+        raise ExplainError("'weight_map' must map tensor names to shard file names")
+    folder = Path(path).parent
+    items: list[tuple[TensorInfo, int]] = []
+    for number, shard in enumerate(sorted(set(weight_map.values()))):
+        if "/" in shard or "\\" in shard or shard in ("", ".", ".."):
+            raise ExplainError(f"shards must be files beside the index. Received: {shard!r}")
+        shard_path = str(folder / shard)
+        try:
+            tensors, _ = read_header(shard_path)
+        except ExplainError as e:
+            raise e.located(file=shard_path)
+        names = {t.name for t in tensors}
+        for name, where in weight_map.items():
+            if where == shard and name not in names:
+                raise ExplainError(f"the index puts tensor '{name}' in {shard}, which does not have it")
+        items += [(t, number) for t in tensors]
+    seen: set[str] = set()
+    for t, _ in items:
+        if t.name in seen:
+            raise ExplainError(f"tensor '{t.name}' is in more than one shard")
+        seen.add(t.name)
+    return _model(Path(path).name.split(".")[0], path, items)
+
+
+def _model(model_name: str, path: str, items: list[tuple[TensorInfo, int]]) -> Model:
+    """Tensors (each with its shard's number) grouped into nodes; tied offsets counted once."""
+    if not items:
         raise ExplainError("has no tensors")
-    owner: dict[tuple[int, int], str] = {}
+    tensors = [t for t, _ in items]
+    owner: dict[tuple[int, int, int], str] = {}
     tied: dict[str, str] = {}
-    for t in tensors:
-        key = (t.begin, t.end)
+    for t, shard in items:
+        key = (shard, t.begin, t.end)
         if t.end > t.begin and key in owner:
             tied[t.name] = owner[key]
         else:
@@ -186,7 +230,7 @@ def _load(path: str, data: bytes | None) -> Model:
                 order.append(("module", module))
             modules[module].tensors.append((t.name[len(module) + 1:] or t.name, t))
 
-    b = GraphBuilder(Path(path).stem, "pytorch", {}, source=path)
+    b = GraphBuilder(model_name, "pytorch", {}, source=path)
     b.add_input("checkpoint", ())
     node_of: dict[str, str] = {}  # tensor name → node name
     for kind, name in order:
