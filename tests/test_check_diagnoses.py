@@ -201,6 +201,7 @@ TORCH_SEQ = {"name": "tseq", "framework": "pytorch", "input": [20, 300], "layers
     {"LSTM": {"name": "lstm", "input_size": 300, "hidden_size": 512, "num_layers": 2, "batch_first": True}},
     {"GRU": {"name": "gru", "input_size": 512, "hidden_size": 64, "batch_first": True}},
     {"MultiheadAttention": {"name": "mha", "embed_dim": 64, "num_heads": 8, "batch_first": True}},
+    {"GRU": {"name": "bigru", "input_size": 64, "hidden_size": 8, "bidirectional": True, "batch_first": True}},
 ]}
 TORCH_SEQ_CASES = [
     # the second layer computed as if it read input_size = 300 (it reads h = 512)
@@ -208,6 +209,7 @@ TORCH_SEQ_CASES = [
     # Keras's one bias vector per gate used for PyTorch's LSTM and GRU
     ("lstm_one_bias", "lstm", "4*512*(300+512) + 4*512 + 4*512*(512+512) + 4*512", "rnn_double_bias"),
     ("gru_one_bias", "gru", "3 x 64 x (512 + 64) + 3 x 64", "rnn_double_bias"),
+    ("bidirectional_once", "bigru", "3 x 8 x (64 + 8) + 6 x 8", "bidirectional_once"),
     # Keras's convention (every head projects to E columns) used for PyTorch's attention
     ("mha_keras_heads", "mha", "3 x (64 x 8 x 64 + 8 x 64) + 8 x 64 x 64 + 64", "attention_convention"),
 ]
@@ -218,7 +220,8 @@ def test_torch_sequence_diagnoses(case, tmp_path):
     torch = require_module("torch")
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     truth = {"lstm": count(torch.nn.LSTM(300, 512, num_layers=2)), "gru": count(torch.nn.GRU(512, 64)),
-             "mha": count(torch.nn.MultiheadAttention(64, 8))}
+             "mha": count(torch.nn.MultiheadAttention(64, 8)),
+             "bigru": count(torch.nn.GRU(64, 8, bidirectional=True))}
     assert truth["lstm"] == 3_768_320
     _, layer, claim, diagnosis = case
     c = run_check(tmp_path, TORCH_SEQ, [{"layer": layer, "work": claim}]).claims[0]

@@ -186,3 +186,12 @@ def test_shapes_as_keras_prints_them(tmp_path):
         ("19*19*32", "correct"), ("19*19*32 = 11552", "correct"), ("20*20*32", "wrong")]
     assert claims[0]["expected"] == 19 * 19 * 32
     assert "output_off_by_one" in claims[2]["diagnosis"] and "wrong_padding" in claims[2]["diagnosis"]
+
+
+def test_total_from_the_articles_dense_2_line(tmp_path):
+    # the article's dense_2 line (512·128 + 512) carried into the total: 384 too many
+    sheet = tmp_path / "w.txt"
+    wrong_total = 6029097 - (512 * 128 + 128) + (512 * 128 + 512)
+    sheet.write_text(f"model: example:seed-cnn\ntotal: {wrong_total:,}\n")
+    claim = json.loads(run(str(sheet), "--format", "json").stdout)["claims"][0]
+    assert (claim["verdict"], claim["expected"], claim["diagnosis"]) == ("wrong", 6029097, ["bias_size"])

@@ -70,7 +70,9 @@ _KERNEL_SYMBOL_NAMES = {"k", "k_d", "k_h", "k_w"}
 
 
 def _is_bias(name: str) -> bool:
-    return "bias" in name.lower()
+    """A bias vector (a normalization's β counts as one)."""
+    name = name.lower()
+    return "bias" in name or name.endswith("beta")
 
 
 def _is_bn(node: Node) -> bool:
@@ -337,6 +339,8 @@ def rnn(ctx: Context, node: Node) -> Iterator[Variant]:
             yield Variant("wrong_gate_count", params * other // gates, {"gates": other, "expected_gates": gates})
     if torch_style:
         yield from _stacked(ctx, node, layer, gates)
+        if getattr(layer, "bidirectional", False) and params % 2 == 0:
+            yield Variant("bidirectional_once", params // 2, {})
 
 
 def _stacked(ctx: Context, node: Node, layer, gates: int) -> Iterator[Variant]:
