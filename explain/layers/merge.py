@@ -22,6 +22,8 @@ def same_size(a: Dim, b: Dim) -> bool | None:
     """True or False where it is decidable, None where symbols leave it open."""
     if a is None or b is None:
         return None
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b
     diff = sympy.simplify(sympy.sympify(a) - sympy.sympify(b))
     if diff.is_zero:
         return True
