@@ -211,6 +211,7 @@ def test_transformers_models_on_meta(config_class, kwargs, arch, block):
     ("not a module", None, "takes a torch.nn.Module"),
     (nn.Linear(3, 4), ("a",), "input_shape must be a shape"),
     (nn.Linear(3, 4), (5,), "the forward pass on the meta device"),
+    (nn.LazyLinear(4), None, "is not initialized yet"),
 ])
 def test_bad_input(module, shape, message):
     with pytest.raises(ExplainError, match=message):

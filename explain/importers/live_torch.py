@@ -258,6 +258,11 @@ class _Reader:
 
     # -- reading
     def read(self, input_shape: Any) -> Model:
+        lazy = next((n for n, p in self.root.named_parameters()
+                     if isinstance(p, self.torch.nn.parameter.UninitializedParameter)), None)
+        if lazy is not None:
+            raise ExplainError(f"the parameter '{lazy}' is not initialized yet (a lazy module): run the "
+                               f"module once on an input, then call from_torch")
         self.weightless = input_shape is not None
         self.occurrences: dict[Any, int] = {}
         for _, p in self.root.named_parameters(remove_duplicate=False):
@@ -298,7 +303,7 @@ class _Reader:
                 previous = (node.name,)
             for unit in self.units:  # never called (used functionally, or not at all)
                 if id(unit) not in first and (unit.tensors or unit.layer is None):
-                    nodes.append(self.node(unit, self.fresh(unit), ("input",), None, None, None))
+                    nodes.append(self.node(unit, self.fresh(unit), tuple(inputs)[:1], None, None, None))
         name = type(self.root).__name__
         return Model(name=name, framework="pytorch", inputs=inputs, nodes=nodes, symbols={},
                      source=f"torch module {name}")
