@@ -136,3 +136,13 @@ def test_one_layers_steps_render_alone_for_feedback_sheets():
     tex = render_layer_step(model.node("dense_2"), model, lang="fr", format="latex", level=1)
     assert tex.startswith(r"\section*{16. \texttt{dense\_2} (Dense)}")
     assert r"512 \times 128 + 128 = 65\,664" in tex
+
+
+def test_repeated_blocks_of_a_transformer_and_tied_head():
+    # GPT-2 small: V·d + T·d + L·(12d² + 13d) + 2d = 124,439,808 with the LM head tied (FORMULAS.md).
+    model = load(FIXTURES / "hf" / "gpt2.json")
+    text = render(model, lang="en", format="markdown")
+    assert "Total: 124,439,808 parameters." in text
+    assert r"P = L \cdot P_{1} = 12 \times 7{,}087{,}872 = 85{,}054{,}464" in text  # 12·768² + 13·768
+    assert "This layer reuses the weights of `transformer.wte`" in text
+    assert katex_errors(formulas(text)) == []

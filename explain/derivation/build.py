@@ -122,15 +122,28 @@ def layer_step(node: Node, framework: str = "keras") -> LayerStep:
     symbols = tuple(SymbolValue(s, SYMBOL_MEANINGS.get(s.name), node.values[s])
                     for s in sorted(free, key=symbol_order) if s in node.values)
     groups = tuple(GroupStep(w.name, w.formula, w.count, w.trainable, w.buffer,
-                             _reason(node, w.name, w.trainable, w.buffer)) for w in node.weights)
-    return LayerStep(node=node, role=role(node.type), formula=formula, symbols=symbols, groups=groups,
+                             _reason(node, w.name, w.trainable, w.buffer), getattr(w, "tied_to", None))
+                   for w in node.weights)
+    repeat = getattr(node, "repeat", 1)
+    one = sum((w.count for w in node.weights if not w.buffer), 0)
+    own = node.own("params") if hasattr(node, "own") else (node.params if node.shares is None else 0)
+    key = role(node.type)
+    if key in ("dense", "conv") and groups and not any(g.name in ("bias", "b") for g in groups):
+        key += "_no_bias"
+    return LayerStep(node=node, role=key, formula=formula, symbols=symbols, groups=groups,
                      params=node.params, trainable=node.trainable, non_trainable=node.non_trainable,
                      buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node, framework),
-                     frozen=not node.layer.trainable and bool(node.weights))
+                     frozen=not node.layer.trainable and bool(node.weights), repeat=_value(repeat),
+                     params_one=_value(one), own=_value(own))
+
+
+def _value(v) -> Value:
+    return int(v) if isinstance(v, sympy.Basic) and v.is_Integer else v
 
 
 def _signature(node: Node) -> tuple:
-    return (node.type, repr(node.layer), node.input_shapes, node.output_shape, node.shares is None)
+    return (node.type, repr(node.layer), node.input_shapes, node.output_shape, node.shares is None,
+            str(getattr(node, "repeat", 1)), tuple(getattr(w, "tied_to", None) for w in node.weights))
 
 
 def group_blocks(nodes: Sequence[Node], max_period: int = 64) -> list[tuple[int, int, int]]:
@@ -175,7 +188,8 @@ def derive(model: Model, expand: bool = False) -> Derivation:
                      for r in range(repeat)]
             if period == 1 and repeat == 1:
                 sig = _signature(first[0].node)
-                if first[0].has_weights and sig in seen and first[0].node.shares is None:
+                if first[0].has_weights and sig in seen and first[0].node.shares is None \
+                        and first[0].repeat == 1:
                     first[0].same_as = seen[sig]
                 seen.setdefault(sig, first[0].node.name)
             blocks.append(Block(list(first), repeat, names))

@@ -37,6 +37,8 @@ class GroupStep:
     trainable: bool
     buffer: bool
     reason: Optional[str] = None
+    tied_to: Optional[str] = None
+    """The node whose weights these are (shared or tied): counted there."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class LayerStep:
     symbols: tuple[SymbolValue, ...]
     groups: tuple[GroupStep, ...]
     params: Value
+    """All copies' parameters (``repeat`` × one copy's), tied groups included."""
     trainable: Value
     non_trainable: Value
     buffers: Value
@@ -100,6 +103,12 @@ class LayerStep:
     """The whole layer was set ``trainable=False``."""
     same_as: Optional[str] = None
     """An earlier layer with the same type, hyperparameters and input shape (derived there)."""
+    repeat: Value = 1
+    """The node stands for this many identical copies (a transformer's L blocks)."""
+    params_one: Value = 0
+    """One copy's parameters."""
+    own: Value = 0
+    """What the model's total counts for this layer: shared or tied groups left out."""
 
     @property
     def values(self) -> dict[sympy.Symbol, Value]:
@@ -125,7 +134,7 @@ class Block:
     @property
     def params(self) -> Value:
         """Parameters of one repetition (shared weights excluded)."""
-        return _sum(s.params for s in self.steps if s.node.shares is None)
+        return _sum(s.own for s in self.steps)
 
     @property
     def total(self) -> Value:

@@ -19,6 +19,11 @@ ROLES = {
                     "(1 × 1) convolution that mixes the channels."),
     "dense": N_("A fully connected (dense) layer connects every input to every output: one weight "
                 "for each pair, and one bias for each output."),
+    "dense_no_bias": N_("A fully connected (dense) layer connects every input to every output: one "
+                        "weight for each pair. This one has no bias."),
+    "conv_no_bias": N_("A convolutional layer slides its filters over the input. Each filter has one "
+                       "kernel weight for every kernel position and input channel; this one has no "
+                       "bias."),
     "pool": N_("A pooling layer takes the maximum or the average of each window. It has no weights; "
                "it only changes the shape."),
     "global_pool": N_("A global pooling layer reduces every channel to a single number. It has no "

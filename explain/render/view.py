@@ -96,6 +96,8 @@ class GroupView:
     trainable: bool
     buffer: bool
     reason: Optional[str]
+    tied: Optional[str] = None
+    """The shared weight it is (``layer.group``), counted there."""
 
 
 @dataclass
@@ -137,6 +139,11 @@ class StepView:
     same_as: Optional[str]
     shares: Optional[str]
     inputs: list[str]
+    owns: bool = True
+    """Some of its parameters count in the model's total (not all shared or tied)."""
+    repeat: Optional[str] = None
+    """For a node standing for several copies: the number of copies (math)."""
+    repeat_equation: Optional[str] = None
 
 
 class View:
@@ -172,25 +179,33 @@ class View:
         values = s.values
         p = self.p
         equation = None
+        repeated = not (isinstance(s.repeat, int) and s.repeat == 1)
         if s.groups and any(not g.buffer for g in s.groups):
-            formula = p.expr(s.formula)
-            substituted = p.expr(s.formula, values)
-            parts = [P, formula]
-            if substituted != formula:
-                parts.append(substituted)
-            result = self.value_tex(s.params)
-            if result != parts[-1]:
-                parts.append(result)
-            equation = " = ".join(parts)
-        symbols = [SymbolView(symbol_tex(v.symbol.name), self.value_tex(v.value),
+            equation = self.chain(P + ("_{1}" if repeated else ""), s.formula, values, s.params_one)
+        symbols = [SymbolView(symbol_tex(v.symbol.name), self.symbol_value(v.symbol, v.value),
                               messages.SYMBOLS.get(v.meaning) if v.meaning else None) for v in s.symbols]
         groups = []
         for g in s.groups:
             formula = p.expr(g.formula)
             sub = p.expr(g.formula, values)
+            tied = None
+            if g.tied_to and s.node.shares:
+                tied = f"{s.node.shares}.{g.tied_to}"
+            elif g.tied_to:
+                tied = g.tied_to
             groups.append(GroupView(g.name, formula, sub if sub != formula else None, self.value_tex(g.count),
                                     self.count_text(g.count), g.trainable, g.buffer,
-                                    messages.REASONS.get(g.reason) if g.reason else None))
+                                    messages.REASONS.get(g.reason) if g.reason else None, tied))
+        repeat = repeat_equation = None
+        if repeated:
+            repeat = p.expr(s.repeat)
+            one = self.evaluate(s.params_one)
+            n = self.evaluate(s.repeat)
+            head = rf"{P} = {p.expr(s.repeat)} \cdot {P}_{{1}}"
+            if isinstance(one, int) and isinstance(n, int):
+                repeat_equation = rf"{head} = {p.number(n)} \times {p.number(one)} = {p.number(n * one)}"
+            else:
+                repeat_equation = f"{head} = " + self.value_tex(s.params)
         node = s.node
         return StepView(
             index=index, name=node.name, type=node.type,
@@ -201,7 +216,29 @@ class View:
             non_trainable=self.evaluate(s.non_trainable) != 0,
             buffers_text=self.count_text(s.buffers), buffers=self.evaluate(s.buffers) != 0,
             shape=self.shape(s.shape), notes=[messages.NOTES[k] for k in s.notes if k in messages.NOTES],
-            frozen=s.frozen, same_as=s.same_as, shares=node.shares, inputs=list(node.inputs))
+            frozen=s.frozen, same_as=s.same_as, shares=node.shares, inputs=list(node.inputs),
+            owns=s.own != 0, repeat=repeat, repeat_equation=repeat_equation)
+
+    def chain(self, lhs: str, formula, values, result: Value) -> str:
+        """``lhs = formula = substituted = result [= number]``, without repeating a step."""
+        p = self.p
+        parts = [lhs, p.expr(formula)]
+        for part in (p.expr(formula, values), p.expr(result)):
+            if part != parts[-1]:
+                parts.append(part)
+        n = self.evaluate(result)
+        if not isinstance(result, int) and isinstance(n, int):
+            number = p.number(n)
+            if number != parts[-1]:
+                parts.append(number)
+        return " = ".join(parts)
+
+    def symbol_value(self, symbol, v: Value) -> str:
+        """A symbol's value; a declared symbol standing for itself shows its number only."""
+        if isinstance(v, sympy.Symbol) and v == symbol:
+            n = self.evaluate(v)
+            return self.p.number(n) if isinstance(n, int) else self.p.expr(v)
+        return self.value_tex(v)
 
     # -- shapes
     def shape(self, st: ShapeStep) -> ShapeView:
@@ -301,8 +338,12 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
     model = d.model
     index = {n.name: i + 1 for i, n in enumerate(model.nodes)}
     blocks = []
+    seen_notes: set[str] = set()
     for b in d.blocks:
         steps = [view.step(s, index[s.node.name]) for s in b.steps]
+        for st in steps:  # a convention is explained where it first applies
+            st.notes = [n for n in st.notes if n not in seen_notes]
+            seen_notes.update(st.notes)
         block_total = None
         if b.repeat > 1:
             each = view.value_tex(b.params)
