@@ -72,3 +72,21 @@ def test_hostile_names_compile_and_read_literally(tmp_path):
     text = pdf_text(compile_latex(tex, tmp_path / "hostile", "doc"))
     flat = text.replace("\n", "")
     assert HOSTILE in flat and HOSTILE + "_2" in flat
+
+
+def test_repeated_blocks_and_big_models_compile(tmp_path):
+    from tests.conftest import FIXTURES
+    layers = "".join(f"  - Dense: {{name: fc{i}, units: 8}}\n  - Dropout: {{name: drop{i}, rate: 0.1}}\n"
+                     for i in range(3)) + "".join(f"  - Dense: {{name: same{i}, units: 8}}\n" for i in range(4))
+    spec = tmp_path / "blocks.yaml"
+    spec.write_text("name: blocks\ninput: [8]\nlayers:\n" + layers, encoding="utf-8")
+    cases = [(load(str(spec)), "fr"), (load(FIXTURES / "hf" / "gpt2.json"), "de"),
+             (load(FIXTURES / "keras" / "MobileNetV2.json"), "ja")]
+
+    def build(i_case):
+        i, (model, lang) = i_case
+        return model, lang, pdf_text(compile_latex(render(model, lang=lang, format="latex"), tmp_path / f"m{i}"))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for model, lang, text in pool.map(build, enumerate(cases)):
+            assert re.search(_locale_pattern(model.total, lang), text), (model.name, lang)
