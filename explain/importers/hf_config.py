@@ -26,8 +26,9 @@ import sympy
 
 from ..errors import ExplainError
 from ..layers.base import ArgContext, Layer
-from ..layers.hf_blocks import (BertLayer, Parameter, DistilBertBlock, GemmaDecoderLayer, GPT2Block,
-                                LlamaDecoderLayer, MistralDecoderLayer, Qwen2DecoderLayer, T5Block)
+from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, GemmaDecoderLayer, GPT2Block,
+                                LlamaDecoderLayer, MistralDecoderLayer, Parameter, Qwen2DecoderLayer,
+                                T5Block)
 from ..layers.registry import make
 from ..model import GraphBuilder, Model
 from ..symbols import Value, sym
@@ -228,7 +229,6 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
 
 
 def _add() -> Layer:
-    from ..layers.hf_blocks import AddEmbeddings
     return AddEmbeddings()
 
 

@@ -180,7 +180,6 @@ class _Reader:
         self.root = module
         self.units: list[_Unit] = []
         self.by_module: dict[int, _Unit] = {}
-        self.shared_module: dict[int, str] = {}
 
     # -- which modules become nodes
     def walk(self, module: Any, name: str, visited: set[int]) -> None:
