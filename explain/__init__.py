@@ -44,5 +44,5 @@ def from_torch(module: Any, input_shape: Any = None) -> Model:
 
 def check(worksheet: "str | Path", model: "str | None" = None) -> Any:
     """Check a hand calculation: verdicts per claim, as ``explain check`` gives them."""
-    from .check import check_file
+    from .checker import check_file
     return check_file(str(worksheet), model=model)

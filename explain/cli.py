@@ -74,7 +74,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         text = render(model, lang=args.lang, format=args.format, fragment=args.fragment,
                       expand=args.expand)
     elif args.command == "check":
-        from .check import check_file, render_report
+        from .checker import check_file, render_report
         report = check_file(args.worksheet, model=args.model)
         text = render_report(report, lang=args.lang, format=args.format, fragment=args.fragment)
         status = 0 if report.all_correct else 1

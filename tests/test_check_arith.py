@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from explain.check.arith import ArithError, evaluate, factors, parse, parse_work, term_values
+from explain.checker.arith import ArithError, evaluate, factors, parse, parse_work, term_values
 
 
 @pytest.mark.parametrize("text", ["6,029,097", "6.029.097", "6 029 097", "6\u00a0029\u00a0097",

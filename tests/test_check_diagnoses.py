@@ -114,7 +114,7 @@ def test_keras_totals(tmp_path):
     assert [c.verdict for c in report.claims] == ["wrong", "correct", "correct", "correct", "wrong"]
     assert report.claims[0].diagnosis[0] == "bn_non_trainable"
     assert "missing_bias" in report.claims[4].diagnosis
-    from explain.check import render_report
+    from explain.checker import render_report
     out = json.loads(render_report(report, format="json"))
     assert out["claims"][0] == {"layer": "total", "kind": "params", "claimed": str(figures["trainable"]),
                                 "verdict": "wrong", "expected": figures["total"],

@@ -9,8 +9,8 @@ import pytest
 
 from tests.conftest import FIXTURES, require_tool
 
-from explain.check import check_file, render_report
-from explain.check import messages as M
+from explain.checker import check_file, render_report
+from explain.checker import messages as M
 from explain.render.i18n import translate
 
 SEED = FIXTURES / "worksheets" / "seed_worksheet.yaml"

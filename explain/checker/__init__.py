@@ -174,14 +174,3 @@ def render_report(report: Report, lang: str = "en", format: str = "markdown", fr
     """The feedback sheet in ``format`` (markdown, latex, json, text) and ``lang``."""
     from .report import render
     return render(report, lang=lang, format=format, fragment=fragment)
-
-
-class _CallableModule(__import__("types").ModuleType):
-    """Importing ``explain.check`` (this package) replaces the function ``explain.check`` with the
-    package on the parent module; calling the package does what the function does."""
-
-    def __call__(self, worksheet: Any, model: str | None = None) -> Report:
-        return check_file(str(worksheet), model=model)
-
-
-__import__("sys").modules[__name__].__class__ = _CallableModule
