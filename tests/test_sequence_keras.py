@@ -52,7 +52,12 @@ CASES: dict[str, dict[str, Any]] = {
         {"MultiHeadAttention": {"name": "gated", "num_heads": 2, "key_dim": 4, "use_gate": True,
                                 "output_shape": [2, 3], "inputs": ["q", "k"]}},
         {"Attention": {"name": "dot", "use_scale": True, "score_mode": "concat", "inputs": ["q", "q"]}},
-        {"AdditiveAttention": {"name": "additive", "inputs": ["q", "nobias", "q"]}}]},
+        {"AdditiveAttention": {"name": "additive", "inputs": ["q", "nobias", "q"]}},
+        {"GroupQueryAttention": {"name": "gqa", "head_dim": 4, "num_query_heads": 4,
+                                 "num_key_value_heads": 2, "inputs": ["k", "k", "v"]}},
+        {"GroupQueryAttention": {"name": "gqa_gate", "head_dim": 3, "num_query_heads": 2,
+                                 "num_key_value_heads": 1, "use_gate": True, "use_bias": False,
+                                 "inputs": ["k", "k"]}}]},
     "every_merge": {"inputs": {"a": [4, 5], "b": [4, 5], "c": [4, 1], "d": [3, 5]}, "layers": [
         {"Add": {"name": "add", "inputs": ["a", "b"]}},
         {"Subtract": {"name": "sub", "inputs": ["a", "b"]}},
@@ -91,6 +96,8 @@ def compare(spec: dict[str, Any], want: dict[str, Any]) -> None:
         # symbolic sizes are strings in the JSON: compare their values
         shapes = [[None, *model.evaluate_shape(s)] for s in node.outputs]
         mine = {**mine, "output_shape": shapes if node.output_shapes else shapes[0]}
+        if theirs["type"] == "GroupedQueryAttention":  # Keras's class; exported and saved as GroupQueryAttention
+            theirs = {**theirs, "type": "GroupQueryAttention"}
         for key in ROW_KEYS:
             assert mine[key] == theirs[key], f"{theirs['name']}: {key}"
 

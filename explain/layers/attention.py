@@ -177,3 +177,72 @@ class AdditiveAttention(_DotAttention):
     def values_multi(self, shapes: Sequence[Shape]) -> dict:
         query, value, key = _roles(shapes, self.type_name)
         return {d_v: known(value[-1], "last axis of the value (d_v)", self.type_name)}
+
+
+# ----------------------------------------------------------------------------- grouped-query attention
+
+H_kv, d_h = sym("H_kv"), sym("d_h")
+
+
+@cache
+def _gqa_groups(bias: bool, gate: bool) -> tuple[Group, ...]:
+    parts = [("query", d_q * H * d_h, H * d_h), ("key", d_k * H_kv * d_h, H_kv * d_h)]
+    if gate:
+        parts.append(("gate", d_q * H * d_h, H * d_h))
+    parts += [("value", d_v * H_kv * d_h, H_kv * d_h), ("attention_output", H * d_h * d_q, d_q)]
+    groups: list[Group] = []
+    for name, kernel, b in parts:
+        groups.append(Group(f"{name}_kernel", kernel))
+        if bias:
+            groups.append(Group(f"{name}_bias", b))
+    return tuple(groups)
+
+
+@register("GroupQueryAttention", "GroupedQueryAttention")
+@dataclass(frozen=True, kw_only=True)
+class GroupQueryAttention(Layer):
+    """H query heads share H_kv key/value heads of size d_h: query d_q·H·d_h, key d_k·H_kv·d_h,
+    value d_v·H_kv·d_h, output H·d_h·d_q (each with a bias); (T_q, d_q) → (T_q, d_q)."""
+
+    positional = ("head_dim", "num_query_heads", "num_key_value_heads", "dropout", "use_bias")
+    multi_input = True
+    head_dim: Value = size()
+    num_query_heads: Value = size()
+    num_key_value_heads: Value = size()
+    dropout: object = anything(0.0)
+    use_bias: bool = flag(True)
+    sliding_window: object = anything()
+    flash_attention: object = anything()
+    use_gate: bool = flag(False)
+
+    def validate(self, ctx) -> None:
+        h, kv = ctx.numeric(self.num_query_heads), ctx.numeric(self.num_key_value_heads)
+        if h is not None and kv is not None and h % kv:
+            raise ExplainError(f"GroupQueryAttention: num_query_heads must be divisible by "
+                               f"num_key_value_heads. Received: num_query_heads={h}, num_key_value_heads={kv}")
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _gqa_groups(self.use_bias, self.use_gate)
+
+    def _checked(self, shapes: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:
+        query, value, key = _roles(shapes, self.type_name)
+        for role, s in (("query", query), ("value", value), ("key", key)):
+            if len(s) != 2:
+                raise ExplainError(f"{self.type_name} expects a {role} of rank 2, (sequence, features) "
+                                   f"without the batch axis. Received: {role} shape {format_shape(s)}")
+        _check_ranks(query, value, key, self.type_name)
+        if same_size(query[-1], value[-1]) is False:
+            raise ExplainError(f"{self.type_name}: query and value need the same last axis. Received: "
+                               f"query {format_shape(query)}, value {format_shape(value)}")
+        return query, value, key
+
+    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+        return tuple(self._checked(shapes)[0])
+
+    def values_multi(self, shapes: Sequence[Shape]) -> dict:
+        query, value, key = self._checked(shapes)
+        what = "last axis of the {} (d_{})"
+        return {H: self.num_query_heads, H_kv: self.num_key_value_heads, d_h: self.head_dim,
+                d_q: known(query[-1], what.format("query", "q"), self.type_name),
+                d_k: known(key[-1], what.format("key", "k"), self.type_name),
+                d_v: known(value[-1], what.format("value", "v"), self.type_name)}

@@ -266,7 +266,8 @@ def keras_figures(spec: Mapping[str, Any]) -> Figures:
         else:
             x = [_lookup(tensors, ref, type_name) for ref in refs]
         consumed.update(id(tensor) for tensor in (x if isinstance(x, list) else [x]))
-        positional = isinstance(x, list) and type(layer).__name__ in _POSITIONAL_INPUTS
+        positional = isinstance(x, list) and (type(layer).__name__ in _POSITIONAL_INPUTS
+                                              or type_name in _POSITIONAL_INPUTS)
         outputs = layer(*x) if positional else layer(x)
         tensors[own_name] = outputs
         previous = _first(outputs)
