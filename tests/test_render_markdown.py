@@ -146,3 +146,13 @@ def test_repeated_blocks_of_a_transformer_and_tied_head():
     assert r"P = L \cdot P_{1} = 12 \times 7{,}087{,}872 = 85{,}054{,}464" in text  # 12·768² + 13·768
     assert "This layer reuses the weights of `transformer.wte`" in text
     assert katex_errors(formulas(text)) == []
+
+
+def test_declared_symbol_names_are_valid_math(tmp_path):
+    model = _spec(tmp_path, "name: syms\nsymbols: {d_model: 16, n_heads: 2, alpha: 3, Width_2x: 4}\n"
+                            "input: [d_model]\nlayers:\n  - Dense: {units: n_heads*alpha}\n"
+                            "  - Dense: {units: Width_2x}\n")
+    text = render(model, lang="de", format="markdown")
+    assert r"d_{\text{model}}" in text and r"\mathit{Width}_{\text{2x}}" in text
+    assert r"\alpha" in text
+    assert katex_errors(formulas(text)) == []

@@ -28,15 +28,25 @@ def text_in_math(text: str) -> str:
     return r"\text{" + "".join(_SPECIALS.get(c, c) for c in text) + "}"
 
 
+_GREEK_LETTERS = dict(zip("αβγδεζηθικλμνξπρστυφχψω",
+                          ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
+                           "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon",
+                           "phi", "chi", "psi", "omega")))
+
+
 def symbol_tex(name: str) -> str:
     """``c_in`` → ``c_{\\text{in}}``; ``k_h`` → ``k_{h}``; ``F`` → ``F``; ``alpha`` → ``\\alpha``."""
     base, _, sub = name.partition("_")
+    if base in _GREEK_LETTERS:
+        base = _GREEK_LETTERS[base]
     if base in _GREEK:
         head = "\\" + base
     elif len(base) == 1 and base.isascii() and base.isalpha():
         head = base
-    else:
+    elif all(c.isascii() for c in base):
         head = r"\mathit{" + "".join(_SPECIALS.get(c, c) for c in base) + "}"
+    else:  # letters the math fonts lack: as text
+        head = text_in_math(base)
     if not sub:
         return head
     if len(sub) == 1 and sub.isascii() and sub.isalnum():
