@@ -44,6 +44,11 @@ CASES: dict[str, dict[str, Any]] = {
         {"ConvLSTM2D": {"filters": 2, "kernel_size": [3, 2], "strides": 2, "return_state": True}}]},
     "conv_lstm_1d": {"input": [6, 10, 3], "layers": [
         {"ConvLSTM1D": {"filters": 4, "kernel_size": 3, "dilation_rate": 2, "use_bias": False}}]},
+    "conv_lstm_3d_channels_first": {"input": [4, 3, 5, 6, 7], "layers": [
+        {"ConvLSTM3D": {"filters": 2, "kernel_size": 2, "data_format": "channels_first",
+                        "return_sequences": True}},
+        {"ConvLSTM3D": {"filters": 3, "kernel_size": [1, 2, 3], "padding": "same",
+                        "data_format": "channels_first", "return_state": True}}]},
     "cross_attention": {"inputs": {"q": [6, 16], "v": [9, 12], "k": [9, 20]}, "layers": [
         {"MultiHeadAttention": {"name": "xattn", "num_heads": 3, "key_dim": 5, "value_dim": 7,
                                 "output_shape": 11, "inputs": ["q", "v", "k"]}},
