@@ -99,6 +99,9 @@ def _cases():
         ("Qwen2Config", {**llama, "tie_word_embeddings": True}, "Qwen2ForCausalLM"),
         ("GemmaConfig", {**llama, "num_key_value_heads": 1, "head_dim": 32}, "GemmaForCausalLM"),
         ("GemmaConfig", {**llama, "tie_word_embeddings": False}, "GemmaForCausalLM"),
+        ("Qwen3Config", {**llama, "tie_word_embeddings": True, "head_dim": 24}, "Qwen3ForCausalLM"),
+        ("Qwen3Config", {**llama, "attention_bias": True}, "Qwen3Model"),
+        ("MixtralConfig", {**llama, "num_local_experts": 3}, "MixtralForCausalLM"),
         ("T5Config", t5, "T5ForConditionalGeneration"),
         ("T5Config", {**t5, "feed_forward_proj": "gated-gelu", "tie_word_embeddings": False,
                       "num_decoder_layers": 3}, "T5ForConditionalGeneration"),
@@ -182,6 +185,10 @@ def test_bad_config_exits_2_with_one_line(tmp_path, capsys, change, message):
     ({"model_type": "gemma", "num_hidden_layers": 1, "hidden_size": 64, "num_attention_heads": 4,
       "num_key_value_heads": 2, "head_dim": 16, "attention_bias": True, "intermediate_size": 40,
       "vocab_size": 50}, "GemmaModel"),
+    ({"model_type": "qwen3", "num_hidden_layers": 1, "hidden_size": 64, "num_attention_heads": 32,
+      "intermediate_size": 40, "vocab_size": 50}, "Qwen3ForCausalLM"),  # head_dim 128, 32 kv heads
+    ({"model_type": "mixtral", "num_hidden_layers": 1, "hidden_size": 64, "num_attention_heads": 16,
+      "intermediate_size": 40, "vocab_size": 50}, "MixtralForCausalLM"),  # 8 experts, 8 kv heads
     ({"model_type": "t5", "num_layers": 2, "d_model": 32, "num_heads": 2, "d_kv": 8, "d_ff": 40,
       "vocab_size": 50}, "T5ForConditionalGeneration"),
     ({"model_type": "distilbert", "n_layers": 1, "dim": 32, "n_heads": 2, "hidden_dim": 40, "vocab_size": 50,

@@ -1,7 +1,8 @@
 """Hugging Face ``config.json``: the architecture as transformers builds it, with the config's
 hyperparameters kept as symbols.
 
-Families: gpt2, bert, distilbert, llama, mistral, qwen2, gemma, t5. ``architectures`` picks the
+Families: gpt2, bert, distilbert, llama, mistral, qwen2, gemma, t5, and qwen3 and mixtral
+(mixture of experts). ``architectures`` picks the
 base model or a head (``…LMHeadModel``, ``…ForCausalLM``, ``…ForMaskedLM``, classification
 heads); without it the base model is built. The repeated encoder/decoder block is one node with
 ``repeat = L``, so the total is a closed form in L; GPT-2's is V·d + T·d + L·(12d² + 13d) + 2d.
@@ -11,6 +12,7 @@ Symbols (declared with the config's values; ``--set`` changes them):
     V vocabulary   T positions   d width   L layers   f feed-forward size   H heads
     H_kv key/value heads   d_h head size   d_kv T5 head size   V_type BERT token types
     B T5 relative-attention buckets   L_dec T5 decoder layers   n_labels classification labels
+    n_x Mixtral experts
 
 A size that the config states but that equals what transformers would derive anyway is written
 as that derivation, so the formula stays short and ``--set`` moves it along: ``head_dim = d/H``,
@@ -27,8 +29,8 @@ import sympy
 from ..errors import ExplainError
 from ..layers.base import ArgContext, Layer
 from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, GemmaDecoderLayer, GPT2Block,
-                                LlamaDecoderLayer, MistralDecoderLayer, Parameter, Qwen2DecoderLayer,
-                                T5Block)
+                                LlamaDecoderLayer, MistralDecoderLayer, MixtralDecoderLayer, Parameter,
+                                Qwen2DecoderLayer, Qwen3DecoderLayer, T5Block)
 from ..layers.registry import make
 from ..model import GraphBuilder, Model
 from ..symbols import Value, sym
@@ -139,7 +141,8 @@ def load_hf_config(parsed: dict, path: str | None = None,
 
 FAMILIES: dict[str, Callable[[_Config, str, _Builder], None]] = {}
 _PREFIXES = {"GPT2": "gpt2", "Bert": "bert", "DistilBert": "distilbert", "Llama": "llama",
-             "Mistral": "mistral", "Qwen2": "qwen2", "Gemma": "gemma", "T5": "t5"}
+             "Mistral": "mistral", "Mixtral": "mixtral", "Qwen2": "qwen2", "Qwen3": "qwen3", "Gemma": "gemma",
+             "T5": "t5"}
 
 
 def _family(*names: str):
@@ -169,7 +172,7 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None) ->
         raise ExplainError(f"unknown model_type '{model_type}' (supported: {', '.join(sorted(FAMILIES))})")
     base = {"gpt2": "GPT2Model", "bert": "BertModel", "distilbert": "DistilBertModel",
             "llama": "LlamaModel", "mistral": "MistralModel", "qwen2": "Qwen2Model",
-            "gemma": "GemmaModel", "t5": "T5Model"}[model_type]
+            "gemma": "GemmaModel", "qwen3": "Qwen3Model", "mixtral": "MixtralModel", "t5": "T5Model"}[model_type]
     name = parsed.get("_name_or_path") if isinstance(parsed.get("_name_or_path"), str) else None
     b = _Builder(name or arch or base, path, overrides)
     build(cfg, arch or base, b)
@@ -340,10 +343,12 @@ _DECODERS: dict[str, tuple[str, type, bool, int | None, int | None]] = {
     "mistral": ("Mistral", MistralDecoderLayer, False, 8, None),
     "qwen2": ("Qwen2", Qwen2DecoderLayer, False, 32, None),
     "gemma": ("Gemma", GemmaDecoderLayer, True, 16, 256),
+    "qwen3": ("Qwen3", Qwen3DecoderLayer, False, 32, 128),
+    "mixtral": ("Mixtral", MixtralDecoderLayer, False, 8, None),
 }
 
 
-@_family("llama", "mistral", "qwen2", "gemma")
+@_family("llama", "mistral", "qwen2", "gemma", "qwen3", "mixtral")
 def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     model_type = cfg.raw.get("model_type") or next(t for t, v in _DECODERS.items() if arch.startswith(v[0]))
     prefix, block, tie_default, kv_default, head_dim_default = _DECODERS[model_type]
@@ -376,6 +381,10 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     if model_type == "qwen2":
         qkv_bias, o_bias = True, False
     mlp_bias = cfg.flag("mlp_bias", False) if model_type == "llama" else False
+    extra = {}
+    if model_type == "mixtral":
+        qkv_bias = o_bias = False
+        extra["num_local_experts"] = b.declare("n_x", cfg.size("num_local_experts", default=8))
     tied = _tied(cfg, tie_default)
     n_labels = b.declare("n_labels", cfg.labels()) if head in ("seq", "token") else None
     g = b.start()
@@ -383,7 +392,8 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add_input("input_ids", (SEQ,))
     g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
     g.add(f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
-                              intermediate_size=f, qkv_bias=qkv_bias, o_bias=o_bias, mlp_bias=mlp_bias),
+                              intermediate_size=f, qkv_bias=qkv_bias, o_bias=o_bias, mlp_bias=mlp_bias,
+                              **extra),
           repeat=L)
     g.add(f"{p}norm", b.torch("RMSNorm", normalized_shape=d))
     if head == "lm":

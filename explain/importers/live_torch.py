@@ -107,14 +107,19 @@ def _hf_block(module: Any) -> Layer | None:
         return hf_blocks.DistilBertBlock(hidden_size=module.attention.q_lin.in_features,
                                          intermediate_size=module.ffn.lin1.out_features)
     decoders = {"LlamaDecoderLayer": hf_blocks.LlamaDecoderLayer, "MistralDecoderLayer": hf_blocks.MistralDecoderLayer,
-                "Qwen2DecoderLayer": hf_blocks.Qwen2DecoderLayer, "GemmaDecoderLayer": hf_blocks.GemmaDecoderLayer}
+                "Qwen2DecoderLayer": hf_blocks.Qwen2DecoderLayer, "GemmaDecoderLayer": hf_blocks.GemmaDecoderLayer,
+                "Qwen3DecoderLayer": hf_blocks.Qwen3DecoderLayer, "MixtralDecoderLayer": hf_blocks.MixtralDecoderLayer}
     if name in decoders:
         attn, mlp = module.self_attn, module.mlp
         d_h = attn.head_dim
-        return decoders[name](hidden_size=attn.q_proj.in_features, num_attention_heads=attn.q_proj.out_features // d_h,
-                              num_key_value_heads=attn.k_proj.out_features // d_h, head_dim=d_h,
-                              intermediate_size=mlp.gate_proj.out_features, qkv_bias=attn.q_proj.bias is not None,
-                              o_bias=attn.o_proj.bias is not None, mlp_bias=mlp.gate_proj.bias is not None)
+        sizes = dict(hidden_size=attn.q_proj.in_features, num_attention_heads=attn.q_proj.out_features // d_h,
+                     num_key_value_heads=attn.k_proj.out_features // d_h, head_dim=d_h,
+                     qkv_bias=attn.q_proj.bias is not None, o_bias=attn.o_proj.bias is not None)
+        if name == "MixtralDecoderLayer":
+            experts, hidden = mlp.experts.down_proj.shape[0], mlp.experts.down_proj.shape[2]
+            return decoders[name](intermediate_size=int(hidden), num_local_experts=int(experts), **sizes)
+        return decoders[name](intermediate_size=mlp.gate_proj.out_features,
+                              mlp_bias=mlp.gate_proj.bias is not None, **sizes)
     if name.endswith("RMSNorm") or name == "T5LayerNorm":  # LlamaRMSNorm, GemmaRMSNorm, …: weight d
         weight = module.weight
         if weight.dim() == 1:

@@ -7,7 +7,7 @@ every formula is written in these symbols:
     d     hidden size (width)            f     feed-forward (intermediate) size
     H     attention heads                H_kv  key/value heads (GQA; H_kv = 1: multi-query)
     d_h   size of one head (Llama family; d/H unless ``head_dim`` says otherwise)
-    d_kv  size of one head (T5)
+    d_kv  size of one head (T5)      n_x   experts (Mixtral)
 
 Per block (a Linear(n_in, n_out) has n_in·n_out + n_out; norms as noted):
 
@@ -20,6 +20,8 @@ Per block (a Linear(n_in, n_out) has n_in·n_out + n_out; norms as noted):
 - LlamaDecoderLayer (also Mistral, Qwen2, Gemma): q_proj d·H·d_h, k_proj and v_proj d·H_kv·d_h
   each, o_proj H·d_h·d, gate/up/down 3·d·f, two RMSNorm weights d; biases where the family has
   them (Qwen2: q, k, v; Llama/Gemma ``attention_bias``: q, k, v, o; ``mlp_bias``: 2f + d).
+- Qwen3DecoderLayer: the Llama layer plus q_norm and k_norm (d_h each).
+- MixtralDecoderLayer: Llama attention, a router n_x·d and n_x experts of 3·d·f each.
 - T5Block: self-attention q, k, v, o (4·d·H·d_kv, no biases), layer_norm d; a decoder block
   adds cross-attention 4·d·H·d_kv + d; feed-forward wi d·f (gated: wi_0 and wi_1, 2·d·f),
   wo f·d, layer_norm d. The relative attention bias of block 0 is a separate Embedding.
@@ -41,6 +43,7 @@ from .base import Group, Layer, Shape, anything, flag, format_shape, size
 from .registry import register
 
 d, f, H, H_kv, d_h, d_kv = sym("d"), sym("f"), sym("H"), sym("H_kv"), sym("d_h"), sym("d_kv")
+n_x = sym("n_x")
 
 
 def _check_width(layer: Layer, shape: Shape, width: Value) -> None:
@@ -152,14 +155,24 @@ class DistilBertBlock(_Block):
 # ----------------------------------------------------------------------------- Llama family
 
 @cache
-def _llama_groups(qkv_bias: bool, o_bias: bool, mlp_bias: bool) -> tuple[Group, ...]:
-    return (*_linear("self_attn.q_proj", d, H * d_h, qkv_bias),
-            *_linear("self_attn.k_proj", d, H_kv * d_h, qkv_bias),
-            *_linear("self_attn.v_proj", d, H_kv * d_h, qkv_bias),
-            *_linear("self_attn.o_proj", H * d_h, d, o_bias),
+def _llama_attention(qkv_bias: bool, o_bias: bool, qk_norm: bool = False) -> tuple[Group, ...]:
+    groups = (*_linear("self_attn.q_proj", d, H * d_h, qkv_bias),
+              *_linear("self_attn.k_proj", d, H_kv * d_h, qkv_bias),
+              *_linear("self_attn.v_proj", d, H_kv * d_h, qkv_bias),
+              *_linear("self_attn.o_proj", H * d_h, d, o_bias))
+    if qk_norm:
+        groups += (Group("self_attn.q_norm.weight", d_h), Group("self_attn.k_norm.weight", d_h))
+    return groups
+
+
+_LLAMA_NORMS = (Group("input_layernorm.weight", d), Group("post_attention_layernorm.weight", d))
+
+
+@cache
+def _llama_groups(qkv_bias: bool, o_bias: bool, mlp_bias: bool, qk_norm: bool = False) -> tuple[Group, ...]:
+    return (*_llama_attention(qkv_bias, o_bias, qk_norm),
             *_linear("mlp.gate_proj", d, f, mlp_bias), *_linear("mlp.up_proj", d, f, mlp_bias),
-            *_linear("mlp.down_proj", f, d, mlp_bias),
-            Group("input_layernorm.weight", d), Group("post_attention_layernorm.weight", d))
+            *_linear("mlp.down_proj", f, d, mlp_bias), *_LLAMA_NORMS)
 
 
 @register("LlamaDecoderLayer", framework="pytorch")
@@ -202,6 +215,38 @@ class Qwen2DecoderLayer(LlamaDecoderLayer):
 @dataclass(frozen=True, kw_only=True)
 class GemmaDecoderLayer(LlamaDecoderLayer):
     """Gemma: the Llama decoder layer (RMSNorm weight d, applied as 1 + w)."""
+
+
+@register("Qwen3DecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class Qwen3DecoderLayer(LlamaDecoderLayer):
+    """Qwen3: the Llama decoder layer with RMSNorms of the queries and keys (q_norm, k_norm: d_h
+    each): + 2·d_h."""
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _llama_groups(self.qkv_bias, self.o_bias, self.mlp_bias, True)
+
+
+@cache
+def _mixtral_groups() -> tuple[Group, ...]:
+    return (*_llama_attention(False, False), Group("mlp.gate.weight", n_x * d),
+            Group("mlp.experts.gate_up_proj", n_x * 2 * f * d), Group("mlp.experts.down_proj", n_x * d * f),
+            *_LLAMA_NORMS)
+
+
+@register("MixtralDecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class MixtralDecoderLayer(LlamaDecoderLayer):
+    """Mixtral: Llama attention and a mixture of n_x experts, each a gated MLP (3·d·f), behind a
+    router (n_x·d): d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + n_x·(d + 3·d·f) + 2d."""
+
+    num_local_experts: Value = size()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _mixtral_groups()
+
+    def values(self, shape: Shape) -> dict:
+        return {**super().values(shape), n_x: self.num_local_experts}
 
 
 # ----------------------------------------------------------------------------- T5
