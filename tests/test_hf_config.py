@@ -74,11 +74,19 @@ def _cases():
         ("BertConfig", {**bert, "tie_word_embeddings": False}, "BertForMaskedLM"),
         ("BertConfig", bert, "BertForPreTraining"),
         ("BertConfig", {**bert, "num_labels": 5}, "BertForSequenceClassification"),
-        ("BertConfig", bert, "BertForTokenClassification"),
+        ("BertConfig", {**bert, "num_labels": 4}, "BertForTokenClassification"),
         ("BertConfig", bert, "BertForQuestionAnswering"),
         ("BertConfig", bert, "BertForMultipleChoice"),
         ("BertConfig", bert, "BertForNextSentencePrediction"),
         ("BertConfig", {**bert, "is_decoder": True, "add_cross_attention": True}, "BertLMHeadModel"),
+        ("RobertaConfig", bert, "RobertaModel"),
+        ("RobertaConfig", bert, "RobertaForMaskedLM"),
+        ("RobertaConfig", {**bert, "tie_word_embeddings": False}, "RobertaForMaskedLM"),
+        ("RobertaConfig", {**bert, "is_decoder": True}, "RobertaForCausalLM"),
+        ("RobertaConfig", {**bert, "num_labels": 4}, "RobertaForSequenceClassification"),
+        ("RobertaConfig", {**bert, "num_labels": 4}, "RobertaForTokenClassification"),
+        ("RobertaConfig", bert, "RobertaForQuestionAnswering"),
+        ("RobertaConfig", bert, "RobertaForMultipleChoice"),
         ("DistilBertConfig", distil, "DistilBertModel"),
         ("DistilBertConfig", distil, "DistilBertForMaskedLM"),
         ("DistilBertConfig", {**distil, "tie_word_embeddings": False}, "DistilBertForMaskedLM"),
@@ -141,7 +149,8 @@ def test_against_transformers(config_class, kwargs, arch):
 
     # a tied head: transformers' head weight is the embedding itself
     for node in model.nodes:
-        if node.shares is not None and node.name in ("lm_head", "cls.predictions.decoder", "vocab_projector"):
+        if node.shares is not None and node.name in ("lm_head", "lm_head.decoder", "cls.predictions.decoder",
+                                                     "vocab_projector"):
             head = hf_model.get_submodule(node.name)
             owner = hf_model.get_submodule(node.shares)
             assert head.weight is owner.weight

@@ -1,8 +1,8 @@
 """Hugging Face ``config.json``: the architecture as transformers builds it, with the config's
 hyperparameters kept as symbols.
 
-Families: gpt2, bert, distilbert, llama, mistral, qwen2, gemma, t5, and qwen3 and mixtral
-(mixture of experts). ``architectures`` picks the
+Families: gpt2, bert, distilbert, llama, mistral, qwen2, gemma, t5, and roberta, qwen3 and
+mixtral (mixture of experts). ``architectures`` picks the
 base model or a head (``…LMHeadModel``, ``…ForCausalLM``, ``…ForMaskedLM``, classification
 heads); without it the base model is built. The repeated encoder/decoder block is one node with
 ``repeat = L``, so the total is a closed form in L; GPT-2's is V·d + T·d + L·(12d² + 13d) + 2d.
@@ -30,7 +30,7 @@ from ..errors import ExplainError
 from ..layers.base import ArgContext, Layer
 from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, GemmaDecoderLayer, GPT2Block,
                                 LlamaDecoderLayer, MistralDecoderLayer, MixtralDecoderLayer, Parameter,
-                                Qwen2DecoderLayer, Qwen3DecoderLayer, T5Block)
+                                Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block)
 from ..layers.registry import make
 from ..model import GraphBuilder, Model
 from ..symbols import Value, sym
@@ -140,7 +140,7 @@ def load_hf_config(parsed: dict, path: str | None = None,
 
 
 FAMILIES: dict[str, Callable[[_Config, str, _Builder], None]] = {}
-_PREFIXES = {"GPT2": "gpt2", "Bert": "bert", "DistilBert": "distilbert", "Llama": "llama",
+_PREFIXES = {"GPT2": "gpt2", "Bert": "bert", "Roberta": "roberta", "DistilBert": "distilbert", "Llama": "llama",
              "Mistral": "mistral", "Mixtral": "mixtral", "Qwen2": "qwen2", "Qwen3": "qwen3", "Gemma": "gemma",
              "T5": "t5"}
 
@@ -172,7 +172,7 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None) ->
         raise ExplainError(f"unknown model_type '{model_type}' (supported: {', '.join(sorted(FAMILIES))})")
     base = {"gpt2": "GPT2Model", "bert": "BertModel", "distilbert": "DistilBertModel",
             "llama": "LlamaModel", "mistral": "MistralModel", "qwen2": "Qwen2Model",
-            "gemma": "GemmaModel", "qwen3": "Qwen3Model", "mixtral": "MixtralModel", "t5": "T5Model"}[model_type]
+            "gemma": "GemmaModel", "roberta": "RobertaModel", "qwen3": "Qwen3Model", "mixtral": "MixtralModel", "t5": "T5Model"}[model_type]
     name = parsed.get("_name_or_path") if isinstance(parsed.get("_name_or_path"), str) else None
     b = _Builder(name or arch or base, path, overrides)
     build(cfg, arch or base, b)
@@ -237,15 +237,20 @@ def _add() -> Layer:
 
 # ----------------------------------------------------------------------------- BERT, DistilBERT
 
-@_family("bert")
+@_family("bert", "roberta")
 def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
+    roberta = cfg.raw.get("model_type") == "roberta" or arch.startswith("Roberta")
+    c = "Roberta" if roberta else "Bert"
     # head → (pooler, extra layers)
-    heads = {"BertModel": (True, ()), "BertForMaskedLM": (False, ("mlm",)),
-             "BertLMHeadModel": (False, ("mlm",)), "BertForPreTraining": (True, ("mlm", "nsp")),
-             "BertForNextSentencePrediction": (True, ("nsp",)),
-             "BertForSequenceClassification": (True, ("classifier",)),
-             "BertForMultipleChoice": (True, ("choice",)), "BertForTokenClassification": (False, ("classifier",)),
-             "BertForQuestionAnswering": (False, ("qa",))}
+    heads = {f"{c}Model": (True, ()), f"{c}ForMaskedLM": (False, ("mlm",)),
+             f"{c}ForSequenceClassification": (not roberta, ("classifier",)),
+             f"{c}ForMultipleChoice": (True, ("choice",)), f"{c}ForTokenClassification": (False, ("token",)),
+             f"{c}ForQuestionAnswering": (False, ("qa",))}
+    if roberta:
+        heads["RobertaForCausalLM"] = (False, ("mlm",))
+    else:
+        heads.update({"BertLMHeadModel": (False, ("mlm",)), "BertForPreTraining": (True, ("mlm", "nsp")),
+                      "BertForNextSentencePrediction": (True, ("nsp",))})
     if arch not in heads:
         raise _unsupported(arch, list(heads))
     pooler, extra = heads[arch]
@@ -260,9 +265,9 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     f = b.declare("f", cfg.size("intermediate_size"))
     cross = cfg.flag("add_cross_attention", False) and cfg.flag("is_decoder", False)
     tied = _tied(cfg, True)
-    n_labels = b.declare("n_labels", cfg.labels()) if "classifier" in extra else None
+    n_labels = b.declare("n_labels", cfg.labels()) if {"classifier", "token"} & set(extra) else None
     g = b.start()
-    p = "" if arch == "BertModel" else "bert."
+    p = "" if arch == f"{c}Model" else f"{c.lower()}."
     g.add_input("input_ids", (SEQ,))
     e = f"{p}embeddings."
     g.add(f"{e}word_embeddings", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
@@ -271,25 +276,32 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
           ["input_ids"])
     g.add(f"{e}sum", _add(), [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
     g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=d))
-    g.add(f"{p}encoder.layer", BertLayer(hidden_size=d, intermediate_size=f, add_cross_attention=cross),
-          repeat=L)
+    block = RobertaLayer if roberta else BertLayer
+    g.add(f"{p}encoder.layer", block(hidden_size=d, intermediate_size=f, add_cross_attention=cross), repeat=L)
     last = f"{p}encoder.layer"
     if pooler:
         g.add(f"{p}pooler.dense", b.torch("Linear", in_features=d, out_features=d), [last])
     if "mlm" in extra:
-        t = "cls.predictions."
-        g.add(f"{t}transform.dense", b.torch("Linear", in_features=d, out_features=d), [last])
-        g.add(f"{t}transform.LayerNorm", b.torch("LayerNorm", normalized_shape=d))
-        # tied: decoder.weight is the word embedding and decoder.bias is cls.predictions.bias;
-        # untied: the decoder has a bias of its own beside cls.predictions.bias
-        g.add(f"{t}decoder", b.torch("Linear", in_features=d, out_features=V, bias=not tied),
+        # tied: decoder.weight is the word embedding and decoder.bias is the head's bias;
+        # untied: the decoder has a bias of its own beside it
+        t, norm, bias = (("lm_head.", "lm_head.layer_norm", "lm_head") if roberta else
+                         ("cls.predictions.transform.", "cls.predictions.transform.LayerNorm", "cls.predictions"))
+        g.add(f"{t}dense", b.torch("Linear", in_features=d, out_features=d), [last])
+        g.add(norm, b.torch("LayerNorm", normalized_shape=d))
+        decoder = "lm_head.decoder" if roberta else "cls.predictions.decoder"
+        g.add(decoder, b.torch("Linear", in_features=d, out_features=V, bias=not tied),
               shares=f"{e}word_embeddings" if tied else None)
-        g.add("cls.predictions", Parameter(size=V))
+        g.add(bias, Parameter(size=V))
     pooled = f"{p}pooler.dense" if pooler else last
     if "nsp" in extra:
         g.add("cls.seq_relationship", b.torch("Linear", in_features=d, out_features=2), [pooled])
-    if "classifier" in extra:
+    if "classifier" in extra and roberta:
+        g.add("classifier.dense", b.torch("Linear", in_features=d, out_features=d), [last])
+        g.add("classifier.out_proj", b.torch("Linear", in_features=d, out_features=n_labels))
+    elif "classifier" in extra:
         g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels), [pooled])
+    if "token" in extra:
+        g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels), [last])
     if "choice" in extra:
         g.add("classifier", b.torch("Linear", in_features=d, out_features=1), [pooled])
     if "qa" in extra:

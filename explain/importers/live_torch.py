@@ -99,8 +99,8 @@ def _hf_block(module: Any) -> Layer | None:
         return hf_blocks.GPT2Block(hidden_size=module.ln_1.normalized_shape[0],
                                    intermediate_size=module.mlp.c_fc.nf,
                                    add_cross_attention=hasattr(module, "crossattention"))
-    if name == "BertLayer":
-        return hf_blocks.BertLayer(hidden_size=module.attention.self.query.in_features,
+    if name in ("BertLayer", "RobertaLayer"):
+        return getattr(hf_blocks, name)(hidden_size=module.attention.self.query.in_features,
                                    intermediate_size=module.intermediate.dense.out_features,
                                    add_cross_attention=hasattr(module, "crossattention"))
     if name == "TransformerBlock" and ".distilbert." in cls.__module__:

@@ -14,7 +14,7 @@ Per block (a Linear(n_in, n_out) has n_in·n_out + n_out; norms as noted):
 - GPT2Block: 4d² + 2df + 9d + f  (LayerNorm 2d twice, c_attn d·3d + 3d, c_proj d² + d,
   c_fc d·f + f, c_proj f·d + d; f = 4d by default: 12d² + 13d); cross-attention adds
   3d² + 3d (c_attn d·2d + 2d, q_attn d² + d) + d² + d (c_proj) + 2d (ln_cross_attn).
-- BertLayer: 4d² + 2df + 9d + f  (query/key/value/output d² + d each, two LayerNorms 2d,
+- BertLayer (also RobertaLayer): 4d² + 2df + 9d + f  (query/key/value/output d² + d each, two LayerNorms 2d,
   intermediate d·f + f, output f·d + d); cross-attention adds 4d² + 6d.
 - DistilBertBlock (transformers' ``TransformerBlock``): the same 4d² + 2df + 9d + f.
 - LlamaDecoderLayer (also Mistral, Qwen2, Gemma): q_proj d·H·d_h, k_proj and v_proj d·H_kv·d_h
@@ -130,6 +130,12 @@ class BertLayer(_Block):
 
     def values(self, shape: Shape) -> dict:
         return {d: self.hidden_size, f: self.intermediate_size}
+
+
+@register("RobertaLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class RobertaLayer(BertLayer):
+    """RoBERTa encoder layer: BERT's, 4d² + 2df + 9d + f."""
 
 
 _DISTILBERT_GROUPS = (*_linear("attention.q_lin", d, d), *_linear("attention.k_lin", d, d),
