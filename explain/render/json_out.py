@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from ..layers.base import Shape
 from ..model import Model
 
 
+# A layer type's formula is one expression shared by its layers: print it once.
+_formula_text = lru_cache(maxsize=4096)(str)
+
+
 def shape_json(model: Model, shape: Shape) -> list:
     """Batch axis first (null); a numeric size is an int, a symbolic one its formula."""
-    return [None] + [None if d is None else (d if isinstance(d, int) else str(d)) for d in shape]
+    return [None] + [None if d is None else (d if isinstance(d, int) else _formula_text(d)) for d in shape]
 
 
 def model_dict(model: Model) -> dict[str, Any]:
@@ -27,7 +32,7 @@ def model_dict(model: Model) -> dict[str, Any]:
             "trainable": model.evaluate(node.trainable),
             "non_trainable": model.evaluate(node.non_trainable),
             "weights": {w.name: model.evaluate(w.count) for w in node.weights if not w.buffer},
-            "formula": str(node.formula),
+            "formula": _formula_text(node.formula),
         }
         if pytorch or node.buffers:
             entry["buffers"] = model.evaluate(node.buffers)
