@@ -213,3 +213,16 @@ def test_keras_attention_fails_on_these_ranks_when_run(query, value) -> None:
                                                "inputs": ["q", "v"]}}]}
     with pytest.raises(ExplainError, match="rank"):
         load_spec(spec)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_formulas_substitute_to_the_counts(case: str) -> None:
+    import sympy
+    model = load_spec(CASES[case])
+    for node in model.nodes:
+        values = {s: sympy.sympify(v) for s, v in node.values.items()}
+        assert sympy.expand(node.formula.xreplace(values) - node.params) == 0, node.name
+        parsed = sympy.sympify(str(node.formula))  # the JSON's formula string parses back
+        by_name = {x.name: v for x, v in values.items()}
+        assert sympy.expand(parsed.xreplace({x: by_name[x.name] for x in parsed.free_symbols})
+                            - node.params) == 0, node.name

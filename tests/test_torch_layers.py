@@ -241,3 +241,15 @@ def test_torch_rejects_the_contradiction_too(case: str) -> None:
     from tests.oracle.torch_oracle import torch_figures
     with pytest.raises(Exception):
         torch_figures(BAD[case][0], device="cpu")
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_formulas_substitute_to_the_counts(case: str) -> None:
+    import sympy
+    model = load_spec(CASES[case])
+    for node in model.nodes:
+        values = {s: sympy.sympify(v) for s, v in node.values.items()}
+        assert node.formula.xreplace(values) == node.params, node.name
+        parsed = sympy.sympify(str(node.formula))  # the JSON's formula string parses back
+        by_name = {x.name: v for x, v in values.items()}
+        assert parsed.xreplace({x: by_name[x.name] for x in parsed.free_symbols}) == node.params

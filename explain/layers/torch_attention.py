@@ -5,7 +5,8 @@
     out_proj          E² + E
     add_bias_kv       bias_k E + bias_v E
 
-So 4E² + 4E whatever num_heads (E = 512: 1,050,624). Inputs: one (self-attention: query =
+So 4E² + 4E whatever num_heads (E = 512: 1,050,624). The formulas write E as ``d`` (the model
+width), since ``E`` in a formula string would parse as Euler's number. Inputs: one (self-attention: query =
 key = value) or ``inputs: [query, key, value]`` in torch's order; (T_q, E) → (T_q, E).
 """
 from __future__ import annotations
@@ -20,8 +21,9 @@ from .base import Group, Layer, Shape, _optional, _size, anything, arg, flag, fo
 from .merge import same_size
 from .torch_core import check_stated, torch_module
 
-E, d_k, d_v = sym("E"), sym("d_k"), sym("d_v")
-"""Embedding width; key and value widths (kdim, vdim)."""
+E, d_k, d_v = sym("d"), sym("d_k"), sym("d_v")
+"""Embedding width E (written d: a symbol named E would parse as Euler's number in the JSON's
+formula strings); key and value widths (kdim, vdim)."""
 
 
 @cache

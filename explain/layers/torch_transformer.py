@@ -1,10 +1,10 @@
-"""PyTorch transformer modules, with E = d_model and F = dim_feedforward.
+"""PyTorch transformer modules, with E = d_model and F = dim_feedforward (symbols d and f).
 
     TransformerEncoderLayer  self_attn 4E² + 4E, linear1 E·F + F, linear2 F·E + E, norm1, norm2 2E each
     TransformerDecoderLayer  the same plus multihead_attn 4E² + 4E and norm3 2E
-    TransformerEncoder       N·(encoder layer) + the optional final norm
-    TransformerDecoder       N·(decoder layer) + the optional final norm
-    Transformer              N_e·(encoder layer) + 2E + N_d·(decoder layer) + 2E
+    TransformerEncoder       L·(encoder layer) + the optional final norm
+    TransformerDecoder       L·(decoder layer) + the optional final norm
+    Transformer              L_e·(encoder layer) + 2E + L_d·(decoder layer) + 2E
                              (defaults: 44,140,544)
 
 ``bias=False`` drops every bias, the LayerNorms' included (E each). Inputs: one (used as source
@@ -26,9 +26,10 @@ from .registry import make_from_mapping
 from .torch_attention import E
 from .torch_core import check_stated, torch_module
 
-F = sym("F")
-N, N_e, N_d = sym("N"), sym("N_e"), sym("N_d")
-"""Feed-forward width; numbers of layers (of a TransformerEncoder/Decoder, of a Transformer)."""
+F = sym("f")
+N, N_e, N_d = sym("L"), sym("L_e"), sym("L_d")
+"""Feed-forward width f; numbers of layers L (TransformerEncoder/Decoder), L_e and L_d (Transformer).
+(``N`` and ``E`` would parse as sympy's N() and Euler's number in the JSON's formula strings.)"""
 
 
 @cache
