@@ -156,3 +156,11 @@ def test_declared_symbol_names_are_valid_math(tmp_path):
     assert r"d_{\text{model}}" in text and r"\mathit{Width}_{\text{2x}}" in text
     assert r"\alpha" in text
     assert katex_errors(formulas(text)) == []
+
+
+def test_unknown_note_keys_do_not_crash(monkeypatch):
+    from explain.layers.core import Dense
+    monkeypatch.setattr(Dense, "notes", lambda self: ("no_such_note_key", "rnn_two_biases"), raising=False)
+    text = render(load("example:lenet5"), lang="fr", format="markdown")
+    assert "no_such_note_key" not in text
+    assert "PyTorch donne à chaque porte deux vecteurs de biais" in text
