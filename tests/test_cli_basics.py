@@ -115,3 +115,35 @@ def test_every_bundled_example_derives(capsys):
     for name in examples():
         assert main(["derive", f"example:{name}", "--format", "json"]) == 0, name
         assert json.loads(capsys.readouterr().out)["total"] > 0
+
+
+# ----------------------------------------------------------------------------- start-up
+
+CORE_FAMILIES = ("core", "conv", "pooling", "padding", "norm", "wrappers")
+
+
+def test_layer_index_is_right_for_the_core_families():
+    """``_index.py`` (a start-up hint) names the right family for every core type it lists, and
+    lists them all; ``python -m explain.layers.registry`` regenerates it."""
+    from explain.layers._index import INDEX
+    from explain.layers.registry import index
+    actual = index()
+    for framework, names in INDEX.items():
+        for name, family in names.items():
+            if name in actual.get(framework, {}):
+                assert actual[framework][name] == family, (framework, name)
+    core = {n for n, family in actual["keras"].items() if family in CORE_FAMILIES}
+    assert core <= set(INDEX["keras"]), "run: python -m explain.layers.registry"
+
+
+def test_a_keras_cnn_imports_only_the_families_it_uses(tmp_path):
+    script = ("import sys, io, contextlib\nfrom explain.cli import main\n"
+              "with contextlib.redirect_stdout(io.StringIO()):\n"
+              "    assert main(['derive', 'example:lenet5', '--format', 'json']) == 0\n"
+              "print(' '.join(sorted(m.rsplit('.', 1)[-1] for m in sys.modules if m.startswith('explain.layers.'))))\n"
+              "print('keras' in sys.modules, 'torch' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    families, frameworks = result.stdout.splitlines()
+    assert set(families.split()) == {"_index", "_spatial", "base", "registry", "conv", "core", "pooling"}
+    assert frameworks == "False False"
