@@ -44,13 +44,9 @@ def number(n: int, lang: str) -> str:
 
 
 def translator(lang: str) -> Callable[[str], str]:
-    """gettext for ``lang`` from the project's catalogs; English (identity) where none."""
-    try:
-        from ..render.i18n import translations
-        return translations(lang).gettext
-    except (ImportError, OSError):
-        from .i18n import gettext_for
-        return gettext_for(lang)
+    """gettext for ``lang`` from the project's catalogs (English is the source language)."""
+    from ..render.i18n import translations
+    return translations(lang).gettext
 
 
 # ----------------------------------------------------------------------------- formulas
