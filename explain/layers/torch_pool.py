@@ -169,14 +169,35 @@ for _r in (1, 2, 3):
         globals()[_n] = _define(_Pad, _n, _r)
 
 
+def _optional_sizes_any(ctx, name: str, raw: object, rank: int) -> tuple | None:
+    """None, a size, or a list of sizes (one per spatial axis)."""
+    if raw is None:
+        return None
+    items = raw if isinstance(raw, (list, tuple)) else [raw]
+    return tuple(_size(ctx, name, r, 1) for r in items)
+
+
+def _factors(ctx, name: str, raw: object, rank: int) -> tuple | None:
+    """None, a positive number, or a list of them."""
+    if raw is None:
+        return None
+    items = raw if isinstance(raw, (list, tuple)) else [raw]
+    out = []
+    for r in items:
+        if isinstance(r, bool) or not isinstance(r, (int, float)) or r <= 0:
+            raise ExplainError(f"'{name}' must be a positive number or a list of them. Received: {name}={raw!r}")
+        out.append(int(r) if float(r).is_integer() else float(r))
+    return tuple(out)
+
+
 @torch_module("Upsample")
 @dataclass(frozen=True, kw_only=True)
 class Upsample(Layer):
     """Resizes the spatial axes to ``size`` or by ``scale_factor`` (⌊n·f⌋)."""
 
     positional = ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")
-    size: object = anything()
-    scale_factor: object = anything()
+    size: tuple | None = arg(_optional_sizes_any, None)
+    scale_factor: tuple | None = arg(_factors, None)
     mode: object = anything("nearest")
     align_corners: object = anything()
     recompute_scale_factor: object = anything()
@@ -186,16 +207,20 @@ class Upsample(Layer):
         if (self.size is None) == (self.scale_factor is None):
             raise ExplainError("Upsample needs either 'size' or 'scale_factor'")
         if self.size is not None:
-            sizes_ = list(self.size) if isinstance(self.size, (list, tuple)) else [self.size] * spatial
+            sizes_ = self.size * spatial if len(self.size) == 1 else self.size
+            if len(sizes_) != spatial:
+                raise ExplainError(f"Upsample: 'size' needs one size or {spatial}. Received: size={list(self.size)}")
             return (shape[0],) + tuple(sizes_)
-        factors = list(self.scale_factor) if isinstance(self.scale_factor, (list, tuple)) \
-            else [self.scale_factor] * spatial
+        factors = self.scale_factor * spatial if len(self.scale_factor) == 1 else self.scale_factor
+        if len(factors) != spatial:
+            raise ExplainError(f"Upsample: 'scale_factor' needs one number or {spatial}. "
+                               f"Received: scale_factor={list(self.scale_factor)}")
         out = []
         for n, f in zip(shape[1:], factors):
             if n is None:
                 out.append(None)
-            elif isinstance(f, int) or (isinstance(f, float) and f.is_integer()):
-                out.append(as_value(n * int(f)))
+            elif isinstance(f, int):
+                out.append(as_value(n * f))
             elif isinstance(n, int):
                 out.append(int(n * f))
             else:

@@ -119,10 +119,12 @@ class TransformerDecoderLayer(_Block):
     decoder = True
 
 
-def _nested(kind: type) -> object:
+def _nested(kind: type, optional: bool = False) -> object:
     def convert(ctx: ArgContext, name: str, raw: object, rank: int) -> Layer | None:
-        if raw is None:
+        if raw is None and optional:
             return None
+        if raw is None:
+            raise ExplainError(f"'{name}' needs a layer such as {{{kind.__name__}: {{…}}}}. Received: {name}=None")
         if isinstance(raw, Layer):
             layer = raw
         else:
@@ -145,7 +147,7 @@ class _Stack(Layer):
 
     multi_input = True
     num_layers: Value = size()
-    norm: Layer | None = arg(_nested(Layer), None)
+    norm: Layer | None = arg(_nested(Layer, optional=True), None)
 
     def block(self) -> _Block:
         raise NotImplementedError
