@@ -77,13 +77,21 @@ IGNORED_ARGS = frozenset({
 })
 
 
+# Arguments every Keras layer takes (keras.layers.Layer's own, and Keras 2 habits it tolerates).
+COMMON_ARGS = frozenset({"dtype", "autocast", "activity_regularizer", "input_shape", "input_dim",
+                         "batch_input_shape", "batch_size", "name"})
+
+
 class ArgContext:
     """How raw argument values become sizes: declared symbols and their values."""
 
     def __init__(self, symbols: Mapping[str, sympy.Symbol] | None = None,
-                 values: Mapping[sympy.Symbol, int] | None = None) -> None:
+                 values: Mapping[sympy.Symbol, int] | None = None, strict: bool = False) -> None:
         self.symbols = dict(symbols or {})
         self.values = dict(values or {})
+        self.strict = strict
+        """Spec files: a type that lists its ``ignores`` accepts only those (and COMMON_ARGS) of
+        the ignored arguments, as Keras rejects arguments a layer does not take."""
 
     def number(self, name: str, raw: Any) -> Value:
         """An int, or an arithmetic expression (a string) of declared symbols."""
@@ -295,6 +303,10 @@ class Layer:
     min_input_rank: ClassVar[int] = 1
     multi_input: ClassVar[bool] = False
     aliases: ClassVar[tuple[str, ...]] = ()
+    ignores: ClassVar[Optional[frozenset[str]]] = None
+    """The framework's arguments this type takes without using them (initializers, activation,
+    …); with a strict ArgContext (spec files) any other unused argument is an error. None: any
+    of IGNORED_ARGS."""
 
     trainable: bool = flag(True)
 
@@ -319,7 +331,10 @@ class Layer:
         for name, value in raw.items():
             f = fields.get(name)
             if f is None:
-                if name in IGNORED_ARGS:
+                if cls.ignores is None or not ctx.strict:
+                    if name in IGNORED_ARGS:
+                        continue
+                elif name in cls.ignores or name in COMMON_ARGS:
                     continue
                 hint = difflib.get_close_matches(name, list(fields), n=1)
                 known = f" Did you mean '{hint[0]}'?" if hint else ""
