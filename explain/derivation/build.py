@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, Optional, Sequence
 
 import sympy
@@ -51,6 +52,7 @@ BYTES_PER = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int64": 8
              "int16": 2, "int8": 1, "uint8": 1, "float8_e4m3fn": 1, "float8_e5m2": 1, "bool": 1}
 
 
+@lru_cache(maxsize=None)
 def role(type_name: str) -> str:
     """The message key for what a layer of ``type_name`` does (``generic`` if not known)."""
     name = type_name.lower()

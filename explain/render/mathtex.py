@@ -59,6 +59,7 @@ class MathPrinter:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
+        self._cache: dict = {}
         sep = group_separator(lang)
         self._sep = {".": "{.}", ",": "{,}", "\u202f": r"\,", "\u00a0": r"\,", " ": r"\,",
                      "'": "'", "": ""}.get(sep, "{" + sep + "}")
@@ -75,7 +76,18 @@ class MathPrinter:
         return self.expr(v)
 
     def expr(self, e, subs: Optional[Mapping[sympy.Symbol, Value]] = None) -> str:
-        return self._print(sympy.sympify(e) if not isinstance(e, sympy.Basic) else e, subs or {})[0]
+        # cached per (expression, substitution): a model repeats the same formulas many times
+        try:
+            key = (e, frozenset(subs.items()) if subs else None)
+            return self._cache[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: print without the cache
+            key = None
+        text = self._print(sympy.sympify(e) if not isinstance(e, sympy.Basic) else e, subs or {})[0]
+        if key is not None:
+            self._cache[key] = text
+        return text
 
     # -- the printer: returns (text, precedence)
     def _print(self, e: sympy.Basic, subs) -> tuple[str, int]:

@@ -18,8 +18,11 @@ def group_separator(lang: str) -> str:
     return get_group_symbol(locale=Locale.parse(locale(lang)))
 
 
+@lru_cache(maxsize=65536)
 def format_int(n: int, lang: str) -> str:
-    """6029097 → ``6,029,097`` (en, ja), ``6.029.097`` (de, es), ``6 029 097`` (fr, U+202F)."""
+    """6029097 → ``6,029,097`` (en, ja), ``6.029.097`` (de, es), ``6 029 097`` (fr, U+202F).
+
+    Cached: a derivation prints the same counts many times, and Babel's formatting is slow."""
     return format_decimal(n, locale=locale(lang), group_separator=True)
 
 
