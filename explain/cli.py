@@ -96,11 +96,19 @@ def _write(text: str, output: str | None) -> None:
         raise ExplainError(f"cannot write: {e.strerror or e}", file=output) from None
 
 
+def _one_line(text: str) -> str:
+    """Control and line-breaking characters (from names in the input) escaped: the message stays
+    one line and cannot move the terminal's cursor or colours."""
+    import unicodedata
+    return "".join(c if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp") or c == "\t"
+                   else ascii(c)[1:-1] for c in text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(argv)
     except ExplainError as e:
-        print(f"explain: {e}", file=sys.stderr)
+        print(f"explain: {_one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -69,6 +69,8 @@ def parse_yaml(text: str, path: str) -> Any:
         raise ExplainError(f"is not valid YAML{where}: {problem}", file=path) from None
     except RecursionError:
         raise ExplainError(f"is nested too deeply", file=path) from None
+    except ValueError as e:  # an integer of more digits than int() converts (4300)
+        raise ExplainError(f"has a number too long to read ({str(e).split(':')[0]})", file=path) from None
 
 
 def parse_json(text: str, path: str) -> Any:
@@ -78,6 +80,8 @@ def parse_json(text: str, path: str) -> Any:
         raise ExplainError(f"is not valid JSON at line {e.lineno}: {e.msg}", file=path) from None
     except RecursionError:
         raise ExplainError("is nested too deeply", file=path) from None
+    except ValueError as e:  # an integer of more digits than int() converts (4300)
+        raise ExplainError(f"has a number too long to read ({str(e).split(':')[0]})", file=path) from None
     _check_depth(value, path)
     return value
 
