@@ -193,7 +193,7 @@ class ConvLSTM3D(_ConvLSTM):
 
 def _recurrent(ctx, name: str, raw: object, rank: int) -> Layer:
     layer = nested_layer(ctx, name, raw, rank)
-    if not isinstance(layer, (_RNN, _ConvLSTM)):
+    if not isinstance(layer, (_RNN, _ConvLSTM, RNN)):
         raise ExplainError(f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU, ConvLSTM…). "
                            f"Received: {name}={layer.type_name}")
     return layer
@@ -288,3 +288,169 @@ def _directions(forward: tuple[Group, ...], backward: tuple[Group, ...],
         return g.formula.xreplace({s: _backward_symbol(s) for s in g.formula.free_symbols})
     return tuple(Group(f"forward_{g.name}", g.formula, g.trainable, g.buffer) for g in forward) + \
         tuple(Group(f"backward_{g.name}", back(g), g.trainable, g.buffer) for g in backward)
+
+
+# ----------------------------------------------------------------------------- cells and RNN(cell)
+
+@dataclass(frozen=True, kw_only=True)
+class _Cell(Layer):
+    """One time step of a recurrent layer, used inside ``RNN``: (i,) → (h,); the weights of the
+    layer it belongs to (SimpleRNNCell: h·(i + h) + h, LSTMCell: 4h·(i + h) + 4h, GRUCell:
+    3h·(i + h) + 6h with reset_after, + 3h without)."""
+
+    gates = 1
+    states = 1
+    positional = ("units",)
+    input_rank = 1
+    units: Value = size()
+    use_bias: bool = flag(True)
+
+    def biases(self) -> int:
+        return 1 if self.use_bias else 0
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _rnn_groups(self.gates, self.biases())
+
+    def values(self, shape: Shape) -> dict:
+        return {i: known(shape[-1], "number of input features (i)", self.type_name), h: self.units}
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (self.units,)
+
+    def notes(self) -> tuple[str, ...]:
+        return ("rnn_one_bias",) if self.use_bias else ()
+
+
+@register("SimpleRNNCell")
+@dataclass(frozen=True, kw_only=True)
+class SimpleRNNCell(_Cell):
+    positional = ("units", "activation", "use_bias")
+
+
+@register("LSTMCell")
+@dataclass(frozen=True, kw_only=True)
+class LSTMCell(_Cell):
+    gates = 4
+    states = 2
+    positional = ("units", "activation", "recurrent_activation", "use_bias")
+    unit_forget_bias: bool = flag(True)
+
+
+@register("GRUCell")
+@dataclass(frozen=True, kw_only=True)
+class GRUCell(_Cell):
+    gates = 3
+    positional = ("units", "activation", "recurrent_activation", "use_bias")
+    reset_after: bool = flag(True)
+
+    def biases(self) -> int:
+        return (2 if self.reset_after else 1) if self.use_bias else 0
+
+    def notes(self) -> tuple[str, ...]:
+        if not self.use_bias:
+            return ()
+        return ("gru_reset_after",) if self.reset_after else ("rnn_one_bias",)
+
+
+def _cells(ctx, name: str, raw: object, rank: int) -> tuple[_Cell, ...]:
+    """One cell, a list of cells, or StackedRNNCells: the cells, first to last."""
+    items = raw if isinstance(raw, (list, tuple)) else [raw]
+    out: list[_Cell] = []
+    for item in items:
+        layer = item if isinstance(item, Layer) else nested_layer(ctx, name, item, rank)
+        if isinstance(layer, StackedRNNCells):
+            out.extend(layer.cells)
+        elif isinstance(layer, _Cell):
+            out.append(layer)
+        else:
+            raise ExplainError(f"'{name}' takes recurrent cells (SimpleRNNCell, LSTMCell, GRUCell). "
+                               f"Received: {name}={layer.type_name}")
+    if not out:
+        raise ExplainError(f"'{name}' needs at least one cell. Received: {name}={raw!r}")
+    return tuple(out)
+
+
+@register("StackedRNNCells")
+@dataclass(frozen=True, kw_only=True)
+class StackedRNNCells(Layer):
+    """Cells applied one after another in each time step (inside ``RNN``)."""
+
+    positional = ("cells",)
+    input_rank = 1
+    cells: tuple = arg(_cells)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _stacked_groups(tuple(c.weight_groups() for c in self.cells))
+
+    def values(self, shape: Shape) -> dict:
+        return _stacked_values(self.cells, shape)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (self.cells[-1].units,)
+
+
+@cache
+def _indexed(s, k: int):
+    """Cell k's symbol in a stack: h → h_2."""
+    return sym(f"{s.name}_{k}")
+
+
+@cache
+def _stacked_groups(cells: tuple[tuple[Group, ...], ...]) -> tuple[Group, ...]:
+    """cell_k/… groups; one cell keeps the plain symbols, a stack numbers them (h_1, i_1, h_2 …)."""
+    if len(cells) == 1:
+        return cells[0]
+    return tuple(Group(f"cell_{k}/{g.name}",
+                       g.formula.xreplace({s: _indexed(s, k) for s in g.formula.free_symbols}),
+                       g.trainable, g.buffer)
+                 for k, groups in enumerate(cells, 1) for g in groups)
+
+
+def _stacked_values(cells: Sequence[_Cell], shape: Shape) -> dict:
+    out: dict = {}
+    step: Shape = (shape[-1],)
+    for k, cell in enumerate(cells, 1):
+        values = cell.values(step)
+        out.update(values if len(cells) == 1 else {_indexed(s, k): v for s, v in values.items()})
+        step = cell.output_shape(step)
+    return out
+
+
+@register("RNN")
+@dataclass(frozen=True, kw_only=True)
+class RNN(Layer):
+    """A recurrent layer around ``cell`` (or a list of cells, applied in turn at each step):
+    (T, i) → (T, h_last) with return_sequences, else (h_last,); the weights are the cells'."""
+
+    positional = ("cell", "return_sequences", "return_state", "go_backwards", "stateful", "unroll")
+    input_rank = 2
+    cell: tuple = arg(_cells)
+    return_sequences: bool = flag(False)
+    return_state: bool = flag(False)
+    go_backwards: bool = flag(False)
+    stateful: bool = flag(False)
+    unroll: bool = flag(False)
+
+    @property
+    def units(self) -> Value:
+        return self.cell[-1].units
+
+    def wrapped(self) -> Layer:
+        return self.cell[0]
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _stacked_groups(tuple(c.weight_groups() for c in self.cell))
+
+    def values(self, shape: Shape) -> dict:
+        return _stacked_values(self.cell, shape)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (shape[0], self.units) if self.return_sequences else (self.units,)
+
+    def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
+        if not self.return_state:
+            return ()
+        return tuple((c.units,) for c in self.cell for _ in range(c.states))
+
+    def notes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(n for c in self.cell for n in c.notes()))

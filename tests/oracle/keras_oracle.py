@@ -29,7 +29,7 @@ Figures = dict[str, Any]
 RESERVED_KEYS = frozenset({"name", "inputs", "shares"})
 
 #: Keras layer arguments that hold a wrapped layer as a one-key mapping.
-_WRAPPED_LAYER_KEYS = frozenset({"layer", "backward_layer"})
+_WRAPPED_LAYER_KEYS = frozenset({"layer", "backward_layer", "cell", "cells"})
 
 #: Layers whose list of inputs is passed positionally: ``layer(query, value[, key])``.
 _POSITIONAL_INPUTS = frozenset({"MultiHeadAttention", "GroupQueryAttention"})
@@ -176,11 +176,16 @@ def _make_layer(keras: ModuleType, type_name: str, args: Mapping[str, Any]) -> A
     cls = getattr(keras.layers, type_name, None)
     if cls is None:
         raise ValueError(f"unknown Keras layer: {type_name!r}")
-    kwargs = {
-        key: _make_layer(keras, *one_key(value)) if key in _WRAPPED_LAYER_KEYS else value
-        for key, value in args.items()
-    }
+    kwargs = {key: _wrapped(keras, value) if key in _WRAPPED_LAYER_KEYS else value
+              for key, value in args.items()}
     return cls(**kwargs)
+
+
+def _wrapped(keras: ModuleType, value: Any) -> Any:
+    """A wrapped layer (or an RNN's list of cells) from its one-key mapping(s)."""
+    if isinstance(value, list):
+        return [_wrapped(keras, item) for item in value]
+    return _make_layer(keras, *one_key(value))
 
 
 def _first(outputs: Any) -> Any:
