@@ -24,6 +24,16 @@ def test_fixture_totals(name):
     assert model.name == EXPECTED[name]["architecture"]
 
 
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_json_total_formula_parses_back(name, tmp_path):
+    out = tmp_path / "out.json"
+    assert main(["derive", str(HF / f"{name}.json"), "--format", "json", "-o", str(out)]) == 0
+    data = json.loads(out.read_text())
+    formula = sympy.sympify(data["total_formula"])  # our own output, not user text
+    values = {sympy.Symbol(k): v for k, v in data["symbols"].items()}
+    assert formula.subs(values) == data["total"] == EXPECTED[name]["params"]
+
+
 def test_gpt2_closed_form():
     model = load(str(HF / "gpt2.json"))
     V, T, d, L = (sym(n) for n in "VTdL")
