@@ -246,3 +246,17 @@ def test_formulas_substitute_to_the_counts(case: str) -> None:
         by_name = {x.name: v for x, v in values.items()}
         assert sympy.expand(parsed.xreplace({x: by_name[x.name] for x in parsed.free_symbols})
                             - node.params) == 0, node.name
+
+
+def test_rnn_cells_from_keras_model_json() -> None:
+    """RNN(cell) as Keras saves it: the cells are nested {class_name, config} entries."""
+    keras = require_module("keras")
+    import explain
+    layers = keras.layers
+    x = keras.Input((7, 5))
+    y = layers.RNN([layers.LSTMCell(4), layers.GRUCell(3, reset_after=False)], return_sequences=True)(x)
+    y = layers.Bidirectional(layers.RNN(layers.SimpleRNNCell(3)))(y)
+    model = keras.Model(x, y)
+    got = explain.from_keras(model)
+    assert got.total == model.count_params()
+    assert [n.params for n in got] == [layer.count_params() for layer in model.layers[1:]]

@@ -357,7 +357,12 @@ def _cells(ctx, name: str, raw: object, rank: int) -> tuple[_Cell, ...]:
     items = raw if isinstance(raw, (list, tuple)) else [raw]
     out: list[_Cell] = []
     for item in items:
-        layer = item if isinstance(item, Layer) else nested_layer(ctx, name, item, rank)
+        if isinstance(item, dict) and "class_name" in item and isinstance(item.get("config"), dict):
+            from ..importers.keras_json import layer_from_config  # a cell in Keras model JSON
+            layer = layer_from_config(item["class_name"], item["config"], item.get("module"),
+                                      item.get("registered_name"))
+        else:
+            layer = item if isinstance(item, Layer) else nested_layer(ctx, name, item, rank)
         if isinstance(layer, StackedRNNCells):
             out.extend(layer.cells)
         elif isinstance(layer, _Cell):
