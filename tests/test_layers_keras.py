@@ -14,7 +14,7 @@ import pytest
 import explain
 from explain.errors import ExplainError
 from explain.layers import layer_types
-from explain.layers.base import IGNORED_ARGS
+from explain.layers.base import COMMON_ARGS, IGNORED_ARGS
 from explain.render.json_out import model_dict
 from tests.conftest import require_module
 
@@ -365,3 +365,19 @@ def test_arguments_are_named_and_ordered_as_in_keras(cls):
     assert all(p in cls.positional for p in params if p in fields and p != "trainable")
     for alias in cls.aliases:
         assert getattr(keras.layers, alias) is real
+    # Spec files accept only the unused arguments that Keras takes too (for any class on its MRO)
+    taken = {p for base in real.__mro__ if "__init__" in vars(base)
+             for p in inspect.signature(base.__init__).parameters}
+    assert cls.ignores is not None
+    assert cls.ignores <= taken | COMMON_ARGS, sorted(cls.ignores - taken - COMMON_ARGS)
+    assert all(p in fields or p in cls.ignores or p in COMMON_ARGS for p in params), params
+
+
+def test_spec_files_refuse_arguments_the_keras_layer_does_not_take():
+    with pytest.raises(ExplainError, match="Dense has no argument 'rate'"):
+        explain.load(spec("x", [4], {"Dense": {"units": 3, "rate": 0.5}}))
+    with pytest.raises(ExplainError, match="Conv2D has no argument 'depth_multiplier'"):
+        explain.load(spec("x", [4, 4, 3], {"Conv2D": {"filters": 2, "kernel_size": 1, "depth_multiplier": 2}}))
+    model = explain.load(spec("x", [4], {"Dense": {"units": 3, "kernel_initializer": "he_normal", "dtype": "float32",
+                                                   "activity_regularizer": None, "name": "d"}}))
+    assert model.total == 15

@@ -112,7 +112,7 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
 
     values = declare_symbols(spec.get("symbols"), overrides)
     symbols = {n: sym(n) for n in values}
-    ctx = ArgContext(symbols, {symbols[n]: v for n, v in values.items()})
+    ctx = ArgContext(symbols, {symbols[n]: v for n, v in values.items()}, strict=True)
     builder = GraphBuilder(name, framework, ctx.values, source=file)
 
     layers = spec.get("layers")

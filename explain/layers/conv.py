@@ -23,8 +23,19 @@ def _kernel(rank: int):
     return product(KERNEL_SYMBOLS[rank])
 
 
+_CONV_IGNORES = frozenset({"activation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                           "bias_regularizer", "kernel_constraint", "bias_constraint", "lora_rank",
+                           "lora_alpha"})
+_DEPTHWISE_IGNORES = frozenset({"activation", "depthwise_initializer", "bias_initializer",
+                                "depthwise_regularizer", "bias_regularizer", "depthwise_constraint",
+                                "bias_constraint"})
+_SEPARABLE_IGNORES = _DEPTHWISE_IGNORES | {"pointwise_initializer", "pointwise_regularizer",
+                                           "pointwise_constraint"}
+
+
 @dataclass(frozen=True, kw_only=True)
 class _ConvBase(Spatial):
+    ignores = _CONV_IGNORES
     kernel_size: tuple = sizes()
     strides: tuple = sizes(1)
     padding: str = choice("valid", "same", default="valid")
@@ -126,6 +137,7 @@ def _transpose_groups(rank: int, bias: bool) -> tuple[Group, ...]:
 class _ConvTranspose(_ConvBase):
     positional = ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
                   "dilation_rate", "activation", "use_bias")
+    ignores = _CONV_IGNORES - {"lora_rank", "lora_alpha"}
     filters: Value = size()
     output_padding: tuple | None = optional_counts()
 
@@ -184,6 +196,7 @@ def _depthwise_groups(rank: int, bias: bool) -> tuple[Group, ...]:
 class _Depthwise(_ConvBase):
     positional = ("kernel_size", "strides", "padding", "depth_multiplier", "data_format",
                   "dilation_rate", "activation", "use_bias")
+    ignores = _DEPTHWISE_IGNORES
     depth_multiplier: Value = size(1)
 
     def weight_groups(self) -> tuple[Group, ...]:
@@ -219,6 +232,7 @@ def _separable_groups(rank: int, bias: bool) -> tuple[Group, ...]:
 class _Separable(_ConvBase):
     positional = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
                   "depth_multiplier", "activation", "use_bias")
+    ignores = _SEPARABLE_IGNORES
     filters: Value = size()
     depth_multiplier: Value = size(1)
 

@@ -42,6 +42,7 @@ class InputLayer(Layer):
 
     positional = ("shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape", "input_tensor",
                   "optional")
+    ignores = frozenset()
     shape: tuple | None = arg(_shape_arg, None)
     batch_shape: tuple | None = arg(_shape_arg, None)
     batch_size: object = anything()
@@ -90,6 +91,9 @@ class Dense(Layer):
     """Fully connected: kernel (n_in, n_out) and bias (n_out); (…, n_in) → (…, n_out)."""
 
     positional = ("units", "activation", "use_bias")
+    ignores = frozenset({"activation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                         "bias_regularizer", "kernel_constraint", "bias_constraint", "lora_rank",
+                         "lora_alpha", "quantization_config"})
     units: Value = size()
     use_bias: bool = flag(True)
 
@@ -112,7 +116,7 @@ def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
                  positional: tuple[str, ...] = ()) -> type[Layer]:
     """Define a weightless, shape-keeping layer type that accepts the given arguments."""
     namespace: dict = {"__annotations__": {}, "__doc__": f"{name}: no weights; the shape is unchanged.",
-                       "positional": positional or fields}
+                       "positional": positional or fields, "ignores": frozenset()}
     for f in fields:
         namespace["__annotations__"][f] = object
         namespace[f] = anything()
@@ -159,6 +163,7 @@ class PReLU(Layer):
     """
 
     positional = ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes")
+    ignores = frozenset({"alpha_regularizer", "alpha_constraint"})
     alpha_initializer: object = anything()
     shared_axes: tuple | None = arg(_axes_arg, None)
 
@@ -186,6 +191,7 @@ class Flatten(Layer):
     """(d_1, …, d_n) → (d_1·…·d_n)."""
 
     positional = ("data_format",)
+    ignores = frozenset()
     data_format: object = anything()
 
     def output_shape(self, shape: Shape) -> Shape:
@@ -200,6 +206,7 @@ class Reshape(Layer):
     """Any shape with the same number of elements; one -1 takes the rest."""
 
     positional = ("target_shape",)
+    ignores = frozenset()
     target_shape: tuple = integers()
 
     def output_shape(self, shape: Shape) -> Shape:
@@ -242,6 +249,7 @@ class Permute(Layer):
     """Reorders the axes: ``dims`` is a permutation of 1 … rank."""
 
     positional = ("dims",)
+    ignores = frozenset()
     dims: tuple = integers()
 
     def output_shape(self, shape: Shape) -> Shape:
@@ -257,6 +265,7 @@ class RepeatVector(Layer):
     """(features) → (n, features)."""
 
     positional = ("n",)
+    ignores = frozenset()
     input_rank = 1
     n: Value = size()
 
@@ -270,5 +279,6 @@ class Rescaling(Layer):
     """x·scale + offset: no weights."""
 
     positional = ("scale", "offset")
+    ignores = frozenset()
     scale: object = anything()
     offset: object = anything(0.0)

@@ -16,6 +16,8 @@ from .base import ArgContext, Group, Layer, Shape, anything, arg, flag, format_s
 from .registry import register
 
 _GAMMA, _BETA = Group("gamma", C), Group("beta", C)
+_AFFINE_IGNORES = frozenset({"epsilon", "beta_initializer", "gamma_initializer", "beta_regularizer",
+                             "gamma_regularizer", "beta_constraint", "gamma_constraint"})
 _MOVING = (Group("moving_mean", C, trainable=False), Group("moving_variance", C, trainable=False))
 
 
@@ -51,6 +53,7 @@ def _features(axis: object, shape: Shape, type_name: str):
 
 @dataclass(frozen=True, kw_only=True)
 class _AffineNorm(Layer):
+    ignores = _AFFINE_IGNORES
     axis: object = arg(_axis_arg(many=True), -1)
     center: bool = flag(True)
     scale: bool = flag(True)
@@ -71,6 +74,8 @@ class BatchNormalization(_AffineNorm):
     """γ, β trainable; the moving mean and variance are weights that training does not change."""
 
     positional = ("axis", "momentum", "epsilon", "center", "scale")
+    ignores = _AFFINE_IGNORES | {"momentum", "moving_mean_initializer", "moving_variance_initializer",
+                                 "renorm", "renorm_clipping", "renorm_momentum", "synchronized"}
     axis: object = arg(_axis_arg(many=False), -1)
 
     def weight_groups(self) -> tuple[Group, ...]:
@@ -132,6 +137,7 @@ class UnitNormalization(Layer):
     """x / ‖x‖ along ``axis``: no weights."""
 
     positional = ("axis",)
+    ignores = frozenset()
     axis: object = arg(_axis_arg(many=True), -1)
 
     def output_shape(self, shape: Shape) -> Shape:
@@ -149,6 +155,7 @@ class Normalization(Layer):
     """Standardizes with a mean and variance learnt by ``adapt()``: stored as weights."""
 
     positional = ("axis", "mean", "variance", "invert")
+    ignores = frozenset()
     axis: object = arg(_axis_arg(many=True, none=True), -1)
     mean: object = anything()
     variance: object = anything()

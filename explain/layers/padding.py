@@ -16,6 +16,7 @@ from ._spatial import Spatial
 @dataclass(frozen=True, kw_only=True)
 class _ZeroPadding(Spatial):
     positional = ("padding", "data_format")
+    ignores = frozenset()
     padding: tuple = pairs(1)
 
     def output_shape(self, shape: Shape) -> Shape:
@@ -27,6 +28,7 @@ class _ZeroPadding(Spatial):
 @dataclass(frozen=True, kw_only=True)
 class _Cropping(Spatial):
     positional = ("cropping", "data_format")
+    ignores = frozenset()
     cropping: tuple = pairs(0)
 
     def output_shape(self, shape: Shape) -> Shape:
@@ -43,6 +45,7 @@ class _Cropping(Spatial):
 @dataclass(frozen=True, kw_only=True)
 class _UpSampling(Spatial):
     positional = ("size", "data_format")
+    ignores = frozenset()
     size: tuple = sizes(2)
     interpolation: object = anything("nearest")
 

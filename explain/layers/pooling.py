@@ -16,6 +16,7 @@ from ._spatial import Spatial
 @dataclass(frozen=True, kw_only=True)
 class _Pooling(Spatial):
     positional = ("pool_size", "strides", "padding", "data_format")
+    ignores = frozenset()
     pool_size: tuple = sizes(2)
     strides: tuple | None = optional_sizes()
     padding: str = choice("valid", "same", default="valid")
@@ -38,6 +39,7 @@ class _Pooling(Spatial):
 @dataclass(frozen=True, kw_only=True)
 class _GlobalPooling(Spatial):
     positional = ("data_format", "keepdims")
+    ignores = frozenset()
     keepdims: bool = flag(False)
 
     def output_shape(self, shape: Shape) -> Shape:

@@ -25,6 +25,7 @@ class TimeDistributed(Layer):
     the wrapped layer's, shared across time steps."""
 
     positional = ("layer",)
+    ignores = frozenset()
     min_input_rank = 2
     layer: Layer = arg(nested_layer)
 
