@@ -1,4 +1,5 @@
-"""Keras recurrent layers: SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D, and Bidirectional.
+"""Keras recurrent layers: SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D, Bidirectional, and RNN with
+cells (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells).
 
 With i input features, h units and G gates (SimpleRNN 1, GRU 3, LSTM 4):
 
@@ -9,6 +10,8 @@ With i input features, h units and G gates (SimpleRNN 1, GRU 3, LSTM 4):
 Input (T, i) → (T, h) with ``return_sequences``, else (h,); ``return_state`` adds the final
 states (h,) (LSTM: h and c) as further outputs. Bidirectional: two copies (forward and backward);
 ``merge_mode`` concat doubles the last axis, sum/mul/ave keep it, None gives both outputs.
+RNN with a list of cells: cell k sees the units of cell k − 1; its symbols are numbered (h_2, i_2);
+with ``return_state`` the states of every cell follow in one flat list (Keras nests [h, c]).
 """
 from __future__ import annotations
 
