@@ -127,7 +127,7 @@ class _Reader:
         if depth > MAX_NESTING:
             raise ExplainError(f"models are nested more than {MAX_NESTING} levels deep")
         class_name, config = entry.get("class_name"), entry.get("config")
-        if class_name not in MODEL_CLASSES:
+        if not isinstance(class_name, str) or class_name not in MODEL_CLASSES:
             if isinstance(class_name, str) and isinstance(config, dict) and "layers" not in config:
                 raise ExplainError(
                     f"is the JSON of a '{class_name}' model, a subclassed model whose layers are made "
@@ -464,7 +464,8 @@ def _tensors(value: Any) -> Iterator[dict]:
 
 def _is_ref_list(v: Any) -> bool:
     return (isinstance(v, list) and len(v) >= 3 and isinstance(v[0], str)
-            and isinstance(v[1], int) and isinstance(v[2], int))
+            and isinstance(v[1], int) and isinstance(v[2], int)
+            and not isinstance(v[1], bool) and not isinstance(v[2], bool) and v[1] >= 0 and v[2] >= 0)
 
 
 def _ref_of(history: Any, layer_name: str) -> Ref:

@@ -28,6 +28,7 @@ MAX_STEPS = 200_000
 MAX_LOOP = 10_000
 MAX_CALL_DEPTH = 32
 MAX_EXPONENT = 64
+MAX_BITS = 4096
 KERAS_ROOTS = ("keras", "tensorflow.keras", "tensorflow.python.keras", "tf_keras")
 MERGE_FUNCTIONS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "average": "Average",
                    "maximum": "Maximum", "minimum": "Minimum", "concatenate": "Concatenate", "dot": "Dot"}
@@ -319,6 +320,14 @@ class _Reader:
         return Unknown(line, f"a {type(node).__name__} expression is not followed")
 
     def binop(self, op: ast.operator, a: Any, b: Any, line: int) -> Any:
+        result = self._binop(op, a, b, line)
+        if isinstance(result, int) and result.bit_length() > MAX_BITS:
+            raise ExplainError(f"line {line}: a number with more than {MAX_BITS} bits")
+        if isinstance(result, (list, tuple)) and len(result) > MAX_LOOP:
+            raise ExplainError(f"line {line}: a list longer than {MAX_LOOP}")
+        return result
+
+    def _binop(self, op: ast.operator, a: Any, b: Any, line: int) -> Any:
         numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
         if numbers:
             try:
@@ -334,7 +343,8 @@ class _Reader:
                     return a // b if isinstance(a, int) and isinstance(b, int) and a % b == 0 else a / b
                 if isinstance(op, ast.Mod):
                     return a % b
-                if isinstance(op, ast.Pow) and abs(b) <= MAX_EXPONENT:
+                if isinstance(op, ast.Pow) and abs(b) <= MAX_EXPONENT and \
+                        (not isinstance(a, int) or a.bit_length() * abs(b) <= MAX_BITS):
                     return a ** b
             except (ZeroDivisionError, OverflowError):
                 raise ExplainError(f"line {line}: this arithmetic fails (division by zero or "
