@@ -66,7 +66,7 @@ CASES: dict[str, dict[str, Any]] = {
     "bidirectional_gru": torch_spec(
         [10, 30], {"GRU": {"input_size": 30, "hidden_size": 20, "num_layers": 2,
                            "bidirectional": True, "bias": False}},
-        {"GRU": {"input_size": 40, "hidden_size": 5, "dropout": 0.1}}),
+        {"GRU": {"input_size": 40, "hidden_size": 5, "num_layers": 2, "dropout": 0.1}}),
     "rnn_relu": torch_spec([10, 5], {"RNN": {"input_size": 5, "hidden_size": 9, "num_layers": 3,
                                              "nonlinearity": "relu", "bidirectional": True}}),
     "attention": torch_spec(
