@@ -82,3 +82,14 @@ def test_subclassed_and_unbuilt_models_are_explained():
         explain.from_keras(keras.Sequential([keras.layers.Dense(3)]))
     with pytest.raises(ExplainError, match="takes a Keras model"):
         explain.from_keras(object())
+
+
+def test_lambda_shape_from_the_live_model():
+    # a final Lambda: no later layer records its shape in the JSON, but the live model knows it
+    keras = require_module("keras")
+    inputs = keras.Input((6,))
+    x = keras.layers.Dense(4)(inputs)
+    keras_model = keras.Model(inputs, keras.layers.Lambda(lambda t: t[:, :2], name="head")(x))
+    model = explain.from_keras(keras_model)
+    assert_matches_keras(model, keras_model)
+    assert model.node("head").output_shape == (2,)

@@ -56,6 +56,12 @@ def _mark_opaque(entry: dict, live: Any) -> None:
             if layer is not None:
                 _mark_opaque(item, layer)
             continue
+        if class_name == "Lambda" and layer is not None and isinstance(item.get("config"), dict) \
+                and not isinstance(item["config"].get("output_shape"), list):
+            shape = _output_shape(layer)  # the live model knows what the function returned
+            if shape is not None:
+                item["config"]["output_shape"] = shape
+            continue
         if _known(item) or layer is None:
             continue
         trainable, frozen = weights(layer)
