@@ -253,3 +253,13 @@ def test_formulas_substitute_to_the_counts(case: str) -> None:
         parsed = sympy.sympify(str(node.formula))  # the JSON's formula string parses back
         by_name = {x.name: v for x, v in values.items()}
         assert parsed.xreplace({x: by_name[x.name] for x in parsed.free_symbols}) == node.params
+
+
+def test_return_indices_is_a_second_output() -> None:
+    torch = require_module("torch")
+    out, indices = torch.nn.MaxPool2d(2, return_indices=True)(torch.zeros(1, 3, 9, 8))
+    spec = torch_spec([3, 9, 8], {"MaxPool2d": {"kernel_size": 2, "return_indices": True}},
+                      {"Flatten": {}})
+    got = model_dict(load_spec(spec))
+    assert got["layers"][0]["output_shape"] == [[None, *out.shape[1:]], [None, *indices.shape[1:]]]
+    assert got["layers"][1]["output_shape"] == [None, out[0].numel()]
