@@ -329,6 +329,9 @@ REFUSED = {
     "zero_units": spec("r", [4], {"Dense": {"units": 0}}),
     "zero_strides": spec("r", [8, 3], {"MaxPooling1D": {"pool_size": 2, "strides": 0}}),
     "negative_padding": spec("r", [8, 3], {"ZeroPadding1D": {"padding": -1}}),
+    "dropout_rate_above_one": spec("r", [8], {"Dropout": {"rate": 1.5}}),
+    "dropout_without_rate": spec("r", [8], {"Dropout": {}}),
+    "gaussian_noise_without_stddev": spec("r", [8], {"GaussianNoise": {"seed": 1}}),
     "cropping1d_data_format": spec("r", [8, 3], {"Cropping1D": {"cropping": 1, "data_format": "channels_first"}}),
 }
 

@@ -112,32 +112,43 @@ class _Elementwise(Layer):
     """A layer that keeps the shape and has no weights."""
 
 
+def _fraction(ctx: ArgContext, name: str, raw: Any, rank: int) -> float:
+    """A number from 0 to 1 (a dropout rate, a noise level), as Keras checks it."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0 <= raw <= 1:
+        raise ExplainError(f"'{name}' must be a number from 0 to 1. Received: {name}={raw!r}")
+    return float(raw)
+
+
 def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
-                 positional: tuple[str, ...] = ()) -> type[Layer]:
-    """Define a weightless, shape-keeping layer type that accepts the given arguments."""
+                 positional: tuple[str, ...] = (), required: tuple[str, ...] = (),
+                 fractions: tuple[str, ...] = ()) -> type[Layer]:
+    """Define a weightless, shape-keeping layer type that accepts the given arguments; ``required``
+    ones have no default (as in Keras), ``fractions`` must be numbers from 0 to 1."""
     namespace: dict = {"__annotations__": {}, "__doc__": f"{name}: no weights; the shape is unchanged.",
                        "positional": positional or fields, "ignores": frozenset()}
     for f in fields:
         namespace["__annotations__"][f] = object
-        namespace[f] = anything()
+        convert = _fraction if f in fractions else anything().metadata["convert"]
+        namespace[f] = arg(convert) if f in required else arg(convert, None)
     cls = type(name, (_Elementwise,), namespace)
     cls.__module__ = __name__
     cls = dataclass(frozen=True, kw_only=True)(cls)
     return register(name, *aliases)(cls)
 
 
-Activation = _elementwise("Activation", "activation")
+_RATE = {"required": ("rate",), "fractions": ("rate",)}
+Activation = _elementwise("Activation", "activation", required=("activation",))
 ReLU = _elementwise("ReLU", "max_value", "negative_slope", "threshold")
 LeakyReLU = _elementwise("LeakyReLU", "negative_slope", "alpha", positional=("negative_slope",))
 ELU = _elementwise("ELU", "alpha")
 Softmax = _elementwise("Softmax", "axis")
-Dropout = _elementwise("Dropout", "rate", "noise_shape", "seed")
-SpatialDropout1D = _elementwise("SpatialDropout1D", "rate", "seed")
-SpatialDropout2D = _elementwise("SpatialDropout2D", "rate", "data_format", "seed")
-SpatialDropout3D = _elementwise("SpatialDropout3D", "rate", "data_format", "seed")
-GaussianNoise = _elementwise("GaussianNoise", "stddev", "seed")
-GaussianDropout = _elementwise("GaussianDropout", "rate", "seed")
-AlphaDropout = _elementwise("AlphaDropout", "rate", "noise_shape", "seed")
+Dropout = _elementwise("Dropout", "rate", "noise_shape", "seed", **_RATE)
+SpatialDropout1D = _elementwise("SpatialDropout1D", "rate", "seed", **_RATE)
+SpatialDropout2D = _elementwise("SpatialDropout2D", "rate", "data_format", "seed", **_RATE)
+SpatialDropout3D = _elementwise("SpatialDropout3D", "rate", "data_format", "seed", **_RATE)
+GaussianNoise = _elementwise("GaussianNoise", "stddev", "seed", required=("stddev",), fractions=("stddev",))
+GaussianDropout = _elementwise("GaussianDropout", "rate", "seed", **_RATE)
+AlphaDropout = _elementwise("AlphaDropout", "rate", "noise_shape", "seed", **_RATE)
 ActivityRegularization = _elementwise("ActivityRegularization", "l1", "l2")
 Masking = _elementwise("Masking", "mask_value")
 Identity = _elementwise("Identity")
