@@ -38,7 +38,8 @@ def _groups(gates: int, bias: bool, proj: bool, layers: bool, bidirectional: boo
     r = p if proj else h  # what the recurrent weights and later layers see per direction
     groups = [Group("weight_ih_l0", n_d * gates * h * i)]
     if layers:
-        groups.append(Group("weight_ih_upper", (n_l - 1) * n_d * gates * h * (n_d * r)))
+        # the Add last, so that sympy keeps (L − 1) as a factor instead of distributing 4 over it
+        groups.append(Group("weight_ih_upper", n_d * gates * h * (n_d * r) * (n_l - 1)))
     groups.append(Group("weight_hh", n_l * n_d * gates * h * r))
     if bias:
         groups += [Group("bias_ih", n_l * n_d * gates * h), Group("bias_hh", n_l * n_d * gates * h)]
