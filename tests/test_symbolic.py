@@ -71,6 +71,7 @@ IMAGE = {
         {"MaxPooling2D": {"pool_size": [2, 3], "strides": [3, 2]}},
         {"BatchNormalization": {}},
         {"SeparableConv2D": {"filters": "F", "kernel_size": 2, "depth_multiplier": 2}},
+        {"Reshape": {"target_shape": [-1, "F"]}},
         {"Flatten": {}},
         {"Dense": {"units": "4*F"}},
         {"Dense": {"units": 10}},
