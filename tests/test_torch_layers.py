@@ -263,3 +263,22 @@ def test_return_indices_is_a_second_output() -> None:
     got = model_dict(load_spec(spec))
     assert got["layers"][0]["output_shape"] == [[None, *out.shape[1:]], [None, *indices.shape[1:]]]
     assert got["layers"][1]["output_shape"] == [None, out[0].numel()]
+
+
+def test_bilinear_and_decoder_layer_with_two_inputs() -> None:
+    torch = require_module("torch")
+    bilinear = torch.nn.Bilinear(6, 4, 3)
+    with torch.device("meta"):
+        decoder = torch.nn.TransformerDecoderLayer(16, 4, 24, batch_first=True)
+        out = decoder(torch.zeros(2, 5, 16), torch.zeros(2, 9, 16))
+    spec = {"framework": "pytorch", "inputs": {"a": [7, 6], "b": [7, 4], "tgt": [5, 16], "mem": [9, 16]},
+            "layers": [{"Bilinear": {"name": "bil", "in1_features": 6, "in2_features": 4,
+                                     "out_features": 3, "inputs": ["a", "b"]}},
+                       {"TransformerDecoderLayer": {"name": "dec", "d_model": 16, "nhead": 4,
+                                                    "dim_feedforward": 24, "batch_first": True,
+                                                    "inputs": ["tgt", "mem"]}}]}
+    model = load_spec(spec)
+    assert model.node("bil").params == sum(p.numel() for p in bilinear.parameters())
+    assert model.node("bil").output_shape == (7, 3)
+    assert model.node("dec").params == sum(p.numel() for p in decoder.parameters())
+    assert model.node("dec").output_shape == tuple(out.shape[1:])
