@@ -111,7 +111,7 @@ def _tensor(name: str, entry: Any, data_size: int) -> TensorInfo:
     if not isinstance(entry, dict):
         raise bad("each tensor must be described by an object")
     dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
-    if dtype not in DTYPE_BITS:
+    if not isinstance(dtype, str) or dtype not in DTYPE_BITS:
         raise bad(f"unknown dtype {dtype!r}")
     if not isinstance(shape, list) or len(shape) > 64 or not all(
             isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):

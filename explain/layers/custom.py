@@ -179,6 +179,11 @@ class Operation(Layer):
     op: str = anything("")
     output_shape_: Optional[Shape] = dataclasses.field(default=None, metadata={"convert": _shape_arg})
 
+    def validate(self, ctx) -> None:
+        super().validate(ctx)
+        if not isinstance(self.op, str):
+            raise ExplainError(f"'op' must be the name of an op. Received: op={self.op!r}")
+
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         if self.output_shape_ is not None:
             return self.output_shape_

@@ -342,6 +342,16 @@ class Tensors(Layer):
     nbytes: object = anything(None)
     min_input_rank = 0
 
+    def validate(self, ctx) -> None:
+        super().validate(ctx)
+        ok = isinstance(self.tensors, (tuple, list)) and all(
+            isinstance(t, (tuple, list)) and len(t) == 4 and isinstance(t[0], str)
+            and isinstance(t[1], int) and not isinstance(t[1], bool) and t[1] >= 0
+            and isinstance(t[2], bool) and isinstance(t[3], bool) for t in self.tensors)
+        if not ok:
+            raise ExplainError("'tensors' must be a list of [name, count, trainable, buffer]. "
+                               f"Received: tensors={self.tensors!r}"[:300])
+
     def weight_groups(self) -> tuple[Group, ...]:
         return tuple(Group(name, sympy.Integer(n), trainable, buffer)
                      for name, n, trainable, buffer in self.tensors)

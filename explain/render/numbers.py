@@ -23,7 +23,12 @@ def format_int(n: int, lang: str) -> str:
     """6029097 → ``6,029,097`` (en, ja), ``6.029.097`` (de, es), ``6 029 097`` (fr, U+202F).
 
     Cached: a derivation prints the same counts many times, and Babel's formatting is slow."""
-    return format_decimal(n, locale=locale(lang), group_separator=True)
+    if -10**20 < n < 10**20:
+        return format_decimal(n, locale=locale(lang), group_separator=True)
+    import decimal
+    with decimal.localcontext() as context:  # Babel quantizes in the context's 28 digits
+        context.prec = len(str(n)) + 8
+        return format_decimal(n, locale=locale(lang), group_separator=True)
 
 
 def format_decimal_places(x: float, lang: str, places: int = 1) -> str:

@@ -20,7 +20,8 @@ MEMORY_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
 
 def number(n: int, lang: str) -> str:
-    return format_decimal(n, locale=LOCALES[lang], group_separator=True)
+    from .numbers import format_int  # exact however large (Babel alone stops at 28 digits)
+    return format_int(n, lang)
 
 
 def memory(weights: int, lang: str) -> str:
@@ -33,8 +34,11 @@ def memory(weights: int, lang: str) -> str:
             break
         if candidate != MEMORY_UNITS[-1]:
             size /= 1024
-    rounded = Decimal(size.numerator) / Decimal(size.denominator)
-    return f"{format_decimal(rounded, format='#,##0.00', locale=LOCALES[lang])} {unit}"
+    import decimal
+    with decimal.localcontext() as context:  # enough digits for any count (28 by default)
+        context.prec = len(str(size.numerator)) + 8
+        rounded = Decimal(size.numerator) / Decimal(size.denominator)
+        return f"{format_decimal(rounded, format='#,##0.00', locale=LOCALES[lang])} {unit}"
 
 
 def _shape_text(model: Model, shape) -> str:
