@@ -62,7 +62,8 @@ CASES = {
     "groups.yaml": ("input: [8, 8, 4]\nlayers:\n  - Conv2D: {filters: 6, kernel_size: 3, groups: 4}\n",
                     "#1 (Conv2D)", "'filters' must be divisible by 'groups'. Received: filters=6, groups=4"),
     "unknown_reference.yaml": ("input: [8]\nlayers:\n  - Dense: {units: 4}\n  - Dense: {units: 2, inputs: dense_7}\n",
-                               "dense_1", "input 'dense_7' is not a model input or an earlier layer"),
+                               "dense_1", "input 'dense_7' is not a model input or an earlier layer. "
+                                          "Did you mean 'dense'?"),
     "self_reference.yaml": ("input: [8]\nlayers:\n  - Dense: {units: 4, name: a, inputs: a}\n",
                             "a", "takes its own output as input (a cycle)"),
     "forward_reference.yaml": ("input: [8]\nlayers:\n  - Dense: {units: 4, name: a, inputs: b}\n"
@@ -96,7 +97,7 @@ CASES = {
     "huge_exponent.yaml": ("input: [8]\nlayers:\n  - Dense: {units: 2**100000}\n",
                            "#1 (Dense)", "exponents must be whole numbers from 0 to 64"),
     "reshape_mismatch.yaml": ("input: [8]\nlayers:\n  - Reshape: {target_shape: [3, -1]}\n",
-                              "reshape", "cannot reshape (8,)"),
+                              "reshape", "cannot reshape (8,) (8 elements) to (3, -1): 8 is not a multiple of 3"),
     "wrong_input_rank.yaml": ("input: [8]\nlayers:\n  - Conv2D: {filters: 2, kernel_size: 1}\n",
                               "conv2d", "Conv2D expects an input of rank 3"),
     "yaml_alias.yaml": ("input: &a [8]\nlayers:\n  - Dense: {units: 4}\n  - Reshape: {target_shape: *a}\n",

@@ -17,6 +17,7 @@ output gives ``shares_weights_with: OTHER`` and ``tied_weights: {group: OTHER's 
 """
 from __future__ import annotations
 
+import difflib
 import keyword
 import re
 from typing import Any, Mapping
@@ -178,6 +179,8 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
                                        f"Received: inputs={ref!r}", layer=layer_name)
         for ref in refs or ():
             _further_output(builder, ref, layer_name)
+            if not builder.has(ref):
+                _unknown_input(builder, ref, layer_name)
         shares = reserved.get("shares")
         if shares is not None and not isinstance(shares, str):
             raise ExplainError(f"'shares' must name an earlier layer. Received: shares={shares!r}",
@@ -187,6 +190,14 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
 
 
 _OUTPUT_REF = re.compile(r"^(.+)\[(\d+)\]$")
+
+
+def _unknown_input(builder: GraphBuilder, ref: str, layer_name: str) -> None:
+    known = list(builder.model.inputs) + [n.name for n in builder.model.nodes]
+    hint = difflib.get_close_matches(ref, known, n=1)
+    suggestion = f" Did you mean '{hint[0]}'?" if hint else f" Known so far: {', '.join(known[-5:])}."
+    raise ExplainError(f"input '{ref}' is not a model input or an earlier layer.{suggestion} "
+                       f"Received: inputs={ref!r}", layer=layer_name)
 
 
 def _further_output(builder: GraphBuilder, ref: str, layer_name: str) -> None:

@@ -249,7 +249,8 @@ def _numeric_ne(a: Value, b: Value) -> bool:
 def _divide(total: Value, rest: Value, shape: Shape, target: tuple) -> Value:
     if isinstance(total, int) and isinstance(rest, int):
         if total % rest:
-            raise ExplainError(f"cannot reshape {format_shape(shape)} ({total} elements) to {target}")
+            raise ExplainError(f"cannot reshape {format_shape(shape)} ({total} elements) to {target}: "
+                               f"{total} is not a multiple of {rest}, the product of the other sizes")
         return total // rest
     return exact_div(total, rest)
 
