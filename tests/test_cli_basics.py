@@ -147,3 +147,14 @@ def test_a_keras_cnn_imports_only_the_families_it_uses(tmp_path):
     families, frameworks = result.stdout.splitlines()
     assert set(families.split()) == {"_index", "_spatial", "base", "registry", "conv", "core", "pooling"}
     assert frameworks == "False False"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be"])
+def test_spec_files_with_a_byte_order_mark(encoding, tmp_path, capsys):
+    """Windows editors and PowerShell's ``>`` write a BOM (PowerShell: UTF-16)."""
+    path = tmp_path / "model.yaml"
+    text = "input: [8]\nlayers:\n  - Dense: {units: 4}\n"
+    path.write_bytes(("\ufeff" + text).encode(encoding.replace("-sig", "")) if encoding != "utf-16"
+                     else text.encode("utf-16"))
+    assert main(["derive", str(path), "--format", "json"]) == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["total"] == 8 * 4 + 4

@@ -32,6 +32,12 @@ def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
 
 
 def decode(data: bytes, path: str) -> str:
+    """UTF-8 text (with or without a BOM), or UTF-16 with a BOM (what Windows PowerShell writes)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ExplainError("is not valid UTF-16 text", file=path) from None
     if b"\x00" in data[:8192]:
         raise ExplainError("is a binary file, not a text model description", file=path)
     try:
