@@ -406,7 +406,8 @@ _FAMILIES: list[tuple[Callable[[Node], bool], Callable]] = [
     (lambda n: c_in in n.values, conv),
     (_is_bn, batchnorm),
     (lambda n: _rnn_inner(n).type_name in _RNN_GATES, rnn),
-    (lambda n: n.type in ("MultiHeadAttention", "MultiheadAttention", "GroupQueryAttention"), attention),
+    (lambda n: n.type in ("MultiHeadAttention", "MultiheadAttention", "GroupQueryAttention",
+                          "GroupedQueryAttention"), attention),
     (lambda n: n.type in ("Embedding",), embedding),
 ]
 
