@@ -198,10 +198,11 @@ def _gqa_groups(bias: bool, gate: bool) -> tuple[Group, ...]:
     return tuple(groups)
 
 
-@register("GroupQueryAttention", "GroupedQueryAttention")
+@register("GroupedQueryAttention", "GroupQueryAttention")
 @dataclass(frozen=True, kw_only=True)
-class GroupQueryAttention(Layer):
-    """H query heads share H_kv key/value heads of size d_h: query d_q·H·d_h, key d_k·H_kv·d_h,
+class GroupedQueryAttention(Layer):
+    """Keras GroupQueryAttention (class GroupedQueryAttention, the name its summary and automatic
+    layer names use). H query heads share H_kv key/value heads of size d_h: query d_q·H·d_h, key d_k·H_kv·d_h,
     value d_v·H_kv·d_h, output H·d_h·d_q (each with a bias); (T_q, d_q) → (T_q, d_q)."""
 
     positional = ("head_dim", "num_query_heads", "num_key_value_heads", "dropout", "use_bias")
@@ -218,7 +219,7 @@ class GroupQueryAttention(Layer):
     def validate(self, ctx) -> None:
         h, kv = ctx.numeric(self.num_query_heads), ctx.numeric(self.num_key_value_heads)
         if h is not None and kv is not None and h % kv:
-            raise ExplainError(f"GroupQueryAttention: num_query_heads must be divisible by "
+            raise ExplainError(f"GroupedQueryAttention: num_query_heads must be divisible by "
                                f"num_key_value_heads. Received: num_query_heads={h}, num_key_value_heads={kv}")
 
     def weight_groups(self) -> tuple[Group, ...]:
