@@ -18,7 +18,7 @@ import sympy
 
 from ..errors import ExplainError
 from ..symbols import C, Value, product
-from .base import _size, Group, Layer, Shape, anything, arg, flag, format_shape, size
+from .base import Group, Layer, Shape, _size, anything, arg, flag, format_shape, size
 from .merge import same_size
 from .torch_core import check_stated, torch_module
 
@@ -30,6 +30,9 @@ _STATS = (Group("running_mean", C, trainable=False, buffer=True),
 
 @dataclass(frozen=True, kw_only=True)
 class _BatchNorm(Layer):
+    """weight C + bias C (affine, bias) and, with track_running_stats, the buffers running_mean C,
+    running_var C and num_batches_tracked 1; num_features C must be the input's axis 1."""
+
     positional = ("num_features", "eps", "momentum", "affine", "track_running_stats")
     input_ranks: ClassVar[tuple[int, ...]] = (1, 2)
     num_features: Value = size()
