@@ -284,3 +284,14 @@ def test_nested_outputs_follow_output_layers():
     model = load_keras_json(json.loads(keras_model.to_json()), "outs")
     assert_matches_keras(model, keras_model)
     assert model.node("inner").outputs == ((5,), (3,))
+
+
+def test_cycle_and_out_of_order_layers():
+    data = json.loads((KERAS_FIXTURES / "ResNet50.json").read_text())
+    data["config"]["layers"].reverse()  # any order: calls are read once their inputs exist
+    assert load_keras_json(data, "reversed.json").total == EXPECTED["ResNet50"]["total"]
+    data = json.loads((KERAS_FIXTURES / "VGG16.json").read_text())
+    layers = data["config"]["layers"]
+    layers[1]["inbound_nodes"][0]["args"][0]["config"]["keras_history"] = [layers[3]["name"], 0, 0]
+    with pytest.raises(ExplainError, match="cycle"):
+        load_keras_json(data, "cycle.json")

@@ -18,6 +18,7 @@ Lambda functions stay marshalled bytes, and unknown classes are refused.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from typing import Any, Iterator, Sequence
 
 from ..errors import ExplainError
@@ -236,28 +237,46 @@ class _Reader:
         graph = _Graph(builder)
         for input_name in order:
             graph.names[(input_name, 0)] = input_name
-        pending = list(range(len(calls)))
-        while pending:
-            waiting = []
-            for c in pending:
-                layer_name, k, raw, refs = calls[c]
-                ready = all((r[0], r[1]) in graph.names for r in refs)
-                if not ready or (k > 0 and (layer_name, 0) not in graph.names):
-                    waiting.append(c)  # its inputs (or the layer's first call) come later
-                    continue
-                names = [graph.ref(r, recorded) for r in refs]
-                node_name = layer_name if k == 0 else f"{layer_name}[{k}]"
-                out_recorded = [recorded.get((layer_name, k, t)) for t in range(_MAX_OUTPUTS)]
-                graph.nodes[node_name] = self._add(builder, node_name, raw, [graph.shape(n) for n in names],
-                                                   names, layer_name if k > 0 else None, out_recorded, depth)
-                graph.names[(layer_name, k)] = node_name
-            if len(waiting) == len(pending):
-                layer_name, k, _, refs = calls[waiting[0]]
-                missing = next((r for r in refs if (r[0], r[1]) not in graph.names), (layer_name, 0, 0))
-                what = "is not a layer of the model" if missing[0] not in entries else \
-                    f"has no call number {missing[1]} (or the calls form a cycle)"
-                raise ExplainError(f"its input '{missing[0]}' {what}", layer=layer_name)
-            pending = waiting
+        # Kahn's algorithm, taking the earliest ready call first (the file's order where it can)
+        deps: list[set[tuple[str, int]]] = []
+        waiters: dict[tuple[str, int], list[int]] = {}
+        ready: list[int] = []
+        for c, (layer_name, k, _, refs) in enumerate(calls):
+            need = {(r[0], r[1]) for r in refs if (r[0], r[1]) not in graph.names}
+            if k > 0:
+                need.add((layer_name, 0))  # a later call shares the first call's weights
+            deps.append(need)
+            for d in need:
+                waiters.setdefault(d, []).append(c)
+            if not need:
+                heapq.heappush(ready, c)
+        done = 0
+        while ready:
+            c = heapq.heappop(ready)
+            layer_name, k, raw, refs = calls[c]
+            names = [graph.ref(r, recorded) for r in refs]
+            node_name = layer_name if k == 0 else f"{layer_name}[{k}]"
+            out_recorded = [recorded.get((layer_name, k, t)) for t in range(_MAX_OUTPUTS)]
+            graph.nodes[node_name] = self._add(builder, node_name, raw, [graph.shape(n) for n in names],
+                                               names, layer_name if k > 0 else None, out_recorded, depth)
+            graph.names[(layer_name, k)] = node_name
+            done += 1
+            for w in waiters.pop((layer_name, k), ()):
+                deps[w].discard((layer_name, k))
+                if not deps[w]:
+                    heapq.heappush(ready, w)
+        if done < len(calls):
+            c = next(i for i, d in enumerate(deps) if d)
+            layer_name, k, _, refs = calls[c]
+            missing = next((r for r in refs if (r[0], r[1]) not in graph.names), (layer_name, 0, 0))
+            calls_made = {(n, j) for n, j, _, _ in calls}
+            if missing[0] not in entries:
+                what = "is not a layer of the model"
+            elif (missing[0], missing[1]) in calls_made:
+                what = "depends on this layer in turn: the layers form a cycle"
+            else:
+                what = f"has no call number {missing[1]}"
+            raise ExplainError(f"its input '{missing[0]}' {what}", layer=layer_name)
         outputs = []
         for name, k, t in _ref_list(config.get("output_layers")):
             if (name, k) not in graph.names:  # Keras sometimes numbers a nested model's call oddly
