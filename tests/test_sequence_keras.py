@@ -92,6 +92,11 @@ CASES: dict[str, dict[str, Any]] = {
         {"Bidirectional": {"name": "bi", "layer": {"GRU": {"units": 3, "return_sequences": True}},
                            "merge_mode": None, "inputs": "input"}},
         {"Add": {"name": "both_directions", "inputs": ["bi[0]", "bi[1]"]}}]},
+    "symbolic_attention": {"symbols": {"T": 10, "d": 32, "H": 4}, "inputs": {"x": ["T", "d"]}, "layers": [
+        {"MultiHeadAttention": {"name": "attn", "num_heads": "H", "key_dim": "d/H", "inputs": ["x", "x"]}},
+        {"Add": {"name": "res", "inputs": ["x", "attn"]}},
+        {"Concatenate": {"name": "cat", "axis": 1, "inputs": ["x", "res"]}},
+        {"Dense": {"name": "ff", "units": "2*d"}}]},
     "symbolic_lstm": {"symbols": {"h": 12, "V": 30}, "input": [9], "layers": [
         {"Embedding": {"input_dim": "V", "output_dim": 6}},
         {"LSTM": {"units": "h", "return_sequences": True}},
