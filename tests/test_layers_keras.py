@@ -388,3 +388,64 @@ def test_spec_files_refuse_arguments_the_keras_layer_does_not_take():
     model = explain.load(spec("x", [4], {"Dense": {"units": 3, "kernel_initializer": "he_normal", "dtype": "float32",
                                                    "activity_regularizer": None, "name": "d"}}))
     assert model.total == 15
+
+
+def _random_layer(rng, fmt: str) -> dict:
+    """One random 2D layer with non-default arguments (some combinations Keras refuses)."""
+    k = rng.choice([1, 2, 3, [1, 3], [3, 2]])
+    s = rng.choice([1, 1, 2, 3, [2, 1]])
+    d = rng.choice([1, 1, 1, 2, [1, 2]])
+    pad = rng.choice(["valid", "same"])
+    common = {"data_format": fmt}
+    kind = rng.randrange(9)
+    if kind == 0:
+        return {"Conv2D": {"filters": rng.choice([2, 4, 6]), "kernel_size": k, "strides": s, "padding": pad,
+                           "dilation_rate": d, "groups": rng.choice([1, 1, 2]),
+                           "use_bias": rng.random() < 0.7, **common}}
+    if kind == 1:
+        return {"DepthwiseConv2D": {"kernel_size": k, "strides": s, "padding": pad, "dilation_rate": d,
+                                    "depth_multiplier": rng.choice([1, 2]), **common}}
+    if kind == 2:
+        return {"SeparableConv2D": {"filters": rng.choice([2, 3]), "kernel_size": k, "strides": s, "padding": pad,
+                                    "dilation_rate": d, "depth_multiplier": rng.choice([1, 2]), **common}}
+    if kind == 3:
+        stride = rng.choice([1, 2, 3])
+        op = rng.choice([None, 0, stride - 1])
+        return {"Conv2DTranspose": {"filters": rng.choice([2, 3]), "kernel_size": k, "strides": stride,
+                                    "padding": pad, "output_padding": op, **common}}
+    if kind == 4:
+        pool = rng.choice(["MaxPooling2D", "AveragePooling2D"])
+        return {pool: {"pool_size": rng.choice([1, 2, 3, [2, 3]]), "strides": rng.choice([None, 1, 2, [1, 2]]),
+                       "padding": pad, **common}}
+    if kind == 5:
+        return {"ZeroPadding2D": {"padding": rng.choice([1, [2, 0], [[0, 1], [2, 3]]]), **common}}
+    if kind == 6:
+        return {"Cropping2D": {"cropping": rng.choice([1, [1, 0], [[0, 2], [1, 1]]]), **common}}
+    if kind == 7:
+        return {"UpSampling2D": {"size": rng.choice([2, [1, 2]]), **common}}
+    return {"BatchNormalization": {"axis": 1 if fmt == "channels_first" else -1,
+                                   "center": rng.random() < 0.5, "scale": rng.random() < 0.5}}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_conv_stacks_agree_with_keras(seed):
+    """Differential test: random stacks of 2D layers either give Keras's figures exactly or are
+    refused by both Keras and explain."""
+    import random
+    rng = random.Random(seed)
+    fmt = rng.choice(["channels_last", "channels_first"])
+    channels = rng.choice([2, 4])
+    h, w = rng.randrange(5, 19), rng.randrange(5, 19)
+    shape = [channels, h, w] if fmt == "channels_first" else [h, w, channels]
+    case = spec(f"random_{seed}", shape, *(_random_layer(rng, fmt) for _ in range(rng.randrange(4, 9))))
+    try:
+        expected = keras_figures(case)
+    except Exception as keras_error:  # Keras refuses: so must we
+        if type(keras_error).__name__ in ("Skipped", "Failed"):
+            raise
+        with pytest.raises(ExplainError):
+            explain.load(case)
+        return
+    got = ours(case)
+    assert _rows(got) == _rows(expected)
+    assert got["total"] == expected["total"]
