@@ -112,6 +112,17 @@ STYLES = {
 }
 
 
+STYLES["function_never_called"] = """
+    from keras import Sequential, layers
+
+
+    def build_model(classes=10):
+        net = Sequential([layers.Input((64,)), layers.Dense(32), layers.LayerNormalization(),
+                          layers.Dense(classes)])
+        return net
+"""
+
+
 def _fake_import(name, globals=None, locals=None, fromlist=(), level=0):
     """``tensorflow.keras`` and ``tf_keras`` served by Keras 3 while the test runs a snippet."""
     keras = importlib.import_module("keras")
@@ -131,8 +142,11 @@ def keras_run(code: str):
     require_module("keras")
     scope = {"__builtins__": {**builtins.__dict__, "__import__": _fake_import}, "__name__": "snippet"}
     exec(compile(code, "<snippet>", "exec"), scope)  # test-only: our own fixture code
-    models = [v for v in scope.values() if hasattr(v, "count_params") and hasattr(v, "layers")]
-    return scope.get("model", models[-1])
+    models = [v for v in scope.values()
+              if hasattr(v, "count_params") and hasattr(v, "layers") and not isinstance(v, type)]
+    if not models and "build_model" in scope:
+        return scope["build_model"]()
+    return scope.get("model", models[-1] if models else None)
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))

@@ -165,6 +165,12 @@ class _Reader:
         env: dict[str, Any] = {}
         self.block(tree.body, env)
         chosen = env.get("model")
+        if not isinstance(chosen, ModelObj) and not self.models:
+            # only defined, never called: def build_model(): … return model
+            for f in [v for v in env.values() if isinstance(v, Function) and _no_required_args(v)]:
+                result = self.call_function(f, [], {}, f.node.lineno, env)
+                if isinstance(result, ModelObj):
+                    chosen = result
         if not isinstance(chosen, ModelObj):
             made = [m for m in self.models if m.layers or m.outputs]
             if not made:
@@ -743,6 +749,12 @@ def _declared_input(obj: LayerObj) -> Shape | None:
     if kw.get("input_dim") is not None:
         return _shape(kw["input_dim"], obj.line, "input_dim")
     return None
+
+
+def _no_required_args(f: "Function") -> bool:
+    spec = f.node.args
+    return (len(spec.posonlyargs) + len(spec.args) == len(spec.defaults)
+            and all(d is not None for d in spec.kw_defaults))
 
 
 def _is_main_guard(stmt: ast.If) -> bool:
