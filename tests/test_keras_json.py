@@ -295,3 +295,17 @@ def test_cycle_and_out_of_order_layers():
     layers[1]["inbound_nodes"][0]["args"][0]["config"]["keras_history"] = [layers[3]["name"], 0, 0]
     with pytest.raises(ExplainError, match="cycle"):
         load_keras_json(data, "cycle.json")
+
+
+def test_keras2_old_sequential_config_is_a_list():
+    """Keras 2.0–2.2 wrote a Sequential's config as the list of layers, the input shape in the
+    first layer. Hand count: Conv2D 3·3·1·8 + 8 = 80; Dense on 26·26·8 = 5408 → 5408·10 + 10."""
+    data = {"class_name": "Sequential", "keras_version": "2.2.4", "backend": "tensorflow", "config": [
+        {"class_name": "Conv2D", "config": {"name": "conv2d_1", "filters": 8, "kernel_size": [3, 3],
+                                            "batch_input_shape": [None, 28, 28, 1], "padding": "valid",
+                                            "activation": "relu", "use_bias": True}},
+        {"class_name": "Flatten", "config": {"name": "flatten_1", "data_format": "channels_last"}},
+        {"class_name": "Dense", "config": {"name": "dense_1", "units": 10}}]}
+    model = load_keras_json(data, "old.json")
+    assert model.total == 80 + 5408 * 10 + 10
+    assert model.node("flatten_1").output_shape == (5408,)

@@ -381,7 +381,7 @@ class _Reader:
         kwargs = {k.arg: self.expr(k.value, env) for k in node.keywords}
         if isinstance(func, ModuleRef):
             return self.call_module(func, args, kwargs, line)
-        if isinstance(func, LayerObj) or isinstance(func, ModelObj):
+        if isinstance(func, (LayerObj, ModelObj)):
             return self.apply(func, args, kwargs, line)
         if isinstance(func, _Method):
             return self.method(func, args, kwargs, line)
