@@ -199,6 +199,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
     ("import keras\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, 3, 4, 5)])\n",
      ["line 2"]),
     ("import keras\nmodel = keras.Sequential([\n", ["line"]),
+    ("import keras\n\nclass Net(keras.Model):\n    pass\n\nmodel = Net()\n", ["line 3", "subclassed"]),
 ])
 def test_bad_snippets_name_the_line(code, wanted):
     with pytest.raises(ExplainError) as err:

@@ -173,6 +173,8 @@ class _Reader:
                     chosen = result
         if not isinstance(chosen, ModelObj):
             made = [m for m in self.models if m.layers or m.outputs]
+            if not made and isinstance(env.get("model"), Unknown):
+                raise env["model"].error("'model'")
             if not made:
                 raise ExplainError("no Keras model found: expected Sequential([...]), model.add(...) "
                                    "or keras.Model(inputs, outputs)")
@@ -225,7 +227,14 @@ class _Reader:
         elif isinstance(stmt, ast.If) and _is_main_guard(stmt):
             self.block(stmt.body, env)
         elif isinstance(stmt, (ast.Pass, ast.ClassDef, ast.Assert, ast.Global, ast.Nonlocal)):
-            if isinstance(stmt, ast.ClassDef) and self._mentions_keras(stmt, env):
+            if isinstance(stmt, ast.ClassDef) and any(
+                    (b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")) in ("Model", "Functional")
+                    for b in stmt.bases):
+                env[stmt.name] = Unknown(
+                    stmt.lineno, f"class '{stmt.name}' is a subclassed Keras model: its layers are "
+                    f"connected in its Python code, which explain never runs; write it as a Sequential "
+                    f"or functional model (keras.Model(inputs, outputs))")
+            elif isinstance(stmt, ast.ClassDef) and self._mentions_keras(stmt, env):
                 env[stmt.name] = Unknown(
                     stmt.lineno, f"class '{stmt.name}' is defined in code, which explain never runs, so "
                     f"its weights are unknown (describe the model as a spec with Custom: {{params: N, "
