@@ -37,7 +37,8 @@ def load(source: str | Path | Mapping[str, Any], overrides: Mapping[str, int] | 
 
 def load_file(path: str, overrides: Mapping[str, int] | None = None) -> Model:
     head = _head(path)
-    if head.startswith(b"PK\x03\x04") or (Path(path).suffix.lower() == ".keras" and head):
+    if head.startswith(b"PK\x03\x04") or (Path(path).suffix.lower() == ".keras" and head
+                                            and not head.lstrip().startswith(b"{")):
         # a .keras archive may hold far more weights than MAX_FILE_BYTES: only its directory
         # and config.json are read, from the file
         from .keras_archive import load_keras_archive
