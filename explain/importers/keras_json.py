@@ -81,9 +81,13 @@ def _is_custom(module: Any, registered_name: Any) -> bool:
 
 def _unknown(class_name: str, module: Any) -> ExplainError:
     where = f" (module {module})" if isinstance(module, str) and module else ""
+    if _is_custom(module, None) or not isinstance(module, str):
+        problem = (f"unknown layer class '{class_name}'{where}: explain never runs a model's code, so "
+                   f"it cannot know this class's weights")
+    else:
+        problem = f"explain has no formula for the Keras layer '{class_name}' yet"
     return ExplainError(
-        f"unknown layer class '{class_name}'{where}: explain never runs a model's code, so it cannot "
-        f"know this class's weights. Declare them: change the entry's \"class_name\" to \"Custom\" "
+        f"{problem}. Declare its weights: change the entry's \"class_name\" to \"Custom\" "
         f"and put \"params\": N (trainable; \"non_trainable_params\": M if any) and \"output_shape\": "
         f"[...] (without the batch axis) in its \"config\", or use a spec with "
         f"Custom: {{params: N, output_shape: [...]}} in its place, or call explain.from_keras(model) "
