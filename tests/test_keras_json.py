@@ -309,3 +309,38 @@ def test_keras2_old_sequential_config_is_a_list():
     model = load_keras_json(data, "old.json")
     assert model.total == 80 + 5408 * 10 + 10
     assert model.node("flatten_1").output_shape == (5408,)
+
+
+# Small models whose JSON exercises many layer configs (wrappers, RNNs, attention, merges, 1D/3D).
+LAYER_CASES = {
+    "conv1d": ((20, 3), lambda L, x: L.Conv1DTranspose(4, 3, strides=2)(
+        L.Conv1D(8, 3, dilation_rate=2, padding="causal")(x))),
+    "conv3d": ((8, 8, 8, 2), lambda L, x: L.UpSampling3D()(L.Conv3DTranspose(2, 2, strides=2)(
+        L.Conv3D(4, 3, groups=2)(x)))),
+    "crop": ((16, 16, 3), lambda L, x: L.Cropping2D(((1, 2), (3, 0)))(
+        L.Conv2DTranspose(5, 3, output_padding=1, strides=2)(x))),
+    "rnn": ((10, 4), lambda L, x: L.SimpleRNN(3)(L.GRU(5, reset_after=False, return_sequences=True)(
+        L.LSTM(6, return_sequences=True)(x)))),
+    "embedding": ((12,), lambda L, x: L.GlobalMaxPooling1D()(L.Embedding(30, 7)(x))),
+    "prelu_groupnorm": ((6, 5), lambda L, x: L.GroupNormalization(groups=5)(L.PReLU(shared_axes=[1])(x))),
+    "time_distributed": ((4, 8, 8, 3), lambda L, x: L.TimeDistributed(L.Conv2D(2, 3))(x)),
+    "convlstm": ((4, 8, 8, 3), lambda L, x: L.ConvLSTM2D(2, 3)(x)),
+    "reshaping": ((6, 5), lambda L, x: L.RepeatVector(3)(L.Flatten()(L.Permute((2, 1))(x)))),
+    "bidirectional": ((7, 3), lambda L, x: L.Bidirectional(L.LSTM(4), merge_mode="sum")(x)),
+    "separable1d": ((20, 4), lambda L, x: L.SeparableConv1D(6, 3, depth_multiplier=2)(L.DepthwiseConv1D(3)(x))),
+    "pooling": ((16, 16, 3), lambda L, x: L.AveragePooling2D(3, strides=2, padding="same")(L.MaxPooling2D(2)(x))),
+    "activations": ((5,), lambda L, x: L.Softmax()(L.LeakyReLU()(L.UnitNormalization()(L.Dense(4)(x))))),
+    "mha_self": ((5, 8), lambda L, x: L.MultiHeadAttention(2, 4, value_dim=3, output_shape=6)(x, x)),
+    "attention": ((5, 8), lambda L, x: L.Add()([L.Attention()([x, x]), L.AdditiveAttention()([x, x])])),
+    "dot": ((5, 8), lambda L, x: L.Dot(axes=(2, 2))([x, x])),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LAYER_CASES))
+def test_layer_configs_from_json_equal_keras(case):
+    keras = require_module("keras")
+    shape, build = LAYER_CASES[case]
+    inputs = keras.Input(shape)
+    keras_model = keras.Model(inputs, build(keras.layers, inputs))
+    model = load_keras_json(json.loads(keras_model.to_json()), case)
+    assert_matches_keras(model, keras_model)
