@@ -449,3 +449,80 @@ def test_random_conv_stacks_agree_with_keras(seed):
     got = ours(case)
     assert _rows(got) == _rows(expected)
     assert got["total"] == expected["total"]
+
+
+def _random_layer_1d(rng, fmt: str) -> dict:
+    """One random 1D layer (causal padding, transposes with output_padding, …)."""
+    k = rng.choice([1, 2, 3, 4]); s = rng.choice([1, 1, 2, 3]); d = rng.choice([1, 1, 2, 3])
+    pad = rng.choice(["valid", "same", "causal"]); pad2 = rng.choice(["valid", "same"])
+    c = {"data_format": fmt}
+    kind = rng.randrange(8)
+    if kind == 0:
+        return {"Conv1D": {"filters": rng.choice([2, 4]), "kernel_size": k, "strides": s, "padding": pad,
+                           "dilation_rate": d, "groups": rng.choice([1, 2]), **c}}
+    if kind == 1:
+        return {"DepthwiseConv1D": {"kernel_size": k, "strides": s, "padding": pad2, "dilation_rate": d,
+                                    "depth_multiplier": rng.choice([1, 3]), **c}}
+    if kind == 2:
+        return {"SeparableConv1D": {"filters": 3, "kernel_size": k, "strides": s, "padding": pad2,
+                                    "dilation_rate": d, **c}}
+    if kind == 3:
+        st = rng.choice([1, 2, 3])
+        return {"Conv1DTranspose": {"filters": 2, "kernel_size": k, "strides": st, "padding": pad2,
+                                    "dilation_rate": rng.choice([1, 2]) if st == 1 else 1,
+                                    "output_padding": rng.choice([None, 0, st - 1]), **c}}
+    if kind == 4:
+        return {rng.choice(["MaxPooling1D", "AveragePooling1D"]): {"pool_size": rng.choice([1, 2, 3]),
+                "strides": rng.choice([None, 1, 2]), "padding": pad2, **c}}
+    if kind == 5:
+        return {"ZeroPadding1D": {"padding": rng.choice([1, [0, 2]]), **c}}
+    if kind == 6:
+        return {"Cropping1D": {"cropping": rng.choice([1, [0, 2], [2, 1]])}}
+    return {"UpSampling1D": {"size": rng.choice([2, 3])}}
+
+def _random_layer_3d(rng, fmt: str) -> dict:
+    """One random 3D layer."""
+    k = rng.choice([1, 2, [1, 2, 3]]); s = rng.choice([1, 2, [1, 2, 1]]); pad = rng.choice(["valid", "same"])
+    c = {"data_format": fmt}
+    kind = rng.randrange(6)
+    if kind == 0:
+        return {"Conv3D": {"filters": rng.choice([2, 4]), "kernel_size": k, "strides": s, "padding": pad,
+                           "groups": rng.choice([1, 2]), **c}}
+    if kind == 1:
+        st = rng.choice([1, 2])
+        return {"Conv3DTranspose": {"filters": 2, "kernel_size": k, "strides": st, "padding": pad,
+                                    "output_padding": rng.choice([None, st - 1]), **c}}
+    if kind == 2:
+        return {rng.choice(["MaxPooling3D", "AveragePooling3D"]): {"pool_size": rng.choice([1, 2, [2, 1, 2]]),
+                "strides": rng.choice([None, 1, 2]), "padding": pad, **c}}
+    if kind == 3:
+        return {"ZeroPadding3D": {"padding": rng.choice([1, [0, 1, 2], [[1, 0], [0, 2], [1, 1]]]), **c}}
+    if kind == 4:
+        return {"Cropping3D": {"cropping": rng.choice([1, [0, 1, 0], [[1, 0], [0, 1], [1, 1]]]), **c}}
+    return {"UpSampling3D": {"size": rng.choice([2, [1, 2, 1]]), **c}}
+
+
+@pytest.mark.parametrize("rank, seed", [(1, s) for s in range(8)] + [(3, s) for s in range(4)])
+def test_random_1d_and_3d_stacks_agree_with_keras(rank, seed):
+    import random
+    rng = random.Random(seed)
+    fmt = rng.choice(["channels_last", "channels_first"])
+    channels = rng.choice([2, 4])
+    sizes = [rng.randrange(4, 20)] if rank == 1 else [rng.randrange(3, 9) for _ in range(3)]
+    shape = [channels] + sizes if fmt == "channels_first" else sizes + [channels]
+    make = _random_layer_1d if rank == 1 else _random_layer_3d
+    layers = [make(rng, fmt) for _ in range(rng.randrange(3, 7))]
+    if fmt == "channels_first":  # Cropping1D and UpSampling1D are channels-last only
+        layers = [l for l in layers if not {"Cropping1D", "UpSampling1D"} & set(l)] or [{"Identity": {}}]
+    case = spec(f"random_{rank}d_{seed}", shape, *layers)
+    try:
+        expected = keras_figures(case)
+    except Exception as keras_error:
+        if type(keras_error).__name__ in ("Skipped", "Failed"):
+            raise
+        with pytest.raises(ExplainError):
+            explain.load(case)
+        return
+    got = ours(case)
+    assert _rows(got) == _rows(expected)
+    assert got["total"] == expected["total"]
