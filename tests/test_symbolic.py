@@ -146,3 +146,36 @@ def test_symbolic_conv1d_and_transpose_lengths_match_keras_over_many_lengths():
             shape = layer.compute_output_shape(shape)
             lengths.append(shape[1])
         assert [int(f.subs(T, t)) for f in formulas] == lengths, t
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_stacks_on_a_symbolic_image_agree_with_keras(seed):
+    """The random 2D stacks of test_layers_keras on an H×W input: every floor/ceiling shape and
+    every count, at the symbols' values, is Keras's (or both refuse)."""
+    import random
+    from tests.test_layers_keras import _random_layer, keras_figures
+    from explain.errors import ExplainError
+    rng = random.Random(1000 + seed)
+    fmt = rng.choice(["channels_last", "channels_first"])
+    channels, h, w = rng.choice([2, 4]), rng.randrange(5, 19), rng.randrange(5, 19)
+    layers = [_random_layer(rng, fmt) for _ in range(rng.randrange(4, 9))]
+    spec = {"name": "s", "symbols": {"H": h, "W": w}, "layers": layers,
+            "input": [channels, "H", "W"] if fmt == "channels_first" else ["H", "W", channels]}
+    try:
+        expected = keras_figures(spec)
+    except Exception as keras_error:
+        if type(keras_error).__name__ in ("Skipped", "Failed"):
+            raise
+        with pytest.raises(ExplainError):
+            explain.load(spec)
+        return
+    got = model_dict(explain.load(spec))
+    subs = {sympy.Symbol("H"): sympy.Integer(h), sympy.Symbol("W"): sympy.Integer(w)}
+
+    def value(v):
+        return v if v is None or isinstance(v, int) else int(parse(v).xreplace(subs))
+
+    for ours, theirs in zip(got["layers"], expected["layers"]):
+        assert [value(d) for d in ours["output_shape"]] == theirs["output_shape"], ours["name"]
+        assert ours["params"] == theirs["params"], ours["name"]
+    assert got["total"] == expected["total"]
