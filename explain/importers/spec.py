@@ -31,6 +31,8 @@ from ..model import GraphBuilder, Model
 from ..symbols import sym
 
 MAX_LAYERS = 100_000
+_SYMPY_CLASHES = frozenset({"E", "I", "N", "O", "Q", "S", "beta", "gamma", "pi", "zeta"})
+"""Names that ``sympy.sympify`` reads as constants or functions (sympy.abc._clash)."""
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -73,6 +75,10 @@ def declare_symbols(raw: Any, overrides: Mapping[str, int] | None) -> dict[str, 
     for name, value in raw.items():
         if not isinstance(name, str) or not _IDENT.match(name) or keyword.iskeyword(name):
             raise ExplainError(f"symbol names must be identifiers. Received: {name!r}")
+        if hasattr(sympy, name) or name in _SYMPY_CLASHES:
+            raise ExplainError(f"symbol name '{name}' means something else to sympy (a constant or "
+                               f"function), so formulas using it would not read back; choose another "
+                               f"name, such as '{name}_'. Received: {name!r}")
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ExplainError(f"symbol '{name}' needs a positive whole number. Received: {name}={value!r}")
         values[name] = value
@@ -158,7 +164,7 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
             raise e.located(layer=label)
         layer_name = reserved.get("name")
         if framework == "keras" and "shares" not in reserved:
-            _name_nested(layer, names)
+            _name_nested(layer, names, item)
         if layer_name is None:
             layer_name = names.next(layer.type_name)
         elif not isinstance(layer_name, str) or not layer_name:
@@ -216,13 +222,21 @@ def _further_output(builder: GraphBuilder, ref: str, layer_name: str) -> None:
     builder.add_alias(ref, node.outputs[k])
 
 
-def _name_nested(layer: Layer, names: AutoNames) -> None:
+def _name_nested(layer: Layer, names: AutoNames, item: Any = None) -> None:
     """Keras names a wrapped layer too (the LSTM inside Bidirectional is ``lstm``), so a later
-    top-level LSTM is ``lstm_1``: take those names before the wrapper's own."""
-    for inner in (layer.wrapped(), getattr(layer, "backward_layer", None)):
+    top-level LSTM is ``lstm_1``: take those names before the wrapper's own. A wrapped layer
+    given a ``name`` takes no automatic one. ``item`` is the spec's mapping for ``layer``."""
+    args = next(iter(item.values()), None) if isinstance(item, dict) and len(item) == 1 else None
+    for key, inner in (("layer", layer.wrapped()), ("backward_layer", getattr(layer, "backward_layer", None))):
         if isinstance(inner, Layer):
-            _name_nested(inner, names)
-            names.next(inner.type_name)
+            raw = args.get(key) if isinstance(args, dict) else None
+            _name_nested(inner, names, raw)
+            raw_args = next(iter(raw.values()), None) if isinstance(raw, dict) and len(raw) == 1 else None
+            explicit = raw_args.get("name") if isinstance(raw_args, dict) else None
+            if isinstance(explicit, str):
+                names.reserve(explicit)
+            else:
+                names.next(inner.type_name)
 
 
 def _reused(item: Any, builder: GraphBuilder, framework: str) -> tuple[Layer, dict] | None:
