@@ -77,11 +77,15 @@ def environment(lang: str, format: str) -> jinja2.Environment:
     )
     tr = translations(lang)
 
+    @lru_cache(maxsize=4096)  # the catalog's messages, escaped once each (not once per layer)
+    def escaped(text: str) -> str:
+        return escape_message(text, escape)
+
     def gettext(message: str) -> str:
-        return escape_message(tr.gettext(message), escape)
+        return escaped(tr.gettext(message))
 
     def ngettext(singular: str, plural: str, n: int) -> str:
-        return escape_message(tr.ngettext(singular, plural, n), escape)
+        return escaped(tr.ngettext(singular, plural, n))
 
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
