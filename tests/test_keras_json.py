@@ -333,6 +333,9 @@ LAYER_CASES = {
     "mha_self": ((5, 8), lambda L, x: L.MultiHeadAttention(2, 4, value_dim=3, output_shape=6)(x, x)),
     "attention": ((5, 8), lambda L, x: L.Add()([L.Attention()([x, x]), L.AdditiveAttention()([x, x])])),
     "dot": ((5, 8), lambda L, x: L.Dot(axes=(2, 2))([x, x])),
+    "preprocessing": ((40, 40, 3), lambda L, x: L.RandomCrop(24, 24)(L.CenterCrop(28, 28)(L.Resizing(32, 32)(
+        L.RandomTranslation(0.1, 0.1)(L.RandomZoom(0.2)(L.RandomRotation(0.1)(L.RandomFlip("horizontal")(
+            L.RandomContrast(0.2)(x))))))))),
 }
 
 

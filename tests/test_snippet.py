@@ -112,6 +112,19 @@ STYLES = {
 }
 
 
+STYLES["augmentation"] = """
+    import keras
+    from keras import layers
+
+    data_augmentation = keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])
+    inputs = keras.Input(shape=(180, 180, 3))
+    x = data_augmentation(inputs)
+    x = layers.Rescaling(1.0 / 255)(x)
+    x = layers.Conv2D(16, 3, strides=2, padding="same")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, layers.Dense(1)(x))
+"""
+
 STYLES["function_never_called"] = """
     from keras import Sequential, layers
 
