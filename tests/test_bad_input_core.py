@@ -69,6 +69,10 @@ CASES = {
     "forward_reference.yaml": ("input: [8]\nlayers:\n  - Dense: {units: 4, name: a, inputs: b}\n"
                                "  - Dense: {units: 4, name: b, inputs: a}\n",
                                "a", "takes the output of 'b', which comes later in 'layers'"),
+    "several_inputs_none_named.yaml": ("inputs: {a: [8], b: [8]}\nlayers:\n  - Dense: {units: 4}\n",
+                                       "dense", "the model has several inputs (a, b): say which this layer takes"),
+    "empty_name.yaml": ("input: [8]\nlayers:\n  - Dense: {units: 4, name: ''}\n",
+                        "#1 (Dense)", "'name' must be text. Received: name=''"),
     "duplicate_name.yaml": ("input: [8]\nlayers:\n  - Dense: {units: 4, name: a}\n  - Dense: {units: 4, name: a}\n",
                             "a", "the name 'a' is used twice"),
     "empty.yaml": ("", None, "is empty"),

@@ -170,6 +170,9 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
         elif not isinstance(layer_name, str) or not layer_name:
             raise ExplainError(f"'name' must be text. Received: name={layer_name!r}", layer=label)
         refs = reserved.get("inputs")
+        if refs is None and not builder.model.nodes and len(builder.model.inputs) > 1:
+            raise ExplainError(f"the model has several inputs ({', '.join(builder.model.inputs)}): "
+                               "say which this layer takes with 'inputs'", layer=layer_name)
         if refs is not None:
             refs = [refs] if isinstance(refs, str) else refs
             if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
@@ -280,7 +283,7 @@ def _label(item: Any, position: int) -> str:
     """How to name a layer in an error before its name is known."""
     if isinstance(item, dict) and len(item) == 1:
         (type_name, args), = item.items()
-        if isinstance(args, dict) and isinstance(args.get("name"), str):
+        if isinstance(args, dict) and isinstance(args.get("name"), str) and args["name"]:
             return args["name"]
         return f"#{position} ({type_name})"
     return f"#{position}"
