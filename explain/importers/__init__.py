@@ -36,6 +36,8 @@ def load(source: str | Path | Mapping[str, Any], overrides: Mapping[str, int] | 
 
 
 def load_file(path: str, overrides: Mapping[str, int] | None = None) -> Model:
+    if "\x00" in str(path):  # open() would raise ValueError (a path from a worksheet)
+        raise ExplainError("is not a valid file name (it contains a NUL character)", file=repr(str(path)))
     head = _head(path)
     if head.startswith(b"PK\x03\x04") or (Path(path).suffix.lower() == ".keras" and head
                                             and not head.lstrip().startswith(b"{")):

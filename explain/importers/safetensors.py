@@ -175,7 +175,7 @@ def _load_index(parsed: dict, path: str) -> Model:
     folder = Path(path).parent
     items: list[tuple[TensorInfo, int]] = []
     for number, shard in enumerate(sorted(set(weight_map.values()))):
-        if "/" in shard or "\\" in shard or shard in ("", ".", ".."):
+        if "/" in shard or "\\" in shard or "\x00" in shard or shard in ("", ".", ".."):
             raise ExplainError(f"shards must be files beside the index. Received: {shard!r}")
         shard_path = str(folder / shard)
         try:
