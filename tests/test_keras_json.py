@@ -333,6 +333,11 @@ LAYER_CASES = {
     "mha_self": ((5, 8), lambda L, x: L.MultiHeadAttention(2, 4, value_dim=3, output_shape=6)(x, x)),
     "attention": ((5, 8), lambda L, x: L.Add()([L.Attention()([x, x]), L.AdditiveAttention()([x, x])])),
     "dot": ((5, 8), lambda L, x: L.Dot(axes=(2, 2))([x, x])),
+    # (Keras's static shape puts several elided axes in reverse order, so "..." leads here)
+    "einsum": ((5, 8), lambda L, x: L.EinsumDense("abc,cde->abde", output_shape=(None, 2, 4), bias_axes="de")(
+        L.EinsumDense("...b,bc->...c", output_shape=6)(x))),
+    "einsum_contract": ((3, 5, 8), lambda L, x: L.EinsumDense("abcd,bcde->ae", output_shape=(7,),
+                                                              bias_axes="e")(x)),
     "preprocessing": ((40, 40, 3), lambda L, x: L.RandomCrop(24, 24)(L.CenterCrop(28, 28)(L.Resizing(32, 32)(
         L.RandomTranslation(0.1, 0.1)(L.RandomZoom(0.2)(L.RandomRotation(0.1)(L.RandomFlip("horizontal")(
             L.RandomContrast(0.2)(x))))))))),

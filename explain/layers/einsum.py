@@ -1,0 +1,101 @@
+"""EinsumDense: a dense layer written as an einsum equation, ``"abc,cd->abd"``.
+
+kernel n_in·n_out + bias C, where n_in is the product of the kernel's axes that the input has
+(summed over, or carried along), n_out the product of the kernel's other axes (sizes from
+``output_shape``), and C the product of the output sizes on ``bias_axes``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import ExplainError
+from ..symbols import C, Value, n_in, n_out, product
+from .base import Group, Layer, Shape, anything, known
+from .registry import register
+
+_KERNEL = Group("kernel", n_in * n_out)
+_BIAS = Group("bias", C)
+_EQUATION = re.compile(r"^(\.\.\.)?([a-zA-Z]+),([a-zA-Z]+)->(\.\.\.)?([a-zA-Z]+)$")
+
+
+@register("EinsumDense")
+@dataclass(frozen=True, kw_only=True)
+class EinsumDense(Layer):
+    """kernel: the kernel spec's sizes (input's, else output's); bias: output sizes on bias_axes."""
+
+    positional = ("equation", "output_shape", "activation", "bias_axes")
+    equation: object = anything()
+    output_shape_: object = anything()
+    bias_axes: object = anything()
+
+    @classmethod
+    def from_args(cls, args, ctx=None, positional=()):
+        args = dict(args)
+        if len(positional) > 1:
+            args["output_shape"] = positional[1]
+            if len(positional) > 3:
+                args["bias_axes"] = positional[3]
+            positional = positional[:1]
+        if "output_shape" in args:
+            args["output_shape_"] = args.pop("output_shape")
+        return super().from_args(args, ctx, positional)
+
+    def _specs(self) -> tuple[str, str, str, bool]:
+        eq = self.equation.replace(" ", "") if isinstance(self.equation, str) else None
+        m = _EQUATION.match(eq or "")
+        if m is None or bool(m.group(1)) != bool(m.group(4)):
+            raise ExplainError(f"EinsumDense: explain reads equations like 'abc,cd->abd' or "
+                               f"'...b,bc->...c'. Received: equation={self.equation!r}")
+        return m.group(2), m.group(3), m.group(5), bool(m.group(1))
+
+    def _full(self, shape: Shape) -> tuple:
+        """(input spec, its sizes, output spec, its sizes, kernel spec) with the batch axis as None."""
+        inp, ker, out, elided = self._specs()
+        declared = self.output_shape_
+        declared = [declared] if isinstance(declared, int) else list(declared or [])
+        if elided:
+            if len(shape) < len(inp):
+                raise ExplainError(f"EinsumDense: the input has fewer axes than '{inp}'")
+            in_sizes = tuple(shape[len(shape) - len(inp):])
+            lead = (None,) + tuple(shape[:len(shape) - len(inp)])
+            if len(declared) != len(out):
+                raise ExplainError(f"EinsumDense: 'output_shape' must have {len(out)} sizes for "
+                                   f"'...{out}'. Received: output_shape={self.output_shape_!r}")
+            out_sizes = tuple(declared)
+        else:
+            if len(shape) + 1 != len(inp) or len(declared) + 1 != len(out):
+                raise ExplainError(f"EinsumDense: the equation '{self.equation}' does not fit the input "
+                                   f"of rank {len(shape)} and output_shape {self.output_shape_!r}")
+            in_sizes, lead = (None,) + tuple(shape), ()
+            out_sizes = (None,) + tuple(declared)
+        # a None in output_shape stays unknown in the output, as in Keras (the kernel takes the
+        # input's size for an axis the input has)
+        return inp, in_sizes, out, out_sizes, ker, lead
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return (_KERNEL, _BIAS) if self.bias_axes else (_KERNEL,)
+
+    def values(self, shape: Shape) -> dict:
+        inp, in_sizes, out, out_sizes, ker, _ = self._full(shape)
+        from_input, from_output = [], []
+        for c in ker:
+            if c in inp:
+                from_input.append(known(in_sizes[inp.index(c)], f"input size of axis '{c}'", self.type_name))
+            elif c in out:
+                from_output.append(known(out_sizes[out.index(c)], f"output size of axis '{c}'", self.type_name))
+            else:
+                raise ExplainError(f"EinsumDense: the kernel axis '{c}' is neither in the input nor in "
+                                   f"the output of '{self.equation}'")
+        values: dict = {n_in: product(from_input), n_out: product(from_output)}
+        if self.bias_axes:
+            if not isinstance(self.bias_axes, str) or any(c not in out for c in self.bias_axes):
+                raise ExplainError(f"EinsumDense: 'bias_axes' must be output axes of "
+                                   f"'{self.equation}'. Received: bias_axes={self.bias_axes!r}")
+            values[C] = product(known(out_sizes[out.index(c)], f"output size of axis '{c}'",
+                                      self.type_name) for c in self.bias_axes)
+        return values
+
+    def output_shape(self, shape: Shape) -> Shape:
+        _, _, _, out_sizes, _, lead = self._full(shape)
+        return tuple(lead[1:]) + tuple(out_sizes) if lead else tuple(out_sizes[1:])
