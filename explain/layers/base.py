@@ -131,7 +131,8 @@ def _check_sign(ctx: ArgContext, name: str, v: Value, positive: bool, raw: Any) 
     n = ctx.numeric(v)
     if n is not None and (n <= 0 if positive else n < 0):
         need = "positive" if positive else "zero or positive"
-        raise ExplainError(f"'{name}' must be {need}. Received: {name}={raw!r}")
+        value = f" (= {n} at the declared values)" if isinstance(raw, str) else ""
+        raise ExplainError(f"'{name}' must be {need}. Received: {name}={raw!r}{value}")
     return v
 
 
