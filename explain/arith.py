@@ -45,6 +45,8 @@ def parse_size(text: str, symbols: Mapping[str, sympy.Symbol], what: str = "valu
             raise fail("nested too deeply")
         if isinstance(node, ast.Constant) and type(node.value) is int:
             return sympy.Integer(node.value)
+        if isinstance(node, ast.Constant) and type(node.value) is float:
+            raise fail(f"sizes are whole numbers, and {ast.unparse(node)} is not one")
         if isinstance(node, ast.Name):
             if node.id not in symbols:
                 declared = ", ".join(sorted(symbols)) or "none"
@@ -64,7 +66,7 @@ def parse_size(text: str, symbols: Mapping[str, sympy.Symbol], what: str = "valu
             if result.is_Integer and abs(int(result)).bit_length() > MAX_BITS:
                 raise fail("the number is too large")
             return result
-        raise fail("only numbers, declared symbols, + - * / // % ** and parentheses are allowed")
+        raise fail("only whole numbers, declared symbols, + - * / // % ** and parentheses are allowed")
 
     result = walk(tree.body)
     if result.is_Rational and not result.is_Integer:

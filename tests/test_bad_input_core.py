@@ -97,7 +97,7 @@ CASES = {
     "negative_symbol.yaml": ("symbols: {d: -3}\ninput: [8]\nlayers:\n  - Dense: {units: d}\n",
                              None, "symbol 'd' needs a positive whole number"),
     "code_in_a_size.yaml": ("input: [8]\nlayers:\n  - Dense: {units: \"__import__('os').getpid()\"}\n",
-                            "#1 (Dense)", "only numbers, declared symbols"),
+                            "#1 (Dense)", "only whole numbers, declared symbols"),
     "huge_exponent.yaml": ("input: [8]\nlayers:\n  - Dense: {units: 2**100000}\n",
                            "#1 (Dense)", "exponents must be whole numbers from 0 to 64"),
     "reshape_mismatch.yaml": ("input: [8]\nlayers:\n  - Reshape: {target_shape: [3, -1]}\n",
