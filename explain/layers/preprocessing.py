@@ -12,39 +12,58 @@ from ..symbols import Value
 from .base import Layer, Shape, anything, format_shape, size
 from .registry import register
 
-_COMMON = ("seed", "data_format", "value_range", "fill_mode", "fill_value", "interpolation")
-
-
 def _keeps_shape(name: str, *fields: str) -> type[Layer]:
-    """A weightless augmentation layer that keeps the shape and accepts ``fields``."""
-    names = tuple(dict.fromkeys(fields + _COMMON))
-    namespace: dict = {"__annotations__": {f: object for f in names},
+    """A weightless augmentation layer that keeps the shape; ``fields``: Keras's constructor
+    arguments in order (its positional order)."""
+    namespace: dict = {"__annotations__": {f: object for f in fields},
                        "__doc__": f"{name}: no weights; the shape is unchanged.",
-                       "positional": fields[:1]}
-    for f in names:
+                       "positional": fields}
+    for f in fields:
         namespace[f] = anything()
     cls = type(name, (Layer,), namespace)
     cls.__module__ = __name__
     return register(name)(dataclass(frozen=True, kw_only=True)(cls))
 
 
-RandomFlip = _keeps_shape("RandomFlip", "mode")
-RandomRotation = _keeps_shape("RandomRotation", "factor")
-RandomZoom = _keeps_shape("RandomZoom", "height_factor", "width_factor")
-RandomTranslation = _keeps_shape("RandomTranslation", "height_factor", "width_factor")
-RandomContrast = _keeps_shape("RandomContrast", "factor")
-RandomBrightness = _keeps_shape("RandomBrightness", "factor")
-RandomSaturation = _keeps_shape("RandomSaturation", "factor")
-RandomHue = _keeps_shape("RandomHue", "factor")
-RandomGrayscale = _keeps_shape("RandomGrayscale", "factor")
-RandomSharpness = _keeps_shape("RandomSharpness", "factor")
-RandomColorJitter = _keeps_shape("RandomColorJitter", "brightness_factor", "contrast_factor",
-                                 "saturation_factor", "hue_factor")
-RandomPosterization = _keeps_shape("RandomPosterization", "factor")
-RandomInvert = _keeps_shape("RandomInvert", "factor")
-AutoContrast = _keeps_shape("AutoContrast")
-Equalization = _keeps_shape("Equalization", "bins")
-Solarization = _keeps_shape("Solarization", "addition_factor", "threshold_factor")
+# Keras 3's constructor arguments, in order.
+_SHAPE_KEEPING = {
+    "RandomFlip": ("mode", "seed", "data_format"),
+    "RandomRotation": ("factor", "fill_mode", "interpolation", "seed", "fill_value", "data_format"),
+    "RandomZoom": ("height_factor", "width_factor", "fill_mode", "interpolation", "seed", "fill_value",
+                   "data_format"),
+    "RandomTranslation": ("height_factor", "width_factor", "fill_mode", "interpolation", "seed",
+                          "fill_value", "data_format"),
+    "RandomContrast": ("factor", "value_range", "seed"),
+    "RandomBrightness": ("factor", "value_range", "seed"),
+    "RandomSaturation": ("factor", "value_range", "data_format", "seed"),
+    "RandomHue": ("factor", "value_range", "data_format", "seed"),
+    "RandomGrayscale": ("factor", "data_format", "seed"),
+    "RandomSharpness": ("factor", "value_range", "data_format", "seed"),
+    "RandomColorJitter": ("value_range", "brightness_factor", "contrast_factor", "saturation_factor",
+                          "hue_factor", "seed", "data_format"),
+    "RandomColorDegeneration": ("factor", "value_range", "data_format", "seed"),
+    "RandomPosterization": ("factor", "value_range", "data_format", "seed"),
+    "RandomInvert": ("factor", "value_range", "seed", "data_format"),
+    "RandomShear": ("x_factor", "y_factor", "interpolation", "fill_mode", "fill_value", "data_format",
+                    "seed"),
+    "RandomPerspective": ("factor", "scale", "interpolation", "fill_value", "seed", "data_format"),
+    "RandomErasing": ("factor", "scale", "fill_value", "value_range", "seed", "data_format"),
+    "RandomGaussianBlur": ("factor", "kernel_size", "sigma", "value_range", "data_format", "seed"),
+    "RandomElasticTransform": ("factor", "scale", "interpolation", "fill_mode", "fill_value",
+                               "value_range", "seed", "data_format"),
+    "AutoContrast": ("value_range",),
+    "Equalization": ("value_range", "bins", "data_format"),
+    "Solarization": ("addition_factor", "threshold_factor", "value_range", "seed"),
+    "ContrastLimitedAdaptiveHistogramEqualization": ("value_range", "clip_limit", "tile_grid_size",
+                                                     "data_format"),
+    "AugMix": ("value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops", "interpolation",
+               "seed", "data_format"),
+    "RandAugment": ("value_range", "num_ops", "factor", "interpolation", "seed", "data_format"),
+    "CutMix": ("factor", "seed", "data_format"),
+    "MixUp": ("alpha", "data_format", "seed"),
+}
+for _name, _fields in _SHAPE_KEEPING.items():
+    globals()[_name] = _keeps_shape(_name, *_fields)
 
 
 @dataclass(frozen=True, kw_only=True)
