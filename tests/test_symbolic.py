@@ -179,3 +179,30 @@ def test_random_stacks_on_a_symbolic_image_agree_with_keras(seed):
         assert [value(d) for d in ours["output_shape"]] == theirs["output_shape"], ours["name"]
         assert ours["params"] == theirs["params"], ours["name"]
     assert got["total"] == expected["total"]
+
+
+HYPER = {"name": "hyper", "symbols": {"dm": 2, "G": 2, "F": 8, "k": 3, "s": 2}, "input": [17, 15, 4], "layers": [
+    {"DepthwiseConv2D": {"kernel_size": "k", "depth_multiplier": "dm", "strides": "s", "padding": "same"}},
+    {"Conv2D": {"filters": "F", "kernel_size": "k", "groups": "G"}},
+    {"Conv2DTranspose": {"filters": "F", "kernel_size": "k", "strides": "s"}},
+    {"SeparableConv2D": {"filters": "2*F", "kernel_size": ["k", 1], "depth_multiplier": "dm"}},
+    {"MaxPooling2D": {"pool_size": "s"}},
+    {"GroupNormalization": {"groups": "G"}},
+    {"LayerNormalization": {"axis": [1, 2, 3]}},
+]}
+
+
+@pytest.mark.parametrize("values", [{"dm": 2, "G": 2, "F": 8, "k": 3, "s": 2},
+                                    {"dm": 3, "G": 4, "F": 12, "k": 2, "s": 3}])
+def test_symbolic_kernel_stride_groups_and_depth_multiplier(values):
+    """Kernel sizes, strides, groups and depth multipliers as symbols: one total formula, which
+    gives Keras's count at other values too."""
+    require_module("torch")
+    require_module("keras")
+    from tests.oracle.keras_oracle import keras_figures
+    expected = keras_figures({**HYPER, "symbols": values})
+    formula = parse(model_dict(explain.load(HYPER))["total_formula"])
+    assert {s.name for s in formula.free_symbols} == set(values)
+    assert int(formula.xreplace({sympy.Symbol(n): sympy.Integer(v) for n, v in values.items()})) == expected["total"]
+    direct = model_dict(explain.load(HYPER, **values))
+    assert [layer["params"] for layer in direct["layers"]] == [layer["params"] for layer in expected["layers"]]
