@@ -43,7 +43,13 @@ SYMBOL_MEANINGS: dict[str, str] = {
     "c_in": "input_channels", "c_out": "output_channels", "g": "groups", "m": "depth_multiplier",
     "n_in": "input_features", "n_out": "output_features", "C": "channels",
     "h": "hidden_units", "i": "input_size", "d": "model_width", "V": "vocabulary",
-    "E": "embed_dim", "H": "heads", "L": "num_layers",
+    "H": "heads", "L": "num_layers", "T": "positions", "H_kv": "kv_heads", "d_h": "head_size",
+    "d_kv": "head_size", "d_q": "query_width", "d_k": "key_width", "d_v": "value_width",
+    "d_out": "output_width", "k_dim": "key_dim", "v_dim": "value_dim", "f": "feed_forward",
+    "B": "buckets", "V_type": "type_vocabulary", "p": "projection", "D": "directions",
+    "L_e": "encoder_layers", "L_d": "decoder_layers", "L_dec": "decoder_layers",
+    "n_1": "first_input_features", "n_2": "second_input_features", "n_x": "experts",
+    "n_labels": "labels", "n_t": "declared_trainable", "n_nt": "declared_non_trainable",
 }
 
 _PREFERRED = ("k_d", "k_h", "k_w", "k", "c_in", "g", "m", "c_out", "n_in", "n_out")
