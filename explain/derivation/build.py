@@ -68,6 +68,14 @@ def role(type_name: str) -> str:
     return "generic"
 
 
+def meaning(s: sympy.Symbol, value: Value) -> str | None:
+    """What ``s`` stands for; where its value is a declared symbol with a meaning of its own
+    (an Embedding's V = T for positions), that one."""
+    if isinstance(value, sympy.Symbol) and value.name in SYMBOL_MEANINGS:
+        return SYMBOL_MEANINGS[value.name]
+    return SYMBOL_MEANINGS.get(s.name)
+
+
 def symbol_order(s: sympy.Symbol) -> tuple[int, str]:
     """Textbook order of symbols: kernel sizes, input channels, groups, output channels, …"""
     return (_PREFERRED.index(s.name) if s.name in _PREFERRED else len(_PREFERRED), s.name)
@@ -127,7 +135,7 @@ def layer_step(node: Node, framework: str = "keras") -> LayerStep:
     free = set()
     for w in node.weights:
         free |= w.formula.free_symbols
-    symbols = tuple(SymbolValue(s, SYMBOL_MEANINGS.get(s.name), node.values[s])
+    symbols = tuple(SymbolValue(s, meaning(s, node.values[s]), node.values[s])
                     for s in sorted(free, key=symbol_order) if s in node.values)
     groups = tuple(GroupStep(w.name, w.formula, w.count, w.trainable, w.buffer,
                              _reason(node, w.name, w.trainable, w.buffer), getattr(w, "tied_to", None))
