@@ -158,3 +158,14 @@ def test_spec_files_with_a_byte_order_mark(encoding, tmp_path, capsys):
                      else text.encode("utf-16"))
     assert main(["derive", str(path), "--format", "json"]) == 0, capsys.readouterr().err
     assert json.loads(capsys.readouterr().out)["total"] == 8 * 4 + 4
+
+
+def test_a_type_missing_from_the_index_is_found_by_its_family_source():
+    """A layer type added without refreshing _index.py still loads without importing every family."""
+    script = ("import sys\nimport explain.layers._index as ix\nix.INDEX['keras'].pop('Conv2D')\n"
+              "from explain.layers.registry import lookup\nprint(lookup('Conv2D').__module__)\n"
+              "print(sum(m.startswith('explain.layers.') for m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    module, count = result.stdout.split()
+    assert module == "explain.layers.conv" and int(count) < 8

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import pkgutil
 from pathlib import Path
@@ -55,14 +56,24 @@ def load_all() -> None:
 
 def _load_family_of(name: str, framework: str) -> None:
     """Import the family that ``_index.py`` says registers ``name`` (start-up stays fast: only the
-    families a model uses are imported). The index is only a hint: a miss loads every family."""
+    families a model uses are imported), or, for a name the index does not list yet, the families
+    whose source mentions ``"name"``. Only hints: when they fail, ``lookup`` loads every family."""
     from ._index import INDEX
     family = INDEX.get(framework, {}).get(name)
-    if family is not None:
+    candidates = [family] if family is not None else [f for f in families() if f'"{name}"' in _source(f)]
+    for candidate in candidates:
         try:
-            importlib.import_module(f"{__package__}.{family}")
+            importlib.import_module(f"{__package__}.{candidate}")
         except ImportError:
             pass
+
+
+@functools.lru_cache(maxsize=None)
+def _source(family: str) -> str:
+    try:
+        return (Path(__file__).resolve().parent / f"{family}.py").read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def index() -> dict[str, dict[str, str]]:
