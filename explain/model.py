@@ -111,6 +111,9 @@ class Model:
     nodes: list[Node]
     symbols: dict[sympy.Symbol, int] = field(default_factory=dict)
     source: str | None = None
+    symbol_meanings: dict[str, str] = field(default_factory=dict)
+    """What declared symbols stand for, as the derivation's meaning keys, where the source says
+    (a Hugging Face config's T is the number of positions)."""
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)

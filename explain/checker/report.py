@@ -257,7 +257,7 @@ def _derivation(model, c, st: Style, index: int) -> str:
             parts = parts[:5] + ["…"]
         return "Σ = " + " + ".join(parts) + " = " + st.num(c.expected) + "\n"
     from ..derivation import layer_step
-    step = layer_step(c.node, model.framework)
+    step = layer_step(c.node, model.framework, model.symbol_meanings)
     if st.format == "latex":
         from ..render.latex import render_latex_step
         return render_latex_step(step, model, st.lang, index, level=3)

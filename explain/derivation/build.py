@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
 import sympy
 
@@ -68,11 +68,11 @@ def role(type_name: str) -> str:
     return "generic"
 
 
-def meaning(s: sympy.Symbol, value: Value) -> str | None:
-    """What ``s`` stands for; where its value is a declared symbol with a meaning of its own
-    (an Embedding's V = T for positions), that one."""
-    if isinstance(value, sympy.Symbol) and value.name in SYMBOL_MEANINGS:
-        return SYMBOL_MEANINGS[value.name]
+def meaning(s: sympy.Symbol, value: Value, declared: Mapping[str, str] | None = None) -> str | None:
+    """What ``s`` stands for; where its value is a declared symbol whose source says what it
+    means (an Embedding's V = T, the number of positions), that."""
+    if declared and isinstance(value, sympy.Symbol) and value.name in declared:
+        return declared[value.name]
     return SYMBOL_MEANINGS.get(s.name)
 
 
@@ -129,13 +129,14 @@ def _reason(node: Node, name: str, trainable: bool, buffer: bool) -> Optional[st
     return "not_trainable"
 
 
-def layer_step(node: Node, framework: str = "keras") -> LayerStep:
+def layer_step(node: Node, framework: str = "keras",
+               declared: Mapping[str, str] | None = None) -> LayerStep:
     """One layer's derivation: role, formula, symbols with values, groups, shape, notes."""
     formula = node.formula
     free = set()
     for w in node.weights:
         free |= w.formula.free_symbols
-    symbols = tuple(SymbolValue(s, meaning(s, node.values[s]), node.values[s])
+    symbols = tuple(SymbolValue(s, meaning(s, node.values[s], declared), node.values[s])
                     for s in sorted(free, key=symbol_order) if s in node.values)
     groups = tuple(GroupStep(w.name, w.formula, w.count, w.trainable, w.buffer,
                              _reason(node, w.name, w.trainable, w.buffer), getattr(w, "tied_to", None))
@@ -192,7 +193,7 @@ def memory(model: Model, total: int) -> Memory:
 
 def derive(model: Model, expand: bool = False) -> Derivation:
     """The derivation of ``model``; repeated identical layers and blocks once, × N (unless ``expand``)."""
-    steps = [layer_step(n, model.framework) for n in model.nodes]
+    steps = [layer_step(n, model.framework, model.symbol_meanings) for n in model.nodes]
     blocks: list[Block] = []
     if expand:
         blocks = [Block([s], 1, [[s.node.name]]) for s in steps]

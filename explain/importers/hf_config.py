@@ -86,6 +86,14 @@ class _Config:
         return 2
 
 
+MEANINGS = {
+    "V": "vocabulary", "T": "positions", "d": "model_width", "L": "num_layers", "f": "feed_forward",
+    "H": "heads", "H_kv": "kv_heads", "d_h": "head_size", "d_kv": "head_size", "B": "buckets",
+    "V_type": "type_vocabulary", "L_dec": "decoder_layers", "n_labels": "labels", "n_x": "experts",
+}
+"""What each symbol declared from a config stands for (the derivation's meaning keys)."""
+
+
 class _Builder:
     """Declares symbols and adds PyTorch layers whose sizes are expressions in them."""
 
@@ -176,7 +184,9 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None) ->
     name = parsed.get("_name_or_path") if isinstance(parsed.get("_name_or_path"), str) else None
     b = _Builder(name or arch or base, path, overrides)
     build(cfg, arch or base, b)
-    return b.graph.build()
+    model = b.graph.build()
+    model.symbol_meanings = {s.name: MEANINGS[s.name] for s in model.symbols if s.name in MEANINGS}
+    return model
 
 
 def _architecture(cfg: _Config) -> str:
