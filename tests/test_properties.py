@@ -54,6 +54,14 @@ def _spatial_layer(draw, shape: tuple[int, ...]) -> tuple[str, dict]:
                                 "use_bias": draw(st.booleans())}
         if rank == 2 and args["strides"] == 1 and draw(st.booleans()):
             args["kernel_size"] = [kernel, draw(st.integers(1, min(3, sizes[1])))]
+        if rank == 1 and draw(st.booleans()):
+            args["padding"] = "causal"
+        if args["strides"] == 1 and draw(st.booleans()):
+            args["dilation_rate"] = 2  # too wide for a small input: Keras and explain refuse
+        groups = draw(st.sampled_from([g for g in (1, 2, 3) if shape[-1] % g == 0]))
+        if groups > 1:
+            args["groups"] = groups
+            args["filters"] = groups * draw(st.integers(1, 3))
         return f"Conv{suffix}", args
     if kind == "pool":
         window = draw(st.integers(1, min(2, smallest)))
@@ -61,7 +69,8 @@ def _spatial_layer(draw, shape: tuple[int, ...]) -> tuple[str, dict]:
                                      "GlobalMaxPooling"]))
         if kind.startswith("Global"):
             return f"{kind}{suffix}", {}
-        return f"{kind}{suffix}", {"pool_size": window, "padding": draw(st.sampled_from(["valid", "same"]))}
+        return f"{kind}{suffix}", {"pool_size": window, "padding": draw(st.sampled_from(["valid", "same"])),
+                                   "strides": draw(st.sampled_from([None, 1, 2]))}
     if kind == "pad":
         return f"ZeroPadding{suffix}", {"padding": draw(st.integers(0, 2))}
     if kind == "crop":
