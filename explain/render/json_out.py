@@ -40,6 +40,11 @@ def model_dict(model: Model) -> dict[str, Any]:
         if node.shares is not None:
             entry["shares_weights_with"] = node.shares
             entry["tied_weights"] = {w.name: w.tied_to for w in node.weights if w.tied_to}
+        if not (isinstance(node.repeat, int) and node.repeat == 1):
+            # ``weights`` and ``formula`` are one copy's; ``params`` counts every copy.
+            entry["repeat"] = model.evaluate(node.repeat)
+            if not isinstance(node.repeat, int):
+                entry["repeat_formula"] = str(node.repeat)
         if node.layer.notes():
             entry["notes"] = list(node.layer.notes())
         if not isinstance(node.params, int):
