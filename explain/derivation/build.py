@@ -81,38 +81,13 @@ def symbol_order(s: sympy.Symbol) -> tuple[int, str]:
     return (_PREFERRED.index(s.name) if s.name in _PREFERRED else len(_PREFERRED), s.name)
 
 
-def layer_notes(node: Node, framework: str) -> tuple[str, ...]:
-    """Notes keys a layer type declares (``notes()``), tolerant of how a type provides them."""
-    keys: list[str] = []
-    for layer in (node.layer, node.layer.wrapped()):
-        if layer is None:
-            continue
-        notes = getattr(layer, "notes", None)
-        if callable(notes):
-            notes = _call_notes(notes, node, framework)
-        if isinstance(notes, str):
-            notes = (notes,)
-        if isinstance(notes, dict):
-            notes = tuple(notes)
-        if notes:
-            try:
-                keys.extend(str(k) for k in notes if isinstance(k, str))
-            except TypeError:
-                pass
+def layer_notes(node: Node) -> tuple[str, ...]:
+    """The convention notes of the layer and of the layer it wraps (``Layer.notes()`` keys)."""
+    keys = list(node.layer.notes())
+    inner = node.layer.wrapped()
+    if inner is not None:
+        keys.extend(inner.notes())
     return tuple(dict.fromkeys(keys))
-
-
-def _call_notes(notes, node: Node, framework: str):
-    for args in ((), (node.input_shapes[0],) if node.input_shapes else None, (framework,)):
-        if args is None:
-            continue
-        try:
-            return notes(*args)
-        except TypeError:
-            continue
-        except Exception:
-            return ()
-    return ()
 
 
 def _reason(node: Node, name: str, trainable: bool, buffer: bool) -> Optional[str]:
@@ -149,7 +124,7 @@ def layer_step(node: Node, framework: str = "keras",
         key += "_no_bias"
     return LayerStep(node=node, role=key, formula=formula, symbols=symbols, groups=groups,
                      params=node.params, trainable=node.trainable, non_trainable=node.non_trainable,
-                     buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node, framework),
+                     buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node),
                      frozen=not node.layer.trainable and bool(node.weights), repeat=_value(repeat),
                      params_one=_value(one), own=_value(own))
 
