@@ -5,7 +5,6 @@ Dense: kernel n_in·n_out + bias n_out, applied to the last axis of an input of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import Any
 
 from ..errors import ExplainError
