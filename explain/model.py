@@ -343,7 +343,11 @@ class GraphBuilder:
         for i, d in enumerate(shape):
             if d is None:
                 continue
-            n = self.model.evaluate(d) if not isinstance(d, int) else d
+            try:
+                n = self.model.evaluate(d) if not isinstance(d, int) else d
+            except ExplainError:  # not whole at the symbols' values (a Reshape's -1)
+                self._explain_size(layer, inputs)
+                raise
             if n <= 0:
                 self._explain_size(layer, inputs)
                 raise ExplainError(f"{layer.type_name} would give an output of size {n} on axis {i + 1} "
