@@ -102,6 +102,8 @@ CASES = {
                            "#1 (Dense)", "exponents must be whole numbers from 0 to 64"),
     "reshape_mismatch.yaml": ("input: [8]\nlayers:\n  - Reshape: {target_shape: [3, -1]}\n",
                               "reshape", "cannot reshape (8,) (8 elements) to (3, -1): 8 is not a multiple of 3"),
+    "symbolic_reshape_not_whole.yaml": ("symbols: {H: 5}\ninput: [H, 3]\nlayers:\n  - Reshape: {target_shape: [-1, 2]}\n",
+                                        "reshape", "15 is not a multiple of 2, the product of the other sizes (at H = 5)"),
     "wrong_input_rank.yaml": ("input: [8]\nlayers:\n  - Conv2D: {filters: 2, kernel_size: 1}\n",
                               "conv2d", "Conv2D expects an input of rank 3"),
     "yaml_alias.yaml": ("input: &a [8]\nlayers:\n  - Dense: {units: 4}\n  - Reshape: {target_shape: *a}\n",
