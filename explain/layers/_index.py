@@ -97,6 +97,7 @@ INDEX: dict[str, dict[str, str]] = {
         'Operation': 'custom',
         'PReLU': 'core',
         'Permute': 'core',
+        'RMSNormalization': 'norm',
         'RNN': 'recurrent',
         'RandAugment': 'preprocessing',
         'RandomBrightness': 'preprocessing',

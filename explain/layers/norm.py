@@ -97,6 +97,25 @@ class LayerNormalization(_AffineNorm):
         return self.affine()
 
 
+@register("RMSNormalization")
+@dataclass(frozen=True, kw_only=True)
+class RMSNormalization(Layer):
+    """x / RMS(x) · scale: one trainable scale per element of the normalized axes (C)."""
+
+    positional = ("axis", "epsilon")
+    ignores = frozenset({"epsilon"})
+    axis: object = arg(_axis_arg(many=True), -1)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return (_SCALE,)
+
+    def values(self, shape: Shape) -> dict:
+        return {C: _features(self.axis, shape, self.type_name)}
+
+
+_SCALE = Group("scale", C)
+
+
 def _groups(ctx: ArgContext, name: str, raw: Any, rank: int) -> Any:
     """GroupNormalization's ``groups``: a positive number, or -1 (one group per channel)."""
     if raw == -1 and not isinstance(raw, bool):
