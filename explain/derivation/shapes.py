@@ -41,8 +41,16 @@ def _equal(a: Shape, b: Shape) -> bool:
 def _same(x, y) -> bool:
     if x is None or y is None:
         return x is None and y is None
-    return sympy.simplify(sympy.sympify(x) - sympy.sympify(y)) == 0 if not (
-        isinstance(x, int) and isinstance(y, int)) else x == y
+    if isinstance(x, int) and isinstance(y, int):
+        return x == y
+    x, y = sympy.sympify(x), sympy.sympify(y)
+    if x == y:  # the usual case: both built by the same shape functions
+        return True
+    # never simplify(): on nested floors (a deep symbolic CNN) it takes minutes; an expansion
+    # proves the polynomial cases, and anything else falls back to stating the shape
+    if x.has(sympy.floor, sympy.ceiling, sympy.Max, sympy.Min, sympy.Mod):
+        return False
+    return sympy.expand(x - y) == 0
 
 
 def _derived(layer: Layer, inp: Shape, out: Shape) -> Optional[ShapeStep]:
