@@ -530,3 +530,28 @@ def test_as_a_process(name, tmp_path):
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1 and says in result.stderr
+
+
+# -- expensive symbolic input stays fast and exact -----------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["json", "markdown", "latex"])
+def test_deep_symbolic_model_is_fast_and_exact(fmt, capsys):
+    """50 strided layers over a symbolic length of 10**30: nested floors that sympy.simplify
+    cannot handle in minutes. By hand (Keras's formulas): Conv1D valid, n -> (n - 3) // 2 + 1;
+    MaxPooling1D same, n -> ceil(n / 2); weights 3·2·F + F, then 3·F·F + F per Conv1D."""
+    layers: list[dict] = []
+    for _ in range(25):
+        layers += [{"Conv1D": {"filters": "F", "kernel_size": 3, "strides": 2}},
+                   {"MaxPooling1D": {"pool_size": 3, "strides": 2, "padding": "same"}}]
+    layers += [{"Flatten": {}}, {"Dense": {"units": 7}}]
+    write("deep_symbolic.json", json.dumps({"symbols": {"L": 10**30, "F": 5}, "input": ["L", 2], "layers": layers}))
+    n, f = 10**30, 5
+    for _ in range(25):
+        n = -(-((n - 3) // 2 + 1) // 2)
+    total = (3 * 2 * f + f) + 24 * (3 * f * f + f) + n * f * 7 + 7
+    status, out, err = run_cli(capsys, "derive", "deep_symbolic.json", "--format", fmt)
+    assert status == 0, err
+    if fmt == "json":
+        assert json.loads(out)["total"] == total
+    else:
+        assert str(total) in "".join(c for c in out if c.isdigit())
