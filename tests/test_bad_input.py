@@ -238,7 +238,7 @@ def test_hostile_names_render(fmt, capsys):
     write("names.json", json.dumps({"name": "m\n\x1b[2J", "input": [3], "layers": layers}))
     status, out, err = run_cli(capsys, "derive", "names.json", "--format", fmt, "--lang", "de")
     assert status == 0, err
-    assert "49" not in out.replace("{{ 7*7 }}", "")  # the Jinja syntax in a name is not evaluated
+    assert "7*7" in out.replace("\\", "")  # the Jinja syntax in a name is shown, not evaluated
     if fmt == "json":
         assert [layer["name"] for layer in json.loads(out)["layers"]] == HOSTILE_NAMES
     if fmt in ("markdown", "latex"):
