@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Callable
 
 import jinja2
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 """``explain/templates``: a link to the top-level ``templates/`` in the source tree, the real
@@ -36,6 +34,8 @@ def translations(lang: str) -> _gettext.NullTranslations:
     """The compiled catalog of ``lang`` (NullTranslations for English, the source language)."""
     if lang == "en":
         return _gettext.NullTranslations()
+    from babel.messages.mofile import write_mo  # only for translations (not English)
+    from babel.messages.pofile import read_po
     path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     with open(path, "rb") as f:
         catalog = read_po(f, locale=lang)
