@@ -93,12 +93,14 @@ def parse_json(text: str, path: str) -> Any:
 
 
 def _check_depth(value: Any, path: str) -> None:
-    stack = [(value, 0)]
-    while stack:
-        v, d = stack.pop()
-        if d > MAX_DEPTH:
-            raise ExplainError(f"is nested more than {MAX_DEPTH} levels deep", file=path)
-        if isinstance(v, dict):
-            stack.extend((x, d + 1) for x in v.values())
-        elif isinstance(v, list):
-            stack.extend((x, d + 1) for x in v)
+    """No value deeper than MAX_DEPTH; level by level, following containers only (a model's
+    JSON is mostly scalars: this walk is a good part of reading it)."""
+    level, depth = ([value] if isinstance(value, (dict, list)) else []), 0
+    while level:
+        deeper = []
+        for v in level:
+            items = v.values() if isinstance(v, dict) else v
+            if depth >= MAX_DEPTH and items:  # its items would be deeper than MAX_DEPTH
+                raise ExplainError(f"is nested more than {MAX_DEPTH} levels deep", file=path)
+            deeper += [x for x in items if isinstance(x, (dict, list))]
+        level, depth = deeper, depth + 1
