@@ -236,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     verdicts = []
+    # byte-compile explain as `pip install` does (Keras and sympy come byte-compiled; the
+    # environment may set PYTHONDONTWRITEBYTECODE, and a source checkout has no .pyc files)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "explain")],
+                   check=False, stdout=subprocess.DEVNULL)
     try:
         load = os.getloadavg()[0]
     except OSError:
