@@ -45,7 +45,24 @@ def _spatial_layer(draw, shape: tuple[int, ...]) -> tuple[str, dict]:
     suffix = f"{rank}D"
     sizes = shape[:-1]
     smallest = min(sizes)
-    kind = draw(st.sampled_from(["conv", "conv", "pool", "pad", "crop", "up"]))
+    kind = draw(st.sampled_from(["conv", "conv", "pool", "pad", "crop", "up", "other_conv"]))
+    if kind == "other_conv":
+        kernel = draw(st.integers(1, min(3, smallest)))
+        strides = draw(st.integers(1, 2))
+        padding = draw(st.sampled_from(["valid", "same"]))
+        variant = draw(st.sampled_from(["Transpose", "Separable", "Depthwise"]))
+        if variant == "Transpose":
+            return f"Conv{suffix}Transpose", {"filters": draw(st.integers(1, 5)), "kernel_size": kernel,
+                                              "strides": strides, "padding": padding,
+                                              "use_bias": draw(st.booleans())}
+        if variant == "Separable":
+            return f"SeparableConv{suffix}", {"filters": draw(st.integers(1, 5)), "kernel_size": kernel,
+                                              "strides": strides, "padding": padding,
+                                              "depth_multiplier": draw(st.integers(1, 2)),
+                                              "use_bias": draw(st.booleans())}
+        return f"DepthwiseConv{suffix}", {"kernel_size": kernel, "strides": strides, "padding": padding,
+                                          "depth_multiplier": draw(st.integers(1, 3)),
+                                          "use_bias": draw(st.booleans())}
     if kind == "conv":
         kernel = draw(st.integers(1, min(3, smallest)))
         args: dict[str, Any] = {"filters": draw(st.integers(1, 6)), "kernel_size": kernel,
@@ -100,7 +117,9 @@ def keras_spec(draw) -> dict:
         if r in (2, 3):
             options += ["spatial"] * 3
         if r == 2:
-            options += ["LSTM", "GRU", "MultiHeadAttention"]
+            options += ["LSTM", "GRU", "MultiHeadAttention", "SimpleRNN", "Bidirectional"]
+        if r >= 2 and current[-1] % 2 == 0:
+            options.append("GroupNormalization")
         if r == 1:
             options.append("Reshape")
         choice = draw(st.sampled_from(options))
@@ -117,12 +136,20 @@ def keras_spec(draw) -> dict:
             item = ("Reshape", {"target_shape": draw(st.sampled_from([[n, 1], [1, n], [-1, 1], [1, 1, n]]))})
         elif choice == "spatial":
             item = _spatial_layer(draw, current)
-        elif choice in ("LSTM", "GRU"):
+        elif choice in ("LSTM", "GRU", "SimpleRNN"):
             args = {"units": draw(st.integers(1, 6)), "return_sequences": draw(st.booleans()),
                     "use_bias": draw(st.booleans())}
             if choice == "GRU":
                 args["reset_after"] = draw(st.booleans())
             item = (choice, args)
+        elif choice == "Bidirectional":
+            inner = draw(st.sampled_from(["LSTM", "GRU", "SimpleRNN"]))
+            item = ("Bidirectional", {"layer": {inner: {"units": draw(st.integers(1, 4)),
+                                                        "return_sequences": draw(st.booleans())}},
+                                      "merge_mode": draw(st.sampled_from(["concat", "sum", "mul", "ave"]))})
+        elif choice == "GroupNormalization":
+            item = ("GroupNormalization", {"groups": draw(st.sampled_from([1, 2])),
+                                           "center": draw(st.booleans()), "scale": draw(st.booleans())})
         else:
             item = ("MultiHeadAttention", {"num_heads": draw(st.integers(1, 3)), "key_dim": draw(st.integers(1, 4)),
                                            "use_bias": draw(st.booleans()), "inputs": [previous, previous]})
