@@ -74,7 +74,7 @@ def parse_yaml(text: str, path: str) -> Any:
         problem = getattr(e, "problem", None) or "malformed"
         raise ExplainError(f"is not valid YAML{where}: {problem}", file=path) from None
     except RecursionError:
-        raise ExplainError(f"is nested too deeply", file=path) from None
+        raise ExplainError("is nested too deeply", file=path) from None
     except ValueError as e:  # an integer of more digits than int() converts (4300)
         raise ExplainError(f"has a number too long to read ({str(e).split(':')[0]})", file=path) from None
 

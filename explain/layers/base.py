@@ -420,3 +420,26 @@ def format_shape(shape: Shape) -> str:
 def optional_counts(default: Any = None) -> Any:
     """None, or one non-negative size per spatial axis."""
     return arg(_optional(_tuple_of(_count)), default)
+
+
+def shape_arg(ctx: ArgContext, name: str, raw: Any, rank: int = 1) -> Optional[Shape]:
+    """A shape without the batch axis: positive sizes, ``null`` for an unknown one; a single
+    size stands for a shape of rank 1 (None if absent)."""
+    if raw is None:
+        return None
+    if isinstance(raw, (int, str)) and not isinstance(raw, bool):
+        raw = [raw]
+    if not isinstance(raw, (list, tuple)) or not raw:
+        raise ExplainError(f"'{name}' must be a list of sizes without the batch axis. "
+                           f"Received: {name}={raw!r}")
+    out: list[Dim] = []
+    for d in raw:
+        if d is None:
+            out.append(None)
+            continue
+        v = ctx.number(name, d)
+        n = ctx.numeric(v)
+        if n is not None and n <= 0:
+            raise ExplainError(f"'{name}' must list positive sizes. Received: {name}={list(raw)!r}")
+        out.append(v)
+    return tuple(out)

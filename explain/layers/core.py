@@ -10,27 +10,11 @@ from typing import Any
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product
 from .base import (ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, integers,
-                   known, size)
+                   known, shape_arg, size)
 from .registry import register
 
 
-def _shape_arg(ctx: ArgContext, name: str, raw: Any, rank: int) -> tuple | None:
-    """A shape: a list of positive sizes, where ``null`` is an unknown size (None if absent)."""
-    if raw is None:
-        return None
-    if not isinstance(raw, (list, tuple)):
-        raw = [raw]
-    out = []
-    for d in raw:
-        if d is None:
-            out.append(None)
-            continue
-        v = ctx.number(name, d)
-        n = ctx.numeric(v)
-        if n is not None and n <= 0:
-            raise ExplainError(f"'{name}' must list positive sizes. Received: {name}={list(raw)!r}")
-        out.append(v)
-    return tuple(out)
+
 
 
 @register("InputLayer")
@@ -42,11 +26,11 @@ class InputLayer(Layer):
     positional = ("shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape", "input_tensor",
                   "optional")
     ignores = frozenset()
-    shape: tuple | None = arg(_shape_arg, None)
-    batch_shape: tuple | None = arg(_shape_arg, None)
+    shape: tuple | None = arg(shape_arg, None)
+    batch_shape: tuple | None = arg(shape_arg, None)
     batch_size: object = anything()
-    input_shape: tuple | None = arg(_shape_arg, None)
-    batch_input_shape: tuple | None = arg(_shape_arg, None)
+    input_shape: tuple | None = arg(shape_arg, None)
+    batch_input_shape: tuple | None = arg(shape_arg, None)
     sparse: object = anything()
     ragged: object = anything()
     optional: object = anything()

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Optional, Sequence
 
 from ..errors import ExplainError
 from ..symbols import C, Value, sym
-from .base import ArgContext, Group, Layer, Shape, anything, count, format_shape, known
+from .base import Group, Layer, Shape, anything, count, format_shape, known, shape_arg
 from .registry import register
 
 n_t = sym("n_t")
@@ -33,24 +33,7 @@ _WEIGHTS = Group("weights", n_t)
 _FROZEN = Group("non_trainable_weights", n_nt, trainable=False)
 
 
-def _shape_arg(ctx: ArgContext, name: str, raw: Any, rank: int) -> Optional[Shape]:
-    """An output shape without the batch axis: a list of sizes (None for unknown)."""
-    if raw is None:
-        return None
-    if not isinstance(raw, (list, tuple)) or not raw:
-        raise ExplainError(f"'{name}' must be a list of sizes without the batch axis. "
-                           f"Received: {name}={raw!r}")
-    out = []
-    for d in raw:
-        if d is None:
-            out.append(None)
-            continue
-        v = ctx.number(name, d)
-        n = ctx.numeric(v)
-        if n is not None and n <= 0:
-            raise ExplainError(f"'{name}' must list positive sizes. Received: {name}={list(raw)!r}")
-        out.append(v)
-    return tuple(out)
+
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,7 +43,7 @@ class _Declared(Layer):
     multi_input: ClassVar[bool] = True
     params: Value = count(0)
     non_trainable_params: Value = count(0)
-    output_shape_: Optional[Shape] = dataclasses.field(default=None, metadata={"convert": _shape_arg})
+    output_shape_: Optional[Shape] = dataclasses.field(default=None, metadata={"convert": shape_arg})
 
     @classmethod
     def from_args(cls, args, ctx=None, positional=()):
@@ -120,7 +103,7 @@ class Lambda(Layer):
     multi_input: ClassVar[bool] = True
     positional = ("function", "output_shape", "mask", "arguments")
     function: object = anything()
-    output_shape_: Optional[Shape] = dataclasses.field(default=None, metadata={"convert": _shape_arg})
+    output_shape_: Optional[Shape] = dataclasses.field(default=None, metadata={"convert": shape_arg})
     mask: object = anything()
     arguments: object = anything()
     function_type: object = anything()
@@ -177,7 +160,7 @@ class Operation(Layer):
 
     multi_input: ClassVar[bool] = True
     op: str = anything("")
-    output_shape_: Optional[Shape] = dataclasses.field(default=None, metadata={"convert": _shape_arg})
+    output_shape_: Optional[Shape] = dataclasses.field(default=None, metadata={"convert": shape_arg})
 
     def validate(self, ctx) -> None:
         super().validate(ctx)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import ExplainError
-from ..symbols import C, Value, n_in, n_out, product
+from ..symbols import C, n_in, n_out, product
 from .base import Group, Layer, Shape, anything, known
 from .registry import register
 

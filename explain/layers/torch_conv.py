@@ -15,7 +15,7 @@ from functools import cache
 
 from ..errors import ExplainError
 from ..symbols import KERNEL_SYMBOLS, Value, as_value, c_in, c_out, fdiv, g, product
-from .base import Group, Layer, Shape, _count, _size, _tuple_of, anything, arg, counts, flag, known, size, sizes
+from .base import Group, Layer, Shape, _count, _tuple_of, anything, arg, counts, flag, size, sizes
 from .torch_core import check_stated, torch_module
 
 

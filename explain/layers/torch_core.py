@@ -15,7 +15,7 @@ from typing import Sequence
 
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product, sym
-from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, known, size
+from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, size
 from .embedding import V, d
 from .merge import same_size
 from .registry import register

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from ..errors import ExplainError
 from ..symbols import as_value, cdiv, fdiv
-from .base import Layer, Shape, _count, _size, _tuple_of, anything, arg, counts, flag, format_shape, optional_sizes, sizes
+from .base import Layer, Shape, _count, _size, anything, arg, counts, flag, format_shape, optional_sizes, sizes
 from .torch_core import torch_module
 
 

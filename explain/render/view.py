@@ -6,7 +6,7 @@ Templates hold the markup and the sentences; this module holds no language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import sympy
 
@@ -16,7 +16,7 @@ from ..model import Model
 from ..symbols import Value
 from . import messages
 from .escape import latex_text, markdown_code, markdown_text
-from .mathtex import MathPrinter, symbol_tex, text_in_math
+from .mathtex import MathPrinter, symbol_tex
 from .numbers import format_int, format_size
 
 P = "P"
