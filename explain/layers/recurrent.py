@@ -39,18 +39,14 @@ def _rnn_groups(gates: int, bias: int) -> tuple[Group, ...]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class _RNN(Layer):
+class _Recurrent(Layer):
+    """The weights of one recurrent step with G gates: kernel G·i·h, recurrent kernel G·h·h and
+    one bias vector G·h (more for GRU with reset_after)."""
+
     gates = 1
     positional = ("units",)
-    input_rank = 2
     units: Value = size()
     use_bias: bool = flag(True)
-    return_sequences: bool = flag(False)
-    return_state: bool = flag(False)
-    go_backwards: bool = flag(False)
-    stateful: bool = flag(False)
-    unroll: bool = flag(False)
-    use_cudnn: object = anything("auto")
 
     def biases(self) -> int:
         return 1 if self.use_bias else 0
@@ -60,6 +56,37 @@ class _RNN(Layer):
 
     def values(self, shape: Shape) -> dict:
         return {i: known(shape[-1], "number of input features (i)", self.type_name), h: self.units}
+
+    def notes(self) -> tuple[str, ...]:
+        return ("rnn_one_bias",) if self.use_bias else ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ResetAfter(_Recurrent):
+    """GRU: 3 gates; with reset_after=True (Keras's default) an input and a recurrent bias."""
+
+    gates = 3
+    positional = ("units", "activation", "recurrent_activation", "use_bias")
+    reset_after: bool = flag(True)
+
+    def biases(self) -> int:
+        return (2 if self.reset_after else 1) if self.use_bias else 0
+
+    def notes(self) -> tuple[str, ...]:
+        if not self.use_bias:
+            return ()
+        return ("gru_reset_after",) if self.reset_after else ("rnn_one_bias",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _RNN(_Recurrent):
+    input_rank = 2
+    return_sequences: bool = flag(False)
+    return_state: bool = flag(False)
+    go_backwards: bool = flag(False)
+    stateful: bool = flag(False)
+    unroll: bool = flag(False)
+    use_cudnn: object = anything("auto")
 
     def states(self) -> int:
         return 1
@@ -72,9 +99,6 @@ class _RNN(Layer):
 
     def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
         return self.state_shapes(shapes[0]) if self.return_state else ()
-
-    def notes(self) -> tuple[str, ...]:
-        return ("rnn_one_bias",) if self.use_bias else ()
 
 
 @register("SimpleRNN")
@@ -100,20 +124,8 @@ class LSTM(_RNN):
 
 @register("GRU")
 @dataclass(frozen=True, kw_only=True)
-class GRU(_RNN):
+class GRU(_ResetAfter, _RNN):
     """3h·(i + h) + 6h with reset_after=True (input and recurrent bias), + 3h without."""
-
-    gates = 3
-    positional = ("units", "activation", "recurrent_activation", "use_bias")
-    reset_after: bool = flag(True)
-
-    def biases(self) -> int:
-        return (2 if self.reset_after else 1) if self.use_bias else 0
-
-    def notes(self) -> tuple[str, ...]:
-        if not self.use_bias:
-            return ()
-        return ("gru_reset_after",) if self.reset_after else ("rnn_one_bias",)
 
 
 # ----------------------------------------------------------------------------- ConvLSTM
@@ -296,32 +308,16 @@ def _directions(forward: tuple[Group, ...], backward: tuple[Group, ...],
 # ----------------------------------------------------------------------------- cells and RNN(cell)
 
 @dataclass(frozen=True, kw_only=True)
-class _Cell(Layer):
+class _Cell(_Recurrent):
     """One time step of a recurrent layer, used inside ``RNN``: (i,) → (h,); the weights of the
     layer it belongs to (SimpleRNNCell: h·(i + h) + h, LSTMCell: 4h·(i + h) + 4h, GRUCell:
     3h·(i + h) + 6h with reset_after, + 3h without)."""
 
-    gates = 1
     states = 1
-    positional = ("units",)
     input_rank = 1
-    units: Value = size()
-    use_bias: bool = flag(True)
-
-    def biases(self) -> int:
-        return 1 if self.use_bias else 0
-
-    def weight_groups(self) -> tuple[Group, ...]:
-        return _rnn_groups(self.gates, self.biases())
-
-    def values(self, shape: Shape) -> dict:
-        return {i: known(shape[-1], "number of input features (i)", self.type_name), h: self.units}
 
     def output_shape(self, shape: Shape) -> Shape:
         return (self.units,)
-
-    def notes(self) -> tuple[str, ...]:
-        return ("rnn_one_bias",) if self.use_bias else ()
 
 
 @register("SimpleRNNCell")
@@ -341,18 +337,8 @@ class LSTMCell(_Cell):
 
 @register("GRUCell")
 @dataclass(frozen=True, kw_only=True)
-class GRUCell(_Cell):
-    gates = 3
-    positional = ("units", "activation", "recurrent_activation", "use_bias")
-    reset_after: bool = flag(True)
-
-    def biases(self) -> int:
-        return (2 if self.reset_after else 1) if self.use_bias else 0
-
-    def notes(self) -> tuple[str, ...]:
-        if not self.use_bias:
-            return ()
-        return ("gru_reset_after",) if self.reset_after else ("rnn_one_bias",)
+class GRUCell(_ResetAfter, _Cell):
+    pass
 
 
 def _cells(ctx, name: str, raw: object, rank: int) -> tuple[_Cell, ...]:
