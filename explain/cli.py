@@ -96,12 +96,20 @@ def _write(text: str, output: str | None) -> None:
         raise ExplainError(f"cannot write: {e.strerror or e}", file=output) from None
 
 
+MAX_MESSAGE = 600
+"""Characters of an error line; a longer one (a huge received value) is cut in the middle."""
+
+
 def _one_line(text: str) -> str:
     """Control and line-breaking characters (from names in the input) escaped: the message stays
-    one line and cannot move the terminal's cursor or colours."""
+    one line and cannot move the terminal's cursor or colours; and it stays readable in length."""
     import unicodedata
-    return "".join(c if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp") or c == "\t"
+    line = "".join(c if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp") or c == "\t"
                    else ascii(c)[1:-1] for c in text)
+    if len(line) > MAX_MESSAGE:
+        half = MAX_MESSAGE // 2
+        line = f"{line[:half]} … ({len(line) - 2 * half} characters left out) … {line[-half:]}"
+    return line
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -169,3 +169,15 @@ def test_a_type_missing_from_the_index_is_found_by_its_family_source():
     assert result.returncode == 0, result.stderr
     module, count = result.stdout.split()
     assert module == "explain.layers.conv" and int(count) < 8
+
+
+def test_a_huge_received_value_is_cut_to_a_readable_line(tmp_path, capsys):
+    from explain.cli import MAX_MESSAGE, main
+
+    spec = tmp_path / "long.yaml"
+    spec.write_text("input: [8]\nlayers:\n  - Dense: {units: '" + "+".join(["h"] * 3000) + "'}\n")
+    assert main(["derive", str(spec), "--format", "json"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "characters left out" in err
+    assert len(err) < MAX_MESSAGE + 100
+    assert err.startswith(f"explain: {spec}: layer '#1 (Dense)': 'units'")
