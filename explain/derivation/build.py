@@ -1,6 +1,7 @@
 """From a model to its derivation: each layer's step, repeated layers and blocks grouped × N."""
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from typing import Mapping, Optional, Sequence
@@ -153,9 +154,32 @@ def group_blocks(nodes: Sequence[Node], max_period: int = 64) -> list[tuple[int,
                 r += 1
             if r >= 2 and p * r > best[0] * best[1]:
                 best = (p, r)
-        out.append((i, best[0], best[1]))
-        i += best[0] * best[1]
+        p, r = best
+        if r >= 2:
+            shift = _phase(nodes, sig, i, p, r)
+            out.extend((j, 1, 1) for j in range(i, i + shift))
+            i += shift
+        out.append((i, p, r))
+        i += p * r
     return out
+
+
+def _phase(nodes: Sequence[Node], sig: Sequence[int], i: int, p: int, r: int) -> int:
+    """How far to shift a run of ``r`` blocks of ``p`` layers found at ``i`` so that each block
+    begins and ends where the model's names say a block does (``conv2_block2_1_conv`` …
+    ``conv2_block2_out``, not ``conv2_block1_add`` … ``conv2_block2_3_bn``): the shift, among
+    those that keep ``r`` repeats, whose first and last names share the longest prefix."""
+    def repeats(start: int) -> bool:
+        block = sig[start:start + p]
+        return start + r * p <= len(sig) and all(
+            sig[start + m * p:start + (m + 1) * p] == block for m in range(1, r))
+
+    def shared_prefix(start: int) -> int:
+        first, last = nodes[start].name, nodes[start + p - 1].name
+        return len(os.path.commonprefix([first, last]))
+
+    shifts = [k for k in range(p) if repeats(i + k)]
+    return max(shifts, key=lambda k: (shared_prefix(i + k), -k))
 
 
 def memory(model: Model, total: int) -> Memory:
