@@ -63,6 +63,18 @@ ORACLE_CASES = [
          *map(branch, [{"Discretization": {"bin_boundaries": [0.0, 1.0], "output_mode": "one_hot"}},
                        {"Discretization": {"bin_boundaries": [0.0, 1.0, 2.0, 3.0],
                                            "output_mode": "multi_hot"}}])),
+    # Also unregistered before: Keras 3's adaptive pooling and ReversibleEmbedding
+    spec("adaptive_pooling_2d", [10, 9, 4],
+         *map(branch, [{"AdaptiveAveragePooling2D": {"output_size": [2, 3]}},
+                       {"AdaptiveMaxPooling2D": {"output_size": 2, "data_format": "channels_first"}}])),
+    spec("adaptive_pooling_1d_3d", [5, 6, 7, 4],
+         {"AdaptiveAveragePooling3D": {"output_size": [2, 3, 1]}},
+         {"Reshape": {"target_shape": [6, 4]}},
+         {"AdaptiveMaxPooling1D": {"output_size": 3}},
+         {"AdaptiveAveragePooling1D": {"output_size": 2, "data_format": "channels_first"}}),
+    spec("reversible_embedding", [3],
+         *map(branch, [{"ReversibleEmbedding": {"input_dim": 10, "output_dim": 4}},
+                       {"ReversibleEmbedding": {"input_dim": 10, "output_dim": 4, "tie_weights": False}}])),
 ]
 
 

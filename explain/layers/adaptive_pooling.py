@@ -1,0 +1,35 @@
+"""Keras 3 adaptive pooling: no weights; the spatial sizes become ``output_size``.
+
+(d_1, …, d_r, C) → (o_1, …, o_r, C); channels first (C, d_1, …) → (C, o_1, …).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..symbols import Value
+from ._spatial import Spatial
+from .base import Shape, sizes
+from .registry import register
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Adaptive(Spatial):
+    positional = ("output_size", "data_format")
+    output_size: tuple[Value, ...] = sizes()
+
+    def output_shape(self, shape: Shape) -> Shape:
+        _, channels = self.split(shape)
+        return self.join(self.output_size, channels)
+
+
+def _adaptive(name: str, rank: int) -> type:
+    cls = type(name, (_Adaptive,), {"rank": rank, "__doc__": f"{name}(output_size): no weights; "
+                                    f"{rank} spatial axes → output_size, channels kept.",
+                                    "__module__": __name__})
+    return register(name)(dataclass(frozen=True, kw_only=True)(cls))
+
+
+for _kind in ("Average", "Max"):
+    for _rank in (1, 2, 3):
+        _name = f"Adaptive{_kind}Pooling{_rank}D"
+        globals()[_name] = _adaptive(_name, _rank)

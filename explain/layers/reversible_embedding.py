@@ -1,0 +1,29 @@
+"""Keras 3 ReversibleEmbedding: an Embedding that can also project back to the vocabulary.
+
+embeddings V·d, plus reverse_embeddings d·V when ``tie_weights=False``; (…) → (…, d).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import Group, anything, flag
+from .embedding import Embedding, V, d
+from .registry import register
+
+_REVERSE = Group("reverse_embeddings", d * V)
+
+
+@register("ReversibleEmbedding")
+@dataclass(frozen=True, kw_only=True)
+class ReversibleEmbedding(Embedding):
+    """ReversibleEmbedding(V, d, tie_weights): embeddings (V, d) [+ reverse_embeddings (d, V)
+    if not tied]; (…) → (…, d)."""
+
+    positional = ("input_dim", "output_dim", "tie_weights")
+    tie_weights: bool = flag(True)
+    reverse_dtype: object = anything()
+    logit_soft_cap: object = anything()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        own = super().weight_groups()
+        return own if self.tie_weights else own + (_REVERSE,)
