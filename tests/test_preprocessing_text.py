@@ -171,3 +171,32 @@ def test_keras_json_round_trip(tmp_path):
         node = model.node(name)
         assert model.evaluate_shape(node.output_shape) == tuple(keras_model.get_layer(name).output.shape[1:])
         assert model.evaluate(node.params) == keras_model.get_layer(name).count_params()
+
+
+def test_keras_json_lookup_config(tmp_path):
+    """A StringLookup as Keras 3 saves it (the keys of IndexLookup/StringLookup.get_config; Keras
+    needs TensorFlow to build one, so the layer's config is written here into a real Keras JSON)."""
+    keras = require_module("keras")
+    require_module("torch")
+    x = keras.Input((4,))
+    keras_model = keras.Model(x, keras.layers.CategoryEncoding(num_tokens=3, name="lookup")(x))
+    config = json.loads(keras_model.to_json())
+    layer = next(l for l in config["config"]["layers"] if l["config"]["name"] == "lookup")
+    layer["class_name"] = "StringLookup"
+    layer["config"] = {
+        "name": "lookup", "trainable": True, "dtype": "int64", "invert": False, "max_tokens": None,
+        "num_oov_indices": 1, "oov_token": "[UNK]", "mask_token": None, "output_mode": "multi_hot",
+        "sparse": False, "pad_to_max_tokens": False, "idf_weights": None,
+        "vocabulary": ["a", "b", "c", "d"], "vocabulary_size": 5, "oov_method": "floormod",
+        "salt": None, "encoding": "utf-8"}
+    path = tmp_path / "lookup.json"
+    path.write_text(json.dumps(config))
+    model = explain.load(str(path))
+    # multi_hot (B, 4) → (B, vocabulary_size) = (B, 4 + 1)
+    assert model.total == 0
+    assert model.evaluate_shape(model.node("lookup").output_shape) == (5,)
+
+
+def test_text_vectorization_rejects_lookup_only_arguments():
+    with pytest.raises(ExplainError, match="num_oov_indices"):
+        ours(spec("m", [1], {"TextVectorization": {"max_tokens": 5, "num_oov_indices": 2}}))

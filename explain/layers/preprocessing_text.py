@@ -138,6 +138,7 @@ class _Lookup(Layer):
     pad_to_max_tokens: bool = flag(False)
     sparse: object = anything()
     salt: object = anything()
+    oov_method: object = anything()
 
     def validate(self, ctx: ArgContext) -> None:
         if self.pad_to_max_tokens and self.max_tokens is None:
@@ -186,7 +187,6 @@ class IntegerLookup(_Lookup):
                   "vocabulary_dtype", "idf_weights", "invert", "output_mode", "sparse",
                   "pad_to_max_tokens", "oov_method")
     vocabulary_dtype: object = anything()
-    oov_method: object = anything()
 
 
 @register("TextVectorization")
@@ -207,6 +207,10 @@ class TextVectorization(_Lookup):
     encoding: object = anything()
 
     def validate(self, ctx: ArgContext) -> None:
+        # fixed by Keras (its StringLookup has one OOV index, mask ""), not arguments
+        for name, default in (("num_oov_indices", 1), ("invert", False)):
+            if getattr(self, name) != default:
+                raise ExplainError(f"TextVectorization has no argument '{name}'")
         if self.output_mode != "int" and self.output_sequence_length is not None:
             raise ExplainError("TextVectorization: output_sequence_length needs output_mode='int'. "
                                f"Received: output_mode={self.output_mode!r}")
