@@ -257,7 +257,7 @@ def _derivation(model, c, st: Style, index: int) -> str:
             parts = parts[:5] + ["…"]
         return "Σ = " + " + ".join(parts) + " = " + st.num(c.expected) + "\n"
     from ..derivation import layer_step
-    step = layer_step(c.node, model.framework, model.symbol_meanings)
+    step = layer_step(c.node, model.symbol_meanings)
     if st.format == "latex":
         from ..render.latex import render_latex_step
         return render_latex_step(step, model, st.lang, index, level=3)
@@ -294,7 +294,7 @@ def _steps(model, c, num, style, _) -> list[Step]:
         steps.append(Step(w.name, formula_text(w.formula, None, style), substituted, num(value), note))
         if not w.buffer:
             counts.append(value)
-    repeat = ev(node.repeat) if getattr(node, "repeat", 1) != 1 else 1
+    repeat = ev(node.repeat) if node.repeat != 1 else 1
     sum_text = " + ".join(num(x) for x in counts)
     if repeat != 1:
         sum_text = f"{repeat} × ({sum_text})"

@@ -105,8 +105,7 @@ def _reason(node: Node, name: str, trainable: bool, buffer: bool) -> Optional[st
     return "not_trainable"
 
 
-def layer_step(node: Node, framework: str = "keras",
-               declared: Mapping[str, str] | None = None) -> LayerStep:
+def layer_step(node: Node, declared: Mapping[str, str] | None = None) -> LayerStep:
     """One layer's derivation: role, formula, symbols with values, groups, shape, notes."""
     formula = node.formula
     free = set()
@@ -115,18 +114,17 @@ def layer_step(node: Node, framework: str = "keras",
     symbols = tuple(SymbolValue(s, meaning(s, node.values[s], declared), node.values[s])
                     for s in sorted(free, key=symbol_order) if s in node.values)
     groups = tuple(GroupStep(w.name, w.formula, w.count, w.trainable, w.buffer,
-                             _reason(node, w.name, w.trainable, w.buffer), getattr(w, "tied_to", None))
+                             _reason(node, w.name, w.trainable, w.buffer), w.tied_to)
                    for w in node.weights)
-    repeat = getattr(node, "repeat", 1)
     one = sum((w.count for w in node.weights if not w.buffer), 0)
-    own = node.own("params") if hasattr(node, "own") else (node.params if node.shares is None else 0)
+    own = node.own("params")
     key = role(node.type)
     if key in ("dense", "conv") and groups and not any(g.name in ("bias", "b") for g in groups):
         key += "_no_bias"
     return LayerStep(node=node, role=key, formula=formula, symbols=symbols, groups=groups,
                      params=node.params, trainable=node.trainable, non_trainable=node.non_trainable,
                      buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node),
-                     frozen=not node.layer.trainable and bool(node.weights), repeat=_value(repeat),
+                     frozen=not node.layer.trainable and bool(node.weights), repeat=_value(node.repeat),
                      params_one=_value(one), own=_value(own))
 
 
@@ -136,7 +134,7 @@ def _value(v) -> Value:
 
 def _signature(node: Node) -> tuple:
     return (node.type, repr(node.layer), node.input_shapes, node.output_shape, node.shares is None,
-            str(getattr(node, "repeat", 1)), tuple(getattr(w, "tied_to", None) for w in node.weights))
+            str(node.repeat), tuple(w.tied_to for w in node.weights))
 
 
 def group_blocks(nodes: Sequence[Node], max_period: int = 64) -> list[tuple[int, int, int]]:
@@ -192,7 +190,7 @@ def memory(model: Model, total: int) -> Memory:
 
 def derive(model: Model, expand: bool = False) -> Derivation:
     """The derivation of ``model``; repeated identical layers and blocks once, × N (unless ``expand``)."""
-    steps = [layer_step(n, model.framework, model.symbol_meanings) for n in model.nodes]
+    steps = [layer_step(n, model.symbol_meanings) for n in model.nodes]
     blocks: list[Block] = []
     if expand:
         blocks = [Block([s], 1, [[s.node.name]]) for s in steps]

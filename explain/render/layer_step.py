@@ -21,7 +21,7 @@ def render_layer_step(step: Union[Node, LayerStep], model: Model | None = None, 
     ``level`` the heading level (Markdown: that many ``#``; LaTeX: 1 section, 2 subsection, 3 subsubsection).
     """
     if isinstance(step, Node):
-        step = (layer_step(step, model.framework, model.symbol_meanings) if model is not None
+        step = (layer_step(step, model.symbol_meanings) if model is not None
                 else layer_step(step))
     if index is None:
         index = next((i + 1 for i, n in enumerate(model.nodes) if n.name == step.node.name), 1) \
