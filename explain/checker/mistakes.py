@@ -79,12 +79,8 @@ def _is_bn(node: Node) -> bool:
     return bool(_BN_TYPES.match(node.type))
 
 
-def _framework(node: Node) -> str:
-    return getattr(node.layer, "framework", "keras")
-
-
 def _repeat(ctx: Context, node: Node) -> int:
-    r = ctx.int(node.repeat) if getattr(node, "repeat", 1) != 1 else 1
+    r = ctx.int(node.repeat) if node.repeat != 1 else 1
     return r or 1
 
 
@@ -289,7 +285,7 @@ def batchnorm(ctx: Context, node: Node) -> Iterator[Variant]:
     if channels is None:
         return
     frozen = _weights(ctx, node, lambda w: not w.trainable and not w.buffer)
-    if _framework(node) == "keras" or frozen:
+    if node.layer.framework == "keras" or frozen:
         if params != 2 * channels:
             yield Variant("bn_non_trainable", 2 * channels, {"non_trainable": params - 2 * channels})
     else:
@@ -317,7 +313,7 @@ def rnn(ctx: Context, node: Node) -> Iterator[Variant]:
     bias = sum(ctx.int(w.count) or 0 for w in biases)
     recurrent = _weights(ctx, node, lambda w: ("recurrent" in w.name or "weight_hh" in w.name)
                          and not _is_bias(w.name))
-    torch_style = _framework(node) == "pytorch" or getattr(layer, "framework", "keras") == "pytorch"
+    torch_style = "pytorch" in (node.layer.framework, layer.framework)
     is_gru = layer.type_name.startswith("GRU")
     reset_after = bool(getattr(layer, "reset_after", False))
     if bias:
@@ -369,7 +365,7 @@ def attention(ctx: Context, node: Node) -> Iterator[Variant]:
     if not E:
         return
     heads = ctx.int(getattr(layer, "num_heads", None) or 0)
-    if _framework(node) == "pytorch" or node.type == "MultiheadAttention":
+    if node.layer.framework == "pytorch" or node.type == "MultiheadAttention":
         E = ctx.int(getattr(layer, "embed_dim", None) or E) or E
         if heads:
             # Keras thinking: every head projects to E columns
@@ -480,19 +476,15 @@ def _split(layer, shape):
     """(spatial sizes, channels) and the inverse: channels last (Keras) or first (PyTorch)."""
     if hasattr(layer, "split"):
         return layer.split(shape), layer.join
-    if _framework_of(layer) == "pytorch":
+    if layer.framework == "pytorch":
         return (tuple(shape[1:]), shape[0]), lambda sp, ch: (ch,) + tuple(sp)
     return (tuple(shape[:-1]), shape[-1]), lambda sp, ch: tuple(sp) + (ch,)
 
 
-def _framework_of(layer) -> str:
-    return getattr(layer, "framework", "keras")
-
-
-def _perturbations(ctx: Context, source: Node) -> Iterator[tuple[str, dict, Callable]]:
+def _perturbations(source: Node) -> Iterator[tuple[str, dict, Callable]]:
     """Ways a student gets ``source``'s output wrong: (code, detail, output-shape function)."""
     layer = source.layer
-    if _has(layer, "padding") and getattr(layer, "padding", None) in ("same", "valid"):
+    if _has(layer, "padding") and layer.padding in ("same", "valid"):
         other = "valid" if layer.padding == "same" else "same"
         try:
             flipped = dataclasses.replace(layer, padding=other)
@@ -517,15 +509,24 @@ def _propagate(ctx: Context, source: Node, make_output: Callable, target: Node):
     start, stop = ctx.index[source.name], ctx.index[target.name]
     for n in model.nodes[:start]:
         shapes[n.name] = n.output_shape
-    changed: set[str] = set()
     values = target.values
     new_source = None
-    for n in model.nodes[start:stop + 1]:
+    for n, out, vals in _replay(model.nodes[start:stop + 1], shapes, source, make_output):
+        if n is source:
+            new_source = out
+        if n is target:
+            values = vals
+    return shapes[target.name], values, new_source
+
+
+def _replay(nodes: Iterable[Node], shapes: dict, source: Node, make_output: Callable):
+    """Re-run ``nodes`` with ``source``'s output shape replaced by ``make_output(its inputs)``:
+    each node with its (possibly new) output shape and symbol values; fills in ``shapes``."""
+    changed: set[str] = set()
+    for n in nodes:
         ins = tuple(shapes[r] for r in n.inputs)
         if n is source:
-            out = tuple(make_output(ins))
-            new_source = out
-            vals = n.values
+            out, vals = tuple(make_output(ins)), n.values
         elif any(r in changed for r in n.inputs):
             out, vals = n.layer.infer(ins)
             out = tuple(out)
@@ -534,9 +535,7 @@ def _propagate(ctx: Context, source: Node, make_output: Callable, target: Node):
         if out != n.output_shape:
             changed.add(n.name)
         shapes[n.name] = out
-        if n is target:
-            values = vals
-    return shapes[target.name], values, new_source
+        yield n, out, vals
 
 
 def shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
@@ -550,7 +549,7 @@ def _shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
     sources = [n for n in _ancestors(ctx, node) if _spatial(n)][:MAX_SHAPE_SOURCES]
     through_flatten = any(n.type in _PASS_THROUGH for n in _ancestors(ctx, node))
     for source in sources:
-        for code, detail, make in _perturbations(ctx, source):
+        for code, detail, make in _perturbations(source):
             try:
                 shape, values, new = _propagate(ctx, source, make, node)
                 detail = {**detail, "shape": tuple(ctx.int(d) for d in new),
@@ -608,9 +607,9 @@ def _total_variants(ctx: Context, kind: str) -> list[Variant]:
             out.append(Variant("bn_non_trainable" if bn_buffers else "buffers_counted",
                                expected + buffers, {"buffers": buffers}))
         tied = [n for n in model.nodes
-                if any(getattr(w, "tied_to", None) and not w.buffer for w in n.weights)]
+                if any(w.tied_to and not w.buffer for w in n.weights)]
         if tied:
-            extra = sum(_weights(ctx, n, lambda w: getattr(w, "tied_to", None) and not w.buffer)
+            extra = sum(_weights(ctx, n, lambda w: w.tied_to and not w.buffer)
                         * _repeat(ctx, n) for n in tied)
             if extra:
                 out.append(Variant("tied_counted_twice", expected + extra,
@@ -618,7 +617,7 @@ def _total_variants(ctx: Context, kind: str) -> list[Variant]:
         per_code: dict[str, int] = {}
         per_detail: dict[str, dict] = {}
         for node in model.counted():
-            if any(getattr(w, "tied_to", None) for w in node.weights):
+            if any(w.tied_to for w in node.weights):
                 continue  # its count in the total is partial; its own variants do not apply
             p = ctx.int(node.params)
             if p is None:
@@ -658,27 +657,15 @@ def _total_shape_variants(ctx: Context, expected: int) -> list[Variant]:
     sources = [n for n in reversed(model.nodes) if _spatial(n)][:MAX_SHAPE_SOURCES]
     through = any(n.type in _PASS_THROUGH for n in model.nodes)
     for source in sources:
-        for code, detail, make in _perturbations(ctx, source):
+        for code, detail, make in _perturbations(source):
             try:
                 total = 0
                 shapes = dict(model.inputs)
-                changed: set[str] = set()
-                for n in model.nodes:
-                    ins = tuple(shapes[r] for r in n.inputs)
-                    if n is source:
-                        o, vals = tuple(make(ins)), n.values
-                    elif any(r in changed for r in n.inputs):
-                        o, vals = n.layer.infer(ins)
-                        o = tuple(o)
-                    else:
-                        o, vals = n.output_shape, n.values
-                    if o != n.output_shape:
-                        changed.add(n.name)
-                    shapes[n.name] = o
+                for n, _, vals in _replay(model.nodes, shapes, source, make):
                     if vals is n.values:
                         total += ctx.int(n.own("params")) or 0
                     else:
-                        total += (recount(ctx, n, vals, lambda w: not getattr(w, "tied_to", None)) or 0) \
+                        total += (recount(ctx, n, vals, lambda w: not w.tied_to) or 0) \
                             * _repeat(ctx, n)
                 if total != expected:
                     out.append(Variant("flatten_size" if through else code, total,
