@@ -13,7 +13,7 @@ from ..model import Model
 _formula_text = lru_cache(maxsize=4096)(str)
 
 
-def shape_json(model: Model, shape: Shape) -> list:
+def shape_json(shape: Shape) -> list:
     """Batch axis first (null); a numeric size is an int, a symbolic one its formula."""
     return [None] + [None if d is None else (d if isinstance(d, int) else _formula_text(d)) for d in shape]
 
@@ -26,8 +26,8 @@ def model_dict(model: Model) -> dict[str, Any]:
             "name": node.name,
             "type": node.type,
             "inputs": list(node.inputs),
-            "output_shape": (shape_json(model, node.output_shape) if not node.output_shapes
-                             else [shape_json(model, s) for s in node.output_shapes]),
+            "output_shape": (shape_json(node.output_shape) if not node.output_shapes
+                             else [shape_json(s) for s in node.output_shapes]),
             "params": model.evaluate(node.params),
             "trainable": model.evaluate(node.trainable),
             "non_trainable": model.evaluate(node.non_trainable),

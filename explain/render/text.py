@@ -41,16 +41,16 @@ def memory(weights: int, lang: str) -> str:
         return f"{format_decimal(rounded, format='#,##0.00', locale=LOCALES[lang])} {unit}"
 
 
-def _shape_text(model: Model, shape) -> str:
-    dims = ["None" if d is None else str(d) for d in shape_json(model, shape)]
+def _shape_text(shape) -> str:
+    dims = ["None" if d is None else str(d) for d in shape_json(shape)]
     return "(" + ", ".join(dims) + ")"
 
 
-def _output_text(model: Model, node: Node) -> str:
+def _output_text(node: Node) -> str:
     outputs = node.outputs
     if len(outputs) == 1:
-        return _shape_text(model, outputs[0])
-    return "[" + ", ".join(_shape_text(model, s) for s in outputs) + "]"
+        return _shape_text(outputs[0])
+    return "[" + ", ".join(_shape_text(s) for s in outputs) + "]"
 
 
 def _params_text(model: Model, node: Node, lang: str) -> str:
@@ -70,7 +70,7 @@ def render_text(model: Model, lang: str = "en") -> str:
     header = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if graph else [])
     rows = []
     for node in model.nodes:
-        row = [f"{node.name} ({node.type})", _output_text(model, node), _params_text(model, node, lang)]
+        row = [f"{node.name} ({node.type})", _output_text(node), _params_text(model, node, lang)]
         if graph:
             row.append(", ".join(node.inputs))
         rows.append(row)
