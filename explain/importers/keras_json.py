@@ -270,17 +270,7 @@ class _Reader:
                 if not deps[w]:
                     heapq.heappush(ready, w)
         if done < len(calls):
-            c = next(i for i, d in enumerate(deps) if d)
-            layer_name, k, _, refs = calls[c]
-            missing = next((r for r in refs if (r[0], r[1]) not in graph.names), (layer_name, 0, 0))
-            calls_made = {(n, j) for n, j, _, _ in calls}
-            if missing[0] not in entries:
-                what = "is not a layer of the model"
-            elif (missing[0], missing[1]) in calls_made:
-                what = "depends on this layer in turn: the layers form a cycle"
-            else:
-                what = f"has no call number {missing[1]}"
-            raise ExplainError(f"its input '{missing[0]}' {what}", layer=layer_name)
+            raise _unreached(calls, deps, graph, entries)
         outputs = []
         for name, k, t in _ref_list(config.get("output_layers")):
             if (name, k) not in graph.names:  # Keras sometimes numbers a nested model's call oddly
@@ -350,7 +340,7 @@ class _Graph:
         alias = f"{layer_name}[{k}][{t}]"
         if alias not in self.aliases:
             node = self.nodes.get(node_name)
-            outputs = getattr(node, "output_shapes", ()) if node is not None else ()
+            outputs = node.output_shapes if node is not None else ()
             shape = outputs[t] if len(outputs) > t else recorded.get(ref)
             if shape is None:
                 raise ExplainError(f"takes output {t} of '{layer_name}', whose shape explain does "
@@ -510,3 +500,19 @@ def _ref_list(raw: Any) -> list[Ref]:
 def _short(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _unreached(calls: list, deps: list[set], graph: _Graph, entries: dict) -> ExplainError:
+    """Why the first call left waiting could not be made: its input is missing, not called
+    that often, or waits on the call itself (a cycle)."""
+    c = next(i for i, d in enumerate(deps) if d)
+    layer_name, k, _, refs = calls[c]
+    missing = next((r for r in refs if (r[0], r[1]) not in graph.names), (layer_name, 0, 0))
+    calls_made = {(n, j) for n, j, _, _ in calls}
+    if missing[0] not in entries:
+        what = "is not a layer of the model"
+    elif (missing[0], missing[1]) in calls_made:
+        what = "depends on this layer in turn: the layers form a cycle"
+    else:
+        what = f"has no call number {missing[1]}"
+    return ExplainError(f"its input '{missing[0]}' {what}", layer=layer_name)
