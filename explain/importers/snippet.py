@@ -190,22 +190,8 @@ class _Reader:
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise ExplainError(f"line {stmt.lineno}: the code takes more than {MAX_STEPS} steps")
-        if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                if alias.asname:
-                    env[alias.asname] = ModuleRef(alias.name)
-                else:
-                    top = alias.name.split(".")[0]
-                    env[top] = ModuleRef(top)
-        elif isinstance(stmt, ast.ImportFrom):
-            module = stmt.module or ""
-            for alias in stmt.names:
-                if alias.name == "*":
-                    if ModuleRef(module).keras is not None:
-                        raise ExplainError(f"line {stmt.lineno}: 'from {module} import *' hides which "
-                                           f"names are Keras's; import the names you use")
-                    continue
-                env[alias.asname or alias.name] = ModuleRef(module).attr(alias.name)
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            self.imports(stmt, env)
         elif isinstance(stmt, ast.Assign):
             value = self.expr(stmt.value, env)
             for target in stmt.targets:
@@ -226,23 +212,48 @@ class _Reader:
             raise _Return(self.expr(stmt.value, env) if stmt.value is not None else None)
         elif isinstance(stmt, ast.If) and _is_main_guard(stmt):
             self.block(stmt.body, env)
-        elif isinstance(stmt, (ast.Pass, ast.ClassDef, ast.Assert, ast.Global, ast.Nonlocal)):
-            if isinstance(stmt, ast.ClassDef) and any(
-                    (b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")) in ("Model", "Functional")
-                    for b in stmt.bases):
-                env[stmt.name] = Unknown(
-                    stmt.lineno, f"class '{stmt.name}' is a subclassed Keras model: its layers are "
-                    f"connected in its Python code, which explain never runs; write it as a Sequential "
-                    f"or functional model (keras.Model(inputs, outputs))")
-            elif isinstance(stmt, ast.ClassDef) and self._mentions_keras(stmt, env):
-                env[stmt.name] = Unknown(
-                    stmt.lineno, f"class '{stmt.name}' is defined in code, which explain never runs, so "
-                    f"its weights are unknown (describe the model as a spec with Custom: {{params: N, "
-                    f"output_shape: [...]}} in its place, or use explain.from_keras on the live model)")
+        elif isinstance(stmt, ast.ClassDef):
+            self.class_def(stmt, env)
+        elif isinstance(stmt, (ast.Pass, ast.Assert, ast.Global, ast.Nonlocal)):
+            pass
         elif self._mentions_model(stmt, env):
             kind = type(stmt).__name__.lower()
             raise ExplainError(f"line {stmt.lineno}: explain reads straight-line Keras code and cannot "
                                f"follow this '{kind}' statement, which uses the model")
+
+    def imports(self, stmt: ast.Import | ast.ImportFrom, env: dict) -> None:
+        """``import keras``, ``import tensorflow as tf``, ``from keras import layers`` (not ``*``)."""
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    env[alias.asname] = ModuleRef(alias.name)
+                else:
+                    top = alias.name.split(".")[0]
+                    env[top] = ModuleRef(top)
+            return
+        module = stmt.module or ""
+        for alias in stmt.names:
+            if alias.name == "*":
+                if ModuleRef(module).keras is not None:
+                    raise ExplainError(f"line {stmt.lineno}: 'from {module} import *' hides which "
+                                       f"names are Keras's; import the names you use")
+                continue
+            env[alias.asname or alias.name] = ModuleRef(module).attr(alias.name)
+
+    def class_def(self, stmt: ast.ClassDef, env: dict) -> None:
+        """A class is never run: one that subclasses a Keras model or uses Keras becomes an
+        ``Unknown`` that explains itself when used."""
+        if any((b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")) in ("Model", "Functional")
+               for b in stmt.bases):
+            env[stmt.name] = Unknown(
+                stmt.lineno, f"class '{stmt.name}' is a subclassed Keras model: its layers are "
+                f"connected in its Python code, which explain never runs; write it as a Sequential "
+                f"or functional model (keras.Model(inputs, outputs))")
+        elif self._mentions_keras(stmt, env):
+            env[stmt.name] = Unknown(
+                stmt.lineno, f"class '{stmt.name}' is defined in code, which explain never runs, so "
+                f"its weights are unknown (describe the model as a spec with Custom: {{params: N, "
+                f"output_shape: [...]}} in its place, or use explain.from_keras on the live model)")
 
     def assign(self, target: ast.expr, value: Any, env: dict, line: int) -> None:
         if isinstance(target, ast.Name):
