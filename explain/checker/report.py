@@ -6,10 +6,9 @@ The sheet is first built as data (:func:`sheet`, numbers still ints); the format
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import sympy
 
@@ -333,14 +332,3 @@ def render_text(data: Sheet) -> str:
                 out.append(f"      {st.name} = " + " = ".join(parts) + note)
     out += ["", data.summary]
     return "\n".join(out) + "\n"
-
-
-def latex_escape(text: str) -> str:
-    repl = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-            "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-    return re.sub(r"[\\&%$#_{}~^]", lambda m: repl[m.group()], text)
-
-
-def as_dict(data: Sheet) -> dict[str, Any]:
-    from dataclasses import asdict
-    return asdict(data)
