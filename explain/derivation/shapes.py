@@ -54,8 +54,7 @@ def _same(x, y) -> bool:
 
 
 def _derived(layer: Layer, inp: Shape, out: Shape) -> Optional[ShapeStep]:
-    name = type(layer).__name__
-    if name == "Flatten" or layer.type_name in ("Flatten",):
+    if layer.type_name == "Flatten":
         if any(d is None for d in inp) or len(out) != 1:
             return None
         if not _same(product(inp), out[0]):
