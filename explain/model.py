@@ -111,6 +111,8 @@ class Model:
     nodes: list[Node]
     symbols: dict[sympy.Symbol, int] = field(default_factory=dict)
     source: str | None = None
+    dtype: str = "float32"
+    """How the parameters are stored (a numpy/torch dtype name), for the memory they take."""
     symbol_meanings: dict[str, str] = field(default_factory=dict)
     """What declared symbols stand for, as the derivation's meaning keys, where the source says
     (a Hugging Face config's T is the number of positions)."""

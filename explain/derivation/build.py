@@ -181,10 +181,8 @@ def _phase(nodes: Sequence[Node], sig: Sequence[int], i: int, p: int, r: int) ->
 
 
 def memory(model: Model, total: int) -> Memory:
-    dtype = str(getattr(model, "dtype", None) or "float32").replace("torch.", "")
-    per = BYTES_PER.get(dtype, 4)
-    if dtype not in BYTES_PER:
-        dtype = "float32"
+    dtype = model.dtype if model.dtype in BYTES_PER else "float32"
+    per = BYTES_PER[dtype]
     return Memory(dtype, per, total, total * per)
 
 

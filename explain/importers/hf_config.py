@@ -186,6 +186,9 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None) ->
     build(cfg, arch or base, b)
     model = b.graph.build()
     model.symbol_meanings = {s.name: MEANINGS[s.name] for s in model.symbols if s.name in MEANINGS}
+    dtype = parsed.get("dtype", parsed.get("torch_dtype"))
+    if isinstance(dtype, str) and dtype.startswith(("float", "bfloat")):
+        model.dtype = dtype.removeprefix("torch.")
     return model
 
 

@@ -35,6 +35,9 @@ DTYPE_BITS = {
     "F6_E2M3": 6, "F6_E3M2": 6, "F4": 4, "C64": 64, "C128": 128,
     "I64": 64, "I32": 32, "I16": 16, "I8": 8, "U64": 64, "U32": 32, "U16": 16, "U8": 8, "BOOL": 8,
 }
+_DTYPE_NAMES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16",
+                "F8_E4M3": "float8_e4m3fn", "F8_E5M2": "float8_e5m2"}
+"""safetensors dtypes of parameters under the names the memory step knows."""
 _NOT_PARAMETERS = {"I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL"}
 _BUFFER_NAMES = ("running_mean", "running_var", "num_batches_tracked")
 
@@ -256,6 +259,9 @@ def _model(model_name: str, path: str, items: list[tuple[TensorInfo, int]]) -> M
             start = end + 1
     model = b.build()
     _mark_tied(model, tied, node_of)
+    stored = {_DTYPE_NAMES.get(t.dtype) for t in tensors if t.dtype not in _NOT_PARAMETERS}
+    if len(stored) == 1 and None not in stored:
+        model.dtype = stored.pop()
     return model
 
 
