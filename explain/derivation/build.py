@@ -8,6 +8,7 @@ from typing import Mapping, Optional, Sequence
 
 import sympy
 
+from ..layers.custom import Submodel
 from ..model import Model, Node
 from ..symbols import Value
 from .shapes import shape_step
@@ -36,6 +37,7 @@ _ROLES: tuple[tuple[str, str], ...] = (
     (r"^(zeropadding|cropping|upsampling)", "resize"),
     (r"^(reshape|permute|repeatvector|unflatten)$", "reshape"),
     (r"^inputlayer$", "input"),
+    (r"^(sequential|functional)$", "nested"),
 )
 
 # What each generic symbol means (message keys); other symbols are shown with their values only.
@@ -121,11 +123,13 @@ def layer_step(node: Node, declared: Mapping[str, str] | None = None) -> LayerSt
     key = role(node.type)
     if key in ("dense", "conv") and groups and not any(g.name in ("bias", "b") for g in groups):
         key += "_no_bias"
+    inner = node.layer.model if isinstance(node.layer, Submodel) else None
+    parts = tuple((n.name, n.type, n.params) for n in inner.nodes) if inner is not None else ()
     return LayerStep(node=node, role=key, formula=formula, symbols=symbols, groups=groups,
                      params=node.params, trainable=node.trainable, non_trainable=node.non_trainable,
                      buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node),
                      frozen=not node.layer.trainable and bool(node.weights), repeat=_value(node.repeat),
-                     params_one=_value(one), own=_value(own))
+                     params_one=_value(one), own=_value(own), parts=parts)
 
 
 def _value(v) -> Value:

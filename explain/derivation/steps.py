@@ -109,6 +109,8 @@ class LayerStep:
     """One copy's parameters."""
     own: Value = 0
     """What the model's total counts for this layer: shared or tied groups left out."""
+    parts: tuple[tuple[str, str, Value], ...] = ()
+    """For a nested model used as a layer: (name, type, parameters) of each of its layers."""
 
     @property
     def values(self) -> dict[sympy.Symbol, Value]:

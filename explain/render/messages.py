@@ -50,6 +50,8 @@ ROLES = {
                  "weights."),
     "reshape": N_("This layer rearranges its input into another shape. It has no weights."),
     "input": N_("The model's input."),
+    "nested": N_("This layer is a whole model used as one layer. Its parameters are those of its "
+                 "own layers:"),
 }
 GENERIC_WITH_WEIGHTS = N_("This layer has the weight groups listed below.")
 GENERIC_WITHOUT_WEIGHTS = N_("This layer has no weights.")
@@ -92,8 +94,8 @@ SYMBOLS = {
     "second_input_features": N_("number of features of the second input"),
     "experts": N_("number of experts"),
     "labels": N_("number of classification labels"),
-    "declared_trainable": N_("trainable weights declared for the layer"),
-    "declared_non_trainable": N_("non-trainable weights declared for the layer"),
+    "declared_trainable": N_("trainable parameters of the layer"),
+    "declared_non_trainable": N_("non-trainable parameters of the layer"),
 }
 
 REASONS = {

@@ -144,6 +144,8 @@ class StepView:
     repeat: Optional[str] = None
     """For a node standing for several copies: the number of copies (math)."""
     repeat_equation: Optional[str] = None
+    parts: list[tuple[str, str, str]] = field(default_factory=list)
+    """A nested model's layers: (name, type, parameters as text)."""
 
 
 class View:
@@ -217,7 +219,8 @@ class View:
             buffers_text=self.count_text(s.buffers), buffers=self.evaluate(s.buffers) != 0,
             shape=self.shape(s.shape), notes=[messages.NOTES[k] for k in s.notes if k in messages.NOTES],
             frozen=s.frozen, same_as=s.same_as, shares=node.shares, inputs=list(node.inputs),
-            owns=s.own != 0, repeat=repeat, repeat_equation=repeat_equation)
+            owns=s.own != 0, repeat=repeat, repeat_equation=repeat_equation,
+            parts=[(name, kind, self.count_text(n)) for name, kind, n in s.parts])
 
     def chain(self, lhs: str, formula, values, result: Value) -> str:
         """``lhs = formula = substituted = result [= number]``, without repeating a step."""
