@@ -194,3 +194,14 @@ def test_total_from_the_articles_dense_2_line(tmp_path):
     sheet.write_text(f"model: example:seed-cnn\ntotal: {wrong_total:,}\n")
     claim = json.loads(run(str(sheet), "--format", "json").stdout)["claims"][0]
     assert (claim["verdict"], claim["expected"], claim["diagnosis"]) == ("wrong", 6029097, ["bias_size"])
+
+
+def test_a_yaml_worksheet_with_an_alias_names_the_alias(tmp_path, capsys):
+    from explain.cli import main
+
+    sheet = tmp_path / "alias.yaml"
+    sheet.write_text("model: example:seed-cnn\nclaims:\n"
+                     "  - &a {layer: dense_2, work: 512 x 128 + 128 = 65664}\n  - *a\n")
+    assert main(["check", str(sheet)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "aliases (*a) are not allowed (line 4)" in err and str(sheet) in err

@@ -69,17 +69,24 @@ def read_worksheet(path: str) -> Worksheet:
     """A worksheet from a YAML/JSON or plain-text file; ExplainError names the line."""
     data = read_bytes(path, MAX_WORKSHEET_BYTES)
     text = decode(data, path)
-    node = _compose(text)
+    node = _compose(text, path)
     if isinstance(node, yaml.MappingNode) and any(_scalar(k) == "claims" for k, _ in node.value):
         return _from_yaml(node, path)
     return _from_text(text, path)
 
 
-def _compose(text: str):
-    """The YAML node tree, or None where the text is not YAML (then it is a plain worksheet)."""
+def _compose(text: str, path: str):
+    """The YAML node tree, or None where the text is not YAML (then it is a plain worksheet).
+
+    YAML that is refused (an alias, deep nesting) in a worksheet with a ``claims:`` list is an
+    error of its own, not a plain worksheet gone wrong."""
     try:
         return yaml.compose(text, Loader=_NoAliasLoader)  # noqa: S506 (SafeLoader subclass)
-    except (yaml.YAMLError, ExplainError, RecursionError):
+    except ExplainError as e:
+        if re.search(r"^claims\s*:", text, re.MULTILINE):
+            raise e.located(file=path)
+        return None
+    except (yaml.YAMLError, RecursionError):
         return None
 
 
