@@ -192,6 +192,20 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None) ->
     return model
 
 
+def _decoder_head(g: GraphBuilder, b: _Builder, head: str | None, d: Value, V: Value,
+                  n_labels: Value | None, *, embedding: str, tied: bool, token_name: str) -> None:
+    """The head a decoder-only model's architecture names: an LM head (V·d, tied to the token
+    embedding when the config says so), a sequence classifier (n_labels·d, no bias) or a token
+    classifier (n_labels·d + n_labels)."""
+    if head == "lm":
+        g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
+              shares=embedding if tied else None)
+    elif head == "seq":
+        g.add("score", b.torch("Linear", in_features=d, out_features=n_labels, bias=False))
+    elif head == "token":
+        g.add(token_name, b.torch("Linear", in_features=d, out_features=n_labels))
+
+
 def _architecture(cfg: _Config) -> str:
     archs = cfg.raw.get("architectures")
     if archs is None:
@@ -235,13 +249,7 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{p}embeddings", _add(), [f"{p}wte", f"{p}wpe"])
     g.add(f"{p}h", GPT2Block(hidden_size=d, intermediate_size=f, add_cross_attention=cross), repeat=L)
     g.add(f"{p}ln_f", b.torch("LayerNorm", normalized_shape=d))
-    if head == "lm":
-        g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
-              shares=f"{p}wte" if tied else None)
-    elif head == "seq":
-        g.add("score", b.torch("Linear", in_features=d, out_features=n_labels, bias=False))
-    elif head == "token":
-        g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels))
+    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}wte", tied=tied, token_name="classifier")
 
 
 def _add() -> Layer:
@@ -421,13 +429,7 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
                               **extra),
           repeat=L)
     g.add(f"{p}norm", b.torch("RMSNorm", normalized_shape=d))
-    if head == "lm":
-        g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
-              shares=f"{p}embed_tokens" if tied else None)
-    elif head == "seq":
-        g.add("score", b.torch("Linear", in_features=d, out_features=n_labels, bias=False))
-    elif head == "token":
-        g.add("score", b.torch("Linear", in_features=d, out_features=n_labels))
+    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
 
 
 # ----------------------------------------------------------------------------- T5
