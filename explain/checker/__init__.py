@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import ExplainError
 from ..model import Model, Node
+from ..symbols import product
 from .arith import Work
 from .mistakes import (Context, Variant, layer_variants, match, shape_variants, structural,
                        total_variants)
@@ -35,7 +36,8 @@ class Claim:
     claimed: str
     """The claim normalized: ``512*128 + 512 = 65664``."""
     verdict: str
-    expected: int
+    expected: int | None
+    """The true value (None where the claim names no layer of the model)."""
     diagnosis: list[str] = field(default_factory=list)
     work: Work | None = None
     node: Node | None = None
@@ -44,14 +46,19 @@ class Claim:
     """The matching variants (with the facts for the sentences), in diagnosis order."""
     line: int = 0
     text: str = ""
+    reason: str = ""
+    """Why an ``unreadable`` claim could not be judged."""
 
     @property
     def correct(self) -> bool:
         return self.verdict == "correct"
 
     def to_json(self) -> dict[str, Any]:
-        return {"layer": self.layer, "kind": self.kind, "claimed": self.claimed,
-                "verdict": self.verdict, "expected": self.expected, "diagnosis": list(self.diagnosis)}
+        out = {"layer": self.layer, "kind": self.kind, "claimed": self.claimed,
+               "verdict": self.verdict, "expected": self.expected, "diagnosis": list(self.diagnosis)}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
 @dataclass
@@ -92,9 +99,34 @@ def check_file(path: str, model: str | None = None) -> Report:
 
 
 def check_model(sheet: Worksheet, model: Model) -> Report:
+    """Every claim judged; one that cannot be read or judged gets the verdict ``unreadable``
+    with its reason. ExplainError (exit 2) only when no claim at all could be judged."""
     ctx = Context(model)
-    claims = [_check(ctx, sheet, raw) for raw in sheet.claims]
+    claims = [_check_or_unreadable(ctx, sheet, raw) for raw in sheet.claims]
+    if claims and all(c.verdict == "unreadable" for c in claims):
+        first = claims[0]
+        raise ExplainError(f"line {first.line}: {first.reason}" if first.line else first.reason,
+                           file=sheet.path)
+    carried_forward(ctx, claims)
     return Report(sheet.path, model, claims)
+
+
+class _Unjudged(Exception):
+    """A claim that cannot be judged (no such layer, a size that is not known)."""
+
+
+def _check_or_unreadable(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim:
+    if raw.work is None and raw.dims is None:
+        return _unreadable(raw, raw.error or "unreadable")
+    try:
+        return _check(ctx, sheet, raw)
+    except _Unjudged as e:
+        return _unreadable(raw, str(e))
+
+
+def _unreadable(raw: RawClaim, reason: str) -> Claim:
+    return Claim(raw.layer, "params" if raw.kind == "total" else raw.kind, raw.text.strip(), "unreadable",
+                 None, line=raw.line, text=raw.text, reason=reason)
 
 
 def _node(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Node:
@@ -107,19 +139,19 @@ def _node(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Node:
             return by_name[str(raw.layer)]
         if 1 <= raw.layer <= len(nodes):
             return nodes[raw.layer - 1]
-        raise ExplainError(f"line {raw.line}: there is no layer {raw.layer}: the model has "
-                           f"{len(nodes)} layers (positions count from 1)", file=sheet.path)
+        raise _Unjudged(f"there is no layer {raw.layer}: the model has "
+                        f"{len(nodes)} layers (positions count from 1)")
     import difflib
     hint = difflib.get_close_matches(raw.layer, list(by_name), n=1)
     more = f" Did you mean '{hint[0]}'?" if hint else f" Its layers: {', '.join(list(by_name)[:8])}" + \
         (", …" if len(by_name) > 8 else "")
-    raise ExplainError(f"line {raw.line}: the model '{ctx.model.name}' has no layer '{raw.layer}'.{more}",
-                       file=sheet.path)
+    raise _Unjudged(f"the model '{ctx.model.name}' has no layer '{raw.layer}'.{more}")
 
 
 def _check(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim:
     model = ctx.model
     node: Node | None = None
+    work = raw.work
     if raw.layer == "total":
         kind = "params" if raw.kind == "total" else raw.kind
         expected = {"params": model.total, "trainable": model.trainable,
@@ -128,26 +160,46 @@ def _check(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim:
         node = _node(ctx, sheet, raw)
         kind = raw.kind
         if kind == "shape":
-            dims = [ctx.int(d) for d in node.output_shape]
-            if not dims or None in dims:
-                raise ExplainError(f"line {raw.line}: the output size of '{node.name}' is not known "
-                                   f"(its shape has an unknown axis)", file=sheet.path)
-            expected = 1
-            for d in dims:
-                expected *= d
+            work, expected = _shape_claim(ctx, node, raw)
         else:
             value = ctx.int(node.params)
             if value is None:
-                raise ExplainError(f"line {raw.line}: the count of '{node.name}' is not a number",
-                                   file=sheet.path)
+                raise _Unjudged(f"the count of '{node.name}' is not a number")
             expected = value
-    result = verdict(raw.work, expected)
-    claim = Claim(raw.layer, kind, raw.work.normalized(), result, expected, work=raw.work, node=node,
+    if work is None:
+        raise _Unjudged(raw.error or "unreadable")
+    result = verdict(work, expected)
+    shown = raw.text.strip() if raw.dims is not None and work is not raw.work else work.normalized()
+    claim = Claim(raw.layer, kind, shown, result, expected, work=work, node=node,
                   line=raw.line, text=raw.text)
     if result != "correct":
-        claim.mistakes = _diagnose(ctx, node, kind, raw.work, expected)
+        claim.mistakes = _diagnose(ctx, node, kind, work, expected)
         claim.diagnosis = list(dict.fromkeys(v.code for v in claim.mistakes))
     return claim
+
+
+def _shape_claim(ctx: Context, node: Node, raw: RawClaim) -> tuple[Work | None, int]:
+    """The work to judge and the true output size. A shape with an axis of unknown size (in
+    the model or in the claim, ``(None, None, 32)``) is judged on the axes known in both."""
+    dims = [ctx.int(d) for d in node.output_shape]
+    if not dims:
+        raise _Unjudged(f"the output size of '{node.name}' is not known")
+    claimed = raw.dims
+    if claimed is None or (None not in dims and None not in claimed):
+        if None in dims:
+            raise _Unjudged(f"the output of '{node.name}' has an axis of unknown size; write its shape "
+                            f"as Keras prints it, such as (None, None, {dims[-1]})")
+        return raw.work, product(dims)
+    if len(claimed) != len(dims):
+        raise _Unjudged(f"the output of '{node.name}' has {len(dims)} axes, the claim "
+                        f"{len(claimed)}: {tuple(dims)}")
+    axes = [i for i, (a, b) in enumerate(zip(dims, claimed)) if a is not None and b is not None]
+    if not axes:
+        raise _Unjudged(f"no axis of the output of '{node.name}' has a known size in both the "
+                        f"model and the claim")
+    from .arith import parse_work
+    work = parse_work(" x ".join(str(claimed[i]) for i in axes))
+    return work, product(dims[i] for i in axes)
 
 
 def _diagnose(ctx: Context, node: Node | None, kind: str, work: Work, expected: int) -> list[Variant]:
@@ -162,12 +214,63 @@ def _diagnose(ctx: Context, node: Node | None, kind: str, work: Work, expected: 
         variants = layer_variants(ctx, node)
         found = match(variants, wrong, work.formula)
         if found:
-            return found
+            return _swapped_or_bias(ctx, node, found, work)
         found = match(shape_variants(ctx, node, "params"), wrong)
         if found or work.formula is None or work.formula_value == expected:
             return found
         return structural(ctx, node, work.formula)
     return match(variants, wrong)
+
+
+def carried_forward(ctx: Context, claims: list[Claim]) -> None:
+    """A wrong total that is the sum of the claimed layer values (true counts for layers not
+    claimed) carries an earlier error forward: diagnosis ``carried_forward``, named first."""
+    model = ctx.model
+    stated: dict[str, int] = {}
+    for c in claims:
+        if c.node is None or c.kind != "params" or c.work is None:
+            continue
+        value = c.work.result_value if c.work.result_value is not None else c.work.formula_value
+        if value is not None:
+            stated[c.node.name] = value
+    if not stated:
+        return
+    own = {n.name: ctx.int(n.own("params")) for n in model.nodes}
+    if any(own[name] is None for name in stated):
+        return
+    differing = [name for name, v in stated.items() if v != own[name]]
+    if not differing:
+        return
+    total = sum((stated.get(name, v) or 0) if name in stated else (v or 0) for name, v in own.items())
+    for c in claims:
+        if c.node is not None or c.kind != "params" or c.work is None or c.correct:
+            continue
+        if total in wrong_values(c.work, c.expected or 0):
+            v = Variant("carried_forward", total, {"layers": ", ".join(differing)})
+            c.mistakes = [v] + [m for m in c.mistakes if m.code != "carried_forward"]
+            c.diagnosis = list(dict.fromkeys(m.code for m in c.mistakes))
+
+
+def _swapped_or_bias(ctx: Context, node: Node, found: list[Variant], work: Work) -> list[Variant]:
+    """``k·k·c_in·c_out + c_in`` is a bias of the wrong size; ``k·k·c_out·c_in + c_in`` (the
+    channels written in swapped order, and the bias following them) swapped channels."""
+    swapped = [v for v in found if v.code == "channels_swapped"]
+    sized = [v for v in found if v.code == "bias_size" and v.value in {s.value for s in swapped}]
+    if not swapped or not sized:
+        return found
+    from .arith import Num, factors, terms
+    from ..symbols import c_in, c_out, g
+    if work.formula is None:
+        return [v for v in found if v not in swapped]
+    cin, cout = ctx.int(node.values.get(c_in)), ctx.int(node.values.get(c_out))
+    groups = ctx.int(node.values.get(g, 1)) or 1
+    written = [f.value for f in factors(terms(work.formula)[0]) if isinstance(f, Num)]
+
+    def first(*sizes) -> int:
+        return min((written.index(x) for x in sizes if x in written), default=len(written))
+    order_swapped = first(cout, (cout or 0) // groups) < first(cin, (cin or 0) // groups)
+    drop = sized if order_swapped else swapped
+    return [v for v in found if v not in drop]
 
 
 def render_report(report: Report, lang: str = "en", format: str = "markdown", fragment: bool = False) -> str:

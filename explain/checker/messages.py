@@ -18,6 +18,7 @@ VERDICT_LABELS = {
     "arithmetic_slip": N_("arithmetic slip"),
     "wrong_formula": N_("wrong formula"),
     "wrong": N_("wrong"),
+    "unreadable": N_("unreadable"),
 }
 
 VERDICT_SENTENCES = {
@@ -25,6 +26,7 @@ VERDICT_SENTENCES = {
     "arithmetic_slip": N_("The formula is right, but it evaluates to %(expected)s, not %(result)s."),
     "wrong_formula": N_("The result is right, but the formula gives %(formula)s, not %(expected)s."),
     "wrong": N_("The correct value is %(expected)s, not %(claimed)s."),
+    "unreadable": N_("This claim could not be judged: %(reason)s"),
 }
 
 # code, or (code, key of the facts that must be present)
@@ -63,6 +65,12 @@ MISTAKES: dict[str | tuple[str, str], str] = {
     "dense_whole_input": N_("Dense acts on the last axis only: n_in is the last input size, not all %(inputs)s values."),
     "vocab_off_by_one": N_("The embedding table has input_dim rows; %(vocab)s is off by one."),
     "tied_counted_twice": N_("Tied or shared weights (%(layers)s) count once: %(extra)s were counted twice."),
+    "carried_forward": N_("The total is the sum of the values claimed above (%(layers)s differ): an error carried forward, not a new one."),
+    "channels_swapped": N_("Input and output channels are swapped: the layer maps c_in = %(c_in)s channels to c_out = %(c_out)s."),
+    "pooling_skipped": N_("The size skips the pooling layer %(layer)s: after it the shape is %(expected_shape)s, not %(shape)s."),
+    ("input_from_wrong_layer", "layer"): N_("The input size %(size)s is taken from %(source)s, not from the layer before: this layer receives %(expected_size)s values per step."),
+    ("input_from_wrong_layer", "direction"): N_("A bidirectional layer passes on both directions, 2h = %(expected_size)s values per step, not h = %(size)s."),
+    "bn_all_non_trainable": N_("Only BatchNormalization's moving mean and variance (%(non_trainable)s values) are non-trainable; γ and β (%(trainable)s values) are trained."),
     "repeat_counted_once": N_("This layer stands for %(repeat)s copies: the count is %(repeat)s times one copy's."),
 }
 
@@ -99,6 +107,8 @@ def mistake_key(code: str, detail: dict) -> str | tuple[str, str]:
         if "key_dim" in detail:
             return (code, "key_dim")
         return (code, detail.get("framework", "pytorch"))
+    if code == "input_from_wrong_layer":
+        return (code, "direction" if detail.get("direction") else "layer")
     if code == "depthwise_separable_confusion":
         return (code, detail.get("as", "conv"))
     return code

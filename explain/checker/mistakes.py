@@ -25,7 +25,8 @@ CODES = (
     "bidirectional_once", "stacked_input_size", "attention_convention",
     "depthwise_separable_confusion", "flatten_size", "wrong_input_shape", "output_off_by_one",
     "wrong_padding", "missing_channels", "dense_whole_input", "vocab_off_by_one",
-    "tied_counted_twice", "repeat_counted_once",
+    "tied_counted_twice", "repeat_counted_once", "carried_forward", "channels_swapped",
+    "pooling_skipped", "input_from_wrong_layer", "bn_all_non_trainable",
 )
 """Every diagnosis this module can give (the renderer has a sentence for each)."""
 
@@ -179,7 +180,7 @@ def dense(ctx: Context, node: Node) -> Iterator[Variant]:
     flatten = _flatten_before(ctx, node)
     if flatten is not None:
         for v in shape_variants(ctx, flatten, "shape"):
-            code = "flatten_size" if v.code != "missing_channels" else "missing_channels"
+            code = v.code if v.code in ("missing_channels", "pooling_skipped") else "flatten_size"
             yield Variant(code, v.value * o + bias, {**v.detail, "inputs": v.value})
     whole = [ctx.int(d) for d in node.input_shapes[0]] if node.input_shapes else []
     if len(whole) > 1 and None not in whole:
@@ -234,6 +235,12 @@ def conv(ctx: Context, node: Node) -> Iterator[Variant]:
             yield Variant("extra_bias", kernel + cout, {"bias": cout})
         bias = cout if has_bias else 0
         yield Variant("missing_input_channels", K * cout + bias, {"c_in": cin})
+        if cin != cout:
+            swapped = {"c_in": cin, "c_out": cout}
+            if has_bias:
+                # the layer read as mapping c_out to c_in channels: the kernel keeps its size
+                # ((c_in/g)·c_out = (c_out/g)·c_in), the bias gets c_in entries
+                yield Variant("channels_swapped", kernel + cin, swapped)
         if groups != 1:
             yield Variant("groups_ignored", K * cin * cout + bias, {"groups": groups})
             yield Variant("missing_input_channels", K * cout // groups + bias, {"c_in": cin})
@@ -408,6 +415,39 @@ _FAMILIES: list[tuple[Callable[[Node], bool], Callable]] = [
 ]
 
 
+_INPUT_SYMBOLS = ("i", "n_in")
+
+
+def wrong_input_layer(ctx: Context, node: Node) -> Iterator[Variant]:
+    """A recurrent or dense layer counted with the input size of another layer: an RNN after
+    ``Bidirectional`` with one direction's h instead of 2h; a stacked LSTM with the model's
+    input size. Only last-axis (features) sizes; the layer's own input is the true one."""
+    symbol = next((s for s in node.values if s.name in _INPUT_SYMBOLS), None)
+    true = _value(ctx, node, symbol) if symbol is not None else None
+    if not true:
+        return
+    candidates: list[tuple[int, dict]] = []
+    for name, shape in ctx.model.inputs.items():
+        if shape:
+            candidates.append((ctx.int(shape[-1]) or 0, {"source": name}))
+    for other in _ancestors(ctx, node)[1:]:
+        if not other.output_shape:
+            continue
+        last = ctx.int(other.output_shape[-1]) or 0
+        candidates.append((last, {"source": other.name}))
+        if other.type == "Bidirectional" and last % 2 == 0:
+            candidates.append((last // 2, {"source": other.name, "direction": True}))
+    seen = {true}
+    for size, detail in candidates:
+        if size <= 0 or size in seen:
+            continue
+        seen.add(size)
+        value = recount(ctx, node, {symbol: size})
+        if value is not None:
+            yield Variant("input_from_wrong_layer", value,
+                          {**detail, "size": size, "expected_size": true})
+
+
 def layer_variants(ctx: Context, node: Node) -> list[Variant]:
     """The counts of the known mistakes for one layer (all its copies, as the claim counts it)."""
     return ctx.cached(("layer", node.name), lambda: _layer_variants(ctx, node))
@@ -424,6 +464,10 @@ def _layer_variants(ctx: Context, node: Node) -> list[Variant]:
             continue
     try:
         out.extend(generic(ctx, node))
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        out.extend(wrong_input_layer(ctx, node))
     except Exception:  # noqa: BLE001
         pass
     r = _repeat(ctx, node)
@@ -493,6 +537,9 @@ def _perturbations(source: Node) -> Iterator[tuple[str, dict, Callable]]:
         if flipped is not None:
             yield "wrong_padding", {"layer": source.name, "padding": other, "actual": layer.padding}, \
                 lambda shapes, fl=flipped: fl.infer(shapes)[0]
+    if "Pool" in source.type and not source.type.startswith(("Global", "Adaptive")) \
+            and source.input_shapes and source.input_shapes[0] != source.output_shape:
+        yield "pooling_skipped", {"layer": source.name}, lambda shapes: shapes[0]
     for delta in (1, -1):
         def shift(shapes, d=delta, lyr=layer):
             out = lyr.infer(shapes)[0]
@@ -544,6 +591,11 @@ def shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
     return ctx.cached(("shape", node.name, kind), lambda: _shape_variants(ctx, node, kind))
 
 
+def _keep(code: str, general: str) -> str:
+    """A skipped pooling layer is named as such wherever its wrong size arrives."""
+    return code if code == "pooling_skipped" else general
+
+
 def _shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
     out: list[Variant] = []
     sources = [n for n in _ancestors(ctx, node) if _spatial(n)][:MAX_SHAPE_SOURCES]
@@ -559,7 +611,7 @@ def _shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
                     if None in dims or any(d <= 0 for d in dims):
                         continue
                     c = "flatten_size" if node.type in _PASS_THROUGH and source is not node else code
-                    out.append(Variant(c, product(dims), detail))
+                    out.append(Variant(_keep(code, c), product(dims), detail))
                 else:
                     value = recount(ctx, node, values)
                     if value is None:
@@ -568,11 +620,16 @@ def _shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
                         c = "flatten_size"
                     else:
                         c = "wrong_input_shape"
-                    out.append(Variant(c, value * _repeat(ctx, node), detail))
+                    out.append(Variant(_keep(code, c), value * _repeat(ctx, node), detail))
             except Exception:  # noqa: BLE001 — an impossible shape is no variant
                 continue
     if kind == "shape" and node.output_shape:
+        cin, cout = _value(ctx, node, c_in), _value(ctx, node, c_out)
         dims = [ctx.int(d) for d in node.output_shape]
+        if cin and cout and cin != cout and None not in dims and dims:
+            (spatial, channels), _join = _split(node.layer, tuple(dims))
+            if channels == cout:
+                out.append(Variant("channels_swapped", product(spatial) * cin, {"c_in": cin, "c_out": cout}))
         if len(dims) > 1 and None not in dims:
             out.append(Variant("missing_channels", product(dims[:-1]), {"channels": dims[-1]}))
         if node.type in _PASS_THROUGH and node.input_shapes and len(node.input_shapes[0]) > 1:
@@ -641,11 +698,30 @@ def _total_variants(ctx: Context, kind: str) -> list[Variant]:
         frozen = model.non_trainable
         if frozen:
             out.append(Variant("bn_non_trainable", expected + frozen, {"non_trainable": frozen}))
+        moved, stats = _bn_split(ctx)
+        if moved:
+            out.append(Variant("bn_all_non_trainable", expected - moved,
+                               {"non_trainable": stats, "trainable": moved}))
     elif kind == "non_trainable":
+        moved, stats = _bn_split(ctx)
+        if moved:
+            out.append(Variant("bn_all_non_trainable", expected + moved,
+                               {"non_trainable": stats, "trainable": moved}))
         buffers = ctx.int(model.buffers_expr) or 0
         if buffers:
             out.append(Variant("buffers_counted", expected + buffers, {"buffers": buffers}))
     return _unique(out)
+
+
+def _bn_split(ctx: Context) -> tuple[int, int]:
+    """Keras BatchNormalization in the model: (trainable γ and β, non-trainable statistics) —
+    a student who counts all 4C as non-trainable moves the first from one total to the other."""
+    trained = stats = 0
+    for n in ctx.model.counted():
+        if _is_bn(n) and n.layer.framework == "keras":
+            trained += _weights(ctx, n, lambda w: w.trainable and not w.buffer) * _repeat(ctx, n)
+            stats += _weights(ctx, n, lambda w: not w.trainable and not w.buffer) * _repeat(ctx, n)
+    return (trained, stats) if stats else (0, 0)
 
 
 _SUMMED = ("bias", "non_trainable", "buffers", "recurrent", "extra")
@@ -668,7 +744,7 @@ def _total_shape_variants(ctx: Context, expected: int) -> list[Variant]:
                         total += (recount(ctx, n, vals, lambda w: not w.tied_to) or 0) \
                             * _repeat(ctx, n)
                 if total != expected:
-                    out.append(Variant("flatten_size" if through else code, total,
+                    out.append(Variant(_keep(code, "flatten_size" if through else code), total,
                                        {**detail, "shape": tuple(ctx.int(d) for d in shapes[source.name])}))
             except Exception:  # noqa: BLE001
                 continue

@@ -201,21 +201,24 @@ def _entry(report, c, st: Style, index: int) -> Entry:
     stated = None
     if c.work is not None:
         stated = c.work.result_value if c.work.result_value is not None else c.work.formula_value
-    facts = {"expected": num(c.expected), "claimed": num(stated) if stated is not None else st.code(c.claimed),
+    facts = {"expected": num(c.expected) if c.expected is not None else "", "claimed": num(stated) if stated is not None else st.code(c.claimed),
              "formula": num(c.work.formula_value) if c.work and c.work.formula_value is not None else "",
-             "result": num(c.work.result_value) if c.work and c.work.result_value is not None else ""}
+             "result": num(c.work.result_value) if c.work and c.work.result_value is not None else "",
+             "reason": st.value(c.reason)}
     sentences = [_(M.VERDICT_SENTENCES[c.verdict]) % facts]
     for v in c.mistakes:
         sentences.append(_mistake_sentence(v, st))
-    if not c.correct and not c.mistakes:
+    if c.verdict in ("wrong", "wrong_formula") and not c.mistakes:
         sentences.append(_(M.NO_DIAGNOSIS))
     sentences = list(dict.fromkeys(sentences))
-    if st.format == "text":
+    if c.verdict == "unreadable":
+        steps, derivation = [], ""
+    elif st.format == "text":
         steps, derivation = _steps(model, c, num, "text", _), ""
     else:
         steps, derivation = [], _derivation(model, c, st, index)
     return Entry(label, str(c.layer), c.kind, kind_label, c.node.type if c.node is not None else "",
-                 st.code(c.claimed), num(c.expected), c.verdict, _(M.VERDICT_LABELS[c.verdict]),
+                 st.code(c.claimed), num(c.expected) if c.expected is not None else "–", c.verdict, _(M.VERDICT_LABELS[c.verdict]),
                  c.correct, sentences, steps, derivation)
 
 

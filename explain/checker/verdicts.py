@@ -5,12 +5,13 @@
 | arithmetic_slip   | the formula evaluates to the expected count but the stated result does not |
 | wrong_formula     | the stated result is right but the formula does not evaluate to it       |
 | wrong             | the result (or the formula, where no result is given) is not the count    |
+| unreadable        | the claim could not be read or judged (the report gives the reason)       |
 """
 from __future__ import annotations
 
 from .arith import Work, evaluate
 
-VERDICTS = ("correct", "arithmetic_slip", "wrong_formula", "wrong")
+VERDICTS = ("correct", "arithmetic_slip", "wrong_formula", "wrong", "unreadable")
 
 
 def verdict(work: Work, expected: int) -> str:

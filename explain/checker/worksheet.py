@@ -42,8 +42,12 @@ class RawClaim:
     layer: str | int  # a name, a 1-based position, or "total"
     kind: str  # params, shape, total, trainable, non_trainable
     text: str
-    work: Work
+    work: Work | None
+    """None when the text could not be read (``error`` says why)."""
     line: int
+    error: str | None = None
+    dims: tuple[int | None, ...] | None = None
+    """A shape written as a tuple, ``(None, None, 32)``: its axes (the batch axis dropped)."""
 
 
 @dataclass(frozen=True)
@@ -151,12 +155,12 @@ def _yaml_claim(item, number: int, path: str) -> RawClaim:
         if layer is not None:
             raise _fail(path, line, f"claim {number}: a '{key}' claim is about the whole model; "
                                     f"it takes no 'layer'")
-        return RawClaim("total", key, text, _parse(text, path, text_line, "total"), text_line)
+        return _raw("total", key, text, text_line)
     if layer is None:
         raise _fail(path, line, f"claim {number}: '{key}' needs a 'layer' (a name or a 1-based position)")
     ref = _layer_ref(layer[0])
     kind = _KIND_WORDS[key]
-    return RawClaim(ref, kind, text, _parse(text, path, text_line, ref, kind), text_line)
+    return _raw(ref, kind, text, text_line)
 
 
 def _layer_ref(text: str) -> str | int:
@@ -164,26 +168,46 @@ def _layer_ref(text: str) -> str | int:
     return int(text) if re.fullmatch(r"[0-9]{1,6}", text) else text
 
 
-_TUPLE = re.compile(r"^\(\s*(?:None\s*,\s*)?(\d+(?:\s*,\s*\d+)*)\s*,?\s*\)\s*(=.*)?$")
+_TUPLE = re.compile(r"^\(\s*((?:None|\d+)(?:\s*,\s*(?:None|\d+))*)\s*,?\s*\)\s*(=.*)?$")
 
 
-def _shape_tuple(text: str) -> str:
-    """A Keras-style shape ``(None, 19, 19, 32)`` or ``(19, 19, 32)`` as the product it means."""
+def shape_tuple(text: str) -> tuple[tuple[int | None, ...], str | None] | None:
+    """A shape as Keras prints it, ``(None, 19, 19, 32)`` or ``(None, None, 32)``: its axes
+    (``None`` for an unknown size; a leading ``None``, the batch axis, dropped) and the text
+    after ``=`` if any; None when ``text`` is not such a tuple."""
     m = _TUPLE.match(text.strip())
     if not m:
-        return text
-    dims = [d.strip() for d in m.group(1).split(",")]
-    return " x ".join(dims) + (" " + m.group(2) if m.group(2) else "")
+        return None
+    dims: list[int | None] = [None if d.strip() == "None" else int(d) for d in m.group(1).split(",")]
+    if len(dims) > 1 and dims[0] is None:
+        dims = dims[1:]
+    return tuple(dims), (m.group(2)[1:].strip() if m.group(2) else None)
 
 
-def _parse(text: str, path: str, line: int, layer: str | int, kind: str = "params") -> Work:
+def _raw(layer: str | int, kind: str, text: str, line: int) -> RawClaim:
+    """A claim with its work read, or with the reason it could not be read."""
+    dims = None
+    source = text
     if kind == "shape":
-        text = _shape_tuple(text)
+        tup = shape_tuple(text)
+        if tup is not None:
+            dims, result = tup
+            known = [str(d) for d in dims if d is not None]
+            if None in dims:
+                source = " x ".join(known) if known else ""
+                if result:
+                    source += " = " + result
+            else:
+                source = " x ".join(known) + (" = " + result if result else "")
     try:
-        return parse_work(text)
+        work = parse_work(source) if source else None
     except ArithError as e:
         what = "the total" if layer == "total" else f"the claim for '{layer}'"
-        raise _fail(path, line, f"cannot read {what}: {e}. Received: {_shorten(text)!r}") from None
+        return RawClaim(layer, kind, text, None, line, f"cannot read {what}: {e}. Received: {_shorten(text)!r}",
+                        dims)
+    if work is None:
+        return RawClaim(layer, kind, text, None, line, "the shape gives no known size", dims)
+    return RawClaim(layer, kind, text, work, line, None, dims)
 
 
 def _shorten(text: str, limit: int = 60) -> str:
@@ -213,7 +237,7 @@ def _from_text(text: str, path: str) -> Worksheet:
             raise _fail(path, number, f"more than {MAX_CLAIMS} claims")
         if len(words) == 1 and words[0].lower() in TOTAL_KINDS:
             kind = words[0].lower()
-            claims.append(RawClaim("total", kind, value, _parse(value, path, number, "total"), number))
+            claims.append(_raw("total", kind, value, number))
             continue
         kind = "params"
         if len(words) == 2 and words[1].lower() in _KIND_WORDS:
@@ -222,7 +246,7 @@ def _from_text(text: str, path: str) -> Worksheet:
             raise _fail(path, number, f"'{key}' is not a layer name (write 'LAYER: WORK' or "
                                       f"'LAYER shape: WORK')")
         ref = _layer_ref(words[0])
-        claims.append(RawClaim(ref, kind, value, _parse(value, path, number, ref, kind), number))
+        claims.append(_raw(ref, kind, value, number))
     if not claims:
         raise ExplainError("the worksheet has no claims ('LAYER: WORK' lines, or a YAML 'claims' list)",
                            file=path)
