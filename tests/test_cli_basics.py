@@ -145,7 +145,7 @@ def test_a_keras_cnn_imports_only_the_families_it_uses(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     families, frameworks = result.stdout.splitlines()
-    assert set(families.split()) == {"_index", "_spatial", "base", "registry", "conv", "core", "pooling"}
+    assert set(families.split()) == {"_index", "_spatial", "_texts", "base", "registry", "conv", "core", "pooling"}
     assert frameworks == "False False"
 
 

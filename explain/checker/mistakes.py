@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
+from ..layers._spatial import Spatial
 from ..model import Model, Node, count as group_count
 from ..symbols import c_in, c_out, g, m, n_in, n_out, product
 
@@ -66,7 +67,6 @@ class Context:
 
 # ----------------------------------------------------------------------------- helpers
 
-_BN_TYPES = re.compile(r"^(BatchNorm|BatchNormalization|SyncBatchNorm)")
 _KERNEL_SYMBOL_NAMES = {"k", "k_d", "k_h", "k_w"}
 
 
@@ -77,7 +77,13 @@ def _is_bias(name: str) -> bool:
 
 
 def _is_bn(node: Node) -> bool:
-    return bool(_BN_TYPES.match(node.type))
+    return node.layer.role == "batchnorm"
+
+
+def _inner(node: Node):
+    """The layer a wrapper (TimeDistributed, Bidirectional, RNN) wraps, else the node's layer."""
+    inner = node.layer.wrapped()
+    return inner if inner is not None else node.layer
 
 
 def _repeat(ctx: Context, node: Node) -> int:
@@ -160,7 +166,7 @@ def generic(ctx: Context, node: Node) -> Iterator[Variant]:
         if stats != buffers:
             yield Variant(code, params + stats, {"buffers": stats})
     inner = node.layer.wrapped()
-    if inner is not None and node.type == "Bidirectional" and params % 2 == 0:
+    if inner is not None and node.layer.role == "bidirectional" and params % 2 == 0:
         yield Variant("bidirectional_once", params // 2, {})
 
 
@@ -195,18 +201,12 @@ def _flatten_before(ctx: Context, node: Node) -> Node | None:
         if len(current.inputs) != 1 or current.inputs[0] not in by_name:
             return None
         prev = by_name[current.inputs[0]]
-        if prev.type == "Flatten":
+        if prev.layer.role == "flatten":
             return prev
         if prev.weights or prev.output_shape != (prev.input_shapes[0] if prev.input_shapes else None):
             return None
         current = prev
     return None
-
-
-_CONV = re.compile(r"^(Conv[123]D|Convolution[123]D|Conv[123]d)$")
-_TRANSPOSE = re.compile(r"^(Conv[123]DTranspose|ConvTranspose[123]d|Convolution[123]DTranspose)$")
-_DEPTHWISE = re.compile(r"^DepthwiseConv[12]D$")
-_SEPARABLE = re.compile(r"^(SeparableConv[12]D|SeparableConvolution[12]D)$")
 
 
 def _kernel_area(ctx: Context, node: Node) -> int | None:
@@ -222,8 +222,8 @@ def conv(ctx: Context, node: Node) -> Iterator[Variant]:
     if K is None or cin is None:
         return
     has_bias = any(_is_bias(w.name) for w in node.weights)
-    t = node.type
-    if _CONV.match(t) or _TRANSPOSE.match(t):
+    role = node.layer.role
+    if role in ("conv", "conv_transpose"):
         if cout is None:
             return
         kernel = K * (cin // groups) * cout
@@ -247,17 +247,17 @@ def conv(ctx: Context, node: Node) -> Iterator[Variant]:
         side = _kernel_side(ctx, node)
         if side is not None and side != K:
             yield Variant("kernel_one_axis", side * (cin // groups) * cout + bias, {"kernel": side})
-        if _CONV.match(t):
+        if role == "conv":
             # separable thinking: depthwise k·c_in + pointwise c_in·c_out + c_out
             yield Variant("depthwise_separable_confusion", K * cin + cin * cout + bias, {"as": "separable"})
-    elif _DEPTHWISE.match(t):
+    elif role == "depthwise":
         bias = cin * mult if has_bias else 0
         yield Variant("missing_input_channels", K * mult + bias, {"c_in": cin})
         # counted as a full convolution with c_in·m filters
         yield Variant("depthwise_separable_confusion", K * cin * cin * mult + bias, {"as": "conv"})
         if has_bias and cin * mult != 1:
             yield Variant("bias_size", K * cin * mult + 1, {"length": 1, "expected_length": cin * mult})
-    elif _SEPARABLE.match(t):
+    elif role == "separable":
         if cout is None:
             return
         bias = cout if has_bias else 0
@@ -299,21 +299,11 @@ def batchnorm(ctx: Context, node: Node) -> Iterator[Variant]:
         yield Variant("bn_non_trainable", params + 2 * channels, {"buffers": 2 * channels})
 
 
-_RNN_GATES = {"SimpleRNN": 1, "RNN": 1, "LSTM": 4, "GRU": 3, "SimpleRNNCell": 1, "LSTMCell": 4,
-              "GRUCell": 3, "RNNCell": 1}
-
-
-def _rnn_inner(node: Node):
-    layer = node.layer
-    inner = layer.wrapped()
-    return inner if inner is not None else layer
-
-
 def rnn(ctx: Context, node: Node) -> Iterator[Variant]:
     """SimpleRNN/LSTM/GRU: G·h·(i + h) + G·h (Keras) or + 2G·h (PyTorch), G gates."""
     params = _params(ctx, node)
-    layer = _rnn_inner(node)
-    gates = _RNN_GATES.get(layer.type_name)
+    layer = _inner(node)
+    gates = _gates(layer)
     if params is None or gates is None:
         return
     biases = [w for w in node.weights if _is_bias(w.name) and not w.buffer]
@@ -321,7 +311,7 @@ def rnn(ctx: Context, node: Node) -> Iterator[Variant]:
     recurrent = _weights(ctx, node, lambda w: ("recurrent" in w.name or "weight_hh" in w.name)
                          and not _is_bias(w.name))
     torch_style = "pytorch" in (node.layer.framework, layer.framework)
-    is_gru = layer.type_name.startswith("GRU")
+    is_gru = gates == 3  # GRU's update, reset and candidate gates
     reset_after = bool(getattr(layer, "reset_after", False))
     if bias:
         if torch_style:
@@ -372,7 +362,7 @@ def attention(ctx: Context, node: Node) -> Iterator[Variant]:
     if not E:
         return
     heads = ctx.int(getattr(layer, "num_heads", None) or 0)
-    if node.layer.framework == "pytorch" or node.type == "MultiheadAttention":
+    if node.layer.framework == "pytorch":
         E = ctx.int(getattr(layer, "embed_dim", None) or E) or E
         if heads:
             # Keras thinking: every head projects to E columns
@@ -404,15 +394,16 @@ def embedding(ctx: Context, node: Node) -> Iterator[Variant]:
     yield Variant("vocab_off_by_one", (V - 1) * d, {"vocab": V - 1}, terms=1)
 
 
-_FAMILIES: list[tuple[Callable[[Node], bool], Callable]] = [
-    (lambda n: n_in in n.values and n_out in n.values, dense),
-    (lambda n: c_in in n.values, conv),
-    (_is_bn, batchnorm),
-    (lambda n: _rnn_inner(n).type_name in _RNN_GATES, rnn),
-    (lambda n: n.type in ("MultiHeadAttention", "MultiheadAttention", "GroupQueryAttention",
-                          "GroupedQueryAttention"), attention),
-    (lambda n: n.type in ("Embedding",), embedding),
-]
+def _gates(layer) -> int | None:
+    """The gate count of a recurrent layer that declares one (not ConvLSTM, StackedRNNCells)."""
+    return getattr(layer, "gates", None) if layer.role == "recurrent" else None
+
+
+# The mistakes of each kind of layer, by the role its class declares.
+_FAMILIES: dict[str, Callable[[Context, Node], Iterable[Variant]]] = {
+    "dense": dense, "conv": conv, "conv_transpose": conv, "depthwise": conv, "separable": conv,
+    "batchnorm": batchnorm, "recurrent": rnn, "attention": attention, "embedding": embedding,
+}
 
 
 _INPUT_SYMBOLS = ("i", "n_in")
@@ -435,7 +426,7 @@ def wrong_input_layer(ctx: Context, node: Node) -> Iterator[Variant]:
             continue
         last = ctx.int(other.output_shape[-1]) or 0
         candidates.append((last, {"source": other.name}))
-        if other.type == "Bidirectional" and last % 2 == 0:
+        if other.layer.role == "bidirectional" and last % 2 == 0:
             candidates.append((last // 2, {"source": other.name, "direction": True}))
     seen = {true}
     for size, detail in candidates:
@@ -456,12 +447,14 @@ def layer_variants(ctx: Context, node: Node) -> list[Variant]:
 def _layer_variants(ctx: Context, node: Node) -> list[Variant]:
     out: list[Variant] = []
     target = node
-    for test, family in _FAMILIES:
-        try:
-            if test(target):
-                out.extend(family(ctx, target))
-        except Exception:  # noqa: BLE001 — a layer type this module does not know well
-            continue
+    family = _FAMILIES.get(node.layer.role)
+    if family is None and node.layer.wrapped() is not None:
+        family = _FAMILIES.get(_inner(node).role)
+    try:
+        if family is not None:
+            out.extend(family(ctx, target))
+    except Exception:  # noqa: BLE001 — a layer this module does not know well
+        pass
     try:
         out.extend(generic(ctx, node))
     except Exception:  # noqa: BLE001
@@ -492,7 +485,8 @@ def _unique(variants: Iterable[Variant]) -> list[Variant]:
 # ----------------------------------------------------------------------------- shapes
 
 MAX_SHAPE_SOURCES = 12
-_PASS_THROUGH = ("Flatten", "Reshape")
+_PASS_THROUGH = ("flatten", "reshape")
+"""Roles of the layers that only rearrange their input: the output has as many values."""
 
 
 def _ancestors(ctx: Context, node: Node) -> list[Node]:
@@ -518,7 +512,7 @@ def _spatial(node: Node) -> bool:
 
 def _split(layer, shape):
     """(spatial sizes, channels) and the inverse: channels last (Keras) or first (PyTorch)."""
-    if hasattr(layer, "split"):
+    if isinstance(layer, Spatial):
         return layer.split(shape), layer.join
     if layer.framework == "pytorch":
         return (tuple(shape[1:]), shape[0]), lambda sp, ch: (ch,) + tuple(sp)
@@ -537,8 +531,7 @@ def _perturbations(source: Node) -> Iterator[tuple[str, dict, Callable]]:
         if flipped is not None:
             yield "wrong_padding", {"layer": source.name, "padding": other, "actual": layer.padding}, \
                 lambda shapes, fl=flipped: fl.infer(shapes)[0]
-    if "Pool" in source.type and not source.type.startswith(("Global", "Adaptive")) \
-            and source.input_shapes and source.input_shapes[0] != source.output_shape:
+    if layer.role == "pool" and source.input_shapes and source.input_shapes[0] != source.output_shape:
         yield "pooling_skipped", {"layer": source.name}, lambda shapes: shapes[0]
     for delta in (1, -1):
         def shift(shapes, d=delta, lyr=layer):
@@ -599,7 +592,7 @@ def _keep(code: str, general: str) -> str:
 def _shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
     out: list[Variant] = []
     sources = [n for n in _ancestors(ctx, node) if _spatial(n)][:MAX_SHAPE_SOURCES]
-    through_flatten = any(n.type in _PASS_THROUGH for n in _ancestors(ctx, node))
+    through_flatten = any(n.layer.role in _PASS_THROUGH for n in _ancestors(ctx, node))
     for source in sources:
         for code, detail, make in _perturbations(source):
             try:
@@ -610,13 +603,13 @@ def _shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
                     dims = [ctx.int(d) for d in shape]
                     if None in dims or any(d <= 0 for d in dims):
                         continue
-                    c = "flatten_size" if node.type in _PASS_THROUGH and source is not node else code
+                    c = "flatten_size" if node.layer.role in _PASS_THROUGH and source is not node else code
                     out.append(Variant(_keep(code, c), product(dims), detail))
                 else:
                     value = recount(ctx, node, values)
                     if value is None:
                         continue
-                    if through_flatten and node.type not in _PASS_THROUGH:
+                    if through_flatten and node.layer.role not in _PASS_THROUGH:
                         c = "flatten_size"
                     else:
                         c = "wrong_input_shape"
@@ -632,7 +625,7 @@ def _shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
                 out.append(Variant("channels_swapped", product(spatial) * cin, {"c_in": cin, "c_out": cout}))
         if len(dims) > 1 and None not in dims:
             out.append(Variant("missing_channels", product(dims[:-1]), {"channels": dims[-1]}))
-        if node.type in _PASS_THROUGH and node.input_shapes and len(node.input_shapes[0]) > 1:
+        if node.layer.role in _PASS_THROUGH and node.input_shapes and len(node.input_shapes[0]) > 1:
             ins = [ctx.int(d) for d in node.input_shapes[0]]
             if None not in ins:
                 out.append(Variant("missing_channels", product(ins[:-1]), {"channels": ins[-1]}))
@@ -731,7 +724,7 @@ def _total_shape_variants(ctx: Context, expected: int) -> list[Variant]:
     model = ctx.model
     out = []
     sources = [n for n in reversed(model.nodes) if _spatial(n)][:MAX_SHAPE_SOURCES]
-    through = any(n.type in _PASS_THROUGH for n in model.nodes)
+    through = any(n.layer.role in _PASS_THROUGH for n in model.nodes)
     for source in sources:
         for code, detail, make in _perturbations(source):
             try:
@@ -800,7 +793,7 @@ def structural(ctx: Context, node: Node, formula) -> list[Variant]:
             unmatched_terms.append((t, v))
     claimed = sum(values)
     out: list[Variant] = []
-    rnn_like = _rnn_inner(node).type_name in _RNN_GATES
+    rnn_like = _gates(_inner(node)) is not None
     if not unmatched_terms and unmatched_groups:
         for w, c in unmatched_groups:
             if _is_bias(w.name):

@@ -279,7 +279,7 @@ def _steps(model, c, num, style, _) -> list[Step]:
     node = c.node
     if c.kind == "shape":
         shape = node.output_shape
-        if node.type in ("Flatten", "Reshape") and node.input_shapes and None not in node.input_shapes[0]:
+        if node.layer.role in ("flatten", "reshape") and node.input_shapes and None not in node.input_shapes[0]:
             shape = node.input_shapes[0]
         dims = [ev(d) for d in shape]
         times = r" \cdot " if style == "latex" else "·"

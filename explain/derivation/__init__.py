@@ -5,8 +5,8 @@ symbols with each symbol's meaning and value, its weight groups, its output-shap
 identical repeated layers and blocks once with × N; the sum, the symbolic total, the trainable
 split and the memory the parameters take.
 """
-from .build import derive, group_blocks, layer_step, role
+from .build import derive, group_blocks, layer_step
 from .steps import AxisStep, Block, Derivation, GroupStep, LayerStep, Memory, ShapeStep, SymbolValue
 
-__all__ = ["derive", "layer_step", "group_blocks", "role", "Derivation", "Block", "LayerStep",
+__all__ = ["derive", "layer_step", "group_blocks", "Derivation", "Block", "LayerStep",
            "GroupStep", "SymbolValue", "ShapeStep", "AxisStep", "Memory"]

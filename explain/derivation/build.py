@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
-from functools import lru_cache
 from typing import Mapping, Optional, Sequence
 
 import sympy
@@ -13,32 +11,6 @@ from ..model import Model, Node
 from ..symbols import Value
 from .shapes import shape_step
 from .steps import Block, Derivation, GroupStep, LayerStep, Memory, SymbolValue
-
-# What a layer does, by its type name (Keras 3 and torch.nn); checked in order.
-_ROLES: tuple[tuple[str, str], ...] = (
-    (r"^(conv\d d|convolution\d d)transpose$|^convtranspose\dd$", "conv_transpose"),
-    (r"^depthwiseconv", "depthwise"),
-    (r"^separableconv", "separable"),
-    (r"^(conv|convolution)\dd$", "conv"),
-    (r"^(dense|linear|einsumdense|lazylinear)$", "dense"),
-    (r"^global.*pool", "global_pool"),
-    (r"pool", "pool"),
-    (r"^flatten$", "flatten"),
-    (r"^(batchnormalization|batchnorm\dd|syncbatchnorm)$", "batchnorm"),
-    (r"^(layernormalization|layernorm|rmsnorm|groupnormalization|groupnorm)$", "norm"),
-    (r"^embedding", "embedding"),
-    (r"^(simplernn|rnn|lstm|gru|convlstm\dd)$", "recurrent"),
-    (r"^(multiheadattention|multiheadattention|attention|additiveattention)$", "attention"),
-    (r"^bidirectional$", "bidirectional"),
-    (r"^timedistributed$", "time_distributed"),
-    (r"^(add|concatenate|multiply|average|subtract|maximum|minimum|dot)$", "merge"),
-    (r"dropout|noise|^identity$", "dropout"),
-    (r"^(activation|relu|leakyrelu|elu|softmax|gelu|tanh|sigmoid|silu|prelu)$", "activation"),
-    (r"^(zeropadding|cropping|upsampling)", "resize"),
-    (r"^(reshape|permute|repeatvector|unflatten)$", "reshape"),
-    (r"^inputlayer$", "input"),
-    (r"^(sequential|functional)$", "nested"),
-)
 
 # What each generic symbol means (message keys); other symbols are shown with their values only.
 SYMBOL_MEANINGS: dict[str, str] = {
@@ -59,16 +31,6 @@ _PREFERRED = ("k_d", "k_h", "k_w", "k", "c_in", "g", "m", "c_out", "n_in", "n_ou
 
 BYTES_PER = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int64": 8, "int32": 4,
              "int16": 2, "int8": 1, "uint8": 1, "float8_e4m3fn": 1, "float8_e5m2": 1, "bool": 1}
-
-
-@lru_cache(maxsize=None)
-def role(type_name: str) -> str:
-    """The message key for what a layer of ``type_name`` does (``generic`` if not known)."""
-    name = type_name.lower()
-    for pattern, key in _ROLES:
-        if re.search(pattern.replace(" ", ""), name):
-            return key
-    return "generic"
 
 
 def meaning(s: sympy.Symbol, value: Value, declared: Mapping[str, str] | None = None) -> str | None:
@@ -120,12 +82,11 @@ def layer_step(node: Node, declared: Mapping[str, str] | None = None) -> LayerSt
                    for w in node.weights)
     one = sum((w.count for w in node.weights if not w.buffer), 0)
     own = node.own("params")
-    key = role(node.type)
-    if key in ("dense", "conv") and groups and not any(g.name in ("bias", "b") for g in groups):
-        key += "_no_bias"
+    layer = type(node.layer)
+    explanation = layer.explanation_for([g.name for g in groups if not g.buffer])
     inner = node.layer.model if isinstance(node.layer, Submodel) else None
     parts = tuple((n.name, n.type, n.params) for n in inner.nodes) if inner is not None else ()
-    return LayerStep(node=node, role=key, formula=formula, symbols=symbols, groups=groups,
+    return LayerStep(node=node, role=layer.role, explanation=explanation, formula=formula, symbols=symbols, groups=groups,
                      params=node.params, trainable=node.trainable, non_trainable=node.non_trainable,
                      buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node),
                      frozen=not node.layer.trainable and bool(node.weights), repeat=_value(node.repeat),

@@ -10,6 +10,7 @@ from typing import Optional
 
 import sympy
 
+from ..layers._spatial import Spatial
 from ..layers.base import Layer, Shape
 from ..model import Node
 from ..symbols import Value, as_value, cdiv, fdiv, product
@@ -54,13 +55,13 @@ def _same(x, y) -> bool:
 
 
 def _derived(layer: Layer, inp: Shape, out: Shape) -> Optional[ShapeStep]:
-    if layer.type_name == "Flatten":
+    if layer.role == "flatten":
         if any(d is None for d in inp) or len(out) != 1:
             return None
         if not _same(product(inp), out[0]):
             return None
         return ShapeStep("flatten", inp, out, factors=tuple(inp))
-    if not hasattr(layer, "split") or not hasattr(layer, "join"):
+    if layer.window is None or not isinstance(layer, Spatial):
         return None
     spatial, _ = layer.split(inp)
     out_spatial, _ = layer.split(out)
@@ -85,7 +86,7 @@ def _axis(layer: Layer, i: int, n: Value):
     padding = getattr(layer, "padding", None)
     if not isinstance(padding, str):
         return None
-    if hasattr(layer, "pool_size") and not hasattr(layer, "kernel_size"):
+    if layer.window == "pool":
         k = layer.pool_size[i]
         s = (layer.strides or layer.pool_size)[i]
         if padding == "valid":
@@ -93,11 +94,9 @@ def _axis(layer: Layer, i: int, n: Value):
         if padding == "same":
             return "pool_same", k, s, 1, (0, 0), cdiv(n, s)
         return None
-    if not hasattr(layer, "kernel_size") or not hasattr(layer, "dilation_rate"):
-        return None
     k, s, d = layer.kernel_size[i], layer.strides[i], layer.dilation_rate[i]
     k_eff = as_value(d * (k - 1) + 1)
-    if "Transpose" in type(layer).__name__:
+    if layer.window == "transpose":
         if getattr(layer, "output_padding", None):
             return None
         if padding == "same":

@@ -86,7 +86,9 @@ class LayerStep:
 
     node: Node
     role: str
-    """What the layer does: a message key (``conv``, ``dense``, ``pool``, …, ``generic``)."""
+    """What the layer is: its class's ``role`` (``conv``, ``dense``, ``pool``, …)."""
+    explanation: Optional[str]
+    """What the layer does: its class's explanation for these weights (a message id)."""
     formula: sympy.Expr
     """P in the type's symbols: the sum of the parameter groups (buffers excluded)."""
     symbols: tuple[SymbolValue, ...]

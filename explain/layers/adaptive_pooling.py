@@ -9,11 +9,15 @@ from dataclasses import dataclass
 from ..symbols import Value
 from ._spatial import Spatial
 from .base import Shape, sizes
+from . import _texts
 from .registry import register
 
 
 @dataclass(frozen=True, kw_only=True)
 class _Adaptive(Spatial):
+    role = "adaptive_pool"
+    explanation = _texts.ADAPTIVE_POOL
+
     positional = ("output_size", "data_format")
     output_size: tuple[Value, ...] = sizes()
 

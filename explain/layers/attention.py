@@ -21,6 +21,7 @@ from ..errors import ExplainError
 from ..symbols import Value, product, sym
 from .base import (Group, Layer, Shape, _optional, _size, anything, arg, choice, flag, format_shape,
                    known, size)
+from . import _texts
 from .merge import same_size
 from .registry import register
 
@@ -84,6 +85,9 @@ class MultiHeadAttention(Layer):
     """Keras MultiHeadAttention: projections to H·key_dim (query, key) and H·value_dim (value)
     columns, then an output projection back to d_out; the count grows with num_heads."""
 
+    role = "attention"
+    explanation = _texts.ATTENTION
+
     positional = ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape",
                   "attention_axes")
     multi_input = True
@@ -135,6 +139,9 @@ _ADDITIVE_SCALE = Group("scale", d_v)
 
 @dataclass(frozen=True, kw_only=True)
 class _DotAttention(Layer):
+    role = "dot_attention"
+    explanation = _texts.DOT_ATTENTION
+
     multi_input = True
 
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
@@ -166,6 +173,8 @@ class Attention(_DotAttention):
 @dataclass(frozen=True, kw_only=True)
 class AdditiveAttention(_DotAttention):
     """Additive (Bahdanau) attention: a scale vector of the feature size with ``use_scale``."""
+
+    explanation = _texts.ADDITIVE_ATTENTION
 
     positional = ("use_scale", "dropout")
     use_scale: bool = flag(True)
@@ -204,6 +213,9 @@ class GroupedQueryAttention(Layer):
     """Keras GroupQueryAttention (class GroupedQueryAttention, the name its summary and automatic
     layer names use). H query heads share H_kv key/value heads of size d_h: query d_q·H·d_h, key d_k·H_kv·d_h,
     value d_v·H_kv·d_h, output H·d_h·d_q (each with a bias); (T_q, d_q) → (T_q, d_q)."""
+
+    role = "attention"
+    explanation = _texts.GROUPED_QUERY_ATTENTION
 
     positional = ("head_dim", "num_query_heads", "num_key_value_heads", "dropout", "use_bias")
     multi_input = True

@@ -285,6 +285,10 @@ def anything(default: Any = None) -> Any:
 
 # ----------------------------------------------------------------------------- the base class
 
+BIAS_NAMES = frozenset({"bias", "b", "beta"})
+"""Names of a layer's bias group (a normalization's shift β counts as one)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Layer:
     """A layer type. Subclasses declare hyperparameters as fields made with the helpers above.
@@ -309,7 +313,43 @@ class Layer:
     …); with a strict ArgContext (spec files) any other unused argument is an error. None: any
     of IGNORED_ARGS."""
 
+    role: ClassVar[str] = "generic"
+    """What the layer is (``conv``, ``dense``, ``pool``, …): the key the derivation, the checker
+    and ``explain layers`` dispatch on. Subclasses inherit it; ``generic`` is for no real type."""
+    explanation: ClassVar[Optional[str]] = None
+    """What the layer does and where its weights come from: a message id (``N_``), true of every
+    subclass that inherits it."""
+    explanation_no_bias: ClassVar[Optional[str]] = None
+    """The explanation for a layer of this type built without a bias (or β), where it differs."""
+    explanation_no_weights: ClassVar[Optional[str]] = None
+    """The explanation for a layer of this type built without any weights, where it differs."""
+    window: ClassVar[Optional[str]] = None
+    """The output-size rule of a layer that slides a window over its spatial axes (``conv``,
+    ``transpose``, ``pool``), where ``derivation.shapes`` derives it."""
+    symbol_meanings: ClassVar[Mapping[str, str]] = {}
+    """What the type's own symbols stand for (symbol name → message id), where the common
+    meaning does not fit; merged along the class hierarchy (see ``meaning_of``)."""
+
     trainable: bool = flag(True)
+
+    # -- what the layer is -----------------------------------------------------------------
+    @classmethod
+    def explanation_for(cls, weights: Sequence[str]) -> Optional[str]:
+        """The explanation of a layer of this type with the parameter groups ``weights``."""
+        if not weights and cls.explanation_no_weights:
+            return cls.explanation_no_weights
+        if weights and cls.explanation_no_bias and not any(w in BIAS_NAMES for w in weights):
+            return cls.explanation_no_bias
+        return cls.explanation
+
+    @classmethod
+    def meaning_of(cls, symbol: str) -> Optional[str]:
+        """What ``symbol`` stands for in this type (a message id), the nearest class's say."""
+        for klass in cls.__mro__:
+            meanings = vars(klass).get("symbol_meanings")
+            if meanings and symbol in meanings:
+                return meanings[symbol]
+        return None
 
     # -- construction ---------------------------------------------------------------------
     @classmethod

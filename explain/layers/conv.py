@@ -14,6 +14,7 @@ from ..errors import ExplainError
 from ..shapes import conv_length, conv_transpose_length, effective_kernel
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, m, product
 from .base import Group, Shape, choice, flag, format_shape, known, optional_counts, size, sizes
+from . import _texts
 from .registry import register
 from ._spatial import Spatial
 
@@ -35,6 +36,9 @@ _SEPARABLE_IGNORES = _DEPTHWISE_IGNORES | {"pointwise_initializer", "pointwise_r
 
 @dataclass(frozen=True, kw_only=True)
 class _ConvBase(Spatial):
+    role = "conv"
+    window = "conv"
+
     ignores = _CONV_IGNORES
     kernel_size: tuple = sizes()
     strides: tuple = sizes(1)
@@ -81,6 +85,10 @@ def _conv_groups(rank: int, grouped: bool, bias: bool) -> tuple[Group, ...]:
 
 @dataclass(frozen=True, kw_only=True)
 class _Conv(_ConvBase):
+    role = "conv"
+    explanation = _texts.CONV
+    explanation_no_bias = _texts.CONV_NO_BIAS
+
     positional = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
                   "groups", "activation", "use_bias")
     filters: Value = size()
@@ -135,6 +143,11 @@ def _transpose_groups(rank: int, bias: bool) -> tuple[Group, ...]:
 
 @dataclass(frozen=True, kw_only=True)
 class _ConvTranspose(_ConvBase):
+    role = "conv_transpose"
+    explanation = _texts.CONV_TRANSPOSE
+    explanation_no_bias = _texts.CONV_TRANSPOSE_NO_BIAS
+    window = "transpose"
+
     positional = ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
                   "dilation_rate", "activation", "use_bias")
     ignores = _CONV_IGNORES - {"lora_rank", "lora_alpha"}
@@ -194,6 +207,9 @@ def _depthwise_groups(rank: int, bias: bool) -> tuple[Group, ...]:
 
 @dataclass(frozen=True, kw_only=True)
 class _Depthwise(_ConvBase):
+    role = "depthwise"
+    explanation = _texts.DEPTHWISE
+
     positional = ("kernel_size", "strides", "padding", "depth_multiplier", "data_format",
                   "dilation_rate", "activation", "use_bias")
     ignores = _DEPTHWISE_IGNORES
@@ -230,6 +246,9 @@ def _separable_groups(rank: int, bias: bool) -> tuple[Group, ...]:
 
 @dataclass(frozen=True, kw_only=True)
 class _Separable(_ConvBase):
+    role = "separable"
+    explanation = _texts.SEPARABLE
+
     positional = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
                   "depth_multiplier", "activation", "use_bias")
     ignores = _SEPARABLE_IGNORES

@@ -11,6 +11,7 @@ from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product
 from .base import (ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, integers,
                    known, shape_arg, size)
+from . import _texts
 from .registry import register
 
 
@@ -22,6 +23,9 @@ from .registry import register
 class InputLayer(Layer):
     """A model input: no weights. As a spec's first layer (without ``input:``) it declares the
     model's input, as in ``keras.Sequential([InputLayer(shape=…), …])``; later it checks the shape."""
+
+    role = "input"
+    explanation = _texts.INPUT
 
     positional = ("shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape", "input_tensor",
                   "optional")
@@ -73,6 +77,10 @@ _DENSE_BIAS = Group("bias", n_out)
 class Dense(Layer):
     """Fully connected: kernel (n_in, n_out) and bias (n_out); (…, n_in) → (…, n_out)."""
 
+    role = "dense"
+    explanation = _texts.DENSE
+    explanation_no_bias = _texts.DENSE_NO_BIAS
+
     positional = ("units", "activation", "use_bias")
     ignores = frozenset({"activation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
                          "bias_regularizer", "kernel_constraint", "bias_constraint", "lora_rank",
@@ -104,11 +112,12 @@ def _fraction(ctx: ArgContext, name: str, raw: Any, rank: int) -> float:
 
 def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
                  positional: tuple[str, ...] = (), required: tuple[str, ...] = (),
-                 fractions: tuple[str, ...] = ()) -> type[Layer]:
+                 fractions: tuple[str, ...] = (), role: str, explanation: str) -> type[Layer]:
     """Define a weightless, shape-keeping layer type that accepts the given arguments; ``required``
     ones have no default (as in Keras), ``fractions`` must be numbers from 0 to 1."""
     namespace: dict = {"__annotations__": {}, "__doc__": f"{name}: no weights; the shape is unchanged.",
-                       "positional": positional or fields, "ignores": frozenset()}
+                       "positional": positional or fields, "ignores": frozenset(), "role": role,
+                       "explanation": explanation}
     for f in fields:
         namespace["__annotations__"][f] = object
         convert = _fraction if f in fractions else anything().metadata["convert"]
@@ -119,22 +128,27 @@ def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
     return register(name, *aliases)(cls)
 
 
-_RATE = {"required": ("rate",), "fractions": ("rate",)}
-Activation = _elementwise("Activation", "activation", required=("activation",))
-ReLU = _elementwise("ReLU", "max_value", "negative_slope", "threshold")
-LeakyReLU = _elementwise("LeakyReLU", "negative_slope", "alpha", positional=("negative_slope",))
-ELU = _elementwise("ELU", "alpha")
-Softmax = _elementwise("Softmax", "axis")
+_ACTIVATION = {"role": "activation", "explanation": _texts.ACTIVATION}
+_DROPOUT = {"role": "dropout", "explanation": _texts.DROPOUT}
+_RATE = {"required": ("rate",), "fractions": ("rate",), **_DROPOUT}
+Activation = _elementwise("Activation", "activation", required=("activation",), **_ACTIVATION)
+ReLU = _elementwise("ReLU", "max_value", "negative_slope", "threshold", **_ACTIVATION)
+LeakyReLU = _elementwise("LeakyReLU", "negative_slope", "alpha", positional=("negative_slope",),
+                         **_ACTIVATION)
+ELU = _elementwise("ELU", "alpha", **_ACTIVATION)
+Softmax = _elementwise("Softmax", "axis", role="activation", explanation=_texts.SOFTMAX)
 Dropout = _elementwise("Dropout", "rate", "noise_shape", "seed", **_RATE)
 SpatialDropout1D = _elementwise("SpatialDropout1D", "rate", "seed", **_RATE)
 SpatialDropout2D = _elementwise("SpatialDropout2D", "rate", "data_format", "seed", **_RATE)
 SpatialDropout3D = _elementwise("SpatialDropout3D", "rate", "data_format", "seed", **_RATE)
-GaussianNoise = _elementwise("GaussianNoise", "stddev", "seed", required=("stddev",), fractions=("stddev",))
+GaussianNoise = _elementwise("GaussianNoise", "stddev", "seed", required=("stddev",), fractions=("stddev",),
+                             **_DROPOUT)
 GaussianDropout = _elementwise("GaussianDropout", "rate", "seed", **_RATE)
 AlphaDropout = _elementwise("AlphaDropout", "rate", "noise_shape", "seed", **_RATE)
-ActivityRegularization = _elementwise("ActivityRegularization", "l1", "l2")
-Masking = _elementwise("Masking", "mask_value")
-Identity = _elementwise("Identity")
+ActivityRegularization = _elementwise("ActivityRegularization", "l1", "l2", role="regularization",
+                                      explanation=_texts.ACTIVITY_REGULARIZATION)
+Masking = _elementwise("Masking", "mask_value", role="masking", explanation=_texts.MASKING)
+Identity = _elementwise("Identity", role="identity", explanation=_texts.IDENTITY)
 
 
 def _axes_arg(ctx: ArgContext, name: str, raw: Any, rank: int) -> tuple | None:
@@ -155,6 +169,9 @@ class PReLU(Layer):
     after the batch axis). As in Keras, axis a marks entry a − 1 of the shape, so a negative
     axis counts from the end shifted by one (-1 marks the second-to-last size).
     """
+
+    role = "activation"
+    explanation = _texts.PRELU
 
     positional = ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes")
     ignores = frozenset({"alpha_regularizer", "alpha_constraint"})
@@ -184,6 +201,9 @@ class PReLU(Layer):
 class Flatten(Layer):
     """(d_1, …, d_n) → (d_1·…·d_n)."""
 
+    role = "flatten"
+    explanation = _texts.FLATTEN
+
     positional = ("data_format",)
     ignores = frozenset()
     data_format: object = anything()
@@ -198,6 +218,9 @@ class Flatten(Layer):
 @dataclass(frozen=True, kw_only=True)
 class Reshape(Layer):
     """Any shape with the same number of elements; one -1 takes the rest."""
+
+    role = "reshape"
+    explanation = _texts.RESHAPE
 
     positional = ("target_shape",)
     ignores = frozenset()
@@ -243,6 +266,9 @@ def _divide(total: Value, rest: Value, shape: Shape, target: tuple) -> Value:
 class Permute(Layer):
     """Reorders the axes: ``dims`` is a permutation of 1 … rank."""
 
+    role = "reshape"
+    explanation = _texts.RESHAPE
+
     positional = ("dims",)
     ignores = frozenset()
     dims: tuple = integers()
@@ -259,6 +285,9 @@ class Permute(Layer):
 class RepeatVector(Layer):
     """(features) → (n, features)."""
 
+    role = "repeat"
+    explanation = _texts.REPEAT_VECTOR
+
     positional = ("n",)
     ignores = frozenset()
     input_rank = 1
@@ -272,6 +301,9 @@ class RepeatVector(Layer):
 @dataclass(frozen=True, kw_only=True)
 class Rescaling(Layer):
     """x·scale + offset: no weights."""
+
+    role = "rescaling"
+    explanation = _texts.RESCALING
 
     positional = ("scale", "offset")
     ignores = frozenset()

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Optional, Sequence
 from ..errors import ExplainError
 from ..symbols import C, Value, sym
 from .base import Group, Layer, Shape, anything, count, format_shape, known, shape_arg
+from . import _texts
 from .registry import register
 
 n_t = sym("n_t")
@@ -39,6 +40,9 @@ _FROZEN = Group("non_trainable_weights", n_nt, trainable=False)
 @dataclass(frozen=True, kw_only=True)
 class _Declared(Layer):
     """Weights n_t + n_nt given as numbers; any number of inputs; output shape given or the input's."""
+
+    role = "declared"
+    explanation = _texts.DECLARED
 
     multi_input: ClassVar[bool] = True
     params: Value = count(0)
@@ -93,12 +97,18 @@ class Opaque(Custom):
     """A layer of a live model that explain does not know, counted from its weight tensors
     (``class_name`` is the framework's class): n_t trainable + n_nt non-trainable."""
 
+    role = "opaque"
+    explanation = _texts.OPAQUE
+
 
 @register("Lambda")
 @dataclass(frozen=True, kw_only=True)
 class Lambda(Layer):
     """Keras Lambda: no weights. The function is never run (nor unmarshalled), so the output shape
     is ``output_shape`` (no batch axis); without it the shape is the input's only if recorded."""
+
+    role = "lambda"
+    explanation = _texts.LAMBDA
 
     multi_input: ClassVar[bool] = True
     positional = ("function", "output_shape", "mask", "arguments")
@@ -158,6 +168,9 @@ class Operation(Layer):
     """A Keras op on KerasTensors (``keras.ops.add``, ``x * y``, ``x + 3``): no weights. The
     output shape is the one Keras recorded, or for element-wise ops the broadcast of the inputs."""
 
+    role = "operation"
+    explanation = _texts.OPERATION
+
     multi_input: ClassVar[bool] = True
     op: str = anything("")
     output_shape_: Optional[Shape] = dataclasses.field(default=None, metadata={"convert": shape_arg})
@@ -197,6 +210,9 @@ def broadcast(shapes: Sequence[Shape], what: str) -> Shape:
 class LayerScale(Layer):
     """ConvNeXt's LayerScale (keras.applications.convnext): x·γ, γ of size C = projection_dim."""
 
+    role = "scale"
+    explanation = _texts.LAYER_SCALE
+
     init_values: object = anything()
     projection_dim: Value = count()
 
@@ -215,6 +231,9 @@ class LayerScale(Layer):
 class Submodel(Layer):
     """A Sequential or Functional model used as a layer: its weights are the nested model's totals
     (n_t trainable, n_nt non-trainable); ``model`` is the nested model with its own derivation."""
+
+    role = "nested"
+    explanation = _texts.NESTED
 
     type_name: ClassVar[str] = "Functional"
     multi_input: ClassVar[bool] = True

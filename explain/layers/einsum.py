@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..errors import ExplainError
 from ..symbols import C, n_in, n_out, product
 from .base import Group, Layer, Shape, anything, known
+from . import _texts
 from .registry import register
 
 _KERNEL = Group("kernel", n_in * n_out)
@@ -23,6 +24,9 @@ _EQUATION = re.compile(r"^(\.\.\.)?([a-zA-Z]+),([a-zA-Z]+)->(\.\.\.)?([a-zA-Z]+)
 @dataclass(frozen=True, kw_only=True)
 class EinsumDense(Layer):
     """kernel: the kernel spec's sizes (input's, else output's); bias: output sizes on bias_axes."""
+
+    role = "dense"
+    explanation = _texts.EINSUM_DENSE
 
     positional = ("equation", "output_shape", "activation", "bias_axes")
     equation: object = anything()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..symbols import Value, sym
 from .base import Group, Layer, Shape, anything, size
+from . import _texts
 from .registry import register
 
 V, d = sym("V"), sym("d")
@@ -20,6 +21,9 @@ _EMBEDDINGS = Group("embeddings", V * d)
 @dataclass(frozen=True, kw_only=True)
 class Embedding(Layer):
     """Keras Embedding(input_dim V, output_dim d): embeddings (V, d); (…) → (…, d)."""
+
+    role = "embedding"
+    explanation = _texts.EMBEDDING
 
     positional = ("input_dim", "output_dim")
     input_dim: Value = size()

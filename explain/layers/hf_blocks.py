@@ -40,6 +40,7 @@ import sympy
 from ..errors import ExplainError
 from ..symbols import Value, n_out, sym
 from .base import Group, Layer, Shape, anything, flag, format_shape, size
+from . import _texts
 from .registry import register
 
 d, f, H, H_kv, d_h, d_kv = sym("d"), sym("f"), sym("H"), sym("H_kv"), sym("d_h"), sym("d_kv")
@@ -66,6 +67,9 @@ def _layer_norm(prefix: str, bias: bool = True) -> tuple[Group, ...]:
 @dataclass(frozen=True, kw_only=True)
 class _Block(Layer):
     """A block that maps (…, d) to (…, d)."""
+
+    role = "transformer_block"
+    explanation = _texts.TRANSFORMER_BLOCK
 
     hidden_size: Value = size()
     min_input_rank = 1
@@ -246,6 +250,8 @@ class MixtralDecoderLayer(LlamaDecoderLayer):
     """Mixtral: Llama attention and a mixture of n_x experts, each a gated MLP (3·d·f), behind a
     router (n_x·d): d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + n_x·(d + 3·d·f) + 2d."""
 
+    explanation = _texts.MOE_BLOCK
+
     num_local_experts: Value = size()
 
     def weight_groups(self) -> tuple[Group, ...]:
@@ -276,6 +282,8 @@ def _t5_groups(decoder: bool, gated: bool) -> tuple[Group, ...]:
 class T5Block(_Block):
     """T5 block: encoder 4·d·H·d_kv + 2·d·f + 2d; decoder 8·d·H·d_kv + 2·d·f + 3d (gated: +d·f)."""
 
+    explanation = _texts.T5_BLOCK
+
     num_heads: Value = size()
     d_kv: Value = size()
     d_ff: Value = size()
@@ -295,6 +303,9 @@ class T5Block(_Block):
 @dataclass(frozen=True, kw_only=True)
 class AddEmbeddings(Layer):
     """The sum of embeddings of the same shape (token + position + token type): no weights."""
+
+    role = "merge"
+    explanation = _texts.ADD_EMBEDDINGS
 
     multi_input = True
 
@@ -318,6 +329,9 @@ class Parameter(Layer):
     """A free bias vector (an ``nn.Parameter`` of ``size`` entries) added to the last axis, such as
     BERT's ``cls.predictions.bias`` when the decoder is not tied: n_out."""
 
+    role = "parameter"
+    explanation = _texts.PARAMETER
+
     size: Value = size()
 
     def weight_groups(self) -> tuple[Group, ...]:
@@ -336,6 +350,9 @@ class Tensors(Layer):
     ``origin``: where they come from (a checkpoint, or a module type that has no formula here);
     ``nbytes``: their size in bytes, where known.
     """
+
+    role = "tensors"
+    explanation = _texts.TENSORS
 
     tensors: tuple = anything(())
     origin: str = anything("")

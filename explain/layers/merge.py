@@ -15,6 +15,7 @@ import sympy
 
 from ..errors import ExplainError
 from .base import Dim, Layer, Shape, anything, flag, format_shape, integer
+from . import _texts
 from .registry import register
 
 
@@ -38,6 +39,9 @@ def _shapes_text(shapes: Sequence[Shape]) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class _Merge(Layer):
+    role = "merge"
+    explanation = _texts.MERGE
+
     multi_input = True
     min_inputs: ClassVar[int] = 1
     max_inputs: ClassVar[Optional[int]] = None

@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import ExplainError
 from ..symbols import C, product
 from .base import ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, known
+from . import _texts
 from .registry import register
 
 _GAMMA, _BETA = Group("gamma", C), Group("beta", C)
@@ -53,6 +54,11 @@ def _features(axis: object, shape: Shape, type_name: str):
 
 @dataclass(frozen=True, kw_only=True)
 class _AffineNorm(Layer):
+    role = "norm"
+    explanation = _texts.NORM
+    explanation_no_bias = _texts.NORM_NO_BIAS
+    explanation_no_weights = _texts.NORM_NO_WEIGHTS
+
     ignores = _AFFINE_IGNORES
     axis: object = arg(_axis_arg(many=True), -1)
     center: bool = flag(True)
@@ -72,6 +78,9 @@ class _AffineNorm(Layer):
 @dataclass(frozen=True, kw_only=True)
 class BatchNormalization(_AffineNorm):
     """γ, β trainable; the moving mean and variance are weights that training does not change."""
+
+    role = "batchnorm"
+    explanation = _texts.BATCHNORM
 
     positional = ("axis", "momentum", "epsilon", "center", "scale")
     ignores = _AFFINE_IGNORES | {"momentum", "moving_mean_initializer", "moving_variance_initializer",
@@ -101,6 +110,9 @@ class LayerNormalization(_AffineNorm):
 @dataclass(frozen=True, kw_only=True)
 class RMSNormalization(Layer):
     """x / RMS(x) · scale: one trainable scale per element of the normalized axes (C)."""
+
+    role = "norm"
+    explanation = _texts.RMS_NORM
 
     positional = ("axis", "epsilon")
     ignores = frozenset({"epsilon"})
@@ -155,6 +167,9 @@ class GroupNormalization(_AffineNorm):
 class UnitNormalization(Layer):
     """x / ‖x‖ along ``axis``: no weights."""
 
+    role = "unit_norm"
+    explanation = _texts.UNIT_NORM
+
     positional = ("axis",)
     ignores = frozenset()
     axis: object = arg(_axis_arg(many=True), -1)
@@ -172,6 +187,10 @@ _STATS = (Group("mean", C, trainable=False), Group("variance", C, trainable=Fals
 @dataclass(frozen=True, kw_only=True)
 class Normalization(Layer):
     """Standardizes with a mean and variance learnt by ``adapt()``: stored as weights."""
+
+    role = "standardize"
+    explanation = _texts.NORMALIZATION
+    explanation_no_weights = _texts.NORMALIZATION_GIVEN
 
     positional = ("axis", "mean", "variance", "invert")
     ignores = frozenset()

@@ -9,12 +9,16 @@ from dataclasses import dataclass
 from ..errors import ExplainError
 from ..symbols import as_value
 from .base import Shape, anything, arg, format_shape, pairs, sizes
+from . import _texts
 from .registry import register
 from ._spatial import Spatial
 
 
 @dataclass(frozen=True, kw_only=True)
 class _ZeroPadding(Spatial):
+    role = "padding"
+    explanation = _texts.PAD
+
     positional = ("padding", "data_format")
     ignores = frozenset()
     padding: tuple = pairs(1)
@@ -27,6 +31,9 @@ class _ZeroPadding(Spatial):
 
 @dataclass(frozen=True, kw_only=True)
 class _Cropping(Spatial):
+    role = "cropping"
+    explanation = _texts.CROPPING
+
     positional = ("cropping", "data_format")
     ignores = frozenset()
     cropping: tuple = pairs(0)
@@ -44,6 +51,9 @@ class _Cropping(Spatial):
 
 @dataclass(frozen=True, kw_only=True)
 class _UpSampling(Spatial):
+    role = "resize"
+    explanation = _texts.UPSAMPLE
+
     positional = ("size", "data_format")
     ignores = frozenset()
     size: tuple = sizes(2)

@@ -9,12 +9,17 @@ from dataclasses import dataclass
 from ..errors import ExplainError
 from ..shapes import pool_length
 from .base import Shape, choice, flag, format_shape, optional_sizes, sizes
+from . import _texts
 from .registry import register
 from ._spatial import Spatial
 
 
 @dataclass(frozen=True, kw_only=True)
 class _Pooling(Spatial):
+    role = "pool"
+    explanation = _texts.POOL
+    window = "pool"
+
     positional = ("pool_size", "strides", "padding", "data_format")
     ignores = frozenset()
     pool_size: tuple = sizes(2)
@@ -38,6 +43,9 @@ class _Pooling(Spatial):
 
 @dataclass(frozen=True, kw_only=True)
 class _GlobalPooling(Spatial):
+    role = "global_pool"
+    explanation = _texts.GLOBAL_POOL
+
     positional = ("data_format", "keepdims")
     ignores = frozenset()
     keepdims: bool = flag(False)

@@ -10,14 +10,21 @@ from dataclasses import dataclass
 from ..errors import ExplainError
 from ..symbols import Value
 from .base import Layer, Shape, anything, format_shape, size
+from . import _texts
 from .registry import register
+
+# Applied in training and at inference alike (Keras 3); the others only during training.
+_FIXED = frozenset({"AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization"})
+
 
 def _keeps_shape(name: str, *fields: str) -> type[Layer]:
     """A weightless augmentation layer that keeps the shape; ``fields``: Keras's constructor
     arguments in order (its positional order)."""
+    fixed = name in _FIXED
     namespace: dict = {"__annotations__": {f: object for f in fields},
                        "__doc__": f"{name}: no weights; the shape is unchanged.",
-                       "positional": fields}
+                       "positional": fields, "role": "preprocessing" if fixed else "augmentation",
+                       "explanation": _texts.CONTRAST if fixed else _texts.AUGMENTATION}
     for f in fields:
         namespace[f] = anything()
     cls = type(name, (Layer,), namespace)
@@ -70,6 +77,8 @@ for _name, _fields in _SHAPE_KEEPING.items():
 class _ToSize(Layer):
     """(H, W, C) → (height, width, C); channels first: (C, H, W) → (C, height, width)."""
 
+    role = "resize"
+
     positional = ("height", "width")
     input_rank = 3
     height: Value = size()
@@ -86,6 +95,8 @@ class _ToSize(Layer):
 @register("Resizing")
 @dataclass(frozen=True, kw_only=True)
 class Resizing(_ToSize):
+    explanation = _texts.RESIZING
+
     interpolation: object = anything()
     crop_to_aspect_ratio: object = anything()
     pad_to_aspect_ratio: object = anything()
@@ -97,12 +108,17 @@ class Resizing(_ToSize):
 @register("CenterCrop")
 @dataclass(frozen=True, kw_only=True)
 class CenterCrop(_ToSize):
+    explanation = _texts.CENTER_CROP
+
     pass
 
 
 @register("RandomCrop")
 @dataclass(frozen=True, kw_only=True)
 class RandomCrop(_ToSize):
+    role = "augmentation"
+    explanation = _texts.RANDOM_CROP
+
     def output_shape(self, shape: Shape) -> Shape:
         spatial = shape[1:] if self.data_format == "channels_first" else shape[:2]
         for d, want, what in zip(spatial, (self.height, self.width), ("height", "width")):

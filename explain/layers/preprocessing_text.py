@@ -16,6 +16,7 @@ from ..errors import ExplainError
 from ..symbols import Value
 from .base import (ArgContext, Layer, Shape, anything, arg, choice, count, flag, format_shape, size,
                    _optional, _size)
+from . import _texts
 from .registry import register
 
 _ENCODED = ("one_hot", "multi_hot", "count")
@@ -43,6 +44,9 @@ class CategoryEncoding(Layer):
     """CategoryEncoding(num_tokens n): no weights; one_hot (…, k) → (…, k, n) ((…, 1) → (…, n)),
     multi_hot / count (…, k) → (…, n)."""
 
+    role = "encoding"
+    explanation = _texts.CATEGORY_ENCODING
+
     positional = ("num_tokens", "output_mode", "sparse")
     num_tokens: Value = size()
     output_mode: str = choice(*_ENCODED, default="multi_hot")
@@ -58,6 +62,9 @@ class Discretization(Layer):
     """Discretization(bin_boundaries b | num_bins): no weights; depth = len(b) + 1 (or num_bins);
     int keeps the shape, one_hot (…, k) → (…, k, depth), multi_hot / count (k, …) → (…, depth)
     (Keras drops the first axis after the batch)."""
+
+    role = "encoding"
+    explanation = _texts.DISCRETIZATION
 
     positional = ("bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse")
     bin_boundaries: object = anything()
@@ -86,6 +93,9 @@ class Hashing(Layer):
     """Hashing(num_bins n): no weights; int keeps the shape, one_hot (…, k) → (…, k, n)
     ((…, 1) → (…, n)), multi_hot / count (…, k) → (…, n)."""
 
+    role = "encoding"
+    explanation = _texts.HASHING
+
     positional = ("num_bins", "mask_value", "salt", "output_mode", "sparse")
     num_bins: Value = size()
     mask_value: object = anything()
@@ -104,6 +114,9 @@ class Hashing(Layer):
 class HashedCrossing(Layer):
     """HashedCrossing(num_bins n) of two inputs of one shape: no weights; int keeps the shape,
     one_hot (…, k) → (…, k, n) ((…, 1) → (…, n)), else (…, k) → (…, n)."""
+
+    role = "encoding"
+    explanation = _texts.HASHED_CROSSING
 
     positional = ("num_bins", "output_mode", "sparse")
     multi_input = True
@@ -125,6 +138,9 @@ class HashedCrossing(Layer):
 class _Lookup(Layer):
     """A vocabulary lookup: depth = len(vocabulary) + num_oov_indices (or max_tokens with
     pad_to_max_tokens, or the ``vocabulary_size`` a saved Keras config records)."""
+
+    role = "lookup"
+    explanation = _texts.LOOKUP
 
     max_tokens: Optional[Value] = optional_size()
     num_oov_indices: Value = count(1)
@@ -195,6 +211,8 @@ class TextVectorization(_Lookup):
     """TextVectorization: no weights. int: (…) → (output_sequence_length,) ((None,) if unset);
     the other modes split each string into tokens and give (…, depth), depth = len(vocabulary) + 1
     (or max_tokens with pad_to_max_tokens, or ``vocabulary_size``)."""
+
+    explanation = _texts.TEXT_VECTORIZATION
 
     positional = ("max_tokens", "standardize", "split", "ngrams", "output_mode",
                   "output_sequence_length", "pad_to_max_tokens", "vocabulary", "idf_weights",

@@ -23,6 +23,7 @@ from ..errors import ExplainError
 from ..shapes import conv_length
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, product, sym
 from .base import Group, Layer, Shape, _choice, anything, arg, choice, flag, known, size, sizes
+from . import _texts
 from .registry import register
 from ._spatial import Spatial
 from .wrappers import nested_layer
@@ -42,6 +43,9 @@ def _rnn_groups(gates: int, bias: int) -> tuple[Group, ...]:
 class _Recurrent(Layer):
     """The weights of one recurrent step with G gates: kernel G·i·h, recurrent kernel G·h·h and
     one bias vector G·h (more for GRU with reset_after)."""
+
+    role = "recurrent"
+    explanation = _texts.RECURRENT
 
     gates = 1
     positional = ("units",)
@@ -106,6 +110,8 @@ class _RNN(_Recurrent):
 class SimpleRNN(_RNN):
     """h·(i + h) + h."""
 
+    explanation = _texts.SIMPLE_RNN
+
     positional = ("units", "activation", "use_bias")
 
 
@@ -142,6 +148,10 @@ def _conv_lstm_groups(rank: int, bias: bool) -> tuple[Group, ...]:
 class _ConvLSTM(Spatial):
     """Input (T, spatial…, c_in) → (T, spatial′…, c_out) with return_sequences, else
     (spatial′…, c_out); the states (h and c) have the shape of one step's output."""
+
+    role = "recurrent"
+    explanation = _texts.RECURRENT
+    window = "conv"
 
     positional = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate")
     filters: Value = size()
@@ -231,6 +241,9 @@ class Bidirectional(Layer):
     layer's plus ``backward_layer``'s). merge_mode concat: last axis h_f + h_b; sum, mul, ave:
     h; None: the two outputs. With return_state the states of both directions follow."""
 
+    role = "bidirectional"
+    explanation = _texts.BIDIRECTIONAL
+
     positional = ("layer", "merge_mode", "weights", "backward_layer")
     input_rank = None
     layer: Layer = arg(_recurrent)
@@ -313,6 +326,8 @@ class _Cell(_Recurrent):
     layer it belongs to (SimpleRNNCell: h·(i + h) + h, LSTMCell: 4h·(i + h) + 4h, GRUCell:
     3h·(i + h) + 6h with reset_after, + 3h without)."""
 
+    explanation = _texts.CELL
+
     states = 1
     input_rank = 1
 
@@ -323,6 +338,8 @@ class _Cell(_Recurrent):
 @register("SimpleRNNCell")
 @dataclass(frozen=True, kw_only=True)
 class SimpleRNNCell(_Cell):
+    explanation = _texts.SIMPLE_CELL
+
     positional = ("units", "activation", "use_bias")
 
 
@@ -338,6 +355,7 @@ class LSTMCell(_Cell):
 @register("GRUCell")
 @dataclass(frozen=True, kw_only=True)
 class GRUCell(_ResetAfter, _Cell):
+
     pass
 
 
@@ -368,6 +386,9 @@ def _cells(ctx, name: str, raw: object, rank: int) -> tuple[_Cell, ...]:
 @dataclass(frozen=True, kw_only=True)
 class StackedRNNCells(Layer):
     """Cells applied one after another in each time step (inside ``RNN``)."""
+
+    role = "recurrent"
+    explanation = _texts.STACKED_CELLS
 
     positional = ("cells",)
     input_rank = 1
@@ -415,6 +436,9 @@ def _stacked_values(cells: Sequence[_Cell], shape: Shape) -> dict:
 class RNN(Layer):
     """A recurrent layer around ``cell`` (or a list of cells, applied in turn at each step):
     (T, i) → (T, h_last) with return_sequences, else (h_last,); the weights are the cells'."""
+
+    role = "recurrent"
+    explanation = _texts.RNN_WRAPPER
 
     positional = ("cell", "return_sequences", "return_state", "go_backwards", "stateful", "unroll")
     input_rank = 2

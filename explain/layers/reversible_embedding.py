@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .base import Group, anything, flag
+from . import _texts
 from .embedding import Embedding, V, d
 from .registry import register
 
@@ -18,6 +19,8 @@ _REVERSE = Group("reverse_embeddings", d * V)
 class ReversibleEmbedding(Embedding):
     """ReversibleEmbedding(V, d, tie_weights): embeddings (V, d) [+ reverse_embeddings (d, V)
     if not tied]; (…) → (…, d)."""
+
+    explanation = _texts.REVERSIBLE_EMBEDDING
 
     positional = ("input_dim", "output_dim", "tie_weights")
     tie_weights: bool = flag(True)

@@ -18,6 +18,7 @@ from typing import Sequence
 from ..errors import ExplainError
 from ..symbols import Value, sym
 from .base import Group, Layer, Shape, _optional, _size, anything, arg, flag, format_shape, size
+from . import _texts
 from .merge import same_size
 from .torch_core import check_stated, torch_module
 
@@ -47,6 +48,9 @@ def mha_groups(separate: bool, bias: bool, bias_kv: bool) -> tuple[Group, ...]:
 @dataclass(frozen=True, kw_only=True)
 class MultiheadAttention(Layer):
     """4E² + 4E with packed projections; separate q/k/v weights when kdim or vdim ≠ E."""
+
+    role = "attention"
+    explanation = _texts.ATTENTION
 
     positional = ("embed_dim", "num_heads", "dropout", "bias", "add_bias_kv", "add_zero_attn",
                   "kdim", "vdim", "batch_first")

@@ -16,6 +16,7 @@ from functools import cache
 from ..errors import ExplainError
 from ..symbols import KERNEL_SYMBOLS, Value, as_value, c_in, c_out, fdiv, g, product
 from .base import Group, Layer, Shape, _count, _tuple_of, anything, arg, counts, flag, size, sizes
+from . import _texts
 from .torch_core import check_stated, torch_module
 
 
@@ -40,6 +41,10 @@ def _conv_groups(rank: int, transposed: bool, grouped: bool, bias: bool) -> tupl
 
 @dataclass(frozen=True, kw_only=True)
 class _TorchConv(Layer):
+    role = "conv"
+    explanation = _texts.CONV
+    explanation_no_bias = _texts.CONV_NO_BIAS
+
     transposed = False
     positional = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
                   "groups", "bias", "padding_mode")
@@ -97,6 +102,10 @@ class _TorchConv(Layer):
 
 @dataclass(frozen=True, kw_only=True)
 class _TorchConvTranspose(_TorchConv):
+    role = "conv_transpose"
+    explanation = _texts.CONV_TRANSPOSE
+    explanation_no_bias = _texts.CONV_TRANSPOSE_NO_BIAS
+
     transposed = True
     positional = ("in_channels", "out_channels", "kernel_size", "stride", "padding",
                   "output_padding", "groups", "bias", "dilation", "padding_mode")

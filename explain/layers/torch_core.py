@@ -16,6 +16,7 @@ from typing import Sequence
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product, sym
 from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, size
+from . import _texts
 from .embedding import V, d
 from .merge import same_size
 from .registry import register
@@ -56,6 +57,10 @@ _LINEAR_W, _LINEAR_B = Group("weight", n_out * n_in), Group("bias", n_out)
 class Linear(Layer):
     """weight (n_out, n_in) + bias (n_out): n_in·n_out + n_out."""
 
+    role = "dense"
+    explanation = _texts.DENSE
+    explanation_no_bias = _texts.DENSE_NO_BIAS
+
     positional = ("in_features", "out_features", "bias")
     in_features: Value = size()
     out_features: Value = size()
@@ -82,6 +87,10 @@ _BILINEAR_W, _BILINEAR_B = Group("weight", n_out * n_1 * n_2), Group("bias", n_o
 @dataclass(frozen=True, kw_only=True)
 class Bilinear(Layer):
     """y = x₁ᵀ A x₂ + b: weight (n_out, n_1, n_2) + bias n_out. One input is used twice."""
+
+    role = "bilinear"
+    explanation = _texts.BILINEAR
+    explanation_no_bias = _texts.BILINEAR_NO_BIAS
 
     positional = ("in1_features", "in2_features", "out_features", "bias")
     multi_input = True
@@ -120,6 +129,9 @@ _EMBEDDING_W = Group("weight", V * d)
 class Embedding(Layer):
     """weight (V, d): V·d; indices (…) → (…, d)."""
 
+    role = "embedding"
+    explanation = _texts.EMBEDDING
+
     positional = ("num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
                   "scale_grad_by_freq", "sparse")
     num_embeddings: Value = size()
@@ -149,9 +161,19 @@ class _Elementwise(Layer):
     """No weights; the shape is unchanged."""
 
 
+# The element-wise modules that are not activations applied value by value (those are the rest).
+_ROLES: dict[str, tuple[str, str]] = {
+    **{n: ("activation", _texts.SOFTMAX) for n in ("Softmax", "LogSoftmax", "Softmin", "Softmax2d")},
+    **{n: ("dropout", _texts.DROPOUT) for n in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+                                                "AlphaDropout", "FeatureAlphaDropout")},
+}
+
+
 def _elementwise(name: str, *fields: str) -> type[Layer]:
+    role, explanation = _ROLES.get(name, ("activation", _texts.ACTIVATION))
     namespace: dict = {"__annotations__": {}, "__module__": __name__, "positional": fields,
-                       "__doc__": f"torch.nn.{name}: no weights; the shape is unchanged."}
+                       "__doc__": f"torch.nn.{name}: no weights; the shape is unchanged.",
+                       "role": role, "explanation": explanation}
     for f in fields:
         namespace["__annotations__"][f] = object
         namespace[f] = anything()
@@ -181,6 +203,9 @@ for _name, _fields in {
 class Identity(Layer):
     """No weights; any arguments are ignored, as torch does."""
 
+    role = "identity"
+    explanation = _texts.IDENTITY
+
     positional = ("arg0", "arg1", "arg2", "arg3")
     arg0: object = anything()
     arg1: object = anything()
@@ -192,6 +217,9 @@ class Identity(Layer):
 @dataclass(frozen=True, kw_only=True)
 class GLU(Layer):
     """Gated linear unit: halves the size of axis ``dim``; no weights."""
+
+    role = "activation"
+    explanation = _texts.GLU
 
     positional = ("dim",)
     dim: int = integer(-1)
@@ -215,6 +243,9 @@ _PRELU = Group("weight", C)
 class PReLU(Layer):
     """One learnt slope (num_parameters=1) or one per channel (axis 1): weight num_parameters."""
 
+    role = "activation"
+    explanation = _texts.PRELU
+
     positional = ("num_parameters", "init")
     num_parameters: Value = size(1)
     init: object = anything(0.25)
@@ -236,6 +267,9 @@ class PReLU(Layer):
 class Flatten(Layer):
     """Joins the axes start_dim … end_dim (batch = 0; default 1 … -1) into one."""
 
+    role = "flatten"
+    explanation = _texts.FLATTEN
+
     positional = ("start_dim", "end_dim")
     start_dim: int = integer(1)
     end_dim: int = integer(-1)
@@ -255,6 +289,9 @@ class Flatten(Layer):
 @dataclass(frozen=True, kw_only=True)
 class Unflatten(Layer):
     """Splits axis ``dim`` into ``unflattened_size`` (one -1 takes the rest)."""
+
+    role = "reshape"
+    explanation = _texts.RESHAPE
 
     positional = ("dim", "unflattened_size")
     dim: int = integer()

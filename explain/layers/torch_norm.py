@@ -19,6 +19,7 @@ import sympy
 from ..errors import ExplainError
 from ..symbols import C, Value, product
 from .base import Group, Layer, Shape, _size, anything, arg, flag, format_shape, size
+from . import _texts
 from .merge import same_size
 from .torch_core import check_stated, torch_module
 
@@ -32,6 +33,9 @@ _STATS = (Group("running_mean", C, trainable=False, buffer=True),
 class _BatchNorm(Layer):
     """weight C + bias C (affine, bias) and, with track_running_stats, the buffers running_mean C,
     running_var C and num_batches_tracked 1; num_features C must be the input's axis 1."""
+
+    role = "batchnorm"
+    explanation = _texts.BATCHNORM
 
     positional = ("num_features", "eps", "momentum", "affine", "track_running_stats")
     input_ranks: ClassVar[tuple[int, ...]] = (1, 2)
@@ -74,12 +78,20 @@ def _define(base: type, name: str, ranks: tuple[int, ...], **defaults) -> type:
     return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
 
 
+@dataclass(frozen=True, kw_only=True)
+class _InstanceNorm(_BatchNorm):
+    """The same groups as BatchNorm, but affine and track_running_stats default to False."""
+
+    role = "instance_norm"
+    explanation = _texts.INSTANCE_NORM
+
+
 BatchNorm1d = _define(_BatchNorm, "BatchNorm1d", (1, 2))
 BatchNorm2d = _define(_BatchNorm, "BatchNorm2d", (3,))
 BatchNorm3d = _define(_BatchNorm, "BatchNorm3d", (4,))
-InstanceNorm1d = _define(_BatchNorm, "InstanceNorm1d", (2,), affine=False, track_running_stats=False)
-InstanceNorm2d = _define(_BatchNorm, "InstanceNorm2d", (3,), affine=False, track_running_stats=False)
-InstanceNorm3d = _define(_BatchNorm, "InstanceNorm3d", (4,), affine=False, track_running_stats=False)
+InstanceNorm1d = _define(_InstanceNorm, "InstanceNorm1d", (2,), affine=False, track_running_stats=False)
+InstanceNorm2d = _define(_InstanceNorm, "InstanceNorm2d", (3,), affine=False, track_running_stats=False)
+InstanceNorm3d = _define(_InstanceNorm, "InstanceNorm3d", (4,), affine=False, track_running_stats=False)
 
 
 def _normalized(ctx, name: str, raw: object, rank: int) -> tuple:
@@ -101,6 +113,11 @@ def _check_trailing(type_name: str, normalized: tuple, shape: Shape) -> None:
 @dataclass(frozen=True, kw_only=True)
 class LayerNorm(Layer):
     """weight N + bias N, N = ∏ normalized_shape (the last axes of the input)."""
+
+    role = "norm"
+    explanation = _texts.NORM
+    explanation_no_bias = _texts.NORM_NO_BIAS
+    explanation_no_weights = _texts.NORM_NO_WEIGHTS
 
     positional = ("normalized_shape", "eps", "elementwise_affine", "bias")
     normalized_shape: tuple = arg(_normalized)
@@ -125,6 +142,10 @@ class LayerNorm(Layer):
 class RMSNorm(Layer):
     """weight N, N = ∏ normalized_shape; no bias."""
 
+    role = "norm"
+    explanation = _texts.RMS_NORM
+    explanation_no_weights = _texts.RMS_NORM_NO_WEIGHTS
+
     positional = ("normalized_shape", "eps", "elementwise_affine")
     normalized_shape: tuple = arg(_normalized)
     eps: object = anything()
@@ -144,6 +165,11 @@ class RMSNorm(Layer):
 @dataclass(frozen=True, kw_only=True)
 class GroupNorm(Layer):
     """weight C + bias C over num_channels C (axis 1), which num_groups must divide."""
+
+    role = "norm"
+    explanation = _texts.NORM
+    explanation_no_bias = _texts.NORM_NO_BIAS
+    explanation_no_weights = _texts.NORM_NO_WEIGHTS
 
     positional = ("num_groups", "num_channels", "eps", "affine")
     min_input_rank = 1
@@ -176,6 +202,9 @@ class GroupNorm(Layer):
 @dataclass(frozen=True, kw_only=True)
 class LocalResponseNorm(Layer):
     """No weights."""
+
+    role = "local_response_norm"
+    explanation = _texts.LOCAL_RESPONSE_NORM
 
     positional = ("size", "alpha", "beta", "k")
     size: object = anything()

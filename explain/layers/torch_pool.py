@@ -15,6 +15,7 @@ from typing import Sequence
 from ..errors import ExplainError
 from ..symbols import as_value, cdiv, fdiv
 from .base import Layer, Shape, _count, _size, anything, arg, counts, flag, format_shape, optional_sizes, sizes
+from . import _texts
 from .torch_core import torch_module
 
 
@@ -33,6 +34,9 @@ def pool_length(n, k, s, p, d, ceil_mode: bool):
 
 @dataclass(frozen=True, kw_only=True)
 class _Pool(Layer):
+    role = "pool"
+    explanation = _texts.POOL
+
     positional = ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode")
     kernel_size: tuple = sizes()
     stride: tuple | None = optional_sizes()
@@ -82,6 +86,9 @@ class _AvgPool(_Pool):
 class _LPPool(_Pool):
     """Power-average pooling (no padding, no dilation)."""
 
+    role = "pool"
+    explanation = _texts.LP_POOL
+
     positional = ("norm_type", "kernel_size", "stride", "ceil_mode")
     norm_type: object = anything(2)
 
@@ -96,6 +103,9 @@ def _output_size(ctx, name: str, raw: object, rank: int) -> tuple:
 @dataclass(frozen=True, kw_only=True)
 class _Adaptive(Layer):
     """The spatial sizes become ``output_size`` (None keeps the input's)."""
+
+    role = "adaptive_pool"
+    explanation = _texts.ADAPTIVE_POOL
 
     positional = ("output_size", "return_indices")
     output_size: tuple = arg(_output_size)
@@ -143,6 +153,9 @@ def _pad_amounts(ctx, name: str, raw: object, rank: int) -> tuple:
 @dataclass(frozen=True, kw_only=True)
 class _Pad(Layer):
     """Adds padding to the last ``rank`` axes: each grows by its two amounts."""
+
+    role = "padding"
+    explanation = _texts.PAD
 
     positional = ("padding", "value")
     padding: tuple = arg(_pad_amounts)
@@ -194,6 +207,9 @@ def _factors(ctx, name: str, raw: object, rank: int) -> tuple | None:
 @dataclass(frozen=True, kw_only=True)
 class Upsample(Layer):
     """Resizes the spatial axes to ``size`` or by ``scale_factor`` (⌊n·f⌋)."""
+
+    role = "resize"
+    explanation = _texts.UPSAMPLE
 
     positional = ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")
     size: tuple | None = arg(_optional_sizes_any, None)

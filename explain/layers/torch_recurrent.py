@@ -23,6 +23,7 @@ import sympy
 from ..errors import ExplainError
 from ..symbols import Value, sym
 from .base import Group, Layer, Shape, anything, choice, count, flag, size
+from . import _texts
 from .torch_core import check_stated, torch_module
 
 h, i, p = sym("h"), sym("i"), sym("p")
@@ -50,6 +51,9 @@ def _groups(gates: int, bias: bool, proj: bool, layers: bool, bidirectional: boo
 
 @dataclass(frozen=True, kw_only=True)
 class _TorchRNN(Layer):
+    role = "recurrent"
+    explanation = _texts.TORCH_RECURRENT
+
     gates = 1
     positional = ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout",
                   "bidirectional")
@@ -99,6 +103,8 @@ class _TorchRNN(Layer):
 @dataclass(frozen=True, kw_only=True)
 class RNN(_TorchRNN):
     """Elman RNN: h·(i + h) + 2h per layer and direction."""
+
+    explanation = _texts.TORCH_SIMPLE_RNN
 
     positional = ("input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first",
                   "dropout", "bidirectional")

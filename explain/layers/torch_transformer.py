@@ -22,6 +22,7 @@ import sympy
 from ..errors import ExplainError
 from ..symbols import Value, sym
 from .base import ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, size
+from . import _texts
 from .registry import make_from_mapping
 from .torch_attention import E
 from .torch_core import check_stated, torch_module
@@ -66,6 +67,8 @@ def _inputs(layer: Layer, shapes: Sequence[Shape], roles: tuple[str, str], d_mod
 
 @dataclass(frozen=True, kw_only=True)
 class _Block(Layer):
+    role = "transformer_block"
+
     decoder = False
     positional = ("d_model", "nhead", "dim_feedforward", "dropout", "activation", "layer_norm_eps",
                   "batch_first", "norm_first", "bias")
@@ -110,11 +113,15 @@ class _Block(Layer):
 class TransformerEncoderLayer(_Block):
     """Self-attention and a feed-forward network: 4E² + 4E + 2EF + F + E + 4E."""
 
+    explanation = _texts.ENCODER_LAYER
+
 
 @torch_module("TransformerDecoderLayer")
 @dataclass(frozen=True, kw_only=True)
 class TransformerDecoderLayer(_Block):
     """Self-attention, cross-attention on the memory, feed-forward: 8E² + 2EF + F + 15E."""
+
+    explanation = _texts.DECODER_LAYER
 
     decoder = True
 
@@ -144,6 +151,9 @@ def _stack(block: tuple[Group, ...], norm: tuple[Group, ...]) -> tuple[Group, ..
 @dataclass(frozen=True, kw_only=True)
 class _Stack(Layer):
     """N copies of a block (each with its own weights) and an optional final norm."""
+
+    role = "transformer_stack"
+    explanation = _texts.TRANSFORMER_STACK
 
     multi_input = True
     num_layers: Value = size()
@@ -206,6 +216,9 @@ def _transformer(bias: bool) -> tuple[Group, ...]:
 @dataclass(frozen=True, kw_only=True)
 class Transformer(Layer):
     """An encoder of N_e layers and a decoder of N_d layers, each stack with a final LayerNorm."""
+
+    role = "transformer"
+    explanation = _texts.TRANSFORMER
 
     positional = ("d_model", "nhead", "num_encoder_layers", "num_decoder_layers", "dim_feedforward",
                   "dropout", "activation", "custom_encoder", "custom_decoder", "layer_norm_eps",

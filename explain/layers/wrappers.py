@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from ..errors import ExplainError
 from .base import ArgContext, Group, Layer, Shape, arg
+from . import _texts
 from .registry import make_from_mapping, register
 
 
@@ -23,6 +24,9 @@ def nested_layer(ctx: ArgContext, name: str, raw: object, rank: int) -> Layer:
 class TimeDistributed(Layer):
     """Applies ``layer`` to every slice along axis 1: (T, …) → (T, layer(…)); the weights are
     the wrapped layer's, shared across time steps."""
+
+    role = "time_distributed"
+    explanation = _texts.TIME_DISTRIBUTED
 
     positional = ("layer",)
     ignores = frozenset()

@@ -17,6 +17,8 @@ from typing import Callable
 
 import jinja2
 
+from ..msgid import N_  # noqa: F401  (re-exported for the messages marked in render/)
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 """``explain/templates``: a link to the top-level ``templates/`` in the source tree, the real
 directory in an installed package."""
@@ -24,9 +26,6 @@ LOCALES_DIR = TEMPLATES / "locales"
 DOMAIN = "messages"
 
 
-def N_(message: str) -> str:
-    """Marks a message for extraction (``pybabel extract -k N_``); translated where it is shown."""
-    return message
 
 
 @lru_cache(maxsize=None)

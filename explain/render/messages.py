@@ -1,4 +1,6 @@
-"""Messages chosen by data (a layer's role, a symbol's meaning, a note): keys → English msgids.
+"""Messages chosen by data (a symbol's meaning, a note): keys → English msgids.
+
+What a layer does is its class's ``explanation`` (``layers/_texts.py``), not a key here.
 
 The derivation holds the keys; templates translate the msgid. Unknown keys give None (the
 template leaves the sentence out) so that a note another layer type adds can never crash a render.
@@ -7,52 +9,6 @@ from __future__ import annotations
 
 from .i18n import N_
 
-ROLES = {
-    "conv": N_("A convolutional layer slides its filters over the input. Each filter has one kernel "
-               "weight for every kernel position and input channel, and one bias."),
-    "conv_transpose": N_("A transposed convolution spreads every input position over a window of "
-                         "the output. Its kernel has one weight for every kernel position, input "
-                         "channel and output channel, and each filter has one bias."),
-    "depthwise": N_("A depthwise convolution filters every input channel separately, with as many "
-                    "kernels per channel as the depth multiplier says."),
-    "separable": N_("A separable convolution is a depthwise convolution followed by a pointwise "
-                    "(1 × 1) convolution that mixes the channels."),
-    "dense": N_("A fully connected (dense) layer connects every input to every output: one weight "
-                "for each pair, and one bias for each output."),
-    "dense_no_bias": N_("A fully connected (dense) layer connects every input to every output: one "
-                        "weight for each pair. This one has no bias."),
-    "conv_no_bias": N_("A convolutional layer slides its filters over the input. Each filter has one "
-                       "kernel weight for every kernel position and input channel; this one has no "
-                       "bias."),
-    "pool": N_("A pooling layer takes the maximum or the average of each window. It has no weights; "
-               "it only changes the shape."),
-    "global_pool": N_("A global pooling layer reduces every channel to a single number. It has no "
-                      "weights."),
-    "flatten": N_("A flatten layer turns the feature map into a vector. It has no weights."),
-    "dropout": N_("During training this layer sets random inputs to zero or adds noise. It has no "
-                  "weights and keeps the shape."),
-    "activation": N_("An activation function is applied element by element. The shape stays the "
-                     "same."),
-    "batchnorm": N_("Batch normalization normalizes every channel, then scales it by γ and shifts it "
-                    "by β. It also keeps a moving mean and a moving variance for every channel."),
-    "norm": N_("A normalization layer normalizes its input, then scales it by γ and shifts it by β."),
-    "embedding": N_("An embedding layer stores one vector for every entry of the vocabulary."),
-    "recurrent": N_("A recurrent layer computes every time step from the input and its previous "
-                    "state. Every gate has input weights, recurrent weights and a bias."),
-    "attention": N_("Multi-head attention projects the queries, keys and values for every attention "
-                    "head and projects the heads' outputs back."),
-    "bidirectional": N_("A bidirectional layer runs the wrapped recurrent layer forwards and "
-                        "backwards: it has two copies of its weights."),
-    "time_distributed": N_("This wrapper applies the wrapped layer to every time step, with the same "
-                           "weights."),
-    "merge": N_("This layer combines its inputs. It has no weights."),
-    "resize": N_("This layer pads, crops or repeats the input along the spatial axes. It has no "
-                 "weights."),
-    "reshape": N_("This layer rearranges its input into another shape. It has no weights."),
-    "input": N_("The model's input."),
-    "nested": N_("This layer is a whole model used as one layer. Its parameters are those of its "
-                 "own layers:"),
-}
 GENERIC_WITH_WEIGHTS = N_("This layer has the weight groups listed below.")
 GENERIC_WITHOUT_WEIGHTS = N_("This layer has no weights.")
 
@@ -153,7 +109,8 @@ ALL_AXES = {
 }
 
 
-def role_message(key: str, has_weights: bool) -> str:
-    if key in ROLES:
-        return ROLES[key]
+def role_message(explanation: str | None, has_weights: bool) -> str:
+    """The layer's explanation (a msgid its class declares), or the generic sentence."""
+    if explanation:
+        return explanation
     return GENERIC_WITH_WEIGHTS if has_weights else GENERIC_WITHOUT_WEIGHTS

@@ -11,7 +11,6 @@ from typing import Any, Optional
 
 import sympy
 
-from ..derivation import role
 from ..layers.base import Layer
 from ..layers.registry import layer_types
 from . import messages
@@ -83,10 +82,12 @@ def entries(framework: Optional[str], fmt: Formatter) -> list[dict[str, Any]]:
                            "buffer": g.buffer} for g in gs]
             except Exception:
                 formula = None
-        key = role(cls.type_name)
+        names = [g["name"] for g in groups if not g["buffer"]]
+        explanation = cls.explanation_for(names) if layer is not None else cls.explanation
         out.append({
             "type": cls.type_name, "framework": cls.framework, "aliases": list(cls.aliases),
-            "role": messages.role_message(key, bool(groups)), "formula": formula, "groups": groups,
+            "role": messages.role_message(explanation, bool(groups)), "kind": cls.role,
+            "explanation": explanation, "formula": formula, "groups": groups,
             "built": layer is not None,
         })
     return out
@@ -98,7 +99,10 @@ def render_layers(lang: str = "en", format: str = "markdown", framework: Optiona
     if format == "json":
         import json
         fmt = Formatter("markdown", lang)
-        return json.dumps([{k: e[k] for k in ("type", "framework", "aliases", "formula")}
+        from .i18n import translations
+        gettext = translations(lang).gettext
+        return json.dumps([{"type": e["type"], "framework": e["framework"], "aliases": e["aliases"],
+                            "role": e["kind"], "explanation": gettext(e["role"]), "formula": e["formula"]}
                            for e in entries(framework, fmt)], indent=2, ensure_ascii=False) + "\n"
     if format == "text":
         fmt = Formatter("markdown", lang)

@@ -211,7 +211,7 @@ class View:
         node = s.node
         return StepView(
             index=index, name=node.name, type=node.type,
-            role=messages.role_message(s.role, s.has_weights), has_weights=s.has_weights,
+            role=messages.role_message(s.explanation, s.has_weights), has_weights=s.has_weights,
             equation=equation, symbols=symbols, groups=groups,
             params=self.value_tex(s.params), params_text=self.count_text(s.params),
             trainable_text=self.count_text(s.trainable), non_trainable_text=self.count_text(s.non_trainable),

@@ -1,0 +1,217 @@
+"""What layer types do, in sentences for readers (message ids, translated where they are shown).
+
+Each layer class names its explanation as a class attribute (``Layer.explanation``), and its
+subclasses inherit it: every sentence here must be true of every type that uses it. A type for
+which a family's sentence would be false gets a sentence of its own.
+"""
+from __future__ import annotations
+
+from ..msgid import N_
+
+# -- convolutions
+CONV = N_("A convolutional layer slides its filters over the input. Each filter has one kernel "
+          "weight for every kernel position and input channel, and one bias.")
+CONV_NO_BIAS = N_("A convolutional layer slides its filters over the input. Each filter has one "
+                  "kernel weight for every kernel position and input channel; this one has no "
+                  "bias.")
+CONV_TRANSPOSE = N_("A transposed convolution spreads every input position over a window of the "
+                    "output. Its kernel has one weight for every kernel position, input channel and "
+                    "output channel, and each filter has one bias.")
+CONV_TRANSPOSE_NO_BIAS = N_("A transposed convolution spreads every input position over a window "
+                            "of the output. Its kernel has one weight for every kernel position, "
+                            "input channel and output channel; this one has no bias.")
+DEPTHWISE = N_("A depthwise convolution filters every input channel separately, with as many "
+               "kernels per channel as the depth multiplier says.")
+SEPARABLE = N_("A separable convolution is a depthwise convolution followed by a pointwise "
+               "(1 × 1) convolution that mixes the channels.")
+
+# -- dense layers
+DENSE = N_("A fully connected (dense) layer connects every input to every output: one weight for "
+           "each pair, and one bias for each output.")
+DENSE_NO_BIAS = N_("A fully connected (dense) layer connects every input to every output: one "
+                   "weight for each pair. This one has no bias.")
+EINSUM_DENSE = N_("An EinsumDense layer multiplies its input by a kernel along the axes its einsum "
+                  "equation names: the equation sets the kernel's shape, and bias_axes, if given, "
+                  "the bias's.")
+BILINEAR = N_("A bilinear layer combines its two inputs through a weight tensor: one weight for "
+              "every output and every pair of a feature of the first input and a feature of the "
+              "second, and one bias for each output.")
+BILINEAR_NO_BIAS = N_("A bilinear layer combines its two inputs through a weight tensor: one "
+                      "weight for every output and every pair of a feature of the first input and "
+                      "a feature of the second. This one has no bias.")
+
+# -- pooling, padding, resampling
+POOL = N_("A pooling layer takes the maximum or the average of each window. It has no weights; it "
+          "only changes the shape.")
+LP_POOL = N_("An LP pooling layer takes the p-norm of each window: the p-th root of the sum of "
+             "the p-th powers. It has no weights; it only changes the shape.")
+ADAPTIVE_POOL = N_("An adaptive pooling layer takes the maximum or the average of each window and "
+                   "chooses the windows so that the output has the requested size. It has no "
+                   "weights.")
+GLOBAL_POOL = N_("A global pooling layer reduces every channel to a single number. It has no "
+                 "weights.")
+PAD = N_("A padding layer adds values around the input along the spatial axes. It has no weights.")
+CROPPING = N_("A cropping layer cuts the given amounts off the input's edges along the spatial axes. "
+              "It has no weights.")
+UPSAMPLE = N_("This layer enlarges the input along the spatial axes by interpolation. It has no "
+              "weights.")
+
+# -- shape and element-wise layers
+FLATTEN = N_("A flatten layer turns the feature map into a vector. It has no weights.")
+RESHAPE = N_("This layer rearranges its input into another shape. It has no weights.")
+REPEAT_VECTOR = N_("This layer repeats its input vector n times, which makes a sequence. It has "
+                   "no weights.")
+INPUT = N_("The model's input.")
+DROPOUT = N_("During training this layer sets random inputs to zero or adds noise. It has no "
+             "weights and keeps the shape.")
+IDENTITY = N_("This layer passes its input on unchanged. It has no weights.")
+ACTIVATION = N_("An activation function is applied element by element. The shape stays the same.")
+SOFTMAX = N_("This activation computes every output from all the values along one axis, not "
+             "element by element. It has no weights and keeps the shape.")
+PRELU = N_("PReLU is a leaky ReLU whose slope for negative inputs is learned: its weights are "
+           "these slopes.")
+GLU = N_("A gated linear unit splits its input into two halves along one axis and multiplies the "
+         "first half by the sigmoid of the second. It has no weights; that axis shrinks to half.")
+ACTIVITY_REGULARIZATION = N_("This layer passes its input on unchanged and adds a penalty on it to "
+                             "the training loss. It has no weights.")
+MASKING = N_("This layer marks the time steps whose values all equal mask_value, so that later "
+             "layers skip them. It has no weights and keeps the shape.")
+RESCALING = N_("This layer multiplies its input by a fixed scale and adds a fixed offset. It has "
+               "no weights.")
+MERGE = N_("This layer combines its inputs. It has no weights.")
+
+# -- normalization
+BATCHNORM = N_("Batch normalization normalizes every channel, then scales it by γ and shifts it "
+               "by β. It also keeps a moving mean and a moving variance for every channel.")
+NORM = N_("A normalization layer normalizes its input, then scales it by γ and shifts it by β.")
+NORM_NO_BIAS = N_("A normalization layer normalizes its input, then scales it by γ. This one has "
+                  "no β.")
+NORM_NO_WEIGHTS = N_("A normalization layer normalizes its input. This one learns no scale γ and "
+                     "no shift β, so it has no weights.")
+RMS_NORM = N_("RMS normalization divides its input by its root mean square, then scales it by γ. "
+              "It has no shift β.")
+RMS_NORM_NO_WEIGHTS = N_("RMS normalization divides its input by its root mean square. This one "
+                         "learns no scale γ, so it has no weights.")
+INSTANCE_NORM = N_("Instance normalization normalizes every channel of every sample on its own. "
+                   "Only with affine = True does it scale every channel by γ and shift it by β, "
+                   "and only with track_running_stats = True does it keep running statistics (as "
+                   "buffers).")
+LOCAL_RESPONSE_NORM = N_("Local response normalization divides every value by a term computed "
+                         "from the neighbouring channels at the same position. It has no weights "
+                         "and keeps the shape.")
+UNIT_NORM = N_("This layer scales its input to length 1 along the given axes. It has no weights "
+               "and keeps the shape.")
+NORMALIZATION = N_("This layer standardizes its input with a mean and a variance (with invert = "
+                   "True it undoes this). adapt() computes them from data; the mean, the variance "
+                   "and the count are stored as non-trainable weights, which training does not "
+                   "change.")
+NORMALIZATION_GIVEN = N_("This layer standardizes its input with the mean and the variance it was "
+                         "given (with invert = True it undoes this). It has no weights.")
+LAYER_SCALE = N_("LayerScale multiplies every feature by a learned factor: one weight γ for each "
+                 "feature.")
+
+# -- embeddings
+EMBEDDING = N_("An embedding layer stores one vector for every entry of the vocabulary.")
+REVERSIBLE_EMBEDDING = N_("A reversible embedding stores one vector for every entry of the "
+                          "vocabulary and can also map vectors back to scores over the vocabulary: "
+                          "with the transposed embedding matrix (tied weights) or with a second "
+                          "matrix of its own.")
+ADD_EMBEDDINGS = N_("This layer adds embeddings of the same shape (token, position, token type). "
+                    "It has no weights.")
+
+# -- recurrent layers
+RECURRENT = N_("A recurrent layer computes every time step from the input and its previous state. "
+               "Every gate has input weights, recurrent weights and a bias.")
+SIMPLE_RNN = N_("A simple recurrent layer computes every time step from the input and its "
+                "previous state. It has no gates: one set of input weights, recurrent weights and "
+                "a bias.")
+TORCH_RECURRENT = N_("A recurrent layer computes every time step from the input and its previous "
+                     "state. In PyTorch every gate has input weights, recurrent weights and two "
+                     "biases (b_ih and b_hh).")
+TORCH_SIMPLE_RNN = N_("A simple recurrent layer computes every time step from the input and its "
+                      "previous state. It has no gates: one set of input weights, recurrent "
+                      "weights and, in PyTorch, two biases (b_ih and b_hh).")
+CELL = N_("A recurrent cell computes one time step from the input and the previous state; a "
+          "recurrent layer applies it to every time step. Every gate has input weights, recurrent "
+          "weights and a bias.")
+SIMPLE_CELL = N_("A recurrent cell computes one time step from the input and the previous state; "
+                 "a recurrent layer applies it to every time step. This cell has no gates: one set "
+                 "of input weights, recurrent weights and a bias.")
+STACKED_CELLS = N_("This layer stacks recurrent cells: every time step passes through the cells in "
+                   "turn, and every cell has its own weights.")
+RNN_WRAPPER = N_("This layer applies the recurrent cell it wraps to every time step; its weights "
+                 "are the cell's.")
+BIDIRECTIONAL = N_("A bidirectional layer runs the wrapped recurrent layer forwards and "
+                   "backwards: it has two copies of its weights.")
+TIME_DISTRIBUTED = N_("This wrapper applies the wrapped layer to every time step, with the same "
+                      "weights.")
+
+# -- attention and transformer blocks
+ATTENTION = N_("Multi-head attention projects the queries, keys and values for every attention "
+               "head and projects the heads' outputs back.")
+GROUPED_QUERY_ATTENTION = N_("Grouped-query attention projects the queries for every attention "
+                             "head, but the keys and values only for fewer key/value heads, each "
+                             "shared by a group of query heads; then it projects the heads' "
+                             "outputs back.")
+DOT_ATTENTION = N_("This attention layer weights the values by how well every query matches every "
+                   "key (their dot product, or with score_mode = \"concat\" the tanh of their sum). "
+                   "It has no projections; its only possible weights are single learned numbers "
+                   "(with use_scale, and with score_mode = \"concat\").")
+ADDITIVE_ATTENTION = N_("Additive attention scores every query against every key through the tanh "
+                        "of their sum and weights the values by these scores. It has no "
+                        "projections; with use_scale it learns one scale per feature.")
+TRANSFORMER_BLOCK = N_("A transformer block combines self-attention and a feed-forward network, "
+                       "each with its own normalization; the weight groups below list the parts.")
+T5_BLOCK = N_("A T5 block combines self-attention, in a decoder also attention over the encoder's "
+              "output, and a feed-forward network, each with its own RMS normalization; T5 uses no "
+              "biases. The weight groups below list the parts.")
+MOE_BLOCK = N_("This transformer block combines self-attention and a mixture of experts (several "
+               "feed-forward networks and a router that chooses among them), each with its own "
+               "normalization; the weight groups below list the parts.")
+ENCODER_LAYER = N_("A transformer encoder layer combines self-attention and a feed-forward network "
+                   "of two linear layers, each with its own layer normalization.")
+DECODER_LAYER = N_("A transformer decoder layer combines self-attention, attention over the "
+                   "encoder's output (the memory) and a feed-forward network of two linear layers, "
+                   "each with its own layer normalization.")
+TRANSFORMER_STACK = N_("This module stacks num_layers copies of a transformer layer, each with its "
+                       "own weights, optionally followed by a final normalization.")
+TRANSFORMER = N_("A complete transformer: an encoder stack and a decoder stack, each followed by a "
+                 "layer normalization.")
+PARAMETER = N_("A free bias vector added to the last axis: one parameter for each of its entries.")
+TENSORS = N_("These tensors are counted as they are: every group has as many parameters as its "
+             "tensor has entries.")
+
+# -- preprocessing
+AUGMENTATION = N_("This layer alters images only during training (data augmentation); at "
+                  "inference it passes them on unchanged. It has no weights and keeps the shape.")
+CONTRAST = N_("This layer adjusts the contrast of every image from the image's own values, in "
+              "training and at inference alike. It has no weights and keeps the shape.")
+RESIZING = N_("This layer resizes images to a fixed height and width by interpolation. It has no "
+              "weights.")
+CENTER_CROP = N_("This layer cuts the centre of every image to a fixed height and width. It has no "
+                 "weights.")
+RANDOM_CROP = N_("During training this layer cuts a random part of every image to a fixed height "
+                 "and width; at inference it resizes and cuts the centre. It has no weights.")
+CATEGORY_ENCODING = N_("This layer encodes integer categories as vectors of num_tokens entries "
+                       "(one-hot, multi-hot or counts). It has no weights.")
+DISCRETIZATION = N_("This layer sorts every value into a bin between boundaries, given or computed "
+                    "from data by adapt(). It has no weights.")
+HASHING = N_("This layer hashes every input value into one of num_bins bins. It has no weights.")
+HASHED_CROSSING = N_("This layer crosses its inputs' values into one feature and hashes it into "
+                     "one of num_bins bins. It has no weights.")
+LOOKUP = N_("This layer maps every token to its index in a vocabulary, given or computed from data "
+            "by adapt() (or, with invert, indices back to tokens). The vocabulary is not a "
+            "weight.")
+TEXT_VECTORIZATION = N_("This layer splits text into tokens and maps every token to its index in a "
+                        "vocabulary, given or computed from data by adapt(). The vocabulary is not "
+                        "a weight.")
+
+# -- declared and nested layers
+DECLARED = N_("This layer's parameter count is declared, not derived: its weights are the given "
+              "trainable and non-trainable parameters.")
+OPAQUE = N_("explain has no formula for this layer type: its parameters are counted from the "
+            "layer's own weight tensors.")
+LAMBDA = N_("A Lambda layer applies a function given in code. It has no weights.")
+OPERATION = N_("This is an operation on tensors (such as an addition). It has no weights.")
+NESTED = N_("This layer is a whole model used as one layer. Its parameters are those of its own "
+            "layers:")

@@ -1,0 +1,118 @@
+"""Layers say what they are: every registered type has a role and an explanation of its own or
+inherited from its class hierarchy, translated in every language; the derivation, the checker and
+``explain layers`` dispatch on the class, never on type-name patterns."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from explain.derivation import derive
+from explain.importers import load
+from explain.layers import _texts
+from explain.layers.base import Layer
+from explain.layers.registry import layer_types, lookup
+from explain.render.i18n import translations
+from explain.render.reference import instantiate, render_layers
+from tests.conftest import ROOT
+
+LANGS = ("de", "ja", "fr", "es")
+EXPLANATIONS = {v for k, v in vars(_texts).items() if k.isupper()}
+
+
+def _explanations(cls: type[Layer]) -> list[str]:
+    return [e for e in (cls.explanation, cls.explanation_no_bias, cls.explanation_no_weights) if e]
+
+
+@pytest.mark.parametrize("cls", layer_types(), ids=lambda c: f"{c.framework}-{c.type_name}")
+def test_every_registered_type_has_its_own_or_an_inherited_role_and_explanation(cls):
+    assert cls.role != "generic"
+    assert cls.explanation is not None
+    for text in _explanations(cls):
+        assert text in EXPLANATIONS  # a message of layers/_texts.py, extracted for translation
+        for lang in LANGS:
+            assert translations(lang).gettext(text) != text, (lang, text)
+
+
+def test_a_sentence_saying_no_weights_is_only_used_for_layers_without_weights():
+    checked = 0
+    for cls in layer_types():
+        layer = instantiate(cls)
+        if layer is None:
+            continue
+        weights = [g.name for g in layer.weight_groups() if not g.buffer]
+        text = cls.explanation_for(weights)
+        if "has no weights" in text:
+            assert weights == [], (cls.type_name, weights, text)
+        if "has no bias" in text or "no β" in text:
+            assert not {"bias", "beta", "b"} & set(weights), (cls.type_name, text)
+        checked += 1
+    assert checked > 200
+
+
+def test_subclasses_inherit_the_role_and_may_say_more():
+    embedding, reversible = lookup("Embedding"), lookup("ReversibleEmbedding")
+    assert issubclass(reversible, embedding)
+    assert reversible.role == embedding.role == "embedding"
+    assert reversible.explanation == _texts.REVERSIBLE_EMBEDDING != embedding.explanation
+    # families whose common sentence would be false for a member give the member its own
+    assert lookup("SimpleRNN").explanation != lookup("LSTM").explanation == lookup("GRU").explanation
+    assert "gate" not in lookup("SimpleRNN").explanation.replace("no gates", "")
+    assert "β" not in lookup("RMSNormalization").explanation.replace("no shift β", "")
+    assert lookup("RMSNorm", "pytorch").explanation == lookup("RMSNormalization").explanation
+    assert lookup("InstanceNorm2d", "pytorch").role == "instance_norm"
+    assert lookup("BatchNorm2d", "pytorch").role == "batchnorm"
+    assert lookup("LPPool2d", "pytorch").explanation != lookup("MaxPool2d", "pytorch").explanation
+    assert lookup("Identity").explanation != lookup("Dropout").explanation
+
+
+def test_the_derivation_explains_each_layer_by_its_class_and_its_weights(tmp_path):
+    spec = tmp_path / "m.yaml"
+    spec.write_text("""
+name: roles
+input: [10]
+layers:
+  - ReversibleEmbedding: {name: emb, input_dim: 50, output_dim: 4, tie_weights: false}
+  - GroupedQueryAttention: {name: gqa, head_dim: 2, num_query_heads: 4, num_key_value_heads: 2, inputs: [emb, emb]}
+  - RMSNormalization: {name: rms}
+  - LayerNormalization: {name: ln, center: false}
+  - Dense: {name: out, units: 3, use_bias: false}
+""")
+    steps = {s.node.name: s for s in derive(load(str(spec))).steps}
+    assert steps["emb"].role == "embedding"
+    assert steps["emb"].explanation == _texts.REVERSIBLE_EMBEDDING
+    assert steps["gqa"].explanation == _texts.GROUPED_QUERY_ATTENTION
+    assert steps["rms"].explanation == _texts.RMS_NORM
+    assert steps["ln"].explanation == _texts.NORM_NO_BIAS   # center=False: γ only
+    assert steps["out"].explanation == _texts.DENSE_NO_BIAS
+
+
+def test_explain_layers_json_shows_every_types_role_and_explanation_none_generic():
+    entries = json.loads(render_layers(lang="de", format="json"))
+    types = {(c.framework, c.type_name) for c in layer_types()}
+    assert {(e["framework"], e["type"]) for e in entries} == types
+    generic = {translations("de").gettext(m) for m in
+               ("This layer has the weight groups listed below.", "This layer has no weights.")}
+    for e in entries:
+        assert e["role"] and e["role"] != "generic", e["type"]
+        assert e["explanation"] and e["explanation"] not in generic, e["type"]
+    by_type = {(e["framework"], e["type"]): e for e in entries}
+    assert by_type[("keras", "ReversibleEmbedding")]["role"] == "embedding"
+    assert by_type[("keras", "Conv2D")]["explanation"].startswith("Eine Faltungsschicht")
+
+
+# What must not come back: role or family tables keyed on type-name patterns.
+_NAME_DISPATCH = re.compile(
+    r"""re\.compile\(r?["']\^?\(?[A-Z]|\.type\s*(==|!=|in\b|not in\b)|type_name\s*(==|!=|in\b|not in\b)"""
+    r"""|^\s*\(r["']\^|type_name\.(startswith|endswith)|type\([^)]*\)\.__name__|"Transpose" in""")
+
+
+@pytest.mark.parametrize("package", ["derivation", "checker", "render"])
+def test_no_dispatch_on_type_names(package):
+    found = []
+    for path in sorted((ROOT / "explain" / package).glob("*.py")):
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if _NAME_DISPATCH.search(line):
+                found.append(f"{path.name}:{number}: {line.strip()}")
+    assert found == []
