@@ -42,7 +42,7 @@ def test_a_sentence_saying_no_weights_is_only_used_for_layers_without_weights():
         if layer is None:
             continue
         weights = [g.name for g in layer.weight_groups() if not g.buffer]
-        text = cls.explanation_for(weights)
+        text = layer.explanation_for(weights)
         if "has no weights" in text:
             assert weights == [], (cls.type_name, weights, text)
         if "has no bias" in text or "no β" in text:
@@ -86,6 +86,34 @@ layers:
     assert steps["rms"].explanation == _texts.RMS_NORM
     assert steps["ln"].explanation == _texts.NORM_NO_BIAS   # center=False: γ only
     assert steps["out"].explanation == _texts.DENSE_NO_BIAS
+    # the class says what its symbols stand for where the common meaning does not fit
+    meanings = {str(v.symbol): v.meaning for v in steps["emb"].symbols}
+    assert meanings == {"V": "vocabulary", "d": "embedding_dim"}
+
+
+def test_an_instance_gets_the_sentence_that_is_true_of_it(tmp_path):
+    spec = tmp_path / "t.yaml"
+    spec.write_text("""
+name: grouped
+framework: pytorch
+input: [8, 16, 16]
+layers:
+  - Conv2d: {name: full, in_channels: 8, out_channels: 8, kernel_size: 3}
+  - Conv2d: {name: depthwise, in_channels: 8, out_channels: 8, kernel_size: 3, groups: 8, bias: false}
+  - ConvTranspose2d: {name: up, in_channels: 8, out_channels: 4, kernel_size: 2, groups: 2}
+""")
+    steps = {s.node.name: s for s in derive(load(str(spec))).steps}
+    assert steps["full"].explanation == _texts.CONV
+    assert steps["depthwise"].explanation == _texts.CONV_GROUPED_NO_BIAS
+    assert steps["up"].explanation == _texts.CONV_TRANSPOSE_GROUPED
+    gru, cell = lookup("GRU"), lookup("GRUCell")
+    assert gru.from_args({"units": 4}).explanation_for(["kernel", "recurrent_kernel", "bias"]) \
+        == _texts.GRU_RESET_AFTER
+    assert gru.from_args({"units": 4, "reset_after": False}).explanation_for(
+        ["kernel", "recurrent_kernel", "bias"]) == _texts.RECURRENT
+    assert cell.from_args({"units": 4}).explanation_for(["kernel"]) == _texts.GRU_CELL_RESET_AFTER
+    assert lookup("AlphaDropout").explanation == lookup("AlphaDropout", "pytorch").explanation \
+        == _texts.ALPHA_DROPOUT
 
 
 def test_explain_layers_json_shows_every_types_role_and_explanation_none_generic():

@@ -6,6 +6,7 @@ from typing import Mapping, Optional, Sequence
 
 import sympy
 
+from ..layers.base import Layer
 from ..layers.custom import Submodel
 from ..model import Model, Node
 from ..symbols import Value
@@ -39,6 +40,18 @@ def meaning(s: sympy.Symbol, value: Value, declared: Mapping[str, str] | None = 
     if declared and isinstance(value, sympy.Symbol) and value.name in declared:
         return declared[value.name]
     return SYMBOL_MEANINGS.get(s.name)
+
+
+def _meaning(layer: Layer, s: sympy.Symbol, value: Value,
+             declared: Mapping[str, str] | None) -> str | None:
+    """What ``s`` stands for in ``layer``: what the source declares its value means, else what the
+    layer's class (or the class of the layer it wraps) says, else the common meaning."""
+    if not (declared and isinstance(value, sympy.Symbol) and value.name in declared):
+        inner = layer.wrapped()
+        own = type(layer).meaning_of(s.name) or (type(inner).meaning_of(s.name) if inner else None)
+        if own:
+            return own
+    return meaning(s, value, declared)
 
 
 def symbol_order(s: sympy.Symbol) -> tuple[int, str]:
@@ -75,18 +88,19 @@ def layer_step(node: Node, declared: Mapping[str, str] | None = None) -> LayerSt
     free = set()
     for w in node.weights:
         free |= w.formula.free_symbols
-    symbols = tuple(SymbolValue(s, meaning(s, node.values[s], declared), node.values[s])
+    symbols = tuple(SymbolValue(s, _meaning(node.layer, s, node.values[s], declared), node.values[s])
                     for s in sorted(free, key=symbol_order) if s in node.values)
     groups = tuple(GroupStep(w.name, w.formula, w.count, w.trainable, w.buffer,
                              _reason(node, w.name, w.trainable, w.buffer), w.tied_to)
                    for w in node.weights)
     one = sum((w.count for w in node.weights if not w.buffer), 0)
     own = node.own("params")
-    layer = type(node.layer)
+    layer = node.layer
     explanation = layer.explanation_for([g.name for g in groups if not g.buffer])
     inner = node.layer.model if isinstance(node.layer, Submodel) else None
     parts = tuple((n.name, n.type, n.params) for n in inner.nodes) if inner is not None else ()
-    return LayerStep(node=node, role=layer.role, explanation=explanation, formula=formula, symbols=symbols, groups=groups,
+    return LayerStep(node=node, role=layer.role, explanation=explanation, formula=formula,
+                     symbols=symbols, groups=groups,
                      params=node.params, trainable=node.trainable, non_trainable=node.non_trainable,
                      buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node),
                      frozen=not node.layer.trainable and bool(node.weights), repeat=_value(node.repeat),

@@ -20,6 +20,22 @@ CONV_TRANSPOSE = N_("A transposed convolution spreads every input position over 
 CONV_TRANSPOSE_NO_BIAS = N_("A transposed convolution spreads every input position over a window "
                             "of the output. Its kernel has one weight for every kernel position, "
                             "input channel and output channel; this one has no bias.")
+CONV_GROUPED = N_("A grouped convolution splits the input channels into g groups, and every filter "
+                  "sees only the channels of its group: it has one kernel weight for every kernel "
+                  "position and input channel of its group, and one bias.")
+CONV_GROUPED_NO_BIAS = N_("A grouped convolution splits the input channels into g groups, and every "
+                          "filter sees only the channels of its group: it has one kernel weight for "
+                          "every kernel position and input channel of its group; this one has no "
+                          "bias.")
+CONV_TRANSPOSE_GROUPED = N_("A grouped transposed convolution spreads every input position over a "
+                            "window of the output, group by group: its kernel has one weight for "
+                            "every kernel position and every pair of an input channel and an output "
+                            "channel of the same group, and each filter has one bias.")
+CONV_TRANSPOSE_GROUPED_NO_BIAS = N_("A grouped transposed convolution spreads every input position "
+                                    "over a window of the output, group by group: its kernel has "
+                                    "one weight for every kernel position and every pair of an "
+                                    "input channel and an output channel of the same group; this "
+                                    "one has no bias.")
 DEPTHWISE = N_("A depthwise convolution filters every input channel separately, with as many "
                "kernels per channel as the depth multiplier says.")
 SEPARABLE = N_("A separable convolution is a depthwise convolution followed by a pointwise "
@@ -64,6 +80,9 @@ REPEAT_VECTOR = N_("This layer repeats its input vector n times, which makes a s
 INPUT = N_("The model's input.")
 DROPOUT = N_("During training this layer sets random inputs to zero or adds noise. It has no "
              "weights and keeps the shape.")
+ALPHA_DROPOUT = N_("During training this layer sets random inputs to the value SELU gives for "
+                   "very negative inputs, then rescales so that the mean and the variance stay the "
+                   "same. It has no weights and keeps the shape.")
 IDENTITY = N_("This layer passes its input on unchanged. It has no weights.")
 ACTIVATION = N_("An activation function is applied element by element. The shape stays the same.")
 SOFTMAX = N_("This activation computes every output from all the values along one axis, not "
@@ -125,6 +144,13 @@ RECURRENT = N_("A recurrent layer computes every time step from the input and it
 SIMPLE_RNN = N_("A simple recurrent layer computes every time step from the input and its "
                 "previous state. It has no gates: one set of input weights, recurrent weights and "
                 "a bias.")
+GRU_RESET_AFTER = N_("A recurrent layer computes every time step from the input and its previous "
+                     "state. Every gate has input weights, recurrent weights and, with reset_after "
+                     "= True, two biases: one for the input and one for the recurrent weights.")
+GRU_CELL_RESET_AFTER = N_("A recurrent cell computes one time step from the input and the previous "
+                          "state; a recurrent layer applies it to every time step. Every gate has "
+                          "input weights, recurrent weights and, with reset_after = True, two "
+                          "biases: one for the input and one for the recurrent weights.")
 TORCH_RECURRENT = N_("A recurrent layer computes every time step from the input and its previous "
                      "state. In PyTorch every gate has input weights, recurrent weights and two "
                      "biases (b_ih and b_hh).")

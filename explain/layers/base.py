@@ -289,6 +289,11 @@ BIAS_NAMES = frozenset({"bias", "b", "beta"})
 """Names of a layer's bias group (a normalization's shift β counts as one)."""
 
 
+def has_bias(weights: Sequence[str]) -> bool:
+    """Whether the parameter groups named ``weights`` include a bias."""
+    return any(w in BIAS_NAMES for w in weights)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Layer:
     """A layer type. Subclasses declare hyperparameters as fields made with the helpers above.
@@ -327,24 +332,24 @@ class Layer:
     """The output-size rule of a layer that slides a window over its spatial axes (``conv``,
     ``transpose``, ``pool``), where ``derivation.shapes`` derives it."""
     symbol_meanings: ClassVar[Mapping[str, str]] = {}
-    """What the type's own symbols stand for (symbol name → message id), where the common
-    meaning does not fit; merged along the class hierarchy (see ``meaning_of``)."""
+    """What the type's symbols stand for where the common meaning does not fit (symbol name →
+    meaning key of the symbol table); merged along the class hierarchy (see ``meaning_of``)."""
 
     trainable: bool = flag(True)
 
     # -- what the layer is -----------------------------------------------------------------
-    @classmethod
-    def explanation_for(cls, weights: Sequence[str]) -> Optional[str]:
-        """The explanation of a layer of this type with the parameter groups ``weights``."""
-        if not weights and cls.explanation_no_weights:
-            return cls.explanation_no_weights
-        if weights and cls.explanation_no_bias and not any(w in BIAS_NAMES for w in weights):
-            return cls.explanation_no_bias
-        return cls.explanation
+    def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
+        """This layer's explanation, given the names of its parameter groups ``weights``: the
+        class's, or its variant without weights or without a bias where the class has one."""
+        if not weights and self.explanation_no_weights:
+            return self.explanation_no_weights
+        if weights and self.explanation_no_bias and not has_bias(weights):
+            return self.explanation_no_bias
+        return self.explanation
 
     @classmethod
     def meaning_of(cls, symbol: str) -> Optional[str]:
-        """What ``symbol`` stands for in this type (a message id), the nearest class's say."""
+        """What ``symbol`` stands for in this type (a meaning key), the nearest class's say."""
         for klass in cls.__mro__:
             meanings = vars(klass).get("symbol_meanings")
             if meanings and symbol in meanings:

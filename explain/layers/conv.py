@@ -8,12 +8,14 @@ Separable:   depthwise k_h·k_w·c_in·m + pointwise c_in·m·c_out + bias c_out
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional, Sequence
 from functools import cache
 
 from ..errors import ExplainError
 from ..shapes import conv_length, conv_transpose_length, effective_kernel
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, m, product
-from .base import Group, Shape, choice, flag, format_shape, known, optional_counts, size, sizes
+from .base import (Group, Shape, choice, flag, format_shape, has_bias, known, optional_counts, size,
+                   sizes)
 from . import _texts
 from .registry import register
 from ._spatial import Spatial
@@ -103,6 +105,11 @@ class _Conv(_ConvBase):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _conv_groups(self.rank, self.groups != 1, self.use_bias)
+
+    def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
+        if self.groups != 1:
+            return _texts.CONV_GROUPED if has_bias(weights) else _texts.CONV_GROUPED_NO_BIAS
+        return super().explanation_for(weights)
 
     def values(self, shape: Shape) -> dict:
         cin = self.channels_in(shape)

@@ -144,7 +144,8 @@ SpatialDropout3D = _elementwise("SpatialDropout3D", "rate", "data_format", "seed
 GaussianNoise = _elementwise("GaussianNoise", "stddev", "seed", required=("stddev",), fractions=("stddev",),
                              **_DROPOUT)
 GaussianDropout = _elementwise("GaussianDropout", "rate", "seed", **_RATE)
-AlphaDropout = _elementwise("AlphaDropout", "rate", "noise_shape", "seed", **_RATE)
+AlphaDropout = _elementwise("AlphaDropout", "rate", "noise_shape", "seed",
+                            **{**_RATE, "explanation": _texts.ALPHA_DROPOUT})
 ActivityRegularization = _elementwise("ActivityRegularization", "l1", "l2", role="regularization",
                                       explanation=_texts.ACTIVITY_REGULARIZATION)
 Masking = _elementwise("Masking", "mask_value", role="masking", explanation=_texts.MASKING)
@@ -172,6 +173,7 @@ class PReLU(Layer):
 
     role = "activation"
     explanation = _texts.PRELU
+    symbol_meanings = {"C": "slopes"}
 
     positional = ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes")
     ignores = frozenset({"alpha_regularizer", "alpha_constraint"})

@@ -24,6 +24,7 @@ class Embedding(Layer):
 
     role = "embedding"
     explanation = _texts.EMBEDDING
+    symbol_meanings = {"d": "embedding_dim"}
 
     positional = ("input_dim", "output_dim")
     input_dim: Value = size()

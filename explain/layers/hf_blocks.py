@@ -331,6 +331,7 @@ class Parameter(Layer):
 
     role = "parameter"
     explanation = _texts.PARAMETER
+    symbol_meanings = {"n_out": "bias_size"}
 
     size: Value = size()
 

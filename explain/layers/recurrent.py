@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Sequence
+from typing import Optional, Sequence
 
 from ..errors import ExplainError
 from ..shapes import conv_length
@@ -70,11 +70,17 @@ class _ResetAfter(_Recurrent):
     """GRU: 3 gates; with reset_after=True (Keras's default) an input and a recurrent bias."""
 
     gates = 3
+    explanation_reset_after = _texts.GRU_RESET_AFTER
     positional = ("units", "activation", "recurrent_activation", "use_bias")
     reset_after: bool = flag(True)
 
     def biases(self) -> int:
         return (2 if self.reset_after else 1) if self.use_bias else 0
+
+    def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
+        if self.reset_after and self.use_bias:
+            return self.explanation_reset_after
+        return super().explanation_for(weights)
 
     def notes(self) -> tuple[str, ...]:
         if not self.use_bias:
@@ -355,8 +361,7 @@ class LSTMCell(_Cell):
 @register("GRUCell")
 @dataclass(frozen=True, kw_only=True)
 class GRUCell(_ResetAfter, _Cell):
-
-    pass
+    explanation_reset_after = _texts.GRU_CELL_RESET_AFTER
 
 
 def _cells(ctx, name: str, raw: object, rank: int) -> tuple[_Cell, ...]:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Optional, Sequence
 
 from ..errors import ExplainError
 from ..symbols import KERNEL_SYMBOLS, Value, as_value, c_in, c_out, fdiv, g, product
-from .base import Group, Layer, Shape, _count, _tuple_of, anything, arg, counts, flag, size, sizes
+from .base import (Group, Layer, Shape, _count, _tuple_of, anything, arg, counts, flag, has_bias, size,
+                   sizes)
 from . import _texts
 from .torch_core import check_stated, torch_module
 
@@ -77,6 +79,14 @@ class _TorchConv(Layer):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _conv_groups(self.rank, self.transposed, self.groups != 1, self.bias)
+
+    def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
+        if self.groups == 1:
+            return super().explanation_for(weights)
+        if self.transposed:
+            return (_texts.CONV_TRANSPOSE_GROUPED if has_bias(weights)
+                    else _texts.CONV_TRANSPOSE_GROUPED_NO_BIAS)
+        return _texts.CONV_GROUPED if has_bias(weights) else _texts.CONV_GROUPED_NO_BIAS
 
     def values(self, shape: Shape) -> dict:
         check_stated(self.type_name, "in_channels", self.in_channels, shape[0], shape,

@@ -131,6 +131,7 @@ class Embedding(Layer):
 
     role = "embedding"
     explanation = _texts.EMBEDDING
+    symbol_meanings = {"d": "embedding_dim"}
 
     positional = ("num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
                   "scale_grad_by_freq", "sparse")
@@ -164,8 +165,8 @@ class _Elementwise(Layer):
 # The element-wise modules that are not activations applied value by value (those are the rest).
 _ROLES: dict[str, tuple[str, str]] = {
     **{n: ("activation", _texts.SOFTMAX) for n in ("Softmax", "LogSoftmax", "Softmin", "Softmax2d")},
-    **{n: ("dropout", _texts.DROPOUT) for n in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
-                                                "AlphaDropout", "FeatureAlphaDropout")},
+    **{n: ("dropout", _texts.DROPOUT) for n in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d")},
+    **{n: ("dropout", _texts.ALPHA_DROPOUT) for n in ("AlphaDropout", "FeatureAlphaDropout")},
 }
 
 
@@ -245,6 +246,7 @@ class PReLU(Layer):
 
     role = "activation"
     explanation = _texts.PRELU
+    symbol_meanings = {"C": "slopes"}
 
     positional = ("num_parameters", "init")
     num_parameters: Value = size(1)

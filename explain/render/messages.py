@@ -52,6 +52,9 @@ SYMBOLS = {
     "labels": N_("number of classification labels"),
     "declared_trainable": N_("trainable parameters of the layer"),
     "declared_non_trainable": N_("non-trainable parameters of the layer"),
+    "embedding_dim": N_("embedding dimension"),
+    "slopes": N_("number of learned slopes"),
+    "bias_size": N_("number of entries of the bias vector"),
 }
 
 REASONS = {

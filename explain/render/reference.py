@@ -83,7 +83,7 @@ def entries(framework: Optional[str], fmt: Formatter) -> list[dict[str, Any]]:
             except Exception:
                 formula = None
         names = [g["name"] for g in groups if not g["buffer"]]
-        explanation = cls.explanation_for(names) if layer is not None else cls.explanation
+        explanation = layer.explanation_for(names) if layer is not None else cls.explanation
         out.append({
             "type": cls.type_name, "framework": cls.framework, "aliases": list(cls.aliases),
             "role": messages.role_message(explanation, bool(groups)), "kind": cls.role,
