@@ -67,20 +67,19 @@ def _overrides(items: Sequence[str]) -> dict[str, int]:
 def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     status = 0
+    from .render import render_document
     if args.command == "derive":
         from .importers import load
-        from .render import render
         model = load(args.model, _overrides(args.overrides))
-        text = render(model, lang=args.lang, format=args.format, fragment=args.fragment,
-                      expand=args.expand)
+        text = render_document("derivation", model, lang=args.lang, format=args.format,
+                               fragment=args.fragment, expand=args.expand)
     elif args.command == "check":
-        from .checker import check_file, render_report
+        from .checker import check_file
         report = check_file(args.worksheet, model=args.model)
-        text = render_report(report, lang=args.lang, format=args.format, fragment=args.fragment)
+        text = render_document("check", report, lang=args.lang, format=args.format, fragment=args.fragment)
         status = 0 if report.all_correct else 1
     else:
-        from .render.reference import render_layers
-        text = render_layers(lang=args.lang, format=args.format, framework=args.framework)
+        text = render_document("layers", None, lang=args.lang, format=args.format, framework=args.framework)
     _write(text, args.output)
     return status
 

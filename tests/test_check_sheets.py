@@ -36,7 +36,7 @@ def test_sheet_in_every_language(report, lang, fmt):
     head = bias_sentence.split("%(")[0].strip()
     assert head and head.replace("_", "\\_") in out or head in out
     # the summary line
-    summary_tail = translate(lang, M.SUMMARY).rsplit(")s", 1)[-1].strip()
+    summary_tail = translate(lang, "%(correct)s of %(total)s claims correct.").rsplit(")s", 1)[-1].strip()
     assert summary_tail and summary_tail in out
     # the correct derivation of dense_2 shows its bias of 128 and its count (in any digit grouping)
     assert "128" in out and re.search(r"65\D{0,4}664", out)

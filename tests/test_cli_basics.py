@@ -42,7 +42,10 @@ import re  # noqa: E402
 
 import pytest  # noqa: E402
 
+from explain import load  # noqa: E402
 from explain.cli import main  # noqa: E402
+from explain.render import render  # noqa: E402
+from explain.render.i18n import translate  # noqa: E402
 from tests.conftest import require_module  # noqa: E402
 
 
@@ -81,8 +84,31 @@ def test_text_in_german_and_output_file(tmp_path, capsys):
     assert main(["derive", "example:seed-cnn", "--format", "text", "--lang", "de", "-o", str(target)]) == 0
     assert capsys.readouterr().out == ""
     text = target.read_text(encoding="utf-8")
-    assert "Total params: 6.029.097 (23,00 MB)" in text
+    # the words from the German catalog, the numbers in German digits
+    total = translate("de", "Total params: %(count)s (%(memory)s)")
+    assert total != "Total params: %(count)s (%(memory)s)" and "Total params" not in text
+    assert total % {"count": "6.029.097", "memory": "23,00 MB"} in text
+    header = [translate("de", h) for h in ("Layer (type)", "Output Shape", "Param #")]
+    assert re.search(r"\s+".join(map(re.escape, header)), text)
     assert re.search(r"dense_2 \(Dense\)\s+\(None, 128\)\s+65\.664", text)
+
+
+def test_text_memory_takes_the_models_dtype():
+    """A float16 model's summary: Keras's own ``model.summary()`` of the same model with float16
+    weights gives the memory sizes (2 bytes a weight)."""
+    require_module("torch")
+    keras = require_module("keras")
+    keras.backend.clear_session()
+    layers = keras.layers
+    half = {"dtype": "float16"}
+    real = keras.Sequential([keras.Input((784,)), layers.Dense(256, use_bias=False, **half),
+                             layers.BatchNormalization(**half), layers.Activation("relu", **half),
+                             layers.Dropout(0.2, **half), layers.Dense(10, **half)], name="mlp_bn")
+    totals = [line.strip() for line in _keras_summary(real) if "params:" in line]
+    model = load(FIXTURES / "specs" / "mlp_bn.yaml")
+    model.dtype = "float16"
+    ours = render(model, format="text")
+    assert [line.strip() for line in ours.splitlines() if "params:" in line] == totals
 
 
 def test_json_integers_stay_exact(tmp_path, capsys):

@@ -128,12 +128,12 @@ def test_jupyter_representations():
 
 
 def test_one_layers_steps_render_alone_for_feedback_sheets():
-    from explain.render.layer_step import render_layer_step
+    from explain.render import render_document
     model = load("example:seed-cnn")
-    md = render_layer_step(model.node("dense_2"), model, lang="de", format="markdown")
+    md = render_document("layer", model.node("dense_2"), lang="de", format="markdown", model=model)
     assert md.startswith("### 16. `dense_2` (Dense)")
     assert r"512 \times 128 + 128 = 65{.}664" in md
-    tex = render_layer_step(model.node("dense_2"), model, lang="fr", format="latex", level=1)
+    tex = render_document("layer", model.node("dense_2"), lang="fr", format="latex", model=model, level=1)
     assert tex.startswith(r"\section*{16. \texttt{dense\_2} (Dense)}")
     assert r"512 \times 128 + 128 = 65\,664" in tex
 

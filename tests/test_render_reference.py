@@ -4,8 +4,13 @@ from __future__ import annotations
 import pytest
 
 from explain.layers.registry import layer_types
-from explain.render.reference import instantiate, render_layers
+from explain.render.documents import render_document
+from explain.render.reference import instantiate
 from tests.render_helpers import LANGS, formulas, katex_errors
+
+
+def render_layers(lang: str, format: str, framework: str | None = None) -> str:
+    return render_document("layers", None, lang=lang, format=format, framework=framework)
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -13,7 +13,7 @@ from explain.cli import main
 from explain.errors import ExplainError
 from explain.importers.spec import load_spec
 from explain.render.json_out import model_dict
-from explain.render.text import render_text
+from explain.render import render
 
 SIAMESE: dict[str, Any] = {"inputs": {"left": [10], "right": [10]}, "layers": [
     {"Dense": {"name": "enc", "units": 6, "inputs": "left"}},
@@ -92,7 +92,7 @@ def test_reuse_of_a_reuse_points_at_the_owner_and_text_says_so() -> None:
     model = load_spec(SHARED_LSTM)
     assert model.node("third").shares == "shared_lstm"
     assert model.total == 4 * 4 * (3 + 4) + 4 * 4
-    text = render_text(model)
+    text = render(model, format="text")
     assert "(= shared_lstm)" in text
 
 

@@ -275,5 +275,5 @@ def _swapped_or_bias(ctx: Context, node: Node, found: list[Variant], work: Work)
 
 def render_report(report: Report, lang: str = "en", format: str = "markdown", fragment: bool = False) -> str:
     """The feedback sheet in ``format`` (markdown, latex, json, text) and ``lang``."""
-    from .report import render
-    return render(report, lang=lang, format=format, fragment=fragment)
+    from ..render.documents import render_document
+    return render_document("check", report, lang=lang, format=format, fragment=fragment)

@@ -7,10 +7,7 @@ key of its facts (``bn_non_trainable`` with ``buffers`` is PyTorch's case).
 """
 from __future__ import annotations
 
-
-def N_(s: str) -> str:
-    """Mark a string for extraction; it is translated where it is shown."""
-    return s
+from ..render.i18n import N_
 
 
 VERDICT_LABELS = {
@@ -74,23 +71,15 @@ MISTAKES: dict[str | tuple[str, str], str] = {
     "repeat_counted_once": N_("This layer stands for %(repeat)s copies: the count is %(repeat)s times one copy's."),
 }
 
-IN_LAYER = N_("In %(layer)s: %(sentence)s")
-IN_EVERY_LAYER = N_("In every layer: %(sentence)s")
 NO_DIAGNOSIS = N_("This does not match a mistake this tool knows; compare with the derivation.")
-SUMMARY = N_("%(correct)s of %(total)s claims correct.")
-ALL_CORRECT = N_("Every claim is correct.")
-TITLE = N_("Feedback on the hand calculation")
-MODEL_LINE = N_("Model: %(model)s")
-CLAIMED = N_("claimed")
-EXPECTED = N_("expected")
-VERDICT = N_("verdict")
-DERIVATION = N_("derivation")
-TOTAL_LABEL = N_("total")
+# what a claim states
 OUTPUT_SIZE = N_("output size")
 PARAMETERS = N_("parameters")
 TRAINABLE = N_("trainable parameters")
 NON_TRAINABLE = N_("non-trainable parameters")
-LAYER = N_("layer")
+# what a weight group of the correct derivation is, if not trainable parameters
+BUFFER = N_("buffer")
+NOT_TRAINABLE = N_("not trainable")
 
 
 def mistake_key(code: str, detail: dict) -> str | tuple[str, str]:
@@ -113,11 +102,3 @@ def mistake_key(code: str, detail: dict) -> str | tuple[str, str]:
         return (code, detail.get("as", "conv"))
     return code
 
-
-def all_messages() -> list[str]:
-    """Every msgid of the sheet (for the catalogs)."""
-    out = list(VERDICT_LABELS.values()) + list(VERDICT_SENTENCES.values()) + list(MISTAKES.values())
-    out += [IN_LAYER, IN_EVERY_LAYER, NO_DIAGNOSIS, SUMMARY, ALL_CORRECT, TITLE, MODEL_LINE, CLAIMED,
-            EXPECTED, VERDICT, DERIVATION, TOTAL_LABEL, OUTPUT_SIZE, PARAMETERS, TRAINABLE,
-            NON_TRAINABLE, LAYER]
-    return list(dict.fromkeys(out))

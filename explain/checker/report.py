@@ -1,51 +1,21 @@
 """The feedback sheet: per claim the verdict, the mistake in one sentence and the correct
 derivation for that layer; a summary line. JSON (SPEC §5), plain text, Markdown, LaTeX.
 
-The sheet is first built as data (:func:`sheet`, numbers still ints); the formats only lay it out.
+The sheet is built as facts (numbers and names formatted for the format, sentences as message
+ids with their placeholders' values); ``templates/<format>/check.<ext>.j2`` lays them out and
+translates the sentences (see :mod:`explain.render.documents`).
 """
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Optional
 
 import sympy
 
-from ..errors import ExplainError
+from ..render.documents import document
+from ..render.view import Formatter, StepView, View
 from . import messages as M
-
-FORMATS = ("markdown", "latex", "json", "text")
-LANGUAGES = ("en", "de", "ja", "fr", "es")
-_LOCALES = {"en": "en", "de": "de_DE", "ja": "ja_JP", "fr": "fr_FR", "es": "es_ES"}
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
-
-
-def render(report, lang: str = "en", format: str = "markdown", fragment: bool = False) -> str:
-    if lang not in LANGUAGES:
-        raise ExplainError(f"unknown language '{lang}' (choose from {', '.join(LANGUAGES)})")
-    if format == "json":
-        return json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n"
-    if format not in FORMATS:
-        raise ExplainError(f"unknown format '{format}' (choose from {', '.join(FORMATS)})")
-    data = sheet(report, lang, format)
-    if format == "text":
-        return render_text(data)
-    from .templates import render_template
-    return render_template(data, format, lang, fragment)
-
-
-# ----------------------------------------------------------------------------- numbers, words
-
-def number(n: int, lang: str) -> str:
-    from babel.numbers import format_decimal
-    return format_decimal(n, locale=_LOCALES[lang], group_separator=True)
-
-
-def translator(lang: str) -> Callable[[str], str]:
-    """gettext for ``lang`` from the project's catalogs (English is the source language)."""
-    from ..render.i18n import translations
-    return translations(lang).gettext
 
 
 # ----------------------------------------------------------------------------- formulas
@@ -114,165 +84,140 @@ def formula_text(expr: sympy.Expr, values: dict | None = None, style: str = "tex
     return walk(sympy.sympify(expr))
 
 
-# ----------------------------------------------------------------------------- the sheet as data
+# ----------------------------------------------------------------------------- the sheet as facts
+
+@dataclass
+class Sentence:
+    """A message id and its placeholders' values (formatted); about one layer (``In layer: …``)
+    or every layer, or neither."""
+
+    message: str
+    facts: dict[str, str] = field(default_factory=dict)
+    layer: Optional[str] = None
+    every: bool = False
+
 
 @dataclass
 class Step:
-    """One line of a derivation: ``name = formula = substituted = result``."""
+    """One line of a derivation: ``name = formula = substituted = result  (note)``; ``name`` is
+    a message id when ``named`` is false (``output size``, ``parameters``)."""
 
     name: str
     formula: str = ""
     substituted: str = ""
     result: str = ""
     note: str = ""
+    """A message id (``buffer``, ``not trainable``) or empty."""
+    named: bool = True
 
 
 @dataclass
 class Entry:
-    label: str
-    layer: str
+    label: Optional[str]
+    """The claim's layer (formatted); None for the model's total."""
     kind: str
-    kind_label: str
-    type: str
+    """A message id: what is claimed (parameters, output size …)."""
     claimed: str
     expected: str
     verdict: str
-    verdict_label: str
+    """A message id: the verdict's label."""
     correct: bool
-    sentences: list[str] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
-    derivation: str = ""
-    """Markdown or LaTeX: the correct derivation of the layer, from the derivation renderer."""
+    """The correct derivation in plain text (text format)."""
+    step: Optional[StepView] = None
+    """The layer's correct derivation as the derivation renderer shows it (Markdown, LaTeX)."""
+    sum: Optional[list[str]] = None
+    """For a total (Markdown, LaTeX): the counts of the layers that add up to it."""
 
 
-@dataclass
-class Sheet:
-    title: str
-    model_line: str
-    summary: str
-    all_correct: bool
-    entries: list[Entry]
-    labels: dict[str, str]
-    lang: str
+@document("check", "json")
+def sheet_data(report: Any, **_: Any) -> dict[str, Any]:
+    """SPEC §5: the verdict, the expected value and the diagnosis of every claim."""
+    return report.to_json()
 
 
-class Style:
-    """How a format shows words, numbers, names and claims (plain text: as they are)."""
-
-    def __init__(self, lang: str, format: str = "text", model=None) -> None:
-        self.lang, self.format = lang, format
-        tr = translator(lang)
-        if format == "text":
-            self.f = None
-            self._ = tr
-            self.num = lambda n: number(n, lang)
-            self.name = self.code = self.value = lambda t: str(t)
-        else:
-            from ..render.escape import MESSAGE_ESCAPES
-            from ..render.i18n import escape_message
-            from ..render.view import Formatter
-            self.f = Formatter(format, lang, model)
-            escape = MESSAGE_ESCAPES[format]
-            self._ = lambda msg: escape_message(tr(msg), escape)
-            self.num, self.name, self.code, self.value = self.f.num, self.f.name, self.f.name, self.f.text
-
-
-def sheet(report, lang: str = "en", format: str = "text") -> Sheet:
-    st = Style(lang, format, report.model)
-    _ = st._
-    entries = [_entry(report, c, st, i) for i, c in enumerate(report.claims, 1)]
+@document("check", "markdown", "latex", "text")
+def sheet_facts(report: Any, f: Formatter, **_: Any) -> dict[str, Any]:
+    """The sheet's facts: the model's name, one entry per claim, the counts for the summary."""
+    from ..render.text import width
+    view = View(f, report.model)
+    entries = [_entry(report, c, f, view, i) for i, c in enumerate(report.claims, 1)]
     counts = report.summary()
-    total = len(report.claims)
-    summary = _(M.ALL_CORRECT) if report.all_correct else \
-        _(M.SUMMARY) % {"correct": st.num(counts.get("correct", 0)), "total": st.num(total)}
-    labels = {k: _(getattr(M, k.upper())) for k in ("claimed", "expected", "verdict", "derivation", "layer")}
-    return Sheet(_(M.TITLE), _(M.MODEL_LINE) % {"model": st.name(report.model.name)}, summary,
-                 report.all_correct, entries, labels, lang)
+    return {"model_name": f.name(report.model.name), "entries": entries, "all_correct": report.all_correct,
+            "correct": f.num(counts.get("correct", 0)), "total": f.num(len(report.claims)),
+            "width": width}
 
 
-def _entry(report, c, st: Style, index: int) -> Entry:
-    _, num = st._, st.num
+_KINDS = {"params": M.PARAMETERS, "shape": M.OUTPUT_SIZE, "trainable": M.TRAINABLE,
+          "non_trainable": M.NON_TRAINABLE}
+
+
+def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
+    num = f.num
     model = report.model
-    kind_label = {"params": _(M.PARAMETERS), "shape": _(M.OUTPUT_SIZE), "trainable": _(M.TRAINABLE),
-                  "non_trainable": _(M.NON_TRAINABLE)}[c.kind]
-    label = _(M.TOTAL_LABEL) if c.layer == "total" else st.name(str(c.layer))
+    label = None if c.layer == "total" else f.name(str(c.layer))
     if c.node is not None and str(c.layer) != c.node.name:
-        label = f"{st.value(str(c.layer))} ({st.name(c.node.name)})"
+        label = f"{f.text(str(c.layer))} ({f.name(c.node.name)})"
     stated = None
     if c.work is not None:
         stated = c.work.result_value if c.work.result_value is not None else c.work.formula_value
-    facts = {"expected": num(c.expected) if c.expected is not None else "", "claimed": num(stated) if stated is not None else st.code(c.claimed),
+    expected = num(c.expected) if c.expected is not None else ""
+    facts = {"expected": expected, "claimed": num(stated) if stated is not None else f.name(c.claimed),
              "formula": num(c.work.formula_value) if c.work and c.work.formula_value is not None else "",
              "result": num(c.work.result_value) if c.work and c.work.result_value is not None else "",
-             "reason": st.value(c.reason)}
-    sentences = [_(M.VERDICT_SENTENCES[c.verdict]) % facts]
-    for v in c.mistakes:
-        sentences.append(_mistake_sentence(v, st))
+             "reason": f.text(c.reason)}
+    sentences = [Sentence(M.VERDICT_SENTENCES[c.verdict], facts)]
+    sentences += [_mistake_sentence(v, f) for v in c.mistakes]
     if c.verdict in ("wrong", "wrong_formula") and not c.mistakes:
-        sentences.append(_(M.NO_DIAGNOSIS))
-    sentences = list(dict.fromkeys(sentences))
+        sentences.append(Sentence(M.NO_DIAGNOSIS))
+    unique = {(s.message, tuple(s.facts.items()), s.layer, s.every): s for s in sentences}
+    entry = Entry(label, _KINDS[c.kind], f.name(c.claimed), expected or "–", M.VERDICT_LABELS[c.verdict],
+                  c.correct, list(unique.values()))
     if c.verdict == "unreadable":
-        steps, derivation = [], ""
-    elif st.format == "text":
-        steps, derivation = _steps(model, c, num, "text", _), ""
+        pass
+    elif f.format == "text":
+        entry.steps = _steps(model, c, num)
+    elif c.node is None:
+        counted = [model.evaluate(n.own(c.kind)) for n in model.nodes]
+        entry.sum = [num(v) for v in counted if v]
+        if len(entry.sum) > 12:
+            entry.sum = entry.sum[:5] + ["…"]
     else:
-        steps, derivation = [], _derivation(model, c, st, index)
-    return Entry(label, str(c.layer), c.kind, kind_label, c.node.type if c.node is not None else "",
-                 st.code(c.claimed), num(c.expected) if c.expected is not None else "–", c.verdict, _(M.VERDICT_LABELS[c.verdict]),
-                 c.correct, sentences, steps, derivation)
+        from ..derivation import layer_step
+        entry.step = view.step(layer_step(c.node, model.symbol_meanings), index)
+    return entry
 
 
-def _mistake_sentence(v, st: Style) -> str:
-    _ = st._
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _mistake_sentence(v: Any, f: Formatter) -> Sentence:
     detail = {}
     for k, x in v.detail.items():
         if k == "layer" and isinstance(x, str):
-            detail[k] = st.name(x)
+            detail[k] = f.name(x)
         elif isinstance(x, bool):
             detail[k] = str(x)
         elif isinstance(x, int):
-            detail[k] = st.num(x)
+            detail[k] = f.num(x)
         elif isinstance(x, tuple):
-            detail[k] = st.value("(" + ", ".join(str(d) for d in x) + ")")
+            detail[k] = f.text("(" + ", ".join(str(d) for d in x) + ")")
         else:
-            detail[k] = st.value(str(x))
-    template = M.MISTAKES.get(M.mistake_key(v.code, v.detail)) or M.MISTAKES.get(v.code, v.code)
-    try:
-        sentence = _(template) % _Facts(detail)
-    except (TypeError, ValueError, KeyError):
-        sentence = _(template)
+            detail[k] = f.text(str(x))
+    message = M.MISTAKES.get(M.mistake_key(v.code, v.detail)) or M.MISTAKES.get(v.code, v.code)
+    facts = {k: detail.get(k, "?") for k in _PLACEHOLDER.findall(message)}
+    sentence = Sentence(message, facts)
     layer = v.detail.get("layer")
     if layer and v.code not in ("flatten_size", "wrong_input_shape", "output_off_by_one", "wrong_padding"):
         if layer == "every":
-            return _(M.IN_EVERY_LAYER) % {"sentence": sentence}
-        return _(M.IN_LAYER) % {"layer": st.name(layer), "sentence": sentence}
+            sentence.every = True
+        else:
+            sentence.layer = f.name(layer)
     return sentence
 
 
-def _derivation(model, c, st: Style, index: int) -> str:
-    """The correct derivation for the claim's layer (the derivation renderer's own steps), or
-    the sum for a total."""
-    if c.node is None:
-        counted = [model.evaluate(n.own(c.kind)) for n in model.nodes]
-        parts = [st.num(v) for v in counted if v]
-        if len(parts) > 12:
-            parts = parts[:5] + ["…"]
-        return "Σ = " + " + ".join(parts) + " = " + st.num(c.expected) + "\n"
-    from ..derivation import layer_step
-    step = layer_step(c.node, model.symbol_meanings)
-    if st.format == "latex":
-        from ..render.latex import render_latex_step
-        return render_latex_step(step, model, st.lang, index, level=3)
-    from ..render.markdown import render_markdown_step
-    return render_markdown_step(step, model, st.lang, index, level=3)
-
-
-class _Facts(dict):
-    def __missing__(self, key: str) -> str:
-        return "?"
-
-
-def _steps(model, c, num, style, _) -> list[Step]:
+def _steps(model: Any, c: Any, num: Callable[[int], str]) -> list[Step]:
     ev = model.evaluate
     if c.node is None:
         return _total_steps(model, c, num)
@@ -282,56 +227,33 @@ def _steps(model, c, num, style, _) -> list[Step]:
         if node.layer.role in ("flatten", "reshape") and node.input_shapes and None not in node.input_shapes[0]:
             shape = node.input_shapes[0]
         dims = [ev(d) for d in shape]
-        times = r" \cdot " if style == "latex" else "·"
-        return [Step(_(M.OUTPUT_SIZE), "(" + ", ".join(str(d) for d in dims) + ")",
-                     times.join(str(d) for d in dims) if len(dims) > 1 else "", num(c.expected))]
+        return [Step(M.OUTPUT_SIZE, "(" + ", ".join(str(d) for d in dims) + ")",
+                     "·".join(str(d) for d in dims) if len(dims) > 1 else "", num(c.expected), named=False)]
     steps = []
     counts = []
     for w in node.weights:
         value = ev(w.count)
-        note = "buffer" if w.buffer else ("non-trainable" if not w.trainable else "")
-        substituted = formula_text(w.formula, dict(node.values), style, ev)
+        note = M.BUFFER if w.buffer else (M.NOT_TRAINABLE if not w.trainable else "")
+        substituted = formula_text(w.formula, dict(node.values), "text", ev)
         if substituted == str(value):
             substituted = ""
-        steps.append(Step(w.name, formula_text(w.formula, None, style), substituted, num(value), note))
+        steps.append(Step(w.name, formula_text(w.formula, None, "text"), substituted, num(value), note))
         if not w.buffer:
             counts.append(value)
     repeat = ev(node.repeat) if node.repeat != 1 else 1
     sum_text = " + ".join(num(x) for x in counts)
     if repeat != 1:
         sum_text = f"{repeat} × ({sum_text})"
-    steps.append(Step(_(M.PARAMETERS), "", sum_text if len(counts) > 1 or repeat != 1 else "",
-                      num(c.expected)))
+    steps.append(Step(M.PARAMETERS, "", sum_text if len(counts) > 1 or repeat != 1 else "",
+                      num(c.expected), named=False))
     return steps
 
 
-def _total_steps(model, c, num) -> list[Step]:
-    kind = c.kind
-    own = [(n.name, model.evaluate(n.own({"params": "params", "trainable": "trainable",
-                                           "non_trainable": "non_trainable"}[kind])))
-           for n in model.nodes]
+def _total_steps(model: Any, c: Any, num: Callable[[int], str]) -> list[Step]:
+    own = [(n.name, model.evaluate(n.own(c.kind))) for n in model.nodes]
     own = [(name, v) for name, v in own if v]
     if len(own) <= 12:
         text = " + ".join(num(v) for _, v in own)
     else:
         text = " + ".join(num(v) for _, v in own[:5]) + f" + … ({len(own)})"
     return [Step("Σ", "", text, num(c.expected))]
-
-
-# ----------------------------------------------------------------------------- plain text
-
-def render_text(data: Sheet) -> str:
-    out = [data.title, data.model_line, ""]
-    width = max((len(e.label) for e in data.entries), default=0)
-    for e in data.entries:
-        mark = "✓" if e.correct else "✗"
-        out.append(f"{mark} {e.label.ljust(width)}  {e.kind_label}: {e.claimed}  [{e.verdict_label}]")
-        for s in e.sentences[0 if not e.correct else 1:]:
-            out.append(f"    {s}")
-        if not e.correct:
-            for st in e.steps:
-                parts = [p for p in (st.formula, st.substituted, st.result) if p]
-                note = f"  ({st.note})" if st.note else ""
-                out.append(f"      {st.name} = " + " = ".join(parts) + note)
-    out += ["", data.summary]
-    return "\n".join(out) + "\n"

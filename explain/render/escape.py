@@ -88,4 +88,9 @@ def _plain(text: str) -> str:
     return "".join(_LATEX.get(c) or _MATH_CHARS.get(c) or c for c in text)
 
 
-MESSAGE_ESCAPES = {"markdown": markdown_message, "latex": latex_text}
+def plain_text(text: str) -> str:
+    """``text`` for a terminal: control characters (which could move the cursor) become spaces."""
+    return _clean(text)
+
+
+MESSAGE_ESCAPES = {"markdown": markdown_message, "latex": latex_text, "text": str}

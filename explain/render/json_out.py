@@ -1,7 +1,6 @@
 """``--format json`` (SPEC.md section 4): exact ints, formulas as sympy-parsable strings."""
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any
 
@@ -64,6 +63,3 @@ def model_dict(model: Model) -> dict[str, Any]:
         out["buffers"] = model.buffers
     return out
 
-
-def render_json(model: Model) -> str:
-    return json.dumps(model_dict(model), indent=2, ensure_ascii=False) + "\n"

@@ -14,8 +14,7 @@ import sympy
 from ..layers.base import Layer
 from ..layers.registry import layer_types
 from . import messages
-from .i18n import environment
-from .markdown import _tidy
+from .documents import document
 from .view import Formatter
 
 # Representative values for required arguments, by name (Keras and torch.nn vocabularies).
@@ -93,25 +92,18 @@ def entries(framework: Optional[str], fmt: Formatter) -> list[dict[str, Any]]:
     return out
 
 
-def render_layers(lang: str = "en", format: str = "markdown", framework: Optional[str] = None) -> str:
-    """The reference of every layer type and its formula, as ``explain layers`` prints it."""
-    from ..errors import ExplainError
-    if format == "json":
-        import json
-        fmt = Formatter("markdown", lang)
-        from .i18n import translations
-        gettext = translations(lang).gettext
-        return json.dumps([{"type": e["type"], "framework": e["framework"], "aliases": e["aliases"],
-                            "role": e["kind"], "explanation": gettext(e["role"]), "formula": e["formula"]}
-                           for e in entries(framework, fmt)], indent=2, ensure_ascii=False) + "\n"
-    if format == "text":
-        fmt = Formatter("markdown", lang)
-        return "".join(f"{e['type']} ({e['framework']}): {e['formula'] or '0'}\n" for e in entries(framework, fmt))
-    if format not in ("markdown", "latex"):
-        raise ExplainError(f"unknown format '{format}'")
-    fmt = Formatter(format, lang)
-    ext = "md" if format == "markdown" else "tex"
-    template = environment(lang, format).get_template(f"{format}/layers.{ext}.j2")
-    from .latex import BABEL
-    return _tidy(template.render(f=fmt, entries=entries(framework, fmt), lang=lang,
-                                 babel=BABEL.get(lang, "english"), fragment=False))
+@document("layers", "markdown", "latex", "text")
+def reference_facts(_: None, f: Formatter, framework: Optional[str] = None, **__: Any) -> dict[str, Any]:
+    """Every registered type (of ``framework``, or all) with its role, formula and weight groups."""
+    return {"entries": entries(framework, f)}
+
+
+@document("layers", "json")
+def reference_data(_: None, lang: str = "en", framework: Optional[str] = None, **__: Any) -> list[dict[str, Any]]:
+    """Per type: its name, framework, aliases, role, explanation (in ``lang``) and parameter
+    formula (LaTeX)."""
+    from .i18n import translations
+    gettext = translations(lang).gettext
+    return [{"type": e["type"], "framework": e["framework"], "aliases": e["aliases"], "role": e["kind"],
+             "explanation": gettext(e["role"]), "formula": e["formula"]}
+            for e in entries(framework, Formatter("markdown", lang))]

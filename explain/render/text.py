@@ -1,32 +1,31 @@
-"""``--format text``: the summary table that Keras 3's ``model.summary()`` prints.
+"""``--format text``: the facts of the summary table that Keras 3's ``model.summary()`` prints
+(``templates/text/derivation.txt.j2`` lays it out in the reader's language).
 
 Same columns (Layer (type), Output Shape, Param #, and Connected to for graphs), the parameter
-counts right-aligned, and the totals with their memory at 4 bytes a weight in Keras's units
-(KB = 1024 bytes): ``Total params: 204,298 (798.04 KB)``.
+counts right-aligned, and the totals with their memory at the model's bytes per weight
+(``Model.dtype``; float32: 4) in Keras's units (KB = 1024 bytes): ``Total params: 204,298 (798.04 KB)``.
 """
 from __future__ import annotations
 
-from decimal import Decimal
+import decimal
+import unicodedata
 from fractions import Fraction
+from typing import Any, Sequence
 
 from babel.numbers import format_decimal
 
+from ..layers.base import Shape
 from ..model import Model, Node
 from .json_out import shape_json
+from .numbers import format_int, locale
+from .view import Formatter
 
-LOCALES = {"en": "en", "de": "de_DE", "ja": "ja_JP", "fr": "fr_FR", "es": "es_ES"}
-BYTES_PER_WEIGHT = 4
 MEMORY_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
 
-def number(n: int, lang: str) -> str:
-    from .numbers import format_int  # exact however large (Babel alone stops at 28 digits)
-    return format_int(n, lang)
-
-
-def memory(weights: int, lang: str) -> str:
-    """Keras's ``readable_memory_size`` of ``weights`` float32 weights: 798.04 KB."""
-    size = Fraction(weights * BYTES_PER_WEIGHT)
+def memory(size_bytes: int, lang: str) -> str:
+    """Keras's ``readable_memory_size``: 798.04 KB (1 KB = 1024 bytes), two decimals."""
+    size = Fraction(size_bytes)
     unit = MEMORY_UNITS[-1]
     for candidate in MEMORY_UNITS:
         if size < 1024:
@@ -34,14 +33,13 @@ def memory(weights: int, lang: str) -> str:
             break
         if candidate != MEMORY_UNITS[-1]:
             size /= 1024
-    import decimal
     with decimal.localcontext() as context:  # enough digits for any count (28 by default)
         context.prec = len(str(size.numerator)) + 8
-        rounded = Decimal(size.numerator) / Decimal(size.denominator)
-        return f"{format_decimal(rounded, format='#,##0.00', locale=LOCALES[lang])} {unit}"
+        rounded = decimal.Decimal(size.numerator) / decimal.Decimal(size.denominator)
+        return f"{format_decimal(rounded, format='#,##0.00', locale=locale(lang))} {unit}"
 
 
-def _shape_text(shape) -> str:
+def _shape_text(shape: Shape) -> str:
     dims = ["None" if d is None else str(d) for d in shape_json(shape)]
     return "(" + ", ".join(dims) + ")"
 
@@ -53,41 +51,61 @@ def _output_text(node: Node) -> str:
     return "[" + ", ".join(_shape_text(s) for s in outputs) + "]"
 
 
-def _params_text(model: Model, node: Node, lang: str) -> str:
-    text = number(model.evaluate(node.params), lang)
+def _params_text(model: Model, node: Node, f: Formatter) -> str:
+    text = f.num(model.evaluate(node.params))
     repeat = node.repeat
     if not (isinstance(repeat, int) and repeat == 1):
         text += f" (× {model.evaluate(repeat)})"
     if node.shares is not None:
-        text += f" (= {node.shares})"
+        text += f" (= {f.name(node.shares)})"
     return text
 
 
-def render_text(model: Model, lang: str = "en") -> str:
+def width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (East Asian wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: int = 2) -> str:
+    """Keras's summary table: heavy rules around the header and at the end, light ones between
+    rows, two spaces between columns, column ``right`` right-aligned."""
+    columns = range(len(header))
+    widths = [max(width(header[i]), *(width(r[i]) for r in rows)) for i in columns]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = []
+        for i, (cell, w) in enumerate(zip(cells, widths)):
+            pad = " " * (w - width(cell))
+            parts.append(pad + cell if i == right else cell + pad)
+        return "  ".join(parts).rstrip()
+
+    total = sum(widths) + 2 * (len(widths) - 1)
+    out = ["━" * total, line(header), "━" * total]
+    for i, row in enumerate(rows):
+        out.append(line(row))
+        out.append("─" * total if i < len(rows) - 1 else "━" * total)
+    return "\n".join(out)
+
+
+def summary(model: Model, f: Formatter) -> dict[str, Any]:
+    """The rows of the table (name (type), output shape, parameters, inputs) and the totals
+    with their memory at the model's bytes per weight."""
+    from ..derivation.build import memory as stored
     previous = [next(iter(model.inputs), "input")] + [n.name for n in model.nodes]
     graph = len(model.inputs) > 1 or any(len(n.inputs) != 1 or n.inputs[0] != prev
                                          for n, prev in zip(model.nodes, previous))
-    header = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if graph else [])
     rows = []
     for node in model.nodes:
-        row = [f"{node.name} ({node.type})", _output_text(node), _params_text(model, node, lang)]
+        row = [f"{f.name(node.name)} ({f.text(node.type)})", _output_text(node), _params_text(model, node, f)]
         if graph:
-            row.append(", ".join(node.inputs))
+            row.append(", ".join(f.name(i) for i in node.inputs))
         rows.append(row)
-    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
+    per = stored(model, 0).bytes_per
 
-    def line(cells: list[str]) -> str:
-        parts = [c.rjust(w) if i == 2 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
-        return "  ".join(parts).rstrip()
+    def count(n: int) -> dict[str, str]:
+        return {"count": f.num(n), "memory": memory(n * per, f.lang)}
 
-    width = sum(widths) + 2 * (len(widths) - 1)
-    out = [f'Model: "{model.name}"', "━" * width, line(header), "━" * width]
-    for i, row in enumerate(rows):
-        out.append(line(row))
-        out.append("─" * width if i < len(rows) - 1 else "━" * width)
-    for label, count in (("Total params", model.total), ("Trainable params", model.trainable),
-                         ("Non-trainable params", model.non_trainable)):
-        out.append(f" {label}: {number(count, lang)} ({memory(count, lang)})")
-    if model.framework == "pytorch":
-        out.append(f" Buffers (not parameters): {number(model.buffers, lang)}")
-    return "\n".join(out) + "\n"
+    return {"name": f.name(model.name), "rows": rows, "graph": graph, "table": table,
+            "total": count(model.total), "trainable": count(model.trainable),
+            "non_trainable": count(model.non_trainable), "pytorch": model.framework == "pytorch",
+            "buffers": f.num(model.buffers)}

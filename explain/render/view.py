@@ -15,7 +15,7 @@ from ..layers.base import Shape
 from ..model import Model
 from ..symbols import Value
 from . import messages
-from .escape import latex_text, markdown_code, markdown_text
+from .escape import latex_text, markdown_code, markdown_text, plain_text
 from .mathtex import MathPrinter, symbol_tex
 from .numbers import format_int, format_size
 
@@ -24,7 +24,8 @@ TERMS_PER_LINE = 5
 
 
 class Formatter:
-    """Format-specific pieces for templates: names, numbers, shapes and math delimiters."""
+    """Format-specific pieces for templates: names, numbers, shapes and math delimiters
+    (``markdown``, ``latex``, or ``text``: plain, as a terminal shows it)."""
 
     def __init__(self, format: str, lang: str, model: Optional[Model] = None) -> None:
         self.format = format
@@ -37,15 +38,19 @@ class Formatter:
         """A name from user input, literally (monospace)."""
         if self.format == "latex":
             return r"\texttt{" + latex_text(text) + "}"
+        if self.format == "text":
+            return plain_text(text)
         return markdown_code(text)
 
     def cell_name(self, text: str) -> str:
         """A name inside a Markdown table cell."""
-        if self.format == "latex":
-            return self.name(text)
-        return markdown_text(text)
+        if self.format == "markdown":
+            return markdown_text(text)
+        return self.name(text)
 
     def text(self, text: str) -> str:
+        if self.format == "text":
+            return plain_text(text)
         return latex_text(text) if self.format == "latex" else markdown_text(text)
 
     def num(self, n: int) -> str:
@@ -421,6 +426,3 @@ def _paren(tex: str) -> str:
 def _small(expr) -> bool:
     return not any(isinstance(a, (sympy.floor, sympy.ceiling)) for a in sympy.preorder_traversal(expr))
 
-
-def step_context(step: LayerStep, fmt: Formatter, model: Optional[Model], index: int = 1) -> dict[str, Any]:
-    return {"f": fmt, "step": View(fmt, model).step(step, index)}

@@ -1,0 +1,51 @@
+"""The documents about a model: its whole derivation (``derivation``) and one layer's steps
+(``layer``, for feedback sheets), as facts for the templates (see :mod:`.documents`)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+from ..model import Model, Node
+from .documents import document
+
+if TYPE_CHECKING:  # the derivation and the view are imported only for the formats that need them
+    from ..derivation import LayerStep
+    from .view import Formatter
+
+
+@document("derivation", "markdown", "latex")
+def derivation_facts(model: Model, f: "Formatter", expand: bool = False, **_: Any) -> dict[str, Any]:
+    """The derivation, layer by layer, with the total and the memory."""
+    from ..derivation import derive
+    from .view import model_context
+    return model_context(derive(model, expand=expand), f)
+
+
+@document("derivation", "text")
+def summary_facts(model: Model, f: "Formatter", **_: Any) -> dict[str, Any]:
+    """The summary table that Keras's ``model.summary()`` prints."""
+    from .text import summary
+    return summary(model, f)
+
+
+@document("derivation", "json")
+def derivation_data(model: Model, **_: Any) -> dict[str, Any]:
+    """SPEC.md section 4: exact ints, formulas as sympy-parsable strings."""
+    from .json_out import model_dict
+    return model_dict(model)
+
+
+@document("layer", "markdown", "latex")
+def layer_facts(step: Union[Node, "LayerStep"], f: "Formatter", model: Optional[Model] = None,
+                index: Optional[int] = None, level: int = 3, **_: Any) -> dict[str, Any]:
+    """One layer's derivation steps (a :class:`Node` of ``model`` or a :class:`LayerStep`), as in
+    the model's derivation. ``index`` is the number in the heading (default: the layer's position
+    in ``model``); ``level`` the heading level (Markdown: that many ``#``; LaTeX: 1 section,
+    2 subsection, 3 subsubsection)."""
+    from ..derivation import layer_step
+    from .view import View
+    if isinstance(step, Node):
+        step = layer_step(step, model.symbol_meanings) if model is not None else layer_step(step)
+    if index is None:
+        positions = {n.name: i + 1 for i, n in enumerate(model.nodes)} if model is not None else {}
+        index = positions.get(step.node.name, 1)
+    return {"step": View(f, model).step(step, index), "level": level}

@@ -1,0 +1,96 @@
+"""One renderer: every document kind in every format goes through :func:`render_document`.
+
+A kind (``derivation``, ``layer``, ``layers``, ``check``, and those to come) registers, per
+format, a function that turns its subject into facts: data whose numbers and names are already
+formatted for the format and language, and message ids still untranslated. The template
+``templates/<format>/<kind>.<ext>.j2`` lays the facts out and translates every sentence with
+``_()``. JSON is data, not prose: its function returns the object to dump.
+
+    render_document("derivation", model, lang="de", format="latex", fragment=True)
+    render_document("layer", model.node("dense_2"), lang="fr", model=model, level=1)
+
+A kind's module is imported on first use (:data:`KINDS`), so ``import explain`` stays light.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+from typing import Any, Callable
+
+from ..errors import ExplainError
+
+FORMATS = ("markdown", "latex", "json", "text")
+LANGUAGES = ("en", "de", "ja", "fr", "es")
+EXTENSIONS = {"markdown": "md", "latex": "tex", "text": "txt"}
+BABEL = {"en": "english", "de": "ngerman", "fr": "french", "es": "spanish,es-noshorthands"}
+"""babel's language option for the LaTeX preamble (Japanese uses luatexja instead)."""
+
+KINDS = {
+    "derivation": "explain.render.derivation_doc",
+    "layer": "explain.render.derivation_doc",
+    "layers": "explain.render.reference",
+    "check": "explain.checker.report",
+}
+"""Document kind → the module that registers its facts (imported on first use)."""
+
+Facts = Callable[..., Any]
+_REGISTRY: dict[tuple[str, str], Facts] = {}
+
+
+def document(kind: str, *formats: str) -> Callable[[Facts], Facts]:
+    """Registers ``facts(subject, f, **options)`` for ``kind`` in ``formats``; for ``json``,
+    ``facts(subject, lang=lang, **options)`` returns the data to dump."""
+    def register(facts: Facts) -> Facts:
+        for format in formats:
+            _REGISTRY[(kind, format)] = facts
+        return facts
+    return register
+
+
+def formats_of(kind: str) -> tuple[str, ...]:
+    """The formats ``kind`` is available in, in :data:`FORMATS` order."""
+    _load(kind)
+    return tuple(f for f in FORMATS if (kind, f) in _REGISTRY)
+
+
+def _load(kind: str) -> None:
+    if kind not in KINDS:
+        raise ExplainError(f"unknown document '{kind}' (choose from {', '.join(KINDS)})")
+    importlib.import_module(KINDS[kind])
+
+
+def render_document(kind: str, subject: Any, lang: str = "en", format: str = "markdown",
+                    **options: Any) -> str:
+    """``subject`` as a ``kind`` document in ``format`` and ``lang``; ``options`` go to the kind's
+    facts (``expand``, ``fragment``, ``model``, ``level``, ``framework`` …)."""
+    if lang not in LANGUAGES:
+        raise ExplainError(f"unknown language '{lang}' (choose from {', '.join(LANGUAGES)})")
+    if format not in FORMATS:
+        raise ExplainError(f"unknown format '{format}' (choose from {', '.join(FORMATS)})")
+    available = formats_of(kind)
+    facts = _REGISTRY.get((kind, format))
+    if facts is None:
+        raise ExplainError(f"a {kind} document is available as {' or '.join(available)}, not '{format}'")
+    if format == "json":
+        return json.dumps(facts(subject, lang=lang, **options), indent=2, ensure_ascii=False) + "\n"
+    from .i18n import environment
+    from .view import Formatter
+    f = Formatter(format, lang)
+    context = {"fragment": bool(options.get("fragment")), "lang": lang, "babel": BABEL.get(lang, "english")}
+    context.update(facts(subject, f, **options))
+    context["f"] = f
+    template = environment(lang, format).get_template(f"{format}/{kind}.{EXTENSIONS[format]}.j2")
+    return tidy(template.render(context))
+
+
+def tidy(text: str) -> str:
+    """At most one blank line in a row, no trailing spaces; one newline at the end."""
+    out: list[str] = []
+    for line in text.splitlines():
+        line = line.rstrip()
+        if not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n"

@@ -1,0 +1,65 @@
+"""One renderer: every document kind in every format through one registry, every sentence from
+the catalogs (the text format too)."""
+from __future__ import annotations
+
+import pytest
+
+from explain import load
+from explain.checker import check_file
+from explain.errors import ExplainError
+from explain.render.documents import FORMATS, KINDS, formats_of, render_document
+from explain.render.i18n import translate
+from tests.conftest import FIXTURES
+
+LANGS = ("en", "de", "ja", "fr", "es")
+
+
+@pytest.fixture(scope="module")
+def subjects():
+    model = load("example:seed-cnn")
+    return {"derivation": ({"subject": model}), "layer": {"subject": model.node("dense_2"), "model": model},
+            "layers": {"subject": None, "framework": "pytorch"},
+            "check": {"subject": check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml"))}}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("format", FORMATS)
+def test_every_kind_renders_in_its_formats_and_refuses_the_others(subjects, kind, format):
+    options = dict(subjects[kind])
+    subject = options.pop("subject")
+    if format in formats_of(kind):
+        assert render_document(kind, subject, format=format, **options).strip()
+    else:
+        with pytest.raises(ExplainError, match=f"not '{format}'"):
+            render_document(kind, subject, format=format, **options)
+
+
+def test_unknown_kind_format_or_language_is_one_error(subjects):
+    model = subjects["derivation"]["subject"]
+    for kind, lang, format in (("exercise", "en", "markdown"), ("derivation", "xx", "markdown"),
+                               ("derivation", "en", "html")):
+        with pytest.raises(ExplainError) as e:
+            render_document(kind, model, lang=lang, format=format)
+        assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("lang", LANGS[1:])
+def test_text_summary_is_in_the_readers_language(subjects, lang):
+    text = render_document("derivation", subjects["derivation"]["subject"], lang=lang, format="text")
+    for message in ("Layer (type)", "Output Shape", "Connected to", "Total params: %(count)s (%(memory)s)",
+                    "Trainable params: %(count)s (%(memory)s)"):
+        assert translate(lang, message) != message, (lang, message)
+    for message in ("Layer (type)", "Output Shape", "Param #"):
+        assert translate(lang, message) in text
+    head = translate(lang, "Trainable params: %(count)s (%(memory)s)").split("%(")[0]
+    assert head in text and "Trainable params" not in text
+
+
+@pytest.mark.parametrize("lang", LANGS[1:])
+@pytest.mark.parametrize("format", ["text", "markdown", "latex"])
+def test_check_sheet_has_no_english_sentence(subjects, lang, format):
+    text = render_document("check", subjects["check"]["subject"], lang=lang, format=format)
+    for english in ("Feedback on the hand calculation", "claims correct", "The bias has one entry",
+                    "parameters", "Model:"):
+        assert english not in text, (lang, format, english)
+    assert translate(lang, "Feedback on the hand calculation") in text
