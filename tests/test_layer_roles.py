@@ -14,7 +14,8 @@ from explain.layers import _texts
 from explain.layers.base import Layer
 from explain.layers.registry import layer_types, lookup
 from explain.render.i18n import translations
-from explain.render.reference import instantiate, render_layers
+from explain.render.documents import render_document
+from explain.render.reference import instantiate
 from tests.conftest import ROOT
 
 LANGS = ("de", "ja", "fr", "es")
@@ -117,7 +118,7 @@ layers:
 
 
 def test_explain_layers_json_shows_every_types_role_and_explanation_none_generic():
-    entries = json.loads(render_layers(lang="de", format="json"))
+    entries = json.loads(render_document("layers", None, lang="de", format="json"))
     types = {(c.framework, c.type_name) for c in layer_types()}
     assert {(e["framework"], e["type"]) for e in entries} == types
     generic = {translations("de").gettext(m) for m in

@@ -7,7 +7,7 @@ key of its facts (``bn_non_trainable`` with ``buffers`` is PyTorch's case).
 """
 from __future__ import annotations
 
-from ..render.i18n import N_
+from ..msgid import N_
 
 
 VERDICT_LABELS = {
