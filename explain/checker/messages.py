@@ -11,14 +11,20 @@ from ..msgid import N_
 
 
 VERDICT_LABELS = {
+    # Translators: a verdict on a student's claim in the feedback sheet
     "correct": N_("correct"),
+    # Translators: a verdict: the formula is right, the arithmetic is not
     "arithmetic_slip": N_("arithmetic slip"),
+    # Translators: a verdict: the result is right, the formula is not
     "wrong_formula": N_("wrong formula"),
+    # Translators: a verdict on a student's claim in the feedback sheet
     "wrong": N_("wrong"),
+    # Translators: a verdict: the claim could not be read (not arithmetic this tool understands)
     "unreadable": N_("unreadable"),
 }
 
 VERDICT_SENTENCES = {
+    # Translators: the whole diagnosis of a correct claim in the feedback sheet
     "correct": N_("Correct."),
     "arithmetic_slip": N_("The formula is right, but it evaluates to %(expected)s, not %(result)s."),
     "wrong_formula": N_("The result is right, but the formula gives %(formula)s, not %(expected)s."),
@@ -73,12 +79,18 @@ MISTAKES: dict[str | tuple[str, str], str] = {
 
 NO_DIAGNOSIS = N_("This does not match a mistake this tool knows; compare with the derivation.")
 # what a claim states
+# Translators: what a student's claim is about: a layer's output size (the number of output values)
 OUTPUT_SIZE = N_("output size")
+# Translators: what a student's claim is about: a layer's or the model's number of parameters
 PARAMETERS = N_("parameters")
+# Translators: what a student's claim is about: the number of trainable parameters
 TRAINABLE = N_("trainable parameters")
+# Translators: what a student's claim is about: the number of non-trainable parameters
 NON_TRAINABLE = N_("non-trainable parameters")
 # what a weight group of the correct derivation is, if not trainable parameters
+# Translators: after a weight group in a derivation: its values are a buffer (state, not parameters)
 BUFFER = N_("buffer")
+# Translators: after a weight group in a derivation: training does not change it
 NOT_TRAINABLE = N_("not trainable")
 
 

@@ -100,9 +100,13 @@ NOTES.update({
 })
 
 AXES = {
+    # Translators: a spatial axis, before its output-size formula ("Height: ⌊(256 + 2·0 − 3)/1⌋ + 1 = 254")
     "height": N_("Height"),
+    # Translators: a spatial axis, before its output-size formula
     "width": N_("Width"),
+    # Translators: a spatial axis (of a 3D input), before its output-size formula
     "depth": N_("Depth"),
+    # Translators: the one spatial axis of a sequence, before its output-size formula
     "length": N_("Length"),
 }
 ALL_AXES = {
