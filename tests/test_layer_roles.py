@@ -117,6 +117,34 @@ layers:
         == _texts.ALPHA_DROPOUT
 
 
+def _explained(name: str, framework: str = "keras", **args) -> str:
+    layer = lookup(name, framework).from_args(args)
+    return layer.explanation_for([g.name for g in layer.weight_groups() if not g.buffer])
+
+
+@pytest.mark.parametrize("name, framework, args, expected", [
+    ("BatchNormalization", "keras", {}, "BATCHNORM"),
+    ("BatchNormalization", "keras", {"center": False}, "BATCHNORM_NO_BETA"),
+    ("BatchNormalization", "keras", {"scale": False}, "BATCHNORM_NO_GAMMA"),
+    ("BatchNormalization", "keras", {"center": False, "scale": False}, "BATCHNORM_NO_AFFINE"),
+    ("BatchNorm2d", "pytorch", {"num_features": 4, "affine": False}, "BATCHNORM_NO_AFFINE"),
+    ("BatchNorm2d", "pytorch", {"num_features": 4, "track_running_stats": False}, "BATCHNORM_NO_STATS"),
+    ("BatchNorm2d", "pytorch", {"num_features": 4, "affine": False, "track_running_stats": False},
+     "BATCHNORM_NO_WEIGHTS"),
+    ("InstanceNorm2d", "pytorch", {"num_features": 4, "affine": True}, "INSTANCE_NORM"),
+    ("LayerNormalization", "keras", {"scale": False}, "NORM_NO_GAMMA"),
+    ("LayerNorm", "pytorch", {"normalized_shape": 4, "elementwise_affine": False}, "NORM_NO_WEIGHTS"),
+    ("LSTM", "keras", {"units": 3, "use_bias": False}, "RECURRENT_NO_BIAS"),
+    ("SimpleRNN", "keras", {"units": 3, "use_bias": False}, "SIMPLE_RNN_NO_BIAS"),
+    ("GRUCell", "keras", {"units": 3, "use_bias": False}, "CELL_NO_BIAS"),
+    ("SimpleRNNCell", "keras", {"units": 3, "use_bias": False}, "SIMPLE_CELL_NO_BIAS"),
+    ("LSTM", "pytorch", {"input_size": 3, "hidden_size": 3}, "TORCH_RECURRENT"),
+    ("RNN", "pytorch", {"input_size": 3, "hidden_size": 3, "bias": False}, "SIMPLE_RNN_NO_BIAS"),
+])
+def test_options_that_remove_weights_get_a_sentence_without_them(name, framework, args, expected):
+    assert _explained(name, framework, **args) == getattr(_texts, expected)
+
+
 def test_explain_layers_json_shows_every_types_role_and_explanation_none_generic():
     entries = json.loads(render_document("layers", None, lang="de", format="json"))
     types = {(c.framework, c.type_name) for c in layer_types()}

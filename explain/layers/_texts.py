@@ -102,9 +102,25 @@ MERGE = N_("This layer combines its inputs. It has no weights.")
 # -- normalization
 BATCHNORM = N_("Batch normalization normalizes every channel, then scales it by γ and shifts it "
                "by β. It also keeps a moving mean and a moving variance for every channel.")
+BATCHNORM_NO_BETA = N_("Batch normalization normalizes every channel, then scales it by γ; this "
+                       "one has no β. It also keeps a moving mean and a moving variance for every "
+                       "channel.")
+BATCHNORM_NO_GAMMA = N_("Batch normalization normalizes every channel, then shifts it by β; this "
+                        "one has no γ. It also keeps a moving mean and a moving variance for every "
+                        "channel.")
+BATCHNORM_NO_AFFINE = N_("Batch normalization normalizes every channel and keeps a moving mean and "
+                         "a moving variance for every channel. This one learns no γ and no β.")
+BATCHNORM_NO_STATS = N_("Batch normalization normalizes every channel with the statistics of the "
+                        "batch, then scales it by γ and shifts it by β. This one keeps no moving "
+                        "mean and variance.")
+BATCHNORM_NO_WEIGHTS = N_("Batch normalization normalizes every channel with the statistics of the "
+                          "batch. This one learns no γ and no β and keeps no moving mean and "
+                          "variance, so it has no weights.")
 NORM = N_("A normalization layer normalizes its input, then scales it by γ and shifts it by β.")
 NORM_NO_BIAS = N_("A normalization layer normalizes its input, then scales it by γ. This one has "
                   "no β.")
+NORM_NO_GAMMA = N_("A normalization layer normalizes its input, then shifts it by β. This one has "
+                   "no γ.")
 NORM_NO_WEIGHTS = N_("A normalization layer normalizes its input. This one learns no scale γ and "
                      "no shift β, so it has no weights.")
 RMS_NORM = N_("RMS normalization divides its input by its root mean square, then scales it by γ. "
@@ -141,6 +157,9 @@ ADD_EMBEDDINGS = N_("This layer adds embeddings of the same shape (token, positi
 # -- recurrent layers
 RECURRENT = N_("A recurrent layer computes every time step from the input and its previous state. "
                "Every gate has input weights, recurrent weights and a bias.")
+RECURRENT_NO_BIAS = N_("A recurrent layer computes every time step from the input and its previous "
+                       "state. Every gate has input weights and recurrent weights; this one has no "
+                       "bias.")
 SIMPLE_RNN = N_("A simple recurrent layer computes every time step from the input and its "
                 "previous state. It has no gates: one set of input weights, recurrent weights and "
                 "a bias.")
@@ -151,6 +170,9 @@ GRU_CELL_RESET_AFTER = N_("A recurrent cell computes one time step from the inpu
                           "state; a recurrent layer applies it to every time step. Every gate has "
                           "input weights, recurrent weights and, with reset_after = True, two "
                           "biases: one for the input and one for the recurrent weights.")
+SIMPLE_RNN_NO_BIAS = N_("A simple recurrent layer computes every time step from the input and its "
+                        "previous state. It has no gates: one set of input weights and recurrent "
+                        "weights; this one has no bias.")
 TORCH_RECURRENT = N_("A recurrent layer computes every time step from the input and its previous "
                      "state. In PyTorch every gate has input weights, recurrent weights and two "
                      "biases (b_ih and b_hh).")
@@ -163,6 +185,12 @@ CELL = N_("A recurrent cell computes one time step from the input and the previo
 SIMPLE_CELL = N_("A recurrent cell computes one time step from the input and the previous state; "
                  "a recurrent layer applies it to every time step. This cell has no gates: one set "
                  "of input weights, recurrent weights and a bias.")
+CELL_NO_BIAS = N_("A recurrent cell computes one time step from the input and the previous state; "
+                  "a recurrent layer applies it to every time step. Every gate has input weights "
+                  "and recurrent weights; this one has no bias.")
+SIMPLE_CELL_NO_BIAS = N_("A recurrent cell computes one time step from the input and the previous "
+                         "state; a recurrent layer applies it to every time step. This cell has no "
+                         "gates: one set of input weights and recurrent weights, and no bias.")
 STACKED_CELLS = N_("This layer stacks recurrent cells: every time step passes through the cells in "
                    "turn, and every cell has its own weights.")
 RNN_WRAPPER = N_("This layer applies the recurrent cell it wraps to every time step; its weights "

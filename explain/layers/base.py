@@ -285,13 +285,10 @@ def anything(default: Any = None) -> Any:
 
 # ----------------------------------------------------------------------------- the base class
 
-BIAS_NAMES = frozenset({"bias", "b", "beta"})
-"""Names of a layer's bias group (a normalization's shift β counts as one)."""
-
-
 def has_bias(weights: Sequence[str]) -> bool:
-    """Whether the parameter groups named ``weights`` include a bias."""
-    return any(w in BIAS_NAMES for w in weights)
+    """Whether the parameter groups named ``weights`` include a bias (``bias``, ``b``, ``bias_ih``,
+    ``forward_bias``, …; a normalization's shift β counts as one)."""
+    return any(w == "b" or "bias" in w.lower() or w.lower().endswith("beta") for w in weights)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from typing import Any
+from typing import Any, Optional, Sequence
 
 from ..errors import ExplainError
 from ..symbols import C, product
-from .base import ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, known
+from .base import (ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, has_bias,
+                   known)
 from . import _texts
 from .registry import register
 
@@ -52,6 +53,26 @@ def _features(axis: object, shape: Shape, type_name: str):
     return product(known(shape[a], "size of the normalized axis", type_name) for a in _axes(axis, shape, type_name))
 
 
+def affine_explanation(gamma: bool, beta: bool) -> str:
+    """A normalization's sentence for a layer with or without its scale γ and its shift β."""
+    return {(True, True): _texts.NORM, (True, False): _texts.NORM_NO_BIAS,
+            (False, True): _texts.NORM_NO_GAMMA, (False, False): _texts.NORM_NO_WEIGHTS}[gamma, beta]
+
+
+def batchnorm_explanation(gamma: bool, beta: bool, moving: bool) -> str:
+    """Batch normalization's sentence for a layer with or without γ, β and moving statistics."""
+    if moving:
+        return {(True, True): _texts.BATCHNORM, (True, False): _texts.BATCHNORM_NO_BETA,
+                (False, True): _texts.BATCHNORM_NO_GAMMA,
+                (False, False): _texts.BATCHNORM_NO_AFFINE}[gamma, beta]
+    return _texts.BATCHNORM_NO_STATS if gamma and beta else _texts.BATCHNORM_NO_WEIGHTS
+
+
+def has_scale(weights: Sequence[str]) -> bool:
+    """Whether a normalization's parameter groups include its scale γ (Keras gamma, torch weight)."""
+    return any(w in ("gamma", "weight", "scale") for w in weights)
+
+
 @dataclass(frozen=True, kw_only=True)
 class _AffineNorm(Layer):
     role = "norm"
@@ -66,6 +87,9 @@ class _AffineNorm(Layer):
 
     def affine(self) -> tuple[Group, ...]:
         return ((_GAMMA,) if self.scale else ()) + ((_BETA,) if self.center else ())
+
+    def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
+        return affine_explanation(has_scale(weights), has_bias(weights))
 
     def weight_groups(self) -> tuple[Group, ...]:
         return self.affine()
@@ -89,6 +113,9 @@ class BatchNormalization(_AffineNorm):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return self.affine() + _MOVING
+
+    def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
+        return batchnorm_explanation(has_scale(weights), has_bias(weights), True)
 
     def notes(self) -> tuple[str, ...]:
         return ("keras_bn_moving_stats_non_trainable",)

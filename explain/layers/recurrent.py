@@ -46,6 +46,7 @@ class _Recurrent(Layer):
 
     role = "recurrent"
     explanation = _texts.RECURRENT
+    explanation_no_bias = _texts.RECURRENT_NO_BIAS
 
     gates = 1
     positional = ("units",)
@@ -117,6 +118,7 @@ class SimpleRNN(_RNN):
     """h·(i + h) + h."""
 
     explanation = _texts.SIMPLE_RNN
+    explanation_no_bias = _texts.SIMPLE_RNN_NO_BIAS
 
     positional = ("units", "activation", "use_bias")
 
@@ -157,6 +159,7 @@ class _ConvLSTM(Spatial):
 
     role = "recurrent"
     explanation = _texts.RECURRENT
+    explanation_no_bias = _texts.RECURRENT_NO_BIAS
     window = "conv"
 
     positional = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate")
@@ -333,6 +336,7 @@ class _Cell(_Recurrent):
     3h·(i + h) + 6h with reset_after, + 3h without)."""
 
     explanation = _texts.CELL
+    explanation_no_bias = _texts.CELL_NO_BIAS
 
     states = 1
     input_rank = 1
@@ -345,6 +349,7 @@ class _Cell(_Recurrent):
 @dataclass(frozen=True, kw_only=True)
 class SimpleRNNCell(_Cell):
     explanation = _texts.SIMPLE_CELL
+    explanation_no_bias = _texts.SIMPLE_CELL_NO_BIAS
 
     positional = ("units", "activation", "use_bias")
 

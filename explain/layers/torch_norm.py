@@ -12,14 +12,15 @@ Inputs are channels-first: (C, L) or (C,) for the 1d types, (C, H, W), (C, D, H,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Optional, Sequence
 
 import sympy
 
 from ..errors import ExplainError
 from ..symbols import C, Value, product
-from .base import Group, Layer, Shape, _size, anything, arg, flag, format_shape, size
+from .base import Group, Layer, Shape, _size, anything, arg, flag, format_shape, has_bias, size
 from . import _texts
+from .norm import batchnorm_explanation, has_scale
 from .merge import same_size
 from .torch_core import check_stated, torch_module
 
@@ -67,6 +68,9 @@ class _BatchNorm(Layer):
     def notes(self) -> tuple[str, ...]:
         return ("bn_running_stats_buffers",) if self.track_running_stats else ()
 
+    def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
+        return batchnorm_explanation(has_scale(weights), has_bias(weights), self.track_running_stats)
+
 
 def _define(base: type, name: str, ranks: tuple[int, ...], **defaults) -> type:
     namespace: dict = {"__module__": __name__, "input_ranks": ranks, "__doc__": base.__doc__,
@@ -84,6 +88,9 @@ class _InstanceNorm(_BatchNorm):
 
     role = "instance_norm"
     explanation = _texts.INSTANCE_NORM
+
+    def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
+        return self.explanation  # true with and without affine and running statistics
 
 
 BatchNorm1d = _define(_BatchNorm, "BatchNorm1d", (1, 2))

@@ -53,6 +53,7 @@ def _groups(gates: int, bias: bool, proj: bool, layers: bool, bidirectional: boo
 class _TorchRNN(Layer):
     role = "recurrent"
     explanation = _texts.TORCH_RECURRENT
+    explanation_no_bias = _texts.RECURRENT_NO_BIAS
 
     gates = 1
     positional = ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout",
@@ -105,6 +106,7 @@ class RNN(_TorchRNN):
     """Elman RNN: h·(i + h) + 2h per layer and direction."""
 
     explanation = _texts.TORCH_SIMPLE_RNN
+    explanation_no_bias = _texts.SIMPLE_RNN_NO_BIAS
 
     positional = ("input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first",
                   "dropout", "bidirectional")
