@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
                         ".py snippet, .safetensors file, or example:NAME")
     derive.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                         help="give a declared symbol another value")
+    derive.add_argument("--architecture", metavar="NAME",
+                        help="Hugging Face config: the class to build (LlamaForCausalLM, …)")
     derive.add_argument("--fragment", action="store_true", help="LaTeX: a fragment to \\input, not a document")
     derive.add_argument("--expand", action="store_true", help="derive repeated layers one by one")
     common(derive)
@@ -70,7 +72,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     from .render import render_document
     if args.command == "derive":
         from .importers import load
-        model = load(args.model, _overrides(args.overrides))
+        model = load(args.model, _overrides(args.overrides), args.architecture)
         text = render_document("derivation", model, lang=args.lang, format=args.format,
                                fragment=args.fragment, expand=args.expand)
     elif args.command == "check":

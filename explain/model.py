@@ -116,6 +116,12 @@ class Model:
     symbol_meanings: dict[str, str] = field(default_factory=dict)
     """What declared symbols stand for, as the derivation's meaning keys, where the source says
     (a Hugging Face config's T is the number of positions)."""
+    notes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    """What the derivation says about the model as a whole, first: (message key, (name, text)
+    arguments) — the architecture a config did not name and was assumed, the generic route."""
+    details: dict[str, object] = field(default_factory=dict)
+    """Facts about the source that the JSON output reports as they are (``architecture``,
+    ``architecture_given``, ``route``)."""
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)
@@ -146,6 +152,28 @@ class Model:
     @property
     def buffers_expr(self) -> Value:
         return _sum(n.own("buffers") for n in self.nodes)
+
+    @property
+    def active_expr(self) -> Value | None:
+        """Parameters a token computes with (mixture of experts: the router picks k of the n
+        routed experts, so n − k experts' weights sit idle), or None when every weight is active.
+        A layer says which of its weights are active with ``Layer.active_formula()``."""
+        idle: list[Value] = []
+        for n in self.nodes:
+            active = n.layer.active_formula()
+            if active is None or n.shares is not None:
+                continue
+            values = {s: sympy.sympify(v) for s, v in n.values.items()}
+            one = (n.formula - active).xreplace(values)
+            idle.append(n.repeat * one if not (isinstance(n.repeat, int) and n.repeat == 1) else one)
+        if not idle:
+            return None
+        return _sum([self.total_expr, *(-x for x in idle)])
+
+    @property
+    def active(self) -> int | None:
+        expr = self.active_expr
+        return None if expr is None else self.evaluate(expr)
 
     # -- exact numbers
     def evaluate(self, value: Value) -> int:

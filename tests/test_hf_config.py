@@ -169,7 +169,7 @@ def test_against_transformers(config_class, kwargs, arch):
 # ----------------------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("change,message", [
-    ({"model_type": "bloom"}, "unknown model_type 'bloom'"),
+    ({"model_type": "frobnicator"}, "unknown model_type 'frobnicator'"),
     ({"n_embd": "768"}, "'n_embd' must be a positive whole number"),
     ({"n_layer": 0}, "'n_layer' must be a positive whole number"),
     ({"n_layer": None, "num_hidden_layers": None}, "the config has no 'n_layer'"),

@@ -20,8 +20,15 @@ def examples() -> list[str]:
     return sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
 
 
-def load(source: str | Path | Mapping[str, Any], overrides: Mapping[str, int] | None = None) -> Model:
-    """A model from a spec dict, ``example:NAME`` or a file of any supported kind."""
+def load(source: str | Path | Mapping[str, Any], overrides: Mapping[str, int] | None = None,
+         architecture: str | None = None) -> Model:
+    """A model from a spec dict, ``example:NAME`` or a file of any supported kind; ``architecture``
+    chooses the class a Hugging Face config builds."""
+    if architecture is not None:
+        text = str(source)
+        if isinstance(source, Mapping) or text.startswith("example:"):
+            raise ExplainError("--architecture applies to a Hugging Face config.json only", file=text)
+        return load_file(text, overrides, architecture)
     if isinstance(source, Mapping):
         return load_spec(dict(source), None, overrides)
     text = str(source)
@@ -35,10 +42,12 @@ def load(source: str | Path | Mapping[str, Any], overrides: Mapping[str, int] | 
     return load_file(text, overrides)
 
 
-def load_file(path: str, overrides: Mapping[str, int] | None = None) -> Model:
+def load_file(path: str, overrides: Mapping[str, int] | None = None, architecture: str | None = None) -> Model:
     if "\x00" in str(path):  # open() would raise ValueError (a path from a worksheet)
         raise ExplainError("is not a valid file name (it contains a NUL character)", file=repr(str(path)))
     head = _head(path)
+    if architecture is not None and (head.startswith(b"PK\x03\x04") or Path(path).suffix.lower() in (".keras", ".safetensors")):
+        raise ExplainError("--architecture applies to a Hugging Face config.json only", file=path)
     if head.startswith(b"PK\x03\x04") or (Path(path).suffix.lower() == ".keras" and head
                                             and not head.lstrip().startswith(b"{")):
         # a .keras archive may hold far more weights than MAX_FILE_BYTES: only its directory
@@ -75,7 +84,9 @@ def load_file(path: str, overrides: Mapping[str, int] | None = None) -> Model:
         return load_safetensors_index(parsed, path)
     if isinstance(parsed, dict) and ("model_type" in parsed or "architectures" in parsed):
         from .hf_config import load_hf_config
-        return load_hf_config(parsed, path, overrides)
+        return load_hf_config(parsed, path, overrides, architecture)
+    if architecture is not None:
+        raise ExplainError("--architecture applies to a Hugging Face config.json only", file=path)
     return load_spec(parsed, path, overrides, stem)
 
 

@@ -30,7 +30,7 @@ from ..errors import ExplainError
 from ..layers.base import ArgContext, Layer
 from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, GemmaDecoderLayer, GPT2Block,
                                 LlamaDecoderLayer, MistralDecoderLayer, MixtralDecoderLayer, Parameter,
-                                Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block)
+                                Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block, XLMRobertaLayer)
 from ..layers.registry import make
 from ..model import GraphBuilder, Model
 from ..symbols import Value, sym
@@ -90,6 +90,9 @@ MEANINGS = {
     "V": "vocabulary", "T": "positions", "d": "model_width", "L": "num_layers", "f": "feed_forward",
     "H": "heads", "H_kv": "kv_heads", "d_h": "head_size", "d_kv": "head_size", "B": "buckets",
     "V_type": "type_vocabulary", "L_dec": "decoder_layers", "n_labels": "labels", "n_x": "experts",
+    "k_x": "experts_per_token", "f_x": "expert_feed_forward", "f_s": "shared_expert_feed_forward",
+    "n_s": "shared_experts", "k_d": "first_dense_layers", "r_q": "query_rank", "r_kv": "kv_rank",
+    "d_n": "nope_head_size", "d_r": "rope_head_size", "d_v": "value_head_size",
 }
 """What each symbol declared from a config stands for (the derivation's meaning keys)."""
 
@@ -103,6 +106,8 @@ class _Builder:
         self.values: dict[sympy.Symbol, int] = {}
         self.used_overrides: set[str] = set()
         self.graph: GraphBuilder | None = None
+        self.notes: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+        """Model notes (message keys, arguments) the family's derivation begins with."""
 
     def declare(self, name: str, value: int) -> sympy.Symbol:
         s = sym(name)
@@ -139,53 +144,89 @@ class _Builder:
 
 
 def load_hf_config(parsed: dict, path: str | None = None,
-                   overrides: Mapping[str, int] | None = None) -> Model:
-    """A model from a parsed Hugging Face ``config.json``."""
+                   overrides: Mapping[str, int] | None = None, architecture: str | None = None) -> Model:
+    """A model from a parsed Hugging Face ``config.json``; ``architecture`` (a class name) builds
+    that class instead of the one the config names."""
     try:
-        return _load(parsed, path, overrides)
+        return _load(parsed, path, overrides, architecture)
     except ExplainError as e:
         raise e.located(file=path)
 
 
 FAMILIES: dict[str, Callable[[_Config, str, _Builder], None]] = {}
+BASES: dict[str, str] = {}
+"""model_type → the base model's class (no head), built when the config names no architecture."""
 _PREFIXES = {"GPT2": "gpt2", "Bert": "bert", "Roberta": "roberta", "DistilBert": "distilbert", "Llama": "llama",
              "Mistral": "mistral", "Mixtral": "mixtral", "Qwen2": "qwen2", "Qwen3": "qwen3", "Gemma": "gemma",
-             "T5": "t5"}
+             "T5": "t5", "XLMRoberta": "xlm-roberta", "MT5": "mt5"}
 
 
-def _family(*names: str):
+class NoClosedForm(ExplainError):
+    """The family has no closed form for this architecture (a head it does not know)."""
+
+
+def _family(*names: str, base: str | Mapping[str, str] | None = None, prefix: str | None = None):
+    """Registers a family's builder for ``names`` (model_type), with its base class and the class
+    prefix that identifies it when a config has no model_type."""
     def register(fn):
         for n in names:
             FAMILIES[n] = fn
+            if isinstance(base, str):
+                BASES[n] = base
+            elif base is not None:
+                BASES[n] = base[n]
+        if prefix is not None:
+            _PREFIXES[prefix] = names[0]
         return fn
     return register
 
 
-def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None) -> Model:
+def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
+          architecture: str | None) -> Model:
     if not isinstance(parsed, dict):
         raise ExplainError("a Hugging Face config must be a JSON object")
     cfg = _Config(parsed)
-    arch = _architecture(cfg)
+    given = _architecture(cfg)
+    if architecture is not None and not (architecture.isidentifier() and len(architecture) <= 200):
+        raise ExplainError(f"--architecture takes a class name. Received: {architecture!r}")
+    arch = architecture or given
     model_type = parsed.get("model_type")
     if model_type is None:
         model_type = next((t for p, t in sorted(_PREFIXES.items(), key=lambda x: -len(x[0]))
                            if arch.startswith(p)), None)
-        if model_type is None:
-            raise ExplainError(f"the config has no 'model_type' and its architecture '{arch}' is not one "
-                               f"of the supported families ({', '.join(sorted(FAMILIES))})")
-    if not isinstance(model_type, str):
+    if model_type is not None and not isinstance(model_type, str):
         raise ExplainError(f"'model_type' must be text. Received: model_type={model_type!r}")
-    build = FAMILIES.get(model_type)
-    if build is None:
-        raise ExplainError(f"unknown model_type '{model_type}' (supported: {', '.join(sorted(FAMILIES))})")
-    base = {"gpt2": "GPT2Model", "bert": "BertModel", "distilbert": "DistilBertModel",
-            "llama": "LlamaModel", "mistral": "MistralModel", "qwen2": "Qwen2Model",
-            "gemma": "GemmaModel", "roberta": "RobertaModel", "qwen3": "Qwen3Model", "mixtral": "MixtralModel", "t5": "T5Model"}[model_type]
-    name = parsed.get("_name_or_path") if isinstance(parsed.get("_name_or_path"), str) else None
-    b = _Builder(name or arch or base, path, overrides)
-    build(cfg, arch or base, b)
-    model = b.graph.build()
-    model.symbol_meanings = {s.name: MEANINGS[s.name] for s in model.symbols if s.name in MEANINGS}
+    if model_type is None and not arch:
+        raise ExplainError("the config has neither 'model_type' nor 'architectures'")
+    build = FAMILIES.get(model_type) if model_type is not None else None
+    model = None
+    if build is not None:
+        base = BASES[model_type]
+        name = parsed.get("_name_or_path") if isinstance(parsed.get("_name_or_path"), str) else None
+        b = _Builder(name or arch or base, path, overrides)
+        try:
+            build(cfg, arch or base, b)
+        except NoClosedForm:
+            model = None
+        else:
+            model = b.graph.build()
+            model.symbol_meanings = {s.name: MEANINGS[s.name] for s in model.symbols if s.name in MEANINGS}
+            model.notes = tuple(b.notes)
+            built = arch or base
+    if model is None:
+        if overrides:
+            raise ExplainError(f"--set needs a closed form, and {arch or model_type} has none here "
+                               "(the generic route counts the modules transformers builds)")
+        from .hf_generic import load_generic
+        model, built = load_generic(parsed, model_type, arch or None, sorted(FAMILIES))
+        model.source = path
+        model.notes += (("hf_generic", (("architecture", built),)),)
+    if not arch:
+        model.notes = (("hf_no_architecture", (("assumed", built),)),) + model.notes
+    elif architecture is not None and architecture != given:
+        model.notes = (("hf_architecture_chosen", (("architecture", built),)),) + model.notes
+    model.details = {"architecture": built, "architecture_given": bool(given),
+                     "route": "generic" if any(k == "hf_generic" for k, _ in model.notes) else "closed_form"}
     dtype = parsed.get("dtype", parsed.get("torch_dtype"))
     if isinstance(dtype, str) and dtype.startswith(("float", "bfloat")):
         model.dtype = dtype.removeprefix("torch.")
@@ -216,7 +257,8 @@ def _architecture(cfg: _Config) -> str:
 
 
 def _unsupported(arch: str, supported: list[str]) -> ExplainError:
-    return ExplainError(f"the architecture '{arch}' is not supported (supported: {', '.join(supported)})")
+    """A head the family's closed form does not know: the generic route builds it."""
+    return NoClosedForm(f"the architecture '{arch}' is not supported (supported: {', '.join(supported)})")
 
 
 def _tied(cfg: _Config, default: bool) -> bool:
@@ -225,7 +267,7 @@ def _tied(cfg: _Config, default: bool) -> bool:
 
 # ----------------------------------------------------------------------------- GPT-2
 
-@_family("gpt2")
+@_family("gpt2", base="GPT2Model")
 def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = {"GPT2Model": None, "GPT2LMHeadModel": "lm", "GPT2ForSequenceClassification": "seq",
              "GPT2ForTokenClassification": "token"}
@@ -258,17 +300,19 @@ def _add() -> Layer:
 
 # ----------------------------------------------------------------------------- BERT, DistilBERT
 
-@_family("bert", "roberta")
+@_family("bert", "roberta", "xlm-roberta",
+         base={"bert": "BertModel", "roberta": "RobertaModel", "xlm-roberta": "XLMRobertaModel"})
 def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
-    roberta = cfg.raw.get("model_type") == "roberta" or arch.startswith("Roberta")
-    c = "Roberta" if roberta else "Bert"
+    xlm = cfg.raw.get("model_type") == "xlm-roberta" or arch.startswith("XLMRoberta")
+    roberta = xlm or cfg.raw.get("model_type") == "roberta" or arch.startswith("Roberta")
+    c = "XLMRoberta" if xlm else "Roberta" if roberta else "Bert"
     # head → (pooler, extra layers)
     heads = {f"{c}Model": (True, ()), f"{c}ForMaskedLM": (False, ("mlm",)),
              f"{c}ForSequenceClassification": (not roberta, ("classifier",)),
              f"{c}ForMultipleChoice": (True, ("choice",)), f"{c}ForTokenClassification": (False, ("token",)),
              f"{c}ForQuestionAnswering": (False, ("qa",))}
     if roberta:
-        heads["RobertaForCausalLM"] = (False, ("mlm",))
+        heads[f"{c}ForCausalLM"] = (False, ("mlm",))
     else:
         heads.update({"BertLMHeadModel": (False, ("mlm",)), "BertForPreTraining": (True, ("mlm", "nsp")),
                       "BertForNextSentencePrediction": (True, ("nsp",))})
@@ -288,7 +332,7 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     tied = _tied(cfg, True)
     n_labels = b.declare("n_labels", cfg.labels()) if {"classifier", "token"} & set(extra) else None
     g = b.start()
-    p = "" if arch == f"{c}Model" else f"{c.lower()}."
+    p = "" if arch == f"{c}Model" else "roberta." if roberta else "bert."
     g.add_input("input_ids", (SEQ,))
     e = f"{p}embeddings."
     g.add(f"{e}word_embeddings", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
@@ -297,7 +341,7 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
           ["input_ids"])
     g.add(f"{e}sum", _add(), [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
     g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=d))
-    block = RobertaLayer if roberta else BertLayer
+    block = XLMRobertaLayer if xlm else RobertaLayer if roberta else BertLayer
     g.add(f"{p}encoder.layer", block(hidden_size=d, intermediate_size=f, add_cross_attention=cross), repeat=L)
     last = f"{p}encoder.layer"
     if pooler:
@@ -329,7 +373,7 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
         g.add("qa_outputs", b.torch("Linear", in_features=d, out_features=2), [last])
 
 
-@_family("distilbert")
+@_family("distilbert", base="DistilBertModel")
 def _distilbert(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = ("DistilBertModel", "DistilBertForMaskedLM", "DistilBertForSequenceClassification",
              "DistilBertForMultipleChoice", "DistilBertForTokenClassification", "DistilBertForQuestionAnswering")
@@ -381,7 +425,7 @@ _DECODERS: dict[str, tuple[str, type, bool, int | None, int | None]] = {
 }
 
 
-@_family("llama", "mistral", "qwen2", "gemma", "qwen3", "mixtral")
+@_family("llama", "mistral", "qwen2", "gemma", "qwen3", "mixtral", base={"llama": "LlamaModel", "mistral": "MistralModel", "qwen2": "Qwen2Model", "gemma": "GemmaModel", "qwen3": "Qwen3Model", "mixtral": "MixtralModel"})
 def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     model_type = cfg.raw.get("model_type") or next(t for t, v in _DECODERS.items() if arch.startswith(v[0]))
     prefix, block, tie_default, kv_default, head_dim_default = _DECODERS[model_type]
@@ -394,6 +438,35 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     d = b.declare("d", cfg.size("hidden_size"))
     L = b.declare("L", cfg.size("num_hidden_layers"))
     f = b.declare("f", cfg.size("intermediate_size"))
+    H, H_kv, d_h = attention_sizes(cfg, b, d, kv_default, head_dim_default)
+    attention_bias = cfg.flag("attention_bias", False)
+    qkv_bias = o_bias = attention_bias
+    if model_type == "qwen2":
+        qkv_bias, o_bias = True, False
+    mlp_bias = cfg.flag("mlp_bias", False) if model_type == "llama" else False
+    extra = {}
+    if model_type == "mixtral":
+        qkv_bias = o_bias = False
+        extra["num_local_experts"] = b.declare("n_x", cfg.size("num_local_experts", default=8))
+        extra["num_experts_per_tok"] = b.declare("k_x", cfg.size("num_experts_per_tok", default=2))
+    tied = _tied(cfg, tie_default)
+    n_labels = b.declare("n_labels", cfg.labels()) if head in ("seq", "token") else None
+    g = b.start()
+    p = "" if head is None else "model."
+    g.add_input("input_ids", (SEQ,))
+    g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    g.add(f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
+                              intermediate_size=f, qkv_bias=qkv_bias, o_bias=o_bias, mlp_bias=mlp_bias,
+                              **extra),
+          repeat=L)
+    g.add(f"{p}norm", b.torch("RMSNorm", normalized_shape=d))
+    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
+
+
+def attention_sizes(cfg: _Config, b: _Builder, d: Value, kv_default: int | None,
+                    head_dim_default: int | None) -> tuple[Value, Value, Value]:
+    """H, H_kv and d_h of grouped-query attention: H_kv = H and d_h = d/H where the config's
+    sizes equal them (as transformers derives them), declared symbols otherwise."""
     n_heads = cfg.size("num_attention_heads")
     H = b.declare("H", n_heads)
     n_kv = cfg.size("num_key_value_heads", default=kv_default or n_heads)
@@ -409,34 +482,16 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
         d_h = b.whole(d / H, "the head size d/H")
     else:
         d_h = b.declare("d_h", head_dim)
-    attention_bias = cfg.flag("attention_bias", False)
-    qkv_bias = o_bias = attention_bias
-    if model_type == "qwen2":
-        qkv_bias, o_bias = True, False
-    mlp_bias = cfg.flag("mlp_bias", False) if model_type == "llama" else False
-    extra = {}
-    if model_type == "mixtral":
-        qkv_bias = o_bias = False
-        extra["num_local_experts"] = b.declare("n_x", cfg.size("num_local_experts", default=8))
-    tied = _tied(cfg, tie_default)
-    n_labels = b.declare("n_labels", cfg.labels()) if head in ("seq", "token") else None
-    g = b.start()
-    p = "" if head is None else "model."
-    g.add_input("input_ids", (SEQ,))
-    g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
-    g.add(f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
-                              intermediate_size=f, qkv_bias=qkv_bias, o_bias=o_bias, mlp_bias=mlp_bias,
-                              **extra),
-          repeat=L)
-    g.add(f"{p}norm", b.torch("RMSNorm", normalized_shape=d))
-    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
+    return H, H_kv, d_h
 
 
 # ----------------------------------------------------------------------------- T5
 
-@_family("t5")
+@_family("t5", "mt5", base={"t5": "T5Model", "mt5": "MT5Model"})
 def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
-    archs = ("T5Model", "T5ForConditionalGeneration", "T5EncoderModel")
+    mt5 = cfg.raw.get("model_type") == "mt5" or arch.startswith("MT5")
+    c = "MT5" if mt5 else "T5"
+    archs = (f"{c}Model", f"{c}ForConditionalGeneration", f"{c}EncoderModel")
     if arch not in archs:
         raise _unsupported(arch, list(archs))
     V = b.declare("V", cfg.size("vocab_size"))
@@ -449,9 +504,9 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
     d_kv = b.declare("d_kv", cfg.size("d_kv"))
     f = b.declare("f", cfg.size("d_ff"))
     B = b.declare("B", cfg.size("relative_attention_num_buckets", default=32))
-    proj = cfg.text("feed_forward_proj", "relu")
+    proj = cfg.text("feed_forward_proj", "gated-gelu" if mt5 else "relu")
     gated = proj.startswith("gated-")
-    tied = _tied(cfg, True)
+    tied = _tied(cfg, not mt5)
     g = b.start()
     g.add_input("input_ids", (SEQ,))
     g.add("shared", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
@@ -466,10 +521,15 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
         g.add(f"{part}.final_layer_norm", b.torch("RMSNorm", normalized_shape=d))
 
     stack("encoder", "input_ids", False, L)
-    if arch == "T5EncoderModel":
+    if arch == f"{c}EncoderModel":
         return
     g.add_input("decoder_input_ids", (SEQ,))
     stack("decoder", "decoder_input_ids", True, L_dec)
-    if arch == "T5ForConditionalGeneration":
+    if arch == f"{c}ForConditionalGeneration":
         g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
               shares="shared" if tied else None)
+
+
+# the families in modules of their own register themselves
+from . import hf_decoders  # noqa: E402,F401
+from . import hf_moe  # noqa: E402,F401

@@ -439,6 +439,12 @@ class Layer:
         to the layer mean its first output."""
         return ()
 
+    def active_formula(self) -> sympy.Expr | None:
+        """One copy's parameters that compute with each token, in the type's symbols (a
+        mixture of experts: the router, shared experts and k of the routed experts); None when
+        all of them do."""
+        return None
+
     def notes(self) -> tuple[str, ...]:
         """Keys of the conventions that decide this layer's count (see the module docstring)."""
         return ()

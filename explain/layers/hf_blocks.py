@@ -44,7 +44,7 @@ from . import _texts
 from .registry import register
 
 d, f, H, H_kv, d_h, d_kv = sym("d"), sym("f"), sym("H"), sym("H_kv"), sym("d_h"), sym("d_kv")
-n_x = sym("n_x")
+n_x, k_x = sym("n_x"), sym("k_x")
 
 
 def _check_width(layer: Layer, shape: Shape, width: Value) -> None:
@@ -140,6 +140,12 @@ class BertLayer(_Block):
 @dataclass(frozen=True, kw_only=True)
 class RobertaLayer(BertLayer):
     """RoBERTa encoder layer: BERT's, 4d² + 2df + 9d + f."""
+
+
+@register("XLMRobertaLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class XLMRobertaLayer(BertLayer):
+    """XLM-RoBERTa encoder layer: BERT's, 4d² + 2df + 9d + f."""
 
 
 _DISTILBERT_GROUPS = (*_linear("attention.q_lin", d, d), *_linear("attention.k_lin", d, d),
@@ -253,12 +259,20 @@ class MixtralDecoderLayer(LlamaDecoderLayer):
     explanation = _texts.MOE_BLOCK
 
     num_local_experts: Value = size()
+    num_experts_per_tok: Value = size(2)
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _mixtral_groups()
 
     def values(self, shape: Shape) -> dict:
-        return {**super().values(shape), n_x: self.num_local_experts}
+        return {**super().values(shape), n_x: self.num_local_experts, k_x: self.num_experts_per_tok}
+
+    def active_formula(self) -> sympy.Expr:
+        """All but the n_x − k_x experts a token is not routed to: − (n_x − k_x)·3·d·f."""
+        return sympy.Add(*(g.formula for g in _mixtral_groups())) - (n_x - k_x) * 3 * d * f
+
+    def notes(self) -> tuple[str, ...]:
+        return ("moe_routed_experts",)
 
 
 # ----------------------------------------------------------------------------- T5

@@ -61,5 +61,14 @@ def model_dict(model: Model) -> dict[str, Any]:
     }
     if pytorch:
         out["buffers"] = model.buffers
+    active = model.active_expr
+    if active is not None:
+        out["active_per_token"] = model.evaluate(active)
+        out["active_per_token_formula"] = str(active)
+    out.update(model.details)
+    if model.notes:
+        from .messages import MODEL_NOTES
+        out["model_notes"] = [{"key": key, "text": MODEL_NOTES[key] % dict(args), **dict(args)}
+                              for key, args in model.notes]
     return out
 

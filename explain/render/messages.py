@@ -50,6 +50,16 @@ SYMBOLS = {
     "second_input_features": N_("number of features of the second input"),
     "experts": N_("number of experts"),
     "labels": N_("number of classification labels"),
+    "experts_per_token": N_("number of experts each token is routed to"),
+    "expert_feed_forward": N_("feed-forward size of one expert"),
+    "shared_expert_feed_forward": N_("feed-forward size of the shared expert"),
+    "shared_experts": N_("number of shared experts"),
+    "first_dense_layers": N_("number of dense layers at the start"),
+    "query_rank": N_("rank of the compressed queries"),
+    "kv_rank": N_("rank of the compressed keys and values"),
+    "nope_head_size": N_("query and key size per head without rotary embedding"),
+    "rope_head_size": N_("rotary part of the query and key size per head"),
+    "value_head_size": N_("value size per head"),
     "declared_trainable": N_("trainable parameters of the layer"),
     "declared_non_trainable": N_("non-trainable parameters of the layer"),
     "embedding_dim": N_("embedding dimension"),
@@ -98,6 +108,64 @@ NOTES.update({
                             "separate query, key and value projections (E², E·kdim, E·vdim)."),
     "mha_bias_kv": N_("add_bias_kv adds the biases bias_k and bias_v: 2E parameters more."),
 })
+
+NOTES.update({
+    "gemma_four_norms": N_("Gemma 2 and 3 normalize before and after both the attention and the "
+                           "feed-forward part: four RMSNorm weight vectors of d entries per layer."),
+    "qk_norm_per_head": N_("The queries and the keys are normalized per head before the attention "
+                           "(q_norm and k_norm: d_h weights each)."),
+    "olmo2_qk_norm": N_("OLMo 2 normalizes the queries and the keys over all heads together (q_norm: "
+                        "H·d_h weights, k_norm: H_kv·d_h) and places its two RMSNorms after the "
+                        "attention and after the feed-forward part, not before."),
+    "phi3_fused": N_("Phi-3 stores the query, key and value projections as one matrix (qkv_proj) and "
+                     "the gate and up projections as one (gate_up_proj): the same count as separate "
+                     "matrices."),
+    "phi_parallel_partial_rotary": N_("Phi computes the attention and the feed-forward part in "
+                                      "parallel from one LayerNorm, and every projection has a bias. "
+                                      "Its rotary position embedding, applied to the fraction "
+                                      "partial_rotary_factor of each head, has no parameters."),
+    "neox_fused_qkv": N_("GPT-NeoX stores the query, key and value projections as one matrix "
+                         "(query_key_value: d·3d weights)."),
+    "falcon_parallel": N_("Falcon computes the attention and the feed-forward part in parallel from "
+                          "the same normalized input: one LayerNorm, or one for each branch (ln_attn, "
+                          "ln_mlp)."),
+    "falcon_mqa": N_("Multi-query attention: all query heads share one key head and one value head "
+                     "(H_kv = 1), so query_key_value has d·(H + 2)·d_h weights."),
+    "moe_routed_experts": N_("A mixture of experts: every routed expert is a gated feed-forward network "
+                             "of its own (the tensors gate_up_proj and down_proj hold all experts); the "
+                             "router (gate) scores every expert with d weights and sends each token to "
+                             "only num_experts_per_tok of them."),
+    "moe_shared_expert": N_("Shared experts process every token beside the routed ones: their weights "
+                            "are always active."),
+    "mla": N_("Multi-head latent attention compresses the keys and values into r_kv entries "
+              "(kv_a_proj_with_mqa, which also gives a rotary key of d_r entries shared by all heads) "
+              "and, with q_lora_rank, the queries into r_q entries; the compressed vectors are "
+              "normalized and expanded per head (kv_b_proj, q_b_proj)."),
+})
+
+MODEL_NOTES = {
+    "tied_head": N_("The LM head is tied to the token embedding: its V·d weights are the embedding's "
+                    "and are counted once."),
+    "untied_head": N_("The LM head is not tied to the token embedding: it has V·d weights of its own, "
+                      "counted beside the embedding's."),
+    "first_dense": N_("The first k_d layers have a dense feed-forward network, the other L − k_d "
+                      "layers a mixture of experts: two rows."),
+    "moe_dense_layers": N_("The layers that mlp_only_layers or decoder_sparse_step exclude have a dense "
+                           "feed-forward network instead of a mixture of experts: each run of alike "
+                           "layers is a row of its own."),
+    "hf_no_architecture": N_("The config names no architecture (it has no 'architectures' entry), so "
+                             "the base model %(assumed)s was assumed: it has no language-model or task "
+                             "head. Choose another class with --architecture NAME."),
+    "hf_architecture_chosen": N_("The architecture %(architecture)s was chosen with --architecture."),
+    "hf_generic": N_("explain has no closed form for %(architecture)s. Following the generic route, "
+                     "transformers built the model from its config on the meta device (no weights "
+                     "were loaded or downloaded), and it is derived from its modules, as from_torch "
+                     "does."),
+}
+ACTIVE = N_("In a mixture of experts, the router sends each token to only some of the routed "
+            "experts; the other experts' weights do not compute with it. The parameters active per "
+            "token are the total without the idle experts:")
+ACTIVE_TITLE = N_("Parameters active per token")
 
 AXES = {
     # Translators: a spatial axis, before its output-size formula ("Height: ⌊(256 + 2·0 − 3)/1⌋ + 1 = 254")

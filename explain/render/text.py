@@ -17,6 +17,7 @@ from babel.numbers import format_decimal
 from ..layers.base import Shape
 from ..model import Model, Node
 from .json_out import shape_json
+from .messages import MODEL_NOTES
 from .numbers import format_int, locale
 from .view import Formatter
 
@@ -108,4 +109,7 @@ def summary(model: Model, f: Formatter) -> dict[str, Any]:
     return {"name": f.name(model.name), "rows": rows, "graph": graph, "table": table,
             "total": count(model.total), "trainable": count(model.trainable),
             "non_trainable": count(model.non_trainable), "pytorch": model.framework == "pytorch",
-            "buffers": f.num(model.buffers)}
+            "buffers": f.num(model.buffers),
+            "active": None if model.active is None else f.num(model.active),
+            "model_notes": [(MODEL_NOTES[k], {n: f.name(v) for n, v in args}) for k, args in model.notes
+                            if k in MODEL_NOTES]}

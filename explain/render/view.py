@@ -386,6 +386,16 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
         symbolic_total = f"{P} = " + p.expr(expr)
         values = {s: v for s, v in model.symbols.items()}
         substituted_total = f"{P} = " + p.expr(expr, values) + " = " + p.number(d.total)
+    active = None
+    if model.active_expr is not None:
+        a_expr, a_value = model.active_expr, model.active
+        if isinstance(a_expr, int):
+            active = rf"P_{{\text{{active}}}} = {p.number(a_value)}"
+        else:
+            shown = sympy.expand(a_expr) if _small(a_expr) else a_expr
+            active = rf"P_{{\text{{active}}}} = {p.expr(shown)} = {p.number(a_value)}"
+    notes = [(messages.MODEL_NOTES[k], {n: fmt.name(v) for n, v in args})
+             for k, args in model.notes if k in messages.MODEL_NOTES]
     mem = d.memory
     rows = []
     for s in d.steps:
@@ -415,6 +425,8 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
             "bytes": fmt.num(mem.bytes), "mb": fmt.size(mem.megabytes), "mib": fmt.size(mem.mebibytes),
         },
         "expanded": d.expanded,
+        "model_notes": notes, "active": active, "active_text": messages.ACTIVE,
+        "active_title": messages.ACTIVE_TITLE,
     }
 
 

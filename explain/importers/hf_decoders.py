@@ -1,0 +1,177 @@
+"""Hugging Face decoder-only families beyond the Llama family: Gemma 2 and 3, Phi and Phi-3,
+OLMo 2, GPT-NeoX (Pythia) and Falcon. Each family's L identical layers are one node ``× L``;
+the heads are those of ``_decoder_head`` (LM head, sequence and token classification).
+
+Symbols as in ``hf_config``; GPT-NeoX and Falcon write f = 4d where the config's size is that.
+"""
+from __future__ import annotations
+
+from ..errors import ExplainError
+from ..layers.hf_decoders import (FalconDecoderLayer, Gemma2DecoderLayer, Gemma3DecoderLayer, GPTNeoXLayer,
+                                  Olmo2DecoderLayer, Phi3DecoderLayer, PhiDecoderLayer)
+from ..symbols import Value
+from .hf_config import _PREFIXES, SEQ, _Builder, _Config, _decoder_head, _family, _tied, _unsupported, attention_sizes
+
+
+def _heads(arch: str, prefix: str, causal: str = "ForCausalLM", base: str = "Model") -> str | None:
+    heads = {f"{prefix}{base}": None, f"{prefix}{causal}": "lm",
+             f"{prefix}ForSequenceClassification": "seq", f"{prefix}ForTokenClassification": "token"}
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    return heads[arch]
+
+
+def _labels(cfg: _Config, b: _Builder, head: str | None) -> Value | None:
+    return b.declare("n_labels", cfg.labels()) if head in ("seq", "token") else None
+
+
+def _head_note(b: _Builder, head: str | None, tied: bool) -> None:
+    """Says whether the LM head shares the token embedding's weights."""
+    if head == "lm":
+        b.notes.append(("tied_head" if tied else "untied_head", ()))
+
+
+def _ffn(cfg: _Config, b: _Builder, d: Value, *keys: str) -> Value:
+    """f, written 4d where the config's size is four times the width."""
+    n = cfg.size(*keys, default=None)
+    if n is None or (n == 4 * b.values[d] and "f" not in b.overrides):
+        return 4 * d
+    return b.declare("f", n)
+
+
+# ----------------------------------------------------------------------------- Gemma 2 and 3, OLMo 2, Phi-3
+
+_LLAMA_LIKE = {
+    # model_type: (class prefix, layer, tie default, kv heads default, head_dim default, base class)
+    "gemma2": ("Gemma2", Gemma2DecoderLayer, True, 4, 256, "Gemma2Model"),
+    "gemma3_text": ("Gemma3", Gemma3DecoderLayer, True, 4, 256, "Gemma3TextModel"),
+    "olmo2": ("Olmo2", Olmo2DecoderLayer, False, None, None, "Olmo2Model"),
+    "phi3": ("Phi3", Phi3DecoderLayer, False, None, None, "Phi3Model"),
+}
+
+
+@_family("gemma2", "gemma3_text", "olmo2", "phi3", base={t: v[5] for t, v in _LLAMA_LIKE.items()})
+def _llama_like(cfg: _Config, arch: str, b: _Builder) -> None:
+    model_type = cfg.raw.get("model_type") or next(t for t, v in _LLAMA_LIKE.items() if arch.startswith(v[0]))
+    prefix, block, tie_default, kv_default, head_dim_default, base = _LLAMA_LIKE[model_type]
+    head = _heads(arch, prefix, base=base[len(prefix):])
+    V = b.declare("V", cfg.size("vocab_size"))
+    d = b.declare("d", cfg.size("hidden_size"))
+    L = b.declare("L", cfg.size("num_hidden_layers"))
+    f = b.declare("f", cfg.size("intermediate_size"))
+    H, H_kv, d_h = attention_sizes(cfg, b, d, kv_default, head_dim_default)
+    bias = cfg.flag("attention_bias", False)
+    if model_type == "phi3" and bias:
+        raise _unsupported(f"{arch} with attention_bias", [])
+    tied = _tied(cfg, tie_default)
+    n_labels = _labels(cfg, b, head)
+    g = b.start()
+    p = "" if head is None else "model."
+    g.add_input("input_ids", (SEQ,))
+    g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    g.add(f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
+                              intermediate_size=f, qkv_bias=bias, o_bias=bias), repeat=L)
+    g.add(f"{p}norm", b.torch("RMSNorm", normalized_shape=d))
+    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
+    _head_note(b, head, tied)
+
+
+# ----------------------------------------------------------------------------- Phi
+
+_PREFIXES.update({"Gemma2": "gemma2", "Gemma3": "gemma3_text", "Olmo2": "olmo2", "Phi3": "phi3"})
+
+
+@_family("phi", base="PhiModel", prefix="Phi")
+def _phi(cfg: _Config, arch: str, b: _Builder) -> None:
+    head = _heads(arch, "Phi")
+    V = b.declare("V", cfg.size("vocab_size"))
+    d = b.declare("d", cfg.size("hidden_size"))
+    L = b.declare("L", cfg.size("num_hidden_layers"))
+    f = b.declare("f", cfg.size("intermediate_size"))
+    H, H_kv, d_h = attention_sizes(cfg, b, d, None, None)
+    tied = _tied(cfg, False)
+    n_labels = _labels(cfg, b, head)
+    g = b.start()
+    p = "" if head is None else "model."
+    g.add_input("input_ids", (SEQ,))
+    g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    g.add(f"{p}layers", PhiDecoderLayer(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv,
+                                        head_dim=d_h, intermediate_size=f,
+                                        qk_layernorm=cfg.flag("qk_layernorm", False)), repeat=L)
+    g.add(f"{p}final_layernorm", b.torch("LayerNorm", normalized_shape=d))
+    if head == "lm":  # Phi's LM head has a bias
+        g.add("lm_head", b.torch("Linear", in_features=d, out_features=V), shares=f"{p}embed_tokens" if tied else None)
+    else:
+        _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
+    _head_note(b, head, tied)
+
+
+# ----------------------------------------------------------------------------- GPT-NeoX
+
+@_family("gpt_neox", base="GPTNeoXModel", prefix="GPTNeoX")
+def _gpt_neox(cfg: _Config, arch: str, b: _Builder) -> None:
+    heads = {"GPTNeoXModel": None, "GPTNeoXForCausalLM": "lm", "GPTNeoXForSequenceClassification": "seq",
+             "GPTNeoXForTokenClassification": "token"}
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    head = heads[arch]
+    V = b.declare("V", cfg.size("vocab_size"))
+    d = b.declare("d", cfg.size("hidden_size"))
+    L = b.declare("L", cfg.size("num_hidden_layers"))
+    f = _ffn(cfg, b, d, "intermediate_size")
+    width, n_heads = b.values[d], cfg.size("num_attention_heads")
+    if width % n_heads:
+        raise ExplainError(f"the hidden size d={width} is not a multiple of the number of attention heads "
+                           f"H={n_heads}")
+    tied = _tied(cfg, False)
+    n_labels = _labels(cfg, b, head)
+    g = b.start()
+    p = "" if head is None else "gpt_neox."
+    g.add_input("input_ids", (SEQ,))
+    g.add(f"{p}embed_in", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    g.add(f"{p}layers", GPTNeoXLayer(hidden_size=d, intermediate_size=f,
+                                     attention_bias=cfg.flag("attention_bias", True)), repeat=L)
+    g.add(f"{p}final_layer_norm", b.torch("LayerNorm", normalized_shape=d))
+    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_in", tied=tied, token_name="classifier")
+    _head_note(b, head, tied)
+
+
+# ----------------------------------------------------------------------------- Falcon
+
+@_family("falcon", base="FalconModel", prefix="Falcon")
+def _falcon(cfg: _Config, arch: str, b: _Builder) -> None:
+    heads = {"FalconModel": None, "FalconForCausalLM": "lm", "FalconForSequenceClassification": "seq",
+             "FalconForTokenClassification": "token"}
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    head = heads[arch]
+    V = b.declare("V", cfg.size("vocab_size"))
+    d = b.declare("d", cfg.size("hidden_size"))
+    L = b.declare("L", cfg.size("num_hidden_layers"))
+    f = _ffn(cfg, b, d, "ffn_hidden_size")
+    n_heads = cfg.size("num_attention_heads")
+    H = b.declare("H", n_heads)
+    if b.values[d] % n_heads:
+        raise ExplainError(f"the hidden size d={b.values[d]} is not a multiple of the number of attention "
+                           f"heads H={n_heads}")
+    d_h = b.whole(d / H, "the head size d/H")
+    new = cfg.flag("new_decoder_architecture", False)
+    if new:
+        n_kv = cfg.size("num_kv_heads", default=n_heads)
+        H_kv: Value = H if n_kv == n_heads else b.declare("H_kv", n_kv)
+        norms = "one" if cfg.raw.get("num_ln_in_parallel_attn") == 1 else "two"
+    else:
+        H_kv = 1 if cfg.flag("multi_query", True) else H
+        norms = "one" if cfg.flag("parallel_attn", True) else "sequential"
+    tied = _tied(cfg, True)
+    n_labels = _labels(cfg, b, head)
+    g = b.start()
+    p = "" if head is None else "transformer."
+    g.add_input("input_ids", (SEQ,))
+    g.add(f"{p}word_embeddings", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    g.add(f"{p}h", FalconDecoderLayer(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv,
+                                      head_dim=d_h, intermediate_size=f, bias=cfg.flag("bias", False),
+                                      norms=norms), repeat=L)
+    g.add(f"{p}ln_f", b.torch("LayerNorm", normalized_shape=d))
+    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}word_embeddings", tied=tied, token_name="classifier")
+    _head_note(b, head, tied)

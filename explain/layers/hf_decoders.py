@@ -1,0 +1,175 @@
+"""Decoder layers of more Hugging Face families (PyTorch), one weight group per tensor, named as
+transformers names them inside the layer. Symbols as in ``hf_blocks``: d width, f feed-forward
+size, H heads, H_kv key/value heads, d_h head size.
+
+- Gemma2DecoderLayer: the Llama layer with four RMSNorms (before and after the attention and the
+  feed-forward part): d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + 3·d·f + 4d.
+- Gemma3DecoderLayer: Gemma 2's plus q_norm and k_norm (d_h each): + 2·d_h.
+- Olmo2DecoderLayer: Llama attention with q_norm (H·d_h) and k_norm (H_kv·d_h) over all heads,
+  norms after attention and MLP: d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + H·d_h + H_kv·d_h + 3·d·f + 2d.
+- Phi3DecoderLayer: fused qkv_proj d·(H + 2·H_kv)·d_h and gate_up_proj d·2f; the Llama count.
+- PhiDecoderLayer: q, k, v, dense with biases, fc1 d·f + f, fc2 f·d + d, one LayerNorm 2d:
+  d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + (H + 2·H_kv)·d_h + 2·d·f + f + 4d (qk_layernorm: + 4·d_h).
+- GPTNeoXLayer: query_key_value d·3d + 3d, dense d² + d, MLP d·f + f + f·d + d, two LayerNorms
+  4d: 4d² + 2df + 9d + f (without attention_bias: 4d fewer).
+- FalconDecoderLayer: query_key_value d·(H + 2·H_kv)·d_h (multi-query: H_kv = 1), dense
+  H·d_h·d, MLP 2·d·f, LayerNorms (parallel attention: one, 2d; new architecture: ln_attn and
+  ln_mlp, 4d; sequential: 4d); ``bias`` adds (H + 2·H_kv)·d_h + 2d + f.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from ..symbols import Value
+from .base import Group, Shape, choice, flag, size
+from .hf_blocks import (_Block, _layer_norm, _linear, _llama_attention, _llama_groups, H, H_kv, LlamaDecoderLayer,
+                        d, d_h, f)
+from .registry import register
+
+_GEMMA_NORMS = (Group("pre_feedforward_layernorm.weight", d), Group("post_feedforward_layernorm.weight", d))
+
+
+@register("Gemma2DecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class Gemma2DecoderLayer(LlamaDecoderLayer):
+    """Gemma 2: the Llama layer with four RMSNorms: d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + 3·d·f + 4d."""
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _llama_groups(self.qkv_bias, self.o_bias, False) + _GEMMA_NORMS
+
+    def notes(self) -> tuple[str, ...]:
+        return ("gemma_four_norms",)
+
+
+@register("Gemma3DecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class Gemma3DecoderLayer(Gemma2DecoderLayer):
+    """Gemma 3: Gemma 2's layer with q_norm and k_norm (d_h each): + 2·d_h."""
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _llama_groups(self.qkv_bias, self.o_bias, False, True) + _GEMMA_NORMS
+
+    def notes(self) -> tuple[str, ...]:
+        return ("gemma_four_norms", "qk_norm_per_head")
+
+
+@cache
+def _olmo2_groups(bias: bool) -> tuple[Group, ...]:
+    return (*_llama_attention(bias, bias), Group("self_attn.q_norm.weight", H * d_h),
+            Group("self_attn.k_norm.weight", H_kv * d_h),
+            *_linear("mlp.gate_proj", d, f, False), *_linear("mlp.up_proj", d, f, False),
+            *_linear("mlp.down_proj", f, d, False),
+            Group("post_attention_layernorm.weight", d), Group("post_feedforward_layernorm.weight", d))
+
+
+@register("Olmo2DecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class Olmo2DecoderLayer(LlamaDecoderLayer):
+    """OLMo 2: Llama attention with QK-norm over all heads (H·d_h + H_kv·d_h) and norms after the
+    attention and the MLP: d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + H·d_h + H_kv·d_h + 3·d·f + 2d."""
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _olmo2_groups(self.qkv_bias)
+
+    def notes(self) -> tuple[str, ...]:
+        return ("olmo2_qk_norm",)
+
+
+_PHI3_GROUPS = (Group("self_attn.o_proj.weight", H * d_h * d), Group("self_attn.qkv_proj.weight", d * (H + 2 * H_kv) * d_h),
+                Group("mlp.gate_up_proj.weight", d * 2 * f), Group("mlp.down_proj.weight", f * d),
+                Group("input_layernorm.weight", d), Group("post_attention_layernorm.weight", d))
+
+
+@register("Phi3DecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class Phi3DecoderLayer(LlamaDecoderLayer):
+    """Phi-3: fused qkv_proj d·(H + 2·H_kv)·d_h and gate_up_proj 2·d·f: the Llama layer's count,
+    d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + 3·d·f + 2d."""
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _PHI3_GROUPS
+
+    def notes(self) -> tuple[str, ...]:
+        return ("phi3_fused",)
+
+
+@cache
+def _phi_groups(qk_layernorm: bool) -> tuple[Group, ...]:
+    groups = (*_linear("self_attn.q_proj", d, H * d_h), *_linear("self_attn.k_proj", d, H_kv * d_h),
+              *_linear("self_attn.v_proj", d, H_kv * d_h), *_linear("self_attn.dense", H * d_h, d))
+    if qk_layernorm:
+        groups += (Group("self_attn.q_layernorm.weight", d_h), Group("self_attn.q_layernorm.bias", d_h),
+                   Group("self_attn.k_layernorm.weight", d_h), Group("self_attn.k_layernorm.bias", d_h))
+    return groups + (*_linear("mlp.fc1", d, f), *_linear("mlp.fc2", f, d), *_layer_norm("input_layernorm"))
+
+
+@register("PhiDecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class PhiDecoderLayer(LlamaDecoderLayer):
+    """Phi (1, 1.5, 2): attention and MLP in parallel after one LayerNorm, biases everywhere:
+    d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + (H + 2·H_kv)·d_h + 2·d·f + f + 4d (qk_layernorm: + 4·d_h)."""
+
+    qk_layernorm: bool = flag(False)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _phi_groups(self.qk_layernorm)
+
+    def notes(self) -> tuple[str, ...]:
+        return ("phi_parallel_partial_rotary",)
+
+
+@cache
+def _neox_groups(bias: bool) -> tuple[Group, ...]:
+    return (*_layer_norm("input_layernorm"), *_layer_norm("post_attention_layernorm"),
+            *_linear("attention.query_key_value", d, 3 * d, bias), *_linear("attention.dense", d, d, bias),
+            *_linear("mlp.dense_h_to_4h", d, f), *_linear("mlp.dense_4h_to_h", f, d))
+
+
+@register("GPTNeoXLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class GPTNeoXLayer(_Block):
+    """GPT-NeoX (Pythia): 4d² + 2df + 9d + f; fused query_key_value d·3d + 3d."""
+
+    intermediate_size: Value = size()
+    attention_bias: bool = flag(True)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _neox_groups(self.attention_bias)
+
+    def values(self, shape: Shape) -> dict:
+        return {d: self.hidden_size, f: self.intermediate_size}
+
+    def notes(self) -> tuple[str, ...]:
+        return ("neox_fused_qkv",)
+
+
+@cache
+def _falcon_groups(bias: bool, norms: str) -> tuple[Group, ...]:
+    groups = (*_linear("self_attention.query_key_value", d, (H + 2 * H_kv) * d_h, bias),
+              *_linear("self_attention.dense", H * d_h, d, bias),
+              *_linear("mlp.dense_h_to_4h", d, f, bias), *_linear("mlp.dense_4h_to_h", f, d, bias))
+    if norms == "two":  # the new decoder architecture: one LayerNorm for each branch
+        return groups + (*_layer_norm("ln_attn"), *_layer_norm("ln_mlp"))
+    groups += _layer_norm("input_layernorm")
+    if norms == "sequential":
+        groups += _layer_norm("post_attention_layernorm")
+    return groups
+
+
+@register("FalconDecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class FalconDecoderLayer(LlamaDecoderLayer):
+    """Falcon: query_key_value d·(H + 2·H_kv)·d_h (multi-query: H_kv = 1), dense H·d_h·d, MLP
+    2·d·f, LayerNorms 2d (parallel) or 4d (ln_attn and ln_mlp, or sequential); ``bias``:
+    + (H + 2·H_kv)·d_h + 2d + f."""
+
+    bias: bool = flag(False)
+    norms: str = choice("one", "two", "sequential", default="one")
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _falcon_groups(self.bias, self.norms)
+
+    def notes(self) -> tuple[str, ...]:
+        keys = () if self.norms == "sequential" else ("falcon_parallel",)
+        return keys + (("falcon_mqa",) if self.num_key_value_heads == 1 else ())

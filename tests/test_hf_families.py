@@ -1,0 +1,207 @@
+"""Closed forms of more Hugging Face families against transformers: each config (the family's
+default size and a small one, tied and untied heads where the family allows both) is built by
+transformers on the meta device, and its parameter count is the expected total. For mixtures of
+experts the active parameters per token are derived here by hand from the built model: the total
+minus, in every MoE layer, the (n − k) experts a token is not routed to. Each closed form's
+``total_formula`` reads back and gives the total."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import pytest
+import sympy
+
+from conftest import require_module
+from explain.cli import main
+from explain.importers.hf_config import load_hf_config
+
+SMALL = dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, num_key_value_heads=2,
+             intermediate_size=96, vocab_size=100)
+MOE = dict(moe_intermediate_size=24, num_experts_per_tok=2, vocab_size=100, hidden_size=64,
+           num_attention_heads=4, num_key_value_heads=2, intermediate_size=96)
+DEEPSEEK = dict(num_hidden_layers=4, first_k_dense_replace=1, hidden_size=64, num_attention_heads=4,
+                num_key_value_heads=4, intermediate_size=96, moe_intermediate_size=24, n_routed_experts=8,
+                n_shared_experts=1, num_experts_per_tok=2, n_group=2, topk_group=1, q_lora_rank=32,
+                kv_lora_rank=16, qk_rope_head_dim=8, qk_nope_head_dim=16, v_head_dim=16, vocab_size=100)
+
+BERT = dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, intermediate_size=96, vocab_size=100,
+            max_position_embeddings=40, type_vocab_size=1)
+T5 = dict(num_layers=2, d_model=64, num_heads=4, d_kv=8, d_ff=96, vocab_size=100, relative_attention_num_buckets=16)
+
+CASES = [
+    # (config class, kwargs, architecture); {} is the family's default size
+    ("Gemma2Config", {}, "Gemma2ForCausalLM"),
+    ("Gemma2Config", {**SMALL, "head_dim": 16}, "Gemma2ForCausalLM"),
+    ("Gemma2Config", {**SMALL, "head_dim": 16, "tie_word_embeddings": False}, "Gemma2ForCausalLM"),
+    ("Gemma2Config", {**SMALL, "num_labels": 3}, "Gemma2ForSequenceClassification"),
+    ("Gemma3TextConfig", {}, "Gemma3ForCausalLM"),
+    ("Gemma3TextConfig", {**SMALL, "head_dim": 24}, "Gemma3ForCausalLM"),
+    ("Gemma3TextConfig", {**SMALL, "tie_word_embeddings": False}, "Gemma3ForCausalLM"),
+    ("Gemma3TextConfig", SMALL, "Gemma3TextModel"),
+    ("PhiConfig", {}, "PhiForCausalLM"),
+    ("PhiConfig", {**SMALL, "num_key_value_heads": 4}, "PhiForCausalLM"),
+    ("PhiConfig", {**SMALL, "qk_layernorm": True, "tie_word_embeddings": True}, "PhiForCausalLM"),
+    ("PhiConfig", {**SMALL, "num_labels": 4}, "PhiForTokenClassification"),
+    ("Phi3Config", {}, "Phi3ForCausalLM"),
+    ("Phi3Config", {**SMALL, "pad_token_id": 0}, "Phi3ForCausalLM"),
+    ("Phi3Config", {**SMALL, "pad_token_id": 0, "tie_word_embeddings": True}, "Phi3ForCausalLM"),
+    ("Phi3Config", {**SMALL, "pad_token_id": 0}, "Phi3Model"),
+    ("Olmo2Config", {}, "Olmo2ForCausalLM"),
+    ("Olmo2Config", {**SMALL, "pad_token_id": 0}, "Olmo2ForCausalLM"),
+    ("Olmo2Config", {**SMALL, "pad_token_id": 0, "tie_word_embeddings": True}, "Olmo2ForCausalLM"),
+    ("GPTNeoXConfig", {}, "GPTNeoXForCausalLM"),
+    ("GPTNeoXConfig", {**SMALL, "intermediate_size": 256}, "GPTNeoXForCausalLM"),
+    ("GPTNeoXConfig", {**SMALL, "tie_word_embeddings": True, "attention_bias": False}, "GPTNeoXForCausalLM"),
+    ("GPTNeoXConfig", {**SMALL, "num_labels": 3}, "GPTNeoXForSequenceClassification"),
+    ("GPTNeoXConfig", {**SMALL, "num_labels": 3}, "GPTNeoXForTokenClassification"),
+    ("FalconConfig", {}, "FalconForCausalLM"),
+    ("FalconConfig", dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, vocab_size=100),
+     "FalconForCausalLM"),  # multi-query, parallel attention, tied
+    ("FalconConfig", dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, vocab_size=100,
+                          new_decoder_architecture=True, num_kv_heads=2, bias=True, tie_word_embeddings=False),
+     "FalconForCausalLM"),
+    ("FalconConfig", dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, vocab_size=100,
+                          parallel_attn=False, multi_query=False, ffn_hidden_size=100), "FalconModel"),
+    ("Qwen2MoeConfig", {}, "Qwen2MoeForCausalLM"),
+    ("Qwen2MoeConfig", {**MOE, "num_hidden_layers": 2, "num_experts": 6, "shared_expert_intermediate_size": 40},
+     "Qwen2MoeForCausalLM"),
+    ("Qwen2MoeConfig", {**MOE, "num_hidden_layers": 4, "num_experts": 6, "shared_expert_intermediate_size": 40,
+                        "mlp_only_layers": [1], "tie_word_embeddings": True}, "Qwen2MoeForCausalLM"),
+    ("Qwen2MoeConfig", {**MOE, "num_hidden_layers": 4, "num_experts": 6, "shared_expert_intermediate_size": 40,
+                        "decoder_sparse_step": 2}, "Qwen2MoeModel"),
+    ("Qwen3MoeConfig", {}, "Qwen3MoeForCausalLM"),
+    ("Qwen3MoeConfig", {**MOE, "num_hidden_layers": 2, "num_experts": 6}, "Qwen3MoeForCausalLM"),
+    ("Qwen3MoeConfig", {**MOE, "num_hidden_layers": 2, "num_experts": 6, "tie_word_embeddings": True,
+                        "head_dim": 24}, "Qwen3MoeForCausalLM"),
+    ("DeepseekV3Config", {}, "DeepseekV3ForCausalLM"),
+    ("DeepseekV3Config", DEEPSEEK, "DeepseekV3ForCausalLM"),
+    ("DeepseekV3Config", {**DEEPSEEK, "tie_word_embeddings": True, "first_k_dense_replace": 0,
+                          "q_lora_rank": None, "n_shared_experts": 2}, "DeepseekV3ForCausalLM"),
+    ("DeepseekV3Config", {**DEEPSEEK, "num_labels": 3}, "DeepseekV3ForSequenceClassification"),
+    ("MixtralConfig", {**SMALL, "num_local_experts": 5, "num_experts_per_tok": 3}, "MixtralForCausalLM"),
+    ("XLMRobertaConfig", {}, "XLMRobertaForMaskedLM"),
+    ("XLMRobertaConfig", BERT, "XLMRobertaForMaskedLM"),
+    ("XLMRobertaConfig", {**BERT, "tie_word_embeddings": False}, "XLMRobertaForMaskedLM"),
+    ("XLMRobertaConfig", {**BERT, "num_labels": 3}, "XLMRobertaForSequenceClassification"),
+    ("XLMRobertaConfig", BERT, "XLMRobertaModel"),
+    ("MT5Config", {}, "MT5ForConditionalGeneration"),
+    ("MT5Config", T5, "MT5ForConditionalGeneration"),
+    ("MT5Config", {**T5, "tie_word_embeddings": True, "num_decoder_layers": 3}, "MT5ForConditionalGeneration"),
+    ("MT5Config", T5, "MT5EncoderModel"),
+]
+
+
+def _key(kwargs: dict) -> str:
+    return json.dumps(kwargs, sort_keys=True)
+
+
+@lru_cache(maxsize=None)
+def _built(config_class: str, kwargs: str, arch: str):
+    """transformers' config and model (meta device), built once per session."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    cfg = getattr(transformers, config_class)(**json.loads(kwargs))
+    with torch.device("meta"):
+        model = getattr(transformers, arch)(cfg)
+    return cfg, model
+
+
+def _raw(cfg, arch: str) -> dict:
+    raw = json.loads(cfg.to_json_string(use_diff=False))
+    raw["architectures"] = [arch]
+    return raw
+
+
+def _hand_active(model) -> int | None:
+    """Total minus the experts a token does not use: in every MoE block, (n − k) experts of
+    (gate_up_proj + down_proj) / n weights each."""
+    total = sum({id(p): p.numel() for p in model.parameters()}.values())
+    idle, moe = 0, False
+    for module in model.modules():
+        experts = getattr(module, "experts", None)
+        if experts is None or not hasattr(experts, "gate_up_proj"):
+            continue
+        moe = True
+        n = experts.gate_up_proj.shape[0]
+        k = getattr(module, "top_k", None) or module.gate.top_k
+        one = (experts.gate_up_proj.numel() + experts.down_proj.numel()) // n
+        idle += (n - k) * one
+    return total - idle if moe else None
+
+
+IDS = [f"{a}-{i}" for i, (_, _, a) in enumerate(CASES)]
+
+
+@pytest.mark.parametrize("config_class,kwargs,arch", CASES, ids=IDS)
+def test_total_and_active_against_transformers(config_class, kwargs, arch):
+    cfg, hf_model = _built(config_class, _key(kwargs), arch)
+    expected = sum({id(p): p.numel() for p in hf_model.parameters()}.values())
+    model = load_hf_config(_raw(cfg, arch), "config.json")
+    assert model.details["route"] == "closed_form"
+    assert model.name == arch
+    assert model.total == expected
+    assert model.active == _hand_active(hf_model)
+    # identical layers are one row × L (or a row for each run of alike layers)
+    assert len(model.nodes) <= 10
+    # a tied head's weight is the embedding's in transformers too
+    for node in model.nodes:
+        if node.shares is not None and node.name == "lm_head":
+            assert hf_model.get_submodule("lm_head").weight is hf_model.get_submodule(node.shares).weight
+
+
+@pytest.mark.parametrize("config_class,kwargs,arch", CASES, ids=IDS)
+def test_total_formula_reads_back(config_class, kwargs, arch, tmp_path):
+    cfg, _ = _built(config_class, _key(kwargs), arch)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(_raw(cfg, arch)))
+    out = tmp_path / "out.json"
+    assert main(["derive", str(path), "--format", "json", "-o", str(out)]) == 0
+    data = json.loads(out.read_text())
+    values = {sympy.Symbol(k): v for k, v in data["symbols"].items()}
+    assert sympy.sympify(data["total_formula"]).subs(values) == data["total"]  # our own output
+    if "active_per_token_formula" in data:
+        assert sympy.sympify(data["active_per_token_formula"]).subs(values) == data["active_per_token"]
+
+
+def test_block_tensors_are_transformers_layer_tensors():
+    """One copy's weight groups are the tensors transformers puts in a layer (names and sizes)."""
+    for config_class, kwargs, arch in CASES:
+        if kwargs == {}:
+            continue
+        cfg, hf_model = _built(config_class, _key(kwargs), arch)
+        model = load_hf_config(_raw(cfg, arch), "config.json")
+        for node in model.nodes:
+            if node.repeat == 1 and "[" not in node.name:
+                continue
+            base, _, index = node.name.partition("[")
+            first = int(index.split(":")[0].rstrip("]")) if index else 0
+            if model.evaluate(node.repeat) > 1:
+                first += 1  # T5's block 0 holds the relative attention bias besides the block's tensors
+            prefix = f"{base}.{first}."
+            theirs = {n[len(prefix):]: p.numel() for n, p in hf_model.named_parameters() if n.startswith(prefix)}
+            theirs.update({n[len(prefix):]: b.numel() for n, b in hf_model.named_buffers()
+                           if n.startswith(prefix) and "rotary" not in n})
+            mine = {w.name: model.evaluate(w.count) for w in node.weights}
+            assert mine == theirs, (arch, node.name)
+
+
+def test_family_particulars_are_said(capsys, tmp_path):
+    said = {
+        ("Gemma2Config", "Gemma2ForCausalLM"): ["four RMSNorm weight vectors", "tied to the token embedding"],
+        ("PhiConfig", "PhiForCausalLM"): ["rotary position embedding, applied to the fraction", "not tied"],
+        ("GPTNeoXConfig", "GPTNeoXForCausalLM"): ["projections as one matrix", "not tied"],
+        ("FalconConfig", "FalconForCausalLM"): ["in parallel", "Multi-query attention"],
+        ("Olmo2Config", "Olmo2ForCausalLM"): ["over all heads together"],
+        ("DeepseekV3Config", "DeepseekV3ForCausalLM"): ["Multi-head latent attention", "layers have a dense feed-forward network",
+                                                          "Shared experts", "Parameters active per token"],
+        ("Qwen3MoeConfig", "Qwen3MoeForCausalLM"): ["A mixture of experts", "Parameters active per token"],
+    }
+    for (config_class, arch), phrases in said.items():
+        cfg, _ = _built(config_class, _key({}), arch)
+        path = tmp_path / f"{arch}.json"
+        path.write_text(json.dumps(_raw(cfg, arch)))
+        assert main(["derive", str(path)]) == 0
+        text = capsys.readouterr().out
+        for phrase in phrases:
+            assert phrase in text, (arch, phrase)
