@@ -26,6 +26,7 @@ SYMBOL_MEANINGS: dict[str, str] = {
     "L_e": "encoder_layers", "L_d": "decoder_layers", "L_dec": "decoder_layers",
     "n_1": "first_input_features", "n_2": "second_input_features", "n_x": "experts",
     "n_labels": "labels", "n_t": "declared_trainable", "n_nt": "declared_non_trainable",
+    "E": "embedding_size", "f_dec": "decoder_feed_forward", "P": "patch_size", "n_p": "patches",
     "k_x": "experts_per_token", "f_x": "expert_feed_forward", "f_s": "shared_expert_feed_forward",
     "n_s": "shared_experts", "k_d": "first_dense_layers", "r_q": "query_rank", "r_kv": "kv_rank",
     "d_n": "nope_head_size", "d_r": "rope_head_size", "d_v": "value_head_size",

@@ -90,7 +90,8 @@ MEANINGS = {
     "V": "vocabulary", "T": "positions", "d": "model_width", "L": "num_layers", "f": "feed_forward",
     "H": "heads", "H_kv": "kv_heads", "d_h": "head_size", "d_kv": "head_size", "B": "buckets",
     "V_type": "type_vocabulary", "L_dec": "decoder_layers", "n_labels": "labels", "n_x": "experts",
-    "k_x": "experts_per_token", "f_x": "expert_feed_forward", "f_s": "shared_expert_feed_forward",
+    "E": "embedding_size", "f_dec": "decoder_feed_forward", "P": "patch_size", "n_p": "patches",
+    "C": "channels", "k_x": "experts_per_token", "f_x": "expert_feed_forward", "f_s": "shared_expert_feed_forward",
     "n_s": "shared_experts", "k_d": "first_dense_layers", "r_q": "query_rank", "r_kv": "kv_rank",
     "d_n": "nope_head_size", "d_r": "rope_head_size", "d_v": "value_head_size",
 }
@@ -533,3 +534,4 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
 # the families in modules of their own register themselves
 from . import hf_decoders  # noqa: E402,F401
 from . import hf_moe  # noqa: E402,F401
+from . import hf_encoders  # noqa: E402,F401

@@ -51,6 +51,10 @@ SYMBOLS = {
     "experts": N_("number of experts"),
     "labels": N_("number of classification labels"),
     "experts_per_token": N_("number of experts each token is routed to"),
+    "embedding_size": N_("embedding size (the width of the token vectors)"),
+    "decoder_feed_forward": N_("feed-forward size of the decoder"),
+    "patch_size": N_("patch size (height and width of a patch)"),
+    "patches": N_("number of image patches"),
     "expert_feed_forward": N_("feed-forward size of one expert"),
     "shared_expert_feed_forward": N_("feed-forward size of the shared expert"),
     "shared_experts": N_("number of shared experts"),
@@ -137,6 +141,12 @@ NOTES.update({
                              "only num_experts_per_tok of them."),
     "moe_shared_expert": N_("Shared experts process every token beside the routed ones: their weights "
                             "are always active."),
+    "albert_shared_layer": N_("ALBERT shares this layer's weights among all L layers: it is applied L "
+                              "times, but its weights are stored and counted once."),
+    "vit_patch_embedding": N_("The image is cut into n_p patches of P × P pixels by a convolution whose "
+                              "kernel and stride are both P: d·C·P² + d parameters. A class token (d) "
+                              "is put before the patches, and every position, the class token's "
+                              "included, has a learned position embedding: (n_p + 1)·d."),
     "mla": N_("Multi-head latent attention compresses the keys and values into r_kv entries "
               "(kv_a_proj_with_mqa, which also gives a rotary key of d_r entries shared by all heads) "
               "and, with q_lora_rank, the queries into r_q entries; the compressed vectors are "
@@ -144,6 +154,19 @@ NOTES.update({
 })
 
 MODEL_NOTES = {
+    "albert_factorised_embedding": N_("ALBERT factorises the embedding: the tokens are embedded with "
+                                      "E entries (V·E) and projected to the width d "
+                                      "(embedding_hidden_mapping_in: E·d + d), instead of V·d "
+                                      "weights."),
+    "electra_discriminator": N_("ELECTRA trains two models together: a small generator fills in masked "
+                                "tokens and this discriminator predicts for every token whether the "
+                                "generator replaced it (one output per token)."),
+    "electra_generator": N_("ELECTRA trains two models together: this generator fills in masked tokens, "
+                            "and a larger discriminator (ElectraForPreTraining, a config of its own) "
+                            "predicts which tokens were replaced."),
+    "bart_positions": N_("BART learns its position embeddings with an offset of 2: each of encoder and "
+                         "decoder has T + 2 rows of d weights. Encoder and decoder share the token "
+                         "embedding when tie_word_embeddings says so."),
     "tied_head": N_("The LM head is tied to the token embedding: its V·d weights are the embedding's "
                     "and are counted once."),
     "untied_head": N_("The LM head is not tied to the token embedding: it has V·d weights of its own, "

@@ -1,0 +1,210 @@
+"""Hugging Face encoder and encoder–decoder families: ALBERT (factorised embedding, one layer
+shared by all L layers), ELECTRA (generator and discriminator), BART and ViT.
+
+Symbols as in ``hf_config`` and: E the embedding size (ALBERT, ELECTRA), f_dec BART's decoder
+feed-forward size where it differs, C image channels, P patch size, n_p patches.
+"""
+from __future__ import annotations
+
+from ..errors import ExplainError
+from ..layers.hf_blocks import BertLayer, Parameter
+from ..layers.hf_encoders import AlbertLayer, BartDecoderLayer, BartEncoderLayer, ViTEmbeddings, ViTLayer
+from ..symbols import Value
+from .hf_config import _PREFIXES, SEQ, NoClosedForm, _add, _Builder, _Config, _family, _tied, _unsupported
+
+
+def _embeddings(g, b: _Builder, e: str, V: Value, T: Value, V_type: Value, E: Value) -> None:
+    """BERT-style embeddings of width E: word V·E, position T·E, token type V_type·E, LayerNorm 2E."""
+    g.add(f"{e}word_embeddings", b.torch("Embedding", num_embeddings=V, embedding_dim=E), ["input_ids"])
+    g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=E), ["input_ids"])
+    g.add(f"{e}token_type_embeddings", b.torch("Embedding", num_embeddings=V_type, embedding_dim=E), ["input_ids"])
+    g.add(f"{e}sum", _add(), [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
+    g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=E))
+
+
+def _absolute(cfg: _Config) -> None:
+    if cfg.text("position_embedding_type", "absolute") != "absolute":
+        raise NoClosedForm("only absolute position embeddings have a closed form here")
+
+
+_PREFIXES.update({"Albert": "albert", "Electra": "electra", "Bart": "bart", "ViT": "vit"})
+
+
+# ----------------------------------------------------------------------------- ALBERT
+
+@_family("albert", base="AlbertModel")
+def _albert(cfg: _Config, arch: str, b: _Builder) -> None:
+    heads = {"AlbertModel": (True, ""), "AlbertForMaskedLM": (False, "mlm"), "AlbertForPreTraining": (True, "sop"),
+             "AlbertForSequenceClassification": (True, "classifier"), "AlbertForTokenClassification": (False, "token"),
+             "AlbertForQuestionAnswering": (False, "qa"), "AlbertForMultipleChoice": (True, "choice")}
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    pooler, head = heads[arch]
+    _absolute(cfg)
+    V = b.declare("V", cfg.size("vocab_size"))
+    T = b.declare("T", cfg.size("max_position_embeddings"))
+    V_type = b.declare("V_type", cfg.size("type_vocab_size", default=2))
+    E = b.declare("E", cfg.size("embedding_size"))
+    d = b.declare("d", cfg.size("hidden_size"))
+    b.declare("L", cfg.size("num_hidden_layers"))
+    f = b.declare("f", cfg.size("intermediate_size"))
+    groups = cfg.size("num_hidden_groups", default=1) * cfg.size("inner_group_num", default=1)
+    tied = _tied(cfg, True)
+    n_labels = b.declare("n_labels", cfg.labels()) if head in ("classifier", "token") else None
+    g = b.start()
+    p = "" if arch == "AlbertModel" else "albert."
+    g.add_input("input_ids", (SEQ,))
+    _embeddings(g, b, f"{p}embeddings.", V, T, V_type, E)
+    g.add(f"{p}encoder.embedding_hidden_mapping_in", b.torch("Linear", in_features=E, out_features=d))
+    # one layer's weights serve all L layers (num_hidden_groups × inner_group_num distinct layers)
+    g.add(f"{p}encoder.albert_layer_groups.0.albert_layers.0", AlbertLayer(hidden_size=d, intermediate_size=f),
+          repeat=groups)
+    last = f"{p}encoder.albert_layer_groups.0.albert_layers.0"
+    if pooler:
+        g.add(f"{p}pooler", b.torch("Linear", in_features=d, out_features=d), [last])
+    pooled = f"{p}pooler" if pooler else last
+    if head in ("mlm", "sop"):
+        g.add("predictions.dense", b.torch("Linear", in_features=d, out_features=E), [last])
+        g.add("predictions.LayerNorm", b.torch("LayerNorm", normalized_shape=E))
+        g.add("predictions.decoder", b.torch("Linear", in_features=E, out_features=V, bias=not tied),
+              shares=f"{p}embeddings.word_embeddings" if tied else None)
+        g.add("predictions", Parameter(size=V))
+    if head == "sop":
+        g.add("sop_classifier.classifier", b.torch("Linear", in_features=d, out_features=2), [pooled])
+    elif head in ("classifier", "token"):
+        g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels), [pooled])
+    elif head == "choice":
+        g.add("classifier", b.torch("Linear", in_features=d, out_features=1), [pooled])
+    elif head == "qa":
+        g.add("qa_outputs", b.torch("Linear", in_features=d, out_features=2), [last])
+    b.notes.append(("albert_factorised_embedding", ()))
+
+
+# ----------------------------------------------------------------------------- ELECTRA
+
+@_family("electra", base="ElectraModel")
+def _electra(cfg: _Config, arch: str, b: _Builder) -> None:
+    heads = ("ElectraModel", "ElectraForPreTraining", "ElectraForMaskedLM", "ElectraForSequenceClassification",
+             "ElectraForTokenClassification", "ElectraForQuestionAnswering")
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    _absolute(cfg)
+    V = b.declare("V", cfg.size("vocab_size"))
+    T = b.declare("T", cfg.size("max_position_embeddings"))
+    V_type = b.declare("V_type", cfg.size("type_vocab_size", default=2))
+    width, size_e = cfg.size("hidden_size"), cfg.size("embedding_size", default=None)
+    d = b.declare("d", width)
+    E = d if size_e in (None, width) and "E" not in b.overrides else b.declare("E", size_e)
+    L = b.declare("L", cfg.size("num_hidden_layers"))
+    f = b.declare("f", cfg.size("intermediate_size"))
+    tied = _tied(cfg, True)
+    classify = arch in ("ElectraForSequenceClassification", "ElectraForTokenClassification")
+    n_labels = b.declare("n_labels", cfg.labels()) if classify else None
+    g = b.start()
+    p = "" if arch == "ElectraModel" else "electra."
+    g.add_input("input_ids", (SEQ,))
+    _embeddings(g, b, f"{p}embeddings.", V, T, V_type, E)
+    if E is not d:
+        g.add(f"{p}embeddings_project", b.torch("Linear", in_features=E, out_features=d))
+    g.add(f"{p}encoder.layer", BertLayer(hidden_size=d, intermediate_size=f), repeat=L)
+    if arch == "ElectraForPreTraining":
+        g.add("discriminator_predictions.dense", b.torch("Linear", in_features=d, out_features=d))
+        g.add("discriminator_predictions.dense_prediction", b.torch("Linear", in_features=d, out_features=1))
+        b.notes.append(("electra_discriminator", ()))
+    elif arch == "ElectraForMaskedLM":
+        g.add("generator_predictions.dense", b.torch("Linear", in_features=d, out_features=E))
+        g.add("generator_predictions.LayerNorm", b.torch("LayerNorm", normalized_shape=E))
+        g.add("generator_lm_head", b.torch("Linear", in_features=E, out_features=V),
+              shares=f"{p}embeddings.word_embeddings" if tied else None)
+        b.notes.append(("electra_generator", ()))
+    elif arch == "ElectraForSequenceClassification":
+        g.add("classifier.dense", b.torch("Linear", in_features=d, out_features=d))
+        g.add("classifier.out_proj", b.torch("Linear", in_features=d, out_features=n_labels))
+    elif arch == "ElectraForTokenClassification":
+        g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels))
+    elif arch == "ElectraForQuestionAnswering":
+        g.add("qa_outputs", b.torch("Linear", in_features=d, out_features=2))
+
+
+# ----------------------------------------------------------------------------- BART
+
+@_family("bart", base="BartModel")
+def _bart(cfg: _Config, arch: str, b: _Builder) -> None:
+    heads = ("BartModel", "BartForConditionalGeneration", "BartForSequenceClassification",
+             "BartForQuestionAnswering")
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    V = b.declare("V", cfg.size("vocab_size"))
+    T = b.declare("T", cfg.size("max_position_embeddings"))
+    d = b.declare("d", cfg.size("d_model"))
+    n_enc, n_dec = cfg.size("encoder_layers"), cfg.size("decoder_layers")
+    L = b.declare("L", n_enc)
+    L_dec = L if n_dec == n_enc and "L_dec" not in b.overrides else b.declare("L_dec", n_dec)
+    f_enc, f_dec_n = cfg.size("encoder_ffn_dim"), cfg.size("decoder_ffn_dim")
+    f = b.declare("f", f_enc)
+    f_dec = f if f_dec_n == f_enc and "f_dec" not in b.overrides else b.declare("f_dec", f_dec_n)
+    heads_e, heads_d = cfg.size("encoder_attention_heads"), cfg.size("decoder_attention_heads")
+    for n in (heads_e, heads_d):
+        if b.values[d] % n:
+            raise ExplainError(f"the width d_model={b.values[d]} is not a multiple of the number of attention "
+                               f"heads {n}")
+    tied = _tied(cfg, True)
+    n_labels = b.declare("n_labels", cfg.labels()) if arch == "BartForSequenceClassification" else None
+    g = b.start()
+    p = "" if arch == "BartModel" else "model."
+    g.add_input("input_ids", (SEQ,))
+    g.add(f"{p}shared", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    g.add_input("decoder_input_ids", (SEQ,))
+    for part, ids, layer, n in (("encoder", "input_ids", BartEncoderLayer(hidden_size=d, intermediate_size=f), L),
+                                ("decoder", "decoder_input_ids",
+                                 BartDecoderLayer(hidden_size=d, intermediate_size=f_dec), L_dec)):
+        s = f"{p}{part}."
+        g.add(f"{s}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d), [ids],
+              shares=f"{p}shared" if tied else None)
+        # learned positions with an offset of 2: T + 2 rows
+        g.add(f"{s}embed_positions", b.torch("Embedding", num_embeddings=T + 2, embedding_dim=d), [ids])
+        g.add(f"{s}embeddings", _add(), [f"{s}embed_tokens", f"{s}embed_positions"])
+        g.add(f"{s}layernorm_embedding", b.torch("LayerNorm", normalized_shape=d))
+        g.add(f"{s}layers", layer, repeat=n)
+    if arch == "BartForConditionalGeneration":
+        g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
+              shares=f"{p}shared" if tied else None)
+        b.notes.append(("tied_head" if tied else "untied_head", ()))
+    elif arch == "BartForSequenceClassification":
+        g.add("classification_head.dense", b.torch("Linear", in_features=d, out_features=d))
+        g.add("classification_head.out_proj", b.torch("Linear", in_features=d, out_features=n_labels))
+    elif arch == "BartForQuestionAnswering":
+        g.add("qa_outputs", b.torch("Linear", in_features=d, out_features=2))
+    b.notes.append(("bart_positions", ()))
+
+
+# ----------------------------------------------------------------------------- ViT
+
+@_family("vit", base="ViTModel")
+def _vit(cfg: _Config, arch: str, b: _Builder) -> None:
+    heads = ("ViTModel", "ViTForImageClassification")
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    d = b.declare("d", cfg.size("hidden_size"))
+    L = b.declare("L", cfg.size("num_hidden_layers"))
+    f = b.declare("f", cfg.size("intermediate_size"))
+    C = b.declare("C", cfg.size("num_channels", default=3))
+    patch, image = cfg.size("patch_size"), cfg.size("image_size")
+    if image % patch:
+        raise ExplainError(f"the image size {image} is not a multiple of the patch size {patch}")
+    P = b.declare("P", patch)
+    n_p = b.declare("n_p", (image // patch) ** 2)
+    pooler = arch == "ViTModel" and cfg.size("pooler_output_size", default=b.values[d]) == b.values[d]
+    if arch == "ViTModel" and not pooler:
+        raise NoClosedForm("a ViT pooler of another width")
+    n_labels = b.declare("n_labels", cfg.labels()) if arch == "ViTForImageClassification" else None
+    g = b.start()
+    p = "" if arch == "ViTModel" else "vit."
+    g.add_input("pixel_values", (C, None, None))
+    g.add(f"{p}embeddings", ViTEmbeddings(hidden_size=d, num_channels=C, patch_size=P, num_patches=n_p))
+    g.add(f"{p}layers", ViTLayer(hidden_size=d, intermediate_size=f, qkv_bias=cfg.flag("qkv_bias", True)), repeat=L)
+    g.add(f"{p}layernorm", b.torch("LayerNorm", normalized_shape=d))
+    if pooler:
+        g.add("pooler.dense", b.torch("Linear", in_features=d, out_features=d))
+    else:
+        g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels))

@@ -1,0 +1,138 @@
+"""Encoder (and encoder–decoder) layers of more Hugging Face families (PyTorch), one weight group
+per tensor as transformers names it. Symbols: d width, f feed-forward size, C image channels,
+P patch size, n_p number of patches.
+
+- AlbertLayer: BERT's layer under other names, 4d² + 2df + 9d + f; ALBERT applies one such
+  layer (per group) to all L layers, so its weights are counted once.
+- BartEncoderLayer: q, k, v, out_proj (d² + d each), two LayerNorms 4d, fc1 d·f + f, fc2 f·d + d:
+  4d² + 2df + 9d + f. BartDecoderLayer adds encoder_attn (4d² + 4d) and its LayerNorm 2d.
+- ViTLayer: q, k, v, o (d² + d each; without qkv_bias 3d fewer), layernorm_before and
+  layernorm_after 4d, fc1 and fc2: 4d² + 2df + 9d + f.
+- ViTEmbeddings: the patch embedding, a convolution with kernel and stride P (d·C·P² + d),
+  the class token d and the position embeddings (n_p + 1)·d.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from ..symbols import Value, sym
+from .base import Group, Shape, flag, size
+from .hf_blocks import _Block, _layer_norm, _linear, d, f
+from .registry import register
+
+C, P, n_p = sym("C"), sym("P"), sym("n_p")
+
+
+def _width(layer: _Block) -> dict:
+    return {d: layer.hidden_size, f: layer.intermediate_size}  # type: ignore[attr-defined]
+
+
+_ALBERT_GROUPS = (*_layer_norm("full_layer_layer_norm"), *_linear("attention.query", d, d),
+                  *_linear("attention.key", d, d), *_linear("attention.value", d, d),
+                  *_linear("attention.dense", d, d), *_layer_norm("attention.LayerNorm"),
+                  *_linear("ffn", d, f), *_linear("ffn_output", f, d))
+
+
+@register("AlbertLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class AlbertLayer(_Block):
+    """ALBERT's layer: 4d² + 2df + 9d + f, shared by all L layers of its group."""
+
+    intermediate_size: Value = size()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _ALBERT_GROUPS
+
+    def values(self, shape: Shape) -> dict:
+        return _width(self)
+
+    def notes(self) -> tuple[str, ...]:
+        return ("albert_shared_layer",)
+
+
+@cache
+def _bart_groups(decoder: bool) -> tuple[Group, ...]:
+    def attention(name: str) -> tuple[Group, ...]:
+        return (*_linear(f"{name}.k_proj", d, d), *_linear(f"{name}.v_proj", d, d), *_linear(f"{name}.q_proj", d, d),
+                *_linear(f"{name}.out_proj", d, d), *_layer_norm(f"{name}_layer_norm"))
+    groups = attention("self_attn")
+    if decoder:
+        groups += attention("encoder_attn")
+    return groups + (*_linear("fc1", d, f), *_linear("fc2", f, d), *_layer_norm("final_layer_norm"))
+
+
+@register("BartEncoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class BartEncoderLayer(_Block):
+    """BART encoder layer: 4d² + 2df + 9d + f."""
+
+    intermediate_size: Value = size()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _bart_groups(False)
+
+    def values(self, shape: Shape) -> dict:
+        return _width(self)
+
+
+@register("BartDecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class BartDecoderLayer(BartEncoderLayer):
+    """BART decoder layer: self-attention, cross-attention over the encoder's output and the MLP:
+    8d² + 2df + 15d + f."""
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _bart_groups(True)
+
+
+@cache
+def _vit_groups(qkv_bias: bool) -> tuple[Group, ...]:
+    return (*_linear("attention.q_proj", d, d, qkv_bias), *_linear("attention.k_proj", d, d, qkv_bias),
+            *_linear("attention.v_proj", d, d, qkv_bias), *_linear("attention.o_proj", d, d),
+            *_layer_norm("layernorm_before"), *_layer_norm("layernorm_after"),
+            *_linear("mlp.fc1", d, f), *_linear("mlp.fc2", f, d))
+
+
+@register("ViTLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class ViTLayer(_Block):
+    """ViT encoder layer: 4d² + 2df + 9d + f (without qkv_bias: 3d fewer)."""
+
+    intermediate_size: Value = size()
+    qkv_bias: bool = flag(True)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _vit_groups(self.qkv_bias)
+
+    def values(self, shape: Shape) -> dict:
+        return _width(self)
+
+
+_VIT_EMBEDDINGS = (Group("cls_token", d), Group("position_embeddings", (n_p + 1) * d),
+                   Group("patch_embeddings.projection.weight", d * C * P**2),
+                   Group("patch_embeddings.projection.bias", d))
+
+
+@register("ViTEmbeddings", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class ViTEmbeddings(_Block):
+    """ViT's embeddings: patches by a convolution with kernel and stride P (d·C·P² + d), a class
+    token d and position embeddings (n_p + 1)·d; (C, height, width) images to (n_p + 1, d)."""
+
+    num_channels: Value = size()
+    patch_size: Value = size()
+    num_patches: Value = size()
+    min_input_rank = 3
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _VIT_EMBEDDINGS
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (self.num_patches + 1, self.hidden_size)
+
+    def values(self, shape: Shape) -> dict:
+        return {d: self.hidden_size, C: self.num_channels, P: self.patch_size, n_p: self.num_patches}
+
+    def notes(self) -> tuple[str, ...]:
+        return ("vit_patch_embedding",)
