@@ -46,10 +46,14 @@ def from_keras(keras_model: Any) -> Model:
     return _from_keras(keras_model)
 
 
-def from_torch(module: Any, input_shape: Any = None) -> Model:
-    """A model from a live ``torch.nn.Module``; with ``input_shape`` (no batch axis), shapes too."""
+def from_torch(module: Any, input_shape: Any = None, *, input_dtypes: Any = None, input_data: Any = None,
+               input_kwargs: Any = None) -> Model:
+    """A model from a live ``torch.nn.Module``; with ``input_shape`` (no batch axis; dtypes in
+    ``input_dtypes``) or example ``input_data`` (and ``input_kwargs``), shapes too. The module
+    is never changed."""
     from .importers.live_torch import from_torch as _from_torch
-    return _from_torch(module, input_shape)
+    return _from_torch(module, input_shape, input_dtypes=input_dtypes, input_data=input_data,
+                       input_kwargs=input_kwargs)
 
 
 def check(worksheet: "str | Path", model: "str | None" = None) -> Any:

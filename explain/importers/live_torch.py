@@ -17,6 +17,9 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
+
+import sympy
 from typing import Any, Iterable
 
 from ..errors import ExplainError
@@ -25,25 +28,150 @@ from ..layers import hf_blocks
 from ..layers.hf_blocks import Tensors
 from ..layers.registry import lookup, make
 from ..model import Model, Node, Weight, count
+from . import torch_forward
 
 _SKIP_ARGS = {"device", "dtype", "trainable"}
 
 
-def from_torch(module: Any, input_shape: Any = None) -> Model:
-    """A model from a live torch.nn.Module (torch is imported only here)."""
+def from_torch(module: Any, input_shape: Any = None, *, input_dtypes: Any = None, input_data: Any = None,
+               input_kwargs: Any = None) -> Model:
+    """A model from a live torch.nn.Module (torch is imported only here).
+
+    ``input_shape``: a shape or a list of shapes, without the batch axis; ``input_dtypes``: one
+    torch dtype per input (default: the dtype of the module's floating-point parameters);
+    ``input_data``: example inputs as torchinfo takes them (a tensor, a list or tuple of
+    positional inputs, or a dict of keyword inputs), with the batch axis; ``input_kwargs``: more
+    keyword arguments for ``forward`` (``lengths``, masks). Example tensors are moved to the
+    meta device; the module is never changed.
+    """
     try:
         import torch
     except ImportError:  # pragma: no cover
         raise ExplainError("from_torch needs PyTorch (torch) installed") from None
     if not isinstance(module, torch.nn.Module):
         raise ExplainError(f"from_torch takes a torch.nn.Module. Received: {type(module).__name__}")
-    return _Reader(torch, module).read(input_shape)
+    inputs = _Inputs.make(torch, module, input_shape, input_dtypes, input_data, input_kwargs)
+    return _Reader(torch, module).read(inputs)
+
+
+class ShapePassWarning(UserWarning):
+    """The forward pass on the meta device stopped: counts are complete, later shapes unknown."""
+
+
+class _Inputs:
+    """What the shape pass feeds the module: shapes and dtypes, or example data, and keywords."""
+
+    def __init__(self, shapes: list, dtypes: list, dtypes_given: bool, data: Any, kwargs: dict,
+                 text: str) -> None:
+        self.shapes, self.dtypes, self.dtypes_given = shapes, dtypes, dtypes_given
+        self.data, self.kwargs, self.text = data, kwargs, text
+
+    @classmethod
+    def make(cls, torch: Any, module: Any, input_shape: Any, input_dtypes: Any, input_data: Any,
+             input_kwargs: Any) -> "_Inputs | None":
+        if input_kwargs is not None and not (isinstance(input_kwargs, dict)
+                                             and all(isinstance(k, str) for k in input_kwargs)):
+            raise ExplainError(f"input_kwargs must be a dict of keyword arguments. Received: {type(input_kwargs).__name__}")
+        kwargs = torch_forward.to_meta(dict(input_kwargs or {}), torch, "input_kwargs")
+        if input_data is not None:
+            if input_shape is not None or input_dtypes is not None:
+                raise ExplainError("give input_data or input_shape (with input_dtypes), not both")
+            data = torch_forward.to_meta(input_data, torch, "input_data")
+            shapes = torch_forward.batchless(input_data, torch)
+            return cls(shapes, [], True, data, kwargs, "input_data")
+        if input_shape is None:
+            if input_dtypes is not None or input_kwargs is not None:
+                raise ExplainError("input_dtypes and input_kwargs need input_shape or input_data")
+            return None
+        shapes = _input_shapes(input_shape)
+        if input_dtypes is None:
+            dtypes = [_default_dtype(module, torch)] * len(shapes)
+        else:
+            given = list(input_dtypes) if isinstance(input_dtypes, (list, tuple)) else [input_dtypes]
+            if len(given) != len(shapes):
+                raise ExplainError(f"input_dtypes gives {len(given)} dtypes for {len(shapes)} inputs. "
+                                   f"Received: input_dtypes={input_dtypes!r}")
+            dtypes = [_dtype(d, torch) for d in given]
+        return cls(shapes, dtypes, input_dtypes is not None, None, kwargs, f"input_shape={input_shape!r}")
+
+    def arguments(self, dtypes: list, torch: Any) -> tuple[list, dict]:
+        if self.data is not None:
+            if isinstance(self.data, dict):
+                return [], {**self.data, **self.kwargs}
+            return (list(self.data) if isinstance(self.data, (list, tuple)) else [self.data]), dict(self.kwargs)
+        return ([torch.zeros((torch_forward.BATCH, *s), dtype=d, device="meta") for s, d in zip(self.shapes, dtypes)],
+                dict(self.kwargs))
+
+    def describe(self) -> str:
+        return self.text
+
+
+def _dtype(value: Any, torch: Any) -> Any:
+    """A torch dtype from a dtype or its name ("float16", "long")."""
+    found = getattr(torch, value, None) if isinstance(value, str) and value.isidentifier() else value
+    if not isinstance(found, torch.dtype):
+        raise ExplainError(f"input_dtypes takes torch dtypes or their names. Received: {value!r}")
+    return found
+
+
+def _float_dtype(module: Any, torch: Any) -> Any:
+    """The dtype of the module's first floating-point parameter or buffer (float32 if none)."""
+    for t in list(module.parameters()) + list(module.buffers()):
+        if t.is_floating_point():
+            return t.dtype
+    return torch.float32
+
+
+def _default_dtype(module: Any, torch: Any) -> Any:
+    """Integer indices for a module whose first weighted submodule is an embedding, else the
+    dtype of its floating-point parameters."""
+    for m in module.modules():
+        if isinstance(m, (torch.nn.Embedding, torch.nn.EmbeddingBag)):
+            return torch.long
+        if any(True for _ in m.parameters(recurse=False)):
+            break
+    return _float_dtype(module, torch)
+
+
+def _dtype_name(module: Any, torch: Any) -> str:
+    return str(_float_dtype(module, torch)).removeprefix("torch.")
+
+
+def _lazy(module: Any, torch: Any) -> str | None:
+    """The name of the first uninitialized (lazy) parameter or buffer, if any."""
+    lazy = (torch.nn.parameter.UninitializedParameter, torch.nn.parameter.UninitializedBuffer)
+    for n, t in list(module.named_parameters()) + list(module.named_buffers()):
+        if isinstance(t, lazy):
+            return n
+    return None
+
+
+def _is_script(module: Any, torch: Any) -> bool:
+    return isinstance(module, torch.jit.ScriptModule)
+
+
+def _class_name(module: Any) -> str:
+    if type(module).__name__ == "RecursiveScriptModule":  # a scripted module: the class it came from
+        return str(getattr(module, "original_name", "RecursiveScriptModule"))
+    return type(module).__name__
 
 
 # ----------------------------------------------------------------------------- known types
 
 def _torch_type(module: Any, torch: Any) -> type[Layer] | None:
-    """The library's type for the first torch.nn class in the module's ancestry, if any."""
+    """The library's type for the first torch.nn class in the module's ancestry, if any (for a
+    scripted module, the torch.nn class it was scripted from)."""
+    if isinstance(module, torch.jit.ScriptModule):
+        try:
+            qualified = module._c._type().qualified_name()
+        except (AttributeError, RuntimeError):
+            return None
+        if not qualified.startswith("__torch__.torch.nn.modules."):
+            return None
+        try:
+            return lookup(qualified.rsplit(".", 1)[-1], "pytorch")
+        except ExplainError:
+            return None
     for cls in type(module).__mro__:
         if not cls.__module__.startswith("torch.nn"):
             continue
@@ -187,6 +315,7 @@ class _Reader:
         self.root = module
         self.units: list[_Unit] = []
         self.by_module: dict[int, _Unit] = {}
+        self.originals: dict[int, Any] = {}  # id(tensor of the meta copy) → the user's tensor
 
     # -- which modules become nodes
     def walk(self, module: Any, name: str, visited: set[int]) -> None:
@@ -254,6 +383,9 @@ class _Reader:
     def key(self, tensor: Any) -> Any:
         """One key per tensor: its storage where it has one (views of one storage at the same
         place are the same tensor), else the object."""
+        original = self.originals.get(id(tensor))
+        if original is not None and not isinstance(original, self.torch.nn.parameter.UninitializedTensorMixin):
+            tensor = original  # the user's tensor of a meta copy's (not one a lazy module made)
         if tensor.device.type != "meta" and tensor.numel() > 0:
             try:
                 return ("storage", tensor.untyped_storage().data_ptr(), tensor.storage_offset(),
@@ -263,13 +395,27 @@ class _Reader:
         return ("id", id(tensor))
 
     # -- reading
-    def read(self, input_shape: Any) -> Model:
-        lazy = next((n for n, p in self.root.named_parameters()
-                     if isinstance(p, self.torch.nn.parameter.UninitializedParameter)), None)
+    def read(self, inputs: "_Inputs | None") -> Model:
+        torch = self.torch
+        self.weightless = inputs is not None
+        self.names_of = {}
+        for qual, m in self.root.named_modules(remove_duplicate=False):
+            self.names_of.setdefault(id(m), qual)
+        lazy = _lazy(self.root, torch)
+        shape_pass = None
+        if inputs is not None:
+            shape_pass = self.forward(inputs)
         if lazy is not None:
-            raise ExplainError(f"the parameter '{lazy}' is not initialized yet (a lazy module): run the "
-                               f"module once on an input, then call from_torch")
-        self.weightless = input_shape is not None
+            if shape_pass is None:
+                raise ExplainError(f"the parameter '{lazy}' is not initialized yet (a lazy module): give "
+                                   f"input_shape or input_data, or run the module once, then call from_torch")
+            still = _lazy(shape_pass.copy, torch) if shape_pass.copy is not None else lazy
+            if still is not None:
+                raise ExplainError(f"the parameter '{still}' of a lazy module stays uninitialized: "
+                                   f"{shape_pass.stopped or 'its module is never called'}")
+            self.root = shape_pass.copy  # the lazy modules took their shapes on the copy
+            self.originals = shape_pass.originals
+            shape_pass.original_of = {}
         self.occurrences: dict[Any, int] = {}
         for _, p in self.root.named_parameters(remove_duplicate=False):
             k = self.key(p)
@@ -290,32 +436,39 @@ class _Reader:
                     self.owner[k] = (self.label(unit), f"{unit.name}.{rel}" if unit.name else rel)
             self.tied[id(unit)] = mine
         self.names: set[str] = set()
-        self.input_shapes: list[tuple[int, ...]] = []
         nodes: list[Node] = []
-        if input_shape is None:
+        if shape_pass is None:
             for unit in self.units:
-                nodes.append(self.node(unit, self.fresh(unit), ("input",), None, None, None))
-            inputs: dict[str, Shape] = {"input": ()}
+                nodes.append(self.node(unit, self.fresh(unit), (), None, None, None))
+            model_inputs: dict[str, Shape] = {}
         else:
-            calls = self.forward(input_shape)
-            inputs = ({"input": self.input_shapes[0]} if len(self.input_shapes) == 1 else
-                      {f"input_{i + 1}": s for i, s in enumerate(self.input_shapes)})
-            previous: tuple[str, ...] = tuple(inputs)
+            shapes = shape_pass.inputs
+            model_inputs = ({"input": shapes[0]} if len(shapes) == 1 else
+                            {f"input_{i + 1}": s for i, s in enumerate(shapes)})
+            previous: tuple[str, ...] = tuple(model_inputs)
             first: dict[int, str] = {}
-            for unit, shapes, out in calls:
-                node = self.node(unit, self.fresh(unit), previous, shapes, out, first.get(id(unit)))
+            for module, in_shapes, outs in shape_pass.calls:
+                unit = self.by_module.get(id(shape_pass.original_of.get(id(module), module)))
+                if unit is None:
+                    continue
+                node = self.node(unit, self.fresh(unit), previous, in_shapes, outs[0] if outs else None,
+                                 first.get(id(unit)))
                 first.setdefault(id(unit), node.name)
                 nodes.append(node)
                 previous = (node.name,)
-            for unit in self.units:  # never called (used functionally, or not at all)
+            for unit in self.units:  # never called (used functionally, not at all, or after a stop)
                 if id(unit) not in first and (unit.tensors or unit.layer is None):
-                    nodes.append(self.node(unit, self.fresh(unit), tuple(inputs)[:1], None, None, None))
-        name = type(self.root).__name__
-        return Model(name=name, framework="pytorch", inputs=inputs, nodes=nodes, symbols={},
-                     source=f"torch module {name}")
+                    nodes.append(self.node(unit, self.fresh(unit), (), None, None, None))
+            if shape_pass.stopped is not None:
+                warnings.warn(f"from_torch: {shape_pass.stopped}; the counts are complete, the shapes "
+                              f"after it are unknown", ShapePassWarning, stacklevel=3)
+        name = _class_name(self.root)
+        model = Model(name=name, framework="pytorch", inputs=model_inputs, nodes=nodes, symbols={},
+                      source=f"torch module {name}", dtype=_dtype_name(self.root, torch))
+        return model
 
     def label(self, unit: _Unit) -> str:
-        return unit.name or type(self.root).__name__
+        return unit.name or _class_name(self.root)
 
     def fresh(self, unit: _Unit) -> str:
         base = self.label(unit)
@@ -350,23 +503,25 @@ class _Reader:
             weights = []
             for g in groups:
                 tied_to = None
-                if not g.buffer:
-                    if again is not None:
-                        tied_to = f"{again}.{g.name}"
-                    elif by_tensor and g.name in tied:
-                        tied_to = tied[g.name][1]
+                if again is not None:  # a second call: its weights and buffers are the first's
+                    tied_to = f"{again}.{g.name}"
+                elif not g.buffer and by_tensor and g.name in tied:
+                    tied_to = tied[g.name][1]
                 train = g.trainable and layer.trainable and (
                     params[g.name].requires_grad if by_tensor and g.name in params else True)
                 weights.append(Weight(g.name, g.formula, count(g, values), train, g.buffer, tied_to))
+            for rel, n in _extra_buffers(unit.module, groups, values):
+                weights.append(Weight(rel, sympy.Integer(n), sympy.Integer(n), False, True,
+                                      f"{again}.{rel}" if again is not None else None))
         else:
             specs = tuple((rel, t.numel(), bool(t.requires_grad) and not buffer, buffer)
                           for rel, t, buffer in unit.tensors)
-            layer = Tensors(tensors=specs, origin=f"module {type(unit.module).__name__}")
+            layer = Tensors(tensors=specs, origin=f"module {_class_name(unit.module)}")
             weights = []
             for g, (rel, t, buffer) in zip(layer.weight_groups(), unit.tensors):
-                tied_to = None
-                if not buffer:
-                    tied_to = f"{again}.{rel}" if again is not None else (tied[rel][1] if rel in tied else None)
+                tied_to = f"{again}.{rel}" if again is not None else None
+                if not buffer and again is None and rel in tied:
+                    tied_to = tied[rel][1]
                 weights.append(Weight(g.name, g.formula, count(g, {}), g.trainable, buffer, tied_to))
             shapes = shapes if shapes is not None else ((),)
             out = out if out is not None else shapes[0]
@@ -376,42 +531,41 @@ class _Reader:
         return Node(name, layer, inputs, tuple(shapes), tuple(out), values, tuple(weights), shares)
 
     # -- the forward pass on the meta device
-    def forward(self, input_shape: Any) -> list:
+    def forward(self, inputs: "_Inputs") -> torch_forward.Pass:
+        """Run a meta copy with the inputs; retry integer inputs only when the user gave no
+        dtypes and the first attempt failed in the model (its error is the one reported)."""
         torch = self.torch
-        self.input_shapes = _input_shapes(input_shape)
-        root = self.root
-        calls: list = []
-        handles = [unit.module.register_forward_hook(_recorder(unit, calls, torch), with_kwargs=True)
-                   for unit in self.units]
-        try:
-            on_meta = all(t.device.type == "meta" for t in list(root.parameters()) + list(root.buffers()))
-            if on_meta:
-                run = root
-            else:
-                from torch.func import functional_call
-                state = {n: torch.empty_like(t, device="meta") for n, t in
-                         list(root.named_parameters()) + list(root.named_buffers())}
+        attempts = [inputs.dtypes]
+        if inputs.data is None and inputs.dtypes_given is False:
+            other = [torch.long if d.is_floating_point else _float_dtype(self.root, torch) for d in inputs.dtypes]
+            attempts.append(other)
+        first_error: Exception | None = None
+        for dtypes in attempts:
+            args, kwargs = inputs.arguments(dtypes, torch)
+            try:
+                found = torch_forward.run(self.root, torch, self.names_of, args, kwargs)
+            except torch_forward.ForwardError as e:
+                first_error = first_error or e
+                continue
+            except ExplainError:
+                raise
+            except Exception as e:  # noqa: BLE001 — copying a module runs the user's code
+                return torch_forward.Pass([], inputs.shapes, f"the module could not be copied to the meta "
+                                          f"device ({type(e).__name__}: {_first_line(e)})")
+            return torch_forward.Pass(found[0], inputs.shapes, *found[1:])
+        raise ExplainError(f"the forward pass on the meta device with {inputs.describe()} failed: "
+                           f"{first_error}") from None
 
-                def run(*args):
-                    return functional_call(root, state, args, tie_weights=True, strict=False)
-            last_error: BaseException | None = None
-            for dtype in (torch.float32, torch.long):
-                calls.clear()
-                try:
-                    args = [torch.zeros((1, *s), dtype=dtype, device="meta") for s in self.input_shapes]
-                    with torch.no_grad():
-                        run(*args)
-                    last_error = None
-                    break
-                except Exception as e:  # noqa: BLE001 — the user's forward may fail in any way
-                    last_error = e
-            if last_error is not None:
-                raise ExplainError(f"the forward pass on the meta device with input_shape={input_shape!r} "
-                                   f"failed: {type(last_error).__name__}: {_first_line(last_error)}")
-        finally:
-            for h in handles:
-                h.remove()
-        return calls
+
+def _extra_buffers(module: Any, groups: Iterable, values: dict) -> list[tuple[str, int]]:
+    """Buffers of a known module that its type does not count (a pruning mask ``weight_mask``,
+    spectral norm's ``_u`` and ``_v``): (name, size) each, counted as torch has them."""
+    buffers = [(n, b.numel()) for n, b in module.named_buffers(remove_duplicate=False) if b is not None]
+    counted = [g for g in groups if g.buffer]
+    if sum(int(count(g, values)) for g in counted) == sum(n for _, n in buffers):
+        return []
+    names = {g.name for g in counted}
+    return [(n, k) for n, k in buffers if n not in names]
 
 
 def _first_line(e: BaseException) -> str:
@@ -430,26 +584,3 @@ def _input_shapes(input_shape: Any) -> list[tuple[int, ...]]:
                                                                       for s in input_shape):
         return [one(s) for s in input_shape]
     return [one(input_shape)]
-
-
-def _recorder(unit: _Unit, calls: list, torch: Any):
-    """A forward hook that records (unit, input shapes, output shape) without the batch axis
-    (axis 1 of a 3-D tensor for modules with batch_first=False)."""
-    batch_first = getattr(unit.module, "batch_first", True) is not False
-
-    def strip(t: Any) -> Shape:
-        s = tuple(int(d) for d in t.shape)
-        if not s:
-            return s
-        if not batch_first and len(s) == 3:
-            return (s[0],) + s[2:]
-        return s[1:]
-
-    def hook(module: Any, args: tuple, kwargs: dict, output: Any) -> None:
-        tensors = [a for a in list(args) + list(kwargs.values()) if isinstance(a, torch.Tensor)]
-        first = output
-        while isinstance(first, (tuple, list)) and first:
-            first = first[0]
-        out = strip(first) if isinstance(first, torch.Tensor) else None
-        calls.append((unit, tuple(strip(t) for t in tensors) or ((),), out))
-    return hook

@@ -1,0 +1,221 @@
+"""The shape pass of ``from_torch``: the module runs once on a meta-device copy of itself.
+
+The user's module is never touched: ``copy.deepcopy`` with a memo that maps every parameter,
+buffer and tensor attribute to an empty meta tensor of the same shape, dtype and
+``requires_grad`` builds a copy that takes no memory for weights and keeps every alias (a module
+registered twice, a tied parameter) as an alias. Scripted submodules, which deepcopy copies in
+C++, get meta tensors afterwards. The copy runs in eval mode with a batch of 2, so BatchNorm and
+anything else that needs more than one value per channel runs whatever ``training`` the user's
+module has. Hooks are registered on the copy only; hooks the user added (not torch's own, such as
+pruning's) are removed from the copy, so none of them runs.
+
+A forward that cannot run on the meta device (``.item()``, ``nonzero``, data-dependent control
+flow, a distribution built from its outputs) ends the pass with the calls recorded so far and
+the module whose forward stopped; any other error is the user's model's own and is raised.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import Any
+
+from ..errors import ExplainError
+
+BATCH = 2
+"""The batch size of the shape pass: more than one value per channel for BatchNorm in any mode."""
+
+
+@dataclasses.dataclass
+class Pass:
+    """What the shape pass found: the calls in order of completion, the input shapes (no batch
+    axis), and, when the forward stopped on the meta device, which module and why."""
+
+    calls: list  # (module of the copy, input shapes, output shapes)
+    inputs: list  # input shapes without the batch axis
+    stopped: str | None = None
+    copy: Any = None  # the meta copy (lazy modules are read from it)
+    originals: dict = dataclasses.field(default_factory=dict)  # id(copy tensor) → original tensor
+    original_of: dict = dataclasses.field(default_factory=dict)  # id(copy module) → original module
+
+
+def _meta(t: Any, torch: Any) -> Any:
+    """An empty tensor like ``t`` on the meta device (a Parameter stays a Parameter)."""
+    if isinstance(t, torch.nn.parameter.UninitializedParameter):
+        return torch.nn.parameter.UninitializedParameter(requires_grad=t.requires_grad, device="meta",
+                                                         dtype=t.dtype)
+    if isinstance(t, torch.nn.parameter.UninitializedBuffer):
+        return torch.nn.parameter.UninitializedBuffer(requires_grad=False, device="meta", dtype=t.dtype)
+    empty = torch.empty_like(t, device="meta")
+    if isinstance(t, torch.nn.Parameter):
+        return torch.nn.Parameter(empty, requires_grad=t.requires_grad)
+    return empty
+
+
+def _is_script(module: Any, torch: Any) -> bool:
+    return isinstance(module, torch.jit.ScriptModule)
+
+
+def meta_copy(root: Any, torch: Any) -> tuple[Any, dict]:
+    """A copy of ``root`` on the meta device in eval mode, and id(copy tensor) → original tensor."""
+    memo: dict = {}
+    originals: dict = {}
+    for module in root.modules():
+        if _is_script(module, torch):
+            continue
+        tensors = [t for t in list(module._parameters.values()) + list(module._buffers.values()) if t is not None]
+        tensors += [v for v in vars(module).values() if isinstance(v, torch.Tensor)]
+        for t in tensors:
+            if id(t) not in memo:
+                memo[id(t)] = _meta(t, torch)
+                originals[id(memo[id(t)])] = t
+    # the user's hooks and the module's own state must not run or change: the memo keeps the
+    # originals alive for the copy's lifetime only
+    twin = copy.deepcopy(root, memo)
+    pairs = zip(root.modules(remove_duplicate=False), twin.modules(remove_duplicate=False))
+    for original, module in pairs:
+        if _is_script(module, torch):
+            for group, getter in (("_parameters", original.named_parameters), ("_buffers", original.named_buffers)):
+                for name, t in list(getter(recurse=False)):
+                    meta = _meta(t, torch)
+                    setattr(module, name, meta)
+                    originals[id(getattr(module, name))] = t
+            continue
+        for hooks in (module._forward_hooks, module._forward_pre_hooks):
+            for key, hook in list(hooks.items()):
+                if not _torch_own(hook):
+                    del hooks[key]
+    twin.eval()
+    return twin, originals
+
+
+def _torch_own(hook: Any) -> bool:
+    """A hook that torch itself installs (pruning, weight_norm, spectral_norm)."""
+    owner = getattr(hook, "__module__", None) or type(hook).__module__
+    return isinstance(owner, str) and owner.startswith("torch.")
+
+
+def is_meta_limit(error: BaseException, torch: Any) -> bool:
+    """An error of the meta device (no data), not of the model: .item(), nonzero, bool(tensor)."""
+    names = {c.__name__ for c in type(error).__mro__}
+    if names & {"DynamicOutputShapeException", "DataDependentOutputException", "UnsupportedOperatorException"}:
+        return True
+    if isinstance(error, NotImplementedError):
+        return True
+    text = str(error)
+    return "meta tensor" in text or "meta device" in text or "on device meta" in text
+
+
+def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
+    """Run a meta copy of ``root`` on (args, kwargs); returns the calls (module of the copy, input
+    shapes, output shapes), where it stopped (None: it ran through), the copy, its tensor map
+    (id(copy tensor) → original) and its module map (id(copy module) → original)."""
+    twin, originals = meta_copy(root, torch)
+    original_of = {id(c): o for o, c in zip(root.modules(remove_duplicate=False), twin.modules(remove_duplicate=False))}
+    calls: list = []
+    stack: list = []
+
+    def pre(module: Any, a: tuple, k: dict) -> None:
+        stack.append(module)
+
+    def post(module: Any, a: tuple, k: dict, output: Any) -> None:
+        if stack and stack[-1] is module:
+            stack.pop()
+        tensors = [t for t in list(a) + list(k.values()) if isinstance(t, torch.Tensor)]
+        outs = _tensors(output, torch)
+        calls.append((module, tuple(_strip(module, t) for t in tensors) or ((),),
+                      tuple(_strip(module, t) for t in outs)))
+
+    handles = []
+    try:
+        for module in twin.modules():
+            if _is_script(module, torch):
+                continue
+            handles.append(module.register_forward_pre_hook(pre, with_kwargs=True))
+            handles.append(module.register_forward_hook(post, with_kwargs=True))
+        try:
+            with torch.no_grad():
+                twin(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001 — the user's forward may fail in any way
+            where = stack[-1] if stack else twin
+            original = original_of.get(id(where), root)
+            label = names.get(id(original))
+            reason = f"{type(e).__name__}: {_first_line(e)}"
+            what = (f"the forward of '{label}' ({_class_name(original)})" if label else
+                    f"the forward of the module itself ({_class_name(original)})")
+            if is_meta_limit(e, torch):
+                return calls, f"{what} cannot run on the meta device ({reason})", twin, originals, original_of
+            raise _ForwardError(f"{what} raised {reason}") from None
+    finally:
+        for h in handles:
+            h.remove()
+    return calls, None, twin, originals, original_of
+
+
+class _ForwardError(Exception):
+    """The model's own forward failed (not a limit of the meta device)."""
+
+
+ForwardError = _ForwardError
+
+
+def _class_name(module: Any) -> str:
+    if type(module).__name__ == "RecursiveScriptModule":  # a scripted module: the class it came from
+        return str(getattr(module, "original_name", "RecursiveScriptModule"))
+    return type(module).__name__
+
+
+def _tensors(output: Any, torch: Any) -> list:
+    """The tensors of an output, in order (nested tuples, lists, dicts, dataclass-like outputs)."""
+    if isinstance(output, torch.Tensor):
+        return [output]
+    if isinstance(output, dict):
+        return [t for v in output.values() for t in _tensors(v, torch)]
+    if isinstance(output, (tuple, list)):
+        return [t for v in output for t in _tensors(v, torch)]
+    data = getattr(output, "data", None)  # a PackedSequence
+    if isinstance(data, torch.Tensor):
+        return [data]
+    return []
+
+
+def _strip(module: Any, t: Any) -> tuple:
+    """A shape without the batch axis (axis 1 of a 3-D tensor for batch_first=False modules)."""
+    s = tuple(int(d) for d in t.shape)
+    if not s:
+        return s
+    if getattr(module, "batch_first", True) is False and len(s) == 3:
+        return (s[0],) + s[2:]
+    return s[1:]
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0][:200] if text else ""
+
+
+def to_meta(value: Any, torch: Any, path: str) -> Any:
+    """An example input on the meta device: tensors (except 1-D integer tensors, such as the
+    ``lengths`` of packed sequences, which torch wants on the CPU) inside lists, tuples, dicts."""
+    if isinstance(value, torch.Tensor):
+        if value.dim() == 1 and not value.is_floating_point() and not value.is_complex() and value.device.type == "cpu":
+            return value.detach().clone()
+        return torch.empty_like(value, device="meta")
+    if isinstance(value, dict):
+        return {k: to_meta(v, torch, f"{path}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(to_meta(v, torch, f"{path}[{i}]") for i, v in enumerate(value))
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise ExplainError(f"{path} holds a {type(value).__name__}: example inputs are tensors, lists, tuples, "
+                       f"dicts and plain numbers")
+
+
+def batchless(value: Any, torch: Any) -> list[tuple[int, ...]]:
+    """The shapes (without axis 0) of the tensors in an example input, in order."""
+    if isinstance(value, torch.Tensor):
+        return [tuple(int(d) for d in value.shape[1:])]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in batchless(v, torch)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in batchless(v, torch)]
+    return []
