@@ -128,6 +128,26 @@ CASES: dict[str, dict[str, Any]] = {
         {"Linear": {"in_features": 48, "out_features": 6, "bias": False}},
         {"GLU": {}},
         {"LogSoftmax": {"dim": -1}}),
+    "resample": torch_spec(
+        [8, 6, 6],
+        {"PixelShuffle": {"upscale_factor": 2}},
+        {"PixelUnshuffle": {"downscale_factor": 3}},
+        {"ChannelShuffle": {"groups": 3}},
+        {"UpsamplingNearest2d": {"scale_factor": 2}},
+        {"UpsamplingBilinear2d": {"size": [5, 7]}},
+        {"Unfold": {"kernel_size": 2, "padding": 1, "stride": [2, 1]}},
+        {"Fold": {"output_size": [5, 7], "kernel_size": 2, "padding": 1, "stride": [2, 1]}},
+        {"CrossMapLRN2d": {"size": 3}},
+        {"SyncBatchNorm": {"num_features": 18}}),
+    "cells": torch_spec(
+        [5],
+        {"RNNCell": {"input_size": 5, "hidden_size": 7, "nonlinearity": "relu"}},
+        {"LSTMCell": {"input_size": 7, "hidden_size": 4}},
+        {"GRUCell": {"input_size": 4, "hidden_size": 3, "bias": False}}),
+    "embedding_bag": torch_spec(
+        [6],
+        {"EmbeddingBag": {"num_embeddings": 20, "embedding_dim": 5, "mode": "sum"}},
+        {"Linear": {"in_features": 5, "out_features": 2}}),
 }
 
 

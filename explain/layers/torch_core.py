@@ -157,6 +157,36 @@ class Embedding(Layer):
         return tuple(shape) + (self.embedding_dim,)
 
 
+@torch_module("EmbeddingBag")
+@dataclass(frozen=True, kw_only=True)
+class EmbeddingBag(Layer):
+    """weight (V, d): V·d; bags of indices (…, n) → (…, d), the n rows summed, averaged or maxed."""
+
+    positional = ("num_embeddings", "embedding_dim", "max_norm", "norm_type", "scale_grad_by_freq",
+                  "mode", "sparse", "_weight", "include_last_offset", "padding_idx")
+    num_embeddings: Value = size()
+    embedding_dim: Value = size()
+    max_norm: object = anything()
+    norm_type: object = anything(2.0)
+    scale_grad_by_freq: bool = flag(False)
+    mode: object = anything("mean")
+    sparse: bool = flag(False)
+    _weight: object = anything()
+    include_last_offset: bool = flag(False)
+    padding_idx: object = anything()
+    device: object = anything()
+    dtype: object = anything()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return (_EMBEDDING_W,)
+
+    def values(self, shape: Shape) -> dict:
+        return {V: self.num_embeddings, d: self.embedding_dim}
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return tuple(shape[:-1]) + (self.embedding_dim,)
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Elementwise(Layer):
     """No weights; the shape is unchanged."""

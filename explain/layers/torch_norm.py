@@ -101,6 +101,16 @@ InstanceNorm2d = _define(_InstanceNorm, "InstanceNorm2d", (3,), affine=False, tr
 InstanceNorm3d = _define(_InstanceNorm, "InstanceNorm3d", (4,), affine=False, track_running_stats=False)
 
 
+@torch_module("SyncBatchNorm")
+@dataclass(frozen=True, kw_only=True)
+class SyncBatchNorm(_BatchNorm):
+    """BatchNorm whose statistics are taken over all processes: the same tensors as BatchNorm."""
+
+    positional = ("num_features", "eps", "momentum", "affine", "track_running_stats", "process_group")
+    input_ranks: ClassVar[tuple[int, ...]] = (1, 2, 3, 4)
+    process_group: object = anything()
+
+
 def _normalized(ctx, name: str, raw: object, rank: int) -> tuple:
     items = raw if isinstance(raw, (list, tuple)) else [raw]
     if not items:
@@ -218,3 +228,16 @@ class LocalResponseNorm(Layer):
     alpha: object = anything()
     beta: object = anything()
     k: object = anything()
+
+
+@torch_module("CrossMapLRN2d")
+@dataclass(frozen=True, kw_only=True)
+class CrossMapLRN2d(Layer):
+    """Local response normalisation across channels of (C, H, W); no weights."""
+
+    positional = ("size", "alpha", "beta", "k")
+    input_rank = 3
+    size: object = anything()
+    alpha: object = anything(1e-4)
+    beta: object = anything(0.75)
+    k: object = anything(1)

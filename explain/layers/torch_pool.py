@@ -9,6 +9,7 @@ Adaptive pooling: the spatial sizes become ``output_size`` (None keeps an input 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -197,7 +198,7 @@ def _factors(ctx, name: str, raw: object, rank: int) -> tuple | None:
     items = raw if isinstance(raw, (list, tuple)) else [raw]
     out = []
     for r in items:
-        if isinstance(r, bool) or not isinstance(r, (int, float)) or r <= 0:
+        if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r) or r <= 0:
             raise ExplainError(f"'{name}' must be a positive number or a list of them. Received: {name}={raw!r}")
         out.append(int(r) if float(r).is_integer() else float(r))
     return tuple(out)

@@ -12,6 +12,9 @@ directions): weight_ih_l0, weight_ih_upper (layers ≥ 2), weight_hh, bias_ih, b
 
 Input (T, i) → (T, D·h), or (T, D·p) with proj_size (the sequence output; the final states
 h_n and c_n are not followed further).
+
+The cells RNNCell, LSTMCell and GRUCell are one step of one layer and direction:
+weight_ih G·h·i + weight_hh G·h·h + bias_ih G·h + bias_hh G·h, input (i) → (h).
 """
 from __future__ import annotations
 
@@ -136,5 +139,64 @@ class LSTM(_TorchRNN):
 @dataclass(frozen=True, kw_only=True)
 class GRU(_TorchRNN):
     """3h·(i + h) + 6h per layer and direction."""
+
+    gates = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Cell(Layer):
+    """One step: weight_ih G·h·i + weight_hh G·h·h (+ bias_ih G·h + bias_hh G·h); (i) → (h)."""
+
+    gates = 1
+    positional = ("input_size", "hidden_size", "bias")
+    input_rank = 1
+    input_size: Value = size()
+    hidden_size: Value = size()
+    bias: bool = flag(True)
+    device: object = anything()
+    dtype: object = anything()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _cell_groups(self.gates, self.bias)
+
+    def values(self, shape: Shape) -> dict:
+        check_stated(self.type_name, "input_size", self.input_size, shape[-1], shape)
+        return {h: self.hidden_size, i: self.input_size}
+
+    def output_shape(self, shape: Shape) -> Shape:
+        check_stated(self.type_name, "input_size", self.input_size, shape[-1], shape)
+        return (self.hidden_size,)
+
+    def notes(self) -> tuple[str, ...]:
+        return ("rnn_two_biases",) if self.bias else ()
+
+
+@cache
+def _cell_groups(gates: int, bias: bool) -> tuple[Group, ...]:
+    groups = (Group("weight_ih", gates * h * i), Group("weight_hh", gates * h * h))
+    return groups + ((Group("bias_ih", gates * h), Group("bias_hh", gates * h)) if bias else ())
+
+
+@torch_module("RNNCell")
+@dataclass(frozen=True, kw_only=True)
+class RNNCell(_Cell):
+    """h·(i + h) + 2h."""
+
+    positional = ("input_size", "hidden_size", "bias", "nonlinearity")
+    nonlinearity: str = choice("tanh", "relu", default="tanh")
+
+
+@torch_module("LSTMCell")
+@dataclass(frozen=True, kw_only=True)
+class LSTMCell(_Cell):
+    """4h·(i + h) + 8h."""
+
+    gates = 4
+
+
+@torch_module("GRUCell")
+@dataclass(frozen=True, kw_only=True)
+class GRUCell(_Cell):
+    """3h·(i + h) + 6h."""
 
     gates = 3

@@ -1,0 +1,187 @@
+"""PyTorch modules that move values between axes, without weights.
+
+Shapes are channels-first without the batch axis:
+
+    PixelShuffle(r)       (C·r², H, W) → (C, H·r, W·r)
+    PixelUnshuffle(r)     (C, H, W) → (C·r², H/r, W/r)
+    ChannelShuffle(g)     unchanged (C divisible by g)
+    Unfold(k, d, p, s)    (C, H, W) → (C·k_h·k_w, L),  L = Π ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1
+    Fold(o, k, d, p, s)   (C·k_h·k_w, L) → (C, o_h, o_w)
+    UpsamplingNearest2d, UpsamplingBilinear2d: Upsample on (C, H, W)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ExplainError
+from ..symbols import Value, as_value, exact_div, fdiv, product
+from .base import Layer, Shape, counts, format_shape, optional_sizes, size, sizes
+from .merge import same_size
+from .torch_core import torch_module
+from .torch_pool import Upsample
+
+
+def _divides(type_name: str, what: str, n: Value, k: Value, shape: Shape) -> None:
+    if isinstance(n, int) and isinstance(k, int) and n % k:
+        raise ExplainError(f"{type_name}: the {what} ({n}) must be divisible by {k}. "
+                           f"Received: input {format_shape(shape)}")
+
+
+@torch_module("PixelShuffle")
+@dataclass(frozen=True, kw_only=True)
+class PixelShuffle(Layer):
+    """(C·r², H, W) → (C, H·r, W·r); no weights."""
+
+    positional = ("upscale_factor",)
+    min_input_rank = 3
+    upscale_factor: Value = size()
+
+    def output_shape(self, shape: Shape) -> Shape:
+        r = self.upscale_factor
+        c = shape[-3]
+        _divides(self.type_name, "number of channels", c, r * r if isinstance(r, int) else r, shape)
+        h, w = shape[-2], shape[-1]
+        return tuple(shape[:-3]) + (None if c is None else exact_div(c, r * r),
+                                    None if h is None else as_value(h * r), None if w is None else as_value(w * r))
+
+
+@torch_module("PixelUnshuffle")
+@dataclass(frozen=True, kw_only=True)
+class PixelUnshuffle(Layer):
+    """(C, H, W) → (C·r², H/r, W/r); no weights."""
+
+    positional = ("downscale_factor",)
+    min_input_rank = 3
+    downscale_factor: Value = size()
+
+    def output_shape(self, shape: Shape) -> Shape:
+        r = self.downscale_factor
+        c, h, w = shape[-3], shape[-2], shape[-1]
+        for what, n in (("height", h), ("width", w)):
+            _divides(self.type_name, what, n, r, shape)
+        return tuple(shape[:-3]) + (None if c is None else as_value(c * r * r),
+                                    None if h is None else exact_div(h, r), None if w is None else exact_div(w, r))
+
+
+@torch_module("ChannelShuffle")
+@dataclass(frozen=True, kw_only=True)
+class ChannelShuffle(Layer):
+    """Permutes the channels in g groups; the shape is unchanged; no weights."""
+
+    positional = ("groups",)
+    min_input_rank = 2
+    groups: Value = size()
+
+    def output_shape(self, shape: Shape) -> Shape:
+        _divides(self.type_name, "number of channels", shape[0], self.groups, shape)
+        return tuple(shape)
+
+
+def _blocks(type_name: str, spatial: tuple, kernel: tuple, dilation: tuple, padding: tuple,
+            stride: tuple) -> Value:
+    """L = Π over the axes of ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1, the number of sliding blocks."""
+    out = []
+    for n, k, d, p, s in zip(spatial, kernel, dilation, padding, stride):
+        if n is None:
+            return None
+        span = as_value(n + 2 * p - d * (k - 1) - 1)
+        if isinstance(span, int) and span < 0:
+            raise ExplainError(f"{type_name}: the kernel ({k}, dilation {d}) does not fit the input size {n} "
+                               f"with padding {p}")
+        out.append(as_value(fdiv(span, s) + 1))
+    return product(out)
+
+
+@torch_module("Unfold")
+@dataclass(frozen=True, kw_only=True)
+class Unfold(Layer):
+    """(C, H, W) → (C·k_h·k_w, L), L the number of sliding blocks; no weights."""
+
+    positional = ("kernel_size", "dilation", "padding", "stride")
+    rank = 2
+    input_rank = 3
+    kernel_size: tuple = sizes()
+    dilation: tuple = sizes(1)
+    padding: tuple = counts(0)
+    stride: tuple = sizes(1)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        c = shape[0]
+        blocks = _blocks(self.type_name, tuple(shape[1:]), self.kernel_size, self.dilation, self.padding,
+                         self.stride)
+        return (None if c is None else as_value(c * product(self.kernel_size)), blocks)
+
+
+@torch_module("Fold")
+@dataclass(frozen=True, kw_only=True)
+class Fold(Layer):
+    """(C·k_h·k_w, L) → (C, o_h, o_w); L must be the number of blocks of the output; no weights."""
+
+    positional = ("output_size", "kernel_size", "dilation", "padding", "stride")
+    rank = 2
+    input_rank = 2
+    output_size: tuple = sizes()
+    kernel_size: tuple = sizes()
+    dilation: tuple = sizes(1)
+    padding: tuple = counts(0)
+    stride: tuple = sizes(1)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        ck, length = shape
+        k = product(self.kernel_size)
+        _divides(self.type_name, "size of axis 1", ck, k, shape)
+        blocks = _blocks(self.type_name, self.output_size, self.kernel_size, self.dilation, self.padding,
+                         self.stride)
+        if same_size(length, blocks) is False:
+            raise ExplainError(f"Fold: the input has {length} blocks, but output_size {list(self.output_size)} "
+                               f"with these kernel, dilation, padding and stride gives {blocks}")
+        return (None if ck is None else exact_div(ck, k),) + tuple(self.output_size)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Upsampling2d(Upsample):
+    """Upsample on (C, H, W) with a fixed mode."""
+
+    positional = ("size", "scale_factor")
+    input_rank = 3
+
+
+@torch_module("UpsamplingNearest2d")
+@dataclass(frozen=True, kw_only=True)
+class UpsamplingNearest2d(_Upsampling2d):
+    """Upsample(mode="nearest") on (C, H, W); no weights."""
+
+
+@torch_module("UpsamplingBilinear2d")
+@dataclass(frozen=True, kw_only=True)
+class UpsamplingBilinear2d(_Upsampling2d):
+    """Upsample(mode="bilinear", align_corners=True) on (C, H, W); no weights."""
+
+
+
+@dataclass(frozen=True, kw_only=True)
+class _MaxUnpool(Layer):
+    """Undoes a max pooling: each spatial size n becomes (n − 1)·s − 2p + k (stride s defaults to
+    the kernel size); the indices come as a second input; no weights."""
+
+    positional = ("kernel_size", "stride", "padding")
+    kernel_size: tuple = sizes()
+    stride: tuple | None = optional_sizes()
+    padding: tuple = counts(0)
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.input_rank = cls.rank + 1
+
+    def output_shape(self, shape: Shape) -> Shape:
+        stride = self.stride or self.kernel_size
+        out = []
+        for n, k, s, p in zip(shape[1:], self.kernel_size, stride, self.padding):
+            out.append(None if n is None else as_value((n - 1) * s - 2 * p + k))
+        return (shape[0],) + tuple(out)
+
+
+for _r in (1, 2, 3):
+    globals()[f"MaxUnpool{_r}d"] = torch_module(f"MaxUnpool{_r}d")(dataclass(frozen=True, kw_only=True)(
+        type(f"MaxUnpool{_r}d", (_MaxUnpool,), {"__module__": __name__, "rank": _r,
+                                                 "__doc__": _MaxUnpool.__doc__})))
