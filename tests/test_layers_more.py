@@ -95,3 +95,77 @@ def test_keras_audio_layers_match_keras(name, kwargs, shape):
     assert model.evaluate_shape(model.nodes[0].output_shape) == tuple(real.output_shape[1:])
     live = explain.from_keras(real)
     assert live.total == real.count_params()
+
+
+class ViT(nn.Module):
+    """A small vision transformer as course code writes it: a class token and a position
+    embedding owned by the model itself."""
+
+    def __init__(self, img: int = 32, patch: int = 8, d: int = 64, depth: int = 2, classes: int = 10) -> None:
+        super().__init__()
+        n = (img // patch) ** 2
+        self.patch = nn.Conv2d(3, d, patch, patch)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, d))
+        self.pos_embed = nn.Parameter(torch.zeros(1, n + 1, d))
+        self.blocks = nn.ModuleList([nn.TransformerEncoderLayer(d, 4, 2 * d, batch_first=True)
+                                     for _ in range(depth)])
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, classes)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1)
+        x = x + self.pos_embed
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.norm(x)[:, 0])
+
+
+def test_from_torch_parameter_rows_of_a_vit():
+    import sympy
+    vit = ViT()
+    model = explain.from_torch(vit, (3, 32, 32))
+    assert model.total == sum(p.numel() for p in vit.parameters())
+    names = [n.name for n in model.nodes]
+    assert names[:3] == ["patch", "cls_token", "pos_embed"] and names[3] == "blocks.0"
+    pos, cls = model.node("pos_embed"), model.node("cls_token")
+    assert pos.type == cls.type == "Parameter" and pos.inputs == () and cls.inputs == ()
+    assert pos.params == vit.pos_embed.numel() and cls.params == vit.cls_token.numel()
+    from explain.symbols import sym
+    N, d = sym("N"), sym("d")
+    # (N + 1)·d by hand: N = (32 / 8)² = 16 patches, one class token, d = 64
+    assert sympy.expand(pos.formula - (N + 1) * d) == 0
+    assert {str(k): v for k, v in pos.values.items()} == {"N": (32 // 8) ** 2, "d": 64}
+    assert model.node("blocks.0").inputs == ("patch",)  # the chain is not broken by the rows
+    bare = explain.from_torch(vit)  # without input_shape: rows connected to nothing
+    assert bare.total == model.total and all(n.inputs == () for n in bare.nodes)
+    assert [n.name for n in bare.nodes if n.type == "Parameter"] == ["cls_token", "pos_embed"]
+
+
+def test_vit_as_a_pytorch_spec():
+    vit = ViT()
+    spec = {"framework": "pytorch", "symbols": {"n_p": 16, "d": 64}, "input": [3, 32, 32], "layers": [
+        {"Conv2d": {"in_channels": 3, "out_channels": "d", "kernel_size": 8, "stride": 8}},
+        {"Flatten": {"start_dim": 2}},
+        {"Transpose": {"dim0": 1, "dim1": 2}},
+        {"Parameter": {"name": "cls_token", "shape": [1, 1, "d"], "how": "concat", "dim": 1}},
+        {"Parameter": {"name": "pos_embed", "shape": [1, "n_p + 1", "d"], "tokens": 1, "how": "add"}},
+        {"TransformerEncoderLayer": {"d_model": "d", "nhead": 4, "dim_feedforward": "2*d", "batch_first": True}},
+        {"TransformerEncoderLayer": {"d_model": "d", "nhead": 4, "dim_feedforward": "2*d", "batch_first": True}},
+        {"LayerNorm": {"normalized_shape": "d"}},
+        {"Permute": {"dims": [0, 2, 1]}},
+        {"Custom": {"params": "10*d + 10", "output_shape": [10], "class_name": "ClassTokenHead"}},
+    ]}
+    model = explain.load(spec)
+    assert model.total == sum(p.numel() for p in vit.parameters())
+    x = vit.patch(torch.zeros(2, 3, 32, 32)).flatten(2)
+    shapes = [tuple(x.shape[1:]), tuple(x.transpose(1, 2).shape[1:])]
+    x = torch.cat([vit.cls_token.expand(2, -1, -1), x.transpose(1, 2)], dim=1)
+    shapes += [tuple(x.shape[1:]), tuple((x + vit.pos_embed).shape[1:])]
+    got = [model.evaluate_shape(n.output_shape) for n in model.nodes[1:5]]
+    assert got == shapes
+    assert model.evaluate_shape(model.nodes[8].output_shape) == tuple(x.permute(0, 2, 1).shape[1:])
+    with pytest.raises(explain.ExplainError, match="cannot be added"):
+        explain.load({**spec, "layers": spec["layers"][:4] + [{"Parameter": {"shape": [1, 5, 64], "how": "add"}}]})
+    with pytest.raises(explain.ExplainError, match="Permute"):
+        explain.load({"framework": "pytorch", "input": [3, 4], "layers": [{"Permute": {"dims": [1, 0, 2]}}]})

@@ -128,10 +128,11 @@ def test_known_modules_keep_their_formulas():
 def test_unknown_module_is_counted_from_its_tensors_and_marked():
     module = Custom(5, True)
     model = explain.from_torch(module)
-    root, inner = model.nodes
+    scale, root, inner = model.nodes
+    assert (scale.name, scale.type, scale.params, scale.inputs) == ("scale", "Parameter", 5, ())
     assert root.type == "Tensors" and root.layer.origin == "module Custom"
-    assert model.evaluate(root.params) == 5 and model.evaluate(root.buffers) == 5
-    assert inner.type == "Linear"
+    assert model.evaluate(root.params) == 0 and model.evaluate(root.buffers) == 5
+    assert inner.type == "Linear" and inner.inputs == ()  # no input_shape: connected to nothing
     assert model.total == unique(module)
 
 

@@ -424,6 +424,12 @@ class _Reader:
         # the first unit (in module order) holding a tensor owns it; later ones are tied to it
         self.owner: dict[Any, tuple[str, str]] = {}  # key → (unit name, full tensor name)
         self.tied: dict[int, dict[str, tuple[str, str]]] = {}
+        self.names: set[str] = set()
+        self.row_name: dict[int, str] = {}  # id(parameter) → the name of its own row
+        self.placed_params: set[int] = set()
+        for unit in self.units:
+            for rel, t in _parameter_rows(unit):
+                self.row_name[id(t)] = self.fresh_name(f"{unit.name}.{rel}" if unit.name else rel)
         for unit in self.units:
             mine: dict[str, tuple[str, str]] = {}
             for rel, t, buffer in unit.tensors:
@@ -432,14 +438,17 @@ class _Reader:
                 k = self.key(t)
                 if k in self.owner:
                     mine[rel] = self.owner[k]
+                elif id(t) in self.row_name:
+                    row = self.row_name[id(t)]
+                    self.owner[k] = (row, f"{row}.{rel}")
                 else:
                     self.owner[k] = (self.label(unit), f"{unit.name}.{rel}" if unit.name else rel)
             self.tied[id(unit)] = mine
-        self.names: set[str] = set()
         nodes: list[Node] = []
+        self.placed: set[int] = set()  # id(unit) of units whose parameter rows are placed
         if shape_pass is None:
             for unit in self.units:
-                nodes.append(self.node(unit, self.fresh(unit), (), None, None, None))
+                nodes += self.rows(unit, (), None, None, None)
             model_inputs: dict[str, Shape] = {}
         else:
             shapes = shape_pass.inputs
@@ -447,18 +456,25 @@ class _Reader:
                             {f"input_{i + 1}": s for i, s in enumerate(shapes)})
             previous: tuple[str, ...] = tuple(model_inputs)
             first: dict[int, str] = {}
+            used = self.used_parameters(shape_pass)
             for module, in_shapes, outs in shape_pass.calls:
+                if isinstance(module, str):  # ("use", parameter, tokens): a parameter row goes here
+                    found = used.get(id(in_shapes))
+                    if found is not None and id(found[3]) not in self.placed_params:
+                        nodes.append(self.parameter_node(found[0], found[1], found[2]))
+                    continue
                 unit = self.by_module.get(id(shape_pass.original_of.get(id(module), module)))
                 if unit is None:
                     continue
-                node = self.node(unit, self.fresh(unit), previous, in_shapes, outs[0] if outs else None,
-                                 first.get(id(unit)))
-                first.setdefault(id(unit), node.name)
-                nodes.append(node)
-                previous = (node.name,)
+                made = self.rows(unit, previous, in_shapes, outs[0] if outs else None, first.get(id(unit)))
+                if made:
+                    first.setdefault(id(unit), made[-1].name)
+                    nodes += made
+                    if unit.layer is not None or made[-1].type == "Tensors":
+                        previous = (made[-1].name,)
             for unit in self.units:  # never called (used functionally, not at all, or after a stop)
                 if id(unit) not in first and (unit.tensors or unit.layer is None):
-                    nodes.append(self.node(unit, self.fresh(unit), (), None, None, None))
+                    nodes += self.rows(unit, (), None, None, None)
             if shape_pass.stopped is not None:
                 warnings.warn(f"from_torch: {shape_pass.stopped}; the counts are complete, the shapes "
                               f"after it are unknown", ShapePassWarning, stacklevel=3)
@@ -471,17 +487,64 @@ class _Reader:
         return unit.name or _class_name(self.root)
 
     def fresh(self, unit: _Unit) -> str:
-        base = self.label(unit)
+        return self.fresh_name(self.label(unit))
+
+    def fresh_name(self, base: str) -> str:
         name, i = base, 2
         while name in self.names:
             name, i = f"{base}#{i}", i + 1
         self.names.add(name)
         return name
 
+    def rows(self, unit: _Unit, inputs: tuple[str, ...], shapes: tuple[Shape, ...] | None, out: Shape | None,
+             again: str | None) -> list[Node]:
+        """The nodes of one call of ``unit``: its layer; or, for a module counted from its own
+        tensors, a row per parameter not yet placed (named after it) and a row for the rest."""
+        if unit.layer is not None:
+            return [self.node(unit, self.fresh(unit), inputs, shapes, out, again)]
+        made = [self.parameter_node(unit, rel, 0) for rel, t in _parameter_rows(unit)
+                if id(t) not in self.placed_params]
+        rest = [x for x in unit.tensors if id(x[1]) not in self.row_name]
+        if rest:
+            made.append(self.node(dataclasses.replace(unit, tensors=rest), self.fresh(unit), inputs, shapes, out,
+                                  again, key=id(unit)))
+        return made
+
+    def used_parameters(self, shape_pass: torch_forward.Pass) -> dict[int, tuple]:
+        """id(tensor of the shape pass) → (unit, name, tokens, the unit's tensor) for the
+        parameters that get a row."""
+        mine = {}
+        for unit in self.units:
+            for rel, t in _parameter_rows(unit):
+                mine[id(t)] = (unit, rel)
+        out = {}
+        for module, t, tokens in shape_pass.calls:
+            if isinstance(module, str):
+                original = shape_pass.originals.get(id(t), t) if self.root is not shape_pass.copy else t
+                if id(original) in mine:
+                    out[id(t)] = (*mine[id(original)], tokens, original)
+        return out
+
+    def parameter_node(self, unit: _Unit, rel: str, tokens: int) -> Node:
+        """A row for a parameter a module owns directly: Π of its shape, (N + k)·d for a
+        position embedding added after k class tokens."""
+        t = dict((r, x) for r, x, _ in unit.tensors)[rel]
+        self.placed_params.add(id(t))
+        name = self.row_name[id(t)]
+        layer = make("Parameter", {"shape": [int(n) for n in t.shape], "tokens": int(tokens),
+                                   "requires_grad": bool(t.requires_grad)}, framework="pytorch")
+        own = layer.own_shape()
+        out, values = layer.infer((own,))
+        tied = self.tied[id(unit)].get(rel)
+        (group,) = layer.weight_groups()
+        weight = Weight(rel, group.formula, count(group, values), bool(t.requires_grad), False,
+                        tied[1] if tied else None)
+        return Node(name, layer, (), (own,), tuple(out), values, (weight,), tied[0] if tied else None)
+
     def node(self, unit: _Unit, name: str, inputs: tuple[str, ...], shapes: tuple[Shape, ...] | None,
-             out: Shape | None, again: str | None) -> Node:
+             out: Shape | None, again: str | None, key: int | None = None) -> Node:
         """The node for ``unit``; ``again``: the node of its first call (this call reuses it)."""
-        tied = self.tied[id(unit)]
+        tied = self.tied[key if key is not None else id(unit)]
         params = {rel: t for rel, t, buffer in unit.tensors if not buffer}
         layer, values = unit.layer, {}
         if layer is not None:
@@ -555,6 +618,14 @@ class _Reader:
             return torch_forward.Pass(found[0], inputs.shapes, *found[1:])
         raise ExplainError(f"the forward pass on the meta device with {inputs.describe()} failed: "
                            f"{first_error}") from None
+
+
+def _parameter_rows(unit: _Unit) -> list[tuple[str, Any]]:
+    """The parameters of a module counted from its own tensors that get a row of their own (all
+    with at least one axis and one element)."""
+    if unit.layer is not None:
+        return []
+    return [(rel, t) for rel, t, buffer in unit.tensors if not buffer and t.dim() >= 1 and t.numel() > 0]
 
 
 def _extra_buffers(module: Any, groups: Iterable, values: dict) -> list[tuple[str, int]]:

@@ -125,6 +125,7 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
         calls.append((module, tuple(_strip(module, t) for t in tensors) or ((),),
                       tuple(_strip(module, t) for t in outs)))
 
+    watch = _watch(twin, torch, calls)
     handles = []
     try:
         for module in twin.modules():
@@ -133,7 +134,7 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
             handles.append(module.register_forward_pre_hook(pre, with_kwargs=True))
             handles.append(module.register_forward_hook(post, with_kwargs=True))
         try:
-            with torch.no_grad():
+            with torch.no_grad(), watch:
                 twin(*args, **kwargs)
         except Exception as e:  # noqa: BLE001 — the user's forward may fail in any way
             where = stack[-1] if stack else twin
@@ -149,6 +150,70 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
         for h in handles:
             h.remove()
     return calls, None, twin, originals, original_of
+
+
+def _watch(twin: Any, torch: Any, calls: list) -> Any:
+    """A torch-function mode that records the first use of each parameter a module owns directly
+    (a class token, a position embedding) as a call ("use", parameter, tokens): where the forward
+    uses it. ``tokens``: for a tensor added to the output of a torch.cat that put k tokens made
+    from another parameter before the rest along the same axis, k (ViT: pos_embed has N + 1)."""
+    from torch.overrides import TorchFunctionMode
+
+    owned = {id(p): p for m in twin.modules() if not _is_script(m, torch)
+             for p in m._parameters.values() if p is not None}
+    derived: dict[int, Any] = {}  # id(tensor made from a parameter by a view or expand) → parameter
+    joined: dict[int, tuple[int, int]] = {}  # id(torch.cat output) → (axis from the end, tokens)
+    alive: list = []  # keeps the tensors whose ids are keys above alive during the pass
+    seen: set[int] = set()
+
+    def tensors(value: Any) -> list:
+        if isinstance(value, torch.Tensor):
+            return [value]
+        if isinstance(value, (list, tuple)):
+            return [t for v in value for t in tensors(v)]
+        return []
+
+    class Watch(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            out = func(*args, **kwargs)
+            inputs = tensors(list(args)) + tensors(list(kwargs.values()))
+            for t in inputs:
+                if id(t) in owned and id(t) not in seen:
+                    seen.add(id(t))
+                    calls.append(("use", t, _tokens(t, inputs)))
+            if isinstance(out, torch.Tensor):
+                sources = [derived.get(id(t), owned.get(id(t))) for t in inputs]
+                name = getattr(func, "__name__", "")
+                if name in ("expand", "expand_as", "repeat", "view", "reshape", "to", "type_as", "contiguous") \
+                        and sources and sources[0] is not None:
+                    derived[id(out)] = sources[0]
+                    alive.append(out)
+                elif name == "cat":
+                    _record_cat(out, args, kwargs, inputs)
+            return out
+
+    def _record_cat(out: Any, args: tuple, kwargs: dict, inputs: list) -> None:
+        dim = kwargs.get("dim", args[1] if len(args) > 1 else 0)
+        parts = tensors(args[0]) if args else []
+        if not isinstance(dim, int) or len(parts) < 2 or out.dim() == 0:
+            return
+        axis = dim % out.dim()
+        tokens = sum(int(t.shape[axis]) for t in parts if id(t) in derived or id(t) in owned)
+        if 0 < tokens < int(out.shape[axis]):
+            joined[id(out)] = (out.dim() - axis, tokens)
+            alive.append(out)
+
+    def _tokens(param: Any, inputs: list) -> int:
+        for t in inputs:
+            if t is param or id(t) not in joined:
+                continue
+            back, tokens = joined[id(t)]
+            if back <= param.dim() and int(param.shape[param.dim() - back]) == int(t.shape[t.dim() - back]):
+                return tokens
+        return 0
+
+    return Watch()
 
 
 class _ForwardError(Exception):

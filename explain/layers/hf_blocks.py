@@ -334,28 +334,6 @@ class AddEmbeddings(Layer):
         return first
 
 
-_PARAMETER = Group("bias", n_out)
-
-
-@register("Parameter", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
-class Parameter(Layer):
-    """A free bias vector (an ``nn.Parameter`` of ``size`` entries) added to the last axis, such as
-    BERT's ``cls.predictions.bias`` when the decoder is not tied: n_out."""
-
-    role = "parameter"
-    explanation = _texts.PARAMETER
-    symbol_meanings = {"n_out": "bias_size"}
-
-    size: Value = size()
-
-    def weight_groups(self) -> tuple[Group, ...]:
-        return (_PARAMETER,)
-
-    def values(self, shape: Shape) -> dict:
-        return {n_out: self.size}
-
-
 @register("Tensors", framework="pytorch")
 @dataclass(frozen=True, kw_only=True)
 class Tensors(Layer):
@@ -390,3 +368,6 @@ class Tensors(Layer):
 
     def output_shape(self, shape: Shape) -> Shape:
         return shape
+
+
+from .torch_parameter import Parameter  # noqa: E402,F401 — hf_config builds BERT's free bias with it

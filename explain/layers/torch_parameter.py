@@ -1,0 +1,168 @@
+"""What a PyTorch model's own forward does with tensors, in specs and in ``from_torch``.
+
+Parameter: a tensor learnt as it is, owned by a module (a class token, a position embedding, a
+free bias vector such as BERT's ``cls.predictions.bias``, given by ``size``: bias n_out):
+its elements, the product of its shape. Axes of size 1 (the batch axis it broadcasts over) do
+not count. A (1, T, d) or (T, d) tensor is T·d (positions × model width); with ``tokens`` k,
+the number of tokens put before the N patches (ViT's class token), it is (N + k)·d. A class
+token (1, 1, d) is d; a vector (C) is C; other shapes s_1·s_2·… . ``how`` says what the
+forward does with it and the input:
+
+    none    the input passes unchanged (the tensor is used elsewhere)
+    add     x + parameter: the input's shape
+    concat  torch.cat([parameter.expand(B, …), x], dim): the input grows along ``dim``
+
+Transpose (dim0, dim1) and Permute (dims): torch's x.transpose / x.permute; dims count the batch
+axis as 0. Custom: a module declared with its count, as in Keras specs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from ..errors import ExplainError
+from ..symbols import C, Value, as_value, n_out, product, sym
+from .base import (Group, Layer, Shape, _optional, _size, arg, choice, count, flag, format_shape, integer,
+                   integers, shape_arg)
+from .custom import Custom
+from .embedding import d
+from .merge import same_size
+from .torch_core import torch_dim, torch_module
+
+T, N = sym("T"), sym("N")
+"""Positions; patches (the positions other than the class tokens)."""
+_BIAS = Group("bias", n_out)
+
+
+def _shape(ctx, name: str, raw: object, rank: int) -> tuple | None:
+    shape = shape_arg(ctx, name, raw, rank)
+    if shape is not None and any(s is None for s in shape):
+        raise ExplainError(f"Parameter: 'shape' must list the tensor's sizes. Received: {name}={raw!r}")
+    return shape
+
+
+def optional_size() -> object:
+    return arg(_optional(_size), None)
+
+
+def _is_one(n: Value) -> bool:
+    return isinstance(n, int) and n == 1
+
+
+@torch_module("Parameter")
+@dataclass(frozen=True, kw_only=True)
+class Parameter(Layer):
+    """Π of the shape's axes: T·d, (N + k)·d with k class tokens, C, or s_1·s_2·…."""
+
+    positional = ("shape",)
+    min_input_rank = 0
+    shape: tuple | None = arg(_shape, None)
+    size: Value | None = optional_size()
+    """The older form: a free bias vector of ``size`` entries added to the last axis (BERT's
+    ``cls.predictions.bias``): bias n_out."""
+    requires_grad: bool = flag(True)
+    tokens: Value = count(0)
+    how: str = choice("none", "add", "concat", default="none")
+    dim: int = integer(1)
+
+    def validate(self, ctx) -> None:
+        super().validate(ctx)
+        if (self.shape is None) == (self.size is None):
+            raise ExplainError("Parameter needs its 'shape' (or, for a bias vector, its 'size')")
+
+    def _symbols(self) -> dict[int, sympy.Expr]:
+        """Axis → the symbol (or N + k) that stands for its size in the formula."""
+        axes = [k for k, n in enumerate(self.shape) if not _is_one(n)]
+        tokens_first = len(self.shape) == 2 or (len(self.shape) == 3 and _is_one(self.shape[0]))
+        if len(axes) == 2 and tokens_first and axes == [len(self.shape) - 2, len(self.shape) - 1]:
+            return {axes[0]: N + self.tokens if self.tokens != 0 else T, axes[1]: d}
+        if len(axes) == 1:  # a class token (1, 1, d) is d wide; a vector of its own, C
+            return {axes[0]: d if len(self.shape) > 1 and axes[0] == len(self.shape) - 1 else C}
+        return {a: sym(f"s_{j + 1}") for j, a in enumerate(axes)}
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        if self.shape is None:
+            return (_BIAS,)
+        formula = product(self._symbols().values()) if self._symbols() else sympy.Integer(1)
+        return (Group("parameter", sympy.sympify(formula), self.requires_grad),)
+
+    def values(self, shape: Shape) -> dict:
+        if self.shape is None:
+            return {n_out: self.size}
+        out: dict = {}
+        for axis, expr in self._symbols().items():
+            size_ = self.shape[axis]
+            if expr == C or expr == T or expr == d or (isinstance(expr, sympy.Symbol) and expr != N):
+                out[expr] = size_
+            else:  # N + k
+                out[N] = as_value(size_ - self.tokens)
+                if isinstance(out[N], int) and out[N] < 0:
+                    raise ExplainError(f"Parameter: tokens={self.tokens} is more than the {size_} positions "
+                                       f"of shape {list(self.shape)}")
+        return out
+
+    def own_shape(self) -> Shape:
+        """The tensor's shape without a leading 1 (the batch axis it broadcasts over)."""
+        return tuple(self.shape[1:]) if len(self.shape) > 1 and _is_one(self.shape[0]) else tuple(self.shape)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        if self.how == "none" or self.shape is None:
+            return tuple(shape)
+        mine = self.own_shape()
+        if self.how == "add":
+            tail = tuple(shape[len(shape) - len(mine):]) if len(mine) <= len(shape) else None
+            if tail is None or any(not _is_one(a) and same_size(a, b) is False for a, b in zip(mine, tail)):
+                raise ExplainError(f"Parameter: a tensor of shape {list(self.shape)} cannot be added to the "
+                                   f"input {format_shape(shape)}")
+            return tuple(shape)
+        axis = torch_dim(self.dim, len(shape), self.type_name, shape)
+        if len(mine) != len(shape) or any(same_size(a, b) is False
+                                          for k, (a, b) in enumerate(zip(mine, shape)) if k != axis):
+            raise ExplainError(f"Parameter: a tensor of shape {list(self.shape)} cannot be put before the "
+                               f"input {format_shape(shape)} along dim {self.dim}")
+        out = list(shape)
+        out[axis] = None if shape[axis] is None else as_value(shape[axis] + mine[axis])
+        return tuple(out)
+
+
+@torch_module("Transpose")
+@dataclass(frozen=True, kw_only=True)
+class Transpose(Layer):
+    """x.transpose(dim0, dim1): swaps two axes (batch = 0); no weights."""
+
+    positional = ("dim0", "dim1")
+    dim0: int = integer()
+    dim1: int = integer()
+
+    def output_shape(self, shape: Shape) -> Shape:
+        a = torch_dim(self.dim0, len(shape), self.type_name, shape, "dim0")
+        b = torch_dim(self.dim1, len(shape), self.type_name, shape, "dim1")
+        out = list(shape)
+        out[a], out[b] = shape[b], shape[a]
+        return tuple(out)
+
+
+@torch_module("Permute")
+@dataclass(frozen=True, kw_only=True)
+class Permute(Layer):
+    """x.permute(*dims): dims name every axis once, the batch axis 0 first; no weights."""
+
+    positional = ("dims",)
+    dims: tuple = integers()
+
+    def output_shape(self, shape: Shape) -> Shape:
+        full = len(shape) + 1
+        dims = [k % full if isinstance(k, int) and -full <= k < full else None for k in self.dims]
+        if sorted(x for x in dims if x is not None) != list(range(full)) or len(dims) != full or dims[0] != 0:
+            raise ExplainError(f"Permute: 'dims' must name each of the {full} axes once, the batch axis 0 "
+                               f"first. Received: dims={list(self.dims)}")
+        return tuple(shape[k - 1] for k in dims[1:])
+
+
+@torch_module("Custom")
+@dataclass(frozen=True, kw_only=True)
+class TorchCustom(Custom):
+    """A module explain has no formula for, declared with its count (as in Keras specs):
+    ``Custom: {params: 4*d*d + d, output_shape: [T, d], class_name: MyBlock}``."""
+
