@@ -169,3 +169,22 @@ def test_vit_as_a_pytorch_spec():
         explain.load({**spec, "layers": spec["layers"][:4] + [{"Parameter": {"shape": [1, 5, 64], "how": "add"}}]})
     with pytest.raises(explain.ExplainError, match="Permute"):
         explain.load({"framework": "pytorch", "input": [3, 4], "layers": [{"Permute": {"dims": [1, 0, 2]}}]})
+
+
+@pytest.mark.parametrize("instance_args", [{}, {"affine": False, "track_running_stats": False}])
+def test_lazy_modules_in_a_spec(instance_args):
+    spec = {"framework": "pytorch", "input": [3, 10, 10], "layers": [
+        {"LazyConv2d": {"out_channels": 8, "kernel_size": 3}}, {"LazyBatchNorm2d": {}},
+        {"LazyConvTranspose2d": {"out_channels": 4, "kernel_size": 2, "stride": 2}},
+        {"LazyInstanceNorm2d": instance_args}, {"Flatten": {}}, {"LazyLinear": {"out_features": 5}}]}
+    model = explain.load(spec)
+    net = nn.Sequential(nn.LazyConv2d(8, 3), nn.LazyBatchNorm2d(), nn.LazyConvTranspose2d(4, 2, stride=2),
+                        nn.LazyInstanceNorm2d(**instance_args), nn.Flatten(), nn.LazyLinear(5))
+    x, shapes = torch.zeros(2, 3, 10, 10), []
+    for layer in net:
+        x = layer(x)
+        shapes.append(tuple(x.shape[1:]))
+    assert model.total == sum(p.numel() for p in net.parameters())
+    assert model.buffers == sum(b.numel() for b in net.buffers())
+    assert [model.evaluate_shape(n.output_shape) for n in model.nodes] == shapes
+    assert [n.params for n in model.nodes] == [sum(p.numel() for p in m.parameters()) for m in net]

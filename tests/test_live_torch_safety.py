@@ -92,6 +92,11 @@ def real_shapes(module, *inputs, **kwargs) -> dict:
     return shapes
 
 
+def twice(block):
+    """nn.ModuleList([blk, blk]): one module at two places."""
+    return nn.Sequential(*nn.ModuleList([block, block]))
+
+
 class Aliased(nn.Module):
     def __init__(self) -> None:
         super().__init__()
@@ -105,7 +110,7 @@ class Aliased(nn.Module):
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("make,shape", [
     (Aliased, (6,)),
-    (lambda: (lambda blk: nn.Sequential(*nn.ModuleList([blk, blk])))(nn.Linear(5, 5)), (5,)),
+    (lambda: twice(nn.Linear(5, 5)), (5,)),
     (lambda: nn.Sequential(nn.Linear(10, 20), nn.BatchNorm1d(20)), (10,)),
     (lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
                            nn.Conv2d(4, 2, 1), nn.BatchNorm2d(2, track_running_stats=False)), (3, 3, 3)),
@@ -264,7 +269,7 @@ def test_example_inputs_dict_and_keywords():
     module = Tagger()
     tokens, lengths = torch.randint(0, 20, (2, 7)), torch.tensor([7, 4])
     kept = (tokens.clone(), lengths.clone())
-    model, warned = run(module, input_data={"tokens": tokens}, input_kwargs={"lengths": lengths})
+    model, _ = run(module, input_data={"tokens": tokens}, input_kwargs={"lengths": lengths})
     assert model.total == unique(module)
     assert torch.equal(tokens, kept[0]) and torch.equal(lengths, kept[1]) and tokens.device.type == "cpu"
     assert model.evaluate_shape(model.node("emb").output_shape) == (7, 6)
@@ -385,3 +390,21 @@ def test_random_models_counted_exactly_and_unchanged(case, with_shape):
     assert model.total == unique(module)
     assert model.trainable == sum(p.numel() for p in module.parameters() if p.requires_grad)
     assert model.buffers == buffers(module)
+
+
+def test_module_that_cannot_be_copied_is_still_counted():
+    import threading
+
+    class Locked(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lock = threading.Lock()  # deepcopy cannot copy a lock
+            self.a = nn.Linear(3, 4)
+
+        def forward(self, x):
+            return self.a(x)
+
+    module = Locked()
+    model, warned = run(module, input_shape=(3,))
+    assert model.total == unique(module)
+    assert len(warned) == 1 and "could not be copied" in str(warned[0].message)

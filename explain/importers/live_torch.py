@@ -27,6 +27,7 @@ from ..layers.base import Layer, Shape
 from ..layers import hf_blocks
 from ..layers.hf_blocks import Tensors
 from ..layers.registry import lookup, make
+from ..layers.torch_parameter import Parameter
 from ..model import Model, Node, Weight, count
 from . import torch_forward
 
@@ -398,7 +399,7 @@ class _Reader:
     def read(self, inputs: "_Inputs | None") -> Model:
         torch = self.torch
         self.weightless = inputs is not None
-        self.names_of = {}
+        self.names_of: dict[int, str] = {}
         for qual, m in self.root.named_modules(remove_duplicate=False):
             self.names_of.setdefault(id(m), qual)
         lazy = _lazy(self.root, torch)
@@ -463,9 +464,10 @@ class _Reader:
                     if found is not None and id(found[3]) not in self.placed_params:
                         nodes.append(self.parameter_node(found[0], found[1], found[2]))
                     continue
-                unit = self.by_module.get(id(shape_pass.original_of.get(id(module), module)))
-                if unit is None:
+                called = self.by_module.get(id(shape_pass.original_of.get(id(module), module)))
+                if called is None:
                     continue
+                unit = called
                 made = self.rows(unit, previous, in_shapes, outs[0] if outs else None, first.get(id(unit)))
                 if made:
                     first.setdefault(id(unit), made[-1].name)
@@ -528,11 +530,11 @@ class _Reader:
     def parameter_node(self, unit: _Unit, rel: str, tokens: int) -> Node:
         """A row for a parameter a module owns directly: Π of its shape, (N + k)·d for a
         position embedding added after k class tokens."""
-        t = dict((r, x) for r, x, _ in unit.tensors)[rel]
+        t = {r: x for r, x, _ in unit.tensors}[rel]
         self.placed_params.add(id(t))
         name = self.row_name[id(t)]
-        layer = make("Parameter", {"shape": [int(n) for n in t.shape], "tokens": int(tokens),
-                                   "requires_grad": bool(t.requires_grad)}, framework="pytorch")
+        layer = Parameter(shape=tuple(int(n) for n in t.shape), tokens=int(tokens),
+                          requires_grad=bool(t.requires_grad))
         own = layer.own_shape()
         out, values = layer.infer((own,))
         tied = self.tied[id(unit)].get(rel)

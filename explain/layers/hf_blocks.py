@@ -38,7 +38,7 @@ from typing import Sequence
 import sympy
 
 from ..errors import ExplainError
-from ..symbols import Value, n_out, sym
+from ..symbols import Value, sym
 from .base import Group, Layer, Shape, anything, flag, format_shape, size
 from . import _texts
 from .registry import register
@@ -370,4 +370,4 @@ class Tensors(Layer):
         return shape
 
 
-from .torch_parameter import Parameter  # noqa: E402,F401 — hf_config builds BERT's free bias with it
+from .torch_parameter import Parameter  # noqa: E402, F401 (hf_config builds BERT's free bias with it)
