@@ -408,3 +408,12 @@ def test_module_that_cannot_be_copied_is_still_counted():
     model, warned = run(module, input_shape=(3,))
     assert model.total == unique(module)
     assert len(warned) == 1 and "could not be copied" in str(warned[0].message)
+
+
+def test_compiled_module_is_read_as_the_module_it_wraps():
+    inner = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    compiled = torch.compile(inner)
+    model, warned = run(compiled, input_shape=(3,))
+    assert not warned and model.total == unique(inner) and model.buffers == buffers(inner)
+    assert [n.name for n in model.nodes] == ["0", "1"]
+    assert model.evaluate_shape(model.nodes[1].output_shape) == (4,)

@@ -51,6 +51,9 @@ def from_torch(module: Any, input_shape: Any = None, *, input_dtypes: Any = None
         raise ExplainError("from_torch needs PyTorch (torch) installed") from None
     if not isinstance(module, torch.nn.Module):
         raise ExplainError(f"from_torch takes a torch.nn.Module. Received: {type(module).__name__}")
+    original = getattr(module, "_orig_mod", None)
+    if type(module).__name__ == "OptimizedModule" and isinstance(original, torch.nn.Module):
+        module = original  # torch.compile's wrapper: the module it compiles has the same tensors
     inputs = _Inputs.make(torch, module, input_shape, input_dtypes, input_data, input_kwargs)
     return _Reader(torch, module).read(inputs)
 
