@@ -269,3 +269,23 @@ LAMBDA = N_("A Lambda layer applies a function given in code. It has no weights.
 OPERATION = N_("This is an operation on tensors (such as an addition). It has no weights.")
 NESTED = N_("This layer is a whole model used as one layer. Its parameters are those of its own "
             "layers:")
+
+# -- torch modules and audio layers (from_torch, pytorch specs)
+PARAMETER_TENSOR = N_("A tensor that the model learns as it is, such as a class token or a "
+                      "position embedding: one parameter for each of its entries.")
+MAX_UNPOOL = N_("This layer undoes a max pooling: it puts every value back where the pooling "
+                "took it from and fills the other positions with zeros. It has no weights.")
+CHANNEL_SHUFFLE = N_("This layer reorders the channels so that every group receives channels "
+                     "from every other group. It has no weights and keeps the shape.")
+STFT_SPECTROGRAM = N_("This layer computes a short-time Fourier transform as a convolution "
+                      "whose kernels are its weights: every kernel (the real part, the "
+                      "imaginary part, or both, depending on the mode) has one weight for each "
+                      "sample of a frame and each frequency bin.")
+MEL_SPECTROGRAM = N_("This layer turns audio into a mel spectrogram (a short-time Fourier "
+                     "transform, mel filters and, optionally, decibels). It has no weights.")
+TORCH_CELL = N_("A recurrent cell computes one time step from the input and the previous state."
+                " In PyTorch every gate has input weights, recurrent weights and two biases "
+                "(b_ih and b_hh).")
+TORCH_SIMPLE_CELL = N_("A recurrent cell computes one time step from the input and the previous"
+                       " state. This cell has no gates: one set of input weights, recurrent "
+                       "weights and, in PyTorch, two biases (b_ih and b_hh).")

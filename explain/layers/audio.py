@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ..errors import ExplainError
 from ..symbols import Value, as_value, cdiv, fdiv, sym
 from .base import Group, Layer, Shape, anything, choice, flag, format_shape, size
+from . import _texts
 from .registry import register
 
 l_f, n_f = sym("l_f"), sym("n_f")
@@ -32,6 +33,9 @@ _MODES = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
 @dataclass(frozen=True, kw_only=True)
 class STFTSpectrogram(Layer):
     """real_kernel l_f·n_f + imag_kernel l_f·n_f (one of them for mode real or imag)."""
+
+    role = "spectrogram"
+    explanation = _texts.STFT_SPECTROGRAM
 
     positional = ("mode", "frame_length", "frame_step", "fft_length", "window", "periodic", "scaling",
                   "padding", "expand_dims", "data_format")
@@ -97,6 +101,9 @@ class STFTSpectrogram(Layer):
 @dataclass(frozen=True, kw_only=True)
 class MelSpectrogram(Layer):
     """No weights: (T) → (M, ⌊(T + s + 1)/s⌋)."""
+
+    role = "spectrogram"
+    explanation = _texts.MEL_SPECTROGRAM
 
     positional = ("fft_length", "sequence_stride", "sequence_length", "window", "sampling_rate",
                   "num_mel_bins", "min_freq", "max_freq", "power_to_db", "top_db", "mag_exp", "min_power",

@@ -162,6 +162,9 @@ class Embedding(Layer):
 class EmbeddingBag(Layer):
     """weight (V, d): V·d; bags of indices (…, n) → (…, d), the n rows summed, averaged or maxed."""
 
+    role = "embedding"
+    explanation = _texts.EMBEDDING
+
     positional = ("num_embeddings", "embedding_dim", "max_norm", "norm_type", "scale_grad_by_freq",
                   "mode", "sparse", "_weight", "include_last_offset", "padding_idx")
     num_embeddings: Value = size()

@@ -235,6 +235,9 @@ class LocalResponseNorm(Layer):
 class CrossMapLRN2d(Layer):
     """Local response normalisation across channels of (C, H, W); no weights."""
 
+    role = "local_response_norm"
+    explanation = _texts.LOCAL_RESPONSE_NORM
+
     positional = ("size", "alpha", "beta", "k")
     input_rank = 3
     size: object = anything()

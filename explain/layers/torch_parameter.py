@@ -18,6 +18,7 @@ axis as 0. Custom: a module declared with its count, as in Keras specs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import sympy
 
@@ -28,6 +29,7 @@ from .base import (Group, Layer, Shape, _optional, _size, arg, choice, count, fl
 from .custom import Custom
 from .embedding import d
 from .merge import same_size
+from . import _texts
 from .torch_core import torch_dim, torch_module
 
 T, N = sym("T"), sym("N")
@@ -55,6 +57,9 @@ def _is_one(n: Value) -> bool:
 class Parameter(Layer):
     """Π of the shape's axes: T·d, (N + k)·d with k class tokens, C, or s_1·s_2·…."""
 
+    role = "parameter"
+    explanation = _texts.PARAMETER_TENSOR
+
     positional = ("shape",)
     min_input_rank = 0
     shape: tuple | None = arg(_shape, None)
@@ -65,6 +70,10 @@ class Parameter(Layer):
     tokens: Value = count(0)
     how: str = choice("none", "add", "concat", default="none")
     dim: int = integer(1)
+
+    @classmethod
+    def explanation_for(cls, weights: Sequence[str]) -> str | None:
+        return _texts.PARAMETER if list(weights) == ["bias"] else cls.explanation
 
     def validate(self, ctx) -> None:
         super().validate(ctx)
@@ -131,6 +140,9 @@ class Parameter(Layer):
 class Transpose(Layer):
     """x.transpose(dim0, dim1): swaps two axes (batch = 0); no weights."""
 
+    role = "reshape"
+    explanation = _texts.RESHAPE
+
     positional = ("dim0", "dim1")
     dim0: int = integer()
     dim1: int = integer()
@@ -147,6 +159,9 @@ class Transpose(Layer):
 @dataclass(frozen=True, kw_only=True)
 class Permute(Layer):
     """x.permute(*dims): dims name every axis once, the batch axis 0 first; no weights."""
+
+    role = "reshape"
+    explanation = _texts.RESHAPE
 
     positional = ("dims",)
     dims: tuple = integers()

@@ -147,6 +147,9 @@ class GRU(_TorchRNN):
 class _Cell(Layer):
     """One step: weight_ih G·h·i + weight_hh G·h·h (+ bias_ih G·h + bias_hh G·h); (i) → (h)."""
 
+    role = "recurrent"
+    explanation = _texts.TORCH_CELL
+
     gates = 1
     positional = ("input_size", "hidden_size", "bias")
     input_rank = 1
@@ -181,6 +184,8 @@ def _cell_groups(gates: int, bias: bool) -> tuple[Group, ...]:
 @dataclass(frozen=True, kw_only=True)
 class RNNCell(_Cell):
     """h·(i + h) + 2h."""
+
+    explanation = _texts.TORCH_SIMPLE_CELL
 
     positional = ("input_size", "hidden_size", "bias", "nonlinearity")
     nonlinearity: str = choice("tanh", "relu", default="tanh")

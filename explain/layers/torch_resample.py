@@ -17,6 +17,7 @@ from ..errors import ExplainError
 from ..symbols import Value, as_value, exact_div, fdiv, product
 from .base import Layer, Shape, counts, format_shape, optional_sizes, size, sizes
 from .merge import same_size
+from . import _texts
 from .torch_core import torch_module
 from .torch_pool import Upsample
 
@@ -31,6 +32,9 @@ def _divides(type_name: str, what: str, n: Value, k: Value, shape: Shape) -> Non
 @dataclass(frozen=True, kw_only=True)
 class PixelShuffle(Layer):
     """(C·r², H, W) → (C, H·r, W·r); no weights."""
+
+    role = "reshape"
+    explanation = _texts.RESHAPE
 
     positional = ("upscale_factor",)
     min_input_rank = 3
@@ -50,6 +54,9 @@ class PixelShuffle(Layer):
 class PixelUnshuffle(Layer):
     """(C, H, W) → (C·r², H/r, W/r); no weights."""
 
+    role = "reshape"
+    explanation = _texts.RESHAPE
+
     positional = ("downscale_factor",)
     min_input_rank = 3
     downscale_factor: Value = size()
@@ -67,6 +74,9 @@ class PixelUnshuffle(Layer):
 @dataclass(frozen=True, kw_only=True)
 class ChannelShuffle(Layer):
     """Permutes the channels in g groups; the shape is unchanged; no weights."""
+
+    role = "reshape"
+    explanation = _texts.CHANNEL_SHUFFLE
 
     positional = ("groups",)
     min_input_rank = 2
@@ -97,6 +107,9 @@ def _blocks(type_name: str, spatial: tuple, kernel: tuple, dilation: tuple, padd
 class Unfold(Layer):
     """(C, H, W) → (C·k_h·k_w, L), L the number of sliding blocks; no weights."""
 
+    role = "reshape"
+    explanation = _texts.RESHAPE
+
     positional = ("kernel_size", "dilation", "padding", "stride")
     rank = 2
     input_rank = 3
@@ -116,6 +129,9 @@ class Unfold(Layer):
 @dataclass(frozen=True, kw_only=True)
 class Fold(Layer):
     """(C·k_h·k_w, L) → (C, o_h, o_w); L must be the number of blocks of the output; no weights."""
+
+    role = "reshape"
+    explanation = _texts.RESHAPE
 
     positional = ("output_size", "kernel_size", "dilation", "padding", "stride")
     rank = 2
@@ -163,6 +179,9 @@ class UpsamplingBilinear2d(_Upsampling2d):
 class _MaxUnpool(Layer):
     """Undoes a max pooling: each spatial size n becomes (n − 1)·s − 2p + k (stride s defaults to
     the kernel size); the indices come as a second input; no weights."""
+
+    role = "unpool"
+    explanation = _texts.MAX_UNPOOL
 
     positional = ("kernel_size", "stride", "padding")
     kernel_size: tuple = sizes()
