@@ -29,22 +29,34 @@ _REAL, _IMAG = Group("real_kernel", l_f * n_f), Group("imag_kernel", l_f * n_f)
 _MODES = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Audio(Layer):
+    """Takes Keras's ``window`` argument as ``window_``."""
+
+    @classmethod
+    def from_args(cls, args, ctx=None, positional=()):
+        args = dict(args)
+        if "window" in args:
+            args["window_"] = args.pop("window")
+        return super().from_args(args, ctx, positional)
+
+
 @register("STFTSpectrogram")
 @dataclass(frozen=True, kw_only=True)
-class STFTSpectrogram(Layer):
+class STFTSpectrogram(_Audio):
     """real_kernel l_f·n_f + imag_kernel l_f·n_f (one of them for mode real or imag)."""
 
     role = "spectrogram"
     explanation = _texts.STFT_SPECTROGRAM
 
-    positional = ("mode", "frame_length", "frame_step", "fft_length", "window", "periodic", "scaling",
+    positional = ("mode", "frame_length", "frame_step", "fft_length", "window_", "periodic", "scaling",
                   "padding", "expand_dims", "data_format")
     input_rank = 2
     mode: str = choice(*_MODES, default="log")
     frame_length: Value = size(256)
     frame_step: object = anything()
     fft_length: object = anything()
-    window: object = anything("hann")
+    window_: object = anything("hann")  # Keras's ``window`` (``Layer.window`` is the window rule)
     periodic: object = anything(False)
     scaling: object = anything("density")
     padding: str = choice("valid", "same", default="valid")
@@ -99,20 +111,20 @@ class STFTSpectrogram(Layer):
 
 @register("MelSpectrogram")
 @dataclass(frozen=True, kw_only=True)
-class MelSpectrogram(Layer):
+class MelSpectrogram(_Audio):
     """No weights: (T) → (M, ⌊(T + s + 1)/s⌋)."""
 
     role = "spectrogram"
     explanation = _texts.MEL_SPECTROGRAM
 
-    positional = ("fft_length", "sequence_stride", "sequence_length", "window", "sampling_rate",
+    positional = ("fft_length", "sequence_stride", "sequence_length", "window_", "sampling_rate",
                   "num_mel_bins", "min_freq", "max_freq", "power_to_db", "top_db", "mag_exp", "min_power",
                   "ref_power")
     input_rank = 1
     fft_length: Value = size(2048)
     sequence_stride: Value = size(512)
     sequence_length: object = anything()
-    window: object = anything("hann")
+    window_: object = anything("hann")
     sampling_rate: object = anything(16000)
     num_mel_bins: Value = size(128)
     min_freq: object = anything(20.0)

@@ -13,7 +13,7 @@ from .torch_core import Linear, torch_module
 from .torch_norm import BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 
 
-def _lazy(base: type, field: str, axis: int, **defaults: bool) -> type:
+def _lazy(base: type[Layer], field: str, axis: int, **defaults: bool) -> type[Layer]:
     """``Lazy<base>``: ``base`` without ``field`` among its arguments; the input gives it.
     ``defaults``: flags whose default differs from the base's."""
     name = f"Lazy{base.type_name}"

@@ -82,12 +82,13 @@ class Parameter(Layer):
 
     def _symbols(self) -> dict[int, sympy.Expr]:
         """Axis → the symbol (or N + k) that stands for its size in the formula."""
-        axes = [k for k, n in enumerate(self.shape) if not _is_one(n)]
-        tokens_first = len(self.shape) == 2 or (len(self.shape) == 3 and _is_one(self.shape[0]))
-        if len(axes) == 2 and tokens_first and axes == [len(self.shape) - 2, len(self.shape) - 1]:
+        shape = self.shape or ()
+        axes = [k for k, n in enumerate(shape) if not _is_one(n)]
+        tokens_first = len(shape) == 2 or (len(shape) == 3 and _is_one(shape[0]))
+        if len(axes) == 2 and tokens_first and axes == [len(shape) - 2, len(shape) - 1]:
             return {axes[0]: N + self.tokens if self.tokens != 0 else T, axes[1]: d}
         if len(axes) == 1:  # a class token (1, 1, d) is d wide; a vector of its own, C
-            return {axes[0]: d if len(self.shape) > 1 and axes[0] == len(self.shape) - 1 else C}
+            return {axes[0]: d if len(shape) > 1 and axes[0] == len(shape) - 1 else C}
         return {a: sym(f"s_{j + 1}") for j, a in enumerate(axes)}
 
     def weight_groups(self) -> tuple[Group, ...]:
@@ -101,7 +102,7 @@ class Parameter(Layer):
             return {n_out: self.size}
         out: dict = {}
         for axis, expr in self._symbols().items():
-            size_ = self.shape[axis]
+            size_ = (self.shape or ())[axis]
             if expr == C or expr == T or expr == d or (isinstance(expr, sympy.Symbol) and expr != N):
                 out[expr] = size_
             else:  # N + k
@@ -113,7 +114,8 @@ class Parameter(Layer):
 
     def own_shape(self) -> Shape:
         """The tensor's shape without a leading 1 (the batch axis it broadcasts over)."""
-        return tuple(self.shape[1:]) if len(self.shape) > 1 and _is_one(self.shape[0]) else tuple(self.shape)
+        shape = tuple(self.shape or ())
+        return shape[1:] if len(shape) > 1 and _is_one(shape[0]) else shape
 
     def output_shape(self, shape: Shape) -> Shape:
         if self.how == "none" or self.shape is None:
@@ -131,7 +133,8 @@ class Parameter(Layer):
             raise ExplainError(f"Parameter: a tensor of shape {list(self.shape)} cannot be put before the "
                                f"input {format_shape(shape)} along dim {self.dim}")
         out = list(shape)
-        out[axis] = None if shape[axis] is None else as_value(shape[axis] + mine[axis])
+        n, extra = shape[axis], mine[axis]
+        out[axis] = None if n is None or extra is None else as_value(n + extra)
         return tuple(out)
 
 
@@ -168,8 +171,8 @@ class Permute(Layer):
 
     def output_shape(self, shape: Shape) -> Shape:
         full = len(shape) + 1
-        dims = [k % full if isinstance(k, int) and -full <= k < full else None for k in self.dims]
-        if sorted(x for x in dims if x is not None) != list(range(full)) or len(dims) != full or dims[0] != 0:
+        dims = [k % full for k in self.dims if isinstance(k, int) and -full <= k < full]
+        if sorted(dims) != list(range(full)) or len(self.dims) != full or dims[0] != 0:
             raise ExplainError(f"Permute: 'dims' must name each of the {full} axes once, the batch axis 0 "
                                f"first. Received: dims={list(self.dims)}")
         return tuple(shape[k - 1] for k in dims[1:])
