@@ -164,6 +164,7 @@ class EmbeddingBag(Layer):
 
     role = "embedding"
     explanation = _texts.EMBEDDING
+    symbol_meanings = {"d": "embedding_dim"}
 
     positional = ("num_embeddings", "embedding_dim", "max_norm", "norm_type", "scale_grad_by_freq",
                   "mode", "sparse", "_weight", "include_last_offset", "padding_idx")

@@ -59,6 +59,7 @@ class Parameter(Layer):
 
     role = "parameter"
     explanation = _texts.PARAMETER_TENSOR
+    symbol_meanings = {"n_out": "bias_size"}
 
     positional = ("shape",)
     min_input_rank = 0
@@ -71,9 +72,8 @@ class Parameter(Layer):
     how: str = choice("none", "add", "concat", default="none")
     dim: int = integer(1)
 
-    @classmethod
-    def explanation_for(cls, weights: Sequence[str]) -> str | None:
-        return _texts.PARAMETER if list(weights) == ["bias"] else cls.explanation
+    def explanation_for(self, weights: Sequence[str]) -> str | None:
+        return _texts.PARAMETER if self.shape is None else self.explanation
 
     def validate(self, ctx) -> None:
         super().validate(ctx)
