@@ -149,6 +149,7 @@ class _Cell(Layer):
 
     role = "recurrent"
     explanation = _texts.TORCH_CELL
+    explanation_no_bias = _texts.CELL_NO_BIAS
 
     gates = 1
     positional = ("input_size", "hidden_size", "bias")
@@ -186,6 +187,7 @@ class RNNCell(_Cell):
     """h·(i + h) + 2h."""
 
     explanation = _texts.TORCH_SIMPLE_CELL
+    explanation_no_bias = _texts.SIMPLE_CELL_NO_BIAS
 
     positional = ("input_size", "hidden_size", "bias", "nonlinearity")
     nonlinearity: str = choice("tanh", "relu", default="tanh")
