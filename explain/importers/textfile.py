@@ -49,7 +49,7 @@ def decode(data: bytes, path: str) -> str:
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader that refuses aliases (no billion-laughs expansion) and limits nesting."""
 
-    def compose_node(self, parent, index):  # type: ignore[override]
+    def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise ExplainError(f"YAML aliases (*{event.anchor}) are not allowed "

@@ -96,7 +96,8 @@ class MultiHeadAttention(Layer):
     value_dim: Value | None = arg(_optional(_size), None)
     dropout: object = anything(0.0)
     use_bias: bool = flag(True)
-    output_shape: tuple | None = arg(_output_shape, None)
+    # Keras's argument shadows Layer.output_shape: attention's shapes come from output_shape_multi
+    output_shape: tuple | None = arg(_output_shape, None)  # type: ignore[assignment]
     attention_axes: object = anything()
     sliding_window: object = anything()
     flash_attention: object = anything()

@@ -128,9 +128,9 @@ def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
     return register(name, *aliases)(cls)
 
 
-_ACTIVATION = {"role": "activation", "explanation": _texts.ACTIVATION}
-_DROPOUT = {"role": "dropout", "explanation": _texts.DROPOUT}
-_RATE = {"required": ("rate",), "fractions": ("rate",), **_DROPOUT}
+_ACTIVATION: dict[str, Any] = {"role": "activation", "explanation": _texts.ACTIVATION}
+_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.DROPOUT}
+_RATE: dict[str, Any] = {"required": ("rate",), "fractions": ("rate",), **_DROPOUT}
 Activation = _elementwise("Activation", "activation", required=("activation",), **_ACTIVATION)
 ReLU = _elementwise("ReLU", "max_value", "negative_slope", "threshold", **_ACTIVATION)
 LeakyReLU = _elementwise("LeakyReLU", "negative_slope", "alpha", positional=("negative_slope",),
@@ -185,7 +185,7 @@ class PReLU(Layer):
         for a in self.shared_axes or ():
             if not -len(shape) <= a - 1 < len(shape):
                 raise ExplainError(f"'shared_axes' must list axes from 1 to {len(shape)} for the input "
-                                   f"{format_shape(shape)}. Received: shared_axes={list(self.shared_axes)}")
+                                   f"{format_shape(shape)}. Received: shared_axes={list(self.shared_axes or ())}")
             shared.add((a - 1) % len(shape))
         return shared
 

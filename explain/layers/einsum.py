@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import ExplainError
 from ..symbols import C, n_in, n_out, product
@@ -56,8 +57,8 @@ class EinsumDense(Layer):
     def _full(self, shape: Shape) -> tuple:
         """(input spec, its sizes, output spec, its sizes, kernel spec) with the batch axis as None."""
         inp, ker, out, elided = self._specs()
-        declared = self.output_shape_
-        declared = [declared] if isinstance(declared, int) else list(declared or [])
+        stated: Any = self.output_shape_
+        declared = [stated] if isinstance(stated, int) else list(stated or [])
         if elided:
             if len(shape) < len(inp):
                 raise ExplainError(f"EinsumDense: the input has fewer axes than '{inp}'")

@@ -5,6 +5,7 @@ embeddings V·d; (…) → (…, d).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ..symbols import Value, sym
 from .base import Group, Layer, Shape, anything, size
@@ -26,7 +27,7 @@ class Embedding(Layer):
     explanation = _texts.EMBEDDING
     symbol_meanings = {"d": "embedding_dim"}
 
-    positional = ("input_dim", "output_dim")
+    positional: ClassVar[tuple[str, ...]] = ("input_dim", "output_dim")
     input_dim: Value = size()
     output_dim: Value = size()
     weights: object = anything()

@@ -9,7 +9,7 @@ Axes count the batch axis as 0, as in Keras (``axis=-1`` is the last axis).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Optional, Sequence
+from typing import Any, ClassVar, Optional, Sequence
 
 import sympy
 
@@ -137,7 +137,8 @@ class Concatenate(_Merge):
                                    f"concatenation axis (axis={self.axis}). "
                                    f"Received: input shapes {_shapes_text(shapes)}")
         joined = [s[a] for s in shapes]
-        total = None if any(d is None for d in joined) else sum(joined[1:], joined[0])
+        known = [d for d in joined if d is not None]
+        total = sum(known[1:], known[0]) if len(known) == len(joined) else None
         out = list(shapes[0])
         out[a] = total
         return tuple(out)
@@ -152,7 +153,7 @@ class Dot(_Merge):
     positional = ("axes", "normalize")
     min_inputs = 2
     max_inputs = 2
-    axes: object = anything()
+    axes: Any = anything()
     normalize: bool = flag(False)
 
     def validate(self, ctx) -> None:

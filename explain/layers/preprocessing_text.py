@@ -10,7 +10,7 @@ The output shape follows each layer's ``compute_output_shape`` in Keras 3. With 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from ..errors import ExplainError
 from ..symbols import Value
@@ -67,7 +67,7 @@ class Discretization(Layer):
     explanation = _texts.DISCRETIZATION
 
     positional = ("bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse")
-    bin_boundaries: object = anything()
+    bin_boundaries: Any = anything()
     num_bins: Optional[Value] = optional_size()
     epsilon: object = anything()
     output_mode: str = choice("int", *_ENCODED, default="int")
@@ -187,7 +187,7 @@ class _Lookup(Layer):
 @register("StringLookup")
 @dataclass(frozen=True, kw_only=True)
 class StringLookup(_Lookup):
-    __doc__ = "StringLookup: no weights. " + _Lookup.__doc__
+    __doc__ = "StringLookup: no weights. " + (_Lookup.__doc__ or "")
 
     positional = ("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary",
                   "idf_weights", "invert", "output_mode", "pad_to_max_tokens", "sparse", "encoding")
@@ -197,7 +197,7 @@ class StringLookup(_Lookup):
 @register("IntegerLookup")
 @dataclass(frozen=True, kw_only=True)
 class IntegerLookup(_Lookup):
-    __doc__ = "IntegerLookup: no weights. " + _Lookup.__doc__
+    __doc__ = "IntegerLookup: no weights. " + (_Lookup.__doc__ or "")
 
     positional = ("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary",
                   "vocabulary_dtype", "idf_weights", "invert", "output_mode", "sparse",

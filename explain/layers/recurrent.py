@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Optional, Sequence
+from typing import ClassVar, Optional, Sequence, Union
 
 from ..errors import ExplainError
 from ..shapes import conv_length
@@ -49,7 +49,7 @@ class _Recurrent(Layer):
     explanation_no_bias = _texts.RECURRENT_NO_BIAS
 
     gates = 1
-    positional = ("units",)
+    positional: ClassVar[tuple[str, ...]] = ("units",)
     units: Value = size()
     use_bias: bool = flag(True)
 
@@ -225,7 +225,11 @@ class ConvLSTM3D(_ConvLSTM):
 
 # ----------------------------------------------------------------------------- Bidirectional
 
-def _recurrent(ctx, name: str, raw: object, rank: int) -> Layer:
+RecurrentLayer = Union["_RNN", "_ConvLSTM", "RNN"]
+"""What Bidirectional wraps."""
+
+
+def _recurrent(ctx, name: str, raw: object, rank: int) -> RecurrentLayer:
     layer = nested_layer(ctx, name, raw, rank)
     if not isinstance(layer, (_RNN, _ConvLSTM, RNN)):
         raise ExplainError(f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU, ConvLSTM…). "
@@ -233,7 +237,7 @@ def _recurrent(ctx, name: str, raw: object, rank: int) -> Layer:
     return layer
 
 
-def _optional_recurrent(ctx, name: str, raw: object, rank: int) -> Layer | None:
+def _optional_recurrent(ctx, name: str, raw: object, rank: int) -> RecurrentLayer | None:
     return None if raw is None else _recurrent(ctx, name, raw, rank)
 
 
@@ -255,10 +259,10 @@ class Bidirectional(Layer):
 
     positional = ("layer", "merge_mode", "weights", "backward_layer")
     input_rank = None
-    layer: Layer = arg(_recurrent)
+    layer: RecurrentLayer = arg(_recurrent)
     merge_mode: str | None = arg(_merge_mode, "concat")
     weights: object = anything()
-    backward_layer: Layer | None = arg(_optional_recurrent, None)
+    backward_layer: RecurrentLayer | None = arg(_optional_recurrent, None)
 
     def validate(self, ctx) -> None:
         back = self.backward_layer
@@ -292,7 +296,8 @@ class Bidirectional(Layer):
         forward = self.layer.output_shape(shape)
         if self.merge_mode == "concat":
             last = self.backward.output_shape(shape)[-1]
-            return forward[:-1] + (forward[-1] + last if None not in (forward[-1], last) else None,)
+            ahead = forward[-1]
+            return forward[:-1] + (ahead + last if ahead is not None and last is not None else None,)
         return forward
 
     def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Optional, Sequence
+from typing import Any, ClassVar, Optional, Sequence
 
 from ..errors import ExplainError
 from ..symbols import KERNEL_SYMBOLS, Value, as_value, c_in, c_out, fdiv, g, product
@@ -48,13 +48,13 @@ class _TorchConv(Layer):
     explanation_no_bias = _texts.CONV_NO_BIAS
 
     transposed = False
-    positional = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
-                  "groups", "bias", "padding_mode")
+    positional: ClassVar[tuple[str, ...]] = ("in_channels", "out_channels", "kernel_size", "stride", "padding",
+                                             "dilation", "groups", "bias", "padding_mode")
     in_channels: Value = size()
     out_channels: Value = size()
     kernel_size: tuple = sizes()
     stride: tuple = sizes(1)
-    padding: object = arg(_padding, 0)
+    padding: Any = arg(_padding, 0)
     dilation: tuple = sizes(1)
     groups: Value = size(1)
     bias: bool = flag(True)
@@ -119,7 +119,7 @@ class _TorchConvTranspose(_TorchConv):
     transposed = True
     positional = ("in_channels", "out_channels", "kernel_size", "stride", "padding",
                   "output_padding", "groups", "bias", "dilation", "padding_mode")
-    padding: object = arg(_tuple_of(_count), 0)
+    padding: tuple = arg(_tuple_of(_count), 0)
     output_padding: tuple = counts(0)
 
     def output_shape(self, shape: Shape) -> Shape:

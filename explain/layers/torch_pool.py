@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import ClassVar, Sequence
 
 from ..errors import ExplainError
-from ..symbols import as_value, cdiv, fdiv
+from ..symbols import Value, as_value, cdiv, fdiv
 from .base import Layer, Shape, _count, _size, anything, arg, counts, flag, format_shape, optional_sizes, sizes
 from . import _texts
 from .torch_core import torch_module
@@ -38,7 +38,8 @@ class _Pool(Layer):
     role = "pool"
     explanation = _texts.POOL
 
-    positional = ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode")
+    positional: ClassVar[tuple[str, ...]] = ("kernel_size", "stride", "padding", "dilation", "return_indices",
+                                             "ceil_mode")
     kernel_size: tuple = sizes()
     stride: tuple | None = optional_sizes()
     padding: tuple = counts(0)
@@ -228,11 +229,12 @@ class Upsample(Layer):
             if len(sizes_) != spatial:
                 raise ExplainError(f"Upsample: 'size' needs one size or {spatial}. Received: size={list(self.size)}")
             return (shape[0],) + tuple(sizes_)
-        factors = self.scale_factor * spatial if len(self.scale_factor) == 1 else self.scale_factor
+        scale = self.scale_factor or ()
+        factors = scale * spatial if len(scale) == 1 else scale
         if len(factors) != spatial:
             raise ExplainError(f"Upsample: 'scale_factor' needs one number or {spatial}. "
-                               f"Received: scale_factor={list(self.scale_factor)}")
-        out = []
+                               f"Received: scale_factor={list(scale)}")
+        out: list[Value] = []
         for n, f in zip(shape[1:], factors):
             if n is None:
                 out.append(None)

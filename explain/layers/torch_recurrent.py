@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import ClassVar
 
 import sympy
 
@@ -59,8 +60,8 @@ class _TorchRNN(Layer):
     explanation_no_bias = _texts.RECURRENT_NO_BIAS
 
     gates = 1
-    positional = ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout",
-                  "bidirectional")
+    positional: ClassVar[tuple[str, ...]] = ("input_size", "hidden_size", "num_layers", "bias", "batch_first",
+                                             "dropout", "bidirectional")
     input_rank = 2
     input_size: Value = size()
     hidden_size: Value = size()
@@ -93,7 +94,7 @@ class _TorchRNN(Layer):
         return (shape[0], 2 * width if self.bidirectional else width)
 
     def notes(self) -> tuple[str, ...]:
-        out = ("rnn_two_biases",) if self.bias else ()
+        out: tuple[str, ...] = ("rnn_two_biases",) if self.bias else ()
         if self.num_layers != 1:
             out += ("rnn_stacked_input",)
         if self.bidirectional:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import sympy
 
@@ -126,7 +126,7 @@ class TransformerDecoderLayer(_Block):
     decoder = True
 
 
-def _nested(kind: type, optional: bool = False) -> object:
+def _nested(kind: type, optional: bool = False) -> Callable[[ArgContext, str, Any, int], Any]:
     def convert(ctx: ArgContext, name: str, raw: object, rank: int) -> Layer | None:
         if raw is None and optional:
             return None
@@ -187,7 +187,7 @@ class _Stack(Layer):
 @dataclass(frozen=True, kw_only=True)
 class TransformerEncoder(_Stack):
     positional = ("encoder_layer", "num_layers", "norm", "enable_nested_tensor", "mask_check")
-    encoder_layer: Layer = arg(_nested(TransformerEncoderLayer))
+    encoder_layer: TransformerEncoderLayer = arg(_nested(TransformerEncoderLayer))
     enable_nested_tensor: object = anything(True)
     mask_check: object = anything(True)
 
@@ -199,7 +199,7 @@ class TransformerEncoder(_Stack):
 @dataclass(frozen=True, kw_only=True)
 class TransformerDecoder(_Stack):
     positional = ("decoder_layer", "num_layers", "norm")
-    decoder_layer: Layer = arg(_nested(TransformerDecoderLayer))
+    decoder_layer: TransformerDecoderLayer = arg(_nested(TransformerDecoderLayer))
 
     def block(self) -> _Block:
         return self.decoder_layer

@@ -7,6 +7,7 @@ specials and ``< >`` become their text commands.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -93,4 +94,4 @@ def plain_text(text: str) -> str:
     return _clean(text)
 
 
-MESSAGE_ESCAPES = {"markdown": markdown_message, "latex": latex_text, "text": str}
+MESSAGE_ESCAPES: dict[str, Callable[[str], str]] = {"markdown": markdown_message, "latex": latex_text, "text": str}

@@ -64,13 +64,13 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
     """Compiled templates kept between runs (Jinja checks each template's source checksum);
     a cache that cannot be read or written is simply not used."""
 
-    def load_bytecode(self, bucket) -> None:  # type: ignore[no-untyped-def]
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
             super().load_bytecode(bucket)
         except Exception:
             bucket.reset()
 
-    def dump_bytecode(self, bucket) -> None:  # type: ignore[no-untyped-def]
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
             super().dump_bytecode(bucket)
         except Exception:

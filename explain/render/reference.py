@@ -43,7 +43,7 @@ def instantiate(cls: type[Layer]) -> Optional[Layer]:
                 continue
     fields = [f for f in dataclasses.fields(cls) if f.init]
     required = [f.name for f in fields if f.default is dataclasses.MISSING
-                and f.default_factory is dataclasses.MISSING]  # type: ignore[misc]
+                and f.default_factory is dataclasses.MISSING]
     args = {name: SAMPLES[name] for name in required if name in SAMPLES}
     for _ in range(3):
         try:
@@ -69,7 +69,7 @@ def entries(framework: Optional[str], fmt: Formatter) -> list[dict[str, Any]]:
     out = []
     for cls in sorted(layer_types(framework), key=lambda c: (c.framework, c.type_name.lower())):
         layer = instantiate(cls)
-        groups = []
+        groups: list[dict[str, Any]] = []
         formula = None
         if layer is not None:
             try:
