@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ..layers._spatial import Spatial
 from ..model import Model, Node, count as group_count
@@ -522,14 +522,15 @@ def _split(layer, shape):
 def _perturbations(source: Node) -> Iterator[tuple[str, dict, Callable]]:
     """Ways a student gets ``source``'s output wrong: (code, detail, output-shape function)."""
     layer = source.layer
-    if _has(layer, "padding") and layer.padding in ("same", "valid"):
-        other = "valid" if layer.padding == "same" else "same"
+    padding = getattr(layer, "padding", None) if _has(layer, "padding") else None
+    if padding in ("same", "valid"):
+        other: dict[str, Any] = {"padding": "valid" if padding == "same" else "same"}
         try:
-            flipped = dataclasses.replace(layer, padding=other)
+            flipped = dataclasses.replace(layer, **other)
         except Exception:  # noqa: BLE001
             flipped = None
         if flipped is not None:
-            yield "wrong_padding", {"layer": source.name, "padding": other, "actual": layer.padding}, \
+            yield "wrong_padding", {"layer": source.name, "padding": other["padding"], "actual": padding}, \
                 lambda shapes, fl=flipped: fl.infer(shapes)[0]
     if layer.role == "pool" and source.input_shapes and source.input_shapes[0] != source.output_shape:
         yield "pooling_skipped", {"layer": source.name}, lambda shapes: shapes[0]
@@ -601,7 +602,7 @@ def _shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
                           "expected_shape": tuple(ctx.int(d) for d in source.output_shape)}
                 if kind == "shape":
                     dims = [ctx.int(d) for d in shape]
-                    if None in dims or any(d <= 0 for d in dims):
+                    if any(d is None or d <= 0 for d in dims):
                         continue
                     c = "flatten_size" if node.layer.role in _PASS_THROUGH and source is not node else code
                     out.append(Variant(_keep(code, c), product(dims), detail))

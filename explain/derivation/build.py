@@ -125,7 +125,7 @@ def group_blocks(nodes: Sequence[Node], max_period: int = 64) -> list[tuple[int,
     consecutive layers at each position (the shortest period among equals)."""
     ids: dict[tuple, int] = {}
     sig = [ids.setdefault(_signature(n), len(ids)) for n in nodes]
-    out = []
+    out: list[tuple[int, int, int]] = []
     i, n = 0, len(sig)
     while i < n:
         best = (1, 1)  # (period, repeats)

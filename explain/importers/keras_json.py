@@ -170,7 +170,8 @@ class _Reader:
         input_name, shape = "input", None
         if entries and entries[0][0] == "InputLayer":
             _, cfg, _, _ = entries[0]
-            input_name = cfg.get("name") if isinstance(cfg.get("name"), str) else input_name
+            stated = cfg.get("name")
+            input_name = stated if isinstance(stated, str) else input_name
             shape = _input_shape(cfg)
             entries = entries[1:]
         if shape is None:
@@ -274,9 +275,10 @@ class _Reader:
         outputs = []
         for name, k, t in _ref_list(config.get("output_layers")):
             if (name, k) not in graph.names:  # Keras sometimes numbers a nested model's call oddly
-                k = max((c for (n, c) in graph.names if n == name), default=None)
-                if k is None:
+                last = max((c for (n, c) in graph.names if n == name), default=None)
+                if last is None:
                     return None
+                k = last
             try:
                 outputs.append(graph.shape(graph.ref((name, k, t), recorded)))
             except ExplainError:
@@ -297,6 +299,7 @@ class _Reader:
              depth: int) -> Node:
         class_name, config = raw["class_name"], raw.get("config") or {}
         try:
+            layer: Layer
             if class_name in MODEL_CLASSES:
                 inner = self.model(raw, shapes, depth + 1, name=_layer_name(raw, config, node_name))
                 outs = self.outputs[id(inner)]
@@ -304,7 +307,8 @@ class _Reader:
             else:
                 layer = layer_from_config(class_name, config, raw.get("module"), raw.get("registered_name"))
                 if hasattr(layer, "output_shape_") and layer.output_shape_ is None and recorded[0] is not None:
-                    layer = dataclasses.replace(layer, output_shape_=tuple(recorded[0]))
+                    stated: dict[str, Any] = {"output_shape_": tuple(recorded[0])}
+                    layer = dataclasses.replace(layer, **stated)
         except ExplainError as e:
             raise e.located(layer=node_name)
         if shares is not None and not layer.weight_groups():
@@ -454,8 +458,9 @@ def _node_refs(node: Any, layer_name: str, recorded: dict[Ref, Shape], build: An
             elif isinstance(raw, list) and len(raw) == len(refs):
                 shapes = [_shape_of(s, batch=True) for s in raw]
         for j, ref in enumerate(refs):
-            if shapes is not None and shapes[j] is not None:
-                recorded.setdefault(ref, shapes[j])
+            shape = shapes[j] if shapes is not None else None
+            if shape is not None:
+                recorded.setdefault(ref, shape)
             yield ref
         return
     raise ExplainError(f"an inbound node must be an object (Keras 3) or a list (Keras 2). "

@@ -79,6 +79,8 @@ def _known(item: dict) -> bool:
         return True
     if _is_custom(module, item.get("registered_name")):
         return False
+    if not isinstance(class_name, str):
+        return False
     try:
         lookup(class_name)
     except ExplainError:

@@ -238,7 +238,7 @@ def _hf_block(module: Any) -> Layer | None:
     if name == "TransformerBlock" and ".distilbert." in cls.__module__:
         return hf_blocks.DistilBertBlock(hidden_size=module.attention.q_lin.in_features,
                                          intermediate_size=module.ffn.lin1.out_features)
-    decoders = {"LlamaDecoderLayer": hf_blocks.LlamaDecoderLayer, "MistralDecoderLayer": hf_blocks.MistralDecoderLayer,
+    decoders: dict[str, Any] = {"LlamaDecoderLayer": hf_blocks.LlamaDecoderLayer, "MistralDecoderLayer": hf_blocks.MistralDecoderLayer,
                 "Qwen2DecoderLayer": hf_blocks.Qwen2DecoderLayer, "GemmaDecoderLayer": hf_blocks.GemmaDecoderLayer,
                 "Qwen3DecoderLayer": hf_blocks.Qwen3DecoderLayer, "MixtralDecoderLayer": hf_blocks.MixtralDecoderLayer}
     if name in decoders:
@@ -551,7 +551,8 @@ class _Reader:
         """The node for ``unit``; ``again``: the node of its first call (this call reuses it)."""
         tied = self.tied[key if key is not None else id(unit)]
         params = {rel: t for rel, t, buffer in unit.tensors if not buffer}
-        layer, values = unit.layer, {}
+        layer = unit.layer
+        values: dict[Any, Any] = {}
         if layer is not None:
             found = None
             if shapes is not None:

@@ -260,8 +260,9 @@ def _model(model_name: str, path: str, items: list[tuple[TensorInfo, int]]) -> M
     model = b.build()
     _mark_tied(model, tied, node_of)
     stored = {_DTYPE_NAMES.get(t.dtype) for t in tensors if t.dtype not in _NOT_PARAMETERS}
-    if len(stored) == 1 and None not in stored:
-        model.dtype = stored.pop()
+    dtype = stored.pop() if len(stored) == 1 else None
+    if dtype is not None:
+        model.dtype = dtype
     return model
 
 

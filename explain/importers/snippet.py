@@ -377,7 +377,9 @@ class _Reader:
                                    f"overflow)") from None
         if isinstance(op, ast.Mult) and isinstance(a, list) and isinstance(b, int) and 0 <= b <= MAX_LOOP:
             return a * b
-        if isinstance(op, ast.Add) and isinstance(a, (list, tuple)) and type(a) is type(b):
+        if isinstance(op, ast.Add) and isinstance(a, list) and isinstance(b, list):
+            return a + b
+        if isinstance(op, ast.Add) and isinstance(a, tuple) and isinstance(b, tuple):
             return a + b
         if any(isinstance(v, Tensor) for v in (a, b)) and type(op) in _TENSOR_OPS and all(
                 isinstance(v, Tensor) or (isinstance(v, (int, float)) and not isinstance(v, bool))
@@ -464,7 +466,8 @@ class _Reader:
         if shape is None and batch is not None:
             shape = _shape(batch, line, "batch_shape")[1:]
         shape = _shape(shape, line, "shape")
-        name = kwargs.get("name") if isinstance(kwargs.get("name"), str) else self.names.next("InputLayer")
+        stated = kwargs.get("name")
+        name = stated if isinstance(stated, str) else self.names.next("InputLayer")
         return Tensor(InputTensor(name, shape, line))
 
     def input_layer(self, args: list, kwargs: dict, line: int) -> Tensor:
@@ -475,7 +478,8 @@ class _Reader:
         return self.input(args, kwargs, line)
 
     def sequential(self, args: list, kwargs: dict, line: int) -> ModelObj:
-        name = kwargs.get("name") if isinstance(kwargs.get("name"), str) else self.names.next("Sequential")
+        stated = kwargs.get("name")
+        name = stated if isinstance(stated, str) else self.names.next("Sequential")
         model = ModelObj("Sequential", name, line)
         items = kwargs.get("layers", args[0] if args else None)
         if items is not None:
@@ -508,7 +512,8 @@ class _Reader:
         for t in ins:
             if not isinstance(t.source, InputTensor):
                 raise ExplainError(f"line {line}: the model's inputs must be keras.Input tensors")
-        name = kwargs.get("name") if isinstance(kwargs.get("name"), str) else self.names.next("Functional")
+        stated = kwargs.get("name")
+        name = stated if isinstance(stated, str) else self.names.next("Functional")
         model = ModelObj("Functional", name, line, inputs=ins, outputs=outs)
         self.models.append(model)
         return model
@@ -560,9 +565,9 @@ class _Reader:
         bound: dict[str, Any] = {}
         for p, d in zip(params[len(params) - len(defaults):], defaults):
             bound[p] = self.expr(d, env)
-        for kw, d in zip(spec.kwonlyargs, spec.kw_defaults):
-            if d is not None:
-                bound[kw.arg] = self.expr(d, env)
+        for kw, default in zip(spec.kwonlyargs, spec.kw_defaults):
+            if default is not None:
+                bound[kw.arg] = self.expr(default, env)
         if len(args) > len(params) or spec.vararg or spec.kwarg:
             raise ExplainError(f"line {line}: calls '{func.node.name}' in a way explain does not follow")
         bound.update(zip(params, args))
@@ -615,7 +620,7 @@ class _Reader:
         order = sorted(needed.values(), key=lambda a: a.seq)
         names: dict[int, str] = {}
         nodes: dict[str, Node] = {}
-        calls: dict[int, int] = {}
+        calls = {}
         for a in order:
             refs = [self.ref(builder, t, names, nodes) for t in a.inputs]
             shapes = [nodes[r].output_shape if r in nodes else builder.model.inputs.get(r)
@@ -652,7 +657,7 @@ class _Reader:
         if isinstance(item, ModelObj):
             inner = self.build(item, shapes)
             from .keras_json import _outputs
-            layer = submodel(item.kind, inner, _outputs(inner))
+            layer: Layer = submodel(item.kind, inner, _outputs(inner))
         else:
             layer = self.make(item)
         shares = item.name if k > 0 and layer.weight_groups() else None

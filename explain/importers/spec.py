@@ -266,9 +266,10 @@ def _is_input_layer(item: Any, framework: str) -> bool:
 def _input_layer(item: dict, ctx: ArgContext, framework: str) -> tuple[str, Shape]:
     """A leading ``InputLayer: {shape: [...]}`` (as in keras.Sequential): the model input's name
     (Keras's default ``input_layer``) and shape."""
+    from ..layers.core import InputLayer
     try:
         layer, reserved = make_from_mapping(item, ctx, framework)
-        shape = layer.declared_shape()
+        shape = layer.declared_shape() if isinstance(layer, InputLayer) else None
         if shape is None:
             raise ExplainError("needs 'shape' (the input shape without the batch axis)")
         name = reserved.get("name", "input_layer")
@@ -294,7 +295,7 @@ def _shape(raw: Any, name: str, ctx: ArgContext) -> Shape:
         raw = [raw]
     if not isinstance(raw, list) or not raw:
         raise ExplainError(f"the shape of input '{name}' must be a list of sizes. Received: {raw!r}")
-    shape = []
+    shape: list[Any] = []
     for d in raw:
         if d is None:
             shape.append(None)
