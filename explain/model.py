@@ -296,7 +296,7 @@ class GraphBuilder:
         try:
             return self._add(name, layer, inputs, shares, repeat)
         except ExplainError as e:
-            raise e.located(layer=name)
+            raise e.located(layer=name) from None
 
     def _add(self, name: str, layer: Layer, inputs: Sequence[str] | None, shares: str | None,
              repeat: Value = 1) -> Node:

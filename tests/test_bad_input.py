@@ -394,7 +394,7 @@ def test_wrong_types_in_every_layer_argument(framework):
                     spec = {"input": shape, "layers": [{type_name: args}]}
                 if framework == "pytorch":
                     spec["framework"] = "pytorch"
-                _loads_or_refuses(lambda: explain.load(copy.deepcopy(spec)))
+                _loads_or_refuses(lambda spec=spec: explain.load(copy.deepcopy(spec)))
                 checked += 1
     assert checked > 200
 
@@ -422,7 +422,7 @@ def _replaced(tree: Any, path: tuple, value: Any) -> Any:
 def _sweep(document: Any, load: Callable[[Any], Any], values: list[Any], paths: list[tuple]) -> int:
     for path in paths:
         for value in values:
-            _loads_or_refuses(lambda: load(_replaced(document, path, value)))
+            _loads_or_refuses(lambda path=path, value=value: load(_replaced(document, path, value)))
     return len(paths) * len(values)
 
 
@@ -440,7 +440,7 @@ def test_wrong_types_in_every_field_of_a_hf_config():
     from explain.importers.hf_config import load_hf_config
     for name in ("tiny-gpt2.json", "llama-2-7b.json", "t5-small.json", "bert-base-uncased.json"):
         document = json.loads((FIXTURES / "hf" / name).read_text())
-        _sweep(document, lambda d: load_hf_config(d, name, None), HOSTILE_VALUES, _paths(document))
+        _sweep(document, lambda d, name=name: load_hf_config(d, name, None), HOSTILE_VALUES, _paths(document))
 
 
 def test_wrong_types_in_every_field_of_a_safetensors_header():

@@ -10,7 +10,6 @@ import pytest
 
 import explain
 from explain.checker import render_report
-from tests.conftest import require_module
 from tests.test_check_diagnoses import keras_counts, run_check
 from tests.test_check_worksheets import run
 

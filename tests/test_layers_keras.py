@@ -471,8 +471,8 @@ def test_random_conv_stacks_agree_with_keras(seed):
 
 def _random_layer_1d(rng, fmt: str) -> dict:
     """One random 1D layer (causal padding, transposes with output_padding, …)."""
-    k = rng.choice([1, 2, 3, 4]); s = rng.choice([1, 1, 2, 3]); d = rng.choice([1, 1, 2, 3])
-    pad = rng.choice(["valid", "same", "causal"]); pad2 = rng.choice(["valid", "same"])
+    k, s, d = rng.choice([1, 2, 3, 4]), rng.choice([1, 1, 2, 3]), rng.choice([1, 1, 2, 3])
+    pad, pad2 = rng.choice(["valid", "same", "causal"]), rng.choice(["valid", "same"])
     c = {"data_format": fmt}
     kind = rng.randrange(8)
     if kind == 0:
@@ -500,7 +500,7 @@ def _random_layer_1d(rng, fmt: str) -> dict:
 
 def _random_layer_3d(rng, fmt: str) -> dict:
     """One random 3D layer."""
-    k = rng.choice([1, 2, [1, 2, 3]]); s = rng.choice([1, 2, [1, 2, 1]]); pad = rng.choice(["valid", "same"])
+    k, s, pad = rng.choice([1, 2, [1, 2, 3]]), rng.choice([1, 2, [1, 2, 1]]), rng.choice(["valid", "same"])
     c = {"data_format": fmt}
     kind = rng.randrange(6)
     if kind == 0:

@@ -140,7 +140,7 @@ def test_bad_sharing_is_one_line_naming_the_layer(case: str, tmp_path, capsys) -
 def test_keras_rejects_a_shared_layer_on_another_width() -> None:
     require_module("keras")
     from tests.oracle.keras_oracle import keras_figures
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError):
         keras_figures(BAD["width"][0])
     with pytest.raises(ExplainError):
         load_spec(BAD["width"][0])

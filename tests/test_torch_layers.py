@@ -273,7 +273,7 @@ def test_contradictions_are_one_line_naming_the_layer(case: str, tmp_path, capsy
 def test_torch_rejects_the_contradiction_too(case: str) -> None:
     require_module("torch")
     from tests.oracle.torch_oracle import torch_figures
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError):
         torch_figures(BAD[case][0], device="cpu")
 
 

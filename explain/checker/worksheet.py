@@ -88,7 +88,7 @@ def _compose(text: str, path: str):
         return yaml.compose(text, Loader=_NoAliasLoader)  # noqa: S506 (SafeLoader subclass)
     except ExplainError as e:
         if re.search(r"^claims\s*:", text, re.MULTILINE):
-            raise e.located(file=path)
+            raise e.located(file=path) from None
         return None
     except (yaml.YAMLError, RecursionError):
         return None

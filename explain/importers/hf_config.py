@@ -151,7 +151,7 @@ def load_hf_config(parsed: dict, path: str | None = None,
     try:
         return _load(parsed, path, overrides, architecture)
     except ExplainError as e:
-        raise e.located(file=path)
+        raise e.located(file=path) from None
 
 
 FAMILIES: dict[str, Callable[[_Config, str, _Builder], None]] = {}

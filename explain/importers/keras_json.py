@@ -43,7 +43,7 @@ def load_keras_json(parsed: Any, path: str | None) -> Model:
                                f"'config'. Received: {_short(parsed)}")
         return _Reader(path).model(parsed, None, depth=0)
     except ExplainError as e:
-        raise e.located(file=path)
+        raise e.located(file=path) from None
     except RecursionError:
         raise ExplainError("is nested too deeply", file=path) from None
 
@@ -310,7 +310,7 @@ class _Reader:
                     stated: dict[str, Any] = {"output_shape_": tuple(recorded[0])}
                     layer = dataclasses.replace(layer, **stated)
         except ExplainError as e:
-            raise e.located(layer=node_name)
+            raise e.located(layer=node_name) from None
         if shares is not None and not layer.weight_groups():
             shares = None
         return builder.add(node_name, layer, names, shares=shares)

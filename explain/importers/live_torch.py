@@ -587,7 +587,7 @@ class _Reader:
                           for rel, t, buffer in unit.tensors)
             layer = Tensors(tensors=specs, origin=f"module {_class_name(unit.module)}")
             weights = []
-            for g, (rel, t, buffer) in zip(layer.weight_groups(), unit.tensors):
+            for g, (rel, _t, buffer) in zip(layer.weight_groups(), unit.tensors):
                 tied_to = f"{again}.{rel}" if again is not None else None
                 if not buffer and again is None and rel in tied:
                     tied_to = tied[rel][1]

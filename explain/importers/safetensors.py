@@ -153,7 +153,7 @@ def load_safetensors(path: str, data: bytes | None = None) -> Model:
     try:
         return _load(path, data)
     except ExplainError as e:
-        raise e.located(file=path)
+        raise e.located(file=path) from None
 
 
 def _load(path: str, data: bytes | None) -> Model:
@@ -167,7 +167,7 @@ def load_safetensors_index(parsed: dict, path: str) -> Model:
     try:
         return _load_index(parsed, path)
     except ExplainError as e:
-        raise e.located(file=path)
+        raise e.located(file=path) from None
 
 
 def _load_index(parsed: dict, path: str) -> Model:
@@ -184,7 +184,7 @@ def _load_index(parsed: dict, path: str) -> Model:
         try:
             tensors, _ = read_header(shard_path)
         except ExplainError as e:
-            raise e.located(file=shard_path)
+            raise e.located(file=shard_path) from None
         names = {t.name for t in tensors}
         for name, where in weight_map.items():
             if where == shard and name not in names:
@@ -253,7 +253,7 @@ def _model(model_name: str, path: str, items: list[tuple[TensorInfo, int]]) -> M
             if end > start:
                 first = _Group(f"{name}.{indices[start]}-{indices[end]}", first.tensors)
                 for k in indices[start + 1:end + 1]:
-                    for rel, t in blocks[k].tensors:
+                    for _rel, t in blocks[k].tensors:
                         node_of[t.name] = first.name
             _add(b, first, end - start + 1, node_of)
             start = end + 1

@@ -51,7 +51,7 @@ def load_snippet(text: str, path: str | None) -> Model:
         reader = _Reader(path)
         return reader.run(tree)
     except ExplainError as e:
-        raise e.located(file=path)
+        raise e.located(file=path) from None
     except RecursionError:
         raise ExplainError("is nested too deeply", file=path) from None
 

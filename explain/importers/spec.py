@@ -96,7 +96,7 @@ def load_spec(spec: Any, file: str | None = None, overrides: Mapping[str, int] |
     try:
         return _load(spec, file, overrides, default_name)
     except ExplainError as e:
-        raise e.located(file=file)
+        raise e.located(file=file) from None
 
 
 def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, default_name: str) -> Model:
@@ -161,7 +161,7 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
         try:
             layer, reserved = _reused(item, builder, framework) or make_from_mapping(item, ctx, framework)
         except ExplainError as e:
-            raise e.located(layer=label)
+            raise e.located(layer=label) from None
         layer_name = reserved.get("name")
         if framework == "keras" and "shares" not in reserved:
             _name_nested(layer, names, item)
@@ -277,7 +277,7 @@ def _input_layer(item: dict, ctx: ArgContext, framework: str) -> tuple[str, Shap
             raise ExplainError(f"'name' must be text. Received: name={name!r}")
         return name, shape
     except ExplainError as e:
-        raise e.located(layer=_label(item, 1))
+        raise e.located(layer=_label(item, 1)) from None
 
 
 def _label(item: Any, position: int) -> str:

@@ -67,7 +67,7 @@ def parse_yaml(text: str, path: str) -> Any:
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader subclass)
     except ExplainError as e:
-        raise e.located(file=path)
+        raise e.located(file=path) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -18,7 +18,7 @@ from ..layers.base import Shape
 from ..model import Model, Node
 from .json_out import shape_json
 from .messages import MODEL_NOTES
-from .numbers import format_int, locale
+from .numbers import locale
 from .view import Formatter
 
 MEMORY_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
