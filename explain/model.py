@@ -14,7 +14,7 @@ import sympy
 
 from .errors import ExplainError
 from .layers.base import Group, Layer, Shape, format_shape
-from .symbols import Value, as_value
+from .symbols import Value, as_value, to_expr
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,7 @@ def _free_symbols(formula: sympy.Expr) -> tuple[sympy.Symbol, ...]:
 @lru_cache(maxsize=65536)
 def _evaluate(formula: sympy.Expr, args: tuple) -> Value:
     free = _free_symbols(formula)
-    return as_value(formula.xreplace({s: sympy.sympify(v) for s, v in zip(free, args)}))
+    return as_value(formula.xreplace({s: to_expr(v) for s, v in zip(free, args)}))
 
 
 def count(group: Group, values: Mapping[sympy.Symbol, Value]) -> Value:

@@ -38,6 +38,16 @@ def product(values) -> Value:
     return result
 
 
+def to_expr(v: Value) -> sympy.Expr:
+    """``v`` as a sympy expression. Only ints and expressions are accepted: text never reaches
+    sympy's parser (``sympify`` would evaluate it)."""
+    if isinstance(v, sympy.Basic):
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        return sympy.Integer(v)
+    raise TypeError(f"not a size: {v!r}")
+
+
 def is_number(v: object) -> bool:
     return isinstance(v, int) or (isinstance(v, sympy.Basic) and v.is_Integer)
 

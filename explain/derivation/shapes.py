@@ -13,7 +13,7 @@ import sympy
 from ..layers._spatial import Spatial
 from ..layers.base import Layer, Shape
 from ..model import Node
-from ..symbols import Value, as_value, cdiv, fdiv, product
+from ..symbols import Value, as_value, cdiv, fdiv, product, to_expr
 from .steps import AxisStep, ShapeStep
 
 _AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -44,7 +44,7 @@ def _same(x, y) -> bool:
         return x is None and y is None
     if isinstance(x, int) and isinstance(y, int):
         return x == y
-    x, y = sympy.sympify(x), sympy.sympify(y)
+    x, y = to_expr(x), to_expr(y)
     if x == y:  # the usual case: both built by the same shape functions
         return True
     # never simplify(): on nested floors (a deep symbolic CNN) it takes minutes; an expansion

@@ -31,8 +31,10 @@ from ..model import GraphBuilder, Model
 from ..symbols import sym
 
 MAX_LAYERS = 100_000
-_SYMPY_CLASHES = frozenset({"E", "I", "N", "O", "Q", "S", "beta", "gamma", "pi", "zeta"})
-"""Names that ``sympy.sympify`` reads as constants or functions (sympy.abc._clash)."""
+FORMULA_FUNCTIONS = frozenset({"floor", "ceiling", "Max", "Min", "Mod", "Abs", "Piecewise"})
+"""Functions a printed formula (``total_formula``) may contain: a symbol of that name would not
+read back. Any other identifier is a plain symbol (``N``, ``E``, ``I``, ``pi``, ``lambda_``): user
+text is read with :mod:`ast` (``explain.arith``) and never reaches sympy's parser."""
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -74,11 +76,13 @@ def declare_symbols(raw: Any, overrides: Mapping[str, int] | None) -> dict[str, 
     values: dict[str, int] = {}
     for name, value in raw.items():
         if not isinstance(name, str) or not _IDENT.match(name) or keyword.iskeyword(name):
-            raise ExplainError(f"symbol names must be identifiers. Received: {name!r}")
-        if hasattr(sympy, name) or name in _SYMPY_CLASHES:
-            raise ExplainError(f"symbol name '{name}' means something else to sympy (a constant or "
-                               f"function), so formulas using it would not read back; choose another "
-                               f"name, such as '{name}_'. Received: {name!r}")
+            hint = f" (such as '{name}_')" if isinstance(name, str) and keyword.iskeyword(name) else ""
+            raise ExplainError(f"symbol names must be identifiers that are not Python keywords{hint}. "
+                               f"Received: {name!r}")
+        if name in FORMULA_FUNCTIONS:
+            raise ExplainError(f"symbol name '{name}' is a function that formulas use ({name}(…)), so "
+                               f"formulas using it would not read back; choose another name, such as "
+                               f"'{name}_'. Received: {name!r}")
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ExplainError(f"symbol '{name}' needs a positive whole number. Received: {name}={value!r}")
         values[name] = value

@@ -38,7 +38,7 @@ from typing import Sequence
 import sympy
 
 from ..errors import ExplainError
-from ..symbols import Value, sym
+from ..symbols import Value, sym, to_expr
 from .base import Group, Layer, Shape, anything, flag, format_shape, size
 from . import _texts
 from .registry import register
@@ -49,7 +49,7 @@ n_x, k_x = sym("n_x"), sym("k_x")
 
 def _check_width(layer: Layer, shape: Shape, width: Value) -> None:
     last = shape[-1] if shape else None
-    if last is not None and sympy.expand(sympy.sympify(last) - width) != 0:
+    if last is not None and sympy.expand(to_expr(last) - width) != 0:
         raise ExplainError(f"{layer.type_name} of hidden size {width} cannot take an input of shape "
                            f"{format_shape(shape)}")
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Optional, Sequence
 import sympy
 
 from ..errors import ExplainError
+from ..symbols import to_expr
 from .base import Dim, Layer, Shape, anything, flag, format_shape, integer
 from . import _texts
 from .registry import register
@@ -25,7 +26,7 @@ def same_size(a: Dim, b: Dim) -> bool | None:
         return None
     if isinstance(a, int) and isinstance(b, int):
         return a == b
-    diff = sympy.simplify(sympy.sympify(a) - sympy.sympify(b))
+    diff = sympy.simplify(to_expr(a) - to_expr(b))
     if diff.is_zero:
         return True
     if diff.is_number:
