@@ -30,6 +30,7 @@ SYMBOL_MEANINGS: dict[str, str] = {
     "k_x": "experts_per_token", "f_x": "expert_feed_forward", "f_s": "shared_expert_feed_forward",
     "n_s": "shared_experts", "k_d": "first_dense_layers", "r_q": "query_rank", "r_kv": "kv_rank",
     "d_n": "nope_head_size", "d_r": "rope_head_size", "d_v": "value_head_size",
+    "r": "lora_rank", "n_a": "kernel_rows", "n_b": "kernel_last_axis",
 }
 
 _PREFERRED = ("k_d", "k_h", "k_w", "k", "c_in", "g", "m", "c_out", "n_in", "n_out")
@@ -79,6 +80,8 @@ def _reason(node: Node, name: str, trainable: bool, buffer: bool) -> Optional[st
         return None
     if not node.layer.trainable:
         return "frozen"
+    if getattr(node.layer, "lora_rank", None) and name in ("kernel", "embeddings"):
+        return "lora_frozen"
     if name.startswith("moving_") or name.startswith("running_"):
         return "moving_stats"
     if name in ("mean", "variance", "count"):

@@ -94,6 +94,10 @@ def _unknown(class_name: str, module: Any) -> ExplainError:
         f"on the live model, which counts its weights from its tensors")
 
 
+_COUNTING_ARGS = frozenset({"lora_rank"})
+"""Arguments that change a count wherever Keras takes them."""
+
+
 def _arguments(cls: type[Layer], config: dict) -> dict:
     """The config's arguments that the layer type declares (or ignores knowingly)."""
     fields = {f.name for f in dataclasses.fields(cls) if f.init}
@@ -103,8 +107,8 @@ def _arguments(cls: type[Layer], config: dict) -> dict:
     for key, value in config.items():
         if key in ("layer", "backward_layer") and isinstance(value, dict) and "class_name" in value:
             value = _wrapped_layer(value)
-        if key in fields or key in IGNORED_ARGS:
-            args[key] = value
+        if key in fields or key in IGNORED_ARGS or (key in _COUNTING_ARGS and value):
+            args[key] = value  # a counting argument the type lacks is refused, never dropped
     return args
 
 
@@ -430,7 +434,8 @@ def _node_refs(node: Any, layer_name: str, recorded: dict[Ref, Shape], build: An
                                f"Received: {_short(node)}", layer=layer_name)
         found = list(_tensors(args))
         for key in sorted(kwargs, key=_kwarg_order):
-            if "mask" not in key:
+            _no_constants(key, any(True for _ in _tensors([kwargs[key]])), layer_name)
+            if "mask" not in key:  # a mask has no weights and changes no shape
                 found.extend(_tensors([kwargs[key]]))
         for t in found:
             history = t.get("config", {}).get("keras_history") if isinstance(t.get("config"), dict) else None
@@ -448,8 +453,14 @@ def _node_refs(node: Any, layer_name: str, recorded: dict[Ref, Shape], build: An
             if isinstance(kw, dict):
                 for key in sorted(kw, key=_kwarg_order):
                     v = kw[key]
-                    if "mask" not in key and _is_ref_list(v):
+                    many = [r for r in v if _is_ref_list(r)] if isinstance(v, list) and not _is_ref_list(v) else []
+                    _no_constants(key, _is_ref_list(v) or bool(many), layer_name)
+                    if "mask" in key:
+                        continue
+                    if _is_ref_list(v):
                         refs.append(_ref_of(v[:3], layer_name))
+                    for r in many:  # initial_state=[h, c]
+                        refs.append(_ref_of(r[:3], layer_name))
         shapes = None
         if isinstance(build, dict):
             raw = build.get("input_shape")
@@ -465,6 +476,14 @@ def _node_refs(node: Any, layer_name: str, recorded: dict[Ref, Shape], build: An
         return
     raise ExplainError(f"an inbound node must be an object (Keras 3) or a list (Keras 2). "
                        f"Received: {_short(node)}", layer=layer_name)
+
+
+def _no_constants(key: str, has_tensors: bool, layer_name: str) -> None:
+    """Keras's built-in recurrent cells take no ``constants``; only a custom cell does."""
+    if key == "constants" and has_tensors:
+        raise ExplainError("is called with 'constants', which only a custom recurrent cell takes; "
+                           "explain never runs a cell's code, so it cannot know its weights",
+                           layer=layer_name)
 
 
 def _kwarg_order(key: str) -> int:

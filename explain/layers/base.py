@@ -34,12 +34,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Callable, ClassVar, Mapping, Optional, Sequence
 
 import sympy
 
 from ..errors import ExplainError
-from ..symbols import Value
+from ..symbols import Value, sym
 
 Dim = Optional[Value]
 Shape = tuple[Dim, ...]
@@ -66,7 +67,7 @@ IGNORED_ARGS = frozenset({
     "beta_regularizer", "embeddings_regularizer", "recurrent_regularizer", "alpha_regularizer",
     "depthwise_regularizer", "pointwise_regularizer", "kernel_constraint", "bias_constraint",
     "gamma_constraint", "beta_constraint", "embeddings_constraint", "recurrent_constraint",
-    "depthwise_constraint", "pointwise_constraint", "alpha_constraint", "lora_rank", "lora_alpha",
+    "depthwise_constraint", "pointwise_constraint", "alpha_constraint", "lora_alpha",
     "quantization_config", "synchronized", "momentum", "epsilon", "renorm", "renorm_clipping",
     "renorm_momentum", "fused", "virtual_batch_size", "adjustment", "noise_shape", "rate",
     "stddev", "negative_slope", "max_value", "threshold", "alpha", "interpolation",
@@ -491,3 +492,40 @@ def shape_arg(ctx: ArgContext, name: str, raw: Any, rank: int = 1) -> Optional[S
             raise ExplainError(f"'{name}' must list positive sizes. Received: {name}={list(raw)!r}")
         out.append(v)
     return tuple(out)
+
+
+# ----------------------------------------------------------------------------- LoRA
+# LoRA (``lora_rank=r`` on Dense, EinsumDense, Embedding, Conv1D/2D/3D), as Keras counts it.
+#
+# Keras freezes the layer's kernel (it becomes non-trainable) and adds two trainable matrices whose
+# product has the kernel's shape: ``lora_kernel_a`` (the kernel's shape without its last axis, × r)
+# and ``lora_kernel_b`` (r × the kernel's last axis). Dense: n_in·r + r·n_out; Conv2D:
+# k_h·k_w·(c_in/g)·r + r·c_out; Embedding (lora_embeddings_a/b): V·r + r·d. A rank of 0 or None
+# means no LoRA, as in Keras.
+
+lora_r = sym("r")
+"""The LoRA rank."""
+
+
+def _lora_rank(ctx: ArgContext, name: str, raw: Any, rank: int) -> Any:
+    if raw is None or (isinstance(raw, int) and not isinstance(raw, bool) and raw == 0):
+        return None
+    value = ctx.number(name, raw)
+    n = ctx.numeric(value)
+    if n is not None and n < 0:
+        raise ExplainError(f"'{name}' must be a positive whole number (or 0 for none). Received: {name}={raw!r}")
+    return value
+
+
+def lora_rank_arg() -> Any:
+    """The ``lora_rank`` field: None (no LoRA) or the rank r."""
+    return arg(_lora_rank, None)
+
+
+@cache
+def with_lora(groups: tuple[Group, ...], frozen: str, a: sympy.Expr, b: sympy.Expr,
+              prefix: str = "lora_kernel") -> tuple[Group, ...]:
+    """``groups`` with ``frozen`` made non-trainable, then ``{prefix}_a`` = a·r and
+    ``{prefix}_b`` = r·b (Keras's order: the layer's own weights first)."""
+    own = tuple(Group(g.name, g.formula, False, g.buffer) if g.name == frozen else g for g in groups)
+    return own + (Group(f"{prefix}_a", a * lora_r), Group(f"{prefix}_b", lora_r * b))

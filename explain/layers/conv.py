@@ -14,8 +14,8 @@ from functools import cache
 from ..errors import ExplainError
 from ..shapes import conv_length, conv_transpose_length, effective_kernel
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, m, product
-from .base import (Group, Shape, choice, flag, format_shape, has_bias, known, optional_counts, size,
-                   sizes)
+from .base import (Group, Shape, choice, flag, format_shape, has_bias, known, lora_r, lora_rank_arg,
+                   optional_counts, size, sizes, with_lora)
 from . import _texts
 from .registry import register
 from ._spatial import Spatial
@@ -27,8 +27,7 @@ def _kernel(rank: int):
 
 
 _CONV_IGNORES = frozenset({"activation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
-                           "bias_regularizer", "kernel_constraint", "bias_constraint", "lora_rank",
-                           "lora_alpha"})
+                           "bias_regularizer", "kernel_constraint", "bias_constraint", "lora_alpha"})
 _DEPTHWISE_IGNORES = frozenset({"activation", "depthwise_initializer", "bias_initializer",
                                 "depthwise_regularizer", "bias_regularizer", "depthwise_constraint",
                                 "bias_constraint"})
@@ -95,6 +94,7 @@ class _Conv(_ConvBase):
                   "groups", "activation", "use_bias")
     filters: Value = size()
     groups: Value = size(1)
+    lora_rank: Value | None = lora_rank_arg()
 
     def validate(self, ctx) -> None:
         self.check_strides_and_dilation(ctx)
@@ -104,7 +104,11 @@ class _Conv(_ConvBase):
                                f"Received: filters={self.filters}, groups={self.groups}")
 
     def weight_groups(self) -> tuple[Group, ...]:
-        return _conv_groups(self.rank, self.groups != 1, self.use_bias)
+        groups = _conv_groups(self.rank, self.groups != 1, self.use_bias)
+        if not self.lora_rank:
+            return groups
+        rows = groups[0].formula / c_out  # k…·(c_in/g): the kernel without its last axis
+        return with_lora(groups, "kernel", rows, c_out)
 
     def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
         if self.groups != 1:
@@ -117,7 +121,11 @@ class _Conv(_ConvBase):
         if isinstance(cin, int) and isinstance(groups, int) and cin % groups:
             raise ExplainError(f"the number of input channels ({cin}) must be divisible by "
                                f"'groups'. Received: groups={groups}")
-        return {**self.kernel_values(), c_in: cin, c_out: self.filters, g: groups}
+        values = {**self.kernel_values(), c_in: cin, c_out: self.filters, g: groups}
+        return {**values, lora_r: self.lora_rank} if self.lora_rank else values
+
+    def notes(self) -> tuple[str, ...]:
+        return ("lora",) if self.lora_rank else ()
 
     def output_shape(self, shape: Shape) -> Shape:
         return self.join(self.spatial_out(shape), self.filters)

@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product
 from .base import (ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, integers,
-                   known, shape_arg, size)
+                   known, lora_r, lora_rank_arg, shape_arg, size, with_lora)
 from . import _texts
 from .registry import register
 
@@ -81,18 +81,26 @@ class Dense(Layer):
     explanation = _texts.DENSE
     explanation_no_bias = _texts.DENSE_NO_BIAS
 
-    positional = ("units", "activation", "use_bias")
+    positional = ("units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                  "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                  "bias_constraint", "lora_rank")
     ignores = frozenset({"activation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
-                         "bias_regularizer", "kernel_constraint", "bias_constraint", "lora_rank",
+                         "bias_regularizer", "kernel_constraint", "bias_constraint",
                          "lora_alpha", "quantization_config"})
     units: Value = size()
     use_bias: bool = flag(True)
+    lora_rank: Value | None = lora_rank_arg()
 
     def weight_groups(self) -> tuple[Group, ...]:
-        return (_DENSE_KERNEL, _DENSE_BIAS) if self.use_bias else (_DENSE_KERNEL,)
+        groups = (_DENSE_KERNEL, _DENSE_BIAS) if self.use_bias else (_DENSE_KERNEL,)
+        return with_lora(groups, "kernel", n_in, n_out) if self.lora_rank else groups
 
     def values(self, shape: Shape) -> dict:
-        return {n_in: known(shape[-1], "last input axis (n_in)", self.type_name), n_out: self.units}
+        values = {n_in: known(shape[-1], "last input axis (n_in)", self.type_name), n_out: self.units}
+        return {**values, lora_r: self.lora_rank} if self.lora_rank else values
+
+    def notes(self) -> tuple[str, ...]:
+        return ("lora",) if self.lora_rank else ()
 
     def output_shape(self, shape: Shape) -> Shape:
         return shape[:-1] + (self.units,)

@@ -2,7 +2,9 @@
 
 kernel n_in·n_out + bias C, where n_in is the product of the kernel's axes that the input has
 (summed over, or carried along), n_out the product of the kernel's other axes (sizes from
-``output_shape``), and C the product of the output sizes on ``bias_axes``.
+``output_shape``), and C the product of the output sizes on ``bias_axes``. With ``lora_rank`` r:
+lora_kernel_a n_a·r and lora_kernel_b r·n_b, where n_b is the kernel's last axis and n_a the
+product of its other axes (see ``lora``).
 """
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ExplainError
-from ..symbols import C, n_in, n_out, product
-from .base import Group, Layer, Shape, anything, known
+from ..symbols import C, Value, n_in, n_out, product, sym
+from .base import Group, Layer, Shape, anything, known, lora_r, lora_rank_arg, with_lora
 from . import _texts
 from .registry import register
 
+n_a, n_b = sym("n_a"), sym("n_b")
+"""With lora_rank: the kernel's size without its last axis, and its last axis."""
 _KERNEL = Group("kernel", n_in * n_out)
 _BIAS = Group("bias", C)
 _EQUATION = re.compile(r"^(\.\.\.)?([a-zA-Z]+),([a-zA-Z]+)->(\.\.\.)?([a-zA-Z]+)$")
@@ -29,19 +33,25 @@ class EinsumDense(Layer):
     role = "dense"
     explanation = _texts.EINSUM_DENSE
 
-    positional = ("equation", "output_shape", "activation", "bias_axes")
+    positional = ("equation", "output_shape", "activation", "bias_axes", "kernel_initializer",
+                  "bias_initializer", "kernel_regularizer", "bias_regularizer", "kernel_constraint",
+                  "bias_constraint", "lora_rank")
     equation: object = anything()
     output_shape_: object = anything()
     bias_axes: object = anything()
+    lora_rank: Value | None = lora_rank_arg()
 
     @classmethod
     def from_args(cls, args, ctx=None, positional=()):
         args = dict(args)
-        if len(positional) > 1:
-            args["output_shape"] = positional[1]
-            if len(positional) > 3:
-                args["bias_axes"] = positional[3]
-            positional = positional[:1]
+        if len(positional) > len(cls.positional):
+            raise ExplainError(f"EinsumDense takes at most {len(cls.positional)} positional arguments. "
+                               f"Received: {len(positional)}")
+        for name, value in zip(cls.positional[1:], positional[1:]):
+            if name in args:
+                raise ExplainError(f"'{name}' is given twice")
+            args[name] = value
+        positional = positional[:1]
         if "output_shape" in args:
             args["output_shape_"] = args.pop("output_shape")
         return super().from_args(args, ctx, positional)
@@ -79,20 +89,28 @@ class EinsumDense(Layer):
         return inp, in_sizes, out, out_sizes, ker, lead
 
     def weight_groups(self) -> tuple[Group, ...]:
-        return (_KERNEL, _BIAS) if self.bias_axes else (_KERNEL,)
+        groups = (_KERNEL, _BIAS) if self.bias_axes else (_KERNEL,)
+        return with_lora(groups, "kernel", n_a, n_b) if self.lora_rank else groups
+
+    def notes(self) -> tuple[str, ...]:
+        return ("lora",) if self.lora_rank else ()
 
     def values(self, shape: Shape) -> dict:
         inp, in_sizes, out, out_sizes, ker, _ = self._full(shape)
-        from_input, from_output = [], []
+        from_input, from_output, kernel = [], [], []
         for c in ker:
             if c in inp:
-                from_input.append(known(in_sizes[inp.index(c)], f"input size of axis '{c}'", self.type_name))
+                kernel.append(known(in_sizes[inp.index(c)], f"input size of axis '{c}'", self.type_name))
+                from_input.append(kernel[-1])
             elif c in out:
-                from_output.append(known(out_sizes[out.index(c)], f"output size of axis '{c}'", self.type_name))
+                kernel.append(known(out_sizes[out.index(c)], f"output size of axis '{c}'", self.type_name))
+                from_output.append(kernel[-1])
             else:
                 raise ExplainError(f"EinsumDense: the kernel axis '{c}' is neither in the input nor in "
                                    f"the output of '{self.equation}'")
         values: dict = {n_in: product(from_input), n_out: product(from_output)}
+        if self.lora_rank:
+            values.update({n_a: product(kernel[:-1]), n_b: kernel[-1], lora_r: self.lora_rank})
         if self.bias_axes:
             if not isinstance(self.bias_axes, str) or any(c not in out for c in self.bias_axes):
                 raise ExplainError(f"EinsumDense: 'bias_axes' must be output axes of "

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..symbols import Value, sym
-from .base import Group, Layer, Shape, anything, size
+from .base import Group, Layer, Shape, anything, lora_r, lora_rank_arg, size, with_lora
 from . import _texts
 from .registry import register
 
@@ -32,12 +32,19 @@ class Embedding(Layer):
     output_dim: Value = size()
     weights: object = anything()
     input_length: object = anything()  # Keras 2 configs
+    lora_rank: Value | None = lora_rank_arg()
 
     def weight_groups(self) -> tuple[Group, ...]:
+        if self.lora_rank:
+            return with_lora((_EMBEDDINGS,), "embeddings", V, d, prefix="lora_embeddings")
         return (_EMBEDDINGS,)
 
     def values(self, shape: Shape) -> dict:
-        return {V: self.input_dim, d: self.output_dim}
+        values = {V: self.input_dim, d: self.output_dim}
+        return {**values, lora_r: self.lora_rank} if self.lora_rank else values
+
+    def notes(self) -> tuple[str, ...]:
+        return ("lora",) if self.lora_rank else ()
 
     def output_shape(self, shape: Shape) -> Shape:
         return tuple(shape) + (self.output_dim,)

@@ -22,7 +22,8 @@ from typing import ClassVar, Optional, Sequence, Union
 from ..errors import ExplainError
 from ..shapes import conv_length
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, product, sym
-from .base import Group, Layer, Shape, _choice, anything, arg, choice, flag, known, size, sizes
+from .base import (Group, Layer, Shape, _choice, anything, arg, choice, flag, format_shape, known, size,
+                   sizes)
 from . import _texts
 from .registry import register
 from ._spatial import Spatial
@@ -30,6 +31,32 @@ from .wrappers import nested_layer
 
 h, i = sym("h"), sym("i")
 """Units (hidden size) and input features."""
+
+
+class _InitialState:
+    """A recurrent layer called as ``layer(x, initial_state=states)``: the inputs after the first
+    are the initial states, which carry no weights; they must have the shapes of the states."""
+
+    def initial_states(self, shape: Shape) -> tuple[Shape, ...]:
+        raise NotImplementedError
+
+    def infer(self, shapes: Sequence[Shape]) -> tuple[Shape, dict]:
+        if len(shapes) > 1:
+            _check_states(self, shapes[0], tuple(shapes[1:]))  # type: ignore[arg-type]
+        return super().infer(shapes[:1])  # type: ignore[misc]
+
+
+def _check_states(layer: Layer, shape: Shape, given: tuple[Shape, ...]) -> None:
+    layer.check_rank(shape)
+    wanted = layer.initial_states(shape)  # type: ignore[attr-defined]
+    fits = len(given) == len(wanted) and all(
+        len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b))
+        for a, b in zip(given, wanted))
+    if not fits:
+        shapes = ", ".join(format_shape(s) for s in wanted)
+        got = ", ".join(format_shape(s) for s in given)
+        raise ExplainError(f"{layer.type_name}'s initial_state must be {len(wanted)} tensor(s) of "
+                           f"shape {shapes} (the layer's states). Received: {got}")
 
 
 @cache
@@ -90,7 +117,7 @@ class _ResetAfter(_Recurrent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class _RNN(_Recurrent):
+class _RNN(_InitialState, _Recurrent):
     input_rank = 2
     return_sequences: bool = flag(False)
     return_state: bool = flag(False)
@@ -107,6 +134,9 @@ class _RNN(_Recurrent):
 
     def state_shapes(self, shape: Shape) -> tuple[Shape, ...]:
         return ((self.units,),) * self.states()
+
+    def initial_states(self, shape: Shape) -> tuple[Shape, ...]:
+        return self.state_shapes(shape)
 
     def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
         return self.state_shapes(shapes[0]) if self.return_state else ()
@@ -153,7 +183,7 @@ def _conv_lstm_groups(rank: int, bias: bool) -> tuple[Group, ...]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class _ConvLSTM(Spatial):
+class _ConvLSTM(_InitialState, Spatial):
     """Input (T, spatial…, c_in) → (T, spatial′…, c_out) with return_sequences, else
     (spatial′…, c_out); the states (h and c) have the shape of one step's output."""
 
@@ -198,8 +228,11 @@ class _ConvLSTM(Spatial):
         step = self.step_shape(shape)
         return (shape[0],) + step if self.return_sequences else step
 
+    def initial_states(self, shape: Shape) -> tuple[Shape, ...]:
+        return (self.step_shape(shape),) * 2
+
     def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
-        return (self.step_shape(shapes[0]),) * 2 if self.return_state else ()
+        return self.initial_states(shapes[0]) if self.return_state else ()
 
     def notes(self) -> tuple[str, ...]:
         return ("rnn_one_bias",) if self.use_bias else ()
@@ -249,7 +282,7 @@ def _merge_mode(ctx, name: str, raw: object, rank: int) -> str | None:
 
 @register("Bidirectional")
 @dataclass(frozen=True, kw_only=True)
-class Bidirectional(Layer):
+class Bidirectional(_InitialState, Layer):
     """Forward and backward copies of a recurrent layer: twice its weights (or the forward
     layer's plus ``backward_layer``'s). merge_mode concat: last axis h_f + h_b; sum, mul, ave:
     h; None: the two outputs. With return_state the states of both directions follow."""
@@ -299,6 +332,10 @@ class Bidirectional(Layer):
             ahead = forward[-1]
             return forward[:-1] + (ahead + last if ahead is not None and last is not None else None,)
         return forward
+
+    def initial_states(self, shape: Shape) -> tuple[Shape, ...]:
+        """The forward layer's states, then the backward layer's."""
+        return self.layer.initial_states(shape) + self.backward.initial_states(shape)
 
     def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
         shape = shapes[0]
@@ -448,7 +485,7 @@ def _stacked_values(cells: Sequence[_Cell], shape: Shape) -> dict:
 
 @register("RNN")
 @dataclass(frozen=True, kw_only=True)
-class RNN(Layer):
+class RNN(_InitialState, Layer):
     """A recurrent layer around ``cell`` (or a list of cells, applied in turn at each step):
     (T, i) → (T, h_last) with return_sequences, else (h_last,); the weights are the cells'."""
 
@@ -480,10 +517,11 @@ class RNN(Layer):
     def output_shape(self, shape: Shape) -> Shape:
         return (shape[0], self.units) if self.return_sequences else (self.units,)
 
-    def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
-        if not self.return_state:
-            return ()
+    def initial_states(self, shape: Shape) -> tuple[Shape, ...]:
         return tuple((c.units,) for c in self.cell for _ in range(c.states))
+
+    def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
+        return self.initial_states(shapes[0]) if self.return_state else ()
 
     def notes(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(n for c in self.cell for n in c.notes()))

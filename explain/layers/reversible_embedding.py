@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import ExplainError
 from .base import Group, anything, flag
 from . import _texts
 from .embedding import Embedding, V, d
@@ -26,6 +27,12 @@ class ReversibleEmbedding(Embedding):
     tie_weights: bool = flag(True)
     reverse_dtype: object = anything()
     logit_soft_cap: object = anything()
+
+    def validate(self, ctx) -> None:
+        if self.lora_rank and not self.tie_weights:
+            raise ExplainError("ReversibleEmbedding: Keras cannot build lora_rank together with "
+                               "tie_weights=False (its reverse_embeddings are added after LoRA "
+                               "locks the layer's weights); enable LoRA after building instead")
 
     def weight_groups(self) -> tuple[Group, ...]:
         own = super().weight_groups()

@@ -69,6 +69,9 @@ SYMBOLS = {
     "embedding_dim": N_("embedding dimension"),
     "slopes": N_("number of learned slopes"),
     "bias_size": N_("number of entries of the bias vector"),
+    "lora_rank": N_("LoRA rank (lora_rank)"),
+    "kernel_rows": N_("size of the kernel without its last axis"),
+    "kernel_last_axis": N_("size of the kernel's last axis"),
 }
 
 REASONS = {
@@ -78,6 +81,7 @@ REASONS = {
     "adapt_stats": N_("computed from the data by adapt(), not trained"),
     "frozen": N_("the layer is frozen (trainable = False)"),
     "not_trainable": N_("not changed by training"),
+    "lora_frozen": N_("frozen by LoRA: only the two low-rank matrices are trained"),
 }
 
 NOTES = {
@@ -111,6 +115,10 @@ NOTES.update({
     "mha_separate_proj": N_("With kdim or vdim different from E, PyTorch's MultiheadAttention uses "
                             "separate query, key and value projections (E², E·kdim, E·vdim)."),
     "mha_bias_kv": N_("add_bias_kv adds the biases bias_k and bias_v: 2E parameters more."),
+    "lora": N_("With LoRA (lora_rank = r), Keras freezes the kernel (an embedding's table) and trains "
+               "two small matrices instead: the first has the kernel's axes except the last and r "
+               "columns, the second r rows and the kernel's last axis. Their product has the "
+               "kernel's shape and is added to it."),
 })
 
 NOTES.update({
