@@ -200,8 +200,8 @@ def run(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("code, wanted", [
     ("import keras\nfrom keras import layers\n\n\nclass Mine(layers.Layer):\n    pass\n\n\n"
      "model = keras.Sequential([keras.Input((3,)), Mine()])\n", ["line 5", "Mine", "Custom"]),
-    ("import keras\nmodel = keras.Sequential()\nif True:\n    model.add(keras.layers.Dense(3))\n",
-     ["line 3", "if"]),
+    ("import keras\nimport os\nmodel = keras.Sequential([keras.Input((4,))])\nif os.environ.get('BIG'):\n"
+     "    model.add(keras.layers.Dense(3))\n", ["line 4", "if"]),
     ("import keras\nmodel = keras.Sequential([keras.layers.Dense(3)])\n", ["line 2", "input shape"]),
     ("import keras\nimport numpy as np\nn = np.load('x.npy')\n"
      "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(n)])\n", ["line 3"]),

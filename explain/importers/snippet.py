@@ -5,10 +5,16 @@ style (``from keras.layers.convolutional import Conv2D``, ``from keras import la
 ``import tensorflow as tf``); ``Sequential([...])`` and ``model.add(...)``; functional code
 ``x = layers.Conv2D(...)(x)`` with ``keras.Input(shape=...)`` and ``keras.Model(inputs, outputs)``;
 ``input_shape=`` / ``input_dim=`` on the first layer, ``model.build(shape)``; integer constants
-and arithmetic on them; ``for`` loops over ``range(...)`` or literal lists; small functions
-(``def block(x, filters): ...; return x``). Positional layer arguments map by each layer type's
-``positional``. Code that would change the model in a way this reader cannot follow is an error
-naming its line; unrelated code (``model.compile``, ``fit``, ``print``, other libraries) is skipped.
+and arithmetic on them; ``for`` loops over ``range(...)`` or literal lists; ``if`` on values known
+while reading (``if v == "M":``); list comprehensions, ``+`` and ``append``/``extend``/``insert``
+on lists; functions, nested ones included, with Python's scoping (``def block(x, filters): ...;
+return x``); recurrent layers called with ``initial_state``; ``.trainable = …`` on a layer, on
+``model.layers[i]``, ``model.get_layer("name")`` or a whole model, before or after use, as Keras
+applies it; ``keras.applications.X(weights=None, include_top=…, input_shape=…)`` from the
+architectures Keras saved (``applications``). Positional layer arguments map by each layer
+type's ``positional``. Code that would change the model in a way this reader cannot follow is an
+error naming its line; unrelated code (``model.compile``, ``fit``, ``print``, other libraries) is
+skipped.
 """
 from __future__ import annotations
 
@@ -34,7 +40,7 @@ MERGE_FUNCTIONS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply",
                    "maximum": "Maximum", "minimum": "Minimum", "concatenate": "Concatenate", "dot": "Dot"}
 SKIPPED_METHODS = frozenset({"summary", "compile", "fit", "evaluate", "predict", "save", "save_weights",
                              "load_weights", "to_json", "get_config", "count_params", "fit_generator",
-                             "predict_on_batch", "train_on_batch", "test_on_batch", "get_layer"})
+                             "predict_on_batch", "train_on_batch", "test_on_batch"})
 _NOT_SHAPE_ARGS = ("input_shape", "batch_input_shape", "input_dim", "batch_shape", "batch_size",
                    "input_length", "name")
 
@@ -99,6 +105,8 @@ class LayerObj:
     line: int
     name: str
     layer: Optional[Layer] = None
+    trainable_line: Optional[int] = None
+    """The line of the last ``.trainable = …`` that reached this layer."""
 
 
 @dataclass(eq=False)
@@ -138,11 +146,49 @@ class ModelObj:
     input_name: Optional[str] = None
     inputs: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
+    trainable: bool = True
+    trainable_line: Optional[int] = None
 
 
-@dataclass
+@dataclass(eq=False)
 class Function:
+    """A function defined in the code; ``scope`` is where it was defined (its closure)."""
+
     node: ast.FunctionDef
+    scope: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class AppObj(ModelObj):
+    """``keras.applications.X(...)``: the model JSON Keras would write (see ``applications``)."""
+
+    app: str = ""
+    data: dict = field(default_factory=dict)
+    tensors: Optional[tuple] = None
+    """(input, output) once ``.input``/``.output`` are used."""
+
+
+@dataclass(eq=False)
+class JsonLayerObj:
+    """One layer of an application's JSON, as ``model.layers[i]`` or ``get_layer`` gives it."""
+
+    entry: dict
+    trainable_line: Optional[int] = None
+
+    @property
+    def name(self) -> str:
+        return self.entry["config"]["name"]
+
+    @property
+    def trainable(self) -> bool:
+        return self.entry["config"].get("trainable", True) is not False
+
+
+@dataclass(eq=False)
+class InputLayerObj:
+    """A functional model's InputLayer as listed in ``model.layers`` (no weights)."""
+
+    name: str
 
 
 class _Return(Exception):
@@ -203,23 +249,52 @@ class _Reader:
             value = self.binop(stmt.op, current, self.expr(stmt.value, env), stmt.lineno)
             self.assign(stmt.target, value, env, stmt.lineno)
         elif isinstance(stmt, ast.Expr):
-            self.expr(stmt.value, env)
+            result = self.expr(stmt.value, env)
+            if isinstance(result, Unknown) and isinstance(stmt.value, ast.Call) and \
+                    self._passes_model(stmt.value, env):
+                raise ExplainError(f"line {stmt.lineno}: explain cannot follow this call, which is given "
+                                   f"a Keras layer, model or tensor ({result.what})")
         elif isinstance(stmt, ast.For):
             self.loop(stmt, env)
         elif isinstance(stmt, ast.FunctionDef):
-            env[stmt.name] = Function(stmt)
+            env[stmt.name] = Function(stmt, env)
         elif isinstance(stmt, ast.Return):
             raise _Return(self.expr(stmt.value, env) if stmt.value is not None else None)
         elif isinstance(stmt, ast.If) and _is_main_guard(stmt):
             self.block(stmt.body, env)
+        elif isinstance(stmt, ast.If):
+            self.if_statement(stmt, env)
         elif isinstance(stmt, ast.ClassDef):
             self.class_def(stmt, env)
         elif isinstance(stmt, (ast.Pass, ast.Assert, ast.Global, ast.Nonlocal)):
             pass
+        elif isinstance(stmt, ast.With):  # with strategy.scope(): … — the body runs once
+            self.block(stmt.body, env)
+        elif isinstance(stmt, ast.Try) and not getattr(stmt, "is_star", False):
+            self.block(stmt.body + stmt.orelse + stmt.finalbody, env)  # as when nothing fails
         elif self._mentions_model(stmt, env):
             kind = type(stmt).__name__.lower()
             raise ExplainError(f"line {stmt.lineno}: explain reads straight-line Keras code and cannot "
                                f"follow this '{kind}' statement, which uses the model")
+        else:
+            for name in _assigned_names(stmt):  # a while loop, …: what it sets is not known
+                env[name] = Unknown(stmt.lineno, f"'{name}' is set by a '{type(stmt).__name__.lower()}' "
+                                                 f"statement explain does not follow")
+
+    def if_statement(self, stmt: ast.If, env: dict) -> None:
+        """``if`` on a value known while reading runs its branch; otherwise it may not touch the
+        model, and the names it sets become unknown."""
+        test = self.expr(stmt.test, env)
+        if _is_plain(test):
+            self.block(stmt.body if test else stmt.orelse, env)
+            return
+        if any(self._mentions_model(b, env) for b in stmt.body + stmt.orelse):
+            raise test.error("this 'if', which changes the model,") if isinstance(test, Unknown) else \
+                ExplainError(f"line {stmt.lineno}: explain cannot tell which branch of this 'if' runs, "
+                             f"and it changes the model")
+        for name in _assigned_names(stmt):
+            env[name] = Unknown(stmt.lineno, f"'{name}' is set inside an 'if' whose condition explain "
+                                             f"cannot know")
 
     def imports(self, stmt: ast.Import | ast.ImportFrom, env: dict) -> None:
         """``import keras``, ``import tensorflow as tf``, ``from keras import layers`` (not ``*``)."""
@@ -262,8 +337,45 @@ class _Reader:
             items = self.unpack(value, len(target.elts), line)
             for t, v in zip(target.elts, items):
                 self.assign(t, v, env, line)
-        elif isinstance(value, (LayerObj, ModelObj, Tensor)):
-            raise ExplainError(f"line {line}: this assignment target is not followed")
+        elif isinstance(target, ast.Attribute) and target.attr == "trainable":
+            self.set_trainable(self.expr(target.value, env), value, line)
+        elif isinstance(value, (LayerObj, ModelObj, Tensor)) or self._mentions_model(target, env):
+            raise ExplainError(f"line {line}: this assignment changes a Keras object in a way explain "
+                               f"does not follow")
+
+    def set_trainable(self, obj: Any, value: Any, line: int) -> None:
+        """``x.trainable = flag`` as Keras does it: a model passes the flag on to every layer it
+        holds at that moment; the last assignment a layer gets decides its weights."""
+        if not isinstance(value, bool):
+            raise _not_followed(value, line, "'trainable'") if isinstance(value, Unknown) else \
+                ExplainError(f"line {line}: 'trainable' must be True or False")
+        if isinstance(obj, LayerObj):
+            obj.kwargs["trainable"], obj.layer, obj.trainable_line = value, None, line
+        elif isinstance(obj, ModelObj):
+            obj.trainable, obj.trainable_line = value, line
+            for item in self.members(obj):
+                self.set_trainable(item, value, line)
+        elif isinstance(obj, InputLayerObj):
+            return  # an InputLayer has no weights
+        elif isinstance(obj, JsonLayerObj):
+            obj.entry["config"]["trainable"], obj.trainable_line = value, line
+        elif isinstance(obj, list) and all(isinstance(o, (LayerObj, ModelObj)) for o in obj):
+            raise ExplainError(f"line {line}: 'trainable' of a list is not a Keras attribute; set it "
+                               f"on each layer in a loop")
+        else:
+            raise _not_followed(obj, line, "'.trainable = …'")
+
+    def members(self, model: "ModelObj") -> list:
+        """The layers a model holds, in Keras's order (``model.layers``)."""
+        if isinstance(model, AppObj):
+            return [JsonLayerObj(e) for e in model.data["config"]["layers"] if e["class_name"] != "InputLayer"]
+        if model.kind == "Sequential":
+            return list(model.layers)
+        seen: dict[int, Any] = {}
+        for a in sorted(_applications(model), key=lambda a: a.seq):
+            if not isinstance(a.target, OpObj):
+                seen.setdefault(id(a.target), a.target)
+        return list(seen.values())
 
     def unpack(self, value: Any, n: int, line: int) -> list:
         if isinstance(value, (list, tuple)):
@@ -291,9 +403,17 @@ class _Reader:
 
     def _mentions_model(self, stmt: ast.AST, env: dict) -> bool:
         for n in ast.walk(stmt):
-            if isinstance(n, ast.Name) and isinstance(env.get(n.id), (ModelObj, Tensor, LayerObj)):
+            if isinstance(n, ast.Name) and _holds_model(env.get(n.id)):
                 return True
         return self._mentions_keras(stmt, env)
+
+    def _passes_model(self, call: ast.Call, env: dict) -> bool:
+        """A call given a layer, model or tensor (``items.append(layer)``, ``setattr(layer, …)``);
+        ``print(...)`` and the like are known and never get here."""
+        values = list(call.args) + [k.value for k in call.keywords]
+        if isinstance(call.func, ast.Attribute):
+            values.append(call.func.value)
+        return any(self._mentions_model(v, env) for v in values)
 
     def _mentions_keras(self, stmt: ast.AST, env: dict) -> bool:
         return any(isinstance(n, ast.Name) and isinstance(env.get(n.id), ModuleRef)
@@ -309,12 +429,17 @@ class _Reader:
                 return env[node.id]
             if node.id in ("True", "False", "None"):
                 return {"True": True, "False": False, "None": None}[node.id]
-            if node.id == "range":
-                return ModuleRef("builtins.range")
+            if node.id in BUILTINS:
+                return ModuleRef(f"builtins.{node.id}")
             return Unknown(line, f"'{node.id}' is not defined before this line")
         if isinstance(node, (ast.Tuple, ast.List)):
             values = [self.expr(e, env) for e in node.elts]
             return tuple(values) if isinstance(node, ast.Tuple) else values
+        if isinstance(node, ast.Dict) and all(k is not None for k in node.keys):
+            keys = [self.expr(k, env) for k in node.keys if k is not None]
+            if all(isinstance(k, (str, int)) for k in keys):
+                return dict(zip(keys, [self.expr(v, env) for v in node.values]))
+            return Unknown(line, "a dict whose keys explain does not know")
         if isinstance(node, ast.BinOp):
             return self.binop(node.op, self.expr(node.left, env), self.expr(node.right, env), line)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -326,14 +451,49 @@ class _Reader:
             base = self.expr(node.value, env)
             if isinstance(base, ModuleRef):
                 return base.attr(node.attr)
+            if isinstance(base, list) and node.attr in LIST_METHODS:
+                return _ListMethod(base, node.attr)
+            if isinstance(base, ModelObj) and node.attr == "layers":
+                return self.layers_of(base)
+            if isinstance(base, AppObj) and node.attr in ("input", "output", "inputs", "outputs"):
+                return self.app_tensors(base, node.attr, line)
+            if isinstance(base, (ModelObj, LayerObj, InputLayerObj, JsonLayerObj)) and node.attr == "name":
+                return base.name
+            if isinstance(base, (LayerObj, ModelObj, JsonLayerObj)) and node.attr == "trainable":
+                return base.kwargs.get("trainable", True) if isinstance(base, LayerObj) else base.trainable
             if isinstance(base, (ModelObj, LayerObj, Tensor)):
                 return _Method(base, node.attr)
             return Unknown(line, f"'.{node.attr}' of a value explain does not follow")
         if isinstance(node, ast.Call):
             return self.call(node, env)
+        if isinstance(node, ast.Compare):
+            return self.compare(node, env)
+        if isinstance(node, ast.BoolOp):
+            result: Any = isinstance(node.op, ast.And)
+            for v in node.values:
+                result = self.expr(v, env)
+                if not _is_plain(result):
+                    return Unknown(line, "this condition is not known while reading")
+                if bool(result) != isinstance(node.op, ast.And):
+                    return result
+            return result
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            v = self.expr(node.operand, env)
+            return (not v) if _is_plain(v) else Unknown(line, "this condition is not known while reading")
+        if isinstance(node, ast.IfExp):
+            test = self.expr(node.test, env)
+            if not _is_plain(test):
+                return Unknown(line, "this condition is not known while reading")
+            return self.expr(node.body if test else node.orelse, env)
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+            return self.comprehension(node, env)
         if isinstance(node, ast.Subscript):
             base = self.expr(node.value, env)
+            if isinstance(node.slice, ast.Slice):
+                return self.slice(base, node.slice, env, line)
             index = self.expr(node.slice, env)
+            if isinstance(base, dict) and isinstance(index, (str, int)):
+                return base[index] if index in base else Unknown(line, f"the key {index!r} is not in the dict")
             if isinstance(base, (list, tuple)) and isinstance(index, int):
                 try:
                     return base[index]
@@ -344,6 +504,80 @@ class _Reader:
                 return Tensor(base.source, index)
             return Unknown(line, "this subscript is not followed")
         return Unknown(line, f"a {type(node).__name__} expression is not followed")
+
+    def app_tensors(self, app: AppObj, attr: str, line: int) -> Any:
+        """``base.input`` / ``base.output``: the application applied to its own input (Keras then
+        lists its layers in the new model directly; the counts and shapes are the same)."""
+        if app.tensors is None:
+            source = InputTensor(app.input_name or "input_layer", app.input_shape or (), line)
+            self.applied += 1
+            app.tensors = (Tensor(source), Tensor(Apply(app, [Tensor(source)], line, self.applied)))
+        tensor = app.tensors[0] if attr.startswith("input") else app.tensors[1]
+        return [tensor] if attr.endswith("s") else tensor
+
+    def compare(self, node: ast.Compare, env: dict) -> Any:
+        left = self.expr(node.left, env)
+        for op, right_node in zip(node.ops, node.comparators):
+            right = self.expr(right_node, env)
+            if not (_is_plain(left) and _is_plain(right)):
+                return Unknown(node.lineno, "this comparison is not known while reading")
+            try:
+                ok = _COMPARE[type(op)](left, right)
+            except TypeError:
+                return Unknown(node.lineno, "this comparison is not known while reading")
+            if not ok:
+                return False
+            left = right
+        return True
+
+    def comprehension(self, node: ast.ListComp | ast.GeneratorExp, env: dict) -> Any:
+        """``[layers.Dense(n) for n in sizes if n]``: items made in order, in a scope of its own."""
+        out: list = []
+
+        def run(k: int, scope: dict) -> None:
+            if k == len(node.generators):
+                out.append(self.expr(node.elt, scope))
+                if len(out) > MAX_LOOP:
+                    raise ExplainError(f"line {node.lineno}: a list longer than {MAX_LOOP}")
+                return
+            gen = node.generators[k]
+            items = self.expr(gen.iter, scope)
+            if isinstance(items, range):
+                items = list(items)
+            if not isinstance(items, (list, tuple)) or gen.is_async:
+                raise ExplainError(f"line {node.lineno}: explain follows comprehensions only over "
+                                   f"range(...) or a list it knows")
+            for item in items:
+                inner = dict(scope)
+                self.assign(gen.target, item, inner, node.lineno)
+                conditions = [self.expr(c, inner) for c in gen.ifs]
+                if not all(_is_plain(c) for c in conditions):
+                    raise ExplainError(f"line {node.lineno}: the condition of this comprehension is "
+                                       f"not known while reading")
+                if all(conditions):
+                    run(k + 1, inner)
+
+        run(0, dict(env))
+        return out
+
+    def slice(self, base: Any, node: ast.Slice, env: dict, line: int) -> Any:
+        parts = [None if p is None else self.expr(p, env) for p in (node.lower, node.upper, node.step)]
+        if isinstance(base, (list, tuple)) and all(
+                p is None or (isinstance(p, int) and not isinstance(p, bool)) for p in parts) and parts[2] != 0:
+            return base[slice(*parts)]
+        return Unknown(line, "this slice is not followed")
+
+    def layers_of(self, model: "ModelObj") -> list:
+        """``model.layers`` as Keras lists them: a functional model's InputLayers first."""
+        if isinstance(model, AppObj):  # Keras writes the layers in model.layers order
+            return [JsonLayerObj(e) for e in model.data["config"]["layers"]]
+        if model.kind == "Sequential":
+            return list(model.layers)
+        if not _is_chain(model):
+            raise ExplainError(f"line {model.line}: 'model.layers' of a functional model with branches "
+                               f"is listed in Keras's graph order, which explain does not reproduce; "
+                               f"use model.get_layer(\"name\")")
+        return [InputLayerObj(t.source.name) for t in model.inputs] + self.members(model)
 
     def binop(self, op: ast.operator, a: Any, b: Any, line: int) -> Any:
         result = self._binop(op, a, b, line)
@@ -409,11 +643,15 @@ class _Reader:
             return self.method(func, args, kwargs, line)
         if isinstance(func, Function):
             return self.call_function(func, args, kwargs, line, env)
+        if isinstance(func, _ListMethod):
+            return func.call(args, kwargs, line)
         if isinstance(func, Unknown):
             return func
         return Unknown(line, "this call is not followed")
 
     def call_module(self, func: ModuleRef, args: list, kwargs: dict, line: int) -> Any:
+        if func.path.startswith("builtins.") and func.path != "builtins.range":
+            return _builtin(func.path[len("builtins."):], args, kwargs, line)
         if func.path == "builtins.range":
             if all(isinstance(a, int) and not isinstance(a, bool) for a in args) and 1 <= len(args) <= 3 \
                     and not kwargs:
@@ -433,6 +671,8 @@ class _Reader:
             return self.input(args, kwargs, line)
         if leaf == "Sequential":
             return self.sequential(args, kwargs, line)
+        if parts[0] == "applications" and leaf[:1].isupper():
+            return self.application(leaf, args, kwargs, line)
         if leaf in ("Model", "Functional") and parts[0] in ("Model", "Functional", "models", "engine"):
             return self.functional(args, kwargs, line)
         if leaf in MERGE_FUNCTIONS and len(parts) >= 2 and parts[-2] == "layers":
@@ -440,6 +680,8 @@ class _Reader:
             return self.apply(layer, args[:1], {}, line)
         if "layers" in parts or (len(parts) == 1 and leaf[:1].isupper()):
             return self.layer(leaf, args, kwargs, line)
+        if leaf in HARMLESS:
+            return None
         if parts[0] in ("activations", "regularizers", "initializers", "constraints", "optimizers",
                         "losses", "metrics", "callbacks", "utils", "backend"):
             return Unknown(line, f"keras.{below}(...) does not make a layer")
@@ -459,6 +701,26 @@ class _Reader:
         else:
             self.names.reserve(name)
         return LayerObj(class_name, args, kwargs, line, name)
+
+    def application(self, app: str, args: list, kwargs: dict, line: int) -> AppObj:
+        from . import applications
+        if args:
+            raise ExplainError(f"line {line}: give keras.applications.{app}'s arguments by name")
+        for key, value in kwargs.items():
+            if isinstance(value, Unknown):
+                raise value.error(f"keras.applications.{app}'s '{key}'")
+        try:
+            data = applications.application(app, kwargs)
+        except ExplainError as e:
+            raise ExplainError(f"line {line}: {e.message}") from None
+        layers = data["config"]["layers"]
+        for entry in layers:
+            self.names.reserve(entry["config"]["name"])
+        first = layers[0]["config"]
+        model = AppObj("Functional", data["config"]["name"], line, app=app, data=data,
+                       input_shape=tuple(first["batch_shape"][1:]), input_name=first["name"])
+        self.models.append(model)
+        return model
 
     def input(self, args: list, kwargs: dict, line: int) -> Tensor:
         shape = kwargs.get("shape", args[0] if args else None)
@@ -498,8 +760,13 @@ class _Reader:
             return
         if not isinstance(item, (LayerObj, ModelObj)):
             raise _not_followed(item, line, "a Sequential model's layer")
-        if not model.layers and model.input_shape is None and isinstance(item, LayerObj):
-            model.input_shape = _declared_input(item)
+        if not model.layers and model.input_shape is None:
+            if isinstance(item, LayerObj):
+                model.input_shape = _declared_input(item)
+            elif item.kind == "Sequential" or isinstance(item, AppObj):
+                model.input_shape = item.input_shape  # a nested model that starts with an Input
+            elif len(item.inputs) == 1:
+                model.input_shape = item.inputs[0].source.shape
         model.layers.append(item)
 
     def functional(self, args: list, kwargs: dict, line: int) -> ModelObj:
@@ -533,6 +800,19 @@ class _Reader:
                 if flat is None:
                     raise _not_followed(kwargs[key], line, f"'{key}'")
                 tensors.extend(flat)
+        for key, value in kwargs.items():
+            if key in ("inputs", "query", "value", "key") or not _has_tensor(value):
+                continue
+            if "mask" in key:
+                continue  # a mask has no weights and changes no shape
+            if key == "initial_state" and isinstance(target, LayerObj) and _takes_states(target):
+                flat = _tensor_list(value)
+                if flat is None:
+                    raise _not_followed(value, line, "'initial_state'")
+                tensors.extend(flat)  # the states follow the sequence; they carry no weights
+                continue
+            raise ExplainError(f"line {line}: '{target.name}' is called with the tensor argument "
+                               f"'{key}', which explain does not follow")
         if not tensors:
             raise ExplainError(f"line {line}: '{target.name}' is called without a Keras tensor")
         self.applied += 1
@@ -549,11 +829,29 @@ class _Reader:
             shape = kwargs.get("input_shape", args[0] if args else None)
             obj.input_shape = _shape(shape, line, "input_shape")[1:]
             return None
+        if isinstance(obj, ModelObj) and name == "get_layer":
+            return self.get_layer(obj, args, kwargs, line)
         if name in SKIPPED_METHODS or name.startswith(("fit", "evaluate", "predict", "compile")):
             return None
         if isinstance(obj, (ModelObj, LayerObj)) and name == "__call__":
             return self.apply(obj, args, kwargs, line)
         return Unknown(line, f"'.{name}(...)' is not followed")
+
+    def get_layer(self, model: ModelObj, args: list, kwargs: dict, line: int) -> Any:
+        """``model.get_layer("name")`` or ``model.get_layer(index=i)``: one of the model's own layers."""
+        name = kwargs.get("name", args[0] if args else None)
+        index = kwargs.get("index", args[1] if len(args) > 1 else None)
+        if isinstance(name, str):
+            for item in self.members(model):
+                if item.name == name:
+                    return item
+            raise ExplainError(f"line {line}: the model '{model.name}' has no layer '{name}'")
+        if isinstance(index, int) and not isinstance(index, bool):
+            listed = self.layers_of(model)
+            if not -len(listed) <= index < len(listed):
+                raise ExplainError(f"line {line}: the model '{model.name}' has no layer {index}")
+            return listed[index]
+        return Unknown(line, "get_layer(...) of a name explain does not know")
 
     def call_function(self, func: Function, args: list, kwargs: dict, line: int, env: dict) -> Any:
         if self.depth >= MAX_CALL_DEPTH:
@@ -561,17 +859,24 @@ class _Reader:
         spec = func.node.args
         params = [a.arg for a in spec.posonlyargs + spec.args]
         defaults = spec.defaults
-        local = dict(env)
+        scope = func.scope if func.scope else env  # names resolve where the function was defined
+        local = dict(scope)
         bound: dict[str, Any] = {}
         for p, d in zip(params[len(params) - len(defaults):], defaults):
-            bound[p] = self.expr(d, env)
+            bound[p] = self.expr(d, scope)
         for kw, default in zip(spec.kwonlyargs, spec.kw_defaults):
             if default is not None:
-                bound[kw.arg] = self.expr(default, env)
+                bound[kw.arg] = self.expr(default, scope)
         if len(args) > len(params) or spec.vararg or spec.kwarg:
             raise ExplainError(f"line {line}: calls '{func.node.name}' in a way explain does not follow")
         bound.update(zip(params, args))
+        unknown = set(kwargs) - set(params) - {a.arg for a in spec.kwonlyargs}
+        if unknown:
+            raise ExplainError(f"line {line}: '{func.node.name}' has no parameter '{sorted(unknown)[0]}'")
         bound.update(kwargs)
+        missing = [p for p in params + [a.arg for a in spec.kwonlyargs] if p not in bound]
+        if missing:
+            raise ExplainError(f"line {line}: '{func.node.name}' is called without '{missing[0]}'")
         local.update(bound)
         self.depth += 1
         try:
@@ -583,7 +888,31 @@ class _Reader:
         return None
 
     # -- the model -----------------------------------------------------------------------
+    def check_frozen(self, model: ModelObj) -> None:
+        """A frozen model whose layer was unfrozen afterwards: Keras then counts that layer's
+        weights as trainable in an enclosing model but not in the frozen model's own count."""
+        if model.trainable:
+            return
+        for item in self.members(model):
+            if isinstance(item, ModelObj):
+                if item.trainable:
+                    line = item.trainable_line or model.trainable_line
+                    raise ExplainError(f"line {line}: the model '{item.name}' is made trainable inside "
+                                       f"the frozen model '{model.name}', which Keras counts "
+                                       f"inconsistently; set trainable on the layers instead")
+                self.check_frozen(item)
+            elif (item.trainable if isinstance(item, JsonLayerObj)
+                  else item.kwargs.get("trainable", True) is not False):
+                line = item.trainable_line or model.trainable_line
+                raise ExplainError(f"line {line}: the layer '{item.name}' is trainable inside the frozen "
+                                   f"model '{model.name}' (trainable = False, line {model.trainable_line}): "
+                                   f"Keras counts its weights as trainable in an enclosing model but not "
+                                   f"in '{model.name}'; freeze or unfreeze the whole model")
+
     def build(self, model: ModelObj, call_shapes: list[Shape] | None = None) -> Model:
+        self.check_frozen(model)
+        if isinstance(model, AppObj):
+            return self.build_application(model, call_shapes)
         builder = GraphBuilder(model.name, "keras", source=self.path)
         if model.kind == "Sequential":
             shape = call_shapes[0] if call_shapes else model.input_shape
@@ -600,24 +929,11 @@ class _Reader:
                 self.add_node(builder, item, None, [prev], calls)
             return builder.build()
         # functional: the applications that lead from the inputs to the outputs, in code order
-        needed: dict[int, Apply] = {}
-        stack = [t.source for t in model.outputs]
-        inputs = {id(t.source) for t in model.inputs}
-        while stack:
-            src = stack.pop()
-            if isinstance(src, InputTensor):
-                if id(src) not in inputs:
-                    raise ExplainError(f"line {src.line}: the input '{src.name}' is used but is not in "
-                                       f"the model's inputs (line {model.line})")
-                continue
-            if id(src) in needed:
-                continue
-            needed[id(src)] = src
-            stack.extend(t.source for t in src.inputs)
+        needed = _applications(model)
         for j, t in enumerate(model.inputs):
             shape = call_shapes[j] if call_shapes else t.source.shape
             builder.add_input(t.source.name, shape)
-        order = sorted(needed.values(), key=lambda a: a.seq)
+        order = sorted(needed, key=lambda a: a.seq)
         names: dict[int, str] = {}
         nodes: dict[str, Node] = {}
         calls = {}
@@ -631,6 +947,25 @@ class _Reader:
         for t in model.outputs:
             self.ref(builder, t, names, nodes)
         return builder.build()
+
+    def build_application(self, model: AppObj, call_shapes: list[Shape] | None) -> Model:
+        from . import applications
+        from .keras_json import _Reader as JsonReader
+        if call_shapes is not None:
+            if len(call_shapes) != 1:
+                raise ExplainError(f"line {model.line}: '{model.name}' takes one input")
+            model.data["config"]["layers"][0]["config"]["batch_shape"] = [None, *call_shapes[0]]
+        if not model.trainable:
+            model.data["config"]["trainable"] = False
+
+        def read(data: dict) -> Model:
+            return JsonReader(self.path).model(data, None, depth=0)
+        try:
+            return applications.load(model.app, model.data, read)
+        except ExplainError as e:
+            if not e.message.startswith("line "):
+                e.message = f"line {model.line}: keras.applications.{model.app}: {e.message}"
+            raise
 
     def ref(self, builder: GraphBuilder, t: Tensor, names: dict, nodes: dict) -> str:
         if isinstance(t.source, InputTensor):
@@ -657,7 +992,7 @@ class _Reader:
         if isinstance(item, ModelObj):
             inner = self.build(item, shapes)
             from .keras_json import _outputs
-            layer: Layer = submodel(item.kind, inner, _outputs(inner))
+            layer: Layer = submodel(item.kind, inner, _outputs(inner), item.trainable)
         else:
             layer = self.make(item)
         shares = item.name if k > 0 and layer.weight_groups() else None
@@ -715,6 +1050,61 @@ class OpObj:
     name: str
 
 
+HARMLESS = frozenset({"plot_model", "model_to_dot", "print_summary", "set_random_seed", "clear_session"})
+"""Keras functions that may be given the model but change nothing in it."""
+BUILTINS = frozenset({"range", "print", "len", "int", "min", "max", "sum", "abs", "list", "tuple"})
+LIST_METHODS = frozenset({"append", "extend", "insert"})
+
+
+def _builtin(name: str, args: list, kwargs: dict, line: int) -> Any:
+    """The few builtins course code uses on known values; print does nothing."""
+    if name == "print":
+        return None
+    if kwargs or not all(_is_plain(a) or isinstance(a, list) for a in args):
+        return Unknown(line, f"{name}(...) of values explain does not know")
+    try:
+        if name == "len" and len(args) == 1:
+            return len(args[0])
+        if name == "int" and len(args) == 1 and isinstance(args[0], (int, float)):
+            return int(args[0])
+        if name in ("min", "max", "sum") and args:
+            items = args[0] if len(args) == 1 else args
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
+                return {"min": min, "max": max, "sum": sum}[name](items)
+        if name == "abs" and len(args) == 1 and isinstance(args[0], (int, float)):
+            return abs(args[0])
+        if name in ("list", "tuple") and len(args) == 1 and isinstance(args[0], (list, tuple, range)):
+            return list(args[0]) if name == "list" else tuple(args[0])
+    except (TypeError, ValueError):
+        pass
+    return Unknown(line, f"{name}(...) of these values is not followed")
+
+
+@dataclass(eq=False)
+class _ListMethod:
+    """``items.append(x)``, ``extend``, ``insert`` on a list the code made."""
+
+    items: list
+    name: str
+
+    def call(self, args: list, kwargs: dict, line: int) -> None:
+        if kwargs or len(args) != (2 if self.name == "insert" else 1):
+            raise ExplainError(f"line {line}: '.{self.name}(...)' with these arguments is not followed")
+        if self.name == "append":
+            self.items.append(args[0])
+        elif self.name == "extend":
+            if not isinstance(args[0], (list, tuple, range)):
+                raise _not_followed(args[0], line, "'.extend(...)'")
+            self.items.extend(args[0])
+        else:
+            if not isinstance(args[0], int) or isinstance(args[0], bool):
+                raise _not_followed(args[0], line, "'.insert(...)'")
+            self.items.insert(args[0], args[1])
+        if len(self.items) > MAX_LOOP:
+            raise ExplainError(f"line {line}: a list longer than {MAX_LOOP}")
+        return None
+
+
 @dataclass
 class _Method:
     obj: Any
@@ -724,6 +1114,84 @@ class _Method:
 @dataclass
 class _AliasNode:
     output_shape: Shape
+
+
+def _applications(model: ModelObj) -> list:
+    """The applications that lead from a functional model's inputs to its outputs."""
+    needed: dict[int, Apply] = {}
+    stack = [t.source for t in model.outputs]
+    inputs = {id(t.source) for t in model.inputs}
+    while stack:
+        src = stack.pop()
+        if isinstance(src, InputTensor):
+            if id(src) not in inputs:
+                raise ExplainError(f"line {src.line}: the input '{src.name}' is used but is not in "
+                                   f"the model's inputs (line {model.line})")
+            continue
+        if id(src) in needed:
+            continue
+        needed[id(src)] = src
+        stack.extend(t.source for t in src.inputs)
+    return list(needed.values())
+
+
+def _is_chain(model: ModelObj) -> bool:
+    """One input, and every application takes the one before it (Keras's order is then plain)."""
+    apps = sorted(_applications(model), key=lambda a: a.seq)
+    targets = [id(a.target) for a in apps]
+    if len(model.inputs) != 1 or len(set(targets)) != len(targets):
+        return False
+    previous: Any = model.inputs[0].source
+    for a in apps:
+        if len(a.inputs) != 1 or a.inputs[0].source is not previous:
+            return False
+        previous = a
+    return True
+
+
+_COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b, ast.Lt: lambda a, b: a < b,
+            ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
+            ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+            ast.Is: lambda a, b: a is b if a is None or b is None else a == b,
+            ast.IsNot: lambda a, b: a is not b if a is None or b is None else a != b}
+
+
+def _is_plain(v: Any) -> bool:
+    """A value known while reading: a number, text, None, or a list/tuple of such."""
+    if isinstance(v, (bool, int, float, str, type(None), range)):
+        return True
+    return isinstance(v, (list, tuple)) and all(_is_plain(x) for x in v)
+
+
+def _assigned_names(stmt: ast.stmt) -> set[str]:
+    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _holds_model(value: Any, depth: int = 0) -> bool:
+    """A layer, model or tensor, or a list/tuple/dict holding one."""
+    if isinstance(value, (ModelObj, Tensor, LayerObj, JsonLayerObj)):
+        return True
+    if depth < 3 and isinstance(value, (list, tuple)):
+        return any(_holds_model(v, depth + 1) for v in value)
+    if depth < 3 and isinstance(value, dict):
+        return any(_holds_model(v, depth + 1) for v in value.values())
+    return False
+
+
+def _has_tensor(value: Any) -> bool:
+    if isinstance(value, Tensor):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_has_tensor(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_tensor(v) for v in value.values())
+    return False
+
+
+def _takes_states(obj: LayerObj) -> bool:
+    """A recurrent layer, which takes ``initial_state`` (SimpleRNN, LSTM, GRU, RNN, ConvLSTM,
+    Bidirectional)."""
+    return hasattr(lookup(obj.class_name), "initial_states")
 
 
 def _alias_shape(nodes: dict, name: str) -> Shape:
