@@ -218,7 +218,7 @@ class _Reader:
                 if isinstance(result, ModelObj):
                     chosen = result
         if not isinstance(chosen, ModelObj):
-            made = [m for m in self.models if m.layers or m.outputs]
+            made = [m for m in self.models if m.layers or m.outputs or isinstance(m, AppObj)]
             if not made and isinstance(env.get("model"), Unknown):
                 raise env["model"].error("'model'")
             if not made:
