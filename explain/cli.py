@@ -6,11 +6,18 @@ one line on stderr.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from typing import Sequence
 
 from .errors import ExplainError
 from .render import FORMATS, LANGUAGES
+
+
+MAX_DIGITS = 1200
+"""Digits of the largest --set value (spec arithmetic allows numbers of up to MAX_BITS bits)."""
+_WHOLE = re.compile(r"[0-9]+(_[0-9]+)*", re.ASCII)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check a hand calculation (a worksheet)")
     check.add_argument("worksheet", metavar="WORKSHEET")
     check.add_argument("--model", metavar="MODEL", help="the model, if the worksheet names none")
+    check.add_argument("--model-root", dest="model_roots", action="append", default=[], metavar="DIR",
+                       help="a folder the worksheet's model may be in, besides the worksheet's own")
     check.add_argument("--fragment", action="store_true", help="LaTeX: a fragment to \\input")
     common(check)
 
@@ -56,12 +65,13 @@ def _overrides(items: Sequence[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for item in items:
         name, sep, value = item.partition("=")
-        try:
-            number = int(value.replace("_", ""))
-        except ValueError:
-            number = 0
-        if not sep or not name or number <= 0:
-            raise ExplainError(f"--set takes NAME=VALUE with a positive whole number. Received: {item!r}")
+        number = 0
+        digits = value.strip()
+        if _WHOLE.fullmatch(digits) and len(digits) <= MAX_DIGITS:  # single underscores: 1_000
+            number = int(digits)
+        if not sep or not name.strip() or number <= 0:
+            raise ExplainError(f"--set takes NAME=VALUE with a positive whole number of at most "
+                               f"{MAX_DIGITS} digits. Received: {item!r}")
         out[name.strip()] = number
     return out
 
@@ -77,7 +87,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                                fragment=args.fragment, expand=args.expand)
     elif args.command == "check":
         from .checker import check_file
-        report = check_file(args.worksheet, model=args.model)
+        report = check_file(args.worksheet, model=args.model, model_roots=args.model_roots)
         text = render_document("check", report, lang=args.lang, format=args.format, fragment=args.fragment)
         status = 0 if report.all_correct else 1
     else:
@@ -87,14 +97,69 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def _write(text: str, output: str | None) -> None:
+    """``text`` to standard output or to ``output``. A file is written whole or not at all: into
+    a temporary file beside it, moved into place only when complete (an existing file is never
+    truncated by a failed run)."""
+    data = text.encode("utf-8")  # fails, if at all, before anything is touched
     if output is None:
-        sys.stdout.write(text)
+        _write_stdout(data)
         return
+    import tempfile
+    target = os.path.abspath(output)
+    folder = os.path.dirname(target)
     try:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
+        if os.path.isdir(target):
+            raise IsADirectoryError(21, "Is a directory")
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=".explain-", suffix=".tmp")
     except OSError as e:
         raise ExplainError(f"cannot write: {e.strerror or e}", file=output) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        try:
+            mode = os.stat(target).st_mode & 0o777  # an existing file keeps its permissions
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except OSError as e:
+        _remove(temp)
+        raise ExplainError(f"cannot write: {e.strerror or e}", file=output) from None
+    except BaseException:
+        _remove(temp)
+        raise
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+class OutputClosed(Exception):
+    """Standard output went away (a closed pipe, ``explain … | head``): nothing more to say."""
+
+
+def _write_stdout(data: bytes) -> None:
+    stream = sys.stdout
+    if stream is None:  # started with standard output closed
+        raise ExplainError("cannot write: standard output is closed (use -o FILE)")
+    try:
+        stream.flush()
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            buffer.write(data)
+        else:  # a text stream without bytes (a test's capture)
+            stream.write(data.decode("utf-8"))
+        stream.flush()
+    except BrokenPipeError:
+        raise OutputClosed() from None
+    except (OSError, ValueError) as e:  # a full disk (/dev/full), a closed descriptor
+        raise ExplainError(f"cannot write to standard output: {getattr(e, 'strerror', None) or e}") \
+            from None
 
 
 MAX_MESSAGE = 600
@@ -130,13 +195,39 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         return run(argv)
     except ExplainError as e:
-        print(f"explain: {_one_line(str(e))}", file=sys.stderr)
+        _complain(_one_line(str(e)))
         return 2
+    except OutputClosed:
+        _quiet_stdout()
+        return 1
     except KeyboardInterrupt:
         return 130
     except RecursionError:
-        print("explain: the input is nested too deeply", file=sys.stderr)
+        _complain("the input is nested too deeply")
         return 2
+
+
+def _complain(message: str) -> None:
+    """``explain: message`` on standard error, if there is one to write to."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(f"explain: {message}\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe: standard output points at /dev/null, so that flushing it at exit
+    reports nothing (Python's advice for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def console() -> None:
@@ -145,13 +236,15 @@ def console() -> None:
     Nothing is left to do after the output but free every object one by one, a good part of a
     short run; so flush and leave, unless a tracer or profiler still wants to report."""
     status = main()
-    if sys.gettrace() is None and sys.getprofile() is None:
-        import os
+    for stream in (sys.stdout, sys.stderr):
         try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except OSError:  # the reader went away (explain derive ... | head)
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # the reader went away (explain derive ... | head)
             status = status or 1
+            if stream is sys.stdout:
+                _quiet_stdout()
+    if sys.gettrace() is None and sys.getprofile() is None:
         os._exit(status)
     sys.exit(status)
 

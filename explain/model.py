@@ -14,7 +14,7 @@ import sympy
 
 from .errors import ExplainError
 from .layers.base import Group, Layer, Shape, format_shape
-from .symbols import Value, as_value, to_expr
+from .symbols import Value, as_value, at_values, to_expr
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,9 @@ class Model:
         """``value`` with the declared symbols' values substituted: an exact int."""
         if isinstance(value, int):
             return value
-        result = value.xreplace({s: sympy.Integer(v) for s, v in self.symbols.items()})
+        result = at_values(value, self.symbols)
+        if result is sympy.nan:
+            raise ExplainError(f"'{value}' divides by zero at the declared values")
         if not result.is_Integer:
             raise ExplainError(f"'{value}' does not evaluate to a whole number; undeclared symbols?")
         return int(result)
@@ -253,6 +255,11 @@ def count(group: Group, values: Mapping[sympy.Symbol, Value]) -> Value:
         raise RuntimeError(f"no value for {missing} in {group.name}") from None
 
 
+MAX_DIGITS = 1000
+MAX_COUNT = 10**MAX_DIGITS
+"""Sizes and counts stay below this: whole models then print exactly in every format."""
+
+
 class GraphBuilder:
     """Adds layers one by one (each after its inputs) and makes the model.
 
@@ -321,6 +328,7 @@ class GraphBuilder:
         if not (isinstance(repeat, int) and repeat == 1) and tuple(out) != tuple(shapes[0]):
             raise ExplainError(f"a repeated layer must keep its input shape "
                                f"{format_shape(shapes[0])}. Received: output shape {format_shape(out)}")
+        self._check_counts(weights, repeat)
         if shares is not None:
             weights, shares = self._share(weights, layer, shares)
         extra = layer.extra_outputs(shapes)
@@ -378,11 +386,23 @@ class GraphBuilder:
             except ExplainError:  # not whole at the symbols' values (a Reshape's -1)
                 self._explain_size(layer, inputs)
                 raise
+            if n >= MAX_COUNT:
+                raise ExplainError(f"{layer.type_name} would give an output size of more than "
+                                   f"{MAX_DIGITS} digits on axis {i + 1}; explain counts up to that")
             if n <= 0:
                 self._explain_size(layer, inputs)
                 raise ExplainError(f"{layer.type_name} would give an output of size {n} on axis {i + 1} "
                                    f"(output shape {format_shape(shape)}): the kernel, pool or crop is "
                                    f"larger than the input")
+
+    def _check_counts(self, weights: Sequence["Weight"], repeat: Value) -> None:
+        """Every count below MAX_COUNT, so that every format prints it exactly (a Python int of
+        more than 4300 digits cannot even be printed)."""
+        times = self.model.evaluate(repeat)
+        for w in weights:
+            if self.model.evaluate(w.count) * times >= MAX_COUNT:
+                raise ExplainError(f"the {w.name} would have a count of more than {MAX_DIGITS} digits; "
+                                   f"explain counts up to that")
 
     def _explain_size(self, layer: Layer, inputs: Sequence[Shape]) -> None:
         """With symbolic input sizes, the layer's own (more precise) error at the symbols' values."""

@@ -7,7 +7,7 @@ user declared.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Union
+from typing import Mapping, Union
 
 import sympy
 
@@ -59,18 +59,37 @@ def as_value(v: Value) -> Value:
     return v
 
 
+def at_values(v: sympy.Expr, values: Mapping[sympy.Symbol, int]) -> sympy.Expr:
+    """``v`` with ``values`` substituted; ``nan`` where that divides by zero (``a % (a - b)``
+    with a = b): never an exception."""
+    try:
+        result = v.xreplace({s: sympy.Integer(x) for s, x in values.items()})
+    except ZeroDivisionError:
+        return sympy.nan
+    return sympy.nan if result.has(sympy.zoo, sympy.nan) else result
+
+
 def fdiv(a: Value, b: Value) -> Value:
     """⌊a / b⌋, exact for ints and symbolic otherwise."""
     if isinstance(a, int) and isinstance(b, int):
         return a // b
-    return as_value(sympy.floor(sympy.Integer(a) / b if isinstance(a, int) else a / b))
+    return as_value(_rounded(sympy.floor, sympy.Integer(a) / b if isinstance(a, int) else a / b))
 
 
 def cdiv(a: Value, b: Value) -> Value:
     """⌈a / b⌉, exact for ints and symbolic otherwise."""
     if isinstance(a, int) and isinstance(b, int):
         return -(-a // b)
-    return as_value(sympy.ceiling(sympy.Integer(a) / b if isinstance(a, int) else a / b))
+    return as_value(_rounded(sympy.ceiling, sympy.Integer(a) / b if isinstance(a, int) else a / b))
+
+
+def _rounded(function, x: sympy.Expr) -> sympy.Expr:
+    """``function(x)`` (floor or ceiling); over an ``x`` that holds another floor or ceiling (a
+    chain of strided layers) unevaluated: sympy's evaluation asks the sign of the whole nested
+    argument, which costs twice as much with every level."""
+    if x.has(sympy.floor, sympy.ceiling):
+        return function(x, evaluate=False)
+    return function(x)
 
 
 def exact_div(a: Value, b: Value) -> Value:

@@ -73,8 +73,7 @@ def test_seed_worksheet_finds_dense_2(sheet):
 
 @pytest.mark.parametrize("sheet", ["seed_worksheet.yaml", "seed_worksheet.txt"])
 def test_mended_worksheet_passes(sheet, tmp_path):
-    shutil.copytree(FIXTURES / "specs", tmp_path / "specs")
-    (tmp_path / "worksheets").mkdir()
+    shutil.copytree(WORKSHEETS, tmp_path / "worksheets")
     text = (WORKSHEETS / sheet).read_text().replace("512 x 128 + 512 = 65664", "512 x 128 + 128 = 65664")
     mended = tmp_path / "worksheets" / sheet
     mended.write_text(text)

@@ -10,7 +10,7 @@ number matches a known mistake, a diagnosis (SPEC §5).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from ..errors import ExplainError
 from ..model import Model, Node
@@ -84,16 +84,23 @@ class Report:
         return {"all_correct": self.all_correct, "claims": [c.to_json() for c in self.claims]}
 
 
-def check_file(path: str, model: str | None = None) -> Report:
-    """Read the worksheet at ``path`` and check it against its model (or ``model``)."""
+def check_file(path: str, model: str | None = None, model_roots: Sequence[str] = ()) -> Report:
+    """Read the worksheet at ``path`` and check it against its model (or ``model``). A model the
+    worksheet names must be in its folder, a bundled example, or in one of ``model_roots``."""
     sheet = read_worksheet(str(path))
     from ..importers import load
-    source = sheet.model_source(model)
+    source = sheet.model_source(model, model_roots)
     try:
         loaded = load(source)
     except ExplainError as e:
         if e.file is None:
             e.file = source
+        from ..importers import is_model_file
+        import os
+        if not model and os.path.isfile(source) and not is_model_file(source):
+            # the worksheet named a file that is no model: say so without quoting it
+            raise ExplainError("the worksheet's model is not a model file explain reads",
+                               file=sheet.path) from None
         raise
     return check_model(sheet, loaded)
 

@@ -2,7 +2,7 @@
 
 YAML::
 
-    model: ../specs/seed_cnn.yaml
+    model: seed_cnn.yaml             # beside the worksheet (or below it), or example:NAME
     claims:
       - layer: dense_2                 # a name, or a 1-based position
         work: 512 x 128 + 512 = 65664  # parameters: formula = result
@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 
@@ -57,7 +58,12 @@ class Worksheet:
     """The model reference as written (a path relative to the worksheet, or example:NAME)."""
     claims: tuple[RawClaim, ...]
 
-    def model_source(self, override: str | None = None) -> str:
+    def model_source(self, override: str | None = None, roots: Sequence[str] = ()) -> str:
+        """The model to check against: ``override`` (``--model``, the user's own choice), a
+        bundled example, or the worksheet's ``model`` path. That path is relative to the
+        worksheet and must stay inside its folder or one of ``roots`` (``--model-root``), links
+        resolved: a worksheet handed to a grading server cannot make it open other files
+        (``/etc/shadow``, ``~user/…``, ``../../``)."""
         if override:
             return override
         if not self.model:
@@ -65,8 +71,19 @@ class Worksheet:
                                file=self.path)
         if self.model.startswith("example:"):
             return self.model
-        path = Path(self.model).expanduser()
-        return str(path if path.is_absolute() else Path(self.path).parent / path)
+        folder = Path(self.path).resolve().parent
+        if "\x00" in self.model or self.model.startswith("~"):
+            raise self._outside()
+        path = (folder / self.model).resolve()  # an absolute model path replaces the folder
+        allowed = [folder] + [Path(r).resolve() for r in roots]
+        if not any(path == root or root in path.parents for root in allowed):
+            raise self._outside()
+        return str(path)
+
+    def _outside(self) -> ExplainError:
+        return ExplainError("the worksheet's model must be a file in the worksheet's folder (or below "
+                            "it) or example:NAME; give another model with --model, or allow a folder "
+                            "with --model-root DIR", file=self.path)
 
 
 def read_worksheet(path: str) -> Worksheet:
@@ -123,6 +140,8 @@ def _from_yaml(root: yaml.MappingNode, path: str) -> Worksheet:
             raise _fail(path, _line(key), f"unknown key '{name}' (a worksheet has 'model' and 'claims')")
     if not isinstance(claims_node, yaml.SequenceNode):
         raise _fail(path, _line(claims_node or root), "'claims' must be a list of claims")
+    if not claims_node.value:
+        raise _fail(path, _line(claims_node), "'claims' is empty: there is nothing to check")
     if len(claims_node.value) > MAX_CLAIMS:
         raise _fail(path, _line(claims_node), f"more than {MAX_CLAIMS} claims")
     claims = tuple(_yaml_claim(item, n, path) for n, item in enumerate(claims_node.value, 1))
@@ -168,7 +187,7 @@ def _layer_ref(text: str) -> str | int:
     return int(text) if re.fullmatch(r"[0-9]{1,6}", text) else text
 
 
-_TUPLE = re.compile(r"^\(\s*((?:None|\d+)(?:\s*,\s*(?:None|\d+))*)\s*,?\s*\)\s*(=.*)?$")
+_TUPLE = re.compile(r"^\(\s*((?:None|\d{1,30})(?:\s*,\s*(?:None|\d{1,30}))*)\s*,?\s*\)\s*(=.*)?$", re.ASCII)
 
 
 def shape_tuple(text: str) -> tuple[tuple[int | None, ...], str | None] | None:

@@ -5,6 +5,8 @@ is a message key that the renderer translates.
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -159,12 +161,13 @@ class Memory:
     bytes: int
 
     @property
-    def megabytes(self) -> float:
-        return self.bytes / 10**6
+    def megabytes(self) -> Fraction:
+        """Exact (a float would overflow past 10³⁰⁸ bytes)."""
+        return Fraction(self.bytes, 10**6)
 
     @property
-    def mebibytes(self) -> float:
-        return self.bytes / 2**20
+    def mebibytes(self) -> Fraction:
+        return Fraction(self.bytes, 2**20)
 
 
 @dataclass

@@ -4,13 +4,14 @@ The kind of a file is detected from its content (and only then from its name).
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import ExplainError
 from ..model import Model
 from .spec import load_spec
-from .textfile import decode, parse_json, parse_yaml, read_bytes
+from .textfile import decode, open_regular, parse_json, parse_yaml, read_bytes
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -90,13 +91,33 @@ def load_file(path: str, overrides: Mapping[str, int] | None = None, architectur
     return load_spec(parsed, path, overrides, stem)
 
 
+def is_model_file(path: str) -> bool:
+    """Whether ``path`` holds something of a model (a spec's ``layers``, a Keras or Hugging Face
+    config, an index, an archive or a checkpoint), for errors that may quote it: an error about
+    any other file (one a worksheet names) must not show its content."""
+    head = _head(path)
+    if head.startswith(b"PK\x03\x04") or _safetensors_head(path):
+        return True
+    try:
+        data = read_bytes(path)
+        kind = sniff(path, data)
+        if kind != "yaml" and kind != "json":
+            return kind == "python" and b"keras" in data
+        text = decode(data, path)
+        parsed = parse_json(text, path) if kind == "json" else parse_yaml(text, path)
+    except ExplainError:
+        return False
+    return isinstance(parsed, dict) and any(k in parsed for k in (
+        "layers", "class_name", "model_type", "architectures", "weight_map"))
+
+
 def _safetensors_head(path: str) -> bool:
     """8 bytes of header length n (n ≤ size − 8) followed by '{': a safetensors file."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             first = f.read(9)
-        size = Path(path).stat().st_size
-    except OSError:
+            size = os.fstat(f.fileno()).st_size
+    except (OSError, ExplainError):
         return False
     return len(first) == 9 and first[8:9] == b"{" and int.from_bytes(first[:8], "little") <= size - 8
 
@@ -104,9 +125,9 @@ def _safetensors_head(path: str) -> bool:
 def _head(path: str) -> bytes:
     """The first bytes of a file (empty if it cannot be read: read_bytes then says why)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             return f.read(8)
-    except OSError:
+    except (OSError, ExplainError):
         return b""
 
 

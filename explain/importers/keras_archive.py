@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from typing import IO
 
 from ..errors import ExplainError
 from ..model import Model
 from .keras_json import load_keras_json
-from .textfile import decode, parse_json
+from .textfile import decode, open_regular, parse_json
 
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 """The largest ``config.json`` read (uncompressed)."""
@@ -23,6 +24,9 @@ MAX_RATIO = 200
 RATIO_FLOOR = 1024 * 1024
 MAX_ENTRIES = 10_000
 CONFIG = "config.json"
+COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+"""The compression methods read (those Keras and every zip tool write)."""
+COMPRESSIONS_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
 
 
 def load_keras_archive(path: str, data: bytes | None = None) -> Model:
@@ -35,17 +39,10 @@ def read_config(path: str, data: bytes | None = None, member: str = CONFIG,
                 limit: int | None = None) -> bytes:
     """The bytes of one archive member, read within bounds (never extracted)."""
     limit = MAX_CONFIG_BYTES if limit is None else limit
-    try:
-        if data is not None:
-            return _read(io.BytesIO(data), path, member, limit)
-        with open(path, "rb") as f:
-            return _read(f, path, member, limit)
-    except FileNotFoundError:
-        raise ExplainError("no such file", file=path) from None
-    except IsADirectoryError:
-        raise ExplainError("is a folder, not a model file", file=path) from None
-    except PermissionError:
-        raise ExplainError("cannot be read (permission denied)", file=path) from None
+    if data is not None:
+        return _read(io.BytesIO(data), path, member, limit)
+    with open_regular(path) as f:
+        return _read(f, path, member, limit)
 
 
 def _read(f: IO[bytes], path: str, member: str, limit: int) -> bytes:
@@ -69,8 +66,10 @@ def _read(f: IO[bytes], path: str, member: str, limit: int) -> bytes:
             with archive.open(info) as stream:
                 content = stream.read(limit + 1)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
-                EOFError, ValueError) as e:
-            raise ExplainError(f"{member} cannot be read from the archive ({e})", file=path) from None
+                EOFError, ValueError, zlib.error, MemoryError) as e:
+            # a corrupt deflate stream (zlib.error), a damaged header or CRC
+            raise ExplainError(f"{member} cannot be read from the archive "
+                               f"({type(e).__name__}: {e})", file=path) from None
         if len(content) > limit or len(content) != info.file_size:
             raise ExplainError(f"{member} inflates to more bytes than the archive declares "
                                f"(a zip bomb?); refused", file=path)
@@ -81,6 +80,12 @@ def check_entry(info: zipfile.ZipInfo, path: str, limit: int) -> None:
     """Refuse an entry before reading it: too large, encrypted, or compressed suspiciously well."""
     if info.flag_bits & 0x1:
         raise ExplainError(f"{info.filename} is encrypted", file=path)
+    if info.compress_type not in COMPRESSIONS:
+        # Keras writes entries stored or deflated; LZMA and bzip2 decoders take memory as the
+        # entry's header asks (an LZMA dictionary of 4 GiB), so they are not used at all
+        raise ExplainError(f"{info.filename} is compressed with method {info.compress_type} "
+                           f"({COMPRESSIONS_NAMES.get(info.compress_type, 'unknown')}); a .keras archive "
+                           f"stores or deflates its entries", file=path)
     if info.file_size > limit:
         raise ExplainError(f"{info.filename} is {info.file_size} bytes uncompressed, over the limit "
                            f"of {limit // (1024 * 1024)} MiB; refused", file=path)

@@ -68,13 +68,9 @@ def read_header(path: str, data: bytes | None = None) -> tuple[list[TensorInfo],
     if data is not None:
         size, head = len(data), data[:8]
     else:
-        try:
-            size = os.path.getsize(path)
-            f = open(path, "rb")
-        except FileNotFoundError:
-            raise ExplainError("no such file", file=path) from None
-        except OSError as e:
-            raise ExplainError(f"cannot be read ({e.strerror or e})", file=path) from None
+        from .textfile import open_regular
+        f = open_regular(path)
+        size = os.fstat(f.fileno()).st_size
     try:
         if data is None:
             head = f.read(8)
@@ -97,6 +93,8 @@ def read_header(path: str, data: bytes | None = None) -> tuple[list[TensorInfo],
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ExplainError("has a safetensors header that is not valid JSON") from None
+    except ValueError:  # an integer of more digits than int() converts (4300)
+        raise ExplainError("has a safetensors header with a number too long to read") from None
     if not isinstance(header, dict):
         raise ExplainError("has a safetensors header that is not a JSON object")
     if len(header) > MAX_TENSORS:
@@ -128,6 +126,11 @@ def _tensor(name: str, entry: Any, data_size: int) -> TensorInfo:
     if t.nbytes != need:
         raise bad(f"{t.count} {dtype} entries take {need} bytes, but its data_offsets span {t.nbytes}")
     return t
+
+
+def _index(part: str) -> bool:
+    """A block number in a tensor name (``h.11.attn``): ASCII digits, at most 9 of them."""
+    return part.isascii() and part.isdigit() and len(part) <= 9
 
 
 def _short(value: Any, limit: int = 100) -> str:
@@ -217,7 +220,7 @@ def _model(model_name: str, path: str, items: list[tuple[TensorInfo, int]]) -> M
     order: list[tuple[str, str]] = []  # ("module", name) or ("stack", name) in first-seen order
     for t in tensors:
         parts = t.name.split(".")
-        i = next((k for k, p in enumerate(parts[:-1]) if p.isdigit() and k > 0), None)
+        i = next((k for k, p in enumerate(parts[:-1]) if _index(p) and k > 0), None)
         if i is not None and t.name not in tied:
             stack, index = ".".join(parts[:i]), int(parts[i])
             if stack not in stacks:
@@ -328,7 +331,7 @@ def tensor_sizes(model: Model) -> dict[str, int]:
             continue
         start, _, _ = node.name.rpartition(".")
         last = node.name.rsplit(".", 1)[-1]
-        if "-" in last and all(p.isdigit() for p in last.split("-")):  # a checkpoint's block run
+        if "-" in last and all(_index(p) for p in last.split("-")):  # a checkpoint's block run
             a, b = (int(p) for p in last.split("-"))
             prefixes = [f"{start}.{i}." for i in range(a, b + 1)]
         elif node.repeat != 1:

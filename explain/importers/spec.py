@@ -202,7 +202,7 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
     return builder.build()
 
 
-_OUTPUT_REF = re.compile(r"^(.+)\[(\d+)\]$")
+_OUTPUT_REF = re.compile(r"^(.+)\[([0-9]{1,9})\]$")
 
 
 def _unknown_input(builder: GraphBuilder, ref: str, layer_name: str) -> None:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -13,22 +15,49 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
 
 
-def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    p = Path(path)
+def open_regular(path: str | Path) -> BinaryIO:
+    """``path`` opened for reading, if it is a regular file. A FIFO, a device or a socket would
+    block or never end: refused before a byte is read (the file is opened without blocking and
+    checked through its descriptor, so it cannot be swapped in between)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        if p.is_dir():
-            raise ExplainError("is a folder, not a model file", file=str(path))
-        with p.open("rb") as f:
-            data = f.read(limit + 1)
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise ExplainError("no such file", file=str(path)) from None
+    except IsADirectoryError:
+        raise ExplainError("is a folder, not a model file", file=str(path)) from None
     except PermissionError:
         raise ExplainError("cannot be read (permission denied)", file=str(path)) from None
-    except OSError as e:
-        raise ExplainError(f"cannot be read ({e.strerror or e})", file=str(path)) from None
+    except (OSError, ValueError) as e:
+        raise ExplainError(f"cannot be read ({getattr(e, 'strerror', None) or e})", file=str(path)) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ExplainError("is a folder, not a model file", file=str(path))
+        if not stat.S_ISREG(mode):
+            raise ExplainError("is not a regular file (a pipe, device or socket); explain reads files",
+                               file=str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    with open_regular(path) as f:
+        try:
+            data = f.read(limit + 1)
+        except OSError as e:
+            raise ExplainError(f"cannot be read ({e.strerror or e})", file=str(path)) from None
     if len(data) > limit:
-        raise ExplainError(f"is larger than {limit // (1024 * 1024)} MiB", file=str(path))
+        raise ExplainError(f"is larger than {_size_text(limit)}", file=str(path))
     return data
+
+
+def _size_text(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
 
 
 def decode(data: bytes, path: str) -> str:

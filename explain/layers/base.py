@@ -40,7 +40,7 @@ from typing import Any, Callable, ClassVar, Mapping, Optional, Sequence
 import sympy
 
 from ..errors import ExplainError
-from ..symbols import Value, sym
+from ..symbols import Value, at_values, sym
 
 Dim = Optional[Value]
 Shape = tuple[Dim, ...]
@@ -106,7 +106,10 @@ class ArgContext:
             from ..arith import parse_size
             value = parse_size(raw, self.symbols, what=name)
             if not isinstance(value, int) and self.values:
-                at = value.xreplace({s: sympy.Integer(x) for s, x in self.values.items()})
+                at = at_values(value, self.values)
+                if at is sympy.nan:
+                    raise ExplainError(f"'{name}' divides by zero at the declared values. "
+                                       f"Received: {name}={raw!r}")
                 if not at.is_Integer:
                     used = ", ".join(f"{s} = {self.values[s]}" for s in sorted(
                         value.free_symbols & set(self.values), key=str))
@@ -119,7 +122,7 @@ class ArgContext:
         """The value of ``v`` with the declared symbols' values substituted (None if not numeric)."""
         if isinstance(v, int):
             return v
-        r = v.xreplace({s: sympy.Integer(x) for s, x in self.values.items()})
+        r = at_values(v, self.values)
         return int(r) if r.is_Integer else None
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from ..errors import ExplainError
 from ..symbols import C, Value, n_in, n_out, product, sym
-from .base import Group, Layer, Shape, anything, known, lora_r, lora_rank_arg, with_lora
+from .base import (ArgContext, Group, Layer, Shape, _size, anything, arg, known, lora_r, lora_rank_arg,
+                   with_lora)
 from . import _texts
 from .registry import register
 
@@ -23,6 +23,15 @@ n_a, n_b = sym("n_a"), sym("n_b")
 _KERNEL = Group("kernel", n_in * n_out)
 _BIAS = Group("bias", C)
 _EQUATION = re.compile(r"^(\.\.\.)?([a-zA-Z]+),([a-zA-Z]+)->(\.\.\.)?([a-zA-Z]+)$")
+
+
+def _output_sizes(ctx: ArgContext, raw: object) -> tuple | None:
+    """``output_shape``: one size, or a list of sizes and None (an axis Keras leaves unknown)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, (list, tuple)):
+        return (_size(ctx, "output_shape", raw, 1),)
+    return tuple(None if r is None else _size(ctx, "output_shape", r, 1) for r in raw)
 
 
 @register("EinsumDense")
@@ -37,7 +46,7 @@ class EinsumDense(Layer):
                   "bias_initializer", "kernel_regularizer", "bias_regularizer", "kernel_constraint",
                   "bias_constraint", "lora_rank")
     equation: object = anything()
-    output_shape_: object = anything()
+    output_shape_: object = arg(lambda ctx, name, raw, rank: _output_sizes(ctx, raw), None)
     bias_axes: object = anything()
     lora_rank: Value | None = lora_rank_arg()
 
@@ -67,8 +76,7 @@ class EinsumDense(Layer):
     def _full(self, shape: Shape) -> tuple:
         """(input spec, its sizes, output spec, its sizes, kernel spec) with the batch axis as None."""
         inp, ker, out, elided = self._specs()
-        stated: Any = self.output_shape_
-        declared = [stated] if isinstance(stated, int) else list(stated or [])
+        declared = list(self.output_shape_ or ())
         if elided:
             if len(shape) < len(inp):
                 raise ExplainError(f"EinsumDense: the input has fewer axes than '{inp}'")

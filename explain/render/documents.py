@@ -72,7 +72,8 @@ def render_document(kind: str, subject: Any, lang: str = "en", format: str = "ma
     if facts is None:
         raise ExplainError(f"a {kind} document is available as {' or '.join(available)}, not '{format}'")
     if format == "json":
-        return json.dumps(facts(subject, lang=lang, **options), indent=2, ensure_ascii=False) + "\n"
+        from .escape import json_visible  # the same values; no control or bidi character shown raw
+        return json_visible(json.dumps(facts(subject, lang=lang, **options), indent=2, ensure_ascii=False)) + "\n"
     from .i18n import environment
     from .view import Formatter
     f = Formatter(format, lang)

@@ -6,17 +6,40 @@ specials and ``< >`` become their text commands.
 """
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from typing import Callable
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NOT_PLAIN = re.compile(r"[^\n -~]")
 
 _MD_ESCAPED = set("\\`*_{}[]()#+-.!|~^$\"'")
 _MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
 
+def visible(text: str) -> str:
+    """``text`` with every character that is not printed as itself written as its escape
+    (``\\x1b``, ``\\u202e``, ``\\ud800``): control characters (C0, DEL, C1), format
+    characters such as the bidirectional overrides, line separators, surrogates, unassigned
+    and private-use code points. A name can then neither drive a terminal nor reorder a line."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " or unicodedata.category(c) == "Zs"
+                   else ascii(c)[1:-1] for c in text)
+
+
+def json_visible(text: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with the characters
+    :func:`visible` escapes written as JSON escapes: the same value, nothing that is not shown."""
+    def escape(m: re.Match) -> str:
+        c = m.group()
+        return c if c.isprintable() or unicodedata.category(c) == "Zs" else json.dumps(c)[1:-1]
+    return _NOT_PLAIN.sub(escape, text)
+
+
 def _clean(text: str) -> str:
-    return _CONTROL.sub(" ", str(text))
+    return visible(text)
 
 
 def markdown_text(text: str) -> str:
@@ -38,7 +61,7 @@ _MD_MESSAGE = set("\\`*_[]$|")
 def markdown_message(text: str) -> str:
     """A translated sentence made safe for Markdown (lighter: prose keeps its punctuation)."""
     out = []
-    for c in text:
+    for c in visible(text):
         if c in _MD_ENTITIES:
             out.append(_MD_ENTITIES[c])
         elif c in _MD_MESSAGE:
@@ -50,8 +73,12 @@ def markdown_message(text: str) -> str:
 
 def markdown_code(text: str) -> str:
     """``text`` as an inline code span (literal; backticks inside get a longer fence); a code
-    span keeps ``< &`` literal, so no HTML can come through. Not for table cells (``|``)."""
+    span keeps ``< &`` literal, so no HTML can come through. A ``|`` would end a table cell even
+    inside a code span (and then ``<`` would be markup): such text is escaped text instead, the
+    same in a table and outside one."""
     text = _clean(text)
+    if "|" in text:
+        return markdown_text(text)
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or text.startswith(" ") else ""
@@ -60,7 +87,9 @@ def markdown_code(text: str) -> str:
 
 _LATEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
           "%": r"\%", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-          "<": r"\textless{}", ">": r"\textgreater{}", "\u202f": r"\,"}
+          "<": r"\textless{}", ">": r"\textgreater{}", "\u202f": r"\,",
+          '"': r"\textquotedbl{}"}
+"""``"`` too: babel's German (and Spanish) shorthands make it active (``"|``, ``"=``, ``""``)."""
 
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")

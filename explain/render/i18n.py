@@ -80,17 +80,39 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
 @lru_cache(maxsize=None)
 def _bytecode_cache() -> "jinja2.BytecodeCache | None":
     """Compiling the templates is a tenth of a short ``explain derive``; the compiled code is kept
-    in $XDG_CACHE_HOME/explain (~/.cache/explain). EXPLAIN_NO_CACHE=1 turns this off."""
+    in $XDG_CACHE_HOME/explain (~/.cache/explain). EXPLAIN_NO_CACHE=1 turns this off.
+
+    Jinja unpickles what it finds there: the cache is used only where nobody else can write
+    (:func:`private_folder`), as Jinja does for its own default folder; otherwise not at all."""
     import os
     if os.environ.get("EXPLAIN_NO_CACHE"):
         return None
     try:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        folder = os.path.join(base, "explain", f"jinja-{jinja2.__version__}")
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        return _QuietBytecodeCache(folder)
+        if not os.path.isabs(base):
+            return None
+        folder = private_folder(os.path.join(base, "explain"))
+        folder = folder and private_folder(os.path.join(folder, f"jinja-{jinja2.__version__}"))
+        return _QuietBytecodeCache(folder) if folder else None
     except Exception:
         return None
+
+
+def private_folder(path: str) -> "str | None":
+    """``path``, created if missing, if it is a real folder (no link) owned by this user and
+    writable by nobody else, in a parent that others cannot rename it in; else None."""
+    import os
+    import stat
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    parent = os.stat(os.path.dirname(path) or ".")
+    if parent.st_mode & 0o002 and not parent.st_mode & stat.S_ISVTX:
+        return None  # a world-writable folder without the sticky bit: the folder could be swapped
+    if parent.st_mode & 0o020 and parent.st_uid != os.geteuid() and not parent.st_mode & stat.S_ISVTX:
+        return None
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        return None
+    return path
 
 
 @lru_cache(maxsize=None)

@@ -1,6 +1,7 @@
 """Numbers in the reader's locale (CLDR through Babel, never ``setlocale``)."""
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 
 from babel import Locale
@@ -22,25 +23,39 @@ def group_separator(lang: str) -> str:
 def format_int(n: int, lang: str) -> str:
     """6029097 → ``6,029,097`` (en, ja), ``6.029.097`` (de, es), ``6 029 097`` (fr, U+202F).
 
-    Cached: a derivation prints the same counts many times, and Babel's formatting is slow."""
+    Cached: a derivation prints the same counts many times, and Babel's formatting is slow.
+    Exact however large: past 20 digits (where Babel would round in a 28-digit decimal context)
+    the digits are grouped by threes, as all five locales group."""
     if -10**20 < n < 10**20:
         return format_decimal(n, locale=locale(lang), group_separator=True)
-    import decimal
-    with decimal.localcontext() as context:  # Babel quantizes in the context's 28 digits
-        context.prec = len(str(n)) + 8
-        return format_decimal(n, locale=locale(lang), group_separator=True)
+    digits = str(abs(n))
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
+    return ("-" if n < 0 else "") + group_separator(lang).join(groups)
 
 
-def format_decimal_places(x: float, lang: str, places: int = 1) -> str:
-    """A decimal with ``places`` digits after the locale's decimal mark (``23,0`` in German)."""
-    pattern = "#,##0." + "0" * places if places else "#,##0"
-    return format_decimal(round(x, places), format=pattern, locale=locale(lang))
+@lru_cache(maxsize=None)
+def decimal_symbol(lang: str) -> str:
+    from babel.numbers import get_decimal_symbol
+    return get_decimal_symbol(locale=Locale.parse(locale(lang)))
 
 
-def format_size(x: float, lang: str) -> str:
+def format_decimal_places(x: Fraction | int | float, lang: str, places: int = 1) -> str:
+    """A decimal with ``places`` digits after the locale's decimal mark (``23,0`` in German),
+    rounded half to even; exact for any size (no float, no decimal context)."""
+    scaled = round(Fraction(x) * 10**places)
+    whole, part = divmod(scaled, 10**places)
+    text = format_int(whole, lang)
+    return text + decimal_symbol(lang) + str(part).zfill(places) if places else text
+
+
+def format_size(x: Fraction | int | float, lang: str) -> str:
     """A size in MB or MiB: one decimal from 10 on, else three significant digits (0.247, 24.1)."""
-    import math
+    x = Fraction(x)
     if x >= 10 or x <= 0:
         return format_decimal_places(x, lang, 1)
-    places = min(9, 2 - math.floor(math.log10(x)))
+    exponent = 0  # ⌊log₁₀ x⌋, exactly (no further than places needs)
+    while exponent > -10 and x * 10**-exponent < 1:
+        exponent -= 1
+    places = min(9, 2 - exponent)
     return format_decimal_places(x, lang, places)

@@ -1,0 +1,396 @@
+"""Issue 17: bounded and safe on every input — each finding of the attack run, as a test.
+
+Every case either gives the right result or exit status 2 with one line naming the problem;
+never a traceback, a hang, a leak of another file or a lost file. The numbers expected come from
+hand derivations written here (Dense: n·u + u; Conv: k·c_in·c_out + c_out).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from explain.cli import main
+from tests.conftest import ROOT
+
+SECONDS = 60  # a process that hangs (a FIFO) is stopped here and fails its test
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return status, out, err
+
+
+def refused(capsys, *argv: str, says: str = "") -> str:
+    status, out, err = cli(capsys, *argv)
+    assert status == 2, (status, out[:300], err)
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("explain: "), repr(err)
+    assert says in err, err
+    return err
+
+
+def process(*argv: str, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KERAS_BACKEND": "torch"}
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    kwargs.setdefault("stderr", subprocess.PIPE)
+    return subprocess.run([sys.executable, "-m", "explain", *argv], env=env, timeout=SECONDS, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+
+def write(name: str, content: str | bytes) -> str:
+    path = Path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return name
+
+
+def dense_spec(n: int, u: int, name: str = "d") -> str:
+    return json.dumps({"input": [n], "layers": [{"Dense": {"units": u, "name": name}}]})
+
+
+# -- --set and claims ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["1__0", "_1", "1_", "1_000_", "0", "-3", "1e3", "٣", "9" * 5000, ""])
+def test_set_takes_only_whole_numbers_as_python_writes_them(capsys, value):
+    refused(capsys, "derive", "example:mlp-symbolic", "--set", f"h={value}", says="--set takes NAME=VALUE")
+
+
+def test_set_accepts_single_underscores(capsys):
+    status, out, _ = cli(capsys, "derive", "example:mlp-symbolic", "--set", "h=1_000", "--format", "json")
+    assert status == 0
+    # n_in·h + h + h·K + K with n_in = 784, h = 1000, K = 10
+    assert json.loads(out)["total"] == 784 * 1000 + 1000 + 1000 * 10 + 10
+
+
+def test_empty_claims_are_refused_not_all_correct(capsys):
+    write("w.yaml", "model: example:lenet5\nclaims: []\n")
+    refused(capsys, "check", "w.yaml", says="'claims' is empty")
+
+
+# -- wrong input that used to raise --------------------------------------------------------------
+
+@pytest.mark.parametrize("entry", ['"x"', "1.5", "[1]", "{a: 1}", "true"])
+def test_einsum_dense_output_shape_entries_must_be_sizes(capsys, entry):
+    write("e.yaml", f"input: [4]\nlayers:\n  - EinsumDense: {{equation: 'ab,bc->ac', output_shape: [{entry}]}}\n")
+    refused(capsys, "derive", "e.yaml", says="'output_shape'")
+
+
+def test_einsum_dense_output_shape_still_reads_sizes_and_none(capsys):
+    write("e.yaml", "input: [5, 4]\nlayers:\n  - EinsumDense: {equation: 'abc,cd->abd', output_shape: [null, 6], bias_axes: d}\n")
+    status, out, _ = cli(capsys, "derive", "e.yaml", "--format", "json")
+    assert status == 0
+    assert json.loads(out)["total"] == 4 * 6 + 6  # kernel c·d + bias d
+
+
+@pytest.mark.parametrize("units", ["a % (a - b)", "a // (a - b)", "(a + 1) // (b - a)"])
+def test_division_by_zero_at_the_declared_values(capsys, units):
+    write("z.yaml", f"symbols: {{a: 3, b: 3}}\ninput: [2]\nlayers:\n  - Dense: {{units: '{units}'}}\n")
+    refused(capsys, "derive", "z.yaml", says="zero")
+
+
+def _keras_archive(method: int, payload: bytes | None = None) -> bytes:
+    import io
+    config = json.dumps({"class_name": "Sequential", "config": {"layers": []}}).encode() * 20
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=method) as z:
+        z.writestr("config.json", config)
+    data = bytearray(buffer.getvalue())
+    if payload is not None:  # overwrite the compressed stream after the local header
+        start = 30 + len("config.json")
+        data[start:start + len(payload)] = payload
+    return bytes(data)
+
+
+@pytest.mark.parametrize("case", ["deflate", "lzma", "bzip2", "lzma_dictionary"])
+def test_corrupt_or_unusual_keras_archives(capsys, case):
+    if case == "deflate":
+        data = _keras_archive(zipfile.ZIP_DEFLATED, b"\xff" * 16)
+        says = "cannot be read"
+    elif case == "lzma_dictionary":
+        # LZMA properties in the entry: version, size 5, then lc/lp/pb and a 4 GiB dictionary
+        data = _keras_archive(zipfile.ZIP_LZMA, b"\x09\x14\x05\x00\x5d" + struct.pack("<I", 0xFFFFFFFF))
+        says = "compressed with method 14"
+    else:
+        data = _keras_archive(zipfile.ZIP_LZMA if case == "lzma" else zipfile.ZIP_BZIP2, b"\x00" * 16)
+        says = "a .keras archive stores or deflates"
+    write("m.keras", data)
+    refused(capsys, "derive", "m.keras", says=says)
+
+
+# -- numbers of any size, exactly, in every format ------------------------------------------------
+
+def _digits(text: str) -> set[int]:
+    """Every number in ``text`` written with any locale's group separators."""
+    found = re.findall(r"\d{1,3}(?:[,.\u202f  ]\d{3})+|\d+", text)
+    return {int(re.sub(r"\D", "", f)) for f in found}
+
+
+@pytest.mark.parametrize("exponent", [16, 160, 450])
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "text", "json"])
+def test_huge_totals_are_exact_in_every_format(capsys, exponent, fmt):
+    n = u = 10**exponent + 7
+    write("big.json", dense_spec(n, u))
+    status, out, err = cli(capsys, "derive", "big.json", "--format", fmt, "--lang", "de")
+    assert status == 0, err
+    total = n * u + u  # Dense: kernel n·u + bias u
+    if fmt == "json":
+        assert json.loads(out)["total"] == total
+    else:
+        assert total in _digits(out.replace("\\,", "\u202f").replace("{.}", "."))
+
+
+def test_a_count_past_the_stated_bound_is_refused(capsys):
+    write("big.json", dense_spec(10**2200, 10**2200))
+    refused(capsys, "derive", "big.json", says="more than 1000 digits")
+    write("big2.json", dense_spec(10**600, 10**600))
+    refused(capsys, "derive", "big2.json", says="more than 1000 digits")
+
+
+def test_long_numbers_in_other_places(capsys):
+    digits = "9" * 5000
+    header = ('{"w": {"dtype": "F32", "shape": [' + digits + '], "data_offsets": [0, 4]}}').encode()
+    write("a.safetensors", struct.pack("<Q", len(header)) + header + b"\0" * 4)
+    refused(capsys, "derive", "a.safetensors", says="too long")
+    header = json.dumps({f"h.{digits}.w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
+    write("b.safetensors", struct.pack("<Q", len(header)) + header + b"\0" * 4)
+    status, out, err = cli(capsys, "derive", "b.safetensors", "--format", "json")
+    assert status == 0 and json.loads(out)["total"] == 1
+    write("i.yaml", f"input: [4]\nlayers:\n  - Dense: {{units: 2, inputs: 'input[{digits}]'}}\n")
+    refused(capsys, "derive", "i.yaml", says="input")
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+def test_output_file_is_replaced_only_when_complete(capsys, monkeypatch):
+    write("out.md", "precious")
+    write("s.json", '{"input": [4], "layers": [{"Dense": {"units": 4, "name": "a\\ud800b"}}]}')
+    real_fdopen = os.fdopen
+
+    def failing(fd, *args, **kwargs):
+        f = real_fdopen(fd, *args, **kwargs)
+
+        def write_fails(data):
+            raise OSError(28, "No space left on device")
+        f.write = write_fails
+        return f
+    monkeypatch.setattr(os, "fdopen", failing)
+    refused(capsys, "derive", "s.json", "-o", "out.md", says="No space left")
+    assert Path("out.md").read_text() == "precious"
+    assert sorted(os.listdir(".")) == ["out.md", "s.json"]  # no temporary file left
+    monkeypatch.setattr(os, "fdopen", real_fdopen)
+    status, _, _ = cli(capsys, "derive", "s.json", "-o", "out.md")
+    assert status == 0 and "a\\ud800b" in Path("out.md").read_text(encoding="utf-8")
+
+
+def test_stdout_on_a_full_device():
+    with open("/dev/full", "wb") as full:
+        result = process("derive", "example:lenet5", stdout=full, stderr=subprocess.PIPE)
+    assert result.returncode == 2
+    assert result.stderr.decode() == "explain: cannot write to standard output: No space left on device\n"
+
+
+def test_stdout_a_closed_pipe():
+    """``explain derive … | true``: the reader is gone before explain writes."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(f"'{sys.executable}' -m explain derive example:lenet5 | true; "
+                            f"echo \"${{PIPESTATUS[0]}}\" >&2",
+                            shell=True, executable="/bin/bash", capture_output=True, env=env, timeout=SECONDS)
+    assert result.stderr == b"1\n"  # no traceback, no message: status 1
+
+
+@pytest.mark.parametrize("closed", ["stdout", "stderr"])
+def test_closed_standard_streams(closed):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    redirect = ">&-" if closed == "stdout" else "2>&-"
+    result = subprocess.run(f"'{sys.executable}' -m explain derive example:lenet5 {redirect}",
+                            shell=True, capture_output=closed == "stdout", env=env, timeout=SECONDS)
+    if closed == "stdout":
+        assert result.returncode == 2
+        assert result.stderr.decode() == "explain: cannot write: standard output is closed (use -o FILE)\n"
+    else:
+        assert result.returncode == 0
+    result = subprocess.run(f"'{sys.executable}' -m explain derive nothing-here {redirect}",
+                            shell=True, capture_output=True, env=env, timeout=SECONDS)
+    assert result.returncode == 2 and b"Traceback" not in result.stderr + result.stdout
+
+
+# -- non-regular files ----------------------------------------------------------------------------
+
+def _fifo(name: str) -> str:
+    os.mkfifo(name)
+    return name
+
+
+@pytest.mark.parametrize("where", ["model", "worksheet", "--model", "worksheet model", "shard"])
+def test_a_fifo_is_refused_without_blocking(where):
+    if where == "model":
+        argv = ["derive", _fifo("m.yaml")]
+    elif where == "worksheet":
+        argv = ["check", _fifo("w.yaml")]
+    elif where == "--model":
+        write("w.yaml", "claims:\n  - total: 5\n")
+        argv = ["check", "w.yaml", "--model", _fifo("m.json")]
+    elif where == "worksheet model":
+        write("w.yaml", "model: m.json\nclaims:\n  - total: 5\n")
+        _fifo("m.json")
+        argv = ["check", "w.yaml"]
+    else:
+        _fifo("model-00001.safetensors")
+        write("model.safetensors.index.json", json.dumps({"weight_map": {"w": "model-00001.safetensors"}}))
+        argv = ["derive", "model.safetensors.index.json"]
+    result = process(*argv)
+    assert result.returncode == 2
+    assert b"is not a regular file" in result.stderr and result.stderr.count(b"\n") == 1, result.stderr
+
+
+def test_dev_stdin_and_folders_are_refused(capsys):
+    refused(capsys, "derive", "/dev/null", says="not a regular file")
+    os.mkdir("folder.yaml")
+    refused(capsys, "derive", "folder.yaml", says="folder")
+
+
+# -- safe text in every format --------------------------------------------------------------------
+
+HOSTILE = "a\x1b]0;pwn\x07b\x9b31m\u202ec\u2066d\ud800e\u2028f\x00g"
+INJECTION = "x|<img src=x onerror=alert(1)>|y"
+
+
+def _shown(text: str) -> list[str]:
+    """Characters a reader would not see as themselves (besides newlines)."""
+    return [c for c in text if not (c.isprintable() or c in "\n " or c in "\u00a0\u202f")]
+
+
+def _models() -> None:
+    spec = {"name": "m" + HOSTILE, "symbols": {"F": 2}, "input": [4, 4, 1],
+            "layers": [{"Conv2D": {"filters": "F", "kernel_size": 3, "name": "c" + HOSTILE}},
+                       {"Flatten": {"name": "f" + HOSTILE}},
+                       {"Dense": {"units": 4, "name": INJECTION + HOSTILE}}]}
+    write("m.json", json.dumps(spec))
+    claims = [{"layer": "c" + HOSTILE, "work": "5"}, {"layer": INJECTION + HOSTILE, "work": "3 x 3 = 7"},
+              {"total": "5"}]
+    write("w.yaml", "model: m.json\nclaims:\n" + "".join(f"  - {json.dumps(c)}\n" for c in claims))
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "json", "text"])
+@pytest.mark.parametrize("command", ["derive", "check"])
+def test_no_control_bidi_or_surrogate_characters_in_any_output(capsys, fmt, command):
+    _models()
+    status, out, err = cli(capsys, command, "m.json" if command == "derive" else "w.yaml", "--format", fmt)
+    assert status == (0 if command == "derive" else 1), err
+    out.encode("utf-8")  # no lone surrogate
+    assert _shown(out) == []
+    if fmt == "json" and command == "derive":
+        names = [layer["name"] for layer in json.loads(out)["layers"]]
+        assert names == ["c" + HOSTILE, "f" + HOSTILE, INJECTION + HOSTILE]  # the same value, escaped
+
+
+@pytest.mark.parametrize("command", ["derive", "check"])
+def test_no_html_from_a_name_in_markdown(capsys, command):
+    from tests.render_helpers import markdown_parser
+    _models()
+    status, out, _ = cli(capsys, command, "m.json" if command == "derive" else "w.yaml")
+    html = markdown_parser().render(out)
+    assert "<img" not in html and "onerror=" not in html.replace("onerror=alert", "") or "&lt;img" in html
+    assert "<img" not in html
+
+
+def test_german_babel_shorthands_print_literally(tmp_path):
+    from tests.render_helpers import compile_latex, pdf_text
+    from explain import load
+    from explain.render import render
+    name = 'a"|b"=c""d"-e'
+    tex = render(load({"input": [4], "layers": [{"Dense": {"units": 2, "name": name}}]}), lang="de",
+                 format="latex")
+    text = pdf_text(compile_latex(tex, tmp_path / "babel", "doc"))
+    assert name in text.replace("\n", "")
+
+
+# -- worksheets name only models beside them -----------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "~root/.profile", "../secret.yaml", "sub/../../secret.yaml",
+                                  "link.yaml"])
+def test_worksheet_model_stays_in_its_folder(capsys, path):
+    write("secret.yaml", "password: hunter2\nlayers: [x]\n")
+    os.mkdir("sheets")
+    os.symlink(os.path.abspath("secret.yaml"), "sheets/link.yaml")
+    write("sheets/w.yaml", f"model: '{path}'\nclaims:\n  - total: 5\n")
+    err = refused(capsys, "check", "sheets/w.yaml", says="the worksheet's model must be a file in the worksheet's folder")
+    assert "hunter2" not in err and "password" not in err
+
+
+def test_model_root_allows_another_folder(capsys):
+    write("models/m.json", dense_spec(3, 2))
+    write("sheets/w.yaml", "model: ../models/m.json\nclaims:\n  - total: 8\n")  # 3·2 + 2
+    refused(capsys, "check", "sheets/w.yaml", says="--model-root")
+    status, out, _ = cli(capsys, "check", "sheets/w.yaml", "--model-root", "models", "--format", "json")
+    assert status == 0 and json.loads(out)["all_correct"] is True
+
+
+def test_worksheet_naming_a_file_that_is_no_model_quotes_nothing(capsys):
+    write("notes.yaml", "password: hunter2\n")
+    write("w.yaml", "model: notes.yaml\nclaims:\n  - total: 5\n")
+    err = refused(capsys, "check", "w.yaml", says="is not a model file")
+    assert "hunter2" not in err and "password" not in err
+
+
+# -- the template cache ---------------------------------------------------------------------------
+
+def test_template_cache_only_in_a_private_folder(tmp_path, monkeypatch):
+    from explain.render import i18n
+    shared = tmp_path / "shared"
+    (shared / "explain").mkdir(parents=True)
+    os.chmod(shared / "explain", 0o777)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared))
+    monkeypatch.delenv("EXPLAIN_NO_CACHE", raising=False)
+    i18n._bytecode_cache.cache_clear()
+    try:
+        assert i18n._bytecode_cache() is None
+        world = tmp_path / "world"
+        world.mkdir()
+        os.chmod(world, 0o777)  # writable by all, no sticky bit: the folder could be swapped
+        monkeypatch.setenv("XDG_CACHE_HOME", str(world))
+        i18n._bytecode_cache.cache_clear()
+        assert i18n._bytecode_cache() is None
+        own = tmp_path / "own"
+        monkeypatch.setenv("XDG_CACHE_HOME", str(own))
+        i18n._bytecode_cache.cache_clear()
+        cache = i18n._bytecode_cache()
+        assert cache is not None and (os.stat(own / "explain").st_mode & 0o077) == 0
+    finally:
+        i18n._bytecode_cache.cache_clear()
+
+
+def test_a_planted_cache_payload_is_never_loaded(tmp_path):
+    """A pickle that would create PWNED, planted where a shared cache folder is: not run."""
+    shared = tmp_path / "cache"
+    folder = shared / "explain"
+    folder.mkdir(parents=True)
+    os.chmod(folder, 0o777)
+    import jinja2
+    inner = folder / f"jinja-{jinja2.__version__}"
+    inner.mkdir()
+    os.chmod(inner, 0o777)
+    payload = b"cos\nsystem\n(S'touch PWNED'\ntR."
+    for i in range(64):  # whatever the bucket names, every file holds the payload
+        (inner / f"__jinja2_{i:040x}.cache").write_bytes(payload)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(shared)}
+    env.pop("EXPLAIN_NO_CACHE", None)
+    result = subprocess.run([sys.executable, "-m", "explain", "derive", "example:lenet5"], cwd=tmp_path,
+                            capture_output=True, env=env, timeout=SECONDS)
+    assert result.returncode == 0
+    assert not (tmp_path / "PWNED").exists()
+    assert sorted(p.name for p in inner.iterdir()) == sorted(f"__jinja2_{i:040x}.cache" for i in range(64))
