@@ -271,7 +271,7 @@ def test_hf_tied_head_counted_twice(config, tmp_path):
     sheet.write_text(f"model: {HF / (config + '.json')}\n"
                      f"total: {expected['params_if_tied_weights_counted_twice']:,}\n"
                      f"total: {expected['params']:,}\n")
-    report = explain.check(sheet)
+    report = explain.check(sheet, model_roots=(str(HF),))
     assert [c.expected for c in report.claims] == [expected["params"]] * 2
     assert [c.verdict for c in report.claims] == ["wrong", "correct"]
     assert report.claims[0].diagnosis == ["tied_counted_twice"]
@@ -283,7 +283,7 @@ def test_repeated_block_counted_once(tmp_path):
     sheet = tmp_path / "w.txt"
     sheet.write_text(f"model: {HF / 'gpt2.json'}\n"
                      f"transformer.h: 12 x 768^2 + 13 x 768 = {12 * d * d + 13 * d}\n")
-    c = explain.check(sheet).claims[0]
+    c = explain.check(sheet, model_roots=(str(HF),)).claims[0]
     assert c.expected == L * (12 * d * d + 13 * d)
     assert (c.verdict, c.diagnosis) == ("wrong", ["repeat_counted_once"])
 
