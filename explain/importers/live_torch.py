@@ -449,7 +449,6 @@ class _Reader:
                     self.owner[k] = (self.label(unit), f"{unit.name}.{rel}" if unit.name else rel)
             self.tied[id(unit)] = mine
         nodes: list[Node] = []
-        self.placed: set[int] = set()  # id(unit) of units whose parameter rows are placed
         if shape_pass is None:
             for unit in self.units:
                 nodes += self.rows(unit, (), None, None, None)
@@ -467,19 +466,18 @@ class _Reader:
                     if found is not None and id(found[3]) not in self.placed_params:
                         nodes.append(self.parameter_node(found[0], found[1], found[2]))
                     continue
-                called = self.by_module.get(id(shape_pass.original_of.get(id(module), module)))
-                if called is None:
+                caller = self.by_module.get(id(shape_pass.original_of.get(id(module), module)))
+                if caller is None:
                     continue
-                unit = called
-                made = self.rows(unit, previous, in_shapes, outs[0] if outs else None, first.get(id(unit)))
+                made = self.rows(caller, previous, in_shapes, outs[0] if outs else None, first.get(id(caller)))
                 if made:
-                    first.setdefault(id(unit), made[-1].name)
+                    first.setdefault(id(caller), made[-1].name)
                     nodes += made
-                    if unit.layer is not None or made[-1].type == "Tensors":
+                    if caller.layer is not None or made[-1].type == "Tensors":
                         previous = (made[-1].name,)
-            for unit in self.units:  # never called (used functionally, not at all, or after a stop)
-                if id(unit) not in first and (unit.tensors or unit.layer is None):
-                    nodes += self.rows(unit, (), None, None, None)
+            for never in self.units:  # never called (used functionally, not at all, or after a stop)
+                if id(never) not in first and (never.tensors or never.layer is None):
+                    nodes += self.rows(never, (), None, None, None)
             if shape_pass.stopped is not None:
                 warnings.warn(f"from_torch: {shape_pass.stopped}; the counts are complete, the shapes "
                               f"after it are unknown", ShapePassWarning, stacklevel=3)
