@@ -6,7 +6,7 @@ this module does not know well) the step falls back to stating the shape.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import sympy
 
@@ -81,7 +81,7 @@ def _derived(layer: Layer, inp: Shape, out: Shape) -> Optional[ShapeStep]:
     return ShapeStep("spatial", inp, out, axes=tuple(axes))
 
 
-def _axis(layer: Layer, i: int, n: Value):
+def _axis(layer: Any, i: int, n: Value):
     """(kind, k, s, d, (pad before, pad after), result) for axis i, or None if not a window layer."""
     padding = getattr(layer, "padding", None)
     if not isinstance(padding, str):

@@ -81,7 +81,7 @@ def entries(framework: Optional[str], fmt: Formatter) -> list[dict[str, Any]]:
                            "buffer": g.buffer} for g in gs]
             except Exception:
                 formula = None
-        names = [g["name"] for g in groups if not g["buffer"]]
+        names = [str(g["name"]) for g in groups if not g["buffer"]]
         explanation = layer.explanation_for(names) if layer is not None else cls.explanation
         out.append({
             "type": cls.type_name, "framework": cls.framework, "aliases": list(cls.aliases),
