@@ -57,7 +57,8 @@ def from_torch(module: Any, input_shape: Any = None, *, input_dtypes: Any = None
 
 
 def check(worksheet: "str | Path", model: "str | None" = None, model_roots: "tuple[str, ...]" = ()) -> Any:
-    """Check a hand calculation: verdicts per claim, as ``explain check`` gives them. The model a
-    worksheet names must be beside it (or below), a bundled example, or under ``model_roots``."""
-    from .checker import check_file
-    return check_file(str(worksheet), model=model, model_roots=model_roots)
+    """Check a hand calculation (a worksheet, or a document with calculations in it): verdicts per
+    claim, as ``explain check`` gives them. The model a worksheet names must be beside it (or
+    below), a bundled example, or under ``model_roots``."""
+    from .checker import check_any
+    return check_any(str(worksheet), model=model, model_roots=model_roots)

@@ -47,9 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     derive.add_argument("--expand", action="store_true", help="derive repeated layers one by one")
     common(derive)
 
-    check = sub.add_parser("check", help="check a hand calculation (a worksheet)")
-    check.add_argument("worksheet", metavar="WORKSHEET")
-    check.add_argument("--model", metavar="MODEL", help="the model, if the worksheet names none")
+    check = sub.add_parser("check", help="check a hand calculation: a worksheet, or a document "
+                           "(Markdown, LaTeX, text, Jupyter notebook, PDF) with calculations in it")
+    check.add_argument("worksheet", metavar="WORKSHEET_OR_DOCUMENT")
+    check.add_argument("--model", metavar="MODEL", help="the model, if the worksheet names none or "
+                       "the document has no Keras or PyTorch code")
+    check.add_argument("--annotate", nargs="?", const="", default=None, metavar="FILE",
+                       help="documents: write a copy with a note after each wrong calculation "
+                       "(to FILE, or NAME.checked.EXT next to the document)")
     check.add_argument("--model-root", dest="model_roots", action="append", default=[], metavar="DIR",
                        help="a folder the worksheet's model may be in, besides the worksheet's own")
     check.add_argument("--fragment", action="store_true", help="LaTeX: a fragment to \\input")
@@ -86,8 +91,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         text = render_document("derivation", model, lang=args.lang, format=args.format,
                                fragment=args.fragment, expand=args.expand)
     elif args.command == "check":
-        from .checker import check_file
-        report = check_file(args.worksheet, model=args.model, model_roots=args.model_roots)
+        from .checker import check_any
+        report = check_any(args.worksheet, model=args.model, annotate=args.annotate is not None,
+                           model_roots=args.model_roots)
+        if args.annotate is not None:
+            from .checker.documents.annotate import write_annotated
+            write_annotated(report, args.annotate or None, lang=args.lang)
         text = render_document("check", report, lang=args.lang, format=args.format, fragment=args.fragment)
         status = 0 if report.all_correct else 1
     else:

@@ -21,7 +21,7 @@ from .mistakes import (Context, Variant, layer_variants, match, shape_variants, 
 from .verdicts import verdict, wrong_values
 from .worksheet import RawClaim, Worksheet, read_worksheet
 
-__all__ = ["Claim", "Report", "check_file", "check_model", "render_report"]
+__all__ = ["Claim", "Report", "check_any", "check_file", "check_model", "render_report"]
 
 
 @dataclass
@@ -48,6 +48,12 @@ class Claim:
     text: str = ""
     reason: str = ""
     """Why an ``unreadable`` claim could not be judged."""
+    place: dict | None = None
+    """In a document: ``{"line": N}``, with ``cell`` (and ``output``) or ``page``."""
+    attribution: str = ""
+    """In a document: why the claim is about its layer (see ``documents.attribute``)."""
+    candidates: list[str] = field(default_factory=list)
+    found: Any = None
 
     @property
     def correct(self) -> bool:
@@ -58,6 +64,11 @@ class Claim:
                "verdict": self.verdict, "expected": self.expected, "diagnosis": list(self.diagnosis)}
         if self.reason:
             out["reason"] = self.reason
+        if self.place is not None:
+            out["place"] = dict(self.place)
+            out["attribution"] = self.attribution
+            if self.candidates:
+                out["candidates"] = list(self.candidates)
         return out
 
 
@@ -103,6 +114,21 @@ def check_file(path: str, model: str | None = None, model_roots: Sequence[str] =
                                file=sheet.path) from None
         raise
     return check_model(sheet, loaded)
+
+
+def check_any(path: str, model: str | None = None, annotate: bool = False,
+              model_roots: Sequence[str] = ()) -> Report:
+    """A worksheet or a document, told apart by the file: Markdown, LaTeX, notebooks and PDF
+    are documents; a text or YAML file is a worksheet when it has a ``model:`` line or a
+    ``claims:`` list, or reads as one, and a document otherwise."""
+    from .documents import check_document
+    from .documents.read import is_document
+    if is_document(str(path)):
+        return check_document(path, model)
+    if annotate:
+        raise ExplainError("--annotate writes documents back (Markdown, LaTeX, text, notebooks); "
+                           "this is a worksheet", file=str(path))
+    return check_file(path, model, model_roots)
 
 
 def check_model(sheet: Worksheet, model: Model) -> Report:

@@ -21,6 +21,7 @@ VERDICT_LABELS = {
     "wrong": N_("wrong"),
     # Translators: a verdict: the claim could not be read (not arithmetic this tool understands)
     "unreadable": N_("unreadable"),
+    "unattributed": N_("not attributed"),
 }
 
 VERDICT_SENTENCES = {
@@ -30,6 +31,26 @@ VERDICT_SENTENCES = {
     "wrong_formula": N_("The result is right, but the formula gives %(formula)s, not %(expected)s."),
     "wrong": N_("The correct value is %(expected)s, not %(claimed)s."),
     "unreadable": N_("This claim could not be judged: %(reason)s"),
+    "unattributed": N_("This calculation could not be attributed to a layer, so it was not judged."),
+}
+
+PLACES = {
+    "line": N_("Line %(line)s."),
+    "cell": N_("Cell %(cell)s, line %(line)s."),
+    "output": N_("Output of cell %(cell)s, line %(line)s."),
+    "page": N_("Page %(page)s, line %(line)s."),
+}
+
+ATTRIBUTIONS = {
+    "same_line": N_("Attributed to %(layer)s: it is named on the same line."),
+    "table_row": N_("Attributed to %(layer)s: it is named in the same table row."),
+    "list_item": N_("Attributed to %(layer)s: it is named in the same list item."),
+    "heading": N_("Attributed to %(layer)s: it is named in the heading above."),
+    "factors": N_("Attributed to %(layer)s: the only layer whose sizes match the calculation's numbers."),
+    "factors_context": N_("Attributed to %(layer)s: its sizes match the calculation's numbers, and it is the layer named last above."),
+    "total": N_("About the whole model: the line speaks of a total."),
+    "ambiguous": N_("Not attributed: the calculation fits several layers (%(layers)s)."),
+    "no_match": N_("Not attributed: no layer is named nearby, and no layer's sizes match the calculation's numbers."),
 }
 
 # code, or (code, key of the facts that must be present)

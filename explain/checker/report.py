@@ -167,14 +167,15 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
              "formula": num(c.work.formula_value) if c.work and c.work.formula_value is not None else "",
              "result": num(c.work.result_value) if c.work and c.work.result_value is not None else "",
              "reason": f.text(c.reason)}
-    sentences = [Sentence(M.VERDICT_SENTENCES[c.verdict], facts)]
+    verdict = Sentence(M.VERDICT_SENTENCES[c.verdict], facts)
+    sentences = [verdict] + _where(c, f) if c.correct else _where(c, f) + [verdict]
     sentences += [_mistake_sentence(v, f) for v in c.mistakes]
     if c.verdict in ("wrong", "wrong_formula") and not c.mistakes:
         sentences.append(Sentence(M.NO_DIAGNOSIS))
     unique = {(s.message, tuple(s.facts.items()), s.layer, s.every): s for s in sentences}
     entry = Entry(label, _KINDS[c.kind], f.name(c.claimed), expected or "–", M.VERDICT_LABELS[c.verdict],
                   c.correct, list(unique.values()))
-    if c.verdict == "unreadable":
+    if c.verdict in ("unreadable", "unattributed"):
         pass
     elif f.format == "text":
         entry.steps = _steps(model, c, num)
@@ -190,6 +191,21 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _where(c: Any, f: Formatter) -> list[Sentence]:
+    """In a document: where the calculation stands and why it is about its layer (first, or
+    after the verdict's ``Correct.``, which the text sheet leaves out)."""
+    if c.place is None:
+        return []
+    p = c.place
+    key = "page" if "page" in p else ("output" if p.get("output") else "cell" if "cell" in p else "line")
+    place = Sentence(M.PLACES[key], {k: f.num(v) for k, v in p.items()
+                                     if isinstance(v, int) and not isinstance(v, bool)})
+    layer = c.node.name if c.node is not None else str(c.layer)
+    message = M.ATTRIBUTIONS[c.attribution]
+    facts = {"layer": f.name(layer), "layers": f.text(", ".join(c.candidates))}
+    return [place, Sentence(message, {k: facts[k] for k in _PLACEHOLDER.findall(message)})]
 
 
 def _mistake_sentence(v: Any, f: Formatter) -> Sentence:

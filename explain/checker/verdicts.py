@@ -6,12 +6,13 @@
 | wrong_formula     | the stated result is right but the formula does not evaluate to it       |
 | wrong             | the result (or the formula, where no result is given) is not the count    |
 | unreadable        | the claim could not be read or judged (the report gives the reason)       |
+| unattributed      | a calculation in a document that fits no layer, or several equally        |
 """
 from __future__ import annotations
 
 from .arith import Work, evaluate
 
-VERDICTS = ("correct", "arithmetic_slip", "wrong_formula", "wrong", "unreadable")
+VERDICTS = ("correct", "arithmetic_slip", "wrong_formula", "wrong", "unreadable", "unattributed")
 
 
 def verdict(work: Work, expected: int) -> str:
