@@ -371,3 +371,54 @@ def test_explain_check_runs_as_a_program_on_a_document():
                              "--lang", "es", "--format", "text"], capture_output=True, text=True,
                             cwd=ROOT, timeout=120)
     assert result.returncode == 1 and "Línea 18." in result.stdout
+
+
+# ----------------------------------------------------------------------------- PyTorch code
+
+def torch_truth(code: str) -> dict:
+    """Per-module parameter counts and the total from PyTorch building the document's code."""
+    torch = require_module("torch")
+    namespace: dict = {}
+    exec(code.replace("out = model(", "_ = ("), namespace)  # the fixture's own code, run by the test only
+    model = namespace["model"]
+    out = {name: sum(p.numel() for p in m.parameters()) for name, m in model.named_modules() if name}
+    out["total"] = sum(p.numel() for p in model.parameters())
+    assert isinstance(model, torch.nn.Module)
+    return out
+
+
+def test_pytorch_module_code_in_a_document():
+    truth = torch_truth(code_of(DOCS / "lenet-torch-en.md"))
+    claims = json.loads(run(str(DOCS / "lenet-torch-en.md"), "--format", "json").stdout)["claims"]
+    assert [(c["layer"], c["verdict"], (c["diagnosis"] or [None])[0]) for c in claims] == [
+        ("conv1", "correct", None),
+        ("conv2", "wrong", "bias_size"),        # + 6: the bias has c_out = 16 entries
+        ("fc1", "wrong", "flatten_size"),       # 16·5·5: the 32 × 32 LeNet, not 28 × 28 (16·4·4)
+        ("fc3", "correct", None),
+        ("total", "correct", None),
+    ]
+    for c in claims:
+        assert c["expected"] == truth[c["layer"]]
+
+
+def test_pytorch_sequential_in_a_notebook(tmp_path):
+    code = ("import torch\nfrom torch import nn\n\nmodel = nn.Sequential(\n    nn.Linear(20, 64),\n"
+            "    nn.ReLU(),\n    nn.BatchNorm1d(64),\n    nn.Linear(64, 3),\n)\n")
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                     "source": code.splitlines(keepends=True)},
+                    {"cell_type": "markdown", "metadata": {},
+                     "source": ["Layer 0: 20 x 64 + 64 = 1344\n", "\n",
+                                "Layer 2 (BatchNorm1d): 4 x 64 = 256\n", "\n",
+                                "Total: 1344 + 128 + 195 = 1667 parameters\n"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+    doc = tmp_path / "torch.ipynb"
+    doc.write_text(json.dumps(nb))
+    truth = torch_truth(code)
+    claims = json.loads(run(str(doc), "--format", "json").stdout)["claims"]
+    # PyTorch names a Sequential's modules 0, 1, 2, 3: "Layer 2" is model[2], the BatchNorm1d
+    assert [(c["layer"], c["verdict"], (c["diagnosis"] or [None])[0]) for c in claims] == [
+        ("0", "correct", None),
+        ("2", "wrong", "bn_non_trainable"),      # running statistics are buffers, not parameters
+        ("total", "correct", None),
+    ]
+    assert [c["expected"] for c in claims] == [truth["0"], truth["2"], truth["total"]]

@@ -5,7 +5,8 @@ notebooks and PDF (its text layer; scanned pages are images and out of scope).
     >>> [(c.layer, c.verdict, c.diagnosis) for c in report.claims if not c.correct]
     [('dense_2', 'wrong_formula', ['bias_size'])]
 
-The model comes from ``--model`` or from the Keras code in the document (read, never run); each
+The model comes from ``--model`` or from the Keras or PyTorch code in the document (read, never
+run; :mod:`.model`, :mod:`.torch_code`); each
 calculation found is attributed to a layer (:mod:`.attribute`) and judged as a worksheet claim.
 """
 from __future__ import annotations

@@ -66,7 +66,8 @@ class Attributor:
     def __init__(self, doc: Document, model: Model) -> None:
         self.doc, self.model = doc, model
         self.ctx = Context(model)
-        names = sorted((n.name for n in model.nodes), key=len, reverse=True)
+        # a bare number is a position (or PyTorch's index in a Sequential), never a name
+        names = sorted((n.name for n in model.nodes if not n.name.isdigit()), key=len, reverse=True)
         self.by_name = {n.name: n for n in model.nodes}
         self.name_re = re.compile(r"(?<![\w])(" + "|".join(re.escape(n) for n in names) + r")(?![\w])") \
             if names else None
@@ -85,7 +86,9 @@ class Attributor:
         for rx in _POSITIONS:
             for m in rx.finditer(text, lo, hi):
                 k = int(m.group(1))
-                if 1 <= k <= len(self.model.nodes):
+                if m.group(1) in self.by_name:  # PyTorch's Sequential: model[k] is named "k"
+                    out.append((m.start(), self.by_name[m.group(1)], m.group(0)))
+                elif 1 <= k <= len(self.model.nodes):
                     out.append((m.start(), self.model.nodes[k - 1], m.group(0)))
         return sorted(out, key=lambda t: t[0])
 

@@ -179,15 +179,18 @@ def load_document_model(doc: Document, override: str | None) -> Model:
     else:
         program, where = model_code(doc)
         if not program.strip():
-            raise ExplainError("contains no Keras model code that explain can read; give the model "
-                               "with --model", file=doc.path)
-        if re.search(r"^\s*(import torch|from torch)", program, re.MULTILINE) and \
-                not re.search(r"keras", program):
-            raise ExplainError("contains PyTorch code, which explain does not read from a document "
-                               "yet; give the model with --model (a spec or the model's file)", file=doc.path)
+            raise ExplainError("contains no Keras or PyTorch model code that explain can read; give "
+                               "the model with --model", file=doc.path)
         from ...importers.snippet import load_snippet
+        from .torch_code import is_torch_code, load_torch_code
+        tree = _parse(program)
         try:
-            model = load_snippet(program, None)
+            if tree is not None and is_torch_code(tree) and "keras" not in program:
+                model = load_torch_code(program)
+            else:
+                model = load_snippet(program, None)
+        except RecursionError:
+            raise ExplainError("its code is nested too deeply", file=doc.path) from None
         except ExplainError as e:
             raise ExplainError(_relocate(e.message, where), file=doc.path, layer=e.layer) from None
     return named_as_printed(model, first_summary(doc.lines))
