@@ -422,3 +422,43 @@ def test_pytorch_sequential_in_a_notebook(tmp_path):
         ("total", "correct", None),
     ]
     assert [c["expected"] for c in claims] == [truth["0"], truth["2"], truth["total"]]
+
+
+def test_pytorch_class_in_plain_text(tmp_path):
+    code = ("import torch\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self, hidden=5):\n"
+            "        super().__init__()\n        self.fc1 = nn.Linear(10, hidden)\n\n"
+            "        self.fc2 = nn.Linear(hidden, 2)\n\n    def forward(self, x):\n"
+            "        return self.fc2(torch.relu(self.fc1(x)))\n\nmodel = Net(hidden=8)\n")
+    doc = tmp_path / "hw.txt"
+    doc.write_text("PyTorch exercise\n\n" + code + "\nfc1: 10 x 8 + 8 = 88\nfc2: 8 x 2 = 16\n")
+    truth = torch_truth(code)
+    claims = json.loads(run(str(doc), "--format", "json").stdout)["claims"]
+    assert [(c["layer"], c["verdict"], c["diagnosis"]) for c in claims] == [
+        ("fc1", "correct", []), ("fc2", "wrong", ["missing_bias"])]
+    assert [c["expected"] for c in claims] == [truth["fc1"], truth["fc2"]]
+
+
+@pytest.mark.parametrize("line, value, kind", [
+    ("Die LSTM-Schicht: 4 × (128 × (64 + 128) + 128) = 98.816 Parameter", 98816, "params"),
+    ("C1 : (5·5·1 + 1)·6 = 156 paramètres", 156, "params"),
+    ("$5 \\times 5 \\times 6 \\times 16 + 16 = 2416$", 2416, "params"),
+    ("Au total 1\u202f234\u202f567 paramètres", 1234567, "total"),
+    ("パラメータの合計 6,029,097", 6029097, "total"),
+    ("全結合層：１２８×１０＋１０＝１２９０", 1290, "params"),
+    ("En total, 6.029.097 parámetros", 6029097, "total"),
+    ("| dense_1 | 11552 x 512 + 512 | = 5,915,136 |", None, None),   # the result in another cell
+    ("Total params: 6,029,097 (23.00 MB)", 6029097, "total"),
+    ("so flatten gives 19 x 19 x 32 = 11552", 11552, "product"),  # decided by the layer
+    ("Shape: 19 x 19 x 32 = 11552", 11552, "shape"),
+])
+def test_calculations_in_five_languages_number_formats(line, value, kind, tmp_path):
+    from explain.checker.documents.find import find_claims
+    from explain.checker.documents.read import read_document
+    doc = tmp_path / "d.md"
+    doc.write_text(line + "\n", "utf-8")
+    found = find_claims(read_document(str(doc)))
+    if value is None:
+        assert found == []
+        return
+    assert len(found) == 1
+    assert found[0].work.result_value == value and found[0].kind == kind

@@ -23,6 +23,8 @@ from .read import Document, read_document
 
 __all__ = ["check_document", "DocumentReport"]
 
+MAX_CALCULATIONS = 2000
+
 
 class DocumentReport(Report):
     """A :class:`Report` whose claims carry their place and attribution; keeps the document."""
@@ -47,6 +49,8 @@ def check_loaded(doc: Document, model: Model) -> DocumentReport:
     if not found:
         raise ExplainError("contains no calculation that explain recognises (such as "
                            "'3 x 3 x 3 x 32 + 32 = 896' or 'Total params: 6,029,097')", file=doc.path)
+    if len(found) > MAX_CALCULATIONS:
+        raise ExplainError(f"contains more than {MAX_CALCULATIONS} calculations", file=doc.path)
     attributor = Attributor(doc, model)
     ctx = Context(model)
     sheet = Worksheet(doc.path, None, ())

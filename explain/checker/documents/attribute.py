@@ -36,6 +36,8 @@ _TYPE_WORDS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
      ("BatchNorm",)),
     (("attention", "アテンション", "atención"), ("Attention",)),
 ]
+MAX_LOOK_BACK = 60
+"""Lines above a calculation searched for the layer named last (within its section)."""
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+\S")
 _TEX_HEADING = re.compile(r"\\(?:part|chapter|section|subsection|subsubsection|paragraph)\*?\{")
 _TEXT_HEADING = re.compile(r"^\s*\d{1,2}(?:[-.]\d{1,2})*\.?\s+\S[^.!?。:]{0,70}$")
@@ -153,14 +155,14 @@ class Attributor:
         return None
 
     def _heading(self, line: Line) -> Line | None:
-        i = self.index[id(line)]
-        above = [h for h in self.headings if h <= i]
-        return self.doc.lines[above[-1]] if above else None
+        import bisect
+        k = bisect.bisect_right(self.headings, self.index[id(line)])
+        return self.doc.lines[self.headings[k - 1]] if k else None
 
     def _section_mentions(self, line: Line, heading: Line | None) -> list[Node]:
         """Layers named between the heading and the line, nearest last."""
         i = self.index[id(line)]
-        start = self.index[id(heading)] if heading is not None else max(0, i - 30)
+        start = max(self.index[id(heading)] if heading is not None else 0, i - MAX_LOOK_BACK)
         out = []
         for k in range(start, i):
             out += [node for _, node, _ in self.mentions(self.doc.lines[k].text)]

@@ -152,12 +152,27 @@ def _text_lines(raw: list[str], page: int | None = None, start_block: int = 0) -
                 kinds[i] = "code"
                 i += 1
                 continue
-            for j in range(i + 1, min(len(raw), i + MAX_CODE_STATEMENT_LINES)):
+            if stripped.endswith(":"):
+                j = _block_end(raw, i)
                 if is_python(_dedent(raw[i:j + 1])):
                     for k in range(i, j + 1):
                         kinds[k] = "code"
                     i = j
-                    break
+                i += 1
+                continue
+            balance = _balance(line)
+            if balance <= 0:
+                i += 1
+                continue  # a statement over several lines opens a bracket or a block
+            for j in range(i + 1, min(len(raw), i + MAX_CODE_STATEMENT_LINES)):
+                balance += _balance(raw[j])
+                if balance > 0:
+                    continue  # parse only where the brackets close
+                if is_python(_dedent(raw[i:j + 1])):
+                    for k in range(i, j + 1):
+                        kinds[k] = "code"
+                    i = j
+                break
         i += 1
     # comment lines right before code belong to it
     for i in range(len(raw) - 2, -1, -1):
@@ -172,6 +187,23 @@ def _text_lines(raw: list[str], page: int | None = None, start_block: int = 0) -
             previous = kind
         out.append(Line(text, n, kind, page=page, block=block if kind == "code" else 0, file_line=n - 1))
     return out
+
+
+def _block_end(raw: list[str], i: int) -> int:
+    """The last line of the block that line ``i`` (ending in ':') opens: the lines indented
+    deeper than it (blank lines inside included)."""
+    def indent(s: str) -> int:
+        return len(s) - len(s.lstrip())
+    j, last = i + 1, i
+    while j < len(raw) and j - i < 400 and (not raw[j].strip() or indent(raw[j]) > indent(raw[i])):
+        if raw[j].strip():
+            last = j
+        j += 1
+    return last
+
+
+def _balance(line: str) -> int:
+    return sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
 
 
 def _dedent(lines: list[str]) -> str:
