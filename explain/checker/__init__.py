@@ -60,7 +60,7 @@ class Claim:
         return self.verdict == "correct"
 
     def to_json(self) -> dict[str, Any]:
-        out = {"layer": self.layer, "kind": self.kind, "claimed": self.claimed,
+        out: dict[str, Any] = {"layer": self.layer, "kind": self.kind, "claimed": self.claimed,
                "verdict": self.verdict, "expected": self.expected, "diagnosis": list(self.diagnosis)}
         if self.reason:
             out["reason"] = self.reason

@@ -195,11 +195,11 @@ class Attributor:
         kind = found.kind
         out: list[Node] = []
         if kind in ("shape", "product"):
-            claimed = sorted(found.dims) if found.dims is not None and None not in found.dims \
-                else sorted(written)
+            claimed = sorted(d for d in found.dims if d is not None) \
+                if found.dims is not None and None not in found.dims else sorted(written)
             for node in self.model.nodes:
-                dims = [ev(d) for d in node.output_shape]
-                if None not in dims and (sorted(dims) == claimed or (len(dims) == 1 and dims[0] in values
+                dims = [d for d in (ev(x) for x in node.output_shape) if d is not None]
+                if len(dims) == len(node.output_shape) and (sorted(dims) == claimed or (len(dims) == 1 and dims[0] in values
                                                                     and found.dims is None)):
                     out.append(node)
             if found.dims is not None:

@@ -145,7 +145,7 @@ def _call_keys(call: ast.Call) -> set[str]:
     keys = set()
     for kw in call.keywords:
         if kw.arg == "name" and isinstance(kw.value, ast.Constant):
-            keys.add(f"name={kw.value.value}")
+            keys.add(f"name={kw.value.value!s}")
     bare = ast.Call(call.func, call.args, [k for k in call.keywords if k.arg not in _SHAPE_ARGS])
     keys.add(ast.unparse(bare))
     return keys
@@ -242,7 +242,7 @@ def rename(model: Model, mapping: dict[str, str]) -> Model:
         return None if name is None else mapping.get(name, name)
 
     nodes: list[Node] = [dataclasses.replace(n, name=mapping.get(n.name, n.name),
-                                             inputs=tuple(ref(i) for i in n.inputs),
+                                             inputs=tuple(mapping.get(i, i) for i in n.inputs),
                                              shares=ref(n.shares))
                          for n in model.nodes]
     return dataclasses.replace(model, nodes=nodes)

@@ -198,6 +198,7 @@ class _Reader:
         kind, call, line = found[1]
         if kind == "seq":
             return self.layers(call, self.consts, ""), False, line
+        assert isinstance(call.func, ast.Name)
         cls = self.classes[call.func.id]
         layers, reshapes = self.module(cls, call, self.consts)
         return layers, reshapes, line
@@ -261,7 +262,8 @@ def _in_forward_order(layers: list, forward: ast.FunctionDef) -> list:
         visit(stmt)
     if not order:
         return layers
-    out, uses = [], {}
+    out: list = []
+    uses: dict[str, int] = {}
     for attr in order:
         uses[attr] = uses.get(attr, 0) + 1
         for name, cls, args, kwargs, line in groups[attr]:
