@@ -19,6 +19,7 @@ from ...layers.registry import lookup
 from ...model import GraphBuilder, Model
 
 MAX_LAYERS = 2000
+_SPATIAL = ("conv", "conv_transpose", "depthwise", "separable", "pool", "adaptive_pool")
 _EXAMPLE_INPUTS = ("randn", "rand", "zeros", "ones", "empty", "randint")
 
 
@@ -300,5 +301,5 @@ def load_torch_code(program: str) -> Model:
                         shares=shares if shares and any(True for _ in layer.weight_groups()) else None)
         except ExplainError as e:
             raise ExplainError(f"line {line}: {e.message}", layer=name or cls) from None
-        spatial = spatial or cls.startswith(("Conv", "MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool"))
+        spatial = spatial or layer.role in _SPATIAL
     return builder.build()
