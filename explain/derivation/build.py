@@ -28,10 +28,12 @@ SYMBOL_MEANINGS: dict[str, str] = {
     "n_labels": "labels", "n_t": "declared_trainable", "n_nt": "declared_non_trainable",
     "E": "embedding_size", "f_dec": "decoder_feed_forward", "P": "patch_size", "n_p": "patches",
     "k_x": "experts_per_token", "f_x": "expert_feed_forward", "f_s": "shared_expert_feed_forward",
-    "n_s": "shared_experts", "k_d": "first_dense_layers", "r_q": "query_rank", "r_kv": "kv_rank",
-    "d_n": "nope_head_size", "d_r": "rope_head_size", "d_v": "value_head_size",
+    "n_s": "shared_experts", "r_q": "query_rank", "r_kv": "kv_rank",
+    "d_n": "nope_head_size", "d_r": "rope_head_size",
     "r": "lora_rank", "n_a": "kernel_rows", "n_b": "kernel_last_axis",
 }
+# k_d (a kernel's depth) and d_v (attention's value width) keep their common meanings here; a
+# Hugging Face config declares its own (first dense layers, value head size) in hf_config.MEANINGS.
 
 _PREFERRED = ("k_d", "k_h", "k_w", "k", "c_in", "g", "m", "c_out", "n_in", "n_out")
 

@@ -201,7 +201,7 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
         raise ExplainError("the config has neither 'model_type' nor 'architectures'")
     build = FAMILIES.get(model_type) if model_type is not None else None
     model = None
-    if build is not None:
+    if build is not None and model_type is not None:
         base = BASES[model_type]
         name = parsed.get("_name_or_path") if isinstance(parsed.get("_name_or_path"), str) else None
         b = _Builder(name or arch or base, path, overrides)
@@ -210,6 +210,7 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
         except NoClosedForm:
             model = None
         else:
+            assert b.graph is not None  # every family's build starts the graph
             model = b.graph.build()
             model.symbol_meanings = {s.name: MEANINGS[s.name] for s in model.symbols if s.name in MEANINGS}
             model.notes = tuple(b.notes)

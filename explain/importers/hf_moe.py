@@ -5,9 +5,10 @@ uses, so the model has active parameters per token beside its total.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import ExplainError
+from ..layers.base import Layer
 from ..layers.hf_blocks import Qwen2DecoderLayer, Qwen3DecoderLayer
 from ..layers.hf_moe import DeepseekV3DecoderLayer, Qwen2MoeDecoderLayer, Qwen3MoeDecoderLayer
 from ..symbols import Value
@@ -63,6 +64,8 @@ def _qwen_moe(cfg: _Config, arch: str, b: _Builder) -> None:
                                num_experts_per_tok=k_x, moe_intermediate_size=f_x)
     dense_args: dict[str, Any] = dict(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
                                       intermediate_size=f)
+    sparse_layer: Layer
+    dense_layer: Callable[[], Layer]
     if qwen2:
         bias = cfg.flag("qkv_bias", True)
         moe.update(qkv_bias=bias, shared_expert_intermediate_size=b.declare(
@@ -94,7 +97,7 @@ def _layers(g: Any, name: str, layers: list, kinds: list, L: Value, first_dense:
         g.add(name, layers[0], repeat=L)
         return
     n = len(kinds)
-    for kind, start, count in runs:
+    for _kind, start, count in runs:
         repeat: Value = count
         end = start + count
         if first_dense is not None and len(runs) == 2:

@@ -251,7 +251,7 @@ def _hf_block(module: Any) -> Layer | None:
             experts, hidden = mlp.experts.down_proj.shape[0], mlp.experts.down_proj.shape[2]
             top_k = getattr(mlp, "top_k", None) or getattr(getattr(mlp, "gate", None), "top_k", 2)
             return decoders[name](intermediate_size=int(hidden), num_local_experts=int(experts),
-                                  num_experts_per_tok=int(top_k), **sizes)
+                                  num_experts_per_tok=int(top_k or 2), **sizes)
         return decoders[name](intermediate_size=mlp.gate_proj.out_features,
                               mlp_bias=mlp.gate_proj.bias is not None, **sizes)
     if name.endswith("RMSNorm") or name == "T5LayerNorm":  # LlamaRMSNorm, GemmaRMSNorm, …: weight d

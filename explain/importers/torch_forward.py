@@ -74,7 +74,7 @@ def meta_copy(root: Any, torch: Any) -> tuple[Any, dict]:
     pairs = zip(root.modules(remove_duplicate=False), twin.modules(remove_duplicate=False))
     for original, module in pairs:
         if _is_script(module, torch):
-            for group, getter in (("_parameters", original.named_parameters), ("_buffers", original.named_buffers)):
+            for getter in (original.named_parameters, original.named_buffers):
                 for name, t in list(getter(recurse=False)):
                     meta = _meta(t, torch)
                     setattr(module, name, meta)

@@ -28,7 +28,7 @@ import sympy
 
 from ..symbols import Value, sym
 from .base import Group, Shape, flag, size
-from .hf_blocks import _LLAMA_NORMS, _Block, _linear, _llama_attention, LlamaDecoderLayer, H, d, f
+from .hf_blocks import _LLAMA_NORMS, _Block, _llama_attention, LlamaDecoderLayer, H, d, f
 from .registry import register
 
 n_x, k_x, f_x, f_s, n_s = sym("n_x"), sym("k_x"), sym("f_x"), sym("f_s"), sym("n_s")
@@ -111,6 +111,7 @@ class Qwen3MoeDecoderLayer(_MoeLayer):
 @cache
 def _mla_groups(q_lora: bool) -> tuple[Group, ...]:
     a = "self_attn."
+    q: tuple[Group, ...]
     if q_lora:
         q = (Group(f"{a}q_a_proj.weight", d * r_q), Group(f"{a}q_a_layernorm.weight", r_q),
              Group(f"{a}q_b_proj.weight", r_q * H * (d_n + d_r)))

@@ -38,7 +38,7 @@ class _BatchNorm(Layer):
     role = "batchnorm"
     explanation = _texts.BATCHNORM
 
-    positional = ("num_features", "eps", "momentum", "affine", "track_running_stats")
+    positional: ClassVar[tuple[str, ...]] = ("num_features", "eps", "momentum", "affine", "track_running_stats")
     input_ranks: ClassVar[tuple[int, ...]] = (1, 2)
     num_features: Value = size()
     eps: object = anything(1e-5)

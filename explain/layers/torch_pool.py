@@ -213,7 +213,8 @@ class Upsample(Layer):
     role = "resize"
     explanation = _texts.UPSAMPLE
 
-    positional = ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")
+    positional: ClassVar[tuple[str, ...]] = ("size", "scale_factor", "mode", "align_corners",
+                                             "recompute_scale_factor")
     size: tuple | None = arg(_optional_sizes_any, None)
     scale_factor: tuple | None = arg(_factors, None)
     mode: object = anything("nearest")

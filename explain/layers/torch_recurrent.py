@@ -153,7 +153,7 @@ class _Cell(Layer):
     explanation_no_bias = _texts.CELL_NO_BIAS
 
     gates = 1
-    positional = ("input_size", "hidden_size", "bias")
+    positional: ClassVar[tuple[str, ...]] = ("input_size", "hidden_size", "bias")
     input_rank = 1
     input_size: Value = size()
     hidden_size: Value = size()
