@@ -29,6 +29,10 @@ BERT = dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, intermed
             max_position_embeddings=40, type_vocab_size=1)
 BART = dict(d_model=64, encoder_layers=2, decoder_layers=2, encoder_ffn_dim=96, decoder_ffn_dim=96,
             encoder_attention_heads=4, decoder_attention_heads=4, vocab_size=100, max_position_embeddings=40)
+WHISPER = dict(d_model=64, encoder_layers=2, decoder_layers=2, encoder_ffn_dim=96, decoder_ffn_dim=96,
+               encoder_attention_heads=4, decoder_attention_heads=4, vocab_size=100, num_mel_bins=20,
+               max_source_positions=30, max_target_positions=20, pad_token_id=0, bos_token_id=0,
+               eos_token_id=0, decoder_start_token_id=1)
 T5 = dict(num_layers=2, d_model=64, num_heads=4, d_kv=8, d_ff=96, vocab_size=100, relative_attention_num_buckets=16)
 
 CASES = [
@@ -113,6 +117,22 @@ CASES = [
     ("ViTConfig", dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=96,
                        image_size=32, patch_size=8, num_channels=1, qkv_bias=False, num_labels=10),
      "ViTForImageClassification"),
+    ("WhisperConfig", {}, "WhisperForConditionalGeneration"),
+    ("WhisperConfig", WHISPER, "WhisperForConditionalGeneration"),
+    ("WhisperConfig", {**WHISPER, "tie_word_embeddings": False, "decoder_layers": 3, "decoder_ffn_dim": 80},
+     "WhisperForConditionalGeneration"),
+    ("WhisperConfig", WHISPER, "WhisperModel"),
+    ("CLIPConfig", {}, "CLIPModel"),
+    ("CLIPConfig", dict(text_config=dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                                         intermediate_size=96, vocab_size=100, max_position_embeddings=20),
+                        vision_config=dict(hidden_size=48, num_hidden_layers=3, num_attention_heads=4,
+                                           intermediate_size=80, image_size=32, patch_size=8),
+                        projection_dim=24), "CLIPModel"),
+    ("CLIPTextConfig", {}, "CLIPTextModel"),
+    ("CLIPTextConfig", {}, "CLIPTextModelWithProjection"),
+    ("CLIPVisionConfig", {}, "CLIPVisionModelWithProjection"),
+    ("CLIPVisionConfig", dict(hidden_size=48, num_hidden_layers=2, num_attention_heads=4, intermediate_size=80,
+                              image_size=32, patch_size=8, num_channels=1), "CLIPVisionModel"),
 ]
 
 
@@ -230,6 +250,8 @@ def test_family_particulars_are_said(capsys, tmp_path):
         ("ElectraConfig", "ElectraForMaskedLM"): ["this generator fills in masked tokens"],
         ("BartConfig", "BartForConditionalGeneration"): ["offset of 2", "tied to the token embedding"],
         ("ViTConfig", "ViTForImageClassification"): ["A class token", "kernel and stride are both"],
+        ("WhisperConfig", "WhisperForConditionalGeneration"): ["two convolutions over the mel spectrogram"],
+        ("CLIPConfig", "CLIPModel"): ["CLIP is two encoders", "convolution without bias"],
     }
     for (config_class, arch), phrases in said.items():
         cfg, _ = _built(config_class, _key({}), arch)

@@ -27,6 +27,8 @@ SYMBOL_MEANINGS: dict[str, str] = {
     "n_1": "first_input_features", "n_2": "second_input_features", "n_x": "experts",
     "n_labels": "labels", "n_t": "declared_trainable", "n_nt": "declared_non_trainable",
     "E": "embedding_size", "f_dec": "decoder_feed_forward", "P": "patch_size", "n_p": "patches",
+    "M": "mel_bins", "T_src": "source_positions", "d_vis": "vision_width", "L_vis": "vision_layers",
+    "f_vis": "vision_feed_forward", "p": "projection",
     "k_x": "experts_per_token", "f_x": "expert_feed_forward", "f_s": "shared_expert_feed_forward",
     "n_s": "shared_experts", "r_q": "query_rank", "r_kv": "kv_rank",
     "d_n": "nope_head_size", "d_r": "rope_head_size",

@@ -91,6 +91,8 @@ MEANINGS = {
     "H": "heads", "H_kv": "kv_heads", "d_h": "head_size", "d_kv": "head_size", "B": "buckets",
     "V_type": "type_vocabulary", "L_dec": "decoder_layers", "n_labels": "labels", "n_x": "experts",
     "E": "embedding_size", "f_dec": "decoder_feed_forward", "P": "patch_size", "n_p": "patches",
+    "M": "mel_bins", "T_src": "source_positions", "d_vis": "vision_width", "L_vis": "vision_layers",
+    "f_vis": "vision_feed_forward", "p": "projection",
     "C": "channels", "k_x": "experts_per_token", "f_x": "expert_feed_forward", "f_s": "shared_expert_feed_forward",
     "n_s": "shared_experts", "k_d": "first_dense_layers", "r_q": "query_rank", "r_kv": "kv_rank",
     "d_n": "nope_head_size", "d_r": "rope_head_size", "d_v": "value_head_size",

@@ -7,8 +7,9 @@ feed-forward size where it differs, C image channels, P patch size, n_p patches.
 from __future__ import annotations
 
 from ..errors import ExplainError
-from ..layers.hf_blocks import BertLayer, Parameter
-from ..layers.hf_encoders import AlbertLayer, BartDecoderLayer, BartEncoderLayer, ViTEmbeddings, ViTLayer
+from ..layers.hf_blocks import BertLayer, Parameter, Tensors
+from ..layers.hf_encoders import (AlbertLayer, BartDecoderLayer, BartEncoderLayer, CLIPEncoderLayer, CLIPVisionEmbeddings,
+                                  AddedPositions, TimeMajor, ViTEmbeddings, ViTLayer, WhisperDecoderLayer, WhisperEncoderLayer)
 from ..symbols import Value
 from .hf_config import _PREFIXES, SEQ, NoClosedForm, _add, _Builder, _Config, _family, _tied, _unsupported
 
@@ -20,6 +21,17 @@ def _embeddings(g, b: _Builder, e: str, V: Value, T: Value, V_type: Value, E: Va
     g.add(f"{e}token_type_embeddings", b.torch("Embedding", num_embeddings=V_type, embedding_dim=E), ["input_ids"])
     g.add(f"{e}sum", _add(), [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
     g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=E))
+
+
+def _part(cfg: _Config, key: str) -> _Config:
+    """A nested config (``text_config``, ``vision_config``) read as a config of its own; missing,
+    it takes transformers' defaults."""
+    raw = cfg.raw.get(key)
+    if raw is None:
+        return _Config({})
+    if not isinstance(raw, dict):
+        raise ExplainError(f"'{key}' must be a JSON object. Received: {key}={raw!r}"[:300])
+    return _Config(raw)
 
 
 def _absolute(cfg: _Config) -> None:
@@ -208,3 +220,115 @@ def _vit(cfg: _Config, arch: str, b: _Builder) -> None:
         g.add("pooler.dense", b.torch("Linear", in_features=d, out_features=d))
     else:
         g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels))
+
+
+# ----------------------------------------------------------------------------- Whisper
+
+_PREFIXES.update({"Whisper": "whisper", "CLIP": "clip"})
+
+
+@_family("whisper", base="WhisperModel")
+def _whisper(cfg: _Config, arch: str, b: _Builder) -> None:
+    heads = ("WhisperModel", "WhisperForConditionalGeneration")
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    V = b.declare("V", cfg.size("vocab_size"))
+    d = b.declare("d", cfg.size("d_model"))
+    M = b.declare("M", cfg.size("num_mel_bins"))
+    T_src = b.declare("T_src", cfg.size("max_source_positions"))
+    T = b.declare("T", cfg.size("max_target_positions"))
+    n_enc, n_dec = cfg.size("encoder_layers"), cfg.size("decoder_layers")
+    L = b.declare("L", n_enc)
+    L_dec = L if n_dec == n_enc and "L_dec" not in b.overrides else b.declare("L_dec", n_dec)
+    f_enc, f_dec_n = cfg.size("encoder_ffn_dim"), cfg.size("decoder_ffn_dim")
+    f = b.declare("f", f_enc)
+    f_dec = f if f_dec_n == f_enc and "f_dec" not in b.overrides else b.declare("f_dec", f_dec_n)
+    tied = _tied(cfg, True)
+    g = b.start()
+    p = "" if arch == "WhisperModel" else "model."
+    e = f"{p}encoder."
+    g.add_input("input_features", (M, None))
+    g.add(f"{e}conv1", b.torch("Conv1d", in_channels=M, out_channels=d, kernel_size=3, padding=1))
+    g.add(f"{e}conv2", b.torch("Conv1d", in_channels=d, out_channels=d, kernel_size=3, stride=2, padding=1))
+    g.add(f"{e}time_major", TimeMajor())
+    # sinusoidal values stored as a parameter that training leaves alone (requires_grad False)
+    g.add(f"{e}embed_positions", AddedPositions(hidden_size=d, num_positions=T_src, trainable_table=False))
+    g.add(f"{e}layers", WhisperEncoderLayer(hidden_size=d, intermediate_size=f), repeat=L)
+    g.add(f"{e}layer_norm", b.torch("LayerNorm", normalized_shape=d))
+    s = f"{p}decoder."
+    g.add_input("decoder_input_ids", (SEQ,))
+    g.add(f"{s}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["decoder_input_ids"])
+    g.add(f"{s}embed_positions", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["decoder_input_ids"])
+    g.add(f"{s}embeddings", _add(), [f"{s}embed_tokens", f"{s}embed_positions"])
+    g.add(f"{s}layers", WhisperDecoderLayer(hidden_size=d, intermediate_size=f_dec), repeat=L_dec)
+    g.add(f"{s}layer_norm", b.torch("LayerNorm", normalized_shape=d))
+    if arch == "WhisperForConditionalGeneration":
+        g.add("proj_out", b.torch("Linear", in_features=d, out_features=V, bias=False),
+              shares=f"{s}embed_tokens" if tied else None)
+        b.notes.append(("tied_head" if tied else "untied_head", ()))
+    b.notes.append(("whisper_front_end", ()))
+
+
+# ----------------------------------------------------------------------------- CLIP
+
+@_family("clip", "clip_text_model", "clip_vision_model",
+         base={"clip": "CLIPModel", "clip_text_model": "CLIPTextModel", "clip_vision_model": "CLIPVisionModel"})
+def _clip(cfg: _Config, arch: str, b: _Builder) -> None:
+    heads = {"CLIPModel": "both", "CLIPTextModel": "text", "CLIPVisionModel": "vision",
+             "CLIPTextModelWithProjection": "text+", "CLIPVisionModelWithProjection": "vision+"}
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+    kind = heads[arch]
+    model_type = cfg.raw.get("model_type", "clip")
+    # a CLIPModel config holds its parts as text_config and vision_config; a part's own config
+    # (clip_text_model, clip_vision_model) is the part itself
+    text_cfg = vision_cfg = cfg
+    if model_type == "clip":
+        text_cfg, vision_cfg = _part(cfg, "text_config"), _part(cfg, "vision_config")
+    elif kind != "both" and model_type != f"clip_{kind.rstrip('+')}_model":
+        raise ExplainError(f"{arch} needs a {kind.rstrip('+')} config. Received: model_type={model_type!r}")
+    text, vision = kind in ("both", "text", "text+"), kind in ("both", "vision", "vision+")
+    if text:
+        V = b.declare("V", text_cfg.size("vocab_size", default=49408))
+        T = b.declare("T", text_cfg.size("max_position_embeddings", default=77))
+        d = b.declare("d", text_cfg.size("hidden_size", default=512))
+        L = b.declare("L", text_cfg.size("num_hidden_layers", default=12))
+        f = b.declare("f", text_cfg.size("intermediate_size", default=2048))
+    if vision:
+        d_vis = b.declare("d_vis", vision_cfg.size("hidden_size", default=768))
+        L_vis = b.declare("L_vis", vision_cfg.size("num_hidden_layers", default=12))
+        f_vis = b.declare("f_vis", vision_cfg.size("intermediate_size", default=3072))
+        C = b.declare("C", vision_cfg.size("num_channels", default=3))
+        patch, image = vision_cfg.size("patch_size", default=32), vision_cfg.size("image_size", default=224)
+        if image % patch:
+            raise ExplainError(f"the image size {image} is not a multiple of the patch size {patch}")
+        P = b.declare("P", patch)
+        n_p = b.declare("n_p", (image // patch) ** 2)
+    projection = kind in ("both", "text+", "vision+")
+    p_dim = b.declare("p", cfg.size("projection_dim", default=512)) if projection else None
+    g = b.start()
+    if text:
+        t = "" if kind == "text" else "text_model."
+        g.add_input("input_ids", (SEQ,))
+        g.add(f"{t}embeddings.token_embedding", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
+        g.add(f"{t}embeddings.position_embedding", b.torch("Embedding", num_embeddings=T, embedding_dim=d),
+              ["input_ids"])
+        g.add(f"{t}embeddings", _add(), [f"{t}embeddings.token_embedding", f"{t}embeddings.position_embedding"])
+        g.add(f"{t}encoder.layers", CLIPEncoderLayer(hidden_size=d, intermediate_size=f), repeat=L)
+        g.add(f"{t}final_layer_norm", b.torch("LayerNorm", normalized_shape=d))
+        if projection:
+            g.add("text_projection", b.torch("Linear", in_features=d, out_features=p_dim, bias=False))
+    if vision:
+        v = "" if kind == "vision" else "vision_model."
+        g.add_input("pixel_values", (C, None, None))
+        g.add(f"{v}embeddings", CLIPVisionEmbeddings(hidden_size=d_vis, num_channels=C, patch_size=P, num_patches=n_p),
+              ["pixel_values"])
+        g.add(f"{v}pre_layrnorm", b.torch("LayerNorm", normalized_shape=d_vis))
+        g.add(f"{v}encoder.layers", CLIPEncoderLayer(hidden_size=d_vis, intermediate_size=f_vis), repeat=L_vis)
+        g.add(f"{v}post_layernorm", b.torch("LayerNorm", normalized_shape=d_vis))
+        if projection:
+            g.add("visual_projection", b.torch("Linear", in_features=d_vis, out_features=p_dim, bias=False))
+    if kind == "both":
+        g.add("logit_scale", Tensors(tensors=(("logit_scale", 1, True, False),), origin="CLIPModel"),
+              ["text_projection"])
+        b.notes.append(("clip_parts", ()))

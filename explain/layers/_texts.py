@@ -289,3 +289,11 @@ TORCH_CELL = N_("A recurrent cell computes one time step from the input and the 
 TORCH_SIMPLE_CELL = N_("A recurrent cell computes one time step from the input and the previous"
                        " state. This cell has no gates: one set of input weights, recurrent "
                        "weights and, in PyTorch, two biases (b_ih and b_hh).")
+
+# -- Hugging Face embeddings
+
+PATCH_EMBEDDINGS = N_("This layer turns an image into a sequence of vectors: it cuts the image into "
+                      "patches, embeds every patch with a convolution, and adds a class token and a "
+                      "learned position embedding for every position.")
+ADDED_POSITIONS = N_("This layer adds a learned vector to every position of its input: V rows of d "
+                     "weights, one row for each position.")

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..symbols import Value, sym
-from .base import Group, Shape, flag, size
+from . import _texts
+from .base import Group, Layer, Shape, flag, size
 from .hf_blocks import _Block, _layer_norm, _linear, d, f
 from .registry import register
 
 C, P, n_p = sym("C"), sym("P"), sym("n_p")
+
 
 
 def _width(layer: _Block) -> dict:
@@ -120,6 +122,9 @@ class ViTEmbeddings(_Block):
     """ViT's embeddings: patches by a convolution with kernel and stride P (d·C·P² + d), a class
     token d and position embeddings (n_p + 1)·d; (C, height, width) images to (n_p + 1, d)."""
 
+    role = "embedding"
+    explanation = _texts.PATCH_EMBEDDINGS
+
     num_channels: Value = size()
     patch_size: Value = size()
     num_patches: Value = size()
@@ -136,3 +141,110 @@ class ViTEmbeddings(_Block):
 
     def notes(self) -> tuple[str, ...]:
         return ("vit_patch_embedding",)
+
+
+# ----------------------------------------------------------------------------- Whisper, CLIP
+
+@cache
+def _whisper_groups(decoder: bool) -> tuple[Group, ...]:
+    def attention(name: str) -> tuple[Group, ...]:  # k_proj has no bias
+        return (*_linear(f"{name}.k_proj", d, d, False), *_linear(f"{name}.v_proj", d, d),
+                *_linear(f"{name}.q_proj", d, d), *_linear(f"{name}.out_proj", d, d),
+                *_layer_norm(f"{name}_layer_norm"))
+    groups = attention("self_attn")
+    if decoder:
+        groups += attention("encoder_attn")
+    return groups + (*_linear("fc1", d, f), *_linear("fc2", f, d), *_layer_norm("final_layer_norm"))
+
+
+@register("WhisperEncoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class WhisperEncoderLayer(_Block):
+    """Whisper encoder layer: BART's without the key projection's bias, 4d² + 2df + 8d + f."""
+
+    intermediate_size: Value = size()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _whisper_groups(False)
+
+    def values(self, shape: Shape) -> dict:
+        return _width(self)
+
+
+@register("WhisperDecoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class WhisperDecoderLayer(WhisperEncoderLayer):
+    """Whisper decoder layer: self-attention, attention over the encoder's output (keys without
+    bias) and the MLP: 8d² + 2df + 13d + f."""
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _whisper_groups(True)
+
+
+@register("TimeMajor", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class TimeMajor(Layer):
+    """Swaps the last two axes: (channels, time) from a convolution to (time, channels); no weights."""
+
+    role = "reshape"
+    explanation = _texts.RESHAPE
+    min_input_rank = 2
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (*shape[:-2], shape[-1], shape[-2])
+
+
+_CLIP_GROUPS = (*_linear("self_attn.k_proj", d, d), *_linear("self_attn.v_proj", d, d),
+                *_linear("self_attn.q_proj", d, d), *_linear("self_attn.out_proj", d, d),
+                *_layer_norm("layer_norm1"), *_linear("mlp.fc1", d, f), *_linear("mlp.fc2", f, d),
+                *_layer_norm("layer_norm2"))
+
+
+@register("CLIPEncoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class CLIPEncoderLayer(_Block):
+    """CLIP encoder layer (text and vision): 4d² + 2df + 9d + f."""
+
+    intermediate_size: Value = size()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _CLIP_GROUPS
+
+    def values(self, shape: Shape) -> dict:
+        return _width(self)
+
+
+_CLIP_VISION_EMBEDDINGS = (Group("class_embedding", d), Group("patch_embedding.weight", d * C * P**2),
+                           Group("position_embedding.weight", (n_p + 1) * d))
+
+
+@register("CLIPVisionEmbeddings", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class CLIPVisionEmbeddings(ViTEmbeddings):
+    """CLIP's image embeddings: ViT's, the patch convolution without bias: d·C·P² + (n_p + 2)·d."""
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _CLIP_VISION_EMBEDDINGS
+
+    def notes(self) -> tuple[str, ...]:
+        return ("clip_patch_embedding",)
+
+
+V_rows = sym("V")
+
+
+@register("AddedPositions", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class AddedPositions(_Block):
+    """A table of learned positions added to a (…, d) input: V·d (V rows of d)."""
+
+    role = "embedding"
+    explanation = _texts.ADDED_POSITIONS
+    num_positions: Value = size()
+    trainable_table: bool = flag(True)
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return (Group("weight", V_rows * d, self.trainable_table),)
+
+    def values(self, shape: Shape) -> dict:
+        return {V_rows: self.num_positions, d: self.hidden_size}

@@ -27,6 +27,7 @@ from functools import cache
 import sympy
 
 from ..symbols import Value, sym
+from . import _texts
 from .base import Group, Shape, flag, size
 from .hf_blocks import _LLAMA_NORMS, _Block, _llama_attention, LlamaDecoderLayer, H, d, f
 from .registry import register
@@ -50,6 +51,8 @@ def _gated(prefix: str, width: sympy.Expr) -> tuple[Group, ...]:
 @dataclass(frozen=True, kw_only=True)
 class _MoeLayer(LlamaDecoderLayer):
     """A decoder layer whose MLP is a mixture of n_x experts, k_x per token."""
+
+    explanation = _texts.MOE_BLOCK
 
     num_experts: Value = size()
     num_experts_per_tok: Value = size()

@@ -55,6 +55,11 @@ SYMBOLS = {
     "decoder_feed_forward": N_("feed-forward size of the decoder"),
     "patch_size": N_("patch size (height and width of a patch)"),
     "patches": N_("number of image patches"),
+    "mel_bins": N_("number of mel frequency bins of the input"),
+    "source_positions": N_("number of encoder positions (audio frames after the convolutions)"),
+    "vision_width": N_("width of the vision encoder"),
+    "vision_layers": N_("number of vision encoder layers"),
+    "vision_feed_forward": N_("feed-forward size of the vision encoder"),
     "expert_feed_forward": N_("feed-forward size of one expert"),
     "shared_expert_feed_forward": N_("feed-forward size of the shared expert"),
     "shared_experts": N_("number of shared experts"),
@@ -155,6 +160,11 @@ NOTES.update({
                               "kernel and stride are both P: d·C·P² + d parameters. A class token (d) "
                               "is put before the patches, and every position, the class token's "
                               "included, has a learned position embedding: (n_p + 1)·d."),
+    "clip_patch_embedding": N_("The image is cut into n_p patches of P × P pixels by a convolution "
+                               "without bias whose kernel and stride are both P: d·C·P² parameters. A "
+                               "class embedding (d) is put before the patches, and every position, the "
+                               "class embedding's included, has a learned position embedding: "
+                               "(n_p + 1)·d."),
     "mla": N_("Multi-head latent attention compresses the keys and values into r_kv entries "
               "(kv_a_proj_with_mqa, which also gives a rotary key of d_r entries shared by all heads) "
               "and, with q_lora_rank, the queries into r_q entries; the compressed vectors are "
@@ -172,6 +182,13 @@ MODEL_NOTES = {
     "electra_generator": N_("ELECTRA trains two models together: this generator fills in masked tokens, "
                             "and a larger discriminator (ElectraForPreTraining, a config of its own) "
                             "predicts which tokens were replaced."),
+    "whisper_front_end": N_("Whisper's encoder begins with two convolutions over the mel spectrogram "
+                            "(kernel size 3; the second halves the number of frames), then adds "
+                            "position embeddings of T_src rows that training leaves unchanged; the "
+                            "decoder learns T position embeddings of its own."),
+    "clip_parts": N_("CLIP is two encoders read from the config's parts: a text encoder "
+                     "(text_config) and a vision encoder (vision_config). Each projects its output "
+                     "to p entries without bias, and logit_scale is one learned temperature."),
     "bart_positions": N_("BART learns its position embeddings with an offset of 2: each of encoder and "
                          "decoder has T + 2 rows of d weights. Encoder and decoder share the token "
                          "embedding when tie_word_embeddings says so."),
