@@ -7,7 +7,7 @@ minus, in every MoE layer, the (n − k) experts a token is not routed to. Each 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 
 import pytest
 import sympy
@@ -140,7 +140,7 @@ def _key(kwargs: dict) -> str:
     return json.dumps(kwargs, sort_keys=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _built(config_class: str, kwargs: str, arch: str):
     """transformers' config and model (meta device), built once per session."""
     torch = require_module("torch")

@@ -147,3 +147,23 @@ def test_generic_route_bad_configs(tmp_path, capsys, raw, message):
     assert main(["derive", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
+
+
+def test_nested_multimodal_config_without_closed_form_takes_the_generic_route(tmp_path, capsys):
+    """A LLaVA config nests a Llama text_config and a CLIP vision_config; transformers reads the
+    parts and builds the whole model (vision tower, projector, language model)."""
+    transformers = require_module("transformers")
+    text = dict(model_type="llama", num_hidden_layers=2, hidden_size=64, num_attention_heads=4,
+                num_key_value_heads=2, intermediate_size=96, vocab_size=120)
+    vision = dict(model_type="clip_vision_model", hidden_size=48, num_hidden_layers=2, num_attention_heads=4,
+                  intermediate_size=80, image_size=32, patch_size=8, projection_dim=24)
+    cfg = transformers.LlavaConfig(text_config=text, vision_config=vision, image_token_index=100)
+    raw = json.loads(cfg.to_json_string(use_diff=False))
+    raw["architectures"] = ["LlavaForConditionalGeneration"]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(raw))
+    data = _derive_json(capsys, str(path))
+    assert data["route"] == "generic"
+    assert data["total"] == _meta_count("LlavaForConditionalGeneration", cfg)
+    names = {layer["name"] for layer in data["layers"]}
+    assert any("vision_tower" in n for n in names) and any("language_model" in n for n in names)

@@ -202,7 +202,8 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
     if model_type is None and not arch:
         raise ExplainError("the config has neither 'model_type' nor 'architectures'")
     build = FAMILIES.get(model_type) if model_type is not None else None
-    model = None
+    model: Model | None = None
+    built = ""
     if build is not None and model_type is not None:
         base = BASES[model_type]
         name = parsed.get("_name_or_path") if isinstance(parsed.get("_name_or_path"), str) else None
@@ -535,6 +536,6 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
 
 
 # the families in modules of their own register themselves
-from . import hf_decoders  # noqa: E402,F401
-from . import hf_moe  # noqa: E402,F401
-from . import hf_encoders  # noqa: E402,F401
+from . import hf_decoders  # noqa: F401
+from . import hf_moe  # noqa: F401
+from . import hf_encoders  # noqa: F401

@@ -53,7 +53,7 @@ def _qwen_moe(cfg: _Config, arch: str, b: _Builder) -> None:
     L = b.declare("L", n_layers)
     sparse = _sparse_layers(cfg, n_layers)
     f = b.declare("f", cfg.size("intermediate_size")) if not all(sparse) else None
-    H, H_kv, d_h = attention_sizes(cfg, b, d, kv_default, None if qwen2 else None)
+    H, H_kv, d_h = attention_sizes(cfg, b, d, kv_default, None)
     n_x = b.declare("n_x", cfg.size("num_experts", "num_local_experts"))
     k_x = b.declare("k_x", cfg.size("num_experts_per_tok"))
     f_x = b.declare("f_x", cfg.size("moe_intermediate_size"))
@@ -70,11 +70,15 @@ def _qwen_moe(cfg: _Config, arch: str, b: _Builder) -> None:
         bias = cfg.flag("qkv_bias", True)
         moe.update(qkv_bias=bias, shared_expert_intermediate_size=b.declare(
             "f_s", cfg.size("shared_expert_intermediate_size")))
-        sparse_layer, dense_layer = Qwen2MoeDecoderLayer(**moe), lambda: Qwen2DecoderLayer(**dense_args, qkv_bias=bias)
+        sparse_layer = Qwen2MoeDecoderLayer(**moe)
+
+        def dense_layer() -> Layer:
+            return Qwen2DecoderLayer(**dense_args, qkv_bias=bias)
     else:
         bias = cfg.flag("attention_bias", False)
         sparse_layer = Qwen3MoeDecoderLayer(**moe, qkv_bias=bias, o_bias=bias)
-        dense_layer = lambda: Qwen3DecoderLayer(**dense_args, qkv_bias=bias, o_bias=bias)  # noqa: E731
+        def dense_layer() -> Layer:
+            return Qwen3DecoderLayer(**dense_args, qkv_bias=bias, o_bias=bias)
     tied = _tied(cfg, False)
     n_labels = _labels(cfg, b, head)
     g = b.start()

@@ -387,8 +387,9 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
         values = {s: v for s, v in model.symbols.items()}
         substituted_total = f"{P} = " + p.expr(expr, values) + " = " + p.number(d.total)
     active = None
-    if model.active_expr is not None:
-        a_expr, a_value = model.active_expr, model.active
+    a_expr = model.active_expr
+    if a_expr is not None:
+        a_value = model.evaluate(a_expr)
         if isinstance(a_expr, int):
             active = rf"P_{{\text{{active}}}} = {p.number(a_value)}"
         else:
