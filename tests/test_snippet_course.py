@@ -135,6 +135,7 @@ COURSE = {
             + [layers.Dense(u, activation="relu") for u in hidden if u > 0]
             + ([layers.Dropout(0.5)] if use_dropout else [])
             + [layers.Dense(n) for n in range(10, 12) for _ in range(2) if n % 2 == 0]
+            + [layers.Dense(max(hidden) // 4 + len(hidden) + abs(-1) + sum([1, 2]) - min(hidden[:2]) // 64)]
         )
     """,
     "nested_functions": """

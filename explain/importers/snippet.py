@@ -1070,7 +1070,7 @@ def _builtin(name: str, args: list, kwargs: dict, line: int) -> Any:
         if name in ("min", "max", "sum") and args:
             items = args[0] if len(args) == 1 else args
             if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
-                return {"min": min, "max": max, "sum": sum}[name](items)
+                return min(items) if name == "min" else max(items) if name == "max" else sum(items)
         if name == "abs" and len(args) == 1 and isinstance(args[0], (int, float)):
             return abs(args[0])
         if name in ("list", "tuple") and len(args) == 1 and isinstance(args[0], (list, tuple, range)):

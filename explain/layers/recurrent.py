@@ -335,7 +335,9 @@ class Bidirectional(_InitialState, Layer):
 
     def initial_states(self, shape: Shape) -> tuple[Shape, ...]:
         """The forward layer's states, then the backward layer's."""
-        return self.layer.initial_states(shape) + self.backward.initial_states(shape)
+        forward, backward = self.layer, self.backward
+        assert isinstance(forward, _InitialState) and isinstance(backward, _InitialState)  # _recurrent checks
+        return forward.initial_states(shape) + backward.initial_states(shape)
 
     def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
         shape = shapes[0]
