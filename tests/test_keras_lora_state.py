@@ -169,3 +169,36 @@ def test_constants_are_refused_naming_the_layer(keras_models):
             name = entry["config"]["name"]
     with pytest.raises(ExplainError, match=f"'{name}'.*constants"):
         load_keras_json(data, "m.json")
+
+
+def _as_keras2(data: dict, states_as_kwargs: bool) -> dict:
+    """Keras 3 JSON rewritten in tf.keras 2's inbound-node format: every call a list of
+    [layer, node, tensor, kwargs]; RNN states either as further inputs (tf.keras's RNN.__call__)
+    or as an ``initial_state`` list of references in the first input's kwargs."""
+    def ref(t):
+        return list(t["config"]["keras_history"])
+    for entry in data["config"]["layers"]:
+        config = entry["config"]
+        if "batch_shape" in config:
+            config["batch_input_shape"] = config.pop("batch_shape")
+        calls = []
+        for node in entry.get("inbound_nodes", []):
+            args = [ref(t) + [{}] for t in node["args"] if isinstance(t, dict)]
+            states = node["kwargs"].get("initial_state")
+            states = [] if states is None else states if isinstance(states, list) else [states]
+            if states_as_kwargs and states:
+                args[0][3] = {"initial_state": [ref(t) for t in states]}
+            else:
+                args += [ref(t) + [{}] for t in states]
+            calls.append(args)
+        entry["inbound_nodes"] = calls
+    return data
+
+
+@pytest.mark.parametrize("states_as_kwargs", [False, True])
+@pytest.mark.parametrize("name", ["seq2seq_lstm", "seq2seq_gru", "bidirectional_states"])
+def test_keras2_json_with_initial_state(name, states_as_kwargs, keras_models):
+    keras_model = keras_models[name]
+    data = _as_keras2(json.loads(keras_model.to_json()), states_as_kwargs)
+    model = load_keras_json(data, None)
+    assert model.total == keras_model.count_params()
