@@ -417,3 +417,14 @@ def test_compiled_module_is_read_as_the_module_it_wraps():
     assert not warned and model.total == unique(inner) and model.buffers == buffers(inner)
     assert [n.name for n in model.nodes] == ["0", "1"]
     assert model.evaluate_shape(model.nodes[1].output_shape) == (4,)
+
+
+def test_a_scripted_part_gets_the_shapes_of_its_call():
+    module = nn.Sequential(nn.LazyLinear(3), torch.jit.script(nn.Linear(3, 7)), nn.ReLU(), nn.Linear(7, 2))
+    model, warned = run(module, input_shape=(5,))
+    assert not warned
+    assert model.total == 5 * 3 + 3 + 3 * 7 + 7 + 7 * 2 + 2  # Linear(n_in, n_out): n_in·n_out + n_out
+    scripted = model.node("1")
+    assert scripted.type == "Linear" and scripted.inputs == ("0",)
+    assert scripted.input_shapes == ((3,),) and model.evaluate_shape(scripted.output_shape) == (7,)
+    assert isinstance(module[1], torch.jit.ScriptModule)

@@ -111,13 +111,15 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
     (id(copy tensor) → original) and its module map (id(copy module) → original)."""
     twin, originals = meta_copy(root, torch)
     original_of = {id(c): o for o, c in zip(root.modules(remove_duplicate=False), twin.modules(remove_duplicate=False))}
+    runner, wrapped = _wrap_scripted(twin, torch)
     calls: list = []
     stack: list = []
 
     def pre(module: Any, a: tuple, k: dict) -> None:
-        stack.append(module)
+        stack.append(getattr(module, "scripted", module))
 
     def post(module: Any, a: tuple, k: dict, output: Any) -> None:
+        module = getattr(module, "scripted", module)  # a scripted module's call, seen by its wrapper
         if stack and stack[-1] is module:
             stack.pop()
         tensors = [t for t in list(a) + list(k.values()) if isinstance(t, torch.Tensor)]
@@ -128,14 +130,14 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
     watch = _watch(twin, torch, calls)
     handles = []
     try:
-        for module in twin.modules():
+        for module in runner.modules():
             if _is_script(module, torch):
                 continue
             handles.append(module.register_forward_pre_hook(pre, with_kwargs=True))
             handles.append(module.register_forward_hook(post, with_kwargs=True))
         try:
             with torch.no_grad(), watch:
-                twin(*args, **kwargs)
+                runner(*args, **kwargs)
         except Exception as e:  # noqa: BLE001 — the user's forward may fail in any way
             where = stack[-1] if stack else twin
             original = original_of.get(id(where), root)
@@ -149,6 +151,8 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
     finally:
         for h in handles:
             h.remove()
+        for parent, name, scripted in wrapped:  # the copy as it was (lazy modules are read from it)
+            parent._modules[name] = scripted
     return calls, None, twin, originals, original_of
 
 
@@ -214,6 +218,32 @@ def _watch(twin: Any, torch: Any, calls: list) -> Any:
         return 0
 
     return Watch()
+
+
+def _wrap_scripted(twin: Any, torch: Any) -> tuple[Any, list]:
+    """The copy with each outermost scripted module (hooks cannot see it) inside an eager wrapper
+    whose hooks record its call; returns what to run (a wrapper if the copy itself is scripted)
+    and the (parent, name, scripted module) places to restore afterwards."""
+
+    class ScriptCall(torch.nn.Module):
+        def __init__(self, scripted: Any) -> None:
+            super().__init__()
+            object.__setattr__(self, "scripted", scripted)  # not a child: the copy keeps its modules
+
+        def forward(self, *args: Any, **kwargs: Any) -> Any:
+            return self.scripted(*args, **kwargs)
+
+    if _is_script(twin, torch):
+        return ScriptCall(twin), []
+    wrapped = []
+    for module in list(twin.modules()):
+        if _is_script(module, torch):
+            continue
+        for name, child in list(module._modules.items()):
+            if child is not None and _is_script(child, torch):
+                module._modules[name] = ScriptCall(child)
+                wrapped.append((module, name, child))
+    return twin, wrapped
 
 
 class _ForwardError(Exception):
