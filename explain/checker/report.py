@@ -11,78 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-import sympy
-
 from ..render.documents import document
+from ..render.mathtex import formula_text
 from ..render.view import Formatter, StepView, View
 from . import messages as M
-
-
-# ----------------------------------------------------------------------------- formulas
-
-_ORDER = ["k_d", "k_h", "k_w", "k", "c_in", "g", "m", "c_out", "n_in", "n_out"]
-
-
-def _key(s: sympy.Basic) -> tuple:
-    name = getattr(s, "name", str(s))
-    return (_ORDER.index(name) if name in _ORDER else len(_ORDER), name)
-
-
-def formula_text(expr: sympy.Expr, values: dict | None = None, style: str = "text",
-                 evaluate: Callable | None = None) -> str:
-    """``expr`` with ``·`` products (``\\cdot`` in LaTeX); with ``values``, symbols replaced."""
-    times = r" \cdot " if style == "latex" else "·"
-
-    def sym(s: sympy.Symbol) -> str:
-        if values is not None and s in values:
-            v = values[s]
-            if evaluate is not None:
-                v = evaluate(v)
-            text = str(v) if isinstance(v, int) else f"({v})"
-            return text
-        if style == "latex":
-            head, _, sub = s.name.partition("_")
-            return f"{head}_{{\\mathrm{{{sub}}}}}" if sub else head
-        return s.name
-
-    def walk(e: sympy.Expr, parent: int = 0) -> str:
-        if e.is_Integer:
-            return str(int(e))
-        if e.is_Symbol:
-            return sym(e)
-        if e.is_Add:
-            terms = sorted(e.args, key=lambda t: (t.is_number, -len(t.free_symbols) - len(t.args)))
-            out = " + ".join(walk(t, 1) for t in terms).replace("+ -", "- ")
-            return f"({out})" if parent >= 2 else out
-        if e.is_Mul:
-            num, den = e.as_numer_denom()
-            if den != 1:
-                top, bottom = walk(num, 2), walk(den, 3)
-                if style == "latex":
-                    return f"\\frac{{{walk(num, 0)}}}{{{walk(den, 0)}}}"
-                out = f"{top}/{bottom}"
-                return f"({out})" if parent >= 3 else out
-            factors = sorted(e.args, key=lambda f: (not f.is_number, _key(f.free_symbols and
-                                                                           sorted(f.free_symbols, key=_key)[0] or f)))
-            if factors and factors[0] == -1:
-                return "-" + times.join(walk(f, 2) for f in factors[1:])
-            return times.join(walk(f, 2) for f in factors)
-        if e.is_Pow:
-            base, exp = e.args
-            b = walk(base, 4)
-            if style == "latex":
-                return f"{b}^{{{walk(exp, 0)}}}"
-            return f"{b}^{walk(exp, 4)}"
-        if isinstance(e, (sympy.floor, sympy.ceiling)):
-            inner = walk(e.args[0], 0)
-            if style == "latex":
-                return (r"\lfloor " if isinstance(e, sympy.floor) else r"\lceil ") + inner + \
-                    (r" \rfloor" if isinstance(e, sympy.floor) else r" \rceil")
-            return ("⌊" if isinstance(e, sympy.floor) else "⌈") + inner + ("⌋" if isinstance(e, sympy.floor) else "⌉")
-        return str(e)
-
-    return walk(sympy.sympify(expr))
-
 
 # ----------------------------------------------------------------------------- the sheet as facts
 
@@ -178,7 +110,7 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
     if c.verdict in ("unreadable", "unattributed"):
         pass
     elif f.format == "text":
-        entry.steps = _steps(model, c, num)
+        entry.steps = _steps(model, c, num, f.lang)
     elif c.node is None:
         counted = [model.evaluate(n.own(c.kind)) for n in model.nodes]
         entry.sum = [num(v) for v in counted if v]
@@ -233,7 +165,7 @@ def _mistake_sentence(v: Any, f: Formatter) -> Sentence:
     return sentence
 
 
-def _steps(model: Any, c: Any, num: Callable[[int], str]) -> list[Step]:
+def _steps(model: Any, c: Any, num: Callable[[int], str], lang: str) -> list[Step]:
     ev = model.evaluate
     if c.node is None:
         return _total_steps(model, c, num)
@@ -250,10 +182,10 @@ def _steps(model: Any, c: Any, num: Callable[[int], str]) -> list[Step]:
     for w in node.weights:
         value = ev(w.count)
         note = M.BUFFER if w.buffer else (M.NOT_TRAINABLE if not w.trainable else "")
-        substituted = formula_text(w.formula, dict(node.values), "text", ev)
-        if substituted == str(value):
+        substituted = formula_text(w.formula, {k: ev(v) for k, v in node.values.items()}, lang)
+        if substituted == num(value):
             substituted = ""
-        steps.append(Step(w.name, formula_text(w.formula, None, "text"), substituted, num(value), note))
+        steps.append(Step(w.name, formula_text(w.formula, None, lang), substituted, num(value), note))
         if not w.buffer:
             counts.append(value)
     repeat = ev(node.repeat) if node.repeat != 1 else 1

@@ -9,43 +9,13 @@ import sympy
 from ..layers.base import Layer
 from ..layers.custom import Submodel
 from ..model import Model, Node
+from ..notation import meaning, symbol_order
 from ..symbols import Value
 from .shapes import shape_step
 from .steps import Block, Derivation, GroupStep, LayerStep, Memory, SymbolValue
 
-# What each generic symbol means (message keys); other symbols are shown with their values only.
-SYMBOL_MEANINGS: dict[str, str] = {
-    "k": "kernel_length", "k_d": "kernel_depth", "k_h": "kernel_height", "k_w": "kernel_width",
-    "c_in": "input_channels", "c_out": "output_channels", "g": "groups", "m": "depth_multiplier",
-    "n_in": "input_features", "n_out": "output_features", "C": "channels",
-    "h": "hidden_units", "i": "input_size", "d": "model_width", "V": "vocabulary",
-    "H": "heads", "L": "num_layers", "T": "positions", "H_kv": "kv_heads", "d_h": "head_size",
-    "d_kv": "head_size", "d_q": "query_width", "d_k": "key_width", "d_v": "value_width",
-    "d_out": "output_width", "k_dim": "key_dim", "v_dim": "value_dim", "f": "feed_forward",
-    "B": "buckets", "V_type": "type_vocabulary", "p": "projection", "D": "directions",
-    "L_e": "encoder_layers", "L_d": "decoder_layers", "L_dec": "decoder_layers",
-    "n_1": "first_input_features", "n_2": "second_input_features", "n_x": "experts",
-    "n_labels": "labels", "n_t": "declared_trainable", "n_nt": "declared_non_trainable",
-    "k_x": "experts_per_token", "f_x": "expert_feed_forward", "f_s": "shared_expert_feed_forward",
-    "n_s": "shared_experts", "r_q": "query_rank", "r_kv": "kv_rank",
-    "d_n": "nope_head_size", "d_r": "rope_head_size",
-    "r": "lora_rank", "n_a": "kernel_rows", "n_b": "kernel_last_axis",
-}
-# k_d (a kernel's depth) and d_v (attention's value width) keep their common meanings here; a
-# Hugging Face config declares its own (first dense layers, value head size) in hf_config.MEANINGS.
-
-_PREFERRED = ("k_d", "k_h", "k_w", "k", "c_in", "g", "m", "c_out", "n_in", "n_out")
-
 BYTES_PER = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int64": 8, "int32": 4,
              "int16": 2, "int8": 1, "uint8": 1, "float8_e4m3fn": 1, "float8_e5m2": 1, "bool": 1}
-
-
-def meaning(s: sympy.Symbol, value: Value, declared: Mapping[str, str] | None = None) -> str | None:
-    """What ``s`` stands for; where its value is a declared symbol whose source says what it
-    means (an Embedding's V = T, the number of positions), that."""
-    if declared and isinstance(value, sympy.Symbol) and value.name in declared:
-        return declared[value.name]
-    return SYMBOL_MEANINGS.get(s.name)
 
 
 def _meaning(layer: Layer, s: sympy.Symbol, value: Value,
@@ -58,11 +28,6 @@ def _meaning(layer: Layer, s: sympy.Symbol, value: Value,
         if own:
             return own
     return meaning(s, value, declared)
-
-
-def symbol_order(s: sympy.Symbol) -> tuple[int, str]:
-    """Textbook order of symbols: kernel sizes, input channels, groups, output channels, …"""
-    return (_PREFERRED.index(s.name) if s.name in _PREFERRED else len(_PREFERRED), s.name)
 
 
 def layer_notes(node: Node) -> tuple[str, ...]:

@@ -85,11 +85,12 @@ def markdown_code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-_LATEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-          "%": r"\%", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-          "<": r"\textless{}", ">": r"\textgreater{}", "\u202f": r"\,",
-          '"': r"\textquotedbl{}"}
-"""``"`` too: babel's German (and Spanish) shorthands make it active (``"|``, ``"=``, ``""``)."""
+LATEX_SPECIALS: dict[str, str] = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "%": r"\%", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "\u202f": r"\,", '"': r"\textquotedbl{}"}
+"""The LaTeX escape table, for text mode and for ``\\text{…}`` in math alike; ``"`` too: babel's
+German (and Spanish) shorthands make it active (``"|``, ``"=``, ``""``)."""
 
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -115,7 +116,7 @@ def latex_text(text: str) -> str:
 
 
 def _plain(text: str) -> str:
-    return "".join(_LATEX.get(c) or _MATH_CHARS.get(c) or c for c in text)
+    return "".join(LATEX_SPECIALS.get(c) or _MATH_CHARS.get(c) or c for c in text)
 
 
 def plain_text(text: str) -> str:

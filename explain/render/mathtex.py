@@ -1,41 +1,50 @@
-"""Formulas as LaTeX math (for LaTeX documents and for KaTeX/MathJax in Markdown).
+"""The one formula printer: sympy's ``LatexPrinter`` with the project's settings, for every format.
 
-Numbers carry the locale's group separator as math-safe LaTeX (``6{.}029{.}097`` in German,
-``6\\,029\\,097`` in French); multiplication is ``\\cdot`` in formulas and ``\\times`` between plain
-numbers; symbols follow the glossary's notation (``c_{\\text{in}}``).
+- Numbers carry the locale's group separator (``6{.}029{.}097`` in German math, ``6.029.097`` in
+  plain text); multiplication is ``\\cdot`` between symbols and ``\\times`` between plain numbers;
+  a number before a symbol is written next to it (``2p``, ``4C``).
+- Symbols follow the one symbol table (``explain/notation.py``): ``c_in`` → ``c_{\\text{in}}``.
+- ``values`` substitutes symbols at print time (``k_h`` → ``3``), keeping the formula's structure:
+  the formula, then the same formula with the numbers.
+- ``plain=True`` prints for terminals: ``k_h·k_w·c_in·c_out``, ``⌊(n + 2p - k)/s⌋ + 1``.
+- ``order="none"`` keeps the order a formula was written in (unevaluated sums, as the window
+  rules are); substituted values are printed in the default order.
 """
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 import sympy
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import sstr
 
+from ..notation import TEX, symbol_order
 from ..symbols import Value
-from .numbers import group_separator
+from .escape import LATEX_SPECIALS
+from .numbers import format_int, group_separator
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "lambda", "mu", "sigma", "theta", "tau",
           "phi", "psi", "omega", "rho", "eta", "kappa", "nu", "xi", "zeta", "chi", "pi"}
-
-ADD, MUL, POW, ATOM = 1, 2, 3, 4
-
-_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-             "%": r"\%", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-             "<": r"\textless{}", ">": r"\textgreater{}"}
-
-
-def text_in_math(text: str) -> str:
-    """``\\text{…}`` showing ``text`` literally (LaTeX specials escaped), for math and KaTeX."""
-    return r"\text{" + "".join(_SPECIALS.get(c, c) for c in text) + "}"
-
-
 _GREEK_LETTERS = dict(zip("αβγδεζηθικλμνξπρστυφχψω",
                           ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
                            "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon",
                            "phi", "chi", "psi", "omega")))
 
+ADD, MUL, POW, ATOM = 1, 2, 3, 4
+"""Binding strength of what a node prints as (a sum binds weakest)."""
+
+_MATH_SEPARATORS = {".": "{.}", ",": "{,}", "\u202f": r"\,", "\u00a0": r"\,", " ": r"\,", "'": "'", "": ""}
+
+
+def text_in_math(text: str) -> str:
+    """``\\text{…}`` showing ``text`` literally (LaTeX specials escaped), for math and KaTeX."""
+    return r"\text{" + "".join(LATEX_SPECIALS.get(c, c) for c in text) + "}"
+
 
 def symbol_tex(name: str) -> str:
     """``c_in`` → ``c_{\\text{in}}``; ``k_h`` → ``k_{h}``; ``F`` → ``F``; ``alpha`` → ``\\alpha``."""
+    if name in TEX:
+        return TEX[name]
     base, _, sub = name.partition("_")
     if base in _GREEK_LETTERS:
         base = _GREEK_LETTERS[base]
@@ -44,7 +53,7 @@ def symbol_tex(name: str) -> str:
     elif len(base) == 1 and base.isascii() and base.isalpha():
         head = base
     elif all(c.isascii() for c in base):
-        head = r"\mathit{" + "".join(_SPECIALS.get(c, c) for c in base) + "}"
+        head = r"\mathit{" + "".join(LATEX_SPECIALS.get(c, c) for c in base) + "}"
     else:  # letters the math fonts lack: as text
         head = text_in_math(base)
     if not sub:
@@ -54,107 +63,130 @@ def symbol_tex(name: str) -> str:
     return head + "_{" + text_in_math(sub) + "}"
 
 
-class MathPrinter:
-    """Prints sympy expressions, substituting ``subs`` where given, with locale numbers."""
+class FormulaPrinter(LatexPrinter):
+    """sympy's LaTeX printer with locale integers, the symbol table, print-time substitution and a
+    plain-text mode. Every ``_print_X`` returns text; :meth:`prec` says how strongly it binds."""
 
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-        self._cache: dict = {}
-        sep = group_separator(lang)
-        self._sep = {".": "{.}", ",": "{,}", "\u202f": r"\,", "\u00a0": r"\,", " ": r"\,",
-                     "'": "'", "": ""}.get(sep, "{" + sep + "}")
+    printmethod = "_explain_formula"
+    _default_settings: dict[str, Any] = {
+        **LatexPrinter._default_settings, "mul_symbol": "dot", "lang": "en", "plain": False,
+        "values": None, "number_times": r" \times ",
+    }
+
+    def __init__(self, settings: Optional[dict] = None) -> None:
+        self._given = dict(settings or {})
+        super().__init__(settings)
+        s = self._settings
+        self.lang: str = s["lang"]
+        self.plain: bool = s["plain"]
+        self.values: Mapping = s["values"] or {}
+        sep = group_separator(self.lang)
+        self._sep = sep if self.plain else _MATH_SEPARATORS.get(sep, "{" + sep + "}")
+        if self.plain:
+            self._times = self._cdot = "·"
+        else:
+            self._times, self._cdot = s["number_times"], s["mul_symbol_latex"]
+
+    def with_values(self, values: Optional[Mapping]) -> "FormulaPrinter":
+        """The same printer substituting ``values`` (None: none)."""
+        return type(self)({**self._given, "values": values})
+
+    def in_order(self, order: Optional[str]) -> "FormulaPrinter":
+        return type(self)({**self._given, "order": order})
+
+    # -- pieces that differ between LaTeX and plain text
+    def paren(self, text: str) -> str:
+        return f"({text})" if self.plain else rf"\left({text}\right)"
+
+    def frac(self, num: str, den: str, num_prec: int = ATOM, den_prec: int = ATOM) -> str:
+        if not self.plain:
+            return rf"\frac{{{num}}}{{{den}}}"
+        return (num if num_prec > MUL else f"({num})") + "/" + (den if den_prec >= ATOM else f"({den})")
 
     def number(self, n: int) -> str:
-        from .numbers import format_int
-        text = format_int(n, self.lang)
+        text = format_int(abs(n), self.lang)
         sep = group_separator(self.lang)
-        if sep:
+        if sep and sep != self._sep:
             text = text.replace(sep, self._sep)
-        return text.replace("-", "-").replace("\u2212", "-")
+        return ("-" if n < 0 else "") + text
 
-    def value(self, v: Value) -> str:
-        return self.expr(v)
-
-    def expr(self, e, subs: Optional[Mapping[sympy.Symbol, Value]] = None) -> str:
-        # cached per (expression, substitution): a model repeats the same formulas many times
-        try:
-            key = (e, frozenset(subs.items()) if subs else None)
-            return self._cache[key]
-        except KeyError:
-            pass
-        except TypeError:  # unhashable: print without the cache
-            key = None
-        text = self._print(sympy.sympify(e) if not isinstance(e, sympy.Basic) else e, subs or {})[0]
-        if key is not None:
-            self._cache[key] = text
-        return text
-
-    # -- the printer: returns (text, precedence)
-    def _print(self, e: sympy.Basic, subs) -> tuple[str, int]:
+    # -- precedence
+    def prec(self, e: sympy.Basic) -> int:
+        """How strongly ``e`` binds as printed (``ATOM`` never needs brackets)."""
         if e.is_Integer:
-            n = int(e)
-            return (self.number(n), ATOM) if n >= 0 else ("-" + self.number(-n), ADD)
+            return ATOM if e >= 0 else ADD
         if e.is_Rational:
-            num = self.number(abs(int(e.p)))
-            text = rf"\frac{{{num}}}{{{self.number(int(e.q))}}}"
-            return ("-" + text, ADD) if e.p < 0 else (text, ATOM)
+            return ATOM if e.p > 0 and not self.plain else (ADD if e.p < 0 else MUL)
         if e.is_Symbol:
-            if e in subs:
-                v = subs[e]
-                inner = sympy.sympify(v) if not isinstance(v, sympy.Basic) else v
-                text, prec = self._print(inner, {})
+            if e in self.values:
+                inner = _basic(self.values[e])
+                p = self.with_values(None).prec(inner)
                 if not (inner.is_Integer and int(inner) >= 0) and not inner.is_Symbol:
-                    return text, min(prec, MUL - 0.5)  # a substituted expression: bracketed in products
-                return text, prec
-            return symbol_tex(e.name), ATOM
+                    return min(p, MUL - 1)  # a substituted expression: bracketed in products
+                return p
+            return ATOM
         if e.is_Add:
-            return self._add(e, subs), ADD
+            return ADD
         if e.is_Mul:
-            return self._mul(e, subs)
+            coeff, rest = e.as_coeff_Mul()
+            if coeff.is_negative:
+                return ADD
+            num, den = self._split(e)
+            if den:
+                return MUL if self.plain else ATOM
+            return self.prec(num[0]) if len(num) == 1 else MUL
         if e.is_Pow:
-            base, exp = e.args
-            if exp == -1:
-                return rf"\frac{{1}}{{{self._print(base, subs)[0]}}}", ATOM
-            b = self._wrap(base, subs, POW + 1)
-            return f"{b}^{{{self._print(exp, subs)[0]}}}", POW
-        if isinstance(e, sympy.floor):
-            return rf"\left\lfloor {self._print(e.args[0], subs)[0]} \right\rfloor", ATOM
-        if isinstance(e, sympy.ceiling):
-            return rf"\left\lceil {self._print(e.args[0], subs)[0]} \right\rceil", ATOM
-        if isinstance(e, (sympy.Max, sympy.Min)):
-            name = r"\max" if isinstance(e, sympy.Max) else r"\min"
-            args = ", ".join(self._print(a, subs)[0] for a in e.args)
-            return rf"{name}\left({args}\right)", ATOM
+            return ATOM if e.args[1] == -1 and not self.plain else POW
+        if isinstance(e, (sympy.floor, sympy.ceiling, sympy.Max, sympy.Min)):
+            return ATOM
         if isinstance(e, sympy.Mod):
-            a, b = (self._wrap(x, subs, MUL + 1) for x in e.args)
-            return rf"{a} \bmod {b}", MUL
-        return sympy.latex(e), ADD
+            return MUL
+        return ADD
 
-    def _wrap(self, e, subs, need: int) -> str:
-        text, prec = self._print(e, subs)
-        return rf"\left({text}\right)" if prec < need else text
+    def wrap(self, e: sympy.Basic, need: int) -> str:
+        text = self._print(e)
+        return self.paren(text) if self.prec(e) < need else text
 
-    def _add(self, e: sympy.Add, subs) -> str:
-        terms = e.as_ordered_terms()
+    # -- atoms
+    def _print_Integer(self, e: sympy.Integer) -> str:
+        return self.number(int(e))
+
+    def _print_Rational(self, e: sympy.Rational) -> str:
+        text = self.frac(self.number(abs(int(e.p))), self.number(int(e.q)))
+        return "-" + text if e.p < 0 else text
+
+    def _print_Symbol(self, e: sympy.Symbol, style: str = "plain") -> str:
+        if e in self.values:
+            return self.with_values(None).in_order(None)._print(_basic(self.values[e]))
+        if self.plain:
+            return e.name
+        names = self._settings["symbol_names"]
+        return names[e] if e in names else symbol_tex(e.name)
+
+    _print_Dummy = _print_Symbol
+
+    # -- sums and products
+    def _print_Add(self, e: sympy.Add, order: Optional[str] = None) -> str:
+        terms = list(e.args) if self._settings["order"] == "none" else e.as_ordered_terms()
         out = []
         for i, t in enumerate(terms):
             negative = t.could_extract_minus_sign()
             body = -t if negative else t
-            text = self._wrap(body, subs, ADD + 1) if body.is_Add else self._print(body, subs)[0]
+            text = self.wrap(body, ADD + 1) if negative or body.is_Add else self._print(body)
             if i == 0:
                 out.append(("-" if negative else "") + text)
             else:
                 out.append((" - " if negative else " + ") + text)
         return "".join(out)
 
-    def _mul(self, e: sympy.Mul, subs) -> tuple[str, int]:
-        from ..derivation.build import symbol_order
+    def _split(self, e: sympy.Mul) -> tuple[list, list]:
+        """(numerator factors, denominator factors) of a product, the coefficient first."""
         coeff, rest = e.as_coeff_Mul()
-        if coeff.is_negative:
-            text, _ = self._print(-e, subs)
-            return "-" + text, ADD
         num, den = [], []
-        for f in sympy.Mul.make_args(rest):
+        args = e.args if self._settings["order"] == "none" else sympy.Mul.make_args(rest)
+        for f in args:
+            if f.is_Number and self._settings["order"] == "none":
+                continue
             if f.is_Pow and f.args[1].is_Integer and int(f.args[1]) < 0:
                 den.append(f.args[0] if f.args[1] == -1 else sympy.Pow(f.args[0], -f.args[1]))
             else:
@@ -165,28 +197,134 @@ class MathPrinter:
             den.insert(0, sympy.Integer(coeff.q))
         elif coeff != 1:
             num.insert(0, coeff)
-        num.sort(key=lambda f: (0, 0, "") if f.is_Number else
-                 (1, *symbol_order(f)) if f.is_Symbol else (2, 0, ""))
-        numerator = self._product(num, subs) if num else (self.number(1), ATOM)
+        if self._settings["order"] != "none":
+            num.sort(key=lambda f: (0, 0, "") if f.is_Number else
+                     (1, *symbol_order(f)) if f.is_Symbol else (2, 0, ""))
+        return num, den
+
+    def _print_Mul(self, e: sympy.Mul) -> str:
+        coeff, _ = e.as_coeff_Mul()
+        if coeff.is_negative:
+            return "-" + self._print(-e)
+        num, den = self._split(e)
+        numerator = self.product(num) if num else self.number(1)
         if not den:
             return numerator
-        denominator = self._product(den, subs)
-        return rf"\frac{{{numerator[0]}}}{{{denominator[0]}}}", ATOM
+        num_prec = self.prec(num[0]) if len(num) == 1 else MUL
+        den_prec = self.prec(den[0]) if len(den) == 1 else MUL
+        return self.frac(numerator, self.product(den), num_prec, den_prec)
 
-    def _product(self, factors, subs) -> tuple[str, int]:
+    def product(self, factors) -> str:
+        """Factors joined by × (all plain numbers) or · ; a number before a symbol: ``2p``."""
+        factors = [_basic(f) for f in factors]
         if len(factors) == 1:
-            return self._print(factors[0], subs)
-        parts = [self._wrap(f, subs, MUL) if not f.is_Add else rf"\left({self._print(f, subs)[0]}\right)"
-                 for f in factors]
-        plain = all(_is_plain(f, subs) for f in factors)
-        return (r" \times " if plain else r" \cdot ").join(parts), MUL
+            return self._print(factors[0])
+        parts = [self.wrap(f, MUL) if not f.is_Add else self.paren(self._print(f)) for f in factors]
+        if all(self._is_plain(f) for f in factors):
+            return self._times.join(parts)
+        out = parts[0]
+        for f, g, text in zip(factors, factors[1:], parts[1:]):
+            out += ("" if self._juxtaposed(f, g) else self._cdot) + text
+        return out
+
+    def _juxtaposed(self, f: sympy.Basic, g: sympy.Basic) -> bool:
+        """``2p``: an integer written before a symbol (or its power) that is not substituted."""
+        if not (f.is_Integer and f > 0):
+            return False
+        base = g.args[0] if g.is_Pow else g
+        if not base.is_Symbol or base in self.values:
+            return False
+        return not self.plain or len(base.name) == 1
+
+    def _is_plain(self, f: sympy.Basic) -> bool:
+        """A factor that prints as numbers only (an integer, symbols substituted by integers)."""
+        if f.is_Integer:
+            return True
+        free = f.free_symbols
+        return bool(free) and not f.is_Pow and all(x in self.values and _basic(self.values[x]).is_Integer
+                                                    for x in free)
+
+    def _print_Pow(self, e: sympy.Pow, rational: bool = False) -> str:
+        base, exp = e.args
+        if exp == -1:
+            return self.frac(self.number(1), self._print(base), ATOM, self.prec(base))
+        b = self.wrap(base, POW + 1)
+        return f"{b}^{self._print(exp)}" if self.plain and exp.is_Integer else f"{b}^{{{self._print(exp)}}}"
+
+    # -- rounding, extremes, remainders
+    def _print_floor(self, e: sympy.floor, exp: Any = None) -> str:
+        inner = self._print(e.args[0])
+        return f"⌊{inner}⌋" if self.plain else rf"\left\lfloor {inner} \right\rfloor"
+
+    def _print_ceiling(self, e: sympy.ceiling, exp: Any = None) -> str:
+        inner = self._print(e.args[0])
+        return f"⌈{inner}⌉" if self.plain else rf"\left\lceil {inner} \right\rceil"
+
+    def _print_Max(self, e: sympy.Basic, exp: Any = None) -> str:
+        return self._extreme("max", e)
+
+    def _print_Min(self, e: sympy.Basic, exp: Any = None) -> str:
+        return self._extreme("min", e)
+
+    def _extreme(self, name: str, e: sympy.Basic) -> str:
+        # max(k − s, 0), not max(0, k − s); the longer argument first
+        args = sorted(e.args, key=lambda a: (a.is_number, -sympy.count_ops(a, visual=False)))
+        text = ", ".join(self._print(a) for a in args)
+        return f"{name}({text})" if self.plain else rf"\{name}\left({text}\right)"
+
+    def _print_Mod(self, e: sympy.Mod, exp: Any = None) -> str:
+        a, b = (self.wrap(x, MUL + 1) for x in e.args)
+        return f"{a} mod {b}" if self.plain else rf"{a} \bmod {b}"
+
+    def emptyPrinter(self, e: Any) -> str:
+        return sstr(e) if self.plain else super().emptyPrinter(e)
+
+    def doprint(self, e: Any) -> str:
+        if self.plain and not isinstance(e, sympy.Basic):
+            return str(e)
+        return super().doprint(e)
 
 
-def _is_plain(f, subs) -> bool:
-    """A factor that prints as a plain number (an integer, or a symbol substituted by one)."""
-    if f.is_Integer:
-        return True
-    if f.is_Symbol and f in subs:
-        v = subs[f]
-        return isinstance(v, int) or (isinstance(v, sympy.Basic) and v.is_Integer)
-    return False
+def _basic(v: Any) -> sympy.Basic:
+    return v if isinstance(v, sympy.Basic) else sympy.sympify(v)
+
+
+class MathPrinter:
+    """The printer for one locale and mode, with a cache: a model repeats its formulas."""
+
+    def __init__(self, lang: str, plain: bool = False) -> None:
+        self.lang = lang
+        self.plain = plain
+        self._printer = FormulaPrinter({"lang": lang, "plain": plain})
+        self._cache: dict = {}
+
+    def number(self, n: int) -> str:
+        return self._printer.number(n)
+
+    def expr(self, e: Any, subs: Optional[Mapping[sympy.Symbol, Value]] = None,
+             order: Optional[str] = None) -> str:
+        """``e`` printed; with ``subs``, its symbols replaced by their values in place;
+        ``order="none"``: sums in the order they were written."""
+        try:
+            key = (e, frozenset(subs.items()) if subs else None, order)
+            return self._cache[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: print without the cache
+            key = None
+        printer = self._printer
+        if subs or order:
+            printer = FormulaPrinter({"lang": self.lang, "plain": self.plain, "values": subs or None,
+                                      "order": order})
+        text = printer.doprint(_basic(e))
+        if key is not None:
+            self._cache[key] = text
+        return text
+
+    def product(self, factors) -> str:
+        return self._printer.product(factors)
+
+
+def formula_text(expr: Any, values: Optional[Mapping] = None, lang: str = "en") -> str:
+    """``expr`` for a terminal (``k_h·k_w·c_in·c_out``); with ``values``, the numbers in place."""
+    return MathPrinter(lang, plain=True).expr(expr, values)
