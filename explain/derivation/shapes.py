@@ -1,19 +1,16 @@
-"""How a layer's output shape follows from its input: convolution and pooling lengths per axis,
-the flatten product; anything else is stated, not derived.
-
-Each derived length is checked against the model's own shape; on any disagreement (a layer type
-this module does not know well) the step falls back to stating the shape.
-"""
+"""How a layer's output shape follows from its input: a window rule per spatial axis
+(convolution, pooling), the flatten product; anything else is stated, not derived."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 import sympy
 
-from ..layers._spatial import Spatial
+from ..layers._spatial import Windowed
 from ..layers.base import Layer, Shape
 from ..model import Node
-from ..symbols import Value, as_value, cdiv, fdiv, product, to_expr
+from ..shapes import Window
+from ..symbols import product, to_expr
 from .steps import AxisStep, ShapeStep
 
 _AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -24,10 +21,7 @@ def shape_step(node: Node) -> ShapeStep:
     out = node.output_shape
     if len(node.input_shapes) != 1:
         return ShapeStep("other", inp, out)
-    try:
-        step = _derived(node.layer, inp, out)
-    except Exception:  # a layer type with other conventions: state the shape instead
-        step = None
+    step = _derived(node.layer, inp, out)
     if step is not None:
         return step
     if _equal(inp, out):
@@ -48,7 +42,7 @@ def _same(x, y) -> bool:
     if x == y:  # the usual case: both built by the same shape functions
         return True
     # never simplify(): on nested floors (a deep symbolic CNN) it takes minutes; an expansion
-    # proves the polynomial cases, and anything else falls back to stating the shape
+    # proves the polynomial cases
     if x.has(sympy.floor, sympy.ceiling, sympy.Max, sympy.Min, sympy.Mod):
         return False
     return sympy.expand(x - y) == 0
@@ -61,59 +55,24 @@ def _derived(layer: Layer, inp: Shape, out: Shape) -> Optional[ShapeStep]:
         if not _same(product(inp), out[0]):
             return None
         return ShapeStep("flatten", inp, out, factors=tuple(inp))
-    if layer.window is None or not isinstance(layer, Spatial):
+    if not isinstance(layer, Windowed):
         return None
-    spatial, _ = layer.split(inp)
-    out_spatial, _ = layer.split(out)
-    if len(spatial) != len(out_spatial) or not spatial:
+    windows = layer.windows(inp)
+    if not windows or any(n is None for n, _ in windows):
         return None
-    axes = []
-    names = _AXES.get(len(spatial), tuple(f"axis {i + 1}" for i in range(len(spatial))))
-    for i, n in enumerate(spatial):
-        axis = _axis(layer, i, n)
-        if axis is None or n is None or not _same(axis[-1], out_spatial[i]):
-            return None
-        kind, k, s, d, pad, result = axis
-        axes.append(AxisStep(kind, names[i], n, k, s, d, pad, as_value(out_spatial[i])))
-    if len({(a.kind, a.n, a.k, a.s, a.d, a.pad) for a in axes}) == 1 and len(axes) > 1:
-        a = axes[0]
-        axes = [AxisStep(a.kind, "all", a.n, a.k, a.s, a.d, a.pad, a.result)]
-    return ShapeStep("spatial", inp, out, axes=tuple(axes))
+    windows = _alike(windows)
+    names = _AXES.get(len(windows), tuple(f"axis {i + 1}" for i in range(len(windows))))
+    axes = [AxisStep(names[i], n, w, w.length(n)) for i, (n, w) in enumerate(windows)]
+    if len(axes) > 1 and len({(a.n, a.window) for a in axes}) == 1:
+        axes = [AxisStep("all", axes[0].n, axes[0].window, axes[0].result)]
+    return ShapeStep("spatial", inp, out, axes=tuple(axes), spatial=len(windows))
 
 
-def _axis(layer: Any, i: int, n: Value):
-    """(kind, k, s, d, (pad before, pad after), result) for axis i, or None if not a window layer."""
-    padding = getattr(layer, "padding", None)
-    if not isinstance(padding, str):
-        return None
-    if layer.window == "pool":
-        k = layer.pool_size[i]
-        s = (layer.strides or layer.pool_size)[i]
-        if padding == "valid":
-            return "pool", k, s, 1, (0, 0), as_value(fdiv(n - k, s) + 1)
-        if padding == "same":
-            return "pool_same", k, s, 1, (0, 0), cdiv(n, s)
-        return None
-    k, s, d = layer.kernel_size[i], layer.strides[i], layer.dilation_rate[i]
-    k_eff = as_value(d * (k - 1) + 1)
-    if layer.window == "transpose":
-        if getattr(layer, "output_padding", None):
-            return None
-        if padding == "same":
-            return "transpose_same", k, s, d, (0, 0), as_value(n * s)
-        if padding == "valid" and isinstance(k_eff, int) and isinstance(s, int):
-            return "transpose", k, s, d, (0, 0), as_value(n * s + max(k_eff - s, 0))
-        return None
-    if padding == "valid":
-        return "conv", k, s, d, (0, 0), as_value(fdiv(n - k_eff, s) + 1)
-    if padding == "causal":
-        return "conv", k, s, d, (k_eff - 1, 0), as_value(fdiv(n - 1, s) + 1)
-    if padding == "same":
-        result = cdiv(n, s)
-        total = (result - 1) * s + k_eff - n if isinstance(n, int) else None
-        if not isinstance(total, int) or not isinstance(k_eff, int):
-            return "conv_same", k, s, d, (0, 0), result
-        total = max(total, 0)
-        before = total // 2
-        return "conv", k, s, d, (before, total - before), as_value(fdiv(n + total - k_eff, s) + 1)
-    return None
+def _alike(windows: tuple) -> tuple:
+    """Where some axes pad asymmetrically and others symmetrically, all in the p_1 + p_2 form
+    (one rule for the layer)."""
+    kinds = {w.kind for _, w in windows}
+    if kinds != {"floor", "floor_asym"}:
+        return windows
+    return tuple((n, Window("floor_asym", w.k, w.s, w.d, w.pad, w.output_padding, w.padded))
+                 for n, w in windows)

@@ -14,6 +14,7 @@ import sympy
 
 from ..layers.base import Shape
 from ..model import Model, Node
+from ..shapes import Window
 from ..symbols import Value
 
 
@@ -45,26 +46,22 @@ class GroupStep:
 
 @dataclass(frozen=True)
 class AxisStep:
-    """The output length along one spatial axis.
+    """The output length along one spatial axis: ``window``'s rule with the input length ``n``
+    and the window's numbers (``window.values(n)``) gives ``result``."""
 
-    kind: ``conv`` ⌊(n + p₁ + p₂ − k_eff)/s⌋ + 1, ``conv_same`` ⌈n/s⌉ (padding not known as a
-    number), ``pool`` ⌊(n − k)/s⌋ + 1, ``pool_same`` ⌈n/s⌉, ``transpose`` n·s + max(k_eff − s, 0),
-    ``transpose_same`` n·s.
-    """
-
-    kind: str
     axis: str
     """``height``, ``width``, ``depth``, ``length`` or ``all`` (every axis the same)."""
     n: Value
-    k: Value
-    s: Value
-    d: Value
-    pad: tuple[Value, Value]
+    window: Window
     result: Value
 
     @property
-    def k_eff(self) -> Value:
-        return self.d * (self.k - 1) + 1
+    def kind(self) -> str:
+        return self.window.kind
+
+    @property
+    def values(self) -> dict[sympy.Symbol, Value]:
+        return self.window.values(self.n)
 
 
 @dataclass(frozen=True)
@@ -80,6 +77,8 @@ class ShapeStep:
     output: Shape
     axes: tuple[AxisStep, ...] = ()
     factors: tuple[Value, ...] = ()
+    spatial: int = 0
+    """How many spatial axes ``axes`` stand for (one ``all`` axis may stand for several)."""
 
 
 @dataclass

@@ -1,13 +1,35 @@
-"""Shared pieces of spatial layers (convolution, pooling, padding): the data layout."""
+"""Shared pieces of spatial layers (convolution, pooling, padding): the data layout, and the
+windows a convolution or pooling slides along its spatial axes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..shapes import Window
 from .base import Layer, Shape, Dim, arg, _choice
 
 
 def _data_format(ctx, name, raw, rank):
     return "channels_last" if raw is None else _choice("channels_last", "channels_first")(ctx, name, raw, rank)
+
+
+class Windowed:
+    """A layer that slides a window along each spatial axis (convolution, pooling): every output
+    length is its :class:`~explain.shapes.Window`'s rule, in shape inference and derivation alike."""
+
+    def axis_window(self, i: int, length: Dim) -> Window:
+        """The window along spatial axis ``i`` (0-based) of an input of that ``length``."""
+        raise NotImplementedError
+
+    def window_axes(self, shape: Shape) -> tuple[Dim, ...]:
+        """The input lengths the windows slide along (channels first: all but the first axis)."""
+        return tuple(shape[1:])
+
+    def windows(self, shape: Shape) -> tuple[tuple[Dim, Window], ...]:
+        """(input length, window) for each spatial axis of an input of ``shape``."""
+        return tuple((n, self.axis_window(i, n)) for i, n in enumerate(self.window_axes(shape)))
+
+    def window_lengths(self, shape: Shape) -> tuple[Dim, ...]:
+        return tuple(w.length(n) for n, w in self.windows(shape))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +47,9 @@ class Spatial(Layer):
         if self.data_format == "channels_first":
             return tuple(shape[1:]), shape[0]
         return tuple(shape[:-1]), shape[-1]
+
+    def window_axes(self, shape: Shape) -> tuple[Dim, ...]:
+        return self.split(shape)[0]
 
     def spatial_axis(self, i: int) -> int:
         """Keras's number (the batch axis is 0) of the ``i``-th spatial axis (0-based)."""

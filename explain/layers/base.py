@@ -329,9 +329,6 @@ class Layer:
     """The explanation for a layer of this type built without a bias (or β), where it differs."""
     explanation_no_weights: ClassVar[Optional[str]] = None
     """The explanation for a layer of this type built without any weights, where it differs."""
-    window: ClassVar[Optional[str]] = None
-    """The output-size rule of a layer that slides a window over its spatial axes (``conv``,
-    ``transpose``, ``pool``), where ``derivation.shapes`` derives it."""
     symbol_meanings: ClassVar[Mapping[str, str]] = {}
     """What the type's symbols stand for where the common meaning does not fit (symbol name →
     meaning key of the symbol table); merged along the class hierarchy (see ``meaning_of``)."""

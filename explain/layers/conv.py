@@ -12,13 +12,13 @@ from typing import Optional, Sequence
 from functools import cache
 
 from ..errors import ExplainError
-from ..shapes import conv_length, conv_transpose_length, effective_kernel
+from ..shapes import Window, effective_kernel, keras_conv, keras_transpose
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, m, product
 from .base import (Group, Shape, choice, flag, format_shape, has_bias, known, lora_r, lora_rank_arg,
                    optional_counts, size, sizes, with_lora)
 from . import _texts
 from .registry import register
-from ._spatial import Spatial
+from ._spatial import Spatial, Windowed
 
 
 @cache
@@ -36,9 +36,8 @@ _SEPARABLE_IGNORES = _DEPTHWISE_IGNORES | {"pointwise_initializer", "pointwise_r
 
 
 @dataclass(frozen=True, kw_only=True)
-class _ConvBase(Spatial):
+class _ConvBase(Spatial, Windowed):
     role = "conv"
-    window = "conv"
 
     ignores = _CONV_IGNORES
     kernel_size: tuple = sizes()
@@ -61,10 +60,12 @@ class _ConvBase(Spatial):
     def kernel_values(self) -> dict:
         return dict(zip(KERNEL_SYMBOLS[self.rank], self.kernel_size))
 
+    def axis_window(self, i: int, length) -> Window:
+        return keras_conv(length, self.kernel_size[i], self.strides[i], self.dilation_rate[i], self.padding)
+
     def spatial_out(self, shape: Shape) -> tuple:
         spatial, _ = self.split(shape)
-        out = tuple(conv_length(n, k, s, d, self.padding)
-                    for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
+        out = self.window_lengths(shape)
         for i, (n, o, k, d) in enumerate(zip(spatial, out, self.kernel_size, self.dilation_rate)):
             if isinstance(o, int) and o <= 0:
                 k_eff = effective_kernel(k, d)
@@ -161,7 +162,6 @@ class _ConvTranspose(_ConvBase):
     role = "conv_transpose"
     explanation = _texts.CONV_TRANSPOSE
     explanation_no_bias = _texts.CONV_TRANSPOSE_NO_BIAS
-    window = "transpose"
 
     positional = ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
                   "dilation_rate", "activation", "use_bias")
@@ -184,13 +184,12 @@ class _ConvTranspose(_ConvBase):
     def values(self, shape: Shape) -> dict:
         return {**self.kernel_values(), c_in: self.channels_in(shape), c_out: self.filters}
 
+    def axis_window(self, i: int, length) -> Window:
+        op = self.output_padding[i] if self.output_padding else None
+        return keras_transpose(self.kernel_size[i], self.strides[i], self.dilation_rate[i], self.padding, op)
+
     def output_shape(self, shape: Shape) -> Shape:
-        spatial, _ = self.split(shape)
-        op = self.output_padding or (None,) * self.rank
-        out = tuple(conv_transpose_length(n, k, s, d, self.padding, p)
-                    for n, k, s, d, p in zip(spatial, self.kernel_size, self.strides,
-                                             self.dilation_rate, op))
-        return self.join(out, self.filters)
+        return self.join(self.window_lengths(shape), self.filters)
 
 
 @register("Conv1DTranspose", "Convolution1DTranspose")

@@ -7,18 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import ExplainError
-from ..shapes import pool_length
+from ..shapes import Window, keras_pool
 from .base import Shape, choice, flag, format_shape, optional_sizes, sizes
 from . import _texts
 from .registry import register
-from ._spatial import Spatial
+from ._spatial import Spatial, Windowed
 
 
 @dataclass(frozen=True, kw_only=True)
-class _Pooling(Spatial):
+class _Pooling(Spatial, Windowed):
     role = "pool"
     explanation = _texts.POOL
-    window = "pool"
 
     positional = ("pool_size", "strides", "padding", "data_format")
     ignores = frozenset()
@@ -26,11 +25,12 @@ class _Pooling(Spatial):
     strides: tuple | None = optional_sizes()
     padding: str = choice("valid", "same", default="valid")
 
+    def axis_window(self, i: int, length) -> Window:
+        return keras_pool(self.pool_size[i], (self.strides or self.pool_size)[i], self.padding)
+
     def output_shape(self, shape: Shape) -> Shape:
         spatial, channels = self.split(shape)
-        strides = self.strides or self.pool_size
-        out = tuple(pool_length(n, p, s, self.padding)
-                    for n, p, s in zip(spatial, self.pool_size, strides))
+        out = self.window_lengths(shape)
         for i, (n, o, p) in enumerate(zip(spatial, out, self.pool_size)):
             if isinstance(o, int) and o <= 0:
                 raise ExplainError(

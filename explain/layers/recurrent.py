@@ -20,13 +20,13 @@ from functools import cache
 from typing import ClassVar, Optional, Sequence, Union
 
 from ..errors import ExplainError
-from ..shapes import conv_length
+from ..shapes import Window, keras_conv
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, product, sym
 from .base import (Group, Layer, Shape, _choice, anything, arg, choice, flag, format_shape, known, size,
                    sizes)
 from . import _texts
 from .registry import register
-from ._spatial import Spatial
+from ._spatial import Spatial, Windowed
 from .wrappers import nested_layer
 
 h, i = sym("h"), sym("i")
@@ -183,14 +183,13 @@ def _conv_lstm_groups(rank: int, bias: bool) -> tuple[Group, ...]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class _ConvLSTM(_InitialState, Spatial):
+class _ConvLSTM(_InitialState, Spatial, Windowed):
     """Input (T, spatial…, c_in) → (T, spatial′…, c_out) with return_sequences, else
     (spatial′…, c_out); the states (h and c) have the shape of one step's output."""
 
     role = "recurrent"
     explanation = _texts.RECURRENT
     explanation_no_bias = _texts.RECURRENT_NO_BIAS
-    window = "conv"
 
     positional = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate")
     filters: Value = size()
@@ -218,11 +217,14 @@ class _ConvLSTM(_InitialState, Spatial):
                 c_in: known(channels, "number of input channels (c_in)", self.type_name),
                 c_out: self.filters}
 
+    def axis_window(self, i: int, length) -> Window:
+        return keras_conv(length, self.kernel_size[i], self.strides[i], self.dilation_rate[i], self.padding)
+
+    def window_axes(self, shape: Shape) -> tuple:
+        return self.split(shape[1:])[0]  # after the time axis
+
     def step_shape(self, shape: Shape) -> Shape:
-        spatial, _ = self.split(shape[1:])
-        out = tuple(conv_length(n, k, s, d, self.padding)
-                    for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
-        return self.join(out, self.filters)
+        return self.join(self.window_lengths(shape), self.filters)
 
     def output_shape(self, shape: Shape) -> Shape:
         step = self.step_shape(shape)

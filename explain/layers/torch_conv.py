@@ -3,10 +3,7 @@
     Conv           weight c_out·(c_in/g)·k… + bias c_out
     ConvTranspose  weight c_in·(c_out/g)·k… + bias c_out
 
-Output length, with padding p, dilation d, stride s, output_padding p_o:
-
-    Conv           ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1       (padding="same": n; "valid": p = 0)
-    ConvTranspose  (n − 1)·s − 2p + d(k − 1) + p_o + 1
+Output lengths: the window rules of ``explain/shapes.py`` (``torch_conv``, ``torch_transpose``).
 """
 from __future__ import annotations
 
@@ -15,10 +12,12 @@ from functools import cache
 from typing import Any, ClassVar, Optional, Sequence
 
 from ..errors import ExplainError
-from ..symbols import KERNEL_SYMBOLS, Value, as_value, c_in, c_out, fdiv, g, product
+from ..shapes import Window, torch_conv, torch_transpose
+from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, product
 from .base import (Group, Layer, Shape, _count, _tuple_of, anything, arg, counts, flag, has_bias, size,
                    sizes)
 from . import _texts
+from ._spatial import Windowed
 from .torch_core import check_stated, torch_module
 
 
@@ -42,7 +41,7 @@ def _conv_groups(rank: int, transposed: bool, grouped: bool, bias: bool) -> tupl
 
 
 @dataclass(frozen=True, kw_only=True)
-class _TorchConv(Layer):
+class _TorchConv(Layer, Windowed):
     role = "conv"
     explanation = _texts.CONV
     explanation_no_bias = _texts.CONV_NO_BIAS
@@ -94,20 +93,14 @@ class _TorchConv(Layer):
         return {**dict(zip(KERNEL_SYMBOLS[self.rank], self.kernel_size)),
                 c_in: self.in_channels, c_out: self.out_channels, g: self.groups}
 
-    def pads(self) -> tuple:
-        if self.padding == "valid":
-            return (0,) * self.rank
-        return self.padding
+    def axis_window(self, i: int, length) -> Window:
+        padding = self.padding if isinstance(self.padding, str) else self.padding[i]
+        return torch_conv(self.kernel_size[i], self.stride[i], self.dilation[i], padding)
 
     def output_shape(self, shape: Shape) -> Shape:
         check_stated(self.type_name, "in_channels", self.in_channels, shape[0], shape,
                      "channel axis (axis 1)")
-        if self.padding == "same":
-            return (self.out_channels,) + tuple(shape[1:])
-        out = tuple(None if n is None else as_value(fdiv(n + 2 * p - d * (k - 1) - 1, s) + 1)
-                    for n, k, s, p, d in zip(shape[1:], self.kernel_size, self.stride, self.pads(),
-                                             self.dilation))
-        return (self.out_channels,) + out
+        return (self.out_channels,) + self.window_lengths(shape)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,13 +115,9 @@ class _TorchConvTranspose(_TorchConv):
     padding: tuple = arg(_tuple_of(_count), 0)
     output_padding: tuple = counts(0)
 
-    def output_shape(self, shape: Shape) -> Shape:
-        check_stated(self.type_name, "in_channels", self.in_channels, shape[0], shape,
-                     "channel axis (axis 1)")
-        out = tuple(None if n is None else as_value((n - 1) * s - 2 * p + d * (k - 1) + op + 1)
-                    for n, k, s, p, d, op in zip(shape[1:], self.kernel_size, self.stride, self.padding,
-                                                 self.dilation, self.output_padding))
-        return (self.out_channels,) + out
+    def axis_window(self, i: int, length) -> Window:
+        return torch_transpose(self.kernel_size[i], self.stride[i], self.dilation[i], self.padding[i],
+                               self.output_padding[i])
 
 
 def _define(base: type, name: str, rank: int) -> type:

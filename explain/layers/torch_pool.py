@@ -1,9 +1,7 @@
 """PyTorch pooling, padding and resampling modules, channels first. No weights.
 
-Window pooling (stride defaults to kernel_size):
-
-    n_out = ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1
-    ceil_mode: ⌈…⌉ + 1, less one if the last window would start in the right padding
+Window pooling (stride defaults to kernel_size): the window rules of ``explain/shapes.py``
+(``torch_pool``; ceil_mode rounds up, but no window starts in the right padding).
 
 Adaptive pooling: the spatial sizes become ``output_size`` (None keeps an input size).
 """
@@ -14,27 +12,16 @@ from dataclasses import dataclass
 from typing import ClassVar, Sequence
 
 from ..errors import ExplainError
-from ..symbols import Value, as_value, cdiv, fdiv
+from ..shapes import Window, torch_pool
+from ..symbols import Value, as_value
 from .base import Layer, Shape, _count, _size, anything, arg, counts, flag, format_shape, optional_sizes, sizes
 from . import _texts
+from ._spatial import Windowed
 from .torch_core import torch_module
 
 
-def pool_length(n, k, s, p, d, ceil_mode: bool):
-    """torch's pooled length (exact for ints, symbolic otherwise)."""
-    if n is None:
-        return None
-    span = n + 2 * p - d * (k - 1) - 1
-    if not ceil_mode:
-        return as_value(fdiv(span, s) + 1)
-    out = as_value(cdiv(span, s) + 1)
-    if isinstance(out, int) and isinstance(n, int) and (out - 1) * s >= n + p:
-        out -= 1
-    return out
-
-
 @dataclass(frozen=True, kw_only=True)
-class _Pool(Layer):
+class _Pool(Layer, Windowed):
     role = "pool"
     explanation = _texts.POOL
 
@@ -57,10 +44,12 @@ class _Pool(Layer):
                 raise ExplainError(f"{self.type_name}: padding must be at most half the kernel size. "
                                    f"Received: padding={self.padding}, kernel_size={self.kernel_size}")
 
+    def axis_window(self, i: int, length) -> Window:
+        return torch_pool(self.kernel_size[i], (self.stride or self.kernel_size)[i], self.padding[i],
+                          self.dilation[i], self.ceil_mode)
+
     def output_shape(self, shape: Shape) -> Shape:
-        stride = self.stride or self.kernel_size
-        return (shape[0],) + tuple(pool_length(n, k, s, p, d, self.ceil_mode) for n, k, s, p, d in
-                                   zip(shape[1:], self.kernel_size, stride, self.padding, self.dilation))
+        return (shape[0],) + self.window_lengths(shape)
 
 
 @dataclass(frozen=True, kw_only=True)

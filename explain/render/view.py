@@ -10,9 +10,11 @@ from typing import Any, Optional
 
 import sympy
 
-from ..derivation import AxisStep, Derivation, LayerStep, ShapeStep
+from ..derivation import Derivation, LayerStep, ShapeStep
+from ..errors import ExplainError
 from ..layers.base import Shape
 from ..model import Model
+from ..shapes import K_EFF, Window, d, effective_kernel, k
 from ..symbols import Value
 from . import messages
 from .escape import latex_text, markdown_code, markdown_text, plain_text
@@ -114,9 +116,11 @@ class ShapeView:
     general: Optional[str] = None
     """The general formula (math) for spatial steps."""
     explain: Optional[str] = None
-    """Which general formula (``conv``, ``conv_dilated``, ``conv_same``, ``pool``, ``pool_same``,
-    ``transpose``, ``transpose_same``)."""
+    """Which sentence introduces the rule (``conv``, ``conv_dilated``, ``conv_same``, ``pool``,
+    ``ceil``, ``transpose``, ``transpose_padded``)."""
     k_eff: Optional[str] = None
+    """k_eff with the numbers of each dilated axis."""
+    k_eff_rule: Optional[str] = None
     flatten: Optional[str] = None
     changed: bool = True
 
@@ -166,7 +170,7 @@ class View:
             return v
         try:
             return self.model.evaluate(v)
-        except Exception:
+        except ExplainError:  # undeclared symbols: the value stays a formula
             return v
 
     def value_tex(self, v: Value) -> str:
@@ -253,73 +257,48 @@ class View:
         out = self.f.shape(st.output)
         if st.kind == "flatten":
             factors = [sympy.sympify(x) for x in st.factors]
-            product = self.p._product(factors, {})[0] if len(factors) > 1 else self.p.expr(factors[0])
+            product = self.p.product(factors) if len(factors) > 1 else self.p.expr(factors[0])
             return ShapeView("flatten", out, flatten=product + " = " + self.value_tex(st.output[0]))
         if st.kind == "spatial":
             return self._spatial(st, out)
         return ShapeView(st.kind, out, changed=st.kind != "same")
 
     def _spatial(self, st: ShapeStep, out: str) -> ShapeView:
+        """The window rule (once, or on every line where the axes' rules differ), then per axis
+        the rule with the numbers and the result."""
         p = self.p
-        first = st.axes[0]
-        kind = first.kind
-        dilated = any(a.d != 1 for a in st.axes)
-        symmetric = all(a.pad[0] == a.pad[1] for a in st.axes)
-        k = r"k_{\text{eff}}" if dilated else "k"
-        if kind == "conv":
-            pad = "2p" if symmetric else "p_{1} + p_{2}"
-            general = rf"\left\lfloor \frac{{n + {pad} - {k}}}{{s}} \right\rfloor + 1"
-        elif kind in ("conv_same", "pool_same"):
-            general = r"\left\lceil \frac{n}{s} \right\rceil"
-        elif kind == "pool":
-            general = r"\left\lfloor \frac{n - k}{s} \right\rfloor + 1"
-        elif kind == "transpose":
-            general = rf"n \cdot s + \max\left({k} - s, 0\right)"
-        else:
-            general = r"n \cdot s"
+        rules = {a.window.rule for a in st.axes}
+        general = p.expr(next(iter(rules)), order="none") if len(rules) == 1 else None
         lines = []
-        rank = len(st.input) - 1
+        rank = st.spatial
         for a in st.axes:
             label = messages.ALL_AXES.get(rank, messages.ALL_AXES[2]) if a.axis == "all" \
                 else messages.AXES.get(a.axis, a.axis)
-            lines.append((label, self._axis(a, symmetric, dilated)))
+            rule = "" if general else p.expr(a.window.rule, order="none") + " = "
+            lines.append((label, rule + p.expr(a.window.rule, a.values, order="none") + " = "
+                          + self.value_tex(a.result)))
         k_eff = None
+        dilated = list(dict.fromkeys((a.window.d, a.window.k) for a in st.axes if a.window.dilated))
         if dilated:
-            k_eff = "; ".join(
-                rf"k_{{\text{{eff}}}} = {p.number(a.d)} \times ({self.value_num(a.k)} - 1) + 1 = "
-                + self.value_tex(a.k_eff) for a in st.axes)
-        explain = kind + ("_dilated" if dilated and kind == "conv" else "")
-        return ShapeView("spatial", out, lines=lines, general=general, explain=explain, k_eff=k_eff)
+            k_eff = "; ".join(rf"{symbol_tex('k_eff')} = " + p.expr(K_EFF, {d: dv, k: kv}, order="none")
+                              + " = " + self.value_tex(effective_kernel(kv, dv)) for dv, kv in dilated)
+        return ShapeView("spatial", out, lines=lines, general=general, explain=_explanation(st.axes[0].window),
+                         k_eff=k_eff, k_eff_rule=rf"{symbol_tex('k_eff')} = " + p.expr(K_EFF, order="none"))
 
-    def value_num(self, v: Value) -> str:
-        return self.p.expr(v)
 
-    def _axis(self, a: AxisStep, symmetric: bool, dilated: bool) -> str:
-        p = self.p
-        n, s = self._wrapped(a.n), self.value_num(a.s)
-        k = self.value_num(a.k_eff if dilated else a.k)
-        result = self.value_tex(a.result)
-        if a.kind == "conv":
-            if symmetric:
-                pad = rf"2 \times {p.number(int(a.pad[0]))}" if isinstance(a.pad[0], int) else \
-                    rf"2 \cdot {self._wrapped(a.pad[0])}"
-            else:
-                pad = f"{self.value_num(a.pad[0])} + {self.value_num(a.pad[1])}"
-            body = rf"\left\lfloor \frac{{{n} + {pad} - {k}}}{{{s}}} \right\rfloor + 1"
-        elif a.kind == "pool":
-            body = rf"\left\lfloor \frac{{{n} - {k}}}{{{s}}} \right\rfloor + 1"
-        elif a.kind in ("conv_same", "pool_same"):
-            body = rf"\left\lceil \frac{{{self.value_num(a.n)}}}{{{s}}} \right\rceil"
-        elif a.kind == "transpose":
-            body = rf"{n} \cdot {s} + \max\left({k} - {s}, 0\right)"
-        else:
-            body = rf"{n} \cdot {s}"
-        return f"{body} = {result}"
-
-    def _wrapped(self, v: Value) -> str:
-        text = self.p.expr(v)
-        return text if isinstance(v, int) or (isinstance(v, sympy.Basic) and v.is_Atom) \
-            else rf"\left({text}\right)"
+def _explanation(w: Window) -> str:
+    """Which sentence introduces the rule (a message in the layer templates)."""
+    if w.kind == "same":
+        return "conv_same"
+    if w.kind.startswith("ceil"):
+        return "ceil"
+    if w.kind == "transpose":
+        return "transpose_padded"
+    if w.kind.startswith("transpose"):
+        return "transpose"
+    if not w.padded:
+        return "pool"
+    return "conv_dilated" if w.dilated else "conv"
 
 
 def sum_lines(parts: list[str], lhs: str, rhs: Optional[str], per_line: int = TERMS_PER_LINE) -> str:
