@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import ExplainError
-from ..symbols import Value, as_value, cdiv, fdiv, sym
+from ..shapes import keras_pool
+from ..symbols import Value, as_value, fdiv, sym
 from .base import Group, Layer, Shape, anything, choice, flag, format_shape, size
 from . import _texts
 from .registry import register
@@ -93,16 +94,11 @@ class STFTSpectrogram(_Audio):
         channels, length = (shape[0], shape[1]) if first else (shape[1], shape[0])
         bins = (self._fft() // 2 + 1) * (2 if self.mode == "stft" else 1)
         step = self._step()
-        if length is None:
-            frames = None
-        elif self.padding == "same":
-            frames = cdiv(length, step)
-        else:
-            span = as_value(length - self.frame_length)
-            if isinstance(span, int) and span < 0:
-                raise ExplainError(f"STFTSpectrogram: the input {format_shape(shape)} is shorter than "
-                                   f"frame_length={self.frame_length}")
-            frames = as_value(fdiv(span, step) + 1)
+        # frames: the window rule of a pooling without padding ('valid') or with 'same'
+        frames = keras_pool(self.frame_length, step, self.padding).length(length)
+        if isinstance(frames, int) and frames < 1:
+            raise ExplainError(f"STFTSpectrogram: the input {format_shape(shape)} is shorter than "
+                               f"frame_length={self.frame_length}")
         if self.expand_dims:
             return (channels, frames, bins) if first else (frames, bins, channels)
         joined = None if channels is None else as_value(bins * channels)

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import ExplainError
-from ..symbols import Value, as_value, exact_div, fdiv, product
+from ..shapes import torch_conv
+from ..symbols import Value, as_value, exact_div, product
 from .base import Layer, Shape, counts, format_shape, optional_sizes, size, sizes
 from .merge import same_size
 from . import _texts
@@ -94,11 +95,11 @@ def _blocks(type_name: str, spatial: tuple, kernel: tuple, dilation: tuple, padd
     for n, k, d, p, s in zip(spatial, kernel, dilation, padding, stride):
         if n is None:
             return None
-        span = as_value(n + 2 * p - d * (k - 1) - 1)
-        if isinstance(span, int) and span < 0:
+        length = torch_conv(k, s, d, p).length(n)  # a convolution's window rule
+        if isinstance(length, int) and length < 1:
             raise ExplainError(f"{type_name}: the kernel ({k}, dilation {d}) does not fit the input size {n} "
                                f"with padding {p}")
-        out.append(as_value(fdiv(span, s) + 1))
+        out.append(length)
     return product(out)
 
 
