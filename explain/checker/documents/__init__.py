@@ -21,7 +21,7 @@ from .find import Found, find_claims
 from .model import load_document_model
 from .read import Document, read_document
 
-__all__ = ["check_document", "DocumentReport"]
+__all__ = ["DocumentReport", "check_document"]
 
 MAX_CALCULATIONS = 2000
 

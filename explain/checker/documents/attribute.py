@@ -115,11 +115,11 @@ class Attributor:
         after = [s.start for s in siblings if s.line is line and s.start >= found.end]
         left = self.mentions(text, max(before, default=0), found.start)
         if left:
-            pos, node, written = left[-1]
+            _, node, written = left[-1]
             return Attribution(node, reason=self._line_reason(text), mentioned=written)
         right = self.mentions(text, found.end, min(after, default=len(text)))
         if right:
-            pos, node, written = right[0]
+            _, node, written = right[0]
             return Attribution(node, reason=self._line_reason(text), mentioned=written)
         same_type = self.type_filter(text)
         if same_type is not None and len(same_type) == 1:

@@ -133,8 +133,7 @@ def _only_layers(stmt: ast.stmt) -> bool:
     if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
         return False
     func = stmt.value.func
-    return (isinstance(func, ast.Attribute) and func.attr == "add") or isinstance(func, ast.Name) \
-        or isinstance(func, ast.Attribute)
+    return isinstance(func, (ast.Attribute, ast.Name))  # model.add(L(...)), L(...), layers.L(...)
 
 
 _SHAPE_ARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length")

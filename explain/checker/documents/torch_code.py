@@ -228,7 +228,7 @@ class _Reader:
                     continue
                 if isinstance(dims, tuple) and all(isinstance(d, int) for d in dims):
                     return dims
-        name, cls, args, kwargs, line = first
+        _, cls, args, kwargs, line = first
         if cls == "Linear":
             n = kwargs.get("in_features", args[0] if args else None)
             if isinstance(n, int):
