@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import ExplainError
 from ..symbols import C, Value, n_in, n_out, product, sym
@@ -46,7 +47,7 @@ class EinsumDense(Layer):
                   "bias_initializer", "kernel_regularizer", "bias_regularizer", "kernel_constraint",
                   "bias_constraint", "lora_rank")
     equation: object = anything()
-    output_shape_: object = arg(lambda ctx, name, raw, rank: _output_sizes(ctx, raw), None)
+    output_shape_: Any = arg(lambda ctx, name, raw, rank: _output_sizes(ctx, raw), None)
     bias_axes: object = anything()
     lora_rank: Value | None = lora_rank_arg()
 

@@ -307,7 +307,7 @@ class Bidirectional(_InitialState, Layer):
                                "and return_state as 'layer'")
 
     @property
-    def backward(self) -> Layer:
+    def backward(self) -> RecurrentLayer:
         return self.backward_layer or self.layer
 
     def wrapped(self) -> Layer:

@@ -174,7 +174,7 @@ def load_document_model(doc: Document, override: str | None) -> Model:
         try:
             model = load(override)
         except ExplainError as e:
-            raise e.located(file=override)
+            raise e.located(file=override) from None
     else:
         program, where = model_code(doc)
         if not program.strip():
