@@ -188,12 +188,6 @@ def _boolean(ctx: ArgContext, name: str, raw: Any, rank: int) -> bool:
     return raw
 
 
-def _real(ctx: ArgContext, name: str, raw: Any, rank: int) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        raise ExplainError(f"'{name}' must be a number. Received: {name}={raw!r}")
-    return float(raw)
-
-
 def _integer(ctx: ArgContext, name: str, raw: Any, rank: int) -> Value:
     return ctx.number(name, raw)
 
@@ -262,10 +256,6 @@ def pairs(default: Any = dataclasses.MISSING) -> Any:
 
 def flag(default: bool) -> Any:
     return arg(_boolean, default)
-
-
-def real(default: Any = dataclasses.MISSING) -> Any:
-    return arg(_real, default)
 
 
 def integer(default: Any = dataclasses.MISSING) -> Any:
