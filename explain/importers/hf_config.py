@@ -536,6 +536,6 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
 
 
 # the families in modules of their own register themselves
-from . import hf_decoders  # noqa: F401
-from . import hf_moe  # noqa: F401
-from . import hf_encoders  # noqa: F401
+from . import hf_decoders  # noqa: E402, F401
+from . import hf_moe  # noqa: E402, F401
+from . import hf_encoders  # noqa: E402, F401

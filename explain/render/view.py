@@ -6,6 +6,7 @@ Templates hold the markup and the sentences; this module holds no language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Optional
 
 import sympy
@@ -59,7 +60,7 @@ class Formatter:
         text = format_int(n, self.lang)
         return latex_text(text) if self.format == "latex" else text
 
-    def size(self, x: float) -> str:
+    def size(self, x: Fraction | float) -> str:
         text = format_size(x, self.lang)
         return latex_text(text) if self.format == "latex" else text
 
