@@ -73,6 +73,10 @@ RNN = {"name": "rnn", "input": [30, 32], "layers": [
 KERAS_CASES += [
     ("bn_two_c", BN, "bn", "2 x 256 = 512", "wrong", "bn_non_trainable"),
     ("dense_extra_bias", BN, "fc", "784 x 256 + 256", "wrong", "extra_bias"),
+    # an embedding never has a bias: the diagnosis says so, not "no bias here"
+    ("embedding_bias", {"name": "emb", "input": [10], "layers": [
+        {"Embedding": {"name": "emb", "input_dim": 100, "output_dim": 8}}]},
+     "emb", "100 x 8 + 8", "wrong", "embedding_bias"),
     ("lstm_double_bias", RNN, "lstm", "4 x 64 x (32 + 64) + 2 x 4 x 64", "wrong", "rnn_double_bias"),
     ("lstm_missing_recurrent", RNN, "lstm", "4 x (32 x 64 + 64)", "wrong", "missing_recurrent_weights"),
     ("lstm_gates", RNN, "lstm", "3 x 64 x (32 + 64) + 3 x 64", "wrong", "wrong_gate_count"),

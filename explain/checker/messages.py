@@ -57,6 +57,7 @@ ATTRIBUTIONS = {
 MISTAKES: dict[str | tuple[str, str], str] = {
     "missing_bias": N_("The bias is left out: %(bias)s more parameters, one per output."),
     "extra_bias": N_("This layer has no bias here, but %(bias)s bias values were added."),
+    "embedding_bias": N_("An embedding has no bias, only its table of V·d weights, but %(bias)s bias values were added."),
     "bias_size": N_("The bias has one entry per output, %(expected_length)s, not %(length)s."),
     "missing_input_channels": N_("Each filter spans all %(c_in)s input channels: the kernel needs the factor c_in = %(c_in)s."),
     "groups_ignored": N_("With groups = %(groups)s each filter sees only c_in/g input channels: divide the kernel by %(groups)s."),

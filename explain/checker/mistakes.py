@@ -20,7 +20,7 @@ from ..model import Model, Node, count as group_count
 from ..symbols import c_in, c_out, g, m, n_in, n_out, product
 
 CODES = (
-    "missing_bias", "extra_bias", "bias_size", "missing_input_channels", "groups_ignored",
+    "missing_bias", "extra_bias", "embedding_bias", "bias_size", "missing_input_channels", "groups_ignored",
     "kernel_one_axis", "bn_non_trainable", "buffers_counted", "non_trainable_left_out",
     "rnn_double_bias", "gru_reset_after", "missing_recurrent_weights", "wrong_gate_count",
     "bidirectional_once", "stacked_input_size", "attention_convention",
@@ -389,7 +389,7 @@ def embedding(ctx: Context, node: Node) -> Iterator[Variant]:
     d = ctx.int(getattr(layer, "output_dim", None) or getattr(layer, "embedding_dim", None) or 0)
     if not V or not d:
         return
-    yield Variant("extra_bias", V * d + d, {"bias": d}, terms=2)
+    yield Variant("embedding_bias", V * d + d, {"bias": d}, terms=2)
     yield Variant("vocab_off_by_one", (V + 1) * d, {"vocab": V + 1}, terms=1)
     yield Variant("vocab_off_by_one", (V - 1) * d, {"vocab": V - 1}, terms=1)
 

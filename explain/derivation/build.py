@@ -55,15 +55,33 @@ def _reason(node: Node, name: str, trainable: bool, buffer: bool) -> Optional[st
     return "not_trainable"
 
 
+def _own_symbols(free: set, values: Mapping[sympy.Symbol, Value],
+                 declared: Mapping[str, str] | None) -> dict[sympy.Symbol, sympy.Symbol]:
+    """Type symbols whose value is a declared symbol with a meaning of its own (an Embedding's
+    V = T, the number of positions): shown as that symbol, so that a row never gives a symbol
+    the model uses for something else (V, the vocabulary) another meaning. A renaming that
+    would clash with another of the layer's symbols is left out."""
+    if not declared:
+        return {}
+    rename = {s: values[s] for s in free if s in values and isinstance(values[s], sympy.Symbol)
+              and values[s].name in declared and values[s] != s}
+    return {s: t for s, t in rename.items()
+            if not (t in free and t not in rename and values.get(t) != t)}
+
+
 def layer_step(node: Node, declared: Mapping[str, str] | None = None) -> LayerStep:
     """One layer's derivation: role, formula, symbols with values, groups, shape, notes."""
-    formula = node.formula
     free = set()
     for w in node.weights:
         free |= w.formula.free_symbols
-    symbols = tuple(SymbolValue(s, _meaning(node.layer, s, node.values[s], declared), node.values[s])
-                    for s in sorted(free, key=symbol_order) if s in node.values)
-    groups = tuple(GroupStep(w.name, w.formula, w.count, w.trainable, w.buffer,
+    rename = _own_symbols(free, node.values, declared)
+    formula = node.formula.xreplace(rename) if rename else node.formula
+    values = {rename.get(s, s): v for s, v in node.values.items() if s in free}
+    shown = {rename.get(s, s) for s in free}
+    symbols = tuple(SymbolValue(s, _meaning(node.layer, s, values[s], declared), values[s])
+                    for s in sorted(shown, key=symbol_order) if s in values)
+    groups = tuple(GroupStep(w.name, w.formula.xreplace(rename) if rename else w.formula, w.count,
+                             w.trainable, w.buffer,
                              _reason(node, w.name, w.trainable, w.buffer), w.tied_to)
                    for w in node.weights)
     one = sum((w.count for w in node.weights if not w.buffer), 0)

@@ -15,6 +15,14 @@ from .steps import AxisStep, ShapeStep
 
 _AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
+# Roles whose output has the input's shape by what the layer does (element by element, a
+# normalization, a residual block); for any other layer an equal shape is a coincidence of its
+# sizes (a Dense from d to d units), and the shape is stated, not called unchanged.
+KEEPS_SHAPE = frozenset({
+    "activation", "dropout", "batchnorm", "norm", "instance_norm", "local_response_norm",
+    "identity", "regularization", "masking", "scale", "standardize", "rescaling", "unit_norm",
+    "transformer_block", "transformer_stack", "transformer", "augmentation"})
+
 
 def shape_step(node: Node) -> ShapeStep:
     inp = node.input_shapes[0] if len(node.input_shapes) == 1 else ()
@@ -24,7 +32,9 @@ def shape_step(node: Node) -> ShapeStep:
     step = _derived(node.layer, inp, out)
     if step is not None:
         return step
-    if _equal(inp, out):
+    if node.layer.role == "bidirectional" and getattr(node.layer, "merge_mode", None) == "concat":
+        return ShapeStep("bidirectional", inp, out)
+    if _equal(inp, out) and node.layer.role in KEEPS_SHAPE:
         return ShapeStep("same", inp, out)
     return ShapeStep("other", inp, out)
 

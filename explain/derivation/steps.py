@@ -69,7 +69,8 @@ class ShapeStep:
     """How the output shape follows from the input shape.
 
     kind: ``spatial`` (``axes`` give each spatial length), ``flatten`` (``factors`` multiply to
-    the length), ``same`` (unchanged) or ``other`` (stated, not derived).
+    the length), ``same`` (unchanged by what the layer does), ``bidirectional`` (two directions
+    concatenated) or ``other`` (stated, not derived).
     """
 
     kind: str

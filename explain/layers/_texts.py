@@ -61,6 +61,20 @@ POOL = N_("A pooling layer takes the maximum or the average of each window. It h
           "only changes the shape.")
 LP_POOL = N_("An LP pooling layer takes the p-norm of each window: the p-th root of the sum of "
              "the p-th powers. It has no weights; it only changes the shape.")
+MAX_POOL = N_("A max pooling layer keeps the largest value of each window. It has no weights; "
+              "it only changes the shape.")
+AVG_POOL = N_("An average pooling layer takes the mean of each window. It has no weights; it only "
+              "changes the shape.")
+ADAPTIVE_MAX_POOL = N_("An adaptive max pooling layer keeps the largest value of each window and "
+                       "chooses the windows so that the output has the requested size. It has no "
+                       "weights.")
+ADAPTIVE_AVG_POOL = N_("An adaptive average pooling layer takes the mean of each window and "
+                       "chooses the windows so that the output has the requested size. It has no "
+                       "weights.")
+GLOBAL_MAX_POOL = N_("A global max pooling layer reduces every channel to its largest value. It "
+                     "has no weights.")
+GLOBAL_AVG_POOL = N_("A global average pooling layer reduces every channel to its mean. It has no "
+                     "weights.")
 ADAPTIVE_POOL = N_("An adaptive pooling layer takes the maximum or the average of each window and "
                    "chooses the windows so that the output has the requested size. It has no "
                    "weights.")
@@ -78,8 +92,18 @@ RESHAPE = N_("This layer rearranges its input into another shape. It has no weig
 REPEAT_VECTOR = N_("This layer repeats its input vector n times, which makes a sequence. It has "
                    "no weights.")
 INPUT = N_("The model's input.")
-DROPOUT = N_("During training this layer sets random inputs to zero or adds noise. It has no "
-             "weights and keeps the shape.")
+DROPOUT = N_("During training this layer sets a random fraction of its inputs (the rate) to zero "
+             "and scales the others up so that their expected sum stays the same; at inference it "
+             "passes its input on unchanged. It has no weights and keeps the shape.")
+SPATIAL_DROPOUT = N_("During training this layer sets whole random channels to zero and scales the "
+                     "others up; at inference it passes its input on unchanged. It has no weights "
+                     "and keeps the shape.")
+GAUSSIAN_NOISE = N_("During training this layer adds random noise with mean 0 to its input; at "
+                    "inference it passes its input on unchanged. It has no weights and keeps the "
+                    "shape.")
+GAUSSIAN_DROPOUT = N_("During training this layer multiplies its input by random noise with mean 1; "
+                      "at inference it passes its input on unchanged. It has no weights and keeps "
+                      "the shape.")
 ALPHA_DROPOUT = N_("During training this layer sets random inputs to the value SELU gives for "
                    "very negative inputs, then rescales so that the mean and the variance stay the "
                    "same. It has no weights and keeps the shape.")
@@ -98,6 +122,17 @@ MASKING = N_("This layer marks the time steps whose values all equal mask_value,
 RESCALING = N_("This layer multiplies its input by a fixed scale and adds a fixed offset. It has "
                "no weights.")
 MERGE = N_("This layer combines its inputs. It has no weights.")
+ADD = N_("This layer adds its inputs element by element. It has no weights.")
+SUBTRACT = N_("This layer subtracts its second input from its first, element by element. It has "
+              "no weights.")
+MULTIPLY = N_("This layer multiplies its inputs element by element. It has no weights.")
+AVERAGE = N_("This layer averages its inputs element by element. It has no weights.")
+MAXIMUM = N_("This layer takes the larger of its inputs at every position. It has no weights.")
+MINIMUM = N_("This layer takes the smaller of its inputs at every position. It has no weights.")
+CONCATENATE = N_("This layer joins its inputs one after the other along one axis, whose length "
+                 "becomes the sum of theirs. It has no weights.")
+DOT = N_("This layer computes dot products between its two inputs along the given axes. It has no "
+         "weights.")
 
 # -- normalization
 BATCHNORM = N_("Batch normalization normalizes every channel, then scales it by γ and shifts it "
@@ -146,7 +181,8 @@ LAYER_SCALE = N_("LayerScale multiplies every feature by a learned factor: one w
                  "feature.")
 
 # -- embeddings
-EMBEDDING = N_("An embedding layer stores one vector for every entry of the vocabulary.")
+EMBEDDING = N_("An embedding layer is a lookup table: it stores one vector for every index its "
+               "input can take (a token of the vocabulary, a position, …).")
 REVERSIBLE_EMBEDDING = N_("A reversible embedding stores one vector for every entry of the "
                           "vocabulary and can also map vectors back to scores over the vocabulary: "
                           "with the transposed embedding matrix (tied weights) or with a second "

@@ -29,7 +29,9 @@ class _Adaptive(Spatial):
 def _adaptive(name: str, rank: int) -> type:
     cls = type(name, (_Adaptive,), {"rank": rank, "__doc__": f"{name}(output_size): no weights; "
                                     f"{rank} spatial axes → output_size, channels kept.",
-                                    "__module__": __name__})
+                                    "__module__": __name__,
+                                    "explanation": _texts.ADAPTIVE_MAX_POOL if "Max" in name
+                                    else _texts.ADAPTIVE_AVG_POOL})
     return register(name)(dataclass(frozen=True, kw_only=True)(cls))
 
 

@@ -146,12 +146,14 @@ LeakyReLU = _elementwise("LeakyReLU", "negative_slope", "alpha", positional=("ne
 ELU = _elementwise("ELU", "alpha", **_ACTIVATION)
 Softmax = _elementwise("Softmax", "axis", role="activation", explanation=_texts.SOFTMAX)
 Dropout = _elementwise("Dropout", "rate", "noise_shape", "seed", **_RATE)
-SpatialDropout1D = _elementwise("SpatialDropout1D", "rate", "seed", **_RATE)
-SpatialDropout2D = _elementwise("SpatialDropout2D", "rate", "data_format", "seed", **_RATE)
-SpatialDropout3D = _elementwise("SpatialDropout3D", "rate", "data_format", "seed", **_RATE)
+_SPATIAL: dict[str, Any] = {**_RATE, "explanation": _texts.SPATIAL_DROPOUT}
+SpatialDropout1D = _elementwise("SpatialDropout1D", "rate", "seed", **_SPATIAL)
+SpatialDropout2D = _elementwise("SpatialDropout2D", "rate", "data_format", "seed", **_SPATIAL)
+SpatialDropout3D = _elementwise("SpatialDropout3D", "rate", "data_format", "seed", **_SPATIAL)
 GaussianNoise = _elementwise("GaussianNoise", "stddev", "seed", required=("stddev",), fractions=("stddev",),
-                             **_DROPOUT)
-GaussianDropout = _elementwise("GaussianDropout", "rate", "seed", **_RATE)
+                             **{**_DROPOUT, "explanation": _texts.GAUSSIAN_NOISE})
+GaussianDropout = _elementwise("GaussianDropout", "rate", "seed",
+                               **{**_RATE, "explanation": _texts.GAUSSIAN_DROPOUT})
 AlphaDropout = _elementwise("AlphaDropout", "rate", "noise_shape", "seed",
                             **{**_RATE, "explanation": _texts.ALPHA_DROPOUT})
 ActivityRegularization = _elementwise("ActivityRegularization", "l1", "l2", role="regularization",

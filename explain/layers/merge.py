@@ -90,19 +90,20 @@ class _Elementwise(_Merge):
         return out
 
 
-def _elementwise(name: str, min_inputs: int = 1, max_inputs: int | None = None) -> type[Layer]:
+def _elementwise(name: str, explanation: str, min_inputs: int = 1,
+                 max_inputs: int | None = None) -> type[Layer]:
     cls = type(name, (_Elementwise,), {"__module__": __name__, "min_inputs": min_inputs,
-                                       "max_inputs": max_inputs,
+                                       "max_inputs": max_inputs, "explanation": explanation,
                                        "__doc__": f"{name}: elementwise over its inputs; no weights."})
     return register(name)(dataclass(frozen=True, kw_only=True)(cls))
 
 
-Add = _elementwise("Add")
-Subtract = _elementwise("Subtract", 2, 2)
-Multiply = _elementwise("Multiply")
-Average = _elementwise("Average")
-Maximum = _elementwise("Maximum")
-Minimum = _elementwise("Minimum")
+Add = _elementwise("Add", _texts.ADD)
+Subtract = _elementwise("Subtract", _texts.SUBTRACT, 2, 2)
+Multiply = _elementwise("Multiply", _texts.MULTIPLY)
+Average = _elementwise("Average", _texts.AVERAGE)
+Maximum = _elementwise("Maximum", _texts.MAXIMUM)
+Minimum = _elementwise("Minimum", _texts.MINIMUM)
 
 
 def _axis(axis: int, rank: int, type_name: str, shape: Shape, arg: str = "axis") -> int:
@@ -117,6 +118,7 @@ def _axis(axis: int, rank: int, type_name: str, shape: Shape, arg: str = "axis")
 @register("Concatenate")
 @dataclass(frozen=True, kw_only=True)
 class Concatenate(_Merge):
+    explanation = _texts.CONCATENATE
     """Joins the inputs along ``axis``: sizes there add up; the other sizes must agree."""
 
     positional = ("axis",)
@@ -148,6 +150,7 @@ class Concatenate(_Merge):
 @register("Dot")
 @dataclass(frozen=True, kw_only=True)
 class Dot(_Merge):
+    explanation = _texts.DOT
     """Batched dot product of two inputs along ``axes`` (one axis, or one per input): the output
     is the first shape without its axis, then the second without its axis; (1,) if nothing is left."""
 

@@ -58,7 +58,11 @@ class _GlobalPooling(Spatial):
 
 
 def _define(base: type, name: str, rank: int, *aliases: str) -> type:
-    cls = type(name, (base,), {"rank": rank, "__doc__": base.__doc__, "__module__": __name__})
+    maximum = "Max" in name
+    explanation = {_Pooling: (_texts.MAX_POOL if maximum else _texts.AVG_POOL),
+                   _GlobalPooling: (_texts.GLOBAL_MAX_POOL if maximum else _texts.GLOBAL_AVG_POOL)}[base]
+    cls = type(name, (base,), {"rank": rank, "__doc__": base.__doc__, "__module__": __name__,
+                               "explanation": explanation})
     return register(name, *aliases)(dataclass(frozen=True, kw_only=True)(cls))
 
 

@@ -74,6 +74,8 @@ class _Recurrent(Layer):
     role = "recurrent"
     explanation = _texts.RECURRENT
     explanation_no_bias = _texts.RECURRENT_NO_BIAS
+    one_bias_note: ClassVar[str] = "rnn_one_bias"
+    """The note comparing the one bias vector with PyTorch's two."""
 
     gates = 1
     positional: ClassVar[tuple[str, ...]] = ("units",)
@@ -90,7 +92,7 @@ class _Recurrent(Layer):
         return {i: known(shape[-1], "number of input features (i)", self.type_name), h: self.units}
 
     def notes(self) -> tuple[str, ...]:
-        return ("rnn_one_bias",) if self.use_bias else ()
+        return (self.one_bias_note,) if self.use_bias else ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,6 +151,7 @@ class SimpleRNN(_RNN):
 
     explanation = _texts.SIMPLE_RNN
     explanation_no_bias = _texts.SIMPLE_RNN_NO_BIAS
+    one_bias_note = "simple_rnn_one_bias"
 
     positional = ("units", "activation", "use_bias")
 
@@ -396,6 +399,7 @@ class _Cell(_Recurrent):
 class SimpleRNNCell(_Cell):
     explanation = _texts.SIMPLE_CELL
     explanation_no_bias = _texts.SIMPLE_CELL_NO_BIAS
+    one_bias_note = "simple_rnn_one_bias"
 
     positional = ("units", "activation", "use_bias")
 

@@ -199,7 +199,8 @@ class _Elementwise(Layer):
 # The element-wise modules that are not activations applied value by value (those are the rest).
 _ROLES: dict[str, tuple[str, str]] = {
     **{n: ("activation", _texts.SOFTMAX) for n in ("Softmax", "LogSoftmax", "Softmin", "Softmax2d")},
-    **{n: ("dropout", _texts.DROPOUT) for n in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d")},
+    "Dropout": ("dropout", _texts.DROPOUT),
+    **{n: ("dropout", _texts.SPATIAL_DROPOUT) for n in ("Dropout1d", "Dropout2d", "Dropout3d")},
     **{n: ("dropout", _texts.ALPHA_DROPOUT) for n in ("AlphaDropout", "FeatureAlphaDropout")},
 }
 

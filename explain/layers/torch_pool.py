@@ -56,6 +56,8 @@ class _Pool(Layer, Windowed):
 class _MaxPool(_Pool):
     """Max pooling; ``return_indices`` adds the indices as a second output of the same shape."""
 
+    explanation = _texts.MAX_POOL
+
     return_indices: bool = flag(False)
 
     def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
@@ -65,6 +67,8 @@ class _MaxPool(_Pool):
 @dataclass(frozen=True, kw_only=True)
 class _AvgPool(_Pool):
     """Average pooling (no dilation)."""
+
+    explanation = _texts.AVG_POOL
 
     positional = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                   "divisor_override")
@@ -96,7 +100,7 @@ class _Adaptive(Layer):
     """The spatial sizes become ``output_size`` (None keeps the input's)."""
 
     role = "adaptive_pool"
-    explanation = _texts.ADAPTIVE_POOL
+    explanation = _texts.ADAPTIVE_AVG_POOL
 
     positional = ("output_size", "return_indices")
     output_size: tuple = arg(_output_size)
@@ -111,6 +115,7 @@ class _Adaptive(Layer):
 
 @dataclass(frozen=True, kw_only=True)
 class _AdaptiveMax(_Adaptive):
+    explanation = _texts.ADAPTIVE_MAX_POOL
     return_indices: bool = flag(False)
 
     def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:

@@ -58,6 +58,8 @@ class _TorchRNN(Layer):
     role = "recurrent"
     explanation = _texts.TORCH_RECURRENT
     explanation_no_bias = _texts.RECURRENT_NO_BIAS
+    bias_note: ClassVar[str] = "rnn_two_biases"
+    """The note comparing the biases with the Keras layer of the same kind."""
 
     gates = 1
     positional: ClassVar[tuple[str, ...]] = ("input_size", "hidden_size", "num_layers", "bias", "batch_first",
@@ -94,7 +96,7 @@ class _TorchRNN(Layer):
         return (shape[0], 2 * width if self.bidirectional else width)
 
     def notes(self) -> tuple[str, ...]:
-        out: tuple[str, ...] = ("rnn_two_biases",) if self.bias else ()
+        out: tuple[str, ...] = (self.bias_note,) if self.bias else ()
         if self.num_layers != 1:
             out += ("rnn_stacked_input",)
         if self.bidirectional:
@@ -111,6 +113,7 @@ class RNN(_TorchRNN):
 
     explanation = _texts.TORCH_SIMPLE_RNN
     explanation_no_bias = _texts.SIMPLE_RNN_NO_BIAS
+    bias_note = "rnn_two_biases_simple"
 
     positional = ("input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first",
                   "dropout", "bidirectional")
@@ -142,6 +145,7 @@ class GRU(_TorchRNN):
     """3h·(i + h) + 6h per layer and direction."""
 
     gates = 3
+    bias_note = "gru_two_biases"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +155,7 @@ class _Cell(Layer):
     role = "recurrent"
     explanation = _texts.TORCH_CELL
     explanation_no_bias = _texts.CELL_NO_BIAS
+    bias_note: ClassVar[str] = "rnn_two_biases"
 
     gates = 1
     positional: ClassVar[tuple[str, ...]] = ("input_size", "hidden_size", "bias")
@@ -173,7 +178,7 @@ class _Cell(Layer):
         return (self.hidden_size,)
 
     def notes(self) -> tuple[str, ...]:
-        return ("rnn_two_biases",) if self.bias else ()
+        return (self.bias_note,) if self.bias else ()
 
 
 @cache
@@ -189,6 +194,7 @@ class RNNCell(_Cell):
 
     explanation = _texts.TORCH_SIMPLE_CELL
     explanation_no_bias = _texts.SIMPLE_CELL_NO_BIAS
+    bias_note = "rnn_two_biases_simple"
 
     positional = ("input_size", "hidden_size", "bias", "nonlinearity")
     nonlinearity: str = choice("tanh", "relu", default="tanh")
@@ -208,3 +214,4 @@ class GRUCell(_Cell):
     """3h·(i + h) + 6h."""
 
     gates = 3
+    bias_note = "gru_two_biases"

@@ -90,14 +90,24 @@ REASONS = {
 }
 
 NOTES = {
-    "rnn_two_biases": N_("PyTorch gives every gate two bias vectors (b_ih and b_hh) where Keras has "
-                         "one, so the same recurrent layer has more parameters in PyTorch."),
+    "rnn_two_biases": N_("PyTorch gives every gate two bias vectors (b_ih and b_hh) where Keras's "
+                         "LSTM has one, so the same LSTM has 4h more parameters in PyTorch."),
+    "rnn_two_biases_simple": N_("PyTorch gives this layer two bias vectors (b_ih and b_hh) where "
+                                "Keras's SimpleRNN has one, so the same layer has h more parameters "
+                                "in PyTorch."),
+    "gru_two_biases": N_("PyTorch gives every gate two bias vectors (b_ih and b_hh), as Keras's GRU "
+                         "does with reset_after = True (its default): both have 3h(i + h) + 6h "
+                         "parameters. Keras's GRU with reset_after = False has one bias vector per "
+                         "gate, 3h parameters fewer."),
     "bn_running_stats_buffers": N_("In PyTorch the running mean and the running variance are "
                                    "buffers, not parameters: they are saved with the model but not "
                                    "counted among its parameters."),
     "keras_bn_moving_stats_non_trainable": N_("Keras counts the moving mean and the moving variance "
-                                              "as weights, but as non-trainable ones: this is where "
-                                              "a model's non-trainable parameters come from."),
+                                              "as weights, but as non-trainable ones: they are "
+                                              "updated during training as moving averages, not by "
+                                              "gradient descent. They are one source of a model's "
+                                              "non-trainable parameters; the weights of frozen "
+                                              "layers are another."),
     "mha_in_proj_4E2": N_("PyTorch's MultiheadAttention has 4E² + 4E parameters whatever the number "
                           "of heads, because the heads split the embedding dimension E; Keras's "
                           "MultiHeadAttention grows with num_heads · key_dim."),
@@ -107,10 +117,16 @@ NOTES = {
 }
 
 NOTES.update({
-    "rnn_one_bias": N_("Keras recurrent layers have one bias vector per gate; a second one (b_hh) is "
-                       "PyTorch's convention."),
-    "mha_heads_times_key_dim": N_("Keras MultiHeadAttention projects to num_heads·key_dim columns; "
-                                  "4E² + 4E is PyTorch's count."),
+    "rnn_one_bias": N_("This layer has one bias vector per gate; the same layer in PyTorch has two "
+                       "(b_ih and b_hh)."),
+    "simple_rnn_one_bias": N_("This layer has one bias vector; PyTorch's RNN has two (b_ih and "
+                              "b_hh)."),
+    "mha_heads_times_key_dim": N_("Keras's MultiHeadAttention projects the query, the key and the "
+                                  "value to num_heads · key_dim columns each, so its count grows "
+                                  "with the number of heads. PyTorch's MultiheadAttention splits "
+                                  "its embedding dimension E among the heads and has 4E² + 4E "
+                                  "parameters: the same count as Keras's when num_heads · key_dim "
+                                  "= E and every input and the output have width E."),
     "bidirectional_twice": N_("A bidirectional layer has two independent copies of the weights, one "
                               "for each direction."),
     "rnn_stacked_input": N_("In PyTorch, stacked layers after the first take h·D inputs (D "

@@ -81,6 +81,7 @@ def entries(framework: Optional[str], fmt: Formatter) -> list[dict[str, Any]]:
                            "buffer": g.buffer} for g in gs]
             except Exception:
                 formula = None
+        inner = layer.wrapped() if layer is not None else None
         names = [str(g["name"]) for g in groups if not g["buffer"]]
         explanation = layer.explanation_for(names) if layer is not None else cls.explanation
         out.append({
@@ -88,6 +89,8 @@ def entries(framework: Optional[str], fmt: Formatter) -> list[dict[str, Any]]:
             "role": messages.role_message(explanation, bool(groups)), "kind": cls.role,
             "explanation": explanation, "formula": formula, "groups": groups,
             "built": layer is not None,
+            # a wrapper's formula is its sample inner layer's: say which
+            "wraps": inner.type_name if inner is not None and formula is not None else None,
         })
     return out
 

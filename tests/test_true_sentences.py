@@ -1,0 +1,217 @@
+"""Sentences that were false or misleading (issues 12 and 18), each checked where it is decided.
+
+Every number a claim depends on comes from Keras 3 or PyTorch here; the sentences are read in
+English and their msgids checked in every catalog, so that the fix reaches every language.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import FIXTURES, require_module
+
+import explain
+from explain.derivation import derive
+from explain.layers.registry import layer_types
+from explain.render import messages, render_document
+from explain.render.i18n import translations
+
+LANGS = ("de", "fr", "ja", "es")
+
+
+def markdown(model) -> str:
+    return render_document("derivation", model, lang="en", format="markdown")
+
+
+def translated(msgid: str) -> bool:
+    return all(translations(lang).gettext(msgid) != msgid for lang in LANGS)
+
+
+def keras_type(name: str):
+    return next(c for c in layer_types("keras") if c.type_name == name)
+
+
+def torch_type(name: str):
+    return next(c for c in layer_types("pytorch") if c.type_name == name)
+
+
+# -- each layer says what it does (not its family's "maximum or mean", "zero or noise", "combines")
+OWN_SENTENCE = [
+    ("keras", "MaxPooling2D", "largest value"), ("keras", "AveragePooling1D", "mean"),
+    ("keras", "GlobalMaxPooling2D", "largest value"), ("keras", "GlobalAveragePooling2D", "mean"),
+    ("keras", "AdaptiveMaxPooling2D", "largest value"), ("keras", "AdaptiveAveragePooling2D", "mean"),
+    ("pytorch", "MaxPool2d", "largest value"), ("pytorch", "AvgPool2d", "mean"),
+    ("pytorch", "AdaptiveMaxPool2d", "largest value"), ("pytorch", "AdaptiveAvgPool2d", "mean"),
+    ("keras", "Dropout", "to zero and scales the others up"),
+    ("keras", "SpatialDropout2D", "whole random channels"), ("pytorch", "Dropout2d", "whole random channels"),
+    ("pytorch", "Dropout", "to zero and scales the others up"),
+    ("keras", "GaussianNoise", "adds random noise"), ("keras", "GaussianDropout", "multiplies its input"),
+    ("keras", "Add", "adds its inputs"), ("keras", "Subtract", "subtracts"), ("keras", "Multiply", "multiplies"),
+    ("keras", "Average", "averages"), ("keras", "Maximum", "larger"), ("keras", "Minimum", "smaller"),
+    ("keras", "Concatenate", "joins its inputs"), ("keras", "Dot", "dot products"),
+    ("keras", "Embedding", "every index its input can take"),
+    ("pytorch", "Embedding", "every index its input can take"),
+]
+
+
+@pytest.mark.parametrize("framework, name, words", OWN_SENTENCE, ids=[f"{f}-{n}" for f, n, _ in OWN_SENTENCE])
+def test_each_layer_says_what_it_does(framework, name, words):
+    cls = keras_type(name) if framework == "keras" else torch_type(name)
+    text = cls.explanation
+    assert words in text
+    for family_words in ("maximum or the average", "to zero or adds noise", "combines its inputs",
+                         "every entry of the vocabulary"):
+        assert family_words not in text
+    assert translated(text)
+
+
+# -- recurrent bias notes: what each framework's count is, from the frameworks themselves
+def _torch_params(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def _keras_params(layer, shape) -> int:
+    keras = require_module("keras")
+    model = keras.Sequential([keras.Input(shape), layer])
+    return model.count_params()
+
+
+def test_gru_note_says_pytorch_equals_keras_default_and_3h_more_than_reset_after_false():
+    torch = require_module("torch")
+    keras = require_module("keras")
+    i, h = 12, 7
+    pt = _torch_params(torch.nn.GRU(i, h))
+    default = _keras_params(keras.layers.GRU(h), (5, i))
+    old = _keras_params(keras.layers.GRU(h, reset_after=False), (5, i))
+    assert pt == default == 3 * h * (i + h) + 6 * h  # hand derivation: 3 gates, two biases each
+    assert pt - old == 3 * h
+    model = explain.load({"name": "g", "framework": "pytorch", "input": [5, i],
+                          "layers": [{"GRU": {"input_size": i, "hidden_size": h, "batch_first": True}}]})
+    notes = [k for s in derive(model).steps for k in s.notes]
+    assert "gru_two_biases" in notes and "rnn_two_biases" not in notes
+    text = messages.NOTES["gru_two_biases"]
+    assert "3h(i + h) + 6h" in text and "reset_after = True" in text and "3h parameters fewer" in text
+    assert translated(text)
+
+
+@pytest.mark.parametrize("torch_name, keras_name, key, extra", [
+    ("LSTM", "LSTM", "rnn_two_biases", "4h more"),
+    ("RNN", "SimpleRNN", "rnn_two_biases_simple", "h more"),
+])
+def test_other_recurrent_notes_give_the_true_difference(torch_name, keras_name, key, extra):
+    torch = require_module("torch")
+    keras = require_module("keras")
+    i, h = 12, 7
+    pt = _torch_params(getattr(torch.nn, torch_name)(i, h))
+    k = _keras_params(getattr(keras.layers, keras_name)(h), (5, i))
+    gates = {"LSTM": 4, "RNN": 1}[torch_name]
+    assert pt - k == gates * h
+    model = explain.load({"name": "r", "framework": "pytorch", "input": [5, i],
+                          "layers": [{torch_name: {"input_size": i, "hidden_size": h, "batch_first": True}}]})
+    assert key in [k for s in derive(model).steps for k in s.notes]
+    assert extra in messages.NOTES[key] and translated(messages.NOTES[key])
+
+
+def test_simple_rnn_has_no_gates_in_its_sentences():
+    model = explain.load({"name": "s", "input": [5, 3], "layers": [{"SimpleRNN": {"units": 4}}]})
+    text = markdown(model)
+    assert "gate" not in text.lower().replace("it has no gates", "")
+    assert "This layer has one bias vector; PyTorch's RNN has two" in text
+
+
+def test_mha_note_defines_e_and_gives_the_case_where_both_counts_agree():
+    torch = require_module("torch")
+    keras = require_module("keras")
+    E, H = 16, 4
+    q = keras.Input((6, E))
+    out = keras.layers.MultiHeadAttention(num_heads=H, key_dim=E // H)(q, q)
+    k = keras.Model(q, out).count_params()
+    pt = _torch_params(torch.nn.MultiheadAttention(E, H))
+    assert k == pt == 4 * E * E + 4 * E
+    text = messages.NOTES["mha_heads_times_key_dim"]
+    assert "embedding dimension E" in text and "num_heads · key_dim = E" in text
+    assert translated(text)
+
+
+# -- moving statistics and non-trainable parameters
+def test_batchnorm_note_and_total_sentence_are_true():
+    keras = require_module("keras")
+    bn = keras.layers.BatchNormalization()
+    model = keras.Sequential([keras.Input((4,)), bn])
+    before = [w.numpy().copy() for w in bn.non_trainable_weights]
+    model.compile("sgd", "mse")
+    import numpy as np
+    model.fit(np.ones((8, 4)) * 3, np.zeros((8, 4)), epochs=1, verbose=0)
+    after = [w.numpy() for w in bn.non_trainable_weights]
+    assert any(not np.allclose(a, b) for a, b in zip(before, after))  # training does change them
+    text = markdown(explain.load({"name": "b", "input": [4], "layers": [
+        {"BatchNormalization": {}}]}))
+    assert "training does not change them" not in text
+    assert "gradient descent does not change them" in text
+    note = messages.NOTES["keras_bn_moving_stats_non_trainable"]
+    assert "this is where" not in note and "frozen layers" in note and "updated during training" in note
+    assert translated(note)
+
+
+# -- shapes: "stays the same" only where the layer keeps it
+def test_bidirectional_says_why_its_width_is_2h():
+    keras = require_module("keras")
+    inp = keras.Input((10, 64))
+    out = keras.layers.Bidirectional(keras.layers.LSTM(32, return_sequences=True))(inp)
+    assert tuple(out.shape) == (None, 10, 64)  # 2h equals the input width by coincidence
+    model = explain.load({"name": "b", "input": [10, 64], "layers": [
+        {"Bidirectional": {"layer": {"LSTM": {"units": 32, "return_sequences": True}}}}]})
+    text = markdown(model)
+    assert "The shape stays the same" not in text
+    assert "two directions are concatenated" in text
+    assert translated("The outputs of the two directions are concatenated along the last axis, which "
+                      "therefore has the units of both: %(shape)s.")
+
+
+def test_dense_from_d_to_d_does_not_claim_to_keep_the_shape():
+    model = explain.load({"name": "d", "input": [8], "layers": [{"Dense": {"units": 8}},
+                                                                 {"Dropout": {"rate": 0.5}}]})
+    text = markdown(model)
+    assert text.count("The shape stays the same") == 1  # the dropout's, not the dense layer's
+
+
+# -- symbols: each row uses its own symbols, never another meaning for a symbol of the model
+@pytest.mark.parametrize("name", ["gpt2", "t5-small", "bert-base-uncased", "llama-2-7b"])
+def test_no_symbol_is_relabelled(name):
+    model = explain.load(FIXTURES / "hf" / f"{name}.json")
+    declared = {s.name for s in model.symbols}
+    for step in derive(model).steps:
+        for sv in step.symbols:
+            value = sv.value
+            if getattr(value, "is_Symbol", False):
+                assert value.name == sv.symbol.name or value.name not in declared, \
+                    (step.node.name, sv.symbol, value)
+    text = markdown(model)
+    assert not re.search(r"\$V = T = ", text) and "d = H = " not in text
+
+
+def test_gpt2_position_embedding_is_t_times_d():
+    model = explain.load(FIXTURES / "hf" / "gpt2.json")
+    step = next(s for s in derive(model).steps if s.node.name.endswith("wpe"))
+    assert {sv.symbol.name for sv in step.symbols} == {"T", "d"}
+    assert model.evaluate(step.params) == 1024 * 768  # n_positions · n_embd, from the config
+
+
+# -- explain layers: a wrapper's formula names the layer it was built with; no formula is "0"
+def test_layer_reference_names_the_wrapped_layer():
+    from explain.render.reference import entries
+    from explain.render.view import Formatter
+    found = {e["type"]: e for e in entries(None, Formatter("markdown", "en"))}
+    assert found["Bidirectional"]["wraps"] == "LSTM"
+    assert found["TimeDistributed"]["wraps"]
+    assert found["Dense"]["wraps"] is None
+    assert translated("for example, wrapping %(layer)s")
+
+
+def test_layer_reference_text_never_prints_formula_zero(capsys):
+    from explain.cli import main
+    main(["layers", "--format", "text"])
+    out = capsys.readouterr().out
+    assert not re.search(r"\): 0$", out, re.M)
+    assert re.search(r"^Bidirectional \(keras\): .*\(for example, wrapping LSTM\)$", out, re.M)
