@@ -63,8 +63,11 @@ def _own_symbols(free: set, values: Mapping[sympy.Symbol, Value],
     would clash with another of the layer's symbols is left out."""
     if not declared:
         return {}
-    rename = {s: values[s] for s in free if s in values and isinstance(values[s], sympy.Symbol)
-              and values[s].name in declared and values[s] != s}
+    rename: dict[sympy.Symbol, sympy.Symbol] = {}
+    for s in free:
+        t = values.get(s)
+        if isinstance(t, sympy.Symbol) and t.name in declared and t != s:
+            rename[s] = t
     return {s: t for s, t in rename.items()
             if not (t in free and t not in rename and values.get(t) != t)}
 
