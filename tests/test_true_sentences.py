@@ -215,3 +215,63 @@ def test_layer_reference_text_never_prints_formula_zero(capsys):
     out = capsys.readouterr().out
     assert not re.search(r"\): 0$", out, re.M)
     assert re.search(r"^Bidirectional \(keras\): .*\(for example, wrapping LSTM\)$", out, re.M)
+
+
+# -- the summary table: its column adds up to the total; a tied head adds nothing
+def _summary_counts(text: str) -> dict[str, int]:
+    section = text.split("## Summary", 1)[1].split("Total:", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and re.fullmatch(r"[\d,]+", cells[2]):
+            rows[cells[0]] = int(cells[2].replace(",", ""))
+    return rows
+
+
+@pytest.mark.parametrize("name", ["gpt2", "t5-small", "bert-base-uncased"])
+def test_summary_column_adds_up_to_the_total(name):
+    transformers = require_module("transformers")
+    model = explain.load(FIXTURES / "hf" / f"{name}.json")
+    text = markdown(model)
+    rows = _summary_counts(text)
+    config = transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / f"{name}.json")
+    arch = getattr(transformers, config.architectures[0])
+    import torch
+    with torch.device("meta"):
+        real = sum(p.numel() for p in arch(config).parameters())  # tied weights once
+    assert sum(rows.values()) == real
+    for cell, count in rows.items():
+        if "weights shared with" in cell:
+            assert count == 0, cell
+
+
+def test_checker_names_keras_batchnorm_non_trainable_zero(tmp_path):
+    keras = require_module("keras")
+    import yaml
+    spec = {"name": "bn", "input": [784], "layers": [{"Dense": {"name": "fc", "units": 256}},
+                                                     {"BatchNormalization": {"name": "bn"}}]}
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(256), keras.layers.BatchNormalization()])
+    stats = sum(int(w.numpy().size) for w in model.non_trainable_weights)
+    assert stats == 2 * 256
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(spec))
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump({"model": "m.yaml", "claims": [
+        {"non_trainable": "0"}, {"layer": "bn", "work": "512"}]}))
+    report = explain.check(tmp_path / "s.yaml")
+    assert report.claims[0].verdict == "wrong"
+    assert report.claims[0].diagnosis[0] == "bn_non_trainable"
+    from explain.checker import render_report
+    text = render_report(report, format="markdown")
+    assert not re.search(r"Σ = ([\d,]+) = \1\b", text)
+
+
+def test_resnet_groups_follow_the_data_flow():
+    model = explain.load(FIXTURES / "keras" / "ResNet50.json")
+    d = derive(model)
+    for block in d.blocks:
+        if block.repeat < 2:
+            continue
+        for before, after in zip(block.names, block.names[1:]):
+            inputs = {i for n in model.nodes if n.name in after for i in n.inputs}
+            assert inputs & set(before), (before, after)  # each repetition feeds the next
+        flat = [n for names in block.names for n in names]
+        assert not {"conv2_block1_0_conv", "conv2_block1_3_conv"} <= set(flat)

@@ -698,6 +698,8 @@ def _total_variants(ctx: Context, kind: str) -> list[Variant]:
                                {"non_trainable": stats, "trainable": moved}))
     elif kind == "non_trainable":
         moved, stats = _bn_split(ctx)
+        if stats:  # the classic one: Keras's moving statistics left out (often claimed as 0)
+            out.append(Variant("bn_non_trainable", expected - stats, {"non_trainable": stats}))
         if moved:
             out.append(Variant("bn_all_non_trainable", expected + moved,
                                {"non_trainable": stats, "trainable": moved}))

@@ -383,8 +383,11 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
         node = s.node
         rows.append({
             "name": node.name, "type": node.type, "shape": fmt.shape(node.output_shape),
-            "params": view.count_text(node.params), "trainable": view.count_text(node.trainable),
-            "non_trainable": view.count_text(node.non_trainable), "buffers": view.count_text(node.buffers),
+            # what the total counts for the row: a shared or tied layer adds nothing of its own
+            "params": view.count_text(node.own("params")),
+            "trainable": view.count_text(node.own("trainable")),
+            "non_trainable": view.count_text(node.own("non_trainable")),
+            "buffers": view.count_text(node.own("buffers")),
             "shares": node.shares,
         })
     return {
