@@ -14,7 +14,7 @@ import sympy
 
 from .errors import ExplainError
 from .layers.base import Group, Layer, Shape, format_shape
-from .symbols import Value, as_value, at_values, to_expr
+from .symbols import MAX_EXPR_SIZE, Value, as_value, at_values, expr_size, to_expr
 
 
 @dataclass(frozen=True)
@@ -381,6 +381,11 @@ class GraphBuilder:
         for i, d in enumerate(shape):
             if d is None:
                 continue
+            if expr_size(d) > MAX_EXPR_SIZE:
+                raise ExplainError(f"{layer.type_name} would give a symbolic size on axis {i + 1} with more "
+                                   f"than {MAX_EXPR_SIZE} operations (a long chain of strided layers over "
+                                   f"a symbol); explain keeps formulas up to that size: give that input "
+                                   f"size as a number")
             try:
                 n = self.model.evaluate(d) if not isinstance(d, int) else d
             except ExplainError:  # not whole at the symbols' values (a Reshape's -1)

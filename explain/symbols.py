@@ -69,6 +69,79 @@ def at_values(v: sympy.Expr, values: Mapping[sympy.Symbol, int]) -> sympy.Expr:
     return sympy.nan if result.has(sympy.zoo, sympy.nan) else result
 
 
+MAX_TERMS = 200
+"""The most terms an expansion may have: a larger one is left as it is written."""
+
+
+def expansion_terms(expr: sympy.Expr, limit: int = MAX_TERMS) -> int:
+    """An upper bound on the number of terms of ``sympy.expand(expr)``, found without expanding
+    (a sum adds, a product multiplies, ``(t terms)**n`` has at most C(t + n − 1, n)); anything
+    above ``limit`` counts as ``limit + 1``."""
+    from math import comb
+    if not isinstance(expr, sympy.Basic) or expr.is_Atom:
+        return 1
+    if expr.is_Add:
+        total = 0
+        for a in expr.args:
+            total += expansion_terms(a, limit)
+            if total > limit:
+                return limit + 1
+        return total
+    if expr.is_Mul:
+        total = 1
+        for a in expr.args:
+            total *= expansion_terms(a, limit)
+            if total > limit:
+                return limit + 1
+        return total
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 0:
+        t = expansion_terms(expr.base, limit)
+        return min(comb(t + int(expr.exp) - 1, int(expr.exp)), limit + 1) if t > 1 else 1
+    return 1  # a function (floor, Max, …) or a negative power: expand leaves its inside alone
+
+
+def expand_bounded(expr: Value, limit: int = MAX_TERMS) -> Value | None:
+    """``sympy.expand(expr)`` if it has at most ``limit`` terms, else None (not computed)."""
+    if isinstance(expr, int):
+        return expr
+    if expansion_terms(expr, limit) > limit:
+        return None
+    return sympy.expand(expr)
+
+
+MAX_EXPR_SIZE = 300
+"""The most operations a symbolic size may have (a chain of about 50 strided layers over a
+symbolic length): sympy's printers and evaluation recurse through an expression, and every
+formula is printed at each layer it reaches."""
+
+
+def expr_size(expr: Value, limit: int = MAX_EXPR_SIZE) -> int:
+    """The number of nodes of ``expr``'s tree, counted up to ``limit + 1``."""
+    if not isinstance(expr, sympy.Basic):
+        return 1
+    count, stack = 0, [expr]
+    while stack and count <= limit:
+        e = stack.pop()
+        count += 1
+        stack.extend(e.args)
+    return count
+
+
+def same_value(a: Value, b: Value) -> bool | None:
+    """Whether two sizes are equal: True or False where that is decided by expanding their
+    difference (bounded: :func:`expand_bounded`), None where it is not."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b
+    if a == b:
+        return True
+    diff = expand_bounded(to_expr(a) - to_expr(b))
+    if diff is None:
+        return None
+    if diff == 0:
+        return True
+    return False if diff.is_number else None
+
+
 def fdiv(a: Value, b: Value) -> Value:
     """⌊a / b⌋, exact for ints and symbolic otherwise."""
     if isinstance(a, int) and isinstance(b, int):

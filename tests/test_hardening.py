@@ -394,3 +394,99 @@ def test_a_planted_cache_payload_is_never_loaded(tmp_path):
     assert result.returncode == 0
     assert not (tmp_path / "PWNED").exists()
     assert sorted(p.name for p in inner.iterdir()) == sorted(f"__jinja2_{i:040x}.cache" for i in range(64))
+
+
+# -- bounded work ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "json", "text"])
+def test_a_power_of_a_long_sum_is_not_expanded(capsys, fmt):
+    symbols = {c: 2 for c in "abcdefgh"}
+    write("p.json", json.dumps({"symbols": symbols, "input": [4],
+                                "layers": [{"Dense": {"units": "(a+b+c+d+e+f+g+h)**64"}}]}))
+    status, out, err = cli(capsys, "derive", "p.json", "--format", fmt)
+    assert status == 0, err
+    u = 16**64  # (8·2)^64 units
+    total = 4 * u + u  # Dense on 4 inputs: kernel 4u + bias u
+    if fmt == "json":
+        assert json.loads(out)["total"] == total
+    else:
+        assert total in _digits(out.replace("\\,", "\u202f").replace("{,}", ","))
+
+
+def _conv_chain(n: int) -> str:
+    return write(f"c{n}.json", json.dumps({"symbols": {"H": 10**6, "c": 4, "k": 3, "s": 1}, "input": ["H", "c"],
+                                           "layers": [{"Conv1D": {"filters": "c", "kernel_size": "k",
+                                                                  "strides": "s"}}] * n}))
+
+
+def test_a_long_symbolic_conv_chain_is_refused_at_the_stated_bound(capsys):
+    refused(capsys, "derive", _conv_chain(100), "--format", "json", says="more than 300 operations")
+
+
+def test_a_shorter_symbolic_conv_chain_is_derived(capsys):
+    status, out, _ = cli(capsys, "derive", _conv_chain(20), "--format", "json")
+    assert status == 0
+    data = json.loads(out)
+    assert data["total"] == 20 * (3 * 4 * 4 + 4)  # each Conv1D: k·c_in·c_out + c_out
+    assert len(data["layers"][-1]["output_shape"][1]) < 20 * 40  # one level per layer, not 2^20
+
+
+def test_concatenate_of_thousands_of_symbolic_branches(capsys):
+    n = 3000
+    layers = [{"Dense": {"units": "w", "name": f"d{i}", "inputs": "input"}} for i in range(n)]
+    layers.append({"Concatenate": {"inputs": [f"d{i}" for i in range(n)]}})
+    write("cat.json", json.dumps({"symbols": {"w": 3}, "input": [4], "layers": layers}))
+    status, out, _ = cli(capsys, "derive", "cat.json", "--format", "json")
+    assert status == 0
+    data = json.loads(out)
+    assert data["total"] == n * (4 * 3 + 3)  # each Dense: 4·w + w
+    assert data["layers"][-1]["output_shape"] == [None, f"{n}*w"]
+
+
+def test_the_checker_diagnoses_a_large_model(capsys):
+    n = 4000
+    write("big.json", json.dumps({"input": [4], "layers": [{"Dense": {"units": 4}}] * n}))
+    write("w.yaml", "model: big.json\nclaims:\n  - total: 5\n" +
+          "".join(f"  - {{layer: {i}, work: 4 x 4 = 16}}\n" for i in range(1, 400)))
+    status, out, _ = cli(capsys, "check", "w.yaml", "--format", "json")
+    assert status == 1
+    claims = json.loads(out)["claims"]
+    assert claims[0]["expected"] == n * (4 * 4 + 4)  # Dense: 4·4 + 4 each
+    assert all(c["expected"] == 20 and "missing_bias" in c["diagnosis"] for c in claims[1:])
+
+
+def test_text_table_columns_are_bounded(capsys):
+    n = 2000
+    layers = [{"Dense": {"units": 2, "name": "x" * 5000, "inputs": "input"}}] + \
+        [{"Dense": {"units": 2, "name": f"d{i}", "inputs": "input"}} for i in range(n)]
+    layers.append({"Concatenate": {"inputs": ["x" * 5000] + [f"d{i}" for i in range(n)]}})
+    write("t.json", json.dumps({"input": [4], "layers": layers}))
+    status, out, _ = cli(capsys, "derive", "t.json", "--format", "text")
+    assert status == 0
+    from explain.render.text import MAX_COLUMN
+    assert max(len(line) for line in out.splitlines()) <= 4 * MAX_COLUMN + 6
+    assert "".join(line.strip() for line in out.splitlines()).count("x" * 50) >= 100  # the name, whole
+    assert len(out) < 20 * len(json.dumps(layers))  # output grows with the text, not rows × widest
+
+
+def test_yaml_is_read_only_as_far_as_a_model_needs(capsys):
+    from explain.importers.textfile import MAX_YAML_NODES
+    write("flow.yaml", "x: [" + "1, " * (MAX_YAML_NODES + 10) + "1]\n")
+    refused(capsys, "derive", "flow.yaml", says="YAML values")
+
+
+def test_json_is_read_only_as_far_as_a_model_needs(capsys):
+    from explain.importers.textfile import MAX_JSON_VALUES
+    write("list.json", "[" + "1," * (MAX_JSON_VALUES + 10) + "1]")
+    refused(capsys, "derive", "list.json", says="JSON values")
+
+
+def test_python_files_are_read_up_to_a_bound(capsys):
+    write("ones.py", "import keras\n" + "x = 1\n" * 200_000)
+    refused(capsys, "derive", "ones.py", says="KiB")
+
+
+def test_a_spec_has_at_most_the_stated_number_of_layers(capsys):
+    from explain.importers.spec import MAX_LAYERS
+    write("many.json", json.dumps({"input": [4], "layers": [{"Dense": {"units": 4}}] * (MAX_LAYERS + 1)}))
+    refused(capsys, "derive", "many.json", says=f"more than {MAX_LAYERS} layers")

@@ -164,7 +164,7 @@ def _unreadable(raw: RawClaim, reason: str) -> Claim:
 
 def _node(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Node:
     nodes = ctx.model.nodes
-    by_name = {n.name: n for n in nodes}
+    by_name = ctx.by_name
     if isinstance(raw.layer, str) and raw.layer in by_name:
         return by_name[raw.layer]
     if isinstance(raw.layer, int):

@@ -50,6 +50,7 @@ class Context:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.index = {n.name: i for i, n in enumerate(model.nodes)}
+        self.by_name = {n.name: n for n in model.nodes}
         self.memo: dict[tuple, list] = {}
 
     def cached(self, key: tuple, compute: Callable[[], list]) -> list:
@@ -195,7 +196,7 @@ def dense(ctx: Context, node: Node) -> Iterator[Variant]:
 
 def _flatten_before(ctx: Context, node: Node) -> Node | None:
     """The Flatten this layer reads, through weightless layers that keep the shape (Dropout)."""
-    by_name = {n.name: n for n in ctx.model.nodes}
+    by_name = ctx.by_name
     current = node
     for _ in range(8):
         if len(current.inputs) != 1 or current.inputs[0] not in by_name:
@@ -489,11 +490,16 @@ _PASS_THROUGH = ("flatten", "reshape")
 """Roles of the layers that only rearrange their input: the output has as many values."""
 
 
-def _ancestors(ctx: Context, node: Node) -> list[Node]:
-    """Nodes that feed ``node`` (nearest first), ``node`` included."""
-    by_name = {n.name: n for n in ctx.model.nodes}
+MAX_ANCESTORS = 64
+"""How far back the mistake search looks for a size taken from another layer: the nearest
+layers, so that diagnosing every layer of a model stays linear in its size."""
+
+
+def _ancestors(ctx: Context, node: Node, limit: int = MAX_ANCESTORS) -> list[Node]:
+    """Up to ``limit`` nodes that feed ``node`` (nearest first), ``node`` included."""
+    by_name = ctx.by_name
     seen, stack, out = {node.name}, [node], []
-    while stack:
+    while stack and len(out) < limit:
         n = stack.pop()
         out.append(n)
         for ref in n.inputs:

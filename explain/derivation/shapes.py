@@ -10,7 +10,7 @@ from ..layers._spatial import Windowed
 from ..layers.base import Layer, Shape
 from ..model import Node
 from ..shapes import Window
-from ..symbols import product, to_expr
+from ..symbols import product, same_value, to_expr
 from .steps import AxisStep, ShapeStep
 
 _AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -55,7 +55,7 @@ def _same(x, y) -> bool:
     # proves the polynomial cases
     if x.has(sympy.floor, sympy.ceiling, sympy.Max, sympy.Min, sympy.Mod):
         return False
-    return sympy.expand(x - y) == 0
+    return same_value(x, y) is True  # a bounded expansion
 
 
 def _derived(layer: Layer, inp: Shape, out: Shape) -> Optional[ShapeStep]:

@@ -13,6 +13,9 @@ from ..model import Model
 from .spec import load_spec
 from .textfile import decode, open_regular, parse_json, parse_yaml, read_bytes
 
+MAX_SNIPPET_BYTES = 1024 * 1024
+"""The largest ``.py`` file read: the code that builds a model is far smaller (parsing a Python
+file takes about 400 bytes of memory for each byte of code)."""
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -72,6 +75,9 @@ def load_file(path: str, overrides: Mapping[str, int] | None = None, architectur
     if kind == "safetensors":
         from .safetensors import load_safetensors
         return load_safetensors(path, data)
+    if kind == "python" and len(data) > MAX_SNIPPET_BYTES:
+        raise ExplainError(f"is a Python file of more than {MAX_SNIPPET_BYTES // 1024} KiB; explain reads "
+                           f"the code that builds a model, not whole programs", file=path)
     text = decode(data, path)
     if kind == "python":
         from .snippet import load_snippet

@@ -30,7 +30,8 @@ from ..layers.registry import lookup, make_from_mapping
 from ..model import GraphBuilder, Model
 from ..symbols import sym
 
-MAX_LAYERS = 100_000
+MAX_LAYERS = 20_000
+"""Layers in one spec: a spec is written or generated for a real model (ResNet152 has 517)."""
 FORMULA_FUNCTIONS = frozenset({"floor", "ceiling", "Max", "Min", "Mod", "Abs", "Piecewise"})
 """Functions a printed formula (``total_formula``) may contain: a symbol of that name would not
 read back. Any other identifier is a plain symbol (``N``, ``E``, ``I``, ``pi``, ``lambda_``): user

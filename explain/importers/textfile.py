@@ -13,6 +13,12 @@ from ..errors import ExplainError
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
+MAX_YAML_NODES = 200_000
+"""Values in one YAML file: a 20,000-layer spec has about 100,000 (composing YAML costs about
+ten times as much per value as JSON)."""
+MAX_JSON_VALUES = 1_500_000
+"""Values in one JSON file (estimated from its commas and brackets before parsing): a Keras
+model of 20,000 layers has about a million."""
 
 
 def open_regular(path: str | Path) -> BinaryIO:
@@ -75,14 +81,37 @@ def decode(data: bytes, path: str) -> str:
         raise ExplainError("is not UTF-8 text", file=path) from None
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases (no billion-laughs expansion) and limits nesting."""
+try:  # libyaml's scanner and parser (the events), when PyYAML was built with it
+    from yaml._yaml import CParser as _Parser
+    from yaml.composer import Composer as _Composer
+    from yaml.constructor import SafeConstructor as _Constructor
+    from yaml.resolver import Resolver as _Resolver
 
-    def compose_node(self, parent, index):
+    class _Base(_Composer, _Parser, _Constructor, _Resolver):  # type: ignore[misc]
+        """Events from libyaml (C), nodes composed here (so that they can be counted)."""
+
+        def __init__(self, stream: str) -> None:
+            _Parser.__init__(self, stream)
+            _Composer.__init__(self)
+            _Constructor.__init__(self)
+            _Resolver.__init__(self)
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    _Base = yaml.SafeLoader  # type: ignore[misc,assignment]
+
+
+class _NoAliasLoader(_Base):  # type: ignore[valid-type,misc]
+    """A safe loader that refuses aliases (no billion-laughs expansion), limits nesting and
+    counts nodes: a YAML file is read only as far as a model can need (MAX_YAML_NODES)."""
+
+    def compose_node(self, parent, index):  # type: ignore[override,no-untyped-def]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise ExplainError(f"YAML aliases (*{event.anchor}) are not allowed "
                                f"(line {event.start_mark.line + 1})")
+        self._nodes = getattr(self, "_nodes", 0) + 1
+        if self._nodes > MAX_YAML_NODES:
+            raise ExplainError(f"has more than {MAX_YAML_NODES:,} YAML values; that is more than a model "
+                               f"description needs (write JSON for a larger generated model)")
         self._depth = getattr(self, "_depth", 0) + 1
         try:
             if self._depth > MAX_DEPTH:
@@ -109,6 +138,9 @@ def parse_yaml(text: str, path: str) -> Any:
 
 
 def parse_json(text: str, path: str) -> Any:
+    if text.count(",") + text.count("[") + text.count("{") > MAX_JSON_VALUES:
+        raise ExplainError(f"has more than {MAX_JSON_VALUES:,} JSON values; that is more than a model "
+                           f"description needs", file=path)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:

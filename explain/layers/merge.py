@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Optional, Sequence
 import sympy
 
 from ..errors import ExplainError
-from ..symbols import to_expr
+from ..symbols import as_value, same_value
 from .base import Dim, Layer, Shape, anything, flag, format_shape, integer
 from . import _texts
 from .registry import register
@@ -24,14 +24,7 @@ def same_size(a: Dim, b: Dim) -> bool | None:
     """True or False where it is decidable, None where symbols leave it open."""
     if a is None or b is None:
         return None
-    if isinstance(a, int) and isinstance(b, int):
-        return a == b
-    diff = sympy.simplify(to_expr(a) - to_expr(b))
-    if diff.is_zero:
-        return True
-    if diff.is_number:
-        return False
-    return None
+    return same_value(a, b)  # never simplify(): its time has no bound
 
 
 def _shapes_text(shapes: Sequence[Shape]) -> str:
@@ -141,7 +134,7 @@ class Concatenate(_Merge):
                                    f"Received: input shapes {_shapes_text(shapes)}")
         joined = [s[a] for s in shapes]
         known = [d for d in joined if d is not None]
-        total = sum(known[1:], known[0]) if len(known) == len(joined) else None
+        total = as_value(sympy.Add(*known)) if len(known) == len(joined) else None  # one sum, not n
         out = list(shapes[0])
         out[a] = total
         return tuple(out)

@@ -67,23 +67,51 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+MAX_COLUMN = 60
+"""The widest column: a longer cell (a long name, a Concatenate of 5000 inputs) wraps onto
+further lines, as Keras's summary wraps it, so the table grows with its text, not with rows ×
+the widest cell."""
+
+
+def _chunks(text: str, columns: int) -> list[str]:
+    """``text`` cut into pieces of at most ``columns`` terminal columns."""
+    if width(text) <= columns:
+        return [text]
+    out, piece, used = [], [], 0
+    for c in text:
+        w = 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        if used + w > columns:
+            out.append("".join(piece))
+            piece, used = [], 0
+        piece.append(c)
+        used += w
+    out.append("".join(piece))
+    return out
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: int = 2) -> str:
     """Keras's summary table: heavy rules around the header and at the end, light ones between
-    rows, two spaces between columns, column ``right`` right-aligned."""
+    rows, two spaces between columns, column ``right`` right-aligned; no column wider than
+    MAX_COLUMN (longer cells wrap)."""
     columns = range(len(header))
-    widths = [max(width(header[i]), *(width(r[i]) for r in rows)) for i in columns]
+    widths = [min(MAX_COLUMN, max(width(header[i]), *(width(r[i]) for r in rows))) for i in columns]
 
-    def line(cells: Sequence[str]) -> str:
-        parts = []
-        for i, (cell, w) in enumerate(zip(cells, widths)):
-            pad = " " * (w - width(cell))
-            parts.append(pad + cell if i == right else cell + pad)
-        return "  ".join(parts).rstrip()
+    def lines(cells: Sequence[str]) -> list[str]:
+        pieces = [_chunks(cell, w) for cell, w in zip(cells, widths)]
+        out = []
+        for k in range(max(len(p) for p in pieces)):
+            parts = []
+            for i, (p, w) in enumerate(zip(pieces, widths)):
+                cell = p[k] if k < len(p) else ""
+                pad = " " * (w - width(cell))
+                parts.append(pad + cell if i == right else cell + pad)
+            out.append("  ".join(parts).rstrip())
+        return out
 
     total = sum(widths) + 2 * (len(widths) - 1)
-    out = ["━" * total, line(header), "━" * total]
+    out = ["━" * total, *lines(header), "━" * total]
     for i, row in enumerate(rows):
-        out.append(line(row))
+        out += lines(row)
         out.append("─" * total if i < len(rows) - 1 else "━" * total)
     return "\n".join(out)
 

@@ -16,7 +16,7 @@ from ..errors import ExplainError
 from ..layers.base import Shape
 from ..model import Model
 from ..shapes import K_EFF, Window, d, effective_kernel, k
-from ..symbols import Value
+from ..symbols import Value, expand_bounded
 from . import messages
 from .escape import latex_text, markdown_code, markdown_text, plain_text
 from .mathtex import MathPrinter, symbol_tex
@@ -362,7 +362,9 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
     if d.symbolic:
         declared = [(symbol_tex(s.name), p.number(v)) for s, v in sorted(model.symbols.items(), key=lambda x: x[0].name)]
     if symbolic:
-        expr = sympy.expand(d.total_expr) if _small(d.total_expr) else d.total_expr
+        # expanded where that stays short: (a+…+h)**64 would have 10⁹ terms
+        expanded = expand_bounded(d.total_expr) if _small(d.total_expr) else None
+        expr = d.total_expr if expanded is None else expanded
         symbolic_total = f"{P} = " + p.expr(expr)
         values = {s: v for s, v in model.symbols.items()}
         substituted_total = f"{P} = " + p.expr(expr, values) + " = " + p.number(d.total)
@@ -373,7 +375,8 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
         if isinstance(a_expr, int):
             active = rf"P_{{\text{{active}}}} = {p.number(a_value)}"
         else:
-            shown = sympy.expand(a_expr) if _small(a_expr) else a_expr
+            bounded = expand_bounded(a_expr) if _small(a_expr) else None
+            shown = a_expr if bounded is None else bounded
             active = rf"P_{{\text{{active}}}} = {p.expr(shown)} = {p.number(a_value)}"
     notes = [(messages.MODEL_NOTES[k], {n: fmt.name(v) for n, v in args})
              for k, args in model.notes if k in messages.MODEL_NOTES]
