@@ -25,7 +25,9 @@ from hypothesis import strategies as st
 from tests.conftest import FIXTURES
 
 SECONDS = 10  # CPU seconds per case (the bound is 1 s on an idle machine; CI machines are slower)
-MEMORY = 1024 * 1024 * 1024  # address space of the child: sympy and Babel need about 400 MiB of it
+MEMORY = 512 * 1024 * 1024
+"""Address space a case may add to what the forked child starts with (the test process may
+have torch and Keras loaded: gigabytes of address space, mostly never touched)."""
 FORMATS = ("markdown", "latex", "json", "text")
 EXAMPLES = int(os.environ.get("EXPLAIN_FUZZ_EXAMPLES", "15"))
 
@@ -176,6 +178,12 @@ def _warm() -> None:
     markdown_parser()
 
 
+def _address_space() -> int:
+    """The process's current virtual memory size in bytes."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
 def run_bounded(kind: str, payload: object, folder: Path) -> None:
     """``_case`` in a forked child under the limits; its failure (with the traceback) or its
     being over a limit fails the test here."""
@@ -185,7 +193,8 @@ def run_bounded(kind: str, payload: object, folder: Path) -> None:
         os.close(read)
         status = 0
         try:
-            resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+            limit = _address_space() + MEMORY
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
             resource.setrlimit(resource.RLIMIT_CPU, (SECONDS, SECONDS + 1))
             _case(kind, payload, str(folder))
             message = b""
