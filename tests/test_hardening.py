@@ -274,13 +274,17 @@ def _shown(text: str) -> list[str]:
     return [c for c in text if not (c.isprintable() or c in "\n " or c in "\u00a0\u202f")]
 
 
-def _models() -> None:
-    spec = {"name": "m" + HOSTILE, "symbols": {"F": 2}, "input": [4, 4, 1],
-            "layers": [{"Conv2D": {"filters": "F", "kernel_size": 3, "name": "c" + HOSTILE}},
-                       {"Flatten": {"name": "f" + HOSTILE}},
-                       {"Dense": {"units": 4, "name": INJECTION + HOSTILE}}]}
+HOSTILE_YAML = HOSTILE.replace("\ud800", "").replace("\x00", "")
+"""What a YAML worksheet can hold (YAML has no lone surrogates and no NUL)."""
+
+
+def _models(hostile: str = HOSTILE) -> None:
+    spec = {"name": "m" + hostile, "symbols": {"F": 2}, "input": [4, 4, 1],
+            "layers": [{"Conv2D": {"filters": "F", "kernel_size": 3, "name": "c" + hostile}},
+                       {"Flatten": {"name": "f" + hostile}},
+                       {"Dense": {"units": 4, "name": INJECTION + hostile}}]}
     write("m.json", json.dumps(spec))
-    claims = [{"layer": "c" + HOSTILE, "work": "5"}, {"layer": INJECTION + HOSTILE, "work": "3 x 3 = 7"},
+    claims = [{"layer": "c" + hostile, "work": "5"}, {"layer": INJECTION + hostile, "work": "3 x 3 = 7"},
               {"total": "5"}]
     write("w.yaml", "model: m.json\nclaims:\n" + "".join(f"  - {json.dumps(c)}\n" for c in claims))
 
@@ -288,7 +292,7 @@ def _models() -> None:
 @pytest.mark.parametrize("fmt", ["markdown", "latex", "json", "text"])
 @pytest.mark.parametrize("command", ["derive", "check"])
 def test_no_control_bidi_or_surrogate_characters_in_any_output(capsys, fmt, command):
-    _models()
+    _models(HOSTILE if command == "derive" else HOSTILE_YAML)
     status, out, err = cli(capsys, command, "m.json" if command == "derive" else "w.yaml", "--format", fmt)
     assert status == (0 if command == "derive" else 1), err
     out.encode("utf-8")  # no lone surrogate
@@ -301,7 +305,7 @@ def test_no_control_bidi_or_surrogate_characters_in_any_output(capsys, fmt, comm
 @pytest.mark.parametrize("command", ["derive", "check"])
 def test_no_html_from_a_name_in_markdown(capsys, command):
     from tests.render_helpers import markdown_parser
-    _models()
+    _models(HOSTILE if command == "derive" else HOSTILE_YAML)
     status, out, _ = cli(capsys, command, "m.json" if command == "derive" else "w.yaml")
     html = markdown_parser().render(out)
     assert "<img" not in html and "onerror=" not in html.replace("onerror=alert", "") or "&lt;img" in html
