@@ -139,7 +139,7 @@ def same_value(a: Value, b: Value) -> bool | None:
         return None
     if diff == 0:
         return True
-    return False if diff.is_number else None
+    return False if isinstance(diff, int) or diff.is_number else None
 
 
 def fdiv(a: Value, b: Value) -> Value:

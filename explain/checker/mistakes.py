@@ -498,7 +498,8 @@ layers, so that diagnosing every layer of a model stays linear in its size."""
 def _ancestors(ctx: Context, node: Node, limit: int = MAX_ANCESTORS) -> list[Node]:
     """Up to ``limit`` nodes that feed ``node`` (nearest first), ``node`` included."""
     by_name = ctx.by_name
-    seen, stack, out = {node.name}, [node], []
+    seen, stack = {node.name}, [node]
+    out: list[Node] = []
     while stack and len(out) < limit:
         n = stack.pop()
         out.append(n)

@@ -5,7 +5,7 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import yaml
 
@@ -87,7 +87,7 @@ try:  # libyaml's scanner and parser (the events), when PyYAML was built with it
     from yaml.constructor import SafeConstructor as _Constructor
     from yaml.resolver import Resolver as _Resolver
 
-    class _Base(_Composer, _Parser, _Constructor, _Resolver):  # type: ignore[misc]
+    class _Base(_Composer, _Parser, _Constructor, _Resolver):
         """Events from libyaml (C), nodes composed here (so that they can be counted)."""
 
         def __init__(self, stream: str) -> None:
@@ -99,11 +99,11 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
     _Base = yaml.SafeLoader  # type: ignore[misc,assignment]
 
 
-class _NoAliasLoader(_Base):  # type: ignore[valid-type,misc]
+class _NoAliasLoader(_Base):
     """A safe loader that refuses aliases (no billion-laughs expansion), limits nesting and
     counts nodes: a YAML file is read only as far as a model can need (MAX_YAML_NODES)."""
 
-    def compose_node(self, parent, index):  # type: ignore[override,no-untyped-def]
+    def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise ExplainError(f"YAML aliases (*{event.anchor}) are not allowed "
@@ -121,9 +121,13 @@ class _NoAliasLoader(_Base):  # type: ignore[valid-type,misc]
             self._depth -= 1
 
 
+SAFE_LOADER = cast("type[yaml.SafeLoader]", _NoAliasLoader)
+"""The loader for ``yaml.load``/``yaml.compose`` (a safe loader, typed as PyYAML's)."""
+
+
 def parse_yaml(text: str, path: str) -> Any:
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader subclass)
+        return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
     except ExplainError as e:
         raise e.located(file=path) from None
     except yaml.YAMLError as e:

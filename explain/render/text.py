@@ -77,7 +77,9 @@ def _chunks(text: str, columns: int) -> list[str]:
     """``text`` cut into pieces of at most ``columns`` terminal columns."""
     if width(text) <= columns:
         return [text]
-    out, piece, used = [], [], 0
+    out: list[str] = []
+    piece: list[str] = []
+    used = 0
     for c in text:
         w = 2 if unicodedata.east_asian_width(c) in "WF" else 1
         if used + w > columns:
