@@ -4,6 +4,7 @@ meta device) for architectures without a closed form; every total from transform
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import pytest
@@ -137,7 +138,7 @@ def test_generic_route_without_transformers_refuses_in_one_line(tmp_path, capsys
 
 @pytest.mark.parametrize("raw,message", [
     ({"model_type": "frobnicator", "hidden_size": 8}, "unknown model_type 'frobnicator'"),
-    ({"model_type": "bloom", "n_layer": 10**7, "hidden_size": 32, "n_head": 4}, "more layers than"),
+    ({"model_type": "bloom", "n_layer": 10**7, "hidden_size": 32, "n_head": 4}, "is larger than the generic route"),
     ({"model_type": "bloom", "n_layer": 2, "hidden_size": 30, "n_head": 4}, "cannot build"),
 ])
 def test_generic_route_bad_configs(tmp_path, capsys, raw, message):
@@ -167,3 +168,92 @@ def test_nested_multimodal_config_without_closed_form_takes_the_generic_route(tm
     assert data["total"] == _meta_count("LlavaForConditionalGeneration", cfg)
     names = {layer["name"] for layer in data["layers"]}
     assert any("vision_tower" in n for n in names) and any("language_model" in n for n in names)
+
+
+# ----------------------------------------------------------------------------- generic route: bounds
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every attempt to resolve a host or open a connection is recorded and fails."""
+    import socket
+    attempts: list[tuple] = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("the network is blocked in this test")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    return attempts
+
+
+def _write(tmp_path, raw) -> str:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(raw))
+    return str(path)
+
+
+@pytest.mark.parametrize("raw", [
+    # a timm backbone with pretrained weights: built only from the config, or refused (no timm)
+    {"model_type": "detr", "use_timm_backbone": True, "use_pretrained_backbone": True, "backbone": "resnet50"},
+    # a backbone named by its Hub id: its config would be fetched
+    {"model_type": "detr", "use_timm_backbone": False, "use_pretrained_backbone": True,
+     "backbone": "microsoft/resnet-50"},
+    {"model_type": "maskformer", "use_pretrained_backbone": True,
+     "backbone": "microsoft/swin-tiny-patch4-window7-224"},
+])
+def test_generic_route_downloads_nothing(tmp_path, capsys, monkeypatch, no_network, raw):
+    hub = require_module("huggingface_hub.constants")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    offline = hub.HF_HUB_OFFLINE
+    status = main(["derive", _write(tmp_path, raw), "--format", "json"])
+    err = capsys.readouterr().err
+    assert no_network == []
+    assert status == 2 and err.count("\n") == 1 and "transformers cannot" in err, err
+    if "/" in raw["backbone"]:
+        assert "explain downloads nothing" in err
+    # the offline mode is the build's only: the environment and huggingface_hub are as before
+    assert "HF_HUB_OFFLINE" not in os.environ and "TRANSFORMERS_OFFLINE" not in os.environ
+    assert hub.HF_HUB_OFFLINE == offline
+
+
+def test_generic_route_builds_a_pretrained_backbone_flag_from_its_config(tmp_path, capsys, no_network):
+    """use_pretrained_backbone asks for weights; the backbone given by its config is counted."""
+    transformers = require_module("transformers")
+    swin = transformers.SwinConfig(embed_dim=24, depths=[1, 1, 1, 1], num_heads=[1, 2, 3, 6],
+                                   out_features=["stage1", "stage2", "stage3", "stage4"])
+    cfg = transformers.MaskFormerConfig(backbone_config=swin.to_dict())
+    raw = json.loads(cfg.to_json_string())
+    raw.update(use_pretrained_backbone=True, architectures=["MaskFormerForInstanceSegmentation"])
+    data = _derive_json(capsys, _write(tmp_path, raw))
+    assert no_network == []
+    assert data["route"] == "generic"
+    assert data["total"] == _meta_count("MaskFormerForInstanceSegmentation", cfg)
+
+
+@pytest.mark.parametrize("raw,message", [
+    ({"model_type": "olmoe", "num_experts": 10**6}, "'num_experts' = 1000000 is larger than"),
+    ({"model_type": "bloom", "hidden_size": 10**7, "n_head": 4}, "'hidden_size' = 10000000 is larger than"),
+    ({"model_type": "bloom", "vocab_size": 10**9}, "'vocab_size' = 1000000000 is larger than"),
+    ({"model_type": "bloom", "n_layer": 10**7}, "'n_layer' = 10000000 is larger than"),
+    ({"model_type": "bloom", "vocab_size": 1e300}, "'vocab_size' = 1e+300 is larger than"),
+    ({"model_type": "bloom", "vocab_size": 10**40}, "'vocab_size' = a number over 10^30 is larger than"),
+    ({"model_type": "llava", "text_config": {"model_type": "llama", "intermediate_size": 10**8}},
+     "'intermediate_size' = 100000000 is larger than"),
+    ({"model_type": "swin", "depths": [2, 2, 10**6, 2]}, "'depths' = 1000000 is larger than"),
+    ({"model_type": "llava", "extra": [{"sizes": [{"hidden_size": 10**8}]}]}, "'hidden_size' = 100000000"),
+    ({"model_type": "olmoe", "num_hidden_layers": 1000, "num_experts": 1000}, "1000 layers with 1000 experts"),
+    ({"model_type": "bloom", "extra": list(range(10**5))}, "'extra' has 100000 entries"),
+])
+def test_generic_route_refuses_huge_sizes_before_building(tmp_path, capsys, monkeypatch, raw, message):
+    """Refused from the config alone: transformers is never asked to build the model."""
+    transformers = require_module("transformers")
+
+    def never(*args, **kwargs):
+        raise AssertionError("the model was built")
+    monkeypatch.setattr(transformers.AutoModel, "from_config", never)
+    assert main(["derive", _write(tmp_path, raw)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "the generic route" in err, err

@@ -7,29 +7,122 @@ that names the extra to install.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+import math
+import os
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
 
 from ..errors import ExplainError
 from ..model import Model
 
-MAX_LAYERS = 4096
-"""The most layers (any size whose name has ``layer`` in it of a config, nested ones included) the generic route
-builds: a model is built module by module, so a config asking for millions would not finish."""
+MAX_COUNT = 4096
+"""The largest count of repeated modules (a key naming layers, depths, experts, heads, blocks or
+stages) the generic route builds: a model is built module by module."""
+MAX_MODULES = 2 ** 16
+"""The most layers × experts one (nested) config may ask for (DeepSeek-V3: 61 × 256)."""
+MAX_SIZE = 2 ** 20
+"""The largest width, vocabulary or other size (Gemma 3's vocabulary is 262,208)."""
+MAX_POSITIONS = 2 ** 26
+"""The bound of positions, windows and lengths (Llama 4's 10,485,760 positions)."""
+MAX_ENTRIES = 10 * MAX_COUNT
+"""The most entries of a list in the config."""
+MAX_NESTING = 8
+
+_COUNTS = ("layer", "depth", "expert", "heads", "blocks", "stages")
+_MULTIPLIERS = ("expert",)
+_LAYERS = ("layer", "depth")
+_POSITIONS = ("position", "max_", "window", "length", "chunk", "context")
+_UNBOUNDED = ("theta", "_id", "seed", "scale", "factor", "eps", "coef", "temperature")
+"""Numbers that are no size of a module (rotary bases, token ids, scales)."""
 
 
-def _check_layers(raw: Mapping[str, Any], depth: int = 0) -> None:
-    """Refuses a config that asks for more layers than the route builds; every size, however
-    named, is bounded too (a model built from huge sizes has too many modules to read)."""
-    if depth > 8:
-        raise ExplainError("the config nests more than 8 levels of configs")
+def _bound(key: str) -> tuple[float, str]:
+    """The largest value the number ``key`` may hold, and what it is called in the refusal."""
+    name = key.lower()
+    if any(word in name for word in _UNBOUNDED):
+        return math.inf, ""
+    if any(word in name for word in _COUNTS):
+        return MAX_COUNT, "a count of layers or repeated modules"
+    if any(word in name for word in _POSITIONS):
+        return MAX_POSITIONS, "a count of positions"
+    return MAX_SIZE, "a size"
+
+
+def _check_sizes(raw: Mapping[str, Any], depth: int = 0) -> None:
+    """Refuses a config whose integers, in nested configs and lists too, exceed what the generic
+    route builds (``_bound``), or whose layers × experts in one config exceed ``MAX_MODULES``:
+    transformers would build millions of modules or compute with huge sizes on the CPU."""
+    if depth > MAX_NESTING:
+        raise ExplainError(f"the config nests more than {MAX_NESTING} levels of configs")
+    layers, experts = 1, 1
     for key, value in raw.items():
-        if isinstance(value, dict):
-            _check_layers(value, depth + 1)
-        elif ("layer" in key or key.endswith("_depth")) and isinstance(value, int) and not isinstance(value, bool) and value > MAX_LAYERS:
-            raise ExplainError(f"'{key}' = {value} is more layers than the generic route builds "
-                               f"(at most {MAX_LAYERS})")
-        elif isinstance(value, list) and len(value) > 10 * MAX_LAYERS:
-            raise ExplainError(f"'{key}' has {len(value)} entries: more than the generic route reads")
+        key = str(key)
+        bound, what = _bound(key)
+        for item in _integers(key, value, depth):
+            if item > bound:  # an infinite float too
+                shown = item if isinstance(item, float) or item < 10 ** 30 else "a number over 10^30"
+                raise ExplainError(f"'{key}' = {shown} is larger than the generic route builds "
+                                   f"({what} of at most {bound})")
+            if bound == MAX_COUNT and isinstance(item, int):
+                if any(word in key.lower() for word in _MULTIPLIERS):
+                    experts = max(experts, item)
+                elif any(word in key.lower() for word in _LAYERS):
+                    layers = max(layers, item)
+    if layers * experts > MAX_MODULES:
+        raise ExplainError(f"{layers} layers with {experts} experts each are more modules than the generic "
+                           f"route builds (at most {MAX_MODULES})")
+
+
+def _integers(key: str, value: Any, depth: int) -> list[int | float]:
+    """The numbers of ``value`` (a number or a list of them, nested configs checked on the way)."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, float)):
+        return [value]
+    if isinstance(value, dict):
+        _check_sizes(value, depth + 1)
+        return []
+    if isinstance(value, list):
+        if len(value) > MAX_ENTRIES:
+            raise ExplainError(f"'{key}' has {len(value)} entries: more than the generic route reads "
+                               f"(at most {MAX_ENTRIES})")
+        if depth > MAX_NESTING:
+            raise ExplainError(f"the config nests more than {MAX_NESTING} levels of configs")
+        return [n for item in value for n in _integers(key, item, depth + 1)]
+    return []
+
+
+def _offline_copy(raw: Any) -> Any:
+    """A copy of ``raw`` in which no flag asks for pretrained weights (DETR's and MaskFormer's
+    ``use_pretrained_backbone``)."""
+    if isinstance(raw, dict):
+        return {k: False if k in _PRETRAINED_FLAGS and v is True else _offline_copy(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_offline_copy(v) for v in raw]
+    return raw
+
+
+_PRETRAINED_FLAGS = frozenset({"use_pretrained_backbone", "pretrained"})
+
+
+@contextmanager
+def _offline() -> Iterator[None]:
+    """Hugging Face Hub's offline mode, restored afterwards: reading or building a config never
+    reaches the network (a backbone named by its Hub id is then refused, not downloaded)."""
+    import huggingface_hub.constants as hub
+    saved_env = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    saved = hub.HF_HUB_OFFLINE
+    os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    hub.HF_HUB_OFFLINE = True  # read once at import; is_offline_mode() reads this
+    try:
+        yield
+    finally:
+        hub.HF_HUB_OFFLINE = saved
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def load_generic(raw: Mapping[str, Any], model_type: str | None, architecture: str | None,
@@ -43,20 +136,21 @@ def load_generic(raw: Mapping[str, Any], model_type: str | None, architecture: s
     except ImportError:
         raise ExplainError(f"{what} has no closed form here (those: {', '.join(supported)}); other "
                            "architectures are built by transformers: pip install 'explain[hf]'") from None
-    _check_layers(raw)
+    _check_sizes(raw)
     config_class = _config_class(transformers, model_type, architecture, what)
-    try:
-        config = config_class.from_dict(dict(raw))
-    except Exception as e:  # transformers' own validation of the config
-        raise ExplainError(f"transformers cannot read the config of {what}: {_first_line(e)}") from None
-    model_class = _model_class(transformers, config, architecture)
-    try:
-        with torch.device("meta"):
-            module = (model_class(config) if model_class is not None
-                      else transformers.AutoModel.from_config(config, trust_remote_code=False))
-    except Exception as e:
-        raise ExplainError(f"transformers cannot build {architecture or what} from this config: "
-                           f"{_first_line(e)}") from None
+    with _offline():
+        try:
+            config = config_class.from_dict(_offline_copy(dict(raw)))
+        except Exception as e:  # transformers' own validation of the config
+            raise ExplainError(f"transformers cannot read the config of {what}: {_reason(e)}") from None
+        model_class = _model_class(transformers, config, architecture)
+        try:
+            with torch.device("meta"):
+                module = (model_class(config) if model_class is not None
+                          else transformers.AutoModel.from_config(config, trust_remote_code=False))
+        except Exception as e:
+            raise ExplainError(f"transformers cannot build {architecture or what} from this config: "
+                               f"{_reason(e)}") from None
     from .live_torch import from_torch
     model = from_torch(module)
     built = type(module).__name__
@@ -100,6 +194,15 @@ def _model_class(transformers: Any, config: Any, architecture: str | None) -> An
         raise ExplainError(f"'{architecture}' takes a {cls.config_class.model_type} config, not "
                            f"{config.model_type}")
     return cls
+
+
+def _reason(e: BaseException) -> str:
+    """Why transformers failed, in one line; a download it attempted is said as such."""
+    from huggingface_hub.errors import OfflineModeIsEnabled
+    if isinstance(e, OfflineModeIsEnabled) or isinstance(e.__cause__ or e.__context__, OfflineModeIsEnabled):
+        return ("it would download a part named by its Hub id (a backbone?), and explain downloads nothing; "
+                "give that part's config in the config (as 'backbone_config')")
+    return _first_line(e)
 
 
 def _first_line(e: BaseException) -> str:
