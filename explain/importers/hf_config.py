@@ -22,7 +22,7 @@ A tied LM head (``tie_word_embeddings``) is a node that shares the token embeddi
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Collection, Mapping, TypeVar
 
 import sympy
 
@@ -266,6 +266,34 @@ def _unsupported(arch: str, supported: list[str]) -> ExplainError:
     return NoClosedForm(f"the architecture '{arch}' is not supported (supported: {', '.join(supported)})")
 
 
+_H = TypeVar("_H")
+
+
+def _check_head(arch: str, heads: Collection[str]) -> None:
+    """Refuses a class not among the family's heads: the generic route builds it."""
+    if arch not in heads:
+        raise _unsupported(arch, list(heads))
+
+
+def _pick_head(arch: str, heads: Mapping[str, _H]) -> _H:
+    """The entry of the family's heads table for ``arch`` (``_check_head`` first)."""
+    _check_head(arch, heads)
+    return heads[arch]
+
+
+def _check_heads(width: int, n_heads: int, width_name: str = "the hidden size d", heads_name: str = "H=") -> None:
+    """Refuses a width that the attention heads do not divide (as transformers' config validation)."""
+    if width % n_heads:
+        raise ExplainError(f"{width_name}={width} is not a multiple of the number of attention heads "
+                           f"{heads_name}{n_heads}")
+
+
+def _check_experts_per_tok(per_token: int, experts: int) -> None:
+    """Refuses routing each token to more experts than there are."""
+    if per_token > experts:
+        raise ExplainError(f"'num_experts_per_tok' = {per_token} is more than the {experts} experts")
+
+
 def _tied(cfg: _Config, default: bool) -> bool:
     return cfg.flag("tie_word_embeddings", default)
 
@@ -276,9 +304,7 @@ def _tied(cfg: _Config, default: bool) -> bool:
 def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = {"GPT2Model": None, "GPT2LMHeadModel": "lm", "GPT2ForSequenceClassification": "seq",
              "GPT2ForTokenClassification": "token"}
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
-    head = heads[arch]
+    head = _pick_head(arch, heads)
     V = b.declare("V", cfg.size("vocab_size"))
     T = b.declare("T", cfg.size("n_positions", "max_position_embeddings"))
     d = b.declare("d", cfg.size("n_embd", "hidden_size"))
@@ -321,9 +347,7 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     else:
         heads.update({"BertLMHeadModel": (False, ("mlm",)), "BertForPreTraining": (True, ("mlm", "nsp")),
                       "BertForNextSentencePrediction": (True, ("nsp",))})
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
-    pooler, extra = heads[arch]
+    pooler, extra = _pick_head(arch, heads)
     if cfg.text("position_embedding_type", "absolute") != "absolute":
         raise ExplainError("only position_embedding_type 'absolute' is supported. Received: "
                            f"position_embedding_type={cfg.raw['position_embedding_type']!r}")
@@ -382,8 +406,7 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
 def _distilbert(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = ("DistilBertModel", "DistilBertForMaskedLM", "DistilBertForSequenceClassification",
              "DistilBertForMultipleChoice", "DistilBertForTokenClassification", "DistilBertForQuestionAnswering")
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
+    _check_head(arch, heads)
     V = b.declare("V", cfg.size("vocab_size"))
     T = b.declare("T", cfg.size("max_position_embeddings"))
     d = b.declare("d", cfg.size("dim", "hidden_size"))
@@ -436,9 +459,7 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     prefix, block, tie_default, kv_default, head_dim_default = _DECODERS[model_type]
     heads = {f"{prefix}Model": None, f"{prefix}ForCausalLM": "lm",
              f"{prefix}ForSequenceClassification": "seq", f"{prefix}ForTokenClassification": "token"}
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
-    head = heads[arch]
+    head = _pick_head(arch, heads)
     V = b.declare("V", cfg.size("vocab_size"))
     d = b.declare("d", cfg.size("hidden_size"))
     L = b.declare("L", cfg.size("num_hidden_layers"))
@@ -478,9 +499,7 @@ def attention_sizes(cfg: _Config, b: _Builder, d: Value, kv_default: int | None,
     H_kv = H if n_kv == n_heads and "H_kv" not in b.overrides else b.declare("H_kv", n_kv)
     head_dim = cfg.size("head_dim", default=head_dim_default)
     width = b.values[d]
-    if width % b.values[H]:  # as transformers' config validation
-        raise ExplainError(f"the hidden size d={width} is not a multiple of the number of attention heads "
-                           f"H={b.values[H]}")
+    _check_heads(width, b.values[H])
     if head_dim is None:
         head_dim = width // n_heads
     if head_dim * n_heads == width and "d_h" not in b.overrides:

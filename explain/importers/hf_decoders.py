@@ -6,19 +6,17 @@ Symbols as in ``hf_config``; GPT-NeoX and Falcon write f = 4d where the config's
 """
 from __future__ import annotations
 
-from ..errors import ExplainError
 from ..layers.hf_decoders import (FalconDecoderLayer, Gemma2DecoderLayer, Gemma3DecoderLayer, GPTNeoXLayer,
                                   Olmo2DecoderLayer, Phi3DecoderLayer, PhiDecoderLayer)
 from ..symbols import Value
-from .hf_config import _PREFIXES, SEQ, _Builder, _Config, _decoder_head, _family, _tied, _unsupported, attention_sizes
+from .hf_config import (_PREFIXES, SEQ, _Builder, _check_heads, _Config, _decoder_head, _family, _pick_head, _tied,
+                        _unsupported, attention_sizes)
 
 
 def _heads(arch: str, prefix: str, causal: str = "ForCausalLM", base: str = "Model") -> str | None:
     heads = {f"{prefix}{base}": None, f"{prefix}{causal}": "lm",
              f"{prefix}ForSequenceClassification": "seq", f"{prefix}ForTokenClassification": "token"}
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
-    return heads[arch]
+    return _pick_head(arch, heads)
 
 
 def _labels(cfg: _Config, b: _Builder, head: str | None) -> Value | None:
@@ -112,17 +110,12 @@ def _phi(cfg: _Config, arch: str, b: _Builder) -> None:
 def _gpt_neox(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = {"GPTNeoXModel": None, "GPTNeoXForCausalLM": "lm", "GPTNeoXForSequenceClassification": "seq",
              "GPTNeoXForTokenClassification": "token"}
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
-    head = heads[arch]
+    head = _pick_head(arch, heads)
     V = b.declare("V", cfg.size("vocab_size"))
     d = b.declare("d", cfg.size("hidden_size"))
     L = b.declare("L", cfg.size("num_hidden_layers"))
     f = _ffn(cfg, b, d, "intermediate_size")
-    width, n_heads = b.values[d], cfg.size("num_attention_heads")
-    if width % n_heads:
-        raise ExplainError(f"the hidden size d={width} is not a multiple of the number of attention heads "
-                           f"H={n_heads}")
+    _check_heads(b.values[d], cfg.size("num_attention_heads"))
     tied = _tied(cfg, False)
     n_labels = _labels(cfg, b, head)
     g = b.start()
@@ -142,18 +135,14 @@ def _gpt_neox(cfg: _Config, arch: str, b: _Builder) -> None:
 def _falcon(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = {"FalconModel": None, "FalconForCausalLM": "lm", "FalconForSequenceClassification": "seq",
              "FalconForTokenClassification": "token"}
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
-    head = heads[arch]
+    head = _pick_head(arch, heads)
     V = b.declare("V", cfg.size("vocab_size"))
     d = b.declare("d", cfg.size("hidden_size"))
     L = b.declare("L", cfg.size("num_hidden_layers"))
     f = _ffn(cfg, b, d, "ffn_hidden_size")
     n_heads = cfg.size("num_attention_heads")
     H = b.declare("H", n_heads)
-    if b.values[d] % n_heads:
-        raise ExplainError(f"the hidden size d={b.values[d]} is not a multiple of the number of attention "
-                           f"heads H={n_heads}")
+    _check_heads(b.values[d], n_heads)
     d_h = b.whole(d / H, "the head size d/H")
     new = cfg.flag("new_decoder_architecture", False)
     if new:

@@ -11,7 +11,8 @@ from ..layers.hf_blocks import BertLayer, Parameter, Tensors
 from ..layers.hf_encoders import (AlbertLayer, BartDecoderLayer, BartEncoderLayer, CLIPEncoderLayer, CLIPVisionEmbeddings,
                                   AddedPositions, TimeMajor, ViTEmbeddings, ViTLayer, WhisperDecoderLayer, WhisperEncoderLayer)
 from ..symbols import Value
-from .hf_config import _PREFIXES, SEQ, NoClosedForm, _add, _Builder, _Config, _family, _tied, _unsupported
+from .hf_config import (_PREFIXES, SEQ, NoClosedForm, _add, _Builder, _check_head, _check_heads, _Config, _family,
+                        _pick_head, _tied)
 
 
 def _embeddings(g, b: _Builder, e: str, V: Value, T: Value, V_type: Value, E: Value) -> None:
@@ -49,9 +50,7 @@ def _albert(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = {"AlbertModel": (True, ""), "AlbertForMaskedLM": (False, "mlm"), "AlbertForPreTraining": (True, "sop"),
              "AlbertForSequenceClassification": (True, "classifier"), "AlbertForTokenClassification": (False, "token"),
              "AlbertForQuestionAnswering": (False, "qa"), "AlbertForMultipleChoice": (True, "choice")}
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
-    pooler, head = heads[arch]
+    pooler, head = _pick_head(arch, heads)
     _absolute(cfg)
     V = b.declare("V", cfg.size("vocab_size"))
     T = b.declare("T", cfg.size("max_position_embeddings"))
@@ -98,8 +97,7 @@ def _albert(cfg: _Config, arch: str, b: _Builder) -> None:
 def _electra(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = ("ElectraModel", "ElectraForPreTraining", "ElectraForMaskedLM", "ElectraForSequenceClassification",
              "ElectraForTokenClassification", "ElectraForQuestionAnswering")
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
+    _check_head(arch, heads)
     _absolute(cfg)
     V = b.declare("V", cfg.size("vocab_size"))
     T = b.declare("T", cfg.size("max_position_embeddings"))
@@ -144,8 +142,7 @@ def _electra(cfg: _Config, arch: str, b: _Builder) -> None:
 def _bart(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = ("BartModel", "BartForConditionalGeneration", "BartForSequenceClassification",
              "BartForQuestionAnswering")
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
+    _check_head(arch, heads)
     V = b.declare("V", cfg.size("vocab_size"))
     T = b.declare("T", cfg.size("max_position_embeddings"))
     d = b.declare("d", cfg.size("d_model"))
@@ -157,9 +154,7 @@ def _bart(cfg: _Config, arch: str, b: _Builder) -> None:
     f_dec = f if f_dec_n == f_enc and "f_dec" not in b.overrides else b.declare("f_dec", f_dec_n)
     heads_e, heads_d = cfg.size("encoder_attention_heads"), cfg.size("decoder_attention_heads")
     for n in (heads_e, heads_d):
-        if b.values[d] % n:
-            raise ExplainError(f"the width d_model={b.values[d]} is not a multiple of the number of attention "
-                               f"heads {n}")
+        _check_heads(b.values[d], n, "the width d_model", "")
     tied = _tied(cfg, True)
     n_labels = b.declare("n_labels", cfg.labels()) if arch == "BartForSequenceClassification" else None
     g = b.start()
@@ -195,8 +190,7 @@ def _bart(cfg: _Config, arch: str, b: _Builder) -> None:
 @_family("vit", base="ViTModel")
 def _vit(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = ("ViTModel", "ViTForImageClassification")
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
+    _check_head(arch, heads)
     d = b.declare("d", cfg.size("hidden_size"))
     L = b.declare("L", cfg.size("num_hidden_layers"))
     f = b.declare("f", cfg.size("intermediate_size"))
@@ -230,8 +224,7 @@ _PREFIXES.update({"Whisper": "whisper", "CLIP": "clip"})
 @_family("whisper", base="WhisperModel")
 def _whisper(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = ("WhisperModel", "WhisperForConditionalGeneration")
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
+    _check_head(arch, heads)
     V = b.declare("V", cfg.size("vocab_size"))
     d = b.declare("d", cfg.size("d_model"))
     M = b.declare("M", cfg.size("num_mel_bins"))
@@ -276,9 +269,7 @@ def _whisper(cfg: _Config, arch: str, b: _Builder) -> None:
 def _clip(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = {"CLIPModel": "both", "CLIPTextModel": "text", "CLIPVisionModel": "vision",
              "CLIPTextModelWithProjection": "text+", "CLIPVisionModelWithProjection": "vision+"}
-    if arch not in heads:
-        raise _unsupported(arch, list(heads))
-    kind = heads[arch]
+    kind = _pick_head(arch, heads)
     model_type = cfg.raw.get("model_type", "clip")
     # a CLIPModel config holds its parts as text_config and vision_config; a part's own config
     # (clip_text_model, clip_vision_model) is the part itself

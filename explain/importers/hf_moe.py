@@ -12,7 +12,8 @@ from ..layers.base import Layer
 from ..layers.hf_blocks import Qwen2DecoderLayer, Qwen3DecoderLayer
 from ..layers.hf_moe import DeepseekV3DecoderLayer, Qwen2MoeDecoderLayer, Qwen3MoeDecoderLayer
 from ..symbols import Value
-from .hf_config import _PREFIXES, SEQ, _Builder, _Config, _decoder_head, _family, _tied, attention_sizes
+from .hf_config import (_PREFIXES, SEQ, _Builder, _check_experts_per_tok, _Config, _decoder_head, _family, _tied,
+                        attention_sizes)
 from .hf_decoders import _head_note, _heads, _labels
 
 
@@ -57,8 +58,7 @@ def _qwen_moe(cfg: _Config, arch: str, b: _Builder) -> None:
     n_x = b.declare("n_x", cfg.size("num_experts", "num_local_experts"))
     k_x = b.declare("k_x", cfg.size("num_experts_per_tok"))
     f_x = b.declare("f_x", cfg.size("moe_intermediate_size"))
-    if b.values[k_x] > b.values[n_x]:
-        raise ExplainError(f"'num_experts_per_tok' = {b.values[k_x]} is more than the {b.values[n_x]} experts")
+    _check_experts_per_tok(b.values[k_x], b.values[n_x])
     moe: dict[str, Any] = dict(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
                                intermediate_size=f if f is not None else f_x, num_experts=n_x,
                                num_experts_per_tok=k_x, moe_intermediate_size=f_x)
@@ -143,8 +143,7 @@ def _deepseek_v3(cfg: _Config, arch: str, b: _Builder) -> None:
     if any(kinds):
         n_x = b.declare("n_x", cfg.size("n_routed_experts", "num_local_experts"))
         k_x = b.declare("k_x", cfg.size("num_experts_per_tok"))
-        if b.values[k_x] > b.values[n_x]:
-            raise ExplainError(f"'num_experts_per_tok' = {b.values[k_x]} is more than the {b.values[n_x]} experts")
+        _check_experts_per_tok(b.values[k_x], b.values[n_x])
         sparse = DeepseekV3DecoderLayer(**attn, moe=True, n_routed_experts=n_x, num_experts_per_tok=k_x,
                                         n_shared_experts=b.declare("n_s", cfg.size("n_shared_experts")),
                                         moe_intermediate_size=b.declare("f_x", cfg.size("moe_intermediate_size")))
