@@ -3,6 +3,7 @@ transformers itself, building each family's model from a small config on the met
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import sympy
@@ -239,3 +240,24 @@ def test_unknown_override_is_an_error():
     from explain.errors import ExplainError
     with pytest.raises(ExplainError, match="'Q' is not a declared symbol"):
         load(str(HF / "gpt2.json"), {"Q": 3})
+
+
+@pytest.mark.parametrize("config_class,changes,message", [
+    ("GPTNeoXConfig", {"hidden_size": 100, "num_attention_heads": 3},
+     "the hidden size d=100 is not a multiple of the number of attention heads H=3"),
+    ("FalconConfig", {"hidden_size": 100, "num_attention_heads": 3},
+     "the hidden size d=100 is not a multiple of the number of attention heads H=3"),
+    ("BartConfig", {"d_model": 100, "encoder_attention_heads": 3},
+     "the width d_model=100 is not a multiple of the number of attention heads 3"),
+    ("Qwen3MoeConfig", {"num_experts": 4, "num_experts_per_tok": 5},
+     "'num_experts_per_tok' = 5 is more than the 4 experts"),
+    ("DeepseekV3Config", {"n_routed_experts": 4, "num_experts_per_tok": 5},
+     "'num_experts_per_tok' = 5 is more than the 4 experts"),
+])
+def test_family_size_checks(config_class, changes, message):
+    """100 = 33·3 + 1: no head size; 5 experts per token of 4 cannot be routed (hand-checked)."""
+    from explain.errors import ExplainError
+    transformers = require_module("transformers")
+    raw = json.loads(getattr(transformers, config_class)().to_json_string(use_diff=False))
+    with pytest.raises(ExplainError, match=re.escape(message)):
+        load_hf_config({**raw, **changes}, "config.json")
