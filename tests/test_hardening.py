@@ -479,6 +479,12 @@ def test_yaml_is_read_only_as_far_as_a_model_needs(capsys):
     refused(capsys, "derive", "flow.yaml", says="YAML values")
 
 
+def test_a_large_yaml_file_is_refused_before_parsing(capsys):
+    from explain.importers import MAX_YAML_BYTES
+    write("big.yaml", "x: [" + "1, " * (MAX_YAML_BYTES // 3 + 10) + "1]\n")
+    refused(capsys, "derive", "big.yaml", says="YAML file of more than")
+
+
 def test_json_is_read_only_as_far_as_a_model_needs(capsys):
     from explain.importers.textfile import MAX_JSON_VALUES
     write("list.json", "[" + "1," * (MAX_JSON_VALUES + 10) + "1]")

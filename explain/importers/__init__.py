@@ -13,6 +13,8 @@ from ..model import Model
 from .spec import load_spec
 from .textfile import decode, open_regular, parse_json, parse_yaml, read_bytes
 
+MAX_YAML_BYTES = 8 * 1024 * 1024
+"""The largest YAML file read (its values are bounded too: MAX_YAML_NODES)."""
 MAX_SNIPPET_BYTES = 1024 * 1024
 """The largest ``.py`` file read: the code that builds a model is far smaller (parsing a Python
 file takes about 400 bytes of memory for each byte of code)."""
@@ -75,6 +77,9 @@ def load_file(path: str, overrides: Mapping[str, int] | None = None, architectur
     if kind == "safetensors":
         from .safetensors import load_safetensors
         return load_safetensors(path, data)
+    if kind == "yaml" and len(data) > MAX_YAML_BYTES:
+        raise ExplainError(f"is a YAML file of more than {MAX_YAML_BYTES // (1024 * 1024)} MiB; a model "
+                           f"description is far smaller (write JSON for a larger generated model)", file=path)
     if kind == "python" and len(data) > MAX_SNIPPET_BYTES:
         raise ExplainError(f"is a Python file of more than {MAX_SNIPPET_BYTES // 1024} KiB; explain reads "
                            f"the code that builds a model, not whole programs", file=path)
