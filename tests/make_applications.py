@@ -4,7 +4,10 @@ Run with Keras 3 (``KERAS_BACKEND=torch python tests/make_applications.py``). Fo
 it stores, gzipped, the model JSON of ``X(weights=None, include_top=True)`` and of
 ``include_top=False`` with pooling None, "avg" and "max", at the default input size; and, in
 index.json, the JSON paths whose value is the number of classes (found by building the model
-again with classes=7 and comparing), the default input size and the smallest one Keras accepts.
+again with classes=7 and comparing), the default input size and the smallest one Keras accepts,
+and the padding layers whose padding depends on the input size (Keras's correct_pad, found by
+building the model again at an odd size and comparing; MobileNet's fixed ((0, 1), (0, 1)) is not
+one of them).
 explain reads these files and never runs Keras.
 """
 from __future__ import annotations
@@ -37,6 +40,18 @@ def _diff(a, b, path=()):
 
 
 
+def size_dependent_paddings(name: str) -> list[str]:
+    """The names of the layers whose padding differs between the default and an odd input size."""
+    import keras
+    size, _ = APPS[name]
+    build = getattr(keras.applications, name)
+    default, odd = (json.loads(build(weights=None, include_top=False, input_shape=(n, n, 3)).to_json())
+                    for n in (size, size + 1))
+    layers = default["config"]["layers"]
+    changed = {p[2] for p, _, _ in _diff(default, odd) if p[:2] == ["config", "layers"] and p[3:5] == ["config", "padding"]}
+    return sorted(layers[i]["config"]["name"] for i in changed)
+
+
 def main(names) -> None:
     import keras
     index = json.loads((OUT / "index.json").read_text()) if (OUT / "index.json").exists() else {}
@@ -59,6 +74,7 @@ def main(names) -> None:
             data = json.dumps(json.loads(model.to_json()), separators=(",", ":"), sort_keys=True)
             (OUT / f"{name}.{key}.json.gz").write_bytes(gzip.compress(data.encode(), mtime=0))
         index[name] = {"size": size, "min_size": minimum, "classes_paths": classes,
+                       "size_dependent_paddings": size_dependent_paddings(name),
                        "params": {k: int(m.count_params()) for k, m in variants.items()}}
         (OUT / "index.json").write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
         print(name, index[name]["params"], flush=True)

@@ -11,12 +11,13 @@ import pytest
 from explain.derivation import derive
 from explain.importers import load
 from explain.layers import _texts
-from explain.layers.base import Layer
+from explain.layers.base import ArgContext, Layer
 from explain.layers.registry import layer_types, lookup
 from explain.render.i18n import translations
 from explain.render.documents import render_document
 from explain.render.reference import instantiate
-from tests.conftest import ROOT
+from explain.symbols import at_values
+from tests.conftest import ROOT, require_module
 
 LANGS = ("de", "ja", "fr", "es")
 EXPLANATIONS = {v for k, v in vars(_texts).items() if k.isupper()}
@@ -159,17 +160,64 @@ def test_explain_layers_json_shows_every_types_role_and_explanation_none_generic
     assert by_type[("keras", "Conv2D")]["explanation"].startswith("Eine Faltungsschicht")
 
 
-# What must not come back: role or family tables keyed on type-name patterns.
+# What must not come back: role or family tables keyed on type-name patterns, and comparisons of
+# a name with a registered type's name (containers such as "Sequential" are not layer types).
 _NAME_DISPATCH = re.compile(
-    r"""re\.compile\(r?["']\^?\(?[A-Z]|\.type\s*(==|!=|in\b|not in\b)|type_name\s*(==|!=|in\b|not in\b)"""
-    r"""|^\s*\(r["']\^|type_name\.(startswith|endswith)|type\([^)]*\)\.__name__|"Transpose" in""")
+    r"""re\.compile\(r?["'](\^\(?|\()[A-Z]|\.type\s*(==|!=|in\b|not in\b)|type_name\s*(==|!=|in\b|not in\b)"""
+    r"""|^\s*\(r["']\^|type_name\.(startswith|endswith)|type\((?!e\))[^)]*\)\.__name__|"Transpose" in"""
+    r"""|\bin\s+[\w.]*\.type\b""")
+_COMPARISON = re.compile(r"==|!=|\bin\s*[({\[]|\bin\s+\w")
+_LITERAL = re.compile(r"""["']([A-Z]\w*)["']""")
+_TYPE_NAMES = {c.type_name for c in layer_types()}
 
 
-@pytest.mark.parametrize("package", ["derivation", "checker", "render"])
-def test_no_dispatch_on_type_names(package):
+def _dispatches_on_a_name(line: str) -> bool:
+    if _NAME_DISPATCH.search(line):
+        return True
+    text = line.lstrip()  # a loop's "in" iterates, it does not compare
+    compares = ("==" in text or "!=" in text) if text.startswith("for ") else _COMPARISON.search(text)
+    return bool(compares) and any(m in _TYPE_NAMES for m in _LITERAL.findall(line))
+
+
+@pytest.mark.parametrize("where", ["derivation", "checker", "render", "importers/applications.py"])
+def test_no_dispatch_on_type_names(where):
+    root = ROOT / "explain" / where
     found = []
-    for path in sorted((ROOT / "explain" / package).glob("*.py")):
+    for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
-            if _NAME_DISPATCH.search(line):
-                found.append(f"{path.name}:{number}: {line.strip()}")
+            if _dispatches_on_a_name(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert found == []
+
+
+@pytest.mark.parametrize("line", [
+    'if node.type != "ZeroPadding2D":', 'if n.layer.role in roles or any(t in n.type for t in types)',
+    'if cls == "Linear" and spatial:', 'flattened = any(cls == "Flatten" for cls in layers)',
+    'if any(t in n.type for t in ("LSTM", "GRU")):', 'if name in {"Dense", "Conv2D"}:',
+    'return [r for r in rows if r.type != "InputLayer"]',
+    '_ROLES = [(re.compile(r"^(Conv|Dense)"), "conv")]', 'if "Transpose" in type(layer).__name__:'])
+def test_the_scan_sees_the_name_tests_it_forbids(line):
+    assert _dispatches_on_a_name(line)
+
+
+@pytest.mark.parametrize("line", [
+    'if cls in ("Sequential", "ModuleList"):', 'for inner in ({"LSTM": {"units": 8}}, {"Dense": {}}):',
+    '_HEADER = re.compile(r"Layer \\(type\\)")',
+    'raise ExplainError(f"is not a readable PDF ({type(e).__name__})", file=path) from None'])
+def test_the_scan_leaves_what_is_not_a_layer_type_alone(line):
+    assert not _dispatches_on_a_name(line)
+
+
+def test_embedding_bag_is_an_embedding_with_torchs_own_arguments():
+    torch = require_module("torch")
+    import dataclasses
+    import inspect
+    bag, embedding = lookup("EmbeddingBag", "pytorch"), lookup("Embedding", "pytorch")
+    assert issubclass(bag, embedding) and bag.role == "embedding" and bag.explanation == embedding.explanation
+    accepted = {f.name for f in dataclasses.fields(bag) if f.init} - {"trainable"}
+    assert accepted == set(inspect.signature(torch.nn.EmbeddingBag.__init__).parameters) - {"self"}
+    layer = bag.from_args({"mode": "sum"}, ArgContext(), [11, 5])
+    real = torch.nn.EmbeddingBag(11, 5, mode="sum")
+    assert layer.output_shape((7,)) == (5,) == tuple(real(torch.zeros(2, 7, dtype=torch.long)).shape[1:])
+    assert sum(at_values(g.formula, layer.values((7,))) for g in layer.weight_groups()) == \
+        sum(p.numel() for p in real.parameters())

@@ -24,8 +24,6 @@ from ..model import Model
 DATA = Path(__file__).resolve().parent.parent / "applications"
 ARGUMENTS = frozenset({"include_top", "weights", "input_shape", "pooling", "classes",
                        "classifier_activation", "name", "input_tensor"})
-CORRECT_PAD = frozenset({"MobileNetV2", "MobileNetV3Small", "MobileNetV3Large", "EfficientNetB0",
-                         "EfficientNetV2B0"})
 MAX_PASSES = 32
 
 
@@ -111,16 +109,18 @@ def _set(data: Any, path: list, value: Any) -> None:
 
 
 def load(name: str, data: dict, read: Any) -> Model:
-    """The model from ``data`` via ``read(data)``; for correct_pad applications the paddings are
-    recomputed until every one fits the parity of the size it pads (Keras's correct_pad)."""
+    """The model from ``data`` via ``read(data)``; the paddings Keras computes from the input size
+    (correct_pad: ``size_dependent_paddings`` in index.json, found by building each application
+    at two sizes) are recomputed until every one fits the parity of the size it pads."""
     model = read(data)
-    if name not in CORRECT_PAD:
+    pads = set(index()[name].get("size_dependent_paddings", ()))
+    if not pads:
         return model
     entries = {e["config"]["name"]: e for e in data["config"]["layers"]}
     for _ in range(MAX_PASSES):
         changed = False
         for node in model.nodes:
-            if node.type != "ZeroPadding2D":
+            if node.name not in pads:
                 continue
             padding = [list(p) for p in entries[node.name]["config"]["padding"]]
             for axis, n in enumerate(node.input_shapes[0][:2]):

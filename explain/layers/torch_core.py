@@ -10,7 +10,7 @@ as 0, as torch does.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from ..errors import ExplainError
@@ -30,7 +30,7 @@ def torch_module(*names: str):
 
 
 def check_stated(type_name: str, arg: str, stated: Value, actual: Dim, shape: Shape,
-                 where: str = "the last axis") -> None:
+                 where: str = "last axis") -> None:
     """A stated in_features/in_channels/… that contradicts the incoming shape is an error."""
     if same_size(stated, actual) is False:
         raise ExplainError(f"{type_name}: {arg}={stated} does not match the input {format_shape(shape)}, "
@@ -159,33 +159,14 @@ class Embedding(Layer):
 
 @torch_module("EmbeddingBag")
 @dataclass(frozen=True, kw_only=True)
-class EmbeddingBag(Layer):
+class EmbeddingBag(Embedding):
     """weight (V, d): V·d; bags of indices (…, n) → (…, d), the n rows summed, averaged or maxed."""
-
-    role = "embedding"
-    explanation = _texts.EMBEDDING
-    symbol_meanings = {"d": "embedding_dim"}
 
     positional = ("num_embeddings", "embedding_dim", "max_norm", "norm_type", "scale_grad_by_freq",
                   "mode", "sparse", "_weight", "include_last_offset", "padding_idx")
-    num_embeddings: Value = size()
-    embedding_dim: Value = size()
-    max_norm: object = anything()
-    norm_type: object = anything(2.0)
-    scale_grad_by_freq: bool = flag(False)
     mode: object = anything("mean")
-    sparse: bool = flag(False)
-    _weight: object = anything()
     include_last_offset: bool = flag(False)
-    padding_idx: object = anything()
-    device: object = anything()
-    dtype: object = anything()
-
-    def weight_groups(self) -> tuple[Group, ...]:
-        return (_EMBEDDING_W,)
-
-    def values(self, shape: Shape) -> dict:
-        return {V: self.num_embeddings, d: self.embedding_dim}
+    _freeze: bool = field(default=False, init=False)  # Embedding's, not an argument of EmbeddingBag
 
     def output_shape(self, shape: Shape) -> Shape:
         return tuple(shape[:-1]) + (self.embedding_dim,)
@@ -196,17 +177,8 @@ class _Elementwise(Layer):
     """No weights; the shape is unchanged."""
 
 
-# The element-wise modules that are not activations applied value by value (those are the rest).
-_ROLES: dict[str, tuple[str, str]] = {
-    **{n: ("activation", _texts.SOFTMAX) for n in ("Softmax", "LogSoftmax", "Softmin", "Softmax2d")},
-    "Dropout": ("dropout", _texts.DROPOUT),
-    **{n: ("dropout", _texts.SPATIAL_DROPOUT) for n in ("Dropout1d", "Dropout2d", "Dropout3d")},
-    **{n: ("dropout", _texts.ALPHA_DROPOUT) for n in ("AlphaDropout", "FeatureAlphaDropout")},
-}
-
-
-def _elementwise(name: str, *fields: str) -> type[Layer]:
-    role, explanation = _ROLES.get(name, ("activation", _texts.ACTIVATION))
+def _elementwise(name: str, *fields: str, role: str = "activation",
+                 explanation: str = _texts.ACTIVATION) -> type[Layer]:
     namespace: dict = {"__annotations__": {}, "__module__": __name__, "positional": fields,
                        "__doc__": f"torch.nn.{name}: no weights; the shape is unchanged.",
                        "role": role, "explanation": explanation}
@@ -217,21 +189,28 @@ def _elementwise(name: str, *fields: str) -> type[Layer]:
     return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
 
 
-for _name, _fields in {
-    "ReLU": ("inplace",), "ReLU6": ("inplace",), "LeakyReLU": ("negative_slope", "inplace"),
-    "ELU": ("alpha", "inplace"), "CELU": ("alpha", "inplace"), "SELU": ("inplace",),
-    "GELU": ("approximate",), "SiLU": ("inplace",), "Mish": ("inplace",), "Sigmoid": (),
-    "Tanh": (), "Softmax": ("dim",), "LogSoftmax": ("dim",), "Softmin": ("dim",),
-    "Softmax2d": (), "Hardswish": ("inplace",), "Hardsigmoid": ("inplace",),
-    "Hardtanh": ("min_val", "max_val", "inplace"), "Softplus": ("beta", "threshold"),
-    "Softsign": (), "Tanhshrink": (), "LogSigmoid": (), "Hardshrink": ("lambd",),
-    "Softshrink": ("lambd",), "Threshold": ("threshold", "value", "inplace"),
-    "RReLU": ("lower", "upper", "inplace"),
-    "Dropout": ("p", "inplace"), "Dropout1d": ("p", "inplace"), "Dropout2d": ("p", "inplace"),
-    "Dropout3d": ("p", "inplace"), "AlphaDropout": ("p", "inplace"),
-    "FeatureAlphaDropout": ("p", "inplace"),
-}.items():
-    globals()[_name] = _elementwise(_name, *_fields)
+_SOFTMAX = {"role": "activation", "explanation": _texts.SOFTMAX}
+_DROPOUT = {"role": "dropout", "explanation": _texts.DROPOUT}
+_SPATIAL_DROPOUT = {"role": "dropout", "explanation": _texts.SPATIAL_DROPOUT}
+_ALPHA_DROPOUT = {"role": "dropout", "explanation": _texts.ALPHA_DROPOUT}
+for _name, _fields, _kind in (
+    ("ReLU", ("inplace",), {}), ("ReLU6", ("inplace",), {}),
+    ("LeakyReLU", ("negative_slope", "inplace"), {}), ("ELU", ("alpha", "inplace"), {}),
+    ("CELU", ("alpha", "inplace"), {}), ("SELU", ("inplace",), {}), ("GELU", ("approximate",), {}),
+    ("SiLU", ("inplace",), {}), ("Mish", ("inplace",), {}), ("Sigmoid", (), {}), ("Tanh", (), {}),
+    ("Softmax", ("dim",), _SOFTMAX), ("LogSoftmax", ("dim",), _SOFTMAX),
+    ("Softmin", ("dim",), _SOFTMAX), ("Softmax2d", (), _SOFTMAX),
+    ("Hardswish", ("inplace",), {}), ("Hardsigmoid", ("inplace",), {}),
+    ("Hardtanh", ("min_val", "max_val", "inplace"), {}), ("Softplus", ("beta", "threshold"), {}),
+    ("Softsign", (), {}), ("Tanhshrink", (), {}), ("LogSigmoid", (), {}),
+    ("Hardshrink", ("lambd",), {}), ("Softshrink", ("lambd",), {}),
+    ("Threshold", ("threshold", "value", "inplace"), {}), ("RReLU", ("lower", "upper", "inplace"), {}),
+    ("Dropout", ("p", "inplace"), _DROPOUT), ("Dropout1d", ("p", "inplace"), _SPATIAL_DROPOUT),
+    ("Dropout2d", ("p", "inplace"), _SPATIAL_DROPOUT), ("Dropout3d", ("p", "inplace"), _SPATIAL_DROPOUT),
+    ("AlphaDropout", ("p", "inplace"), _ALPHA_DROPOUT),
+    ("FeatureAlphaDropout", ("p", "inplace"), _ALPHA_DROPOUT),
+):
+    globals()[_name] = _elementwise(_name, *_fields, **_kind)
 
 
 @torch_module("Identity")

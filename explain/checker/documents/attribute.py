@@ -25,18 +25,19 @@ _POSITIONS = [re.compile(p, re.IGNORECASE) for p in (
     r"\bcouche\s+(\d{1,4})\b", r"\b(\d{1,4})(?:e|re|ère|ème)\s+couche",
     r"\bcapa\s+(\d{1,4})\b", r"\b(\d{1,4})(?:ª|a|º)\s+capa",
 )]
-_TYPE_WORDS: list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = [
-    # words in the text, the layer roles they mean, or type names containing one of these
-    (("conv", "cnn", "faltung", "畳み込み", "convol"), ("conv", "conv_transpose", "depthwise", "separable"), ()),
+_TYPE_WORDS: list[tuple[tuple[str, ...], tuple[str, ...], int | None]] = [
+    # words in the text, the layer roles they mean and, for recurrent layers, the gate count the
+    # class declares (LSTM 4, GRU 3)
+    (("conv", "cnn", "faltung", "畳み込み", "convol"), ("conv", "conv_transpose", "depthwise", "separable"), None),
     (("dense", "dicht", "全結合", "densa", "fully connected", "vollständig verbunden", "linear"),
-     ("dense",), ()),
-    (("flatten", "abflach", "平坦", "aplat", "aplan"), ("flatten",), ()),
-    (("pool", "プーリング", "agrupación"), ("pool", "global_pool", "adaptive_pool"), ()),
-    (("lstm",), (), ("LSTM",)), (("gru",), (), ("GRU",)),
-    (("embedding", "埋め込み", "plongement"), ("embedding",), ()),
+     ("dense",), None),
+    (("flatten", "abflach", "平坦", "aplat", "aplan"), ("flatten",), None),
+    (("pool", "プーリング", "agrupación"), ("pool", "global_pool", "adaptive_pool"), None),
+    (("lstm",), ("recurrent",), 4), (("gru",), ("recurrent",), 3),
+    (("embedding", "埋め込み", "plongement"), ("embedding",), None),
     (("batchnorm", "batch norm", "バッチ正規化", "normalisation par lots", "normalización por lotes"),
-     ("batchnorm",), ()),
-    (("attention", "アテンション", "atención"), ("attention",), ()),
+     ("batchnorm",), None),
+    (("attention", "アテンション", "atención"), ("attention",), None),
 ]
 MAX_LOOK_BACK = 60
 """Lines above a calculation searched for the layer named last (within its section)."""
@@ -98,10 +99,10 @@ class Attributor:
 
     def type_filter(self, text: str) -> set[str] | None:
         low = text.lower()
-        for words, roles, types in _TYPE_WORDS:
+        for words, roles, gates in _TYPE_WORDS:
             if any(w in low for w in words):
-                return {n.name for n in self.model.nodes
-                        if n.layer.role in roles or any(t in n.type for t in types)}
+                return {n.name for n in self.model.nodes if n.layer.role in roles
+                        and (gates is None or getattr(n.layer, "gates", None) == gates)}
         return None
 
     # ------------------------------------------------------------------ rules

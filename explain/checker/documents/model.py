@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ...errors import ExplainError
+from ...layers.registry import lookup
 from ...model import Model, Node
 from .read import Document, Line
 
@@ -59,6 +60,14 @@ def summary_rows(lines: list[Line]) -> list[SummaryRow]:
     return out
 
 
+def _is_input(type_name: str) -> bool:
+    """Whether a summary row's type is the model's input (not a layer with weights)."""
+    try:
+        return lookup(type_name).role == "input"
+    except ExplainError:
+        return False
+
+
 def first_summary(lines: list[Line]) -> list[SummaryRow]:
     """The rows of the first complete summary (from 'Layer (type)' to 'Total params')."""
     start = None
@@ -67,7 +76,7 @@ def first_summary(lines: list[Line]) -> list[SummaryRow]:
             start = i
         elif start is not None and _TOTAL.search(line.text):
             rows = summary_rows(lines[start:i])
-            return [r for r in rows if r.type != "InputLayer"]
+            return [r for r in rows if not _is_input(r.type)]
     return []
 
 

@@ -14,7 +14,7 @@ import ast
 from typing import Any
 
 from ...errors import ExplainError
-from ...layers.base import ArgContext
+from ...layers.base import ArgContext, Layer
 from ...layers.registry import lookup
 from ...model import GraphBuilder, Model
 
@@ -229,12 +229,27 @@ class _Reader:
                 if isinstance(dims, tuple) and all(isinstance(d, int) for d in dims):
                     return dims
         _, cls, args, kwargs, line = first
-        if cls == "Linear":
-            n = kwargs.get("in_features", args[0] if args else None)
+        layer_cls = _class(cls)
+        if layer_cls is not None and layer_cls.role == "dense" and "in_features" in layer_cls.positional:
+            at = layer_cls.positional.index("in_features")
+            n = kwargs.get("in_features", args[at] if len(args) > at else None)
             if isinstance(n, int):
                 return (n,)
         raise ExplainError(f"line {line}: the PyTorch code shows no input shape (such as "
                            f"torch.randn(1, 3, 32, 32)); give the model with --model")
+
+
+def _class(name: str) -> type[Layer] | None:
+    """The registered PyTorch class of a module name in the code, or None if there is none."""
+    try:
+        return lookup(name, "pytorch")
+    except ExplainError:
+        return None
+
+
+def _role(name: str) -> str | None:
+    layer_cls = _class(name)
+    return layer_cls.role if layer_cls is not None else None
 
 
 def _in_forward_order(layers: list, forward: ast.FunctionDef) -> list:
@@ -288,10 +303,10 @@ def load_torch_code(program: str) -> Model:
     builder = GraphBuilder("model", "pytorch", {}, source=None)
     builder.add_input("input", tuple(shape))
     spatial = False
-    flattened = any(cls == "Flatten" for _, cls, _, _, _ in layers)
+    flattened = any(_role(cls) == "flatten" for _, cls, _, _, _ in layers)
     ctx = ArgContext()
     for name, cls, args, kwargs, line in layers:
-        if cls == "Linear" and spatial and reshapes and not flattened:
+        if _role(cls) == "dense" and spatial and reshapes and not flattened:
             builder.add(f"{name}_flatten" if name else "flatten", lookup("Flatten", "pytorch").from_args({}, ctx))
             flattened = True
         shares = kwargs.pop("__shares__", None) if "__shares__" in kwargs else None
