@@ -163,7 +163,7 @@ class Model:
             active = n.layer.active_formula()
             if active is None or n.shares is not None:
                 continue
-            values = {s: sympy.sympify(v) for s, v in n.values.items()}
+            values = {s: to_expr(v) for s, v in n.values.items()}
             one = (n.formula - active).xreplace(values)
             idle.append(n.repeat * one if not (isinstance(n.repeat, int) and n.repeat == 1) else one)
         if not idle:

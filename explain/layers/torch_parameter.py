@@ -23,7 +23,7 @@ from typing import Sequence
 import sympy
 
 from ..errors import ExplainError
-from ..symbols import C, Value, as_value, n_out, product, sym
+from ..symbols import C, Value, as_value, n_out, product, sym, to_expr
 from .base import (Group, Layer, Shape, _optional, _size, arg, choice, count, flag, format_shape, integer,
                    integers, shape_arg)
 from .custom import Custom
@@ -95,7 +95,7 @@ class Parameter(Layer):
         if self.shape is None:
             return (_BIAS,)
         formula = product(self._symbols().values()) if self._symbols() else sympy.Integer(1)
-        return (Group("parameter", sympy.sympify(formula), self.requires_grad),)
+        return (Group("parameter", to_expr(formula), self.requires_grad),)
 
     def values(self, shape: Shape) -> dict:
         if self.shape is None:
