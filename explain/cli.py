@@ -12,6 +12,7 @@ import sys
 from typing import Sequence
 
 from .errors import ExplainError
+from .files import write_atomic
 from .render import FORMATS, LANGUAGES
 
 
@@ -113,39 +114,7 @@ def _write(text: str, output: str | None) -> None:
     if output is None:
         _write_stdout(data)
         return
-    import tempfile
-    target = os.path.abspath(output)
-    folder = os.path.dirname(target)
-    try:
-        if os.path.isdir(target):
-            raise IsADirectoryError(21, "Is a directory")
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=".explain-", suffix=".tmp")
-    except OSError as e:
-        raise ExplainError(f"cannot write: {e.strerror or e}", file=output) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        try:
-            mode = os.stat(target).st_mode & 0o777  # an existing file keeps its permissions
-        except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except OSError as e:
-        _remove(temp)
-        raise ExplainError(f"cannot write: {e.strerror or e}", file=output) from None
-    except BaseException:
-        _remove(temp)
-        raise
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    write_atomic(output, data)
 
 
 class OutputClosed(Exception):

@@ -462,3 +462,44 @@ def test_calculations_in_five_languages_number_formats(line, value, kind, tmp_pa
         return
     assert len(found) == 1
     assert found[0].work.result_value == value and found[0].kind == kind
+
+
+# ----------------------------------------------------------------------------- by the class
+
+def test_lstm_and_gru_in_prose_mean_the_classes_with_four_and_three_gates(tmp_path):
+    code = ("import keras\nfrom keras import layers\n\nmodel = keras.Sequential([keras.Input(shape=(5, 3)),\n"
+            "    layers.LSTM(4, return_sequences=True, name=\"encoder\"), layers.GRU(2, name=\"decoder\"),\n"
+            "    layers.Dense(1, name=\"head\")])\n")
+    doc = tmp_path / "rnn.md"
+    # LSTM: 4 gates · h(i + h) + 4h with h = 4, i = 3; GRU (reset_after): 3h(i + h) + 6h, h = 2, i = 4
+    doc.write_text(f"```python\n{code}```\n\nThe LSTM: 4 × (4 × (3 + 4) + 4) = 128\n\n"
+                   f"The GRU: 3 × 2 × (4 + 2) + 6 × 2 = 48\n")
+    truth = keras_truth(code)
+    claims = json.loads(run(str(doc), "--format", "json").stdout)["claims"]
+    assert [c["layer"] for c in claims] == ["encoder", "decoder"]  # no name in the text: by the class
+    assert [truth[c["layer"]][0] for c in claims] == [c["expected"] for c in claims] == [128, 48]
+    assert [c["verdict"] for c in claims] == ["correct", "correct"]
+
+
+def test_pdf_text_past_the_budget_is_refused(monkeypatch):
+    require_module("pypdf")
+    from explain.checker.documents import read
+    from explain.errors import ExplainError
+    assert read.read_document(str(DOCS / "dense-de.pdf")).lines
+    monkeypatch.setattr(read, "MAX_PDF_CHARS", 20)
+    with pytest.raises(ExplainError) as e:
+        read.read_document(str(DOCS / "dense-de.pdf"))
+    assert "more than 20 characters" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_annotate_writes_back_the_bytes_it_read_not_the_file_again(tmp_path):
+    from explain.checker import check_any
+    from explain.checker.documents.annotate import write_annotated
+    doc = tmp_path / "rnn.txt"
+    shutil.copyfile(DOCS / "rnn-es.txt", doc)
+    report = check_any(str(doc), annotate=True)
+    doc.write_text("replaced after reading\n")
+    out = write_annotated(report, str(tmp_path / "out.txt"))
+    original = (DOCS / "rnn-es.txt").read_text("utf-8")
+    annotated = out.read_text("utf-8")
+    assert "replaced" not in annotated and all(line in annotated for line in original.splitlines())

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from ...errors import ExplainError
+from ...files import write_atomic
 
 WRONG = ("wrong", "wrong_formula", "arithmetic_slip")
 
@@ -59,7 +59,7 @@ def write_annotated(report, target: str | None, lang: str = "en") -> Path:
         raise ExplainError("a PDF cannot be annotated; the report gives each calculation's page and "
                            "line", file=doc.path)
     out = annotated_path(doc.path, target)
-    data = Path(doc.path).read_bytes()
+    data = doc.data
     bom, encoding = _encoding(data)
     text = data[len(bom):].decode(encoding)
     if doc.format == "notebook":
@@ -67,7 +67,7 @@ def write_annotated(report, target: str | None, lang: str = "en") -> Path:
     else:
         fmt = {"markdown": "markdown", "latex": "latex"}.get(doc.format, "text")
         new = _lines(text, doc.format, report, notes(report, lang, fmt))
-    _write(out, bom + new.encode(encoding))
+    write_atomic(str(out), bom + new.encode(encoding))
     return out
 
 
@@ -79,24 +79,6 @@ def _encoding(data: bytes) -> tuple[bytes, str]:
     if data.startswith(b"\xfe\xff"):
         return b"\xfe\xff", "utf-16-be"
     return b"", "utf-8"
-
-
-def _write(out: Path, data: bytes) -> None:
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".explain-", dir=str(out.parent or Path(".")))
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # a new file's usual permissions, not mkstemp's 0600
-            os.replace(tmp, out)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-    except OSError as e:
-        raise ExplainError(f"cannot write: {e.strerror or e}", file=str(out)) from None
 
 
 # ----------------------------------------------------------------------------- line formats

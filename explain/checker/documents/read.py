@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ...errors import ExplainError
@@ -20,6 +20,8 @@ MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 MAX_CELLS = 5000
 MAX_PDF_PAGES = 500
+MAX_PDF_CHARS = MAX_DOCUMENT_BYTES
+"""Text extracted from a PDF, over all its pages; past it the PDF is refused."""
 MAX_CODE_STATEMENT_LINES = 40
 FORMATS = ("markdown", "latex", "text", "notebook", "pdf")
 
@@ -58,6 +60,8 @@ class Document:
     text: str = ""
     """The document as read (Markdown, LaTeX, text, notebook JSON); empty for PDF."""
     cells: list[dict] = field(default_factory=list)
+    data: bytes = b""
+    """The bytes read (within the size limit), which ``--annotate`` writes back changed."""
 
 
 def document_format(path: str, data: bytes) -> str:
@@ -96,15 +100,15 @@ def read_document(path: str) -> Document:
     data = read_bytes(path, MAX_DOCUMENT_BYTES)
     fmt = document_format(path, data)
     if fmt == "pdf":
-        return Document(path, fmt, _pdf_lines(path, data))
+        return Document(path, fmt, _pdf_lines(path, data), data=data)
     text = decode(data, path)
     if fmt == "notebook":
-        return _notebook(path, text)
+        return replace(_notebook(path, text), data=data)
     if fmt == "markdown":
-        return Document(path, fmt, _markdown_lines(text.splitlines()), text)
+        return Document(path, fmt, _markdown_lines(text.splitlines()), text, data=data)
     if fmt == "latex":
-        return Document(path, fmt, _latex_lines(text.splitlines()), text)
-    return Document(path, fmt, _text_lines(text.splitlines()), text)
+        return Document(path, fmt, _latex_lines(text.splitlines()), text, data=data)
+    return Document(path, fmt, _text_lines(text.splitlines()), text, data=data)
 
 
 # ----------------------------------------------------------------------------- code recognition
@@ -397,7 +401,14 @@ def _pdf_lines(path: str, data: bytes) -> list[Line]:
             raise ExplainError("is an encrypted PDF", file=path)
         if len(reader.pages) > MAX_PDF_PAGES:
             raise ExplainError(f"has more than {MAX_PDF_PAGES} pages", file=path)
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages: list[str] = []
+        total = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            total += len(pages[-1])
+            if total > MAX_PDF_CHARS:
+                raise ExplainError(f"has more than {MAX_PDF_CHARS} characters of text "
+                                   f"(within its first {len(pages)} pages)", file=path)
     except ExplainError:
         raise
     except Exception as e:  # noqa: BLE001 — pypdf raises many kinds for a broken file
