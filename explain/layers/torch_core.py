@@ -11,7 +11,7 @@ as 0, as torch does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import ClassVar, Sequence
 
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product, sym
@@ -133,8 +133,8 @@ class Embedding(Layer):
     explanation = _texts.EMBEDDING
     symbol_meanings = {"d": "embedding_dim"}
 
-    positional = ("num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
-                  "scale_grad_by_freq", "sparse")
+    positional: ClassVar[tuple[str, ...]] = ("num_embeddings", "embedding_dim", "padding_idx", "max_norm",
+                                             "norm_type", "scale_grad_by_freq", "sparse")
     num_embeddings: Value = size()
     embedding_dim: Value = size()
     padding_idx: object = anything()

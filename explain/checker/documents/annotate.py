@@ -8,7 +8,6 @@ document), written completely to a temporary file first and then moved into plac
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 

@@ -403,8 +403,8 @@ def _pdf_lines(path: str, data: bytes) -> list[Line]:
             raise ExplainError(f"has more than {MAX_PDF_PAGES} pages", file=path)
         pages: list[str] = []
         total = 0
-        for page in reader.pages:
-            pages.append(page.extract_text() or "")
+        for pdf_page in reader.pages:
+            pages.append(pdf_page.extract_text() or "")
             total += len(pages[-1])
             if total > MAX_PDF_CHARS:
                 raise ExplainError(f"has more than {MAX_PDF_CHARS} characters of text "
