@@ -451,19 +451,10 @@ def _layer_variants(ctx: Context, node: Node) -> list[Variant]:
     family = _FAMILIES.get(node.layer.role)
     if family is None and node.layer.wrapped() is not None:
         family = _FAMILIES.get(_inner(node).role)
-    try:
-        if family is not None:
-            out.extend(family(ctx, target))
-    except Exception:  # noqa: BLE001 — a layer this module does not know well
-        pass
-    try:
-        out.extend(generic(ctx, node))
-    except Exception:  # noqa: BLE001
-        pass
-    try:
-        out.extend(wrong_input_layer(ctx, node))
-    except Exception:  # noqa: BLE001
-        pass
+    if family is not None:
+        out.extend(family(ctx, target))
+    out.extend(generic(ctx, node))
+    out.extend(wrong_input_layer(ctx, node))
     r = _repeat(ctx, node)
     if r != 1:
         out = [Variant(v.code, v.value * r, v.detail, v.terms) for v in out]
