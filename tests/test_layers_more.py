@@ -97,6 +97,33 @@ def test_keras_audio_layers_match_keras(name, kwargs, shape):
     assert live.total == real.count_params()
 
 
+@pytest.mark.parametrize("length,kwargs", [
+    (1000, {"fft_length": 64, "sequence_stride": 7}),  # T mod s = s - 1: compute_output_shape says 144
+    (50, {"fft_length": 63, "sequence_stride": 5}),
+    (33, {"fft_length": 64, "sequence_stride": 7}),
+    (2048, {"fft_length": 2048, "sequence_stride": 512}),
+    (16001, {"fft_length": 400, "sequence_stride": 160, "sequence_length": 300}),
+])
+def test_mel_spectrogram_frames_are_those_keras_computes(length, kwargs):
+    """The frames of the tensor Keras's call returns (not its compute_output_shape)."""
+    keras = require_module("keras")
+    import numpy as np
+    layer = keras.layers.MelSpectrogram(num_mel_bins=16, **kwargs)
+    computed = tuple(layer(np.zeros((1, length), dtype="float32")).shape[1:])
+    model = explain.load({"input": [length], "layers": [{"MelSpectrogram": {"num_mel_bins": 16, **kwargs}}]})
+    assert model.evaluate_shape(model.nodes[0].output_shape) == computed
+
+
+def test_mel_spectrogram_too_short_for_its_padding():
+    """Keras's reflect padding of fft_length // 2 = 32 fails on 32 samples (and works on 33)."""
+    keras = require_module("keras")
+    import numpy as np
+    with pytest.raises(RuntimeError, match="Padding size"):
+        keras.layers.MelSpectrogram(fft_length=64)(np.zeros((1, 32), dtype="float32"))
+    with pytest.raises(explain.ExplainError, match="MelSpectrogram"):
+        explain.load({"input": [32], "layers": [{"MelSpectrogram": {"fft_length": 64}}]})
+
+
 class ViT(nn.Module):
     """A small vision transformer as course code writes it: a class token and a position
     embedding owned by the model itself."""

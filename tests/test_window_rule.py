@@ -119,6 +119,21 @@ def test_pytorch_avgpool1d_and_ceil_mode_show_the_rule_with_their_numbers():
     assert "With ceil\\_mode the output size" in text
 
 
+def test_pytorch_max_unpool_shows_the_transposed_rule_with_its_numbers():
+    torch = require_module("torch")
+    x = torch.randn(1, 2, 9, 9)
+    with torch.no_grad():
+        pooled, idx = torch.nn.MaxPool2d(3, stride=2, padding=1, return_indices=True)(x)
+        up = torch.nn.MaxUnpool2d(3, stride=2, padding=1)(pooled, idx)
+    spec = {"framework": "pytorch", "input": [2, 5, 5],
+            "layers": [{"MaxUnpool2d": {"kernel_size": 3, "stride": 2, "padding": 1}}]}
+    model = explain.load(spec)
+    assert model.evaluate_shape(model.nodes[0].output_shape) == tuple(up.shape[1:])
+    text = render(model, format="markdown")
+    # by hand: (5 − 1)·2 − 2·1 + 3 + 0 = 9 (no output padding)
+    assert rf"Height and width: $\left(5 - 1\right) \times 2 - 2 \times 1 + 3 + 0 = {up.shape[-1]}$" in text
+
+
 def test_keras_and_pytorch_convolutions_get_the_same_derivation():
     """Conv2D 'same' 3×3 on 32×32 (Keras) and Conv2d padding=1 (torch): the same rule and numbers."""
     keras = {"input": [32, 32, 3], "layers": [{"Conv2D": {"filters": 8, "kernel_size": 3, "padding": "same"}}]}
@@ -187,7 +202,8 @@ def test_the_printer_writes_latex_and_plain_text_with_locale_numbers():
 def test_one_output_size_rule_and_one_printer_in_the_source():
     """The layers, the derivation and the views compute and print no output size of their own."""
     sources = [ROOT / "explain" / "layers" / f for f in ("conv.py", "pooling.py", "torch_conv.py",
-                                                          "torch_pool.py", "recurrent.py", "_spatial.py")]
+                                                          "torch_pool.py", "recurrent.py", "_spatial.py",
+                                                          "torch_resample.py", "audio.py")]
     sources += [ROOT / "explain" / "derivation" / "shapes.py", ROOT / "explain" / "render" / "view.py",
                 ROOT / "explain" / "checker" / "report.py"]
     for path in sources:

@@ -9,15 +9,17 @@ trainable unless the layer is frozen, as Keras counts them. Input (T, C) channel
 (T', n_f·C), T' the frames of a convolution with kernel l_f and stride frame_step (default
 ⌊l_f/2⌋); mode "stft" gives 2·n_f per channel; expand_dims gives (T', n_f, C).
 
-MelSpectrogram: no weights; (T) → (M, ⌊(T + s + 1)/s⌋) with M mel bins and stride s, as Keras's
-compute_output_shape gives it.
+MelSpectrogram: no weights; (T) → (M, T') with M mel bins and T' the frames of its centred STFT:
+the window rule ⌊(n + 2p − k)/s⌋ + 1 with n = T, kernel k = fft_length, stride s = sequence_stride
+and p = ⌊fft_length/2⌋ (the reflect padding on each side), as Keras's call computes it (its
+compute_output_shape states ⌊(T + s + 1)/s⌋, one frame more where T mod s = s − 1).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..errors import ExplainError
-from ..shapes import keras_pool
+from ..shapes import Window, keras_pool
 from ..symbols import Value, as_value, fdiv, sym
 from .base import Group, Layer, Shape, anything, choice, flag, format_shape, size
 from . import _texts
@@ -108,7 +110,7 @@ class STFTSpectrogram(_Audio):
 @register("MelSpectrogram")
 @dataclass(frozen=True, kw_only=True)
 class MelSpectrogram(_Audio):
-    """No weights: (T) → (M, ⌊(T + s + 1)/s⌋)."""
+    """No weights: (T) → (M, ⌊(T + 2p − k)/s⌋ + 1), k = fft_length, p = ⌊k/2⌋, s = sequence_stride."""
 
     role = "spectrogram"
     explanation = _texts.MEL_SPECTROGRAM
@@ -132,5 +134,9 @@ class MelSpectrogram(_Audio):
     ref_power: object = anything(1.0)
 
     def output_shape(self, shape: Shape) -> Shape:
-        t, s = shape[0], self.sequence_stride
-        return (self.num_mel_bins, None if t is None else as_value(fdiv(t + s + 1, s)))
+        t, fft = shape[0], self.fft_length
+        half = fdiv(fft, 2)
+        if isinstance(t, int) and isinstance(half, int) and t <= half:
+            raise ExplainError(f"MelSpectrogram: the input {format_shape(shape)} must be longer than "
+                               f"fft_length // 2 = {half} (the reflect padding of each side)")
+        return (self.num_mel_bins, Window("floor", fft, self.sequence_stride, 1, (half, half)).length(t))

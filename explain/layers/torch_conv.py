@@ -121,7 +121,8 @@ class _TorchConvTranspose(_TorchConv):
 
 
 def _define(base: type, name: str, rank: int) -> type:
-    cls = type(name, (base,), {"__module__": __name__, "rank": rank, "__doc__": base.__doc__})
+    """The registered torch module ``name`` of spatial rank ``rank``, a frozen dataclass over ``base``."""
+    cls = type(name, (base,), {"__module__": base.__module__, "rank": rank, "__doc__": base.__doc__})
     return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
 
 

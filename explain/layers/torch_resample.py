@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import ExplainError
-from ..shapes import torch_conv
-from ..symbols import Value, as_value, exact_div, product
-from .base import Layer, Shape, counts, format_shape, optional_sizes, size, sizes
-from .merge import same_size
+from ..shapes import Window, torch_conv, torch_transpose
+from ..symbols import Value, as_value, exact_div, product, same_size
+from .base import Dim, Layer, Shape, counts, format_shape, optional_sizes, size, sizes
 from . import _texts
+from ._spatial import Windowed
+from .torch_conv import _define
 from .torch_core import torch_module
 from .torch_pool import Upsample
 
@@ -177,9 +178,10 @@ class UpsamplingBilinear2d(_Upsampling2d):
 
 
 @dataclass(frozen=True, kw_only=True)
-class _MaxUnpool(Layer):
-    """Undoes a max pooling: each spatial size n becomes (n − 1)·s − 2p + k (stride s defaults to
-    the kernel size); the indices come as a second input; no weights."""
+class _MaxUnpool(Layer, Windowed):
+    """Undoes a max pooling: each spatial size n becomes the transposed window's
+    (n − 1)·s − 2p + k (stride s defaults to the kernel size); the indices come as a second
+    input; no weights."""
 
     role = "unpool"
     explanation = _texts.MAX_UNPOOL
@@ -193,15 +195,14 @@ class _MaxUnpool(Layer):
         super().__init_subclass__(**kwargs)
         cls.input_rank = cls.rank + 1
 
-    def output_shape(self, shape: Shape) -> Shape:
+    def axis_window(self, i: int, length: Dim) -> Window:
         stride = self.stride or self.kernel_size
-        out = []
-        for n, k, s, p in zip(shape[1:], self.kernel_size, stride, self.padding):
-            out.append(None if n is None else as_value((n - 1) * s - 2 * p + k))
-        return (shape[0],) + tuple(out)
+        return torch_transpose(self.kernel_size[i], stride[i], 1, self.padding[i], 0)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (shape[0],) + self.window_lengths(shape)
 
 
-for _r in (1, 2, 3):
-    globals()[f"MaxUnpool{_r}d"] = torch_module(f"MaxUnpool{_r}d")(dataclass(frozen=True, kw_only=True)(
-        type(f"MaxUnpool{_r}d", (_MaxUnpool,), {"__module__": __name__, "rank": _r,
-                                                 "__doc__": _MaxUnpool.__doc__})))
+MaxUnpool1d = _define(_MaxUnpool, "MaxUnpool1d", 1)
+MaxUnpool2d = _define(_MaxUnpool, "MaxUnpool2d", 2)
+MaxUnpool3d = _define(_MaxUnpool, "MaxUnpool3d", 3)
