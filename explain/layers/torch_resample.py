@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from ..errors import ExplainError
 from ..shapes import Window, torch_conv, torch_transpose
-from ..symbols import Value, as_value, exact_div, product, same_size
+from ..symbols import Value, as_value, exact_div, product
+from .merge import same_size
 from .base import Dim, Layer, Shape, counts, format_shape, optional_sizes, size, sizes
 from . import _texts
 from ._spatial import Windowed
