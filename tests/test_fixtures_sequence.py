@@ -10,7 +10,7 @@ import yaml
 from explain.importers.spec import load_spec
 from explain.render.json_out import model_dict
 
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 SPECS = FIXTURES / "specs"
 NAMES = ["small_rnn", "residual", "mha_small", "torch_mlp", "torch_lstm"]

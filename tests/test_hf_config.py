@@ -8,7 +8,7 @@ import re
 import pytest
 import sympy
 
-from conftest import FIXTURES, require_module
+from tests.conftest import FIXTURES, require_module
 from explain.cli import main
 from explain.importers import load
 from explain.importers.hf_config import load_hf_config

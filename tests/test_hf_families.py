@@ -12,7 +12,7 @@ from functools import cache
 import pytest
 import sympy
 
-from conftest import require_module
+from tests.conftest import require_module
 from explain.cli import main
 from explain.importers.hf_config import load_hf_config
 
@@ -196,7 +196,7 @@ def test_total_and_active_against_transformers(config_class, kwargs, arch):
 
 @pytest.mark.parametrize("config_class,kwargs,arch", CASES, ids=IDS)
 def test_total_formula_reads_back(config_class, kwargs, arch, tmp_path):
-    cfg, _ = _built(config_class, _key(kwargs), arch)
+    cfg, hf_model = _built(config_class, _key(kwargs), arch)
     path = tmp_path / "config.json"
     path.write_text(json.dumps(_raw(cfg, arch)))
     out = tmp_path / "out.json"
@@ -204,10 +204,13 @@ def test_total_formula_reads_back(config_class, kwargs, arch, tmp_path):
     data = json.loads(out.read_text())
     names = {k: sympy.Symbol(k) for k in data["symbols"]}  # E is a symbol here, not Euler's number
     values = {names[k]: v for k, v in data["symbols"].items()}
-    assert sympy.sympify(data["total_formula"], locals=names).subs(values) == data["total"]  # our own output
-    if "active_per_token_formula" in data:
-        active = sympy.sympify(data["active_per_token_formula"], locals=names)
-        assert active.subs(values) == data["active_per_token"]
+    # the test parses our output (never user text); the values it must give come from transformers
+    expected = sum({id(p): p.numel() for p in hf_model.parameters()}.values())
+    assert sympy.sympify(data["total_formula"], locals=names).subs(values) == expected
+    active = _hand_active(hf_model)
+    assert ("active_per_token_formula" in data) is (active is not None)
+    if active is not None:
+        assert sympy.sympify(data["active_per_token_formula"], locals=names).subs(values) == active
 
 
 def test_block_tensors_are_transformers_layer_tensors():

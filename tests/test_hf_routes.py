@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import require_module
+from tests.conftest import require_module
 from explain.cli import main
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import require_module
+from tests.conftest import require_module
 
 torch = require_module("torch")
 nn = torch.nn

@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from conftest import require_module
+from tests.conftest import require_module
 
 torch = require_module("torch")
 nn = torch.nn
@@ -166,7 +166,7 @@ def test_user_hooks_neither_run_nor_disappear():
 
 
 def test_pruned_module_keeps_its_weight_and_reports_its_masks():
-    prune = pytest.importorskip("torch.nn.utils.prune")
+    prune = require_module("torch.nn.utils.prune")
     module = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 4 * 4, 5))
     prune.l1_unstructured(module[0], "weight", 0.5)
     prune.random_unstructured(module[3], "weight", 0.3)

@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from conftest import FIXTURES, require_module
+from tests.conftest import FIXTURES, require_module
 from explain.cli import main
 from explain.errors import ExplainError
 from explain.importers import load

@@ -264,9 +264,11 @@ def test_every_stored_application_gives_keras_count():
     from explain.importers import applications
     from explain.importers.keras_json import load_keras_json
     for name, meta in applications.index().items():
-        for variant, kwargs in (("top", {"weights": None}),
-                                ("notop_avg", {"weights": None, "include_top": False, "pooling": "avg",
-                                               "input_shape": (meta["size"],) * 2 + (3,)})):
+        notop = {"weights": None, "include_top": False, "input_shape": (meta["size"],) * 2 + (3,)}
+        variants = {"top": {"weights": None}, "notop_avg": {**notop, "pooling": "avg"},
+                    "notop_max": {**notop, "pooling": "max"}, "notop_none": notop}
+        assert set(variants) == set(meta["params"]), name
+        for variant, kwargs in variants.items():
             data = applications.application(name, kwargs)
             model = applications.load(name, data, lambda d: load_keras_json(d, None))
             assert model.total == meta["params"][variant], (name, variant)

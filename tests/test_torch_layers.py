@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import require_module
+from tests.conftest import require_module
 from explain.cli import main
 from explain.importers.spec import load_spec
 from explain.render.json_out import model_dict
