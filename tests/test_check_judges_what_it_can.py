@@ -11,7 +11,7 @@ import pytest
 import explain
 from explain.checker import render_report
 from tests.test_check_diagnoses import keras_counts, run_check
-from tests.test_check_worksheets import run
+from tests.test_check_worksheets import SEED_SUMMARY, run
 
 
 def test_one_unreadable_claim_does_not_abort_the_sheet(tmp_path):
@@ -156,9 +156,12 @@ def test_batchnorm_counted_as_4c_non_trainable(tmp_path):
 
 
 def test_a_total_that_carries_a_layer_error_forward(tmp_path):
-    # the article's dense_2 with a wrong result (66048 = 512·128 + 512), summed into the total
-    truth = 6029097
-    wrong = truth - (512 * 128 + 128) + 66048
+    # the article's dense_2 with a wrong result (66048 = 512·128 + 512), summed into the total;
+    # the true counts are Keras's own (the seed fixture's summary, from a real Keras run)
+    truth = SEED_SUMMARY["total"]
+    dense_2, = (l["params"] for l in SEED_SUMMARY["layers"] if l["name"] == "dense_2")
+    assert dense_2 == 512 * 128 + 128  # by hand: 512 inputs × 128 units + 128 biases
+    wrong = truth - dense_2 + 66048
     sheet = tmp_path / "w.txt"
     sheet.write_text(f"model: example:seed-cnn\ndense_2: 512 x 128 + 512 = 66048\ntotal: {wrong:,}\n")
     report = explain.check(sheet)

@@ -9,7 +9,6 @@ import yaml
 
 from explain.importers.spec import load_spec
 from explain.render.json_out import model_dict
-
 from tests.conftest import FIXTURES
 
 SPECS = FIXTURES / "specs"

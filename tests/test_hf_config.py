@@ -8,11 +8,11 @@ import re
 import pytest
 import sympy
 
-from tests.conftest import FIXTURES, require_module
 from explain.cli import main
 from explain.importers import load
 from explain.importers.hf_config import load_hf_config
 from explain.symbols import sym
+from tests.conftest import FIXTURES, require_module
 
 HF = FIXTURES / "hf"
 EXPECTED = json.loads((HF / "expected.json").read_text())

@@ -12,9 +12,9 @@ from functools import cache
 import pytest
 import sympy
 
-from tests.conftest import require_module
 from explain.cli import main
 from explain.importers.hf_config import load_hf_config
+from tests.conftest import require_module
 
 SMALL = dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, num_key_value_heads=2,
              intermediate_size=96, vocab_size=100)

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from tests.conftest import require_module
 from explain.cli import main
+from tests.conftest import require_module
 
 
 def _meta_count(arch: str, cfg) -> int:

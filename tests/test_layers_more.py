@@ -6,9 +6,8 @@ import math
 
 import pytest
 
-from tests.conftest import require_module
-
 import explain
+from tests.conftest import require_module
 
 torch = require_module("torch")
 nn = torch.nn

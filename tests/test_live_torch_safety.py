@@ -12,7 +12,8 @@ from tests.conftest import require_module
 torch = require_module("torch")
 nn = torch.nn
 hypothesis = require_module("hypothesis")
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 import explain  # noqa: E402
 from explain.errors import ExplainError  # noqa: E402

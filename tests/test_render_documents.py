@@ -2,6 +2,8 @@
 the catalogs (the text format too)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from explain import load
@@ -12,6 +14,17 @@ from explain.render.i18n import translate
 from tests.conftest import FIXTURES
 
 LANGS = ("en", "de", "ja", "fr", "es")
+# Keras's own counts for the seed article's model (the fixture's summary, from a real Keras run)
+SEED = json.loads((FIXTURES / "specs" / "seed_cnn.expected.json").read_text())
+DENSE_2 = next(layer["params"] for layer in SEED["layers"] if layer["name"] == "dense_2")
+# what each kind of document must say in every format it has
+WANTED = {
+    "derivation": [SEED["total"], DENSE_2],
+    # 512 inputs × 128 units + 128 biases, in TeX (both formats the layer has write its formula so)
+    "layer": [rf"512 \times 128 + 128 = {DENSE_2:,}".replace(",", "{,}")],
+    "layers": ["Linear", "Conv2d", "LSTM"],  # the reference for PyTorch names torch.nn's classes
+    "check": [DENSE_2],  # the count the worksheet's wrong dense_2 claim is judged against
+}
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +41,12 @@ def test_every_kind_renders_in_its_formats_and_refuses_the_others(subjects, kind
     options = dict(subjects[kind])
     subject = options.pop("subject")
     if format in formats_of(kind):
-        assert render_document(kind, subject, format=format, **options).strip()
+        out = render_document(kind, subject, format=format, **options)
+        for wanted in WANTED[kind]:
+            if isinstance(wanted, int):  # Keras's count, as JSON writes it or in the locale's format
+                assert (str(wanted) if format == "json" else f"{wanted:,}") in out, (kind, format, wanted)
+            else:
+                assert wanted in out, (kind, format, wanted)
     else:
         with pytest.raises(ExplainError, match=f"not '{format}'"):
             render_document(kind, subject, format=format, **options)

@@ -7,11 +7,11 @@ import struct
 
 import pytest
 
-from tests.conftest import FIXTURES, require_module
 from explain.cli import main
 from explain.errors import ExplainError
 from explain.importers import load
 from explain.importers.safetensors import checkpoint_bytes, compare
+from tests.conftest import FIXTURES, require_module
 
 HF = FIXTURES / "hf"
 EXPECTED = json.loads((HF / "expected.json").read_text())

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_module
 from explain.cli import main
 from explain.errors import ExplainError
 from explain.importers.spec import load_spec
 from explain.render.json_out import model_dict
+from tests.conftest import require_module
 
 ROW_KEYS = ("name", "type", "output_shape", "params", "trainable", "non_trainable")
 

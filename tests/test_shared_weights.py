@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_module
 from explain.cli import main
 from explain.errors import ExplainError
 from explain.importers.spec import load_spec
-from explain.render.json_out import model_dict
 from explain.render import render
+from explain.render.json_out import model_dict
+from tests.conftest import require_module
 
 SIAMESE: dict[str, Any] = {"inputs": {"left": [10], "right": [10]}, "layers": [
     {"Dense": {"name": "enc", "units": 6, "inputs": "left"}},

@@ -9,8 +9,8 @@ import pytest
 
 from explain.errors import ExplainError
 from explain.importers.snippet import load_snippet
-from tests.test_snippet import keras_run
 from tests.test_keras_json import keras_weights
+from tests.test_snippet import keras_run
 
 COURSE = {
     # keras.io, "Character-level recurrent sequence-to-sequence model"

@@ -3,6 +3,11 @@ including names sympy's parser would read as constants or functions (N, E, I, S,
 gamma, pi, lambda_); only names of functions that formulas print are refused."""
 from __future__ import annotations
 
+import json
+import re
+import sys
+from functools import cache
+
 import pytest
 import sympy
 
@@ -20,6 +25,7 @@ SPEC = {
 }
 
 
+@cache
 def keras_count() -> int:
     """The same model at the declared values, counted by Keras 3."""
     require_module("keras")
@@ -46,10 +52,49 @@ def test_names_sympy_knows_otherwise_work_and_read_back():
     assert parsed.xreplace({plain[n]: v for n, v in NAMES.items()}) == keras_count()
 
 
-@pytest.mark.parametrize("fmt", ["text", "markdown", "latex", "json"])
-def test_such_names_render_in_every_format(fmt):
+# each declared name as TeX writes it, and what it would be had sympy read it as its own object
+TEX = {"E": "E", "I": "I", "S": "S", "Q": "Q", "O": "O", "beta": r"\beta", "gamma": r"\gamma",
+       "pi": r"\pi", "lambda_": r"\lambda"}
+NOT_THEIRS = ("e^{", r"\mathrm{e}", r"\operatorname{B}", r"\Gamma", "O\\left(", "3.14", "2.71")
+
+
+def _token(tex: str) -> str:
+    """``tex`` as a whole token: not part of a longer name or macro."""
+    return (re.escape(tex) if tex.startswith("\\") else rf"(?<![A-Za-z\\]){tex}") + "(?![A-Za-z])"
+
+
+def test_such_names_render_as_text_and_json():
     from explain.render import render
-    assert render(explain.load(SPEC), "en", fmt)
+    model = explain.load(SPEC)
+    text = render(model, "en", "text")
+    # the summary's shapes in the declared names, the total Keras's own
+    for shape in ("(None, N, I)", "(None, N, Q*S)", "(None, N, O)",
+                  "(None, beta)", "(None, gamma + pi)", "(None, gamma + pi, 2)"):
+        assert shape in text, shape
+    assert f"Total params: {keras_count():,}" in text
+    data = json.loads(render(model, "en", "json"))
+    assert data["symbols"] == NAMES and data["total"] == keras_count()
+    names = {n: sympy.Symbol(n) for n in NAMES}
+    formula = sympy.parse_expr(data["total_formula"], local_dict=names)  # our output, not user text
+    assert {s.name for s in formula.free_symbols} == set(NAMES) - {"N"}
+    assert formula.xreplace({names[n]: v for n, v in NAMES.items()}) == keras_count()
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex"])
+def test_such_names_render_as_their_symbols_in_tex(fmt):
+    from explain.render import render
+    out = render(explain.load(SPEC), "en", fmt)
+    heading = "In the declared symbols:"
+    assert heading in out
+    declared = out.split(heading, 1)[1].split("Substituting the declared values", 1)[0]
+    for name, tex in TEX.items():
+        assert re.search(_token(tex), declared), (name, declared)
+    for theirs in NOT_THEIRS:
+        assert theirs not in declared, theirs
+    assert re.search(_token("N"), out.split("(the batch axis", 1)[0])  # N: in the input's shape
+    # the declared values substituted (β·π is 8 × 10: π is the declared 10), summing to Keras's count
+    values = out.split("Substituting the declared values", 1)[1].split("Trainable", 1)[0]
+    assert r"8 \times 10" in values and f"= {keras_count()}" in values
 
 
 @pytest.mark.parametrize("name", ["floor", "ceiling", "Max", "Min", "Mod"])
@@ -63,10 +108,36 @@ def test_a_keyword_is_refused_with_a_hint():
         explain.load({"symbols": {"lambda": 3}, "input": ["lambda"], "layers": [{"Dense": {"units": 2}}]})
 
 
-def test_sizes_never_reach_sympys_parser():
+def test_sizes_never_reach_sympys_parser(monkeypatch):
     from explain.symbols import to_expr
     with pytest.raises(TypeError):
         to_expr("__import__('os')")
+    # every way into sympy's parser raises on text; loading the spec (its sizes are text such as
+    # "S*Q" and "gamma + pi") must still give Keras's count
+    seen = []
+
+    def refuse(real):
+        def wrapper(*args, **kwargs):
+            if any(isinstance(a, str) for a in (*args, *kwargs.values())):
+                seen.append(args[0] if args else kwargs)
+                raise AssertionError(f"text reached sympy's parser: {args!r}")
+            return real(*args, **kwargs)
+        return wrapper
+
+    import sympy.parsing.sympy_parser
+    core = sys.modules["sympy.core.sympify"]  # the module: sympy.core.sympify names the function
+    for owner, name in ((sympy, "sympify"), (core, "sympify"), (sympy, "parse_expr"),
+                        (sympy.parsing.sympy_parser, "parse_expr"),
+                        *((m, n) for m in list(sys.modules.values()) if getattr(m, "__name__", "").startswith("explain")
+                          for n in ("sympify", "parse_expr") if callable(getattr(m, n, None)))):
+        monkeypatch.setattr(owner, name, refuse(getattr(owner, name)))
+    with pytest.raises(AssertionError):
+        sympy.sympify("gamma + pi")  # the patch is in place
+    seen.clear()
+    model = explain.load(SPEC)
+    assert seen == []
+    monkeypatch.undo()
+    assert model.total == keras_count()
 
 
 def test_total_formula_reads_back_in_the_declared_symbols():

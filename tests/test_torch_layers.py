@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_module
 from explain.cli import main
 from explain.importers.spec import load_spec
 from explain.render.json_out import model_dict
+from tests.conftest import require_module
 
 
 def torch_spec(shape: list, *layers: dict) -> dict[str, Any]:
@@ -184,6 +184,7 @@ def test_conv2d_groups_by_hand() -> None:
 def test_lstm_formula_per_layer_and_direction() -> None:
     """One layer, one direction: 4h(i + h) + 8h; the formula substitutes to the count."""
     import sympy
+
     from explain.symbols import sym
     node = load_spec(torch_spec([20, 32], {"LSTM": {"input_size": 32, "hidden_size": 64}})).nodes[0]
     h, i = sym("h"), sym("i")
