@@ -13,7 +13,7 @@ torch = require_module("torch")
 nn = torch.nn
 hypothesis = require_module("hypothesis")
 from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st
+from hypothesis import strategies as st  # noqa: E402
 
 import explain  # noqa: E402
 from explain.errors import ExplainError  # noqa: E402
