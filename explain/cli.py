@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="Hugging Face config: the class to build (LlamaForCausalLM, …)")
     derive.add_argument("--fragment", action="store_true", help="LaTeX: a fragment to \\input, not a document")
     derive.add_argument("--expand", action="store_true", help="derive repeated layers one by one")
+    derive.add_argument("--count", default="params", metavar="LIST",
+                        help="what to derive, a comma list of " + ", ".join(COUNTS) + " (default: params)")
     common(derive)
 
     check = sub.add_parser("check", help="check a hand calculation: a worksheet, or a document "
@@ -82,15 +84,29 @@ def _overrides(items: Sequence[str]) -> dict[str, int]:
     return out
 
 
+COUNTS = ("params", "compute", "memory")
+"""What ``derive --count`` takes: parameters, compute (MACs, FLOPs), training memory."""
+
+
+def counts(text: str) -> tuple[str, ...]:
+    """``--count``'s comma list, in the order given, each once; parameters are always derived."""
+    items = [item.strip() for item in text.split(",")]
+    unknown = [item for item in items if item not in COUNTS]
+    if unknown:
+        raise ExplainError(f"--count takes a comma list of {', '.join(COUNTS)}. Received: {text!r}")
+    return tuple(dict.fromkeys(["params", *items]))
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     status = 0
     from .render import render_document
     if args.command == "derive":
         from .importers import load
+        count = counts(args.count)
         model = load(args.model, _overrides(args.overrides), args.architecture)
         text = render_document("derivation", model, lang=args.lang, format=args.format,
-                               fragment=args.fragment, expand=args.expand)
+                               fragment=args.fragment, expand=args.expand, count=count)
     elif args.command == "check":
         from .checker import check_any
         report = check_any(args.worksheet, model=args.model, annotate=args.annotate is not None,

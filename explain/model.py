@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Iterable, Iterator, Mapping, Sequence
 
 import sympy
 
+from .compute import FLOPS_PER_MAC, TRAINING_FACTOR, Cost, NotDerived
 from .errors import ExplainError
 from .layers.base import Group, Layer, Shape, format_shape
 from .symbols import MAX_EXPR_SIZE, Value, as_value, at_values, expr_size, to_expr
@@ -94,6 +95,48 @@ class Node:
     @property
     def buffers(self) -> Value:
         return self._sum(lambda w: w.buffer)
+
+    # -- compute (explain.compute): one sample, every copy
+    @cached_property
+    def _cost(self) -> Cost | str:
+        try:
+            return self.layer.cost(self.input_shapes, self.output_shape, self.values)
+        except NotDerived as e:
+            return e.reason
+
+    @property
+    def cost(self) -> Cost | None:
+        """One copy's compute formulas and their values; None where it is not derived."""
+        return self._cost if isinstance(self._cost, Cost) else None
+
+    @property
+    def cost_missing(self) -> str | None:
+        """Why the compute is not derived (``no_rule``, ``unknown_size``), or None."""
+        return self._cost if isinstance(self._cost, str) else None
+
+    def _at(self, formula: sympy.Expr) -> Value:
+        cost = self.cost
+        assert cost is not None
+        values = {**self.values, **cost.values}
+        one = as_value(formula.xreplace({s: to_expr(values[s]) for s in formula.free_symbols}))
+        if isinstance(self.repeat, int) and self.repeat == 1:
+            return one
+        return as_value(self.repeat * one)
+
+    @property
+    def macs_formula(self) -> sympy.Expr | None:
+        """One copy's multiply-accumulates in the type's symbols."""
+        return None if self.cost is None else self.cost.macs
+
+    @property
+    def macs(self) -> Value | None:
+        """Multiply-accumulates for one sample (every copy); None where not derived."""
+        return None if self.cost is None else self._at(self.cost.macs)
+
+    @property
+    def other_ops(self) -> Value | None:
+        """Other (elementwise) operations for one sample (every copy); None where not derived."""
+        return None if self.cost is None else self._at(self.cost.other)
 
     @property
     def formula(self) -> sympy.Expr:
@@ -205,6 +248,47 @@ class Model:
     @property
     def buffers(self) -> int:
         return self.evaluate(self.buffers_expr)
+
+    # -- compute for one sample (explain.compute); None when a layer's is not derived
+    @property
+    def compute_not_derived(self) -> tuple[str, ...]:
+        """The layers whose compute is not derived (no rule for the type, or an unknown size)."""
+        return tuple(n.name for n in self.nodes if n.cost is None)
+
+    @property
+    def macs_expr(self) -> Value | None:
+        """Multiply-accumulates of a forward pass for one sample, in the declared symbols."""
+        if self.compute_not_derived:
+            return None
+        return _sum(n.macs for n in self.nodes)
+
+    @property
+    def other_ops_expr(self) -> Value | None:
+        if self.compute_not_derived:
+            return None
+        return _sum(n.other_ops for n in self.nodes)
+
+    @property
+    def macs(self) -> int | None:
+        expr = self.macs_expr
+        return None if expr is None else self.evaluate(expr)
+
+    @property
+    def flops(self) -> int | None:
+        """Forward FLOPs for one sample, 2 per MAC (the other operations not included)."""
+        macs = self.macs
+        return None if macs is None else FLOPS_PER_MAC * macs
+
+    @property
+    def training_flops(self) -> int | None:
+        """About 3 × the forward FLOPs: the backward pass takes about twice the forward."""
+        flops = self.flops
+        return None if flops is None else TRAINING_FACTOR * flops
+
+    @property
+    def other_ops(self) -> int | None:
+        expr = self.other_ops_expr
+        return None if expr is None else self.evaluate(expr)
 
     def derive(self, lang: str = "en", format: str = "markdown", **options: object) -> str:
         """The derivation as text, as ``explain derive`` prints it."""

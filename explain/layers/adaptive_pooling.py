@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..compute import Cost, per_input
 from ..symbols import Value
 from ._spatial import Spatial
 from .base import Shape, sizes
@@ -17,6 +18,10 @@ from .registry import register
 class _Adaptive(Spatial):
     role = "adaptive_pool"
     explanation = _texts.ADAPTIVE_POOL
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Each input element compared or added about once: N_in."""
+        return per_input(shapes)
 
     positional = ("output_size", "data_format")
     output_size: tuple[Value, ...] = sizes()

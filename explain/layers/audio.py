@@ -36,6 +36,8 @@ _MODES = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
 class _Audio(Layer):
     """Takes Keras's ``window`` argument as ``window_``."""
 
+    compute_not_derived = "no rule for the Fourier transform"
+
     @classmethod
     def from_args(cls, args, ctx=None, positional=()):
         args = dict(args)
@@ -51,6 +53,7 @@ class STFTSpectrogram(_Audio):
 
     role = "spectrogram"
     explanation = _texts.STFT_SPECTROGRAM
+    compute_not_derived = "no rule for the Fourier transform"
 
     positional = ("mode", "frame_length", "frame_step", "fft_length", "window_", "periodic", "scaling",
                   "padding", "expand_dims", "data_format")

@@ -39,6 +39,7 @@ from typing import Any, Callable, ClassVar, Mapping, Optional, Sequence
 
 import sympy
 
+from ..compute import NO_RULE, Cost, NotDerived, elementwise
 from ..errors import ExplainError
 from ..symbols import Value, at_values, sym
 
@@ -323,6 +324,14 @@ class Layer:
     """What the type's symbols stand for where the common meaning does not fit (symbol name →
     meaning key of the symbol table); merged along the class hierarchy (see ``meaning_of``)."""
 
+    ops_per_element: ClassVar[Optional[int]] = None
+    """A layer whose compute is elementwise: its other operations per output element (0: it
+    computes nothing at inference, such as a reshape or dropout), no MACs. None: the type's
+    ``cost`` says (or it has no compute rule)."""
+
+    compute_not_derived: ClassVar[Optional[str]] = None
+    """Why this type's compute is not derived (it says so rather than count 0), where it is not."""
+
     trainable: bool = flag(True)
 
     # -- what the layer is -----------------------------------------------------------------
@@ -429,6 +438,15 @@ class Layer:
         ``return_state``, Bidirectional's backward output with ``merge_mode=None``); references
         to the layer mean its first output."""
         return ()
+
+    def cost(self, shapes: Sequence[Shape], out: Shape, values: Mapping[sympy.Symbol, Value]) -> Cost:
+        """One copy's MACs and other operations for one sample, as formulas in the type's
+        symbols (``values``: this layer's values of them) and shape symbols with their values
+        (see ``explain.compute``). Raises NotDerived where the type has no rule or a size the
+        count needs is unknown."""
+        if self.ops_per_element is None:
+            raise NotDerived(NO_RULE)
+        return elementwise(out, self.ops_per_element)
 
     def active_formula(self) -> sympy.Expr | None:
         """One copy's parameters that compute with each token, in the type's symbols (a

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 from functools import cache
 
+from ..compute import (ZERO, Cost, input_positions, input_values, spatial_positions, spatial_values)
 from ..errors import ExplainError
 from ..shapes import Window, effective_kernel, keras_conv, keras_transpose
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, m, product
@@ -54,6 +55,10 @@ class _ConvBase(Spatial, Windowed):
             raise ExplainError("strides > 1 cannot be combined with dilation_rate > 1. "
                                f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}")
 
+    def out_values(self, out: Shape) -> dict:
+        """H_out, W_out, … of the output (``explain.compute``)."""
+        return spatial_values(self.rank, self.split(out)[0])
+
     def channels_in(self, shape: Shape) -> Value:
         return known(self.split(shape)[1], "number of input channels (c_in)", self.type_name)
 
@@ -83,6 +88,16 @@ def _conv_groups(rank: int, grouped: bool, bias: bool) -> tuple[Group, ...]:
     per_group_in = c_in / g if grouped else c_in
     kernel = Group("kernel", _kernel(rank) * per_group_in * c_out)
     return (kernel, Group("bias", c_out)) if bias else (kernel,)
+
+
+@cache
+def _conv_cost(rank: int, grouped: bool, bias: bool, lora: bool) -> tuple:
+    """MACs H_out·W_out·k_h·k_w·(c_in/g)·c_out (+ the LoRA path H_out·W_out·(k_h·k_w·(c_in/g)·r
+    + r·c_out)); bias adds H_out·W_out·c_out."""
+    kernel = _conv_groups(rank, grouped, False)[0].formula
+    per_position = kernel + (kernel / c_out * lora_r + lora_r * c_out if lora else 0)
+    positions = spatial_positions(rank)
+    return positions * per_position, (positions * c_out if bias else ZERO)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,6 +143,10 @@ class _Conv(_ConvBase):
     def notes(self) -> tuple[str, ...]:
         return ("lora",) if self.lora_rank else ()
 
+    def cost(self, shapes, out, values) -> Cost:
+        macs, other = _conv_cost(self.rank, self.groups != 1, self.use_bias, bool(self.lora_rank))
+        return Cost(macs, other, self.out_values(out))
+
     def output_shape(self, shape: Shape) -> Shape:
         return self.join(self.spatial_out(shape), self.filters)
 
@@ -157,6 +176,12 @@ def _transpose_groups(rank: int, bias: bool) -> tuple[Group, ...]:
     return (kernel, Group("bias", c_out)) if bias else (kernel,)
 
 
+@cache
+def _transpose_cost(rank: int, bias: bool) -> tuple:
+    macs = input_positions(rank) * _transpose_groups(rank, False)[0].formula
+    return macs, (spatial_positions(rank) * c_out if bias else ZERO)
+
+
 @dataclass(frozen=True, kw_only=True)
 class _ConvTranspose(_ConvBase):
     role = "conv_transpose"
@@ -180,6 +205,13 @@ class _ConvTranspose(_ConvBase):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _transpose_groups(self.rank, self.use_bias)
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Each input position scatters k…·c_out values per input channel: MACs
+        H_in·W_in·k_h·k_w·c_in·c_out; bias adds H_out·W_out·c_out."""
+        macs, other = _transpose_cost(self.rank, self.use_bias)
+        spatial = self.split(shapes[0])[0]
+        return Cost(macs, other, {**input_values(self.rank, spatial), **self.out_values(out)})
 
     def values(self, shape: Shape) -> dict:
         return {**self.kernel_values(), c_in: self.channels_in(shape), c_out: self.filters}
@@ -214,6 +246,13 @@ class Conv3DTranspose(_ConvTranspose):
 
 
 @cache
+def _positions_times(rank: int, macs: object, other: object) -> tuple:
+    """Per-position formulas at every output position (H_out·W_out·…)."""
+    positions = spatial_positions(rank)
+    return positions * macs, positions * other
+
+
+@cache
 def _depthwise_groups(rank: int, bias: bool) -> tuple[Group, ...]:
     kernel = Group("depthwise_kernel", _kernel(rank) * c_in * m)
     return (kernel, Group("bias", c_in * m)) if bias else (kernel,)
@@ -231,6 +270,13 @@ class _Depthwise(_ConvBase):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _depthwise_groups(self.rank, self.use_bias)
+
+    def cost(self, shapes, out, values) -> Cost:
+        """MACs H_out·W_out·k_h·k_w·c_in·m; bias adds H_out·W_out·c_in·m."""
+        groups = _depthwise_groups(self.rank, self.use_bias)
+        macs, other = _positions_times(self.rank, groups[0].formula,
+                                       groups[1].formula if self.use_bias else ZERO)
+        return Cost(macs, other, self.out_values(out))
 
     def values(self, shape: Shape) -> dict:
         return {**self.kernel_values(), c_in: self.channels_in(shape), m: self.depth_multiplier}
@@ -271,6 +317,14 @@ class _Separable(_ConvBase):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _separable_groups(self.rank, self.use_bias)
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Depthwise then pointwise at every output position: MACs
+        H_out·W_out·(k_h·k_w·c_in·m + c_in·m·c_out); bias adds H_out·W_out·c_out."""
+        groups = _separable_groups(self.rank, self.use_bias)
+        macs, other = _positions_times(self.rank, groups[0].formula + groups[1].formula,
+                                       groups[2].formula if self.use_bias else ZERO)
+        return Cost(macs, other, self.out_values(out))
 
     def values(self, shape: Shape) -> dict:
         return {**self.kernel_values(), c_in: self.channels_in(shape), m: self.depth_multiplier,

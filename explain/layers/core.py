@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..compute import SOFTMAX_OPS, Cost, ZERO, activation_ops, elementwise, positioned
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product
 from .base import (ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, integers,
@@ -27,6 +28,7 @@ class InputLayer(Layer):
     role = "input"
     explanation = _texts.INPUT
 
+    ops_per_element = 0
     positional = ("shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape", "input_tensor",
                   "optional")
     ignores = frozenset()
@@ -70,6 +72,8 @@ class InputLayer(Layer):
 
 _DENSE_KERNEL = Group("kernel", n_in * n_out)
 _DENSE_BIAS = Group("bias", n_out)
+_DENSE_MACS = {False: n_in * n_out, True: n_in * n_out + n_in * lora_r + lora_r * n_out}
+"""MACs at one position: the kernel's n_in·n_out (with LoRA also n_in·r + r·n_out)."""
 
 
 @register("Dense")
@@ -102,6 +106,10 @@ class Dense(Layer):
     def notes(self) -> tuple[str, ...]:
         return ("lora",) if self.lora_rank else ()
 
+    def cost(self, shapes, out, values) -> Cost:
+        """n_pos·n_in·n_out MACs at the n_pos positions of the input's leading axes; n_pos·n_out bias adds."""
+        return positioned(_DENSE_MACS[bool(self.lora_rank)], n_out if self.use_bias else ZERO, shapes[0][:-1])
+
     def output_shape(self, shape: Shape) -> Shape:
         return shape[:-1] + (self.units,)
 
@@ -120,12 +128,13 @@ def _fraction(ctx: ArgContext, name: str, raw: Any, rank: int) -> float:
 
 def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
                  positional: tuple[str, ...] = (), required: tuple[str, ...] = (),
-                 fractions: tuple[str, ...] = (), role: str, explanation: str) -> type[Layer]:
+                 fractions: tuple[str, ...] = (), role: str, explanation: str,
+                 ops: int = 0) -> type[Layer]:
     """Define a weightless, shape-keeping layer type that accepts the given arguments; ``required``
     ones have no default (as in Keras), ``fractions`` must be numbers from 0 to 1."""
     namespace: dict = {"__annotations__": {}, "__doc__": f"{name}: no weights; the shape is unchanged.",
                        "positional": positional or fields, "ignores": frozenset(), "role": role,
-                       "explanation": explanation}
+                       "explanation": explanation, "ops_per_element": ops}
     for f in fields:
         namespace["__annotations__"][f] = object
         convert = _fraction if f in fractions else anything().metadata["convert"]
@@ -136,15 +145,23 @@ def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
     return register(name, *aliases)(cls)
 
 
-_ACTIVATION: dict[str, Any] = {"role": "activation", "explanation": _texts.ACTIVATION}
+_ACTIVATION: dict[str, Any] = {"role": "activation", "explanation": _texts.ACTIVATION, "ops": 1}
 _DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.DROPOUT}
 _RATE: dict[str, Any] = {"required": ("rate",), "fractions": ("rate",), **_DROPOUT}
 Activation = _elementwise("Activation", "activation", required=("activation",), **_ACTIVATION)
+
+
+def _activation_cost(self: Any, shapes: Any, out: Shape, values: Any) -> Cost:
+    """The named activation's operations per element (softmax 3, linear 0, others 1)."""
+    return elementwise(out, activation_ops(self.activation))
+
+
+Activation.cost = _activation_cost  # type: ignore[method-assign]
 ReLU = _elementwise("ReLU", "max_value", "negative_slope", "threshold", **_ACTIVATION)
 LeakyReLU = _elementwise("LeakyReLU", "negative_slope", "alpha", positional=("negative_slope",),
                          **_ACTIVATION)
 ELU = _elementwise("ELU", "alpha", **_ACTIVATION)
-Softmax = _elementwise("Softmax", "axis", role="activation", explanation=_texts.SOFTMAX)
+Softmax = _elementwise("Softmax", "axis", role="activation", explanation=_texts.SOFTMAX, ops=SOFTMAX_OPS)
 Dropout = _elementwise("Dropout", "rate", "noise_shape", "seed", **_RATE)
 _SPATIAL: dict[str, Any] = {**_RATE, "explanation": _texts.SPATIAL_DROPOUT}
 SpatialDropout1D = _elementwise("SpatialDropout1D", "rate", "seed", **_SPATIAL)
@@ -185,6 +202,7 @@ class PReLU(Layer):
     explanation = _texts.PRELU
     symbol_meanings = {"C": "slopes"}
 
+    ops_per_element = 1
     positional = ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes")
     ignores = frozenset({"alpha_regularizer", "alpha_constraint"})
     alpha_initializer: object = anything()
@@ -216,6 +234,7 @@ class Flatten(Layer):
     role = "flatten"
     explanation = _texts.FLATTEN
 
+    ops_per_element = 0
     positional = ("data_format",)
     ignores = frozenset()
     data_format: object = anything()
@@ -234,6 +253,7 @@ class Reshape(Layer):
     role = "reshape"
     explanation = _texts.RESHAPE
 
+    ops_per_element = 0
     positional = ("target_shape",)
     ignores = frozenset()
     target_shape: tuple = integers()
@@ -281,6 +301,7 @@ class Permute(Layer):
     role = "reshape"
     explanation = _texts.RESHAPE
 
+    ops_per_element = 0
     positional = ("dims",)
     ignores = frozenset()
     dims: tuple = integers()
@@ -300,6 +321,7 @@ class RepeatVector(Layer):
     role = "repeat"
     explanation = _texts.REPEAT_VECTOR
 
+    ops_per_element = 0
     positional = ("n",)
     ignores = frozenset()
     input_rank = 1
@@ -317,6 +339,7 @@ class Rescaling(Layer):
     role = "rescaling"
     explanation = _texts.RESCALING
 
+    ops_per_element = 2
     positional = ("scale", "offset")
     ignores = frozenset()
     scale: object = anything()

@@ -19,8 +19,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Sequence
 
+from ..compute import NO_RULE, Cost, NotDerived
 from ..errors import ExplainError
-from ..symbols import C, Value, sym
+from ..symbols import C, Value, sym, to_expr
 from .base import Group, Layer, Shape, anything, count, format_shape, known, shape_arg
 from . import _texts
 from .registry import register
@@ -43,6 +44,7 @@ class _Declared(Layer):
 
     role = "declared"
     explanation = _texts.DECLARED
+    compute_not_derived = "a declared layer states its parameters, not its compute"
 
     multi_input: ClassVar[bool] = True
     params: Value = count(0)
@@ -109,6 +111,7 @@ class Lambda(Layer):
 
     role = "lambda"
     explanation = _texts.LAMBDA
+    compute_not_derived = "a Lambda's code is not run or read for its compute"
 
     multi_input: ClassVar[bool] = True
     positional = ("function", "output_shape", "mask", "arguments")
@@ -170,6 +173,7 @@ class Operation(Layer):
 
     role = "operation"
     explanation = _texts.OPERATION
+    compute_not_derived = "no rule for a framework operation"
 
     multi_input: ClassVar[bool] = True
     op: str = anything("")
@@ -212,6 +216,7 @@ class LayerScale(Layer):
 
     role = "scale"
     explanation = _texts.LAYER_SCALE
+    ops_per_element = 1  # one product per element
 
     init_values: object = anything()
     projection_dim: Value = count()
@@ -246,6 +251,13 @@ class Submodel(Layer):
 
     def values_multi(self, shapes: Sequence[Shape]) -> dict:
         return {n_t: self.model.trainable_expr, n_nt: self.model.non_trainable_expr}
+
+    def cost(self, shapes, out, values) -> Cost:
+        """The nested model's MACs and other operations (its own derivation sums its layers)."""
+        macs, other = self.model.macs_expr, self.model.other_ops_expr
+        if macs is None or other is None:
+            raise NotDerived(NO_RULE)
+        return Cost(to_expr(macs), to_expr(other))
 
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         return self.outputs[0]

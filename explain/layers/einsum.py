@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..compute import N_out, ZERO, Cost, elements, positioned
 from ..errors import ExplainError
 from ..symbols import C, Value, n_in, n_out, product, sym
 from .base import (ArgContext, Group, Layer, Shape, _size, anything, arg, known, lora_r, lora_rank_arg,
@@ -23,6 +24,7 @@ n_a, n_b = sym("n_a"), sym("n_b")
 """With lora_rank: the kernel's size without its last axis, and its last axis."""
 _KERNEL = Group("kernel", n_in * n_out)
 _BIAS = Group("bias", C)
+_EINSUM_MACS = {False: n_in * n_out, True: n_in * n_out + n_a * lora_r + lora_r * n_b}
 _EQUATION = re.compile(r"^(\.\.\.)?([a-zA-Z]+),([a-zA-Z]+)->(\.\.\.)?([a-zA-Z]+)$")
 
 
@@ -103,6 +105,20 @@ class EinsumDense(Layer):
 
     def notes(self) -> tuple[str, ...]:
         return ("lora",) if self.lora_rank else ()
+
+    def cost(self, shapes, out, values) -> Cost:
+        """An einsum takes one MAC per combination of its axes' indices: n_pos·n_in·n_out, n_pos
+        the product of the input's and output's axes the kernel does not have (without the
+        batch axis); with LoRA also n_pos·(n_a·r + r·n_b). Bias adds: one per output element."""
+        inp, in_sizes, outs, out_sizes, ker, lead = self._full(shapes[0])
+        sizes = dict(zip(inp, in_sizes))
+        sizes.update((c, s) for c, s in zip(outs, out_sizes) if c not in sizes or sizes[c] is None)
+        free = [sizes[c] for c in dict.fromkeys(inp + outs) if c not in ker and c != (inp[0] if not lead else "")]
+        leading = list(lead[1:]) + free
+        per = _EINSUM_MACS[bool(self.lora_rank)]
+        base = positioned(per, ZERO, leading)
+        other = N_out if self.bias_axes else ZERO
+        return Cost(base.macs, other, {**base.values, N_out: elements(out)} if self.bias_axes else base.values)
 
     def values(self, shape: Shape) -> dict:
         inp, in_sizes, out, out_sizes, ker, _ = self._full(shape)

@@ -25,6 +25,7 @@ class Embedding(Layer):
 
     role = "embedding"
     explanation = _texts.EMBEDDING
+    ops_per_element = 0  # a lookup of rows: no MACs
     symbol_meanings = {"d": "embedding_dim"}
 
     positional: ClassVar[tuple[str, ...]] = ("input_dim", "output_dim")

@@ -37,6 +37,7 @@ from typing import Sequence
 
 import sympy
 
+from ..compute import Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import Value, sym, to_expr
 from .base import Group, Layer, Shape, anything, flag, format_shape, size
@@ -323,6 +324,10 @@ class AddEmbeddings(Layer):
 
     multi_input = True
 
+    def cost(self, shapes, out, values) -> Cost:
+        """n − 1 additions per output element for n embeddings."""
+        return elementwise(out, len(shapes) - 1)
+
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         if len(shapes) < 2:
             raise ExplainError(f"AddEmbeddings takes two or more inputs. Received: {len(shapes)}")
@@ -346,6 +351,7 @@ class Tensors(Layer):
 
     role = "tensors"
     explanation = _texts.TENSORS
+    compute_not_derived = "tensors counted as they are, without a formula for what computes with them"
 
     tensors: tuple = anything(())
     origin: str = anything("")

@@ -188,6 +188,7 @@ class TimeMajor(Layer):
 
     role = "reshape"
     explanation = _texts.RESHAPE
+    ops_per_element = 0
     min_input_rank = 2
 
     def output_shape(self, shape: Shape) -> Shape:

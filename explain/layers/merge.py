@@ -13,11 +13,15 @@ from typing import Any, ClassVar, Optional, Sequence
 
 import sympy
 
+from ..compute import N_in, N_out, ZERO, Cost, elementwise, elements, known, per_input
 from ..errors import ExplainError
-from ..symbols import as_value, same_value
+from ..symbols import as_value, same_value, sym
 from .base import Dim, Layer, Shape, anything, flag, format_shape, integer
 from . import _texts
 from .registry import register
+
+n_dot = sym("n")
+"""The size of the axis a dot product runs along."""
 
 
 def same_size(a: Dim, b: Dim) -> bool | None:
@@ -75,6 +79,10 @@ def broadcast(a: Shape, b: Shape, type_name: str, shapes: Sequence[Shape]) -> Sh
 class _Elementwise(_Merge):
     """Elementwise merge: output shape = the broadcast of the input shapes."""
 
+    def cost(self, shapes, out, values) -> Cost:
+        """n − 1 operations per output element for n inputs: N_out·(n − 1)."""
+        return elementwise(out, len(shapes) - 1)
+
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         self._check_count(shapes)
         out = shapes[0]
@@ -112,6 +120,7 @@ def _axis(axis: int, rank: int, type_name: str, shape: Shape, arg: str = "axis")
 @dataclass(frozen=True, kw_only=True)
 class Concatenate(_Merge):
     explanation = _texts.CONCATENATE
+    ops_per_element = 0
     """Joins the inputs along ``axis``: sizes there add up; the other sizes must agree."""
 
     positional = ("axis",)
@@ -173,3 +182,15 @@ class Dot(_Merge):
                                f"Received: input shapes {_shapes_text(shapes)}, axes={self.axes!r}")
         out = s1[:a1] + s1[a1 + 1:] + s2[:a2] + s2[a2 + 1:]
         return out if out else (1,)
+
+    def cost(self, shapes, out, values) -> Cost:
+        """n multiply-accumulates per output element, n the size of the dot axis: N_out·n
+        (normalize adds the two inputs' norms, 3 operations per input element)."""
+        s1 = shapes[0]
+        pair = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
+        a1 = _axis(pair[0], len(s1), self.type_name, s1, "axes")
+        other = per_input(shapes, 3).other if self.normalize else ZERO
+        found = {N_out: elements(out), n_dot: known(s1[a1])}
+        if self.normalize:
+            found[N_in] = sum((elements(s) for s in shapes), 0)
+        return Cost(N_out * n_dot, other, found)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from typing import Any, Optional, Sequence
 
+from ..compute import BATCHNORM_OPS, NORM_OPS, RMS_OPS, Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import C, product
 from .base import (ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, has_bias,
@@ -80,6 +81,10 @@ class _AffineNorm(Layer):
     explanation_no_bias = _texts.NORM_NO_BIAS
     explanation_no_weights = _texts.NORM_NO_WEIGHTS
 
+    def cost(self, shapes, out, values) -> Cost:
+        """Mean, variance and normalising (5 per element), + 1 per element for each of γ, β."""
+        return elementwise(out, NORM_OPS + len(self.weight_groups()))
+
     ignores = _AFFINE_IGNORES
     axis: object = arg(_axis_arg(many=True), -1)
     center: bool = flag(True)
@@ -105,6 +110,10 @@ class BatchNormalization(_AffineNorm):
 
     role = "batchnorm"
     explanation = _texts.BATCHNORM
+
+    def cost(self, shapes, out, values) -> Cost:
+        """At inference x·a + b per element (statistics, γ and β folded in)."""
+        return elementwise(out, BATCHNORM_OPS)
 
     positional = ("axis", "momentum", "epsilon", "center", "scale")
     ignores = _AFFINE_IGNORES | {"momentum", "moving_mean_initializer", "moving_variance_initializer",
@@ -132,6 +141,12 @@ class LayerNormalization(_AffineNorm):
             return (_GAMMA,)
         return self.affine()
 
+    def cost(self, shapes, out, values) -> Cost:
+        """As normalization layers: with rms_scaling 3 per element + 1 for γ."""
+        if self.rms_scaling:
+            return elementwise(out, RMS_OPS + 1)
+        return super().cost(shapes, out, values)
+
 
 @register("RMSNormalization")
 @dataclass(frozen=True, kw_only=True)
@@ -140,6 +155,10 @@ class RMSNormalization(Layer):
 
     role = "norm"
     explanation = _texts.RMS_NORM
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Sum of squares and normalising (3 per element), + 1 for the scale."""
+        return elementwise(out, RMS_OPS + 1)
 
     positional = ("axis", "epsilon")
     ignores = frozenset({"epsilon"})
@@ -196,6 +215,7 @@ class UnitNormalization(Layer):
 
     role = "unit_norm"
     explanation = _texts.UNIT_NORM
+    ops_per_element = RMS_OPS  # squares, their sum, the division
 
     positional = ("axis",)
     ignores = frozenset()
@@ -218,6 +238,7 @@ class Normalization(Layer):
     role = "standardize"
     explanation = _texts.NORMALIZATION
     explanation_no_weights = _texts.NORMALIZATION_GIVEN
+    ops_per_element = 2  # (x − mean) / √variance
 
     positional = ("axis", "mean", "variance", "invert")
     ignores = frozenset()

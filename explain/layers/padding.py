@@ -18,6 +18,7 @@ from ._spatial import Spatial
 class _ZeroPadding(Spatial):
     role = "padding"
     explanation = _texts.PAD
+    ops_per_element = 0
 
     positional = ("padding", "data_format")
     ignores = frozenset()
@@ -33,6 +34,7 @@ class _ZeroPadding(Spatial):
 class _Cropping(Spatial):
     role = "cropping"
     explanation = _texts.CROPPING
+    ops_per_element = 0
 
     positional = ("cropping", "data_format")
     ignores = frozenset()
@@ -53,6 +55,7 @@ class _Cropping(Spatial):
 class _UpSampling(Spatial):
     role = "resize"
     explanation = _texts.UPSAMPLE
+    ops_per_element = 0  # copies of the input (nearest neighbour)
 
     positional = ("size", "data_format")
     ignores = frozenset()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..compute import Cost, per_input, pooled
+from ..symbols import KERNEL_SYMBOLS
 from ..errors import ExplainError
 from ..shapes import Window, keras_pool
 from .base import Shape, choice, flag, format_shape, optional_sizes, sizes
@@ -24,6 +26,10 @@ class _Pooling(Spatial, Windowed):
     pool_size: tuple = sizes(2)
     strides: tuple | None = optional_sizes()
     padding: str = choice("valid", "same", default="valid")
+
+    def cost(self, shapes, out, values) -> Cost:
+        """k_h·k_w comparisons (max) or additions (average) per output element."""
+        return pooled(KERNEL_SYMBOLS[self.rank], self.pool_size, out)
 
     def axis_window(self, i: int, length) -> Window:
         return keras_pool(self.pool_size[i], (self.strides or self.pool_size)[i], self.padding)
@@ -49,6 +55,10 @@ class _GlobalPooling(Spatial):
     positional = ("data_format", "keepdims")
     ignores = frozenset()
     keepdims: bool = flag(False)
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Each input element compared or added once: N_in."""
+        return per_input(shapes)
 
     def output_shape(self, shape: Shape) -> Shape:
         spatial, channels = self.split(shape)

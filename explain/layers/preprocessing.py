@@ -24,7 +24,10 @@ def _keeps_shape(name: str, *fields: str) -> type[Layer]:
     namespace: dict = {"__annotations__": {f: object for f in fields},
                        "__doc__": f"{name}: no weights; the shape is unchanged.",
                        "positional": fields, "role": "preprocessing" if fixed else "augmentation",
-                       "explanation": _texts.CONTRAST if fixed else _texts.AUGMENTATION}
+                       "explanation": _texts.CONTRAST if fixed else _texts.AUGMENTATION,
+                       # random augmentations pass the input through at inference
+                       "ops_per_element": None if fixed else 0,
+                       "compute_not_derived": "no rule for contrast and histogram equalization" if fixed else None}
     for f in fields:
         namespace[f] = anything()
     cls = type(name, (Layer,), namespace)
@@ -96,6 +99,7 @@ class _ToSize(Layer):
 @dataclass(frozen=True, kw_only=True)
 class Resizing(_ToSize):
     explanation = _texts.RESIZING
+    compute_not_derived = "no rule for interpolation"
 
     interpolation: object = anything()
     crop_to_aspect_ratio: object = anything()
@@ -109,6 +113,7 @@ class Resizing(_ToSize):
 @dataclass(frozen=True, kw_only=True)
 class CenterCrop(_ToSize):
     explanation = _texts.CENTER_CROP
+    ops_per_element = 0
 
     pass
 
@@ -118,6 +123,7 @@ class CenterCrop(_ToSize):
 class RandomCrop(_ToSize):
     role = "augmentation"
     explanation = _texts.RANDOM_CROP
+    ops_per_element = 0  # a crop at inference
 
     def output_shape(self, shape: Shape) -> Shape:
         spatial = shape[1:] if self.data_format == "channels_first" else shape[:2]

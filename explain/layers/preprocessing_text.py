@@ -46,6 +46,7 @@ class CategoryEncoding(Layer):
 
     role = "encoding"
     explanation = _texts.CATEGORY_ENCODING
+    ops_per_element = 0  # lookups and hashing, no arithmetic on values
 
     positional = ("num_tokens", "output_mode", "sparse")
     num_tokens: Value = size()
@@ -65,6 +66,7 @@ class Discretization(Layer):
 
     role = "encoding"
     explanation = _texts.DISCRETIZATION
+    compute_not_derived = "no rule for the bucket search"
 
     positional = ("bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse")
     bin_boundaries: Any = anything()
@@ -95,6 +97,7 @@ class Hashing(Layer):
 
     role = "encoding"
     explanation = _texts.HASHING
+    ops_per_element = 0  # lookups and hashing, no arithmetic on values
 
     positional = ("num_bins", "mask_value", "salt", "output_mode", "sparse")
     num_bins: Value = size()
@@ -117,6 +120,7 @@ class HashedCrossing(Layer):
 
     role = "encoding"
     explanation = _texts.HASHED_CROSSING
+    ops_per_element = 0  # lookups and hashing, no arithmetic on values
 
     positional = ("num_bins", "output_mode", "sparse")
     multi_input = True
@@ -141,6 +145,7 @@ class _Lookup(Layer):
 
     role = "lookup"
     explanation = _texts.LOOKUP
+    ops_per_element = 0  # lookups and hashing, no arithmetic on values
 
     max_tokens: Optional[Value] = optional_size()
     num_oov_indices: Value = count(1)

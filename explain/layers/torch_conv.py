@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, ClassVar, Optional, Sequence
 
+from ..compute import (ZERO, Cost, input_positions, input_values, spatial_positions, spatial_values)
 from ..errors import ExplainError
 from ..shapes import Window, torch_conv, torch_transpose
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, product
@@ -38,6 +39,15 @@ def _conv_groups(rank: int, transposed: bool, grouped: bool, bias: bool) -> tupl
     else:
         weight = c_out * (c_in / g if grouped else c_in) * kernel
     return (Group("weight", weight), Group("bias", c_out)) if bias else (Group("weight", weight),)
+
+
+@cache
+def _conv_cost(rank: int, transposed: bool, grouped: bool, bias: bool) -> tuple:
+    """MACs: the weight at every output position (a transposed convolution: every input
+    position), H_out·W_out·c_out·(c_in/g)·k_h·k_w; bias adds H_out·W_out·c_out."""
+    weight = _conv_groups(rank, transposed, grouped, False)[0].formula
+    positions = input_positions(rank) if transposed else spatial_positions(rank)
+    return positions * weight, (spatial_positions(rank) * c_out if bias else ZERO)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +88,13 @@ class _TorchConv(Layer, Windowed):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _conv_groups(self.rank, self.transposed, self.groups != 1, self.bias)
+
+    def cost(self, shapes, out, values) -> Cost:
+        macs, other = _conv_cost(self.rank, self.transposed, self.groups != 1, self.bias)
+        found = spatial_values(self.rank, out[1:])
+        if self.transposed:
+            found.update(input_values(self.rank, shapes[0][1:]))
+        return Cost(macs, other, found)
 
     def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
         if self.groups == 1:

@@ -11,8 +11,9 @@ as 0, as torch does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Sequence
+from typing import Any, ClassVar, Sequence
 
+from ..compute import ACTIVATION_OPS, SOFTMAX_OPS, ZERO, Cost, positioned
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product, sym
 from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, size
@@ -79,8 +80,13 @@ class Linear(Layer):
         check_stated(self.type_name, "in_features", self.in_features, shape[-1], shape)
         return tuple(shape[:-1]) + (self.out_features,)
 
+    def cost(self, shapes, out, values) -> Cost:
+        """n_pos·n_in·n_out MACs at the n_pos positions of the input's leading axes; n_pos·n_out bias adds."""
+        return positioned(_LINEAR_W.formula, n_out if self.bias else ZERO, shapes[0][:-1])
+
 
 _BILINEAR_W, _BILINEAR_B = Group("weight", n_out * n_1 * n_2), Group("bias", n_out)
+_BILINEAR_MACS = n_out * n_1 * n_2 + n_out * n_2
 
 
 @torch_module("Bilinear")
@@ -120,6 +126,11 @@ class Bilinear(Layer):
         a, _ = self._inputs(shapes)
         return tuple(a[:-1]) + (self.out_features,)
 
+    def cost(self, shapes, out, values) -> Cost:
+        """x₁ᵀA: n_1·n_2·n_out, then · x₂: n_2·n_out MACs per position (as torch's bilinear
+        kernel computes it); n_out bias adds."""
+        return positioned(_BILINEAR_MACS, n_out if self.bias else ZERO, shapes[0][:-1])
+
 
 _EMBEDDING_W = Group("weight", V * d)
 
@@ -127,7 +138,9 @@ _EMBEDDING_W = Group("weight", V * d)
 @torch_module("Embedding")
 @dataclass(frozen=True, kw_only=True)
 class Embedding(Layer):
-    """weight (V, d): V·d; indices (…) → (…, d)."""
+    """weight (V, d): V·d; indices (…) → (…, d). A lookup: no MACs."""
+
+    ops_per_element = 0
 
     role = "embedding"
     explanation = _texts.EMBEDDING
@@ -178,10 +191,10 @@ class _Elementwise(Layer):
 
 
 def _elementwise(name: str, *fields: str, role: str = "activation",
-                 explanation: str = _texts.ACTIVATION) -> type[Layer]:
+                 explanation: str = _texts.ACTIVATION, ops: int = ACTIVATION_OPS) -> type[Layer]:
     namespace: dict = {"__annotations__": {}, "__module__": __name__, "positional": fields,
                        "__doc__": f"torch.nn.{name}: no weights; the shape is unchanged.",
-                       "role": role, "explanation": explanation}
+                       "role": role, "explanation": explanation, "ops_per_element": ops}
     for f in fields:
         namespace["__annotations__"][f] = object
         namespace[f] = anything()
@@ -189,10 +202,10 @@ def _elementwise(name: str, *fields: str, role: str = "activation",
     return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
 
 
-_SOFTMAX = {"role": "activation", "explanation": _texts.SOFTMAX}
-_DROPOUT = {"role": "dropout", "explanation": _texts.DROPOUT}
-_SPATIAL_DROPOUT = {"role": "dropout", "explanation": _texts.SPATIAL_DROPOUT}
-_ALPHA_DROPOUT = {"role": "dropout", "explanation": _texts.ALPHA_DROPOUT}
+_SOFTMAX: dict[str, Any] = {"role": "activation", "explanation": _texts.SOFTMAX, "ops": SOFTMAX_OPS}
+_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.DROPOUT, "ops": 0}
+_SPATIAL_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.SPATIAL_DROPOUT, "ops": 0}
+_ALPHA_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.ALPHA_DROPOUT, "ops": 0}
 for _name, _fields, _kind in (
     ("ReLU", ("inplace",), {}), ("ReLU6", ("inplace",), {}),
     ("LeakyReLU", ("negative_slope", "inplace"), {}), ("ELU", ("alpha", "inplace"), {}),
@@ -221,6 +234,7 @@ class Identity(Layer):
     role = "identity"
     explanation = _texts.IDENTITY
 
+    ops_per_element = 0
     positional = ("arg0", "arg1", "arg2", "arg3")
     arg0: object = anything()
     arg1: object = anything()
@@ -235,6 +249,7 @@ class GLU(Layer):
 
     role = "activation"
     explanation = _texts.GLU
+    ops_per_element = 2  # a sigmoid and a product per output element
 
     positional = ("dim",)
     dim: int = integer(-1)
@@ -262,6 +277,7 @@ class PReLU(Layer):
     explanation = _texts.PRELU
     symbol_meanings = {"C": "slopes"}
 
+    ops_per_element = 1
     positional = ("num_parameters", "init")
     num_parameters: Value = size(1)
     init: object = anything(0.25)
@@ -286,6 +302,7 @@ class Flatten(Layer):
     role = "flatten"
     explanation = _texts.FLATTEN
 
+    ops_per_element = 0
     positional = ("start_dim", "end_dim")
     start_dim: int = integer(1)
     end_dim: int = integer(-1)
@@ -309,6 +326,7 @@ class Unflatten(Layer):
     role = "reshape"
     explanation = _texts.RESHAPE
 
+    ops_per_element = 0
     positional = ("dim", "unflattened_size")
     dim: int = integer()
     unflattened_size: tuple = integers()

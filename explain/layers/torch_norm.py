@@ -16,6 +16,7 @@ from typing import ClassVar, Optional, Sequence
 
 import sympy
 
+from ..compute import BATCHNORM_OPS, NORM_OPS, RMS_OPS, Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import C, Value, product
 from .base import Group, Layer, Shape, _size, anything, arg, flag, format_shape, has_bias, size
@@ -37,6 +38,10 @@ class _BatchNorm(Layer):
 
     role = "batchnorm"
     explanation = _texts.BATCHNORM
+
+    def cost(self, shapes, out, values) -> Cost:
+        """At inference x·a + b per element (statistics, weight and bias folded in)."""
+        return elementwise(out, BATCHNORM_OPS)
 
     positional: ClassVar[tuple[str, ...]] = ("num_features", "eps", "momentum", "affine", "track_running_stats")
     input_ranks: ClassVar[tuple[int, ...]] = (1, 2)
@@ -89,6 +94,10 @@ class _InstanceNorm(_BatchNorm):
     role = "instance_norm"
     explanation = _texts.INSTANCE_NORM
 
+    def cost(self, shapes, out, values) -> Cost:
+        """Mean, variance and normalising (5 per element), + 1 for each of weight, bias."""
+        return elementwise(out, NORM_OPS + sum(1 for g in self.weight_groups() if not g.buffer))
+
     def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
         return self.explanation  # true with and without affine and running statistics
 
@@ -136,6 +145,10 @@ class LayerNorm(Layer):
     explanation_no_bias = _texts.NORM_NO_BIAS
     explanation_no_weights = _texts.NORM_NO_WEIGHTS
 
+    def cost(self, shapes, out, values) -> Cost:
+        """Mean, variance and normalising (5 per element), + 1 for each of weight, bias."""
+        return elementwise(out, NORM_OPS + len(self.weight_groups()))
+
     positional = ("normalized_shape", "eps", "elementwise_affine", "bias")
     normalized_shape: tuple = arg(_normalized)
     eps: object = anything(1e-5)
@@ -163,6 +176,10 @@ class RMSNorm(Layer):
     explanation = _texts.RMS_NORM
     explanation_no_weights = _texts.RMS_NORM_NO_WEIGHTS
 
+    def cost(self, shapes, out, values) -> Cost:
+        """Sum of squares and normalising (3 per element), + 1 for the weight."""
+        return elementwise(out, RMS_OPS + len(self.weight_groups()))
+
     positional = ("normalized_shape", "eps", "elementwise_affine")
     normalized_shape: tuple = arg(_normalized)
     eps: object = anything()
@@ -187,6 +204,10 @@ class GroupNorm(Layer):
     explanation = _texts.NORM
     explanation_no_bias = _texts.NORM_NO_BIAS
     explanation_no_weights = _texts.NORM_NO_WEIGHTS
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Mean, variance and normalising (5 per element), + 1 for each of weight, bias."""
+        return elementwise(out, NORM_OPS + len(self.weight_groups()))
 
     positional = ("num_groups", "num_channels", "eps", "affine")
     min_input_rank = 1
@@ -222,6 +243,7 @@ class LocalResponseNorm(Layer):
 
     role = "local_response_norm"
     explanation = _texts.LOCAL_RESPONSE_NORM
+    compute_not_derived = "no rule for the window sum and power of local response normalization"
 
     positional = ("size", "alpha", "beta", "k")
     size: object = anything()
@@ -237,6 +259,7 @@ class CrossMapLRN2d(Layer):
 
     role = "local_response_norm"
     explanation = _texts.LOCAL_RESPONSE_NORM
+    compute_not_derived = "no rule for the window sum and power of local response normalization"
 
     positional = ("size", "alpha", "beta", "k")
     input_rank = 3

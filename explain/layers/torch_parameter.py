@@ -60,6 +60,7 @@ class Parameter(Layer):
     role = "parameter"
     explanation = _texts.PARAMETER_TENSOR
     symbol_meanings = {"n_out": "bias_size"}
+    ops_per_element = 0  # a learnt tensor read as it is
 
     positional = ("shape",)
     min_input_rank = 0
@@ -145,6 +146,7 @@ class Transpose(Layer):
 
     role = "reshape"
     explanation = _texts.RESHAPE
+    ops_per_element = 0
 
     positional = ("dim0", "dim1")
     dim0: int = integer()
@@ -165,6 +167,7 @@ class Permute(Layer):
 
     role = "reshape"
     explanation = _texts.RESHAPE
+    ops_per_element = 0
 
     positional = ("dims",)
     dims: tuple = integers()

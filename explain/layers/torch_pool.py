@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar, Sequence
 
+from ..compute import NO_RULE, Cost, NotDerived, elementwise, per_input, pooled
+from ..symbols import KERNEL_SYMBOLS
 from ..errors import ExplainError
 from ..shapes import Window, torch_pool
 from ..symbols import Value, as_value
@@ -43,6 +45,10 @@ class _Pool(Layer, Windowed):
             if kn is not None and pn is not None and 2 * pn > kn:
                 raise ExplainError(f"{self.type_name}: padding must be at most half the kernel size. "
                                    f"Received: padding={self.padding}, kernel_size={self.kernel_size}")
+
+    def cost(self, shapes, out, values) -> Cost:
+        """k_h·k_w comparisons (max) or additions (average, power average) per output element."""
+        return pooled(KERNEL_SYMBOLS[self.rank], self.kernel_size, out)
 
     def axis_window(self, i: int, length) -> Window:
         return torch_pool(self.kernel_size[i], (self.stride or self.kernel_size)[i], self.padding[i],
@@ -105,6 +111,10 @@ class _Adaptive(Layer):
     positional = ("output_size", "return_indices")
     output_size: tuple = arg(_output_size)
 
+    def cost(self, shapes, out, values) -> Cost:
+        """Each input element compared or added about once: N_in."""
+        return per_input(shapes)
+
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         cls.input_rank = cls.rank + 1
@@ -152,6 +162,7 @@ class _Pad(Layer):
 
     role = "padding"
     explanation = _texts.PAD
+    ops_per_element = 0
 
     positional = ("padding", "value")
     padding: tuple = arg(_pad_amounts)
@@ -214,6 +225,12 @@ class Upsample(Layer):
     mode: object = anything("nearest")
     align_corners: object = anything()
     recompute_scale_factor: object = anything()
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Mode 'nearest' copies input elements: nothing computed. No rule for interpolation."""
+        if self.mode != "nearest":
+            raise NotDerived(NO_RULE)
+        return elementwise(out, 0)
 
     def output_shape(self, shape: Shape) -> Shape:
         spatial = len(shape) - 1

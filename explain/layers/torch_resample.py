@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..compute import Cost, per_input
 from ..errors import ExplainError
 from ..shapes import Window, torch_conv, torch_transpose
 from ..symbols import Value, as_value, exact_div, product
@@ -38,6 +39,7 @@ class PixelShuffle(Layer):
 
     role = "reshape"
     explanation = _texts.RESHAPE
+    ops_per_element = 0
 
     positional = ("upscale_factor",)
     min_input_rank = 3
@@ -59,6 +61,7 @@ class PixelUnshuffle(Layer):
 
     role = "reshape"
     explanation = _texts.RESHAPE
+    ops_per_element = 0
 
     positional = ("downscale_factor",)
     min_input_rank = 3
@@ -80,6 +83,7 @@ class ChannelShuffle(Layer):
 
     role = "reshape"
     explanation = _texts.CHANNEL_SHUFFLE
+    ops_per_element = 0
 
     positional = ("groups",)
     min_input_rank = 2
@@ -112,6 +116,7 @@ class Unfold(Layer):
 
     role = "reshape"
     explanation = _texts.RESHAPE
+    ops_per_element = 0
 
     positional = ("kernel_size", "dilation", "padding", "stride")
     rank = 2
@@ -135,6 +140,11 @@ class Fold(Layer):
 
     role = "reshape"
     explanation = _texts.RESHAPE
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Overlapping blocks are summed: about one addition per input element, N_in."""
+        return per_input(shapes)
+
 
     positional = ("output_size", "kernel_size", "dilation", "padding", "stride")
     rank = 2
@@ -186,6 +196,7 @@ class _MaxUnpool(Layer, Windowed):
 
     role = "unpool"
     explanation = _texts.MAX_UNPOOL
+    ops_per_element = 0
 
     positional = ("kernel_size", "stride", "padding")
     kernel_size: tuple = sizes()

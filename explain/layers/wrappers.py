@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..compute import Cost, positioned
 from ..errors import ExplainError
 from .base import ArgContext, Group, Layer, Shape, arg
 from . import _texts
@@ -41,6 +42,12 @@ class TimeDistributed(Layer):
 
     def values(self, shape: Shape) -> dict:
         return self.layer.values(shape[1:])
+
+    def cost(self, shapes, out, values) -> Cost:
+        """The wrapped layer's compute at each of the n_pos steps of axis 1."""
+        inner = self.layer.cost((shapes[0][1:],), out[1:], values)
+        scaled = positioned(inner.macs, inner.other, shapes[0][:1], inner.values)
+        return Cost(scaled.macs, scaled.other, scaled.values, inner.parts)
 
     def output_shape(self, shape: Shape) -> Shape:
         inner = shape[1:]

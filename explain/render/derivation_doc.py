@@ -21,17 +21,20 @@ def derivation_facts(model: Model, f: "Formatter", expand: bool = False, **_: An
 
 
 @document("derivation", "text")
-def summary_facts(model: Model, f: "Formatter", **_: Any) -> dict[str, Any]:
-    """The summary table that Keras's ``model.summary()`` prints."""
+def summary_facts(model: Model, f: "Formatter", count: tuple[str, ...] = ("params",),
+                  **_: Any) -> dict[str, Any]:
+    """The summary table that Keras's ``model.summary()`` prints (with ``compute`` in ``count``,
+    a MACs column and the totals)."""
     from .text import summary
-    return summary(model, f)
+    return summary(model, f, compute="compute" in count)
 
 
 @document("derivation", "json")
-def derivation_data(model: Model, **_: Any) -> dict[str, Any]:
-    """SPEC.md section 4: exact ints, formulas as sympy-parsable strings."""
+def derivation_data(model: Model, count: tuple[str, ...] = ("params",), **_: Any) -> dict[str, Any]:
+    """SPEC.md section 4: exact ints, formulas as sympy-parsable strings (section 7: the compute
+    fields with ``compute`` in ``count``)."""
     from .json_out import model_dict
-    return model_dict(model)
+    return model_dict(model, compute="compute" in count)
 
 
 @document("layer", "markdown", "latex")

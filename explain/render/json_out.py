@@ -5,7 +5,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..layers.base import Shape
-from ..model import Model
+from ..model import Model, Node
 
 
 # A layer type's formula is one expression shared by its layers: print it once.
@@ -17,7 +17,31 @@ def shape_json(shape: Shape) -> list:
     return [None] + [None if d is None else (d if isinstance(d, int) else _formula_text(d)) for d in shape]
 
 
-def model_dict(model: Model) -> dict[str, Any]:
+def compute_layer(model: Model, node: Node) -> dict[str, Any]:
+    """A layer's MACs and other operations for one sample (every copy), and one copy's MAC
+    formula; null with the reason where they are not derived."""
+    if node.cost is None:
+        return {"macs": None, "other_ops": None, "macs_not_derived": node.cost_missing}
+    return {"macs": model.evaluate(node.macs), "macs_formula": _formula_text(node.cost.macs),
+            "other_ops": model.evaluate(node.other_ops)}
+
+
+def compute_model(model: Model) -> dict[str, Any]:
+    """The model's forward MACs, FLOPs (2 per MAC), training FLOPs (3 × forward) and other
+    operations for one sample; null, with the layers in ``compute_not_derived``, where a layer's
+    compute is not derived."""
+    expr = model.macs_expr
+    out: dict[str, Any] = {"compute_per": "sample", "macs": model.macs, "flops": model.flops,
+                           "training_flops": model.training_flops, "other_ops": model.other_ops}
+    if expr is not None:
+        out["macs_formula"] = str(expr)
+    missing = model.compute_not_derived
+    if missing:
+        out["compute_not_derived"] = list(missing)
+    return out
+
+
+def model_dict(model: Model, compute: bool = False) -> dict[str, Any]:
     pytorch = model.framework == "pytorch"
     layers = []
     for node in model.nodes:
@@ -48,6 +72,8 @@ def model_dict(model: Model) -> dict[str, Any]:
             entry["notes"] = list(node.layer.notes())
         if not isinstance(node.params, int):
             entry["params_formula"] = str(node.params)
+        if compute:
+            entry.update(compute_layer(model, node))
         layers.append(entry)
     out: dict[str, Any] = {
         "model": model.name,
@@ -65,6 +91,8 @@ def model_dict(model: Model) -> dict[str, Any]:
     if active is not None:
         out["active_per_token"] = model.evaluate(active)
         out["active_per_token_formula"] = str(active)
+    if compute:
+        out.update(compute_model(model))
     out.update(model.details)
     if model.notes:
         from .messages import MODEL_NOTES

@@ -91,9 +91,9 @@ def _chunks(text: str, columns: int) -> list[str]:
     return out
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: int = 2) -> str:
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = (2,)) -> str:
     """Keras's summary table: heavy rules around the header and at the end, light ones between
-    rows, two spaces between columns, column ``right`` right-aligned; no column wider than
+    rows, two spaces between columns, the columns ``right`` right-aligned; no column wider than
     MAX_COLUMN (longer cells wrap)."""
     columns = range(len(header))
     widths = [min(MAX_COLUMN, max(width(header[i]), *(width(r[i]) for r in rows))) for i in columns]
@@ -106,7 +106,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: int = 2) 
             for i, (p, w) in enumerate(zip(pieces, widths)):
                 cell = p[k] if k < len(p) else ""
                 pad = " " * (w - width(cell))
-                parts.append(pad + cell if i == right else cell + pad)
+                parts.append(pad + cell if i in right else cell + pad)
             out.append("  ".join(parts).rstrip())
         return out
 
@@ -118,9 +118,14 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], right: int = 2) 
     return "\n".join(out)
 
 
-def summary(model: Model, f: Formatter) -> dict[str, Any]:
-    """The rows of the table (name (type), output shape, parameters, inputs) and the totals
-    with their memory at the model's bytes per weight."""
+def _macs_text(model: Model, node: Node, f: Formatter) -> str:
+    """The layer's MACs for one sample, or "?" where they are not derived."""
+    return "?" if node.macs is None else f.num(model.evaluate(node.macs))
+
+
+def summary(model: Model, f: Formatter, compute: bool = False) -> dict[str, Any]:
+    """The rows of the table (name (type), output shape, parameters, with ``compute`` the MACs
+    for one sample, inputs) and the totals with their memory at the model's bytes per weight."""
     from ..derivation.build import memory as stored
     previous = [next(iter(model.inputs), "input")] + [n.name for n in model.nodes]
     graph = len(model.inputs) > 1 or any(len(n.inputs) != 1 or n.inputs[0] != prev
@@ -128,6 +133,8 @@ def summary(model: Model, f: Formatter) -> dict[str, Any]:
     rows = []
     for node in model.nodes:
         row = [f"{f.name(node.name)} ({f.text(node.type)})", _output_text(node), _params_text(model, node, f)]
+        if compute:
+            row.append(_macs_text(model, node, f))
         if graph:
             row.append(", ".join(f.name(i) for i in node.inputs))
         rows.append(row)
@@ -141,5 +148,8 @@ def summary(model: Model, f: Formatter) -> dict[str, Any]:
             "non_trainable": count(model.non_trainable), "pytorch": model.framework == "pytorch",
             "buffers": f.num(model.buffers),
             "active": None if model.active is None else f.num(model.active),
+            "compute": compute, "macs": None if model.macs is None else f.num(model.macs),
+            "flops": None if model.flops is None else f.num(model.flops),
+            "not_derived": [f.name(n) for n in model.compute_not_derived] if compute else [],
             "model_notes": [(MODEL_NOTES[k], {n: f.name(v) for n, v in args}) for k, args in model.notes
                             if k in MODEL_NOTES]}

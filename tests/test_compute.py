@@ -1,0 +1,268 @@
+"""Compute (MACs, FLOPs, other operations) against two independent counters on PyTorch models,
+and Keras layers against their PyTorch equivalents or a hand derivation written here.
+
+What each oracle counts, and so what is compared:
+
+- ``torch.utils.flop_counter.FlopCounterMode`` counts 2 FLOPs per multiply-accumulate of the
+  operations it dispatches as matrix products, convolutions (also transposed) and attention
+  (mm, addmm, bmm, baddbmm, convolution, scaled_dot_product_attention). It leaves out every
+  elementwise operation: bias adds (addmm's bias), activations, normalization, pooling, softmax,
+  residual adds. So FLOPs / 2 is compared with our MACs, per module and for the whole model, and
+  a module it reports nothing for must have 0 MACs here.
+- ``fvcore.nn.FlopCountAnalysis`` counts one per MAC for matmul, addmm, linear, bmm, einsum and
+  convolution (it calls them flops), ignores bias adds, activations, softmax and max pooling, and
+  counts a few elementwise operations in its own units (batch norm, adaptive average pooling,
+  layer norm, upsampling). Its per-module MACs of the modules with weights are compared with ours;
+  of its elementwise counts only those whose rule is ours too (adaptive average pooling: one per
+  input element; batch norm with an affine transform at inference: two per element).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Callable
+
+import pytest
+
+from tests.conftest import ROOT, require_module
+
+import explain
+from explain.layers import registry
+from explain.layers.base import Layer
+
+MATMUL_OPS = ("conv", "addmm", "linear", "matmul", "bmm", "einsum", "mm")
+"""fvcore's operator names for multiply-accumulate work (by_operator keys)."""
+
+
+def _cnn(nn):
+    class Net(nn.Module):
+        """Strided padded conv, batch norm, depthwise dilated conv, pointwise conv, max pool,
+        grouped transposed conv, adaptive average pool, linear."""
+
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(
+                nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                nn.Conv2d(8, 8, 3, groups=8, dilation=2), nn.Conv2d(8, 16, 1, bias=False),
+                nn.MaxPool2d(2), nn.ConvTranspose2d(16, 4, 3, stride=2, groups=2))
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(4, 10)
+
+        def forward(self, x):
+            import torch
+            return self.fc(torch.flatten(self.pool(self.features(x)), 1))
+    return Net(), (3, 32, 32)
+
+
+def _convs_1d_3d(nn):
+    class Net(nn.Module):
+        """1D and 3D convolutions: dilated, grouped, transposed with output padding."""
+
+        def __init__(self):
+            super().__init__()
+            self.c1 = nn.Conv1d(4, 6, 5, dilation=2, padding=3)
+            self.t1 = nn.ConvTranspose1d(6, 4, 4, stride=3, output_padding=1)
+
+        def forward(self, x):
+            return self.t1(self.c1(x))
+    return Net(), (4, 50)
+
+
+def _conv3d(nn):
+    return nn.Sequential(nn.Conv3d(2, 4, (3, 2, 2), stride=(1, 2, 2), groups=2),
+                         nn.ConvTranspose3d(4, 2, 2, stride=2, dilation=1)), (2, 6, 8, 8)
+
+
+def _sequence_mlp(nn):
+    """Linear layers on a sequence of 12 positions: n_pos·n_in·n_out."""
+    return nn.Sequential(nn.Linear(16, 32), nn.GELU(), nn.Linear(32, 16, bias=False), nn.LayerNorm(16)), (12, 16)
+
+
+MODELS: dict[str, Callable] = {"cnn": _cnn, "conv1d": _convs_1d_3d, "conv3d": _conv3d, "sequence_mlp": _sequence_mlp}
+
+
+@pytest.fixture(scope="module", params=list(MODELS))
+def counted(request):
+    """(our model, FlopCounterMode's FLOPs by module, fvcore's analysis) for one network."""
+    torch = require_module("torch")
+    fvcore_nn = require_module("fvcore.nn")
+    from torch.utils.flop_counter import FlopCounterMode
+    net, shape = MODELS[request.param](torch.nn)
+    net.eval()
+    x = torch.randn(1, *shape)
+    ours = explain.from_torch(net, input_shape=shape)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        net(x)
+    by_module = {name.split(".", 1)[1] if "." in name else "": sum(ops.values())
+                 for name, ops in counter.get_flop_counts().items() if name != "Global"}
+    analysis = fvcore_nn.FlopCountAnalysis(net, x)
+    analysis.unsupported_ops_warnings(False)
+    analysis.uncalled_modules_warnings(False)
+    return ours, by_module, analysis, counter.get_total_flops()
+
+
+def test_every_layer_has_its_compute(counted):
+    ours, *_ = counted
+    assert ours.compute_not_derived == ()
+
+
+def test_macs_are_flop_counter_flops_halved_per_module(counted):
+    ours, by_module, _, _ = counted
+    for node in ours.nodes:
+        assert 2 * ours.evaluate(node.macs) == by_module.get(node.name, 0), node.name
+
+
+def test_model_flops_are_the_flop_counters(counted):
+    ours, _, _, total = counted
+    assert ours.flops == total
+    assert ours.macs == total // 2
+    assert ours.training_flops == 3 * total
+
+
+def test_macs_are_fvcore_per_module(counted):
+    ours, _, analysis, _ = counted
+    fv = analysis.by_module()
+    for node in ours.nodes:
+        if node.weights and node.layer.role in ("conv", "conv_transpose", "dense"):
+            assert ours.evaluate(node.macs) == fv[node.name], node.name
+    matmul = sum(v for op, v in analysis.by_operator().items() if op in MATMUL_OPS)
+    assert ours.macs == matmul
+
+
+def test_other_operations_where_fvcore_has_our_rule(counted):
+    ours, _, analysis, _ = counted
+    fv = analysis.by_module()
+    for node in ours.nodes:
+        if node.type == "AdaptiveAvgPool2d" or (node.type == "BatchNorm2d" and node.layer.affine):
+            assert ours.evaluate(node.other_ops) == fv[node.name], node.name
+
+
+# ----------------------------------------------------------------------------- hand derivations
+
+def test_conv_hand_derivation_with_bias_adds_apart():
+    """Conv2D(8, 3) on 10×10×3, valid: 8×8 positions, 3·3·3 MACs per output value."""
+    model = explain.load({"input": [10, 10, 3], "layers": [{"Conv2D": {"filters": 8, "kernel_size": 3}}]})
+    node = model.nodes[0]
+    assert node.macs == 8 * 8 * 3 * 3 * 3 * 8
+    assert node.other_ops == 8 * 8 * 8  # one bias add per output value, not a MAC
+    assert str(node.macs_formula) == "H_out*W_out*c_in*c_out*k_h*k_w"
+
+
+def test_symbolic_sizes_stay_symbols():
+    """Dense(d_ff) on a (T, d) input: T·d·d_ff MACs, as a formula in T."""
+    model = explain.load({"symbols": {"T": 128, "d": 64}, "input": ["T", "d"],
+                          "layers": [{"Dense": {"units": "4*d"}}]})
+    import sympy
+    T, d = sympy.symbols("T d", positive=True, integer=True)
+    assert sympy.simplify(model.macs_expr - T * d * 4 * d) == 0
+    assert model.macs == 128 * 64 * 256
+
+
+def test_keras_layers_match_their_pytorch_equivalents():
+    """Keras Conv2D('same', stride 2), SeparableConv2D, DepthwiseConv2D, Conv2DTranspose and
+    Dense, against the same computation in PyTorch counted by FlopCounterMode."""
+    torch = require_module("torch")
+    keras = require_module("keras")
+    from torch.utils.flop_counter import FlopCounterMode
+    k = keras.layers
+    kmodel = keras.Sequential([
+        keras.Input((32, 32, 3)),
+        k.Conv2D(8, 3, strides=2, padding="same"),          # → 16×16×8
+        k.SeparableConv2D(16, 3, depth_multiplier=2),        # → 14×14×16
+        k.DepthwiseConv2D(3, padding="same"),                # → 14×14×16
+        k.Conv2DTranspose(4, 3, strides=2),                  # → 29×29×4
+        k.GlobalAveragePooling2D(),
+        k.Dense(10),
+    ])
+    n = torch.nn
+    tmodel = n.Sequential(
+        n.Conv2d(3, 8, 3, stride=2, padding=1),
+        n.Conv2d(8, 16, 3, groups=8), n.Conv2d(16, 16, 1),
+        n.Conv2d(16, 16, 3, groups=16, padding=1),
+        n.ConvTranspose2d(16, 4, 3, stride=2),
+        n.AdaptiveAvgPool2d(1), n.Flatten(), n.Linear(4, 10))
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        out = tmodel(torch.randn(1, 3, 32, 32))
+    assert tuple(out.shape) == (1, 10)
+    ours = explain.from_keras(kmodel)
+    assert [n.output_shape for n in ours.nodes][3] == (29, 29, 4)
+    assert ours.flops == counter.get_total_flops()
+
+
+def test_keras_dense_on_a_sequence_and_causal_conv_by_hand():
+    """Dense(6) on (20, 5): 20·5·6 MACs; Conv1D(4, 3, dilation 2, causal) on (20, 6): 20
+    positions (causal padding keeps the length) · 3·6·4."""
+    model = explain.load({"input": [20, 5], "layers": [
+        {"Dense": {"units": 6}}, {"Conv1D": {"filters": 4, "kernel_size": 3, "dilation_rate": 2,
+                                             "padding": "causal"}}]})
+    dense, conv = model.nodes
+    assert dense.macs == 20 * 5 * 6 and dense.other_ops == 20 * 6
+    assert conv.macs == 20 * 3 * 6 * 4
+
+
+# ----------------------------------------------------------------------------- every type says
+
+PENDING_ROLES = {"attention", "dot_attention", "recurrent", "bidirectional", "transformer_block",
+                 "transformer_stack", "transformer", "embedding"}
+"""Families whose rules land next (issue 13); until then their compute is None, never 0."""
+
+
+def test_every_registered_type_has_a_compute_rule_or_says_why_not():
+    registry.load_all()
+    missing = sorted({f"{cls.__module__}.{cls.type_name}" for cls in registry._REGISTRY.values()
+                      if cls.ops_per_element is None and cls.cost is Layer.cost
+                      and not cls.compute_not_derived and cls.role not in PENDING_ROLES})
+    assert missing == []
+
+
+def test_a_layer_without_a_rule_is_not_counted_as_zero():
+    model = explain.load({"input": [8], "layers": [
+        {"Dense": {"units": 4}},
+        {"Custom": {"params": 12, "output_shape": [4], "class_name": "Mine"}}]})
+    assert model.nodes[0].macs == 32
+    assert model.nodes[1].macs is None and model.nodes[1].cost_missing == "no_rule"
+    assert model.macs is None and model.flops is None
+    assert model.compute_not_derived == (model.nodes[1].name,)
+
+
+# ----------------------------------------------------------------------------- output
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "explain", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+def test_count_refuses_an_unknown_entry_in_one_line():
+    result = _run("derive", "example:lenet5", "--count", "params,flops")
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "--count" in result.stderr
+
+
+def test_json_compute_fields(tmp_path):
+    """Dense(4) on 8 inputs, ReLU: 8·4 = 32 MACs, 4 bias adds, 4 activations."""
+    spec = tmp_path / "m.json"
+    spec.write_text(json.dumps({"input": [8], "layers": [{"Dense": {"units": 4}}, {"ReLU": {}}]}))
+    plain = json.loads(_run("derive", str(spec), "--format", "json").stdout)
+    assert "macs" not in plain and "macs" not in plain["layers"][0]
+    result = _run("derive", str(spec), "--format", "json", "--count", "params,compute")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["layers"][0]["macs"] == 32 and data["layers"][0]["other_ops"] == 4
+    assert data["layers"][0]["macs_formula"] == "n_in*n_out"
+    assert data["layers"][1]["macs"] == 0 and data["layers"][1]["other_ops"] == 4
+    assert (data["macs"], data["flops"], data["training_flops"], data["other_ops"]) == (32, 64, 192, 8)
+    assert data["compute_per"] == "sample"
+
+
+def test_text_table_has_a_macs_column(tmp_path):
+    """Dense(4) on 8 inputs: 32 MACs, 64 FLOPs."""
+    spec = tmp_path / "m.json"
+    spec.write_text(json.dumps({"input": [8], "layers": [{"Dense": {"units": 4}}]}))
+    result = _run("derive", str(spec), "--format", "text", "--count", "compute")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = [line for line in lines if "Param #" in line][0]
+    assert header.rstrip().endswith("MACs")
+    assert [line for line in lines if "(Dense)" in line][0].rstrip().endswith("  32")
+    assert "Forward MACs per sample: 32 (FLOPs, 2 per MAC: 64)" in result.stdout
