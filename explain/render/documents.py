@@ -22,7 +22,7 @@ from ..errors import ExplainError
 FORMATS = ("markdown", "latex", "json", "text")
 LANGUAGES = ("en", "de", "ja", "fr", "es")
 EXTENSIONS = {"markdown": "md", "latex": "tex", "text": "txt"}
-BABEL = {"en": "english", "de": "ngerman", "fr": "french", "es": "spanish,es-noshorthands"}
+BABEL = {"en": "english", "de": "ngerman", "fr": "french", "es": "spanish,es-noshorthands,es-nolists"}
 """babel's language option for the LaTeX preamble (Japanese uses luatexja instead)."""
 
 KINDS = {

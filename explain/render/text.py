@@ -7,18 +7,15 @@ counts right-aligned, and the totals with their memory at the model's bytes per 
 """
 from __future__ import annotations
 
-import decimal
 import unicodedata
 from fractions import Fraction
 from typing import Any, Sequence
-
-from babel.numbers import format_decimal
 
 from ..layers.base import Shape
 from ..model import Model, Node
 from .json_out import shape_json
 from .messages import MODEL_NOTES
-from .numbers import locale
+from .numbers import format_decimal_places
 from .view import Formatter
 
 MEMORY_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
@@ -34,10 +31,7 @@ def memory(size_bytes: int, lang: str) -> str:
             break
         if candidate != MEMORY_UNITS[-1]:
             size /= 1024
-    with decimal.localcontext() as context:  # enough digits for any count (28 by default)
-        context.prec = len(str(size.numerator)) + 8
-        rounded = decimal.Decimal(size.numerator) / decimal.Decimal(size.denominator)
-        return f"{format_decimal(rounded, format='#,##0.00', locale=locale(lang))} {unit}"
+    return f"{format_decimal_places(size, lang, 2)} {unit}"
 
 
 def _shape_text(shape: Shape) -> str:
