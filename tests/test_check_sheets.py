@@ -44,7 +44,7 @@ def test_sheet_in_every_language(report, lang, fmt):
 
 def test_latex_sheet_compiles(report, tmp_path):
     lualatex = require_tool("lualatex")
-    for lang in ("de", "ja"):
+    for lang in LANGS:
         tex = tmp_path / f"sheet_{lang}.tex"
         tex.write_text(render_report(report, lang=lang, format="latex"), encoding="utf-8")
         result = subprocess.run([lualatex, "-interaction=nonstopmode", "-halt-on-error", tex.name],

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from ..render.documents import document
-from ..render.mathtex import formula_text
+from ..render.mathtex import MathPrinter, formula_text
 from ..render.view import Formatter, StepView, View
 from . import messages as M
+from .arith import BinOp, Expr, Neg, Num, Work
 
 # ----------------------------------------------------------------------------- the sheet as facts
 
@@ -50,6 +51,7 @@ class Entry:
     kind: str
     """A message id: what is claimed (parameters, output size …)."""
     claimed: str
+    """The student's work as written, in the document's notation (:func:`work_text`)."""
     expected: str
     verdict: str
     """A message id: the verdict's label."""
@@ -61,6 +63,11 @@ class Entry:
     """The layer's correct derivation as the derivation renderer shows it (Markdown, LaTeX)."""
     sum: Optional[list[str]] = None
     """For a total (Markdown, LaTeX): the counts of the layers that add up to it."""
+    index: int = 0
+    """The claim's number in the sheet's table (its section carries the same number)."""
+    section: bool = True
+    """Whether the claim gets a section below the table: a claim that is not correct (with the
+    correct derivation), or a correct one with more to say than ``Correct.`` (where it was found)."""
 
 
 @document("check", "json")
@@ -105,9 +112,11 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
     if c.verdict in ("wrong", "wrong_formula") and not c.mistakes:
         sentences.append(Sentence(M.NO_DIAGNOSIS))
     unique = {(s.message, tuple(s.facts.items()), s.layer, s.every): s for s in sentences}
-    entry = Entry(label, _KINDS[c.kind], f.name(c.claimed), expected or "–", M.VERDICT_LABELS[c.verdict],
-                  c.correct, list(unique.values()))
-    if c.verdict in ("unreadable", "unattributed"):
+    entry = Entry(label, _KINDS[c.kind], work_text(c, f), expected or "–", M.VERDICT_LABELS[c.verdict],
+                  c.correct, list(unique.values()), index=index)
+    if c.correct:
+        entry.section = len(entry.sentences) > 1  # the full derivation only for what is not correct
+    elif c.verdict in ("unreadable", "unattributed"):
         pass
     elif f.format == "text":
         entry.steps = _steps(model, c, num, f.lang)
@@ -118,11 +127,53 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
             entry.sum = entry.sum[:5] + ["…"]
     else:
         from ..derivation import layer_step
-        entry.step = view.step(layer_step(c.node, model.symbol_meanings), index)
+        entry.step = view.step(layer_step(c.node, model.symbol_meanings), 0)  # numbered once, by the claim
     return entry
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def work_text(c: Any, f: Formatter) -> str:
+    """The student's calculation as written, in the sheet's notation: × for every product
+    (``x``, ``*``, ``·``, ``\\cdot`` alike) and the locale's digit grouping, as math in Markdown
+    and LaTeX (``$3 \\times 3 \\times 32 \\times 32 + 32 = 9\\,248$``); a claim that is not
+    arithmetic, or a shape, as the text it was."""
+    work: Optional[Work] = c.work
+    if work is None or c.claimed != work.normalized():
+        return f.name(c.claimed)
+    parts = [p for p in (work.formula, *work.steps, work.result) if p is not None]
+    if work.formula is None and work.result is not None:
+        parts = [work.result]
+    if f.format == "text":
+        return " = ".join(_written(p, lambda n: f.num(n), " × ", plain=True) for p in parts)
+    math = MathPrinter(f.lang)
+    return f.m(" = ".join(_written(p, math.number, r" \times ", plain=False) for p in parts))
+
+
+_BINDING = {"+": 1, "-": 1, "*": 2, "^": 4}
+
+
+def _written(e: Expr, number: Callable[[int], str], times: str, plain: bool, outer: int = 0) -> str:
+    """``e`` printed with ``number`` for its numbers and ``times`` for products; brackets where
+    the tree needs them (as the student's brackets were)."""
+    if isinstance(e, Num):
+        return number(e.value)
+    if isinstance(e, Neg):
+        text = "-" + _written(e.operand, number, times, plain, 3)
+        binding = 3
+    else:
+        assert isinstance(e, BinOp)
+        binding = _BINDING[e.op]
+        left = _written(e.left, number, times, plain, binding + (1 if e.op == "^" else 0))
+        right = _written(e.right, number, times, plain, binding + (1 if e.op == "-" else 0))
+        if e.op == "^":
+            text = f"{left}^{right}" if plain else f"{left}^{{{right}}}"
+        else:
+            text = left + (times if e.op == "*" else f" {e.op} ") + right
+    if binding < outer:
+        return f"({text})" if plain else rf"\left({text}\right)"
+    return text
 
 
 def _where(c: Any, f: Formatter) -> list[Sentence]:

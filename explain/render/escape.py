@@ -1,7 +1,8 @@
 """Literal text in Markdown and LaTeX: names from user input can never become markup.
 
 Markdown: every ASCII punctuation character that CommonMark could read as markup is
-backslash-escaped, and ``< > &`` become entities (so there is never raw HTML). LaTeX: the ten
+backslash-escaped, and ``< > & \\ [ ] $`` become entities (so there is never raw HTML, and
+nothing MathJax would take for a math delimiter). LaTeX: the ten
 specials and ``< >`` become their text commands.
 """
 from __future__ import annotations
@@ -13,8 +14,11 @@ from typing import Callable
 
 _NOT_PLAIN = re.compile(r"[^\n -~]")
 
-_MD_ESCAPED = set("\\`*_{}[]()#+-.!|~^$\"'")
-_MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_MD_ESCAPED = set("`*_{}#+-.!|~^\"'")
+_MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "\\": "&#92;", "[": "&#91;", "]": "&#93;",
+                "$": "&#36;"}
+"""As entities, not backslash escapes: ``\\( \\[ \\$`` are math delimiters to MathJax, and
+``(`` needs no escape once ``[`` is an entity (no link can open)."""
 
 
 def visible(text: str) -> str:
@@ -55,7 +59,7 @@ def markdown_text(text: str) -> str:
     return "".join(out)
 
 
-_MD_MESSAGE = set("\\`*_[]$|")
+_MD_MESSAGE = set("`*_|")
 
 
 def markdown_message(text: str) -> str:
@@ -124,4 +128,23 @@ def plain_text(text: str) -> str:
     return _clean(text)
 
 
+_FRENCH_SPACE = "[ \u00a0\u202f]"
+_BEFORE_HIGH_SIGN = re.compile(_FRENCH_SPACE + "+(?=[:;!?])")
+_IN_GUILLEMETS = re.compile("(?<=«)" + _FRENCH_SPACE + "+|" + _FRENCH_SPACE + "+(?=»)")
+
+
+def french_latex_text(text: str) -> str:
+    """:func:`latex_text` for French prose under babel-french, which spaces ``: ; ! ?`` and
+    guillemets itself: the bare sign (a typed no-break space would double the space) and a plain
+    space inside « » (babel makes it the right unbreakable one)."""
+    return latex_text(_IN_GUILLEMETS.sub(" ", _BEFORE_HIGH_SIGN.sub("", text)))
+
+
 MESSAGE_ESCAPES: dict[str, Callable[[str], str]] = {"markdown": markdown_message, "latex": latex_text, "text": str}
+
+
+def message_escape(format: str, lang: str) -> Callable[[str], str]:
+    """How a translated sentence is escaped for ``format`` in ``lang``."""
+    if format == "latex" and lang == "fr":
+        return french_latex_text
+    return MESSAGE_ESCAPES[format]

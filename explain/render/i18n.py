@@ -118,8 +118,8 @@ def private_folder(path: str) -> "str | None":
 @lru_cache(maxsize=None)
 def environment(lang: str, format: str) -> jinja2.Environment:
     """A Jinja2 environment for ``format`` templates in ``lang`` (one per pair, so no shared state)."""
-    from .escape import MESSAGE_ESCAPES
-    escape = MESSAGE_ESCAPES[format]
+    from .escape import message_escape
+    escape = message_escape(format, lang)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         extensions=["jinja2.ext.i18n"],
