@@ -128,3 +128,88 @@ def test_markdown_sheets_have_nothing_mathjax_would_take_for_math(tmp_path):
         assert not re.search(r"\\[()\[\]]", text.replace("\\left(", "").replace("\\right)", "")), text
         assert "\\$" not in plain
     assert "m(x)[y]$z\\w" in markdown_parser().render(render(hostile, format="markdown")).replace("&#91;", "[")
+
+
+# ----------------------------------------------------------------------------- Japanese
+
+_KANA_KANJI = "\u3040-\u30ff\u4e00-\u9fff"
+
+
+def test_japanese_full_width_colons_and_brackets_in_prose():
+    """Japanese prose takes ：（）; half-width ones stay only in formulas and code (3h(i + h))."""
+    bad = []
+    for msgid, s in msgstrs("ja"):
+        for m in re.finditer(rf"[{_KANA_KANJI}）]\s*[:(]|:\s*[{_KANA_KANJI}]|\([^()]*[{_KANA_KANJI}][^()]*\)", s):
+            bad.append((m.group(), msgid))
+    assert bad == []
+
+
+def test_japanese_desu_masu_throughout():
+    """Every sentence that ends in a predicate ends in the polite form (です・ます), the check
+    sheet's included; sentences that end in a value (出力形状：%(shape)s。) have none."""
+    bad = []
+    for msgid, s in msgstrs("ja"):
+        for sentence in re.findall(r"[^。]*。", re.sub(r"（[^（）]*）(?=。)", "", s)):
+            if re.search(r"[\u3040-\u309f]。$", sentence) and not re.search(r"(です|ます|ません|でした|ました|ください)。$", sentence):
+                bad.append((sentence, msgid))
+    assert bad == []
+
+
+def test_japanese_one_space_between_numbers_and_counters():
+    """「18 層」「1 つ」: a number (or a placeholder for one) and its counter are spaced, always."""
+    counters = "個|つ|本|層|件|回|行|列|ページ|バイト|倍|番目"
+    bad = [(msgid, s) for msgid, s in msgstrs("ja") if re.search(rf"(\d|%\(\w+\)s)({counters})", s)]
+    assert bad == []
+
+
+def test_japanese_glossary_terms():
+    texts = [s for _, s in msgstrs("ja")]
+    assert "埋め込みの次元数" in texts and "キー・バリューのヘッド数" in texts
+    joined = "\n".join(texts)
+    for wrong in ("埋め込み次元", "層正規化", "レイヤ正規化", "埋め込みサイズ"):
+        assert wrong not in joined.replace("レイヤー正規化", ""), wrong
+
+
+def test_japanese_sheet_is_polite_and_full_width(seed_report):
+    sheet = render_report(seed_report, lang="ja", format="markdown")
+    assert "**7 件中 6 件が正解です。**" in sheet
+    assert "| `dense_2`（パラメータ） |" in sheet
+    assert "## 5. `dense_2`：パラメータ（式の誤り）" in sheet
+    assert "解答：$512 \\times 128 + 512 = 65{,}664$" in sheet
+
+
+# ----------------------------------------------------------------------------- one term per concept
+
+@pytest.mark.parametrize("lang, term, never", [
+    ("de", "gleitende", r"laufende[n]? Statistik"),
+    ("fr", "mobile", r"courante"),
+    ("es", "móvil", r"acumulad"),
+    ("ja", "移動平均", r"累積|ランニング"),
+])
+def test_one_term_for_moving_statistics(lang, term, never):
+    """Moving (running) mean and variance: the glossary's one term in every sentence."""
+    texts = [s for _, s in msgstrs(lang)]
+    assert any(term in s for s in texts)
+    assert [s for s in texts if re.search(never, s)] == []
+
+
+def test_german_grammar_of_the_reviewers():
+    """"führt … mit" (a running mean is carried along, not led); articles before the moving
+    statistics; Sie-form advice; a capital after a colon that opens a whole sentence."""
+    texts = dict(msgstrs("de"))
+    for s in texts.values():
+        if re.search(r"\bführt\b.*gleitend", s):
+            assert re.search(r"\bführt\b[^.;]*\bmit[.;]", s), s
+        assert not re.match(r"(Gleitender|Keras zählt gleitenden)", s), s
+        assert not re.search(r": (Beide|Den) \w+ \w+ (multiplizieren|teilen)\.", s), s
+        assert not re.search(r": (die Schicht \w+|diese Schicht|nach ihr|die Zeile|die Rechnung|ihre Größen|"
+                             r"in der Nähe|nur die beiden|die erste hat) ", s), s
+    assert texts["The correct value is %(expected)s, not %(claimed)s."] == "Der richtige Wert ist %(expected)s, nicht %(claimed)s."
+    assert texts["embedding dimension"] == "Embedding-Dimension"
+    assert "wiederholt" in texts["Layers %(first)s to %(last)s: a block repeated %(n)s times"]
+
+
+def test_spanish_embedding_terms():
+    texts = dict(msgstrs("es"))
+    assert texts["embedding dimension"] == "dimensión del embedding"
+    assert [s for s in texts.values() if "embedding de posición" in s or "dimensión de incrustación" in s] == []
