@@ -157,7 +157,7 @@ def test_japanese_desu_masu_throughout():
 
 def test_japanese_one_space_between_numbers_and_counters():
     """「18 層」「1 つ」: a number (or a placeholder for one) and its counter are spaced, always."""
-    counters = "個|つ|本|層|件|回|行|列|ページ|バイト|倍|番目"
+    counters = "個|つ|本|層|件|回|行|列|ページ|バイト|倍|番目|サンプル"
     bad = [(msgid, s) for msgid, s in msgstrs("ja") if re.search(rf"(\d|%\(\w+\)s)({counters})", s)]
     assert bad == []
 
