@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property, lru_cache
 from typing import Iterable, Iterator, Mapping, Sequence
 
@@ -15,7 +16,7 @@ import sympy
 from .compute import FLOPS_PER_MAC, TRAINING_FACTOR, Cost, NotDerived
 from .errors import ExplainError
 from .layers.base import Group, Layer, Shape, format_shape
-from .symbols import MAX_EXPR_SIZE, Value, as_value, at_values, expr_size, to_expr
+from .symbols import MAX_EXPR_SIZE, Value, as_value, at_values, expand_bounded, expr_size, to_expr
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Node:
     """Every output, for a layer that returns several (an RNN with ``return_state``, Bidirectional
     with ``merge_mode=None``); empty otherwise. ``output_shape`` is the first, the one that
     references to this node mean."""
+    context: Value | None = None
+    """The sequence length compute assumes where a shape leaves it unknown (``Model.set_context``)."""
 
     @property
     def type(self) -> str:
@@ -99,8 +102,13 @@ class Node:
     # -- compute (explain.compute): one sample, every copy
     @cached_property
     def _cost(self) -> Cost | str:
+        def known(shape: Shape) -> Shape:
+            return tuple(self.context if d is None else d for d in shape)
+        inputs, out = self.input_shapes, self.output_shape
+        if self.context is not None:
+            inputs, out = tuple(known(s) for s in inputs), known(out)
         try:
-            return self.layer.cost(self.input_shapes, self.output_shape, self.values)
+            return self.layer.cost(inputs, out, self.values)
         except NotDerived as e:
             return e.reason
 
@@ -250,6 +258,35 @@ class Model:
         return self.evaluate(self.buffers_expr)
 
     # -- compute for one sample (explain.compute); None when a layer's is not derived
+    context: Value | None = None
+    """The sequence length compute assumes where the input's length is unknown (a Hugging Face
+    config: T, its context length); None: such a layer's compute is not derived."""
+
+    def set_context(self, length: Value | None) -> None:
+        """Count compute at ``length`` tokens wherever a shape leaves the length unknown."""
+        self.context = length
+        for n in self.nodes:
+            n.context = length
+            n.__dict__.pop("_cost", None)
+
+    @property
+    def macs_per_token_expr(self) -> Value | None:
+        """Forward MACs per token at the context length (macs / T), for a sequence model."""
+        macs = self.macs_expr
+        if macs is None or self.context is None:
+            return None
+        per = to_expr(macs) / to_expr(self.context)
+        expanded = expand_bounded(per)
+        return as_value(per if expanded is None else expanded)
+
+    @property
+    def macs_per_token(self) -> Fraction | None:
+        """Exact: the total at the context length divided by it (may not be whole)."""
+        macs, length = self.macs, self.context
+        if macs is None or length is None:
+            return None
+        return Fraction(macs, self.evaluate(length))
+
     @property
     def compute_not_derived(self) -> tuple[str, ...]:
         """The layers whose compute is not derived (no rule for the type, or an unknown size)."""

@@ -203,16 +203,11 @@ def test_keras_dense_on_a_sequence_and_causal_conv_by_hand():
 
 # ----------------------------------------------------------------------------- every type says
 
-PENDING_ROLES = {"attention", "dot_attention", "recurrent", "bidirectional", "transformer_block",
-                 "transformer_stack", "transformer", "embedding"}
-"""Families whose rules land next (issue 13); until then their compute is None, never 0."""
-
-
 def test_every_registered_type_has_a_compute_rule_or_says_why_not():
     registry.load_all()
     missing = sorted({f"{cls.__module__}.{cls.type_name}" for cls in registry._REGISTRY.values()
                       if cls.ops_per_element is None and cls.cost is Layer.cost
-                      and not cls.compute_not_derived and cls.role not in PENDING_ROLES})
+                      and not cls.compute_not_derived})
     assert missing == []
 
 
@@ -266,3 +261,155 @@ def test_text_table_has_a_macs_column(tmp_path):
     assert header.rstrip().endswith("MACs")
     assert [line for line in lines if "(Dense)" in line][0].rstrip().endswith("  32")
     assert "Forward MACs per sample: 32 (FLOPs, 2 per MAC: 64)" in result.stdout
+
+
+# ----------------------------------------------------------------------------- sequence models
+
+def _self_attention(nn):
+    class SelfAttention(nn.Module):
+        """nn.MultiheadAttention on one sequence; need_weights=True with gradients enabled takes
+        torch's bmm path, which FlopCounterMode counts (the fused fast path it does not)."""
+
+        def __init__(self):
+            super().__init__()
+            self.mha = nn.MultiheadAttention(32, 4, batch_first=True)
+
+        def forward(self, x):
+            return self.mha(x, x, x, need_weights=True)[0]
+    return SelfAttention(), (10, 32)
+
+
+SEQUENCE_MODELS: dict[str, Callable] = {
+    "gru": lambda nn: (nn.GRU(8, 16, batch_first=True), (10, 8)),
+    "rnn": lambda nn: (nn.RNN(8, 16, num_layers=2, batch_first=True), (10, 8)),
+    "gru_cell": lambda nn: (nn.GRUCell(8, 16), (8,)),
+    "self_attention": _self_attention,
+}
+"""FlopCounterMode sees the matrix products of these (fvcore counts none of aten::gru, aten::rnn_tanh)."""
+
+
+@pytest.mark.parametrize("name", list(SEQUENCE_MODELS))
+def test_sequence_models_macs_are_flop_counter_flops_halved(name):
+    torch = require_module("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+    net, shape = SEQUENCE_MODELS[name](torch.nn)
+    net.eval()
+    ours = explain.from_torch(net, input_shape=shape)
+    with FlopCounterMode(display=False) as counter:  # with gradients: no fused fast path
+        net(torch.randn(1, *shape))
+    assert ours.compute_not_derived == ()
+    assert ours.flops == counter.get_total_flops() > 0
+
+
+def test_lstm_by_hand():
+    """FlopCounterMode sees nothing of CPU's fused LSTM kernel and fvcore skips aten::lstm, so:
+    T = 10 steps, i = 8, h = 16, two layers, two directions: every weight matrix once per step,
+    T·D·4h·(i + h) for layer 1 and T·D·4h·(D·h + h) for layer 2."""
+    torch = require_module("torch")
+    net = torch.nn.LSTM(8, 16, num_layers=2, bidirectional=True, batch_first=True)
+    node = explain.from_torch(net, input_shape=(10, 8)).nodes[0]
+    assert node.macs == 10 * 2 * 4 * 16 * (8 + 16) + 10 * 2 * 4 * 16 * (2 * 16 + 16)
+    assert node.macs == 10 * sum(p.numel() for n, p in net.named_parameters() if "weight" in n)
+    # biases b_ih, b_hh added (2·4h per layer and direction), 4 gate activations and the state
+    # update (f·c + i·g, o·tanh(c): 5) per unit, layer and direction, at each step
+    assert node.other_ops == 10 * (2 * 2 * 2 * 4 * 16 + 2 * 2 * (4 + 5) * 16)
+
+
+def test_transformer_encoder_layer_attention_by_hand():
+    """FlopCounterMode (and fvcore) count the layer's linear maps but not the scaled dot-product
+    attention kernel it calls on the CPU: the scores QKᵀ and the weighted sum of V, T·T·E each,
+    are added by hand."""
+    torch = require_module("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+    T, E = 10, 32
+    net = torch.nn.TransformerEncoderLayer(E, 4, 64, batch_first=True).eval()
+    with FlopCounterMode(display=False) as counter:  # with gradients: no fused fast path
+        net(torch.randn(1, T, E))
+    ours = explain.from_torch(net, input_shape=(T, E))
+    assert ours.macs == counter.get_total_flops() // 2 + 2 * T * T * E
+
+
+HF_CONFIGS = {
+    "gpt2": ("GPT2Config", dict(n_layer=2, n_embd=64, n_head=4, n_positions=16, vocab_size=100),
+             "GPT2LMHeadModel", ("transformer.h", "lm_head")),
+    "llama_gqa": ("LlamaConfig", dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4,
+                                      num_key_value_heads=2, intermediate_size=96, vocab_size=100,
+                                      max_position_embeddings=16), "LlamaForCausalLM",
+                  ("model.layers", "lm_head")),
+    "bert": ("BertConfig", dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4,
+                                intermediate_size=96, vocab_size=100, max_position_embeddings=16),
+             "BertModel", ("encoder.layer",)),
+}
+"""Each at its context length of 16 tokens, with eager attention (matrix products FlopCounterMode
+counts). BERT's pooler is left out: explain's graph feeds it every token, BERT only the first."""
+
+
+@pytest.mark.parametrize("name", list(HF_CONFIGS))
+def test_hugging_face_blocks_match_flop_counter(name, tmp_path):
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    from torch.utils.flop_counter import FlopCounterMode
+    config_class, args, architecture, checked = HF_CONFIGS[name]
+    config = getattr(transformers, config_class)(**args)
+    config._attn_implementation = "eager"
+    net = getattr(transformers, architecture)(config).eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        net(torch.zeros(1, 16, dtype=torch.long))
+    flops = {k.split(".", 1)[1]: sum(v.values()) for k, v in counter.get_flop_counts().items() if "." in k}
+    data = config.to_dict()
+    data["architectures"] = [architecture]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(data))
+    ours = explain.load(str(path))
+    for node_name in checked:
+        node = ours.node(node_name)
+        theirs = sum(v for k, v in flops.items() if k == node_name or k.startswith(node_name + ".")
+                     and k.count(".") == node_name.count(".") + 1)
+        assert 2 * ours.evaluate(node.macs) == theirs, node_name
+
+
+def test_gpt2_per_token_at_its_context_length():
+    """GPT-2 (L = 12, d = 768, f = 4d, V = 50257) at n_ctx = 1024 tokens, per token: the block's
+    matrices 12·d² per layer, attention 2·T·d per layer, and the LM head V·d."""
+    result = _run("derive", str(ROOT / "tests" / "fixtures" / "hf" / "gpt2.json"), "--format", "json",
+                  "--count", "compute")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    L, d, T, V = 12, 768, 1024, 50257
+    assert data["context_length"] == T
+    assert data["macs_per_token"] == L * 12 * d * d + L * 2 * T * d + V * d
+    assert data["macs"] == T * data["macs_per_token"]
+
+
+def test_keras_attention_matches_torch_multihead_attention():
+    """Keras MultiHeadAttention(4 heads, key_dim 8) on (10, 32) projects to 4·8 = 32 columns, as
+    torch's MultiheadAttention(32, 4) does: the same MACs."""
+    torch = require_module("torch")
+    keras = require_module("keras")
+    from torch.utils.flop_counter import FlopCounterMode
+    x = keras.Input((10, 32))
+    y = keras.layers.MultiHeadAttention(num_heads=4, key_dim=8)(x, x)
+    ours = explain.from_keras(keras.Model(x, y))
+    net, shape = _self_attention(torch.nn)
+    with FlopCounterMode(display=False) as counter:  # with gradients: no fused fast path
+        net.eval()(torch.randn(1, *shape))
+    assert ours.flops == counter.get_total_flops()
+
+
+def test_keras_recurrent_and_grouped_query_attention_by_hand():
+    """LSTM(16) over 10 steps of 8 features: 10·4·16·(8 + 16); Bidirectional GRU(4): twice
+    10·3·4·(16 + 4); GroupedQueryAttention(head_dim 8, 4 query heads, 2 key/value heads) on
+    (10, 32): q and output 10·32·32 each, k and v 10·32·16 each, scores and weighted sum
+    4·10·10·8 each."""
+    model = explain.load({"input": [10, 8], "layers": [
+        {"LSTM": {"units": 16, "return_sequences": True}},
+        {"Bidirectional": {"layer": {"GRU": {"units": 4, "return_sequences": True}}}},
+        {"Dense": {"units": 32}},
+    ]})
+    lstm, bi, _ = model.nodes
+    assert lstm.macs == 10 * 4 * 16 * (8 + 16)
+    assert bi.macs == 2 * 10 * 3 * 4 * (16 + 4)
+    gqa = explain.load({"input": [10, 32], "layers": [
+        {"GroupedQueryAttention": {"head_dim": 8, "num_query_heads": 4, "num_key_value_heads": 2,
+                                   "inputs": ["input", "input"]}}]})
+    assert gqa.nodes[0].macs == 2 * 10 * 32 * 32 + 2 * 10 * 32 * 16 + 2 * 4 * 10 * 10 * 8

@@ -185,3 +185,66 @@ def pooled(kernel: tuple[sympy.Symbol, ...], sizes: Sequence[Value], out: Sequen
 def per_input(shapes: Sequence[Sequence[Value | None]], ops: int = 1) -> Cost:
     """``ops`` per input element (a global pool reads each once): N_in·ops."""
     return Cost(ZERO, sympy.Integer(ops) * N_in, {N_in: sum((elements(s) for s in shapes), 0)})
+
+
+UPDATE_OPS = {1: 0, 3: 5, 4: 5}
+"""Elementwise operations per unit and step besides the gates' activations: LSTM c' = f·c + i·g
+(3) and h' = o·tanh(c') (2); GRU r·(W_hn·h) (1) and h' = (1 − z)·n + z·h (4); a simple RNN none."""
+
+
+def is_bias(group_name: str) -> bool:
+    """A bias vector (added, not multiplied): ``bias``, ``bias_ih``, ``query_bias``, ``c_attn.bias``."""
+    last = group_name.rsplit(".", 1)[-1]
+    return "bias" in last
+
+
+@cache
+def recurrent_formulas(groups: tuple, step_ops: sympy.Expr, steps: bool) -> tuple[sympy.Expr, sympy.Expr]:
+    """Every weight matrix multiplies once per step: MACs T·Σ weights; other operations
+    T·(Σ biases + the gates' activations and state updates ``step_ops``). One step without T."""
+    weights = sympy.Add(*(g.formula for g in groups if not is_bias(g.name)))
+    biases = sympy.Add(*(g.formula for g in groups if is_bias(g.name)))
+    macs, other = weights, biases + step_ops
+    return (T * macs, T * other) if steps else (macs, other)
+
+
+def recurrent_cost(groups: tuple, step_ops: sympy.Expr, steps: Value | None | bool) -> Cost:
+    """``steps``: the number of time steps T (a size, None if unknown), or False for one step."""
+    if steps is False:
+        macs, other = recurrent_formulas(groups, step_ops, False)
+        return Cost(macs, other)
+    macs, other = recurrent_formulas(groups, step_ops, True)
+    return Cost(macs, other, {T: known(steps)})
+
+
+T_q, T_k = sym("T_q"), sym("T_k")
+"""Query positions and key (value) positions of an attention layer (T_q = T_k = T for
+self-attention). Every score of the T_q × T_k matrix is computed: a causal mask discards half
+of them after the fact, as the frameworks' kernels do (FlopCounterMode counts them too)."""
+SOFTMAX_SCORES = 3
+
+
+def attention_cost(parts: tuple[tuple[str, sympy.Expr], ...], other: sympy.Expr, query: Sequence,
+                   key: Sequence) -> Cost:
+    """An attention layer's cost from its named MAC terms (projections, scores, weighted sum) in
+    T_q and T_k, the positions of the query and the key (every axis but the features)."""
+    macs = sympy.Add(*(expr for _, expr in parts))
+    return Cost(macs, other, {T_q: elements(query[:-1]), T_k: elements(key[:-1])}, parts)
+
+
+def _degree(expr: sympy.Expr) -> int:
+    return sympy.Poly(expr, *sorted(expr.free_symbols, key=str)).total_degree() if expr.free_symbols else 0
+
+
+@cache
+def block_formulas(groups: tuple, active: sympy.Expr | None, pair: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+    """A transformer block over T tokens: every weight matrix (a group of degree 2 or more in
+    the sizes, not a bias) multiplies each token once, T·Σ matrices (a mixture of experts: only
+    the router, shared and k active experts); the scores QKᵀ and the weighted sum of V take
+    ``pair`` MACs per query and key (2·H·d_h), T·T·pair. Other operations: each bias and norm weight acts once per
+    token and element, T·Σ vectors."""
+    matrices = sympy.Add(*(g.formula for g in groups if not is_bias(g.name) and _degree(g.formula) >= 2))
+    vectors = sympy.Add(*(g.formula for g in groups if is_bias(g.name) or _degree(g.formula) < 2))
+    if active is not None:  # the idle experts' weights are matrices: leave them out
+        matrices = matrices - (sympy.Add(*(g.formula for g in groups)) - active)
+    return T * matrices + T * T * pair, T * vectors

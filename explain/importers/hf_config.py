@@ -184,6 +184,24 @@ def _family(*names: str, base: str | Mapping[str, str] | None = None, prefix: st
     return register
 
 
+CONTEXT_KEYS = ("n_positions", "n_ctx", "max_position_embeddings", "max_target_positions",
+                "max_sequence_length", "seq_length")
+"""Where a config gives its context length, the sequence length compute is counted at."""
+
+
+def _context(model: Model, cfg: "_Config") -> Value | None:
+    """T, the positions the config declares (``--set T=…`` changes it), or the context length
+    the config states; None where it states none."""
+    t = sym("T")
+    if t in model.symbols:
+        return t
+    for key in CONTEXT_KEYS:
+        value = cfg.raw.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 10**9:
+            return value
+    return None
+
+
 def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
           architecture: str | None) -> Model:
     if not isinstance(parsed, dict):
@@ -232,6 +250,7 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
         model.notes = (("hf_architecture_chosen", (("architecture", built),)),) + model.notes
     model.details = {"architecture": built, "architecture_given": bool(given),
                      "route": "generic" if any(k == "hf_generic" for k, _ in model.notes) else "closed_form"}
+    model.set_context(_context(model, cfg))
     dtype = parsed.get("dtype", parsed.get("torch_dtype"))
     if isinstance(dtype, str) and dtype.startswith(("float", "bfloat")):
         model.dtype = dtype.removeprefix("torch.")

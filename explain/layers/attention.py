@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Sequence
 
+from ..compute import SOFTMAX_SCORES, T_k, T_q, Cost, attention_cost
 from ..errors import ExplainError
 from ..symbols import Value, product, sym
 from .base import (Group, Layer, Shape, _optional, _size, anything, arg, choice, flag, format_shape,
@@ -130,6 +131,26 @@ class MultiHeadAttention(Layer):
     def notes(self) -> tuple[str, ...]:
         return ("mha_heads_times_key_dim",)
 
+    def cost(self, shapes, out, values) -> Cost:
+        """Projections of the T_q queries and T_k keys and values, then per head the T_q·T_k
+        scores QKᵀ (key_dim each) and their weighted sum of V (value_dim each), then the output
+        projection. Other operations: bias adds, the 1/√key_dim scaling, softmax (3 per score)."""
+        parts, other = _mha_cost(self.use_bias, self.use_gate)
+        query, value, key = _roles(shapes, self.type_name)
+        return attention_cost(parts, other, query, key)
+
+
+@cache
+def _mha_cost(bias: bool, gate: bool) -> tuple:
+    projections = T_q * d_q * H * k_dim + T_k * d_k * H * k_dim + T_k * d_v * H * v_dim \
+        + T_q * H * v_dim * d_out + (T_q * d_q * H * v_dim if gate else 0)
+    parts = (("projections", projections), ("scores", H * T_q * T_k * k_dim),
+             ("weighted_sum", H * T_q * T_k * v_dim))
+    biases = T_q * H * k_dim + T_k * H * k_dim + T_k * H * v_dim + T_q * d_out + (T_q * H * v_dim if gate else 0)
+    other = (biases if bias else 0) + T_q * H * k_dim + SOFTMAX_SCORES * H * T_q * T_k \
+        + (2 * T_q * H * v_dim if gate else 0)
+    return parts, other
+
 
 # ----------------------------------------------------------------------------- dot-product attention
 
@@ -153,6 +174,17 @@ class _DotAttention(Layer):
                                f"query {format_shape(query)}, key {format_shape(key)}")
         return tuple(query[:-1]) + (value[-1],)
 
+    def cost(self, shapes, out, values) -> Cost:
+        query, value, key = _roles(shapes, self.type_name)
+        parts, other = self.score_cost()
+        cost = attention_cost(parts, other, query, key)
+        return Cost(cost.macs, cost.other, {**cost.values, d_k: known(key[-1], "key width", self.type_name),
+                                            d_v: known(value[-1], "value width", self.type_name)}, parts)
+
+    def score_cost(self) -> tuple:
+        """(MAC parts, other operations) in T_q, T_k, d_k (query and key width), d_v."""
+        raise NotImplementedError
+
 
 @register("Attention")
 @dataclass(frozen=True, kw_only=True)
@@ -169,6 +201,11 @@ class Attention(_DotAttention):
         return ((_SCALE,) if self.use_scale else ()) + \
             ((_CONCAT_WEIGHT,) if self.score_mode == "concat" else ())
 
+    def score_cost(self) -> tuple:
+        """dot: scores T_q·T_k·d_k MACs; concat: tanh(q + k) summed, 3 operations per feature.
+        Then softmax and the weighted sum of V, T_q·T_k·d_v."""
+        return _dot_cost(self.score_mode, self.use_scale)
+
 
 @register("AdditiveAttention")
 @dataclass(frozen=True, kw_only=True)
@@ -184,9 +221,25 @@ class AdditiveAttention(_DotAttention):
     def weight_groups(self) -> tuple[Group, ...]:
         return (_ADDITIVE_SCALE,) if self.use_scale else ()
 
+    def score_cost(self) -> tuple:
+        """Scores Σ scale·tanh(q + k): T_q·T_k·d_k MACs, 2 operations per feature (add, tanh);
+        then softmax and the weighted sum of V, T_q·T_k·d_v."""
+        return _dot_cost("additive", False)
+
     def values_multi(self, shapes: Sequence[Shape]) -> dict:
         query, value, key = _roles(shapes, self.type_name)
         return {d_v: known(value[-1], "last axis of the value (d_v)", self.type_name)}
+
+
+@cache
+def _dot_cost(mode: str, scale: bool) -> tuple:
+    weighted = ("weighted_sum", T_q * T_k * d_v)
+    softmax = SOFTMAX_SCORES * T_q * T_k + (T_q * T_k if scale else 0)
+    if mode == "dot":
+        return (("scores", T_q * T_k * d_k), weighted), softmax
+    if mode == "additive":
+        return (("scores", T_q * T_k * d_k), weighted), softmax + 2 * T_q * T_k * d_k
+    return (weighted,), softmax + 3 * T_q * T_k * d_k + T_q * T_k
 
 
 # ----------------------------------------------------------------------------- grouped-query attention
@@ -206,6 +259,18 @@ def _gqa_groups(bias: bool, gate: bool) -> tuple[Group, ...]:
         if bias:
             groups.append(Group(f"{name}_bias", b))
     return tuple(groups)
+
+
+@cache
+def _gqa_cost(bias: bool, gate: bool) -> tuple:
+    projections = T_q * d_q * H * d_h + T_k * d_k * H_kv * d_h + T_k * d_v * H_kv * d_h \
+        + T_q * H * d_h * d_q + (T_q * d_q * H * d_h if gate else 0)
+    parts = (("projections", projections), ("scores", H * T_q * T_k * d_h),
+             ("weighted_sum", H * T_q * T_k * d_h))
+    biases = T_q * H * d_h + 2 * T_k * H_kv * d_h + T_q * d_q + (T_q * H * d_h if gate else 0)
+    other = (biases if bias else 0) + T_q * H * d_h + SOFTMAX_SCORES * H * T_q * T_k \
+        + (2 * T_q * H * d_h if gate else 0)
+    return parts, other
 
 
 @register("GroupedQueryAttention", "GroupQueryAttention")
@@ -252,6 +317,14 @@ class GroupedQueryAttention(Layer):
 
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         return tuple(self._checked(shapes)[0])
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Query and output projections over H heads, key and value projections over H_kv heads
+        (GQA; H_kv = 1: multi-query), then H·T_q·T_k·d_h for the scores and as much for the
+        weighted sum (each key/value head serves H/H_kv query heads)."""
+        query, value, key = self._checked(shapes)
+        parts, other = _gqa_cost(self.use_bias, self.use_gate)
+        return attention_cost(parts, other, query, key)
 
     def values_multi(self, shapes: Sequence[Shape]) -> dict:
         query, value, key = self._checked(shapes)

@@ -37,6 +37,7 @@ from typing import Sequence
 
 import sympy
 
+from ..compute import T, UNKNOWN_SIZE, NotDerived, block_formulas, elements
 from ..compute import Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import Value, sym, to_expr
@@ -78,6 +79,25 @@ class _Block(Layer):
     def output_shape(self, shape: Shape) -> Shape:
         _check_width(self, shape, self.hidden_size)
         return shape
+
+    def pair_macs(self) -> sympy.Expr:
+        """MACs per query and key: the score (H·d_h) and the weighted sum of V (H·d_h), 2·H·d_h
+        (2d for most blocks)."""
+        return 2 * d
+
+    def cross_attention(self) -> bool:
+        """Whether the block also attends to an encoder's output, whose length is not known here."""
+        return bool(getattr(self, "add_cross_attention", False))
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Per token every weight matrix once, and attention over the T tokens: T·Σ matrices +
+        T²·2·H·d_h MACs (a causal mask does not reduce the computed scores). Other operations:
+        the bias adds and norm weights, one per element and token; activations, softmax and the
+        norms' statistics are left out."""
+        if self.cross_attention():
+            raise NotDerived(UNKNOWN_SIZE)
+        macs, other = block_formulas(self.weight_groups(), self.active_formula(), self.pair_macs())
+        return Cost(macs, other, {T: elements(shapes[0][:-1])})
 
 
 # ----------------------------------------------------------------------------- GPT-2
@@ -213,6 +233,9 @@ class LlamaDecoderLayer(_Block):
         return {d: self.hidden_size, f: self.intermediate_size, H: self.num_attention_heads,
                 H_kv: self.num_key_value_heads, d_h: self.head_dim}
 
+    def pair_macs(self) -> sympy.Expr:
+        return 2 * H * d_h
+
 
 @register("MistralDecoderLayer", framework="pytorch")
 @dataclass(frozen=True, kw_only=True)
@@ -310,6 +333,12 @@ class T5Block(_Block):
 
     def values(self, shape: Shape) -> dict:
         return {d: self.hidden_size, f: self.d_ff, H: self.num_heads, d_kv: self.d_kv}
+
+    def pair_macs(self) -> sympy.Expr:
+        return 2 * H * d_kv
+
+    def cross_attention(self) -> bool:
+        return self.is_decoder
 
 
 # ----------------------------------------------------------------------------- weightless, generic

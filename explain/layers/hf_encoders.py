@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from ..compute import N_out, Cost, elements, elementwise
 from ..symbols import Value, sym
 from . import _texts
 from .base import Group, Layer, Shape, flag, size
@@ -87,6 +88,9 @@ class BartDecoderLayer(BartEncoderLayer):
     def weight_groups(self) -> tuple[Group, ...]:
         return _bart_groups(True)
 
+    def cross_attention(self) -> bool:
+        return True
+
 
 @cache
 def _vit_groups(qkv_bias: bool) -> tuple[Group, ...]:
@@ -116,6 +120,9 @@ _VIT_EMBEDDINGS = (Group("cls_token", d), Group("position_embeddings", (n_p + 1)
                    Group("patch_embeddings.projection.bias", d))
 
 
+_PATCH_MACS = n_p * d * C * P * P
+
+
 @register("ViTEmbeddings", framework="pytorch")
 @dataclass(frozen=True, kw_only=True)
 class ViTEmbeddings(_Block):
@@ -141,6 +148,11 @@ class ViTEmbeddings(_Block):
 
     def notes(self) -> tuple[str, ...]:
         return ("vit_patch_embedding",)
+
+    def cost(self, shapes, out, values) -> Cost:
+        """The patch convolution: n_p·d·C·P² MACs; bias adds and the position embeddings added
+        to the n_p + 1 tokens, one per element."""
+        return Cost(_PATCH_MACS, N_out + n_p * d, {N_out: elements(out)})
 
 
 # ----------------------------------------------------------------------------- Whisper, CLIP
@@ -179,6 +191,9 @@ class WhisperDecoderLayer(WhisperEncoderLayer):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _whisper_groups(True)
+
+    def cross_attention(self) -> bool:
+        return True
 
 
 @register("TimeMajor", framework="pytorch")
@@ -249,3 +264,7 @@ class AddedPositions(_Block):
 
     def values(self, shape: Shape) -> dict:
         return {V_rows: self.num_positions, d: self.hidden_size}
+
+    def cost(self, shapes, out, values) -> Cost:
+        """The positions added to the input: one addition per element."""
+        return elementwise(out, 1)

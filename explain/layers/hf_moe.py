@@ -176,3 +176,7 @@ class DeepseekV3DecoderLayer(_Block):
 
     def notes(self) -> tuple[str, ...]:
         return ("mla", "moe_routed_experts", "moe_shared_expert") if self.moe else ("mla",)
+
+    def pair_macs(self) -> sympy.Expr:
+        """Multi-head latent attention: scores over H·(d_n + d_r), the weighted sum over H·d_v."""
+        return H * (d_n + d_r + d_v)

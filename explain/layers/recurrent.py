@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import ClassVar, Optional, Sequence, Union
 
+import sympy
+
+from ..compute import UPDATE_OPS, Cost, recurrent_cost, spatial_positions, spatial_values, times
 from ..errors import ExplainError
 from ..shapes import Window, keras_conv
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, product, sym
@@ -94,6 +97,19 @@ class _Recurrent(Layer):
     def notes(self) -> tuple[str, ...]:
         return (self.one_bias_note,) if self.use_bias else ()
 
+    def step_ops(self) -> sympy.Expr:
+        """Per step: the gates' activations G·h and the state update (``UPDATE_OPS``)."""
+        return _step_ops(self.gates)
+
+    def steps(self, shape: Shape) -> Value | None | bool:
+        """The time steps T of an input of ``shape``; False for one step (a cell)."""
+        return False
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Each weight matrix once per step: T·G·h·(i + h) MACs; T·(biases + activations and
+        state update) other operations."""
+        return recurrent_cost(self.weight_groups(), self.step_ops(), self.steps(shapes[0]))
+
 
 @dataclass(frozen=True, kw_only=True)
 class _ResetAfter(_Recurrent):
@@ -130,6 +146,9 @@ class _RNN(_InitialState, _Recurrent):
 
     def states(self) -> int:
         return 1
+
+    def steps(self, shape: Shape) -> Value | None | bool:
+        return shape[0]
 
     def output_shape(self, shape: Shape) -> Shape:
         return (shape[0], self.units) if self.return_sequences else (self.units,)
@@ -241,6 +260,18 @@ class _ConvLSTM(_InitialState, Spatial, Windowed):
 
     def notes(self) -> tuple[str, ...]:
         return ("rnn_one_bias",) if self.use_bias else ()
+
+    def step_ops(self) -> sympy.Expr:
+        return _step_ops(4, c_out)
+
+    def cost(self, shapes, out, values) -> Cost:
+        """The four gates' convolutions over the input and the state at every output position
+        and step: T·H_out·W_out·k_h·k_w·4·c_out·(c_in + c_out) MACs."""
+        step = recurrent_cost(self.weight_groups(), self.step_ops(), shapes[0][0])
+        spatial = self.split(self.step_shape(shapes[0]))[0]
+        positions = spatial_positions(self.rank)
+        return Cost(times(positions, step.macs), times(positions, step.other),
+                    {**step.values, **spatial_values(self.rank, spatial)})
 
 
 @register("ConvLSTM1D")
@@ -356,6 +387,17 @@ class Bidirectional(_InitialState, Layer):
     def notes(self) -> tuple[str, ...]:
         return ("bidirectional_twice",) + self.layer.notes()
 
+    def cost(self, shapes, out, values) -> Cost:
+        """The forward and the backward layer's compute (twice one layer's without a separate
+        ``backward_layer``)."""
+        forward = self.layer.cost(shapes[:1], out, values)
+        if self.backward_layer is None:
+            return Cost(2 * forward.macs, 2 * forward.other, forward.values)
+        backward = self.backward_layer.cost(shapes[:1], out, values)
+        rename = {s: _backward_symbol(s) for s in self.backward_layer.values(shapes[0])}
+        return Cost(forward.macs + backward.macs.xreplace(rename),
+                    forward.other + backward.other.xreplace(rename), {**forward.values, **backward.values})
+
 
 @cache
 def _backward_symbol(s):
@@ -457,11 +499,27 @@ class StackedRNNCells(Layer):
     def weight_groups(self) -> tuple[Group, ...]:
         return _stacked_groups(tuple(c.weight_groups() for c in self.cells))
 
+    def cost(self, shapes, out, values) -> Cost:
+        """One step of every cell in turn."""
+        return recurrent_cost(self.weight_groups(), _stacked_step_ops(self.cells), False)
+
     def values(self, shape: Shape) -> dict:
         return _stacked_values(self.cells, shape)
 
     def output_shape(self, shape: Shape) -> Shape:
         return (self.cells[-1].units,)
+
+
+@cache
+def _step_ops(gates: int, width: sympy.Expr = h) -> sympy.Expr:
+    return (gates + UPDATE_OPS[gates]) * width
+
+
+def _stacked_step_ops(cells: Sequence[_Cell]) -> sympy.Expr:
+    """Σ over the cells of their step operations (symbols numbered as in the stack's groups)."""
+    if len(cells) == 1:
+        return cells[0].step_ops()
+    return sympy.Add(*(c.step_ops().xreplace({h: _indexed(h, k)}) for k, c in enumerate(cells, 1)))
 
 
 @cache
@@ -518,6 +576,10 @@ class RNN(_InitialState, Layer):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _stacked_groups(tuple(c.weight_groups() for c in self.cell))
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Every cell's step at each of the T steps."""
+        return recurrent_cost(self.weight_groups(), _stacked_step_ops(self.cell), shapes[0][0])
 
     def values(self, shape: Shape) -> dict:
         return _stacked_values(self.cell, shape)

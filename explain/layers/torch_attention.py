@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Sequence
 
+from ..compute import NO_RULE, SOFTMAX_SCORES, T_k, T_q, Cost, NotDerived, attention_cost
 from ..errors import ExplainError
 from ..symbols import Value, sym
 from .base import Group, Layer, Shape, _optional, _size, anything, arg, flag, format_shape, size
@@ -42,6 +43,18 @@ def mha_groups(separate: bool, bias: bool, bias_kv: bool) -> tuple[Group, ...]:
     if bias:
         groups.append(Group("out_proj.bias", E))
     return tuple(groups)
+
+
+H = sym("H")
+"""Attention heads."""
+
+
+@cache
+def _torch_mha_cost(bias: bool) -> tuple:
+    projections = T_q * E * E + T_k * E * d_k + T_k * E * d_v + T_q * E * E
+    parts = (("projections", projections), ("scores", T_q * T_k * E), ("weighted_sum", T_q * T_k * E))
+    other = ((2 * T_q * E + 2 * T_k * E) if bias else 0) + T_q * E + SOFTMAX_SCORES * H * T_q * T_k
+    return parts, other
 
 
 @torch_module("MultiheadAttention")
@@ -111,6 +124,17 @@ class MultiheadAttention(Layer):
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         query, _, _ = self._roles(shapes)
         return (query[0], self.embed_dim)
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Projections q T_q·E², k T_k·E·kdim, v T_k·E·vdim, output T_q·E²; the scores QKᵀ
+        T_q·T_k·E and the weighted sum of V T_q·T_k·E over all heads (H heads of E/H each).
+        Other operations: bias adds, the 1/√(E/H) scaling, softmax (3 per score and head)."""
+        if self.add_bias_kv or self.add_zero_attn:
+            raise NotDerived(NO_RULE)
+        query, key, _ = self._roles(shapes)
+        parts, other = _torch_mha_cost(self.bias)
+        cost = attention_cost(parts, other, query, key)
+        return Cost(cost.macs, cost.other, {**cost.values, H: self.num_heads}, parts)
 
     def notes(self) -> tuple[str, ...]:
         out = ("mha_separate_proj",) if self.separate() else ("mha_in_proj_4E2",)

@@ -24,6 +24,7 @@ from typing import ClassVar
 
 import sympy
 
+from ..compute import UPDATE_OPS, Cost, recurrent_cost
 from ..errors import ExplainError
 from ..symbols import Value, sym
 from .base import Group, Layer, Shape, anything, choice, count, flag, size
@@ -94,6 +95,12 @@ class _TorchRNN(Layer):
         check_stated(self.type_name, "input_size", self.input_size, shape[-1], shape)
         width = self.projection() or self.hidden_size
         return (shape[0], 2 * width if self.bidirectional else width)
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Each weight matrix once per step: T·Σ weights MACs (layers and directions included);
+        T·(biases + L·D·(gates' activations and state update)) other operations."""
+        copies = (L if self.num_layers != 1 else 1) * (D if self.bidirectional else 1)
+        return recurrent_cost(self.weight_groups(), _step(self.gates, copies), shapes[0][0])
 
     def notes(self) -> tuple[str, ...]:
         out: tuple[str, ...] = (self.bias_note,) if self.bias else ()
@@ -179,6 +186,15 @@ class _Cell(Layer):
 
     def notes(self) -> tuple[str, ...]:
         return (self.bias_note,) if self.bias else ()
+
+    def cost(self, shapes, out, values) -> Cost:
+        """One step: G·h·(i + h) MACs; biases, activations and state update."""
+        return recurrent_cost(self.weight_groups(), _step(self.gates, 1), False)
+
+
+@cache
+def _step(gates: int, copies) -> sympy.Expr:
+    return copies * (gates + UPDATE_OPS[gates]) * h
 
 
 @cache

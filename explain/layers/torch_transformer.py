@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 
 import sympy
 
+from ..compute import SOFTMAX_SCORES, T_k, T_q, Cost, known
 from ..errors import ExplainError
 from ..symbols import Value, sym
 from .base import ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, size
@@ -46,6 +47,35 @@ def _block(bias: bool, decoder: bool) -> tuple[Group, ...]:
     if decoder:
         groups.append(Group("norm3", norm))
     return tuple(groups)
+
+
+H = sym("H")
+"""Attention heads (nhead)."""
+
+
+@cache
+def _block_cost(bias: bool, decoder: bool) -> tuple[sympy.Expr, sympy.Expr]:
+    """MACs of a block over T_q tokens (a decoder's cross-attention over T_k memory positions):
+    self-attention T_q·4E² + 2·T_q²·E (scores and weighted sum over all heads), cross-attention
+    T_q·2E² + T_k·2E² + 2·T_q·T_k·E, feed-forward T_q·2EF. Other operations: bias adds; each
+    LayerNorm 5 + 2 per element; softmax 3 per score and head; the 1/√(E/H) scaling; the
+    activation T_q·F; the residual adds."""
+    b = 1 if bias else 0
+    norms = 3 if decoder else 2
+    macs = T_q * 4 * E * E + 2 * T_q * T_q * E + T_q * 2 * E * F
+    other = (b * (T_q * 4 * E + T_q * F + T_q * E) + norms * (7 + b - 1) * T_q * E
+             + SOFTMAX_SCORES * H * T_q * T_q + T_q * E + T_q * F + norms * T_q * E)
+    if decoder:
+        macs += T_q * 2 * E * E + T_k * 2 * E * E + 2 * T_q * T_k * E
+        other += b * (T_q * 2 * E + T_k * 2 * E) + SOFTMAX_SCORES * H * T_q * T_k + T_q * E
+    return macs, other
+
+
+def _lengths(shapes, decoder: bool) -> dict:
+    """T_q: the (target) sequence; T_k: a decoder's memory."""
+    if decoder:
+        return {T_q: known(shapes[0][0]), T_k: known(shapes[-1][0])}
+    return {T_q: known(shapes[0][0])}
 
 
 def _block_total(bias: bool, decoder: bool) -> sympy.Expr:
@@ -107,6 +137,11 @@ class _Block(Layer):
     def notes(self) -> tuple[str, ...]:
         return ("mha_in_proj_4E2",)
 
+    def cost(self, shapes, out, values) -> Cost:
+        """See ``_block_cost``: the block's matrices per token and attention over the tokens."""
+        macs, other = _block_cost(self.bias, self.decoder)
+        return Cost(macs, other, {**_lengths(shapes, self.decoder), H: self.nhead})
+
 
 @torch_module("TransformerEncoderLayer")
 @dataclass(frozen=True, kw_only=True)
@@ -140,6 +175,11 @@ def _nested(kind: type, optional: bool = False) -> Callable[[ArgContext, str, An
             raise ExplainError(f"'{name}' must be a {kind.__name__.lstrip('_')}. Received: {layer.type_name}")
         return layer
     return convert
+
+
+@cache
+def L_times(expr: sympy.Expr) -> sympy.Expr:
+    return N * expr
 
 
 @cache
@@ -178,6 +218,17 @@ class _Stack(Layer):
 
     def wrapped(self) -> Layer:
         return self.block()
+
+    def cost(self, shapes, out, values) -> Cost:
+        """L copies of the block, then the final norm."""
+        block = self.block().cost(shapes, out, values)
+        macs, other = L_times(block.macs), L_times(block.other)
+        found = dict(block.values)
+        if self.norm is not None:
+            norm = self.norm.cost((out,), out, values)
+            other = other + norm.other
+            found.update(norm.values)
+        return Cost(macs, other, found)
 
     def notes(self) -> tuple[str, ...]:
         return self.block().notes()
@@ -262,3 +313,14 @@ class Transformer(Layer):
 
     def notes(self) -> tuple[str, ...]:
         return ("mha_in_proj_4E2",)
+
+    def cost(self, shapes, out, values) -> Cost:
+        """L_e encoder layers over the T_k source tokens, L_d decoder layers over the T_q target
+        tokens attending to them, and the two final LayerNorms (5 + 2 per element)."""
+        enc_macs, enc_other = _block_cost(self.bias, False)
+        dec_macs, dec_other = _block_cost(self.bias, True)
+        swap = {T_q: T_k}
+        macs = N_e * enc_macs.xreplace(swap) + N_d * dec_macs
+        other = N_e * enc_other.xreplace(swap) + N_d * dec_other + 7 * (T_k + T_q) * E
+        src, tgt = shapes[0], shapes[-1]
+        return Cost(macs, other, {T_q: known(tgt[0]), T_k: known(src[0]), H: self.nhead})

@@ -35,6 +35,13 @@ def compute_model(model: Model) -> dict[str, Any]:
                            "training_flops": model.training_flops, "other_ops": model.other_ops}
     if expr is not None:
         out["macs_formula"] = str(expr)
+    if model.context is not None:
+        # a sequence model: the figures are for one sequence of context_length tokens
+        out["context_length"] = model.evaluate(model.context)
+        per = model.macs_per_token
+        if per is not None:
+            out["macs_per_token"] = int(per) if per.denominator == 1 else float(per)
+            out["macs_per_token_formula"] = str(model.macs_per_token_expr)
     missing = model.compute_not_derived
     if missing:
         out["compute_not_derived"] = list(missing)
