@@ -413,3 +413,46 @@ def test_keras_recurrent_and_grouped_query_attention_by_hand():
         {"GroupedQueryAttention": {"head_dim": 8, "num_query_heads": 4, "num_key_value_heads": 2,
                                    "inputs": ["input", "input"]}}]})
     assert gqa.nodes[0].macs == 2 * 10 * 32 * 32 + 2 * 10 * 32 * 16 + 2 * 4 * 10 * 10 * 8
+
+
+HAND = {
+    # ConvLSTM2D(4, 3, 'same') over 5 steps of 8×8×3: the 4 gates' convolutions of the input
+    # (3 channels) and the state (4 channels) at 8·8 positions: 5·8·8·3·3·4·4·(3 + 4)
+    "conv_lstm": ({"input": [5, 8, 8, 3], "layers": [
+        {"ConvLSTM2D": {"filters": 4, "kernel_size": 3, "padding": "same"}}]}, 5 * 8 * 8 * 9 * 4 * 4 * (3 + 4)),
+    # dot-product Attention of 6 queries over 6 keys of width 16: scores 6·6·16, weighted sum 6·6·16
+    "dot_attention": ({"input": [6, 16], "layers": [
+        {"Attention": {"inputs": ["input", "input"]}}]}, 6 * 6 * 16 * 2),
+    # EinsumDense abc,cde->abde on (7, 12) to (7, 2, 5): 7 positions · 12 · 2 · 5
+    "einsum": ({"input": [7, 12], "layers": [
+        {"EinsumDense": {"equation": "abc,cde->abde", "output_shape": [7, 2, 5]}}]}, 7 * 12 * 2 * 5),
+    # TimeDistributed(Dense(3)) over 6 steps of 10: 6·10·3
+    "time_distributed": ({"input": [6, 10], "layers": [
+        {"TimeDistributed": {"layer": {"Dense": {"units": 3}}}}]}, 6 * 10 * 3),
+    # Conv3DTranspose(2, 2, strides 2) on 3×4×4×5: each of the 3·4·4 input positions scatters
+    # 2·2·2 kernel values per input and output channel: 3·4·4·8·5·2
+    "conv3d_transpose": ({"input": [3, 4, 4, 5], "layers": [
+        {"Conv3DTranspose": {"filters": 2, "kernel_size": 2, "strides": 2}}]}, 3 * 4 * 4 * 8 * 5 * 2),
+}
+
+
+@pytest.mark.parametrize("name", list(HAND))
+def test_more_layers_by_hand(name):
+    spec, macs = HAND[name]
+    assert explain.load(spec).macs == macs
+
+
+def test_unknown_sequence_length_is_not_counted_as_zero():
+    """An LSTM over a sequence of unknown length: its MACs need T."""
+    model = explain.load({"input": [None, 8], "layers": [{"LSTM": {"units": 4}}]})
+    assert model.nodes[0].macs is None and model.nodes[0].cost_missing == "unknown_size"
+    assert model.macs is None
+
+
+def test_set_changes_the_context_length():
+    """GPT-2 with --set T=512: per token 12·12·768² + 12·2·512·768 + 50257·768."""
+    result = _run("derive", str(ROOT / "tests" / "fixtures" / "hf" / "gpt2.json"), "--set", "T=512",
+                  "--format", "json", "--count", "compute")
+    data = json.loads(result.stdout)
+    assert data["context_length"] == 512
+    assert data["macs_per_token"] == 12 * 12 * 768 ** 2 + 12 * 2 * 512 * 768 + 50257 * 768
