@@ -10,6 +10,7 @@ from babel.messages.pofile import read_po
 from explain.checker import check_file, render_report
 from explain.importers import load
 from explain.render import render
+from explain.render.documents import render_document
 from tests.conftest import FIXTURES, ROOT
 from tests.render_helpers import markdown_parser, walk
 
@@ -64,7 +65,8 @@ def test_french_terms():
 def french_latex(seed_report) -> list[str]:
     return [render(load("example:seed-cnn"), lang="fr", format="latex"),
             render(load(FIXTURES / "specs" / "mlp_bn.yaml"), lang="fr", format="latex"),
-            render_report(seed_report, lang="fr", format="latex")]
+            render_report(seed_report, lang="fr", format="latex"),
+            render_document("layers", None, lang="fr", format="latex")]
 
 
 def test_french_latex_leaves_the_spacing_of_high_punctuation_to_babel(french_latex):
@@ -74,7 +76,7 @@ def test_french_latex_leaves_the_spacing_of_high_punctuation_to_babel(french_lat
         assert "\\usepackage[french]{babel}" in doc
         assert re.findall(r".{0,20}(?:[\u00a0\u202f~]|\\,)[:;!?»]", doc) == []
         assert re.findall(r"«(?:[\u00a0\u202f~]|\\,).{0,20}", doc) == []
-        assert "paramètres:" in doc or "paramètres :" in doc  # the sign is there, bare or after a space
+        assert re.search(r"[\w}$]: ", doc)  # the signs are there, bare
 
 
 def test_french_markdown_has_no_break_spaces_before_colons(seed_report):
@@ -82,6 +84,10 @@ def test_french_markdown_has_no_break_spaces_before_colons(seed_report):
     assert "## 5. `dense_2`\u00a0: paramètres (formule fausse)" in sheet
     assert "Réponse donnée\u00a0: $512 \\times 128 + 512 = 65\\,664$" in sheet
     assert "Modèle\u00a0: `seed_cnn`" in sheet
+    layers = render_document("layers", None, lang="fr", format="markdown")
+    row = next(line for line in layers.splitlines() if line.startswith("| BatchNormalization |"))
+    assert ("moving\\_mean\u00a0: $C$ (non entraînable)\u202f; moving\\_variance\u00a0: $C$ (non entraînable)"
+            in row), row
     derivation = render(load("example:seed-cnn"), lang="fr", format="markdown")
     assert "## Calcul détaillé, couche par couche" in derivation
     prose = "\n".join(line for line in derivation.splitlines() if not line.startswith("| ---"))
@@ -168,6 +174,12 @@ def test_japanese_glossary_terms():
     joined = "\n".join(texts)
     for wrong in ("埋め込み次元", "層正規化", "レイヤ正規化", "埋め込みサイズ"):
         assert wrong not in joined.replace("レイヤー正規化", ""), wrong
+
+
+def test_japanese_reference_lists_weight_groups_in_japanese_punctuation():
+    layers = render_document("layers", None, lang="ja", format="markdown")
+    row = next(line for line in layers.splitlines() if line.startswith("| BatchNormalization |"))
+    assert "gamma：$C$、beta：$C$、moving\\_mean：$C$（学習不可）" in row
 
 
 def test_japanese_sheet_is_polite_and_full_width(seed_report):
