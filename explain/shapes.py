@@ -23,12 +23,14 @@ pools) has p = 0 in its rule.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Optional
+from functools import lru_cache
+from typing import Callable, Optional
 
 import sympy
 
-from .symbols import Value, as_value, sym
+from .symbols import Value, as_value, sym, to_expr
 
 Length = Optional[Value]
 
@@ -62,7 +64,7 @@ RULES: dict[str, sympy.Expr] = {
 
 def effective_kernel(k_: Value, d_: Value) -> Value:
     """k_eff = d·(k − 1) + 1 (the rule ``K_EFF`` with the numbers)."""
-    return _evaluate(K_EFF, {k: k_, d: d_})
+    return _evaluate(K_EFF, {"k": k_, "d": d_})
 
 
 @dataclass(frozen=True)
@@ -92,14 +94,15 @@ class Window:
         """The rule as the derivation shows it: k for k_eff when undilated, no p when unpadded."""
         return _written(RULES[self.kind], {} if self.dilated else {k_eff: k}, () if self.padded else (p,))
 
-    def _numbers(self, length: Value) -> dict[sympy.Symbol, Value]:
-        return {n: length, k: self.k, s: self.s, d: self.d, k_eff: self.k_eff, p: self.pad[0],
-                p_1: self.pad[0], p_2: self.pad[1], p_o: self.output_padding}
+    def _numbers(self, length: Value) -> dict[str, Value]:
+        """The rules' symbols (by name) with this window's numbers."""
+        return {"n": length, "k": self.k, "s": self.s, "d": self.d, "k_eff": self.k_eff, "p": self.pad[0],
+                "p_1": self.pad[0], "p_2": self.pad[1], "p_o": self.output_padding}
 
     def values(self, length: Value) -> dict[sympy.Symbol, Value]:
         """The symbols of :attr:`rule` with this window's numbers and the input length ``length``."""
         free = self.rule.free_symbols
-        return {key: v for key, v in self._numbers(length).items() if key in free}
+        return {sym(name): v for name, v in self._numbers(length).items() if sym(name) in free}
 
     def length(self, length: Length) -> Length:
         """The output length for an input of ``length`` (None: unknown)."""
@@ -122,14 +125,86 @@ def _written(rule: sympy.Basic, rename: dict, drop: tuple) -> sympy.Basic:
     return rule.func(*args, evaluate=False)
 
 
-def _evaluate(rule: sympy.Expr, values: dict) -> Value:
-    """``rule`` with ``values`` substituted, evaluated; a ceiling of a symbolic length in its
+def _evaluate(rule: sympy.Expr, values: dict[str, Value]) -> Value:
+    """``rule`` with ``values`` (by symbol name) substituted, evaluated: in Python ints where
+    they are all numbers, else by sympy, with a ceiling of a symbolic length in its
     shorter form (``ceiling(H/2)``, but ``floor(floor(H/2)/2)`` rather than
     ``ceiling(floor(H/2)/2 - 1/2)``), so that a chain of layers stays compact."""
-    result = _substitute(rule, {key: sympy.sympify(v) for key, v in values.items()})
+    if all(type(v) is int for v in values.values()):
+        number = _in_ints(rule, tuple(values.items()))
+        if number is not None:
+            return number
+    result = _substitute(rule, {sym(name): to_expr(v) for name, v in values.items()})
     if not result.is_Integer and result.has(sympy.ceiling):
         result = result.replace(lambda e: isinstance(e, sympy.ceiling), _compact_ceiling)
     return as_value(result)
+
+
+@lru_cache(maxsize=4096)
+def _in_ints(rule: sympy.Expr, values: tuple[tuple[str, int], ...]) -> int | None:
+    """``rule`` at int ``values``, exactly, or None where sympy must say (a stride of 0, a part
+    :func:`_integer_rule` does not know). Cached: a model repeats its layers' numbers."""
+    named = dict(values)
+    exact = _integer_rule(rule)
+    if exact is None or not _free(rule) <= named.keys():
+        return None
+    try:
+        number = exact(named)
+    except ZeroDivisionError:
+        return None
+    return number if type(number) is int else None
+
+
+_Exact = Callable[[dict], int]
+
+
+@lru_cache(maxsize=None)
+def _free(rule: sympy.Expr) -> frozenset[str]:
+    return frozenset(x.name for x in rule.free_symbols)
+
+
+@lru_cache(maxsize=None)
+def _integer_rule(rule: sympy.Expr) -> _Exact | None:
+    """``rule`` as a function of int values, exact (ints, a fraction only inside a floor or
+    ceiling that does not divide evenly): built once per rule, so that shape inference over
+    numbers costs no sympy work per layer. None: the rule has a part this does not know (sympy
+    evaluates it then)."""
+    if rule.is_Symbol:
+        name = rule.name
+        return lambda values: values[name]
+    if rule.is_Integer:
+        number = int(rule)
+        return lambda values: number
+    if isinstance(rule, (sympy.floor, sympy.ceiling)):
+        quotient = _quotient(rule.args[0])
+        if quotient is None:
+            return None
+        num, den = quotient
+        if isinstance(rule, sympy.floor):
+            return lambda values: num(values) // den(values)
+        return lambda values: -(-num(values) // den(values))
+    parts = [_integer_rule(a) for a in rule.args]
+    if not parts or any(f is None for f in parts):
+        return None
+    fs: list[_Exact] = [f for f in parts if f is not None]
+    if rule.is_Add:
+        return lambda values: sum([f(values) for f in fs])
+    if rule.is_Mul:
+        return lambda values: math.prod([f(values) for f in fs])
+    if isinstance(rule, (sympy.Min, sympy.Max)):
+        pick = min if isinstance(rule, sympy.Min) else max
+        return lambda values: pick([f(values) for f in fs])
+    return None
+
+
+def _quotient(e: sympy.Expr) -> tuple[_Exact, _Exact] | None:
+    """``e`` as (numerator, denominator) functions of int values, where ``e`` is written as
+    ``a/b`` (the rules' ``_frac``) or has no division."""
+    if e.is_Mul and len(e.args) == 2 and e.args[1].is_Pow and e.args[1].exp == -1:
+        num, den = _integer_rule(e.args[0]), _integer_rule(e.args[1].base)
+    else:
+        num, den = _integer_rule(e), (lambda values: 1)
+    return None if num is None or den is None else (num, den)
 
 
 def _substitute(e: sympy.Basic, values: dict) -> sympy.Basic:
@@ -174,6 +249,9 @@ def keras_conv(length: Length, k_: Value, s_: Value, d_: Value, padding: str) ->
     return Window("same", k_, s_, d_)
 
 
+_HALF_K_EFF = sympy.floor(_frac(k_eff, 2), evaluate=False)
+
+
 def keras_pool(k_: Value, s_: Value, padding: str) -> Window:
     """Keras 3 pools: 'valid' ⌊(n − k)/s⌋ + 1, 'same' ⌈n/s⌉."""
     if padding == "valid":
@@ -186,7 +264,7 @@ def keras_transpose(k_: Value, s_: Value, d_: Value, padding: str, output_paddin
     if output_padding is None:
         return Window("transpose_same" if padding == "same" else "transpose_valid", k_, s_, d_)
     keff = effective_kernel(k_, d_)
-    pad = _evaluate(sympy.floor(_frac(k_eff, 2)), {k_eff: keff}) if padding == "same" else 0
+    pad = _evaluate(_HALF_K_EFF, {"k_eff": keff}) if padding == "same" else 0
     return Window("transpose", k_, s_, d_, (pad, pad), output_padding)
 
 

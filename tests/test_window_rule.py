@@ -210,3 +210,19 @@ def test_one_output_size_rule_and_one_printer_in_the_source():
         text = Path(path).read_text("utf-8")
         for token in ("floor(", "ceiling(", "lfloor", "lceil", "// s", "except Exception"):
             assert token not in text, f"{path.name} has {token!r}"
+
+
+def test_numbers_are_put_into_each_rule_without_sympy_and_agree_with_it():
+    """Shape inference over numbers runs each rule as Python int arithmetic built once per rule;
+    it gives what sympy gives for the same rule and numbers (a zero stride is left to sympy)."""
+    from explain.shapes import K_EFF, RULES, _evaluate, _integer_rule
+    for kind, rule in [*RULES.items(), ("k_eff", K_EFF)]:
+        assert _integer_rule(rule) is not None, kind
+        names = sorted(x.name for x in rule.free_symbols)
+        for i in range(200):
+            values = {name: (i * 7 + 3 * j) % (6 if name.startswith("p") else 9) + (0 if name.startswith("p") else 1)
+                      for j, name in enumerate(names)}
+            by_sympy = rule.xreplace({sym(name): sympy.Integer(v) for name, v in values.items()}).doit()
+            assert by_sympy.is_Integer, (kind, values, by_sympy)
+            assert _evaluate(rule, values) == int(by_sympy), (kind, values)
+    assert isinstance(_evaluate(RULES["floor"], {"n": 7, "p": 0, "k_eff": 3, "s": 0}), sympy.Basic)
