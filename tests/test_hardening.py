@@ -459,6 +459,39 @@ def test_the_checker_diagnoses_a_large_model(capsys):
     assert all(c["expected"] == 20 and "missing_bias" in c["diagnosis"] for c in claims[1:])
 
 
+def test_diagnosing_a_wrong_total_evaluates_each_layer_a_bounded_number_of_times(monkeypatch):
+    """The diagnosis of a wrong total tries every layer's mistakes: its work per layer must not
+    grow with the model (the same number of size evaluations per layer at 200 and 2000 layers,
+    a handful for a Dense layer)."""
+    import explain
+    from explain.checker.mistakes import Context, total_variants
+    calls = []
+    evaluate = Context.int
+    monkeypatch.setattr(Context, "int", lambda self, v: calls.append(1) or evaluate(self, v))
+    per_layer = []
+    for n in (200, 2000):
+        calls.clear()
+        model = explain.load({"input": [4], "layers": [{"Dense": {"units": 4}}] * n})
+        variants = total_variants(Context(model), "params")
+        # Dense 4 -> 4: 4·4 + 4 each; one layer's bias left out, and every layer's
+        assert {n * (4 * 4 + 4) - 4, n * 4 * 4} <= {v.value for v in variants if v.code == "missing_bias"}
+        per_layer.append(len(calls) / n)
+    assert per_layer[0] == per_layer[1] <= 16, per_layer
+
+
+def test_an_input_size_from_far_back_is_found(capsys):
+    """A layer counted with the size of a layer many layers before it (more than the checker
+    walks back layer by layer): the sizes before each layer are carried forward, bounded."""
+    layers = [{"Dense": {"name": "wide", "units": 32}}] + [{"Dense": {"units": 16}}] * 80
+    write("far.json", json.dumps({"input": [8], "layers": layers}))
+    # the last Dense: 16·16 + 16 = 272; with the 32 inputs of 'wide': 32·16 + 16 = 528
+    write("w.yaml", "model: far.json\nclaims:\n  - {layer: 81, work: 32 x 16 + 16 = 528}\n")
+    status, out, err = cli(capsys, "check", "w.yaml", "--format", "json")
+    assert status == 1, err
+    claim = json.loads(out)["claims"][0]
+    assert claim["expected"] == 272 and claim["diagnosis"][0] == "input_from_wrong_layer", claim
+
+
 def test_text_table_columns_are_bounded(capsys):
     n = 2000
     layers = [{"Dense": {"units": 2, "name": "x" * 5000, "inputs": "input"}}] + \

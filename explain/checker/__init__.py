@@ -182,13 +182,11 @@ def _node(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Node:
 
 
 def _check(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim:
-    model = ctx.model
     node: Node | None = None
     work = raw.work
     if raw.layer == "total":
         kind = "params" if raw.kind == "total" else raw.kind
-        expected = {"params": model.total, "trainable": model.trainable,
-                    "non_trainable": model.non_trainable}[kind]
+        expected = ctx.total(kind)
     else:
         node = _node(ctx, sheet, raw)
         kind = raw.kind

@@ -52,6 +52,7 @@ class Context:
         self.index = {n.name: i for i, n in enumerate(model.nodes)}
         self.by_name = {n.name: n for n in model.nodes}
         self.memo: dict[tuple, list] = {}
+        self._upstream: dict[str, dict[int, dict]] | None = None
 
     def cached(self, key: tuple, compute: Callable[[], list]) -> list:
         """Variants computed once per worksheet (many claims may ask for the same layer)."""
@@ -59,7 +60,19 @@ class Context:
             self.memo[key] = compute()
         return self.memo[key]
 
+    def total(self, kind: str) -> int:
+        """The model's ``params``, ``trainable``, ``non_trainable`` or ``buffers`` total, summed
+        once per worksheet (each claim and variant asks for it)."""
+        key = ("model total", kind)
+        if key not in self.memo:
+            # buffers are no claim's total: a size that cannot be evaluated gives no variant
+            value = (self.int(self.model.buffers_expr) or 0) if kind == "buffers" else getattr(self.model, "total" if kind == "params" else kind)
+            self.memo[key] = [value]
+        return self.memo[key][0]
+
     def int(self, v) -> int | None:
+        if type(v) is int:
+            return v
         try:
             return self.model.evaluate(v)
         except Exception:  # noqa: BLE001 — a size we cannot evaluate gives no variant
@@ -422,13 +435,7 @@ def wrong_input_layer(ctx: Context, node: Node) -> Iterator[Variant]:
     for name, shape in ctx.model.inputs.items():
         if shape:
             candidates.append((ctx.int(shape[-1]) or 0, {"source": name}))
-    for other in _ancestors(ctx, node)[1:]:
-        if not other.output_shape:
-            continue
-        last = ctx.int(other.output_shape[-1]) or 0
-        candidates.append((last, {"source": other.name}))
-        if other.layer.role == "bidirectional" and last % 2 == 0:
-            candidates.append((last // 2, {"source": other.name, "direction": True}))
+    candidates.extend(upstream_sizes(ctx)[node.name].items())
     seen = {true}
     for size, detail in candidates:
         if size <= 0 or size in seen:
@@ -438,6 +445,37 @@ def wrong_input_layer(ctx: Context, node: Node) -> Iterator[Variant]:
         if value is not None:
             yield Variant("input_from_wrong_layer", value,
                           {**detail, "size": size, "expected_size": true})
+
+
+MAX_UPSTREAM_SIZES = 16
+"""How many different feature sizes before a layer the mistake search tries as its input size."""
+
+
+def upstream_sizes(ctx: Context) -> dict[str, dict[int, dict]]:
+    """For each node, the different last-axis sizes of the outputs that feed it, directly or
+    further back (nearest first, at most ``MAX_UPSTREAM_SIZES``): size -> where it comes from
+    (a bidirectional output also offers one direction's half). One pass over the model in its
+    order, each node merging its inputs' bounded maps: linear in the model's size."""
+    if ctx._upstream is None:
+        by_name = ctx.by_name
+        table: dict[str, dict[int, dict]] = {}
+        for node in ctx.model.nodes:
+            sizes: dict[int, dict] = {}
+            sources = [by_name[r] for r in node.inputs if r in by_name]
+            for other in sources:
+                last = ctx.int(other.output_shape[-1]) if other.output_shape else None
+                if last:
+                    sizes.setdefault(last, {"source": other.name})
+                    if other.layer.role == "bidirectional" and last % 2 == 0:
+                        sizes.setdefault(last // 2, {"source": other.name, "direction": True})
+            for other in sources:
+                for size, detail in table.get(other.name, {}).items():
+                    if len(sizes) >= MAX_UPSTREAM_SIZES:
+                        break
+                    sizes.setdefault(size, detail)
+            table[node.name] = sizes
+        ctx._upstream = table
+    return ctx._upstream
 
 
 def layer_variants(ctx: Context, node: Node) -> list[Variant]:
@@ -482,8 +520,8 @@ _PASS_THROUGH = ("flatten", "reshape")
 
 
 MAX_ANCESTORS = 64
-"""How far back the mistake search looks for a size taken from another layer: the nearest
-layers, so that diagnosing every layer of a model stays linear in its size."""
+"""How far back the shape mistake search looks for a convolution or pooling whose output was
+got wrong: the nearest layers, so that diagnosing every layer stays linear in the model's size."""
 
 
 def _ancestors(ctx: Context, node: Node, limit: int = MAX_ANCESTORS) -> list[Node]:
@@ -590,8 +628,9 @@ def _keep(code: str, general: str) -> str:
 
 def _shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
     out: list[Variant] = []
-    sources = [n for n in _ancestors(ctx, node) if _spatial(n)][:MAX_SHAPE_SOURCES]
-    through_flatten = any(n.layer.role in _PASS_THROUGH for n in _ancestors(ctx, node))
+    before = _ancestors(ctx, node)
+    sources = [n for n in before if _spatial(n)][:MAX_SHAPE_SOURCES]
+    through_flatten = any(n.layer.role in _PASS_THROUGH for n in before)
     for source in sources:
         for code, detail, make in _perturbations(source):
             try:
@@ -641,16 +680,15 @@ def total_variants(ctx: Context, kind: str = "params") -> list[Variant]:
 
 def _total_variants(ctx: Context, kind: str) -> list[Variant]:
     model = ctx.model
-    expected = {"params": model.total, "trainable": model.trainable,
-                "non_trainable": model.non_trainable}[kind]
+    expected = ctx.total(kind)
     out: list[Variant] = []
     if kind == "params":
-        frozen = model.non_trainable
+        frozen = ctx.total("non_trainable")
         if frozen:
             has_bn = any(_is_bn(n) and _weights(ctx, n, lambda w: not w.trainable) for n in model.counted())
             out.append(Variant("bn_non_trainable" if has_bn else "non_trainable_left_out",
                                expected - frozen, {"non_trainable": frozen}))
-        buffers = ctx.int(model.buffers_expr) or 0
+        buffers = ctx.total("buffers")
         if buffers:
             bn_buffers = all(_is_bn(n) for n in model.counted() if _weights(ctx, n, lambda w: w.buffer))
             out.append(Variant("bn_non_trainable" if bn_buffers else "buffers_counted",
@@ -687,7 +725,7 @@ def _total_variants(ctx: Context, kind: str) -> list[Variant]:
         # one wrong shape upstream changes every count after it
         out.extend(_total_shape_variants(ctx, expected))
     elif kind == "trainable":
-        frozen = model.non_trainable
+        frozen = ctx.total("non_trainable")
         if frozen:
             out.append(Variant("bn_non_trainable", expected + frozen, {"non_trainable": frozen}))
         moved, stats = _bn_split(ctx)
@@ -701,7 +739,7 @@ def _total_variants(ctx: Context, kind: str) -> list[Variant]:
         if moved:
             out.append(Variant("bn_all_non_trainable", expected + moved,
                                {"non_trainable": stats, "trainable": moved}))
-        buffers = ctx.int(model.buffers_expr) or 0
+        buffers = ctx.total("buffers")
         if buffers:
             out.append(Variant("buffers_counted", expected + buffers, {"buffers": buffers}))
     return _unique(out)
