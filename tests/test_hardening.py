@@ -512,6 +512,26 @@ def test_yaml_is_read_only_as_far_as_a_model_needs(capsys):
     refused(capsys, "derive", "flow.yaml", says="YAML values")
 
 
+@pytest.mark.parametrize("content, says", [
+    ("x: [" + "1, " * 200_010 + "1]\n", "YAML values"),
+    ("a: &x [1]\nb: *x\n", "aliases"),
+    ("x: " + "[" * 70 + "]" * 70 + "\n", "levels deep"),
+])
+def test_yaml_over_its_bounds_is_refused_before_anything_is_built(capsys, monkeypatch, content, says):
+    """Too many values, an alias or deep nesting are found from the parser's events: no node is
+    composed and no value constructed for a file that is refused."""
+    import yaml
+
+    def never(*args, **kwargs):
+        raise AssertionError("composed a YAML file that is refused")
+    monkeypatch.setattr(yaml, "load", never)
+    monkeypatch.setattr(yaml, "compose", never)
+    write("flow.yaml", content)
+    refused(capsys, "derive", "flow.yaml", says=says)
+    write("sheet.yaml", "model: flow.yaml\nclaims:\n  - total: 5\n" + content.replace("x:", "y:", 1))
+    refused(capsys, "check", "sheet.yaml", says=says)
+
+
 def test_a_large_yaml_file_is_refused_before_parsing(capsys):
     from explain.importers import MAX_YAML_BYTES
     write("big.yaml", "x: [" + "1, " * (MAX_YAML_BYTES // 3 + 10) + "1]\n")

@@ -25,7 +25,7 @@ from typing import Sequence
 import yaml
 
 from ..errors import ExplainError
-from ..importers.textfile import SAFE_LOADER, decode, read_bytes
+from ..importers.textfile import compose_yaml, decode, read_bytes
 from .arith import ArithError, Work, parse_work
 
 MAX_WORKSHEET_BYTES = 1024 * 1024
@@ -102,7 +102,7 @@ def _compose(text: str, path: str):
     YAML that is refused (an alias, deep nesting) in a worksheet with a ``claims:`` list is an
     error of its own, not a plain worksheet gone wrong."""
     try:
-        return yaml.compose(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
+        return compose_yaml(text)
     except ExplainError as e:
         if re.search(r"^claims\s*:", text, re.MULTILINE):
             raise e.located(file=path) from None
