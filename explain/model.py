@@ -376,9 +376,21 @@ def count(group: Group, values: Mapping[sympy.Symbol, Value]) -> Value:
         raise RuntimeError(f"no value for {missing} in {group.name}") from None
 
 
+MAX_LAYERS = 20_000
+"""Layers in one model, whatever it is read from: a real model has far fewer (ResNet152 has 517;
+a transformer's identical blocks are one repeated layer). Every importer builds through
+:class:`GraphBuilder`, which refuses the next one; an importer that knows the count in advance
+refuses before any work."""
+
 MAX_DIGITS = 1000
 MAX_COUNT = 10**MAX_DIGITS
 """Sizes and counts stay below this: whole models then print exactly in every format."""
+
+
+def check_layer_count(n: int) -> None:
+    """Refuse a model of ``n`` layers if that is more than MAX_LAYERS."""
+    if n > MAX_LAYERS:
+        raise ExplainError(f"has more than {MAX_LAYERS:,} layers; explain reads models of up to that many")
 
 
 class GraphBuilder:
@@ -421,6 +433,7 @@ class GraphBuilder:
 
         ``repeat``: the layer stands for that many identical copies applied one after another
         (its output shape must equal its input shape when ``repeat`` is not 1)."""
+        check_layer_count(len(self.model.nodes) + 1)
         try:
             return self._add(name, layer, inputs, shares, repeat)
         except ExplainError as e:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from explain.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_module
 
 SECONDS = 60  # a process that hangs (a FIFO) is stopped here and fails its test
 
@@ -549,7 +549,73 @@ def test_python_files_are_read_up_to_a_bound(capsys):
     refused(capsys, "derive", "ones.py", says="KiB")
 
 
-def test_a_spec_has_at_most_the_stated_number_of_layers(capsys):
-    from explain.importers.spec import MAX_LAYERS
-    write("many.json", json.dumps({"input": [4], "layers": [{"Dense": {"units": 4}}] * (MAX_LAYERS + 1)}))
-    refused(capsys, "derive", "many.json", says=f"more than {MAX_LAYERS} layers")
+def _keras_dense(i: int) -> dict:
+    return {"class_name": "Dense", "config": {"name": f"d{i}", "units": 2}}
+
+
+def _keras_sequential(name: str, layers: list) -> dict:
+    return {"class_name": "Sequential", "config": {"name": name, "layers": layers}}
+
+
+_KERAS_INPUT = {"class_name": "InputLayer", "config": {"batch_shape": [None, 2], "name": "in"}}
+
+
+@pytest.mark.parametrize("source", ["spec", "keras", "keras nested"])
+def test_every_importer_has_the_same_layer_bound(capsys, source):
+    from explain.model import MAX_LAYERS
+    n = MAX_LAYERS + 1
+    if source == "spec":
+        model = {"input": [4], "layers": [{"Dense": {"units": 4}}] * n}
+    elif source == "keras":
+        model = _keras_sequential("flat", [_KERAS_INPUT] + [_keras_dense(i) for i in range(n)])
+    else:  # two nested models, each under the bound, together over it
+        half = n // 2 + 1
+        model = _keras_sequential("outer", [_KERAS_INPUT,
+                                            _keras_sequential("a", [_keras_dense(i) for i in range(half)]),
+                                            _keras_sequential("b", [_keras_dense(half + i) for i in range(half)])])
+    write("many.json", json.dumps(model))
+    refused(capsys, "derive", "many.json", "--format", "json", says=f"more than {MAX_LAYERS:,} layers")
+
+
+@pytest.mark.parametrize("source", ["spec", "keras", "pytorch"])
+def test_the_layer_bound_holds_where_models_are_built(monkeypatch, source):
+    """The bound lives in the graph builder that every importer uses: a model one layer over a
+    (lowered) bound is refused whatever it is read from, and one at the bound is read."""
+    import explain
+    from explain.errors import ExplainError
+    monkeypatch.setattr("explain.model.MAX_LAYERS", 12)
+
+    def build(n: int):
+        if source == "spec":
+            return explain.load({"input": [4], "layers": [{"Dense": {"units": 4}}] * n})
+        if source == "keras":
+            keras = require_module("keras")
+            return explain.from_keras(keras.Sequential([keras.Input((4,))] + [keras.layers.Dense(4) for _ in range(n)]))
+        torch = require_module("torch")
+        return explain.from_torch(torch.nn.Sequential(*[torch.nn.Linear(4, 4) for _ in range(n)]), (4,))
+    assert build(12).total == 12 * (4 * 4 + 4)  # Dense/Linear 4 -> 4: 4·4 + 4 each
+    with pytest.raises(ExplainError, match="more than 12 layers"):
+        build(13)
+
+
+def test_finding_repeated_blocks_is_linear_in_the_layers():
+    """A run of identical layers (a model at the layer bound is 20,000 of them) is found with each
+    repetition's data flow checked once, not once per repetition found before it: the layers
+    looked at grow as the model does."""
+    import explain
+    from explain.derivation.build import group_blocks
+
+    class Counting(list):
+        looked_at = 0
+
+        def __getitem__(self, index):
+            item = super().__getitem__(index)
+            Counting.looked_at += len(item) if isinstance(index, slice) else 1
+            return item
+    work = []
+    for n in (200, 2000):
+        Counting.looked_at = 0
+        nodes = Counting(explain.load({"input": [4], "layers": [{"Dense": {"units": 4}}] * n}).nodes)
+        assert group_blocks(nodes) == [(0, 1, n)]  # one layer, n times
+        work.append(Counting.looked_at / n)
+    assert work[1] <= 1.5 * work[0], work

@@ -25,11 +25,10 @@ from ..errors import ExplainError
 from ..layers.base import IGNORED_ARGS, ArgContext, Layer, Shape
 from ..layers.custom import Operation, submodel
 from ..layers.registry import lookup
-from ..model import GraphBuilder, Model, Node
+from ..model import GraphBuilder, Model, Node, check_layer_count
 
 MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
 OP_CLASSES = frozenset({"TFOpLambda", "SlicingOpLambda", "TensorFlowOpLayer"})
-MAX_LAYERS = 100_000
 MAX_NESTING = 32
 
 Ref = tuple[str, int, int]
@@ -129,6 +128,8 @@ class _Reader:
         self.path = path
         self.outputs: dict[int, list[Shape]] = {}
         """The output shapes of each model read, by id (for nested models)."""
+        self.layers_read = 0
+        """Layer entries of every model read, nested ones included (bounded as one model's)."""
 
     def model(self, entry: dict, call_shapes: Sequence[Shape] | None, depth: int,
               name: str | None = None) -> Model:
@@ -150,8 +151,8 @@ class _Reader:
             raise ExplainError(f"the {class_name} model's 'config' must have a list of 'layers'. "
                                f"Received: config={_short(config)}")
         layers = config["layers"]
-        if len(layers) > MAX_LAYERS:
-            raise ExplainError(f"has more than {MAX_LAYERS} layers")
+        self.layers_read += sum(not (isinstance(e, dict) and e.get("class_name") == "InputLayer") for e in layers)
+        check_layer_count(self.layers_read)
         model_name = name or config.get("name") or class_name.lower()
         if not isinstance(model_name, str):
             raise ExplainError(f"the model's 'name' must be text. Received: name={_short(model_name)}")

@@ -28,7 +28,7 @@ from ..layers import hf_blocks
 from ..layers.hf_blocks import Tensors
 from ..layers.registry import lookup, make
 from ..layers.torch_parameter import Parameter
-from ..model import Model, Node, Weight, count
+from ..model import Model, Node, Weight, check_layer_count, count
 from . import torch_forward
 
 _SKIP_ARGS = {"device", "dtype", "trainable"}
@@ -340,6 +340,7 @@ class _Reader:
             self.walk(child, f"{name}.{child_name}" if name else child_name, visited)
 
     def add_unit(self, unit: _Unit) -> None:
+        check_layer_count(len(self.units) + 1)
         self.units.append(unit)
         self.by_module[id(unit.module)] = unit
 
@@ -481,6 +482,7 @@ class _Reader:
             if shape_pass.stopped is not None:
                 warnings.warn(f"from_torch: {shape_pass.stopped}; the counts are complete, the shapes "
                               f"after it are unknown", ShapePassWarning, stacklevel=3)
+        check_layer_count(len(nodes))
         name = _class_name(self.root)
         model = Model(name=name, framework="pytorch", inputs=model_inputs, nodes=nodes, symbols={},
                       source=f"torch module {name}", dtype=_dtype_name(self.root, torch))

@@ -27,11 +27,9 @@ import sympy
 from ..errors import ExplainError
 from ..layers.base import ArgContext, Layer, Shape
 from ..layers.registry import lookup, make_from_mapping
-from ..model import GraphBuilder, Model
+from ..model import GraphBuilder, Model, check_layer_count
 from ..symbols import sym
 
-MAX_LAYERS = 20_000
-"""Layers in one spec: a spec is written or generated for a real model (ResNet152 has 517)."""
 FORMULA_FUNCTIONS = frozenset({"floor", "ceiling", "Max", "Min", "Mod", "Abs", "Piecewise"})
 """Functions a printed formula (``total_formula``) may contain: a symbol of that name would not
 read back. Any other identifier is a plain symbol (``N``, ``E``, ``I``, ``pi``, ``lambda_``): user
@@ -152,8 +150,7 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
             builder.add_input(input_name, _shape(shape, input_name, ctx))
             names.reserve(input_name)
 
-    if len(layers) > MAX_LAYERS:
-        raise ExplainError(f"has more than {MAX_LAYERS} layers")
+    check_layer_count(len(layers))
     for item in layers:
         if isinstance(item, dict):
             for args in item.values():
