@@ -110,15 +110,12 @@ def _signature(node: Node) -> tuple:
             str(node.repeat), tuple(w.tied_to for w in node.weights))
 
 
-def _feeds(nodes: Sequence[Node], start: int, p: int, r: int) -> bool:
-    """Each of the ``r`` repetitions of ``p`` layers from ``start`` takes an input from the one
-    before: the repeats follow one another in the data flow (not parallel branches such as a
-    projection shortcut beside a residual block's last convolution)."""
-    for m in range(1, r):
-        before = {n.name for n in nodes[start + (m - 1) * p:start + m * p]}
-        if not any(i in before for n in nodes[start + m * p:start + (m + 1) * p] for i in n.inputs):
-            return False
-    return True
+def _feeds(nodes: Sequence[Node], start: int, p: int, m: int) -> bool:
+    """Repetition ``m`` (counted from 0) of ``p`` layers from ``start`` takes an input from the
+    one before: the repeats follow one another in the data flow (not parallel branches such as
+    a projection shortcut beside a residual block's last convolution)."""
+    before = {n.name for n in nodes[start + (m - 1) * p:start + m * p]}
+    return any(i in before for n in nodes[start + m * p:start + (m + 1) * p] for i in n.inputs)
 
 
 def group_blocks(nodes: Sequence[Node], max_period: int = 64) -> list[tuple[int, int, int]]:
@@ -134,7 +131,7 @@ def group_blocks(nodes: Sequence[Node], max_period: int = 64) -> list[tuple[int,
         for p in range(1, min(max_period, (n - i) // 2) + 1):
             r = 1
             while i + (r + 1) * p <= n and sig[i + r * p:i + (r + 1) * p] == sig[i:i + p] \
-                    and _feeds(nodes, i, p, r + 1):
+                    and _feeds(nodes, i, p, r):  # the earlier repetitions were checked
                 r += 1
             if r >= 2 and p * r > best[0] * best[1]:
                 best = (p, r)
@@ -157,7 +154,7 @@ def _phase(nodes: Sequence[Node], sig: Sequence[int], i: int, p: int, r: int) ->
         block = sig[start:start + p]
         return start + r * p <= len(sig) and all(
             sig[start + m * p:start + (m + 1) * p] == block for m in range(1, r)) \
-            and _feeds(nodes, start, p, r)
+            and all(_feeds(nodes, start, p, m) for m in range(1, r))
 
     def shared_prefix(start: int) -> int:
         first, last = nodes[start].name, nodes[start + p - 1].name
