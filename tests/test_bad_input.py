@@ -252,6 +252,19 @@ def test_hostile_name_in_an_error_stays_one_line(name, capsys):
     assert "\x1b" not in err and "\r" not in err
 
 
+@pytest.mark.parametrize("name", ["a\nb\nc", "\x1b]0;title\x07", "\u2028x\u2029\u202e", "\r", "\ud800"])
+def test_hostile_name_in_an_api_error_stays_one_safe_line(name):
+    """The Python API raises the same one line the command line prints: a name's control,
+    line-breaking, bidi or surrogate characters escaped, never passed on."""
+    import explain
+    with pytest.raises(explain.ExplainError) as caught:
+        explain.load({"input": [3], "layers": [{"Dense": {"units": 0, "name": name}}]})
+    text = str(caught.value)
+    assert "'units' must be positive" in text
+    assert text.isprintable() and ascii(name)[1:-1] in text, text
+    text.encode("utf-8")  # no lone surrogate left to fail a log or a terminal
+
+
 # -- injections in every text field ------------------------------------------------------------
 
 def _spec_with(field: str, value: Any) -> dict:
