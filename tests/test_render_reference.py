@@ -39,3 +39,13 @@ def test_most_types_can_be_instantiated():
 def test_latex_reference_is_a_document():
     text = render_layers(lang="de", format="latex")
     assert text.startswith("\\documentclass") and "\\end{document}" in text
+
+
+def test_text_reference_prints_plain_formulas():
+    """`explain layers --format text` is for a terminal: the formulas in their plain form (Conv2D
+    k_h·k_w·c_in·c_out + c_out, Dense n_in·n_out + n_out), no LaTeX."""
+    text = render_layers(lang="en", format="text")
+    lines = text.splitlines()
+    assert "Conv2D (keras): k_h·k_w·c_in·c_out + c_out" in lines
+    assert "Dense (keras): n_in·n_out + n_out" in lines
+    assert "\\" not in text and "{" not in text

@@ -11,10 +11,12 @@ from typing import Any, Optional
 
 import sympy
 
+from ..errors import ExplainError
 from ..layers.base import Layer
 from ..layers.registry import layer_types
 from . import messages
 from .documents import document
+from .mathtex import MathPrinter
 from .view import Formatter
 
 # Representative values for required arguments, by name (Keras and torch.nn vocabularies).
@@ -33,13 +35,13 @@ def instantiate(cls: type[Layer]) -> Optional[Layer]:
     """An instance of ``cls`` with representative arguments, or None."""
     try:
         return cls.from_args({})
-    except Exception:
+    except ExplainError:  # the sample arguments do not fit this type
         pass
     if any(f.name == "layer" for f in dataclasses.fields(cls)):
         for inner in ({"LSTM": {"units": 8}}, {"Dense": {"units": 8}}, {"GRU": {"units": 8}}):
             try:
                 return cls.from_args({"layer": inner})
-            except Exception:
+            except ExplainError:  # the sample arguments do not fit this type
                 continue
     fields = [f for f in dataclasses.fields(cls) if f.init]
     required = [f.name for f in fields if f.default is dataclasses.MISSING
@@ -48,7 +50,7 @@ def instantiate(cls: type[Layer]) -> Optional[Layer]:
     for _ in range(3):
         try:
             return cls.from_args(args)
-        except Exception:
+        except ExplainError:  # the sample arguments do not fit this type
             missing = [n for n in required if n not in args]
             if not missing:
                 break
@@ -60,13 +62,14 @@ def instantiate(cls: type[Layer]) -> Optional[Layer]:
             args[name] = value
             try:
                 return cls.from_args(args)
-            except Exception:
+            except ExplainError:  # the sample arguments do not fit this type
                 continue
     return None
 
 
 def entries(framework: Optional[str], fmt: Formatter) -> list[dict[str, Any]]:
     out = []
+    math = MathPrinter(fmt.lang, plain=True) if fmt.format == "text" else fmt.math
     for cls in sorted(layer_types(framework), key=lambda c: (c.framework, c.type_name.lower())):
         layer = instantiate(cls)
         groups: list[dict[str, Any]] = []
@@ -76,10 +79,10 @@ def entries(framework: Optional[str], fmt: Formatter) -> list[dict[str, Any]]:
                 gs = layer.weight_groups()
                 params = [g for g in gs if not g.buffer]
                 if gs:
-                    formula = fmt.math.expr(sympy.Add(*(g.formula for g in params))) if params else "0"
-                groups = [{"name": g.name, "formula": fmt.math.expr(g.formula), "trainable": g.trainable,
+                    formula = math.expr(sympy.Add(*(g.formula for g in params))) if params else "0"
+                groups = [{"name": g.name, "formula": math.expr(g.formula), "trainable": g.trainable,
                            "buffer": g.buffer} for g in gs]
-            except Exception:
+            except ExplainError:  # the sample's weights cannot be counted without more arguments
                 formula = None
         inner = layer.wrapped() if layer is not None else None
         names = [str(g["name"]) for g in groups if not g["buffer"]]
