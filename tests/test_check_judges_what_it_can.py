@@ -170,3 +170,24 @@ def test_a_total_that_carries_a_layer_error_forward(tmp_path):
     assert total.diagnosis[0] == "carried_forward"
     for lang in ("en", "de", "ja", "fr", "es"):
         assert "dense_2" in render_report(report, lang=lang, format="text")
+
+
+@pytest.mark.parametrize("error, hidden", [("ExplainError", True), ("RuntimeError", False)])
+def test_a_variant_is_skipped_for_bad_input_but_a_bug_is_not_hidden(monkeypatch, error, hidden):
+    """A shape mistake that gives an impossible shape is no variant (ExplainError: skipped); a
+    programming error while trying one is not swallowed."""
+    import explain
+    from explain.checker.mistakes import Context, shape_variants
+    from explain.errors import ExplainError
+    model = explain.load({"input": [8, 8, 1], "layers": [
+        {"Conv2D": {"name": "c", "filters": 2, "kernel_size": 3}}, {"Flatten": {}}, {"Dense": {"name": "d", "units": 2}}]})
+    exc = {"ExplainError": ExplainError, "RuntimeError": RuntimeError}[error]
+
+    def fails(self, shapes):
+        raise exc("no")
+    monkeypatch.setattr(type(model.node("c").layer), "infer", fails)
+    if hidden:
+        assert shape_variants(Context(model), model.node("d"), "params") == []
+    else:
+        with pytest.raises(RuntimeError):
+            shape_variants(Context(model), model.node("d"), "params")

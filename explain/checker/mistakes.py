@@ -6,7 +6,7 @@ symbol values (``node.values``) and its weight groups (``node.weights``). Shape 
 (padding, off by one) re-run the layers between a changed layer and the claimed one.
 Model-level variants (totals) combine the layer ones.
 
-Everything here is defensive: a variant that cannot be computed for an unusual layer is skipped.
+A variant that cannot be computed (an impossible shape, a size that is not a number) is skipped.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
+from ..errors import ExplainError
 from ..layers._spatial import Spatial
 from ..model import Model, Node, count as group_count
 from ..symbols import c_in, c_out, g, m, n_in, n_out, product
@@ -73,9 +74,11 @@ class Context:
     def int(self, v) -> int | None:
         if type(v) is int:
             return v
+        if v is None:  # an axis of unknown size
+            return None
         try:
             return self.model.evaluate(v)
-        except Exception:  # noqa: BLE001 — a size we cannot evaluate gives no variant
+        except ExplainError:  # not a whole number at the declared values: no variant
             return None
 
 
@@ -130,7 +133,7 @@ def recount(ctx: Context, node: Node, overrides: dict, only: Callable | None = N
             if only is not None and not only(w):
                 continue
             total += ctx.int(group_count(_group(w), values)) or 0
-    except Exception:  # noqa: BLE001
+    except (ExplainError, TypeError):  # a value the change left unknown (None) is no size
         return None
     return total
 
@@ -150,7 +153,7 @@ def relayer(ctx: Context, node: Node, **changes) -> int | None:
             if not grp.buffer:
                 total += ctx.int(group_count(grp, values)) or 0
         return total
-    except Exception:  # noqa: BLE001
+    except (ExplainError, TypeError):  # the other hyperparameters do not fit the layer or its input
         return None
 
 
@@ -563,7 +566,7 @@ def _perturbations(source: Node) -> Iterator[tuple[str, dict, Callable]]:
         other: dict[str, Any] = {"padding": "valid" if padding == "same" else "same"}
         try:
             flipped = dataclasses.replace(layer, **other)
-        except Exception:  # noqa: BLE001
+        except ExplainError:  # the other padding is not allowed with the layer's other arguments
             flipped = None
         if flipped is not None:
             yield "wrong_padding", {"layer": source.name, "padding": other["padding"], "actual": padding}, \
@@ -652,7 +655,7 @@ def _shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
                     else:
                         c = "wrong_input_shape"
                     out.append(Variant(_keep(code, c), value * _repeat(ctx, node), detail))
-            except Exception:  # noqa: BLE001 — an impossible shape is no variant
+            except (ExplainError, TypeError):  # an impossible shape (or an unknown size) is no variant
                 continue
     if kind == "shape" and node.output_shape:
         cin, cout = _value(ctx, node, c_in), _value(ctx, node, c_out)
@@ -778,7 +781,7 @@ def _total_shape_variants(ctx: Context, expected: int) -> list[Variant]:
                 if total != expected:
                     out.append(Variant(_keep(code, "flatten_size" if through else code), total,
                                        {**detail, "shape": tuple(ctx.int(d) for d in shapes[source.name])}))
-            except Exception:  # noqa: BLE001
+            except (ExplainError, TypeError):  # an impossible shape (or an unknown size) is no variant
                 continue
     return out
 
@@ -814,11 +817,8 @@ def structural(ctx: Context, node: Node, formula) -> list[Variant]:
     from .arith import evaluate, factors, terms
     if formula is None:
         return []
-    try:
-        term_list = terms(formula)
-        values = [evaluate(t) for t in term_list]
-    except Exception:  # noqa: BLE001
-        return []
+    term_list = terms(formula)  # a parsed formula: its numbers were bounded while reading it
+    values = [evaluate(t) for t in term_list]
     groups = [(w, ctx.int(w.count)) for w in node.weights if not w.buffer]
     if any(c is None for _, c in groups) or len(values) > 32:
         return []
