@@ -146,3 +146,21 @@ def test_total_formula_reads_back_in_the_declared_symbols():
     formula = sympy.parse_expr(model_dict(model)["total_formula"], local_dict={"n": n})
     assert sympy.expand(formula - (2 * n + 2)) == 0
     assert model.total == 7 * 2 + 2
+
+
+def test_no_code_path_calls_sympys_parser():
+    """Nothing in the package calls sympify or parse_expr (sizes become sympy objects through
+    ``to_expr``, which takes ints and expressions only), and the printer refuses text."""
+    import ast
+    from pathlib import Path
+
+    from explain.render.mathtex import MathPrinter
+    package = Path(explain.__file__).parent
+    calls = [f"{path.relative_to(package)}:{node.lineno}"
+             for path in sorted(package.rglob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text("utf-8")))
+             if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None))
+             in ("sympify", "parse_expr", "S")]
+    assert calls == []
+    with pytest.raises(TypeError):
+        MathPrinter("en").expr("__import__('os')")

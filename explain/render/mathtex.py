@@ -19,7 +19,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import sstr
 
 from ..notation import TEX, symbol_order
-from ..symbols import Value
+from ..symbols import Value, to_expr
 from .escape import LATEX_SPECIALS
 from .numbers import format_int, group_separator
 
@@ -286,7 +286,9 @@ class FormulaPrinter(LatexPrinter):
 
 
 def _basic(v: Any) -> sympy.Basic:
-    return v if isinstance(v, sympy.Basic) else sympy.sympify(v)
+    """``v`` (a size: an int or an expression; a float for a figure such as a memory size) as a
+    sympy object, never through sympy's parser: text is refused."""
+    return sympy.Float(v) if isinstance(v, float) else to_expr(v)
 
 
 class MathPrinter:

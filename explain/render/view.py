@@ -16,7 +16,7 @@ from ..errors import ExplainError
 from ..layers.base import Shape
 from ..model import Model
 from ..shapes import K_EFF, Window, d, effective_kernel, k
-from ..symbols import Value, expand_bounded
+from ..symbols import Value, expand_bounded, to_expr
 from . import messages
 from .escape import latex_text, markdown_code, markdown_text, plain_text
 from .mathtex import MathPrinter, symbol_tex
@@ -257,7 +257,7 @@ class View:
     def shape(self, st: ShapeStep) -> ShapeView:
         out = self.f.shape(st.output)
         if st.kind == "flatten":
-            factors = [sympy.sympify(x) for x in st.factors]
+            factors = [to_expr(x) for x in st.factors]
             product = self.p.product(factors) if len(factors) > 1 else self.p.expr(factors[0])
             return ShapeView("flatten", out, flatten=product + " = " + self.value_tex(st.output[0]))
         if st.kind == "spatial":
