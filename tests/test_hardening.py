@@ -479,6 +479,32 @@ def test_diagnosing_a_wrong_total_evaluates_each_layer_a_bounded_number_of_times
     assert per_layer[0] == per_layer[1] <= 16, per_layer
 
 
+def test_many_wrong_claims_on_many_convolutions_cost_the_same_per_claim(monkeypatch):
+    """Each wrong claim's diagnosis looks at a bounded neighbourhood of its layer: the work per
+    claim is the same for 40 claims as for 160 on a model of 400 Conv2D layers."""
+    import explain
+    from explain.checker import check_model
+    from explain.checker.mistakes import Context
+    from explain.checker.worksheet import read_worksheet
+    calls = []
+    evaluate = Context.int
+    monkeypatch.setattr(Context, "int", lambda self, v: calls.append(1) or evaluate(self, v))
+    write("conv.json", json.dumps({"input": [8, 8, 2], "layers": [
+        {"Conv2D": {"filters": 2, "kernel_size": 3, "padding": "same"}}] * 400}))
+    model = explain.load("conv.json")
+    per_claim = []
+    for n in (40, 160):
+        write("w.yaml", "model: conv.json\nclaims:\n" +
+              "".join(f"  - {{layer: {i}, work: 3 x 3 x 2 x 2 = 37}}\n" for i in range(1, n + 1)))
+        calls.clear()
+        report = check_model(read_worksheet("w.yaml"), model)
+        # Conv2D 3×3, 2 -> 2 channels: 3·3·2·2 + 2 = 38 each; the bias left out gives 36, not 37
+        assert [c.expected for c in report.claims] == [38] * n
+        assert all(c.verdict == "wrong" for c in report.claims)
+        per_claim.append(len(calls) / n)
+    assert per_claim[1] <= 1.5 * per_claim[0], per_claim
+
+
 def test_an_input_size_from_far_back_is_found(capsys):
     """A layer counted with the size of a layer many layers before it (more than the checker
     walks back layer by layer): the sizes before each layer are carried forward, bounded."""
