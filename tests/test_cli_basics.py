@@ -198,7 +198,8 @@ def test_a_type_missing_from_the_index_is_found_by_its_family_source():
 
 
 def test_a_huge_received_value_is_cut_to_a_readable_line(tmp_path, capsys):
-    from explain.cli import MAX_MESSAGE, main
+    from explain.cli import main
+    from explain.errors import MAX_MESSAGE
 
     spec = tmp_path / "long.yaml"
     spec.write_text("input: [8]\nlayers:\n  - Dense: {units: '" + "+".join(["h"] * 3000) + "'}\n")
