@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property, lru_cache
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 import sympy
 
@@ -17,6 +17,9 @@ from .compute import FLOPS_PER_MAC, TRAINING_FACTOR, Cost, NotDerived
 from .errors import ExplainError
 from .layers.base import Group, Layer, Shape, format_shape
 from .symbols import MAX_EXPR_SIZE, Value, as_value, at_values, expand_bounded, expr_size, to_expr
+
+if TYPE_CHECKING:
+    from .memory import Activations, ModelStates
 
 
 @dataclass(frozen=True)
@@ -326,6 +329,19 @@ class Model:
     def other_ops(self) -> int | None:
         expr = self.other_ops_expr
         return None if expr is None else self.evaluate(expr)
+
+    def training_memory(self, optimizer: str = "adam", precision: str = "mixed") -> "ModelStates":
+        """Bytes of the model states in training: parameters, gradients and optimizer state
+        (``optimizer``: sgd, sgd_momentum, adam, adamw; ``precision``: float32 or mixed, as in
+        ZeRO: 2 + 2 + 12 = 16 bytes per parameter for mixed-precision Adam)."""
+        from .memory import model_states
+        return model_states(self, optimizer, precision)
+
+    def activation_memory(self, precision: str = "mixed") -> "Activations":
+        """Estimate of the activations kept for the backward pass: every layer's output per
+        sample (``.bytes(batch)``), at the working precision's bytes per value."""
+        from .memory import activations
+        return activations(self, precision)
 
     def derive(self, lang: str = "en", format: str = "markdown", **options: object) -> str:
         """The derivation as text, as ``explain derive`` prints it."""

@@ -32,9 +32,13 @@ def summary_facts(model: Model, f: "Formatter", count: tuple[str, ...] = ("param
 @document("derivation", "json")
 def derivation_data(model: Model, count: tuple[str, ...] = ("params",), **_: Any) -> dict[str, Any]:
     """SPEC.md section 4: exact ints, formulas as sympy-parsable strings (section 7: the compute
-    fields with ``compute`` in ``count``)."""
+    fields with ``compute`` in ``count``; the training memory, ``training_memory``, with ``memory``)."""
     from .json_out import model_dict
-    return model_dict(model, compute="compute" in count)
+    out = model_dict(model, compute="compute" in count)
+    if "memory" in count:
+        from .json_out import memory_dict
+        out["training_memory"] = memory_dict(model)
+    return out
 
 
 @document("layer", "markdown", "latex")

@@ -107,3 +107,30 @@ def model_dict(model: Model, compute: bool = False) -> dict[str, Any]:
                               for key, args in model.notes]
     return out
 
+
+
+def memory_dict(model: Model) -> dict[str, Any]:
+    """The model states for every optimizer and precision (bytes), and the activation estimate
+    (per sample; ``bytes_formula`` in the batch size B)."""
+    from ..memory import OPTIMIZERS, PRECISIONS, activations, model_states
+    states = []
+    for precision in PRECISIONS:
+        for optimizer in OPTIMIZERS:
+            m = model_states(model, optimizer, precision)
+            states.append({
+                "optimizer": optimizer, "precision": precision,
+                "bytes_per_parameter": {"parameter": m.per.parameter, "gradient": m.per.gradient,
+                                        "master_copy": m.per.master, "optimizer_state": m.per.states,
+                                        "total": m.per.total},
+                "parameters_bytes": m.parameter_bytes, "gradients_bytes": m.gradient_bytes,
+                "optimizer_bytes": m.optimizer_bytes, "bytes": m.bytes,
+            })
+    acts = {}
+    for precision in PRECISIONS:
+        a = activations(model, precision)
+        acts[precision] = {"estimate": True, "elements_per_sample": a.elements,
+                           "bytes_per_element": a.bytes_per_element,
+                           "bytes_per_sample": a.bytes_per_sample, "bytes_formula": str(a.formula),
+                           "layers": {x.name: x.elements for x in a.layers},
+                           "left_out": list(a.unknown)}
+    return {"model_states": states, "activations": acts}

@@ -1,0 +1,196 @@
+"""Training memory: the model states (parameters, gradients, optimizer state) and, apart, an
+estimate of the activations kept for the backward pass. Data only; the renderers format it.
+
+Model states follow ZeRO (Rajbhandari et al. 2020, section 3.1): with mixed precision a
+parameter is kept in 16 bits for the forward and backward pass (2 bytes), its gradient too
+(2 bytes), and the optimizer keeps a 32-bit master copy (4 bytes) beside its own state (4 bytes
+per state tensor): Adam's two moments make 2 + 2 + (4 + 4 + 4) = 16 bytes per parameter. In
+plain 32-bit training the parameter and its gradient take 4 bytes each and the optimizer only its
+state: Adam 4 + 4 + 8 = 16 bytes too.
+
+Activations: the output of every layer, per sample, times the batch B, at the bytes of the
+working precision. This is an estimate, not a measurement: frameworks keep what each backward
+formula needs (sometimes a layer's input instead of its output, dropout masks, softmax outputs),
+share storage for reshapes and may recompute instead of storing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import sympy
+
+from .errors import ExplainError
+from .symbols import Value, as_value
+
+if TYPE_CHECKING:
+    from .model import Model
+
+OPTIMIZERS: dict[str, int] = {"sgd": 0, "sgd_momentum": 1, "adam": 2, "adamw": 2}
+"""Optimizer → state tensors it keeps per trainable parameter: none for plain SGD, the momentum
+(velocity) for SGD with momentum, the first and second moments for Adam and AdamW."""
+
+PRECISIONS: dict[str, tuple[int, int]] = {"float32": (4, 0), "mixed": (2, 4)}
+"""Precision → (bytes of a parameter and of a gradient, bytes of the master copy the optimizer
+keeps). 32-bit training needs no master copy; mixed precision (float16 or bfloat16) keeps one
+in float32. The optimizer's state is float32 (4 bytes per value) in both."""
+
+STATE_BYTES = 4
+"""Bytes of one optimizer state value (float32, in both precisions)."""
+
+BATCH = sympy.Symbol("B", positive=True, integer=True)
+"""The batch size in the activation estimate's formula."""
+
+
+@dataclass(frozen=True)
+class PerParameter:
+    """Bytes each trainable parameter costs in training, by what holds them."""
+
+    parameter: int
+    gradient: int
+    master: int
+    """The float32 copy mixed precision keeps for the update (0 in 32-bit training)."""
+    states: int
+    """The optimizer's own state (momentum, Adam's moments), float32."""
+
+    @property
+    def optimizer(self) -> int:
+        """What the optimizer holds: master copy and state (ZeRO's K: 12 for mixed-precision Adam)."""
+        return self.master + self.states
+
+    @property
+    def total(self) -> int:
+        return self.parameter + self.gradient + self.optimizer
+
+
+def per_parameter(optimizer: str = "adam", precision: str = "mixed") -> PerParameter:
+    """Bytes per trainable parameter; mixed-precision Adam: 2 + 2 + (4 + 8) = 16."""
+    if optimizer not in OPTIMIZERS:
+        raise ExplainError(f"unknown optimizer '{optimizer}' (choose from {', '.join(OPTIMIZERS)})")
+    if precision not in PRECISIONS:
+        raise ExplainError(f"unknown precision '{precision}' (choose from {', '.join(PRECISIONS)})")
+    working, master = PRECISIONS[precision]
+    return PerParameter(working, working, master, OPTIMIZERS[optimizer] * STATE_BYTES)
+
+
+@dataclass(frozen=True)
+class ModelStates:
+    """The memory of the model states while training with ``optimizer`` at ``precision``.
+
+    parameters = P·p (every parameter, trainable or not, at the working precision);
+    gradients = P_train·g; optimizer = P_train·(master + states). Buffers (BatchNorm's running
+    statistics) are not model states in ZeRO's sense and are left out: ``buffers`` says how many
+    values they hold."""
+
+    optimizer: str
+    precision: str
+    per: PerParameter
+    count: int
+    """All parameters."""
+    trainable: int
+    buffers: int
+    """Values in buffers (not parameters): not included in ``bytes``."""
+
+    @property
+    def parameter_bytes(self) -> int:
+        return self.count * self.per.parameter
+
+    @property
+    def gradient_bytes(self) -> int:
+        return self.trainable * self.per.gradient
+
+    @property
+    def optimizer_bytes(self) -> int:
+        return self.trainable * self.per.optimizer
+
+    @property
+    def bytes(self) -> int:
+        return self.parameter_bytes + self.gradient_bytes + self.optimizer_bytes
+
+
+def model_states(model: "Model", optimizer: str = "adam", precision: str = "mixed") -> ModelStates:
+    """The model states of ``model`` (exact bytes)."""
+    return ModelStates(optimizer, precision, per_parameter(optimizer, precision),
+                       model.total, model.trainable, model.buffers)
+
+
+@dataclass(frozen=True)
+class LayerActivation:
+    """One layer's outputs per sample: ``elements`` (every output, every repetition), or None
+    when an axis has no size (a sequence of any length)."""
+
+    name: str
+    elements: int | None
+
+
+@dataclass(frozen=True)
+class Activations:
+    """Estimate: every layer's output per sample, kept for the backward pass.
+
+    bytes(B) = B · Σ_layers (output elements) · bytes_per_element."""
+
+    layers: tuple[LayerActivation, ...]
+    bytes_per_element: int
+    precision: str
+
+    @property
+    def elements(self) -> int:
+        """Per sample, over the layers whose output size is known."""
+        return sum(a.elements for a in self.layers if a.elements is not None)
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        """Layers whose output has an axis without a size: left out of the estimate."""
+        return tuple(a.name for a in self.layers if a.elements is None)
+
+    @property
+    def bytes_per_sample(self) -> int:
+        return self.elements * self.bytes_per_element
+
+    def bytes(self, batch: int = 1) -> int:
+        if batch < 1:
+            raise ExplainError(f"the batch size must be a positive whole number. Received: {batch}")
+        return batch * self.bytes_per_sample
+
+    @property
+    def formula(self) -> sympy.Expr:
+        """Bytes in the batch size B."""
+        return BATCH * self.bytes_per_sample
+
+
+def activations(model: "Model", precision: str = "mixed") -> Activations:
+    """Every layer's output elements per sample (× its repetitions), at the working precision."""
+    if precision not in PRECISIONS:
+        raise ExplainError(f"unknown precision '{precision}' (choose from {', '.join(PRECISIONS)})")
+    rows = []
+    for node in model.nodes:
+        total: Value = 0
+        known = True
+        for shape in node.outputs:
+            if any(d is None for d in shape):
+                known = False
+                break
+            size: Value = 1
+            for d in shape:
+                size = as_value(size * d) if d is not None else size
+            total = as_value(total + size)
+        rows.append(LayerActivation(node.name, model.evaluate(as_value(node.repeat * total)) if known else None))
+    return Activations(tuple(rows), PRECISIONS[precision][0], precision)
+
+
+DECIMAL_UNITS = ("byte", "kilobyte", "megabyte", "gigabyte", "terabyte", "petabyte")
+BINARY_UNITS = ("byte", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def reader_unit(n_bytes: int, binary: bool = False) -> tuple[str, Fraction]:
+    """The unit a reader would pick: the largest whose value is at least 1 (powers of 1000, or of
+    1024 with ``binary``), and the exact value in it. 16 000 000 000 bytes → ("gigabyte", 16)."""
+    base = 1024 if binary else 1000
+    names = BINARY_UNITS if binary else DECIMAL_UNITS
+    value = Fraction(n_bytes)
+    unit = 0
+    while unit < len(names) - 1 and value >= base:
+        value /= base
+        unit += 1
+    return names[unit], value
