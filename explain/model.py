@@ -19,6 +19,7 @@ from .layers.base import Group, Layer, Shape, format_shape
 from .symbols import MAX_EXPR_SIZE, Value, as_value, at_values, expand_bounded, expr_size, to_expr
 
 if TYPE_CHECKING:
+    from .kaplan import Kaplan
     from .memory import Activations, ModelStates
 
 
@@ -342,6 +343,13 @@ class Model:
         sample (``.bytes(batch)``), at the working precision's bytes per value."""
         from .memory import activations
         return activations(self, precision)
+
+    def kaplan(self, n_ctx: int | None = None) -> "Kaplan | None":
+        """Kaplan et al. 2020's closed forms (N, C_forward per token, C_train = 6ND) for a
+        decoder-only transformer, beside the exact count; None for other models. ``n_ctx``: the
+        context length (default: the config's positions)."""
+        from .kaplan import kaplan
+        return kaplan(self, n_ctx)
 
     def derive(self, lang: str = "en", format: str = "markdown", **options: object) -> str:
         """The derivation as text, as ``explain derive`` prints it."""

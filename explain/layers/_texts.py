@@ -333,3 +333,6 @@ PATCH_EMBEDDINGS = N_("This layer turns an image into a sequence of vectors: it 
                       "learned position embedding for every position.")
 ADDED_POSITIONS = N_("This layer adds a learned vector to every position of its input: V rows of d "
                      "weights, one row for each position.")
+KAPLAN_REST_GPT2 = N_("Kaplan et al. count the four attention matrices and the two feed-forward "
+                      "matrices of a block; the exact count adds their biases (5d + f) and the "
+                      "weights and biases of the two LayerNorms (4d).")

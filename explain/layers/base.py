@@ -332,7 +332,16 @@ class Layer:
     compute_not_derived: ClassVar[Optional[str]] = None
     """Why this type's compute is not derived (it says so rather than count 0), where it is not."""
 
+    kaplan_rest: ClassVar[Optional[str]] = None
+    """A decoder block with ``kaplan_widths``: what its exact count has beyond Kaplan et al.'s
+    2·d_model·(2·d_attn + d_ff) per layer (a message id, true of the block's weight groups)."""
+
     trainable: bool = flag(True)
+
+    def kaplan_widths(self) -> Optional[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]:
+        """A decoder block's (d_model, d_attn, d_ff) of Kaplan et al. 2020's Table 1, in the
+        type's symbols, where its closed forms describe the block; None for every other layer."""
+        return None
 
     # -- what the layer is -----------------------------------------------------------------
     def explanation_for(self, weights: Sequence[str]) -> Optional[str]:

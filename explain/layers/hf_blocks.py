@@ -120,11 +120,19 @@ class GPT2Block(_Block):
     intermediate_size: Value = size()
     add_cross_attention: bool = flag(False)
 
+    kaplan_rest = _texts.KAPLAN_REST_GPT2
+
     def weight_groups(self) -> tuple[Group, ...]:
         return _gpt2_groups(self.add_cross_attention)
 
     def values(self, shape: Shape) -> dict:
         return {d: self.hidden_size, f: self.intermediate_size}
+
+    def kaplan_widths(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+        """d_model = d_attn = d, d_ff = f; a block with cross-attention is not a decoder-only one."""
+        if self.add_cross_attention:
+            return None
+        return d, d, f
 
 
 # ----------------------------------------------------------------------------- BERT, DistilBERT

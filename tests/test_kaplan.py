@@ -1,0 +1,55 @@
+"""Kaplan et al. 2020's closed forms for GPT-2, beside the exact count transformers reports; the
+difference split into the parts transformers names."""
+from __future__ import annotations
+
+import pytest
+
+import explain
+from tests.conftest import FIXTURES, require_module
+
+
+@pytest.fixture(scope="module")
+def gpt2():
+    """transformers' GPT-2 small, built on the meta device (shapes only, no memory)."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    with torch.device("meta"):
+        return transformers.GPT2LMHeadModel(transformers.GPT2Config())
+
+
+def test_gpt2_closed_forms_by_hand_and_exact_count_from_transformers(gpt2):
+    reference = gpt2
+    k = explain.load(FIXTURES / "hf" / "gpt2.json").kaplan()
+    assert k is not None
+    # GPT-2 small: d_model = d_attn = 768, d_ff = 4·768 = 3072, n_layer = 12, n_ctx = 1024
+    assert (k.d_model, k.d_attn, k.d_ff, k.n_layer, k.n_ctx) == (768, 768, 3072, 12, 1024)
+    # N = 2·768·12·(2·768 + 3072) = 18432·4608 = 84,934,656
+    assert k.n == 84_934_656
+    # C_forward = 2N + 2·12·1024·768 = 169,869,312 + 18,874,368 = 188,743,680 FLOPs per token
+    assert k.forward_per_token == 188_743_680
+    # C_train for D = 300·10⁹ tokens: 6·N·D
+    assert k.training(300 * 10**9) == 6 * 84_934_656 * 300 * 10**9
+    assert k.exact == sum(p.numel() for p in reference.parameters())  # tied head once
+
+
+def test_gpt2_difference_is_embeddings_biases_and_norms_as_transformers_names_them(gpt2):
+    reference = gpt2
+    named = dict(reference.named_parameters())  # the tied lm_head.weight is wte's, listed once
+    k = explain.load(FIXTURES / "hf" / "gpt2.json").kaplan()
+    embeddings = named["transformer.wte.weight"].numel() + named["transformer.wpe.weight"].numel()
+    in_blocks = sum(p.numel() for n, p in named.items()
+                    if n.startswith("transformer.h.") and (n.endswith(".bias") or ".ln_" in n))
+    final_norm = sum(p.numel() for n, p in named.items() if n.startswith("transformer.ln_f."))
+    assert k.difference == embeddings + in_blocks + final_norm
+    assert k.n_layer * k.block_rest == in_blocks
+    assert str(k.rest_formula) == "9*d + f"  # biases 3d + d + f + d, two LayerNorms 2·2d
+    assert {o.name: o.params for o in k.outside} == {
+        "transformer.wte": named["transformer.wte.weight"].numel(),
+        "transformer.wpe": named["transformer.wpe.weight"].numel(),
+        "transformer.ln_f": final_norm, "lm_head": 0}
+
+
+def test_another_context_length_and_models_without_the_closed_form():
+    k = explain.load(FIXTURES / "hf" / "gpt2.json").kaplan(n_ctx=2048)
+    assert k is not None and k.forward_per_token == 2 * 84_934_656 + 2 * 12 * 2048 * 768
+    assert explain.load("example:seed-cnn").kaplan() is None
