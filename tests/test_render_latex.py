@@ -26,7 +26,9 @@ def test_every_example_in_every_language_compiles_and_shows_the_total(tmp_path):
     for name in examples():
         model = load(f"example:{name}")
         for lang in LANGS:
-            jobs.append((name, lang, render(model, lang=lang, format="latex"), model.total))
+            # with the training-memory section (--count params,memory)
+            jobs.append((name, lang, render(model, lang=lang, format="latex", count=("params", "memory")),
+                         model.total))
 
     def build(job):
         name, lang, tex, total = job
@@ -36,6 +38,8 @@ def test_every_example_in_every_language_compiles_and_shows_the_total(tmp_path):
     with ThreadPoolExecutor(max_workers=2) as pool:
         for name, lang, text, total in pool.map(build, jobs):
             assert re.search(_locale_pattern(total, lang), text), (name, lang)
+            # mixed-precision Adam: 2 + 2 + 12 = 16 bytes per parameter (ZeRO), every example trainable
+            assert re.search(_locale_pattern(16 * total, lang), text), (name, lang)
 
 
 def test_seed_total_strings():

@@ -19,7 +19,7 @@ def test_every_example_in_every_language_parses_and_katex_renders_every_formula(
     for name in examples():
         model = load(f"example:{name}")
         for lang in LANGS:
-            text = render(model, lang=lang, format="markdown")
+            text = render(model, lang=lang, format="markdown", count=("params", "memory"))
             found = formulas(text)
             assert len(found) > 5, (name, lang)
             assert not any(t.type in ("html_inline", "html_block") for t in walk(markdown_parser().parse(text)))
@@ -164,3 +164,17 @@ def test_unknown_note_keys_do_not_crash(monkeypatch):
     text = render(load("example:lenet5"), lang="fr", format="markdown")
     assert "no_such_note_key" not in text
     assert "PyTorch donne à chaque porte deux vecteurs de biais" in text
+
+
+@pytest.mark.parametrize("lang,states,size,binary", [
+    ("de", "96.465.552", "96,5 MB", "92,0\u00a0MiB"), ("fr", "96\u202f465\u202f552", "96,5\u202fMo", "92,0\u00a0Mio"),
+    ("en", "96,465,552", "96.5 MB", "92.0\u00a0MiB")])
+def test_training_memory_section_of_the_seed_cnn(lang, states, size, binary):
+    # 6,029,097 parameters, all trainable: Adam with mixed precision 16 bytes each (ZeRO)
+    # = 96,465,552 bytes = 96.465552 MB = 91.997… MiB (96,465,552 / 2²⁰)
+    text = render(load("example:seed-cnn"), lang=lang, format="markdown", count=("params", "memory"))
+    assert f"{states} " in text and f"{size} ({binary})" in text
+    # activations per sample, 2 bytes each: 5,300,201 values (the layers' outputs, by hand in
+    # tests/test_training_memory.py) = 10,600,402 bytes
+    assert re.search(r"A = B \\times 5.*= B \\times 10.*600.*402\n", text)
+    assert "Training memory" not in render(load("example:seed-cnn"), lang="en", format="markdown")

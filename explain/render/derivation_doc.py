@@ -13,11 +13,17 @@ if TYPE_CHECKING:  # the derivation and the view are imported only for the forma
 
 
 @document("derivation", "markdown", "latex")
-def derivation_facts(model: Model, f: "Formatter", expand: bool = False, **_: Any) -> dict[str, Any]:
-    """The derivation, layer by layer, with the total and the memory."""
+def derivation_facts(model: Model, f: "Formatter", expand: bool = False,
+                     count: tuple[str, ...] = ("params",), **_: Any) -> dict[str, Any]:
+    """The derivation, layer by layer, with the total and the memory; with ``memory`` in
+    ``count``, the training memory (``training``)."""
     from ..derivation import derive
     from .view import model_context
-    return model_context(derive(model, expand=expand), f)
+    facts = model_context(derive(model, expand=expand), f)
+    if "memory" in count:
+        from .memory_view import memory_context
+        facts["training"] = memory_context(model, f)
+    return facts
 
 
 @document("derivation", "text")

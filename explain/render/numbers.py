@@ -67,3 +67,18 @@ def format_size(x: Fraction | int | float, lang: str) -> str:
         exponent -= 1
     places = min(9, 2 - exponent)
     return format_decimal_places(x, lang, places)
+
+
+_BINARY_FR = {"KiB": "Kio", "MiB": "Mio", "GiB": "Gio", "TiB": "Tio", "PiB": "Pio"}
+
+
+def format_bytes(n: int, lang: str, binary: bool = False) -> str:
+    """``n`` bytes in the unit a reader would pick, CLDR's short unit name (Babel): 96.5 MB,
+    96,5 Mo (fr); ``binary``: powers of 1024, IEC names (92.0 MiB, fr 92,0 Mio)."""
+    from babel.units import format_unit
+    from ..memory import reader_unit
+    unit, value = reader_unit(n, binary)
+    number = format_int(n, lang) if unit == "byte" else format_size(value, lang)
+    if binary and unit != "byte":
+        return f"{number}\u00a0{_BINARY_FR.get(unit, unit) if lang == 'fr' else unit}"
+    return format_unit(number, f"digital-{unit}", length="short", locale=locale(lang))

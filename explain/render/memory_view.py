@@ -1,0 +1,67 @@
+"""What the training-memory section of a derivation shows (``--count memory``): the model
+states by optimizer and precision, the equation for mixed-precision Adam, and the activation
+estimate, formatted for the format and language; the sentences live in the templates."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..memory import activations, model_states, per_parameter
+from ..msgid import N_
+from .escape import latex_text
+from .numbers import format_bytes
+
+if TYPE_CHECKING:
+    from ..model import Model
+    from .view import Formatter
+
+OPTIMIZER_NAMES = (
+    # Translators: an optimizer's name in the training-memory table (stochastic gradient descent)
+    ("sgd", N_("SGD")),
+    ("sgd_momentum", N_("SGD with momentum")),
+    ("adam", N_("Adam, AdamW")))
+
+
+def _bytes(n: int, f: "Formatter", binary: bool = False) -> str:
+    text = format_bytes(n, f.lang, binary)
+    return latex_text(text) if f.format == "latex" else text
+
+
+def memory_context(model: "Model", f: "Formatter") -> dict[str, Any]:
+    p = f.math
+    rows = []
+    for key, name in OPTIMIZER_NAMES:
+        cells = {}
+        for precision in ("float32", "mixed"):
+            per = per_parameter(key, precision)
+            terms = [p.number(per.parameter), p.number(per.gradient)]
+            if per.optimizer:
+                inner = [p.number(x) for x in (per.master, per.states) if x]
+                terms.append(inner[0] if len(inner) == 1 else r"\left(" + " + ".join(inner) + r"\right)")
+            states = model_states(model, key, precision)
+            cells[precision] = {"per": f.m(" + ".join(terms) + " = " + p.number(per.total)),
+                                "total": _bytes(states.bytes, f)}
+        rows.append({"name": name, **cells})
+    adam = model_states(model, "adam", "mixed")
+    per = adam.per
+    if adam.trainable == adam.count:
+        equation = (rf"M = {p.number(per.total)} \cdot P = {p.number(per.total)} \times {p.number(adam.count)}"
+                    rf" = {p.number(adam.bytes)}")
+    else:
+        rest = per.gradient + per.optimizer
+        equation = (rf"M = {p.number(per.parameter)} \cdot P + {p.number(rest)} \cdot P_{{\text{{train}}}}"
+                    rf" = {p.number(per.parameter)} \times {p.number(adam.count)} + {p.number(rest)} \times "
+                    rf"{p.number(adam.trainable)} = {p.number(adam.bytes)}")
+    acts = activations(model, "mixed")
+    act_equation = None
+    if acts.elements:
+        act_equation = (rf"A = B \times {p.number(acts.elements)} \times {p.number(acts.bytes_per_element)}"
+                        rf" = B \times {p.number(acts.bytes_per_sample)}")
+    return {
+        "rows": rows, "equation": f.dm(equation), "bytes": f.num(adam.bytes),
+        "size": _bytes(adam.bytes, f), "size_binary": _bytes(adam.bytes, f, True),
+        "non_trainable": adam.trainable != adam.count, "buffers": f.num(adam.buffers) if adam.buffers else None,
+        "act_equation": f.dm(act_equation) if act_equation else None,
+        "act_elements": f.num(acts.elements), "act_size": _bytes(acts.bytes_per_sample, f),
+        "act_size_binary": _bytes(acts.bytes_per_sample, f, True),
+        "left_out": [f.name(n) for n in acts.unknown],
+    }
