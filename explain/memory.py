@@ -160,7 +160,8 @@ class Activations:
 
 
 def activations(model: "Model", precision: str = "mixed") -> Activations:
-    """Every layer's output elements per sample (× its repetitions), at the working precision."""
+    """Every layer's output elements per sample (× its repetitions), at the working precision; a
+    sequence axis without a size at the model's context length (``Model.context``), if it has one."""
     if precision not in PRECISIONS:
         raise ExplainError(f"unknown precision '{precision}' (choose from {', '.join(PRECISIONS)})")
     rows = []
@@ -168,6 +169,8 @@ def activations(model: "Model", precision: str = "mixed") -> Activations:
         total: Value = 0
         known = True
         for shape in node.outputs:
+            if model.context is not None:  # a sequence at the context length compute assumes
+                shape = tuple(model.context if d is None else d for d in shape)
             if any(d is None for d in shape):
                 known = False
                 break

@@ -150,3 +150,12 @@ def test_json_training_memory_only_when_asked(capsys):
 def test_count_rejects_unknown_items(capsys):
     assert main(["derive", "example:seed-cnn", "--count", "params,weights"]) == 2
     assert "--count takes a comma list" in capsys.readouterr().err
+
+
+def test_gpt2_activations_at_its_context_length_by_hand():
+    # T = 1024 positions, d = 768, L = 12, V = 50257: token and position embeddings and their
+    # sum (3·T·d), the 12 blocks (12·T·d), the final LayerNorm (T·d) and the LM head's logits (T·V)
+    T, d, L, V = 1024, 768, 12, 50257
+    a = explain.load("tests/fixtures/hf/gpt2.json").activation_memory()
+    assert a.unknown == ()
+    assert a.elements == 3 * T * d + L * T * d + T * d + T * V

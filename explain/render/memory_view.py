@@ -64,4 +64,5 @@ def memory_context(model: "Model", f: "Formatter") -> dict[str, Any]:
         "act_elements": f.num(acts.elements), "act_size": _bytes(acts.bytes_per_sample, f),
         "act_size_binary": _bytes(acts.bytes_per_sample, f, True),
         "left_out": [f.name(n) for n in acts.unknown],
+        "context": f.num(model.evaluate(model.context)) if model.context is not None else None,
     }
