@@ -20,6 +20,9 @@ def derivation_facts(model: Model, f: "Formatter", expand: bool = False,
     from ..derivation import derive
     from .view import model_context
     facts = model_context(derive(model, expand=expand), f)
+    if "compute" in count:
+        from .compute_view import compute_context
+        facts["compute"] = compute_context(model, f)
     if "memory" in count:
         from .memory_view import memory_context
         facts["training"] = memory_context(model, f)
