@@ -171,7 +171,7 @@ class Model:
     symbol_meanings: dict[str, str] = field(default_factory=dict)
     """What declared symbols stand for, as the derivation's meaning keys, where the source says
     (a Hugging Face config's T is the number of positions)."""
-    notes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    notes: tuple[tuple[str, tuple[tuple[str, str | int], ...]], ...] = ()
     """What the derivation says about the model as a whole, first: (message key, (name, text)
     arguments) — the architecture a config did not name and was assumed, the generic route."""
     details: dict[str, object] = field(default_factory=dict)
@@ -447,6 +447,13 @@ class GraphBuilder:
 
     def has(self, name: str) -> bool:
         return name in self._shapes
+
+    def select(self, name: str) -> None:
+        """The next layer added without inputs takes the output of ``name`` (an earlier input or
+        layer), as it would right after ``name`` was added."""
+        if name not in self._shapes:
+            raise ExplainError(f"'{name}' is not a model input or an earlier layer", layer=name)
+        self._last = name
 
     def default_inputs(self) -> tuple[str, ...]:
         return (self._last,) if self._last is not None else ()

@@ -7,6 +7,7 @@ minus, in every MoE layer, the (n − k) experts a token is not routed to. Each 
 from __future__ import annotations
 
 import json
+import sys
 from functools import cache
 
 import pytest
@@ -33,6 +34,20 @@ WHISPER = dict(d_model=64, encoder_layers=2, decoder_layers=2, encoder_ffn_dim=9
                encoder_attention_heads=4, decoder_attention_heads=4, vocab_size=100, num_mel_bins=20,
                max_source_positions=30, max_target_positions=20, pad_token_id=0, bos_token_id=0,
                eos_token_id=0, decoder_start_token_id=1)
+LLAVA_TEXT = dict(model_type="llama", num_hidden_layers=2, hidden_size=64, num_attention_heads=4, num_key_value_heads=2,
+                  intermediate_size=96, vocab_size=120)
+VISION = dict(hidden_size=48, num_hidden_layers=2, num_attention_heads=4, intermediate_size=80, image_size=32,
+              patch_size=8)
+CLIP_VISION = dict(VISION, model_type="clip_vision_model")
+SIGLIP_VISION = dict(VISION, model_type="siglip_vision_model")
+LLAVA = dict(text_config=LLAVA_TEXT, vision_config=CLIP_VISION, image_token_index=100)
+GEMMA3 = dict(text_config=dict(SMALL, vocab_size=300, head_dim=16), vision_config=SIGLIP_VISION, mm_tokens_per_image=4,
+              image_token_index=100, boi_token_index=101, eoi_token_index=102)
+PALIGEMMA = dict(text_config=dict(SMALL, model_type="gemma", vocab_size=300, head_dim=16),
+                 vision_config=dict(SIGLIP_VISION, vision_use_head=False), projection_dim=64, image_token_index=100)
+SIGLIP = dict(text_config=dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=96,
+                               vocab_size=100, max_position_embeddings=16, bos_token_id=0, eos_token_id=1),
+              vision_config=VISION)
 T5 = dict(num_layers=2, d_model=64, num_heads=4, d_kv=8, d_ff=96, vocab_size=100, relative_attention_num_buckets=16)
 
 CASES = [
@@ -133,6 +148,27 @@ CASES = [
     ("CLIPVisionConfig", {}, "CLIPVisionModelWithProjection"),
     ("CLIPVisionConfig", dict(hidden_size=48, num_hidden_layers=2, num_attention_heads=4, intermediate_size=80,
                               image_size=32, patch_size=8, num_channels=1), "CLIPVisionModel"),
+    # multimodal: each part derived by its family's closed form
+    ("LlavaConfig", {}, "LlavaForConditionalGeneration"),
+    ("LlavaConfig", LLAVA, "LlavaForConditionalGeneration"),
+    ("LlavaConfig", {**LLAVA, "text_config": {**LLAVA_TEXT, "model_type": "mistral", "tie_word_embeddings": True},
+                     "vision_config": SIGLIP_VISION, "multimodal_projector_bias": False, "vision_feature_layer": -1},
+     "LlavaForConditionalGeneration"),  # tied through the text config, a SigLIP tower with its head
+    ("LlavaConfig", LLAVA, "LlavaModel"),
+    ("Gemma3Config", {}, "Gemma3ForConditionalGeneration"),
+    ("Gemma3Config", GEMMA3, "Gemma3ForConditionalGeneration"),
+    ("Gemma3Config", {**GEMMA3, "tie_word_embeddings": False}, "Gemma3ForConditionalGeneration"),
+    ("Gemma3Config", GEMMA3, "Gemma3Model"),
+    ("PaliGemmaConfig", {}, "PaliGemmaForConditionalGeneration"),
+    ("PaliGemmaConfig", PALIGEMMA, "PaliGemmaForConditionalGeneration"),
+    ("PaliGemmaConfig", {**PALIGEMMA, "text_config": dict(SMALL, model_type="gemma2", vocab_size=300, head_dim=16),
+                         "projection_dim": 40, "tie_word_embeddings": False}, "PaliGemmaForConditionalGeneration"),
+    ("SiglipConfig", {}, "SiglipModel"),
+    ("SiglipConfig", SIGLIP, "SiglipModel"),
+    ("SiglipConfig", {**SIGLIP, "text_config": {**SIGLIP["text_config"], "projection_size": 24}, "num_labels": 3},
+     "SiglipForImageClassification"),
+    ("SiglipTextConfig", {}, "SiglipTextModel"),
+    ("SiglipVisionConfig", {**VISION, "vision_use_head": False, "num_channels": 1}, "SiglipVisionModel"),
 ]
 
 
@@ -238,6 +274,28 @@ def test_block_tensors_are_transformers_layer_tensors():
             assert mine == theirs, (arch, node.name)
 
 
+PARTS = [case for case in CASES if case[0] in ("LlavaConfig", "Gemma3Config", "PaliGemmaConfig")]
+
+
+@pytest.mark.parametrize("config_class,kwargs,arch", PARTS, ids=[f"{a}-{i}" for i, (_, _, a) in enumerate(PARTS)])
+def test_multimodal_parts_are_transformers_submodules(config_class, kwargs, arch):
+    """Each part's note gives the parameters of the submodule transformers builds for it, the
+    parts and the head add up to the total, and every row belongs to one part or is the head."""
+    cfg, hf_model = _built(config_class, _key(kwargs), arch)
+    model = load_hf_config(_raw(cfg, arch), "config.json")
+    parts = {key: dict(args) for key, args in model.notes if key.startswith("mm_") and key != "mm_feature_layer"}
+    assert set(parts) == {"mm_vision_tower", "mm_projector", "mm_language_model"}
+    counted = 0
+    for part in parts.values():
+        module = hf_model.get_submodule(part["prefix"].rstrip("."))
+        assert part["count"] == sum({id(p): p.numel() for p in module.parameters()}.values()), part
+        counted += part["count"]
+    rest = [n.name for n in model.nodes if not any(n.name.startswith(p["prefix"]) for p in parts.values())]
+    assert rest == (["lm_head"] if arch.endswith("ForConditionalGeneration") else [])
+    head = sum(p.numel() for n, p in hf_model.named_parameters() if n.startswith("lm_head"))  # 0 when tied
+    assert counted + head == model.total
+
+
 def test_family_particulars_are_said(capsys, tmp_path):
     said = {
         ("Gemma2Config", "Gemma2ForCausalLM"): ["four RMSNorm weight vectors", "tied to the token embedding"],
@@ -255,6 +313,14 @@ def test_family_particulars_are_said(capsys, tmp_path):
         ("ViTConfig", "ViTForImageClassification"): ["A class token", "kernel and stride are both"],
         ("WhisperConfig", "WhisperForConditionalGeneration"): ["two convolutions over the mel spectrogram"],
         ("CLIPConfig", "CLIPModel"): ["CLIP is two encoders", "convolution without bias"],
+        ("SiglipConfig", "SiglipModel"): ["SigLIP is two encoders", "there is no class token",
+                                          "a learned query (probe, d)"],
+        ("LlavaConfig", "LlavaForConditionalGeneration"): [
+            "The rows `model.vision_tower.`… are the vision tower", "(`clip_vision_model`)", "from layer `-2`",
+            "303,507,456 parameters", "not tied"],
+        ("Gemma3Config", "Gemma3ForConditionalGeneration"): [
+            "The rows `model.multi_modal_projector.`… are the multimodal projector (`gemma3`)",
+            "averages the vision tower's patch vectors", "tied to the token embedding"],
     }
     for (config_class, arch), phrases in said.items():
         cfg, _ = _built(config_class, _key({}), arch)
@@ -264,3 +330,37 @@ def test_family_particulars_are_said(capsys, tmp_path):
         text = capsys.readouterr().out
         for phrase in phrases:
             assert phrase in text, (arch, phrase)
+
+
+def test_multimodal_without_transformers(tmp_path, capsys, monkeypatch):
+    """transformers only completes a multimodal config: without it a complete config (as
+    ``to_json_string(use_diff=False)`` writes it) gives transformers' own total, and a config that
+    leaves a part out (whose defaults only transformers knows) is refused in one line."""
+    cfg, hf_model = _built("LlavaConfig", _key(LLAVA), "LlavaForConditionalGeneration")
+    raw = _raw(cfg, "LlavaForConditionalGeneration")
+    monkeypatch.setitem(sys.modules, "transformers", None)  # import transformers fails
+    model = load_hf_config(raw, "config.json")
+    assert model.details["route"] == "closed_form"
+    assert model.total == sum({id(p): p.numel() for p in hf_model.parameters()}.values())
+    del raw["vision_config"]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(raw))
+    assert main(["derive", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no 'vision_config'" in err and "pip install 'explain[hf]'" in err, err
+
+
+def test_multimodal_set_moves_a_part(tmp_path, capsys):
+    """--set L_vis (the vision tower's layers) and L (the language model's) give the total of
+    transformers building the config with those sizes; an unknown symbol is refused."""
+    cfg, _ = _built("LlavaConfig", _key(LLAVA), "LlavaForConditionalGeneration")
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(_raw(cfg, "LlavaForConditionalGeneration")))
+    out = tmp_path / "out.json"
+    assert main(["derive", str(path), "--set", "L_vis=3", "--set", "L=4", "--format", "json", "-o", str(out)]) == 0
+    moved = {**LLAVA, "vision_config": {**CLIP_VISION, "num_hidden_layers": 3},
+             "text_config": {**LLAVA_TEXT, "num_hidden_layers": 4}}
+    _, hf_model = _built("LlavaConfig", _key(moved), "LlavaForConditionalGeneration")
+    assert json.loads(out.read_text())["total"] == sum({id(p): p.numel() for p in hf_model.parameters()}.values())
+    assert main(["derive", str(path), "--set", "L_text=3"]) == 2
+    assert "'L_text' is not a declared symbol" in capsys.readouterr().err

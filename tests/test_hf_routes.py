@@ -151,10 +151,10 @@ def test_generic_route_bad_configs(tmp_path, capsys, raw, message):
 
 
 def test_nested_multimodal_config_without_closed_form_takes_the_generic_route(tmp_path, capsys):
-    """A LLaVA config nests a Llama text_config and a CLIP vision_config; transformers reads the
+    """A LLaVA config whose language model (StarCoder2) has no closed form here: transformers reads the
     parts and builds the whole model (vision tower, projector, language model)."""
     transformers = require_module("transformers")
-    text = dict(model_type="llama", num_hidden_layers=2, hidden_size=64, num_attention_heads=4,
+    text = dict(model_type="starcoder2", num_hidden_layers=2, hidden_size=64, num_attention_heads=4,
                 num_key_value_heads=2, intermediate_size=96, vocab_size=120)
     vision = dict(model_type="clip_vision_model", hidden_size=48, num_hidden_layers=2, num_attention_heads=4,
                   intermediate_size=80, image_size=32, patch_size=8, projection_dim=24)

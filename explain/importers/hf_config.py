@@ -22,12 +22,13 @@ A tied LM head (``tie_word_embeddings``) is a node that shares the token embeddi
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Collection, Mapping, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Collection, Iterator, Mapping, Sequence, TypeVar
 
 import sympy
 
 from ..errors import ExplainError
-from ..layers.base import ArgContext, Layer
+from ..layers.base import ArgContext, Layer, Shape
 from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, GemmaDecoderLayer, GPT2Block,
                                 LlamaDecoderLayer, MistralDecoderLayer, MixtralDecoderLayer, Parameter,
                                 Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block, XLMRobertaLayer)
@@ -109,8 +110,10 @@ class _Builder:
         self.values: dict[sympy.Symbol, int] = {}
         self.used_overrides: set[str] = set()
         self.graph: GraphBuilder | None = None
-        self.notes: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+        self.notes: list[tuple[str, tuple[tuple[str, str | int], ...]]] = []
         """Model notes (message keys, arguments) the family's derivation begins with."""
+        self.prefix: str | None = None
+        """While a part of a composite model is built (``part``): the prefix of its layers' names."""
 
     def declare(self, name: str, value: int) -> sympy.Symbol:
         s = sym(name)
@@ -120,14 +123,42 @@ class _Builder:
         self.values[s] = value
         return s
 
+    def symbol(self, name: str) -> sympy.Symbol:
+        """A symbol declared before (by a part of a composite model)."""
+        s = sym(name)
+        if s not in self.values:
+            raise RuntimeError(f"the symbol {name} was not declared")
+        return s
+
     def start(self) -> GraphBuilder:
+        """The graph the family adds its layers to (within ``part``, the composite's, whose layers'
+        names the part's prefix begins)."""
+        if self.prefix is not None:
+            if self.graph is None:
+                self.graph = GraphBuilder(self.name, "pytorch", self.values, source=self.path)
+            self.graph.model.symbols.update(self.values)  # the part's symbols, declared since
+            return _PartGraph(self.graph, self.prefix)  # type: ignore[return-value]
+        self.check_overrides()
+        self.graph = GraphBuilder(self.name, "pytorch", self.values, source=self.path)
+        return self.graph
+
+    def check_overrides(self) -> None:
         unknown = set(self.overrides) - self.used_overrides
         if unknown:
             declared = ", ".join(s.name for s in self.values) or "none"
             name = sorted(unknown)[0]
             raise ExplainError(f"--set {name}=…: '{name}' is not a declared symbol (declared: {declared})")
-        self.graph = GraphBuilder(self.name, "pytorch", self.values, source=self.path)
-        return self.graph
+
+    @contextmanager
+    def part(self, prefix: str) -> Iterator[None]:
+        """Builds a part of a composite model (a multimodal model's vision tower, projector or
+        language model): the layers that ``start()``'s graph gets are named ``prefix`` + name."""
+        saved, self.prefix = self.prefix, prefix
+        try:
+            yield
+        finally:
+            self.prefix = saved
+
 
     def whole(self, value: Value, what: str) -> Value:
         """``value`` must be a whole number with the symbols' values (d/H with d divisible by H)."""
@@ -145,6 +176,27 @@ class _Builder:
         raw = {k: (v if isinstance(v, (bool, int, str)) or v is None else str(v)) for k, v in args.items()}
         return make(type_name, raw, ctx, framework="pytorch")
 
+
+class _PartGraph:
+    """A composite model's graph as one part sees it: layer names and references get the part's
+    prefix; inputs (``input_ids``, ``pixel_values``) are the model's, added once."""
+
+    def __init__(self, graph: GraphBuilder, prefix: str) -> None:
+        self.graph, self.prefix = graph, prefix
+
+    def _ref(self, name: str) -> str:
+        return name if name in self.graph.model.inputs else self.prefix + name
+
+    def add_input(self, name: str, shape: Shape) -> None:
+        if name in self.graph.model.inputs:
+            self.graph.select(name)
+        else:
+            self.graph.add_input(name, shape)
+
+    def add(self, name: str, layer: Layer, inputs: Sequence[str] | None = None, shares: str | None = None,
+            repeat: Value = 1) -> Any:
+        return self.graph.add(self.prefix + name, layer, None if inputs is None else [self._ref(i) for i in inputs],
+                              shares=None if shares is None else self._ref(shares), repeat=repeat)
 
 def load_hf_config(parsed: dict, path: str | None = None,
                    overrides: Mapping[str, int] | None = None, architecture: str | None = None) -> Model:
@@ -228,6 +280,7 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
         b = _Builder(name or arch or base, path, overrides)
         try:
             build(cfg, arch or base, b)
+            b.check_overrides()
         except NoClosedForm:
             model = None
         else:
@@ -577,3 +630,4 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
 from . import hf_decoders  # noqa: E402, F401
 from . import hf_moe  # noqa: E402, F401
 from . import hf_encoders  # noqa: E402, F401
+from . import hf_multimodal  # noqa: E402, F401

@@ -336,3 +336,16 @@ ADDED_POSITIONS = N_("This layer adds a learned vector to every position of its 
 KAPLAN_REST_GPT2 = N_("Kaplan et al. count the four attention matrices and the two feed-forward "
                       "matrices of a block; the exact count adds their biases (5d + f) and the "
                       "weights and biases of the two LayerNorms (4d).")
+SIGLIP_PATCH_EMBEDDINGS = N_("This layer turns an image into a sequence of vectors: it cuts the image "
+                             "into n_p patches of P × P pixels, embeds every patch with a convolution "
+                             "whose kernel and stride are both P (d·C·P² weights and d biases) and "
+                             "adds a learned position embedding for every patch (n_p·d); there is no "
+                             "class token.")
+SIGLIP_POOLING_HEAD = N_("This head pools the patches into one vector by attention: a learned query "
+                         "(probe, d) attends to every patch with multi-head attention (in_proj 3d² + "
+                         "3d, out_proj d² + d), followed by a layer normalization (2d) and a "
+                         "feed-forward network of two linear layers (2d·f + f + d).")
+GEMMA3_PROJECTOR = N_("This projector averages the vision tower's patch vectors down to the image "
+                      "tokens (mm_tokens_per_image; a pooling without weights), normalizes them with "
+                      "an RMSNorm (d_vis weights) and projects them to the language model's width d "
+                      "with a matrix without bias (d_vis·d).")

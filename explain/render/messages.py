@@ -217,6 +217,20 @@ MODEL_NOTES = {
     "moe_dense_layers": N_("The layers that mlp_only_layers or decoder_sparse_step exclude have a dense "
                            "feed-forward network instead of a mixture of experts: each run of alike "
                            "layers is a row of its own."),
+    "siglip_parts": N_("SigLIP is two encoders read from the config's parts: a text encoder "
+                       "(text_config), whose head is a linear layer with bias, and a vision encoder "
+                       "(vision_config); logit_scale and logit_bias are one learned number each."),
+    "mm_vision_tower": N_("The rows %(prefix)s… are the vision tower, read from vision_config "
+                          "(%(family)s) and derived with the closed form of that family: %(count)s "
+                          "parameters."),
+    "mm_projector": N_("The rows %(prefix)s… are the multimodal projector (%(family)s), which maps the "
+                       "vision tower's features to the language model's width: %(count)s parameters."),
+    "mm_language_model": N_("The rows %(prefix)s… are the language model, read from text_config "
+                            "(%(family)s) and derived with the closed form of that family: %(count)s "
+                            "parameters."),
+    "mm_feature_layer": N_("The projector takes the vision tower's features from layer %(layer)s "
+                           "(vision_feature_layer); transformers still builds all L_vis layers and "
+                           "the final layer normalization, so all of them are counted."),
     "hf_no_architecture": N_("The config names no architecture (it has no 'architectures' entry), so "
                              "the base model %(assumed)s was assumed: it has no language-model or task "
                              "head. Choose another class with --architecture NAME."),

@@ -378,7 +378,7 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
             bounded = expand_bounded(a_expr) if _small(a_expr) else None
             shown = a_expr if bounded is None else bounded
             active = rf"P_{{\text{{active}}}} = {p.expr(shown)} = {p.number(a_value)}"
-    notes = [(messages.MODEL_NOTES[k], {n: fmt.name(v) for n, v in args})
+    notes = [(messages.MODEL_NOTES[k], {n: fmt.num(v) if isinstance(v, int) else fmt.name(v) for n, v in args})
              for k, args in model.notes if k in messages.MODEL_NOTES]
     mem = d.memory
     rows = []

@@ -1,0 +1,218 @@
+"""Hugging Face multimodal families, read as their parts: SigLIP (a text and a vision encoder),
+LLaVA (a CLIP or SigLIP vision tower, a projector and a decoder language model), PaliGemma
+(SigLIP, a linear projector, Gemma or Gemma 2) and Gemma 3 (SigLIP, Gemma 3's projector, Gemma 3's
+text model). Each part (``vision_config``, ``text_config``) is built by the closed form of its own
+family under the name transformers gives it (``model.vision_tower.``, ``model.language_model.``);
+a note says which rows each part has and how many parameters. A tied LM head shares the language
+model's token embedding: counted once.
+
+A part that a config leaves out, or gives only in part, takes the defaults transformers gives it
+(a composite's defaults differ from the part's own family: LLaVA's vision tower is CLIP ViT-L/14
+at 336 pixels): with transformers installed, the config is completed by transformers' config
+class (offline, nothing built); without, a missing part is refused.
+
+Symbols: the language model's as its family declares them (V, d, L, f, H, …), the vision tower's
+d_vis, L_vis, f_vis, C, P, n_p, PaliGemma's projection size p.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..errors import ExplainError
+from ..layers.hf_blocks import Tensors
+from ..layers.hf_multimodal import (Gemma3MultiModalProjector, SiglipEncoderLayer, SiglipMultiheadAttentionPoolingHead,
+                                    SiglipVisionEmbeddings)
+from ..model import GraphBuilder
+from ..symbols import Value
+from .hf_config import (_PREFIXES, BASES, FAMILIES, SEQ, NoClosedForm, _add, _Builder, _Config, _family, _pick_head,
+                        _tied)
+from .hf_encoders import _clip, _part
+
+_PREFIXES.update({"Siglip": "siglip", "Llava": "llava", "PaliGemma": "paligemma",
+                  "Gemma3ForConditionalGeneration": "gemma3", "Gemma3Model": "gemma3"})
+
+
+# ----------------------------------------------------------------------------- SigLIP
+
+@_family("siglip", "siglip_text_model", "siglip_vision_model",
+         base={"siglip": "SiglipModel", "siglip_text_model": "SiglipTextModel",
+               "siglip_vision_model": "SiglipVisionModel"})
+def _siglip(cfg: _Config, arch: str, b: _Builder) -> None:
+    heads = {"SiglipModel": "both", "SiglipTextModel": "text", "SiglipVisionModel": "vision",
+             "SiglipForImageClassification": "classifier"}
+    kind = _pick_head(arch, heads)
+    model_type = cfg.raw.get("model_type", "siglip")
+    text_cfg = vision_cfg = cfg
+    if model_type == "siglip":
+        text_cfg, vision_cfg = _part(cfg, "text_config"), _part(cfg, "vision_config")
+    elif kind in ("text", "vision") and model_type != f"siglip_{kind}_model":
+        raise ExplainError(f"{arch} needs a {kind} config. Received: model_type={model_type!r}")
+    elif kind in ("both", "classifier"):
+        raise ExplainError(f"{arch} needs a siglip config. Received: model_type={model_type!r}")
+    text, vision = kind in ("both", "text"), kind != "text"
+    if text:
+        V = b.declare("V", text_cfg.size("vocab_size", default=32000))
+        T = b.declare("T", text_cfg.size("max_position_embeddings", default=64))
+        d = b.declare("d", text_cfg.size("hidden_size", default=768))
+        L = b.declare("L", text_cfg.size("num_hidden_layers", default=12))
+        f = b.declare("f", text_cfg.size("intermediate_size", default=3072))
+        size = text_cfg.size("projection_size", default=b.values[d])
+        p: Value = d if size == b.values[d] and "p" not in b.overrides else b.declare("p", size)
+    if vision:
+        vision_sizes(vision_cfg, b, patch=16)
+    n_labels = b.declare("n_labels", cfg.labels()) if kind == "classifier" else None
+    g = b.start()
+    if text:
+        t = "" if kind == "text" else "text_model."
+        g.add_input("input_ids", (SEQ,))
+        g.add(f"{t}embeddings.token_embedding", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
+        g.add(f"{t}embeddings.position_embedding", b.torch("Embedding", num_embeddings=T, embedding_dim=d),
+              ["input_ids"])
+        g.add(f"{t}embeddings", _add(), [f"{t}embeddings.token_embedding", f"{t}embeddings.position_embedding"])
+        g.add(f"{t}encoder.layers", SiglipEncoderLayer(hidden_size=d, intermediate_size=f), repeat=L)
+        g.add(f"{t}final_layer_norm", b.torch("LayerNorm", normalized_shape=d))
+        g.add(f"{t}head", b.torch("Linear", in_features=d, out_features=p))
+    if vision:
+        v = "" if kind == "vision" else "vision_model."
+        siglip_vision_tower(g, b, v, head=vision_cfg.flag("vision_use_head", True))
+    if kind == "both":
+        g.add("logit_scale", Tensors(tensors=(("logit_scale", 1, True, False), ("logit_bias", 1, True, False)),
+                                     origin="SiglipModel"), ["text_model.head"])
+        b.notes.append(("siglip_parts", ()))
+    elif kind == "classifier":
+        # over the mean of the patches' vectors
+        g.add("classifier", b.torch("Linear", in_features=b.symbol("d_vis"), out_features=n_labels),
+              [f"{v}post_layernorm"])
+
+
+def vision_sizes(cfg: _Config, b: _Builder, patch: int) -> None:
+    """Declares a vision encoder's d_vis, L_vis, f_vis, C, P and n_p (transformers' defaults of
+    CLIP's and SigLIP's vision configs, but for the patch size)."""
+    b.declare("d_vis", cfg.size("hidden_size", default=768))
+    b.declare("L_vis", cfg.size("num_hidden_layers", default=12))
+    b.declare("f_vis", cfg.size("intermediate_size", default=3072))
+    b.declare("C", cfg.size("num_channels", default=3))
+    patch, image = cfg.size("patch_size", default=patch), cfg.size("image_size", default=224)
+    if image % patch:
+        raise ExplainError(f"the image size {image} is not a multiple of the patch size {patch}")
+    b.declare("P", patch)
+    b.declare("n_p", (image // patch) ** 2)
+
+
+def siglip_vision_tower(g: Any, b: _Builder, prefix: str, head: bool) -> None:
+    """SigLIP's vision encoder (symbols of ``vision_sizes``): patch embeddings, L_vis layers,
+    post_layernorm and, with ``vision_use_head``, the attention-pooling head."""
+    d_vis, L_vis, f_vis, C, P, n_p = (b.symbol(n) for n in ("d_vis", "L_vis", "f_vis", "C", "P", "n_p"))
+    g.add_input("pixel_values", (C, None, None))
+    g.add(f"{prefix}embeddings", SiglipVisionEmbeddings(hidden_size=d_vis, num_channels=C, patch_size=P,
+                                                        num_patches=n_p), ["pixel_values"])
+    g.add(f"{prefix}encoder.layers", SiglipEncoderLayer(hidden_size=d_vis, intermediate_size=f_vis), repeat=L_vis)
+    g.add(f"{prefix}post_layernorm", b.torch("LayerNorm", normalized_shape=d_vis))
+    if head:
+        g.add(f"{prefix}head", SiglipMultiheadAttentionPoolingHead(hidden_size=d_vis, intermediate_size=f_vis))
+
+
+# ----------------------------------------------------------------------------- LLaVA, PaliGemma, Gemma 3
+
+_MULTIMODAL = {
+    # model_type: (class prefix, tie_word_embeddings default, vision tower types)
+    "llava": ("Llava", False, ("clip_vision_model", "siglip_vision_model")),
+    "paligemma": ("PaliGemma", True, ("siglip_vision_model",)),
+    "gemma3": ("Gemma3", True, ("siglip_vision_model",)),
+}
+_DECODER_FAMILIES = ("_gpt2", "_decoder_only", "_llama_like", "_phi", "_gpt_neox", "_falcon", "_qwen_moe",
+                     "_deepseek_v3")
+"""The closed forms of decoder-only language models (a multimodal model's text part)."""
+
+
+@_family("llava", "paligemma", "gemma3",
+         base={"llava": "LlavaModel", "paligemma": "PaliGemmaModel", "gemma3": "Gemma3Model"})
+def _multimodal(cfg: _Config, arch: str, b: _Builder) -> None:
+    model_type = cfg.raw.get("model_type") or next(t for t, v in _MULTIMODAL.items() if arch.startswith(v[0]))
+    prefix, tie_default, towers = _MULTIMODAL[model_type]
+    lm = _pick_head(arch, {f"{prefix}Model": False, f"{prefix}ForConditionalGeneration": True})
+    cfg = _completed(cfg, model_type)
+    vision_cfg, text_cfg = _part(cfg, "vision_config"), _part(cfg, "text_config")
+    vision_type = vision_cfg.raw.get("model_type", towers[0])
+    text_type = text_cfg.raw.get("model_type", "gemma3_text" if model_type == "gemma3" else "llama")
+    if vision_type not in towers:
+        raise NoClosedForm(f"a {model_type} vision tower of model_type {vision_type!r}")
+    text_family = FAMILIES.get(text_type) if isinstance(text_type, str) else None
+    if text_family is None or text_family.__name__ not in _DECODER_FAMILIES:
+        raise NoClosedForm(f"a {model_type} language model of model_type {text_type!r}")
+    feature_layer = cfg.get("vision_feature_layer", default=-2)
+    if model_type == "llava" and not isinstance(feature_layer, int):
+        raise NoClosedForm("LLaVA's projector over several vision feature layers")
+    tied = _tied(cfg, tie_default) or (model_type == "llava" and _tied(text_cfg, False))
+    top = "model." if lm else ""
+    vision, projector, language = f"{top}vision_tower.", f"{top}multi_modal_projector.", f"{top}language_model."
+
+    with b.part(vision):
+        if vision_type == "clip_vision_model":
+            _clip(vision_cfg, "CLIPVisionModel", b)
+        else:
+            vision_sizes(vision_cfg, b, patch=16)
+            siglip_vision_tower(b.start(), b, "", head=vision_cfg.flag("vision_use_head", True))
+    g: GraphBuilder = b.graph  # type: ignore[assignment]
+    features, d_vis = f"{vision}post_layernorm", b.symbol("d_vis")
+    # the projector's output is the language model's width d (its family declares it again)
+    d = b.declare("d", text_cfg.size("hidden_size", "n_embd"))
+    if model_type == "paligemma":  # projection_dim, written d where it is the width
+        size = vision_cfg.size("projection_dim", default=cfg.size("projection_dim", default=2048))
+        d = d if size == b.values[d] and "p" not in b.overrides else b.declare("p", size)
+    g.model.symbols.update(b.values)
+    if model_type == "llava":
+        bias = cfg.flag("multimodal_projector_bias", True)
+        g.add(f"{projector}linear_1", b.torch("Linear", in_features=d_vis, out_features=d, bias=bias), [features])
+        g.add(f"{projector}linear_2", b.torch("Linear", in_features=d, out_features=d, bias=bias))
+    elif model_type == "paligemma":
+        g.add(f"{projector}linear", b.torch("Linear", in_features=d_vis, out_features=d), [features])
+    else:
+        g.add(f"{projector}mm", Gemma3MultiModalProjector(vision_hidden_size=d_vis, hidden_size=d,
+                                                           num_tokens=cfg.size("mm_tokens_per_image", default=256)),
+              [features])
+    with b.part(language):
+        text_family(text_cfg, BASES[text_type], b)
+    embedding = next(n.name for n in g.model.nodes if n.name.startswith(language))
+    _part_notes(b, g, model_type, vision_type, text_type, (vision, projector, language), feature_layer)
+    if lm:
+        d, V = b.symbol("d"), b.symbol("V")
+        g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False), [g.model.nodes[-1].name],
+              shares=embedding if tied else None)
+        b.notes.append(("tied_head" if tied else "untied_head", ()))
+
+
+def _part_notes(b: _Builder, g: GraphBuilder, model_type: str, vision_type: str, text_type: str,
+                prefixes: tuple[str, str, str], feature_layer: Any) -> None:
+    """A note for each part: the rows named with its prefix and their parameters."""
+    vision, projector, language = prefixes
+    model = g.model
+    for key, prefix, family in (("mm_vision_tower", vision, vision_type), ("mm_projector", projector, model_type),
+                                ("mm_language_model", language, text_type)):
+        count = sum(model.evaluate(n.own("params")) for n in model.nodes if n.name.startswith(prefix))
+        b.notes.append((key, (("prefix", prefix), ("family", family), ("count", count))))
+    if model_type == "llava":
+        b.notes.append(("mm_feature_layer", (("layer", str(feature_layer)),)))
+
+
+def _completed(cfg: _Config, model_type: str) -> _Config:
+    """The config with every value transformers' config class gives it (its parts' defaults
+    included); without transformers, the config as it is, a missing part refused."""
+    try:
+        import transformers
+    except ImportError:
+        for key in ("vision_config", "text_config"):
+            if not isinstance(cfg.raw.get(key), dict):
+                raise ExplainError(f"the {model_type} config has no '{key}', whose defaults transformers "
+                                   "gives: pip install 'explain[hf]'") from None
+        return cfg
+    from .hf_generic import _check_sizes, _offline, _reason
+    _check_sizes(cfg.raw)
+    with _offline():
+        try:
+            config = transformers.CONFIG_MAPPING[model_type].from_dict(dict(cfg.raw))
+            return _Config(json.loads(config.to_json_string(use_diff=False)))
+        except Exception as e:  # transformers' own validation of the config
+            raise ExplainError(f"transformers cannot read the config of model_type '{model_type}': "
+                               f"{_reason(e)}") from None

@@ -1,0 +1,110 @@
+"""Layers of Hugging Face's SigLIP encoders and multimodal projectors (PyTorch), one weight group
+per tensor as transformers names it. Symbols: d width, f feed-forward size, C image channels,
+P patch size, n_p number of patches, d_vis the vision tower's width (projectors).
+
+- SiglipEncoderLayer: CLIP's encoder layer, 4d² + 2df + 9d + f.
+- SiglipVisionEmbeddings: patches by a convolution with kernel and stride P and a bias
+  (d·C·P² + d), and a position embedding for every patch (n_p·d); no class token.
+- SiglipMultiheadAttentionPoolingHead: a learned query (probe, d), multi-head attention
+  (in_proj 3d² + 3d, out_proj d² + d), LayerNorm 2d and an MLP (2df + f + d): 4d² + 2df + 8d + f.
+- Gemma3MultiModalProjector: an RMSNorm of the vision features (d_vis) and a projection matrix
+  without bias (d_vis·d); the average pooling before them has no weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..symbols import Value, sym
+from . import _texts
+from .base import Group, Layer, Shape, size
+from .hf_blocks import _Block, _check_width, _layer_norm, _linear, d, f
+from .hf_encoders import C, P, CLIPEncoderLayer, ViTEmbeddings, n_p
+from .registry import register
+
+d_vis = sym("d_vis")
+
+
+@register("SiglipEncoderLayer", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class SiglipEncoderLayer(CLIPEncoderLayer):
+    """SigLIP encoder layer (text and vision): CLIP's, 4d² + 2df + 9d + f."""
+
+
+_SIGLIP_EMBEDDINGS = (Group("patch_embedding.weight", d * C * P**2), Group("patch_embedding.bias", d),
+                      Group("position_embedding.weight", n_p * d))
+
+
+@register("SiglipVisionEmbeddings", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class SiglipVisionEmbeddings(ViTEmbeddings):
+    """SigLIP's image embeddings: patches by a convolution with kernel and stride P (d·C·P² + d)
+    and a position embedding per patch (n_p·d); (C, height, width) images to (n_p, d)."""
+
+    explanation = _texts.SIGLIP_PATCH_EMBEDDINGS
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _SIGLIP_EMBEDDINGS
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (self.num_patches, self.hidden_size)
+
+    def notes(self) -> tuple[str, ...]:
+        return ()
+
+
+# nn.MultiheadAttention's packed query/key/value projection: in_proj_weight 3d·d, in_proj_bias 3d
+_POOLING_HEAD = (Group("probe", d), Group("attention.in_proj_weight", 3 * d * d), Group("attention.in_proj_bias", 3 * d),
+                 *_linear("attention.out_proj", d, d), *_layer_norm("layernorm"), *_linear("mlp.fc1", d, f),
+                 *_linear("mlp.fc2", f, d))
+
+
+@register("SiglipMultiheadAttentionPoolingHead", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class SiglipMultiheadAttentionPoolingHead(_Block):
+    """SigLIP's pooling head: a learned query attends to all patches, then LayerNorm and MLP:
+    4d² + 2df + 8d + f; (…, n, d) to (…, d)."""
+
+    role = "attention_pooling"
+    explanation = _texts.SIGLIP_POOLING_HEAD
+
+    intermediate_size: Value = size()
+    min_input_rank = 2
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _POOLING_HEAD
+
+    def output_shape(self, shape: Shape) -> Shape:
+        _check_width(self, shape, self.hidden_size)
+        return (*shape[:-2], shape[-1])
+
+    def values(self, shape: Shape) -> dict:
+        return {d: self.hidden_size, f: self.intermediate_size}
+
+
+_GEMMA3_PROJECTOR = (Group("mm_input_projection_weight", d_vis * d), Group("mm_soft_emb_norm.weight", d_vis))
+
+
+@register("Gemma3MultiModalProjector", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class Gemma3MultiModalProjector(Layer):
+    """Gemma 3's projector: average pooling of the patches to ``num_tokens`` image tokens (no
+    weights), RMSNorm d_vis and a projection d_vis·d without bias: d_vis·d + d_vis;
+    (…, n_p, d_vis) to (…, num_tokens, d)."""
+
+    role = "projection"
+    explanation = _texts.GEMMA3_PROJECTOR
+
+    vision_hidden_size: Value = size()
+    hidden_size: Value = size()
+    num_tokens: Value = size()
+    min_input_rank = 2
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _GEMMA3_PROJECTOR
+
+    def output_shape(self, shape: Shape) -> Shape:
+        _check_width(self, shape, self.vision_hidden_size)
+        return (*shape[:-2], self.num_tokens, self.hidden_size)
+
+    def values(self, shape: Shape) -> dict:
+        return {d_vis: self.vision_hidden_size, d: self.hidden_size}
