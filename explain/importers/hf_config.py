@@ -311,12 +311,12 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
 
 
 def _decoder_head(g: GraphBuilder, b: _Builder, head: str | None, d: Value, V: Value,
-                  n_labels: Value | None, *, embedding: str, tied: bool, token_name: str) -> None:
+                  n_labels: Value | None, *, embedding: str, tied: bool, token_name: str, lm_bias: bool = False) -> None:
     """The head a decoder-only model's architecture names: an LM head (V·d, tied to the token
     embedding when the config says so), a sequence classifier (n_labels·d, no bias) or a token
     classifier (n_labels·d + n_labels)."""
     if head == "lm":
-        g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
+        g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=lm_bias),
               shares=embedding if tied else None)
     elif head == "seq":
         g.add("score", b.torch("Linear", in_features=d, out_features=n_labels, bias=False))

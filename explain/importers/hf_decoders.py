@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from ..layers.hf_decoders import (FalconDecoderLayer, Gemma2DecoderLayer, Gemma3DecoderLayer, GPTNeoXLayer,
                                   Olmo2DecoderLayer, Phi3DecoderLayer, PhiDecoderLayer)
+from typing import Any, Callable
+
 from ..symbols import Value
 from .hf_config import (_PREFIXES, SEQ, _Builder, _check_heads, _Config, _decoder_head, _family, _pick_head, _tied,
                         _unsupported, attention_sizes)
@@ -27,6 +29,24 @@ def _head_note(b: _Builder, head: str | None, tied: bool) -> None:
     """Says whether the LM head shares the token embedding's weights."""
     if head == "lm":
         b.notes.append(("tied_head" if tied else "untied_head", ()))
+
+
+def _decoder_stack(cfg: _Config, b: _Builder, head: str | None, V: Value, d: Value, tied: bool,
+                   add_layers: Callable[[Any, str], None], *, base: str = "model.", embed: str = "embed_tokens",
+                   norm: tuple[str, str] = ("norm", "RMSNorm"), token_name: str = "score", lm_bias: bool = False) -> None:
+    """A decoder-only model: the token embedding V·d, the layers (``add_layers(graph, prefix)``),
+    the final norm and the architecture's head (``_decoder_head``), saying whether an LM head is
+    tied; under a head the model's layers are named ``base`` + name."""
+    n_labels = _labels(cfg, b, head)
+    g = b.start()
+    p = "" if head is None else base
+    g.add_input("input_ids", (SEQ,))
+    g.add(f"{p}{embed}", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    add_layers(g, p)
+    g.add(f"{p}{norm[0]}", b.torch(norm[1], normalized_shape=d))
+    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}{embed}", tied=tied, token_name=token_name,
+                  lm_bias=lm_bias)
+    _head_note(b, head, tied)
 
 
 def _ffn(cfg: _Config, b: _Builder, d: Value, *keys: str) -> Value:
@@ -61,17 +81,9 @@ def _llama_like(cfg: _Config, arch: str, b: _Builder) -> None:
     bias = cfg.flag("attention_bias", False)
     if model_type == "phi3" and bias:
         raise _unsupported(f"{arch} with attention_bias", [])
-    tied = _tied(cfg, tie_default)
-    n_labels = _labels(cfg, b, head)
-    g = b.start()
-    p = "" if head is None else "model."
-    g.add_input("input_ids", (SEQ,))
-    g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
-    g.add(f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
-                              intermediate_size=f, qkv_bias=bias, o_bias=bias), repeat=L)
-    g.add(f"{p}norm", b.torch("RMSNorm", normalized_shape=d))
-    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
-    _head_note(b, head, tied)
+    _decoder_stack(cfg, b, head, V, d, _tied(cfg, tie_default), lambda g, p: g.add(
+        f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
+                            intermediate_size=f, qkv_bias=bias, o_bias=bias), repeat=L))
 
 
 # ----------------------------------------------------------------------------- Phi
@@ -87,55 +99,34 @@ def _phi(cfg: _Config, arch: str, b: _Builder) -> None:
     L = b.declare("L", cfg.size("num_hidden_layers"))
     f = b.declare("f", cfg.size("intermediate_size"))
     H, H_kv, d_h = attention_sizes(cfg, b, d, None, None)
-    tied = _tied(cfg, False)
-    n_labels = _labels(cfg, b, head)
-    g = b.start()
-    p = "" if head is None else "model."
-    g.add_input("input_ids", (SEQ,))
-    g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
-    g.add(f"{p}layers", PhiDecoderLayer(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv,
-                                        head_dim=d_h, intermediate_size=f,
-                                        qk_layernorm=cfg.flag("qk_layernorm", False)), repeat=L)
-    g.add(f"{p}final_layernorm", b.torch("LayerNorm", normalized_shape=d))
-    if head == "lm":  # Phi's LM head has a bias
-        g.add("lm_head", b.torch("Linear", in_features=d, out_features=V), shares=f"{p}embed_tokens" if tied else None)
-    else:
-        _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
-    _head_note(b, head, tied)
+    qk_norm = cfg.flag("qk_layernorm", False)
+    _decoder_stack(cfg, b, head, V, d, _tied(cfg, False), lambda g, p: g.add(
+        f"{p}layers", PhiDecoderLayer(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
+                                      intermediate_size=f, qk_layernorm=qk_norm), repeat=L),
+        norm=("final_layernorm", "LayerNorm"), lm_bias=True)  # Phi's LM head has a bias
 
 
 # ----------------------------------------------------------------------------- GPT-NeoX
 
 @_family("gpt_neox", base="GPTNeoXModel", prefix="GPTNeoX")
 def _gpt_neox(cfg: _Config, arch: str, b: _Builder) -> None:
-    heads = {"GPTNeoXModel": None, "GPTNeoXForCausalLM": "lm", "GPTNeoXForSequenceClassification": "seq",
-             "GPTNeoXForTokenClassification": "token"}
-    head = _pick_head(arch, heads)
+    head = _heads(arch, "GPTNeoX")
     V = b.declare("V", cfg.size("vocab_size"))
     d = b.declare("d", cfg.size("hidden_size"))
     L = b.declare("L", cfg.size("num_hidden_layers"))
     f = _ffn(cfg, b, d, "intermediate_size")
     _check_heads(b.values[d], cfg.size("num_attention_heads"))
-    tied = _tied(cfg, False)
-    n_labels = _labels(cfg, b, head)
-    g = b.start()
-    p = "" if head is None else "gpt_neox."
-    g.add_input("input_ids", (SEQ,))
-    g.add(f"{p}embed_in", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
-    g.add(f"{p}layers", GPTNeoXLayer(hidden_size=d, intermediate_size=f,
-                                     attention_bias=cfg.flag("attention_bias", True)), repeat=L)
-    g.add(f"{p}final_layer_norm", b.torch("LayerNorm", normalized_shape=d))
-    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_in", tied=tied, token_name="classifier")
-    _head_note(b, head, tied)
+    bias = cfg.flag("attention_bias", True)
+    _decoder_stack(cfg, b, head, V, d, _tied(cfg, False), lambda g, p: g.add(
+        f"{p}layers", GPTNeoXLayer(hidden_size=d, intermediate_size=f, attention_bias=bias), repeat=L),
+        base="gpt_neox.", embed="embed_in", norm=("final_layer_norm", "LayerNorm"), token_name="classifier")
 
 
 # ----------------------------------------------------------------------------- Falcon
 
 @_family("falcon", base="FalconModel", prefix="Falcon")
 def _falcon(cfg: _Config, arch: str, b: _Builder) -> None:
-    heads = {"FalconModel": None, "FalconForCausalLM": "lm", "FalconForSequenceClassification": "seq",
-             "FalconForTokenClassification": "token"}
-    head = _pick_head(arch, heads)
+    head = _heads(arch, "Falcon")
     V = b.declare("V", cfg.size("vocab_size"))
     d = b.declare("d", cfg.size("hidden_size"))
     L = b.declare("L", cfg.size("num_hidden_layers"))
@@ -152,15 +143,8 @@ def _falcon(cfg: _Config, arch: str, b: _Builder) -> None:
     else:
         H_kv = 1 if cfg.flag("multi_query", True) else H
         norms = "one" if cfg.flag("parallel_attn", True) else "sequential"
-    tied = _tied(cfg, True)
-    n_labels = _labels(cfg, b, head)
-    g = b.start()
-    p = "" if head is None else "transformer."
-    g.add_input("input_ids", (SEQ,))
-    g.add(f"{p}word_embeddings", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
-    g.add(f"{p}h", FalconDecoderLayer(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv,
-                                      head_dim=d_h, intermediate_size=f, bias=cfg.flag("bias", False),
-                                      norms=norms), repeat=L)
-    g.add(f"{p}ln_f", b.torch("LayerNorm", normalized_shape=d))
-    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}word_embeddings", tied=tied, token_name="classifier")
-    _head_note(b, head, tied)
+    bias = cfg.flag("bias", False)
+    _decoder_stack(cfg, b, head, V, d, _tied(cfg, True), lambda g, p: g.add(
+        f"{p}h", FalconDecoderLayer(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
+                                    intermediate_size=f, bias=bias, norms=norms), repeat=L),
+        base="transformer.", embed="word_embeddings", norm=("ln_f", "LayerNorm"), token_name="classifier")

@@ -136,6 +136,17 @@ def _electra(cfg: _Config, arch: str, b: _Builder) -> None:
         g.add("qa_outputs", b.torch("Linear", in_features=d, out_features=2))
 
 
+def _encoder_decoder_sizes(cfg: _Config, b: _Builder) -> tuple[Value, Value, Value, Value]:
+    """L, L_dec, f and f_dec of an encoder–decoder (BART, Whisper): the decoder's written as the
+    encoder's where the config's sizes are equal."""
+    n_enc, n_dec = cfg.size("encoder_layers"), cfg.size("decoder_layers")
+    L = b.declare("L", n_enc)
+    L_dec = L if n_dec == n_enc and "L_dec" not in b.overrides else b.declare("L_dec", n_dec)
+    f_enc, f_dec = cfg.size("encoder_ffn_dim"), cfg.size("decoder_ffn_dim")
+    f = b.declare("f", f_enc)
+    return L, L_dec, f, f if f_dec == f_enc and "f_dec" not in b.overrides else b.declare("f_dec", f_dec)
+
+
 # ----------------------------------------------------------------------------- BART
 
 @_family("bart", base="BartModel")
@@ -146,12 +157,7 @@ def _bart(cfg: _Config, arch: str, b: _Builder) -> None:
     V = b.declare("V", cfg.size("vocab_size"))
     T = b.declare("T", cfg.size("max_position_embeddings"))
     d = b.declare("d", cfg.size("d_model"))
-    n_enc, n_dec = cfg.size("encoder_layers"), cfg.size("decoder_layers")
-    L = b.declare("L", n_enc)
-    L_dec = L if n_dec == n_enc and "L_dec" not in b.overrides else b.declare("L_dec", n_dec)
-    f_enc, f_dec_n = cfg.size("encoder_ffn_dim"), cfg.size("decoder_ffn_dim")
-    f = b.declare("f", f_enc)
-    f_dec = f if f_dec_n == f_enc and "f_dec" not in b.overrides else b.declare("f_dec", f_dec_n)
+    L, L_dec, f, f_dec = _encoder_decoder_sizes(cfg, b)
     heads_e, heads_d = cfg.size("encoder_attention_heads"), cfg.size("decoder_attention_heads")
     for n in (heads_e, heads_d):
         _check_heads(b.values[d], n, "the width d_model", "")
@@ -230,12 +236,7 @@ def _whisper(cfg: _Config, arch: str, b: _Builder) -> None:
     M = b.declare("M", cfg.size("num_mel_bins"))
     T_src = b.declare("T_src", cfg.size("max_source_positions"))
     T = b.declare("T", cfg.size("max_target_positions"))
-    n_enc, n_dec = cfg.size("encoder_layers"), cfg.size("decoder_layers")
-    L = b.declare("L", n_enc)
-    L_dec = L if n_dec == n_enc and "L_dec" not in b.overrides else b.declare("L_dec", n_dec)
-    f_enc, f_dec_n = cfg.size("encoder_ffn_dim"), cfg.size("decoder_ffn_dim")
-    f = b.declare("f", f_enc)
-    f_dec = f if f_dec_n == f_enc and "f_dec" not in b.overrides else b.declare("f_dec", f_dec_n)
+    L, L_dec, f, f_dec = _encoder_decoder_sizes(cfg, b)
     tied = _tied(cfg, True)
     g = b.start()
     p = "" if arch == "WhisperModel" else "model."

@@ -12,9 +12,9 @@ from ..layers.base import Layer
 from ..layers.hf_blocks import Qwen2DecoderLayer, Qwen3DecoderLayer
 from ..layers.hf_moe import DeepseekV3DecoderLayer, Qwen2MoeDecoderLayer, Qwen3MoeDecoderLayer
 from ..symbols import Value
-from .hf_config import (_PREFIXES, SEQ, _Builder, _check_experts_per_tok, _Config, _decoder_head, _family, _tied,
+from .hf_config import (_PREFIXES, _Builder, _check_experts_per_tok, _Config, _family, _tied,
                         attention_sizes)
-from .hf_decoders import _head_note, _heads, _labels
+from .hf_decoders import _decoder_stack, _heads
 
 
 def _sparse_layers(cfg: _Config, n_layers: int) -> list[bool]:
@@ -79,18 +79,11 @@ def _qwen_moe(cfg: _Config, arch: str, b: _Builder) -> None:
         sparse_layer = Qwen3MoeDecoderLayer(**moe, qkv_bias=bias, o_bias=bias)
         def dense_layer() -> Layer:
             return Qwen3DecoderLayer(**dense_args, qkv_bias=bias, o_bias=bias)
-    tied = _tied(cfg, False)
-    n_labels = _labels(cfg, b, head)
-    g = b.start()
-    p = "" if head is None else "model."
-    g.add_input("input_ids", (SEQ,))
-    g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
-    _layers(g, f"{p}layers", [(sparse_layer if s else dense_layer()) for s in sparse], sparse, L)
-    if not all(sparse):
-        b.notes.append(("moe_dense_layers", ()))
-    g.add(f"{p}norm", b.torch("RMSNorm", normalized_shape=d))
-    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
-    _head_note(b, head, tied)
+    def add_layers(g: Any, p: str) -> None:
+        _layers(g, f"{p}layers", [(sparse_layer if s else dense_layer()) for s in sparse], sparse, L)
+        if not all(sparse):
+            b.notes.append(("moe_dense_layers", ()))
+    _decoder_stack(cfg, b, head, V, d, _tied(cfg, False), add_layers)
 
 
 def _layers(g: Any, name: str, layers: list, kinds: list, L: Value, first_dense: Value | None = None) -> None:
@@ -148,15 +141,8 @@ def _deepseek_v3(cfg: _Config, arch: str, b: _Builder) -> None:
                                         n_shared_experts=b.declare("n_s", cfg.size("n_shared_experts")),
                                         moe_intermediate_size=b.declare("f_x", cfg.size("moe_intermediate_size")))
     layers = [sparse if k else dense for k in kinds]
-    tied = _tied(cfg, False)
-    n_labels = _labels(cfg, b, head)
-    g = b.start()
-    p = "" if head is None else "model."
-    g.add_input("input_ids", (SEQ,))
-    g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
-    _layers(g, f"{p}layers", layers, kinds, L, k_d)
-    if k_d is not None:
-        b.notes.append(("first_dense", ()))
-    g.add(f"{p}norm", b.torch("RMSNorm", normalized_shape=d))
-    _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
-    _head_note(b, head, tied)
+    def add_layers(g: Any, p: str) -> None:
+        _layers(g, f"{p}layers", layers, kinds, L, k_d)
+        if k_d is not None:
+            b.notes.append(("first_dense", ()))
+    _decoder_stack(cfg, b, head, V, d, _tied(cfg, False), add_layers)
