@@ -353,10 +353,15 @@ def test_multimodal_without_transformers(tmp_path, capsys, monkeypatch):
     leaves a part out (whose defaults only transformers knows) is refused in one line."""
     cfg, hf_model = _built("LlavaConfig", _key(LLAVA), "LlavaForConditionalGeneration")
     raw = _raw(cfg, "LlavaForConditionalGeneration")
+    pali_cfg, pali = _built("PaliGemmaConfig", _key(PALIGEMMA), "PaliGemmaForConditionalGeneration")
+    bare = _raw(pali_cfg, "PaliGemmaForConditionalGeneration")
+    del bare["text_config"]["model_type"], bare["vision_config"]["model_type"]
     monkeypatch.setitem(sys.modules, "transformers", None)  # import transformers fails
     model = load_hf_config(raw, "config.json")
     assert model.details["route"] == "closed_form"
     assert model.total == sum({id(p): p.numel() for p in hf_model.parameters()}.values())
+    # a part without model_type is of the composite's default type (PaliGemma's language model: Gemma)
+    assert load_hf_config(bare, "config.json").total == sum({id(p): p.numel() for p in pali.parameters()}.values())
     del raw["vision_config"]
     path = tmp_path / "config.json"
     path.write_text(json.dumps(raw))

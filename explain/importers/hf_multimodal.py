@@ -116,10 +116,11 @@ def siglip_vision_tower(g: Any, b: _Builder, prefix: str, head: bool) -> None:
 # ----------------------------------------------------------------------------- LLaVA, PaliGemma, Gemma 3
 
 _MULTIMODAL = {
-    # model_type: (class prefix, tie_word_embeddings default, vision tower types)
-    "llava": ("Llava", False, ("clip_vision_model", "siglip_vision_model")),
-    "paligemma": ("PaliGemma", True, ("siglip_vision_model",)),
-    "gemma3": ("Gemma3", True, ("siglip_vision_model",)),
+    # model_type: (class prefix, tie_word_embeddings default, vision tower types (the first is the
+    # default), the language model's default type)
+    "llava": ("Llava", False, ("clip_vision_model", "siglip_vision_model"), "llama"),
+    "paligemma": ("PaliGemma", True, ("siglip_vision_model",), "gemma"),
+    "gemma3": ("Gemma3", True, ("siglip_vision_model",), "gemma3_text"),
 }
 _DECODER_FAMILIES = ("_gpt2", "_decoder_only", "_llama_like", "_phi", "_gpt_neox", "_falcon", "_qwen_moe",
                      "_deepseek_v3")
@@ -130,12 +131,12 @@ _DECODER_FAMILIES = ("_gpt2", "_decoder_only", "_llama_like", "_phi", "_gpt_neox
          base={"llava": "LlavaModel", "paligemma": "PaliGemmaModel", "gemma3": "Gemma3Model"})
 def _multimodal(cfg: _Config, arch: str, b: _Builder) -> None:
     model_type = cfg.raw.get("model_type") or next(t for t, v in _MULTIMODAL.items() if arch.startswith(v[0]))
-    prefix, tie_default, towers = _MULTIMODAL[model_type]
+    prefix, tie_default, towers, text_default = _MULTIMODAL[model_type]
     lm = _pick_head(arch, {f"{prefix}Model": False, f"{prefix}ForConditionalGeneration": True})
     cfg = _completed(cfg, model_type)
     vision_cfg, text_cfg = _part(cfg, "vision_config"), _part(cfg, "text_config")
     vision_type = vision_cfg.raw.get("model_type", towers[0])
-    text_type = text_cfg.raw.get("model_type", "gemma3_text" if model_type == "gemma3" else "llama")
+    text_type = text_cfg.raw.get("model_type", text_default)
     if vision_type not in towers:
         raise NoClosedForm(f"a {model_type} vision tower of model_type {vision_type!r}")
     text_family = FAMILIES.get(text_type) if isinstance(text_type, str) else None
