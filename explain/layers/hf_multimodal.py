@@ -64,7 +64,6 @@ class SiglipMultiheadAttentionPoolingHead(_Block):
     """SigLIP's pooling head: a learned query attends to all patches, then LayerNorm and MLP:
     4d² + 2df + 8d + f; (…, n, d) to (…, d)."""
 
-    role = "attention_pooling"
     explanation = _texts.SIGLIP_POOLING_HEAD
 
     intermediate_size: Value = size()
@@ -93,6 +92,7 @@ class Gemma3MultiModalProjector(Layer):
 
     role = "projection"
     explanation = _texts.GEMMA3_PROJECTOR
+    compute_not_derived = "no rule yet for Gemma 3's projector (average pooling, RMSNorm, projection)"
 
     vision_hidden_size: Value = size()
     hidden_size: Value = size()
