@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..compute import NO_RULE, Cost, NotDerived
 from ..symbols import Value, sym
 from . import _texts
 from .base import Group, Layer, Shape, size
@@ -65,9 +66,14 @@ class SiglipMultiheadAttentionPoolingHead(_Block):
     4d² + 2df + 8d + f; (…, n, d) to (…, d)."""
 
     explanation = _texts.SIGLIP_POOLING_HEAD
+    compute_not_derived = "no rule yet for attention pooling (one learned query over all patches)"
 
     intermediate_size: Value = size()
     min_input_rank = 2
+
+    def cost(self, shapes, out, values) -> Cost:
+        """Not the block rule (every token a query): one learned query attends to all patches."""
+        raise NotDerived(NO_RULE)
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _POOLING_HEAD
