@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     derive.add_argument("--expand", action="store_true", help="derive repeated layers one by one")
     derive.add_argument("--count", default="params", metavar="LIST",
                         help="what to derive, a comma list of " + ", ".join(COUNTS) + " (default: params)")
+    derive.add_argument("--detail", default="compact", choices=("compact", "full"),
+                        help="compact: a kind of layer explained in full once, later ones in one "
+                        "line; full: every layer in full")
     common(derive)
 
     check = sub.add_parser("check", help="check a hand calculation: a worksheet, or a document "
@@ -106,7 +109,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         count = counts(args.count)
         model = load(args.model, _overrides(args.overrides), args.architecture)
         text = render_document("derivation", model, lang=args.lang, format=args.format,
-                               fragment=args.fragment, expand=args.expand, count=count)
+                               fragment=args.fragment, expand=args.expand, count=count,
+                               detail=args.detail)
     elif args.command == "check":
         from .checker import check_any
         report = check_any(args.worksheet, model=args.model, annotate=args.annotate is not None,

@@ -54,7 +54,7 @@ def test_seed_cnn_in_german_is_the_article_done_right():
         assert wrong not in text
     # Memory: 6,029,097 × 4 bytes = 24,116,388 bytes = 24.1 MB = 23.0 MiB, with German decimals.
     assert r"6{.}029{.}097 \times 4 = 24{.}116{.}388" in text
-    assert "24,1 MB" in text and "23,0 MiB" in text
+    assert "24,1\u00a0MB" in text and "23,0\u00a0MiB" in text
 
 
 @pytest.mark.parametrize("lang", LANGS)

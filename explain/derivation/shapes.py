@@ -86,3 +86,22 @@ def _alike(windows: tuple) -> tuple:
         return windows
     return tuple((n, Window("floor_asym", w.k, w.s, w.d, w.pad, w.output_padding, w.padded))
                  for n, w in windows)
+
+
+def tidy_floors(e):
+    """``e`` with nested roundings merged, as a reader writes them: ⌊⌊x/a⌋/b⌋ = ⌊x/(ab)⌋ and
+    ⌈⌈x/a⌉/b⌉ = ⌈x/(ab)⌉ for positive integers a, b; ⌊x + c⌋ = ⌊x⌋ + c for an integer c.
+    Identities for every real x: the value never changes, so ⌊⌊⌊H/2⌋/2⌋/2⌋ is shown as ⌊H/8⌋."""
+    if not isinstance(e, sympy.Basic) or not e.has(sympy.floor, sympy.ceiling):
+        return e
+    args = [tidy_floors(a) for a in e.args]
+    if isinstance(e, (sympy.floor, sympy.ceiling)):
+        kind, a = type(e), args[0]
+        shift, rest = a.as_coeff_Add()
+        if shift.is_Integer and shift != 0:
+            return tidy_floors(kind(rest)) + shift
+        coeff, inner = a.as_coeff_Mul()
+        if isinstance(inner, kind) and coeff.is_Rational and coeff.p == 1 and coeff.q > 1:
+            return tidy_floors(kind(inner.args[0] / coeff.q))
+        return kind(a)
+    return e.func(*args)

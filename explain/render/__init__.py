@@ -11,5 +11,5 @@ __all__ = ["FORMATS", "LANGUAGES", "render", "render_document"]
 
 def render(model: Any, lang: str = "en", format: str = "markdown", **options: Any) -> str:
     """The model's derivation in ``format`` and ``lang``, as ``explain derive`` prints it
-    (options: ``expand``, ``fragment``)."""
+    (options: ``expand``, ``fragment``, ``detail``: ``compact`` or ``full``)."""
     return render_document("derivation", model, lang=lang, format=format, **options)

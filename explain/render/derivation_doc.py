@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from ..model import Model, Node
-from .documents import document
+from .documents import DETAILS, document
 
 if TYPE_CHECKING:  # the derivation and the view are imported only for the formats that need them
     from ..derivation import LayerStep
@@ -14,12 +14,13 @@ if TYPE_CHECKING:  # the derivation and the view are imported only for the forma
 
 @document("derivation", "markdown", "latex")
 def derivation_facts(model: Model, f: "Formatter", expand: bool = False,
-                     count: tuple[str, ...] = ("params",), **_: Any) -> dict[str, Any]:
+                     count: tuple[str, ...] = ("params",), detail: str = "compact",
+                     **_: Any) -> dict[str, Any]:
     """The derivation, layer by layer, with the total and the memory; with ``memory`` in
     ``count``, the training memory (``training``)."""
     from ..derivation import derive
     from .view import model_context
-    facts = model_context(derive(model, expand=expand), f)
+    facts = model_context(derive(model, expand=expand), f, detail=detail)
     if "compute" in count:
         from .compute_view import compute_context
         facts["compute"] = compute_context(model, f)
@@ -39,10 +40,14 @@ def summary_facts(model: Model, f: "Formatter", count: tuple[str, ...] = ("param
 
 
 @document("derivation", "json")
-def derivation_data(model: Model, count: tuple[str, ...] = ("params",), **_: Any) -> dict[str, Any]:
+def derivation_data(model: Model, count: tuple[str, ...] = ("params",), detail: str = "compact",
+                    **_: Any) -> dict[str, Any]:
     """SPEC.md section 4: exact ints, formulas as sympy-parsable strings (section 7: the compute
     fields with ``compute`` in ``count``; the training memory, ``training_memory``, with ``memory``)."""
     from .json_out import model_dict
+    if detail not in DETAILS:
+        from ..errors import ExplainError
+        raise ExplainError(f"unknown detail '{detail}' (choose from {', '.join(DETAILS)})")
     out = model_dict(model, compute="compute" in count)
     if "memory" in count:
         from .json_out import memory_dict

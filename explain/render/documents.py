@@ -22,6 +22,9 @@ from ..errors import ExplainError
 FORMATS = ("markdown", "latex", "json", "text")
 LANGUAGES = ("en", "de", "ja", "fr", "es")
 EXTENSIONS = {"markdown": "md", "latex": "tex", "text": "txt"}
+DETAILS = ("compact", "full")
+"""A derivation's detail: ``compact`` explains a kind of layer in full where it first occurs and
+gives later ones one line with their numbers; ``full`` explains every layer in full."""
 BABEL = {"en": "english", "de": "ngerman", "fr": "french", "es": "spanish,es-noshorthands,es-nolists"}
 """babel's language option for the LaTeX preamble (Japanese uses luatexja instead)."""
 

@@ -241,8 +241,9 @@ class FormulaPrinter(LatexPrinter):
         if f.is_Integer:
             return True
         free = f.free_symbols
-        return bool(free) and not f.is_Pow and all(x in self.values and _basic(self.values[x]).is_Integer
-                                                    for x in free)
+        if f.is_Pow and not f.args[1].is_Integer:
+            return False
+        return bool(free) and all(x in self.values and _basic(self.values[x]).is_Integer for x in free)
 
     def _print_Pow(self, e: sympy.Pow, rational: bool = False) -> str:
         base, exp = e.args

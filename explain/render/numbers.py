@@ -82,3 +82,49 @@ def format_bytes(n: int, lang: str, binary: bool = False) -> str:
     if binary and unit != "byte":
         return f"{number}\u00a0{_BINARY_FR.get(unit, unit) if lang == 'fr' else unit}"
     return format_unit(number, f"digital-{unit}", length="short", locale=locale(lang))
+@lru_cache(maxsize=None)
+def _percent_pattern(lang: str) -> str:
+    """The locale's percent pattern with one decimal (``#,##0.0 %`` in German)."""
+    pattern = Locale.parse(locale(lang)).percent_formats[None].pattern
+    last = pattern.rfind("0")
+    return pattern[:last + 1] + ".0" + pattern[last + 1:]
+
+
+def format_share(part: int, whole: int, lang: str) -> str:
+    """``part`` as a share of ``whole`` with one decimal, in the locale's percent form (98.1%,
+    98,1 %); a share that rounds to 0.0 but is not 0 is ``<0.1%``; nothing is an empty text."""
+    from decimal import ROUND_HALF_EVEN, Decimal
+
+    from babel.numbers import format_percent
+    if whole == 0 or part == 0:
+        return ""
+    share = Fraction(part, whole)
+    rounded = Decimal(round(share * 1000)) / 1000
+    if rounded == 0 and part != 0:
+        return "<" + format_percent(Decimal("0.001"), _percent_pattern(lang), locale=locale(lang))
+    return format_percent(rounded.quantize(Decimal("0.001"), ROUND_HALF_EVEN), _percent_pattern(lang),
+                          locale=locale(lang))
+
+
+_DECIMAL_UNITS = ("kilobyte", "megabyte", "gigabyte", "terabyte", "petabyte")
+_BINARY_UNITS = ("Ki", "Mi", "Gi", "Ti", "Pi")
+_BYTE = {"fr": "o"}
+"""The symbol for byte after a binary prefix (IEC): B, French o (Mio, Gio)."""
+
+
+def byte_sizes(n: int, lang: str) -> tuple[str, str, int, str, str, int]:
+    """``n`` bytes in the decimal and the binary unit a reader would pick (the largest with at
+    least 1 of it, from kB and KiB): (size, unit, power of 10, size, unit, power of 2), the sizes
+    with their unit symbol in the locale's form (``24,1 MB``, ``24,1 Mo``, ``23,0 MiB``)."""
+    from babel.units import format_unit
+    dec = max(0, min(len(_DECIMAL_UNITS) - 1, (len(str(n)) - 1) // 3 - 1))
+    binary = max(0, min(len(_BINARY_UNITS) - 1, (n.bit_length() - 1) // 10 - 1))
+    value = format_size(Fraction(n, 10 ** (3 * (dec + 1))), lang)
+    # Babel formats the number itself; hand it the text already formatted (exact, any size)
+    unit = format_unit(1, "digital-" + _DECIMAL_UNITS[dec], locale=locale(lang), length="short") \
+        .replace("1", "", 1).strip("\u00a0\u202f ")
+    b_unit = _BINARY_UNITS[binary] + _BYTE.get(lang, "B")
+    b_value = format_size(Fraction(n, 2 ** (10 * (binary + 1))), lang)
+    space = "\u202f" if lang == "fr" else "\u00a0"  # one unbreakable space, as CLDR mostly has
+    return (value + space + unit, unit, 3 * (dec + 1), b_value + space + b_unit, b_unit,
+            10 * (binary + 1))

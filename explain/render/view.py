@@ -5,25 +5,31 @@ Templates hold the markup and the sentences; this module holds no language.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Optional
 
 import sympy
 
-from ..derivation import Derivation, LayerStep, ShapeStep
+from ..derivation import Derivation, LayerStep, Memory, ShapeStep
+from ..derivation.shapes import tidy_floors
 from ..errors import ExplainError
 from ..layers.base import Shape
 from ..model import Model
 from ..shapes import K_EFF, Window, d, effective_kernel, k
 from ..symbols import Value, expand_bounded, to_expr
 from . import messages
+from .documents import DETAILS
 from .escape import latex_text, markdown_code, markdown_text, plain_text
 from .mathtex import MathPrinter, symbol_tex
-from .numbers import format_int, format_size
+from .numbers import byte_sizes, format_int, format_share, format_size
 
 P = "P"
 TERMS_PER_LINE = 5
+LONG_NAME = 12
+"""Names longer than this may break across lines in LaTeX (after . _ /)."""
+_BREAKS = re.compile(r"\\_|[./]")
 
 
 class Formatter:
@@ -40,15 +46,20 @@ class Formatter:
     def name(self, text: str) -> str:
         """A name from user input, literally (monospace)."""
         if self.format == "latex":
-            return r"\texttt{" + latex_text(text) + "}"
+            tex = latex_text(text)
+            if len(text) > LONG_NAME:  # may break after . _ / (long module paths: T5's)
+                tex = _BREAKS.sub(r"\g<0>\\allowbreak{}", tex)
+            return r"\texttt{" + tex + "}"
         if self.format == "text":
             return plain_text(text)
         return markdown_code(text)
 
     def cell_name(self, text: str) -> str:
-        """A name inside a Markdown table cell."""
+        """A name inside a table cell (LaTeX: may break after . _ / whatever its length)."""
         if self.format == "markdown":
             return markdown_text(text)
+        if self.format == "latex":
+            return r"\texttt{" + _BREAKS.sub(r"\g<0>\\allowbreak{}", latex_text(text)) + "}"
         return self.name(text)
 
     def text(self, text: str) -> str:
@@ -60,6 +71,10 @@ class Formatter:
         text = format_int(n, self.lang)
         return latex_text(text) if self.format == "latex" else text
 
+    def plain(self, text: str) -> str:
+        """Text we formatted (a size with its unit), escaped only where the format needs it."""
+        return latex_text(text) if self.format == "latex" else text
+
     def size(self, x: Fraction | float) -> str:
         text = format_size(x, self.lang)
         return latex_text(text) if self.format == "latex" else text
@@ -67,14 +82,22 @@ class Formatter:
     def shape(self, shape: Shape) -> str:
         """(None, 256, 256, 32) as Keras prints it (batch axis None), in monospace."""
         if any(d is not None and not isinstance(d, int) for d in shape):
-            dims = [r"\text{None}"] + [r"\text{None}" if d is None else self.math.expr(d) for d in shape]
-            return self.m(r"\left(" + ", ".join(dims) + r"\right)")
+            # in the same monospace as numeric shapes: (None, ⌊H/8⌋, ⌊W/8⌋, 2F)
+            plain = MathPrinter(self.lang, plain=True)
+            dims = ["None"] + ["None" if d is None else plain.expr(tidy_floors(d)) for d in shape]
+            if self.format == "latex":
+                return r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
+            return self.name("(" + ", ".join(dims) + ")")
         dims = ["None"] + ["None" if d is None else str(d) for d in shape]
         text = "(" + ", ".join(dims) + ")"
         return self.name(text)
 
     # -- math
     def m(self, tex: str) -> str:
+        """Inline math; in LaTeX with plain brackets, so that a long formula may break inside
+        them (TeX never breaks inside \\left( … \\right))."""
+        if self.format == "latex":
+            tex = tex.replace(r"\left(", "(").replace(r"\right)", ")")
         return f"${tex}$"
 
     def mt(self, tex: str) -> str:
@@ -82,6 +105,8 @@ class Formatter:
         return self.m(r"\displaystyle " + tex) if self.format == "latex" else self.m(tex)
 
     def dm(self, tex: str) -> str:
+        """Display math; an equation wider than a line is broken into aligned lines."""
+        tex = break_display(tex)
         if self.format == "latex":
             return "\\[\n" + tex + "\n\\]"
         return "$$\n" + tex + "\n$$"
@@ -156,6 +181,18 @@ class StepView:
     repeat_equation: Optional[str] = None
     parts: list[tuple[str, str, str]] = field(default_factory=list)
     """A nested model's layers: (name, type, parameters as text)."""
+    numbers: Optional[str] = None
+    """The formula with this layer's numbers (math), for the overview table and brief steps."""
+    brief: Optional[tuple[int, str]] = None
+    """Compact detail: (number, name) of the earlier layer where this kind of layer is explained
+    in full; this one gets one line with its numbers."""
+    brief_equation: Optional[str] = None
+    """``P = formula with the numbers = result``."""
+
+    @property
+    def brief_display(self) -> bool:
+        """The brief equation is too long for the rest of a line (shown as display math)."""
+        return bool(self.brief_equation) and formula_width(self.brief_equation or "") > DISPLAY_WIDTH // 2
 
 
 class View:
@@ -176,6 +213,7 @@ class View:
 
     def value_tex(self, v: Value) -> str:
         """A size as math; a symbolic one followed by its number (``H - 2 = 62``)."""
+        v = tidy_floors(v)
         text = self.p.expr(v)
         if not isinstance(v, int) and not (isinstance(v, sympy.Basic) and v.is_Integer):
             n = self.evaluate(v)
@@ -188,24 +226,28 @@ class View:
         return self.f.num(n) if isinstance(n, int) else self.f.m(self.p.expr(v))
 
     def step(self, s: LayerStep, index: int) -> StepView:
-        values = s.values
+        values = {x: tidy_floors(v) for x, v in s.values.items()}
         p = self.p
-        equation = None
+        equation = numbers = brief_equation = None
         repeated = not (isinstance(s.repeat, int) and s.repeat == 1)
         if s.groups and any(not g.buffer for g in s.groups):
-            equation = self.chain(P + ("_{1}" if repeated else ""), s.formula, values, s.params_one)
+            lhs = P + ("_{1}" if repeated else "")
+            equation = self.chain(lhs, s.formula, values, s.params_one)
+            numbers = p.expr(s.formula, self.numeric(values))
+            brief_equation = self.chain(lhs, s.formula, values, s.params_one, symbols=False)
         symbols = [SymbolView(symbol_tex(v.symbol.name), self.symbol_value(v.symbol, v.value),
                               messages.SYMBOLS.get(v.meaning) if v.meaning else None) for v in s.symbols]
         groups = []
         for g in s.groups:
             formula = p.expr(g.formula)
-            sub = p.expr(g.formula, values)
+            subs = [p.expr(g.formula, values), p.expr(g.formula, self.numeric(values))]
+            sub = " = ".join(x for i, x in enumerate(subs) if x != formula and x not in subs[:i])
             tied = None
             if g.tied_to and s.node.shares:
                 tied = f"{s.node.shares}.{g.tied_to}"
             elif g.tied_to:
                 tied = g.tied_to
-            groups.append(GroupView(g.name, formula, sub if sub != formula else None, self.value_tex(g.count),
+            groups.append(GroupView(g.name, formula, sub or None, self.value_tex(g.count),
                                     self.count_text(g.count), g.trainable, g.buffer,
                                     messages.REASONS.get(g.reason) if g.reason else None, tied))
         repeat = repeat_equation = None
@@ -230,14 +272,30 @@ class View:
             shape=self.shape(s.shape), notes=[messages.NOTES[k] for k in s.notes if k in messages.NOTES],
             frozen=s.frozen, same_as=s.same_as, shares=node.shares, inputs=list(node.inputs),
             owns=s.own != 0, repeat=repeat, repeat_equation=repeat_equation,
-            parts=[(name, kind, self.count_text(n)) for name, kind, n in s.parts])
+            parts=[(name, kind, self.count_text(n)) for name, kind, n in s.parts],
+            numbers=numbers, brief_equation=brief_equation)
 
-    def chain(self, lhs: str, formula, values, result: Value) -> str:
-        """``lhs = formula = substituted = result [= number]``, without repeating a step."""
+    def chain(self, lhs: str, formula, values, result: Value, symbols: bool = True) -> str:
+        """``lhs = formula = substituted = result [= number]``, without repeating a step
+        (without the formula in the type's symbols when not ``symbols``)."""
         p = self.p
-        parts = [lhs, p.expr(formula)]
-        for part in (p.expr(formula, values), p.expr(result)):
-            if part != parts[-1]:
+        parts = [lhs, p.expr(formula)] if symbols else [lhs]
+        free: set = getattr(formula, "free_symbols", set())
+        numeric = self.numeric(values)
+        steps = []
+        if any(values.get(x, x) != x for x in free):  # a symbol renamed or given a size
+            steps.append(p.expr(formula, values))
+        if any(numeric.get(x, x) != values.get(x, x) for x in free):  # and their numbers
+            steps.append(p.expr(formula, numeric))
+        result = tidy_floors(result)
+        if not isinstance(result, int) and (
+                len(steps) > 1 or isinstance(formula, sympy.Basic)
+                and tidy_floors(formula.xreplace({x: to_expr(v) for x, v in values.items()})) == result):
+            pass  # the substituted formula, only in another order (its number follows)
+        else:
+            steps.append(p.expr(result))
+        for part in steps:
+            if part not in parts:  # no step repeated, none that only reorders what was printed
                 parts.append(part)
         n = self.evaluate(result)
         if not isinstance(result, int) and isinstance(n, int):
@@ -245,6 +303,14 @@ class View:
             if number != parts[-1]:
                 parts.append(number)
         return " = ".join(parts)
+
+    def numeric(self, values: dict) -> dict:
+        """``values`` with each value that evaluates to a number replaced by the number."""
+        out = {}
+        for sym, v in values.items():
+            n = self.evaluate(v)
+            out[sym] = n if isinstance(n, int) else v
+        return out
 
     def symbol_value(self, symbol, v: Value) -> str:
         """A symbol's value; a declared symbol standing for itself shows its number only."""
@@ -257,7 +323,7 @@ class View:
     def shape(self, st: ShapeStep) -> ShapeView:
         out = self.f.shape(st.output)
         if st.kind == "flatten":
-            factors = [to_expr(x) for x in st.factors]
+            factors = [tidy_floors(to_expr(x)) for x in st.factors]
             product = self.p.product(factors) if len(factors) > 1 else self.p.expr(factors[0])
             return ShapeView("flatten", out, flatten=product + " = " + self.value_tex(st.output[0]))
         if st.kind == "spatial":
@@ -276,7 +342,8 @@ class View:
             label = messages.ALL_AXES.get(rank, messages.ALL_AXES[2]) if a.axis == "all" \
                 else messages.AXES.get(a.axis, a.axis)
             rule = "" if general else p.expr(a.window.rule, order="none") + " = "
-            lines.append((label, rule + p.expr(a.window.rule, a.values, order="none") + " = "
+            values = {x: tidy_floors(v) for x, v in a.values.items()}
+            lines.append((label, rule + p.expr(a.window.rule, values, order="none") + " = "
                           + self.value_tex(a.result)))
         k_eff = None
         dilated = list(dict.fromkeys((a.window.d, a.window.k) for a in st.axes if a.window.dilated))
@@ -302,6 +369,77 @@ def _explanation(w: Window) -> str:
     return "conv_dilated" if w.dilated else "conv"
 
 
+DISPLAY_WIDTH = 72
+"""About how many characters of a formula fit on a display line (operators count 3)."""
+
+
+def formula_width(tex: str) -> int:
+    """A rough printed width of ``tex`` in characters: commands as one, a fraction as its wider
+    part, operators with their spacing."""
+    t = re.sub(r"\\text\{([^{}]*)\}", r"\1", tex)
+    t = re.sub(r"\\(left|right|,|quad|allowbreak)\b|\\,", "", t)
+    while True:
+        u = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: max(m.group(1), m.group(2), key=len), t)
+        if u == t:
+            break
+        t = u
+    t = re.sub(r"\^\{([^{}]*)\}|_\{([^{}]*)\}", lambda m: (m.group(1) or m.group(2) or "")[:2], t)
+    ops = len(re.findall(r" [=+-] |\\times|\\cdot", t))
+    t = re.sub(r"\\[a-zA-Z]+", "x", t)
+    t = re.sub(r"[{}\s]", "", t)
+    return len(t) + 2 * ops
+
+
+def _top_level(tex: str, seps: tuple[str, ...]) -> list[str]:
+    """``tex`` cut before each separator that stands outside braces and \\left … \\right."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(tex):
+        if tex.startswith(r"\left", i):
+            depth += 1
+            i += 5
+            continue
+        if tex.startswith(r"\right", i):
+            depth -= 1
+            i += 6
+            continue
+        c = tex[i]
+        if c == "\\" and i + 1 < len(tex):  # \{ \} are characters, not groups
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif depth == 0 and any(tex.startswith(sep, i) for sep in seps):
+            out.append(tex[start:i])
+            start = i
+        i += 1
+    out.append(tex[start:])
+    return out
+
+
+def break_display(tex: str, width: int = DISPLAY_WIDTH) -> str:
+    """``a = b = c`` as aligned lines, one step a line, when it is wider than ``width``; a step
+    that is itself too wide continues on further lines at its ``+`` and ``-``."""
+    if "\\begin{" in tex or "\\\\" in tex or formula_width(tex) <= width:
+        return tex
+    steps = [s.strip() for s in _top_level(tex, (" = ",))]
+    steps = [steps[0]] + [s[2:].strip() for s in steps[1:]]  # drop each "= "
+    if len(steps) < 2:
+        return tex
+    lines: list[str] = []
+    for n, step in enumerate(steps[1:]):
+        head = (steps[0] + " &= ") if n == 0 else "&= "
+        line = head
+        for term in _top_level(step, (" + ", " - ")):
+            if formula_width(line + term) > width and line not in (head, "&\\quad "):
+                lines.append(line.rstrip())
+                line = "&\\quad "
+            line += term.strip() if line in (head, "&\\quad ") else " " + term.strip()
+        lines.append(line.rstrip())
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+
 def sum_lines(parts: list[str], lhs: str, rhs: Optional[str], per_line: int = TERMS_PER_LINE) -> str:
     """``lhs = a + b + … = rhs`` as math, broken into aligned lines of ``per_line`` terms."""
     if not parts:
@@ -319,16 +457,35 @@ def sum_lines(parts: list[str], lhs: str, rhs: Optional[str], per_line: int = TE
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
-def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
+def _kind(s: LayerStep, st: StepView) -> tuple:
+    """What makes two layers explained alike: type, sentence, formula in the type's symbols,
+    weight groups and why they are (not) trained, and the output-size rule."""
+    return (s.node.type, s.explanation, str(s.formula), s.frozen, bool(st.repeat), bool(s.parts),
+            tuple((g.name, str(g.formula), g.trainable, g.buffer, g.reason, bool(g.tied_to))
+                  for g in s.groups),
+            st.shape.kind, st.shape.explain, st.shape.general, bool(st.shape.k_eff))
+
+
+def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dict[str, Any]:
     """Everything the derivation templates use."""
+    if detail not in DETAILS:
+        raise ExplainError(f"unknown detail '{detail}' (choose from {', '.join(DETAILS)})")
     view = View(fmt, d.model)
     p = fmt.math
     model = d.model
     index = {n.name: i + 1 for i, n in enumerate(model.nodes)}
     blocks = []
     seen_notes: set[str] = set()
+    explained: dict[tuple, StepView] = {}
+    built: dict[str, StepView] = {}
     for b in d.blocks:
         steps = [view.step(s, index[s.node.name]) for s in b.steps]
+        for s, st in zip(b.steps, steps):
+            built[st.name] = st
+            if detail == "compact" and not (st.shares and not st.owns):
+                first = explained.setdefault(_kind(s, st), st)
+                if first is not st:
+                    st.brief, st.same_as = (first.index, first.name), None
         for st in steps:  # a convention is explained where it first applies
             st.notes = [n for n in st.notes if n not in seen_notes]
             seen_notes.update(st.notes)
@@ -336,9 +493,9 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
         if b.repeat > 1:
             each = view.value_tex(b.params)
             block_total = rf"{p.number(b.repeat)} \times {_paren(each)} = " + view.value_tex(b.total) \
-                if isinstance(b.params, int) else rf"{p.number(b.repeat)} \cdot {_paren(p.expr(b.params))} = " \
+                if isinstance(b.params, int) else rf"{p.number(b.repeat)} \cdot {_paren(p.expr(tidy_floors(b.params)))} = " \
                 + view.value_tex(b.total)
-        parts = [p.expr(s.params) for s in b.steps if s.node.shares is None and s.params != 0]
+        parts = [p.expr(tidy_floors(s.params)) for s in b.steps if s.node.shares is None and s.params != 0]
         blocks.append({
             "single": b.single, "repeat": b.repeat, "steps": steps,
             "first": b.names[0][0] if b.names else steps[0].name,
@@ -353,7 +510,7 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
         })
     terms = []
     for params, repeat in d.terms:
-        t = p.expr(params)
+        t = p.expr(tidy_floors(params))
         terms.append(rf"{p.number(repeat)} \times {_paren(t)}" if repeat > 1 else t)
     symbolic = d.symbolic and not isinstance(d.total_expr, int)
     total_sum = sum_lines(terms, P, None if symbolic else p.number(d.total))
@@ -364,7 +521,7 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
     if symbolic:
         # expanded where that stays short: (a+…+h)**64 would have 10⁹ terms
         expanded = expand_bounded(d.total_expr) if _small(d.total_expr) else None
-        expr = d.total_expr if expanded is None else expanded
+        expr = tidy_floors(d.total_expr if expanded is None else expanded)
         symbolic_total = f"{P} = " + p.expr(expr)
         values = {s: v for s, v in model.symbols.items()}
         substituted_total = f"{P} = " + p.expr(expr, values) + " = " + p.number(d.total)
@@ -384,10 +541,14 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
     rows = []
     for s in d.steps:
         node = s.node
+        own = node.own("params")
         rows.append({
             "name": node.name, "type": node.type, "shape": fmt.shape(node.output_shape),
+            "formula": _row_formula(s, view, built.get(node.name)),
+            "share": fmt.plain(format_share(view.evaluate(own), d.total, fmt.lang))
+            if isinstance(view.evaluate(own), int) and view.evaluate(own) != 0 else "",
             # what the total counts for the row: a shared or tied layer adds nothing of its own
-            "params": view.count_text(node.own("params")),
+            "params": view.count_text(own),
             "trainable": view.count_text(node.own("trainable")),
             "non_trainable": view.count_text(node.own("non_trainable")),
             "buffers": view.count_text(node.own("buffers")),
@@ -406,15 +567,46 @@ def model_context(d: Derivation, fmt: Formatter) -> dict[str, Any]:
         "trainable": fmt.num(d.trainable), "non_trainable": fmt.num(d.non_trainable),
         "buffers": fmt.num(d.buffers), "has_non_trainable": d.non_trainable != 0,
         "has_buffers": d.buffers != 0,
-        "memory": {
-            "dtype": mem.dtype, "bytes_per": fmt.num(mem.bytes_per),
-            "equation": rf"{p.number(mem.count)} \times {p.number(mem.bytes_per)} = {p.number(mem.bytes)}",
-            "bytes": fmt.num(mem.bytes), "mb": fmt.size(mem.megabytes), "mib": fmt.size(mem.mebibytes),
-        },
+        "memory": _memory(mem, fmt),
         "expanded": d.expanded,
         "model_notes": notes, "active": active, "active_text": messages.ACTIVE,
         "active_title": messages.ACTIVE_TITLE,
     }
+
+
+def _row_formula(s: LayerStep, view: View, st: Optional[StepView]) -> Optional[str]:
+    """The overview table's formula: what the row adds to the total, with the layer's numbers
+    (shared and tied groups left out: they add nothing here); None for a layer without weights."""
+    p = view.p
+    own = [g for g in s.groups if not g.buffer and not (g.tied_to or s.node.shares)]
+    if not own:
+        return None
+    if len(own) == len([g for g in s.groups if not g.buffer]):
+        tex = st.numbers if st is not None and st.numbers else p.expr(s.formula, s.values)
+    else:
+        tex = p.expr(sympy.Add(*[g.formula for g in own]), view.numeric(s.values))
+    if not (isinstance(s.repeat, int) and s.repeat == 1):
+        tex = rf"{p.number(view.evaluate(s.repeat)) if isinstance(view.evaluate(s.repeat), int) else p.expr(s.repeat)} \times {_paren(tex)}"
+    return view.f.m(tex)
+
+
+def _memory(mem: Memory, fmt: Formatter) -> dict[str, Any]:
+    """The parameters' bytes, and in the decimal and binary unit a reader would pick."""
+    p = fmt.math
+    decimal, unit, ten, binary, b_unit, two = byte_sizes(mem.bytes, fmt.lang)
+    return {
+        "dtype": mem.dtype, "bytes_per": fmt.num(mem.bytes_per),
+        "equation": rf"{p.number(mem.count)} \times {p.number(mem.bytes_per)} = {p.number(mem.bytes)}",
+        "bytes": fmt.num(mem.bytes), "large": mem.bytes >= 1024,
+        "decimal": fmt.plain(decimal), "unit": fmt.plain(unit), "unit_bytes": _power(10, ten, fmt),
+        "binary": fmt.plain(binary), "binary_unit": fmt.plain(b_unit),
+        "binary_unit_bytes": _power(2, two, fmt),
+    }
+
+
+def _power(base: int, exponent: int, fmt: Formatter) -> str:
+    """10⁶ as text (Unicode superscripts; LaTeX's text escaping raises them)."""
+    return fmt.plain(str(base) + str(exponent).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")))
 
 
 def _paren(tex: str) -> str:

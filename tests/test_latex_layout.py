@@ -1,0 +1,65 @@
+"""LaTeX layout: no line of any bundled example or main fixture runs past the margin (an overfull
+box wider than 1 pt in lualatex's log), in every language. One document per language holds every
+model (as fragments, each on its own pages), so five compiles cover them all."""
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from explain.importers import examples, load
+from explain.render import render
+from tests.conftest import FIXTURES
+from tests.render_helpers import LANGS, compile_latex, require_tool
+
+MODELS = [f"example:{name}" for name in examples()] + [
+    FIXTURES / "specs" / name for name in ("small_rnn.yaml", "residual.yaml", "mha_small.yaml",
+                                           "mlp_bn.yaml", "torch_lstm.yaml")] + [
+    FIXTURES / "hf" / name for name in ("gpt2.json", "bert-base-uncased.json", "llama-2-7b.json",
+                                        "t5-small.json")] + [
+    FIXTURES / "keras" / name for name in ("ResNet50.json", "MobileNetV2.json")]
+
+OVERFULL = re.compile(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\) .*?lines? (\d+)", re.M)
+LIMIT_PT = 1.0
+
+
+def _document(lang: str, models) -> tuple[str, list[tuple[int, str]]]:
+    """Every model's derivation in one document; (first line, model) for each part."""
+    full = render(models[0][1], lang=lang, format="latex")
+    preamble = full[:full.index("\\begin{document}")]
+    parts = [preamble + "\\begin{document}\n"]
+    starts = []
+    line = parts[0].count("\n") + 1
+    for name, model in models:
+        starts.append((line, name))
+        text = render(model, lang=lang, format="latex", fragment=True) + "\\clearpage\n"
+        parts.append(text)
+        line += text.count("\n")
+    parts.append("\\end{document}\n")
+    return "".join(parts), starts
+
+
+@pytest.fixture(scope="module")
+def models():
+    return [(str(source).rsplit("/", 1)[-1], load(source)) for source in MODELS]
+
+
+def test_no_line_runs_past_the_margin(models, tmp_path):
+    require_tool("lualatex")
+
+    def build(lang):
+        tex, starts = _document(lang, models)
+        pdf = compile_latex(tex, tmp_path / lang, "all")
+        log = pdf.with_suffix(".log").read_text("utf-8", errors="replace")
+        wide = []
+        for m in OVERFULL.finditer(log):
+            width, at = float(m.group(1)), int(m.group(2))
+            if width > LIMIT_PT:
+                model = [name for start, name in starts if start <= at][-1] if at >= starts[0][0] else "preamble"
+                wide.append((lang, model, at, width, log[m.end():m.end() + 160].split("\n\n")[0]))
+        return wide
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        problems = [w for found in pool.map(build, LANGS) for w in found]
+    assert problems == []
