@@ -93,10 +93,10 @@ def test_pytorch_conv_pool_and_transpose_show_the_rule_with_their_numbers():
     n1, n2, n3 = a.shape[-1], b.shape[-1], c.shape[-1]  # torch's: 32, 16, 32
     text = render(explain.load(TORCH_SPEC), format="markdown")
     # by hand: ⌊(32 + 2·1 − 3)/1⌋ + 1, ⌊(32 + 2·0 − 2)/2⌋ + 1, (16 − 1)·2 − 2·1 + 3 + 1
-    assert text.count(f"stride $s$: ${FLOOR}$") == 2
+    assert text.count(f"stride $s$:\n\n$$\n{FLOOR}\n$$") == 2  # the rule as display math
     assert rf"Height and width: $\left\lfloor \frac{{32 + 2 \times 1 - 3}}{{1}} \right\rfloor + 1 = {n1}$" in text
     assert rf"Height and width: $\left\lfloor \frac{{32 + 2 \times 0 - 2}}{{2}} \right\rfloor + 1 = {n2}$" in text
-    assert r"output padding $p_{o}$: $\left(n - 1\right) \cdot s - 2p + k + p_{o}$" in text
+    assert "output padding $p_{o}$:\n\n$$\n" + r"\left(n - 1\right) \cdot s - 2p + k + p_{o}" + "\n$$" in text
     assert rf"Height and width: $\left(16 - 1\right) \times 2 - 2 \times 1 + 3 + 1 = {n3}$" in text
 
 
