@@ -101,7 +101,8 @@ def _tables(text: str) -> list[list[list[str]]]:
 
 
 def _overview(text: str) -> tuple[list[str], list[list[str]]]:
-    table = _tables(text)[0]
+    tables = _tables(text)
+    table = next((t for t in tables if t[0][0] == "Layer (type)"), tables[0])
     return table[0], table[1:]
 
 
@@ -216,3 +217,22 @@ def test_long_display_equations_break_into_aligned_lines():
             assert formula_width(tex) <= DISPLAY_WIDTH, tex
     short = r"P = 3 \times 3 + 3 = 12"
     assert break_display(short) == short
+
+
+@pytest.mark.parametrize("fixture,blocks", [
+    # ResNet-50's stages have 3, 4, 6 and 3 bottleneck blocks (He et al. 2016, table 1)
+    ("ResNet50", {"conv2_x": 3, "conv3_x": 4, "conv4_x": 6, "conv5_x": 3}),
+    # MobileNetV2's inverted residual blocks after the first: n = 2, 3, 4, 3, 3, 1 (Sandler et al.
+    # 2018, table 2), each run of one width
+    ("MobileNetV2", {"block_1…2": 2, "block_3…5": 3, "block_6…9": 4, "block_10…12": 3,
+                     "block_13…15": 3, "block_16": 1}),
+])
+def test_large_models_get_a_stage_summary_before_the_layers(fixture, blocks):
+    text = render(load(FIXTURES / "keras" / f"{fixture}.json"))
+    assert text.index("## Stages") < text.index("## Summary") < text.index("## Derivation, layer by layer")
+    table = _tables(text)[0]
+    assert table[0] == ["Stage", "Layers", "Blocks", "Parameters", "Share", "Output shape"]
+    rows = {r[0].replace("\\", ""): r for r in table[1:]}
+    assert {name: _int(rows[name][2]) for name in blocks} == blocks
+    assert sum(_int(r[3]) for r in table[1:]) == KERAS[fixture]["total"]
+    assert "## Stages" not in render(load("example:seed-cnn"))

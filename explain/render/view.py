@@ -14,6 +14,7 @@ import sympy
 
 from ..derivation import Derivation, LayerStep, Memory, ShapeStep
 from ..derivation.shapes import tidy_floors
+from ..derivation.stages import stages
 from ..errors import ExplainError
 from ..layers.base import Shape
 from ..model import Model
@@ -554,8 +555,18 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
             "buffers": view.count_text(node.own("buffers")),
             "shares": node.shares,
         })
+    stage_rows = []
+    for stage in stages(model.nodes):
+        n = view.evaluate(stage.params)
+        span = f"{stage.first}–{stage.last}" if stage.last > stage.first else str(stage.first)
+        stage_rows.append({
+            "label": stage.label, "layers": fmt.plain(span),
+            "blocks": fmt.num(stage.blocks) if stage.blocks else "", "params": view.count_text(stage.params),
+            "share": fmt.plain(format_share(n, d.total, fmt.lang)) if isinstance(n, int) else "",
+            "shape": fmt.shape(stage.output)})
     return {
         "f": fmt, "model": model, "name": model.name, "framework": model.framework,
+        "stages": stage_rows,
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
         "inputs": [(k, fmt.shape(v)) for k, v in model.inputs.items()],
         "layer_count": len(model.nodes), "blocks": blocks, "rows": rows,
