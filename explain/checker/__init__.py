@@ -16,7 +16,7 @@ from ..errors import ExplainError
 from ..model import Model, Node
 from ..symbols import product
 from .arith import Work
-from .mistakes import (Context, Variant, layer_variants, match, shape_variants, structural,
+from .mistakes import (Context, Variant, layer_variants, match, no_weights, shape_variants, structural,
                        total_variants)
 from .verdicts import verdict, wrong_values
 from .worksheet import RawClaim, Worksheet, read_worksheet
@@ -54,6 +54,13 @@ class Claim:
     """In a document: why the claim is about its layer (see ``documents.attribute``)."""
     candidates: list[str] = field(default_factory=list)
     found: Any = None
+    written: str = ""
+    """The claim as the student wrote it (``12 × 768²``), control characters removed: what
+    the feedback sheet shows."""
+    axes: list[dict] = field(default_factory=list)
+    """For a shape claim read axis by axis: each wrong axis's ``name`` (height, width, depth,
+    length, channels or axis), its 1-based ``axis`` (Keras's numbering, the batch axis 0),
+    ``claimed`` and ``expected`` size."""
 
     @property
     def correct(self) -> bool:
@@ -62,6 +69,8 @@ class Claim:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"layer": self.layer, "kind": self.kind, "claimed": self.claimed,
                "verdict": self.verdict, "expected": self.expected, "diagnosis": list(self.diagnosis)}
+        if self.axes:
+            out["axes"] = [dict(a) for a in self.axes]
         if self.reason:
             out["reason"] = self.reason
         if self.place is not None:
@@ -159,7 +168,7 @@ def _check_or_unreadable(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim
 
 def _unreadable(raw: RawClaim, reason: str) -> Claim:
     return Claim(raw.layer, "params" if raw.kind == "total" else raw.kind, raw.text.strip(), "unreadable",
-                 None, line=raw.line, text=raw.text, reason=reason)
+                 None, line=raw.line, text=raw.text, reason=reason, written=written(raw.text))
 
 
 def _node(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Node:
@@ -202,11 +211,82 @@ def _check(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim:
     result = verdict(work, expected)
     shown = raw.text.strip() if raw.dims is not None and work is not raw.work else work.normalized()
     claim = Claim(raw.layer, kind, shown, result, expected, work=work, node=node,
-                  line=raw.line, text=raw.text)
+                  line=raw.line, text=raw.text, written=written(raw.text))
     if result != "correct":
         claim.mistakes = _diagnose(ctx, node, kind, work, expected)
         claim.diagnosis = list(dict.fromkeys(v.code for v in claim.mistakes))
+        if kind == "shape" and node is not None:
+            claim.axes = wrong_axes(ctx, node, raw)
     return claim
+
+
+MAX_WRITTEN = 160
+"""How much of a claim's text the sheet echoes (the rest becomes …)."""
+
+
+def written(text: str) -> str:
+    """The claim as written, for the sheet: control and format characters (bidi overrides,
+    zero-width spaces) and line breaks become single spaces; long text is cut."""
+    import unicodedata
+    kept = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") else ch
+                   for ch in text[:4 * MAX_WRITTEN])
+    kept = " ".join(kept.split())
+    return kept if len(kept) <= MAX_WRITTEN else kept[:MAX_WRITTEN - 1] + "…"
+
+
+def claimed_axes(raw: RawClaim) -> list[int | None] | None:
+    """The sizes a shape claim gives per axis: a tuple ``(None, 254, 254, 32)`` as written, or a
+    product of plain numbers ``254 x 254 x 32`` (``254² x 32`` counts 254 twice); None for
+    other arithmetic."""
+    if raw.dims is not None:
+        return list(raw.dims)
+    if raw.work is None or raw.work.formula is None:
+        return None
+    from .arith import BinOp, Num, factors, terms
+    parts = terms(raw.work.formula)
+    if len(parts) != 1:
+        return None
+    out: list[int | None] = []
+    for f in factors(parts[0]):
+        if isinstance(f, Num):
+            out.append(f.value)
+        elif (isinstance(f, BinOp) and f.op == "^" and isinstance(f.left, Num) and isinstance(f.right, Num)
+              and 2 <= f.right.value <= 3):
+            out.extend([f.left.value] * f.right.value)
+        else:
+            return None
+    return out
+
+
+def wrong_axes(ctx: Context, node: Node, raw: RawClaim) -> list[dict]:
+    """The axes of a shape claim that differ from the layer's output, named where the layer
+    says which axes are spatial (height, width …) and which holds the channels."""
+    claimed = claimed_axes(raw)
+    dims = [ctx.int(d) for d in node.output_shape]
+    if claimed is None or len(claimed) != len(dims) or len(dims) < 2:
+        return []
+    names = axis_names(node, len(dims))
+    return [{"axis": i + 1, "name": names[i], "claimed": c, "expected": d}
+            for i, (c, d) in enumerate(zip(claimed, dims)) if c is not None and d is not None and c != d]
+
+
+_SPATIAL_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+def axis_names(node: Node, rank: int) -> list[str]:
+    """``height``, ``width`` … and ``channels`` for a layer whose output is spatial axes and
+    channels (its data format decides where the channels are); ``axis`` otherwise."""
+    from ..layers._spatial import Spatial, Windowed
+    layer = node.layer
+    spatial = _SPATIAL_NAMES.get(rank - 1)
+    channels_first = None
+    if isinstance(layer, Spatial):
+        channels_first = layer.data_format == "channels_first"
+    elif isinstance(layer, Windowed) and layer.framework == "pytorch":
+        channels_first = True
+    if spatial is None or channels_first is None:
+        return ["axis"] * rank
+    return ["channels", *spatial] if channels_first else [*spatial, "channels"]
 
 
 def _shape_claim(ctx: Context, node: Node, raw: RawClaim) -> tuple[Work | None, int]:
@@ -241,6 +321,8 @@ def _diagnose(ctx: Context, node: Node | None, kind: str, work: Work, expected: 
         variants = total_variants(ctx, kind)
     elif kind == "shape":
         variants = shape_variants(ctx, node, "shape")
+    elif expected == 0 and not any(not w.buffer for w in node.weights):
+        return [no_weights(node, wrong[0])]
     else:
         variants = layer_variants(ctx, node)
         found = match(variants, wrong, work.formula)

@@ -175,6 +175,11 @@ def _kind(sep: str) -> str:
     return " " if sep in SPACES else ("'" if sep in "'\u2019" else sep)
 
 
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+"""Exponents written as superscripts (768², 10⁶)."""
+_SUPERSCRIPT_DIGITS = str.maketrans(_SUPERSCRIPTS, "0123456789")
+
+
 def tokenize(text: str) -> list[Token]:
     if len(text) > MAX_LENGTH:
         raise ArithError(f"longer than {MAX_LENGTH} characters")
@@ -185,7 +190,17 @@ def tokenize(text: str) -> list[Token]:
         if c in SPACES or c in "\t":
             i += 1
             continue
-        if c.isdigit():
+        if c in _SUPERSCRIPTS:  # 768² is 768^2
+            j = i
+            while j < len(text) and text[j] in _SUPERSCRIPTS:
+                j += 1
+            if j - i > 2:
+                raise ArithError(f"the exponent at position {i + 1} is too large")
+            exponent = text[i:j].translate(_SUPERSCRIPT_DIGITS)
+            out.append(Token("op", "^", i))
+            out.append(Token("num", exponent, i, int(exponent)))
+            i = j
+        elif c.isdigit():
             if not c.isascii():
                 raise ArithError(f"unexpected character {c!r} at position {i + 1}")
             value, raw, i2 = _number(text, i)
@@ -220,7 +235,7 @@ def tokenize(text: str) -> list[Token]:
             i += 1
         else:
             raise ArithError(f"unexpected character {c!r} at position {i + 1}; only whole numbers, "
-                             f"x × * · + - ( ) ^ are allowed")
+                             f"x × * · + - ( ) ^ ² are allowed")
         if len(out) > MAX_TOKENS:
             raise ArithError(f"more than {MAX_TOKENS} numbers and operators")
     out.append(Token("end", "", len(text)))

@@ -96,7 +96,28 @@ MISTAKES: dict[str | tuple[str, str], str] = {
     ("input_from_wrong_layer", "layer"): N_("The input size %(size)s is taken from %(source)s, not from the layer before: this layer receives %(expected_size)s values per step."),
     ("input_from_wrong_layer", "direction"): N_("A bidirectional layer passes on both directions, 2h = %(expected_size)s values per step, not h = %(size)s."),
     "bn_all_non_trainable": N_("Only BatchNormalization's moving mean and variance (%(non_trainable)s values) are non-trainable; γ and β (%(trainable)s values) are trained."),
+    ("no_weights", "pool"): N_("A pooling layer has no weights: its window is not a kernel, it only says which values are combined. Its count is 0."),
+    ("no_weights", "dropout"): N_("This layer has no weights: it only changes its inputs at random during training. Its count is 0."),
+    ("no_weights", "rearrange"): N_("This layer has no weights: it only rearranges the values of its input. Its count is 0."),
+    ("no_weights", "other"): N_("This layer has no weights: its count is 0."),
+    "pool_size": N_("%(layer)s has pool size %(pool)s, not %(assumed)s: its output is %(expected_shape)s, not %(shape)s."),
+    "stride_ignored": N_("%(layer)s has stride %(stride)s: its output is %(expected_shape)s, not %(shape)s (that would be stride 1)."),
+    ("wrong_gate_count", "gru"): N_("A GRU has three sets of weights (update gate, reset gate, candidate state), not %(gates)s: 4 is the LSTM's factor."),
+    ("wrong_gate_count", "lstm"): N_("An LSTM has four sets of weights (input, forget and output gates, cell candidate), not %(gates)s: 3 is the GRU's factor."),
+    ("wrong_gate_count", "simple"): N_("A simple RNN has no gates: one set of input weights, recurrent weights and bias, not %(gates)s."),
     "repeat_counted_once": N_("This layer stands for %(repeat)s copies: the count is %(repeat)s times one copy's."),
+}
+
+# a shape claim compared axis by axis: the one sentence for each wrong axis
+AXES = {
+    "height": N_("The height is %(expected)s, not %(claimed)s."),
+    "width": N_("The width is %(expected)s, not %(claimed)s."),
+    "height_width": N_("The height and the width are %(expected)s, not %(claimed)s."),
+    "depth": N_("The depth is %(expected)s, not %(claimed)s."),
+    "length": N_("The length is %(expected)s, not %(claimed)s."),
+    "channels": N_("The number of channels is %(expected)s, not %(claimed)s."),
+    # Translators: an axis of a layer's output shape, numbered as Keras does (the batch axis is 0)
+    "axis": N_("Axis %(axis)s has size %(expected)s, not %(claimed)s."),
 }
 
 NO_DIAGNOSIS = N_("This does not match a mistake this tool knows; compare with the derivation.")
@@ -132,6 +153,17 @@ def mistake_key(code: str, detail: dict) -> str | tuple[str, str]:
         return (code, detail.get("framework", "pytorch"))
     if code == "input_from_wrong_layer":
         return (code, "direction" if detail.get("direction") else "layer")
+    if code == "no_weights":
+        return (code, detail.get("kind", "other"))
+    if code == "wrong_gate_count":
+        expected, gates = detail.get("expected_gates"), detail.get("gates")
+        if expected == 1:
+            return (code, "simple")
+        if (expected, gates) == (3, 4):
+            return (code, "gru")
+        if (expected, gates) == (4, 3):
+            return (code, "lstm")
+        return code
     if code == "depthwise_separable_confusion":
         return (code, detail.get("as", "conv"))
     return code

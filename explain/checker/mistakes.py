@@ -28,7 +28,8 @@ CODES = (
     "depthwise_separable_confusion", "flatten_size", "wrong_input_shape", "output_off_by_one",
     "wrong_padding", "missing_channels", "dense_whole_input", "vocab_off_by_one",
     "tied_counted_twice", "repeat_counted_once", "carried_forward", "channels_swapped",
-    "pooling_skipped", "input_from_wrong_layer", "bn_all_non_trainable",
+    "pooling_skipped", "input_from_wrong_layer", "bn_all_non_trainable", "no_weights", "pool_size",
+    "stride_ignored",
 )
 """Every diagnosis this module can give (the renderer has a sentence for each)."""
 
@@ -203,7 +204,7 @@ def dense(ctx: Context, node: Node) -> Iterator[Variant]:
     flatten = _flatten_before(ctx, node)
     if flatten is not None:
         for v in shape_variants(ctx, flatten, "shape"):
-            code = v.code if v.code in ("missing_channels", "pooling_skipped") else "flatten_size"
+            code = v.code if v.code in ("missing_channels", *_NAMED_WHEREVER) else "flatten_size"
             yield Variant(code, v.value * o + bias, {**v.detail, "inputs": v.value})
     whole = [ctx.int(d) for d in node.input_shapes[0]] if node.input_shapes else []
     if len(whole) > 1 and None not in whole:
@@ -344,13 +345,33 @@ def rnn(ctx: Context, node: Node) -> Iterator[Variant]:
             yield Variant("rnn_double_bias", params + bias, {"framework": "keras"})
     if recurrent:
         yield Variant("missing_recurrent_weights", params - recurrent, {"recurrent": recurrent})
-    for other in (1, 3, 4):
-        if other != gates and (params * other) % gates == 0:
-            yield Variant("wrong_gate_count", params * other // gates, {"gates": other, "expected_gates": gates})
+    yield from _gate_counts(ctx, node, params, bias, gates)
     if torch_style:
         yield from _stacked(ctx, node, layer, gates)
         if getattr(layer, "bidirectional", False) and params % 2 == 0:
             yield Variant("bidirectional_once", params // 2, {})
+
+
+def _gate_counts(ctx: Context, node: Node, params: int, bias: int, gates: int) -> Iterator[Variant]:
+    """Another gate count G' (a GRU counted with LSTM's 4, an LSTM with GRU's 3): the weights
+    G'/G times as many, with as many bias vectors of h per gate as the layer has, or one, or two
+    (4h(i + h) + 4h for a Keras GRU whose true count is 3h(i + h) + 6h)."""
+    h = next((ctx.int(v) for s, v in node.values.items() if s.name == "h"), None)
+    projection = _weights(ctx, node, lambda w: "weight_hr" in w.name and not w.buffer)
+    per_gate, left = divmod(params - bias - projection, gates)
+    if left:
+        return
+    vectors = {bias // (gates * h)} if h and bias % (gates * h) == 0 else set()
+    if h:
+        vectors |= {1, 2} if bias else set()
+    for other in (1, 3, 4):
+        if other == gates:
+            continue
+        detail = {"gates": other, "expected_gates": gates}
+        if (params * other) % gates == 0:
+            yield Variant("wrong_gate_count", params * other // gates, detail)
+        for n in sorted(vectors):
+            yield Variant("wrong_gate_count", other * per_gate + projection + n * other * (h or 0), detail)
 
 
 def _stacked(ctx: Context, node: Node, layer, gates: int) -> Iterator[Variant]:
@@ -409,6 +430,16 @@ def embedding(ctx: Context, node: Node) -> Iterator[Variant]:
     yield Variant("embedding_bias", V * d + d, {"bias": d}, terms=2)
     yield Variant("vocab_off_by_one", (V + 1) * d, {"vocab": V + 1}, terms=1)
     yield Variant("vocab_off_by_one", (V - 1) * d, {"vocab": V - 1}, terms=1)
+
+
+_WEIGHTLESS = {"pool": "pool", "global_pool": "pool", "adaptive_pool": "pool", "dropout": "dropout",
+               "flatten": "rearrange", "reshape": "rearrange"}
+"""The roles whose sentence says why the layer has no weights; other roles get the general one."""
+
+
+def no_weights(node: Node, claimed: int) -> Variant:
+    """Weights claimed for a layer that has none (3·3·32 for a 3 × 3 max pooling)."""
+    return Variant("no_weights", claimed, {"kind": _WEIGHTLESS.get(node.layer.role, "other")})
 
 
 def _gates(layer) -> int | None:
@@ -573,12 +604,60 @@ def _perturbations(source: Node) -> Iterator[tuple[str, dict, Callable]]:
                 lambda shapes, fl=flipped: fl.infer(shapes)[0]
     if layer.role == "pool" and source.input_shapes and source.input_shapes[0] != source.output_shape:
         yield "pooling_skipped", {"layer": source.name}, lambda shapes: shapes[0]
+    yield from _window_perturbations(source)
     for delta in (1, -1):
         def shift(shapes, d=delta, lyr=layer):
             out = lyr.infer(shapes)[0]
             (spatial, channels), join = _split(lyr, out)
             return join(tuple(x + d for x in spatial), channels)
         yield "output_off_by_one", {"layer": source.name, "delta": delta}, shift
+
+
+_WINDOW_FIELDS = (("pool_size", "strides"), ("kernel_size", "strides"), ("kernel_size", "stride"))
+"""(window, stride) fields: Keras pooling, Keras convolutions, PyTorch's both."""
+_STRIDED = ("pool", "conv", "depthwise", "separable")
+
+
+def _window_perturbations(source: Node) -> Iterator[tuple[str, dict, Callable]]:
+    """A pool of 2 (or 3) assumed for a pool of another size, and a stride left out (taken as
+    1): the layer re-run with those hyperparameters. Square windows and equal strides only,
+    the sizes a sentence can name."""
+    layer = source.layer
+    if layer.role not in _STRIDED:
+        return
+    fields = next(((w, st) for w, st in _WINDOW_FIELDS if _has(layer, w) and _has(layer, st)), None)
+    if fields is None:
+        return
+    wf, sf = fields
+    window, stride = getattr(layer, wf), getattr(layer, sf)
+    if not isinstance(window, tuple) or len(set(window)) != 1 or not isinstance(window[0], int):
+        return
+    step = stride if stride else (window if layer.role == "pool" else None)
+    if not isinstance(step, tuple) or len(set(step)) != 1 or not isinstance(step[0], int):
+        return
+    rank = len(window)
+
+    def rerun(**changes):
+        try:
+            changed = dataclasses.replace(layer, **changes)
+        except Exception:  # noqa: BLE001
+            return None
+        return lambda shapes, lyr=changed: lyr.infer(shapes)[0]
+
+    if layer.role == "pool":
+        for assumed in (2, 3):
+            if assumed == window[0]:
+                continue
+            changes = {wf: (assumed,) * rank}
+            if not stride or tuple(stride) == tuple(window):  # the stride follows the pool size
+                changes[sf] = (assumed,) * rank
+            make = rerun(**changes)
+            if make is not None:
+                yield "pool_size", {"layer": source.name, "pool": window[0], "assumed": assumed}, make
+    if step[0] > 1:
+        make = rerun(**{sf: (1,) * rank})
+        if make is not None:
+            yield "stride_ignored", {"layer": source.name, "stride": step[0]}, make
 
 
 def _propagate(ctx: Context, source: Node, make_output: Callable, target: Node):
@@ -624,9 +703,13 @@ def shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:
     return ctx.cached(("shape", node.name, kind), lambda: _shape_variants(ctx, node, kind))
 
 
+_NAMED_WHEREVER = ("pooling_skipped", "pool_size", "stride_ignored")
+
+
 def _keep(code: str, general: str) -> str:
-    """A skipped pooling layer is named as such wherever its wrong size arrives."""
-    return code if code == "pooling_skipped" else general
+    """A skipped pooling layer, a wrong pool size or a stride left out is named as such
+    wherever its wrong size arrives (its sentence names the layer)."""
+    return code if code in _NAMED_WHEREVER else general
 
 
 def _shape_variants(ctx: Context, node: Node, kind: str) -> list[Variant]:

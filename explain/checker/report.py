@@ -106,8 +106,15 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
              "formula": num(c.work.formula_value) if c.work and c.work.formula_value is not None else "",
              "result": num(c.work.result_value) if c.work and c.work.result_value is not None else "",
              "reason": f.text(c.reason)}
-    verdict = Sentence(M.VERDICT_SENTENCES[c.verdict], facts)
-    sentences = [verdict] + _where(c, f) if c.correct else _where(c, f) + [verdict]
+    verdict = [Sentence(M.VERDICT_SENTENCES[c.verdict], facts)]
+    if c.axes:  # a shape compared axis by axis: which axis is wrong, rather than the products
+        axes = [Sentence(M.AXES[a["name"]], {"axis": num(a["axis"]), "claimed": num(a["claimed"]),
+                                             "expected": num(a["expected"])}) for a in _square(c.axes)]
+        verdict = axes if c.verdict == "wrong" else verdict + axes
+        dims = [model.evaluate(x) if x is not None else None for x in c.node.output_shape]
+        if None not in dims:
+            expected = f.text(" × ").join(num(d) for d in dims)
+    sentences = verdict + _where(c, f) if c.correct else _where(c, f) + verdict
     sentences += [_mistake_sentence(v, f) for v in c.mistakes]
     if c.verdict in ("wrong", "wrong_formula") and not c.mistakes:
         sentences.append(Sentence(M.NO_DIAGNOSIS))
@@ -141,7 +148,7 @@ def work_text(c: Any, f: Formatter) -> str:
     arithmetic, or a shape, as the text it was."""
     work: Optional[Work] = c.work
     if work is None or c.claimed != work.normalized():
-        return f.name(c.claimed)
+        return f.name(getattr(c, "written", "") or c.claimed)  # control characters removed
     parts = [p for p in (work.formula, *work.steps, work.result) if p is not None]
     if work.formula is None and work.result is not None:
         parts = [work.result]
@@ -152,6 +159,7 @@ def work_text(c: Any, f: Formatter) -> str:
 
 
 _BINDING = {"+": 1, "-": 1, "*": 2, "^": 4}
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _written(e: Expr, number: Callable[[int], str], times: str, plain: bool, outer: int = 0) -> str:
@@ -168,7 +176,10 @@ def _written(e: Expr, number: Callable[[int], str], times: str, plain: bool, out
         left = _written(e.left, number, times, plain, binding + (1 if e.op == "^" else 0))
         right = _written(e.right, number, times, plain, binding + (1 if e.op == "-" else 0))
         if e.op == "^":
-            text = f"{left}^{right}" if plain else f"{left}^{{{right}}}"
+            if plain and isinstance(e.right, Num) and e.right.value < 100:
+                text = left + str(e.right.value).translate(_SUPERSCRIPT)  # 768², as written
+            else:
+                text = f"{left}^{right}" if plain else f"{left}^{{{right}}}"
         else:
             text = left + (times if e.op == "*" else f" {e.op} ") + right
     if binding < outer:
@@ -191,6 +202,20 @@ def _where(c: Any, f: Formatter) -> list[Sentence]:
     return [place, Sentence(message, {k: facts[k] for k in _PLACEHOLDER.findall(message)})]
 
 
+def _square(axes: list[dict]) -> list[dict]:
+    """Height and width wrong alike (a square feature map): one sentence for both."""
+    by_name = {a["name"]: a for a in axes}
+    h, w = by_name.get("height"), by_name.get("width")
+    if h is None or w is None or (h["claimed"], h["expected"]) != (w["claimed"], w["expected"]):
+        return axes
+    return [{**h, "name": "height_width"} if a is h else a for a in axes if a is not w]
+
+
+_NAMES_ITS_LAYER = ("flatten_size", "wrong_input_shape", "output_off_by_one", "wrong_padding", "pooling_skipped",
+                    "pool_size", "stride_ignored")
+"""Mistakes whose sentence names the layer itself (no ``In LAYER:`` before it)."""
+
+
 def _mistake_sentence(v: Any, f: Formatter) -> Sentence:
     detail = {}
     for k, x in v.detail.items():
@@ -208,7 +233,7 @@ def _mistake_sentence(v: Any, f: Formatter) -> Sentence:
     facts = {k: detail.get(k, "?") for k in _PLACEHOLDER.findall(message)}
     sentence = Sentence(message, facts)
     layer = v.detail.get("layer")
-    if layer and v.code not in ("flatten_size", "wrong_input_shape", "output_off_by_one", "wrong_padding"):
+    if layer and v.code not in _NAMES_ITS_LAYER:
         if layer == "every":
             sentence.every = True
         else:
@@ -251,6 +276,8 @@ def _steps(model: Any, c: Any, num: Callable[[int], str], lang: str) -> list[Ste
 def _total_steps(model: Any, c: Any, num: Callable[[int], str]) -> list[Step]:
     own = [(n.name, model.evaluate(n.own(c.kind))) for n in model.nodes]
     own = [(name, v) for name, v in own if v]
+    if len(own) == 1:
+        return [Step("Σ", "", "", num(c.expected))]  # one layer: no sum to show
     if len(own) <= 12:
         text = " + ".join(num(v) for _, v in own)
     else:
