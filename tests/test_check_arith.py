@@ -23,6 +23,10 @@ def test_thousands_separators_read_as_one_number(text):
     ("-2 + 5", 3),
     ("2^3^2", 2 ** 9),
     ("1 000 x 3", 3000),
+    # exponents written as superscripts, as in a textbook
+    ("12 × 768²", 12 * 768 ** 2),
+    ("31² × 16", 31 * 31 * 16),
+    ("(3 + 1)² + 10⁶", 16 + 1000000),
 ])
 def test_operators(text, value):
     assert evaluate(parse(text)) == value
@@ -52,6 +56,7 @@ def test_work_sides_and_normalized_form():
     '__import__("os").system("touch /tmp/pwned") = 896',
     "eval('1')", "a + 1", "1.5", "6,5", "1,0000", "6.029,097", "2^100", "(1 + 2", "1 + ", "",
     "9" * 500, "(" * 60 + "1" + ")" * 60, "2 3", "1e9", "0x10 + __class__",
+    "²3", "2¹²³", "2⁹⁹",
 ])
 def test_refused(text):
     with pytest.raises(ArithError):
