@@ -111,8 +111,8 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
         axes = [Sentence(M.AXES[a["name"]], {"axis": num(a["axis"]), "claimed": num(a["claimed"]),
                                              "expected": num(a["expected"])}) for a in _square(c.axes)]
         verdict = axes if c.verdict == "wrong" else verdict + axes
-        dims = [model.evaluate(x) if x is not None else None for x in c.node.output_shape]
-        if None not in dims:
+        dims = [model.evaluate(x) for x in c.node.output_shape if x is not None]
+        if len(dims) == len(c.node.output_shape):
             expected = f.text(" × ").join(num(d) for d in dims)
     sentences = verdict + _where(c, f) if c.correct else _where(c, f) + verdict
     sentences += [_mistake_sentence(v, f) for v in c.mistakes]
