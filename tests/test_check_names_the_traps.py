@@ -179,15 +179,21 @@ def test_the_students_notation_is_echoed_as_written(tmp_path):
         {"layer": "conv", "work": "3 × 3 × 3 × 16² = 6912"},
         {"layer": "fc", "work": "512·10\t+  10 = 5130"},
         {"layer": "fc", "work": "512·10 + 10\u202e\u200b = 5130"},   # unreadable, echoed safely
+        {"layer": "conv", "shape": "(None, 62, 62, 16)"},              # a shape as Keras prints it
     ])
-    for fmt in ("text", "markdown"):
-        out = render_report(report, format=fmt)
-        assert "3 × 3 × 3 × 16² = 6912" in out
-        assert "3*3*3*16^2" not in out and "16**2" not in out
-        assert "512·10 + 10 = 5130" in out
-        assert "\u202e" not in out and "\u200b" not in out
+    assert [c.verdict for c in report.claims] == ["wrong", "correct", "unreadable", "correct"]
+    text = render_report(report, format="text")
+    # × stays ×, the square stays a superscript (not 16**2 or 16^2), the locale groups digits
+    assert "3 × 3 × 3 × 16² = 6,912" in text
+    assert "16**2" not in text and "16^2" not in text and "3*3" not in text
+    assert "512 × 10 + 10 = 5,130" in text
+    assert "62 × 62 × 16" in text
+    markdown = render_report(report, format="markdown")
+    assert r"16^{2}" in markdown and r"\times" in markdown and "16**2" not in markdown
     latex = render_report(report, format="latex")
-    assert r"16\textsuperscript{2}" in latex and "\u202e" not in latex
+    for out in (text, markdown, latex):
+        assert "\u202e" not in out and "\u200b" not in out
+    assert report.claims[2].written == "512·10 + 10 = 5130"
     # the JSON keeps SPEC §5's normalized claim
     assert json.loads(render_report(report, format="json"))["claims"][1]["claimed"] == "512*10 + 10 = 5130"
 

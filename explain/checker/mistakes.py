@@ -619,8 +619,8 @@ _STRIDED = ("pool", "conv", "depthwise", "separable")
 
 
 def _window_perturbations(source: Node) -> Iterator[tuple[str, dict, Callable]]:
-    """A pool of 2 (or 3) assumed for a pool of another size, and a stride left out (taken as
-    1): the layer re-run with those hyperparameters. Square windows and equal strides only,
+    """A pool of 2 assumed for a pool of another size, and a stride left out (taken as 1): the
+    layer re-run with those hyperparameters. Square windows and equal strides only,
     the sizes a sentence can name."""
     layer = source.layer
     if layer.role not in _STRIDED:
@@ -644,16 +644,13 @@ def _window_perturbations(source: Node) -> Iterator[tuple[str, dict, Callable]]:
             return None
         return lambda shapes, lyr=changed: lyr.infer(shapes)[0]
 
-    if layer.role == "pool":
-        for assumed in (2, 3):
-            if assumed == window[0]:
-                continue
-            changes = {wf: (assumed,) * rank}
-            if not stride or tuple(stride) == tuple(window):  # the stride follows the pool size
-                changes[sf] = (assumed,) * rank
-            make = rerun(**changes)
-            if make is not None:
-                yield "pool_size", {"layer": source.name, "pool": window[0], "assumed": assumed}, make
+    if layer.role == "pool" and window[0] != 2:  # the pool of 2 most examples use
+        changes = {wf: (2,) * rank}
+        if not stride or tuple(stride) == tuple(window):  # the stride follows the pool size
+            changes[sf] = (2,) * rank
+        make = rerun(**changes)
+        if make is not None:
+            yield "pool_size", {"layer": source.name, "pool": window[0], "assumed": 2}, make
     if step[0] > 1:
         make = rerun(**{sf: (1,) * rank})
         if make is not None:
