@@ -640,7 +640,7 @@ def _window_perturbations(source: Node) -> Iterator[tuple[str, dict, Callable]]:
     def rerun(**changes):
         try:
             changed = dataclasses.replace(layer, **changes)
-        except Exception:  # noqa: BLE001
+        except (ExplainError, TypeError):  # the layer refuses the changed hyperparameters
             return None
         return lambda shapes, lyr=changed: lyr.infer(shapes)[0]
 
