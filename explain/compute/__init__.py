@@ -173,6 +173,17 @@ def activation_ops(name: object) -> int:
 
 
 @cache
+def _per_output(ops: int, outputs: sympy.Expr) -> sympy.Expr:
+    return ops * outputs
+
+
+def per_output(bias: bool, activation: object, outputs: sympy.Expr) -> sympy.Expr:
+    """Other operations of a layer with a bias and an ``activation`` argument (Dense, Conv) on its
+    ``outputs``: one bias add and the activation's operations per output, (1 + a)·outputs."""
+    return _per_output(int(bool(bias)) + activation_ops(activation), outputs)
+
+
+@cache
 def _pool_formula(kernel: tuple[sympy.Symbol, ...]) -> sympy.Expr:
     return N_out * product(kernel)
 

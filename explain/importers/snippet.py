@@ -1027,6 +1027,9 @@ class _Reader:
         if isinstance(value, LayerObj):
             return self.make(value)
         if ignored:
+            if key == "activation" and isinstance(value, (ModuleRef, Function)):
+                # keras.activations.relu, tf.nn.gelu, a function of the code: it computes (compute)
+                return value.path.rsplit(".", 1)[-1] if isinstance(value, ModuleRef) else value.node.name
             return value if isinstance(value, (str, int, float, bool, type(None))) else None
         if isinstance(value, Unknown):
             raise value.error(f"{obj.class_name}'s '{key}'")

@@ -534,6 +534,26 @@ def _lora_rank(ctx: ArgContext, name: str, raw: Any, rank: int) -> Any:
     return value
 
 
+def _activation(ctx: ArgContext, name: str, raw: Any, rank: int) -> Optional[str]:
+    """An activation's name, lower-case: ``"relu"``, Keras's serialized ``{"class_name":
+    "function", "config": "relu"}`` or ``{"class_name": "ReLU", …}``; None or ``"linear"`` for none.
+    Any other value names an activation explain does not know: ``"custom"``."""
+    if raw is None or isinstance(raw, str):
+        return raw.lower() if raw else None
+    if isinstance(raw, dict):
+        for key in ("config", "registered_name", "class_name"):
+            value = raw.get(key)
+            if isinstance(value, str) and value and value != "function":
+                return value.lower()
+    return "custom"
+
+
+def activation_arg() -> Any:
+    """The ``activation`` field of a layer that applies one to its output (Dense, Conv, …): it
+    adds its operations per output element to the layer's other operations."""
+    return arg(_activation, None)
+
+
 def lora_rank_arg() -> Any:
     """The ``lora_rank`` field: None (no LoRA) or the rank r."""
     return arg(_lora_rank, None)

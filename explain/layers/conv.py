@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 from functools import cache
 
-from ..compute import (ZERO, Cost, input_positions, input_values, spatial_positions, spatial_values)
+from ..compute import (Cost, activation_ops, input_positions, input_values, spatial_positions, spatial_values)
 from ..errors import ExplainError
 from ..shapes import Window, effective_kernel, keras_conv, keras_transpose
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, m, product
 from .base import (Group, Shape, choice, flag, format_shape, has_bias, known, lora_r, lora_rank_arg,
-                   optional_counts, size, sizes, with_lora)
+                   optional_counts, size, sizes, with_lora, activation_arg)
 from . import _texts
 from .registry import register
 from ._spatial import Spatial, Windowed
@@ -27,9 +27,9 @@ def _kernel(rank: int):
     return product(KERNEL_SYMBOLS[rank])
 
 
-_CONV_IGNORES = frozenset({"activation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+_CONV_IGNORES = frozenset({"kernel_initializer", "bias_initializer", "kernel_regularizer",
                            "bias_regularizer", "kernel_constraint", "bias_constraint", "lora_alpha"})
-_DEPTHWISE_IGNORES = frozenset({"activation", "depthwise_initializer", "bias_initializer",
+_DEPTHWISE_IGNORES = frozenset({"depthwise_initializer", "bias_initializer",
                                 "depthwise_regularizer", "bias_regularizer", "depthwise_constraint",
                                 "bias_constraint"})
 _SEPARABLE_IGNORES = _DEPTHWISE_IGNORES | {"pointwise_initializer", "pointwise_regularizer",
@@ -46,6 +46,7 @@ class _ConvBase(Spatial, Windowed):
     padding: str = choice("valid", "same", default="valid")
     dilation_rate: tuple = sizes(1)
     use_bias: bool = flag(True)
+    activation: Optional[str] = activation_arg()
 
     def check_strides_and_dilation(self, ctx) -> None:
         """Keras refuses strides > 1 together with dilation_rate > 1 (Conv and ConvTranspose; the
@@ -54,6 +55,10 @@ class _ConvBase(Spatial, Windowed):
                 any(ctx.numeric(d) != 1 for d in self.dilation_rate):
             raise ExplainError("strides > 1 cannot be combined with dilation_rate > 1. "
                                f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}")
+
+    def ops_per_output(self) -> int:
+        """Other operations per output element: the bias add and the activation's."""
+        return int(bool(self.use_bias)) + activation_ops(self.activation)
 
     def out_values(self, out: Shape) -> dict:
         """H_out, W_out, … of the output (``explain.compute``)."""
@@ -91,13 +96,13 @@ def _conv_groups(rank: int, grouped: bool, bias: bool) -> tuple[Group, ...]:
 
 
 @cache
-def _conv_cost(rank: int, grouped: bool, bias: bool, lora: bool) -> tuple:
+def _conv_cost(rank: int, grouped: bool, ops: int, lora: bool) -> tuple:
     """MACs H_out·W_out·k_h·k_w·(c_in/g)·c_out (+ the LoRA path H_out·W_out·(k_h·k_w·(c_in/g)·r
-    + r·c_out)); bias adds H_out·W_out·c_out."""
+    + r·c_out)); other operations H_out·W_out·c_out per bias add and activation operation."""
     kernel = _conv_groups(rank, grouped, False)[0].formula
     per_position = kernel + (kernel / c_out * lora_r + lora_r * c_out if lora else 0)
     positions = spatial_positions(rank)
-    return positions * per_position, (positions * c_out if bias else ZERO)
+    return positions * per_position, ops * positions * c_out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,7 +149,7 @@ class _Conv(_ConvBase):
         return ("lora",) if self.lora_rank else ()
 
     def cost(self, shapes, out, values) -> Cost:
-        macs, other = _conv_cost(self.rank, self.groups != 1, self.use_bias, bool(self.lora_rank))
+        macs, other = _conv_cost(self.rank, self.groups != 1, self.ops_per_output(), bool(self.lora_rank))
         return Cost(macs, other, self.out_values(out))
 
     def output_shape(self, shape: Shape) -> Shape:
@@ -177,9 +182,9 @@ def _transpose_groups(rank: int, bias: bool) -> tuple[Group, ...]:
 
 
 @cache
-def _transpose_cost(rank: int, bias: bool) -> tuple:
+def _transpose_cost(rank: int, ops: int) -> tuple:
     macs = input_positions(rank) * _transpose_groups(rank, False)[0].formula
-    return macs, (spatial_positions(rank) * c_out if bias else ZERO)
+    return macs, ops * spatial_positions(rank) * c_out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -208,8 +213,8 @@ class _ConvTranspose(_ConvBase):
 
     def cost(self, shapes, out, values) -> Cost:
         """Each input position scatters k…·c_out values per input channel: MACs
-        H_in·W_in·k_h·k_w·c_in·c_out; bias adds H_out·W_out·c_out."""
-        macs, other = _transpose_cost(self.rank, self.use_bias)
+        H_in·W_in·k_h·k_w·c_in·c_out; bias adds and activation H_out·W_out·c_out each."""
+        macs, other = _transpose_cost(self.rank, self.ops_per_output())
         spatial = self.split(shapes[0])[0]
         return Cost(macs, other, {**input_values(self.rank, spatial), **self.out_values(out)})
 
@@ -272,10 +277,10 @@ class _Depthwise(_ConvBase):
         return _depthwise_groups(self.rank, self.use_bias)
 
     def cost(self, shapes, out, values) -> Cost:
-        """MACs H_out·W_out·k_h·k_w·c_in·m; bias adds H_out·W_out·c_in·m."""
-        groups = _depthwise_groups(self.rank, self.use_bias)
+        """MACs H_out·W_out·k_h·k_w·c_in·m; bias adds and activation H_out·W_out·c_in·m each."""
+        groups = _depthwise_groups(self.rank, True)
         macs, other = _positions_times(self.rank, groups[0].formula,
-                                       groups[1].formula if self.use_bias else ZERO)
+                                       self.ops_per_output() * groups[1].formula)
         return Cost(macs, other, self.out_values(out))
 
     def values(self, shape: Shape) -> dict:
@@ -320,10 +325,11 @@ class _Separable(_ConvBase):
 
     def cost(self, shapes, out, values) -> Cost:
         """Depthwise then pointwise at every output position: MACs
-        H_out·W_out·(k_h·k_w·c_in·m + c_in·m·c_out); bias adds H_out·W_out·c_out."""
-        groups = _separable_groups(self.rank, self.use_bias)
+        H_out·W_out·(k_h·k_w·c_in·m + c_in·m·c_out); bias adds and activation H_out·W_out·c_out
+        each."""
+        groups = _separable_groups(self.rank, True)
         macs, other = _positions_times(self.rank, groups[0].formula + groups[1].formula,
-                                       groups[2].formula if self.use_bias else ZERO)
+                                       self.ops_per_output() * groups[2].formula)
         return Cost(macs, other, self.out_values(out))
 
     def values(self, shape: Shape) -> dict:

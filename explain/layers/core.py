@@ -5,12 +5,12 @@ Dense: kernel n_in·n_out + bias n_out, applied to the last axis of an input of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
-from ..compute import SOFTMAX_OPS, Cost, ZERO, activation_ops, elementwise, positioned
+from ..compute import SOFTMAX_OPS, Cost, activation_ops, elementwise, per_output, positioned
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product
-from .base import (ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, integers,
+from .base import (ArgContext, Group, Layer, Shape, activation_arg, anything, arg, flag, format_shape, integers,
                    known, lora_r, lora_rank_arg, shape_arg, size, with_lora)
 from . import _texts
 from .registry import register
@@ -88,10 +88,11 @@ class Dense(Layer):
     positional = ("units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
                   "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
                   "bias_constraint", "lora_rank")
-    ignores = frozenset({"activation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+    ignores = frozenset({"kernel_initializer", "bias_initializer", "kernel_regularizer",
                          "bias_regularizer", "kernel_constraint", "bias_constraint",
                          "lora_alpha", "quantization_config"})
     units: Value = size()
+    activation: Optional[str] = activation_arg()
     use_bias: bool = flag(True)
     lora_rank: Value | None = lora_rank_arg()
 
@@ -107,8 +108,10 @@ class Dense(Layer):
         return ("lora",) if self.lora_rank else ()
 
     def cost(self, shapes, out, values) -> Cost:
-        """n_pos·n_in·n_out MACs at the n_pos positions of the input's leading axes; n_pos·n_out bias adds."""
-        return positioned(_DENSE_MACS[bool(self.lora_rank)], n_out if self.use_bias else ZERO, shapes[0][:-1])
+        """n_pos·n_in·n_out MACs at the n_pos positions of the input's leading axes; other
+        operations n_pos·n_out per bias add and per operation of the activation (ReLU 1, softmax 3)."""
+        other = per_output(self.use_bias, self.activation, n_out)
+        return positioned(_DENSE_MACS[bool(self.lora_rank)], other, shapes[0][:-1])
 
     def output_shape(self, shape: Shape) -> Shape:
         return shape[:-1] + (self.units,)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
-from ..compute import N_out, ZERO, Cost, elements, positioned
+from ..compute import N_out, ZERO, Cost, elements, per_output, positioned
 from ..errors import ExplainError
 from ..symbols import C, Value, n_in, n_out, product, sym
-from .base import (ArgContext, Group, Layer, Shape, _size, anything, arg, known, lora_r, lora_rank_arg,
+from .base import (ArgContext, Group, Layer, Shape, _size, activation_arg, anything, arg, known, lora_r, lora_rank_arg,
                    with_lora)
 from . import _texts
 from .registry import register
@@ -51,6 +51,7 @@ class EinsumDense(Layer):
     equation: object = anything()
     output_shape_: Any = arg(lambda ctx, name, raw, rank: _output_sizes(ctx, raw), None)
     bias_axes: object = anything()
+    activation: Optional[str] = activation_arg()
     lora_rank: Value | None = lora_rank_arg()
 
     @classmethod
@@ -109,7 +110,8 @@ class EinsumDense(Layer):
     def cost(self, shapes, out, values) -> Cost:
         """An einsum takes one MAC per combination of its axes' indices: n_pos·n_in·n_out, n_pos
         the product of the input's and output's axes the kernel does not have (without the
-        batch axis); with LoRA also n_pos·(n_a·r + r·n_b). Bias adds: one per output element."""
+        batch axis); with LoRA also n_pos·(n_a·r + r·n_b). Other operations: one bias add and the
+        activation's operations per output element."""
         inp, in_sizes, outs, out_sizes, ker, lead = self._full(shapes[0])
         sizes = dict(zip(inp, in_sizes))
         sizes.update((c, s) for c, s in zip(outs, out_sizes) if c not in sizes or sizes[c] is None)
@@ -117,8 +119,8 @@ class EinsumDense(Layer):
         leading = list(lead[1:]) + free
         per = _EINSUM_MACS[bool(self.lora_rank)]
         base = positioned(per, ZERO, leading)
-        other = N_out if self.bias_axes else ZERO
-        return Cost(base.macs, other, {**base.values, N_out: elements(out)} if self.bias_axes else base.values)
+        other = per_output(bool(self.bias_axes), self.activation, N_out)
+        return Cost(base.macs, other, {**base.values, N_out: elements(out)} if other != ZERO else base.values)
 
     def values(self, shape: Shape) -> dict:
         inp, in_sizes, out, out_sizes, ker, _ = self._full(shape)
