@@ -247,15 +247,34 @@ def _degree(expr: sympy.Expr) -> int:
     return sympy.Poly(expr, *sorted(expr.free_symbols, key=str)).total_degree() if expr.free_symbols else 0
 
 
+w, L_w = sym("w"), sym("L_w")
+"""Sliding-window attention: the window w (keys a query attends to) and L_w, how many of a
+stack's L layers slide (the others attend to all T positions)."""
+
+
 @cache
-def block_formulas(groups: tuple, active: sympy.Expr | None, pair: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+def keys_per_query(sliding: bool, every_layer: bool) -> sympy.Expr:
+    """Keys each query is scored against: T; with a sliding window min(T, w); where L_w of the
+    L layers slide, their mean per layer (L_w·min(T, w) + (L − L_w)·T)/L."""
+    if not sliding:
+        return T
+    window = sympy.Min(T, w)
+    if every_layer:
+        return window
+    L = sym("L")
+    return (L_w * window + (L - L_w) * T) / L
+
+
+@cache
+def block_formulas(groups: tuple, active: sympy.Expr | None, pair: sympy.Expr,
+                   keys: sympy.Expr = T) -> tuple[sympy.Expr, sympy.Expr]:
     """A transformer block over T tokens: every weight matrix (a group of degree 2 or more in
     the sizes, not a bias) multiplies each token once, T·Σ matrices (a mixture of experts: only
     the router, shared and k active experts); the scores QKᵀ and the weighted sum of V take
-    ``pair`` MACs per query and key (2·H·d_h), T·T·pair. Other operations: each bias and norm weight acts once per
+    ``pair`` MACs per query and key (2·H·d_h), T·keys·pair (keys = T, or the sliding window's). Other operations: each bias and norm weight acts once per
     token and element, T·Σ vectors."""
     matrices = sympy.Add(*(g.formula for g in groups if not is_bias(g.name) and _degree(g.formula) >= 2))
     vectors = sympy.Add(*(g.formula for g in groups if is_bias(g.name) or _degree(g.formula) < 2))
     if active is not None:  # the idle experts' weights are matrices: leave them out
         matrices = matrices - (sympy.Add(*(g.formula for g in groups)) - active)
-    return T * matrices + T * T * pair, T * vectors
+    return T * matrices + T * keys * pair, T * vectors

@@ -114,6 +114,8 @@ class _Builder:
         """Model notes (message keys, arguments) the family's derivation begins with."""
         self.prefix: str | None = None
         """While a part of a composite model is built (``part``): the prefix of its layers' names."""
+        self.context: int | None = None
+        """The context length the config states (compute's T where no weight depends on it)."""
 
     def declare(self, name: str, value: int) -> sympy.Symbol:
         s = sym(name)
@@ -138,6 +140,9 @@ class _Builder:
                 self.graph = GraphBuilder(self.name, "pytorch", self.values, source=self.path)
             self.graph.model.symbols.update(self.values)  # the part's symbols, declared since
             return _PartGraph(self.graph, self.prefix)  # type: ignore[return-value]
+        if sym("T") not in self.values and (self.context is not None or "T" in self.overrides):
+            # no weight depends on it (rotary positions): T is the length compute counts at
+            self.declare("T", self.context or 0)
         self.check_overrides()
         self.graph = GraphBuilder(self.name, "pytorch", self.values, source=self.path)
         return self.graph
@@ -247,6 +252,11 @@ def _context(model: Model, cfg: "_Config") -> Value | None:
     t = sym("T")
     if t in model.symbols:
         return t
+    return _stated_context(cfg)
+
+
+def _stated_context(cfg: "_Config") -> int | None:
+    """The first of CONTEXT_KEYS the config gives as a positive whole number."""
     for key in CONTEXT_KEYS:
         value = cfg.raw.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 10**9:
@@ -278,6 +288,7 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
         base = BASES[model_type]
         name = parsed.get("_name_or_path") if isinstance(parsed.get("_name_or_path"), str) else None
         b = _Builder(name or arch or base, path, overrides)
+        b.context = _stated_context(cfg)
         try:
             build(cfg, arch or base, b)
             b.check_overrides()
@@ -555,10 +566,42 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
     g.add(f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
                               intermediate_size=f, qkv_bias=qkv_bias, o_bias=o_bias, mlp_bias=mlp_bias,
-                              **extra),
+                              **extra, **sliding_window(cfg, model_type, L)),
           repeat=L)
     g.add(f"{p}norm", b.torch("RMSNorm", normalized_shape=d))
     _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
+
+
+def sliding_window(cfg: _Config, model_type: str, L: Value) -> dict[str, Any]:
+    """The block's sliding-window arguments: ``sliding_window`` w where the config gives one,
+    and ``sliding_layers`` (L_w, L) where only L_w of the L layers slide: from ``layer_types``,
+    else as transformers decides (Gemma 2: every other layer from the first; Gemma 3: all but
+    every ``sliding_window_pattern``-th; Qwen2: from ``max_window_layers`` on, with
+    ``use_sliding_window``; Mistral, Mixtral: all)."""
+    window = cfg.raw.get("sliding_window")
+    n = cfg.size("num_hidden_layers")
+    if not isinstance(window, int) or isinstance(window, bool) or not 0 < window <= 10**9:
+        return {}
+    types = cfg.raw.get("layer_types")
+    if isinstance(types, list) and len(types) == n and all(isinstance(t, str) for t in types):
+        n_w = sum(t == "sliding_attention" for t in types)
+    elif model_type == "gemma2":
+        n_w = (n + 1) // 2
+    elif model_type == "gemma3_text":
+        pattern = cfg.raw.get("sliding_window_pattern", 6)
+        pattern = pattern if isinstance(pattern, int) and not isinstance(pattern, bool) and pattern > 0 else 6
+        n_w = sum((i + 1) % pattern != 0 for i in range(n))
+    elif model_type == "qwen2":
+        start = cfg.raw.get("max_window_layers", n)
+        start = start if isinstance(start, int) and not isinstance(start, bool) and start >= 0 else n
+        n_w = max(0, n - start) if cfg.raw.get("use_sliding_window") is True else 0
+    elif model_type in ("mistral", "mixtral"):
+        n_w = n
+    else:
+        return {}
+    if n_w == 0:
+        return {}
+    return {"sliding_window": window, **({} if n_w == n else {"sliding_layers": (n_w, L)})}
 
 
 def attention_sizes(cfg: _Config, b: _Builder, d: Value, kv_default: int | None,

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ..symbols import Value
 from .hf_config import (_PREFIXES, SEQ, _Builder, _check_heads, _Config, _decoder_head, _family, _pick_head, _tied,
-                        _unsupported, attention_sizes)
+                        _unsupported, attention_sizes, sliding_window)
 
 
 def _heads(arch: str, prefix: str, causal: str = "ForCausalLM", base: str = "Model") -> str | None:
@@ -83,7 +83,8 @@ def _llama_like(cfg: _Config, arch: str, b: _Builder) -> None:
         raise _unsupported(f"{arch} with attention_bias", [])
     _decoder_stack(cfg, b, head, V, d, _tied(cfg, tie_default), lambda g, p: g.add(
         f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
-                            intermediate_size=f, qkv_bias=bias, o_bias=bias), repeat=L))
+                            intermediate_size=f, qkv_bias=bias, o_bias=bias,
+                            **sliding_window(cfg, model_type, L)), repeat=L))
 
 
 # ----------------------------------------------------------------------------- Phi

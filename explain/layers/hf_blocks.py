@@ -37,16 +37,23 @@ from typing import Sequence
 
 import sympy
 
-from ..compute import T, UNKNOWN_SIZE, NotDerived, block_formulas, elements
+from ..compute import L_w, T, UNKNOWN_SIZE, NotDerived, block_formulas, elements, keys_per_query, w
 from ..compute import Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import Value, sym, to_expr
-from .base import Group, Layer, Shape, anything, flag, format_shape, size
+from .base import Group, Layer, Shape, _count, _optional, _size, anything, arg, flag, format_shape, size
 from . import _texts
 from .registry import register
 
 d, f, H, H_kv, d_h, d_kv = sym("d"), sym("f"), sym("H"), sym("H_kv"), sym("d_h"), sym("d_kv")
 n_x, k_x = sym("n_x"), sym("k_x")
+
+
+def _pair_of_sizes(ctx, name: str, raw, rank: int) -> tuple:
+    """(L_w, L): a count of sliding layers and the stack's size."""
+    if not isinstance(raw, (list, tuple)) or len(raw) != 2:
+        raise ExplainError(f"'{name}' must be a list of two numbers. Received: {name}={raw!r}")
+    return _count(ctx, name, raw[0], rank), _size(ctx, name, raw[1], rank)
 
 
 def _check_width(layer: Layer, shape: Shape, width: Value) -> None:
@@ -96,8 +103,13 @@ class _Block(Layer):
         norms' statistics are left out."""
         if self.cross_attention():
             raise NotDerived(UNKNOWN_SIZE)
-        macs, other = block_formulas(self.weight_groups(), self.active_formula(), self.pair_macs())
-        return Cost(macs, other, {T: elements(shapes[0][:-1])})
+        keys, window = self.keys()
+        macs, other = block_formulas(self.weight_groups(), self.active_formula(), self.pair_macs(), keys)
+        return Cost(macs, other, {T: elements(shapes[0][:-1]), **window})
+
+    def keys(self) -> tuple[sympy.Expr, dict]:
+        """Keys per query (``keys_per_query``) and the values of its window symbols."""
+        return T, {}
 
 
 # ----------------------------------------------------------------------------- GPT-2
@@ -233,9 +245,23 @@ class LlamaDecoderLayer(_Block):
     qkv_bias: bool = flag(False)
     o_bias: bool = flag(False)
     mlp_bias: bool = flag(False)
+    sliding_window: Value | None = arg(_optional(_size), None)
+    """Sliding-window attention (Mistral, Gemma 2 and 3): each query attends to the last w positions."""
+    sliding_layers: tuple | None = arg(_optional(_pair_of_sizes), None)
+    """(L_w, L): L_w of the stack's L layers slide (Gemma: alternating); None: every layer does."""
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _llama_groups(self.qkv_bias, self.o_bias, self.mlp_bias)
+
+    def keys(self) -> tuple[sympy.Expr, dict]:
+        """min(T, w) keys per query where the layer slides (a kernel that computes the whole
+        T × T matrix and masks it, as transformers' eager attention, does T·T)."""
+        if self.sliding_window is None:
+            return T, {}
+        if self.sliding_layers is None:
+            return keys_per_query(True, True), {w: self.sliding_window}
+        n_w, n = self.sliding_layers
+        return keys_per_query(True, False), {w: self.sliding_window, L_w: n_w, sym("L"): n}
 
     def values(self, shape: Shape) -> dict:
         return {d: self.hidden_size, f: self.intermediate_size, H: self.num_attention_heads,
