@@ -73,13 +73,13 @@ def _env() -> dict[str, str]:
     return env
 
 
-def measure(argv: list[str]) -> dict:
-    """One run of ``argv``: wall and CPU seconds, peak RSS in KiB."""
+def measure(argv: list[str], ok: tuple[int, ...] = (0,)) -> dict:
+    """One run of ``argv``: wall and CPU seconds, peak RSS in KiB (exit status in ``ok``)."""
     env = _env()
     out = subprocess.run([sys.executable, "-c", _MEASURE, json.dumps(argv), json.dumps(env)],
                          capture_output=True, text=True, check=True, cwd=ROOT)
     result = json.loads(out.stdout)
-    if result["status"] != 0:
+    if result["status"] not in ok:
         raise SystemExit(f"failed ({result['status']}): {' '.join(argv)}\n{result['stderr']}")
     return result
 
