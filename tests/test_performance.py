@@ -14,10 +14,10 @@ import explain
 from tests.conftest import FIXTURES, ROOT
 
 
-def test_json_derivation_imports_no_template_or_locale_library():
+def test_json_derivation_imports_no_template_locale_or_yaml_library():
     code = ("import sys\nfrom explain.cli import main\n"
             f"main(['derive', {str(FIXTURES / 'keras' / 'ResNet50.json')!r}, '--format', 'json'])\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'babel', 'markupsafe'}),"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'babel', 'markupsafe', 'yaml'}),"
             " file=sys.stderr)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
