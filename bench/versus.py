@@ -251,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
                     value = r["wall"] / previous[key]["wall"]
                     ratio = f"{value:.3f}"
                     verdict.append(f"vs previous {previous[key]['wall']:.2f} s "
-                                   f"({previous[key].get('date', '?')}): {'not slower' if value <= 1 else 'slower'}")
+                                   f"({previous[key].get('date', '?')}): "
+                                   f"{'within 10 %' if value <= 1.1 else 'SLOWER by more than 10 %'}")
                 else:
                     verdict.append("no previous figure (run with --save)")
             if label.endswith("layers: explain derive --format markdown"):
