@@ -66,7 +66,7 @@ def test_architecture_option_chooses_the_class(tmp_path, capsys, llama_config):
     data = _derive_json(capsys, path, "--architecture", "LlamaForCausalLM")
     assert data["model"] == "LlamaForCausalLM"
     assert data["total"] == _meta_count("LlamaForCausalLM", llama_config)
-    assert [n["key"] for n in data["model_notes"]] == ["hf_architecture_chosen"]
+    assert [n["key"] for n in data["model_notes"]] == ["hf_architecture_chosen", "untied_head"]
 
 
 def test_config_with_architecture_says_nothing_about_it(tmp_path, capsys, llama_config):
@@ -75,7 +75,8 @@ def test_config_with_architecture_says_nothing_about_it(tmp_path, capsys, llama_
     path = tmp_path / "config.json"
     path.write_text(json.dumps(raw))
     data = _derive_json(capsys, str(path))
-    assert data["architecture_given"] is True and "model_notes" not in data
+    assert data["architecture_given"] is True
+    assert [n["key"] for n in data["model_notes"]] == ["untied_head"]  # nothing about the architecture
 
 
 @pytest.mark.parametrize("args,message", [

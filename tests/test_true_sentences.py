@@ -275,3 +275,145 @@ def test_resnet_groups_follow_the_data_flow():
             assert inputs & set(before), (before, after)  # each repetition feeds the next
         flat = [n for names in block.names for n in names]
         assert not {"conv2_block1_0_conv", "conv2_block1_3_conv"} <= set(flat)
+
+
+# -- Hugging Face models: the shapes and the reasons a lecturer gives (issues 12, 18)
+def _hf(name: str):
+    return explain.load(FIXTURES / "hf" / f"{name}.json")
+
+
+def _node(model, name: str):
+    return next(n for n in model.nodes if n.name == name)
+
+
+@pytest.mark.parametrize("config_class, arch, pooler", [
+    ("BertConfig", "BertModel", "pooler.dense"),
+    ("AlbertConfig", "AlbertModel", "pooler"),
+    ("ViTConfig", "ViTModel", "pooler.dense"),
+])
+def test_a_pooler_takes_the_first_position_and_drops_the_sequence_axis(config_class, arch, pooler):
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    small = {"hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 32}
+    if arch == "ViTModel":
+        small.update(image_size=8, patch_size=4, num_channels=3)
+    cfg = getattr(transformers, config_class)(**small)
+    hf = getattr(transformers, arch)(cfg).eval()
+    inputs = ({"pixel_values": torch.zeros(2, 3, 8, 8)} if arch == "ViTModel"
+              else {"input_ids": torch.zeros(2, 5, dtype=torch.long)})
+    with torch.no_grad():
+        out = hf(**inputs)
+    assert tuple(out.pooler_output.shape) == (2, 16)  # one vector per sequence: no sequence axis
+    import json
+    raw = json.loads(cfg.to_json_string(use_diff=False))
+    raw["architectures"] = [arch]
+    from explain.importers.hf_config import load_hf_config
+    model = load_hf_config(raw, "config.json")
+    node = _node(model, pooler)
+    assert len(node.output_shape) == 1 and model.evaluate(node.output_shape[0]) == 16
+    assert model.total == sum(p.numel() for p in hf.parameters())
+
+
+def test_bert_fixture_pooler_is_none_d():
+    text = markdown(_hf("bert-base-uncased"))
+    row = next(line for line in text.splitlines() if line.startswith("| pooler\\.dense"))
+    assert r"\left(\text{None}, d\right)" in row
+    assert "first position of every sequence" in text
+
+
+def test_gpt2_adds_token_and_position_embeddings_only():
+    transformers = require_module("transformers")
+    torch = require_module("torch")
+    cfg = transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / "gpt2.json")
+    with torch.device("meta"):
+        hf = transformers.GPT2Model(cfg)
+    embeddings = [n for n, m in hf.named_modules() if isinstance(m, torch.nn.Embedding)]
+    assert embeddings == ["wte", "wpe"]  # no token type embedding
+    step = next(s for s in derive(_hf("gpt2")).steps if s.node.name.endswith("embeddings"))
+    assert "token type" not in step.explanation
+    assert "token embedding and the position embedding" in step.explanation and translated(step.explanation)
+    bert = next(s for s in derive(_hf("bert-base-uncased")).steps if s.node.name.endswith("sum"))
+    assert "token type" in bert.explanation
+
+
+@pytest.mark.parametrize("name, blocks", [("gpt2", ["transformer.h"]), ("bert-base-uncased", ["encoder.layer"]),
+                                          ("llama-2-7b", ["model.layers"]),
+                                          ("t5-small", ["encoder.block", "decoder.block"])])
+def test_the_number_of_blocks_is_defined_where_it_is_used(name, blocks):
+    transformers = require_module("transformers")
+    cfg = transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / f"{name}.json")
+    model = _hf(name)
+    text = markdown(model)
+    for block in blocks:
+        step = next(s for s in derive(model).steps if s.node.name == block)
+        shown = {sv.symbol.name: model.evaluate(sv.value) for sv in step.symbols}
+        assert shown["L"] == cfg.num_hidden_layers  # the L of "L copies", from the config
+        assert f"The layer `{block}` stands for $L = {cfg.num_hidden_layers}$ identical blocks" in text
+    assert translated(messages.REPEATED_BLOCK)
+
+
+@pytest.mark.parametrize("name, tied", [("gpt2", True), ("t5-small", True), ("llama-2-7b", False)])
+def test_the_lm_head_says_whether_it_is_tied(name, tied):
+    transformers = require_module("transformers")
+    torch = require_module("torch")
+    cfg = transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / f"{name}.json")
+    if name == "llama-2-7b":
+        cfg.num_hidden_layers, cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size = 1, 64, 128, 100
+    arch = getattr(transformers, cfg.architectures[0])
+    with torch.device("meta"):
+        hf = arch(cfg)
+    assert (hf.get_output_embeddings().weight is hf.get_input_embeddings().weight) == tied
+    model = _hf(name)
+    assert ("tied_head" if tied else "untied_head", ()) in model.notes
+
+
+def _numel(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_block_notes_are_true_of_the_real_blocks():
+    transformers = require_module("transformers")
+    torch = require_module("torch")
+    d = 64
+    counts = {}
+    for heads in (2, 8):
+        with torch.device("meta"):
+            gpt2 = transformers.GPT2Model(transformers.GPT2Config(n_embd=d, n_layer=1, n_head=heads))
+            bert = transformers.BertModel(transformers.BertConfig(hidden_size=d, num_hidden_layers=1,
+                                                                  num_attention_heads=heads, intermediate_size=4 * d))
+            llama = transformers.LlamaModel(transformers.LlamaConfig(hidden_size=d, num_hidden_layers=1,
+                                                                     num_attention_heads=heads, intermediate_size=96))
+        counts[heads] = (_numel(gpt2.h[0]), _numel(bert.encoder.layer[0]), _numel(llama.layers[0]))
+        assert _numel(gpt2.h[0].attn.c_attn) == 3 * d * d + 3 * d  # Q, K, V fused
+        attn = bert.encoder.layer[0].attention
+        assert _numel(attn.self) + _numel(attn.output.dense) == 4 * d * d + 4 * d
+        mlp = llama.layers[0].mlp
+        assert [tuple(m.weight.shape) for m in (mlp.gate_proj, mlp.up_proj, mlp.down_proj)] == \
+            [(96, d), (96, d), (d, 96)]  # three d × f matrices
+        assert _numel(llama.rotary_emb) == 0  # RoPE has no parameters
+        assert _numel(llama.layers[0].self_attn) == 4 * d * d
+    assert counts[2] == counts[8]  # the number of heads does not change the count
+    with torch.device("meta"):
+        t5 = transformers.T5Model(transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / "t5-small.json"))
+    names = [n for n, _ in t5.named_parameters()]
+    assert not [n for n in names if n.endswith(".bias") and "relative_attention_bias" not in n]  # no biases
+    assert [n for n in names if "relative_attention_bias" in n] == [
+        "encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight",
+        "decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"]  # first block only
+    expected = {"gpt2": ["gpt2_fused_qkv"], "bert-base-uncased": ["heads_split_width"],
+                "llama-2-7b": ["heads_split_width_no_bias", "gated_ffn", "rope_no_parameters"],
+                "t5-small": ["t5_relative_bias"]}
+    for name, keys in expected.items():
+        notes = {k for s in derive(_hf(name)).steps for k in s.notes}
+        assert set(keys) <= notes, name
+        for k in keys:
+            assert translated(messages.NOTES[k])
+
+
+def test_grouped_query_attention_note():
+    model = explain.load({"name": "gqa", "framework": "pytorch", "input": [5, 64], "layers": [
+        {"LlamaDecoderLayer": {"hidden_size": 64, "num_attention_heads": 8, "num_key_value_heads": 2,
+                               "head_dim": 8, "intermediate_size": 96}}]})
+    notes = [k for s in derive(model).steps for k in s.notes]
+    assert "gqa_kv_heads" in notes and "heads_split_width_no_bias" not in notes
+    assert translated(messages.NOTES["gqa_kv_heads"])

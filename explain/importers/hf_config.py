@@ -29,7 +29,7 @@ import sympy
 
 from ..errors import ExplainError
 from ..layers.base import ArgContext, Layer, Shape
-from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, GemmaDecoderLayer, GPT2Block,
+from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, FirstToken, GemmaDecoderLayer, GPT2Block,
                                 LlamaDecoderLayer, MistralDecoderLayer, MixtralDecoderLayer, Parameter,
                                 Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block, XLMRobertaLayer)
 from ..layers.registry import make
@@ -406,10 +406,21 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{p}h", GPT2Block(hidden_size=d, intermediate_size=f, add_cross_attention=cross), repeat=L)
     g.add(f"{p}ln_f", b.torch("LayerNorm", normalized_shape=d))
     _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}wte", tied=tied, token_name="classifier")
+    if head == "lm":
+        b.notes.append(("tied_head" if tied else "untied_head", ()))
 
 
-def _add() -> Layer:
-    return AddEmbeddings()
+def _add(token_type: bool = False) -> Layer:
+    """The sum of the token and position embeddings (and the token type embedding)."""
+    return AddEmbeddings(token_type=token_type)
+
+
+def _pooler(g: GraphBuilder, b: _Builder, name: str, d: Value, last: str) -> None:
+    """A pooler: the first position's vector ([CLS], ``hidden_states[:, 0]``) through a d × d
+    Linear (its tanh has no weights)."""
+    first = name.rsplit(".", 1)[0] if name.endswith(".dense") else name
+    g.add(f"{first}.first_token", FirstToken(), [last])
+    g.add(name, b.torch("Linear", in_features=d, out_features=d))
 
 
 # ----------------------------------------------------------------------------- BERT, DistilBERT
@@ -451,13 +462,13 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
     g.add(f"{e}token_type_embeddings", b.torch("Embedding", num_embeddings=V_type, embedding_dim=d),
           ["input_ids"])
-    g.add(f"{e}sum", _add(), [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
+    g.add(f"{e}sum", _add(True), [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
     g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=d))
     block = XLMRobertaLayer if xlm else RobertaLayer if roberta else BertLayer
     g.add(f"{p}encoder.layer", block(hidden_size=d, intermediate_size=f, add_cross_attention=cross), repeat=L)
     last = f"{p}encoder.layer"
     if pooler:
-        g.add(f"{p}pooler.dense", b.torch("Linear", in_features=d, out_features=d), [last])
+        _pooler(g, b, f"{p}pooler.dense", d, last)
     if "mlm" in extra:
         # tied: decoder.weight is the word embedding and decoder.bias is the head's bias;
         # untied: the decoder has a bias of its own beside it
@@ -473,7 +484,8 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     if "nsp" in extra:
         g.add("cls.seq_relationship", b.torch("Linear", in_features=d, out_features=2), [pooled])
     if "classifier" in extra and roberta:
-        g.add("classifier.dense", b.torch("Linear", in_features=d, out_features=d), [last])
+        g.add("classifier.first_token", FirstToken(), [last])  # RobertaClassificationHead: features[:, 0]
+        g.add("classifier.dense", b.torch("Linear", in_features=d, out_features=d))
         g.add("classifier.out_proj", b.torch("Linear", in_features=d, out_features=n_labels))
     elif "classifier" in extra:
         g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels), [pooled])
@@ -570,6 +582,8 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
           repeat=L)
     g.add(f"{p}norm", b.torch("RMSNorm", normalized_shape=d))
     _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
+    if head == "lm":
+        b.notes.append(("tied_head" if tied else "untied_head", ()))
 
 
 def sliding_window(cfg: _Config, model_type: str, L: Value) -> dict[str, Any]:
@@ -667,6 +681,7 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
     if arch == f"{c}ForConditionalGeneration":
         g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
               shares="shared" if tied else None)
+        b.notes.append(("tied_head" if tied else "untied_head", ()))
 
 
 # the families in modules of their own register themselves

@@ -7,11 +7,11 @@ feed-forward size where it differs, C image channels, P patch size, n_p patches.
 from __future__ import annotations
 
 from ..errors import ExplainError
-from ..layers.hf_blocks import BertLayer, Parameter, Tensors
+from ..layers.hf_blocks import BertLayer, FirstToken, Parameter, Tensors
 from ..layers.hf_encoders import (AlbertLayer, BartDecoderLayer, BartEncoderLayer, CLIPEncoderLayer, CLIPVisionEmbeddings,
                                   AddedPositions, TimeMajor, ViTEmbeddings, ViTLayer, WhisperDecoderLayer, WhisperEncoderLayer)
 from ..symbols import Value
-from .hf_config import (_PREFIXES, SEQ, NoClosedForm, _add, _Builder, _check_head, _check_heads, _Config, _family,
+from .hf_config import (_PREFIXES, SEQ, NoClosedForm, _add, _pooler, _Builder, _check_head, _check_heads, _Config, _family,
                         _pick_head, _tied)
 
 
@@ -20,7 +20,7 @@ def _embeddings(g, b: _Builder, e: str, V: Value, T: Value, V_type: Value, E: Va
     g.add(f"{e}word_embeddings", b.torch("Embedding", num_embeddings=V, embedding_dim=E), ["input_ids"])
     g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=E), ["input_ids"])
     g.add(f"{e}token_type_embeddings", b.torch("Embedding", num_embeddings=V_type, embedding_dim=E), ["input_ids"])
-    g.add(f"{e}sum", _add(), [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
+    g.add(f"{e}sum", _add(True), [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
     g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=E))
 
 
@@ -72,7 +72,7 @@ def _albert(cfg: _Config, arch: str, b: _Builder) -> None:
           repeat=groups)
     last = f"{p}encoder.albert_layer_groups.0.albert_layers.0"
     if pooler:
-        g.add(f"{p}pooler", b.torch("Linear", in_features=d, out_features=d), [last])
+        _pooler(g, b, f"{p}pooler", d, last)
     pooled = f"{p}pooler" if pooler else last
     if head in ("mlm", "sop"):
         g.add("predictions.dense", b.torch("Linear", in_features=d, out_features=E), [last])
@@ -217,8 +217,9 @@ def _vit(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{p}layers", ViTLayer(hidden_size=d, intermediate_size=f, qkv_bias=cfg.flag("qkv_bias", True)), repeat=L)
     g.add(f"{p}layernorm", b.torch("LayerNorm", normalized_shape=d))
     if pooler:
-        g.add("pooler.dense", b.torch("Linear", in_features=d, out_features=d))
+        _pooler(g, b, "pooler.dense", d, f"{p}layernorm")
     else:
+        g.add("classifier.first_token", FirstToken())  # ViTForImageClassification: sequence_output[:, 0, :]
         g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels))
 
 

@@ -213,6 +213,7 @@ INDEX: dict[str, dict[str, str]] = {
         'EmbeddingBag': 'torch_core',
         'FalconDecoderLayer': 'hf_decoders',
         'FeatureAlphaDropout': 'torch_core',
+        'FirstToken': 'hf_blocks',
         'Flatten': 'torch_core',
         'Fold': 'torch_resample',
         'GELU': 'torch_core',

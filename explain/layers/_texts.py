@@ -189,6 +189,11 @@ REVERSIBLE_EMBEDDING = N_("A reversible embedding stores one vector for every en
                           "matrix of its own.")
 ADD_EMBEDDINGS = N_("This layer adds embeddings of the same shape (token, position, token type). "
                     "It has no weights.")
+ADD_TOKEN_POSITION = N_("This layer adds the token embedding and the position embedding element by "
+                        "element. It has no weights.")
+FIRST_TOKEN = N_("This layer keeps only the vector at the first position of every sequence (the "
+                 "classification token, such as [CLS]), which stands for the whole input; the "
+                 "sequence axis is dropped. It has no weights.")
 
 # -- recurrent layers
 RECURRENT = N_("A recurrent layer computes every time step from the input and its previous state. "

@@ -137,6 +137,9 @@ class GPT2Block(_Block):
     def weight_groups(self) -> tuple[Group, ...]:
         return _gpt2_groups(self.add_cross_attention)
 
+    def notes(self) -> tuple[str, ...]:
+        return ("gpt2_fused_qkv",)
+
     def values(self, shape: Shape) -> dict:
         return {d: self.hidden_size, f: self.intermediate_size}
 
@@ -173,6 +176,9 @@ class BertLayer(_Block):
     def weight_groups(self) -> tuple[Group, ...]:
         return _bert_groups(self.add_cross_attention)
 
+    def notes(self) -> tuple[str, ...]:
+        return ("heads_split_width",)
+
     def values(self, shape: Shape) -> dict:
         return {d: self.hidden_size, f: self.intermediate_size}
 
@@ -204,6 +210,9 @@ class DistilBertBlock(_Block):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _DISTILBERT_GROUPS
+
+    def notes(self) -> tuple[str, ...]:
+        return ("heads_split_width",)
 
     def values(self, shape: Shape) -> dict:
         return {d: self.hidden_size, f: self.intermediate_size}
@@ -270,6 +279,18 @@ class LlamaDecoderLayer(_Block):
     def pair_macs(self) -> sympy.Expr:
         return 2 * H * d_h
 
+    def attention_notes(self) -> tuple[str, ...]:
+        """Whether the heads split d (the count is 4d² whatever H) or share keys and values."""
+        same = sympy.expand(to_expr(self.num_key_value_heads) - to_expr(self.num_attention_heads)) == 0
+        split = sympy.expand(to_expr(self.head_dim) * to_expr(self.num_attention_heads)
+                             - to_expr(self.hidden_size)) == 0
+        if not same:
+            return ("gqa_kv_heads",)
+        return ("heads_split_width_no_bias",) if split and not (self.qkv_bias or self.o_bias) else ()
+
+    def notes(self) -> tuple[str, ...]:
+        return (*self.attention_notes(), "gated_ffn", "rope_no_parameters")
+
 
 @register("MistralDecoderLayer", framework="pytorch")
 @dataclass(frozen=True, kw_only=True)
@@ -330,7 +351,7 @@ class MixtralDecoderLayer(LlamaDecoderLayer):
         return sympy.Add(*(g.formula for g in _mixtral_groups())) - (n_x - k_x) * 3 * d * f
 
     def notes(self) -> tuple[str, ...]:
-        return ("moe_routed_experts",)
+        return (*self.attention_notes(), "moe_routed_experts", "rope_no_parameters")
 
 
 # ----------------------------------------------------------------------------- T5
@@ -374,18 +395,26 @@ class T5Block(_Block):
     def cross_attention(self) -> bool:
         return self.is_decoder
 
+    def notes(self) -> tuple[str, ...]:
+        return ("t5_relative_bias",)
+
 
 # ----------------------------------------------------------------------------- weightless, generic
 
 @register("AddEmbeddings", framework="pytorch")
 @dataclass(frozen=True, kw_only=True)
 class AddEmbeddings(Layer):
-    """The sum of embeddings of the same shape (token + position + token type): no weights."""
+    """The sum of embeddings of the same shape (token + position, + token type where
+    ``token_type``): no weights."""
 
     role = "merge"
     explanation = _texts.ADD_EMBEDDINGS
 
     multi_input = True
+    token_type: bool = flag(True)
+
+    def explanation_for(self, weights: Sequence[str]) -> str | None:
+        return self.explanation if self.token_type else _texts.ADD_TOKEN_POSITION
 
     def cost(self, shapes, out, values) -> Cost:
         """n − 1 additions per output element for n embeddings."""
@@ -400,6 +429,20 @@ class AddEmbeddings(Layer):
                 raise ExplainError(f"AddEmbeddings needs inputs of one shape. Received: "
                                    f"{', '.join(format_shape(x) for x in shapes)}")
         return first
+
+
+@register("FirstToken", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class FirstToken(Layer):
+    """``hidden_states[:, 0]``: a pooler's or classification head's input, (…, n, d) → (…, d)."""
+
+    role = "reshape"
+    explanation = _texts.FIRST_TOKEN
+
+    min_input_rank = 2
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return tuple(shape[:-2]) + tuple(shape[-1:])
 
 
 @register("Tensors", framework="pytorch")

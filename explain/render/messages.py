@@ -181,6 +181,30 @@ NOTES.update({
                                "class embedding (d) is put before the patches, and every position, the "
                                "class embedding's included, has a learned position embedding: "
                                "(n_p + 1)·d."),
+    "gpt2_fused_qkv": N_("c_attn computes the queries, the keys and the values with one d × 3d matrix "
+                         "and 3d biases: 3d² + 3d, the same count as three separate d × d "
+                         "projections. The heads split these columns among themselves, so the number "
+                         "of heads does not change the count."),
+    "heads_split_width": N_("The query, key, value and output projections are d × d matrices with d "
+                            "biases each: 4d² + 4d. The heads split the d columns among themselves, so "
+                            "the number of heads does not change the count."),
+    "heads_split_width_no_bias": N_("Here every head has keys and values of its own and d_h = d/H: "
+                                    "the heads split the width d among themselves, so the query, "
+                                    "key, value and output projections are d × d matrices, 4d² "
+                                    "weights whatever the number of heads."),
+    "gqa_kv_heads": N_("Grouped-query attention: the keys and the values have only H_kv heads, each "
+                       "shared by a group of query heads, so k_proj and v_proj have d·H_kv·d_h "
+                       "weights each, fewer than q_proj's d·H·d_h."),
+    "gated_ffn": N_("The feed-forward part is gated (SwiGLU in Llama, Mistral and Qwen; GeGLU in "
+                    "Gemma): gate_proj and up_proj map d to f and down_proj maps f back to d, three "
+                    "d × f matrices where a plain feed-forward network has two."),
+    "rope_no_parameters": N_("The rotary position embedding (RoPE) rotates the queries and the keys by "
+                             "angles that depend only on the position: it has no parameters, and the "
+                             "model has no position embedding to count."),
+    "t5_relative_bias": N_("T5 has no position embeddings: attention adds a learned bias to its "
+                           "scores that depends on the distance between query and key, sorted into "
+                           "B buckets. The first block of each stack holds these B·H weights "
+                           "(relative_attention_bias), and the other blocks reuse them."),
     "mla": N_("Multi-head latent attention compresses the keys and values into r_kv entries "
               "(kv_a_proj_with_mqa, which also gives a rotary key of d_r entries shared by all heads) "
               "and, with q_lora_rank, the queries into r_q entries; the compressed vectors are "
@@ -240,6 +264,8 @@ MODEL_NOTES = {
                      "were loaded or downloaded), and it is derived from its modules, as from_torch "
                      "does."),
 }
+REPEATED_BLOCK = N_("The layer %(layer)s stands for %(repeat)s identical blocks, one after the "
+                    "other, each with weights of its own.")
 ACTIVE = N_("In a mixture of experts, the router sends each token to only some of the routed "
             "experts; the other experts' weights do not compute with it. The parameters active per "
             "token are the total without the idle experts:")

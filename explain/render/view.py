@@ -538,6 +538,14 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
             active = rf"P_{{\text{{active}}}} = {p.expr(shown)} = {p.number(a_value)}"
     notes = [(messages.MODEL_NOTES[k], {n: fmt.num(v) if isinstance(v, int) else fmt.name(v) for n, v in args})
              for k, args in model.notes if k in messages.MODEL_NOTES]
+    repeated = []
+    for node in model.nodes:  # "The model has 6 layers": say which of them stand for L blocks
+        if not (isinstance(node.repeat, int) and node.repeat == 1):
+            n = view.evaluate(node.repeat)
+            count = p.expr(node.repeat) + (" = " + p.number(n) if isinstance(n, int) and not
+                                          isinstance(node.repeat, int) else "")
+            repeated.append((messages.REPEATED_BLOCK, {"layer": fmt.name(node.name), "repeat": fmt.m(count)}))
+    notes += repeated
     mem = d.memory
     rows = []
     for s in d.steps:
