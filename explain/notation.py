@@ -18,7 +18,7 @@ MEANINGS: dict[str, str] = {
     "n_in": "input_features", "n_out": "output_features", "C": "channels",
     "h": "hidden_units", "i": "input_size", "d": "model_width", "V": "vocabulary",
     "H": "heads", "L": "num_layers", "T": "positions", "H_kv": "kv_heads", "d_h": "head_size",
-    "d_kv": "head_size", "d_q": "query_width", "d_k": "key_width", "d_v": "value_width",
+    "d_kv": "head_size", "d_query": "query_width", "d_key": "key_width", "d_value": "value_width",
     "d_out": "output_width", "k_dim": "key_dim", "v_dim": "value_dim", "f": "feed_forward",
     "B": "buckets", "V_type": "type_vocabulary", "p": "projection", "D": "directions",
     "L_e": "encoder_layers", "L_d": "decoder_layers", "L_dec": "decoder_layers",

@@ -43,9 +43,9 @@ OWN_SENTENCE = [
     ("keras", "AdaptiveMaxPooling2D", "largest value"), ("keras", "AdaptiveAveragePooling2D", "mean"),
     ("pytorch", "MaxPool2d", "largest value"), ("pytorch", "AvgPool2d", "mean"),
     ("pytorch", "AdaptiveMaxPool2d", "largest value"), ("pytorch", "AdaptiveAvgPool2d", "mean"),
-    ("keras", "Dropout", "to zero and scales the others up"),
+    ("keras", "Dropout", "to zero with probability p"),
     ("keras", "SpatialDropout2D", "whole random channels"), ("pytorch", "Dropout2d", "whole random channels"),
-    ("pytorch", "Dropout", "to zero and scales the others up"),
+    ("pytorch", "Dropout", "to zero with probability p"),
     ("keras", "GaussianNoise", "adds random noise"), ("keras", "GaussianDropout", "multiplies its input"),
     ("keras", "Add", "adds its inputs"), ("keras", "Subtract", "subtracts"), ("keras", "Multiply", "multiplies"),
     ("keras", "Average", "averages"), ("keras", "Maximum", "larger"), ("keras", "Minimum", "smaller"),
@@ -417,3 +417,104 @@ def test_grouped_query_attention_note():
     notes = [k for s in derive(model).steps for k in s.notes]
     assert "gqa_kv_heads" in notes and "heads_split_width_no_bias" not in notes
     assert translated(messages.NOTES["gqa_kv_heads"])
+
+
+# -- Keras layers: what the count is of, and why (issues 12, 18)
+def _steps(spec: dict) -> dict:
+    return {s.node.name: s for s in derive(explain.load(spec)).steps}
+
+
+@pytest.mark.parametrize("framework, name, args, gates, groups", [
+    ("keras", "LSTM", {"units": 4}, 4, ("input", "forget", "output")),
+    ("keras", "GRU", {"units": 4}, 3, ("update", "reset")),
+    ("pytorch", "LSTM", {"input_size": 6, "hidden_size": 4, "batch_first": True}, 4, ("input", "forget", "output")),
+    ("pytorch", "GRU", {"input_size": 6, "hidden_size": 4, "batch_first": True}, 3, ("update", "reset")),
+])
+def test_the_recurrent_factor_is_gates_and_candidate(framework, name, args, gates, groups):
+    torch = require_module("torch")
+    # the real layer's weight matrix stacks 4 (LSTM: i, f, g, o) or 3 (GRU: r, z, n) blocks of h rows
+    module = getattr(torch.nn, name)(6, 4)
+    assert module.weight_ih_l0.shape[0] == gates * 4
+    spec = {"name": "r", "input": [5, 6], "layers": [{name: args}]}
+    if framework == "pytorch":
+        spec["framework"] = "pytorch"
+    step = next(iter(_steps(spec).values()))
+    key = {4: "lstm_four_groups", 3: "gru_three_groups"}[gates]
+    assert key in step.notes
+    note = messages.NOTES[key]
+    assert f"The factor {gates}" in note and all(g in note for g in groups) and "candidate" in note
+    assert "Every gate" not in step.explanation and "gates and the candidate" in step.explanation
+    assert translated(note) and translated(step.explanation)
+
+
+def test_prelu_slopes_are_one_per_entry_not_per_channel():
+    keras = require_module("keras")
+    model = keras.Sequential([keras.Input((32, 32, 64)), keras.layers.PReLU()])
+    assert model.count_params() == 32 * 32 * 64 != 64  # Keras's default alpha: one slope per entry
+    step = _steps({"name": "p", "input": [32, 32, 64], "layers": [{"PReLU": {"name": "act"}}]})["act"]
+    sv = next(iter(step.symbols))
+    assert messages.SYMBOLS[sv.meaning].startswith("number of learned slopes: one for every entry of the input")
+    assert "number of channels" not in messages.SYMBOLS[sv.meaning].split("(")[0]
+    assert translated(messages.SYMBOLS[sv.meaning])
+
+
+def test_attention_input_widths_are_not_named_like_per_head_sizes():
+    keras = require_module("keras")
+    q = keras.Input((6, 12))
+    v = keras.Input((6, 10))
+    out = keras.layers.MultiHeadAttention(num_heads=2, key_dim=5, value_dim=7)(q, v)
+    real = keras.Model([q, v], out).count_params()
+    model = explain.load({"name": "m", "inputs": {"q": [6, 12], "v": [6, 10]}, "layers": [
+        {"MultiHeadAttention": {"name": "mha", "num_heads": 2, "key_dim": 5, "value_dim": 7, "inputs": ["q", "v"]}}]})
+    assert model.total == real
+    step = next(s for s in derive(model).steps if s.node.name == "mha")
+    names = {sv.symbol.name for sv in step.symbols}
+    assert not {"d_k", "d_v", "d_q"} & names  # d_k means the per-head key size in the textbook
+    assert {"d_query", "d_key", "d_value", "k_dim", "v_dim"} <= names
+    assert "key_dim when value_dim is not given" in messages.SYMBOLS["value_dim"]
+    assert "value_dim equals key_dim" in messages.NOTES["mha_heads_times_key_dim"]
+    assert translated(messages.SYMBOLS["value_dim"])
+
+
+@pytest.mark.parametrize("layer, keeps", [("MaxPooling1D", False), ("AveragePooling1D", False),
+                                           ("GlobalAveragePooling1D", False), ("GlobalMaxPooling1D", False)])
+def test_pooling_never_claims_to_only_change_the_shape(layer, keeps):
+    keras = require_module("keras")
+    args = {"pool_size": 1, "strides": 1} if "Global" not in layer else {}
+    inp = keras.Input((6, 3))
+    out = getattr(keras.layers, layer)(**args)(inp)
+    step = _steps({"name": "p", "input": [6, 3], "layers": [{layer: {"name": "pool", **args}}]})["pool"]
+    assert "only changes the shape" not in step.explanation
+    if "Global" in layer:
+        assert tuple(out.shape) == (None, 3) and "axes it pools over disappear" in step.explanation
+    else:
+        assert tuple(out.shape) == (None, 6, 3)  # pool size 1: the shape is kept, the layer still pools
+
+
+def test_dropout_sets_each_input_to_zero_with_probability_p():
+    torch = require_module("torch")
+    torch.manual_seed(0)
+    drop = torch.nn.Dropout(0.5).train()
+    out = drop(torch.ones(10))
+    kept = out[out != 0]
+    assert torch.allclose(kept, torch.full_like(kept, 2.0))  # the others scaled by 1/(1 − p)
+    text = lookup_text("Dropout")
+    assert "with probability p" in text and "1/(1 − p)" in text and "random fraction" not in text
+
+
+def lookup_text(name: str) -> str:
+    return keras_type(name).explanation
+
+
+def test_keras_memory_sentence_says_what_keras_prints():
+    keras = require_module("keras")
+    import io
+    spec = {"name": "tiny", "input": [8], "layers": [{"Dense": {"units": 4}}]}
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])
+    lines = io.StringIO()
+    model.summary(print_fn=lambda line, **_: lines.write(line + "\n"))
+    printed = re.search(r"Total params: [\d,]+ \(([\d.]+ \w+)\)", re.sub(r"\x1b\[[\d;]*m", "", lines.getvalue()))
+    assert printed and printed.group(1) == "144.00 B"
+    text = markdown(explain.load(spec))
+    assert "Keras's summary prints this size as 144.00 B" in text
+    assert "writes MB where it means MiB" not in text

@@ -57,24 +57,23 @@ BILINEAR_NO_BIAS = N_("A bilinear layer combines its two inputs through a weight
                       "a feature of the second. This one has no bias.")
 
 # -- pooling, padding, resampling
-POOL = N_("A pooling layer takes the maximum or the average of each window. It has no weights; it "
-          "only changes the shape.")
+POOL = N_("A pooling layer takes the maximum or the average of each window. It has no weights.")
 LP_POOL = N_("An LP pooling layer takes the p-norm of each window: the p-th root of the sum of "
-             "the p-th powers. It has no weights; it only changes the shape.")
-MAX_POOL = N_("A max pooling layer keeps the largest value of each window. It has no weights; "
-              "it only changes the shape.")
-AVG_POOL = N_("An average pooling layer takes the mean of each window. It has no weights; it only "
-              "changes the shape.")
+             "the p-th powers. It has no weights.")
+MAX_POOL = N_("A max pooling layer keeps the largest value of each window. It has no weights.")
+AVG_POOL = N_("An average pooling layer takes the mean of each window. It has no weights.")
 ADAPTIVE_MAX_POOL = N_("An adaptive max pooling layer keeps the largest value of each window and "
                        "chooses the windows so that the output has the requested size. It has no "
                        "weights.")
 ADAPTIVE_AVG_POOL = N_("An adaptive average pooling layer takes the mean of each window and "
                        "chooses the windows so that the output has the requested size. It has no "
                        "weights.")
-GLOBAL_MAX_POOL = N_("A global max pooling layer reduces every channel to its largest value. It "
-                     "has no weights.")
-GLOBAL_AVG_POOL = N_("A global average pooling layer reduces every channel to its mean. It has no "
-                     "weights.")
+GLOBAL_MAX_POOL = N_("A global max pooling layer reduces every channel to its largest value over all "
+                     "positions: the axes it pools over disappear (with keepdims = True they stay, "
+                     "with size 1). It has no weights.")
+GLOBAL_AVG_POOL = N_("A global average pooling layer reduces every channel to its mean over all "
+                     "positions: the axes it pools over disappear (with keepdims = True they stay, "
+                     "with size 1). It has no weights.")
 ADAPTIVE_POOL = N_("An adaptive pooling layer takes the maximum or the average of each window and "
                    "chooses the windows so that the output has the requested size. It has no "
                    "weights.")
@@ -92,9 +91,10 @@ RESHAPE = N_("This layer rearranges its input into another shape. It has no weig
 REPEAT_VECTOR = N_("This layer repeats its input vector n times, which makes a sequence. It has "
                    "no weights.")
 INPUT = N_("The model's input.")
-DROPOUT = N_("During training this layer sets a random fraction of its inputs (the rate) to zero "
-             "and scales the others up so that their expected sum stays the same; at inference it "
-             "passes its input on unchanged. It has no weights and keeps the shape.")
+DROPOUT = N_("During training this layer sets each input to zero with probability p (Keras: rate) "
+             "and scales the others up by 1/(1 − p), so that every input keeps its expected value; "
+             "at inference it passes its input on unchanged. It has no weights and keeps the "
+             "shape.")
 SPATIAL_DROPOUT = N_("During training this layer sets whole random channels to zero and scales the "
                      "others up; at inference it passes its input on unchanged. It has no weights "
                      "and keeps the shape.")
@@ -197,38 +197,42 @@ FIRST_TOKEN = N_("This layer keeps only the vector at the first position of ever
 
 # -- recurrent layers
 RECURRENT = N_("A recurrent layer computes every time step from the input and its previous state. "
-               "Every gate has input weights, recurrent weights and a bias.")
+               "Each of its weight groups (the gates and the candidate) has input weights, "
+               "recurrent weights and a bias.")
 RECURRENT_NO_BIAS = N_("A recurrent layer computes every time step from the input and its previous "
-                       "state. Every gate has input weights and recurrent weights; this one has no "
-                       "bias.")
+                       "state. Each of its weight groups (the gates and the candidate) has input "
+                       "weights and recurrent weights; this one has no bias.")
 SIMPLE_RNN = N_("A simple recurrent layer computes every time step from the input and its "
                 "previous state. It has no gates: one set of input weights, recurrent weights and "
                 "a bias.")
 GRU_RESET_AFTER = N_("A recurrent layer computes every time step from the input and its previous "
-                     "state. Every gate has input weights, recurrent weights and, with reset_after "
-                     "= True, two biases: one for the input and one for the recurrent weights.")
+                     "state. Each of its weight groups (the gates and the candidate) has input "
+                     "weights, recurrent weights and, with reset_after = True, two biases: one for "
+                     "the input and one for the recurrent weights.")
 GRU_CELL_RESET_AFTER = N_("A recurrent cell computes one time step from the input and the previous "
-                          "state; a recurrent layer applies it to every time step. Every gate has "
-                          "input weights, recurrent weights and, with reset_after = True, two "
-                          "biases: one for the input and one for the recurrent weights.")
+                          "state; a recurrent layer applies it to every time step. Each of its "
+                          "weight groups (the gates and the candidate) has input weights, recurrent "
+                          "weights and, with reset_after = True, two biases: one for the input and "
+                          "one for the recurrent weights.")
 SIMPLE_RNN_NO_BIAS = N_("A simple recurrent layer computes every time step from the input and its "
                         "previous state. It has no gates: one set of input weights and recurrent "
                         "weights; this one has no bias.")
 TORCH_RECURRENT = N_("A recurrent layer computes every time step from the input and its previous "
-                     "state. In PyTorch every gate has input weights, recurrent weights and two "
-                     "biases (b_ih and b_hh).")
+                     "state. In PyTorch each of its weight groups (the gates and the candidate) has "
+                     "input weights, recurrent weights and two biases (b_ih and b_hh).")
 TORCH_SIMPLE_RNN = N_("A simple recurrent layer computes every time step from the input and its "
                       "previous state. It has no gates: one set of input weights, recurrent "
                       "weights and, in PyTorch, two biases (b_ih and b_hh).")
 CELL = N_("A recurrent cell computes one time step from the input and the previous state; a "
-          "recurrent layer applies it to every time step. Every gate has input weights, recurrent "
-          "weights and a bias.")
+          "recurrent layer applies it to every time step. Each of its weight groups (the gates and "
+          "the candidate) has input weights, recurrent weights and a bias.")
 SIMPLE_CELL = N_("A recurrent cell computes one time step from the input and the previous state; "
                  "a recurrent layer applies it to every time step. This cell has no gates: one set "
                  "of input weights, recurrent weights and a bias.")
 CELL_NO_BIAS = N_("A recurrent cell computes one time step from the input and the previous state; "
-                  "a recurrent layer applies it to every time step. Every gate has input weights "
-                  "and recurrent weights; this one has no bias.")
+                  "a recurrent layer applies it to every time step. Each of its weight groups (the "
+                  "gates and the candidate) has input weights and recurrent weights; this one has "
+                  "no bias.")
 SIMPLE_CELL_NO_BIAS = N_("A recurrent cell computes one time step from the input and the previous "
                          "state; a recurrent layer applies it to every time step. This cell has no "
                          "gates: one set of input weights and recurrent weights, and no bias.")
@@ -325,8 +329,8 @@ STFT_SPECTROGRAM = N_("This layer computes a short-time Fourier transform as a c
 MEL_SPECTROGRAM = N_("This layer turns audio into a mel spectrogram (a short-time Fourier "
                      "transform, mel filters and, optionally, decibels). It has no weights.")
 TORCH_CELL = N_("A recurrent cell computes one time step from the input and the previous state."
-                " In PyTorch every gate has input weights, recurrent weights and two biases "
-                "(b_ih and b_hh).")
+                " In PyTorch each of its weight groups (the gates and the candidate) has input "
+                "weights, recurrent weights and two biases (b_ih and b_hh).")
 TORCH_SIMPLE_CELL = N_("A recurrent cell computes one time step from the input and the previous"
                        " state. This cell has no gates: one set of input weights, recurrent "
                        "weights and, in PyTorch, two biases (b_ih and b_hh).")

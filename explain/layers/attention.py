@@ -1,13 +1,14 @@
 """Keras attention layers: MultiHeadAttention, Attention, AdditiveAttention.
 
 MultiHeadAttention with H heads, key_dim k_dim, value_dim v_dim (default k_dim), inputs
-query (…, d_q), value (…, d_v), key (…, d_k; default: value) and output width d_out (default d_q):
+query (…, d_query), value (…, d_value), key (…, d_key; default: value) and output width d_out
+(default d_query). The input widths are not d_k, d_v: in the textbook those are the per-head
+sizes, here k_dim and v_dim.
 
-    query  d_q·H·k_dim + H·k_dim       key    d_k·H·k_dim + H·k_dim
-    value  d_v·H·v_dim + H·v_dim       output H·v_dim·d_out + d_out
-    total  H·k_dim·(d_q + d_k + 2) + H·v_dim·(d_v + 1 + d_out) + d_out    (use_bias=True)
+    query  d_query·H·k_dim + H·k_dim       key    d_key·H·k_dim + H·k_dim
+    value  d_value·H·v_dim + H·v_dim       output H·v_dim·d_out + d_out
 
-``use_gate`` adds a gate d_q·H·v_dim + H·v_dim. The output has the query's shape with the last
+``use_gate`` adds a gate d_query·H·v_dim + H·v_dim. The output has the query's shape with the last
 axis d_out (``output_shape``, which may be a tuple: d_out is then its product).
 Inputs: ``inputs: [query, value]`` or ``[query, value, key]`` (``[x, x]`` for self-attention).
 """
@@ -27,16 +28,16 @@ from .merge import same_size
 from .registry import register
 
 H = sym("H")
-d_q, d_k, d_v, d_out = sym("d_q"), sym("d_k"), sym("d_v"), sym("d_out")
+d_query, d_key, d_value, d_out = sym("d_query"), sym("d_key"), sym("d_value"), sym("d_out")
 k_dim, v_dim = sym("k_dim"), sym("v_dim")
 
 
 @cache
 def _mha_groups(bias: bool, gate: bool) -> tuple[Group, ...]:
-    parts = [("query", d_q * H * k_dim, H * k_dim), ("key", d_k * H * k_dim, H * k_dim),
-             ("value", d_v * H * v_dim, H * v_dim)]
+    parts = [("query", d_query * H * k_dim, H * k_dim), ("key", d_key * H * k_dim, H * k_dim),
+             ("value", d_value * H * v_dim, H * v_dim)]
     if gate:
-        parts.append(("gate", d_q * H * v_dim, H * v_dim))
+        parts.append(("gate", d_query * H * v_dim, H * v_dim))
     parts.append(("attention_output", H * v_dim * d_out, d_out))
     groups: list[Group] = []
     for name, kernel, b in parts:
@@ -123,9 +124,9 @@ class MultiHeadAttention(Layer):
         out = self._out_dims(query)
         return {H: self.num_heads, k_dim: self.key_dim,
                 v_dim: self.value_dim if self.value_dim is not None else self.key_dim,
-                d_q: known(query[-1], what.format("query", "q"), self.type_name),
-                d_k: known(key[-1], what.format("key", "k"), self.type_name),
-                d_v: known(value[-1], what.format("value", "v"), self.type_name),
+                d_query: known(query[-1], what.format("query", "query"), self.type_name),
+                d_key: known(key[-1], what.format("key", "key"), self.type_name),
+                d_value: known(value[-1], what.format("value", "value"), self.type_name),
                 d_out: product(known(d, "output width (d_out)", self.type_name) for d in out)}
 
     def notes(self) -> tuple[str, ...]:
@@ -156,7 +157,7 @@ def _mha_cost(bias: bool, gate: bool) -> tuple:
 
 _SCALE = Group("scale", 1 + 0 * H)
 _CONCAT_WEIGHT = Group("concat_score_weight", 1 + 0 * H)
-_ADDITIVE_SCALE = Group("scale", d_v)
+_ADDITIVE_SCALE = Group("scale", d_value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,7 +191,7 @@ class _DotAttention(Layer):
 @dataclass(frozen=True, kw_only=True)
 class Attention(_DotAttention):
     """Dot-product attention: a learnt scalar scale with ``use_scale``, and a scalar weight with
-    ``score_mode="concat"``; output (T_q, d_v)."""
+    ``score_mode="concat"``; output (T_q, d_value)."""
 
     positional = ("use_scale", "score_mode", "dropout")
     use_scale: bool = flag(False)
@@ -228,7 +229,7 @@ class AdditiveAttention(_DotAttention):
 
     def values_multi(self, shapes: Sequence[Shape]) -> dict:
         query, value, key = _roles(shapes, self.type_name)
-        return {d_v: known(value[-1], "last axis of the value (d_v)", self.type_name)}
+        return {d_value: known(value[-1], "last axis of the value (d_value)", self.type_name)}
 
 
 @cache
@@ -249,10 +250,10 @@ H_kv, d_h = sym("H_kv"), sym("d_h")
 
 @cache
 def _gqa_groups(bias: bool, gate: bool) -> tuple[Group, ...]:
-    parts = [("query", d_q * H * d_h, H * d_h), ("key", d_k * H_kv * d_h, H_kv * d_h)]
+    parts = [("query", d_query * H * d_h, H * d_h), ("key", d_key * H_kv * d_h, H_kv * d_h)]
     if gate:
-        parts.append(("gate", d_q * H * d_h, H * d_h))
-    parts += [("value", d_v * H_kv * d_h, H_kv * d_h), ("attention_output", H * d_h * d_q, d_q)]
+        parts.append(("gate", d_query * H * d_h, H * d_h))
+    parts += [("value", d_value * H_kv * d_h, H_kv * d_h), ("attention_output", H * d_h * d_query, d_query)]
     groups: list[Group] = []
     for name, kernel, b in parts:
         groups.append(Group(f"{name}_kernel", kernel))
@@ -277,8 +278,8 @@ def _gqa_cost(bias: bool, gate: bool) -> tuple:
 @dataclass(frozen=True, kw_only=True)
 class GroupedQueryAttention(Layer):
     """Keras GroupQueryAttention (class GroupedQueryAttention, the name its summary and automatic
-    layer names use). H query heads share H_kv key/value heads of size d_h: query d_q·H·d_h, key d_k·H_kv·d_h,
-    value d_v·H_kv·d_h, output H·d_h·d_q (each with a bias); (T_q, d_q) → (T_q, d_q)."""
+    layer names use). H query heads share H_kv key/value heads of size d_h: query d_query·H·d_h, key d_key·H_kv·d_h,
+    value d_value·H_kv·d_h, output H·d_h·d_query (each with a bias); (T_q, d_query) → (T_q, d_query)."""
 
     role = "attention"
     explanation = _texts.GROUPED_QUERY_ATTENTION
@@ -330,6 +331,6 @@ class GroupedQueryAttention(Layer):
         query, value, key = self._checked(shapes)
         what = "last axis of the {} (d_{})"
         return {H: self.num_query_heads, H_kv: self.num_key_value_heads, d_h: self.head_dim,
-                d_q: known(query[-1], what.format("query", "q"), self.type_name),
-                d_k: known(key[-1], what.format("key", "k"), self.type_name),
-                d_v: known(value[-1], what.format("value", "v"), self.type_name)}
+                d_query: known(query[-1], what.format("query", "query"), self.type_name),
+                d_key: known(key[-1], what.format("key", "key"), self.type_name),
+                d_value: known(value[-1], what.format("value", "value"), self.type_name)}

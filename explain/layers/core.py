@@ -203,7 +203,7 @@ class PReLU(Layer):
 
     role = "activation"
     explanation = _texts.PRELU
-    symbol_meanings = {"C": "slopes"}
+    symbol_meanings = {"C": "slopes_per_entry"}
 
     ops_per_element = 1
     positional = ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes")

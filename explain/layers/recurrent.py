@@ -95,7 +95,13 @@ class _Recurrent(Layer):
         return {i: known(shape[-1], "number of input features (i)", self.type_name), h: self.units}
 
     def notes(self) -> tuple[str, ...]:
-        return (self.one_bias_note,) if self.use_bias else ()
+        return group_note(self.gates) + ((self.one_bias_note,) if self.use_bias else ())
+
+
+def group_note(gates: int) -> tuple[str, ...]:
+    """Why the factor is 4 (LSTM: three gates and the cell candidate) or 3 (GRU: two gates and
+    the candidate state)."""
+    return {4: ("lstm_four_groups",), 3: ("gru_three_groups",)}.get(gates, ())
 
     def step_ops(self) -> sympy.Expr:
         """Per step: the gates' activations G·h and the state update (``UPDATE_OPS``)."""
@@ -130,8 +136,8 @@ class _ResetAfter(_Recurrent):
 
     def notes(self) -> tuple[str, ...]:
         if not self.use_bias:
-            return ()
-        return ("gru_reset_after",) if self.reset_after else ("rnn_one_bias",)
+            return group_note(self.gates)
+        return group_note(self.gates) + (("gru_reset_after",) if self.reset_after else ("rnn_one_bias",))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -259,7 +265,7 @@ class _ConvLSTM(_InitialState, Spatial, Windowed):
         return self.initial_states(shapes[0]) if self.return_state else ()
 
     def notes(self) -> tuple[str, ...]:
-        return ("rnn_one_bias",) if self.use_bias else ()
+        return group_note(4) + (("rnn_one_bias",) if self.use_bias else ())
 
     def step_ops(self) -> sympy.Expr:
         return _step_ops(4, c_out)

@@ -1,7 +1,7 @@
 """PyTorch MultiheadAttention (embed_dim E, num_heads, kdim, vdim, bias, add_bias_kv).
 
     kdim = vdim = E:  in_proj_weight 3E² + in_proj_bias 3E
-    otherwise:        q_proj_weight E² + k_proj_weight E·d_k + v_proj_weight E·d_v + in_proj_bias 3E
+    otherwise:        q_proj_weight E² + k_proj_weight E·d_key + v_proj_weight E·d_value + in_proj_bias 3E
     out_proj          E² + E
     add_bias_kv       bias_k E + bias_v E
 
@@ -23,7 +23,7 @@ from . import _texts
 from .merge import same_size
 from .torch_core import check_stated, torch_module
 
-E, d_k, d_v = sym("d"), sym("d_k"), sym("d_v")
+E, d_key, d_value = sym("d"), sym("d_key"), sym("d_value")
 """Embedding width E (written d: a symbol named E would parse as Euler's number in the JSON's
 formula strings); key and value widths (kdim, vdim)."""
 
@@ -31,8 +31,8 @@ formula strings); key and value widths (kdim, vdim)."""
 @cache
 def mha_groups(separate: bool, bias: bool, bias_kv: bool) -> tuple[Group, ...]:
     if separate:
-        groups = [Group("q_proj_weight", E * E), Group("k_proj_weight", E * d_k),
-                  Group("v_proj_weight", E * d_v)]
+        groups = [Group("q_proj_weight", E * E), Group("k_proj_weight", E * d_key),
+                  Group("v_proj_weight", E * d_value)]
     else:
         groups = [Group("in_proj_weight", 3 * E * E)]
     if bias:
@@ -119,7 +119,7 @@ class MultiheadAttention(Layer):
 
     def values_multi(self, shapes: Sequence[Shape]) -> dict:
         self._roles(shapes)
-        return {E: self.embed_dim, d_k: self.key_width, d_v: self.value_width}
+        return {E: self.embed_dim, d_key: self.key_width, d_value: self.value_width}
 
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         query, _, _ = self._roles(shapes)

@@ -30,6 +30,7 @@ from ..symbols import Value, sym
 from .base import Group, Layer, Shape, anything, choice, count, flag, size
 from . import _texts
 from .torch_core import check_stated, torch_module
+from .recurrent import group_note
 
 h, i, p = sym("h"), sym("i"), sym("p")
 L, D = sym("L"), sym("D")
@@ -103,7 +104,7 @@ class _TorchRNN(Layer):
         return recurrent_cost(self.weight_groups(), _step(self.gates, copies), shapes[0][0])
 
     def notes(self) -> tuple[str, ...]:
-        out: tuple[str, ...] = (self.bias_note,) if self.bias else ()
+        out: tuple[str, ...] = group_note(self.gates) + ((self.bias_note,) if self.bias else ())
         if self.num_layers != 1:
             out += ("rnn_stacked_input",)
         if self.bidirectional:
@@ -185,7 +186,7 @@ class _Cell(Layer):
         return (self.hidden_size,)
 
     def notes(self) -> tuple[str, ...]:
-        return (self.bias_note,) if self.bias else ()
+        return group_note(self.gates) + ((self.bias_note,) if self.bias else ())
 
     def cost(self, shapes, out, values) -> Cost:
         """One step: G·h·(i + h) MACs; biases, activations and state update."""

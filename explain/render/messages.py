@@ -38,7 +38,7 @@ SYMBOLS = {
     "value_width": N_("width of the value input"),
     "output_width": N_("width of the output"),
     "key_dim": N_("size of each head's keys (key_dim)"),
-    "value_dim": N_("size of each head's values (value_dim)"),
+    "value_dim": N_("size of each head's values (value_dim; key_dim when value_dim is not given)"),
     "feed_forward": N_("feed-forward size"),
     "buckets": N_("number of relative-position buckets"),
     "type_vocabulary": N_("token type vocabulary size"),
@@ -73,6 +73,9 @@ SYMBOLS = {
     "declared_non_trainable": N_("non-trainable parameters of the layer"),
     "embedding_dim": N_("embedding dimension"),
     "slopes": N_("number of learned slopes"),
+    "slopes_per_entry": N_("number of learned slopes: one for every entry of the input, the product "
+                           "of its sizes along the axes not listed in shared_axes (not the number "
+                           "of channels, unless all other axes are shared)"),
     "bias_size": N_("number of entries of the bias vector"),
     "lora_rank": N_("LoRA rank (lora_rank)"),
     "kernel_rows": N_("size of the kernel without its last axis"),
@@ -90,15 +93,16 @@ REASONS = {
 }
 
 NOTES = {
-    "rnn_two_biases": N_("PyTorch gives every gate two bias vectors (b_ih and b_hh) where Keras's "
-                         "LSTM has one, so the same LSTM has 4h more parameters in PyTorch."),
+    "rnn_two_biases": N_("PyTorch gives each of the four weight groups two bias vectors (b_ih and "
+                         "b_hh) where Keras's LSTM has one, so the same LSTM has 4h more parameters "
+                         "in PyTorch."),
     "rnn_two_biases_simple": N_("PyTorch gives this layer two bias vectors (b_ih and b_hh) where "
                                 "Keras's SimpleRNN has one, so the same layer has h more parameters "
                                 "in PyTorch."),
-    "gru_two_biases": N_("PyTorch gives every gate two bias vectors (b_ih and b_hh), as Keras's GRU "
-                         "does with reset_after = True (its default): both have 3h(i + h) + 6h "
-                         "parameters. Keras's GRU with reset_after = False has one bias vector per "
-                         "gate, 3h parameters fewer."),
+    "gru_two_biases": N_("PyTorch gives each of the three weight groups two bias vectors (b_ih and "
+                         "b_hh), as Keras's GRU does with reset_after = True (its default): both "
+                         "have 3h(i + h) + 6h parameters. Keras's GRU with reset_after = False has "
+                         "one bias vector per weight group, 3h parameters fewer."),
     "bn_running_stats_buffers": N_("In PyTorch the running mean and the running variance are "
                                    "buffers, not parameters: they are saved with the model but not "
                                    "counted among its parameters."),
@@ -117,8 +121,12 @@ NOTES = {
 }
 
 NOTES.update({
-    "rnn_one_bias": N_("This layer has one bias vector per gate; the same layer in PyTorch has two "
-                       "(b_ih and b_hh)."),
+    "rnn_one_bias": N_("This layer has one bias vector per weight group; the same layer in PyTorch "
+                       "has two (b_ih and b_hh)."),
+    "lstm_four_groups": N_("The factor 4: an LSTM has three gates (input, forget and output) and a "
+                           "cell candidate, four weight groups of the same size."),
+    "gru_three_groups": N_("The factor 3: a GRU has two gates (update and reset) and a candidate "
+                           "state, three weight groups of the same size."),
     "simple_rnn_one_bias": N_("This layer has one bias vector; PyTorch's RNN has two (b_ih and "
                               "b_hh)."),
     "mha_heads_times_key_dim": N_("Keras's MultiHeadAttention projects the query, the key and the "
@@ -126,7 +134,8 @@ NOTES.update({
                                   "with the number of heads. PyTorch's MultiheadAttention splits "
                                   "its embedding dimension E among the heads and has 4E² + 4E "
                                   "parameters: the same count as Keras's when num_heads · key_dim "
-                                  "= E and every input and the output have width E."),
+                                  "= E, value_dim equals key_dim (its default) and every input and "
+                                  "the output have width E."),
     "bidirectional_twice": N_("A bidirectional layer has two independent copies of the weights, one "
                               "for each direction."),
     "rnn_stacked_input": N_("In PyTorch, stacked layers after the first take h·D inputs (D "
