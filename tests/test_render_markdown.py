@@ -163,7 +163,7 @@ def test_unknown_note_keys_do_not_crash(monkeypatch):
     monkeypatch.setattr(Dense, "notes", lambda self: ("no_such_note_key", "rnn_two_biases"), raising=False)
     text = render(load("example:lenet5"), lang="fr", format="markdown")
     assert "no_such_note_key" not in text
-    assert "PyTorch donne à chaque porte deux vecteurs de biais" in text
+    assert "PyTorch donne à chacun des quatre groupes de poids deux vecteurs de biais" in text
 
 
 @pytest.mark.parametrize("lang,states,size,binary", [

@@ -190,7 +190,7 @@ def test_lstm_formula_per_layer_and_direction() -> None:
     h, i = sym("h"), sym("i")
     assert sympy.expand(node.formula - (4 * h * (i + h) + 8 * h)) == 0
     assert node.formula.xreplace(dict(node.values)) == node.params == 25088
-    assert node.layer.notes() == ("rnn_two_biases",)
+    assert node.layer.notes() == ("lstm_four_groups", "rnn_two_biases")
     deep = load_spec(CASES["bidirectional_lstm_proj"]).nodes[0]
     assert deep.formula.xreplace({s: sympy.Integer(v) for s, v in deep.values.items()}) == deep.params
     assert set(deep.layer.notes()) >= {"rnn_stacked_input", "bidirectional_twice", "lstm_proj_size"}
