@@ -518,3 +518,58 @@ def test_keras_memory_sentence_says_what_keras_prints():
     text = markdown(explain.load(spec))
     assert "Keras's summary prints this size as 144.00 B" in text
     assert "writes MB where it means MiB" not in text
+
+
+# -- the reasons a lecturer gives (issue 18)
+def test_bias_before_batchnorm_and_moving_statistics_at_inference():
+    keras = require_module("keras")
+    import numpy as np
+    np_ = keras.ops.convert_to_numpy
+    bn = keras.layers.BatchNormalization()
+    model = keras.Sequential([keras.Input((4,)), bn])
+    x = np.arange(8, dtype="float32").reshape(2, 4)
+    train = np_(model(x, training=True))
+    infer = np_(model(x, training=False))
+    assert not np.allclose(train, infer)  # inference uses the moving statistics, not the batch's
+    # a bias before BatchNormalization is cancelled: the output does not depend on it
+    conv = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.BatchNormalization()])
+    dense = conv.layers[0]
+    before = np_(conv(x, training=True))
+    dense.bias.assign(np.array([5.0, -2.0, 7.0], dtype="float32"))
+    assert np.allclose(before, np_(conv(x, training=True)), atol=1e-4)
+    steps = _steps({"name": "c", "input": [8, 8, 3], "layers": [
+        {"Conv2D": {"name": "conv", "filters": 4, "kernel_size": 3, "use_bias": False}},
+        {"BatchNormalization": {"name": "bn"}},
+        {"Conv2D": {"name": "plain", "filters": 4, "kernel_size": 3, "use_bias": False}},
+        {"LayerNormalization": {"name": "ln"}}]})
+    assert "bias_before_batchnorm" in steps["conv"].notes
+    assert "bias_before_batchnorm" not in steps["plain"].notes  # a LayerNormalization follows
+    assert "bn_inference_statistics" in steps["bn"].notes
+    assert "layernorm_no_statistics" in steps["ln"].notes
+    for key in ("bias_before_batchnorm", "bn_inference_statistics", "layernorm_no_statistics"):
+        assert translated(messages.NOTES[key])
+
+
+def test_layernorm_keeps_no_statistics():
+    torch = require_module("torch")
+    assert list(torch.nn.LayerNorm(8).buffers()) == []
+    assert {n for n, _ in torch.nn.BatchNorm1d(8).named_buffers()} >= {"running_mean", "running_var"}
+    step = _steps({"name": "t", "framework": "pytorch", "input": [5, 8], "layers": [
+        {"LayerNorm": {"name": "ln", "normalized_shape": 8}}]})["ln"]
+    assert "layernorm_no_statistics" in step.notes
+
+
+def test_skip_connection_and_squeeze_excitation_cost_nothing():
+    keras = require_module("keras")
+    x = keras.Input((4, 4, 8))
+    gate = keras.Input((1, 1, 8))
+    out = keras.layers.Multiply()([x, gate])
+    assert tuple(out.shape) == (None, 4, 4, 8)  # 1 × 1 × C scales H × W × C
+    added = keras.layers.Add()([x, x])
+    assert keras.Model([x, gate], [out, added]).count_params() == 0
+    model = explain.load({"name": "se", "inputs": {"x": [4, 4, 8], "g": [1, 1, 8]}, "layers": [
+        {"Multiply": {"name": "scale", "inputs": ["x", "g"]}}, {"Add": {"name": "skip", "inputs": ["scale", "x"]}}]})
+    steps = {s.node.name: s for s in derive(model).steps}
+    assert model.total == 0 and steps["scale"].node.output_shape == (4, 4, 8)
+    assert "1 × 1 × C" in steps["scale"].explanation and "skip connection" in steps["skip"].explanation
+    assert translated(steps["scale"].explanation) and translated(steps["skip"].explanation)

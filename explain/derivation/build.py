@@ -173,9 +173,28 @@ def memory(model: Model, total: int) -> Memory:
     return Memory(dtype, per, total, total * per)
 
 
+def _bias_before_batchnorm(model: Model, steps: Sequence[LayerStep]) -> None:
+    """A convolution or dense layer without bias whose output only a batch normalization reads:
+    say why it has none (β does the bias's work)."""
+    readers: dict[str, list[Node]] = {}
+    for n in model.nodes:
+        for i in n.inputs:
+            readers.setdefault(i, []).append(n)
+    for s in steps:
+        layer = s.node.layer
+        if layer.role not in ("conv", "dense", "depthwise", "separable"):
+            continue
+        if getattr(layer, "use_bias", getattr(layer, "bias", True)) is not False:
+            continue
+        after = readers.get(s.node.name, [])
+        if after and all(r.layer.role == "batchnorm" for r in after):
+            s.notes = s.notes + ("bias_before_batchnorm",)
+
+
 def derive(model: Model, expand: bool = False) -> Derivation:
     """The derivation of ``model``; repeated identical layers and blocks once, × N (unless ``expand``)."""
     steps = [layer_step(n, model.symbol_meanings) for n in model.nodes]
+    _bias_before_batchnorm(model, steps)
     blocks: list[Block] = []
     if expand:
         blocks = [Block([s], 1, [[s.node.name]]) for s in steps]

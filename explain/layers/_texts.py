@@ -122,10 +122,13 @@ MASKING = N_("This layer marks the time steps whose values all equal mask_value,
 RESCALING = N_("This layer multiplies its input by a fixed scale and adds a fixed offset. It has "
                "no weights.")
 MERGE = N_("This layer combines its inputs. It has no weights.")
-ADD = N_("This layer adds its inputs element by element. It has no weights.")
+ADD = N_("This layer adds its inputs element by element. It has no weights: a skip connection made "
+         "with it costs no parameters.")
 SUBTRACT = N_("This layer subtracts its second input from its first, element by element. It has "
               "no weights.")
-MULTIPLY = N_("This layer multiplies its inputs element by element. It has no weights.")
+MULTIPLY = N_("This layer multiplies its inputs element by element; an axis of size 1 is repeated "
+              "to match the other input (squeeze-and-excitation scales an H × W × C feature map by "
+              "1 × 1 × C channel weights this way). It has no weights.")
 AVERAGE = N_("This layer averages its inputs element by element. It has no weights.")
 MAXIMUM = N_("This layer takes the larger of its inputs at every position. It has no weights.")
 MINIMUM = N_("This layer takes the smaller of its inputs at every position. It has no weights.")

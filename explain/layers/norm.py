@@ -127,7 +127,7 @@ class BatchNormalization(_AffineNorm):
         return batchnorm_explanation(has_scale(weights), has_bias(weights), True)
 
     def notes(self) -> tuple[str, ...]:
-        return ("keras_bn_moving_stats_non_trainable",)
+        return ("keras_bn_moving_stats_non_trainable", "bn_inference_statistics")
 
 
 @register("LayerNormalization")
@@ -146,6 +146,9 @@ class LayerNormalization(_AffineNorm):
         if self.rms_scaling:
             return elementwise(out, RMS_OPS + 1)
         return super().cost(shapes, out, values)
+
+    def notes(self) -> tuple[str, ...]:
+        return ("layernorm_no_statistics",)
 
 
 @register("RMSNormalization")

@@ -71,7 +71,7 @@ class _BatchNorm(Layer):
         return {C: self.num_features}
 
     def notes(self) -> tuple[str, ...]:
-        return ("bn_running_stats_buffers",) if self.track_running_stats else ()
+        return ("bn_running_stats_buffers", "bn_inference_statistics") if self.track_running_stats else ()
 
     def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
         return batchnorm_explanation(has_scale(weights), has_bias(weights), self.track_running_stats)
@@ -161,6 +161,9 @@ class LayerNorm(Layer):
         if not self.elementwise_affine:
             return ()
         return (_WEIGHT, _BIAS) if self.bias else (_WEIGHT,)
+
+    def notes(self) -> tuple[str, ...]:
+        return ("layernorm_no_statistics",)
 
     def values(self, shape: Shape) -> dict:
         _check_trailing(self.type_name, self.normalized_shape, shape)

@@ -112,6 +112,15 @@ NOTES = {
                                               "gradient descent. They are one source of a model's "
                                               "non-trainable parameters; the weights of frozen "
                                               "layers are another."),
+    "bn_inference_statistics": N_("In training the layer normalizes with the mean and the variance of "
+                                  "the batch; at inference it uses the moving mean and variance "
+                                  "instead, which is why they are stored with the model."),
+    "layernorm_no_statistics": N_("Layer normalization computes the mean and the variance over the "
+                                  "features of each sample, in training and at inference alike, so "
+                                  "it keeps no moving statistics."),
+    "bias_before_batchnorm": N_("This layer has no bias because a batch normalization follows it: "
+                                "the normalization subtracts the batch mean, which would cancel a "
+                                "bias, and its β shifts every channel instead."),
     "mha_in_proj_4E2": N_("PyTorch's MultiheadAttention has 4E² + 4E parameters whatever the number "
                           "of heads, because the heads split the embedding dimension E; Keras's "
                           "MultiHeadAttention grows with num_heads · key_dim."),
