@@ -143,8 +143,8 @@ class MultiHeadAttention(Layer):
 
 @cache
 def _mha_cost(bias: bool, gate: bool) -> tuple:
-    projections = T_q * d_q * H * k_dim + T_k * d_k * H * k_dim + T_k * d_v * H * v_dim \
-        + T_q * H * v_dim * d_out + (T_q * d_q * H * v_dim if gate else 0)
+    projections = T_q * d_query * H * k_dim + T_k * d_key * H * k_dim + T_k * d_value * H * v_dim \
+        + T_q * H * v_dim * d_out + (T_q * d_query * H * v_dim if gate else 0)
     parts = (("projections", projections), ("scores", H * T_q * T_k * k_dim),
              ("weighted_sum", H * T_q * T_k * v_dim))
     biases = T_q * H * k_dim + T_k * H * k_dim + T_k * H * v_dim + T_q * d_out + (T_q * H * v_dim if gate else 0)
@@ -179,11 +179,11 @@ class _DotAttention(Layer):
         query, value, key = _roles(shapes, self.type_name)
         parts, other = self.score_cost()
         cost = attention_cost(parts, other, query, key)
-        return Cost(cost.macs, cost.other, {**cost.values, d_k: known(key[-1], "key width", self.type_name),
-                                            d_v: known(value[-1], "value width", self.type_name)}, parts)
+        return Cost(cost.macs, cost.other, {**cost.values, d_key: known(key[-1], "key width", self.type_name),
+                                            d_value: known(value[-1], "value width", self.type_name)}, parts)
 
     def score_cost(self) -> tuple:
-        """(MAC parts, other operations) in T_q, T_k, d_k (query and key width), d_v."""
+        """(MAC parts, other operations) in T_q, T_k, d_key (query and key width), d_value."""
         raise NotImplementedError
 
 
@@ -203,8 +203,8 @@ class Attention(_DotAttention):
             ((_CONCAT_WEIGHT,) if self.score_mode == "concat" else ())
 
     def score_cost(self) -> tuple:
-        """dot: scores T_q·T_k·d_k MACs; concat: tanh(q + k) summed, 3 operations per feature.
-        Then softmax and the weighted sum of V, T_q·T_k·d_v."""
+        """dot: scores T_q·T_k·d_key MACs; concat: tanh(q + k) summed, 3 operations per feature.
+        Then softmax and the weighted sum of V, T_q·T_k·d_value."""
         return _dot_cost(self.score_mode, self.use_scale)
 
 
@@ -223,8 +223,8 @@ class AdditiveAttention(_DotAttention):
         return (_ADDITIVE_SCALE,) if self.use_scale else ()
 
     def score_cost(self) -> tuple:
-        """Scores Σ scale·tanh(q + k): T_q·T_k·d_k MACs, 2 operations per feature (add, tanh);
-        then softmax and the weighted sum of V, T_q·T_k·d_v."""
+        """Scores Σ scale·tanh(q + k): T_q·T_k·d_key MACs, 2 operations per feature (add, tanh);
+        then softmax and the weighted sum of V, T_q·T_k·d_value."""
         return _dot_cost("additive", False)
 
     def values_multi(self, shapes: Sequence[Shape]) -> dict:
@@ -234,13 +234,13 @@ class AdditiveAttention(_DotAttention):
 
 @cache
 def _dot_cost(mode: str, scale: bool) -> tuple:
-    weighted = ("weighted_sum", T_q * T_k * d_v)
+    weighted = ("weighted_sum", T_q * T_k * d_value)
     softmax = SOFTMAX_SCORES * T_q * T_k + (T_q * T_k if scale else 0)
     if mode == "dot":
-        return (("scores", T_q * T_k * d_k), weighted), softmax
+        return (("scores", T_q * T_k * d_key), weighted), softmax
     if mode == "additive":
-        return (("scores", T_q * T_k * d_k), weighted), softmax + 2 * T_q * T_k * d_k
-    return (weighted,), softmax + 3 * T_q * T_k * d_k + T_q * T_k
+        return (("scores", T_q * T_k * d_key), weighted), softmax + 2 * T_q * T_k * d_key
+    return (weighted,), softmax + 3 * T_q * T_k * d_key + T_q * T_k
 
 
 # ----------------------------------------------------------------------------- grouped-query attention
@@ -264,11 +264,11 @@ def _gqa_groups(bias: bool, gate: bool) -> tuple[Group, ...]:
 
 @cache
 def _gqa_cost(bias: bool, gate: bool) -> tuple:
-    projections = T_q * d_q * H * d_h + T_k * d_k * H_kv * d_h + T_k * d_v * H_kv * d_h \
-        + T_q * H * d_h * d_q + (T_q * d_q * H * d_h if gate else 0)
+    projections = T_q * d_query * H * d_h + T_k * d_key * H_kv * d_h + T_k * d_value * H_kv * d_h \
+        + T_q * H * d_h * d_query + (T_q * d_query * H * d_h if gate else 0)
     parts = (("projections", projections), ("scores", H * T_q * T_k * d_h),
              ("weighted_sum", H * T_q * T_k * d_h))
-    biases = T_q * H * d_h + 2 * T_k * H_kv * d_h + T_q * d_q + (T_q * H * d_h if gate else 0)
+    biases = T_q * H * d_h + 2 * T_k * H_kv * d_h + T_q * d_query + (T_q * H * d_h if gate else 0)
     other = (biases if bias else 0) + T_q * H * d_h + SOFTMAX_SCORES * H * T_q * T_k \
         + (2 * T_q * H * d_h if gate else 0)
     return parts, other

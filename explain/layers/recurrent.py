@@ -69,6 +69,12 @@ def _rnn_groups(gates: int, bias: int) -> tuple[Group, ...]:
     return groups + ((Group("bias", bias * gates * h),) if bias else ())
 
 
+def group_note(gates: int) -> tuple[str, ...]:
+    """Why the factor is 4 (LSTM: three gates and the cell candidate) or 3 (GRU: two gates and
+    the candidate state)."""
+    return {4: ("lstm_four_groups",), 3: ("gru_three_groups",)}.get(gates, ())
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Recurrent(Layer):
     """The weights of one recurrent step with G gates: kernel G·i·h, recurrent kernel G·h·h and
@@ -96,12 +102,6 @@ class _Recurrent(Layer):
 
     def notes(self) -> tuple[str, ...]:
         return group_note(self.gates) + ((self.one_bias_note,) if self.use_bias else ())
-
-
-def group_note(gates: int) -> tuple[str, ...]:
-    """Why the factor is 4 (LSTM: three gates and the cell candidate) or 3 (GRU: two gates and
-    the candidate state)."""
-    return {4: ("lstm_four_groups",), 3: ("gru_three_groups",)}.get(gates, ())
 
     def step_ops(self) -> sympy.Expr:
         """Per step: the gates' activations G·h and the state update (``UPDATE_OPS``)."""

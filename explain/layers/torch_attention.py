@@ -51,7 +51,7 @@ H = sym("H")
 
 @cache
 def _torch_mha_cost(bias: bool) -> tuple:
-    projections = T_q * E * E + T_k * E * d_k + T_k * E * d_v + T_q * E * E
+    projections = T_q * E * E + T_k * E * d_key + T_k * E * d_value + T_q * E * E
     parts = (("projections", projections), ("scores", T_q * T_k * E), ("weighted_sum", T_q * T_k * E))
     other = ((2 * T_q * E + 2 * T_k * E) if bias else 0) + T_q * E + SOFTMAX_SCORES * H * T_q * T_k
     return parts, other
