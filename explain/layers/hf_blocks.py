@@ -438,6 +438,7 @@ class FirstToken(Layer):
 
     role = "reshape"
     explanation = _texts.FIRST_TOKEN
+    ops_per_element = 0  # a selection: no arithmetic
 
     min_input_rank = 2
 
