@@ -10,7 +10,7 @@ from ..layers.base import Layer
 from ..layers.custom import Submodel
 from ..model import Model, Node
 from ..notation import meaning, symbol_order
-from ..symbols import Value
+from ..symbols import Value, to_expr
 from .shapes import shape_step
 from .steps import Block, Derivation, GroupStep, LayerStep, Memory, SymbolValue
 
@@ -84,7 +84,7 @@ def layer_step(node: Node, declared: Mapping[str, str] | None = None) -> LayerSt
     symbols = tuple(SymbolValue(s, _meaning(node.layer, s, values[s], declared), values[s])
                     for s in sorted(shown, key=symbol_order) if s in values)
     if not isinstance(node.repeat, int):  # the L of "L copies" is defined with the others
-        for s in sorted(sympy.sympify(node.repeat).free_symbols - shown, key=symbol_order):
+        for s in sorted(to_expr(node.repeat).free_symbols - shown, key=symbol_order):
             symbols += (SymbolValue(s, meaning(s, s, declared), s),)
     groups = tuple(GroupStep(w.name, w.formula.xreplace(rename) if rename else w.formula, w.count,
                              w.trainable, w.buffer,
