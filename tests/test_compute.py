@@ -338,10 +338,10 @@ HF_CONFIGS = {
                   ("model.layers", "lm_head")),
     "bert": ("BertConfig", dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4,
                                 intermediate_size=96, vocab_size=100, max_position_embeddings=16),
-             "BertModel", ("encoder.layer",)),
+             "BertModel", ("encoder.layer", "pooler.dense")),
 }
 """Each at its context length of 16 tokens, with eager attention (matrix products FlopCounterMode
-counts). BERT's pooler is left out: explain's graph feeds it every token, BERT only the first."""
+counts). BERT's pooler reads the first position only: d² MACs, not T·d²."""
 
 
 @pytest.mark.parametrize("name", list(HF_CONFIGS))
