@@ -178,3 +178,16 @@ def test_training_memory_section_of_the_seed_cnn(lang, states, size, binary):
     # tests/test_training_memory.py) = 10,600,402 bytes
     assert re.search(r"A = B \\times 5.*= B \\times 10.*600.*402\n", text)
     assert "Training memory" not in render(load("example:seed-cnn"), lang="en", format="markdown")
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_sentences_before_a_block_or_the_input_end_their_paragraph(lang):
+    """A translated sentence followed by a blank line in the template keeps it: the block's
+    introduction and the layer count are paragraphs of their own, not run into what follows."""
+    text = render(load(FIXTURES / "keras" / "ResNet50.json"), lang=lang, format="markdown")
+    tokens = markdown_parser().parse(text)
+    paragraphs = [t.content for t in tokens if t.type == "inline"]
+    block = [p for p in paragraphs if "conv2_block2_1_conv" in p and "conv2_block3_out" in p]
+    assert block and all("**" not in p and "\n" not in p for p in block)
+    count = next(p for p in paragraphs if "176" in p and ("layers" in p or "Schichten" in p))
+    assert "\n" not in count
