@@ -66,9 +66,21 @@ def test_totals_use_the_locale(lang):
 def test_symbolic_total_is_shown_then_substituted():
     text = render(load("example:mlp-symbolic"), lang="en", format="markdown")
     # n_in·h + h + h·K + K with n_in = 784, h = 256, K = 10: 200,960 + 2,570 = 203,530.
-    assert "In the declared symbols:" in text
+    assert "Expanded:" in text and "Substituting the values:" in text
+    assert "declared symbols" not in text and "declared values" not in text
     assert r"n_{\text{in}}" in text and "K" in text
     assert "= 203{,}530" in text
+
+
+@pytest.mark.parametrize("lang, expanded, substituted", [
+    ("de", "Ausmultipliziert:", "Mit den Werten eingesetzt:"),
+    ("fr", "En développant\u00a0:", "Application numérique\u00a0:"),
+    ("ja", "展開すると：", "数値を代入すると："),
+    ("es", "Desarrollando:", "Sustituyendo los valores:"),
+])
+def test_symbolic_total_headings_are_translated(lang, expanded, substituted):
+    text = render(load("example:mlp-symbolic"), lang=lang, format="markdown")
+    assert expanded in text and substituted in text
 
 
 def _spec(tmp_path, body: str):
