@@ -63,3 +63,20 @@ def test_markdown_escapes_names_from_the_worksheet(tmp_path):
     sheet.write_text("model: example:seed-cnn\n3: 1\n")
     out = render_report(check_file(str(sheet)), format="markdown")
     assert "<" not in out.split("$$")[0]
+
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "text"])
+def test_wrong_formula_names_the_final_number_and_the_formula_as_written(report, lang, fmt):
+    """dense_2: the student wrote 512 × 128 + 512 = 65,664; the final number is right (512·128 + 128),
+    the formula as written gives 512·128 + 512: the sentence shows both, the formula as math."""
+    right, written = 512 * 128 + 128, 512 * 128 + 512  # 65,664 and 66,048, by hand
+    out = render_report(report, lang=lang, format=fmt)
+    sentence = translate(lang, M.VERDICT_SENTENCES["wrong_formula"])
+    line = next(x for x in out.splitlines() if sentence.split("%(expected)s")[0].strip() in x)
+    grouped = r"\D{1,4}".join
+    final = grouped([str(right)[:2], str(right)[2:]])
+    times = "×" if fmt == "text" else r"\\times"
+    formula = rf"\$?512 {times} 128 \+ 512 = " + grouped([str(written)[:2], str(written)[2:]])
+    assert re.search(final + ".*" + formula, line), line

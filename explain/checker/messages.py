@@ -28,7 +28,8 @@ VERDICT_SENTENCES = {
     # Translators: the whole diagnosis of a correct claim in the feedback sheet
     "correct": N_("Correct."),
     "arithmetic_slip": N_("The formula is right, but it evaluates to %(expected)s, not %(result)s."),
-    "wrong_formula": N_("The result is right, but the formula gives %(formula)s, not %(expected)s."),
+    # Translators: %(written)s is the student's formula as written and what it evaluates to ("512 × 128 + 512 = 66,048")
+    "wrong_formula": N_("The final number %(expected)s is right, but the formula as written gives %(written)s."),
     "wrong": N_("The correct value is %(expected)s, not %(claimed)s."),
     "unreadable": N_("This claim could not be judged: %(reason)s"),
     "unattributed": N_("This calculation could not be attributed to a layer, so it was not judged."),

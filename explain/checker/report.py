@@ -105,7 +105,7 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
     facts = {"expected": expected, "claimed": num(stated) if stated is not None else f.name(c.claimed),
              "formula": num(c.work.formula_value) if c.work and c.work.formula_value is not None else "",
              "result": num(c.work.result_value) if c.work and c.work.result_value is not None else "",
-             "reason": f.text(c.reason)}
+             "written": _formula_gives(c.work, f), "reason": f.text(c.reason)}
     verdict = [Sentence(M.VERDICT_SENTENCES[c.verdict], facts)]
     if c.axes:  # a shape compared axis by axis: which axis is wrong, rather than the products
         axes = [Sentence(M.AXES[a["name"]], {"axis": num(a["axis"]), "claimed": num(a["claimed"]),
@@ -156,6 +156,17 @@ def work_text(c: Any, f: Formatter) -> str:
         return " = ".join(_written(p, lambda n: f.num(n), " × ", plain=True) for p in parts)
     math = MathPrinter(f.lang)
     return f.m(" = ".join(_written(p, math.number, r" \times ", plain=False) for p in parts))
+
+
+def _formula_gives(work: Optional[Work], f: Formatter) -> str:
+    """The student's formula as written and its value (``512 × 128 + 512 = 66,048``), as math
+    in Markdown and LaTeX; empty without a formula."""
+    if work is None or work.formula is None or work.formula_value is None:
+        return ""
+    if f.format == "text":
+        return _written(work.formula, f.num, " × ", plain=True) + " = " + f.num(work.formula_value)
+    math = MathPrinter(f.lang)
+    return f.m(_written(work.formula, math.number, r" \times ", plain=False) + " = " + math.number(work.formula_value))
 
 
 _BINDING = {"+": 1, "-": 1, "*": 2, "^": 4}
