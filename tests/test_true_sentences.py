@@ -573,3 +573,29 @@ def test_skip_connection_and_squeeze_excitation_cost_nothing():
     assert model.total == 0 and steps["scale"].node.output_shape == (4, 4, 8)
     assert "1 × 1 × C" in steps["scale"].explanation and "skip connection" in steps["skip"].explanation
     assert translated(steps["scale"].explanation) and translated(steps["skip"].explanation)
+
+
+def test_keras_mha_sentences_give_value_dim_columns_and_the_output_width():
+    keras = require_module("keras")
+    H, key_dim, value_dim, out_width = 2, 5, 7, 9
+    q, v = keras.Input((6, 12)), keras.Input((6, 10))
+    mha = keras.layers.MultiHeadAttention(num_heads=H, key_dim=key_dim, value_dim=value_dim,
+                                          output_shape=out_width)
+    real = keras.Model([q, v], mha(q, v)).count_params()
+    shapes = {w.path.split("/")[-2]: tuple(w.shape) for w in mha.weights if w.path.endswith("kernel")}
+    # query and key: H·key_dim columns; value: H·value_dim; output: the H·value_dim concatenated
+    # head outputs to the output width (9, not the query's 12: "projects back" would be false)
+    assert shapes["query"][1:] == shapes["key"][1:] == (H, key_dim)
+    assert shapes["value"][1:] == (H, value_dim)
+    assert shapes["attention_output"] == (H, value_dim, out_width)
+    model = explain.load({"name": "m", "inputs": {"q": [6, 12], "v": [6, 10]}, "layers": [
+        {"MultiHeadAttention": {"name": "mha", "num_heads": H, "key_dim": key_dim,
+                                "value_dim": value_dim, "output_shape": out_width, "inputs": ["q", "v"]}}]})
+    assert model.total == real
+    text = " ".join(markdown(model).replace("\\_", "_").split())  # Markdown escapes underscores
+    assert ("projects the query and the key to num_heads · key_dim columns each and the value to "
+            "num_heads · value_dim columns (value_dim defaults to key_dim), then projects the "
+            "concatenated head outputs to the output width") in text
+    assert "then projects the concatenated head outputs to the output width." in text
+    assert "key and the value to num_heads · key_dim" not in text and "outputs back" not in text
+    assert translated(messages.NOTES["mha_heads_times_key_dim"])

@@ -250,7 +250,7 @@ TIME_DISTRIBUTED = N_("This wrapper applies the wrapped layer to every time step
 
 # -- attention and transformer blocks
 ATTENTION = N_("Multi-head attention projects the queries, keys and values for every attention "
-               "head and projects the heads' outputs back.")
+               "head, then projects the concatenated head outputs to the output width.")
 GROUPED_QUERY_ATTENTION = N_("Grouped-query attention projects the queries for every attention "
                              "head, but the keys and values only for fewer key/value heads, each "
                              "shared by a group of query heads; then it projects the heads' "

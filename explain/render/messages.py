@@ -138,9 +138,11 @@ NOTES.update({
                            "state, three weight groups of the same size."),
     "simple_rnn_one_bias": N_("This layer has one bias vector; PyTorch's RNN has two (b_ih and "
                               "b_hh)."),
-    "mha_heads_times_key_dim": N_("Keras's MultiHeadAttention projects the query, the key and the "
-                                  "value to num_heads · key_dim columns each, so its count grows "
-                                  "with the number of heads. PyTorch's MultiheadAttention splits "
+    "mha_heads_times_key_dim": N_("Keras's MultiHeadAttention projects the query and the key to "
+                                  "num_heads · key_dim columns each and the value to num_heads · "
+                                  "value_dim columns (value_dim defaults to key_dim), then projects "
+                                  "the concatenated head outputs to the output width; so its count "
+                                  "grows with the number of heads. PyTorch's MultiheadAttention splits "
                                   "its embedding dimension E among the heads and has 4E² + 4E "
                                   "parameters: the same count as Keras's when num_heads · key_dim "
                                   "= E, value_dim equals key_dim (its default) and every input and "
