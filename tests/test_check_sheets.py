@@ -80,3 +80,16 @@ def test_wrong_formula_names_the_final_number_and_the_formula_as_written(report,
     times = "×" if fmt == "text" else r"\\times"
     formula = rf"\$?512 {times} 128 \+ 512 = " + grouped([str(written)[:2], str(written)[2:]])
     assert re.search(final + ".*" + formula, line), line
+
+
+@pytest.mark.parametrize("lang, wanted, unwanted", [
+    ("de", ["| Ihre Lösung |", "Ihre Lösung: $512", "6 von 7 Lösungsschritten richtig."], ["Angabe"]),
+    ("es", ["| Valor esperado |"], ["| Esperado |"]),
+    ("fr", ["# Correction du calcul à la main"], ["Retour sur"]),
+])
+def test_sheet_headings_in_the_reviewers_words(report, lang, wanted, unwanted):
+    """Native reviewers: de „Angabe“ reads as the exercise statement in Austria and southern Germany;
+    es «Esperado» alone is unclear; fr « Retour sur » is not a correction."""
+    out = render_report(report, lang=lang, format="markdown")
+    assert all(w in out for w in wanted), out[:600]
+    assert not any(u in out for u in unwanted)
