@@ -559,6 +559,27 @@ def test_layernorm_keeps_no_statistics():
     assert "layernorm_no_statistics" in step.notes
 
 
+def test_layernorm_statistics_are_per_position_over_the_last_axis():
+    """LayerNorm(d) on (batch, positions, d): one mean and variance for every position of every
+    example, over the last axis, not over all the features of an example."""
+    torch = require_module("torch")
+    x = torch.randn(2, 3, 8) * torch.arange(1, 7, dtype=torch.float32).reshape(2, 3, 1)
+    y = torch.nn.LayerNorm(8, elementwise_affine=False)(x)
+    assert torch.allclose(y.mean(-1), torch.zeros(2, 3), atol=1e-5)  # each position on its own
+    by_example = (x - x.mean((1, 2), keepdim=True)) / x.std((1, 2), unbiased=False, keepdim=True)
+    assert not torch.allclose(y, by_example, atol=1e-3)  # not over the example's whole (3, 8)
+    keras = require_module("keras")
+    assert keras.layers.LayerNormalization().axis == -1
+    text = messages.NOTES["layernorm_no_statistics"]
+    assert "last axis" in text and "each position of each sample" in text
+    assert "over the features of each sample" not in text
+    wanted = {"de": ("letzte Achse", "jeder Position"), "fr": ("dernier axe", "chaque position"),
+              "es": ("último eje", "cada posición"), "ja": ("最後の軸", "各位置")}
+    for lang, words in wanted.items():
+        s = translations(lang).gettext(text)
+        assert all(w in s for w in words), (lang, s)
+
+
 def test_skip_connection_and_squeeze_excitation_cost_nothing():
     keras = require_module("keras")
     x = keras.Input((4, 4, 8))

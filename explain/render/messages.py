@@ -116,8 +116,9 @@ NOTES = {
                                   "the batch; at inference it uses the moving mean and variance "
                                   "instead, which is why they are stored with the model."),
     "layernorm_no_statistics": N_("Layer normalization computes the mean and the variance over the "
-                                  "features of each sample, in training and at inference alike, so "
-                                  "it keeps no moving statistics."),
+                                  "last axis (the features) at each position of each sample, in "
+                                  "training and at inference alike, so it keeps no moving "
+                                  "statistics."),
     "bias_before_batchnorm": N_("This layer has no bias because a batch normalization follows it: "
                                 "the normalization subtracts the batch mean, which would cancel a "
                                 "bias, and its β shifts every channel instead."),
