@@ -516,8 +516,21 @@ def test_keras_memory_sentence_says_what_keras_prints():
     printed = re.search(r"Total params: [\d,]+ \(([\d.]+ \w+)\)", re.sub(r"\x1b\[[\d;]*m", "", lines.getvalue()))
     assert printed and printed.group(1) == "144.00 B"
     text = markdown(explain.load(spec))
-    assert "Keras's summary prints this size as 144.00 B" in text
+    assert "Keras's summary prints `144.00 B`: it uses binary multiples" in text
+    assert "in units of 1,024 bytes" not in text  # an MB is 1,024² bytes, not 1,024
     assert "writes MB where it means MiB" not in text
+
+
+def test_keras_memory_is_quoted_verbatim_in_every_language():
+    """Keras prints ``23.00 MB`` whatever the reader's locale: a literal output, in code font,
+    never 23,00 MB. A 2,300-parameter float32 model has 9,200 bytes = 8.984375 KB (1 KB = 2¹⁰)."""
+    spec = {"name": "tiny", "input": [229], "layers": [{"Dense": {"units": 10}}]}
+    assert 229 * 10 + 10 == 2300 and round(2300 * 4 / 2**10, 2) == 8.98
+    for lang in LANGS:
+        text = render_document("derivation", explain.load(spec), lang=lang, format="markdown")
+        assert "`8.98 KB`" in text, lang
+        assert "8,98 KB" not in text, lang
+        assert "1,024" not in text and "1.024" not in text and "1 024" not in text, lang
 
 
 # -- the reasons a lecturer gives (issue 18)

@@ -619,17 +619,17 @@ def _memory(mem: Memory, fmt: Formatter) -> dict[str, Any]:
         "bytes": fmt.num(mem.bytes), "large": mem.bytes >= 1024,
         "decimal": fmt.plain(decimal), "unit": fmt.plain(unit), "unit_bytes": _power(10, ten, fmt),
         "binary": fmt.plain(binary), "binary_unit": fmt.plain(b_unit),
-        "binary_unit_bytes": _power(2, two, fmt), "keras": keras_memory(mem.bytes, fmt.lang),
+        "binary_unit_bytes": _power(2, two, fmt), "keras": fmt.name(keras_memory(mem.bytes)),
     }
 
 
 def _power(base: int, exponent: int, fmt: Formatter) -> str:
     """10⁶ as text (Unicode superscripts; LaTeX's text escaping raises them)."""
     return fmt.plain(str(base) + str(exponent).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")))
-def keras_memory(size_bytes: int, lang: str) -> str:
-    """What Keras's summary prints for ``size_bytes`` (its readable_memory_size: 1.90 KB)."""
+def keras_memory(size_bytes: int) -> str:
+    """What Keras's summary prints for ``size_bytes``, verbatim (its readable_memory_size: 1.90 KB)."""
     from .text import memory
-    return memory(size_bytes, lang)
+    return memory(size_bytes, "en")
 
 
 def _paren(tex: str) -> str:
