@@ -13,6 +13,7 @@ from tests.conftest import FIXTURES, require_module
 
 import explain
 from explain.derivation import derive
+from explain.layers import _texts
 from explain.layers.registry import layer_types
 from explain.render import messages, render_document
 from explain.render.i18n import translations
@@ -43,9 +44,9 @@ OWN_SENTENCE = [
     ("keras", "AdaptiveMaxPooling2D", "largest value"), ("keras", "AdaptiveAveragePooling2D", "mean"),
     ("pytorch", "MaxPool2d", "largest value"), ("pytorch", "AvgPool2d", "mean"),
     ("pytorch", "AdaptiveMaxPool2d", "largest value"), ("pytorch", "AdaptiveAvgPool2d", "mean"),
-    ("keras", "Dropout", "to zero with probability p"),
+    ("keras", "Dropout", "to zero with probability %(r)s"),
     ("keras", "SpatialDropout2D", "whole random channels"), ("pytorch", "Dropout2d", "whole random channels"),
-    ("pytorch", "Dropout", "to zero with probability p"),
+    ("pytorch", "Dropout", "to zero with probability %(r)s"),
     ("keras", "GaussianNoise", "adds random noise"), ("keras", "GaussianDropout", "multiplies its input"),
     ("keras", "Add", "adds its inputs"), ("keras", "Subtract", "subtracts"), ("keras", "Multiply", "multiplies"),
     ("keras", "Average", "averages"), ("keras", "Maximum", "larger"), ("keras", "Minimum", "smaller"),
@@ -499,7 +500,22 @@ def test_dropout_sets_each_input_to_zero_with_probability_p():
     kept = out[out != 0]
     assert torch.allclose(kept, torch.full_like(kept, 2.0))  # the others scaled by 1/(1 − p)
     text = lookup_text("Dropout")
-    assert "with probability p" in text and "1/(1 − p)" in text and "random fraction" not in text
+    assert "with probability %(r)s (%(rate)s)" in text and "by %(scale)s" in text and "random fraction" not in text
+    assert messages.ROLE_PLAIN["scale"] == "1/(1 − r)"  # 0.5 gives 2, as torch scaled the kept ones
+
+
+@pytest.mark.parametrize("fmt, r, rate, scale", [
+    ("markdown", "$r$", "`rate`", "$1/(1-r)$"),
+    ("latex", "$r$", r"\texttt{rate}", "$1/(1-r)$"),
+])
+def test_dropout_sentence_typesets_r_as_math_and_rate_as_code(fmt, r, rate, scale):
+    """r, not p (p is the padding in the same notes), as math; the argument in code font."""
+    text = render_document("derivation", explain.load("example:seed-cnn"), lang="en", format=fmt)
+    assert f"with probability {r} ({rate}) and multiplies the others by {scale}" in text
+    assert "probability p" not in text and "%(" not in text
+    for lang in ("de", "fr", "ja", "es"):
+        assert translations(lang).gettext(_texts.DROPOUT) != _texts.DROPOUT
+        assert "%(r)s" in translations(lang).gettext(_texts.DROPOUT)
 
 
 def lookup_text(name: str) -> str:

@@ -91,10 +91,12 @@ RESHAPE = N_("This layer rearranges its input into another shape. It has no weig
 REPEAT_VECTOR = N_("This layer repeats its input vector n times, which makes a sequence. It has "
                    "no weights.")
 INPUT = N_("The model's input.")
-DROPOUT = N_("During training this layer sets each input to zero with probability p (Keras: rate) "
-             "and scales the others up by 1/(1 − p), so that every input keeps its expected value; "
-             "at inference it passes its input on unchanged. It has no weights and keeps the "
-             "shape.")
+# Translators: %(r)s is the math symbol r, %(rate)s the argument's name in code font, %(scale)s the
+# formula 1/(1 − r)
+DROPOUT = N_("During training this layer sets each element of its input to zero with probability "
+             "%(r)s (%(rate)s) and multiplies the others by %(scale)s, so that every element keeps "
+             "its expected value; at inference it passes its input on unchanged. It has no weights "
+             "and keeps the shape.")
 SPATIAL_DROPOUT = N_("During training this layer sets whole random channels to zero and scales the "
                      "others up; at inference it passes its input on unchanged. It has no weights "
                      "and keeps the shape.")

@@ -309,6 +309,14 @@ ALL_AXES = {
 }
 
 
+ROLE_MATH = {"r": "r", "scale": r"1/(1-r)"}
+"""Math a layer's explanation names by placeholder (typeset by the renderer)."""
+ROLE_CODE = {"rate": "rate"}
+"""Argument names a layer's explanation names by placeholder (in code font)."""
+ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate"}
+"""The same placeholders as plain text (JSON)."""
+
+
 def role_message(explanation: str | None, has_weights: bool) -> str:
     """The layer's explanation (a msgid its class declares), or the generic sentence."""
     if explanation:

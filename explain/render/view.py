@@ -93,6 +93,11 @@ class Formatter:
         text = "(" + ", ".join(dims) + ")"
         return self.name(text)
 
+    def role_args(self) -> dict[str, str]:
+        """The placeholders of layer explanations, typeset (math as math, argument names as code)."""
+        return {**{k: self.m(v) for k, v in messages.ROLE_MATH.items()},
+                **{k: self.name(v) for k, v in messages.ROLE_CODE.items()}}
+
     # -- math
     def m(self, tex: str) -> str:
         """Inline math; in LaTeX with plain brackets, so that a long formula may break inside
