@@ -93,3 +93,12 @@ def test_sheet_headings_in_the_reviewers_words(report, lang, wanted, unwanted):
     out = render_report(report, lang=lang, format="markdown")
     assert all(w in out for w in wanted), out[:600]
     assert not any(u in out for u in unwanted)
+
+
+def test_latex_table_marks_each_claim_like_markdown(report):
+    """The PDF's table shows the ✓/✗ of the Markdown table: amssymb's \\checkmark (Latin Modern
+    has no U+2713) and a math × before the verdict of each claim, one per row."""
+    out = render_report(report, lang="de", format="latex")
+    marks = render_report(report, format="markdown").count("| ✓ "), render_report(report, format="markdown").count("| ✗ ")
+    assert "\\usepackage{amssymb}" in out
+    assert (out.count("& $\\checkmark$~"), out.count("& $\\times$~\\textbf{")) == marks == (6, 1)
