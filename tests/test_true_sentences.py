@@ -649,3 +649,29 @@ def test_keras_mha_sentences_give_value_dim_columns_and_the_output_width():
     assert "then projects the concatenated head outputs to the output width." in text
     assert "key and the value to num_heads · key_dim" not in text and "outputs back" not in text
     assert translated(messages.NOTES["mha_heads_times_key_dim"])
+
+
+def _layer_count(model) -> int:
+    found = re.search(r"The model has (\d+) layers? besides its inputs \(Keras conventions\)\.", markdown(model))
+    assert found
+    return int(found.group(1))
+
+
+def test_layer_count_sentence_is_true_for_functional_and_sequential_keras_models():
+    """Keras 3 lists the InputLayer in a functional model's layers and summary, not in a
+    Sequential's: the sentence counts the layers besides the inputs, true of both."""
+    keras = require_module("keras")
+    x = keras.Input((16, 32))
+    attn = keras.layers.MultiHeadAttention(num_heads=2, key_dim=16)(x, x)
+    functional = keras.Model(x, keras.layers.LayerNormalization()(keras.layers.Add()([x, attn])))
+    sequential = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)])
+    inputs = [layer for layer in functional.layers if isinstance(layer, keras.layers.InputLayer)]
+    assert len(functional.layers) == 4 and len(inputs) == 1  # Keras counts the InputLayer here
+    assert len(sequential.layers) == 2  # and not here
+    mha_small = explain.load(FIXTURES / "specs" / "mha_small.yaml")
+    assert mha_small.total == functional.count_params()
+    assert _layer_count(mha_small) == len(functional.layers) - len(inputs)
+    dense = explain.load({"name": "s", "input": [4], "layers": [{"Dense": {"units": 3}},
+                                                                 {"Dense": {"units": 2}}]})
+    assert dense.total == sequential.count_params()
+    assert _layer_count(dense) == len(sequential.layers)
