@@ -83,6 +83,20 @@ def test_symbolic_total_headings_are_translated(lang, expanded, substituted):
     assert expanded in text and substituted in text
 
 
+@pytest.mark.parametrize("fmt", ["markdown", "latex"])
+def test_a_variable_sequence_length_is_said_to_be_none_too(fmt):
+    """GPT-2's input_ids: Keras would print (None, None), batch size and sequence length."""
+    from explain.render.i18n import translations
+    gpt2 = render(load(str(FIXTURES / "hf" / "gpt2.json")), lang="en", format=fmt)
+    both = "(the batch size and the sequence length, both variable, are written None)"
+    assert both in gpt2 and "(the batch axis is written None)" not in gpt2
+    cnn = render(load("example:seed-cnn"), lang="en", format=fmt)
+    assert "(the batch axis is written None)" in cnn and both not in cnn
+    msgid = "Input %(name)s with shape %(shape)s " + both + "."
+    for lang in ("de", "fr", "ja", "es"):
+        assert translations(lang).gettext(msgid) != msgid
+
+
 def _spec(tmp_path, body: str):
     path = tmp_path / "model.yaml"
     path.write_text(body, encoding="utf-8")

@@ -581,7 +581,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "f": fmt, "model": model, "name": model.name, "framework": model.framework,
         "stages": stage_rows,
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
-        "inputs": [(k, fmt.shape(v)) for k, v in model.inputs.items()],
+        # a sequence of variable length (tokens, or vectors of width d): the length is None too
+        "inputs": [(k, fmt.shape(v), len(v) <= 2 and bool(v) and v[0] is None) for k, v in model.inputs.items()],
         "layer_count": len(model.nodes), "blocks": blocks, "rows": rows,
         "any_non_trainable": d.non_trainable != 0, "any_buffers": d.buffers != 0,
         "grouped": any(not b["single"] for b in blocks),
