@@ -102,3 +102,17 @@ def test_latex_table_marks_each_claim_like_markdown(report):
     marks = render_report(report, format="markdown").count("| ✓ "), render_report(report, format="markdown").count("| ✗ ")
     assert "\\usepackage{amssymb}" in out
     assert (out.count("& $\\checkmark$~"), out.count("& $\\times$~\\textbf{")) == marks == (6, 1)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "text"])
+def test_correct_derivation_has_a_lead_in(report, lang, fmt):
+    """After the wrong claim (dense_2, the only one) the re-derivation opens with "Correct derivation:",
+    translated, once, after the diagnosis; the correct claims get none."""
+    out = render_report(report, lang=lang, format=fmt)
+    lead = translate(lang, "Correct derivation:")
+    if lang != "en":
+        assert lead != "Correct derivation:", f"no {lang} translation"
+    head = lead.rstrip(":： \u00a0")
+    assert out.count(head) == 1
+    assert out.index(translate(lang, M.MISTAKES["bias_size"]).split("%(")[0].strip()) < out.index(head)
