@@ -675,3 +675,15 @@ def test_layer_count_sentence_is_true_for_functional_and_sequential_keras_models
                                                                  {"Dense": {"units": 2}}]})
     assert dense.total == sequential.count_params()
     assert _layer_count(dense) == len(sequential.layers)
+
+
+def test_hf_symbol_l_counts_blocks_not_table_rows():
+    """GPT-2's n_layer is the number of blocks in transformer.h (each block holds several layers),
+    so the symbol L means blocks; the overview table has far fewer rows than L·(layers per block)."""
+    transformers = require_module("transformers")
+    config = transformers.GPT2Config(n_layer=3, n_embd=32, n_head=2, vocab_size=50, n_positions=16)
+    assert len(transformers.GPT2LMHeadModel(config).transformer.h) == 3
+    text = markdown(explain.load(str(FIXTURES / "hf" / "gpt2.json")))
+    assert "number of blocks (transformer blocks)" in text
+    assert "number of layers" not in text
+    assert translated("number of blocks (transformer blocks)")

@@ -88,7 +88,7 @@ class _Config:
 
 
 MEANINGS = {
-    "V": "vocabulary", "T": "positions", "d": "model_width", "L": "num_layers", "f": "feed_forward",
+    "V": "vocabulary", "T": "positions", "d": "model_width", "L": "num_blocks", "f": "feed_forward",
     "H": "heads", "H_kv": "kv_heads", "d_h": "head_size", "d_kv": "head_size", "B": "buckets",
     "V_type": "type_vocabulary", "L_dec": "decoder_layers", "n_labels": "labels", "n_x": "experts",
     "E": "embedding_size", "f_dec": "decoder_feed_forward", "P": "patch_size", "n_p": "patches",

@@ -30,6 +30,7 @@ SYMBOLS = {
     "vocabulary": N_("vocabulary size"),
     "heads": N_("number of attention heads"),
     "num_layers": N_("number of layers"),
+    "num_blocks": N_("number of blocks (transformer blocks)"),
     "positions": N_("number of positions (maximum sequence length)"),
     "kv_heads": N_("number of key/value heads"),
     "head_size": N_("size of one attention head"),
