@@ -481,7 +481,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
     model = d.model
     index = {n.name: i + 1 for i, n in enumerate(model.nodes)}
     blocks = []
-    seen_notes: set[str] = set()
+    seen_notes: set[tuple[str, str]] = set()
     explained: dict[tuple, StepView] = {}
     built: dict[str, StepView] = {}
     for b in d.blocks:
@@ -492,9 +492,10 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
                 first = explained.setdefault(_kind(s, st), st)
                 if first is not st:
                     st.brief, st.same_as = (first.index, first.name), None
-        for st in steps:  # a convention is explained where it first applies
-            st.notes = [n for n in st.notes if n not in seen_notes]
-            seen_notes.update(st.notes)
+        for s, st in zip(b.steps, steps):  # a convention is explained where it first applies to each role
+            role = s.node.layer.role
+            st.notes = [n for n in st.notes if (n, role) not in seen_notes]
+            seen_notes.update((n, role) for n in st.notes)
         block_total = None
         if b.repeat > 1:
             each = view.value_tex(b.params)
