@@ -687,3 +687,11 @@ def test_hf_symbol_l_counts_blocks_not_table_rows():
     assert "number of blocks (transformer blocks)" in text
     assert "number of layers" not in text
     assert translated("number of blocks (transformer blocks)")
+
+
+def test_gru_reset_after_is_explained_once():
+    """Its sentence says the two biases; no note repeats it (3·16·(8 + 16) + 6·16 = 1,248 by hand)."""
+    spec = {"name": "g", "input": [5, 8], "layers": [{"GRU": {"units": 16}}]}
+    text = markdown(explain.load(spec))
+    assert text.count("reset\\_after") == 1 and "two biases: one for the input" in text
+    assert "a second bias vector" not in text and "1,248" in text

@@ -137,7 +137,8 @@ class _ResetAfter(_Recurrent):
     def notes(self) -> tuple[str, ...]:
         if not self.use_bias:
             return group_note(self.gates)
-        return group_note(self.gates) + (("gru_reset_after",) if self.reset_after else ("rnn_one_bias",))
+        # reset_after's two biases are said once, in the layer's sentence (GRU_RESET_AFTER)
+        return group_note(self.gates) + (() if self.reset_after else ("rnn_one_bias",))
 
 
 @dataclass(frozen=True, kw_only=True)

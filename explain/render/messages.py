@@ -126,9 +126,6 @@ NOTES = {
     "mha_in_proj_4E2": N_("PyTorch's MultiheadAttention has 4E² + 4E parameters whatever the number "
                           "of heads, because the heads split the embedding dimension E; Keras's "
                           "MultiHeadAttention grows with num_heads · key_dim."),
-    "gru_reset_after": N_("Keras's GRU with reset_after = True (the default) has a second bias "
-                          "vector for the recurrent kernel: 3h(i + h) + 6h parameters instead of "
-                          "3h(i + h) + 3h."),
 }
 
 NOTES.update({
