@@ -42,3 +42,69 @@ def test_german_latex_with_compute_and_memory_compiles(tmp_path):
         assert "Rechenaufwand" in text and "Speicherbedarf beim Training" in text
         if name == "gpt2":
             assert "188.743.680" in text
+
+
+# The seed CNN by hand: 256×256×3 in; 3×3 convolutions with 32 filters ("same" keeps the size,
+# "valid" takes 2 off); max pooling 3 then 2 and 2 (floor((n − k)/s) + 1 with s = k); flatten
+# 19·19·32 = 11,552; Dense 512, 128, 9. A convolution does k_h·k_w·c_in MACs for each of its
+# H_out·W_out·c_out outputs and, per output, one bias add and one ReLU; a pooling compares
+# k_h·k_w values per output and multiplies nothing; a Dense layer does n_in·n_out MACs and per
+# output one bias add and its activation's operations (ReLU 1; softmax 3: exp, sum, divide).
+def _conv(h, c_in, c_out=32, k=3):
+    return h * h * k * k * c_in * c_out, h * h * c_out * (1 + 1)
+
+
+def _pool(h_out, k, c=32):
+    return 0, k * k * h_out * h_out * c
+
+
+SEED_BY_HAND = {
+    "conv2d_1": _conv(256, 3), "conv2d_2": _conv(254, 32), "max_pooling2d_1": _pool(84, 3),
+    "conv2d_3": _conv(84, 32), "conv2d_4": _conv(82, 32), "max_pooling2d_2": _pool(41, 2),
+    "conv2d_5": _conv(41, 32), "conv2d_6": _conv(39, 32), "max_pooling2d_3": _pool(19, 2),
+    "dense_1": (19 * 19 * 32 * 512, 512 * 2), "dense_2": (512 * 128, 128 * 2), "dense_3": (128 * 9, 9 * (1 + 3)),
+}
+
+
+def _last_number(line: str) -> int:
+    return int(line.rsplit("=", 1)[1].replace("{.}", "").replace("{,}", "").replace(r"\,", "")
+               .replace(r"\\", "").strip())
+
+
+def _layer_sections(text: str) -> dict[str, str]:
+    """The per-layer compute sections (Markdown ``#### i. `name` (Type)``), by layer name."""
+    out = {}
+    for chunk in text.split("\n#### ")[1:]:
+        name = chunk.split("`", 2)[1]
+        out[name] = chunk
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_seed_per_layer_compute_equals_the_hand_derivation(lang):
+    text = render(load("example:seed-cnn"), lang=lang, format="markdown", count=("params", "compute"))
+    compute = text[text.index("\n#### 1. "):]
+    sections = _layer_sections(compute)
+    for name, (macs, other) in SEED_BY_HAND.items():
+        lines = [ln.strip() for ln in sections[name].splitlines()]
+        mac_line = next(ln for ln in lines if ln.startswith(r"\text{MACs} &="))
+        other_line = next(ln for ln in lines if ln.startswith("O &="))
+        assert _last_number(mac_line) == macs, (lang, name, mac_line)
+        assert _last_number(other_line) == other, (lang, name, other_line)
+    # the formula is written once per type with the numbers substituted: 3·3·32·32·82·82 for conv2d_4
+    assert r"3 \times 3 \times 32 \times 32 \times 82 \times 82" in sections["conv2d_4"]
+    # why is said the first time a type appears, not again
+    conv_why = sections["conv2d_1"].split("$$")[0].strip().splitlines()[-1]
+    assert len(conv_why) > 80 and conv_why not in sections["conv2d_2"], lang
+    assert "dropout_2" not in sections, "a later layer that computes nothing gets no section"
+    assert katex_errors(formulas(text)) == []
+
+
+def test_seed_per_layer_compute_in_the_german_pdf(tmp_path):
+    require_tool("lualatex")
+    tex = render(load("example:seed-cnn"), lang="de", format="latex", count=("params", "compute"))
+    text = pdf_text(compile_latex(tex, tmp_path, "doc"))
+    assert "Rechenaufwand Schicht für Schicht" in text
+    conv4_macs = 82 * 82 * 3 * 3 * 32 * 32
+    assert f"{conv4_macs:,}".replace(",", ".") in text
+    assert "Eine Faltung berechnet jedes Ausgabeelement" in text.replace("\n", " ")

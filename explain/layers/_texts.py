@@ -363,3 +363,20 @@ GEMMA3_PROJECTOR = N_("This projector averages the vision tower's patch vectors 
                       "tokens (mm_tokens_per_image; a pooling without weights), normalizes them with "
                       "an RMSNorm (d_vis weights) and projects them to the language model's width d "
                       "with a matrix without bias (d_vis·d).")
+
+
+
+# -- compute: why a type takes the MACs and other operations it does (explain.compute)
+CONV_COMPUTE = N_("A convolution computes every output element as a sum over its window: one "
+                  "multiply-accumulate (MAC) for each kernel position and input channel. So it takes "
+                  "as many MACs as one filter has kernel weights, for each of its output elements.")
+CONV_GROUPED_COMPUTE = N_("A grouped convolution computes every output element as a sum over its "
+                          "window: one multiply-accumulate (MAC) for each kernel position and input "
+                          "channel of its group. So it takes as many MACs as one filter has kernel "
+                          "weights, for each of its output elements.")
+DENSE_COMPUTE = N_("A dense layer computes each output as the sum of all its inputs, each multiplied "
+                   "by its weight: one multiply-accumulate (MAC) for each kernel weight, at every "
+                   "position it is applied at.")
+POOL_COMPUTE = N_("A pooling layer multiplies nothing, so it takes no MACs. For each output element "
+                  "it compares (maximum) or adds up (average) the values of its window: one operation "
+                  "per window element.")

@@ -320,6 +320,8 @@ class Layer:
     """The explanation for a layer of this type built without a bias (or β), where it differs."""
     explanation_no_weights: ClassVar[Optional[str]] = None
     """The explanation for a layer of this type built without any weights, where it differs."""
+    compute_explanation: ClassVar[Optional[str]] = None
+    """Why the type takes the MACs and other operations it does (a msgid), or None."""
     symbol_meanings: ClassVar[Mapping[str, str]] = {}
     """What the type's symbols stand for where the common meaning does not fit (symbol name →
     meaning key of the symbol table); merged along the class hierarchy (see ``meaning_of``)."""
@@ -352,6 +354,10 @@ class Layer:
         if weights and self.explanation_no_bias and not has_bias(weights):
             return self.explanation_no_bias
         return self.explanation
+
+    def compute_explanation_for(self) -> Optional[str]:
+        """Why this layer takes its MACs and other operations: the class's sentence, or None."""
+        return self.compute_explanation
 
     @classmethod
     def meaning_of(cls, symbol: str) -> Optional[str]:

@@ -148,6 +148,13 @@ class _Conv(_ConvBase):
     def notes(self) -> tuple[str, ...]:
         return ("lora",) if self.lora_rank else ()
 
+    def compute_explanation_for(self) -> Optional[str]:
+        if self.lora_rank:
+            return None
+        if self.groups != 1:
+            return _texts.CONV_GROUPED_COMPUTE
+        return _texts.CONV_COMPUTE
+
     def cost(self, shapes, out, values) -> Cost:
         macs, other = _conv_cost(self.rank, self.groups != 1, self.ops_per_output(), bool(self.lora_rank))
         return Cost(macs, other, self.out_values(out))

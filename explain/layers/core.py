@@ -107,6 +107,11 @@ class Dense(Layer):
     def notes(self) -> tuple[str, ...]:
         return ("lora",) if self.lora_rank else ()
 
+    def compute_explanation_for(self) -> Optional[str]:
+        if self.lora_rank:
+            return None
+        return _texts.DENSE_COMPUTE
+
     def cost(self, shapes, out, values) -> Cost:
         """n_pos·n_in·n_out MACs at the n_pos positions of the input's leading axes; other
         operations n_pos·n_out per bias add and per operation of the activation (ReLU 1, softmax 3)."""

@@ -20,6 +20,7 @@ from ._spatial import Spatial, Windowed
 class _Pooling(Spatial, Windowed):
     role = "pool"
     explanation = _texts.POOL
+    compute_explanation = _texts.POOL_COMPUTE
 
     positional = ("pool_size", "strides", "padding", "data_format")
     ignores = frozenset()

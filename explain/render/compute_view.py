@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..model import Model
-    from .view import Formatter
+    from ..compute import Cost
+    from ..model import Model, Node
+    from .view import Formatter, View
 
 
 def compute_context(model: "Model", f: "Formatter") -> dict[str, Any]:
     p = f.math
     out: dict[str, Any] = {"derived": model.macs is not None, "kaplan": None,
-                           "not_derived": [f.name(n) for n in model.compute_not_derived]}
+                           "not_derived": [f.name(n) for n in model.compute_not_derived],
+                           "layers": compute_layers(model, f)}
     if model.macs is not None and model.flops is not None and model.training_flops is not None:
-        out.update(macs=f.num(model.macs), flops=f.num(model.flops), training=f.num(model.training_flops),
+        out.update(macs=f.num(model.macs), other=f.num(model.other_ops or 0), flops=f.num(model.flops), training=f.num(model.training_flops),
                    flops_eq=f.dm(rf"\text{{FLOPs}} = 2 \times {p.number(model.macs)} = {p.number(model.flops)}"),
                    training_eq=f.dm(rf"C_{{\text{{train}}}} \approx 3 \times {p.number(model.flops)}"
                                     rf" = {p.number(model.training_flops)}"))
@@ -44,3 +46,83 @@ def compute_context(model: "Model", f: "Formatter") -> dict[str, Any]:
         "train_eq": f.dm(rf"C_{{\text{{train}}}} \approx 6 N D = {n(6 * k.n)} \cdot D"),
     }
     return out
+
+
+def compute_layers(model: "Model", f: "Formatter") -> list[dict[str, Any]]:
+    """Each layer's compute: why (the first layer of a type), MACs = formula = numbers = result,
+    the other operations the same way, and the meaning of each shape symbol where it first appears."""
+    from . import messages
+    from .mathtex import symbol_tex
+    from .view import View
+    v = View(f, model)
+    seen_types: set[type] = set()
+    seen_symbols: set[str] = set()
+    seen_notes: set[tuple] = set()
+    rows: list[dict[str, Any]] = []
+    for index, node in enumerate(model.nodes, 1):
+        cost = node.cost
+        row: dict[str, Any] = {"index": index, "name": f.name(node.name), "type": node.type,
+                               "cell_name": f.cell_name(node.name), "missing": node.cost_missing,
+                               "first": type(node.layer) not in seen_types}
+        seen_types.add(type(node.layer))
+        rows.append(row)
+        if cost is None or node.macs is None or node.other_ops is None:
+            continue
+        nothing = cost.macs == 0 and cost.other == 0
+        symbols = []
+        for s in sorted((cost.macs + cost.other).free_symbols, key=lambda s: s.name):
+            meaning = messages.COMPUTE_SYMBOLS.get(s.name)
+            if meaning and s.name not in seen_symbols and s not in node.values:
+                seen_symbols.add(s.name)
+                symbols.append((f.m(symbol_tex(s.name)), meaning))
+        row.update(
+            other_note=_other_note(node, seen_notes, f),
+            explanation=node.layer.compute_explanation_for() if row["first"] else None,
+            nothing=nothing,
+            equation=None if nothing else f.dm(_equations(v, node, cost)),
+            symbols=symbols, macs=v.count_text(node.macs), other=v.count_text(node.other_ops))
+    return rows
+
+
+def _equations(v: "View", node: "Node", cost: "Cost") -> str:
+    """``MACs = formula = numbers = result`` and ``O = …`` aligned; for a node of L copies, the
+    first copy's (MACs_1, O_1) and then L times it."""
+    from ..symbols import as_value, to_expr
+    values = {**node.values, **cost.values}
+    repeated = not (isinstance(node.repeat, int) and node.repeat == 1)
+
+    def lines(lhs: str, formula: Any, total: Any) -> list[str]:
+        one_lhs = lhs + ("_{1}" if repeated else "")
+        if formula == 0:
+            return [rf"{one_lhs} &= 0"]
+        one = as_value(formula.xreplace({s: to_expr(values[s]) for s in formula.free_symbols}))
+        chain = v.chain(one_lhs, formula, values, one).replace(" = ", " &= ", 1)
+        if not repeated:
+            return [chain]
+        return [chain, rf"{lhs} &= {v.p.expr(node.repeat)} \cdot {lhs}_{{1}} = " + v.value_tex(total)]
+
+    rows = lines(r"\text{MACs}", cost.macs, node.macs) + lines("O", cost.other, node.other_ops)
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def _other_note(node: "Node", seen: set[tuple], f: "Formatter") -> tuple[str, dict[str, Any]] | None:
+    """What O counts per output element of a layer with a bias and an ``activation`` argument
+    (msgid, arguments), the first time a type shows it with this bias and activation."""
+    from ..compute import activation_ops
+    from . import messages
+    layer = node.layer
+    if not hasattr(layer, "activation") or not hasattr(layer, "use_bias"):
+        return None
+    activation, bias = layer.activation, bool(layer.use_bias)
+    ops = activation_ops(activation)
+    key = (type(layer), bias, ops and activation)
+    if key in seen:
+        return None
+    seen.add(key)
+    if bias and ops:
+        return messages.OTHER_OPS_BIAS_ACTIVATION, {"activation": f.name(str(activation)), "n": ops}
+    if bias:
+        return messages.OTHER_OPS_BIAS, {}
+    if ops:
+        return messages.OTHER_OPS_ACTIVATION, {"activation": f.name(str(activation)), "n": ops}
+    return None

@@ -12,6 +12,30 @@ from .i18n import N_
 GENERIC_WITH_WEIGHTS = N_("This layer has the weight groups listed below.")
 GENERIC_WITHOUT_WEIGHTS = N_("This layer has no weights.")
 
+NO_COMPUTE = N_("At inference this layer computes nothing: no MACs and no other operations.")
+
+OTHER_OPS_BIAS_ACTIVATION = N_("O counts, for each output element, one addition for the bias and "
+                               "the operations of the activation %(activation)s (%(n)s).")
+OTHER_OPS_BIAS = N_("O counts one addition for the bias for each output element.")
+OTHER_OPS_ACTIVATION = N_("O counts, for each output element, the operations of the activation "
+                          "%(activation)s (%(n)s).")
+
+COMPUTE_SYMBOLS = {
+    "H_out": N_("output height"),
+    "W_out": N_("output width"),
+    "D_out": N_("output depth"),
+    "L_out": N_("output length"),
+    "H_in": N_("input height"),
+    "W_in": N_("input width"),
+    "D_in": N_("input depth"),
+    "L_in": N_("input length"),
+    "N_out": N_("number of output elements"),
+    "N_in": N_("number of input elements"),
+    "n_pos": N_("number of positions the layer is applied at"),
+    "T": N_("sequence length (time steps)"),
+}
+"""The shape symbols of the compute formulas (``explain.compute``), by symbol name."""
+
 SYMBOLS = {
     "kernel_length": N_("kernel size"),
     "kernel_depth": N_("kernel depth"),
