@@ -333,8 +333,11 @@ def test_gpt2_adds_token_and_position_embeddings_only():
     step = next(s for s in derive(_hf("gpt2")).steps if s.node.name.endswith("embeddings"))
     assert "token type" not in step.explanation
     assert "token embedding and the position embedding" in step.explanation and translated(step.explanation)
+    # the sum is computed in GPT2Model.forward: no module of that name exists, and the row says so
+    assert step.node.name.split(".", 1)[1] not in dict(hf.named_modules())
+    assert "not a module of its own in PyTorch" in step.explanation
     bert = next(s for s in derive(_hf("bert-base-uncased")).steps if s.node.name.endswith("sum"))
-    assert "token type" in bert.explanation
+    assert "token type" in bert.explanation and "not a module of its own" in bert.explanation
 
 
 @pytest.mark.parametrize("name, blocks", [("gpt2", ["transformer.h"]), ("bert-base-uncased", ["encoder.layer"]),

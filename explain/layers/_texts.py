@@ -192,10 +192,12 @@ REVERSIBLE_EMBEDDING = N_("A reversible embedding stores one vector for every en
                           "vocabulary and can also map vectors back to scores over the vocabulary: "
                           "with the transposed embedding matrix (tied weights) or with a second "
                           "matrix of its own.")
-ADD_EMBEDDINGS = N_("This layer adds embeddings of the same shape (token, position, token type). "
-                    "It has no weights.")
-ADD_TOKEN_POSITION = N_("This layer adds the token embedding and the position embedding element by "
-                        "element. It has no weights.")
+ADD_EMBEDDINGS = N_("This row adds embeddings of the same shape (token, position, token type) "
+                    "element by element. The addition happens in the model's forward pass; it is "
+                    "not a module of its own in PyTorch. It has no weights.")
+ADD_TOKEN_POSITION = N_("This row adds the token embedding and the position embedding element by "
+                        "element. The addition happens in the model's forward pass; it is not a "
+                        "module of its own in PyTorch. It has no weights.")
 FIRST_TOKEN = N_("This layer keeps only the vector at the first position of every sequence (the "
                  "classification token, such as [CLS]), which stands for the whole input; the "
                  "sequence axis is dropped. It has no weights.")
