@@ -10,6 +10,8 @@ from ..errors import ExplainError
 from ..layers.hf_blocks import BertLayer, FirstToken, Parameter, Tensors
 from ..layers.hf_encoders import (AlbertLayer, BartDecoderLayer, BartEncoderLayer, CLIPEncoderLayer, CLIPVisionEmbeddings,
                                   AddedPositions, TimeMajor, ViTEmbeddings, ViTLayer, WhisperDecoderLayer, WhisperEncoderLayer)
+from ..layers.base import Layer
+from ..model import GraphBuilder
 from ..symbols import Value
 from .hf_config import (_PREFIXES, SEQ, NoClosedForm, _add, _pooler, _Builder, _check_head, _check_heads, _Config, _family,
                         _pick_head, _tied)
@@ -302,13 +304,7 @@ def _clip(cfg: _Config, arch: str, b: _Builder) -> None:
     g = b.start()
     if text:
         t = "" if kind == "text" else "text_model."
-        g.add_input("input_ids", (SEQ,))
-        g.add(f"{t}embeddings.token_embedding", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
-        g.add(f"{t}embeddings.position_embedding", b.torch("Embedding", num_embeddings=T, embedding_dim=d),
-              ["input_ids"])
-        g.add(f"{t}embeddings", _add(), [f"{t}embeddings.token_embedding", f"{t}embeddings.position_embedding"])
-        g.add(f"{t}encoder.layers", CLIPEncoderLayer(hidden_size=d, intermediate_size=f), repeat=L)
-        g.add(f"{t}final_layer_norm", b.torch("LayerNorm", normalized_shape=d))
+        text_tower(g, b, t, V, T, d, CLIPEncoderLayer(hidden_size=d, intermediate_size=f), L)
         if projection:
             g.add("text_projection", b.torch("Linear", in_features=d, out_features=p_dim, bias=False))
     if vision:
@@ -325,3 +321,16 @@ def _clip(cfg: _Config, arch: str, b: _Builder) -> None:
         g.add("logit_scale", Tensors(tensors=(("logit_scale", 1, True, False),), origin="CLIPModel"),
               ["text_projection"])
         b.notes.append(("clip_parts", ()))
+
+
+def text_tower(g: GraphBuilder, b: _Builder, t: str, V: Value, T: Value, d: Value, layer: Layer,
+               L: Value) -> None:
+    """CLIP's and SigLIP's text tower: token + position embeddings (V·d + T·d), L copies of the
+    encoder layer, and the final LayerNorm (2d)."""
+    g.add_input("input_ids", (SEQ,))
+    g.add(f"{t}embeddings.token_embedding", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
+    g.add(f"{t}embeddings.position_embedding", b.torch("Embedding", num_embeddings=T, embedding_dim=d),
+          ["input_ids"])
+    g.add(f"{t}embeddings", _add(), [f"{t}embeddings.token_embedding", f"{t}embeddings.position_embedding"])
+    g.add(f"{t}encoder.layers", layer, repeat=L)
+    g.add(f"{t}final_layer_norm", b.torch("LayerNorm", normalized_shape=d))

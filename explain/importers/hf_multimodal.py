@@ -25,9 +25,9 @@ from ..layers.hf_multimodal import (Gemma3MultiModalProjector, SiglipEncoderLaye
                                     SiglipVisionEmbeddings)
 from ..model import GraphBuilder
 from ..symbols import Value
-from .hf_config import (_PREFIXES, BASES, FAMILIES, SEQ, NoClosedForm, _add, _Builder, _Config, _family, _pick_head,
+from .hf_config import (_PREFIXES, BASES, FAMILIES, NoClosedForm, _Builder, _Config, _family, _pick_head,
                         _tied)
-from .hf_encoders import _clip, _part
+from .hf_encoders import _clip, _part, text_tower
 
 _PREFIXES.update({"Siglip": "siglip", "Llava": "llava", "PaliGemma": "paligemma",
                   "Gemma3ForConditionalGeneration": "gemma3", "Gemma3Model": "gemma3"})
@@ -65,13 +65,7 @@ def _siglip(cfg: _Config, arch: str, b: _Builder) -> None:
     g = b.start()
     if text:
         t = "" if kind == "text" else "text_model."
-        g.add_input("input_ids", (SEQ,))
-        g.add(f"{t}embeddings.token_embedding", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
-        g.add(f"{t}embeddings.position_embedding", b.torch("Embedding", num_embeddings=T, embedding_dim=d),
-              ["input_ids"])
-        g.add(f"{t}embeddings", _add(), [f"{t}embeddings.token_embedding", f"{t}embeddings.position_embedding"])
-        g.add(f"{t}encoder.layers", SiglipEncoderLayer(hidden_size=d, intermediate_size=f), repeat=L)
-        g.add(f"{t}final_layer_norm", b.torch("LayerNorm", normalized_shape=d))
+        text_tower(g, b, t, V, T, d, SiglipEncoderLayer(hidden_size=d, intermediate_size=f), L)
         g.add(f"{t}head", b.torch("Linear", in_features=d, out_features=p))
     if vision:
         v = "" if kind == "vision" else "vision_model."
