@@ -1,5 +1,5 @@
-"""LaTeX layout: no line of any bundled example or main fixture runs past the margin (an overfull
-box wider than 1 pt in lualatex's log), in every language. One document per language holds every
+"""LaTeX layout: no line of any bundled example or main fixture, and no line of the seed worksheet's
+check sheet, runs past the margin (an overfull box wider than 1 pt in lualatex's log), in every language. One document per language holds every
 model (as fragments, each on its own pages), so five compiles cover them all."""
 from __future__ import annotations
 
@@ -45,6 +45,18 @@ def models():
     return [(str(source).rsplit("/", 1)[-1], load(source)) for source in MODELS]
 
 
+def _check_sheet(lang: str) -> str:
+    """The seed worksheet's check sheet (a whole document: it has its own preamble)."""
+    from explain.checker import check_file, render_report
+    return render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang=lang,
+                         format="latex")
+
+
+def _overfull(log: str) -> list[tuple[float, int, str]]:
+    return [(float(m.group(1)), int(m.group(2)), log[m.end():m.end() + 160].split("\n\n")[0])
+            for m in OVERFULL.finditer(log) if float(m.group(1)) > LIMIT_PT]
+
+
 def test_no_line_runs_past_the_margin(models, tmp_path):
     require_tool("lualatex")
 
@@ -53,11 +65,12 @@ def test_no_line_runs_past_the_margin(models, tmp_path):
         pdf = compile_latex(tex, tmp_path / lang, "all")
         log = pdf.with_suffix(".log").read_text("utf-8", errors="replace")
         wide = []
-        for m in OVERFULL.finditer(log):
-            width, at = float(m.group(1)), int(m.group(2))
-            if width > LIMIT_PT:
-                model = [name for start, name in starts if start <= at][-1] if at >= starts[0][0] else "preamble"
-                wide.append((lang, model, at, width, log[m.end():m.end() + 160].split("\n\n")[0]))
+        for width, at, text in _overfull(log):
+            model = [name for start, name in starts if start <= at][-1] if at >= starts[0][0] else "preamble"
+            wide.append((lang, model, at, width, text))
+        pdf = compile_latex(_check_sheet(lang), tmp_path / lang, "check")
+        log = pdf.with_suffix(".log").read_text("utf-8", errors="replace")
+        wide += [(lang, "check sheet", at, width, text) for width, at, text in _overfull(log)]
         return wide
 
     with ThreadPoolExecutor(max_workers=2) as pool:

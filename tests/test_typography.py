@@ -227,3 +227,19 @@ def test_spanish_embedding_terms():
     texts = dict(msgstrs("es"))
     assert texts["embedding dimension"] == "dimensión del embedding"
     assert [s for s in texts.values() if "embedding de posición" in s or "dimensión de incrustación" in s] == []
+
+
+# ----------------------------------------------------------------------------- LaTeX, every language
+@pytest.mark.parametrize("lang", ["en", "de", "ja", "fr", "es"])
+def test_latex_spaces_and_shapes_break_only_where_a_reader_allows(lang):
+    """A no-break space is TeX's tie (the font's U+00A0 glyph is wider than a word space); a
+    shape breaks, if a line needs it, only after a comma (never inside 41 or between ( and None);
+    the decimal unit is SI's kB (CLDR's Japanese says KB)."""
+    tex = render(load("example:seed-cnn"), lang=lang, format="latex")
+    assert "\u00a0" not in tex
+    assert r"\texttt{(None,\penalty1000\ 41,\penalty1000\ 41,\penalty1000\ 32)}" in tex
+    assert "(None, 41, 41, 32)" not in tex
+    small = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang=lang, format="latex")
+    unit = "ko" if lang == "fr" else "kB"
+    assert re.search(r"17[.,]2(~|\\,)" + unit, small), lang
+    assert "KB (" not in small and "KB）" not in small

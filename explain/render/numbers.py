@@ -81,7 +81,8 @@ def format_bytes(n: int, lang: str, binary: bool = False) -> str:
     number = format_int(n, lang) if unit == "byte" else format_size(value, lang)
     if binary and unit != "byte":
         return f"{number}\u00a0{_BINARY_FR.get(unit, unit) if lang == 'fr' else unit}"
-    return format_unit(number, f"digital-{unit}", length="short", locale=locale(lang))
+    text = format_unit(number, f"digital-{unit}", length="short", locale=locale(lang))
+    return text.replace("KB", "kB") if unit == "kilobyte" else text  # SI's kilo: lower-case k
 @lru_cache(maxsize=None)
 def _percent_pattern(lang: str) -> str:
     """The locale's percent pattern with one decimal (``#,##0.0 %`` in German)."""
@@ -123,6 +124,8 @@ def byte_sizes(n: int, lang: str) -> tuple[str, str, int, str, str, int]:
     # Babel formats the number itself; hand it the text already formatted (exact, any size)
     unit = format_unit(1, "digital-" + _DECIMAL_UNITS[dec], locale=locale(lang), length="short") \
         .replace("1", "", 1).strip("\u00a0\u202f ")
+    if unit == "KB":  # CLDR's Japanese (and a few others): the SI prefix kilo is a lower-case k
+        unit = "kB"
     b_unit = _BINARY_UNITS[binary] + _BYTE.get(lang, "B")
     b_value = format_size(Fraction(n, 2 ** (10 * (binary + 1))), lang)
     space = "\u202f" if lang == "fr" else "\u00a0"  # one unbreakable space, as CLDR mostly has

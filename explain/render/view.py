@@ -55,6 +55,12 @@ class Formatter:
             return plain_text(text)
         return markdown_code(text)
 
+    def unbroken(self, text: str) -> str:
+        """A short literal that must not break across lines (a shape, ``23.00 MB``), monospace."""
+        if self.format == "latex":
+            return r"\mbox{\texttt{" + latex_text(text) + "}}"
+        return self.name(text)
+
     def cell_name(self, text: str) -> str:
         """A name inside a table cell (LaTeX: may break after . _ / whatever its length)."""
         if self.format == "markdown":
@@ -90,8 +96,9 @@ class Formatter:
                 return r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
             return self.name("(" + ", ".join(dims) + ")")
         dims = ["None"] + ["None" if d is None else str(d) for d in shape]
-        text = "(" + ", ".join(dims) + ")"
-        return self.name(text)
+        if self.format == "latex":  # a break after a comma only where a line needs it
+            return r"\texttt{(" + r",\penalty1000\ ".join(dims) + ")}"
+        return self.name("(" + ", ".join(dims) + ")")
 
     def role_args(self) -> dict[str, str]:
         """The placeholders of layer explanations, typeset (math as math, argument names as code)."""
@@ -626,7 +633,7 @@ def _memory(mem: Memory, fmt: Formatter) -> dict[str, Any]:
         "bytes": fmt.num(mem.bytes), "large": mem.bytes >= 1024,
         "decimal": fmt.plain(decimal), "unit": fmt.plain(unit), "unit_bytes": _power(10, ten, fmt),
         "binary": fmt.plain(binary), "binary_unit": fmt.plain(b_unit),
-        "binary_unit_bytes": _power(2, two, fmt), "keras": fmt.name(keras_memory(mem.bytes)),
+        "binary_unit_bytes": _power(2, two, fmt), "keras": fmt.unbroken(keras_memory(mem.bytes)),
     }
 
 
