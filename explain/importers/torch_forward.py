@@ -180,7 +180,9 @@ def _watch(twin: Any, torch: Any, calls: list) -> Any:
     class Watch(TorchFunctionMode):
         def __torch_function__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
-            out = func(*args, **kwargs)
+            out = _known_shape(func, args, kwargs, torch)
+            if out is None:
+                out = func(*args, **kwargs)
             inputs = tensors(list(args)) + tensors(list(kwargs.values()))
             for t in inputs:
                 if id(t) in owned and id(t) not in seen:
@@ -218,6 +220,157 @@ def _watch(twin: Any, torch: Any, calls: list) -> Any:
         return 0
 
     return Watch()
+
+
+_SAME_SHAPE = frozenset({"batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"})
+"""Functions whose output has their input's shape and dtype."""
+_BOOLEAN = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "signbit", "eq_", "ne_", "lt_", "le_", "gt_", "ge_"})
+"""Comparisons: a boolean result (logical_* and is* too)."""
+_DUNDER = {"radd": "add", "iadd": "add_", "rmul": "mul", "imul": "mul_", "isub": "sub_",
+           "truediv": "div", "rtruediv": "div", "itruediv": "div_", "rpow": "pow", "ipow": "pow_"}
+
+
+def _known_shape(func: Any, args: tuple, kwargs: dict, torch: Any) -> Any:
+    """The output of ``func`` on meta tensors from its shape rule, without running it; None for a
+    function without one here (or arguments it does not expect), which then runs as usual.
+
+    On the meta device most kernels are Python decompositions whose first call imports
+    torch._dynamo (a second or more: longer than the rest of the pass; a real forward pass, as
+    torchinfo's, never does), so the common functions get their shapes here: pointwise ops
+    (aten's ``pointwise`` tag) on floating tensors of one dtype broadcast their inputs (in place:
+    the first input itself); the norms keep their input's shape; adaptive_avg_pool{1,2,3}d gives
+    (N, C, *output_size); linear gives x's shape with the weight's rows as last size; mean and sum drop (or keep) their dims; cat adds its inputs' sizes along
+    its axis; scaled_dot_product_attention gives Q's shape with V's last size; nn.MultiheadAttention's
+    function, its output and weights."""
+    name = getattr(func, "__name__", "")
+    x = args[0] if args else kwargs.get("input")
+    lazy = torch.nn.parameter.UninitializedTensorMixin
+    if not isinstance(x, (torch.Tensor, list, tuple)) or any(isinstance(a, lazy) for a in
+                                                             (*args, *kwargs.values())):
+        return None  # a lazy module's parameter: torch's own code initialises it
+    if name == "cat" and func is torch.cat:
+        return _cat(args, kwargs, torch)
+    if not isinstance(x, torch.Tensor) or x.device.type != "meta" or x.dim() == 0:
+        return None
+    functional = getattr(torch.nn.functional, name, None)
+    if name in _SAME_SHAPE and func in (functional, getattr(torch, name, None)):
+        return torch.empty_like(x)
+    if name.startswith("adaptive_avg_pool") and func is functional:
+        return _adaptive_pool(x, int(name[-2]), args[1] if len(args) > 1 else kwargs.get("output_size"))
+    if name == "scaled_dot_product_attention" and func is functional:
+        q, k, v = (list(args) + [kwargs.get(n) for n in ("query", "key", "value")[len(args):]])[:3]
+        if not all(isinstance(t, torch.Tensor) for t in (q, k, v)) or q.dim() < 2 or v.dim() < 2:
+            return None
+        return q.new_empty(tuple(q.shape[:-1]) + (v.shape[-1],))
+    if name == "linear" and func is functional:
+        w = args[1] if len(args) > 1 else kwargs.get("weight")
+        if isinstance(w, torch.Tensor) and w.dim() == 2 and x.shape[-1] == w.shape[1] and x.dtype == w.dtype:
+            return x.new_empty(tuple(x.shape[:-1]) + (w.shape[0],))
+        return None
+    if name == "multi_head_attention_forward" and func is functional:
+        return _attention(args, kwargs, torch)
+    if name in ("mean", "sum") and func in (getattr(torch.Tensor, name), getattr(torch, name)):
+        return _reduce(x, args[1:], kwargs)
+    return _pointwise(name, args, kwargs, torch)
+
+
+def _pointwise(name: str, args: tuple, kwargs: dict, torch: Any) -> Any:
+    op = name.strip("_") if name.startswith("__") else name
+    op = _DUNDER.get(op, op)
+    if op in _BOOLEAN or op.startswith(("logical_", "is")) or set(kwargs) - {"alpha", "inplace", "approximate", "negative_slope",
+                                                 "min_val", "max_val", "min", "max"}:
+        return None
+    inplace = op.endswith("_") or kwargs.get("inplace") is True
+    packet = getattr(torch.ops.aten, op, None)
+    if packet is None or not any(torch.Tag.pointwise in getattr(packet, o).tags for o in packet.overloads()):
+        return None
+    tensors = [a for a in args if isinstance(a, torch.Tensor)]
+    if any(not isinstance(a, (torch.Tensor, int, float)) or isinstance(a, bool) for a in args):
+        return None
+    if not tensors or any(t.device.type != "meta" or not t.is_floating_point() or t.dtype != tensors[0].dtype
+                          for t in tensors):
+        return None
+    shape = torch.broadcast_shapes(*(t.shape for t in tensors))
+    if inplace:
+        return args[0] if isinstance(args[0], torch.Tensor) and tuple(args[0].shape) == tuple(shape) else None
+    return tensors[0].new_empty(shape)
+
+
+_MHA_ARGS = ("query", "key", "value", "embed_dim_to_check", "num_heads", "in_proj_weight", "in_proj_bias",
+             "bias_k", "bias_v", "add_zero_attn", "dropout_p", "out_proj_weight", "out_proj_bias", "training",
+             "key_padding_mask", "need_weights", "attn_mask", "use_separate_proj_weight", "q_proj_weight",
+             "k_proj_weight", "v_proj_weight", "static_k", "static_v", "average_attn_weights", "is_causal")
+
+
+def _attention(args: tuple, kwargs: dict, torch: Any) -> Any:
+    """F.multi_head_attention_forward (nn.MultiheadAttention, sequence first): the output is the
+    query's shape with the output projection's rows as last size; the weights (need_weights)
+    are (N, L, S), or (N, H, L, S) when not averaged (unbatched: without N), S counting
+    bias_k's and add_zero_attn's extra key."""
+    if len(args) > len(_MHA_ARGS) or set(kwargs) - set(_MHA_ARGS):
+        return None
+    a: dict[str, Any] = {**dict(zip(_MHA_ARGS, args)), **kwargs}
+    q: Any = a.get("query")
+    k: Any = a.get("key")
+    w: Any = a.get("out_proj_weight")
+    if not all(isinstance(t, torch.Tensor) for t in (q, k, w)) or q.dim() not in (2, 3) or k.dim() != q.dim() \
+            or w.dim() != 2 or a.get("static_k") is not None:
+        return None
+    out = q.new_empty(tuple(q.shape[:-1]) + (w.shape[0],))
+    if not a.get("need_weights", True):
+        return out, None
+    length, keys = q.shape[0], k.shape[0] + (a.get("bias_k") is not None) + bool(a.get("add_zero_attn"))
+    heads = () if a.get("average_attn_weights", True) else (a.get("num_heads"),)
+    if heads and not isinstance(heads[0], int):
+        return None
+    batch = (q.shape[1],) if q.dim() == 3 else ()
+    return out, q.new_empty(batch + heads + (length, keys))
+
+
+def _adaptive_pool(x: Any, spatial: int, size: Any) -> Any:
+    if x.dim() not in (spatial + 1, spatial + 2):
+        return None
+    size = (size,) * spatial if isinstance(size, int) else tuple(size) if isinstance(size, (tuple, list)) else None
+    if size is None or len(size) != spatial:
+        return None
+    size = tuple(x.shape[x.dim() - spatial + i] if s is None else s for i, s in enumerate(size))
+    if not all(isinstance(s, int) and s > 0 for s in size):
+        return None
+    return x.new_empty(tuple(x.shape[:x.dim() - spatial]) + size)
+
+
+def _reduce(x: Any, rest: tuple, kwargs: dict) -> Any:
+    if set(kwargs) - {"dim", "keepdim"} or len(rest) > 2:
+        return None
+    dim = rest[0] if rest else kwargs.get("dim")
+    keep = rest[1] if len(rest) > 1 else kwargs.get("keepdim", False)
+    if dim is None or not isinstance(keep, bool) or not x.is_floating_point():
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim) if isinstance(dim, (tuple, list)) else None
+    if not dims or not all(isinstance(d, int) and -x.dim() <= d < x.dim() for d in dims):
+        return None
+    axes = {d % x.dim() for d in dims}
+    shape = [1 if i in axes else n for i, n in enumerate(x.shape)] if keep else \
+        [n for i, n in enumerate(x.shape) if i not in axes]
+    return x.new_empty(shape)
+
+
+def _cat(args: tuple, kwargs: dict, torch: Any) -> Any:
+    parts = args[0] if args else kwargs.get("tensors")
+    dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+    if set(kwargs) - {"tensors", "dim"} or not isinstance(parts, (list, tuple)) or not parts \
+            or not isinstance(dim, int):
+        return None
+    if not all(isinstance(t, torch.Tensor) and t.device.type == "meta" and t.dim() == parts[0].dim()
+               and t.dtype == parts[0].dtype for t in parts) or parts[0].dim() == 0:
+        return None
+    axis = dim % parts[0].dim()
+    rest = [tuple(n for i, n in enumerate(t.shape) if i != axis) for t in parts]
+    if len(set(rest)) != 1:
+        return None
+    shape = list(parts[0].shape)
+    shape[axis] = sum(int(t.shape[axis]) for t in parts)
+    return parts[0].new_empty(shape)
 
 
 def _wrap_scripted(twin: Any, torch: Any) -> tuple[Any, list]:

@@ -1,0 +1,102 @@
+"""The meta pass's own shape rules (importers/torch_forward._known_shape) against torch on the
+CPU: each call's output shape and dtype as the real function gives them, and a whole forward of a
+ResNet and a ViT never imports torch._dynamo (the meta kernels' decompositions would)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.render_helpers import require_module
+
+
+def _calls(torch):
+    F = torch.nn.functional
+    x4, x3, q = torch.rand(2, 3, 8, 8), torch.rand(2, 5, 8), torch.rand(2, 4, 5, 8)
+    k = torch.rand(2, 4, 7, 8)
+    v = torch.rand(2, 4, 7, 6)
+    seq, key = torch.rand(5, 2, 8), torch.rand(7, 2, 8)
+    mha = torch.nn.MultiheadAttention(8, 2, kdim=8, vdim=8, add_bias_kv=True).eval()
+    w_in, w_out = mha.in_proj_weight, mha.out_proj.weight
+
+    def attention(**kw):
+        base = dict(embed_dim_to_check=8, num_heads=2, in_proj_weight=w_in, in_proj_bias=mha.in_proj_bias,
+                    bias_k=mha.bias_k, bias_v=mha.bias_v, add_zero_attn=False, dropout_p=0.0,
+                    out_proj_weight=w_out, out_proj_bias=mha.out_proj.bias, training=False)
+        base.update(kw)
+        return (F.multi_head_attention_forward, (seq, key, key), base)
+
+    return [
+        (F.batch_norm, (x4, torch.zeros(3), torch.ones(3)), {}),
+        (F.layer_norm, (x3, (8,)), {}), (F.group_norm, (x4, 1), {}), (F.instance_norm, (x4,), {}),
+        (F.rms_norm, (x3, (8,)), {}), (F.gelu, (x3,), {}), (F.gelu, (x3,), {"approximate": "tanh"}),
+        (torch.relu, (x4,), {}), (torch.tanh, (x3,), {}), (F.hardtanh, (x3, 0.0, 6.0), {}),
+        (F.leaky_relu, (x3, 0.2), {}), (torch.Tensor.__add__, (x4, torch.rand(1, 3, 1, 1)), {}),
+        (torch.Tensor.__radd__, (x3, 1.0), {}), (torch.Tensor.__mul__, (x3, 2), {}),
+        (torch.Tensor.__truediv__, (x3, 2.0), {}), (torch.Tensor.__sub__, (x3, x3[:, :1]), {}),
+        (torch.add, (x3, x3), {"alpha": 2}), (torch.Tensor.add_, (x3.clone(), x3), {}),
+        (torch.Tensor.mean, (x3, 1), {}), (torch.Tensor.mean, (x4, (2, 3)), {"keepdim": True}),
+        (torch.sum, (x3, -1), {}), (torch.cat, ([x3, x3[:, :2]], 1), {}), (torch.cat, ([x3, x3],), {"dim": -1}),
+        (F.adaptive_avg_pool2d, (x4, 1), {}), (F.adaptive_avg_pool2d, (x4, (None, 3)), {}),
+        (F.adaptive_avg_pool1d, (x3, 2), {}), (F.scaled_dot_product_attention, (q, k, v), {}),
+        (F.linear, (x3, torch.rand(4, 8)), {}), (F.linear, (x3[:, 0], torch.rand(4, 8), torch.rand(4)), {}),
+        attention(need_weights=False), attention(), attention(average_attn_weights=False),
+        attention(add_zero_attn=True),
+    ]
+
+
+def _shapes(value, torch):
+    if isinstance(value, torch.Tensor):
+        return (tuple(value.shape), value.dtype)
+    if isinstance(value, (tuple, list)):
+        return tuple(_shapes(v, torch) for v in value)
+    return value
+
+
+def test_each_rule_gives_what_torch_gives_on_the_cpu():
+    torch = require_module("torch")
+    from explain.importers.torch_forward import _known_shape
+
+    def meta(value):
+        if isinstance(value, torch.Tensor):
+            return value.detach().to("meta")
+        if isinstance(value, (list, tuple)):
+            return type(value)(meta(v) for v in value)
+        return value
+
+    for func, args, kwargs in _calls(torch):
+        with torch.no_grad():
+            real = func(*args, **kwargs)
+            ruled = _known_shape(func, meta(args), {k: meta(v) for k, v in kwargs.items()}, torch)
+        assert ruled is not None, func
+        assert _shapes(ruled, torch) == _shapes(real, torch), (func, kwargs)
+
+
+def test_calls_without_a_rule_run_as_before():
+    torch = require_module("torch")
+    from explain.importers.torch_forward import _known_shape
+    x = torch.zeros(2, 3, device="meta")
+    for func, args in ((torch.Tensor.__eq__, (x, x)), (torch.Tensor.__add__, (x, x.long())),
+                       (torch.where, (x > 0, x, x)), (torch.Tensor.mean, (x,)), (torch.cat, ([x, x[:, :1].T],)),
+                       (torch.nn.functional.linear, (x, torch.zeros(4, 5, device="meta")))):
+        assert _known_shape(func, args, {}, torch) is None, func
+
+
+MODELS = {"resnet50": "torch_models.ResNet50(classes=10)",
+          "vit": "torch_models.ViT(image=64, layers=2, dim=64, heads=4, mlp=128, classes=10)"}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_the_meta_pass_of_a_resnet_and_a_vit_never_imports_dynamo(model):
+    """The bench's models (small sizes): the count is torch's, and torch._dynamo stays unloaded."""
+    require_module("torch")
+    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import torch_models, explain; "
+            f"module = {MODELS[model]}; m = explain.from_torch(module, (3, 224 if {model!r} == 'resnet50' else 64, "
+            f"224 if {model!r} == 'resnet50' else 64)); "
+            "print(m.total, sum(p.numel() for p in module.parameters()), 'torch._dynamo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    total, expected, dynamo = out.stdout.split()
+    assert (int(total), dynamo) == (int(expected), "False")
