@@ -186,9 +186,36 @@ def test_japanese_reference_lists_weight_groups_in_japanese_punctuation():
 def test_japanese_sheet_is_polite_and_full_width(seed_report):
     sheet = render_report(seed_report, lang="ja", format="markdown")
     assert "**7 件中 6 件が正解です。**" in sheet
-    assert "| `dense_2`（パラメータ） |" in sheet
-    assert "## 5. `dense_2`：パラメータ（式の誤り）" in sheet
+    assert "| `dense_2`（パラメータ数） |" in sheet and "| 合計（パラメータ数） |" in sheet
+    assert "## 5. `dense_2`：パラメータ数（式の誤り）" in sheet
     assert "解答：$512 \\times 128 + 512 = 65{,}664$" in sheet
+
+
+def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own():
+    """A later layer's one-line entry: its sentences end in 。 also after a formula (never an ASCII
+    full stop, never a space after ：), its run-in heading has no full stop; the summary row of a
+    tied layer joins with 、 (reviewer ja1, 9 and 22)."""
+    doc = render(load("example:seed-cnn"), lang="ja", format="markdown")
+    entry = doc[doc.index("**2. `conv2d_2` (Conv2D)**"):].split("\n\n")[0].splitlines()
+    assert entry == ["**2. `conv2d_2` (Conv2D)**",
+                     "層 1（`conv2d_1`）と同じ式です：$P = 3 \\times 3 \\times 32 \\times 32 + 32 = 9{,}248$。",
+                     "高さと幅：$\\left\\lfloor \\frac{256 + 2 \\times 0 - 3}{1} \\right\\rfloor + 1 = 254$。",
+                     "出力形状：`(None, 254, 254, 32)`。"]
+    assert re.findall(r"\$\.|：[ \t]+\$|\)\.\*\*", doc) == []
+    tex = render(load("example:seed-cnn"), lang="ja", format="latex")
+    assert "\\paragraph*{2. \\texttt{conv2d\\_2} (Conv2D)}" in tex
+    assert "\\renewcommand{\\jsParagraphMark}{}" in tex  # ltjsarticle's ■ before a \paragraph
+    assert re.findall(r"\$\.|：[ \t]+\$", tex) == []
+    gpt2 = render(load(FIXTURES / "hf" / "gpt2.json"), lang="ja", format="markdown")
+    assert "| lm\\_head (Linear)、transformer\\.wte と重みを共有 |" in gpt2
+
+
+def test_japanese_memory_in_si_kilobytes():
+    """CLDR's Japanese short unit for the kilobyte is KB, the symbol Keras uses for 2¹⁰ bytes: our
+    decimal size says kB (SI), and the Keras sentence says which KB it means."""
+    doc = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang="ja", format="markdown")
+    assert "17.2\u00a0kB（1 kB = 10³ バイト）" in doc
+    assert "Keras の summary は `16.75 KB` と表示しますが" in doc
 
 
 # ----------------------------------------------------------------------------- one term per concept
