@@ -148,18 +148,29 @@ def test_every_bundled_example_derives(capsys):
 CORE_FAMILIES = ("core", "conv", "pooling", "padding", "norm", "wrappers")
 
 
-def test_layer_index_is_right_for_the_core_families():
-    """``_index.py`` (a start-up hint) names the right family for every core type it lists, and
-    lists them all; ``python -m explain.layers.registry`` regenerates it."""
+def test_layer_index_is_complete_and_right():
+    """``_index.py`` names the right family for every registered type and lists them all (a name
+    it lacks is looked up in the families' sources only, never by importing every family);
+    ``python -m explain.layers.registry`` regenerates it."""
     from explain.layers._index import INDEX
     from explain.layers.registry import index
-    actual = index()
-    for framework, names in INDEX.items():
-        for name, family in names.items():
-            if name in actual.get(framework, {}):
-                assert actual[framework][name] == family, (framework, name)
-    core = {n for n, family in actual["keras"].items() if family in CORE_FAMILIES}
-    assert core <= set(INDEX["keras"]), "run: python -m explain.layers.registry"
+    assert INDEX == index(), "run: python -m explain.layers.registry"
+
+
+def test_a_torch_model_of_the_users_own_classes_imports_only_what_it_uses():
+    """Asking for the user's classes (ResNet's blocks) and torch containers finds nothing without
+    importing every family (the Hugging Face blocks take a second to import)."""
+    script = ("import sys, torch\nimport explain\n"
+              "class Block(torch.nn.Module):\n"
+              "    def __init__(self):\n        super().__init__(); self.conv = torch.nn.Conv2d(3, 4, 3)\n"
+              "    def forward(self, x):\n        return torch.relu(self.conv(x))\n"
+              "m = explain.from_torch(torch.nn.Sequential(Block(), torch.nn.Flatten()), (3, 8, 8))\n"
+              "print(m.total, ' '.join(sorted(k.rsplit('.', 1)[-1] for k in sys.modules if k.startswith('explain.layers.'))))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    total, *families = result.stdout.split()
+    assert int(total) == 3 * 3 * 3 * 4 + 4
+    assert not [f for f in families if f.startswith("hf_")] and len(families) < 16, families
 
 
 def test_a_keras_cnn_imports_only_the_families_it_uses(tmp_path):

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 import warnings
 
 import sympy
@@ -24,9 +25,8 @@ from typing import Any, Iterable
 
 from ..errors import ExplainError
 from ..layers.base import Layer, Shape
-from ..layers import hf_blocks
-from ..layers.hf_blocks import Tensors
-from ..layers.registry import lookup, make
+from ..layers.tensors import Tensors
+from ..layers.registry import find, make
 from ..layers.torch_parameter import Parameter
 from ..model import Model, Node, Weight, check_layer_count, count
 from . import torch_forward
@@ -172,19 +172,15 @@ def _torch_type(module: Any, torch: Any) -> type[Layer] | None:
             return None
         if not qualified.startswith("__torch__.torch.nn.modules."):
             return None
-        try:
-            return lookup(qualified.rsplit(".", 1)[-1], "pytorch")
-        except ExplainError:
-            return None
+        return find(qualified.rsplit(".", 1)[-1], "pytorch")
     for cls in type(module).__mro__:
         if not cls.__module__.startswith("torch.nn"):
             continue
         if cls is torch.nn.Module:
             return None
-        try:
-            return lookup(cls.__name__, "pytorch")
-        except ExplainError:
-            continue
+        found = find(cls.__name__, "pytorch")
+        if found is not None:
+            return found
     return None
 
 
@@ -226,6 +222,7 @@ def _hf_block(module: Any) -> Layer | None:
     cls = type(module)
     if not cls.__module__.startswith("transformers."):
         return None
+    from ..layers import hf_blocks  # a second to import: only for a transformers model
     name = cls.__name__
     if name == "GPT2Block":
         return hf_blocks.GPT2Block(hidden_size=module.ln_1.normalized_shape[0],
@@ -271,7 +268,8 @@ def _hf_block(module: Any) -> Layer | None:
 def _probes(module: Any, layer: Layer) -> Iterable[tuple[Shape, ...]]:
     """Input shapes (no batch axis) to try on a layer when no forward pass gave them."""
     name = layer.type_name
-    if isinstance(layer, hf_blocks._Block):
+    hf_blocks = sys.modules.get("explain.layers.hf_blocks")  # imported if a block was made
+    if hf_blocks is not None and isinstance(layer, hf_blocks._Block):
         yield ((None, layer.hidden_size),)
         return
     if name == "MultiheadAttention":

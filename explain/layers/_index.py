@@ -311,7 +311,7 @@ INDEX: dict[str, dict[str, str]] = {
         'T5Block': 'hf_blocks',
         'Tanh': 'torch_core',
         'Tanhshrink': 'torch_core',
-        'Tensors': 'hf_blocks',
+        'Tensors': 'tensors',
         'Threshold': 'torch_core',
         'TimeMajor': 'hf_encoders',
         'Transformer': 'torch_transformer',

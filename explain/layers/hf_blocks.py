@@ -41,7 +41,7 @@ from ..compute import L_w, T, UNKNOWN_SIZE, NotDerived, block_formulas, elements
 from ..compute import Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import Value, sym, to_expr
-from .base import Group, Layer, Shape, _count, _optional, _size, anything, arg, flag, format_shape, size
+from .base import Group, Layer, Shape, _count, _optional, _size, arg, flag, format_shape, size
 from . import _texts
 from .registry import register
 
@@ -446,41 +446,5 @@ class FirstToken(Layer):
         return tuple(shape[:-2]) + tuple(shape[-1:])
 
 
-@register("Tensors", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
-class Tensors(Layer):
-    """Tensors counted as they are: each group has the product of its tensor's shape.
-
-    ``tensors``: ((name, count, trainable, buffer), …) with counts as exact ints;
-    ``origin``: where they come from (a checkpoint, or a module type that has no formula here);
-    ``nbytes``: their size in bytes, where known.
-    """
-
-    role = "tensors"
-    explanation = _texts.TENSORS
-    compute_not_derived = "tensors counted as they are, without a formula for what computes with them"
-
-    tensors: tuple = anything(())
-    origin: str = anything("")
-    nbytes: object = anything(None)
-    min_input_rank = 0
-
-    def validate(self, ctx) -> None:
-        super().validate(ctx)
-        ok = isinstance(self.tensors, (tuple, list)) and all(
-            isinstance(t, (tuple, list)) and len(t) == 4 and isinstance(t[0], str)
-            and isinstance(t[1], int) and not isinstance(t[1], bool) and t[1] >= 0
-            and isinstance(t[2], bool) and isinstance(t[3], bool) for t in self.tensors)
-        if not ok:
-            raise ExplainError("'tensors' must be a list of [name, count, trainable, buffer]. "
-                               f"Received: tensors={self.tensors!r}"[:300])
-
-    def weight_groups(self) -> tuple[Group, ...]:
-        return tuple(Group(name, sympy.Integer(n), trainable, buffer)
-                     for name, n, trainable, buffer in self.tensors)
-
-    def output_shape(self, shape: Shape) -> Shape:
-        return shape
-
-
+from .tensors import Tensors  # noqa: E402, F401 (the importers of checkpoints and configs use it from here)
 from .torch_parameter import Parameter  # noqa: E402, F401 (hf_config builds BERT's free bias with it)

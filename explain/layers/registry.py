@@ -100,15 +100,23 @@ def write_index() -> Path:
     return path
 
 
-def lookup(name: str, framework: str = "keras") -> type[Layer]:
-    """The layer type registered as ``name``; an unknown name is an error naming the nearest."""
+def find(name: str, framework: str = "keras") -> type[Layer] | None:
+    """The layer type registered as ``name``, or None, importing only the family the index (kept
+    complete by a test) or a family's source names: asking for a class of the user's own (a torch
+    model's blocks) imports nothing else."""
     cls = _REGISTRY.get((framework, name))
     if cls is None and isinstance(name, str):
         _load_family_of(name, framework)
         cls = _REGISTRY.get((framework, name))
-        if cls is None:
-            load_all()
-            cls = _REGISTRY.get((framework, name))
+    return cls
+
+
+def lookup(name: str, framework: str = "keras") -> type[Layer]:
+    """The layer type registered as ``name``; an unknown name is an error naming the nearest."""
+    cls = find(name, framework)
+    if cls is None and isinstance(name, str):
+        load_all()
+        cls = _REGISTRY.get((framework, name))
     if cls is not None:
         return cls
     names = [n for (fw, n) in _REGISTRY if fw == framework]
