@@ -207,7 +207,7 @@ def test_layer_reference_names_the_wrapped_layer():
     assert found["Bidirectional"]["wraps"] == "LSTM"
     assert found["TimeDistributed"]["wraps"]
     assert found["Dense"]["wraps"] is None
-    assert translated("for example, wrapping %(layer)s")
+    assert translated("(for example, wrapping %(layer)s)")
 
 
 def test_layer_reference_text_never_prints_formula_zero(capsys):
