@@ -11,6 +11,7 @@ from explain.checker import check_file, render_report
 from explain.importers import load
 from explain.render import render
 from explain.render.documents import render_document
+from explain.render.numbers import format_share
 from tests.conftest import FIXTURES, ROOT
 from tests.render_helpers import markdown_parser, walk
 
@@ -92,6 +93,23 @@ def test_french_markdown_has_no_break_spaces_before_colons(seed_report):
     assert "## Calcul détaillé, couche par couche" in derivation
     prose = "\n".join(line for line in derivation.splitlines() if not line.startswith("| ---"))
     assert re.findall(r".{0,20}\S[:;]\s", prose.replace("\u00a0:", "").replace("\u202f;", "")) == []
+
+
+def test_french_apostrophes_are_typographic():
+    """French prose elides with ’ (l’entrée), never the typewriter ' (which stays in code: padding='same')."""
+    bad = [(msgid, s) for msgid, s in msgstrs("fr") if re.search(r"[^\W\d_]'[^\W\d_]", s)]
+    assert bad == []
+
+
+def test_french_share_below_a_tenth_of_a_percent_is_spaced():
+    """« < 0,1 % »: the sign before the number is spaced, unbreakably, as the % after it; the
+    column says what the share is of (reviewer: « Part » alone is unclear)."""
+    assert format_share(896, 6_029_097, "fr") == "<\u00a00,1\u00a0%"
+    assert format_share(896, 6_029_097, "en") == "<0.1%"
+    derivation = render(load("example:seed-cnn"), lang="fr", format="markdown")
+    assert "| Couche (type) | Formule | Paramètres | Part du total | Forme de sortie |" in derivation
+    row = next(line for line in derivation.splitlines() if line.startswith("| conv2d\\_1 "))
+    assert "| <\u00a00,1\u00a0% |" in row, row
 
 
 # ----------------------------------------------------------------------------- the feedback sheet

@@ -83,6 +83,12 @@ def format_bytes(n: int, lang: str, binary: bool = False) -> str:
         return f"{number}\u00a0{_BINARY_FR.get(unit, unit) if lang == 'fr' else unit}"
     text = format_unit(number, f"digital-{unit}", length="short", locale=locale(lang))
     return text.replace("KB", "kB") if unit == "kilobyte" else text  # SI's kilo: lower-case k
+
+
+_LESS_THAN_SPACE = {"fr": "\u00a0"}
+"""French spaces a sign before a number as it spaces ``%`` after it (``< 0,1 %``), unbreakably."""
+
+
 @lru_cache(maxsize=None)
 def _percent_pattern(lang: str) -> str:
     """The locale's percent pattern with one decimal (``#,##0.0 %`` in German)."""
@@ -93,7 +99,8 @@ def _percent_pattern(lang: str) -> str:
 
 def format_share(part: int, whole: int, lang: str) -> str:
     """``part`` as a share of ``whole`` with one decimal, in the locale's percent form (98.1%,
-    98,1 %); a share that rounds to 0.0 but is not 0 is ``<0.1%``; nothing is an empty text."""
+    98,1 %); a share that rounds to 0.0 but is not 0 is ``<0.1%`` (fr ``< 0,1 %``); nothing is an
+    empty text."""
     from decimal import ROUND_HALF_EVEN, Decimal
 
     from babel.numbers import format_percent
@@ -102,7 +109,8 @@ def format_share(part: int, whole: int, lang: str) -> str:
     share = Fraction(part, whole)
     rounded = Decimal(round(share * 1000)) / 1000
     if rounded == 0 and part != 0:
-        return "<" + format_percent(Decimal("0.001"), _percent_pattern(lang), locale=locale(lang))
+        least = format_percent(Decimal("0.001"), _percent_pattern(lang), locale=locale(lang))
+        return "<" + _LESS_THAN_SPACE.get(lang, "") + least
     return format_percent(rounded.quantize(Decimal("0.001"), ROUND_HALF_EVEN), _percent_pattern(lang),
                           locale=locale(lang))
 
