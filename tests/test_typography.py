@@ -64,7 +64,7 @@ def test_french_terms():
 
 @pytest.fixture(scope="module")
 def french_latex(seed_report) -> list[str]:
-    return [render(load("example:seed-cnn"), lang="fr", format="latex"),
+    return [render(load("example:seed-cnn"), lang="fr", format="latex", count=("params", "compute", "memory")),
             render(load(FIXTURES / "specs" / "mlp_bn.yaml"), lang="fr", format="latex"),
             render_report(seed_report, lang="fr", format="latex"),
             render_document("layers", None, lang="fr", format="latex")]
@@ -89,8 +89,10 @@ def test_french_markdown_has_no_break_spaces_before_colons(seed_report):
     row = next(line for line in layers.splitlines() if line.startswith("| BatchNormalization |"))
     assert ("moving\\_mean\u00a0: $C$ (non entraînable)\u202f; moving\\_variance\u00a0: $C$ (non entraînable)"
             in row), row
-    derivation = render(load("example:seed-cnn"), lang="fr", format="markdown")
+    derivation = render(load("example:seed-cnn"), lang="fr", format="markdown", count=("params", "compute"))
     assert "## Calcul détaillé, couche par couche" in derivation
+    assert "avec $H_{\\text{out}}$\u00a0: hauteur de la sortie\u202f; $W_{\\text{out}}$\u00a0: largeur" in derivation
+    assert "| Couche (type) | MAC | Autres opérations |" in derivation
     prose = "\n".join(line for line in derivation.splitlines() if not line.startswith("| ---"))
     assert re.findall(r".{0,20}\S[:;]\s", prose.replace("\u00a0:", "").replace("\u202f;", "")) == []
 
