@@ -192,8 +192,11 @@ def test_japanese_glossary_terms():
     texts = [s for _, s in msgstrs("ja")]
     assert "埋め込みの次元数" in texts and "キー・バリューのヘッド数" in texts
     joined = "\n".join(texts)
+    # one spelling, as フィルタ, パラメータ, 持つ, 1 回分, ウィンドウ; the reviewers' terms (Keras の数え方,
+    # パラメータの種類, 入力重み・再帰重み, γ を掛けて β を足す)
     for wrong in ("埋め込み次元", "層正規化", "レイヤ正規化", "埋め込みサイズ",
-                  "エンコーダー", "デコーダー", "をもつ", "をもち"):  # one spelling, as フィルタ, パラメータ, 持つ
+                  "エンコーダー", "デコーダー", "をもつ", "をもち", "もたせ", "ぶん", "窓",  # one spelling
+                  "流儀", "重みグループ", "重みのグループ", "入力の重み", "再帰の重み", "拡大縮小"):
         assert wrong not in joined.replace("レイヤー正規化", ""), wrong
 
 
