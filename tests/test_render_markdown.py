@@ -73,7 +73,7 @@ def test_symbolic_total_is_shown_then_substituted():
 
 
 @pytest.mark.parametrize("lang, expanded, substituted", [
-    ("de", "Ausmultipliziert:", "Mit den Werten eingesetzt:"),
+    ("de", "Ausmultipliziert:", "Nach Einsetzen der Werte:"),
     ("fr", "En développant\u00a0:", "Application numérique\u00a0:"),
     ("ja", "展開すると：", "数値を代入すると："),
     ("es", "Desarrollando:", "Sustituyendo los valores:"),

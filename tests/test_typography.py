@@ -293,3 +293,28 @@ def test_latex_spaces_and_shapes_break_only_where_a_reader_allows(lang):
     unit = "ko" if lang == "fr" else "kB"
     assert re.search(r"17[.,]2(~|\\,)" + unit, small), lang
     assert "KB (" not in small and "KB）" not in small
+
+
+# ----------------------------------------------------------------------------- Spanish and German
+
+def test_spanish_terms():
+    """"Derivación" reads as differentiation (the count is a "cálculo"); no calque "suma sobre sus
+    capas" (GLOSSARY, the Spanish reviewers)."""
+    bad = [(msgid, s) for msgid, s in msgstrs("es")
+           if re.search(r"derivaci|suma sobre sus|Esta fila suma", s, re.IGNORECASE)]
+    assert bad == []
+    texts = dict(msgstrs("es"))
+    assert texts["Derivation, layer by layer"] == "Cálculo capa por capa"
+    assert texts["Correct derivation:"] == "Cálculo correcto:"
+
+
+def test_german_terms():
+    """A German lecturer's words: a feature axis has a "Dimension", not a "Breite" (Modellbreite is
+    a calque of model width); the forward pass is the "Vorwärtsdurchlauf" (GLOSSARY); no calque
+    "Summe über seine Schichten"."""
+    bad = [(msgid, s) for msgid, s in msgstrs("de")
+           if re.search(r"Modellbreite|Breite der (Key|Query|Value)-Eingabe|Forward-Pass|"
+                        r"Summe über seine|Diese Zeile addiert|außer seinen Eingaben", s)]
+    assert bad == []
+    texts = dict(msgstrs("de"))
+    assert texts["model width"] == "Modelldimension"
