@@ -142,11 +142,21 @@ def french_latex_text(text: str) -> str:
     return latex_text(_IN_GUILLEMETS.sub(" ", _BEFORE_HIGH_SIGN.sub("", text)))
 
 
+_ELIDING_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
+
+
+def french_apostrophes(text: str) -> str:
+    """French prose elides with the typographic apostrophe (``l’entrée``); a ``'`` between letters
+    in a French message is one. Quotes around code (``padding='same'``) are not between letters."""
+    return _ELIDING_APOSTROPHE.sub("\u2019", text)
+
+
 MESSAGE_ESCAPES: dict[str, Callable[[str], str]] = {"markdown": markdown_message, "latex": latex_text, "text": str}
 
 
 def message_escape(format: str, lang: str) -> Callable[[str], str]:
     """How a translated sentence is escaped for ``format`` in ``lang``."""
-    if format == "latex" and lang == "fr":
-        return french_latex_text
+    if lang == "fr":
+        escape = french_latex_text if format == "latex" else MESSAGE_ESCAPES[format]
+        return lambda text: escape(french_apostrophes(text))
     return MESSAGE_ESCAPES[format]

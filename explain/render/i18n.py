@@ -148,4 +148,8 @@ def environment(lang: str, format: str) -> jinja2.Environment:
 
 def translate(lang: str, message: str) -> str:
     """The plain translation of ``message`` (no escaping), for text built outside templates."""
-    return translations(lang).gettext(message)
+    text = translations(lang).gettext(message)
+    if lang == "fr":
+        from .escape import french_apostrophes
+        return french_apostrophes(text)
+    return text
