@@ -19,7 +19,7 @@ from .arith import Work
 from .mistakes import (Context, Variant, layer_variants, match, no_weights, shape_variants, structural,
                        total_variants)
 from .verdicts import verdict, wrong_values
-from .worksheet import RawClaim, Worksheet, read_worksheet
+from .worksheet import COMPUTE_KINDS, Quantity, RawClaim, Worksheet, read_worksheet
 
 __all__ = ["Claim", "Report", "check_any", "check_file", "check_model", "render_report"]
 
@@ -31,8 +31,9 @@ class Claim:
     layer: str | int
     """As the worksheet wrote it: a name, a 1-based position, or ``"total"``."""
     kind: str
-    """``params``, ``shape`` (the output size), or for ``total`` claims ``params``,
-    ``trainable`` or ``non_trainable``."""
+    """``params``, ``shape`` (the output size), ``macs``, ``flops``, ``memory`` (bytes of the
+    model states in training), or for ``total`` claims ``params``, ``trainable`` or
+    ``non_trainable`` (and ``macs``, ``flops``, ``memory``)."""
     claimed: str
     """The claim normalized: ``512*128 + 512 = 65664``."""
     verdict: str
@@ -57,6 +58,13 @@ class Claim:
     written: str = ""
     """The claim as the student wrote it (``12 × 768²``), control characters removed: what
     the feedback sheet shows."""
+    per: str = "sample"
+    """A compute claim: for one sample or per ``token``."""
+    optimizer: str = ""
+    precision: str = ""
+    """A memory claim: the training it is about."""
+    quantity: Quantity | None = None
+    """A memory claim's size in a unit, as written (``96.5 MB``)."""
     axes: list[dict] = field(default_factory=list)
     """For a shape claim read axis by axis: each wrong axis's ``name`` (height, width, depth,
     length, channels or axis), its 1-based ``axis`` (Keras's numbering, the batch axis 0),
@@ -71,6 +79,11 @@ class Claim:
                "verdict": self.verdict, "expected": self.expected, "diagnosis": list(self.diagnosis)}
         if self.axes:
             out["axes"] = [dict(a) for a in self.axes]
+        if self.kind in COMPUTE_KINDS:
+            if self.kind == "memory":
+                out.update(unit="bytes", optimizer=self.optimizer, precision=self.precision)
+            else:
+                out["per"] = self.per
         if self.reason:
             out["reason"] = self.reason
         if self.place is not None:
@@ -158,7 +171,7 @@ class _Unjudged(Exception):
 
 
 def _check_or_unreadable(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim:
-    if raw.work is None and raw.dims is None:
+    if raw.work is None and raw.dims is None and raw.quantity is None:
         return _unreadable(raw, raw.error or "unreadable")
     try:
         return _check(ctx, sheet, raw)
@@ -191,6 +204,8 @@ def _node(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Node:
 
 
 def _check(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim:
+    if raw.kind in COMPUTE_KINDS:
+        return _check_compute(ctx, sheet, raw)
     node: Node | None = None
     work = raw.work
     if raw.layer == "total":
@@ -217,6 +232,49 @@ def _check(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim:
         claim.diagnosis = list(dict.fromkeys(v.code for v in claim.mistakes))
         if kind == "shape" and node is not None:
             claim.axes = wrong_axes(ctx, node, raw)
+    return claim
+
+
+def _check_compute(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim:
+    """A ``macs``, ``flops`` or ``memory`` claim: for the model (``total``) or a layer."""
+    from . import compute_claims as cc
+    node = None if raw.layer == "total" else _node(ctx, sheet, raw)
+    try:
+        if raw.kind == "memory":
+            expected = cc.memory_bytes(ctx, node, raw.optimizer, raw.precision)[0]
+        else:
+            expected = cc.expected_compute(ctx, node, raw.kind, raw.per)
+    except cc.Unjudged as e:
+        raise _Unjudged(str(e)) from None
+    work, quantity = raw.work, raw.quantity
+    result = verdict(work, expected) if work is not None else "correct"
+    unit_ok = quantity is None or quantity.fits(expected)
+    if result == "correct" and not unit_ok:
+        result = "wrong"
+    shown = work.normalized() if work is not None else ""
+    if quantity is not None:
+        shown = (shown + " = " if shown else "") + raw.text[raw.text.rfind("=") + 1:].strip()
+    claim = Claim(raw.layer, raw.kind, shown, result, expected, work=work, node=node, line=raw.line,
+                  text=raw.text, written=written(raw.text), per=raw.per,
+                  optimizer=raw.optimizer if raw.kind == "memory" else "",
+                  precision=raw.precision if raw.kind == "memory" else "", quantity=quantity)
+    if result == "correct":
+        return claim
+    if raw.kind == "memory":
+        variants = cc.memory_variants(ctx, node, raw.optimizer, raw.precision)
+    else:
+        variants = cc.compute_variants(ctx, node, raw.kind, raw.per)
+    found: list[Variant] = []
+    if work is not None and (wrong := wrong_values(work, expected)):
+        found = match(variants, wrong, work.formula)
+    if quantity is not None and not unit_ok:
+        unit = cc.unit_variant(quantity, expected)
+        if unit is not None:
+            found.append(unit)
+        elif not found:
+            found = [v for v in variants if quantity.fits(v.value)]
+    claim.mistakes = found
+    claim.diagnosis = list(dict.fromkeys(v.code for v in found))
     return claim
 
 

@@ -107,6 +107,22 @@ MISTAKES: dict[str | tuple[str, str], str] = {
     ("wrong_gate_count", "lstm"): N_("An LSTM has four sets of weights (input, forget and output gates, cell candidate), not %(gates)s: 3 is the GRU's factor."),
     ("wrong_gate_count", "simple"): N_("A simple RNN has no gates: one set of input weights, recurrent weights and bias, not %(gates)s."),
     "repeat_counted_once": N_("This layer stands for %(repeat)s copies: the count is %(repeat)s times one copy's."),
+    # compute claims (MACs, FLOPs) and training memory claims
+    "flops_as_macs": N_("This counts FLOPs, two per multiply-accumulate (a multiplication and an addition): the number of MACs is half of it."),
+    "macs_as_flops": N_("This counts multiply-accumulates (MACs); a FLOP count takes two per multiply-accumulate, a multiplication and an addition, so it is twice as large."),
+    "training_flops": N_("This is the compute of a training step, about 3 × the forward pass (the backward pass takes about twice the forward); the claim is about one forward pass."),
+    "per_token": N_("This is the count per token; for the whole sequence of %(length)s tokens it is that many times larger."),
+    "per_sequence": N_("This is the count for the whole sequence of %(length)s tokens; per token it is that count divided by %(length)s."),
+    "input_size_for_output": N_("The positions are taken from the input, %(input)s, but the kernel is applied once per position of the output, %(output)s."),
+    "bias_adds_as_macs": N_("The bias adds (%(bias_adds)s, one per output value) are counted as multiply-accumulates: an addition alone is not one, it counts among the other operations."),
+    "kaplan_approximation": N_("This is Kaplan et al.'s approximation 2N + 2·n_layer·n_ctx·d_attn, which leaves out the embeddings, the LM head, the biases and the norms; the claim asks for the exact count."),
+    "memory_parameters_only": N_("Only the parameters are counted, at %(bytes)s bytes each: training also keeps a gradient and the optimizer's state for every trainable parameter, %(per)s bytes per parameter in all."),
+    "memory_no_optimizer": N_("The optimizer's state is left out: it keeps %(state)s bytes per trainable parameter, %(per)s bytes per parameter in all."),
+    "memory_optimizer_only": N_("Only the optimizer's share is counted (%(optimizer)s bytes per parameter, ZeRO's K): the parameter and its gradient take %(rest)s bytes more."),
+    "memory_no_master": N_("In mixed precision the optimizer also keeps a 32-bit copy of every trainable parameter (%(master)s bytes): %(per)s bytes per parameter, not %(claimed_per)s."),
+    "memory_one_moment": N_("Adam keeps two values per parameter, the first and the second moment (8 bytes in float32), not one."),
+    "memory_frozen_counted": N_("The %(non_trainable)s non-trainable parameters are stored, but have no gradient and no optimizer state."),
+    "memory_unit": N_("A %(unit)s is %(size)s bytes and a %(other)s %(other_size)s bytes: the number given is the size in %(other)s."),
 }
 
 # a shape claim compared axis by axis: the one sentence for each wrong axis
@@ -127,6 +143,22 @@ NO_DIAGNOSIS = N_("This does not match a mistake this tool knows; compare with t
 OUTPUT_SIZE = N_("output size")
 # Translators: what a student's claim is about: a layer's or the model's number of parameters
 PARAMETERS = N_("parameters")
+# Translators: what a student's claim is about: the multiply-accumulates of a forward pass for one sample
+MACS = N_("MACs per sample")
+# Translators: what a student's claim is about: the multiply-accumulates of a forward pass per token
+MACS_PER_TOKEN = N_("MACs per token")
+# Translators: what a student's claim is about: the floating-point operations of a forward pass for one sample
+FLOPS = N_("FLOPs per sample")
+# Translators: what a student's claim is about: the floating-point operations of a forward pass per token
+FLOPS_PER_TOKEN = N_("FLOPs per token")
+# Translators: what a student's claim is about: the memory (in bytes) of parameters, gradients and optimizer state in training
+MEMORY = N_("training memory in bytes")
+# Translators: %(optimizer)s is an optimizer's name (Adam, SGD …), %(precision)s "float32" or "mixed precision"
+MEMORY_SETTING = N_("The claim is about the model states in training with %(optimizer)s in %(precision)s: parameters, gradients and optimizer state.")
+# Translators: a precision of training: 16-bit parameters and gradients with 32-bit master weights
+MIXED = N_("mixed precision")
+# Translators: an optimizer's name
+SGD_MOMENTUM = N_("SGD with momentum")
 # Translators: what a student's claim is about: the number of trainable parameters
 TRAINABLE = N_("trainable parameters")
 # Translators: what a student's claim is about: the number of non-trainable parameters

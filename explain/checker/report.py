@@ -59,6 +59,8 @@ class Entry:
     sentences: list[Sentence] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     """The correct derivation in plain text (text format)."""
+    equation: Optional[str] = None
+    """A compute or memory claim's correct derivation as display math (Markdown, LaTeX)."""
     step: Optional[StepView] = None
     """The layer's correct derivation as the derivation renderer shows it (Markdown, LaTeX)."""
     sum: Optional[list[str]] = None
@@ -119,8 +121,15 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
     if c.verdict in ("wrong", "wrong_formula") and not c.mistakes:
         sentences.append(Sentence(M.NO_DIAGNOSIS))
     unique = {(s.message, tuple(s.facts.items()), s.layer, s.every): s for s in sentences}
-    entry = Entry(label, _KINDS[c.kind], work_text(c, f), expected or "–", M.VERDICT_LABELS[c.verdict],
+    if c.kind == "memory" and not c.correct and c.verdict != "unreadable":
+        sentences.insert(0, _memory_setting(c, f))
+        unique = {(s.message, tuple(s.facts.items()), s.layer, s.every): s for s in sentences}
+    entry = Entry(label, _kind(c), work_text(c, f), expected or "–", M.VERDICT_LABELS[c.verdict],
                   c.correct, list(unique.values()), index=index)
+    if c.kind in ("macs", "flops", "memory"):
+        if not c.correct and c.verdict != "unreadable":
+            _compute_derivation(entry, model, c, f)
+        return entry
     if c.correct:
         entry.section = len(entry.sentences) > 1  # the full derivation only for what is not correct
     elif c.verdict in ("unreadable", "unattributed"):
@@ -139,6 +148,81 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _kind(c: Any) -> str:
+    """The message id of what a claim states."""
+    if c.kind in ("macs", "flops"):
+        token = c.per == "token"
+        if c.kind == "macs":
+            return M.MACS_PER_TOKEN if token else M.MACS
+        return M.FLOPS_PER_TOKEN if token else M.FLOPS
+    return M.MEMORY if c.kind == "memory" else _KINDS[c.kind]
+
+
+def _memory_setting(c: Any, f: Formatter) -> Sentence:
+    """Which training a memory claim is judged for: the optimizer and the precision."""
+    from ..render.i18n import translate
+    names = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
+    optimizer = names.get(c.optimizer) or translate(f.lang, M.SGD_MOMENTUM)
+    precision = translate(f.lang, M.MIXED) if c.precision == "mixed" else c.precision
+    return Sentence(M.MEMORY_SETTING, {"optimizer": f.text(optimizer), "precision": f.name(precision)})
+
+
+def _compute_derivation(entry: Entry, model: Any, c: Any, f: Formatter) -> None:
+    """The correct count of a compute or memory claim: display math (Markdown, LaTeX) or
+    lines ``name = formula = numbers = result`` (text)."""
+    from ..compute import FLOPS_PER_MAC
+    from ..memory import per_parameter
+    from ..symbols import to_expr
+    math = f.format != "text"
+    printer = MathPrinter(f.lang, plain=not math)
+    number = printer.number
+    times = r" \times " if math else " × "
+    rows: list[tuple[str, str]] = []  # (left-hand side, right-hand side)
+    if c.kind == "memory":
+        per = per_parameter(c.optimizer, c.precision)
+        count, trainable = (model.total, model.trainable) if c.node is None else \
+            (model.evaluate(c.node.params), model.evaluate(c.node.trainable))
+        train = f"({per.gradient} + {per.optimizer})" if count != trainable else \
+            f"({per.parameter} + {per.gradient} + {per.optimizer})"
+        rhs = f"{number(count)}{times}{train}" if count == trainable else \
+            f"{number(count)}{times}{per.parameter} + {number(trainable)}{times}{train}"
+        rows.append(("B" if not math else r"\text{B}", f"{rhs} = {number(c.expected)}"))
+    else:
+        ev = model.evaluate
+        if c.node is not None:
+            node = c.node
+            cost = node.cost
+            values = {k: ev(v) if not isinstance(v, int) else v for k, v in {**node.values, **cost.values}.items()}
+            one = ev(to_expr(cost.macs).xreplace({s: to_expr(values[s]) for s in cost.macs.free_symbols}))
+            chain = [printer.expr(cost.macs), printer.expr(cost.macs, values), number(one)]
+            chain = [x for i, x in enumerate(chain) if x not in chain[:i]]
+            repeat = ev(node.repeat) if node.repeat != 1 else 1
+            if repeat != 1:
+                chain.append(f"{number(repeat)}{times}{number(one)} = {number(ev(node.macs))}")
+            macs = ev(node.macs)
+        else:
+            layers = [ev(n.macs) for n in model.nodes if n.macs is not None and ev(n.macs)]
+            macs = model.macs
+            shown = [number(x) for x in layers[:8]] + (["…"] if len(layers) > 8 else [])
+            chain = ([" + ".join(shown)] if len(layers) > 1 else []) + [number(macs)]
+        rows.append((r"\text{MACs}" if math else "MACs", " = ".join(chain)))
+        value = macs
+        if c.kind == "flops":
+            value = FLOPS_PER_MAC * macs
+            rows.append((r"\text{FLOPs}" if math else "FLOPs", f"2{times}{number(macs)} = {number(value)}"))
+        if c.per == "token":
+            length = ev(model.context)
+            name = "MACs" if c.kind == "macs" else "FLOPs"
+            lhs = rf"\frac{{\text{{{name}}}}}{{T}}" if math else f"{name} / T"
+            rhs = rf"\frac{{{number(value)}}}{{{number(length)}}}" if math else f"{number(value)} / {number(length)}"
+            rows.append((lhs, f"{rhs} = {number(c.expected)}"))
+    if math:
+        entry.equation = f.dm("\\begin{aligned}\n" + " \\\\\n".join(f"{lhs} &= {rhs}" for lhs, rhs in rows)
+                              + "\n\\end{aligned}")
+    else:
+        entry.steps = [Step(lhs, "", "", rhs) for lhs, rhs in rows]
 
 
 def work_text(c: Any, f: Formatter) -> str:

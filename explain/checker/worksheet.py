@@ -9,9 +9,18 @@ YAML::
       - layer: flatten_1
         shape: 19 x 19 x 32 = 11552    # the output size
       - total: 6.029.097               # also trainable: / non_trainable:
+      - layer: conv2d_2                # compute of one forward pass, one sample
+        macs: 254 x 254 x 3 x 3 x 32 x 32 = 594579456     # or flops: (2 per MAC)
+      - macs: 813689984                # without a layer: the model's
+        per: token                     # per token at the context length (default: sample)
+      - memory: 6029097 x 16 = 96465552 bytes = 96.5 MB   # the model states in training
+        optimizer: adam                # sgd, sgd_momentum, adam (default), adamw
+        precision: mixed               # mixed (default: ZeRO's 2 + 2 + 12) or float32
 
 Plain text: ``model: PATH``, then one claim a line: ``LAYER: WORK``, ``LAYER shape: WORK``,
-``total: N``; ``#`` starts a comment. A shape may also be written as Keras prints it,
+``total: N``, ``LAYER macs: WORK`` (also ``flops``, ``memory``; ``macs: N`` for the model;
+``macs per token: N``), ``optimizer: NAME`` and ``precision: NAME`` for the memory claims after
+them; ``#`` starts a comment. A shape may also be written as Keras prints it,
 ``(None, 19, 19, 32)``. Scalars are read as the text the user wrote (YAML's
 own number parsing would read ``6.029`` as a float), with line numbers for errors.
 """
@@ -19,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
@@ -32,8 +42,42 @@ MAX_WORKSHEET_BYTES = 1024 * 1024
 MAX_CLAIMS = 2000
 TOTAL_KINDS = ("total", "trainable", "non_trainable")
 """Claims about the whole model; their ``layer`` in the report is ``"total"``."""
+COMPUTE_KINDS = ("macs", "flops", "memory")
+"""Claims about a layer, or without one about the model: multiply-accumulates and FLOPs of a
+forward pass for one sample (or per token), and the bytes of the model states in training."""
 _KIND_WORDS = {"work": "params", "params": "params", "parameters": "params", "shape": "shape",
-               "output": "shape", "output_shape": "shape", "size": "shape"}
+               "output": "shape", "output_shape": "shape", "size": "shape",
+               "macs": "macs", "flops": "flops", "memory": "memory"}
+PER = ("sample", "token", "sequence")
+"""What a compute claim counts for: one sample (a whole sequence: ``sequence`` says the same)
+or one token of a sequence at the model's context length."""
+OPTIMIZERS = ("sgd", "sgd_momentum", "adam", "adamw")
+PRECISIONS = ("mixed", "float32")
+_OPTIONS = ("per", "optimizer", "precision")
+UNITS = {"kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+         "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
+"""Units of a memory claim besides bytes (kB and KB both 1000 bytes)."""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A memory size written in a unit, ``96.5 MB``: the number as written (exact), the digits
+    after its decimal separator, and the unit."""
+
+    value: Fraction
+    decimals: int
+    unit: str
+
+    @property
+    def size(self) -> int:
+        return UNITS[self.unit]
+
+    def fits(self, n_bytes: int, unit: str | None = None) -> bool:
+        """Whether ``n_bytes`` in ``unit`` (default: the claim's) reads as the number written, to
+        its digits (rounded or cut off) and within 5 %."""
+        exact = Fraction(n_bytes, UNITS[unit or self.unit])
+        error = abs(exact - self.value)
+        return exact > 0 and error < Fraction(1, 10 ** self.decimals) and error <= exact / 20
 
 
 @dataclass(frozen=True)
@@ -49,6 +93,13 @@ class RawClaim:
     error: str | None = None
     dims: tuple[int | None, ...] | None = None
     """A shape written as a tuple, ``(None, None, 32)``: its axes (the batch axis dropped)."""
+    per: str = "sample"
+    """A compute claim: for one sample, or per ``token``."""
+    optimizer: str = "adam"
+    precision: str = "mixed"
+    """A memory claim: the optimizer and precision of the training it is about."""
+    quantity: Quantity | None = None
+    """A memory claim's size in a unit (``96.5 MB``), where it gives one."""
 
 
 @dataclass(frozen=True)
@@ -126,12 +177,15 @@ def _fail(path: str, line: int, message: str) -> ExplainError:
 def _from_yaml(root: yaml.MappingNode, path: str) -> Worksheet:
     model: str | None = None
     claims_node = None
+    defaults: dict[str, str] = {}
     for key, value in root.value:
         name = _scalar(key)
         if name == "model":
             model = _scalar(value)
             if not model:
                 raise _fail(path, _line(value), "'model' must be a path or example:NAME")
+        elif name in ("optimizer", "precision"):
+            defaults[name] = _option(path, _line(value), name, _scalar(value))
         elif name == "claims":
             claims_node = value
         elif name in ("name", "title", "author", "lang", "notes", "comment"):
@@ -144,11 +198,22 @@ def _from_yaml(root: yaml.MappingNode, path: str) -> Worksheet:
         raise _fail(path, _line(claims_node), "'claims' is empty: there is nothing to check")
     if len(claims_node.value) > MAX_CLAIMS:
         raise _fail(path, _line(claims_node), f"more than {MAX_CLAIMS} claims")
-    claims = tuple(_yaml_claim(item, n, path) for n, item in enumerate(claims_node.value, 1))
+    claims = tuple(_yaml_claim(item, n, path, defaults) for n, item in enumerate(claims_node.value, 1))
     return Worksheet(path, model, claims)
 
 
-def _yaml_claim(item, number: int, path: str) -> RawClaim:
+def _option(path: str, line: int, name: str, text: str | None) -> str:
+    """A memory claim's optimizer or precision, or a compute claim's ``per``, checked."""
+    allowed = {"optimizer": OPTIMIZERS, "precision": PRECISIONS, "per": PER}[name]
+    value = (text or "").strip().lower().replace(" ", "_").replace("-", "_")
+    value = {"fp32": "float32", "mixed_precision": "mixed", "fp16": "mixed", "bf16": "mixed",
+             "float16": "mixed", "bfloat16": "mixed"}.get(value, value)
+    if value not in allowed:
+        raise _fail(path, line, f"'{name}' must be one of {', '.join(allowed)}. Received: {_shorten(text or '')!r}")
+    return "sample" if value == "sequence" else value
+
+
+def _yaml_claim(item, number: int, path: str, defaults: dict[str, str]) -> RawClaim:
     line = _line(item)
     if not isinstance(item, yaml.MappingNode):
         raise _fail(path, line, f"claim {number} must be a mapping such as "
@@ -161,25 +226,35 @@ def _yaml_claim(item, number: int, path: str) -> RawClaim:
             raise _fail(path, _line(key), f"claim {number}: every value must be a single line of text")
         fields[name] = (text, _line(value))
     layer = fields.pop("layer", None)
+    options = {k: _option(path, v[1], k, v[0]) for k, v in fields.items() if k in _OPTIONS}
+    fields = {k: v for k, v in fields.items() if k not in _OPTIONS}
     kinds = [k for k in fields if k in _KIND_WORDS or k in TOTAL_KINDS]
     unknown = [k for k in fields if k not in _KIND_WORDS and k not in TOTAL_KINDS]
     if unknown:
-        raise _fail(path, line, f"claim {number}: unknown key '{unknown[0]}' (use layer with work or "
-                                f"shape, or total)")
+        raise _fail(path, line, f"claim {number}: unknown key '{unknown[0]}' (use layer with work, "
+                                f"shape, macs, flops or memory, or total)")
     if len(kinds) != 1:
-        raise _fail(path, line, f"claim {number}: give exactly one of work, shape or total")
+        raise _fail(path, line, f"claim {number}: give exactly one of work, shape, macs, flops, memory or total")
     key = kinds[0]
     text, text_line = fields[key]
+    kind = _KIND_WORDS.get(key, key)
+    misplaced = [k for k in options if (k == "per") != (kind in ("macs", "flops")) or
+                 (k != "per" and kind != "memory")]
+    if misplaced:
+        raise _fail(path, line, f"claim {number}: '{misplaced[0]}' belongs to a "
+                                f"{'macs or flops' if misplaced[0] == 'per' else 'memory'} claim")
+    settings = {**defaults, **options} if kind == "memory" else options
     if key in TOTAL_KINDS:
         if layer is not None:
             raise _fail(path, line, f"claim {number}: a '{key}' claim is about the whole model; "
                                     f"it takes no 'layer'")
         return _raw("total", key, text, text_line)
     if layer is None:
+        if kind in COMPUTE_KINDS:
+            return _raw("total", kind, text, text_line, **settings)
         raise _fail(path, line, f"claim {number}: '{key}' needs a 'layer' (a name or a 1-based position)")
     ref = _layer_ref(layer[0])
-    kind = _KIND_WORDS[key]
-    return _raw(ref, kind, text, text_line)
+    return _raw(ref, kind, text, text_line, **settings)
 
 
 def _layer_ref(text: str) -> str | int:
@@ -203,8 +278,42 @@ def shape_tuple(text: str) -> tuple[tuple[int | None, ...], str | None] | None:
     return tuple(dims), (m.group(2)[1:].strip() if m.group(2) else None)
 
 
-def _raw(layer: str | int, kind: str, text: str, line: int) -> RawClaim:
+_QUANTITY = re.compile(r"(?:^|=)\s*(\d{1,12})(?:[.,](\d{1,12}))?\s*(" + "|".join(UNITS) + r")\s*$", re.ASCII)
+_BYTES = re.compile(r"\s*(?:bytes?|Bytes?|B|octets?|バイト)\s*$")
+
+
+def _memory_text(text: str) -> tuple[str, Quantity | None]:
+    """A memory claim split into its work in bytes (``6029097 x 16 = 96465552 bytes``) and its
+    size in a unit (``96.5 MB``), either of which may be absent."""
+    quantity = None
+    m = _QUANTITY.search(text)
+    if m:
+        whole, part, unit = m.group(1), m.group(2) or "", m.group(3)
+        value = Fraction(int(whole + part), 10 ** len(part))
+        quantity = Quantity(value, len(part), unit)
+        text = text[:m.start()].rstrip()
+    text = _BYTES.sub("", text).rstrip()
+    return text, quantity
+
+
+def _raw(layer: str | int, kind: str, text: str, line: int, per: str = "sample",
+         optimizer: str = "adam", precision: str = "mixed") -> RawClaim:
     """A claim with its work read, or with the reason it could not be read."""
+    def claim(work: Work | None, error: str | None, dims=None, quantity: Quantity | None = None) -> RawClaim:
+        return RawClaim(layer, kind, text, work, line, error, dims, per=per, optimizer=optimizer,
+                        precision=precision, quantity=quantity)
+    if kind == "memory":
+        source, quantity = _memory_text(text)
+        if not source:
+            if quantity is None:
+                return claim(None, "a memory claim needs a size in bytes or in a unit (kB, MB, GB, KiB, MiB, GiB)")
+            return claim(None, None, quantity=quantity)
+        try:
+            memory = parse_work(source)
+        except ArithError as e:
+            what = "the memory claim" if layer == "total" else f"the memory claim for '{layer}'"
+            return claim(None, f"cannot read {what}: {e}. Received: {_shorten(text)!r}")
+        return claim(memory, None, quantity=quantity)
     dims = None
     source = text
     if kind == "shape":
@@ -222,11 +331,10 @@ def _raw(layer: str | int, kind: str, text: str, line: int) -> RawClaim:
         work = parse_work(source) if source else None
     except ArithError as e:
         what = "the total" if layer == "total" else f"the claim for '{layer}'"
-        return RawClaim(layer, kind, text, None, line, f"cannot read {what}: {e}. Received: {_shorten(text)!r}",
-                        dims)
+        return claim(None, f"cannot read {what}: {e}. Received: {_shorten(text)!r}", dims)
     if work is None:
-        return RawClaim(layer, kind, text, None, line, "the shape gives no known size", dims)
-    return RawClaim(layer, kind, text, work, line, None, dims)
+        return claim(None, "the shape gives no known size", dims)
+    return claim(work, None, dims)
 
 
 def _shorten(text: str, limit: int = 60) -> str:
@@ -239,6 +347,7 @@ _LINE = re.compile(r"^\s*(?P<key>[^:#]+?)\s*:\s*(?P<value>.*?)\s*$")
 def _from_text(text: str, path: str) -> Worksheet:
     model: str | None = None
     claims: list[RawClaim] = []
+    defaults: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), 1):
         line = re.sub(r"(^|\s)#.*$", "", raw)
         if not line.strip():
@@ -252,21 +361,38 @@ def _from_text(text: str, path: str) -> Worksheet:
         if words == ["model"]:
             model = value
             continue
+        if len(words) == 1 and words[0].lower() in ("optimizer", "precision"):
+            defaults[words[0].lower()] = _option(path, number, words[0].lower(), value)
+            continue
         if len(claims) >= MAX_CLAIMS:
             raise _fail(path, number, f"more than {MAX_CLAIMS} claims")
-        if len(words) == 1 and words[0].lower() in TOTAL_KINDS:
-            kind = words[0].lower()
-            claims.append(_raw("total", kind, value, number))
+        lower = [w.lower() for w in words]
+        per = "sample"
+        if len(lower) >= 3 and lower[-2:] in (["per", "token"], ["per", "sample"], ["per", "sequence"]):
+            per = _option(path, number, "per", lower[-1])
+            lower, words = lower[:-2], words[:-2]
+            if not lower or lower[-1] not in ("macs", "flops"):
+                raise _fail(path, number, f"'per {per}' belongs to a macs or flops claim")
+        if len(lower) == 1 and lower[0] in TOTAL_KINDS:
+            claims.append(_raw("total", lower[0], value, number))
+            continue
+        if len(lower) == 1 and lower[0] in COMPUTE_KINDS:
+            claims.append(_raw("total", lower[0], value, number, per, **_memory_only(lower[0], defaults)))
             continue
         kind = "params"
-        if len(words) == 2 and words[1].lower() in _KIND_WORDS:
-            kind = _KIND_WORDS[words[1].lower()]
+        if len(words) == 2 and lower[1] in _KIND_WORDS:
+            kind = _KIND_WORDS[lower[1]]
         elif len(words) != 1:
-            raise _fail(path, number, f"'{key}' is not a layer name (write 'LAYER: WORK' or "
-                                      f"'LAYER shape: WORK')")
+            raise _fail(path, number, f"'{key}' is not a layer name (write 'LAYER: WORK', "
+                                      f"'LAYER shape: WORK' or 'LAYER macs: WORK')")
         ref = _layer_ref(words[0])
-        claims.append(_raw(ref, kind, value, number))
+        claims.append(_raw(ref, kind, value, number, per, **_memory_only(kind, defaults)))
     if not claims:
         raise ExplainError("the worksheet has no claims ('LAYER: WORK' lines, or a YAML 'claims' list)",
                            file=path)
     return Worksheet(path, model, tuple(claims))
+
+
+def _memory_only(kind: str, defaults: dict[str, str]) -> dict[str, str]:
+    """The sheet's optimizer and precision, for a memory claim."""
+    return dict(defaults) if kind == "memory" else {}
