@@ -201,3 +201,9 @@ def test_sheet_names_each_mistake_in_every_language(seed, tmp_path, lang, fmt):
         if lang != "en":
             assert sentence not in text, (lang, sentence)
     assert "594" in text.replace("\\,", "").replace(".", "").replace(",", "")  # conv2d_2's MACs
+
+
+def test_every_compute_and_memory_diagnosis_has_its_sentence():
+    from explain.checker import messages
+    from explain.checker.compute_claims import CODES
+    assert [code for code in CODES if code not in messages.MISTAKES] == []
