@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Optional
 
 import sympy
 
-from .symbols import as_value, to_expr
+from .errors import ExplainError
+from .symbols import as_value, sym, to_expr
 
 if TYPE_CHECKING:
     from .model import Model
@@ -57,6 +58,10 @@ class Kaplan:
     rest_note: Optional[str]
     """What ``rest_formula`` is (message id of the block's class)."""
     outside: tuple[Outside, ...]
+    ffn_note: Optional[str] = None
+    """Why d_ff differs from the block's feed-forward width f (message id), or None."""
+    f: Optional[int] = None
+    """The block's feed-forward width, where ``ffn_note`` is given."""
 
     @property
     def n(self) -> int:
@@ -104,11 +109,21 @@ def kaplan(model: "Model", n_ctx: Optional[int] = None) -> Optional[Kaplan]:
         positions = [s for s in model.symbols if model.symbol_meanings.get(s.name) == "positions"]
         n_ctx = model.symbols[positions[0]] if positions else None
     values = {s: to_expr(v) for s, v in node.values.items()}
-    d_model, d_attn, d_ff = (model.evaluate(as_value(w.xreplace(values))) for w in widths)
+    try:
+        d_model, d_attn, d_ff = (model.evaluate(as_value(w.xreplace(values))) for w in widths)
+    except ExplainError:  # a width that is not whole (3f/2 for an odd f): no closed form
+        return None
     one = sum(model.evaluate(w.count) for w in node.weights if not w.buffer)
     dm, da, dff = widths
-    rest = sympy.expand(node.formula - 2 * dm * (2 * da + dff))
+    rest = sympy.expand((node.formula - 2 * dm * (2 * da + dff)).xreplace(node.layer.kaplan_identities()))
     outside = tuple(Outside(n.name, n.layer.role, model.evaluate(n.own("params")))
                     for n in model.nodes if n is not node and n.params != 0)
+    ffn = node.layer.kaplan_ffn_note()
+    f = model.evaluate(values[sym("f")]) if ffn is not None and sym("f") in values else None
     return Kaplan(d_model, model.evaluate(node.repeat), d_attn, d_ff, n_ctx, model.total, node.name, one,
-                  rest, node.layer.kaplan_rest, outside)
+                  rest, node.layer.kaplan_rest_note(), outside, ffn, f)
+
+
+def kaplan_absent(model: "Model") -> Optional[str]:
+    """Why a decoder's blocks have no closed forms here (message id), or None."""
+    return next((n.layer.kaplan_absent() for n in model.nodes if n.layer.kaplan_absent() is not None), None)

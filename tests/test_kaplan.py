@@ -53,3 +53,60 @@ def test_another_context_length_and_models_without_the_closed_form():
     k = explain.load(FIXTURES / "hf" / "gpt2.json").kaplan(n_ctx=2048)
     assert k is not None and k.forward_per_token == 2 * 84_934_656 + 2 * 12 * 2048 * 768
     assert explain.load("example:seed-cnn").kaplan() is None
+
+
+LLAMA = dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, intermediate_size=96,
+             vocab_size=100, max_position_embeddings=16)
+
+
+def _llama(tmp_path, kv_heads: int):
+    """A small Llama from its config: (transformers' model, our model of the same config)."""
+    transformers = require_module("transformers")
+    import json
+    config = transformers.LlamaConfig(num_key_value_heads=kv_heads, **LLAMA)
+    config._attn_implementation = "eager"
+    data = config.to_dict()
+    data["architectures"] = ["LlamaForCausalLM"]
+    path = tmp_path / f"llama{kv_heads}.json"
+    path.write_text(json.dumps(data))
+    return transformers.LlamaForCausalLM(config).eval(), explain.load(str(path))
+
+
+def test_llama_closed_forms_with_the_gated_feed_forward_by_hand(tmp_path):
+    """Llama without grouped-query attention: d_model = d_attn = 64, and the gated network's
+    three d·f matrices are Kaplan's two d·d_ff with d_ff = 3f/2 = 144."""
+    torch = require_module("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+    reference, ours = _llama(tmp_path, kv_heads=4)
+    k = ours.kaplan()
+    assert k is not None
+    assert (k.d_model, k.d_attn, k.d_ff, k.n_layer, k.n_ctx) == (64, 64, 144, 2, 16)
+    # N = 2·64·2·(2·64 + 144) = 69,632 = the q, k, v, o and gate, up, down matrices of both layers
+    assert k.n == 69_632
+    named = dict(reference.named_parameters())
+    matrices = sum(p.numel() for n, p in named.items() if n.startswith("model.layers.") and "_proj" in n)
+    assert k.n == matrices
+    assert k.exact == sum(p.numel() for p in reference.parameters())
+    assert str(k.rest_formula) == "2*d"  # the two RMSNorm weights
+    # C_forward = 2N + 2·2·16·64 = 143,360 FLOPs per token; exactly, FlopCounterMode's count per
+    # token adds the weighted sum of V (2·L·T·d_attn) and the LM head (2·V·d)
+    assert k.forward_per_token == 143_360
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        reference(torch.zeros(1, 16, dtype=torch.long))
+    exact_flops_per_token = counter.get_total_flops() // 16
+    assert exact_flops_per_token == k.forward_per_token + 2 * 2 * 16 * 64 + 2 * 100 * 64
+    assert 2 * ours.macs_per_token == exact_flops_per_token
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_grouped_query_attention_says_why_the_closed_forms_are_not_shown(tmp_path, lang):
+    from explain.render import render
+    from explain.render.i18n import translate
+    from explain.layers import _texts
+    _, ours = _llama(tmp_path, kv_heads=2)
+    assert ours.kaplan() is None
+    text = render(ours, lang=lang, format="markdown", count=("params", "compute"))
+    assert translate(lang, _texts.KAPLAN_ABSENT_GQA).replace("_", "\\_") in text
+    _, mha = _llama(tmp_path, kv_heads=4)
+    text = render(mha, lang=lang, format="markdown", count=("params", "compute"))
+    assert "144" in text and translate(lang, _texts.KAPLAN_ABSENT_GQA).replace("_", "\\_") not in text

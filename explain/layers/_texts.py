@@ -352,6 +352,29 @@ ADDED_POSITIONS = N_("This layer adds a learned vector to every position of its 
 KAPLAN_REST_GPT2 = N_("Kaplan et al. count the four attention matrices and the two feed-forward "
                       "matrices of a block; the exact count adds their biases (5d + f) and the "
                       "weights and biases of the two LayerNorms (4d).")
+KAPLAN_REST_LLAMA = N_("Kaplan et al. count the four attention matrices and the feed-forward matrices "
+                       "of a block; the exact count adds the weights of the two RMSNorms (2d).")
+KAPLAN_REST_QWEN2 = N_("Kaplan et al. count the four attention matrices and the feed-forward matrices "
+                       "of a block; the exact count adds the biases of the query, key and value "
+                       "projections and the weights of the two RMSNorms (2d).")
+KAPLAN_REST_QWEN3 = N_("Kaplan et al. count the four attention matrices and the feed-forward matrices "
+                       "of a block; the exact count adds the weights of the two RMSNorms (2d) and of "
+                       "the norms of the queries and keys (2·d_h).")
+KAPLAN_REST_LLAMA_MORE = N_("Kaplan et al. count the four attention matrices and the feed-forward "
+                            "matrices of a block; the exact count adds the weights of the two RMSNorms "
+                            "(2d) and the biases and norms of this layer that the formula shows.")
+KAPLAN_GATED_FFN = N_("The feed-forward network is gated: it has three matrices of d × f (gate, up and "
+                      "down projections) where Kaplan et al.'s has two of d_model × d_ff, so here "
+                      "d_ff = 3f/2 = 3 × %(f)s / 2 = %(d_ff)s.")
+KAPLAN_ABSENT_GQA = N_("Kaplan et al.'s closed forms are not shown: the keys and values of this decoder "
+                       "have fewer heads than its queries (grouped-query attention), so its four "
+                       "attention matrices are not 4·d_model·d_attn, as N assumes.")
+KAPLAN_ABSENT_MOE = N_("Kaplan et al.'s closed forms are not shown: the feed-forward network of this "
+                       "decoder is a mixture of experts, and a token uses only some of them, so N "
+                       "describes neither all the weights nor the ones a token uses.")
+KAPLAN_ABSENT_WINDOW = N_("Kaplan et al.'s closed forms are not shown: the layers of this decoder attend "
+                          "to a sliding window of w positions, not to the whole context n_ctx that "
+                          "their attention term assumes.")
 SIGLIP_PATCH_EMBEDDINGS = N_("This layer turns an image into a sequence of vectors: it cuts the image "
                              "into n_p patches of P × P pixels, embeds every patch with a convolution "
                              "whose kernel and stride are both P (d·C·P² weights and d biases) and "

@@ -345,6 +345,26 @@ class Layer:
         type's symbols, where its closed forms describe the block; None for every other layer."""
         return None
 
+    def kaplan_rest_note(self) -> Optional[str]:
+        """What this block's exact count has beyond Kaplan et al.'s (message id); the type's
+        ``kaplan_rest`` unless the block's options change it."""
+        return self.kaplan_rest
+
+    def kaplan_identities(self) -> dict:
+        """Symbols of the type that are equal in this block (H_kv = H without grouped-query
+        attention), substituted in what the exact count has beyond Kaplan et al.'s N."""
+        return {}
+
+    def kaplan_ffn_note(self) -> Optional[str]:
+        """Why d_ff is not the block's feed-forward width (message id with ``%(f)s`` and
+        ``%(d_ff)s``: a gated feed-forward network has three matrices), or None."""
+        return None
+
+    def kaplan_absent(self) -> Optional[str]:
+        """A decoder block whose structure Kaplan et al.'s closed forms do not describe: why
+        (message id), so the derivation says it rather than leave them out silently."""
+        return None
+
     # -- what the layer is -----------------------------------------------------------------
     def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
         """This layer's explanation, given the names of its parameter groups ``weights``: the

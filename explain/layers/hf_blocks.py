@@ -291,6 +291,37 @@ class LlamaDecoderLayer(_Block):
     def notes(self) -> tuple[str, ...]:
         return (*self.attention_notes(), "gated_ffn", "rope_no_parameters")
 
+    def kaplan_absent(self) -> str | None:
+        """Grouped-query attention or a sliding window: Kaplan et al.'s forms do not describe it."""
+        same = sympy.expand(to_expr(self.num_key_value_heads) - to_expr(self.num_attention_heads)) == 0
+        if not same:
+            return _texts.KAPLAN_ABSENT_GQA
+        return _texts.KAPLAN_ABSENT_WINDOW if self.sliding_window is not None else None
+
+    def kaplan_widths(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+        """d_model = d, d_attn = H·d_h (the width of the queries, keys, values), and d_ff = 3f/2:
+        the gated network's three d·f matrices are 2·d·d_ff (where every head has its own keys
+        and values and no sliding window)."""
+        if self.kaplan_absent() is not None:
+            return None
+        return d, H * d_h, sympy.Rational(3, 2) * f
+
+    def kaplan_identities(self) -> dict:
+        return {H_kv: H}
+
+    def kaplan_rest_note(self) -> str | None:
+        if self.o_bias or self.mlp_bias or (self.qkv_bias and self._qk_norm()):
+            return _texts.KAPLAN_REST_LLAMA_MORE
+        if self.qkv_bias:
+            return _texts.KAPLAN_REST_QWEN2
+        return _texts.KAPLAN_REST_QWEN3 if self._qk_norm() else _texts.KAPLAN_REST_LLAMA
+
+    def _qk_norm(self) -> bool:
+        return any(g.name.endswith("q_norm.weight") for g in self.weight_groups())
+
+    def kaplan_ffn_note(self) -> str | None:
+        return _texts.KAPLAN_GATED_FFN
+
 
 @register("MistralDecoderLayer", framework="pytorch")
 @dataclass(frozen=True, kw_only=True)
@@ -352,6 +383,9 @@ class MixtralDecoderLayer(LlamaDecoderLayer):
 
     def notes(self) -> tuple[str, ...]:
         return (*self.attention_notes(), "moe_routed_experts", "rope_no_parameters")
+
+    def kaplan_absent(self) -> str | None:
+        return _texts.KAPLAN_ABSENT_MOE
 
 
 # ----------------------------------------------------------------------------- T5

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def compute_context(model: "Model", f: "Formatter") -> dict[str, Any]:
     p = f.math
-    out: dict[str, Any] = {"derived": model.macs is not None, "kaplan": None,
+    out: dict[str, Any] = {"derived": model.macs is not None, "kaplan": None, "kaplan_absent": None,
                            "not_derived": [f.name(n) for n in model.compute_not_derived],
                            "layers": compute_layers(model, f)}
     if model.macs is not None and model.flops is not None and model.training_flops is not None:
@@ -23,6 +23,9 @@ def compute_context(model: "Model", f: "Formatter") -> dict[str, Any]:
                                     rf" = {p.number(model.training_flops)}"))
     k = model.kaplan()
     per_token = model.macs_per_token
+    if k is None:
+        from ..kaplan import kaplan_absent
+        out["kaplan_absent"] = kaplan_absent(model)
     if k is None or k.n_ctx is None or per_token is None or per_token.denominator != 1:
         return out
     exact = 2 * int(per_token)
@@ -44,6 +47,7 @@ def compute_context(model: "Model", f: "Formatter") -> dict[str, Any]:
         "exact_eq": f.dm(rf"2 \times {n(int(per_token))} = {n(exact)}"),
         "forward_difference": f.num(exact - forward),
         "train_eq": f.dm(rf"C_{{\text{{train}}}} \approx 6 N D = {n(6 * k.n)} \cdot D"),
+        "ffn_note": k.ffn_note, "f": f.num(k.f) if k.f is not None else "", "d_ff": f.num(k.d_ff),
     }
     return out
 
