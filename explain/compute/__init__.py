@@ -70,6 +70,9 @@ class Cost:
     values: Mapping[sympy.Symbol, Value] = field(default_factory=dict)
     parts: tuple[tuple[str, sympy.Expr], ...] = ()
     """Named terms of ``macs`` (attention: projections, scores, weighted sum)."""
+    other_partial: bool = False
+    """``other`` counts only part of the elementwise work (a block type that states only its
+    bias adds and norm weights): a lower bound, and said so wherever it is shown."""
 
 
 NONE = Cost(ZERO, ZERO)
@@ -265,16 +268,35 @@ def keys_per_query(sliding: bool, every_layer: bool) -> sympy.Expr:
     return (L_w * window + (L - L_w) * T) / L
 
 
+S = sym("S")
+"""The encoder's length, the positions a decoder's cross-attention reads its keys and values from."""
+
+
 @cache
 def block_formulas(groups: tuple, active: sympy.Expr | None, pair: sympy.Expr,
-                   keys: sympy.Expr = T) -> tuple[sympy.Expr, sympy.Expr]:
+                   keys: sympy.Expr = T, source: frozenset = frozenset(),
+                   cross_pair: sympy.Expr | None = None,
+                   elementwise: tuple | None = None) -> tuple[sympy.Expr, sympy.Expr]:
     """A transformer block over T tokens: every weight matrix (a group of degree 2 or more in
     the sizes, not a bias) multiplies each token once, T·Σ matrices (a mixture of experts: only
     the router, shared and k active experts); the scores QKᵀ and the weighted sum of V take
-    ``pair`` MACs per query and key (2·H·d_h), T·keys·pair (keys = T, or the sliding window's). Other operations: each bias and norm weight acts once per
-    token and element, T·Σ vectors."""
-    matrices = sympy.Add(*(g.formula for g in groups if not is_bias(g.name) and _degree(g.formula) >= 2))
-    vectors = sympy.Add(*(g.formula for g in groups if is_bias(g.name) or _degree(g.formula) < 2))
+    ``pair`` MACs per query and key (2·H·d_h), T·keys·pair (keys = T, or the sliding window's).
+    A decoder's cross-attention projects the keys and values of the encoder's S positions (the
+    groups named in ``source``: S·Σ of them) and scores each of the T queries against them,
+    T·S·cross_pair. Other operations: each bias and norm weight acts once per token (source
+    position) and element, T·Σ vectors; with ``elementwise`` = (per token, per score, per cross
+    score) also the norms' statistics, activations, residual adds, T·per token, and the softmax
+    and scaling of the scores, T·keys·per score + T·S·per cross score."""
+    def weighted(matrix: bool) -> sympy.Expr:
+        chosen = [g for g in groups if (not is_bias(g.name) and _degree(g.formula) >= 2) == matrix]
+        own = sympy.Add(*(g.formula for g in chosen if g.name not in source))
+        return T * own + S * sympy.Add(*(g.formula for g in chosen if g.name in source))
+    matrices, vectors = weighted(True), weighted(False)
     if active is not None:  # the idle experts' weights are matrices: leave them out
-        matrices = matrices - (sympy.Add(*(g.formula for g in groups)) - active)
-    return T * matrices + T * keys * pair, T * vectors
+        matrices = matrices - T * (sympy.Add(*(g.formula for g in groups)) - active)
+    macs = matrices + T * keys * pair + (T * S * cross_pair if cross_pair is not None else 0)
+    other = vectors
+    if elementwise is not None:
+        per_token, per_score, per_cross = elementwise
+        other = other + T * per_token + T * keys * per_score + (T * S * per_cross if cross_pair is not None else 0)
+    return macs, other

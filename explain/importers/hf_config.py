@@ -92,7 +92,7 @@ MEANINGS = {
     "H": "heads", "H_kv": "kv_heads", "d_h": "head_size", "d_kv": "head_size", "B": "buckets",
     "V_type": "type_vocabulary", "L_dec": "decoder_layers", "n_labels": "labels", "n_x": "experts",
     "E": "embedding_size", "f_dec": "decoder_feed_forward", "P": "patch_size", "n_p": "patches",
-    "M": "mel_bins", "T_src": "source_positions", "d_vis": "vision_width", "L_vis": "vision_layers",
+    "M": "mel_bins", "T_src": "source_positions", "S": "encoder_positions", "d_vis": "vision_width", "L_vis": "vision_layers",
     "f_vis": "vision_feed_forward", "p": "projection",
     "C": "channels", "k_x": "experts_per_token", "f_x": "expert_feed_forward", "f_s": "shared_expert_feed_forward",
     "n_s": "shared_experts", "k_d": "first_dense_layers", "r_q": "query_rank", "r_kv": "kv_rank",
@@ -239,6 +239,14 @@ def _family(*names: str, base: str | Mapping[str, str] | None = None, prefix: st
             _PREFIXES[prefix] = names[0]
         return fn
     return register
+
+
+def _source(b: "_Builder") -> Value | None:
+    """S, the encoder's length a decoder's cross-attention reads: ``--set S=…``, else T where
+    ``--set T=…`` gives it, else the context length the config states; None without one."""
+    if "S" in b.overrides or b.context is not None or "T" in b.overrides:
+        return b.declare("S", b.overrides.get("T", b.context or 0))
+    return None
 
 
 CONTEXT_KEYS = ("n_positions", "n_ctx", "max_position_embeddings", "max_target_positions",
@@ -403,7 +411,9 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{p}wte", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
     g.add(f"{p}wpe", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
     g.add(f"{p}embeddings", _add(), [f"{p}wte", f"{p}wpe"])
-    g.add(f"{p}h", GPT2Block(hidden_size=d, intermediate_size=f, add_cross_attention=cross), repeat=L)
+    heads = cfg.size("n_head", "num_attention_heads")
+    g.add(f"{p}h", GPT2Block(hidden_size=d, intermediate_size=f, add_cross_attention=cross, num_heads=heads,
+                             source_length=_source(b) if cross else None), repeat=L)
     g.add(f"{p}ln_f", b.torch("LayerNorm", normalized_shape=d))
     _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}wte", tied=tied, token_name="classifier")
     if head == "lm":
@@ -660,24 +670,25 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
     proj = cfg.text("feed_forward_proj", "gated-gelu" if mt5 else "relu")
     gated = proj.startswith("gated-")
     tied = _tied(cfg, not mt5)
+    S = _source(b) if arch != f"{c}EncoderModel" else None
     g = b.start()
-    g.add_input("input_ids", (SEQ,))
+    g.add_input("input_ids", (SEQ if S is None else S,))
     g.add("shared", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
 
-    def stack(part: str, ids: str, decoder: bool, n: Value) -> None:
+    def stack(part: str, ids: str, decoder: bool, n: Value, source: Value | None) -> None:
         g.add(f"{part}.embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d), [ids],
               shares="shared")
         g.add(f"{part}.block.0.layer.0.SelfAttention.relative_attention_bias",
               b.torch("Embedding", num_embeddings=B, embedding_dim=H), [ids])
         g.add(f"{part}.block", T5Block(hidden_size=d, num_heads=H, d_kv=d_kv, d_ff=f, is_decoder=decoder,
-                                       is_gated_act=gated), [f"{part}.embed_tokens"], repeat=n)
+                                       is_gated_act=gated, source_length=source), [f"{part}.embed_tokens"], repeat=n)
         g.add(f"{part}.final_layer_norm", b.torch("RMSNorm", normalized_shape=d))
 
-    stack("encoder", "input_ids", False, L)
+    stack("encoder", "input_ids", False, L, None)
     if arch == f"{c}EncoderModel":
         return
     g.add_input("decoder_input_ids", (SEQ,))
-    stack("decoder", "decoder_input_ids", True, L_dec)
+    stack("decoder", "decoder_input_ids", True, L_dec, S)
     if arch == f"{c}ForConditionalGeneration":
         g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
               shares="shared" if tied else None)

@@ -14,7 +14,7 @@ from ..layers.base import Layer
 from ..model import GraphBuilder
 from ..symbols import Value
 from .hf_config import (_PREFIXES, SEQ, NoClosedForm, _add, _pooler, _Builder, _check_head, _check_heads, _Config, _family,
-                        _pick_head, _tied)
+                        _pick_head, _source, _tied)
 
 
 def _embeddings(g, b: _Builder, e: str, V: Value, T: Value, V_type: Value, E: Value) -> None:
@@ -165,14 +165,15 @@ def _bart(cfg: _Config, arch: str, b: _Builder) -> None:
         _check_heads(b.values[d], n, "the width d_model", "")
     tied = _tied(cfg, True)
     n_labels = b.declare("n_labels", cfg.labels()) if arch == "BartForSequenceClassification" else None
+    S = _source(b)
     g = b.start()
     p = "" if arch == "BartModel" else "model."
-    g.add_input("input_ids", (SEQ,))
+    g.add_input("input_ids", (SEQ if S is None else S,))
     g.add(f"{p}shared", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
     g.add_input("decoder_input_ids", (SEQ,))
     for part, ids, layer, n in (("encoder", "input_ids", BartEncoderLayer(hidden_size=d, intermediate_size=f), L),
                                 ("decoder", "decoder_input_ids",
-                                 BartDecoderLayer(hidden_size=d, intermediate_size=f_dec), L_dec)):
+                                 BartDecoderLayer(hidden_size=d, intermediate_size=f_dec, source_length=S), L_dec)):
         s = f"{p}{part}."
         g.add(f"{s}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d), [ids],
               shares=f"{p}shared" if tied else None)
@@ -257,7 +258,8 @@ def _whisper(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{s}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["decoder_input_ids"])
     g.add(f"{s}embed_positions", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["decoder_input_ids"])
     g.add(f"{s}embeddings", _add(), [f"{s}embed_tokens", f"{s}embed_positions"])
-    g.add(f"{s}layers", WhisperDecoderLayer(hidden_size=d, intermediate_size=f_dec), repeat=L_dec)
+    g.add(f"{s}layers", WhisperDecoderLayer(hidden_size=d, intermediate_size=f_dec, source_length=T_src),
+          repeat=L_dec)
     g.add(f"{s}layer_norm", b.torch("LayerNorm", normalized_shape=d))
     if arch == "WhisperForConditionalGeneration":
         g.add("proj_out", b.torch("Linear", in_features=d, out_features=V, bias=False),

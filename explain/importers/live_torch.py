@@ -227,7 +227,8 @@ def _hf_block(module: Any) -> Layer | None:
     if name == "GPT2Block":
         return hf_blocks.GPT2Block(hidden_size=module.ln_1.normalized_shape[0],
                                    intermediate_size=module.mlp.c_fc.nf,
-                                   add_cross_attention=hasattr(module, "crossattention"))
+                                   add_cross_attention=hasattr(module, "crossattention"),
+                                   num_heads=module.attn.num_heads)
     if name in ("BertLayer", "RobertaLayer"):
         return getattr(hf_blocks, name)(hidden_size=module.attention.self.query.in_features,
                                    intermediate_size=module.intermediate.dense.out_features,

@@ -37,7 +37,8 @@ from typing import Sequence
 
 import sympy
 
-from ..compute import L_w, T, UNKNOWN_SIZE, NotDerived, block_formulas, elements, keys_per_query, w
+from ..compute import (L_w, NORM_OPS, RMS_OPS, S, SOFTMAX_OPS, T, UNKNOWN_SIZE, NotDerived, block_formulas,
+                       elements, keys_per_query, w)
 from ..compute import Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import Value, sym, to_expr
@@ -81,6 +82,8 @@ class _Block(Layer):
     explanation = _texts.TRANSFORMER_BLOCK
 
     hidden_size: Value = size()
+    source_length: Value | None = arg(_optional(_size), None)
+    """S, the encoder's length a decoder block's cross-attention reads (None: not known)."""
     min_input_rank = 1
 
     def output_shape(self, shape: Shape) -> Shape:
@@ -93,19 +96,48 @@ class _Block(Layer):
         return 2 * d
 
     def cross_attention(self) -> bool:
-        """Whether the block also attends to an encoder's output, whose length is not known here."""
+        """Whether the block also attends to an encoder's output (of ``source_length`` S)."""
         return bool(getattr(self, "add_cross_attention", False))
+
+    def source_groups(self) -> frozenset[str]:
+        """The cross-attention's key and value projections: applied to the encoder's S positions."""
+        return frozenset()
+
+    def cross_pair_macs(self) -> sympy.Expr:
+        """MACs per query and encoder position of the cross-attention (score and weighted sum)."""
+        return self.pair_macs()
+
+    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+        """Other operations besides the bias adds and norm weights, by the conventions of
+        ``explain.compute``: (per token: the norms' statistics, activations, a gate's product,
+        residual adds, rotary positions; per score of the self-attention: softmax 3 and the
+        scaling or position bias 1, for each head; per score of the cross-attention). None where
+        the type does not state them: its other operations are then a lower bound."""
+        return None
+
+    def cost_values(self) -> dict:
+        """Values of symbols the cost uses beyond the weight groups' (the heads H)."""
+        return {}
 
     def cost(self, shapes, out, values) -> Cost:
         """Per token every weight matrix once, and attention over the T tokens: T·Σ matrices +
-        T²·2·H·d_h MACs (a causal mask does not reduce the computed scores). Other operations:
-        the bias adds and norm weights, one per element and token; activations, softmax and the
-        norms' statistics are left out."""
-        if self.cross_attention():
-            raise NotDerived(UNKNOWN_SIZE)
+        T²·2·H·d_h MACs (a causal mask does not reduce the computed scores); a decoder's
+        cross-attention: S·Σ its key and value matrices + T·S·2·H·d_h. Other operations: the
+        bias adds and norm weights, one per element and token, and where the type states them
+        (``elementwise``) the norms' statistics, activations, residual adds, softmax and scaling;
+        otherwise the count is marked partial (a lower bound)."""
         keys, window = self.keys()
-        macs, other = block_formulas(self.weight_groups(), self.active_formula(), self.pair_macs(), keys)
-        return Cost(macs, other, {T: elements(shapes[0][:-1]), **window})
+        found = {T: elements(shapes[0][:-1]), **window, **self.cost_values()}
+        cross = self.cross_attention()
+        if cross:
+            if self.source_length is None:
+                raise NotDerived(UNKNOWN_SIZE)
+            found[S] = self.source_length
+        ew = self.elementwise()
+        macs, other = block_formulas(self.weight_groups(), self.active_formula(), self.pair_macs(), keys,
+                                     self.source_groups() if cross else frozenset(),
+                                     self.cross_pair_macs() if cross else None, ew)
+        return Cost(macs, other, found, other_partial=ew is None)
 
     def keys(self) -> tuple[sympy.Expr, dict]:
         """Keys per query (``keys_per_query``) and the values of its window symbols."""
@@ -113,6 +145,19 @@ class _Block(Layer):
 
 
 # ----------------------------------------------------------------------------- GPT-2
+
+_PER_SCORE = (SOFTMAX_OPS + 1) * H
+"""Per score and head: softmax (exp, sum, divide) and the scaling by 1/√d_h (or T5's position bias)."""
+
+
+@cache
+def _ln_block(sublayers: int, ffn: sympy.Expr, norm_ops: int = NORM_OPS) -> sympy.Expr:
+    """Per token: a norm's statistics (``norm_ops`` per element) and a residual add before and
+    after each of ``sublayers`` sublayers, and the activation of the ``ffn`` units."""
+    return sublayers * (norm_ops + 1) * d + ffn
+
+
+_GPT2_SOURCE = frozenset({"crossattention.c_attn.weight", "crossattention.c_attn.bias"})
 
 @cache
 def _gpt2_groups(cross: bool) -> tuple[Group, ...]:
@@ -131,11 +176,25 @@ class GPT2Block(_Block):
 
     intermediate_size: Value = size()
     add_cross_attention: bool = flag(False)
+    num_heads: Value | None = arg(_optional(_size), None)
 
     kaplan_rest = _texts.KAPLAN_REST_GPT2
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _gpt2_groups(self.add_cross_attention)
+
+    def source_groups(self) -> frozenset[str]:
+        return _GPT2_SOURCE
+
+    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+        """ln_1, ln_2 (and ln_cross_attn) statistics 5d each, GELU f, a residual add d after each
+        attention and the MLP; softmax and the 1/√d_h scaling per score and head, 4H."""
+        if self.num_heads is None:
+            return None
+        return _ln_block(2 + int(self.add_cross_attention), f), _PER_SCORE, _PER_SCORE
+
+    def cost_values(self) -> dict:
+        return {H: self.num_heads} if self.num_heads is not None else {}
 
     def notes(self) -> tuple[str, ...]:
         return ("gpt2_fused_qkv",)
@@ -291,6 +350,14 @@ class LlamaDecoderLayer(_Block):
     def notes(self) -> tuple[str, ...]:
         return (*self.attention_notes(), "gated_ffn", "rope_no_parameters")
 
+    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+        """Two RMSNorms' statistics 3d each, SiLU and the gate's product 2f, two residual adds
+        2d, rotary positions on the queries and keys 3·(H + H_kv)·d_h (x·cos + rot(x)·sin; their
+        RMSNorms another 3 each where the layer has them); softmax and scaling 4H per score."""
+        rotated = (H + H_kv) * d_h
+        qk_norm = RMS_OPS * rotated if self._qk_norm() else 0
+        return _ln_block(2, 2 * f, RMS_OPS) + 3 * rotated + qk_norm, _PER_SCORE, _PER_SCORE
+
     def kaplan_absent(self) -> str | None:
         """Grouped-query attention or a sliding window: Kaplan et al.'s forms do not describe it."""
         same = sympy.expand(to_expr(self.num_key_value_heads) - to_expr(self.num_attention_heads)) == 0
@@ -387,6 +454,9 @@ class MixtralDecoderLayer(LlamaDecoderLayer):
     def kaplan_absent(self) -> str | None:
         return _texts.KAPLAN_ABSENT_MOE
 
+    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+        return None  # the router's softmax and top-k and the experts' weighting: not stated
+
 
 # ----------------------------------------------------------------------------- T5
 
@@ -402,6 +472,9 @@ def _t5_groups(decoder: bool, gated: bool) -> tuple[Group, ...]:
     wi = ((Group(f"{ff}.DenseReluDense.wi_0.weight", d * f), Group(f"{ff}.DenseReluDense.wi_1.weight", d * f))
           if gated else (Group(f"{ff}.DenseReluDense.wi.weight", d * f),))
     return groups + wi + (Group(f"{ff}.DenseReluDense.wo.weight", f * d), Group(f"{ff}.layer_norm.weight", d))
+
+
+_T5_SOURCE = frozenset({"layer.1.EncDecAttention.k.weight", "layer.1.EncDecAttention.v.weight"})
 
 
 @register("T5Block", framework="pytorch")
@@ -428,6 +501,16 @@ class T5Block(_Block):
 
     def cross_attention(self) -> bool:
         return self.is_decoder
+
+    def source_groups(self) -> frozenset[str]:
+        return _T5_SOURCE
+
+    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+        """T5's norms (an RMS norm: statistics 3d) and residual adds before and after each
+        sublayer, the activation f (gated: and the gate's product, 2f); softmax and the position
+        bias (T5 does not scale the scores) 4H per score."""
+        sublayers = 3 if self.is_decoder else 2
+        return _ln_block(sublayers, (2 if self.is_gated_act else 1) * f, RMS_OPS), _PER_SCORE, _PER_SCORE
 
     def notes(self) -> tuple[str, ...]:
         return ("t5_relative_bias",)

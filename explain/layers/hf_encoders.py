@@ -54,6 +54,10 @@ class AlbertLayer(_Block):
         return ("albert_shared_layer",)
 
 
+_SOURCE = frozenset(f"encoder_attn.{p}_proj.{w}" for p in ("k", "v") for w in ("weight", "bias"))
+"""A BART or Whisper decoder's cross-attention keys and values, over the encoder's S positions."""
+
+
 @cache
 def _bart_groups(decoder: bool) -> tuple[Group, ...]:
     def attention(name: str) -> tuple[Group, ...]:
@@ -90,6 +94,9 @@ class BartDecoderLayer(BartEncoderLayer):
 
     def cross_attention(self) -> bool:
         return True
+
+    def source_groups(self) -> frozenset[str]:
+        return _SOURCE
 
 
 @cache
@@ -194,6 +201,9 @@ class WhisperDecoderLayer(WhisperEncoderLayer):
 
     def cross_attention(self) -> bool:
         return True
+
+    def source_groups(self) -> frozenset[str]:
+        return _SOURCE
 
 
 @register("TimeMajor", framework="pytorch")

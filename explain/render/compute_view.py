@@ -17,7 +17,8 @@ def compute_context(model: "Model", f: "Formatter") -> dict[str, Any]:
                            "not_derived": [f.name(n) for n in model.compute_not_derived],
                            "layers": compute_layers(model, f)}
     if model.macs is not None and model.flops is not None and model.training_flops is not None:
-        out.update(macs=f.num(model.macs), other=f.num(model.other_ops or 0), flops=f.num(model.flops), training=f.num(model.training_flops),
+        partial = any(n.cost is not None and n.cost.other_partial for n in model.nodes)
+        out.update(macs=f.num(model.macs), other=(f.m(r"\geq") + " " if partial else "") + f.num(model.other_ops or 0), flops=f.num(model.flops), training=f.num(model.training_flops),
                    flops_eq=f.dm(rf"\text{{FLOPs}} = 2 \times {p.number(model.macs)} = {p.number(model.flops)}"),
                    training_eq=f.dm(rf"C_{{\text{{train}}}} \approx 3 \times {p.number(model.flops)}"
                                     rf" = {p.number(model.training_flops)}"))
@@ -84,7 +85,9 @@ def compute_layers(model: "Model", f: "Formatter") -> list[dict[str, Any]]:
             explanation=node.layer.compute_explanation_for() if row["first"] else None,
             nothing=nothing,
             equation=None if nothing else f.dm(_equations(v, node, cost)),
-            symbols=symbols, macs=v.count_text(node.macs), other=v.count_text(node.other_ops))
+            symbols=symbols, macs=v.count_text(node.macs),
+            other=(f.m(r"\geq") + " " if cost.other_partial else "") + v.count_text(node.other_ops),
+            partial=messages.OTHER_OPS_PARTIAL if cost.other_partial else None)
     return rows
 
 

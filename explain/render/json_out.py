@@ -22,8 +22,11 @@ def compute_layer(model: Model, node: Node) -> dict[str, Any]:
     formula; null with the reason where they are not derived."""
     if node.cost is None:
         return {"macs": None, "other_ops": None, "macs_not_derived": node.cost_missing}
-    return {"macs": model.evaluate(node.macs), "macs_formula": _formula_text(node.cost.macs),
-            "other_ops": model.evaluate(node.other_ops)}
+    out = {"macs": model.evaluate(node.macs), "macs_formula": _formula_text(node.cost.macs),
+           "other_ops": model.evaluate(node.other_ops)}
+    if node.cost.other_partial:  # only the bias adds and norm weights: a lower bound
+        out["other_ops_lower_bound"] = True
+    return out
 
 
 def compute_model(model: Model) -> dict[str, Any]:
@@ -35,6 +38,8 @@ def compute_model(model: Model) -> dict[str, Any]:
                            "training_flops": model.training_flops, "other_ops": model.other_ops}
     if expr is not None:
         out["macs_formula"] = str(expr)
+    if any(n.cost is not None and n.cost.other_partial for n in model.nodes):
+        out["other_ops_lower_bound"] = True
     if model.context is not None:
         # a sequence model: the figures are for one sequence of context_length tokens
         out["context_length"] = model.evaluate(model.context)

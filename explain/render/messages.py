@@ -14,6 +14,9 @@ GENERIC_WITHOUT_WEIGHTS = N_("This layer has no weights.")
 
 NO_COMPUTE = N_("At inference this layer computes nothing: no MACs and no other operations.")
 
+OTHER_OPS_PARTIAL = N_("O counts only the bias adds and norm weights of this block, one per element "
+                       "and token; its other elementwise work (the norms' statistics, the activations, "
+                       "the softmax, the residual adds) is not derived here, so O is a lower bound.")
 OTHER_OPS_BIAS_ACTIVATION = N_("O counts, for each output element, one addition for the bias and "
                                "the operations of the activation %(activation)s (%(n)s).")
 OTHER_OPS_BIAS = N_("O counts one addition for the bias for each output element.")
@@ -33,6 +36,7 @@ COMPUTE_SYMBOLS = {
     "N_in": N_("number of input elements"),
     "n_pos": N_("number of positions the layer is applied at"),
     "T": N_("sequence length (time steps)"),
+    "S": N_("length of the encoder's sequence, whose positions the cross-attention reads"),
 }
 """The shape symbols of the compute formulas (``explain.compute``), by symbol name."""
 
@@ -82,6 +86,7 @@ SYMBOLS = {
     "patches": N_("number of image patches"),
     "mel_bins": N_("number of mel frequency bins of the input"),
     "source_positions": N_("number of encoder positions (audio frames after the convolutions)"),
+    "encoder_positions": N_("length of the encoder's sequence, whose positions the cross-attention reads"),
     "vision_width": N_("width of the vision encoder"),
     "vision_layers": N_("number of vision encoder layers"),
     "vision_feed_forward": N_("feed-forward size of the vision encoder"),
