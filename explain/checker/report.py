@@ -166,7 +166,8 @@ def _memory_setting(c: Any, f: Formatter) -> Sentence:
     names = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
     optimizer = names.get(c.optimizer) or translate(f.lang, M.SGD_MOMENTUM)
     precision = translate(f.lang, M.MIXED) if c.precision == "mixed" else c.precision
-    return Sentence(M.MEMORY_SETTING, {"optimizer": f.text(optimizer), "precision": f.name(precision)})
+    return Sentence(M.MEMORY_SETTING, {"optimizer": f.text(optimizer),
+                                       "precision": f.text(precision) if c.precision == "mixed" else f.name(precision)})
 
 
 def _compute_derivation(entry: Entry, model: Any, c: Any, f: Formatter) -> None:
@@ -188,7 +189,7 @@ def _compute_derivation(entry: Entry, model: Any, c: Any, f: Formatter) -> None:
             f"({per.parameter} + {per.gradient} + {per.optimizer})"
         rhs = f"{number(count)}{times}{train}" if count == trainable else \
             f"{number(count)}{times}{per.parameter} + {number(trainable)}{times}{train}"
-        rows.append(("B" if not math else r"\text{B}", f"{rhs} = {number(c.expected)}"))
+        rows.append(("M_states" if not math else r"M_{\text{states}}", f"{rhs} = {number(c.expected)}"))
     else:
         ev = model.evaluate
         if c.node is not None:
@@ -205,9 +206,14 @@ def _compute_derivation(entry: Entry, model: Any, c: Any, f: Formatter) -> None:
         else:
             layers = [ev(n.macs) for n in model.nodes if n.macs is not None and ev(n.macs)]
             macs = model.macs
-            shown = [number(x) for x in layers[:8]] + (["…"] if len(layers) > 8 else [])
+            shown = [number(x) for x in layers[:4]] + ([r"\dots" if math else "…"] if len(layers) > 4 else [])
             chain = ([" + ".join(shown)] if len(layers) > 1 else []) + [number(macs)]
-        rows.append((r"\text{MACs}" if math else "MACs", " = ".join(chain)))
+        if math and c.node is None and len(chain) > 1:
+            rows.append((r"\text{MACs}", chain[0]))  # the sum of the layers on a line of its own
+            chain = chain[1:]
+            rows.append(("", " = ".join(chain)))
+        else:
+            rows.append((r"\text{MACs}" if math else "MACs", " = ".join(chain)))
         value = macs
         if c.kind == "flops":
             value = FLOPS_PER_MAC * macs
