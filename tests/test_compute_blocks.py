@@ -139,3 +139,25 @@ def test_a_partial_count_is_called_a_lower_bound(tmp_path, lang):
     assert [r["name"] for r in data["layers"] if r.get("other_ops_lower_bound")] == ["encoder.layer"]
     assert "other_ops_lower_bound" not in json.loads(render(_gpt2_json(tmp_path), format="json",
                                                             count=("params", "compute")))
+
+
+def test_whisper_decoder_attends_to_the_encoders_audio_positions(tmp_path):
+    """Whisper's encoder reads 2·T_src mel frames (30 s of audio), T_src = 30 positions after
+    its strided convolution, and the decoder's cross-attention reads those T_src positions."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    from torch.utils.flop_counter import FlopCounterMode
+    config = transformers.WhisperConfig(
+        encoder_layers=2, decoder_layers=2, d_model=64, encoder_attention_heads=4, decoder_attention_heads=4,
+        encoder_ffn_dim=96, decoder_ffn_dim=96, vocab_size=100, max_source_positions=30,
+        max_target_positions=16, num_mel_bins=8, pad_token_id=0, bos_token_id=1, eos_token_id=2,
+        decoder_start_token_id=1)
+    config._attn_implementation = "eager"
+    data = config.to_dict()
+    data["architectures"] = ["WhisperForConditionalGeneration"]
+    (tmp_path / "whisper.json").write_text(json.dumps(data))
+    net = transformers.WhisperForConditionalGeneration(config).eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        net(input_features=torch.zeros(1, 8, 60), decoder_input_ids=torch.zeros(1, 16, dtype=torch.long))
+    ours = explain.load(str(tmp_path / "whisper.json"))
+    assert 2 * ours.macs == counter.get_total_flops()

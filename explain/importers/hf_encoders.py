@@ -245,7 +245,7 @@ def _whisper(cfg: _Config, arch: str, b: _Builder) -> None:
     g = b.start()
     p = "" if arch == "WhisperModel" else "model."
     e = f"{p}encoder."
-    g.add_input("input_features", (M, None))
+    g.add_input("input_features", (M, 2 * T_src))  # 30 s of audio: 2·T_src frames, T_src after conv2
     g.add(f"{e}conv1", b.torch("Conv1d", in_channels=M, out_channels=d, kernel_size=3, padding=1))
     g.add(f"{e}conv2", b.torch("Conv1d", in_channels=d, out_channels=d, kernel_size=3, stride=2, padding=1))
     g.add(f"{e}time_major", TimeMajor())
