@@ -96,6 +96,8 @@ def test_seed_cnn_memory_claims_and_their_diagnoses(seed, tmp_path):
         ({"memory": f"{16 * P / 10**6:.1f} MB"}, "correct", []),
         ({"memory": f"{mib:.1f} MiB"}, "correct", []),
         ({"memory": f"{mib:.1f} MB"}, "wrong", ["memory_unit"]),  # MiB's number with MB's name
+        ({"memory": f"{P} x 16 = {16 * P} bytes = {mib:.1f} MB"}, "wrong", ["memory_unit"]),
+        ({"memory": f"{mib:.1f}".replace(".", ",") + " MiB"}, "correct", []),  # a decimal comma
         ({"memory": f"{P} x 4"}, "wrong", ["memory_parameters_only"]),  # float32 weights alone
         ({"memory": f"{P} x 12"}, "wrong", ["memory_optimizer_only", "memory_no_master"]),
         ({"memory": f"{P} x 12", "precision": "float32"}, "wrong", ["memory_one_moment"]),  # 4 + 4 + 4

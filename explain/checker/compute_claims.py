@@ -137,10 +137,6 @@ def _compute_variants(ctx: Context, node: Node | None, kind: str, per: str) -> l
             other = in_unit(ctx, true, kind, "token")
             if other is not None:
                 out.append(Variant("per_token", other, {"length": length}))
-            if kind == "macs":  # FLOPs per token given as the sample's MACs: both at once
-                flops = in_unit(ctx, true, "flops", "token")
-                if flops is not None:
-                    out.append(Variant("per_token", flops, {"length": length}))
         if node is None:
             out.extend(_kaplan(ctx, kind, per, length))
     return _unique(v for v in out if v.value != expected)

@@ -108,6 +108,8 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
              "formula": num(c.work.formula_value) if c.work and c.work.formula_value is not None else "",
              "result": num(c.work.result_value) if c.work and c.work.result_value is not None else "",
              "written": _formula_gives(c.work, f), "reason": f.text(c.reason)}
+    if getattr(c, "quantity", None) is not None and (stated is None or stated == c.expected):
+        facts["claimed"] = f.text(c.text[c.text.rfind("=") + 1:].strip())  # the size in its unit, as written
     verdict = [Sentence(M.VERDICT_SENTENCES[c.verdict], facts)]
     if c.axes:  # a shape compared axis by axis: which axis is wrong, rather than the products
         axes = [Sentence(M.AXES[a["name"]], {"axis": num(a["axis"]), "claimed": num(a["claimed"]),
