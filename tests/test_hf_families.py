@@ -48,6 +48,8 @@ PALIGEMMA = dict(text_config=dict(SMALL, model_type="gemma", vocab_size=300, hea
 SIGLIP = dict(text_config=dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=96,
                                vocab_size=100, max_position_embeddings=16, bos_token_id=0, eos_token_id=1),
               vision_config=VISION)
+QWEN2VL = dict(text_config=dict(SMALL), vision_config=dict(depth=2, embed_dim=32, hidden_size=64, num_heads=4,
+                                                           patch_size=4, mlp_ratio=2))
 T5 = dict(num_layers=2, d_model=64, num_heads=4, d_kv=8, d_ff=96, vocab_size=100, relative_attention_num_buckets=16)
 
 CASES = [
@@ -178,6 +180,12 @@ CASES = [
     ("PaliGemmaConfig", PALIGEMMA, "PaliGemmaForConditionalGeneration"),
     ("PaliGemmaConfig", {**PALIGEMMA, "text_config": dict(SMALL, model_type="gemma2", vocab_size=300, head_dim=16),
                          "projection_dim": 40, "tie_word_embeddings": False}, "PaliGemmaForConditionalGeneration"),
+    ("Qwen2VLConfig", {}, "Qwen2VLForConditionalGeneration"),
+    ("Qwen2VLConfig", QWEN2VL, "Qwen2VLForConditionalGeneration"),
+    ("Qwen2VLConfig", {**QWEN2VL, "tie_word_embeddings": True}, "Qwen2VLForConditionalGeneration"),
+    ("Qwen2VLConfig", {**QWEN2VL, "vision_config": {**QWEN2VL["vision_config"], "hidden_size": 48,
+                                                     "temporal_patch_size": 1, "spatial_merge_size": 1}},
+     "Qwen2VLModel"),  # a merger whose output is not the language model's width
     ("SiglipConfig", {}, "SiglipModel"),
     ("SiglipConfig", SIGLIP, "SiglipModel"),
     ("SiglipConfig", {**SIGLIP, "text_config": {**SIGLIP["text_config"], "projection_size": 24}, "num_labels": 3},
@@ -289,7 +297,7 @@ def test_block_tensors_are_transformers_layer_tensors():
             assert mine == theirs, (arch, node.name)
 
 
-PARTS = [case for case in CASES if case[0] in ("LlavaConfig", "Gemma3Config", "PaliGemmaConfig")]
+PARTS = [case for case in CASES if case[0] in ("LlavaConfig", "Gemma3Config", "PaliGemmaConfig", "Qwen2VLConfig")]
 
 
 @pytest.mark.parametrize("config_class,kwargs,arch", PARTS, ids=[f"{a}-{i}" for i, (_, _, a) in enumerate(PARTS)])
@@ -302,8 +310,13 @@ def test_multimodal_parts_are_transformers_submodules(config_class, kwargs, arch
     assert set(parts) == {"mm_vision_tower", "mm_projector", "mm_language_model"}
     counted = 0
     for part in parts.values():
+        # a part inside another's module (Qwen2-VL's merger in model.visual) is that module's less its own
+        inner = [p["prefix"] for p in parts.values() if p is not part and p["prefix"].startswith(part["prefix"])]
+        theirs = {id(p): p.numel() for n, p in hf_model.named_parameters()
+                  if n.startswith(part["prefix"]) and not any(n.startswith(i) for i in inner)}
         module = hf_model.get_submodule(part["prefix"].rstrip("."))
-        assert part["count"] == sum({id(p): p.numel() for p in module.parameters()}.values()), part
+        assert inner or len(theirs) == len(list(module.parameters()))
+        assert part["count"] == sum(theirs.values()), part
         counted += part["count"]
     rest = [n.name for n in model.nodes if not any(n.name.startswith(p["prefix"]) for p in parts.values())]
     assert rest == (["lm_head"] if arch.endswith("ForConditionalGeneration") else [])
@@ -333,6 +346,9 @@ def test_family_particulars_are_said(capsys, tmp_path):
         ("LlavaConfig", "LlavaForConditionalGeneration"): [
             "The rows `model.vision_tower.`… are the vision tower", "(`clip_vision_model`)", "from layer `-2`",
             "303,507,456 parameters", "not tied"],
+        ("Qwen2VLConfig", "Qwen2VLForConditionalGeneration"): [
+            "3D convolution without bias", "neighbouring patches into one",
+            "inside the vision module", "rotary embedding over the patch's row and column"],
         ("Gemma3Config", "Gemma3ForConditionalGeneration"): [
             "The rows `model.multi_modal_projector.`… are the multimodal projector (`gemma3`)",
             "averages the vision tower's patch vectors", "tied to the token embedding"],
@@ -384,3 +400,19 @@ def test_multimodal_set_moves_a_part(tmp_path, capsys):
     assert json.loads(out.read_text())["total"] == sum({id(p): p.numel() for p in hf_model.parameters()}.values())
     assert main(["derive", str(path), "--set", "L_text=3"]) == 2
     assert "'L_text' is not a declared symbol" in capsys.readouterr().err
+
+
+def test_qwen2_vl_text_sizes_at_the_top_level(monkeypatch):
+    """Qwen2-VL configs written before text_config (the Hub's Qwen2-VL-7B) give the language model's
+    sizes at the top level: read as transformers reads them, with transformers and without."""
+    raw = dict(SMALL, model_type="qwen2_vl", architectures=["Qwen2VLForConditionalGeneration"], tie_word_embeddings=True,
+               vision_config=QWEN2VL["vision_config"], rope_scaling={"type": "mrope", "mrope_section": [2, 1, 1]})
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    cfg = transformers.Qwen2VLConfig.from_dict(raw)
+    assert cfg.text_config.num_hidden_layers == SMALL["num_hidden_layers"]  # moved into text_config
+    with torch.device("meta"):
+        expected = sum({id(p): p.numel() for p in transformers.Qwen2VLForConditionalGeneration(cfg).parameters()}.values())
+    assert load_hf_config(raw, "config.json").total == expected
+    monkeypatch.setitem(sys.modules, "transformers", None)  # import transformers fails
+    assert load_hf_config(raw, "config.json").total == expected

@@ -97,6 +97,7 @@ MEANINGS = {
     "C": "channels", "k_x": "experts_per_token", "f_x": "expert_feed_forward", "f_s": "shared_expert_feed_forward",
     "n_s": "shared_experts", "k_d": "first_dense_layers", "r_q": "query_rank", "r_kv": "kv_rank",
     "d_n": "nope_head_size", "d_r": "rope_head_size", "d_v": "value_head_size",
+    "P_t": "temporal_patch_size", "m_s": "spatial_merge_size", "d_m": "merger_width",
 }
 """What each symbol declared from a config stands for (the derivation's meaning keys)."""
 

@@ -21,16 +21,18 @@ from typing import Any
 
 from ..errors import ExplainError
 from ..layers.hf_blocks import Tensors
-from ..layers.hf_multimodal import (Gemma3MultiModalProjector, SiglipEncoderLayer, SiglipMultiheadAttentionPoolingHead,
+from ..layers.hf_multimodal import (Gemma3MultiModalProjector, Qwen2VLPatchEmbed, Qwen2VLPatchMerger,
+                                    Qwen2VLVisionBlock, SiglipEncoderLayer, SiglipMultiheadAttentionPoolingHead,
                                     SiglipVisionEmbeddings)
 from ..model import GraphBuilder
 from ..symbols import Value
-from .hf_config import (_PREFIXES, BASES, FAMILIES, NoClosedForm, _Builder, _Config, _family, _pick_head,
-                        _tied)
+from .hf_config import (_PREFIXES, BASES, FAMILIES, SEQ, NoClosedForm, _Builder, _check_heads, _Config,
+                        _decoder_only, _family, _pick_head, _tied)
 from .hf_encoders import _clip, _part, text_tower
 
 _PREFIXES.update({"Siglip": "siglip", "Llava": "llava", "PaliGemma": "paligemma",
-                  "Gemma3ForConditionalGeneration": "gemma3", "Gemma3Model": "gemma3"})
+                  "Gemma3ForConditionalGeneration": "gemma3", "Gemma3Model": "gemma3",
+                  "Qwen2VL": "qwen2_vl"})
 
 
 # ----------------------------------------------------------------------------- SigLIP
@@ -185,19 +187,71 @@ def _part_notes(b: _Builder, g: GraphBuilder, model_type: str, vision_type: str,
     model = g.model
     for key, prefix, family in (("mm_vision_tower", vision, vision_type), ("mm_projector", projector, model_type),
                                 ("mm_language_model", language, text_type)):
-        count = sum(model.evaluate(n.own("params")) for n in model.nodes if n.name.startswith(prefix))
+        # a part inside another's module (Qwen2-VL's merger in model.visual) counts in its own note
+        inner = [p for p in prefixes if p != prefix and p.startswith(prefix)]
+        count = sum(model.evaluate(n.own("params")) for n in model.nodes
+                    if n.name.startswith(prefix) and not any(n.name.startswith(p) for p in inner))
         b.notes.append((key, (("prefix", prefix), ("family", family), ("count", count))))
     if model_type == "llava":
         b.notes.append(("mm_feature_layer", (("layer", str(feature_layer)),)))
 
 
-def _completed(cfg: _Config, model_type: str) -> _Config:
+# ----------------------------------------------------------------------------- Qwen2-VL
+
+@_family("qwen2_vl", base="Qwen2VLModel")
+def _qwen2_vl(cfg: _Config, arch: str, b: _Builder) -> None:
+    """Qwen2-VL: its own vision transformer (a 3D patch convolution, L_vis blocks), the patch
+    merger as projector, and a Qwen2 language model, read from ``text_config`` or, as configs
+    written before transformers 4.5x have it, from the top level of the config."""
+    lm = _pick_head(arch, {"Qwen2VLModel": False, "Qwen2VLForConditionalGeneration": True})
+    cfg = _completed(cfg, "qwen2_vl", ("vision_config",))
+    vision_cfg = _part(cfg, "vision_config")
+    text_raw = dict(cfg.raw["text_config"]) if isinstance(cfg.raw.get("text_config"), dict) else {
+        k: v for k, v in cfg.raw.items() if k not in ("vision_config", "architectures")}
+    text_raw.setdefault("num_key_value_heads", 8)  # Qwen2-VL's default, not Qwen2's
+    text_cfg = _Config({**text_raw, "model_type": "qwen2"})
+    tied = _tied(cfg, False) or _tied(text_cfg, False)
+    top = "model." if lm else ""
+    vision, merger, language = f"{top}visual.", f"{top}visual.merger", f"{top}language_model."
+
+    d = b.declare("d", text_cfg.size("hidden_size"))
+    d_vis = b.declare("d_vis", vision_cfg.size("embed_dim", default=1280))
+    L_vis = b.declare("L_vis", vision_cfg.size("depth", "num_hidden_layers", default=32))
+    _check_heads(b.values[d_vis], vision_cfg.size("num_heads", "num_attention_heads", default=16),
+                 "the vision width embed_dim")
+    f_vis = vision_cfg.size("mlp_ratio", default=4) * d_vis  # transformers takes a whole ratio only
+    C = b.declare("C", vision_cfg.size("in_channels", "num_channels", default=3))
+    P = b.declare("P", vision_cfg.size("patch_size", default=14))
+    P_t = b.declare("P_t", vision_cfg.size("temporal_patch_size", default=2))
+    m_s = b.declare("m_s", vision_cfg.size("spatial_merge_size", default=2))
+    out = vision_cfg.size("hidden_size", default=3584)
+    d_m = d if out == b.values[d] and "d_m" not in b.overrides else b.declare("d_m", out)
+    with b.part(vision):
+        g = b.start()
+        g.add_input("pixel_values", (SEQ, C * P_t * P**2))
+        g.add("patch_embed", Qwen2VLPatchEmbed(hidden_size=d_vis, num_channels=C, patch_size=P,
+                                               temporal_patch_size=P_t), ["pixel_values"])
+        g.add("blocks", Qwen2VLVisionBlock(hidden_size=d_vis, intermediate_size=f_vis), repeat=L_vis)
+        g.add("merger", Qwen2VLPatchMerger(vision_hidden_size=d_vis, hidden_size=d_m, spatial_merge_size=m_s))
+    with b.part(language):
+        _decoder_only(text_cfg, "Qwen2Model", b)
+    graph: GraphBuilder = b.graph  # type: ignore[assignment]
+    embedding = f"{language}embed_tokens"
+    _part_notes(b, graph, "qwen2_vl", "qwen2_vl_vision", "qwen2", (vision, merger, language), None)
+    b.notes.append(("qwen2vl_merger_in_visual", (("prefix", merger),)))
+    if lm:
+        graph.add("lm_head", b.torch("Linear", in_features=b.symbol("d"), out_features=b.symbol("V"), bias=False),
+                  [graph.model.nodes[-1].name], shares=embedding if tied else None)
+        b.notes.append(("tied_head" if tied else "untied_head", ()))
+
+
+def _completed(cfg: _Config, model_type: str, parts: tuple[str, ...] = ("vision_config", "text_config")) -> _Config:
     """The config with every value transformers' config class gives it (its parts' defaults
-    included); without transformers, the config as it is, a missing part refused."""
+    included); without transformers, the config as it is, a missing part of ``parts`` refused."""
     try:
         import transformers
     except ImportError:
-        for key in ("vision_config", "text_config"):
+        for key in parts:
             if not isinstance(cfg.raw.get(key), dict):
                 raise ExplainError(f"the {model_type} config has no '{key}', whose defaults transformers "
                                    "gives: pip install 'explain[hf]'") from None

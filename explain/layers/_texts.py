@@ -388,6 +388,17 @@ GEMMA3_PROJECTOR = N_("This projector averages the vision tower's patch vectors 
                       "tokens (mm_tokens_per_image; a pooling without weights), normalizes them with "
                       "an RMSNorm (d_vis weights) and projects them to the language model's width d "
                       "with a matrix without bias (d_vis·d).")
+QWEN2VL_PATCH_EMBED = N_("This layer embeds an image or video as flattened patches: every patch of "
+                         "P_t frames of P × P pixels in C channels is mapped to d entries by a 3D "
+                         "convolution without bias whose kernel and stride are the patch "
+                         "(d·C·P_t·P² weights). There is no class token and no learned position "
+                         "embedding.")
+QWEN2VL_PATCH_MERGER = N_("This patch merger is the projector: it normalizes every patch vector "
+                          "(LayerNorm, 2d_vis), joins the vectors of m_s × m_s neighbouring patches "
+                          "into one of m_s²·d_vis entries and maps it with two linear layers to "
+                          "vision_config's hidden_size, the width the language model takes: "
+                          "(m_s²·d_vis)² + m_s²·d_vis and m_s²·d_vis·d + d, where d is written d_m "
+                          "if hidden_size is not the language model's width.")
 
 
 

@@ -9,6 +9,11 @@ P patch size, n_p number of patches, d_vis the vision tower's width (projectors)
   (in_proj 3d² + 3d, out_proj d² + d), LayerNorm 2d and an MLP (2df + f + d): 4d² + 2df + 8d + f.
 - Gemma3MultiModalProjector: an RMSNorm of the vision features (d_vis) and a projection matrix
   without bias (d_vis·d); the average pooling before them has no weights.
+- Qwen2VLPatchEmbed: a 3D convolution without bias over P_t frames of P × P pixels, d·C·P_t·P².
+- Qwen2VLVisionBlock: LayerNorms norm1, norm2 (4d), qkv d·3d + 3d, proj d² + d, fc1 d·f + f,
+  fc2 f·d + d: 4d² + 2df + 9d + f (f = mlp_ratio·d); rotary positions without weights.
+- Qwen2VLPatchMerger: LayerNorm 2d_vis, then an MLP over m_s² merged patch vectors,
+  (m_s²·d_vis)² + m_s²·d_vis and m_s²·d_vis·d + d.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from .hf_encoders import C, P, CLIPEncoderLayer, ViTEmbeddings, n_p
 from .registry import register
 
 d_vis = sym("d_vis")
+P_t, m_s = sym("P_t"), sym("m_s")
 
 
 @register("SiglipEncoderLayer", framework="pytorch")
@@ -114,3 +120,87 @@ class Gemma3MultiModalProjector(Layer):
 
     def values(self, shape: Shape) -> dict:
         return {d_vis: self.vision_hidden_size, d: self.hidden_size}
+
+
+# ----------------------------------------------------------------------------- Qwen2-VL
+
+_QWEN2VL_PATCH = (Group("proj.weight", d * C * P_t * P**2),)
+
+
+@register("Qwen2VLPatchEmbed", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class Qwen2VLPatchEmbed(Layer):
+    """Qwen2-VL's patch embedding: a Conv3d without bias whose kernel and stride are P_t frames
+    of P × P pixels, d·C·P_t·P²; (n, C·P_t·P²) flattened patches to (n, d)."""
+
+    role = "embedding"
+    explanation = _texts.QWEN2VL_PATCH_EMBED
+    compute_not_derived = "no rule yet for Qwen2-VL's patch embedding (a 3D convolution over flattened patches)"
+
+    hidden_size: Value = size()
+    num_channels: Value = size()
+    patch_size: Value = size()
+    temporal_patch_size: Value = size()
+    min_input_rank = 2
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _QWEN2VL_PATCH
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (*shape[:-1], self.hidden_size)
+
+    def values(self, shape: Shape) -> dict:
+        return {d: self.hidden_size, C: self.num_channels, P: self.patch_size, P_t: self.temporal_patch_size}
+
+
+_QWEN2VL_BLOCK = (*_layer_norm("norm1"), *_layer_norm("norm2"), *_linear("attn.qkv", d, 3 * d),
+                  *_linear("attn.proj", d, d), *_linear("mlp.fc1", d, f), *_linear("mlp.fc2", f, d))
+
+
+@register("Qwen2VLVisionBlock", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class Qwen2VLVisionBlock(_Block):
+    """Qwen2-VL's vision block: 4d² + 2df + 9d + f (f = mlp_ratio·d); 2D rotary positions
+    without weights."""
+
+    intermediate_size: Value = size()
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _QWEN2VL_BLOCK
+
+    def values(self, shape: Shape) -> dict:
+        return {d: self.hidden_size, f: self.intermediate_size}
+
+    def notes(self) -> tuple[str, ...]:
+        return ("qwen2vl_vision_rope",)
+
+
+_QWEN2VL_MERGER = (Group("ln_q.weight", d_vis), Group("ln_q.bias", d_vis), *_linear("mlp.0", m_s**2 * d_vis, m_s**2 * d_vis),
+                   *_linear("mlp.2", m_s**2 * d_vis, d))
+
+
+@register("Qwen2VLPatchMerger", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class Qwen2VLPatchMerger(Layer):
+    """Qwen2-VL's patch merger (the projector): LayerNorm 2d_vis, then m_s × m_s neighbouring
+    patch vectors concatenated and mapped by an MLP, (m_s²·d_vis)² + m_s²·d_vis + m_s²·d_vis·d + d;
+    (…, n, d_vis) to (…, n/m_s², d)."""
+
+    role = "projection"
+    explanation = _texts.QWEN2VL_PATCH_MERGER
+    compute_not_derived = "no rule yet for Qwen2-VL's patch merger (patch vectors merged before an MLP)"
+
+    vision_hidden_size: Value = size()
+    hidden_size: Value = size()
+    spatial_merge_size: Value = size()
+    min_input_rank = 1
+
+    def weight_groups(self) -> tuple[Group, ...]:
+        return _QWEN2VL_MERGER
+
+    def output_shape(self, shape: Shape) -> Shape:
+        _check_width(self, shape, self.vision_hidden_size)
+        return (*shape[:-1], self.hidden_size)
+
+    def values(self, shape: Shape) -> dict:
+        return {d_vis: self.vision_hidden_size, d: self.hidden_size, m_s: self.spatial_merge_size}

@@ -99,6 +99,9 @@ SYMBOLS = {
     "nope_head_size": N_("query and key size per head without rotary embedding"),
     "rope_head_size": N_("rotary part of the query and key size per head"),
     "value_head_size": N_("value size per head"),
+    "temporal_patch_size": N_("temporal patch size (frames in one patch)"),
+    "spatial_merge_size": N_("spatial merge size (the patch merger joins m_s × m_s neighbouring patches)"),
+    "merger_width": N_("output width of the patch merger (vision_config.hidden_size)"),
     "declared_trainable": N_("trainable parameters of the layer"),
     "declared_non_trainable": N_("non-trainable parameters of the layer"),
     "embedding_dim": N_("embedding dimension"),
@@ -224,6 +227,8 @@ NOTES.update({
                               "kernel and stride are both P: d·C·P² + d parameters. A class token (d) "
                               "is put before the patches, and every position, the class token's "
                               "included, has a learned position embedding: (n_p + 1)·d."),
+    "qwen2vl_vision_rope": N_("The vision blocks give the patches their positions by a rotary embedding "
+                              "over the patch's row and column: it has no parameters."),
     "clip_patch_embedding": N_("The image is cut into n_p patches of P × P pixels by a convolution "
                                "without bias whose kernel and stride are both P: d·C·P² parameters. A "
                                "class embedding (d) is put before the patches, and every position, the "
@@ -303,6 +308,9 @@ MODEL_NOTES = {
     "mm_feature_layer": N_("The projector takes the vision tower's features from layer %(layer)s "
                            "(vision_feature_layer); transformers still builds all L_vis layers and "
                            "the final layer normalization, so all of them are counted."),
+    "qwen2vl_merger_in_visual": N_("transformers builds the patch merger %(prefix)s inside the vision "
+                                    "module; it is the projector here, and the vision tower's count "
+                                    "leaves it out."),
     "hf_no_architecture": N_("The config names no architecture (it has no 'architectures' entry), so "
                              "the base model %(assumed)s was assumed: it has no language-model or task "
                              "head. Choose another class with --architecture NAME."),
