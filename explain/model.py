@@ -62,6 +62,9 @@ class Node:
     references to this node mean."""
     context: Value | None = None
     """The sequence length compute assumes where a shape leaves it unknown (``Model.set_context``)."""
+    interleaved: bool = False
+    """The ``repeat`` copies are not consecutive: another row's copies come between them (Llama 3.2
+    Vision's cross-attention layers among its self-attention layers)."""
 
     @property
     def type(self) -> str:

@@ -7,6 +7,7 @@ minus, in every MoE layer, the (n − k) experts a token is not routed to. Each 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from functools import cache
 
@@ -50,6 +51,11 @@ SIGLIP = dict(text_config=dict(hidden_size=64, num_hidden_layers=2, num_attentio
               vision_config=VISION)
 QWEN2VL = dict(text_config=dict(SMALL), vision_config=dict(depth=2, embed_dim=32, hidden_size=64, num_heads=4,
                                                            patch_size=4, mlp_ratio=2))
+MLLAMA = dict(text_config=dict(SMALL, num_hidden_layers=5, cross_attention_layers=[1, 3], pad_token_id=0, bos_token_id=1,
+                              eos_token_id=2),
+              vision_config=dict(num_hidden_layers=3, num_global_layers=2, hidden_size=32, attention_heads=4,
+                                 intermediate_size=48, image_size=16, patch_size=4, intermediate_layers_indices=[0, 2],
+                                 vision_output_dim=96, max_num_tiles=4), image_token_index=99)
 T5 = dict(num_layers=2, d_model=64, num_heads=4, d_kv=8, d_ff=96, vocab_size=100, relative_attention_num_buckets=16)
 
 CASES = [
@@ -186,6 +192,12 @@ CASES = [
     ("Qwen2VLConfig", {**QWEN2VL, "vision_config": {**QWEN2VL["vision_config"], "hidden_size": 48,
                                                      "temporal_patch_size": 1, "spatial_merge_size": 1}},
      "Qwen2VLModel"),  # a merger whose output is not the language model's width
+    ("MllamaConfig", {}, "MllamaForConditionalGeneration"),
+    ("MllamaConfig", MLLAMA, "MllamaForConditionalGeneration"),
+    ("MllamaConfig", {**MLLAMA, "text_config": {**MLLAMA["text_config"], "cross_attention_layers": [4, 0, 9]},
+                      "vision_config": {**MLLAMA["vision_config"], "supported_aspect_ratios": [[1, 1], [1, 2]]}},
+     "MllamaModel"),  # unsorted, one beyond the layers (transformers ignores it)
+    ("MllamaConfig", {**MLLAMA, "tie_word_embeddings": True}, "MllamaForConditionalGeneration"),  # never tied
     ("SiglipConfig", {}, "SiglipModel"),
     ("SiglipConfig", SIGLIP, "SiglipModel"),
     ("SiglipConfig", {**SIGLIP, "text_config": {**SIGLIP["text_config"], "projection_size": 24}, "num_labels": 3},
@@ -283,9 +295,14 @@ def test_block_tensors_are_transformers_layer_tensors():
             if node.repeat == 1 and "[" not in node.name:
                 continue
             base, _, index = node.name.partition("[")
-            first = int(index.split(":")[0].rstrip("]")) if index else 0
+            first = int(re.split("[:,]", index)[0].rstrip("]")) if index else 0  # layers[i:j], layers[i,j,…]
+            if not index:  # the layers no other row names (Llama 3.2 Vision: those without cross-attention)
+                named = {int(i) for n in model.nodes if n.name.startswith(f"{base}[") and ":" not in n.name
+                         for i in n.name[len(base) + 1:-1].split(",")}
+                first = min(set(range(len(named) + 1)) - named)
             names = [n for n, _ in hf_model.named_parameters()]
-            if model.evaluate(node.repeat) > 1 and any(n.startswith(f"{base}.{first + 1}.") for n in names):
+            if base.endswith(".block") and model.evaluate(node.repeat) > 1 and any(
+                    n.startswith(f"{base}.{first + 1}.") for n in names):
                 first += 1  # T5's block 0 holds the relative attention bias besides the block's tensors
             prefix = f"{base}.{first}."
             if not any(n.startswith(prefix) for n in names):  # ALBERT: the shared layer itself
@@ -297,7 +314,8 @@ def test_block_tensors_are_transformers_layer_tensors():
             assert mine == theirs, (arch, node.name)
 
 
-PARTS = [case for case in CASES if case[0] in ("LlavaConfig", "Gemma3Config", "PaliGemmaConfig", "Qwen2VLConfig")]
+PARTS = [case for case in CASES if case[0] in ("LlavaConfig", "Gemma3Config", "PaliGemmaConfig", "Qwen2VLConfig",
+                                                "MllamaConfig")]
 
 
 @pytest.mark.parametrize("config_class,kwargs,arch", PARTS, ids=[f"{a}-{i}" for i, (_, _, a) in enumerate(PARTS)])
@@ -349,6 +367,10 @@ def test_family_particulars_are_said(capsys, tmp_path):
         ("Qwen2VLConfig", "Qwen2VLForConditionalGeneration"): [
             "3D convolution without bias", "neighbouring patches into one",
             "inside the vision module", "rotary embedding over the patch's row and column"],
+        ("MllamaConfig", "MllamaForConditionalGeneration"): [
+            "attend to the image's vectors instead of the text", "blocks of another row come between them", "V + 8 rows",
+            "the text attends to the image's vectors", "multiplied by the tanh of their gate",
+            "The rows `model.vision_model`… are the vision tower"],
         ("Gemma3Config", "Gemma3ForConditionalGeneration"): [
             "The rows `model.multi_modal_projector.`… are the multimodal projector (`gemma3`)",
             "averages the vision tower's patch vectors", "tied to the token embedding"],

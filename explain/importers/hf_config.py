@@ -98,6 +98,8 @@ MEANINGS = {
     "n_s": "shared_experts", "k_d": "first_dense_layers", "r_q": "query_rank", "r_kv": "kv_rank",
     "d_n": "nope_head_size", "d_r": "rope_head_size", "d_v": "value_head_size",
     "P_t": "temporal_patch_size", "m_s": "spatial_merge_size", "d_m": "merger_width",
+    "L_g": "vision_global_layers", "n_tile": "tiles", "n_ar": "aspect_ratios", "d_o": "vision_output_width",
+    "n_c": "cross_attention_layers",
 }
 """What each symbol declared from a config stands for (the derivation's meaning keys)."""
 

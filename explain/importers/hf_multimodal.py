@@ -21,14 +21,17 @@ from typing import Any
 
 from ..errors import ExplainError
 from ..layers.hf_blocks import Tensors
+from ..layers.hf_mllama import (MllamaCrossAttentionDecoderLayer, MllamaSelfAttentionDecoderLayer,
+                                 MllamaTileEmbedding, MllamaVisionEmbeddings, MllamaVisionEncoderLayer)
 from ..layers.hf_multimodal import (Gemma3MultiModalProjector, Qwen2VLPatchEmbed, Qwen2VLPatchMerger,
                                     Qwen2VLVisionBlock, SiglipEncoderLayer, SiglipMultiheadAttentionPoolingHead,
                                     SiglipVisionEmbeddings)
 from ..model import GraphBuilder
 from ..symbols import Value
 from .hf_config import (_PREFIXES, BASES, FAMILIES, SEQ, NoClosedForm, _Builder, _check_heads, _Config,
-                        _decoder_only, _family, _pick_head, _tied)
+                        _decoder_only, _family, _pick_head, _tied, attention_sizes)
 from .hf_encoders import _clip, _part, text_tower
+from .hf_moe import _runs
 
 _PREFIXES.update({"Siglip": "siglip", "Llava": "llava", "PaliGemma": "paligemma",
                   "Gemma3ForConditionalGeneration": "gemma3", "Gemma3Model": "gemma3",
@@ -265,3 +268,96 @@ def _completed(cfg: _Config, model_type: str, parts: tuple[str, ...] = ("vision_
         except Exception as e:  # transformers' own validation of the config
             raise ExplainError(f"transformers cannot read the config of model_type '{model_type}': "
                                f"{_reason(e)}") from None
+
+
+# ----------------------------------------------------------------------------- Llama 3.2 Vision
+
+_PREFIXES.update({"Mllama": "mllama"})
+
+
+@_family("mllama", base="MllamaModel")
+def _mllama(cfg: _Config, arch: str, b: _Builder) -> None:
+    """Llama 3.2 Vision (``mllama``): a vision model of a local and a global (gated) encoder over
+    the image's tiles, a linear projector, and a Llama language model in which the layers of
+    ``cross_attention_layers`` attend to the image instead of the text: one row × n_c for those,
+    one row × (L − n_c) for the self-attention layers."""
+    lm = _pick_head(arch, {"MllamaModel": False, "MllamaForConditionalGeneration": True})
+    cfg = _completed(cfg, "mllama")
+    vision_cfg, text_cfg = _part(cfg, "vision_config"), _part(cfg, "text_config")
+    top = "model." if lm else ""
+    vision, projector, language = f"{top}vision_model", f"{top}multi_modal_projector", f"{top}language_model."
+
+    d_vis = b.declare("d_vis", vision_cfg.size("hidden_size", default=1280))
+    _check_heads(b.values[d_vis], vision_cfg.size("attention_heads", "num_attention_heads", default=16),
+                 "the vision width")
+    L_vis = b.declare("L_vis", vision_cfg.size("num_hidden_layers", default=32))
+    n_global = vision_cfg.size("num_global_layers", default=8)
+    L_g = b.declare("L_g", n_global)
+    f_vis = b.declare("f_vis", vision_cfg.size("intermediate_size", default=5120))
+    C = b.declare("C", vision_cfg.size("num_channels", default=3))
+    patch, image = vision_cfg.size("patch_size", default=14), vision_cfg.size("image_size", default=448)
+    if image % patch:
+        raise ExplainError(f"the image size {image} is not a multiple of the patch size {patch}")
+    P = b.declare("P", patch)
+    n_p = b.declare("n_p", (image // patch) ** 2)
+    n_tile = b.declare("n_tile", vision_cfg.size("max_num_tiles", default=4))
+    ratios = vision_cfg.get("supported_aspect_ratios", default=None)
+    if not isinstance(ratios, list) or not ratios or len(ratios) > 4096:
+        raise ExplainError(f"'supported_aspect_ratios' must be a list of [width, height] pairs. "
+                           f"Received: supported_aspect_ratios={ratios!r}"[:300])
+    n_ar = b.declare("n_ar", len(ratios))
+    d_o = b.declare("d_o", vision_cfg.size("vision_output_dim", default=7680))
+
+    text = dict(text_cfg.raw)
+    n_layers = _Config(text).size("num_hidden_layers")
+    cross = text.get("cross_attention_layers")
+    if not isinstance(cross, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in cross):
+        raise ExplainError(f"'cross_attention_layers' must be a list of layer numbers. "
+                           f"Received: cross_attention_layers={cross!r}"[:300])
+    cross = sorted({i for i in cross if 0 <= i < n_layers})  # transformers: `layer_idx in cross_attention_layers`
+
+    with b.part(f"{vision}."):
+        g = b.start()
+        g.add_input("pixel_values", (C, None, None))
+    graph: GraphBuilder = b.graph  # type: ignore[assignment]
+    graph.add(vision, MllamaVisionEmbeddings(hidden_size=d_vis, num_channels=C, patch_size=P, num_patches=n_p,
+                                             max_num_tiles=n_tile, aspect_ratios=n_ar), ["pixel_values"])
+    graph.add(f"{vision}.transformer.layers", MllamaVisionEncoderLayer(hidden_size=d_vis, intermediate_size=f_vis),
+              repeat=L_vis)
+    graph.add(f"{vision}.layernorm_post", b.torch("LayerNorm", normalized_shape=d_vis))
+    graph.add(f"{vision}.post_tile_positional_embedding", MllamaTileEmbedding(hidden_size=d_vis, max_num_tiles=n_tile,
+                                                                              aspect_ratios=n_ar))
+    graph.add(f"{vision}.global_transformer.layers", MllamaVisionEncoderLayer(
+        hidden_size=d_vis, intermediate_size=f_vis, is_gated=True), repeat=L_g)
+    features = f"{vision}.global_transformer.layers"
+
+    V = b.declare("V", text_cfg.size("vocab_size"))
+    d = b.declare("d", text_cfg.size("hidden_size"))
+    L = b.declare("L", n_layers)
+    f = b.declare("f", text_cfg.size("intermediate_size"))
+    H, H_kv, d_h = attention_sizes(text_cfg, b, d, 8, None)
+    n_c = b.declare("n_c", len(cross)) if cross else None
+    graph.model.symbols.update(b.values)
+    graph.add(projector, b.torch("Linear", in_features=d_o, out_features=d), [features])
+    attention: dict[str, Any] = dict(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
+                                     intermediate_size=f)
+    graph.add_input("input_ids", (SEQ,))
+    embedding = f"{language}embed_tokens"
+    graph.add(embedding, b.torch("Embedding", num_embeddings=V + 8, embedding_dim=d), ["input_ids"])
+    runs = len(_runs([i in cross for i in range(n_layers)]))
+    if n_c is None or len(cross) < n_layers:
+        node = graph.add(f"{language}layers", MllamaSelfAttentionDecoderLayer(**attention),
+                         repeat=L if n_c is None else L - n_c)
+        node.interleaved = runs > 2
+    if n_c is not None:
+        node = graph.add(f"{language}layers[{','.join(map(str, cross))}]",
+                         MllamaCrossAttentionDecoderLayer(**attention), repeat=n_c)
+        node.interleaved = runs > 2
+    graph.add(f"{language}norm", b.torch("RMSNorm", normalized_shape=d))
+    _part_notes(b, graph, "mllama", "mllama_vision_model", "mllama_text_model", (vision, projector, language), None)
+    if n_c is not None:
+        b.notes.append(("mllama_cross_layers", (("layers", ", ".join(map(str, cross))),)))
+    b.notes.append(("mllama_extra_tokens", ()))
+    if lm:  # never tied: the embedding has V + 8 rows, the head V
+        graph.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False), [f"{language}norm"])
+        b.notes.append(("untied_head", ()))

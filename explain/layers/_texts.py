@@ -388,6 +388,23 @@ GEMMA3_PROJECTOR = N_("This projector averages the vision tower's patch vectors 
                       "tokens (mm_tokens_per_image; a pooling without weights), normalizes them with "
                       "an RMSNorm (d_vis weights) and projects them to the language model's width d "
                       "with a matrix without bias (d_vis·d).")
+MLLAMA_VISION_EMBEDDINGS = N_("These are the vision model's own weights before its encoder. A convolution "
+                              "without bias whose kernel and stride are both P cuts every tile of the "
+                              "image into n_p patches (d·C·P²); a class embedding (d) is put before them; "
+                              "a gated position embedding adds a learned vector to every position "
+                              "((n_p + 1)·d and a gate) and, for every supported aspect ratio and for "
+                              "padding, one for every position of every tile ((n_ar + 1)·n_tile·(n_p + 1)·d); a gated "
+                              "embedding of the tile's place ((n_ar + 1)·n_tile·d and a gate) and a layer "
+                              "normalization (2d) follow.")
+MLLAMA_TILE_EMBEDDING = N_("This embedding adds to every patch a learned vector for the tile's place in "
+                           "the image's aspect ratio: one row of n_tile·d weights for each of the n_ar "
+                           "supported aspect ratios and one for padding, and a gate (one weight).")
+MLLAMA_CROSS_ATTENTION_LAYER = N_("In this decoder layer the text attends to the image's vectors "
+                                  "instead of to itself: cross-attention with the projections of a "
+                                  "Llama layer (q_proj d·H·d_h, k_proj and v_proj d·H_kv·d_h each, "
+                                  "o_proj H·d_h·d), RMSNorms of the queries and keys (d_h each), the "
+                                  "gated feed-forward network (3·d·f), two RMSNorms (2d) and two "
+                                  "gates (one weight each).")
 QWEN2VL_PATCH_EMBED = N_("This layer embeds an image or video as flattened patches: every patch of "
                          "P_t frames of P × P pixels in C channels is mapped to d entries by a 3D "
                          "convolution without bias whose kernel and stride are the patch "

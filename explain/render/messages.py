@@ -102,6 +102,12 @@ SYMBOLS = {
     "temporal_patch_size": N_("temporal patch size (frames in one patch)"),
     "spatial_merge_size": N_("spatial merge size (the patch merger joins m_s × m_s neighbouring patches)"),
     "merger_width": N_("output width of the patch merger (vision_config.hidden_size)"),
+    "vision_global_layers": N_("number of layers of the global vision encoder"),
+    "tiles": N_("largest number of tiles an image is cut into (max_num_tiles)"),
+    "aspect_ratios": N_("number of supported aspect ratios of the tiles (supported_aspect_ratios)"),
+    "vision_output_width": N_("width of the vision model's output (vision_output_dim: the last layer's "
+                              "features concatenated with those of intermediate layers)"),
+    "cross_attention_layers": N_("number of cross-attention layers (cross_attention_layers)"),
     "declared_trainable": N_("trainable parameters of the layer"),
     "declared_non_trainable": N_("non-trainable parameters of the layer"),
     "embedding_dim": N_("embedding dimension"),
@@ -229,6 +235,9 @@ NOTES.update({
                               "included, has a learned position embedding: (n_p + 1)·d."),
     "qwen2vl_vision_rope": N_("The vision blocks give the patches their positions by a rotary embedding "
                               "over the patch's row and column: it has no parameters."),
+    "mllama_gates": N_("Each gate is one learned number: the output of the attention and that of the "
+                       "feed-forward network are multiplied by the tanh of their gate before they are "
+                       "added to the residual stream."),
     "clip_patch_embedding": N_("The image is cut into n_p patches of P × P pixels by a convolution "
                                "without bias whose kernel and stride are both P: d·C·P² parameters. A "
                                "class embedding (d) is put before the patches, and every position, the "
@@ -311,6 +320,12 @@ MODEL_NOTES = {
     "qwen2vl_merger_in_visual": N_("transformers builds the patch merger %(prefix)s inside the vision "
                                     "module; it is the projector here, and the vision tower's count "
                                     "leaves it out."),
+    "mllama_cross_layers": N_("The layers %(layers)s (cross_attention_layers) attend to the image's "
+                              "vectors instead of the text: they are one row × n_c, and the other "
+                              "L − n_c layers, self-attention layers as in Llama, one row × (L − n_c)."),
+    "mllama_extra_tokens": N_("The token embedding has V + 8 rows, 8 more than the vocabulary (special "
+                              "tokens such as the image token); the LM head has V rows, so it is not tied "
+                              "to the embedding."),
     "hf_no_architecture": N_("The config names no architecture (it has no 'architectures' entry), so "
                              "the base model %(assumed)s was assumed: it has no language-model or task "
                              "head. Choose another class with --architecture NAME."),
@@ -320,6 +335,8 @@ MODEL_NOTES = {
                      "were loaded or downloaded), and it is derived from its modules, as from_torch "
                      "does."),
 }
+REPEATED_INTERLEAVED = N_("The layer %(layer)s stands for %(repeat)s identical blocks, each with "
+                          "weights of its own; in the model, blocks of another row come between them.")
 REPEATED_BLOCK = N_("The layer %(layer)s stands for %(repeat)s identical blocks, one after the "
                     "other, each with weights of its own.")
 ACTIVE = N_("In a mixture of experts, the router sends each token to only some of the routed "

@@ -557,7 +557,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
             n = view.evaluate(node.repeat)
             count = p.expr(node.repeat) + (" = " + p.number(n) if isinstance(n, int) and not
                                           isinstance(node.repeat, int) else "")
-            repeated.append((messages.REPEATED_BLOCK, {"layer": fmt.name(node.name), "repeat": fmt.m(count)}))
+            sentence = messages.REPEATED_INTERLEAVED if node.interleaved else messages.REPEATED_BLOCK
+            repeated.append((sentence, {"layer": fmt.name(node.name), "repeat": fmt.m(count)}))
     notes += repeated
     mem = d.memory
     rows = []
