@@ -438,3 +438,12 @@ def test_qwen2_vl_text_sizes_at_the_top_level(monkeypatch):
     assert load_hf_config(raw, "config.json").total == expected
     monkeypatch.setitem(sys.modules, "transformers", None)  # import transformers fails
     assert load_hf_config(raw, "config.json").total == expected
+
+
+def test_every_closed_form_family_has_cases():
+    """Every model_type with a closed form is among CASES, so its total, active parameters and
+    total_formula are checked against transformers above."""
+    transformers = require_module("transformers")
+    from explain.importers.hf_config import FAMILIES
+    covered = {getattr(transformers, config_class).model_type for config_class, _, _ in CASES}
+    assert set(FAMILIES) - covered == set()

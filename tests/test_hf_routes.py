@@ -139,7 +139,7 @@ def test_generic_route_without_transformers_refuses_in_one_line(tmp_path, capsys
 
 @pytest.mark.parametrize("raw,message", [
     ({"model_type": "frobnicator", "hidden_size": 8}, "unknown model_type 'frobnicator'"),
-    ({"model_type": "bloom", "n_layer": 10**7, "hidden_size": 32, "n_head": 4}, "is larger than the generic route"),
+    ({"model_type": "bloom", "n_layer": 2**41, "hidden_size": 32, "n_head": 4}, "is larger than any size the generic route"),
     ({"model_type": "bloom", "n_layer": 2, "hidden_size": 30, "n_head": 4}, "cannot build"),
 ])
 def test_generic_route_bad_configs(tmp_path, capsys, raw, message):
@@ -234,27 +234,69 @@ def test_generic_route_builds_a_pretrained_backbone_flag_from_its_config(tmp_pat
     assert data["total"] == _meta_count("MaskFormerForInstanceSegmentation", cfg)
 
 
+def _nested(depth: int) -> dict:
+    return {"hidden_size": 8} if depth == 0 else {"sub_config": _nested(depth - 1)}
+
+
 @pytest.mark.parametrize("raw,message", [
-    ({"model_type": "olmoe", "num_experts": 10**6}, "'num_experts' = 1000000 is larger than"),
-    ({"model_type": "bloom", "hidden_size": 10**7, "n_head": 4}, "'hidden_size' = 10000000 is larger than"),
-    ({"model_type": "bloom", "vocab_size": 10**9}, "'vocab_size' = 1000000000 is larger than"),
-    ({"model_type": "bloom", "n_layer": 10**7}, "'n_layer' = 10000000 is larger than"),
+    # numbers beyond 2^40 (about 10^12), whatever their key: far beyond any model's sizes
+    ({"model_type": "bloom", "hidden_size": 2**41, "n_head": 4}, "'hidden_size' = 2199023255552 is larger than"),
     ({"model_type": "bloom", "vocab_size": 1e300}, "'vocab_size' = 1e+300 is larger than"),
     ({"model_type": "bloom", "vocab_size": 10**40}, "'vocab_size' = a number over 10^30 is larger than"),
-    ({"model_type": "llava", "text_config": {"model_type": "llama", "intermediate_size": 10**8}},
-     "'intermediate_size' = 100000000 is larger than"),
-    ({"model_type": "swin", "depths": [2, 2, 10**6, 2]}, "'depths' = 1000000 is larger than"),
-    ({"model_type": "llava", "extra": [{"sizes": [{"hidden_size": 10**8}]}]}, "'hidden_size' = 100000000"),
-    ({"model_type": "olmoe", "num_hidden_layers": 1000, "num_experts": 1000}, "1000 layers with 1000 experts"),
+    ({"model_type": "bloom", "frobnication": -(10**13)}, "'frobnication' = -10000000000000 is larger than"),
+    ({"model_type": "llava", "text_config": {"model_type": "llama", "intermediate_size": 10**13}},
+     "'intermediate_size' = 10000000000000 is larger than"),
+    ({"model_type": "swin", "depths": [2, 2, 10**13, 2]}, "'depths' = 10000000000000 is larger than"),
+    ({"model_type": "llava", "extra": [{"sizes": [{"hidden_size": 10**13}]}]}, "'hidden_size' = 10000000000000"),
     ({"model_type": "bloom", "extra": list(range(10**5))}, "'extra' has 100000 entries"),
+    ({"model_type": "bloom", **_nested(12)}, "nests more than 8 levels"),
 ])
 def test_generic_route_refuses_huge_sizes_before_building(tmp_path, capsys, monkeypatch, raw, message):
-    """Refused from the config alone: transformers is never asked to build the model."""
+    """Refused from the config alone: transformers is never asked to read it or build the model."""
     transformers = require_module("transformers")
 
     def never(*args, **kwargs):
-        raise AssertionError("the model was built")
+        raise AssertionError("transformers was asked")
     monkeypatch.setattr(transformers.AutoModel, "from_config", never)
+    monkeypatch.setattr(transformers.BloomConfig, "from_dict", never)
     assert main(["derive", _write(tmp_path, raw)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "the generic route" in err, err
+
+
+@pytest.mark.parametrize("raw,bound,message", [
+    # transformers builds modules one by one: the build stops at the bound (here 200, to be quick)
+    ({"model_type": "bloom", "n_layer": 10**6, "hidden_size": 32, "n_head": 4, "vocab_size": 100}, ("MAX_MODULES", 200),
+     "the model has more than 200 modules"),
+    # the meta device stores nothing, but a model of 10^16 parameters is no model
+    ({"model_type": "bloom", "n_layer": 2, "hidden_size": 2**39, "n_head": 4}, None, "more than 1e+14 parameters"),
+    ({"model_type": "olmoe", "num_experts": 10**9}, None, "more than 1e+14 parameters"),
+    # reading the config runs a loop per layer (layer_types): stopped after the bound's steps
+    ({"model_type": "smollm3", "num_hidden_layers": 10**9}, ("MAX_CONFIG_STEPS", 50_000),
+     "reading the config of model_type 'smollm3' takes more than 50,000 steps"),
+    ({"model_type": "qwen2_vl", "text_config": {"num_hidden_layers": 10**9}}, ("MAX_CONFIG_STEPS", 150_000),
+     "reading the config of model_type 'qwen2_vl' takes more than 150,000 steps"),  # the closed form's reading
+])
+def test_generic_route_stops_a_build_at_its_bounds(tmp_path, capsys, monkeypatch, raw, bound, message):
+    """What a config makes transformers do (Python steps to read it, modules and parameters it
+    registers) is counted while it happens and stopped at the bound: exit 2, one line."""
+    from explain.importers import hf_generic
+    require_module("transformers")
+    if bound is not None:
+        monkeypatch.setattr(hf_generic, *bound)
+    assert main(["derive", _write(tmp_path, raw)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "than the generic route builds" in err, err
+    assert sys.gettrace() is None  # the step guard's tracer is gone
+
+
+def test_generic_route_builds_a_176b_model(tmp_path, capsys):
+    """A legitimately large config (BLOOM, 176 billion parameters) passes every bound: the meta
+    device stores nothing, and its 70 blocks are few modules."""
+    transformers = require_module("transformers")
+    cfg = transformers.BloomConfig(n_layer=70, hidden_size=14336, n_head=112, vocab_size=250880)
+    raw = json.loads(cfg.to_json_string())
+    raw["architectures"] = ["BloomForCausalLM"]
+    data = _derive_json(capsys, _write(tmp_path, raw))
+    assert data["route"] == "generic"
+    assert data["total"] == _meta_count("BloomForCausalLM", cfg) > 176 * 10**9

@@ -4,92 +4,148 @@ transformers builds the model from the config on the meta device (no memory for 
 computation, nothing downloaded, no remote code), and the model is read from its modules as
 ``from_torch`` reads any module. Without transformers installed the config is refused in one line
 that names the extra to install.
+
+Bounds, none of them by a key's name: the config's structure (nesting, list lengths, numbers up
+to 2^40) before transformers sees it; the Python steps transformers takes to read it; and the
+modules and parameters it registers while it builds the model, counted as torch registers them,
+the build stopped at the bound. The meta device stores no values, so a 70B or 671B model builds
+in seconds, and what a hostile config could make expensive (modules, loops) is what is bounded.
 """
 from __future__ import annotations
 
-import math
 import os
+import sys
 from contextlib import contextmanager
 from typing import Any, Iterator, Mapping
 
 from ..errors import ExplainError
 from ..model import Model
 
-MAX_COUNT = 4096
-"""The largest count of repeated modules (a key naming layers, depths, experts, heads, blocks or
-stages) the generic route builds: a model is built module by module."""
-MAX_MODULES = 2 ** 16
-"""The most layers × experts one (nested) config may ask for (DeepSeek-V3: 61 × 256)."""
-MAX_SIZE = 2 ** 20
-"""The largest width, vocabulary or other size (Gemma 3's vocabulary is 262,208)."""
-MAX_POSITIONS = 2 ** 26
-"""The bound of positions, windows and lengths (Llama 4's 10,485,760 positions)."""
-MAX_ENTRIES = 10 * MAX_COUNT
-"""The most entries of a list in the config."""
 MAX_NESTING = 8
+"""The most levels of configs nested in a config (a multimodal model's parts, a backbone's)."""
+MAX_ENTRIES = 40960
+"""The most entries of one list in the config."""
+MAX_NUMBER = 2 ** 40
+"""The largest number (in absolute value) a config may hold: about 10^12, far beyond any width,
+count of layers, vocabulary or context length, so that no size is refused by its name."""
+MAX_CONFIG_STEPS = 10 ** 6
+"""The most lines of Python transformers may run to read a config (its checks and the lists it
+derives, one entry per layer): reading a legitimate config takes a few thousand."""
+MAX_MODULES = 2 ** 14
+"""The most modules transformers may create while building a model on the meta device
+(DeepSeek-V3 has 1,215): building takes time per module, none per parameter."""
+MAX_PARAMETERS = 10 ** 14
+"""The most parameters a model built on the meta device may have (100 trillion; the largest
+models built have about 2·10^12): the meta device stores no values, so this bounds the count,
+not memory."""
 
-_COUNTS = ("layer", "depth", "expert", "heads", "blocks", "stages")
-_MULTIPLIERS = ("expert",)
-_LAYERS = ("layer", "depth")
-_POSITIONS = ("position", "max_", "window", "length", "chunk", "context")
-_UNBOUNDED = ("theta", "_id", "seed", "scale", "factor", "eps", "coef", "temperature")
-"""Numbers that are no size of a module (rotary bases, token ids, scales)."""
+
+class _TooLarge(BaseException):
+    """Raised inside transformers' code when a guard's bound is reached: a BaseException, so that
+    no ``except Exception`` in transformers' code swallows it."""
 
 
-def _bound(key: str) -> tuple[float, str]:
-    """The largest value the number ``key`` may hold, and what it is called in the refusal."""
-    name = key.lower()
-    if any(word in name for word in _UNBOUNDED):
-        return math.inf, ""
-    if any(word in name for word in _COUNTS):
-        return MAX_COUNT, "a count of layers or repeated modules"
-    if any(word in name for word in _POSITIONS):
-        return MAX_POSITIONS, "a count of positions"
-    return MAX_SIZE, "a size"
+_TOO_DEEP = f"the config nests more than {MAX_NESTING} levels of configs, more than the generic route reads"
 
 
 def _check_sizes(raw: Mapping[str, Any], depth: int = 0) -> None:
-    """Refuses a config whose integers, in nested configs and lists too, exceed what the generic
-    route builds (``_bound``), or whose layers × experts in one config exceed ``MAX_MODULES``:
-    transformers would build millions of modules or compute with huge sizes on the CPU."""
+    """Refuses a config that nests more than ``MAX_NESTING`` levels, has a list of more than
+    ``MAX_ENTRIES`` entries or a number beyond ``MAX_NUMBER`` (or not finite), whatever its key."""
     if depth > MAX_NESTING:
-        raise ExplainError(f"the config nests more than {MAX_NESTING} levels of configs")
-    layers, experts = 1, 1
+        raise ExplainError(_TOO_DEEP)
     for key, value in raw.items():
-        key = str(key)
-        bound, what = _bound(key)
-        for item in _integers(key, value, depth):
-            if item > bound:  # an infinite float too
-                shown = item if isinstance(item, float) or item < 10 ** 30 else "a number over 10^30"
-                raise ExplainError(f"'{key}' = {shown} is larger than the generic route builds "
-                                   f"({what} of at most {bound})")
-            if bound == MAX_COUNT and isinstance(item, int):
-                if any(word in key.lower() for word in _MULTIPLIERS):
-                    experts = max(experts, item)
-                elif any(word in key.lower() for word in _LAYERS):
-                    layers = max(layers, item)
-    if layers * experts > MAX_MODULES:
-        raise ExplainError(f"{layers} layers with {experts} experts each are more modules than the generic "
-                           f"route builds (at most {MAX_MODULES})")
+        _check_value(str(key), value, depth)
 
 
-def _integers(key: str, value: Any, depth: int) -> list[int | float]:
-    """The numbers of ``value`` (a number or a list of them, nested configs checked on the way)."""
+def _check_value(key: str, value: Any, depth: int) -> None:
     if isinstance(value, bool):
-        return []
+        return
     if isinstance(value, (int, float)):
-        return [value]
-    if isinstance(value, dict):
+        if not -MAX_NUMBER <= value <= MAX_NUMBER:  # an infinite or NaN float too
+            shown = value if isinstance(value, float) or abs(value) < 10 ** 30 else "a number over 10^30"
+            raise ExplainError(f"'{key}' = {shown} is larger than any size the generic route builds "
+                               f"(at most 2^40 = {MAX_NUMBER})")
+    elif isinstance(value, dict):
         _check_sizes(value, depth + 1)
-        return []
-    if isinstance(value, list):
+    elif isinstance(value, list):
         if len(value) > MAX_ENTRIES:
             raise ExplainError(f"'{key}' has {len(value)} entries: more than the generic route reads "
                                f"(at most {MAX_ENTRIES})")
-        if depth > MAX_NESTING:
-            raise ExplainError(f"the config nests more than {MAX_NESTING} levels of configs")
-        return [n for item in value for n in _integers(key, item, depth + 1)]
-    return []
+        if depth + 1 > MAX_NESTING:
+            raise ExplainError(_TOO_DEEP)
+        for item in value:
+            _check_value(key, item, depth + 1)
+
+
+@contextmanager
+def _step_guard(what: str) -> Iterator[None]:
+    """Stops the Python code run inside after ``MAX_CONFIG_STEPS`` lines (loops count each turn):
+    a config whose count of layers makes transformers build a list of 10^12 entries is refused
+    within a second instead of running for hours."""
+    steps = 0
+
+    def line(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal steps
+        if event == "line":
+            steps += 1
+            if steps > MAX_CONFIG_STEPS:
+                raise _TooLarge(f"{what} takes more than {MAX_CONFIG_STEPS:,} steps of Python; its sizes are "
+                                "larger than the generic route builds")
+        return line
+
+    def call(frame: Any, event: str, arg: Any) -> Any:
+        return line if event == "call" else None
+
+    saved = sys.gettrace()
+    sys.settrace(call)
+    try:
+        yield
+    finally:
+        sys.settrace(saved)
+
+
+@contextmanager
+def _build_guard() -> Iterator[None]:
+    """Counts the modules and parameters torch registers while transformers builds the model and
+    stops the build at ``MAX_MODULES`` modules or ``MAX_PARAMETERS`` parameters."""
+    from torch.nn.modules import module as torch_module
+    modules, parameters = 0, 0
+
+    def on_module(parent: Any, name: str, child: Any) -> None:
+        nonlocal modules
+        modules += 1
+        if modules > MAX_MODULES:
+            raise _TooLarge(f"the model has more than {MAX_MODULES:,} modules, more than the generic route builds")
+
+    def on_tensor(parent: Any, name: str, tensor: Any) -> None:
+        nonlocal parameters
+        parameters += tensor.numel() if tensor is not None else 0
+        if parameters > MAX_PARAMETERS:
+            raise _TooLarge(f"the model has more than {MAX_PARAMETERS:.0e} parameters, more than the generic "
+                            "route builds")
+
+    handles = [torch_module.register_module_module_registration_hook(on_module),
+               torch_module.register_module_parameter_registration_hook(on_tensor),
+               torch_module.register_module_buffer_registration_hook(on_tensor)]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def read_config(config_class: Any, raw: Mapping[str, Any], what: str) -> Any:
+    """transformers' config object for ``raw`` (checked by ``_check_sizes`` first, read under
+    ``_step_guard`` and offline); every failure an ExplainError in one line."""
+    _check_sizes(raw)
+    with _offline():
+        try:
+            with _step_guard(f"reading the config of {what}"):
+                return config_class.from_dict(_offline_copy(dict(raw)))
+        except _TooLarge as e:
+            raise ExplainError(str(e)) from None
+        except Exception as e:  # transformers' own validation of the config
+            raise ExplainError(f"transformers cannot read the config of {what}: {_reason(e)}") from None
 
 
 def _offline_copy(raw: Any) -> Any:
@@ -136,18 +192,16 @@ def load_generic(raw: Mapping[str, Any], model_type: str | None, architecture: s
     except ImportError:
         raise ExplainError(f"{what} has no closed form here (those: {', '.join(supported)}); other "
                            "architectures are built by transformers: pip install 'explain[hf]'") from None
-    _check_sizes(raw)
     config_class = _config_class(transformers, model_type, architecture, what)
+    config = read_config(config_class, raw, what)
     with _offline():
-        try:
-            config = config_class.from_dict(_offline_copy(dict(raw)))
-        except Exception as e:  # transformers' own validation of the config
-            raise ExplainError(f"transformers cannot read the config of {what}: {_reason(e)}") from None
         model_class = _model_class(transformers, config, architecture)
         try:
-            with torch.device("meta"):
+            with torch.device("meta"), _build_guard():
                 module = (model_class(config) if model_class is not None
                           else transformers.AutoModel.from_config(config, trust_remote_code=False))
+        except _TooLarge as e:
+            raise ExplainError(f"{architecture or what}: {e}") from None
         except Exception as e:
             raise ExplainError(f"transformers cannot build {architecture or what} from this config: "
                                f"{_reason(e)}") from None

@@ -259,15 +259,9 @@ def _completed(cfg: _Config, model_type: str, parts: tuple[str, ...] = ("vision_
                 raise ExplainError(f"the {model_type} config has no '{key}', whose defaults transformers "
                                    "gives: pip install 'explain[hf]'") from None
         return cfg
-    from .hf_generic import _check_sizes, _offline, _reason
-    _check_sizes(cfg.raw)
-    with _offline():
-        try:
-            config = transformers.CONFIG_MAPPING[model_type].from_dict(dict(cfg.raw))
-            return _Config(json.loads(config.to_json_string(use_diff=False)))
-        except Exception as e:  # transformers' own validation of the config
-            raise ExplainError(f"transformers cannot read the config of model_type '{model_type}': "
-                               f"{_reason(e)}") from None
+    from .hf_generic import read_config
+    config = read_config(transformers.CONFIG_MAPPING[model_type], cfg.raw, f"model_type '{model_type}'")
+    return _Config(json.loads(config.to_json_string(use_diff=False)))
 
 
 # ----------------------------------------------------------------------------- Llama 3.2 Vision
