@@ -490,7 +490,7 @@ class GraphBuilder:
         shapes = tuple(self._shapes[r] for r in refs)
         out, values = layer.infer(shapes)
         self._check_sizes(out, layer, shapes)
-        groups = layer.weight_groups()
+        groups = layer.weight_groups_for(shapes)
         weights = tuple(Weight(g.name, g.formula, count(g, values), g.trainable and layer.trainable,
                                g.buffer) for g in groups)
         if not (isinstance(repeat, int) and repeat == 1) and tuple(out) != tuple(shapes[0]):

@@ -34,7 +34,8 @@ A model's declared symbols say their own meaning (``Model.symbol_meanings``: Dee
 number of leading dense layers, its d_v the value size per head), a layer class its own
 (``Layer.symbol_meanings``)."""
 
-ORDER: tuple[str, ...] = ("k_d", "k_h", "k_w", "k", "c_in", "g", "m", "c_out", "n_in", "n_out")
+ORDER: tuple[str, ...] = ("k_d", "k_h", "k_w", "k", "c_in", "g", "m", "c_out", "n_in", "n_out",
+                          "L_in", "D_in", "H_in", "W_in", "C")
 """Textbook order of factors in a product; symbols not listed follow, by name."""
 
 TEX: dict[str, str] = {"k_eff": r"k_{\text{eff}}"}

@@ -62,6 +62,24 @@ RULES: dict[str, sympy.Expr] = {
 }
 
 
+PAD_HALF = sympy.Mul(_add(k_eff, -1), sympy.Pow(sympy.Integer(2), -1, evaluate=False), evaluate=False)
+"""'same' with stride 1 and an odd k_eff: p = (k_eff − 1)/2 at each end, so the size is kept."""
+PAD_TOTAL = sympy.Max(_add(sympy.Mul(_add(sympy.ceiling(_frac(n, s), evaluate=False), -1), s, evaluate=False),
+                           k_eff, -n), 0, evaluate=False)
+"""'same': the padding that makes the output ⌈n/s⌉ long, max((⌈n/s⌉ − 1)·s + k_eff − n, 0)."""
+
+
+def pad_before(total: Value | sympy.Expr) -> sympy.Expr:
+    """'same': the padding before the input, ⌊(p_1 + p_2)/2⌋ (the larger half goes after), as written."""
+    return sympy.floor(sympy.Mul(to_expr(total) if not isinstance(total, sympy.Basic) else total,
+                                 sympy.Pow(sympy.Integer(2), -1, evaluate=False), evaluate=False), evaluate=False)
+
+
+def pad_rule(rule: sympy.Expr, dilated: bool) -> sympy.Expr:
+    """A padding rule as the derivation shows it (k for k_eff when undilated)."""
+    return _written(rule, {} if dilated else {k_eff: k}, ())
+
+
 def effective_kernel(k_: Value, d_: Value) -> Value:
     """k_eff = d·(k − 1) + 1 (the rule ``K_EFF`` with the numbers)."""
     return _evaluate(K_EFF, {"k": k_, "d": d_})

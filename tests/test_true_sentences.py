@@ -45,7 +45,7 @@ OWN_SENTENCE = [
     ("pytorch", "MaxPool2d", "largest value"), ("pytorch", "AvgPool2d", "mean"),
     ("pytorch", "AdaptiveMaxPool2d", "largest value"), ("pytorch", "AdaptiveAvgPool2d", "mean"),
     ("keras", "Dropout", "to zero with probability %(r)s"),
-    ("keras", "SpatialDropout2D", "whole random channels"), ("pytorch", "Dropout2d", "whole random channels"),
+    ("keras", "SpatialDropout2D", "whole channels to zero"), ("pytorch", "Dropout2d", "whole channels to zero"),
     ("pytorch", "Dropout", "to zero with probability %(r)s"),
     ("keras", "GaussianNoise", "adds random noise"), ("keras", "GaussianDropout", "multiplies its input"),
     ("keras", "Add", "adds its inputs"), ("keras", "Subtract", "subtracts"), ("keras", "Multiply", "multiplies"),
@@ -456,10 +456,11 @@ def test_prelu_slopes_are_one_per_entry_not_per_channel():
     model = keras.Sequential([keras.Input((32, 32, 64)), keras.layers.PReLU()])
     assert model.count_params() == 32 * 32 * 64 != 64  # Keras's default alpha: one slope per entry
     step = _steps({"name": "p", "input": [32, 32, 64], "layers": [{"PReLU": {"name": "act"}}]})["act"]
-    sv = next(iter(step.symbols))
-    assert messages.SYMBOLS[sv.meaning].startswith("number of learned slopes: one for every entry of the input")
-    assert "number of channels" not in messages.SYMBOLS[sv.meaning].split("(")[0]
-    assert translated(messages.SYMBOLS[sv.meaning])
+    # P = H_in·W_in·C: each symbol means what it says (C the 64 channels, not the 65,536 slopes)
+    meanings = {sv.symbol.name: (messages.SYMBOLS[sv.meaning], sv.value) for sv in step.symbols}
+    assert meanings == {"H_in": ("height of the input", 32), "W_in": ("width of the input", 32),
+                        "C": ("number of channels", 64)}
+    assert all(translated(m) for m, _ in meanings.values())
 
 
 def test_attention_input_widths_are_not_named_like_per_head_sizes():
@@ -508,11 +509,12 @@ def test_dropout_sets_each_input_to_zero_with_probability_p():
 
 
 @pytest.mark.parametrize("fmt, r, rate, scale", [
-    ("markdown", "$r$", "`rate`", "$1/(1-r)$"),
-    ("latex", "$r$", r"\texttt{rate}", "$1/(1-r)$"),
+    ("markdown", "$r = 0.5$", "`rate`", "$1/(1-r)$"),
+    ("latex", "$r = 0.5$", r"\texttt{rate}", "$1/(1-r)$"),
 ])
 def test_dropout_sentence_typesets_r_as_math_and_rate_as_code(fmt, r, rate, scale):
-    """r, not p (p is the padding in the same notes), as math; the argument in code font."""
+    """r, not p (p is the padding in the same notes), as math with the layer's own rate
+    (dropout_1: rate 0.5); the argument in code font."""
     text = render_document("derivation", explain.load("example:seed-cnn"), lang="en", format=fmt)
     assert f"with probability {r} ({rate}) and multiplies the others by {scale}" in text
     assert "probability p" not in text and "%(" not in text

@@ -12,6 +12,7 @@ from ..model import Model, Node
 from ..notation import meaning, symbol_order
 from ..symbols import Value, to_expr
 from .shapes import shape_step
+from .stages import shortcut_projections
 from .steps import Block, Derivation, GroupStep, LayerStep, Memory, SymbolValue
 
 BYTES_PER = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int64": 8, "int32": 4,
@@ -191,10 +192,19 @@ def _bias_before_batchnorm(model: Model, steps: Sequence[LayerStep]) -> None:
             s.notes = s.notes + ("bias_before_batchnorm",)
 
 
+def _projection_shortcuts(model: Model, steps: Sequence[LayerStep]) -> None:
+    """A residual block's projection shortcut says what it is (it runs beside the main path)."""
+    names = shortcut_projections(model.nodes)
+    for s in steps:
+        if s.node.name in names:
+            s.notes = s.notes + ("projection_shortcut",)
+
+
 def derive(model: Model, expand: bool = False) -> Derivation:
     """The derivation of ``model``; repeated identical layers and blocks once, × N (unless ``expand``)."""
     steps = [layer_step(n, model.symbol_meanings) for n in model.nodes]
     _bias_before_batchnorm(model, steps)
+    _projection_shortcuts(model, steps)
     blocks: list[Block] = []
     if expand:
         blocks = [Block([s], 1, [[s.node.name]]) for s in steps]

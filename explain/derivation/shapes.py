@@ -75,7 +75,9 @@ def _derived(layer: Layer, inp: Shape, out: Shape) -> Optional[ShapeStep]:
     axes = [AxisStep(names[i], n, w, w.length(n)) for i, (n, w) in enumerate(windows)]
     if len(axes) > 1 and len({(a.n, a.window) for a in axes}) == 1:
         axes = [AxisStep("all", axes[0].n, axes[0].window, axes[0].result)]
-    return ShapeStep("spatial", inp, out, axes=tuple(axes), spatial=len(windows))
+    mode = getattr(layer, "padding", None)
+    return ShapeStep("spatial", inp, out, axes=tuple(axes), spatial=len(windows),
+                     padding=mode if mode in ("valid", "same", "causal") else None)
 
 
 def _alike(windows: tuple) -> tuple:

@@ -27,6 +27,8 @@ class Stage:
     blocks: int
     params: Value
     output: tuple
+    kind: Optional[str] = None
+    """The block type, read from the layers of its first block (:func:`block_kind`)."""
 
 
 def _unit(name: str) -> tuple[str, Optional[str]]:
@@ -50,6 +52,7 @@ def stages(nodes: Sequence[Node]) -> list[Stage]:
             units.append((stage, block, [i]))
     if not any(block is not None for _, block, _ in units):
         return []
+    units = _attach_followers(nodes, units)
     out: list[Stage] = []
     key_of_last: Optional[tuple] = None
     for stage, block, idx in units:
@@ -66,7 +69,7 @@ def stages(nodes: Sequence[Node]) -> list[Stage]:
         else:
             label = _label(stage, None, block) if block is not None else _common([nodes[i].name for i in idx])
             out.append(Stage(label, idx[0] + 1, idx[-1] + 1, 1 if block is not None else 0, params,
-                             last.output_shape))
+                             last.output_shape, block_kind([nodes[i] for i in idx]) if block is not None else None))
         key_of_last = key
     return out
 
@@ -85,3 +88,100 @@ def _label(stage: str, previous: Optional[str], block: Optional[str]) -> str:
         return f"{stage}_x"
     first = previous.split("…")[0] if previous else f"block_{block}"
     return first if previous is None else f"{first}…{block}"
+
+
+_FOLLOWERS = frozenset({"batchnorm", "activation"})
+
+
+def _attach_followers(nodes: Sequence[Node], units: list) -> list:
+    """A normalization or an activation outside a block (MobileNetV2's ``bn_Conv1``,
+    ``Conv1_relu``) belongs to the layer before it: one stem row, not three."""
+    out: list = []
+    for stage, block, idx in units:
+        if block is None and out and out[-1][1] is None \
+                and all(nodes[i].layer.role in _FOLLOWERS for i in idx):
+            out[-1] = (out[-1][0], None, out[-1][2] + idx)
+        else:
+            out.append((stage, block, idx))
+    return out
+
+
+def _kernel_ones(node: Node) -> bool:
+    """A 1 × 1 (pointwise) convolution."""
+    return all(k == 1 for k in getattr(node.layer, "kernel_size", (0,)))
+
+
+def block_kind(block: Sequence[Node]) -> Optional[str]:
+    """``bottleneck`` (1 × 1, k × k, 1 × 1 convolutions and an addition: ResNet),
+    ``inverted_residual`` (a depthwise convolution between pointwise ones: MobileNetV2), or None."""
+    roles = [n.layer.role for n in block]
+    convs = [n for n in block if n.layer.role == "conv"]
+    if "depthwise" in roles and convs and _kernel_ones(convs[-1]):
+        return "inverted_residual"
+    main = [n for n in convs if n not in projections(block)]
+    if "add" in roles and len(main) == 3 and _kernel_ones(main[0]) and _kernel_ones(main[2]) \
+            and not _kernel_ones(main[1]):
+        return "bottleneck"
+    return None
+
+
+def projections(block: Sequence[Node]) -> list[Node]:
+    """The projection shortcuts of a residual block: a convolution that an addition reads (through
+    normalizations only) and whose input the other branch of the addition starts from too, so
+    that it runs in parallel with the main path."""
+    by_name = {n.name: n for n in block}
+    out = []
+    for add in (n for n in block if n.layer.role == "add"):
+        branches = [_back(by_name, name) for name in add.inputs]
+        for i, chain in enumerate(branches):
+            if not chain or chain[-1].layer.role != "conv":
+                continue
+            start = chain[-1].inputs[0] if chain[-1].inputs else None
+            others = [b for j, b in enumerate(branches) if j != i]
+            if start and any(len(b) > 1 and b[-1].inputs and b[-1].inputs[0] == start for b in
+                             (_path_back(by_name, o[0].name) for o in others if o)):
+                out.append(chain[-1])
+    return out
+
+
+def _back(by_name: dict, name: str) -> list[Node]:
+    """From ``name`` back through normalizations to the first other layer (inclusive)."""
+    chain = []
+    node = by_name.get(name)
+    while node is not None:
+        chain.append(node)
+        if node.layer.role != "batchnorm" or len(node.inputs) != 1:
+            break
+        node = by_name.get(node.inputs[0])
+    return chain
+
+
+def _path_back(by_name: dict, name: str) -> list[Node]:
+    """From ``name`` back through single-input layers of the block to the first of them."""
+    chain = []
+    node = by_name.get(name)
+    while node is not None and len(node.inputs) == 1:
+        chain.append(node)
+        node = by_name.get(node.inputs[0])
+    return chain
+
+
+def block_units(nodes: Sequence[Node]) -> list[list[Node]]:
+    """The model's blocks (consecutive layers of one ``…block…`` name), in order."""
+    out: list[list[Node]] = []
+    key = None
+    for node in nodes:
+        stage, block = _unit(node.name)
+        if block is None:
+            key = None
+            continue
+        if (stage, block) != key:
+            out.append([])
+            key = (stage, block)
+        out[-1].append(node)
+    return out
+
+
+def shortcut_projections(nodes: Sequence[Node]) -> set[str]:
+    """The names of every block's projection shortcuts."""
+    return {p.name for block in block_units(nodes) for p in projections(block)}

@@ -80,6 +80,8 @@ class ShapeStep:
     factors: tuple[Value, ...] = ()
     spatial: int = 0
     """How many spatial axes ``axes`` stand for (one ``all`` axis may stand for several)."""
+    padding: Optional[str] = None
+    """The layer's padding mode (``valid``, ``same``, ``causal``) where it names one."""
 
 
 @dataclass

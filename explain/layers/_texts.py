@@ -36,8 +36,14 @@ CONV_TRANSPOSE_GROUPED_NO_BIAS = N_("A grouped transposed convolution spreads ev
                                     "one weight for every kernel position and every pair of an "
                                     "input channel and an output channel of the same group; this "
                                     "one has no bias.")
-DEPTHWISE = N_("A depthwise convolution filters every input channel separately, with as many "
-               "kernels per channel as the depth multiplier says.")
+DEPTHWISE = N_("A depthwise convolution filters every input channel on its own: it has m filters "
+               "for each input channel (m is the depth multiplier, usually 1), and each filter sees "
+               "only its channel, so it has one weight per kernel position, not one per kernel "
+               "position and input channel, and one bias.")
+DEPTHWISE_NO_BIAS = N_("A depthwise convolution filters every input channel on its own: it has m "
+                       "filters for each input channel (m is the depth multiplier, usually 1), and "
+                       "each filter sees only its channel, so it has one weight per kernel position, "
+                       "not one per kernel position and input channel; this one has no bias.")
 SEPARABLE = N_("A separable convolution is a depthwise convolution followed by a pointwise "
                "(1 × 1) convolution that mixes the channels.")
 
@@ -80,6 +86,9 @@ ADAPTIVE_POOL = N_("An adaptive pooling layer takes the maximum or the average o
 GLOBAL_POOL = N_("A global pooling layer reduces every channel to a single number. It has no "
                  "weights.")
 PAD = N_("A padding layer adds values around the input along the spatial axes. It has no weights.")
+ZERO_PAD = N_("A zero-padding layer adds zeros at the start and at the end of every spatial axis, as "
+              "many as its padding argument gives for each end (top and bottom, left and right in "
+              "an image). It has no weights.")
 CROPPING = N_("A cropping layer cuts the given amounts off the input's edges along the spatial axes. "
               "It has no weights.")
 UPSAMPLE = N_("This layer enlarges the input along the spatial axes by interpolation. It has no "
@@ -95,26 +104,40 @@ INPUT = N_("The model's input.")
 # formula 1/(1 − r)
 DROPOUT = N_("During training this layer sets each element of its input to zero with probability "
              "%(r)s (%(rate)s) and multiplies the others by %(scale)s, so that every element keeps "
-             "its expected value; at inference it passes its input on unchanged. It has no weights "
-             "and keeps the shape.")
-SPATIAL_DROPOUT = N_("During training this layer sets whole random channels to zero and scales the "
-                     "others up; at inference it passes its input on unchanged. It has no weights "
-                     "and keeps the shape.")
-GAUSSIAN_NOISE = N_("During training this layer adds random noise with mean 0 to its input; at "
-                    "inference it passes its input on unchanged. It has no weights and keeps the "
-                    "shape.")
-GAUSSIAN_DROPOUT = N_("During training this layer multiplies its input by random noise with mean 1; "
-                      "at inference it passes its input on unchanged. It has no weights and keeps "
-                      "the shape.")
+             "its expected value. At inference it is inactive: it passes its input on unchanged. It "
+             "has no weights.")
+# Translators: %(r)s is the math symbol r (or "r = 0.25"), %(rate)s the argument's name in code
+# font, %(scale)s the formula 1/(1 − r)
+SPATIAL_DROPOUT = N_("During training this layer sets whole channels to zero, each with probability "
+                     "%(r)s (%(rate)s), and multiplies the others by %(scale)s. At inference it is "
+                     "inactive: it passes its input on unchanged. It has no weights.")
+GAUSSIAN_NOISE = N_("During training this layer adds random noise with mean 0 to its input. At "
+                    "inference it is inactive: it passes its input on unchanged. It has no "
+                    "weights.")
+GAUSSIAN_DROPOUT = N_("During training this layer multiplies its input by random noise with mean 1. "
+                      "At inference it is inactive: it passes its input on unchanged. It has no "
+                      "weights.")
 ALPHA_DROPOUT = N_("During training this layer sets random inputs to the value SELU gives for "
                    "very negative inputs, then rescales so that the mean and the variance stay the "
-                   "same. It has no weights and keeps the shape.")
+                   "same. At inference it is inactive: it passes its input on unchanged. It has no "
+                   "weights.")
 IDENTITY = N_("This layer passes its input on unchanged. It has no weights.")
-ACTIVATION = N_("An activation function is applied element by element. The shape stays the same.")
-SOFTMAX = N_("This activation computes every output from all the values along one axis, not "
-             "element by element. It has no weights and keeps the shape.")
-PRELU = N_("PReLU is a leaky ReLU whose slope for negative inputs is learned: its weights are "
-           "these slopes.")
+ACTIVATION = N_("An activation layer applies its activation function to its input. It has no "
+                "weights.")
+# Translators: %(f)s is the function as math, e.g. "ReLU6(x) = min(max(x, 0), 6)"
+ACTIVATION_FUNCTION = N_("This layer applies %(f)s to every element of its input on its own. It has "
+                         "no weights.")
+# Translators: %(softmax)s is the formula y_i = e^{x_i} / Σ_j e^{x_j}
+SOFTMAX = N_("Softmax turns the values along one axis into probabilities that add up to 1, "
+             "%(softmax)s: every output depends on all the values along that axis, not on one "
+             "element alone. It has no weights.")
+# Translators: %(prelu)s is the formula f(x) = max(x, 0) + α·min(x, 0)
+PRELU = N_("PReLU is a leaky ReLU whose slope α for negative inputs is learned, %(prelu)s. Its "
+           "weights are these slopes: by default one for every entry of the input (every position "
+           "and channel); shared_axes shares one slope along the axes it lists.")
+TORCH_PRELU = N_("PReLU is a leaky ReLU whose slope α for negative inputs is learned, %(prelu)s. "
+                 "PyTorch learns one slope for all channels, or with num_parameters = C one for "
+                 "every channel.")
 GLU = N_("A gated linear unit splits its input into two halves along one axis and multiplies the "
          "first half by the sigmoid of the second. It has no weights; that axis shrinks to half.")
 ACTIVITY_REGULARIZATION = N_("This layer passes its input on unchanged and adds a penalty on it to "

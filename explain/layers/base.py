@@ -375,6 +375,12 @@ class Layer:
             return self.explanation_no_bias
         return self.explanation
 
+    def explanation_values(self) -> dict[str, tuple[str, tuple[float, ...]]]:
+        """This layer's own math for the placeholders of its explanation: placeholder →
+        (LaTeX with ``§`` where each number goes, the numbers), e.g. ``{"r": ("r = §", (0.25,))}``.
+        A placeholder left out keeps its generic math (``messages.ROLE_MATH``)."""
+        return {}
+
     def compute_explanation_for(self) -> Optional[str]:
         """Why this layer takes its MACs and other operations: the class's sentence, or None."""
         return self.compute_explanation
@@ -435,6 +441,11 @@ class Layer:
     def weight_groups(self) -> tuple[Group, ...]:
         """The weight groups this layer has, from the type's formulas (built once per type)."""
         return ()
+
+    def weight_groups_for(self, shapes: Sequence[Shape]) -> tuple[Group, ...]:
+        """The weight groups for inputs of ``shapes``: :meth:`weight_groups`, unless the formula
+        is written in the input's own axes (PReLU's H·W·C)."""
+        return self.weight_groups()
 
     def values(self, shape: Shape) -> dict[sympy.Symbol, Value]:
         """The value of every symbol in this layer's formulas, given its input shape."""

@@ -274,6 +274,7 @@ def _depthwise_groups(rank: int, bias: bool) -> tuple[Group, ...]:
 class _Depthwise(_ConvBase):
     role = "depthwise"
     explanation = _texts.DEPTHWISE
+    explanation_no_bias = _texts.DEPTHWISE_NO_BIAS
 
     positional = ("kernel_size", "strides", "padding", "depth_multiplier", "data_format",
                   "dilation_rate", "activation", "use_bias")

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from ..compute import SOFTMAX_OPS, Cost, activation_ops, elementwise, per_output, positioned
 from ..errors import ExplainError
-from ..symbols import C, Value, exact_div, n_in, n_out, product
+from ..symbols import C, Value, exact_div, n_in, n_out, product, sym, to_expr
 from .base import (ArgContext, Group, Layer, Shape, activation_arg, anything, arg, flag, format_shape, integers,
                    known, lora_r, lora_rank_arg, shape_arg, size, with_lora)
 from . import _texts
@@ -156,7 +156,44 @@ def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
 _ACTIVATION: dict[str, Any] = {"role": "activation", "explanation": _texts.ACTIVATION, "ops": 1}
 _DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.DROPOUT}
 _RATE: dict[str, Any] = {"required": ("rate",), "fractions": ("rate",), **_DROPOUT}
+
+_MAX0 = r"\max(x, 0)"
+FUNCTIONS: dict[str, tuple[str, tuple[float, ...]]] = {
+    "relu": (r"\mathrm{ReLU}(x) = " + _MAX0, ()),
+    "relu6": (r"\mathrm{ReLU6}(x) = \min(" + _MAX0 + ", 6)", ()),
+    "sigmoid": (r"\sigma(x) = 1/(1 + e^{-x})", ()),
+    "tanh": (r"\tanh(x) = (e^{x} - e^{-x})/(e^{x} + e^{-x})", ()),
+    "softplus": (r"\ln(1 + e^{x})", ()),
+    "softsign": (r"x/(1 + |x|)", ()),
+    "silu": (r"\mathrm{SiLU}(x) = x/(1 + e^{-x})", ()),
+    "swish": (r"\mathrm{SiLU}(x) = x/(1 + e^{-x})", ()),
+    "gelu": (r"\mathrm{GELU}(x) = \tfrac{x}{2}\,(1 + \operatorname{erf}(x/\sqrt{2}))", ()),
+    "elu": (r"\mathrm{ELU}(x) = " + _MAX0 + r" + \min(e^{x} - 1, 0)", ()),
+    "selu": (r"\mathrm{SELU}(x) \approx §\,(" + _MAX0 + r" + \min(§\,(e^{x} - 1), 0))",
+             (1.0507, 1.6733)),
+    "exponential": (r"e^{x}", ()),
+    "linear": (r"f(x) = x", ()),
+    "hard_sigmoid": (r"\max(0, \min(1, x/6 + §))", (0.5,)),
+    "hard_silu": (r"x \cdot \max(0, \min(1, x/6 + §))", (0.5,)),
+    "hard_swish": (r"x \cdot \max(0, \min(1, x/6 + §))", (0.5,)),
+    "leaky_relu": (_MAX0 + r" + §\,\min(x, 0)", (0.2,)),
+    "mish": (r"x \tanh(\ln(1 + e^{x}))", ()),
+}
+"""Keras's element-wise activation functions by name, as math (``§``: a number in the locale)."""
+
+
+def _function_values(self: Any) -> dict:
+    f = FUNCTIONS.get(self.activation) if isinstance(self.activation, str) else None
+    return {"f": f} if f else {}
+
+
+def _function_explanation(self: Any, weights: Any) -> Optional[str]:
+    return _texts.ACTIVATION_FUNCTION if _function_values(self) else self.explanation
+
+
 Activation = _elementwise("Activation", "activation", required=("activation",), **_ACTIVATION)
+Activation.explanation_values = _function_values  # type: ignore[method-assign]
+Activation.explanation_for = _function_explanation  # type: ignore[method-assign]
 
 
 def _activation_cost(self: Any, shapes: Any, out: Shape, values: Any) -> Cost:
@@ -164,17 +201,66 @@ def _activation_cost(self: Any, shapes: Any, out: Shape, values: Any) -> Cost:
     return elementwise(out, activation_ops(self.activation))
 
 
+def _number(x: Any) -> Optional[float]:
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+
+def _relu_values(self: Any) -> dict:
+    """min(max(x, 0) + a·min(x, 0), M) for threshold 0 (ReLU6 by name); nothing otherwise."""
+    top, slope, threshold = (_number(v) for v in (self.max_value, self.negative_slope, self.threshold))
+    if (self.threshold is not None and threshold != 0) or (self.max_value is not None and top is None) \
+            or (self.negative_slope is not None and slope is None):
+        return {}
+    inner: str = _MAX0
+    numbers: tuple[float, ...] = ()
+    if slope:
+        inner, numbers = _MAX0 + r" + §\,\min(x, 0)", (slope,)
+    if top is None:
+        return {"f": FUNCTIONS["relu"] if not slope else (inner, numbers)}
+    if top == 6 and not slope:
+        return {"f": FUNCTIONS["relu6"]}
+    return {"f": (r"\min(" + inner + ", §)", numbers + (top,))}
+
+
+def _relu_explanation(self: Any, weights: Any) -> Optional[str]:
+    return _texts.ACTIVATION_FUNCTION if _relu_values(self) else self.explanation
+
+
+def _leaky_values(self: Any) -> dict:
+    slope = _number(self.negative_slope if self.negative_slope is not None else self.alpha)
+    return {"f": (_MAX0 + r" + §\,\min(x, 0)", (0.3 if slope is None else slope,))}
+
+
+def _elu_values(self: Any) -> dict:
+    alpha = _number(self.alpha)
+    return {"f": (r"\mathrm{ELU}(x) = " + _MAX0 + r" + §\,\min(e^{x} - 1, 0)", (1.0 if alpha is None else alpha,))}
+
+
 Activation.cost = _activation_cost  # type: ignore[method-assign]
 ReLU = _elementwise("ReLU", "max_value", "negative_slope", "threshold", **_ACTIVATION)
+ReLU.explanation_values = _relu_values  # type: ignore[method-assign]
+ReLU.explanation_for = _relu_explanation  # type: ignore[method-assign]
 LeakyReLU = _elementwise("LeakyReLU", "negative_slope", "alpha", positional=("negative_slope",),
-                         **_ACTIVATION)
-ELU = _elementwise("ELU", "alpha", **_ACTIVATION)
+                         **{**_ACTIVATION, "explanation": _texts.ACTIVATION_FUNCTION})
+LeakyReLU.explanation_values = _leaky_values  # type: ignore[method-assign]
+ELU = _elementwise("ELU", "alpha", **{**_ACTIVATION, "explanation": _texts.ACTIVATION_FUNCTION})
+ELU.explanation_values = _elu_values  # type: ignore[method-assign]
 Softmax = _elementwise("Softmax", "axis", role="activation", explanation=_texts.SOFTMAX, ops=SOFTMAX_OPS)
+
+
+def _rate_values(self: Any) -> dict:
+    rate = _number(self.rate)
+    return {} if rate is None else {"r": ("r = §", (rate,))}
+
+
 Dropout = _elementwise("Dropout", "rate", "noise_shape", "seed", **_RATE)
+Dropout.explanation_values = _rate_values  # type: ignore[method-assign]
 _SPATIAL: dict[str, Any] = {**_RATE, "explanation": _texts.SPATIAL_DROPOUT}
 SpatialDropout1D = _elementwise("SpatialDropout1D", "rate", "seed", **_SPATIAL)
 SpatialDropout2D = _elementwise("SpatialDropout2D", "rate", "data_format", "seed", **_SPATIAL)
 SpatialDropout3D = _elementwise("SpatialDropout3D", "rate", "data_format", "seed", **_SPATIAL)
+for _spatial_dropout in (SpatialDropout1D, SpatialDropout2D, SpatialDropout3D):
+    _spatial_dropout.explanation_values = _rate_values  # type: ignore[method-assign]
 GaussianNoise = _elementwise("GaussianNoise", "stddev", "seed", required=("stddev",), fractions=("stddev",),
                              **{**_DROPOUT, "explanation": _texts.GAUSSIAN_NOISE})
 GaussianDropout = _elementwise("GaussianDropout", "rate", "seed",
@@ -208,7 +294,8 @@ class PReLU(Layer):
 
     role = "activation"
     explanation = _texts.PRELU
-    symbol_meanings = {"C": "slopes_per_entry"}
+    symbol_meanings = {"N": "slopes_per_entry", "C": "channel_count", "H_in": "input_height",
+                       "W_in": "input_width", "D_in": "input_depth", "L_in": "time_steps"}
 
     ops_per_element = 1
     positional = ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes")
@@ -226,12 +313,29 @@ class PReLU(Layer):
         return shared
 
     def weight_groups(self) -> tuple[Group, ...]:
-        return (Group("alpha", C),)
+        return (Group("alpha", _N_ALPHA),)
+
+    def weight_groups_for(self, shapes) -> tuple[Group, ...]:
+        """One slope per input entry along the axes not shared: P = H·W·C for an image without
+        shared_axes, P = C with shared_axes = [1, 2]."""
+        shape = shapes[0]
+        axes = _PRELU_AXES.get(len(shape))
+        if axes is None:
+            return self.weight_groups()
+        shared = self._shared(shape)
+        return (Group("alpha", to_expr(product(a for i, a in enumerate(axes) if i not in shared))),)
 
     def values(self, shape: Shape) -> dict:
         shared = self._shared(shape)
         dims = [known(d, "input size", self.type_name) for i, d in enumerate(shape) if i not in shared]
-        return {C: product(dims)}
+        axes = _PRELU_AXES.get(len(shape), ())
+        return {_N_ALPHA: product(dims), **{a: known(d, "input size", self.type_name) for a, d in zip(axes, shape)}}
+
+
+_N_ALPHA = sym("N")
+_PRELU_AXES = {1: (C,), 2: (sym("L_in"), C), 3: (sym("H_in"), sym("W_in"), C),
+               4: (sym("D_in"), sym("H_in"), sym("W_in"), C)}
+"""The symbols of an input's axes (batch axis left out): time steps, depth, height, width, channels."""
 
 
 @register("Flatten")

@@ -92,14 +92,14 @@ class _Elementwise(_Merge):
 
 
 def _elementwise(name: str, explanation: str, min_inputs: int = 1,
-                 max_inputs: int | None = None) -> type[Layer]:
-    cls = type(name, (_Elementwise,), {"__module__": __name__, "min_inputs": min_inputs,
+                 max_inputs: int | None = None, role: str = "merge") -> type[Layer]:
+    cls = type(name, (_Elementwise,), {"__module__": __name__, "min_inputs": min_inputs, "role": role,
                                        "max_inputs": max_inputs, "explanation": explanation,
                                        "__doc__": f"{name}: elementwise over its inputs; no weights."})
     return register(name)(dataclass(frozen=True, kw_only=True)(cls))
 
 
-Add = _elementwise("Add", _texts.ADD)
+Add = _elementwise("Add", _texts.ADD, role="add")  # a residual block's skip connection
 Subtract = _elementwise("Subtract", _texts.SUBTRACT, 2, 2)
 Multiply = _elementwise("Multiply", _texts.MULTIPLY)
 Average = _elementwise("Average", _texts.AVERAGE)

@@ -17,7 +17,7 @@ from ._spatial import Spatial
 @dataclass(frozen=True, kw_only=True)
 class _ZeroPadding(Spatial):
     role = "padding"
-    explanation = _texts.PAD
+    explanation = _texts.ZERO_PAD
     ops_per_element = 0
 
     positional = ("padding", "data_format")

@@ -274,7 +274,7 @@ class PReLU(Layer):
     """One learnt slope (num_parameters=1) or one per channel (axis 1): weight num_parameters."""
 
     role = "activation"
-    explanation = _texts.PRELU
+    explanation = _texts.TORCH_PRELU
     symbol_meanings = {"C": "slopes"}
 
     ops_per_element = 1

@@ -112,9 +112,13 @@ SYMBOLS = {
     "declared_non_trainable": N_("non-trainable parameters of the layer"),
     "embedding_dim": N_("embedding dimension"),
     "slopes": N_("number of learned slopes"),
-    "slopes_per_entry": N_("number of learned slopes: one for every entry of the input, the product "
-                           "of its sizes along the axes not listed in shared_axes (not the number "
-                           "of channels, unless all other axes are shared)"),
+    "slopes_per_entry": N_("number of learned slopes: the product of the input's sizes along the "
+                           "axes not listed in shared_axes"),
+    "channel_count": N_("number of channels"),
+    "input_height": N_("height of the input"),
+    "input_width": N_("width of the input"),
+    "input_depth": N_("depth of the input"),
+    "time_steps": N_("number of time steps"),
     "bias_size": N_("number of entries of the bias vector"),
     "lora_rank": N_("LoRA rank (lora_rank)"),
     "kernel_rows": N_("size of the kernel without its last axis"),
@@ -158,6 +162,10 @@ NOTES = {
                                   "last axis (the features) at each position of each sample, in "
                                   "training and at inference alike, so it keeps no moving "
                                   "statistics."),
+    "projection_shortcut": N_("This convolution is the block's projection shortcut: it runs in "
+                              "parallel with the main path, from the block's input to the Add "
+                              "layer, and brings the input to the output's number of channels (and "
+                              "size), so that the two can be added."),
     "bias_before_batchnorm": N_("This layer has no bias because a batch normalization follows it: "
                                 "the normalization subtracts the batch mean, which would cancel a "
                                 "bias, and its β shifts every channel instead."),
@@ -361,11 +369,14 @@ ALL_AXES = {
 }
 
 
-ROLE_MATH = {"r": "r", "scale": r"1/(1-r)"}
+ROLE_MATH = {"r": "r", "scale": r"1/(1-r)", "f": "f(x)",
+             "softmax": r"y_{i} = e^{x_{i}} / \textstyle\sum_{j} e^{x_{j}}",
+             "prelu": r"f(x) = \max(x, 0) + \alpha \cdot \min(x, 0)"}
 """Math a layer's explanation names by placeholder (typeset by the renderer)."""
 ROLE_CODE = {"rate": "rate"}
 """Argument names a layer's explanation names by placeholder (in code font)."""
-ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate"}
+ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "f": "f(x)",
+              "softmax": "y_i = exp(x_i) / Σ_j exp(x_j)", "prelu": "f(x) = max(x, 0) + α·min(x, 0)"}
 """The same placeholders as plain text (JSON)."""
 
 
@@ -374,3 +385,57 @@ def role_message(explanation: str | None, has_weights: bool) -> str:
     if explanation:
         return explanation
     return GENERIC_WITH_WEIGHTS if has_weights else GENERIC_WITHOUT_WEIGHTS
+
+# Why a convolution's padding p is what it is (its padding mode); the arguments are math.
+PADDING = {
+    "valid": N_("With padding “valid” nothing is added around the input: %(p)s, and every "
+                "window lies inside the input."),
+    # Translators: %(p)s is "p = (k − 1)/2 = (3 − 1)/2 = 1"
+    "same_half": N_("With padding “same” and stride 1, p zeros are added at both ends of every "
+                    "spatial axis, so that the output has the size of the input: %(p)s."),
+    # Translators: %(out)s is "⌈n/s⌉ = ⌈57/2⌉ = 29", %(total)s "p₁ + p₂ = max(…) = 2", %(p)s "p = 1"
+    "same_even": N_("With padding “same” the output size is the input size divided by the stride, "
+                    "rounded up: %(out)s. The zeros this takes, %(total)s, are split evenly: %(p)s "
+                    "at both ends of every spatial axis."),
+    # Translators: %(p1)s is "p₁ = ⌊1/2⌋ = 0", %(p2)s "p₂ = 1 − 0 = 1"
+    "same_split": N_("With padding “same” the output size is the input size divided by the stride, "
+                     "rounded up: %(out)s. The zeros this takes, %(total)s, are split into %(p1)s at "
+                     "the start of every spatial axis and %(p2)s at its end (in an image: top and "
+                     "left, bottom and right)."),
+    "causal": N_("With padding “causal” %(p1)s zeros are added before the sequence and none after "
+                 "it (%(p2)s), so that no output depends on a later time step."),
+}
+PADDING_BRIEF = {
+    "valid": N_("Padding “valid”: %(p)s."),
+    "same_half": N_("Padding “same” with stride 1: %(p)s."),
+    "same": N_("Padding “same”: %(p)s."),
+    "causal": N_("Padding “causal”: %(p)s."),
+}
+
+# The block types of a large model, described once after its table of stages.
+BLOCK_KINDS = {
+    # Translators: %(stages)s is a range of stage names (conv2_x–conv5_x), %(widths)s the channels
+    # along the main path of the first block (64 → 64 → 64 → 256), %(first)s that block's name
+    "bottleneck": N_("The blocks of %(stages)s are bottleneck blocks. On the main path a 1 × 1 "
+                     "convolution reduces the number of channels, a %(k)s convolution works at this "
+                     "reduced width, and a 1 × 1 convolution expands it again (in %(first)s: "
+                     "%(widths)s channels); a batch normalization follows each. An Add layer then adds "
+                     "the block's input to the main path's output; this skip connection has no "
+                     "parameters. Where the input already has the output's shape it is added as it is "
+                     "(identity shortcut); in the first block of a stage a 1 × 1 convolution, the "
+                     "projection shortcut, runs in parallel with the main path and brings the input "
+                     "to the output's number of channels (and, with stride 2, to its size)."),
+    # Translators: %(t)s is the expansion factor, %(k)s the kernel (3 × 3), %(block)s a block's
+    # name, %(separable)s and %(standard)s two parameter counts with their formulas
+    "inverted_residual": N_("The blocks of %(stages)s are inverted residual blocks (MobileNetV2). A "
+                            "1 × 1 convolution expands the number of channels by the factor t "
+                            "(here %(t)s), a %(k)s depthwise convolution filters each of these "
+                            "channels on its own, and a 1 × 1 convolution projects them to the "
+                            "block's output width without an activation (a linear bottleneck); a "
+                            "batch normalization follows each. An Add layer adds the block's input "
+                            "to its output only where the stride is 1 and input and output have the "
+                            "same number of channels; it has no parameters. The depthwise and the "
+                            "projecting convolution together do the work of a standard convolution "
+                            "with far fewer weights: in %(block)s %(separable)s instead of "
+                            "%(standard)s."),
+}

@@ -5,6 +5,7 @@ Templates hold the markup and the sentences; this module holds no language.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -14,17 +15,19 @@ import sympy
 
 from ..derivation import Derivation, LayerStep, Memory, ShapeStep
 from ..derivation.shapes import tidy_floors
-from ..derivation.stages import stages
+from ..derivation.stages import block_kind, block_units, projections, stages
 from ..errors import ExplainError
 from ..layers.base import Shape
 from ..model import Model
-from ..shapes import K_EFF, Window, d, effective_kernel, k
+from ..shapes import (K_EFF, PAD_HALF, PAD_TOTAL, RULES, Window, d, effective_kernel, k, k_eff, p_1, p_2,
+                      pad_before, pad_rule)
 from ..symbols import Value, expand_bounded, to_expr
+from ..symbols import sym as symbol
 from . import messages
 from .documents import DETAILS
 from .escape import latex_text, markdown_code, markdown_text, plain_text
 from .mathtex import MathPrinter, symbol_tex
-from .numbers import byte_sizes, format_int, format_share, format_size
+from .numbers import byte_sizes, decimal_symbol, format_int, format_share, format_size
 
 P = "P"
 TERMS_PER_LINE = 5
@@ -100,10 +103,18 @@ class Formatter:
             return r"\texttt{(" + r",\penalty1000\ ".join(dims) + ")}"
         return self.name("(" + ", ".join(dims) + ")")
 
-    def role_args(self) -> dict[str, str]:
-        """The placeholders of layer explanations, typeset (math as math, argument names as code)."""
-        return {**{k: self.m(v) for k, v in messages.ROLE_MATH.items()},
+    def role_args(self, own: Optional[dict[str, str]] = None) -> dict[str, str]:
+        """The placeholders of layer explanations, typeset (math as math, argument names as code);
+        ``own``: a layer's own math for some of them (its rate, its function)."""
+        return {**{k: self.m(v) for k, v in {**messages.ROLE_MATH, **(own or {})}.items()},
                 **{k: self.name(v) for k, v in messages.ROLE_CODE.items()}}
+
+    def decimal(self, x: float) -> str:
+        """A decimal number as math in the locale (0.25; 0{,}25 in German)."""
+        text = repr(float(x))
+        text = text[:-2] if text.endswith(".0") else text
+        mark = decimal_symbol(self.lang)
+        return text.replace(".", "{,}" if mark == "," else mark)
 
     # -- math
     def m(self, tex: str) -> str:
@@ -162,6 +173,10 @@ class ShapeView:
     k_eff_rule: Optional[str] = None
     flatten: Optional[str] = None
     changed: bool = True
+    padding: Optional[tuple[str, dict]] = None
+    """Why p is what it is: (msgid, math arguments), in full."""
+    padding_brief: Optional[tuple[str, dict]] = None
+    """The same in one short clause, for a layer explained briefly."""
 
 
 @dataclass
@@ -201,6 +216,8 @@ class StepView:
     in full; this one gets one line with its numbers."""
     brief_equation: Optional[str] = None
     """``P = formula with the numbers = result``."""
+    role_values: dict[str, str] = field(default_factory=dict)
+    """The layer's own math for placeholders of its explanation (its rate, its function)."""
 
     @property
     def brief_display(self) -> bool:
@@ -260,9 +277,11 @@ class View:
                 tied = f"{s.node.shares}.{g.tied_to}"
             elif g.tied_to:
                 tied = g.tied_to
+            # a reason a note of the layer gives is said there, once, not in every row
+            reason = None if g.reason in {_NOTED.get(n) for n in s.notes} else g.reason
             groups.append(GroupView(g.name, formula, sub or None, self.value_tex(g.count),
                                     self.count_text(g.count), g.trainable, g.buffer,
-                                    messages.REASONS.get(g.reason) if g.reason else None, tied))
+                                    messages.REASONS.get(reason) if reason else None, tied))
         repeat = repeat_equation = None
         if repeated:
             repeat = p.expr(s.repeat)
@@ -286,7 +305,9 @@ class View:
             frozen=s.frozen, same_as=s.same_as, shares=node.shares, inputs=list(node.inputs),
             owns=s.own != 0, repeat=repeat, repeat_equation=repeat_equation,
             parts=[(name, kind, self.count_text(n)) for name, kind, n in s.parts],
-            numbers=numbers, brief_equation=brief_equation)
+            numbers=numbers, brief_equation=brief_equation,
+            role_values={name: _fill(tex, [self.f.decimal(x) for x in xs])
+                         for name, (tex, xs) in node.layer.explanation_values().items()})
 
     def chain(self, lhs: str, formula, values, result: Value, symbols: bool = True) -> str:
         """``lhs = formula = substituted = result [= number]``, without repeating a step
@@ -363,8 +384,81 @@ class View:
         if dilated:
             k_eff = "; ".join(rf"{symbol_tex('k_eff')} = " + p.expr(K_EFF, {d: dv, k: kv}, order="none")
                               + " = " + self.value_tex(effective_kernel(kv, dv)) for dv, kv in dilated)
+        full, brief = self._padding(st)
         return ShapeView("spatial", out, lines=lines, general=general, explain=_explanation(st.axes[0].window),
-                         k_eff=k_eff, k_eff_rule=rf"{symbol_tex('k_eff')} = " + p.expr(K_EFF, order="none"))
+                         k_eff=k_eff, k_eff_rule=rf"{symbol_tex('k_eff')} = " + p.expr(K_EFF, order="none"),
+                         padding=full, padding_brief=brief)
+
+    def _padding(self, st: ShapeStep) -> tuple[Optional[tuple[str, dict]], Optional[tuple[str, dict]]]:
+        """Where p comes from, for a layer with a padding mode: 'valid' p = 0; 'same' with stride 1
+        p = (k − 1)/2; 'same' with stride s the padding that makes ⌈n/s⌉, split p_1 before and
+        p_2 after; 'causal' k − 1 before. Numbers where every axis has the same window."""
+        mode, w = st.padding, st.axes[0].window
+        if mode is None or not w.padded or w.kind not in ("floor", "floor_asym"):
+            return None, None
+        f, p = self.f, self.p
+        one = len(st.axes) == 1 and all(isinstance(x, int) for x in (st.axes[0].n, w.k, w.s, w.d))
+        p1, p2 = (self.p.expr(x) for x in w.pad)
+        if mode == "valid":
+            args = {"p": f.mt("p = 0")}
+            return (messages.PADDING["valid"], args), (messages.PADDING_BRIEF["valid"], args)
+        if mode == "causal":
+            rule = pad_rule(sympy.Add(k_eff, -1, evaluate=False), w.dilated)
+            tex = f"{symbol_tex('p_1')} = " + p.expr(rule, order="none")
+            if one:
+                tex += " = " + p.expr(rule, _pad_values(w, st.axes[0].n, rule), order="none") + " = " + p1
+            args = {"p1": f.mt(tex), "p2": f.mt(f"{symbol_tex('p_2')} = 0")}
+            brief = {"p": f.mt(f"{symbol_tex('p_1')} = {p1},\\ {symbol_tex('p_2')} = 0")}
+            return (messages.PADDING["causal"], args), (messages.PADDING_BRIEF["causal"], brief)
+        symmetric = all(a.window.kind == "floor" for a in st.axes)
+        stride_one = all(a.window.s == 1 for a in st.axes)
+        if symmetric and stride_one:
+            rule = pad_rule(PAD_HALF, w.dilated)
+            tex = "p = " + p.expr(rule, order="none")
+            if one:
+                tex += " = " + p.expr(rule, _pad_values(w, st.axes[0].n, rule), order="none") + " = " + p1
+            return ((messages.PADDING["same_half"], {"p": f.mt(tex)}),
+                    (messages.PADDING_BRIEF["same_half"], {"p": f.mt(tex)}))
+        total_rule = pad_rule(PAD_TOTAL, w.dilated)
+        pt = f"{symbol_tex('p_1')} + {symbol_tex('p_2')}"
+        out = p.expr(RULES["same"], order="none")
+        total = f"{pt} = " + p.expr(total_rule, order="none")
+        if one:
+            n_ = st.axes[0].n
+            out += " = " + p.expr(RULES["same"], _pad_values(w, n_, RULES["same"]), order="none") \
+                + " = " + self.value_tex(Window("same", w.k, w.s).length(n_))
+            total += " = " + p.expr(total_rule, _pad_values(w, n_, total_rule), order="none") + " = " \
+                + self.p.number(w.pad[0] + w.pad[1])
+        if symmetric:
+            half = "p = " + (p1 if one else rf"\frac{{{pt}}}{{2}}")
+            args = {"out": f.mt(out), "total": f.mt(total), "p": f.mt(half)}
+            return (messages.PADDING["same_even"], args), (messages.PADDING_BRIEF["same"], {"p": f.mt(half)})
+        if one:
+            first = f"{symbol_tex('p_1')} = " + p.expr(pad_before(w.pad[0] + w.pad[1]), order="none") + " = " + p1
+            second = f"{symbol_tex('p_2')} = {self.p.number(w.pad[0] + w.pad[1])} - {p1} = {p2}"
+        else:
+            first = f"{symbol_tex('p_1')} = " + p.expr(pad_before(sympy.Add(p_1, p_2, evaluate=False)), order="none")
+            second = f"{symbol_tex('p_2')} = " + rf"\left({pt}\right) - {symbol_tex('p_1')}"
+        args = {"out": f.mt(out), "total": f.mt(total), "p1": f.mt(first), "p2": f.mt(second)}
+        brief = {"p": f.mt(f"{symbol_tex('p_1')} = {p1},\\ {symbol_tex('p_2')} = {p2}")}
+        return (messages.PADDING["same_split"], args), (messages.PADDING_BRIEF["same"], brief)
+
+
+_NOTED: dict[str, str] = {"keras_bn_moving_stats_non_trainable": "moving_stats"}
+"""Notes that give a weight group's reason for not being trained (note → reason key)."""
+
+
+def _fill(tex: str, numbers: list[str]) -> str:
+    """``tex`` with each ``§`` replaced by the next of ``numbers``."""
+    parts = tex.split("§")
+    return "".join(p + (numbers[i] if i < len(numbers) else "") for i, p in enumerate(parts))
+
+
+def _pad_values(w: Window, length: Value, rule: sympy.Expr) -> dict:
+    """The numbers of ``w`` for the symbols of a padding ``rule`` (by name)."""
+    free = {x.name for x in rule.free_symbols}
+    numbers = {"n": length, "k": w.k, "s": w.s, "d": w.d, "k_eff": w.k_eff}
+    return {symbol(name): v for name, v in numbers.items() if name in free}
 
 
 def _explanation(w: Window) -> str:
@@ -379,6 +473,8 @@ def _explanation(w: Window) -> str:
         return "transpose"
     if not w.padded:
         return "pool"
+    if w.kind == "floor_asym" and not w.dilated:
+        return "conv_asym"
     return "conv_dilated" if w.dilated else "conv"
 
 
@@ -588,7 +684,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
             "shape": fmt.shape(stage.output)})
     return {
         "f": fmt, "model": model, "name": model.name, "framework": model.framework,
-        "stages": stage_rows,
+        "stages": stage_rows, "block_kinds": _block_kinds(model, view),
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
         # a sequence of variable length (tokens, or vectors of width d): the length is None too
         "inputs": [(k, fmt.shape(v), len(v) <= 2 and bool(v) and v[0] is None) for k, v in model.inputs.items()],
@@ -606,6 +702,67 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "model_notes": notes, "active": active, "active_text": messages.ACTIVE,
         "active_title": messages.ACTIVE_TITLE,
     }
+
+
+def _block_kinds(model: Model, view: "View") -> list[tuple[str, dict]]:
+    """Each block type of the model's stages, described once: (msgid, arguments), with the first
+    block's own numbers."""
+    fmt, p = view.f, view.p
+    found: dict[str, list] = {}
+    for stage in stages(model.nodes):
+        if stage.kind in messages.BLOCK_KINDS:
+            found.setdefault(stage.kind, []).append(stage)
+    out = []
+    for kind, runs in found.items():
+        blocks = [b for b in block_units(model.nodes[runs[0].first - 1:runs[-1].last])
+                  if block_kind(b) == kind]
+        args = _block_numbers(kind, blocks, p)
+        if args is None:
+            continue
+        named = all("…" not in r.label for r in runs)  # conv2_x–conv5_x; else block_1–block_16
+        ends = (runs[0].label, runs[-1].label) if named else (_block_name(blocks[0]), _block_name(blocks[-1]))
+        label = ends[0] if ends[0] == ends[1] else "–".join(ends)
+        args = {k: fmt.name(v) if k in ("first", "block") else fmt.text(v) if k in ("k", "t") else fmt.m(v)
+                for k, v in args.items()}
+        out.append((messages.BLOCK_KINDS[kind], {"stages": fmt.name(label), **args}))
+    return out
+
+
+def _block_numbers(kind: str, blocks: list, p) -> Optional[dict[str, str]]:
+    """The numbers a block type's description shows, from the model's own layers."""
+    def kernel(node) -> str:
+        return " × ".join(str(x) for x in node.layer.kernel_size)
+
+    if kind == "bottleneck":
+        first = blocks[0]
+        main = [n for n in first if n.layer.role == "conv" and n not in projections(first)]
+        widths = [main[0].input_shapes[0][-1]] + [n.output_shape[-1] for n in main]
+        if not all(isinstance(w, int) for w in widths):
+            return None
+        return {"k": kernel(main[1]), "first": _block_name(first),
+                "widths": r" \to ".join(p.number(w) for w in widths)}
+    for block in blocks:  # inverted residual: the first with an expansion
+        convs = [n for n in block if n.layer.role == "conv"]
+        depthwise = [n for n in block if n.layer.role == "depthwise"]
+        if len(convs) < 2 or not depthwise:
+            continue
+        expand, project, dw = convs[0], convs[-1], depthwise[0]
+        c_in, c, c_out = expand.input_shapes[0][-1], dw.input_shapes[0][-1], project.output_shape[-1]
+        if not all(isinstance(x, int) for x in (c_in, c, c_out)) or c % c_in:
+            return None
+        kh, kw = dw.layer.kernel_size[:2] if len(dw.layer.kernel_size) > 1 else (dw.layer.kernel_size[0], 1)
+        n = p.number
+        separable = (rf"{n(kh)} \cdot {n(kw)} \cdot {n(c)} + {n(c)} \cdot {n(c_out)} = "
+                     rf"{n(kh * kw * c + c * c_out)}")
+        standard = rf"{n(kh)} \cdot {n(kw)} \cdot {n(c)} \cdot {n(c_out)} = {n(kh * kw * c * c_out)}"
+        return {"t": str(c // c_in), "k": kernel(dw), "block": _block_name(block),
+                "separable": separable, "standard": standard}
+    return None
+
+
+def _block_name(block: list) -> str:
+    """A block's name: what its layers' names share (``conv2_block1``, ``block_1``)."""
+    return os.path.commonprefix([n.name for n in block]).rstrip("_")
 
 
 def _row_formula(s: LayerStep, view: View, st: Optional[StepView]) -> Optional[str]:

@@ -1,0 +1,175 @@
+"""The convolutional documents' sentences (issues 12 and 18): padding derived from its mode,
+activations named with their function, Dropout with its own rate, PReLU's count in the input's
+axes, a BatchNorm reason said once. English renderings are read; German checks that the fix
+reaches the catalogs (tests/test_catalogs.py checks every language is complete)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import FIXTURES, require_module
+
+import explain
+from explain.render import render_document
+
+
+def doc(model, lang: str = "en", fmt: str = "markdown") -> str:
+    return render_document("derivation", model, lang=lang, format=fmt)
+
+
+def section(text: str, name: str) -> str:
+    """The part of a derivation about layer ``name`` (full heading or brief paragraph)."""
+    start = re.search(rf"^(###|\*\*)\s*\d+\. `{re.escape(name)}`", text, re.M)
+    assert start, name
+    rest = text[start.end():]
+    end = re.search(r"^(###|\*\*)\s*\d+\. `|^## ", rest, re.M)
+    return rest[:end.start()] if end else rest
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return doc(explain.load("example:seed-cnn"))
+
+
+def test_padding_same_stride_one_is_derived(seed):
+    # Keras 'same', stride 1, k = 3: p = (k - 1)/2 = 1 at both ends, so 256 stays 256
+    text = section(seed, "conv2d_1")
+    assert 'With padding “same” and stride 1' in text
+    assert r"p = \frac{k - 1}{2} = \frac{3 - 1}{2} = 1" in text
+    assert r"\left\lfloor \frac{256 + 2 \times 1 - 3}{1} \right\rfloor + 1 = 256" in text
+
+
+def test_padding_valid_is_named_in_a_brief_step(seed):
+    text = section(seed, "conv2d_2")
+    assert 'Padding “valid”: $p = 0$.' in text
+
+
+def test_padding_same_with_stride_splits_p1_p2_and_defines_them():
+    keras = require_module("keras")
+    x = keras.Input((224, 224, 3))
+    y = keras.layers.Conv2D(32, 3, strides=2, padding="same", use_bias=False)(x)
+    assert tuple(y.shape[1:3]) == (112, 112)  # ⌈224/2⌉
+    # by hand: total = max((112 - 1)·2 + 3 - 224, 0) = 1; p1 = ⌊1/2⌋ = 0 before, p2 = 1 after
+    text = section(doc(explain.load(FIXTURES / "keras" / "MobileNetV2.json")), "Conv1")
+    assert r"padding $p_{1}$ at the start and $p_{2}$ at the end" in text
+    assert r"\max\left(\left(\left\lceil \frac{224}{2} \right\rceil - 1\right) \times 2 + 3 - 224, 0\right) = 1" in text
+    assert r"$p_{1} = \left\lfloor \frac{1}{2} \right\rfloor = 0$ at the start" in text
+    assert r"$p_{2} = 1 - 0 = 1$ at its end" in text
+    assert r"\left\lfloor \frac{224 + 0 + 1 - 3}{2} \right\rfloor + 1 = 112" in text
+
+
+def test_padding_sentences_reach_german(seed):
+    german = doc(explain.load("example:seed-cnn"), "de")
+    assert "Mit Padding „same“ und Schrittweite 1" in german
+    assert "Padding „valid“: $p = 0$." in german
+
+
+SPEC = {"name": "acts", "input": [32, 32, 64], "layers": [
+    {"PReLU": {"name": "prelu_shared", "shared_axes": [1, 2]}},
+    {"Dropout": {"name": "drop", "rate": 0.25}},
+    {"ReLU": {"name": "relu6", "max_value": 6}},
+    {"Activation": {"name": "act_relu", "activation": "relu"}},
+    {"LeakyReLU": {"name": "leaky"}},
+    {"Softmax": {"name": "soft"}},
+]}
+
+
+@pytest.fixture(scope="module")
+def acts():
+    return doc(explain.load(SPEC))
+
+
+@pytest.mark.parametrize("name, function", [
+    ("relu6", r"\mathrm{ReLU6}(x) = \min(\max(x, 0), 6)"),
+    ("act_relu", r"\mathrm{ReLU}(x) = \max(x, 0)"),
+    ("leaky", r"\max(x, 0) + 0.3\,\min(x, 0)"),  # Keras 3's LeakyReLU default negative_slope
+])
+def test_activation_layers_name_their_function(acts, name, function):
+    text = section(acts, name)
+    assert f"This layer applies ${function}$ to every element" in text
+    assert text.count("The shape stays the same") == 1  # said once, with the shape
+
+
+def test_keras_leaky_relu_default_slope_is_the_one_printed():
+    keras = require_module("keras")
+    assert keras.layers.LeakyReLU().negative_slope == pytest.approx(0.3)
+
+
+def test_softmax_is_not_called_element_wise(acts):
+    text = section(acts, "soft")
+    assert "not on one element alone" in text and text.count("The shape stays the same") == 1
+
+
+def test_dropout_says_its_own_rate_and_that_it_is_inactive_at_inference(acts):
+    text = section(acts, "drop")
+    assert "with probability $r = 0.25$ (`rate`)" in text
+    assert "At inference it is inactive" in text
+    assert "keeps the shape" not in text and text.count("The shape stays the same") == 1
+    assert "$r = 0{,}25$" in section(doc(explain.load(SPEC), "de"), "drop")
+
+
+def test_prelu_counts_in_the_input_axes():
+    keras = require_module("keras")
+    default = keras.Sequential([keras.Input((32, 32, 64)), keras.layers.PReLU()]).count_params()
+    shared = keras.Sequential([keras.Input((32, 32, 64)), keras.layers.PReLU(shared_axes=[1, 2])]).count_params()
+    assert (default, shared) == (65536, 64)
+    text = section(doc(explain.load({"name": "p", "input": [32, 32, 64], "layers": [{"PReLU": {}}]})), "p_re_lu")
+    assert r"P = H_{\text{in}} \cdot W_{\text{in}} \cdot C = 32 \times 32 \times 64 = 65{,}536" in text
+    assert r"$C = 64$: number of channels" in text
+    assert r"P = C = 64" in section(doc(explain.load(SPEC)), "prelu_shared")
+
+
+def test_batchnorm_reason_is_said_once_per_layer():
+    text = section(doc(explain.load(FIXTURES / "keras" / "ResNet50.json")), "conv1_bn")
+    assert text.count("not by gradient descent") == 1  # in the note, not again in every table row
+    assert "| moving\\_mean | $C = 64$ | 64 | no |" in text
+    assert "frozen layers are another" in text
+
+
+@pytest.fixture(scope="module")
+def resnet():
+    return doc(explain.load(FIXTURES / "keras" / "ResNet50.json"))
+
+
+@pytest.fixture(scope="module")
+def mobilenet():
+    return doc(explain.load(FIXTURES / "keras" / "MobileNetV2.json"))
+
+
+def test_resnet_bottleneck_block_is_described_once_with_its_widths(resnet):
+    stages_part = resnet.split("## Summary")[0]
+    assert "The blocks of `conv2_x–conv5_x` are bottleneck blocks." in stages_part
+    # conv2_block1: 64 channels in (after pool1), 1 × 1 to 64, 3 × 3 at 64, 1 × 1 to 256
+    assert r"(in `conv2_block1`: $64 \to 64 \to 64 \to 256$ channels)" in stages_part
+    assert resnet.count("are bottleneck blocks") == 1
+
+
+def test_resnet_projection_shortcut_is_named_and_is_not_the_expansion(resnet):
+    assert "projection shortcut: it runs in parallel" in section(resnet, "conv2_block1_0_conv")
+    assert "projection shortcut" not in section(resnet, "conv2_block1_3_conv")
+    assert "projection shortcut" not in section(resnet, "conv2_block2_1_conv")
+
+
+def test_mobilenet_stem_is_one_stage_row(mobilenet):
+    assert "| Conv1 | 1–3 |  | 992 |" in mobilenet  # Conv1, bn_Conv1, Conv1_relu: 864 + 128
+    assert "| bn\\_Conv1 | 2 |" not in mobilenet
+
+
+def test_mobilenet_inverted_residual_shows_the_saving_on_its_own_numbers(mobilenet):
+    keras = require_module("keras")
+    x = keras.Input((56, 56, 96))
+    depthwise = keras.Model(x, keras.layers.DepthwiseConv2D(3, use_bias=False)(x)).count_params()
+    project = keras.Model(x, keras.layers.Conv2D(24, 1, use_bias=False)(x)).count_params()
+    standard = keras.Model(x, keras.layers.Conv2D(24, 3, use_bias=False)(x)).count_params()
+    assert (depthwise + project, standard) == (3168, 20736)
+    text = mobilenet.split("## Summary")[0]
+    assert "The blocks of `block_1–block_16` are inverted residual blocks (MobileNetV2)." in text
+    assert "by the factor t (here 6)" in text  # block_1_expand: 16 → 96 channels
+    assert r"$3 \cdot 3 \cdot 96 + 96 \cdot 24 = 3{,}168$ instead of $3 \cdot 3 \cdot 96 \cdot 24 = 20{,}736$" in text
+    assert "only where the stride is 1" in text
+
+
+def test_block_descriptions_reach_german():
+    german = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), "de")
+    assert "sind Bottleneck-Blöcke" in german and "Projektions-Shortcut des Blocks" in german
