@@ -44,7 +44,9 @@ INJECTIONS = [
 ]
 HOSTILE_VALUES: list[Any] = [None, [], {}, "x", "", -1, 0, 10**30, True, 1.5, float("nan"), [[1]],
                              {"a": 1}, INJECTIONS[0], "\x00\n\x1b[31m"]
-SECONDS = 20  # bound on any one in-process case
+SECONDS = 120
+"""A hang guard on any one in-process case, not a timing (bench/hostile.py measures the times): far
+above what a case takes even on a loaded machine, far below a hang."""
 
 
 @pytest.fixture(autouse=True)
@@ -548,7 +550,7 @@ def test_as_a_process(name, tmp_path):
 # -- expensive symbolic input stays fast and exact -----------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["json", "markdown", "latex"])
-def test_deep_symbolic_model_is_fast_and_exact(fmt, capsys):
+def test_deep_symbolic_model_finishes_and_is_exact(fmt, capsys):
     """50 strided layers over a symbolic length of 10**30: nested floors that sympy.simplify
     cannot handle in minutes. By hand (Keras's formulas): Conv1D valid, n -> (n - 3) // 2 + 1;
     MaxPooling1D same, n -> ceil(n / 2); weights 3·2·F + F, then 3·F·F + F per Conv1D."""
