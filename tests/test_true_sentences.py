@@ -91,9 +91,9 @@ def test_gru_note_says_pytorch_equals_keras_default_and_3h_more_than_reset_after
                           "layers": [{"GRU": {"input_size": i, "hidden_size": h, "batch_first": True}}]})
     notes = [k for s in derive(model).steps for k in s.notes]
     assert "gru_two_biases" in notes and "rnn_two_biases" not in notes
-    text = messages.NOTES["gru_two_biases"]
-    assert "3h(i + h) + 6h" in text and "reset_after = True" in text and "3h parameters fewer" in text
-    assert translated(text)
+    text = messages.english(messages.NOTES["gru_two_biases"])
+    assert "3h(i + h) + 6h" in text and "reset_after=True" in text and "3h parameters fewer" in text
+    assert translated(messages.NOTES["gru_two_biases"])
 
 
 @pytest.mark.parametrize("torch_name, keras_name, key, extra", [
@@ -111,7 +111,7 @@ def test_other_recurrent_notes_give_the_true_difference(torch_name, keras_name, 
     model = explain.load({"name": "r", "framework": "pytorch", "input": [5, i],
                           "layers": [{torch_name: {"input_size": i, "hidden_size": h, "batch_first": True}}]})
     assert key in [k for s in derive(model).steps for k in s.notes]
-    assert extra in messages.NOTES[key] and translated(messages.NOTES[key])
+    assert extra in messages.english(messages.NOTES[key]) and translated(messages.NOTES[key])
 
 
 def test_simple_rnn_has_no_gates_in_its_sentences():
@@ -505,12 +505,12 @@ def test_dropout_sets_each_input_to_zero_with_probability_p():
     assert torch.allclose(kept, torch.full_like(kept, 2.0))  # the others scaled by 1/(1 − p)
     text = lookup_text("Dropout")
     assert "with probability %(r)s (%(rate)s)" in text and "by %(scale)s" in text and "random fraction" not in text
-    assert messages.ROLE_PLAIN["scale"] == "1/(1 − r)"  # 0.5 gives 2, as torch scaled the kept ones
+    assert messages.plain_placeholders()["scale"] == "1/(1 − r)"  # 0.5 gives 2, as torch scaled the kept ones
 
 
 @pytest.mark.parametrize("fmt, r, rate, scale", [
-    ("markdown", "$r = 0.5$", "`rate`", "$1/(1-r)$"),
-    ("latex", "$r = 0.5$", r"\texttt{rate}", "$1/(1-r)$"),
+    ("markdown", "$r = 0.5$", "`rate`", "$1/(1 - r)$"),
+    ("latex", "$r = 0.5$", r"\texttt{rate}", "$1/(1 - r)$"),
 ])
 def test_dropout_sentence_typesets_r_as_math_and_rate_as_code(fmt, r, rate, scale):
     """r, not p (p is the padding in the same notes), as math with the layer's own rate
@@ -701,5 +701,5 @@ def test_gru_reset_after_is_explained_once():
     """Its sentence says the two biases; no note repeats it (3·16·(8 + 16) + 6·16 = 1,248 by hand)."""
     spec = {"name": "g", "input": [5, 8], "layers": [{"GRU": {"units": 16}}]}
     text = markdown(explain.load(spec))
-    assert text.count("reset\\_after") == 1 and "two biases: one for the input" in text
+    assert text.count("`reset_after=True`") == 1 and "two biases: one for the input" in text
     assert "a second bias vector" not in text and "1,248" in text

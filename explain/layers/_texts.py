@@ -237,22 +237,22 @@ SIMPLE_RNN = N_("A simple recurrent layer computes every time step from the inpu
                 "a bias.")
 GRU_RESET_AFTER = N_("A recurrent layer computes every time step from the input and its previous "
                      "state. Each of its weight groups (the gates and the candidate) has input "
-                     "weights, recurrent weights and, with reset_after = True, two biases: one for "
+                     "weights, recurrent weights and, with %(reset_after_true)s, two biases: one for "
                      "the input and one for the recurrent weights.")
 GRU_CELL_RESET_AFTER = N_("A recurrent cell computes one time step from the input and the previous "
                           "state; a recurrent layer applies it to every time step. Each of its "
                           "weight groups (the gates and the candidate) has input weights, recurrent "
-                          "weights and, with reset_after = True, two biases: one for the input and "
+                          "weights and, with %(reset_after_true)s, two biases: one for the input and "
                           "one for the recurrent weights.")
 SIMPLE_RNN_NO_BIAS = N_("A simple recurrent layer computes every time step from the input and its "
                         "previous state. It has no gates: one set of input weights and recurrent "
                         "weights; this one has no bias.")
 TORCH_RECURRENT = N_("A recurrent layer computes every time step from the input and its previous "
                      "state. In PyTorch each of its weight groups (the gates and the candidate) has "
-                     "input weights, recurrent weights and two biases (b_ih and b_hh).")
+                     "input weights, recurrent weights and two biases (%(b_ih)s and %(b_hh)s).")
 TORCH_SIMPLE_RNN = N_("A simple recurrent layer computes every time step from the input and its "
                       "previous state. It has no gates: one set of input weights, recurrent "
-                      "weights and, in PyTorch, two biases (b_ih and b_hh).")
+                      "weights and, in PyTorch, two biases (%(b_ih)s and %(b_hh)s).")
 CELL = N_("A recurrent cell computes one time step from the input and the previous state; a "
           "recurrent layer applies it to every time step. Each of its weight groups (the gates and "
           "the candidate) has input weights, recurrent weights and a bias.")
@@ -360,10 +360,10 @@ MEL_SPECTROGRAM = N_("This layer turns audio into a mel spectrogram (a short-tim
                      "transform, mel filters and, optionally, decibels). It has no weights.")
 TORCH_CELL = N_("A recurrent cell computes one time step from the input and the previous state."
                 " In PyTorch each of its weight groups (the gates and the candidate) has input "
-                "weights, recurrent weights and two biases (b_ih and b_hh).")
+                "weights, recurrent weights and two biases (%(b_ih)s and %(b_hh)s).")
 TORCH_SIMPLE_CELL = N_("A recurrent cell computes one time step from the input and the previous"
                        " state. This cell has no gates: one set of input weights, recurrent "
-                       "weights and, in PyTorch, two biases (b_ih and b_hh).")
+                       "weights and, in PyTorch, two biases (%(b_ih)s and %(b_hh)s).")
 
 # -- Hugging Face embeddings
 

@@ -107,8 +107,8 @@ def model_dict(model: Model, compute: bool = False) -> dict[str, Any]:
         out.update(compute_model(model))
     out.update(model.details)
     if model.notes:
-        from .messages import MODEL_NOTES
-        out["model_notes"] = [{"key": key, "text": MODEL_NOTES[key] % dict(args), **dict(args)}
+        from .messages import MODEL_NOTES, plain_placeholders
+        out["model_notes"] = [{"key": key, "text": MODEL_NOTES[key] % {**plain_placeholders(), **dict(args)}, **dict(args)}
                               for key, args in model.notes]
     return out
 

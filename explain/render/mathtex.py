@@ -70,7 +70,7 @@ class FormulaPrinter(LatexPrinter):
     printmethod = "_explain_formula"
     _default_settings: dict[str, Any] = {
         **LatexPrinter._default_settings, "mul_symbol": "dot", "lang": "en", "plain": False,
-        "values": None, "number_times": r" \times ",
+        "values": None, "number_times": r" \times ", "inline_fractions": False,
     }
 
     def __init__(self, settings: Optional[dict] = None) -> None:
@@ -96,10 +96,13 @@ class FormulaPrinter(LatexPrinter):
 
     # -- pieces that differ between LaTeX and plain text
     def paren(self, text: str) -> str:
-        return f"({text})" if self.plain else rf"\left({text}\right)"
+        """Brackets; sized (``\\left( … \\right)``) in display formulas, plain in a sentence's."""
+        if self.plain or self._settings["inline_fractions"]:
+            return f"({text})"
+        return rf"\left({text}\right)"
 
     def frac(self, num: str, den: str, num_prec: int = ATOM, den_prec: int = ATOM) -> str:
-        if not self.plain:
+        if not self.plain and not self._settings["inline_fractions"]:
             return rf"\frac{{{num}}}{{{den}}}"
         return (num if num_prec > MUL else f"({num})") + "/" + (den if den_prec >= ATOM else f"({den})")
 
@@ -228,7 +231,12 @@ class FormulaPrinter(LatexPrinter):
         return out
 
     def _juxtaposed(self, f: sympy.Basic, g: sympy.Basic) -> bool:
-        """``2p``: an integer written before a symbol (or its power) that is not substituted."""
+        """``2p``: an integer written before a symbol (or its power) that is not substituted; in a
+        formula printed as written (``order="none"``), ``3h(i + h)``: a bracketed sum after a
+        number or symbol."""
+        if self._settings["order"] == "none" and g.is_Add and not self._is_plain(g) and (
+                (f.is_Integer and f > 0) or (f.is_Symbol and f not in self.values)):
+            return True
         if not (f.is_Integer and f > 0):
             return False
         base = g.args[0] if g.is_Pow else g
@@ -326,6 +334,16 @@ class MathPrinter:
 
     def product(self, factors) -> str:
         return self._printer.product(factors)
+
+    def written(self, e: Any) -> str:
+        """``e`` as written (``order="none"``), fractions inline (``1/(1 - r)``): a formula inside
+        a sentence."""
+        key = ("written", e)
+        if key not in self._cache:
+            printer = FormulaPrinter({"lang": self.lang, "plain": self.plain, "order": "none",
+                                      "inline_fractions": True})
+            self._cache[key] = printer.doprint(_basic(e))
+        return self._cache[key]
 
 
 def formula_text(expr: Any, values: Optional[Mapping] = None, lang: str = "en") -> str:

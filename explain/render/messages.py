@@ -7,6 +7,11 @@ template leaves the sentence out) so that a note another layer type adds can nev
 """
 from __future__ import annotations
 
+import re
+from typing import Any, Callable
+
+import sympy
+
 from .i18n import N_
 
 GENERIC_WITH_WEIGHTS = N_("This layer has the weight groups listed below.")
@@ -136,16 +141,17 @@ REASONS = {
 }
 
 NOTES = {
-    "rnn_two_biases": N_("PyTorch gives each of the four weight groups two bias vectors (b_ih and "
-                         "b_hh) where Keras's LSTM has one, so the same LSTM has 4h more parameters "
-                         "in PyTorch."),
-    "rnn_two_biases_simple": N_("PyTorch gives this layer two bias vectors (b_ih and b_hh) where "
-                                "Keras's SimpleRNN has one, so the same layer has h more parameters "
-                                "in PyTorch."),
-    "gru_two_biases": N_("PyTorch gives each of the three weight groups two bias vectors (b_ih and "
-                         "b_hh), as Keras's GRU does with reset_after = True (its default): both "
-                         "have 3h(i + h) + 6h parameters. Keras's GRU with reset_after = False has "
-                         "one bias vector per weight group, 3h parameters fewer."),
+    "rnn_two_biases": N_("PyTorch gives each of the four weight groups two bias vectors "
+                         "(%(b_ih)s and %(b_hh)s) where Keras's LSTM has one, so the same LSTM has "
+                         "%(lstm_torch_extra)s more parameters in PyTorch."),
+    "rnn_two_biases_simple": N_("PyTorch gives this layer two bias vectors (%(b_ih)s and %(b_hh)s) "
+                                "where Keras's SimpleRNN has one, so the same layer has %(h)s more "
+                                "parameters in PyTorch."),
+    "gru_two_biases": N_("PyTorch gives each of the three weight groups two bias vectors "
+                         "(%(b_ih)s and %(b_hh)s), as Keras's GRU does with %(reset_after_true)s "
+                         "(its default): both have %(gru_keras_torch)s parameters. Keras's GRU "
+                         "with %(reset_after_false)s has one bias vector per weight group, "
+                         "%(gru_extra)s parameters fewer."),
     "bn_running_stats_buffers": N_("In PyTorch the running mean and the running variance are "
                                    "buffers, not parameters: they are saved with the model but not "
                                    "counted among its parameters."),
@@ -176,13 +182,13 @@ NOTES = {
 
 NOTES.update({
     "rnn_one_bias": N_("This layer has one bias vector per weight group; the same layer in PyTorch "
-                       "has two (b_ih and b_hh)."),
+                       "has two (%(b_ih)s and %(b_hh)s)."),
     "lstm_four_groups": N_("The factor 4: an LSTM has three gates (input, forget and output) and a "
                            "cell candidate, four weight groups of the same size."),
     "gru_three_groups": N_("The factor 3: a GRU has two gates (update and reset) and a candidate "
                            "state, three weight groups of the same size."),
-    "simple_rnn_one_bias": N_("This layer has one bias vector; PyTorch's RNN has two (b_ih and "
-                              "b_hh)."),
+    "simple_rnn_one_bias": N_("This layer has one bias vector; PyTorch's RNN has two (%(b_ih)s and "
+                              "%(b_hh)s)."),
     "mha_heads_times_key_dim": N_("Keras's MultiHeadAttention projects the query and the key to "
                                   "num_heads · key_dim columns each and the value to num_heads · "
                                   "value_dim columns (value_dim defaults to key_dim), then projects "
@@ -194,10 +200,11 @@ NOTES.update({
                                   "the output have width E."),
     "bidirectional_twice": N_("A bidirectional layer has two independent copies of the weights, one "
                               "for each direction."),
-    "rnn_stacked_input": N_("In PyTorch, stacked layers after the first take h·D inputs (D "
-                            "directions), not the input size."),
-    "lstm_proj_size": N_("With proj_size p, PyTorch's LSTM adds a projection weight_hr of p·h per "
-                         "layer and direction, and its recurrent weights are 4h·p."),
+    "rnn_stacked_input": N_("In PyTorch, stacked layers after the first take %(h_D)s inputs "
+                            "(%(D)s directions), not the input size."),
+    "lstm_proj_size": N_("With %(proj_size)s %(p)s, PyTorch's LSTM adds a projection %(weight_hr)s "
+                         "of %(p_h)s per layer and direction, and its recurrent weights are "
+                         "%(four_h_p)s."),
     "mha_separate_proj": N_("With kdim or vdim different from E, PyTorch's MultiheadAttention uses "
                             "separate query, key and value projections (E², E·kdim, E·vdim)."),
     "mha_bias_kv": N_("add_bias_kv adds the biases bias_k and bias_v: 2E parameters more."),
@@ -378,6 +385,93 @@ ROLE_CODE = {"rate": "rate"}
 ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "f": "f(x)",
               "softmax": "y_i = exp(x_i) / Σ_j exp(x_j)", "prelu": "f(x) = max(x, 0) + α·min(x, 0)"}
 """The same placeholders as plain text (JSON)."""
+class Code(str):
+    """A name from code (an argument, a weight, a module), shown in code font."""
+
+
+class Dims(tuple):
+    """The sizes of a matrix or window (``d × 3d``), each a formula, shown as math."""
+
+
+def _written(*terms: Any) -> sympy.Expr:
+    """A sum kept in the order it is written (printed with ``order="none"``)."""
+    return sympy.Add(*terms, evaluate=False)
+
+
+def _times(*factors: Any) -> sympy.Expr:
+    return sympy.Mul(*factors, evaluate=False)
+
+
+_S = sympy.Symbol
+_E, _d, _h, _i, _r, _H, _f, _V = (_S(n) for n in ("E", "d", "h", "i", "r", "H", "f", "V"))
+_d_h, _H_kv, _B, _p = _S("d_h"), _S("H_kv"), _S("B"), _S("p")
+
+PLACEHOLDERS: dict[str, Any] = {
+    # symbols a sentence names
+    "E": _E, "d": _d, "h": _h, "i": _i, "r": _r, "H": _H, "f": _f, "V": _V, "d_h": _d_h,
+    "H_kv": _H_kv, "B": _B, "p": _p, "D": sympy.Symbol("D"),
+    # formulas
+    "scale": 1 / _written(1, -_r),
+    "mha_torch": _written(4 * _E**2, 4 * _E),
+    "two_E": 2 * _E,
+    "E2": _E**2, "E_kdim": _times(_E, _S("kdim")), "E_vdim": _times(_E, _S("vdim")),
+    "heads_key_dim": _times(_S("num_heads"), _S("key_dim")),
+    "lstm_torch_extra": 4 * _h,
+    "gru_keras_torch": _written(_times(3, _h, _written(_i, _h)), 6 * _h),
+    "gru_extra": 3 * _h,
+    "h_D": _times(_h, _S("D")),
+    "p_h": _times(_p, _h), "four_h_p": _times(4, _h, _p),
+    "fused_qkv": _written(3 * _d**2, 3 * _d),
+    "four_d2_4d": _written(4 * _d**2, 4 * _d),
+    "four_d2": 4 * _d**2,
+    "d_over_H": _d / _H,
+    "V_d": _times(_V, _d),
+    "d_by_3d": Dims((_d, 3 * _d)), "d_by_d": Dims((_d, _d)), "d_by_f": Dims((_d, _f)),
+    # names from code
+    "rate": Code("rate"), "b_ih": Code("b_ih"), "b_hh": Code("b_hh"),
+    "reset_after_true": Code("reset_after=True"), "reset_after_false": Code("reset_after=False"),
+    "num_heads": Code("num_heads"), "key_dim": Code("key_dim"), "value_dim": Code("value_dim"),
+    "kdim": Code("kdim"), "vdim": Code("vdim"), "add_bias_kv": Code("add_bias_kv"),
+    "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),
+    "weight_hr": Code("weight_hr"), "c_attn": Code("c_attn"), "merge_mode": Code("merge_mode"),
+    "return_sequences": Code("return_sequences"),
+}
+"""What a sentence's ``%(name)s`` placeholders stand for, in every sentence that uses them: a
+sympy formula or symbol (typeset by the document's printer, in the order written: KaTeX math in
+Markdown, math mode in LaTeX, plain Unicode in text), the sizes of a matrix (:class:`Dims`) or a
+name from code (:class:`Code`, in code font). Translators move placeholders, never formulas."""
+
+
+def plain_placeholders(lang: str = "en") -> dict[str, str]:
+    """The placeholders as plain text (the text format, JSON, ``explain layers``)."""
+    from .mathtex import MathPrinter
+    out = fill_placeholders(MathPrinter(lang, plain=True), math=unicode_powers, code=str)
+    return {**out, **{k: v for k, v in ROLE_PLAIN.items() if k not in PLACEHOLDERS}}
+
+
+def fill_placeholders(printer: Any, math: Callable[[str], str], code: Callable[[str], str],
+                      times: str = " × ") -> dict[str, str]:
+    """Every placeholder printed with ``printer`` (a :class:`~.mathtex.MathPrinter`), then wrapped
+    by ``math`` (a formula) or ``code`` (a name)."""
+    out = {k: math(v) for k, v in ROLE_MATH.items() if k not in PLACEHOLDERS}
+    out.update({k: code(v) for k, v in ROLE_CODE.items() if k not in PLACEHOLDERS})
+    for key, value in PLACEHOLDERS.items():
+        if isinstance(value, Code):
+            out[key] = code(str(value))
+        elif isinstance(value, Dims):
+            out[key] = math(times.join(printer.written(v) for v in value))
+        else:
+            out[key] = math(printer.written(value))
+    return out
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def unicode_powers(text: str) -> str:
+    """``4E^2`` → ``4E²``, ``-`` → ``−``: a plain formula as a reader writes it."""
+    text = re.sub(r"\^(\d+)", lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
+    return text.replace(" - ", " − ").replace("(-", "(−")
 
 
 def role_message(explanation: str | None, has_weights: bool) -> str:
@@ -439,3 +533,8 @@ BLOCK_KINDS = {
                             "with far fewer weights: in %(block)s %(separable)s instead of "
                             "%(standard)s."),
 }
+
+def english(message: str) -> str:
+    """``message`` (a msgid) with its placeholders filled as plain text: the English sentence a
+    terminal shows (for tests and plain output)."""
+    return message % plain_placeholders()

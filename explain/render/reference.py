@@ -111,5 +111,5 @@ def reference_data(_: None, lang: str = "en", framework: Optional[str] = None, *
     from .i18n import translations
     gettext = translations(lang).gettext
     return [{"type": e["type"], "framework": e["framework"], "aliases": e["aliases"], "role": e["kind"],
-             "explanation": gettext(e["role"]) % messages.ROLE_PLAIN, "formula": e["formula"]}
+             "explanation": gettext(e["role"]) % messages.plain_placeholders(lang), "formula": e["formula"]}
             for e in entries(framework, Formatter("markdown", lang))]

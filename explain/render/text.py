@@ -145,6 +145,6 @@ def summary(model: Model, f: Formatter, compute: bool = False) -> dict[str, Any]
             "compute": compute, "macs": None if model.macs is None else f.num(model.macs),
             "flops": None if model.flops is None else f.num(model.flops),
             "not_derived": [f.name(n) for n in model.compute_not_derived] if compute else [],
-            "model_notes": [(MODEL_NOTES[k], {n: f.num(v) if isinstance(v, int) else f.name(v) for n, v in args})
+            "model_notes": [(MODEL_NOTES[k], f.placeholders(**{n: f.num(v) if isinstance(v, int) else f.name(v) for n, v in args}))
                             for k, args in model.notes
                             if k in MODEL_NOTES]}

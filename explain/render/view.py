@@ -45,6 +45,7 @@ class Formatter:
         self.lang = lang
         self.model = model
         self.math = MathPrinter(lang)
+        self._placeholders: Optional[dict[str, str]] = None
 
     # -- text
     def name(self, text: str) -> str:
@@ -103,11 +104,21 @@ class Formatter:
             return r"\texttt{(" + r",\penalty1000\ ".join(dims) + ")}"
         return self.name("(" + ", ".join(dims) + ")")
 
-    def role_args(self, own: Optional[dict[str, str]] = None) -> dict[str, str]:
-        """The placeholders of layer explanations, typeset (math as math, argument names as code);
-        ``own``: a layer's own math for some of them (its rate, its function)."""
-        return {**{k: self.m(v) for k, v in {**messages.ROLE_MATH, **(own or {})}.items()},
-                **{k: self.name(v) for k, v in messages.ROLE_CODE.items()}}
+    def placeholders(self, own: Optional[dict[str, str]] = None, **args: str) -> dict[str, str]:
+        """The placeholders of sentences (``messages.PLACEHOLDERS``) typeset for this format
+        (formulas as math, names from code in code font); ``own``: a layer's own math for some of
+        them (its rate, its function), ``args``: a sentence's own values."""
+        if self._placeholders is None:
+            if self.format == "text":
+                self._placeholders = messages.plain_placeholders(self.lang)
+            else:
+                self._placeholders = messages.fill_placeholders(
+                    self.math, math=self.m, code=self.name, times=r" \times ")
+        if not own and not args:
+            return self._placeholders
+        return {**self._placeholders, **{k: self.m(v) for k, v in (own or {}).items()}, **args}
+
+    role_args = placeholders
 
     def decimal(self, x: float) -> str:
         """A decimal number as math in the locale (0.25; 0{,}25 in German)."""
@@ -645,7 +656,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
             bounded = expand_bounded(a_expr) if _small(a_expr) else None
             shown = a_expr if bounded is None else bounded
             active = rf"P_{{\text{{active}}}} = {p.expr(shown)} = {p.number(a_value)}"
-    notes = [(messages.MODEL_NOTES[k], {n: fmt.num(v) if isinstance(v, int) else fmt.name(v) for n, v in args})
+    notes = [(messages.MODEL_NOTES[k], fmt.placeholders(**{n: fmt.num(v) if isinstance(v, int) else fmt.name(v) for n, v in args}))
              for k, args in model.notes if k in messages.MODEL_NOTES]
     repeated = []
     for node in model.nodes:  # "The model has 6 layers": say which of them stand for L blocks

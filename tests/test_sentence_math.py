@@ -1,0 +1,58 @@
+"""Formulas and code names inside sentences are placeholders (``messages.PLACEHOLDERS``), filled by
+the document's printer: math in Markdown and LaTeX, plain Unicode in text, names in code font.
+Translators never touch a formula."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import explain
+from explain.layers import _texts
+from explain.render import messages, render_document
+from explain.render.i18n import translations
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+LANGS = ("en", "de", "fr", "ja", "es")
+
+TORCH_GRU = {"name": "g", "framework": "pytorch", "input": [5, 12],
+             "layers": [{"GRU": {"input_size": 12, "hidden_size": 7, "batch_first": True}}]}
+
+
+def _sentences() -> list[str]:
+    out = [v for v in vars(_texts).values() if isinstance(v, str) and not v.startswith("_")]
+    return out + list(messages.NOTES.values())
+
+
+def test_every_sentence_placeholder_is_defined():
+    """A note or a layer's sentence names only placeholders the table fills (model notes may
+    also name their own arguments, which the model supplies)."""
+    missing = {(k, m[:50]) for m in _sentences() for k in PLACEHOLDER.findall(m)
+               if k not in messages.PLACEHOLDERS}
+    assert missing == set()
+
+
+def test_plain_placeholders_are_unicode_math_and_bare_names():
+    plain = messages.plain_placeholders()
+    assert plain["gru_keras_torch"] == "3h(i + h) + 6h"
+    assert plain["b_ih"] == "b_ih" and plain["scale"] == "1/(1 − r)"
+    assert plain["fused_qkv"] == "3d² + 3d"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_gru_note_formulas_are_math_and_names_code_in_every_language(lang):
+    """The PyTorch GRU note: 3h(i + h) + 6h as math, b_ih and reset_after=True in code font, in
+    Markdown and LaTeX; the translation carries the placeholders, not the formula."""
+    model = explain.load(TORCH_GRU)
+    md = render_document("derivation", model, lang=lang, format="markdown")
+    tex = render_document("derivation", model, lang=lang, format="latex").replace(r"\allowbreak{}", "")
+    assert "$3h(i + h) + 6h$" in md and "`b_ih`" in md and "`reset_after=True`" in md
+    assert "$3h(i + h) + 6h$" in tex and r"\texttt{b\_ih}" in tex and r"\texttt{reset\_after=True}" in tex
+    assert "b_ih" not in translations(lang).gettext(messages.NOTES["gru_two_biases"]).replace("%(b_ih)s", "")
+
+
+def test_layer_reference_json_fills_placeholders_as_plain_text():
+    import json
+    data = json.loads(render_document("layers", None, lang="de", format="json"))
+    gru = next(e for e in data if e["type"] == "GRU" and e["framework"] == "pytorch")
+    assert "%(" not in gru["explanation"] and "b_ih" in gru["explanation"]
