@@ -36,7 +36,7 @@ def test_sheet_in_every_language(report, lang, fmt):
     head = bias_sentence.split("%(")[0].strip()
     assert head and head.replace("_", "\\_") in out or head in out
     # the summary line
-    summary_tail = translate(lang, "%(correct)s of %(total)s claims correct.").rsplit(")s", 1)[-1].strip()
+    summary_tail = translate(lang, "%(correct)s of %(total)s answers correct.").rsplit(")s", 1)[-1].strip()
     assert summary_tail and summary_tail in out
     # the correct derivation of dense_2 shows its bias of 128 and its count (in any digit grouping)
     assert "128" in out and re.search(r"65\D{0,4}664", out)
@@ -96,12 +96,12 @@ def test_sheet_headings_in_the_reviewers_words(report, lang, wanted, unwanted):
 
 
 def test_latex_table_marks_each_claim_like_markdown(report):
-    """The PDF's table shows the ✓/✗ of the Markdown table: amssymb's \\checkmark (Latin Modern
-    has no U+2713) and a math × before the verdict of each claim, one per row."""
+    """The PDF's table shows the ✓/✗ of the Markdown table (DejaVu Sans's glyphs: Latin Modern has
+    neither U+2713 nor U+2717, and a math × reads as a multiplication), one per row."""
     out = render_report(report, lang="de", format="latex")
     marks = render_report(report, format="markdown").count("| ✓ "), render_report(report, format="markdown").count("| ✗ ")
-    assert "\\usepackage{amssymb}" in out
-    assert (out.count("& $\\checkmark$~"), out.count("& $\\times$~\\textbf{")) == marks == (6, 1)
+    assert "\\marksfont ✗" in out and "\\times$~" not in out
+    assert (out.count("& \\good~"), out.count("& \\bad~\\textbf{")) == marks == (6, 1)
 
 
 @pytest.mark.parametrize("lang", LANGS)

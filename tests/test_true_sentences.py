@@ -165,9 +165,25 @@ def test_bidirectional_says_why_its_width_is_2h():
         {"Bidirectional": {"layer": {"LSTM": {"units": 32, "return_sequences": True}}}}]})
     text = markdown(model)
     assert "The shape stays the same" not in text
-    assert "two directions are concatenated" in text
-    assert translated("The outputs of the two directions are concatenated along the last axis, which "
-                      "therefore has the units of both: %(shape)s.")
+    assert "two directions are concatenated" in text and '`merge_mode="concat"`' in text
+    assert "With `return_sequences=True` the recurrent layer outputs its state at every time step" in text
+    assert translated("The outputs of the two directions are concatenated along the last axis "
+                      "(%(merge_mode_concat)s, the default), which therefore has the units of both: "
+                      "%(shape)s.")
+
+
+@pytest.mark.parametrize("mode", ["sum", "ave", "mul"])
+def test_bidirectional_merged_keeps_one_directions_width_and_drops_time(mode):
+    """merge_mode sum/ave/mul combine the directions element by element: Keras gives (None, h);
+    without return_sequences the time axis is gone."""
+    keras = require_module("keras")
+    out = keras.layers.Bidirectional(keras.layers.GRU(16), merge_mode=mode)(keras.Input((30, 64)))
+    assert tuple(out.shape) == (None, 16)
+    model = explain.load({"name": "b", "input": [30, 64], "layers": [
+        {"Bidirectional": {"layer": {"GRU": {"units": 16}}, "merge_mode": mode}}]})
+    text = markdown(model)
+    assert f'combined element by element (`merge_mode="{mode}"`)' in text and "`(None, 16)`" in text
+    assert "the time axis disappears" in text
 
 
 def test_dense_from_d_to_d_does_not_claim_to_keep_the_shape():
@@ -703,3 +719,20 @@ def test_gru_reset_after_is_explained_once():
     text = markdown(explain.load(spec))
     assert text.count("`reset_after=True`") == 1 and "two biases: one for the input" in text
     assert "a second bias vector" not in text and "1,248" in text
+
+
+def test_recurrent_output_shape_gives_the_reason_return_sequences():
+    """Keras: LSTM(64, return_sequences=True) on (30, 32) gives (None, 30, 64), GRU(16) then
+    (None, 16); each layer says why (the state at every step, or only the last one)."""
+    keras = require_module("keras")
+    x = keras.Input((30, 32))
+    seq = keras.layers.LSTM(64, return_sequences=True)(x)
+    last = keras.layers.GRU(16)(seq)
+    assert (tuple(seq.shape), tuple(last.shape)) == ((None, 30, 64), (None, 16))
+    model = explain.load({"name": "r", "input": [30, 32], "layers": [
+        {"LSTM": {"units": 64, "return_sequences": True}}, {"GRU": {"units": 16}}]})
+    text = markdown(model)
+    lstm, gru = text.split("(LSTM)")[-1].split("(GRU)")[0], text.split("(GRU)")[-1]
+    assert "outputs its state at every time step, so the time axis stays" in lstm and "`(None, 30, 64)`" in lstm
+    assert "outputs only its state after the last time step, so the time axis disappears" in gru
+    assert "`(None, 16)`" in gru

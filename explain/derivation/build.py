@@ -102,7 +102,8 @@ def layer_step(node: Node, declared: Mapping[str, str] | None = None) -> LayerSt
                      params=node.params, trainable=node.trainable, non_trainable=node.non_trainable,
                      buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node),
                      frozen=not node.layer.trainable and bool(node.weights), repeat=_value(node.repeat),
-                     params_one=_value(one), own=_value(own), parts=parts)
+                     params_one=_value(one), own=_value(own), parts=parts,
+                     display=None if rename else layer.display_formula())
 
 
 def _value(v) -> Value:

@@ -32,11 +32,26 @@ def shape_step(node: Node) -> ShapeStep:
     step = _derived(node.layer, inp, out)
     if step is not None:
         return step
-    if node.layer.role == "bidirectional" and getattr(node.layer, "merge_mode", None) == "concat":
-        return ShapeStep("bidirectional", inp, out)
+    layer = node.layer
+    sequences = _returns_sequences(layer)
+    if layer.role == "bidirectional":
+        mode = getattr(layer, "merge_mode", None)
+        if mode == "concat":
+            return ShapeStep("bidirectional", inp, out, sequences=sequences)
+        if mode:
+            return ShapeStep("bidirectional_merged", inp, out, sequences=sequences, merge=mode)
+    if sequences is not None and layer.role == "recurrent":
+        return ShapeStep("recurrent", inp, out, sequences=sequences)
     if _equal(inp, out) and node.layer.role in KEEPS_SHAPE:
         return ShapeStep("same", inp, out)
     return ShapeStep("other", inp, out)
+
+
+def _returns_sequences(layer: Layer) -> Optional[bool]:
+    """``return_sequences`` of a recurrent layer (of the layer a bidirectional one wraps)."""
+    inner = layer.wrapped() if layer.role == "bidirectional" else layer
+    value = getattr(inner, "return_sequences", None) if inner is not None else None
+    return value if isinstance(value, bool) else None
 
 
 def _equal(a: Shape, b: Shape) -> bool:

@@ -70,7 +70,8 @@ class ShapeStep:
 
     kind: ``spatial`` (``axes`` give each spatial length), ``flatten`` (``factors`` multiply to
     the length), ``same`` (unchanged by what the layer does), ``bidirectional`` (two directions
-    concatenated) or ``other`` (stated, not derived).
+    concatenated), ``bidirectional_merged`` (combined element by element), ``recurrent`` (the
+    time axis kept or dropped, ``sequences``) or ``other`` (stated, not derived).
     """
 
     kind: str
@@ -82,6 +83,11 @@ class ShapeStep:
     """How many spatial axes ``axes`` stand for (one ``all`` axis may stand for several)."""
     padding: Optional[str] = None
     """The layer's padding mode (``valid``, ``same``, ``causal``) where it names one."""
+    sequences: Optional[bool] = None
+    """A recurrent layer's ``return_sequences`` (a state for every time step, or the last one);
+    None where the layer has no such choice."""
+    merge: Optional[str] = None
+    """A bidirectional layer's merge_mode other than ``concat`` (``sum``, ``mul``, ``ave``)."""
 
 
 @dataclass
@@ -117,6 +123,8 @@ class LayerStep:
     """What the model's total counts for this layer: shared or tied groups left out."""
     parts: tuple[tuple[str, str, Value], ...] = ()
     """For a nested model used as a layer: (name, type, parameters) of each of its layers."""
+    display: Optional[sympy.Expr] = None
+    """``formula`` as a textbook writes it (``Layer.display_formula``), printed as written."""
 
     @property
     def values(self) -> dict[sympy.Symbol, Value]:

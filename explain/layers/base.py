@@ -447,6 +447,13 @@ class Layer:
         is written in the input's own axes (PReLU's H·W·C)."""
         return self.weight_groups()
 
+    def display_formula(self) -> Optional[sympy.Expr]:
+        """The parameter count as a textbook writes it (LSTM: 4h(i + h) + 4h), an unevaluated
+        expression built once per type and configuration, printed as written and then with the
+        numbers; None: the groups' sum in the printer's order. The counts still come from the
+        groups, and the two must be equal (tests/test_display_forms.py)."""
+        return None
+
     def values(self, shape: Shape) -> dict[sympy.Symbol, Value]:
         """The value of every symbol in this layer's formulas, given its input shape."""
         return {}

@@ -69,6 +69,18 @@ def _rnn_groups(gates: int, bias: int) -> tuple[Group, ...]:
     return groups + ((Group("bias", bias * gates * h),) if bias else ())
 
 
+@cache
+def gates_display(gates: int, biases: int, width: sympy.Expr = h, inputs: sympy.Expr = i,
+                  copies: int | sympy.Expr = 1) -> sympy.Expr:
+    """G·h(i + h) + b·G·h as a lecturer writes it: each of the G weight groups has input
+    weights (i·h), recurrent weights (h·h) and ``biases`` bias vectors of h; ``copies`` (the
+    directions D) in front, bracketed."""
+    head = (sympy.Integer(gates),) if gates != 1 else ()
+    weights = sympy.Mul(*head, width, sympy.Add(inputs, width, evaluate=False), evaluate=False)
+    out = weights if not biases else sympy.Add(weights, biases * gates * width, evaluate=False)
+    return out if copies == 1 else sympy.Mul(copies, out, evaluate=False)
+
+
 def group_note(gates: int) -> tuple[str, ...]:
     """Why the factor is 4 (LSTM: three gates and the cell candidate) or 3 (GRU: two gates and
     the candidate state)."""
@@ -96,6 +108,9 @@ class _Recurrent(Layer):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _rnn_groups(self.gates, self.biases())
+
+    def display_formula(self) -> Optional[sympy.Expr]:
+        return gates_display(self.gates, self.biases())
 
     def values(self, shape: Shape) -> dict:
         return {i: known(shape[-1], "number of input features (i)", self.type_name), h: self.units}
@@ -361,6 +376,14 @@ class Bidirectional(_InitialState, Layer):
         return _directions(self.layer.weight_groups(), self.backward.weight_groups(),
                            self.backward_layer is not None)
 
+    def display_formula(self) -> Optional[sympy.Expr]:
+        """2(…): the wrapped layer's form, once for each direction (a separate backward layer
+        has symbols of its own: the groups' sum)."""
+        inner = self.layer.display_formula()
+        if inner is None or self.backward_layer is not None:
+            return None
+        return sympy.Mul(2, inner, evaluate=False)
+
     def values(self, shape: Shape) -> dict:
         forward = self.layer.values(shape)
         if self.backward_layer is None:
@@ -392,7 +415,7 @@ class Bidirectional(_InitialState, Layer):
         return outputs
 
     def notes(self) -> tuple[str, ...]:
-        return ("bidirectional_twice",) + self.layer.notes()
+        return self.layer.notes()  # the two copies are said in the layer's sentence
 
     def cost(self, shapes, out, values) -> Cost:
         """The forward and the backward layer's compute (twice one layer's without a separate
@@ -583,6 +606,9 @@ class RNN(_InitialState, Layer):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _stacked_groups(tuple(c.weight_groups() for c in self.cell))
+
+    def display_formula(self) -> Optional[sympy.Expr]:
+        return self.cell[0].display_formula() if len(self.cell) == 1 else None
 
     def cost(self, shapes, out, values) -> Cost:
         """Every cell's step at each of the T steps."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import ClassVar
+from typing import ClassVar, Optional
 
 import sympy
 
@@ -30,7 +30,7 @@ from ..symbols import Value, sym
 from .base import Group, Layer, Shape, anything, choice, count, flag, size
 from . import _texts
 from .torch_core import check_stated, torch_module
-from .recurrent import group_note
+from .recurrent import gates_display, group_note
 
 h, i, p = sym("h"), sym("i"), sym("p")
 L, D = sym("L"), sym("D")
@@ -83,6 +83,13 @@ class _TorchRNN(Layer):
     def weight_groups(self) -> tuple[Group, ...]:
         return _groups(self.gates, self.bias, self.projection() != 0, self.num_layers != 1,
                        self.bidirectional)
+
+    def display_formula(self) -> Optional[sympy.Expr]:
+        """One layer without projection: G·h(i + h) + 2G·h (b_ih and b_hh), D(…) in both
+        directions; stacked or projected layers: the groups' sum."""
+        if self.num_layers != 1 or self.projection() != 0:
+            return None
+        return gates_display(self.gates, 2 if self.bias else 0, copies=D if self.bidirectional else 1)
 
     def values(self, shape: Shape) -> dict:
         check_stated(self.type_name, "input_size", self.input_size, shape[-1], shape)
@@ -176,6 +183,9 @@ class _Cell(Layer):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _cell_groups(self.gates, self.bias)
+
+    def display_formula(self) -> Optional[sympy.Expr]:
+        return gates_display(self.gates, 2 if self.bias else 0)
 
     def values(self, shape: Shape) -> dict:
         check_stated(self.type_name, "input_size", self.input_size, shape[-1], shape)

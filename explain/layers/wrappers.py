@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
+
+import sympy
 
 from ..compute import Cost, positioned
 from ..errors import ExplainError
@@ -39,6 +42,9 @@ class TimeDistributed(Layer):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return self.layer.weight_groups()
+
+    def display_formula(self) -> Optional[sympy.Expr]:
+        return self.layer.display_formula()
 
     def values(self, shape: Shape) -> dict:
         return self.layer.values(shape[1:])

@@ -434,7 +434,8 @@ PLACEHOLDERS: dict[str, Any] = {
     "kdim": Code("kdim"), "vdim": Code("vdim"), "add_bias_kv": Code("add_bias_kv"),
     "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),
     "weight_hr": Code("weight_hr"), "c_attn": Code("c_attn"), "merge_mode": Code("merge_mode"),
-    "return_sequences": Code("return_sequences"),
+    "return_sequences": Code("return_sequences"), "return_sequences_true": Code("return_sequences=True"),
+    "merge_mode_concat": Code('merge_mode="concat"'),
 }
 """What a sentence's ``%(name)s`` placeholders stand for, in every sentence that uses them: a
 sympy formula or symbol (typeset by the document's printer, in the order written: KaTeX math in

@@ -38,7 +38,7 @@ def instantiate(cls: type[Layer]) -> Optional[Layer]:
     except ExplainError:  # the sample arguments do not fit this type
         pass
     if any(f.name == "layer" for f in dataclasses.fields(cls)):
-        for inner in ({"LSTM": {"units": 8}}, {"Dense": {"units": 8}}, {"GRU": {"units": 8}}):
+        for inner in ({"Dense": {"units": 8}}, {"LSTM": {"units": 8}}, {"GRU": {"units": 8}}):
             try:
                 return cls.from_args({"layer": inner})
             except ExplainError:  # the sample arguments do not fit this type
@@ -78,7 +78,10 @@ def entries(framework: Optional[str], fmt: Formatter) -> list[dict[str, Any]]:
             try:
                 gs = layer.weight_groups()
                 params = [g for g in gs if not g.buffer]
-                if gs:
+                display = layer.display_formula()
+                if display is not None:  # the type's textbook form
+                    formula = math.expr(display, order="none")
+                elif gs:
                     formula = math.expr(sympy.Add(*(g.formula for g in params))) if params else "0"
                 groups = [{"name": g.name, "formula": math.expr(g.formula), "trainable": g.trainable,
                            "buffer": g.buffer} for g in gs]

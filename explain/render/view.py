@@ -188,6 +188,10 @@ class ShapeView:
     """Why p is what it is: (msgid, math arguments), in full."""
     padding_brief: Optional[tuple[str, dict]] = None
     """The same in one short clause, for a layer explained briefly."""
+    sequences: Optional[bool] = None
+    """A recurrent layer's return_sequences (the time axis kept or dropped)."""
+    merge: Optional[str] = None
+    """A bidirectional layer's merge_mode (code), where the directions are not concatenated."""
 
 
 @dataclass
@@ -273,9 +277,11 @@ class View:
         repeated = not (isinstance(s.repeat, int) and s.repeat == 1)
         if s.groups and any(not g.buffer for g in s.groups):
             lhs = P + ("_{1}" if repeated else "")
-            equation = self.chain(lhs, s.formula, values, s.params_one)
-            numbers = p.expr(s.formula, self.numeric(values))
-            brief_equation = self.chain(lhs, s.formula, values, s.params_one, symbols=False)
+            # the textbook form, where the type states one, printed as written
+            formula, order = (s.formula, None) if s.display is None else (s.display, "none")
+            equation = self.chain(lhs, formula, values, s.params_one, order=order)
+            numbers = p.expr(formula, self.numeric(values), order=order)
+            brief_equation = self.chain(lhs, formula, values, s.params_one, symbols=False, order=order)
         symbols = [SymbolView(symbol_tex(v.symbol.name), self.symbol_value(v.symbol, v.value),
                               messages.SYMBOLS.get(v.meaning) if v.meaning else None) for v in s.symbols]
         groups = []
@@ -320,18 +326,20 @@ class View:
             role_values={name: _fill(tex, [self.f.decimal(x) for x in xs])
                          for name, (tex, xs) in node.layer.explanation_values().items()})
 
-    def chain(self, lhs: str, formula, values, result: Value, symbols: bool = True) -> str:
+    def chain(self, lhs: str, formula, values, result: Value, symbols: bool = True,
+              order: Optional[str] = None) -> str:
         """``lhs = formula = substituted = result [= number]``, without repeating a step
-        (without the formula in the type's symbols when not ``symbols``)."""
+        (without the formula in the type's symbols when not ``symbols``; ``order="none"``: the
+        formula as written)."""
         p = self.p
-        parts = [lhs, p.expr(formula)] if symbols else [lhs]
+        parts = [lhs, p.expr(formula, order=order)] if symbols else [lhs]
         free: set = getattr(formula, "free_symbols", set())
         numeric = self.numeric(values)
         steps = []
         if any(values.get(x, x) != x for x in free):  # a symbol renamed or given a size
-            steps.append(p.expr(formula, values))
+            steps.append(p.expr(formula, values, order=order))
         if any(numeric.get(x, x) != values.get(x, x) for x in free):  # and their numbers
-            steps.append(p.expr(formula, numeric))
+            steps.append(p.expr(formula, numeric, order=order))
         result = tidy_floors(result)
         if not isinstance(result, int) and (
                 len(steps) > 1 or isinstance(formula, sympy.Basic)
@@ -373,7 +381,8 @@ class View:
             return ShapeView("flatten", out, flatten=product + " = " + self.value_tex(st.output[0]))
         if st.kind == "spatial":
             return self._spatial(st, out)
-        return ShapeView(st.kind, out, changed=st.kind != "same")
+        merge = self.f.name(f'merge_mode="{st.merge}"') if st.merge else None
+        return ShapeView(st.kind, out, changed=st.kind != "same", sequences=st.sequences, merge=merge)
 
     def _spatial(self, st: ShapeStep, out: str) -> ShapeView:
         """The window rule (once, or on every line where the axes' rules differ), then per axis
