@@ -130,9 +130,12 @@ def test_mha_note_defines_e_and_gives_the_case_where_both_counts_agree():
     k = keras.Model(q, out).count_params()
     pt = _torch_params(torch.nn.MultiheadAttention(E, H))
     assert k == pt == 4 * E * E + 4 * E
-    text = messages.NOTES["mha_heads_times_key_dim"]
-    assert "embedding dimension E" in text and "num_heads · key_dim = E" in text
-    assert translated(text)
+    text = messages.english(messages.NOTES["mha_heads_times_key_dim"])
+    assert "embedding dimension E" in text and "H·k_dim = E" in text
+    assert translated(messages.NOTES["mha_heads_times_key_dim"])
+    torch_note = messages.english(messages.NOTES["mha_in_proj_4E2"])
+    assert "4E² + 4E parameters, with E its embedding dimension (embed_dim)" in torch_note
+    assert "the same count when" in torch_note and "H·k_dim = E" in torch_note
 
 
 # -- moving statistics and non-trainable parameters
@@ -493,7 +496,7 @@ def test_attention_input_widths_are_not_named_like_per_head_sizes():
     assert not {"d_k", "d_v", "d_q"} & names  # d_k means the per-head key size in the textbook
     assert {"d_query", "d_key", "d_value", "k_dim", "v_dim"} <= names
     assert "key_dim when value_dim is not given" in messages.SYMBOLS["value_dim"]
-    assert "value_dim equals key_dim" in messages.NOTES["mha_heads_times_key_dim"]
+    assert "v_dim equals k_dim" in messages.english(messages.NOTES["mha_heads_times_key_dim"])
     assert translated(messages.SYMBOLS["value_dim"])
 
 
@@ -667,11 +670,11 @@ def test_keras_mha_sentences_give_value_dim_columns_and_the_output_width():
                                 "value_dim": value_dim, "output_shape": out_width, "inputs": ["q", "v"]}}]})
     assert model.total == real
     text = " ".join(markdown(model).replace("\\_", "_").split())  # Markdown escapes underscores
-    assert ("projects the query and the key to num_heads · key_dim columns each and the value to "
-            "num_heads · value_dim columns (value_dim defaults to key_dim), then projects the "
-            "concatenated head outputs to the output width") in text
+    assert (r"projects the query and the key to $H \cdot k_{\text{dim}}$ columns each and the value to "
+            r"$H \cdot v_{\text{dim}}$ columns ($v_{\text{dim}}$ defaults to $k_{\text{dim}}$), then "
+            "projects the concatenated head outputs to the output width") in text
     assert "then projects the concatenated head outputs to the output width." in text
-    assert "key and the value to num_heads · key_dim" not in text and "outputs back" not in text
+    assert "key and the value to $H" not in text and "outputs back" not in text
     assert translated(messages.NOTES["mha_heads_times_key_dim"])
 
 

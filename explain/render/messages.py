@@ -175,9 +175,11 @@ NOTES = {
     "bias_before_batchnorm": N_("This layer has no bias because a batch normalization follows it: "
                                 "the normalization subtracts the batch mean, which would cancel a "
                                 "bias, and its β shifts every channel instead."),
-    "mha_in_proj_4E2": N_("PyTorch's MultiheadAttention has 4E² + 4E parameters whatever the number "
-                          "of heads, because the heads split the embedding dimension E; Keras's "
-                          "MultiHeadAttention grows with num_heads · key_dim."),
+    "mha_in_proj_4E2": N_("PyTorch's MultiheadAttention has %(mha_torch)s parameters, with %(E)s "
+                          "its embedding dimension (%(embed_dim)s), whatever the number of "
+                          "heads: the heads split %(E)s among themselves. Keras's "
+                          "MultiHeadAttention has the same count when its heads together are as "
+                          "wide as %(E)s (%(H_kdim_E)s)."),
 }
 
 NOTES.update({
@@ -190,14 +192,14 @@ NOTES.update({
     "simple_rnn_one_bias": N_("This layer has one bias vector; PyTorch's RNN has two (%(b_ih)s and "
                               "%(b_hh)s)."),
     "mha_heads_times_key_dim": N_("Keras's MultiHeadAttention projects the query and the key to "
-                                  "num_heads · key_dim columns each and the value to num_heads · "
-                                  "value_dim columns (value_dim defaults to key_dim), then projects "
-                                  "the concatenated head outputs to the output width; so its count "
-                                  "grows with the number of heads. PyTorch's MultiheadAttention splits "
-                                  "its embedding dimension E among the heads and has 4E² + 4E "
-                                  "parameters: the same count as Keras's when num_heads · key_dim "
-                                  "= E, value_dim equals key_dim (its default) and every input and "
-                                  "the output have width E."),
+                                  "%(H_kdim)s columns each and the value to %(H_vdim)s columns "
+                                  "(%(v_dim)s defaults to %(k_dim)s), then projects the "
+                                  "concatenated head outputs to the output width; so its count "
+                                  "grows with the number of heads. PyTorch's MultiheadAttention "
+                                  "splits its embedding dimension %(E)s among the heads and has "
+                                  "%(mha_torch)s parameters: the same count as Keras's when "
+                                  "%(H_kdim_E)s, %(v_dim)s equals %(k_dim)s (its default) and "
+                                  "every input and the output have width %(E)s."),
     "bidirectional_twice": N_("A bidirectional layer has two independent copies of the weights, one "
                               "for each direction."),
     "rnn_stacked_input": N_("In PyTorch, stacked layers after the first take %(h_D)s inputs "
@@ -205,9 +207,11 @@ NOTES.update({
     "lstm_proj_size": N_("With %(proj_size)s %(p)s, PyTorch's LSTM adds a projection %(weight_hr)s "
                          "of %(p_h)s per layer and direction, and its recurrent weights are "
                          "%(four_h_p)s."),
-    "mha_separate_proj": N_("With kdim or vdim different from E, PyTorch's MultiheadAttention uses "
-                            "separate query, key and value projections (E², E·kdim, E·vdim)."),
-    "mha_bias_kv": N_("add_bias_kv adds the biases bias_k and bias_v: 2E parameters more."),
+    "mha_separate_proj": N_("With %(kdim)s or %(vdim)s different from %(E)s, PyTorch's "
+                            "MultiheadAttention uses separate query, key and value projections "
+                            "(%(E2)s, %(E_kdim)s, %(E_vdim)s)."),
+    "mha_bias_kv": N_("%(add_bias_kv)s adds the biases %(bias_k)s and %(bias_v)s: %(two_E)s "
+                      "parameters more."),
     "lora": N_("With LoRA (lora_rank = r), Keras freezes the kernel (an embedding's table) and trains "
                "two small matrices instead: the first has the kernel's axes except the last and r "
                "columns, the second r rows and the kernel's last axis. Their product has the "
@@ -216,72 +220,83 @@ NOTES.update({
 
 NOTES.update({
     "gemma_four_norms": N_("Gemma 2 and 3 normalize before and after both the attention and the "
-                           "feed-forward part: four RMSNorm weight vectors of d entries per layer."),
-    "qk_norm_per_head": N_("The queries and the keys are normalized per head before the attention "
-                           "(q_norm and k_norm: d_h weights each)."),
-    "olmo2_qk_norm": N_("OLMo 2 normalizes the queries and the keys over all heads together (q_norm: "
-                        "H·d_h weights, k_norm: H_kv·d_h) and places its two RMSNorms after the "
-                        "attention and after the feed-forward part, not before."),
-    "phi3_fused": N_("Phi-3 stores the query, key and value projections as one matrix (qkv_proj) and "
-                     "the gate and up projections as one (gate_up_proj): the same count as separate "
-                     "matrices."),
+                           "feed-forward part: four RMSNorm weight vectors of %(d)s entries per "
+                           "layer."),
+    "qk_norm_per_head": N_("The queries and the keys are normalized per head before the "
+                           "attention (%(q_norm)s and %(k_norm)s: %(d_h)s weights each)."),
+    "olmo2_qk_norm": N_("OLMo 2 normalizes the queries and the keys over all heads together "
+                        "(%(q_norm)s: %(H_d_h)s weights, %(k_norm)s: %(H_kv_d_h)s) and places "
+                        "its two RMSNorms after the attention and after the feed-forward part, "
+                        "not before."),
+    "phi3_fused": N_("Phi-3 stores the query, key and value projections as one matrix "
+                     "(%(qkv_proj)s) and the gate and up projections as one (%(gate_up_proj)s): "
+                     "the same count as separate matrices."),
     "phi_parallel_partial_rotary": N_("Phi computes the attention and the feed-forward part in "
                                       "parallel from one LayerNorm, and every projection has a bias. "
                                       "Its rotary position embedding, applied to the fraction "
                                       "partial_rotary_factor of each head, has no parameters."),
     "neox_fused_qkv": N_("GPT-NeoX stores the query, key and value projections as one matrix "
-                         "(query_key_value: d·3d weights)."),
+                         "(%(query_key_value)s: %(d_3d)s weights)."),
     "falcon_parallel": N_("Falcon computes the attention and the feed-forward part in parallel from "
                           "the same normalized input: one LayerNorm, or one for each branch (ln_attn, "
                           "ln_mlp)."),
-    "falcon_mqa": N_("Multi-query attention: all query heads share one key head and one value head "
-                     "(H_kv = 1), so query_key_value has d·(H + 2)·d_h weights."),
-    "moe_routed_experts": N_("A mixture of experts: every routed expert is a gated feed-forward network "
-                             "of its own (the tensors gate_up_proj and down_proj hold all experts); the "
-                             "router (gate) scores every expert with d weights and sends each token to "
-                             "only num_experts_per_tok of them."),
+    "falcon_mqa": N_("Multi-query attention: all query heads share one key head and one value "
+                     "head (%(H_kv_1)s), so %(query_key_value)s has %(falcon_qkv)s weights."),
+    "moe_routed_experts": N_("A mixture of experts: every routed expert is a gated feed-forward "
+                             "network of its own (the tensors %(gate_up_proj)s and %(down_proj)s "
+                             "hold all experts); the router (gate) scores every expert with "
+                             "%(d)s weights and sends each token to only %(num_experts_per_tok)s "
+                             "of them."),
     "moe_shared_expert": N_("Shared experts process every token beside the routed ones: their weights "
                             "are always active."),
-    "albert_shared_layer": N_("ALBERT shares this layer's weights among all L layers: it is applied L "
-                              "times, but its weights are stored and counted once."),
-    "vit_patch_embedding": N_("The image is cut into n_p patches of P × P pixels by a convolution whose "
-                              "kernel and stride are both P: d·C·P² + d parameters. A class token (d) "
-                              "is put before the patches, and every position, the class token's "
-                              "included, has a learned position embedding: (n_p + 1)·d."),
+    "albert_shared_layer": N_("ALBERT shares this layer's weights among all %(L)s layers: it is "
+                              "applied %(L)s times, but its weights are stored and counted once."),
+    "vit_patch_embedding": N_("The image is cut into %(n_p)s patches of %(P_by_P)s pixels by a "
+                              "convolution whose kernel and stride are both %(P)s: "
+                              "%(patch_conv)s parameters. A class token (%(d)s) is put before "
+                              "the patches, and every position, the class token's included, has "
+                              "a learned position embedding: %(positions_cls)s."),
     "qwen2vl_vision_rope": N_("The vision blocks give the patches their positions by a rotary embedding "
                               "over the patch's row and column: it has no parameters."),
     "mllama_gates": N_("Each gate is one learned number: the output of the attention and that of the "
                        "feed-forward network are multiplied by the tanh of their gate before they are "
                        "added to the residual stream."),
-    "clip_patch_embedding": N_("The image is cut into n_p patches of P × P pixels by a convolution "
-                               "without bias whose kernel and stride are both P: d·C·P² parameters. A "
-                               "class embedding (d) is put before the patches, and every position, the "
-                               "class embedding's included, has a learned position embedding: "
-                               "(n_p + 1)·d."),
-    "gpt2_fused_qkv": N_("c_attn computes the queries, the keys and the values with one d × 3d matrix "
-                         "and 3d biases: 3d² + 3d, the same count as three separate d × d "
-                         "projections. The heads split these columns among themselves, so the number "
-                         "of heads does not change the count."),
-    "heads_split_width": N_("The query, key, value and output projections are d × d matrices with d "
-                            "biases each: 4d² + 4d. The heads split the d columns among themselves, so "
-                            "the number of heads does not change the count."),
-    "heads_split_width_no_bias": N_("Here every head has keys and values of its own and d_h = d/H: "
-                                    "the heads split the width d among themselves, so the query, "
-                                    "key, value and output projections are d × d matrices, 4d² "
-                                    "weights whatever the number of heads."),
-    "gqa_kv_heads": N_("Grouped-query attention: the keys and the values have only H_kv heads, each "
-                       "shared by a group of query heads, so k_proj and v_proj have d·H_kv·d_h "
-                       "weights each, fewer than q_proj's d·H·d_h."),
+    "clip_patch_embedding": N_("The image is cut into %(n_p)s patches of %(P_by_P)s pixels by a "
+                               "convolution without bias whose kernel and stride are both %(P)s: "
+                               "%(patch_conv_no_bias)s parameters. A class embedding (%(d)s) is "
+                               "put before the patches, and every position, the class "
+                               "embedding's included, has a learned position embedding: "
+                               "%(positions_cls)s."),
+    "gpt2_fused_qkv": N_("%(c_attn)s computes the queries, the keys and the values with one "
+                         "%(d_by_3d)s matrix and %(three_d)s biases: %(fused_qkv)s, the same "
+                         "count as three separate %(d_by_d)s projections. The heads split these "
+                         "columns among themselves, so the number of heads does not change the "
+                         "count."),
+    "heads_split_width": N_("The query, key, value and output projections are %(d_by_d)s "
+                            "matrices with %(d)s biases each: %(four_d2_4d)s. The heads split "
+                            "the %(d)s columns among themselves, so the number of heads does not "
+                            "change the count."),
+    "heads_split_width_no_bias": N_("Here every head has keys and values of its own and "
+                                    "%(d_h_split)s: the heads split the width %(d)s among "
+                                    "themselves, so the query, key, value and output projections "
+                                    "are %(d_by_d)s matrices, %(four_d2)s weights whatever the "
+                                    "number of heads."),
+    "gqa_kv_heads": N_("Grouped-query attention: the keys and the values have only %(H_kv)s "
+                       "heads, each shared by a group of query heads, so %(k_proj)s and "
+                       "%(v_proj)s have %(kv_proj_weights)s weights each, fewer than "
+                       "%(q_proj)s's %(q_proj_weights)s."),
     "gated_ffn": N_("The feed-forward part is gated (SwiGLU in Llama, Mistral and Qwen; GeGLU in "
-                    "Gemma): gate_proj and up_proj map d to f and down_proj maps f back to d, three "
-                    "d × f matrices where a plain feed-forward network has two."),
+                    "Gemma): %(gate_proj)s and %(up_proj)s map %(d)s to %(f)s and %(down_proj)s "
+                    "maps %(f)s back to %(d)s, three %(d_by_f)s matrices where a plain "
+                    "feed-forward network has two."),
     "rope_no_parameters": N_("The rotary position embedding (RoPE) rotates the queries and the keys by "
                              "angles that depend only on the position: it has no parameters, and the "
                              "model has no position embedding to count."),
     "t5_relative_bias": N_("T5 has no position embeddings: attention adds a learned bias to its "
-                           "scores that depends on the distance between query and key, sorted into "
-                           "B buckets. The first block of each stack holds these B·H weights "
-                           "(relative_attention_bias), and the other blocks reuse them."),
+                           "scores that depends on the distance between query and key, sorted "
+                           "into %(B)s buckets. The first block of each stack holds these "
+                           "%(B_H)s weights (%(relative_attention_bias)s), and the other blocks "
+                           "reuse them."),
     "mla": N_("Multi-head latent attention compresses the keys and values into r_kv entries "
               "(kv_a_proj_with_mqa, which also gives a rotary key of d_r entries shared by all heads) "
               "and, with q_lora_rank, the queries into r_q entries; the compressed vectors are "
@@ -289,32 +304,34 @@ NOTES.update({
 })
 
 MODEL_NOTES = {
-    "albert_factorised_embedding": N_("ALBERT factorises the embedding: the tokens are embedded with "
-                                      "E entries (V·E) and projected to the width d "
-                                      "(embedding_hidden_mapping_in: E·d + d), instead of V·d "
-                                      "weights."),
+    "albert_factorised_embedding": N_("ALBERT factorises the embedding: the tokens are embedded "
+                                      "with %(E)s entries (%(V_E)s) and projected to the width "
+                                      "%(d)s (%(embedding_hidden_mapping_in)s: %(E_d_d)s), "
+                                      "instead of %(V_d)s weights."),
     "electra_discriminator": N_("ELECTRA trains two models together: a small generator fills in masked "
                                 "tokens and this discriminator predicts for every token whether the "
                                 "generator replaced it (one output per token)."),
     "electra_generator": N_("ELECTRA trains two models together: this generator fills in masked tokens, "
                             "and a larger discriminator (ElectraForPreTraining, a config of its own) "
                             "predicts which tokens were replaced."),
-    "whisper_front_end": N_("Whisper's encoder begins with two convolutions over the mel spectrogram "
-                            "(kernel size 3; the second halves the number of frames), then adds "
-                            "position embeddings of T_src rows that training leaves unchanged; the "
-                            "decoder learns T position embeddings of its own."),
+    "whisper_front_end": N_("Whisper's encoder begins with two convolutions over the mel "
+                            "spectrogram (kernel size 3; the second halves the number of "
+                            "frames), then adds position embeddings of %(T_src)s rows that "
+                            "training leaves unchanged; the decoder learns %(T)s position "
+                            "embeddings of its own."),
     "clip_parts": N_("CLIP is two encoders read from the config's parts: a text encoder "
                      "(text_config) and a vision encoder (vision_config). Each projects its output "
                      "to p entries without bias, and logit_scale is one learned temperature."),
-    "bart_positions": N_("BART learns its position embeddings with an offset of 2: each of encoder and "
-                         "decoder has T + 2 rows of d weights. Encoder and decoder share the token "
-                         "embedding when tie_word_embeddings says so."),
-    "tied_head": N_("The LM head is tied to the token embedding: its V·d weights are the embedding's "
-                    "and are counted once."),
-    "untied_head": N_("The LM head is not tied to the token embedding: it has V·d weights of its own, "
-                      "counted beside the embedding's."),
-    "first_dense": N_("The first k_d layers have a dense feed-forward network, the other L − k_d "
-                      "layers a mixture of experts: two rows."),
+    "bart_positions": N_("BART learns its position embeddings with an offset of 2: each of "
+                         "encoder and decoder has %(T_plus_2)s rows of %(d)s weights. Encoder "
+                         "and decoder share the token embedding when %(tie_word_embeddings)s "
+                         "says so."),
+    "tied_head": N_("The LM head is tied to the token embedding: its %(V_d)s weights are the "
+                    "embedding's and are counted once."),
+    "untied_head": N_("The LM head is not tied to the token embedding: it has %(V_d)s weights of "
+                      "its own, counted beside the embedding's."),
+    "first_dense": N_("The first %(k_d)s layers have a dense feed-forward network, the other "
+                      "%(L_minus_k_d)s layers a mixture of experts: two rows."),
     "moe_dense_layers": N_("The layers that mlp_only_layers or decoder_sparse_step exclude have a dense "
                            "feed-forward network instead of a mixture of experts: each run of alike "
                            "layers is a row of its own."),
@@ -405,6 +422,7 @@ def _times(*factors: Any) -> sympy.Expr:
 _S = sympy.Symbol
 _E, _d, _h, _i, _r, _H, _f, _V = (_S(n) for n in ("E", "d", "h", "i", "r", "H", "f", "V"))
 _d_h, _H_kv, _B, _p = _S("d_h"), _S("H_kv"), _S("B"), _S("p")
+_T, _P, _n_p = _S("T"), _S("P"), _S("n_p")
 
 PLACEHOLDERS: dict[str, Any] = {
     # symbols a sentence names
@@ -434,6 +452,28 @@ PLACEHOLDERS: dict[str, Any] = {
     "kdim": Code("kdim"), "vdim": Code("vdim"), "add_bias_kv": Code("add_bias_kv"),
     "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),
     "weight_hr": Code("weight_hr"), "c_attn": Code("c_attn"), "merge_mode": Code("merge_mode"),
+    # attention and transformer notes
+    "k_dim": _S("k_dim"), "v_dim": _S("v_dim"), "L": _S("L"), "T": _T, "C": _S("C"), "P": _P,
+    "n_p": _n_p, "k_d": _S("k_d"), "T_src": _S("T_src"),
+    "H_kdim": _times(_H, _S("k_dim")), "H_vdim": _times(_H, _S("v_dim")),
+    "H_kdim_E": sympy.Eq(_times(_H, _S("k_dim")), _E, evaluate=False), "three_d": 3 * _d,
+    "d_h_split": sympy.Eq(_d_h, _d / _H, evaluate=False),
+    "kv_proj_weights": _times(_d, _H_kv, _d_h), "q_proj_weights": _times(_d, _H, _d_h),
+    "B_H": _times(_B, _H), "H_d_h": _times(_H, _d_h), "H_kv_d_h": _times(_H_kv, _d_h),
+    "d_3d": _times(_d, 3 * _d), "H_kv_1": sympy.Eq(_H_kv, 1, evaluate=False),
+    "falcon_qkv": _times(_d, _written(_H, 2), _d_h),
+    "patch_conv": _written(_times(_d, _S("C"), _P**2), _d), "patch_conv_no_bias": _times(_d, _S("C"), _P**2),
+    "positions_cls": _times(_written(_n_p, 1), _d), "P_by_P": Dims((_P, _P)),
+    "V_E": _times(_V, _E), "E_d_d": _written(_times(_E, _d), _d), "L_minus_k_d": _written(_S("L"), -_S("k_d")),
+    "T_plus_2": _written(_T, 2),
+    "embed_dim": Code("embed_dim"), "k_proj": Code("k_proj"), "v_proj": Code("v_proj"),
+    "q_proj": Code("q_proj"), "gate_proj": Code("gate_proj"), "up_proj": Code("up_proj"),
+    "down_proj": Code("down_proj"), "relative_attention_bias": Code("relative_attention_bias"),
+    "q_norm": Code("q_norm"), "k_norm": Code("k_norm"), "query_key_value": Code("query_key_value"),
+    "qkv_proj": Code("qkv_proj"), "gate_up_proj": Code("gate_up_proj"),
+    "num_experts_per_tok": Code("num_experts_per_tok"),
+    "embedding_hidden_mapping_in": Code("embedding_hidden_mapping_in"),
+    "tie_word_embeddings": Code("tie_word_embeddings"),
     "return_sequences": Code("return_sequences"), "return_sequences_true": Code("return_sequences=True"),
     "merge_mode_concat": Code('merge_mode="concat"'),
 }
