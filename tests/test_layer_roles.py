@@ -151,7 +151,7 @@ def test_explain_layers_json_shows_every_types_role_and_explanation_none_generic
     types = {(c.framework, c.type_name) for c in layer_types()}
     assert {(e["framework"], e["type"]) for e in entries} == types
     generic = {translations("de").gettext(m) for m in
-               ("This layer has the weight groups listed below.", "This layer has no weights.")}
+               ("This layer has the tensors listed below.", "This layer has no weights.")}
     for e in entries:
         assert e["role"] and e["role"] != "generic", e["type"]
         assert e["explanation"] and e["explanation"] not in generic, e["type"]

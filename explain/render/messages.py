@@ -14,7 +14,7 @@ import sympy
 
 from .i18n import N_
 
-GENERIC_WITH_WEIGHTS = N_("This layer has the weight groups listed below.")
+GENERIC_WITH_WEIGHTS = N_("This layer has the tensors listed below.")
 GENERIC_WITHOUT_WEIGHTS = N_("This layer has no weights.")
 
 NO_COMPUTE = N_("At inference this layer computes nothing: no MACs and no other operations.")
