@@ -737,5 +737,5 @@ def test_recurrent_output_shape_gives_the_reason_return_sequences():
     text = markdown(model)
     lstm, gru = text.split("(LSTM)")[-1].split("(GRU)")[0], text.split("(GRU)")[-1]
     assert "outputs its state at every time step, so the time axis stays" in lstm and "`(None, 30, 64)`" in lstm
-    assert "outputs only its state after the last time step, so the time axis disappears" in gru
+    assert "With `return_sequences=False` (the default) the recurrent layer outputs only its state after the last time step, so the time axis disappears" in gru
     assert "`(None, 16)`" in gru

@@ -475,6 +475,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "embedding_hidden_mapping_in": Code("embedding_hidden_mapping_in"),
     "tie_word_embeddings": Code("tie_word_embeddings"),
     "return_sequences": Code("return_sequences"), "return_sequences_true": Code("return_sequences=True"),
+    "return_sequences_false": Code("return_sequences=False"),
     "merge_mode_concat": Code('merge_mode="concat"'),
 }
 """What a sentence's ``%(name)s`` placeholders stand for, in every sentence that uses them: a
