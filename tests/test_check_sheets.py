@@ -116,3 +116,16 @@ def test_correct_derivation_has_a_lead_in(report, lang, fmt):
     head = lead.rstrip(":： \u00a0")
     assert out.count(head) == 1
     assert out.index(translate(lang, M.MISTAKES["bias_size"]).split("%(")[0].strip()) < out.index(head)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_latex_table_columns_have_fixed_widths_and_real_marks(report, lang):
+    """A free (r, l) longtable column is measured from the previous run's .aux, so after one
+    lualatex run the '#' header stood beside the numbers; fixed p columns line up at once.
+    The marks are glyphs (✓, ✗), never a multiplication sign, in every language."""
+    out = render_report(report, lang=lang, format="latex")
+    spec = re.search(r"\\begin\{longtable\}\{(.*)\}\n", out).group(1)
+    assert re.sub(r">\{[^}]*\}|\{[^{}]*(\{[^{}]*\})*[^{}]*\}|@", "", spec) == "ppppp", spec
+    assert "\\bad~\\textbf{" in out and "$\\times$~" not in out
+    assert ("\\ltjalchar\"2717" if lang == "ja" else "✗") in out
+    assert translate(lang, "your answer") != "claimed"

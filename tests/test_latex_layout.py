@@ -76,3 +76,14 @@ def test_no_line_runs_past_the_margin(models, tmp_path):
     with ThreadPoolExecutor(max_workers=2) as pool:
         problems = [w for found in pool.map(build, LANGS) for w in found]
     assert problems == []
+
+
+def test_total_and_memory_keep_together():
+    """The total and the memory section after it ask for room (needspace), so the memory never
+    sits alone at the top of the last page."""
+    from explain.render import render_document
+    import explain
+    tex = render_document("derivation", explain.load("example:seed-cnn"), lang="en", format="latex")
+    assert "\\providecommand{\\needspace}" in tex
+    assert tex.index("\\needspace{20\\baselineskip}") < tex.index("\\subsection*{Total}")
+    assert tex.index("\\needspace{8\\baselineskip}") < tex.index("\\subsection*{Memory}")
