@@ -20,8 +20,13 @@ TORCH_GRU = {"name": "g", "framework": "pytorch", "input": [5, 12],
 
 
 def _sentences() -> list[str]:
-    out = [v for v in vars(_texts).values() if isinstance(v, str) and not v.startswith("_")]
-    return out + list(messages.NOTES.values())
+    """The layer types' sentences and the notes (sentences whose placeholders a template fills
+    with its own values, such as the Kaplan comparison's, are not among them)."""
+    from explain.layers.registry import layer_types
+    out = {getattr(cls, a) for cls in layer_types(None) for a in dir(cls)
+           if a.startswith("explanation") and isinstance(getattr(cls, a, None), str)}
+    assert _texts.DROPOUT in out
+    return sorted(out) + list(messages.NOTES.values())
 
 
 def test_every_sentence_placeholder_is_defined():
