@@ -286,9 +286,9 @@ NOTES.update({
                        "%(v_proj)s have %(kv_proj_weights)s weights each, fewer than "
                        "%(q_proj)s's %(q_proj_weights)s."),
     "gated_ffn": N_("The feed-forward part is gated (SwiGLU in Llama, Mistral and Qwen; GeGLU in "
-                    "Gemma): %(gate_proj)s and %(up_proj)s map %(d)s to %(f)s and %(down_proj)s "
-                    "maps %(f)s back to %(d)s, three %(d_by_f)s matrices where a plain "
-                    "feed-forward network has two."),
+                    "Gemma): %(gate_proj)s and %(up_proj)s map %(d)s to %(ffn)s and "
+                    "%(down_proj)s maps %(ffn)s back to %(d)s, three %(d_by_f)s matrices where a "
+                    "plain feed-forward network has two."),
     "rope_no_parameters": N_("The rotary position embedding (RoPE) rotates the queries and the keys by "
                              "angles that depend only on the position: it has no parameters, and the "
                              "model has no position embedding to count."),
@@ -426,7 +426,7 @@ _T, _P, _n_p = _S("T"), _S("P"), _S("n_p")
 
 PLACEHOLDERS: dict[str, Any] = {
     # symbols a sentence names
-    "E": _E, "d": _d, "h": _h, "i": _i, "r": _r, "H": _H, "f": _f, "V": _V, "d_h": _d_h,
+    "E": _E, "d": _d, "h": _h, "i": _i, "r": _r, "H": _H, "ffn": _f, "V": _V, "d_h": _d_h,
     "H_kv": _H_kv, "B": _B, "p": _p, "D": sympy.Symbol("D"),
     # formulas
     "scale": 1 / _written(1, -_r),
