@@ -104,7 +104,7 @@ class Formatter:
             return r"\texttt{(" + r",\penalty1000\ ".join(dims) + ")}"
         return self.name("(" + ", ".join(dims) + ")")
 
-    def placeholders(self, own: Optional[dict[str, str]] = None, **args: str) -> dict[str, str]:
+    def placeholders(self, own: Optional[dict[str, str]] = None, /, **args: str) -> dict[str, str]:
         """The placeholders of sentences (``messages.PLACEHOLDERS``) typeset for this format
         (formulas as math, names from code in code font); ``own``: a layer's own math for some of
         them (its rate, its function), ``args``: a sentence's own values."""
