@@ -118,25 +118,36 @@ def test_llama_and_t5_block_other_operations_by_hand(tmp_path):
     assert t5.evaluate(t5.node("decoder.block").other_ops) == 2 * (T * decoder + 4 * H * T * T + 4 * H * T * S)
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_a_partial_count_is_called_a_lower_bound(tmp_path, lang):
-    """BERT's layer states only its bias adds and norm weights: the JSON and the text say O is
-    a lower bound (≥), in every language."""
+def test_bert_layer_other_operations_by_hand(tmp_path):
+    """BERT's layer: biases 5d + f and LayerNorm weights 4d once per token, both LayerNorms'
+    statistics, GELU, two residual adds; softmax and scaling 4H per score."""
     transformers = require_module("transformers")
-    from explain.render.i18n import translate
-    from explain.render import messages
     config = transformers.BertConfig(num_hidden_layers=2, hidden_size=64, num_attention_heads=4,
                                      intermediate_size=96, vocab_size=100, max_position_embeddings=16)
     data = config.to_dict()
     data["architectures"] = ["BertModel"]
     (tmp_path / "bert.json").write_text(json.dumps(data))
     model = explain.load(str(tmp_path / "bert.json"))
-    assert model.node("encoder.layer").cost.other_partial
+    d, f, H, n = 64, 96, 4, 16
+    per_token = (5 * d + f) + 4 * d + 2 * 5 * d + f + 2 * d
+    assert model.evaluate(model.node("encoder.layer").other_ops) == 2 * (n * per_token + 4 * H * n * n)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_partial_count_is_called_a_lower_bound(tmp_path, lang):
+    """BART's layers state only their bias adds and norm weights: the JSON and the text say O
+    is a lower bound (≥), in every language."""
+    from explain.render.i18n import translate
+    from explain.render import messages
+    _, path, stacks = _config(tmp_path, "bart")
+    model = explain.load(str(path))
+    assert model.node(stacks[0]).cost.other_partial
     text = render(model, lang=lang, format="markdown", count=("params", "compute"))
-    assert translate(lang, messages.OTHER_OPS_PARTIAL) in text and "$\\geq$" in text
+    assert translate(lang, messages.OTHER_OPS_PARTIAL).replace("'", "’" if lang == "fr" else "'") in text
+    assert "$\\geq$" in text
     data = json.loads(render(model, lang=lang, format="json", count=("params", "compute")))
     assert data["other_ops_lower_bound"] is True
-    assert [r["name"] for r in data["layers"] if r.get("other_ops_lower_bound")] == ["encoder.layer"]
+    assert [r["name"] for r in data["layers"] if r.get("other_ops_lower_bound")] == list(stacks)
     assert "other_ops_lower_bound" not in json.loads(render(_gpt2_json(tmp_path), format="json",
                                                             count=("params", "compute")))
 

@@ -478,7 +478,8 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{e}sum", _add(True), [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
     g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=d))
     block = XLMRobertaLayer if xlm else RobertaLayer if roberta else BertLayer
-    g.add(f"{p}encoder.layer", block(hidden_size=d, intermediate_size=f, add_cross_attention=cross), repeat=L)
+    g.add(f"{p}encoder.layer", block(hidden_size=d, intermediate_size=f, add_cross_attention=cross,
+                                     num_heads=cfg.size("num_attention_heads", default=None)), repeat=L)
     last = f"{p}encoder.layer"
     if pooler:
         _pooler(g, b, f"{p}pooler.dense", d, last)
@@ -531,7 +532,9 @@ def _distilbert(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
     g.add(f"{e}sum", _add(), [f"{e}word_embeddings", f"{e}position_embeddings"])
     g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=d))
-    g.add(f"{p}transformer.layer", DistilBertBlock(hidden_size=d, intermediate_size=f), repeat=L)
+    g.add(f"{p}transformer.layer", DistilBertBlock(hidden_size=d, intermediate_size=f,
+                                                   num_heads=cfg.size("n_heads", "num_attention_heads", default=None)),
+          repeat=L)
     if arch == "DistilBertForMaskedLM":
         g.add("vocab_transform", b.torch("Linear", in_features=d, out_features=d))
         g.add("vocab_layer_norm", b.torch("LayerNorm", normalized_shape=d))

@@ -232,10 +232,12 @@ def _hf_block(module: Any) -> Layer | None:
     if name in ("BertLayer", "RobertaLayer"):
         return getattr(hf_blocks, name)(hidden_size=module.attention.self.query.in_features,
                                    intermediate_size=module.intermediate.dense.out_features,
-                                   add_cross_attention=hasattr(module, "crossattention"))
+                                   add_cross_attention=hasattr(module, "crossattention"),
+                                   num_heads=getattr(module.attention.self, "num_attention_heads", None))
     if name == "TransformerBlock" and ".distilbert." in cls.__module__:
         return hf_blocks.DistilBertBlock(hidden_size=module.attention.q_lin.in_features,
-                                         intermediate_size=module.ffn.lin1.out_features)
+                                         intermediate_size=module.ffn.lin1.out_features,
+                                         num_heads=getattr(module.attention, "n_heads", None))
     decoders: dict[str, Any] = {"LlamaDecoderLayer": hf_blocks.LlamaDecoderLayer, "MistralDecoderLayer": hf_blocks.MistralDecoderLayer,
                 "Qwen2DecoderLayer": hf_blocks.Qwen2DecoderLayer, "GemmaDecoderLayer": hf_blocks.GemmaDecoderLayer,
                 "Qwen3DecoderLayer": hf_blocks.Qwen3DecoderLayer, "MixtralDecoderLayer": hf_blocks.MixtralDecoderLayer}

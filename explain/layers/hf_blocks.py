@@ -224,6 +224,9 @@ def _bert_groups(cross: bool) -> tuple[Group, ...]:
                      *_layer_norm("output.LayerNorm"))
 
 
+_BERT_SOURCE = frozenset(f"crossattention.self.{p}.{w}" for p in ("key", "value") for w in ("weight", "bias"))
+
+
 @register("BertLayer", framework="pytorch")
 @dataclass(frozen=True, kw_only=True)
 class BertLayer(_Block):
@@ -231,9 +234,23 @@ class BertLayer(_Block):
 
     intermediate_size: Value = size()
     add_cross_attention: bool = flag(False)
+    num_heads: Value | None = arg(_optional(_size), None)
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _bert_groups(self.add_cross_attention)
+
+    def source_groups(self) -> frozenset[str]:
+        return _BERT_SOURCE
+
+    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+        """Two LayerNorms' statistics 5d each (three with cross-attention), GELU f, a residual
+        add d before each norm; softmax and the 1/√d_h scaling per score and head, 4H."""
+        if self.num_heads is None:
+            return None
+        return _ln_block(2 + int(self.add_cross_attention), f), _PER_SCORE, _PER_SCORE
+
+    def cost_values(self) -> dict:
+        return {H: self.num_heads} if self.num_heads is not None else {}
 
     def notes(self) -> tuple[str, ...]:
         return ("heads_split_width",)
@@ -266,9 +283,19 @@ class DistilBertBlock(_Block):
     """DistilBERT's TransformerBlock: 4d² + 2df + 9d + f."""
 
     intermediate_size: Value = size()
+    num_heads: Value | None = arg(_optional(_size), None)
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _DISTILBERT_GROUPS
+
+    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+        """BERT's: two LayerNorms' statistics, GELU, two residual adds; 4H per score."""
+        if self.num_heads is None:
+            return None
+        return _ln_block(2, f), _PER_SCORE, _PER_SCORE
+
+    def cost_values(self) -> dict:
+        return {H: self.num_heads} if self.num_heads is not None else {}
 
     def notes(self) -> tuple[str, ...]:
         return ("heads_split_width",)
