@@ -19,6 +19,7 @@ _gc_enabled = _gc.isenabled()
 _gc.disable()
 try:
     from .errors import ExplainError
+    from .gcpause import paused
     from .model import Model, Node, Weight
 finally:
     if _gc_enabled:
@@ -31,6 +32,7 @@ __all__ = ["ExplainError", "Model", "Node", "Weight", "check", "from_keras", "fr
 __version__ = "0.1.0"
 
 
+@paused
 def load(source: "str | Path | Mapping[str, Any]", **symbols: int) -> Model:
     """A model from a spec dict, a file of any supported kind, or ``example:NAME``.
 
@@ -40,12 +42,14 @@ def load(source: "str | Path | Mapping[str, Any]", **symbols: int) -> Model:
     return _load(source, symbols or None)
 
 
+@paused
 def from_keras(keras_model: Any) -> Model:
     """A model from a live Keras model (Keras is imported only here)."""
     from .importers.live_keras import from_keras as _from_keras
     return _from_keras(keras_model)
 
 
+@paused
 def from_torch(module: Any, input_shape: Any = None, *, input_dtypes: Any = None, input_data: Any = None,
                input_kwargs: Any = None) -> Model:
     """A model from a live ``torch.nn.Module``; with ``input_shape`` (no batch axis; dtypes in
@@ -56,6 +60,7 @@ def from_torch(module: Any, input_shape: Any = None, *, input_dtypes: Any = None
                        input_kwargs=input_kwargs)
 
 
+@paused
 def check(worksheet: "str | Path", model: "str | None" = None, model_roots: "tuple[str, ...]" = ()) -> Any:
     """Check a hand calculation (a worksheet, or a document with calculations in it): verdicts per
     claim, as ``explain check`` gives them. The model a worksheet names must be beside it (or

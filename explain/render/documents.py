@@ -18,6 +18,7 @@ import json
 from typing import Any, Callable
 
 from ..errors import ExplainError
+from ..gcpause import paused
 
 FORMATS = ("markdown", "latex", "json", "text")
 LANGUAGES = ("en", "de", "ja", "fr", "es")
@@ -62,6 +63,7 @@ def _load(kind: str) -> None:
     importlib.import_module(KINDS[kind])
 
 
+@paused
 def render_document(kind: str, subject: Any, lang: str = "en", format: str = "markdown",
                     **options: Any) -> str:
     """``subject`` as a ``kind`` document in ``format`` and ``lang``; ``options`` go to the kind's
