@@ -18,8 +18,9 @@ MEANINGS: dict[str, str] = {
     "n_in": "input_features", "n_out": "output_features", "C": "channels",
     "h": "hidden_units", "i": "input_size", "d": "model_width", "V": "vocabulary",
     "H": "heads", "L": "num_layers", "T": "positions", "H_kv": "kv_heads", "d_h": "head_size",
-    "d_kv": "head_size", "d_query": "query_width", "d_key": "key_width", "d_value": "value_width",
-    "d_out": "output_width", "k_dim": "key_dim", "v_dim": "value_dim", "f": "feed_forward",
+    "d_kv": "head_size", "d_q_in": "query_width", "d_k_in": "key_width", "d_v_in": "value_width",
+    "d_key": "key_width", "d_value": "value_width",
+    "d_out": "output_width", "f": "feed_forward",
     "B": "buckets", "V_type": "type_vocabulary", "p": "projection", "D": "directions",
     "L_e": "encoder_layers", "L_d": "decoder_layers", "L_dec": "decoder_layers",
     "n_1": "first_input_features", "n_2": "second_input_features", "n_x": "experts",
@@ -35,10 +36,12 @@ number of leading dense layers, its d_v the value size per head), a layer class 
 (``Layer.symbol_meanings``)."""
 
 ORDER: tuple[str, ...] = ("k_d", "k_h", "k_w", "k", "c_in", "g", "m", "c_out", "n_in", "n_out",
-                          "L_in", "D_in", "H_in", "W_in", "C")
+                          "L_in", "D_in", "H_in", "W_in", "C",
+                          "d_q_in", "d_k_in", "d_v_in", "d_out")
 """Textbook order of factors in a product; symbols not listed follow, by name."""
 
-TEX: dict[str, str] = {"k_eff": r"k_{\text{eff}}"}
+TEX: dict[str, str] = {"k_eff": r"k_{\text{eff}}", "d_q_in": r"d_{q}^{\text{in}}",
+                       "d_k_in": r"d_{k}^{\text{in}}", "d_v_in": r"d_{v}^{\text{in}}"}
 """TeX for names the default spelling (``c_in`` → ``c_{\\text{in}}``) does not fit."""
 
 

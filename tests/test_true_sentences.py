@@ -131,11 +131,11 @@ def test_mha_note_defines_e_and_gives_the_case_where_both_counts_agree():
     pt = _torch_params(torch.nn.MultiheadAttention(E, H))
     assert k == pt == 4 * E * E + 4 * E
     text = messages.english(messages.NOTES["mha_heads_times_key_dim"])
-    assert "embedding dimension E" in text and "H·k_dim = E" in text
+    assert "embedding dimension E" in text and "H·d_k = E" in text
     assert translated(messages.NOTES["mha_heads_times_key_dim"])
     torch_note = messages.english(messages.NOTES["mha_in_proj_4E2"])
     assert "4E² + 4E parameters, with E its embedding dimension (embed_dim)" in torch_note
-    assert "the same count when" in torch_note and "H·k_dim = E" in torch_note
+    assert "the same count when" in torch_note and "H·d_k = E" in torch_note
 
 
 # -- moving statistics and non-trainable parameters
@@ -492,12 +492,37 @@ def test_attention_input_widths_are_not_named_like_per_head_sizes():
         {"MultiHeadAttention": {"name": "mha", "num_heads": 2, "key_dim": 5, "value_dim": 7, "inputs": ["q", "v"]}}]})
     assert model.total == real
     step = next(s for s in derive(model).steps if s.node.name == "mha")
-    names = {sv.symbol.name for sv in step.symbols}
-    assert not {"d_k", "d_v", "d_q"} & names  # d_k means the per-head key size in the textbook
-    assert {"d_query", "d_key", "d_value", "k_dim", "v_dim"} <= names
+    shown = {sv.symbol.name: (model.evaluate(sv.value), sv.meaning) for sv in step.symbols}
+    # d_k, d_v are the per-head sizes (Vaswani et al.); the input widths carry "in"
+    assert shown["d_k"] == (5, "key_dim") and shown["d_v"] == (7, "value_dim")
+    assert shown["d_q_in"][0] == 12 and shown["d_k_in"][0] == shown["d_v_in"][0] == 10
+    text = markdown(model)
+    assert r"$d_{k} = 5$: size of each head's queries and keys (key\_dim)" in text
+    assert r"$d_{q}^{\text{in}} = 12$: width of the query input" in text
     assert "key_dim when value_dim is not given" in messages.SYMBOLS["value_dim"]
-    assert "v_dim equals k_dim" in messages.english(messages.NOTES["mha_heads_times_key_dim"])
-    assert translated(messages.SYMBOLS["value_dim"])
+    assert "d_v equals d_k" in messages.english(messages.NOTES["mha_heads_times_key_dim"])
+    assert translated(messages.SYMBOLS["value_dim"]) and translated(messages.SYMBOLS["key_dim"])
+
+
+def test_keras_mha_formula_reads_q_k_v_o_and_the_table_counts_equal_terms():
+    """mha_small: 2 heads of 16 on width 32. Keras's kernels are (32, 2, 16) for Q, K, V and
+    (2, 16, 32) for O, the biases (2, 16) three times and (32,): by hand
+    4·(32·2·16) + 3·(2·16) + 32 = 4,224."""
+    keras = require_module("keras")
+    x = keras.Input((16, 32))
+    mha = keras.layers.MultiHeadAttention(num_heads=2, key_dim=16)
+    mha(x, x)
+    shapes = [tuple(w.shape) for w in mha.weights]
+    assert shapes == [(32, 2, 16), (2, 16)] * 3 + [(2, 16, 32), (32,)]
+    assert 4 * (32 * 2 * 16) + 3 * (2 * 16) + 32 == mha.count_params() == 4224
+    text = markdown(explain.load(FIXTURES / "specs" / "mha_small.yaml"))
+    row = next(line for line in text.splitlines() if line.startswith("| attn "))
+    assert r"$4 \times \left(32 \times 2 \times 16\right) + 3 \times \left(2 \times 16\right) + 32$" in row
+    eq = text[text.index("P &="):text.index(r"\end{aligned}")]
+    terms = ["d_{q}^{\\text{in}}", "d_{k}^{\\text{in}}", "d_{v}^{\\text{in}}", "d_{\\text{out}}"]
+    where = [eq.index(t) for t in terms]
+    assert where == sorted(where)  # Q, K, V, O as a textbook lists them
+    assert r"4 \times \left(32 \times 2 \times 16\right)" in eq
 
 
 @pytest.mark.parametrize("layer, keeps", [("MaxPooling1D", False), ("AveragePooling1D", False),
@@ -670,8 +695,8 @@ def test_keras_mha_sentences_give_value_dim_columns_and_the_output_width():
                                 "value_dim": value_dim, "output_shape": out_width, "inputs": ["q", "v"]}}]})
     assert model.total == real
     text = " ".join(markdown(model).replace("\\_", "_").split())  # Markdown escapes underscores
-    assert (r"projects the query and the key to $H \cdot k_{\text{dim}}$ columns each and the value to "
-            r"$H \cdot v_{\text{dim}}$ columns ($v_{\text{dim}}$ defaults to $k_{\text{dim}}$), then "
+    assert (r"projects the query and the key to $H \cdot d_{k}$ columns each and the value to "
+            r"$H \cdot d_{v}$ columns ($d_{v}$ defaults to $d_{k}$), then "
             "projects the concatenated head outputs to the output width") in text
     assert "then projects the concatenated head outputs to the output width." in text
     assert "key and the value to $H" not in text and "outputs back" not in text
@@ -739,3 +764,17 @@ def test_recurrent_output_shape_gives_the_reason_return_sequences():
     assert "outputs its state at every time step, so the time axis stays" in lstm and "`(None, 30, 64)`" in lstm
     assert "With `return_sequences=False` (the default) the recurrent layer outputs only its state after the last time step, so the time axis disappears" in gru
     assert "`(None, 16)`" in gru
+def test_gpt2_block_formula_simplifies_and_no_step_only_respells():
+    """A GPT-2 block with f = 4d: 4d² + 2d·4d + 9d + 4d = 12d² + 13d, checked against
+    transformers (d = 32, one block) by hand; a declared symbol standing for itself (d = d) is
+    no substitution step (3d² = 3·d² only re-spells it)."""
+    transformers = require_module("transformers")
+    d = 32
+    block = transformers.GPT2Model(transformers.GPT2Config(n_embd=d, n_layer=1, n_head=2)).h[0]
+    assert _numel(block) == 12 * d * d + 13 * d
+    text = markdown(explain.load(FIXTURES / "hf" / "gpt2.json"))
+    eq = text[text.index("P_{1} &="):]
+    eq = eq[:eq.index(r"\end{aligned}")]
+    assert "&= 12d^{2} + 13d" in eq and r"&= 12 \times 768^{2} + 13 \times 768" in eq
+    assert r"3d^{2} = 3 \times 768^{2}" in text
+    assert r"3 \cdot d^{2}" not in text and r"9 \cdot d" not in text

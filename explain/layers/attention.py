@@ -1,14 +1,14 @@
 """Keras attention layers: MultiHeadAttention, Attention, AdditiveAttention.
 
-MultiHeadAttention with H heads, key_dim k_dim, value_dim v_dim (default k_dim), inputs
-query (…, d_query), value (…, d_value), key (…, d_key; default: value) and output width d_out
-(default d_query). The input widths are not d_k, d_v: in the textbook those are the per-head
-sizes, here k_dim and v_dim.
+MultiHeadAttention with H heads, per-head sizes d_k (key_dim: queries and keys) and d_v
+(value_dim, default d_k) as in Vaswani et al., inputs query (…, d_q^in), value (…, d_v^in),
+key (…, d_k^in; default: value) and output width d_out (default d_q^in). The input widths carry
+"in" so that they cannot be taken for the per-head sizes.
 
-    query  d_query·H·k_dim + H·k_dim       key    d_key·H·k_dim + H·k_dim
-    value  d_value·H·v_dim + H·v_dim       output H·v_dim·d_out + d_out
+    query  d_q^in·H·d_k + H·d_k       key    d_k^in·H·d_k + H·d_k
+    value  d_v^in·H·d_v + H·d_v       output d_out·H·d_v + d_out
 
-``use_gate`` adds a gate d_query·H·v_dim + H·v_dim. The output has the query's shape with the last
+``use_gate`` adds a gate d_q^in·H·d_v + H·d_v. The output has the query's shape with the last
 axis d_out (``output_shape``, which may be a tuple: d_out is then its product).
 Inputs: ``inputs: [query, value]`` or ``[query, value, key]`` (``[x, x]`` for self-attention).
 """
@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from typing import Sequence
+
+import sympy
 
 from ..compute import SOFTMAX_SCORES, T_k, T_q, Cost, attention_cost
 from ..errors import ExplainError
@@ -28,23 +30,52 @@ from .merge import same_size
 from .registry import register
 
 H = sym("H")
-d_query, d_key, d_value, d_out = sym("d_query"), sym("d_key"), sym("d_value"), sym("d_out")
-k_dim, v_dim = sym("k_dim"), sym("v_dim")
+d_q_in, d_k_in, d_v_in, d_out = sym("d_q_in"), sym("d_k_in"), sym("d_v_in"), sym("d_out")
+"""The widths of the query, key and value inputs and of the output."""
+d_k, d_v = sym("d_k"), sym("d_v")
+"""The per-head sizes of queries and keys (key_dim) and of values (value_dim)."""
+d_key, d_value = sym("d_key"), sym("d_value")
+"""Attention and AdditiveAttention (no projections): the key and value widths."""
+
+
+def _mha_parts(gate: bool) -> list[tuple[str, sympy.Expr, sympy.Expr]]:
+    """(name, kernel, bias) of each projection, in the order Q, K, V, (gate,) O."""
+    parts = [("query", _m(d_q_in, H, d_k), _m(H, d_k)), ("key", _m(d_k_in, H, d_k), _m(H, d_k)),
+             ("value", _m(d_v_in, H, d_v), _m(H, d_v))]
+    if gate:
+        parts.append(("gate", _m(d_q_in, H, d_v), _m(H, d_v)))
+    parts.append(("attention_output", _m(d_out, H, d_v), d_out))
+    return parts
+
+
+def _m(*factors: sympy.Expr) -> sympy.Expr:
+    """A product kept in the order written (width · heads · head size)."""
+    return sympy.Mul(*factors, evaluate=False)
+
+
+def _groups(parts, bias: bool) -> tuple[Group, ...]:
+    groups: list[Group] = []
+    for name, kernel, b in parts:
+        groups.append(Group(f"{name}_kernel", sympy.Mul(*kernel.args)))
+        if bias:
+            groups.append(Group(f"{name}_bias", sympy.Mul(*b.args) if b.is_Mul else b))
+    return tuple(groups)
+
+
+def _display(parts, bias: bool) -> sympy.Expr:
+    """The kernels in the order Q, K, V, O, then the biases in the same order."""
+    terms = [k for _, k, _ in parts] + ([b for _, _, b in parts] if bias else [])
+    return sympy.Add(*terms, evaluate=False)
 
 
 @cache
 def _mha_groups(bias: bool, gate: bool) -> tuple[Group, ...]:
-    parts = [("query", d_query * H * k_dim, H * k_dim), ("key", d_key * H * k_dim, H * k_dim),
-             ("value", d_value * H * v_dim, H * v_dim)]
-    if gate:
-        parts.append(("gate", d_query * H * v_dim, H * v_dim))
-    parts.append(("attention_output", H * v_dim * d_out, d_out))
-    groups: list[Group] = []
-    for name, kernel, b in parts:
-        groups.append(Group(f"{name}_kernel", kernel))
-        if bias:
-            groups.append(Group(f"{name}_bias", b))
-    return tuple(groups)
+    return _groups(_mha_parts(gate), bias)
+
+
+@cache
+def _mha_display(bias: bool, gate: bool) -> sympy.Expr:
+    return _display(_mha_parts(gate), bias)
 
 
 def _roles(shapes: Sequence[Shape], type_name: str) -> tuple[Shape, Shape, Shape]:
@@ -89,6 +120,7 @@ class MultiHeadAttention(Layer):
 
     role = "attention"
     explanation = _texts.ATTENTION
+    symbol_meanings = {"d_k": "key_dim", "d_v": "value_dim"}
 
     positional = ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape",
                   "attention_axes")
@@ -113,6 +145,9 @@ class MultiHeadAttention(Layer):
     def weight_groups(self) -> tuple[Group, ...]:
         return _mha_groups(self.use_bias, self.use_gate)
 
+    def display_formula(self) -> sympy.Expr:
+        return _mha_display(self.use_bias, self.use_gate)
+
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         query, value, key = _roles(shapes, self.type_name)
         _check_ranks(query, value, key, self.type_name)
@@ -120,13 +155,10 @@ class MultiHeadAttention(Layer):
 
     def values_multi(self, shapes: Sequence[Shape]) -> dict:
         query, value, key = _roles(shapes, self.type_name)
-        what = "last axis of the {} (d_{})"
         out = self._out_dims(query)
-        return {H: self.num_heads, k_dim: self.key_dim,
-                v_dim: self.value_dim if self.value_dim is not None else self.key_dim,
-                d_query: known(query[-1], what.format("query", "query"), self.type_name),
-                d_key: known(key[-1], what.format("key", "key"), self.type_name),
-                d_value: known(value[-1], what.format("value", "value"), self.type_name),
+        return {H: self.num_heads, d_k: self.key_dim,
+                d_v: self.value_dim if self.value_dim is not None else self.key_dim,
+                **_widths(query, key, value, self.type_name),
                 d_out: product(known(d, "output width (d_out)", self.type_name) for d in out)}
 
     def notes(self) -> tuple[str, ...]:
@@ -141,15 +173,22 @@ class MultiHeadAttention(Layer):
         return attention_cost(parts, other, query, key)
 
 
+def _widths(query: Shape, key: Shape, value: Shape, type_name: str) -> dict:
+    what = "last axis of the {} (d_{}_in)"
+    return {d_q_in: known(query[-1], what.format("query", "q"), type_name),
+            d_k_in: known(key[-1], what.format("key", "k"), type_name),
+            d_v_in: known(value[-1], what.format("value", "v"), type_name)}
+
+
 @cache
 def _mha_cost(bias: bool, gate: bool) -> tuple:
-    projections = T_q * d_query * H * k_dim + T_k * d_key * H * k_dim + T_k * d_value * H * v_dim \
-        + T_q * H * v_dim * d_out + (T_q * d_query * H * v_dim if gate else 0)
-    parts = (("projections", projections), ("scores", H * T_q * T_k * k_dim),
-             ("weighted_sum", H * T_q * T_k * v_dim))
-    biases = T_q * H * k_dim + T_k * H * k_dim + T_k * H * v_dim + T_q * d_out + (T_q * H * v_dim if gate else 0)
-    other = (biases if bias else 0) + T_q * H * k_dim + SOFTMAX_SCORES * H * T_q * T_k \
-        + (2 * T_q * H * v_dim if gate else 0)
+    projections = T_q * d_q_in * H * d_k + T_k * d_k_in * H * d_k + T_k * d_v_in * H * d_v \
+        + T_q * H * d_v * d_out + (T_q * d_q_in * H * d_v if gate else 0)
+    parts = (("projections", projections), ("scores", H * T_q * T_k * d_k),
+             ("weighted_sum", H * T_q * T_k * d_v))
+    biases = T_q * H * d_k + T_k * H * d_k + T_k * H * d_v + T_q * d_out + (T_q * H * d_v if gate else 0)
+    other = (biases if bias else 0) + T_q * H * d_k + SOFTMAX_SCORES * H * T_q * T_k \
+        + (2 * T_q * H * d_v if gate else 0)
     return parts, other
 
 
@@ -248,27 +287,32 @@ def _dot_cost(mode: str, scale: bool) -> tuple:
 H_kv, d_h = sym("H_kv"), sym("d_h")
 
 
+def _gqa_parts(gate: bool) -> list[tuple[str, sympy.Expr, sympy.Expr]]:
+    """(name, kernel, bias) of each projection: Q, K, V over H and H_kv heads of size d_h, O."""
+    parts = [("query", _m(d_q_in, H, d_h), _m(H, d_h)), ("key", _m(d_k_in, H_kv, d_h), _m(H_kv, d_h))]
+    if gate:
+        parts.append(("gate", _m(d_q_in, H, d_h), _m(H, d_h)))
+    parts += [("value", _m(d_v_in, H_kv, d_h), _m(H_kv, d_h)), ("attention_output", _m(d_q_in, H, d_h), d_q_in)]
+    return parts
+
+
 @cache
 def _gqa_groups(bias: bool, gate: bool) -> tuple[Group, ...]:
-    parts = [("query", d_query * H * d_h, H * d_h), ("key", d_key * H_kv * d_h, H_kv * d_h)]
-    if gate:
-        parts.append(("gate", d_query * H * d_h, H * d_h))
-    parts += [("value", d_value * H_kv * d_h, H_kv * d_h), ("attention_output", H * d_h * d_query, d_query)]
-    groups: list[Group] = []
-    for name, kernel, b in parts:
-        groups.append(Group(f"{name}_kernel", kernel))
-        if bias:
-            groups.append(Group(f"{name}_bias", b))
-    return tuple(groups)
+    return _groups(_gqa_parts(gate), bias)
+
+
+@cache
+def _gqa_display(bias: bool, gate: bool) -> sympy.Expr:
+    return _display(_gqa_parts(gate), bias)
 
 
 @cache
 def _gqa_cost(bias: bool, gate: bool) -> tuple:
-    projections = T_q * d_query * H * d_h + T_k * d_key * H_kv * d_h + T_k * d_value * H_kv * d_h \
-        + T_q * H * d_h * d_query + (T_q * d_query * H * d_h if gate else 0)
+    projections = T_q * d_q_in * H * d_h + T_k * d_k_in * H_kv * d_h + T_k * d_v_in * H_kv * d_h \
+        + T_q * H * d_h * d_q_in + (T_q * d_q_in * H * d_h if gate else 0)
     parts = (("projections", projections), ("scores", H * T_q * T_k * d_h),
              ("weighted_sum", H * T_q * T_k * d_h))
-    biases = T_q * H * d_h + 2 * T_k * H_kv * d_h + T_q * d_query + (T_q * H * d_h if gate else 0)
+    biases = T_q * H * d_h + 2 * T_k * H_kv * d_h + T_q * d_q_in + (T_q * H * d_h if gate else 0)
     other = (biases if bias else 0) + T_q * H * d_h + SOFTMAX_SCORES * H * T_q * T_k \
         + (2 * T_q * H * d_h if gate else 0)
     return parts, other
@@ -278,8 +322,8 @@ def _gqa_cost(bias: bool, gate: bool) -> tuple:
 @dataclass(frozen=True, kw_only=True)
 class GroupedQueryAttention(Layer):
     """Keras GroupQueryAttention (class GroupedQueryAttention, the name its summary and automatic
-    layer names use). H query heads share H_kv key/value heads of size d_h: query d_query·H·d_h, key d_key·H_kv·d_h,
-    value d_value·H_kv·d_h, output H·d_h·d_query (each with a bias); (T_q, d_query) → (T_q, d_query)."""
+    layer names use). H query heads share H_kv key/value heads of size d_h: query d_q^in·H·d_h, key d_k^in·H_kv·d_h,
+    value d_v^in·H_kv·d_h, output d_q^in·H·d_h (each with a bias); (T_q, d_query) → (T_q, d_query)."""
 
     role = "attention"
     explanation = _texts.GROUPED_QUERY_ATTENTION
@@ -303,6 +347,9 @@ class GroupedQueryAttention(Layer):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _gqa_groups(self.use_bias, self.use_gate)
+
+    def display_formula(self) -> sympy.Expr:
+        return _gqa_display(self.use_bias, self.use_gate)
 
     def _checked(self, shapes: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:
         query, value, key = _roles(shapes, self.type_name)
@@ -329,8 +376,5 @@ class GroupedQueryAttention(Layer):
 
     def values_multi(self, shapes: Sequence[Shape]) -> dict:
         query, value, key = self._checked(shapes)
-        what = "last axis of the {} (d_{})"
         return {H: self.num_query_heads, H_kv: self.num_key_value_heads, d_h: self.head_dim,
-                d_query: known(query[-1], what.format("query", "query"), self.type_name),
-                d_key: known(key[-1], what.format("key", "key"), self.type_name),
-                d_value: known(value[-1], what.format("value", "value"), self.type_name)}
+                **_widths(query, key, value, self.type_name)}

@@ -448,8 +448,8 @@ class Layer:
         return self.weight_groups()
 
     def display_formula(self) -> Optional[sympy.Expr]:
-        """The parameter count as a textbook writes it (LSTM: 4h(i + h) + 4h), an unevaluated
-        expression built once per type and configuration, printed as written and then with the
+        """The parameter count as a textbook writes it (LSTM: 4h(i + h) + 4h; attention's Q, K,
+        V, O in that order), an unevaluated expression built once per type and configuration, printed as written and then with the
         numbers; None: the groups' sum in the printer's order. The counts still come from the
         groups, and the two must be equal (tests/test_display_forms.py)."""
         return None

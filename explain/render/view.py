@@ -271,23 +271,26 @@ class View:
         return self.f.num(n) if isinstance(n, int) else self.f.m(self.p.expr(v))
 
     def step(self, s: LayerStep, index: int) -> StepView:
-        values = {x: tidy_floors(v) for x, v in s.values.items()}
+        full = {x: tidy_floors(v) for x, v in s.values.items()}
+        # a declared symbol standing for itself (GPT-2's d = d) is not a substitution: printed as
+        # one, it would only re-spell the formula (3d² = 3·d²)
+        values = {x: v for x, v in full.items() if v != x}
+        numeric = self.numeric(full)
         p = self.p
         equation = numbers = brief_equation = None
         repeated = not (isinstance(s.repeat, int) and s.repeat == 1)
         if s.groups and any(not g.buffer for g in s.groups):
             lhs = P + ("_{1}" if repeated else "")
-            # the textbook form, where the type states one, printed as written
-            formula, order = (s.formula, None) if s.display is None else (s.display, "none")
-            equation = self.chain(lhs, formula, values, s.params_one, order=order)
-            numbers = p.expr(formula, self.numeric(values), order=order)
-            brief_equation = self.chain(lhs, formula, values, s.params_one, symbols=False, order=order)
+            equation = self.chain(lhs, s.formula, values, s.params_one, numeric=numeric, display=s.display)
+            numbers = self.numbers(s.formula, values, numeric, s.display)
+            brief_equation = self.chain(lhs, s.formula, values, s.params_one, symbols=False,
+                                        numeric=numeric, display=s.display)
         symbols = [SymbolView(symbol_tex(v.symbol.name), self.symbol_value(v.symbol, v.value),
                               messages.SYMBOLS.get(v.meaning) if v.meaning else None) for v in s.symbols]
         groups = []
         for g in s.groups:
             formula = p.expr(g.formula)
-            subs = [p.expr(g.formula, values), p.expr(g.formula, self.numeric(values))]
+            subs = [p.expr(g.formula, values), p.expr(g.formula, numeric)]
             sub = " = ".join(x for i, x in enumerate(subs) if x != formula and x not in subs[:i])
             tied = None
             if g.tied_to and s.node.shares:
@@ -327,19 +330,21 @@ class View:
                          for name, (tex, xs) in node.layer.explanation_values().items()})
 
     def chain(self, lhs: str, formula, values, result: Value, symbols: bool = True,
-              order: Optional[str] = None) -> str:
+              numeric: Optional[dict] = None, display=None) -> str:
         """``lhs = formula = substituted = result [= number]``, without repeating a step
-        (without the formula in the type's symbols when not ``symbols``; ``order="none"``: the
-        formula as written)."""
+        (without the formula in the type's symbols when not ``symbols``). ``display`` is the
+        formula as a textbook writes it (an unevaluated sum, printed in its order)."""
         p = self.p
-        parts = [lhs, p.expr(formula, order=order)] if symbols else [lhs]
+        order = "none" if display is not None else None
+        shown = display if display is not None else formula
+        parts = [lhs, p.expr(shown, order=order)] if symbols else [lhs]
         free: set = getattr(formula, "free_symbols", set())
-        numeric = self.numeric(values)
+        numeric = self.numeric(values) if numeric is None else numeric
         steps = []
         if any(values.get(x, x) != x for x in free):  # a symbol renamed or given a size
-            steps.append(p.expr(formula, values, order=order))
+            steps.append(self.numbers(formula, values, values, display))
         if any(numeric.get(x, x) != values.get(x, x) for x in free):  # and their numbers
-            steps.append(p.expr(formula, numeric, order=order))
+            steps.append(self.numbers(formula, values, numeric, display))
         result = tidy_floors(result)
         if not isinstance(result, int) and (
                 len(steps) > 1 or isinstance(formula, sympy.Basic)
@@ -356,6 +361,27 @@ class View:
             if number != parts[-1]:
                 parts.append(number)
         return " = ".join(parts)
+
+    def numbers(self, formula, values: dict, numeric: dict, display=None) -> str:
+        """The formula with the layer's numbers: from its simplified form where a value merges
+        terms (f = 4d: 12 × 768² + 13 × 768); a textbook sum term by term, equal neighbours
+        counted (4 × (32 × 2 × 16) + 3 × (2 × 16) + 32)."""
+        p = self.p
+        merged = _merged(formula, values)
+        if merged is not None:
+            return p.expr(merged, numeric)
+        if display is None:
+            return p.expr(formula, numeric)
+        terms = [p.expr(t, numeric, order="none") for t in sympy.Add.make_args(display)]
+        out: list[str] = []
+        i = 0
+        while i < len(terms):
+            n = 1
+            while i + n < len(terms) and terms[i + n] == terms[i]:
+                n += 1
+            out.append(terms[i] if n == 1 else rf"{p.number(n)} \times " + _paren(terms[i]))
+            i += n
+        return " + ".join(out)
 
     def numeric(self, values: dict) -> dict:
         """``values`` with each value that evaluates to a number replaced by the number."""
@@ -822,6 +848,17 @@ def keras_memory(size_bytes: int) -> str:
     """What Keras's summary prints for ``size_bytes``, verbatim (its readable_memory_size: 1.90 KB)."""
     from .text import memory
     return memory(size_bytes, "en")
+
+
+def _merged(formula, values: dict):
+    """``formula`` with ``values`` put in and expanded, where a value is written in another of the
+    formula's symbols (GPT-2's f = 4d: 4d² + 2d·f + 9d + f = 12d² + 13d); else None."""
+    if not isinstance(formula, sympy.Basic):
+        return None
+    kept = formula.free_symbols - values.keys()
+    if not any(getattr(v, "free_symbols", set()) & kept for x, v in values.items() if x in formula.free_symbols):
+        return None
+    return expand_bounded(formula.xreplace({x: to_expr(v) for x, v in values.items()}))
 
 
 def _paren(tex: str) -> str:
