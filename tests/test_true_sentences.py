@@ -349,12 +349,16 @@ def test_gpt2_adds_token_and_position_embeddings_only():
         hf = transformers.GPT2Model(cfg)
     embeddings = [n for n, m in hf.named_modules() if isinstance(m, torch.nn.Embedding)]
     assert embeddings == ["wte", "wpe"]  # no token type embedding
-    step = next(s for s in derive(_hf("gpt2")).steps if s.node.name.endswith("embeddings"))
+    step = next(s for s in derive(_hf("gpt2")).steps if s.node.layer.role == "merge")
     assert "token type" not in step.explanation
     assert "token embedding and the position embedding" in step.explanation and translated(step.explanation)
-    # the sum is computed in GPT2Model.forward: no module of that name exists, and the row says so
-    assert step.node.name.split(".", 1)[1] not in dict(hf.named_modules())
+    # the sum is computed in GPT2Model.forward: the row is named by what it adds, no module name
+    assert step.node.name == "transformer.wte + transformer.wpe"
+    assert "embeddings" not in dict(hf.named_modules())
     assert "not a module of its own in PyTorch" in step.explanation
+    # transformer.drop follows it, a dropout without weights: said in the row's sentence
+    assert isinstance(hf.drop, torch.nn.Dropout) and _numel(hf.drop) == 0
+    assert "the dropout that follows it (drop)" in step.explanation
     bert = next(s for s in derive(_hf("bert-base-uncased")).steps if s.node.name.endswith("sum"))
     assert "token type" in bert.explanation and "not a module of its own" in bert.explanation
 
@@ -371,7 +375,8 @@ def test_the_number_of_blocks_is_defined_where_it_is_used(name, blocks):
         step = next(s for s in derive(model).steps if s.node.name == block)
         shown = {sv.symbol.name: model.evaluate(sv.value) for sv in step.symbols}
         assert shown["L"] == cfg.num_hidden_layers  # the L of "L copies", from the config
-        assert f"The layer `{block}` stands for $L = {cfg.num_hidden_layers}$ identical blocks" in text
+        assert f"The row `{block}` stands for $L = {cfg.num_hidden_layers}$ identical blocks" in text
+        assert f"The block is repeated $L = {cfg.num_hidden_layers}$ times, each time with weights of its own" in text
     assert translated(messages.REPEATED_BLOCK)
 
 
@@ -778,3 +783,112 @@ def test_gpt2_block_formula_simplifies_and_no_step_only_respells():
     assert "&= 12d^{2} + 13d" in eq and r"&= 12 \times 768^{2} + 13 \times 768" in eq
     assert r"3d^{2} = 3 \times 768^{2}" in text
     assert r"3 \cdot d^{2}" not in text and r"9 \cdot d" not in text
+
+
+def test_a_summary_of_blocks_counts_rows_not_layers():
+    """GPT-2 has 12 blocks of several layers each; its summary has 6 rows, one of them the stack
+    of blocks: the sentence counts rows and says what a row is ("6 layers" was false)."""
+    transformers = require_module("transformers")
+    cfg = transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / "gpt2.json")
+    model = _hf("gpt2")
+    text = markdown(model)
+    rows = [line for line in text.split("## Summary")[1].split("Total:")[0].splitlines()
+            if line.startswith("| ") and not line.startswith(("| Layer", "| ---"))]
+    assert len(rows) == len(model.nodes) == 6 and cfg.n_layer == 12
+    assert ("The summary lists the model in 6 rows besides its inputs (PyTorch conventions); a row is "
+            "a module or a stack of identical blocks.") in text
+    assert "The model has 6 layers" not in text
+
+
+BLOCK_PARTS = {
+    # block sentence → module names it cites, each checked in the real transformers block
+    "gpt2": ("GPT2_BLOCK", ["ln_1", "attn.c_attn", "attn.c_proj", "ln_2", "mlp.c_fc", "mlp.c_proj"]),
+    "bert-base-uncased": ("BERT_BLOCK", ["attention.self.query", "attention.output.dense",
+                                         "intermediate.dense", "output.dense"]),
+    "llama-2-7b": ("LLAMA_BLOCK", ["input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+                                   "self_attn.o_proj", "post_attention_layernorm", "mlp.gate_proj",
+                                   "mlp.up_proj", "mlp.down_proj"]),
+}
+
+
+@pytest.mark.parametrize("name", list(BLOCK_PARTS))
+def test_each_block_says_what_it_consists_of(name):
+    transformers = require_module("transformers")
+    torch = require_module("torch")
+    key, parts = BLOCK_PARTS[name]
+    cfg = transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / f"{name}.json")
+    cfg.num_hidden_layers = 1
+    with torch.device("meta"):
+        base = transformers.AutoModel.from_config(cfg)
+    block = {"gpt2": lambda m: m.h[0], "bert-base-uncased": lambda m: m.encoder.layer[0],
+             "llama-2-7b": lambda m: m.layers[0]}[name](base)
+    modules = dict(block.named_modules())
+    sentence = getattr(_texts, key)
+    for part in parts:
+        assert part in modules and part.split(".")[-1] in sentence, part
+    step = next(s for s in derive(_hf(name)).steps if s.role == "transformer_block")
+    assert step.explanation == sentence and translated(sentence)
+    assert "the weight groups below list the parts" not in sentence
+    d = cfg.hidden_size
+    f = getattr(cfg, "n_inner", None) or getattr(cfg, "intermediate_size", None) or 4 * d
+    if name == "gpt2":  # Conv1D: (n_in, n_out)
+        assert tuple(modules["attn.c_attn"].weight.shape) == (d, 3 * d) and "d × 3d" in sentence
+        assert tuple(modules["mlp.c_fc"].weight.shape) == (d, f)
+    if name == "llama-2-7b":  # RMSNorm: a scale only; three d × f matrices
+        assert [n for n, _ in modules["input_layernorm"].named_parameters()] == ["weight"]
+        assert "no β, no centring" in sentence
+        assert tuple(modules["mlp.gate_proj"].weight.shape) == (f, d) == tuple(modules["mlp.up_proj"].weight.shape)
+
+
+def test_t5_blocks_say_encoder_and_decoder_parts():
+    transformers = require_module("transformers")
+    torch = require_module("torch")
+    with torch.device("meta"):
+        t5 = transformers.T5Model(transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / "t5-small.json"))
+    enc = dict(t5.encoder.block[0].named_modules())
+    dec = dict(t5.decoder.block[0].named_modules())
+    assert "layer.1.EncDecAttention" in dec and not any("EncDecAttention" in n for n in enc)
+    assert not [n for n, _ in t5.named_parameters() if n.endswith(".bias") and "relative_attention_bias" not in n]
+    steps = {s.node.name: s for s in derive(_hf("t5-small")).steps}
+    assert steps["encoder.block"].explanation == _texts.T5_ENCODER_BLOCK
+    assert steps["decoder.block"].explanation == _texts.T5_DECODER_BLOCK
+    assert "EncDecAttention" in _texts.T5_DECODER_BLOCK and "EncDecAttention" not in _texts.T5_ENCODER_BLOCK
+    for text in (_texts.T5_ENCODER_BLOCK, _texts.T5_DECODER_BLOCK):
+        assert "T5 uses no biases" in text and translated(text)
+
+
+@pytest.mark.parametrize("name, tied", [("gpt2", True), ("llama-2-7b", False)])
+def test_a_tied_head_says_it_adds_nothing_and_why(name, tied):
+    text = markdown(_hf(name))
+    head = text[text.index("`lm_head` (Linear)"):]
+    head = head[:head.index("##", 3)]
+    if tied:  # hf.lm_head.weight is wte.weight: test_the_lm_head_says_whether_it_is_tied
+        assert "(tied weights)" in head and "so the head adds 0 parameters" in head and "saves V·d" in head
+        assert "This one has no bias" not in head
+        msgid = [m for m in translations("de")._catalog if isinstance(m, str) and m.startswith("This LM head")]
+        assert msgid and translated(msgid[0])
+    else:
+        assert "(tied weights)" not in head and "This one has no bias" in head
+
+
+def test_large_totals_are_substituted_term_by_term():
+    """GPT-2's total, checked against transformers (meta device), line by line: each term with
+    its numbers and value; the values add up to the total."""
+    transformers = require_module("transformers")
+    torch = require_module("torch")
+    cfg = transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / "gpt2.json")
+    with torch.device("meta"):
+        hf = transformers.GPT2LMHeadModel(cfg)
+    real = sum(p.numel() for p in hf.parameters())  # tied: the shared tensor once
+    text = markdown(_hf("gpt2"))
+    block = text[text.index("term by term"):]
+    block = block[block.index(r"\begin{aligned}"):block.index(r"\end{aligned}")]
+    lines = [line for line in block.splitlines()[1:] if "&=" in line]
+    values = []
+    for line in lines[:-1]:
+        term, numbers = line.split("&=")
+        assert term.strip() and " = " in numbers  # formula &= numbers = value
+        values.append(int(numbers.rsplit("=", 1)[1].strip(" \\").replace("{,}", "")))
+    assert "12L \\cdot d^{2} &= 12 \\times 12 \\times 768^{2} = 84{,}934{,}656" in block
+    assert sum(values) == real == 124_439_808
+    assert lines[-1].strip() == "P &= 124{,}439{,}808"

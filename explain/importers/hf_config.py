@@ -413,7 +413,8 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add_input("input_ids", (SEQ,))
     g.add(f"{p}wte", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
     g.add(f"{p}wpe", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
-    g.add(f"{p}embeddings", _add(), [f"{p}wte", f"{p}wpe"])
+    # no module of transformers: the row is named by what it adds (then transformer.drop, no weights)
+    g.add(f"{p}wte + {p}wpe", AddEmbeddings(token_type=False, dropout=True), [f"{p}wte", f"{p}wpe"])
     heads = cfg.size("n_head", "num_attention_heads", default=None)
     g.add(f"{p}h", GPT2Block(hidden_size=d, intermediate_size=f, add_cross_attention=cross, num_heads=heads,
                              source_length=_source(b) if cross else None), repeat=L)

@@ -221,6 +221,11 @@ ADD_EMBEDDINGS = N_("This row adds embeddings of the same shape (token, position
 ADD_TOKEN_POSITION = N_("This row adds the token embedding and the position embedding element by "
                         "element. The addition happens in the model's forward pass; it is not a "
                         "module of its own in PyTorch. It has no weights.")
+ADD_TOKEN_POSITION_DROPOUT = N_("This row adds the token embedding and the position embedding "
+                                "element by element. The addition happens in the model's forward "
+                                "pass; it is not a module of its own in PyTorch. It has no weights, "
+                                "and neither has the dropout that follows it (drop), which is "
+                                "therefore not listed.")
 FIRST_TOKEN = N_("This layer keeps only the vector at the first position of every sequence (the "
                  "classification token, such as [CLS]), which stands for the whole input; the "
                  "sequence axis is dropped. It has no weights.")
@@ -290,10 +295,34 @@ ADDITIVE_ATTENTION = N_("Additive attention scores every query against every key
                         "of their sum and weights the values by these scores. It has no "
                         "projections; with use_scale it learns one scale per feature.")
 TRANSFORMER_BLOCK = N_("A transformer block combines self-attention and a feed-forward network, "
-                       "each with its own normalization; the weight groups below list the parts.")
-T5_BLOCK = N_("A T5 block combines self-attention, in a decoder also attention over the encoder's "
-              "output, and a feed-forward network, each with its own RMS normalization; T5 uses no "
-              "biases. The weight groups below list the parts.")
+                       "each with its own normalization and a residual connection.")
+GPT2_BLOCK = N_("A GPT-2 block has two parts, each with a residual connection: the layer "
+                "normalization ln_1 followed by masked self-attention (c_attn computes the queries, "
+                "keys and values with one d × 3d matrix, c_proj projects the heads' outputs back "
+                "with a d × d matrix), then the layer normalization ln_2 followed by an MLP (c_fc "
+                "from d to f, GELU, c_proj from f back to d).")
+BERT_BLOCK = N_("A BERT layer has two parts, each followed by a residual connection and a layer "
+                "normalization (post-norm): self-attention (query, key and value are d × d "
+                "matrices with biases, attention.output.dense projects the heads' outputs back "
+                "with another), then a feed-forward network (intermediate.dense from d to f, GELU, "
+                "output.dense from f back to d).")
+LLAMA_BLOCK = N_("This decoder layer (the Llama architecture) has two parts, each with a residual "
+                 "connection: the RMS normalization input_layernorm (a scale γ only: no β, no "
+                 "centring) followed by self-attention with rotary position embeddings (q_proj to H "
+                 "heads of size d_h, k_proj and v_proj to H_kv key/value heads, o_proj back to d), "
+                 "then the RMS normalization post_attention_layernorm followed by a gated "
+                 "feed-forward network (gate_proj and up_proj from d to f, down_proj from f back "
+                 "to d).")
+T5_ENCODER_BLOCK = N_("A T5 encoder block has two parts, each with an RMS normalization before it "
+                      "(a scale γ only) and a residual connection: self-attention (q, k and v map d "
+                      "to H·d_kv, o maps H·d_kv back to d) and a feed-forward network (wi from d to "
+                      "f, or wi_0 and wi_1 where it is gated; wo from f back to d). T5 uses no "
+                      "biases.")
+T5_DECODER_BLOCK = N_("A T5 decoder block has three parts, each with an RMS normalization before it "
+                      "(a scale γ only) and a residual connection: self-attention, attention over "
+                      "the encoder's output (EncDecAttention; in both, q, k and v map d to H·d_kv "
+                      "and o maps H·d_kv back to d) and a feed-forward network (wi from d to f, or "
+                      "wi_0 and wi_1 where it is gated; wo from f back to d). T5 uses no biases.")
 MOE_BLOCK = N_("This transformer block combines self-attention and a mixture of experts (several "
                "feed-forward networks and a router that chooses among them), each with its own "
                "normalization; the weight groups below list the parts.")

@@ -196,6 +196,9 @@ class GPT2Block(_Block):
     def cost_values(self) -> dict:
         return {H: self.num_heads} if self.num_heads is not None else {}
 
+    def explanation_for(self, weights: Sequence[str]) -> str | None:
+        return _texts.TRANSFORMER_BLOCK if self.add_cross_attention else _texts.GPT2_BLOCK
+
     def notes(self) -> tuple[str, ...]:
         return ("gpt2_fused_qkv",)
 
@@ -251,6 +254,9 @@ class BertLayer(_Block):
 
     def cost_values(self) -> dict:
         return {H: self.num_heads} if self.num_heads is not None else {}
+
+    def explanation_for(self, weights: Sequence[str]) -> str | None:
+        return _texts.TRANSFORMER_BLOCK if self.add_cross_attention else _texts.BERT_BLOCK
 
     def notes(self) -> tuple[str, ...]:
         return ("heads_split_width",)
@@ -332,6 +338,8 @@ def _llama_groups(qkv_bias: bool, o_bias: bool, mlp_bias: bool, qk_norm: bool = 
 class LlamaDecoderLayer(_Block):
     """Decoder layer with grouped-query attention and a gated MLP:
     d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + 3·d·f + 2d (+ biases). MHA: H_kv = H; MQA: H_kv = 1."""
+
+    explanation = _texts.LLAMA_BLOCK
 
     num_attention_heads: Value = size()
     num_key_value_heads: Value = size()
@@ -509,7 +517,7 @@ _T5_SOURCE = frozenset({"layer.1.EncDecAttention.k.weight", "layer.1.EncDecAtten
 class T5Block(_Block):
     """T5 block: encoder 4·d·H·d_kv + 2·d·f + 2d; decoder 8·d·H·d_kv + 2·d·f + 3d (gated: +d·f)."""
 
-    explanation = _texts.T5_BLOCK
+    explanation = _texts.T5_ENCODER_BLOCK
 
     num_heads: Value = size()
     d_kv: Value = size()
@@ -519,6 +527,9 @@ class T5Block(_Block):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _t5_groups(self.is_decoder, self.is_gated_act)
+
+    def explanation_for(self, weights: Sequence[str]) -> str | None:
+        return _texts.T5_DECODER_BLOCK if self.is_decoder else _texts.T5_ENCODER_BLOCK
 
     def values(self, shape: Shape) -> dict:
         return {d: self.hidden_size, f: self.d_ff, H: self.num_heads, d_kv: self.d_kv}
@@ -556,9 +567,13 @@ class AddEmbeddings(Layer):
 
     multi_input = True
     token_type: bool = flag(True)
+    dropout: bool = flag(False)
+    """A dropout without weights follows (GPT-2's transformer.drop): said, not a row."""
 
     def explanation_for(self, weights: Sequence[str]) -> str | None:
-        return self.explanation if self.token_type else _texts.ADD_TOKEN_POSITION
+        if self.token_type:
+            return self.explanation
+        return _texts.ADD_TOKEN_POSITION_DROPOUT if self.dropout else _texts.ADD_TOKEN_POSITION
 
     def cost(self, shapes, out, values) -> Cost:
         """n − 1 additions per output element for n embeddings."""

@@ -25,6 +25,7 @@ from ..symbols import Value
 from .base import Group, Shape, choice, flag, size
 from .hf_blocks import (_Block, _layer_norm, _linear, _llama_attention, _llama_groups, H, H_kv, LlamaDecoderLayer,
                         d, d_h, f)
+from . import _texts
 from .registry import register
 
 _GEMMA_NORMS = (Group("pre_feedforward_layernorm.weight", d), Group("post_feedforward_layernorm.weight", d))
@@ -34,6 +35,8 @@ _GEMMA_NORMS = (Group("pre_feedforward_layernorm.weight", d), Group("post_feedfo
 @dataclass(frozen=True, kw_only=True)
 class Gemma2DecoderLayer(LlamaDecoderLayer):
     """Gemma 2: the Llama layer with four RMSNorms: d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + 3·d·f + 4d."""
+
+    explanation = _texts.TRANSFORMER_BLOCK  # not the Llama layout: norms, names or a parallel branch differ
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _llama_groups(self.qkv_bias, self.o_bias, False) + _GEMMA_NORMS
@@ -69,6 +72,8 @@ class Olmo2DecoderLayer(LlamaDecoderLayer):
     """OLMo 2: Llama attention with QK-norm over all heads (H·d_h + H_kv·d_h) and norms after the
     attention and the MLP: d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + H·d_h + H_kv·d_h + 3·d·f + 2d."""
 
+    explanation = _texts.TRANSFORMER_BLOCK  # not the Llama layout: norms, names or a parallel branch differ
+
     def weight_groups(self) -> tuple[Group, ...]:
         return _olmo2_groups(self.qkv_bias)
 
@@ -86,6 +91,8 @@ _PHI3_GROUPS = (Group("self_attn.o_proj.weight", H * d_h * d), Group("self_attn.
 class Phi3DecoderLayer(LlamaDecoderLayer):
     """Phi-3: fused qkv_proj d·(H + 2·H_kv)·d_h and gate_up_proj 2·d·f: the Llama layer's count,
     d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + 3·d·f + 2d."""
+
+    explanation = _texts.TRANSFORMER_BLOCK  # not the Llama layout: norms, names or a parallel branch differ
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _PHI3_GROUPS
@@ -109,6 +116,8 @@ def _phi_groups(qk_layernorm: bool) -> tuple[Group, ...]:
 class PhiDecoderLayer(LlamaDecoderLayer):
     """Phi (1, 1.5, 2): attention and MLP in parallel after one LayerNorm, biases everywhere:
     d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + (H + 2·H_kv)·d_h + 2·d·f + f + 4d (qk_layernorm: + 4·d_h)."""
+
+    explanation = _texts.TRANSFORMER_BLOCK  # not the Llama layout: norms, names or a parallel branch differ
 
     qk_layernorm: bool = flag(False)
 
@@ -163,6 +172,8 @@ class FalconDecoderLayer(LlamaDecoderLayer):
     """Falcon: query_key_value d·(H + 2·H_kv)·d_h (multi-query: H_kv = 1), dense H·d_h·d, MLP
     2·d·f, LayerNorms 2d (parallel) or 4d (ln_attn and ln_mlp, or sequential); ``bias``:
     + (H + 2·H_kv)·d_h + 2d + f."""
+
+    explanation = _texts.TRANSFORMER_BLOCK  # not the Llama layout: norms, names or a parallel branch differ
 
     bias: bool = flag(False)
     norms: str = choice("one", "two", "sequential", default="one")

@@ -369,7 +369,7 @@ MODEL_NOTES = {
 }
 REPEATED_INTERLEAVED = N_("The layer %(layer)s stands for %(repeat)s identical blocks, each with "
                           "weights of its own; in the model, blocks of another row come between them.")
-REPEATED_BLOCK = N_("The layer %(layer)s stands for %(repeat)s identical blocks, one after the "
+REPEATED_BLOCK = N_("The row %(layer)s stands for %(repeat)s identical blocks, one after the "
                     "other, each with weights of its own.")
 ACTIVE = N_("In a mixture of experts, the router sends each token to only some of the routed "
             "experts; the other experts' weights do not compute with it. The parameters active per "

@@ -222,6 +222,8 @@ class StepView:
     repeat: Optional[str] = None
     """For a node standing for several copies: the number of copies (math)."""
     repeat_equation: Optional[str] = None
+    repeat_value: Optional[str] = None
+    """The number of copies with its value (``L = 12``)."""
     parts: list[tuple[str, str, str]] = field(default_factory=list)
     """A nested model's layers: (name, type, parameters as text)."""
     numbers: Optional[str] = None
@@ -233,6 +235,10 @@ class StepView:
     """``P = formula with the numbers = result``."""
     role_values: dict[str, str] = field(default_factory=dict)
     """The layer's own math for placeholders of its explanation (its rate, its function)."""
+    tied_head: bool = False
+    """An output layer (an LM head) whose only weights are an embedding's (tied weights)."""
+    block: bool = False
+    """A transformer block (its repetitions are said as "the block is repeated L times")."""
 
     @property
     def brief_display(self) -> bool:
@@ -324,10 +330,20 @@ class View:
             shape=self.shape(s.shape), notes=[messages.NOTES[k] for k in s.notes if k in messages.NOTES],
             frozen=s.frozen, same_as=s.same_as, shares=node.shares, inputs=list(node.inputs),
             owns=s.own != 0, repeat=repeat, repeat_equation=repeat_equation,
+            repeat_value=self.value_tex(s.repeat) if repeated else None,
             parts=[(name, kind, self.count_text(n)) for name, kind, n in s.parts],
-            numbers=numbers, brief_equation=brief_equation,
+            numbers=numbers, brief_equation=brief_equation, tied_head=self.tied_head(s),
+            block=s.role == "transformer_block",
             role_values={name: _fill(tex, [self.f.decimal(x) for x in xs])
                          for name, (tex, xs) in node.layer.explanation_values().items()})
+
+    def tied_head(self, s: LayerStep) -> bool:
+        """A dense layer whose weights are all an embedding's: an LM head tied to the tokens."""
+        node = s.node
+        if not node.shares or s.own != 0 or s.role != "dense" or self.model is None:
+            return False
+        owner = next((n for n in self.model.nodes if n.name == node.shares), None)
+        return owner is not None and owner.layer.role == "embedding"
 
     def chain(self, lhs: str, formula, values, result: Value, symbols: bool = True,
               numeric: Optional[dict] = None, display=None) -> str:
@@ -680,7 +696,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         expr = tidy_floors(d.total_expr if expanded is None else expanded)
         symbolic_total = f"{P} = " + p.expr(expr)
         values = {s: v for s, v in model.symbols.items()}
-        substituted_total = f"{P} = " + p.expr(expr, values) + " = " + p.number(d.total)
+        substituted_total = _term_lines(p, expr, values, d.total)
     active = None
     a_expr = model.active_expr
     if a_expr is not None:
@@ -738,6 +754,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "any_non_trainable": d.non_trainable != 0, "any_buffers": d.buffers != 0,
         "grouped": any(not b["single"] for b in blocks),
         "total_sum": total_sum, "symbolic_total": symbolic_total, "substituted_total": substituted_total,
+        "substituted_by_term": bool(substituted_total) and "aligned" in (substituted_total or ""),
+        "repeated_rows": any(not (isinstance(n.repeat, int) and n.repeat == 1) for n in model.nodes),
         "declared": declared, "symbolic": symbolic,
         "total": fmt.num(d.total), "total_tex": p.number(d.total),
         "trainable": fmt.num(d.trainable), "non_trainable": fmt.num(d.non_trainable),
@@ -848,6 +866,26 @@ def keras_memory(size_bytes: int) -> str:
     """What Keras's summary prints for ``size_bytes``, verbatim (its readable_memory_size: 1.90 KB)."""
     from .text import memory
     return memory(size_bytes, "en")
+
+
+def _term_lines(p: MathPrinter, expr, values: dict, total: int) -> str:
+    """The total term by term, one line each (term = its numbers = its value), then P: a long
+    sum of large numbers is read line by line, and no number stands without its formula."""
+    terms = sympy.Add.make_args(expr) if isinstance(expr, sympy.Basic) else (expr,)
+    line = f"{P} = " + p.expr(expr, values) + " = " + p.number(total)
+    if len(terms) < 2 or formula_width(line) <= DISPLAY_WIDTH:
+        return line
+    lines = []
+    for t in (expr.as_ordered_terms() if isinstance(expr, sympy.Add) else terms):
+        n = t.xreplace({s: sympy.Integer(v) for s, v in values.items() if isinstance(v, int)})
+        line = p.expr(t) + " &= " + p.expr(t, values)
+        if isinstance(n, sympy.Integer) or getattr(n, "is_Integer", False):
+            number = p.number(int(n))
+            if number != p.expr(t, values):
+                line += " = " + number
+        lines.append(line)
+    lines.append(f"{P} &= " + p.number(total))
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
 def _merged(formula, values: dict):
