@@ -892,3 +892,15 @@ def test_large_totals_are_substituted_term_by_term():
     assert "12L \\cdot d^{2} &= 12 \\times 12 \\times 768^{2} = 84{,}934{,}656" in block
     assert sum(values) == real == 124_439_808
     assert lines[-1].strip() == "P &= 124{,}439{,}808"
+
+
+@pytest.mark.parametrize("name", ["gpt2", "bert-base-uncased", "llama-2-7b", "t5-small"])
+def test_block_sentences_use_only_symbols_the_block_defines(name):
+    """Llama-2-7B has as many key/value heads as query heads, so its block shows no H_kv; its
+    sentence must not name one (the symbols a sentence may use are the block's own)."""
+    for step in derive(_hf(name)).steps:
+        if step.role != "transformer_block":
+            continue
+        defined = {sv.symbol.name for sv in step.symbols}
+        used = set(re.findall(r"\b(H_kv|d_h|d_kv|d_k|d_v|f|H|d)\b", step.explanation.replace("H·d_kv", "H d_kv")))
+        assert used <= defined, (name, used - defined)

@@ -309,7 +309,7 @@ BERT_BLOCK = N_("A BERT layer has two parts, each followed by a residual connect
 LLAMA_BLOCK = N_("This decoder layer (the Llama architecture) has two parts, each with a residual "
                  "connection: the RMS normalization input_layernorm (a scale γ only: no β, no "
                  "centring) followed by self-attention with rotary position embeddings (q_proj to H "
-                 "heads of size d_h, k_proj and v_proj to H_kv key/value heads, o_proj back to d), "
+                 "heads of size d_h, k_proj and v_proj to the key/value heads, o_proj back to d), "
                  "then the RMS normalization post_attention_layernorm followed by a gated "
                  "feed-forward network (gate_proj and up_proj from d to f, down_proj from f back "
                  "to d).")
