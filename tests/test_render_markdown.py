@@ -170,7 +170,7 @@ def test_repeated_blocks_of_a_transformer_and_tied_head():
     text = render(model, lang="en", format="markdown")
     assert "Total: 124,439,808 parameters." in text
     assert r"P = L \cdot P_{1} = 12 \times 7{,}087{,}872 = 85{,}054{,}464" in text  # 12·768² + 13·768
-    assert "This layer reuses the weights of `transformer.wte`" in text
+    assert "the weights of `transformer.wte` (tied weights)" in text and "so the head adds 0 parameters" in text
     assert katex_errors(formulas(text)) == []
 
 
