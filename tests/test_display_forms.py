@@ -27,6 +27,12 @@ CONFIGS = [
     ("pytorch", "GRU", {"input_size": 4, "hidden_size": 8, "bias": False}),
     ("pytorch", "RNN", {"input_size": 4, "hidden_size": 8}),
     ("pytorch", "GRUCell", {"input_size": 4, "hidden_size": 8}),
+    ("keras", "MultiHeadAttention", {"num_heads": 2, "key_dim": 4}),
+    ("keras", "MultiHeadAttention", {"num_heads": 2, "key_dim": 4, "value_dim": 3, "output_shape": 5}),
+    ("keras", "MultiHeadAttention", {"num_heads": 2, "key_dim": 4, "use_bias": False}),
+    ("keras", "GroupedQueryAttention", {"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2}),
+    ("keras", "GroupedQueryAttention", {"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2,
+                                        "use_bias": False}),
 ]
 
 
