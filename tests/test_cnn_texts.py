@@ -140,8 +140,10 @@ def mobilenet():
 def test_resnet_bottleneck_block_is_described_once_with_its_widths(resnet):
     stages_part = resnet.split("## Summary")[0]
     assert "The blocks of `conv2_x–conv5_x` are bottleneck blocks." in stages_part
-    # conv2_block1: 64 channels in (after pool1), 1 × 1 to 64, 3 × 3 at 64, 1 × 1 to 256
-    assert r"(in `conv2_block1`: $64 \to 64 \to 64 \to 256$ channels)" in stages_part
+    # conv2_block1 does not reduce (64 in after pool1, 1 × 1 to 64): the example is conv2_block2,
+    # 256 channels in (conv2_block1's output), 1 × 1 to 64, 3 × 3 at 64, 1 × 1 back to 256
+    assert r"(in `conv2_block2`: $256 \to 64 \to 64 \to 256$ channels)" in stages_part
+    assert "conv2_block1`:" not in stages_part
     assert resnet.count("are bottleneck blocks") == 1
 
 

@@ -798,13 +798,15 @@ def _block_numbers(kind: str, blocks: list, p) -> Optional[dict[str, str]]:
         return " × ".join(str(x) for x in node.layer.kernel_size)
 
     if kind == "bottleneck":
-        first = blocks[0]
-        main = [n for n in first if n.layer.role == "conv" and n not in projections(first)]
-        widths = [main[0].input_shapes[0][-1]] + [n.output_shape[-1] for n in main]
-        if not all(isinstance(w, int) for w in widths):
-            return None
-        return {"k": kernel(main[1]), "first": _block_name(first),
-                "widths": r" \to ".join(p.number(w) for w in widths)}
+        for block in blocks:  # the first block whose first 1 × 1 convolution reduces the width
+            main = [n for n in block if n.layer.role == "conv" and n not in projections(block)]
+            if len(main) < 3:
+                continue
+            widths = [main[0].input_shapes[0][-1]] + [n.output_shape[-1] for n in main]
+            if all(isinstance(w, int) for w in widths) and widths[1] < widths[0]:
+                return {"k": kernel(main[1]), "first": _block_name(block),
+                        "widths": r" \to ".join(p.number(w) for w in widths)}
+        return None
     for block in blocks:  # inverted residual: the first with an expansion
         convs = [n for n in block if n.layer.role == "conv"]
         depthwise = [n for n in block if n.layer.role == "depthwise"]
