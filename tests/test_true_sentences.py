@@ -375,7 +375,7 @@ def test_the_number_of_blocks_is_defined_where_it_is_used(name, blocks):
         step = next(s for s in derive(model).steps if s.node.name == block)
         shown = {sv.symbol.name: model.evaluate(sv.value) for sv in step.symbols}
         assert shown["L"] == cfg.num_hidden_layers  # the L of "L copies", from the config
-        assert f"The row `{block}` stands for $L = {cfg.num_hidden_layers}$ identical blocks" in text
+        assert f"The row `{block}` stands for $L = {cfg.num_hidden_layers}$ blocks of the same structure" in text
         assert f"The block is repeated $L = {cfg.num_hidden_layers}$ times, each time with weights of its own" in text
     assert translated(messages.REPEATED_BLOCK)
 
@@ -795,8 +795,11 @@ def test_a_summary_of_blocks_counts_rows_not_layers():
     rows = [line for line in text.split("## Summary")[1].split("Total:")[0].splitlines()
             if line.startswith("| ") and not line.startswith(("| Layer", "| ---"))]
     assert len(rows) == len(model.nodes) == 6 and cfg.n_layer == 12
-    assert ("The summary lists the model in 6 rows besides its inputs (PyTorch conventions); a row is "
-            "a module or a stack of identical blocks.") in text
+    # the blocks have weights of their own, so they are "of the same structure", not identical; and
+    # PyTorch has no convention for rows of a summary, so none is named
+    assert ("The summary lists the model in 6 rows besides its inputs: a row is a module, a stack of "
+            "blocks of the same structure, or an operation of the forward pass.") in text
+    assert "conventions" not in text.split("## Summary")[0] and "identical blocks" not in text
     assert "The model has 6 layers" not in text
 
 

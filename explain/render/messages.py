@@ -367,10 +367,10 @@ MODEL_NOTES = {
                      "were loaded or downloaded), and it is derived from its modules, as from_torch "
                      "does."),
 }
-REPEATED_INTERLEAVED = N_("The layer %(layer)s stands for %(repeat)s identical blocks, each with "
-                          "weights of its own; in the model, blocks of another row come between them.")
-REPEATED_BLOCK = N_("The row %(layer)s stands for %(repeat)s identical blocks, one after the "
-                    "other, each with weights of its own.")
+REPEATED_INTERLEAVED = N_("The layer %(layer)s stands for %(repeat)s blocks of the same structure, "
+                          "each with weights of its own; in the model, blocks of another row come between them.")
+REPEATED_BLOCK = N_("The row %(layer)s stands for %(repeat)s blocks of the same structure, "
+                    "one after the other, each with weights of its own.")
 ACTIVE = N_("In a mixture of experts, the router sends each token to only some of the routed "
             "experts; the other experts' weights do not compute with it. The parameters active per "
             "token are the total without the idle experts:")
