@@ -868,6 +868,14 @@ def test_a_tied_head_says_it_adds_nothing_and_why(name, tied):
     if tied:  # hf.lm_head.weight is wte.weight: test_the_lm_head_says_whether_it_is_tied
         assert "(tied weights)" in head and "so the head adds 0 parameters" in head and "saves V·d" in head
         assert "This one has no bias" not in head
+        # transformers' GPT2LMHeadModel.lm_head is Linear(d, V, bias=False): the head says so
+        transformers = require_module("transformers")
+        torch = require_module("torch")
+        with torch.device("meta"):
+            hf = transformers.GPT2LMHeadModel(
+                transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / f"{name}.json"))
+        assert hf.lm_head.bias is None
+        assert "This LM head has no bias: it computes a score" in head
         msgid = [m for m in translations("de")._catalog if isinstance(m, str) and m.startswith("This LM head")]
         assert msgid and translated(msgid[0])
     else:
