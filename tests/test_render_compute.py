@@ -108,3 +108,23 @@ def test_seed_per_layer_compute_in_the_german_pdf(tmp_path):
     conv4_macs = 82 * 82 * 3 * 3 * 32 * 32
     assert f"{conv4_macs:,}".replace(",", ".") in text
     assert "Eine Faltung berechnet jedes Ausgabeelement" in text.replace("\n", " ")
+
+
+def test_mixed_precision_sentence_is_true_of_keras_and_zero():
+    """Keras' mixed_float16 keeps float32 variables (and so float32 gradients and Adam moments):
+    the 2 + 2 + 12 bytes are ZeRO's scheme, not every framework's; the text must say both."""
+    import keras
+    old = keras.mixed_precision.global_policy()
+    try:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+        layer = keras.layers.Dense(3)
+        layer.build((None, 4))
+        assert layer.compute_dtype == "float16"
+        assert {w.dtype for w in layer.weights} == {"float32"}
+    finally:
+        keras.mixed_precision.set_global_policy(old)
+    text = render(load("example:seed-cnn"), lang="en", format="markdown", count=("params", "compute", "memory"))
+    assert "In mixed precision as in ZeRO (Rajbhandari et al. 2020) the parameters" in text
+    assert "and PyTorch (autocast) instead keep the parameters and gradients in float32" in text
+    assert "Adam: 4 + 4 + 8 = 16 bytes per parameter" in text
+    assert "A training step (forward and backward pass) costs about three times as much as the forward pass" in text
