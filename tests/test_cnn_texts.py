@@ -153,6 +153,19 @@ def test_resnet_projection_shortcut_is_named_and_is_not_the_expansion(resnet):
     assert "projection shortcut" not in section(resnet, "conv2_block2_1_conv")
 
 
+def test_resnet_projection_shortcut_changes_the_size_only_with_stride_2(resnet):
+    # Keras's ResNet50: conv2's first block has stride 1 (56 × 56 in and out), conv3's stride 2
+    import json
+    from tests.conftest import FIXTURES
+    layers = {l["config"]["name"]: l["config"] for l in
+              json.loads((FIXTURES / "keras" / "ResNet50.json").read_text())["config"]["layers"]}
+    assert list(layers["conv2_block1_0_conv"]["strides"]) == [1, 1]
+    assert list(layers["conv3_block1_0_conv"]["strides"]) == [2, 2]
+    channels = "brings the input to the output's number of channels, so that"
+    assert channels in section(resnet, "conv2_block1_0_conv")
+    assert "(and size)" in section(resnet, "conv3_block1_0_conv")
+
+
 def test_mobilenet_stem_is_one_stage_row(mobilenet):
     assert "| Conv1 | 1–3 |  | 992 |" in mobilenet  # Conv1, bn_Conv1, Conv1_relu: 864 + 128
     assert "| bn\\_Conv1 | 2 |" not in mobilenet

@@ -197,8 +197,9 @@ def _projection_shortcuts(model: Model, steps: Sequence[LayerStep]) -> None:
     """A residual block's projection shortcut says what it is (it runs beside the main path)."""
     names = shortcut_projections(model.nodes)
     for s in steps:
-        if s.node.name in names:
-            s.notes = s.notes + ("projection_shortcut",)
+        if s.node.name in names:  # with stride 1 it changes only the number of channels
+            strided = any(x != 1 for x in getattr(s.node.layer, "strides", (1,)))
+            s.notes = s.notes + ("projection_shortcut" if strided else "projection_shortcut_channels",)
 
 
 def derive(model: Model, expand: bool = False) -> Derivation:

@@ -172,6 +172,10 @@ NOTES = {
                               "parallel with the main path, from the block's input to the Add "
                               "layer, and brings the input to the output's number of channels (and "
                               "size), so that the two can be added."),
+    "projection_shortcut_channels": N_("This convolution is the block's projection shortcut: it "
+                                       "runs in parallel with the main path, from the block's input "
+                                       "to the Add layer, and brings the input to the output's "
+                                       "number of channels, so that the two can be added."),
     "bias_before_batchnorm": N_("This layer has no bias because a batch normalization follows it: "
                                 "the normalization subtracts the batch mean, which would cancel a "
                                 "bias, and its β shifts every channel instead."),
