@@ -169,14 +169,33 @@ def _gpt2_groups(cross: bool) -> tuple[Group, ...]:
     return groups + (*_linear("mlp.c_fc", d, f), *_linear("mlp.c_proj", f, d))
 
 
-@register("GPT2Block", framework="pytorch")
 @dataclass(frozen=True, kw_only=True)
-class GPT2Block(_Block):
-    """GPT-2 block: 4d² + 2df + 9d + f (f = 4d: 12d² + 13d); Conv1D weights are (n_in, n_out)."""
+class _GeluBlock(_Block):
+    """A post- or pre-norm block with one attention (two with cross-attention) and a GELU MLP of
+    f units: GPT-2's and BERT's. Other operations per token: each LayerNorm's statistics 5d,
+    the GELU f, a residual add d per sublayer; softmax and the 1/√d_h scaling per score and
+    head, 4H."""
 
     intermediate_size: Value = size()
     add_cross_attention: bool = flag(False)
     num_heads: Value | None = arg(_optional(_size), None)
+
+    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+        if self.num_heads is None:
+            return None
+        return _ln_block(2 + int(self.add_cross_attention), f), _PER_SCORE, _PER_SCORE
+
+    def cost_values(self) -> dict:
+        return {H: self.num_heads} if self.num_heads is not None else {}
+
+    def values(self, shape: Shape) -> dict:
+        return {d: self.hidden_size, f: self.intermediate_size}
+
+
+@register("GPT2Block", framework="pytorch")
+@dataclass(frozen=True, kw_only=True)
+class GPT2Block(_GeluBlock):
+    """GPT-2 block: 4d² + 2df + 9d + f (f = 4d: 12d² + 13d); Conv1D weights are (n_in, n_out)."""
 
     kaplan_rest = _texts.KAPLAN_REST_GPT2
 
@@ -186,24 +205,11 @@ class GPT2Block(_Block):
     def source_groups(self) -> frozenset[str]:
         return _GPT2_SOURCE
 
-    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
-        """ln_1, ln_2 (and ln_cross_attn) statistics 5d each, GELU f, a residual add d after each
-        attention and the MLP; softmax and the 1/√d_h scaling per score and head, 4H."""
-        if self.num_heads is None:
-            return None
-        return _ln_block(2 + int(self.add_cross_attention), f), _PER_SCORE, _PER_SCORE
-
-    def cost_values(self) -> dict:
-        return {H: self.num_heads} if self.num_heads is not None else {}
-
     def explanation_for(self, weights: Sequence[str]) -> str | None:
         return _texts.TRANSFORMER_BLOCK if self.add_cross_attention else _texts.GPT2_BLOCK
 
     def notes(self) -> tuple[str, ...]:
         return ("gpt2_fused_qkv",)
-
-    def values(self, shape: Shape) -> dict:
-        return {d: self.hidden_size, f: self.intermediate_size}
 
     def kaplan_widths(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
         """d_model = d_attn = d, d_ff = f; a block with cross-attention is not a decoder-only one."""
@@ -232,12 +238,9 @@ _BERT_SOURCE = frozenset(f"crossattention.self.{p}.{w}" for p in ("key", "value"
 
 @register("BertLayer", framework="pytorch")
 @dataclass(frozen=True, kw_only=True)
-class BertLayer(_Block):
+class BertLayer(_GeluBlock):
     """BERT encoder layer: 4d² + 2df + 9d + f; with cross-attention 8d² + 2df + 15d + f."""
 
-    intermediate_size: Value = size()
-    add_cross_attention: bool = flag(False)
-    num_heads: Value | None = arg(_optional(_size), None)
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _bert_groups(self.add_cross_attention)
@@ -245,24 +248,11 @@ class BertLayer(_Block):
     def source_groups(self) -> frozenset[str]:
         return _BERT_SOURCE
 
-    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
-        """Two LayerNorms' statistics 5d each (three with cross-attention), GELU f, a residual
-        add d before each norm; softmax and the 1/√d_h scaling per score and head, 4H."""
-        if self.num_heads is None:
-            return None
-        return _ln_block(2 + int(self.add_cross_attention), f), _PER_SCORE, _PER_SCORE
-
-    def cost_values(self) -> dict:
-        return {H: self.num_heads} if self.num_heads is not None else {}
-
     def explanation_for(self, weights: Sequence[str]) -> str | None:
         return _texts.TRANSFORMER_BLOCK if self.add_cross_attention else _texts.BERT_BLOCK
 
     def notes(self) -> tuple[str, ...]:
         return ("heads_split_width",)
-
-    def values(self, shape: Shape) -> dict:
-        return {d: self.hidden_size, f: self.intermediate_size}
 
 
 @register("RobertaLayer", framework="pytorch")
