@@ -9,9 +9,10 @@ plain 32-bit training the parameter and its gradient take 4 bytes each and the o
 state: Adam 4 + 4 + 8 = 16 bytes too.
 
 Activations: the output of every layer, per sample, times the batch B, at the bytes of the
-working precision. This is an estimate, not a measurement: frameworks keep what each backward
-formula needs (sometimes a layer's input instead of its output, dropout masks, softmax outputs),
-share storage for reshapes and may recompute instead of storing.
+working precision; a layer whose output is a view of its input (Flatten, Reshape: no copy) is
+not counted. This is an estimate, not a measurement: frameworks keep what each backward formula
+needs (sometimes a layer's input instead of its output, dropout masks, softmax outputs) and may
+recompute instead of storing.
 """
 from __future__ import annotations
 
@@ -133,6 +134,8 @@ class Activations:
     layers: tuple[LayerActivation, ...]
     bytes_per_element: int
     precision: str
+    views: tuple[str, ...] = ()
+    """Layers whose output is a view of their input (no copy): not counted."""
 
     @property
     def elements(self) -> int:
@@ -161,11 +164,16 @@ class Activations:
 
 def activations(model: "Model", precision: str = "mixed") -> Activations:
     """Every layer's output elements per sample (× its repetitions), at the working precision; a
-    sequence axis without a size at the model's context length (``Model.context``), if it has one."""
+    sequence axis without a size at the model's context length (``Model.context``), if it has one.
+    A layer whose output is a view of its input (``output_is_view``) is left out and named."""
     if precision not in PRECISIONS:
         raise ExplainError(f"unknown precision '{precision}' (choose from {', '.join(PRECISIONS)})")
     rows = []
+    views = []
     for node in model.nodes:
+        if node.layer.output_is_view:
+            views.append(node.name)
+            continue
         total: Value = 0
         known = True
         for shape in node.outputs:
@@ -179,7 +187,7 @@ def activations(model: "Model", precision: str = "mixed") -> Activations:
                 size = as_value(size * d) if d is not None else size
             total = as_value(total + size)
         rows.append(LayerActivation(node.name, model.evaluate(as_value(node.repeat * total)) if known else None))
-    return Activations(tuple(rows), PRECISIONS[precision][0], precision)
+    return Activations(tuple(rows), PRECISIONS[precision][0], precision, tuple(views))
 
 
 DECIMAL_UNITS = ("byte", "kilobyte", "megabyte", "gigabyte", "terabyte", "petabyte")

@@ -90,16 +90,27 @@ def test_frozen_parameters_take_no_gradient_or_optimizer_state():
 
 
 def test_activations_are_every_output_pytorch_computes_times_the_batch():
+    """Every layer's output PyTorch allocates, not the outputs that share their input's storage
+    (Flatten returns a view: no copy)."""
     torch, module = _torch_model()
     seen: list[int] = []
-    hooks = [layer.register_forward_hook(lambda _m, _i, out: seen.append(out.numel())) for layer in module]
+    views: list[str] = []
+
+    def hook(m, inputs, out):
+        if out.untyped_storage().data_ptr() == inputs[0].untyped_storage().data_ptr():
+            views.append(type(m).__name__)
+        else:
+            seen.append(out.numel())
+    hooks = [layer.register_forward_hook(hook) for layer in module]
     try:
         module(torch.randn(5, 3, 16, 16))
     finally:
         for h in hooks:
             h.remove()
+    assert views == ["Flatten"]
     model = explain.from_torch(module, (3, 16, 16))
     a = model.activation_memory("float32")
+    assert a.views == (model.nodes[4].name,)
     assert a.elements * 5 == sum(seen)
     assert a.bytes(5) == 4 * sum(seen)
     assert model.activation_memory("mixed").bytes(5) == 2 * sum(seen)
@@ -107,12 +118,15 @@ def test_activations_are_every_output_pytorch_computes_times_the_batch():
 
 
 def test_seed_cnn_activations_by_hand():
-    # outputs (H·W·C) of the 18 layers of the seed CNN, from its Keras summary:
+    # outputs (H·W·C) of the seed CNN's layers, from its Keras summary, without Flatten's 11552
+    # (a reshape: a view of its input, no copy):
     # 256²·32 + 254²·32 + 2·84²·32 + 84²·32 + 82²·32 + 2·41²·32 + 41²·32 + 39²·32 + 2·19²·32
-    # + 11552 + 2·512 + 2·128 + 9
+    # + 2·512 + 2·128 + 9
     hand = 32 * (256**2 + 254**2 + 3 * 84**2 + 82**2 + 3 * 41**2 + 39**2 + 2 * 19**2) \
-        + 11552 + 2 * 512 + 2 * 128 + 9
-    assert explain.load("example:seed-cnn").activation_memory().elements == hand
+        + 2 * 512 + 2 * 128 + 9
+    a = explain.load("example:seed-cnn").activation_memory()
+    assert a.elements == hand
+    assert a.views == ("flatten_1",)
 
 
 def test_a_sequence_of_any_length_is_left_out_and_named():

@@ -480,8 +480,7 @@ CONV_GROUPED_COMPUTE = N_("A grouped convolution computes every output element a
                           "channel of its group. So it takes as many MACs as one filter has kernel "
                           "weights, for each of its output elements.")
 DENSE_COMPUTE = N_("A dense layer computes each output as the sum of all its inputs, each multiplied "
-                   "by its weight: one multiply-accumulate (MAC) for each kernel weight, at every "
-                   "position it is applied at.")
+                   "by its weight: one multiply-accumulate (MAC) for each kernel weight.")
 POOL_COMPUTE = N_("A pooling layer multiplies nothing, so it takes no MACs. For each output element "
                   "it compares (maximum) or adds up (average) the values of its window: one operation "
                   "per window element.")

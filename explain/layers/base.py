@@ -331,6 +331,10 @@ class Layer:
     computes nothing at inference, such as a reshape or dropout), no MACs. None: the type's
     ``cost`` says (or it has no compute rule)."""
 
+    output_is_view: ClassVar[bool] = False
+    """The output is the input under a new shape, not a copy (Flatten, Reshape): the activation
+    estimate of the training memory does not count it."""
+
     compute_not_derived: ClassVar[Optional[str]] = None
     """Why this type's compute is not derived (it says so rather than count 0), where it is not."""
 

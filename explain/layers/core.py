@@ -345,6 +345,7 @@ class Flatten(Layer):
 
     role = "flatten"
     explanation = _texts.FLATTEN
+    output_is_view = True
 
     ops_per_element = 0
     positional = ("data_format",)
@@ -364,6 +365,7 @@ class Reshape(Layer):
 
     role = "reshape"
     explanation = _texts.RESHAPE
+    output_is_view = True
 
     ops_per_element = 0
     positional = ("target_shape",)
@@ -412,6 +414,7 @@ class Permute(Layer):
 
     role = "reshape"
     explanation = _texts.RESHAPE
+    output_is_view = True
 
     ops_per_element = 0
     positional = ("dims",)

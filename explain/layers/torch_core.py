@@ -301,6 +301,7 @@ class Flatten(Layer):
 
     role = "flatten"
     explanation = _texts.FLATTEN
+    output_is_view = True
 
     ops_per_element = 0
     positional = ("start_dim", "end_dim")
@@ -325,6 +326,7 @@ class Unflatten(Layer):
 
     role = "reshape"
     explanation = _texts.RESHAPE
+    output_is_view = True
 
     ops_per_element = 0
     positional = ("dim", "unflattened_size")

@@ -61,6 +61,7 @@ def compute_layers(model: "Model", f: "Formatter") -> list[dict[str, Any]]:
     from .view import View
     v = View(f, model)
     seen_types: set[type] = set()
+    seen_idle: dict[type, tuple[int, str]] = {}
     seen_symbols: set[str] = set()
     seen_notes: set[tuple] = set()
     rows: list[dict[str, Any]] = []
@@ -74,6 +75,9 @@ def compute_layers(model: "Model", f: "Formatter") -> list[dict[str, Any]]:
         if cost is None or node.macs is None or node.other_ops is None:
             continue
         nothing = cost.macs == 0 and cost.other == 0
+        if nothing:  # a later idle layer of a type says so in one line, naming the first
+            first = seen_idle.setdefault(type(node.layer), (index, node.name))
+            row["same"] = (first[0], f.name(first[1])) if first[0] != index else None
         symbols = []
         for s in sorted((cost.macs + cost.other).free_symbols, key=lambda s: s.name):
             meaning = messages.COMPUTE_SYMBOLS.get(s.name)
@@ -115,7 +119,7 @@ def _equations(v: "View", node: "Node", cost: "Cost") -> str:
 def _other_note(node: "Node", seen: set[tuple], f: "Formatter") -> tuple[str, dict[str, Any]] | None:
     """What O counts per output element of a layer with a bias and an ``activation`` argument
     (msgid, arguments), the first time a type shows it with this bias and activation."""
-    from ..compute import activation_ops
+    from ..compute import SOFTMAX_OPS, activation_ops
     from . import messages
     layer = node.layer
     if not hasattr(layer, "activation") or not hasattr(layer, "use_bias"):
@@ -126,10 +130,9 @@ def _other_note(node: "Node", seen: set[tuple], f: "Formatter") -> tuple[str, di
     if key in seen:
         return None
     seen.add(key)
-    if bias and ops:
-        return messages.OTHER_OPS_BIAS_ACTIVATION, {"activation": f.name(str(activation)), "n": ops}
+    if ops:  # an activation counts 1 per element, softmax 3 (exp, sum, divide)
+        kind = ("bias_" if bias else "") + ("softmax" if ops == SOFTMAX_OPS else "activation")
+        return messages.OTHER_OPS[kind], {"activation": f.name(str(activation))}
     if bias:
-        return messages.OTHER_OPS_BIAS, {}
-    if ops:
-        return messages.OTHER_OPS_ACTIVATION, {"activation": f.name(str(activation)), "n": ops}
+        return messages.OTHER_OPS["bias"], {}
     return None

@@ -137,5 +137,5 @@ def memory_dict(model: Model) -> dict[str, Any]:
                            "bytes_per_element": a.bytes_per_element,
                            "bytes_per_sample": a.bytes_per_sample, "bytes_formula": str(a.formula),
                            "layers": {x.name: x.elements for x in a.layers},
-                           "left_out": list(a.unknown)}
+                           "left_out": list(a.unknown), "views": list(a.views)}
     return {"model_states": states, "activations": acts}

@@ -19,14 +19,22 @@ GENERIC_WITHOUT_WEIGHTS = N_("This layer has no weights.")
 
 NO_COMPUTE = N_("At inference this layer computes nothing: no MACs and no other operations.")
 
-OTHER_OPS_PARTIAL = N_("O counts only the bias adds and norm weights of this block, one per element "
+OTHER_OPS_PARTIAL = N_("%(O)s counts only the bias adds and norm weights of this block, one per element "
                        "and token; its other elementwise work (the norms' statistics, the activations, "
-                       "the softmax, the residual adds) is not derived here, so O is a lower bound.")
-OTHER_OPS_BIAS_ACTIVATION = N_("O counts, for each output element, one addition for the bias and "
-                               "the operations of the activation %(activation)s (%(n)s).")
-OTHER_OPS_BIAS = N_("O counts one addition for the bias for each output element.")
-OTHER_OPS_ACTIVATION = N_("O counts, for each output element, the operations of the activation "
-                          "%(activation)s (%(n)s).")
+                       "the softmax, the residual adds) is not derived here, so %(O)s is a lower bound.")
+OTHER_OPS = {
+    "bias_activation": N_("%(O)s counts, for each output element, one addition for the bias and the "
+                          "activation %(activation)s as one operation."),
+    "bias_softmax": N_("%(O)s counts, for each output element, one addition for the bias and three "
+                       "operations for the activation %(activation)s: the exponential, its addition to "
+                       "the sum and the division by the sum."),
+    "bias": N_("%(O)s counts one addition for the bias for each output element."),
+    "activation": N_("%(O)s counts, for each output element, the activation %(activation)s as one "
+                     "operation."),
+    "softmax": N_("%(O)s counts, for each output element, three operations for the activation "
+                  "%(activation)s: the exponential, its addition to the sum and the division by the sum."),
+}
+"""What O counts per output element of a layer with a bias and an ``activation`` argument."""
 
 COMPUTE_SYMBOLS = {
     "H_out": N_("output height"),

@@ -1,0 +1,98 @@
+"""The compute and training-memory sections read as a lecturer would publish them: every symbol a
+sentence names is math and defined, each unit stated, every layer numbered, and the sentences
+true of the layer they describe (reviewers' findings on the seed CNN's derivation)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import explain
+from explain.render import render
+from tests.render_helpers import compile_latex, pdf_text, require_tool
+
+COUNT = ("params", "compute", "memory")
+
+
+@pytest.fixture(scope="module")
+def seed_md() -> str:
+    return render(explain.load("example:seed-cnn"), lang="en", format="markdown", count=COUNT)
+
+
+def _layers_section(text: str) -> str:
+    return text[text.index("### Compute, layer by layer"):text.index("## Training memory")]
+
+
+def test_activation_cost_is_stated_per_element(seed_md):
+    """ReLU counts as one operation per output element, softmax as three (exp, sum, divide);
+    never a bare "(1)"."""
+    section = _layers_section(seed_md)
+    assert ("$O$ counts, for each output element, one addition for the bias and the activation "
+            "`relu` as one operation.") in section
+    assert "three operations for the activation `softmax`: the exponential" in section
+    assert "(1)" not in section and "(3)" not in section
+
+
+def test_symbols_are_a_where_list_right_after_the_formula(seed_md):
+    """conv2d_1: the equation, then "with" and one item per symbol, then the note on O."""
+    first = _layers_section(seed_md).split("#### 2.")[0]
+    where = first.index("$$\n\nwith\n\n- $H_{\\text{out}}$: output height\n- $W_{\\text{out}}$: output width\n")
+    assert where < first.index("$O$ counts")
+
+
+def test_every_layer_is_numbered_in_the_compute_section(seed_md):
+    """The seed CNN's 18 layers are 1 … 18 in the layer-by-layer compute, the later dropouts in
+    one line each that names the first."""
+    section = _layers_section(seed_md)
+    numbers = [int(n) for n in re.findall(r"^(?:#### |\*\*)(\d+)\. ", section, re.M)]
+    assert numbers == list(range(1, 19))
+    assert "**8. `dropout_2` (Dropout).**\nNo compute at inference, as in layer 4, `dropout_1`." in section
+
+
+def test_letters_in_sentences_are_math_and_defined(seed_md):
+    assert "MACs counts its multiply-accumulates and $O$ its other operations" in seed_md
+    assert "the model states take $M$ bytes, where $P$ is the number of parameters:" in seed_md
+    assert "For a batch of $B$ samples the activations take $A$ bytes:" in seed_md
+    # a letter standing alone in a sentence outside math: none of O, A, B, M, P, N, D
+    prose = re.sub(r"\$[^$]*\$", "", re.sub(r"\$\$.*?\$\$", "", seed_md, flags=re.S))
+    prose = "\n".join(line for line in prose.splitlines() if not line.startswith("|"))
+    assert re.findall(r".{0,30}(?<![\w`])(?:[OBMPND]|A(?= bytes))(?![\w`]).{0,30}", prose) == []
+
+
+def test_training_compute_states_its_unit(seed_md):
+    """C_train is in FLOPs, for one sample and one training step: 3 × 2 × 813,689,984 MACs
+    (the seed CNN's forward MACs, derived by hand in tests/test_compute.py)."""
+    assert "So a training step takes $C_{\\text{train}}$ FLOPs for one sample:" in seed_md
+    assert re.search(r"C_\{\\text\{train\}\} \\approx 3 \\times 1\{,\}627\{,\}379\{,\}968 = 4\{,\}882\{,\}139\{,\}904",
+                     seed_md)
+
+
+def test_dense_names_positions_only_where_there_are_several():
+    """A Dense on a flat vector is applied once: no "at every position"; on a (5, 8) sequence it is
+    applied at n_pos = 5 positions, 5 × 8 × 4 = 160 MACs (by hand)."""
+    flat = render(explain.load("example:seed-cnn"), lang="en", format="markdown", count=("compute",))
+    assert "at every position" not in _layers_section(flat + "## Training memory")
+    seq = explain.load({"name": "seq", "input": [5, 8], "layers": [{"Dense": {"units": 4}}]})
+    assert seq.macs == 5 * 8 * 4
+    text = render(seq, lang="en", format="markdown", count=("compute",))
+    assert "- $n_{\\text{pos}}$: number of positions the layer is applied at" in text
+
+
+def test_compute_heading_stays_with_its_table_in_the_german_pdf(tmp_path):
+    """The heading of the layer-by-layer compute, its sentence and the first table row share a
+    page (needspace before the heading; the table is a longtable that may continue)."""
+    require_tool("lualatex")
+    tex = render(explain.load("example:seed-cnn"), lang="de", format="latex", count=COUNT)
+    assert tex.index("\\needspace{12\\baselineskip}") < tex.index("Rechenaufwand Schicht für Schicht")
+    pages = pdf_text(compile_latex(tex, tmp_path, "seed")).split("\f")
+    heading = next(i for i, p in enumerate(pages) if "Rechenaufwand Schicht für Schicht" in p)
+    assert "conv2d_1 (Conv2D)" in pages[heading]
+    states = next(i for i, p in enumerate(pages) if "Modellzustände: Parameter" in p)
+    assert "Adam, AdamW" in pages[states]
+
+
+def test_json_names_the_views_the_activation_estimate_leaves_out():
+    import json
+    data = json.loads(render(explain.load("example:seed-cnn"), format="json", count=("memory",)))
+    mixed = data["training_memory"]["activations"]["mixed"]
+    assert mixed["views"] == ["flatten_1"] and "flatten_1" not in mixed["layers"]
