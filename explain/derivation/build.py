@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, NamedTuple, Optional, Sequence
 
 import sympy
 
@@ -115,12 +115,29 @@ def _signature(node: Node) -> tuple:
             str(node.repeat), tuple(w.tied_to for w in node.weights))
 
 
-def _feeds(nodes: Sequence[Node], start: int, p: int, m: int) -> bool:
+def _feeds(flow: "_Flow", start: int, p: int, m: int) -> bool:
     """Repetition ``m`` (counted from 0) of ``p`` layers from ``start`` takes an input from the
     one before: the repeats follow one another in the data flow (not parallel branches such as
     a projection shortcut beside a residual block's last convolution)."""
-    before = {n.name for n in nodes[start + (m - 1) * p:start + m * p]}
-    return any(i in before for n in nodes[start + m * p:start + (m + 1) * p] for i in n.inputs)
+    lo, hi = start + (m - 1) * p, start + m * p
+    if max(flow.last[hi:hi + p]) < lo:  # no layer of repetition m reads one that far on
+        return False
+    return any(lo <= q < hi for k in range(hi, hi + p) for q in flow.reads[k])
+
+
+class _Flow(NamedTuple):
+    """Which layers each layer reads, by position in the model's list of layers."""
+    reads: list[tuple[int, ...]]
+    last: list[int]
+    """The last position each layer reads (-1: only the model's inputs)."""
+
+
+def _flow(nodes: Sequence[Node]) -> _Flow:
+    at: dict[str, list[int]] = {}
+    for k, n in enumerate(nodes):
+        at.setdefault(n.name, []).append(k)
+    reads = [tuple(q for i in n.inputs for q in at.get(i, ())) for n in nodes]
+    return _Flow(reads, [max(r, default=-1) for r in reads])
 
 
 def group_blocks(nodes: Sequence[Node], max_period: int = 64) -> list[tuple[int, int, int]]:
@@ -129,6 +146,7 @@ def group_blocks(nodes: Sequence[Node], max_period: int = 64) -> list[tuple[int,
     each feed the next."""
     ids: dict[tuple, int] = {}
     sig = [ids.setdefault(_signature(n), len(ids)) for n in nodes]
+    flow = _flow(nodes)
     out: list[tuple[int, int, int]] = []
     i, n = 0, len(sig)
     while i < n:
@@ -136,13 +154,13 @@ def group_blocks(nodes: Sequence[Node], max_period: int = 64) -> list[tuple[int,
         for p in range(1, min(max_period, (n - i) // 2) + 1):
             r = 1
             while i + (r + 1) * p <= n and sig[i + r * p:i + (r + 1) * p] == sig[i:i + p] \
-                    and _feeds(nodes, i, p, r):  # the earlier repetitions were checked
+                    and _feeds(flow, i, p, r):  # the earlier repetitions were checked
                 r += 1
             if r >= 2 and p * r > best[0] * best[1]:
                 best = (p, r)
         p, r = best
         if r >= 2:
-            shift = _phase(nodes, sig, i, p, r)
+            shift = _phase(nodes, sig, flow, i, p, r)
             out.extend((j, 1, 1) for j in range(i, i + shift))
             i += shift
         out.append((i, p, r))
@@ -150,7 +168,7 @@ def group_blocks(nodes: Sequence[Node], max_period: int = 64) -> list[tuple[int,
     return out
 
 
-def _phase(nodes: Sequence[Node], sig: Sequence[int], i: int, p: int, r: int) -> int:
+def _phase(nodes: Sequence[Node], sig: Sequence[int], flow: _Flow, i: int, p: int, r: int) -> int:
     """How far to shift a run of ``r`` blocks of ``p`` layers found at ``i`` so that each block
     begins and ends where the model's names say a block does (``conv2_block2_1_conv`` …
     ``conv2_block2_out``, not ``conv2_block1_add`` … ``conv2_block2_3_bn``): the shift, among
@@ -159,7 +177,7 @@ def _phase(nodes: Sequence[Node], sig: Sequence[int], i: int, p: int, r: int) ->
         block = sig[start:start + p]
         return start + r * p <= len(sig) and all(
             sig[start + m * p:start + (m + 1) * p] == block for m in range(1, r)) \
-            and all(_feeds(nodes, start, p, m) for m in range(1, r))
+            and all(_feeds(flow, start, p, m) for m in range(1, r))
 
     def shared_prefix(start: int) -> int:
         first, last = nodes[start].name, nodes[start + p - 1].name

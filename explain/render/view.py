@@ -5,6 +5,7 @@ Templates hold the markup and the sentences; this module holds no language.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -253,14 +254,21 @@ class View:
         self.f = fmt
         self.p = fmt.math
         self.model = model
+        self._evaluated: dict[Value, Value] = {}
+        """Each value once: layers of one type repeat their formulas and sizes."""
 
     def evaluate(self, v: Value) -> Value:
         if isinstance(v, int) or self.model is None:
             return v
+        found = self._evaluated.get(v)
+        if found is not None:
+            return found
         try:
-            return self.model.evaluate(v)
+            found = self.model.evaluate(v)
         except ExplainError:  # undeclared symbols: the value stays a formula
-            return v
+            found = v
+        self._evaluated[v] = found
+        return found
 
     def value_tex(self, v: Value) -> str:
         """A size as math; a symbolic one followed by its number (``H - 2 = 62``)."""
@@ -631,10 +639,16 @@ def sum_lines(parts: list[str], lhs: str, rhs: Optional[str], per_line: int = TE
 def _kind(s: LayerStep, st: StepView) -> tuple:
     """What makes two layers explained alike: type, sentence, formula in the type's symbols,
     weight groups and why they are (not) trained, and the output-size rule."""
-    return (s.node.type, s.explanation, str(s.formula), s.frozen, bool(st.repeat), bool(s.parts),
-            tuple((g.name, str(g.formula), g.trainable, g.buffer, g.reason, bool(g.tied_to))
+    return (s.node.type, s.explanation, _printed(s.formula), s.frozen, bool(st.repeat), bool(s.parts),
+            tuple((g.name, _printed(g.formula), g.trainable, g.buffer, g.reason, bool(g.tied_to))
                   for g in s.groups),
             st.shape.kind, st.shape.explain, st.shape.general, bool(st.shape.k_eff))
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _printed(formula: object) -> str:
+    """``str(formula)``, printed once per formula (layers of one type share theirs)."""
+    return str(formula)
 
 
 def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dict[str, Any]:
