@@ -157,6 +157,53 @@ def test_layer_index_is_complete_and_right():
     assert INDEX == index(), "run: python -m explain.layers.registry"
 
 
+def test_hf_family_index_is_complete_and_right():
+    """``_hf_index.py`` names the module that registers every Hugging Face model_type's builder
+    and lists them all; ``python -m explain.importers.hf_config`` regenerates it."""
+    from explain.importers._hf_index import MODULES
+    from explain.importers.hf_config import load_families
+    assert MODULES == {t: fn.__module__.rsplit(".", 1)[-1] for t, fn in load_families().items()}, \
+        "run: python -m explain.importers.hf_config"
+
+
+_HF_FAMILY_MODULES = ("explain.importers.hf_decoders", "explain.importers.hf_encoders", "explain.importers.hf_moe",
+                      "explain.importers.hf_multimodal", "explain.layers.hf_decoders", "explain.layers.hf_encoders",
+                      "explain.layers.hf_moe", "explain.layers.hf_multimodal", "explain.layers.hf_mllama")
+
+
+def _hf_modules_after(config: dict, tmp_path) -> list[str]:
+    """The Hugging Face family modules imported by ``explain derive`` of ``config`` (a fresh process)."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    script = ("import sys, io, contextlib\nfrom explain.cli import main\n"
+              "with contextlib.redirect_stdout(io.StringIO()):\n"
+              f"    assert main(['derive', {str(path)!r}, '--format', 'json']) == 0\n"
+              "print(' '.join(sorted(m for m in sys.modules if m.startswith('explain.') and '.hf_' in m)))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_a_llama_config_imports_only_its_family(tmp_path):
+    """A config needs one family: reading a Llama config imports neither BERT's, T5's nor the
+    other decoders', mixtures' or multimodal models' modules."""
+    llama = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
+             "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 100}
+    modules = _hf_modules_after(llama, tmp_path)
+    assert "explain.importers.hf_config" in modules and "explain.layers.hf_blocks" in modules
+    assert set(modules) & set(_HF_FAMILY_MODULES) == set(), modules
+
+
+def test_a_family_in_a_module_of_its_own_is_imported_when_asked_for(tmp_path):
+    """GPT-NeoX's builder lives in ``importers/hf_decoders.py``: found through the index, without
+    the encoders', mixtures' or multimodal models' modules."""
+    neox = {"architectures": ["GPTNeoXForCausalLM"], "model_type": "gpt_neox", "hidden_size": 64,
+            "intermediate_size": 256, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 100}
+    modules = _hf_modules_after(neox, tmp_path)
+    assert "explain.importers.hf_decoders" in modules
+    assert "explain.importers.hf_encoders" not in modules and "explain.importers.hf_multimodal" not in modules
+
+
 def test_a_torch_model_of_the_users_own_classes_imports_only_what_it_uses():
     """Asking for the user's classes (ResNet's blocks) and torch containers finds nothing without
     importing every family (the Hugging Face blocks take a second to import)."""
