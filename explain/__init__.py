@@ -11,22 +11,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
-import gc as _gc
-
-# sympy's import makes many objects and few cycles: the cycle collector only costs time here
-# (about a tenth of `explain derive`'s start-up); its state is restored once the imports are done
-_gc_enabled = _gc.isenabled()
-_gc.disable()
-try:
-    from .errors import ExplainError
-    from .gcpause import paused
-    from .model import Model, Node, Weight
-finally:
-    if _gc_enabled:
-        _gc.enable()
+from .errors import ExplainError
+from .gcpause import paused
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from .model import Model, Node, Weight
+
+
+@paused
+def __getattr__(name: str) -> Any:
+    """``Model``, ``Node`` and ``Weight``, imported (with sympy) when first asked for.
+
+    sympy's import makes many objects and few cycles, so it runs without the cycle collector;
+    importing it lazily lets the command line (which keeps the collector off for its one short
+    run) skip the collection of those objects that turning it back on here would start (about
+    25 ms of every command)."""
+    if name in ("Model", "Node", "Weight"):
+        from . import model
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["ExplainError", "Model", "Node", "Weight", "check", "from_keras", "from_torch", "load"]
 __version__ = "0.1.0"

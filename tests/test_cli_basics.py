@@ -157,6 +157,19 @@ def test_layer_index_is_complete_and_right():
     assert INDEX == index(), "run: python -m explain.layers.registry"
 
 
+def test_import_explain_leaves_sympy_until_a_model_is_asked_for():
+    """``import explain`` (and so ``python -m explain`` before its run, which keeps the cycle
+    collector off) imports no sympy; ``explain.Model``, ``Node`` and ``Weight`` import it."""
+    script = ("import sys\nimport explain\nprint('sympy' in sys.modules)\n"
+              "from explain import Model, Node, Weight\n"
+              "print(Model.__module__, Node.__module__, Weight.__module__, 'sympy' in sys.modules)\n"
+              "try:\n    explain.Nothing\nexcept AttributeError as e:\n    print(e)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["False", "explain.model explain.model explain.model True",
+                                          "module 'explain' has no attribute 'Nothing'"]
+
+
 def test_hf_family_index_is_complete_and_right():
     """``_hf_index.py`` names the module that registers every Hugging Face model_type's builder
     and lists them all; ``python -m explain.importers.hf_config`` regenerates it."""

@@ -230,7 +230,7 @@ FAMILY_MODULES = ("hf_config", "hf_decoders", "hf_moe", "hf_encoders", "hf_multi
 """The modules (in this package) whose builders register themselves with ``_family``."""
 
 
-def family(model_type: str) -> Callable[[_Config, str, _Builder], None] | None:
+def family_builder(model_type: str) -> Callable[[_Config, str, _Builder], None] | None:
     """The builder of ``model_type``, importing only the module ``_hf_index.py`` names for it (a
     config needs one family; importing every family's blocks costs a third of a Llama run); a
     type the index lacks imports every family module."""
@@ -332,7 +332,7 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
         raise ExplainError(f"'model_type' must be text. Received: model_type={model_type!r}")
     if model_type is None and not arch:
         raise ExplainError("the config has neither 'model_type' nor 'architectures'")
-    build = family(model_type) if model_type is not None else None
+    build = family_builder(model_type) if model_type is not None else None
     model: Model | None = None
     built = ""
     if build is not None and model_type is not None:

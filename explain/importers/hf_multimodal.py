@@ -29,7 +29,7 @@ from ..layers.hf_multimodal import (Gemma3MultiModalProjector, Qwen2VLPatchEmbed
 from ..model import GraphBuilder
 from ..symbols import Value
 from .hf_config import (_PREFIXES, BASES, SEQ, NoClosedForm, _Builder, _check_heads, _Config,
-                        _decoder_only, _family, _pick_head, _tied, attention_sizes, family)
+                        _decoder_only, _family, _pick_head, _tied, attention_sizes, family_builder)
 from .hf_encoders import _clip, _part, text_tower
 from .hf_moe import _runs
 
@@ -138,7 +138,7 @@ def _multimodal(cfg: _Config, arch: str, b: _Builder) -> None:
     text_type = text_cfg.raw.get("model_type", text_default)
     if vision_type not in towers:
         raise NoClosedForm(f"a {model_type} vision tower of model_type {vision_type!r}")
-    text_family = family(text_type) if isinstance(text_type, str) else None
+    text_family = family_builder(text_type) if isinstance(text_type, str) else None
     if text_family is None or text_family.__name__ not in _DECODER_FAMILIES:
         raise NoClosedForm(f"a {model_type} language model of model_type {text_type!r}")
     feature_layer = cfg.get("vision_feature_layer", default=-2)
