@@ -18,9 +18,9 @@ MEANINGS: dict[str, str] = {
     "n_in": "input_features", "n_out": "output_features", "C": "channels",
     "h": "hidden_units", "i": "input_size", "d": "model_width", "V": "vocabulary",
     "H": "heads", "L": "num_layers", "T": "positions", "H_kv": "kv_heads", "d_h": "head_size",
-    "d_kv": "head_size", "d_q_in": "query_width", "d_k_in": "key_width", "d_v_in": "value_width",
+    "d_kv": "head_size", "E_q": "query_width", "E_k": "key_width", "E_v": "value_width",
     "d_key": "key_width", "d_value": "value_width",
-    "d_out": "output_width", "f": "feed_forward",
+    "E_out": "output_width", "f": "feed_forward",
     "B": "buckets", "V_type": "type_vocabulary", "p": "projection", "D": "directions",
     "L_e": "encoder_layers", "L_d": "decoder_layers", "L_dec": "decoder_layers",
     "n_1": "first_input_features", "n_2": "second_input_features", "n_x": "experts",
@@ -37,11 +37,10 @@ number of leading dense layers, its d_v the value size per head), a layer class 
 
 ORDER: tuple[str, ...] = ("k_d", "k_h", "k_w", "k", "c_in", "g", "m", "c_out", "n_in", "n_out",
                           "L_in", "D_in", "H_in", "W_in", "C",
-                          "d_q_in", "d_k_in", "d_v_in", "d_out")
+                          "E_q", "E_k", "E_v", "E_out")
 """Textbook order of factors in a product; symbols not listed follow, by name."""
 
-TEX: dict[str, str] = {"k_eff": r"k_{\text{eff}}", "d_q_in": r"d_{q}^{\text{in}}",
-                       "d_k_in": r"d_{k}^{\text{in}}", "d_v_in": r"d_{v}^{\text{in}}"}
+TEX: dict[str, str] = {"k_eff": r"k_{\text{eff}}"}
 """TeX for names the default spelling (``c_in`` → ``c_{\\text{in}}``) does not fit."""
 
 

@@ -131,7 +131,7 @@ def test_mha_note_defines_e_and_gives_the_case_where_both_counts_agree():
     pt = _torch_params(torch.nn.MultiheadAttention(E, H))
     assert k == pt == 4 * E * E + 4 * E
     text = messages.english(messages.NOTES["mha_heads_times_key_dim"])
-    assert "embedding dimension E" in text and "H·d_k = E" in text
+    assert "embedding dimension E" in text and "E_q = E_k = E_v = E_out = H·d_k = H·d_v = E" in text
     assert translated(messages.NOTES["mha_heads_times_key_dim"])
     torch_note = messages.english(messages.NOTES["mha_in_proj_4E2"])
     assert "4E² + 4E parameters, with E its embedding dimension (embed_dim)" in torch_note
@@ -374,7 +374,9 @@ def test_the_number_of_blocks_is_defined_where_it_is_used(name, blocks):
     for block in blocks:
         step = next(s for s in derive(model).steps if s.node.name == block)
         shown = {sv.symbol.name: model.evaluate(sv.value) for sv in step.symbols}
-        assert shown["L"] == cfg.num_hidden_layers  # the L of "L copies", from the config
+        # one block's P_1 does not depend on L: the model's symbol list defines it, from the config
+        assert "L" not in shown
+        assert f"- $L = {cfg.num_hidden_layers}$: number of blocks (transformer blocks)" in text
         assert f"The row `{block}` stands for $L = {cfg.num_hidden_layers}$ blocks of the same structure" in text
         assert f"The block is repeated $L = {cfg.num_hidden_layers}$ times, each time with weights of its own" in text
     assert translated(messages.REPEATED_BLOCK)
@@ -498,14 +500,15 @@ def test_attention_input_widths_are_not_named_like_per_head_sizes():
     assert model.total == real
     step = next(s for s in derive(model).steps if s.node.name == "mha")
     shown = {sv.symbol.name: (model.evaluate(sv.value), sv.meaning) for sv in step.symbols}
-    # d_k, d_v are the per-head sizes (Vaswani et al.); the input widths carry "in"
+    # d_k, d_v are the per-head sizes (Vaswani et al.); the inputs' feature sizes are E_q, E_k,
+    # E_v as in PyTorch's MultiheadAttention (E, kdim, vdim), the output's E_out
     assert shown["d_k"] == (5, "key_dim") and shown["d_v"] == (7, "value_dim")
-    assert shown["d_q_in"][0] == 12 and shown["d_k_in"][0] == shown["d_v_in"][0] == 10
+    assert shown["E_q"][0] == 12 and shown["E_k"][0] == shown["E_v"][0] == 10 and shown["E_out"][0] == 12
     text = markdown(model)
     assert r"$d_{k} = 5$: size of each head's queries and keys (key\_dim)" in text
-    assert r"$d_{q}^{\text{in}} = 12$: width of the query input" in text
+    assert r"$E_{q} = 12$: width of the query input" in text and r"^{\text{in}}" not in text
     assert "key_dim when value_dim is not given" in messages.SYMBOLS["value_dim"]
-    assert "d_v equals d_k" in messages.english(messages.NOTES["mha_heads_times_key_dim"])
+    assert "H·d_v = E" in messages.english(messages.NOTES["mha_heads_times_key_dim"])
     assert translated(messages.SYMBOLS["value_dim"]) and translated(messages.SYMBOLS["key_dim"])
 
 
@@ -524,7 +527,7 @@ def test_keras_mha_formula_reads_q_k_v_o_and_the_table_counts_equal_terms():
     row = next(line for line in text.splitlines() if line.startswith("| attn "))
     assert r"$4 \times \left(32 \times 2 \times 16\right) + 3 \times \left(2 \times 16\right) + 32$" in row
     eq = text[text.index("P &="):text.index(r"\end{aligned}")]
-    terms = ["d_{q}^{\\text{in}}", "d_{k}^{\\text{in}}", "d_{v}^{\\text{in}}", "d_{\\text{out}}"]
+    terms = ["E_{q}", "E_{k}", "E_{v}", "E_{\\text{out}}"]
     where = [eq.index(t) for t in terms]
     assert where == sorted(where)  # Q, K, V, O as a textbook lists them
     assert r"4 \times \left(32 \times 2 \times 16\right)" in eq
@@ -700,10 +703,10 @@ def test_keras_mha_sentences_give_value_dim_columns_and_the_output_width():
                                 "value_dim": value_dim, "output_shape": out_width, "inputs": ["q", "v"]}}]})
     assert model.total == real
     text = " ".join(markdown(model).replace("\\_", "_").split())  # Markdown escapes underscores
-    assert (r"projects the query and the key to $H \cdot d_{k}$ columns each and the value to "
-            r"$H \cdot d_{v}$ columns ($d_{v}$ defaults to $d_{k}$), then "
-            "projects the concatenated head outputs to the output width") in text
-    assert "then projects the concatenated head outputs to the output width." in text
+    # the opening says what the layer does, once; the note adds only why the count grows with H
+    assert text.count("projects the concatenated head outputs to the output width") == 1
+    assert (r"Every head has query and key columns of its own ($d_{k}$ each) and value columns of "
+            r"its own ($d_{v}$), so the count grows with the number of heads.") in text
     assert "key and the value to $H" not in text and "outputs back" not in text
     assert translated(messages.NOTES["mha_heads_times_key_dim"])
 
@@ -827,19 +830,22 @@ def test_each_block_says_what_it_consists_of(name):
              "llama-2-7b": lambda m: m.layers[0]}[name](base)
     modules = dict(block.named_modules())
     sentence = getattr(_texts, key)
+    english = messages.english(sentence)
     for part in parts:
-        assert part in modules and part.split(".")[-1] in sentence, part
+        assert part in modules and part.split(".")[-1] in english, part
     step = next(s for s in derive(_hf(name)).steps if s.role == "transformer_block")
     assert step.explanation == sentence and translated(sentence)
     assert "the weight groups below list the parts" not in sentence
     d = cfg.hidden_size
     f = getattr(cfg, "n_inner", None) or getattr(cfg, "intermediate_size", None) or 4 * d
     if name == "gpt2":  # Conv1D: (n_in, n_out)
-        assert tuple(modules["attn.c_attn"].weight.shape) == (d, 3 * d) and "d × 3d" in sentence
+        # the fused Q, K, V matrix is said once, by the note; the block sentence names c_attn only
+        assert tuple(modules["attn.c_attn"].weight.shape) == (d, 3 * d) and "d × 3d" not in english
+        assert "d × 3d" in messages.english(messages.NOTES["gpt2_fused_qkv"])
         assert tuple(modules["mlp.c_fc"].weight.shape) == (d, f)
     if name == "llama-2-7b":  # RMSNorm: a scale only; three d × f matrices
         assert [n for n, _ in modules["input_layernorm"].named_parameters()] == ["weight"]
-        assert "no β, no centring" in sentence
+        assert "no shift, no centring" in english
         assert tuple(modules["mlp.gate_proj"].weight.shape) == (f, d) == tuple(modules["mlp.up_proj"].weight.shape)
 
 
@@ -855,7 +861,8 @@ def test_t5_blocks_say_encoder_and_decoder_parts():
     steps = {s.node.name: s for s in derive(_hf("t5-small")).steps}
     assert steps["encoder.block"].explanation == _texts.T5_ENCODER_BLOCK
     assert steps["decoder.block"].explanation == _texts.T5_DECODER_BLOCK
-    assert "EncDecAttention" in _texts.T5_DECODER_BLOCK and "EncDecAttention" not in _texts.T5_ENCODER_BLOCK
+    enc_text, dec_text = messages.english(_texts.T5_ENCODER_BLOCK), messages.english(_texts.T5_DECODER_BLOCK)
+    assert "EncDecAttention" in dec_text and "EncDecAttention" not in enc_text
     for text in (_texts.T5_ENCODER_BLOCK, _texts.T5_DECODER_BLOCK):
         assert "T5 uses no biases" in text and translated(text)
 
@@ -866,7 +873,8 @@ def test_a_tied_head_says_it_adds_nothing_and_why(name, tied):
     head = text[text.index("`lm_head` (Linear)"):]
     head = head[:head.index("##", 3)]
     if tied:  # hf.lm_head.weight is wte.weight: test_the_lm_head_says_whether_it_is_tied
-        assert "(tied weights)" in head and "so the head adds 0 parameters" in head and "saves V·d" in head
+        assert "(tied weights)" in head and "so the head adds 0 parameters" in head
+        assert r"$V \times d$ matrix" in head and r"saves $V \cdot d$ parameters" in head
         assert "This one has no bias" not in head
         # transformers' GPT2LMHeadModel.lm_head is Linear(d, V, bias=False): the head says so
         transformers = require_module("transformers")
@@ -915,3 +923,50 @@ def test_block_sentences_use_only_symbols_the_block_defines(name):
         defined = {sv.symbol.name for sv in step.symbols}
         used = set(re.findall(r"\b(H_kv|d_h|d_kv|d_k|d_v|f|H|d)\b", step.explanation.replace("H·d_kv", "H d_kv")))
         assert used <= defined, (name, used - defined)
+
+
+def test_gpt2_defines_its_symbols_before_it_uses_them_and_names_the_sum_row():
+    """gpt2.json (transformers' GPT-2 small): vocab_size 50,257, n_positions 1,024, n_embd 768,
+    n_layer 12. The intro lists them before the tied-head sentence uses V and d; one block's P_1
+    (12d² + 13d) does not depend on L, so L is not in its list; the sum of wte and wpe is no
+    framework class and is named for what it is."""
+    import json
+    cfg = json.loads((FIXTURES / "hf" / "gpt2.json").read_text())
+    assert (cfg["vocab_size"], cfg["n_positions"], cfg["n_embd"], cfg["n_layer"]) == (50257, 1024, 768, 12)
+    text = markdown(_hf("gpt2"))
+    intro = text[:text.index("## Summary")]
+    listed = intro.index("The symbols of this model, with the values of its configuration:")
+    for line in (r"- $V = 50{,}257$: vocabulary size", r"- $d = 768$: model width",
+                 r"- $T = 1{,}024$: number of positions", r"- $L = 12$: number of blocks"):
+        assert intro.index(line) > listed, line
+    assert intro.index(r"- $V = 50{,}257$") < intro.index(r"its $V \cdot d$ weights")
+    block = text[text.index("`transformer.h` (GPT2Block)"):text.index("`transformer.ln_f` (LayerNorm)")]
+    assert r"- $d = 768$: model width" in block and "$L = 12$:" not in block
+    assert r"The block is repeated $L = 12$ times" in block
+    assert "AddEmbeddings" not in text
+    assert "| transformer\\.wte \\+ transformer\\.wpe (sum of the embeddings) |" in text
+    assert "### 3. `transformer.wte + transformer.wpe` (sum of the embeddings)" in text
+    assert translated(_texts.ADD_EMBEDDINGS_LABEL)
+    assert translated("The symbols of this model, with the values of its configuration:")
+
+
+@pytest.mark.parametrize("name", ["gpt2", "bert-base-uncased", "llama-2-7b", "t5-small"])
+def test_block_sentences_set_symbols_as_math_and_names_as_code(name):
+    """The block sentences name weights in code font and symbols as math; the fused Q, K, V matrix
+    (GPT-2) and the d × d projections (BERT) are said once, in the note, not again in the sentence."""
+    text = markdown(_hf(name))
+    step = next(s for s in derive(_hf(name)).steps if s.role == "transformer_block")
+    heading = f"`{step.node.name}` ("
+    block = text[text.index(heading):]
+    sentence = block.split("\n\n")[1]
+    assert "$" in sentence, sentence  # symbols as math
+    for plain in (" d ", " f ", " d,", "d × ", "H·d", " γ "):
+        assert plain not in sentence, (plain, sentence)
+    assert "`" in sentence  # weight names in code font
+    if name == "gpt2":
+        assert text.count(r"$d \times 3d$") == 1  # the note on c_attn
+        assert "`ln_1`" in sentence and "`attn.c_proj`" in sentence and "`mlp.c_proj`" in sentence
+    if name == "bert-base-uncased":
+        assert text.count(r"$d \times d$") == 1  # the note on the four projections
+    if name == "t5-small":
+        assert r"$H \cdot d_{\text{kv}}$" in sentence and r"$\gamma$" in sentence

@@ -84,7 +84,9 @@ def layer_step(node: Node, declared: Mapping[str, str] | None = None) -> LayerSt
     shown = {rename.get(s, s) for s in free}
     symbols = tuple(SymbolValue(s, _meaning(node.layer, s, values[s], declared), values[s])
                     for s in sorted(shown, key=symbol_order) if s in values)
-    if not isinstance(node.repeat, int):  # the L of "L copies" is defined with the others
+    # the L of "L copies" is defined with the others; a block's repetition sentence gives L = 12
+    # itself, and one block's formula P_1 does not depend on L
+    if not isinstance(node.repeat, int) and node.layer.role != "transformer_block":
         for s in sorted(to_expr(node.repeat).free_symbols - shown, key=symbol_order):
             symbols += (SymbolValue(s, meaning(s, s, declared), s),)
     groups = tuple(GroupStep(w.name, w.formula.xreplace(rename) if rename else w.formula, w.count,

@@ -215,6 +215,9 @@ REVERSIBLE_EMBEDDING = N_("A reversible embedding stores one vector for every en
                           "vocabulary and can also map vectors back to scores over the vocabulary: "
                           "with the transposed embedding matrix (tied weights) or with a second "
                           "matrix of its own.")
+# Translators: what a summary row that adds embeddings is, shown where a layer's type would be:
+# "transformer.wte + transformer.wpe (sum of the embeddings)"
+ADD_EMBEDDINGS_LABEL = N_("sum of the embeddings")
 ADD_EMBEDDINGS = N_("This row adds embeddings of the same shape (token, position, token type) "
                     "element by element. The addition happens in the model's forward pass; it is "
                     "not a module of its own in PyTorch. It has no weights.")
@@ -297,32 +300,36 @@ ADDITIVE_ATTENTION = N_("Additive attention scores every query against every key
 TRANSFORMER_BLOCK = N_("A transformer block combines self-attention and a feed-forward network, "
                        "each with its own normalization and a residual connection.")
 GPT2_BLOCK = N_("A GPT-2 block has two parts, each with a residual connection: the layer "
-                "normalization ln_1 followed by masked self-attention (c_attn computes the queries, "
-                "keys and values with one d × 3d matrix, c_proj projects the heads' outputs back "
-                "with a d × d matrix), then the layer normalization ln_2 followed by an MLP (c_fc "
-                "from d to f, GELU, c_proj from f back to d).")
+                "normalization %(ln_1)s followed by masked self-attention (%(c_attn)s computes the "
+                "queries, keys and values, %(attn_c_proj)s projects the heads' outputs back), then the "
+                "layer normalization %(ln_2)s followed by an MLP (%(mlp_c_fc)s from %(d)s to %(ffn)s, "
+                "GELU, %(mlp_c_proj)s from %(ffn)s back to %(d)s).")
 BERT_BLOCK = N_("A BERT layer has two parts, each followed by a residual connection and a layer "
-                "normalization (post-norm): self-attention (query, key and value are d × d "
-                "matrices with biases, attention.output.dense projects the heads' outputs back "
-                "with another), then a feed-forward network (intermediate.dense from d to f, GELU, "
-                "output.dense from f back to d).")
+                "normalization (post-norm): self-attention (%(bert_query)s, %(bert_key)s and "
+                "%(bert_value)s compute the queries, keys and values, %(attention_output_dense)s "
+                "projects the heads' outputs back), then a feed-forward network "
+                "(%(intermediate_dense)s from %(d)s to %(ffn)s, GELU, %(output_dense)s from %(ffn)s "
+                "back to %(d)s).")
 LLAMA_BLOCK = N_("This decoder layer (the Llama architecture) has two parts, each with a residual "
-                 "connection: the RMS normalization input_layernorm (a scale γ only: no β, no "
-                 "centring) followed by self-attention with rotary position embeddings (q_proj to H "
-                 "heads of size d_h, k_proj and v_proj to the key/value heads, o_proj back to d), "
-                 "then the RMS normalization post_attention_layernorm followed by a gated "
-                 "feed-forward network (gate_proj and up_proj from d to f, down_proj from f back "
-                 "to d).")
+                 "connection: the RMS normalization %(input_layernorm)s (a scale %(gamma)s only: no "
+                 "shift, no centring) followed by self-attention with rotary position embeddings "
+                 "(%(q_proj)s, %(k_proj)s and %(v_proj)s compute the queries, keys and values, "
+                 "%(o_proj)s projects the heads' outputs back), then the RMS normalization "
+                 "%(post_attention_layernorm)s followed by a gated feed-forward network "
+                 "(%(gate_proj)s, %(up_proj)s and %(down_proj)s).")
 T5_ENCODER_BLOCK = N_("A T5 encoder block has two parts, each with an RMS normalization before it "
-                      "(a scale γ only) and a residual connection: self-attention (q, k and v map d "
-                      "to H·d_kv, o maps H·d_kv back to d) and a feed-forward network (wi from d to "
-                      "f, or wi_0 and wi_1 where it is gated; wo from f back to d). T5 uses no "
+                      "(a scale %(gamma)s only) and a residual connection: self-attention (%(t5_q)s, "
+                      "%(t5_k)s and %(t5_v)s map %(d)s to %(H_d_kv)s, %(t5_o)s maps %(H_d_kv)s back to "
+                      "%(d)s) and a feed-forward network (%(wi)s from %(d)s to %(ffn)s, or %(wi_0)s and "
+                      "%(wi_1)s where it is gated; %(wo)s from %(ffn)s back to %(d)s). T5 uses no "
                       "biases.")
 T5_DECODER_BLOCK = N_("A T5 decoder block has three parts, each with an RMS normalization before it "
-                      "(a scale γ only) and a residual connection: self-attention, attention over "
-                      "the encoder's output (EncDecAttention; in both, q, k and v map d to H·d_kv "
-                      "and o maps H·d_kv back to d) and a feed-forward network (wi from d to f, or "
-                      "wi_0 and wi_1 where it is gated; wo from f back to d). T5 uses no biases.")
+                      "(a scale %(gamma)s only) and a residual connection: self-attention, attention "
+                      "over the encoder's output (%(enc_dec_attention)s; in both, %(t5_q)s, %(t5_k)s "
+                      "and %(t5_v)s map %(d)s to %(H_d_kv)s and %(t5_o)s maps %(H_d_kv)s back to "
+                      "%(d)s) and a feed-forward network (%(wi)s from %(d)s to %(ffn)s, or %(wi_0)s and "
+                      "%(wi_1)s where it is gated; %(wo)s from %(ffn)s back to %(d)s). T5 uses no "
+                      "biases.")
 MOE_BLOCK = N_("This transformer block combines self-attention and a mixture of experts (several "
                "feed-forward networks and a router that chooses among them), each with its own "
                "normalization; the weight groups below list the parts.")

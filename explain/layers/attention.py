@@ -1,15 +1,16 @@
 """Keras attention layers: MultiHeadAttention, Attention, AdditiveAttention.
 
 MultiHeadAttention with H heads, per-head sizes d_k (key_dim: queries and keys) and d_v
-(value_dim, default d_k) as in Vaswani et al., inputs query (…, d_q^in), value (…, d_v^in),
-key (…, d_k^in; default: value) and output width d_out (default d_q^in). The input widths carry
-"in" so that they cannot be taken for the per-head sizes.
+(value_dim, default d_k) as in Vaswani et al., inputs query (…, E_q), value (…, E_v),
+key (…, E_k; default: value) and output width E_out (default E_q). The inputs' feature sizes
+are E as in PyTorch's MultiheadAttention (E_q = E, E_k = kdim, E_v = vdim), so that they cannot
+be taken for the per-head sizes.
 
-    query  d_q^in·H·d_k + H·d_k       key    d_k^in·H·d_k + H·d_k
-    value  d_v^in·H·d_v + H·d_v       output d_out·H·d_v + d_out
+    query  E_q·H·d_k + H·d_k       key    E_k·H·d_k + H·d_k
+    value  E_v·H·d_v + H·d_v       output E_out·H·d_v + E_out
 
-``use_gate`` adds a gate d_q^in·H·d_v + H·d_v. The output has the query's shape with the last
-axis d_out (``output_shape``, which may be a tuple: d_out is then its product).
+``use_gate`` adds a gate E_q·H·d_v + H·d_v. The output has the query's shape with the last
+axis E_out (``output_shape``, which may be a tuple: E_out is then its product).
 Inputs: ``inputs: [query, value]`` or ``[query, value, key]`` (``[x, x]`` for self-attention).
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .merge import same_size
 from .registry import register
 
 H = sym("H")
-d_q_in, d_k_in, d_v_in, d_out = sym("d_q_in"), sym("d_k_in"), sym("d_v_in"), sym("d_out")
+E_q, E_k, E_v, E_out = sym("E_q"), sym("E_k"), sym("E_v"), sym("E_out")
 """The widths of the query, key and value inputs and of the output."""
 d_k, d_v = sym("d_k"), sym("d_v")
 """The per-head sizes of queries and keys (key_dim) and of values (value_dim)."""
@@ -40,11 +41,11 @@ d_key, d_value = sym("d_key"), sym("d_value")
 
 def _mha_parts(gate: bool) -> list[tuple[str, sympy.Expr, sympy.Expr]]:
     """(name, kernel, bias) of each projection, in the order Q, K, V, (gate,) O."""
-    parts = [("query", _m(d_q_in, H, d_k), _m(H, d_k)), ("key", _m(d_k_in, H, d_k), _m(H, d_k)),
-             ("value", _m(d_v_in, H, d_v), _m(H, d_v))]
+    parts = [("query", _m(E_q, H, d_k), _m(H, d_k)), ("key", _m(E_k, H, d_k), _m(H, d_k)),
+             ("value", _m(E_v, H, d_v), _m(H, d_v))]
     if gate:
-        parts.append(("gate", _m(d_q_in, H, d_v), _m(H, d_v)))
-    parts.append(("attention_output", _m(d_out, H, d_v), d_out))
+        parts.append(("gate", _m(E_q, H, d_v), _m(H, d_v)))
+    parts.append(("attention_output", _m(E_out, H, d_v), E_out))
     return parts
 
 
@@ -116,7 +117,7 @@ def _output_shape(ctx, name: str, raw: object, rank: int) -> tuple | None:
 @dataclass(frozen=True, kw_only=True)
 class MultiHeadAttention(Layer):
     """Keras MultiHeadAttention: projections to H·key_dim (query, key) and H·value_dim (value)
-    columns, then an output projection back to d_out; the count grows with num_heads."""
+    columns, then an output projection back to E_out; the count grows with num_heads."""
 
     role = "attention"
     explanation = _texts.ATTENTION
@@ -159,7 +160,7 @@ class MultiHeadAttention(Layer):
         return {H: self.num_heads, d_k: self.key_dim,
                 d_v: self.value_dim if self.value_dim is not None else self.key_dim,
                 **_widths(query, key, value, self.type_name),
-                d_out: product(known(d, "output width (d_out)", self.type_name) for d in out)}
+                E_out: product(known(d, "output width (E_out)", self.type_name) for d in out)}
 
     def notes(self) -> tuple[str, ...]:
         return ("mha_heads_times_key_dim",)
@@ -174,19 +175,19 @@ class MultiHeadAttention(Layer):
 
 
 def _widths(query: Shape, key: Shape, value: Shape, type_name: str) -> dict:
-    what = "last axis of the {} (d_{}_in)"
-    return {d_q_in: known(query[-1], what.format("query", "q"), type_name),
-            d_k_in: known(key[-1], what.format("key", "k"), type_name),
-            d_v_in: known(value[-1], what.format("value", "v"), type_name)}
+    what = "last axis of the {} (E_{})"
+    return {E_q: known(query[-1], what.format("query", "q"), type_name),
+            E_k: known(key[-1], what.format("key", "k"), type_name),
+            E_v: known(value[-1], what.format("value", "v"), type_name)}
 
 
 @cache
 def _mha_cost(bias: bool, gate: bool) -> tuple:
-    projections = T_q * d_q_in * H * d_k + T_k * d_k_in * H * d_k + T_k * d_v_in * H * d_v \
-        + T_q * H * d_v * d_out + (T_q * d_q_in * H * d_v if gate else 0)
+    projections = T_q * E_q * H * d_k + T_k * E_k * H * d_k + T_k * E_v * H * d_v \
+        + T_q * H * d_v * E_out + (T_q * E_q * H * d_v if gate else 0)
     parts = (("projections", projections), ("scores", H * T_q * T_k * d_k),
              ("weighted_sum", H * T_q * T_k * d_v))
-    biases = T_q * H * d_k + T_k * H * d_k + T_k * H * d_v + T_q * d_out + (T_q * H * d_v if gate else 0)
+    biases = T_q * H * d_k + T_k * H * d_k + T_k * H * d_v + T_q * E_out + (T_q * H * d_v if gate else 0)
     other = (biases if bias else 0) + T_q * H * d_k + SOFTMAX_SCORES * H * T_q * T_k \
         + (2 * T_q * H * d_v if gate else 0)
     return parts, other
@@ -289,10 +290,10 @@ H_kv, d_h = sym("H_kv"), sym("d_h")
 
 def _gqa_parts(gate: bool) -> list[tuple[str, sympy.Expr, sympy.Expr]]:
     """(name, kernel, bias) of each projection: Q, K, V over H and H_kv heads of size d_h, O."""
-    parts = [("query", _m(d_q_in, H, d_h), _m(H, d_h)), ("key", _m(d_k_in, H_kv, d_h), _m(H_kv, d_h))]
+    parts = [("query", _m(E_q, H, d_h), _m(H, d_h)), ("key", _m(E_k, H_kv, d_h), _m(H_kv, d_h))]
     if gate:
-        parts.append(("gate", _m(d_q_in, H, d_h), _m(H, d_h)))
-    parts += [("value", _m(d_v_in, H_kv, d_h), _m(H_kv, d_h)), ("attention_output", _m(d_q_in, H, d_h), d_q_in)]
+        parts.append(("gate", _m(E_q, H, d_h), _m(H, d_h)))
+    parts += [("value", _m(E_v, H_kv, d_h), _m(H_kv, d_h)), ("attention_output", _m(E_q, H, d_h), E_q)]
     return parts
 
 
@@ -308,11 +309,11 @@ def _gqa_display(bias: bool, gate: bool) -> sympy.Expr:
 
 @cache
 def _gqa_cost(bias: bool, gate: bool) -> tuple:
-    projections = T_q * d_q_in * H * d_h + T_k * d_k_in * H_kv * d_h + T_k * d_v_in * H_kv * d_h \
-        + T_q * H * d_h * d_q_in + (T_q * d_q_in * H * d_h if gate else 0)
+    projections = T_q * E_q * H * d_h + T_k * E_k * H_kv * d_h + T_k * E_v * H_kv * d_h \
+        + T_q * H * d_h * E_q + (T_q * E_q * H * d_h if gate else 0)
     parts = (("projections", projections), ("scores", H * T_q * T_k * d_h),
              ("weighted_sum", H * T_q * T_k * d_h))
-    biases = T_q * H * d_h + 2 * T_k * H_kv * d_h + T_q * d_q_in + (T_q * H * d_h if gate else 0)
+    biases = T_q * H * d_h + 2 * T_k * H_kv * d_h + T_q * E_q + (T_q * H * d_h if gate else 0)
     other = (biases if bias else 0) + T_q * H * d_h + SOFTMAX_SCORES * H * T_q * T_k \
         + (2 * T_q * H * d_h if gate else 0)
     return parts, other
@@ -322,8 +323,8 @@ def _gqa_cost(bias: bool, gate: bool) -> tuple:
 @dataclass(frozen=True, kw_only=True)
 class GroupedQueryAttention(Layer):
     """Keras GroupQueryAttention (class GroupedQueryAttention, the name its summary and automatic
-    layer names use). H query heads share H_kv key/value heads of size d_h: query d_q^in·H·d_h, key d_k^in·H_kv·d_h,
-    value d_v^in·H_kv·d_h, output d_q^in·H·d_h (each with a bias); (T_q, d_query) → (T_q, d_query)."""
+    layer names use). H query heads share H_kv key/value heads of size d_h: query E_q·H·d_h, key E_k·H_kv·d_h,
+    value E_v·H_kv·d_h, output E_q·H·d_h (each with a bias); (T_q, d_query) → (T_q, d_query)."""
 
     role = "attention"
     explanation = _texts.GROUPED_QUERY_ATTENTION

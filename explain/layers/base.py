@@ -321,6 +321,9 @@ class Layer:
     explanation_no_weights: ClassVar[Optional[str]] = None
     """The explanation for a layer of this type built without any weights, where it differs."""
     compute_explanation: ClassVar[Optional[str]] = None
+    type_label: ClassVar[Optional[str]] = None
+    """What documents call a row that is no framework class (a msgid: "sum of the embeddings"),
+    in place of its type name."""
     """Why the type takes the MACs and other operations it does (a msgid), or None."""
     symbol_meanings: ClassVar[Mapping[str, str]] = {}
     """What the type's symbols stand for where the common meaning does not fit (symbol name →

@@ -554,6 +554,7 @@ class AddEmbeddings(Layer):
 
     role = "merge"
     explanation = _texts.ADD_EMBEDDINGS
+    type_label = _texts.ADD_EMBEDDINGS_LABEL
 
     multi_input = True
     token_type: bool = flag(True)

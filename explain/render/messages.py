@@ -203,15 +203,12 @@ NOTES.update({
                            "state, three weight groups of the same size."),
     "simple_rnn_one_bias": N_("This layer has one bias vector; PyTorch's RNN has two (%(b_ih)s and "
                               "%(b_hh)s)."),
-    "mha_heads_times_key_dim": N_("Keras's MultiHeadAttention projects the query and the key to "
-                                  "%(H_kdim)s columns each and the value to %(H_vdim)s columns "
-                                  "(%(v_dim)s defaults to %(k_dim)s), then projects the "
-                                  "concatenated head outputs to the output width; so its count "
-                                  "grows with the number of heads. PyTorch's MultiheadAttention "
-                                  "splits its embedding dimension %(E)s among the heads and has "
-                                  "%(mha_torch)s parameters: the same count as Keras's when "
-                                  "%(H_kdim_E)s, %(v_dim)s equals %(k_dim)s (its default) and "
-                                  "every input and the output have width %(E)s."),
+    "mha_heads_times_key_dim": N_("Every head has query and key columns of its own (%(k_dim)s each) "
+                                  "and value columns of its own (%(v_dim)s), so the count grows with "
+                                  "the number of heads. PyTorch's MultiheadAttention instead splits "
+                                  "its embedding dimension %(E)s among the heads and has "
+                                  "%(mha_torch)s parameters whatever the number of heads; Keras's "
+                                  "count is the same when %(mha_same_as_torch)s."),
     "bidirectional_twice": N_("A bidirectional layer has two independent copies of the weights, one "
                               "for each direction."),
     "rnn_stacked_input": N_("In PyTorch, stacked layers after the first take %(h_D)s inputs "
@@ -422,6 +419,10 @@ class Dims(tuple):
     """The sizes of a matrix or window (``d × 3d``), each a formula, shown as math."""
 
 
+class Chain(tuple):
+    """Formulas that are all equal (``E_q = E_k = E``), shown as one chain of equations."""
+
+
 def _written(*terms: Any) -> sympy.Expr:
     """A sum kept in the order it is written (printed with ``order="none"``)."""
     return sympy.Add(*terms, evaluate=False)
@@ -489,6 +490,19 @@ PLACEHOLDERS: dict[str, Any] = {
     "return_sequences": Code("return_sequences"), "return_sequences_true": Code("return_sequences=True"),
     "return_sequences_false": Code("return_sequences=False"),
     "merge_mode_concat": Code('merge_mode="concat"'),
+    # transformer blocks: their modules by name, and the symbols their sentences use
+    "mha_same_as_torch": Chain((_S("E_q"), _S("E_k"), _S("E_v"), _S("E_out"), _times(_H, _S("d_k")),
+                                _times(_H, _S("d_v")), _E)),
+    "gamma": _S("γ"), "H_d_kv": _times(_H, _S("d_kv")), "V_by_d": Dims((_V, _d)),
+    "ln_1": Code("ln_1"), "ln_2": Code("ln_2"), "attn_c_proj": Code("attn.c_proj"),
+    "mlp_c_fc": Code("mlp.c_fc"), "mlp_c_proj": Code("mlp.c_proj"),
+    "bert_query": Code("query"), "bert_key": Code("key"), "bert_value": Code("value"),
+    "attention_output_dense": Code("attention.output.dense"),
+    "intermediate_dense": Code("intermediate.dense"), "output_dense": Code("output.dense"),
+    "input_layernorm": Code("input_layernorm"), "post_attention_layernorm": Code("post_attention_layernorm"),
+    "o_proj": Code("o_proj"), "t5_q": Code("q"), "t5_k": Code("k"), "t5_v": Code("v"), "t5_o": Code("o"),
+    "wi": Code("wi"), "wi_0": Code("wi_0"), "wi_1": Code("wi_1"), "wo": Code("wo"),
+    "enc_dec_attention": Code("EncDecAttention"),
 }
 """What a sentence's ``%(name)s`` placeholders stand for, in every sentence that uses them: a
 sympy formula or symbol (typeset by the document's printer, in the order written: KaTeX math in
@@ -514,6 +528,8 @@ def fill_placeholders(printer: Any, math: Callable[[str], str], code: Callable[[
             out[key] = code(str(value))
         elif isinstance(value, Dims):
             out[key] = math(times.join(printer.written(v) for v in value))
+        elif isinstance(value, Chain):
+            out[key] = math(" = ".join(printer.written(v) for v in value))
         else:
             out[key] = math(printer.written(value))
     return out

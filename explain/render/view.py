@@ -240,6 +240,8 @@ class StepView:
     """An output layer (an LM head) whose only weights are an embedding's (tied weights)."""
     block: bool = False
     """A transformer block (its repetitions are said as "the block is repeated L times")."""
+    type_label: Optional[str] = None
+    """A msgid shown in place of the type name (a row that is no framework class)."""
 
     @property
     def brief_display(self) -> bool:
@@ -341,7 +343,7 @@ class View:
             repeat_value=self.value_tex(s.repeat) if repeated else None,
             parts=[(name, kind, self.count_text(n)) for name, kind, n in s.parts],
             numbers=numbers, brief_equation=brief_equation, tied_head=self.tied_head(s),
-            block=s.role == "transformer_block",
+            block=s.role == "transformer_block", type_label=node.layer.type_label,
             role_values={name: _fill(tex, [self.f.decimal(x) for x in xs])
                          for name, (tex, xs) in node.layer.explanation_values().items()})
 
@@ -732,13 +734,17 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
             sentence = messages.REPEATED_INTERLEAVED if node.interleaved else messages.REPEATED_BLOCK
             repeated.append((sentence, {"layer": fmt.name(node.name), "repeat": fmt.m(count)}))
     notes += repeated
+    # the symbols a config declares, defined before the notes and the table use them
+    model_symbols = [(fmt.m(f"{symbol_tex(sym.name)} = {p.number(v)}"), messages.SYMBOLS[model.symbol_meanings[sym.name]])
+                     for sym, v in model.symbols.items()
+                     if model.symbol_meanings.get(sym.name) in messages.SYMBOLS and isinstance(v, int)]
     mem = d.memory
     rows = []
     for s in d.steps:
         node = s.node
         own = node.own("params")
         rows.append({
-            "name": node.name, "type": node.type, "shape": fmt.shape(node.output_shape),
+            "name": node.name, "type": node.type, "type_label": node.layer.type_label, "shape": fmt.shape(node.output_shape),
             "formula": _row_formula(s, view, built.get(node.name)),
             "share": fmt.plain(format_share(view.evaluate(own), d.total, fmt.lang))
             if isinstance(view.evaluate(own), int) and view.evaluate(own) != 0 else "",
@@ -777,7 +783,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "has_buffers": d.buffers != 0,
         "memory": _memory(mem, fmt),
         "expanded": d.expanded,
-        "model_notes": notes, "active": active, "active_text": messages.ACTIVE,
+        "model_notes": notes, "model_symbols": model_symbols, "active": active, "active_text": messages.ACTIVE,
         "active_title": messages.ACTIVE_TITLE,
     }
 
