@@ -376,6 +376,8 @@ MODEL_NOTES = {
                      "were loaded or downloaded), and it is derived from its modules, as from_torch "
                      "does."),
 }
+ROUTE_NOTES = frozenset({"hf_no_architecture", "hf_architecture_chosen", "hf_generic"})
+"""The model notes that say how the model was read: said first, before its symbols."""
 REPEATED_INTERLEAVED = N_("The layer %(layer)s stands for %(repeat)s blocks of the same structure, "
                           "each with weights of its own; in the model, blocks of another row come between them.")
 REPEATED_BLOCK = N_("The row %(layer)s stands for %(repeat)s blocks of the same structure, "

@@ -723,8 +723,13 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
             bounded = expand_bounded(a_expr) if _small(a_expr) else None
             shown = a_expr if bounded is None else bounded
             active = rf"P_{{\text{{active}}}} = {p.expr(shown)} = {p.number(a_value)}"
-    notes = [(messages.MODEL_NOTES[k], fmt.placeholders(**{n: fmt.num(v) if isinstance(v, int) else fmt.name(v) for n, v in args}))
+    keyed = [(k, (messages.MODEL_NOTES[k], fmt.placeholders(**{n: fmt.num(v) if isinstance(v, int) else fmt.name(v)
+                                                                for n, v in args})))
              for k, args in model.notes if k in messages.MODEL_NOTES]
+    # how the model was read (the architecture assumed or chosen, the generic route) comes first,
+    # before the symbols; the notes about its parts use the symbols and follow them
+    route = [note for k, note in keyed if k in messages.ROUTE_NOTES]
+    notes = [note for k, note in keyed if k not in messages.ROUTE_NOTES]
     repeated = []
     for node in model.nodes:  # "The model has 6 layers": say which of them stand for L blocks
         if not (isinstance(node.repeat, int) and node.repeat == 1):
@@ -783,7 +788,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "has_buffers": d.buffers != 0,
         "memory": _memory(mem, fmt),
         "expanded": d.expanded,
-        "model_notes": notes, "model_symbols": model_symbols, "active": active, "active_text": messages.ACTIVE,
+        "model_notes": notes, "route_notes": route, "model_symbols": model_symbols, "active": active, "active_text": messages.ACTIVE,
         "active_title": messages.ACTIVE_TITLE,
     }
 
