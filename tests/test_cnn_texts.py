@@ -35,14 +35,14 @@ def seed():
 def test_padding_same_stride_one_is_derived(seed):
     # Keras 'same', stride 1, k = 3: p = (k - 1)/2 = 1 at both ends, so 256 stays 256
     text = section(seed, "conv2d_1")
-    assert 'With padding “same” and stride 1' in text
+    assert 'With `padding="same"` and stride 1, $p$ zeros are added' in text  # code and math, not prose
     assert r"p = \frac{k - 1}{2} = \frac{3 - 1}{2} = 1" in text
     assert r"\left\lfloor \frac{256 + 2 \times 1 - 3}{1} \right\rfloor + 1 = 256" in text
 
 
 def test_padding_valid_is_named_in_a_brief_step(seed):
     text = section(seed, "conv2d_2")
-    assert 'Padding “valid”: $p = 0$.' in text
+    assert '`padding="valid"`: $p = 0$.' in text
 
 
 def test_padding_same_with_stride_splits_p1_p2_and_defines_them():
@@ -61,8 +61,8 @@ def test_padding_same_with_stride_splits_p1_p2_and_defines_them():
 
 def test_padding_sentences_reach_german(seed):
     german = doc(explain.load("example:seed-cnn"), "de")
-    assert "Mit Padding „same“ und Schrittweite 1" in german
-    assert "Padding „valid“: $p = 0$." in german
+    assert 'Mit `padding="same"` und Schrittweite 1 werden an beiden Enden jeder räumlichen Achse $p$ Nullen' in german
+    assert '`padding="valid"`: $p = 0$.' in german
 
 
 SPEC = {"name": "acts", "input": [32, 32, 64], "layers": [
@@ -188,3 +188,93 @@ def test_mobilenet_inverted_residual_shows_the_saving_on_its_own_numbers(mobilen
 def test_block_descriptions_reach_german():
     german = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), "de")
     assert "sind Bottleneck-Blöcke" in german and "Projektions-Shortcut des Blocks" in german
+
+
+# -- names from code in code font, symbols as math (issue 12: lecture notes a lecturer publishes)
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "ja", "es"])
+def test_prelu_and_global_pooling_name_their_arguments_in_code(lang):
+    spec = {"name": "n", "input": [8, 8, 4], "layers": [{"PReLU": {}}, {"GlobalAveragePooling2D": {}}]}
+    text = doc(explain.load(spec), lang)
+    assert "`shared_axes`" in text and r"$\alpha$" in text and "`keepdims=True`" in text
+    assert "keepdims = True" not in text and " shared_axes " not in text
+
+
+def test_batchnorm_links_its_symbols_to_the_weights_names_once():
+    text = section(doc(explain.load(FIXTURES / "keras" / "ResNet50.json")), "conv1_bn")
+    assert r"scales it by $\gamma$ and shifts it by $\beta$" in text
+    assert ("In the table, $\\gamma$ is `gamma` and $\\beta$ is `beta`; the moving mean and the moving "
+            "variance are `moving_mean` and `moving_variance`.") in text
+    later = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"))
+    assert later.count("In the table, $\\gamma$ is `gamma`") == 1  # said once, at the first BatchNorm
+
+
+def test_batchnorm_without_beta_names_no_beta():
+    spec = {"name": "n", "input": [4, 4, 3], "layers": [{"BatchNormalization": {"center": False}}]}
+    text = doc(explain.load(spec))
+    assert "this one has no $\\beta$" in text and "In the table" not in text
+
+
+def test_torch_batchnorm_names_its_parameters_and_buffers():
+    torch = require_module("torch")
+    names = [n for n, _ in torch.nn.BatchNorm2d(8).named_parameters()]
+    buffers = [n for n, _ in torch.nn.BatchNorm2d(8).named_buffers()]
+    assert names == ["weight", "bias"] and buffers[:2] == ["running_mean", "running_var"]
+    spec = {"name": "n", "framework": "pytorch", "input": [8, 4, 4], "layers": [{"BatchNorm2d": {"num_features": 8}}]}
+    text = doc(explain.load(spec))
+    assert ("In PyTorch, $\\gamma$ is the parameter `weight` and $\\beta$ the parameter `bias`; the running "
+            "mean and variance are the buffers `running_mean` and `running_var`.") in text
+
+
+def test_pooling_says_why_its_stride_is_the_pool_size(seed):
+    keras = require_module("keras")
+    x = keras.Input((254, 254, 32))
+    assert tuple(keras.layers.MaxPooling2D(3)(x).shape[1:3]) == (84, 84)  # strides=None: s = 3
+    text = section(seed, "max_pooling2d_1")
+    assert ("The stride is not given (`strides=None`, the default), so it equals the pool size, "
+            "$s = k = 3$: the windows do not overlap.") in text
+    # by hand: ⌊(254 − 3)/3⌋ + 1 = 84
+    assert r"\left\lfloor \frac{254 - 3}{3} \right\rfloor + 1 = 84" in text
+    assert "$s = k = 2$" in section(seed, "max_pooling2d_2")  # in the brief step too
+    given = {"name": "n", "input": [8, 8, 3], "layers": [{"MaxPooling2D": {"pool_size": 2, "strides": 1}}]}
+    assert "The stride is not given" not in doc(explain.load(given))
+
+
+def test_torch_pooling_names_its_own_stride_argument():
+    spec = {"name": "n", "framework": "pytorch", "input": [3, 8, 8], "layers": [{"MaxPool2d": {"kernel_size": 2}}]}
+    assert "(`stride=None`, the default)" in doc(explain.load(spec))
+
+
+def test_later_dropout_layers_give_their_own_rate(seed):
+    # the seed's dropout_2 has rate 0.25 where dropout_1 (explained in full) has 0.5
+    assert "Dropout probability: $r = 0.25$ (`rate`)." in section(seed, "dropout_2")
+    assert "Dropout probability: $r = 0.5$ (`rate`)." in section(seed, "dropout_4")
+
+
+def test_torch_dropout_names_its_argument_p():
+    torch = require_module("torch")
+    assert torch.nn.Dropout(0.3).p == 0.3 and torch.nn.Dropout().p == 0.5
+    spec = {"name": "n", "framework": "pytorch", "input": [12],
+            "layers": [{"Dropout": {"p": 0.3}}, {"Linear": {"in_features": 12, "out_features": 3}}, {"Dropout": {}}]}
+    text = doc(explain.load(spec))
+    assert "with probability $r = 0.3$ (`p`)" in text and "`rate`" not in text
+    assert "Dropout probability: $r = 0.5$ (`p`)." in text  # torch's default p
+
+
+def _compute(model, lang="en"):
+    return render_document("derivation", model, lang=lang, format="markdown", count=("params", "compute"))
+
+
+def test_flatten_compute_says_it_only_rearranges():
+    text = _compute(explain.load("example:seed-cnn")).split("flatten_1` (Flatten)")[-1]
+    assert text.lstrip().startswith("This layer only rearranges the entries of its input: it does no "
+                                     "arithmetic, so it takes no MACs and no other operations.")
+
+
+def test_max_and_average_pooling_each_say_what_they_do():
+    spec = {"name": "n", "input": [8, 8, 3], "layers": [{"MaxPooling2D": {}}, {"AveragePooling2D": {}}]}
+    text = _compute(explain.load(spec))
+    maximum = text.split("max_pooling2d` (MaxPooling2D)")[-1].split("average_pooling2d")[0]
+    average = text.split("average_pooling2d` (AveragePooling2D)")[-1]
+    assert "it compares the values of its window" in maximum and "adds up" not in maximum
+    assert "adds up the values of its window and divides the sum" in average and "compares" not in average

@@ -231,7 +231,7 @@ def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own(
     entry = doc[doc.index("**2. `conv2d_2` (Conv2D)**"):].split("\n\n")[0].splitlines()
     assert entry == ["**2. `conv2d_2` (Conv2D)**",
                      "層 1（`conv2d_1`）と同じ式です：$P = 3 \\times 3 \\times 32 \\times 32 + 32 = 9{,}248$。",
-                     "パディング「valid」：$p = 0$。",
+                     "`padding=\"valid\"`：$p = 0$。",
                      "高さと幅：$\\left\\lfloor \\frac{256 + 2 \\times 0 - 3}{1} \\right\\rfloor + 1 = 254$。",
                      "出力形状：`(None, 254, 254, 32)`。"]
     assert re.findall(r"\$\.|：[ \t]+\$|\)\.\*\*", doc) == []

@@ -92,7 +92,8 @@ def _derived(layer: Layer, inp: Shape, out: Shape) -> Optional[ShapeStep]:
         axes = [AxisStep("all", axes[0].n, axes[0].window, axes[0].result)]
     mode = getattr(layer, "padding", None)
     return ShapeStep("spatial", inp, out, axes=tuple(axes), spatial=len(windows),
-                     padding=mode if mode in ("valid", "same", "causal") else None)
+                     padding=mode if mode in ("valid", "same", "causal") else None,
+                     default_stride=layer.default_stride())
 
 
 def _alike(windows: tuple) -> tuple:

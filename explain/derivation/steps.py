@@ -88,6 +88,8 @@ class ShapeStep:
     None where the layer has no such choice."""
     merge: Optional[str] = None
     """A bidirectional layer's merge_mode other than ``concat`` (``sum``, ``mul``, ``ave``)."""
+    default_stride: Optional[str] = None
+    """A pooling layer's stride argument left out (``strides=None``): the stride is the pool size."""
 
 
 @dataclass

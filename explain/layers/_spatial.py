@@ -28,6 +28,11 @@ class Windowed:
         """(input length, window) for each spatial axis of an input of ``shape``."""
         return tuple((n, self.axis_window(i, n)) for i, n in enumerate(self.window_axes(shape)))
 
+    def default_stride(self) -> str | None:
+        """The stride argument as written when it is left out and the stride is therefore the
+        window's size (Keras's pooling ``strides=None``), else None."""
+        return None
+
     def window_lengths(self, shape: Shape) -> tuple[Dim, ...]:
         return tuple(w.length(n) for n, w in self.windows(shape))
 

@@ -74,21 +74,21 @@ ADAPTIVE_MAX_POOL = N_("An adaptive max pooling layer keeps the largest value of
 ADAPTIVE_AVG_POOL = N_("An adaptive average pooling layer takes the mean of each window and "
                        "chooses the windows so that the output has the requested size. It has no "
                        "weights.")
-GLOBAL_MAX_POOL = N_("A global max pooling layer reduces every channel to its largest value over all "
-                     "positions: the axes it pools over disappear (with keepdims = True they stay, "
-                     "with size 1). It has no weights.")
+GLOBAL_MAX_POOL = N_("A global max pooling layer reduces every channel to its largest value over "
+                     "all positions: the axes it pools over disappear (with %(keepdims_true)s "
+                     "they stay, with size 1). It has no weights.")
 GLOBAL_AVG_POOL = N_("A global average pooling layer reduces every channel to its mean over all "
-                     "positions: the axes it pools over disappear (with keepdims = True they stay, "
-                     "with size 1). It has no weights.")
+                     "positions: the axes it pools over disappear (with %(keepdims_true)s they "
+                     "stay, with size 1). It has no weights.")
 ADAPTIVE_POOL = N_("An adaptive pooling layer takes the maximum or the average of each window and "
                    "chooses the windows so that the output has the requested size. It has no "
                    "weights.")
 GLOBAL_POOL = N_("A global pooling layer reduces every channel to a single number. It has no "
                  "weights.")
 PAD = N_("A padding layer adds values around the input along the spatial axes. It has no weights.")
-ZERO_PAD = N_("A zero-padding layer adds zeros at the start and at the end of every spatial axis, as "
-              "many as its padding argument gives for each end (top and bottom, left and right in "
-              "an image). It has no weights.")
+ZERO_PAD = N_("A zero-padding layer adds zeros at the start and at the end of every spatial axis, "
+              "as many as its argument %(padding_arg)s gives for each end (top and bottom, left "
+              "and right in an image). It has no weights.")
 CROPPING = N_("A cropping layer cuts the given amounts off the input's edges along the spatial axes. "
               "It has no weights.")
 UPSAMPLE = N_("This layer enlarges the input along the spatial axes by interpolation. It has no "
@@ -132,18 +132,19 @@ SOFTMAX = N_("Softmax turns the values along one axis into probabilities that ad
              "%(softmax)s: every output depends on all the values along that axis, not on one "
              "element alone. It has no weights.")
 # Translators: %(prelu)s is the formula f(x) = max(x, 0) + α·min(x, 0)
-PRELU = N_("PReLU is a leaky ReLU whose slope α for negative inputs is learned, %(prelu)s. Its "
-           "weights are these slopes: by default one for every entry of the input (every position "
-           "and channel); shared_axes shares one slope along the axes it lists.")
-TORCH_PRELU = N_("PReLU is a leaky ReLU whose slope α for negative inputs is learned, %(prelu)s. "
-                 "PyTorch learns one slope for all channels, or with num_parameters = C one for "
-                 "every channel.")
+PRELU = N_("PReLU is a leaky ReLU whose slope %(alpha)s for negative inputs is learned, "
+           "%(prelu)s. Its weights are these slopes: by default one for every entry of the input "
+           "(every position and channel); %(shared_axes)s shares one slope along the axes it "
+           "lists.")
+TORCH_PRELU = N_("PReLU is a leaky ReLU whose slope %(alpha)s for negative inputs is learned, "
+                 "%(prelu)s. PyTorch learns one slope for all channels, or with "
+                 "%(num_parameters)s set to the number of channels one for every channel.")
 GLU = N_("A gated linear unit splits its input into two halves along one axis and multiplies the "
          "first half by the sigmoid of the second. It has no weights; that axis shrinks to half.")
 ACTIVITY_REGULARIZATION = N_("This layer passes its input on unchanged and adds a penalty on it to "
                              "the training loss. It has no weights.")
-MASKING = N_("This layer marks the time steps whose values all equal mask_value, so that later "
-             "layers skip them. It has no weights and keeps the shape.")
+MASKING = N_("This layer marks the time steps whose values all equal %(mask_value)s, so that "
+             "later layers skip them. It has no weights and keeps the shape.")
 RESCALING = N_("This layer multiplies its input by a fixed scale and adds a fixed offset. It has "
                "no weights.")
 MERGE = N_("This layer combines its inputs. It has no weights.")
@@ -163,50 +164,53 @@ DOT = N_("This layer computes dot products between its two inputs along the give
          "weights.")
 
 # -- normalization
-BATCHNORM = N_("Batch normalization normalizes every channel, then scales it by γ and shifts it "
-               "by β. It also keeps a moving mean and a moving variance for every channel.")
-BATCHNORM_NO_BETA = N_("Batch normalization normalizes every channel, then scales it by γ; this "
-                       "one has no β. It also keeps a moving mean and a moving variance for every "
-                       "channel.")
-BATCHNORM_NO_GAMMA = N_("Batch normalization normalizes every channel, then shifts it by β; this "
-                        "one has no γ. It also keeps a moving mean and a moving variance for every "
-                        "channel.")
-BATCHNORM_NO_AFFINE = N_("Batch normalization normalizes every channel and keeps a moving mean and "
-                         "a moving variance for every channel. This one learns no γ and no β.")
+BATCHNORM = N_("Batch normalization normalizes every channel, then scales it by %(gamma)s and "
+               "shifts it by %(beta)s. It also keeps a moving mean and a moving variance for "
+               "every channel.")
+BATCHNORM_NO_BETA = N_("Batch normalization normalizes every channel, then scales it by "
+                       "%(gamma)s; this one has no %(beta)s. It also keeps a moving mean and a "
+                       "moving variance for every channel.")
+BATCHNORM_NO_GAMMA = N_("Batch normalization normalizes every channel, then shifts it by "
+                        "%(beta)s; this one has no %(gamma)s. It also keeps a moving mean and a "
+                        "moving variance for every channel.")
+BATCHNORM_NO_AFFINE = N_("Batch normalization normalizes every channel and keeps a moving mean "
+                         "and a moving variance for every channel. This one learns no %(gamma)s "
+                         "and no %(beta)s.")
 BATCHNORM_NO_STATS = N_("Batch normalization normalizes every channel with the statistics of the "
-                        "batch, then scales it by γ and shifts it by β. This one keeps no moving "
-                        "mean and variance.")
-BATCHNORM_NO_WEIGHTS = N_("Batch normalization normalizes every channel with the statistics of the "
-                          "batch. This one learns no γ and no β and keeps no moving mean and "
-                          "variance, so it has no weights.")
-NORM = N_("A normalization layer normalizes its input, then scales it by γ and shifts it by β.")
-NORM_NO_BIAS = N_("A normalization layer normalizes its input, then scales it by γ. This one has "
-                  "no β.")
-NORM_NO_GAMMA = N_("A normalization layer normalizes its input, then shifts it by β. This one has "
-                   "no γ.")
-NORM_NO_WEIGHTS = N_("A normalization layer normalizes its input. This one learns no scale γ and "
-                     "no shift β, so it has no weights.")
-RMS_NORM = N_("RMS normalization divides its input by its root mean square, then scales it by γ. "
-              "It has no shift β.")
+                        "batch, then scales it by %(gamma)s and shifts it by %(beta)s. This one "
+                        "keeps no moving mean and variance.")
+BATCHNORM_NO_WEIGHTS = N_("Batch normalization normalizes every channel with the statistics of "
+                          "the batch. This one learns no %(gamma)s and no %(beta)s and keeps no "
+                          "moving mean and variance, so it has no weights.")
+NORM = N_("A normalization layer normalizes its input, then scales it by %(gamma)s and shifts it "
+          "by %(beta)s.")
+NORM_NO_BIAS = N_("A normalization layer normalizes its input, then scales it by %(gamma)s. This "
+                  "one has no %(beta)s.")
+NORM_NO_GAMMA = N_("A normalization layer normalizes its input, then shifts it by %(beta)s. This "
+                   "one has no %(gamma)s.")
+NORM_NO_WEIGHTS = N_("A normalization layer normalizes its input. This one learns no scale "
+                     "%(gamma)s and no shift %(beta)s, so it has no weights.")
+RMS_NORM = N_("RMS normalization divides its input by its root mean square, then scales it by "
+              "%(gamma)s. It has no shift %(beta)s.")
 RMS_NORM_NO_WEIGHTS = N_("RMS normalization divides its input by its root mean square. This one "
-                         "learns no scale γ, so it has no weights.")
+                         "learns no scale %(gamma)s, so it has no weights.")
 INSTANCE_NORM = N_("Instance normalization normalizes every channel of every sample on its own. "
-                   "Only with affine = True does it scale every channel by γ and shift it by β, "
-                   "and only with track_running_stats = True does it keep running statistics (as "
-                   "buffers).")
+                   "Only with %(affine_true)s does it scale every channel by %(gamma)s and shift "
+                   "it by %(beta)s, and only with %(track_running_stats_true)s does it keep "
+                   "running statistics (as buffers).")
 LOCAL_RESPONSE_NORM = N_("Local response normalization divides every value by a term computed "
                          "from the neighbouring channels at the same position. It has no weights "
                          "and keeps the shape.")
 UNIT_NORM = N_("This layer scales its input to length 1 along the given axes. It has no weights "
                "and keeps the shape.")
-NORMALIZATION = N_("This layer standardizes its input with a mean and a variance (with invert = "
-                   "True it undoes this). adapt() computes them from data; the mean, the variance "
-                   "and the count are stored as non-trainable weights, which training does not "
-                   "change.")
+NORMALIZATION = N_("This layer standardizes its input with a mean and a variance (with "
+                   "%(invert_true)s it undoes this). %(adapt)s computes them from data; the mean, "
+                   "the variance and the count are stored as non-trainable weights, which "
+                   "training does not change.")
 NORMALIZATION_GIVEN = N_("This layer standardizes its input with the mean and the variance it was "
-                         "given (with invert = True it undoes this). It has no weights.")
-LAYER_SCALE = N_("LayerScale multiplies every feature by a learned factor: one weight γ for each "
-                 "feature.")
+                         "given (with %(invert_true)s it undoes this). It has no weights.")
+LAYER_SCALE = N_("LayerScale multiplies every feature by a learned factor: one weight %(gamma)s "
+                 "for each feature.")
 
 # -- embeddings
 EMBEDDING = N_("An embedding layer is a lookup table: it stores one vector for every index its "
@@ -486,6 +490,14 @@ CONV_GROUPED_COMPUTE = N_("A grouped convolution computes every output element a
                           "window: one multiply-accumulate (MAC) for each kernel position and input "
                           "channel of its group. So it takes as many MACs as one filter has kernel "
                           "weights, for each of its output elements.")
+MAX_POOL_COMPUTE = N_("A max pooling layer multiplies nothing, so it takes no MACs. For each output "
+                      "element it compares the values of its window: one operation per window "
+                      "element.")
+AVG_POOL_COMPUTE = N_("An average pooling layer multiplies nothing, so it takes no MACs. For each "
+                      "output element it adds up the values of its window and divides the sum by "
+                      "their number: one operation per window element.")
+REARRANGE_COMPUTE = N_("This layer only rearranges the entries of its input: it does no arithmetic, "
+                       "so it takes no MACs and no other operations.")
 DENSE_COMPUTE = N_("A dense layer computes each output as the sum of all its inputs, each multiplied "
                    "by its weight: one multiply-accumulate (MAC) for each kernel weight.")
 POOL_COMPUTE = N_("A pooling layer multiplies nothing, so it takes no MACs. For each output element "

@@ -388,6 +388,12 @@ class Layer:
         A placeholder left out keeps its generic math (``messages.ROLE_MATH``)."""
         return {}
 
+    def explanation_code(self) -> dict[str, str]:
+        """This layer's own argument names for the code placeholders of its explanation, e.g.
+        ``{"rate": "p"}`` (PyTorch's Dropout); a placeholder left out keeps its generic name
+        (``messages.ROLE_CODE``)."""
+        return {}
+
     def compute_explanation_for(self) -> Optional[str]:
         """Why this layer takes its MACs and other operations: the class's sentence, or None."""
         return self.compute_explanation

@@ -346,6 +346,7 @@ class Flatten(Layer):
     role = "flatten"
     explanation = _texts.FLATTEN
     output_is_view = True
+    compute_explanation = _texts.REARRANGE_COMPUTE
 
     ops_per_element = 0
     positional = ("data_format",)
@@ -366,6 +367,7 @@ class Reshape(Layer):
     role = "reshape"
     explanation = _texts.RESHAPE
     output_is_view = True
+    compute_explanation = _texts.REARRANGE_COMPUTE
 
     ops_per_element = 0
     positional = ("target_shape",)
@@ -415,6 +417,7 @@ class Permute(Layer):
     role = "reshape"
     explanation = _texts.RESHAPE
     output_is_view = True
+    compute_explanation = _texts.REARRANGE_COMPUTE
 
     ops_per_element = 0
     positional = ("dims",)

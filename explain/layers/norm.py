@@ -127,7 +127,8 @@ class BatchNormalization(_AffineNorm):
         return batchnorm_explanation(has_scale(weights), has_bias(weights), True)
 
     def notes(self) -> tuple[str, ...]:
-        return ("keras_bn_moving_stats_non_trainable", "bn_inference_statistics")
+        names = ("keras_bn_names",) if self.center and self.scale else ()
+        return names + ("keras_bn_moving_stats_non_trainable", "bn_inference_statistics")
 
 
 @register("LayerNormalization")

@@ -32,6 +32,9 @@ class _Pooling(Spatial, Windowed):
         """k_h·k_w comparisons (max) or additions (average) per output element."""
         return pooled(KERNEL_SYMBOLS[self.rank], self.pool_size, out)
 
+    def default_stride(self) -> str | None:
+        return "strides=None" if self.strides is None else None
+
     def axis_window(self, i: int, length) -> Window:
         return keras_pool(self.pool_size[i], (self.strides or self.pool_size)[i], self.padding)
 
@@ -72,8 +75,10 @@ def _define(base: type, name: str, rank: int, *aliases: str) -> type:
     maximum = "Max" in name
     explanation = {_Pooling: (_texts.MAX_POOL if maximum else _texts.AVG_POOL),
                    _GlobalPooling: (_texts.GLOBAL_MAX_POOL if maximum else _texts.GLOBAL_AVG_POOL)}[base]
-    cls = type(name, (base,), {"rank": rank, "__doc__": base.__doc__, "__module__": __name__,
-                               "explanation": explanation})
+    namespace = {"rank": rank, "__doc__": base.__doc__, "__module__": __name__, "explanation": explanation}
+    if base is _Pooling:
+        namespace["compute_explanation"] = _texts.MAX_POOL_COMPUTE if maximum else _texts.AVG_POOL_COMPUTE
+    cls = type(name, (base,), namespace)
     return register(name, *aliases)(dataclass(frozen=True, kw_only=True)(cls))
 
 

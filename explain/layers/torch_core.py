@@ -226,6 +226,21 @@ for _name, _fields, _kind in (
     globals()[_name] = _elementwise(_name, *_fields, **_kind)
 
 
+def _p_values(self: Any) -> dict:
+    """PyTorch's dropout probability p (0.5 when not given), shown as r = p."""
+    p = 0.5 if self.p is None else self.p
+    return {"r": ("r = §", (float(p),))} if isinstance(p, (int, float)) and not isinstance(p, bool) else {}
+
+
+def _p_code(self: Any) -> dict[str, str]:
+    return {"rate": "p"}
+
+
+for _name in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d"):
+    globals()[_name].explanation_values = _p_values
+    globals()[_name].explanation_code = _p_code
+
+
 @torch_module("Identity")
 @dataclass(frozen=True, kw_only=True)
 class Identity(Layer):
@@ -302,6 +317,7 @@ class Flatten(Layer):
     role = "flatten"
     explanation = _texts.FLATTEN
     output_is_view = True
+    compute_explanation = _texts.REARRANGE_COMPUTE
 
     ops_per_element = 0
     positional = ("start_dim", "end_dim")
@@ -327,6 +343,7 @@ class Unflatten(Layer):
     role = "reshape"
     explanation = _texts.RESHAPE
     output_is_view = True
+    compute_explanation = _texts.REARRANGE_COMPUTE
 
     ops_per_element = 0
     positional = ("dim", "unflattened_size")

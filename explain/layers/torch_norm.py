@@ -71,7 +71,10 @@ class _BatchNorm(Layer):
         return {C: self.num_features}
 
     def notes(self) -> tuple[str, ...]:
-        return ("bn_running_stats_buffers", "bn_inference_statistics") if self.track_running_stats else ()
+        if not self.track_running_stats:
+            return ()
+        names = ("torch_bn_names",) if self.affine and self.bias else ()
+        return names + ("bn_running_stats_buffers", "bn_inference_statistics")
 
     def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
         return batchnorm_explanation(has_scale(weights), has_bias(weights), self.track_running_stats)

@@ -50,6 +50,9 @@ class _Pool(Layer, Windowed):
         """k_h·k_w comparisons (max) or additions (average, power average) per output element."""
         return pooled(KERNEL_SYMBOLS[self.rank], self.kernel_size, out)
 
+    def default_stride(self) -> str | None:
+        return "stride=None" if self.stride is None else None
+
     def axis_window(self, i: int, length) -> Window:
         return torch_pool(self.kernel_size[i], (self.stride or self.kernel_size)[i], self.padding[i],
                           self.dilation[i], self.ceil_mode)
@@ -63,6 +66,7 @@ class _MaxPool(_Pool):
     """Max pooling; ``return_indices`` adds the indices as a second output of the same shape."""
 
     explanation = _texts.MAX_POOL
+    compute_explanation = _texts.MAX_POOL_COMPUTE
 
     return_indices: bool = flag(False)
 
@@ -75,6 +79,7 @@ class _AvgPool(_Pool):
     """Average pooling (no dilation)."""
 
     explanation = _texts.AVG_POOL
+    compute_explanation = _texts.AVG_POOL_COMPUTE
 
     positional = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                   "divisor_override")

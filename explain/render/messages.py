@@ -8,6 +8,7 @@ template leaves the sentence out) so that a note another layer type adds can nev
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Callable
 
 import sympy
@@ -169,6 +170,12 @@ NOTES = {
                                               "gradient descent. They are one source of a model's "
                                               "non-trainable parameters; the weights of frozen "
                                               "layers are another."),
+    "keras_bn_names": N_("In the table, %(gamma)s is %(gamma_name)s and %(beta)s is %(beta_name)s; "
+                         "the moving mean and the moving variance are %(moving_mean)s and "
+                         "%(moving_variance)s."),
+    "torch_bn_names": N_("In PyTorch, %(gamma)s is the parameter %(weight_name)s and %(beta)s the "
+                         "parameter %(bias_name)s; the running mean and variance are the buffers "
+                         "%(running_mean)s and %(running_var)s."),
     "bn_inference_statistics": N_("In training the layer normalizes with the mean and the variance of "
                                   "the batch; at inference it uses the moving mean and variance "
                                   "instead, which is why they are stored with the model."),
@@ -186,7 +193,7 @@ NOTES = {
                                        "number of channels, so that the two can be added."),
     "bias_before_batchnorm": N_("This layer has no bias because a batch normalization follows it: "
                                 "the normalization subtracts the batch mean, which would cancel a "
-                                "bias, and its β shifts every channel instead."),
+                                "bias, and its %(beta)s shifts every channel instead."),
     "mha_in_proj_4E2": N_("PyTorch's MultiheadAttention has %(mha_torch)s parameters, with %(E)s "
                           "its embedding dimension (%(embed_dim)s), whatever the number of "
                           "heads: the heads split %(E)s among themselves. Keras's "
@@ -438,6 +445,7 @@ _S = sympy.Symbol
 _E, _d, _h, _i, _r, _H, _f, _V = (_S(n) for n in ("E", "d", "h", "i", "r", "H", "f", "V"))
 _d_h, _H_kv, _B, _p = _S("d_h"), _S("H_kv"), _S("B"), _S("p")
 _T, _P, _n_p = _S("T"), _S("P"), _S("n_p")
+_GREEK = frozenset({"gamma", "beta", "alpha"})
 
 PLACEHOLDERS: dict[str, Any] = {
     # symbols a sentence names
@@ -495,7 +503,7 @@ PLACEHOLDERS: dict[str, Any] = {
     # transformer blocks: their modules by name, and the symbols their sentences use
     "mha_same_as_torch": Chain((_S("E_q"), _S("E_k"), _S("E_v"), _S("E_out"), _times(_H, _S("d_k")),
                                 _times(_H, _S("d_v")), _E)),
-    "gamma": _S("γ"), "H_d_kv": _times(_H, _S("d_kv")), "V_by_d": Dims((_V, _d)),
+    "H_d_kv": _times(_H, _S("d_kv")), "V_by_d": Dims((_V, _d)),
     "ln_1": Code("ln_1"), "ln_2": Code("ln_2"), "attn_c_proj": Code("attn.c_proj"),
     "mlp_c_fc": Code("mlp.c_fc"), "mlp_c_proj": Code("mlp.c_proj"),
     "bert_query": Code("query"), "bert_key": Code("key"), "bert_value": Code("value"),
@@ -505,6 +513,21 @@ PLACEHOLDERS: dict[str, Any] = {
     "o_proj": Code("o_proj"), "t5_q": Code("q"), "t5_k": Code("k"), "t5_v": Code("v"), "t5_o": Code("o"),
     "wi": Code("wi"), "wi_0": Code("wi_0"), "wi_1": Code("wi_1"), "wo": Code("wo"),
     "enc_dec_attention": Code("EncDecAttention"),
+    # arguments and weights of convolution, pooling, normalization and core layers
+    "shared_axes": Code("shared_axes"), "num_parameters": Code("num_parameters"),
+    "keepdims_true": Code("keepdims=True"), "affine_true": Code("affine=True"),
+    "track_running_stats_true": Code("track_running_stats=True"), "mask_value": Code("mask_value"),
+    "invert_true": Code("invert=True"), "adapt": Code("adapt()"), "padding_arg": Code("padding"),
+    "padding_same": Code('padding="same"'), "padding_valid": Code('padding="valid"'),
+    "padding_causal": Code('padding="causal"'), "p_sym": _p, "strides": Code("strides"),
+    "strides_none": Code("strides=None"), "pool_size": Code("pool_size"),
+    "gamma": _S("gamma"), "beta": _S("beta"), "alpha": _S("alpha"), "gamma_name": Code("gamma"), "beta_name": Code("beta"),
+    "moving_mean": Code("moving_mean"), "moving_variance": Code("moving_variance"),
+    "weight_name": Code("weight"), "bias_name": Code("bias"), "running_mean": Code("running_mean"),
+    "running_var": Code("running_var"),
+    "bias_ih_l0": Code("bias_ih_l0"), "bias_hh_l0": Code("bias_hh_l0"),
+    "bias_ih": Code("bias_ih"), "bias_hh": Code("bias_hh"),
+    "eight_h": 8 * _h, "four_h": 4 * _h, "two_four_h": _times(2, 4 * _h),
 }
 """What a sentence's ``%(name)s`` placeholders stand for, in every sentence that uses them: a
 sympy formula or symbol (typeset by the document's printer, in the order written: KaTeX math in
@@ -516,6 +539,8 @@ def plain_placeholders(lang: str = "en") -> dict[str, str]:
     """The placeholders as plain text (the text format, JSON, ``explain layers``)."""
     from .mathtex import MathPrinter
     out = fill_placeholders(MathPrinter(lang, plain=True), math=unicode_powers, code=str)
+    out.update({k: unicodedata.lookup("GREEK SMALL LETTER " + v.name.upper())
+                for k, v in PLACEHOLDERS.items() if isinstance(v, sympy.Symbol) and v.name in _GREEK})
     return {**out, **{k: v for k, v in ROLE_PLAIN.items() if k not in PLACEHOLDERS}}
 
 
@@ -554,28 +579,31 @@ def role_message(explanation: str | None, has_weights: bool) -> str:
 
 # Why a convolution's padding p is what it is (its padding mode); the arguments are math.
 PADDING = {
-    "valid": N_("With padding “valid” nothing is added around the input: %(p)s, and every "
+    "valid": N_("With %(padding_valid)s nothing is added around the input: %(p)s, and every "
                 "window lies inside the input."),
     # Translators: %(p)s is "p = (k − 1)/2 = (3 − 1)/2 = 1"
-    "same_half": N_("With padding “same” and stride 1, p zeros are added at both ends of every "
-                    "spatial axis, so that the output has the size of the input: %(p)s."),
+    "same_half": N_("With %(padding_same)s and stride 1, %(p_sym)s zeros are added at both ends "
+                    "of every spatial axis, so that the output has the size of the input: %(p)s."),
     # Translators: %(out)s is "⌈n/s⌉ = ⌈57/2⌉ = 29", %(total)s "p₁ + p₂ = max(…) = 2", %(p)s "p = 1"
-    "same_even": N_("With padding “same” the output size is the input size divided by the stride, "
-                    "rounded up: %(out)s. The zeros this takes, %(total)s, are split evenly: %(p)s "
-                    "at both ends of every spatial axis."),
+    "same_even": N_("With %(padding_same)s the output size is the input size divided by the "
+                    "stride, rounded up: %(out)s. The zeros this takes, %(total)s, are split "
+                    "evenly: %(p)s at both ends of every spatial axis."),
     # Translators: %(p1)s is "p₁ = ⌊1/2⌋ = 0", %(p2)s "p₂ = 1 − 0 = 1"
-    "same_split": N_("With padding “same” the output size is the input size divided by the stride, "
-                     "rounded up: %(out)s. The zeros this takes, %(total)s, are split into %(p1)s at "
-                     "the start of every spatial axis and %(p2)s at its end (in an image: top and "
-                     "left, bottom and right)."),
-    "causal": N_("With padding “causal” %(p1)s zeros are added before the sequence and none after "
-                 "it (%(p2)s), so that no output depends on a later time step."),
+    "same_split": N_("With %(padding_same)s the output size is the input size divided by the "
+                     "stride, rounded up: %(out)s. The zeros this takes, %(total)s, are split "
+                     "into %(p1)s at the start of every spatial axis and %(p2)s at its end (in an "
+                     "image: top and left, bottom and right)."),
+    "causal": N_("With %(padding_causal)s %(p1)s zeros are added before the sequence and none "
+                 "after it (%(p2)s), so that no output depends on a later time step."),
 }
+# Translators: %(arg)s is the argument as code (strides=None), %(s_k)s "s = k = 3"
+STRIDE_DEFAULT = N_("The stride is not given (%(arg)s, the default), so it equals the pool size, "
+                    "%(s_k)s: the windows do not overlap.")
 PADDING_BRIEF = {
-    "valid": N_("Padding “valid”: %(p)s."),
-    "same_half": N_("Padding “same” with stride 1: %(p)s."),
-    "same": N_("Padding “same”: %(p)s."),
-    "causal": N_("Padding “causal”: %(p)s."),
+    "valid": N_("%(padding_valid)s: %(p)s."),
+    "same_half": N_("%(padding_same)s with stride 1: %(p)s."),
+    "same": N_("%(padding_same)s: %(p)s."),
+    "causal": N_("%(padding_causal)s: %(p)s."),
 }
 
 # The block types of a large model, described once after its table of stages.

@@ -193,6 +193,8 @@ class ShapeView:
     """A recurrent layer's return_sequences (the time axis kept or dropped)."""
     merge: Optional[str] = None
     """A bidirectional layer's merge_mode (code), where the directions are not concatenated."""
+    stride: Optional[tuple[str, dict]] = None
+    """Why the stride is the pool size (its argument left out): (msgid, arguments)."""
 
 
 @dataclass
@@ -236,6 +238,8 @@ class StepView:
     """``P = formula with the numbers = result``."""
     role_values: dict[str, str] = field(default_factory=dict)
     """The layer's own math for placeholders of its explanation (its rate, its function)."""
+    role_code: dict[str, str] = field(default_factory=dict)
+    """The layer's own argument names (in code font) for placeholders of its explanation."""
     tied_head: bool = False
     """An output layer (an LM head) whose only weights are an embedding's (tied weights)."""
     block: bool = False
@@ -345,7 +349,8 @@ class View:
             numbers=numbers, brief_equation=brief_equation, tied_head=self.tied_head(s),
             block=s.role == "transformer_block", type_label=node.layer.type_label,
             role_values={name: _fill(tex, [self.f.decimal(x) for x in xs])
-                         for name, (tex, xs) in node.layer.explanation_values().items()})
+                         for name, (tex, xs) in node.layer.explanation_values().items()},
+            role_code={name: self.f.name(code) for name, code in node.layer.explanation_code().items()})
 
     def tied_head(self, s: LayerStep) -> bool:
         """A dense layer whose weights are all an embedding's: an LM head tied to the tokens."""
@@ -459,7 +464,17 @@ class View:
         full, brief = self._padding(st)
         return ShapeView("spatial", out, lines=lines, general=general, explain=_explanation(st.axes[0].window),
                          k_eff=k_eff, k_eff_rule=rf"{symbol_tex('k_eff')} = " + p.expr(K_EFF, order="none"),
-                         padding=full, padding_brief=brief)
+                         padding=full, padding_brief=brief, stride=self._default_stride(st))
+
+    def _default_stride(self, st: ShapeStep) -> Optional[tuple[str, dict]]:
+        """A pooling layer whose stride argument is left out: s = k (with k's value where every
+        axis has the same pool size)."""
+        if st.default_stride is None:
+            return None
+        ks = {a.window.k for a in st.axes}
+        k_value = next(iter(ks)) if len(ks) == 1 and st.axes[0].axis == "all" or len(st.axes) == 1 else None
+        tex = "s = k" + (" = " + self.p.number(k_value) if isinstance(k_value, int) else "")
+        return messages.STRIDE_DEFAULT, {"arg": self.f.name(st.default_stride), "s_k": self.f.mt(tex)}
 
     def _padding(self, st: ShapeStep) -> tuple[Optional[tuple[str, dict]], Optional[tuple[str, dict]]]:
         """Where p comes from, for a layer with a padding mode: 'valid' p = 0; 'same' with stride 1
