@@ -235,7 +235,7 @@ def test_pooling_says_why_its_stride_is_the_pool_size(seed):
             "$s = k = 3$: the windows do not overlap.") in text
     # by hand: ⌊(254 − 3)/3⌋ + 1 = 84
     assert r"\left\lfloor \frac{254 - 3}{3} \right\rfloor + 1 = 84" in text
-    assert "$s = k = 2$" in section(seed, "max_pooling2d_2")  # in the brief step too
+    assert "Stride $s = k = 2$, the pool size (`strides=None`)." in section(seed, "max_pooling2d_2")  # brief
     given = {"name": "n", "input": [8, 8, 3], "layers": [{"MaxPooling2D": {"pool_size": 2, "strides": 1}}]}
     assert "The stride is not given" not in doc(explain.load(given))
 
@@ -247,8 +247,9 @@ def test_torch_pooling_names_its_own_stride_argument():
 
 def test_later_dropout_layers_give_their_own_rate(seed):
     # the seed's dropout_2 has rate 0.25 where dropout_1 (explained in full) has 0.5
-    assert "Dropout probability: $r = 0.25$ (`rate`)." in section(seed, "dropout_2")
-    assert "Dropout probability: $r = 0.5$ (`rate`)." in section(seed, "dropout_4")
+    assert "No weights, as in layer 4, `dropout_1`; here $r = 0.25$." in section(seed, "dropout_2")
+    assert "No weights, as in layer 4, `dropout_1`; here $r = 0.5$." in section(seed, "dropout_4")
+    assert "hier mit $r = 0{,}25$" in section(doc(explain.load("example:seed-cnn"), "de"), "dropout_2")
 
 
 def test_torch_dropout_names_its_argument_p():
@@ -258,7 +259,7 @@ def test_torch_dropout_names_its_argument_p():
             "layers": [{"Dropout": {"p": 0.3}}, {"Linear": {"in_features": 12, "out_features": 3}}, {"Dropout": {}}]}
     text = doc(explain.load(spec))
     assert "with probability $r = 0.3$ (`p`)" in text and "`rate`" not in text
-    assert "Dropout probability: $r = 0.5$ (`p`)." in text  # torch's default p
+    assert "; here $r = 0.5$." in text  # torch's default p
 
 
 def _compute(model, lang="en"):

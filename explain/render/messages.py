@@ -599,6 +599,8 @@ PADDING = {
 # Translators: %(arg)s is the argument as code (strides=None), %(s_k)s "s = k = 3"
 STRIDE_DEFAULT = N_("The stride is not given (%(arg)s, the default), so it equals the pool size, "
                     "%(s_k)s: the windows do not overlap.")
+# Translators: the same in a later pooling layer's one-line entry
+STRIDE_DEFAULT_BRIEF = N_("Stride %(s_k)s, the pool size (%(arg)s).")
 PADDING_BRIEF = {
     "valid": N_("%(padding_valid)s: %(p)s."),
     "same_half": N_("%(padding_same)s with stride 1: %(p)s."),

@@ -195,6 +195,8 @@ class ShapeView:
     """A bidirectional layer's merge_mode (code), where the directions are not concatenated."""
     stride: Optional[tuple[str, dict]] = None
     """Why the stride is the pool size (its argument left out): (msgid, arguments)."""
+    stride_brief: str = messages.STRIDE_DEFAULT_BRIEF
+    """The same in a later layer's one-line entry (msgid; the same arguments)."""
 
 
 @dataclass
