@@ -32,7 +32,7 @@ import sympy
 from ..errors import ExplainError
 from ..layers.base import ArgContext, Layer, Shape
 from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, FirstToken, GemmaDecoderLayer, GPT2Block,
-                                LlamaDecoderLayer, MistralDecoderLayer, MixtralDecoderLayer, Parameter,
+                                LlamaDecoderLayer, MistralDecoderLayer, MixtralDecoderLayer,
                                 Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block, XLMRobertaLayer)
 from ..layers.registry import make
 from ..model import GraphBuilder, Model
@@ -534,6 +534,7 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
         decoder = "lm_head.decoder" if roberta else "cls.predictions.decoder"
         g.add(decoder, b.torch("Linear", in_features=d, out_features=V, bias=not tied),
               shares=f"{e}word_embeddings" if tied else None)
+        from ..layers.torch_parameter import Parameter  # BERT's free bias only
         g.add(bias, Parameter(size=V))
     pooled = f"{p}pooler.dense" if pooler else last
     if "nsp" in extra:

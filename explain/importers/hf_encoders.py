@@ -7,7 +7,9 @@ feed-forward size where it differs, C image channels, P patch size, n_p patches.
 from __future__ import annotations
 
 from ..errors import ExplainError
-from ..layers.hf_blocks import BertLayer, FirstToken, Parameter, Tensors
+from ..layers.hf_blocks import BertLayer, FirstToken
+from ..layers.tensors import Tensors
+from ..layers.torch_parameter import Parameter
 from ..layers.hf_encoders import (AlbertLayer, BartDecoderLayer, BartEncoderLayer, CLIPEncoderLayer, CLIPVisionEmbeddings,
                                   AddedPositions, TimeMajor, ViTEmbeddings, ViTLayer, WhisperDecoderLayer, WhisperEncoderLayer)
 from ..layers.base import Layer

@@ -20,7 +20,7 @@ import json
 from typing import Any
 
 from ..errors import ExplainError
-from ..layers.hf_blocks import Tensors
+from ..layers.tensors import Tensors
 from ..layers.hf_mllama import (MllamaCrossAttentionDecoderLayer, MllamaSelfAttentionDecoderLayer,
                                  MllamaTileEmbedding, MllamaVisionEmbeddings, MllamaVisionEncoderLayer)
 from ..layers.hf_multimodal import (Gemma3MultiModalProjector, Qwen2VLPatchEmbed, Qwen2VLPatchMerger,

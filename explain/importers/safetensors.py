@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ExplainError
-from ..layers.hf_blocks import Tensors
+from ..layers.tensors import Tensors
 from ..model import GraphBuilder, Model
 
 MAX_HEADER_BYTES = 100 * 1024 * 1024

@@ -25,9 +25,9 @@ Per block (a Linear(n_in, n_out) has n_in·n_out + n_out; norms as noted):
 - T5Block: self-attention q, k, v, o (4·d·H·d_kv, no biases), layer_norm d; a decoder block
   adds cross-attention 4·d·H·d_kv + d; feed-forward wi d·f (gated: wi_0 and wi_1, 2·d·f),
   wo f·d, layer_norm d. The relative attention bias of block 0 is a separate Embedding.
-- Parameter: a free bias vector of n_out entries (BERT's ``cls.predictions.bias``).
+- Parameter (``torch_parameter``): a free bias vector of n_out entries (BERT's ``cls.predictions.bias``).
 - AddEmbeddings: the sum of token, position (and token type) embeddings; no weights.
-- Tensors: tensors read from a checkpoint, or a module's own parameters, counted as they are.
+- Tensors (``tensors``): tensors read from a checkpoint, or a module's own parameters, counted as they are.
 """
 from __future__ import annotations
 
@@ -594,7 +594,3 @@ class FirstToken(Layer):
 
     def output_shape(self, shape: Shape) -> Shape:
         return tuple(shape[:-2]) + tuple(shape[-1:])
-
-
-from .tensors import Tensors  # noqa: E402, F401 (the importers of checkpoints and configs use it from here)
-from .torch_parameter import Parameter  # noqa: E402, F401 (hf_config builds BERT's free bias with it)

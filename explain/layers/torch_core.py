@@ -1,4 +1,5 @@
-"""PyTorch core modules: Linear, Bilinear, Embedding, activations, dropout, Flatten, Unflatten.
+"""PyTorch core modules: Linear, Bilinear, Embedding, Identity, GLU, PReLU, Flatten, Unflatten
+(the element-wise activations and dropouts are in ``torch_elementwise``).
 
 Shapes are channels-first and exclude the batch axis; ``dim`` arguments count the batch axis
 as 0, as torch does.
@@ -11,9 +12,9 @@ as 0, as torch does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Sequence
+from typing import ClassVar, Sequence
 
-from ..compute import ACTIVATION_OPS, SOFTMAX_OPS, ZERO, Cost, positioned
+from ..compute import ZERO, Cost, positioned
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product, sym
 from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, size
@@ -183,62 +184,6 @@ class EmbeddingBag(Embedding):
 
     def output_shape(self, shape: Shape) -> Shape:
         return tuple(shape[:-1]) + (self.embedding_dim,)
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Elementwise(Layer):
-    """No weights; the shape is unchanged."""
-
-
-def _elementwise(name: str, *fields: str, role: str = "activation",
-                 explanation: str = _texts.ACTIVATION, ops: int = ACTIVATION_OPS) -> type[Layer]:
-    namespace: dict = {"__annotations__": {}, "__module__": __name__, "positional": fields,
-                       "__doc__": f"torch.nn.{name}: no weights; the shape is unchanged.",
-                       "role": role, "explanation": explanation, "ops_per_element": ops}
-    for f in fields:
-        namespace["__annotations__"][f] = object
-        namespace[f] = anything()
-    cls = type(name, (_Elementwise,), namespace)
-    return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
-
-
-_SOFTMAX: dict[str, Any] = {"role": "activation", "explanation": _texts.SOFTMAX, "ops": SOFTMAX_OPS}
-_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.DROPOUT, "ops": 0}
-_SPATIAL_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.SPATIAL_DROPOUT, "ops": 0}
-_ALPHA_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.ALPHA_DROPOUT, "ops": 0}
-for _name, _fields, _kind in (
-    ("ReLU", ("inplace",), {}), ("ReLU6", ("inplace",), {}),
-    ("LeakyReLU", ("negative_slope", "inplace"), {}), ("ELU", ("alpha", "inplace"), {}),
-    ("CELU", ("alpha", "inplace"), {}), ("SELU", ("inplace",), {}), ("GELU", ("approximate",), {}),
-    ("SiLU", ("inplace",), {}), ("Mish", ("inplace",), {}), ("Sigmoid", (), {}), ("Tanh", (), {}),
-    ("Softmax", ("dim",), _SOFTMAX), ("LogSoftmax", ("dim",), _SOFTMAX),
-    ("Softmin", ("dim",), _SOFTMAX), ("Softmax2d", (), _SOFTMAX),
-    ("Hardswish", ("inplace",), {}), ("Hardsigmoid", ("inplace",), {}),
-    ("Hardtanh", ("min_val", "max_val", "inplace"), {}), ("Softplus", ("beta", "threshold"), {}),
-    ("Softsign", (), {}), ("Tanhshrink", (), {}), ("LogSigmoid", (), {}),
-    ("Hardshrink", ("lambd",), {}), ("Softshrink", ("lambd",), {}),
-    ("Threshold", ("threshold", "value", "inplace"), {}), ("RReLU", ("lower", "upper", "inplace"), {}),
-    ("Dropout", ("p", "inplace"), _DROPOUT), ("Dropout1d", ("p", "inplace"), _SPATIAL_DROPOUT),
-    ("Dropout2d", ("p", "inplace"), _SPATIAL_DROPOUT), ("Dropout3d", ("p", "inplace"), _SPATIAL_DROPOUT),
-    ("AlphaDropout", ("p", "inplace"), _ALPHA_DROPOUT),
-    ("FeatureAlphaDropout", ("p", "inplace"), _ALPHA_DROPOUT),
-):
-    globals()[_name] = _elementwise(_name, *_fields, **_kind)
-
-
-def _p_values(self: Any) -> dict:
-    """PyTorch's dropout probability p (0.5 when not given), shown as r = p."""
-    p = 0.5 if self.p is None else self.p
-    return {"r": ("r = §", (float(p),))} if isinstance(p, (int, float)) and not isinstance(p, bool) else {}
-
-
-def _p_code(self: Any) -> dict[str, str]:
-    return {"rate": "p"}
-
-
-for _name in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d"):
-    globals()[_name].explanation_values = _p_values
-    globals()[_name].explanation_code = _p_code
 
 
 @torch_module("Identity")
