@@ -77,11 +77,11 @@ def test_glossary_never_words():
 
 def test_pot_has_source_locations_and_translator_comments_for_one_word_messages():
     """Translators see where each message is used, and a note on every one-word message ("yes",
-    "with", "Number" …). Regenerate with the command at the top of babel.cfg."""
+    "with", "Count", "bytes" …). Regenerate with the command at the top of babel.cfg."""
     with open(LOCALES / "messages.pot", "rb") as f:
         pot = [m for m in read_po(f) if m.id]
     assert [m.id for m in pot if not m.locations] == []
     assert all((ROOT / path).is_file() for m in pot for path, _ in m.locations)
     one_word = [m.id for m in pot if isinstance(m.id, str) and len(m.id.split()) == 1 and "%(" not in m.id]
-    assert {"yes", "with", "Number"} <= set(one_word)
+    assert {"yes", "with", "Count", "bytes"} <= set(one_word)
     assert [m for m in one_word if not next(x for x in pot if x.id == m).auto_comments] == []

@@ -85,5 +85,9 @@ def test_total_and_memory_keep_together():
     import explain
     tex = render_document("derivation", explain.load("example:seed-cnn"), lang="en", format="latex")
     assert "\\providecommand{\\needspace}" in tex
-    assert tex.index("\\needspace{20\\baselineskip}") < tex.index("\\subsection*{Total}")
+    # room for the total's heading, sentence and sum (about 10 lines), not for the memory too: 20
+    # lines pushed both to a new page, leaving 40 % of the seed's page 3 blank
+    import re
+    asked = re.search(r"\\needspace\{(\d+)\\baselineskip\}\n\\subsection\*\{Total\}", tex)
+    assert asked and 8 <= int(asked.group(1)) <= 12
     assert tex.index("\\needspace{8\\baselineskip}") < tex.index("\\subsection*{Memory}")

@@ -53,7 +53,7 @@ def test_seed_cnn_in_german_is_the_article_done_right():
     for wrong in ("Ebene", "Vorspannung", "Voreingenommenheit", "Eingangskanal", "Dichte Schicht"):
         assert wrong not in text
     # Memory: 6,029,097 × 4 bytes = 24,116,388 bytes = 24.1 MB = 23.0 MiB, with German decimals.
-    assert r"6{.}029{.}097 \times 4 = 24{.}116{.}388" in text
+    assert r"6{.}029{.}097 \times 4\ \text{Byte} = 24{.}116{.}388\ \text{Byte}" in text
     assert "24,1\u00a0MB" in text and "23,0\u00a0MiB" in text
 
 
@@ -88,11 +88,13 @@ def test_a_variable_sequence_length_is_said_to_be_none_too(fmt):
     """GPT-2's input_ids: Keras would print (None, None), batch size and sequence length."""
     from explain.render.i18n import translations
     gpt2 = render(load(str(FIXTURES / "hf" / "gpt2.json")), lang="en", format=fmt)
-    both = "(the batch size and the sequence length, both variable, are written None)"
-    assert both in gpt2 and "(the batch axis is written None)" not in gpt2
+    both = "stands for the batch size and the sequence length, which are not fixed."
+    batch = "stands for the batch size, which is not fixed."
+    none = r"\texttt{None}" if fmt == "latex" else "`None`"  # a Python value, in code font
+    assert none + " " + both in gpt2 and batch not in gpt2
     cnn = render(load("example:seed-cnn"), lang="en", format=fmt)
-    assert "(the batch axis is written None)" in cnn and both not in cnn
-    msgid = "Input %(name)s with shape %(shape)s " + both + "."
+    assert none + " " + batch in cnn and both not in cnn
+    msgid = "The input %(name)s has the shape %(shape)s, where %(none)s " + both
     for lang in ("de", "fr", "ja", "es"):
         assert translations(lang).gettext(msgid) != msgid
 
@@ -110,7 +112,7 @@ def test_identical_consecutive_layers_are_derived_once_and_counted_times_n(tmp_p
     # 16·16 + 16 = 272 per layer, 5 layers: 1,360.
     assert text.count(r"16 \times 16 + 16 = 272") == 1
     assert r"5 \times 272 = 1{,}360" in text
-    assert all(f"| d{i} (Dense)" in text for i in range(5))  # the summary lists every layer
+    assert all(f"| `d{i}` (Dense)" in text for i in range(5))  # the summary lists every layer
     expanded = render(model, lang="en", format="markdown", expand=True)
     assert expanded.count(r"16 \times 16 + 16 = 272") == 5
 
@@ -217,3 +219,18 @@ def test_sentences_before_a_block_or_the_input_end_their_paragraph(lang):
     assert block and all("**" not in p and "\n" not in p for p in block)
     count = next(p for p in paragraphs if "176" in p and ("layers" in p or "Schichten" in p))
     assert "\n" not in count
+
+
+def test_tensor_table_names_in_code_font_and_keras_unit_explained_alone():
+    """The seed's dense_1: kernel 11,552 × 512 = 5,914,624 weights and 512 biases (hand count),
+    named as Keras names them, in code font, under the header "Parameters"; its 6,029,097 float32
+    parameters are 24,116,388 bytes, which Keras prints in MB (2²⁰ bytes): only that unit is
+    explained, not KB."""
+    text = render(load("example:seed-cnn"), lang="en", format="markdown")
+    assert "| Tensor | Formula | Parameters | Trainable |" in text and "| Number |" not in text
+    assert "| `kernel` | $n_{\\text{in}} \\cdot n_{\\text{out}} = 11{,}552 \\times 512$ | 5,914,624 | yes |" in text
+    assert "| `conv2d_1` (Conv2D) |" in text  # the summary's layer names too
+    assert 6_029_097 * 4 == 24_116_388 and 2**20 < 24_116_388 < 2**30
+    assert ("Keras's `model.summary()` prints `23.00 MB`: it counts in binary multiples, "
+            "1 MB = 2²⁰ bytes (1 MiB in IEC units).") in text
+    assert "1 KB" not in text

@@ -336,7 +336,7 @@ def test_a_pooler_takes_the_first_position_and_drops_the_sequence_axis(config_cl
 
 def test_bert_fixture_pooler_is_none_d():
     text = markdown(_hf("bert-base-uncased"))
-    row = next(line for line in text.splitlines() if line.startswith("| pooler\\.dense"))
+    row = next(line for line in text.splitlines() if line.startswith("| `pooler.dense`"))
     assert "`(None, d)`" in row
     assert "first position of every sequence" in text
 
@@ -524,7 +524,7 @@ def test_keras_mha_formula_reads_q_k_v_o_and_the_table_counts_equal_terms():
     assert shapes == [(32, 2, 16), (2, 16)] * 3 + [(2, 16, 32), (32,)]
     assert 4 * (32 * 2 * 16) + 3 * (2 * 16) + 32 == mha.count_params() == 4224
     text = markdown(explain.load(FIXTURES / "specs" / "mha_small.yaml"))
-    row = next(line for line in text.splitlines() if line.startswith("| attn "))
+    row = next(line for line in text.splitlines() if line.startswith("| `attn` "))
     assert r"$4 \times \left(32 \times 2 \times 16\right) + 3 \times \left(2 \times 16\right) + 32$" in row
     eq = text[text.index("P &="):text.index(r"\end{aligned}")]
     terms = ["E_{q}", "E_{k}", "E_{v}", "E_{\\text{out}}"]
@@ -589,7 +589,9 @@ def test_keras_memory_sentence_says_what_keras_prints():
     printed = re.search(r"Total params: [\d,]+ \(([\d.]+ \w+)\)", re.sub(r"\x1b\[[\d;]*m", "", lines.getvalue()))
     assert printed and printed.group(1) == "144.00 B"
     text = markdown(explain.load(spec))
-    assert "Keras's summary prints `144.00 B`: it uses binary multiples" in text
+    # in bytes (B) no multiple is used, so no binary multiple is explained
+    assert "Keras's `model.summary()` prints `144.00 B`.\n" in text and "binary multiples" not in text
+    assert r"36 \times 4\ \text{bytes} = 144\ \text{bytes}" in text  # 36 = 8 × 4 + 4 parameters
     assert "in units of 1,024 bytes" not in text  # an MB is 1,024² bytes, not 1,024
     assert "writes MB where it means MiB" not in text
 
@@ -712,7 +714,7 @@ def test_keras_mha_sentences_give_value_dim_columns_and_the_output_width():
 
 
 def _layer_count(model) -> int:
-    found = re.search(r"The model has (\d+) layers? besides its inputs \(Keras conventions\)\.", markdown(model))
+    found = re.search(r"The model has (\d+) layers?, not counting the input layers? \(Keras counts layers this way\)\.", markdown(model))
     assert found
     return int(found.group(1))
 
@@ -800,7 +802,7 @@ def test_a_summary_of_blocks_counts_rows_not_layers():
     assert len(rows) == len(model.nodes) == 6 and cfg.n_layer == 12
     # the blocks have weights of their own, so they are "of the same structure", not identical; and
     # PyTorch has no convention for rows of a summary, so none is named
-    assert ("The summary lists the model in 6 rows besides its inputs: a row is a module, a stack of "
+    assert ("The summary has 6 rows, not counting the inputs. Each row is a module, a stack of "
             "blocks of the same structure, or an operation of the forward pass.") in text
     assert "conventions" not in text.split("## Summary")[0] and "identical blocks" not in text
     assert "The model has 6 layers" not in text
@@ -870,7 +872,7 @@ def test_t5_blocks_say_encoder_and_decoder_parts():
 @pytest.mark.parametrize("name, tied", [("gpt2", True), ("llama-2-7b", False)])
 def test_a_tied_head_says_it_adds_nothing_and_why(name, tied):
     text = markdown(_hf(name))
-    head = text[text.index("`lm_head` (Linear)"):]
+    head = text[text.index(". `lm_head` (Linear)"):]
     head = head[:head.index("##", 3)]
     if tied:  # hf.lm_head.weight is wte.weight: test_the_lm_head_says_whether_it_is_tied
         assert "(tied weights)" in head and "so the head adds 0 parameters" in head

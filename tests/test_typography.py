@@ -119,7 +119,7 @@ def test_french_share_below_a_tenth_of_a_percent_is_spaced():
     assert format_share(896, 6_029_097, "en") == "<0.1%"
     derivation = render(load("example:seed-cnn"), lang="fr", format="markdown")
     assert "| Couche (type) | Formule | Paramètres | Part du total | Forme de sortie |" in derivation
-    row = next(line for line in derivation.splitlines() if line.startswith("| conv2d\\_1 "))
+    row = next(line for line in derivation.splitlines() if line.startswith("| `conv2d_1` "))
     assert "| <\u00a00,1\u00a0% |" in row, row
 
 
@@ -240,7 +240,7 @@ def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own(
     assert "\\renewcommand{\\jsParagraphMark}{}" in tex  # ltjsarticle's ■ before a \paragraph
     assert re.findall(r"\$\.|：[ \t]+\$", tex) == []
     gpt2 = render(load(FIXTURES / "hf" / "gpt2.json"), lang="ja", format="markdown")
-    assert "| lm\\_head (Linear)、transformer\\.wte と重みを共有 |" in gpt2
+    assert "| `lm_head` (Linear)、`transformer.wte` と重みを共有 |" in gpt2
 
 
 def test_japanese_memory_in_si_kilobytes():
@@ -248,7 +248,7 @@ def test_japanese_memory_in_si_kilobytes():
     decimal size says kB (SI), and the Keras sentence says which KB it means."""
     doc = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang="ja", format="markdown")
     assert "17.2\u00a0kB（1 kB = 10³ バイト）" in doc
-    assert "Keras の summary は `16.75 KB` と表示しますが" in doc
+    assert "Keras の `model.summary()` は `16.75 KB` と表示しますが、これは 1 KB = 2¹⁰ バイト" in doc
 
 
 # ----------------------------------------------------------------------------- one term per concept

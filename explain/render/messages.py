@@ -528,6 +528,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "bias_ih_l0": Code("bias_ih_l0"), "bias_hh_l0": Code("bias_hh_l0"),
     "bias_ih": Code("bias_ih"), "bias_hh": Code("bias_hh"),
     "eight_h": 8 * _h, "four_h": 4 * _h, "two_four_h": _times(2, 4 * _h),
+    "none": Code("None"), "model_summary": Code("model.summary()"),
 }
 """What a sentence's ``%(name)s`` placeholders stand for, in every sentence that uses them: a
 sympy formula or symbol (typeset by the document's printer, in the order written: KaTeX math in

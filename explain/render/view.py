@@ -27,8 +27,8 @@ from ..symbols import sym as symbol
 from . import messages
 from .documents import DETAILS
 from .escape import latex_text, markdown_code, markdown_text, plain_text
-from .mathtex import MathPrinter, symbol_tex
-from .numbers import byte_sizes, decimal_symbol, format_int, format_share, format_size
+from .mathtex import MathPrinter, symbol_tex, text_in_math
+from .numbers import _BINARY_FR, byte_sizes, decimal_symbol, format_int, format_share, format_size
 
 P = "P"
 TERMS_PER_LINE = 5
@@ -66,8 +66,14 @@ class Formatter:
             return r"\mbox{\texttt{" + latex_text(text) + "}}"
         return self.name(text)
 
+    def cell_code(self, text: str) -> str:
+        """A name from code inside a table cell (a layer's, a tensor's), in code font in every
+        format."""
+        return markdown_code(text) if self.format == "markdown" else self.cell_name(text)
+
     def cell_name(self, text: str) -> str:
-        """A name inside a table cell (LaTeX: may break after . _ / whatever its length)."""
+        """A name inside a table cell (LaTeX: in code font, may break after . _ / whatever its
+        length)."""
         if self.format == "markdown":
             return markdown_text(text)
         if self.format == "latex":
@@ -139,6 +145,10 @@ class Formatter:
     def mt(self, tex: str) -> str:
         """Inline math with fractions at full size (LaTeX); plain inline math in Markdown."""
         return self.m(r"\displaystyle " + tex) if self.format == "latex" else self.m(tex)
+
+    def math_text(self, text: str) -> str:
+        """Words inside a formula (a unit: ``\\text{bytes}``), escaped for math."""
+        return text_in_math(text)
 
     def dm(self, tex: str) -> str:
         """Display math; an equation wider than a line is broken into aligned lines."""
@@ -895,12 +905,27 @@ def _memory(mem: Memory, fmt: Formatter) -> dict[str, Any]:
     decimal, unit, ten, binary, b_unit, two = byte_sizes(mem.bytes, fmt.lang)
     return {
         "dtype": mem.dtype, "bytes_per": fmt.num(mem.bytes_per),
-        "equation": rf"{p.number(mem.count)} \times {p.number(mem.bytes_per)} = {p.number(mem.bytes)}",
+        # the unit (a translated word) replaces UNIT in the template: 6,029,097 × 4 bytes = …
+        "equation": rf"{p.number(mem.count)} \times {p.number(mem.bytes_per)}\ UNIT = {p.number(mem.bytes)}\ UNIT",
         "bytes": fmt.num(mem.bytes), "large": mem.bytes >= 1024,
         "decimal": fmt.plain(decimal), "unit": fmt.plain(unit), "unit_bytes": _power(10, ten, fmt),
         "binary": fmt.plain(binary), "binary_unit": fmt.plain(b_unit),
         "binary_unit_bytes": _power(2, two, fmt), "keras": fmt.unbroken(keras_memory(mem.bytes)),
+        **_keras_unit(mem.bytes, fmt),
     }
+
+
+def _keras_unit(size_bytes: int, fmt: Formatter) -> dict[str, Any]:
+    """The unit Keras's summary prints for ``size_bytes`` (KB, MB …: powers of 2¹⁰) with its
+    bytes and its IEC name; no unit for a size in bytes (B)."""
+    from .text import MEMORY_UNITS
+    unit = keras_memory(size_bytes).split()[-1]
+    step = MEMORY_UNITS.index(unit)
+    if step == 0:
+        return {"keras_unit": None}
+    iec = unit[0] + "iB"
+    return {"keras_unit": fmt.plain(unit), "keras_unit_bytes": _power(2, 10 * step, fmt),
+            "keras_iec": fmt.plain(_BINARY_FR.get(iec, iec) if fmt.lang == "fr" else iec)}
 
 
 def _power(base: int, exponent: int, fmt: Formatter) -> str:
