@@ -123,7 +123,7 @@ def test_prelu_counts_in_the_input_axes():
 def test_batchnorm_reason_is_said_once_per_layer():
     text = section(doc(explain.load(FIXTURES / "keras" / "ResNet50.json")), "conv1_bn")
     assert text.count("not by gradient descent") == 1  # in the note, not again in every table row
-    assert "| moving\\_mean | $C = 64$ | 64 | no |" in text
+    assert "| `moving_mean` | $C = 64$ | 64 | no |" in text
     assert "frozen layers are another" in text
 
 
@@ -167,8 +167,8 @@ def test_resnet_projection_shortcut_changes_the_size_only_with_stride_2(resnet):
 
 
 def test_mobilenet_stem_is_one_stage_row(mobilenet):
-    assert "| Conv1 | 1–3 |  | 992 |" in mobilenet  # Conv1, bn_Conv1, Conv1_relu: 864 + 128
-    assert "| bn\\_Conv1 | 2 |" not in mobilenet
+    assert "| `Conv1` | 1–3 |  | 992 |" in mobilenet  # Conv1, bn_Conv1, Conv1_relu: 864 + 128
+    assert "| `bn_Conv1` | 2 |" not in mobilenet
 
 
 def test_mobilenet_inverted_residual_shows_the_saving_on_its_own_numbers(mobilenet):
