@@ -132,7 +132,7 @@ def test_lora_groups_and_their_derivation(keras_models):
         theirs = {w.path.split("/")[-1]: (int(w.numpy().size), w.trainable) for w in layer.weights}
         assert mine == theirs, layer.name
     text = model.derive(format="markdown")
-    assert "lora\\_kernel\\_a" in text and "lora\\_embeddings\\_b" in text
+    assert "`lora_kernel_a`" in text and "`lora_embeddings_b`" in text
     assert "frozen by LoRA" in text and "Keras freezes the kernel" in text
     assert "LoRA rank" in text
     german = model.derive(lang="de", format="markdown")
