@@ -133,7 +133,7 @@ def test_overview_column_adds_up_to_the_frameworks_total(source, total):
 
 def test_overview_rows_of_the_seed(seed):
     header, rows = _overview(render(seed))
-    by_name = {r[0].split(" (")[0].replace("\\", ""): r for r in rows}
+    by_name = {r[0].split(" (")[0].strip("`"): r for r in rows}  # names in code font
     for layer in SEED["layers"]:
         row = by_name[layer["name"]]
         assert _int(row[2]) == layer["params"]
@@ -149,7 +149,7 @@ def test_overview_rows_of_the_seed(seed):
 
 def test_gpt2_tied_head_adds_nothing():
     header, rows = _overview(render(load(FIXTURES / "hf" / "gpt2.json")))
-    head = [r for r in rows if r[0].startswith("lm")]
+    head = [r for r in rows if r[0].startswith("`lm")]
     assert head and _int(head[0][2]) == 0 and "shared with" in head[0][0]
     assert HF["gpt2"]["params_if_tied_weights_counted_twice"] - HF["gpt2"]["params"] == 50257 * 768
 
@@ -236,7 +236,7 @@ def test_large_models_get_a_stage_summary_before_the_layers(fixture, blocks):
     assert text.index("## Stages") < text.index("## Summary") < text.index("## Derivation, layer by layer")
     table = _tables(text)[0]
     assert table[0] == ["Stage", "Layers", "Blocks", "Parameters", "Share", "Output shape"]
-    rows = {r[0].replace("\\", ""): r for r in table[1:]}
+    rows = {r[0].strip("`"): r for r in table[1:]}
     assert {name: _int(rows[name][2]) for name in blocks} == blocks
     assert sum(_int(r[3]) for r in table[1:]) == KERAS[fixture]["total"]
     assert "## Stages" not in render(load("example:seed-cnn"))

@@ -27,5 +27,5 @@ def test_depthwise_without_bias_before_batchnorm_says_why():
     assert layers["expanded_conv_depthwise"]["config"]["use_bias"] is False
     assert layers["expanded_conv_depthwise_BN"]["class_name"] == "BatchNormalization"
     text = render_document("derivation", explain.load(path), lang="en", format="markdown")
-    section = text.split("`expanded_conv_depthwise` (DepthwiseConv2D)", 1)[1].split("\n### ", 1)[0]
+    section = text.split(". `expanded_conv_depthwise` (DepthwiseConv2D)", 1)[1].split("\n### ", 1)[0]
     assert messages.NOTES["bias_before_batchnorm"][:40] in section
