@@ -942,7 +942,7 @@ def test_gpt2_defines_its_symbols_before_it_uses_them_and_names_the_sum_row():
                  r"- $T = 1{,}024$: number of positions", r"- $L = 12$: number of blocks"):
         assert intro.index(line) > listed, line
     assert intro.index(r"- $V = 50{,}257$") < intro.index(r"its $V \cdot d$ weights")
-    block = text[text.index("`transformer.h` (GPT2Block)"):text.index("`transformer.ln_f` (LayerNorm)")]
+    block = text[text.index(". `transformer.h` (GPT2Block)"):text.index(". `transformer.ln_f` (LayerNorm)")]
     assert r"- $d = 768$: model width" in block and "$L = 12$:" not in block
     assert r"The block is repeated $L = 12$ times" in block
     assert "AddEmbeddings" not in text
