@@ -946,7 +946,7 @@ def test_gpt2_defines_its_symbols_before_it_uses_them_and_names_the_sum_row():
     assert r"- $d = 768$: model width" in block and "$L = 12$:" not in block
     assert r"The block is repeated $L = 12$ times" in block
     assert "AddEmbeddings" not in text
-    assert "| transformer\\.wte \\+ transformer\\.wpe (sum of the embeddings) |" in text
+    assert "| `transformer.wte + transformer.wpe` (sum of the embeddings) |" in text
     assert "### 3. `transformer.wte + transformer.wpe` (sum of the embeddings)" in text
     assert translated(_texts.ADD_EMBEDDINGS_LABEL)
     assert translated("The symbols of this model, with the values of its configuration:")
@@ -958,7 +958,7 @@ def test_block_sentences_set_symbols_as_math_and_names_as_code(name):
     (GPT-2) and the d × d projections (BERT) are said once, in the note, not again in the sentence."""
     text = markdown(_hf(name))
     step = next(s for s in derive(_hf(name)).steps if s.role == "transformer_block")
-    heading = f"`{step.node.name}` ("
+    heading = f". `{step.node.name}` ("  # the heading, not the summary row
     block = text[text.index(heading):]
     sentence = block.split("\n\n")[1]
     assert "$" in sentence, sentence  # symbols as math
