@@ -46,7 +46,7 @@ def test_every_layer_is_numbered_in_the_compute_section(seed_md):
     section = _layers_section(seed_md)
     numbers = [int(n) for n in re.findall(r"^(?:#### |\*\*)(\d+)\. ", section, re.M)]
     assert numbers == list(range(1, 19))
-    assert "**8. `dropout_2` (Dropout).**\nNo compute at inference, as in layer 4, `dropout_1`." in section
+    assert "**8. `dropout_2` (Dropout).**\nNo MACs and no other operations, as in layer 4, `dropout_1`." in section
 
 
 def test_letters_in_sentences_are_math_and_defined(seed_md):
@@ -96,3 +96,48 @@ def test_json_names_the_views_the_activation_estimate_leaves_out():
     data = json.loads(render(explain.load("example:seed-cnn"), format="json", count=("memory",)))
     mixed = data["training_memory"]["activations"]["mixed"]
     assert mixed["views"] == ["flatten_1"] and "flatten_1" not in mixed["layers"]
+
+
+def test_flatten_says_it_only_changes_the_shape(seed_md):
+    """Flatten computes nothing in training either: no "at inference" for it."""
+    flatten = _layers_section(seed_md).split("#### 13.")[1].split("####")[0]
+    assert "This layer only rearranges the entries of its input: it does no arithmetic" in flatten
+    assert "inference" not in flatten
+
+
+def test_flops_say_they_leave_out_the_other_operations(seed_md):
+    """FLOPs = 2 × MACs; the other operations (by hand: conv 2 per output element with bias and
+    ReLU, 32·(2·256² + 2·254² + 2·84² + 2·82² + 2·41² + 2·39²); pooling 3²·84²·32 + 2²·41²·32
+    + 2²·19²·32; dense 2·512 + 2·128 + 4·9) are named with their total and kept out."""
+    other = 32 * 2 * (256**2 + 254**2 + 84**2 + 82**2 + 41**2 + 39**2) \
+        + 9 * 84**2 * 32 + 4 * 41**2 * 32 + 4 * 19**2 * 32 + 2 * 512 + 2 * 128 + 4 * 9
+    assert f"they are the other operations $O$, {other:,} for this model, counted separately below and " \
+           "not included in these FLOPs." in seed_md
+    assert "| Layer (type) | MACs | Other operations $O$ |" in seed_md
+
+
+def test_pooling_window_symbols_are_defined(seed_md):
+    pool = _layers_section(seed_md).split("#### 3.")[1].split("####")[0]
+    assert "- $k_{h}$: window height\n- $k_{w}$: window width\n" in pool
+
+
+def test_model_states_cite_once_and_name_the_apis_in_code(seed_md):
+    states = seed_md[seed_md.index("### Model states"):seed_md.index("| Optimizer")]
+    assert states.count("Rajbhandari") == 1 and "Micikevicius et al. 2018" in states
+    assert "Keras (`mixed_float16`) and PyTorch (`torch.autocast`)" in states
+
+
+def test_total_training_memory_line(seed_md):
+    """Adam, mixed precision: 16 bytes × 6,029,097 = 96.5 MB; activations 2 bytes × 5,288,649
+    values per sample = 10.6 MB."""
+    assert ("In total, training with Adam in mixed precision needs about 96.5 MB for the model states "
+            "plus 10.6 MB for each sample of the batch ($M + A$)") in seed_md
+
+
+@pytest.mark.parametrize("lang,label", [("fr", "\\text{FLOP} = 2"), ("es", "\\text{FLOP} = 2"),
+                                        ("en", "\\text{FLOPs} = 2")])
+def test_formula_labels_follow_the_language(lang, label):
+    """French and Spanish acronyms take no plural s, in the formulas too."""
+    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=("compute",))
+    assert label in text
+    assert ("\\text{MAC} &=" in text) == (lang != "en")

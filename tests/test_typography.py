@@ -93,7 +93,7 @@ def test_french_markdown_has_no_break_spaces_before_colons(seed_report):
     derivation = render(load("example:seed-cnn"), lang="fr", format="markdown", count=("params", "compute"))
     assert "## Calcul détaillé, couche par couche" in derivation
     assert "avec\n\n- $H_{\\text{out}}$\u00a0: hauteur de la sortie\n- $W_{\\text{out}}$\u00a0: largeur" in derivation
-    assert "| Couche (type) | MAC | Autres opérations |" in derivation
+    assert "| Couche (type) | MAC | Autres opérations $O$ |" in derivation
     prose = "\n".join(line for line in derivation.splitlines() if not line.startswith("| ---"))
     assert re.findall(r".{0,20}\S[:;]\s", prose.replace("\u00a0:", "").replace("\u202f;", "")) == []
 

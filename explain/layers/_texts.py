@@ -501,5 +501,5 @@ REARRANGE_COMPUTE = N_("This layer only rearranges the entries of its input: it 
 DENSE_COMPUTE = N_("A dense layer computes each output as the sum of all its inputs, each multiplied "
                    "by its weight: one multiply-accumulate (MAC) for each kernel weight.")
 POOL_COMPUTE = N_("A pooling layer multiplies nothing, so it takes no MACs. For each output element "
-                  "it compares (maximum) or adds up (average) the values of its window: one operation "
-                  "per window element.")
+                  "it compares (maximum) or adds up (average) the values of its window, counted as one "
+                  "operation per window element.")

@@ -416,7 +416,6 @@ class Permute(Layer):
 
     role = "reshape"
     explanation = _texts.RESHAPE
-    output_is_view = True
     compute_explanation = _texts.REARRANGE_COMPUTE
 
     ops_per_element = 0

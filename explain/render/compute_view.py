@@ -5,10 +5,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..msgid import N_
+
 if TYPE_CHECKING:
     from ..compute import Cost
     from ..model import Model, Node
     from .view import Formatter, View
+
+
+def _label(f: "Formatter", msgid: str) -> str:
+    """``\\text{MACs}`` or ``\\text{FLOPs}`` as the reader's language writes it (French and Spanish
+    acronyms take no plural s)."""
+    from .escape import latex_text
+    from .i18n import translate
+    return r"\text{" + latex_text(translate(f.lang, msgid)) + "}"
+
+
+# Translators: the left-hand side of "FLOPs = 2 × MACs" in a formula: the number of floating-point operations
+FLOPS_LABEL = N_("FLOPs")
+# Translators: the left-hand side of "MACs = k_h · k_w · …" in a formula: the number of multiply-accumulates
+MACS_LABEL = N_("MACs")
 
 
 def compute_context(model: "Model", f: "Formatter") -> dict[str, Any]:
@@ -19,7 +35,7 @@ def compute_context(model: "Model", f: "Formatter") -> dict[str, Any]:
     if model.macs is not None and model.flops is not None and model.training_flops is not None:
         partial = any(n.cost is not None and n.cost.other_partial for n in model.nodes)
         out.update(macs=f.num(model.macs), other=(f.m(r"\geq") + " " if partial else "") + f.num(model.other_ops or 0), flops=f.num(model.flops), training=f.num(model.training_flops),
-                   flops_eq=f.dm(rf"\text{{FLOPs}} = 2 \times {p.number(model.macs)} = {p.number(model.flops)}"),
+                   flops_eq=f.dm(rf"{_label(f, FLOPS_LABEL)} = 2 \times {p.number(model.macs)} = {p.number(model.flops)}"),
                    training_eq=f.dm(rf"C_{{\text{{train}}}} \approx 3 \times {p.number(model.flops)}"
                                     rf" = {p.number(model.training_flops)}"))
     k = model.kaplan()
@@ -112,7 +128,7 @@ def _equations(v: "View", node: "Node", cost: "Cost") -> str:
             return [chain]
         return [chain, rf"{lhs} &= {v.p.expr(node.repeat)} \cdot {lhs}_{{1}} = " + v.value_tex(total)]
 
-    rows = lines(r"\text{MACs}", cost.macs, node.macs) + lines("O", cost.other, node.other_ops)
+    rows = lines(_label(v.f, MACS_LABEL), cost.macs, node.macs) + lines("O", cost.other, node.other_ops)
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 

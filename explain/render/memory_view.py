@@ -65,5 +65,6 @@ def memory_context(model: "Model", f: "Formatter") -> dict[str, Any]:
         "act_size_binary": _bytes(acts.bytes_per_sample, f, True),
         "left_out": [f.name(n) for n in acts.unknown],
         "views": [f.name(n) for n in acts.views],
+        "total_line": bool(acts.elements) and not acts.unknown,
         "context": f.num(model.evaluate(model.context)) if model.context is not None else None,
     }

@@ -51,6 +51,11 @@ COMPUTE_SYMBOLS = {
     "n_pos": N_("number of positions the layer is applied at"),
     "T": N_("sequence length (time steps)"),
     "S": N_("length of the encoder's sequence, whose positions the cross-attention reads"),
+    # a pooling window's sizes (a convolution's kernel sizes are its parameters' symbols)
+    "k": N_("window size"),
+    "k_d": N_("window depth"),
+    "k_h": N_("window height"),
+    "k_w": N_("window width"),
 }
 """The shape symbols of the compute formulas (``explain.compute``), by symbol name."""
 
@@ -475,6 +480,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "kdim": Code("kdim"), "vdim": Code("vdim"), "add_bias_kv": Code("add_bias_kv"),
     "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),
     "weight_hr": Code("weight_hr"), "c_attn": Code("c_attn"), "merge_mode": Code("merge_mode"),
+    "mixed_float16": Code("mixed_float16"), "autocast": Code("torch.autocast"),
     # attention and transformer notes
     "k_dim": _S("d_k"), "v_dim": _S("d_v"), "L": _S("L"), "T": _T, "C": _S("C"), "P": _P,
     "n_p": _n_p, "k_d": _S("k_d"), "T_src": _S("T_src"),
