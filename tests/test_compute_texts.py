@@ -141,3 +141,11 @@ def test_formula_labels_follow_the_language(lang, label):
     text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=("compute",))
     assert label in text
     assert ("\\text{MAC} &=" in text) == (lang != "en")
+
+
+def test_memory_table_groups_its_columns_by_precision_in_latex():
+    """Two heading levels (float32 | mixed precision) and cells at their natural width (r), so a
+    formula such as 2 + 2 + (4 + 8) = 16 keeps its spaces instead of being squeezed."""
+    tex = render(explain.load("example:seed-cnn"), lang="ja", format="latex", count=("memory",))
+    assert "\\begin{tabular}{@{}lrrrr@{}}" in tex
+    assert "\\multicolumn{2}{c}{float32} & \\multicolumn{2}{c}{混合精度}" in tex
