@@ -335,9 +335,11 @@ def test_a_pooler_takes_the_first_position_and_drops_the_sequence_axis(config_cl
 
 
 def test_bert_fixture_pooler_is_none_d():
+    """bert-base-uncased's hidden_size is 768: the pooler gives one vector of d = 768 per sequence,
+    and a shape shows the config's numbers, no symbol inside a code tuple."""
     text = markdown(_hf("bert-base-uncased"))
     row = next(line for line in text.splitlines() if line.startswith("| `pooler.dense`"))
-    assert "`(None, d)`" in row
+    assert "`(None, 768)`" in row and "None, d)" not in text
     assert "first position of every sequence" in text
 
 
@@ -358,7 +360,8 @@ def test_gpt2_adds_token_and_position_embeddings_only():
     assert "not a module of its own in PyTorch" in step.explanation
     # transformer.drop follows it, a dropout without weights: said in the row's sentence
     assert isinstance(hf.drop, torch.nn.Dropout) and _numel(hf.drop) == 0
-    assert "the dropout that follows it (drop)" in step.explanation
+    assert "Nor has the dropout drop that follows it" in messages.english(step.explanation)
+    assert "`drop`" in markdown(_hf("gpt2"))  # the module's name in code font
     bert = next(s for s in derive(_hf("bert-base-uncased")).steps if s.node.name.endswith("sum"))
     assert "token type" in bert.explanation and "not a module of its own" in bert.explanation
 
@@ -505,9 +508,11 @@ def test_attention_input_widths_are_not_named_like_per_head_sizes():
     assert shown["d_k"] == (5, "key_dim") and shown["d_v"] == (7, "value_dim")
     assert shown["E_q"][0] == 12 and shown["E_k"][0] == shown["E_v"][0] == 10 and shown["E_out"][0] == 12
     text = markdown(model)
-    assert r"$d_{k} = 5$: size of each head's queries and keys (key\_dim)" in text
+    assert r"$d_{k} = 5$: size of each head's queries and keys (`key_dim`)" in text
     assert r"$E_{q} = 12$: width of the query input" in text and r"^{\text{in}}" not in text
-    assert "key_dim when value_dim is not given" in messages.SYMBOLS["value_dim"]
+    assert "key_dim when value_dim is not given" in messages.english(messages.SYMBOLS["value_dim"])
+    # E_out says where it comes from: Keras's output_shape, by default the query's width (12 here)
+    assert r"$E_{\text{out}} = 12$: width of the output (`output_shape`; by default the width of the query input)" in text
     assert "H·d_v = E" in messages.english(messages.NOTES["mha_heads_times_key_dim"])
     assert translated(messages.SYMBOLS["value_dim"]) and translated(messages.SYMBOLS["key_dim"])
 
@@ -902,17 +907,19 @@ def test_large_totals_are_substituted_term_by_term():
         hf = transformers.GPT2LMHeadModel(cfg)
     real = sum(p.numel() for p in hf.parameters())  # tied: the shared tensor once
     text = markdown(_hf("gpt2"))
-    block = text[text.index("term by term"):]
+    block = text[text.index("Each term with the values substituted, then their sum:"):]
     block = block[block.index(r"\begin{aligned}"):block.index(r"\end{aligned}")]
     lines = [line for line in block.splitlines()[1:] if "&=" in line]
     values = []
-    for line in lines[:-1]:
+    for line in lines[:-2]:
         term, numbers = line.split("&=")
         assert term.strip() and " = " in numbers  # formula &= numbers = value
         values.append(int(numbers.rsplit("=", 1)[1].strip(" \\").replace("{,}", "")))
     assert "12L \\cdot d^{2} &= 12 \\times 12 \\times 768^{2} = 84{,}934{,}656" in block
     assert sum(values) == real == 124_439_808
-    assert lines[-1].strip() == "P &= 124{,}439{,}808"
+    # then their sum, number by number, and the total
+    assert lines[-2].strip() == ("P &= 84{,}934{,}656 + 119{,}808 + 786{,}432 + 38{,}597{,}376 + 1{,}536 \\\\")
+    assert lines[-1].strip() == "&= 124{,}439{,}808"
 
 
 @pytest.mark.parametrize("name", ["gpt2", "bert-base-uncased", "llama-2-7b", "t5-small"])
@@ -923,7 +930,8 @@ def test_block_sentences_use_only_symbols_the_block_defines(name):
         if step.role != "transformer_block":
             continue
         defined = {sv.symbol.name for sv in step.symbols}
-        used = set(re.findall(r"\b(H_kv|d_h|d_kv|d_k|d_v|f|H|d)\b", step.explanation.replace("H·d_kv", "H d_kv")))
+        sentence = messages.english(step.explanation).replace("H·d_kv", "H d_kv")
+        used = set(re.findall(r"\b(H_kv|d_h|d_kv|d_k|d_v|f|H|d)\b", sentence))
         assert used <= defined, (name, used - defined)
 
 
@@ -941,7 +949,7 @@ def test_gpt2_defines_its_symbols_before_it_uses_them_and_names_the_sum_row():
     for line in (r"- $V = 50{,}257$: vocabulary size", r"- $d = 768$: model width",
                  r"- $T = 1{,}024$: number of positions", r"- $L = 12$: number of blocks"):
         assert intro.index(line) > listed, line
-    assert intro.index(r"- $V = 50{,}257$") < intro.index(r"its $V \cdot d$ weights")
+    assert intro.index(r"- $V = 50{,}257$") < intro.index("The LM head is tied") < text.index("## Summary")
     block = text[text.index(". `transformer.h` (GPT2Block)"):text.index(". `transformer.ln_f` (LayerNorm)")]
     assert r"- $d = 768$: model width" in block and "$L = 12$:" not in block
     assert r"The block is repeated $L = 12$ times" in block

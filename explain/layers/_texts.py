@@ -230,9 +230,9 @@ ADD_TOKEN_POSITION = N_("This row adds the token embedding and the position embe
                         "module of its own in PyTorch. It has no weights.")
 ADD_TOKEN_POSITION_DROPOUT = N_("This row adds the token embedding and the position embedding "
                                 "element by element. The addition happens in the model's forward "
-                                "pass; it is not a module of its own in PyTorch. It has no weights, "
-                                "and neither has the dropout that follows it (drop), which is "
-                                "therefore not listed.")
+                                "pass; it is not a module of its own in PyTorch. It has no weights. "
+                                "Nor has the dropout %(drop)s that follows it, which is therefore "
+                                "not listed.")
 FIRST_TOKEN = N_("This layer keeps only the vector at the first position of every sequence (the "
                  "classification token, such as [CLS]), which stands for the whole input; the "
                  "sequence axis is dropped. It has no weights.")
@@ -305,20 +305,22 @@ TRANSFORMER_BLOCK = N_("A transformer block combines self-attention and a feed-f
                        "each with its own normalization and a residual connection.")
 GPT2_BLOCK = N_("A GPT-2 block has two parts, each with a residual connection: the layer "
                 "normalization %(ln_1)s followed by masked self-attention (%(c_attn)s computes the "
-                "queries, keys and values, %(attn_c_proj)s projects the heads' outputs back), then the "
-                "layer normalization %(ln_2)s followed by an MLP (%(mlp_c_fc)s from %(d)s to %(ffn)s, "
-                "GELU, %(mlp_c_proj)s from %(ffn)s back to %(d)s).")
+                "queries, keys and values, %(attn_c_proj)s projects the concatenated outputs of the "
+                "heads), then the layer normalization %(ln_2)s followed by the feed-forward network "
+                "%(mlp)s (%(mlp_c_fc)s from %(d)s to %(ffn)s, GELU, %(mlp_c_proj)s from %(ffn)s back "
+                "to %(d)s).")
 BERT_BLOCK = N_("A BERT layer has two parts, each followed by a residual connection and a layer "
                 "normalization (post-norm): self-attention (%(bert_query)s, %(bert_key)s and "
                 "%(bert_value)s compute the queries, keys and values, %(attention_output_dense)s "
-                "projects the heads' outputs back), then a feed-forward network "
+                "projects the concatenated outputs of the heads), then a feed-forward network "
                 "(%(intermediate_dense)s from %(d)s to %(ffn)s, GELU, %(output_dense)s from %(ffn)s "
                 "back to %(d)s).")
 LLAMA_BLOCK = N_("This decoder layer (the Llama architecture) has two parts, each with a residual "
                  "connection: the RMS normalization %(input_layernorm)s (a scale %(gamma)s only: no "
                  "shift, no centring) followed by self-attention with rotary position embeddings "
                  "(%(q_proj)s, %(k_proj)s and %(v_proj)s compute the queries, keys and values, "
-                 "%(o_proj)s projects the heads' outputs back), then the RMS normalization "
+                 "%(o_proj)s projects the concatenated outputs of the heads), then the RMS "
+                 "normalization "
                  "%(post_attention_layernorm)s followed by a gated feed-forward network "
                  "(%(gate_proj)s, %(up_proj)s and %(down_proj)s).")
 T5_ENCODER_BLOCK = N_("A T5 encoder block has two parts, each with an RMS normalization before it "

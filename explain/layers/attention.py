@@ -121,7 +121,7 @@ class MultiHeadAttention(Layer):
 
     role = "attention"
     explanation = _texts.ATTENTION
-    symbol_meanings = {"d_k": "key_dim", "d_v": "value_dim"}
+    symbol_meanings = {"d_k": "key_dim", "d_v": "value_dim", "E_out": "mha_output_width"}
 
     positional = ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape",
                   "attention_axes")

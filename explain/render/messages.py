@@ -85,8 +85,11 @@ SYMBOLS = {
     "key_width": N_("width of the key input"),
     "value_width": N_("width of the value input"),
     "output_width": N_("width of the output"),
-    "key_dim": N_("size of each head's queries and keys (key_dim)"),
-    "value_dim": N_("size of each head's values (value_dim; key_dim when value_dim is not given)"),
+    "key_dim": N_("size of each head's queries and keys (%(key_dim)s)"),
+    "value_dim": N_("size of each head's values (%(value_dim)s; %(key_dim)s when %(value_dim)s is not "
+                    "given)"),
+    "mha_output_width": N_("width of the output (%(output_shape)s; by default the width of the query "
+                           "input)"),
     "feed_forward": N_("feed-forward size"),
     "buckets": N_("number of relative-position buckets"),
     "type_vocabulary": N_("token type vocabulary size"),
@@ -347,8 +350,8 @@ MODEL_NOTES = {
                          "encoder and decoder has %(T_plus_2)s rows of %(d)s weights. Encoder "
                          "and decoder share the token embedding when %(tie_word_embeddings)s "
                          "says so."),
-    "tied_head": N_("The LM head is tied to the token embedding: its %(V_d)s weights are the "
-                    "embedding's and are counted once."),
+    "tied_head": N_("The LM head is tied to the token embedding: it uses the embedding's weights "
+                    "and has none of its own."),
     "untied_head": N_("The LM head is not tied to the token embedding: it has %(V_d)s weights of "
                       "its own, counted beside the embedding's."),
     "first_dense": N_("The first %(k_d)s layers have a dense feed-forward network, the other "
@@ -535,6 +538,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "bias_ih": Code("bias_ih"), "bias_hh": Code("bias_hh"),
     "eight_h": 8 * _h, "four_h": 4 * _h, "two_four_h": _times(2, 4 * _h),
     "none": Code("None"), "model_summary": Code("model.summary()"),
+    "mlp": Code("mlp"), "drop": Code("drop"), "output_shape": Code("output_shape"),
 }
 """What a sentence's ``%(name)s`` placeholders stand for, in every sentence that uses them: a
 sympy formula or symbol (typeset by the document's printer, in the order written: KaTeX math in

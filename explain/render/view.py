@@ -298,6 +298,15 @@ class View:
                 text += " = " + self.p.number(n)
         return text
 
+    def shown_shape(self, shape: Shape) -> Shape:
+        """A shape as the document shows it: where a config declared the symbols (a Hugging Face
+        model's d, V), their numbers, so that no symbol stands in a code tuple; a model the user
+        wrote in symbols keeps them."""
+        if self.model is None or not self.model.symbol_meanings:
+            return shape
+        return tuple(d if d is None or isinstance(d, int) else
+                     (n if isinstance(n := self.evaluate(d), int) else d) for d in shape)
+
     def count_text(self, v: Value) -> str:
         n = self.evaluate(v)
         return self.f.num(n) if isinstance(n, int) else self.f.m(self.p.expr(v))
@@ -443,7 +452,7 @@ class View:
 
     # -- shapes
     def shape(self, st: ShapeStep) -> ShapeView:
-        out = self.f.shape(st.output)
+        out = self.f.shape(self.shown_shape(st.output))
         if st.kind == "flatten":
             factors = [tidy_floors(to_expr(x)) for x in st.factors]
             product = self.p.product(factors) if len(factors) > 1 else self.p.expr(factors[0])
@@ -776,7 +785,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         node = s.node
         own = node.own("params")
         rows.append({
-            "name": node.name, "type": node.type, "type_label": node.layer.type_label, "shape": fmt.shape(node.output_shape),
+            "name": node.name, "type": node.type, "type_label": node.layer.type_label, "shape": fmt.shape(view.shown_shape(node.output_shape)),
             "formula": _row_formula(s, view, built.get(node.name)),
             "share": fmt.plain(format_share(view.evaluate(own), d.total, fmt.lang))
             if isinstance(view.evaluate(own), int) and view.evaluate(own) != 0 else "",
@@ -945,15 +954,28 @@ def _term_lines(p: MathPrinter, expr, values: dict, total: int) -> str:
     if len(terms) < 2 or formula_width(line) <= DISPLAY_WIDTH:
         return line
     lines = []
+    numbers: list[str] = []
     for t in (expr.as_ordered_terms() if isinstance(expr, sympy.Add) else terms):
         n = t.xreplace({s: sympy.Integer(v) for s, v in values.items() if isinstance(v, int)})
         line = p.expr(t) + " &= " + p.expr(t, values)
         if isinstance(n, sympy.Integer) or getattr(n, "is_Integer", False):
             number = p.number(int(n))
+            numbers.append(number)
             if number != p.expr(t, values):
                 line += " = " + number
         lines.append(line)
-    lines.append(f"{P} &= " + p.number(total))
+    if len(numbers) == len(lines):  # the sum of the terms' values, then the total
+        head = line = f"{P} &= "
+        for i, number in enumerate(numbers):
+            term = number if i == 0 else " + " + number
+            if line not in (head, "&\\quad ") and formula_width(line + term) > DISPLAY_WIDTH:
+                lines.append(line.rstrip())
+                line, term = "&\\quad ", "+ " + number
+            line += term
+        lines.append(line.rstrip())
+        lines.append("&= " + p.number(total))
+    else:
+        lines.append(f"{P} &= " + p.number(total))
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
