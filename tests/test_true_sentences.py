@@ -980,3 +980,21 @@ def test_block_sentences_set_symbols_as_math_and_names_as_code(name):
         assert text.count(r"$d \times d$") == 1  # the note on the four projections
     if name == "t5-small":
         assert r"$H \cdot d_{\text{kv}}$" in sentence and r"$\gamma$" in sentence
+
+
+def test_layer_norm_links_gamma_and_beta_to_the_tensors_in_the_table():
+    """Keras's LayerNormalization stores γ and β as gamma and beta, PyTorch's LayerNorm as weight
+    and bias (one each per normalized feature, 32 here); each document says which is which."""
+    keras = require_module("keras")
+    torch = require_module("torch")
+    ln = keras.layers.LayerNormalization()
+    ln.build((None, 16, 32))
+    assert [w.name for w in ln.weights] == ["gamma", "beta"] and ln.count_params() == 2 * 32
+    assert [n for n, _ in torch.nn.LayerNorm(768).named_parameters()] == ["weight", "bias"]
+    text = markdown(explain.load(FIXTURES / "specs" / "mha_small.yaml"))
+    assert r"In the table, $\gamma$ is `gamma` and $\beta$ is `beta`" in text
+    assert r"$C = 32$: number of features normalized together" in text
+    gpt2 = markdown(_hf("gpt2"))
+    assert r"In PyTorch, $\gamma$ is the parameter `weight` and $\beta$ the parameter `bias`" in gpt2
+    assert translated(messages.NOTES["keras_ln_names"]) and translated(messages.NOTES["torch_ln_names"])
+    assert translated(messages.SYMBOLS["normalized_features"])

@@ -136,6 +136,7 @@ class BatchNormalization(_AffineNorm):
 class LayerNormalization(_AffineNorm):
     positional = ("axis", "epsilon", "center", "scale")
     rms_scaling: bool = flag(False)
+    symbol_meanings = {"C": "normalized_features"}
 
     def weight_groups(self) -> tuple[Group, ...]:
         if self.rms_scaling:
@@ -149,7 +150,8 @@ class LayerNormalization(_AffineNorm):
         return super().cost(shapes, out, values)
 
     def notes(self) -> tuple[str, ...]:
-        return ("layernorm_no_statistics",)
+        names = ("keras_ln_names",) if self.center and self.scale and not self.rms_scaling else ()
+        return names + ("layernorm_no_statistics",)
 
 
 @register("RMSNormalization")

@@ -144,6 +144,7 @@ class LayerNorm(Layer):
     """weight N + bias N, N = ∏ normalized_shape (the last axes of the input)."""
 
     role = "norm"
+    symbol_meanings = {"C": "normalized_features"}
     explanation = _texts.NORM
     explanation_no_bias = _texts.NORM_NO_BIAS
     explanation_no_weights = _texts.NORM_NO_WEIGHTS
@@ -166,7 +167,8 @@ class LayerNorm(Layer):
         return (_WEIGHT, _BIAS) if self.bias else (_WEIGHT,)
 
     def notes(self) -> tuple[str, ...]:
-        return ("layernorm_no_statistics",)
+        names = ("torch_ln_names",) if self.elementwise_affine and self.bias else ()
+        return names + ("layernorm_no_statistics",)
 
     def values(self, shape: Shape) -> dict:
         _check_trailing(self.type_name, self.normalized_shape, shape)

@@ -71,6 +71,8 @@ SYMBOLS = {
     "input_features": N_("number of inputs"),
     "output_features": N_("number of outputs (units)"),
     "channels": N_("number of channels or features"),
+    "normalized_features": N_("number of features normalized together (the size of the normalized "
+                              "axes)"),
     "hidden_units": N_("number of hidden units"),
     "input_size": N_("size of the input vector"),
     "model_width": N_("model width"),
@@ -184,6 +186,11 @@ NOTES = {
     "torch_bn_names": N_("In PyTorch, %(gamma)s is the parameter %(weight_name)s and %(beta)s the "
                          "parameter %(bias_name)s; the running mean and variance are the buffers "
                          "%(running_mean)s and %(running_var)s."),
+    "keras_ln_names": N_("In the table, %(gamma)s is %(gamma_name)s and %(beta)s is %(beta_name)s: "
+                         "one scale and one shift for each normalized feature."),
+    "torch_ln_names": N_("In PyTorch, %(gamma)s is the parameter %(weight_name)s and %(beta)s the "
+                         "parameter %(bias_name)s: one scale and one shift for each normalized "
+                         "feature."),
     "bn_inference_statistics": N_("In training the layer normalizes with the mean and the variance of "
                                   "the batch; at inference it uses the moving mean and variance "
                                   "instead, which is why they are stored with the model."),
