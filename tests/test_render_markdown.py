@@ -42,8 +42,8 @@ def test_seed_cnn_in_german_is_the_article_done_right():
     assert r"128 \times 9 + 9 = 1{.}161" in text
     assert "512 \\times 128 + 512" not in text
     # Output shapes: convolution, pooling, flatten.
-    assert r"\left\lfloor \frac{256 + 2 \times 0 - 3}{1} \right\rfloor + 1 = 254" in text
-    assert r"\left\lfloor \frac{254 - 3}{3} \right\rfloor + 1 = 84" in text
+    assert r"\lfloor (256 + 2 \times 0 - 3)/1 \rfloor + 1 = 254" in text
+    assert r"\lfloor (254 - 3)/3 \rfloor + 1 = 84" in text
     assert r"19 \times 19 \times 32 = 11{.}552" in text
     for layer in expected["layers"]:
         assert f"`{layer['name']}`" in text

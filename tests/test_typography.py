@@ -226,14 +226,19 @@ def test_japanese_sheet_is_polite_and_full_width(seed_report):
 def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own():
     """A later layer's one-line entry: its sentences end in 。 also after a formula (never an ASCII
     full stop, never a space after ：), its run-in heading has no full stop; the summary row of a
-    tied layer joins with 、 (reviewer ja1, 9 and 22)."""
+    tied layer joins with 、 (reviewer ja1, 9 and 22). Each line ends in a hard break (a backslash):
+    soft breaks would join the lines with a space between sentences (「9,248。 パディング」), and the
+    fraction is written n/s in the line (⌊(256 + 2·0 − 3)/1⌋ + 1 = 254: a valid 3 × 3 window)."""
     doc = render(load("example:seed-cnn"), lang="ja", format="markdown")
     entry = doc[doc.index("**2. `conv2d_2` (Conv2D)**"):].split("\n\n")[0].splitlines()
-    assert entry == ["**2. `conv2d_2` (Conv2D)**",
-                     "層 1（`conv2d_1`）と同じ式です：$P = 3 \\times 3 \\times 32 \\times 32 + 32 = 9{,}248$。",
-                     "`padding=\"valid\"`：$p = 0$。",
-                     "高さと幅：$\\left\\lfloor \\frac{256 + 2 \\times 0 - 3}{1} \\right\\rfloor + 1 = 254$。",
+    assert (256 + 2 * 0 - 3) // 1 + 1 == 254
+    assert entry == ["**2. `conv2d_2` (Conv2D)**\\",
+                     "層 1（`conv2d_1`）と同じ式です：$P = 3 \\times 3 \\times 32 \\times 32 + 32 = 9{,}248$。\\",
+                     "`padding=\"valid\"`：$p = 0$。\\",
+                     "高さと幅：$\\lfloor (256 + 2 \\times 0 - 3)/1 \\rfloor + 1 = 254$。\\",
                      "出力形状：`(None, 254, 254, 32)`。"]
+    html = markdown_parser().render("\n".join(entry))
+    assert html.count("<br") == 4 and "。 " not in html  # four hard breaks, no stray space
     assert re.findall(r"\$\.|：[ \t]+\$|\)\.\*\*", doc) == []
     tex = render(load("example:seed-cnn"), lang="ja", format="latex")
     assert "\\paragraph*{2. \\texttt{conv2d\\_2} (Conv2D)}" in tex
@@ -293,12 +298,14 @@ def test_spanish_embedding_terms():
 @pytest.mark.parametrize("lang", ["en", "de", "ja", "fr", "es"])
 def test_latex_spaces_and_shapes_break_only_where_a_reader_allows(lang):
     """A no-break space is TeX's tie (the font's U+00A0 glyph is wider than a word space); a
-    shape breaks, if a line needs it, only after a comma (never inside 41 or between ( and None);
-    the decimal unit is SI's kB (CLDR's Japanese says KB)."""
+    shape in a table cell breaks, if a line needs it, only after a comma (never inside 41 or
+    between ( and None); in a sentence it never breaks ("(None, 41, 41," / "32)." read as two
+    things); the decimal unit is SI's kB (CLDR's Japanese says KB)."""
     tex = render(load("example:seed-cnn"), lang=lang, format="latex")
     assert "\u00a0" not in tex
-    assert r"\texttt{(None,\penalty1000\ 41,\penalty1000\ 41,\penalty1000\ 32)}" in tex
-    assert "(None, 41, 41, 32)" not in tex
+    assert r"\texttt{(None,\penalty1000\ 41,\penalty1000\ 41,\penalty1000\ 32)}" in tex  # the table
+    assert r"\mbox{\texttt{(None, 41, 41, 32)}}" in tex  # the sentences
+    assert tex.count("(None, 41, 41, 32)") == tex.count(r"\mbox{\texttt{(None, 41, 41, 32)}}")
     small = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang=lang, format="latex")
     unit = "ko" if lang == "fr" else "kB"
     assert re.search(r"17[.,]2(~|\\,)" + unit, small), lang

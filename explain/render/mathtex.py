@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Optional
 
 import sympy
@@ -104,7 +105,8 @@ class FormulaPrinter(LatexPrinter):
     def frac(self, num: str, den: str, num_prec: int = ATOM, den_prec: int = ATOM) -> str:
         if not self.plain and not self._settings["inline_fractions"]:
             return rf"\frac{{{num}}}{{{den}}}"
-        return (num if num_prec > MUL else f"({num})") + "/" + (den if den_prec >= ATOM else f"({den})")
+        bare = num_prec > MUL or re.fullmatch(r"[\d{},.\\ ]+", num)  # a number needs no brackets
+        return (num if bare else f"({num})") + "/" + (den if den_prec >= ATOM else f"({den})")
 
     def number(self, n: int) -> str:
         text = format_int(abs(n), self.lang)
@@ -263,11 +265,19 @@ class FormulaPrinter(LatexPrinter):
     # -- rounding, extremes, remainders
     def _print_floor(self, e: sympy.floor, exp: Any = None) -> str:
         inner = self._print(e.args[0])
-        return f"⌊{inner}⌋" if self.plain else rf"\left\lfloor {inner} \right\rfloor"
+        if self.plain:
+            return f"⌊{inner}⌋"
+        if self._settings["inline_fractions"]:  # in a line of text: brackets of the text's height
+            return rf"\lfloor {inner} \rfloor"
+        return rf"\left\lfloor {inner} \right\rfloor"
 
     def _print_ceiling(self, e: sympy.ceiling, exp: Any = None) -> str:
         inner = self._print(e.args[0])
-        return f"⌈{inner}⌉" if self.plain else rf"\left\lceil {inner} \right\rceil"
+        if self.plain:
+            return f"⌈{inner}⌉"
+        if self._settings["inline_fractions"]:
+            return rf"\lceil {inner} \rceil"
+        return rf"\left\lceil {inner} \right\rceil"
 
     def _print_Max(self, e: sympy.Basic, exp: Any = None) -> str:
         return self._extreme("max", e)
@@ -279,7 +289,9 @@ class FormulaPrinter(LatexPrinter):
         # max(k − s, 0), not max(0, k − s); the longer argument first
         args = sorted(e.args, key=lambda a: (a.is_number, -sympy.count_ops(a, visual=False)))
         text = ", ".join(self._print(a) for a in args)
-        return f"{name}({text})" if self.plain else rf"\{name}\left({text}\right)"
+        if self.plain:
+            return f"{name}({text})"
+        return rf"\{name}({text})" if self._settings["inline_fractions"] else rf"\{name}\left({text}\right)"
 
     def _print_Mod(self, e: sympy.Mod, exp: Any = None) -> str:
         a, b = (self.wrap(x, MUL + 1) for x in e.args)
@@ -303,10 +315,12 @@ def _basic(v: Any) -> sympy.Basic:
 class MathPrinter:
     """The printer for one locale and mode, with a cache: a model repeats its formulas."""
 
-    def __init__(self, lang: str, plain: bool = False) -> None:
+    def __init__(self, lang: str, plain: bool = False, inline: bool = False) -> None:
+        """``inline``: for formulas in a line of text (fractions as n/s, brackets unsized)."""
         self.lang = lang
         self.plain = plain
-        self._printer = FormulaPrinter({"lang": lang, "plain": plain})
+        self.inline = inline
+        self._printer = FormulaPrinter({"lang": lang, "plain": plain, "inline_fractions": inline})
         self._cache: dict = {}
 
     def number(self, n: int) -> str:
@@ -326,7 +340,7 @@ class MathPrinter:
         printer = self._printer
         if subs or order:
             printer = FormulaPrinter({"lang": self.lang, "plain": self.plain, "values": subs or None,
-                                      "order": order})
+                                      "order": order, "inline_fractions": self.inline})
         text = printer.doprint(_basic(e))
         if key is not None:
             self._cache[key] = text

@@ -85,8 +85,11 @@ def format_bytes(n: int, lang: str, binary: bool = False) -> str:
     return text.replace("KB", "kB") if unit == "kilobyte" else text  # SI's kilo: lower-case k
 
 
-_LESS_THAN_SPACE = {"fr": "\u00a0"}
-"""French spaces a sign before a number as it spaces ``%`` after it (``< 0,1 %``), unbreakably."""
+_LESS_THAN_SPACE = {"fr": "\u00a0", "de": "\u00a0", "es": "\u00a0"}
+"""French, German and Spanish space a sign before a number as they space ``%`` after it
+(``< 0,1 %``), unbreakably."""
+_PERCENT_SPACE = {"de": "\u202f"}
+"""German sets a thin space before ``%`` (``0,2 %``, DIN 5008's narrow form), CLDR a full one."""
 
 
 @lru_cache(maxsize=None)
@@ -110,9 +113,14 @@ def format_share(part: int, whole: int, lang: str) -> str:
     rounded = Decimal(round(share * 1000)) / 1000
     if rounded == 0 and part != 0:
         least = format_percent(Decimal("0.001"), _percent_pattern(lang), locale=locale(lang))
-        return "<" + _LESS_THAN_SPACE.get(lang, "") + least
-    return format_percent(rounded.quantize(Decimal("0.001"), ROUND_HALF_EVEN), _percent_pattern(lang),
-                          locale=locale(lang))
+        return "<" + _LESS_THAN_SPACE.get(lang, "") + _percent_spacing(least, lang)
+    return _percent_spacing(format_percent(rounded.quantize(Decimal("0.001"), ROUND_HALF_EVEN),
+                                           _percent_pattern(lang), locale=locale(lang)), lang)
+
+
+def _percent_spacing(text: str, lang: str) -> str:
+    space = _PERCENT_SPACE.get(lang)
+    return text.replace("\u00a0%", space + "%") if space else text
 
 
 _DECIMAL_UNITS = ("kilobyte", "megabyte", "gigabyte", "terabyte", "petabyte")

@@ -32,8 +32,13 @@ from .numbers import _BINARY_FR, byte_sizes, decimal_symbol, format_int, format_
 
 P = "P"
 TERMS_PER_LINE = 5
+UNBROKEN_SHAPE = 40
+"""Shapes in a sentence up to this many characters never break across lines."""
 LONG_NAME = 12
 """Names longer than this may break across lines in LaTeX (after . _ /)."""
+LONG_TOKEN = 24
+"""In a table cell, only a word longer than this (about a narrow column's width) may break
+inside (after . _ /); shorter ones break at spaces only (``transformer.wte + transformer.wpe``)."""
 _BREAKS = re.compile(r"\\_|[./]")
 
 
@@ -77,8 +82,16 @@ class Formatter:
         if self.format == "markdown":
             return markdown_text(text)
         if self.format == "latex":
-            return r"\texttt{" + _BREAKS.sub(r"\g<0>\\allowbreak{}", latex_text(text)) + "}"
+            words = [_BREAKS.sub(r"\g<0>\\allowbreak{}", latex_text(w)) if len(w) > LONG_TOKEN else latex_text(w)
+                     for w in text.split(" ")]
+            return r"\texttt{" + " ".join(words) + "}"
         return self.name(text)
+
+    def name_column(self, names: list[str]) -> str:
+        """The width of a LaTeX table's name column (a fraction of the line) that fits its
+        longest name in code font, between 0.18 and 0.34."""
+        longest = max((len(n) for n in names), default=0)
+        return f"{min(0.34, max(0.18, 0.012 * longest + 0.01)):.2f}"
 
     def text(self, text: str) -> str:
         if self.format == "text":
@@ -97,8 +110,10 @@ class Formatter:
         text = format_size(x, self.lang)
         return latex_text(text) if self.format == "latex" else text
 
-    def shape(self, shape: Shape) -> str:
-        """(None, 256, 256, 32) as Keras prints it (batch axis None), in monospace."""
+    def shape(self, shape: Shape, text: bool = False) -> str:
+        """(None, 256, 256, 32) as Keras prints it (batch axis None), in monospace; ``text``: in
+        a sentence, where a numeric shape of up to :data:`UNBROKEN_SHAPE` characters is kept on
+        one line (LaTeX), never broken after one of its commas."""
         if any(d is not None and not isinstance(d, int) for d in shape):
             # in the same monospace as numeric shapes: (None, ⌊H/8⌋, ⌊W/8⌋, 2F)
             plain = MathPrinter(self.lang, plain=True)
@@ -107,6 +122,8 @@ class Formatter:
                 return r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
             return self.name("(" + ", ".join(dims) + ")")
         dims = ["None"] + ["None" if d is None else str(d) for d in shape]
+        if self.format == "latex" and text and len(", ".join(dims)) + 2 <= UNBROKEN_SHAPE:
+            return r"\mbox{\texttt{(" + ", ".join(dims) + ")}}"
         if self.format == "latex":  # a break after a comma only where a line needs it
             return r"\texttt{(" + r",\penalty1000\ ".join(dims) + ")}"
         return self.name("(" + ", ".join(dims) + ")")
@@ -143,8 +160,9 @@ class Formatter:
         return f"${tex}$"
 
     def mt(self, tex: str) -> str:
-        """Inline math with fractions at full size (LaTeX); plain inline math in Markdown."""
-        return self.m(r"\displaystyle " + tex) if self.format == "latex" else self.m(tex)
+        """Inline math in a line of text (printed with fractions n/s, so it keeps the line's
+        height)."""
+        return self.m(tex)
 
     def math_text(self, text: str) -> str:
         """Words inside a formula (a unit: ``\\text{bytes}``), escaped for math."""
@@ -271,6 +289,8 @@ class View:
     def __init__(self, fmt: Formatter, model: Optional[Model]) -> None:
         self.f = fmt
         self.p = fmt.math
+        self.pi = MathPrinter(fmt.lang, inline=True)
+        """The printer for formulas inside a line of text (fractions n/s, unsized brackets)."""
         self.model = model
         self._evaluated: dict[Value, Value] = {}
         """Each value once: layers of one type repeat their formulas and sizes."""
@@ -288,14 +308,16 @@ class View:
         self._evaluated[v] = found
         return found
 
-    def value_tex(self, v: Value) -> str:
-        """A size as math; a symbolic one followed by its number (``H - 2 = 62``)."""
+    def value_tex(self, v: Value, p: Optional[MathPrinter] = None) -> str:
+        """A size as math; a symbolic one followed by its number (``H - 2 = 62``); ``p``: the
+        printer (inline formulas: :attr:`pi`)."""
+        p = p or self.p
         v = tidy_floors(v)
-        text = self.p.expr(v)
+        text = p.expr(v)
         if not isinstance(v, int) and not (isinstance(v, sympy.Basic) and v.is_Integer):
             n = self.evaluate(v)
             if isinstance(n, int):
-                text += " = " + self.p.number(n)
+                text += " = " + p.number(n)
         return text
 
     def shown_shape(self, shape: Shape) -> Shape:
@@ -473,10 +495,11 @@ class View:
         for a in st.axes:
             label = messages.ALL_AXES.get(rank, messages.ALL_AXES[2]) if a.axis == "all" \
                 else messages.AXES.get(a.axis, a.axis)
-            rule = "" if general else p.expr(a.window.rule, order="none") + " = "
+            pi = self.pi  # a line of text, not a display
+            rule = "" if general else pi.expr(a.window.rule, order="none") + " = "
             values = {x: tidy_floors(v) for x, v in a.values.items()}
-            lines.append((label, rule + p.expr(a.window.rule, values, order="none") + " = "
-                          + self.value_tex(a.result)))
+            lines.append((label, rule + pi.expr(a.window.rule, values, order="none") + " = "
+                          + self.value_tex(a.result, pi)))
         k_eff = None
         dilated = list(dict.fromkeys((a.window.d, a.window.k) for a in st.axes if a.window.dilated))
         if dilated:
@@ -504,9 +527,9 @@ class View:
         mode, w = st.padding, st.axes[0].window
         if mode is None or not w.padded or w.kind not in ("floor", "floor_asym"):
             return None, None
-        f, p = self.f, self.p
+        f, p = self.f, self.pi  # formulas inside sentences
         one = len(st.axes) == 1 and all(isinstance(x, int) for x in (st.axes[0].n, w.k, w.s, w.d))
-        p1, p2 = (self.p.expr(x) for x in w.pad)
+        p1, p2 = (p.expr(x) for x in w.pad)
         if mode == "valid":
             args = {"p": f.mt("p = 0")}
             return (messages.PADDING["valid"], args), (messages.PADDING_BRIEF["valid"], args)
@@ -534,19 +557,19 @@ class View:
         if one:
             n_ = st.axes[0].n
             out += " = " + p.expr(RULES["same"], _pad_values(w, n_, RULES["same"]), order="none") \
-                + " = " + self.value_tex(Window("same", w.k, w.s).length(n_))
+                + " = " + self.value_tex(Window("same", w.k, w.s).length(n_), p)
             total += " = " + p.expr(total_rule, _pad_values(w, n_, total_rule), order="none") + " = " \
-                + self.p.number(w.pad[0] + w.pad[1])
+                + p.number(w.pad[0] + w.pad[1])
         if symmetric:
-            half = "p = " + (p1 if one else rf"\frac{{{pt}}}{{2}}")
+            half = "p = " + (p1 if one else f"({pt})/2")
             args = {"out": f.mt(out), "total": f.mt(total), "p": f.mt(half)}
             return (messages.PADDING["same_even"], args), (messages.PADDING_BRIEF["same"], {"p": f.mt(half)})
         if one:
             first = f"{symbol_tex('p_1')} = " + p.expr(pad_before(w.pad[0] + w.pad[1]), order="none") + " = " + p1
-            second = f"{symbol_tex('p_2')} = {self.p.number(w.pad[0] + w.pad[1])} - {p1} = {p2}"
+            second = f"{symbol_tex('p_2')} = {p.number(w.pad[0] + w.pad[1])} - {p1} = {p2}"
         else:
             first = f"{symbol_tex('p_1')} = " + p.expr(pad_before(sympy.Add(p_1, p_2, evaluate=False)), order="none")
-            second = f"{symbol_tex('p_2')} = " + rf"\left({pt}\right) - {symbol_tex('p_1')}"
+            second = f"{symbol_tex('p_2')} = ({pt}) - {symbol_tex('p_1')}"
         args = {"out": f.mt(out), "total": f.mt(total), "p1": f.mt(first), "p2": f.mt(second)}
         brief = {"p": f.mt(f"{symbol_tex('p_1')} = {p1},\\ {symbol_tex('p_2')} = {p2}")}
         return (messages.PADDING["same_split"], args), (messages.PADDING_BRIEF["same"], brief)
@@ -810,7 +833,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "stages": stage_rows, "block_kinds": _block_kinds(model, view),
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
         # a sequence of variable length (tokens, or vectors of width d): the length is None too
-        "inputs": [(k, fmt.shape(v), len(v) <= 2 and bool(v) and v[0] is None) for k, v in model.inputs.items()],
+        "inputs": [(k, fmt.shape(v, text=True), len(v) <= 2 and bool(v) and v[0] is None) for k, v in model.inputs.items()],
         "layer_count": len(model.nodes), "blocks": blocks, "rows": rows,
         "any_non_trainable": d.non_trainable != 0, "any_buffers": d.buffers != 0,
         "grouped": any(not b["single"] for b in blocks),

@@ -1,0 +1,67 @@
+"""The document frame's typesetting (issue 12's reviewers): formulas in a line of text stay on the
+line and keep its height, shapes in sentences never break, names break at spaces, percent signs
+spaced as each language sets them."""
+from __future__ import annotations
+
+import pytest
+
+from explain.importers import load
+from explain.render import render
+from explain.render.numbers import format_share
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def seed_tex() -> str:
+    return render(load("example:seed-cnn"), lang="en", format="latex")
+
+
+def test_a_later_layers_entry_keeps_the_lines_height_and_its_shape_on_one_line(seed_tex):
+    """conv2d_2: 3·3·32·32 + 32 = 9,248 weights (hand count), one unbreakable formula; its output
+    ⌊(256 − 3)/1⌋ + 1 = 254 with the fraction n/s, not a display-size \\frac in the line."""
+    assert 3 * 3 * 32 * 32 + 32 == 9248 and (256 + 2 * 0 - 3) // 1 + 1 == 254
+    entry = seed_tex[seed_tex.index(r"\paragraph*{2. "):].split("\n\n")[0]
+    keep = "$"
+    assert keep + r"P = 3 \times 3 \times 32 \times 32 + 32 = 9{,}248$" in entry
+    assert keep + r"\lfloor (256 + 2 \times 0 - 3)/1 \rfloor + 1 = 254$" in entry
+    assert r"\mbox{\texttt{(None, 254, 254, 32)}}" in entry
+    assert r"\displaystyle" not in seed_tex and r"\left\lfloor \frac{256" not in entry
+
+
+def test_padding_in_a_sentence_is_written_inline():
+    """'same' padding with stride 1 on a 3 × 3 kernel: p = (3 − 1)/2 = 1, as n/s in the line."""
+    tex = render(load("example:seed-cnn"), lang="en", format="latex")
+    assert r"p = (k - 1)/2 = (3 - 1)/2 = 1" in tex and r"\frac{k - 1}{2}" not in tex
+
+
+def test_names_in_a_table_break_at_spaces_not_inside_a_short_name():
+    """GPT-2's sum row: 'transformer.wte + transformer.wpe' wraps at its spaces, never after
+    'transformer.'; a long module path still may break after its dots."""
+    tex = render(load(FIXTURES / "hf" / "gpt2.json"), lang="en", format="latex")
+    assert r"\texttt{transformer.wte + transformer.wpe} (" in tex
+    from explain.render.view import Formatter
+    long = Formatter("latex", "en").cell_name("encoder.block.0.layer.0.SelfAttention.relative_attention_bias")
+    assert r".\allowbreak{}" in long
+
+
+def test_tensor_table_name_column_fits_the_longest_name():
+    """Keras MHA's attention_output_kernel (23 characters) gets a wider column than a Dense
+    layer's kernel/bias, so it does not wrap after 'attention_output_'."""
+    tex = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang="en", format="latex")
+    table = tex[:tex.index(r"\texttt{attention\_output\_kernel} &")]
+    width = float(table[table.rindex(r"\begin{tabular}{@{}>{\raggedright\arraybackslash}p{") + 52:].split(r"\linewidth")[0])
+    assert width >= 0.012 * len("attention_output_kernel")
+    assert r"p{0.18\linewidth}>{\raggedright\arraybackslash}p{0.44\linewidth}" in tex  # kernel, bias
+
+
+@pytest.mark.parametrize("lang,share,small", [
+    # 896 / 6,029,097 = 0.015 % (below 0.1), 5,915,136 / 6,029,097 = 98.11 %
+    ("de", "98,1\u202f%", "<\u00a00,1\u202f%"),  # a thin space before % (DIN 5008's narrow form)
+    ("es", "98,1\u00a0%", "<\u00a00,1\u00a0%"),
+    ("fr", "98,1\u00a0%", "<\u00a00,1\u00a0%"),
+    ("en", "98.1%", "<0.1%"),
+])
+def test_percent_spacing(lang, share, small):
+    assert round(5_915_136 / 6_029_097 * 100, 1) == 98.1 and 896 / 6_029_097 * 100 < 0.05
+    assert format_share(5_915_136, 6_029_097, lang) == share
+    assert format_share(896, 6_029_097, lang) == small
