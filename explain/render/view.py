@@ -32,12 +32,10 @@ from .numbers import _BINARY_FR, byte_sizes, decimal_symbol, format_int, format_
 
 P = "P"
 TERMS_PER_LINE = 5
-UNBROKEN_SHAPE = 40
-"""Shapes in a sentence up to this many characters never break across lines."""
 LONG_NAME = 12
 """Names longer than this may break across lines in LaTeX (after . _ /)."""
-LONG_TOKEN = 24
-"""In a table cell, only a word longer than this (about a narrow column's width) may break
+LONG_TOKEN = 20
+"""In a table cell, only a word longer than this (about the narrowest name column's width) may break
 inside (after . _ /); shorter ones break at spaces only (``transformer.wte + transformer.wpe``)."""
 _BREAKS = re.compile(r"\\_|[./]")
 
@@ -110,10 +108,8 @@ class Formatter:
         text = format_size(x, self.lang)
         return latex_text(text) if self.format == "latex" else text
 
-    def shape(self, shape: Shape, text: bool = False) -> str:
-        """(None, 256, 256, 32) as Keras prints it (batch axis None), in monospace; ``text``: in
-        a sentence, where a numeric shape of up to :data:`UNBROKEN_SHAPE` characters is kept on
-        one line (LaTeX), never broken after one of its commas."""
+    def shape(self, shape: Shape) -> str:
+        """(None, 256, 256, 32) as Keras prints it (batch axis None), in monospace."""
         if any(d is not None and not isinstance(d, int) for d in shape):
             # in the same monospace as numeric shapes: (None, ⌊H/8⌋, ⌊W/8⌋, 2F)
             plain = MathPrinter(self.lang, plain=True)
@@ -122,8 +118,6 @@ class Formatter:
                 return r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
             return self.name("(" + ", ".join(dims) + ")")
         dims = ["None"] + ["None" if d is None else str(d) for d in shape]
-        if self.format == "latex" and text and len(", ".join(dims)) + 2 <= UNBROKEN_SHAPE:
-            return r"\mbox{\texttt{(" + ", ".join(dims) + ")}}"
         if self.format == "latex":  # a break after a comma only where a line needs it
             return r"\texttt{(" + r",\penalty1000\ ".join(dims) + ")}"
         return self.name("(" + ", ".join(dims) + ")")
@@ -833,7 +827,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "stages": stage_rows, "block_kinds": _block_kinds(model, view),
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
         # a sequence of variable length (tokens, or vectors of width d): the length is None too
-        "inputs": [(k, fmt.shape(v, text=True), len(v) <= 2 and bool(v) and v[0] is None) for k, v in model.inputs.items()],
+        "inputs": [(k, fmt.shape(v), len(v) <= 2 and bool(v) and v[0] is None) for k, v in model.inputs.items()],
         "layer_count": len(model.nodes), "blocks": blocks, "rows": rows,
         "any_non_trainable": d.non_trainable != 0, "any_buffers": d.buffers != 0,
         "grouped": any(not b["single"] for b in blocks),
