@@ -33,6 +33,20 @@ def extracted() -> set:
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_catalog_is_well_formed(lang):
+    """A merge that keeps both sides' msgstr leaves an entry babel reads leniently (the first wins, silently)."""
+    path = LOCALES / lang / "LC_MESSAGES" / "messages.po"
+    with open(path, "rb") as f:
+        read_po(f, locale=lang, abort_invalid=True)
+    text = path.read_text(encoding="utf-8")
+    entries = [e for e in text.split("\n\n") if e.strip()]
+    orphans = [e[:80] for e in entries if not re.search(r"^msgid ", e, re.M)]
+    assert not orphans, f"msgstr without msgid in {lang}: {orphans}"
+    ids = [re.search(r'^msgid ((?:".*"\n?)+)', e, re.M).group(1) for e in entries]
+    assert len(ids) == len(set(ids)), f"duplicate msgid in {lang}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_catalog_is_complete_and_not_fuzzy(lang):
     cat = catalog(lang)
     problems = []
