@@ -59,7 +59,9 @@ def test_subclasses_inherit_the_role_and_may_say_more():
     assert reversible.role == embedding.role == "embedding"
     assert reversible.explanation == _texts.REVERSIBLE_EMBEDDING != embedding.explanation
     # families whose common sentence would be false for a member give the member its own
-    assert lookup("SimpleRNN").explanation != lookup("LSTM").explanation == lookup("GRU").explanation
+    assert lookup("SimpleRNN").explanation != lookup("GRU").explanation
+    assert lookup("LSTM").explanation != lookup("GRU").explanation  # an LSTM also keeps a cell state
+    assert "cell state" in lookup("LSTM").explanation and "cell state" not in lookup("GRU").explanation
     assert "gate" not in lookup("SimpleRNN").explanation.replace("no gates", "")
     assert "β" not in lookup("RMSNormalization").explanation.replace("no shift β", "")
     assert lookup("RMSNorm", "pytorch").explanation == lookup("RMSNormalization").explanation
@@ -135,7 +137,7 @@ def _explained(name: str, framework: str = "keras", **args) -> str:
     ("InstanceNorm2d", "pytorch", {"num_features": 4, "affine": True}, "INSTANCE_NORM"),
     ("LayerNormalization", "keras", {"scale": False}, "NORM_NO_GAMMA"),
     ("LayerNorm", "pytorch", {"normalized_shape": 4, "elementwise_affine": False}, "NORM_NO_WEIGHTS"),
-    ("LSTM", "keras", {"units": 3, "use_bias": False}, "RECURRENT_NO_BIAS"),
+    ("LSTM", "keras", {"units": 3, "use_bias": False}, "LSTM_NO_BIAS"),
     ("SimpleRNN", "keras", {"units": 3, "use_bias": False}, "SIMPLE_RNN_NO_BIAS"),
     ("GRUCell", "keras", {"units": 3, "use_bias": False}, "CELL_NO_BIAS"),
     ("SimpleRNNCell", "keras", {"units": 3, "use_bias": False}, "SIMPLE_CELL_NO_BIAS"),

@@ -40,19 +40,19 @@ def test_every_sentence_placeholder_is_defined():
 def test_plain_placeholders_are_unicode_math_and_bare_names():
     plain = messages.plain_placeholders()
     assert plain["gru_keras_torch"] == "3h(i + h) + 6h"
-    assert plain["b_ih"] == "b_ih" and plain["scale"] == "1/(1 − r)"
+    assert plain["b_ih"] == "bias_ih" and plain["scale"] == "1/(1 − r)"
     assert plain["fused_qkv"] == "3d² + 3d"
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_gru_note_formulas_are_math_and_names_code_in_every_language(lang):
-    """The PyTorch GRU note: 3h(i + h) + 6h as math, b_ih and reset_after=True in code font, in
+    """The PyTorch GRU note: 3h(i + h) + 6h as math, bias_ih and reset_after=True in code font, in
     Markdown and LaTeX; the translation carries the placeholders, not the formula."""
     model = explain.load(TORCH_GRU)
     md = render_document("derivation", model, lang=lang, format="markdown")
     tex = render_document("derivation", model, lang=lang, format="latex").replace(r"\allowbreak{}", "")
-    assert "$3h(i + h) + 6h$" in md and "`b_ih`" in md and "`reset_after=True`" in md
-    assert "$3h(i + h) + 6h$" in tex and r"\texttt{b\_ih}" in tex and r"\texttt{reset\_after=True}" in tex
+    assert "$3h(i + h) + 6h$" in md and "`bias_ih`" in md and "`reset_after=True`" in md
+    assert "$3h(i + h) + 6h$" in tex and r"\texttt{bias\_ih}" in tex and r"\texttt{reset\_after=True}" in tex
     assert "b_ih" not in translations(lang).gettext(messages.NOTES["gru_two_biases"]).replace("%(b_ih)s", "")
 
 
@@ -60,4 +60,4 @@ def test_layer_reference_json_fills_placeholders_as_plain_text():
     import json
     data = json.loads(render_document("layers", None, lang="de", format="json"))
     gru = next(e for e in data if e["type"] == "GRU" and e["framework"] == "pytorch")
-    assert "%(" not in gru["explanation"] and "b_ih" in gru["explanation"]
+    assert "%(" not in gru["explanation"] and "bias_ih" in gru["explanation"]

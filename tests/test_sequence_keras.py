@@ -145,8 +145,9 @@ def test_lstm_and_gru_by_hand() -> None:
     m = load_spec(spec)
     assert [n.params for n in m] == [4 * 64 * (32 + 64) + 4 * 64, 3 * 16 * (64 + 16) + 6 * 16,
                                      3 * 8 * (16 + 8) + 3 * 8]
-    assert m.nodes[1].layer.notes() == ("gru_three_groups",)  # reset_after's biases: in its sentence only
-    assert m.nodes[2].layer.notes() == ("gru_three_groups", "rnn_one_bias")
+    # reset_after's two biases are in its sentence; the note says what reset_after=False and PyTorch give
+    assert m.nodes[1].layer.notes() == ("gru_three_groups", "gru_reset_after")
+    assert m.nodes[2].layer.notes() == ("gru_three_groups", "gru_one_bias")
 
 
 def test_multi_output_json_is_a_list_of_shapes() -> None:

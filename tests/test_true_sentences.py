@@ -118,7 +118,7 @@ def test_simple_rnn_has_no_gates_in_its_sentences():
     model = explain.load({"name": "s", "input": [5, 3], "layers": [{"SimpleRNN": {"units": 4}}]})
     text = markdown(model)
     assert "gate" not in text.lower().replace("it has no gates", "")
-    assert "This layer has one bias vector; PyTorch's RNN has two" in text
+    assert "This layer has one bias vector; PyTorch's `nn.RNN` has two (`bias_ih_l0` and `bias_hh_l0`)" in text
 
 
 def test_mha_note_defines_e_and_gives_the_case_where_both_counts_agree():
@@ -760,7 +760,7 @@ def test_gru_reset_after_is_explained_once():
     """Its sentence says the two biases; no note repeats it (3·16·(8 + 16) + 6·16 = 1,248 by hand)."""
     spec = {"name": "g", "input": [5, 8], "layers": [{"GRU": {"units": 16}}]}
     text = markdown(explain.load(spec))
-    assert text.count("`reset_after=True`") == 1 and "two biases: one for the input" in text
+    assert text.count("`reset_after=True`") == 1 and "two biases: one for the input part" in text
     assert "a second bias vector" not in text and "1,248" in text
 
 

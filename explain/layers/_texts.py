@@ -238,33 +238,44 @@ FIRST_TOKEN = N_("This layer keeps only the vector at the first position of ever
                  "sequence axis is dropped. It has no weights.")
 
 # -- recurrent layers
-RECURRENT = N_("A recurrent layer computes every time step from the input and its previous state. "
-               "Each of its weight groups (the gates and the candidate) has input weights, "
-               "recurrent weights and a bias.")
-RECURRENT_NO_BIAS = N_("A recurrent layer computes every time step from the input and its previous "
-                       "state. Each of its weight groups (the gates and the candidate) has input "
-                       "weights and recurrent weights; this one has no bias.")
-SIMPLE_RNN = N_("A simple recurrent layer computes every time step from the input and its "
-                "previous state. It has no gates: one set of input weights, recurrent weights and "
-                "a bias.")
-GRU_RESET_AFTER = N_("A recurrent layer computes every time step from the input and its previous "
-                     "state. Each of its weight groups (the gates and the candidate) has input "
-                     "weights, recurrent weights and, with %(reset_after_true)s, two biases: one for "
-                     "the input and one for the recurrent weights.")
+RECURRENT = N_("A recurrent layer computes its state at each time step from the current input and "
+               "its previous state. Each of its weight groups (the gates and the candidate state) "
+               "has input weights, recurrent weights and a bias.")
+RECURRENT_NO_BIAS = N_("A recurrent layer computes its state at each time step from the current input "
+                       "and its previous state. Each of its weight groups (the gates and the "
+                       "candidate state) has input weights and recurrent weights; this layer has no "
+                       "bias.")
+LSTM = N_("An LSTM layer computes its hidden state and its cell state at each time step from the "
+          "current input and its previous states. Each of its weight groups (the gates and the "
+          "candidate state) has input weights, recurrent weights and a bias.")
+LSTM_NO_BIAS = N_("An LSTM layer computes its hidden state and its cell state at each time step from "
+                  "the current input and its previous states. Each of its weight groups (the gates "
+                  "and the candidate state) has input weights and recurrent weights; this layer has "
+                  "no bias.")
+SIMPLE_RNN = N_("A simple recurrent layer computes its state at each time step from the current "
+                "input and its previous state. It has no gates: one set of input weights, recurrent "
+                "weights and a bias.")
+GRU_RESET_AFTER = N_("A GRU layer computes its hidden state at each time step from the current input "
+                     "and its previous hidden state. Each of its weight groups (the gates and the "
+                     "candidate state) has input weights, recurrent weights and, with "
+                     "%(reset_after_true)s (Keras's default), two biases: one for the input part and "
+                     "one for the recurrent part.")
 GRU_CELL_RESET_AFTER = N_("A recurrent cell computes one time step from the input and the previous "
                           "state; a recurrent layer applies it to every time step. Each of its "
                           "weight groups (the gates and the candidate) has input weights, recurrent "
                           "weights and, with %(reset_after_true)s, two biases: one for the input and "
                           "one for the recurrent weights.")
-SIMPLE_RNN_NO_BIAS = N_("A simple recurrent layer computes every time step from the input and its "
-                        "previous state. It has no gates: one set of input weights and recurrent "
-                        "weights; this one has no bias.")
-TORCH_RECURRENT = N_("A recurrent layer computes every time step from the input and its previous "
-                     "state. In PyTorch each of its weight groups (the gates and the candidate) has "
-                     "input weights, recurrent weights and two biases (%(b_ih)s and %(b_hh)s).")
-TORCH_SIMPLE_RNN = N_("A simple recurrent layer computes every time step from the input and its "
-                      "previous state. It has no gates: one set of input weights, recurrent "
-                      "weights and, in PyTorch, two biases (%(b_ih)s and %(b_hh)s).")
+SIMPLE_RNN_NO_BIAS = N_("A simple recurrent layer computes its state at each time step from the "
+                        "current input and its previous state. It has no gates: one set of input "
+                        "weights and recurrent weights; this layer has no bias.")
+TORCH_RECURRENT = N_("A recurrent layer computes its state at each time step from the current input "
+                     "and its previous state. In PyTorch each of its weight groups (the gates and the "
+                     "candidate state) has input weights, recurrent weights and two biases "
+                     "(%(b_ih)s and %(b_hh)s).")
+TORCH_SIMPLE_RNN = N_("A simple recurrent layer computes its state at each time step from the "
+                      "current input and its previous state. It has no gates: one set of input "
+                      "weights, recurrent weights and, in PyTorch, two biases (%(b_ih)s and "
+                      "%(b_hh)s).")
 CELL = N_("A recurrent cell computes one time step from the input and the previous state; a "
           "recurrent layer applies it to every time step. Each of its weight groups (the gates and "
           "the candidate) has input weights, recurrent weights and a bias.")

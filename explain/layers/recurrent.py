@@ -96,7 +96,7 @@ class _Recurrent(Layer):
     explanation = _texts.RECURRENT
     explanation_no_bias = _texts.RECURRENT_NO_BIAS
     one_bias_note: ClassVar[str] = "rnn_one_bias"
-    """The note comparing the one bias vector with PyTorch's two."""
+    """The note comparing the one bias vector with PyTorch's two (the layer's own count there)."""
 
     gates = 1
     positional: ClassVar[tuple[str, ...]] = ("units",)
@@ -138,6 +138,8 @@ class _ResetAfter(_Recurrent):
 
     gates = 3
     explanation_reset_after = _texts.GRU_RESET_AFTER
+    reset_after_note: ClassVar[Optional[str]] = None
+    """The note on the two biases: what reset_after=False would give, and PyTorch's count."""
     positional = ("units", "activation", "recurrent_activation", "use_bias")
     reset_after: bool = flag(True)
 
@@ -152,8 +154,10 @@ class _ResetAfter(_Recurrent):
     def notes(self) -> tuple[str, ...]:
         if not self.use_bias:
             return group_note(self.gates)
-        # reset_after's two biases are said once, in the layer's sentence (GRU_RESET_AFTER)
-        return group_note(self.gates) + (() if self.reset_after else ("rnn_one_bias",))
+        # reset_after's two biases are said in the layer's sentence (GRU_RESET_AFTER)
+        if self.reset_after:
+            return group_note(self.gates) + ((self.reset_after_note,) if self.reset_after_note else ())
+        return group_note(self.gates) + (self.one_bias_note,)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -203,6 +207,9 @@ class LSTM(_RNN):
     """4h·(i + h) + 4h; states h and c."""
 
     gates = 4
+    explanation = _texts.LSTM
+    explanation_no_bias = _texts.LSTM_NO_BIAS
+    one_bias_note = "lstm_one_bias"
     positional = ("units", "activation", "recurrent_activation", "use_bias")
     unit_forget_bias: bool = flag(True)
 
@@ -214,6 +221,9 @@ class LSTM(_RNN):
 @dataclass(frozen=True, kw_only=True)
 class GRU(_ResetAfter, _RNN):
     """3h·(i + h) + 6h with reset_after=True (input and recurrent bias), + 3h without."""
+
+    one_bias_note = "gru_one_bias"
+    reset_after_note = "gru_reset_after"
 
 
 # ----------------------------------------------------------------------------- ConvLSTM
@@ -281,7 +291,7 @@ class _ConvLSTM(_InitialState, Spatial, Windowed):
         return self.initial_states(shapes[0]) if self.return_state else ()
 
     def notes(self) -> tuple[str, ...]:
-        return group_note(4) + (("rnn_one_bias",) if self.use_bias else ())
+        return group_note(4)  # PyTorch has no ConvLSTM to compare the bias with
 
     def step_ops(self) -> sympy.Expr:
         return _step_ops(4, c_out)
@@ -471,7 +481,7 @@ class _Cell(_Recurrent):
 class SimpleRNNCell(_Cell):
     explanation = _texts.SIMPLE_CELL
     explanation_no_bias = _texts.SIMPLE_CELL_NO_BIAS
-    one_bias_note = "simple_rnn_one_bias"
+    one_bias_note = "simple_cell_one_bias"
 
     positional = ("units", "activation", "use_bias")
 

@@ -223,8 +223,21 @@ NOTES.update({
                            "cell candidate, four weight groups of the same size."),
     "gru_three_groups": N_("The factor 3: a GRU has two gates (update and reset) and a candidate "
                            "state, three weight groups of the same size."),
-    "simple_rnn_one_bias": N_("This layer has one bias vector; PyTorch's RNN has two (%(b_ih)s and "
-                              "%(b_hh)s)."),
+    "simple_rnn_one_bias": N_("This layer has one bias vector; PyTorch's %(nn_RNN)s has two "
+                              "(%(bias_ih_l0)s and %(bias_hh_l0)s), so it has %(rnn_torch)s parameters."),
+    "simple_cell_one_bias": N_("This cell has one bias vector; PyTorch's %(nn_RNNCell)s has two "
+                               "(%(b_ih)s and %(b_hh)s)."),
+    "lstm_one_bias": N_("This layer has one bias vector per weight group. PyTorch's %(nn_LSTM)s has "
+                        "two per weight group (%(bias_ih_l0)s and %(bias_hh_l0)s), so it has "
+                        "%(lstm_torch)s parameters."),
+    "gru_one_bias": N_("With %(reset_after_false)s this layer has one bias vector per weight group. "
+                       "PyTorch's %(nn_GRU)s always has two per weight group (%(bias_ih_l0)s and "
+                       "%(bias_hh_l0)s), like Keras's default %(reset_after_true)s, so it has "
+                       "%(gru_keras_torch)s parameters."),
+    "gru_reset_after": N_("With %(reset_after_false)s this layer would have one bias vector per "
+                          "weight group, %(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s always "
+                          "has two per weight group (%(bias_ih_l0)s and %(bias_hh_l0)s), so it has "
+                          "the same count as this layer, %(gru_keras_torch)s."),
     "mha_heads_times_key_dim": N_("Every head has query and key columns of its own (%(k_dim)s each) "
                                   "and value columns of its own (%(v_dim)s), so the count grows with "
                                   "the number of heads. PyTorch's MultiheadAttention instead splits "
@@ -475,6 +488,9 @@ PLACEHOLDERS: dict[str, Any] = {
     "lstm_torch_extra": 4 * _h,
     "gru_keras_torch": _written(_times(3, _h, _written(_i, _h)), 6 * _h),
     "gru_extra": 3 * _h,
+    "gru_one_bias": _written(_times(3, _h, _written(_i, _h)), 3 * _h),
+    "lstm_torch": _written(_times(4, _h, _written(_i, _h)), 8 * _h),
+    "rnn_torch": _written(_times(_h, _written(_i, _h)), 2 * _h),
     "h_D": _times(_h, _S("D")),
     "p_h": _times(_p, _h), "four_h_p": _times(4, _h, _p),
     "fused_qkv": _written(3 * _d**2, 3 * _d),
@@ -484,7 +500,9 @@ PLACEHOLDERS: dict[str, Any] = {
     "V_d": _times(_V, _d),
     "d_by_3d": Dims((_d, 3 * _d)), "d_by_d": Dims((_d, _d)), "d_by_f": Dims((_d, _f)),
     # names from code
-    "rate": Code("rate"), "b_ih": Code("b_ih"), "b_hh": Code("b_hh"),
+    "rate": Code("rate"), "b_ih": Code("bias_ih"), "b_hh": Code("bias_hh"),
+    "bias_ih_l0": Code("bias_ih_l0"), "bias_hh_l0": Code("bias_hh_l0"), "nn_LSTM": Code("nn.LSTM"),
+    "nn_GRU": Code("nn.GRU"), "nn_RNN": Code("nn.RNN"), "nn_RNNCell": Code("nn.RNNCell"),
     "reset_after_true": Code("reset_after=True"), "reset_after_false": Code("reset_after=False"),
     "num_heads": Code("num_heads"), "key_dim": Code("key_dim"), "value_dim": Code("value_dim"),
     "kdim": Code("kdim"), "vdim": Code("vdim"), "add_bias_kv": Code("add_bias_kv"),

@@ -1,0 +1,117 @@
+"""The recurrent layers' sentences and bias notes (issues 12 and 18, native reviews): each layer says
+what it computes at each step, the PyTorch comparison names PyTorch's real parameters and gives
+PyTorch's count, and the count formulas in the notes are checked against Keras 3 and PyTorch."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sympy
+
+from tests.conftest import require_module
+
+import explain
+from explain.derivation import derive
+from explain.render import messages, render_document
+from explain.render.i18n import translations
+
+LANGS = ("de", "fr", "ja", "es")
+I, H = 12, 7  # input features and hidden units of the layers built below
+
+
+def markdown(model, lang: str = "en") -> str:
+    return render_document("derivation", model, lang=lang, format="markdown")
+
+
+def notes_of(spec) -> list[str]:
+    return [k for s in derive(explain.load(spec)).steps for k in s.notes]
+
+
+def keras_spec(layer: str, **config) -> dict:
+    return {"name": "r", "input": [5, I], "layers": [{layer: {"units": H, **config}}]}
+
+
+def value(placeholder: str) -> int:
+    """A note's formula at i = I, h = H."""
+    formula = messages.PLACEHOLDERS[placeholder]
+    return int(formula.subs({sympy.Symbol("i"): I, sympy.Symbol("h"): H}))
+
+
+def torch_params(module) -> tuple[int, set[str]]:
+    return sum(p.numel() for p in module.parameters()), {n for n, _ in module.named_parameters()}
+
+
+def keras_params(layer) -> int:
+    keras = require_module("keras")
+    return keras.Sequential([keras.Input((5, I)), layer]).count_params()
+
+
+@pytest.mark.parametrize("keras_name, torch_name, note, formula", [
+    ("LSTM", "LSTM", "lstm_one_bias", "lstm_torch"),
+    ("SimpleRNN", "RNN", "simple_rnn_one_bias", "rnn_torch"),
+])
+def test_keras_note_names_pytorchs_biases_and_gives_its_count(keras_name, torch_name, note, formula):
+    torch = require_module("torch")
+    count, names = torch_params(getattr(torch.nn, torch_name)(I, H))
+    assert {"bias_ih_l0", "bias_hh_l0"} <= names
+    gates = {"LSTM": 4, "RNN": 1}[torch_name]
+    assert count == gates * H * (I + H) + 2 * gates * H == value(formula)  # by hand: two biases per group
+    assert note in notes_of(keras_spec(keras_name))
+    text = markdown(explain.load(keras_spec(keras_name)))
+    assert f"`nn.{torch_name}`" in text and "(`bias_ih_l0` and `bias_hh_l0`)" in text
+    assert "`b_ih`" not in text
+    assert all(translations(lang).gettext(messages.NOTES[note]) != messages.NOTES[note] for lang in LANGS)
+
+
+def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
+    torch = require_module("torch")
+    keras = require_module("keras")
+    count, names = torch_params(torch.nn.GRU(I, H))
+    default = keras_params(keras.layers.GRU(H))
+    one_bias = keras_params(keras.layers.GRU(H, reset_after=False))
+    assert {"bias_ih_l0", "bias_hh_l0"} <= names
+    # by hand: 3 groups of h·(i + h) weights; 6h biases with two per group, 3h with one
+    assert count == default == 3 * H * (I + H) + 6 * H == value("gru_keras_torch")
+    assert one_bias == 3 * H * (I + H) + 3 * H == value("gru_one_bias")
+    assert "gru_reset_after" in notes_of(keras_spec("GRU"))
+    assert "gru_one_bias" in notes_of(keras_spec("GRU", reset_after=False))
+    text = markdown(explain.load(keras_spec("GRU")))
+    assert "`reset_after=True` (Keras's default)" in text
+    assert "With `reset_after=False` this layer would have one bias vector per weight group, $3h(i + h) + 3h$" in text
+    assert "`nn.GRU` always has two per weight group (`bias_ih_l0` and `bias_hh_l0`)" in text
+
+
+def test_pytorch_cells_note_uses_the_cells_parameter_names():
+    torch = require_module("torch")
+    _, names = torch_params(torch.nn.RNNCell(I, H))
+    assert names == {"weight_ih", "weight_hh", "bias_ih", "bias_hh"}
+    assert messages.plain_placeholders()["b_ih"] == "bias_ih"
+    spec = {"name": "c", "input": [5, I], "layers": [{"RNN": {"cell": {"SimpleRNNCell": {"units": H}}}}]}
+    assert "simple_cell_one_bias" in notes_of(spec)
+    assert "`nn.RNNCell` has two (`bias_ih` and `bias_hh`)" in markdown(explain.load(spec))
+
+
+def test_convlstm_has_no_pytorch_note():
+    """PyTorch has no ConvLSTM: no note may compare the bias with 'the same layer in PyTorch'."""
+    spec = {"name": "c", "input": [4, 8, 8, 3], "layers": [{"ConvLSTM2D": {"filters": 2, "kernel_size": 3}}]}
+    assert not any("bias" in n for n in notes_of(spec))
+
+
+def first_sentence(text: str, heading: str) -> str:
+    section = re.split(rf"^###.*{re.escape(heading)}$", text, flags=re.M)[1].split("###")[0]
+    return next(line for line in section.splitlines() if line.strip()).split(". ")[0].split("。")[0]
+
+
+@pytest.mark.parametrize("lang", ("en",) + LANGS)
+def test_lstm_and_gru_open_with_their_own_sentence(lang):
+    """An LSTM keeps a hidden and a cell state, a GRU only a hidden state: their openings differ
+    (the same generic sentence twice read as padding), and no sentence says a layer 'computes a
+    time step'."""
+    text = markdown(explain.load({"name": "r", "input": [30, 32], "layers": [
+        {"LSTM": {"units": 64, "return_sequences": True}}, {"GRU": {"units": 16}}]}), lang)
+    lstm, gru = first_sentence(text, "(LSTM)"), first_sentence(text, "(GRU)")
+    assert lstm != gru
+    if lang == "en":
+        assert lstm.startswith("An LSTM layer computes its hidden state and its cell state at each time step")
+        assert gru.startswith("A GRU layer computes its hidden state at each time step")
+        assert "computes every time step" not in text
