@@ -115,3 +115,32 @@ def test_lstm_and_gru_open_with_their_own_sentence(lang):
         assert lstm.startswith("An LSTM layer computes its hidden state and its cell state at each time step")
         assert gru.startswith("A GRU layer computes its hidden state at each time step")
         assert "computes every time step" not in text
+
+
+def test_embedding_and_recurrent_shapes_say_where_the_axes_come_from():
+    """Keras: Embedding(2000, 32) on 30 indices gives (None, 30, 32); LSTM(64, return_sequences)
+    then (None, 30, 64) and GRU(16) (None, 16). The text names the 30 indices, the vector length
+    d = 32 and the 30 time steps."""
+    keras = require_module("keras")
+    x = keras.Input((30,))
+    e = keras.layers.Embedding(2000, 32)(x)
+    seq = keras.layers.LSTM(64, return_sequences=True)(e)
+    last = keras.layers.GRU(16)(seq)
+    assert [tuple(t.shape) for t in (e, seq, last)] == [(None, 30, 32), (None, 30, 64), (None, 16)]
+    text = markdown(explain.load({"name": "r", "input": [30], "layers": [
+        {"Embedding": {"input_dim": 2000, "output_dim": 32}},
+        {"LSTM": {"units": 64, "return_sequences": True}}, {"GRU": {"units": 16}}]}))
+    assert ("Each of the 30 indices of the input is replaced by its vector of length $d = 32$, which "
+            "adds a last axis: `(None, 30, 32)`.") in text
+    assert "outputs its hidden state at each of the 30 time steps, so the time axis stays" in text
+    assert "outputs only its hidden state after the last of the 30 time steps" in text
+
+
+def test_pytorch_embedding_on_a_batch_of_sequences_says_every_index():
+    """nn.Embedding(100, 8) on indices of shape (4, 5) gives (4, 5, 8): a last axis of 8."""
+    torch = require_module("torch")
+    out = torch.nn.Embedding(100, 8)(torch.zeros(4, 5, dtype=torch.long))
+    assert tuple(out.shape) == (4, 5, 8)
+    text = markdown(explain.load({"name": "e", "framework": "pytorch", "input": [4, 5], "layers": [
+        {"Embedding": {"num_embeddings": 100, "embedding_dim": 8}}]}))
+    assert "Every index of the input is replaced by its vector of length $d = 8$, which adds a last axis" in text

@@ -42,6 +42,8 @@ def shape_step(node: Node) -> ShapeStep:
             return ShapeStep("bidirectional_merged", inp, out, sequences=sequences, merge=mode)
     if sequences is not None and layer.role == "recurrent":
         return ShapeStep("recurrent", inp, out, sequences=sequences)
+    if getattr(layer, "looks_up", False) and len(out) == len(inp) + 1 and _equal(inp, out[:-1]):
+        return ShapeStep("lookup", inp, out)
     if _equal(inp, out) and node.layer.role in KEEPS_SHAPE:
         return ShapeStep("same", inp, out)
     return ShapeStep("other", inp, out)

@@ -71,7 +71,8 @@ class ShapeStep:
     kind: ``spatial`` (``axes`` give each spatial length), ``flatten`` (``factors`` multiply to
     the length), ``same`` (unchanged by what the layer does), ``bidirectional`` (two directions
     concatenated), ``bidirectional_merged`` (combined element by element), ``recurrent`` (the
-    time axis kept or dropped, ``sequences``) or ``other`` (stated, not derived).
+    time axis kept or dropped, ``sequences``), ``lookup`` (an embedding: every index of the
+    input replaced by its vector, a new last axis) or ``other`` (stated, not derived).
     """
 
     kind: str

@@ -26,6 +26,7 @@ class Embedding(Layer):
     role = "embedding"
     explanation = _texts.EMBEDDING
     ops_per_element = 0  # a lookup of rows: no MACs
+    looks_up = True  # every index of the input becomes its row: (…) → (…, d)
     symbol_meanings = {"d": "embedding_dim"}
 
     positional: ClassVar[tuple[str, ...]] = ("input_dim", "output_dim")

@@ -146,6 +146,7 @@ class Embedding(Layer):
     role = "embedding"
     explanation = _texts.EMBEDDING
     symbol_meanings = {"d": "embedding_dim"}
+    looks_up = True  # every index of the input becomes its row: (…) → (…, d)
 
     positional: ClassVar[tuple[str, ...]] = ("num_embeddings", "embedding_dim", "padding_idx", "max_norm",
                                              "norm_type", "scale_grad_by_freq", "sparse")

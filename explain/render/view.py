@@ -219,6 +219,11 @@ class ShapeView:
     """Why the stride is the pool size (its argument left out): (msgid, arguments)."""
     stride_brief: str = messages.STRIDE_DEFAULT_BRIEF
     """The same in a later layer's one-line entry (msgid; the same arguments)."""
+    steps: Optional[str] = None
+    """A recurrent layer's number of time steps T, or an embedding's number of indices (a
+    one-axis input), where known."""
+    width: Optional[str] = None
+    """An embedding's vector length (math: d = 32)."""
 
 
 @dataclass
@@ -476,7 +481,14 @@ class View:
         if st.kind == "spatial":
             return self._spatial(st, out)
         merge = self.f.name(f'merge_mode="{st.merge}"') if st.merge else None
-        return ShapeView(st.kind, out, changed=st.kind != "same", sequences=st.sequences, merge=merge)
+        steps = None
+        if st.kind in ("recurrent", "bidirectional", "bidirectional_merged") or \
+                (st.kind == "lookup" and len(st.input) == 1):
+            first = st.input[0] if st.input else None
+            steps = self.f.num(first) if isinstance(first, int) else None
+        width = self.f.m("d = " + self.value_tex(st.output[-1])) if st.kind == "lookup" else None
+        return ShapeView(st.kind, out, changed=st.kind != "same", sequences=st.sequences, merge=merge,
+                         steps=steps, width=width)
 
     def _spatial(self, st: ShapeStep, out: str) -> ShapeView:
         """The window rule (once, or on every line where the axes' rules differ), then per axis
