@@ -120,7 +120,7 @@ def test_lstm_and_gru_open_with_their_own_sentence(lang):
 def test_embedding_and_recurrent_shapes_say_where_the_axes_come_from():
     """Keras: Embedding(2000, 32) on 30 indices gives (None, 30, 32); LSTM(64, return_sequences)
     then (None, 30, 64) and GRU(16) (None, 16). The text names the 30 indices, the vector length
-    d = 32 and the 30 time steps."""
+    32 and the 30 time steps."""
     keras = require_module("keras")
     x = keras.Input((30,))
     e = keras.layers.Embedding(2000, 32)(x)
@@ -130,7 +130,7 @@ def test_embedding_and_recurrent_shapes_say_where_the_axes_come_from():
     text = markdown(explain.load({"name": "r", "input": [30], "layers": [
         {"Embedding": {"input_dim": 2000, "output_dim": 32}},
         {"LSTM": {"units": 64, "return_sequences": True}}, {"GRU": {"units": 16}}]}))
-    assert ("Each of the 30 indices of the input is replaced by its vector of length $d = 32$, which "
+    assert ("Each of the 30 indices of the input is replaced by its vector of length 32, which "
             "adds a last axis: `(None, 30, 32)`.") in text
     assert "outputs its hidden state at each of the 30 time steps, so the time axis stays" in text
     assert "outputs only its hidden state after the last of the 30 time steps" in text
@@ -143,4 +143,4 @@ def test_pytorch_embedding_on_a_batch_of_sequences_says_every_index():
     assert tuple(out.shape) == (4, 5, 8)
     text = markdown(explain.load({"name": "e", "framework": "pytorch", "input": [4, 5], "layers": [
         {"Embedding": {"num_embeddings": 100, "embedding_dim": 8}}]}))
-    assert "Every index of the input is replaced by its vector of length $d = 8$, which adds a last axis" in text
+    assert "Every index of the input is replaced by its vector of length 8, which adds a last axis" in text

@@ -169,7 +169,7 @@ def test_bidirectional_says_why_its_width_is_2h():
     text = markdown(model)
     assert "The shape stays the same" not in text
     assert "two directions are concatenated" in text and '`merge_mode="concat"`' in text
-    assert "With `return_sequences=True` the recurrent layer outputs its hidden state at every time step" in text
+    assert "With `return_sequences=True` the recurrent layer outputs its hidden state at each of the 10 time steps" in text
     assert translated("The outputs of the two directions are concatenated along the last axis "
                       "(%(merge_mode_concat)s, the default), which therefore has the units of both: "
                       "%(shape)s.")
@@ -776,8 +776,8 @@ def test_recurrent_output_shape_gives_the_reason_return_sequences():
         {"LSTM": {"units": 64, "return_sequences": True}}, {"GRU": {"units": 16}}]})
     text = markdown(model)
     lstm, gru = text.split("(LSTM)")[-1].split("(GRU)")[0], text.split("(GRU)")[-1]
-    assert "outputs its hidden state at every time step, so the time axis stays" in lstm and "`(None, 30, 64)`" in lstm
-    assert "With `return_sequences=False` (the default) the recurrent layer outputs only its hidden state after the last time step, so the time axis disappears" in gru
+    assert "outputs its hidden state at each of the 30 time steps, so the time axis stays" in lstm and "`(None, 30, 64)`" in lstm
+    assert "With `return_sequences=False` (the default) the recurrent layer outputs only its hidden state after the last of the 30 time steps, so the time axis disappears" in gru
     assert "`(None, 16)`" in gru
 def test_gpt2_block_formula_simplifies_and_no_step_only_respells():
     """A GPT-2 block with f = 4d: 4d² + 2d·4d + 9d + 4d = 12d² + 13d, checked against

@@ -486,9 +486,14 @@ class View:
                 (st.kind == "lookup" and len(st.input) == 1):
             first = st.input[0] if st.input else None
             steps = self.f.num(first) if isinstance(first, int) else None
-        width = self.f.m("d = " + self.value_tex(st.output[-1])) if st.kind == "lookup" else None
+        width = self._length(st.output[-1]) if st.kind == "lookup" else None
         return ShapeView(st.kind, out, changed=st.kind != "same", sequences=st.sequences, merge=merge,
                          steps=steps, width=width)
+
+    def _length(self, v: Value) -> str:
+        """A length as a number, or as the shape writes it with its value (T5's relative bias:
+        H = 8, its own symbol, not the embedding's d)."""
+        return self.f.num(v) if isinstance(v, int) else self.f.m(self.value_tex(v))
 
     def _spatial(self, st: ShapeStep, out: str) -> ShapeView:
         """The window rule (once, or on every line where the axes' rules differ), then per axis
