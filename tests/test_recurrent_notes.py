@@ -144,3 +144,25 @@ def test_pytorch_embedding_on_a_batch_of_sequences_says_every_index():
     text = markdown(explain.load({"name": "e", "framework": "pytorch", "input": [4, 5], "layers": [
         {"Embedding": {"num_embeddings": 100, "embedding_dim": 8}}]}))
     assert "Every index of the input is replaced by its vector of length 8, which adds a last axis" in text
+
+
+def test_reshape_then_simple_rnn_links_the_sixteen_values_to_the_sequence():
+    """Keras: Reshape((4, 4)) of 16 values, then SimpleRNN(8): the recurrent layer sees 4 time
+    steps with 4 features each (h(i + h) + h = 8·(4 + 8) + 8 = 104 by hand)."""
+    keras = require_module("keras")
+    x = keras.Input((16,))
+    r = keras.layers.Reshape((4, 4))(x)
+    rnn = keras.layers.SimpleRNN(8)
+    out = rnn(r)
+    assert tuple(r.shape) == (None, 4, 4) and tuple(out.shape) == (None, 8)
+    assert rnn.count_params() == 8 * (4 + 8) + 8
+    text = markdown(explain.load({"name": "p", "input": [16], "layers": [
+        {"Reshape": {"target_shape": [4, 4]}}, {"SimpleRNN": {"units": 8}}]}))
+    assert "All values are kept, only in another arrangement: $16 = 4 \\times 4$." in text
+    assert "Its input `(None, 4, 4)` is a sequence of 4 time steps with 4 features each." in text
+
+
+def test_short_code_in_a_sentence_never_breaks_in_latex():
+    """'reset_after=True' broken after its underscore read as two names in the PDF."""
+    tex = render_document("derivation", explain.load(keras_spec("GRU")), lang="de", format="latex")
+    assert r"\texttt{reset\_after=True}" in tex and r"\texttt{bias\_ih\_l0}" in tex

@@ -42,11 +42,28 @@ def shape_step(node: Node) -> ShapeStep:
             return ShapeStep("bidirectional_merged", inp, out, sequences=sequences, merge=mode)
     if sequences is not None and layer.role == "recurrent":
         return ShapeStep("recurrent", inp, out, sequences=sequences)
+    if layer.role == "reshape" and _rearranged(inp, out):
+        return ShapeStep("reshape", inp, out)
     if getattr(layer, "looks_up", False) and len(out) == len(inp) + 1 and _equal(inp, out[:-1]):
         return ShapeStep("lookup", inp, out)
     if _equal(inp, out) and node.layer.role in KEEPS_SHAPE:
         return ShapeStep("same", inp, out)
     return ShapeStep("other", inp, out)
+
+
+def _rearranged(inp: Shape, out: Shape) -> bool:
+    """Known sizes, the same number of values, another shape."""
+    sizes = tuple(inp) + tuple(out)
+    if not inp or not out or not all(isinstance(x, int) for x in sizes):
+        return False
+    return product_of(inp) == product_of(out) and tuple(inp) != tuple(out)
+
+
+def product_of(shape: Shape) -> int:
+    n = 1
+    for x in shape:
+        n *= x  # type: ignore[operator]
+    return n
 
 
 def _returns_sequences(layer: Layer) -> Optional[bool]:

@@ -72,7 +72,8 @@ class ShapeStep:
     the length), ``same`` (unchanged by what the layer does), ``bidirectional`` (two directions
     concatenated), ``bidirectional_merged`` (combined element by element), ``recurrent`` (the
     time axis kept or dropped, ``sequences``), ``lookup`` (an embedding: every index of the
-    input replaced by its vector, a new last axis) or ``other`` (stated, not derived).
+    input replaced by its vector, a new last axis), ``reshape`` (the same values in another
+    arrangement) or ``other`` (stated, not derived).
     """
 
     kind: str

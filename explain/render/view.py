@@ -15,7 +15,7 @@ from typing import Any, Optional
 import sympy
 
 from ..derivation import Derivation, LayerStep, Memory, ShapeStep
-from ..derivation.shapes import tidy_floors
+from ..derivation.shapes import product_of, tidy_floors
 from ..derivation.stages import block_kind, block_units, projections, stages
 from ..errors import ExplainError
 from ..layers.base import Shape
@@ -38,6 +38,8 @@ LONG_TOKEN = 20
 """In a table cell, only a word longer than this (about the narrowest name column's width) may break
 inside (after . _ /); shorter ones break at spaces only (``transformer.wte + transformer.wpe``)."""
 _BREAKS = re.compile(r"\\_|[./]")
+SHORT_CODE = 24
+"""Code a sentence names (an argument with its value) up to this length never breaks in LaTeX."""
 
 
 class Formatter:
@@ -62,6 +64,14 @@ class Formatter:
         if self.format == "text":
             return plain_text(text)
         return markdown_code(text)
+
+    def code(self, text: str) -> str:
+        """An argument or weight name a sentence names (``reset_after=True``, ``bias_ih_l0``):
+        in LaTeX unbroken up to ``SHORT_CODE`` characters (a break at its underscore reads as two
+        names), longer ones as :meth:`name`."""
+        if self.format == "latex" and len(text) <= SHORT_CODE:
+            return r"\texttt{" + latex_text(text) + "}"
+        return self.name(text)
 
     def unbroken(self, text: str) -> str:
         """A short literal that must not break across lines (a shape, ``23.00 MB``), monospace."""
@@ -131,7 +141,7 @@ class Formatter:
                 self._placeholders = messages.plain_placeholders(self.lang)
             else:
                 self._placeholders = messages.fill_placeholders(
-                    self.math, math=self.m, code=self.name, times=r" \times ")
+                    self.math, math=self.m, code=self.code, times=r" \times ")
         if not own and not args:
             return self._placeholders
         return {**self._placeholders, **{k: self.m(v) for k, v in (own or {}).items()}, **args}
@@ -224,6 +234,10 @@ class ShapeView:
     one-axis input), where known."""
     width: Optional[str] = None
     """An embedding's vector length (math: d = 32)."""
+    rearranged: Optional[str] = None
+    """A reshape's equation of sizes (math: 16 = 4 × 4)."""
+    sequence: Optional[tuple[str, str, str]] = None
+    """A recurrent layer's input read as a sequence: (shape, time steps, features per step)."""
 
 
 @dataclass
@@ -487,8 +501,17 @@ class View:
             first = st.input[0] if st.input else None
             steps = self.f.num(first) if isinstance(first, int) else None
         width = self._length(st.output[-1]) if st.kind == "lookup" else None
+        sequence = None
+        ints = [x for x in st.input if isinstance(x, int)]
+        if st.sequences is not None and len(st.input) == 2 and len(ints) == 2:
+            sequence = (self.f.shape(st.input), self.f.num(ints[0]), self.f.num(ints[1]))
+        rearranged = None
+        if st.kind == "reshape":  # every size known (derivation/shapes.py)
+            sides = [r" \times ".join(self.p.number(int(x or 0)) for x in s) for s in (st.input, st.output)]
+            total = self.p.number(product_of(st.input))
+            rearranged = self.f.m(" = ".join(dict.fromkeys(sides + [total])))
         return ShapeView(st.kind, out, changed=st.kind != "same", sequences=st.sequences, merge=merge,
-                         steps=steps, width=width)
+                         steps=steps, width=width, sequence=sequence, rearranged=rearranged)
 
     def _length(self, v: Value) -> str:
         """A length as a number, or as the shape writes it with its value (T5's relative bias:
