@@ -559,7 +559,6 @@ PLACEHOLDERS: dict[str, Any] = {
     "moving_mean": Code("moving_mean"), "moving_variance": Code("moving_variance"),
     "weight_name": Code("weight"), "bias_name": Code("bias"), "running_mean": Code("running_mean"),
     "running_var": Code("running_var"),
-    "bias_ih_l0": Code("bias_ih_l0"), "bias_hh_l0": Code("bias_hh_l0"),
     "bias_ih": Code("bias_ih"), "bias_hh": Code("bias_hh"),
     "eight_h": 8 * _h, "four_h": 4 * _h, "two_four_h": _times(2, 4 * _h),
     "none": Code("None"), "model_summary": Code("model.summary()"),
