@@ -38,7 +38,7 @@ LONG_TOKEN = 20
 """In a table cell, only a word longer than this (about the narrowest name column's width) may break
 inside (after . _ /); shorter ones break at spaces only (``transformer.wte + transformer.wpe``)."""
 _BREAKS = re.compile(r"\\_|[./]")
-SHORT_CODE = 24
+SHORT_CODE = 16
 """Code a sentence names (an argument with its value) up to this length never breaks in LaTeX."""
 
 
