@@ -87,7 +87,7 @@ def acts():
 ])
 def test_activation_layers_name_their_function(acts, name, function):
     text = section(acts, name)
-    assert f"This layer applies ${function}$ to every element" in text
+    assert f"This layer applies ${function}$ to its input element-wise." in text
     assert text.count("The shape stays the same") == 1  # said once, with the shape
 
 
@@ -139,7 +139,7 @@ def mobilenet():
 
 def test_resnet_bottleneck_block_is_described_once_with_its_widths(resnet):
     stages_part = resnet.split("## Summary")[0]
-    assert "The blocks of `conv2_x–conv5_x` are bottleneck blocks." in stages_part
+    assert "The blocks of `conv2_x`–`conv5_x` are bottleneck blocks." in stages_part  # two names
     # conv2_block1 does not reduce (64 in after pool1, 1 × 1 to 64): the example is conv2_block2,
     # 256 channels in (conv2_block1's output), 1 × 1 to 64, 3 × 3 at 64, 1 × 1 back to 256
     assert r"(in `conv2_block2`: $256 \to 64 \to 64 \to 256$ channels)" in stages_part
@@ -179,9 +179,11 @@ def test_mobilenet_inverted_residual_shows_the_saving_on_its_own_numbers(mobilen
     standard = keras.Model(x, keras.layers.Conv2D(24, 3, use_bias=False)(x)).count_params()
     assert (depthwise + project, standard) == (3168, 20736)
     text = mobilenet.split("## Summary")[0]
-    assert "The blocks of `block_1–block_16` are inverted residual blocks (MobileNetV2)." in text
-    assert "by the factor t (here 6)" in text  # block_1_expand: 16 → 96 channels
-    assert r"$3 \cdot 3 \cdot 96 + 96 \cdot 24 = 3{,}168$ instead of $3 \cdot 3 \cdot 96 \cdot 24 = 20{,}736$" in text
+    assert "The blocks of `block_1`–`block_16` are inverted residual blocks (MobileNetV2)." in text
+    assert "by the expansion factor $t = 6$" in text  # block_1_expand: 16 → 96 channels
+    # numbers multiplied with ×, as in every formula with its numbers
+    assert r"$3 \times 3 \times 96 + 96 \times 24 = 3{,}168$ instead of $3 \times 3 \times 96 \times 24 = 20{,}736$" in text
+    assert "| block\\_1–block\\_2 | 9–26 | 2 | 15,024 |" in mobilenet  # a stage row names both ends
     assert "only where the stride is 1" in text
 
 
@@ -279,3 +281,38 @@ def test_max_and_average_pooling_each_say_what_they_do():
     average = text.split("average_pooling2d` (AveragePooling2D)")[-1]
     assert "it compares the values of its window" in maximum and "adds up" not in maximum
     assert "adds up the values of its window and divides the sum" in average and "compares" not in average
+
+
+def test_strided_convolution_and_pooling_state_their_stride(resnet):
+    keras = require_module("keras")
+    x = keras.Input((230, 230, 3))
+    assert tuple(keras.layers.Conv2D(64, 7, strides=2)(x).shape[1:3]) == (112, 112)
+    assert tuple(keras.layers.MaxPooling2D(3, strides=2)(keras.Input((114, 114, 64))).shape[1:3]) == (56, 56)
+    # by hand: ⌊(230 − 7)/2⌋ + 1 = 112; ⌊(114 − 3)/2⌋ + 1 = 56
+    conv = section(resnet, "conv1_conv")
+    assert "Stride $s = 2$ (`strides=2`)." in conv
+    assert r"\left\lfloor \frac{230 + 2 \times 0 - 7}{2} \right\rfloor + 1 = 112" in conv
+    pool = section(resnet, "pool1_pool")
+    assert "Pool size $k = 3$ and stride $s = 2$ (`strides=2`)." in pool
+    assert "Stride $s = 2$ (`strides=2`)." in section(resnet, "conv3_block1_1_conv")  # a brief step
+    assert "Stride" not in section(resnet, "conv2_block1_1_conv")  # stride 1: nothing to say
+
+
+def test_zero_padding_shows_its_numbers(resnet, mobilenet):
+    keras = require_module("keras")
+    assert tuple(keras.layers.ZeroPadding2D(3)(keras.Input((224, 224, 3))).shape[1:3]) == (230, 230)
+    assert tuple(keras.layers.ZeroPadding2D(((0, 1), (0, 1)))(keras.Input((112, 112, 96))).shape[1:3]) == (113, 113)
+    text = section(resnet, "conv1_pad")
+    assert "Here `padding=((3, 3), (3, 3))`" in text and "Height and width: $224 + 3 + 3 = 230$" in text
+    assert "Height and width: $112 + 0 + 1 = 113$" in section(mobilenet, "block_1_pad")
+    assert "Height and width: $56 + 0 + 1 = 57$." in section(mobilenet, "block_3_pad")  # a brief step
+    crop = {"name": "n", "input": [10, 12, 3], "layers": [{"Cropping2D": {"cropping": [[1, 2], [3, 3]]}}]}
+    assert tuple(keras.layers.Cropping2D(((1, 2), (3, 3)))(keras.Input((10, 12, 3))).shape[1:3]) == (7, 6)
+    text = doc(explain.load(crop))
+    assert "Height: $10 - 1 - 2 = 7$" in text and "Width: $12 - 3 - 3 = 6$" in text
+
+
+def test_latex_table_breaks_a_type_name_only_between_its_words():
+    text = doc(explain.load(FIXTURES / "keras" / "MobileNetV2.json"), fmt="latex")
+    assert r"(\mbox{Global}\allowbreak{}\mbox{Average}\allowbreak{}\mbox{Pooling2D})" in text
+    assert r"(\mbox{ReLU})" in text  # short words stay whole

@@ -8,10 +8,12 @@ import pytest
 from babel.messages.pofile import read_po
 
 from explain.checker import check_file, render_report
+from explain.layers import _texts
 from explain.importers import load
 from explain.render import render
 from explain.render.documents import render_document
 from explain.render.escape import message_escape
+from explain.render.i18n import translations
 from explain.render.numbers import format_share
 from tests.conftest import FIXTURES, ROOT
 from tests.render_helpers import markdown_parser, walk
@@ -83,7 +85,7 @@ def test_french_latex_leaves_the_spacing_of_high_punctuation_to_babel(french_lat
 
 def test_french_markdown_has_no_break_spaces_before_colons(seed_report):
     sheet = render_report(seed_report, lang="fr", format="markdown")
-    assert "## 5. `dense_2`\u00a0: paramètres (formule fausse)" in sheet
+    assert "## 5. `dense_2`\u00a0: paramètres (résultat juste, formule fausse)" in sheet
     assert "Réponse donnée\u00a0: $512 \\times 128 + 512 = 65\\,664$" in sheet
     assert "Modèle\u00a0: `seed_cnn`" in sheet
     layers = render_document("layers", None, lang="fr", format="markdown")
@@ -133,8 +135,13 @@ def test_sheet_derives_only_the_claims_that_are_not_correct(seed_report, lang):
         sheet = render_report(seed_report, lang=lang, format=fmt)
         assert re.findall(section, sheet, re.MULTILINE) == ["5"]
         assert re.findall(r"^#+ \d+\. .*\n+.*\n+(?:.*\n)*?#+ \d+\.", sheet, re.MULTILINE) == []
+        # the derivation follows its lead-in without a heading of its own: the section's heading
+        # already names the layer (reviewers: a second heading under "Correct derivation:")
         heading = r"^### `dense_2`" if fmt == "markdown" else r"^\\subsubsection\*\{\\texttt\{dense\\_2\}"
-        assert len(re.findall(heading, sheet, re.MULTILINE)) == 1  # the derivation, unnumbered
+        assert re.findall(heading, sheet, re.MULTILINE) == []
+        lead = translations(lang).gettext("Correct derivation:").rstrip(":：\u00a0\u202f ")
+        dense = translations(lang).gettext(_texts.DENSE)
+        assert re.search(re.escape(lead) + r"\W*\n+" + re.escape(dense[:20]), sheet), (lang, fmt)
         assert "conv2d\\_1} (Conv2D)" not in sheet and "`conv2d_1` (Conv2D)" not in sheet
 
 
@@ -219,7 +226,7 @@ def test_japanese_sheet_is_polite_and_full_width(seed_report):
     sheet = render_report(seed_report, lang="ja", format="markdown")
     assert "**7 件中 6 件が正解です。**" in sheet
     assert "| `dense_2`（パラメータ数） |" in sheet and "| 合計（パラメータ数） |" in sheet
-    assert "## 5. `dense_2`：パラメータ数（式の誤り）" in sheet
+    assert "## 5. `dense_2`：パラメータ数（結果は正しいが式が誤り）" in sheet
     assert "解答：$512 \\times 128 + 512 = 65{,}664$" in sheet
 
 

@@ -6,7 +6,7 @@ from typing import Optional
 
 import sympy
 
-from ..layers._spatial import Windowed
+from ..layers._spatial import Edged, Windowed
 from ..layers.base import Layer, Shape
 from ..model import Node
 from ..shapes import Window
@@ -99,6 +99,8 @@ def _derived(layer: Layer, inp: Shape, out: Shape) -> Optional[ShapeStep]:
         if not _same(product(inp), out[0]):
             return None
         return ShapeStep("flatten", inp, out, factors=tuple(inp))
+    if isinstance(layer, Edged):
+        return _edges(layer, inp, out)
     if not isinstance(layer, Windowed):
         return None
     windows = layer.windows(inp)
@@ -112,7 +114,22 @@ def _derived(layer: Layer, inp: Shape, out: Shape) -> Optional[ShapeStep]:
     mode = getattr(layer, "padding", None)
     return ShapeStep("spatial", inp, out, axes=tuple(axes), spatial=len(windows),
                      padding=mode if mode in ("valid", "same", "causal") else None,
-                     default_stride=layer.default_stride())
+                     default_stride=layer.default_stride(), stride_argument=layer.stride_argument())
+
+
+def _edges(layer: Edged, inp: Shape, out: Shape) -> Optional[ShapeStep]:
+    """n + a + b (padding) or n − a − b (cropping) per spatial axis; one ``all`` line where every
+    axis has the same numbers."""
+    edges = layer.edges(inp)
+    if not edges or any(n is None for n, _, _ in edges):
+        return None
+    names = _AXES.get(len(edges), tuple(f"axis {i + 1}" for i in range(len(edges))))
+    rows = [(names[i], n, a, b, to_expr(n) + layer.edge_sign * (a + b)) for i, (n, a, b) in enumerate(edges)]
+    if len(rows) > 1 and len({r[1:4] for r in rows}) == 1:
+        rows = [("all",) + rows[0][1:]]
+    rows = [(name, n, a, b, int(r) if getattr(r, "is_Integer", False) else r) for name, n, a, b, r in rows]
+    return ShapeStep("edges", inp, out, spatial=len(edges), edges=tuple(rows),
+                     edge_sign=layer.edge_sign, edge_argument=layer.edge_argument())
 
 
 def _alike(windows: tuple) -> tuple:

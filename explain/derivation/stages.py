@@ -82,12 +82,17 @@ def _common(names: list[str]) -> str:
     return "_".join(shared) or names[0]
 
 
+RANGE = "–"
+"""Between the first and the last block of a stage label (``block_3–block_5``)."""
+
+
 def _label(stage: str, previous: Optional[str], block: Optional[str]) -> str:
-    """``conv2_x`` for a named stage; ``block_3…5`` for numbered blocks without a stage name."""
+    """``conv2_x`` for a named stage; ``block_3–block_5`` for numbered blocks without a stage
+    name (both ends written in full, as the layers' names begin)."""
     if stage:
         return f"{stage}_x"
-    first = previous.split("…")[0] if previous else f"block_{block}"
-    return first if previous is None else f"{first}…{block}"
+    first = previous.split(RANGE)[0] if previous else f"block_{block}"
+    return first if previous is None else f"{first}{RANGE}block_{block}"
 
 
 _FOLLOWERS = frozenset({"batchnorm", "activation"})

@@ -90,6 +90,13 @@ class ShapeStep:
     None where the layer has no such choice."""
     merge: Optional[str] = None
     """A bidirectional layer's merge_mode other than ``concat`` (``sum``, ``mul``, ``ave``)."""
+    edges: tuple[tuple[str, Value, int, int, Value], ...] = ()
+    """A padding or cropping layer's axes: (axis name, input length, entries at the start, at the
+    end, output length); ``edge_sign`` +1 where they are added, −1 where cut off."""
+    edge_sign: int = 1
+    edge_argument: Optional[str] = None
+    stride_argument: Optional[str] = None
+    """The stride argument as code where the step states it (``strides=2``)."""
     default_stride: Optional[str] = None
     """A pooling layer's stride argument left out (``strides=None``): the stride is the pool size."""
 

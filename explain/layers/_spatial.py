@@ -12,6 +12,16 @@ def _data_format(ctx, name, raw, rank):
     return "channels_last" if raw is None else _choice("channels_last", "channels_first")(ctx, name, raw, rank)
 
 
+def uniform_stride(name: str, values: object, skip_one: bool) -> str | None:
+    """``name=s`` when every axis has the same integer stride s (None for 1 if ``skip_one``)."""
+    if values is None:
+        return None
+    strides = tuple(values) if isinstance(values, (tuple, list)) else (values,)
+    if not strides or not all(isinstance(s, int) for s in strides) or len(set(strides)) != 1:
+        return None
+    return None if skip_one and strides[0] == 1 else f"{name}={strides[0]}"
+
+
 class Windowed:
     """A layer that slides a window along each spatial axis (convolution, pooling): every output
     length is its :class:`~explain.shapes.Window`'s rule, in shape inference and derivation alike."""
@@ -28,6 +38,12 @@ class Windowed:
         """(input length, window) for each spatial axis of an input of ``shape``."""
         return tuple((n, self.axis_window(i, n)) for i, n in enumerate(self.window_axes(shape)))
 
+    def stride_argument(self) -> str | None:
+        """The stride argument as code (``strides=2``) where it is given, the same on every axis,
+        and says something the window rule alone does not: a convolution's stride other than 1,
+        a pooling layer's stride. None otherwise."""
+        return None
+
     def default_stride(self) -> str | None:
         """The stride argument as written when it is left out and the stride is therefore the
         window's size (Keras's pooling ``strides=None``), else None."""
@@ -35,6 +51,22 @@ class Windowed:
 
     def window_lengths(self, shape: Shape) -> tuple[Dim, ...]:
         return tuple(w.length(n) for n, w in self.windows(shape))
+
+
+class Edged:
+    """A layer that adds (padding) or cuts off (cropping) given numbers of entries at the start
+    and at the end of each spatial axis: n + a + b, or n − a − b."""
+
+    edge_sign = 1
+    """+1: the entries are added; −1: they are cut off."""
+
+    def edges(self, shape: Shape) -> tuple[tuple[Dim, int, int], ...]:
+        """(input length, entries at the start, entries at the end) for each spatial axis."""
+        raise NotImplementedError
+
+    def edge_argument(self) -> str:
+        """The argument that sets the entries, as code (``padding=((0, 1), (0, 1))``)."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True, kw_only=True)

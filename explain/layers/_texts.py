@@ -12,38 +12,39 @@ from ..msgid import N_
 CONV = N_("A convolutional layer slides its filters over the input. Each filter has one kernel "
           "weight for every kernel position and input channel, and one bias.")
 CONV_NO_BIAS = N_("A convolutional layer slides its filters over the input. Each filter has one "
-                  "kernel weight for every kernel position and input channel; this one has no "
+                  "kernel weight for every kernel position and input channel. This layer has no "
                   "bias.")
 CONV_TRANSPOSE = N_("A transposed convolution spreads every input position over a window of the "
                     "output. Its kernel has one weight for every kernel position, input channel and "
                     "output channel, and each filter has one bias.")
 CONV_TRANSPOSE_NO_BIAS = N_("A transposed convolution spreads every input position over a window "
                             "of the output. Its kernel has one weight for every kernel position, "
-                            "input channel and output channel; this one has no bias.")
+                            "input channel and output channel. This layer has no bias.")
 CONV_GROUPED = N_("A grouped convolution splits the input channels into g groups, and every filter "
                   "sees only the channels of its group: it has one kernel weight for every kernel "
                   "position and input channel of its group, and one bias.")
-CONV_GROUPED_NO_BIAS = N_("A grouped convolution splits the input channels into g groups, and every "
-                          "filter sees only the channels of its group: it has one kernel weight for "
-                          "every kernel position and input channel of its group; this one has no "
-                          "bias.")
+CONV_GROUPED_NO_BIAS = N_("A grouped convolution splits the input channels into g groups, and "
+                          "every filter sees only the channels of its group: it has one kernel "
+                          "weight for every kernel position and input channel of its group. This "
+                          "layer has no bias.")
 CONV_TRANSPOSE_GROUPED = N_("A grouped transposed convolution spreads every input position over a "
                             "window of the output, group by group: its kernel has one weight for "
                             "every kernel position and every pair of an input channel and an output "
                             "channel of the same group, and each filter has one bias.")
-CONV_TRANSPOSE_GROUPED_NO_BIAS = N_("A grouped transposed convolution spreads every input position "
-                                    "over a window of the output, group by group: its kernel has "
-                                    "one weight for every kernel position and every pair of an "
-                                    "input channel and an output channel of the same group; this "
-                                    "one has no bias.")
-DEPTHWISE = N_("A depthwise convolution filters every input channel on its own: it has m filters "
-               "for each input channel (m is the depth multiplier, usually 1), and each filter sees "
-               "only its channel, so it has one weight per kernel position, not one per kernel "
-               "position and input channel, and one bias.")
-DEPTHWISE_NO_BIAS = N_("A depthwise convolution filters every input channel on its own: it has m "
-                       "filters for each input channel (m is the depth multiplier, usually 1), and "
-                       "each filter sees only its channel, so it has one weight per kernel position, "
-                       "not one per kernel position and input channel; this one has no bias.")
+CONV_TRANSPOSE_GROUPED_NO_BIAS = N_("A grouped transposed convolution spreads every input "
+                                    "position over a window of the output, group by group: its "
+                                    "kernel has one weight for every kernel position and every "
+                                    "pair of an input channel and an output channel of the same "
+                                    "group. This layer has no bias.")
+DEPTHWISE = N_("A depthwise convolution filters each input channel separately: every input "
+               "channel gets %(m)s filters of its own (%(m)s is the depth multiplier, usually 1), "
+               "and each filter has one weight per kernel position, not one per kernel position "
+               "and input channel. Each filter has one bias.")
+DEPTHWISE_NO_BIAS = N_("A depthwise convolution filters each input channel separately: every "
+                       "input channel gets %(m)s filters of its own (%(m)s is the depth "
+                       "multiplier, usually 1), and each filter has one weight per kernel "
+                       "position, not one per kernel position and input channel. This layer has "
+                       "no bias.")
 SEPARABLE = N_("A separable convolution is a depthwise convolution followed by a pointwise "
                "(1 × 1) convolution that mixes the channels.")
 
@@ -125,8 +126,7 @@ IDENTITY = N_("This layer passes its input on unchanged. It has no weights.")
 ACTIVATION = N_("An activation layer applies its activation function to its input. It has no "
                 "weights.")
 # Translators: %(f)s is the function as math, e.g. "ReLU6(x) = min(max(x, 0), 6)"
-ACTIVATION_FUNCTION = N_("This layer applies %(f)s to every element of its input on its own. It has "
-                         "no weights.")
+ACTIVATION_FUNCTION = N_("This layer applies %(f)s to its input element-wise. It has no weights.")
 # Translators: %(softmax)s is the formula y_i = e^{x_i} / Σ_j e^{x_j}
 SOFTMAX = N_("Softmax turns the values along one axis into probabilities that add up to 1, "
              "%(softmax)s: every output depends on all the values along that axis, not on one "

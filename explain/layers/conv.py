@@ -19,7 +19,7 @@ from .base import (Group, Shape, choice, flag, format_shape, has_bias, known, lo
                    optional_counts, size, sizes, with_lora, activation_arg)
 from . import _texts
 from .registry import register
-from ._spatial import Spatial, Windowed
+from ._spatial import Spatial, Windowed, uniform_stride
 
 
 @cache
@@ -69,6 +69,9 @@ class _ConvBase(Spatial, Windowed):
 
     def kernel_values(self) -> dict:
         return dict(zip(KERNEL_SYMBOLS[self.rank], self.kernel_size))
+
+    def stride_argument(self) -> str | None:
+        return uniform_stride("strides", self.strides, skip_one=True)
 
     def axis_window(self, i: int, length) -> Window:
         return keras_conv(length, self.kernel_size[i], self.strides[i], self.dilation_rate[i], self.padding)

@@ -11,11 +11,11 @@ from ..symbols import as_value
 from .base import Shape, anything, arg, format_shape, pairs, sizes
 from . import _texts
 from .registry import register
-from ._spatial import Spatial
+from ._spatial import Edged, Spatial
 
 
 @dataclass(frozen=True, kw_only=True)
-class _ZeroPadding(Spatial):
+class _ZeroPadding(Spatial, Edged):
     role = "padding"
     explanation = _texts.ZERO_PAD
     ops_per_element = 0
@@ -24,6 +24,12 @@ class _ZeroPadding(Spatial):
     ignores = frozenset()
     padding: tuple = pairs(1)
 
+    def edges(self, shape: Shape) -> tuple:
+        return tuple((n, a, b) for n, (a, b) in zip(self.split(shape)[0], self.padding))
+
+    def edge_argument(self) -> str:
+        return f"padding={self.padding}"
+
     def output_shape(self, shape: Shape) -> Shape:
         spatial, channels = self.split(shape)
         out = tuple(None if n is None else as_value(n + a + b) for n, (a, b) in zip(spatial, self.padding))
@@ -31,7 +37,7 @@ class _ZeroPadding(Spatial):
 
 
 @dataclass(frozen=True, kw_only=True)
-class _Cropping(Spatial):
+class _Cropping(Spatial, Edged):
     role = "cropping"
     explanation = _texts.CROPPING
     ops_per_element = 0
@@ -39,6 +45,13 @@ class _Cropping(Spatial):
     positional = ("cropping", "data_format")
     ignores = frozenset()
     cropping: tuple = pairs(0)
+    edge_sign = -1
+
+    def edges(self, shape: Shape) -> tuple:
+        return tuple((n, a, b) for n, (a, b) in zip(self.split(shape)[0], self.cropping))
+
+    def edge_argument(self) -> str:
+        return f"cropping={self.cropping}"
 
     def output_shape(self, shape: Shape) -> Shape:
         spatial, channels = self.split(shape)

@@ -13,7 +13,7 @@ from ..shapes import Window, keras_pool
 from .base import Shape, choice, flag, format_shape, optional_sizes, sizes
 from . import _texts
 from .registry import register
-from ._spatial import Spatial, Windowed
+from ._spatial import Spatial, Windowed, uniform_stride
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +34,9 @@ class _Pooling(Spatial, Windowed):
 
     def default_stride(self) -> str | None:
         return "strides=None" if self.strides is None else None
+
+    def stride_argument(self) -> str | None:
+        return uniform_stride("strides", self.strides, skip_one=False)
 
     def axis_window(self, i: int, length) -> Window:
         return keras_pool(self.pool_size[i], (self.strides or self.pool_size)[i], self.padding)

@@ -18,7 +18,7 @@ from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, product
 from .base import (Group, Layer, Shape, _count, _tuple_of, anything, arg, counts, flag, has_bias, size,
                    sizes)
 from . import _texts
-from ._spatial import Windowed
+from ._spatial import Windowed, uniform_stride
 from .torch_core import check_stated, torch_module
 
 
@@ -109,6 +109,9 @@ class _TorchConv(Layer, Windowed):
                      "channel axis (axis 1)")
         return {**dict(zip(KERNEL_SYMBOLS[self.rank], self.kernel_size)),
                 c_in: self.in_channels, c_out: self.out_channels, g: self.groups}
+
+    def stride_argument(self) -> str | None:
+        return uniform_stride("stride", self.stride, skip_one=True)
 
     def axis_window(self, i: int, length) -> Window:
         padding = self.padding if isinstance(self.padding, str) else self.padding[i]

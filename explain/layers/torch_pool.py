@@ -18,7 +18,7 @@ from ..shapes import Window, torch_pool
 from ..symbols import Value, as_value
 from .base import Layer, Shape, _count, _size, anything, arg, counts, flag, format_shape, optional_sizes, sizes
 from . import _texts
-from ._spatial import Windowed
+from ._spatial import Windowed, uniform_stride
 from .torch_core import torch_module
 
 
@@ -52,6 +52,9 @@ class _Pool(Layer, Windowed):
 
     def default_stride(self) -> str | None:
         return "stride=None" if self.stride is None else None
+
+    def stride_argument(self) -> str | None:
+        return uniform_stride("stride", self.stride, skip_one=False)
 
     def axis_window(self, i: int, length) -> Window:
         return torch_pool(self.kernel_size[i], (self.stride or self.kernel_size)[i], self.padding[i],

@@ -553,7 +553,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "track_running_stats_true": Code("track_running_stats=True"), "mask_value": Code("mask_value"),
     "invert_true": Code("invert=True"), "adapt": Code("adapt()"), "padding_arg": Code("padding"),
     "padding_same": Code('padding="same"'), "padding_valid": Code('padding="valid"'),
-    "padding_causal": Code('padding="causal"'), "p_sym": _p, "strides": Code("strides"),
+    "padding_causal": Code('padding="causal"'), "p_sym": _p, "m": _S("m"), "strides": Code("strides"),
     "strides_none": Code("strides=None"), "pool_size": Code("pool_size"),
     "gamma": _S("gamma"), "beta": _S("beta"), "alpha": _S("alpha"), "gamma_name": Code("gamma"), "beta_name": Code("beta"),
     "moving_mean": Code("moving_mean"), "moving_variance": Code("moving_variance"),
@@ -627,13 +627,24 @@ PADDING = {
     "same_split": N_("With %(padding_same)s the output size is the input size divided by the "
                      "stride, rounded up: %(out)s. The zeros this takes, %(total)s, are split "
                      "into %(p1)s at the start of every spatial axis and %(p2)s at its end (in an "
-                     "image: top and left, bottom and right)."),
+                     "image, the start is the top and the left edge, the end the bottom and the "
+                     "right edge)."),
     "causal": N_("With %(padding_causal)s %(p1)s zeros are added before the sequence and none "
                  "after it (%(p2)s), so that no output depends on a later time step."),
 }
 # Translators: %(arg)s is the argument as code (strides=None), %(s_k)s "s = k = 3"
 STRIDE_DEFAULT = N_("The stride is not given (%(arg)s, the default), so it equals the pool size, "
                     "%(s_k)s: the windows do not overlap.")
+# Translators: %(arg)s is the argument as code, padding=((0, 1), (0, 1)); the sizes follow, one line per axis
+PAD_EDGES = N_("Here %(arg)s: the zeros added at the start and at the end of each spatial axis add "
+               "to its size:")
+# Translators: %(arg)s is the argument as code, cropping=((1, 1), (2, 2)); the sizes follow
+CROP_EDGES = N_("Here %(arg)s: the entries cut off at the start and at the end of each spatial "
+                "axis are taken from its size:")
+# Translators: a convolution's stride, given by its argument: %(s)s is "s = 2", %(arg)s "strides=2" (code)
+STRIDE_GIVEN = N_("Stride %(s)s (%(arg)s).")
+# Translators: a pooling layer's window: %(k)s is "k = 3", %(s)s "s = 2", %(arg)s "strides=2" (code)
+POOL_STRIDE_GIVEN = N_("Pool size %(k)s and stride %(s)s (%(arg)s).")
 # Translators: the same in a later pooling layer's one-line entry
 STRIDE_DEFAULT_BRIEF = N_("Stride %(s_k)s, the pool size (%(arg)s).")
 PADDING_BRIEF = {
@@ -658,17 +669,17 @@ BLOCK_KINDS = {
                      "to the output's number of channels (and, with stride 2, to its size)."),
     # Translators: %(t)s is the expansion factor, %(k)s the kernel (3 × 3), %(block)s a block's
     # name, %(separable)s and %(standard)s two parameter counts with their formulas
-    "inverted_residual": N_("The blocks of %(stages)s are inverted residual blocks (MobileNetV2). A "
-                            "1 × 1 convolution expands the number of channels by the factor t "
-                            "(here %(t)s), a %(k)s depthwise convolution filters each of these "
+    "inverted_residual": N_("The blocks of %(stages)s are inverted residual blocks (MobileNetV2). "
+                            "A 1 × 1 convolution expands the number of channels by the expansion "
+                            "factor %(t)s, a %(k)s depthwise convolution filters each of these "
                             "channels on its own, and a 1 × 1 convolution projects them to the "
                             "block's output width without an activation (a linear bottleneck); a "
-                            "batch normalization follows each. An Add layer adds the block's input "
-                            "to its output only where the stride is 1 and input and output have the "
-                            "same number of channels; it has no parameters. The depthwise and the "
-                            "projecting convolution together do the work of a standard convolution "
-                            "with far fewer weights: in %(block)s %(separable)s instead of "
-                            "%(standard)s."),
+                            "batch normalization follows each. An Add layer adds the block's "
+                            "input to its output only where the stride is 1 and input and output "
+                            "have the same number of channels; it has no parameters. The "
+                            "depthwise and the projecting convolution together do the work of a "
+                            "standard convolution with far fewer weights: in %(block)s "
+                            "%(separable)s instead of %(standard)s."),
 }
 
 def english(message: str) -> str:

@@ -16,7 +16,7 @@ import sympy
 
 from ..derivation import Derivation, LayerStep, Memory, ShapeStep
 from ..derivation.shapes import product_of, tidy_floors
-from ..derivation.stages import block_kind, block_units, projections, stages
+from ..derivation.stages import RANGE, block_kind, block_units, projections, stages
 from ..errors import ExplainError
 from ..layers.base import Shape
 from ..model import Model
@@ -100,6 +100,14 @@ class Formatter:
         longest name in code font, between 0.18 and 0.34."""
         longest = max((len(n) for n in names), default=0)
         return f"{min(0.34, max(0.18, 0.012 * longest + 0.01)):.2f}"
+
+    def cell_type(self, text: str) -> str:
+        """A layer type inside a table cell. LaTeX: may break only between the words of a
+        CamelCase name (``Global|Average|Pooling2D``), never inside a word, and never with a hyphen."""
+        if self.format != "latex":
+            return self.text(text)
+        words = re.split(r"(?<=[a-z]{3})(?=[A-Z])", text)
+        return r"\allowbreak{}".join(r"\mbox{" + latex_text(w) + "}" for w in words)
 
     def text(self, text: str) -> str:
         if self.format == "text":
@@ -225,10 +233,10 @@ class ShapeView:
     """A recurrent layer's return_sequences (the time axis kept or dropped)."""
     merge: Optional[str] = None
     """A bidirectional layer's merge_mode (code), where the directions are not concatenated."""
+    edges: Optional[tuple[str, dict]] = None
+    """A padding or cropping layer's argument: (msgid, arguments)."""
     stride: Optional[tuple[str, dict]] = None
     """Why the stride is the pool size (its argument left out): (msgid, arguments)."""
-    stride_brief: str = messages.STRIDE_DEFAULT_BRIEF
-    """The same in a later layer's one-line entry (msgid; the same arguments)."""
     steps: Optional[str] = None
     """A recurrent layer's number of time steps T, or an embedding's number of indices (a
     one-axis input), where known."""
@@ -238,6 +246,12 @@ class ShapeView:
     """A reshape's equation of sizes (math: 16 = 4 × 4)."""
     sequence: Optional[tuple[str, str, str]] = None
     """A recurrent layer's input read as a sequence: (shape, time steps, features per step)."""
+
+    @property
+    def stride_brief(self) -> str:
+        """The same in a later layer's one-line entry (msgid; the same arguments)."""
+        assert self.stride is not None
+        return messages.STRIDE_DEFAULT_BRIEF if self.stride[0] == messages.STRIDE_DEFAULT else self.stride[0]
 
 
 @dataclass
@@ -494,6 +508,8 @@ class View:
             return ShapeView("flatten", out, flatten=product + " = " + self.value_tex(st.output[0]))
         if st.kind == "spatial":
             return self._spatial(st, out)
+        if st.kind == "edges":
+            return self._edges(st, out)
         merge = self.f.name(f'merge_mode="{st.merge}"') if st.merge else None
         steps = None
         if st.kind in ("recurrent", "bidirectional", "bidirectional_merged") or \
@@ -544,15 +560,37 @@ class View:
                          k_eff=k_eff, k_eff_rule=rf"{symbol_tex('k_eff')} = " + p.expr(K_EFF, order="none"),
                          padding=full, padding_brief=brief, stride=self._default_stride(st))
 
+    def _edges(self, st: ShapeStep, out: str) -> ShapeView:
+        """Here padding=((0, 1), (0, 1)): per axis n + a + b = size (n − a − b for cropping)."""
+        p, sign = self.p, (" + " if st.edge_sign > 0 else " - ")
+        lines = []
+        for axis, n, a, b, result in st.edges:
+            label = messages.ALL_AXES.get(st.spatial, messages.ALL_AXES[2]) if axis == "all" \
+                else messages.AXES.get(axis, axis)
+            n_tex = p.number(n) if isinstance(n, int) else p.expr(tidy_floors(to_expr(n)))
+            lines.append((label, n_tex + sign + p.number(a) + sign + p.number(b) + " = " + self.value_tex(result)))
+        message = messages.PAD_EDGES if st.edge_sign > 0 else messages.CROP_EDGES
+        assert st.edge_argument is not None
+        return ShapeView("edges", out, lines=lines, edges=(message, {"arg": self.f.name(st.edge_argument)}))
+
     def _default_stride(self, st: ShapeStep) -> Optional[tuple[str, dict]]:
-        """A pooling layer whose stride argument is left out: s = k (with k's value where every
-        axis has the same pool size)."""
-        if st.default_stride is None:
-            return None
+        """Where the stride comes from: a pooling layer's stride argument left out (s = k, with k's
+        value where every axis has the same pool size), or a stride argument given (s = 2; a
+        pooling layer's with its pool size k = 3)."""
         ks = {a.window.k for a in st.axes}
-        k_value = next(iter(ks)) if len(ks) == 1 and st.axes[0].axis == "all" or len(st.axes) == 1 else None
-        tex = "s = k" + (" = " + self.p.number(k_value) if isinstance(k_value, int) else "")
-        return messages.STRIDE_DEFAULT, {"arg": self.f.name(st.default_stride), "s_k": self.f.mt(tex)}
+        k_value = next(iter(ks)) if len(ks) == 1 else None
+        k_value = k_value if isinstance(k_value, int) else None
+        if st.default_stride is not None:
+            tex = "s = k" + (" = " + self.p.number(k_value) if k_value is not None else "")
+            return messages.STRIDE_DEFAULT, {"arg": self.f.name(st.default_stride), "s_k": self.f.mt(tex)}
+        if st.stride_argument is None:
+            return None
+        s_value = st.stride_argument.split("=")[1]
+        args = {"arg": self.f.name(st.stride_argument), "s": self.f.mt("s = " + s_value)}
+        if _explanation(st.axes[0].window) in ("pool", "ceil"):
+            args["k"] = self.f.mt("k" + (" = " + self.p.number(k_value) if k_value is not None else ""))
+            return messages.POOL_STRIDE_GIVEN, args
+        return messages.STRIDE_GIVEN, args
 
     def _padding(self, st: ShapeStep) -> tuple[Optional[tuple[str, dict]], Optional[tuple[str, dict]]]:
         """Where p comes from, for a layer with a padding mode: 'valid' p = 0; 'same' with stride 1
@@ -901,12 +939,13 @@ def _block_kinds(model: Model, view: "View") -> list[tuple[str, dict]]:
         args = _block_numbers(kind, blocks, p)
         if args is None:
             continue
-        named = all("…" not in r.label for r in runs)  # conv2_x–conv5_x; else block_1–block_16
+        named = all(RANGE not in r.label for r in runs)  # conv2_x–conv5_x; else block_1–block_16
         ends = (runs[0].label, runs[-1].label) if named else (_block_name(blocks[0]), _block_name(blocks[-1]))
-        label = ends[0] if ends[0] == ends[1] else "–".join(ends)
-        args = {k: fmt.name(v) if k in ("first", "block") else fmt.text(v) if k in ("k", "t") else fmt.m(v)
-                for k, v in args.items()}
-        out.append((messages.BLOCK_KINDS[kind], {"stages": fmt.name(label), **args}))
+        # each end in code font, the dash between them in text: two names, not one
+        label = fmt.name(ends[0]) if ends[0] == ends[1] else fmt.name(ends[0]) + "–" + fmt.name(ends[1])
+        args = {k: fmt.name(v) if k in ("first", "block") else fmt.text(v) if k == "k"
+                else fmt.m("t = " + v) if k == "t" else fmt.m(v) for k, v in args.items()}
+        out.append((messages.BLOCK_KINDS[kind], {"stages": label, **args}))
     return out
 
 
@@ -936,9 +975,10 @@ def _block_numbers(kind: str, blocks: list, p) -> Optional[dict[str, str]]:
             return None
         kh, kw = dw.layer.kernel_size[:2] if len(dw.layer.kernel_size) > 1 else (dw.layer.kernel_size[0], 1)
         n = p.number
-        separable = (rf"{n(kh)} \cdot {n(kw)} \cdot {n(c)} + {n(c)} \cdot {n(c_out)} = "
+        # numbers multiplied with ×, as in every formula with its numbers (symbols take ·)
+        separable = (rf"{n(kh)} \times {n(kw)} \times {n(c)} + {n(c)} \times {n(c_out)} = "
                      rf"{n(kh * kw * c + c * c_out)}")
-        standard = rf"{n(kh)} \cdot {n(kw)} \cdot {n(c)} \cdot {n(c_out)} = {n(kh * kw * c * c_out)}"
+        standard = rf"{n(kh)} \times {n(kw)} \times {n(c)} \times {n(c_out)} = {n(kh * kw * c * c_out)}"
         return {"t": str(c // c_in), "k": kernel(dw), "block": _block_name(block),
                 "separable": separable, "standard": standard}
     return None
