@@ -246,6 +246,23 @@ def test_a_keras_cnn_imports_only_the_families_it_uses(tmp_path):
     assert frameworks == "False False"
 
 
+def test_a_llama_config_in_markdown_imports_only_the_layer_families_it_uses(tmp_path):
+    """A Llama config is embeddings, decoder blocks, an RMSNorm and a Linear head: neither the
+    merge layers nor the declared (custom) layers nor Keras's normalizations are imported."""
+    llama = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
+             "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 100}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(llama), encoding="utf-8")
+    script = ("import sys, io, contextlib\nfrom explain.cli import main\n"
+              "with contextlib.redirect_stdout(io.StringIO()):\n"
+              f"    assert main(['derive', {str(path)!r}, '--format', 'markdown']) == 0\n"
+              "print(' '.join(sorted(m.rsplit('.', 1)[-1] for m in sys.modules if m.startswith('explain.layers.'))))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    families = set(result.stdout.split()) - {"_index", "_norm", "_spatial", "_texts", "base", "registry"}
+    assert families == {"embedding", "hf_blocks", "torch_core", "torch_norm"}, families
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be"])
 def test_spec_files_with_a_byte_order_mark(encoding, tmp_path, capsys):
     """Windows editors and PowerShell's ``>`` write a BOM (PowerShell: UTF-16)."""

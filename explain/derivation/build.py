@@ -7,7 +7,6 @@ from typing import Mapping, NamedTuple, Optional, Sequence
 import sympy
 
 from ..layers.base import Layer
-from ..layers.custom import Submodel
 from ..model import Model, Node
 from ..notation import meaning, symbol_order
 from ..symbols import Value, to_expr
@@ -97,7 +96,7 @@ def layer_step(node: Node, declared: Mapping[str, str] | None = None) -> LayerSt
     own = node.own("params")
     layer = node.layer
     explanation = layer.explanation_for([g.name for g in groups if not g.buffer])
-    inner = node.layer.model if isinstance(node.layer, Submodel) else None
+    inner = layer.nested()
     parts = tuple((n.name, n.type, n.params) for n in inner.nodes) if inner is not None else ()
     return LayerStep(node=node, role=layer.role, explanation=explanation, formula=formula,
                      symbols=symbols, groups=groups,

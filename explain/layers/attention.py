@@ -25,9 +25,8 @@ from ..compute import SOFTMAX_SCORES, T_k, T_q, Cost, attention_cost
 from ..errors import ExplainError
 from ..symbols import Value, product, sym
 from .base import (Group, Layer, Shape, _optional, _size, anything, arg, choice, flag, format_shape,
-                   known, size)
+                   known, same_size, size)
 from . import _texts
-from .merge import same_size
 from .registry import register
 
 H = sym("H")

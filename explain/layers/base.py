@@ -35,13 +35,16 @@ import dataclasses
 import difflib
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Callable, ClassVar, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional, Sequence
 
 import sympy
 
 from ..compute import NO_RULE, Cost, NotDerived, elementwise
 from ..errors import ExplainError
-from ..symbols import Value, at_values, sym
+from ..symbols import Value, at_values, same_value, sym
+
+if TYPE_CHECKING:
+    from ..model import Model
 
 Dim = Optional[Value]
 Shape = tuple[Dim, ...]
@@ -286,6 +289,11 @@ def has_bias(weights: Sequence[str]) -> bool:
     return any(w == "b" or "bias" in w.lower() or w.lower().endswith("beta") for w in weights)
 
 
+def has_scale(weights: Sequence[str]) -> bool:
+    """Whether a normalization's parameter groups include its scale γ (Keras gamma, torch weight)."""
+    return any(w in ("gamma", "weight", "scale") for w in weights)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Layer:
     """A layer type. Subclasses declare hyperparameters as fields made with the helpers above.
@@ -528,12 +536,23 @@ class Layer:
         """The inner layer of a wrapper (TimeDistributed, Bidirectional), else None."""
         return None
 
+    def nested(self) -> Optional["Model"]:
+        """The nested model of a model used as a layer (Sequential, Functional), else None."""
+        return None
+
 
 def known(dim: Dim, what: str, type_name: str) -> Value:
     """``dim`` where it must be known to count weights."""
     if dim is None:
         raise ExplainError(f"{type_name} needs a known {what}; the input shape leaves it unknown (None)")
     return dim
+
+
+def same_size(a: Dim, b: Dim) -> bool | None:
+    """True or False where it is decidable, None where symbols leave it open."""
+    if a is None or b is None:
+        return None
+    return same_value(a, b)  # never simplify(): its time has no bound
 
 
 def format_shape(shape: Shape) -> str:

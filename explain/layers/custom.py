@@ -265,6 +265,9 @@ class Submodel(Layer):
     def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
         return tuple(self.outputs[1:])
 
+    def nested(self) -> Any:
+        return self.model
+
 
 @dataclass(frozen=True, kw_only=True)
 class NestedSequential(Submodel):

@@ -15,20 +15,13 @@ import sympy
 
 from ..compute import N_in, N_out, ZERO, Cost, elementwise, elements, known, per_input
 from ..errors import ExplainError
-from ..symbols import as_value, same_value, sym
-from .base import Dim, Layer, Shape, anything, flag, format_shape, integer
+from ..symbols import as_value, sym
+from .base import Layer, Shape, anything, flag, format_shape, integer, same_size
 from . import _texts
 from .registry import register
 
 n_dot = sym("n")
 """The size of the axis a dot product runs along."""
-
-
-def same_size(a: Dim, b: Dim) -> bool | None:
-    """True or False where it is decidable, None where symbols leave it open."""
-    if a is None or b is None:
-        return None
-    return same_value(a, b)  # never simplify(): its time has no bound
 
 
 def _shapes_text(shapes: Sequence[Shape]) -> str:

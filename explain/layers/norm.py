@@ -14,8 +14,9 @@ from ..compute import BATCHNORM_OPS, NORM_OPS, RMS_OPS, Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import C, product
 from .base import (ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, has_bias,
-                   known)
+                   has_scale, known)
 from . import _texts
+from ._norm import batchnorm_explanation
 from .registry import register
 
 _GAMMA, _BETA = Group("gamma", C), Group("beta", C)
@@ -58,20 +59,6 @@ def affine_explanation(gamma: bool, beta: bool) -> str:
     """A normalization's sentence for a layer with or without its scale γ and its shift β."""
     return {(True, True): _texts.NORM, (True, False): _texts.NORM_NO_BIAS,
             (False, True): _texts.NORM_NO_GAMMA, (False, False): _texts.NORM_NO_WEIGHTS}[gamma, beta]
-
-
-def batchnorm_explanation(gamma: bool, beta: bool, moving: bool) -> str:
-    """Batch normalization's sentence for a layer with or without γ, β and moving statistics."""
-    if moving:
-        return {(True, True): _texts.BATCHNORM, (True, False): _texts.BATCHNORM_NO_BETA,
-                (False, True): _texts.BATCHNORM_NO_GAMMA,
-                (False, False): _texts.BATCHNORM_NO_AFFINE}[gamma, beta]
-    return _texts.BATCHNORM_NO_STATS if gamma and beta else _texts.BATCHNORM_NO_WEIGHTS
-
-
-def has_scale(weights: Sequence[str]) -> bool:
-    """Whether a normalization's parameter groups include its scale γ (Keras gamma, torch weight)."""
-    return any(w in ("gamma", "weight", "scale") for w in weights)
 
 
 @dataclass(frozen=True, kw_only=True)

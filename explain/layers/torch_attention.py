@@ -18,9 +18,8 @@ from typing import Sequence
 from ..compute import NO_RULE, SOFTMAX_SCORES, T_k, T_q, Cost, NotDerived, attention_cost
 from ..errors import ExplainError
 from ..symbols import Value, sym
-from .base import Group, Layer, Shape, _optional, _size, anything, arg, flag, format_shape, size
+from .base import Group, Layer, Shape, _optional, _size, anything, arg, flag, format_shape, same_size, size
 from . import _texts
-from .merge import same_size
 from .torch_core import check_stated, torch_module
 
 E, d_key, d_value = sym("d"), sym("d_key"), sym("d_value")

@@ -17,10 +17,9 @@ from typing import ClassVar, Sequence
 from ..compute import ZERO, Cost, positioned
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product, sym
-from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, size
+from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, same_size, size
 from . import _texts
 from .embedding import V, d
-from .merge import same_size
 from .registry import register
 
 n_1, n_2 = sym("n_1"), sym("n_2")

@@ -19,10 +19,10 @@ import sympy
 from ..compute import BATCHNORM_OPS, NORM_OPS, RMS_OPS, Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import C, Value, product
-from .base import Group, Layer, Shape, _size, anything, arg, flag, format_shape, has_bias, size
+from .base import (Group, Layer, Shape, _size, anything, arg, flag, format_shape, has_bias, has_scale,
+                   same_size, size)
 from . import _texts
-from .norm import batchnorm_explanation, has_scale
-from .merge import same_size
+from ._norm import batchnorm_explanation
 from .torch_core import check_stated, torch_module
 
 _WEIGHT, _BIAS = Group("weight", C), Group("bias", C)

@@ -25,10 +25,9 @@ import sympy
 from ..errors import ExplainError
 from ..symbols import C, Value, as_value, n_out, product, sym, to_expr
 from .base import (Group, Layer, Shape, _optional, _size, arg, choice, count, flag, format_shape, integer,
-                   integers, shape_arg)
+                   integers, same_size, shape_arg)
 from .custom import Custom
 from .embedding import d
-from .merge import same_size
 from . import _texts
 from .torch_core import torch_dim, torch_module
 

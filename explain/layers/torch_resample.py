@@ -17,8 +17,7 @@ from ..compute import Cost, per_input
 from ..errors import ExplainError
 from ..shapes import Window, torch_conv, torch_transpose
 from ..symbols import Value, as_value, exact_div, product
-from .merge import same_size
-from .base import Dim, Layer, Shape, counts, format_shape, optional_sizes, size, sizes
+from .base import Dim, Layer, Shape, counts, format_shape, optional_sizes, same_size, size, sizes
 from . import _texts
 from ._spatial import Windowed
 from .torch_conv import _define
