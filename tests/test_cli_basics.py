@@ -260,7 +260,7 @@ def test_a_llama_config_in_markdown_imports_only_the_layer_families_it_uses(tmp_
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     families = set(result.stdout.split()) - {"_index", "_norm", "_spatial", "_texts", "base", "registry"}
-    assert families == {"embedding", "hf_blocks", "torch_core", "torch_norm"}, families
+    assert families == {"embedding", "hf_blocks", "torch_core", "torch_layer_norm"}, families
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be"])

@@ -3,9 +3,9 @@
     BatchNorm1d/2d/3d   weight C + bias C (affine); buffers running_mean C, running_var C,
                         num_batches_tracked 1 (track_running_stats): 2C parameters, not 4C
     InstanceNorm*       the same groups, but affine and track_running_stats default to False
-    LayerNorm           weight N + bias N over normalized_shape (N = its product)
     GroupNorm           weight C + bias C
-    RMSNorm             weight N
+
+LayerNorm and RMSNorm, which normalize over the last axes, are in ``torch_layer_norm``.
 
 Inputs are channels-first: (C, L) or (C,) for the 1d types, (C, H, W), (C, D, H, W).
 """
@@ -16,11 +16,10 @@ from typing import ClassVar, Optional, Sequence
 
 import sympy
 
-from ..compute import BATCHNORM_OPS, NORM_OPS, RMS_OPS, Cost, elementwise
+from ..compute import BATCHNORM_OPS, NORM_OPS, Cost, elementwise
 from ..errors import ExplainError
-from ..symbols import C, Value, product
-from .base import (Group, Layer, Shape, _size, anything, arg, flag, format_shape, has_bias, has_scale,
-                   same_size, size)
+from ..symbols import C, Value
+from .base import Group, Layer, Shape, anything, flag, format_shape, has_bias, has_scale, size
 from . import _texts
 from ._norm import batchnorm_explanation
 from .torch_core import check_stated, torch_module
@@ -121,86 +120,6 @@ class SyncBatchNorm(_BatchNorm):
     positional = ("num_features", "eps", "momentum", "affine", "track_running_stats", "process_group")
     input_ranks: ClassVar[tuple[int, ...]] = (1, 2, 3, 4)
     process_group: object = anything()
-
-
-def _normalized(ctx, name: str, raw: object, rank: int) -> tuple:
-    items = raw if isinstance(raw, (list, tuple)) else [raw]
-    if not items:
-        raise ExplainError(f"'{name}' needs at least one size. Received: {name}={raw!r}")
-    return tuple(_size(ctx, name, r, 1) for r in items)
-
-
-def _check_trailing(type_name: str, normalized: tuple, shape: Shape) -> None:
-    n = len(normalized)
-    tail = tuple(shape[-n:]) if n <= len(shape) else None
-    if tail is None or any(same_size(a, b) is False for a, b in zip(normalized, tail)):
-        raise ExplainError(f"{type_name}: normalized_shape={list(normalized)} must match the last axes "
-                           f"of the input {format_shape(shape)}. Received: normalized_shape={list(normalized)}")
-
-
-@torch_module("LayerNorm")
-@dataclass(frozen=True, kw_only=True)
-class LayerNorm(Layer):
-    """weight N + bias N, N = ∏ normalized_shape (the last axes of the input)."""
-
-    role = "norm"
-    symbol_meanings = {"C": "normalized_features"}
-    explanation = _texts.NORM
-    explanation_no_bias = _texts.NORM_NO_BIAS
-    explanation_no_weights = _texts.NORM_NO_WEIGHTS
-
-    def cost(self, shapes, out, values) -> Cost:
-        """Mean, variance and normalising (5 per element), + 1 for each of weight, bias."""
-        return elementwise(out, NORM_OPS + len(self.weight_groups()))
-
-    positional = ("normalized_shape", "eps", "elementwise_affine", "bias")
-    normalized_shape: tuple = arg(_normalized)
-    eps: object = anything(1e-5)
-    elementwise_affine: bool = flag(True)
-    bias: bool = flag(True)
-    device: object = anything()
-    dtype: object = anything()
-
-    def weight_groups(self) -> tuple[Group, ...]:
-        if not self.elementwise_affine:
-            return ()
-        return (_WEIGHT, _BIAS) if self.bias else (_WEIGHT,)
-
-    def notes(self) -> tuple[str, ...]:
-        names = ("torch_ln_names",) if self.elementwise_affine and self.bias else ()
-        return names + ("layernorm_no_statistics",)
-
-    def values(self, shape: Shape) -> dict:
-        _check_trailing(self.type_name, self.normalized_shape, shape)
-        return {C: product(self.normalized_shape)}
-
-
-@torch_module("RMSNorm")
-@dataclass(frozen=True, kw_only=True)
-class RMSNorm(Layer):
-    """weight N, N = ∏ normalized_shape; no bias."""
-
-    role = "norm"
-    explanation = _texts.RMS_NORM
-    explanation_no_weights = _texts.RMS_NORM_NO_WEIGHTS
-
-    def cost(self, shapes, out, values) -> Cost:
-        """Sum of squares and normalising (3 per element), + 1 for the weight."""
-        return elementwise(out, RMS_OPS + len(self.weight_groups()))
-
-    positional = ("normalized_shape", "eps", "elementwise_affine")
-    normalized_shape: tuple = arg(_normalized)
-    eps: object = anything()
-    elementwise_affine: bool = flag(True)
-    device: object = anything()
-    dtype: object = anything()
-
-    def weight_groups(self) -> tuple[Group, ...]:
-        return (_WEIGHT,) if self.elementwise_affine else ()
-
-    def values(self, shape: Shape) -> dict:
-        _check_trailing(self.type_name, self.normalized_shape, shape)
-        return {C: product(self.normalized_shape)}
 
 
 @torch_module("GroupNorm")
