@@ -27,6 +27,27 @@ def test_gpt2_shows_kaplans_forward_figure_and_the_exact_one(lang):
     assert katex_errors(formulas(text)) == []
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_kaplan_sentences_write_their_formulas_as_math(lang):
+    """GPT-2's block adds biases 3d (q, k, v) + d (c_proj) + f (c_fc) + d (mlp c_proj) = 5d + f
+    and two LayerNorms of 2d each = 4d; the context length 1,024 and the LM head's 2·d_model·n_vocab
+    are math too, never plain text with underscores."""
+    text = render(load(FIXTURES / "hf" / "gpt2.json"), lang=lang, format="markdown", count=("params", "compute"))
+    kaplan = text[text.index("Kaplan et al. 2020"):]
+    for formula in ("$5d + f$", "$4d$", r"$2\, d_{\text{model}}\, n_{\text{vocab}}$", r"$n_{\text{ctx}} = 1"):
+        assert formula in kaplan, (lang, formula)
+    assert "n\\_ctx" not in kaplan and "d\\_model" not in kaplan and "(5d" not in kaplan
+    tex = render(load(FIXTURES / "hf" / "gpt2.json"), lang=lang, format="latex", count=("params", "compute"))
+    assert r"$5d + f$" in tex and r"n\_ctx" not in tex
+
+
+def test_gated_feed_forward_width_is_math():
+    """Llama 2 7B: f = 11,008, so d_ff = 3f/2 = 33,024/2 = 16,512."""
+    text = render(load(FIXTURES / "hf" / "llama-2-7b.json"), lang="en", format="markdown", count=("params", "compute"))
+    assert r"$d_{\text{ff}} = 3f/2 = 3 \times 11{,}008 / 2 = 16{,}512$" in text
+    assert r"three matrices of $d \times f$" in text and "d\\_ff" not in text
+
+
 def test_seed_cnn_compute_section_without_kaplan_renders():
     model = load("example:seed-cnn")
     text = render(model, lang="de", format="markdown", count=("params", "compute", "memory"))

@@ -426,30 +426,30 @@ PATCH_EMBEDDINGS = N_("This layer turns an image into a sequence of vectors: it 
 ADDED_POSITIONS = N_("This layer adds a learned vector to every position of its input: V rows of d "
                      "weights, one row for each position.")
 KAPLAN_REST_GPT2 = N_("Kaplan et al. count the four attention matrices and the two feed-forward "
-                      "matrices of a block; the exact count adds their biases (5d + f) and the "
-                      "weights and biases of the two LayerNorms (4d).")
+                      "matrices of a block; the exact count adds their biases (%(five_d_f)s) and the "
+                      "weights and biases of the two LayerNorms (%(four_d)s).")
 KAPLAN_REST_LLAMA = N_("Kaplan et al. count the four attention matrices and the feed-forward matrices "
-                       "of a block; the exact count adds the weights of the two RMSNorms (2d).")
+                       "of a block; the exact count adds the weights of the two RMSNorms (%(two_d)s).")
 KAPLAN_REST_QWEN2 = N_("Kaplan et al. count the four attention matrices and the feed-forward matrices "
                        "of a block; the exact count adds the biases of the query, key and value "
-                       "projections and the weights of the two RMSNorms (2d).")
+                       "projections and the weights of the two RMSNorms (%(two_d)s).")
 KAPLAN_REST_QWEN3 = N_("Kaplan et al. count the four attention matrices and the feed-forward matrices "
-                       "of a block; the exact count adds the weights of the two RMSNorms (2d) and of "
-                       "the norms of the queries and keys (2·d_h).")
+                       "of a block; the exact count adds the weights of the two RMSNorms (%(two_d)s) and of "
+                       "the norms of the queries and keys (%(two_d_h)s).")
 KAPLAN_REST_LLAMA_MORE = N_("Kaplan et al. count the four attention matrices and the feed-forward "
                             "matrices of a block; the exact count adds the weights of the two RMSNorms "
-                            "(2d) and the biases and norms of this layer that the formula shows.")
-KAPLAN_GATED_FFN = N_("The feed-forward network is gated: it has three matrices of d × f (gate, up and "
-                      "down projections) where Kaplan et al.'s has two of d_model × d_ff, so here "
-                      "d_ff = 3f/2 = 3 × %(f)s / 2 = %(d_ff)s.")
+                            "(%(two_d)s) and the biases and norms of this layer that the formula shows.")
+KAPLAN_GATED_FFN = N_("The feed-forward network is gated: it has three matrices of %(d_by_f)s (gate, up "
+                      "and down projections) where Kaplan et al.'s has two of %(d_model_by_d_ff)s, "
+                      "so here %(d_ff_eq)s.")
 KAPLAN_ABSENT_GQA = N_("Kaplan et al.'s closed forms are not shown: the keys and values of this decoder "
                        "have fewer heads than its queries (grouped-query attention), so its four "
-                       "attention matrices are not 4·d_model·d_attn, as N assumes.")
+                       "attention matrices are not %(four_d_model_d_attn)s, as %(N)s assumes.")
 KAPLAN_ABSENT_MOE = N_("Kaplan et al.'s closed forms are not shown: the feed-forward network of this "
-                       "decoder is a mixture of experts, and a token uses only some of them, so N "
+                       "decoder is a mixture of experts, and a token uses only some of them, so %(N)s "
                        "describes neither all the weights nor the ones a token uses.")
 KAPLAN_ABSENT_WINDOW = N_("Kaplan et al.'s closed forms are not shown: the layers of this decoder attend "
-                          "to a sliding window of w positions, not to the whole context n_ctx that "
+                          "to a sliding window of %(w)s positions, not to the whole context %(n_ctx)s that "
                           "their attention term assumes.")
 SIGLIP_PATCH_EMBEDDINGS = N_("This layer turns an image into a sequence of vectors: it cuts the image "
                              "into n_p patches of P × P pixels, embeds every patch with a convolution "

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import sympy
+
 from ..msgid import N_
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ def compute_context(model: "Model", f: "Formatter") -> dict[str, Any]:
                                     rf" = {p.number(model.training_flops)}"))
     k = model.kaplan()
     per_token = model.macs_per_token
+    out["kaplan_math"] = kaplan_math(f)
     if k is None:
         from ..kaplan import kaplan_absent
         out["kaplan_absent"] = kaplan_absent(model)
@@ -64,8 +67,23 @@ def compute_context(model: "Model", f: "Formatter") -> dict[str, Any]:
         "exact_eq": f.dm(rf"2 \times {n(int(per_token))} = {n(exact)}"),
         "forward_difference": f.num(exact - forward),
         "train_eq": f.dm(rf"C_{{\text{{train}}}} \approx 6 N D = {n(6 * k.n)} \cdot D"),
-        "ffn_note": k.ffn_note, "f": f.num(k.f) if k.f is not None else "", "d_ff": f.num(k.d_ff),
+        "ffn_note": k.ffn_note,
+        "d_ff_eq": f.m(rf"d_{{\text{{ff}}}} = 3f/2 = 3 \times {n(k.f)} / 2 = {n(k.d_ff)}") if k.f is not None else "",
+        "n_ctx_eq": f.m(rf"n_{{\text{{ctx}}}} = {n(k.n_ctx)}"),
     }
+    return out
+
+
+def kaplan_math(f: "Formatter") -> dict[str, str]:
+    """The formulas the Kaplan sentences name (``_texts.KAPLAN_*``), as math of this format."""
+    d, f_, d_h, w, N = (sympy.Symbol(s) for s in ("d", "f", "d_h", "w", "N"))
+    exprs = {"five_d_f": sympy.Add(5 * d, f_, evaluate=False), "four_d": 4 * d, "two_d": 2 * d,
+             "two_d_h": 2 * d_h, "w": w, "N": N, "n_ctx": sympy.Symbol("n_ctx")}
+    out = {k: f.m(f.math.written(v)) for k, v in exprs.items()}
+    # products of named sizes as in the display formulas above them (2\, d_model\, n_layer)
+    out.update(four_d_model_d_attn=f.m(r"4\, d_{\text{model}}\, d_{\text{attn}}"),
+               lm_head=f.m(r"2\, d_{\text{model}}\, n_{\text{vocab}}"),
+               d_by_f=f.m(r"d \times f"), d_model_by_d_ff=f.m(r"d_{\text{model}} \times d_{\text{ff}}"))
     return out
 
 
