@@ -43,12 +43,12 @@ def test_names_in_a_table_break_at_spaces_not_inside_a_short_name():
 
 
 def test_tensor_table_name_column_fits_the_longest_name():
-    """Keras MHA's attention_output_kernel (23 characters) gets a wider column than a Dense
-    layer's kernel/bias, so it does not wrap after 'attention_output_'."""
+    """Keras MHA's attention_output/kernel (23 characters) gets a wider column than a Dense
+    layer's kernel/bias, so it does not wrap after 'attention_output/'."""
     tex = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang="en", format="latex")
     table = tex[:tex.index(r"\texttt{attention\_")]
     width = float(table[table.rindex(r"\begin{tabular}{@{}>{\raggedright\arraybackslash}p{") + 52:].split(r"\linewidth")[0])
-    assert width >= 0.012 * len("attention_output_kernel")
+    assert width >= 0.012 * len("attention_output/kernel")
     assert r"p{0.18\linewidth}>{\raggedright\arraybackslash}p{0.44\linewidth}" in tex  # kernel, bias
 
 

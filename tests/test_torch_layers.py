@@ -218,6 +218,26 @@ def test_cross_attention_with_kdim_vdim(args: dict) -> None:
     assert "mha_separate_proj" in node.layer.notes()
 
 
+def test_cross_attention_names_the_key_and_value_widths_like_keras() -> None:
+    """kdim and vdim are E_k and E_v (the key and value inputs' widths, as in Keras's MHA), and
+    the note writes the projections with the formula's symbols: d² (q), E_k·d (k), E_v·d (v)."""
+    torch = require_module("torch")
+    from explain.render import render_document
+    module = torch.nn.MultiheadAttention(32, 4, kdim=20, vdim=24)
+    named = dict(module.named_parameters())
+    spec = {"framework": "pytorch", "inputs": {"q": [7, 32], "k": [5, 20], "v": [5, 24]},
+            "layers": [{"MultiheadAttention": {"embed_dim": 32, "num_heads": 4, "kdim": 20, "vdim": 24,
+                                                "name": "xattn", "inputs": ["q", "k", "v"]}}]}
+    model = load_spec(spec)
+    groups = {g.name: g for g in model.nodes[0].layer.weight_groups()}
+    assert {str(groups[n].formula) for n in ("k_proj_weight", "v_proj_weight")} == {"E_k*d", "E_v*d"}
+    text = render_document("derivation", model, lang="en", format="markdown")
+    assert f"$E_{{k}} \\cdot d = 20 \\times 32$ | {named['k_proj_weight'].numel()} |" in text
+    assert f"$E_{{v}} \\cdot d = 24 \\times 32$ | {named['v_proj_weight'].numel()} |" in text
+    assert "($d^{2}$, $E_{k} \\cdot d$, $E_{v} \\cdot d$)" in text
+    assert "d_{\\text{key}}" not in text and "\\mathit{kdim}" not in text
+
+
 def test_transformer_with_source_and_target() -> None:
     torch = require_module("torch")
     with torch.device("meta"):

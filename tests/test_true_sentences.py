@@ -134,8 +134,9 @@ def test_mha_note_defines_e_and_gives_the_case_where_both_counts_agree():
     assert "embedding dimension E" in text and "E_q = E_k = E_v = E_out = H·d_k = H·d_v = E" in text
     assert translated(messages.NOTES["mha_heads_times_key_dim"])
     torch_note = messages.english(messages.NOTES["mha_in_proj_4E2"])
-    assert "4E² + 4E parameters, with E its embedding dimension (embed_dim)" in torch_note
-    assert "the same count when" in torch_note and "H·d_k = E" in torch_note
+    # PyTorch's formulas write E as d (the model width); its note uses the same letter
+    assert "4d² + 4d parameters, with d its embedding dimension (embed_dim)" in torch_note
+    assert "the same count when" in torch_note and "H·d_k = d" in torch_note
 
 
 # -- moving statistics and non-trainable parameters

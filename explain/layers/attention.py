@@ -56,9 +56,9 @@ def _m(*factors: sympy.Expr) -> sympy.Expr:
 def _groups(parts, bias: bool) -> tuple[Group, ...]:
     groups: list[Group] = []
     for name, kernel, b in parts:
-        groups.append(Group(f"{name}_kernel", sympy.Mul(*kernel.args)))
+        groups.append(Group(f"{name}/kernel", sympy.Mul(*kernel.args)))
         if bias:
-            groups.append(Group(f"{name}_bias", sympy.Mul(*b.args) if b.is_Mul else b))
+            groups.append(Group(f"{name}/bias", sympy.Mul(*b.args) if b.is_Mul else b))
     return tuple(groups)
 
 

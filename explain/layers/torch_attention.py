@@ -1,7 +1,7 @@
 """PyTorch MultiheadAttention (embed_dim E, num_heads, kdim, vdim, bias, add_bias_kv).
 
     kdim = vdim = E:  in_proj_weight 3E² + in_proj_bias 3E
-    otherwise:        q_proj_weight E² + k_proj_weight E·d_key + v_proj_weight E·d_value + in_proj_bias 3E
+    otherwise:        q_proj_weight E² + k_proj_weight E·E_k + v_proj_weight E·E_v + in_proj_bias 3E
     out_proj          E² + E
     add_bias_kv       bias_k E + bias_v E
 
@@ -22,16 +22,16 @@ from .base import Group, Layer, Shape, _optional, _size, anything, arg, flag, fo
 from . import _texts
 from .torch_core import check_stated, torch_module
 
-E, d_key, d_value = sym("d"), sym("d_key"), sym("d_value")
+E, E_k, E_v = sym("d"), sym("E_k"), sym("E_v")
 """Embedding width E (written d: a symbol named E would parse as Euler's number in the JSON's
-formula strings); key and value widths (kdim, vdim)."""
+formula strings); the key and value inputs' widths E_k, E_v (kdim, vdim), as in Keras's MHA."""
 
 
 @cache
 def mha_groups(separate: bool, bias: bool, bias_kv: bool) -> tuple[Group, ...]:
     if separate:
-        groups = [Group("q_proj_weight", E * E), Group("k_proj_weight", E * d_key),
-                  Group("v_proj_weight", E * d_value)]
+        groups = [Group("q_proj_weight", E * E), Group("k_proj_weight", E * E_k),
+                  Group("v_proj_weight", E * E_v)]
     else:
         groups = [Group("in_proj_weight", 3 * E * E)]
     if bias:
@@ -50,7 +50,7 @@ H = sym("H")
 
 @cache
 def _torch_mha_cost(bias: bool) -> tuple:
-    projections = T_q * E * E + T_k * E * d_key + T_k * E * d_value + T_q * E * E
+    projections = T_q * E * E + T_k * E * E_k + T_k * E * E_v + T_q * E * E
     parts = (("projections", projections), ("scores", T_q * T_k * E), ("weighted_sum", T_q * T_k * E))
     other = ((2 * T_q * E + 2 * T_k * E) if bias else 0) + T_q * E + SOFTMAX_SCORES * H * T_q * T_k
     return parts, other
@@ -118,7 +118,7 @@ class MultiheadAttention(Layer):
 
     def values_multi(self, shapes: Sequence[Shape]) -> dict:
         self._roles(shapes)
-        return {E: self.embed_dim, d_key: self.key_width, d_value: self.value_width}
+        return {E: self.embed_dim, E_k: self.key_width, E_v: self.value_width}
 
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         query, _, _ = self._roles(shapes)

@@ -209,11 +209,11 @@ NOTES = {
     "bias_before_batchnorm": N_("This layer has no bias because a batch normalization follows it: "
                                 "the normalization subtracts the batch mean, which would cancel a "
                                 "bias, and its %(beta)s shifts every channel instead."),
-    "mha_in_proj_4E2": N_("PyTorch's MultiheadAttention has %(mha_torch)s parameters, with %(E)s "
+    "mha_in_proj_4E2": N_("PyTorch's MultiheadAttention has %(four_d2_4d)s parameters, with %(d)s "
                           "its embedding dimension (%(embed_dim)s), whatever the number of "
-                          "heads: the heads split %(E)s among themselves. Keras's "
+                          "heads: the heads split %(d)s among themselves. Keras's "
                           "MultiHeadAttention has the same count when its heads together are as "
-                          "wide as %(E)s (%(H_kdim_E)s)."),
+                          "wide as %(d)s (%(H_kdim_d)s)."),
 }
 
 NOTES.update({
@@ -251,10 +251,10 @@ NOTES.update({
     "lstm_proj_size": N_("With %(proj_size)s %(p)s, PyTorch's LSTM adds a projection %(weight_hr)s "
                          "of %(p_h)s per layer and direction, and its recurrent weights are "
                          "%(four_h_p)s."),
-    "mha_separate_proj": N_("With %(kdim)s or %(vdim)s different from %(E)s, PyTorch's "
+    "mha_separate_proj": N_("With %(kdim)s or %(vdim)s different from %(d)s, PyTorch's "
                             "MultiheadAttention uses separate query, key and value projections "
-                            "(%(E2)s, %(E_kdim)s, %(E_vdim)s)."),
-    "mha_bias_kv": N_("%(add_bias_kv)s adds the biases %(bias_k)s and %(bias_v)s: %(two_E)s "
+                            "(%(d2)s, %(E_k_d)s, %(E_v_d)s)."),
+    "mha_bias_kv": N_("%(add_bias_kv)s adds the biases %(bias_k)s and %(bias_v)s: %(two_d)s "
                       "parameters more."),
     "lora": N_("With LoRA (lora_rank = r), Keras freezes the kernel (an embedding's table) and trains "
                "two small matrices instead: the first has the kernel's axes except the last and r "
@@ -482,8 +482,9 @@ PLACEHOLDERS: dict[str, Any] = {
     # formulas
     "scale": 1 / _written(1, -_r),
     "mha_torch": _written(4 * _E**2, 4 * _E),
-    "two_E": 2 * _E,
-    "E2": _E**2, "E_kdim": _times(_E, _S("kdim")), "E_vdim": _times(_E, _S("vdim")),
+    # PyTorch's MultiheadAttention: its formulas write the embedding dimension E as d
+    "d2": _d**2, "E_k_d": _times(_S("E_k"), _d), "E_v_d": _times(_S("E_v"), _d), "two_d": 2 * _d,
+    "H_kdim_d": sympy.Eq(_times(_H, _S("d_k")), _d, evaluate=False),
     "heads_key_dim": _times(_S("num_heads"), _S("key_dim")),
     "lstm_torch_extra": 4 * _h,
     "gru_keras_torch": _written(_times(3, _h, _written(_i, _h)), 6 * _h),
@@ -513,7 +514,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "k_dim": _S("d_k"), "v_dim": _S("d_v"), "L": _S("L"), "T": _T, "C": _S("C"), "P": _P,
     "n_p": _n_p, "k_d": _S("k_d"), "T_src": _S("T_src"),
     "H_kdim": _times(_H, _S("d_k")), "H_vdim": _times(_H, _S("d_v")),
-    "H_kdim_E": sympy.Eq(_times(_H, _S("d_k")), _E, evaluate=False), "three_d": 3 * _d,
+    "three_d": 3 * _d,
     "d_h_split": sympy.Eq(_d_h, _d / _H, evaluate=False),
     "kv_proj_weights": _times(_d, _H_kv, _d_h), "q_proj_weights": _times(_d, _H, _d_h),
     "B_H": _times(_B, _H), "H_d_h": _times(_H, _d_h), "H_kv_d_h": _times(_H_kv, _d_h),
