@@ -118,6 +118,10 @@ def test_seed_per_layer_compute_equals_the_hand_derivation(lang):
     conv_why = sections["conv2d_1"].split("$$")[0].strip().splitlines()[-1]
     assert len(conv_why) > 80 and conv_why not in sections["conv2d_2"], lang
     assert "dropout_2" not in sections, "a later layer that computes nothing gets no section"
+    # the per-layer table names the layers in code font, as the summary table does
+    macs, other = SEED_BY_HAND["conv2d_1"]
+    assert f"| `conv2d_1` (Conv2D) | {macs:,}".replace(",", "") in text.replace(",", "").replace(".", "") \
+        .replace("\u202f", "").replace("\u00a0", "").replace("{}", "")
     assert katex_errors(formulas(text)) == []
 
 

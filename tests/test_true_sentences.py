@@ -840,7 +840,8 @@ def test_each_block_says_what_it_consists_of(name):
     sentence = getattr(_texts, key)
     english = messages.english(sentence)
     for part in parts:
-        assert part in modules and part.split(".")[-1] in english, part
+        # GPT-2's sentence gives every module by its path in the block (attn.c_attn as attn.c_proj)
+        assert part in modules and (part if name == "gpt2" else part.split(".")[-1]) in english, part
     step = next(s for s in derive(_hf(name)).steps if s.role == "transformer_block")
     assert step.explanation == sentence and translated(sentence)
     assert "the weight groups below list the parts" not in sentence

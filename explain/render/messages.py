@@ -508,7 +508,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "num_heads": Code("num_heads"), "key_dim": Code("key_dim"), "value_dim": Code("value_dim"),
     "kdim": Code("kdim"), "vdim": Code("vdim"), "add_bias_kv": Code("add_bias_kv"),
     "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),
-    "weight_hr": Code("weight_hr"), "c_attn": Code("c_attn"), "merge_mode": Code("merge_mode"),
+    "weight_hr": Code("weight_hr"), "c_attn": Code("attn.c_attn"), "merge_mode": Code("merge_mode"),
     "mixed_float16": Code("mixed_float16"), "autocast": Code("torch.autocast"),
     # attention and transformer notes
     "k_dim": _S("d_k"), "v_dim": _S("d_v"), "L": _S("L"), "T": _T, "C": _S("C"), "P": _P,
