@@ -219,6 +219,29 @@ def test_gpt2_position_embedding_is_t_times_d():
     assert model.evaluate(step.params) == 1024 * 768  # n_positions · n_embd, from the config
 
 
+def _section(text: str, name: str) -> str:
+    start = text.index(f". `{name}` (", text.index("\n### 1. "))  # its section, not its summary row
+    end = text.find("\n### ", start)
+    return text[start:end if end > 0 else text.index("\n## ", start)]
+
+
+@pytest.mark.parametrize("name,table,says", [
+    # transformers' GPT-2 and BERT look up position_ids (0 … n − 1) in these tables, not input_ids;
+    # BERT's token-type table the token_type_ids; T5's relative bias the buckets of key − query
+    ("gpt2", "transformer.wpe", "the positions of the sequence"),
+    ("bert-base-uncased", "embeddings.position_embeddings", "the positions of the sequence"),
+    ("bert-base-uncased", "embeddings.token_type_embeddings", "the token types (`token_type_ids`"),
+    ("t5-small", "encoder.block.0.layer.0.SelfAttention.relative_attention_bias", "the bucket of their relative distance"),
+])
+def test_an_embedding_says_what_its_indices_are(name, table, says):
+    text = render_document("derivation", explain.load(FIXTURES / "hf" / f"{name}.json"), lang="en", format="markdown")
+    section = _section(text, table)
+    assert says in section and "Every index of the input" not in section
+    token_table = {"gpt2": "transformer.wte", "bert-base-uncased": "embeddings.word_embeddings",
+                   "t5-small": "shared"}[name]
+    assert "Every index of the input" in _section(text, token_table)
+
+
 # -- explain layers: a wrapper's formula names the layer it was built with; no formula is "0"
 def test_layer_reference_names_the_wrapped_layer():
     from explain.render.reference import entries

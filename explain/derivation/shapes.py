@@ -45,7 +45,7 @@ def shape_step(node: Node) -> ShapeStep:
     if layer.role == "reshape" and _rearranged(inp, out):
         return ShapeStep("reshape", inp, out)
     if getattr(layer, "looks_up", False) and len(out) == len(inp) + 1 and _equal(inp, out[:-1]):
-        return ShapeStep("lookup", inp, out)
+        return ShapeStep("lookup", inp, out, indexes=_indexes(node))
     if _equal(inp, out) and node.layer.role in KEEPS_SHAPE:
         return ShapeStep("same", inp, out)
     return ShapeStep("other", inp, out)
@@ -159,3 +159,18 @@ def tidy_floors(e):
             return tidy_floors(kind(inner.args[0] / coeff.q))
         return kind(a)
     return e.func(*args)
+
+
+LOOKUP_INDEXES = frozenset({"positions", "type_vocabulary", "buckets"})
+"""Tables whose rows are not the input's tokens: a position embedding (its size T, the number
+of positions), a token-type embedding (V_type), a relative-position bias (B buckets)."""
+
+
+def _indexes(node: Node) -> Optional[str]:
+    """What the rows of an embedding's table stand for, by the meaning of the symbol its size is
+    declared as (notation.MEANINGS): the indices a position embedding looks up are positions."""
+    from ..notation import MEANINGS
+    rows = next((v for s, v in node.values.items() if s.name == "V"), None)  # the table's rows
+    if isinstance(rows, sympy.Symbol) and MEANINGS.get(rows.name) in LOOKUP_INDEXES:
+        return MEANINGS[rows.name]
+    return None

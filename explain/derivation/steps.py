@@ -95,6 +95,9 @@ class ShapeStep:
     end, output length); ``edge_sign`` +1 where they are added, −1 where cut off."""
     edge_sign: int = 1
     edge_argument: Optional[str] = None
+    indexes: Optional[str] = None
+    """What a lookup's indices are where its table says so (the meaning of the table's size:
+    ``positions``, ``type_vocabulary``, ``buckets``); None: the input's indices (tokens)."""
     stride_argument: Optional[str] = None
     """The stride argument as code where the step states it (``strides=2``)."""
     default_stride: Optional[str] = None

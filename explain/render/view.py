@@ -231,6 +231,8 @@ class ShapeView:
     """The same in one short clause, for a layer explained briefly."""
     sequences: Optional[bool] = None
     """A recurrent layer's return_sequences (the time axis kept or dropped)."""
+    indexes: Optional[str] = None
+    """What a lookup's indices are (``positions``, ``type_vocabulary``, ``buckets``), where not tokens."""
     merge: Optional[str] = None
     """A bidirectional layer's merge_mode (code), where the directions are not concatenated."""
     edges: Optional[tuple[str, dict]] = None
@@ -527,7 +529,8 @@ class View:
             total = self.p.number(product_of(st.input))
             rearranged = self.f.m(" = ".join(dict.fromkeys(sides + [total])))
         return ShapeView(st.kind, out, changed=st.kind != "same", sequences=st.sequences, merge=merge,
-                         steps=steps, width=width, sequence=sequence, rearranged=rearranged)
+                         steps=steps, width=width, sequence=sequence, rearranged=rearranged,
+                         indexes=st.indexes)
 
     def _length(self, v: Value) -> str:
         """A length as a number, or as the shape writes it with its value (T5's relative bias:
