@@ -1023,3 +1023,22 @@ def test_layer_norm_links_gamma_and_beta_to_the_tensors_in_the_table():
     assert r"In PyTorch, $\gamma$ is the parameter `weight` and $\beta$ the parameter `bias`" in gpt2
     assert translated(messages.NOTES["keras_ln_names"]) and translated(messages.NOTES["torch_ln_names"])
     assert translated(messages.SYMBOLS["normalized_features"])
+
+
+CELLS = [("keras", "SimpleRNNCell"), ("keras", "LSTMCell"), ("keras", "GRUCell"),
+         ("pytorch", "RNNCell"), ("pytorch", "LSTMCell"), ("pytorch", "GRUCell")]
+
+
+@pytest.mark.parametrize("framework, name", CELLS, ids=[f"{f}-{n}" for f, n in CELLS])
+def test_recurrent_cells_say_what_they_compute_like_the_layers(framework, name):
+    """A cell computes its state for one time step (not "computes one time step"), from the
+    current input and its previous state, as the layers' sentences say; a PyTorch cell is not
+    applied by a layer (nn.LSTM has weights of its own), so its sentences do not say so."""
+    cls = keras_type(name) if framework == "keras" else torch_type(name)
+    texts = [t for t in (cls.explanation, cls.explanation_no_bias, getattr(cls, "explanation_reset_after", None)) if t]
+    for text in texts:
+        assert "computes its state for one time step from the current input and its previous state" in text
+        assert "computes one time step" not in text
+        assert ("a recurrent layer applies it" in text) == (framework == "keras")
+        assert "(the gates and the candidate)" not in text
+        assert translated(text)

@@ -260,11 +260,11 @@ GRU_RESET_AFTER = N_("A GRU layer computes its hidden state at each time step fr
                      "candidate state) has input weights, recurrent weights and, with "
                      "%(reset_after_true)s (Keras's default), two biases: one for the input part and "
                      "one for the recurrent part.")
-GRU_CELL_RESET_AFTER = N_("A recurrent cell computes one time step from the input and the previous "
-                          "state; a recurrent layer applies it to every time step. Each of its "
-                          "weight groups (the gates and the candidate) has input weights, recurrent "
-                          "weights and, with %(reset_after_true)s, two biases: one for the input and "
-                          "one for the recurrent weights.")
+GRU_CELL_RESET_AFTER = N_("A recurrent cell computes its state for one time step from the current "
+                          "input and its previous state; a recurrent layer applies it at every time "
+                          "step. Each of its weight groups (the gates and the candidate state) has "
+                          "input weights, recurrent weights and, with %(reset_after_true)s, two "
+                          "biases: one for the input and one for the recurrent weights.")
 SIMPLE_RNN_NO_BIAS = N_("A simple recurrent layer computes its state at each time step from the "
                         "current input and its previous state. It has no gates: one set of input "
                         "weights and recurrent weights; this layer has no bias.")
@@ -276,19 +276,21 @@ TORCH_SIMPLE_RNN = N_("A simple recurrent layer computes its state at each time 
                       "current input and its previous state. It has no gates: one set of input "
                       "weights, recurrent weights and, in PyTorch, two biases (%(b_ih)s and "
                       "%(b_hh)s).")
-CELL = N_("A recurrent cell computes one time step from the input and the previous state; a "
-          "recurrent layer applies it to every time step. Each of its weight groups (the gates and "
-          "the candidate) has input weights, recurrent weights and a bias.")
-SIMPLE_CELL = N_("A recurrent cell computes one time step from the input and the previous state; "
-                 "a recurrent layer applies it to every time step. This cell has no gates: one set "
-                 "of input weights, recurrent weights and a bias.")
-CELL_NO_BIAS = N_("A recurrent cell computes one time step from the input and the previous state; "
-                  "a recurrent layer applies it to every time step. Each of its weight groups (the "
-                  "gates and the candidate) has input weights and recurrent weights; this one has "
-                  "no bias.")
-SIMPLE_CELL_NO_BIAS = N_("A recurrent cell computes one time step from the input and the previous "
-                         "state; a recurrent layer applies it to every time step. This cell has no "
-                         "gates: one set of input weights and recurrent weights, and no bias.")
+CELL = N_("A recurrent cell computes its state for one time step from the current input and its "
+          "previous state; a recurrent layer applies it at every time step. Each of its weight "
+          "groups (the gates and the candidate state) has input weights, recurrent weights and a "
+          "bias.")
+SIMPLE_CELL = N_("A recurrent cell computes its state for one time step from the current input "
+                 "and its previous state; a recurrent layer applies it at every time step. This "
+                 "cell has no gates: one set of input weights, recurrent weights and a bias.")
+CELL_NO_BIAS = N_("A recurrent cell computes its state for one time step from the current input "
+                  "and its previous state; a recurrent layer applies it at every time step. Each of "
+                  "its weight groups (the gates and the candidate state) has input weights and "
+                  "recurrent weights; this one has no bias.")
+SIMPLE_CELL_NO_BIAS = N_("A recurrent cell computes its state for one time step from the current "
+                         "input and its previous state; a recurrent layer applies it at every time "
+                         "step. This cell has no gates: one set of input weights and recurrent "
+                         "weights, and no bias.")
 STACKED_CELLS = N_("This layer stacks recurrent cells: every time step passes through the cells in "
                    "turn, and every cell has its own weights.")
 RNN_WRAPPER = N_("This layer applies the recurrent cell it wraps to every time step; its weights "
@@ -411,12 +413,21 @@ STFT_SPECTROGRAM = N_("This layer computes a short-time Fourier transform as a c
                       "sample of a frame and each frequency bin.")
 MEL_SPECTROGRAM = N_("This layer turns audio into a mel spectrogram (a short-time Fourier "
                      "transform, mel filters and, optionally, decibels). It has no weights.")
-TORCH_CELL = N_("A recurrent cell computes one time step from the input and the previous state."
-                " In PyTorch each of its weight groups (the gates and the candidate) has input "
-                "weights, recurrent weights and two biases (%(b_ih)s and %(b_hh)s).")
-TORCH_SIMPLE_CELL = N_("A recurrent cell computes one time step from the input and the previous"
-                       " state. This cell has no gates: one set of input weights, recurrent "
-                       "weights and, in PyTorch, two biases (%(b_ih)s and %(b_hh)s).")
+TORCH_CELL = N_("A recurrent cell computes its state for one time step from the current input and "
+                "its previous state. In PyTorch each of its weight groups (the gates and the "
+                "candidate state) has input weights, recurrent weights and two biases (%(b_ih)s "
+                "and %(b_hh)s).")
+TORCH_SIMPLE_CELL = N_("A recurrent cell computes its state for one time step from the current "
+                       "input and its previous state. This cell has no gates: one set of input "
+                       "weights, recurrent weights and, in PyTorch, two biases (%(b_ih)s and "
+                       "%(b_hh)s).")
+TORCH_CELL_NO_BIAS = N_("A recurrent cell computes its state for one time step from the current "
+                        "input and its previous state. Each of its weight groups (the gates and the "
+                        "candidate state) has input weights and recurrent weights; this one has no "
+                        "bias.")
+TORCH_SIMPLE_CELL_NO_BIAS = N_("A recurrent cell computes its state for one time step from the "
+                               "current input and its previous state. This cell has no gates: one "
+                               "set of input weights and recurrent weights, and no bias.")
 
 # -- Hugging Face embeddings
 

@@ -169,7 +169,7 @@ class _Cell(Layer):
 
     role = "recurrent"
     explanation = _texts.TORCH_CELL
-    explanation_no_bias = _texts.CELL_NO_BIAS
+    explanation_no_bias = _texts.TORCH_CELL_NO_BIAS
     bias_note: ClassVar[str] = "rnn_two_biases"
 
     gates = 1
@@ -220,7 +220,7 @@ class RNNCell(_Cell):
     """h·(i + h) + 2h."""
 
     explanation = _texts.TORCH_SIMPLE_CELL
-    explanation_no_bias = _texts.SIMPLE_CELL_NO_BIAS
+    explanation_no_bias = _texts.TORCH_SIMPLE_CELL_NO_BIAS
     bias_note = "rnn_two_biases_simple"
 
     positional = ("input_size", "hidden_size", "bias", "nonlinearity")
