@@ -319,3 +319,27 @@ def test_rarer_keras_mistakes(tmp_path):
     assert report.claims[0].expected == emb_truth["emb"] == 1000 * 16
     assert report.claims[0].diagnosis == ["vocab_off_by_one"]
     assert report.claims[1].diagnosis == ["missing_channels"]
+
+
+def test_recurrent_bias_diagnoses_name_the_tensors_and_are_true_of_the_layer(tmp_path):
+    """A doubled or halved recurrent bias: PyTorch's tensors by their names in code font (not
+    "b_ih and b_hh" as words), and for a Keras GRU with reset_after=True, which has two bias
+    vectors per gate, no sentence claiming Keras has one."""
+    from explain.checker import render_report
+    torch = require_module("torch")
+    names = [n for n, _ in torch.nn.GRU(512, 64).named_parameters()]
+    assert {"bias_ih_l0", "bias_hh_l0"} <= set(names)
+    # PyTorch's GRU counted with one bias vector per gate (hand derivation: 3h(i + h) + 3h)
+    report = run_check(tmp_path, TORCH_SEQ, [{"layer": "gru", "work": "3 x 64 x (512 + 64) + 3 x 64"}])
+    assert report.claims[0].diagnosis == ["rnn_double_bias"]
+    md = render_report(report, lang="en", format="markdown")
+    assert "one in `bias_ih_l0` and one in `bias_hh_l0`" in md and "b_ih" not in md
+    # Keras's GRU (reset_after=True: 3h(i + h) + 6h) counted with four: 3h(i + h) + 12h
+    report = run_check(tmp_path, RNN, [{"layer": "gru", "work": "3 x 16 x (64 + 16) + 12 x 16"},
+                                       {"layer": "lstm", "work": "4 x 64 x (32 + 64) + 2 x 4 x 64"}])
+    assert [c.diagnosis for c in report.claims] == [["rnn_double_bias"], ["rnn_double_bias"]]
+    md = render_report(report, lang="en", format="markdown")
+    assert ("With `reset_after=True` this Keras GRU has two bias vectors per weight group, one for the "
+            "input and one for the recurrent part") in md and "not four: $3h(i + h) + 6h$" in md
+    assert md.count("This Keras layer has one bias vector per weight group") == 1  # the LSTM's only
+    assert "a second one is PyTorch's convention (`bias_ih_l0` and `bias_hh_l0`)" in md

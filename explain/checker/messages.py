@@ -67,11 +67,12 @@ MISTAKES: dict[str | tuple[str, str], str] = {
     ("bn_non_trainable", "buffers"): N_("PyTorch's running mean and variance (%(buffers)s values) are buffers, not parameters."),
     "buffers_counted": N_("Buffers (%(buffers)s values, such as running statistics) are state, not parameters."),
     "non_trainable_left_out": N_("Non-trainable weights (%(non_trainable)s) are parameters too: the count includes them."),
-    ("rnn_double_bias", "keras"): N_("Keras recurrent layers have one bias vector per gate; a second one (b_hh) is PyTorch's convention."),
-    ("rnn_double_bias", "pytorch"): N_("PyTorch recurrent layers have two bias vectors per gate, b_ih and b_hh."),
-    ("gru_reset_after", "true"): N_("Keras GRU with reset_after=True (the default) has two bias vectors per gate: 3h(i + h) + 6h."),
-    ("gru_reset_after", "false"): N_("Keras GRU with reset_after=False has one bias vector per gate: 3h(i + h) + 3h."),
-    "missing_recurrent_weights": N_("The recurrent kernel (h × h per gate, %(recurrent)s values) is left out."),
+    ("rnn_double_bias", "keras"): N_("This Keras layer has one bias vector per weight group; a second one is PyTorch's convention (%(bias_ih_l0)s and %(bias_hh_l0)s)."),
+    ("rnn_double_bias", "keras_reset_after"): N_("With %(reset_after_true)s this Keras GRU has two bias vectors per weight group, one for the input and one for the recurrent part (as PyTorch's %(bias_ih_l0)s and %(bias_hh_l0)s), not four: %(gru_keras_torch)s."),
+    ("rnn_double_bias", "pytorch"): N_("PyTorch recurrent layers have two bias vectors per weight group: one in %(bias_ih_l0)s and one in %(bias_hh_l0)s."),
+    ("gru_reset_after", "true"): N_("A Keras GRU with %(reset_after_true)s (the default) has two bias vectors per weight group: %(gru_keras_torch)s."),
+    ("gru_reset_after", "false"): N_("A Keras GRU with %(reset_after_false)s has one bias vector per weight group: %(gru_one_bias)s."),
+    "missing_recurrent_weights": N_("The recurrent kernel (%(h_by_h)s per weight group, %(recurrent)s values) is left out."),
     "wrong_gate_count": N_("This layer has %(expected_gates)s gate(s), not %(gates)s."),
     "bidirectional_once": N_("A bidirectional layer has two independent copies of the weights: count both directions."),
     "stacked_input_size": N_("In PyTorch, stacked layers after the first take h·D inputs, not input_size = %(input_size)s."),
@@ -175,7 +176,8 @@ def mistake_key(code: str, detail: dict) -> str | tuple[str, str]:
     if code == "bn_non_trainable":
         return (code, "buffers" if "buffers" in detail else "non_trainable")
     if code == "rnn_double_bias":
-        return (code, detail.get("framework", "keras"))
+        framework = detail.get("framework", "keras")
+        return (code, "keras_reset_after" if framework == "keras" and detail.get("reset_after") else framework)
     if code == "gru_reset_after":
         return (code, "true" if detail.get("reset_after") else "false")
     if code == "attention_convention":

@@ -337,7 +337,7 @@ def rnn(ctx: Context, node: Node) -> Iterator[Variant]:
             yield Variant("rnn_double_bias", params - bias // 2, {"framework": "pytorch"})
         elif is_gru and reset_after:
             yield Variant("gru_reset_after", params - bias // 2, {"reset_after": True})
-            yield Variant("rnn_double_bias", params + bias, {"framework": "keras"})
+            yield Variant("rnn_double_bias", params + bias, {"framework": "keras", "reset_after": True})
         elif is_gru:
             yield Variant("gru_reset_after", params + bias, {"reset_after": False})
             yield Variant("rnn_double_bias", params + bias, {"framework": "keras"})
@@ -927,8 +927,12 @@ def structural(ctx: Context, node: Node, formula) -> list[Variant]:
     elif not unmatched_groups and unmatched_terms:
         biases = {c for w, c in groups if _is_bias(w.name)}
         if all(v in biases for _, v in unmatched_terms):
+            inner = _inner(node)
+            torch_style = "pytorch" in (node.layer.framework, inner.framework)
+            reset_after = rnn_like and _gates(inner) == 3 and bool(getattr(inner, "reset_after", False))
             out.append(Variant("rnn_double_bias" if rnn_like else "extra_bias", claimed,
-                               {"framework": "keras", "bias": unmatched_terms[0][1]}))
+                               {"framework": "pytorch" if torch_style else "keras", "bias": unmatched_terms[0][1],
+                                "reset_after": reset_after}))
     elif len(unmatched_terms) == 1 and len(unmatched_groups) == 1:
         (term, v), (w, c) = unmatched_terms[0], unmatched_groups[0]
         if _is_bias(w.name):

@@ -492,7 +492,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "gru_one_bias": _written(_times(3, _h, _written(_i, _h)), 3 * _h),
     "lstm_torch": _written(_times(4, _h, _written(_i, _h)), 8 * _h),
     "rnn_torch": _written(_times(_h, _written(_i, _h)), 2 * _h),
-    "h_D": _times(_h, _S("D")),
+    "h_D": _times(_h, _S("D")), "h_by_h": Dims((_h, _h)),
     "p_h": _times(_p, _h), "four_h_p": _times(4, _h, _p),
     "fused_qkv": _written(3 * _d**2, 3 * _d),
     "four_d2_4d": _written(4 * _d**2, 4 * _d),
