@@ -1042,3 +1042,15 @@ def test_recurrent_cells_say_what_they_compute_like_the_layers(framework, name):
         assert ("a recurrent layer applies it" in text) == (framework == "keras")
         assert "(the gates and the candidate)" not in text
         assert translated(text)
+
+
+def test_lenet5_says_how_the_1998_network_differs_and_no_other_model_does():
+    """LeCun et al. (1998), table I: C3's 16 maps take 3 of S2's maps (six of them), 4 (nine)
+    and 6 (one): 60 kernels of 5 × 5 and 16 biases. S2 and S4: a coefficient and a bias per map."""
+    c3_original = (6 * 3 + 9 * 4 + 1 * 6) * 5 * 5 + 16
+    c3_here = 5 * 5 * 6 * 16 + 16
+    md = markdown(explain.load("example:lenet5"))
+    assert (f"(a connection table: {c3_original:,} parameters instead of {c3_here:,})") in md
+    assert f"({2 * 6} and {2 * 16} parameters, where the average pooling here has none)" in md
+    assert "LeCun" not in markdown(explain.load("example:seed-cnn"))
+    assert translated(messages.MODEL_NOTES["lenet5_original"])

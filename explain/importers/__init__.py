@@ -19,6 +19,9 @@ MAX_SNIPPET_BYTES = 1024 * 1024
 """The largest ``.py`` file read: the code that builds a model is far smaller (parsing a Python
 file takes about 400 bytes of memory for each byte of code)."""
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+LENET5_ORIGINAL = {"c3": 60 * 5 * 5 + 16, "s2": 2 * 6, "s4": 2 * 16}
+"""LeCun et al. (1998): C3's connection table joins its 16 maps to 60 of S2's maps in all (a
+5 × 5 kernel each, one bias per map); S2 and S4 learn a coefficient and a bias per map."""
 
 
 def examples() -> list[str]:
@@ -44,7 +47,12 @@ def load(source: str | Path | Mapping[str, Any], overrides: Mapping[str, int] | 
         if name not in examples():
             raise ExplainError(f"no bundled example '{name}' (there are: {', '.join(examples())})",
                                file=text)
-        return load_spec(parse_yaml(path.read_text("utf-8"), text), text, overrides, name)
+        model = load_spec(parse_yaml(path.read_text("utf-8"), text), text, overrides, name)
+        if name == "lenet5":  # how the 1998 network differs from the variant lectures present
+            dense = model.evaluate(model.node("c3").own("params"))
+            model.notes += (("lenet5_original", (*LENET5_ORIGINAL.items(), ("c3_dense", dense),
+                                                 ("c5", "c5"), ("flatten", "flatten"))),)
+        return model
     return load_file(text, overrides)
 
 

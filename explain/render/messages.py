@@ -370,6 +370,17 @@ MODEL_NOTES = {
                          "encoder and decoder has %(T_plus_2)s rows of %(d)s weights. Encoder "
                          "and decoder share the token embedding when %(tie_word_embeddings)s "
                          "says so."),
+    # Translators: the bundled example lenet5; C1, S2, C3, S4, C5, F6 are the layer names of the 1998 paper
+    "lenet5_original": N_("This is the variant of LeNet-5 that lectures usually present. The original "
+                          "network (LeCun et al., 1998) differs in three places: C3 connects each of "
+                          "its 16 feature maps to only some of the 6 maps of S2 (a connection table: "
+                          "%(c3)s parameters instead of %(c3_dense)s); the subsampling layers S2 and "
+                          "S4 learn a coefficient and a bias per map (%(s2)s and %(s4)s parameters, "
+                          "where the average pooling here has none); and its output layer is made of "
+                          "RBF units, not a dense layer with softmax. C1, C5 and F6 have the same "
+                          "counts in both: C5 is a convolution there whose kernel covers the whole "
+                          "of S4's maps, which is the same as the dense layer %(c5)s after "
+                          "%(flatten)s here."),
     "tied_head": N_("The LM head is tied to the token embedding: it uses the embedding's weights "
                     "and has none of its own."),
     "untied_head": N_("The LM head is not tied to the token embedding: it has %(V_d)s weights of "
