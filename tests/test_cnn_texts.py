@@ -53,8 +53,11 @@ def test_padding_same_with_stride_splits_p1_p2_and_defines_them():
     # by hand: total = max((112 - 1)·2 + 3 - 224, 0) = 1; p1 = ⌊1/2⌋ = 0 before, p2 = 1 after
     text = section(doc(explain.load(FIXTURES / "keras" / "MobileNetV2.json")), "Conv1")
     assert r"padding $p_{1}$ at the start and $p_{2}$ at the end" in text
-    assert r"\max((\lceil 224/2 \rceil - 1) \times 2 + 3 - 224, 0) = 1" in text
-    assert r"$p_{1} = \lfloor 1/2 \rfloor = 0$ at the start" in text
+    # the total is a display equation (three aligned lines), not a formula inside the sentence
+    assert "The total padding this needs along each spatial axis is:\n\n$$" in text
+    assert "\\max" not in text.split("$$")[0] and "\\max" not in text.split("$$")[2]
+    assert r"&= \max\left(\left(\left\lceil \frac{224}{2} \right\rceil - 1\right) \times 2 + 3 - 224, 0\right) \\" in text
+    assert "$$\n\nIt is split into $p_{1} = \\lfloor 1/2 \\rfloor = 0$ at the start" in text
     assert r"$p_{2} = 1 - 0 = 1$ at its end" in text
     assert r"\lfloor (224 + 0 + 1 - 3)/2 \rfloor + 1 = 112" in text
 

@@ -631,16 +631,15 @@ PADDING = {
     # Translators: %(p)s is "p = (k − 1)/2 = (3 − 1)/2 = 1"
     "same_half": N_("With %(padding_same)s and stride 1, %(p_sym)s zeros are added at both ends "
                     "of every spatial axis, so that the output has the size of the input: %(p)s."),
-    # Translators: %(out)s is "⌈n/s⌉ = ⌈57/2⌉ = 29", %(total)s "p₁ + p₂ = max(…) = 2", %(p)s "p = 1"
-    "same_even": N_("With %(padding_same)s the output size is the input size divided by the "
-                    "stride, rounded up: %(out)s. The zeros this takes, %(total)s, are split "
-                    "evenly: %(p)s at both ends of every spatial axis."),
-    # Translators: %(p1)s is "p₁ = ⌊1/2⌋ = 0", %(p2)s "p₂ = 1 − 0 = 1"
-    "same_split": N_("With %(padding_same)s the output size is the input size divided by the "
-                     "stride, rounded up: %(out)s. The zeros this takes, %(total)s, are split "
-                     "into %(p1)s at the start of every spatial axis and %(p2)s at its end (in an "
-                     "image, the start is the top and the left edge, the end the bottom and the "
-                     "right edge)."),
+    # Translators: %(out)s is "⌈n/s⌉ = ⌈57/2⌉ = 29"; a display equation follows: p₁ + p₂ = max(…) = 2
+    "same": N_("With %(padding_same)s the output size is the input size divided by the stride, "
+               "rounded up: %(out)s. The total padding this needs along each spatial axis is:"),
+    # Translators: after the total padding (a display equation): %(p)s is "p = 1"
+    "same_even": N_("It is split evenly: %(p)s at both ends of every spatial axis."),
+    # Translators: after the total padding (a display equation): %(p1)s is "p₁ = ⌊1/2⌋ = 0", %(p2)s "p₂ = 1 − 0 = 1"
+    "same_split": N_("It is split into %(p1)s at the start of every spatial axis and %(p2)s at its "
+                     "end (in an image, the start is the top and the left edge, the end the bottom "
+                     "and the right edge)."),
     "causal": N_("With %(padding_causal)s %(p1)s zeros are added before the sequence and none "
                  "after it (%(p2)s), so that no output depends on a later time step."),
 }

@@ -229,6 +229,10 @@ class ShapeView:
     """Why p is what it is: (msgid, math arguments), in full."""
     padding_brief: Optional[tuple[str, dict]] = None
     """The same in one short clause, for a layer explained briefly."""
+    padding_total: Optional[str] = None
+    """'same' with a stride: the total padding p₁ + p₂ (a display equation after ``padding``)."""
+    padding_split: Optional[tuple[str, dict]] = None
+    """How that total is split between the start and the end: (msgid, math arguments)."""
     sequences: Optional[bool] = None
     """A recurrent layer's return_sequences (the time axis kept or dropped)."""
     indexes: Optional[str] = None
@@ -559,9 +563,11 @@ class View:
             k_eff = "; ".join(rf"{symbol_tex('k_eff')} = " + p.expr(K_EFF, {d: dv, k: kv}, order="none")
                               + " = " + self.value_tex(effective_kernel(kv, dv)) for dv, kv in dilated)
         full, brief = self._padding(st)
+        total, split = self._padding_total(st)
         return ShapeView("spatial", out, lines=lines, general=general, explain=_explanation(st.axes[0].window),
                          k_eff=k_eff, k_eff_rule=rf"{symbol_tex('k_eff')} = " + p.expr(K_EFF, order="none"),
-                         padding=full, padding_brief=brief, stride=self._default_stride(st))
+                         padding=full, padding_brief=brief, padding_total=total, padding_split=split,
+                         stride=self._default_stride(st))
 
     def _edges(self, st: ShapeStep, out: str) -> ShapeView:
         """Here padding=((0, 1), (0, 1)): per axis n + a + b = size (n − a − b for cropping)."""
@@ -625,29 +631,48 @@ class View:
                 tex += " = " + p.expr(rule, _pad_values(w, st.axes[0].n, rule), order="none") + " = " + p1
             return ((messages.PADDING["same_half"], {"p": f.mt(tex)}),
                     (messages.PADDING_BRIEF["same_half"], {"p": f.mt(tex)}))
-        total_rule = pad_rule(PAD_TOTAL, w.dilated)
         pt = f"{symbol_tex('p_1')} + {symbol_tex('p_2')}"
         out = p.expr(RULES["same"], order="none")
-        total = f"{pt} = " + p.expr(total_rule, order="none")
         if one:
             n_ = st.axes[0].n
             out += " = " + p.expr(RULES["same"], _pad_values(w, n_, RULES["same"]), order="none") \
                 + " = " + self.value_tex(Window("same", w.k, w.s).length(n_), p)
+        full = (messages.PADDING["same"], {"out": f.mt(out)})
+        if symmetric:
+            half = "p = " + (p1 if one else f"({pt})/2")
+            return full, (messages.PADDING_BRIEF["same"], {"p": f.mt(half)})
+        brief = {"p": f.mt(f"{symbol_tex('p_1')} = {p1},\\ {symbol_tex('p_2')} = {p2}")}
+        return full, (messages.PADDING_BRIEF["same"], brief)
+
+    def _padding_total(self, st: ShapeStep) -> tuple[Optional[str], Optional[tuple[str, dict]]]:
+        """'same' with a stride other than 1: the total padding p₁ + p₂ = max(…) (a display
+        equation), and how it is split: evenly (p at both ends) or p₁ before, p₂ after."""
+        mode, w = st.padding, st.axes[0].window
+        if mode != "same" or not w.padded or w.kind not in ("floor", "floor_asym"):
+            return None, None
+        symmetric = all(a.window.kind == "floor" for a in st.axes)
+        if symmetric and all(a.window.s == 1 for a in st.axes):
+            return None, None
+        f, p, pi = self.f, self.p, self.pi
+        one = len(st.axes) == 1 and all(isinstance(x, int) for x in (st.axes[0].n, w.k, w.s, w.d))
+        p1, p2 = (pi.expr(x) for x in w.pad)
+        total_rule = pad_rule(PAD_TOTAL, w.dilated)
+        pt = f"{symbol_tex('p_1')} + {symbol_tex('p_2')}"
+        total = f"{pt} = " + p.expr(total_rule, order="none")
+        if one:
+            n_ = st.axes[0].n
             total += " = " + p.expr(total_rule, _pad_values(w, n_, total_rule), order="none") + " = " \
                 + p.number(w.pad[0] + w.pad[1])
         if symmetric:
             half = "p = " + (p1 if one else f"({pt})/2")
-            args = {"out": f.mt(out), "total": f.mt(total), "p": f.mt(half)}
-            return (messages.PADDING["same_even"], args), (messages.PADDING_BRIEF["same"], {"p": f.mt(half)})
+            return total, (messages.PADDING["same_even"], {"p": f.mt(half)})
         if one:
-            first = f"{symbol_tex('p_1')} = " + p.expr(pad_before(w.pad[0] + w.pad[1]), order="none") + " = " + p1
-            second = f"{symbol_tex('p_2')} = {p.number(w.pad[0] + w.pad[1])} - {p1} = {p2}"
+            first = f"{symbol_tex('p_1')} = " + pi.expr(pad_before(w.pad[0] + w.pad[1]), order="none") + " = " + p1
+            second = f"{symbol_tex('p_2')} = {pi.number(w.pad[0] + w.pad[1])} - {p1} = {p2}"
         else:
-            first = f"{symbol_tex('p_1')} = " + p.expr(pad_before(sympy.Add(p_1, p_2, evaluate=False)), order="none")
+            first = f"{symbol_tex('p_1')} = " + pi.expr(pad_before(sympy.Add(p_1, p_2, evaluate=False)), order="none")
             second = f"{symbol_tex('p_2')} = ({pt}) - {symbol_tex('p_1')}"
-        args = {"out": f.mt(out), "total": f.mt(total), "p1": f.mt(first), "p2": f.mt(second)}
-        brief = {"p": f.mt(f"{symbol_tex('p_1')} = {p1},\\ {symbol_tex('p_2')} = {p2}")}
-        return (messages.PADDING["same_split"], args), (messages.PADDING_BRIEF["same"], brief)
+        return total, (messages.PADDING["same_split"], {"p1": f.mt(first), "p2": f.mt(second)})
 
 
 _NOTED: dict[str, str] = {"keras_bn_moving_stats_non_trainable": "moving_stats"}
