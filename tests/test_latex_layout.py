@@ -91,3 +91,16 @@ def test_total_and_memory_keep_together():
     asked = re.search(r"\\needspace\{(\d+)\\baselineskip\}\n\\subsection\*\{Total\}", tex)
     assert asked and 8 <= int(asked.group(1)) <= 12
     assert tex.index("\\needspace{8\\baselineskip}") < tex.index("\\subsection*{Memory}")
+
+
+def test_summary_formula_breaks_between_terms_with_its_spacing(tmp_path):
+    """Keras MHA's summary cell, (32 + 32)·2·16 + (32 + 32)·2·16 + 2·2·16 + 2·16 + 32 (kernels of
+    the same head size together, then the biases): too long for its column, it breaks after a +
+    between terms with normal spaces, never inside (32 + 32) and never squeezed to no spaces."""
+    require_tool("lualatex")
+    from tests.render_helpers import pdf_text
+    tex = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang="en", format="latex")
+    text = pdf_text(compile_latex(tex, tmp_path, "doc"))
+    cell = text[text.index("attn (MultiHeadAttention)"):text.index("res (Add)")]
+    assert "(32 +\n" not in cell and "(32+32)" not in cell
+    assert cell.count("(32 + 32) × 2 × 16") == 2

@@ -63,9 +63,29 @@ def _groups(parts, bias: bool) -> tuple[Group, ...]:
 
 
 def _display(parts, bias: bool) -> sympy.Expr:
-    """The kernels in the order Q, K, V, O, then the biases in the same order."""
-    terms = [k for _, k, _ in parts] + ([b for _, _, b in parts] if bias else [])
+    """The kernels, those with the same heads and head size together ((E_q + E_k)·H·d_k, in the
+    order Q, K, V, O), then the biases, equal ones counted together (2·H·d_k + H·d_v + E_out)."""
+    kernels: dict[tuple, list] = {}
+    for _, k, _ in parts:
+        width, *heads = k.args
+        kernels.setdefault(tuple(heads), []).append(width)
+    terms = [_m(_sum_of(widths), *heads) for heads, widths in kernels.items()]
+    if bias:
+        biases: dict[sympy.Expr, int] = {}
+        for _, _, b in parts:
+            key = sympy.Mul(*b.args) if b.is_Mul else b
+            biases[key] = biases.get(key, 0) + 1
+        terms += [n * b if n > 1 else b for b, n in biases.items()]
     return sympy.Add(*terms, evaluate=False)
+
+
+def _sum_of(widths: list) -> sympy.Expr:
+    """E_q + E_k as written; a width twice as 2·E_q."""
+    counts: dict[sympy.Expr, int] = {}
+    for w in widths:
+        counts[w] = counts.get(w, 0) + 1
+    terms = [n * w if n > 1 else w for w, n in counts.items()]
+    return terms[0] if len(terms) == 1 else sympy.Add(*terms, evaluate=False)
 
 
 @cache

@@ -484,7 +484,8 @@ class View:
         i = 0
         while i < len(terms):
             n = 1
-            while i + n < len(terms) and terms[i + n] == terms[i]:
+            # a term that is itself a grouped sum ((32 + 32) × 2 × 16) is kept as written
+            while i + n < len(terms) and terms[i + n] == terms[i] and "+" not in terms[i]:
                 n += 1
             out.append(terms[i] if n == 1 else rf"{p.number(n)} \times " + _paren(terms[i]))
             i += n
@@ -1030,7 +1031,24 @@ def _row_formula(s: LayerStep, view: View, st: Optional[StepView]) -> Optional[s
         tex = p.expr(sympy.Add(*[g.formula for g in own]), view.numeric(s.values))
     if not (isinstance(s.repeat, int) and s.repeat == 1):
         tex = rf"{p.number(view.evaluate(s.repeat)) if isinstance(view.evaluate(s.repeat), int) else p.expr(s.repeat)} \times {_paren(tex)}"
+    if view.f.format == "latex":
+        tex = _unbroken_groups(tex)
     return view.f.m(tex)
+
+
+def _unbroken_groups(tex: str) -> str:
+    """Each top-level term with a bracketed sum in braces, so that a table cell breaks the
+    formula after a + between terms, never inside (32 + 32)."""
+    terms, depth, start = [], 0, 0
+    for i, ch in enumerate(tex):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and tex.startswith(" + ", i):
+            terms.append(tex[start:i])
+            start = i + 3
+    terms.append(tex[start:])
+    if len(terms) == 1:
+        return tex
+    return " + ".join("{" + t + "}" if r"\left(" in t else t for t in terms)
 
 
 def _memory(mem: Memory, fmt: Formatter) -> dict[str, Any]:
