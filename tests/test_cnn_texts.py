@@ -282,7 +282,7 @@ def test_max_and_average_pooling_each_say_what_they_do():
     text = _compute(explain.load(spec))
     maximum = text.split("max_pooling2d` (MaxPooling2D)")[-1].split("average_pooling2d")[0]
     average = text.split("average_pooling2d` (AveragePooling2D)")[-1]
-    assert "it compares the values of its window" in maximum and "adds up" not in maximum
+    assert "it takes the maximum of the values of its window" in maximum and "adds up" not in maximum
     assert "adds up the values of its window and divides the sum" in average and "compares" not in average
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from explain.importers import load
 from explain.render import render
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, require_module
 from tests.render_helpers import LANGS, compile_latex, formulas, katex_errors, pdf_text, require_tool
 
 T, D, L, V = 1024, 768, 12, 50257
@@ -153,3 +153,22 @@ def test_mixed_precision_sentence_is_true_of_keras_and_zero():
     assert "and PyTorch (`torch.autocast`) instead keep the parameters and gradients in float32" in text
     assert "Adam: 4 + 4 + 8 = 16 bytes per parameter" in text
     assert "A training step (forward and backward pass) costs about three times as much as the forward pass" in text
+
+
+def test_dropout_and_max_pooling_say_what_their_count_leaves_out():
+    """PyTorch's dropout is the identity at inference and draws a random mask in training, so
+    the count of 0 holds at inference only; a maximum of k_h·k_w = 9 values takes 8 comparisons
+    (max(a, b) once per further value), counted as 9: the text says so."""
+    torch = require_module("torch")
+    x = torch.ones(1000)
+    drop = torch.nn.Dropout(0.5)
+    assert torch.equal(drop.eval()(x), x) and not torch.equal(drop.train()(x), x)
+    values = list(range(9))
+    best, comparisons = values[0], 0
+    for v in values[1:]:
+        best, comparisons = max(best, v), comparisons + 1
+    assert comparisons == 9 - 1
+    text = render(load("example:seed-cnn"), lang="en", format="markdown", count=("params", "compute"))
+    assert "At inference this layer computes nothing" in text and \
+        "In training it draws random numbers and applies them to its input" in text
+    assert "one operation per window element (strictly, one comparison fewer)" in text

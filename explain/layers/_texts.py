@@ -515,8 +515,11 @@ CONV_GROUPED_COMPUTE = N_("A grouped convolution computes every output element a
                           "channel of its group. So it takes as many MACs as one filter has kernel "
                           "weights, for each of its output elements.")
 MAX_POOL_COMPUTE = N_("A max pooling layer multiplies nothing, so it takes no MACs. For each output "
-                      "element it compares the values of its window: one operation per window "
-                      "element.")
+                      "element it takes the maximum of the values of its window, counted here as one "
+                      "operation per window element (strictly, one comparison fewer).")
+DROPOUT_COMPUTE = N_("At inference this layer computes nothing: no MACs and no other operations. In "
+                     "training it draws random numbers and applies them to its input; that work is "
+                     "counted neither here nor in the estimate of a training step.")
 AVG_POOL_COMPUTE = N_("An average pooling layer multiplies nothing, so it takes no MACs. For each "
                       "output element it adds up the values of its window and divides the sum by "
                       "their number: one operation per window element.")

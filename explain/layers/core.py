@@ -137,12 +137,13 @@ def _fraction(ctx: ArgContext, name: str, raw: Any, rank: int) -> float:
 def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
                  positional: tuple[str, ...] = (), required: tuple[str, ...] = (),
                  fractions: tuple[str, ...] = (), role: str, explanation: str,
-                 ops: int = 0) -> type[Layer]:
+                 ops: int = 0, compute_explanation: str | None = None) -> type[Layer]:
     """Define a weightless, shape-keeping layer type that accepts the given arguments; ``required``
     ones have no default (as in Keras), ``fractions`` must be numbers from 0 to 1."""
     namespace: dict = {"__annotations__": {}, "__doc__": f"{name}: no weights; the shape is unchanged.",
                        "positional": positional or fields, "ignores": frozenset(), "role": role,
-                       "explanation": explanation, "ops_per_element": ops}
+                       "explanation": explanation, "ops_per_element": ops,
+                       "compute_explanation": compute_explanation}
     for f in fields:
         namespace["__annotations__"][f] = object
         convert = _fraction if f in fractions else anything().metadata["convert"]
@@ -154,7 +155,8 @@ def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
 
 
 _ACTIVATION: dict[str, Any] = {"role": "activation", "explanation": _texts.ACTIVATION, "ops": 1}
-_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.DROPOUT}
+_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.DROPOUT,
+                            "compute_explanation": _texts.DROPOUT_COMPUTE}
 _RATE: dict[str, Any] = {"required": ("rate",), "fractions": ("rate",), **_DROPOUT}
 
 _MAX0 = r"\max(x, 0)"

@@ -20,10 +20,12 @@ class _Elementwise(Layer):
 
 
 def _elementwise(name: str, *fields: str, role: str = "activation",
-                 explanation: str = _texts.ACTIVATION, ops: int = ACTIVATION_OPS) -> type[Layer]:
+                 explanation: str = _texts.ACTIVATION, ops: int = ACTIVATION_OPS,
+                 compute_explanation: str | None = None) -> type[Layer]:
     namespace: dict = {"__annotations__": {}, "__module__": __name__, "positional": fields,
                        "__doc__": f"torch.nn.{name}: no weights; the shape is unchanged.",
-                       "role": role, "explanation": explanation, "ops_per_element": ops}
+                       "role": role, "explanation": explanation, "ops_per_element": ops,
+                       "compute_explanation": compute_explanation}
     for f in fields:
         namespace["__annotations__"][f] = object
         namespace[f] = anything()
@@ -32,9 +34,12 @@ def _elementwise(name: str, *fields: str, role: str = "activation",
 
 
 _SOFTMAX: dict[str, Any] = {"role": "activation", "explanation": _texts.SOFTMAX, "ops": SOFTMAX_OPS}
-_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.DROPOUT, "ops": 0}
-_SPATIAL_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.SPATIAL_DROPOUT, "ops": 0}
-_ALPHA_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.ALPHA_DROPOUT, "ops": 0}
+_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.DROPOUT, "ops": 0,
+                            "compute_explanation": _texts.DROPOUT_COMPUTE}
+_SPATIAL_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.SPATIAL_DROPOUT, "ops": 0,
+                            "compute_explanation": _texts.DROPOUT_COMPUTE}
+_ALPHA_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.ALPHA_DROPOUT, "ops": 0,
+                            "compute_explanation": _texts.DROPOUT_COMPUTE}
 for _name, _fields, _kind in (
     ("ReLU", ("inplace",), {}), ("ReLU6", ("inplace",), {}),
     ("LeakyReLU", ("negative_slope", "inplace"), {}), ("ELU", ("alpha", "inplace"), {}),
