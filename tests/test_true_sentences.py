@@ -1053,3 +1053,14 @@ def test_lenet5_says_how_the_1998_network_differs_and_no_other_model_does():
     assert f"({2 * 6} and {2 * 16} parameters, where the average pooling here has none)" in md
     assert "LeCun" not in markdown(explain.load("example:seed-cnn"))
     assert translated(messages.MODEL_NOTES["lenet5_original"])
+
+
+def test_gpt2_block_defines_p1_and_shows_f_put_in():
+    """GPT-2's config leaves n_inner unset, so f = 4d; one block has 4d² + 2d·f + 9d + f
+    parameters, with f = 4d put in 4d² + 2d·4d + 9d + 4d = 12d² + 13d. P_1 (one block) is named
+    in the list of symbols, since the block stands for L = 12 of them."""
+    text = render_document("derivation", explain.load(FIXTURES / "hf" / "gpt2.json"), lang="en", format="markdown")
+    section = _section(text, "transformer.h")
+    assert r"&= 4d^{2} + 2d \cdot \left(4d\right) + 9d + 4d \\" + "\n" + r"&= 12d^{2} + 13d \\" in section
+    assert "- $P_{1}$: number of parameters of one block\n" in section
+    assert "$P_{1}$:" not in _section(text, "transformer.wte")

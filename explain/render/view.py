@@ -449,6 +449,8 @@ class View:
         numeric = self.numeric(values) if numeric is None else numeric
         steps = []
         if any(values.get(x, x) != x for x in free):  # a symbol renamed or given a size
+            if _merged(formula, values) is not None:  # f = 4d put in before the terms merge
+                steps.append(p.expr(formula, values))
             steps.append(self.numbers(formula, values, values, display))
         if any(numeric.get(x, x) != values.get(x, x) for x in free):  # and their numbers
             steps.append(self.numbers(formula, values, numeric, display))
