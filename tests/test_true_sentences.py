@@ -137,6 +137,16 @@ def test_mha_note_defines_e_and_gives_the_case_where_both_counts_agree():
     # PyTorch's formulas write E as d (the model width); its note uses the same letter
     assert "4d² + 4d parameters, with d its embedding dimension (embed_dim)" in torch_note
     assert "the same count when" in torch_note and "H·d_k = d" in torch_note
+    # each head's own projection weights: Keras's query kernel is (E, H, d_k), one slice per head
+    mha = keras.layers.MultiHeadAttention(num_heads=H, key_dim=3, value_dim=5)
+    mha(q, q)
+    assert {w.path.split("/", 1)[1]: tuple(w.shape) for w in mha.weights}["query/kernel"] == (E, H, 3)
+    assert "projection weights of its own for the queries and keys (d_k outputs each)" in text
+    # the classes by their names in code, in every language (Markdown code spans)
+    for lang in ("en", "de", "fr", "ja", "es"):
+        md = render_document("derivation", explain.load(FIXTURES / "specs" / "mha_small.yaml"), lang=lang,
+                             format="markdown")
+        assert "`nn.MultiheadAttention`" in md, lang
 
 
 # -- moving statistics and non-trainable parameters
@@ -735,8 +745,8 @@ def test_keras_mha_sentences_give_value_dim_columns_and_the_output_width():
     text = " ".join(markdown(model).replace("\\_", "_").split())  # Markdown escapes underscores
     # the opening says what the layer does, once; the note adds only why the count grows with H
     assert text.count("projects the concatenated head outputs to the output width") == 1
-    assert (r"Every head has query and key columns of its own ($d_{k}$ each) and value columns of "
-            r"its own ($d_{v}$), so the count grows with the number of heads.") in text
+    assert (r"Every head has projection weights of its own for the queries and keys ($d_{k}$ outputs "
+            r"each) and for the values ($d_{v}$ outputs), so the count grows with the number of heads.") in text
     assert "key and the value to $H" not in text and "outputs back" not in text
     assert translated(messages.NOTES["mha_heads_times_key_dim"])
 

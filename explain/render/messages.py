@@ -209,10 +209,10 @@ NOTES = {
     "bias_before_batchnorm": N_("This layer has no bias because a batch normalization follows it: "
                                 "the normalization subtracts the batch mean, which would cancel a "
                                 "bias, and its %(beta)s shifts every channel instead."),
-    "mha_in_proj_4E2": N_("PyTorch's MultiheadAttention has %(four_d2_4d)s parameters, with %(d)s "
+    "mha_in_proj_4E2": N_("PyTorch's %(nn_MultiheadAttention)s has %(four_d2_4d)s parameters, with %(d)s "
                           "its embedding dimension (%(embed_dim)s), whatever the number of "
                           "heads: the heads split %(d)s among themselves. Keras's "
-                          "MultiHeadAttention has the same count when its heads together are as "
+                          "%(keras_MultiHeadAttention)s has the same count when its heads together are as "
                           "wide as %(d)s (%(H_kdim_d)s)."),
 }
 
@@ -238,9 +238,10 @@ NOTES.update({
                           "weight group, %(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s always "
                           "has two per weight group (%(bias_ih_l0)s and %(bias_hh_l0)s), so it has "
                           "the same count as this layer, %(gru_keras_torch)s."),
-    "mha_heads_times_key_dim": N_("Every head has query and key columns of its own (%(k_dim)s each) "
-                                  "and value columns of its own (%(v_dim)s), so the count grows with "
-                                  "the number of heads. PyTorch's MultiheadAttention instead splits "
+    "mha_heads_times_key_dim": N_("Every head has projection weights of its own for the queries and "
+                                  "keys (%(k_dim)s outputs each) and for the values (%(v_dim)s outputs), "
+                                  "so the count grows with the number of heads. PyTorch's "
+                                  "%(nn_MultiheadAttention)s instead splits "
                                   "its embedding dimension %(E)s among the heads and has "
                                   "%(mha_torch)s parameters whatever the number of heads; Keras's "
                                   "count is the same when %(mha_same_as_torch)s."),
@@ -252,7 +253,7 @@ NOTES.update({
                          "of %(p_h)s per layer and direction, and its recurrent weights are "
                          "%(four_h_p)s."),
     "mha_separate_proj": N_("With %(kdim)s or %(vdim)s different from %(d)s, PyTorch's "
-                            "MultiheadAttention uses separate query, key and value projections "
+                            "%(nn_MultiheadAttention)s uses separate query, key and value projections "
                             "(%(d2)s, %(E_k_d)s, %(E_v_d)s)."),
     "mha_bias_kv": N_("%(add_bias_kv)s adds the biases %(bias_k)s and %(bias_v)s: %(two_d)s "
                       "parameters more."),
@@ -514,7 +515,8 @@ PLACEHOLDERS: dict[str, Any] = {
     # names from code
     "rate": Code("rate"), "b_ih": Code("bias_ih"), "b_hh": Code("bias_hh"),
     "bias_ih_l0": Code("bias_ih_l0"), "bias_hh_l0": Code("bias_hh_l0"), "nn_LSTM": Code("nn.LSTM"),
-    "nn_GRU": Code("nn.GRU"), "nn_RNN": Code("nn.RNN"), "nn_RNNCell": Code("nn.RNNCell"),
+    "nn_GRU": Code("nn.GRU"), "nn_MultiheadAttention": Code("nn.MultiheadAttention"),
+    "keras_MultiHeadAttention": Code("MultiHeadAttention"), "nn_RNN": Code("nn.RNN"), "nn_RNNCell": Code("nn.RNNCell"),
     "reset_after_true": Code("reset_after=True"), "reset_after_false": Code("reset_after=False"),
     "num_heads": Code("num_heads"), "key_dim": Code("key_dim"), "value_dim": Code("value_dim"),
     "kdim": Code("kdim"), "vdim": Code("vdim"), "add_bias_kv": Code("add_bias_kv"),
