@@ -252,7 +252,7 @@ def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own(
     assert "\\renewcommand{\\jsParagraphMark}{}" in tex  # ltjsarticle's ■ before a \paragraph
     assert re.findall(r"\$\.|：[ \t]+\$", tex) == []
     gpt2 = render(load(FIXTURES / "hf" / "gpt2.json"), lang="ja", format="markdown")
-    assert "| `lm_head` (Linear)、`transformer.wte` と重みを共有 |" in gpt2
+    assert "| `lm_head` (Linear)（`transformer.wte` と重みを共有） |" in gpt2  # no 、 after a Latin bracket
 
 
 def test_japanese_memory_in_si_kilobytes():
