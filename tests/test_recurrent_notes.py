@@ -78,7 +78,10 @@ def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
     text = markdown(explain.load(keras_spec("GRU")))
     assert "`reset_after=True` (Keras's default)" in text
     assert "With `reset_after=False` this layer would have one bias vector per weight group, $3h(i + h) + 3h$" in text
-    assert "`nn.GRU` always has two per weight group (`bias_ih_l0` and `bias_hh_l0`)" in text
+    # two by default: nn.GRU(bias=False) has none, so the note may not say "always"
+    assert not {n for n in torch_params(torch.nn.GRU(I, H, bias=False))[1] if "bias" in n}
+    assert "`nn.GRU` has two per weight group by default (`bias_ih_l0` and `bias_hh_l0`)" in text
+    assert "always" not in text
 
 
 def test_pytorch_cells_note_uses_the_cells_parameter_names():

@@ -96,7 +96,8 @@ UPSAMPLE = N_("This layer enlarges the input along the spatial axes by interpola
               "weights.")
 
 # -- shape and element-wise layers
-FLATTEN = N_("A flatten layer turns the feature map into a vector. It has no weights.")
+FLATTEN = N_("A flatten layer turns each example's input (such as its feature maps) into one vector; "
+             "the batch axis stays. It has no weights.")
 RESHAPE = N_("This layer rearranges its input into another shape. It has no weights.")
 REPEAT_VECTOR = N_("This layer repeats its input vector n times, which makes a sequence. It has "
                    "no weights.")
@@ -246,12 +247,11 @@ RECURRENT_NO_BIAS = N_("A recurrent layer computes its state at each time step f
                        "candidate state) has input weights and recurrent weights; this layer has no "
                        "bias.")
 LSTM = N_("An LSTM layer computes its hidden state and its cell state at each time step from the "
-          "current input and its previous states. Each of its weight groups (the gates and the "
-          "candidate state) has input weights, recurrent weights and a bias.")
-LSTM_NO_BIAS = N_("An LSTM layer computes its hidden state and its cell state at each time step from "
-                  "the current input and its previous states. Each of its weight groups (the gates "
-                  "and the candidate state) has input weights and recurrent weights; this layer has "
-                  "no bias.")
+          "current input and its previous states. Each of its weight groups (the three gates and "
+          "the cell candidate) has input weights, recurrent weights and a bias.")
+LSTM_NO_BIAS = N_("An LSTM layer computes its hidden state and its cell state at each time step from the "
+                  "current input and its previous states. Each of its weight groups (the three gates and "
+                  "the cell candidate) has input weights and recurrent weights; this layer has no bias.")
 SIMPLE_RNN = N_("A simple recurrent layer computes its state at each time step from the current "
                 "input and its previous state. It has no gates: one set of input weights, recurrent "
                 "weights and a bias.")

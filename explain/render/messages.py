@@ -74,7 +74,7 @@ SYMBOLS = {
     "normalized_features": N_("number of features normalized together (the size of the normalized "
                               "axes)"),
     "hidden_units": N_("number of hidden units"),
-    "input_size": N_("size of the input vector"),
+    "input_size": N_("number of input features per time step"),
     "model_width": N_("model width"),
     "vocabulary": N_("vocabulary size"),
     "heads": N_("number of attention heads"),
@@ -206,9 +206,9 @@ NOTES = {
                                        "runs in parallel with the main path, from the block's input "
                                        "to the Add layer, and brings the input to the output's "
                                        "number of channels, so that the two can be added."),
-    "bias_before_batchnorm": N_("This layer has no bias because a batch normalization follows it: "
-                                "the normalization subtracts the batch mean, which would cancel a "
-                                "bias, and its %(beta)s shifts every channel instead."),
+    "bias_before_batchnorm": N_("The bias is left out because a batch normalization follows this layer: the "
+                                "normalization subtracts the batch mean, which would cancel a bias, and its "
+                                "%(beta)s shifts every channel instead."),
     "mha_in_proj_4E2": N_("PyTorch's %(nn_MultiheadAttention)s has %(four_d2_4d)s parameters, with %(d)s "
                           "its embedding dimension (%(embed_dim)s), whatever the number of "
                           "heads: the heads split %(d)s among themselves. Keras's "
@@ -231,13 +231,13 @@ NOTES.update({
                         "two per weight group (%(bias_ih_l0)s and %(bias_hh_l0)s), so it has "
                         "%(lstm_torch)s parameters."),
     "gru_one_bias": N_("With %(reset_after_false)s this layer has one bias vector per weight group. "
-                       "PyTorch's %(nn_GRU)s always has two per weight group (%(bias_ih_l0)s and "
+                       "PyTorch's %(nn_GRU)s has two per weight group by default (%(bias_ih_l0)s and "
                        "%(bias_hh_l0)s), like Keras's default %(reset_after_true)s, so it has "
                        "%(gru_keras_torch)s parameters."),
-    "gru_reset_after": N_("With %(reset_after_false)s this layer would have one bias vector per "
-                          "weight group, %(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s always "
-                          "has two per weight group (%(bias_ih_l0)s and %(bias_hh_l0)s), so it has "
-                          "the same count as this layer, %(gru_keras_torch)s."),
+    "gru_reset_after": N_("With %(reset_after_false)s this layer would have one bias vector per weight "
+                          "group, %(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s has two per weight "
+                          "group by default (%(bias_ih_l0)s and %(bias_hh_l0)s), so it has the same count "
+                          "as this layer, %(gru_keras_torch)s."),
     "mha_heads_times_key_dim": N_("Every head has projection weights of its own for the queries and "
                                   "keys (%(k_dim)s outputs each) and for the values (%(v_dim)s outputs), "
                                   "so the count grows with the number of heads. PyTorch's "
