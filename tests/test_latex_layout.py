@@ -104,3 +104,17 @@ def test_summary_formula_breaks_between_terms_with_its_spacing(tmp_path):
     cell = text[text.index("attn (MultiHeadAttention)"):text.index("res (Add)")]
     assert "(32 +\n" not in cell and "(32+32)" not in cell
     assert cell.count("(32 + 32) × 2 × 16") == 2
+
+
+@pytest.mark.parametrize("lang", ["fr", "de"])
+def test_check_sheet_keeps_each_answer_on_one_line_with_its_spacing(lang, tmp_path):
+    """The student's answer has the widest column: 3 × 3 × 32 × 32 + 1 × 32 = 9 248 stays on one
+    line with its spaces (it broke after = and row 1 was squeezed to 3×3×3×32+1×32)."""
+    require_tool("lualatex")
+    from tests.render_helpers import pdf_text
+    text = pdf_text(compile_latex(_check_sheet(lang), tmp_path, "check"))
+    table = re.sub("[\u00a0\u2009\u202f]", " ", text[:text.index("5. dense_2")])
+    sep = {"fr": " ", "de": "."}[lang]
+    for line in (f"3 × 3 × 32 × 32 + 1 × 32 = 9{sep}248", "3 × 3 × 3 × 32 + 1 × 32 = 896",
+                 f"11{sep}552 × 512 + 512 = 5{sep}915{sep}136"):
+        assert line in table.split("\n"), (lang, line)
