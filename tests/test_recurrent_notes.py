@@ -58,8 +58,13 @@ def test_keras_note_names_pytorchs_biases_and_gives_its_count(keras_name, torch_
     assert count == gates * H * (I + H) + 2 * gates * H == value(formula)  # by hand: two biases per group
     assert note in notes_of(keras_spec(keras_name))
     text = markdown(explain.load(keras_spec(keras_name)))
-    assert f"`nn.{torch_name}`" in text and "(`bias_ih_l0` and `bias_hh_l0`)" in text
+    assert f"`nn.{torch_name}`" in text and "`bias_ih_l0` and `bias_hh_l0`" in text
     assert "`b_ih`" not in text
+    # which framework "this layer" belongs to, against PyTorch's
+    assert "In Keras this layer has one bias vector" in text
+    if torch_name == "LSTM":  # each tensor holds one bias per group: 4h entries (by hand, h = H)
+        assert dict(getattr(torch.nn, torch_name)(I, H).named_parameters())["bias_ih_l0"].numel() == 4 * H
+        assert "(each of length $4h$)" in text
     assert all(translations(lang).gettext(messages.NOTES[note]) != messages.NOTES[note] for lang in LANGS)
 
 

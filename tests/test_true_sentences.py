@@ -107,7 +107,7 @@ def test_simple_rnn_has_no_gates_in_its_sentences():
     model = explain.load({"name": "s", "input": [5, 3], "layers": [{"SimpleRNN": {"units": 4}}]})
     text = markdown(model)
     assert "gate" not in text.lower().replace("it has no gates", "")
-    assert "This layer has one bias vector; PyTorch's `nn.RNN` has two (`bias_ih_l0` and `bias_hh_l0`)" in text
+    assert "In Keras this layer has one bias vector; PyTorch's `nn.RNN` has two (`bias_ih_l0` and `bias_hh_l0`)" in text
 
 def test_mha_note_defines_e_and_gives_the_case_where_both_counts_agree():
     torch = require_module("torch")

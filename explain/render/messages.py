@@ -223,13 +223,13 @@ NOTES.update({
                            "cell candidate, four weight groups of the same size."),
     "gru_three_groups": N_("The factor 3: a GRU has two gates (update and reset) and a candidate "
                            "state, three weight groups of the same size."),
-    "simple_rnn_one_bias": N_("This layer has one bias vector; PyTorch's %(nn_RNN)s has two "
+    "simple_rnn_one_bias": N_("In Keras this layer has one bias vector; PyTorch's %(nn_RNN)s has two "
                               "(%(bias_ih_l0)s and %(bias_hh_l0)s), so it has %(rnn_torch)s parameters."),
     "simple_cell_one_bias": N_("This cell has one bias vector; PyTorch's %(nn_RNNCell)s has two "
                                "(%(b_ih)s and %(b_hh)s)."),
-    "lstm_one_bias": N_("This layer has one bias vector per weight group. PyTorch's %(nn_LSTM)s has "
-                        "two per weight group (%(bias_ih_l0)s and %(bias_hh_l0)s), so it has "
-                        "%(lstm_torch)s parameters."),
+    "lstm_one_bias": N_("In Keras this layer has one bias vector per weight group; PyTorch's %(nn_LSTM)s "
+                        "has two per weight group, in %(bias_ih_l0)s and %(bias_hh_l0)s (each of length "
+                        "%(lstm_torch_extra)s), so it has %(lstm_torch)s parameters."),
     "gru_one_bias": N_("With %(reset_after_false)s this layer has one bias vector per weight group. "
                        "PyTorch's %(nn_GRU)s has two per weight group by default (%(bias_ih_l0)s and "
                        "%(bias_hh_l0)s), like Keras's default %(reset_after_true)s, so it has "
