@@ -319,3 +319,12 @@ def test_latex_table_breaks_a_type_name_only_between_its_words():
     text = doc(explain.load(FIXTURES / "keras" / "MobileNetV2.json"), fmt="latex")
     assert r"(\mbox{Global}\allowbreak{}\mbox{Average}\allowbreak{}\mbox{Pooling2D})" in text
     assert r"(\mbox{ReLU})" in text  # short words stay whole
+
+
+def test_keras_prelu_says_pytorch_learns_one_slope_by_default():
+    torch = require_module("torch")
+    assert sum(p.numel() for p in torch.nn.PReLU().parameters()) == 1
+    assert sum(p.numel() for p in torch.nn.PReLU(num_parameters=64).parameters()) == 64  # one per channel
+    text = doc(explain.load({"name": "p", "input": [8, 8, 64], "layers": [{"PReLU": {"name": "act"}}]}))
+    assert "PyTorch's `nn.PReLU` differs: it learns one slope by default, or one per channel." in text
+    assert "nn.PReLU" in doc(explain.load({"name": "p", "input": [8, 8, 64], "layers": [{"PReLU": {"name": "act"}}]}), "de")

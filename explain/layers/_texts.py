@@ -136,7 +136,8 @@ SOFTMAX = N_("Softmax turns the values along one axis into probabilities that ad
 PRELU = N_("PReLU is a leaky ReLU whose slope %(alpha)s for negative inputs is learned, "
            "%(prelu)s. Its weights are these slopes: by default one for every entry of the input "
            "(every position and channel); %(shared_axes)s shares one slope along the axes it "
-           "lists.")
+           "lists. PyTorch's %(nn_PReLU)s differs: it learns one slope by default, or one per "
+           "channel.")
 TORCH_PRELU = N_("PReLU is a leaky ReLU whose slope %(alpha)s for negative inputs is learned, "
                  "%(prelu)s. PyTorch learns one slope for all channels, or with "
                  "%(num_parameters)s set to the number of channels one for every channel.")

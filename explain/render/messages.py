@@ -517,6 +517,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "bias_ih_l0": Code("bias_ih_l0"), "bias_hh_l0": Code("bias_hh_l0"), "nn_LSTM": Code("nn.LSTM"),
     "nn_GRU": Code("nn.GRU"), "nn_MultiheadAttention": Code("nn.MultiheadAttention"),
     "keras_MultiHeadAttention": Code("MultiHeadAttention"), "nn_RNN": Code("nn.RNN"), "nn_RNNCell": Code("nn.RNNCell"),
+    "nn_PReLU": Code("nn.PReLU"),
     "reset_after_true": Code("reset_after=True"), "reset_after_false": Code("reset_after=False"),
     "num_heads": Code("num_heads"), "key_dim": Code("key_dim"), "value_dim": Code("value_dim"),
     "kdim": Code("kdim"), "vdim": Code("vdim"), "add_bias_kv": Code("add_bias_kv"),
