@@ -328,3 +328,11 @@ def test_keras_prelu_says_pytorch_learns_one_slope_by_default():
     text = doc(explain.load({"name": "p", "input": [8, 8, 64], "layers": [{"PReLU": {"name": "act"}}]}))
     assert "PyTorch's `nn.PReLU` differs: it learns one slope by default, or one per channel." in text
     assert "nn.PReLU" in doc(explain.load({"name": "p", "input": [8, 8, 64], "layers": [{"PReLU": {"name": "act"}}]}), "de")
+
+
+def test_stage_table_says_what_a_row_is(mobilenet):
+    """MobileNetV2 (Sandler et al. 2018, table 2): 16 bottleneck blocks in runs of 1, 2, 3, 4, 3, 3,
+    1 of the same output width; block_10–12 (96 channels) and block_13–15 (160) are rows of their own."""
+    assert ("each row gives the number of parameters of a group of layers: the stem, the head, or "
+            "consecutive blocks with the same output width, as many as the column Blocks gives") in mobilenet
+    assert "| `block_10–block_12` | 90–115 | 3 |" in mobilenet and "| `block_13–block_15` | 116–142 | 3 |" in mobilenet
