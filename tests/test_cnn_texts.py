@@ -336,3 +336,16 @@ def test_stage_table_says_what_a_row_is(mobilenet):
     assert ("each row gives the number of parameters of a group of layers: the stem, the head, or "
             "consecutive blocks with the same output width, as many as the column Blocks gives") in mobilenet
     assert "| `block_10–block_12` | 90–115 | 3 |" in mobilenet and "| `block_13–block_15` | 116–142 | 3 |" in mobilenet
+
+
+def test_a_layer_with_several_inputs_names_them_and_brief_latex_lines_break():
+    """residual.yaml: join = Add()([stem, bn]), the skip connection (see the spec); a later Add's
+    one-line entry names its inputs too, and in LaTeX each sentence of a one-line entry ends its line."""
+    text = doc(explain.load(FIXTURES / "specs" / "residual.yaml"))
+    assert "Its inputs: `stem`, `bn`." in section(text, "join")
+    tex = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), fmt="latex")
+    brief = tex[tex.index(r"\paragraph*{27. "):]
+    brief = brief[:brief.index(r"\paragraph*", 5)]
+    assert (r"Its inputs: \texttt{conv2\_\allowbreak{}block1\_\allowbreak{}out}, "
+            r"\texttt{conv2\_\allowbreak{}block2\_\allowbreak{}3\_\allowbreak{}bn}.\newline") in brief
+    assert "block1_add}.\\newline\n" in brief.replace(r"\_\allowbreak{}", "_")
