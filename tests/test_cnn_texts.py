@@ -185,7 +185,7 @@ def test_mobilenet_inverted_residual_shows_the_saving_on_its_own_numbers(mobilen
     assert "The blocks of `block_1`–`block_16` are inverted residual blocks (MobileNetV2)." in text
     assert "by the expansion factor $t = 6$" in text  # block_1_expand: 16 → 96 channels
     # numbers multiplied with ×, as in every formula with its numbers
-    assert r"$3 \times 3 \times 96 + 96 \times 24 = 3{,}168$ instead of $3 \times 3 \times 96 \times 24 = 20{,}736$" in text
+    assert r"in `block_1`, $3 \times 3 \times 96 + 96 \times 24 = 3{,}168$ weights instead of $3 \times 3 \times 96 \times 24 = 20{,}736$" in text
     assert "| `block_1–block_2` | 9–26 | 2 | 15,024 |" in mobilenet  # a stage row names both ends
     assert "only where the stride is 1" in text
 

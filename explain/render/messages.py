@@ -692,8 +692,8 @@ BLOCK_KINDS = {
                             "input to its output only where the stride is 1 and input and output "
                             "have the same number of channels; it has no parameters. The "
                             "depthwise and the projecting convolution together do the work of a "
-                            "standard convolution with far fewer weights: in %(block)s "
-                            "%(separable)s instead of %(standard)s."),
+                            "standard convolution with far fewer weights: in %(block)s, "
+                            "%(separable)s weights instead of %(standard)s."),
 }
 
 def english(message: str) -> str:
