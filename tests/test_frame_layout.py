@@ -63,3 +63,52 @@ def test_percent_spacing(lang, share, small):
     assert round(5_915_136 / 6_029_097 * 100, 1) == 98.1 and 896 / 6_029_097 * 100 < 0.05
     assert format_share(5_915_136, 6_029_097, lang) == share
     assert format_share(896, 6_029_097, lang) == small
+
+
+def test_a_later_layers_entry_has_one_statement_a_line(seed_tex):
+    """Round 2 reviewers: conv2d_2's four facts (formula, padding, size, shape) each on a line of
+    their own, as in the Markdown, set ragged right so the math keeps its spacing; the heading is a
+    line of its own and ends, like every other heading, without a full stop."""
+    entry = seed_tex[seed_tex.index(r"\paragraph*{2. "):].split("\n\n")[0]
+    assert entry.startswith(r"\paragraph*{2. \texttt{conv2d\_2} (Conv2D)}\mbox{}\\")
+    assert seed_tex[:seed_tex.index(r"\paragraph*{2. ")].endswith("\\begingroup\\raggedright\n")
+    lines = entry.split("\n")[1:]
+    assert len(lines) == 5 and lines[-1] == r"\endgroup"
+    assert all(line.endswith("\\\\") for line in lines[:3]) and lines[3].endswith(r"\par")
+
+
+def test_one_size_line_is_a_sentence_not_a_list(seed_tex):
+    """conv2d_1's height and width are the same (⌊(256 + 2 − 3)/1⌋ + 1 = 256, hand count): one
+    sentence; a list only when the axes differ."""
+    assert (256 + 2 * 1 - 3) // 1 + 1 == 256
+    md = render(load("example:seed-cnn"), lang="en", format="markdown")
+    for doc in (seed_tex, md):
+        assert "Height and width: $\\lfloor (256 + 2 \\times 1 - 3)/1 \\rfloor + 1 = 256$.\n" in doc
+        assert "- Height and width" not in doc and "\\item Height and width" not in doc
+
+
+def test_displays_after_short_lines_keep_their_space(seed_tex):
+    """TeX's short-line display skips are nearly 0: the total's sum sat right under its sentence."""
+    assert (r"\AtBeginDocument{\setlength{\abovedisplayshortskip}{\abovedisplayskip}"
+            r"\setlength{\belowdisplayshortskip}{\belowdisplayskip}}") in seed_tex
+
+
+@pytest.mark.parametrize("count, title", [
+    (None, "Number of parameters of the model"),
+    (("params", "compute"), "Parameters and compute of the model"),
+    (("params", "memory"), "Parameters and memory of the model"),
+    (("params", "compute", "memory"), "Parameters, compute and memory of the model"),
+])
+def test_the_title_names_what_the_document_derives(count, title):
+    model = load("example:seed-cnn")
+    kwargs = {"count": count} if count else {}
+    assert render(model, lang="en", format="markdown", **kwargs).startswith(f"# {title} `seed_cnn`")
+
+
+def test_every_compute_run_in_heading_ends_alike():
+    """In the compute section every layer's run-in heading ends with a full stop (dropout_1's had none
+    while dropout_2's had one)."""
+    tex = render(load("example:seed-cnn"), lang="en", format="latex", count=("params", "compute"))
+    start = tex.index("Compute, layer by layer")
+    headings = [line for line in tex[start:].split("\n") if line.startswith(r"\paragraph*{")]
+    assert len(headings) == 18 and all(h.endswith(").}") for h in headings), headings
