@@ -112,3 +112,36 @@ def test_every_compute_run_in_heading_ends_alike():
     start = tex.index("Compute, layer by layer")
     headings = [line for line in tex[start:].split("\n") if line.startswith(r"\paragraph*{")]
     assert len(headings) == 18 and all(h.endswith(").}") for h in headings), headings
+
+
+def test_brackets_grow_only_around_tall_material():
+    """The LSTM's 4h(i + h) + 4h (Keras: 4·64·(32 + 64) + 4·64 = 24,832 for i = 32, h = 64, hand
+    count) with plain brackets (\\left adds a visible gap before them); the convolution's output
+    size keeps its sized floor around the fraction."""
+    assert 4 * 64 * (32 + 64) + 4 * 64 == 24_832
+    tex = render(load(FIXTURES / "specs" / "small_rnn.yaml"), lang="en", format="latex")
+    assert r"P = 4h(i + h) + 4h = 4 \times 64 \times (32 + 64) + 4 \times 64 = 24{,}832" in tex
+    assert r"\left(" not in tex
+    seed = render(load("example:seed-cnn"), lang="en", format="latex")
+    assert r"\left\lfloor \frac{n + 2p - k}{s} \right\rfloor" in seed
+
+
+def test_summary_type_and_argument_never_break_inside():
+    """Reviewers read 'Layer / Norm' and 'return_ / sequences=True' as two words: a type in the
+    summary is one box, an argument with its value in a sentence is unbroken code."""
+    bert = render(load(FIXTURES / "hf" / "bert-base-uncased.json"), lang="en", format="latex")
+    assert r"\texttt{embeddings.LayerNorm} (\mbox{LayerNorm})" in bert
+    rnn = render(load(FIXTURES / "specs" / "small_rnn.yaml"), lang="en", format="latex")
+    assert r"\texttt{return\_sequences=\allowbreak{}True}" in rnn and r"return\_\allowbreak" not in rnn
+
+
+def test_summary_names_get_the_room_and_non_trainable_sits_next_to_parameters():
+    """ResNet50's BatchNormalization rows: 4·64 = 256 parameters, 2·64 = 128 of them not trainable
+    (moving mean and variance, hand count), in the column right after 'Parameters'."""
+    tex = render(load(FIXTURES / "keras" / "ResNet50.json"), lang="en", format="latex")
+    assert "Layer (type) & Formula & Parameters & Non-trainable & Share & Output shape" in tex
+    assert r"(\mbox{BatchNormalization}) & $4 \times 64$ & 256 & 128 & " in tex
+    bert = render(load(FIXTURES / "hf" / "bert-base-uncased.json"), lang="en", format="latex")
+    spec = next(line for line in bert.split("\n") if line.startswith(r"\begin{longtable}") and "hangindent" in line)
+    widths = [float(w) for w in __import__("re").findall(r"p\{([\d.]+)\\linewidth\}", spec)]
+    assert widths[0] > widths[1]  # the name column wider than the formula's

@@ -97,7 +97,7 @@ def test_pytorch_conv_pool_and_transpose_show_the_rule_with_their_numbers():
     # in a line of text the fraction is n/s (display size only in displays)
     assert rf"Height and width: $\lfloor (32 + 2 \times 1 - 3)/1 \rfloor + 1 = {n1}$" in text
     assert rf"Height and width: $\lfloor (32 + 2 \times 0 - 2)/2 \rfloor + 1 = {n2}$" in text
-    assert "output padding $p_{o}$:\n\n$$\n" + r"\left(n - 1\right) \cdot s - 2p + k + p_{o}" + "\n$$" in text
+    assert "output padding $p_{o}$:\n\n$$\n" + r"(n - 1) \cdot s - 2p + k + p_{o}" + "\n$$" in text
     assert rf"Height and width: $(16 - 1) \times 2 - 2 \times 1 + 3 + 1 = {n3}$" in text
 
 

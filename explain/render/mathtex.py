@@ -64,6 +64,14 @@ def symbol_tex(name: str) -> str:
     return head + "_{" + text_in_math(sub) + "}"
 
 
+_TALL = (r"\frac", r"\left", r"\sum", r"\prod", r"\sqrt", r"\binom")
+
+
+def tall_tex(tex: str) -> bool:
+    """Whether ``tex`` is taller than a line of text (brackets around it must grow)."""
+    return any(t in tex for t in _TALL)
+
+
 class FormulaPrinter(LatexPrinter):
     """sympy's LaTeX printer with locale integers, the symbol table, print-time substitution and a
     plain-text mode. Every ``_print_X`` returns text; :meth:`prec` says how strongly it binds."""
@@ -97,8 +105,9 @@ class FormulaPrinter(LatexPrinter):
 
     # -- pieces that differ between LaTeX and plain text
     def paren(self, text: str) -> str:
-        """Brackets; sized (``\\left( … \\right)``) in display formulas, plain in a sentence's."""
-        if self.plain or self._settings["inline_fractions"]:
+        """Brackets; sized (``\\left( … \\right)``) only around tall material (a fraction) in a
+        display formula: ``\\left`` adds space before the bracket, so ``4h(i + h)`` is plain."""
+        if self.plain or self._settings["inline_fractions"] or not tall_tex(text):
             return f"({text})"
         return rf"\left({text}\right)"
 
@@ -291,7 +300,7 @@ class FormulaPrinter(LatexPrinter):
         text = ", ".join(self._print(a) for a in args)
         if self.plain:
             return f"{name}({text})"
-        return rf"\{name}({text})" if self._settings["inline_fractions"] else rf"\{name}\left({text}\right)"
+        return rf"\{name}({text})" if self._settings["inline_fractions"] or not tall_tex(text) else rf"\{name}\left({text}\right)"
 
     def _print_Mod(self, e: sympy.Mod, exp: Any = None) -> str:
         a, b = (self.wrap(x, MUL + 1) for x in e.args)

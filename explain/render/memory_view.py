@@ -36,7 +36,7 @@ def memory_context(model: "Model", f: "Formatter") -> dict[str, Any]:
             terms = [p.number(per.parameter), p.number(per.gradient)]
             if per.optimizer:
                 inner = [p.number(x) for x in (per.master, per.states) if x]
-                terms.append(inner[0] if len(inner) == 1 else r"\left(" + " + ".join(inner) + r"\right)")
+                terms.append(inner[0] if len(inner) == 1 else "(" + " + ".join(inner) + ")")
             states = model_states(model, key, precision)
             cells[precision] = {"per": f.m(" + ".join(terms) + " = " + p.number(per.total)),
                                 "total": _bytes(states.bytes, f)}

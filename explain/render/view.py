@@ -27,7 +27,7 @@ from ..symbols import sym as symbol
 from . import messages
 from .documents import DETAILS
 from .escape import latex_text, markdown_code, markdown_text, plain_text
-from .mathtex import MathPrinter, symbol_tex, text_in_math
+from .mathtex import MathPrinter, symbol_tex, tall_tex, text_in_math
 from .numbers import _BINARY_FR, byte_sizes, decimal_symbol, format_int, format_share, format_size
 
 P = "P"
@@ -68,9 +68,13 @@ class Formatter:
     def code(self, text: str) -> str:
         """An argument or weight name a sentence names (``reset_after=True``, ``bias_ih_l0``):
         in LaTeX unbroken up to ``SHORT_CODE`` characters (a break at its underscore reads as two
-        names), longer ones as :meth:`name`."""
+        names), a longer argument only after its ``=``, anything else as :meth:`name`."""
         if self.format == "latex" and len(text) <= SHORT_CODE:
             return r"\texttt{" + latex_text(text) + "}"
+        if self.format == "latex" and "=" in text and len(text) <= 40:
+            # an argument with its value breaks only after its "=" (``return_sequences=`` / ``True``)
+            name, value = text.split("=", 1)
+            return r"\texttt{" + latex_text(name + "=") + r"\allowbreak{}" + latex_text(value) + "}"
         return self.name(text)
 
     def unbroken(self, text: str) -> str:
@@ -102,12 +106,23 @@ class Formatter:
         return f"{min(0.34, max(0.18, 0.012 * longest + 0.01)):.2f}"
 
     def cell_type(self, text: str) -> str:
-        """A layer type inside a table cell. LaTeX: may break only between the words of a
-        CamelCase name (``Global|Average|Pooling2D``), never inside a word, and never with a hyphen."""
+        """A layer type inside a table cell. LaTeX: never broken (``Layer / Norm`` reads as two
+        words); the line breaks before its bracket instead."""
         if self.format != "latex":
             return self.text(text)
-        words = re.split(r"(?<=[a-z]{3})(?=[A-Z])", text)
-        return r"\allowbreak{}".join(r"\mbox{" + latex_text(w) + "}" for w in words)
+        return r"\mbox{" + latex_text(text) + "}"
+
+    def summary_columns(self, labels: list[str], extra: int) -> tuple[str, str, str]:
+        """The LaTeX summary table's widths (fractions of the line) of the name, formula and shape
+        columns: the name column as wide as its longest "name (type)" in footnotesize (about
+        0.0095 of the line a character), at least 0.22, leaving the formula column 0.14 (0.16 without
+        the extra columns) or more; the formula column takes the rest."""
+        room = 0.57 if extra else 0.72
+        shape = 0.17 if extra else 0.2
+        longest = max((len(label) for label in labels), default=0)
+        formula = 0.14 if extra else 0.16  # at least
+        name = min(room - shape - formula, max(0.22, 0.0095 * longest + 0.01))
+        return f"{name:.2f}", f"{room - shape - name:.2f}", f"{shape:.2f}"
 
     def text(self, text: str) -> str:
         if self.format == "text":
@@ -912,6 +927,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         own = node.own("params")
         rows.append({
             "name": node.name, "type": node.type, "type_label": node.layer.type_label, "shape": fmt.shape(view.shown_shape(node.output_shape)),
+            "label": f"{node.name} ({node.layer.type_label or node.type})",
             "formula": _row_formula(s, view, built.get(node.name)),
             "share": fmt.plain(format_share(view.evaluate(own), d.total, fmt.lang))
             if isinstance(view.evaluate(own), int) and view.evaluate(own) != 0 else "",
@@ -1136,8 +1152,9 @@ def _merged(formula, values: dict):
 
 
 def _paren(tex: str) -> str:
-    return tex if tex.replace("{", "").replace("}", "").replace(",", "").replace(".", "") \
-        .replace("\\", "").isdigit() else rf"\left({tex}\right)"
+    if tex.replace("{", "").replace("}", "").replace(",", "").replace(".", "").replace("\\", "").isdigit():
+        return tex
+    return rf"\left({tex}\right)" if tall_tex(tex) else f"({tex})"
 
 
 def _small(expr) -> bool:
