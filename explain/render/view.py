@@ -112,18 +112,6 @@ class Formatter:
             return self.text(text)
         return r"\mbox{" + latex_text(text) + "}"
 
-    def summary_columns(self, labels: list[str], extra: int) -> tuple[str, str, str]:
-        """The LaTeX summary table's widths (fractions of the line) of the name, formula and shape
-        columns: the name column as wide as its longest "name (type)" in footnotesize (about
-        0.0095 of the line a character), at least 0.22, leaving the formula column 0.14 (0.16 without
-        the extra columns) or more; the formula column takes the rest."""
-        room = 0.57 if extra else 0.72
-        shape = 0.17 if extra else 0.2
-        longest = max((len(label) for label in labels), default=0)
-        formula = 0.14 if extra else 0.16  # at least
-        name = min(room - shape - formula, max(0.22, 0.0095 * longest + 0.01))
-        return f"{name:.2f}", f"{room - shape - name:.2f}", f"{shape:.2f}"
-
     def text(self, text: str) -> str:
         if self.format == "text":
             return plain_text(text)
@@ -927,7 +915,6 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         own = node.own("params")
         rows.append({
             "name": node.name, "type": node.type, "type_label": node.layer.type_label, "shape": fmt.shape(view.shown_shape(node.output_shape)),
-            "label": f"{node.name} ({node.layer.type_label or node.type})",
             "formula": _row_formula(s, view, built.get(node.name)),
             "share": fmt.plain(format_share(view.evaluate(own), d.total, fmt.lang))
             if isinstance(view.evaluate(own), int) and view.evaluate(own) != 0 else "",
@@ -1066,7 +1053,7 @@ def _unbroken_groups(tex: str) -> str:
     terms.append(tex[start:])
     if len(terms) == 1:
         return tex
-    return " + ".join("{" + t + "}" if r"\left(" in t else t for t in terms)
+    return " + ".join("{" + t + "}" if "(" in t else t for t in terms)
 
 
 def _memory(mem: Memory, fmt: Formatter) -> dict[str, Any]:
