@@ -349,5 +349,5 @@ def test_a_layer_with_several_inputs_names_them_and_brief_latex_lines_break():
     brief = tex[tex.index(r"\paragraph*{27. "):]
     brief = brief[:brief.index(r"\paragraph*", 5)]
     assert (r"Its inputs: \texttt{conv2\_\allowbreak{}block1\_\allowbreak{}out}, "
-            r"\texttt{conv2\_\allowbreak{}block2\_\allowbreak{}3\_\allowbreak{}bn}.\newline") in brief
-    assert "block1_add}.\\newline\n" in brief.replace(r"\_\allowbreak{}", "_")
+            r"\texttt{conv2\_\allowbreak{}block2\_\allowbreak{}3\_\allowbreak{}bn}.\\") in brief
+    assert "block1_add}.\\\\\n" in brief.replace(r"\_\allowbreak{}", "_")
