@@ -118,3 +118,21 @@ def test_check_sheet_keeps_each_answer_on_one_line_with_its_spacing(lang, tmp_pa
     for line in (f"3 × 3 × 32 × 32 + 1 × 32 = 9{sep}248", "3 × 3 × 3 × 32 + 1 × 32 = 896",
                  f"11{sep}552 × 512 + 512 = 5{sep}915{sep}136"):
         assert line in table.split("\n"), (lang, line)
+
+
+def test_heading_and_where_block_keep_together():
+    """A layer's heading (own line or run-in) and the "with" line with its symbol list and tensor
+    table ask for room first (needspace), so none of them ends a page alone (reviewers: a heading or
+    "where" alone at a page foot)."""
+    import re
+
+    import explain
+    from explain.render import render_document
+    tex = render_document("derivation", explain.load("example:seed-cnn"), lang="en", format="latex")
+    headings = re.findall(r"(.*)\n(?:\\begingroup\\raggedright\n)?\\(?:sub)*section\*\{\d+\. |"
+                          r"(.*)\n\\begingroup\\raggedright\n\\paragraph\*", tex)
+    assert headings and all("\\needspace" in a + b for a, b in headings)
+    withs = re.findall(r"(.*)\nwith\n\\begin\{itemize\}", tex)
+    # seed-cnn: conv2d_1 (k_h, k_w, c_in, c_out: 4 symbols, 2 tensors) -> 4 + 2 + 7 lines
+    assert withs and all(re.fullmatch(r"\\needspace\{\d+\\baselineskip\}", w) for w in withs)
+    assert withs[0] == "\\needspace{13\\baselineskip}"
