@@ -1021,3 +1021,16 @@ def test_flatten_keeps_the_batch_axis_and_a_bias_free_conv_says_so_once():
     assert conv1.count("no bias") == 1
     assert "The bias is left out because a batch normalization follows this layer" in conv1
 
+
+def test_bert_pooler_first_token_is_an_operation_of_the_forward_pass():
+    """transformers' BertPooler takes hidden_states[:, 0] in its forward: no module, no class
+    named FirstToken; the row is labelled as the operation it is."""
+    require_module("transformers")
+    from transformers.models.bert import modeling_bert
+    assert not hasattr(modeling_bert, "FirstToken")
+    assert not any(isinstance(m, type) and m.__name__ == "FirstToken" for m in vars(modeling_bert).values())
+    text = markdown(_hf("bert-base-uncased"))
+    assert "FirstToken" not in text
+    assert "`pooler.first_token` (first token of the sequence)" in text
+    assert "not a module of its own in PyTorch" in text
+    assert translated(_texts.FIRST_TOKEN_LABEL) and translated(_texts.FIRST_TOKEN)

@@ -235,9 +235,12 @@ ADD_TOKEN_POSITION_DROPOUT = N_("This row adds the token embedding and the posit
                                 "pass; it is not a module of its own in PyTorch. It has no weights. "
                                 "Nor has the dropout %(drop)s that follows it, which is therefore "
                                 "not listed.")
-FIRST_TOKEN = N_("This layer keeps only the vector at the first position of every sequence (the "
-                 "classification token, such as [CLS]), which stands for the whole input; the "
-                 "sequence axis is dropped. It has no weights.")
+# "bert.pooler.first_token (first token of the sequence)"
+FIRST_TOKEN_LABEL = N_("first token of the sequence")
+FIRST_TOKEN = N_("This row keeps only the vector at the first position of every sequence (the "
+                 "classification token), which stands for the whole input; the sequence axis is "
+                 "dropped. The selection happens in the forward pass of the pooler or the "
+                 "classification head; it is not a module of its own in PyTorch. It has no weights.")
 
 # -- recurrent layers
 RECURRENT = N_("A recurrent layer computes its state at each time step from the current input and "

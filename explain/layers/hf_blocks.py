@@ -587,6 +587,7 @@ class FirstToken(Layer):
     """``hidden_states[:, 0]``: a pooler's or classification head's input, (…, n, d) → (…, d)."""
 
     role = "reshape"
+    type_label = _texts.FIRST_TOKEN_LABEL
     explanation = _texts.FIRST_TOKEN
     ops_per_element = 0  # a selection: no arithmetic
 
