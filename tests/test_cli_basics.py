@@ -184,17 +184,23 @@ _HF_FAMILY_MODULES = ("explain.importers.hf_decoders", "explain.importers.hf_enc
                       "explain.layers.hf_moe", "explain.layers.hf_multimodal", "explain.layers.hf_mllama")
 
 
-def _hf_modules_after(config: dict, tmp_path) -> list[str]:
-    """The Hugging Face family modules imported by ``explain derive`` of ``config`` (a fresh process)."""
+def _modules_after(config: dict, tmp_path, fmt: str, prefix: str) -> list[str]:
+    """The names after ``prefix`` of the explain modules imported by ``explain derive`` of ``config`` in
+    ``fmt`` (a fresh process)."""
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config), encoding="utf-8")
     script = ("import sys, io, contextlib\nfrom explain.cli import main\n"
               "with contextlib.redirect_stdout(io.StringIO()):\n"
-              f"    assert main(['derive', {str(path)!r}, '--format', 'json']) == 0\n"
-              "print(' '.join(sorted(m for m in sys.modules if m.startswith('explain.') and '.hf_' in m)))\n")
+              f"    assert main(['derive', {str(path)!r}, '--format', {fmt!r}]) == 0\n"
+              f"print(' '.join(sorted(m[len({prefix!r}):] for m in sys.modules if m.startswith({prefix!r}))))\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
+
+
+def _hf_modules_after(config: dict, tmp_path) -> list[str]:
+    """The Hugging Face family modules imported by ``explain derive`` of ``config``."""
+    return ["explain." + m for m in _modules_after(config, tmp_path, "json", "explain.") if ".hf_" in m]
 
 
 def test_a_llama_config_imports_only_its_family(tmp_path):
@@ -251,15 +257,8 @@ def test_a_llama_config_in_markdown_imports_only_the_layer_families_it_uses(tmp_
     merge layers nor the declared (custom) layers nor Keras's normalizations are imported."""
     llama = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
              "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 100}
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(llama), encoding="utf-8")
-    script = ("import sys, io, contextlib\nfrom explain.cli import main\n"
-              "with contextlib.redirect_stdout(io.StringIO()):\n"
-              f"    assert main(['derive', {str(path)!r}, '--format', 'markdown']) == 0\n"
-              "print(' '.join(sorted(m.rsplit('.', 1)[-1] for m in sys.modules if m.startswith('explain.layers.'))))\n")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr
-    families = set(result.stdout.split()) - {"_index", "_norm", "_spatial", "_texts", "base", "registry"}
+    imported = _modules_after(llama, tmp_path, "markdown", "explain.layers.")
+    families = set(imported) - {"_index", "_norm", "_spatial", "_texts", "base", "registry"}
     assert families == {"embedding", "hf_blocks", "torch_core", "torch_layer_norm"}, families
 
 
