@@ -46,7 +46,9 @@ def test_every_layer_is_numbered_in_the_compute_section(seed_md):
     section = _layers_section(seed_md)
     numbers = [int(n) for n in re.findall(r"^(?:#### |\*\*)(\d+)\. ", section, re.M)]
     assert numbers == list(range(1, 19))
-    assert "**8. `dropout_2` (Dropout).**\nNo MACs and no other operations, as in layer 4, `dropout_1`." in section
+    # the short entry's heading has no full stop and a line of its own (a hard break), as in the
+    # parameter section (a soft break ran heading and sentence together into one line)
+    assert "**8. `dropout_2` (Dropout)**\\\nNo MACs and no other operations, as in layer 4, `dropout_1`." in section
 
 
 def test_letters_in_sentences_are_math_and_defined(seed_md):

@@ -105,13 +105,18 @@ def test_the_title_names_what_the_document_derives(count, title):
     assert render(model, lang="en", format="markdown", **kwargs).startswith(f"# {title} `seed_cnn`")
 
 
-def test_every_compute_run_in_heading_ends_alike():
-    """In the compute section every layer's run-in heading ends with a full stop (dropout_1's had none
-    while dropout_2's had one)."""
+def test_every_compute_heading_stands_on_its_own_line():
+    """In the compute section every layer's heading has a line of its own, as in the parameter
+    section (round 7: run-in headings, with an empty paragraph before a formula that followed)."""
     tex = render(load("example:seed-cnn"), lang="en", format="latex", count=("params", "compute"))
     start = tex.index("Compute, layer by layer")
-    headings = [line for line in tex[start:].split("\n") if line.startswith(r"\paragraph*{")]
-    assert len(headings) == 18 and all(h.endswith(").}") for h in headings), headings
+    lines = tex[start:].split("\n")
+    headings = [i for i, line in enumerate(lines) if line.startswith(r"\paragraph*{")]
+    assert len(headings) == 18
+    for i in headings:
+        assert lines[i].endswith((r")}\mbox{}\\", r")}\mbox{}")), lines[i]
+        assert lines[i + 1].strip(), lines[i:i + 2]  # text or formula at once, no empty paragraph
+    assert lines[headings[1]].endswith(r"(Conv2D)}\mbox{}") and lines[headings[1] + 1] == r"\["
 
 
 def test_brackets_grow_only_around_tall_material():
