@@ -52,7 +52,7 @@ def test_every_layer_is_numbered_in_the_compute_section(seed_md):
 
 
 def test_letters_in_sentences_are_math_and_defined(seed_md):
-    assert "MACs counts its multiply-accumulates and $O$ its other operations" in seed_md
+    assert "the column MACs gives its multiply-accumulates and the column $O$ its other operations" in seed_md
     assert "the model states take $M$ bytes, where $P$ is the number of parameters:" in seed_md
     assert "For a batch of $B$ samples the activations take $A$ bytes:" in seed_md
     # a letter standing alone in a sentence outside math: none of O, A, B, M, P, N, D
@@ -116,6 +116,43 @@ def test_flops_say_they_leave_out_the_other_operations(seed_md):
     assert f"they are the other operations $O$, {other:,} for this model, counted separately below and " \
            "not included in these FLOPs." in seed_md
     assert "| Layer (type) | MACs | Other operations $O$ |" in seed_md
+
+
+def test_flops_are_a_count_not_a_rate(seed_md):
+    """FLOPs here are a number of operations (2 × 813,689,984 by hand: the MACs of the table);
+    students read "FLOPs" as FLOP/s, so the sentence tells the two apart."""
+    assert ("gives the number of floating-point operations, the FLOPs (a count, not to be confused "
+            "with FLOP/s, operations per second):") in seed_md
+    macs = 3 * 3 * 3 * 32 * 256**2 + 3 * 3 * 32 * 32 * (254**2 + 84**2 + 82**2 + 41**2 + 39**2) \
+        + 11552 * 512 + 512 * 128 + 128 * 9
+    assert f"\\text{{FLOPs}} = 2 \\times {macs:,}".replace(",", "{,}") in seed_md
+
+
+def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
+    """The maximum of the 3 × 3 = 9 values of a window takes 8 comparisons: one fewer than the 9
+    operations counted, for each output element (es reviewer: "es una comparación menos" had no
+    referent)."""
+    pool = _layers_section(seed_md).split("#### 3.")[1].split("####")[0]
+    assert "(strictly, one comparison fewer per output element)" in pool
+    assert 9 * 225_792 == 2_032_128
+    assert "3 \\times 3 \\times 225{,}792 = 2{,}032{,}128" in pool
+
+
+@pytest.mark.parametrize("lang,present,absent", [
+    ("de", "die Exponentialfunktion, das Aufaddieren zur Summe und", "ihre Addition zur Summe"),
+    ("de", "in der Spalte MACs die Anzahl", "Für jede Schicht und ein Beispiel: die"),
+    ("es", "(propagación hacia delante y propagación hacia atrás)", "propagaciones hacia delante"),
+    ("es", "Las sumas del sesgo, las activaciones", "Las sumas de sesgo"),
+    ("es", "(en rigor, hay una comparación menos por elemento de salida)", "es una comparación menos"),
+    ("fr", "l’entrée de chaque échantillon (par exemple", "chaque exemple"),
+    ("fr", "les FLOP (un nombre d’opérations, à ne pas confondre avec les FLOP/s", "on obtient le nombre de FLOP :"),
+    ("ja", "（厳密には、出力の要素ごとに比較が 1 回少なくなります）", "（厳密には比較は 1 回少なくなります）"),
+])
+def test_compute_wording_of_the_round_7_reviewers(lang, present, absent):
+    """One term for a sample in French (échantillon, as in the compute sentences), German and
+    Spanish phrasing the native reviewers asked for."""
+    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
+    assert present in text and absent not in text
 
 
 def test_pooling_window_symbols_are_defined(seed_md):

@@ -171,4 +171,4 @@ def test_dropout_and_max_pooling_say_what_their_count_leaves_out():
     text = render(load("example:seed-cnn"), lang="en", format="markdown", count=("params", "compute"))
     assert "At inference this layer computes nothing" in text and \
         "In training it draws random numbers and applies them to its input" in text
-    assert "one operation per window element (strictly, one comparison fewer)" in text
+    assert "one operation per window element (strictly, one comparison fewer per output element)" in text
