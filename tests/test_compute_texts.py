@@ -162,15 +162,49 @@ def test_pooling_window_symbols_are_defined(seed_md):
 
 def test_model_states_cite_once_and_name_the_apis_in_code(seed_md):
     states = seed_md[seed_md.index("### Model states"):seed_md.index("| Optimizer")]
-    assert states.count("Rajbhandari") == 1 and "Micikevicius et al. 2018" in states
+    assert states.count("Rajbhandari") == 1 and "(Micikevicius et al., 2018)" in states
     assert "Keras (`mixed_float16`) and PyTorch (`torch.autocast`)" in states
 
 
 def test_total_training_memory_line(seed_md):
     """Adam, mixed precision: 16 bytes × 6,029,097 = 96.5 MB; activations 2 bytes × 5,288,649
-    values per sample = 10.6 MB."""
-    assert ("In total, training with Adam in mixed precision needs about 96.5 MB for the model states "
-            "plus 10.6 MB for each sample of the batch ($M + A$)") in seed_md
+    values per sample = 10.6 MB (hand counts). The total is M + A, not the per-sample part."""
+    params = 896 + 5 * 9248 + (11552 * 512 + 512) + (512 * 128 + 128) + (128 * 9 + 9)
+    assert params == 6_029_097 and round(16 * params / 1e6, 1) == 96.5
+    outputs = 32 * (256**2 + 254**2 + 2 * 84**2 + 84**2 + 82**2 + 2 * 41**2 + 41**2 + 39**2
+                    + 2 * 19**2) + 2 * 512 + 2 * 128 + 9  # dropouts copy; flatten is a view
+    assert outputs == 5_288_649 and round(2 * outputs / 1e6, 1) == 10.6
+    assert ("In total, training with Adam in mixed precision needs about $M + A$ bytes: 96.5 MB "
+            "plus $B$ × 10.6 MB, without the framework's own buffers and workspace.") in seed_md
+
+
+def test_model_states_come_in_three_paragraphs_and_the_size_once(seed_md):
+    """Round 7: one block of eight sentences (ja) split before mixed precision and before the
+    optimizers; whole clauses for the optimizers (en); the bytes M = 96,465,552 stand in the
+    equation and are not repeated in the sentence after it (fr); dtypes set as code (de)."""
+    states = seed_md[seed_md.index("### Model states"):seed_md.index("| Optimizer")]
+    paragraphs = [p for p in states.split("\n\n")[1:] if p.strip()]
+    assert [p.split(" ")[0] for p in paragraphs] == ["Training", "In", "Plain"]
+    assert paragraphs[2].startswith("Plain SGD keeps no state of its own; SGD with momentum keeps one "
+                                    "value per parameter (4 bytes); Adam and AdamW keep two")
+    assert "(`float16` or `bfloat16`, 2 bytes each)" in paragraphs[1]
+    assert 16 * 6_029_097 == 96_465_552 and round(96_465_552 / 2**20, 1) == 92.0
+    assert "$$\n\nThat is 96.5 MB (92.0\u00a0MiB).\n" in seed_md
+    assert "in `float32` twice as much" in seed_md
+
+
+@pytest.mark.parametrize("lang,present,absent", [
+    ("de", "hinzu kommen Puffer und temporärer Zwischenspeicher (Workspace) des Frameworks", "Arbeitsspeicher"),
+    ("de", "in `float32` doppelt so viel", "in float32"),
+    ("ja", "（Rajbhandari ら、2020 年の ZeRO 論文でいう「モデルの状態」）", "Rajbhandari ら（2020）"),
+    ("ja", "（Adam ではパラメータごとに 4 + 4 + 8 = 16 バイト）", "（Adam：4 + 4 + 8"),
+    ("ja", "計算時間と活性値のメモリです", "計算時間と活性値（アクティベーション）"),
+    ("fr", "Soit 96,5\u202fMo (92,0\u00a0Mio).", "octets, 96,5"),
+    ("fr", "demande environ $M + A$ octets\u00a0: 96,5\u202fMo plus $B$ × 10,6\u202fMo, sans compter", "par échantillon du lot ("),
+])
+def test_memory_wording_of_the_round_7_reviewers(lang, present, absent):
+    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
+    assert present in text and absent not in text
 
 
 @pytest.mark.parametrize("lang,label", [("fr", "\\text{FLOP} = 2"), ("es", "\\text{FLOP} = 2"),
@@ -187,4 +221,4 @@ def test_memory_table_groups_its_columns_by_precision_in_latex():
     formula such as 2 + 2 + (4 + 8) = 16 keeps its spaces instead of being squeezed."""
     tex = render(explain.load("example:seed-cnn"), lang="ja", format="latex", count=("memory",))
     assert "\\begin{tabular}{@{}lrrrr@{}}" in tex
-    assert "\\multicolumn{2}{c}{float32} & \\multicolumn{2}{c}{混合精度}" in tex
+    assert "\\multicolumn{2}{c}{\\texttt{float32}} & \\multicolumn{2}{c}{混合精度}" in tex

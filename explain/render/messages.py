@@ -524,6 +524,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),
     "weight_hr": Code("weight_hr"), "c_attn": Code("attn.c_attn"), "merge_mode": Code("merge_mode"),
     "mixed_float16": Code("mixed_float16"), "autocast": Code("torch.autocast"),
+    "float32": Code("float32"), "float16": Code("float16"), "bfloat16": Code("bfloat16"),
     # attention and transformer notes
     "k_dim": _S("d_k"), "v_dim": _S("d_v"), "L": _S("L"), "T": _T, "C": _S("C"), "P": _P,
     "n_p": _n_p, "k_d": _S("k_d"), "T_src": _S("T_src"),
