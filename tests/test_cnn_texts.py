@@ -335,8 +335,9 @@ def test_keras_prelu_says_pytorch_learns_one_slope_by_default():
 def test_stage_table_says_what_a_row_is(mobilenet):
     """MobileNetV2 (Sandler et al. 2018, table 2): 16 bottleneck blocks in runs of 1, 2, 3, 4, 3, 3,
     1 of the same output width; block_10–12 (96 channels) and block_13–15 (160) are rows of their own."""
-    assert ("each row gives the number of parameters of a group of layers: the stem, the head, or "
-            "consecutive blocks with the same output width, as many as the column Blocks gives") in mobilenet
+    assert ("Overview by stage. Each row gives the number of parameters of one group of layers: the "
+            "stem, the head, or a run of consecutive blocks with the same output width (the column "
+            "Blocks gives how many).") in mobilenet
     assert "| `block_10–block_12` | 90–115 | 3 |" in mobilenet and "| `block_13–block_15` | 116–142 | 3 |" in mobilenet
 
 
@@ -351,3 +352,29 @@ def test_a_layer_with_several_inputs_names_them_and_brief_latex_lines_break():
     assert (r"Its inputs: \texttt{conv2\_\allowbreak{}block1\_\allowbreak{}out}, "
             r"\texttt{conv2\_\allowbreak{}block2\_\allowbreak{}3\_\allowbreak{}bn}.\\") in brief
     assert "block1_add}.\\\\\n" in brief.replace(r"\_\allowbreak{}", "_")
+
+
+def test_non_trainable_sentence_names_the_moving_statistics_only_where_they_are_all(resnet):
+    """Keras BatchNormalization keeps moving_mean and moving_variance as non-trainable weights
+    (the layer's weights, by hand: 4C of which 2C non-trainable); a frozen Dense layer's weights
+    are non-trainable for another reason, so the Total then keeps the general sentence."""
+    keras = require_module("keras")
+    bn = keras.layers.BatchNormalization()
+    bn.build((None, 8))
+    assert sum(int(w.numpy().size) for w in bn.non_trainable_weights) == 2 * 8
+    moving = "they are the moving means and variances of the batch normalization layers above."
+    assert moving in resnet and "the layers above say why" not in resnet
+    spec = {"name": "f", "input": [8], "layers": [{"BatchNormalization": {}},
+                                                   {"Dense": {"units": 4, "trainable": False}}]}
+    text = doc(explain.load(spec))
+    assert moving not in text and "the layers above say why" in text
+
+
+def test_check_sheet_verdict_reads_right_result_wrong_formula():
+    """The seed worksheet's dense_2: 512 × 128 + 512 = 65,664 is the right number (by hand:
+    512 inputs × 128 units + 128 biases = 65,664), but the bias term is wrong."""
+    from explain.checker import check_file, render_report
+    sheet = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="en",
+                          format="markdown")
+    assert "| ✗ right result, wrong formula |" in sheet
+    assert "## 5. `dense_2`: parameters (right result, wrong formula)" in sheet

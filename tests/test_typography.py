@@ -226,7 +226,7 @@ def test_japanese_sheet_is_polite_and_full_width(seed_report):
     sheet = render_report(seed_report, lang="ja", format="markdown")
     assert "**7 件中 6 件が正解です。**" in sheet
     assert "| `dense_2`（パラメータ数） |" in sheet and "| 合計（パラメータ数） |" in sheet
-    assert "## 5. `dense_2`：パラメータ数（結果は正しいが式が誤り）" in sheet
+    assert "## 5. `dense_2`：パラメータ数（値は一致、式は誤り）" in sheet
     assert "解答：$512 \\times 128 + 512 = 65{,}664$" in sheet
 
 

@@ -16,7 +16,7 @@ VERDICT_LABELS = {
     # Translators: a verdict: the formula is right, the arithmetic is not
     "arithmetic_slip": N_("arithmetic slip"),
     # Translators: a verdict: the result is right, the formula is not
-    "wrong_formula": N_("result right, formula wrong"),
+    "wrong_formula": N_("right result, wrong formula"),
     # Translators: a verdict on a student's claim in the feedback sheet
     "wrong": N_("wrong"),
     # Translators: a verdict: the claim could not be read (not arithmetic this tool understands)

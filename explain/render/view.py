@@ -950,6 +950,9 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "total": fmt.num(d.total), "total_tex": p.number(d.total),
         "trainable": fmt.num(d.trainable), "non_trainable": fmt.num(d.non_trainable),
         "buffers": fmt.num(d.buffers), "has_non_trainable": d.non_trainable != 0,
+        # every non-trainable group a normalization layer's moving statistics: the sentence says so
+        "only_moving_stats": {g.reason for s in d.steps for g in s.groups
+                              if not g.trainable and not g.buffer} == {"moving_stats"},
         "has_buffers": d.buffers != 0,
         "memory": _memory(mem, fmt),
         "expanded": d.expanded,
