@@ -222,3 +222,15 @@ def test_memory_table_groups_its_columns_by_precision_in_latex():
     tex = render(explain.load("example:seed-cnn"), lang="ja", format="latex", count=("memory",))
     assert "\\begin{tabular}{@{}lrrrr@{}}" in tex
     assert "\\multicolumn{2}{c}{\\texttt{float32}} & \\multicolumn{2}{c}{混合精度}" in tex
+
+
+@pytest.mark.parametrize("lang,heading", [("en", "## Parameter memory"), ("fr", "## Mémoire des paramètres"),
+                                          ("de", "## Speicherbedarf der Parameter")])
+def test_parameter_memory_is_not_taken_for_the_whole_memory(lang, heading):
+    """Two sections called "Memory" and "Training memory" let a student read the float32
+    parameters (6,029,097 × 4 bytes = 24.1 MB, hand count) as the whole inference memory (fr
+    reviewer): the first heading says whose memory it is."""
+    assert round(6_029_097 * 4 / 1e6, 1) == 24.1
+    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
+    assert f"\n{heading}\n" in text
+    assert "\n## Memory\n" not in text

@@ -90,7 +90,7 @@ def test_total_and_memory_keep_together():
     import re
     asked = re.search(r"\\needspace\{(\d+)\\baselineskip\}\n\\subsection\*\{Total\}", tex)
     assert asked and 8 <= int(asked.group(1)) <= 12
-    assert tex.index("\\needspace{8\\baselineskip}") < tex.index("\\subsection*{Memory}")
+    assert tex.index("\\needspace{8\\baselineskip}") < tex.index("\\subsection*{Parameter memory}")
 
 
 def test_summary_formula_breaks_between_terms_with_its_spacing(tmp_path):
