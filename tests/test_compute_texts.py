@@ -144,7 +144,7 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
     ("es", "(propagación hacia delante y propagación hacia atrás)", "propagaciones hacia delante"),
     ("es", "Las sumas del sesgo, las activaciones", "Las sumas de sesgo"),
     ("es", "(en rigor, hay una comparación menos por elemento de salida)", "es una comparación menos"),
-    ("fr", "l’entrée de chaque échantillon (par exemple", "chaque exemple"),
+    ("fr", "l’entrée de chaque échantillon (ses cartes de caractéristiques, par exemple)", "chaque exemple"),
     ("fr", "les FLOP (un nombre d’opérations, à ne pas confondre avec les FLOP/s", "on obtient le nombre de FLOP :"),
     ("ja", "（厳密には、出力の要素ごとに比較が 1 回少なくなります）", "（厳密には比較は 1 回少なくなります）"),
 ])
@@ -196,7 +196,7 @@ def test_model_states_come_in_three_paragraphs_and_the_size_once(seed_md):
 @pytest.mark.parametrize("lang,present,absent", [
     ("de", "hinzu kommen Puffer und temporärer Zwischenspeicher (Workspace) des Frameworks", "Arbeitsspeicher"),
     ("de", "in `float32` doppelt so viel", "in float32"),
-    ("ja", "（Rajbhandari ら、2020 年の ZeRO 論文でいう「モデルの状態」）", "Rajbhandari ら（2020）"),
+    ("ja", "ZeRO の論文（Rajbhandari ら、2020 年）では、これらを「モデルの状態」と呼びます。", "Rajbhandari ら（2020）"),
     ("ja", "（Adam ではパラメータごとに 4 + 4 + 8 = 16 バイト）", "（Adam：4 + 4 + 8"),
     ("ja", "計算時間と活性値のメモリです", "計算時間と活性値（アクティベーション）"),
     ("fr", "Soit 96,5\u202fMo (92,0\u00a0Mio).", "octets, 96,5"),

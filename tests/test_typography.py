@@ -233,7 +233,7 @@ def test_japanese_sheet_is_polite_and_full_width(seed_report):
 def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own():
     """A later layer's one-line entry: its sentences end in 。 also after a formula (never an ASCII
     full stop, never a space after ：), its run-in heading has no full stop; the summary row of a
-    tied layer joins with 、 (reviewer ja1, 9 and 22). Each line ends in a hard break (a backslash):
+    tied layer joins with ： (reviewer ja1, 9 and 22; ja8). Each line ends in a hard break (a backslash):
     soft breaks would join the lines with a space between sentences (「9,248。 パディング」), and the
     fraction is written n/s in the line (⌊(256 + 2·0 − 3)/1⌋ + 1 = 254: a valid 3 × 3 window)."""
     doc = render(load("example:seed-cnn"), lang="ja", format="markdown")
@@ -252,7 +252,8 @@ def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own(
     assert "\\renewcommand{\\jsParagraphMark}{}" in tex  # ltjsarticle's ■ before a \paragraph
     assert re.findall(r"\$\.|：[ \t]+\$", tex) == []
     gpt2 = render(load(FIXTURES / "hf" / "gpt2.json"), lang="ja", format="markdown")
-    assert "| `lm_head` (Linear)（`transformer.wte` と重みを共有） |" in gpt2  # no 、 after a Latin bracket
+    # no 、 after a Latin bracket, no full-width bracket right after a half-width one (reviewers ja7, ja8)
+    assert "| `lm_head` (Linear)：`transformer.wte` と重みを共有 |" in gpt2
 
 
 def test_japanese_memory_in_si_kilobytes():
