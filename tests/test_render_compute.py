@@ -135,6 +135,24 @@ def test_seed_per_layer_compute_in_the_german_pdf(tmp_path):
     assert "Eine Faltung berechnet jedes Ausgabeelement" in text.replace("\n", " ")
 
 
+def test_noise_layers_keep_the_general_training_sentence():
+    """GaussianNoise adds noise and GaussianDropout multiplies by it (Keras, training=True): no
+    entry is set to zero by a mask, so the mask sentence of Dropout would be false for them."""
+    import keras
+    from explain.layers import _texts
+    from explain.layers.registry import layer_types
+    x = keras.ops.ones((1000,))
+    noisy = keras.ops.convert_to_numpy(keras.layers.GaussianNoise(0.5)(x, training=True))
+    scaled = keras.ops.convert_to_numpy(keras.layers.GaussianDropout(0.5)(x, training=True))
+    assert (noisy != 0).all() and (scaled != 0).all() and len(set(scaled.tolist())) > 2
+    kinds = {(fw, c.type_name): c.compute_explanation for fw in ("keras", "pytorch") for c in layer_types(fw)}
+    for name in ("GaussianNoise", "GaussianDropout", "AlphaDropout"):
+        assert kinds[("keras", name)] == _texts.DROPOUT_COMPUTE, name
+    for key in (("keras", "Dropout"), ("keras", "SpatialDropout2D"), ("pytorch", "Dropout"), ("pytorch", "Dropout2d")):
+        assert kinds[key] == _texts.DROPOUT_MASK_COMPUTE, key
+    assert kinds[("pytorch", "AlphaDropout")] == _texts.DROPOUT_COMPUTE
+
+
 def test_mixed_precision_sentence_is_true_of_keras_and_zero():
     """Keras' mixed_float16 keeps float32 variables (and so float32 gradients and Adam moments):
     the 2 + 2 + 12 bytes are ZeRO's scheme, not every framework's; the text must say both."""
@@ -170,5 +188,9 @@ def test_dropout_and_max_pooling_say_what_their_count_leaves_out():
     assert comparisons == 9 - 1
     text = render(load("example:seed-cnn"), lang="en", format="markdown", count=("params", "compute"))
     assert "At inference this layer computes nothing" in text and \
-        "In training it draws random numbers and applies them to its input" in text
+        "In training it draws a random mask, sets the dropped entries to zero and scales the kept " \
+        "ones up so that the expected value stays the same" in text
+    # in training the kept entries of ones are 1/(1 - 0.5) = 2, the dropped ones 0 (fr reviewer:
+    # "draws random numbers and applies them" was vague)
+    assert set(drop.train()(x).unique().tolist()) == {0.0, 2.0}
     assert "one operation per window element (strictly, one comparison fewer per output element)" in text

@@ -525,6 +525,10 @@ MAX_POOL_COMPUTE = N_("A max pooling layer multiplies nothing, so it takes no MA
 DROPOUT_COMPUTE = N_("At inference this layer computes nothing: no MACs and no other operations. In "
                      "training it draws random numbers and applies them to its input; that work is "
                      "counted neither here nor in the estimate of a training step.")
+DROPOUT_MASK_COMPUTE = N_("At inference this layer computes nothing: no MACs and no other operations. "
+                          "In training it draws a random mask, sets the dropped entries to zero and "
+                          "scales the kept ones up so that the expected value stays the same; that "
+                          "work is counted neither here nor in the estimate of a training step.")
 AVG_POOL_COMPUTE = N_("An average pooling layer multiplies nothing, so it takes no MACs. For each "
                       "output element it adds up the values of its window and divides the sum by "
                       "their number: one operation per window element.")

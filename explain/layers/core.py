@@ -158,6 +158,9 @@ _ACTIVATION: dict[str, Any] = {"role": "activation", "explanation": _texts.ACTIV
 _DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.DROPOUT,
                             "compute_explanation": _texts.DROPOUT_COMPUTE}
 _RATE: dict[str, Any] = {"required": ("rate",), "fractions": ("rate",), **_DROPOUT}
+# Dropout and SpatialDropout zero a random mask and scale the rest by 1/(1 - rate); the noise
+# layers (GaussianNoise, GaussianDropout, AlphaDropout) keep the general sentence
+_MASK: dict[str, Any] = {**_RATE, "compute_explanation": _texts.DROPOUT_MASK_COMPUTE}
 
 _MAX0 = r"\max(x, 0)"
 FUNCTIONS: dict[str, tuple[str, tuple[float, ...]]] = {
@@ -255,9 +258,9 @@ def _rate_values(self: Any) -> dict:
     return {} if rate is None else {"r": ("r = §", (rate,))}
 
 
-Dropout = _elementwise("Dropout", "rate", "noise_shape", "seed", **_RATE)
+Dropout = _elementwise("Dropout", "rate", "noise_shape", "seed", **_MASK)
 Dropout.explanation_values = _rate_values  # type: ignore[method-assign]
-_SPATIAL: dict[str, Any] = {**_RATE, "explanation": _texts.SPATIAL_DROPOUT}
+_SPATIAL: dict[str, Any] = {**_MASK, "explanation": _texts.SPATIAL_DROPOUT}
 SpatialDropout1D = _elementwise("SpatialDropout1D", "rate", "seed", **_SPATIAL)
 SpatialDropout2D = _elementwise("SpatialDropout2D", "rate", "data_format", "seed", **_SPATIAL)
 SpatialDropout3D = _elementwise("SpatialDropout3D", "rate", "data_format", "seed", **_SPATIAL)

@@ -35,9 +35,9 @@ def _elementwise(name: str, *fields: str, role: str = "activation",
 
 _SOFTMAX: dict[str, Any] = {"role": "activation", "explanation": _texts.SOFTMAX, "ops": SOFTMAX_OPS}
 _DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.DROPOUT, "ops": 0,
-                            "compute_explanation": _texts.DROPOUT_COMPUTE}
+                            "compute_explanation": _texts.DROPOUT_MASK_COMPUTE}
 _SPATIAL_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.SPATIAL_DROPOUT, "ops": 0,
-                            "compute_explanation": _texts.DROPOUT_COMPUTE}
+                            "compute_explanation": _texts.DROPOUT_MASK_COMPUTE}
 _ALPHA_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.ALPHA_DROPOUT, "ops": 0,
                             "compute_explanation": _texts.DROPOUT_COMPUTE}
 for _name, _fields, _kind in (
