@@ -151,6 +151,11 @@ def test_noise_layers_keep_the_general_training_sentence():
     for key in (("keras", "Dropout"), ("keras", "SpatialDropout2D"), ("pytorch", "Dropout"), ("pytorch", "Dropout2d")):
         assert kinds[key] == _texts.DROPOUT_MASK_COMPUTE, key
     assert kinds[("pytorch", "AlphaDropout")] == _texts.DROPOUT_COMPUTE
+    # and no translation of the general sentence speaks of a mask (GaussianNoise has none)
+    from explain.render.i18n import translations
+    for lang, mask in (("de", "Maske"), ("fr", "masque"), ("ja", "マスク"), ("es", "máscara")):
+        assert mask not in translations(lang).gettext(_texts.DROPOUT_COMPUTE), lang
+        assert mask in translations(lang).gettext(_texts.DROPOUT_MASK_COMPUTE), lang
 
 
 def test_mixed_precision_sentence_is_true_of_keras_and_zero():
