@@ -137,7 +137,8 @@ def test_summary_type_and_argument_never_break_inside():
     bert = render(load(FIXTURES / "hf" / "bert-base-uncased.json"), lang="en", format="latex")
     assert r"\texttt{embeddings.LayerNorm} (\mbox{LayerNorm})" in bert
     rnn = render(load(FIXTURES / "specs" / "small_rnn.yaml"), lang="en", format="latex")
-    assert r"\texttt{return\_sequences=\allowbreak{}True}" in rnn and r"return\_\allowbreak" not in rnn
+    # round 7: not even after its '=' ("return_sequences=" / "True" read as two pieces of code)
+    assert r"\texttt{return\_sequences=True}" in rnn and r"\allowbreak" not in rnn
 
 
 def test_summary_names_get_the_room_and_non_trainable_sits_next_to_parameters():
@@ -150,3 +151,44 @@ def test_summary_names_get_the_room_and_non_trainable_sits_next_to_parameters():
     spec = next(line for line in bert.split("\n") if line.startswith(r"\begin{longtable}") and "hangindent" in line)
     widths = [float(w) for w in __import__("re").findall(r"p\{([\d.]+)\\linewidth\}", spec)]
     assert widths[0] > widths[1]  # the name column wider than the formula's
+
+
+def test_code_in_a_sentence_never_breaks_inside_a_name():
+    """Round 7 reviewers: "nn." / "MultiheadAttention", "transformer." / "wte" and "post_" /
+    "attention_layernorm" broke inside the name; a name up to 30 characters is one unbreakable word
+    (the line breaks before it), only a long module path may break, after a dot."""
+    mha = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang="en", format="latex")
+    assert r"\texttt{nn.MultiheadAttention}" in mha
+    gpt2 = render(load(FIXTURES / "hf" / "gpt2.json"), lang="en", format="latex")
+    body = gpt2[gpt2.index(r"\subsection*{Derivation"):]
+    assert r"\texttt{transformer.wte}" in body and r"transformer.\allowbreak" not in body
+    from explain.render.view import Formatter
+    f = Formatter("latex", "en")
+    assert f.name("post_attention_layernorm") == r"\texttt{post\_attention\_layernorm}"
+    long = f.name("encoder.block.0.layer.0.SelfAttention.relative_attention_bias")
+    assert r"0.\allowbreak{}SelfAttention.\allowbreak{}relative\_attention\_bias}" in long
+
+
+@pytest.mark.parametrize("source,weightless", [
+    # seed-cnn: MaxPooling2D, Dropout and Flatten layers have no weights
+    ("example:seed-cnn", True),
+    # small_rnn: Embedding 2000·32, LSTM, GRU and Dense: every layer has weights
+    (FIXTURES / "specs" / "small_rnn.yaml", False),
+])
+def test_layers_without_weights_are_mentioned_only_when_there_are_some(source, weightless):
+    """Round 7 (es): 'the sum over its layers (layers without weights contribute 0)' under a model
+    that has no such layer is a dead remark."""
+    for fmt in ("markdown", "latex"):
+        text = render(load(source), lang="en", format=fmt)
+        assert ("(layers without weights contribute 0):" in text) is weightless
+        assert ("is the sum over its layers:" in text) is not weightless
+
+
+def test_unit_equality_keeps_fixed_spaces_in_latex():
+    """Round 7 (es): '1~MB~=~10⁶~bytes' stretched in a justified line; a no-break space is a
+    fixed word space. Seed: 6,029,097 · 4 = 24,116,388 bytes = 24.1 MB."""
+    assert 6_029_097 * 4 == 24_116_388
+    tex = render(load("example:seed-cnn"), lang="es", format="latex")
+    space = r"\nobreak\hspace{0.3333em}"
+    assert f"(1{space}MB{space}={space}10\\textsuperscript{{6}}{space}bytes)" in tex
+    assert "1~MB" not in tex

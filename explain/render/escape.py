@@ -92,10 +92,11 @@ def markdown_code(text: str) -> str:
 LATEX_SPECIALS: dict[str, str] = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
     "%": r"\%", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}", "\u202f": r"\,", "\u00a0": "~",
+    "<": r"\textless{}", ">": r"\textgreater{}", "\u202f": r"\,", "\u00a0": r"\nobreak\hspace{0.3333em}",
     '"': r"\textquotedbl{}"}
 """The LaTeX escape table, for text mode and for ``\\text{…}`` in math alike (a no-break space as
-TeX's tie, a narrow one as ``\\,``: the font's own glyphs are wider); ``"`` too: babel's
+a fixed word space, not TeX's tie, which stretches in a justified line: "1  MB  =  10⁶"; a narrow
+one as ``\\,``: the font's own glyphs are wider); ``"`` too: babel's
 German (and Spanish) shorthands make it active (``"|``, ``"=``, ``""``)."""
 
 

@@ -32,14 +32,18 @@ from .numbers import _BINARY_FR, byte_sizes, decimal_symbol, format_int, format_
 
 P = "P"
 TERMS_PER_LINE = 5
-LONG_NAME = 12
-"""Names longer than this may break across lines in LaTeX (after . _ /)."""
+LONG_NAME = 30
+"""Names in a sentence longer than this may break across lines in LaTeX, after a . or / only (T5's
+module paths); shorter ones never break (reviewers read ``transformer.`` / ``wte`` and ``post_`` /
+``attention_layernorm`` as two names)."""
+_NAME_BREAKS = re.compile(r"[./]")
 LONG_TOKEN = 20
 """In a table cell, only a word longer than this (about the narrowest name column's width) may break
 inside (after . _ /); shorter ones break at spaces only (``transformer.wte + transformer.wpe``)."""
 _BREAKS = re.compile(r"\\_|[./]")
-SHORT_CODE = 16
-"""Code a sentence names (an argument with its value) up to this length never breaks in LaTeX."""
+SHORT_CODE = 40
+"""Code a sentence names (an argument with its value) up to this length never breaks in LaTeX
+(reviewers read ``return_sequences=`` / ``True`` as two pieces of code)."""
 
 
 class Formatter:
@@ -57,24 +61,21 @@ class Formatter:
     def name(self, text: str) -> str:
         """A name from user input, literally (monospace)."""
         if self.format == "latex":
-            tex = latex_text(text)
-            if len(text) > LONG_NAME:  # may break after . _ / (long module paths: T5's)
-                tex = _BREAKS.sub(r"\g<0>\\allowbreak{}", tex)
-            return r"\texttt{" + tex + "}"
+            # a long word may break after . or / (long module paths: T5's); others at spaces only
+            words = [_NAME_BREAKS.sub(r"\g<0>\\allowbreak{}", latex_text(w)) if len(w) > LONG_NAME
+                     else latex_text(w) for w in text.split(" ")]
+            return r"\texttt{" + " ".join(words) + "}"
         if self.format == "text":
             return plain_text(text)
         return markdown_code(text)
 
     def code(self, text: str) -> str:
-        """An argument or weight name a sentence names (``reset_after=True``, ``bias_ih_l0``):
-        in LaTeX unbroken up to ``SHORT_CODE`` characters (a break at its underscore reads as two
-        names), a longer argument only after its ``=``, anything else as :meth:`name`."""
+        """An argument or weight name a sentence names (``return_sequences=True``,
+        ``nn.MultiheadAttention``): in LaTeX unbroken up to ``SHORT_CODE`` characters (a break at
+        its ``_``, ``.`` or ``=`` reads as two pieces of code; the line breaks before it instead),
+        anything longer as :meth:`name`."""
         if self.format == "latex" and len(text) <= SHORT_CODE:
             return r"\texttt{" + latex_text(text) + "}"
-        if self.format == "latex" and "=" in text and len(text) <= 40:
-            # an argument with its value breaks only after its "=" (``return_sequences=`` / ``True``)
-            name, value = text.split("=", 1)
-            return r"\texttt{" + latex_text(name + "=") + r"\allowbreak{}" + latex_text(value) + "}"
         return self.name(text)
 
     def unbroken(self, text: str) -> str:
@@ -954,6 +955,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "only_moving_stats": {g.reason for s in d.steps for g in s.groups
                               if not g.trainable and not g.buffer} == {"moving_stats"},
         "has_buffers": d.buffers != 0,
+        # "(layers without weights contribute 0)" only where the model has one (a tied head has weights)
+        "has_weightless": any(n.shares is None and n.own("params") == 0 for n in model.nodes),
         "memory": _memory(mem, fmt),
         "expanded": d.expanded,
         "model_notes": notes, "route_notes": route, "model_symbols": model_symbols, "active": active, "active_text": messages.ACTIVE,
