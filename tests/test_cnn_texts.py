@@ -379,3 +379,41 @@ def test_check_sheet_verdict_reads_right_result_wrong_formula():
                           format="markdown")
     assert "| ✗ right result, wrong formula |" in sheet
     assert "## 5. `dense_2`: parameters (right result, wrong formula)" in sheet
+
+
+def test_windows_that_leave_the_last_rows_out_say_so(seed, resnet):
+    """Keras floors the output size: 254 rows, k = s = 3 give 84 windows over rows 1–252 (by
+    hand: (84 − 1)·3 + 3 = 252), so 2 rows are in no window; 39 rows, k = s = 2: 19 windows,
+    38 rows, 1 left out. A 1 × 1 convolution of stride 2 skips rows between its windows, so it
+    gets no such sentence."""
+    keras = require_module("keras")
+    assert tuple(keras.layers.MaxPooling2D(3)(keras.Input((254, 254, 8))).shape[1:3]) == (84, 84)
+    assert tuple(keras.layers.MaxPooling2D(2)(keras.Input((39, 39, 8))).shape[1:3]) == (19, 19)
+    assert ("The windows cover the first $(84 - 1) \\times 3 + 3 = 252$ rows and columns, so the last "
+            "$254 - 252 = 2$ are in no window: rounding down leaves them out.") in section(seed, "max_pooling2d_1")
+    assert "$39 - 38 = 1$ are in no window" in section(seed, "max_pooling2d_3")  # a one-line entry
+    assert "The windows cover" not in section(seed, "max_pooling2d_2")  # 127 - 1 = 126, even
+    assert "The windows cover" not in section(resnet, "conv3_block1_1_conv")  # k = 1 < s = 2
+
+
+def test_pointwise_same_convolution_needs_no_padding(mobilenet):
+    keras = require_module("keras")
+    assert tuple(keras.layers.Conv2D(4, 1, padding="same")(keras.Input((112, 112, 32))).shape[1:3]) == (112, 112)
+    text = section(mobilenet, "expanded_conv_project")
+    assert ('With `padding="same"` and stride 1, a kernel of size 1 needs no padding ($p = 0$): the '
+            "output has the size of the input.") in text
+    assert "zeros are added" not in text
+
+
+def test_zero_padding_says_each_axis_grows(resnet):
+    assert ("Here `padding=((3, 3), (3, 3))`. Each spatial axis grows by the zeros added at its start "
+            "and at its end:") in section(resnet, "conv1_pad")
+
+
+def test_mobilenet_first_block_without_expansion_is_one_block(mobilenet):
+    """Sandler et al. (2018), table 2: the first bottleneck has t = 1 and n = 1; in Keras it is
+    expanded_conv (depthwise 3 × 3 on 32 channels, projection to 16: no expanding convolution)."""
+    assert "| `expanded_conv` | 4–8 | 1 |" in mobilenet
+    assert ("`expanded_conv` is an inverted residual block too, with $t = 1$: it has no expanding "
+            "1 × 1 convolution") in mobilenet
+    assert "The blocks of `block_1`–`block_16` are inverted residual blocks" in mobilenet  # t = 6 from block_1

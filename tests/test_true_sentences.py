@@ -990,10 +990,15 @@ def test_lenet5_says_how_the_1998_network_differs_and_no_other_model_does():
     c3_original = (6 * 3 + 9 * 4 + 1 * 6) * 5 * 5 + 16
     c3_here = 5 * 5 * 6 * 16 + 16
     md = markdown(explain.load("example:lenet5"))
-    assert (f"(a connection table: {c3_original:,} parameters instead of {c3_here:,})") in md
-    assert f"({2 * 6} and {2 * 16} parameters, where the average pooling here has none)" in md
+    assert f"(a connection table): {c3_original:,} parameters instead of {c3_here:,}." in md
+    assert f": {2 * 6} parameters in S2 and {2 * 16} in S4, whereas the average pooling here has none." in md
+    # the three differences are a list after the sentence that announces them; the RBF layer's
+    # fixed vectors: one of F6's 84 entries per unit, 10 units
+    assert "differs from it in three places:\n\n- C3 connects" in md
+    assert f"({10 * 84} numbers, no bias)" in md
     assert "LeCun" not in markdown(explain.load("example:seed-cnn"))
-    assert translated(messages.MODEL_NOTES["lenet5_original"])
+    for key in ("lenet5_original", "lenet5_c3", "lenet5_subsampling", "lenet5_rbf", "lenet5_same"):
+        assert translated(messages.MODEL_NOTES[key])
 
 def test_gpt2_block_defines_p1_and_shows_f_put_in():
     """GPT-2's config leaves n_inner unset, so f = 4d; one block has 4d² + 2d·f + 9d + f

@@ -68,8 +68,11 @@ def stages(nodes: Sequence[Node]) -> list[Stage]:
             s.label = _label(stage, s.label, block)
         else:
             label = _label(stage, None, block) if block is not None else _common([nodes[i].name for i in idx])
-            out.append(Stage(label, idx[0] + 1, idx[-1] + 1, 1 if block is not None else 0, params,
-                             last.output_shape, block_kind([nodes[i] for i in idx]) if block is not None else None))
+            # a group without a block number whose layers form a block all the same (MobileNetV2's
+            # expanded_conv, the first inverted residual block) is one block
+            kind = block_kind([nodes[i] for i in idx])
+            out.append(Stage(label, idx[0] + 1, idx[-1] + 1, 1 if block is not None or kind else 0,
+                             params, last.output_shape, kind))
         key_of_last = key
     return out
 

@@ -19,9 +19,10 @@ MAX_SNIPPET_BYTES = 1024 * 1024
 """The largest ``.py`` file read: the code that builds a model is far smaller (parsing a Python
 file takes about 400 bytes of memory for each byte of code)."""
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-LENET5_ORIGINAL = {"c3": 60 * 5 * 5 + 16, "s2": 2 * 6, "s4": 2 * 16}
+LENET5_ORIGINAL = {"c3": 60 * 5 * 5 + 16, "s2": 2 * 6, "s4": 2 * 16, "rbf": 10 * 84}
 """LeCun et al. (1998): C3's connection table joins its 16 maps to 60 of S2's maps in all (a
-5 × 5 kernel each, one bias per map); S2 and S4 learn a coefficient and a bias per map."""
+5 × 5 kernel each, one bias per map); S2 and S4 learn a coefficient and a bias per map; each of
+the 10 RBF output units has a fixed vector of 84 entries, one per output of F6."""
 
 
 def examples() -> list[str]:
@@ -50,8 +51,11 @@ def load(source: str | Path | Mapping[str, Any], overrides: Mapping[str, int] | 
         model = load_spec(parse_yaml(path.read_text("utf-8"), text), text, overrides, name)
         if name == "lenet5":  # how the 1998 network differs from the variant lectures present
             dense = model.evaluate(model.node("c3").own("params"))
-            model.notes += (("lenet5_original", (*LENET5_ORIGINAL.items(), ("c3_dense", dense),
-                                                 ("c5", "c5"), ("flatten", "flatten"))),)
+            o = LENET5_ORIGINAL
+            model.notes += (("lenet5_original", ()), ("lenet5_c3", (("c3", o["c3"]), ("c3_dense", dense))),
+                            ("lenet5_subsampling", (("s2", o["s2"]), ("s4", o["s4"]))),
+                            ("lenet5_rbf", (("rbf", o["rbf"]),)),
+                            ("lenet5_same", (("c5", "c5"), ("flatten", "flatten"))))
         return model
     return load_file(text, overrides)
 

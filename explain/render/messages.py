@@ -371,17 +371,25 @@ MODEL_NOTES = {
                          "encoder and decoder has %(T_plus_2)s rows of %(d)s weights. Encoder "
                          "and decoder share the token embedding when %(tie_word_embeddings)s "
                          "says so."),
-    # Translators: the bundled example lenet5; C1, S2, C3, S4, C5, F6 are the layer names of the 1998 paper
+    # Translators: the bundled example lenet5; C1, S2, C3, S4, C5, F6 are the layer names of the
+    # 1998 paper; a list of the three differences follows (lenet5_c3, lenet5_subsampling, lenet5_rbf)
     "lenet5_original": N_("This is the variant of LeNet-5 that lectures usually present. The original "
-                          "network (LeCun et al., 1998) differs in three places: C3 connects each of "
-                          "its 16 feature maps to only some of the 6 maps of S2 (a connection table: "
-                          "%(c3)s parameters instead of %(c3_dense)s); the subsampling layers S2 and "
-                          "S4 learn a coefficient and a bias per map (%(s2)s and %(s4)s parameters, "
-                          "where the average pooling here has none); and its output layer is made of "
-                          "RBF units, not a dense layer with softmax. C1, C5 and F6 have the same "
-                          "counts in both: C5 is a convolution there whose kernel covers the whole "
-                          "of S4's maps, which is the same as the dense layer %(c5)s after "
-                          "%(flatten)s here."),
+                          "network (LeCun et al., 1998) differs from it in three places:"),
+    # Translators: an item of the list after lenet5_original
+    "lenet5_c3": N_("C3 connects each of its 16 feature maps to only some of the 6 maps of S2 (a "
+                    "connection table): %(c3)s parameters instead of %(c3_dense)s."),
+    # Translators: an item of the list after lenet5_original
+    "lenet5_subsampling": N_("The subsampling layers S2 and S4 learn a coefficient and a bias per "
+                             "map: %(s2)s parameters in S2 and %(s4)s in S4, whereas the average "
+                             "pooling here has none."),
+    # Translators: an item of the list after lenet5_original; %(rbf)s is 10 × 84 = 840
+    "lenet5_rbf": N_("The output layer is made of RBF units, not a dense layer with softmax: each of "
+                     "the 10 units compares the 84 outputs of F6 with a vector of its own, set by "
+                     "hand and kept fixed (%(rbf)s numbers, no bias)."),
+    # Translators: after the list of lenet5_original's differences
+    "lenet5_same": N_("C1, C5 and F6 have the same counts in both. In the original, C5 is a "
+                      "convolution whose 5 × 5 kernel covers all of S4's maps, which is equivalent "
+                      "to the dense layer %(c5)s after %(flatten)s here."),
     "tied_head": N_("The LM head is tied to the token embedding: it uses the embedding's weights "
                     "and has none of its own."),
     "untied_head": N_("The LM head is not tied to the token embedding: it has %(V_d)s weights of "
@@ -423,6 +431,8 @@ MODEL_NOTES = {
                      "were loaded or downloaded), and it is derived from its modules, as from_torch "
                      "does."),
 }
+MODEL_NOTE_ITEMS = frozenset({"lenet5_c3", "lenet5_subsampling", "lenet5_rbf"})
+"""The model notes that are items of a list (after the note before them)."""
 ROUTE_NOTES = frozenset({"hf_no_architecture", "hf_architecture_chosen", "hf_generic"})
 """The model notes that say how the model was read: said first, before its symbols."""
 REPEATED_INTERLEAVED = N_("The layer %(layer)s stands for %(repeat)s blocks of the same structure, "
@@ -635,6 +645,9 @@ PADDING = {
     # Translators: %(p)s is "p = (k − 1)/2 = (3 − 1)/2 = 1"
     "same_half": N_("With %(padding_same)s and stride 1, %(p_sym)s zeros are added at both ends "
                     "of every spatial axis, so that the output has the size of the input: %(p)s."),
+    # Translators: a 1 × 1 (pointwise) convolution; %(p)s is "p = 0"
+    "same_one": N_("With %(padding_same)s and stride 1, a kernel of size 1 needs no padding "
+                   "(%(p)s): the output has the size of the input."),
     # Translators: %(out)s is "⌈n/s⌉ = ⌈57/2⌉ = 29"; a display equation follows: p₁ + p₂ = max(…) = 2
     "same": N_("With %(padding_same)s the output size is the input size divided by the stride, "
                "rounded up: %(out)s. The total padding this needs along each spatial axis is:"),
@@ -650,12 +663,20 @@ PADDING = {
 # Translators: %(arg)s is the argument as code (strides=None), %(s_k)s "s = k = 3"
 STRIDE_DEFAULT = N_("The stride is not given (%(arg)s, the default), so it equals the pool size, "
                     "%(s_k)s: the windows do not overlap.")
+# Unpadded windows that do not reach the end of the input (254 rows, k = s = 3: 84 windows cover
+# 252 rows): %(end)s is "(84 − 1) × 3 + 3 = 252", %(rest)s "254 − 252 = 2" (math)
+DROPPED = {
+    2: N_("The windows cover the first %(end)s rows and columns, so the last %(rest)s are in no "
+          "window: rounding down leaves them out."),
+    0: N_("The windows cover the first %(end)s entries along each spatial axis, so the last "
+          "%(rest)s are in no window: rounding down leaves them out."),
+}
 # Translators: %(arg)s is the argument as code, padding=((0, 1), (0, 1)); the sizes follow, one line per axis
-PAD_EDGES = N_("Here %(arg)s: the zeros added at the start and at the end of each spatial axis add "
-               "to its size:")
+PAD_EDGES = N_("Here %(arg)s. Each spatial axis grows by the zeros added at its start and at its "
+               "end:")
 # Translators: %(arg)s is the argument as code, cropping=((1, 1), (2, 2)); the sizes follow
-CROP_EDGES = N_("Here %(arg)s: the entries cut off at the start and at the end of each spatial "
-                "axis are taken from its size:")
+CROP_EDGES = N_("Here %(arg)s. Each spatial axis shrinks by the entries cut off at its start and "
+                "at its end:")
 # Translators: a convolution's stride, given by its argument: %(s)s is "s = 2", %(arg)s "strides=2" (code)
 STRIDE_GIVEN = N_("Stride %(s)s (%(arg)s).")
 # Translators: a pooling layer's window: %(k)s is "k = 3", %(s)s "s = 2", %(arg)s "strides=2" (code)
@@ -665,6 +686,7 @@ STRIDE_DEFAULT_BRIEF = N_("Stride %(s_k)s, the pool size (%(arg)s).")
 PADDING_BRIEF = {
     "valid": N_("%(padding_valid)s: %(p)s."),
     "same_half": N_("%(padding_same)s with stride 1: %(p)s."),
+    "same_one": N_("%(padding_same)s with a kernel of size 1: %(p)s."),
     "same": N_("%(padding_same)s: %(p)s."),
     "causal": N_("%(padding_causal)s: %(p)s."),
 }
@@ -696,6 +718,10 @@ BLOCK_KINDS = {
                             "standard convolution with far fewer weights: in %(block)s, "
                             "%(separable)s weights instead of %(standard)s."),
 }
+# Translators: %(block)s is a block's name (expanded_conv, code), %(t)s "t = 1" (math)
+BLOCK_NO_EXPANSION = N_("%(block)s is an inverted residual block too, with %(t)s: it has no "
+                        "expanding 1 × 1 convolution, and its depthwise convolution filters the "
+                        "block's input channels directly.")
 
 def english(message: str) -> str:
     """``message`` (a msgid) with its placeholders filled as plain text: the English sentence a

@@ -245,6 +245,9 @@ class ShapeView:
     """A bidirectional layer's merge_mode (code), where the directions are not concatenated."""
     edges: Optional[tuple[str, dict]] = None
     """A padding or cropping layer's argument: (msgid, arguments)."""
+    dropped: Optional[tuple[str, dict]] = None
+    """The input's last rows (entries) that no unpadded window reaches, which the rounding down
+    leaves out: (msgid, math arguments)."""
     stride: Optional[tuple[str, dict]] = None
     """Why the stride is the pool size (its argument left out): (msgid, arguments)."""
     steps: Optional[str] = None
@@ -574,7 +577,29 @@ class View:
         return ShapeView("spatial", out, lines=lines, general=general, explain=_explanation(st.axes[0].window),
                          k_eff=k_eff, k_eff_rule=rf"{symbol_tex('k_eff')} = " + p.expr(K_EFF, order="none"),
                          padding=full, padding_brief=brief, padding_total=total, padding_split=split,
-                         stride=self._default_stride(st))
+                         stride=self._default_stride(st), dropped=self._dropped(st))
+
+    def _dropped(self, st: ShapeStep) -> Optional[tuple[str, dict]]:
+        """Unpadded windows of stride s ≤ k (touching or overlapping, undilated) cover the first
+        (n_out − 1)·s + k of the n entries of an axis; the rest, (n − k) mod s > 0 of them, the
+        rounding down leaves out. Said where every axis has the same numbers."""
+        found = set()
+        for a in st.axes:
+            w = a.window
+            if w.kind not in ("floor", "floor_asym") or w.pad != (0, 0) or w.dilated \
+                    or not all(isinstance(x, int) for x in (a.n, w.k_eff, w.s, a.result)) or w.s > w.k_eff:
+                return None
+            found.add((a.n, w.k_eff, w.s, a.result))
+        if len(found) != 1:
+            return None
+        n_, k_, s_, out = found.pop()
+        end = (out - 1) * s_ + k_
+        if end >= n_:
+            return None
+        num = self.pi.number
+        args = {"end": self.f.mt(rf"({num(out)} - 1) \times {num(s_)} + {num(k_)} = {num(end)}"),
+                "rest": self.f.mt(f"{num(n_)} - {num(end)} = {num(n_ - end)}")}
+        return messages.DROPPED[2 if st.spatial == 2 else 0], args
 
     def _edges(self, st: ShapeStep, out: str) -> ShapeView:
         """Here padding=((0, 1), (0, 1)): per axis n + a + b = size (n − a − b for cropping)."""
@@ -631,6 +656,9 @@ class View:
             return (messages.PADDING["causal"], args), (messages.PADDING_BRIEF["causal"], brief)
         symmetric = all(a.window.kind == "floor" for a in st.axes)
         stride_one = all(a.window.s == 1 for a in st.axes)
+        if symmetric and stride_one and all(a.window.k_eff == 1 for a in st.axes):
+            args = {"p": f.mt("p = 0")}
+            return (messages.PADDING["same_one"], args), (messages.PADDING_BRIEF["same_one"], args)
         if symmetric and stride_one:
             rule = pad_rule(PAD_HALF, w.dilated)
             tex = "p = " + p.expr(rule, order="none")
@@ -895,7 +923,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
     # how the model was read (the architecture assumed or chosen, the generic route) comes first,
     # before the symbols; the notes about its parts use the symbols and follow them
     route = [note for k, note in keyed if k in messages.ROUTE_NOTES]
-    notes = [note for k, note in keyed if k not in messages.ROUTE_NOTES]
+    # (msgid, arguments, an item of a list)
+    notes = [(*note, k in messages.MODEL_NOTE_ITEMS) for k, note in keyed if k not in messages.ROUTE_NOTES]
     repeated = []
     for node in model.nodes:  # "The model has 6 layers": say which of them stand for L blocks
         if not (isinstance(node.repeat, int) and node.repeat == 1):
@@ -903,7 +932,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
             count = p.expr(node.repeat) + (" = " + p.number(n) if isinstance(n, int) and not
                                           isinstance(node.repeat, int) else "")
             sentence = messages.REPEATED_INTERLEAVED if node.interleaved else messages.REPEATED_BLOCK
-            repeated.append((sentence, {"layer": fmt.name(node.name), "repeat": fmt.m(count)}))
+            repeated.append((sentence, {"layer": fmt.name(node.name), "repeat": fmt.m(count)}, False))
     notes += repeated
     # the symbols a config declares, defined before the notes and the table use them
     model_symbols = [(fmt.m(f"{symbol_tex(sym.name)} = {p.number(v)}"), messages.SYMBOLS[model.symbol_meanings[sym.name]])
@@ -986,6 +1015,11 @@ def _block_kinds(model: Model, view: "View") -> list[tuple[str, dict]]:
         args = {k: fmt.name(v) if k in ("first", "block") else fmt.text(v) if k == "k"
                 else fmt.m("t = " + v) if k == "t" else fmt.m(v) for k, v in args.items()}
         out.append((messages.BLOCK_KINDS[kind], {"stages": label, **args}))
+        if kind == "inverted_residual":  # a block without the expanding convolution: t = 1
+            for r in runs:
+                layers = model.nodes[r.first - 1:r.last]
+                if r.blocks == 1 and sum(n.layer.role == "conv" for n in layers) == 1:
+                    out.append((messages.BLOCK_NO_EXPANSION, {"block": fmt.name(r.label), "t": fmt.m("t = 1")}))
     return out
 
 
