@@ -55,7 +55,10 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check a hand calculation: a worksheet, or a document "
                            "(Markdown, LaTeX, text, Jupyter notebook, PDF) with calculations in it")
-    check.add_argument("worksheet", metavar="WORKSHEET_OR_DOCUMENT")
+    check.add_argument("worksheet", metavar="WORKSHEET_OR_DOCUMENT", nargs="?")
+    check.add_argument("--grade", metavar="DIR", help="grade a folder of filled-in answer forms: a CSV "
+                       "(student, variant, claim, verdict, points) to -o FILE (default grades.csv) and "
+                       "a summary per student beside it")
     check.add_argument("--model", metavar="MODEL", help="the model, if the worksheet names none or "
                        "the document has no Keras or PyTorch code")
     check.add_argument("--annotate", nargs="?", const="", default=None, metavar="FILE",
@@ -65,6 +68,23 @@ def _parser() -> argparse.ArgumentParser:
                        help="a folder the worksheet's model may be in, besides the worksheet's own")
     check.add_argument("--fragment", action="store_true", help="LaTeX: a fragment to \\input")
     common(check)
+
+    exercise = sub.add_parser("exercise", help="exercise sheets with solutions and answer forms, a "
+                              "variant per student, or a Moodle quiz")
+    exercise.add_argument("model", metavar="MODEL", help="a spec file (YAML or JSON) or example:NAME")
+    exercise.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the text")
+    exercise.add_argument("--format", default="markdown", choices=("markdown", "latex", "moodle"),
+                          help="sheets in Markdown or LaTeX, or a Moodle XML quiz")
+    exercise.add_argument("--out", required=True, metavar="DIR", help="the folder the files go to")
+    exercise.add_argument("--show", default="table", choices=("table", "code"),
+                          help="the model as a table of layers or as its code")
+    exercise.add_argument("--ask", default="shapes,params", metavar="LIST",
+                          help="what the sheet asks: a comma list of shapes, params, trainable, macs")
+    exercise.add_argument("--variants", type=int, metavar="N", help="draw N variants of the model")
+    exercise.add_argument("--seed", type=int, default=0, metavar="S", help="the seed the variants are drawn with")
+    exercise.add_argument("--vary", metavar="LIST", help="what varies: a comma list of filters, units, "
+                          "kernel, strides, padding, input, seq (default: all)")
+    exercise.add_argument("--students", metavar="ROSTER.csv", help="one sheet per student of the roster")
 
     layers = sub.add_parser("layers", help="every supported layer type and its formula")
     layers.add_argument("--framework", default=None, choices=("keras", "pytorch"))
@@ -111,7 +131,19 @@ def run(argv: Sequence[str] | None = None) -> int:
         text = render_document("derivation", model, lang=args.lang, format=args.format,
                                fragment=args.fragment, expand=args.expand, count=count,
                                detail=args.detail)
+    elif args.command == "exercise":
+        from . import exercise as ex
+        students = ex.read_roster(args.students) if args.students else []
+        items = ex.assignments(args.model, args.variants, args.seed, args.vary, students,
+                               ex.parse_ask(args.ask), args.show)
+        ex.write_files(args.out, ex.exercise_files(items, args.lang, args.format))
+        return 0
+    elif args.command == "check" and args.grade is not None:
+        from .exercise.grading import grade_command
+        return grade_command(args.grade, args.worksheet, args.output)
     elif args.command == "check":
+        if args.worksheet is None:
+            raise ExplainError("usage: check takes a worksheet or document, or --grade DIR")
         from .checker import check_any
         report = check_any(args.worksheet, model=args.model, annotate=args.annotate is not None,
                            model_roots=args.model_roots)

@@ -24,6 +24,8 @@ WANTED = {
     "layer": [rf"512 \times 128 + 128 = {DENSE_2:,}".replace(",", "{,}")],
     "layers": ["Linear", "Conv2d", "LSTM"],  # the reference for PyTorch names torch.nn's classes
     "check": [DENSE_2],  # the count the worksheet's wrong dense_2 claim is judged against
+    "exercise": ["VARIANT", "dense"],  # the variant's id; no count (tests/test_exercise.py)
+    "solution": ["VARIANT", SEED["total"], DENSE_2],
 }
 
 
@@ -32,7 +34,15 @@ def subjects():
     model = load("example:seed-cnn")
     return {"derivation": ({"subject": model}), "layer": {"subject": model.node("dense_2"), "model": model},
             "layers": {"subject": None, "framework": "pytorch"},
-            "check": {"subject": check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml"))}}
+            "check": {"subject": check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml"))},
+            "exercise": {"subject": _assignment()}, "solution": {"subject": _assignment()}}
+
+
+def _assignment():
+    from explain.exercise import read_spec
+    from explain.exercise.sheet import Assignment
+    from explain.exercise.variants import make_variant
+    return Assignment(make_variant(read_spec("example:seed-cnn")))
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -43,6 +53,7 @@ def test_every_kind_renders_in_its_formats_and_refuses_the_others(subjects, kind
     if format in formats_of(kind):
         out = render_document(kind, subject, format=format, **options)
         for wanted in WANTED[kind]:
+            wanted = subject.variant.id if wanted == "VARIANT" else wanted
             if isinstance(wanted, int):  # Keras's count, as JSON writes it or in the locale's format
                 assert (str(wanted) if format == "json" else f"{wanted:,}") in out, (kind, format, wanted)
             else:
@@ -54,7 +65,7 @@ def test_every_kind_renders_in_its_formats_and_refuses_the_others(subjects, kind
 
 def test_unknown_kind_format_or_language_is_one_error(subjects):
     model = subjects["derivation"]["subject"]
-    for kind, lang, format in (("exercise", "en", "markdown"), ("derivation", "xx", "markdown"),
+    for kind, lang, format in (("quiz", "en", "markdown"), ("derivation", "xx", "markdown"),
                                ("derivation", "en", "html")):
         with pytest.raises(ExplainError) as e:
             render_document(kind, model, lang=lang, format=format)

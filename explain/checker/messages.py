@@ -93,6 +93,8 @@ MISTAKES: dict[str | tuple[str, str], str] = {
     "vocab_off_by_one": N_("The embedding table has input_dim rows; %(vocab)s is off by one."),
     "tied_counted_twice": N_("Tied or shared weights (%(layers)s) count once: %(extra)s were counted twice."),
     "carried_forward": N_("The total is the sum of the values claimed above (%(layers)s differ): an error carried forward, not a new one."),
+    # Translators: an exercise's answer that is right for the wrong output shape the student gave the layer before
+    ("carried_forward", "source"): N_("It is right for the output shape %(shape)s claimed for %(source)s, which is wrong: an error carried forward, not a new one."),
     "channels_swapped": N_("Input and output channels are swapped: the layer maps c_in = %(c_in)s channels to c_out = %(c_out)s."),
     "pooling_skipped": N_("The size skips the pooling layer %(layer)s: after it the shape is %(expected_shape)s, not %(shape)s."),
     ("input_from_wrong_layer", "layer"): N_("The input size %(size)s is taken from %(source)s, not from the layer before: this layer receives %(expected_size)s values per step."),
@@ -173,6 +175,8 @@ NOT_TRAINABLE = N_("not trainable")
 
 def mistake_key(code: str, detail: dict) -> str | tuple[str, str]:
     """The MISTAKES key for a variant: the code, refined by the facts where it has several."""
+    if code == "carried_forward" and "source" in detail:
+        return (code, "source")
     if code == "bn_non_trainable":
         return (code, "buffers" if "buffers" in detail else "non_trainable")
     if code == "rnn_double_bias":

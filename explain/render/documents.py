@@ -34,6 +34,8 @@ KINDS = {
     "layer": "explain.render.derivation_doc",
     "layers": "explain.render.reference",
     "check": "explain.checker.report",
+    "exercise": "explain.exercise.sheet",
+    "solution": "explain.exercise.sheet",
 }
 """Document kind → the module that registers its facts (imported on first use)."""
 

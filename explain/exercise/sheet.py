@@ -1,0 +1,91 @@
+"""The exercise sheet and its solution sheet as documents (see :mod:`explain.render.documents`).
+
+The exercise sheet's facts are the spec as the student is given it (names, types,
+hyperparameters or code, the input shapes) and the blanks; they hold no count and no output
+shape, so no answer can reach the sheet. The solution sheet is the model's derivation, headed
+by the variant's id and the student's name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional
+
+from ..render.documents import document
+from .spec_text import code, inputs_of, layer_items, value_text
+from .variants import Variant
+
+if TYPE_CHECKING:
+    from ..render.view import Formatter
+
+ASK = ("shapes", "params", "trainable", "macs")
+"""What a sheet may ask: each layer's output shape, its parameters, the trainable and
+non-trainable split of the total, each layer's multiply-accumulates."""
+SHOW = ("table", "code")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One sheet: a variant, the student it is for (or none), what it asks, how it shows the
+    model, and the answer form's file name."""
+
+    variant: Variant
+    student: Optional[str] = None
+    ask: tuple[str, ...] = ("shapes", "params")
+    show: str = "table"
+    form: Optional[str] = None
+
+
+def _header(a: Assignment, f: "Formatter") -> dict[str, Any]:
+    return {"variant": f.name(a.variant.id), "student": f.text(a.student) if a.student else "",
+            "model_name": f.name(a.variant.model.name), "cjk": _cjk(a.student or "")}
+
+
+def _cjk(text: str) -> bool:
+    """Whether a name has Chinese, Japanese or Korean characters (LaTeX then loads luatexja for
+    them, whatever the sheet's language)."""
+    return any(0x3000 <= ord(ch) <= 0x9FFF or 0xAC00 <= ord(ch) <= 0xD7AF or 0xF900 <= ord(ch) <= 0xFAFF
+               or 0xFF00 <= ord(ch) <= 0xFFEF for ch in text)
+
+
+@document("exercise", "markdown", "latex")
+def exercise_facts(a: Assignment, f: "Formatter", **_: Any) -> dict[str, Any]:
+    """The model as given (table rows or code) and the blanks; no count, no shape."""
+    spec = a.variant.spec
+    rows = []
+    for index, (name, type_name, args) in enumerate(layer_items(spec), 1):
+        hyper = [f"{k}={value_text(v)}" for k, v in args.items()]
+        rows.append({"index": index, "name": f.cell_code(name), "type": f.cell_type(type_name),
+                     "args": [f.code(h) for h in hyper]})
+    inputs = [(f.name(n), f.unbroken("(" + ", ".join(value_text(d) for d in shape) + ")"))
+              for n, shape in inputs_of(spec)]
+    symbols = [f.m(f"{k} = {v}") for k, v in (spec.get("symbols") or {}).items()]
+    facts = _header(a, f)
+    facts.update(rows=rows, inputs=inputs, symbols=symbols, ask=a.ask, show=a.show,
+                 code=_code_lines(code(spec), f) if a.show == "code" else [],
+                 language="python", form=f.name(a.form) if a.form else "",
+                 pytorch=spec.get("framework", "keras") in ("pytorch", "torch"),
+                 layer_ask=[k for k in a.ask if k in ("shapes", "params", "macs")])
+    return facts
+
+
+@document("solution", "markdown", "latex")
+def solution_facts(a: Assignment, f: "Formatter", **options: Any) -> dict[str, Any]:
+    """The variant's derivation (as ``explain derive`` writes it; with ``macs`` asked, the
+    compute too), headed by the variant and the student."""
+    from ..render.derivation_doc import derivation_facts
+    count = ("params", "compute") if "macs" in a.ask else ("params",)
+    facts = derivation_facts(a.variant.model, f, count=count)
+    facts.update(_header(a, f))
+    return facts
+
+
+def _code_lines(text: str, f: "Formatter") -> list[str]:
+    """The code's lines; in LaTeX escaped, their indent kept as fixed spaces."""
+    if f.format != "latex":
+        return text.splitlines()
+    from ..render.escape import latex_text
+    out = []
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        out.append("~" * (len(line) - len(stripped)) + latex_text(stripped))
+    return out

@@ -1,0 +1,157 @@
+"""A spec's layers as a reader sees them: hyperparameters as text, or the Keras or PyTorch code
+that builds the model (written out, never run). Nothing here knows a layer's count or shape:
+the exercise sheet shows only what the student is given."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import ExplainError
+
+RESERVED = ("name", "inputs", "shares")
+
+
+def value_text(value: Any) -> str:
+    """A hyperparameter's value as code writes it: ``3``, ``(3, 3)``, ``same``, ``True``,
+    ``LSTM(units=64)`` for a wrapped layer."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(value_text(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, dict) and len(value) == 1:
+        (type_name, args), = value.items()
+        if isinstance(args, dict):
+            return f"{type_name}({', '.join(f'{k}={value_text(v)}' for k, v in args.items())})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {value_text(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+_ARITH = re.compile(r"^[A-Za-z0-9_ +*/()-]+$")
+
+
+def _python(value: Any, prefix: str, symbols: tuple[str, ...] = ()) -> str:
+    """A value as Python source: strings quoted (arithmetic of the spec's symbols as written),
+    lists as tuples, wrapped layers as calls."""
+    if isinstance(value, str):
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", value))
+        if words and words <= set(symbols) and _ARITH.match(value):
+            return value
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_python(v, prefix, symbols) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, dict) and len(value) == 1 and isinstance(next(iter(value.values())), dict):
+        (type_name, args), = value.items()
+        call = ", ".join(f"{k}={_python(v, prefix, symbols)}" for k, v in args.items())
+        return f"{prefix}{type_name}({call})"
+    return repr(value)
+
+
+def layer_items(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, type, hyperparameters) for each layer, in the spec's order (a leading InputLayer
+    left out: the sheet states the input)."""
+    out = []
+    for item in spec.get("layers", []):
+        if not isinstance(item, dict) or len(item) != 1:
+            continue
+        (type_name, args), = item.items()
+        if type_name == "InputLayer":
+            continue
+        args = args if isinstance(args, dict) else {}
+        params = {k: v for k, v in args.items() if k not in ("name", "shares")}
+        out.append((str(args.get("name", "")), str(type_name), params))
+    return out
+
+
+def inputs_of(spec: dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    """The model's inputs: (name, shape without the batch axis)."""
+    if "input" in spec:
+        shape = spec["input"]
+        return [("input", shape if isinstance(shape, list) else [shape])]
+    if "inputs" in spec and isinstance(spec["inputs"], dict):
+        return [(str(k), v if isinstance(v, list) else [v]) for k, v in spec["inputs"].items()]
+    for item in spec.get("layers", []):
+        if isinstance(item, dict) and "InputLayer" in item and isinstance(item["InputLayer"], dict):
+            args = item["InputLayer"]
+            return [(str(args.get("name", "input_layer")), list(args.get("shape") or []))]
+    return []
+
+
+def code(spec: dict[str, Any]) -> str:
+    """The Keras (``keras.Sequential`` or functional) or PyTorch (``nn.Sequential``) code that
+    builds the spec's model, with its symbols as constants."""
+    framework = spec.get("framework", "keras")
+    if any(isinstance(args, dict) and "shares" in args
+           for item in spec.get("layers", []) if isinstance(item, dict) for args in item.values()):
+        raise ExplainError("--show code: a model with shared layers is shown as a table (--show table)")
+    symbols = tuple(str(k) for k in (spec.get("symbols") or {}))
+    lines = [f"{name} = {value!r}" for name, value in (spec.get("symbols") or {}).items()]
+    items = layer_items(spec)
+    functional = any("inputs" in args for _, _, args in items) or len(inputs_of(spec)) != 1
+    if framework in ("pytorch", "torch"):
+        if functional:
+            raise ExplainError("--show code: a PyTorch model with several inputs is shown as a table "
+                               "(--show table)")
+        head = ["import torch", "from torch import nn", ""] + lines + ([""] if lines else [])
+        body = ["model = nn.Sequential("]
+        for name, type_name, args in items:
+            call = ", ".join(f"{k}={_python(v, 'nn.', symbols)}" for k, v in args.items())
+            body.append(f"    nn.{type_name}({call}),  # {name}" if name else f"    nn.{type_name}({call}),")
+        body.append(")")
+        return "\n".join(head + body)
+    head = ["import keras", "from keras import layers", ""] + lines + ([""] if lines else [])
+    ins = inputs_of(spec)
+    if not functional:
+        (_, shape), = ins
+        body = ["model = keras.Sequential([", f"    keras.Input(shape={_python(shape, '', symbols)}),"]
+        for name, type_name, args in items:
+            body.append(f"    layers.{type_name}({_call(name, args, symbols)}),")
+        body.append(f"], name={spec.get('name', 'model')!r})")
+        return "\n".join(head + body)
+    body = []
+    variables: dict[str, str] = {}
+    for input_name, shape in ins:
+        var = _identifier(input_name, variables)
+        body.append(f"{var} = keras.Input(shape={_python(shape, '', symbols)}, name={input_name!r})")
+    previous = variables[ins[0][0]] if ins else "x"
+    for name, type_name, args in items:
+        refs = args.get("inputs")
+        own = {k: v for k, v in args.items() if k != "inputs"}
+        if refs is None:
+            source = previous
+        elif isinstance(refs, str):
+            source = variables.get(refs, _identifier(refs, {}))
+        else:
+            source = "[" + ", ".join(variables.get(r, _identifier(r, {})) for r in refs) + "]"
+        var = _identifier(name or type_name.lower(), variables)
+        body.append(f"{var} = layers.{type_name}({_call(name, own, symbols)})({source})")
+        previous = var
+    outputs = previous
+    inputs = ", ".join(variables[n] for n, _ in ins)
+    body.append(f"model = keras.Model([{inputs}], {outputs}, name={spec.get('name', 'model')!r})")
+    return "\n".join(head + body)
+
+
+def _call(name: str, args: dict[str, Any], symbols: tuple[str, ...]) -> str:
+    parts = [f"{k}={_python(v, 'layers.', symbols)}" for k, v in args.items() if k != "inputs"]
+    if name:
+        parts.append(f"name={name!r}")
+    return ", ".join(parts)
+
+
+def _identifier(name: str, taken: dict[str, str]) -> str:
+    var = re.sub(r"\W", "_", name) or "x"
+    if var[0].isdigit():
+        var = "_" + var
+    base, n = var, 1
+    while var in taken.values():
+        n += 1
+        var = f"{base}_{n}"
+    taken[name] = var
+    return var

@@ -1,0 +1,393 @@
+"""Exercise sheets (issue 15): variants, sheets without answers, solutions equal to the
+derivation and to real Keras 3, answer forms graded with errors carried forward, a Moodle quiz.
+
+Expected numbers come from Keras 3 (torch backend; each variant's layers built directly, on the
+meta device, so 200 variants take seconds) or from hand derivations written below.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import re
+import xml.etree.ElementTree as ET
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from explain.cli import main
+from explain.exercise import assignments, exercise_files, read_spec
+from explain.exercise.form import form_text
+from explain.exercise.sheet import Assignment
+from explain.exercise.variants import draw, make_variant, variant_id
+from explain.render import render_document
+from tests.conftest import FIXTURES, require_module
+
+MODELS = {"example:seed-cnn": 50, "example:lenet5": 50, str(FIXTURES / "exercise" / "rnn.yaml"): 50,
+          str(FIXTURES / "exercise" / "text.yaml"): 50}
+"""Each model and how many variants of it are checked: 200 in all."""
+
+
+@lru_cache(maxsize=None)
+def variants(source: str, n: int, seed: int = 15) -> tuple:
+    return tuple(draw(make_variant(read_spec(source)), n, seed))
+
+
+# -- real Keras
+
+@lru_cache(maxsize=None)
+def _keras():
+    require_module("torch")
+    return require_module("keras")
+
+
+def _keras_args(args: dict) -> dict:
+    out = {}
+    for k, v in args.items():
+        out[k] = tuple(v) if isinstance(v, list) else v
+    return out
+
+
+def keras_rows(spec: dict) -> list[tuple[str, tuple, int]]:
+    """(name, output shape without the batch axis, parameters) per layer, from Keras 3 layers
+    built one after the other on the meta device (no weights are filled)."""
+    keras = _keras()
+    shape = (None, *spec["input"])
+    rows = []
+    with keras.device("meta"):
+        for item in spec["layers"]:
+            (type_name, args), = item.items()
+            layer = getattr(keras.layers, type_name)(**_keras_args(args))
+            layer.build(shape)
+            shape = tuple(layer.compute_output_shape(shape))
+            rows.append((layer.name, tuple(shape[1:]), layer.count_params()))
+    return rows
+
+
+# -- the solution sheet's summary table (Markdown, English numbers)
+
+_ROW = re.compile(r"^\| `(?P<name>[^`]+)` \((?P<type>[^)]+)\) \| [^|]* \| (?P<params>[\d,]+) \| .*\| `\(None, (?P<shape>[^`]*)\)` \|$")
+
+
+def solution_rows(text: str) -> list[tuple[str, tuple, int]]:
+    out = []
+    for line in text.splitlines():
+        m = _ROW.match(line)
+        if m:
+            shape = tuple(int(d) for d in m.group("shape").split(", "))
+            out.append((m.group("name"), shape, int(m.group("params").replace(",", ""))))
+    return out
+
+
+def derive_json(spec: dict, tmp_path: Path) -> dict:
+    path = tmp_path / "variant.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    out = tmp_path / "derived.json"
+    assert main(["derive", str(path), "--format", "json", "-o", str(out)]) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("source", list(MODELS))
+def test_variants_solutions_equal_derive_and_keras(source, tmp_path):
+    """Each variant's solution sheet gives, per layer, the count and output shape that
+    ``explain derive`` gives and that Keras 3 builds; the totals agree too."""
+    drawn = variants(source, MODELS[source])
+    assert len({v.id for v in drawn}) == len(drawn)
+    for v in drawn:
+        keras = keras_rows(v.spec)
+        solution = render_document("solution", Assignment(v), lang="en")
+        assert f"variant `{v.id}`" in solution
+        assert solution_rows(solution) == keras, v.spec
+        derived = derive_json(v.spec, tmp_path)
+        assert [(r["name"], tuple(r["output_shape"][1:]), r["params"]) for r in derived["layers"]] == keras
+        total = sum(p for _, _, p in keras)
+        assert derived["total"] == total
+        assert f"Total: {total:,} parameters." in solution
+
+
+def test_variants_are_reproducible_and_leave_the_global_random_state_alone():
+    state = random.getstate()
+    first = [v.id for v in draw(make_variant(read_spec("example:lenet5")), 5, 42)]
+    assert random.getstate() == state
+    again = [v.id for v in draw(make_variant(read_spec("example:lenet5")), 5, 42)]
+    other = [v.id for v in draw(make_variant(read_spec("example:lenet5")), 5, 43)]
+    assert first == again and first != other
+
+
+def test_vary_changes_only_what_it_names():
+    base = make_variant(read_spec("example:lenet5"))
+    for v in draw(base, 6, 1, ("padding",)):
+        for old, new in zip(base.spec["layers"], v.spec["layers"]):
+            (t, a), = old.items()
+            (t2, b), = new.items()
+            assert t == t2 and {k: x for k, x in a.items() if k != "padding"} == \
+                {k: x for k, x in b.items() if k != "padding"}
+        assert v.spec["input"] == base.spec["input"]
+    inputs = draw(base, 6, 1, ("input",))
+    assert all(v.spec["layers"] == base.spec["layers"] for v in inputs)
+    assert len({tuple(v.spec["input"]) for v in inputs}) == 6
+
+
+def test_variant_id_is_the_hash_of_the_spec():
+    v = variants("example:lenet5", 50)[0]
+    assert v.id == variant_id(v.spec) and re.fullmatch(r"[A-Z2-7]{6}", v.id)
+
+
+# -- no answer on the exercise sheet
+
+def _answers(v) -> set[str]:
+    """Every number a student is asked for (≥ 10: smaller ones are also hyperparameters)."""
+    m = v.model
+    out = {m.total, m.trainable}
+    for node in m.nodes:
+        out.add(m.evaluate(node.params))
+        dims = [d for d in m.evaluate_shape(node.output_shape) if d is not None]
+        size = 1
+        for d in dims:
+            size *= d
+        out.add(size)
+    return {str(x) for x in out if x >= 10}
+
+
+def _given(v) -> set[str]:
+    """The numbers the sheet may show: hyperparameters, input sizes, positions, digits in names."""
+    text = json.dumps(v.spec)
+    return set(re.findall(r"\d+", text)) | {str(i) for i in range(1, len(v.model.nodes) + 1)}
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "ja", "fr", "es"])
+@pytest.mark.parametrize("show", ["table", "code"])
+def test_exercise_sheet_shows_no_answer(lang, show):
+    """Every number on the Markdown sheet and its answer form is given (a hyperparameter, an
+    input size, a position, part of a name or of the variant id); no answer appears in the
+    LaTeX source, its comments and preamble included."""
+    for source in MODELS:
+        v = variants(source, MODELS[source])[0]
+        a = Assignment(v, "Ada Lovelace", ("shapes", "params", "trainable"), show, "answers/ada.yaml")
+        md = render_document("exercise", a, lang=lang)
+        form = form_text(v, a.ask, a.student, lang)
+        for text in (md, form):
+            stripped = text.replace(v.id, "")
+            numbers = set(re.findall(r"\d+", stripped))
+            assert numbers <= _given(v), (source, numbers - _given(v))
+        tex = render_document("exercise", a, lang=lang, format="latex")
+        for answer in _answers(v) - _given(v):
+            assert not re.search(rf"(?<![\d.]){answer}(?![\d.])", tex.replace(v.id, "")), (source, answer)
+        for text in (md, tex):
+            assert "None" not in text  # no output shape as Keras prints it
+
+
+def test_exercise_command_writes_the_layout(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,email\nAda Lovelace,ada@example.org\nAlan Turing,alan@example.org\n"
+                      "Grace Hopper,grace@example.org\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["exercise", "example:lenet5", "--variants", "2", "--seed", "9", "--students", str(roster),
+            "--out", str(out)]
+    assert main(args) == 0
+    names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    people = ("ada-lovelace", "alan-turing", "grace-hopper")
+    assert names == sorted([f"answers/{p}.yaml" for p in people] + [f"exercises/{p}.md" for p in people]
+                           + [f"solutions/{p}.md" for p in people] + ["variants.csv"])
+    rows = list(csv.DictReader(io.StringIO((out / "variants.csv").read_text("utf-8"))))
+    assert [r["student"] for r in rows] == ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
+    assert len({r["variant"] for r in rows}) == 2  # three students share the two variants
+    first = (out / "variants.csv").read_text("utf-8")
+    assert main(args) == 0 and (out / "variants.csv").read_text("utf-8") == first  # deterministic
+    for r in rows:
+        sheet = (out / r["exercise"]).read_text("utf-8")
+        assert r["variant"] in sheet and r["student"] in sheet
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--vary", "filters,colour"], "--vary takes a comma list"),
+    (["--ask", "shapes,answers"], "--ask takes a comma list"),
+    (["--variants", "0"], "--variants takes a number"),
+])
+def test_bad_options_exit_2_in_one_line(args, message, tmp_path, capsys):
+    assert main(["exercise", "example:lenet5", "--out", str(tmp_path / "o"), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("roster, problem", [
+    ("name\nAda\n\nAda\n", "names 'Ada' twice"),
+    ("name,email\n,ada@example.org\n", "row 1: a student without a name"),
+    ("", "names no student"),
+])
+def test_bad_roster_exits_2_naming_the_file(roster, problem, tmp_path, capsys):
+    path = tmp_path / "roster.csv"
+    path.write_text(roster, encoding="utf-8")
+    assert main(["exercise", "example:lenet5", "--students", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and problem in err and err.count("\n") == 1
+
+
+# -- grading
+
+LENET = {
+    # a hand derivation of LeNet-5 (32×32×1 input): shapes and counts
+    "c1": ("28 x 28 x 6", "5 x 5 x 1 x 6 + 6 = 156"),        # 32-5+1 = 28
+    "s2": ("14 x 14 x 6", "0"),
+    "c3": ("10 x 10 x 16", "5 x 5 x 6 x 16 + 16 = 2416"),     # 14-5+1 = 10
+    "s4": ("5 x 5 x 16", "0"),
+    "flatten": ("400", "0"),                                   # 5·5·16
+    "c5": ("120", "400 x 120 + 120 = 48120"),
+    "f6": ("84", "120 x 84 + 84 = 10164"),
+    "output": ("10", "84 x 10 + 10 = 850"),
+}
+LENET_TOTAL = 156 + 2416 + 48120 + 10164 + 850  # 61,706
+
+
+def _filled(answers: dict, total: str, student: str) -> str:
+    v = make_variant(read_spec("example:lenet5"))
+    text = form_text(v, ("shapes", "params"), student, "en")
+    out, layer = [], None
+    for line in text.splitlines():
+        m = re.match(r"^  (\w+):$", line)
+        if m:
+            layer = m.group(1)
+        m = re.match(r"^    (shape|params):$", line)
+        if m and layer in answers:
+            value = answers[layer][0 if m.group(1) == "shape" else 1]
+            line += f" {value}" if value else ""
+        if line == "  total:":
+            line += f" {total}"
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def test_grading_a_folder_marks_right_wrong_and_carried_forward(tmp_path, capsys):
+    folder = tmp_path / "handed-in"
+    folder.mkdir()
+    (folder / "ada.yaml").write_text(_filled(LENET, str(LENET_TOTAL), "Ada Lovelace"), encoding="utf-8")
+    wrong = dict(LENET)
+    wrong["c3"] = ("10 x 10 x 16", "5 x 5 x 6 x 16 = 2400")       # the bias left out: wrong
+    wrong["s4"] = ("4 x 4 x 16", "0")                              # wrong: 10/2 = 5
+    wrong["flatten"] = ("256", "0")                                # 4·4·16: carried forward
+    wrong["c5"] = ("120", "256 x 120 + 120 = 30840")               # from 256 inputs: carried forward
+    wrong["output"] = ("", "")                                     # left blank
+    (folder / "bob.yaml").write_text(_filled(wrong, "41706", "Bob"), encoding="utf-8")
+    target = tmp_path / "grades.csv"
+    assert main(["check", "--grade", str(folder), "-o", str(target)]) == 0
+    rows = list(csv.DictReader(io.StringIO(target.read_text("utf-8"))))
+    bob = {r["claim"]: (r["verdict"], r["points"]) for r in rows if r["student"] == "Bob"}
+    ada = {r["claim"]: (r["verdict"], r["points"]) for r in rows if r["student"] == "Ada Lovelace"}
+    assert set(ada.values()) == {("correct", "1")} and len(ada) == 17
+    assert bob == {
+        "c1 shape": ("correct", "1"), "c1 params": ("correct", "1"),
+        "s2 shape": ("correct", "1"), "s2 params": ("correct", "1"),
+        "c3 shape": ("correct", "1"), "c3 params": ("wrong", "0"),
+        "s4 shape": ("wrong", "0"), "s4 params": ("correct", "1"),
+        "flatten shape": ("carried_forward", "0.5"), "flatten params": ("correct", "1"),
+        "c5 shape": ("correct", "1"), "c5 params": ("carried_forward", "0.5"),
+        "f6 shape": ("correct", "1"), "f6 params": ("correct", "1"),
+        "output shape": ("unanswered", "0"), "output params": ("unanswered", "0"),
+        "total": ("wrong", "0"),
+    }
+    assert list(rows[0]) == ["student", "variant", "claim", "verdict", "points"]
+    summary = list(csv.DictReader(io.StringIO((tmp_path / "grades.summary.csv").read_text("utf-8"))))
+    assert [(s["student"], s["points"], s["max_points"]) for s in summary] == [("Ada Lovelace", "17", "17"),
+                                                                               ("Bob", "11", "17")]
+    assert "Bob" in capsys.readouterr().out
+
+
+def test_check_reads_a_filled_form_and_names_the_carried_error(tmp_path, capsys):
+    wrong = dict(LENET)
+    wrong["s4"] = ("4 x 4 x 16", "0")
+    wrong["flatten"] = ("256", "0")
+    path = tmp_path / "form.yaml"
+    path.write_text(_filled(wrong, str(LENET_TOTAL), "Bob"), encoding="utf-8")
+    assert main(["check", str(path), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    flatten = [c for c in report["claims"] if c["layer"] == "flatten" and c["kind"] == "shape"][0]
+    assert flatten["diagnosis"][0] == "carried_forward" and flatten["expected"] == 400
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda t: t.replace("units: 84", "units: 85"), "the model is not that of variant"),
+    (lambda t: t.replace("answers:", "answers: [1, 2]\nextra:"), "unknown key 'extra'"),
+    (lambda t: t.replace("  c1:\n    shape:", "  c1:\n    colour: red\n    shape:"), "unknown blank 'colour'"),
+    (lambda t: t + "  total: [\n", "not a readable answer form"),
+])
+def test_malformed_form_exits_2_naming_the_file(change, problem, tmp_path, capsys):
+    path = tmp_path / "form.yaml"
+    path.write_text(change(_filled(LENET, "61706", "Bob")), encoding="utf-8")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "form.yaml").write_text(path.read_text("utf-8"), encoding="utf-8")
+    for args in (["check", str(path)], ["check", "--grade", str(folder), "-o", str(tmp_path / "g.csv")]):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert "form.yaml" in err and problem in err and err.count("\n") == 1
+    assert not (tmp_path / "g.csv").exists()
+
+
+# -- Moodle
+
+def test_moodle_quiz_has_the_documented_structure(tmp_path):
+    items = assignments("example:lenet5", 3, 5, None, (), ("shapes", "params", "trainable"))
+    xml = exercise_files(items, "de", "moodle")["quiz.xml"]
+    assert xml.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>')
+    root = ET.fromstring(xml)
+    assert root.tag == "quiz"
+    category, *questions = list(root)
+    assert category.get("type") == "category" and category.find("category/text").text == "$course$/top/lenet5"
+    assert [q.get("type") for q in questions] == ["cloze"] * 3
+    for q, a in zip(questions, items):
+        assert a.variant.id in q.find("name/text").text
+        assert q.find("questiontext").get("format") == "html"
+        assert q.find("generalfeedback").get("format") == "html"
+        text = q.find("questiontext/text").text
+        blanks = re.findall(r"\{1:NUMERICAL:=(\d+):0\}", text)
+        m = a.variant.model
+        shapes = [d for n in m.nodes for d in m.evaluate_shape(n.output_shape)]
+        assert len(blanks) == len(shapes) + len(m.nodes) + 3
+        assert int(blanks[-3]) == m.total and int(blanks[-2]) == m.trainable and int(blanks[-1]) == 0
+        keras = keras_rows(a.variant.spec)
+        per_layer = blanks[:-3]
+        pos = 0
+        for _, shape, params in keras:
+            assert [int(b) for b in per_layer[pos:pos + len(shape)]] == list(shape)
+            assert int(per_layer[pos + len(shape)]) == params
+            pos += len(shape) + 1
+        assert len(re.findall(r"\{", text)) == len(blanks)  # no other brace for the Cloze parser
+        feedback = q.find("generalfeedback/text").text
+        assert f"{m.total:,}".replace(",", ".") in feedback
+    raw = xml.split("<questiontext")[1]
+    assert "<![CDATA[" in raw
+
+
+# -- the sheets compile and render in every language
+
+@pytest.mark.parametrize("lang, show", [("en", "table"), ("de", "code"), ("ja", "table"), ("fr", "code"),
+                                        ("es", "table")])
+def test_exercise_sheets_compile_with_lualatex(lang, show, tmp_path):
+    from tests.render_helpers import compile_latex, pdf_text
+    v = variants("example:lenet5", 50)[1]
+    student = "山田 Zoë" if lang in ("en", "ja") else "Zoë Ñúñez"  # a Japanese name on an English sheet too
+    a = Assignment(v, student, ("shapes", "params", "trainable"), show, "answers/zoe.yaml")
+    text = pdf_text(compile_latex(render_document("exercise", a, lang=lang, format="latex"), tmp_path / "ex"))
+    assert v.id in text and student in text and "output" in text
+    if lang in ("de", "ja"):  # the solution's own lines (the derivation compiles in every language elsewhere)
+        sol = pdf_text(compile_latex(render_document("solution", a, lang=lang, format="latex"), tmp_path / "sol"))
+        assert v.id in sol and f"{v.model.total:,}".replace(",", "." if lang == "de" else ",") in sol
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "ja", "fr", "es"])
+def test_markdown_sheets_parse_with_their_tables_and_formulas(lang):
+    from tests.render_helpers import formulas, katex_errors, markdown_parser, walk
+    v = variants(str(FIXTURES / "exercise" / "rnn.yaml"), 50)[2]
+    a = Assignment(v, None, ("shapes", "params", "trainable"), "table", "answers/x.yaml")
+    md = markdown_parser()
+    sheet = render_document("exercise", a, lang=lang)
+    tables = [t for t in walk(md.parse(sheet)) if t.type == "table_open"]
+    assert len(tables) == 2  # the model's layers and the blanks
+    rows = [t for t in walk(md.parse(sheet)) if t.type == "tr_open"]
+    assert len(rows) == 2 * (len(v.model.nodes) + 1)
+    solution = render_document("solution", a, lang=lang)
+    assert [t for t in walk(md.parse(solution)) if t.type == "table_open"]
+    assert katex_errors(formulas(solution)) == []
