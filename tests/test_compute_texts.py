@@ -128,6 +128,14 @@ def test_flops_are_a_count_not_a_rate(seed_md):
     assert f"\\text{{FLOPs}} = 2 \\times {macs:,}".replace(",", "{,}") in seed_md
 
 
+def test_training_step_rule_names_its_exception(seed_md):
+    """3 × forward is an upper estimate: the input is no parameter, so the first layer skips its
+    input gradient (conv2d_1: 3·3·3·32·256² = 56,623,104 of 813,689,984 MACs, by hand, about 7 %)."""
+    assert 56_623_104 / 813_689_984 < 0.07
+    assert ("each about as much work as the forward pass (the first layer needs no gradient with "
+            "respect to its input, so slightly less). So a training step takes") in seed_md
+
+
 def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
     """The maximum of the 3 × 3 = 9 values of a window takes 8 comparisons: one fewer than the 9
     operations counted, for each output element (es reviewer: "es una comparación menos" had no
