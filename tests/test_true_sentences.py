@@ -363,7 +363,8 @@ def test_gpt2_adds_token_and_position_embeddings_only():
     assert "not a module of its own in PyTorch" in step.explanation
     # transformer.drop follows it, a dropout without weights: said in the row's sentence
     assert isinstance(hf.drop, torch.nn.Dropout) and _numel(hf.drop) == 0
-    assert "Nor has the dropout drop that follows it" in messages.english(step.explanation)
+    assert "and neither has the dropout drop that follows it; that is why drop is not listed" in \
+        messages.english(step.explanation)
     assert "`drop`" in markdown(_hf("gpt2"))  # the module's name in code font
     bert = next(s for s in derive(_hf("bert-base-uncased")).steps if s.node.name.endswith("sum"))
     assert "token type" in bert.explanation and "not a module of its own" in bert.explanation
@@ -440,6 +441,34 @@ def test_block_notes_are_true_of_the_real_blocks():
         assert set(keys) <= notes, name
         for k in keys:
             assert translated(messages.NOTES[k])
+
+def test_block_sentences_name_one_block_of_the_stack():
+    """A row stands for L blocks: BERT's sentence says 'block' (as P_1's meaning does), Llama's says
+    what each decoder layer has, and the no-GQA note says each head has key and value projections."""
+    assert messages.english(_texts.BERT_BLOCK).startswith("A BERT block has two parts")
+    assert messages.english(_texts.LLAMA_BLOCK).startswith("Each decoder layer (the Llama architecture)")
+    note = messages.english(messages.NOTES["heads_split_width_no_bias"])
+    assert note.startswith("Here every head has key and value projections of its own (no grouped-query attention)")
+    for text in (_texts.BERT_BLOCK, _texts.LLAMA_BLOCK, messages.NOTES["heads_split_width_no_bias"]):
+        assert translated(text)
+
+
+def test_layer_normalization_sentence_says_which_normalization():
+    """torch.nn.LayerNorm(8) and keras LayerNormalization: weight/gamma and bias/beta of 8 each, a layer
+    normalization (per sample, over the normalized axes), not a generic 'normalization layer'."""
+    torch = require_module("torch")
+    assert [tuple(p.shape) for p in torch.nn.LayerNorm(8).parameters()] == [(8,), (8,)]
+    steps = _steps({"name": "t", "framework": "pytorch", "input": [5, 8], "layers": [
+        {"LayerNorm": {"name": "ln", "normalized_shape": 8}}]})
+    assert steps["ln"].explanation == _texts.LAYER_NORM
+    keras_steps = _steps({"name": "k", "framework": "keras", "input": [5, 8], "layers": [
+        {"LayerNormalization": {"name": "ln"}}, {"LayerNormalization": {"name": "ln_c", "center": False}}]})
+    assert keras_steps["ln"].explanation == _texts.LAYER_NORM
+    assert keras_steps["ln_c"].explanation == _texts.NORM_NO_BIAS  # no beta: the generic sentence without it
+    english = messages.english(_texts.LAYER_NORM)
+    assert english.startswith("Layer normalization normalizes every sample over the normalized axes")
+    assert translated(_texts.LAYER_NORM)
+
 
 def test_grouped_query_attention_note():
     model = explain.load({"name": "gqa", "framework": "pytorch", "input": [5, 64], "layers": [
@@ -845,7 +874,9 @@ def test_t5_blocks_say_encoder_and_decoder_parts():
     enc_text, dec_text = messages.english(_texts.T5_ENCODER_BLOCK), messages.english(_texts.T5_DECODER_BLOCK)
     assert "EncDecAttention" in dec_text and "EncDecAttention" not in enc_text
     for text in (_texts.T5_ENCODER_BLOCK, _texts.T5_DECODER_BLOCK):
-        assert "T5 uses no biases" in text and translated(text)
+        # the relative position bias is the one bias-like table (asserted above on the real model)
+        assert "linear layers and the normalizations of T5 have no biases (the relative position bias is a " \
+               "separate table)" in text and translated(text)
 
 @pytest.mark.parametrize("name, tied", [("gpt2", True), ("llama-2-7b", False)])
 def test_a_tied_head_says_it_adds_nothing_and_why(name, tied):

@@ -186,6 +186,9 @@ BATCHNORM_NO_WEIGHTS = N_("Batch normalization normalizes every channel with the
                           "moving mean and variance, so it has no weights.")
 NORM = N_("A normalization layer normalizes its input, then scales it by %(gamma)s and shifts it "
           "by %(beta)s.")
+LAYER_NORM = N_("Layer normalization normalizes every sample over the normalized axes (in a "
+                "transformer, the features of each position), then scales the result by %(gamma)s "
+                "and shifts it by %(beta)s.")
 NORM_NO_BIAS = N_("A normalization layer normalizes its input, then scales it by %(gamma)s. This "
                   "one has no %(beta)s.")
 NORM_NO_GAMMA = N_("A normalization layer normalizes its input, then shifts it by %(beta)s. This "
@@ -232,9 +235,9 @@ ADD_TOKEN_POSITION = N_("This row adds the token embedding and the position embe
                         "module of its own in PyTorch. It has no weights.")
 ADD_TOKEN_POSITION_DROPOUT = N_("This row adds the token embedding and the position embedding "
                                 "element by element. The addition happens in the model's forward "
-                                "pass; it is not a module of its own in PyTorch. It has no weights. "
-                                "Nor has the dropout %(drop)s that follows it, which is therefore "
-                                "not listed.")
+                                "pass; it is not a module of its own in PyTorch. It has no weights, "
+                                "and neither has the dropout %(drop)s that follows it; that is why "
+                                "%(drop)s is not listed.")
 # "bert.pooler.first_token (first token of the sequence)"
 FIRST_TOKEN_LABEL = N_("first token of the sequence")
 FIRST_TOKEN = N_("This row keeps only the vector at the first position of every sequence (the "
@@ -326,13 +329,13 @@ GPT2_BLOCK = N_("A GPT-2 block has two parts, each with a residual connection: t
                 "heads), then the layer normalization %(ln_2)s followed by the feed-forward network "
                 "%(mlp)s (%(mlp_c_fc)s from %(d)s to %(ffn)s, GELU, %(mlp_c_proj)s from %(ffn)s back "
                 "to %(d)s).")
-BERT_BLOCK = N_("A BERT layer has two parts, each followed by a residual connection and a layer "
+BERT_BLOCK = N_("A BERT block has two parts, each followed by a residual connection and a layer "
                 "normalization (post-norm): self-attention (%(bert_query)s, %(bert_key)s and "
                 "%(bert_value)s compute the queries, keys and values, %(attention_output_dense)s "
                 "projects the concatenated outputs of the heads), then a feed-forward network "
                 "(%(intermediate_dense)s from %(d)s to %(ffn)s, GELU, %(output_dense)s from %(ffn)s "
                 "back to %(d)s).")
-LLAMA_BLOCK = N_("This decoder layer (the Llama architecture) has two parts, each with a residual "
+LLAMA_BLOCK = N_("Each decoder layer (the Llama architecture) has two parts, each with a residual "
                  "connection: the RMS normalization %(input_layernorm)s (a scale %(gamma)s only: no "
                  "shift, no centring) followed by self-attention with rotary position embeddings "
                  "(%(q_proj)s, %(k_proj)s and %(v_proj)s compute the queries, keys and values, "
@@ -344,15 +347,17 @@ T5_ENCODER_BLOCK = N_("A T5 encoder block has two parts, each with an RMS normal
                       "(a scale %(gamma)s only) and a residual connection: self-attention (%(t5_q)s, "
                       "%(t5_k)s and %(t5_v)s map %(d)s to %(H_d_kv)s, %(t5_o)s maps %(H_d_kv)s back to "
                       "%(d)s) and a feed-forward network (%(wi)s from %(d)s to %(ffn)s, or %(wi_0)s and "
-                      "%(wi_1)s where it is gated; %(wo)s from %(ffn)s back to %(d)s). T5 uses no "
-                      "biases.")
+                      "%(wi_1)s where it is gated; %(wo)s from %(ffn)s back to %(d)s). The linear layers "
+                      "and the normalizations of T5 have no biases (the relative position bias is a "
+                      "separate table).")
 T5_DECODER_BLOCK = N_("A T5 decoder block has three parts, each with an RMS normalization before it "
                       "(a scale %(gamma)s only) and a residual connection: self-attention, attention "
                       "over the encoder's output (%(enc_dec_attention)s; in both, %(t5_q)s, %(t5_k)s "
                       "and %(t5_v)s map %(d)s to %(H_d_kv)s and %(t5_o)s maps %(H_d_kv)s back to "
                       "%(d)s) and a feed-forward network (%(wi)s from %(d)s to %(ffn)s, or %(wi_0)s and "
-                      "%(wi_1)s where it is gated; %(wo)s from %(ffn)s back to %(d)s). T5 uses no "
-                      "biases.")
+                      "%(wi_1)s where it is gated; %(wo)s from %(ffn)s back to %(d)s). The linear layers "
+                      "and the normalizations of T5 have no biases (the relative position bias is a "
+                      "separate table).")
 MOE_BLOCK = N_("This transformer block combines self-attention and a mixture of experts (several "
                "feed-forward networks and a router that chooses among them), each with its own "
                "normalization; the weight groups below list the parts.")

@@ -125,6 +125,11 @@ class LayerNormalization(_AffineNorm):
     rms_scaling: bool = flag(False)
     symbol_meanings = {"C": "normalized_features"}
 
+    def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
+        if has_scale(weights) and has_bias(weights):
+            return _texts.LAYER_NORM
+        return super().explanation_for(weights)
+
     def weight_groups(self) -> tuple[Group, ...]:
         if self.rms_scaling:
             return (_GAMMA,)

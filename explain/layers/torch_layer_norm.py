@@ -39,7 +39,7 @@ class LayerNorm(Layer):
 
     role = "norm"
     symbol_meanings = {"C": "normalized_features"}
-    explanation = _texts.NORM
+    explanation = _texts.LAYER_NORM
     explanation_no_bias = _texts.NORM_NO_BIAS
     explanation_no_weights = _texts.NORM_NO_WEIGHTS
 

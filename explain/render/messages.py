@@ -321,7 +321,8 @@ NOTES.update({
                             "matrices with %(d)s biases each: %(four_d2_4d)s. The heads split "
                             "the %(d)s columns among themselves, so the number of heads does not "
                             "change the count."),
-    "heads_split_width_no_bias": N_("Here every head has keys and values of its own and "
+    "heads_split_width_no_bias": N_("Here every head has key and value projections of its own "
+                                    "(no grouped-query attention) and "
                                     "%(d_h_split)s: the heads split the width %(d)s among "
                                     "themselves, so the query, key, value and output projections "
                                     "are %(d_by_d)s matrices, %(four_d2)s weights whatever the "
