@@ -1070,3 +1070,29 @@ def test_bert_pooler_first_token_is_an_operation_of_the_forward_pass():
     assert "`pooler.first_token` (first token of the sequence)" in text
     assert "not a module of its own in PyTorch" in text
     assert translated(_texts.FIRST_TOKEN_LABEL) and translated(_texts.FIRST_TOKEN)
+
+
+def test_attention_inputs_are_named_by_their_roles():
+    """Keras's attention layers take (query, value, key=None) and use the value as the key when no
+    key is given; nn.MultiheadAttention takes (query, key, value). One tensor in every role is
+    self-attention; an Add's inputs are listed in order, joined with 、 in Japanese."""
+    import inspect
+    keras = require_module("keras")
+    torch = require_module("torch")
+    assert list(inspect.signature(keras.layers.MultiHeadAttention.call).parameters)[1:4] == ["query", "value", "key"]
+    assert list(inspect.signature(torch.nn.MultiheadAttention.forward).parameters)[1:4] == ["query", "key", "value"]
+    text = markdown(explain.load(FIXTURES / "specs" / "mha_small.yaml"))
+    assert "Its inputs: query `x`, value `x` (self-attention: the key defaults to the value)." in text
+    assert "Its inputs: `x`, `attn`." in text
+    ja = render_document("derivation", explain.load(FIXTURES / "specs" / "mha_small.yaml"), lang="ja", format="markdown")
+    assert "入力：`x`、`attn`。" in ja
+    cross = {"name": "cross", "inputs": {"q": [4, 8], "kv": [6, 8]}, "layers": [
+        {"MultiHeadAttention": {"name": "att", "num_heads": 2, "key_dim": 4, "inputs": ["q", "kv"]}}]}
+    assert "Its inputs: query `q`, value `kv` (the key defaults to the value)." in markdown(explain.load(cross))
+    torch_self = {"name": "t", "framework": "pytorch", "inputs": {"x": [5, 8]}, "layers": [
+        {"MultiheadAttention": {"name": "att", "embed_dim": 8, "num_heads": 2, "inputs": ["x", "x", "x"]}}]}
+    assert "Its inputs: query `x`, key `x`, value `x` (self-attention: all three are the same)." in \
+        markdown(explain.load(torch_self))
+    for msgid in (_texts.INPUTS_QUERY_VALUE_SELF, _texts.INPUTS_QUERY_VALUE, _texts.INPUTS_QUERY_VALUE_KEY_SELF,
+                  _texts.INPUTS_QUERY_VALUE_KEY, _texts.INPUTS_QUERY_KEY_VALUE_SELF, _texts.INPUTS_QUERY_KEY_VALUE):
+        assert translated(msgid)

@@ -310,6 +310,19 @@ TIME_DISTRIBUTED = N_("This wrapper applies the wrapped layer to every time step
 # -- attention and transformer blocks
 ATTENTION = N_("Multi-head attention projects the queries, keys and values for every attention "
                "head, then projects the concatenated head outputs to the output width.")
+# Translators: an attention layer's inputs by their roles (Keras: query, value, then key); the
+# placeholders are the input layers' names in code font
+INPUTS_QUERY_VALUE_SELF = N_("Its inputs: query %(query)s, value %(value)s (self-attention: the key "
+                             "defaults to the value).")
+INPUTS_QUERY_VALUE = N_("Its inputs: query %(query)s, value %(value)s (the key defaults to the "
+                        "value).")
+INPUTS_QUERY_VALUE_KEY_SELF = N_("Its inputs: query %(query)s, value %(value)s, key %(key)s "
+                                 "(self-attention: all three are the same).")
+INPUTS_QUERY_VALUE_KEY = N_("Its inputs: query %(query)s, value %(value)s, key %(key)s.")
+# Translators: PyTorch's attention takes query, key and value in this order
+INPUTS_QUERY_KEY_VALUE_SELF = N_("Its inputs: query %(query)s, key %(key)s, value %(value)s "
+                                 "(self-attention: all three are the same).")
+INPUTS_QUERY_KEY_VALUE = N_("Its inputs: query %(query)s, key %(key)s, value %(value)s.")
 GROUPED_QUERY_ATTENTION = N_("Grouped-query attention projects the queries for every attention "
                              "head, but the keys and values only for fewer key/value heads, each "
                              "shared by a group of query heads; then it projects the heads' "

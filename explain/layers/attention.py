@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Sequence
+from typing import Optional, Sequence
 
 import sympy
 
@@ -98,6 +98,21 @@ def _mha_display(bias: bool, gate: bool) -> sympy.Expr:
     return _display(_mha_parts(gate), bias)
 
 
+def keras_inputs_text(names: Sequence[str]) -> Optional[tuple[str, dict[str, str]]]:
+    """Keras attention's inputs [query, value] or [query, value, key] by role; self-attention
+    when they are all one tensor (with two inputs the key is the value)."""
+    if len(names) == 2:
+        query, value = names
+        return (_texts.INPUTS_QUERY_VALUE_SELF if query == value else _texts.INPUTS_QUERY_VALUE,
+                {"query": query, "value": value})
+    if len(names) == 3:
+        query, value, key = names
+        same = query == value == key
+        return (_texts.INPUTS_QUERY_VALUE_KEY_SELF if same else _texts.INPUTS_QUERY_VALUE_KEY,
+                {"query": query, "value": value, "key": key})
+    return None
+
+
 def _roles(shapes: Sequence[Shape], type_name: str) -> tuple[Shape, Shape, Shape]:
     """(query, value, key) from two or three inputs."""
     if not 2 <= len(shapes) <= 3:
@@ -157,6 +172,9 @@ class MultiHeadAttention(Layer):
     flash_attention: object = anything()
     use_gate: bool = flag(False)
 
+
+    def inputs_text(self, names: Sequence[str]) -> Optional[tuple[str, dict[str, str]]]:
+        return keras_inputs_text(names)
     def _out_dims(self, query: Shape) -> tuple:
         if self.output_shape:
             return tuple(self.output_shape)
@@ -226,6 +244,9 @@ class _DotAttention(Layer):
 
     multi_input = True
 
+
+    def inputs_text(self, names: Sequence[str]) -> Optional[tuple[str, dict[str, str]]]:
+        return keras_inputs_text(names)
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         query, value, key = _roles(shapes, self.type_name)
         _check_ranks(query, value, key, self.type_name)
@@ -359,6 +380,9 @@ class GroupedQueryAttention(Layer):
     flash_attention: object = anything()
     use_gate: bool = flag(False)
 
+
+    def inputs_text(self, names: Sequence[str]) -> Optional[tuple[str, dict[str, str]]]:
+        return keras_inputs_text(names)
     def validate(self, ctx) -> None:
         h, kv = ctx.numeric(self.num_query_heads), ctx.numeric(self.num_key_value_heads)
         if h is not None and kv is not None and h % kv:

@@ -390,6 +390,11 @@ class Layer:
             return self.explanation_no_bias
         return self.explanation
 
+    def inputs_text(self, names: Sequence[str]) -> Optional[tuple[str, dict[str, str]]]:
+        """The sentence naming this layer's inputs by their roles (message id with a placeholder
+        for each role, the input's name for each), or None: the inputs are listed in order."""
+        return None
+
     def explanation_values(self) -> dict[str, tuple[str, tuple[float, ...]]]:
         """This layer's own math for the placeholders of its explanation: placeholder →
         (LaTeX with ``§`` where each number goes, the numbers), e.g. ``{"r": ("r = §", (0.25,))}``.

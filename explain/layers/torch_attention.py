@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Sequence
+from typing import Optional, Sequence
 
 from ..compute import NO_RULE, SOFTMAX_SCORES, T_k, T_q, Cost, NotDerived, attention_cost
 from ..errors import ExplainError
@@ -98,6 +98,14 @@ class MultiheadAttention(Layer):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return mha_groups(self.separate(), self.bias, self.add_bias_kv)
+
+    def inputs_text(self, names: Sequence[str]) -> Optional[tuple[str, dict[str, str]]]:
+        """forward(query, key, value): self-attention when all three are one tensor."""
+        if len(names) != 3:
+            return None
+        query, key, value = names
+        msgid = _texts.INPUTS_QUERY_KEY_VALUE_SELF if query == key == value else _texts.INPUTS_QUERY_KEY_VALUE
+        return msgid, {"query": query, "key": key, "value": value}
 
     def _roles(self, shapes: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:
         if len(shapes) not in (1, 3):

@@ -290,6 +290,8 @@ class StepView:
     same_as: Optional[str]
     shares: Optional[str]
     inputs: list[str]
+    inputs_text: Optional[tuple[str, dict[str, str]]] = None
+    """The inputs named by their roles (message id, role → input name), or None: listed in order."""
     owns: bool = True
     """Some of its parameters count in the model's total (not all shared or tied)."""
     repeat: Optional[str] = None
@@ -426,6 +428,7 @@ class View:
             buffers_text=self.count_text(s.buffers), buffers=self.evaluate(s.buffers) != 0,
             shape=self.shape(s.shape), notes=[messages.NOTES[k] for k in s.notes if k in messages.NOTES],
             frozen=s.frozen, same_as=s.same_as, shares=node.shares, inputs=list(node.inputs),
+            inputs_text=node.layer.inputs_text(list(node.inputs)) if len(node.inputs) > 1 else None,
             owns=s.own != 0, repeat=repeat, repeat_equation=repeat_equation,
             repeat_value=self.value_tex(s.repeat) if repeated else None,
             parts=[(name, kind, self.count_text(n)) for name, kind, n in s.parts],
