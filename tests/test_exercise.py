@@ -391,3 +391,20 @@ def test_markdown_sheets_parse_with_their_tables_and_formulas(lang):
     solution = render_document("solution", a, lang=lang)
     assert [t for t in walk(md.parse(solution)) if t.type == "table_open"]
     assert katex_errors(formulas(solution)) == []
+
+
+def test_the_code_on_the_sheet_builds_the_variant_in_keras():
+    """--show code: the Keras code the sheet prints (our own output, run here in the test) builds
+    a model with the variant's layers, output shapes and count."""
+    from explain.exercise.spec_text import code
+    keras = _keras()
+    for source in MODELS:
+        v = variants(source, MODELS[source])[3]
+        text = code(v.spec)
+        assert max(len(line) for line in text.splitlines()) <= 88
+        scope: dict = {}
+        with keras.device("meta"):
+            exec(compile(text, "<exercise sheet>", "exec"), scope)
+        model = scope["model"]
+        rows = [(layer.name, tuple(layer.output.shape[1:]), layer.count_params()) for layer in model.layers]
+        assert rows == keras_rows(v.spec)

@@ -104,7 +104,7 @@ def code(spec: dict[str, Any]) -> str:
             call = ", ".join(f"{k}={_python(v, 'nn.', symbols)}" for k, v in args.items())
             body.append(f"    nn.{type_name}({call}),  # {name}" if name else f"    nn.{type_name}({call}),")
         body.append(")")
-        return "\n".join(head + body)
+        return "\n".join(line for raw in head + body for line in wrap(raw))
     head = ["import keras", "from keras import layers", ""] + lines + ([""] if lines else [])
     ins = inputs_of(spec)
     if not functional:
@@ -113,7 +113,7 @@ def code(spec: dict[str, Any]) -> str:
         for name, type_name, args in items:
             body.append(f"    layers.{type_name}({_call(name, args, symbols)}),")
         body.append(f"], name={spec.get('name', 'model')!r})")
-        return "\n".join(head + body)
+        return "\n".join(line for raw in head + body for line in wrap(raw))
     body = []
     variables: dict[str, str] = {}
     for input_name, shape in ins:
@@ -135,7 +135,44 @@ def code(spec: dict[str, Any]) -> str:
     outputs = previous
     inputs = ", ".join(variables[n] for n, _ in ins)
     body.append(f"model = keras.Model([{inputs}], {outputs}, name={spec.get('name', 'model')!r})")
-    return "\n".join(head + body)
+    return "\n".join(line for raw in head + body for line in wrap(raw))
+
+
+WIDTH = 88
+"""Code lines longer than this are broken after a comma, continued under the call's bracket."""
+
+
+def wrap(line: str, width: int = WIDTH) -> list[str]:
+    """A long line of a call broken after the commas between its arguments (outside strings and
+    nested brackets), each continuation aligned after the opening bracket, as PEP 8 does."""
+    if len(line) <= width or "(" not in line:
+        return [line]
+    opening = line.index("(")
+    depth, quote, cuts = 0, "", []
+    for i, ch in enumerate(line):
+        if quote:
+            quote = "" if ch == quote and line[i - 1] != "\\" else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 1 and i > opening and line[i + 1:i + 2] == " ":
+            cuts.append(i + 1)
+    pieces, start = [], 0
+    for cut in cuts + [len(line)]:
+        pieces.append(line[start:cut])
+        start = cut + 1 if cut < len(line) else cut
+    out, current = [], pieces[0]
+    indent = " " * (opening + 1)
+    for piece in pieces[1:]:
+        if len(current) + 1 + len(piece) <= width:
+            current += " " + piece
+        else:
+            out.append(current)
+            current = indent + piece
+    return out + [current]
 
 
 def _call(name: str, args: dict[str, Any], symbols: tuple[str, ...]) -> str:
