@@ -136,3 +136,24 @@ def test_heading_and_where_block_keep_together():
     # seed-cnn: conv2d_1 (k_h, k_w, c_in, c_out: 4 symbols, 2 tensors) -> 4 + 2 + 7 lines
     assert withs and all(re.fullmatch(r"\\needspace\{\d+\\baselineskip\}", w) for w in withs)
     assert withs[0] == "\\needspace{13\\baselineskip}"
+
+
+def test_summary_columns_are_sized_by_their_content(tmp_path):
+    """Round 7 reviewers: the summary broke tuples ("(None, 112, 112," / "64)"), formulas after a +
+    that fit ("7 × 7 × 3 × 64 +" / "64") and names at an underscore ("embeddings.token_type_" /
+    "embeddings"). BERT's rows (hand count: 2 · 768 = 1,536 for the token types) keep each name,
+    shape and short formula on one line."""
+    require_tool("lualatex")
+    import subprocess
+    tex = render(load(FIXTURES / "hf" / "bert-base-uncased.json"), lang="en", format="latex")
+    assert 2 * 768 == 1536
+    pdf = compile_latex(tex, tmp_path, "doc")
+    text = subprocess.run([require_tool("pdftotext"), "-layout", "-enc", "UTF-8", str(pdf), "-"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+    table = text[text.index("Layer (type)"):text.index("Total:")]
+    lines = [re.sub(" +", " ", line) for line in table.split("\n")]
+    assert any("embeddings.token_type_embeddings (Embedding) 2 × 768 1,536" in line for line in lines), table
+    # six rows keep the sequence axis (embeddings, their sum, LayerNorm, the blocks), the pooler's two not
+    assert sum("(None, None, 768)" in line for line in lines) == 6
+    assert sum(line.endswith("(None, 768)") for line in lines) == 2
+    assert not any(line.rstrip().endswith((",", "+", "_")) for line in lines), table

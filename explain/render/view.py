@@ -958,6 +958,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
             "buffers": view.count_text(node.own("buffers")),
             "shares": node.shares,
         })
+    columns = _summary_columns(d, rows, fmt) if fmt.format == "latex" else None
     stage_rows = []
     for stage in stages(model.nodes):
         n = view.evaluate(stage.params)
@@ -973,7 +974,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
         # a sequence of variable length (tokens, or vectors of width d): the length is None too
         "inputs": [(k, fmt.shape(v), len(v) <= 2 and bool(v) and v[0] is None) for k, v in model.inputs.items()],
-        "layer_count": len(model.nodes), "blocks": blocks, "rows": rows,
+        "layer_count": len(model.nodes), "blocks": blocks, "rows": rows, "columns": columns,
         "any_non_trainable": d.non_trainable != 0, "any_buffers": d.buffers != 0,
         "grouped": any(not b["single"] for b in blocks),
         "total_sum": total_sum, "symbolic_total": symbolic_total, "substituted_total": substituted_total,
@@ -1082,6 +1083,38 @@ def _row_formula(s: LayerStep, view: View, st: Optional[StepView]) -> Optional[s
     if view.f.format == "latex":
         tex = _unbroken_groups(tex)
     return view.f.m(tex)
+
+
+def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) -> dict[str, str]:
+    """The LaTeX summary's font size and name and formula column widths, sized by the rows'
+    content; each row gets ``name_cell``: its name, breakable after . _ / only where it is wider
+    than its column (TeX would otherwise break a name that fits to fill a ragged line)."""
+    from .i18n import translate
+    from .table_width import Cell, summary_widths, text_pt
+    cells = []
+    for r in rows:
+        kind = translate(fmt.lang, r["type_label"]) if r["type_label"] else r["type"]
+        numbers = [plain_number(r["params"])] + ([plain_number(r["non_trainable"])] if d.non_trainable else []) \
+            + ([plain_number(r["buffers"])] if d.buffers else []) + [plain_number(r["share"])]
+        cells.append(Cell(r["name"], kind, r["formula"] or "", False, numbers, _shape_text(r["shape"])))
+    headers = [translate(fmt.lang, "Parameters")] + ([translate(fmt.lang, "Non-trainable")] if d.non_trainable else []) \
+        + ([translate(fmt.lang, "Buffers")] if d.buffers else []) + [translate(fmt.lang, "Share"), translate(fmt.lang, "Output shape")]
+    widths = summary_widths(cells, headers, fmt.lang)
+    for r in rows:
+        wide = text_pt(r["name"], mono=True) * float(widths["scale"]) > float(widths["name_pt"]) - 4
+        r["name_cell"] = fmt.cell_name(r["name"]) if wide else r"\texttt{" + latex_text(r["name"]) + "}"
+    return widths
+
+
+def plain_number(tex: str) -> str:
+    """A table's number as the reader sees it (its LaTeX spacing as one character)."""
+    return re.sub(r"\\[a-z]+(\{[^}]*\})?|\\.|[{}]", " ", tex or "").replace("  ", " ")
+
+
+def _shape_text(tex: str) -> str:
+    """A shape's LaTeX as the text it shows: ``(None, 56, 56, 256)``."""
+    text = re.sub(r"\\penalty\d+\\ ", " ", re.sub(r"\\texttt\{(.*)\}$", r"\1", tex))
+    return re.sub(r"[{}]", "", re.sub(r"\\ensuremath\{\\[a-z]+\}", "|", text).replace(r"\allowbreak{}", ""))
 
 
 def _unbroken_groups(tex: str) -> str:
