@@ -1096,3 +1096,35 @@ def test_attention_inputs_are_named_by_their_roles():
     for msgid in (_texts.INPUTS_QUERY_VALUE_SELF, _texts.INPUTS_QUERY_VALUE, _texts.INPUTS_QUERY_VALUE_KEY_SELF,
                   _texts.INPUTS_QUERY_VALUE_KEY, _texts.INPUTS_QUERY_KEY_VALUE_SELF, _texts.INPUTS_QUERY_KEY_VALUE):
         assert translated(msgid)
+
+
+def test_pooler_dense_says_tanh_follows_and_t5_bias_axes_are_query_and_key():
+    """BertPooler: dense (d × d + d) then nn.Tanh, which has no parameters; T5's relative
+    position bias: compute_bias(q, k) gives (1, H, q, k) from a (q, k, H) lookup, no batch axis."""
+    transformers = require_module("transformers")
+    torch = require_module("torch")
+    with torch.device("meta"):
+        bert = transformers.BertModel(transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / "bert-base-uncased.json"))
+    assert isinstance(bert.pooler.activation, torch.nn.Tanh) and _numel(bert.pooler.activation) == 0
+    steps = {s.node.name: s for s in derive(_hf("bert-base-uncased")).steps}
+    assert "pooler_tanh" in steps["pooler.dense"].notes
+    assert not any("pooler_tanh" in s.notes for n, s in steps.items() if n != "pooler.dense")
+    assert translated(messages.NOTES["pooler_tanh"])
+    t5 = transformers.T5Model(transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / "t5-small.json"))
+    attn = t5.encoder.block[0].layer[0].SelfAttention
+    assert tuple(attn.compute_bias(3, 5).shape) == (1, 8, 3, 5)  # no batch axis: queries, keys
+    text = markdown(_hf("t5-small"))
+    assert "Here the first two axes are the number of queries and the number of keys; there is no batch axis." in text
+
+
+def test_a_parameter_count_lists_only_the_symbols_it_uses():
+    """Llama's T (max_position_embeddings) counts no parameter (RoPE has none): it is not listed,
+    but the compute section, whose formulas use T, lists it; GPT-2's T·d position table keeps it."""
+    llama = markdown(_hf("llama-2-7b"))
+    symbols = llama[llama.index("The symbols of this model"):llama.index("## Summary")]
+    assert "$T = " not in symbols and "$V = 32{,}000$" in symbols
+    with_compute = render_document("derivation", _hf("llama-2-7b"), lang="en", format="markdown",
+                                   count=("params", "compute"))
+    assert "$T = 4{,}096$: number of positions" in with_compute
+    gpt2 = markdown(_hf("gpt2"))
+    assert "$T = 1{,}024$: number of positions" in gpt2[:gpt2.index("## Summary")]

@@ -23,6 +23,7 @@ A tied LM head (``tie_word_embeddings``) is a node that shares the token embeddi
 from __future__ import annotations
 
 import importlib
+from dataclasses import fields
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterator, Mapping, Sequence, TypeVar
@@ -31,7 +32,7 @@ import sympy
 
 from ..errors import ExplainError
 from ..layers.base import ArgContext, Layer, Shape
-from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, FirstToken, GemmaDecoderLayer, GPT2Block,
+from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, FirstToken, PoolerDense, GemmaDecoderLayer, GPT2Block,
                                 LlamaDecoderLayer, MistralDecoderLayer, MixtralDecoderLayer,
                                 Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block, XLMRobertaLayer)
 from ..layers.registry import make
@@ -469,12 +470,13 @@ def _add(token_type: bool = False) -> Layer:
     return AddEmbeddings(token_type=token_type)
 
 
-def _pooler(g: GraphBuilder, b: _Builder, name: str, d: Value, last: str) -> None:
+def _pooler(g: GraphBuilder, b: _Builder, name: str, d: Value, last: str, tanh: bool = True) -> None:
     """A pooler: the first position's vector ([CLS], ``hidden_states[:, 0]``) through a d × d
-    Linear (its tanh has no weights)."""
+    Linear, then (``tanh``) its tanh, which has no weights."""
     first = name.rsplit(".", 1)[0] if name.endswith(".dense") else name
     g.add(f"{first}.first_token", FirstToken(), [last])
-    g.add(name, b.torch("Linear", in_features=d, out_features=d))
+    dense = b.torch("Linear", in_features=d, out_features=d)
+    g.add(name, PoolerDense(**{f.name: getattr(dense, f.name) for f in fields(dense)}) if tanh else dense)
 
 
 # ----------------------------------------------------------------------------- BERT, DistilBERT

@@ -222,7 +222,7 @@ def _vit(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{p}layers", ViTLayer(hidden_size=d, intermediate_size=f, qkv_bias=cfg.flag("qkv_bias", True)), repeat=L)
     g.add(f"{p}layernorm", b.torch("LayerNorm", normalized_shape=d))
     if pooler:
-        _pooler(g, b, "pooler.dense", d, f"{p}layernorm")
+        _pooler(g, b, "pooler.dense", d, f"{p}layernorm", tanh=cfg.text("pooler_act", "tanh") == "tanh")
     else:
         g.add("classifier.first_token", FirstToken())  # ViTForImageClassification: sequence_output[:, 0, :]
         g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels))

@@ -45,6 +45,7 @@ from ..symbols import Value, sym, to_expr
 from .base import Group, Layer, Shape, _count, _optional, _size, arg, flag, format_shape, size
 from . import _texts
 from .registry import register
+from .torch_core import Linear
 
 d, f, H, H_kv, d_h, d_kv = sym("d"), sym("f"), sym("H"), sym("H_kv"), sym("d_h"), sym("d_kv")
 n_x, k_x = sym("n_x"), sym("k_x")
@@ -579,6 +580,15 @@ class AddEmbeddings(Layer):
                 raise ExplainError(f"AddEmbeddings needs inputs of one shape. Received: "
                                    f"{', '.join(format_shape(x) for x in shapes)}")
         return first
+
+
+@dataclass(frozen=True, kw_only=True)
+class PoolerDense(Linear):
+    """A pooler's d × d nn.Linear (BertPooler, AlbertModel's pooler, ViTPooler with its default
+    activation), which the pooler follows with tanh: no weights of its own."""
+
+    def notes(self) -> tuple[str, ...]:
+        return (*super().notes(), "pooler_tanh")
 
 
 @register("FirstToken", framework="pytorch")

@@ -24,6 +24,7 @@ def derivation_facts(model: Model, f: "Formatter", expand: bool = False,
     if "compute" in count:
         from .compute_view import compute_context
         facts["compute"] = compute_context(model, f)
+        facts["model_symbols"] = facts["all_model_symbols"]  # the compute formulas use them all
     if "memory" in count:
         from .memory_view import memory_context
         facts["training"] = memory_context(model, f)

@@ -335,6 +335,7 @@ NOTES.update({
                     "Gemma): %(gate_proj)s and %(up_proj)s map %(d)s to %(ffn)s and "
                     "%(down_proj)s maps %(ffn)s back to %(d)s, three %(d_by_f)s matrices where a "
                     "plain feed-forward network has two."),
+    "pooler_tanh": N_("The pooler applies tanh to the output of this layer; tanh has no weights."),
     "rope_no_parameters": N_("The rotary position embedding (RoPE) rotates the queries and the keys by "
                              "angles that depend only on the position: it has no parameters, and the "
                              "model has no position embedding to count."),

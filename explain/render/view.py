@@ -850,6 +850,18 @@ def _printed(formula: object) -> str:
     return str(formula)
 
 
+def _symbol_names(d: Derivation) -> set[str]:
+    """The names of the symbols in the layers' formulas, counts and repetitions and in the total."""
+    names: set[str] = set()
+    values: list[object] = [d.total_expr]
+    for s in d.steps:
+        values += [s.formula, s.params, s.repeat, *(g.formula for g in s.groups)]
+    for v in values:
+        if isinstance(v, sympy.Basic):
+            names |= {x.name for x in v.free_symbols if isinstance(x, sympy.Symbol)}
+    return names
+
+
 def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dict[str, Any]:
     """Everything the derivation templates use."""
     if detail not in DETAILS:
@@ -938,9 +950,14 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
             repeated.append((sentence, {"layer": fmt.name(node.name), "repeat": fmt.m(count)}, False))
     notes += repeated
     # the symbols a config declares, defined before the notes and the table use them
+    config_symbols = [(sym, v) for sym, v in model.symbols.items()
+                if model.symbol_meanings.get(sym.name) in messages.SYMBOLS and isinstance(v, int)]
     model_symbols = [(fmt.m(f"{symbol_tex(sym.name)} = {p.number(v)}"), messages.SYMBOLS[model.symbol_meanings[sym.name]])
-                     for sym, v in model.symbols.items()
-                     if model.symbol_meanings.get(sym.name) in messages.SYMBOLS and isinstance(v, int)]
+                     for sym, v in config_symbols]
+    # a parameter count lists only the symbols its formulas use (Llama's T counts no parameter:
+    # RoPE has none); the compute section, which uses them all, puts the others back
+    used = _symbol_names(d)
+    counted = [row for row, (sym, _) in zip(model_symbols, config_symbols) if sym.name in used]
     mem = d.memory
     rows = []
     for s in d.steps:
@@ -992,7 +1009,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "has_weightless": any(n.shares is None and n.own("params") == 0 for n in model.nodes),
         "memory": _memory(mem, fmt),
         "expanded": d.expanded,
-        "model_notes": notes, "route_notes": route, "model_symbols": model_symbols, "active": active, "active_text": messages.ACTIVE,
+        "model_notes": notes, "route_notes": route, "model_symbols": counted, "all_model_symbols": model_symbols, "active": active, "active_text": messages.ACTIVE,
         "active_title": messages.ACTIVE_TITLE,
     }
 
