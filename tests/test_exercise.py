@@ -270,7 +270,9 @@ def test_grading_a_folder_marks_right_wrong_and_carried_forward(tmp_path, capsys
     wrong["flatten"] = ("256", "0")                                # 4·4·16: carried forward
     wrong["c5"] = ("120", "256 x 120 + 120 = 30840")               # from 256 inputs: carried forward
     wrong["output"] = ("", "")                                     # left blank
-    (folder / "bob.yaml").write_text(_filled(wrong, "41706", "Bob"), encoding="utf-8")
+    # Bob's total is the sum of his own layer counts (output left blank: its true 850):
+    # 156 + 0 + 2400 + 0 + 0 + 30840 + 10164 + 850 = 44410, an error carried forward too
+    (folder / "bob.yaml").write_text(_filled(wrong, "44410", "Bob"), encoding="utf-8")
     target = tmp_path / "grades.csv"
     assert main(["check", "--grade", str(folder), "-o", str(target)]) == 0
     rows = list(csv.DictReader(io.StringIO(target.read_text("utf-8"))))
@@ -286,12 +288,12 @@ def test_grading_a_folder_marks_right_wrong_and_carried_forward(tmp_path, capsys
         "c5 shape": ("correct", "1"), "c5 params": ("carried_forward", "0.5"),
         "f6 shape": ("correct", "1"), "f6 params": ("correct", "1"),
         "output shape": ("unanswered", "0"), "output params": ("unanswered", "0"),
-        "total": ("wrong", "0"),
+        "total": ("carried_forward", "0.5"),
     }
     assert list(rows[0]) == ["student", "variant", "claim", "verdict", "points"]
     summary = list(csv.DictReader(io.StringIO((tmp_path / "grades.summary.csv").read_text("utf-8"))))
     assert [(s["student"], s["points"], s["max_points"]) for s in summary] == [("Ada Lovelace", "17", "17"),
-                                                                               ("Bob", "11", "17")]
+                                                                               ("Bob", "11.5", "17")]
     assert "Bob" in capsys.readouterr().out
 
 
