@@ -21,13 +21,15 @@ from explain.cli import main
 from explain.exercise import assignments, exercise_files, read_spec
 from explain.exercise.form import form_text
 from explain.exercise.sheet import Assignment
-from explain.exercise.variants import draw, make_variant, variant_id
+from explain.exercise.variants import draw, make_variant, variant_id, without_restated
 from explain.render import render_document
 from tests.conftest import FIXTURES, require_module
 
-MODELS = {"example:seed-cnn": 50, "example:lenet5": 50, str(FIXTURES / "exercise" / "rnn.yaml"): 50,
-          str(FIXTURES / "exercise" / "text.yaml"): 50}
-"""Each model and how many variants of it are checked: 200 in all."""
+MODELS = {"example:seed-cnn": 35, "example:lenet5": 35, str(FIXTURES / "exercise" / "rnn.yaml"): 30,
+          str(FIXTURES / "exercise" / "text.yaml"): 30}
+"""Keras models and how many variants of each are checked against Keras."""
+TORCH_MODELS = {str(FIXTURES / "exercise" / "torch_cnn.yaml"): 40, str(FIXTURES / "specs" / "torch_lstm.yaml"): 30}
+"""PyTorch specs and how many variants of each are checked against PyTorch (200 variants in all)."""
 
 
 @lru_cache(maxsize=None)
@@ -66,6 +68,22 @@ def keras_rows(spec: dict) -> list[tuple[str, tuple, int]]:
     return rows
 
 
+def torch_rows(spec: dict) -> list[tuple[str, tuple, int]]:
+    """(name, output shape without the batch axis, parameters) per layer, from torch.nn modules
+    built and run one after the other on the meta device (an RNN's output is its first)."""
+    torch = require_module("torch")
+    rows = []
+    with torch.device("meta"):
+        x = torch.zeros((2, *spec["input"]))
+        for item in spec["layers"]:
+            (type_name, args), = item.items()
+            module = getattr(torch.nn, type_name)(**_keras_args({k: v for k, v in args.items() if k != "name"}))
+            out = module(x)
+            x = out[0] if isinstance(out, tuple) else out
+            rows.append((args["name"], tuple(x.shape[1:]), sum(p.numel() for p in module.parameters())))
+    return rows
+
+
 # -- the solution sheet's summary table (Markdown, English numbers)
 
 _ROW = re.compile(r"^\| `(?P<name>[^`]+)` \((?P<type>[^)]+)\) \| [^|]* \| (?P<params>[\d,]+) \| .*\| `\(None, (?P<shape>[^`]*)\)` \|$")
@@ -89,14 +107,15 @@ def derive_json(spec: dict, tmp_path: Path) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("source", list(MODELS))
+@pytest.mark.parametrize("source", list(MODELS) + list(TORCH_MODELS))
 def test_variants_solutions_equal_derive_and_keras(source, tmp_path):
     """Each variant's solution sheet gives, per layer, the count and output shape that
-    ``explain derive`` gives and that Keras 3 builds; the totals agree too."""
-    drawn = variants(source, MODELS[source])
+    ``explain derive`` gives and that Keras 3 (PyTorch for a PyTorch spec) builds; the totals
+    agree too."""
+    drawn = variants(source, {**MODELS, **TORCH_MODELS}[source])
     assert len({v.id for v in drawn}) == len(drawn)
     for v in drawn:
-        keras = keras_rows(v.spec)
+        keras = torch_rows(v.spec) if source in TORCH_MODELS else keras_rows(v.spec)
         solution = render_document("solution", Assignment(v), lang="en")
         assert f"variant `{v.id}`" in solution
         assert solution_rows(solution) == keras, v.spec
@@ -153,7 +172,7 @@ def _answers(v) -> set[str]:
 
 def _given(v) -> set[str]:
     """The numbers the sheet may show: hyperparameters, input sizes, positions, digits in names."""
-    text = json.dumps(v.spec)
+    text = json.dumps(without_restated(v.spec))  # PyTorch: the sizes a layer receives are not given
     return set(re.findall(r"\d+", text)) | {str(i) for i in range(1, len(v.model.nodes) + 1)}
 
 
@@ -163,8 +182,11 @@ def test_exercise_sheet_shows_no_answer(lang, show):
     """Every number on the Markdown sheet and its answer form is given (a hyperparameter, an
     input size, a position, part of a name or of the variant id); no answer appears in the
     LaTeX source, its comments and preamble included."""
-    for source in MODELS:
-        v = variants(source, MODELS[source])[0]
+    # PyTorch code states each layer's in_features (an output size the student is asked for), as
+    # the code must: PyTorch specs are checked in the table, which leaves those sizes out
+    sources = {**MODELS, **(TORCH_MODELS if show == "table" else {})}
+    for source in sources:
+        v = variants(source, sources[source])[0]
         a = Assignment(v, "Ada Lovelace", ("shapes", "params", "trainable"), show, "answers/ada.yaml")
         md = render_document("exercise", a, lang=lang)
         form = form_text(v, a.ask, a.student, lang)
@@ -295,6 +317,24 @@ def test_grading_a_folder_marks_right_wrong_and_carried_forward(tmp_path, capsys
     assert [(s["student"], s["points"], s["max_points"]) for s in summary] == [("Ada Lovelace", "17", "17"),
                                                                                ("Bob", "11.5", "17")]
     assert "Bob" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("source", list(TORCH_MODELS))
+def test_pytorch_form_hides_the_received_sizes_and_reads_back(source, tmp_path):
+    """A PyTorch answer form leaves out in_features and the like (each is an output the student
+    is asked for) and is read back as the same variant, with its layers' answers judged."""
+    from explain.exercise.form import read_form
+    v = variants(source, TORCH_MODELS[source])[0]
+    text = form_text(v, ("shapes", "params"), "Ada", "en")
+    assert "in_features" not in text and "in_channels" not in text and "input_size" not in text
+    path = tmp_path / "form.yaml"
+    last = v.model.nodes[-1]
+    params = v.model.evaluate(last.params)
+    path.write_text(text.replace(f"  {last.name}:\n    shape:\n    params:",
+                                 f"  {last.name}:\n    shape:\n    params: {params}"), encoding="utf-8")
+    form = read_form(str(path))
+    assert form.variant.id == v.id and form.variant.spec == v.spec
+    assert main(["check", str(path)]) == 0
 
 
 def test_check_reads_a_filled_form_and_names_the_carried_error(tmp_path, capsys):

@@ -23,7 +23,7 @@ import yaml
 
 from ..errors import ExplainError
 from ..msgid import N_
-from .variants import Variant, make_variant, variant_id
+from .variants import Variant, make_variant, variant_id, with_restated, without_restated
 
 LAYER_KEYS = {"shapes": "shape", "params": "params", "macs": "macs"}
 TOTAL_KEYS = ("total", "trainable", "non_trainable")
@@ -43,7 +43,7 @@ def form_text(variant: Variant, ask: tuple[str, ...], student: str | None, lang:
     keys = [LAYER_KEYS[k] for k in ask if k in LAYER_KEYS]
     lines = [f"# {translate(lang, FORM_HEAD)}", f"# {translate(lang, FORM_KEEP)}",
              f"variant: {variant.id}", "student:" + (" " + _quoted(student) if student else "")]
-    model = yaml.safe_dump({"model": variant.spec}, sort_keys=False, allow_unicode=True,
+    model = yaml.safe_dump({"model": without_restated(variant.spec)}, sort_keys=False, allow_unicode=True,
                            default_flow_style=None, width=100)
     lines.append(model.rstrip())
     lines += [f"# {translate(lang, FORM_HOW)}", "answers:"]
@@ -127,6 +127,7 @@ def read_form(path: str) -> FilledForm:
     if not isinstance(spec, dict):
         raise ExplainError(f"line {nodes['model'].start_mark.line + 1}: 'model' must be the exercise's "
                            f"model as the form gave it", file=path)
+    spec = with_restated(spec)
     if variant_id(spec) != wanted:
         raise ExplainError(f"line {nodes['variant'].start_mark.line + 1}: the model is not that of variant "
                            f"{wanted!r} (it was changed, or the variant is wrong)", file=path)

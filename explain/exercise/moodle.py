@@ -15,7 +15,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from ..msgid import N_
-from .spec_text import code, inputs_of, layer_items, value_text
+from .spec_text import code, given, inputs_of, layer_items, value_text
 
 if TYPE_CHECKING:
     from .sheet import Assignment
@@ -111,7 +111,8 @@ def _question_html(a: "Assignment", lang: str) -> str:
         rows = ["<tr><th>#</th><th>" + _t(lang, N_("Layer")) + "</th><th>" + _t(lang, TYPE) + "</th><th>"
                 + _t(lang, HYPERPARAMETERS) + "</th></tr>"]
         for i, (name, type_name, args) in enumerate(layer_items(spec), 1):
-            hyper = ", ".join(f"<code>{_no_braces(escape(f'{k}={value_text(v)}'))}</code>" for k, v in args.items())
+            hyper = ", ".join(f"<code>{_no_braces(escape(f'{k}={value_text(v)}'))}</code>"
+                              for k, v in given(spec, args).items())
             rows.append(f"<tr><td>{i}</td><td><code>{escape(name)}</code></td><td>{escape(type_name)}</td>"
                         f"<td>{hyper}</td></tr>")
         out.append("<table border=\"1\" cellpadding=\"4\">" + "".join(rows) + "</table>")

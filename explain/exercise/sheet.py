@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..render.documents import document
-from .spec_text import code, inputs_of, layer_items, value_text
+from .spec_text import code, given, inputs_of, layer_items, value_text
 from .variants import Variant
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def exercise_facts(a: Assignment, f: "Formatter", **_: Any) -> dict[str, Any]:
     spec = a.variant.spec
     rows = []
     for index, (name, type_name, args) in enumerate(layer_items(spec), 1):
-        hyper = [f"{k}={value_text(v)}" for k, v in args.items()]
+        hyper = [f"{k}={value_text(v)}" for k, v in given(spec, args).items()]
         rows.append({"index": index, "name": f.cell_code(name), "type": f.cell_type(type_name),
                      "args": [f.code(h) for h in hyper]})
     inputs = [(f.name(n), f.unbroken("(" + ", ".join(value_text(d) for d in shape) + ")"))

@@ -69,6 +69,19 @@ def layer_items(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
+RESTATED = ("in_features", "in_channels", "num_features", "input_size")
+"""PyTorch arguments that restate the size a layer receives: an output of the layer before,
+which the student is asked for. The table leaves them out; code has to state them."""
+
+
+def given(spec: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """A layer's hyperparameters as the table shows them: for PyTorch without the sizes it
+    receives from the layer before (:data:`RESTATED`)."""
+    if spec.get("framework", "keras") not in ("pytorch", "torch"):
+        return args
+    return {k: v for k, v in args.items() if k not in RESTATED}
+
+
 def inputs_of(spec: dict[str, Any]) -> list[tuple[str, list[Any]]]:
     """The model's inputs: (name, shape without the batch axis)."""
     if "input" in spec:

@@ -114,8 +114,10 @@ def draw(base: Variant, n: int, seed: int, vary: tuple[str, ...] = VARY) -> list
     reproducible from ``seed``."""
     if not 1 <= n <= MAX_VARIANTS:
         raise ExplainError(f"--variants takes a number from 1 to {MAX_VARIANTS}. Received: {n}")
-    if base.spec.get("framework", "keras") not in ("keras",):
-        raise ExplainError("variants are drawn from Keras specs; give this model without --variants")
+    if _pytorch(base.spec) and any(isinstance(a, dict) and "inputs" in a for item in base.spec["layers"]
+                                   if isinstance(item, dict) for a in item.values()):
+        raise ExplainError("variants of a PyTorch spec are drawn for a plain sequence of layers (no "
+                           "'inputs'); give this model without --variants")
     rng = random.Random(seed)
     out: list[Variant] = []
     seen: set[str] = set()
@@ -148,7 +150,13 @@ def _valid(spec: dict[str, Any]) -> Variant | None:
     return variant
 
 
+def _pytorch(spec: dict[str, Any]) -> bool:
+    return spec.get("framework", "keras") in ("pytorch", "torch")
+
+
 def _vary(spec: dict[str, Any], rng: random.Random, vary: tuple[str, ...]) -> dict[str, Any]:
+    if _pytorch(spec):
+        return _vary_torch(spec, rng, vary)
     out = copy.deepcopy(spec)
     types = {next(iter(item)) for item in out.get("layers", []) if isinstance(item, dict) and len(item) == 1}
     sequence = bool(types & _SEQUENCE)
@@ -257,3 +265,135 @@ def _same_form(old: Any, value: int) -> Any:
     if isinstance(old, list):
         return [value] * len(old)
     return value
+
+
+# -- PyTorch specs: torch.nn's argument names, channels first; the sizes a layer takes from its
+#    input (in_features, in_channels, …) are set again from the varied shapes
+
+_TORCH_CONV = {"Conv1d", "Conv2d", "Conv3d"}
+_TORCH_POOL = {"MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d"}
+_TORCH_RNN = {"RNN", "LSTM", "GRU"}
+_TORCH_SEQUENCE = _TORCH_RNN | {"Embedding", "Conv1d", "MaxPool1d", "AvgPool1d"}
+_TORCH_IN = {"in_features": -1, "in_channels": 0, "num_features": 0, "input_size": -1}
+"""Arguments that restate the incoming size (the axis it is read from): set from the shapes."""
+
+
+def _vary_torch(spec: dict[str, Any], rng: random.Random, vary: tuple[str, ...]) -> dict[str, Any]:
+    out = copy.deepcopy(spec)
+    types = {next(iter(item)) for item in out.get("layers", []) if isinstance(item, dict) and len(item) == 1}
+    if "input" in out and isinstance(out["input"], list):
+        shape = out["input"]
+        if len(shape) >= 3 and "input" in vary and all(isinstance(d, int) for d in shape):
+            channels_last = _vary_input([*shape[1:], shape[0]], rng, vary, False, False)
+            out["input"] = [channels_last[-1], *channels_last[:-1]]  # channels first again
+        else:
+            out["input"] = _vary_input(shape, rng, vary, bool(types & _TORCH_SEQUENCE), "Embedding" in types)
+    for item in out.get("layers", []):
+        if isinstance(item, dict) and len(item) == 1:
+            (type_name, args), = item.items()
+            if isinstance(args, dict):
+                _vary_torch_layer(str(type_name), args, rng, vary)
+    _restate_inputs(out)
+    return out
+
+
+def _vary_torch_layer(type_name: str, args: dict[str, Any], rng: random.Random, vary: tuple[str, ...]) -> None:
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    if type_name in _TORCH_CONV:
+        if "filters" in vary and is_int(args.get("out_channels")) and args.get("groups", 1) == 1:
+            args["out_channels"] = _width(args["out_channels"], rng)
+        kernel = args.get("kernel_size")
+        if "kernel" in vary and kernel is not None:
+            args["kernel_size"] = _same_form(kernel, rng.choice((1, 3, 3, 5, 5, 7)))
+        if "strides" in vary and args.get("dilation", 1) == 1:
+            stride = rng.choice((1, 1, 2))
+            if stride == 1:
+                args.pop("stride", None)
+            else:
+                args["stride"] = _same_form(args.get("stride", 1), stride)
+        if "padding" in vary and (is_int(args.get("padding", 0)) or isinstance(args.get("padding"), list)):
+            k = args.get("kernel_size", 1)
+            k = k[0] if isinstance(k, list) else k
+            padding = rng.choice((0, k // 2)) if is_int(k) else 0
+            if padding == 0:
+                args.pop("padding", None)
+            else:
+                args["padding"] = padding
+    elif type_name in _TORCH_POOL:
+        if "kernel" in vary and "kernel_size" in args:
+            args["kernel_size"] = _same_form(args["kernel_size"], rng.choice((2, 2, 3)))
+        if "strides" in vary and is_int(args.get("stride")):
+            args["stride"] = rng.choice((1, 2))
+    elif type_name == "Linear":
+        if "units" in vary and is_int(args.get("out_features")):
+            args["out_features"] = _width(args["out_features"], rng)
+    elif type_name in _TORCH_RNN:
+        if "units" in vary and is_int(args.get("hidden_size")):
+            args["hidden_size"] = _width(args["hidden_size"], rng)
+    elif type_name == "Embedding":
+        if "units" in vary and is_int(args.get("embedding_dim")):
+            args["embedding_dim"] = _width(args["embedding_dim"], rng)
+
+
+def _restate_inputs(spec: dict[str, Any]) -> None:
+    """Each layer's ``in_features``, ``in_channels``, ``num_features``, ``input_size``: the size
+    of the axis it reads, from the model up to the layer before (left alone where that model
+    does not load: the variant is then refused)."""
+    from ..importers.spec import load_spec
+    layers = spec.get("layers", [])
+    for i, item in enumerate(layers):
+        if not (isinstance(item, dict) and len(item) == 1):
+            continue
+        (_, args), = item.items()
+        keys = [k for k in _TORCH_IN if isinstance(args, dict) and k in args]
+        if not keys:
+            continue
+        try:
+            if i == 0:
+                shape = list(spec["input"])
+            else:
+                prefix = {**spec, "layers": layers[:i]}
+                model = load_spec(copy.deepcopy(prefix))
+                shape = list(model.evaluate_shape(model.nodes[-1].output_shape))
+        except (ExplainError, ValueError, TypeError, ZeroDivisionError, KeyError):
+            return
+        for key in keys:
+            size = shape[_TORCH_IN[key]] if shape else None
+            if isinstance(size, int) and size > 0:
+                args[key] = size
+
+
+_TORCH_RESTATES = {**{t: "in_channels" for t in _TORCH_CONV}, "Linear": "in_features",
+                   **{f"BatchNorm{d}d": "num_features" for d in (1, 2, 3)}, **{t: "input_size" for t in _TORCH_RNN}}
+"""The argument each PyTorch layer type restates its incoming size in."""
+
+
+def without_restated(spec: dict[str, Any]) -> dict[str, Any]:
+    """A PyTorch spec without the sizes its layers receive (an answer form shows the model so;
+    :func:`with_restated` puts them back). A Keras spec unchanged."""
+    if not _pytorch(spec):
+        return spec
+    out = copy.deepcopy(spec)
+    for item in out.get("layers", []):
+        if isinstance(item, dict) and len(item) == 1:
+            (type_name, args), = item.items()
+            if isinstance(args, dict) and _TORCH_RESTATES.get(str(type_name)) in args:
+                del args[_TORCH_RESTATES[str(type_name)]]
+    return out
+
+
+def with_restated(spec: dict[str, Any]) -> dict[str, Any]:
+    """The PyTorch spec with each layer's incoming size stated again, from the shapes."""
+    if not _pytorch(spec):
+        return spec
+    out = copy.deepcopy(spec)
+    for item in out.get("layers", []):
+        if isinstance(item, dict) and len(item) == 1:
+            (type_name, args), = item.items()
+            key = _TORCH_RESTATES.get(str(type_name))
+            if isinstance(args, dict) and key and key not in args:
+                args[key] = 0  # set from the shapes below
+    _restate_inputs(out)
+    return out
