@@ -450,3 +450,21 @@ def test_the_code_on_the_sheet_builds_the_variant_in_keras():
         model = scope["model"]
         rows = [(layer.name, tuple(layer.output.shape[1:]), layer.count_params()) for layer in model.layers]
         assert rows == keras_rows(v.spec)
+
+
+def test_the_pytorch_code_on_the_sheet_builds_the_variant():
+    """PyTorch code (nn.Sequential, or a module whose forward keeps an LSTM's outputs) builds
+    the variant's layers with their counts and output shape, run in torch on the meta device."""
+    from explain.exercise.spec_text import code
+    torch = require_module("torch")
+    for source in TORCH_MODELS:
+        v = variants(source, TORCH_MODELS[source])[3]
+        text = code(v.spec)
+        assert max(len(line) for line in text.splitlines()) <= 88
+        scope: dict = {}
+        with torch.device("meta"):
+            exec(compile(text, "<exercise sheet>", "exec"), scope)
+            out = scope["model"](torch.zeros((2, *v.spec["input"])))
+        rows = torch_rows(v.spec)
+        assert [sum(p.numel() for p in m.parameters()) for m in scope["model"].children()] == [r[2] for r in rows]
+        assert tuple(out.shape[1:]) == rows[-1][1]

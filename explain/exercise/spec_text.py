@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import ExplainError
 
 RESERVED = ("name", "inputs", "shares")
+_TORCH_RNN = ("RNN", "LSTM", "GRU")
 
 
 def value_text(value: Any) -> str:
@@ -97,8 +98,9 @@ def inputs_of(spec: dict[str, Any]) -> list[tuple[str, list[Any]]]:
 
 
 def code(spec: dict[str, Any]) -> str:
-    """The Keras (``keras.Sequential`` or functional) or PyTorch (``nn.Sequential``) code that
-    builds the spec's model, with its symbols as constants."""
+    """The Keras (``keras.Sequential`` or functional) or PyTorch (``nn.Sequential``; a module
+    whose ``forward`` keeps an RNN's outputs, without its states) code that builds the spec's
+    model, with its symbols as constants."""
     framework = spec.get("framework", "keras")
     if any(isinstance(args, dict) and "shares" in args
            for item in spec.get("layers", []) if isinstance(item, dict) for args in item.values()):
@@ -112,11 +114,23 @@ def code(spec: dict[str, Any]) -> str:
             raise ExplainError("--show code: a PyTorch model with several inputs is shown as a table "
                                "(--show table)")
         head = ["import torch", "from torch import nn", ""] + lines + ([""] if lines else [])
-        body = ["model = nn.Sequential("]
-        for name, type_name, args in items:
-            call = ", ".join(f"{k}={_python(v, 'nn.', symbols)}" for k, v in args.items())
-            body.append(f"    nn.{type_name}({call}),  # {name}" if name else f"    nn.{type_name}({call}),")
-        body.append(")")
+        if not any(type_name in _TORCH_RNN for _, type_name, _ in items):
+            body = ["model = nn.Sequential("]
+            for name, type_name, args in items:
+                call = ", ".join(f"{k}={_python(v, 'nn.', symbols)}" for k, v in args.items())
+                body.append(f"    nn.{type_name}({call}),  # {name}" if name else f"    nn.{type_name}({call}),")
+            body.append(")")
+        else:  # a recurrent layer returns its outputs and its states: a module of our own
+            taken: dict[str, str] = {}
+            names = [_identifier(name or type_name.lower(), taken) for name, type_name, _ in items]
+            body = ["", "class Model(nn.Module):", "    def __init__(self):", "        super().__init__()"]
+            for var, (_, type_name, args) in zip(names, items):
+                call = ", ".join(f"{k}={_python(v, 'nn.', symbols)}" for k, v in args.items())
+                body.append(f"        self.{var} = nn.{type_name}({call})")
+            body += ["", "    def forward(self, x):"]
+            for var, (_, type_name, _) in zip(names, items):
+                body.append(f"        x, _ = self.{var}(x)" if type_name in _TORCH_RNN else f"        x = self.{var}(x)")
+            body += ["        return x", "", "", "model = Model()"]
         return "\n".join(line for raw in head + body for line in wrap(raw))
     head = ["import keras", "from keras import layers", ""] + lines + ([""] if lines else [])
     ins = inputs_of(spec)
