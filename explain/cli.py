@@ -1,4 +1,4 @@
-"""The command line: ``explain derive``, ``explain check``, ``explain layers``.
+"""The command line: ``explain derive``, ``explain draw``, ``explain check``, ``explain layers``.
 
 Exit status: 0 done; 1 ``check`` found a claim that is not correct; 2 bad input or usage, with
 one line on stderr.
@@ -51,7 +51,19 @@ def _parser() -> argparse.ArgumentParser:
     derive.add_argument("--detail", default="compact", choices=("compact", "full"),
                         help="compact: a kind of layer explained in full once, later ones in one "
                         "line; full: every layer in full")
+    derive.add_argument("--no-pictures", dest="pictures", action="store_false",
+                        help="leave out the model drawn and the chart of where the parameters are")
     common(derive)
+
+    draw = sub.add_parser("draw", help="the model drawn: its layers as boxes in data-flow order")
+    draw.add_argument("model", metavar="MODEL", help="as for derive")
+    draw.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                      help="give a declared symbol another value")
+    draw.add_argument("--architecture", metavar="NAME", help="Hugging Face config: the class to build")
+    draw.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the labels")
+    draw.add_argument("--format", default="mermaid", choices=("mermaid", "tikz", "svg"),
+                      help="Mermaid source, a TikZ picture (for lualatex), or an SVG image")
+    draw.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
     check = sub.add_parser("check", help="check a hand calculation: a worksheet, or a document "
                            "(Markdown, LaTeX, text, Jupyter notebook, PDF) with calculations in it")
@@ -130,7 +142,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         model = load(args.model, _overrides(args.overrides), args.architecture)
         text = render_document("derivation", model, lang=args.lang, format=args.format,
                                fragment=args.fragment, expand=args.expand, count=count,
-                               detail=args.detail)
+                               detail=args.detail, pictures=args.pictures)
     elif args.command == "exercise":
         from . import exercise as ex
         students = ex.read_roster(args.students) if args.students else []
@@ -141,6 +153,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     elif args.command == "check" and args.grade is not None:
         from .exercise.grading import grade_command
         return grade_command(args.grade, args.worksheet, args.output)
+    elif args.command == "draw":
+        from .importers import load
+        from .render.draw import draw as draw_model
+        text = draw_model(load(args.model, _overrides(args.overrides), args.architecture), args.lang, args.format)
     elif args.command == "check":
         if args.worksheet is None:
             raise ExplainError("usage: check takes a worksheet or document, or --grade DIR")

@@ -359,6 +359,11 @@ class Model:
         from .render import render
         return render(self, lang=lang, format=format, **options)
 
+    def draw(self, format: str = "mermaid", lang: str = "en") -> str:
+        """The model drawn, as ``explain draw`` prints it: Mermaid, TikZ or SVG."""
+        from .render.draw import draw
+        return draw(self, lang=lang, format=format)
+
     def _repr_markdown_(self) -> str:
         return self.derive(format="markdown")
 

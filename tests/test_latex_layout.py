@@ -101,7 +101,8 @@ def test_summary_formula_breaks_between_terms_with_its_spacing(tmp_path):
     from tests.render_helpers import pdf_text
     tex = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang="en", format="latex")
     text = pdf_text(compile_latex(tex, tmp_path, "doc"))
-    cell = text[text.index("attn (MultiHeadAttention)"):text.index("res (Add)")]
+    table = text.index("Summary")  # the picture of the model before it names the layers too
+    cell = text[text.index("attn (MultiHeadAttention)", table):text.index("res (Add)", table)]
     assert "(32 +\n" not in cell and "(32+32)" not in cell
     assert cell.count("(32 + 32) × 2 × 16") == 2
 

@@ -66,7 +66,7 @@ def test_every_kind_renders_in_its_formats_and_refuses_the_others(subjects, kind
 def test_unknown_kind_format_or_language_is_one_error(subjects):
     model = subjects["derivation"]["subject"]
     for kind, lang, format in (("quiz", "en", "markdown"), ("derivation", "xx", "markdown"),
-                               ("derivation", "en", "html")):
+                               ("derivation", "en", "pdf")):
         with pytest.raises(ExplainError) as e:
             render_document(kind, model, lang=lang, format=format)
         assert "\n" not in str(e.value)

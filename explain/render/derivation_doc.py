@@ -15,12 +15,17 @@ if TYPE_CHECKING:  # the derivation and the view are imported only for the forma
 @document("derivation", "markdown", "latex")
 def derivation_facts(model: Model, f: "Formatter", expand: bool = False,
                      count: tuple[str, ...] = ("params",), detail: str = "compact",
-                     **_: Any) -> dict[str, Any]:
+                     pictures: bool = True, **_: Any) -> dict[str, Any]:
     """The derivation, layer by layer, with the total and the memory; with ``memory`` in
-    ``count``, the training memory (``training``)."""
+    ``count``, the training memory (``training``); with ``pictures``, the model drawn and where
+    its parameters are (:mod:`.draw`)."""
     from ..derivation import derive
     from .view import model_context
     facts = model_context(derive(model, expand=expand), f, detail=detail)
+    facts["pictures"] = None
+    if pictures:
+        from .draw import pictures as draw_pictures
+        facts["pictures"] = draw_pictures(model, f.lang, f.format)
     if "compute" in count:
         from .compute_view import compute_context
         facts["compute"] = compute_context(model, f)

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from ..errors import ExplainError
 from ..gcpause import paused
 
-FORMATS = ("markdown", "latex", "json", "text")
+FORMATS = ("markdown", "latex", "json", "text", "html")
 LANGUAGES = ("en", "de", "ja", "fr", "es")
 EXTENSIONS = {"markdown": "md", "latex": "tex", "text": "txt"}
 DETAILS = ("compact", "full")
@@ -39,6 +39,9 @@ KINDS = {
 }
 """Document kind → the module that registers its facts (imported on first use)."""
 
+HTML_KINDS = ("derivation", "check", "layers")
+"""The kinds that are whole documents, available as a web page too (a layer is a fragment)."""
+
 Facts = Callable[..., Any]
 _REGISTRY: dict[tuple[str, str], Facts] = {}
 
@@ -54,9 +57,11 @@ def document(kind: str, *formats: str) -> Callable[[Facts], Facts]:
 
 
 def formats_of(kind: str) -> tuple[str, ...]:
-    """The formats ``kind`` is available in, in :data:`FORMATS` order."""
+    """The formats ``kind`` is available in, in :data:`FORMATS` order (HTML wherever Markdown is:
+    the page is made from the Markdown, :mod:`.html`)."""
     _load(kind)
-    return tuple(f for f in FORMATS if (kind, f) in _REGISTRY)
+    return tuple(f for f in FORMATS if (kind, f) in _REGISTRY
+                 or (f == "html" and kind in HTML_KINDS and (kind, "markdown") in _REGISTRY))
 
 
 def _load(kind: str) -> None:
@@ -76,6 +81,9 @@ def render_document(kind: str, subject: Any, lang: str = "en", format: str = "ma
         raise ExplainError(f"unknown format '{format}' (choose from {', '.join(FORMATS)})")
     available = formats_of(kind)
     facts = _REGISTRY.get((kind, format))
+    if format == "html" and format in available:
+        from .html import page
+        return page(kind, subject, lang, **options)
     if facts is None:
         raise ExplainError(f"a {kind} document is available as {' or '.join(available)}, not '{format}'")
     if format == "json":

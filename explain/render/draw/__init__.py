@@ -1,0 +1,54 @@
+"""Pictures of a model: its graph (:mod:`.graph`, data only) drawn as Mermaid, TikZ or SVG, and
+where its parameters are as a bar chart; ``explain draw`` and every derivation document use them.
+
+    pictures(model, "de", "latex")   # {"graph": "\\begin{center}…", "bars": "…"}
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ...model import Model
+
+FORMATS = ("mermaid", "tikz", "svg")
+"""What ``explain draw --format`` gives."""
+
+
+def draw(model: Model, lang: str = "en", format: str = "mermaid") -> str:
+    """The model's graph alone: Mermaid source, a TikZ picture, or an SVG image."""
+    from ...errors import ExplainError
+    from .graph import build
+    from .labels import Labels
+    if format not in FORMATS:
+        raise ExplainError(f"unknown picture format '{format}' (choose from {', '.join(FORMATS)})")
+    graph, labels = build(model), Labels(model, lang)
+    if format == "mermaid":
+        from .mermaid import flowchart
+        return flowchart(graph, labels)
+    if format == "tikz":
+        from .tikz import picture
+        return picture(graph, labels)
+    from .svg import graph_svg
+    return graph_svg(graph, labels)
+
+
+def pictures(model: Model, lang: str, format: str) -> dict[str, Any]:
+    """The pictures of a ``format`` document (``markdown``: Mermaid; ``latex``: TikZ and
+    pgfplots; ``html``: SVG): ``graph``, ``bars`` and whether the graph is folded."""
+    from . import bars as charts
+    from .graph import build
+    from .labels import Labels
+    graph, labels = build(model), Labels(model, lang)
+    items = charts.bars(graph, labels)
+    out: dict[str, Any] = {"folded": graph.folded, "framed": bool(graph.groups),
+                           "shared": bool(graph.shared), "bar_count": len(items),
+                           "repeats": any(b.kind == "layer" and b.repeat != 1 for b in graph.boxes)}
+    if format == "markdown":
+        from .mermaid import flowchart
+        out.update(graph=flowchart(graph, labels), bars=charts.xychart(items, labels))
+    elif format == "latex":
+        from .tikz import picture
+        out.update(graph=picture(graph, labels), bars=charts.pgfplots(items, labels))
+    else:
+        from .svg import bars_svg, graph_svg
+        out.update(graph=graph_svg(graph, labels), bars=bars_svg(items, labels))
+    return out

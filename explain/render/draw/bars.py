@@ -1,0 +1,74 @@
+"""Where the parameters are: each box's share of the model's total as a bar (the boxes of the
+model's picture, so a folded stage is one bar), as pgfplots, a Mermaid xychart or SVG."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ...msgid import N_
+from ..escape import latex_text
+from ..numbers import format_share
+from .graph import Graph
+from .labels import Labels, short
+
+# Translators: the axis of the bar chart "Where the parameters are": each bar's share of all parameters, in percent
+AXIS = N_("Share of the parameters in percent")
+
+
+@dataclass
+class Bar:
+    label: str
+    share: Fraction
+    text: str
+    """The share in the locale's percent format (98.1 %, 98,1 %)."""
+
+
+def bars(graph: Graph, labels: Labels) -> list[Bar]:
+    """A bar for each box with parameters of its own, in data-flow order."""
+    counts = [(b, labels.evaluate(b.params)) for b in graph.boxes if b.kind != "input"]
+    total = sum(n for _, n in counts if n)
+    out = []
+    for b, n in counts:
+        if n and total:
+            out.append(Bar(short(b.name) + labels.times(b.repeat), Fraction(n, total),
+                           format_share(n, total, labels.lang)))
+    return out
+
+
+def pgfplots(items: list[Bar], labels: Labels) -> str:
+    """A horizontal bar chart (``\\usepackage{pgfplots}``), the first bar on top."""
+    if not items:
+        return ""
+    height = 0.55 * len(items) + 1.6
+    ticks = ",".join("{" + r"\texttt{" + latex_text(b.label) + "}}" for b in items)
+    coords = " ".join(f"({float(b.share * 100):.3f},{k}) [{latex_text(b.text)}]" for k, b in enumerate(items))
+    return "\n".join([
+        r"\begin{center}",
+        r"\begin{tikzpicture}",
+        r"\begin{axis}[xbar, y dir=reverse, width=0.62\linewidth, height=%.2fcm, scale only axis=false," % height,
+        r"  xmin=0, xmax=115, xtick={0,20,40,60,80,100}, enlarge y limits={abs=0.6},",
+        r"  ytick={%s}, yticklabels={%s}," % (",".join(str(k) for k in range(len(items))), ticks),
+        r"  yticklabel style={font=\footnotesize}, xticklabel style={font=\footnotesize},",
+        r"  bar width=0.32cm, axis x line*=bottom, axis y line*=left,",
+        r"  point meta=explicit symbolic, nodes near coords, nodes near coords style={font=\footnotesize}, nodes near coords align={horizontal},",
+        r"  xlabel={%s}, xlabel style={font=\footnotesize}]" % latex_text(labels.tr(AXIS)),
+        r"\addplot[fill=black!30, draw=black!70] coordinates {%s};" % coords,
+        r"\end{axis}",
+        r"\end{tikzpicture}",
+        r"\end{center}",
+    ]) + "\n"
+
+
+def xychart(items: list[Bar], labels: Labels) -> str:
+    """A Mermaid ``xychart-beta`` (without the fence), bars across."""
+    if not items:
+        return ""
+    from .mermaid import text
+    names = ", ".join('"' + text(b.label) + '"' for b in items)
+    values = ", ".join(f"{float(b.share * 100):.1f}" for b in items)
+    return "\n".join([
+        "xychart-beta horizontal",
+        f"  x-axis [{names}]",
+        f'  y-axis "{text(labels.tr(AXIS))}" 0 --> 100',
+        f"  bar [{values}]",
+    ]) + "\n"

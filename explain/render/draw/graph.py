@@ -1,0 +1,216 @@
+"""The model as a picture's graph (data only, nothing formatted): boxes in data-flow order with
+their type, output shape and parameters, the edges between them, shared weights marked, a run
+of identical blocks drawn once with its number of repetitions, and a large model folded into
+its stages (:func:`explain.derivation.stages.stages`) so that the picture stays readable."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+from ...layers.base import Shape
+from ...model import Model, Node
+from ...symbols import Value
+
+MAX_BOXES = 40
+"""More boxes than this and runs of blocks are folded into one box each; still more, and
+consecutive layers are folded into chunks (a picture of 300 boxes is unreadable)."""
+MAX_GROUP = 12
+"""A repeated block of at most this many layers is drawn inside a frame "× N"; a longer one is
+one box."""
+
+
+@dataclass
+class Box:
+    """One box: an input, a layer, or several layers folded into one (a block, a stage)."""
+
+    id: str
+    name: str
+    kind: str
+    """``input``, ``layer`` or ``fold`` (consecutive layers drawn as one box)."""
+    type: str = ""
+    type_label: Optional[str] = None
+    """The message id naming the type where the layer has one (an operation of the forward pass)."""
+    shape: Shape = ()
+    params: Value = 0
+    """What the box adds to the model's total (shared weights count at their owner), all copies."""
+    repeat: Value = 1
+    """× N: the box stands for N identical layers or blocks one after the other."""
+    layers: tuple[int, int] = (0, 0)
+    """The 1-based positions of the first and the last layer the box stands for (0: an input)."""
+    shares: Optional[str] = None
+    """The id of the box whose weights this one reuses."""
+    group: Optional[int] = None
+    """The index in :attr:`Graph.groups` of the repeated block the box belongs to."""
+
+
+@dataclass
+class Group:
+    """A block of several layers drawn once inside a frame: it repeats ``repeat`` times."""
+
+    repeat: int
+    boxes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Graph:
+    """Boxes in data-flow order; ``edges`` (source id, target id); ``shared`` (owner, user)."""
+
+    name: str
+    boxes: list[Box]
+    edges: list[tuple[str, str]]
+    shared: list[tuple[str, str]]
+    groups: list[Group]
+    folded: str = ""
+    """How the layers were folded: ``""`` (not at all), ``runs``, ``stages`` or ``chunks``."""
+
+    def box(self, id: str) -> Box:
+        return next(b for b in self.boxes if b.id == id)
+
+
+_CALL = re.compile(r"\[\d+\]$")
+
+
+def _resolve(name: str, known: dict[str, str]) -> Optional[str]:
+    """The box of input ``name``: the layer's own, or the layer's whose further output or call
+    it is (``enc[1]``, ``lstm[0][1]``)."""
+    while name not in known:
+        stripped = _CALL.sub("", name)
+        if stripped == name:
+            return None
+        name = stripped
+    return known[name]
+
+
+def _sum(values: Sequence[Value]) -> Value:
+    total: Value = 0
+    for v in values:
+        total = total + v
+    return total
+
+
+def build(model: Model, fold: Optional[str] = None) -> Graph:
+    """The graph of ``model``. ``fold``: ``None`` picks the least folding that stays within
+    :data:`MAX_BOXES`; ``runs``, ``stages`` or ``chunks`` forces one."""
+    nodes = model.nodes
+    order = [fold] if fold else ["", "runs", "stages", "chunks"]
+    graph = None
+    for how in order:
+        parts = _partition(nodes, how)
+        if parts is None:
+            continue
+        graph = _graph(model, parts, how)
+        if len(graph.boxes) - len(model.inputs) <= MAX_BOXES:
+            return graph
+    assert graph is not None
+    return graph
+
+
+Part = tuple[list[int], int, str, int]
+"""(positions of the layers a box stands for, × N, label, group or -1)."""
+
+
+def _partition(nodes: Sequence[Node], how: str) -> Optional[list[list[Part]]]:
+    """Boxes (as lists of positions) per unit: ``""`` every layer, repeated blocks once in a
+    frame; ``runs`` every repeated block one box; ``stages`` the stage table's rows;
+    ``chunks`` consecutive layers of one name prefix, at most :data:`MAX_BOXES` boxes."""
+    from ...derivation.build import group_blocks
+    if how == "stages":
+        from ...derivation.stages import stages
+        found = stages(nodes)
+        if not found:
+            return None
+        return [[(list(range(s.first - 1, s.last)), max(s.blocks, 1), s.label, -1)] for s in found]
+    if how == "chunks":
+        size = max(1, -(-len(nodes) // MAX_BOXES))
+        return [[(list(range(i, min(i + size, len(nodes)))), 1, "", -1)] for i in range(0, len(nodes), size)]
+    out: list[list[Part]] = []
+    for start, period, repeat in group_blocks(nodes):
+        first = list(range(start, start + period))
+        if repeat == 1:
+            out.extend([[([i], 1, "", -1)] for i in first])
+        elif period == 1:
+            out.append([(list(range(start, start + repeat)), repeat, "", -1)])
+        elif how == "" and period <= MAX_GROUP:
+            out.append([([i + r * period for r in range(repeat)], repeat, "", len(out)) for i in first])
+        else:
+            out.append([(list(range(start, start + period * repeat)), repeat, "", -1)])
+    return out
+
+
+def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
+    nodes = model.nodes
+    boxes: list[Box] = []
+    where: dict[str, str] = {}
+    position: dict[str, int] = {}
+    for k, name in enumerate(model.inputs):
+        boxes.append(Box(f"in{k}", name, "input", shape=model.inputs[name]))
+        where[name] = f"in{k}"
+    groups: list[Group] = []
+    run_of: dict[int, tuple[int, int]] = {}
+    """A node in a framed repeated block: (unit, repetition)."""
+    for u, unit in enumerate(units):
+        group = None
+        if unit[0][3] >= 0:
+            group = len(groups)
+            groups.append(Group(unit[0][1]))
+        for positions, repeat, label, _g in unit:
+            first = nodes[positions[0]]
+            id = f"n{len(boxes)}"
+            if group is not None:  # one layer of a framed block: drawn once, counted × N
+                node = first
+                box = Box(id, node.name, "layer", node.type, node.layer.type_label, node.output_shape,
+                          _sum([nodes[i].own("params") for i in positions]), 1,
+                          (positions[0] + 1, positions[-1] + 1), group=group)
+                groups[group].boxes.append(id)
+                for r, i in enumerate(positions):
+                    run_of[i] = (u, r)
+            elif len(positions) == 1 or (repeat > 1 and _one_type(nodes, positions)):
+                node = first
+                box = Box(id, node.name, "layer", node.type, node.layer.type_label,
+                          nodes[positions[-1]].output_shape,
+                          _sum([nodes[i].own("params") for i in positions]),
+                          repeat * node.repeat if len(positions) > 1 else node.repeat,
+                          (positions[0] + 1, positions[-1] + 1))
+            else:
+                last = nodes[positions[-1]]
+                box = Box(id, label or _common([nodes[i].name for i in positions]), "fold",
+                          shape=last.output_shape, params=_sum([nodes[i].own("params") for i in positions]),
+                          repeat=repeat, layers=(positions[0] + 1, positions[-1] + 1))
+            boxes.append(box)
+            for i in positions:
+                where[nodes[i].name] = id
+                position[nodes[i].name] = i
+    edges: list[tuple[str, str]] = []
+    shared: list[tuple[str, str]] = []
+    for i, node in enumerate(nodes):
+        target = where[node.name]
+        for name in node.inputs:
+            source = _resolve(name, where)
+            if source is None or source == target:
+                continue
+            j = position.get(_CALL.sub("", name), -1)
+            if i in run_of and j in run_of and run_of[i][0] == run_of[j][0] and run_of[i][1] != run_of[j][1]:
+                continue  # one repetition feeding the next: the frame's × N says so
+            if (source, target) not in edges:
+                edges.append((source, target))
+        if node.shares is not None:
+            owner = _resolve(node.shares, where)
+            if owner is not None and owner != target and (owner, target) not in shared:
+                shared.append((owner, target))
+                next(b for b in boxes if b.id == target).shares = owner
+    return Graph(model.name, boxes, edges, shared, groups, how)
+
+
+def _one_type(nodes: Sequence[Node], positions: list[int]) -> bool:
+    return len({nodes[i].type for i in positions}) == 1
+
+
+def _common(names: list[str]) -> str:
+    """What consecutive layers' names share (``conv1`` for ``conv1_pad`` …), else the first and
+    the last name."""
+    import os
+    shared = os.path.commonprefix([n.split("_") for n in names])
+    if shared:
+        return "_".join(shared)
+    return f"{names[0]} … {names[-1]}"

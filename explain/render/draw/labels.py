@@ -1,0 +1,105 @@
+"""A box's lines of text in the reader's language (plain text; each emitter escapes it for its
+format): ``name (type) × N``, the output shape, the parameter count in the locale's format."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Optional
+
+from ...model import Model
+from ...msgid import N_
+from ...symbols import Value
+from ..i18n import translate, translations
+from ..numbers import format_int
+from .graph import Box, Graph
+
+LONG = 34
+"""A name longer than this is shortened in the middle (``model.layers…self_attn``)."""
+
+# Translators: the type line of an input's box in the picture of the model
+INPUT = N_("Input")
+# Translators: a box of the model's picture that stands for several consecutive layers (7–38: their positions)
+FOLD = N_("layers %(first)s–%(last)s")
+# Translators: a box of the model's picture whose layer reuses the weights of another layer
+SHARED = N_("weights shared with %(name)s")
+
+
+@dataclass
+class Line:
+    """One line of a box: ``kind`` is ``name`` (code font), ``shape`` (code font) or ``text``."""
+
+    kind: str
+    text: str
+    after: str = ""
+    """Plain text after a name (its type, × N)."""
+
+
+class Labels:
+    """The text of a graph's boxes for ``lang``."""
+
+    def __init__(self, model: Model, lang: str) -> None:
+        self.model = model
+        self.lang = lang
+
+    @cached_property
+    def _formatter(self):
+        from ..view import Formatter
+        return Formatter("text", self.lang, self.model)
+
+    def evaluate(self, v: Value) -> Optional[int]:
+        from ...errors import ExplainError
+        try:
+            return self.model.evaluate(v)
+        except ExplainError:
+            return None
+
+    def tr(self, message: str, **args: str) -> str:
+        return translate(self.lang, message) % args if args else translate(self.lang, message)
+
+    def num(self, n: int) -> str:
+        return format_int(n, self.lang)
+
+    def params(self, v: Value) -> str:
+        n = self.evaluate(v)
+        if n is None:
+            from ..mathtex import MathPrinter
+            return MathPrinter(self.lang, plain=True).expr(v)
+        text = translations(self.lang).ngettext("%(count)s parameter", "%(count)s parameters", n)
+        return text % {"count": self.num(n)}
+
+    def shape(self, box: Box) -> str:
+        from ..view import View
+        f = self._formatter
+        return f.shape(View(f, self.model).shown_shape(box.shape))
+
+    def times(self, repeat: Value) -> str:
+        if isinstance(repeat, int) and repeat == 1:
+            return ""
+        n = self.evaluate(repeat)
+        return " × " + (self.num(n) if n is not None else str(repeat))
+
+    def type(self, box: Box) -> str:
+        if box.kind == "input":
+            return self.tr(INPUT)
+        if box.kind == "fold":
+            return self.tr(FOLD, first=str(box.layers[0]), last=str(box.layers[1]))
+        return self.tr(box.type_label) if box.type_label else box.type
+
+    def lines(self, box: Box, graph: Optional[Graph] = None) -> list[Line]:
+        """``name (type) × N`` / output shape / parameters (and whose weights a sharing box uses)."""
+        name = short(box.name)
+        out = [Line("name", name, f" ({self.type(box)})" + self.times(box.repeat))]
+        if box.shape or box.kind != "input":
+            out.append(Line("shape", self.shape(box)))
+        if box.kind != "input":
+            out.append(Line("text", self.params(box.params)))
+        if box.shares and graph is not None:
+            out.append(Line("text", self.tr(SHARED, name=short(graph.box(box.shares).name))))
+        return out
+
+
+def short(name: str) -> str:
+    if len(name) <= LONG:
+        return name
+    half = (LONG - 1) // 2
+    return name[:half] + "…" + name[-half:]

@@ -1,0 +1,93 @@
+"""Where a graph's boxes go (TikZ and SVG share it; Mermaid lays out its own): data flows down,
+each box one row below the lowest box it reads (its rank), boxes of one rank side by side; a
+long chain wraps into columns of at most ``rows`` rows. Coordinates are in grid units: a box
+is centred at (x, y), one unit wide per slot, y growing downwards."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .graph import Graph
+
+ROWS = 10
+"""Rows per column before a long picture wraps into the next column."""
+
+
+@dataclass
+class Placed:
+    """A box's grid position: ``x`` (slots, from 0) and ``y`` (rows, from 0)."""
+
+    x: float
+    y: float
+
+
+@dataclass
+class Layout:
+    at: dict[str, Placed]
+    routes: dict[tuple[str, str], list[tuple[float, float]]]
+    """Each edge's path: the corner points between the source's bottom and the target's top."""
+    width: float
+    """Slots across the whole picture."""
+    height: float
+    """Rows down the whole picture."""
+    column_width: float
+    rows: int
+
+
+GAP = 0.8
+"""Horizontal room between two columns of a wrapped picture, in slots (the lane for arrows)."""
+
+
+def layout(graph: Graph, rows: int = ROWS) -> Layout:
+    ids = [b.id for b in graph.boxes]
+    preds: dict[str, list[str]] = {i: [] for i in ids}
+    for s, t in graph.edges:
+        preds[t].append(s)
+    rank: dict[str, int] = {}
+    for i in ids:  # boxes are in data-flow order: a box's sources come before it
+        rank[i] = 1 + max((rank[p] for p in preds[i] if p in rank), default=-1)
+    by_rank: dict[int, list[str]] = {}
+    for i in ids:
+        by_rank.setdefault(rank[i], []).append(i)
+    slot: dict[str, float] = {}
+    for r in sorted(by_rank):
+        row = by_rank[r]
+        # a box sits under its sources where it can (their mean slot), in data-flow order
+        want = {i: (sum(slot[p] for p in preds[i] if p in slot) / len([p for p in preds[i] if p in slot])
+                    if any(p in slot for p in preds[i]) else 0.0) for i in row}
+        row.sort(key=lambda i: want[i])
+        taken: list[float] = []
+        for i in row:
+            x = max(want[i], taken[-1] + 1 if taken else want[i])
+            x = float(round(x * 2) / 2)
+            taken.append(x)
+            slot[i] = x
+    low = min(slot.values(), default=0.0)
+    for i in slot:
+        slot[i] -= low
+    span = max(slot.values(), default=0.0) + 1
+    ranks = max(rank.values(), default=0) + 1
+    rows = max(1, min(rows, ranks))
+    columns = -(-ranks // rows)
+    if columns > 1:  # even columns: 17 rows in 2 columns of 9 and 8, not 10 and 7
+        rows = -(-ranks // columns)
+    colw = span + GAP
+    at = {i: Placed(slot[i] + (rank[i] // rows) * colw, float(rank[i] % rows)) for i in ids}
+    routes = {(s, t): _route(at[s], at[t], rank[s] // rows, rank[t] // rows, colw, span,
+                             rank[t] - rank[s], k) for k, (s, t) in enumerate(graph.edges)}
+    return Layout(at, routes, columns * colw - GAP, float(rows), colw, rows)
+
+
+def _route(a: Placed, b: Placed, col_a: int, col_b: int, colw: float, span: float, ranks: int,
+           k: int) -> list[tuple[float, float]]:
+    """Corner points from below ``a`` to above ``b``: straight down within a column (an edge that
+    skips rows runs beside the column, right of its boxes); to a later column through the lane
+    between the columns and along the top."""
+    if col_a == col_b and ranks == 1:
+        if a.x == b.x:
+            return []
+        return [(a.x, a.y + 0.5), (b.x, a.y + 0.5)]
+    if col_a == col_b:
+        lane = col_a * colw + span - 0.5 + 0.1 * (1 + k % 3)
+        return [(a.x, a.y + 0.5), (lane, a.y + 0.5), (lane, b.y - 0.5), (b.x, b.y - 0.5)]
+    lane = col_a * colw + span
+    return [(a.x, a.y + 0.5), (lane, a.y + 0.5), (lane, -0.5), (b.x, -0.5)]

@@ -1,0 +1,111 @@
+"""The model's graph and its bar chart as inline SVG for the HTML page (positions from
+:mod:`.layout`, as the TikZ picture): no script, no external resource."""
+from __future__ import annotations
+
+from html import escape
+
+from .bars import AXIS, Bar
+from .graph import Graph
+from .labels import Labels
+from .layout import layout
+
+SLOT, ROW = 250, 78
+"""Pixels per slot across and per row down."""
+BOX_W, BOX_H, LINE = 226, 54, 15
+
+
+def _t(s: str) -> str:
+    return escape(s, quote=True)
+
+
+def graph_svg(graph: Graph, labels: Labels) -> str:
+    at = layout(graph)
+    pad = 16
+    width = int(at.width * SLOT) + 2 * pad
+    height = int(at.height * ROW) + 2 * pad + 20
+
+    def xy(x: float, y: float) -> tuple[float, float]:
+        return pad + (x + 0.5) * SLOT, pad + 20 + (y + 0.5) * ROW - ROW / 2 + BOX_H / 2
+
+    title = _t(graph.name)  # the picture's accessible name
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="model-graph" role="img" '
+           f'aria-label="{title}" viewBox="0 0 {width} {height}" width="{width}" '
+           f'style="max-width:100%;height:auto" font-family="sans-serif" font-size="12">',
+           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+           'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/>'
+           '</marker></defs>']
+    for g in graph.groups:
+        xs = [at.at[i].x for i in g.boxes]
+        ys = [at.at[i].y for i in g.boxes]
+        x0, y0 = xy(min(xs), min(ys))
+        x1, y1 = xy(max(xs), max(ys))
+        out.append(f'<rect x="{x0 - BOX_W / 2 - 8:.1f}" y="{y0 - BOX_H / 2 - 8:.1f}" '
+                   f'width="{x1 - x0 + BOX_W + 16:.1f}" height="{y1 - y0 + BOX_H + 16:.1f}" rx="6" '
+                   'fill="none" stroke="#888" stroke-dasharray="5 4"/>')
+        out.append(f'<text x="{x1 + BOX_W / 2 + 12:.1f}" y="{y0:.1f}" font-weight="bold">'
+                   f'{_t("× " + labels.num(g.repeat))}</text>')
+    for (s, t), corners in at.routes.items():
+        start, stop = at.at[s], at.at[t]
+        pts = [xy(start.x, start.y)]
+        pts[0] = (pts[0][0], pts[0][1] + BOX_H / 2)
+        pts += [xy(x, y) for x, y in corners]
+        end = xy(stop.x, stop.y)
+        pts.append((end[0], end[1] - BOX_H / 2))
+        d = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+        out.append(f'<polyline points="{d}" fill="none" stroke="#333" marker-end="url(#arrow)"/>')
+    for s, t in graph.shared:
+        (x0, y0), (x1, y1) = xy(at.at[s].x, at.at[s].y), xy(at.at[t].x, at.at[t].y)
+        out.append(f'<path d="M{x0 + BOX_W / 2:.1f},{y0:.1f} C{x0 + BOX_W / 2 + 40:.1f},{y0:.1f} '
+                   f'{x1 + BOX_W / 2 + 40:.1f},{y1:.1f} {x1 + BOX_W / 2:.1f},{y1:.1f}" fill="none" '
+                   'stroke="#777" stroke-dasharray="4 3"/>')
+    for b in graph.boxes:
+        x, y = xy(at.at[b.id].x, at.at[b.id].y)
+        fill = "#f2f2f2" if b.kind == "input" else "#fff"
+        dash = ' stroke-dasharray="5 3"' if b.shares else ""
+        width_ = ' stroke-width="2.5"' if b.kind == "fold" else ""
+        out.append(f'<rect x="{x - BOX_W / 2:.1f}" y="{y - BOX_H / 2:.1f}" width="{BOX_W}" '
+                   f'height="{BOX_H}" rx="4" fill="{fill}" stroke="#333"{dash}{width_}/>')
+        lines = labels.lines(b, graph)
+        top = y - (len(lines) - 1) * LINE / 2 + 4
+        for k, line in enumerate(lines):
+            ty = top + k * LINE
+            if line.kind == "name":
+                out.append(f'<text x="{x:.1f}" y="{ty:.1f}" text-anchor="middle">'
+                           f'<tspan font-family="monospace" font-weight="bold">{_t(line.text)}</tspan>'
+                           f'{_t(line.after)}</text>')
+            elif line.kind == "shape":
+                out.append(f'<text x="{x:.1f}" y="{ty:.1f}" text-anchor="middle" '
+                           f'font-family="monospace">{_t(line.text)}</text>')
+            else:
+                out.append(f'<text x="{x:.1f}" y="{ty:.1f}" text-anchor="middle">{_t(line.text)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def bars_svg(items: list[Bar], labels: Labels) -> str:
+    """Horizontal bars, the first on top, each with its share in the locale's format."""
+    if not items:
+        return ""
+    left, bar_w, row, top = 250, 420, 22, 10
+    height = top + row * len(items) + 46
+    width = left + bar_w + 90
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="param-bars" role="img" '
+           f'aria-label="{_t(labels.tr(AXIS))}" viewBox="0 0 {width} {height}" width="{width}" '
+           f'style="max-width:100%;height:auto" font-family="sans-serif" font-size="12">']
+    for k, b in enumerate(items):
+        y = top + k * row
+        w = float(b.share) * bar_w
+        out.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" font-family="monospace">'
+                   f'{_t(b.label)}</text>')
+        out.append(f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" fill="#999"/>')
+        out.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}">{_t(b.text)}</text>')
+    axis_y = top + row * len(items) + 4
+    out.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + bar_w}" y2="{axis_y}" stroke="#333"/>')
+    for tick in range(0, 101, 20):
+        x = left + tick / 100 * bar_w
+        out.append(f'<line x1="{x:.1f}" y1="{axis_y}" x2="{x:.1f}" y2="{axis_y + 4}" stroke="#333"/>')
+        out.append(f'<text x="{x:.1f}" y="{axis_y + 16}" text-anchor="middle">{tick}</text>')
+    out.append(f'<text x="{left + bar_w / 2}" y="{axis_y + 34}" text-anchor="middle">'
+               f'{_t(labels.tr(AXIS))}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,70 @@
+"""The model's graph as a TikZ picture for lualatex (positions from :mod:`.layout`): a box per
+layer, arrows in the data flow, a dashed box and line for shared weights, a frame "× N" around a
+block drawn once."""
+from __future__ import annotations
+
+import re
+
+from ..escape import latex_text
+from .graph import Graph
+from .labels import Labels, Line
+from .layout import layout
+
+SLOT = 5.0
+"""cm per slot across."""
+ROW = 1.5
+"""cm per row down."""
+WIDTH = 16.0
+"""cm the picture may take across (A4 with the preamble's margins); wider ones are scaled."""
+HEIGHT = 21.0
+"""cm the picture may take down."""
+
+
+_BREAKS = re.compile(r"\\_|[./]")
+
+
+def _line(line: Line) -> str:
+    if line.kind == "name":  # a long name may break after . _ / (Hugging Face module paths)
+        name = latex_text(line.text)
+        if len(line.text) > 16:
+            name = _BREAKS.sub(r"\g<0>\\allowbreak{}", name)
+        return r"\texttt{" + name + "}" + latex_text(line.after)
+    if line.kind == "shape":
+        return r"\texttt{" + latex_text(line.text) + "}"
+    return latex_text(line.text)
+
+
+def picture(graph: Graph, labels: Labels) -> str:
+    """A ``tikzpicture`` (centred), needing ``\\usetikzlibrary{fit}``."""
+    at = layout(graph)
+    width, height = (at.width + 0.2) * SLOT, (at.height + 0.4) * ROW
+    scale = min(1.0, WIDTH / width, HEIGHT / height)
+    out = [r"\begin{center}"]
+    if scale < 1:
+        out.append(rf"\scalebox{{{scale:.3f}}}{{%")
+    out.append(r"\begin{tikzpicture}[x=%.2fcm,y=-%.2fcm,>=stealth," % (SLOT, ROW))
+    out.append(r"  box/.style={draw,rounded corners=2pt,align=center,font=\footnotesize,"
+               r"text width=%.2fcm,inner sep=2pt,fill=white}," % (SLOT * 0.88))
+    out.append(r"  input/.style={box,draw=black!60,fill=black!5},"
+               r" fold/.style={box,double}, shared/.style={box,dashed},"
+               r" frame/.style={draw=black!50,dashed,rounded corners=4pt,inner sep=5pt}]")
+    for b in graph.boxes:
+        p = at.at[b.id]
+        style = {"input": "input", "fold": "fold"}.get(b.kind, "shared" if b.shares else "box")
+        text = r"\\".join(_line(x) for x in labels.lines(b, graph))
+        out.append(rf"\node[{style}] ({b.id}) at ({p.x:g},{p.y:g}) {{{text}}};")
+    for k, g in enumerate(graph.groups):
+        inside = " ".join(f"({i})" for i in g.boxes)
+        label = latex_text("× " + labels.num(g.repeat))
+        out.append(rf"\node[frame,fit={inside},label={{[font=\small\bfseries]east:{label}}}] (g{k}) {{}};")
+    for s, t in graph.edges:
+        corners = at.routes[(s, t)]
+        path = "".join(f" -- ({x:g},{y:g})" for x, y in corners)
+        out.append(rf"\draw[->] ({s}.south){path} -- ({t}.north);")
+    for s, t in graph.shared:
+        out.append(rf"\draw[dashed,black!60] ({s}) to[bend left=20] ({t});")
+    out.append(r"\end{tikzpicture}")
+    if scale < 1:
+        out.append("}")
+    out.append(r"\end{center}")
+    return "\n".join(out) + "\n"

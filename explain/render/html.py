@@ -1,0 +1,114 @@
+"""``--format html``: one self-contained page (no script, no request when it is viewed).
+
+The document is rendered as Markdown, then turned into HTML with markdown-it-py (raw HTML in the
+text is not passed through); every formula becomes MathML (latex2mathml), which browsers draw
+with their own math fonts; the model's pictures are inline SVG (:mod:`.draw.svg`) in place of the
+Mermaid blocks. The page has the document's language and a print style."""
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any
+
+from ..errors import ExplainError
+
+EXTRA = "pip install 'explain[html]'"
+
+
+def _modules():
+    try:
+        import latex2mathml.converter as mathml
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.dollarmath import dollarmath_plugin
+    except ImportError as e:
+        raise ExplainError(f"--format html needs markdown-it-py, mdit-py-plugins and latex2mathml "
+                           f"({EXTRA}); missing: {e.name}") from None
+    return mathml, MarkdownIt, dollarmath_plugin
+
+
+def body(markdown: str, pictures: dict[str, str] | None = None) -> str:
+    """The HTML of a Markdown document of ours; ``pictures`` maps a Mermaid block's source to the
+    SVG that replaces it."""
+    mathml, MarkdownIt, dollarmath_plugin = _modules()
+    md = MarkdownIt("commonmark", {"html": False}).enable("table").use(dollarmath_plugin, double_inline=True)
+
+    def math(tex: str, display: bool) -> str:
+        out = _numbers(mathml.convert(tex, display="block" if display else "inline"))
+        return f'<span class="math{" display" if display else ""}">{out}</span>'
+
+    rules = md.add_render_rule
+    rules("math_inline", lambda self, tokens, i, options, env: math(tokens[i].content, False))
+    rules("math_inline_double", lambda self, tokens, i, options, env: math(tokens[i].content, True))
+    rules("math_block", lambda self, tokens, i, options, env: "<div>" + math(tokens[i].content, True) + "</div>\n")
+    default_fence = md.renderer.rules["fence"]
+
+    def fence(self, tokens, i, options, env):
+        token = tokens[i]
+        if token.info.strip() == "mermaid" and pictures and token.content in pictures:
+            return '<figure class="picture">' + pictures[token.content] + "</figure>\n"
+        return default_fence(tokens, i, options, env)
+
+    md.add_render_rule("fence", fence)
+    return md.render(markdown)
+
+
+_GROUPED = re.compile(r"<mn>([0-9.,]+)</mn><mrow><mo>&#x0002([CE]);</mo></mrow><mn>([0-9]+)</mn>")
+
+
+def _numbers(mathml: str) -> str:
+    """A number with a separator in braces (``11{.}552``, ``0{,}25``: TeX's way of keeping the
+    separator's spacing) as one ``<mn>``, not a number, an operator and a number."""
+    while True:
+        merged = _GROUPED.sub(lambda m: f"<mn>{m[1]}{',' if m[2] == 'C' else '.'}{m[3]}</mn>", mathml)
+        if merged == mathml:
+            return merged
+        mathml = merged
+
+
+STYLE = """
+body { font-family: "Noto Serif", Georgia, "Times New Roman", serif; line-height: 1.5; margin: 0; color: #111; }
+main { max-width: 52rem; margin: 2rem auto; padding: 0 1.2rem; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; } h3, h4 { font-size: 1.05rem; }
+code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #ccc; padding: 0.2rem 0.5rem; vertical-align: top; }
+th { border-bottom: 2px solid #333; text-align: left; }
+td[style*="right"], th[style*="right"] { white-space: nowrap; }
+.math.display { display: block; overflow-x: auto; margin: 0.6rem 0; }
+math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", math; font-size: 1.1em; }
+figure.picture { margin: 1rem 0; text-align: center; overflow-x: auto; }
+figure.picture svg { max-width: 100%; height: auto; }
+@media print {
+  body { font-size: 10.5pt; } main { max-width: none; margin: 0; padding: 0; }
+  h2, h3, h4 { break-after: avoid; } figure, table, .math.display { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+  @page { size: A4; margin: 2cm; }
+}
+"""
+
+
+def page(kind: str, subject: Any, lang: str, **options: Any) -> str:
+    """``kind`` (a derivation, a check sheet, the layer reference) as one HTML page."""
+    from .documents import render_document
+    pictures = None
+    if kind == "derivation" and options.get("pictures", True):
+        from .draw import pictures as drawn
+        mermaid, svg = drawn(subject, lang, "markdown"), drawn(subject, lang, "html")
+        pictures = {mermaid["graph"]: svg["graph"]}
+        if mermaid["bars"]:
+            pictures[mermaid["bars"]] = svg["bars"]
+    markdown = render_document(kind, subject, lang=lang, format="markdown", **options)
+    html = body(markdown, pictures)
+    first = next((line[2:] for line in markdown.splitlines() if line.startswith("# ")), kind)
+    title = _plain_title(first)
+    return (f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
+            f"{html}</main>\n</body>\n</html>\n")
+
+
+def _plain_title(markdown_heading: str) -> str:
+    """The page title: the heading without Markdown's code marks and escapes."""
+    from markdown_it import MarkdownIt
+    tokens = MarkdownIt("commonmark", {"html": False}).parseInline(markdown_heading)
+    return "".join(t.content for t in tokens[0].children or [])  # text and code spans

@@ -1,0 +1,84 @@
+// One headless Chromium (Debian's, driven by playwright-core) for the picture and page tests.
+// Reads a JSON job on stdin: {chromium, nodeModules, flags, userDataDir, mermaid: [[id, source], …],
+// pages: [path, …], screenshots: [[path, png], …]}; writes {mermaid: [[id, error], …],
+// pages: [[path, problem], …], rendered, opened, math}.
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+async function main(job) {
+  const userDataDir = job.userDataDir;
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: job.chromium, headless: true, args: job.flags || FLAGS, offline: true });
+  const out = { mermaid: [], pages: [], rendered: 0, opened: 0, math: 0 };
+  try {
+    if (job.mermaid && job.mermaid.length) {
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', e => errors.push(String(e)));
+      await page.setContent('<!DOCTYPE html><html><body></body></html>');
+      await page.addScriptTag({ path: path.join(job.nodeModules, 'mermaid', 'dist', 'mermaid.min.js') });
+      out.mermaid = await page.evaluate(async (items) => {
+        mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
+        const failed = [];
+        let rendered = 0;
+        for (const [id, code] of items) {
+          try {
+            await mermaid.parse(code);
+            const { svg } = await mermaid.render(id, code);
+            if (!svg.includes('<svg') || svg.includes('Syntax error')) failed.push([id, 'no diagram']);
+            else rendered++;
+          } catch (e) { failed.push([id, String(e.message || e)]); }
+        }
+        return { failed, rendered };
+      }, job.mermaid).then(r => { out.rendered = r.rendered; return r.failed; });
+      for (const e of errors) out.mermaid.push(['page', e]);
+      await page.close();
+    }
+    for (const file of job.pages || []) {
+      const page = await context.newPage();
+      const problems = [];
+      page.on('console', m => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
+      page.on('pageerror', e => problems.push('page error: ' + String(e)));
+      page.on('request', r => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:'))
+        problems.push('network: ' + r.url()); });
+      await page.goto('file://' + file, { waitUntil: 'load' });
+      const found = await page.evaluate(() => ({
+        errors: document.querySelectorAll('merror, .katex-error').length,
+        raw: Array.from(document.querySelectorAll('.math')).filter(e => {
+          const m = e.querySelector('math');
+          return !m || m.getBoundingClientRect().width === 0; }).length,
+        dollars: (() => { const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          let n = 0; while (w.nextNode()) { const t = w.currentNode;
+            if (!t.parentElement.closest('code, pre') && t.textContent.includes('$')) n++; } return n; })(),
+        math: document.querySelectorAll('math').length,
+        lang: document.documentElement.lang,
+        fontsOk: Array.from(document.fonts).filter(f => f.family.includes('KaTeX') && f.status === 'error').length,
+      }));
+      if (found.errors) problems.push(`${found.errors} math error(s)`);
+      if (found.dollars) problems.push(`${found.dollars} text(s) with a $ left (math not converted)`);
+      if (found.raw) problems.push(`${found.raw} math element(s) not rendered`);
+      if (!found.lang) problems.push('no lang attribute');
+      if (found.fontsOk) problems.push(`${found.fontsOk} KaTeX font(s) failed to load`);
+      const shot = (job.screenshots || []).find(s => s[0] === file);
+      if (shot) await page.screenshot({ path: shot[1], fullPage: true });
+      for (const p of problems) out.pages.push([file, p]);
+      out.math += found.math;
+      out.opened++;
+      await page.close();
+    }
+  } finally {
+    await context.close();
+  }
+  return out;
+}
+
+let data = '';
+process.stdin.on('data', c => data += c);
+process.stdin.on('end', () => {
+  main(JSON.parse(data)).then(
+    r => process.stdout.write(JSON.stringify(r)),
+    e => { process.stderr.write(String(e && e.stack || e)); process.exit(1); });
+});

@@ -1,0 +1,154 @@
+"""The model drawn (explain draw, the picture in every derivation) and where its parameters are.
+
+Numbers come from the fixtures (real Keras runs: residual.expected.json, keras/expected.json,
+seed_cnn.expected.json), from configs (GPT-2's n_layer) or from hand derivations written here."""
+from __future__ import annotations
+
+import json
+import re
+
+from explain import load
+from explain.cli import run
+from explain.render import render
+from explain.render.draw import draw, pictures
+from explain.render.draw.graph import MAX_BOXES, build
+from tests.conftest import FIXTURES
+
+SEED = json.loads((FIXTURES / "specs" / "seed_cnn.expected.json").read_text())
+RESIDUAL = json.loads((FIXTURES / "specs" / "residual.expected.json").read_text())
+KERAS = json.loads((FIXTURES / "keras" / "expected.json").read_text())
+
+
+def _edges(graph):
+    name = {b.id: b.name for b in graph.boxes}
+    return {(name[s], name[t]) for s, t in graph.edges}
+
+
+def test_residual_is_drawn_with_its_branch_and_merge():
+    """residual.yaml: stem feeds both the branch and the Add (the skip connection)."""
+    graph = build(load(FIXTURES / "specs" / "residual.yaml"))
+    assert _edges(graph) == {("image", "stem"), ("stem", "branch"), ("branch", "bn"), ("stem", "join"),
+                             ("bn", "join"), ("join", "gap"), ("gap", "head")}
+    params = {b.name: b.params for b in graph.boxes if b.kind == "layer"}
+    assert params == {layer["name"]: layer["params"] for layer in RESIDUAL["layers"]}
+    mermaid = draw(load(FIXTURES / "specs" / "residual.yaml"))
+    assert mermaid.startswith("flowchart TB\n")
+    # the Add has two arrows in: from the stem (skip) and from the branch's normalization
+    join = next(b.id for b in graph.boxes if b.name == "join")
+    assert len(re.findall(rf" --> {join}\n", mermaid)) == 2
+
+
+def test_seed_boxes_give_type_shape_and_count_in_the_readers_language():
+    model = load("example:seed-cnn")
+    dense = next(layer for layer in SEED["layers"] if layer["name"] == "dense_1")
+    assert dense["params"] == 11552 * 512 + 512  # hand derivation: n_in·n_out + n_out
+    out = draw(model, lang="de")
+    assert "<b>dense_1</b> (Dense)<br/>(None, 512)<br/>5.915.136 Parameter" in out
+    ja = draw(model, lang="ja", format="tikz")
+    assert r"\texttt{dense\_1} (Dense)\\\texttt{(None, 512)}\\パラメータ 5,915,136 個" in ja
+    fr = draw(model, lang="fr", format="svg")
+    assert "5\u202f915\u202f136 paramètres" in fr  # CLDR's narrow no-break space
+
+
+def test_share_chart_shows_the_seed_lesson():
+    """One Dense layer holds 98 % of the seed model's parameters (Keras's counts)."""
+    model = load("example:seed-cnn")
+    dense = next(layer["params"] for layer in SEED["layers"] if layer["name"] == "dense_1")
+    assert round(100 * dense / SEED["total"], 1) == 98.1
+    latex = pictures(model, "de", "latex")["bars"]
+    assert r"\texttt{dense\_1}" in latex and "[98,1~\\%]" in latex.replace("\u00a0", "~") or "[98,1" in latex
+    mermaid = pictures(model, "en", "markdown")["bars"]
+    weighted = [layer["name"] for layer in SEED["layers"] if layer["params"]]
+    assert mermaid.splitlines()[1] == "  x-axis [" + ", ".join(f'"{n}"' for n in weighted) + "]"
+    assert "98.1" in mermaid.splitlines()[3]
+
+
+def test_resnet50_folds_into_its_stages_and_keeps_the_total():
+    """He et al.'s ResNet-50: 3, 4, 6 and 3 bottleneck blocks in conv2_x … conv5_x."""
+    model = load(FIXTURES / "keras" / "ResNet50.json")
+    graph = build(model)
+    assert graph.folded == "stages" and len(graph.boxes) <= MAX_BOXES
+    repeats = {b.name: b.repeat for b in graph.boxes}
+    assert [repeats[f"conv{i}_x"] for i in (2, 3, 4, 5)] == [3, 4, 6, 3]
+    assert sum(model.evaluate(b.params) for b in graph.boxes) == KERAS["ResNet50"]["total"]
+    assert "conv4_x</b> (layers " in draw(model)  # a folded box gives its layers' positions
+
+
+def test_gpt2_blocks_are_one_box_times_n_layer():
+    config = json.loads((FIXTURES / "hf" / "gpt2.json").read_text())
+    out = draw(load(FIXTURES / "hf" / "gpt2.json"))
+    assert re.search(rf"<b>transformer\.h</b> \([^)]*\) × {config['n_layer']}<br/>", out)
+
+
+def test_shared_layer_is_marked_and_counted_once(tmp_path):
+    spec = tmp_path / "siamese.yaml"
+    spec.write_text("name: siamese\ninputs: {left: [10], right: [10]}\nlayers:\n"
+                    "  - Dense: {name: enc, units: 6, inputs: left}\n"
+                    "  - Dense: {name: enc_r, shares: enc, inputs: right}\n"
+                    "  - Subtract: {name: diff, inputs: [enc, enc_r]}\n")
+    model = load(spec)
+    graph = build(model)
+    assert _edges(graph) == {("left", "enc"), ("right", "enc_r"), ("enc", "diff"), ("enc_r", "diff")}
+    ids = {b.name: b.id for b in graph.boxes}
+    assert graph.shared == [(ids["enc"], ids["enc_r"])]
+    out = draw(model)
+    assert f"{ids['enc']} -.- {ids['enc_r']}" in out and f"class {ids['enc_r']} shared" in out
+    assert "weights shared with enc" in out
+    # 10·6 + 6 once: the sharing box adds nothing of its own
+    assert {b.name: b.params for b in graph.boxes if b.kind == "layer"} == {"enc": 66, "enc_r": 0, "diff": 0}
+    assert "weights shared with enc" in render(model)
+
+
+def test_repeated_block_is_drawn_once_in_a_frame(tmp_path):
+    spec = tmp_path / "stack.yaml"
+    block = "  - Dense: {units: 16}\n  - Dropout: {rate: 0.1}\n"
+    spec.write_text("name: stack\ninput: [16]\nlayers:\n" + block * 3 + "  - Dense: {units: 2}\n")
+    graph = build(load(spec))
+    assert len(graph.groups) == 1 and graph.groups[0].repeat == 3
+    framed = [graph.box(i) for i in graph.groups[0].boxes]
+    assert [b.type for b in framed] == ["Dense", "Dropout"]
+    assert framed[0].params == 3 * (16 * 16 + 16)  # three copies of 16·16 + 16
+    out = draw(load(spec))
+    assert 'subgraph g0 ["× 3"]' in out
+    assert out.count("-->") == 3  # input → Dense → Dropout → head: the repetitions add no arrows
+
+
+def test_three_hundred_layers_stay_readable(tmp_path):
+    spec = tmp_path / "deep.yaml"
+    spec.write_text("name: deep\ninput: [4]\nlayers:\n" + "".join(
+        f"  - Dense: {{units: {k}}}\n" for k in range(5, 305)))
+    model = load(spec)
+    graph = build(model)
+    assert graph.folded == "chunks" and len(graph.boxes) - 1 <= MAX_BOXES
+    # Σ (n_in·n_out + n_out) over the chain 4 → 5 → … → 304
+    widths = list(range(4, 305))
+    assert sum(b.params for b in graph.boxes) == sum(a * b + b for a, b in zip(widths, widths[1:]))
+    assert graph.box(graph.boxes[1].id).layers == (1, 8)
+
+
+def test_draw_command_and_no_pictures(tmp_path, capsys):
+    out = tmp_path / "seed.tex"
+    assert run(["draw", "example:seed-cnn", "--format", "tikz", "--lang", "ja", "-o", str(out)]) == 0
+    assert out.read_text("utf-8").startswith("\\begin{center}\n")
+    assert "```mermaid" in render(load("example:seed-cnn"))
+    assert "```mermaid" not in render(load("example:seed-cnn"), pictures=False)
+    run(["derive", "example:lenet5", "--no-pictures"])
+    assert "mermaid" not in capsys.readouterr().out
+    assert load("example:lenet5").draw(format="svg").startswith("<svg ")
+
+
+def test_draw_rejects_an_unknown_format(capsys):
+    from explain.cli import main
+    assert main(["draw", "example:seed-cnn", "--format", "png"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_labels_cannot_inject_markup(tmp_path):
+    spec = tmp_path / "odd.yaml"
+    spec.write_text('name: odd\ninput: [4]\nlayers:\n  - Dense: {name: "a\\"]<b>x</b>#1;", units: 2}\n')
+    model = load(spec)
+    out = draw(model)
+    label = out.splitlines()[2]
+    assert label.count('"') == 2 and "<b>x" not in label
+    assert "<b>x" not in draw(model, format="svg")
+    assert r"\texttt{a" in draw(model, format="tikz")

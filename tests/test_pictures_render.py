@@ -1,0 +1,124 @@
+"""The pictures and pages as readers see them: every bundled example's Mermaid rendered by the
+mermaid npm package and every HTML page opened, in one headless Chromium (Debian's, driven by
+playwright-core: tests/browser.js); every example's TikZ and pgfplots compiled by lualatex.
+Under CI=true a missing tool fails (tests/run installs them)."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from explain import load
+from explain.render import render_document
+from explain.render.draw import pictures
+from tests.conftest import FIXTURES, IN_CI, ROOT, require_tool
+from tests.render_helpers import LANGS, compile_latex, pdf_text
+
+EXAMPLES = ["example:seed-cnn", "example:lenet5", "example:mlp-symbolic", "example:cnn-symbolic",
+            str(FIXTURES / "specs" / "residual.yaml"), str(FIXTURES / "keras" / "ResNet50.json"),
+            str(FIXTURES / "hf" / "gpt2.json")]
+"""The bundled examples, and graph models from the fixtures (a skip connection, stages, × L)."""
+PAGES = [(m, lang) for m in EXAMPLES for lang in ("en", "de", "ja")]
+BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _node_package(name: str):
+    path = ROOT / "node_modules" / name
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"node_modules/{name} is required in CI (tests/run installs it)")
+        pytest.skip(f"{name} is not installed (run npm install)")
+    return path
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        if shutil.which(name):
+            return shutil.which(name) or name
+    return require_tool("chromium")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One Chromium for every diagram and page: {"mermaid": failures, "pages": problems, …}."""
+    node = require_tool("node")
+    chromium = _chromium()
+    _node_package("mermaid")
+    _node_package("playwright-core")
+    folder = tmp_path_factory.mktemp("pages")
+    diagrams = []
+    for model_name in EXAMPLES:
+        model = load(model_name)
+        for lang in LANGS:
+            drawn = pictures(model, lang, "markdown")
+            diagrams.append([f"graph-{len(diagrams)}", drawn["graph"]])
+            if drawn["bars"]:
+                diagrams.append([f"bars-{len(diagrams)}", drawn["bars"]])
+    pages = []
+    for model_name, lang in PAGES:
+        path = folder / f"{len(pages)}-{lang}.html"
+        path.write_text(render_document("derivation", load(model_name), lang=lang, format="html"), "utf-8")
+        pages.append(str(path))
+    from explain.checker import check_file
+    report = check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml"))
+    for lang in ("en", "de"):
+        path = folder / f"check-{lang}.html"
+        path.write_text(render_document("check", report, lang=lang, format="html"), "utf-8")
+        pages.append(str(path))
+    job = {"chromium": chromium, "nodeModules": str(ROOT / "node_modules"), "flags": BROWSER_FLAGS,
+           "userDataDir": str(tmp_path_factory.mktemp("profile")), "mermaid": diagrams, "pages": pages}
+    result = subprocess.run([node, str(ROOT / "tests" / "browser.js")], input=json.dumps(job),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout)
+    out["diagram_count"], out["page_count"] = len(diagrams), len(pages)
+    return out
+
+
+def test_every_examples_mermaid_renders_without_a_parse_error(browser):
+    assert browser["diagram_count"] >= 2 * len(EXAMPLES) * len(LANGS) - len(LANGS)
+    assert browser["mermaid"] == []
+    assert browser["rendered"] == browser["diagram_count"]
+
+
+def test_every_html_page_opens_without_an_error_and_its_math_renders(browser):
+    assert browser["pages"] == []
+    assert browser["opened"] == browser["page_count"]
+    assert browser["math"] > 100 * len(PAGES) / 3  # the seed alone has dozens of formulas
+
+
+def test_browser_harness_sees_a_parse_error(tmp_path):
+    """The check above can fail: a broken diagram and a page with a bad formula are reported."""
+    node = require_tool("node")
+    _node_package("mermaid")
+    _node_package("playwright-core")
+    page = tmp_path / "bad.html"
+    page.write_text('<!DOCTYPE html><html lang="en"><body><span class="math"></span>'
+                    "<script>console.error('boom')</script></body></html>", "utf-8")
+    job = {"chromium": _chromium(), "nodeModules": str(ROOT / "node_modules"), "flags": BROWSER_FLAGS,
+           "userDataDir": str(tmp_path / "profile"), "mermaid": [["x", 'flowchart TB\n  a["open\n']],
+           "pages": [str(page)]}
+    result = subprocess.run([node, str(ROOT / "tests" / "browser.js")], input=json.dumps(job),
+                            capture_output=True, text=True, timeout=300)
+    out = json.loads(result.stdout)
+    assert [x[0] for x in out["mermaid"]] == ["x"] and "Parse error" in out["mermaid"][0][1]
+    problems = [p for _, p in out["pages"]]
+    assert any(p.startswith("console: boom") for p in problems)
+    assert "1 math element(s) not rendered" in problems
+
+
+@pytest.mark.parametrize("lang", ["en", "ja", "fr"])
+def test_every_examples_tikz_and_pgfplots_compile(tmp_path, lang):
+    """One document with every example's picture and chart (one lualatex run per language)."""
+    body = []
+    for model_name in EXAMPLES:
+        drawn = pictures(load(model_name), lang, "latex")
+        body += [drawn["graph"], drawn["bars"], r"\clearpage"]
+    tex = render_document("derivation", load("example:mlp-symbolic"), lang=lang, format="latex")
+    tex = tex.replace("\\end{document}", "\n".join(body) + "\n\\end{document}")
+    text = pdf_text(compile_latex(tex, tmp_path))
+    for name in ("conv4_x", "transformer.h", "dense_1", "join"):
+        assert name in text, name
