@@ -29,8 +29,8 @@ def _line(line: Line) -> str:
         if len(line.text) > 16:
             name = _BREAKS.sub(r"\g<0>\\allowbreak{}", name)
         return r"\texttt{" + name + "}" + latex_text(line.after)
-    if line.kind == "shape":
-        return r"\texttt{" + latex_text(line.text) + "}"
+    if line.kind == "shape":  # breaks, if it must, only after a comma (as in the tables)
+        return r"\texttt{" + latex_text(line.text).replace(", ", r",\penalty1000\ ") + "}"
     return latex_text(line.text)
 
 
