@@ -469,3 +469,26 @@ def test_the_pytorch_code_on_the_sheet_builds_the_variant():
         rows = torch_rows(v.spec)
         assert [sum(p.numel() for p in m.parameters()) for m in scope["model"].children()] == [r[2] for r in rows]
         assert tuple(out.shape[1:]) == rows[-1][1]
+
+
+def test_pytorch_errors_carried_forward(tmp_path, capsys):
+    """Hand derivation of tests/fixtures/exercise/torch_cnn.yaml: conv2d_1 gives 32 × 14 × 14,
+    maxpool2d_1 halves it to 32 × 7 × 7, so flatten has 1,568 values and linear 1568·64 + 64
+    parameters. A student who pools to 32 × 6 × 6 carries that into flatten (1,152) and linear."""
+    v = make_variant(read_spec(str(FIXTURES / "exercise" / "torch_cnn.yaml")))
+    text = form_text(v, ("shapes", "params"), "Ada", "en")
+    for layer, kind, answer in (("maxpool2d_1", "shape", "32 x 6 x 6"), ("flatten", "shape", "1152"),
+                                ("linear", "params", "1152 x 64 + 64 = 73792"), ("linear_1", "params", "650")):
+        head = f"  {layer}:\n    shape:\n    params:"
+        blank = head.replace(f"    {kind}:", f"    {kind}: {answer}")
+        assert head in text
+        text = text.replace(head, blank) if kind == "shape" else text.replace(
+            f"  {layer}:\n    shape:\n    params:", f"  {layer}:\n    shape:\n    params: {answer}")
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    (folder / "ada.yaml").write_text(text, encoding="utf-8")
+    assert main(["check", "--grade", str(folder), "-o", str(tmp_path / "g.csv")]) == 0
+    rows = {r["claim"]: r["verdict"] for r in csv.DictReader(io.StringIO((tmp_path / "g.csv").read_text("utf-8")))}
+    assert rows["maxpool2d_1 shape"] == "wrong"
+    assert rows["flatten shape"] == "carried_forward" and rows["linear params"] == "carried_forward"
+    assert rows["linear_1 params"] == "correct"

@@ -19,12 +19,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..checker import Claim, Report, check_model
+from ..checker import Claim, Report, check_model, claimed_axes
 from ..checker.mistakes import Variant as Mistake
-from ..checker.worksheet import RawClaim, Worksheet, _raw
+from ..checker.worksheet import RawClaim, Worksheet, _raw, shape_tuple
 from ..errors import ExplainError
 from .form import FilledForm, read_form
 from .spec_text import layer_items
+from .variants import with_restated, without_restated
 
 POINTS = {"correct": Fraction(1), "carried_forward": Fraction(1, 2)}
 """Points per blank: 1 for a correct answer, ½ for an error carried forward, else 0."""
@@ -94,9 +95,7 @@ def mark_carried_forward(form: FilledForm, report: Report) -> None:
 
 def _dims(c: Claim) -> tuple[int, ...] | None:
     """The sizes a shape claim gives per axis, where it gives them all."""
-    from ..checker import claimed_axes
     raw = RawClaim(c.layer, "shape", c.text, c.work, c.line)
-    from ..checker.worksheet import shape_tuple
     tup = shape_tuple(c.text)
     axes = list(tup[0]) if tup is not None else claimed_axes(raw)
     if axes is None and c.work is not None and c.work.formula is None and c.work.result_value is not None:
@@ -119,7 +118,7 @@ def _derive_again(item: tuple[str, dict[str, Any]], shape: tuple[int, ...],
     if "symbols" in spec:
         one["symbols"] = spec["symbols"]
     try:
-        model = load_spec(one)
+        model = load_spec(with_restated(without_restated(one)))  # PyTorch: in_features from the shape
         node = model.nodes[0]
         dims = model.evaluate_shape(node.output_shape)
         if any(d is None for d in dims):
