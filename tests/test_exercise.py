@@ -235,6 +235,14 @@ def test_bad_options_exit_2_in_one_line(args, message, tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_too_few_variants_exit_2_naming_the_model(tmp_path, capsys):
+    source = str(FIXTURES / "exercise" / "text.yaml")  # no layer has a padding to vary
+    assert main(["exercise", source, "--variants", "4", "--vary", "padding", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"explain: {source}: varying padding gives only 1 different valid variant of")
+    assert err.count("\n") == 1 and not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize("roster, problem", [
     ("name\nAda\n\nAda\n", "names 'Ada' twice"),
     ("name,email\n,ada@example.org\n", "row 1: a student without a name"),

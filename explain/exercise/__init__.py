@@ -113,7 +113,10 @@ def assignments(source: str, variants: int | None = None, seed: int = 0, vary: s
     spec = read_spec(source)
     base = make_variant(spec, source)
     wanted = variants if variants is not None else (len(students) if students else None)
-    pool: list[Variant] = draw(base, wanted, seed, keys) if wanted is not None else [base]
+    try:
+        pool: list[Variant] = draw(base, wanted, seed, keys) if wanted is not None else [base]
+    except ExplainError as e:
+        raise e.located(file=source) from None
     if not students:
         return [Assignment(v, None, ask, show, f"answers/{v.id}.yaml") for v in pool]
     order = list(range(len(pool)))

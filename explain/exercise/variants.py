@@ -130,8 +130,9 @@ def draw(base: Variant, n: int, seed: int, vary: tuple[str, ...] = VARY) -> list
         out.append(variant)
         if len(out) == n:
             return out
-    raise ExplainError(f"only {len(out)} different valid variants of '{base.model.name}' found by "
-                       f"varying {', '.join(vary)}; vary more (--vary) or ask for fewer (--variants)")
+    found = f"{len(out)} different valid variant{'' if len(out) == 1 else 's'}"
+    raise ExplainError(f"varying {', '.join(vary)} gives only {found} of '{base.model.name}', not {n}; "
+                       f"vary more (--vary) or ask for fewer (--variants)")
 
 
 def _valid(spec: dict[str, Any]) -> Variant | None:
