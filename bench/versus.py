@@ -10,8 +10,9 @@ runs with explain's so that a change in the machine's load touches both:
   Markdown derivation (building the model is in both);
 - transformers building Llama-3-8B and Llama-2-70B from their configs on the meta device and
   counting unique parameters vs ``explain derive config.json``;
-- ``explain check`` on the seed worksheet and on a document against their previous figures
-  (bench/versus_previous.json; ``--save`` replaces them with this run's);
+- ``explain check`` on the seed worksheet and on a document, and ``explain exercise`` writing 30
+  variants of the seed CNN, against their previous figures (bench/versus_previous.json; ``--save``
+  replaces them with this run's);
 - ``explain derive`` of 800- and 4,000-layer residual CNNs (the scaling of bench/versus_keras.py).
 
 Each figure is the median of ``--runs`` runs (wall, and CPU = user + sys of the child) and the
@@ -154,6 +155,13 @@ def cases(groups: set[str], cache: Path) -> list[dict]:
             found.append({"name": f"check: {label}", "anchor_label": None, "anchor": None,
                           "explain": {"explain check": _explain("check", str(path))},
                           "ratio": None, "mib": None, "previous": f"check {label}"})
+    if "check" in groups:
+        out = cache / "exercise30"
+        found.append({"name": "exercise: seed-cnn, 30 variants", "anchor_label": None, "anchor": None,
+                      "explain": {"explain exercise --variants 30": _explain(
+                          "exercise", "example:seed-cnn", "--variants", "30", "--seed", "1",
+                          "--out", str(out))},
+                      "ratio": None, "mib": None, "previous": "exercise seed-cnn 30 variants"})
     if "scaling" in groups:
         folder = cache / "scaling"
         folder.mkdir(parents=True, exist_ok=True)
@@ -258,10 +266,6 @@ def main(argv: list[str] | None = None) -> int:
             if label.endswith("layers: explain derive --format markdown"):
                 scale_wall[int(label.split()[0])] = r["wall"]
             print(_row(label, r, ratio, "; ".join(verdict)))
-    if "check" in groups:
-        print("-- explain exercise (30 variants)")
-        print(f"{'explain exercise':<52}{'-':>8}{'-':>8}{'-':>8}  {'-':<8}"
-              "not measured: `explain exercise` does not exist yet")
     if len(scale_wall) == 2:
         value = scale_wall[4000] / scale_wall[800]
         ok = value <= 2
