@@ -363,7 +363,7 @@ def test_gpt2_adds_token_and_position_embeddings_only():
     assert "not a module of its own in PyTorch" in step.explanation
     # transformer.drop follows it, a dropout without weights: said in the row's sentence
     assert isinstance(hf.drop, torch.nn.Dropout) and _numel(hf.drop) == 0
-    assert "and neither has the dropout drop that follows it; that is why drop is not listed" in \
+    assert "and neither does the dropout layer drop that follows it, which is why drop is not listed" in \
         messages.english(step.explanation)
     assert "`drop`" in markdown(_hf("gpt2"))  # the module's name in code font
     bert = next(s for s in derive(_hf("bert-base-uncased")).steps if s.node.name.endswith("sum"))
@@ -455,7 +455,7 @@ def test_block_sentences_name_one_block_of_the_stack():
 
 def test_layer_normalization_sentence_says_which_normalization():
     """torch.nn.LayerNorm(8) and keras LayerNormalization: weight/gamma and bias/beta of 8 each, a layer
-    normalization (per sample, over the normalized axes), not a generic 'normalization layer'."""
+    normalization (the features of each sample to mean 0 and variance 1), not a generic 'normalization layer'."""
     torch = require_module("torch")
     assert [tuple(p.shape) for p in torch.nn.LayerNorm(8).parameters()] == [(8,), (8,)]
     steps = _steps({"name": "t", "framework": "pytorch", "input": [5, 8], "layers": [
@@ -466,7 +466,7 @@ def test_layer_normalization_sentence_says_which_normalization():
     assert keras_steps["ln"].explanation == _texts.LAYER_NORM
     assert keras_steps["ln_c"].explanation == _texts.NORM_NO_BIAS  # no beta: the generic sentence without it
     english = messages.english(_texts.LAYER_NORM)
-    assert english.startswith("Layer normalization normalizes every sample over the normalized axes")
+    assert english.startswith("Layer normalization normalizes the features of each sample to mean 0 and variance 1")
     assert translated(_texts.LAYER_NORM)
 
 

@@ -186,9 +186,9 @@ BATCHNORM_NO_WEIGHTS = N_("Batch normalization normalizes every channel with the
                           "moving mean and variance, so it has no weights.")
 NORM = N_("A normalization layer normalizes its input, then scales it by %(gamma)s and shifts it "
           "by %(beta)s.")
-LAYER_NORM = N_("Layer normalization normalizes every sample over the normalized axes (in a "
-                "transformer, the features of each position), then scales the result by %(gamma)s "
-                "and shifts it by %(beta)s.")
+LAYER_NORM = N_("Layer normalization normalizes the features of each sample to mean 0 and "
+                "variance 1 (in a transformer, separately at each position), then scales the result "
+                "by %(gamma)s and shifts it by %(beta)s.")
 NORM_NO_BIAS = N_("A normalization layer normalizes its input, then scales it by %(gamma)s. This "
                   "one has no %(beta)s.")
 NORM_NO_GAMMA = N_("A normalization layer normalizes its input, then shifts it by %(beta)s. This "
@@ -236,8 +236,8 @@ ADD_TOKEN_POSITION = N_("This row adds the token embedding and the position embe
 ADD_TOKEN_POSITION_DROPOUT = N_("This row adds the token embedding and the position embedding "
                                 "element by element. The addition happens in the model's forward "
                                 "pass; it is not a module of its own in PyTorch. It has no weights, "
-                                "and neither has the dropout %(drop)s that follows it; that is why "
-                                "%(drop)s is not listed.")
+                                "and neither does the dropout layer %(drop)s that follows it, which "
+                                "is why %(drop)s is not listed.")
 # "bert.pooler.first_token (first token of the sequence)"
 FIRST_TOKEN_LABEL = N_("first token of the sequence")
 FIRST_TOKEN = N_("This row keeps only the vector at the first position of every sequence (the "
@@ -336,10 +336,10 @@ ADDITIVE_ATTENTION = N_("Additive attention scores every query against every key
                         "projections; with use_scale it learns one scale per feature.")
 TRANSFORMER_BLOCK = N_("A transformer block combines self-attention and a feed-forward network, "
                        "each with its own normalization and a residual connection.")
-GPT2_BLOCK = N_("A GPT-2 block has two parts, each with a residual connection: the layer "
-                "normalization %(ln_1)s followed by masked self-attention (%(c_attn)s computes the "
-                "queries, keys and values, %(attn_c_proj)s projects the concatenated outputs of the "
-                "heads), then the layer normalization %(ln_2)s followed by the feed-forward network "
+GPT2_BLOCK = N_("A GPT-2 block has two parts, each with a residual connection and with a layer "
+                "normalization before it (pre-norm): first %(ln_1)s and masked self-attention "
+                "(%(c_attn)s computes the queries, keys and values, %(attn_c_proj)s projects the "
+                "concatenated outputs of the heads), then %(ln_2)s and the feed-forward network "
                 "%(mlp)s (%(mlp_c_fc)s from %(d)s to %(ffn)s, GELU, %(mlp_c_proj)s from %(ffn)s back "
                 "to %(d)s).")
 BERT_BLOCK = N_("A BERT block has two parts, each followed by a residual connection and a layer "

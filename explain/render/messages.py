@@ -336,9 +336,10 @@ NOTES.update({
                     "%(down_proj)s maps %(ffn)s back to %(d)s, three %(d_by_f)s matrices where a "
                     "plain feed-forward network has two."),
     "pooler_tanh": N_("The pooler applies tanh to the output of this layer; tanh has no weights."),
-    "rope_no_parameters": N_("The rotary position embedding (RoPE) rotates the queries and the keys by "
-                             "angles that depend only on the position: it has no parameters, and the "
-                             "model has no position embedding to count."),
+    "rope_no_parameters": N_("The rotary position embedding (RoPE) rotates each pair of components "
+                             "of the queries and the keys by an angle set by the position and by the "
+                             "pair's fixed frequency: nothing in it is learned, so it has no "
+                             "parameters, and the model has no position embedding to count."),
     "t5_relative_bias": N_("T5 has no position embeddings: attention adds a learned bias to its "
                            "scores that depends on the distance between query and key, sorted "
                            "into %(B)s buckets. The first block of each stack holds these "

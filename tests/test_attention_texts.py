@@ -1,0 +1,95 @@
+"""The sentences of the transformer and attention layers say what the real modules do
+(issues 12, 18: lecture notes a lecturer publishes unchanged)."""
+from __future__ import annotations
+
+from tests.conftest import require_module
+
+from explain.layers import _texts
+from explain.render import messages
+from explain.render.i18n import translations
+
+LANGS = ("de", "fr", "ja", "es")
+
+
+def _translated(msgid: str) -> bool:
+    return all(translations(lang).gettext(msgid) != msgid for lang in LANGS)
+
+
+def test_layer_normalization_gives_each_positions_features_mean_0_and_variance_1():
+    """torch.nn.LayerNorm(8) on (batch, positions, 8): the 8 features at each position come out with
+    mean 0 and variance 1; the sentence says that, not the circular 'over the normalized axes'."""
+    torch = require_module("torch")
+    x = torch.randn(2, 3, 8) * 5 + 3
+    y = torch.nn.LayerNorm(8, elementwise_affine=False)(x)
+    assert torch.allclose(y.mean(-1), torch.zeros(2, 3), atol=1e-5)
+    assert torch.allclose(y.var(-1, unbiased=False), torch.ones(2, 3), atol=1e-3)
+    english = messages.english(_texts.LAYER_NORM)
+    assert "mean 0 and variance 1" in english and "separately at each position" in english
+    assert "normalized axes" not in english
+    wanted = {"de": "Mittelwert 0 und Varianz 1", "fr": "variance 1", "ja": "平均 0・分散 1",
+              "es": "media 0 y varianza 1"}
+    for lang, words in wanted.items():
+        s = translations(lang).gettext(_texts.LAYER_NORM)
+        assert words in s and "ormalized axes" not in s, (lang, s)
+    # the architecture's name is capitalized as in the other sentences (fr, es)
+    assert "un Transformer" in translations("fr").gettext(_texts.LAYER_NORM)
+    assert "un Transformer" in translations("es").gettext(_texts.LAYER_NORM)
+
+
+def test_gpt2_block_is_pre_norm_ln_1_before_attention_ln_2_before_mlp():
+    """transformers' GPT2Block calls ln_1, attn, ln_2, mlp in this order: each layer normalization
+    comes before its part (pre-norm), which the sentence says, as BERT's says post-norm."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    cfg = transformers.GPT2Config(n_embd=16, n_layer=1, n_head=2, n_positions=8, vocab_size=11)
+    block = transformers.GPT2Model(cfg).h[0].eval()
+    order: list[str] = []
+    for name in ("ln_1", "attn", "ln_2", "mlp"):
+        getattr(block, name).register_forward_hook(lambda m, i, o, name=name: order.append(name))
+    with torch.no_grad():
+        block(torch.randn(1, 4, 16))
+    assert order == ["ln_1", "attn", "ln_2", "mlp"]
+    english = messages.english(_texts.GPT2_BLOCK)
+    assert "with a layer normalization before it (pre-norm): first ln_1 and masked self-attention" in english
+    assert "then ln_2 and the feed-forward network mlp" in english
+    assert "(post-norm)" in messages.english(_texts.BERT_BLOCK)
+    assert "Pre-Norm" in translations("de").gettext(_texts.GPT2_BLOCK)
+    assert _translated(_texts.GPT2_BLOCK)
+
+
+def test_rope_turns_each_pair_by_its_own_fixed_frequency():
+    """LlamaRotaryEmbedding has no parameters, and its inverse frequencies differ from pair to pair:
+    the angle depends on the position and on the pair, not on the position only."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding
+    cfg = transformers.LlamaConfig(hidden_size=32, num_attention_heads=2, num_hidden_layers=1,
+                                   intermediate_size=64, vocab_size=11)
+    rope = LlamaRotaryEmbedding(cfg)
+    assert sum(p.numel() for p in rope.parameters()) == 0
+    inv_freq = rope.inv_freq
+    assert inv_freq.numel() == 16 // 2 and len(set(inv_freq.tolist())) == 8  # one frequency per pair
+    cos, _ = rope(torch.zeros(1, 3, 32), torch.arange(3)[None])
+    assert not torch.allclose(cos[0, 1, 0], cos[0, 1, 1])  # same position, two pairs: two angles
+    note = messages.english(messages.NOTES["rope_no_parameters"])
+    assert "each pair of components" in note and "depend only on the position" not in note
+    assert _translated(messages.NOTES["rope_no_parameters"])
+
+
+def test_gpt2_dropout_sentence_reads_neither_does():
+    english = messages.english(_texts.ADD_TOKEN_POSITION_DROPOUT)
+    assert "and neither does the dropout layer drop that follows it, which is why drop is not listed" in english
+
+
+def test_round8_wording_of_the_catalogs():
+    """de: 'es handelt sich also um Self-Attention', no 'L = 12-mal'; fr: Llama's gated feed-forward
+    network without the clumsy apposition; ja: T5 blocks name their parts in the main clause."""
+    de = translations("de").gettext
+    for msgid in (_texts.INPUTS_QUERY_VALUE_SELF,):
+        assert "es handelt sich also um Self-Attention" in de(msgid)
+    repeated = "The block is repeated %(repeat)s times, each time with weights of its own:"
+    assert "-mal" not in de(repeated) % {"repeat": "L = 12"}
+    assert "réseau feed-forward à porte" in translations("fr").gettext(_texts.LLAMA_BLOCK)
+    ja = translations("ja").gettext
+    assert "の 2 つの部分からなります。" in ja(_texts.T5_ENCODER_BLOCK)
+    assert "の 3 つの部分からなります。" in ja(_texts.T5_DECODER_BLOCK)
