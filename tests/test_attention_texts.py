@@ -93,3 +93,67 @@ def test_round8_wording_of_the_catalogs():
     ja = translations("ja").gettext
     assert "の 2 つの部分からなります。" in ja(_texts.T5_ENCODER_BLOCK)
     assert "の 3 つの部分からなります。" in ja(_texts.T5_DECODER_BLOCK)
+
+
+def _load(config) -> object:
+    import json
+
+    from explain.importers.hf_config import load_hf_config
+    raw = json.loads(config.to_json_string(use_diff=False))
+    raw["architectures"] = [type(config).__name__.replace("Config", "Model")]
+    return load_hf_config(raw, "config.json")
+
+
+def _explanation(model, suffix: str) -> str:
+    from explain.derivation import derive
+    step = next(s for s in derive(model).steps if s.node.name.endswith(suffix))
+    return step.explanation
+
+
+_SMALL = {"hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 32,
+          "vocab_size": 11, "max_position_embeddings": 8}
+
+
+def test_bert_pooler_takes_the_cls_token_in_bertpooler_forward(tmp_path):
+    """BertTokenizer puts [CLS] first; BertPooler computes tanh(dense(hidden_states[:, 0])): the
+    row names [CLS] and BertPooler. RoBERTa's first token is <s>: its row does not say [CLS]."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n")
+    tok = transformers.BertTokenizer(str(vocab))
+    assert tok("hello")["input_ids"][0] == tok.convert_tokens_to_ids("[CLS]")
+    cfg = transformers.BertConfig(**_SMALL)
+    hf = transformers.BertModel(cfg).eval()
+    assert type(hf.pooler).__name__ == "BertPooler"
+    h = torch.randn(2, 5, 16)
+    with torch.no_grad():
+        assert torch.allclose(hf.pooler(h), torch.tanh(hf.pooler.dense(h[:, 0])))
+    text = _explanation(_load(cfg), "first_token")
+    assert text == _texts.FIRST_TOKEN_BERT_POOLER
+    english = messages.english(text)
+    assert "the classification token [CLS]" in english and "pooler (BertPooler)" in english
+    assert "or the classification head" not in english
+    assert _translated(text)
+    roberta = transformers.RobertaConfig(**{**_SMALL, "max_position_embeddings": 10})
+    assert _explanation(_load(roberta), "first_token") == _texts.FIRST_TOKEN
+    assert "Er hat keine Gewichte" not in translations("de").gettext(_texts.FIRST_TOKEN)
+
+
+def test_bert_embeddings_dropout_follows_the_layer_norm_and_has_no_weights():
+    """BertEmbeddings: the sum, then LayerNorm, then dropout (no weights): the sum's row says so,
+    as GPT-2's says it of transformer.drop."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    emb = transformers.BertModel(transformers.BertConfig(**_SMALL)).embeddings.train()
+    order: list[str] = []
+    for name in ("LayerNorm", "dropout"):
+        getattr(emb, name).register_forward_hook(lambda m, i, o, name=name: order.append(name))
+    emb(input_ids=torch.zeros(1, 4, dtype=torch.long))
+    assert order == ["LayerNorm", "dropout"]
+    assert sum(p.numel() for p in emb.dropout.parameters()) == 0
+    text = _explanation(_load(transformers.BertConfig(**_SMALL)), "embeddings.sum")
+    assert text == _texts.ADD_EMBEDDINGS_DROPOUT
+    assert ("neither does the embeddings' dropout layer (dropout) after the layer normalization"
+            in messages.english(text))
+    assert _translated(text)

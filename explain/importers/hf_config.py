@@ -470,11 +470,12 @@ def _add(token_type: bool = False) -> Layer:
     return AddEmbeddings(token_type=token_type)
 
 
-def _pooler(g: GraphBuilder, b: _Builder, name: str, d: Value, last: str, tanh: bool = True) -> None:
+def _pooler(g: GraphBuilder, b: _Builder, name: str, d: Value, last: str, tanh: bool = True,
+            bert: bool = False) -> None:
     """A pooler: the first position's vector ([CLS], ``hidden_states[:, 0]``) through a d × d
-    Linear, then (``tanh``) its tanh, which has no weights."""
+    Linear, then (``tanh``) its tanh, which has no weights. ``bert``: BertPooler, after [CLS]."""
     first = name.rsplit(".", 1)[0] if name.endswith(".dense") else name
-    g.add(f"{first}.first_token", FirstToken(), [last])
+    g.add(f"{first}.first_token", FirstToken(bert_pooler=bert), [last])
     dense = b.torch("Linear", in_features=d, out_features=d)
     g.add(name, PoolerDense(**{f.name: getattr(dense, f.name) for f in fields(dense)}) if tanh else dense)
 
@@ -518,14 +519,16 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
     g.add(f"{e}token_type_embeddings", b.torch("Embedding", num_embeddings=V_type, embedding_dim=d),
           ["input_ids"])
-    g.add(f"{e}sum", _add(True), [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
+    # then embeddings.LayerNorm and embeddings.dropout (no weights: said in the row's sentence)
+    g.add(f"{e}sum", AddEmbeddings(token_type=True, dropout=True),
+          [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
     g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=d))
     block = XLMRobertaLayer if xlm else RobertaLayer if roberta else BertLayer
     g.add(f"{p}encoder.layer", block(hidden_size=d, intermediate_size=f, add_cross_attention=cross,
                                      num_heads=cfg.size("num_attention_heads", default=None)), repeat=L)
     last = f"{p}encoder.layer"
     if pooler:
-        _pooler(g, b, f"{p}pooler.dense", d, last)
+        _pooler(g, b, f"{p}pooler.dense", d, last, bert=not roberta)
     if "mlm" in extra:
         # tied: decoder.weight is the word embedding and decoder.bias is the head's bias;
         # untied: the decoder has a bias of its own beside it

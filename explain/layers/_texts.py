@@ -238,12 +238,22 @@ ADD_TOKEN_POSITION_DROPOUT = N_("This row adds the token embedding and the posit
                                 "pass; it is not a module of its own in PyTorch. It has no weights, "
                                 "and neither does the dropout layer %(drop)s that follows it, which "
                                 "is why %(drop)s is not listed.")
+ADD_EMBEDDINGS_DROPOUT = N_("This row adds embeddings of the same shape (token, position, token "
+                            "type) element by element. The addition happens in the model's forward "
+                            "pass; it is not a module of its own in PyTorch. It has no weights, and "
+                            "neither does the embeddings' dropout layer (%(dropout_name)s) after the "
+                            "layer normalization that follows, which is why it is not listed.")
 # "bert.pooler.first_token (first token of the sequence)"
 FIRST_TOKEN_LABEL = N_("first token of the sequence")
 FIRST_TOKEN = N_("This row keeps only the vector at the first position of every sequence (the "
                  "classification token), which stands for the whole input; the sequence axis is "
                  "dropped. The selection happens in the forward pass of the pooler or the "
                  "classification head; it is not a module of its own in PyTorch. It has no weights.")
+FIRST_TOKEN_BERT_POOLER = N_("This row keeps only the vector at the first position of every "
+                             "sequence, the classification token %(cls_token)s, which stands for the "
+                             "whole input; the sequence axis is dropped. The selection happens in "
+                             "the forward pass of the pooler (%(bert_pooler)s); it is not a module of "
+                             "its own in PyTorch. This step has no weights.")
 
 # -- recurrent layers
 RECURRENT = N_("A recurrent layer computes its state at each time step from the current input and "

@@ -560,11 +560,12 @@ class AddEmbeddings(Layer):
     multi_input = True
     token_type: bool = flag(True)
     dropout: bool = flag(False)
-    """A dropout without weights follows (GPT-2's transformer.drop): said, not a row."""
+    """A dropout without weights follows (GPT-2's transformer.drop; with ``token_type``, BERT's
+    embeddings.dropout after the embeddings' LayerNorm): said, not a row."""
 
     def explanation_for(self, weights: Sequence[str]) -> str | None:
         if self.token_type:
-            return self.explanation
+            return _texts.ADD_EMBEDDINGS_DROPOUT if self.dropout else self.explanation
         return _texts.ADD_TOKEN_POSITION_DROPOUT if self.dropout else _texts.ADD_TOKEN_POSITION
 
     def cost(self, shapes, out, values) -> Cost:
@@ -602,6 +603,11 @@ class FirstToken(Layer):
     ops_per_element = 0  # a selection: no arithmetic
 
     min_input_rank = 2
+    bert_pooler: bool = flag(False)
+    """BertPooler.forward selects it, and the first token is [CLS]."""
+
+    def explanation_for(self, weights: Sequence[str]) -> str | None:
+        return _texts.FIRST_TOKEN_BERT_POOLER if self.bert_pooler else self.explanation
 
     def output_shape(self, shape: Shape) -> Shape:
         return tuple(shape[:-2]) + tuple(shape[-1:])

@@ -592,6 +592,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "eight_h": 8 * _h, "four_h": 4 * _h, "two_four_h": _times(2, 4 * _h),
     "none": Code("None"), "model_summary": Code("model.summary()"),
     "mlp": Code("mlp"), "drop": Code("drop"), "output_shape": Code("output_shape"),
+    "dropout_name": Code("dropout"), "cls_token": Code("[CLS]"), "bert_pooler": Code("BertPooler"),
 }
 """What a sentence's ``%(name)s`` placeholders stand for, in every sentence that uses them: a
 sympy formula or symbol (typeset by the document's printer, in the order written: KaTeX math in
