@@ -390,8 +390,13 @@ def test_windows_that_leave_the_last_rows_out_say_so(seed, resnet):
     assert tuple(keras.layers.MaxPooling2D(3)(keras.Input((254, 254, 8))).shape[1:3]) == (84, 84)
     assert tuple(keras.layers.MaxPooling2D(2)(keras.Input((39, 39, 8))).shape[1:3]) == (19, 19)
     assert ("The windows cover the first $(84 - 1) \\times 3 + 3 = 252$ rows and columns, so the last "
-            "$254 - 252 = 2$ are in no window: rounding down leaves them out.") in section(seed, "max_pooling2d_1")
-    assert "$39 - 38 = 1$ are in no window" in section(seed, "max_pooling2d_3")  # a one-line entry
+            "$254 - 252 = 2$ rows and columns are not covered by any window: rounding down drops them."
+            ) in section(seed, "max_pooling2d_1")
+    # one row left: the singular, in every language (a plural with 1 was the round-8 finding)
+    assert ("so the last row and the last column ($39 - 38 = 1$) are not covered by any window: "
+            "rounding down drops them.") in section(seed, "max_pooling2d_3")  # a one-line entry
+    de = doc(explain.load("example:seed-cnn"), lang="de")
+    assert "die letzte Zeile und die letzte Spalte ($39 - 38 = 1$) liegen in keinem Fenster" in section(de, "max_pooling2d_3")
     assert "The windows cover" not in section(seed, "max_pooling2d_2")  # 127 - 1 = 126, even
     assert "The windows cover" not in section(resnet, "conv3_block1_1_conv")  # k = 1 < s = 2
 

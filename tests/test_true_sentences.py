@@ -1021,12 +1021,15 @@ def test_lenet5_says_how_the_1998_network_differs_and_no_other_model_does():
     c3_original = (6 * 3 + 9 * 4 + 1 * 6) * 5 * 5 + 16
     c3_here = 5 * 5 * 6 * 16 + 16
     md = markdown(explain.load("example:lenet5"))
-    assert f"(a connection table): {c3_original:,} parameters instead of {c3_here:,}." in md
+    # the last of C3's 16 maps takes all six: "each of its 16 maps … only some" was false
+    assert ("C3 connects 15 of its 16 feature maps to only some of the 6 maps of S2 (the last one to "
+            f"all six), following a connection table: {c3_original:,} parameters instead of {c3_here:,}.") in md
     assert f": {2 * 6} parameters in S2 and {2 * 16} in S4, whereas the average pooling here has none." in md
     # the three differences are a list after the sentence that announces them; the RBF layer's
     # fixed vectors: one of F6's 84 entries per unit, 10 units
     assert "differs from it in three places:\n\n- C3 connects" in md
-    assert f"({10 * 84} numbers, no bias)" in md
+    assert ("each of the 10 units computes the squared Euclidean distance between the 84 outputs of F6 "
+            f"and its own parameter vector, designed by hand and kept fixed ({10 * 84} numbers, no bias)") in md
     assert "LeCun" not in markdown(explain.load("example:seed-cnn"))
     for key in ("lenet5_original", "lenet5_c3", "lenet5_subsampling", "lenet5_rbf", "lenet5_same"):
         assert translated(messages.MODEL_NOTES[key])

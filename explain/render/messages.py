@@ -379,16 +379,18 @@ MODEL_NOTES = {
     "lenet5_original": N_("This is the variant of LeNet-5 that lectures usually present. The original "
                           "network (LeCun et al., 1998) differs from it in three places:"),
     # Translators: an item of the list after lenet5_original
-    "lenet5_c3": N_("C3 connects each of its 16 feature maps to only some of the 6 maps of S2 (a "
-                    "connection table): %(c3)s parameters instead of %(c3_dense)s."),
+    "lenet5_c3": N_("C3 connects 15 of its 16 feature maps to only some of the 6 maps of S2 (the "
+                    "last one to all six), following a connection table: %(c3)s parameters "
+                    "instead of %(c3_dense)s."),
     # Translators: an item of the list after lenet5_original
     "lenet5_subsampling": N_("The subsampling layers S2 and S4 learn a coefficient and a bias per "
                              "map: %(s2)s parameters in S2 and %(s4)s in S4, whereas the average "
                              "pooling here has none."),
     # Translators: an item of the list after lenet5_original; %(rbf)s is 10 × 84 = 840
     "lenet5_rbf": N_("The output layer is made of RBF units, not a dense layer with softmax: each of "
-                     "the 10 units compares the 84 outputs of F6 with a vector of its own, set by "
-                     "hand and kept fixed (%(rbf)s numbers, no bias)."),
+                     "the 10 units computes the squared Euclidean distance between the 84 outputs "
+                     "of F6 and its own parameter vector, designed by hand and kept fixed "
+                     "(%(rbf)s numbers, no bias)."),
     # Translators: after the list of lenet5_original's differences
     "lenet5_same": N_("C1, C5 and F6 have the same counts in both. In the original, C5 is a "
                       "convolution whose 5 × 5 kernel covers all of S4's maps, which is equivalent "
@@ -668,12 +670,19 @@ PADDING = {
 STRIDE_DEFAULT = N_("The stride is not given (%(arg)s, the default), so it equals the pool size, "
                     "%(s_k)s: the windows do not overlap.")
 # Unpadded windows that do not reach the end of the input (254 rows, k = s = 3: 84 windows cover
-# 252 rows): %(end)s is "(84 − 1) × 3 + 3 = 252", %(rest)s "254 − 252 = 2" (math)
+# 252 rows): %(end)s is "(84 − 1) × 3 + 3 = 252", %(rest)s "254 − 252 = 2" (math); keyed by the
+# number of spatial axes (2, or 0 for any other) and whether one entry is left ("one") or more
 DROPPED = {
-    2: N_("The windows cover the first %(end)s rows and columns, so the last %(rest)s are in no "
-          "window: rounding down leaves them out."),
-    0: N_("The windows cover the first %(end)s entries along each spatial axis, so the last "
-          "%(rest)s are in no window: rounding down leaves them out."),
+    (2, "many"): N_("The windows cover the first %(end)s rows and columns, so the last %(rest)s rows "
+                    "and columns are not covered by any window: rounding down drops them."),
+    # Translators: %(rest)s is "39 − 38 = 1"
+    (2, "one"): N_("The windows cover the first %(end)s rows and columns, so the last row and the "
+                   "last column (%(rest)s) are not covered by any window: rounding down drops them."),
+    (0, "many"): N_("The windows cover the first %(end)s entries along each spatial axis, so the "
+                    "last %(rest)s entries are not covered by any window: rounding down drops them."),
+    # Translators: %(rest)s is "39 − 38 = 1"
+    (0, "one"): N_("The windows cover the first %(end)s entries along each spatial axis, so the "
+                   "last entry (%(rest)s) is not covered by any window: rounding down drops it."),
 }
 # Translators: %(arg)s is the argument as code, padding=((0, 1), (0, 1)); the sizes follow, one line per axis
 PAD_EDGES = N_("Here %(arg)s. Each spatial axis grows by the zeros added at its start and at its "

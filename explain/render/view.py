@@ -602,7 +602,7 @@ class View:
         num = self.pi.number
         args = {"end": self.f.mt(rf"({num(out)} - 1) \times {num(s_)} + {num(k_)} = {num(end)}"),
                 "rest": self.f.mt(f"{num(n_)} - {num(end)} = {num(n_ - end)}")}
-        return messages.DROPPED[2 if st.spatial == 2 else 0], args
+        return messages.DROPPED[2 if st.spatial == 2 else 0, "one" if n_ - end == 1 else "many"], args
 
     def _edges(self, st: ShapeStep, out: str) -> ShapeView:
         """Here padding=((0, 1), (0, 1)): per axis n + a + b = size (n − a − b for cropping)."""
