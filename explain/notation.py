@@ -21,7 +21,7 @@ MEANINGS: dict[str, str] = {
     "d_kv": "head_size", "E_q": "query_width", "E_k": "key_width", "E_v": "value_width",
     "d_key": "key_width", "d_value": "value_width",
     "E_out": "output_width", "f": "feed_forward",
-    "B": "buckets", "V_type": "type_vocabulary", "p": "projection", "D": "directions",
+    "N_b": "buckets", "V_type": "type_vocabulary", "p": "projection", "D": "directions",
     "L_e": "encoder_layers", "L_d": "decoder_layers", "L_dec": "decoder_layers",
     "n_1": "first_input_features", "n_2": "second_input_features", "n_x": "experts",
     "n_labels": "labels", "n_t": "declared_trainable", "n_nt": "declared_non_trainable",

@@ -157,3 +157,24 @@ def test_bert_embeddings_dropout_follows_the_layer_norm_and_has_no_weights():
     assert ("neither does the embeddings' dropout layer (dropout) after the layer normalization"
             in messages.english(text))
     assert _translated(text)
+
+
+def test_t5_buckets_are_not_called_b_which_is_the_batch():
+    """T5Attention.relative_attention_bias is an Embedding(num_buckets, H); its symbol is N_b, since
+    B is the batch size of the memory section. None marks any axis of unfixed size: T5's bias has
+    (None, None, H), queries and keys."""
+    require_module("torch")
+    transformers = require_module("transformers")
+    from explain import load
+    from explain.render import render_document
+    from tests.conftest import FIXTURES
+    cfg = transformers.T5Config(d_model=16, d_kv=4, d_ff=32, num_layers=1, num_heads=2, vocab_size=11,
+                                relative_attention_num_buckets=8)
+    attn = transformers.T5Model(cfg).encoder.block[0].layer[0].SelfAttention
+    assert tuple(attn.relative_attention_bias.weight.shape) == (8, 2)
+    assert tuple(attn.compute_bias(3, 5).shape) == (1, 2, 3, 5)  # (heads, queries, keys): no batch axis
+    model = load(str(FIXTURES / "hf" / "t5-small.json"))
+    text = render_document("derivation", model, lang="en", format="markdown")
+    assert "- $N_{b} = 32$: number of relative-position buckets" in text
+    assert "$B = 32$" not in text and "B \\cdot H" not in text
+    assert "where `None` marks an axis whose size is not fixed: here the batch size and the sequence length" in text

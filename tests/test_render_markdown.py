@@ -88,7 +88,8 @@ def test_a_variable_sequence_length_is_said_to_be_none_too(fmt):
     """GPT-2's input_ids: Keras would print (None, None), batch size and sequence length."""
     from explain.render.i18n import translations
     gpt2 = render(load(str(FIXTURES / "hf" / "gpt2.json")), lang="en", format=fmt)
-    both = "stands for the batch size and the sequence length, which are not fixed."
+    # None marks any axis of unfixed size (T5's relative bias has (None, None, H): queries, keys)
+    both = "marks an axis whose size is not fixed: here the batch size and the sequence length."
     batch = "stands for the batch size, which is not fixed."
     none = r"\texttt{None}" if fmt == "latex" else "`None`"  # a Python value, in code font
     assert none + " " + both in gpt2 and batch not in gpt2

@@ -163,7 +163,7 @@ def tidy_floors(e):
 
 LOOKUP_INDEXES = frozenset({"positions", "type_vocabulary", "buckets"})
 """Tables whose rows are not the input's tokens: a position embedding (its size T, the number
-of positions), a token-type embedding (V_type), a relative-position bias (B buckets)."""
+of positions), a token-type embedding (V_type), a relative-position bias (N_b buckets; B is the batch)."""
 
 
 def _indexes(node: Node) -> Optional[str]:

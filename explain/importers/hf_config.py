@@ -11,7 +11,7 @@ Symbols (declared with the config's values; ``--set`` changes them):
 
     V vocabulary   T positions   d width   L layers   f feed-forward size   H heads
     H_kv key/value heads   d_h head size   d_kv T5 head size   V_type BERT token types
-    B T5 relative-attention buckets   L_dec T5 decoder layers   n_labels classification labels
+    N_b T5 relative-attention buckets   L_dec T5 decoder layers   n_labels classification labels
     n_x Mixtral experts
 
 A size that the config states but that equals what transformers would derive anyway is written
@@ -92,7 +92,7 @@ class _Config:
 
 MEANINGS = {
     "V": "vocabulary", "T": "positions", "d": "model_width", "L": "num_blocks", "f": "feed_forward",
-    "H": "heads", "H_kv": "kv_heads", "d_h": "head_size", "d_kv": "head_size", "B": "buckets",
+    "H": "heads", "H_kv": "kv_heads", "d_h": "head_size", "d_kv": "head_size", "N_b": "buckets",
     "V_type": "type_vocabulary", "L_dec": "decoder_layers", "n_labels": "labels", "n_x": "experts",
     "E": "embedding_size", "f_dec": "decoder_feed_forward", "P": "patch_size", "n_p": "patches",
     "M": "mel_bins", "T_src": "source_positions", "S": "encoder_positions", "d_vis": "vision_width", "L_vis": "vision_layers",
@@ -719,7 +719,7 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
     H = b.declare("H", cfg.size("num_heads", "num_attention_heads"))
     d_kv = b.declare("d_kv", cfg.size("d_kv"))
     f = b.declare("f", cfg.size("d_ff"))
-    B = b.declare("B", cfg.size("relative_attention_num_buckets", default=32))
+    B = b.declare("N_b", cfg.size("relative_attention_num_buckets", default=32))
     proj = cfg.text("feed_forward_proj", "gated-gelu" if mt5 else "relu")
     gated = proj.startswith("gated-")
     tied = _tied(cfg, not mt5)
