@@ -45,7 +45,7 @@ def test_seed_boxes_give_type_shape_and_count_in_the_readers_language():
     out = draw(model, lang="de")
     assert "<b>dense_1</b> (Dense)<br/>(None, 512)<br/>5.915.136 Parameter" in out
     ja = draw(model, lang="ja", format="tikz")
-    assert r"\texttt{dense\_1} (Dense)\\\texttt{(None,\penalty1000\ 512)}\\パラメータ 5,915,136 個" in ja
+    assert r"\texttt{dense\_1} \mbox{(Dense)}\\\texttt{(None,\penalty1000\ 512)}\\パラメータ 5,915,136 個" in ja
     fr = draw(model, lang="fr", format="svg")
     assert "5\u202f915\u202f136 paramètres" in fr  # CLDR's narrow no-break space
 
@@ -59,8 +59,9 @@ def test_share_chart_shows_the_seed_lesson():
     assert r"\texttt{dense\_1}" in latex and "[98,1~\\%]" in latex.replace("\u00a0", "~") or "[98,1" in latex
     mermaid = pictures(model, "en", "markdown")["bars"]
     weighted = [layer["name"] for layer in SEED["layers"] if layer["params"]]
-    assert mermaid.splitlines()[1] == "  x-axis [" + ", ".join(f'"{n}"' for n in weighted) + "]"
-    assert "98.1" in mermaid.splitlines()[3]
+    lines = mermaid.splitlines()
+    assert lines[lines.index("xychart-beta horizontal") + 1] == "  x-axis [" + ", ".join(f'"{n}"' for n in weighted) + "]"
+    assert "98.1" in lines[-1]
 
 
 def test_resnet50_folds_into_its_stages_and_keeps_the_total():
@@ -72,6 +73,21 @@ def test_resnet50_folds_into_its_stages_and_keeps_the_total():
     assert [repeats[f"conv{i}_x"] for i in (2, 3, 4, 5)] == [3, 4, 6, 3]
     assert sum(model.evaluate(b.params) for b in graph.boxes) == KERAS["ResNet50"]["total"]
     assert "conv4_x</b> (layers " in draw(model)  # a folded box gives its layers' positions
+
+
+def test_resnet50_shows_one_block_with_its_shortcut_and_merge():
+    """conv2_block1: the main path 1×1, 3×3, 1×1 and the projection shortcut 0_conv both read
+    pool1_pool; the Add merges 3_bn and 0_bn (the Keras model's own wiring)."""
+    model = load(FIXTURES / "keras" / "ResNet50.json")
+    drawn = pictures(model, "en", "markdown")
+    assert drawn["block"] == "conv2_block1" and drawn["merges"]
+    from explain.render.draw.graph import detail
+    edges = _edges(detail(model))
+    assert {("pool1_pool", "conv2_block1_1_conv"), ("pool1_pool", "conv2_block1_0_conv"),
+            ("conv2_block1_3_bn", "conv2_block1_add"), ("conv2_block1_0_bn", "conv2_block1_add")} <= edges
+    # 1×1 convolution 64 → 256 with bias: 64·256 + 256 (the shortcut's count in Keras's summary)
+    assert "<b>conv2_block1_0_conv</b> (Conv2D)<br/>(None, 56, 56, 256)<br/>16,640 parameters" in drawn["detail"]
+    assert "The block `conv2_block1` drawn layer by layer" in render(model)
 
 
 def test_gpt2_blocks_are_one_box_times_n_layer():
@@ -129,7 +145,7 @@ def test_three_hundred_layers_stay_readable(tmp_path):
 def test_draw_command_and_no_pictures(tmp_path, capsys):
     out = tmp_path / "seed.tex"
     assert run(["draw", "example:seed-cnn", "--format", "tikz", "--lang", "ja", "-o", str(out)]) == 0
-    assert out.read_text("utf-8").startswith("\\begin{center}\n")
+    assert out.read_text("utf-8").startswith("\\begin{figure}[!htbp]\n")
     assert "```mermaid" in render(load("example:seed-cnn"))
     assert "```mermaid" not in render(load("example:seed-cnn"), pictures=False)
     run(["derive", "example:lenet5", "--no-pictures"])

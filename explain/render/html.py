@@ -95,6 +95,8 @@ def page(kind: str, subject: Any, lang: str, **options: Any) -> str:
         from .draw import pictures as drawn
         mermaid, svg = drawn(subject, lang, "markdown"), drawn(subject, lang, "html")
         pictures = {mermaid["graph"]: svg["graph"]}
+        if mermaid["detail"]:
+            pictures[mermaid["detail"]] = svg["detail"]
         if mermaid["bars"]:
             pictures[mermaid["bars"]] = svg["bars"]
     markdown = render_document(kind, subject, lang=lang, format="markdown", **options)

@@ -33,22 +33,33 @@ def draw(model: Model, lang: str = "en", format: str = "mermaid") -> str:
 
 def pictures(model: Model, lang: str, format: str) -> dict[str, Any]:
     """The pictures of a ``format`` document (``markdown``: Mermaid; ``latex``: TikZ and
-    pgfplots; ``html``: SVG): ``graph``, ``bars`` and whether the graph is folded."""
+    pgfplots; ``html``: SVG): ``graph``, ``bars``, whether the graph is folded, and for a model
+    folded into stages its first block drawn layer by layer (``detail``, named ``block``)."""
     from . import bars as charts
-    from .graph import build
+    from .graph import build, detail
     from .labels import Labels
     graph, labels = build(model), Labels(model, lang)
+    block = detail(model)
     items = charts.bars(graph, labels)
     out: dict[str, Any] = {"folded": graph.folded, "framed": bool(graph.groups),
                            "shared": bool(graph.shared), "bar_count": len(items),
                            "repeats": any(b.kind == "layer" and b.repeat != 1 for b in graph.boxes)}
+    out["block"] = block.name if block else None
+    out["merges"] = block is not None and len({t for _, t in block.edges}) < len(block.edges)
     if format == "markdown":
         from .mermaid import flowchart
-        out.update(graph=flowchart(graph, labels), bars=charts.xychart(items, labels))
+        out.update(graph=flowchart(graph, labels), bars=charts.xychart(items, labels),
+                   detail=flowchart(block, labels) if block else None)
     elif format == "latex":
         from .tikz import picture
-        out.update(graph=picture(graph, labels), bars=charts.pgfplots(items, labels))
+        out.update(graph=picture(graph, labels), bars=charts.pgfplots(items, labels),
+                   detail=picture(block, labels, rows=DETAIL_ROWS) if block else None)
     else:
         from .svg import bars_svg, graph_svg
-        out.update(graph=graph_svg(graph, labels), bars=bars_svg(items, labels))
+        out.update(graph=graph_svg(graph, labels), bars=bars_svg(items, labels),
+                   detail=graph_svg(block, labels, rows=DETAIL_ROWS) if block else None)
     return out
+
+
+DETAIL_ROWS = 14
+"""A block drawn layer by layer stays in one column up to this many rows."""

@@ -43,19 +43,20 @@ def pgfplots(items: list[Bar], labels: Labels) -> str:
     ticks = ",".join("{" + r"\texttt{" + latex_text(b.label) + "}}" for b in items)
     coords = " ".join(f"({float(b.share * 100):.3f},{k}) [{latex_text(b.text)}]" for k, b in enumerate(items))
     return "\n".join([
-        r"\begin{center}",
+        r"\begin{figure}[!htbp]",
+        r"\centering",
         r"\begin{tikzpicture}",
         r"\begin{axis}[xbar, y dir=reverse, width=0.62\linewidth, height=%.2fcm, scale only axis=false," % height,
         r"  xmin=0, xmax=115, xtick={0,20,40,60,80,100}, enlarge y limits={abs=0.6},",
         r"  ytick={%s}, yticklabels={%s}," % (",".join(str(k) for k in range(len(items))), ticks),
         r"  yticklabel style={font=\footnotesize}, xticklabel style={font=\footnotesize},",
         r"  bar width=0.32cm, axis x line*=bottom, axis y line*=left,",
-        r"  point meta=explicit symbolic, nodes near coords, nodes near coords style={font=\footnotesize}, nodes near coords align={horizontal},",
+        r"  point meta=explicit symbolic, nodes near coords, nodes near coords style={font=\footnotesize, anchor=west},",
         r"  xlabel={%s}, xlabel style={font=\footnotesize}]" % latex_text(labels.tr(AXIS)),
         r"\addplot[fill=black!30, draw=black!70] coordinates {%s};" % coords,
         r"\end{axis}",
         r"\end{tikzpicture}",
-        r"\end{center}",
+        r"\end{figure}",
     ]) + "\n"
 
 
@@ -67,6 +68,8 @@ def xychart(items: list[Bar], labels: Labels) -> str:
     names = ", ".join('"' + text(b.label) + '"' for b in items)
     values = ", ".join(f"{float(b.share * 100):.1f}" for b in items)
     return "\n".join([
+        # dark bars: the default lavender hides the small shares
+        '%%{init:{"themeVariables":{"xyChart":{"plotColorPalette":"#555555"}}}}%%',
         "xychart-beta horizontal",
         f"  x-axis [{names}]",
         f'  y-axis "{text(labels.tr(AXIS))}" 0 --> 100',

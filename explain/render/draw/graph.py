@@ -65,7 +65,7 @@ class Graph:
     """How the layers were folded: ``""`` (not at all), ``runs``, ``stages`` or ``chunks``."""
 
     def box(self, id: str) -> Box:
-        return next(b for b in self.boxes if b.id == id)
+        return next(b for b in self.boxes if b.id == id)  # a picture has at most MAX_BOXES boxes
 
 
 _CALL = re.compile(r"\[\d+\]$")
@@ -94,16 +94,14 @@ def build(model: Model, fold: Optional[str] = None) -> Graph:
     :data:`MAX_BOXES`; ``runs``, ``stages`` or ``chunks`` forces one."""
     nodes = model.nodes
     order = [fold] if fold else ["", "runs", "stages", "chunks"]
-    graph = None
+    parts: Optional[list[list[Part]]] = None
+    how = ""
     for how in order:
         parts = _partition(nodes, how)
-        if parts is None:
-            continue
-        graph = _graph(model, parts, how)
-        if len(graph.boxes) - len(model.inputs) <= MAX_BOXES:
-            return graph
-    assert graph is not None
-    return graph
+        if parts is not None and sum(len(unit) for unit in parts) <= MAX_BOXES:
+            break
+    assert parts is not None
+    return _graph(model, parts, how)
 
 
 Part = tuple[list[int], int, str, int]
@@ -183,6 +181,8 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
                 position[nodes[i].name] = i
     edges: list[tuple[str, str]] = []
     shared: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    by_id = {b.id: b for b in boxes}
     for i, node in enumerate(nodes):
         target = where[node.name]
         for name in node.inputs:
@@ -192,14 +192,45 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
             j = position.get(_CALL.sub("", name), -1)
             if i in run_of and j in run_of and run_of[i][0] == run_of[j][0] and run_of[i][1] != run_of[j][1]:
                 continue  # one repetition feeding the next: the frame's × N says so
-            if (source, target) not in edges:
+            if (source, target) not in seen:
+                seen.add((source, target))
                 edges.append((source, target))
         if node.shares is not None:
             owner = _resolve(node.shares, where)
-            if owner is not None and owner != target and (owner, target) not in shared:
+            if owner is not None and owner != target and (owner, target) not in seen:
+                seen.add((owner, target))
                 shared.append((owner, target))
-                next(b for b in boxes if b.id == target).shares = owner
+                by_id[target].shares = owner
     return Graph(model.name, boxes, edges, shared, groups, how)
+
+
+def detail(model: Model) -> Optional[Graph]:
+    """For a model folded into its stages: its first block with a merge (else its first block)
+    drawn layer by layer (ResNet's ``conv2_block1`` with its projection shortcut and the addition
+    that merges the branches), with the layers it reads from outside as its inputs; None for a
+    model drawn layer by layer."""
+    import dataclasses
+
+    from ...derivation.stages import block_units
+    if _partition(model.nodes, "stages") is None:
+        return None
+    blocks = block_units(model.nodes)
+    if not blocks:
+        return None
+    # the first block whose branches merge (MobileNetV2's block_2, not the block_1 without its skip)
+    block = next((b for b in blocks if any(len(n.inputs) > 1 for n in b)), blocks[0])
+    names = {n.name for n in block}
+    shapes = {n.name: n.output_shape for n in model.nodes}
+    shapes.update(model.inputs)
+    outside: dict[str, Shape] = {}
+    for node in block:
+        for name in node.inputs:
+            base = _CALL.sub("", name)
+            if base not in names and base in shapes:
+                outside.setdefault(base, shapes[base])
+    part = dataclasses.replace(model, nodes=list(block), inputs=outside,
+                               name=_common([n.name for n in block]))
+    return _graph(part, [[([i], 1, "", -1)] for i in range(len(block))], "")
 
 
 def _one_type(nodes: Sequence[Node], positions: list[int]) -> bool:

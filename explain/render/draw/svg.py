@@ -9,17 +9,27 @@ from .graph import Graph
 from .labels import Labels
 from .layout import layout
 
-SLOT, ROW = 250, 78
-"""Pixels per slot across and per row down."""
-BOX_W, BOX_H, LINE = 226, 54, 15
+LINE = 15
+"""Pixels from one line of a box to the next."""
+CHAR = 7
+"""Pixels a character of a box's line takes, about (12 px sans-serif; a CJK character two)."""
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(c) > 0x2e80 else 1 for c in text) * CHAR
 
 
 def _t(s: str) -> str:
     return escape(s, quote=True)
 
 
-def graph_svg(graph: Graph, labels: Labels) -> str:
-    at = layout(graph)
+def graph_svg(graph: Graph, labels: Labels, rows: int = 0) -> str:
+    """The picture; its boxes as wide as the widest line and as tall as the most lines need."""
+    at = layout(graph, rows) if rows else layout(graph)
+    texts = [labels.lines(b, graph) for b in graph.boxes]
+    BOX_W = min(440, max([200] + [_width(x.text + x.after) + 20 for lines in texts for x in lines]))
+    BOX_H = 12 + LINE * max((len(lines) for lines in texts), default=3)
+    SLOT, ROW = BOX_W + 30, BOX_H + 26
     pad = 16
     width = int(at.width * SLOT) + 2 * pad
     height = int(at.height * ROW) + 2 * pad + 20

@@ -10,7 +10,7 @@ from .graph import Graph
 from .labels import Labels, Line
 from .layout import layout
 
-SLOT = 5.0
+SLOT = 5.6
 """cm per slot across."""
 ROW = 1.5
 """cm per row down."""
@@ -28,21 +28,37 @@ def _line(line: Line) -> str:
         name = latex_text(line.text)
         if len(line.text) > 16:
             name = _BREAKS.sub(r"\g<0>\\allowbreak{}", name)
-        return r"\texttt{" + name + "}" + latex_text(line.after)
+        after = latex_text(line.after.strip())  # the type never breaks inside (GlobalAveragePooling2D)
+        return r"\texttt{" + name + "}" + (r" \mbox{" + after + "}" if after else "")
     if line.kind == "shape":  # breaks, if it must, only after a comma (as in the tables)
         return r"\texttt{" + latex_text(line.text).replace(", ", r",\penalty1000\ ") + "}"
     return latex_text(line.text)
 
 
-def picture(graph: Graph, labels: Labels) -> str:
-    """A ``tikzpicture`` (centred), needing ``\\usetikzlibrary{fit}``."""
-    at = layout(graph)
-    width, height = (at.width + 0.2) * SLOT, (at.height + 0.4) * ROW
+CHARS = 34
+"""Characters of a box's line in footnotesize before it wraps (a CJK character counts two)."""
+
+
+def _lines(lines: list[Line]) -> int:
+    """How many lines a box's text takes, wrapped at :data:`CHARS`."""
+    def width(text: str) -> int:
+        return sum(2 if ord(c) > 0x2e80 else 1 for c in text)
+    return sum(-(-width(x.text + x.after) // CHARS) for x in lines)
+
+
+def picture(graph: Graph, labels: Labels, rows: int = 0) -> str:
+    """A ``tikzpicture`` in a figure (it floats to where it fits, the text goes on), needing ``\\usetikzlibrary{fit}``; ``rows``: rows before the
+    picture wraps into another column (0: :data:`.layout.ROWS`)."""
+    at = layout(graph, rows) if rows else layout(graph)
+    tallest = max((_lines(labels.lines(b, graph)) for b in graph.boxes), default=3)
+    row = max(ROW, 0.3 + 0.36 * tallest)
+    # boxes are 0.88 slots wide; arrows that skip rows run up to 0.36 slots right of them
+    width, height = (at.width + 0.15) * SLOT, (at.height + 0.2) * row
     scale = min(1.0, WIDTH / width, HEIGHT / height)
-    out = [r"\begin{center}"]
+    out = [r"\begin{figure}[!htbp]", r"\centering"]
     if scale < 1:
         out.append(rf"\scalebox{{{scale:.3f}}}{{%")
-    out.append(r"\begin{tikzpicture}[x=%.2fcm,y=-%.2fcm,>=stealth," % (SLOT, ROW))
+    out.append(r"\begin{tikzpicture}[x=%.2fcm,y=-%.2fcm,>=stealth," % (SLOT, row))
     out.append(r"  box/.style={draw,rounded corners=2pt,align=center,font=\footnotesize,"
                r"text width=%.2fcm,inner sep=2pt,fill=white}," % (SLOT * 0.88))
     out.append(r"  input/.style={box,draw=black!60,fill=black!5},"
@@ -62,9 +78,9 @@ def picture(graph: Graph, labels: Labels) -> str:
         path = "".join(f" -- ({x:g},{y:g})" for x, y in corners)
         out.append(rf"\draw[->] ({s}.south){path} -- ({t}.north);")
     for s, t in graph.shared:
-        out.append(rf"\draw[dashed,black!60] ({s}) to[bend left=20] ({t});")
+        out.append(rf"\draw[dashed,black!60] ({s}.west) -- ++(-3mm,0) |- ({t}.west);")
     out.append(r"\end{tikzpicture}")
     if scale < 1:
         out.append("}")
-    out.append(r"\end{center}")
+    out.append(r"\end{figure}")
     return "\n".join(out) + "\n"
