@@ -178,3 +178,15 @@ def test_t5_buckets_are_not_called_b_which_is_the_batch():
     assert "- $N_{b} = 32$: number of relative-position buckets" in text
     assert "$B = 32$" not in text and "B \\cdot H" not in text
     assert "where `None` marks an axis whose size is not fixed: here the batch size and the sequence length" in text
+
+
+def test_de_never_hyphenates_a_formula_to_a_noun_and_ja_explains_the_lm_head():
+    """de: '$V \\times d$-Matrix' breaks at the hyphen in LaTeX; the sizes follow 'Matrix der Größe'.
+    ja: the LM head is explained where the document first names it (the tied or untied note)."""
+    import re
+    de = translations("de")
+    for key in ("tied_head", "untied_head"):
+        assert "言語モデルヘッド" in translations("ja").gettext(messages.MODEL_NOTES[key])
+    for msgid in de._catalog:  # type: ignore[attr-defined]
+        if isinstance(msgid, str) and msgid:
+            assert not re.search(r"\)s-(Matri|Projektion)", de.gettext(msgid)), msgid
