@@ -152,6 +152,11 @@ def test_resnet_bottleneck_block_is_described_once_with_its_widths(resnet):
 
 def test_resnet_projection_shortcut_is_named_and_is_not_the_expansion(resnet):
     assert "projection shortcut: it runs in parallel" in section(resnet, "conv2_block1_0_conv")
+    # Keras's ResNet50 normalizes the shortcut too (conv2_block1_0_bn reads conv2_block1_0_conv)
+    assert section(resnet, "conv2_block1_0_conv").count(
+        "This convolution, with the batch normalization that follows it, is the block's projection shortcut") == 1
+    assert ("in the first block of a stage a 1 × 1 convolution followed by a batch normalization, the "
+            "projection shortcut, runs in parallel") in resnet
     assert "projection shortcut" not in section(resnet, "conv2_block1_3_conv")
     assert "projection shortcut" not in section(resnet, "conv2_block2_1_conv")
 
@@ -182,7 +187,11 @@ def test_mobilenet_inverted_residual_shows_the_saving_on_its_own_numbers(mobilen
     standard = keras.Model(x, keras.layers.Conv2D(24, 3, use_bias=False)(x)).count_params()
     assert (depthwise + project, standard) == (3168, 20736)
     text = mobilenet.split("## Summary")[0]
-    assert "The blocks of `block_1`–`block_16` are inverted residual blocks (MobileNetV2)." in text
+    assert "The blocks `block_1`–`block_16` are inverted residual blocks, the building block of MobileNetV2." in text
+    # Sandler et al. (2018), table 1: 1 × 1 conv2d + ReLU6, 3 × 3 dwise + ReLU6, linear 1 × 1 conv2d
+    assert ("each followed by a batch normalization and ReLU6; a final 1 × 1 convolution with a batch "
+            "normalization but no activation projects them to the block's output width (the linear "
+            "bottleneck).") in text
     assert "by the expansion factor $t = 6$" in text  # block_1_expand: 16 → 96 channels
     # numbers multiplied with ×, as in every formula with its numbers
     assert r"in `block_1`, $3 \times 3 \times 96 + 96 \times 24 = 3{,}168$ weights instead of $3 \times 3 \times 96 \times 24 = 20{,}736$" in text
@@ -369,6 +378,10 @@ def test_non_trainable_sentence_names_the_moving_statistics_only_where_they_are_
                                                    {"Dense": {"units": 4, "trainable": False}}]}
     text = doc(explain.load(spec))
     assert moving not in text and "the layers above say why" in text
+    # residual.yaml has one BatchNormalization layer, bn (8 channels: 16 moving statistics)
+    one = doc(explain.load(FIXTURES / "specs" / "residual.yaml"))
+    assert ("they are the moving mean and the moving variance of the batch normalization layer `bn`.") in one
+    assert moving not in one
 
 
 def test_check_sheet_verdict_reads_right_result_wrong_formula():
@@ -421,4 +434,4 @@ def test_mobilenet_first_block_without_expansion_is_one_block(mobilenet):
     assert "| `expanded_conv` | 4–8 | 1 |" in mobilenet
     assert ("`expanded_conv` is an inverted residual block too, with $t = 1$: it has no expanding "
             "1 × 1 convolution") in mobilenet
-    assert "The blocks of `block_1`–`block_16` are inverted residual blocks" in mobilenet  # t = 6 from block_1
+    assert "The blocks `block_1`–`block_16` are inverted residual blocks" in mobilenet  # t = 6 from block_1

@@ -215,10 +215,16 @@ def _bias_before_batchnorm(model: Model, steps: Sequence[LayerStep]) -> None:
 def _projection_shortcuts(model: Model, steps: Sequence[LayerStep]) -> None:
     """A residual block's projection shortcut says what it is (it runs beside the main path)."""
     names = shortcut_projections(model.nodes)
+    readers: dict[str, list[Node]] = {}
+    for n in model.nodes:
+        for i in n.inputs:
+            readers.setdefault(i, []).append(n)
     for s in steps:
         if s.node.name in names:  # with stride 1 it changes only the number of channels
             strided = any(x != 1 for x in getattr(s.node.layer, "strides", (1,)))
-            s.notes = s.notes + ("projection_shortcut" if strided else "projection_shortcut_channels",)
+            after = readers.get(s.node.name, [])
+            bn = "_bn" if after and all(r.layer.role == "batchnorm" for r in after) else ""
+            s.notes = s.notes + (("projection_shortcut" if strided else "projection_shortcut_channels") + bn,)
 
 
 def derive(model: Model, expand: bool = False) -> Derivation:

@@ -206,6 +206,16 @@ NOTES = {
                                        "runs in parallel with the main path, from the block's input "
                                        "to the Add layer, and brings the input to the output's "
                                        "number of channels, so that the two can be added."),
+    "projection_shortcut_bn": N_("This convolution, with the batch normalization that follows it, is "
+                                 "the block's projection shortcut: it runs in parallel with the main "
+                                 "path, from the block's input to the Add layer, and brings the input "
+                                 "to the output's number of channels (and size), so that the two can "
+                                 "be added."),
+    "projection_shortcut_channels_bn": N_("This convolution, with the batch normalization that "
+                                          "follows it, is the block's projection shortcut: it runs "
+                                          "in parallel with the main path, from the block's input "
+                                          "to the Add layer, and brings the input to the output's "
+                                          "number of channels, so that the two can be added."),
     "bias_before_batchnorm": N_("The bias is left out because a batch normalization follows this layer: the "
                                 "normalization subtracts the batch mean, which would cancel a bias, and its "
                                 "%(beta)s shifts every channel instead."),
@@ -714,22 +724,24 @@ BLOCK_KINDS = {
                      "%(widths)s channels); a batch normalization follows each. An Add layer then adds "
                      "the block's input to the main path's output; this skip connection has no "
                      "parameters. Where the input already has the output's shape it is added as it is "
-                     "(identity shortcut); in the first block of a stage a 1 × 1 convolution, the "
-                     "projection shortcut, runs in parallel with the main path and brings the input "
-                     "to the output's number of channels (and, with stride 2, to its size)."),
+                     "(identity shortcut); in the first block of a stage a 1 × 1 convolution followed "
+                     "by a batch normalization, the projection shortcut, runs in parallel with the "
+                     "main path and brings the input to the output's number of channels (and, with "
+                     "stride 2, to its size)."),
     # Translators: %(t)s is the expansion factor, %(k)s the kernel (3 × 3), %(block)s a block's
     # name, %(separable)s and %(standard)s two parameter counts with their formulas
-    "inverted_residual": N_("The blocks of %(stages)s are inverted residual blocks (MobileNetV2). "
-                            "A 1 × 1 convolution expands the number of channels by the expansion "
-                            "factor %(t)s, a %(k)s depthwise convolution filters each of these "
-                            "channels on its own, and a 1 × 1 convolution projects them to the "
-                            "block's output width without an activation (a linear bottleneck); a "
-                            "batch normalization follows each. An Add layer adds the block's "
-                            "input to its output only where the stride is 1 and input and output "
-                            "have the same number of channels; it has no parameters. The "
-                            "depthwise and the projecting convolution together do the work of a "
-                            "standard convolution with far fewer weights: in %(block)s, "
-                            "%(separable)s weights instead of %(standard)s."),
+    "inverted_residual": N_("The blocks %(stages)s are inverted residual blocks, the building block "
+                            "of MobileNetV2. A 1 × 1 convolution expands the number of channels by "
+                            "the expansion factor %(t)s and a %(k)s depthwise convolution filters "
+                            "each of these channels on its own, each followed by a batch "
+                            "normalization and ReLU6; a final 1 × 1 convolution with a batch "
+                            "normalization but no activation projects them to the block's output "
+                            "width (the linear bottleneck). An Add layer adds the block's input to "
+                            "its output only where the stride is 1 and input and output have the "
+                            "same number of channels; it has no parameters. The depthwise and the "
+                            "projecting convolution together do the work of a standard convolution "
+                            "with far fewer weights: in %(block)s, %(separable)s weights instead of "
+                            "%(standard)s."),
 }
 # Translators: %(block)s is a block's name (expanded_conv, code), %(t)s "t = 1" (math)
 BLOCK_NO_EXPANSION = N_("%(block)s is an inverted residual block too, with %(t)s: it has no "

@@ -1004,6 +1004,9 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         # every non-trainable group a normalization layer's moving statistics: the sentence says so
         "only_moving_stats": {g.reason for s in d.steps for g in s.groups
                               if not g.trainable and not g.buffer} == {"moving_stats"},
+        # one batch normalization layer: the sentence names it (singular)
+        "moving_stats_layers": [fmt.name(s.node.name) for s in d.steps
+                                if any(g.reason == "moving_stats" for g in s.groups)],
         "has_buffers": d.buffers != 0,
         # "(layers without weights contribute 0)" only where the model has one (a tied head has weights)
         "has_weightless": any(n.shares is None and n.own("params") == 0 for n in model.nodes),
@@ -1065,6 +1068,13 @@ def _block_numbers(kind: str, blocks: list, p) -> Optional[dict[str, str]]:
         if len(convs) < 2 or not depthwise:
             continue
         expand, project, dw = convs[0], convs[-1], depthwise[0]
+        # the description names ReLU6 after the expansion and the depthwise convolution, a batch
+        # normalization after each convolution, and no activation after the projection
+        acts = [n for n in block if n.layer.role == "activation"]
+        if len(acts) != 2 or any(getattr(a.layer, "max_value", None) != 6 for a in acts) \
+                or sum(n.layer.role == "batchnorm" for n in block) != 3 \
+                or block.index(acts[-1]) > block.index(project):
+            return None
         c_in, c, c_out = expand.input_shapes[0][-1], dw.input_shapes[0][-1], project.output_shape[-1]
         if not all(isinstance(x, int) for x in (c_in, c, c_out)) or c % c_in:
             return None
