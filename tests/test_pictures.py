@@ -125,6 +125,8 @@ def test_repeated_block_is_drawn_once_in_a_frame(tmp_path):
     assert [b.type for b in framed] == ["Dense", "Dropout"]
     assert framed[0].params == 3 * (16 * 16 + 16)  # three copies of 16·16 + 16
     out = draw(load(spec))
+    assert "<br/>272 parameters" in out and "816" not in out  # the box drawn once: one copy's 16·16 + 16
+    assert '"dense × 3"' in pictures(load(spec), "en", "markdown")["bars"]  # the bar: all copies
     assert 'subgraph g0 ["× 3"]' in out
     assert out.count("-->") == 3  # input → Dense → Dropout → head: the repetitions add no arrows
 

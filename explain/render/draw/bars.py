@@ -30,7 +30,8 @@ def bars(graph: Graph, labels: Labels) -> list[Bar]:
     out = []
     for b, n in counts:
         if n and total:
-            out.append(Bar(short(b.name) + labels.times(b.repeat), Fraction(n, total),
+            repeat = graph.groups[b.group].repeat if b.group is not None else b.repeat
+            out.append(Bar(short(b.name) + labels.times(repeat), Fraction(n, total),
                            format_share(n, total, labels.lang)))
     return out
 

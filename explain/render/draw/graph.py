@@ -42,6 +42,8 @@ class Box:
     """The id of the box whose weights this one reuses."""
     group: Optional[int] = None
     """The index in :attr:`Graph.groups` of the repeated block the box belongs to."""
+    each: Optional[Value] = None
+    """In a repeated block: one copy's parameters (the box shows these; ``params`` has all)."""
 
 
 @dataclass
@@ -159,7 +161,7 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
                 node = first
                 box = Box(id, node.name, "layer", node.type, node.layer.type_label, node.output_shape,
                           _sum([nodes[i].own("params") for i in positions]), 1,
-                          (positions[0] + 1, positions[-1] + 1), group=group)
+                          (positions[0] + 1, positions[-1] + 1), group=group, each=node.own("params"))
                 groups[group].boxes.append(id)
                 for r, i in enumerate(positions):
                     run_of[i] = (u, r)

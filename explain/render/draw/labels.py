@@ -92,7 +92,7 @@ class Labels:
         if box.shape or box.kind != "input":
             out.append(Line("shape", self.shape(box)))
         if box.kind != "input":
-            out.append(Line("text", self.params(box.params)))
+            out.append(Line("text", self.params(box.params if box.each is None else box.each)))
         if box.shares and graph is not None:
             out.append(Line("text", self.tr(SHARED, name=short(graph.box(box.shares).name))))
         return out

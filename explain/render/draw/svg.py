@@ -31,7 +31,7 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0) -> str:
     BOX_H = 12 + LINE * max((len(lines) for lines in texts), default=3)
     SLOT, ROW = BOX_W + 30, BOX_H + 26
     pad = 16
-    width = int(at.width * SLOT) + 2 * pad
+    width = int((at.width + 0.4) * SLOT) + 2 * pad  # arrows that skip rows run right of the boxes
     height = int(at.height * ROW) + 2 * pad + 20
 
     def xy(x: float, y: float) -> tuple[float, float]:
