@@ -344,9 +344,9 @@ def test_keras_prelu_says_pytorch_learns_one_slope_by_default():
 def test_stage_table_says_what_a_row_is(mobilenet):
     """MobileNetV2 (Sandler et al. 2018, table 2): 16 bottleneck blocks in runs of 1, 2, 3, 4, 3, 3,
     1 of the same output width; block_10–12 (96 channels) and block_13–15 (160) are rows of their own."""
-    assert ("Overview by stage. Each row gives the number of parameters of one group of layers: the "
-            "stem, the head, or a run of consecutive blocks with the same output width (the column "
-            "Blocks gives how many).") in mobilenet
+    assert ("The table gives an overview by stage: each row gives the number of parameters of one group "
+            "of layers, the stem, the head, or a run of consecutive blocks with the same output width (the "
+            "Blocks column gives how many).") in mobilenet
     assert "| `block_10–block_12` | 90–115 | 3 |" in mobilenet and "| `block_13–block_15` | 116–142 | 3 |" in mobilenet
 
 
@@ -435,3 +435,16 @@ def test_mobilenet_first_block_without_expansion_is_one_block(mobilenet):
     assert ("`expanded_conv` is an inverted residual block too, with $t = 1$: it has no expanding "
             "1 × 1 convolution") in mobilenet
     assert "The blocks `block_1`–`block_16` are inverted residual blocks" in mobilenet  # t = 6 from block_1
+
+
+def test_reviewers_wording_for_dense_symbols_gap_and_lenet_kernel():
+    """Round-8 reviewers: ja 「入力数」 is not a lecture word; es names global average pooling as
+    lenet5 names average pooling; de „5 × 5-Kernel“ must not break after ×."""
+    from explain.render.i18n import translations
+    ja = translations("ja").gettext
+    assert ja("number of inputs") == "入力の次元数（入力ユニット数）"
+    assert ja("number of outputs (units)") == "出力の次元数（ユニット数）"
+    residual = doc(explain.load(FIXTURES / "specs" / "residual.yaml"), lang="es")
+    assert "Una capa de agrupación promedio global (global average pooling) reduce cada canal" in residual
+    lenet = doc(explain.load("example:lenet5"), lang="de")
+    assert "deren 5\u00a0×\u00a05-Kernel" in lenet

@@ -81,11 +81,13 @@ def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
     assert "gru_reset_after" in notes_of(keras_spec("GRU"))
     assert "gru_one_bias" in notes_of(keras_spec("GRU", reset_after=False))
     text = markdown(explain.load(keras_spec("GRU")))
-    assert "`reset_after=True` (Keras's default)" in text
+    assert ("Each of its weight groups (the two gates and the candidate state) has input weights, recurrent "
+            "weights and two biases, one for the input part and one for the recurrent part (with "
+            "`reset_after=True`, Keras's default).") in text
     assert "With `reset_after=False` this layer would have one bias vector per weight group, $3h(i + h) + 3h$" in text
     # two by default: nn.GRU(bias=False) has none, so the note may not say "always"
     assert not {n for n in torch_params(torch.nn.GRU(I, H, bias=False))[1] if "bias" in n}
-    assert "`nn.GRU` has two per weight group by default (`bias_ih_l0` and `bias_hh_l0`)" in text
+    assert "`nn.GRU` has two bias vectors per weight group by default (`bias_ih_l0` and `bias_hh_l0`)" in text
     assert "always" not in text
 
 
@@ -174,3 +176,18 @@ def test_short_code_in_a_sentence_never_breaks_in_latex():
     """'reset_after=True' broken after its underscore read as two names in the PDF."""
     tex = render_document("derivation", explain.load(keras_spec("GRU")), lang="de", format="latex")
     assert r"\texttt{reset\_after=True}" in tex and r"\texttt{bias\_ih\_l0}" in tex
+
+
+def test_lstm_note_says_bias_vectors_and_de_fr_read_naturally():
+    """torch.nn.LSTM keeps b_ih and b_hh, each 4h long: two bias vectors per weight group (round-8
+    reviewers: 'two per weight group' lacked its noun; de doubled 'aus', fr said 'actuelle')."""
+    torch = require_module("torch")
+    lstm = torch.nn.LSTM(I, H)
+    assert {n: tuple(p.shape) for n, p in lstm.named_parameters() if "bias" in n} == \
+        {"bias_ih_l0": (4 * H,), "bias_hh_l0": (4 * H,)}
+    spec = keras_spec("LSTM")
+    assert "PyTorch's `nn.LSTM` has two bias vectors per weight group, in `bias_ih_l0`" in markdown(explain.load(spec))
+    de = render_document("derivation", explain.load(spec), lang="de", format="markdown")
+    assert "aus der aktuellen Eingabe und den Zuständen des vorigen Zeitschritts." in de
+    fr = render_document("derivation", explain.load(spec), lang="fr", format="markdown")
+    assert "l’entrée courante" in fr and "actuelle" not in fr

@@ -61,7 +61,9 @@ def test_french_terms():
     """"Dérivation" reads as differentiation; the student's answer is a "réponse donnée", not an
     "affirmation"; running statistics are "mobiles" (GLOSSARY)."""
     bad = [(msgid, s) for msgid, s in msgstrs("fr")
-           if re.search(r"dériv|affirm|courante|statistiques courantes", s, re.IGNORECASE)]
+           if re.search(r"dériv|affirm|(?:moyenne|variance|statistique)s? courantes?", s, re.IGNORECASE)]
+    # « l’entrée courante » (the input at this time step) is the lecturer's word, not a statistic
+    assert not [s for _, s in msgstrs("fr") if "entrée actuelle" in s]
     assert bad == []
 
 
@@ -85,7 +87,9 @@ def test_french_latex_leaves_the_spacing_of_high_punctuation_to_babel(french_lat
 
 def test_french_markdown_has_no_break_spaces_before_colons(seed_report):
     sheet = render_report(seed_report, lang="fr", format="markdown")
-    assert "## 5. `dense_2`\u00a0: paramètres (résultat juste, formule fausse)" in sheet
+    # one pair in the Évaluation column: correct / faux (not « juste » beside « ✓ correct »)
+    assert "## 5. `dense_2`\u00a0: paramètres (résultat correct, formule fausse)" in sheet
+    assert "juste" not in sheet
     assert "Réponse donnée\u00a0: $512 \\times 128 + 512 = 65\\,664$" in sheet
     assert "Modèle\u00a0: `seed_cnn`" in sheet
     layers = render_document("layers", None, lang="fr", format="markdown")
@@ -281,7 +285,7 @@ def test_unit_equalities_never_break(lang):
 
 @pytest.mark.parametrize("lang, term, never", [
     ("de", "gleitende", r"laufende[n]? Statistik"),
-    ("fr", "mobile", r"courante"),
+    ("fr", "mobile", r"(?:moyenne|variance|statistique)s? courantes?"),
     ("es", "móvil", r"acumulad"),
     ("ja", "移動平均", r"累積|ランニング"),
 ])

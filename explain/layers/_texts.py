@@ -273,10 +273,10 @@ SIMPLE_RNN = N_("A simple recurrent layer computes its state at each time step f
                 "input and its previous state. It has no gates: one set of input weights, recurrent "
                 "weights and a bias.")
 GRU_RESET_AFTER = N_("A GRU layer computes its hidden state at each time step from the current input "
-                     "and its previous hidden state. Each of its weight groups (the gates and the "
-                     "candidate state) has input weights, recurrent weights and, with "
-                     "%(reset_after_true)s (Keras's default), two biases: one for the input part and "
-                     "one for the recurrent part.")
+                     "and its previous hidden state. Each of its weight groups (the two gates and the "
+                     "candidate state) has input weights, recurrent weights and two biases, one for "
+                     "the input part and one for the recurrent part (with %(reset_after_true)s, "
+                     "Keras's default).")
 GRU_CELL_RESET_AFTER = N_("A recurrent cell computes its state for one time step from the current "
                           "input and its previous state; a recurrent layer applies it at every time "
                           "step. Each of its weight groups (the gates and the candidate state) has "

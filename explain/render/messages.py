@@ -238,15 +238,15 @@ NOTES.update({
     "simple_cell_one_bias": N_("This cell has one bias vector; PyTorch's %(nn_RNNCell)s has two "
                                "(%(b_ih)s and %(b_hh)s)."),
     "lstm_one_bias": N_("In Keras this layer has one bias vector per weight group; PyTorch's %(nn_LSTM)s "
-                        "has two per weight group, in %(bias_ih_l0)s and %(bias_hh_l0)s (each of length "
+                        "has two bias vectors per weight group, in %(bias_ih_l0)s and %(bias_hh_l0)s (each of length "
                         "%(lstm_torch_extra)s), so it has %(lstm_torch)s parameters."),
     "gru_one_bias": N_("With %(reset_after_false)s this layer has one bias vector per weight group. "
-                       "PyTorch's %(nn_GRU)s has two per weight group by default (%(bias_ih_l0)s and "
-                       "%(bias_hh_l0)s), like Keras's default %(reset_after_true)s, so it has "
+                       "PyTorch's %(nn_GRU)s has two bias vectors per weight group by default "
+                       "(%(bias_ih_l0)s and %(bias_hh_l0)s), like Keras's default %(reset_after_true)s, so it has "
                        "%(gru_keras_torch)s parameters."),
     "gru_reset_after": N_("With %(reset_after_false)s this layer would have one bias vector per weight "
-                          "group, %(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s has two per weight "
-                          "group by default (%(bias_ih_l0)s and %(bias_hh_l0)s), so it has the same count "
+                          "group, %(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s has two bias vectors "
+                          "per weight group by default (%(bias_ih_l0)s and %(bias_hh_l0)s), so it has the same count "
                           "as this layer, %(gru_keras_torch)s."),
     "mha_heads_times_key_dim": N_("Every head has projection weights of its own for the queries and "
                                   "keys (%(k_dim)s outputs each) and for the values (%(v_dim)s outputs), "
