@@ -767,7 +767,7 @@ def test_gru_reset_after_is_explained_once():
     """Its sentence says the two biases; no note repeats it (3·16·(8 + 16) + 6·16 = 1,248 by hand)."""
     spec = {"name": "g", "input": [5, 8], "layers": [{"GRU": {"units": 16}}]}
     text = markdown(explain.load(spec))
-    assert text.count("`reset_after=True`") == 1 and "two biases: one for the input part" in text
+    assert text.count("`reset_after=True`") == 1 and "two biases, one for the input part" in text
     assert "a second bias vector" not in text and "1,248" in text
 
 def test_recurrent_output_shape_gives_the_reason_return_sequences():
