@@ -158,3 +158,27 @@ def test_summary_columns_are_sized_by_their_content(tmp_path):
     assert sum("(None, None, 768)" in line for line in lines) == 6
     assert sum(line.endswith("(None, 768)") for line in lines) == 2
     assert not any(line.rstrip().endswith((",", "+", "_")) for line in lines), table
+
+
+def test_output_shape_is_its_own_paragraph():
+    """Round 8 reviewers: "… rounding down leaves them out. Output shape: (None, 84, 84, 32)." and
+    Flatten's "… = 11,552. Output shape: (None, 11552)." ran into the sentence before them in the
+    PDF; a blank line makes "Output shape" a paragraph, as in the Markdown. The seed's pooling
+    (hand count): (254 − 3)//3 + 1 = 84 windows cover 83·3 + 3 = 252 of 254 rows."""
+    import explain
+    tex = render(explain.load("example:seed-cnn"), lang="en", format="latex")
+    assert (254 - 3) // 3 + 1 == 84 and 83 * 3 + 3 == 252
+    assert "rounding down leaves them out.\n\nOutput shape: \\texttt{(None,\\penalty1000\\ 84," in tex
+    assert re.search(r"product of the input's sizes: \$[^$]*11\{,\}552\$\.\n\nOutput shape: ", tex)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_unit_definition_breaks_around_its_equals_sign(lang):
+    """"(1 MB = 10⁶ bytes)" was one unbreakable box (every space no-break): the line before it was
+    justified with huge gaps. Number and unit stay together, and "1 MB =" (never "= 10⁶" at a line's
+    start); the line may break after "="."""
+    import explain
+    tex = render(explain.load("example:seed-cnn"), lang=lang, format="latex")
+    nb = "\\nobreak\\hspace{0.3333em}"
+    assert re.search(r"1" + re.escape(nb) + r"M[Bo]" + re.escape(nb) + r"= 10\\textsuperscript\{6\}" + re.escape(nb), tex)
+    assert f"{nb}={nb}" not in tex
