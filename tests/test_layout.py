@@ -183,8 +183,8 @@ def test_memory_in_the_unit_a_reader_would_pick(n, lang, decimal, binary):
 
 def test_memory_sentence_of_the_seed(seed):
     text = render(seed)
-    assert ("That is 24.1\u00a0MB (1\u00a0MB\u00a0=\u00a010⁶\u00a0bytes) or 23.0\u00a0MiB "
-            "(1\u00a0MiB\u00a0=\u00a02²⁰\u00a0bytes).") in text
+    assert ("That is 24.1\u00a0MB (1\u00a0MB\u00a0= 10⁶\u00a0bytes) or 23.0\u00a0MiB "
+            "(1\u00a0MiB\u00a0= 2²⁰\u00a0bytes).") in text
     assert "0,00314" not in render(load(FIXTURES / "specs" / "residual.yaml"), lang="de")
 
 
