@@ -190,3 +190,24 @@ def test_de_never_hyphenates_a_formula_to_a_noun_and_ja_explains_the_lm_head():
     for msgid in de._catalog:  # type: ignore[attr-defined]
         if isinstance(msgid, str) and msgid:
             assert not re.search(r"\)s-(Matri|Projektion)", de.gettext(msgid)), msgid
+
+
+def test_a_list_of_inputs_breaks_after_a_comma_not_inside_a_name(tmp_path):
+    """BERT's embeddings.sum takes three inputs; justified, the line stretched its spaces and broke
+    'embeddings.' / 'token_type_embeddings' (round-8 reviewers). Ragged right, it breaks after a comma."""
+    import re
+    import subprocess
+
+    from explain import load
+    from explain.render import render
+    from tests.conftest import FIXTURES
+    from tests.render_helpers import compile_latex, require_tool
+    require_tool("lualatex")
+    tex = render(load(str(FIXTURES / "hf" / "bert-base-uncased.json")), lang="en", format="latex")
+    pdf = compile_latex(tex, tmp_path, "doc")
+    text = subprocess.run([require_tool("pdftotext"), "-enc", "UTF-8", str(pdf), "-"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+    start = text.index("Its inputs:")
+    lines = [re.sub(" +", " ", line).strip() for line in text[start:].split("\n")[:3]]
+    assert lines[0].endswith(","), lines
+    assert "embeddings.token_type_embeddings." in " ".join(lines[:2]).split(", ")[-1], lines
