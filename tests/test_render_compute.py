@@ -199,3 +199,18 @@ def test_dropout_and_max_pooling_say_what_their_count_leaves_out():
     # "draws random numbers and applies them" was vague)
     assert set(drop.train()(x).unique().tolist()) == {0.0, 2.0}
     assert "one operation per window element (strictly, one comparison fewer per output element)" in text
+
+
+@pytest.mark.parametrize("path", sorted(p for p in (FIXTURES / "hf").glob("*.json") if p.stem != "expected"),
+                         ids=lambda p: p.stem)
+def test_every_hf_config_renders_its_compute_section(path):
+    """A layer whose compute is not derived (T5's blocks need the sequence lengths) is named as
+    such in both formats; it never breaks the document (it raised an UndefinedError once)."""
+    model = load(path)
+    for fmt in ("markdown", "latex"):
+        text = render(model, lang="en", format=fmt, count=("params", "compute", "memory"))
+        assert "Compute, layer by layer" in text, (path.stem, fmt)
+    missing = [n.name for n in model.nodes if n.cost is None or n.macs is None or n.other_ops is None]
+    if missing:
+        markdown = render(model, lang="en", format="markdown", count=("params", "compute", "memory"))
+        assert "Its compute is not derived" in markdown, path.stem

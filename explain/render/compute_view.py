@@ -102,7 +102,7 @@ def compute_layers(model: "Model", f: "Formatter") -> list[dict[str, Any]]:
     for index, node in enumerate(model.nodes, 1):
         cost = node.cost
         row: dict[str, Any] = {"index": index, "name": f.name(node.name), "type": node.type,
-                               "missing": node.cost_missing,
+                               "missing": node.cost_missing, "nothing": False, "same": None,
                                "first": type(node.layer) not in seen_types}
         seen_types.add(type(node.layer))
         rows.append(row)
