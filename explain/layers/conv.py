@@ -117,6 +117,7 @@ class _Conv(_ConvBase):
     positional = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
                   "groups", "activation", "use_bias")
     filters: Value = size()
+    symbol_meanings = {"c_out": "conv_filters"}
     groups: Value = size(1)
     lora_rank: Value | None = lora_rank_arg()
 
@@ -207,6 +208,7 @@ class _ConvTranspose(_ConvBase):
                   "dilation_rate", "activation", "use_bias")
     ignores = _CONV_IGNORES - {"lora_rank", "lora_alpha"}
     filters: Value = size()
+    symbol_meanings = {"c_out": "conv_filters"}
     output_padding: tuple | None = optional_counts()
 
     def validate(self, ctx) -> None:
@@ -329,6 +331,7 @@ class _Separable(_ConvBase):
                   "depth_multiplier", "activation", "use_bias")
     ignores = _SEPARABLE_IGNORES
     filters: Value = size()
+    symbol_meanings = {"c_out": "conv_filters"}
     depth_multiplier: Value = size(1)
 
     def weight_groups(self) -> tuple[Group, ...]:

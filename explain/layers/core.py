@@ -81,6 +81,8 @@ _DENSE_MACS = {False: n_in * n_out, True: n_in * n_out + n_in * lora_r + lora_r 
 class Dense(Layer):
     """Fully connected: kernel (n_in, n_out) and bias (n_out); (…, n_in) → (…, n_out)."""
 
+    symbol_meanings = {"n_out": "dense_units"}
+
     role = "dense"
     explanation = _texts.DENSE
     explanation_no_bias = _texts.DENSE_NO_BIAS

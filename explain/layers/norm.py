@@ -143,7 +143,8 @@ class LayerNormalization(_AffineNorm):
 
     def notes(self) -> tuple[str, ...]:
         names = ("keras_ln_names",) if self.center and self.scale and not self.rms_scaling else ()
-        return names + ("layernorm_no_statistics",)
+        last_only = self.axis in (-1, [-1], (-1,))
+        return names + ("layernorm_no_statistics" if last_only else "layernorm_no_statistics_axes",)
 
 
 @register("RMSNormalization")

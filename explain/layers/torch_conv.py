@@ -52,6 +52,7 @@ def _conv_cost(rank: int, transposed: bool, grouped: bool, bias: bool) -> tuple:
 
 @dataclass(frozen=True, kw_only=True)
 class _TorchConv(Layer, Windowed):
+    symbol_meanings = {"c_out": "conv_out_channels"}
     role = "conv"
     explanation = _texts.CONV
     explanation_no_bias = _texts.CONV_NO_BIAS

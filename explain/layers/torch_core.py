@@ -58,6 +58,8 @@ _LINEAR_W, _LINEAR_B = Group("weight", n_out * n_in), Group("bias", n_out)
 class Linear(Layer):
     """weight (n_out, n_in) + bias (n_out): n_in·n_out + n_out."""
 
+    symbol_meanings = {"n_out": "linear_out_features"}
+
     role = "dense"
     explanation = _texts.DENSE
     explanation_no_bias = _texts.DENSE_NO_BIAS

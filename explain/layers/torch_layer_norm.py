@@ -62,7 +62,8 @@ class LayerNorm(Layer):
 
     def notes(self) -> tuple[str, ...]:
         names = ("torch_ln_names",) if self.elementwise_affine and self.bias else ()
-        return names + ("layernorm_no_statistics",)
+        last_only = len(self.normalized_shape) == 1
+        return names + ("layernorm_no_statistics" if last_only else "layernorm_no_statistics_axes",)
 
     def values(self, shape: Shape) -> dict:
         _check_trailing(self.type_name, self.normalized_shape, shape)

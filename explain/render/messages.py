@@ -65,11 +65,15 @@ SYMBOLS = {
     "kernel_height": N_("kernel height"),
     "kernel_width": N_("kernel width"),
     "input_channels": N_("number of input channels"),
-    "output_channels": N_("number of output channels (filters)"),
+    "output_channels": N_("number of output channels"),
+    "conv_filters": N_("number of output channels (%(filters)s)"),
+    "conv_out_channels": N_("number of output channels (%(out_channels)s)"),
     "groups": N_("number of groups"),
     "depth_multiplier": N_("depth multiplier"),
     "input_features": N_("number of inputs"),
-    "output_features": N_("number of outputs (units)"),
+    "output_features": N_("number of outputs"),
+    "dense_units": N_("number of outputs (%(units)s)"),
+    "linear_out_features": N_("number of outputs (%(out_features)s)"),
     "channels": N_("number of channels or features"),
     "normalized_features": N_("number of features normalized together (the size of the normalized "
                               "axes)"),
@@ -198,6 +202,10 @@ NOTES = {
                                   "last axis (the features) at each position of each sample, in "
                                   "training and at inference alike, so it keeps no moving "
                                   "statistics."),
+    "layernorm_no_statistics_axes": N_("Layer normalization computes the mean and the variance over all "
+                                       "the normalized axes together, separately for each sample and "
+                                       "for each position along its other axes, in training and at "
+                                       "inference alike, so it keeps no moving statistics."),
     "projection_shortcut": N_("This convolution is the block's projection shortcut: it runs in "
                               "parallel with the main path, from the block's input to the Add "
                               "layer, and brings the input to the output's number of channels (and "
@@ -544,6 +552,8 @@ PLACEHOLDERS: dict[str, Any] = {
     "keras_MultiHeadAttention": Code("MultiHeadAttention"), "nn_RNN": Code("nn.RNN"), "nn_RNNCell": Code("nn.RNNCell"),
     "nn_PReLU": Code("nn.PReLU"),
     "reset_after_true": Code("reset_after=True"), "reset_after_false": Code("reset_after=False"),
+    "units": Code("units"), "out_features": Code("out_features"), "filters": Code("filters"),
+    "out_channels": Code("out_channels"),
     "num_heads": Code("num_heads"), "key_dim": Code("key_dim"), "value_dim": Code("value_dim"),
     "kdim": Code("kdim"), "vdim": Code("vdim"), "add_bias_kv": Code("add_bias_kv"),
     "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),

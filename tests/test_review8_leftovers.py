@@ -1,0 +1,70 @@
+"""Leftovers of review round 8 (issues 12/18): argument names in code font, the LayerNorm note
+true of every normalized shape, the German summary sentence. Sizes in the specs are the
+frameworks' own argument values; nothing here depends on a count this tool computed."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import require_module
+
+import explain
+from explain.render import render_document
+from explain.render.i18n import translations
+
+
+def markdown(spec: dict, lang: str = "en") -> str:
+    return render_document("derivation", explain.load(spec), lang=lang, format="markdown")
+
+
+# -- the argument that sets the output size is named in code font, by the framework's own name
+@pytest.mark.parametrize("spec, meaning", [
+    ({"name": "d", "input": [8], "layers": [{"Dense": {"units": 4}}]}, "number of outputs (`units`)"),
+    ({"name": "l", "framework": "pytorch", "input": [8], "layers": [{"Linear": {"in_features": 8, "out_features": 4}}]},
+     "number of outputs (`out_features`)"),
+    ({"name": "c", "input": [8, 8, 3], "layers": [{"Conv2D": {"filters": 4, "kernel_size": 3}}]},
+     "number of output channels (`filters`)"),
+    ({"name": "t", "framework": "pytorch", "input": [3, 8, 8],
+      "layers": [{"Conv2d": {"in_channels": 3, "out_channels": 4, "kernel_size": 3}}]},
+     "number of output channels (`out_channels`)"),
+])
+def test_output_size_argument_is_code(spec, meaning):
+    text = markdown(spec)
+    assert meaning in text
+    assert "(units)" not in text and "(filters)" not in text
+
+
+@pytest.mark.parametrize("lang, word", [("de", "`units`"), ("fr", "`units`"), ("ja", "`units`"), ("es", "`units`")])
+def test_units_code_in_every_language(lang, word):
+    text = markdown({"name": "d", "input": [8], "layers": [{"Dense": {"units": 4}}]}, lang)
+    assert word in text and "(units)" not in text
+
+
+# -- LayerNorm over several axes (PyTorch LayerNorm([C, H, W]), Keras axis=[1, 2, 3]) normalizes more
+# than the last axis: one mean per sample over all of them (checked in torch)
+@pytest.mark.parametrize("spec", [
+    {"name": "n", "framework": "pytorch", "input": [4, 5, 6], "layers": [{"LayerNorm": {"normalized_shape": [4, 5, 6]}}]},
+    {"name": "k", "input": [4, 5, 6], "layers": [{"LayerNormalization": {"axis": [1, 2, 3]}}]},
+])
+def test_layernorm_note_true_for_several_axes(spec):
+    torch = require_module("torch")
+    x = torch.randn(2, 4, 5, 6) * torch.arange(1, 7, dtype=torch.float32)
+    y = torch.nn.LayerNorm([4, 5, 6], elementwise_affine=False)(x)
+    assert torch.allclose(y.mean((1, 2, 3)), torch.zeros(2), atol=1e-5)  # one mean per sample
+    assert not torch.allclose(y.mean(-1), torch.zeros(2, 4, 5), atol=1e-3)  # not per position
+    text = markdown(spec)
+    assert "over all the normalized axes together, separately for each sample" in text
+    assert "last axis" not in text
+
+
+def test_layernorm_note_last_axis_kept():
+    text = markdown({"name": "n", "framework": "pytorch", "input": [5, 6], "layers": [{"LayerNorm": {"normalized_shape": 6}}]})
+    assert "over the last axis (the features) at each position of each sample" in text
+
+
+def test_german_summary_sentence():
+    de = translations("de").ngettext(
+        "The summary has %(count)s row, not counting the inputs. Each row is a module, a stack of blocks "
+        "of the same structure, or an operation of the forward pass.",
+        "The summary has %(count)s rows, not counting the inputs. Each row is a module, a stack of blocks "
+        "of the same structure, or an operation of the forward pass.", 6) % {"count": 6}
+    assert de.startswith("Die Übersicht unten fasst das Modell in 6 Zeilen zusammen (ohne die Eingaben).")
