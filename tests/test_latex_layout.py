@@ -94,9 +94,10 @@ def test_total_and_memory_keep_together():
 
 
 def test_summary_formula_breaks_between_terms_with_its_spacing(tmp_path):
-    """Keras MHA's summary cell, (32 + 32)·2·16 + (32 + 32)·2·16 + 2·2·16 + 2·16 + 32 (kernels of
-    the same head size together, then the biases): too long for its column, it breaks after a +
-    between terms with normal spaces, never inside (32 + 32) and never squeezed to no spaces."""
+    """Keras MHA's summary cell, (32 + 32)·2·16 + 32·2·16 + 2·16·32 + 2·2·16 + 2·16 + 32 (one
+    term per projection, Q and K together, then the biases): too long for its column, it breaks
+    after a + between terms with normal spaces, never inside (32 + 32) or a product (2 × 2 ×
+    / 16) and never squeezed to no spaces."""
     require_tool("lualatex")
     from tests.render_helpers import pdf_text
     tex = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang="en", format="latex")
@@ -104,7 +105,10 @@ def test_summary_formula_breaks_between_terms_with_its_spacing(tmp_path):
     table = text.index("Summary")  # the picture of the model before it names the layers too
     cell = text[text.index("attn (MultiHeadAttention)", table):text.index("res (Add)", table)]
     assert "(32 +\n" not in cell and "(32+32)" not in cell
-    assert cell.count("(32 + 32) × 2 × 16") == 2
+    assert cell.count("(32 + 32) × 2 × 16") == 1
+    assert not any(line.rstrip().endswith("×") for line in cell.splitlines()), cell
+    for product in ("32 × 2 × 16", "2 × 16 × 32", "2 × 2 × 16"):
+        assert product in cell, cell
 
 
 @pytest.mark.parametrize("lang", ["fr", "de"])

@@ -3,13 +3,16 @@ true of every normalized shape, the German summary sentence. Sizes in the specs 
 frameworks' own argument values; nothing here depends on a count this tool computed."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from tests.conftest import require_module
+from tests.conftest import FIXTURES, require_module
 
 import explain
 from explain.render import render_document
 from explain.render.i18n import translations
+from explain.render.view import break_display, formula_width
 
 
 def markdown(spec: dict, lang: str = "en") -> str:
@@ -68,3 +71,40 @@ def test_german_summary_sentence():
         "The summary has %(count)s rows, not counting the inputs. Each row is a module, a stack of blocks "
         "of the same structure, or an operation of the forward pass.", 6) % {"count": 6}
     assert de.startswith("Die Übersicht unten fasst das Modell in 6 Zeilen zusammen (ohne die Eingaben).")
+
+
+# -- T5: the two stacks (config num_layers = num_decoder_layers = 6) and the two inputs of the same
+# shape are each said once
+def test_t5_intro_says_each_thing_once():
+    config = json.loads((FIXTURES / "hf" / "t5-small.json").read_text())
+    assert config["num_layers"] == config.get("num_decoder_layers", config["num_layers"]) == 6
+    text = render_document("derivation", explain.load(FIXTURES / "hf" / "t5-small.json"), lang="en", format="markdown")
+    assert ("The rows `encoder.block` and `decoder.block` each stand for $L = 6$ blocks of the same structure"
+            in text)
+    assert "The row `encoder.block`" not in text and "The row `decoder.block`" not in text
+    assert "The inputs `input_ids` and `decoder_input_ids` both have the shape `(None, None)`, where" in text
+    assert "The input `input_ids`" not in text
+
+
+# -- a long sum breaks near its middle, never leaving a term or two alone on the last line
+def test_bert_total_breaks_near_the_middle():
+    text = render_document("derivation", explain.load(FIXTURES / "hf" / "bert-base-uncased.json"), lang="en",
+                           format="markdown")
+    total = text[text.index("## Total"):]
+    blocks = [b.split(r"\end{aligned}")[0] for b in total.split(r"\begin{aligned}")[1:]]
+    assert blocks
+    for block in blocks:
+        lines = [ln for ln in block.strip().splitlines() if not ln.startswith("&= ")]
+        if len(lines) < 2 or not lines[1].startswith(r"&\quad"):
+            continue
+        widths = [formula_width(ln) for ln in lines]
+        assert min(widths) >= 0.4 * max(widths), lines
+    assert r"&\quad + d^{2} + d" not in total and r"&\quad + 3d" + "\n" not in total
+
+
+def test_break_display_balances_the_lines():
+    terms = " + ".join(f"a_{{{i}}} \\cdot b" for i in range(12))
+    lines = break_display("P = " + terms, width=50).splitlines()[1:-1]
+    assert len(lines) == 3  # greedy: 4 + 4 + 4 terms fit, no shorter fill exists
+    widths = [formula_width(ln) for ln in lines]
+    assert max(widths) - min(widths) <= 10, lines

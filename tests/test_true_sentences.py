@@ -383,9 +383,11 @@ def test_the_number_of_blocks_is_defined_where_it_is_used(name, blocks):
         # one block's P_1 does not depend on L: the model's symbol list defines it, from the config
         assert "L" not in shown
         assert f"- $L = {cfg.num_hidden_layers}$: number of blocks (transformer blocks)" in text
-        assert f"The row `{block}` stands for $L = {cfg.num_hidden_layers}$ blocks of the same structure" in text
+        said = (f"The rows `{blocks[0]}` and `{blocks[1]}` each stand for" if len(blocks) == 2 else
+                f"The row `{block}` stands for")
+        assert f"{said} $L = {cfg.num_hidden_layers}$ blocks of the same structure" in text
         assert f"The block is repeated $L = {cfg.num_hidden_layers}$ times, each time with weights of its own" in text
-    assert translated(messages.REPEATED_BLOCK)
+    assert translated(messages.REPEATED_BLOCK) and translated(messages.REPEATED_BLOCKS)
 
 @pytest.mark.parametrize("name, tied", [("gpt2", True), ("t5-small", True), ("llama-2-7b", False)])
 def test_the_lm_head_says_whether_it_is_tied(name, tied):
@@ -540,24 +542,28 @@ def test_attention_input_widths_are_not_named_like_per_head_sizes():
     assert "H·d_v = E" in messages.english(messages.NOTES["mha_heads_times_key_dim"])
     assert translated(messages.SYMBOLS["value_dim"]) and translated(messages.SYMBOLS["key_dim"])
 
-def test_keras_mha_formula_groups_the_kernels_then_the_biases():
+def test_keras_mha_formula_one_term_per_projection_then_the_biases():
     """mha_small: 2 heads of 16 on width 32. Keras's kernels are (32, 2, 16) for Q, K, V and
-    (2, 16, 32) for O, the biases (2, 16) three times and (32,): by hand, the kernels with the
-    same head size together, then the biases, (32 + 32)·2·16 + (32 + 32)·2·16 + 2·2·16 + 2·16 + 32
-    = 2,048 + 2,048 + 64 + 32 + 32 = 4,224."""
+    (2, 16, 32) for O, the biases (2, 16) three times and (32,): by hand, in the order Q, K, V, O
+    (Q and K, with the same heads and head size, together; V never paired with O, whose kernel
+    is H·d_v·E_out as its shape (2, 16, 32) says), then the biases:
+    (32 + 32)·2·16 + 32·2·16 + 2·16·32 + 2·2·16 + 2·16 + 32 = 2,048 + 1,024 + 1,024 + 64 + 32 + 32
+    = 4,224."""
     keras = require_module("keras")
     x = keras.Input((16, 32))
     mha = keras.layers.MultiHeadAttention(num_heads=2, key_dim=16)
     mha(x, x)
     shapes = [tuple(w.shape) for w in mha.weights]
     assert shapes == [(32, 2, 16), (2, 16)] * 3 + [(2, 16, 32), (32,)]
-    assert (32 + 32) * 2 * 16 * 2 + 2 * 2 * 16 + 2 * 16 + 32 == mha.count_params() == 4224
+    assert (32 + 32) * 2 * 16 + 32 * 2 * 16 + 2 * 16 * 32 + 2 * 2 * 16 + 2 * 16 + 32 == mha.count_params() == 4224
     text = markdown(explain.load(FIXTURES / "specs" / "mha_small.yaml"))
     eq = text[text.index("P &="):text.index(r"\end{aligned}")]
-    first = eq.splitlines()[0]
-    assert first == (r"P &= (E_{q} + E_{k}) \cdot H \cdot d_{k} + (E_{v} + E_{\text{out}}) "
-                     r"\cdot H \cdot d_{v} + 2H \cdot d_{k} + H \cdot d_{v} + E_{\text{out}} \\")
-    assert r"(32 + 32) \times 2 \times 16 + (32 + 32) \times 2 \times 16 + 2 \times 2 \times 16" in eq
+    symbolic = " ".join(line.strip(" \\").replace("&\\quad ", "").replace("P &= ", "")
+                        for line in eq.split("\n&= (")[0].splitlines())
+    assert symbolic == (r"(E_{q} + E_{k}) \cdot H \cdot d_{k} + E_{v} \cdot H \cdot d_{v} + H \cdot d_{v} \cdot "
+                        r"E_{\text{out}} + 2H \cdot d_{k} + H \cdot d_{v} + E_{\text{out}}")
+    flat = " ".join(eq.replace("&\\quad ", "").replace("\\\\", "").split())
+    assert r"(32 + 32) \times 2 \times 16 + 32 \times 2 \times 16 + 2 \times 16 \times 32 + 2 \times 2 \times 16" in flat
 
 @pytest.mark.parametrize("layer, keeps", [("MaxPooling1D", False), ("AveragePooling1D", False),
                                            ("GlobalAveragePooling1D", False), ("GlobalMaxPooling1D", False)])

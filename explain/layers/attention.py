@@ -7,7 +7,7 @@ are E as in PyTorch's MultiheadAttention (E_q = E, E_k = kdim, E_v = vdim), so t
 be taken for the per-head sizes.
 
     query  E_q·H·d_k + H·d_k       key    E_k·H·d_k + H·d_k
-    value  E_v·H·d_v + H·d_v       output E_out·H·d_v + E_out
+    value  E_v·H·d_v + H·d_v       output H·d_v·E_out + E_out
 
 ``use_gate`` adds a gate E_q·H·d_v + H·d_v. The output has the query's shape with the last
 axis E_out (``output_shape``, which may be a tuple: E_out is then its product).
@@ -44,7 +44,7 @@ def _mha_parts(gate: bool) -> list[tuple[str, sympy.Expr, sympy.Expr]]:
              ("value", _m(E_v, H, d_v), _m(H, d_v))]
     if gate:
         parts.append(("gate", _m(E_q, H, d_v), _m(H, d_v)))
-    parts.append(("attention_output", _m(E_out, H, d_v), E_out))
+    parts.append(("attention_output", _m(H, d_v, E_out), E_out))
     return parts
 
 
@@ -63,13 +63,18 @@ def _groups(parts, bias: bool) -> tuple[Group, ...]:
 
 
 def _display(parts, bias: bool) -> sympy.Expr:
-    """The kernels, those with the same heads and head size together ((E_q + E_k)·H·d_k, in the
-    order Q, K, V, O), then the biases, equal ones counted together (2·H·d_k + H·d_v + E_out)."""
-    kernels: dict[tuple, list] = {}
+    """The kernels in the order Q, K, V, O, one term per projection, where a projection follows
+    one with the same heads and head size the two together ((E_q + E_k)·H·d_k); the output
+    projection as the textbook writes it, H·d_v·E_out. Then the biases, equal ones counted
+    together (2·H·d_k + H·d_v + E_out)."""
+    kernels: list[tuple[tuple, list]] = []
     for _, k, _ in parts:
         width, *heads = k.args
-        kernels.setdefault(tuple(heads), []).append(width)
-    terms = [_m(_sum_of(widths), *heads) for heads, widths in kernels.items()]
+        if kernels and kernels[-1][0] == tuple(heads):
+            kernels[-1][1].append(width)
+        else:
+            kernels.append((tuple(heads), [width]))
+    terms = [_m(_sum_of(widths), *heads) for heads, widths in kernels]
     if bias:
         biases: dict[sympy.Expr, int] = {}
         for _, _, b in parts:
@@ -333,7 +338,7 @@ def _gqa_parts(gate: bool) -> list[tuple[str, sympy.Expr, sympy.Expr]]:
     parts = [("query", _m(E_q, H, d_h), _m(H, d_h)), ("key", _m(E_k, H_kv, d_h), _m(H_kv, d_h))]
     if gate:
         parts.append(("gate", _m(E_q, H, d_h), _m(H, d_h)))
-    parts += [("value", _m(E_v, H_kv, d_h), _m(H_kv, d_h)), ("attention_output", _m(E_q, H, d_h), E_q)]
+    parts += [("value", _m(E_v, H_kv, d_h), _m(H_kv, d_h)), ("attention_output", _m(H, d_h, E_q), E_q)]
     return parts
 
 

@@ -462,6 +462,8 @@ REPEATED_INTERLEAVED = N_("The layer %(layer)s stands for %(repeat)s blocks of t
                           "each with weights of its own; in the model, blocks of another row come between them.")
 REPEATED_BLOCK = N_("The row %(layer)s stands for %(repeat)s blocks of the same structure, "
                     "one after the other, each with weights of its own.")
+REPEATED_BLOCKS = N_("The rows %(first)s and %(second)s each stand for %(repeat)s blocks of the same "
+                     "structure, one after the other, each with weights of its own.")
 ACTIVE = N_("In a mixture of experts, the router sends each token to only some of the routed "
             "experts; the other experts' weights do not compute with it. The parameters active per "
             "token are the total without the idle experts:")

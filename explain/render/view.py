@@ -808,14 +808,40 @@ def break_display(tex: str, width: int = DISPLAY_WIDTH) -> str:
     lines: list[str] = []
     for n, step in enumerate(steps[1:]):
         head = (steps[0] + " &= ") if n == 0 else "&= "
-        line = head
-        for term in _top_level(step, (" + ", " - ")):
-            if formula_width(line + term) > width and line not in (head, "&\\quad "):
-                lines.append(line.rstrip())
-                line = "&\\quad "
-            line += term.strip() if line in (head, "&\\quad ") else " " + term.strip()
-        lines.append(line.rstrip())
+        lines += _balanced_lines(head, [t.strip() for t in _top_level(step, (" + ", " - "))], width)
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+
+def _balanced_lines(head: str, terms: list[str], width: int) -> list[str]:
+    """``terms`` (each after the first with its ``+``/``-``) on as few lines as filling each up to
+    ``width`` needs, the break placed so that the widest line is as narrow as it can be: no
+    term or two left alone on the last line (``… + d^2 \\ + 3d``)."""
+    cont = "&\\quad "
+
+    def text(a: int, b: int) -> str:
+        return (head if a == 0 else cont) + " ".join(terms[a:b])
+
+    @functools.cache
+    def wide(a: int, b: int) -> int:
+        return formula_width(text(a, b))
+
+    count, line_start = 1, 0  # the greedy fill: how many lines are needed
+    for i in range(1, len(terms)):
+        if wide(line_start, i + 1) > width:
+            count, line_start = count + 1, i
+    if count == 1:
+        return [text(0, len(terms))]
+    n = len(terms)
+    # best[j][i]: (widest line, breaks) of the first i terms on j lines
+    best: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {(0, 0): (0, ())}
+    for j in range(1, count + 1):
+        for i in range(j, n + 1):
+            options = [(max(best[(j - 1, a)][0], wide(a, i)), best[(j - 1, a)][1] + (a,))
+                       for a in range(j - 1, i) if (j - 1, a) in best]
+            if options:
+                best[(j, i)] = min(options)
+    starts = best[(count, n)][1] + (n,)
+    return [text(a, b) for a, b in zip(starts, starts[1:])]
 
 
 def sum_lines(parts: list[str], lhs: str, rhs: Optional[str], per_line: int = TERMS_PER_LINE) -> str:
@@ -826,7 +852,18 @@ def sum_lines(parts: list[str], lhs: str, rhs: Optional[str], per_line: int = TE
         return f"{lhs} = {rhs}"
     if len(parts) <= per_line:
         return f"{lhs} = " + " + ".join(parts) + (f" = {rhs}" if rhs else "")
-    chunks = [parts[i:i + per_line] for i in range(0, len(parts), per_line)]
+    # as few lines as per_line allows, the breaks where the widest line is narrowest (7 terms:
+    # never 5 + 2 with the last two alone)
+    count = -(-len(parts) // per_line)
+    best: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {(0, 0): (0, ())}
+    for j in range(1, count + 1):
+        for i in range(j, len(parts) + 1):
+            options = [(max(best[(j - 1, a)][0], formula_width(" + ".join(parts[a:i]))), best[(j - 1, a)][1] + (a,))
+                       for a in range(max(j - 1, i - per_line), i) if (j - 1, a) in best]
+            if options:
+                best[(j, i)] = min(options)
+    cuts = best[(count, len(parts))][1] + (len(parts),)
+    chunks = [parts[a:b] for a, b in zip(cuts, cuts[1:])]
     lines = [f"{lhs} &= " + " + ".join(chunks[0])]
     for c in chunks[1:]:
         lines.append("&\\quad + " + " + ".join(c))
@@ -940,15 +977,22 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
     route = [note for k, note in keyed if k in messages.ROUTE_NOTES]
     # (msgid, arguments, an item of a list)
     notes = [(*note, k in messages.MODEL_NOTE_ITEMS) for k, note in keyed if k not in messages.ROUTE_NOTES]
-    repeated = []
-    for node in model.nodes:  # "The model has 6 layers": say which of them stand for L blocks
+    # "The model has 6 layers": say which of them stand for L blocks; two stacks of the same
+    # count one after the other (T5's encoder.block and decoder.block) in one sentence
+    stacked: dict[tuple[str, bool], list[str]] = {}
+    for node in model.nodes:
         if not (isinstance(node.repeat, int) and node.repeat == 1):
             n = view.evaluate(node.repeat)
             count = p.expr(node.repeat) + (" = " + p.number(n) if isinstance(n, int) and not
                                           isinstance(node.repeat, int) else "")
-            sentence = messages.REPEATED_INTERLEAVED if node.interleaved else messages.REPEATED_BLOCK
-            repeated.append((sentence, {"layer": fmt.name(node.name), "repeat": fmt.m(count)}, False))
-    notes += repeated
+            stacked.setdefault((count, node.interleaved), []).append(node.name)
+    for (count, interleaved), names in stacked.items():
+        if len(names) == 2 and not interleaved:
+            notes.append((messages.REPEATED_BLOCKS, {"first": fmt.name(names[0]), "second": fmt.name(names[1]),
+                                                     "repeat": fmt.m(count)}, False))
+            continue
+        sentence = messages.REPEATED_INTERLEAVED if interleaved else messages.REPEATED_BLOCK
+        notes += [(sentence, {"layer": fmt.name(name), "repeat": fmt.m(count)}, False) for name in names]
     # the symbols a config declares, defined before the notes and the table use them
     config_symbols = [(sym, v) for sym, v in model.symbols.items()
                 if model.symbol_meanings.get(sym.name) in messages.SYMBOLS and isinstance(v, int)]
@@ -990,7 +1034,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "stages": stage_rows, "block_kinds": _block_kinds(model, view),
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
         # a sequence of variable length (tokens, or vectors of width d): the length is None too
-        "inputs": [(k, fmt.shape(v), len(v) <= 2 and bool(v) and v[0] is None) for k, v in model.inputs.items()],
+        "inputs": _input_groups(model, fmt),
         "layer_count": len(model.nodes), "blocks": blocks, "rows": rows, "columns": columns,
         "any_non_trainable": d.non_trainable != 0, "any_buffers": d.buffers != 0,
         "grouped": any(not b["single"] for b in blocks),
@@ -1112,6 +1156,20 @@ def _row_formula(s: LayerStep, view: View, st: Optional[StepView]) -> Optional[s
     return view.f.m(tex)
 
 
+def _input_groups(model, fmt) -> list[tuple[tuple[str, ...], str, bool]]:
+    """The model's inputs as (names, shape, variable length): inputs of the same shape together
+    (T5's input_ids and decoder_input_ids), said in one sentence where there are two."""
+    groups: dict[tuple, list[str]] = {}
+    for name, v in model.inputs.items():
+        # a sequence of variable length (tokens, or vectors of width d): the length is None too
+        groups.setdefault((tuple(v), len(v) <= 2 and bool(v) and v[0] is None), []).append(name)
+    out: list[tuple[tuple[str, ...], str, bool]] = []
+    for (_, variable), names in groups.items():
+        shown = fmt.shape(model.inputs[names[0]])
+        out += [((names[0], names[1]), shown, variable)] if len(names) == 2 else [((n,), shown, variable) for n in names]
+    return out
+
+
 def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) -> dict[str, str]:
     """The LaTeX summary's font size and name and formula column widths, sized by the rows'
     content; each row gets ``name_cell``: its name, breakable after . _ / only where it is wider
@@ -1145,8 +1203,8 @@ def _shape_text(tex: str) -> str:
 
 
 def _unbroken_groups(tex: str) -> str:
-    """Each top-level term with a bracketed sum in braces, so that a table cell breaks the
-    formula after a + between terms, never inside (32 + 32)."""
+    """Each top-level term with a bracketed sum or a product in braces, so that a table cell
+    breaks the formula after a + between terms, never inside (32 + 32) or 2 × 2 × 16."""
     terms, depth, start = [], 0, 0
     for i, ch in enumerate(tex):
         depth += {"(": 1, ")": -1}.get(ch, 0)
@@ -1156,7 +1214,7 @@ def _unbroken_groups(tex: str) -> str:
     terms.append(tex[start:])
     if len(terms) == 1:
         return tex
-    return " + ".join("{" + t + "}" if "(" in t else t for t in terms)
+    return " + ".join("{" + t + "}" if "(" in t or "\\times" in t else t for t in terms)
 
 
 def _memory(mem: Memory, fmt: Formatter) -> dict[str, Any]:
