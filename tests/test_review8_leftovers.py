@@ -108,3 +108,10 @@ def test_break_display_balances_the_lines():
     assert len(lines) == 3  # greedy: 4 + 4 + 4 terms fit, no shorter fill exists
     widths = [formula_width(ln) for ln in lines]
     assert max(widths) - min(widths) <= 10, lines
+
+
+def test_two_inputs_of_one_shape_still_count_as_two_input_layers():
+    text = markdown({"name": "two", "inputs": {"a": [4], "b": [4]},
+                     "layers": [{"Add": {"name": "sum", "inputs": ["a", "b"]}}]})
+    assert "not counting the input layers" in text
+    assert "The inputs `a` and `b` both have the shape `(None, 4)`" in text

@@ -1034,7 +1034,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "stages": stage_rows, "block_kinds": _block_kinds(model, view),
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
         # a sequence of variable length (tokens, or vectors of width d): the length is None too
-        "inputs": _input_groups(model, fmt),
+        "inputs": _input_groups(model, fmt), "input_count": len(model.inputs),
         "layer_count": len(model.nodes), "blocks": blocks, "rows": rows, "columns": columns,
         "any_non_trainable": d.non_trainable != 0, "any_buffers": d.buffers != 0,
         "grouped": any(not b["single"] for b in blocks),
