@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import FIXTURES, require_module
 
 import explain
-from explain.render import render_document
+from explain.render import render, render_document
 from explain.render.i18n import translations
 from explain.render.view import break_display, formula_width
 
@@ -115,3 +115,30 @@ def test_two_inputs_of_one_shape_still_count_as_two_input_layers():
                      "layers": [{"Add": {"name": "sum", "inputs": ["a", "b"]}}]})
     assert "not counting the input layers" in text
     assert "The inputs `a` and `b` both have the shape `(None, 4)`" in text
+
+
+# -- Llama's projections: d_h = d/H cancels, the tensor rows say d·d (hidden_size from the config)
+def test_llama_projection_rows_say_d_times_d():
+    torch = require_module("torch")
+    config = json.loads((FIXTURES / "hf" / "llama-2-7b.json").read_text())
+    d = config["hidden_size"]
+    assert config["num_attention_heads"] == config.get("num_key_value_heads", config["num_attention_heads"])
+    q = torch.nn.Linear(d, d, bias=False, device="meta")
+    assert q.weight.numel() == d * d == 16_777_216
+    text = render_document("derivation", explain.load(FIXTURES / "hf" / "llama-2-7b.json"), lang="en",
+                           format="markdown")
+    row = next(ln for ln in text.splitlines() if ln.startswith("| `self_attn.q_proj.weight`"))
+    assert r"$d \cdot d = 4{,}096 \times 4{,}096$" in row and "16,777,216" in row
+    assert r"\frac{d}{H}\right) =" not in row
+
+
+# -- LaTeX: the paragraph after a list or an explanation keeps the paragraph skip
+def test_french_lists_keep_the_paragraph_skip():
+    tex = render_document("derivation", explain.load("example:seed-cnn"), lang="fr", format="latex")
+    assert "\\frenchsetup{StandardItemizeEnv=true,StandardListSpacing=true}" in tex
+
+
+def test_batch_sentence_is_its_own_paragraph():
+    tex = render(explain.load("example:seed-cnn"), lang="en", format="latex", count=("params", "compute", "memory"))
+    i = tex.index("For a batch of $B$ samples")
+    assert tex[:i].endswith("\n\n"), tex[i - 80:i]

@@ -394,9 +394,13 @@ class View:
                               messages.SYMBOLS.get(v.meaning) if v.meaning else None) for v in s.symbols]
         groups = []
         for g in s.groups:
-            formula = p.expr(g.formula)
-            subs = [p.expr(g.formula, values), p.expr(g.formula, numeric)]
-            sub = " = ".join(x for i, x in enumerate(subs) if x != formula and x not in subs[:i])
+            reduced = _cancelled(g.formula, values)
+            if reduced is not None:  # H·d·d_h with d_h = d/H: the row says d·d (P_1's equation derives it)
+                formula, sub = p.expr(reduced), p.expr(reduced, numeric)
+            else:
+                formula = p.expr(g.formula)
+                subs = [p.expr(g.formula, values), p.expr(g.formula, numeric)]
+                sub = " = ".join(x for i, x in enumerate(subs) if x != formula and x not in subs[:i])
             tied = None
             if g.tied_to and s.node.shares:
                 tied = f"{s.node.shares}.{g.tied_to}"
@@ -794,6 +798,27 @@ def _top_level(tex: str, seps: tuple[str, ...]) -> list[str]:
         i += 1
     out.append(tex[start:])
     return out
+
+
+def _cancelled(formula: object, values: dict) -> Optional[sympy.Expr]:
+    """A tensor's formula with the symbols a config derives (Llama's d_h = d/H) put in, where
+    they cancel to a plain product (H·d·(d/H) = d·d), written factor by factor; else None."""
+    derived = {x: v for x, v in values.items() if isinstance(v, sympy.Expr) and not v.is_Atom}
+    if not isinstance(formula, sympy.Expr) or not formula.free_symbols & derived.keys():
+        return None
+    reduced = formula.xreplace(derived)
+    if reduced.free_symbols & derived.keys():
+        return None
+    coeff, factors = reduced.as_coeff_mul()
+    if not (coeff.is_Integer and coeff > 0):
+        return None
+    written: list[sympy.Expr] = [coeff] if coeff != 1 else []
+    for f in factors:
+        base, exp = f.as_base_exp()
+        if not (base.is_Symbol and exp.is_Integer and exp > 0):
+            return None
+        written += [base] * int(exp)
+    return sympy.Mul(*written, evaluate=False) if len(written) > 1 else None
 
 
 def break_display(tex: str, width: int = DISPLAY_WIDTH) -> str:
