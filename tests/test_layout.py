@@ -220,8 +220,9 @@ def test_no_step_only_reorders_and_symbolic_rows_show_their_numbers():
     assert r"P = 2d = 2 \times 768 = 1{,}536" in gpt2  # ln_f: γ and β of width d = 768
     assert r"P = V \cdot d = 50{,}257 \times 768 = 38{,}597{,}376" in gpt2
     llama = render(load(FIXTURES / "hf" / "llama-2-7b.json"))
-    # a weight group's row ends in its numbers: 32 heads × 4,096 × 128 = 4,096²
-    assert r"= 32 \times 4{,}096 \times 128$ | 16,777,216 |" in llama
+    # a weight group's row ends in its numbers: 32 heads × 4,096 × 128 = 4,096², the row says d·d
+    # (d_h = d/H cancels)
+    assert r"= 4{,}096 \times 4{,}096$ | 16,777,216 |" in llama
     assert 32 * 4096 * 128 == 4096 ** 2
 
 
