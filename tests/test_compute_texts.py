@@ -27,8 +27,10 @@ def test_activation_cost_is_stated_per_element(seed_md):
     """ReLU counts as one operation per output element, softmax as three (exp, sum, divide);
     never a bare "(1)"."""
     section = _layers_section(seed_md)
-    assert ("$O$ counts, for each output element, one addition for the bias and the activation "
-            "`relu` as one operation.") in section
+    # en reviewer, round 8: "the activation relu as one operation" read as a second object
+    assert ("For each output element, $O$ counts one addition for the bias and one operation for "
+            "the activation `relu`.") in section
+    assert "`relu` as one operation" not in section
     assert "three operations for the activation `softmax`: the exponential" in section
     assert "(1)" not in section and "(3)" not in section
 
@@ -52,7 +54,7 @@ def test_every_layer_is_numbered_in_the_compute_section(seed_md):
 
 
 def test_letters_in_sentences_are_math_and_defined(seed_md):
-    assert "the column MACs gives its multiply-accumulates and the column $O$ its other operations" in seed_md
+    assert "the MACs column gives its multiply-accumulate operations and the column $O$ its other operations" in seed_md
     assert "the model states take $M$ bytes, where $P$ is the number of parameters:" in seed_md
     assert "For a batch of $B$ samples the activations take $A$ bytes:" in seed_md
     # a letter standing alone in a sentence outside math: none of O, A, B, M, P, N, D
@@ -121,8 +123,11 @@ def test_flops_say_they_leave_out_the_other_operations(seed_md):
 def test_flops_are_a_count_not_a_rate(seed_md):
     """FLOPs here are a number of operations (2 × 813,689,984 by hand: the MACs of the table);
     students read "FLOPs" as FLOP/s, so the sentence tells the two apart."""
-    assert ("gives the number of floating-point operations, the FLOPs (a count, not to be confused "
-            "with FLOP/s, operations per second):") in seed_md
+    # round 8 (ja, es): the distinction is a sentence of its own after the formula, not a
+    # parenthesis inside the sentence that leads to it
+    assert "gives the number of floating-point operations, the FLOPs:\n" in seed_md
+    assert ("$$\n\nFLOPs are a number of operations, not to be confused with FLOP/s, operations per "
+            "second. Tools count differently:") in seed_md
     macs = 3 * 3 * 3 * 32 * 256**2 + 3 * 3 * 32 * 32 * (254**2 + 84**2 + 82**2 + 41**2 + 39**2) \
         + 11552 * 512 + 512 * 128 + 128 * 9
     assert f"\\text{{FLOPs}} = 2 \\times {macs:,}".replace(",", "{,}") in seed_md
@@ -153,7 +158,7 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
     ("es", "Las sumas del sesgo, las activaciones", "Las sumas de sesgo"),
     ("es", "(en rigor, hay una comparación menos por elemento de salida)", "es una comparación menos"),
     ("fr", "l’entrée de chaque échantillon (ses cartes de caractéristiques, par exemple)", "chaque exemple"),
-    ("fr", "les FLOP (un nombre d’opérations, à ne pas confondre avec les FLOP/s", "on obtient le nombre de FLOP :"),
+    ("fr", "Les FLOP sont un nombre d’opérations, à ne pas confondre avec les FLOP/s", "on obtient le nombre de FLOP :"),
     ("ja", "（厳密には、出力の要素ごとに比較が 1 回少なくなります）", "（厳密には比較は 1 回少なくなります）"),
 ])
 def test_compute_wording_of_the_round_7_reviewers(lang, present, absent):
@@ -182,8 +187,9 @@ def test_total_training_memory_line(seed_md):
     outputs = 32 * (256**2 + 254**2 + 2 * 84**2 + 84**2 + 82**2 + 2 * 41**2 + 41**2 + 39**2
                     + 2 * 19**2) + 2 * 512 + 2 * 128 + 9  # dropouts copy; flatten is a view
     assert outputs == 5_288_649 and round(2 * outputs / 1e6, 1) == 10.6
-    assert ("In total, training with Adam in mixed precision needs about $M + A$ bytes: 96.5 MB "
-            "plus $B$ × 10.6 MB, without the framework's own buffers and workspace.") in seed_md
+    # round 8 (fr, de): "plus B × 10.6 MB" broke after the ×; per sample in words instead
+    assert ("In total, training with Adam in mixed precision needs about $M + A$ bytes: 96.5 MB, "
+            "plus 10.6 MB per sample in the batch, without the framework's own buffers and workspace.") in seed_md
 
 
 def test_model_states_come_in_three_paragraphs_and_the_size_once(seed_md):
@@ -195,7 +201,8 @@ def test_model_states_come_in_three_paragraphs_and_the_size_once(seed_md):
     assert [p.split(" ")[0] for p in paragraphs] == ["Training", "In", "Plain"]
     assert paragraphs[2].startswith("Plain SGD keeps no state of its own; SGD with momentum keeps one "
                                     "value per parameter (4 bytes); Adam and AdamW keep two")
-    assert "(`float16` or `bfloat16`, 2 bytes each)" in paragraphs[1]
+    # ja reviewer, round 8: Micikevicius et al. (2018) train in float16; bfloat16 came later
+    assert "(`float16` in the paper, today also `bfloat16`; 2 bytes each)" in paragraphs[1]
     assert 16 * 6_029_097 == 96_465_552 and round(96_465_552 / 2**20, 1) == 92.0
     assert "$$\n\nThat is 96.5 MB (92.0\u00a0MiB).\n" in seed_md
     assert "in `float32` twice as much" in seed_md
@@ -208,7 +215,7 @@ def test_model_states_come_in_three_paragraphs_and_the_size_once(seed_md):
     ("ja", "（Adam ではパラメータごとに 4 + 4 + 8 = 16 バイト）", "（Adam：4 + 4 + 8"),
     ("ja", "計算時間と活性値のメモリです", "計算時間と活性値（アクティベーション）"),
     ("fr", "Soit 96,5\u202fMo (92,0\u00a0Mio).", "octets, 96,5"),
-    ("fr", "demande environ $M + A$ octets\u00a0: 96,5\u202fMo plus $B$ × 10,6\u202fMo, sans compter", "par échantillon du lot ("),
+    ("fr", "demande environ $M + A$ octets\u00a0: 96,5\u202fMo, plus 10,6\u202fMo par échantillon du lot, sans compter", "$B$ ×"),
 ])
 def test_memory_wording_of_the_round_7_reviewers(lang, present, absent):
     text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
@@ -242,3 +249,63 @@ def test_parameter_memory_is_not_taken_for_the_whole_memory(lang, heading):
     text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
     assert f"\n{heading}\n" in text
     assert "\n## Memory\n" not in text
+
+
+@pytest.mark.parametrize("lang,present,absent", [
+    # es: "la función de activación relu como una operación" could read as bias + relu = one operation
+    ("es", "una suma para el sesgo y una operación para la función de activación `relu`.", "`relu` como una operación"),
+    # fr: "trois fois plus que" reads as ×4 for many readers
+    ("fr", "coûte environ le triple de la propagation avant seule", "trois fois plus que"),
+    # de: two subjects, plural verb; "Ableitungen" clashed with the document's "Herleitung"
+    ("de", "Nicht gezählt werden die Eingabe des Modells und die Ausgabe einer Schicht", "Manche Ableitungen"),
+    ("de", "Für manche Gradienten werden die Eingabe einer Schicht", "nicht gezählt wird die Ausgabe"),
+    # ja: gradient checkpointing by its usual name; float16 in the 2018 paper, bfloat16 later
+    ("ja", "活性値の再計算（勾配チェックポインティング）", "（チェックポインティング）"),
+    ("ja", "16 ビット（論文では `float16`。現在は `bfloat16` も使われます。どちらも 2 バイト）", "`float16` または `bfloat16`"),
+    ("ja", "浮動小数点演算の回数（FLOP 数）は次のとおりです：", "FLOP 数。1 秒"),
+    ("ja", "パラメータごとに", "1 パラメータの"),
+])
+def test_compute_wording_of_the_round_8_reviewers(lang, present, absent):
+    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
+    assert present in text and absent not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "ja", "es"])
+def test_flop_counters_are_named_in_code_and_not_said_to_skip_attention(lang):
+    """fvcore and torch.utils.flop_counter.FlopCounterMode are code; FlopCounterMode has rules for
+    matrix products, convolutions and scaled-dot-product attention, so "only for matrix products
+    and convolutions" was false (ja reviewer, round 8)."""
+    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=("compute",))
+    assert "`fvcore`" in text and "`torch.utils.flop_counter.FlopCounterMode`" in text
+    assert " fvcore " not in text
+
+
+def test_flop_counter_mode_counts_matrix_products_and_no_elementwise_work():
+    """The sentence's claim, checked in PyTorch: FlopCounterMode counts 2 per MAC of a linear layer
+    (2 × 2·3·4 for a batch of 2, 3 inputs, 4 outputs, by hand) and nothing for its bias add or a
+    ReLU; a fused attention kernel without a rule (SDPA on the CPU) counts 0, so the sentence says
+    "such as", not a closed list."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+    x, weight, bias = torch.randn(2, 3), torch.randn(4, 3), torch.randn(4)
+    with FlopCounterMode(display=False) as counter:
+        torch.relu(torch.nn.functional.linear(x, weight, bias))
+    assert counter.get_total_flops() == 2 * (2 * 3 * 4)
+    text = render(explain.load("example:seed-cnn"), lang="en", format="markdown", count=("compute",))
+    assert ("counts 2 per MAC, but only for the operations it has rules for, such as matrix products and "
+            "convolutions, and nothing for elementwise work.") in text
+
+
+@pytest.mark.parametrize("singular", [True, False])
+def test_views_sentence_agrees_in_number(singular):
+    """"Not counted, because their output is a view of their input: flatten_1." read as a caption
+    with a plural for one layer (en reviewer, round 8)."""
+    layers = [{"Conv2D": {"filters": 2, "kernel_size": 3}}, {"Flatten": {}}, {"Dense": {"units": 4}}]
+    if not singular:
+        layers += [{"Reshape": {"target_shape": [2, 2]}}]
+    model = explain.load({"name": "v", "input": [6, 6, 1], "layers": layers})
+    text = render(model, lang="en", format="markdown", count=("memory",))
+    if singular:
+        assert re.search(r"The output of `\w+` is not counted: it is only a view of its input\.", text)
+    else:
+        assert re.search(r"The outputs of `\w+`, `\w+` are not counted: they are only views of their inputs\.", text)

@@ -208,7 +208,7 @@ def test_training_memory_section_of_the_seed_cnn(lang, states, size, binary):
     assert f"{size} ({binary})" in text and f"{states} " not in text
     # activations per sample, 2 bytes each: 5,288,649 values (the layers' outputs but Flatten's,
     # a view; by hand in tests/test_training_memory.py) = 10,577,298 bytes
-    assert re.search(r"A = B \\times 5.*288.*649 \\times 2 = B \\times 10.*577.*298\n", text)
+    assert re.search(r"A = 2 \\cdot N_\{\\text\{act\}\} \\cdot B = 2 \\times 5.*288.*649 \\times B = 10.*577.*298 \\cdot B\n", text)
     assert "Training memory" not in render(load("example:seed-cnn"), lang="en", format="markdown")
 
 

@@ -54,8 +54,9 @@ def memory_context(model: "Model", f: "Formatter") -> dict[str, Any]:
     acts = activations(model, "mixed")
     act_equation = None
     if acts.elements:
-        act_equation = (rf"A = B \times {p.number(acts.elements)} \times {p.number(acts.bytes_per_element)}"
-                        rf" = B \times {p.number(acts.bytes_per_sample)}")
+        size = p.number(acts.bytes_per_element)  # A = 2·N_act·B: bytes per value, values per sample, batch
+        act_equation = (rf"A = {size} \cdot N_{{\text{{act}}}} \cdot B = {size} \times {p.number(acts.elements)} \times B"
+                        rf" = {p.number(acts.bytes_per_sample)} \cdot B")
     return {
         "rows": rows, "equation": f.dm(equation), "bytes": f.num(adam.bytes),
         "size": _bytes(adam.bytes, f), "size_binary": _bytes(adam.bytes, f, True),

@@ -24,16 +24,16 @@ OTHER_OPS_PARTIAL = N_("%(O)s counts only the bias adds and norm weights of this
                        "and token; its other elementwise work (the norms' statistics, the activations, "
                        "the softmax, the residual adds) is not derived here, so %(O)s is a lower bound.")
 OTHER_OPS = {
-    "bias_activation": N_("%(O)s counts, for each output element, one addition for the bias and the "
-                          "activation %(activation)s as one operation."),
-    "bias_softmax": N_("%(O)s counts, for each output element, one addition for the bias and three "
+    "bias_activation": N_("For each output element, %(O)s counts one addition for the bias and one "
+                          "operation for the activation %(activation)s."),
+    "bias_softmax": N_("For each output element, %(O)s counts one addition for the bias and three "
                        "operations for the activation %(activation)s: the exponential, its addition to "
-                       "the sum and the division by the sum."),
-    "bias": N_("%(O)s counts one addition for the bias for each output element."),
-    "activation": N_("%(O)s counts, for each output element, the activation %(activation)s as one "
-                     "operation."),
-    "softmax": N_("%(O)s counts, for each output element, three operations for the activation "
-                  "%(activation)s: the exponential, its addition to the sum and the division by the sum."),
+                       "the sum, and the division by the sum."),
+    "bias": N_("For each output element, %(O)s counts one addition for the bias."),
+    "activation": N_("For each output element, %(O)s counts one operation for the activation "
+                     "%(activation)s."),
+    "softmax": N_("For each output element, %(O)s counts three operations for the activation "
+                  "%(activation)s: the exponential, its addition to the sum, and the division by the sum."),
 }
 """What O counts per output element of a layer with a bias and an ``activation`` argument."""
 
@@ -561,6 +561,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),
     "weight_hr": Code("weight_hr"), "c_attn": Code("attn.c_attn"), "merge_mode": Code("merge_mode"),
     "mixed_float16": Code("mixed_float16"), "autocast": Code("torch.autocast"),
+    "fvcore": Code("fvcore"), "flop_counter": Code("torch.utils.flop_counter.FlopCounterMode"),
     "float32": Code("float32"), "float16": Code("float16"), "bfloat16": Code("bfloat16"),
     # attention and transformer notes
     "k_dim": _S("d_k"), "v_dim": _S("d_v"), "L": _S("L"), "T": _T, "C": _S("C"), "P": _P,
