@@ -448,3 +448,19 @@ def test_reviewers_wording_for_dense_symbols_gap_and_lenet_kernel():
     assert "Una capa de agrupación promedio global (global average pooling) reduce cada canal" in residual
     lenet = doc(explain.load("example:lenet5"), lang="de")
     assert "deren 5\u00a0×\u00a05-Kernel" in lenet
+
+
+def test_latex_dropped_rows_sentence_is_its_own_paragraph():
+    """Round-8 de reviewer: in the PDF the sentence ran into "Ausgabeform: …" (Markdown has two
+    paragraphs); a blank line ends it in LaTeX too."""
+    tex = doc(explain.load("example:seed-cnn"), fmt="latex")
+    assert "rounding down drops them.\n\nOutput shape:" in tex
+
+
+def test_a_block_repeated_two_times_reads_twice(resnet):
+    """Keras's ResNet50: conv2 has 3 blocks (He et al., 2016), so the two identical ones after the
+    first are 'a block repeated twice'; conv3's 3 identical ones keep '3 times'."""
+    assert "a block repeated twice\n\nThe layers `conv2_block2_1_conv` to `conv2_block3_out` form a block of 10 layers that repeats twice with" in resnet
+    assert "a block repeated 3 times" in resnet and "repeated 2 times" not in resnet
+    tex = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), fmt="latex")
+    assert r"\subsubsection*{Layers 19 to 38: a block repeated twice}" in tex
