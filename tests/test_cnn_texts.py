@@ -359,8 +359,8 @@ def test_a_layer_with_several_inputs_names_them_and_brief_latex_lines_break():
     brief = tex[tex.index(r"\paragraph*{27. "):]
     brief = brief[:brief.index(r"\paragraph*", 5)]
     # names up to 30 characters never break inside (round 7: "post_" / "attention_layernorm")
-    assert (r"Its inputs: \texttt{conv2\_block1\_out}, "
-            r"\texttt{conv2\_block2\_3\_bn}.\\") in brief
+    assert (r"Its inputs: \texttt{conv2\_block1\_out},\penalty-1\ "
+            r"\texttt{conv2\_block2\_3\_bn}.\\") in brief  # a break after the comma, not in a name
     assert "block1_add}.\\\\\n" in brief.replace(r"\_", "_")
 
 
@@ -443,7 +443,7 @@ def test_reviewers_wording_for_dense_symbols_gap_and_lenet_kernel():
     from explain.render.i18n import translations
     ja = translations("ja").gettext
     assert ja("number of inputs") == "入力の次元数（入力ユニット数）"
-    assert ja("number of outputs (units)") == "出力の次元数（ユニット数）"
+    assert ja("number of outputs") == "出力の次元数"
     residual = doc(explain.load(FIXTURES / "specs" / "residual.yaml"), lang="es")
     assert "Una capa de agrupación promedio global (global average pooling) reduce cada canal" in residual
     lenet = doc(explain.load("example:lenet5"), lang="de")
