@@ -142,3 +142,19 @@ def test_batch_sentence_is_its_own_paragraph():
     tex = render(explain.load("example:seed-cnn"), lang="en", format="latex", count=("params", "compute", "memory"))
     i = tex.index("For a batch of $B$ samples")
     assert tex[:i].endswith("\n\n"), tex[i - 80:i]
+
+
+# -- BERT's 12-tensor block table may break across pages (it moved whole to the next page and left
+# half a page empty); a short table stays a tabular kept with its list
+def test_long_tensor_table_may_break_across_pages():
+    import re
+    tex = render_document("derivation", explain.load(FIXTURES / "hf" / "bert-base-uncased.json"), lang="en",
+                          format="latex")
+    block = tex[tex.index("encoder.layer} (BertLayer)"):]
+    block = block[:block.index(r"\subsubsection")] if r"\subsubsection" in block else block
+    assert r"\begin{longtable}" in block and r"\endhead" in block
+    asked = re.search(r"\\needspace\{(\d+)\\baselineskip\}\n(?:.*\n)?with\n", block)
+    assert asked and int(asked.group(1)) <= 3 + 4 + 7  # P_1, d, f; four rows; heading and rules
+    seed = render_document("derivation", explain.load("example:seed-cnn"), lang="en", format="latex")
+    layers = seed[seed.index("Derivation, layer by layer"):]
+    assert r"\begin{longtable}" not in layers
