@@ -201,6 +201,49 @@ def test_exercise_sheet_shows_no_answer(lang, show):
             assert "None" not in text  # no output shape as Keras prints it
 
 
+def _literal(value):
+    """A spec's value as Python reads it back from code: lists as tuples."""
+    return tuple(_literal(v) for v in value) if isinstance(value, list) else value
+
+
+@pytest.mark.parametrize("source", ["example:seed-cnn", str(FIXTURES / "specs" / "small_rnn.yaml")])
+def test_hyperparameters_are_written_as_keras_code_writes_them(source):
+    """Each ``key=value`` of the table reads back (as a Python literal) to the spec's value:
+    strings quoted as Keras writes them (``padding="valid"``), lists as tuples."""
+    import ast
+    v = make_variant(read_spec(source))
+    md = render_document("exercise", Assignment(v, None, ("shapes", "params"), "table"), lang="en")
+    layers = [item for item in v.spec["layers"] if "InputLayer" not in item]
+    table = [line for line in md.splitlines() if re.match(r"^\| \d+ \|", line)][:len(layers)]
+    assert len(table) == len(layers)
+    for line, item in zip(table, layers):
+        (args,) = item.values()
+        cell = line.rstrip(" |").split(" | ")[-1]
+        shown = dict(re.findall(r"`(\w+)=(.*?)`(?:, |$)", cell))
+        expected = {k: _literal(x) for k, x in args.items() if k != "name"}
+        assert {k: ast.literal_eval(x) for k, x in shown.items()} == expected, line
+    if source == "example:seed-cnn":
+        assert '`padding="valid"`' in md and '`activation="relu"`' in md and "padding=valid" not in md
+        tex = render_document("exercise", Assignment(v, None, ("shapes", "params"), "table"), lang="en",
+                              format="latex")
+        assert "padding=valid" not in tex and "padding=\\textquotedbl{}valid\\textquotedbl{}" in tex
+        xml = exercise_files([Assignment(v)], "en", "moodle")["quiz.xml"]
+        assert "padding=&quot;valid&quot;" in xml and "padding=valid" not in xml
+
+
+@pytest.mark.parametrize("lang, sentence", [
+    ("en", "The model's layers, in order:"), ("de", "Die Schichten des Modells, der Reihe nach:"),
+    ("fr", "Les couches du modèle, dans l’ordre\u00a0:"), ("es", "Las capas del modelo, en orden:"),
+    ("ja", "モデルの層（入力側から順に）："),
+])
+def test_the_table_is_introduced_as_the_models_layers(lang, sentence):
+    """The sentence after 'The input has the shape …' names the model, not 'its' (which would
+    read as the input's layers)."""
+    v = make_variant(read_spec("example:lenet5"))
+    md = render_document("exercise", Assignment(v), lang=lang)
+    assert sentence in md and "Seine Schichten" not in md and "Its layers" not in md
+
+
 def test_exercise_command_writes_the_layout(tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("name,email\nAda Lovelace,ada@example.org\nAlan Turing,alan@example.org\n"

@@ -107,7 +107,7 @@ def _question_html(a: "Assignment", lang: str) -> str:
         out.append(f"<p>{_t(lang, lead)}</p>")
         out.append("<pre><code>" + _no_braces(escape(code(spec))) + "</code></pre>")
     else:
-        out.append(f"<p>{_t(lang, N_('Its layers, in order:'))}</p>")
+        out.append("<p>" + _t(lang, N_("The model's layers, in order:")) + "</p>")
         rows = ["<tr><th>#</th><th>" + _t(lang, N_("Layer")) + "</th><th>" + _t(lang, TYPE) + "</th><th>"
                 + _t(lang, HYPERPARAMETERS) + "</th></tr>"]
         for i, (name, type_name, args) in enumerate(layer_items(spec), 1):
@@ -154,7 +154,7 @@ def _task(ask: tuple[str, ...]) -> list[str]:
     elif "params" in ask:
         out.append(N_("For each layer, give its number of parameters."))
     if "macs" in ask:
-        out.append(N_("For each layer, give the multiply-accumulate operations (MACs) of one forward pass for one sample."))
+        out.append(N_("For each layer, give the number of multiply-accumulate operations (MACs) in one forward pass of a single sample."))
     if "trainable" in ask:
         out.append(N_("Then give the model's total number of parameters, and how many of them are trainable and how many are not."))
     else:

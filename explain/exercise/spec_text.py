@@ -3,6 +3,7 @@ that builds the model (written out, never run). Nothing here knows a layer's cou
 the exercise sheet shows only what the student is given."""
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -12,15 +13,21 @@ RESERVED = ("name", "inputs", "shares")
 _TORCH_RNN = ("RNN", "LSTM", "GRU")
 
 
+def quoted(text: str) -> str:
+    """A string as Keras's code and documentation write it: in double quotes (``"same"``),
+    a backslash or double quote inside escaped."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def value_text(value: Any) -> str:
-    """A hyperparameter's value as code writes it: ``3``, ``(3, 3)``, ``same``, ``True``,
+    """A hyperparameter's value as code writes it: ``3``, ``(3, 3)``, ``"same"``, ``True``,
     ``LSTM(units=64)`` for a wrapped layer."""
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        return value
+        return quoted(value)
     if isinstance(value, (list, tuple)):
         inner = ", ".join(value_text(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
@@ -43,7 +50,7 @@ def _python(value: Any, prefix: str, symbols: tuple[str, ...] = ()) -> str:
         words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", value))
         if words and words <= set(symbols) and _ARITH.match(value):
             return value
-        return repr(value)
+        return quoted(value)
     if isinstance(value, (list, tuple)):
         inner = ", ".join(_python(v, prefix, symbols) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
@@ -106,7 +113,7 @@ def code(spec: dict[str, Any]) -> str:
            for item in spec.get("layers", []) if isinstance(item, dict) for args in item.values()):
         raise ExplainError("--show code: a model with shared layers is shown as a table (--show table)")
     symbols = tuple(str(k) for k in (spec.get("symbols") or {}))
-    lines = [f"{name} = {value!r}" for name, value in (spec.get("symbols") or {}).items()]
+    lines = [f"{name} = {_python(value, '')}" for name, value in (spec.get("symbols") or {}).items()]
     items = layer_items(spec)
     functional = any("inputs" in args for _, _, args in items) or len(inputs_of(spec)) != 1
     if framework in ("pytorch", "torch"):
@@ -139,13 +146,13 @@ def code(spec: dict[str, Any]) -> str:
         body = ["model = keras.Sequential([", f"    keras.Input(shape={_python(shape, '', symbols)}),"]
         for name, type_name, args in items:
             body.append(f"    layers.{type_name}({_call(name, args, symbols)}),")
-        body.append(f"], name={spec.get('name', 'model')!r})")
+        body.append(f"], name={quoted(str(spec.get('name', 'model')))})")
         return "\n".join(line for raw in head + body for line in wrap(raw))
     body = []
     variables: dict[str, str] = {}
     for input_name, shape in ins:
         var = _identifier(input_name, variables)
-        body.append(f"{var} = keras.Input(shape={_python(shape, '', symbols)}, name={input_name!r})")
+        body.append(f"{var} = keras.Input(shape={_python(shape, '', symbols)}, name={quoted(input_name)})")
     previous = variables[ins[0][0]] if ins else "x"
     for name, type_name, args in items:
         refs = args.get("inputs")
@@ -161,7 +168,7 @@ def code(spec: dict[str, Any]) -> str:
         previous = var
     outputs = previous
     inputs = ", ".join(variables[n] for n, _ in ins)
-    body.append(f"model = keras.Model([{inputs}], {outputs}, name={spec.get('name', 'model')!r})")
+    body.append(f"model = keras.Model([{inputs}], {outputs}, name={quoted(str(spec.get('name', 'model')))})")
     return "\n".join(line for raw in head + body for line in wrap(raw))
 
 
@@ -205,7 +212,7 @@ def wrap(line: str, width: int = WIDTH) -> list[str]:
 def _call(name: str, args: dict[str, Any], symbols: tuple[str, ...]) -> str:
     parts = [f"{k}={_python(v, 'layers.', symbols)}" for k, v in args.items() if k != "inputs"]
     if name:
-        parts.append(f"name={name!r}")
+        parts.append(f"name={quoted(name)}")
     return ", ".join(parts)
 
 
