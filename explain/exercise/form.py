@@ -34,7 +34,7 @@ FORM_HEAD = N_("Answer form of the exercise. Fill in each blank after its colon 
 # Translators: a comment in an exercise's answer form; 'variant' and 'model' are YAML keys, not translated
 FORM_KEEP = N_("Keep 'variant' and 'model' as they are: they say which exercise you answered.")
 # Translators: a comment in an exercise's answer form, before the blanks
-FORM_HOW = N_("Write each shape (without the batch axis) as its sizes joined by x, such as 28 x 28 x 6, and each count with its calculation if you like.")
+FORM_HOW = N_("Write each shape (without the batch axis) as its sizes joined by x, such as H x W x C, and each count with its calculation if you like.")
 
 
 def form_text(variant: Variant, ask: tuple[str, ...], student: str | None, lang: str) -> str:
