@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
 import re
 import xml.etree.ElementTree as ET
@@ -543,3 +544,93 @@ def test_pytorch_errors_carried_forward(tmp_path, capsys):
     assert rows["maxpool2d_1 shape"] == "wrong"
     assert rows["flatten shape"] == "carried_forward" and rows["linear params"] == "carried_forward"
     assert rows["linear_1 params"] == "correct"
+
+
+# -- hostile inputs: exit 2, one line naming the file, bounded
+
+def _one_line(capsys, *needles):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+@pytest.mark.parametrize("data, problem", [
+    (("name\n" + "".join(f"student {i}\n" for i in range(100_000))).encode()[:1_000_000], "more than 5000 students"),
+    ("name\nÄda Lövelace\nJosé\n".encode("latin-1"), "is not UTF-8 text"),
+    (bytes(range(256)) * 8, "is a binary file, not a CSV roster"),
+])
+def test_hostile_roster_exits_2_naming_the_file(data, problem, tmp_path, capsys):
+    path = tmp_path / "roster.csv"
+    path.write_bytes(data)
+    assert main(["exercise", "example:lenet5", "--students", str(path), "--out", str(tmp_path / "o")]) == 2
+    _one_line(capsys, str(path), problem)
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_utf16_roster_is_read(tmp_path):
+    """What Excel's 'Unicode text' and PowerShell write: UTF-16 with a byte-order mark."""
+    path = tmp_path / "roster.csv"
+    path.write_bytes("name\nÄda Lövelace\n山田太郎\n".encode("utf-16"))
+    assert main(["exercise", "example:lenet5", "--students", str(path), "--out", str(tmp_path / "o")]) == 0
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "o" / "variants.csv").read_text("utf-8"))))
+    assert [r["student"] for r in rows] == ["Äda Lövelace", "山田太郎"]
+
+
+@pytest.mark.parametrize("args, problem", [
+    (["--variants", "99999999999999999999"], "--variants takes a number from 1 to 1000"),
+    # the seed CNN has six convolutions and three poolings, each "same" or "valid": 2**9 = 512
+    # variants, and every one is valid (all "valid": 256-2 = 254, 252, /3 = 84, 82, 80, /2 = 40, 38,
+    # 36, /2 = 18 > 0)
+    (["--variants", "1000", "--vary", "padding"], "gives only 512 different valid variants"),
+])
+def test_more_variants_than_the_model_has_exit_2(args, problem, tmp_path, capsys):
+    assert main(["exercise", "example:seed-cnn", "--out", str(tmp_path / "o"), *args]) == 2
+    _one_line(capsys, "example:seed-cnn", problem)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda t: t.replace("  total:", "  total: " + "[" * 20_000 + "]" * 20_000), "nested more than"),
+    (lambda t: t.replace("  total:", "  total: " + "9" * 50_000), "too long"),
+])
+def test_hostile_form_exits_2_naming_the_file(change, problem, tmp_path, capsys):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "form.yaml").write_text(change(_filled(LENET, "", "Bob")), encoding="utf-8")
+    for args in (["check", str(folder / "form.yaml")], ["check", "--grade", str(folder), "-o", str(tmp_path / "g.csv")]):
+        assert main(args) == 2
+        _one_line(capsys, "form.yaml", problem)
+    assert not (tmp_path / "g.csv").exists()
+
+
+@pytest.mark.parametrize("make, name, problem", [
+    (lambda d: (d / "zero.yaml").symlink_to("/dev/zero"), "zero.yaml", "is a symbolic link"),
+    (lambda d: (d / "loop.yaml").symlink_to(d / "loop.yaml"), "loop.yaml", "is a symbolic link"),
+    (lambda d: (d / "other.yaml").symlink_to(d.parent / "secret.yaml"), "other.yaml", "is a symbolic link"),
+    (lambda d: (d / "ada").mkdir(), "ada", "is a folder"),
+    (lambda d: (d / "bob.pdf").write_bytes(b"%PDF-1.7\x00"), "bob.pdf", "is not an answer form"),
+    (lambda d: os.mkfifo(d / "pipe.yaml"), "pipe.yaml", "is not a regular file"),
+])
+def test_grade_folder_with_odd_entries_exits_2_naming_it(make, name, problem, tmp_path, capsys):
+    (tmp_path / "secret.yaml").write_text(_filled(LENET, str(LENET_TOTAL), "Eve"), encoding="utf-8")
+    folder = tmp_path / "handed-in"
+    folder.mkdir()
+    (folder / "ada.yaml").write_text(_filled(LENET, str(LENET_TOTAL), "Ada"), encoding="utf-8")
+    make(folder)
+    assert main(["check", "--grade", str(folder), "-o", str(tmp_path / "g.csv")]) == 2
+    _one_line(capsys, name, problem)
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_grade_folder_passes_over_hidden_files_and_its_own_grades(tmp_path, capsys):
+    folder = tmp_path / "handed-in"
+    folder.mkdir()
+    (folder / "ada.yaml").write_text(_filled(LENET, str(LENET_TOTAL), "Ada"), encoding="utf-8")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    out = folder / "grades.csv"
+    for _ in range(2):  # the second run finds the grades (and their summary) written by the first
+        assert main(["check", "--grade", str(folder), "-o", str(out)]) == 0
+    summary = list(csv.DictReader(io.StringIO((folder / "grades.summary.csv").read_text("utf-8"))))
+    assert [r["file"] for r in summary] == ["ada.yaml"] and summary[0]["points"] == "17"

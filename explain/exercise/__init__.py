@@ -23,6 +23,7 @@ import os
 import random
 import re
 import unicodedata
+from collections import Counter
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -70,7 +71,7 @@ def read_roster(path: str) -> list[str]:
     """The students of a roster CSV: a ``name`` (or ``student``) column, or the first column;
     a header row is recognised by that name. Names must be distinct and not empty."""
     from ..importers.textfile import decode, read_bytes
-    text = decode(read_bytes(path, MAX_ROSTER_BYTES), path)
+    text = decode(read_bytes(path, MAX_ROSTER_BYTES), path, "a CSV roster")
     try:
         rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
     except csv.Error as e:
@@ -84,6 +85,8 @@ def read_roster(path: str) -> list[str]:
             column = header.index(key)
             rows = rows[1:]
             break
+    if len(rows) > MAX_STUDENTS:
+        raise ExplainError(f"more than {MAX_STUDENTS} students", file=path)
     names: list[str] = []
     for number, row in enumerate(rows, 1):
         name = " ".join(row[column].split()) if column < len(row) else ""
@@ -95,7 +98,7 @@ def read_roster(path: str) -> list[str]:
         names.append(name)
     if len(names) > MAX_STUDENTS:
         raise ExplainError(f"more than {MAX_STUDENTS} students", file=path)
-    twice = sorted({n for n in names if names.count(n) > 1})
+    twice = sorted(n for n, times in Counter(names).items() if times > 1)
     if twice:
         raise ExplainError(f"the roster names {twice[0]!r} twice", file=path)
     if not names:

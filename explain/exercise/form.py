@@ -103,10 +103,12 @@ def is_form(path: str) -> bool:
 def read_form(path: str) -> FilledForm:
     """A filled-in answer form; ExplainError names the file and the problem."""
     from ..importers.textfile import compose_yaml, decode, parse_yaml, read_bytes
-    text = decode(read_bytes(path, MAX_FORM_BYTES), path)
+    text = decode(read_bytes(path, MAX_FORM_BYTES), path, "an answer form")
     try:
         root = compose_yaml(text)
         data = parse_yaml(text, path)
+    except ExplainError as e:  # too deep, too many nodes: the file is named
+        raise e.located(file=path) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

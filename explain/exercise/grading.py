@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -156,16 +157,40 @@ def _points(x: Fraction) -> str:
     return str(x.numerator) if x.denominator == 1 else f"{float(x):g}"
 
 
+def _forms(base: Path) -> list[Path]:
+    """The answer forms of a folder, sorted. Hidden files and CSV files (the grades written
+    before) are passed over; anything else that is not a regular ``.yaml`` file (a symbolic
+    link, a folder, a device, a PDF or text a student handed in instead) is one line naming it,
+    so that no hand-in goes ungraded unnoticed and nothing outside the folder is read."""
+    files: list[Path] = []
+    for entry in os.scandir(base):
+        path = Path(entry.path)
+        if entry.name.startswith(".") or (path.suffix.lower() == ".csv" and entry.is_file(follow_symlinks=False)):
+            continue
+        if entry.is_symlink():
+            raise ExplainError("is a symbolic link; put the answer form itself into the folder", file=str(path))
+        if entry.is_dir(follow_symlinks=False):
+            raise ExplainError("is a folder; --grade reads the answer forms directly in the folder it is given",
+                               file=str(path))
+        if not entry.is_file(follow_symlinks=False):
+            raise ExplainError("is not a regular file", file=str(path))
+        if path.suffix.lower() not in (".yaml", ".yml"):
+            raise ExplainError("is not an answer form (*.yaml); move it out of the folder to grade the others",
+                               file=str(path))
+        files.append(path)
+        if len(files) > MAX_FORMS:
+            raise ExplainError(f"more than {MAX_FORMS} answer forms", file=str(base))
+    return sorted(files)
+
+
 def grade_folder(folder: str) -> tuple[str, str]:
     """The CSV of every blank of every form in ``folder`` and the summary CSV per student."""
     base = Path(folder)
     if not base.is_dir():
         raise ExplainError("--grade takes a folder of filled-in answer forms", file=folder)
-    files = sorted(p for p in base.iterdir() if p.suffix.lower() in (".yaml", ".yml") and p.is_file())
+    files = _forms(base)
     if not files:
         raise ExplainError("the folder has no answer forms (*.yaml)", file=folder)
-    if len(files) > MAX_FORMS:
-        raise ExplainError(f"more than {MAX_FORMS} answer forms", file=folder)
     graded = [grade(str(p)) for p in files]
     rows = io.StringIO()
     writer = csv.DictWriter(rows, CSV_COLUMNS, lineterminator="\n")

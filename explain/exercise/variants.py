@@ -37,6 +37,10 @@ VARY = ("filters", "units", "kernel", "strides", "padding", "input", "seq")
 MAX_VARIANTS = 1000
 ATTEMPTS = 60
 """Draws per wanted variant before giving up (a model that leaves little to vary)."""
+STALE = 400
+"""Draws in a row without a new valid variant after which the model is taken to have no more
+(``--variants 1000 --vary padding`` of a model with six paddings has 64; without this it drew
+60,000 times, minutes, before saying so)."""
 
 _CONV = {"Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D", "Conv1DTranspose",
          "Conv2DTranspose", "Conv3DTranspose"}
@@ -121,11 +125,16 @@ def draw(base: Variant, n: int, seed: int, vary: tuple[str, ...] = VARY) -> list
     rng = random.Random(seed)
     out: list[Variant] = []
     seen: set[str] = set()
+    stale = 0
     for _ in range(ATTEMPTS * n):
         spec = _vary(base.spec, rng, vary)
         variant = _valid(spec)
         if variant is None or variant.id in seen:
+            stale += 1
+            if stale == STALE:
+                break
             continue
+        stale = 0
         seen.add(variant.id)
         out.append(variant)
         if len(out) == n:

@@ -68,15 +68,16 @@ def _size_text(limit: int) -> str:
     return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
 
 
-def decode(data: bytes, path: str) -> str:
-    """UTF-8 text (with or without a BOM), or UTF-16 with a BOM (what Windows PowerShell writes)."""
+def decode(data: bytes, path: str, what: str = "a text model description") -> str:
+    """UTF-8 text (with or without a BOM), or UTF-16 with a BOM (what Windows PowerShell writes);
+    ``what`` names the text the file should hold, for the message on a binary file."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise ExplainError("is not valid UTF-16 text", file=path) from None
     if b"\x00" in data[:8192]:
-        raise ExplainError("is a binary file, not a text model description", file=path)
+        raise ExplainError(f"is a binary file, not {what}", file=path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
