@@ -309,3 +309,14 @@ def test_views_sentence_agrees_in_number(singular):
         assert re.search(r"The output of `\w+` is not counted: it is only a view of its input\.", text)
     else:
         assert re.search(r"The outputs of `\w+`, `\w+` are not counted: they are only views of their inputs\.", text)
+
+
+def test_a_layer_without_macs_displays_only_its_other_operations(seed_md):
+    """Pooling: "MACs = 0" stood centred far left of the long O line (en, ja reviewers, round 8);
+    the sentence says it takes no MACs and the formula is O alone: 3·3 per output element of the
+    84 × 84 × 32 output, 9 × 225,792 = 2,032,128 (by hand)."""
+    pool = _layers_section(seed_md).split("#### 3.")[1].split("####")[0]
+    assert 84 * 84 * 32 == 225_792 and 9 * 225_792 == 2_032_128
+    assert "so it takes no MACs" in pool
+    assert "$$\nO = k_{h} \\cdot k_{w} \\cdot N_{\\text{out}} = 3 \\times 3 \\times 225{,}792 = 2{,}032{,}128\n$$" in pool
+    assert "aligned" not in pool and "\\text{MACs}" not in pool

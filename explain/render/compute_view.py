@@ -146,6 +146,9 @@ def _equations(v: "View", node: "Node", cost: "Cost") -> str:
             return [chain]
         return [chain, rf"{lhs} &= {v.p.expr(node.repeat)} \cdot {lhs}_{{1}} = " + v.value_tex(total)]
 
+    if cost.macs == 0 and not repeated and node.layer.compute_explanation_for():
+        # no MACs (pooling): the type's sentence says so, the formula is O alone
+        return lines("O", cost.other, node.other_ops)[0].replace(" &= ", " = ", 1)
     rows = lines(_label(v.f, MACS_LABEL), cost.macs, node.macs) + lines("O", cost.other, node.other_ops)
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
