@@ -12,7 +12,7 @@ from .layout import layout
 
 SLOT = 5.6
 """cm per slot across."""
-ROW = 1.5
+ROW = 1.6
 """cm per row down."""
 WIDTH = 16.0
 """cm the picture may take across (A4 with the preamble's margins); wider ones are scaled."""
@@ -51,7 +51,7 @@ def picture(graph: Graph, labels: Labels, rows: int = 0) -> str:
     picture wraps into another column (0: :data:`.layout.ROWS`)."""
     at = layout(graph, rows) if rows else layout(graph)
     tallest = max((_lines(labels.lines(b, graph)) for b in graph.boxes), default=3)
-    row = max(ROW, 0.3 + 0.36 * tallest)
+    row = max(ROW, 0.35 + 0.42 * tallest)  # room between boxes for the arrow (Japanese lines are taller)
     # boxes are 0.88 slots wide; arrows that skip rows run up to 0.36 slots right of them
     width, height = (at.width + 0.15) * SLOT, (at.height + 0.2) * row
     scale = min(1.0, WIDTH / width, HEIGHT / height)
