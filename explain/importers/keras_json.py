@@ -165,6 +165,8 @@ class _Reader:
         else:
             self._sequential(builder, config, call_shapes, depth)
         model = builder.build()
+        if class_name != "Sequential":  # a functional model's layers and summary list its InputLayers
+            model.details["input_layers_listed"] = True
         self.outputs[id(model)] = outputs or _outputs(model)
         return model
 

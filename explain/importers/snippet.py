@@ -946,7 +946,9 @@ class _Reader:
             nodes[node.name] = node
         for t in model.outputs:
             self.ref(builder, t, names, nodes)
-        return builder.build()
+        built = builder.build()
+        built.details["input_layers_listed"] = True  # as keras.Model lists its InputLayers
+        return built
 
     def build_application(self, model: AppObj, call_shapes: list[Shape] | None) -> Model:
         from . import applications
