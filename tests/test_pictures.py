@@ -170,3 +170,15 @@ def test_labels_cannot_inject_markup(tmp_path):
     assert label.count('"') == 2 and "<b>x" not in label
     assert "<b>x" not in draw(model, format="svg")
     assert r"\texttt{a" in draw(model, format="tikz")
+
+
+def test_times_n_sentence_says_each_repetition_has_its_own_weights():
+    """GPT-2's n_layer blocks each hold their own weights (the count is n_layer times one block's):
+    the sentence that explains × N must not suggest shared weights, in every language."""
+    model = load(FIXTURES / "hf" / "gpt2.json")
+    own = {"en": "each with its own weights", "de": "jede mit eigenen Gewichten", "ja": "それぞれが自分の重みを持ちます",
+           "fr": "chacune avec ses propres poids", "es": "cada una con sus propios pesos"}
+    for lang, words in own.items():
+        text = render(model, lang)
+        assert words in text, lang
+        assert "identical layers" not in text and "gleiche Schichten hintereinander" not in text
