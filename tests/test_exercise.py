@@ -634,3 +634,18 @@ def test_grade_folder_passes_over_hidden_files_and_its_own_grades(tmp_path, caps
         assert main(["check", "--grade", str(folder), "-o", str(out)]) == 0
     summary = list(csv.DictReader(io.StringIO((folder / "grades.summary.csv").read_text("utf-8"))))
     assert [r["file"] for r in summary] == ["ada.yaml"] and summary[0]["points"] == "17"
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "ja", "fr", "es"])
+def test_the_solution_sheet_is_titled_with_its_model_and_variant(lang):
+    """The solution's one title names the model and the variant (the reviewers found a small
+    bold line above the derivation's generic title); one H1, one LaTeX section."""
+    v = make_variant(read_spec("example:lenet5"))
+    md = render_document("solution", Assignment(v, student="Ana"), lang=lang)
+    h1 = [line for line in md.splitlines() if line.startswith("# ")]
+    assert len(h1) == 1 and "`lenet5`" in h1[0] and f"`{v.id}`" in h1[0] and "Ana" in h1[0]
+    assert md.lstrip().startswith("# ")
+    tex = render_document("solution", Assignment(v), lang=lang, format="latex")
+    assert tex.count("\\section*{") == 1 and f"{v.id}" in tex.split("\\section*{")[1].split("\n")[0]
+    if lang == "en":
+        assert h1 == [f"# Solution: the parameters of the model `lenet5` (variant `{v.id}`, for Ana)"]
