@@ -248,16 +248,23 @@ def _vary_layer(type_name: str, args: dict[str, Any], rng: random.Random, vary: 
             args["strides"] = rng.choice((1, 2))
         if "padding" in vary:
             _padding(args, rng)
-    elif type_name in _UNITS:
-        if "units" in vary and is_int(args.get("units")):
-            args["units"] = _width(args["units"], rng)
-    elif type_name == "Embedding":
-        if "units" in vary and is_int(args.get("output_dim")):
-            args["output_dim"] = _width(args["output_dim"], rng)
+    elif type_name in _KERAS_WIDTH:
+        _vary_width(args, _KERAS_WIDTH[type_name], rng, vary)
     elif type_name == "Bidirectional" and isinstance(args.get("layer"), dict) and len(args["layer"]) == 1:
         (inner_type, inner), = args["layer"].items()
         if isinstance(inner, dict):
             _vary_layer(str(inner_type), inner, rng, vary)
+
+
+# the argument that sets a layer's width, varied by `--vary units`
+_KERAS_WIDTH = {**{t: "units" for t in _UNITS}, "Embedding": "output_dim"}
+
+
+def _vary_width(args: dict[str, Any], key: str, rng: random.Random, vary: tuple[str, ...]) -> None:
+    """A layer's width (units, out_features, hidden_size, embedding size) drawn near its old value."""
+    value = args.get(key)
+    if "units" in vary and isinstance(value, int) and not isinstance(value, bool):
+        args[key] = _width(value, rng)
 
 
 def _padding(args: dict[str, Any], rng: random.Random) -> None:
@@ -284,6 +291,7 @@ _TORCH_CONV = {"Conv1d", "Conv2d", "Conv3d"}
 _TORCH_POOL = {"MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d"}
 _TORCH_RNN = {"RNN", "LSTM", "GRU"}
 _TORCH_SEQUENCE = _TORCH_RNN | {"Embedding", "Conv1d", "MaxPool1d", "AvgPool1d"}
+_TORCH_WIDTH = {"Linear": "out_features", **{t: "hidden_size" for t in _TORCH_RNN}, "Embedding": "embedding_dim"}
 _TORCH_IN = {"in_features": -1, "in_channels": 0, "num_features": 0, "input_size": -1}
 """Arguments that restate the incoming size (the axis it is read from): set from the shapes."""
 
@@ -336,15 +344,8 @@ def _vary_torch_layer(type_name: str, args: dict[str, Any], rng: random.Random, 
             args["kernel_size"] = _same_form(args["kernel_size"], rng.choice((2, 2, 3)))
         if "strides" in vary and is_int(args.get("stride")):
             args["stride"] = rng.choice((1, 2))
-    elif type_name == "Linear":
-        if "units" in vary and is_int(args.get("out_features")):
-            args["out_features"] = _width(args["out_features"], rng)
-    elif type_name in _TORCH_RNN:
-        if "units" in vary and is_int(args.get("hidden_size")):
-            args["hidden_size"] = _width(args["hidden_size"], rng)
-    elif type_name == "Embedding":
-        if "units" in vary and is_int(args.get("embedding_dim")):
-            args["embedding_dim"] = _width(args["embedding_dim"], rng)
+    elif type_name in _TORCH_WIDTH:
+        _vary_width(args, _TORCH_WIDTH[type_name], rng, vary)
 
 
 def _restate_inputs(spec: dict[str, Any]) -> None:
