@@ -186,3 +186,35 @@ def test_unit_definition_breaks_around_its_equals_sign(lang):
     nb = "\\nobreak\\hspace{0.3333em}"
     assert re.search(r"1" + re.escape(nb) + r"M[Bo]" + re.escape(nb) + r"= 10\\textsuperscript\{6\}" + re.escape(nb), tex)
     assert f"{nb}={nb}" not in tex
+
+
+PICTURED = ["example:lenet5", FIXTURES / "specs" / "small_rnn.yaml", FIXTURES / "hf" / "gpt2.json",
+            FIXTURES / "keras" / "ResNet50.json", FIXTURES / "keras" / "MobileNetV2.json"]
+
+
+@pytest.mark.parametrize("source", PICTURED, ids=lambda s: str(s).rsplit("/", 1)[-1])
+def test_pictures_do_not_float(source):
+    """Round 9 reviewers (every language): the diagram and the bar chart floated ([!htbp]) a page or
+    five away from their headings. They stand where they are written, each after a \\needspace
+    that asks for the picture's height, its heading and its sentences."""
+    tex = render(load(source), lang="en", format="latex")
+    assert "\\begin{figure}" not in tex
+    for heading in ("Architecture", "Where the parameters are"):
+        asked = re.search(r"\\needspace\{([\d.]+)cm\}\n\\subsection\*\{%s\}" % heading, tex)
+        assert asked, heading
+        picture = tex[asked.end():].split("\\begin{center}", 1)[1].split("\\end{center}", 1)[0]
+        assert "\\subsection" not in tex[asked.end():tex.index(picture)]  # the picture follows its sentence
+        assert 4.0 < float(asked.group(1)) <= 25.3  # fits an A4 page of text (2.2 cm margins)
+
+
+@pytest.mark.parametrize("source", ["example:lenet5", FIXTURES / "hf" / "gpt2.json"], ids=["lenet5", "gpt2"])
+def test_pictures_share_a_page_with_their_heading(source, tmp_path):
+    """In the PDF each heading's page holds its picture: the boxes of the input (only the
+    diagram names it "(Input)") and the bar chart's axis."""
+    require_tool("lualatex")
+    from tests.render_helpers import pdf_text
+    pages = pdf_text(compile_latex(render(load(source), lang="en", format="latex"), tmp_path)).split("\f")
+    architecture = next(p for p in pages if "Architecture\n" in p)
+    assert "(Input)" in architecture
+    bars = next(p for p in pages if "Where the parameters are\n" in p)
+    assert "Share of the parameters in percent" in bars

@@ -147,7 +147,7 @@ def test_three_hundred_layers_stay_readable(tmp_path):
 def test_draw_command_and_no_pictures(tmp_path, capsys):
     out = tmp_path / "seed.tex"
     assert run(["draw", "example:seed-cnn", "--format", "tikz", "--lang", "ja", "-o", str(out)]) == 0
-    assert out.read_text("utf-8").startswith("\\begin{figure}[!htbp]\n")
+    assert out.read_text("utf-8").startswith("\\begin{center}\n")  # set where it stands, no float
     assert "```mermaid" in render(load("example:seed-cnn"))
     assert "```mermaid" not in render(load("example:seed-cnn"), pictures=False)
     run(["derive", "example:lenet5", "--no-pictures"])

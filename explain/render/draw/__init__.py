@@ -51,9 +51,12 @@ def pictures(model: Model, lang: str, format: str) -> dict[str, Any]:
         out.update(graph=flowchart(graph, labels), bars=charts.xychart(items, labels),
                    detail=flowchart(block, labels) if block else None)
     elif format == "latex":
-        from .tikz import picture
+        from .tikz import height, picture
         out.update(graph=picture(graph, labels), bars=charts.pgfplots(items, labels),
                    detail=picture(block, labels, rows=DETAIL_ROWS) if block else None)
+        # cm each picture takes on the page: its heading and sentences go with it to a new page
+        out.update(graph_height=height(graph, labels), bars_height=charts.height(items) + 1.2,
+                   detail_height=height(block, labels, rows=DETAIL_ROWS) if block else 0.0)
     else:
         from .svg import bars_svg, graph_svg
         out.update(graph=graph_svg(graph, labels), bars=bars_svg(items, labels),

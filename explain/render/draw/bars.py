@@ -36,18 +36,22 @@ def bars(graph: Graph, labels: Labels) -> list[Bar]:
     return out
 
 
+def height(items: list[Bar]) -> float:
+    """The height of the plot area of :func:`pgfplots` in cm."""
+    return 0.55 * len(items) + 1.6
+
+
 def pgfplots(items: list[Bar], labels: Labels) -> str:
-    """A horizontal bar chart (``\\usepackage{pgfplots}``), the first bar on top."""
+    """A horizontal bar chart (``\\usepackage{pgfplots}``), the first bar on top, set where it
+    stands (no float)."""
     if not items:
         return ""
-    height = 0.55 * len(items) + 1.6
     ticks = ",".join("{" + r"\texttt{" + latex_text(b.label) + "}}" for b in items)
     coords = " ".join(f"({float(b.share * 100):.3f},{k}) [{latex_text(b.text)}]" for k, b in enumerate(items))
     return "\n".join([
-        r"\begin{figure}[!htbp]",
-        r"\centering",
+        r"\begin{center}",
         r"\begin{tikzpicture}",
-        r"\begin{axis}[xbar, y dir=reverse, width=0.62\linewidth, height=%.2fcm, scale only axis=false," % height,
+        r"\begin{axis}[xbar, y dir=reverse, width=0.62\linewidth, height=%.2fcm, scale only axis=false," % height(items),
         r"  xmin=0, xmax=115, xtick={0,20,40,60,80,100}, enlarge y limits={abs=0.6},",
         r"  ytick={%s}, yticklabels={%s}," % (",".join(str(k) for k in range(len(items))), ticks),
         r"  yticklabel style={font=\footnotesize}, xticklabel style={font=\footnotesize},",
@@ -57,7 +61,7 @@ def pgfplots(items: list[Bar], labels: Labels) -> str:
         r"\addplot[fill=black!30, draw=black!70] coordinates {%s};" % coords,
         r"\end{axis}",
         r"\end{tikzpicture}",
-        r"\end{figure}",
+        r"\end{center}",
     ]) + "\n"
 
 

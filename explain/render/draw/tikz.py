@@ -8,7 +8,7 @@ import re
 from ..escape import latex_text
 from .graph import Graph
 from .labels import Labels, Line
-from .layout import layout
+from .layout import Layout, layout
 
 SLOT = 5.6
 """cm per slot across."""
@@ -16,8 +16,9 @@ ROW = 1.6
 """cm per row down."""
 WIDTH = 16.0
 """cm the picture may take across (A4 with the preamble's margins); wider ones are scaled."""
-HEIGHT = 21.0
-"""cm the picture may take down."""
+HEIGHT = 19.0
+"""cm the picture may take down: with its heading and sentences it fits on one A4 page (25.3 cm of
+text with the preamble's margins), so a taller one is scaled."""
 
 
 _BREAKS = re.compile(r"\\_|[./]")
@@ -46,16 +47,28 @@ def _lines(lines: list[Line]) -> int:
     return sum(-(-width(x.text + x.after) // CHARS) for x in lines)
 
 
-def picture(graph: Graph, labels: Labels, rows: int = 0) -> str:
-    """A ``tikzpicture`` in a figure (it floats to where it fits, the text goes on), needing ``\\usetikzlibrary{fit}``; ``rows``: rows before the
-    picture wraps into another column (0: :data:`.layout.ROWS`)."""
+def _size(graph: Graph, labels: Labels, rows: int) -> tuple[Layout, float, float, float]:
+    """The layout, the row height (cm), the scale and the height on the page (cm)."""
     at = layout(graph, rows) if rows else layout(graph)
     tallest = max((_lines(labels.lines(b, graph)) for b in graph.boxes), default=3)
     row = max(ROW, 0.35 + 0.42 * tallest)  # room between boxes for the arrow (Japanese lines are taller)
     # boxes are 0.88 slots wide; arrows that skip rows run up to 0.36 slots right of them
     width, height = (at.width + 0.15) * SLOT, (at.height + 0.2) * row
     scale = min(1.0, WIDTH / width, HEIGHT / height)
-    out = [r"\begin{figure}[!htbp]", r"\centering"]
+    return at, row, scale, height * scale
+
+
+def height(graph: Graph, labels: Labels, rows: int = 0) -> float:
+    """The picture's height on the page in cm (at most :data:`HEIGHT`)."""
+    return _size(graph, labels, rows)[3]
+
+
+def picture(graph: Graph, labels: Labels, rows: int = 0) -> str:
+    """A ``tikzpicture`` set where it stands (no float: it belongs under its heading and sentence;
+    the template keeps them together with ``\\needspace``), needing ``\\usetikzlibrary{fit}``;
+    ``rows``: rows before the picture wraps into another column (0: :data:`.layout.ROWS`)."""
+    at, row, scale, _ = _size(graph, labels, rows)
+    out = [r"\begin{center}"]
     if scale < 1:
         out.append(rf"\scalebox{{{scale:.3f}}}{{%")
     out.append(r"\begin{tikzpicture}[x=%.2fcm,y=-%.2fcm,>=stealth," % (SLOT, row))
@@ -82,5 +95,5 @@ def picture(graph: Graph, labels: Labels, rows: int = 0) -> str:
     out.append(r"\end{tikzpicture}")
     if scale < 1:
         out.append("}")
-    out.append(r"\end{figure}")
+    out.append(r"\end{center}")
     return "\n".join(out) + "\n"
