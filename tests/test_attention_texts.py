@@ -26,7 +26,7 @@ def test_layer_normalization_gives_each_positions_features_mean_0_and_variance_1
     english = messages.english(_texts.LAYER_NORM)
     assert "mean 0 and variance 1" in english and "separately at each position" in english
     assert "normalized axes" not in english
-    wanted = {"de": "Mittelwert 0 und Varianz 1", "fr": "variance 1", "ja": "平均 0・分散 1",
+    wanted = {"de": "Mittelwert 0 und Varianz 1", "fr": "variance égale à 1", "ja": "平均 0・分散 1",
               "es": "media 0 y varianza 1"}
     for lang, words in wanted.items():
         s = translations(lang).gettext(_texts.LAYER_NORM)
@@ -86,7 +86,7 @@ def test_round8_wording_of_the_catalogs():
     network without the clumsy apposition; ja: T5 blocks name their parts in the main clause."""
     de = translations("de").gettext
     for msgid in (_texts.INPUTS_QUERY_VALUE_SELF,):
-        assert "es handelt sich also um Self-Attention" in de(msgid)
+        assert "handelt es sich um Self-Attention" in de(msgid)
     repeated = "The block is repeated %(repeat)s times, each time with weights of its own:"
     assert "-mal" not in de(repeated) % {"repeat": "L = 12"}
     assert "réseau feed-forward à porte" in translations("fr").gettext(_texts.LLAMA_BLOCK)
@@ -154,8 +154,8 @@ def test_bert_embeddings_dropout_follows_the_layer_norm_and_has_no_weights():
     assert sum(p.numel() for p in emb.dropout.parameters()) == 0
     text = _explanation(_load(transformers.BertConfig(**_SMALL)), "embeddings.sum")
     assert text == _texts.ADD_EMBEDDINGS_DROPOUT
-    assert ("neither does the embeddings' dropout layer (dropout) after the layer normalization"
-            in messages.english(text))
+    assert ("It has no weights. The embeddings' dropout layer (dropout, applied after the layer "
+            "normalization) has no weights either, so it is not listed." in messages.english(text))
     assert _translated(text)
 
 

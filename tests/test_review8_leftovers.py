@@ -61,7 +61,7 @@ def test_layernorm_note_true_for_several_axes(spec):
 
 def test_layernorm_note_last_axis_kept():
     text = markdown({"name": "n", "framework": "pytorch", "input": [5, 6], "layers": [{"LayerNorm": {"normalized_shape": 6}}]})
-    assert "over the last axis (the features) at each position of each sample" in text
+    assert "over the last axis (the features) from the current input" in text
 
 
 def test_german_summary_sentence():

@@ -685,14 +685,17 @@ def test_layernorm_statistics_are_per_position_over_the_last_axis():
     assert not torch.allclose(y, by_example, atol=1e-3)  # not over the example's whole (3, 8)
     keras = require_module("keras")
     assert keras.layers.LayerNormalization().axis == -1
+    # the per-position part is said once, by the sentence the note follows (round-9 reviewers)
     text = messages.NOTES["layernorm_no_statistics"]
-    assert "last axis" in text and "each position of each sample" in text
+    assert "last axis" in text and "position" not in text
     assert "over the features of each sample" not in text
+    assert "separately at each position" in _texts.LAYER_NORM
     wanted = {"de": ("letzte Achse", "jeder Position"), "fr": ("dernier axe", "chaque position"),
-              "es": ("último eje", "cada posición"), "ja": ("最後の軸", "各位置")}
-    for lang, words in wanted.items():
+              "es": ("último eje", "cada posición"), "ja": ("最後の軸", "位置ごと")}
+    for lang, (axis, position) in wanted.items():
         s = translations(lang).gettext(text)
-        assert all(w in s for w in words), (lang, s)
+        assert axis in s and position not in s, (lang, s)
+        assert position in translations(lang).gettext(_texts.LAYER_NORM), lang
 
 def test_skip_connection_and_squeeze_excitation_cost_nothing():
     keras = require_module("keras")
@@ -825,7 +828,7 @@ def test_a_summary_of_blocks_counts_rows_not_layers():
 
 BLOCK_PARTS = {
     # block sentence → module names it cites, each checked in the real transformers block
-    "gpt2": ("GPT2_BLOCK", ["ln_1", "attn.c_attn", "attn.c_proj", "ln_2", "mlp.c_fc", "mlp.c_proj"]),
+    "gpt2": ("GPT2_BLOCK_GELU_TANH", ["ln_1", "attn.c_attn", "attn.c_proj", "ln_2", "mlp.c_fc", "mlp.c_proj"]),
     "bert-base-uncased": ("BERT_BLOCK", ["attention.self.query", "attention.output.dense",
                                          "intermediate.dense", "output.dense"]),
     "llama-2-7b": ("LLAMA_BLOCK", ["input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
@@ -1091,7 +1094,8 @@ def test_attention_inputs_are_named_by_their_roles():
     assert list(inspect.signature(keras.layers.MultiHeadAttention.call).parameters)[1:4] == ["query", "value", "key"]
     assert list(inspect.signature(torch.nn.MultiheadAttention.forward).parameters)[1:4] == ["query", "key", "value"]
     text = markdown(explain.load(FIXTURES / "specs" / "mha_small.yaml"))
-    assert "Its inputs: query `x`, value `x` (self-attention: the key defaults to the value)." in text
+    assert ("Its inputs: query `x` and value `x`; the key defaults to the value. Since all three are the "
+            "same tensor, this is self-attention.") in text
     assert "Its inputs: `x`, `attn`." in text
     ja = render_document("derivation", explain.load(FIXTURES / "specs" / "mha_small.yaml"), lang="ja", format="markdown")
     assert "入力：`x`、`attn`。" in ja

@@ -458,7 +458,8 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{p}wte + {p}wpe", AddEmbeddings(token_type=False, dropout=True), [f"{p}wte", f"{p}wpe"])
     heads = cfg.size("n_head", "num_attention_heads", default=None)
     g.add(f"{p}h", GPT2Block(hidden_size=d, intermediate_size=f, add_cross_attention=cross, num_heads=heads,
-                             source_length=_source(b) if cross else None), repeat=L)
+                             source_length=_source(b) if cross else None,
+                             activation=cfg.text("activation_function", "gelu_new")), repeat=L)
     g.add(f"{p}ln_f", b.torch("LayerNorm", normalized_shape=d))
     _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}wte", tied=tied, token_name="classifier")
     if head == "lm":

@@ -216,6 +216,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_GPT2_ACTIVATIONS = {"NewGELUActivation": "gelu_new", "GELUTanh": "gelu_pytorch_tanh",
+                     "PytorchGELUTanh": "gelu_pytorch_tanh", "FastGELUActivation": "gelu_fast",
+                     "GELUActivation": "gelu"}
+"""transformers' activation modules (ACT2FN) by the activation_function that names them."""
+
+
 def _hf_block(module: Any) -> Layer | None:
     """A transformers block (GPT2Block, LlamaDecoderLayer, …) as the library's block type, its
     sizes read from its submodules; None for any other module."""
@@ -228,7 +234,8 @@ def _hf_block(module: Any) -> Layer | None:
         return hf_blocks.GPT2Block(hidden_size=module.ln_1.normalized_shape[0],
                                    intermediate_size=module.mlp.c_fc.nf,
                                    add_cross_attention=hasattr(module, "crossattention"),
-                                   num_heads=module.attn.num_heads)
+                                   num_heads=module.attn.num_heads,
+                                   activation=_GPT2_ACTIVATIONS.get(type(module.mlp.act).__name__, "other"))
     if name in ("BertLayer", "RobertaLayer"):
         return getattr(hf_blocks, name)(hidden_size=module.attention.self.query.in_features,
                                    intermediate_size=module.intermediate.dense.out_features,

@@ -240,9 +240,9 @@ ADD_TOKEN_POSITION_DROPOUT = N_("This row adds the token embedding and the posit
                                 "is why %(drop)s is not listed.")
 ADD_EMBEDDINGS_DROPOUT = N_("This row adds embeddings of the same shape (token, position, token "
                             "type) element by element. The addition happens in the model's forward "
-                            "pass; it is not a module of its own in PyTorch. It has no weights, and "
-                            "neither does the embeddings' dropout layer (%(dropout_name)s) after the "
-                            "layer normalization that follows, which is why it is not listed.")
+                            "pass; it is not a module of its own in PyTorch. It has no weights. The "
+                            "embeddings' dropout layer (%(dropout_name)s, applied after the layer "
+                            "normalization) has no weights either, so it is not listed.")
 # "bert.pooler.first_token (first token of the sequence)"
 FIRST_TOKEN_LABEL = N_("first token of the sequence")
 FIRST_TOKEN = N_("This row keeps only the vector at the first position of every sequence (the "
@@ -250,8 +250,8 @@ FIRST_TOKEN = N_("This row keeps only the vector at the first position of every 
                  "dropped. The selection happens in the forward pass of the pooler or the "
                  "classification head; it is not a module of its own in PyTorch. It has no weights.")
 FIRST_TOKEN_BERT_POOLER = N_("This row keeps only the vector at the first position of every "
-                             "sequence, the classification token %(cls_token)s, which stands for the "
-                             "whole input; the sequence axis is dropped. The selection happens in "
+                             "sequence, the classification token %(cls_token)s, whose vector is used "
+                             "as a summary of the whole input; the sequence axis is dropped. The selection happens in "
                              "the forward pass of the pooler (%(bert_pooler)s); it is not a module of "
                              "its own in PyTorch. This step has no weights.")
 
@@ -322,8 +322,9 @@ ATTENTION = N_("Multi-head attention projects the queries, keys and values for e
                "head, then projects the concatenated head outputs to the output width.")
 # Translators: an attention layer's inputs by their roles (Keras: query, value, then key); the
 # placeholders are the input layers' names in code font
-INPUTS_QUERY_VALUE_SELF = N_("Its inputs: query %(query)s, value %(value)s (self-attention: the key "
-                             "defaults to the value).")
+INPUTS_QUERY_VALUE_SELF = N_("Its inputs: query %(query)s and value %(value)s; the key defaults to "
+                             "the value. Since all three are the same tensor, this is "
+                             "self-attention.")
 INPUTS_QUERY_VALUE = N_("Its inputs: query %(query)s, value %(value)s (the key defaults to the "
                         "value).")
 INPUTS_QUERY_VALUE_KEY_SELF = N_("Its inputs: query %(query)s, value %(value)s, key %(key)s "
@@ -352,6 +353,13 @@ GPT2_BLOCK = N_("A GPT-2 block has two parts, each with a residual connection an
                 "concatenated outputs of the heads), then %(ln_2)s and the feed-forward network "
                 "%(mlp)s (%(mlp_c_fc)s from %(d)s to %(ffn)s, GELU, %(mlp_c_proj)s from %(ffn)s back "
                 "to %(d)s).")
+GPT2_BLOCK_GELU_TANH = N_("A GPT-2 block has two parts, each with a residual connection and with a "
+                          "layer normalization before it (pre-norm): first %(ln_1)s and masked "
+                          "self-attention (%(c_attn)s computes the queries, keys and values, "
+                          "%(attn_c_proj)s projects the concatenated outputs of the heads), then "
+                          "%(ln_2)s and the feed-forward network %(mlp)s (%(mlp_c_fc)s from %(d)s to "
+                          "%(ffn)s, GELU in its tanh approximation, %(mlp_c_proj)s from %(ffn)s back "
+                          "to %(d)s).")
 BERT_BLOCK = N_("A BERT block has two parts, each followed by a residual connection and a layer "
                 "normalization (post-norm): self-attention (%(bert_query)s, %(bert_key)s and "
                 "%(bert_value)s compute the queries, keys and values, %(attention_output_dense)s "

@@ -42,7 +42,7 @@ from ..compute import (L_w, NORM_OPS, RMS_OPS, S, SOFTMAX_OPS, T, UNKNOWN_SIZE, 
 from ..compute import Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import Value, sym, to_expr
-from .base import Group, Layer, Shape, _count, _optional, _size, arg, flag, format_shape, size
+from .base import Group, Layer, Shape, _count, _optional, _size, anything, arg, flag, format_shape, size
 from . import _texts
 from .registry import register
 from .torch_core import Linear
@@ -193,12 +193,20 @@ class _GeluBlock(_Block):
         return {d: self.hidden_size, f: self.intermediate_size}
 
 
+_GELU_TANH = frozenset({"gelu_new", "gelu_pytorch_tanh", "gelu_fast"})
+"""transformers' names of GELU's tanh approximation (ACT2FN)."""
+
+
 @register("GPT2Block", framework="pytorch")
 @dataclass(frozen=True, kw_only=True)
 class GPT2Block(_GeluBlock):
     """GPT-2 block: 4d² + 2df + 9d + f (f = 4d: 12d² + 13d); Conv1D weights are (n_in, n_out)."""
 
     kaplan_rest = _texts.KAPLAN_REST_GPT2
+
+    activation: str = anything("gelu_new")
+    """transformers' ``activation_function``: gelu_new (the default), gelu_pytorch_tanh and
+    gelu_fast are GELU's tanh approximation, gelu the exact GELU."""
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _gpt2_groups(self.add_cross_attention)
@@ -207,7 +215,11 @@ class GPT2Block(_GeluBlock):
         return _GPT2_SOURCE
 
     def explanation_for(self, weights: Sequence[str]) -> str | None:
-        return _texts.TRANSFORMER_BLOCK if self.add_cross_attention else _texts.GPT2_BLOCK
+        if self.add_cross_attention:
+            return _texts.TRANSFORMER_BLOCK
+        if self.activation in _GELU_TANH:
+            return _texts.GPT2_BLOCK_GELU_TANH
+        return _texts.GPT2_BLOCK if self.activation == "gelu" else _texts.TRANSFORMER_BLOCK
 
     def notes(self) -> tuple[str, ...]:
         return ("gpt2_fused_qkv",)

@@ -199,9 +199,9 @@ NOTES = {
                                   "the batch; at inference it uses the moving mean and variance "
                                   "instead, which is why they are stored with the model."),
     "layernorm_no_statistics": N_("Layer normalization computes the mean and the variance over the "
-                                  "last axis (the features) at each position of each sample, in "
-                                  "training and at inference alike, so it keeps no moving "
-                                  "statistics."),
+                                  "last axis (the features) from the current input, in training and "
+                                  "at inference alike, so, unlike batch normalization, it keeps no "
+                                  "moving statistics."),
     "layernorm_no_statistics_axes": N_("Layer normalization computes the mean and the variance over all "
                                        "the normalized axes together, separately for each sample and "
                                        "for each position along its other axes, in training and at "
