@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from explain import load
 from explain.cli import run
 from explain.render import render
@@ -45,7 +47,7 @@ def test_seed_boxes_give_type_shape_and_count_in_the_readers_language():
     out = draw(model, lang="de")
     assert "<b>dense_1</b> (Dense)<br/>(None, 512)<br/>5.915.136 Parameter" in out
     ja = draw(model, lang="ja", format="tikz")
-    assert r"\texttt{dense\_1} \mbox{(Dense)}\\\texttt{(None,\penalty1000\ 512)}\\パラメータ 5,915,136 個" in ja
+    assert r"\mbox{\texttt{dense\_1}} \mbox{(Dense)}\\\texttt{(None,\penalty1000\ 512)}\\パラメータ 5,915,136 個" in ja
     fr = draw(model, lang="fr", format="svg")
     assert "5\u202f915\u202f136 paramètres" in fr  # CLDR's narrow no-break space
 
@@ -182,3 +184,114 @@ def test_times_n_sentence_says_each_repetition_has_its_own_weights():
         text = render(model, lang)
         assert words in text, lang
         assert "identical layers" not in text and "gleiche Schichten hintereinander" not in text
+
+
+def test_names_break_only_between_summed_names():
+    """Round 9 reviewers: "transformer.⏎wpe", "embeddings.word_⏎embeddings" and
+    "global_average_pooling2d_⏎1" broke inside a name. A name that fits is one unbreakable box;
+    GPT-2's sum of embeddings breaks only after its " +"; the dashed lm_head box sets the name it
+    shares in code font."""
+    from explain.render.draw.tikz import _code
+    gpt2 = draw(load(FIXTURES / "hf" / "gpt2.json"), format="tikz")
+    assert r"{\mbox{\texttt{transformer.wte +}}\\\mbox{\texttt{transformer.wpe}} \mbox{(sum of the embeddings)}" in gpt2
+    assert r"weights shared with \mbox{\texttt{transformer.wte}}}" in gpt2
+    assert "allowbreak" not in gpt2
+    bert = draw(load(FIXTURES / "hf" / "bert-base-uncased.json"), format="tikz")
+    assert r"\mbox{\texttt{embeddings.word\_embeddings}} \mbox{(Embedding)}" in bert
+    mobile = draw(load(FIXTURES / "keras" / "MobileNetV2.json"), format="tikz")
+    assert r"\mbox{\texttt{global\_average\_pooling2d\_1}}" in mobile
+    # 33 characters are more than a line holds: breaks after . and _ only
+    assert _code("a" * 20 + ".b_" + "c" * 10) == r"\texttt{" + "a" * 20 + r".\allowbreak{}b\_\allowbreak{}" + "c" * 10 + "}"
+    svg = draw(load(FIXTURES / "hf" / "gpt2.json"), format="svg")
+    assert '<tspan font-family="monospace">transformer.wte</tspan></text>' in svg
+
+
+def test_long_names_are_shortened_between_their_parts():
+    """T5's bars read "encoder.block.0.…e_attention_bias" (cut inside a word)."""
+    from explain.render.draw.labels import LONG, short
+    name = "encoder.block.0.layer.0.SelfAttention.relative_attention_bias"
+    assert short(name) == "encoder.…relative_attention_bias"
+    assert short("model.layers.0.self_attn.q_proj") == "model.layers.0.self_attn.q_proj"  # fits
+    assert short("x" * 50) == "x" * 16 + "…" + "x" * 16 and LONG == 34
+    bars = pictures(load(FIXTURES / "hf" / "t5-small.json"), "en", "markdown")["bars"]
+    assert '"encoder.…relative_attention_bias"' in bars and '"decoder.…relative_attention_bias"' in bars
+
+
+def test_tiny_shares_are_not_drawn_as_zero():
+    """Round 9: the Markdown chart said 0.0 for the seed's conv2d_1 (896 of 6,029,097 parameters,
+    0.0149 %) while the sentence says only layers without parameters have no bar."""
+    assert 100 * 896 / 6029097 < 0.1 and round(100 * 896 / 6029097, 2) == 0.01
+    assert round(100 * 1161 / 6029097, 2) == 0.02  # dense_3: 128·9 + 9
+    bars = pictures(load("example:seed-cnn"), "en", "markdown")["bars"]
+    values = bars.splitlines()[-1]
+    assert values.startswith("  bar [0.01, ") and values.endswith(", 0.02]") and "0.0," not in values
+    assert '"showDataLabel":true' in bars
+
+
+def test_block_input_is_the_layer_before_the_block():
+    """ResNet-50's conv2_block1 reads pool1_pool (a MaxPooling2D layer, not an Input layer);
+    MobileNetV2's block_2 reads block_1_project_BN (a BatchNormalization)."""
+    from explain.render.draw.graph import detail
+    resnet = pictures(load(FIXTURES / "keras" / "ResNet50.json"), "en", "markdown")["detail"]
+    assert '[/"Input of the block:<br/><b>pool1_pool</b> (MaxPooling2D)<br/>' in resnet
+    assert "(Input)" not in resnet
+    mobile = detail(load(FIXTURES / "keras" / "MobileNetV2.json"))
+    assert mobile is not None
+    first = mobile.boxes[0]
+    assert (first.kind, first.name, first.type) == ("input", "block_1_project_BN", "BatchNormalization")
+    de = pictures(load(FIXTURES / "keras" / "ResNet50.json"), "de", "latex")["detail"]
+    assert r"Eingang des Blocks:\\\mbox{\texttt{pool1\_pool}} \mbox{(MaxPooling2D)}" in de
+
+
+@pytest.mark.parametrize("fixture, looked_up", [
+    ("gpt2.json", {"transformer.wpe": "position_ids"}),
+    ("bert-base-uncased.json", {"embeddings.position_embeddings": "position_ids",
+                                "embeddings.token_type_embeddings": "token_type_ids"})])
+def test_positions_and_token_types_are_not_read_from_the_token_ids(fixture, looked_up):
+    """Round 9: the arrows into GPT-2's wpe and BERT's position and token-type embeddings came from
+    input_ids. Hugging Face's forward takes position_ids and token_type_ids for them (BERT's
+    embeddings keep position_ids as a buffer, 0 … T−1, when none is given)."""
+    import inspect
+
+    from transformers import BertModel, GPT2Model
+    from explain.render.draw.graph import build
+    model = {"gpt2.json": GPT2Model, "bert-base-uncased.json": BertModel}[fixture]
+    for ids in looked_up.values():
+        assert ids in inspect.signature(model.forward).parameters
+    graph = build(load(FIXTURES / "hf" / fixture))
+    by_name = {b.name: b.id for b in graph.boxes}
+    for layer, ids in looked_up.items():
+        sources = [graph.box(s).name for s, t in graph.edges if t == by_name[layer]]
+        assert sources == [ids]
+    word = "transformer.wte" if fixture == "gpt2.json" else "embeddings.word_embeddings"
+    assert [graph.box(s).name for s, t in graph.edges if t == by_name[word]] == ["input_ids"]
+
+
+def test_parts_without_an_arrow_between_them_are_drawn_one_below_the_other():
+    """T5's encoder and decoder (no arrow joins them in the picture) stood side by side, five boxes
+    in a row, scaled until the text overlapped; one below the other, no row holds more than three."""
+    from explain.render.draw.graph import build
+    from explain.render.draw.layout import layout
+    graph = build(load(FIXTURES / "hf" / "t5-small.json"))
+    at = layout(graph)
+    rows: dict[float, int] = {}
+    for p in at.at.values():
+        rows[p.y] = rows.get(p.y, 0) + 1
+    assert max(rows.values()) <= 3
+    by_name = {b.name: at.at[b.id] for b in graph.boxes}
+    assert by_name["decoder_input_ids"].y > by_name["encoder.final_layer_norm"].y
+
+
+def test_bar_chart_sentence_names_blocks_only_where_the_chart_has_them():
+    """Round 9 wording: "a layer or a block" where the chart has no block (seed) confused; the
+    Spanish "proporción … en" and axis "… en porcentaje" were not idiomatic; Japanese heading."""
+    seed, gpt2 = load("example:seed-cnn"), load(FIXTURES / "hf" / "gpt2.json")
+    assert sum(layer["params"] for layer in SEED["layers"]) == 6029097
+    en = render(seed, lang="en")
+    assert "Each bar shows a layer's share of the model's 6,029,097 parameters; layers without parameters have no bar." in en
+    assert "Each bar shows the share of a layer or a block in the model's" in render(gpt2, lang="en")  # transformer.h × 12
+    es = render(seed, lang="es")
+    assert ("Cada barra indica qué proporción de los 6.029.097 parámetros del modelo corresponde a una capa; "
+            "las capas sin parámetros no tienen barra.") in es
+    assert '"Proporción de los parámetros (%)"' in es
+    assert "## パラメータの内訳" in render(seed, lang="ja")

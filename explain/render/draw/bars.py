@@ -21,6 +21,8 @@ class Bar:
     share: Fraction
     text: str
     """The share in the locale's percent format (98.1 %, 98,1 %)."""
+    block: bool = False
+    """The bar stands for a block or several layers (a stage, a repeated block, N layers)."""
 
 
 def bars(graph: Graph, labels: Labels) -> list[Bar]:
@@ -32,7 +34,8 @@ def bars(graph: Graph, labels: Labels) -> list[Bar]:
         if n and total:
             repeat = graph.groups[b.group].repeat if b.group is not None else b.repeat
             out.append(Bar(short(b.name) + labels.times(repeat), Fraction(n, total),
-                           format_share(n, total, labels.lang)))
+                           format_share(n, total, labels.lang),
+                           b.kind == "fold" or b.group is not None or repeat != 1))
     return out
 
 
@@ -65,16 +68,28 @@ def pgfplots(items: list[Bar], labels: Labels) -> str:
     ]) + "\n"
 
 
+def _value(share: Fraction) -> str:
+    """A bar's percentage for Mermaid: one decimal, or the first nonzero digits of a share under
+    0.1 % (0.02: a layer with parameters never shows 0.0, which reads as "no parameters")."""
+    percent = float(share * 100)
+    if percent >= 0.1 or percent == 0:
+        return f"{percent:.1f}"
+    digits = 2
+    while f"{percent:.{digits}f}".strip("0.") == "":
+        digits += 1
+    return f"{percent:.{digits}f}"
+
+
 def xychart(items: list[Bar], labels: Labels) -> str:
     """A Mermaid ``xychart-beta`` (without the fence), bars across."""
     if not items:
         return ""
     from .mermaid import text
     names = ", ".join('"' + text(b.label) + '"' for b in items)
-    values = ", ".join(f"{float(b.share * 100):.1f}" for b in items)
+    values = ", ".join(_value(b.share) for b in items)
     return "\n".join([
-        # dark bars: the default lavender hides the small shares
-        '%%{init:{"themeVariables":{"xyChart":{"plotColorPalette":"#555555"}}}}%%',
+        # dark bars (the default lavender hides the small shares), each with its value
+        '%%{init:{"xyChart":{"showDataLabel":true},"themeVariables":{"xyChart":{"plotColorPalette":"#555555"}}}}%%',
         "xychart-beta horizontal",
         f"  x-axis [{names}]",
         f'  y-axis "{text(labels.tr(AXIS))}" 0 --> 100',

@@ -29,6 +29,7 @@ class Box:
     kind: str
     """``input``, ``layer`` or ``fold`` (consecutive layers drawn as one box)."""
     type: str = ""
+    """A layer's type; for an input, the type of the layer before a block drawn alone ("": the model's input)."""
     type_label: Optional[str] = None
     """The message id naming the type where the layer has one (an operation of the forward pass)."""
     shape: Shape = ()
@@ -44,6 +45,9 @@ class Box:
     """The index in :attr:`Graph.groups` of the repeated block the box belongs to."""
     each: Optional[Value] = None
     """In a repeated block: one copy's parameters (the box shows these; ``params`` has all)."""
+    indexes: Optional[str] = None
+    """An input of what an embedding looks up other than the tokens: ``positions`` (0, 1, 2, …)
+    or ``type_vocabulary`` (the token types)."""
 
 
 @dataclass
@@ -185,10 +189,14 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
     shared: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     by_id = {b.id: b for b in boxes}
+    extra = _index_inputs(model, boxes)
+    by_id.update({b.id: b for b in extra.values()})
     for i, node in enumerate(nodes):
         target = where[node.name]
         for name in node.inputs:
             source = _resolve(name, where)
+            if name == "input_ids" and node.name in extra:
+                source = extra[node.name].id
             if source is None or source == target:
                 continue
             j = position.get(_CALL.sub("", name), -1)
@@ -204,6 +212,32 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
                 shared.append((owner, target))
                 by_id[target].shares = owner
     return Graph(model.name, boxes, edges, shared, groups, how)
+
+
+INDEX_INPUTS = {"positions": "position_ids", "type_vocabulary": "token_type_ids"}
+"""What a Hugging Face model calls the indices a position or token-type embedding looks up (an
+argument of its forward, or a buffer of its embeddings module where the positions are counted)."""
+
+
+def _index_inputs(model: Model, boxes: list[Box]) -> dict[str, Box]:
+    """A box for the position ids and the token type ids where an embedding reads ``input_ids``
+    but looks up positions or token types (GPT-2's ``wpe``, BERT's ``position_embeddings``): the
+    picture draws their arrow from what they look up. Inserted after the inputs; by the layer."""
+    from ...derivation.shapes import _indexes
+    out: dict[str, Box] = {}
+    made: dict[str, Box] = {}
+    for node in model.nodes:
+        kind = _indexes(node) if "input_ids" in node.inputs and "input_ids" in model.inputs else None
+        if kind not in INDEX_INPUTS:
+            continue
+        assert kind is not None
+        if kind not in made:
+            shape = () if kind == "positions" else model.inputs["input_ids"]
+            made[kind] = Box(f"ix{len(made)}", INDEX_INPUTS[kind], "input", shape=shape, indexes=kind)
+        out[node.name] = made[kind]
+    inputs = sum(1 for b in boxes if b.kind == "input")
+    boxes[inputs:inputs] = list(made.values())
+    return out
 
 
 def detail(model: Model) -> Optional[Graph]:
@@ -232,7 +266,12 @@ def detail(model: Model) -> Optional[Graph]:
                 outside.setdefault(base, shapes[base])
     part = dataclasses.replace(model, nodes=list(block), inputs=outside,
                                name=_common([n.name for n in block]))
-    return _graph(part, [[([i], 1, "", -1)] for i in range(len(block))], "")
+    graph = _graph(part, [[([i], 1, "", -1)] for i in range(len(block))], "")
+    layers = {n.name: n for n in model.nodes}
+    for box in graph.boxes:  # a layer before the block (pool1_pool), not an input of the model
+        if box.kind == "input" and box.name in layers:
+            box.type, box.type_label = layers[box.name].type, layers[box.name].layer.type_label
+    return graph
 
 
 def _one_type(nodes: Sequence[Node], positions: list[int]) -> bool:

@@ -22,6 +22,10 @@ INPUT = N_("Input")
 FOLD = N_("layers %(first)s–%(last)s")
 # Translators: a box of the model's picture whose layer reuses the weights of another layer
 SHARED = N_("weights shared with %(name)s")
+# Translators: the type of the box "position_ids" in the picture of a model: the positions in the sequence a position embedding looks up
+POSITIONS = N_("positions 0, 1, 2, …")
+# Translators: the first line of a box in the picture of one block: the layer before the block, whose output the block reads (its name and type follow on the next line)
+BLOCK_INPUT = N_("Input of the block:")
 
 
 @dataclass
@@ -31,7 +35,9 @@ class Line:
     kind: str
     text: str
     after: str = ""
-    """Plain text after a name (its type, × N)."""
+    """Plain text after a name (its type, × N), or after ``code``."""
+    code: str = ""
+    """A ``text`` line's layer name, set in code font between ``text`` and ``after``."""
 
 
 class Labels:
@@ -79,7 +85,9 @@ class Labels:
         return " × " + (self.num(n) if n is not None else str(repeat))
 
     def type(self, box: Box) -> str:
-        if box.kind == "input":
+        if box.indexes == "positions":
+            return self.tr(POSITIONS)
+        if box.kind == "input" and not box.type:
             return self.tr(INPUT)
         if box.kind == "fold":
             return self.tr(FOLD, first=str(box.layers[0]), last=str(box.layers[1]))
@@ -88,18 +96,31 @@ class Labels:
     def lines(self, box: Box, graph: Optional[Graph] = None) -> list[Line]:
         """``name (type) × N`` / output shape / parameters (and whose weights a sharing box uses)."""
         name = short(box.name)
-        out = [Line("name", name, f" ({self.type(box)})" + self.times(box.repeat))]
+        out = [Line("text", self.tr(BLOCK_INPUT))] if box.kind == "input" and box.type else []
+        out.append(Line("name", name, f" ({self.type(box)})" + self.times(box.repeat)))
         if box.shape or box.kind != "input":
             out.append(Line("shape", self.shape(box)))
         if box.kind != "input":
             out.append(Line("text", self.params(box.params if box.each is None else box.each)))
         if box.shares and graph is not None:
-            out.append(Line("text", self.tr(SHARED, name=short(graph.box(box.shares).name))))
+            before, _, after = self.tr(SHARED, name="\0").partition("\0")
+            out.append(Line("text", before, after, code=short(graph.box(box.shares).name)))
         return out
 
 
 def short(name: str) -> str:
+    """A name of at most :data:`LONG` characters, shortened between its parts, never inside one:
+    the first part, an ellipsis and as many last parts as fit
+    (``encoder.…relative_attention_bias``); cut in the middle only where no part fits."""
     if len(name) <= LONG:
         return name
+    for sep in (".", "_"):
+        parts = name.split(sep)
+        if len(parts) < 3:
+            continue
+        head = parts[0] + sep + "…"
+        tail = [k for k in range(1, len(parts)) if len(head) + len(sep.join(parts[-k:])) <= LONG]
+        if tail:
+            return head + sep.join(parts[-tail[-1]:])
     half = (LONG - 1) // 2
     return name[:half] + "…" + name[-half:]

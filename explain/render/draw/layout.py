@@ -43,8 +43,11 @@ def layout(graph: Graph, rows: int = ROWS) -> Layout:
     for s, t in graph.edges:
         preds[t].append(s)
     rank: dict[str, int] = {}
-    for i in ids:  # boxes are in data-flow order: a box's sources come before it
-        rank[i] = 1 + max((rank[p] for p in preds[i] if p in rank), default=-1)
+    below = 0
+    for part in _parts(ids, graph.edges):  # pictures not joined by an arrow one below the other
+        for i in part:  # boxes are in data-flow order: a box's sources come before it
+            rank[i] = 1 + max((rank[p] for p in preds[i] if p in rank), default=below - 1)
+        below = 1 + max(rank[i] for i in part)
     by_rank: dict[int, list[str]] = {}
     for i in ids:
         by_rank.setdefault(rank[i], []).append(i)
@@ -75,6 +78,24 @@ def layout(graph: Graph, rows: int = ROWS) -> Layout:
     routes = {(s, t): _route(at[s], at[t], rank[s] // rows, rank[t] // rows, colw, span,
                              rank[t] - rank[s], k) for k, (s, t) in enumerate(graph.edges)}
     return Layout(at, routes, columns * colw - GAP, float(rows), colw, rows)
+
+
+def _parts(ids: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
+    """The boxes in groups joined by arrows (T5's encoder and decoder), each in data-flow order,
+    in the order of their first box: drawn side by side they made a picture too wide to read."""
+    root = {i: i for i in ids}
+
+    def find(i: str) -> str:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+    for s, t in edges:
+        root[find(s)] = find(t)
+    parts: dict[str, list[str]] = {}
+    for i in ids:
+        parts.setdefault(find(i), []).append(i)
+    return list(parts.values())
 
 
 def _route(a: Placed, b: Placed, col_a: int, col_b: int, colw: float, span: float, ranks: int,

@@ -25,7 +25,7 @@ def _label(lines: list[Line]) -> str:
         if line.kind == "name":
             parts.append("<b>" + text(line.text) + "</b>" + text(line.after))
         else:
-            parts.append(text(line.text))
+            parts.append(text(line.text + line.code + line.after))
     return "<br/>".join(parts)
 
 

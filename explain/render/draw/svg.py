@@ -27,7 +27,7 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0) -> str:
     """The picture; its boxes as wide as the widest line and as tall as the most lines need."""
     at = layout(graph, rows) if rows else layout(graph)
     texts = [labels.lines(b, graph) for b in graph.boxes]
-    BOX_W = min(440, max([200] + [_width(x.text + x.after) + 20 for lines in texts for x in lines]))
+    BOX_W = min(440, max([200] + [_width(x.text + x.code + x.after) + 20 for lines in texts for x in lines]))
     BOX_H = 12 + LINE * max((len(lines) for lines in texts), default=3)
     SLOT, ROW = BOX_W + 30, BOX_H + 26
     pad = 16
@@ -65,9 +65,15 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0) -> str:
         out.append(f'<polyline points="{d}" fill="none" stroke="#333" marker-end="url(#arrow)"/>')
     for s, t in graph.shared:
         (x0, y0), (x1, y1) = xy(at.at[s].x, at.at[s].y), xy(at.at[t].x, at.at[t].y)
-        out.append(f'<path d="M{x0 + BOX_W / 2:.1f},{y0:.1f} C{x0 + BOX_W / 2 + 40:.1f},{y0:.1f} '
-                   f'{x1 + BOX_W / 2 + 40:.1f},{y1:.1f} {x1 + BOX_W / 2:.1f},{y1:.1f}" fill="none" '
-                   'stroke="#777" stroke-dasharray="4 3"/>')
+        if y0 == y1:  # side by side: a straight line between them
+            x0, x1 = min(x0, x1), max(x0, x1)
+            out.append(f'<line x1="{x0 + BOX_W / 2:.1f}" y1="{y0:.1f}" x2="{x1 - BOX_W / 2:.1f}" '
+                       f'y2="{y1:.1f}" stroke="#777" stroke-dasharray="4 3"/>')
+            continue
+        # left of the boxes, as in the PDF: a curve on the right crossed the boxes between them
+        lane = min(x0, x1) - BOX_W / 2 - 10
+        out.append(f'<polyline points="{x0 - BOX_W / 2:.1f},{y0:.1f} {lane:.1f},{y0:.1f} {lane:.1f},{y1:.1f} '
+                   f'{x1 - BOX_W / 2:.1f},{y1:.1f}" fill="none" stroke="#777" stroke-dasharray="4 3"/>')
     for b in graph.boxes:
         x, y = xy(at.at[b.id].x, at.at[b.id].y)
         fill = "#f2f2f2" if b.kind == "input" else "#fff"
@@ -86,6 +92,9 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0) -> str:
             elif line.kind == "shape":
                 out.append(f'<text x="{x:.1f}" y="{ty:.1f}" text-anchor="middle" '
                            f'font-family="monospace">{_t(line.text)}</text>')
+            elif line.code:
+                out.append(f'<text x="{x:.1f}" y="{ty:.1f}" text-anchor="middle">{_t(line.text)}'
+                           f'<tspan font-family="monospace">{_t(line.code)}</tspan>{_t(line.after)}</text>')
             else:
                 out.append(f'<text x="{x:.1f}" y="{ty:.1f}" text-anchor="middle">{_t(line.text)}</text>')
     out.append("</svg>")

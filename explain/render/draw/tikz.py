@@ -23,16 +23,33 @@ text with the preamble's margins), so a taller one is scaled."""
 
 _BREAKS = re.compile(r"\\_|[./]")
 
+FITS = 32
+"""Characters of code a box's line holds (footnotesize typewriter in the box's text width)."""
+
+
+def _code(name: str) -> str:
+    """A name in code font that never breaks inside (embeddings.word_⏎embeddings, round 9); a name
+    too long for a line breaks only after . _ /; a sum of names (``transformer.wte +
+    transformer.wpe``) one name per line, each after its " +"."""
+    parts = name.split(" + ")
+    out = []
+    for k, part in enumerate(parts):
+        code = latex_text(part) + (" +" if k < len(parts) - 1 else "")
+        if len(part) > FITS:
+            out.append(r"\texttt{" + _BREAKS.sub(r"\g<0>\\allowbreak{}", code) + "}")
+        else:
+            out.append(r"\mbox{\texttt{" + code + "}}")
+    return r"\\".join(out)
+
 
 def _line(line: Line) -> str:
-    if line.kind == "name":  # a long name may break after . _ / (Hugging Face module paths)
-        name = latex_text(line.text)
-        if len(line.text) > 16:
-            name = _BREAKS.sub(r"\g<0>\\allowbreak{}", name)
+    if line.kind == "name":
         after = latex_text(line.after.strip())  # the type never breaks inside (GlobalAveragePooling2D)
-        return r"\texttt{" + name + "}" + (r" \mbox{" + after + "}" if after else "")
+        return _code(line.text) + (r" \mbox{" + after + "}" if after else "")
     if line.kind == "shape":  # breaks, if it must, only after a comma (as in the tables)
         return r"\texttt{" + latex_text(line.text).replace(", ", r",\penalty1000\ ") + "}"
+    if line.code:
+        return latex_text(line.text) + _code(line.code) + latex_text(line.after)
     return latex_text(line.text)
 
 
@@ -44,7 +61,7 @@ def _lines(lines: list[Line]) -> int:
     """How many lines a box's text takes, wrapped at :data:`CHARS`."""
     def width(text: str) -> int:
         return sum(2 if ord(c) > 0x2e80 else 1 for c in text)
-    return sum(-(-width(x.text + x.after) // CHARS) for x in lines)
+    return sum(-(-width(x.text + x.code + x.after) // CHARS) + x.text.count(" + ") for x in lines)
 
 
 def _size(graph: Graph, labels: Labels, rows: int) -> tuple[Layout, float, float, float]:
@@ -91,7 +108,11 @@ def picture(graph: Graph, labels: Labels, rows: int = 0) -> str:
         path = "".join(f" -- ({x:g},{y:g})" for x, y in corners)
         out.append(rf"\draw[->] ({s}.south){path} -- ({t}.north);")
     for s, t in graph.shared:
-        out.append(rf"\draw[dashed,black!60] ({s}.west) -- ++(-3mm,0) |- ({t}.west);")
+        if at.at[s].y == at.at[t].y:  # side by side (T5's shared and encoder.embed_tokens)
+            left, right = (s, t) if at.at[s].x < at.at[t].x else (t, s)
+            out.append(rf"\draw[dashed,black!60] ({left}.east) -- ({right}.west);")
+        else:
+            out.append(rf"\draw[dashed,black!60] ({s}.west) -- ++(-3mm,0) |- ({t}.west);")
     out.append(r"\end{tikzpicture}")
     if scale < 1:
         out.append("}")
