@@ -155,7 +155,7 @@ def test_resnet_projection_shortcut_is_named_and_is_not_the_expansion(resnet):
     # Keras's ResNet50 normalizes the shortcut too (conv2_block1_0_bn reads conv2_block1_0_conv)
     assert section(resnet, "conv2_block1_0_conv").count(
         "This convolution, with the batch normalization that follows it, is the block's projection shortcut") == 1
-    assert ("in the first block of a stage a 1 × 1 convolution followed by a batch normalization, the "
+    assert ("in the first block of a stage a 1 × 1 convolution followed by a batch-normalization layer, the "
             "projection shortcut, runs in parallel") in resnet
     assert "projection shortcut" not in section(resnet, "conv2_block1_3_conv")
     assert "projection shortcut" not in section(resnet, "conv2_block2_1_conv")
@@ -189,13 +189,14 @@ def test_mobilenet_inverted_residual_shows_the_saving_on_its_own_numbers(mobilen
     text = mobilenet.split("## Summary")[0]
     assert "The blocks `block_1`–`block_16` are inverted residual blocks, the building block of MobileNetV2." in text
     # Sandler et al. (2018), table 1: 1 × 1 conv2d + ReLU6, 3 × 3 dwise + ReLU6, linear 1 × 1 conv2d
-    assert ("each followed by a batch normalization and ReLU6; a final 1 × 1 convolution with a batch "
-            "normalization but no activation projects them to the block's output width (the linear "
-            "bottleneck).") in text
+    assert ("and a 3 × 3 depthwise convolution then filters each channel separately; both are followed "
+            "by batch normalization and ReLU6. A final 1 × 1 convolution with batch normalization but no "
+            "activation projects them to the block's output width (the linear bottleneck).") in text
     assert "by the expansion factor $t = 6$" in text  # block_1_expand: 16 → 96 channels
     # numbers multiplied with ×, as in every formula with its numbers
     assert r"in `block_1`, $3 \times 3 \times 96 + 96 \times 24 = 3{,}168$ weights instead of $3 \times 3 \times 96 \times 24 = 20{,}736$" in text
-    assert "| `block_1–block_2` | 9–26 | 2 | 15,024 |" in mobilenet  # a stage row names both ends
+    # a stage row names both ends, each in code font and the dash between them in text (round 9)
+    assert "| `block_1`–`block_2` | 9–26 | 2 | 15,024 |" in mobilenet and "`block_1–block_2`" not in mobilenet
     assert "only where the stride is 1" in text
 
 
@@ -249,7 +250,8 @@ def test_pooling_says_why_its_stride_is_the_pool_size(seed):
             "$s = k = 3$: the windows do not overlap.") in text
     # by hand: ⌊(254 − 3)/3⌋ + 1 = 84
     assert r"\lfloor (254 - 3)/3 \rfloor + 1 = 84" in text
-    assert "Stride $s = k = 2$, the pool size (`strides=None`)." in section(seed, "max_pooling2d_2")  # brief
+    assert ("Stride $s = k = 2$, equal to the pool size because `strides=None`."
+            in section(seed, "max_pooling2d_2"))  # brief
     given = {"name": "n", "input": [8, 8, 3], "layers": [{"MaxPooling2D": {"pool_size": 2, "strides": 1}}]}
     assert "The stride is not given" not in doc(explain.load(given))
 
@@ -344,10 +346,31 @@ def test_keras_prelu_says_pytorch_learns_one_slope_by_default():
 def test_stage_table_says_what_a_row_is(mobilenet):
     """MobileNetV2 (Sandler et al. 2018, table 2): 16 bottleneck blocks in runs of 1, 2, 3, 4, 3, 3,
     1 of the same output width; block_10–12 (96 channels) and block_13–15 (160) are rows of their own."""
-    assert ("The table gives an overview by stage: each row gives the number of parameters of one group "
-            "of layers, the stem, the head, or a run of consecutive blocks with the same output width (the "
-            "Blocks column gives how many).") in mobilenet
-    assert "| `block_10–block_12` | 90–115 | 3 |" in mobilenet and "| `block_13–block_15` | 116–142 | 3 |" in mobilenet
+    assert ("Each row is one group of layers with its number of parameters: part of the stem (`Conv1`) or "
+            "of the head (`Conv_1`, `global_average_pooling2d_1`, `predictions`), or a run of consecutive "
+            "blocks with the same output width; the Blocks column gives the number of blocks in the run."
+            ) in mobilenet
+    assert "| `block_10`–`block_12` | 90–115 | 3 |" in mobilenet and "| `block_13`–`block_15` | 116–142 | 3 |" in mobilenet
+
+
+def test_resnet_stage_table_names_its_stem_and_head(resnet):
+    """Round-9 en reviewer: many lecturers count the max pool to the stem; He et al. (2016),
+    table 1: conv1 (7 × 7, stride 2) and the 3 × 3 max pool come before conv2_x, average pool and
+    the 1000-way fully connected layer after conv5_x."""
+    assert ("part of the stem (`conv1`, `pool1`) or of the head (`avg_pool`, `predictions`), or a run "
+            "of consecutive blocks") in resnet
+    assert "| `conv1` | 1–4 |  |" in resnet and "| `pool1` | 5–6 |  | 0 |" in resnet
+
+
+def test_stage_table_without_a_stem_or_with_layers_between_runs_says_so():
+    """A row outside the blocks between two runs is neither stem nor head: the general sentence."""
+    from explain.derivation.stages import Stage
+    from explain.render.view import Formatter, _stage_ends
+    f = Formatter("markdown", "en")
+    row = lambda label, blocks: Stage(label, 1, 1, blocks, 0, ())  # noqa: E731
+    assert _stage_ends([row("stem", 0), row("conv2_x", 3), row("head", 0)], f) == {"stem": "`stem`", "head": "`head`"}
+    assert _stage_ends([row("stem", 0), row("conv2_x", 3), row("mid", 0), row("conv3_x", 2), row("head", 0)], f) is None
+    assert _stage_ends([row("conv2_x", 3), row("head", 0)], f) is None
 
 
 def test_a_layer_with_several_inputs_names_them_and_brief_latex_lines_break():
@@ -390,8 +413,15 @@ def test_check_sheet_verdict_reads_right_result_wrong_formula():
     from explain.checker import check_file, render_report
     sheet = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="en",
                           format="markdown")
-    assert "| ✗ right result, wrong formula |" in sheet
-    assert "## 5. `dense_2`: parameters (right result, wrong formula)" in sheet
+    # round 9: a cross followed by "right result" read as a contradiction; the summary says why
+    # 6 of 7 (claims 1–4, 6, 7 are right; claim 5 has the right number with a wrong bias term)
+    assert "| ✗ wrong formula (right result) |" in sheet
+    assert "## 5. `dense_2`: parameters (wrong formula, right result)" in sheet
+    assert "**6 of 7 answers fully correct (answer 5 has the right number but a wrong formula).**" in sheet
+    es = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="es",
+                       format="markdown")
+    assert "| ✗ fórmula errónea (el resultado es correcto) |" in es
+    assert "## 5. `dense_2`: parámetros (fórmula errónea, resultado correcto)" in es
 
 
 def test_windows_that_leave_the_last_rows_out_say_so(seed, resnet):
@@ -403,11 +433,11 @@ def test_windows_that_leave_the_last_rows_out_say_so(seed, resnet):
     assert tuple(keras.layers.MaxPooling2D(3)(keras.Input((254, 254, 8))).shape[1:3]) == (84, 84)
     assert tuple(keras.layers.MaxPooling2D(2)(keras.Input((39, 39, 8))).shape[1:3]) == (19, 19)
     assert ("The windows cover the first $(84 - 1) \\times 3 + 3 = 252$ rows and columns, so the last "
-            "$254 - 252 = 2$ rows and columns are not covered by any window: rounding down drops them."
+            "$254 - 252 = 2$ rows and columns fall outside every window and are dropped (hence the floor)."
             ) in section(seed, "max_pooling2d_1")
     # one row left: the singular, in every language (a plural with 1 was the round-8 finding)
-    assert ("so the last row and the last column ($39 - 38 = 1$) are not covered by any window: "
-            "rounding down drops them.") in section(seed, "max_pooling2d_3")  # a one-line entry
+    assert ("so the last row and the last column ($39 - 38 = 1$) fall outside every window and are "
+            "dropped (hence the floor).") in section(seed, "max_pooling2d_3")  # a one-line entry
     de = doc(explain.load("example:seed-cnn"), lang="de")
     assert "die letzte Zeile und die letzte Spalte ($39 - 38 = 1$) liegen in keinem Fenster" in section(de, "max_pooling2d_3")
     assert "The windows cover" not in section(seed, "max_pooling2d_2")  # 127 - 1 = 126, even
@@ -454,7 +484,7 @@ def test_latex_dropped_rows_sentence_is_its_own_paragraph():
     """Round-8 de reviewer: in the PDF the sentence ran into "Ausgabeform: …" (Markdown has two
     paragraphs); a blank line ends it in LaTeX too."""
     tex = doc(explain.load("example:seed-cnn"), fmt="latex")
-    assert "rounding down drops them.\n\nOutput shape:" in tex
+    assert "are dropped (hence the floor).\n\nOutput shape:" in tex
 
 
 def test_a_block_repeated_two_times_reads_twice(resnet):
@@ -464,3 +494,79 @@ def test_a_block_repeated_two_times_reads_twice(resnet):
     assert "a block repeated 3 times" in resnet and "repeated 2 times" not in resnet
     tex = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), fmt="latex")
     assert r"\subsubsection*{Layers 19 to 38: a block repeated twice}" in tex
+
+
+@pytest.fixture(scope="module")
+def rnn_docs():
+    """small_rnn.yaml (Embedding, LSTM(64), GRU(16), Dense(1)) in the four translated languages."""
+    model = explain.load(FIXTURES / "specs" / "small_rnn.yaml")
+    return {lang: doc(model, lang) for lang in ("de", "fr", "ja", "es")}
+
+
+def test_recurrent_sentences_in_the_round9_reviewers_words(rnn_docs):
+    """Round-9 reviewers: de "Ihre Eingabe" read as the polite "your input"; fr named the LSTM's
+    candidate two ways; ja "計 2 つ" read as two biases in all (Keras's GRU with reset_after=True
+    has a bias of 3h for the input side and one for the recurrent side); es wrote units as plain
+    text and left out the comma after an introductory phrase."""
+    keras = require_module("keras")
+    gru = keras.layers.GRU(16)
+    gru.build((None, 30, 64))
+    assert [tuple(w.shape) for w in gru.weights][-1] == (2, 3 * 16)  # two bias rows, one per side
+    assert "Die Eingabe der Schicht, `(None, 30, 32)`, ist eine Folge von 30 Zeitschritten" in rnn_docs["de"]
+    assert "Ihre Eingabe" not in rnn_docs["de"]
+    assert "et l’état candidat de la cellule, soit quatre groupes de poids" in rnn_docs["fr"]
+    assert "état de cellule candidat" not in rnn_docs["fr"]
+    assert "のとき、2 つのゲートと候補状態のそれぞれについて、入力側と再帰側に 1 つずつあります。" in rnn_docs["ja"]
+    assert "計 2 つ" not in rnn_docs["ja"]
+    assert "- $h = 64$: tamaño del estado oculto (`units`)" in rnn_docs["es"]
+    assert "Con `return_sequences=True`, la capa recurrente" in rnn_docs["es"]
+    assert "Con `return_sequences=False` (el valor por defecto), la capa" in rnn_docs["es"]
+    # English names the argument too, as the dense layer's "number of outputs (`units`)" does
+    assert "- $h = 16$: number of hidden units (`units`)" in doc(explain.load(FIXTURES / "specs" / "small_rnn.yaml"))
+
+
+def test_core_sentences_in_the_round9_reviewers_words(seed):
+    """Round-9 en/es reviewers: the flatten, pooling-stride and floor sentences; es "p. ej." (not
+    "ejemplo … por ejemplo"), "ejemplo" for a batch element, and a comma after "Con … y paso 1"."""
+    assert ("A flatten layer reshapes each example's input (e.g. its feature maps) into a single vector; "
+            "the batch axis is kept. It has no weights.") in seed
+    es = doc(explain.load("example:seed-cnn"), lang="es")
+    assert "convierte la entrada de cada ejemplo (p. ej., sus mapas de características) en un vector" in es
+    assert 'Con `padding="same"` y paso 1, se añaden $p$ ceros' in es
+    mha = doc(explain.load(FIXTURES / "specs" / "mha_small.yaml"), lang="es")
+    assert "normaliza las características de cada ejemplo" in mha and "cada muestra" not in mha
+
+
+def test_batchnorm_says_over_what_it_normalizes():
+    """Round-9 en reviewer: "normalizes every channel" did not say over what. Keras's
+    BatchNormalization (axis=-1) takes the mean and variance over every other axis: batch and
+    positions of a feature map; after a dense layer only the batch."""
+    keras, np = require_module("keras"), require_module("numpy")
+    x = np.random.default_rng(0).normal(3.0, 2.0, (4, 5, 5, 3)).astype("float32")
+    y = keras.ops.convert_to_numpy(keras.layers.BatchNormalization(epsilon=1e-6)(x, training=True))
+    assert np.allclose(y.mean(axis=(0, 1, 2)), 0, atol=1e-4) and np.allclose(y.var(axis=(0, 1, 2)), 1, atol=1e-3)
+    text = doc(explain.load(FIXTURES / "specs" / "residual.yaml"))
+    assert ("Batch normalization normalizes every channel to mean 0 and variance 1 over the batch (and over "
+            "all positions, if the input has spatial or time axes), then scales it by $\\gamma$ and shifts "
+            "it by $\\beta$.") in text
+
+
+def test_resnet_and_mobilenet_block_sentences_in_the_round9_reviewers_words(resnet):
+    """Round-9 en reviewer: batch normalization as a mass noun or "a batch-normalization layer",
+    and "added unchanged" for the identity shortcut."""
+    assert "; each convolution is followed by a batch-normalization layer." in resnet
+    assert "Where the input already has the output's shape, it is added unchanged (identity shortcut)" in resnet
+    assert "a batch normalization follows" not in resnet and "added as it is" not in resnet
+
+
+def test_lenet5_and_check_sheet_in_the_round9_reviewers_words():
+    """Round-9 reviewers: fr « Voici » announced nothing; ja mixed 個 and 枚 for maps and wanted a
+    comma; ja 「最終値」 is stiff on the check sheet."""
+    from explain.checker import check_file, render_report
+    lenet = explain.load("example:lenet5")
+    assert "Ce modèle est la variante de LeNet-5 que présentent d’ordinaire les cours." in doc(lenet, "fr")
+    assert "C3：16 枚の特徴マップのうち 15 枚を、S2 の 6 枚のマップの一部だけに結合し" in doc(lenet, "ja")
+    sheet = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="ja",
+                          format="markdown")
+    # by hand: 512 × 128 + 128 = 65,664 is the answer's value; its formula gives 512 × 128 + 512
+    assert f"答えの値 {512 * 128 + 128:,} は正解と一致しますが" in sheet

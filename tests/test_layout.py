@@ -250,7 +250,7 @@ def test_large_models_get_a_stage_summary_before_the_layers(fixture, blocks):
     assert text.index("## Stages") < text.index("## Summary") < text.index("## Derivation, layer by layer")
     table = _tables(text)[0]
     assert table[0] == ["Stage", "Layers", "Blocks", "Parameters", "Share", "Output shape"]
-    rows = {r[0].strip("`"): r for r in table[1:]}
+    rows = {r[0].replace("`", ""): r for r in table[1:]}  # `block_1`–`block_2`: two code spans
     assert {name: _int(rows[name][2]) for name in blocks} == blocks
     assert sum(_int(r[3]) for r in table[1:]) == KERAS[fixture]["total"]
     assert "## Stages" not in render(load("example:seed-cnn"))

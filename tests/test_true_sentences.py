@@ -1038,7 +1038,8 @@ def test_lenet5_says_how_the_1998_network_differs_and_no_other_model_does():
     # fixed vectors: one of F6's 84 entries per unit, 10 units
     assert "differs from it in three places:\n\n- C3 connects" in md
     assert ("each of the 10 units computes the squared Euclidean distance between the 84 outputs of F6 "
-            f"and its own parameter vector, designed by hand and kept fixed ({10 * 84} numbers, no bias)") in md
+            f"and its own parameter vector, chosen by hand and (in the paper's experiments) kept fixed ({10 * 84} "
+            "numbers, no bias)") in md
     assert "LeCun" not in markdown(explain.load("example:seed-cnn"))
     for key in ("lenet5_original", "lenet5_c3", "lenet5_subsampling", "lenet5_rbf", "lenet5_same"):
         assert translated(messages.MODEL_NOTES[key])
@@ -1063,11 +1064,11 @@ def test_flatten_keeps_the_batch_axis_and_a_bias_free_conv_says_so_once():
     keras = require_module("keras")
     model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Flatten()])
     assert tuple(model.output_shape) == (None, 48)  # the batch axis stays, 4 × 4 × 3 per example
-    assert "the batch axis stays" in _texts.FLATTEN and translated(_texts.FLATTEN)
+    assert "the batch axis is kept" in _texts.FLATTEN and translated(_texts.FLATTEN)
     text = markdown(explain.load(FIXTURES / "keras" / "MobileNetV2.json"))
     conv1 = text.split("### 1. `Conv1`")[1].split("### 2.")[0]
     assert conv1.count("no bias") == 1
-    assert "The bias is left out because a batch normalization follows this layer" in conv1
+    assert "The bias is left out because batch normalization follows:" in conv1
 
 
 def test_bert_pooler_first_token_is_an_operation_of_the_forward_pass():

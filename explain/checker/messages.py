@@ -15,13 +15,19 @@ VERDICT_LABELS = {
     "correct": N_("correct"),
     # Translators: a verdict: the formula is right, the arithmetic is not
     "arithmetic_slip": N_("arithmetic slip"),
-    # Translators: a verdict: the result is right, the formula is not
-    "wrong_formula": N_("right result, wrong formula"),
+    # Translators: a verdict in the table: the formula is wrong, the result is right (the cross comes first)
+    "wrong_formula": N_("wrong formula (right result)"),
     # Translators: a verdict on a student's claim in the feedback sheet
     "wrong": N_("wrong"),
     # Translators: a verdict: the claim could not be read (not arithmetic this tool understands)
     "unreadable": N_("unreadable"),
     "unattributed": N_("not attributed"),
+}
+
+# A verdict in a claim's heading, where it is already in parentheses, where it differs from the table's
+VERDICT_HEADINGS = {
+    # Translators: a verdict in a claim's heading: "dense_2: parameters (wrong formula, right result)"
+    "wrong_formula": N_("wrong formula, right result"),
 }
 
 VERDICT_SENTENCES = {

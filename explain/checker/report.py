@@ -55,6 +55,8 @@ class Entry:
     expected: str
     verdict: str
     """A message id: the verdict's label."""
+    heading_verdict: str
+    """A message id: the verdict in the claim's heading (in parentheses there)."""
     correct: bool
     sentences: list[Sentence] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
@@ -85,9 +87,10 @@ def sheet_facts(report: Any, f: Formatter, **_: Any) -> dict[str, Any]:
     view = View(f, report.model)
     entries = [_entry(report, c, f, view, i) for i, c in enumerate(report.claims, 1)]
     counts = report.summary()
+    right_number = [f.num(e.index) for e, c in zip(entries, report.claims) if c.verdict == "wrong_formula"]
     return {"model_name": f.name(report.model.name), "entries": entries, "all_correct": report.all_correct,
             "correct": f.num(counts.get("correct", 0)), "total": f.num(len(report.claims)),
-            "width": width}
+            "right_number": right_number, "width": width}
 
 
 _KINDS = {"params": M.PARAMETERS, "shape": M.OUTPUT_SIZE, "trainable": M.TRAINABLE,
@@ -127,7 +130,8 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
         sentences.insert(0, _memory_setting(c, f))
         unique = {(s.message, tuple(s.facts.items()), s.layer, s.every): s for s in sentences}
     entry = Entry(label, _kind(c), work_text(c, f), expected or "–", M.VERDICT_LABELS[c.verdict],
-                  c.correct, list(unique.values()), index=index)
+                  M.VERDICT_HEADINGS.get(c.verdict, M.VERDICT_LABELS[c.verdict]), c.correct,
+                  list(unique.values()), index=index)
     if c.kind in ("macs", "flops", "memory"):
         if not c.correct and c.verdict != "unreadable":
             _compute_derivation(entry, model, c, f)

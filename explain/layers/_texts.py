@@ -96,8 +96,8 @@ UPSAMPLE = N_("This layer enlarges the input along the spatial axes by interpola
               "weights.")
 
 # -- shape and element-wise layers
-FLATTEN = N_("A flatten layer turns each example's input (such as its feature maps) into one vector; "
-             "the batch axis stays. It has no weights.")
+FLATTEN = N_("A flatten layer reshapes each example's input (e.g. its feature maps) into a single "
+             "vector; the batch axis is kept. It has no weights.")
 RESHAPE = N_("This layer rearranges its input into another shape. It has no weights.")
 REPEAT_VECTOR = N_("This layer repeats its input vector n times, which makes a sequence. It has "
                    "no weights.")
@@ -166,16 +166,25 @@ DOT = N_("This layer computes dot products between its two inputs along the give
          "weights.")
 
 # -- normalization
-BATCHNORM = N_("Batch normalization normalizes every channel, then scales it by %(gamma)s and "
+# Translators: training-time statistics; the positions are those of a feature map or a sequence
+BATCHNORM = N_("Batch normalization normalizes every channel to mean 0 and variance 1 over the "
+               "batch (and over all positions, if the input has spatial or time axes), then "
+               "scales it by %(gamma)s and "
                "shifts it by %(beta)s. It also keeps a moving mean and a moving variance for "
                "every channel.")
-BATCHNORM_NO_BETA = N_("Batch normalization normalizes every channel, then scales it by "
+BATCHNORM_NO_BETA = N_("Batch normalization normalizes every channel to mean 0 and variance 1 "
+                       "over the batch (and over all positions, if the input has spatial or "
+                       "time axes), then scales it by "
                        "%(gamma)s; this one has no %(beta)s. It also keeps a moving mean and a "
                        "moving variance for every channel.")
-BATCHNORM_NO_GAMMA = N_("Batch normalization normalizes every channel, then shifts it by "
+BATCHNORM_NO_GAMMA = N_("Batch normalization normalizes every channel to mean 0 and variance 1 "
+                        "over the batch (and over all positions, if the input has spatial or "
+                        "time axes), then shifts it by "
                         "%(beta)s; this one has no %(gamma)s. It also keeps a moving mean and a "
                         "moving variance for every channel.")
-BATCHNORM_NO_AFFINE = N_("Batch normalization normalizes every channel and keeps a moving mean "
+BATCHNORM_NO_AFFINE = N_("Batch normalization normalizes every channel to mean 0 and variance 1 "
+                         "over the batch (and over all positions, if the input has spatial or "
+                         "time axes) and keeps a moving mean "
                          "and a moving variance for every channel. This one learns no %(gamma)s "
                          "and no %(beta)s.")
 BATCHNORM_NO_STATS = N_("Batch normalization normalizes every channel with the statistics of the "

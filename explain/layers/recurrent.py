@@ -93,6 +93,7 @@ class _Recurrent(Layer):
     one bias vector G·h (more for GRU with reset_after)."""
 
     role = "recurrent"
+    symbol_meanings = {"h": "rnn_units"}
     explanation = _texts.RECURRENT
     explanation_no_bias = _texts.RECURRENT_NO_BIAS
     one_bias_note: ClassVar[str] = "rnn_one_bias"

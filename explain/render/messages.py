@@ -78,6 +78,7 @@ SYMBOLS = {
     "normalized_features": N_("number of features normalized together (the size of the normalized "
                               "axes)"),
     "hidden_units": N_("number of hidden units"),
+    "rnn_units": N_("number of hidden units (%(units)s)"),
     "input_size": N_("number of input features per time step"),
     "model_width": N_("model width"),
     "vocabulary": N_("vocabulary size"),
@@ -224,9 +225,9 @@ NOTES = {
                                           "in parallel with the main path, from the block's input "
                                           "to the Add layer, and brings the input to the output's "
                                           "number of channels, so that the two can be added."),
-    "bias_before_batchnorm": N_("The bias is left out because a batch normalization follows this layer: the "
-                                "normalization subtracts the batch mean, which would cancel a bias, and its "
-                                "%(beta)s shifts every channel instead."),
+    "bias_before_batchnorm": N_("The bias is left out because batch normalization follows: the "
+                                "normalization subtracts the batch mean, which would cancel a "
+                                "bias, and its %(beta)s shifts every channel instead."),
     "mha_in_proj_4E2": N_("PyTorch's %(nn_MultiheadAttention)s has %(four_d2_4d)s parameters, with %(d)s "
                           "its embedding dimension (%(embed_dim)s), whatever the number of "
                           "heads: the heads split %(d)s among themselves. Keras's "
@@ -407,8 +408,8 @@ MODEL_NOTES = {
     # Translators: an item of the list after lenet5_original; %(rbf)s is 10 × 84 = 840
     "lenet5_rbf": N_("The output layer is made of RBF units, not a dense layer with softmax: each of "
                      "the 10 units computes the squared Euclidean distance between the 84 outputs "
-                     "of F6 and its own parameter vector, designed by hand and kept fixed "
-                     "(%(rbf)s numbers, no bias)."),
+                     "of F6 and its own parameter vector, chosen by hand and (in the "
+                     "paper's experiments) kept fixed (%(rbf)s numbers, no bias)."),
     # Translators: after the list of lenet5_original's differences
     "lenet5_same": N_("C1, C5 and F6 have the same counts in both. In the original, C5 is a "
                       "convolution whose 5 × 5 kernel covers all of S4's maps, which is equivalent "
@@ -697,15 +698,18 @@ STRIDE_DEFAULT = N_("The stride is not given (%(arg)s, the default), so it equal
 # number of spatial axes (2, or 0 for any other) and whether one entry is left ("one") or more
 DROPPED = {
     (2, "many"): N_("The windows cover the first %(end)s rows and columns, so the last %(rest)s rows "
-                    "and columns are not covered by any window: rounding down drops them."),
+                    "and columns fall outside every window and are dropped (hence the floor)."),
     # Translators: %(rest)s is "39 − 38 = 1"
     (2, "one"): N_("The windows cover the first %(end)s rows and columns, so the last row and the "
-                   "last column (%(rest)s) are not covered by any window: rounding down drops them."),
+                   "last column (%(rest)s) fall outside every window and are dropped (hence the "
+                   "floor)."),
     (0, "many"): N_("The windows cover the first %(end)s entries along each spatial axis, so the "
-                    "last %(rest)s entries are not covered by any window: rounding down drops them."),
+                    "last %(rest)s entries fall outside every window and are dropped (hence the "
+                    "floor)."),
     # Translators: %(rest)s is "39 − 38 = 1"
     (0, "one"): N_("The windows cover the first %(end)s entries along each spatial axis, so the "
-                   "last entry (%(rest)s) is not covered by any window: rounding down drops it."),
+                   "last entry (%(rest)s) falls outside every window and is dropped (hence the "
+                   "floor)."),
 }
 # Translators: %(arg)s is the argument as code, padding=((0, 1), (0, 1)); the sizes follow, one line per axis
 PAD_EDGES = N_("Here %(arg)s. Each spatial axis grows by the zeros added at its start and at its "
@@ -718,7 +722,7 @@ STRIDE_GIVEN = N_("Stride %(s)s (%(arg)s).")
 # Translators: a pooling layer's window: %(k)s is "k = 3", %(s)s "s = 2", %(arg)s "strides=2" (code)
 POOL_STRIDE_GIVEN = N_("Pool size %(k)s and stride %(s)s (%(arg)s).")
 # Translators: the same in a later pooling layer's one-line entry
-STRIDE_DEFAULT_BRIEF = N_("Stride %(s_k)s, the pool size (%(arg)s).")
+STRIDE_DEFAULT_BRIEF = N_("Stride %(s_k)s, equal to the pool size because %(arg)s.")
 PADDING_BRIEF = {
     "valid": N_("%(padding_valid)s: %(p)s."),
     "same_half": N_("%(padding_same)s with stride 1: %(p)s."),
@@ -732,29 +736,29 @@ BLOCK_KINDS = {
     # Translators: %(stages)s is a range of stage names (conv2_x–conv5_x), %(widths)s the channels
     # along the main path of the first block (64 → 64 → 64 → 256), %(first)s that block's name
     "bottleneck": N_("The blocks of %(stages)s are bottleneck blocks. On the main path a 1 × 1 "
-                     "convolution reduces the number of channels, a %(k)s convolution works at this "
-                     "reduced width, and a 1 × 1 convolution expands it again (in %(first)s: "
-                     "%(widths)s channels); a batch normalization follows each. An Add layer then adds "
-                     "the block's input to the main path's output; this skip connection has no "
-                     "parameters. Where the input already has the output's shape it is added as it is "
-                     "(identity shortcut); in the first block of a stage a 1 × 1 convolution followed "
-                     "by a batch normalization, the projection shortcut, runs in parallel with the "
-                     "main path and brings the input to the output's number of channels (and, with "
-                     "stride 2, to its size)."),
+                     "convolution reduces the number of channels, a %(k)s convolution works at "
+                     "this reduced width, and a 1 × 1 convolution expands it again (in %(first)s: "
+                     "%(widths)s channels); each convolution is followed by a batch-normalization layer. An "
+                     "Add layer then adds the block's input to the main path's output; this skip "
+                     "connection has no parameters. Where the input already has the output's "
+                     "shape, it is added unchanged (identity shortcut); in the first block of a "
+                     "stage a 1 × 1 convolution followed by a batch-normalization layer, the "
+                     "projection shortcut, runs in parallel with the main path and brings the "
+                     "input to the output's number of channels (and, with stride 2, to its size)."),
     # Translators: %(t)s is the expansion factor, %(k)s the kernel (3 × 3), %(block)s a block's
     # name, %(separable)s and %(standard)s two parameter counts with their formulas
-    "inverted_residual": N_("The blocks %(stages)s are inverted residual blocks, the building block "
-                            "of MobileNetV2. A 1 × 1 convolution expands the number of channels by "
-                            "the expansion factor %(t)s and a %(k)s depthwise convolution filters "
-                            "each of these channels on its own, each followed by a batch "
-                            "normalization and ReLU6; a final 1 × 1 convolution with a batch "
-                            "normalization but no activation projects them to the block's output "
-                            "width (the linear bottleneck). An Add layer adds the block's input to "
-                            "its output only where the stride is 1 and input and output have the "
-                            "same number of channels; it has no parameters. The depthwise and the "
-                            "projecting convolution together do the work of a standard convolution "
-                            "with far fewer weights: in %(block)s, %(separable)s weights instead of "
-                            "%(standard)s."),
+    "inverted_residual": N_("The blocks %(stages)s are inverted residual blocks, the building "
+                            "block of MobileNetV2. A 1 × 1 convolution expands the number of "
+                            "channels by the expansion factor %(t)s, and a %(k)s depthwise "
+                            "convolution then filters each channel separately; both are followed "
+                            "by batch normalization and ReLU6. A final 1 × 1 convolution with "
+                            "batch normalization but no activation projects them to the block's "
+                            "output width (the linear bottleneck). An Add layer adds the block's "
+                            "input to its output only where the stride is 1 and input and output "
+                            "have the same number of channels; it has no parameters. The "
+                            "depthwise and the projecting convolution together do the work of a "
+                            "standard convolution with far fewer weights: in %(block)s, "
+                            "%(separable)s weights instead of %(standard)s."),
 }
 # Translators: %(block)s is a block's name (expanded_conv, code), %(t)s "t = 1" (math)
 BLOCK_NO_EXPANSION = N_("%(block)s is an inverted residual block too, with %(t)s: it has no "

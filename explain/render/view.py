@@ -1046,17 +1046,20 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         })
     columns = _summary_columns(d, rows, fmt) if fmt.format == "latex" else None
     stage_rows = []
-    for stage in stages(model.nodes):
+    all_stages = stages(model.nodes)
+    for stage in all_stages:
         n = view.evaluate(stage.params)
         span = f"{stage.first}–{stage.last}" if stage.last > stage.first else str(stage.first)
         stage_rows.append({
             "label": stage.label, "layers": fmt.plain(span),
+            # block_1–block_2: each end in code font, the dash between them in text (two names)
+            "cell": RANGE.join(fmt.cell_code(end) for end in stage.label.split(RANGE)),
             "blocks": fmt.num(stage.blocks) if stage.blocks else "", "params": view.count_text(stage.params),
             "share": fmt.plain(format_share(n, d.total, fmt.lang)) if isinstance(n, int) else "",
             "shape": fmt.shape(stage.output)})
     return {
         "f": fmt, "model": model, "name": model.name, "framework": model.framework,
-        "stages": stage_rows, "block_kinds": _block_kinds(model, view),
+        "stages": stage_rows, "stage_ends": _stage_ends(all_stages, fmt), "block_kinds": _block_kinds(model, view),
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
         # a sequence of variable length (tokens, or vectors of width d): the length is None too
         "inputs": _input_groups(model, fmt), "input_count": len(model.inputs),
@@ -1084,6 +1087,16 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "model_notes": notes, "route_notes": route, "model_symbols": counted, "all_model_symbols": model_symbols, "active": active, "active_text": messages.ACTIVE,
         "active_title": messages.ACTIVE_TITLE,
     }
+
+
+def _stage_ends(rows: list, fmt: Formatter) -> Optional[dict[str, str]]:
+    """The stem and the head of a stage table (the rows before the first run of blocks and after
+    the last, names in code font), or None where a row outside the blocks lies between two runs."""
+    runs = [i for i, r in enumerate(rows) if r.blocks]
+    if not runs or runs[0] == 0 or runs[-1] == len(rows) - 1 or len(runs) != runs[-1] - runs[0] + 1:
+        return None
+    return {"stem": ", ".join(fmt.name(r.label) for r in rows[:runs[0]]),
+            "head": ", ".join(fmt.name(r.label) for r in rows[runs[-1] + 1:])}
 
 
 def _block_kinds(model: Model, view: "View") -> list[tuple[str, dict]]:
