@@ -88,7 +88,7 @@ def test_french_latex_leaves_the_spacing_of_high_punctuation_to_babel(french_lat
 def test_french_markdown_has_no_break_spaces_before_colons(seed_report):
     sheet = render_report(seed_report, lang="fr", format="markdown")
     # one pair in the Évaluation column: correct / faux (not « juste » beside « ✓ correct »)
-    assert "## 5. `dense_2`\u00a0: paramètres (résultat correct, formule fausse)" in sheet
+    assert "## 5. `dense_2`\u00a0: paramètres (formule fausse, résultat correct)" in sheet
     assert "juste" not in sheet
     assert "Réponse donnée\u00a0: $512 \\times 128 + 512 = 65\\,664$" in sheet
     assert "Modèle\u00a0: `seed_cnn`" in sheet
@@ -228,9 +228,9 @@ def test_japanese_reference_lists_weight_groups_in_japanese_punctuation():
 
 def test_japanese_sheet_is_polite_and_full_width(seed_report):
     sheet = render_report(seed_report, lang="ja", format="markdown")
-    assert "**7 件中 6 件が正解です。**" in sheet
+    assert "**7 件中 6 件が完全な正解です（5 番の答えは値は合っていますが、式が誤っています）。**" in sheet
     assert "| `dense_2`（パラメータ数） |" in sheet and "| 合計（パラメータ数） |" in sheet
-    assert "## 5. `dense_2`：パラメータ数（値は一致、式は誤り）" in sheet
+    assert "## 5. `dense_2`：パラメータ数（式は誤り、値は一致）" in sheet
     assert "解答：$512 \\times 128 + 512 = 65{,}664$" in sheet
 
 
