@@ -88,8 +88,9 @@ def xychart(items: list[Bar], labels: Labels) -> str:
     names = ", ".join('"' + text(b.label) + '"' for b in items)
     values = ", ".join(_value(b.share) for b in items)
     return "\n".join([
-        # dark bars (the default lavender hides the small shares), each with its value
-        '%%{init:{"xyChart":{"showDataLabel":true},"themeVariables":{"xyChart":{"plotColorPalette":"#555555"}}}}%%',
+        # dark bars: the default lavender hides the small shares (no data labels: Mermaid sets them
+        # all in the size that fits inside the thinnest bar, 0 px)
+        '%%{init:{"themeVariables":{"xyChart":{"plotColorPalette":"#555555"}}}}%%',
         "xychart-beta horizontal",
         f"  x-axis [{names}]",
         f'  y-axis "{text(labels.tr(AXIS))}" 0 --> 100',
