@@ -173,3 +173,36 @@ def test_whisper_decoder_attends_to_the_encoders_audio_positions(tmp_path):
         net(input_features=torch.zeros(1, 8, 60), decoder_input_ids=torch.zeros(1, 16, dtype=torch.long))
     ours = explain.load(str(tmp_path / "whisper.json"))
     assert 2 * ours.macs == counter.get_total_flops()
+
+
+def test_t5_without_a_stated_length_counts_at_its_pretraining_length(tmp_path):
+    """A T5 config states no context length (relative positions have no maximum): compute counts
+    encoder and decoder sequences of 512 tokens, T5's pre-training input length (Raffel et al.
+    2020, 3.1.2), and matches FlopCounterMode ÷ 2 on the real model run with 512 tokens each.
+    FlopCounterMode leaves out the elementwise work (softmax, RMS norms, ReLU, residual adds, the
+    position bias) and the embedding lookups, which take no MACs; eager attention makes QKᵀ and
+    the weighted sum of V matrix products it counts."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    from torch.utils.flop_counter import FlopCounterMode
+    config = transformers.T5Config(num_layers=2, d_model=32, num_heads=2, d_kv=8, d_ff=48, vocab_size=50)
+    config._attn_implementation = "eager"
+    data = config.to_dict()
+    assert not any(k in data for k in ("n_positions", "max_position_embeddings"))
+    data["architectures"] = ["T5ForConditionalGeneration"]
+    path = tmp_path / "t5.json"
+    path.write_text(json.dumps(data))
+    net = transformers.T5ForConditionalGeneration(config).eval()
+    ids = torch.zeros(1, 512, dtype=torch.long)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        net(input_ids=ids, decoder_input_ids=ids)
+    ours = explain.load(str(path))
+    assert ours.compute_not_derived == ()
+    assert 2 * ours.macs == counter.get_total_flops()
+    assert ours.notes[0][0] == "t5_context"
+    assert explain.load("tests/fixtures/hf/t5-small.json").compute_not_derived == ()
+
+
+def test_t5_context_note_is_said(tmp_path):
+    text = render(explain.load("tests/fixtures/hf/t5-small.json"), lang="en", format="markdown")
+    assert "compute and memory are counted for sequences of 512 tokens" in text

@@ -122,6 +122,9 @@ class _Builder:
         """While a part of a composite model is built (``part``): the prefix of its layers' names."""
         self.context: int | None = None
         """The context length the config states (compute's T where no weight depends on it)."""
+        self.compute_context: int | None = None
+        """The length compute counts at where the config states none and the family has a
+        usual one (T5's pre-training length); no shape or symbol takes it."""
 
     def declare(self, name: str, value: int) -> sympy.Symbol:
         s = sym(name)
@@ -336,6 +339,7 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
     build = family_builder(model_type) if model_type is not None else None
     model: Model | None = None
     built = ""
+    b: _Builder | None = None
     if build is not None and model_type is not None:
         base = BASES[model_type]
         name = parsed.get("_name_or_path") if isinstance(parsed.get("_name_or_path"), str) else None
@@ -366,7 +370,7 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
         model.notes = (("hf_architecture_chosen", (("architecture", built),)),) + model.notes
     model.details = {"architecture": built, "architecture_given": bool(given),
                      "route": "generic" if any(k == "hf_generic" for k, _ in model.notes) else "closed_form"}
-    model.set_context(_context(model, cfg))
+    model.set_context(_context(model, cfg) or (b.compute_context if b is not None else None))
     dtype = parsed.get("dtype", parsed.get("torch_dtype"))
     if isinstance(dtype, str) and dtype.startswith(("float", "bfloat")):
         model.dtype = dtype.removeprefix("torch.")
@@ -704,6 +708,11 @@ def attention_sizes(cfg: _Config, b: _Builder, d: Value, kv_default: int | None,
 
 # ----------------------------------------------------------------------------- T5
 
+T5_PRETRAINING_LENGTH = 512
+"""The input length T5 was pre-trained with (Raffel et al. 2020, section 3.1.2), where its config
+states no context length: the sequence length compute and memory count at."""
+
+
 @_family("t5", "mt5", base={"t5": "T5Model", "mt5": "MT5Model"})
 def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
     mt5 = cfg.raw.get("model_type") == "mt5" or arch.startswith("MT5")
@@ -725,6 +734,11 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
     gated = proj.startswith("gated-")
     tied = _tied(cfg, not mt5)
     S = _source(b) if arch != f"{c}EncoderModel" else None
+    source: Value | None = S
+    if b.context is None and "T" not in b.overrides and "S" not in b.overrides:
+        # relative positions set no maximum length: compute counts at the pre-training's length
+        b.compute_context = source = T5_PRETRAINING_LENGTH
+        b.notes.append(("t5_context", (("length", T5_PRETRAINING_LENGTH),)))
     g = b.start()
     g.add_input("input_ids", (SEQ if S is None else S,))
     g.add("shared", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
@@ -742,7 +756,7 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
     if arch == f"{c}EncoderModel":
         return
     g.add_input("decoder_input_ids", (SEQ,))
-    stack("decoder", "decoder_input_ids", True, L_dec, S)
+    stack("decoder", "decoder_input_ids", True, L_dec, source if arch != f"{c}EncoderModel" else None)
     if arch == f"{c}ForConditionalGeneration":
         g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
               shares="shared" if tied else None)

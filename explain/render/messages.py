@@ -414,6 +414,11 @@ MODEL_NOTES = {
     "lenet5_same": N_("C1, C5 and F6 have the same counts in both. In the original, C5 is a "
                       "convolution whose 5 × 5 kernel covers all of S4's maps, which is equivalent "
                       "to the dense layer %(c5)s after %(flatten)s here."),
+    # Translators: %(length)s is a number of tokens (512)
+    "t5_context": N_("T5's config states no maximum sequence length (its relative position bias "
+                     "sets none): compute and memory are counted for sequences of %(length)s tokens, "
+                     "the input length of T5's pre-training (Raffel et al., 2020). --set T=… "
+                     "changes it."),
     "tied_head": N_("The LM head is tied to the token embedding: it uses the embedding's weights "
                     "and has none of its own."),
     "untied_head": N_("The LM head is not tied to the token embedding: it has %(V_d)s weights of "
@@ -500,6 +505,11 @@ class Code(str):
     """A name from code (an argument, a weight, a module), shown in code font."""
 
 
+class ModulePath(Code):
+    """A long dotted path (``torch.utils.flop_counter.FlopCounterMode``), shown in code font; in
+    LaTeX it may break after its dots (unbroken, it stretched the spaces of its justified line)."""
+
+
 class Dims(tuple):
     """The sizes of a matrix or window (``d × 3d``), each a formula, shown as math."""
 
@@ -562,7 +572,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),
     "weight_hr": Code("weight_hr"), "c_attn": Code("attn.c_attn"), "merge_mode": Code("merge_mode"),
     "mixed_float16": Code("mixed_float16"), "autocast": Code("torch.autocast"),
-    "fvcore": Code("fvcore"), "flop_counter": Code("torch.utils.flop_counter.FlopCounterMode"),
+    "fvcore": Code("fvcore"), "flop_counter": ModulePath("torch.utils.flop_counter.FlopCounterMode"),
     "float32": Code("float32"), "float16": Code("float16"), "bfloat16": Code("bfloat16"),
     # attention and transformer notes
     "k_dim": _S("d_k"), "v_dim": _S("d_v"), "L": _S("L"), "T": _T, "C": _S("C"), "P": _P,
@@ -636,13 +646,15 @@ def plain_placeholders(lang: str = "en") -> dict[str, str]:
 
 
 def fill_placeholders(printer: Any, math: Callable[[str], str], code: Callable[[str], str],
-                      times: str = " × ") -> dict[str, str]:
+                      times: str = " × ", path: Callable[[str], str] | None = None) -> dict[str, str]:
     """Every placeholder printed with ``printer`` (a :class:`~.mathtex.MathPrinter`), then wrapped
-    by ``math`` (a formula) or ``code`` (a name)."""
+    by ``math`` (a formula), ``code`` (a name) or ``path`` (a :class:`ModulePath`; default ``code``)."""
     out = {k: math(v) for k, v in ROLE_MATH.items() if k not in PLACEHOLDERS}
     out.update({k: code(v) for k, v in ROLE_CODE.items() if k not in PLACEHOLDERS})
     for key, value in PLACEHOLDERS.items():
-        if isinstance(value, Code):
+        if isinstance(value, ModulePath) and path is not None:
+            out[key] = path(str(value))
+        elif isinstance(value, Code):
             out[key] = code(str(value))
         elif isinstance(value, Dims):
             out[key] = math(times.join(printer.written(v) for v in value))

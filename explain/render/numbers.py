@@ -78,7 +78,11 @@ def format_bytes(n: int, lang: str, binary: bool = False) -> str:
     from babel.units import format_unit
     from ..memory import reader_unit
     unit, value = reader_unit(n, binary)
-    number = format_int(n, lang) if unit == "byte" else format_size(value, lang)
+    if unit == "byte":  # CLDR's short form has no plural ("72 byte"): the long one, 72 bytes, 72 octets
+        import re
+        word = re.sub(r"^[0-9.,\s\u00a0\u202f]+", "", format_unit(n, "digital-byte", length="long", locale=locale(lang)))
+        return format_int(n, lang) + "\u00a0" + word
+    number = format_size(value, lang)
     if binary and unit != "byte":
         return f"{number}\u00a0{_BINARY_FR.get(unit, unit) if lang == 'fr' else unit}"
     text = format_unit(number, f"digital-{unit}", length="short", locale=locale(lang))

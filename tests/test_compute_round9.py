@@ -1,0 +1,109 @@
+"""The compute and memory sections after the round-9 reviews: wording (en, de, es, fr), units
+never split from their numbers, the per-layer table's Total row kept with the rows above it, the
+Keras summary sentence, and one Spanish term for the forward pass."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import explain
+from explain.render import render
+from tests.test_typography import msgstrs
+
+COUNT = ("params", "compute", "memory")
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return explain.load("example:seed-cnn")
+
+
+@pytest.mark.parametrize("lang,present,absent", [
+    ("en", "counts 2 FLOPs per MAC", "counts 2 per MAC"),
+    ("en", "Real frameworks may store somewhat more or fewer values", "Actual frameworks"),
+    ("de", "zählt zwei FLOPs je MAC", "zählt 2 je MAC"),
+    ("de", "die in der Tabelle unten getrennt stehen und in diesen FLOPs nicht enthalten sind", "aufgeführt werden"),
+    ("es", "Si cada MAC cuenta como dos operaciones de punto flotante (una multiplicación y una suma), se obtiene el "
+           "número de FLOP:", "Contando cada MAC"),
+    ("es", "las normalizaciones y la agrupación (pooling) no son MAC", "y el pooling"),
+    ("es", "como las sumas del sesgo y la agrupación)", "y el pooling)"),
+    ("fr", "Pour un entraînement en 32 bits (`float32`), chaque valeur occupe 4\u00a0octets.", "En entraînement"),
+    ("fr", "Pour un entraînement en précision mixte (Micikevicius et al., 2018)", "En entraînement"),
+])
+def test_compute_wording_of_the_round_9_reviewers(seed, lang, present, absent):
+    text = render(seed, lang=lang, format="markdown", count=COUNT)
+    assert present in text and absent not in text
+
+
+@pytest.mark.parametrize("lang,unit", [("en", "bytes"), ("de", "Byte"), ("fr", "octets"), ("ja", "バイト"),
+                                       ("es", "bytes")])
+def test_numbers_and_byte_units_never_split(seed, lang, unit):
+    """'(4 | bytes)' and '2 | octets' were split across lines (es, fr reviewers, round 9): every
+    number before a byte unit in the training-memory prose is joined to it by a no-break space."""
+    text = render(seed, lang=lang, format="markdown", count=COUNT)
+    memory = text[text.index("float32", text.index("ZeRO") - 400):]
+    prose = "\n".join(line for line in memory.splitlines() if not line.startswith(("|", "$", "A =", "M =")))
+    assert re.findall(rf"\d {unit}", prose) == []
+    assert len(re.findall(rf"\d\u00a0{unit}", prose)) >= 5
+
+
+def test_under_a_kilobyte_the_size_is_bytes_said_once():
+    """36 activations (conv 4·4·2 = 32, dense 4) of 2 bytes: 72 bytes, in the plural (CLDR's
+    short form said '72 byte'), and not '72 byte (72 byte)'."""
+    layers = [{"Conv2D": {"filters": 2, "kernel_size": 3}}, {"Flatten": {}}, {"Dense": {"units": 4}}]
+    model = explain.load({"name": "v", "input": [6, 6, 1], "layers": layers})
+    text = render(model, lang="en", format="markdown", count=("memory",))
+    assert "The activations of one sample take 72\u00a0bytes, and twice as much in `float32`." in text
+    assert "plus 72\u00a0bytes per sample" in text
+    assert "byte (" not in text
+
+
+def test_total_row_never_starts_a_page_alone(seed):
+    """The per-layer table broke just before its Total row (es, round 9): the last two rows forbid
+    a page break after them (longtable's \\\\*), and the rule above Total has no breakable glue
+    after it (booktabs' \\midrule had)."""
+    tex = render(seed, lang="es", format="latex", count=COUNT)
+    table = next(t for t in tex.split("\\begin{longtable}")[1:] if "\\textbf{813.689.984}" in t)
+    rows = table[table.index("\\endhead"):table.index("\\end{longtable}")].splitlines()
+    total = next(i for i, r in enumerate(rows) if r.startswith("\\textbf{Total}"))
+    assert rows[total - 1].startswith("\\noalign{\\nobreak") and "\\hrule" in rows[total - 1]
+    assert rows[total - 2].startswith("\\texttt{dense\\_3}") and rows[total - 2].endswith("\\\\*")
+    assert rows[total - 3].startswith("\\texttt{dropout\\_5}") and rows[total - 3].endswith("\\\\*")
+    assert sum(r.endswith("\\\\*") for r in rows) == 2
+
+
+def test_flop_counter_path_may_break_after_its_dots(seed):
+    """The 39-character `torch.utils.flop_counter.FlopCounterMode`, unbreakable, stretched its
+    justified line (de, fr, en reviewers, round 9)."""
+    tex = render(seed, lang="de", format="latex", count=("compute",))
+    assert "\\texttt{torch.\\allowbreak{}utils.\\allowbreak{}flop\\_counter.\\allowbreak{}FlopCounterMode}" in tex
+
+
+@pytest.mark.parametrize("lang,sentence", [
+    ("en", "Keras's `model.summary()` prints `23.00 MB` because it uses binary units (its 1\u00a0MB is "
+           "2²⁰\u00a0bytes, i.e. 1\u00a0MiB)."),
+    ("de", "Keras’ `model.summary()` zeigt `23.00 MB`, weil Keras binäre Einheiten verwendet: Sein 1\u00a0MB "
+           "sind 2²⁰\u00a0Byte, also 1\u00a0MiB."),
+    ("fr", "La méthode `model.summary()` de Keras affiche `23.00 MB`, car Keras utilise des unités binaires "
+           "(son 1\u00a0MB vaut 2²⁰\u00a0octets, soit 1\u00a0Mio)."),
+    ("es", "El resumen de Keras (`model.summary()`) muestra `23.00 MB` porque usa unidades binarias (su "
+           "1\u00a0MB son 2²⁰\u00a0bytes, es decir, 1\u00a0MiB)."),
+])
+def test_keras_summary_sentence(seed, lang, sentence):
+    """6,029,097 parameters × 4 bytes = 24,116,388 bytes = 23.00 × 2²⁰ (Keras's 'MB' is a MiB)."""
+    assert round(6_029_097 * 4 / 2**20, 2) == 23.00
+    assert sentence in render(seed, lang=lang, format="markdown")
+
+
+def test_german_keras_apostrophe_is_typographic_in_latex(seed):
+    tex = render(seed, lang="de", format="latex")
+    assert "Keras’ \\texttt{model.summary()}" in tex and "Keras' " not in tex
+
+
+def test_one_spanish_term_for_the_forward_pass():
+    """«propagación hacia delante / hacia atrás» in every Spanish sentence (round 9: keep the usual
+    lecture term, not «pasada hacia adelante»)."""
+    texts = [s for _, s in msgstrs("es")]
+    assert any("propagación hacia delante" in s for s in texts)
+    assert [s for s in texts if re.search(r"pasada hacia|hacia adelante", s)] == []
