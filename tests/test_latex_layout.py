@@ -218,3 +218,36 @@ def test_pictures_share_a_page_with_their_heading(source, tmp_path):
     assert "(Input)" in architecture
     bars = next(p for p in pages if "Where the parameters are\n" in p)
     assert "Share of the parameters in percent" in bars
+
+
+def test_every_heading_keeps_lines_of_what_follows():
+    """The heading commands themselves ask for room (a few lines under the heading) in every
+    language, ltjsarticle's Japanese ones too; a \\needspace right under a heading does nothing
+    (its page break left "Derivation, layer by layer" alone at the foot of mha's page 1)."""
+    import explain
+    for lang in LANGS:
+        tex = render(explain.load("example:seed-cnn"), lang=lang, format="latex")
+        for level, lines in (("section", 8), ("subsection", 7), ("subsubsection", 6)):
+            assert f"\\renewcommand{{\\{level}}}{{\\explainkeep{{{lines}}}\\explain@{level}}}" in tex, (lang, level)
+        assert "\\renewcommand{\\needspace}[1]{\\if@nobreak\\else" in tex
+
+
+@pytest.mark.parametrize("source, lang, heading", [
+    (FIXTURES / "specs" / "mha_small.yaml", "en", "Derivation, layer by layer"),
+    (FIXTURES / "hf" / "llama-2-7b.json", "en", "Summary"),
+    ("example:seed-cnn", "ja", "層ごとの導出"),
+])
+def test_no_heading_ends_a_page(source, lang, heading, tmp_path):
+    """Round 9 reviewers: mha's "Derivation, layer by layer", llama's "Summary" (a longtable under
+    it) and the Japanese seed's 「層ごとの導出」 stood alone at a page's foot, their text on the next
+    page. No page of these documents ends with a heading."""
+    from tests.render_helpers import pdf_text
+    tex = render(load(source), lang=lang, format="latex")
+    headings = {re.sub(r"\\[a-z]+\{\}|[{}\\]", "", h).replace(" ", "")
+                for h in re.findall(r"\\(?:sub)*section\*\{(.*)\}", tex)}
+    assert heading.replace(" ", "") in headings
+    pages = pdf_text(compile_latex(tex, tmp_path, "doc")).split("\f")
+    assert len(pages) > 2
+    for number, page in enumerate(pages[:-1], 1):
+        lines = [line for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
+        assert lines and lines[-1].replace(" ", "") not in headings, (number, lines[-3:])
