@@ -514,6 +514,14 @@ def test_recurrent_sentences_in_the_round9_reviewers_words(rnn_docs):
     assert [tuple(w.shape) for w in gru.weights][-1] == (2, 3 * 16)  # two bias rows, one per side
     assert "Die Eingabe der Schicht, `(None, 30, 32)`, ist eine Folge von 30 Zeitschritten" in rnn_docs["de"]
     assert "Ihre Eingabe" not in rnn_docs["de"]
+    # de (optional finding): "Gewichtsblöcke" as lecturers say; LSTM(64) on 32 features has a
+    # kernel of 4 blocks (32, 4 · 64), the GRU 3 blocks
+    lstm = keras.layers.LSTM(64)
+    lstm.build((None, 30, 32))
+    assert tuple(lstm.weights[0].shape) == (32, 4 * 64) and tuple(gru.weights[0].shape) == (64, 3 * 16)
+    assert "Jeder ihrer vier Gewichtsblöcke (je einer für die drei Gates und einer für den" in rnn_docs["de"]
+    assert "Jeder ihrer drei Gewichtsblöcke (je einer für die zwei Gates und einer für den" in rnn_docs["de"]
+    assert "Gewichtsgruppe" not in rnn_docs["de"]
     assert "et l’état candidat de la cellule, soit quatre groupes de poids" in rnn_docs["fr"]
     assert "état de cellule candidat" not in rnn_docs["fr"]
     assert "のとき、2 つのゲートと候補状態のそれぞれについて、入力側と再帰側に 1 つずつあります。" in rnn_docs["ja"]
