@@ -144,6 +144,10 @@ def test_three_hundred_layers_stay_readable(tmp_path):
     widths = list(range(4, 305))
     assert sum(b.params for b in graph.boxes) == sum(a * b + b for a, b in zip(widths, widths[1:]))
     assert graph.box(graph.boxes[1].id).layers == (1, 8)
+    # 38 bars (300 layers in chunks of 8) at 0.55 cm each would run 22.5 cm, off an A4 page
+    drawn = pictures(model, "en", "latex")
+    assert drawn["bar_count"] == 38 and 0.55 * 38 + 1.6 > 21
+    assert "height=19.00cm" in drawn["bars"] and drawn["bars_height"] <= 20.5
 
 
 def test_draw_command_and_no_pictures(tmp_path, capsys):

@@ -39,9 +39,13 @@ def bars(graph: Graph, labels: Labels) -> list[Bar]:
     return out
 
 
+TALLEST = 19.0
+"""cm a bar chart may take down: with its heading and sentence it fits on one A4 page."""
+
+
 def height(items: list[Bar]) -> float:
-    """The height of the plot area of :func:`pgfplots` in cm."""
-    return 0.55 * len(items) + 1.6
+    """The height of the plot area of :func:`pgfplots` in cm: 0.55 cm a bar, at most :data:`TALLEST`."""
+    return min(0.55 * len(items) + 1.6, TALLEST)
 
 
 def pgfplots(items: list[Bar], labels: Labels) -> str:
