@@ -107,3 +107,10 @@ def test_one_spanish_term_for_the_forward_pass():
     texts = [s for _, s in msgstrs("es")]
     assert any("propagación hacia delante" in s for s in texts)
     assert [s for s in texts if re.search(r"pasada hacia|hacia adelante", s)] == []
+
+
+def test_japanese_table_heading_breaks_only_after_its_slash(seed):
+    """「パラメータ 1 個 / あたりのバイ / ト数」 broke inside words (ja reviewer, round 9): the short
+    heading バイト数／パラメータ, whose two words are unbreakable and may break after the slash."""
+    tex = render(seed, lang="ja", format="latex", count=("memory",))
+    assert tex.count("{\\mbox{バイト数／}\\allowbreak\\mbox{パラメータ}}") == 2
