@@ -467,6 +467,13 @@ def test_exercise_sheets_compile_with_lualatex(lang, show, tmp_path):
     a = Assignment(v, student, ("shapes", "params", "trainable"), show, "answers/zoe.yaml")
     text = pdf_text(compile_latex(render_document("exercise", a, lang=lang, format="latex"), tmp_path / "ex"))
     assert v.id in text and student in text.replace("\u2019", "'") and "output" in text
+    # the answer table's columns add up to the line (fr had two 0.8 pt overfull boxes: its rules)
+    assert "Overfull \\hbox" not in (tmp_path / "ex" / "doc.log").read_text("utf-8", errors="replace")
+    # its head is printed under the task's heading, never alone above it at the top of a page (ja)
+    task = {"en": "Task", "de": "Aufgabe", "ja": "設問", "fr": "Consigne", "es": "Tarea"}[lang]
+    head = {"en": "Output shape", "de": "Ausgabeform", "ja": "出力形状", "fr": "Forme de sortie",
+            "es": "Forma de salida"}[lang]
+    assert text.index(task) < text.index(head), text[:text.index(task)]
     if lang in ("de", "ja"):  # the solution's own lines (the derivation compiles in every language elsewhere)
         sol = pdf_text(compile_latex(render_document("solution", a, lang=lang, format="latex"), tmp_path / "sol"))
         assert v.id in sol and f"{v.model.total:,}".replace(",", "." if lang == "de" else ",") in sol
@@ -482,7 +489,8 @@ def test_markdown_sheets_parse_with_their_tables_and_formulas(lang):
     tables = [t for t in walk(md.parse(sheet)) if t.type == "table_open"]
     assert len(tables) == 2  # the model's layers and the blanks
     rows = [t for t in walk(md.parse(sheet)) if t.type == "tr_open"]
-    assert len(rows) == 2 * (len(v.model.nodes) + 1)
+    # the model's rows and its head; the blanks' rows, their head, total, trainable and non-trainable
+    assert len(rows) == 2 * (len(v.model.nodes) + 1) + 3
     solution = render_document("solution", a, lang=lang)
     assert [t for t in walk(md.parse(solution)) if t.type == "table_open"]
     assert katex_errors(formulas(solution)) == []
@@ -649,3 +657,84 @@ def test_the_solution_sheet_is_titled_with_its_model_and_variant(lang):
     assert tex.count("\\section*{") == 1 and f"{v.id}" in tex.split("\\section*{")[1].split("\n")[0]
     if lang == "en":
         assert h1 == [f"# Solution: the parameters of the model `lenet5` (variant `{v.id}`, for Ana)"]
+
+
+# LeNet-5 as bundled (32×32×1 input), derived by hand: valid 5×5 convolutions shrink 32 → 28 and
+# 14 → 10, pooling halves; a convolution has 5·5·c_in·c_out + c_out parameters, a dense layer
+# n_in·n_out + n_out.
+LENET5_KEY = [("c1", "(28, 28, 6)", "156"), ("s2", "(14, 14, 6)", "0"), ("c3", "(10, 10, 16)", "2,416"),
+              ("s4", "(5, 5, 16)", "0"), ("flatten", "(400,)", "0"), ("c5", "(120,)", "48,120"),
+              ("f6", "(84,)", "10,164"), ("output", "(10,)", "850")]
+LENET5_TOTAL = "61,706"  # 156 + 2,416 + 48,120 + 10,164 + 850
+
+
+def _table_after(md: str, lead: str) -> list[list[str]]:
+    """The cells of the Markdown table right after the line ``lead`` (head and rule left out)."""
+    lines = md.splitlines()
+    start = lines.index(lead) + 2
+    out = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        out.append([cell.strip() for cell in line.strip("|").split("|")])
+    return out
+
+
+def test_the_solution_opens_with_the_answer_key_in_the_exercises_form():
+    """Right under its title, the solution gives the answers as the exercise asks for them: # |
+    layer | output shape without the batch axis (a 1-D shape as Python's tuple, (400,)) |
+    parameters, the total as the last row; then the derivation."""
+    v = make_variant(read_spec("example:lenet5"))
+    md = render_document("solution", Assignment(v), lang="en")
+    lead = "The answers at a glance, in the exercise's form (output shapes without the batch axis):"
+    lines = md.splitlines()
+    assert lines[0].startswith("# Solution") and [line for line in lines[1:4] if line] == [lead]
+    rows = _table_after(md, lead)
+    assert rows[:-1] == [[str(i), f"`{n}`", f"`{shape}`", p] for i, (n, shape, p) in enumerate(LENET5_KEY, 1)]
+    assert rows[-1] == ["", "**Total**", "", f"**{LENET5_TOTAL}**"]
+    assert md.index(lead) < md.index("The model has 8 layers") < md.index("## Summary")
+    with_split = render_document("solution", Assignment(v, ask=("shapes", "params", "trainable")), lang="en")
+    assert _table_after(with_split, lead)[-3:] == [["", "**Total**", "", f"**{LENET5_TOTAL}**"],
+                                                   ["", "**Trainable**", "", f"**{LENET5_TOTAL}**"],
+                                                   ["", "**Non-trainable**", "", "**0**"]]
+    shapes_only = render_document("solution", Assignment(v, ask=("shapes",)), lang="en")
+    assert _table_after(shapes_only, lead)[-1] == ["8", "`output`", "`(10,)`"]
+    assert f"- Total number of parameters: {LENET5_TOTAL}" in shapes_only
+    tex = render_document("solution", Assignment(v), lang="en", format="latex")
+    assert tex.index("\\section*{") < tex.index("(400,)") < tex.index("The model has 8 layers")
+
+
+def test_the_exercise_has_the_total_in_its_answer_table_and_room_for_the_working():
+    """The blanks' table ends with the total (and the trainable split when asked); a Working
+    section gives each layer its line; the sheet says the working is marked, and a 1-D input
+    shape reads as Python's tuple."""
+    v = make_variant(read_spec("example:lenet5"))
+    a = Assignment(v, None, ("shapes", "params", "trainable"), "table", "answers/x.yaml")
+    md = render_document("exercise", a, lang="en")
+    assert "Show your working for each number: the calculation is marked too." in md
+    assert ("Enter your answers in the answer form `answers/x.yaml` as well; do not change the variant "
+            "and model fields.") in md
+    assert "Total number of parameters:" not in md
+    blanks = _table_after(md, "Enter your answers in the answer form `answers/x.yaml` as well; do not change "
+                              "the variant and model fields.")
+    assert [r[1] for r in blanks] == [f"`{n}`" for n, _, _ in LENET5_KEY] + ["**Total**", "**Trainable**",
+                                                                            "**Non-trainable**"]
+    assert all(r[2] == "–" and r[3] == "" for r in blanks[-3:])  # no shape for a total
+    working = md.split("## Working\n")[1].strip().splitlines()
+    assert working == [f"{i}. `{n}`:" for i, (n, _, _) in enumerate(LENET5_KEY, 1)]
+    tex = render_document("exercise", a, lang="en", format="latex")
+    blank_table = tex.split("\\subsection*{Task}")[1].split("\\end{longtable}")[0]
+    assert blank_table.rstrip().endswith("\\textbf{Non-trainable}} & \\multicolumn{1}{|c|}{--} &  \\\\ \\hline")
+    assert "\\subsection*{Working}" in tex.split("\\subsection*{Task}")[1]
+    text = make_variant(read_spec(str(FIXTURES / "exercise" / "text.yaml")))  # token ids: input [40]
+    assert "The input has the shape `(40,)`, without the batch axis." in render_document("exercise", Assignment(text))
+    assert "| 3 | `head` | `(3,)` |" in render_document("solution", Assignment(text))
+
+
+def test_the_japanese_name_line_has_no_stray_middle_dot():
+    v = make_variant(read_spec("example:lenet5"))
+    md = render_document("exercise", Assignment(v), lang="ja")
+    assert f"問題コード：`{v.id}`\u3000氏名：＿" in md and "· " not in md
+    assert md.startswith("# 演習問題：モデル `lenet5` のパラメータ数")
+    de = render_document("exercise", Assignment(v), lang="de")
+    assert de.startswith("# Übung: Parameterzahl des Modells `lenet5`") and f"Variante: `{v.id}` · Name: " in de

@@ -15,7 +15,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from ..msgid import N_
-from .spec_text import code, given, inputs_of, layer_items, value_text
+from .spec_text import code, given, inputs_of, layer_items, tuple_text, value_text
 
 if TYPE_CHECKING:
     from .sheet import Assignment
@@ -91,7 +91,7 @@ def _question_html(a: "Assignment", lang: str) -> str:
     out = [f"<p>{_t(lang, N_('Variant: %(variant)s'), variant='<code>' + a.variant.id + '</code>')}</p>"]
     ins = inputs_of(spec)
     for name, shape in ins:
-        shown = "<code>(" + escape(", ".join(value_text(d) for d in shape)) + ")</code>"
+        shown = "<code>" + escape(tuple_text([value_text(d) for d in shape])) + "</code>"
         if len(ins) > 1:
             out.append("<p>" + _t(lang, N_("The input %(name)s has the shape %(shape)s, without the batch axis."),
                                   name=f"<code>{escape(name)}</code>", shape=shown) + "</p>")
@@ -127,7 +127,7 @@ def _question_html(a: "Assignment", lang: str) -> str:
         for k in asks:
             if k == "shapes":
                 dims = model.evaluate_shape(node.output_shape)
-                cells.append("(" + ", ".join(cloze(int(d)) if d is not None else "None" for d in dims) + ")")
+                cells.append(tuple_text([cloze(int(d)) if d is not None else "None" for d in dims]))
             elif k == "params":
                 cells.append(cloze(model.evaluate(node.params)))
             else:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..render.documents import document
-from .spec_text import code, given, inputs_of, layer_items, value_text
+from .spec_text import code, given, inputs_of, layer_items, tuple_text, value_text
 from .variants import Variant
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def exercise_facts(a: Assignment, f: "Formatter", **_: Any) -> dict[str, Any]:
         hyper = [f"{k}={value_text(v)}" for k, v in given(spec, args).items()]
         rows.append({"index": index, "name": f.cell_code(name), "type": f.cell_type(type_name),
                      "args": [f.code(h) for h in hyper]})
-    inputs = [(f.name(n), f.unbroken("(" + ", ".join(value_text(d) for d in shape) + ")"))
+    inputs = [(f.name(n), f.unbroken(tuple_text([value_text(d) for d in shape])))
               for n, shape in inputs_of(spec)]
     symbols = [f.m(f"{k} = {v}") for k, v in (spec.get("symbols") or {}).items()]
     facts = _header(a, f)
@@ -64,7 +64,8 @@ def exercise_facts(a: Assignment, f: "Formatter", **_: Any) -> dict[str, Any]:
                  code=_code_lines(code(spec), f) if a.show == "code" else [],
                  language="python", form=f.name(a.form) if a.form else "",
                  pytorch=spec.get("framework", "keras") in ("pytorch", "torch"),
-                 layer_ask=[k for k in a.ask if k in ("shapes", "params", "macs")])
+                 layer_ask=[k for k in a.ask if k in ("shapes", "params", "macs")],
+                 totals=["total"] + (["trainable", "non_trainable"] if "trainable" in a.ask else []))
     return facts
 
 
@@ -76,7 +77,32 @@ def solution_facts(a: Assignment, f: "Formatter", **options: Any) -> dict[str, A
     count = ("params", "compute") if "macs" in a.ask else ("params",)
     facts = derivation_facts(a.variant.model, f, count=count)
     facts.update(_header(a, f))
+    facts["answer_key"] = answer_key(a, f)
     return facts
+
+
+def answer_key(a: Assignment, f: "Formatter") -> dict[str, Any]:
+    """The answers in the exercise's own form, for the top of the solution sheet: per layer the
+    asked output shape (without the batch axis), parameters and MACs; the total (and its
+    trainable split when asked)."""
+    model = a.variant.model
+    columns = [k for k in a.ask if k in ("shapes", "params", "macs")]
+    rows = []
+    for index, node in enumerate(model.nodes, 1):
+        cells = []
+        for k in columns:
+            if k == "shapes":
+                dims = model.evaluate_shape(node.output_shape)
+                cells.append(f.unbroken(tuple_text(["None" if d is None else str(d) for d in dims])))
+            elif k == "params":
+                cells.append(f.num(model.evaluate(node.params)))
+            else:
+                cells.append(f.num(model.evaluate(node.macs)) if node.macs is not None else "")
+        rows.append({"index": index, "name": f.cell_code(node.name), "cells": cells})
+    totals = [("total", f.num(model.total))]
+    if "trainable" in a.ask:
+        totals += [("trainable", f.num(model.trainable)), ("non_trainable", f.num(model.non_trainable))]
+    return {"columns": columns, "rows": rows, "totals": totals}
 
 
 def _code_lines(text: str, f: "Formatter") -> list[str]:

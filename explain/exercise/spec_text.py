@@ -40,6 +40,11 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
+def tuple_text(dims: list[str]) -> str:
+    """A shape's axes (as text) as Python writes a tuple: ``(28, 28, 2)``, one axis ``(30,)``."""
+    return "(" + ", ".join(dims) + (",)" if len(dims) == 1 else ")")
+
+
 _ARITH = re.compile(r"^[A-Za-z0-9_ +*/()-]+$")
 
 
