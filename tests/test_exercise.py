@@ -22,6 +22,7 @@ from explain.cli import main
 from explain.exercise import assignments, exercise_files, read_spec
 from explain.exercise.form import form_text
 from explain.exercise.sheet import Assignment
+from explain.exercise.spec_text import defaults
 from explain.exercise.variants import draw, make_variant, variant_id, without_restated
 from explain.render import render_document
 from tests.conftest import FIXTURES, require_module
@@ -174,6 +175,7 @@ def _answers(v) -> set[str]:
 def _given(v) -> set[str]:
     """The numbers the sheet may show: hyperparameters, input sizes, positions, digits in names."""
     text = json.dumps(without_restated(v.spec))  # PyTorch: the sizes a layer receives are not given
+    text += json.dumps(defaults(v.spec))  # the defaults of window arguments left out (padding=0)
     return set(re.findall(r"\d+", text)) | {str(i) for i in range(1, len(v.model.nodes) + 1)}
 
 
@@ -738,3 +740,25 @@ def test_the_japanese_name_line_has_no_stray_middle_dot():
     assert md.startswith("# 演習問題：モデル `lenet5` のパラメータ数")
     de = render_document("exercise", Assignment(v), lang="de")
     assert de.startswith("# Übung: Parameterzahl des Modells `lenet5`") and f"Variante: `{v.id}` · Name: " in de
+
+
+def test_the_sheet_names_the_defaults_of_the_window_arguments_left_out():
+    """Under the model, one sentence gives the framework's defaults of the window arguments a
+    layer type leaves out (checked against real Keras 3 and PyTorch layers built without them);
+    a model without windows has no such sentence."""
+    keras, torch = _keras(), require_module("torch")
+    conv, pool = keras.layers.Conv2D(2, 5).get_config(), keras.layers.AveragePooling2D(pool_size=3).get_config()
+    assert conv["padding"] == pool["padding"] == "valid" and tuple(conv["strides"]) == (1, 1)
+    assert tuple(pool["strides"]) == tuple(pool["pool_size"]) == (3, 3)
+    v = make_variant(read_spec("example:lenet5"))
+    md = render_document("exercise", Assignment(v), lang="en")
+    assert ('Arguments that are not given have their Keras default values: `padding="valid"`, `strides=1` '
+            'for Conv2D and `padding="valid"`, `strides=pool_size` for AveragePooling2D.') in md
+    assert md.index("| 8 | `output` |") < md.index("Arguments that are not given") < md.index("## Task")
+    tconv, tpool = torch.nn.Conv2d(3, 16, 3), torch.nn.MaxPool2d(2)
+    assert tconv.padding == (0, 0) and tconv.stride == (1, 1) and tpool.padding == 0 and tpool.stride == tpool.kernel_size
+    t = make_variant(read_spec(str(FIXTURES / "exercise" / "torch_cnn.yaml")))
+    assert ("Arguments that are not given have their PyTorch default values: `padding=0`, `stride=1` for Conv2d "
+            "and `padding=0`, `stride=kernel_size` for MaxPool2d.") in render_document("exercise", Assignment(t))
+    text = make_variant(read_spec(str(FIXTURES / "exercise" / "text.yaml")))
+    assert "default values" not in render_document("exercise", Assignment(text))

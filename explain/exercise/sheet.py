@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..render.documents import document
-from .spec_text import code, given, inputs_of, layer_items, tuple_text, value_text
+from ..msgid import N_
+from .spec_text import code, defaults, given, inputs_of, layer_items, tuple_text, value_text
 from .variants import Variant
 
 if TYPE_CHECKING:
@@ -65,8 +66,26 @@ def exercise_facts(a: Assignment, f: "Formatter", **_: Any) -> dict[str, Any]:
                  language="python", form=f.name(a.form) if a.form else "",
                  pytorch=spec.get("framework", "keras") in ("pytorch", "torch"),
                  layer_ask=[k for k in a.ask if k in ("shapes", "params", "macs")],
+                 defaults=_defaults_text(spec, f),
+                 framework="PyTorch" if spec.get("framework", "keras") in ("pytorch", "torch") else "Keras",
                  totals=["total"] + (["trainable", "non_trainable"] if "trainable" in a.ask else []))
     return facts
+
+
+# Translators: on an exercise sheet: the default values of the arguments a layer type leaves out (`padding="valid"`, `strides=1`) and the layer type (Conv2D), an item of a list
+DEFAULTS_ITEM = N_("%(arguments)s for %(type)s")
+
+
+def _defaults_text(spec: dict[str, Any], f: "Formatter") -> str:
+    """The defaults of the window arguments the layers leave out, as a list in the sheet's
+    language: ``padding="valid"``, ``strides=1`` for Conv2D and ``strides=pool_size`` for
+    AveragePooling2D (empty where no layer leaves one out)."""
+    from babel.lists import format_list
+    from ..render.i18n import translate
+    items = [translate(f.lang, DEFAULTS_ITEM) % {"arguments": ", ".join(f.code(a) for a in args),
+                                                  "type": f.text(type_name)}
+             for type_name, args in defaults(spec)]
+    return format_list(items, locale=f.lang) if items else ""
 
 
 @document("solution", "markdown", "latex")

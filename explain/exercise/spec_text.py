@@ -82,6 +82,39 @@ def layer_items(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
+WINDOW_ARGUMENTS = ("padding", "strides", "stride")
+"""The arguments of a sliding window that set its output length besides the window's size: a
+sheet names their defaults where a layer leaves them out."""
+
+
+def defaults(spec: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(layer type, the defaults as code) for each windowed layer type (convolution, pooling) of
+    the spec, in order, with the :data:`WINDOW_ARGUMENTS` some layer of that type leaves out:
+    ``("Conv2D", ['padding="valid"', "strides=1"])``; a stride that defaults to the window's size
+    as ``strides=pool_size`` (Keras) or ``stride=kernel_size`` (PyTorch). The values are the
+    layer classes' own defaults."""
+    import dataclasses
+    from ..layers._spatial import Windowed
+    from ..layers.registry import find
+    framework = "pytorch" if spec.get("framework", "keras") in ("pytorch", "torch") else "keras"
+    out: dict[str, list[str]] = {}
+    for _, type_name, args in layer_items(spec):
+        cls = find(type_name, framework)
+        if cls is None or not issubclass(cls, Windowed):
+            continue
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        window = next((w for w in ("pool_size", "kernel_size") if w in fields), "kernel_size")
+        shown = out.setdefault(type_name, [])
+        for name in WINDOW_ARGUMENTS:
+            if name not in fields or name in args:
+                continue
+            default = fields[name].default
+            text = f"{name}={window}" if default is None else f"{name}={value_text(default)}"
+            if text not in shown:
+                shown.append(text)
+    return [(t, sorted(a, key=lambda x: WINDOW_ARGUMENTS.index(x.split("=")[0]))) for t, a in out.items() if a]
+
+
 RESTATED = ("in_features", "in_channels", "num_features", "input_size")
 """PyTorch arguments that restate the size a layer receives: an output of the layer before,
 which the student is asked for. The table leaves them out; code has to state them."""
