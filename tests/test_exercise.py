@@ -723,7 +723,7 @@ def test_the_exercise_has_the_total_in_its_answer_table_and_room_for_the_working
                                                                             "**Non-trainable**"]
     assert all(r[2] == "–" and r[3] == "" for r in blanks[-3:])  # no shape for a total
     working = md.split("## Working\n")[1].strip().splitlines()
-    assert working == [f"{i}. `{n}`:" for i, (n, _, _) in enumerate(LENET5_KEY, 1)]
+    assert working == [f"{i}. `{n}`" for i, (n, _, _) in enumerate(LENET5_KEY, 1)]  # no colon: fr would need « : »
     tex = render_document("exercise", a, lang="en", format="latex")
     blank_table = tex.split("\\subsection*{Task}")[1].split("\\end{longtable}")[0]
     assert blank_table.rstrip().endswith("\\textbf{Non-trainable}} & \\multicolumn{1}{|c|}{--} &  \\\\ \\hline")
