@@ -37,8 +37,9 @@ number of leading dense layers, its d_v the value size per head), a layer class 
 
 ORDER: tuple[str, ...] = ("k_d", "k_h", "k_w", "k", "c_in", "g", "m", "c_out", "n_in", "n_out",
                           "L_in", "D_in", "H_in", "W_in", "C",
-                          "E_q", "E_k", "E_v", "E_out")
-"""Textbook order of factors in a product; symbols not listed follow, by name."""
+                          "E_q", "E_k", "E_v", "E_out", "N_b")
+"""Textbook order of factors in a product; symbols not listed follow, by name. T5's relative
+bias is nn.Embedding(N_b, H): rows × columns, N_b·H (as V·d)."""
 
 TEX: dict[str, str] = {"k_eff": r"k_{\text{eff}}"}
 """TeX for names the default spelling (``c_in`` → ``c_{\\text{in}}``) does not fit."""

@@ -76,3 +76,71 @@ def test_layernorm_note_says_at_each_position_once():
         text = _md("hf/gpt2.json", lang)
         section = text.split("### 5. `transformer.ln_f`")[1].split("###")[0]
         assert section.count("Position") + section.count("position") == 1, lang
+
+
+def _meta_model(name: str):
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    cfg = transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / f"{name}.json")
+    with torch.device("meta"):
+        return cfg, transformers.AutoModel.from_config(cfg)
+
+
+def test_gpt2_rows_and_symbols_use_f_as_the_config_leaves_it():
+    """GPT2MLP's inner size is n_inner, or 4·n_embd when n_inner is None; Conv1D weights are
+    (n_in, n_out): c_fc (d, f), c_proj (f, d). The symbol list defines f; the rows write d·f, f·d."""
+    cfg, model = _meta_model("gpt2")
+    assert cfg.n_inner is None
+    block = model.h[0]
+    assert tuple(block.mlp.c_fc.weight.shape) == (768, 4 * 768) and tuple(block.mlp.c_proj.weight.shape) == (4 * 768, 768)
+    text = _md("hf/gpt2.json")
+    top = text.split("## Architecture")[0]
+    assert "- $f = 4d = 3{,}072$: feed-forward size (`n_inner` not set)" in top
+    assert r"| `mlp.c_fc.weight` | $d \cdot f = 768 \times 3{,}072$ | 2,359,296 |" in text
+    assert r"| `mlp.c_fc.bias` | $f = 3{,}072$ | 3,072 |" in text
+    assert r"| `mlp.c_proj.weight` | $f \cdot d = 3{,}072 \times 768$ | 2,359,296 |" in text
+    assert "4d \\cdot d" not in text
+
+
+def test_bert_and_gpt2_blocks_reduce_alike_when_f_is_4d():
+    """BERT-base's intermediate_size 3,072 = 4 × 768, as GPT-2's f: both blocks are 12d² + 13d =
+    7,087,872 (hand: 12 × 589,824 + 13 × 768), the count of one real block."""
+    for name, stack in (("bert-base-uncased", lambda m: m.encoder.layer), ("gpt2", lambda m: m.h)):
+        cfg, model = _meta_model(name)
+        blocks = stack(model)
+        assert sum(p.numel() for p in blocks[0].parameters()) == 12 * 768 ** 2 + 13 * 768 == 7_087_872
+        assert sum(p.numel() for p in blocks.parameters()) == 12 * 7_087_872
+        text = _md(f"hf/{name}.json")
+        assert r"| $12 \times (12 \times 768^{2} + 13 \times 768)$ | 85,054,464 |" in text, name
+        assert r"&= 4d^{2} + 2d \cdot (4d) + 9d + 4d \\" in text and r"&= 12d^{2} + 13d \\" in text, name
+        assert "- $f = 4d = 3{,}072$: feed-forward size" in text.split("## Architecture")[0], name
+
+
+def test_mha_output_kernel_in_keras_shape_order():
+    keras = require_module("keras")
+    x = keras.Input((16, 32))
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=16)
+    layer(x, x)
+    shapes = {w.path.split("/", 1)[1]: tuple(w.shape) for w in layer.weights}
+    assert shapes["attention_output/kernel"] == (2, 16, 32)  # (H, d_v, E_out)
+    text = _md("specs/mha_small.yaml")
+    assert r"| `attention_output/kernel` | $H \cdot d_{v} \cdot E_{\text{out}} = 2 \times 16 \times 32$ |" in text
+    assert r"| `query/kernel` | $E_{q} \cdot H \cdot d_{k} = 32 \times 2 \times 16$ |" in text
+
+
+def test_t5_relative_bias_is_buckets_by_heads():
+    """T5Attention.relative_attention_bias = nn.Embedding(num_buckets, n_heads): weight (32, 8)."""
+    _, model = _meta_model("t5-small")
+    bias = model.encoder.block[0].layer[0].SelfAttention.relative_attention_bias
+    assert tuple(bias.weight.shape) == (32, 8)
+    text = _md("hf/t5-small.json")
+    assert r"P = N_{b} \cdot H = 32 \times 8 = 256" in text
+    assert r"| `weight` | $N_{b} \cdot H = 32 \times 8$ | 256 |" in text
+    assert r"(Embedding) | $32 \times 8$ | 256 |" in text
+    assert "H \\cdot N_{b}" not in text and "8 \\times 32" not in text
+
+
+def test_llama_head_size_fraction_without_big_brackets():
+    text = _md("hf/llama-2-7b.json")
+    assert r"&= 4H \cdot d \cdot \frac{d}{H} + 3d \cdot f + 2d \\" in text
+    assert r"\left(\frac{d}{H}\right)" not in text

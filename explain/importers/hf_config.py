@@ -125,6 +125,8 @@ class _Builder:
         self.compute_context: int | None = None
         """The length compute counts at where the config states none and the family has a
         usual one (T5's pre-training length); no shape or symbol takes it."""
+        self.meanings: dict[str, str] = {}
+        """Meanings of symbols the family writes in others (GPT-2's f = 4d, n_inner unset)."""
 
     def declare(self, name: str, value: int) -> sympy.Symbol:
         s = sym(name)
@@ -353,7 +355,8 @@ def _load(parsed: Any, path: str | None, overrides: Mapping[str, int] | None,
         else:
             assert b.graph is not None  # every family's build starts the graph
             model = b.graph.build()
-            model.symbol_meanings = {s.name: MEANINGS[s.name] for s in model.symbols if s.name in MEANINGS}
+            model.symbol_meanings = {**{s.name: MEANINGS[s.name] for s in model.symbols if s.name in MEANINGS},
+                                     **b.meanings}
             model.notes = tuple(b.notes)
             built = arch or base
     if model is None:
@@ -450,6 +453,8 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     L = b.declare("L", cfg.size("n_layer", "num_hidden_layers"))
     n_inner = cfg.size("n_inner", default=None)
     f = 4 * d if n_inner is None or n_inner == 4 * b.values[d] else b.declare("f", n_inner)
+    if n_inner is None:
+        b.meanings["f"] = "feed_forward_n_inner_unset"
     cross = cfg.flag("add_cross_attention", False)
     tied = _tied(cfg, True)
     n_labels = b.declare("n_labels", cfg.labels()) if head in ("seq", "token") else None
@@ -468,6 +473,14 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}wte", tied=tied, token_name="classifier")
     if head == "lm":
         b.notes.append(("tied_head" if tied else "untied_head", ()))
+
+
+def _four_d(b: _Builder, d: sympy.Symbol, size: int) -> sympy.Expr:
+    """The feed-forward size: 4d where the config's is four times the width (BERT's 3,072 =
+    4 × 768, written as GPT-2's, so that both blocks reduce to 12d² + 13d), else the symbol f."""
+    if size == 4 * b.values[d] and "f" not in b.overrides:
+        return 4 * d
+    return b.declare("f", size)
 
 
 def _add(token_type: bool = False) -> Layer:
@@ -512,7 +525,7 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     V_type = b.declare("V_type", cfg.size("type_vocab_size", default=2))
     d = b.declare("d", cfg.size("hidden_size"))
     L = b.declare("L", cfg.size("num_hidden_layers"))
-    f = b.declare("f", cfg.size("intermediate_size"))
+    f = _four_d(b, d, cfg.size("intermediate_size"))
     cross = cfg.flag("add_cross_attention", False) and cfg.flag("is_decoder", False)
     tied = _tied(cfg, True)
     n_labels = b.declare("n_labels", cfg.labels()) if {"classifier", "token"} & set(extra) else None

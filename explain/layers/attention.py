@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import sympy
 
@@ -60,6 +60,11 @@ def _groups(parts, bias: bool) -> tuple[Group, ...]:
         if bias:
             groups.append(Group(f"{name}/bias", sympy.Mul(*b.args) if b.is_Mul else b))
     return tuple(groups)
+
+
+def _written(parts) -> dict[str, sympy.Expr]:
+    """Each kernel as its shape writes it (the output projection's (H, d_v, E_out))."""
+    return {f"{name}/kernel": kernel for name, kernel, _ in parts}
 
 
 def _display(parts, bias: bool) -> sympy.Expr:
@@ -190,6 +195,9 @@ class MultiHeadAttention(Layer):
 
     def display_formula(self) -> sympy.Expr:
         return _mha_display(self.use_bias, self.use_gate)
+
+    def written_groups(self) -> Mapping[str, sympy.Expr]:
+        return _written(_mha_parts(self.use_gate))
 
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         query, value, key = _roles(shapes, self.type_name)
@@ -399,6 +407,9 @@ class GroupedQueryAttention(Layer):
 
     def display_formula(self) -> sympy.Expr:
         return _gqa_display(self.use_bias, self.use_gate)
+
+    def written_groups(self) -> Mapping[str, sympy.Expr]:
+        return _written(_gqa_parts(self.use_gate))
 
     def _checked(self, shapes: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:
         query, value, key = _roles(shapes, self.type_name)

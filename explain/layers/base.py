@@ -473,6 +473,12 @@ class Layer:
         is written in the input's own axes (PReLU's H·W·C)."""
         return self.weight_groups()
 
+    def written_groups(self) -> Mapping[str, sympy.Expr]:
+        """Weight groups whose formula is printed as the tensor's shape writes it: an unevaluated
+        product, its factors in the order of the tensor's axes (Keras's attention_output kernel
+        (H, d_v, E_out): H·d_v·E_out), where the printer's order would read otherwise."""
+        return {}
+
     def display_formula(self) -> Optional[sympy.Expr]:
         """The parameter count as a textbook writes it (LSTM: 4h(i + h) + 4h; attention's Q, K,
         V, O in that order), an unevaluated expression built once per type and configuration, printed as written and then with the

@@ -193,6 +193,8 @@ class _GeluBlock(_Block):
         return {d: self.hidden_size, f: self.intermediate_size}
 
 
+_GPT2_WRITTEN = {"mlp.c_fc.weight": sympy.Mul(d, f, evaluate=False),
+                 "mlp.c_proj.weight": sympy.Mul(f, d, evaluate=False)}
 _GELU_TANH = frozenset({"gelu_new", "gelu_pytorch_tanh", "gelu_fast"})
 """transformers' names of GELU's tanh approximation (ACT2FN)."""
 
@@ -213,6 +215,10 @@ class GPT2Block(_GeluBlock):
 
     def source_groups(self) -> frozenset[str]:
         return _GPT2_SOURCE
+
+    def written_groups(self) -> dict[str, sympy.Expr]:
+        """Conv1D weights are (n_in, n_out): c_fc (d, f), c_proj (f, d)."""
+        return _GPT2_WRITTEN
 
     def explanation_for(self, weights: Sequence[str]) -> str | None:
         if self.add_cross_attention:

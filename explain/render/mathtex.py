@@ -136,6 +136,8 @@ class FormulaPrinter(LatexPrinter):
                 inner = _basic(self.values[e])
                 p = self.with_values(None).prec(inner)
                 if not (inner.is_Integer and int(inner) >= 0) and not inner.is_Symbol:
+                    if p == ATOM and inner.is_Mul and not self._settings["inline_fractions"]:
+                        return p  # a displayed fraction (d_h = d/H): 4H·d·\frac{d}{H}, no brackets
                     return min(p, MUL - 1)  # a substituted expression: bracketed in products
                 return p
             return ATOM

@@ -98,6 +98,8 @@ SYMBOLS = {
     "mha_output_width": N_("width of the output (%(output_shape)s; by default the width of the query "
                            "input)"),
     "feed_forward": N_("feed-forward size"),
+    # Translators: GPT-2's f = 4d = 3,072 when its config leaves n_inner unset (null)
+    "feed_forward_n_inner_unset": N_("feed-forward size (%(n_inner)s not set)"),
     "buckets": N_("number of relative-position buckets"),
     "type_vocabulary": N_("token type vocabulary size"),
     "projection": N_("projection size"),
@@ -568,6 +570,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "units": Code("units"), "out_features": Code("out_features"), "filters": Code("filters"),
     "out_channels": Code("out_channels"),
     "num_heads": Code("num_heads"), "key_dim": Code("key_dim"), "value_dim": Code("value_dim"),
+    "n_inner": Code("n_inner"),
     "kdim": Code("kdim"), "vdim": Code("vdim"), "add_bias_kv": Code("add_bias_kv"),
     "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),
     "weight_hr": Code("weight_hr"), "c_attn": Code("attn.c_attn"), "merge_mode": Code("merge_mode"),

@@ -393,13 +393,22 @@ class View:
         symbols = [SymbolView(symbol_tex(v.symbol.name), self.symbol_value(v.symbol, v.value),
                               messages.SYMBOLS.get(v.meaning) if v.meaning else None) for v in s.symbols]
         groups = []
+        written = s.node.layer.written_groups()
+        # a symbol a config writes in others (GPT-2's f = 4d) keeps its name in a tensor's row: d·f,
+        # then the numbers (P_1's equation derives the merged form)
+        renamed = {x: v for x, v in values.items() if not (isinstance(v, sympy.Expr) and not v.is_Atom)}
         for g in s.groups:
             reduced = _cancelled(g.formula, values)
+            shown = written.get(g.name)
             if reduced is not None:  # H·d·d_h with d_h = d/H: the row says d·d (P_1's equation derives it)
                 formula, sub = p.expr(reduced), p.expr(reduced, numeric)
             else:
-                formula = p.expr(g.formula)
-                subs = [p.expr(g.formula, values), p.expr(g.formula, numeric)]
+                if shown is not None and sympy.Mul(*shown.args) == g.formula:  # as the tensor's shape
+                    formula, subs = p.expr(shown, order="none"), [p.expr(shown, renamed, order="none"),
+                                                                  p.expr(shown, numeric, order="none")]
+                else:
+                    formula = p.expr(g.formula)
+                    subs = [p.expr(g.formula, renamed), p.expr(g.formula, numeric)]
                 sub = " = ".join(x for i, x in enumerate(subs) if x != formula and x not in subs[:i])
             tied = None
             if g.tied_to and s.node.shares:
@@ -803,7 +812,8 @@ def _top_level(tex: str, seps: tuple[str, ...]) -> list[str]:
 def _cancelled(formula: object, values: dict) -> Optional[sympy.Expr]:
     """A tensor's formula with the symbols a config derives (Llama's d_h = d/H) put in, where
     they cancel to a plain product (H·d·(d/H) = d·d), written factor by factor; else None."""
-    derived = {x: v for x, v in values.items() if isinstance(v, sympy.Expr) and not v.is_Atom}
+    derived = {x: v for x, v in values.items() if isinstance(v, sympy.Expr) and not v.is_Atom
+               and any(e.is_Pow and e.exp.is_negative for e in sympy.preorder_traversal(v))}
     if not isinstance(formula, sympy.Expr) or not formula.free_symbols & derived.keys():
         return None
     reduced = formula.xreplace(derived)
@@ -1027,6 +1037,18 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
     # RoPE has none); the compute section, which uses them all, puts the others back
     used = _symbol_names(d)
     counted = [row for row, (sym, _) in zip(model_symbols, config_symbols) if sym.name in used]
+    # a size the config writes in its symbols (GPT-2's f = 4d) is defined with them
+    for s in d.steps:
+        for v in s.symbols:
+            value = v.value
+            if (isinstance(value, sympy.Expr) and not value.is_Atom and v.symbol not in model.symbols
+                    and v.symbol.name in used and value.free_symbols <= model.symbols.keys()
+                    and not value.has(sympy.Pow) and (meant := model.symbol_meanings.get(v.symbol.name, v.meaning))
+                    in messages.SYMBOLS):
+                row = (fmt.m(f"{symbol_tex(v.symbol.name)} = {p.expr(value)} = {p.number(model.evaluate(value))}"),
+                       messages.SYMBOLS[meant])
+                if row not in counted:
+                    counted.append(row)
     mem = d.memory
     rows = []
     for s in d.steps:
