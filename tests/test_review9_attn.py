@@ -144,3 +144,46 @@ def test_llama_head_size_fraction_without_big_brackets():
     text = _md("hf/llama-2-7b.json")
     assert r"&= 4H \cdot d \cdot \frac{d}{H} + 3d \cdot f + 2d \\" in text
     assert r"\left(\frac{d}{H}\right)" not in text
+
+
+def test_later_embeddings_point_back_to_the_first():
+    """BERT has three embeddings (tokens, positions, token types), GPT-2 two: the sentence that
+    says what an embedding is comes once; --detail full keeps it for every layer."""
+    from explain.render.documents import render_document
+    model = explain.load(FIXTURES / "hf" / "bert-base-uncased.json")
+    lookup = messages.english(_texts.EMBEDDING)
+    compact = render_document("derivation", model, lang="en", format="markdown")
+    assert compact.count(lookup) == 1
+    assert compact.count("An embedding like layer 1 (`embeddings.word_embeddings`).") == 2
+    full = render_document("derivation", model, lang="en", format="markdown", detail="full")
+    assert full.count(lookup) == 3 and "An embedding like" not in full
+    gpt2 = _md("hf/gpt2.json")
+    assert gpt2.count(lookup) == 1 and "An embedding like layer 1 (`transformer.wte`)." in gpt2
+    for lang in ("de", "fr", "ja", "es"):
+        assert translations(lang).gettext("An embedding like layer %(index)s (%(other)s).") != \
+            "An embedding like layer %(index)s (%(other)s)."
+
+
+def test_bert_names_its_optional_inputs():
+    """BertModel.forward takes token_type_ids and attention_mask besides input_ids, both
+    (batch, sequence) like it; without token_type_ids the embeddings use zeros (a buffer, no
+    parameter)."""
+    import inspect
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    params = inspect.signature(transformers.BertModel.forward).parameters
+    assert {"input_ids", "token_type_ids", "attention_mask"} <= set(params)
+    emb = transformers.BertModel(transformers.BertConfig(vocab_size=11, hidden_size=8, num_hidden_layers=1,
+                                                         num_attention_heads=2, intermediate_size=16,
+                                                         max_position_embeddings=6)).embeddings
+    assert "token_type_ids" in dict(emb.named_buffers()) and not emb.token_type_ids.any()
+    ids = torch.tensor([[1, 2, 3]])
+    emb.eval()
+    assert torch.equal(emb(input_ids=ids), emb(input_ids=ids, token_type_ids=torch.zeros_like(ids)))
+    text = _md("hf/bert-base-uncased.json")
+    shape = "The input `input_ids` has the shape `(None, None)`"
+    optional = ("The model also takes the optional inputs `token_type_ids` (all 0 by default; the token "
+                "type embedding looks them up) and `attention_mask`, of the same shape; an input has no "
+                "parameters.")
+    assert shape in text and optional in text and text.index(shape) < text.index(optional)
+    assert optional not in _md("hf/gpt2.json")

@@ -532,6 +532,8 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     g = b.start()
     p = "" if arch == f"{c}Model" else "roberta." if roberta else "bert."
     g.add_input("input_ids", (SEQ,))
+    b.notes.append(("bert_optional_inputs", (("token_type_ids", "token_type_ids"),
+                                             ("attention_mask", "attention_mask"))))
     e = f"{p}embeddings."
     g.add(f"{e}word_embeddings", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
     g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])

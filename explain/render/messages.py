@@ -373,6 +373,10 @@ NOTES.update({
 })
 
 MODEL_NOTES = {
+    # Translators: after the sentence on the shape of input_ids (None, None)
+    "bert_optional_inputs": N_("The model also takes the optional inputs %(token_type_ids)s (all 0 by "
+                               "default; the token type embedding looks them up) and "
+                               "%(attention_mask)s, of the same shape; an input has no parameters."),
     "albert_factorised_embedding": N_("ALBERT factorises the embedding: the tokens are embedded "
                                       "with %(E)s entries (%(V_E)s) and projected to the width "
                                       "%(d)s (%(embedding_hidden_mapping_in)s: %(E_d_d)s), "
@@ -464,6 +468,8 @@ MODEL_NOTES = {
 }
 MODEL_NOTE_ITEMS = frozenset({"lenet5_c3", "lenet5_subsampling", "lenet5_rbf"})
 """The model notes that are items of a list (after the note before them)."""
+INPUT_NOTES = frozenset({"bert_optional_inputs"})
+"""Model notes said after the sentence on the inputs' shapes, which they refer to."""
 ROUTE_NOTES = frozenset({"hf_no_architecture", "hf_architecture_chosen", "hf_generic"})
 """The model notes that say how the model was read: said first, before its symbols."""
 REPEATED_INTERLEAVED = N_("The layer %(layer)s stands for %(repeat)s blocks of the same structure, "

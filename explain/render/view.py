@@ -308,6 +308,9 @@ class StepView:
     in full; this one gets one line with its numbers."""
     brief_equation: Optional[str] = None
     """``P = formula with the numbers = result``."""
+    like: Optional[tuple[int, str]] = None
+    """Compact detail: (number, name) of the earlier layer of the same type whose sentence says
+    what this one does (BERT's second and third embeddings point back to the first)."""
     role_values: dict[str, str] = field(default_factory=dict)
     """The layer's own math for placeholders of its explanation (its rate, its function)."""
     role_code: dict[str, str] = field(default_factory=dict)
@@ -945,6 +948,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
     blocks = []
     seen_notes: set[tuple[str, str]] = set()
     explained: dict[tuple, StepView] = {}
+    said: dict[tuple, StepView] = {}  # an embedding's sentence, said once (by the first of its type)
     built: dict[str, StepView] = {}
     for b in d.blocks:
         steps = [view.step(s, index[s.node.name]) for s in b.steps]
@@ -954,6 +958,11 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
                 first = explained.setdefault(_kind(s, st), st)
                 if first is not st:
                     st.brief, st.same_as = (first.index, first.name), None
+            if detail == "compact" and not st.brief and s.role == "embedding" and not st.tied_head:
+                key = (s.node.type, s.explanation, tuple(st.role_values.items()), tuple(st.role_code.items()))
+                told = said.setdefault(key, st)
+                if told is not st:
+                    st.like = (told.index, told.name)
         for s, st in zip(b.steps, steps):  # a convention is explained where it first applies to each role
             role = s.node.layer.role
             st.notes = [n for n in st.notes if (n, role) not in seen_notes]
@@ -1011,7 +1020,9 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
     # before the symbols; the notes about its parts use the symbols and follow them
     route = [note for k, note in keyed if k in messages.ROUTE_NOTES]
     # (msgid, arguments, an item of a list)
-    notes = [(*note, k in messages.MODEL_NOTE_ITEMS) for k, note in keyed if k not in messages.ROUTE_NOTES]
+    notes = [(*note, k in messages.MODEL_NOTE_ITEMS) for k, note in keyed
+             if k not in messages.ROUTE_NOTES and k not in messages.INPUT_NOTES]
+    input_notes = [note for k, note in keyed if k in messages.INPUT_NOTES]
     # "The model has 6 layers": say which of them stand for L blocks; two stacks of the same
     # count one after the other (T5's encoder.block and decoder.block) in one sentence
     stacked: dict[tuple[str, bool], list[str]] = {}
@@ -1084,7 +1095,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
         "stages": stage_rows, "stage_ends": _stage_ends(all_stages, fmt), "block_kinds": _block_kinds(model, view),
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
         # a sequence of variable length (tokens, or vectors of width d): the length is None too
-        "inputs": _input_groups(model, fmt), "input_count": len(model.inputs),
+        "inputs": _input_groups(model, fmt), "input_count": len(model.inputs), "input_notes": input_notes,
         "layer_count": len(model.nodes), "blocks": blocks, "rows": rows, "columns": columns,
         "any_non_trainable": d.non_trainable != 0, "any_buffers": d.buffers != 0,
         "grouped": any(not b["single"] for b in blocks),
