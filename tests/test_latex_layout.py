@@ -172,7 +172,7 @@ def test_output_shape_is_its_own_paragraph():
     import explain
     tex = render(explain.load("example:seed-cnn"), lang="en", format="latex")
     assert (254 - 3) // 3 + 1 == 84 and 83 * 3 + 3 == 252
-    assert "(hence the floor).\n\nOutput shape: \\texttt{(None,\\penalty1000\\ 84," in tex
+    assert "(hence the floor).\n\nOutput shape: \\mbox{\\texttt{(None, 84," in tex
     assert re.search(r"product of the input's sizes: \$[^$]*11\{,\}552\$\.\n\nOutput shape: ", tex)
 
 

@@ -325,12 +325,12 @@ def test_spanish_embedding_terms():
 def test_latex_spaces_and_shapes_break_only_where_a_reader_allows(lang):
     """A no-break space is a fixed word space (the font's U+00A0 glyph is wider than a word space;
     TeX's tie stretches in a justified line); a
-    shape breaks, if a line needs it, only after a comma (never inside 41 or between ( and None);
+    shape never breaks (round 9: "(None, None," / "768)" read as two shapes);
     the decimal unit is SI's kB (CLDR's Japanese says KB)."""
     tex = render(load("example:seed-cnn"), lang=lang, format="latex")
     assert "\u00a0" not in tex
-    assert r"\texttt{(None,\penalty1000\ 41,\penalty1000\ 41,\penalty1000\ 32)}" in tex
-    assert "(None, 41, 41, 32)" not in tex
+    assert r"\mbox{\texttt{(None, 41, 41, 32)}}" in tex
+    assert "\\penalty1000" not in tex.split("begin{tikzpicture}")[0]
     small = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang=lang, format="latex")
     unit = "ko" if lang == "fr" else "kB"
     assert re.search(r"17[.,]2(\\nobreak\\hspace\{0.3333em\}|\\,)" + unit, small), lang
@@ -360,3 +360,38 @@ def test_german_terms():
     assert bad == []
     texts = dict(msgstrs("de"))
     assert texts["model width"] == "Modelldimension"
+
+
+@pytest.mark.parametrize("text, joined", [
+    ("FLOPs (4 bytes each)", "4\\nobreak\\hspace{0.3333em}bytes each"),
+    ("2 octets chacun", "2\\nobreak\\hspace{0.3333em}octets chacun"),
+    ("(1 Kio selon la CEI)", "(1\\nobreak\\hspace{0.3333em}Kio selon"),
+    ("a 1 × 1 convolution", "1\\nobreak\\hspace{0.3333em}×\\nobreak\\hspace{0.3333em}1 convolution"),
+    ("deren 5 × 5-Kernel", "5\\nobreak\\hspace{0.3333em}×\\nobreak\\hspace{0.3333em}\\mbox{5-}Kernel"),
+])
+def test_latex_sentences_join_numbers_with_their_units(text, joined):
+    """Round 9 reviewers: "(4 | bytes)", "2 | octets", "a 1 | × 1 convolution", "5 × 5- | Kernel"
+    broke at a line's end. In a sentence's LaTeX a number and its unit, and "n × n", are one unit."""
+    from explain.render.escape import french_latex_text, latex_message
+    assert joined in latex_message(text)
+    assert joined in french_latex_text(text)
+    assert "Conv2D-Schicht" in latex_message("Conv2D-Schicht")  # a hyphen in a word stays
+
+
+def test_seed_memory_and_compute_sentences_join_number_and_unit():
+    """In the rendered seed document (params, compute, memory) no number is parted from bytes or
+    octets by a breakable space, in any language."""
+    for lang in ("en", "fr", "es", "de"):
+        tex = render(load("example:seed-cnn"), lang=lang, format="latex", count=("params", "compute", "memory"))
+        assert not re.search(r"\d (bytes|octets|Bytes)\b", tex), (lang, re.findall(r".{30}\d (?:bytes|octets|Bytes)\b", tex))
+
+
+def test_long_dotted_code_breaks_after_a_dot_only():
+    """Round 9: PyTorch's torch.utils.flop_counter.FlopCounterMode in a justified line left huge
+    gaps. A long dotted path may break after a dot; short code and argument=value never break."""
+    from explain.render.view import Formatter
+    f = Formatter("latex", "en")
+    assert f.code("torch.utils.flop_counter.FlopCounterMode") == \
+        r"\texttt{torch.\allowbreak{}utils.\allowbreak{}flop\_counter.\allowbreak{}FlopCounterMode}"
+    assert f.code("model.summary()") == r"\texttt{model.summary()}"
+    assert "allowbreak" not in f.code("return_sequences=True") + f.code("torch.nn.Module")

@@ -136,11 +136,14 @@ _BEFORE_HIGH_SIGN = re.compile(_FRENCH_SPACE + "+(?=[:;!?])")
 _IN_GUILLEMETS = re.compile("(?<=«)" + _FRENCH_SPACE + "+|" + _FRENCH_SPACE + "+(?=»)")
 
 
+_UNITS = ("bits", "bit", "bytes", "byte", "Bytes", "Byte", "octets", "octet", "Bit", "kB", "KB", "MB", "GB",
+          "TB", "KiB", "MiB", "GiB", "Kio", "Mio", "Gio", "Ko", "Mo", "Go", "FLOPs", "MACs")
+
 def french_latex_text(text: str) -> str:
     """:func:`latex_text` for French prose under babel-french, which spaces ``: ; ! ?`` and
     guillemets itself: the bare sign (a typed no-break space would double the space) and a plain
     space inside « » (babel makes it the right unbreakable one)."""
-    return latex_text(_IN_GUILLEMETS.sub(" ", _BEFORE_HIGH_SIGN.sub("", text)))
+    return latex_message(_IN_GUILLEMETS.sub(" ", _BEFORE_HIGH_SIGN.sub("", text)))
 
 
 _ELIDING_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
@@ -152,7 +155,23 @@ def french_apostrophes(text: str) -> str:
     return _ELIDING_APOSTROPHE.sub("\u2019", text)
 
 
-MESSAGE_ESCAPES: dict[str, Callable[[str], str]] = {"markdown": markdown_message, "latex": latex_text, "text": str}
+_NUMBER_UNIT = re.compile(r"(?:(?<=\d)|^) (?=(?:" + "|".join(_UNITS) + r")\b)")
+"""The space after a number (or at the start of a piece of a sentence: after a placeholder, "$M$
+octets") before a unit."""
+_SIZE_BY_SIZE = re.compile(r"(?<=\d) × (?=\d)")
+_NUMBER_HYPHEN = re.compile(r"(?<![\w\\])(\d+)-(?=[^\W\d_])")
+
+
+def latex_message(text: str) -> str:
+    """A translated sentence for LaTeX (:func:`latex_text`) whose number and unit never part
+    ("4 bytes", "2 octets", "1 Kio": a no-break space) and whose "1 × 1" and "5 × 5-Kernel" are one
+    unbreakable unit (no break at the spaces around × or after the hyphen)."""
+    text = _NUMBER_UNIT.sub("\u00a0", text)
+    text = _SIZE_BY_SIZE.sub("\u00a0×\u00a0", text)
+    return _NUMBER_HYPHEN.sub(lambda m: r"\mbox{" + m.group(1) + "-}", latex_text(text))
+
+
+MESSAGE_ESCAPES: dict[str, Callable[[str], str]] = {"markdown": markdown_message, "latex": latex_message, "text": str}
 
 
 def message_escape(format: str, lang: str) -> Callable[[str], str]:

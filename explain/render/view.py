@@ -46,6 +46,11 @@ SHORT_CODE = 40
 (reviewers read ``return_sequences=`` / ``True`` as two pieces of code)."""
 
 
+DOTTED_CODE = 24
+"""Code longer than this in a sentence (a dotted path, not an argument with its value) may break
+after a dot in LaTeX: unbroken, it left a justified line with huge gaps."""
+
+
 class Formatter:
     """Format-specific pieces for templates: names, numbers, shapes and math delimiters
     (``markdown``, ``latex``, or ``text``: plain, as a terminal shows it)."""
@@ -75,6 +80,10 @@ class Formatter:
         its ``_``, ``.`` or ``=`` reads as two pieces of code; the line breaks before it instead),
         anything longer as :meth:`name`."""
         if self.format == "latex" and len(text) <= SHORT_CODE:
+            if len(text) > DOTTED_CODE and "=" not in text:
+                # a long dotted path breaks after a dot rather than stretch its line's spaces
+                # (torch.utils.flop_counter.FlopCounterMode)
+                return r"\texttt{" + latex_text(text).replace(".", r".\allowbreak{}") + "}"
             return r"\texttt{" + latex_text(text) + "}"
         return self.name(text)
 
@@ -140,8 +149,8 @@ class Formatter:
                 return r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
             return self.name("(" + ", ".join(dims) + ")")
         dims = ["None"] + ["None" if d is None else str(d) for d in shape]
-        if self.format == "latex":  # a break after a comma only where a line needs it
-            return r"\texttt{(" + r",\penalty1000\ ".join(dims) + ")}"
+        if self.format == "latex":  # never broken: "(None, None," / "768)" reads as two shapes
+            return r"\mbox{\texttt{(" + ", ".join(dims) + ")}}"
         return self.name("(" + ", ".join(dims) + ")")
 
     def placeholders(self, own: Optional[dict[str, str]] = None, /, **args: str) -> dict[str, str]:
@@ -1269,6 +1278,7 @@ def plain_number(tex: str) -> str:
 
 def _shape_text(tex: str) -> str:
     """A shape's LaTeX as the text it shows: ``(None, 56, 56, 256)``."""
+    tex = re.sub(r"^\\mbox\{(.*)\}$", r"\1", tex)
     text = re.sub(r"\\penalty\d+\\ ", " ", re.sub(r"\\texttt\{(.*)\}$", r"\1", tex))
     return re.sub(r"[{}]", "", re.sub(r"\\ensuremath\{\\[a-z]+\}", "|", text).replace(r"\allowbreak{}", ""))
 
