@@ -44,6 +44,16 @@ def _calls(torch):
         (F.linear, (x3, torch.rand(4, 8)), {}), (F.linear, (x3[:, 0], torch.rand(4, 8), torch.rand(4)), {}),
         attention(need_weights=False), attention(), attention(average_attn_weights=False),
         attention(add_zero_attn=True),
+        (F.conv2d, (x4, torch.rand(6, 3, 3, 3)), {}), (F.conv2d, (x4, torch.rand(6, 3, 7, 7), torch.rand(6), 2, 3), {}),
+        (F.conv2d, (x4, torch.rand(6, 1, 3, 2)), {"stride": (2, 1), "padding": (1, 0), "dilation": (2, 1), "groups": 3}),
+        (F.conv2d, (x4[0], torch.rand(4, 3, 1, 1)), {}), (F.conv1d, (x3, torch.rand(4, 5, 3)), {"padding": "same"}),
+        (F.conv1d, (x3, torch.rand(4, 5, 3)), {"padding": "same", "dilation": 2}),
+        (F.conv3d, (torch.rand(1, 2, 5, 6, 7), torch.rand(3, 2, 2, 3, 1)), {"padding": "valid", "stride": 2}),
+        (F.max_pool2d, (x4, 3, 2, 1), {}), (F.max_pool2d, (x4, 2), {}), (F.max_pool2d, (x4, 3, 2), {"ceil_mode": True}),
+        (F.max_pool2d, (torch.rand(1, 2, 7, 7), 2, 2, 1), {"ceil_mode": True}),
+        (F.max_pool1d, (x3, 3), {"stride": 1, "dilation": 2}), (F.max_pool3d, (torch.rand(2, 5, 6, 7), (2, 3, 2)), {}),
+        (F.avg_pool2d, (x4, 2), {}), (F.avg_pool2d, (x4, 3, 2, 1), {"ceil_mode": True, "count_include_pad": False}),
+        (F.avg_pool1d, (x3, 3, 2), {}), (F.avg_pool3d, (torch.rand(1, 2, 5, 6, 7), 2), {"stride": (1, 2, 3)}),
     ]
 
 
@@ -78,25 +88,54 @@ def test_calls_without_a_rule_run_as_before():
     torch = require_module("torch")
     from explain.importers.torch_forward import _known_shape
     x = torch.zeros(2, 3, device="meta")
-    for func, args in ((torch.Tensor.__eq__, (x, x)), (torch.Tensor.__add__, (x, x.long())),
-                       (torch.where, (x > 0, x, x)), (torch.Tensor.mean, (x,)), (torch.cat, ([x, x[:, :1].T],)),
-                       (torch.nn.functional.linear, (x, torch.zeros(4, 5, device="meta")))):
-        assert _known_shape(func, args, {}, torch) is None, func
+    F = torch.nn.functional
+
+    def meta(*shape):
+        return torch.zeros(*shape, device="meta")
+
+    for func, args, *kw in ((torch.Tensor.__eq__, (x, x)), (torch.Tensor.__add__, (x, x.long())),
+                            (torch.where, (x > 0, x, x)), (torch.Tensor.mean, (x,)), (torch.cat, ([x, x[:, :1].T],)),
+                            (F.linear, (x, meta(4, 5))),
+                            (torch.conv2d, (meta(1, 3, 2, 2), meta(4, 3, 3, 3))),  # kernel larger than the input
+                            (torch.conv2d, (meta(1, 4, 8, 8), meta(4, 3, 3, 3))),  # channels do not match
+                            (torch.conv1d, (meta(1, 3, 8), meta(4, 3, 3)), {"stride": 2, "padding": "same"}),
+                            (F.max_pool2d, (meta(1, 3, 8, 8), 2), {"return_indices": True}),
+                            (F.max_pool2d, (meta(1, 3, 8, 8), 2, 2, 2)),  # padding more than half the kernel
+                            (F.avg_pool2d, (meta(1, 3, 1, 1), 3))):
+        assert _known_shape(func, args, kw[0] if kw else {}, torch) is None, func
 
 
-MODELS = {"resnet50": "torch_models.ResNet50(classes=10)",
-          "vit": "torch_models.ViT(image=64, layers=2, dim=64, heads=4, mlp=128, classes=10)"}
+_MIXED = """
+from torch import nn
+class Mixed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn, self.ln, self.act = nn.BatchNorm1d(16), nn.LayerNorm(16), nn.GELU()
+        self.mha = nn.MultiheadAttention(16, 4)  # sequence first
+    def forward(self, x):
+        x = self.bn(x.transpose(1, 2)).transpose(1, 2)
+        y = self.act(self.ln(x)).transpose(0, 1)
+        return self.mha(y, y, y)[0]
+"""
+MODELS = {"resnet50": ("torch_models.ResNet50(classes=10)", (3, 224, 224)),
+          "vit": ("torch_models.ViT(image=64, layers=2, dim=64, heads=4, mlp=128, classes=10)", (3, 64, 64)),
+          "batchnorm, layernorm, gelu, attention": ("Mixed()", (8, 16))}
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_the_meta_pass_of_a_resnet_and_a_vit_never_imports_dynamo(model):
-    """The bench's models (small sizes): the count is torch's, and torch._dynamo stays unloaded."""
+def test_the_meta_pass_never_imports_dynamo_nor_symbolic_shapes(model):
+    """The bench's models (small sizes) and a model of BatchNorm, LayerNorm, GELU and
+    nn.MultiheadAttention: the count is torch's, and neither torch._dynamo nor torch.fx's symbolic
+    shapes (which torch's meta kernels import on their first check) is loaded."""
     require_module("torch")
-    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import torch_models, explain; "
-            f"module = {MODELS[model]}; m = explain.from_torch(module, (3, 224 if {model!r} == 'resnet50' else 64, "
-            f"224 if {model!r} == 'resnet50' else 64)); "
-            "print(m.total, sum(p.numel() for p in module.parameters()), 'torch._dynamo' in sys.modules)")
+    build, shape = MODELS[model]
+    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import torch_models, explain\n{_MIXED}\n"
+            f"module = {build}; state = {{k: v.clone() for k, v in module.state_dict().items()}}\n"
+            f"m = explain.from_torch(module, {shape!r})\n"
+            "same = all(v.equal(state[k]) for k, v in module.state_dict().items()) and module.training\n"
+            "print(m.total, sum(p.numel() for p in module.parameters()), same, 'torch._dynamo' in sys.modules, "
+            "'torch.fx.experimental.symbolic_shapes' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    total, expected, dynamo = out.stdout.split()
-    assert (int(total), dynamo) == (int(expected), "False")
+    total, expected, same, dynamo, symbolic = out.stdout.split()
+    assert (int(total), same, dynamo, symbolic) == (int(expected), "True", "False", "False")

@@ -240,7 +240,9 @@ def _known_shape(func: Any, args: tuple, kwargs: dict, torch: Any) -> Any:
     (aten's ``pointwise`` tag) on floating tensors of one dtype broadcast their inputs (in place:
     the first input itself); the norms keep their input's shape; adaptive_avg_pool{1,2,3}d gives
     (N, C, *output_size); linear gives x's shape with the weight's rows as last size; mean and sum drop (or keep) their dims; cat adds its inputs' sizes along
-    its axis; scaled_dot_product_attention gives Q's shape with V's last size; nn.MultiheadAttention's
+    its axis; conv{1,2,3}d gives (N, C_out, ⌊(L + 2p − d(k − 1) − 1)/s⌋ + 1, …) and
+    max_pool/avg_pool{1,2,3}d (N, C, …) the same way (their meta kernels' checks import torch.fx's
+    symbolic shapes and torch's sympy layer: ≈ 0.1 s); scaled_dot_product_attention gives Q's shape with V's last size; nn.MultiheadAttention's
     function, its output and weights."""
     name = getattr(func, "__name__", "")
     x = args[0] if args else kwargs.get("input")
@@ -254,7 +256,7 @@ def _known_shape(func: Any, args: tuple, kwargs: dict, torch: Any) -> Any:
         return None
     functional = getattr(torch.nn.functional, name, None)
     if name in _SAME_SHAPE and func in (functional, getattr(torch, name, None)):
-        return torch.empty_like(x)
+        return x.new_empty(tuple(x.shape))  # torch.empty_like's meta path imports torch.fx's symbolic shapes
     if name.startswith("adaptive_avg_pool") and func is functional:
         return _adaptive_pool(x, int(name[-2]), args[1] if len(args) > 1 else kwargs.get("output_size"))
     if name == "scaled_dot_product_attention" and func is functional:
@@ -269,6 +271,10 @@ def _known_shape(func: Any, args: tuple, kwargs: dict, torch: Any) -> Any:
         return None
     if name == "multi_head_attention_forward" and func is functional:
         return _attention(args, kwargs, torch)
+    if name in ("conv1d", "conv2d", "conv3d") and func is functional:
+        return _conv(x, int(name[-2]), args[1:], kwargs, torch)
+    if name[:-2] in ("max_pool", "avg_pool") and name[-2:] in ("1d", "2d", "3d") and func is functional:
+        return _pool(x, int(name[-2]), args[1:], kwargs, name.startswith("max"))
     if name in ("mean", "sum") and func in (getattr(torch.Tensor, name), getattr(torch, name)):
         return _reduce(x, args[1:], kwargs)
     return _pointwise(name, args, kwargs, torch)
@@ -290,10 +296,24 @@ def _pointwise(name: str, args: tuple, kwargs: dict, torch: Any) -> Any:
     if not tensors or any(t.device.type != "meta" or not t.is_floating_point() or t.dtype != tensors[0].dtype
                           for t in tensors):
         return None
-    shape = torch.broadcast_shapes(*(t.shape for t in tensors))
+    shape = _broadcast([tuple(t.shape) for t in tensors])
+    if shape is None:
+        return None
     if inplace:
         return args[0] if isinstance(args[0], torch.Tensor) and tuple(args[0].shape) == tuple(shape) else None
     return tensors[0].new_empty(shape)
+
+
+def _broadcast(shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    """The shape the inputs broadcast to (None when they do not); torch.broadcast_shapes would
+    import torch.fx's symbolic shapes."""
+    out: list[int] = []
+    for axis in range(1, max(len(s) for s in shapes) + 1):
+        sizes = {s[-axis] for s in shapes if len(s) >= axis} - {1}
+        if len(sizes) > 1:
+            return None
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(reversed(out))
 
 
 _MHA_ARGS = ("query", "key", "value", "embed_dim_to_check", "num_heads", "in_proj_weight", "in_proj_bias",
@@ -325,6 +345,87 @@ def _attention(args: tuple, kwargs: dict, torch: Any) -> Any:
         return None
     batch = (q.shape[1],) if q.dim() == 3 else ()
     return out, q.new_empty(batch + heads + (length, keys))
+
+
+_CONV_ARGS = ("weight", "bias", "stride", "padding", "dilation", "groups")
+
+
+def _conv(x: Any, spatial: int, rest: tuple, kwargs: dict, torch: Any) -> Any:
+    """F.conv{1,2,3}d: input (N, C_in, *L) or (C_in, *L), weight (C_out, C_in/groups, *k); each
+    output size ⌊(L + 2p − d(k − 1) − 1)/s⌋ + 1 (padding "same": L, "valid": p = 0)."""
+    if len(rest) > len(_CONV_ARGS) or set(kwargs) - set(_CONV_ARGS) - {"input"}:
+        return None
+    a: dict[str, Any] = {"bias": None, "stride": 1, "padding": 0, "dilation": 1, "groups": 1,
+                         **dict(zip(_CONV_ARGS, rest)), **{n: v for n, v in kwargs.items() if n != "input"}}
+    w, bias, groups = a.get("weight"), a["bias"], a["groups"]
+    if not isinstance(w, torch.Tensor) or w.dim() != spatial + 2 or x.dim() not in (spatial + 1, spatial + 2) \
+            or w.device.type != "meta" or w.dtype != x.dtype or not x.is_floating_point() \
+            or type(groups) is not int or groups < 1 or w.shape[0] % groups:
+        return None
+    if bias is not None and (not isinstance(bias, torch.Tensor) or tuple(bias.shape) != (w.shape[0],)
+                             or bias.dtype != x.dtype):
+        return None
+    if x.shape[x.dim() - spatial - 1] != w.shape[1] * groups:
+        return None
+    kernel = tuple(int(n) for n in w.shape[2:])
+
+    stride, dilation = _sizes(a["stride"], spatial), _sizes(a["dilation"], spatial)
+    if stride is None or dilation is None or min(stride) < 1 or min(dilation) < 1:
+        return None
+    sizes = tuple(int(n) for n in x.shape[x.dim() - spatial:])
+    if a["padding"] == "same" and stride == (1,) * spatial:
+        out = sizes
+    else:
+        padding = (0,) * spatial if a["padding"] == "valid" else _sizes(a["padding"], spatial)
+        if padding is None or min(padding) < 0:
+            return None
+        out = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
+                    for n, p, d, k, s in zip(sizes, padding, dilation, kernel, stride))
+    if min(out) < 1 or min(sizes) < 1:
+        return None
+    return x.new_empty(tuple(x.shape[:x.dim() - spatial - 1]) + (w.shape[0],) + out)
+
+
+def _sizes(value: Any, spatial: int) -> tuple[int, ...] | None:
+    """An int or a sequence of ``spatial`` ints as a tuple (None for anything else)."""
+    values = (value,) * spatial if type(value) is int else tuple(value) if isinstance(value, (tuple, list)) else None
+    return values if values is not None and len(values) == spatial and all(type(v) is int for v in values) else None
+
+
+_MAX_POOL_ARGS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+_AVG_POOL_ARGS = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
+
+
+def _pool(x: Any, spatial: int, rest: tuple, kwargs: dict, maximum: bool) -> Any:
+    """F.max_pool/avg_pool{1,2,3}d: input (N, C, *L) or (C, *L); each output size
+    ⌊(L + 2p − d(k − 1) − 1)/s⌋ + 1 (⌈…⌉ with ceil_mode, less the last window when it would
+    start in the right padding); stride defaults to the kernel size."""
+    names = _MAX_POOL_ARGS if maximum else _AVG_POOL_ARGS
+    if len(rest) > len(names) or set(kwargs) - set(names) - {"input"}:
+        return None
+    a: dict[str, Any] = {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False,
+                         **dict(zip(names, rest)), **{n: v for n, v in kwargs.items() if n != "input"}}
+    if a.get("return_indices") or x.dim() not in (spatial + 1, spatial + 2) or not x.is_floating_point() \
+            or type(a["ceil_mode"]) is not bool:
+        return None
+    kernel, padding, dilation = _sizes(a.get("kernel_size"), spatial), _sizes(a["padding"], spatial), \
+        _sizes(a["dilation"], spatial)
+    stride = kernel if a["stride"] is None or a["stride"] == [] or a["stride"] == () else _sizes(a["stride"], spatial)
+    if kernel is None or padding is None or dilation is None or stride is None \
+            or min(kernel + stride + dilation) < 1 or min(padding) < 0 \
+            or any(2 * p > k for p, k in zip(padding, kernel)):
+        return None
+    sizes = tuple(int(n) for n in x.shape[x.dim() - spatial:])
+    out = []
+    for n, k, s, p, d in zip(sizes, kernel, stride, padding, dilation):
+        span = n + 2 * p - d * (k - 1) - 1
+        size = (span + (s - 1 if a["ceil_mode"] else 0)) // s + 1
+        if a["ceil_mode"] and (size - 1) * s >= n + p:
+            size -= 1
+        out.append(size)
+    if min(out) < 1 or min(sizes) < 1:
+        return None
+    return x.new_empty(tuple(x.shape[:x.dim() - spatial]) + tuple(out))
 
 
 def _adaptive_pool(x: Any, spatial: int, size: Any) -> Any:
