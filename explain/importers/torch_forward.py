@@ -124,8 +124,9 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
             stack.pop()
         tensors = [t for t in list(a) + list(k.values()) if isinstance(t, torch.Tensor)]
         outs = _tensors(output, torch)
-        calls.append((module, tuple(_strip(module, t) for t in tensors) or ((),),
-                      tuple(_strip(module, t) for t in outs)))
+        seq_first = getattr(module, "batch_first", True) is False  # nn.Module.__getattr__ is slow: once a call
+        calls.append((module, tuple(_strip(t, seq_first) for t in tensors) or ((),),
+                      tuple(_strip(t, seq_first) for t in outs)))
 
     watch = _watch(twin, torch, calls)
     handles = []
@@ -287,8 +288,7 @@ def _pointwise(name: str, args: tuple, kwargs: dict, torch: Any) -> Any:
                                                  "min_val", "max_val", "min", "max"}:
         return None
     inplace = op.endswith("_") or kwargs.get("inplace") is True
-    packet = getattr(torch.ops.aten, op, None)
-    if packet is None or not any(torch.Tag.pointwise in getattr(packet, o).tags for o in packet.overloads()):
+    if not _is_pointwise(op, torch):
         return None
     tensors = [a for a in args if isinstance(a, torch.Tensor)]
     if any(not isinstance(a, (torch.Tensor, int, float)) or isinstance(a, bool) for a in args):
@@ -302,6 +302,18 @@ def _pointwise(name: str, args: tuple, kwargs: dict, torch: Any) -> Any:
     if inplace:
         return args[0] if isinstance(args[0], torch.Tensor) and tuple(args[0].shape) == tuple(shape) else None
     return tensors[0].new_empty(shape)
+
+
+_POINTWISE: dict[str, bool] = {}
+"""aten op name → whether one of its overloads carries the ``pointwise`` tag (asked once per name)."""
+
+
+def _is_pointwise(op: str, torch: Any) -> bool:
+    if op not in _POINTWISE:
+        packet = getattr(torch.ops.aten, op, None)
+        _POINTWISE[op] = packet is not None and any(torch.Tag.pointwise in getattr(packet, o).tags
+                                                    for o in packet.overloads())
+    return _POINTWISE[op]
 
 
 def _broadcast(shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
@@ -527,12 +539,12 @@ def _tensors(output: Any, torch: Any) -> list:
     return []
 
 
-def _strip(module: Any, t: Any) -> tuple:
-    """A shape without the batch axis (axis 1 of a 3-D tensor for batch_first=False modules)."""
-    s = tuple(int(d) for d in t.shape)
+def _strip(t: Any, seq_first: bool) -> tuple:
+    """A shape without the batch axis (axis 1 of a 3-D tensor for a batch_first=False module)."""
+    s = tuple(t.shape)
     if not s:
         return s
-    if getattr(module, "batch_first", True) is False and len(s) == 3:
+    if seq_first and len(s) == 3:
         return (s[0],) + s[2:]
     return s[1:]
 
