@@ -140,7 +140,7 @@ def test_french_lists_keep_the_paragraph_skip():
 
 def test_batch_sentence_is_its_own_paragraph():
     tex = render(explain.load("example:seed-cnn"), lang="en", format="latex", count=("params", "compute", "memory"))
-    i = tex.index("For a batch of $B$ samples")
+    i = tex.index("With $N_{\\text{act}} = ")
     assert tex[:i].endswith("\n\n"), tex[i - 80:i]
 
 
