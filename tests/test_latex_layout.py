@@ -94,21 +94,139 @@ def test_total_and_memory_keep_together():
 
 
 def test_summary_formula_breaks_between_terms_with_its_spacing(tmp_path):
-    """Keras MHA's summary cell, (32 + 32)·2·16 + 32·2·16 + 2·16·32 + 2·2·16 + 2·16 + 32 (one
-    term per projection, Q and K together, then the biases): too long for its column, it breaks
-    after a + between terms with normal spaces, never inside (32 + 32) or a product (2 × 2 ×
-    / 16) and never squeezed to no spaces."""
+    """Keras MHA's summary cell: 2 heads of 16 on width 32, kernels (32, 2, 16) for Q, K, V and
+    (2, 16, 32) for O, biases (2, 16) three times and (32,). By hand: four kernels of 32·2·16 and
+    three biases of 2·16, then 32: 4·32·2·16 + 3·2·16 + 32 = 4,096 + 96 + 32 = 4,224. The table
+    shows this grouped form (round 9: the term-by-term (32 + 32)·2·16 + … wrapped over two lines)
+    on one line, with normal spaces."""
     require_tool("lualatex")
-    from tests.render_helpers import pdf_text
-    tex = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang="en", format="latex")
-    text = pdf_text(compile_latex(tex, tmp_path, "doc"))
+    assert 4 * 32 * 2 * 16 + 3 * 2 * 16 + 32 == 4224
+    model = load(FIXTURES / "specs" / "mha_small.yaml")
+    md = render(model, lang="en", format="markdown")
+    assert "| `attn` (MultiHeadAttention) | $4 \\times 32 \\times 2 \\times 16 + 3 \\times 2 \\times 16 + 32$ | 4,224 |" in md
+    text = _layout_text(compile_latex(render(model, lang="en", format="latex"), tmp_path, "doc"))
     table = text.index("Summary")  # the picture of the model before it names the layers too
-    cell = text[text.index("attn (MultiHeadAttention)", table):text.index("res (Add)", table)]
-    assert "(32 +\n" not in cell and "(32+32)" not in cell
-    assert cell.count("(32 + 32) × 2 × 16") == 1
-    assert not any(line.rstrip().endswith("×") for line in cell.splitlines()), cell
-    for product in ("32 × 2 × 16", "2 × 16 × 32", "2 × 2 × 16"):
-        assert product in cell, cell
+    row = text[text.index("attn (MultiHeadAttention)", table):text.index("res (Add)", table)].strip()
+    assert "\n" not in row and "4 × 32 × 2 × 16 + 3 × 2 × 16 + 32 " in row, row
+
+
+def _layout_text(pdf) -> str:
+    """The PDF's text as pdftotext lays it out (a table's rows as lines)."""
+    import subprocess
+    return subprocess.run([require_tool("pdftotext"), "-layout", "-enc", "UTF-8", str(pdf), "-"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+
+
+def test_summary_groups_terms_only_where_it_shortens_the_formula():
+    """The grouping comes from the layer's own expression, whatever its type: an LSTM's
+    4·u·(n + u) + 4·u (one bracket) and a Dense 32 → 32 (32·32 + 32: nothing to merge) keep their
+    term-by-term form. By hand: 4·64·(32 + 64) + 4·64 = 24,832; 32·32 + 32 = 1,056."""
+    from explain.render.mathtex import MathPrinter
+    from explain.render.view import _grouped
+    import sympy
+    e, h, d = sympy.symbols("E H d")
+    p = MathPrinter("en")
+    # the same sizes in another order still count as one product
+    assert _grouped(e * h * d + h * d * e + 2 * h * d + e, {e: 32, h: 2, d: 16}, p) == \
+        r"2 \times 32 \times 2 \times 16 + 2 \times 2 \times 16 + 32"
+    assert _grouped(e * h + d, {e: 32, h: sympy.Symbol("x"), d: 16}, p) is None  # a size without a number
+    md = render(load(FIXTURES / "specs" / "small_rnn.yaml"), lang="en", format="markdown")
+    assert 4 * 64 * (32 + 64) + 4 * 64 == 24832
+    assert "| `lstm` (LSTM) | $4 \\times 64 \\times (32 + 64) + 4 \\times 64$ | 24,832 |" in md
+    assert 32 * 32 + 32 == 1056
+
+
+def _summary_tex(source) -> str:
+    tex = render(load(source), lang="en", format="latex")
+    return tex[tex.index("\\subsection*{Summary}"):tex.index("\\endgroup", tex.index("\\subsection*{Summary}"))]
+
+
+@pytest.mark.parametrize("source", MODELS, ids=str)
+def test_summary_font_is_never_smaller_than_small(source):
+    """Round 9: the lecturers' minimum is \\small; the columns are sized for it, whatever the model."""
+    table = _summary_tex(source)
+    assert "\\small" in table
+    assert not re.search(r"\\(footnotesize|scriptsize|tiny)\b", table)
+
+
+def test_short_summary_stays_on_one_page_long_one_breaks_with_its_header():
+    """Llama's 4 rows never split (round 9, fr: its header and one row at a page foot): a tabular,
+    which moves whole with its heading. ResNet50's summary (177 layers) is a longtable that
+    breaks between rows, its header repeated (\\endhead), its first and last two rows kept
+    together, its heading asking for room for the header and those rows."""
+    tex = render(load(FIXTURES / "hf" / "llama-2-7b.json"), lang="fr", format="latex")
+    short = tex[tex.index("\\subsection*{Récapitulatif}"):]
+    short = short[:short.index("\\endgroup")]
+    assert "\\begin{tabular}" in short and "longtable" not in short and "\\\\*" not in short
+    assert short.count("\\\\\n") == 1 + 4  # the header and the 4 rows
+    full = render(load(FIXTURES / "keras" / "ResNet50.json"), lang="en", format="latex")
+    long = _summary_tex(FIXTURES / "keras" / "ResNet50.json")
+    assert re.search(r"\\needspace\{\d+\\baselineskip\}\n\\subsection\*\{Summary\}", full)
+    assert "\\endhead" in long
+    rows = re.findall(r"\\\\\*?\n", long.split("\\endlastfoot")[1])
+    assert len(rows) > 100
+    assert [r.endswith("*\n") for r in rows[:3] + rows[-3:]] == [True, True, False, False, True, True]
+
+
+@pytest.mark.parametrize("source, lang, whole", [
+    ("example:seed-cnn", "en", ["max_pooling2d_1 (MaxPooling2D)", "conv2d_1 (Conv2D)"]),
+    ("example:seed-cnn", "ja", ["max_pooling2d_1 (MaxPooling2D)"]),
+    (FIXTURES / "specs" / "small_rnn.yaml", "fr", ["embedding (Embedding)"]),
+    (FIXTURES / "hf" / "gpt2.json", "en", ["(sum of the embeddings)", "transformer.wte + transformer.wpe"]),
+    (FIXTURES / "hf" / "gpt2.json", "ja", ["(埋め込みの和)", "transformer.wte +"]),
+    (FIXTURES / "hf" / "bert-base-uncased.json", "en", ["embeddings.token_type_embeddings", "(first token of the sequence)"]),
+    (FIXTURES / "hf" / "llama-2-7b.json", "fr", ["(LlamaDecoderLayer)"]),
+], ids=lambda v: str(v).rsplit("/", 1)[-1] if not isinstance(v, list) else "")
+def test_summary_never_wraps_a_name_or_type(source, lang, whole, tmp_path):
+    """Round 9 (es, ja, fr): "max_pooling2d_1 / (MaxPooling2D)", "embedding / (Embedding)" and
+    "(sum of the / embeddings)" wrapped while the formula column had room. Each name and each type
+    is on one line (a type on the line below its name only where both do not fit), and every
+    line of the table ends inside the text width."""
+    require_tool("lualatex")
+    pdf = compile_latex(render(load(source), lang=lang, format="latex"), tmp_path, "doc")
+    text = _layout_text(pdf)
+    head = {"en": "Layer (type)", "fr": "Couche (type)", "ja": "層（型）"}[lang]
+    total = {"en": "Total:", "fr": "Total :", "ja": "パラメータ数の合計"}[lang]
+    table = text[text.index(head):]
+    table = table[:table.index(total)]
+    flat = [re.sub(" +", " ", line).strip() for line in table.split("\n")]
+    for piece in whole:
+        assert any(piece in line for line in flat), (piece, table)
+    _fits_text_width(pdf, head)
+
+
+def _fits_text_width(pdf, head: str) -> None:
+    """Every word of the summary table (from its header to the total) ends within the text
+    width: A4, 2.2 cm margins."""
+    import subprocess
+    from html.parser import HTMLParser
+    boxes: list[tuple[float, float, str]] = []
+
+    class Words(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.box = None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "word":
+                a = dict(attrs)
+                self.box = (float(a["xmin"]), float(a["xmax"]), float(a["ymin"]))
+            elif tag == "page":
+                boxes.append((0.0, 0.0, "<page>"))
+
+        def handle_data(self, data):
+            if self.box is not None:
+                boxes.append((self.box[0], self.box[1], data))
+                self.box = None
+    xml = subprocess.run([require_tool("pdftotext"), "-bbox", "-enc", "UTF-8", str(pdf), "-"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    Words().feed(xml)
+    words = [w for w in boxes]
+    first = next(i for i, w in enumerate(words) if w[2] == head.split()[0] or w[2].startswith(head))
+    last = next(i for i in range(first, len(words)) if words[i][2].startswith(("Total", "パラメータ数の合計")))
+    right = 595.28 - 2.2 / 2.54 * 72
+    wide = [w for w in words[first:last] if w[1] > right + 0.5]
+    assert not wide, wide
 
 
 @pytest.mark.parametrize("lang", ["fr", "de"])
@@ -146,8 +264,10 @@ def test_heading_and_where_block_keep_together():
 def test_summary_columns_are_sized_by_their_content(tmp_path):
     """Round 7 reviewers: the summary broke tuples ("(None, 112, 112," / "64)"), formulas after a +
     that fit ("7 × 7 × 3 × 64 +" / "64") and names at an underscore ("embeddings.token_type_" /
-    "embeddings"). BERT's rows (hand count: 2 · 768 = 1,536 for the token types) keep each name,
-    shape and short formula on one line."""
+    "embeddings"); round 9: the block's formula broke inside a product or left "3,072)" alone.
+    BERT's rows (hand count: 2 · 768 = 1,536 for the token types) keep each name, shape and short
+    formula on one line; the block's 12·(4·768² + 2·768·3,072 + 9·768 + 3,072) breaks only after a
+    + between terms, its last line more than the closing term."""
     require_tool("lualatex")
     import subprocess
     tex = render(load(FIXTURES / "hf" / "bert-base-uncased.json"), lang="en", format="latex")
@@ -156,12 +276,17 @@ def test_summary_columns_are_sized_by_their_content(tmp_path):
     text = subprocess.run([require_tool("pdftotext"), "-layout", "-enc", "UTF-8", str(pdf), "-"],
                           capture_output=True, text=True, check=True, timeout=60).stdout
     table = text[text.index("Layer (type)"):text.index("Total:")]
-    lines = [re.sub(" +", " ", line) for line in table.split("\n")]
-    assert any("embeddings.token_type_embeddings (Embedding) 2 × 768 1,536" in line for line in lines), table
+    lines = [re.sub(" +", " ", line).strip() for line in table.split("\n")]
+    assert any("embeddings.token_type_embeddings 2 × 768 1,536" in line for line in lines), table
     # six rows keep the sequence axis (embeddings, their sum, LayerNorm, the blocks), the pooler's two not
     assert sum("(None, None, 768)" in line for line in lines) == 6
     assert sum(line.endswith("(None, 768)") for line in lines) == 2
-    assert not any(line.rstrip().endswith((",", "+", "_")) for line in lines), table
+    assert not any(line.rstrip().endswith((",", "_", "×")) for line in lines), table
+    block = lines[next(i for i, line in enumerate(lines) if line.startswith("encoder.layer")):]
+    block = block[:next(i for i, line in enumerate(block) if line.startswith("pooler"))]
+    assert block[0].startswith("encoder.layer (BertLayer) 12 × (4 × 768") and block[0].endswith("(None, None, 768)")
+    assert all(line.endswith("+") for line in block[1:-1] if line) and block[-1].endswith(")")
+    assert block[-1] != "3,072)", block
 
 
 def test_output_shape_is_its_own_paragraph():

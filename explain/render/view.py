@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 import sympy
 
@@ -1227,13 +1227,45 @@ def _row_formula(s: LayerStep, view: View, st: Optional[StepView]) -> Optional[s
         return None
     if len(own) == len([g for g in s.groups if not g.buffer]):
         tex = st.numbers if st is not None and st.numbers else p.expr(s.formula, s.values)
+        grouped = _grouped(s.formula, view.numeric(s.values), p)
+        if grouped is not None and grouped.count(" + ") < _term_breaks(tex).count(r"\allowbreak"):
+            tex = grouped  # fewer terms: the table's line stays short
     else:
         tex = p.expr(sympy.Add(*[g.formula for g in own]), view.numeric(s.values))
     if not (isinstance(s.repeat, int) and s.repeat == 1):
         tex = rf"{p.number(view.evaluate(s.repeat)) if isinstance(view.evaluate(s.repeat), int) else p.expr(s.repeat)} \times {_paren(tex)}"
     if view.f.format == "latex":
-        tex = _unbroken_groups(tex)
+        tex = _term_breaks(tex)
     return view.f.m(tex)
+
+
+def _grouped(formula, numeric: dict, p: MathPrinter) -> Optional[str]:
+    """``formula``'s terms with the layer's numbers, terms whose numbers multiply the same counted
+    together, the longest products first: MHA's (E_q + E_k)·H·d_k + E_v·H·d_v + H·d_v·E_out +
+    2H·d_k + H·d_v + E_out is 4 × 32 × 2 × 16 + 3 × 2 × 16 + 32 with E = 32, H = 2, d = 16.
+    None where a term is not a whole multiple of a product of sizes."""
+    groups: dict[tuple[int, ...], list] = {}
+    for term in sympy.Add.make_args(sympy.expand(formula)):
+        coeff, rest = term.as_coeff_Mul()
+        if not (coeff.is_Integer and coeff > 0):
+            return None
+        sizes: list[int] = []
+        for factor in sympy.Mul.make_args(rest):
+            if factor == 1:
+                continue
+            base, exp = factor.as_base_exp()
+            if not (isinstance(numeric.get(base), int) and exp.is_Integer and exp > 0):
+                return None
+            sizes += [numeric[base]] * int(exp)
+        groups.setdefault(tuple(sorted(sizes)), [0, rest])[0] += int(coeff)
+    terms = []
+    for key, (n, rest) in sorted(groups.items(), key=lambda g: (-len(g[0]), [-x for x in g[0][::-1]])):
+        if not key:
+            terms.append(p.number(n))
+        else:
+            body = p.expr(rest, numeric)
+            terms.append(body if n == 1 else rf"{p.number(n)} \times {body}")
+    return " + ".join(terms)
 
 
 def _input_groups(model, fmt) -> list[tuple[tuple[str, ...], str, bool]]:
@@ -1251,51 +1283,69 @@ def _input_groups(model, fmt) -> list[tuple[tuple[str, ...], str, bool]]:
 
 
 def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) -> dict[str, str]:
-    """The LaTeX summary's font size and name and formula column widths, sized by the rows'
-    content; each row gets ``name_cell``: its name, breakable after . _ / only where it is wider
-    than its column (TeX would otherwise break a name that fits to fill a ragged line)."""
+    """What TeX measures to size the LaTeX summary's columns by their content (the template's
+    ``\\xplmeasure``): each name's words and its pieces between dots, each type, name with its
+    type, formula and formula piece between two break points (:func:`_term_breaks`), and every
+    cell of the number and shape columns (which never break); ``fit``: each name word again, for
+    the widest that fits beside the formula's widest piece where some name cannot. Each row gets ``name_cell`` (its
+    name, breakable after . or / where it is wider than its column) and ``type_cell`` (its type in
+    brackets): the name and its type share a line where the column allows, else the type starts a
+    line of its own."""
     from .i18n import translate
-    from .table_width import Cell, summary_widths, text_pt
-    cells = []
+
+    def widest(length: str, texts: Iterable[str]) -> str:
+        return "".join(rf"\xplmax{length}{{{t}}}" for t in dict.fromkeys(texts) if t)
+
+    lines, names = [], []
     for r in rows:
-        kind = translate(fmt.lang, r["type_label"]) if r["type_label"] else r["type"]
-        numbers = [plain_number(r["params"])] + ([plain_number(r["non_trainable"])] if d.non_trainable else []) \
-            + ([plain_number(r["buffers"])] if d.buffers else []) + [plain_number(r["share"])]
-        cells.append(Cell(r["name"], kind, r["formula"] or "", False, numbers, _shape_text(r["shape"])))
-    headers = [translate(fmt.lang, "Parameters")] + ([translate(fmt.lang, "Non-trainable")] if d.non_trainable else []) \
-        + ([translate(fmt.lang, "Buffers")] if d.buffers else []) + [translate(fmt.lang, "Share"), translate(fmt.lang, "Output shape")]
-    widths = summary_widths(cells, headers, fmt.lang)
-    for r in rows:
-        wide = text_pt(r["name"], mono=True) * float(widths["scale"]) > float(widths["name_pt"]) - 4
-        r["name_cell"] = fmt.cell_name(r["name"]) if wide else r"\texttt{" + latex_text(r["name"]) + "}"
-    return widths
+        kind = latex_text(translate(fmt.lang, r["type_label"])) if r["type_label"] else fmt.cell_type(r["type"])
+        name = latex_text(r["name"])
+        # after a dot only where no space helps (T5's module paths)
+        r["name_cell"] = r"\texttt{" + _NAME_BREAKS.sub(r"\g<0>\\penalty5000{}", name) + "}"
+        r["type_cell"] = "(" + kind + ")"
+        words = name.split(" ")
+        names += [r"\texttt{" + w + "}" for w in words]
+        pieces = [q for w in words for q in re.findall(r"[^./]+[./]?|[./]", w)]
+        lines.append(widest(r"\xplN", (r"\texttt{" + w + "}" for w in words))
+                     + widest(r"\xplP", (r"\texttt{" + q + "}" for q in pieces))
+                     + rf"\xplmax\xplT{{{r['type_cell']}}}\xplmax\xplO{{\texttt{{{name}}}\ {r['type_cell']}}}")
+        if r["formula"]:
+            lines.append(rf"\xplmax\xplG{{{r['formula']}}}")
+            pieces = _TERM_BREAK.split(r["formula"].strip("$"))
+            # each piece as TeX sets it: a + ends every line but the last
+            lines.append(widest(r"\xplF", ("$" + q + (r" + {}" if i < len(pieces) - 1 else "") + "$"
+                                            for i, q in enumerate(pieces))))
+    heads = [("params", "Parameters")] + ([("non_trainable", "Non-trainable")] if d.non_trainable else []) \
+        + ([("buffers", "Buffers")] if d.buffers else []) + [("share", "Share"), ("shape", "Output shape")]
+    for key, head in heads:
+        lines.append(r"\setlength\xplX{0pt}" + widest(r"\xplX", [translate(fmt.lang, head)] + [r[key] for r in rows])
+                     + r"\addtolength\xplC{\xplX}")
+    return {"measure": "%\n".join(lines), "columns": str(len(heads) + 2),
+            "fit": "".join(rf"\xplfit{{{w}}}" for w in dict.fromkeys(names))}
 
 
-def plain_number(tex: str) -> str:
-    """A table's number as the reader sees it (its LaTeX spacing as one character)."""
-    return re.sub(r"\\[a-z]+(\{[^}]*\})?|\\.|[{}]", " ", tex or "").replace("  ", " ")
+_TERM_BREAK = re.compile(r" \+ (?:\\allowbreak|\\penalty\d+) ")
+"""A + where a summary cell's formula may break (:func:`_term_breaks`)."""
 
 
-def _shape_text(tex: str) -> str:
-    """A shape's LaTeX as the text it shows: ``(None, 56, 56, 256)``."""
-    tex = re.sub(r"^\\mbox\{(.*)\}$", r"\1", tex)
-    text = re.sub(r"\\penalty\d+\\ ", " ", re.sub(r"\\texttt\{(.*)\}$", r"\1", tex))
-    return re.sub(r"[{}]", "", re.sub(r"\\ensuremath\{\\[a-z]+\}", "|", text).replace(r"\allowbreak{}", ""))
-
-
-def _unbroken_groups(tex: str) -> str:
-    """Each top-level term with a bracketed sum or a product in braces, so that a table cell
-    breaks the formula after a + between terms, never inside (32 + 32) or 2 × 2 × 16."""
-    terms, depth, start = [], 0, 0
-    for i, ch in enumerate(tex):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth == 0 and tex.startswith(" + ", i):
-            terms.append(tex[start:i])
-            start = i + 3
-    terms.append(tex[start:])
-    if len(terms) == 1:
-        return tex
-    return " + ".join("{" + t + "}" if "(" in t or "\\times" in t else t for t in terms)
+def _term_breaks(tex: str) -> str:
+    """``tex`` with a break point after each + between top-level terms and, at a high penalty,
+    after each + directly inside a top-level bracket (BERT's 12 × (4 × 768² + …), where nothing
+    else fits), the earlier the cheaper (the last line is never a lone ``3,072)``); a fraction's
+    ``\\left(`` stays whole. The cell forbids every other break: a product or a deeper bracket
+    ((32 + 32) × 2 × 16) never breaks."""
+    deepest = 0 if r"\left" in tex or r"\frac" in tex else 1
+    out, depth, inner, i = [], 0, 0, 0
+    while i < len(tex):
+        depth += {"(": 1, ")": -1}.get(tex[i], 0)
+        if depth <= deepest and tex.startswith(" + ", i):
+            inner += depth
+            out.append(r" + \allowbreak " if depth == 0 else rf" + \penalty{4000 + 500 * inner} ")
+            i += 3
+        else:
+            out.append(tex[i])
+            i += 1
+    return "".join(out)
 
 
 def _memory(mem: Memory, fmt: Formatter) -> dict[str, Any]:
