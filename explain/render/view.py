@@ -1301,11 +1301,13 @@ def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) 
         kind = latex_text(translate(fmt.lang, r["type_label"])) if r["type_label"] else fmt.cell_type(r["type"])
         name = latex_text(r["name"])
         # after a dot only where no space helps (T5's module paths)
-        r["name_cell"] = r"\texttt{" + _NAME_BREAKS.sub(r"\g<0>\\penalty5000{}", name) + "}"
+        # (after an underscore only where not even that helps: MobileNetV2's names in French)
+        r["name_cell"] = r"\texttt{" + _NAME_BREAKS.sub(r"\g<0>\\penalty5000{}", name).replace(
+            r"\_", r"\_\penalty9000{}") + "}"
         r["type_cell"] = "(" + kind + ")"
         words = name.split(" ")
         names += [r"\texttt{" + w + "}" for w in words]
-        pieces = [q for w in words for q in re.findall(r"[^./]+[./]?|[./]", w)]
+        pieces = [q for w in words for q in re.findall(r"(?:[^./\\]|\\[^_])+(?:[./]|\\_)?|[./]|\\_", w)]
         lines.append(widest(r"\xplN", (r"\texttt{" + w + "}" for w in words))
                      + widest(r"\xplP", (r"\texttt{" + q + "}" for q in pieces))
                      + rf"\xplmax\xplT{{{r['type_cell']}}}\xplmax\xplO{{\texttt{{{name}}}\ {r['type_cell']}}}")
