@@ -284,9 +284,22 @@ def test_summary_columns_are_sized_by_their_content(tmp_path):
     assert not any(line.rstrip().endswith((",", "_", "×")) for line in lines), table
     block = lines[next(i for i, line in enumerate(lines) if line.startswith("encoder.layer")):]
     block = block[:next(i for i, line in enumerate(block) if line.startswith("pooler"))]
-    assert block[0].startswith("encoder.layer (BertLayer) 12 × (4 × 768") and block[0].endswith("(None, None, 768)")
-    assert all(line.endswith("+") for line in block[1:-1] if line) and block[-1].endswith(")")
-    assert block[-1] != "3,072)", block
+    # f = 4d: the block reduces to 12·(12·768² + 13·768) = 85,054,464 (77.7 % of 109,482,240), one line
+    assert 12 * (12 * 768**2 + 13 * 768) == 85_054_464 and round(100 * 85_054_464 / 109_482_240, 1) == 77.7
+    assert block[0] == "encoder.layer (BertLayer) 12 × (12 × 7682 + 13 × 768) 85,054,464 77.7% (None, None, 768)"
+    # Llama's block formula is too long for one line: it breaks only after a + between terms
+    tex = render(load(FIXTURES / "hf" / "llama-2-7b.json"), lang="en", format="latex")
+    pdf = compile_latex(tex, tmp_path, "llama")
+    text = subprocess.run([require_tool("pdftotext"), "-layout", "-enc", "UTF-8", str(pdf), "-"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+    table = text[text.index("Layer (type)"):text.index("Total:")]
+    lines = [re.sub(" +", " ", line).strip() for line in table.split("\n")]
+    block = lines[next(i for i, line in enumerate(lines) if line.startswith("model.layers")):]
+    block = block[:next(i for i, line in enumerate(block) if line.startswith("model.norm"))]
+    # hand count: 32·(4·4,096² + 3·4,096·11,008 + 2·4,096); the type on its own line, the break after a +
+    assert 32 * (4 * 4096**2 + 3 * 4096 * 11008 + 2 * 4096) == 6_476_267_520
+    assert block[0] == "model.layers 32 × (4 × 4,0962 + 6,476,267,520 96.1% (None, None, 4096)", block
+    assert block[1] == "(LlamaDecoderLayer) 3 × 4,096 × 11,008 + 2 × 4,096)", block
 
 
 def test_output_shape_is_its_own_paragraph():
