@@ -55,3 +55,45 @@ def test_time_grows_linearly_with_layers(fmt):
     _cpu_seconds(10, fmt)  # imports and caches
     small, large = _cpu_seconds(100, fmt), _cpu_seconds(500, fmt)  # 401 and 2001 layers
     assert large / small < 9, f"{small:.3f} s for 401 layers, {large:.3f} s for 2001"
+
+
+def test_long_sum_measures_each_line_a_bounded_number_of_times(monkeypatch):
+    """The total's sum (261 terms on the bench's 4,000-layer CNN) is broken into lines of at most
+    5 terms; each candidate line is measured once, and only lines that can start or end a valid
+    breaking: at most 5 candidate lines end at each term, so 5 × n measurements for n terms (the
+    search over every line end for every line count measured ≈ n²/5 · 5 lines: 0.3 s there)."""
+    from explain.render import view
+
+    calls = []
+    measure = view.formula_width
+    monkeypatch.setattr(view, "formula_width", lambda tex: calls.append(tex) or measure(tex))
+    for n in (12, 400):
+        calls.clear()
+        view.sum_lines([f"a_{{{i}}}" for i in range(n)], "P", None)
+        assert len(calls) <= 5 * n
+        assert len(set(calls)) == len(calls)  # no line measured twice
+
+
+def test_long_sum_breaks_where_the_widest_line_is_narrowest():
+    """The breaks of a long sum: as few lines as 5 terms a line allow, and among those the
+    narrowest widest line, checked against every way of cutting the terms (small cases)."""
+    import itertools
+    import random
+
+    from explain.render.view import formula_width, sum_lines
+
+    rng = random.Random(7)
+    for _ in range(60):
+        n = rng.randint(6, 14)
+        parts = ["x" * rng.randint(1, 20) for _ in range(n)]
+        lines = sum_lines(parts, "P", None).splitlines()[1:-1]
+        got = [line.removeprefix("P &= ").removeprefix("&\\quad + ").removesuffix(" \\\\").split(" + ")
+               for line in lines]
+        assert [t for line in got for t in line] == parts
+        count = -(-n // 5)
+        assert len(got) == count and all(len(line) <= 5 for line in got)
+        widest = max(formula_width(" + ".join(line)) for line in got)
+        best = min(max(formula_width(" + ".join(parts[a:b])) for a, b in zip((0, *cuts), (*cuts, n)))
+                   for cuts in itertools.combinations(range(1, n), count - 1)
+                   if all(0 < b - a <= 5 for a, b in zip((0, *cuts), (*cuts, n))))
+        assert widest == best

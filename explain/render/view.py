@@ -901,15 +901,23 @@ def sum_lines(parts: list[str], lhs: str, rhs: Optional[str], per_line: int = TE
         return f"{lhs} = " + " + ".join(parts) + (f" = {rhs}" if rhs else "")
     # as few lines as per_line allows, the breaks where the widest line is narrowest (7 terms:
     # never 5 + 2 with the last two alone)
-    count = -(-len(parts) // per_line)
+    n = len(parts)
+    count = -(-n // per_line)
+
+    @functools.cache
+    def wide(a: int, b: int) -> int:
+        return formula_width(" + ".join(parts[a:b]))
+
     best: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {(0, 0): (0, ())}
     for j in range(1, count + 1):
-        for i in range(j, len(parts) + 1):
-            options = [(max(best[(j - 1, a)][0], formula_width(" + ".join(parts[a:i]))), best[(j - 1, a)][1] + (a,))
+        # only the line ends from which the other count - j lines can still reach the last term,
+        # and that j lines of per_line terms can reach: linear in the terms, not quadratic
+        for i in range(max(j, n - (count - j) * per_line), min(n, j * per_line) + 1):
+            options = [(max(best[(j - 1, a)][0], wide(a, i)), best[(j - 1, a)][1] + (a,))
                        for a in range(max(j - 1, i - per_line), i) if (j - 1, a) in best]
             if options:
                 best[(j, i)] = min(options)
-    cuts = best[(count, len(parts))][1] + (len(parts),)
+    cuts = best[(count, n)][1] + (n,)
     chunks = [parts[a:b] for a, b in zip(cuts, cuts[1:])]
     lines = [f"{lhs} &= " + " + ".join(chunks[0])]
     for c in chunks[1:]:
