@@ -83,12 +83,12 @@ def test_flop_counter_path_may_break_after_its_dots(seed):
 @pytest.mark.parametrize("lang,sentence", [
     ("en", "Keras's `model.summary()` prints `23.00 MB` because it uses binary units (its 1\u00a0MB is "
            "2²⁰\u00a0bytes, i.e. 1\u00a0MiB)."),
-    ("de", "Keras’ `model.summary()` zeigt `23.00 MB`, weil Keras binäre Einheiten verwendet: Sein 1\u00a0MB "
-           "sind 2²⁰\u00a0Byte, also 1\u00a0MiB."),
+    ("de", "Keras’ `model.summary()` zeigt `23.00 MB`, weil Keras binäre Einheiten verwendet: Dort ist 1\u00a0MB"
+           "\u00a0= 2²⁰\u00a0Byte, also 1\u00a0MiB."),
     ("fr", "La méthode `model.summary()` de Keras affiche `23.00 MB`, car Keras utilise des unités binaires "
            "(son 1\u00a0MB vaut 2²⁰\u00a0octets, soit 1\u00a0Mio)."),
-    ("es", "El resumen de Keras (`model.summary()`) muestra `23.00 MB` porque usa unidades binarias (su "
-           "1\u00a0MB son 2²⁰\u00a0bytes, es decir, 1\u00a0MiB)."),
+    ("es", "El resumen de Keras (`model.summary()`) muestra `23.00 MB` porque usa unidades binarias (para "
+           "Keras, 1\u00a0MB son 2²⁰\u00a0bytes, es decir, 1\u00a0MiB)."),
 ])
 def test_keras_summary_sentence(seed, lang, sentence):
     """6,029,097 parameters × 4 bytes = 24,116,388 bytes = 23.00 × 2²⁰ (Keras's 'MB' is a MiB)."""

@@ -337,7 +337,7 @@ def test_pictures_do_not_float(source):
     that asks for the picture's height, its heading and its sentences."""
     tex = render(load(source), lang="en", format="latex")
     assert "\\begin{figure}" not in tex
-    for heading in ("Architecture", "Where the parameters are"):
+    for heading in ("Architecture", "Distribution of the parameters"):
         asked = re.search(r"\\needspace\{([\d.]+)cm\}\n\\subsection\*\{%s\}" % heading, tex)
         assert asked, heading
         picture = tex[asked.end():].split("\\begin{center}", 1)[1].split("\\end{center}", 1)[0]
@@ -354,7 +354,7 @@ def test_pictures_share_a_page_with_their_heading(source, tmp_path):
     pages = pdf_text(compile_latex(render(load(source), lang="en", format="latex"), tmp_path)).split("\f")
     architecture = next(p for p in pages if "Architecture\n" in p)
     assert "(Input)" in architecture
-    bars = next(p for p in pages if "Where the parameters are\n" in p)
+    bars = next(p for p in pages if "Distribution of the parameters\n" in p)
     assert "Share of the parameters in percent" in bars
 
 

@@ -68,7 +68,7 @@ def test_reviewers_wording_round9():
     assert "the classification token `[CLS]`, whose vector is used as a summary of the whole input" in text
     ja_mha = _md("specs/mha_small.yaml", "ja")
     assert "表の `gamma` が $\\gamma$、`beta` が $\\beta$ に当たります。" in ja_mha
-    assert "sans compter les entrées du modèle" in _md("hf/llama-2-7b.json", "fr")
+    assert "entrées du modèle non comprises" in _md("hf/llama-2-7b.json", "fr")
 
 
 def test_layernorm_note_says_at_each_position_once():
@@ -154,14 +154,14 @@ def test_later_embeddings_point_back_to_the_first():
     lookup = messages.english(_texts.EMBEDDING)
     compact = render_document("derivation", model, lang="en", format="markdown")
     assert compact.count(lookup) == 1
-    assert compact.count("An embedding like layer 1 (`embeddings.word_embeddings`).") == 2
+    assert compact.count("An embedding layer like layer 1 (`embeddings.word_embeddings`).") == 2
     full = render_document("derivation", model, lang="en", format="markdown", detail="full")
-    assert full.count(lookup) == 3 and "An embedding like" not in full
+    assert full.count(lookup) == 3 and "An embedding layer like" not in full
     gpt2 = _md("hf/gpt2.json")
-    assert gpt2.count(lookup) == 1 and "An embedding like layer 1 (`transformer.wte`)." in gpt2
+    assert gpt2.count(lookup) == 1 and "An embedding layer like layer 1 (`transformer.wte`)." in gpt2
     for lang in ("de", "fr", "ja", "es"):
-        assert translations(lang).gettext("An embedding like layer %(index)s (%(other)s).") != \
-            "An embedding like layer %(index)s (%(other)s)."
+        assert translations(lang).gettext("An embedding layer like layer %(index)s (%(other)s).") != \
+            "An embedding layer like layer %(index)s (%(other)s)."
 
 
 def test_bert_names_its_optional_inputs():
@@ -182,8 +182,8 @@ def test_bert_names_its_optional_inputs():
     assert torch.equal(emb(input_ids=ids), emb(input_ids=ids, token_type_ids=torch.zeros_like(ids)))
     text = _md("hf/bert-base-uncased.json")
     shape = "The input `input_ids` has the shape `(None, None)`"
-    optional = ("The model also takes the optional inputs `token_type_ids` (all 0 by default; the token "
-                "type embedding looks them up) and `attention_mask`, of the same shape; an input has no "
+    optional = ("The model also takes two optional inputs of the same shape: `token_type_ids` (all 0 by "
+                "default), which the token type embedding looks up, and `attention_mask`. Inputs have no "
                 "parameters.")
     assert shape in text and optional in text and text.index(shape) < text.index(optional)
     assert optional not in _md("hf/gpt2.json")

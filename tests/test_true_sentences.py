@@ -382,7 +382,7 @@ def test_the_number_of_blocks_is_defined_where_it_is_used(name, blocks):
         shown = {sv.symbol.name: model.evaluate(sv.value) for sv in step.symbols}
         # one block's P_1 does not depend on L: the model's symbol list defines it, from the config
         assert "L" not in shown
-        assert f"- $L = {cfg.num_hidden_layers}$: number of blocks (transformer blocks)" in text
+        assert f"- $L = {cfg.num_hidden_layers}$: number of transformer blocks" in text
         said = (f"The rows `{blocks[0]}` and `{blocks[1]}` each stand for" if len(blocks) == 2 else
                 f"The row `{block}` stands for")
         assert f"{said} $L = {cfg.num_hidden_layers}$ blocks of the same structure" in text
@@ -768,9 +768,9 @@ def test_hf_symbol_l_counts_blocks_not_table_rows():
     config = transformers.GPT2Config(n_layer=3, n_embd=32, n_head=2, vocab_size=50, n_positions=16)
     assert len(transformers.GPT2LMHeadModel(config).transformer.h) == 3
     text = markdown(explain.load(str(FIXTURES / "hf" / "gpt2.json")))
-    assert "number of blocks (transformer blocks)" in text
+    assert "number of transformer blocks" in text
     assert "number of layers" not in text
-    assert translated("number of blocks (transformer blocks)")
+    assert translated("number of transformer blocks")
 
 def test_gru_reset_after_is_explained_once():
     """Its sentence says the two biases; no note repeats it (3·16·(8 + 16) + 6·16 = 1,248 by hand)."""
@@ -957,7 +957,7 @@ def test_gpt2_defines_its_symbols_before_it_uses_them_and_names_the_sum_row():
     intro = text[:text.index("## Summary")]
     listed = intro.index("The symbols of this model, with the values of its configuration:")
     for line in (r"- $V = 50{,}257$: vocabulary size", r"- $d = 768$: model width",
-                 r"- $T = 1{,}024$: number of positions", r"- $L = 12$: number of blocks"):
+                 r"- $T = 1{,}024$: number of positions", r"- $L = 12$: number of transformer blocks"):
         assert intro.index(line) > listed, line
     assert intro.index(r"- $V = 50{,}257$") < intro.index("The LM head is tied") < text.index("## Summary")
     block = text[text.index(". `transformer.h` (GPT2Block)"):text.index(". `transformer.ln_f` (LayerNorm)")]

@@ -84,7 +84,7 @@ SYMBOLS = {
     "vocabulary": N_("vocabulary size"),
     "heads": N_("number of attention heads"),
     "num_layers": N_("number of layers"),
-    "num_blocks": N_("number of blocks (transformer blocks)"),
+    "num_blocks": N_("number of transformer blocks"),
     "positions": N_("number of positions (maximum sequence length)"),
     "kv_heads": N_("number of key/value heads"),
     "head_size": N_("size of one attention head"),
@@ -374,9 +374,9 @@ NOTES.update({
 
 MODEL_NOTES = {
     # Translators: after the sentence on the shape of input_ids (None, None)
-    "bert_optional_inputs": N_("The model also takes the optional inputs %(token_type_ids)s (all 0 by "
-                               "default; the token type embedding looks them up) and "
-                               "%(attention_mask)s, of the same shape; an input has no parameters."),
+    "bert_optional_inputs": N_("The model also takes two optional inputs of the same shape: %(token_type_ids)s "
+                               "(all 0 by default), which the token type embedding looks up, and "
+                               "%(attention_mask)s. Inputs have no parameters."),
     "albert_factorised_embedding": N_("ALBERT factorises the embedding: the tokens are embedded "
                                       "with %(E)s entries (%(V_E)s) and projected to the width "
                                       "%(d)s (%(embedding_hidden_mapping_in)s: %(E_d_d)s), "
@@ -475,9 +475,9 @@ ROUTE_NOTES = frozenset({"hf_no_architecture", "hf_architecture_chosen", "hf_gen
 REPEATED_INTERLEAVED = N_("The layer %(layer)s stands for %(repeat)s blocks of the same structure, "
                           "each with weights of its own; in the model, blocks of another row come between them.")
 REPEATED_BLOCK = N_("The row %(layer)s stands for %(repeat)s blocks of the same structure, "
-                    "one after the other, each with weights of its own.")
+                    "one after the other.")
 REPEATED_BLOCKS = N_("The rows %(first)s and %(second)s each stand for %(repeat)s blocks of the same "
-                     "structure, one after the other, each with weights of its own.")
+                     "structure, one after the other.")
 ACTIVE = N_("In a mixture of experts, the router sends each token to only some of the routed "
             "experts; the other experts' weights do not compute with it. The parameters active per "
             "token are the total without the idle experts:")

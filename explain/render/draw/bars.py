@@ -1,4 +1,4 @@
-"""Where the parameters are: each box's share of the model's total as a bar (the boxes of the
+"""Distribution of the parameters: each box's share of the model's total as a bar (the boxes of the
 model's picture, so a folded stage is one bar), as pgfplots, a Mermaid xychart or SVG."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ..numbers import format_share
 from .graph import Graph
 from .labels import Labels, short
 
-# Translators: the axis of the bar chart "Where the parameters are": each bar's share of all parameters, in percent
+# Translators: the axis of the bar chart "Distribution of the parameters": each bar's share of all parameters, in percent
 AXIS = N_("Share of the parameters in percent")
 
 

@@ -1,0 +1,85 @@
+"""Round-10 reviewers' findings on the transformer documents and the frame of every document
+(round 11: wording)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import explain
+from tests.conftest import FIXTURES, require_module
+
+
+def _md(name: str, lang: str = "en") -> str:
+    from explain.render.documents import render_document
+    return render_document("derivation", explain.load(FIXTURES / name), lang=lang, format="markdown")
+
+
+def test_box_sentence_is_true_of_inputs_and_steps():
+    """GPT-2's picture draws the input input_ids, the positions it looks up and the sum of the two
+    embeddings (a step of the forward pass, no module): the sentence under "Architecture" says a box
+    is an input, a layer or a step; it no longer calls every box a layer."""
+    text = _md("hf/gpt2.json")
+    chart = text[text.index("```mermaid"):text.index("## Summary")]
+    assert '[/"<b>input_ids</b> (Input)' in chart and "(sum of the embeddings)" in chart
+    assert ("Each box is an input of the model, a layer or a step of the forward pass; the box of a "
+            "layer gives its name, type, output shape and number of parameters. The arrows show the "
+            "data flow.") in text
+    assert "Each box is a layer" not in text
+
+
+@pytest.mark.parametrize("lang,heading", [("en", "Distribution of the parameters"),
+                                          ("fr", "Répartition des paramètres"),
+                                          ("es", "Distribución de los parámetros"),
+                                          ("ja", "パラメータの内訳")])
+def test_bar_chart_heading(lang, heading):
+    text = _md("specs/mha_small.yaml", lang)
+    assert f"## {heading}\n" in text
+
+
+def test_french_axis_says_percent_with_its_sign():
+    text = _md("specs/mha_small.yaml", "fr")
+    assert "Part des paramètres (%)" in text and "en pourcentage" not in text
+
+
+def test_gpt2_says_once_in_its_intro_how_the_stack_reads():
+    """transformers' GPT2Model holds n_layer = 12 GPT2Block modules in transformer.h, each with its
+    own parameters; the intro names the row, the derivation says the weights are each block's own."""
+    transformers = require_module("transformers")
+    config = transformers.GPT2Config(n_layer=2, n_embd=8, n_head=2, vocab_size=10, n_positions=4)
+    h = transformers.GPT2Model(config).h
+    assert h[0].attn.c_attn.weight.data_ptr() != h[1].attn.c_attn.weight.data_ptr()
+    text = _md("hf/gpt2.json")
+    intro = text[:text.index("## Architecture")]
+    assert ("The row `transformer.h` stands for $L = 12$ blocks of the same structure, one after the "
+            "other.\n") in intro
+    assert "weights of its own" not in intro
+    assert "- $L = 12$: number of transformer blocks\n" in intro
+    assert "An embedding layer like layer 1 (`transformer.wte`)." in text
+
+
+def test_german_block_count_and_memory_wording():
+    """de reviewer: 'L = 12 Wiederholungen' reads as 13 blocks; 'Sein 1 MB' is awkward."""
+    text = _md("hf/gpt2.json", "de")
+    assert "Das Modell enthält $L = 12$ solcher Blöcke, jeder mit eigenen Gewichten:" in text
+    assert "Wiederholungen" not in text
+    memory = _md("specs/mha_small.yaml", "de")
+    assert re.search("Dort ist 1\u00a0KB\u00a0= 2¹⁰\u00a0Byte, also 1\u00a0KiB", memory), memory[-600:]
+
+
+def test_bert_optional_inputs_reviewers_wording():
+    text = _md("hf/bert-base-uncased.json", "de")
+    assert ("Das Modell erhält außerdem zwei optionale Eingaben derselben Form: `token_type_ids` "
+            "(standardmäßig alle 0), die das Token-Typ-Embedding nachschlägt, und `attention_mask`. "
+            "Eingaben haben keine Parameter.") in text
+
+
+def test_french_and_spanish_frame_wording():
+    fr = _md("hf/llama-2-7b.json", "fr")
+    assert "Le récapitulatif comporte 4\u00a0lignes, entrées du modèle non comprises." in fr or \
+        "Le récapitulatif comporte 4 lignes, entrées du modèle non comprises." in fr
+    es = _md("specs/mha_small.yaml", "es")
+    assert "para Keras, 1\u00a0KB son 2¹⁰\u00a0bytes" in es and "su 1" not in es
+    gpt2 = _md("hf/gpt2.json", "es")
+    assert "Una caja de borde discontinuo reutiliza los pesos de la capa que nombra; esos pesos se " \
+           "cuentan una sola vez, en esa capa." in gpt2
