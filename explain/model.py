@@ -180,6 +180,13 @@ class Model:
     details: dict[str, object] = field(default_factory=dict)
     """Facts about the source that the JSON output reports as they are (``architecture``,
     ``architecture_given``, ``route``)."""
+    drawn: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The layers whose arrows in the picture are not their inputs: layer → what the picture draws
+    as feeding it (a decoder block also reads the encoder's output in its cross-attention; a
+    weight owner applied only through the layers that share it has no arrow of its own)."""
+    cross: dict[str, str] = field(default_factory=dict)
+    """A decoder layer → the encoder layer whose output its cross-attention reads: an arrow of the
+    picture, which draws the decoder below the encoder."""
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)
@@ -591,6 +598,16 @@ class GraphBuilder:
         except ExplainError as e:
             at = ", ".join(f"{s} = {v}" for s, v in self.model.symbols.items())
             raise ExplainError(f"{e.message} (at {at})") from None
+
+    def draw(self, name: str, feeds: Sequence[str], cross: str | None = None) -> None:
+        """The picture draws ``feeds`` (earlier layers or inputs) as the arrows into ``name``, and
+        one from ``cross``, the encoder's output its cross-attention reads."""
+        for ref in (name, *feeds, *([cross] if cross else [])):
+            if ref not in self._shapes:
+                raise ExplainError(f"'{ref}' is not a model input or an earlier layer", layer=name)
+        self.model.drawn[name] = tuple(feeds)
+        if cross:
+            self.model.cross[name] = cross
 
     def build(self) -> Model:
         if not self.model.nodes:

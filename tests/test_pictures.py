@@ -298,3 +298,60 @@ def test_bar_chart_sentence_names_blocks_only_where_the_chart_has_them():
             "las capas sin parámetros no tienen barra.") in es
     assert '"Proporción de los parámetros (%)"' in es
     assert "## パラメータの内訳" in render(seed, lang="ja")
+
+
+def test_t5_arrows_follow_transformers_forward():
+    """Round 10 (ja 5/10): T5's picture had no arrow from the encoder into the decoder, drew the
+    relative-position bias as read from the token ids, and the bias and ``shared`` fed nothing.
+    The expected arrows come from transformers' T5 modules: the stacks' embed_tokens is the
+    weight of ``shared`` (``shared`` has no arrow of its own), block 0's relative_attention_bias has a row per
+    bucket (not per token) and its bias goes to every block of the stack, and each decoder block
+    has a cross-attention (EncDecAttention) reading the encoder's output."""
+    from transformers import T5Config, T5ForConditionalGeneration
+    config = T5Config(vocab_size=40, d_model=8, d_kv=4, d_ff=16, num_layers=2, num_heads=2)
+    t5 = T5ForConditionalGeneration(config)
+    assert t5.encoder.embed_tokens.weight is t5.shared.weight is t5.decoder.embed_tokens.weight
+    expected = set()
+    for part, ids in (("encoder", "input_ids"), ("decoder", "decoder_input_ids")):
+        stack = getattr(t5, part)
+        bias = stack.block[0].layer[0].SelfAttention.relative_attention_bias
+        assert bias.num_embeddings == config.relative_attention_num_buckets != config.vocab_size
+        assert not any(b.layer[0].SelfAttention.has_relative_attention_bias for b in stack.block[1:])
+        name = f"{part}.block.0.layer.0.SelfAttention.relative_attention_bias"
+        expected |= {(ids, f"{part}.embed_tokens"), ("relative_position_bucket", name),
+                     (f"{part}.embed_tokens", f"{part}.block"), (name, f"{part}.block"),
+                     (f"{part}.block", f"{part}.final_layer_norm")}
+    assert all(hasattr(b.layer[1], "EncDecAttention") for b in t5.decoder.block)
+    expected |= {("encoder.final_layer_norm", "decoder.block"), ("decoder.final_layer_norm", "lm_head")}
+    graph = build(load(FIXTURES / "hf" / "t5-small.json"))
+    edges = {(graph.box(s).name, graph.box(t).name) for s, t in graph.edges}
+    assert edges == expected
+    assert {graph.box(s).name for s, _ in graph.shared} == {"shared"}
+
+
+@pytest.mark.parametrize("family", ["bart", "whisper"])
+def test_decoder_cross_attention_reads_the_encoders_output(family):
+    """The other encoder–decoder families: each decoder layer of transformers' Bart and Whisper
+    has a cross-attention (encoder_attn) over the encoder's last output (BART's encoder ends at
+    its layers, Whisper's at encoder.layer_norm); the picture draws that arrow and the decoder
+    below the encoder."""
+    import transformers
+    from explain.importers.hf_config import load_hf_config
+    from explain.render.draw.layout import layout
+    cls, config, last = {
+        "bart": (transformers.BartForConditionalGeneration, transformers.BartConfig, "model.encoder.layers"),
+        "whisper": (transformers.WhisperForConditionalGeneration, transformers.WhisperConfig,
+                    "model.encoder.layer_norm")}[family]
+    small = config(vocab_size=40, pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=0, d_model=8, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                   decoder_attention_heads=2, encoder_ffn_dim=16, decoder_ffn_dim=16)
+    hf = cls(small)
+    assert all(hasattr(layer, "encoder_attn") for layer in hf.model.decoder.layers)
+    assert hasattr(hf.model.encoder, "layer_norm") == (family == "whisper")
+    graph = build(load_hf_config(small.to_dict() | {"architectures": [cls.__name__]}))
+    names = {b.id: b.name for b in graph.boxes}
+    into = {names[s] for s, t in graph.edges if names[t] == "model.decoder.layers"}
+    assert last in into and len(into) == 2
+    placed = layout(graph)
+    at = {names[i]: p for i, p in placed.at.items()}
+    column = {n: int(p.x // placed.column_width) for n, p in at.items()}  # a long picture wraps
+    assert (column["decoder_input_ids"], at["decoder_input_ids"].y) > (column[last], at[last].y)

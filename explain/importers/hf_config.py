@@ -214,6 +214,9 @@ class _PartGraph:
         return self.graph.add(self.prefix + name, layer, None if inputs is None else [self._ref(i) for i in inputs],
                               shares=None if shares is None else self._ref(shares), repeat=repeat)
 
+    def draw(self, name: str, feeds: Sequence[str], cross: str | None = None) -> None:
+        self.graph.draw(self.prefix + name, [self._ref(i) for i in feeds], cross and self._ref(cross))
+
 def load_hf_config(parsed: dict, path: str | None = None,
                    overrides: Mapping[str, int] | None = None, architecture: str | None = None) -> Model:
     """A model from a parsed Hugging Face ``config.json``; ``architecture`` (a class name) builds
@@ -757,14 +760,18 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
     g = b.start()
     g.add_input("input_ids", (SEQ if S is None else S,))
     g.add("shared", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    g.draw("shared", [])  # applied as encoder.embed_tokens and decoder.embed_tokens (the same module)
 
     def stack(part: str, ids: str, decoder: bool, n: Value, source: Value | None) -> None:
         g.add(f"{part}.embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d), [ids],
               shares="shared")
-        g.add(f"{part}.block.0.layer.0.SelfAttention.relative_attention_bias",
-              b.torch("Embedding", num_embeddings=B, embedding_dim=H), [ids])
+        bias = f"{part}.block.0.layer.0.SelfAttention.relative_attention_bias"
+        g.add(bias, b.torch("Embedding", num_embeddings=B, embedding_dim=H), [ids])
         g.add(f"{part}.block", T5Block(hidden_size=d, num_heads=H, d_kv=d_kv, d_ff=f, is_decoder=decoder,
                                        is_gated_act=gated, source_length=source), [f"{part}.embed_tokens"], repeat=n)
+        # T5Stack.forward: block 0's bias (looked up by relative-position buckets) is passed to
+        # every block; a decoder block's cross-attention reads the encoder's final output
+        g.draw(f"{part}.block", [f"{part}.embed_tokens", bias], "encoder.final_layer_norm" if decoder else None)
         g.add(f"{part}.final_layer_norm", b.torch("RMSNorm", normalized_shape=d))
 
     stack("encoder", "input_ids", False, L, None)

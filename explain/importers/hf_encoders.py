@@ -172,6 +172,8 @@ def _bart(cfg: _Config, arch: str, b: _Builder) -> None:
     p = "" if arch == "BartModel" else "model."
     g.add_input("input_ids", (SEQ if S is None else S,))
     g.add(f"{p}shared", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    if tied:  # applied as encoder.embed_tokens and decoder.embed_tokens (its weights tied to them)
+        g.draw(f"{p}shared", [])
     g.add_input("decoder_input_ids", (SEQ,))
     for part, ids, layer, n in (("encoder", "input_ids", BartEncoderLayer(hidden_size=d, intermediate_size=f), L),
                                 ("decoder", "decoder_input_ids",
@@ -184,6 +186,8 @@ def _bart(cfg: _Config, arch: str, b: _Builder) -> None:
         g.add(f"{s}embeddings", _add(), [f"{s}embed_tokens", f"{s}embed_positions"])
         g.add(f"{s}layernorm_embedding", b.torch("LayerNorm", normalized_shape=d))
         g.add(f"{s}layers", layer, repeat=n)
+        if part == "decoder":  # the cross-attention reads the encoder's output
+            g.draw(f"{s}layers", [f"{s}layernorm_embedding"], f"{p}encoder.layers")
     if arch == "BartForConditionalGeneration":
         g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
               shares=f"{p}shared" if tied else None)
@@ -262,6 +266,7 @@ def _whisper(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{s}embeddings", _add(), [f"{s}embed_tokens", f"{s}embed_positions"])
     g.add(f"{s}layers", WhisperDecoderLayer(hidden_size=d, intermediate_size=f_dec, source_length=T_src),
           repeat=L_dec)
+    g.draw(f"{s}layers", [f"{s}embeddings"], f"{e}layer_norm")  # the cross-attention reads the encoder's output
     g.add(f"{s}layer_norm", b.torch("LayerNorm", normalized_shape=d))
     if arch == "WhisperForConditionalGeneration":
         g.add("proj_out", b.torch("Linear", in_features=d, out_features=V, bias=False),

@@ -69,6 +69,9 @@ class Graph:
     groups: list[Group]
     folded: str = ""
     """How the layers were folded: ``""`` (not at all), ``runs``, ``stages`` or ``chunks``."""
+    joins: list[tuple[str, str]] = field(default_factory=list)
+    """The edges (also in ``edges``) from an encoder's output into a decoder's cross-attention:
+    the layout draws the parts they join one below the other."""
 
     def box(self, id: str) -> Box:
         return next(b for b in self.boxes if b.id == id)  # a picture has at most MAX_BOXES boxes
@@ -186,6 +189,7 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
                 where[nodes[i].name] = id
                 position[nodes[i].name] = i
     edges: list[tuple[str, str]] = []
+    joins: list[tuple[str, str]] = []
     shared: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     by_id = {b.id: b for b in boxes}
@@ -193,9 +197,10 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
     by_id.update({b.id: b for b in extra.values()})
     for i, node in enumerate(nodes):
         target = where[node.name]
-        for name in node.inputs:
+        cross = model.cross.get(node.name)
+        for name in (*model.drawn.get(node.name, node.inputs), *([cross] if cross else [])):
             source = _resolve(name, where)
-            if name == "input_ids" and node.name in extra:
+            if name in TOKEN_INPUTS and node.name in extra:
                 source = extra[node.name].id
             if source is None or source == target:
                 continue
@@ -205,36 +210,47 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
             if (source, target) not in seen:
                 seen.add((source, target))
                 edges.append((source, target))
+                if name == cross:
+                    joins.append((source, target))
         if node.shares is not None:
             owner = _resolve(node.shares, where)
             if owner is not None and owner != target and (owner, target) not in seen:
                 seen.add((owner, target))
                 shared.append((owner, target))
                 by_id[target].shares = owner
-    return Graph(model.name, boxes, edges, shared, groups, how)
+    return Graph(model.name, boxes, edges, shared, groups, how, joins)
 
 
-INDEX_INPUTS = {"positions": "position_ids", "type_vocabulary": "token_type_ids"}
-"""What a Hugging Face model calls the indices a position or token-type embedding looks up (an
-argument of its forward, or a buffer of its embeddings module where the positions are counted)."""
+INDEX_INPUTS = {"positions": "position_ids", "type_vocabulary": "token_type_ids",
+                "buckets": "relative_position_bucket"}
+"""What a Hugging Face model calls the indices a position, token-type or relative-position
+embedding looks up (an argument of its forward, a buffer of its embeddings module where the
+positions are counted, or the buckets T5's attention computes from each query–key distance)."""
+
+
+TOKEN_INPUTS = ("input_ids", "decoder_input_ids")
+"""The token ids an encoder's and a decoder's embeddings read."""
 
 
 def _index_inputs(model: Model, boxes: list[Box]) -> dict[str, Box]:
-    """A box for the position ids and the token type ids where an embedding reads ``input_ids``
-    but looks up positions or token types (GPT-2's ``wpe``, BERT's ``position_embeddings``): the
-    picture draws their arrow from what they look up. Inserted after the inputs; by the layer."""
+    """A box for the position ids, the token type ids and the relative-position buckets where an
+    embedding reads a token input but looks up positions, token types or buckets (GPT-2's
+    ``wpe``, BERT's ``position_embeddings``, T5's ``relative_attention_bias``): the picture draws
+    their arrow from what they look up, one box per kind and token input. Inserted after the
+    inputs; by the layer."""
     from ...derivation.shapes import _indexes
     out: dict[str, Box] = {}
-    made: dict[str, Box] = {}
+    made: dict[tuple[str, str], Box] = {}
     for node in model.nodes:
-        kind = _indexes(node) if "input_ids" in node.inputs and "input_ids" in model.inputs else None
+        given = next((i for i in node.inputs if i in TOKEN_INPUTS and i in model.inputs), None)
+        kind = _indexes(node) if given is not None else None
         if kind not in INDEX_INPUTS:
             continue
-        assert kind is not None
-        if kind not in made:
-            shape = () if kind == "positions" else model.inputs["input_ids"]
-            made[kind] = Box(f"ix{len(made)}", INDEX_INPUTS[kind], "input", shape=shape, indexes=kind)
-        out[node.name] = made[kind]
+        assert kind is not None and given is not None
+        if (kind, given) not in made:
+            shape = model.inputs[given] if kind == "type_vocabulary" else ()
+            made[kind, given] = Box(f"ix{len(made)}", INDEX_INPUTS[kind], "input", shape=shape, indexes=kind)
+        out[node.name] = made[kind, given]
     inputs = sum(1 for b in boxes if b.kind == "input")
     boxes[inputs:inputs] = list(made.values())
     return out

@@ -44,10 +44,19 @@ def layout(graph: Graph, rows: int = ROWS) -> Layout:
         preds[t].append(s)
     rank: dict[str, int] = {}
     below = 0
-    for part in _parts(ids, graph.edges):  # pictures not joined by an arrow one below the other
+    joined = {i for e in graph.edges for i in e}
+    # a weight owner without arrows (T5's shared, applied as the stacks' embed_tokens) sits
+    # beside the first box that shares its weights
+    beside = {o: next(t for s, t in graph.shared if s == o) for o, _ in graph.shared if o not in joined}
+    joins = set(graph.joins)
+    for part in _parts([i for i in ids if i not in beside], [e for e in graph.edges if e not in joins]):
+        # pictures not joined by an arrow (or only by the encoder's output into the decoder's
+        # cross-attention) one below the other
         for i in part:  # boxes are in data-flow order: a box's sources come before it
             rank[i] = 1 + max((rank[p] for p in preds[i] if p in rank), default=below - 1)
         below = 1 + max(rank[i] for i in part)
+    for o, t in beside.items():
+        rank[o] = rank[t]
     by_rank: dict[int, list[str]] = {}
     for i in ids:
         by_rank.setdefault(rank[i], []).append(i)
@@ -57,6 +66,9 @@ def layout(graph: Graph, rows: int = ROWS) -> Layout:
         # a box sits under its sources where it can (their mean slot), in data-flow order
         want = {i: (sum(slot[p] for p in preds[i] if p in slot) / len([p for p in preds[i] if p in slot])
                     if any(p in slot for p in preds[i]) else 0.0) for i in row}
+        for o in row:  # left of the box sharing its weights, which stays under its own source
+            if o in beside:
+                want[o] = want[beside[o]] - 1
         row.sort(key=lambda i: want[i])
         taken: list[float] = []
         for i in row:
