@@ -97,3 +97,42 @@ def test_long_sum_breaks_where_the_widest_line_is_narrowest():
                    for cuts in itertools.combinations(range(1, n), count - 1)
                    if all(0 < b - a <= 5 for a, b in zip((0, *cuts), (*cuts, n))))
         assert widest == best
+
+
+def test_a_share_is_formatted_by_babel_once(monkeypatch):
+    """The summary table repeats the same few shares (ResNet152: 319 rows); Babel formats each
+    once. 1 of 3 is 33.3 % (one decimal), 0 is no text, 1 of 100,000 rounds below 0.1 %."""
+    import babel.numbers
+
+    from explain.render import numbers
+
+    calls = []
+    real = babel.numbers.format_percent
+    monkeypatch.setattr(babel.numbers, "format_percent", lambda *a, **k: calls.append(a) or real(*a, **k))
+    numbers._per_mille.cache_clear()
+    assert [numbers.format_share(n, 3 * n, "en") for n in (1, 2, 5, 7)] == ["33.3%"] * 4
+    assert numbers.format_share(0, 3, "en") == ""
+    assert numbers.format_share(1, 100_000, "en") == numbers.format_share(2, 100_000, "en") == "<0.1%"
+    assert len(calls) == 2
+
+
+def test_a_formula_is_expanded_once_for_the_rows_of_its_type(monkeypatch):
+    """The summary table's grouped formula (n·k²·c + n: a convolution's kernel and bias) expands
+    the formula once; each row puts in its own numbers: 3·3·3·8 + 8 and 1·1·8·8 + 8."""
+    import sympy
+
+    from explain.render import view
+    from explain.render.mathtex import MathPrinter
+
+    k, c, n = sympy.symbols("k c n", positive=True, integer=True)
+    formula = k**2 * c * n + n
+    calls = []
+    real = sympy.expand
+    monkeypatch.setattr(sympy, "expand", lambda *a, **kw: calls.append(a) or real(*a, **kw))
+    view._product_terms.cache_clear()
+    p = MathPrinter("en")
+    first = view._grouped(formula, {k: 3, c: 3, n: 8}, p)
+    second = view._grouped(formula, {k: 1, c: 8, n: 8}, p)
+    assert len(calls) == 1
+    assert "3" in first and "8" in first and first.count("+") == 1
+    assert second.count("+") == 1 and "3" not in second

@@ -108,14 +108,20 @@ def format_share(part: int, whole: int, lang: str) -> str:
     """``part`` as a share of ``whole`` with one decimal, in the locale's percent form (98.1%,
     98,1 %); a share that rounds to 0.0 but is not 0 is ``<0.1%`` (fr ``< 0,1 %``); nothing is an
     empty text."""
+    if whole == 0 or part == 0:
+        return ""
+    return _per_mille(round(Fraction(part, whole) * 1000), lang)
+
+
+@lru_cache(maxsize=4096)
+def _per_mille(n: int, lang: str) -> str:
+    """A share of ``n``‰ in the locale's percent form with one decimal (Babel's formatting,
+    once per share: a summary table repeats the same few shares on many rows)."""
     from decimal import ROUND_HALF_EVEN, Decimal
 
     from babel.numbers import format_percent
-    if whole == 0 or part == 0:
-        return ""
-    share = Fraction(part, whole)
-    rounded = Decimal(round(share * 1000)) / 1000
-    if rounded == 0 and part != 0:
+    rounded = Decimal(n) / 1000
+    if rounded == 0:
         least = format_percent(Decimal("0.001"), _percent_pattern(lang), locale=locale(lang))
         return "<" + _LESS_THAN_SPACE.get(lang, "") + _percent_spacing(least, lang)
     return _percent_spacing(format_percent(rounded.quantize(Decimal("0.001"), ROUND_HALF_EVEN),

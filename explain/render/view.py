@@ -1252,20 +1252,17 @@ def _grouped(formula, numeric: dict, p: MathPrinter) -> Optional[str]:
     together, the longest products first: MHA's (E_q + E_k)·H·d_k + E_v·H·d_v + H·d_v·E_out +
     2H·d_k + H·d_v + E_out is 4 × 32 × 2 × 16 + 3 × 2 × 16 + 32 with E = 32, H = 2, d = 16.
     None where a term is not a whole multiple of a product of sizes."""
+    terms_of = _product_terms(formula)
+    if terms_of is None:
+        return None
     groups: dict[tuple[int, ...], list] = {}
-    for term in sympy.Add.make_args(sympy.expand(formula)):
-        coeff, rest = term.as_coeff_Mul()
-        if not (coeff.is_Integer and coeff > 0):
-            return None
+    for coeff, rest, factors in terms_of:
         sizes: list[int] = []
-        for factor in sympy.Mul.make_args(rest):
-            if factor == 1:
-                continue
-            base, exp = factor.as_base_exp()
-            if not (isinstance(numeric.get(base), int) and exp.is_Integer and exp > 0):
+        for base, exp in factors:
+            if not isinstance(numeric.get(base), int):
                 return None
-            sizes += [numeric[base]] * int(exp)
-        groups.setdefault(tuple(sorted(sizes)), [0, rest])[0] += int(coeff)
+            sizes += [numeric[base]] * exp
+        groups.setdefault(tuple(sorted(sizes)), [0, rest])[0] += coeff
     terms = []
     for key, (n, rest) in sorted(groups.items(), key=lambda g: (-len(g[0]), [-x for x in g[0][::-1]])):
         if not key:
@@ -1274,6 +1271,28 @@ def _grouped(formula, numeric: dict, p: MathPrinter) -> Optional[str]:
             body = p.expr(rest, numeric)
             terms.append(body if n == 1 else rf"{p.number(n)} \times {body}")
     return " + ".join(terms)
+
+
+@functools.lru_cache(maxsize=1024, typed=True)
+def _product_terms(formula) -> Optional[tuple[tuple[int, Any, tuple[tuple[Any, int], ...]], ...]]:
+    """``formula`` expanded, each term as (positive integer coefficient, the rest, the rest's
+    factors as (base, positive integer power)); None where a term is not of that form. Once per
+    formula: the layers of a type share theirs."""
+    out = []
+    for term in sympy.Add.make_args(sympy.expand(formula)):
+        coeff, rest = term.as_coeff_Mul()
+        if not (coeff.is_Integer and coeff > 0):
+            return None
+        factors = []
+        for factor in sympy.Mul.make_args(rest):
+            if factor == 1:
+                continue
+            base, exp = factor.as_base_exp()
+            if not (exp.is_Integer and exp > 0):
+                return None
+            factors.append((base, int(exp)))
+        out.append((int(coeff), rest, tuple(factors)))
+    return tuple(out)
 
 
 def _input_groups(model, fmt) -> list[tuple[tuple[str, ...], str, bool]]:
