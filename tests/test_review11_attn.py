@@ -83,3 +83,29 @@ def test_french_and_spanish_frame_wording():
     gpt2 = _md("hf/gpt2.json", "es")
     assert "Una caja de borde discontinuo reutiliza los pesos de la capa que nombra; esos pesos se " \
            "cuentan una sola vez, en esa capa." in gpt2
+
+
+def test_long_block_sentences_are_split():
+    """fr/es/ja/de reviewers: GPT-2's block in one sentence with parentheses three deep; Llama's in fr/es.
+    Each part is its own sentence, and no parenthesis holds another."""
+    for lang, first in [("fr", "La première, après `ln_1`, est une auto-attention masquée"),
+                        ("es", "La primera, tras `ln_1`, es la autoatención enmascarada"),
+                        ("de", "Der erste Teil ist nach `ln_1` die maskierte Self-Attention"),
+                        ("ja", "1 つ目の部分は `ln_1` とマスク付きセルフアテンションです。")]:
+        text = _md("hf/gpt2.json", lang)
+        assert first in text, lang
+        line = next(x for x in text.splitlines() if first in x)
+        assert not re.search(r"[(（][^)）]*[(（]", line), (lang, line)
+    for lang, second in [("fr", "La seconde est la normalisation RMS `post_attention_layernorm`"),
+                         ("es", "La segunda es la normalización RMS `post_attention_layernorm`")]:
+        text = _md("hf/llama-2-7b.json", lang)
+        line = next(x for x in text.splitlines() if second in x)
+        assert not re.search(r"[(（][^)）]*[(（]", line), (lang, line)
+
+
+def test_reviewers_wording_mha_and_tied_head():
+    fr = _md("specs/mha_small.yaml", "fr")
+    assert "calcule dans chaque tête l’attention par produit scalaire normalisé (sans paramètres)" in fr
+    assert "correspondent aux tenseurs `gamma` et `beta`" in fr and "s’appelle" not in fr
+    de = _md("hf/gpt2.json", "de")
+    assert "Sie werden nur dort gezählt; der Kopf fügt also keine Parameter hinzu. Die Kopplung spart" in de
