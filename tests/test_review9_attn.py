@@ -56,10 +56,10 @@ def test_reviewers_wording_round9():
     de = translations("de").gettext
     assert de("Its inputs: %(inputs)s.").startswith("Eingaben der Schicht:")
     ja = translations("ja").gettext
-    assert "Pre-LN（プレノルム）" in ja(_texts.GPT2_BLOCK_GELU_TANH)
+    assert "Pre-LN と呼びます" in ja(_texts.GPT2_BLOCK_GELU_TANH) and "プレノルム" not in ja(_texts.GPT2_BLOCK_GELU_TANH)
     assert "サブ層に通し、その出力を元の入力に足します" in ja(_texts.GPT2_BLOCK)
     assert "この層によるスキップ接続（残差接続）" in ja(_texts.ADD)
-    assert "vor dem Teil" not in de(_texts.GPT2_BLOCK) and "innerhalb des Residualzweigs" in de(_texts.GPT2_BLOCK)
+    assert "vor dem Teil" not in de(_texts.GPT2_BLOCK) and "im Residualzweig steht jeweils zuerst eine Layer-Normalisierung" in de(_texts.GPT2_BLOCK)
     fr = translations("fr").gettext
     assert "à une moyenne nulle et à une variance égale à 1" in fr(_texts.LAYER_NORM)
     assert "auto-attention masquée (causale)" in fr(_texts.LLAMA_BLOCK)
