@@ -56,7 +56,23 @@ async function main(job) {
         math: document.querySelectorAll('math').length,
         lang: document.documentElement.lang,
         fontsOk: Array.from(document.fonts).filter(f => f.family.includes('KaTeX') && f.status === 'error').length,
+        // what Chromium ignores: alignment marks as identifiers, MathML line breaks
+        marks: Array.from(document.querySelectorAll('mi')).filter(e => e.textContent.trim() === '&').length,
+        linebreaks: document.querySelectorAll('mspace[linebreak]').length,
+        // a multi-line display: its rows and its height on the screen; one line is about 1.1em
+        aligned: Array.from(document.querySelectorAll('.math.display')).filter(e => e.querySelector('mtable'))
+          .map(e => [e.querySelectorAll('mtr').length, e.querySelector('math').getBoundingClientRect().height,
+                     parseFloat(getComputedStyle(e.querySelector('math')).fontSize)]),
+        // code in a table cell (a shape, a name) set on more than one line
+        wrapped: Array.from(document.querySelectorAll('td code')).filter(e => e.getClientRects().length > 1)
+          .map(e => e.textContent),
       }));
+      if (found.marks) problems.push(`${found.marks} alignment mark(s) shown as <mi>&</mi>`);
+      if (found.linebreaks) problems.push(`${found.linebreaks} MathML line break(s) (ignored by Chromium)`);
+      for (const [rows, height, size] of found.aligned)
+        if (height < rows * size) problems.push(`a display of ${rows} lines only ${height}px high`);
+      for (const code of found.wrapped) problems.push(`code wrapped in a table cell: ${code}`);
+      out.aligned = (out.aligned || 0) + found.aligned.length;
       if (found.errors) problems.push(`${found.errors} math error(s)`);
       if (found.dollars) problems.push(`${found.dollars} text(s) with a $ left (math not converted)`);
       if (found.raw) problems.push(`${found.raw} math element(s) not rendered`);

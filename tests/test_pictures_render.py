@@ -88,6 +88,8 @@ def test_every_html_page_opens_without_an_error_and_its_math_renders(browser):
     assert browser["pages"] == []
     assert browser["opened"] == browser["page_count"]
     assert browser["math"] > 100 * len(PAGES) / 3  # the seed alone has dozens of formulas
+    # the seed's total (3 lines), GPT-2's block and sum, ResNet50's stages: each a table of lines
+    assert browser["aligned"] >= 3 * 3
 
 
 def test_browser_harness_sees_a_parse_error(tmp_path):
@@ -108,6 +110,31 @@ def test_browser_harness_sees_a_parse_error(tmp_path):
     problems = [p for _, p in out["pages"]]
     assert any(p.startswith("console: boom") for p in problems)
     assert "1 math element(s) not rendered" in problems
+
+
+def test_browser_harness_sees_a_one_line_aligned_display_and_a_wrapped_shape(tmp_path):
+    """latex2mathml's own ``aligned`` (the round-10 page) is reported, and so are a table of lines
+    drawn flat and a shape broken inside its tuple in a narrow table cell."""
+    from explain.render.html import _modules
+    node = require_tool("node")
+    _node_package("playwright-core")
+    mathml = _modules()[0]
+    aligned = mathml.convert("\\begin{aligned} P &= 4d^{2} + 2d \\cdot f \\\\ &= 12d^{2} + 13d \\end{aligned}",
+                             display="block")
+    page = tmp_path / "old.html"
+    page.write_text('<!DOCTYPE html><html lang="en"><body><div><span class="math display">' + aligned
+                    + '</span></div><div><span class="math display"><math display="block"><mtable><mtr><mtd></mtd>'
+                    '</mtr><mtr><mtd></mtd></mtr></mtable></math></span></div><table style="width:3em"><tr><td><code>(None, 56, 56, 64)</code></td></tr>'
+                    "</table></body></html>", "utf-8")
+    job = {"chromium": _chromium(), "nodeModules": str(ROOT / "node_modules"), "flags": BROWSER_FLAGS,
+           "userDataDir": str(tmp_path / "profile"), "pages": [str(page)]}
+    result = subprocess.run([node, str(ROOT / "tests" / "browser.js")], input=json.dumps(job),
+                            capture_output=True, text=True, timeout=300)
+    problems = [p for _, p in json.loads(result.stdout)["pages"]]
+    assert "2 alignment mark(s) shown as <mi>&</mi>" in problems
+    assert "1 MathML line break(s) (ignored by Chromium)" in problems
+    assert "code wrapped in a table cell: (None, 56, 56, 64)" in problems
+    assert any(p.startswith("a display of 2 lines only") for p in problems)
 
 
 @pytest.mark.parametrize("lang", ["en", "ja", "fr"])

@@ -30,10 +30,11 @@ def body(markdown: str, pictures: dict[str, str] | None = None) -> str:
     """The HTML of a Markdown document of ours; ``pictures`` maps a Mermaid block's source to the
     SVG that replaces it."""
     mathml, MarkdownIt, dollarmath_plugin = _modules()
+    from markdown_it.common.utils import escapeHtml
     md = MarkdownIt("commonmark", {"html": False}).enable("table").use(dollarmath_plugin, double_inline=True)
 
     def math(tex: str, display: bool) -> str:
-        out = _numbers(mathml.convert(tex, display="block" if display else "inline"))
+        out = _mathml(mathml.convert(_lines(tex), display="block" if display else "inline"))
         return f'<span class="math{" display" if display else ""}">{out}</span>'
 
     rules = md.add_render_rule
@@ -49,7 +50,50 @@ def body(markdown: str, pictures: dict[str, str] | None = None) -> str:
         return default_fence(tokens, i, options, env)
 
     md.add_render_rule("fence", fence)
+    for kind, before, after in (("table_open", '<div class="table">', ""), ("table_close", "", "</div>\n")):
+        rules(kind, lambda self, tokens, i, options, env, b=before, a=after: b + self.renderToken(tokens, i, options, env) + a)
+    md.add_render_rule("text", lambda self, tokens, i, options, env: _text(escapeHtml(tokens[i].content)))
+    md.add_render_rule("softbreak", lambda self, tokens, i, options, env: _softbreak(tokens, i))
     return md.render(markdown)
+
+
+_SIZE = re.compile(r"\d+(?: × \d+)+(?:-\w+)?")
+
+
+def _text(text: str) -> str:
+    """A size such as ``1 × 1`` (or ``1 × 1-Faltung``) kept on one line."""
+    return _SIZE.sub(lambda m: f'<span class="nowrap">{m[0]}</span>', text)
+
+
+def _wide(c: str) -> bool:
+    """A CJK character or full-width form (ideographs, kana, 。、「」（）：)."""
+    return "\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or "\uff00" <= c <= "\uffef"
+
+
+def _softbreak(tokens, i: int) -> str:
+    """A line break in the source is a space, except after a Japanese full stop, comma or bracket
+    or between two Japanese characters, which take no space (「…表します。矢印…」)."""
+    before = tokens[i - 1].content[-1:] if i > 0 else ""
+    after = tokens[i + 1].content[:1] if i + 1 < len(tokens) else ""
+    if before and _wide(before) and (not before.isalnum() or (after and _wide(after))):
+        return ""
+    return "\n"
+
+
+_ALIGNED = re.compile(r"\\(begin|end)\{aligned\}")
+
+
+def _lines(tex: str) -> str:
+    """``aligned`` as ``split``: latex2mathml turns ``split`` into an ``<mtable>`` (one ``<mtr>`` a
+    line, its &-columns ``<mtd>`` aligned right and left, as TeX's aligned), but leaves ``aligned``
+    one row with ``<mi>&</mi>`` and line breaks browsers ignore."""
+    return _ALIGNED.sub(r"\\\1{split}", tex)
+
+
+def _mathml(mathml: str) -> str:
+    """Numbers in one piece, and a slash set close as TeX's ordinary ``/`` (``(k - 1)/2``): the
+    operator dictionary would put spaces around it."""
+    return _numbers(mathml).replace("<mo>&#x0002F;</mo>", '<mo lspace="0" rspace="0">/</mo>')
 
 
 _GROUPED = re.compile(r"<mn>([0-9.,]+)</mn><mrow><mo>&#x0002([CE]);</mo></mrow><mn>([0-9]+)</mn>")
@@ -69,14 +113,23 @@ STYLE = """
 body { font-family: "Noto Serif", Georgia, "Times New Roman", serif; line-height: 1.5; margin: 0; color: #111; }
 main { max-width: 52rem; margin: 2rem auto; padding: 0 1.2rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; } h3, h4 { font-size: 1.05rem; }
+html:lang(ja) body { font-family: "Noto Serif", "Noto Serif CJK JP", "Noto Serif JP", "Hiragino Mincho ProN",
+  "Yu Mincho", serif; }
 code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
+td code, .nowrap { white-space: nowrap; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
-th, td { border-bottom: 1px solid #ccc; padding: 0.2rem 0.5rem; vertical-align: top; }
+th, td { border-bottom: 1px solid #ccc; padding: 0.2rem 0.4rem; vertical-align: top; }
 th { border-bottom: 2px solid #333; text-align: left; }
-td[style*="right"], th[style*="right"] { white-space: nowrap; }
-.math.display { display: block; overflow-x: auto; margin: 0.6rem 0; }
+td[style*="right"] { white-space: nowrap; }
+div.table { overflow-x: auto; }
+.math.display { display: block; overflow-x: auto; overflow-y: hidden; margin: 0.6rem 0; }
+mtd { padding: 0.15em 0; } mtd[columnalign="right"] { text-align: right; } mtd[columnalign="left"] { text-align: left; }
 math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", math; font-size: 1.1em; }
 figure.picture { margin: 1rem 0; text-align: center; overflow-x: auto; }
+@media screen and (min-width: 56rem) {  /* a wide picture may use the window's width, not only the text's */
+  figure.picture { margin-left: calc(50% - 50vw + 1rem); margin-right: calc(50% - 50vw + 1rem); }
+  div.table { margin-right: calc(50% - 50vw + 1rem); }  /* a wide table runs on into the right margin */
+}
 figure.picture svg { max-width: 100%; height: auto; }
 @media print {
   body { font-size: 10.5pt; } main { max-width: none; margin: 0; padding: 0; }

@@ -78,9 +78,11 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0) -> str:
         x, y = xy(at.at[b.id].x, at.at[b.id].y)
         fill = "#f2f2f2" if b.kind == "input" else "#fff"
         dash = ' stroke-dasharray="5 3"' if b.shares else ""
-        width_ = ' stroke-width="2.5"' if b.kind == "fold" else ""
         out.append(f'<rect x="{x - BOX_W / 2:.1f}" y="{y - BOX_H / 2:.1f}" width="{BOX_W}" '
-                   f'height="{BOX_H}" rx="4" fill="{fill}" stroke="#333"{dash}{width_}/>')
+                   f'height="{BOX_H}" rx="4" fill="{fill}" stroke="#333"{dash}/>')
+        if b.kind == "fold":  # a double border, as TikZ's `double` in the PDF and the legend say
+            out.append(f'<rect class="inner" x="{x - BOX_W / 2 + 3:.1f}" y="{y - BOX_H / 2 + 3:.1f}" '
+                       f'width="{BOX_W - 6}" height="{BOX_H - 6}" rx="2" fill="none" stroke="#333"/>')
         lines = labels.lines(b, graph)
         top = y - (len(lines) - 1) * LINE / 2 + 4
         for k, line in enumerate(lines):

@@ -1,0 +1,91 @@
+"""The self-contained HTML page (``--format html``) as its HTML: multi-line formulas, sizes and
+shapes kept on one line, Japanese line breaks, the ResNet-50 picture's double borders, the page's
+fonts. How Chromium draws it: tests/test_pictures_render.py."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from explain import load
+from explain.render import render_document
+from explain.render.html import body
+from tests.conftest import FIXTURES
+
+pytest.importorskip("latex2mathml")
+
+
+def _displays(markdown: str) -> list[str]:
+    return re.findall(r"\$\$\n(.*?)\n\$\$", markdown, re.S)
+
+
+@pytest.mark.parametrize("name", ["example:seed-cnn", str(FIXTURES / "hf" / "gpt2.json")])
+def test_every_aligned_display_is_a_table_with_one_row_a_line(name):
+    """latex2mathml leaves ``aligned`` one row with ``<mi>&</mi>`` and ``<mspace linebreak>``,
+    which browsers ignore (reviewers de10, ja10): each line is an ``<mtr>``, its sides ``<mtd>``s,
+    the left one right-aligned."""
+    model = load(name)
+    markdown = render_document("derivation", model, lang="en", format="markdown")
+    page = render_document("derivation", model, lang="en", format="html")
+    lines = [d.count("\\\\") + 1 for d in _displays(markdown) if d.startswith("\\begin{aligned}")]
+    assert lines  # the seed's total, GPT-2's block and its sum
+    tables = re.findall(r"<mtable.*?</mtable>", page)
+    assert [t.count("<mtr>") for t in tables] == lines
+    assert all('<mtd columnalign="right"' in t and '<mtd columnalign="left"' in t for t in tables)
+    assert "<mi>&</mi>" not in page and "linebreak" not in page
+
+
+def test_seed_total_lines_up_its_three_lines():
+    """The seed's total: 896 + 5 × 9,248 + 5,915,136 + 65,664 + 1,161 = 6,029,097 (Keras: 6,029,097),
+    written over three lines, the second continuing the sum."""
+    assert 896 + 5 * 9248 + 5915136 + 65664 + 1161 == 6029097
+    page = render_document("derivation", load("example:seed-cnn"), lang="en", format="html")
+    table = next(t for t in re.findall(r"<mtable.*?</mtable>", page) if "6,029,097" in t)
+    rows = re.findall(r"<mtr>(.*?)</mtr>", table)
+    assert len(rows) == 3
+    assert rows[0].startswith('<mtd columnalign="right"><mi>P</mi></mtd>')
+    assert '<mspace width="1em" /><mo>&#x0002B;</mo>' in rows[1]  # \quad + …
+    assert rows[2].endswith("<mn>6,029,097</mn></mtd>")
+
+
+def test_a_slash_in_a_formula_has_no_space_around_it():
+    """TeX sets ``(k - 1)/2`` as an ordinary symbol; MathML's dictionary would space it."""
+    html = body("$p = (k - 1)/2$")
+    assert '<mo stretchy="false">&#x00029;</mo><mo lspace="0" rspace="0">/</mo><mn>2</mn>' in html
+    assert "&#x0002F;" not in html
+
+
+def test_sizes_in_the_text_do_not_break():
+    """“1 × 1-Faltung” broke as “1 | × 1-Faltung” and “1 × 1- | Faltung” (reviewer de10)."""
+    html = body("eine 1 × 1-Faltung, eine 3 × 3 × 3-Faltung; a 1 × 1 convolution; × N layers")
+    assert re.findall(r'<span class="nowrap">(.*?)</span>', html) == ["1 × 1-Faltung", "3 × 3 × 3-Faltung", "1 × 1"]
+    assert "; × N layers" in html
+
+
+def test_a_line_break_between_japanese_sentences_is_no_space():
+    """A browser shows a source line break as a space: 「表します。 二重枠の」 (reviewer ja10)."""
+    assert "<p>矢印はデータの流れを表します。二重枠のボックスは…</p>" in body("矢印はデータの流れを表します。\n二重枠のボックスは…")
+    assert "<p>層\n<code>x</code> と、Keras の</p>" in body("層\n`x` と、Keras の")  # kanji before Latin: a space
+    assert "<p>One line.\nThe next.</p>" in body("One line.\nThe next.")
+    page = render_document("derivation", load("example:seed-cnn"), lang="ja", format="html")
+    assert not re.search(r"[。、）]\n", page)
+
+
+def test_resnet50_folded_boxes_have_the_double_border_the_legend_names():
+    """conv1, pool1 and the four stages conv2_x … conv5_x (He et al.) are folded boxes; the
+    legend says “a box with a double border”, as TikZ's ``double`` draws it in the PDF."""
+    page = render_document("derivation", load(FIXTURES / "keras" / "ResNet50.json"), lang="en", format="html")
+    graph = page[page.index('<svg xmlns="http://www.w3.org/2000/svg" class="model-graph"'):]
+    graph = graph[:graph.index("</svg>")]
+    assert "A box with a double border stands for several consecutive layers" in page
+    assert graph.count('<rect class="inner"') == 2 + 4
+    assert "stroke-width" not in graph
+
+
+def test_japanese_page_names_japanese_fonts_and_table_code_does_not_wrap():
+    page = render_document("derivation", load("example:lenet5"), lang="ja", format="html")
+    assert '<html lang="ja">' in page
+    stack = re.search(r"html:lang\(ja\) body \{ font-family: ([^;]*);", page)[1]
+    assert "Noto Serif CJK JP" in stack and stack.rstrip().endswith("serif")
+    assert "td code, .nowrap { white-space: nowrap; }" in page
+    assert '<div class="table"><table>' in page
