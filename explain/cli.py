@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     derive.add_argument("model", metavar="MODEL", help="a spec, Keras JSON or .keras file, config.json, "
                         ".py snippet, .safetensors file, or example:NAME")
     derive.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
-                        help="give a declared symbol another value")
+                        help="give a declared symbol another value (T=…: the sequence length compute "
+                             "and memory count at)")
     derive.add_argument("--architecture", metavar="NAME",
                         help="Hugging Face config: the class to build (LlamaForCausalLM, …)")
     derive.add_argument("--fragment", action="store_true", help="LaTeX: a fragment to \\input, not a document")

@@ -203,6 +203,29 @@ def test_t5_without_a_stated_length_counts_at_its_pretraining_length(tmp_path):
     assert explain.load("tests/fixtures/hf/t5-small.json").compute_not_derived == ()
 
 
-def test_t5_context_note_is_said(tmp_path):
-    text = render(explain.load("tests/fixtures/hf/t5-small.json"), lang="en", format="markdown")
-    assert "compute and memory are counted for sequences of 512 tokens" in text
+def test_t5_context_note_is_said_with_compute_and_memory_only():
+    """Round 10 (ja): the parameters-only document said how compute is counted (it has no compute
+    section), printed ``--set T=…`` as lecture text (an en dash in the PDF) and gave "the bias
+    sets no maximum" as the reason. transformers' bucketing: every distance of
+    relative_attention_max_distance (128) or more falls into the last bucket of its direction."""
+    transformers = require_module("transformers")
+    torch = require_module("torch")
+    bucket = transformers.models.t5.modeling_t5.T5Attention._relative_position_bucket
+    config = json.loads(open("tests/fixtures/hf/t5-small.json").read())
+    far = config["relative_attention_max_distance"]
+    assert far == 128
+    for bidirectional in (True, False):
+        distances = torch.tensor([-far, -far - 1, -10 * far, far, far + 1, 10 * far])
+        got = bucket(distances, bidirectional=bidirectional, num_buckets=32, max_distance=far).tolist()
+        assert len(set(got[:3])) == 1 and len(set(got[3:])) == 1
+        assert bucket(torch.tensor([-(far // 2)]), bidirectional=bidirectional, num_buckets=32,
+                      max_distance=far).item() != got[0]
+    model = explain.load("tests/fixtures/hf/t5-small.json")
+    said = "compute and memory are counted for sequences of 512 tokens"
+    assert said not in render(model, lang="en", format="markdown").lower()
+    for count in (("params", "compute"), ("params", "memory")):
+        text = render(model, lang="en", format="markdown", count=count)
+        assert said in text.lower()
+        assert ("all query–key distances of 128 positions or more (`relative_attention_max_distance`) "
+                "in the same bucket") in text
+        assert "--set" not in text and "sets none" not in text

@@ -756,7 +756,8 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
     if b.context is None and "T" not in b.overrides and "S" not in b.overrides:
         # relative positions set no maximum length: compute counts at the pre-training's length
         b.compute_context = source = T5_PRETRAINING_LENGTH
-        b.notes.append(("t5_context", (("length", T5_PRETRAINING_LENGTH),)))
+        b.notes.append(("t5_context", (("length", T5_PRETRAINING_LENGTH), ("key", "relative_attention_max_distance"),
+                                       ("max_distance", cfg.size("relative_attention_max_distance", default=128)))))
     g = b.start()
     g.add_input("input_ids", (SEQ if S is None else S,))
     g.add("shared", b.torch("Embedding", num_embeddings=V, embedding_dim=d))

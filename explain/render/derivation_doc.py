@@ -21,7 +21,8 @@ def derivation_facts(model: Model, f: "Formatter", expand: bool = False,
     its parameters are (:mod:`.draw`)."""
     from ..derivation import derive
     from .view import model_context
-    facts = model_context(derive(model, expand=expand), f, detail=detail)
+    facts = model_context(derive(model, expand=expand), f, detail=detail,
+                          lengths="compute" in count or "memory" in count)
     facts["pictures"] = None
     if pictures:
         from .draw import pictures as draw_pictures

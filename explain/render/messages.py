@@ -420,11 +420,13 @@ MODEL_NOTES = {
     "lenet5_same": N_("C1, C5 and F6 have the same counts in both. In the original, C5 is a "
                       "convolution whose 5 × 5 kernel covers all of S4's maps, which is equivalent "
                       "to the dense layer %(c5)s after %(flatten)s here."),
-    # Translators: %(length)s is a number of tokens (512)
-    "t5_context": N_("T5's config states no maximum sequence length (its relative position bias "
-                     "sets none): compute and memory are counted for sequences of %(length)s tokens, "
-                     "the input length of T5's pre-training (Raffel et al., 2020). --set T=… "
-                     "changes it."),
+    # Translators: said only with compute or memory; %(max_distance)s is a number of positions (128),
+    # %(key)s the config's key relative_attention_max_distance, %(length)s a number of tokens (512)
+    "t5_context": N_("T5's config states no maximum sequence length: its relative position bias "
+                     "puts all query–key distances of %(max_distance)s positions or more (%(key)s) "
+                     "in the same bucket, one per direction, so the sequence length has no upper "
+                     "limit. Compute and memory are counted for sequences of %(length)s tokens, the "
+                     "input length of T5's pre-training (Raffel et al., 2020)."),
     "tied_head": N_("The LM head is tied to the token embedding: it uses the embedding's weights "
                     "and has none of its own."),
     "untied_head": N_("The LM head is not tied to the token embedding: it has %(V_d)s weights of "
@@ -472,6 +474,8 @@ INPUT_NOTES = frozenset({"bert_optional_inputs"})
 """Model notes said after the sentence on the inputs' shapes, which they refer to."""
 ROUTE_NOTES = frozenset({"hf_no_architecture", "hf_architecture_chosen", "hf_generic"})
 """The model notes that say how the model was read: said first, before its symbols."""
+LENGTH_NOTES = frozenset({"t5_context"})
+"""The model notes on the sequence length compute and memory count at: said only with them."""
 REPEATED_INTERLEAVED = N_("The layer %(layer)s stands for %(repeat)s blocks of the same structure, "
                           "each with weights of its own; in the model, blocks of another row come between them.")
 REPEATED_BLOCK = N_("The row %(layer)s stands for %(repeat)s blocks of the same structure, "

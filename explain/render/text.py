@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from ..layers.base import Shape
 from ..model import Model, Node
 from .json_out import shape_json
-from .messages import MODEL_NOTES
+from .messages import LENGTH_NOTES, MODEL_NOTES
 from .numbers import format_decimal_places
 from .view import Formatter
 
@@ -147,4 +147,4 @@ def summary(model: Model, f: Formatter, compute: bool = False) -> dict[str, Any]
             "not_derived": [f.name(n) for n in model.compute_not_derived] if compute else [],
             "model_notes": [(MODEL_NOTES[k], f.placeholders(**{n: f.num(v) if isinstance(v, int) else f.name(v) for n, v in args}))
                             for k, args in model.notes
-                            if k in MODEL_NOTES]}
+                            if k in MODEL_NOTES and (compute or k not in LENGTH_NOTES)]}

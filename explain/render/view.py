@@ -954,8 +954,9 @@ def _symbol_names(d: Derivation) -> set[str]:
     return names
 
 
-def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dict[str, Any]:
-    """Everything the derivation templates use."""
+def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", lengths: bool = False) -> dict[str, Any]:
+    """Everything the derivation templates use; with ``lengths`` (compute or memory counted), the
+    notes on the sequence length they count at."""
     if detail not in DETAILS:
         raise ExplainError(f"unknown detail '{detail}' (choose from {', '.join(DETAILS)})")
     view = View(fmt, d.model)
@@ -1032,7 +1033,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact") -> dic
             active = rf"P_{{\text{{active}}}} = {p.expr(shown)} = {p.number(a_value)}"
     keyed = [(k, (messages.MODEL_NOTES[k], fmt.placeholders(**{n: fmt.num(v) if isinstance(v, int) else fmt.name(v)
                                                                 for n, v in args})))
-             for k, args in model.notes if k in messages.MODEL_NOTES]
+             for k, args in model.notes if k in messages.MODEL_NOTES and (lengths or k not in messages.LENGTH_NOTES)]
     # how the model was read (the architecture assumed or chosen, the generic route) comes first,
     # before the symbols; the notes about its parts use the symbols and follow them
     route = [note for k, note in keyed if k in messages.ROUTE_NOTES]
