@@ -110,7 +110,7 @@ class Window:
     @property
     def rule(self) -> sympy.Expr:
         """The rule as the derivation shows it: k for k_eff when undilated, no p when unpadded."""
-        return _written(RULES[self.kind], {} if self.dilated else {k_eff: k}, () if self.padded else (p,))
+        return _rule(self.kind, self.dilated, self.padded)
 
     def _numbers(self, length: Value) -> dict[str, Value]:
         """The rules' symbols (by name) with this window's numbers."""
@@ -127,6 +127,13 @@ class Window:
         if length is None:
             return None
         return _evaluate(RULES[self.kind], self._numbers(length))
+
+
+@lru_cache(maxsize=None)
+def _rule(kind: str, dilated: bool, padded: bool) -> sympy.Basic:
+    """The rule of ``kind`` as written for a window (built once per kind: every layer's every
+    axis asks for it, several times)."""
+    return _written(RULES[kind], {} if dilated else {k_eff: k}, () if padded else (p,))
 
 
 def _written(rule: sympy.Basic, rename: dict, drop: tuple) -> sympy.Basic:

@@ -136,3 +136,24 @@ def test_a_formula_is_expanded_once_for_the_rows_of_its_type(monkeypatch):
     assert len(calls) == 1
     assert "3" in first and "8" in first and first.count("+") == 1
     assert second.count("+") == 1 and "3" not in second
+
+
+def test_a_window_rule_is_written_once_per_kind(monkeypatch):
+    """Every axis of every convolution asks for its window's rule, several times; the rule
+    (⌊(n + 2p − k)/s⌋ + 1 with k for k_eff, without p where unpadded) is written once per kind
+    of window: two 3 × 3 'same' convolutions and a 2 × 2 pooling write two rules, not twelve."""
+    from explain import shapes
+
+    calls = []
+    real = shapes._written
+    monkeypatch.setattr(shapes, "_written", lambda *a: calls.append(a) or real(*a))
+    shapes._rule.cache_clear()
+    windows = [shapes.Window("floor", 3, 1, pad=(1, 1)), shapes.Window("floor", 3, 1, pad=(1, 1)),
+               shapes.Window("floor", 2, 2, padded=False)]
+    for _ in range(2):
+        for w in windows:
+            assert w.rule.free_symbols
+            w.values(8)
+    assert windows[0].values(8)[shapes.sym("n")] == 8
+    top = [a for a in calls if a[0] is shapes.RULES["floor"]]
+    assert len(top) == 2  # padded and unpadded
