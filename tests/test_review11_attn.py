@@ -109,3 +109,14 @@ def test_reviewers_wording_mha_and_tied_head():
     assert "correspondent aux tenseurs `gamma` et `beta`" in fr and "s’appelle" not in fr
     de = _md("hf/gpt2.json", "de")
     assert "Sie werden nur dort gezählt; der Kopf fügt also keine Parameter hinzu. Die Kopplung spart" in de
+
+
+def test_llama_head_size_in_its_list_is_a_slash_fraction():
+    """Llama-2-7B: hidden_size 4096, 32 heads, so d_h = 4096/32 = 128 (transformers' head_dim); in a
+    list item the fraction is written d/H, not a small \\frac (fr reviewer)."""
+    import json
+    cfg = json.loads((FIXTURES / "hf" / "llama-2-7b.json").read_text())
+    assert cfg["hidden_size"] // cfg["num_attention_heads"] == 128
+    text = _md("hf/llama-2-7b.json")
+    assert "- $d_{h} = d/H = 128$: size of one attention head" in text
+    assert not re.search(r"^- .*\\frac", text, re.M)

@@ -541,7 +541,7 @@ class View:
         if isinstance(v, sympy.Symbol) and v == symbol:
             n = self.evaluate(v)
             return self.p.number(n) if isinstance(n, int) else self.p.expr(v)
-        return self.value_tex(v)
+        return self.value_tex(v, self.pi)  # an item of a list: d_h = d/H, not a small \frac
 
     # -- shapes
     def shape(self, st: ShapeStep) -> ShapeView:
@@ -1066,7 +1066,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
     # RoPE has none); the compute section, which uses them all, puts the others back
     used = _symbol_names(d)
     counted = [row for row, (sym, _) in zip(model_symbols, config_symbols) if sym.name in used]
-    # a size the config writes in its symbols (GPT-2's f = 4d) is defined with them
+    # a size the config writes in its symbols (GPT-2's f = 4d) is defined with them, in a list
+    # item's line (Llama's d_h = d/H, not a small \frac)
     for s in d.steps:
         for v in s.symbols:
             value = v.value
@@ -1074,7 +1075,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
                     and v.symbol.name in used and value.free_symbols <= model.symbols.keys()
                     and not value.has(sympy.Pow) and (meant := model.symbol_meanings.get(v.symbol.name, v.meaning))
                     in messages.SYMBOLS):
-                row = (fmt.m(f"{symbol_tex(v.symbol.name)} = {p.expr(value)} = {p.number(model.evaluate(value))}"),
+                row = (fmt.m(f"{symbol_tex(v.symbol.name)} = {view.pi.expr(value)} = {p.number(model.evaluate(value))}"),
                        messages.SYMBOLS[meant])
                 if row not in counted:
                     counted.append(row)
