@@ -80,12 +80,18 @@ def height(graph: Graph, labels: Labels, rows: int = 0) -> float:
     return _size(graph, labels, rows)[3]
 
 
-def picture(graph: Graph, labels: Labels, rows: int = 0) -> str:
+def scale(graph: Graph, labels: Labels, rows: int = 0) -> float:
+    """The factor the picture is already scaled by to fit :data:`WIDTH` and :data:`HEIGHT`."""
+    return _size(graph, labels, rows)[2]
+
+
+def picture(graph: Graph, labels: Labels, rows: int = 0, center: bool = True) -> str:
     """A ``tikzpicture`` set where it stands (no float: it belongs under its heading and sentence;
     the template keeps them together with ``\\needspace``), needing ``\\usetikzlibrary{fit}``;
-    ``rows``: rows before the picture wraps into another column (0: :data:`.layout.ROWS`)."""
+    ``rows``: rows before the picture wraps into another column (0: :data:`.layout.ROWS`);
+    ``center``: in a ``center`` environment (else bare, for the template to box and scale)."""
     at, row, scale, _ = _size(graph, labels, rows)
-    out = [r"\begin{center}"]
+    out = [r"\begin{center}"] if center else []
     if scale < 1:
         out.append(rf"\scalebox{{{scale:.3f}}}{{%")
     out.append(r"\begin{tikzpicture}[x=%.2fcm,y=-%.2fcm,>=stealth," % (SLOT, row))
@@ -116,5 +122,6 @@ def picture(graph: Graph, labels: Labels, rows: int = 0) -> str:
     out.append(r"\end{tikzpicture}")
     if scale < 1:
         out.append("}")
-    out.append(r"\end{center}")
+    if center:
+        out.append(r"\end{center}")
     return "\n".join(out) + "\n"
