@@ -337,25 +337,66 @@ def test_pictures_do_not_float(source):
     that asks for the picture's height, its heading and its sentences."""
     tex = render(load(source), lang="en", format="latex")
     assert "\\begin{figure}" not in tex
-    for heading in ("Architecture", "Distribution of the parameters"):
-        asked = re.search(r"\\needspace\{([\d.]+)cm\}\n\\subsection\*\{%s\}" % heading, tex)
-        assert asked, heading
-        picture = tex[asked.end():].split("\\begin{center}", 1)[1].split("\\end{center}", 1)[0]
-        assert "\\subsection" not in tex[asked.end():tex.index(picture)]  # the picture follows its sentence
-        assert 4.0 < float(asked.group(1)) <= 25.3  # fits an A4 page of text (2.2 cm margins)
+    asked = re.search(r"\\needspace\{([\d.]+)cm\}\n\\subsection\*\{Distribution of the parameters\}", tex)
+    assert asked
+    picture = tex[asked.end():].split("\\begin{center}", 1)[1].split("\\end{center}", 1)[0]
+    assert "\\subsection" not in tex[asked.end():tex.index(picture)]  # the picture follows its sentence
+    assert 4.0 < float(asked.group(1)) <= 25.3  # fits an A4 page of text (2.2 cm margins)
+    # the diagram is boxed, asks before its heading for the heading, its sentences and itself at its
+    # smallest readable size (box text 8pt x 0.75 = 6pt), and is set right after its sentences
+    graph = re.search(r"\\explainfigsave\{.*?\\end\{tikzpicture\}.*?\n\\explainfigneed\{([\d.]+)cm\}\{([\d.]+)\}\n"
+                      r"\\subsection\*\{Architecture\}\n(.*?)\\explainfigput\{([\d.]+)\}", tex, re.S)
+    assert graph
+    assert "\\subsection" not in graph.group(3) and "Each box is an input" in graph.group(3)
+    assert 0.75 <= float(graph.group(2)) == float(graph.group(4)) <= 1.0
 
 
-@pytest.mark.parametrize("source", ["example:lenet5", FIXTURES / "hf" / "gpt2.json"], ids=["lenet5", "gpt2"])
+def _page_bottoms(pdf) -> list[float]:
+    """Per page, how far down (0 top, 1 bottom of the text area: A4, 2.2 cm margins) its lowest word
+    reaches, the page number left out."""
+    import subprocess
+    xml = subprocess.run([require_tool("pdftotext"), "-bbox", "-enc", "UTF-8", str(pdf), "-"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    top, height = 2.2 / 2.54 * 72, 841.89 - 2 * 2.2 / 2.54 * 72
+    out = []
+    for page in xml.split("<page ")[1:]:
+        ys = [float(y) for y in re.findall(r'<word [^>]*yMax="([\d.]+)"', page)]
+        ys = [y for y in ys if y < top + height + 2]  # the page number sits in the foot margin
+        out.append((max(ys, default=top) - top) / height)
+    return out
+
+
+@pytest.mark.parametrize("source", ["example:lenet5", FIXTURES / "hf" / "gpt2.json",
+                                    FIXTURES / "hf" / "bert-base-uncased.json"], ids=["lenet5", "gpt2", "bert"])
 def test_pictures_share_a_page_with_their_heading(source, tmp_path):
     """In the PDF each heading's page holds its picture: the boxes of the input (only the
-    diagram names it "(Input)") and the bar chart's axis."""
+    diagram names it "(Input)") and the bar chart's axis. Round 10 (en, de, fr, es): the diagram did
+    not fit under the introduction and moved with its heading to p. 2, leaving two thirds of p. 1
+    empty; now it shrinks into the room left (down to 0.75), and no page before the last is less
+    than 40 % full."""
     require_tool("lualatex")
     from tests.render_helpers import pdf_text
-    pages = pdf_text(compile_latex(render(load(source), lang="en", format="latex"), tmp_path)).split("\f")
-    architecture = next(p for p in pages if "Architecture\n" in p)
-    assert "(Input)" in architecture
+    pdf = compile_latex(render(load(source), lang="en", format="latex"), tmp_path)
+    pages = pdf_text(pdf).split("\f")
+    architecture = next(k for k, p in enumerate(pages) if "Architecture\n" in p)
+    assert architecture == 0 and "(Input)" in pages[0]
     bars = next(p for p in pages if "Distribution of the parameters\n" in p)
     assert "Share of the parameters in percent" in bars
+    bottoms = _page_bottoms(pdf)
+    assert all(b > 0.4 for b in bottoms[:-1]), bottoms
+
+
+def test_solution_sheet_diagram_stays_on_its_first_page(tmp_path):
+    """Round 10 (de, fr, en): the solution sheet's p. 1 was 60 % empty, its "Architecture" heading and
+    diagram on p. 2; now the diagram shrinks into p. 1 under its heading."""
+    require_tool("lualatex")
+    from explain.exercise import assignments, exercise_files
+    from tests.render_helpers import pdf_text
+    files = exercise_files(assignments("example:lenet5", 1, 5), "en", "latex")
+    pdf = compile_latex(next(t for p, t in files.items() if p.startswith("solutions/")), tmp_path)
+    pages = pdf_text(pdf).split("\f")
+    assert "Architecture\n" in pages[0] and "(Input)" in pages[0]
+    assert all(b > 0.4 for b in _page_bottoms(pdf)[:-1])
 
 
 def test_every_heading_keeps_lines_of_what_follows():
