@@ -414,13 +414,19 @@ def test_check_sheet_verdict_reads_right_result_wrong_formula():
     sheet = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="en",
                           format="markdown")
     # round 9: a cross followed by "right result" read as a contradiction; the summary says why
-    # 6 of 7 (claims 1–4, 6, 7 are right; claim 5 has the right number with a wrong bias term)
-    assert "| ✗ wrong formula (right result) |" in sheet
-    assert "## 5. `dense_2`: parameters (wrong formula, right result)" in sheet
-    assert "**6 of 7 answers fully correct (answer 5 has the right number but a wrong formula).**" in sheet
+    # 6 of 7 (claims 1–4, 6, 7 are right; claim 5 has the right number with a wrong bias term);
+    # round 11: the glossary's pair is correct/wrong, never "right result"
+    assert "| ✗ wrong formula (correct result) |" in sheet
+    assert "## 5. `dense_2`: parameters (wrong formula, correct result)" in sheet
+    assert "**6 of 7 answers fully correct (answer 5 has the correct result but a wrong formula).**" in sheet
+    written = f"{512 * 128 + 512:,}".replace(",", "{,}")
+    assert (f"The result {512 * 128 + 128:,} is correct, but the formula as written gives "
+            f"$512 \\times 128 + 512 = {written}$.") in sheet
+    assert "right result" not in sheet and "is right, but" not in sheet
     es = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="es",
                        format="markdown")
-    assert "| ✗ fórmula errónea (el resultado es correcto) |" in es
+    assert "| ✗ fórmula errónea (resultado correcto) |" in es
+    assert "(en la respuesta 5, el resultado es correcto, pero la fórmula no)" in es
     assert "## 5. `dense_2`: parámetros (fórmula errónea, resultado correcto)" in es
 
 
@@ -519,7 +525,9 @@ def test_recurrent_sentences_in_the_round9_reviewers_words(rnn_docs):
     lstm = keras.layers.LSTM(64)
     lstm.build((None, 30, 32))
     assert tuple(lstm.weights[0].shape) == (32, 4 * 64) and tuple(gru.weights[0].shape) == (64, 3 * 16)
-    assert "Jeder ihrer vier Gewichtsblöcke (je einer für die drei Gates und einer für den" in rnn_docs["de"]
+    # round 11: "Kandidatenzustand des Zellzustands" said "state" twice
+    assert "Jeder ihrer vier Gewichtsblöcke (einer je Gate und einer für den Kandidatenwert des Zellzustands)" in rnn_docs["de"]
+    assert "Kandidatenzustand des Zellzustands" not in rnn_docs["de"]
     assert "Jeder ihrer drei Gewichtsblöcke (je einer für die zwei Gates und einer für den" in rnn_docs["de"]
     assert "Gewichtsgruppe" not in rnn_docs["de"]
     assert "et l’état candidat de la cellule, soit quatre groupes de poids" in rnn_docs["fr"]
@@ -578,3 +586,22 @@ def test_lenet5_and_check_sheet_in_the_round9_reviewers_words():
                           format="markdown")
     # by hand: 512 × 128 + 128 = 65,664 is the answer's value; its formula gives 512 × 128 + 512
     assert f"答えの値 {512 * 128 + 128:,} は正解と一致しますが" in sheet
+
+
+@pytest.mark.parametrize("lang, present, absent", [
+    # round 11 (fr, es): the apposition after the formula read as the stride's name
+    ("fr", "Le pas est égal à la taille de la fenêtre\u00a0: $s = k = 2$ (`strides=None`).", "Le pas vaut $s"),
+    ("es", "El paso es igual al tamaño de la ventana: $s = k = 2$ (`strides=None`).", "Paso $s"),
+    # the original also differs in its activations: the three differences are those of the count
+    ("fr", "en diffère en trois points qui changent le nombre de paramètres\u00a0:", "en trois points\u00a0:"),
+    ("es", "En cuanto al número de parámetros, la red original (LeCun et al., 1998) difiere de ella en tres puntos:",
+     "unidades RBF"),
+    ("de", "Einheiten mit radialer Basisfunktion (RBF-Einheiten)", "aus RBF-Einheiten"),
+    ("fr", "formée d’unités à fonction de base radiale (RBF)", "d’unités RBF"),
+    ("ja", "元の出力層は、ソフトマックス付きの全結合層ではなく、動径基底関数（RBF）ユニット", "S2/S4：サブサンプリング層は"),
+])
+def test_lenet5_sentences_in_the_round10_reviewers_words(lang, present, absent):
+    """LeNet-5 (2 × 2 average pooling, strides=None: the stride is the pool size by Keras's
+    default) in the reviewers' words."""
+    text = doc(explain.load("example:lenet5"), lang=lang)
+    assert present in text and absent not in text

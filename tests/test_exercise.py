@@ -201,7 +201,7 @@ def test_exercise_sheet_shows_no_answer(lang, show):
         for answer in _answers(v) - _given(v):
             assert not re.search(rf"(?<![\d.]){answer}(?![\d.])", tex.replace(v.id, "")), (source, answer)
         for text in (md, tex):
-            assert "None" not in text  # no output shape as Keras prints it
+            assert "(None," not in text  # no output shape as Keras prints it
 
 
 def _literal(value):
@@ -713,7 +713,10 @@ def test_the_exercise_has_the_total_in_its_answer_table_and_room_for_the_working
     v = make_variant(read_spec("example:lenet5"))
     a = Assignment(v, None, ("shapes", "params", "trainable"), "table", "answers/x.yaml")
     md = render_document("exercise", a, lang="en")
-    assert "Show your working for each number: the calculation is marked too." in md
+    assert "Show your working for each number: the working is marked, not only the result." in md
+    # the answer's format: the solution writes shapes as tuples, a vector as (192,)
+    assert ("Write each output shape like the input's above, without the batch axis, and a vector of "
+            "length $n$ as `(n,)`.") in md
     assert ("Enter your answers in the answer form `answers/x.yaml` as well; do not change the variant "
             "and model fields.") in md
     assert "Total number of parameters:" not in md
@@ -746,19 +749,26 @@ def test_the_sheet_names_the_defaults_of_the_window_arguments_left_out():
     """Under the model, one sentence gives the framework's defaults of the window arguments a
     layer type leaves out (checked against real Keras 3 and PyTorch layers built without them);
     a model without windows has no such sentence."""
+    import inspect
     keras, torch = _keras(), require_module("torch")
     conv, pool = keras.layers.Conv2D(2, 5).get_config(), keras.layers.AveragePooling2D(pool_size=3).get_config()
     assert conv["padding"] == pool["padding"] == "valid" and tuple(conv["strides"]) == (1, 1)
     assert tuple(pool["strides"]) == tuple(pool["pool_size"]) == (3, 3)
+    # the literal default is None, which means the pool size (round 11: "strides=pool_size" is no Keras default)
+    assert inspect.signature(keras.layers.AveragePooling2D).parameters["strides"].default is None
     v = make_variant(read_spec("example:lenet5"))
     md = render_document("exercise", Assignment(v), lang="en")
     assert ('Arguments that are not given have their Keras default values: `padding="valid"`, `strides=1` '
-            'for Conv2D and `padding="valid"`, `strides=pool_size` for AveragePooling2D.') in md
+            'for Conv2D and `padding="valid"`, `strides=None` (i.e. equal to `pool_size`) for AveragePooling2D.') in md
     assert md.index("| 8 | `output` |") < md.index("Arguments that are not given") < md.index("## Task")
+    ja = render_document("exercise", Assignment(v), lang="ja")
+    assert ('Conv2D では `padding="valid"`、`strides=1`、AveragePooling2D では `padding="valid"`、'
+            '`strides=None`（つまり `pool_size` と同じ）です。') in ja
     tconv, tpool = torch.nn.Conv2d(3, 16, 3), torch.nn.MaxPool2d(2)
     assert tconv.padding == (0, 0) and tconv.stride == (1, 1) and tpool.padding == 0 and tpool.stride == tpool.kernel_size
+    assert inspect.signature(torch.nn.MaxPool2d).parameters["stride"].default is None
     t = make_variant(read_spec(str(FIXTURES / "exercise" / "torch_cnn.yaml")))
     assert ("Arguments that are not given have their PyTorch default values: `padding=0`, `stride=1` for Conv2d "
-            "and `padding=0`, `stride=kernel_size` for MaxPool2d.") in render_document("exercise", Assignment(t))
+            "and `padding=0`, `stride=None` (i.e. equal to `kernel_size`) for MaxPool2d.") in render_document("exercise", Assignment(t))
     text = make_variant(read_spec(str(FIXTURES / "exercise" / "text.yaml")))
     assert "default values" not in render_document("exercise", Assignment(text))

@@ -1036,7 +1036,10 @@ def test_lenet5_says_how_the_1998_network_differs_and_no_other_model_does():
     assert f": {2 * 6} parameters in S2 and {2 * 16} in S4, whereas the average pooling here has none." in md
     # the three differences are a list after the sentence that announces them; the RBF layer's
     # fixed vectors: one of F6's 84 entries per unit, 10 units
-    assert "differs from it in three places:\n\n- C3 connects" in md
+    # round 11: the original also differs in its activations (scaled tanh, sigmoid after the
+    # subsampling); the three listed are the differences that change the parameter count
+    assert "differs from it in three places that change the parameter count:\n\n- C3 connects" in md
+    assert "The output layer is made of radial basis function (RBF) units" in md
     assert ("each of the 10 units computes the squared Euclidean distance between the 84 outputs of F6 "
             f"and its own parameter vector, chosen by hand and (in the paper's experiments) kept fixed ({10 * 84} "
             "numbers, no bias)") in md

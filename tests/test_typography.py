@@ -228,7 +228,7 @@ def test_japanese_reference_lists_weight_groups_in_japanese_punctuation():
 
 def test_japanese_sheet_is_polite_and_full_width(seed_report):
     sheet = render_report(seed_report, lang="ja", format="markdown")
-    assert "**7 件中 6 件が完全な正解です（5 番の答えは値は合っていますが、式が誤っています）。**" in sheet
+    assert "**7 件中 6 件が完全な正解です（5 番は、値は合っていますが式が誤っています）。**" in sheet
     assert "| `dense_2`（パラメータ数） |" in sheet and "| 合計（パラメータ数） |" in sheet
     assert "## 5. `dense_2`：パラメータ数（式は誤り、値は一致）" in sheet
     assert "解答：$512 \\times 128 + 512 = 65{,}664$" in sheet

@@ -16,7 +16,7 @@ VERDICT_LABELS = {
     # Translators: a verdict: the formula is right, the arithmetic is not
     "arithmetic_slip": N_("arithmetic slip"),
     # Translators: a verdict in the table: the formula is wrong, the result is right (the cross comes first)
-    "wrong_formula": N_("wrong formula (right result)"),
+    "wrong_formula": N_("wrong formula (correct result)"),
     # Translators: a verdict on a student's claim in the feedback sheet
     "wrong": N_("wrong"),
     # Translators: a verdict: the claim could not be read (not arithmetic this tool understands)
@@ -26,8 +26,8 @@ VERDICT_LABELS = {
 
 # A verdict in a claim's heading, where it is already in parentheses, where it differs from the table's
 VERDICT_HEADINGS = {
-    # Translators: a verdict in a claim's heading: "dense_2: parameters (wrong formula, right result)"
-    "wrong_formula": N_("wrong formula, right result"),
+    # Translators: a verdict in a claim's heading: "dense_2: parameters (wrong formula, correct result)"
+    "wrong_formula": N_("wrong formula, correct result"),
 }
 
 VERDICT_SENTENCES = {
@@ -35,7 +35,7 @@ VERDICT_SENTENCES = {
     "correct": N_("Correct."),
     "arithmetic_slip": N_("The formula is right, but it evaluates to %(expected)s, not %(result)s."),
     # Translators: %(written)s is the student's formula as written and what it evaluates to ("512 × 128 + 512 = 66,048")
-    "wrong_formula": N_("The final number %(expected)s is right, but the formula as written gives %(written)s."),
+    "wrong_formula": N_("The result %(expected)s is correct, but the formula as written gives %(written)s."),
     "wrong": N_("The correct value is %(expected)s, not %(claimed)s."),
     "unreadable": N_("This claim could not be judged: %(reason)s"),
     "unattributed": N_("This calculation could not be attributed to a layer, so it was not judged."),

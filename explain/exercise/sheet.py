@@ -74,15 +74,24 @@ def exercise_facts(a: Assignment, f: "Formatter", **_: Any) -> dict[str, Any]:
 
 # Translators: on an exercise sheet: the default values of the arguments a layer type leaves out (`padding="valid"`, `strides=1`) and the layer type (Conv2D), an item of a list
 DEFAULTS_ITEM = N_("%(arguments)s for %(type)s")
+# Translators: on an exercise sheet: a stride's default None (`strides=None`), which means the window argument's value (`pool_size`)
+EQUAL_TO_WINDOW = N_("%(argument)s (i.e. equal to %(window)s)")
 
 
 def _defaults_text(spec: dict[str, Any], f: "Formatter") -> str:
     """The defaults of the window arguments the layers leave out, as a list in the sheet's
-    language: ``padding="valid"``, ``strides=1`` for Conv2D and ``strides=pool_size`` for
-    AveragePooling2D (empty where no layer leaves one out)."""
+    language: ``padding="valid"``, ``strides=1`` for Conv2D and ``padding="valid"``,
+    ``strides=None`` (i.e. equal to ``pool_size``) for AveragePooling2D (empty where no layer
+    leaves one out)."""
     from babel.lists import format_list
     from ..render.i18n import translate
-    items = [translate(f.lang, DEFAULTS_ITEM) % {"arguments": ", ".join(f.code(a) for a in args),
+    sep = "、" if f.lang == "ja" else ", "  # Japanese lists with the ideographic comma
+
+    def arg(code: str, window: str) -> str:
+        if not window:
+            return f.code(code)
+        return translate(f.lang, EQUAL_TO_WINDOW) % {"argument": f.code(code), "window": f.code(window)}
+    items = [translate(f.lang, DEFAULTS_ITEM) % {"arguments": sep.join(arg(*a) for a in args),
                                                   "type": f.text(type_name)}
              for type_name, args in defaults(spec)]
     return format_list(items, locale=f.lang) if items else ""

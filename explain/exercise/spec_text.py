@@ -87,17 +87,18 @@ WINDOW_ARGUMENTS = ("padding", "strides", "stride")
 sheet names their defaults where a layer leaves them out."""
 
 
-def defaults(spec: dict[str, Any]) -> list[tuple[str, list[str]]]:
+def defaults(spec: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
     """(layer type, the defaults as code) for each windowed layer type (convolution, pooling) of
     the spec, in order, with the :data:`WINDOW_ARGUMENTS` some layer of that type leaves out:
-    ``("Conv2D", ['padding="valid"', "strides=1"])``; a stride that defaults to the window's size
-    as ``strides=pool_size`` (Keras) or ``stride=kernel_size`` (PyTorch). The values are the
+    ``("Conv2D", [('padding="valid"', ""), ("strides=1", "")])``: each as code and, for a stride
+    whose default ``None`` means the window's size, that window argument (``("strides=None",
+    "pool_size")`` in Keras, ``("stride=None", "kernel_size")`` in PyTorch). The values are the
     layer classes' own defaults."""
     import dataclasses
     from ..layers._spatial import Windowed
     from ..layers.registry import find
     framework = "pytorch" if spec.get("framework", "keras") in ("pytorch", "torch") else "keras"
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[tuple[str, str]]] = {}
     for _, type_name, args in layer_items(spec):
         cls = find(type_name, framework)
         if cls is None or not issubclass(cls, Windowed):
@@ -109,10 +110,10 @@ def defaults(spec: dict[str, Any]) -> list[tuple[str, list[str]]]:
             if name not in fields or name in args:
                 continue
             default = fields[name].default
-            text = f"{name}={window}" if default is None else f"{name}={value_text(default)}"
-            if text not in shown:
-                shown.append(text)
-    return [(t, sorted(a, key=lambda x: WINDOW_ARGUMENTS.index(x.split("=")[0]))) for t, a in out.items() if a]
+            item = (f"{name}=None", window) if default is None else (f"{name}={value_text(default)}", "")
+            if item not in shown:
+                shown.append(item)
+    return [(t, sorted(a, key=lambda x: WINDOW_ARGUMENTS.index(x[0].split("=")[0]))) for t, a in out.items() if a]
 
 
 RESTATED = ("in_features", "in_channels", "num_features", "input_size")

@@ -21,7 +21,7 @@ GENERIC_WITHOUT_WEIGHTS = N_("This layer has no weights.")
 NO_COMPUTE = N_("At inference this layer computes nothing: no MACs and no other operations.")
 
 OTHER_OPS_PARTIAL = N_("%(O)s counts only the bias adds and norm weights of this block, one per element "
-                       "and token; its other elementwise work (the norms' statistics, the activations, "
+                       "and token; its other element-wise work (the norms' statistics, the activations, "
                        "the softmax, the residual adds) is not derived here, so %(O)s is a lower bound.")
 OTHER_OPS = {
     "bias_activation": N_("For each output element, %(O)s counts one addition for the bias and one "
@@ -402,7 +402,8 @@ MODEL_NOTES = {
     # Translators: the bundled example lenet5; C1, S2, C3, S4, C5, F6 are the layer names of the
     # 1998 paper; a list of the three differences follows (lenet5_c3, lenet5_subsampling, lenet5_rbf)
     "lenet5_original": N_("This is the variant of LeNet-5 that lectures usually present. The original "
-                          "network (LeCun et al., 1998) differs from it in three places:"),
+                          "network (LeCun et al., 1998) differs from it in three places that change the "
+                          "parameter count:"),
     # Translators: an item of the list after lenet5_original
     "lenet5_c3": N_("C3 connects 15 of its 16 feature maps to only some of the 6 maps of S2 (the "
                     "last one to all six), following a connection table: %(c3)s parameters "
@@ -412,7 +413,8 @@ MODEL_NOTES = {
                              "map: %(s2)s parameters in S2 and %(s4)s in S4, whereas the average "
                              "pooling here has none."),
     # Translators: an item of the list after lenet5_original; %(rbf)s is 10 × 84 = 840
-    "lenet5_rbf": N_("The output layer is made of RBF units, not a dense layer with softmax: each of "
+    "lenet5_rbf": N_("The output layer is made of radial basis function (RBF) units, not a dense layer "
+                     "with softmax: each of "
                      "the 10 units computes the squared Euclidean distance between the 84 outputs "
                      "of F6 and its own parameter vector, chosen by hand and (in the "
                      "paper's experiments) kept fixed (%(rbf)s numbers, no bias)."),
