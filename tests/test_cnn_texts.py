@@ -605,3 +605,16 @@ def test_lenet5_sentences_in_the_round10_reviewers_words(lang, present, absent):
     default) in the reviewers' words."""
     text = doc(explain.load("example:lenet5"), lang=lang)
     assert present in text and absent not in text
+
+
+def test_german_resnet50_intro_without_summary_in_prose():
+    """ResNet50 (Keras functional model): 177 entries in model.layers, one of them the InputLayer
+    (tests/fixtures/keras/ResNet50.json) -> 176 layers; de reviewer, round 10: no bare summary()
+    in prose, and "die Eingabeschicht nicht mitgezählt"."""
+    import json
+    layers = json.loads((FIXTURES / "keras" / "ResNet50.json").read_text())["config"]["layers"]
+    inputs = sum(1 for layer in layers if layer["class_name"] == "InputLayer")
+    text = doc(explain.load(str(FIXTURES / "keras" / "ResNet50.json")), lang="de")
+    assert (f"Das Modell hat {len(layers) - inputs} Schichten, die Eingabeschicht nicht mitgezählt (die "
+            "Modellübersicht von Keras führt sie zusätzlich mit 0 Parametern auf).") in text
+    assert "summary()," not in text
