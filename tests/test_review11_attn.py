@@ -120,3 +120,22 @@ def test_llama_head_size_in_its_list_is_a_slash_fraction():
     text = _md("hf/llama-2-7b.json")
     assert "- $d_{h} = d/H = 128$: size of one attention head" in text
     assert not re.search(r"^- .*\\frac", text, re.M)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex"])
+def test_mha_derivation_says_the_tables_grouping(fmt):
+    """The overview row of mha_small's attention (E = 32, H = 2, d_k = d_v = 16) says
+    4 × 32 × 2 × 16 + 3 × 2 × 16 + 32: the four E·H·d_k kernels (query, key, value, output) and the
+    three H·d_k biases plus the output bias; 4·1,024 + 3·32 + 32 = 4,224, Keras' count. The layer's
+    derivation has that line just before its result (en, es, fr, ja reviewers)."""
+    keras = require_module("keras")
+    x = keras.Input((16, 32))
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=16)
+    layer(x, x)
+    assert layer.count_params() == 4 * 32 * 2 * 16 + 3 * 2 * 16 + 32 == 4224
+    from explain.render.documents import render_document
+    doc = render_document("derivation", explain.load(FIXTURES / "specs" / "mha_small.yaml"), lang="en", format=fmt)
+    grouped = r"4 \times 32 \times 2 \times 16 + 3 \times 2 \times 16 + 32"
+    assert doc.replace("\\allowbreak ", "").count(grouped) >= 2  # the table's row and the derivation
+    derivation = doc[doc.rindex(grouped):]
+    assert re.match(re.escape(grouped) + r" \\\\\n&= 4\{,\}224\n", derivation), derivation[:120]

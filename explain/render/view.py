@@ -398,8 +398,11 @@ class View:
         repeated = not (isinstance(s.repeat, int) and s.repeat == 1)
         if s.groups and any(not g.buffer for g in s.groups):
             lhs = P + ("_{1}" if repeated else "")
-            equation = self.chain(lhs, s.formula, values, s.params_one, numeric=numeric, display=s.display)
             numbers = self.numbers(s.formula, values, numeric, s.display)
+            # the overview table's shorter grouping (MHA's 4 × 32 × 2 × 16 + …) is a line of the
+            # derivation too, so that a student finds the table's formula here
+            equation = self.chain(lhs, s.formula, values, s.params_one, numeric=numeric, display=s.display,
+                                  then=_table_grouped(s.formula, numeric, numbers, p))
             brief_equation = self.chain(lhs, s.formula, values, s.params_one, symbols=False,
                                         numeric=numeric, display=s.display)
         symbols = [SymbolView(symbol_tex(v.symbol.name), self.symbol_value(v.symbol, v.value),
@@ -472,10 +475,11 @@ class View:
         return owner is not None and owner.layer.role == "embedding"
 
     def chain(self, lhs: str, formula, values, result: Value, symbols: bool = True,
-              numeric: Optional[dict] = None, display=None) -> str:
+              numeric: Optional[dict] = None, display=None, then: Optional[str] = None) -> str:
         """``lhs = formula = substituted = result [= number]``, without repeating a step
         (without the formula in the type's symbols when not ``symbols``). ``display`` is the
-        formula as a textbook writes it (an unevaluated sum, printed in its order)."""
+        formula as a textbook writes it (an unevaluated sum, printed in its order); ``then``: a
+        step said after the substituted formula, before the result."""
         p = self.p
         order = "none" if display is not None else None
         shown = display if display is not None else formula
@@ -489,6 +493,8 @@ class View:
             steps.append(self.numbers(formula, values, values, display))
         if any(numeric.get(x, x) != values.get(x, x) for x in free):  # and their numbers
             steps.append(self.numbers(formula, values, numeric, display))
+        if then is not None:
+            steps.append(then)
         result = tidy_floors(result)
         if not isinstance(result, int) and (
                 len(steps) > 1 or isinstance(formula, sympy.Basic)
@@ -541,7 +547,9 @@ class View:
         if isinstance(v, sympy.Symbol) and v == symbol:
             n = self.evaluate(v)
             return self.p.number(n) if isinstance(n, int) else self.p.expr(v)
-        return self.value_tex(v, self.pi)  # an item of a list: d_h = d/H, not a small \frac
+        # an item of a list: d_h = d/H, not a small \frac (floors keep the display printer's merging)
+        inline = isinstance(v, sympy.Basic) and not v.has(sympy.floor, sympy.ceiling)
+        return self.value_tex(v, self.pi if inline else None)
 
     # -- shapes
     def shape(self, st: ShapeStep) -> ShapeView:
@@ -1075,7 +1083,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
                     and v.symbol.name in used and value.free_symbols <= model.symbols.keys()
                     and not value.has(sympy.Pow) and (meant := model.symbol_meanings.get(v.symbol.name, v.meaning))
                     in messages.SYMBOLS):
-                row = (fmt.m(f"{symbol_tex(v.symbol.name)} = {view.pi.expr(value)} = {p.number(model.evaluate(value))}"),
+                printer = p if value.has(sympy.floor, sympy.ceiling) else view.pi  # floors: the display merging
+                row = (fmt.m(f"{symbol_tex(v.symbol.name)} = {printer.expr(value)} = {p.number(model.evaluate(value))}"),
                        messages.SYMBOLS[meant])
                 if row not in counted:
                     counted.append(row)
@@ -1237,9 +1246,7 @@ def _row_formula(s: LayerStep, view: View, st: Optional[StepView]) -> Optional[s
         return None
     if len(own) == len([g for g in s.groups if not g.buffer]):
         tex = st.numbers if st is not None and st.numbers else p.expr(s.formula, s.values)
-        grouped = _grouped(s.formula, view.numeric(s.values), p)
-        if grouped is not None and grouped.count(" + ") < _term_breaks(tex).count(r"\allowbreak"):
-            tex = grouped  # fewer terms: the table's line stays short
+        tex = _table_grouped(s.formula, view.numeric(s.values), tex, p) or tex
     else:
         tex = p.expr(sympy.Add(*[g.formula for g in own]), view.numeric(s.values))
     if not (isinstance(s.repeat, int) and s.repeat == 1):
@@ -1247,6 +1254,15 @@ def _row_formula(s: LayerStep, view: View, st: Optional[StepView]) -> Optional[s
     if view.f.format == "latex":
         tex = _term_breaks(tex)
     return view.f.m(tex)
+
+
+def _table_grouped(formula, numeric: dict, tex: str, p: MathPrinter) -> Optional[str]:
+    """The grouped form of ``formula`` (:func:`_grouped`) where it has fewer terms than ``tex``,
+    the formula with its numbers: the overview table shows it, and the layer's derivation says it."""
+    grouped = _grouped(formula, numeric, p)
+    if grouped is not None and grouped.count(" + ") < _term_breaks(tex).count(r"\allowbreak"):
+        return grouped  # fewer terms: the table's line stays short
+    return None
 
 
 def _grouped(formula, numeric: dict, p: MathPrinter) -> Optional[str]:
