@@ -192,3 +192,15 @@ def test_unit_equality_keeps_fixed_spaces_in_latex():
     # round 8: a break may follow "=" (the whole group unbreakable left huge gaps before it)
     assert f"(1{space}MB{space}= 10\\textsuperscript{{6}}{space}bytes)" in tex
     assert "1~MB" not in tex
+
+
+def test_t5_summary_names_its_bias_tables_as_the_pictures_do():
+    """Round 10 (ja p. 3): the whole path encoder.block.0.layer.0.SelfAttention.relative_attention_bias
+    (61 characters) set the name column's width, so the gaps shrank to 1pt and 割合 ran into 出力形状.
+    The summary shortens it as the pictures do; the layer-by-layer part keeps it whole."""
+    tex = render(load(str(FIXTURES / "hf" / "t5-small.json")), lang="ja", format="latex")
+    rows = [line for line in tex.splitlines() if line.startswith(r"\xplname")]  # the summary's rows
+    assert r"\xplname{\texttt{encoder.\penalty5000{}…relative\_\penalty9000{}attention\_\penalty9000{}bias}}" \
+        in "\n".join(rows)
+    assert not any("SelfAttention" in line for line in rows)
+    assert "encoder.block.0.layer.0.SelfAttention.relative" in tex.replace(r"\allowbreak{}", "")

@@ -1336,6 +1336,7 @@ def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) 
     name, breakable after . or / where it is wider than its column) and ``type_cell`` (its type in
     brackets): the name and its type share a line where the column allows, else the type starts a
     line of its own."""
+    from .draw.labels import short
     from .i18n import translate
 
     def widest(length: str, texts: Iterable[str]) -> str:
@@ -1344,7 +1345,9 @@ def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) 
     lines, names = [], []
     for r in rows:
         kind = latex_text(translate(fmt.lang, r["type_label"])) if r["type_label"] else fmt.cell_type(r["type"])
-        name = latex_text(r["name"])
+        # a long module path as the pictures shorten it (encoder.…relative_attention_bias, whole in
+        # the layer-by-layer part): whole, it set the name column's width and squeezed the gaps to 1pt
+        name = latex_text(short(r["name"]) if "." in r["name"] else r["name"])
         # after a dot only where no space helps (T5's module paths)
         # (after an underscore only where not even that helps: MobileNetV2's names in French)
         r["name_cell"] = r"\texttt{" + _NAME_BREAKS.sub(r"\g<0>\\penalty5000{}", name).replace(

@@ -89,7 +89,9 @@ def layout(graph: Graph, rows: int = ROWS) -> Layout:
     at = {i: Placed(slot[i] + (rank[i] // rows) * colw, float(rank[i] % rows)) for i in ids}
     routes = {(s, t): _route(at[s], at[t], rank[s] // rows, rank[t] // rows, colw, span,
                              rank[t] - rank[s], k) for k, (s, t) in enumerate(graph.edges)}
-    return Layout(at, routes, columns * colw - GAP, float(rows), colw, rows)
+    # an edge that skips rows runs in a lane right of its column's boxes (T5's cross-attention)
+    lanes = max((x + 0.5 for points in routes.values() for x, _ in points), default=0.0)
+    return Layout(at, routes, max(columns * colw - GAP, lanes), float(rows), colw, rows)
 
 
 def _parts(ids: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
