@@ -430,3 +430,31 @@ def test_no_heading_ends_a_page(source, lang, heading, tmp_path):
     for number, page in enumerate(pages[:-1], 1):
         lines = [line for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
         assert lines and lines[-1].replace(" ", "") not in headings, (number, lines[-3:])
+
+
+def _rows_ending(tex: str, start: str, end: str) -> list[str]:
+    """The row ends (\\\\ or \\\\*) of the table from ``start`` to ``end``."""
+    body = tex[tex.index(start):]
+    body = body[:body.index(end)]
+    body = body[body.index("\\endhead"):] if "\\endhead" in body else body
+    return re.findall(r" (\\\\\*?)\n", body)
+
+
+def test_short_tables_stay_whole_long_ones_keep_four_rows_with_their_total():
+    """Round 10 (en, de): ResNet50's and MobileNetV2's stage tables split after 4 rows, the seed's
+    compute table left 2 rows and the Total on a page of their own. A table of 12 rows or fewer never
+    breaks (every row ends in \\\\*, its heading asks for its rows' room); a longer one keeps its last
+    four rows with the Total."""
+    import explain
+    # ResNet50: stem conv1, pool1; conv2_x-conv5_x (3, 4, 6, 3 blocks); head avg_pool, predictions.
+    # MobileNetV2: Conv1, then its 17 bottleneck blocks in 7 runs of the same width (16, 24, 32, 64,
+    # 96, 160, 320 channels: 1, 2, 3, 4, 3, 3, 1 blocks), then Conv_1, the pooling, predictions
+    for source, stages in [(FIXTURES / "keras" / "ResNet50.json", 2 + 4 + 2), (FIXTURES / "keras" / "MobileNetV2.json", 1 + 7 + 3)]:
+        tex = render(load(source), lang="en", format="latex")
+        ends = _rows_ending(tex, "\\subsection*{Stages}", "\\end{longtable}")
+        assert len(ends) == stages and set(ends) == {"\\\\*"}, ends
+        assert re.search(r"\\needspace\{%d\\baselineskip\}\n(?:\{#.*\n)?\\subsection\*\{Stages\}" % (stages + 10), tex)
+    tex = render(explain.load("example:seed-cnn"), lang="en", format="latex", count=("params", "compute", "memory"))
+    ends = _rows_ending(tex, "Compute, layer by layer", "\\bottomrule")
+    # 18 layers (seed_cnn's summary lists 18 rows) and the Total: a long table
+    assert len(ends) == 18 + 1 and ends[-6:-1] == ["\\\\"] + ["\\\\*"] * 4, ends
