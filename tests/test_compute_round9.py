@@ -60,7 +60,7 @@ def test_under_a_kilobyte_the_size_is_bytes_said_once():
 
 
 def test_total_row_never_starts_a_page_alone(seed):
-    """The per-layer table broke just before its Total row (es, round 9): the last two rows forbid
+    """The per-layer table broke just before its Total row (es, round 9): the last four rows forbid
     a page break after them (longtable's \\\\*), and the rule above Total has no breakable glue
     after it (booktabs' \\midrule had)."""
     tex = render(seed, lang="es", format="latex", count=COUNT)
@@ -70,7 +70,8 @@ def test_total_row_never_starts_a_page_alone(seed):
     assert rows[total - 1].startswith("\\noalign{\\nobreak") and "\\hrule" in rows[total - 1]
     assert rows[total - 2].startswith("\\texttt{dense\\_3}") and rows[total - 2].endswith("\\\\*")
     assert rows[total - 3].startswith("\\texttt{dropout\\_5}") and rows[total - 3].endswith("\\\\*")
-    assert sum(r.endswith("\\\\*") for r in rows) == 2
+    # round 10: the last four rows stay with the Total (18 rows: a long table, it may break above them)
+    assert sum(r.endswith("\\\\*") for r in rows) == 4
 
 
 def test_flop_counter_path_may_break_after_its_dots(seed):
