@@ -139,3 +139,15 @@ def test_mha_derivation_says_the_tables_grouping(fmt):
     assert doc.replace("\\allowbreak ", "").count(grouped) >= 2  # the table's row and the derivation
     derivation = doc[doc.rindex(grouped):]
     assert re.match(re.escape(grouped) + r" \\\\\n&= 4\{,\}224\n", derivation), derivation[:120]
+
+
+def test_japanese_sentences_of_a_paragraph_join_without_a_space():
+    """ja reviewer: a newline between two sentences becomes a half-width space in Markdown and HTML
+    (「表します。 × N と記された層は」, 「です。 Keras の」)."""
+    from explain.render.documents import render_document
+    doc = render_document("derivation", explain.load("example:seed-cnn"), lang="ja", format="markdown")
+    assert "です。Keras の `model.summary()`" in doc
+    gpt2 = _md("hf/gpt2.json", "ja")
+    assert "矢印はデータの流れを表します。× N と記された層は" in gpt2
+    lines = gpt2.split("\n")
+    assert "```mermaid" in lines and "$$" in lines  # fences untouched

@@ -96,7 +96,30 @@ def render_document(kind: str, subject: Any, lang: str = "en", format: str = "ma
     context.update(facts(subject, f, **options))
     context["f"] = f
     template = environment(lang, format).get_template(f"{format}/{kind}.{EXTENSIONS[format]}.j2")
-    return tidy(template.render(context))
+    text = tidy(template.render(context))
+    return join_japanese(text) if lang == "ja" and format == "markdown" else text
+
+
+_BLOCK_START = ("#", "- ", "* ", "+ ", "|", ">", "```", "$$", "<", "!", "[", " ", "\t")
+
+
+def join_japanese(text: str) -> str:
+    """Markdown (and the HTML made from it) turns a newline inside a paragraph into a space, which
+    Japanese does not put between sentences: a line after one ending in 。 joins it, where both are
+    lines of running text (not in a fence, a table, a heading or a list item's start)."""
+    out: list[str] = []
+    fenced = False
+    for line in text.split("\n"):
+        starts_fence = line.startswith(("```", "$$"))
+        prev = out[-1] if out else ""
+        if (not fenced and not starts_fence and line and not line.startswith(_BLOCK_START)
+                and not line[:1].isdigit() and prev.endswith("。") and not prev.startswith(("#", "|"))):
+            out[-1] = prev + line
+            continue
+        if starts_fence and not (line.startswith("$$") and line.rstrip().endswith("$$") and len(line.strip()) > 2):
+            fenced = not fenced
+        out.append(line)
+    return "\n".join(out)
 
 
 def tidy(text: str) -> str:
