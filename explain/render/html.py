@@ -116,7 +116,7 @@ h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; } h3, h4 { f
 html:lang(ja) body { font-family: "Noto Serif", "Noto Serif CJK JP", "Noto Serif JP", "Hiragino Mincho ProN",
   "Yu Mincho", serif; }
 code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
-td code, .nowrap { white-space: nowrap; }
+code, .nowrap { white-space: nowrap; }  /* a shape (None, None, 768) never wraps inside, in tables or prose */
 table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid #ccc; padding: 0.2rem 0.4rem; vertical-align: top; }
 th { border-bottom: 2px solid #333; text-align: left; }
