@@ -4,6 +4,7 @@ true of the layer they describe (reviewers' findings on the seed CNN's derivatio
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import pytest
 
@@ -17,6 +18,12 @@ COUNT = ("params", "compute", "memory")
 @pytest.fixture(scope="module")
 def seed_md() -> str:
     return render(explain.load("example:seed-cnn"), lang="en", format="markdown", count=COUNT)
+
+
+@cache
+def _seed_compute_md(lang: str) -> str:
+    """The seed's Markdown with compute and memory in one language, rendered once per language."""
+    return render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
 
 
 def _layers_section(text: str) -> str:
@@ -167,7 +174,7 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
 def test_compute_wording_of_the_round_7_reviewers(lang, present, absent):
     """One term for a sample in French (échantillon, as in the compute sentences), German and
     Spanish phrasing the native reviewers asked for."""
-    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
+    text = _seed_compute_md(lang)
     assert present in text and absent not in text
 
 
@@ -230,7 +237,7 @@ def test_model_states_come_in_three_paragraphs_and_the_size_once(seed_md):
     ("de", "Rajbhandari et al. (2020) nennen dies im ZeRO-Artikel die Modellzustände (model states).", "das, was"),
 ])
 def test_memory_wording_of_the_round_7_reviewers(lang, present, absent):
-    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
+    text = _seed_compute_md(lang)
     assert present in text and absent not in text
 
 
@@ -261,7 +268,7 @@ def test_parameter_memory_is_not_taken_for_the_whole_memory(lang, heading):
     parameters (6,029,097 × 4 bytes = 24.1 MB, hand count) as the whole inference memory (fr
     reviewer): the first heading says whose memory it is."""
     assert round(6_029_097 * 4 / 1e6, 1) == 24.1
-    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
+    text = _seed_compute_md(lang)
     assert f"\n{heading}\n" in text
     assert "\n## Memory\n" not in text
 
@@ -281,7 +288,7 @@ def test_parameter_memory_is_not_taken_for_the_whole_memory(lang, heading):
     ("ja", "パラメータごとに", "1 パラメータの"),
 ])
 def test_compute_wording_of_the_round_8_reviewers(lang, present, absent):
-    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
+    text = _seed_compute_md(lang)
     assert present in text and absent not in text
 
 
