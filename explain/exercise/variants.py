@@ -28,7 +28,7 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..errors import ExplainError
 from ..model import Model
@@ -222,10 +222,12 @@ def _width(n: int, rng: random.Random) -> int:
     return rng.choice(choices) if choices else n
 
 
-def _vary_layer(type_name: str, args: dict[str, Any], rng: random.Random, vary: tuple[str, ...]) -> None:
-    def is_int(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
+def is_int(v: Any) -> TypeGuard[int]:
+    """An int argument (True/False are ints to Python, not sizes)."""
+    return isinstance(v, int) and not isinstance(v, bool)
 
+
+def _vary_layer(type_name: str, args: dict[str, Any], rng: random.Random, vary: tuple[str, ...]) -> None:
     grouped = args.get("groups", 1) != 1
     if type_name in _CONV:
         if "filters" in vary and is_int(args.get("filters")) and not grouped:
@@ -263,7 +265,7 @@ _KERAS_WIDTH = {**{t: "units" for t in _UNITS}, "Embedding": "output_dim"}
 def _vary_width(args: dict[str, Any], key: str, rng: random.Random, vary: tuple[str, ...]) -> None:
     """A layer's width (units, out_features, hidden_size, embedding size) drawn near its old value."""
     value = args.get(key)
-    if "units" in vary and isinstance(value, int) and not isinstance(value, bool):
+    if "units" in vary and is_int(value):
         args[key] = _width(value, rng)
 
 
@@ -316,9 +318,6 @@ def _vary_torch(spec: dict[str, Any], rng: random.Random, vary: tuple[str, ...])
 
 
 def _vary_torch_layer(type_name: str, args: dict[str, Any], rng: random.Random, vary: tuple[str, ...]) -> None:
-    def is_int(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
-
     if type_name in _TORCH_CONV:
         if "filters" in vary and is_int(args.get("out_channels")) and args.get("groups", 1) == 1:
             args["out_channels"] = _width(args["out_channels"], rng)
