@@ -779,7 +779,7 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
     if arch == f"{c}EncoderModel":
         return
     g.add_input("decoder_input_ids", (SEQ,))
-    stack("decoder", "decoder_input_ids", True, L_dec, source if arch != f"{c}EncoderModel" else None)
+    stack("decoder", "decoder_input_ids", True, L_dec, source)
     if arch == f"{c}ForConditionalGeneration":
         g.add("lm_head", b.torch("Linear", in_features=d, out_features=V, bias=False),
               shares="shared" if tied else None)

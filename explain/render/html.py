@@ -7,6 +7,7 @@ Mermaid blocks. The page has the document's language and a print style."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from html import escape
 from typing import Any
 
@@ -66,8 +67,9 @@ def _text(text: str) -> str:
 
 
 def _wide(c: str) -> bool:
-    """A CJK character or full-width form (ideographs, kana, 。、「」（）：)."""
-    return "\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or "\uff00" <= c <= "\uffef"
+    """An East Asian wide or full-width character (ideographs, kana, 。、「」（）：), as the text
+    table measures them (:func:`explain.render.text.width`)."""
+    return unicodedata.east_asian_width(c) in "WF"
 
 
 def _softbreak(tokens, i: int) -> str:

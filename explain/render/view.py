@@ -149,9 +149,7 @@ class Formatter:
                 return r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
             return self.name("(" + ", ".join(dims) + ")")
         dims = ["None"] + ["None" if d is None else str(d) for d in shape]
-        if self.format == "latex":  # never broken: "(None, None," / "768)" reads as two shapes
-            return r"\mbox{\texttt{(" + ", ".join(dims) + ")}}"
-        return self.name("(" + ", ".join(dims) + ")")
+        return self.unbroken("(" + ", ".join(dims) + ")")  # "(None, None," / "768)" reads as two shapes
 
     def placeholders(self, own: Optional[dict[str, str]] = None, /, **args: str) -> dict[str, str]:
         """The placeholders of sentences (``messages.PLACEHOLDERS``) typeset for this format
