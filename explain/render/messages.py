@@ -519,11 +519,6 @@ class Code(str):
     """A name from code (an argument, a weight, a module), shown in code font."""
 
 
-class ModulePath(Code):
-    """A long dotted path (``torch.utils.flop_counter.FlopCounterMode``), shown in code font; in
-    LaTeX it may break after its dots (unbroken, it stretched the spaces of its justified line)."""
-
-
 class Dims(tuple):
     """The sizes of a matrix or window (``d × 3d``), each a formula, shown as math."""
 
@@ -587,7 +582,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),
     "weight_hr": Code("weight_hr"), "c_attn": Code("attn.c_attn"), "merge_mode": Code("merge_mode"),
     "mixed_float16": Code("mixed_float16"), "autocast": Code("torch.autocast"),
-    "fvcore": Code("fvcore"), "flop_counter": ModulePath("torch.utils.flop_counter.FlopCounterMode"),
+    "fvcore": Code("fvcore"), "flop_counter": Code("torch.utils.flop_counter.FlopCounterMode"),
     "float32": Code("float32"), "float16": Code("float16"), "bfloat16": Code("bfloat16"),
     # attention and transformer notes
     "k_dim": _S("d_k"), "v_dim": _S("d_v"), "L": _S("L"), "T": _T, "C": _S("C"), "P": _P,
@@ -661,15 +656,13 @@ def plain_placeholders(lang: str = "en") -> dict[str, str]:
 
 
 def fill_placeholders(printer: Any, math: Callable[[str], str], code: Callable[[str], str],
-                      times: str = " × ", path: Callable[[str], str] | None = None) -> dict[str, str]:
+                      times: str = " × ") -> dict[str, str]:
     """Every placeholder printed with ``printer`` (a :class:`~.mathtex.MathPrinter`), then wrapped
-    by ``math`` (a formula), ``code`` (a name) or ``path`` (a :class:`ModulePath`; default ``code``)."""
+    by ``math`` (a formula) or ``code`` (a name)."""
     out = {k: math(v) for k, v in ROLE_MATH.items() if k not in PLACEHOLDERS}
     out.update({k: code(v) for k, v in ROLE_CODE.items() if k not in PLACEHOLDERS})
     for key, value in PLACEHOLDERS.items():
-        if isinstance(value, ModulePath) and path is not None:
-            out[key] = path(str(value))
-        elif isinstance(value, Code):
+        if isinstance(value, Code):
             out[key] = code(str(value))
         elif isinstance(value, Dims):
             out[key] = math(times.join(printer.written(v) for v in value))

@@ -160,7 +160,7 @@ class Formatter:
                 self._placeholders = messages.plain_placeholders(self.lang)
             else:
                 self._placeholders = messages.fill_placeholders(
-                    self.math, math=self.m, code=self.code, times=r" \times ", path=self.name)
+                    self.math, math=self.m, code=self.code, times=r" \times ")
         if not own and not args:
             return self._placeholders
         return {**self._placeholders, **{k: self.m(v) for k, v in (own or {}).items()}, **args}
