@@ -410,8 +410,9 @@ class View:
         # a symbol a config writes in others (GPT-2's f = 4d) keeps its name in a tensor's row: d·f,
         # then the numbers (P_1's equation derives the merged form)
         renamed = {x: v for x, v in values.items() if not (isinstance(v, sympy.Expr) and not v.is_Atom)}
+        divided = _divided(values) if s.groups else {}
         for g in s.groups:
-            reduced = _cancelled(g.formula, values)
+            reduced = _cancelled(g.formula, divided)
             shown = written.get(g.name)
             if reduced is not None:  # H·d·d_h with d_h = d/H: the row says d·d (P_1's equation derives it)
                 formula, sub = p.expr(reduced), p.expr(reduced, numeric)
@@ -827,11 +828,15 @@ def _top_level(tex: str, seps: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _cancelled(formula: object, values: dict) -> Optional[sympy.Expr]:
-    """A tensor's formula with the symbols a config derives (Llama's d_h = d/H) put in, where
-    they cancel to a plain product (H·d·(d/H) = d·d), written factor by factor; else None."""
-    derived = {x: v for x, v in values.items() if isinstance(v, sympy.Expr) and not v.is_Atom
-               and any(e.is_Pow and e.exp.is_negative for e in sympy.preorder_traversal(v))}
+def _divided(values: dict) -> dict:
+    """The symbols a config derives by a division (Llama's d_h = d/H), with their formulas."""
+    return {x: v for x, v in values.items() if isinstance(v, sympy.Expr) and not v.is_Atom
+            and any(e.is_Pow and e.exp.is_negative for e in sympy.preorder_traversal(v))}
+
+
+def _cancelled(formula: object, derived: dict) -> Optional[sympy.Expr]:
+    """A tensor's formula with the symbols a config derives (``derived``: :func:`_divided`) put
+    in, where they cancel to a plain product (H·d·(d/H) = d·d), written factor by factor; else None."""
     if not isinstance(formula, sympy.Expr) or not formula.free_symbols & derived.keys():
         return None
     reduced = formula.xreplace(derived)
