@@ -17,6 +17,7 @@ import sympy
 from ..derivation import Derivation, LayerStep, Memory, ShapeStep
 from ..derivation.shapes import product_of, tidy_floors
 from ..derivation.stages import RANGE, block_kind, block_units, projections, stages
+from ..derivation.steps import SymbolValue
 from ..errors import ExplainError
 from ..layers.base import Shape
 from ..model import Model
@@ -1079,8 +1080,12 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
     counted = [row for row, (sym, _) in zip(model_symbols, config_symbols) if sym.name in used]
     # a size the config writes in its symbols (GPT-2's f = 4d) is defined with them, in a list
     # item's line (Llama's d_h = d/H, not a small \frac)
+    seen: set[SymbolValue] = set()  # each looked at once: layers of one type repeat theirs
     for s in d.steps:
         for v in s.symbols:
+            if v in seen:
+                continue
+            seen.add(v)
             value = v.value
             if (isinstance(value, sympy.Expr) and not value.is_Atom and v.symbol not in model.symbols
                     and v.symbol.name in used and value.free_symbols <= model.symbols.keys()
