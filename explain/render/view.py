@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import sympy
 
@@ -890,17 +890,27 @@ def _balanced_lines(head: str, terms: list[str], width: int) -> list[str]:
             count, line_start = count + 1, i
     if count == 1:
         return [text(0, len(terms))]
-    n = len(terms)
-    # best[j][i]: (widest line, breaks) of the first i terms on j lines
+    starts = _narrowest_breaks(len(terms), count, wide)
+    return [text(a, b) for a, b in zip(starts, starts[1:])]
+
+
+def _narrowest_breaks(n: int, count: int, wide: Callable[[int, int], int],
+                      most: Optional[int] = None) -> tuple[int, ...]:
+    """Where ``n`` terms break into ``count`` lines of at most ``most`` terms each (default: any
+    number) so that the widest line (``wide(a, b)``: the width of terms a … b−1) is as narrow as it
+    can be: each line's first term, then ``n``."""
+    most = n if most is None else most
+    # best[(j, i)]: (widest line, breaks) of the first i terms on j lines; only the line ends from
+    # which the other count − j lines can still reach the last term, and that j lines of most terms
+    # can reach: linear in the terms, not quadratic
     best: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {(0, 0): (0, ())}
     for j in range(1, count + 1):
-        for i in range(j, n + 1):
+        for i in range(max(j, n - (count - j) * most), min(n, j * most) + 1):
             options = [(max(best[(j - 1, a)][0], wide(a, i)), best[(j - 1, a)][1] + (a,))
-                       for a in range(j - 1, i) if (j - 1, a) in best]
+                       for a in range(max(j - 1, i - most), i) if (j - 1, a) in best]
             if options:
                 best[(j, i)] = min(options)
-    starts = best[(count, n)][1] + (n,)
-    return [text(a, b) for a, b in zip(starts, starts[1:])]
+    return best[(count, n)][1] + (n,)
 
 
 def sum_lines(parts: list[str], lhs: str, rhs: Optional[str], per_line: int = TERMS_PER_LINE) -> str:
@@ -914,22 +924,12 @@ def sum_lines(parts: list[str], lhs: str, rhs: Optional[str], per_line: int = TE
     # as few lines as per_line allows, the breaks where the widest line is narrowest (7 terms:
     # never 5 + 2 with the last two alone)
     n = len(parts)
-    count = -(-n // per_line)
 
     @functools.cache
     def wide(a: int, b: int) -> int:
         return formula_width(" + ".join(parts[a:b]))
 
-    best: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {(0, 0): (0, ())}
-    for j in range(1, count + 1):
-        # only the line ends from which the other count - j lines can still reach the last term,
-        # and that j lines of per_line terms can reach: linear in the terms, not quadratic
-        for i in range(max(j, n - (count - j) * per_line), min(n, j * per_line) + 1):
-            options = [(max(best[(j - 1, a)][0], wide(a, i)), best[(j - 1, a)][1] + (a,))
-                       for a in range(max(j - 1, i - per_line), i) if (j - 1, a) in best]
-            if options:
-                best[(j, i)] = min(options)
-    cuts = best[(count, n)][1] + (n,)
+    cuts = _narrowest_breaks(n, -(-n // per_line), wide, per_line)
     chunks = [parts[a:b] for a, b in zip(cuts, cuts[1:])]
     lines = [f"{lhs} &= " + " + ".join(chunks[0])]
     for c in chunks[1:]:
