@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import Mapping, Optional, Sequence
 
 import sympy
@@ -62,9 +63,10 @@ def _groups(parts, bias: bool) -> tuple[Group, ...]:
     return tuple(groups)
 
 
-def _written(parts) -> dict[str, sympy.Expr]:
-    """Each kernel as its shape writes it (the output projection's (H, d_v, E_out))."""
-    return {f"{name}/kernel": kernel for name, kernel, _ in parts}
+def _written(parts) -> Mapping[str, sympy.Expr]:
+    """Each kernel as its shape writes it (the output projection's (H, d_v, E_out)), read-only:
+    the callers' caches share it."""
+    return MappingProxyType({f"{name}/kernel": kernel for name, kernel, _ in parts})
 
 
 def _display(parts, bias: bool) -> sympy.Expr:
@@ -106,6 +108,11 @@ def _mha_groups(bias: bool, gate: bool) -> tuple[Group, ...]:
 @cache
 def _mha_display(bias: bool, gate: bool) -> sympy.Expr:
     return _display(_mha_parts(gate), bias)
+
+
+@cache
+def _mha_written(gate: bool) -> Mapping[str, sympy.Expr]:
+    return _written(_mha_parts(gate))
 
 
 def keras_inputs_text(names: Sequence[str]) -> Optional[tuple[str, dict[str, str]]]:
@@ -197,7 +204,7 @@ class MultiHeadAttention(Layer):
         return _mha_display(self.use_bias, self.use_gate)
 
     def written_groups(self) -> Mapping[str, sympy.Expr]:
-        return _written(_mha_parts(self.use_gate))
+        return _mha_written(self.use_gate)
 
     def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
         query, value, key = _roles(shapes, self.type_name)
@@ -361,6 +368,11 @@ def _gqa_display(bias: bool, gate: bool) -> sympy.Expr:
 
 
 @cache
+def _gqa_written(gate: bool) -> Mapping[str, sympy.Expr]:
+    return _written(_gqa_parts(gate))
+
+
+@cache
 def _gqa_cost(bias: bool, gate: bool) -> tuple:
     projections = T_q * E_q * H * d_h + T_k * E_k * H_kv * d_h + T_k * E_v * H_kv * d_h \
         + T_q * H * d_h * E_q + (T_q * E_q * H * d_h if gate else 0)
@@ -409,7 +421,7 @@ class GroupedQueryAttention(Layer):
         return _gqa_display(self.use_bias, self.use_gate)
 
     def written_groups(self) -> Mapping[str, sympy.Expr]:
-        return _written(_gqa_parts(self.use_gate))
+        return _gqa_written(self.use_gate)
 
     def _checked(self, shapes: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:
         query, value, key = _roles(shapes, self.type_name)
