@@ -9,6 +9,7 @@ import pytest
 
 from explain import load
 from explain.render import render_document
+from explain.render.documents import join_japanese
 from explain.render.html import body
 from tests.conftest import FIXTURES
 
@@ -69,6 +70,22 @@ def test_a_line_break_between_japanese_sentences_is_no_space():
     assert "<p>One line.\nThe next.</p>" in body("One line.\nThe next.")
     page = render_document("derivation", load("example:seed-cnn"), lang="ja", format="html")
     assert not re.search(r"[。、）]\n", page)
+
+
+@pytest.mark.parametrize("source, joined", [
+    ("表します。\n二重枠", "表します。二重枠"),  # after a full stop
+    ("層は、\n入力", "層は、入力"),  # after a comma
+    ("（層）\n重み", "（層）重み"),  # after a bracket
+    ("層の\n重み", "層の重み"),  # between two Japanese characters
+    ("層\nx と", "層\nx と"),  # a Japanese character before a Latin one: a space
+    ("One line.\nThe next.", "One line.\nThe next."),
+])
+def test_markdown_and_html_break_japanese_lines_by_one_rule(source, joined):
+    """A Markdown viewer and a browser both show a line break as a space, which Japanese takes
+    nowhere between its characters: the Markdown document joins such lines, and the HTML page
+    drops such breaks, by the same rule."""
+    assert join_japanese(source) == joined
+    assert body(source) == f"<p>{joined}</p>\n"
 
 
 def test_resnet50_folded_boxes_have_the_double_border_the_legend_names():

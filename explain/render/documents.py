@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import unicodedata
 from typing import Any, Callable
 
 from ..errors import ExplainError
@@ -103,17 +104,31 @@ def render_document(kind: str, subject: Any, lang: str = "en", format: str = "ma
 _BLOCK_START = ("#", "- ", "* ", "+ ", "|", ">", "```", "$$", "<", "!", "[", " ", "\t")
 
 
+def _wide(c: str) -> bool:
+    """An East Asian wide or full-width character (ideographs, kana, 。、「」（）：), as the text
+    table measures them (:func:`explain.render.text.width`)."""
+    return unicodedata.east_asian_width(c) in "WF"
+
+
+def unspaced(before: str, after: str) -> bool:
+    """Whether a line break between the characters ``before`` and ``after`` is no space: after a
+    Japanese full stop, comma or bracket, or between two Japanese characters (「…表します。矢印…」),
+    which take no space between them."""
+    return bool(before) and _wide(before) and (not before.isalnum() or (bool(after) and _wide(after)))
+
+
 def join_japanese(text: str) -> str:
     """Markdown (and the HTML made from it) turns a newline inside a paragraph into a space, which
-    Japanese does not put between sentences: a line after one ending in 。 joins it, where both are
-    lines of running text (not in a fence, a table, a heading or a list item's start)."""
+    Japanese does not put between sentences: a line joins the one before it where the break between
+    them is :func:`unspaced` and both are lines of running text (not in a fence, a table, a heading
+    or a list item's start)."""
     out: list[str] = []
     fenced = False
     for line in text.split("\n"):
         starts_fence = line.startswith(("```", "$$"))
         prev = out[-1] if out else ""
         if (not fenced and not starts_fence and line and not line.startswith(_BLOCK_START)
-                and not line[:1].isdigit() and prev.endswith("。") and not prev.startswith(("#", "|"))):
+                and not line[:1].isdigit() and unspaced(prev[-1:], line[:1]) and not prev.startswith(("#", "|"))):
             out[-1] = prev + line
             continue
         if starts_fence and not (line.startswith("$$") and line.rstrip().endswith("$$") and len(line.strip()) > 2):

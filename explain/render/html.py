@@ -7,11 +7,11 @@ Mermaid blocks. The page has the document's language and a print style."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from html import escape
 from typing import Any
 
 from ..errors import ExplainError
+from .documents import unspaced
 
 EXTRA = "pip install 'explain[html]'"
 
@@ -66,20 +66,12 @@ def _text(text: str) -> str:
     return _SIZE.sub(lambda m: f'<span class="nowrap">{m[0]}</span>', text)
 
 
-def _wide(c: str) -> bool:
-    """An East Asian wide or full-width character (ideographs, kana, 。、「」（）：), as the text
-    table measures them (:func:`explain.render.text.width`)."""
-    return unicodedata.east_asian_width(c) in "WF"
-
-
 def _softbreak(tokens, i: int) -> str:
-    """A line break in the source is a space, except after a Japanese full stop, comma or bracket
-    or between two Japanese characters, which take no space (「…表します。矢印…」)."""
+    """A line break in the source is a space, except where Japanese takes none
+    (:func:`~.documents.unspaced`, the rule Markdown's lines are joined by)."""
     before = tokens[i - 1].content[-1:] if i > 0 else ""
     after = tokens[i + 1].content[:1] if i + 1 < len(tokens) else ""
-    if before and _wide(before) and (not before.isalnum() or (after and _wide(after))):
-        return ""
-    return "\n"
+    return "" if unspaced(before, after) else "\n"
 
 
 _ALIGNED = re.compile(r"\\(begin|end)\{aligned\}")
