@@ -1145,3 +1145,17 @@ def test_a_parameter_count_lists_only_the_symbols_it_uses():
     assert "$T = 4{,}096$: number of positions" in with_compute
     gpt2 = markdown(_hf("gpt2"))
     assert "$T = 1{,}024$: number of positions" in gpt2[:gpt2.index("## Summary")]
+
+@pytest.mark.parametrize("axis, last", [(-1, True), (2, True), ([2], True), (1, False), ([1, 2], False)])
+def test_layernorm_last_axis_note_reads_the_normalised_axes(axis, last):
+    """On a (batch, 5, 8) input, axis=2 is the last axis as axis=-1 is (Keras gives both one γ of
+    the last axis's 8; axis=1 and [1, 2] another): the note says "the last axis" for both (it
+    tested -1 only)."""
+    keras = require_module("keras")
+    layer = keras.layers.LayerNormalization(axis=axis)
+    layer.build((None, 5, 8))
+    assert (tuple(layer.gamma.shape) == (8,)) == last
+    step = _steps({"name": "t", "input": [5, 8], "layers": [
+        {"LayerNormalization": {"name": "ln", "axis": axis}}]})["ln"]
+    wanted, other = ("layernorm_no_statistics", "layernorm_no_statistics_axes")[::1 if last else -1]
+    assert wanted in step.notes and other not in step.notes

@@ -32,7 +32,7 @@ def _meaning(layer: Layer, s: sympy.Symbol, value: Value,
 
 def layer_notes(node: Node) -> tuple[str, ...]:
     """The convention notes of the layer and of the layer it wraps (``Layer.notes()`` keys)."""
-    keys = list(node.layer.notes())
+    keys = list(node.layer.notes_for(node.input_shapes))
     inner = node.layer.wrapped()
     if inner is not None:
         keys.extend(inner.notes())

@@ -543,6 +543,11 @@ class Layer:
         """Keys of the conventions that decide this layer's count (see the module docstring)."""
         return ()
 
+    def notes_for(self, shapes: Sequence[Shape]) -> tuple[str, ...]:
+        """:meth:`notes` for inputs of ``shapes``: a note that depends on which of their axes an
+        argument names (LayerNormalization's last axis, -1 or its number) overrides this."""
+        return self.notes()
+
     def wrapped(self) -> Optional["Layer"]:
         """The inner layer of a wrapper (TimeDistributed, Bidirectional), else None."""
         return None

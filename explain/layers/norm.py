@@ -142,8 +142,16 @@ class LayerNormalization(_AffineNorm):
         return super().cost(shapes, out, values)
 
     def notes(self) -> tuple[str, ...]:
+        """Without the input's shape (a wrapped layer's): only -1 is known to be the last axis."""
+        return self._notes(self.axis in (-1, [-1], (-1,)))
+
+    def notes_for(self, shapes: Sequence[Shape]) -> tuple[str, ...]:
+        """The statistics' note says "the last axis" where the normalized axes are only the last
+        one, written -1 or by its number (axis=2 on a 3-D input)."""
+        return self._notes(_axes(self.axis, shapes[0], self.type_name) == [len(shapes[0]) - 1])
+
+    def _notes(self, last_only: bool) -> tuple[str, ...]:
         names = ("keras_ln_names",) if self.center and self.scale and not self.rms_scaling else ()
-        last_only = self.axis in (-1, [-1], (-1,))
         return names + ("layernorm_no_statistics" if last_only else "layernorm_no_statistics_axes",)
 
 

@@ -80,8 +80,8 @@ def model_dict(model: Model, compute: bool = False) -> dict[str, Any]:
             entry["repeat"] = model.evaluate(node.repeat)
             if not isinstance(node.repeat, int):
                 entry["repeat_formula"] = str(node.repeat)
-        if node.layer.notes():
-            entry["notes"] = list(node.layer.notes())
+        if notes := node.layer.notes_for(node.input_shapes):
+            entry["notes"] = list(notes)
         if not isinstance(node.params, int):
             entry["params_formula"] = str(node.params)
         if compute:
