@@ -52,15 +52,15 @@ def pictures(model: Model, lang: str, format: str) -> dict[str, Any]:
         out.update(graph=flowchart(graph, labels), bars=charts.xychart(items, labels),
                    detail=flowchart(block, labels) if block else None)
     elif format == "latex":
-        from .tikz import height, picture, scale
+        from .tikz import placed
         # the graph bare: the template boxes it and may shrink it into the room left on the page,
         # down to box text of 6pt (footnotesize, 8pt, at 0.75 of the size drawn)
-        out.update(graph=picture(graph, labels, center=False),
-                   graph_min=min(1.0, max(0.75, 0.75 / scale(graph, labels))), bars=charts.pgfplots(items, labels),
-                   detail=picture(block, labels, rows=DETAIL_ROWS) if block else None)
+        tex, scale, height = placed(graph, labels, center=False)
+        detail_tex, _, detail_height = placed(block, labels, rows=DETAIL_ROWS) if block else (None, 1.0, 0.0)
+        out.update(graph=tex, graph_min=min(1.0, max(0.75, 0.75 / scale)), bars=charts.pgfplots(items, labels),
+                   detail=detail_tex)
         # cm each picture takes on the page: its heading and sentences go with it to a new page
-        out.update(graph_height=height(graph, labels), bars_height=charts.height(items) + 1.2,
-                   detail_height=height(block, labels, rows=DETAIL_ROWS) if block else 0.0)
+        out.update(graph_height=height, bars_height=charts.height(items) + 1.2, detail_height=detail_height)
     else:
         from .svg import bars_svg, graph_svg
         out.update(graph=graph_svg(graph, labels), bars=bars_svg(items, labels),

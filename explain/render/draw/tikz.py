@@ -75,14 +75,11 @@ def _size(graph: Graph, labels: Labels, rows: int) -> tuple[Layout, float, float
     return at, row, scale, height * scale
 
 
-def height(graph: Graph, labels: Labels, rows: int = 0) -> float:
-    """The picture's height on the page in cm (at most :data:`HEIGHT`)."""
-    return _size(graph, labels, rows)[3]
-
-
-def scale(graph: Graph, labels: Labels, rows: int = 0) -> float:
-    """The factor the picture is already scaled by to fit :data:`WIDTH` and :data:`HEIGHT`."""
-    return _size(graph, labels, rows)[2]
+def placed(graph: Graph, labels: Labels, rows: int = 0, center: bool = True) -> tuple[str, float, float]:
+    """:func:`picture`, the factor it is already scaled by to fit :data:`WIDTH` and :data:`HEIGHT`,
+    and its height on the page in cm (at most :data:`HEIGHT`): laid out once for the three."""
+    size = _size(graph, labels, rows)
+    return _picture(graph, labels, size, center), size[2], size[3]
 
 
 def picture(graph: Graph, labels: Labels, rows: int = 0, center: bool = True) -> str:
@@ -90,7 +87,11 @@ def picture(graph: Graph, labels: Labels, rows: int = 0, center: bool = True) ->
     the template keeps them together with ``\\needspace``), needing ``\\usetikzlibrary{fit}``;
     ``rows``: rows before the picture wraps into another column (0: :data:`.layout.ROWS`);
     ``center``: in a ``center`` environment (else bare, for the template to box and scale)."""
-    at, row, scale, _ = _size(graph, labels, rows)
+    return placed(graph, labels, rows, center)[0]
+
+
+def _picture(graph: Graph, labels: Labels, size: tuple[Layout, float, float, float], center: bool) -> str:
+    at, row, scale, _ = size
     out = [r"\begin{center}"] if center else []
     if scale < 1:
         out.append(rf"\scalebox{{{scale:.3f}}}{{%")
