@@ -76,8 +76,7 @@ def test_bert_optional_inputs_reviewers_wording():
 
 def test_french_and_spanish_frame_wording():
     fr = _md("hf/llama-2-7b.json", "fr")
-    assert "Le récapitulatif comporte 4\u00a0lignes, entrées du modèle non comprises." in fr or \
-        "Le récapitulatif comporte 4 lignes, entrées du modèle non comprises." in fr
+    assert "Le tableau récapitulatif ci-dessous comporte 4 lignes, entrées du modèle non comprises." in fr
     es = _md("specs/mha_small.yaml", "es")
     assert "para Keras, 1\u00a0KB son 2¹⁰\u00a0bytes" in es and "su 1" not in es
     gpt2 = _md("hf/gpt2.json", "es")

@@ -95,7 +95,7 @@ def test_gpt2_rows_and_symbols_use_f_as_the_config_leaves_it():
     assert tuple(block.mlp.c_fc.weight.shape) == (768, 4 * 768) and tuple(block.mlp.c_proj.weight.shape) == (4 * 768, 768)
     text = _md("hf/gpt2.json")
     top = text.split("## Architecture")[0]
-    assert "- $f = 4d = 3{,}072$: feed-forward size (`n_inner` not set)" in top
+    assert "- $f = 4d = 3{,}072$: feed-forward size (`n_inner` is `None`, so $4d$ is used)" in top
     assert r"| `mlp.c_fc.weight` | $d \cdot f = 768 \times 3{,}072$ | 2,359,296 |" in text
     assert r"| `mlp.c_fc.bias` | $f = 3{,}072$ | 3,072 |" in text
     assert r"| `mlp.c_proj.weight` | $f \cdot d = 3{,}072 \times 768$ | 2,359,296 |" in text

@@ -382,7 +382,9 @@ def test_the_number_of_blocks_is_defined_where_it_is_used(name, blocks):
         shown = {sv.symbol.name: model.evaluate(sv.value) for sv in step.symbols}
         # one block's P_1 does not depend on L: the model's symbol list defines it, from the config
         assert "L" not in shown
-        assert f"- $L = {cfg.num_hidden_layers}$: number of transformer blocks" in text
+        # an encoder–decoder's L counts each stack's blocks (T5: num_layers = num_decoder_layers)
+        each = " in each of the encoder and the decoder" if len(blocks) == 2 else ""
+        assert f"- $L = {cfg.num_hidden_layers}$: number of {'' if each else 'transformer '}blocks{each}\n" in text
         said = (f"The rows `{blocks[0]}` and `{blocks[1]}` each stand for" if len(blocks) == 2 else
                 f"The row `{block}` stands for")
         assert f"{said} $L = {cfg.num_hidden_layers}$ blocks of the same structure" in text
@@ -821,7 +823,7 @@ def test_a_summary_of_blocks_counts_rows_not_layers():
     assert len(rows) == len(model.nodes) == 6 and cfg.n_layer == 12
     # the blocks have weights of their own, so they are "of the same structure", not identical; and
     # PyTorch has no convention for rows of a summary, so none is named
-    assert ("The summary has 6 rows, not counting the inputs. Each row is a module, a stack of "
+    assert ("The summary table below has 6 rows, not counting the inputs. Each row is a module, a stack of "
             "blocks of the same structure, or an operation of the forward pass.") in text
     assert "conventions" not in text.split("## Summary")[0] and "identical blocks" not in text
     assert "The model has 6 layers" not in text
@@ -1098,14 +1100,15 @@ def test_attention_inputs_are_named_by_their_roles():
     assert list(inspect.signature(keras.layers.MultiHeadAttention.call).parameters)[1:4] == ["query", "value", "key"]
     assert list(inspect.signature(torch.nn.MultiheadAttention.forward).parameters)[1:4] == ["query", "key", "value"]
     text = markdown(explain.load(FIXTURES / "specs" / "mha_small.yaml"))
-    assert ("Its inputs: query `x` and value `x`; the key defaults to the value. Since all three are the "
-            "same tensor, this is self-attention.") in text
+    assert ("It is called with query `x` and value `x`; the key is not given and defaults to the "
+            "value. Since all three are the same tensor, this is self-attention.") in text
     assert "Its inputs: `x`, `attn`." in text
     ja = render_document("derivation", explain.load(FIXTURES / "specs" / "mha_small.yaml"), lang="ja", format="markdown")
     assert "入力：`x`、`attn`。" in ja
     cross = {"name": "cross", "inputs": {"q": [4, 8], "kv": [6, 8]}, "layers": [
         {"MultiHeadAttention": {"name": "att", "num_heads": 2, "key_dim": 4, "inputs": ["q", "kv"]}}]}
-    assert "Its inputs: query `q`, value `kv` (the key defaults to the value)." in markdown(explain.load(cross))
+    assert ("It is called with query `q` and value `kv`; the key is not given and defaults to the "
+            "value.") in markdown(explain.load(cross))
     torch_self = {"name": "t", "framework": "pytorch", "inputs": {"x": [5, 8]}, "layers": [
         {"MultiheadAttention": {"name": "att", "embed_dim": 8, "num_heads": 2, "inputs": ["x", "x", "x"]}}]}
     assert "Its inputs: query `x`, key `x`, value `x` (self-attention: all three are the same)." in \

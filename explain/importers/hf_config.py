@@ -744,6 +744,8 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
     L = b.declare("L", n_layers)
     n_dec = cfg.size("num_decoder_layers", default=n_layers)
     L_dec = L if n_dec == n_layers and "L_dec" not in b.overrides else b.declare("L_dec", n_dec)
+    if arch != f"{c}EncoderModel":  # L counts the encoder's blocks, and the decoder's where as many
+        b.meanings["L"] = "num_blocks_each_stack" if L_dec is L else "encoder_layers"
     H = b.declare("H", cfg.size("num_heads", "num_attention_heads"))
     d_kv = b.declare("d_kv", cfg.size("d_kv"))
     f = b.declare("f", cfg.size("d_ff"))

@@ -146,6 +146,7 @@ def _encoder_decoder_sizes(cfg: _Config, b: _Builder) -> tuple[Value, Value, Val
     n_enc, n_dec = cfg.size("encoder_layers"), cfg.size("decoder_layers")
     L = b.declare("L", n_enc)
     L_dec = L if n_dec == n_enc and "L_dec" not in b.overrides else b.declare("L_dec", n_dec)
+    b.meanings["L"] = "num_blocks_each_stack" if L_dec is L else "encoder_layers"
     f_enc, f_dec = cfg.size("encoder_ffn_dim"), cfg.size("decoder_ffn_dim")
     f = b.declare("f", f_enc)
     return L, L_dec, f, f if f_dec == f_enc and "f_dec" not in b.overrides else b.declare("f_dec", f_dec)

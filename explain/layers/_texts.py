@@ -331,11 +331,11 @@ ATTENTION = N_("Multi-head attention projects the queries, keys and values for e
                "head, then projects the concatenated head outputs to the output width.")
 # Translators: an attention layer's inputs by their roles (Keras: query, value, then key); the
 # placeholders are the input layers' names in code font
-INPUTS_QUERY_VALUE_SELF = N_("Its inputs: query %(query)s and value %(value)s; the key defaults to "
-                             "the value. Since all three are the same tensor, this is "
-                             "self-attention.")
-INPUTS_QUERY_VALUE = N_("Its inputs: query %(query)s, value %(value)s (the key defaults to the "
-                        "value).")
+INPUTS_QUERY_VALUE_SELF = N_("It is called with query %(query)s and value %(value)s; the key is not "
+                             "given and defaults to the value. Since all three are the same "
+                             "tensor, this is self-attention.")
+INPUTS_QUERY_VALUE = N_("It is called with query %(query)s and value %(value)s; the key is not given "
+                        "and defaults to the value.")
 INPUTS_QUERY_VALUE_KEY_SELF = N_("Its inputs: query %(query)s, value %(value)s, key %(key)s "
                                  "(self-attention: all three are the same).")
 INPUTS_QUERY_VALUE_KEY = N_("Its inputs: query %(query)s, value %(value)s, key %(key)s.")

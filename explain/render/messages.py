@@ -85,6 +85,8 @@ SYMBOLS = {
     "heads": N_("number of attention heads"),
     "num_layers": N_("number of layers"),
     "num_blocks": N_("number of transformer blocks"),
+    # Translators: T5's, BART's or Whisper's L when the encoder and the decoder have as many blocks
+    "num_blocks_each_stack": N_("number of blocks in each of the encoder and the decoder"),
     "positions": N_("number of positions (maximum sequence length)"),
     "kv_heads": N_("number of key/value heads"),
     "head_size": N_("size of one attention head"),
@@ -99,7 +101,8 @@ SYMBOLS = {
                            "input)"),
     "feed_forward": N_("feed-forward size"),
     # Translators: GPT-2's f = 4d = 3,072 when its config leaves n_inner unset (null)
-    "feed_forward_n_inner_unset": N_("feed-forward size (%(n_inner)s not set)"),
+    "feed_forward_n_inner_unset": N_("feed-forward size (%(n_inner)s is %(none)s, so %(four_d)s is "
+                                     "used)"),
     "buckets": N_("number of relative-position buckets"),
     "type_vocabulary": N_("token type vocabulary size"),
     "projection": N_("projection size"),
@@ -563,7 +566,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "p_h": _times(_p, _h), "four_h_p": _times(4, _h, _p),
     "fused_qkv": _written(3 * _d**2, 3 * _d),
     "four_d2_4d": _written(4 * _d**2, 4 * _d),
-    "four_d2": 4 * _d**2,
+    "four_d2": 4 * _d**2, "four_d": 4 * _d,
     "d_over_H": _d / _H,
     "V_d": _times(_V, _d),
     "d_by_3d": Dims((_d, 3 * _d)), "d_by_d": Dims((_d, _d)), "d_by_f": Dims((_d, _f)),
