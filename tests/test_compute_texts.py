@@ -156,7 +156,8 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
     operations counted, for each output element (es reviewer: "es una comparación menos" had no
     referent)."""
     pool = _layers_section(seed_md).split("#### 3.")[1].split("####")[0]
-    assert "(strictly, one comparison fewer per output element)" in pool
+    # round 11 (fr): the n of "n values, n − 1 comparisons" is math in every language
+    assert "(strictly, the maximum of $n$ values takes $n - 1$ comparisons: one fewer per output element)" in pool
     assert 9 * 225_792 == 2_032_128
     assert "3 \\times 3 \\times 225{,}792 = 2{,}032{,}128" in pool
 
@@ -166,10 +167,13 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
     ("de", "in der Spalte MACs die Anzahl", "Für jede Schicht und ein Beispiel: die"),
     ("es", "(propagación hacia delante y propagación hacia atrás)", "propagaciones hacia delante"),
     ("es", "Las sumas del sesgo, las activaciones", "Las sumas de sesgo"),
-    ("es", "(en rigor, hay una comparación menos por elemento de salida)", "es una comparación menos"),
+    ("es", "(en rigor, el máximo de $n$ valores requiere $n - 1$ comparaciones: una menos por elemento de salida)",
+     "es una comparación menos"),
     ("fr", "l’entrée de chaque échantillon (ses cartes de caractéristiques, par exemple)", "chaque exemple"),
     ("fr", "Les FLOP sont un nombre d’opérations, à ne pas confondre avec les FLOP/s", "on obtient le nombre de FLOP :"),
-    ("ja", "（厳密には、出力の要素ごとに比較が 1 回少なくなります）", "（厳密には比較は 1 回少なくなります）"),
+    ("ja", "（厳密には、$n$ 個の値の最大値を求める比較は $n - 1$ 回なので、出力の要素ごとに 1 回少なくなります）",
+     "（厳密には比較は 1 回少なくなります）"),
+    ("fr", "le maximum de $n$ valeurs demande $n - 1$ comparaisons, soit une de moins", "de n valeurs"),
 ])
 def test_compute_wording_of_the_round_7_reviewers(lang, present, absent):
     """One term for a sample in French (échantillon, as in the compute sentences), German and
@@ -201,9 +205,10 @@ def test_total_training_memory_line(seed_md):
     # round 11 (en): why M + A holds for Keras/PyTorch mixed precision too: with Adam, float32
     # weights and gradients 4 + 4 + 8 = 16 bytes, ZeRO's fp16 copy 2 + 2 + 12 = 16 bytes
     assert 4 + 4 + 8 == 2 + 2 + 12 == 16
-    assert ("In total, training with Adam in mixed precision needs about $M + A$ bytes (16\u00a0bytes per "
-            "trainable parameter in both accountings of the table): 96.5 MB, "
-            "plus 10.6 MB per sample in the batch, without the framework's own buffers and workspace.") in seed_md
+    # round 11 (ja, en): the 16 bytes per parameter describe M, not M + A; "not counting", not "without"
+    assert ("In total, training with Adam in mixed precision needs about $M + A$ bytes: 96.5 MB (16\u00a0bytes "
+            "per trainable parameter in both accountings of the table), plus 10.6 MB per sample in the "
+            "batch, not counting the framework's own buffers and workspace.") in seed_md
 
 
 def test_model_states_come_in_three_paragraphs_and_the_size_once(seed_md):
@@ -229,7 +234,8 @@ def test_model_states_come_in_three_paragraphs_and_the_size_once(seed_md):
     ("ja", "（Adam ではパラメータごとに 4 + 4 + 8 = 16\u00a0バイト）", "（Adam：4 + 4 + 8"),
     ("ja", "計算時間と活性値のメモリです", "計算時間と活性値（アクティベーション）"),
     ("fr", "Soit 96,5\u202fMo (92,0\u00a0Mio).", "octets, 96,5"),
-    ("fr", "décomptes du tableau)\u00a0: 96,5\u202fMo, plus 10,6\u202fMo par échantillon du lot, sans compter", "$B$ ×"),
+    ("fr", "octets\u00a0: 96,5\u202fMo (16\u00a0octets par paramètre entraînable dans les deux décomptes du tableau), "
+           "plus 10,6\u202fMo par échantillon du lot, sans compter", "$B$ ×"),
     # round 11 (fr): SGD spelled out once, feminine; (de) no "reale Frameworks", ZeRO's term as a clause
     ("fr", "La descente de gradient stochastique (SGD) simple n’a pas d’état propre\u202f; avec momentum, elle garde",
      "Le SGD simple"),
@@ -347,3 +353,23 @@ def test_a_layer_without_macs_displays_only_its_other_operations(seed_md):
     assert "so it takes no MACs" in pool
     assert "$$\nO = k_{h} \\cdot k_{w} \\cdot N_{\\text{out}} = 3 \\times 3 \\times 225{,}792 = 2{,}032{,}128\n$$" in pool
     assert "aligned" not in pool and "\\text{MACs}" not in pool
+
+
+@pytest.mark.parametrize("lang,present,absent", [
+    ("en", "With these optimizers, mixed precision does not make the model states smaller; it saves compute "
+           "time and activation memory.", "computing time"),
+    # the optimizers named (ja): with Adam, 4 + 4 + 8 = 2 + 2 + 12 = 16 bytes in either precision
+    ("ja", "Adam や AdamW では、混合精度にしてもモデルの状態は小さくなりません", "これらのオプティマイザ"),
+    ("ja", "約 $M + A$ バイト、つまり 96.5 MB（学習可能なパラメータ 1 つあたり 16\u00a0バイト。表のどちらの数え方でも同じ）に加えて、"
+           "バッチの 1 サンプルごとに 10.6 MB が必要です。", "バイト（表のどちらの数え方でも"),
+    # M = 16·P is said only when every parameter is trainable: P is the number of trainable ones
+    ("fr", "où $P$ est le nombre de paramètres entraînables\u00a0:", "où $P$ est le nombre de paramètres\u00a0:"),
+    ("es", "SGD con momento (momentum) guarda un valor por parámetro", "inercia"),
+    ("de", "96,5 MB (in beiden Zählweisen der Tabelle 16\u00a0Byte je trainierbaren Parameter) und dazu",
+     "je trainierbarem Parameter"),
+    ("de", "| Byte/Parameter (gemischte Genauigkeit, ZeRO) | Modellzustände (gemischte Genauigkeit, ZeRO) |",
+     "Zählung nach ZeRO"),
+])
+def test_memory_wording_of_the_round_11_reviewers(lang, present, absent):
+    text = _seed_compute_md(lang)
+    assert present in text and absent not in text

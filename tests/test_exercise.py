@@ -715,13 +715,13 @@ def test_the_exercise_has_the_total_in_its_answer_table_and_room_for_the_working
     md = render_document("exercise", a, lang="en")
     assert "Show your working for each number: the working is marked, not only the result." in md
     # the answer's format: the solution writes shapes as tuples, a vector as (192,)
-    assert ("Write each output shape like the input's above, without the batch axis, and a vector of "
+    assert ("Write each output shape in the same form as the input shape above; write a vector of "
             "length $n$ as `(n,)`.") in md
-    assert ("Enter your answers in the answer form `answers/x.yaml` as well; do not change the variant "
-            "and model fields.") in md
+    assert ("Enter your answers in the answer form `answers/x.yaml` as well; do not change the fields "
+            "`variant` and `model`.") in md
     assert "Total number of parameters:" not in md
     blanks = _table_after(md, "Enter your answers in the answer form `answers/x.yaml` as well; do not change "
-                              "the variant and model fields.")
+                              "the fields `variant` and `model`.")
     assert [r[1] for r in blanks] == [f"`{n}`" for n, _, _ in LENET5_KEY] + ["**Total**", "**Trainable**",
                                                                             "**Non-trainable**"]
     assert all(r[2] == "–" and r[3] == "" for r in blanks[-3:])  # no shape for a total
@@ -772,3 +772,37 @@ def test_the_sheet_names_the_defaults_of_the_window_arguments_left_out():
             "and `padding=0`, `stride=None` (i.e. equal to `kernel_size`) for MaxPool2d.") in render_document("exercise", Assignment(t))
     text = make_variant(read_spec(str(FIXTURES / "exercise" / "text.yaml")))
     assert "default values" not in render_document("exercise", Assignment(text))
+
+
+BATCH_AXIS = {"en": "without the batch axis", "de": "ohne die Batch-Achse", "fr": "sans l’axe du lot",
+              "es": "sin el eje del lote", "ja": "バッチ軸を除"}
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "ja", "fr", "es"])
+def test_a_drawn_variant_is_titled_as_a_variant_and_its_solution_has_a_derivation_heading(lang):
+    """Round 11: a drawn model (other filters, other pool size) is not the model it was drawn from:
+    both titles say it is a variant of it, the sheet without a variant keeps "the model"; the
+    task says "without the batch axis" once; the answer form's keys are code; the solution puts
+    a heading between its answers and the derivation, which writes the batch axis again."""
+    a = assignments("example:lenet5", variants=1, seed=5)[0]
+    base = assignments("example:lenet5")[0]
+    assert a.varied and not base.varied and a.variant.spec != base.variant.spec
+    sheet = render_document("exercise", a, lang=lang)
+    task = sheet.split("\n## ")[2]  # the title and name line, the model, the task
+    assert task.count(BATCH_AXIS[lang]) == 1
+    assert "`variant`" in task and "`model`" in task
+    solution = render_document("solution", a, lang=lang)
+    heading = {"en": "## Derivation", "de": "## Herleitung", "fr": "## Calcul détaillé",
+               "es": "## Cálculo detallado", "ja": "## 導出"}[lang]
+    key_end = solution.index("| **")
+    assert key_end < solution.index(heading + "\n") < solution.index("`(None, 32, 32, 3)`")
+    assert "`None`" in solution.split(heading + "\n")[1].strip().split("\n\n")[0]
+    if lang == "en":
+        assert sheet.startswith("# Exercise: the parameters of a variant of the model `lenet5`\n")
+        assert solution.startswith(f"# Solution: the parameters of variant `{a.variant.id}` of the model `lenet5`\n")
+        assert ("## Derivation\n\nFrom here on, each shape is written with the batch axis again, as `None` "
+                "in front.\n\nThe model has 8 layers") in solution
+        assert render_document("exercise", base, lang=lang).startswith("# Exercise: the parameters of the model `lenet5`\n")
+        tex = render_document("solution", a, lang=lang, format="latex")
+        # a paragraph of its own before the derivation's first sentence
+        assert "in front.\n\nThe model has 8 layers" in tex.split("\\subsection*{Derivation}")[1]

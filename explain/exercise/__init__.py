@@ -119,14 +119,14 @@ def assignments(source: str, variants: int | None = None, seed: int = 0, vary: s
     except ExplainError as e:
         raise e.located(file=source) from None
     if not students:
-        return [Assignment(v, None, ask, show, f"answers/{v.id}.yaml") for v in pool]
+        return [Assignment(v, None, ask, show, f"answers/{v.id}.yaml", v.id != base.id) for v in pool]
     order = list(range(len(pool)))
     random.Random(seed).shuffle(order)
     out = []
     names = _file_names(students)
     for i, student in enumerate(students):
         v = pool[order[i % len(pool)]]
-        out.append(Assignment(v, student, ask, show, f"answers/{names[i]}.yaml"))
+        out.append(Assignment(v, student, ask, show, f"answers/{names[i]}.yaml", v.id != base.id))
     return out
 
 

@@ -34,11 +34,13 @@ class Assignment:
     ask: tuple[str, ...] = ("shapes", "params")
     show: str = "table"
     form: Optional[str] = None
+    varied: bool = False
+    """The variant differs from the model it was drawn from (the titles say "a variant of")."""
 
 
 def _header(a: Assignment, f: "Formatter") -> dict[str, Any]:
     return {"variant": f.name(a.variant.id), "student": f.text(a.student) if a.student else "",
-            "model_name": f.name(a.variant.model.name), "cjk": _cjk(a.student or "")}
+            "model_name": f.name(a.variant.model.name), "cjk": _cjk(a.student or ""), "varied": a.varied}
 
 
 def _cjk(text: str) -> bool:
