@@ -129,6 +129,27 @@ def _cases():
     ]
 
 
+@pytest.mark.parametrize("config_class, kwargs, inner, arch", [
+    ("GPT2Config", dict(n_layer=2, n_embd=64, n_head=4, vocab_size=100, n_positions=32), "n_inner", "GPT2Model"),
+    ("BertConfig", dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, intermediate_size=256,
+                        vocab_size=100, max_position_embeddings=40), "intermediate_size", "BertModel"),
+])
+def test_set_f_is_the_feed_forward_size_transformers_builds(config_class, kwargs, inner, arch):
+    """--set f=100 on a config whose feed-forward size is 4d (GPT-2's n_inner unset, BERT's 256 =
+    4 × 64) counts the model transformers builds with that size 100 (GPT-2 rejected f: it wrote
+    its own 4d instead of the families' one rule)."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    cls = getattr(transformers, config_class)
+    with torch.device("meta"):
+        hf_model = getattr(transformers, arch)(cls(**{**kwargs, inner: 100}))
+    expected = sum({id(p): p.numel() for p in hf_model.parameters()}.values())
+    raw = json.loads(cls(**kwargs).to_json_string(use_diff=False))
+    raw["architectures"] = [arch]
+    assert load_hf_config(raw, "config.json", {"f": 100}).total == expected
+    assert load_hf_config(raw, "config.json").total != expected
+
+
 @pytest.mark.parametrize("config_class,kwargs,arch", _cases(),
                          ids=[f"{a}-{i}" for i, (_, _, a) in enumerate(_cases())])
 def test_against_transformers(config_class, kwargs, arch):

@@ -455,8 +455,8 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     d = b.declare("d", cfg.size("n_embd", "hidden_size"))
     L = b.declare("L", cfg.size("n_layer", "num_hidden_layers"))
     n_inner = cfg.size("n_inner", default=None)
-    f = 4 * d if n_inner is None or n_inner == 4 * b.values[d] else b.declare("f", n_inner)
-    if n_inner is None:
+    f = _four_d(b, d, 4 * b.values[d] if n_inner is None else n_inner)  # GPT2MLP: n_inner or 4·n_embd
+    if n_inner is None and "f" not in b.overrides:
         b.meanings["f"] = "feed_forward_n_inner_unset"
     cross = cfg.flag("add_cross_attention", False)
     tied = _tied(cfg, True)
