@@ -15,7 +15,8 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from ..msgid import N_
-from .spec_text import code, given, inputs_of, layer_items, tuple_text, value_text
+from ..layers.base import tuple_text
+from .spec_text import code, given, inputs_of, layer_items, value_text
 
 if TYPE_CHECKING:
     from .sheet import Assignment

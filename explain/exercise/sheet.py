@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
+from ..layers.base import tuple_text
 from ..render.documents import document
 from ..msgid import N_
-from .spec_text import code, defaults, given, inputs_of, layer_items, tuple_text, value_text
+from .spec_text import code, defaults, given, inputs_of, layer_items, value_text
 from .variants import Variant
 
 if TYPE_CHECKING:

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from ..errors import ExplainError
+from ..layers.base import tuple_text
 
 RESERVED = ("name", "inputs", "shares")
 _TORCH_RNN = ("RNN", "LSTM", "GRU")
@@ -29,8 +30,7 @@ def value_text(value: Any) -> str:
     if isinstance(value, str):
         return quoted(value)
     if isinstance(value, (list, tuple)):
-        inner = ", ".join(value_text(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
+        return tuple_text([value_text(v) for v in value])
     if isinstance(value, dict) and len(value) == 1:
         (type_name, args), = value.items()
         if isinstance(args, dict):
@@ -38,11 +38,6 @@ def value_text(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {value_text(v)}" for k, v in value.items()) + "}"
     return str(value)
-
-
-def tuple_text(dims: list[str]) -> str:
-    """A shape's axes (as text) as Python writes a tuple: ``(28, 28, 2)``, one axis ``(30,)``."""
-    return "(" + ", ".join(dims) + (",)" if len(dims) == 1 else ")")
 
 
 _ARITH = re.compile(r"^[A-Za-z0-9_ +*/()-]+$")
@@ -57,8 +52,7 @@ def _python(value: Any, prefix: str, symbols: tuple[str, ...] = ()) -> str:
             return value
         return quoted(value)
     if isinstance(value, (list, tuple)):
-        inner = ", ".join(_python(v, prefix, symbols) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
+        return tuple_text([_python(v, prefix, symbols) for v in value])
     if isinstance(value, dict) and len(value) == 1 and isinstance(next(iter(value.values())), dict):
         (type_name, args), = value.items()
         call = ", ".join(f"{k}={_python(v, prefix, symbols)}" for k, v in args.items())

@@ -571,8 +571,14 @@ def same_size(a: Dim, b: Dim) -> bool | None:
     return same_value(a, b)  # never simplify(): its time has no bound
 
 
+def tuple_text(items: Sequence[str]) -> str:
+    """Items (as text) as Python writes a tuple: ``(28, 28, 2)``, one item ``(30,)``."""
+    return "(" + ", ".join(items) + (",)" if len(items) == 1 else ")")
+
+
 def format_shape(shape: Shape) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+    """A shape as Python writes it, an unknown axis ``None``: ``(None, 64)``, ``(30,)``."""
+    return tuple_text(["None" if d is None else str(d) for d in shape])
 
 
 def optional_counts(default: Any = None) -> Any:
