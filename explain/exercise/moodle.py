@@ -117,24 +117,16 @@ def _question_html(a: "Assignment", lang: str) -> str:
             rows.append(f"<tr><td>{i}</td><td><code>{escape(name)}</code></td><td>{escape(type_name)}</td>"
                         f"<td>{hyper}</td></tr>")
         out.append("<table border=\"1\" cellpadding=\"4\">" + "".join(rows) + "</table>")
-    asks = [k for k in a.ask if k in ("shapes", "params", "macs")]
+    asks, answers = a.variant.answers(a.ask)
     out.append("<p>" + " ".join(_t(lang, m) for m in _task(a.ask)) + "</p>")
     head = "<tr><th>#</th><th>" + _t(lang, N_("Layer")) + "</th>"
     head += "".join("<th>" + _t(lang, {"shapes": SHAPE_BLANKS, "params": N_("Parameters"),
                                        "macs": N_("MACs")}[k]) + "</th>" for k in asks) + "</tr>"
     rows = [head]
-    for i, node in enumerate(model.nodes, 1):
-        cells = []
-        for k in asks:
-            if k == "shapes":
-                dims = model.evaluate_shape(node.output_shape)
-                cells.append(tuple_text([cloze(int(d)) if d is not None else "None" for d in dims]))
-            elif k == "params":
-                cells.append(cloze(model.evaluate(node.params)))
-            else:
-                macs = node.macs
-                cells.append(cloze(model.evaluate(macs)) if macs is not None else "–")
-        rows.append(f"<tr><td>{i}</td><td><code>{escape(node.name)}</code></td>"
+    for i, (layer, answered) in enumerate(answers, 1):
+        cells = [tuple_text([cloze(int(d)) if d is not None else "None" for d in v]) if k == "shapes"
+                 else cloze(v) if v is not None else "–" for k, v in zip(asks, answered)]
+        rows.append(f"<tr><td>{i}</td><td><code>{escape(layer)}</code></td>"
                     + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     out.append("<table border=\"1\" cellpadding=\"4\">" + "".join(rows) + "</table>")
     totals = [(N_("Total number of parameters:"), model.total)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..layers.base import tuple_text
+from ..layers.base import format_shape, tuple_text
 from ..render.documents import document
 from ..msgid import N_
 from .spec_text import code, defaults, given, inputs_of, layer_items, value_text
@@ -117,19 +117,12 @@ def answer_key(a: Assignment, f: "Formatter") -> dict[str, Any]:
     asked output shape (without the batch axis), parameters and MACs; the total (and its
     trainable split when asked)."""
     model = a.variant.model
-    columns = [k for k in a.ask if k in ("shapes", "params", "macs")]
+    columns, answers = a.variant.answers(a.ask)
     rows = []
-    for index, node in enumerate(model.nodes, 1):
-        cells = []
-        for k in columns:
-            if k == "shapes":
-                dims = model.evaluate_shape(node.output_shape)
-                cells.append(f.unbroken(tuple_text(["None" if d is None else str(d) for d in dims])))
-            elif k == "params":
-                cells.append(f.num(model.evaluate(node.params)))
-            else:
-                cells.append(f.num(model.evaluate(node.macs)) if node.macs is not None else "")
-        rows.append({"index": index, "name": f.cell_code(node.name), "cells": cells})
+    for index, (name, values) in enumerate(answers, 1):
+        cells = [f.unbroken(format_shape(v)) if k == "shapes" else f.num(v) if v is not None else ""
+                 for k, v in zip(columns, values)]
+        rows.append({"index": index, "name": f.cell_code(name), "cells": cells})
     totals = [("total", f.num(model.total))]
     if "trainable" in a.ask:
         totals += [("trainable", f.num(model.trainable)), ("non_trainable", f.num(model.non_trainable))]

@@ -28,7 +28,7 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any, Sequence, TypeGuard
 
 from ..errors import ExplainError
 from ..model import Model
@@ -61,6 +61,26 @@ class Variant:
     id: str
     spec: dict[str, Any]
     model: Model
+
+    def answers(self, ask: Sequence[str]) -> tuple[list[str], list[tuple[str, list[Any]]]]:
+        """What ``ask`` asks per layer, as data for the answer key and the quiz: the columns
+        (``shapes``, ``params``, ``macs`` in the order asked) and each layer's name and values:
+        its output shape without the batch axis (None for an unknown axis), its parameters, its
+        MACs (None where they are not counted)."""
+        columns = [k for k in ask if k in ("shapes", "params", "macs")]
+        model = self.model
+        rows = []
+        for node in model.nodes:
+            values: list[Any] = []
+            for k in columns:
+                if k == "shapes":
+                    values.append(model.evaluate_shape(node.output_shape))
+                elif k == "params":
+                    values.append(model.evaluate(node.params))
+                else:
+                    values.append(model.evaluate(node.macs) if node.macs is not None else None)
+            rows.append((node.name, values))
+        return columns, rows
 
 
 def variant_id(spec: dict[str, Any]) -> str:
