@@ -92,22 +92,25 @@ def defaults(spec: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
     from ..layers._spatial import Windowed
     from ..layers.registry import find
     framework = "pytorch" if spec.get("framework", "keras") in ("pytorch", "torch") else "keras"
-    out: dict[str, list[tuple[str, str]]] = {}
+    calls: dict[str, list[dict[str, Any]]] = {}
     for _, type_name, args in layer_items(spec):
+        calls.setdefault(type_name, []).append(args)
+    out = []
+    for type_name, each in calls.items():  # each type's class looked up once
         cls = find(type_name, framework)
         if cls is None or not issubclass(cls, Windowed):
             continue
         fields = {f.name: f for f in dataclasses.fields(cls)}
         window = next((w for w in ("pool_size", "kernel_size") if w in fields), "kernel_size")
-        shown = out.setdefault(type_name, [])
+        shown = []
         for name in WINDOW_ARGUMENTS:
-            if name not in fields or name in args:
+            if name not in fields or all(name in args for args in each):
                 continue
             default = fields[name].default
-            item = (f"{name}=None", window) if default is None else (f"{name}={value_text(default)}", "")
-            if item not in shown:
-                shown.append(item)
-    return [(t, sorted(a, key=lambda x: WINDOW_ARGUMENTS.index(x[0].split("=")[0]))) for t, a in out.items() if a]
+            shown.append((f"{name}=None", window) if default is None else (f"{name}={value_text(default)}", ""))
+        if shown:
+            out.append((type_name, shown))
+    return out
 
 
 RESTATED = ("in_features", "in_channels", "num_features", "input_size")
