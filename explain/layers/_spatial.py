@@ -2,10 +2,9 @@
 windows a convolution or pooling slides along its spatial axes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..shapes import Window
-from .base import Layer, Shape, Dim, arg, _choice
+from .base import Layer, Shape, Dim, arg, _choice, layer_type
 
 
 def _data_format(ctx, name, raw, rank):
@@ -69,7 +68,7 @@ class Edged:
         raise NotImplementedError
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Spatial(Layer):
     """A layer over ``rank`` spatial axes plus one channel axis (channels last by default)."""
 

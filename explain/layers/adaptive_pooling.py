@@ -4,17 +4,16 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..compute import Cost, per_input
 from ..symbols import Value
 from ._spatial import Spatial
-from .base import Shape, sizes
+from .base import Shape, sizes, layer_type
 from . import _texts
 from .registry import register
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Adaptive(Spatial):
     role = "adaptive_pool"
     explanation = _texts.ADAPTIVE_POOL
@@ -37,7 +36,7 @@ def _adaptive(name: str, rank: int) -> type:
                                     "__module__": __name__,
                                     "explanation": _texts.ADAPTIVE_MAX_POOL if "Max" in name
                                     else _texts.ADAPTIVE_AVG_POOL})
-    return register(name)(dataclass(frozen=True, kw_only=True)(cls))
+    return register(name)(layer_type(cls))
 
 
 for _kind in ("Average", "Max"):

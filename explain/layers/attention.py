@@ -15,7 +15,6 @@ Inputs: ``inputs: [query, value]`` or ``[query, value, key]`` (``[x, x]`` for se
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
 from typing import Mapping, Optional, Sequence
@@ -26,7 +25,7 @@ from ..compute import SOFTMAX_SCORES, T_k, T_q, Cost, attention_cost
 from ..errors import ExplainError
 from ..symbols import Value, product, sym
 from .base import (Group, Layer, Shape, _optional, _size, anything, arg, choice, flag, format_shape,
-                   known, same_size, size)
+                   known, same_size, size, layer_type)
 from . import _texts
 from .registry import register
 
@@ -165,7 +164,7 @@ def _output_shape(ctx, name: str, raw: object, rank: int) -> tuple | None:
 
 
 @register("MultiHeadAttention")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class MultiHeadAttention(Layer):
     """Keras MultiHeadAttention: projections to H·key_dim (query, key) and H·value_dim (value)
     columns, then an output projection back to E_out; the count grows with num_heads."""
@@ -257,7 +256,7 @@ _CONCAT_WEIGHT = Group("concat_score_weight", 1 + 0 * H)
 _ADDITIVE_SCALE = Group("scale", d_value)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _DotAttention(Layer):
     role = "dot_attention"
     explanation = _texts.DOT_ATTENTION
@@ -288,7 +287,7 @@ class _DotAttention(Layer):
 
 
 @register("Attention")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Attention(_DotAttention):
     """Dot-product attention: a learnt scalar scale with ``use_scale``, and a scalar weight with
     ``score_mode="concat"``; output (T_q, d_value)."""
@@ -309,7 +308,7 @@ class Attention(_DotAttention):
 
 
 @register("AdditiveAttention")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class AdditiveAttention(_DotAttention):
     """Additive (Bahdanau) attention: a scale vector of the feature size with ``use_scale``."""
 
@@ -385,7 +384,7 @@ def _gqa_cost(bias: bool, gate: bool) -> tuple:
 
 
 @register("GroupedQueryAttention", "GroupQueryAttention")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class GroupedQueryAttention(Layer):
     """Keras GroupQueryAttention (class GroupedQueryAttention, the name its summary and automatic
     layer names use). H query heads share H_kv key/value heads of size d_h: query E_q·H·d_h, key E_k·H_kv·d_h,

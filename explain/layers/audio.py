@@ -16,12 +16,11 @@ compute_output_shape states ⌊(T + s + 1)/s⌋, one frame more where T mod s = 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..errors import ExplainError
 from ..shapes import Window, keras_pool
 from ..symbols import Value, as_value, fdiv, sym
-from .base import Group, Layer, Shape, anything, choice, flag, format_shape, size
+from .base import Group, Layer, Shape, anything, choice, flag, format_shape, size, layer_type
 from . import _texts
 from .registry import register
 
@@ -32,7 +31,7 @@ _REAL, _IMAG = Group("real_kernel", l_f * n_f), Group("imag_kernel", l_f * n_f)
 _MODES = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Audio(Layer):
     """Takes Keras's ``window`` argument as ``window_``."""
 
@@ -47,7 +46,7 @@ class _Audio(Layer):
 
 
 @register("STFTSpectrogram")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class STFTSpectrogram(_Audio):
     """real_kernel l_f·n_f + imag_kernel l_f·n_f (one of them for mode real or imag)."""
 
@@ -111,7 +110,7 @@ class STFTSpectrogram(_Audio):
 
 
 @register("MelSpectrogram")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class MelSpectrogram(_Audio):
     """No weights: (T) → (M, ⌊(T + 2p − k)/s⌋ + 1), k = fft_length, p = ⌊k/2⌋, s = sequence_stride."""
 

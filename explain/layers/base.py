@@ -33,9 +33,12 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import operator
+import reprlib
+import typing
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional, Sequence, TypeVar
 
 import sympy
 
@@ -294,7 +297,73 @@ def has_scale(weights: Sequence[str]) -> bool:
     return any(w in ("gamma", "weight", "scale") for w in weights)
 
 
-@dataclass(frozen=True, kw_only=True)
+def _is_class_var(annotation: Any) -> bool:
+    if isinstance(annotation, str):  # postponed (``from __future__ import annotations``)
+        return annotation.startswith(("ClassVar", "typing.ClassVar"))
+    return annotation is ClassVar or typing.get_origin(annotation) is ClassVar
+
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**_: Any) -> Callable[[Any], Any]:
+        return lambda function: function
+
+L = TypeVar("L", bound=type)
+
+
+def _inherited_fields(cls: type) -> dict[str, Any]:
+    """The fields a dataclass collects from ``cls``'s bases (each base's, in reverse method
+    resolution order): more than the first base's where ``cls`` has several."""
+    fields: dict[str, Any] = {}
+    for base in cls.__mro__[-1:0:-1]:
+        fields.update(getattr(base, "__dataclass_fields__", {}))
+    return fields
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True, eq_default=False,
+                     field_specifiers=(dataclasses.field, dataclasses.Field))
+def layer_type(cls: L) -> L:
+    """The decorator of every layer type: ``cls`` made a frozen, keyword-only dataclass of the
+    fields it declares. Equality, hash and repr are :class:`Layer`'s (over all fields, as a
+    dataclass's own would be), so a type that declares no field of its own (class attributes
+    only) and inherits all its bases' fields from the first needs no processing: compiling
+    each dataclass's methods is most of the time it takes to import a layer family."""
+    own = cls.__dict__.get("__annotations__", {})
+    if (all(_is_class_var(a) for a in own.values())
+            and list(_inherited_fields(cls).items()) == list(getattr(cls, "__dataclass_fields__", {}).items())):
+        return cls
+    return dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)  # type: ignore[return-value]
+
+
+_Compared = tuple[Callable[[Any], tuple], Callable[[Any], tuple], tuple[str, ...]]
+_COMPARED: dict[type, _Compared] = {}
+
+
+def _compared(cls: type) -> _Compared:
+    """``cls``'s fields as its dataclass methods read them: the values compared, the values
+    hashed, the names shown by repr (once per class)."""
+    found = _COMPARED.get(cls)
+    if found is None:
+        found = _COMPARED[cls] = _read_fields(cls)
+    return found
+
+
+def _read_fields(cls: type) -> _Compared:
+    fields = dataclasses.fields(cls)
+
+    def getter(names: tuple[str, ...]) -> Callable[[Any], tuple]:
+        if len(names) == 1:
+            name = names[0]
+            return lambda self: (getattr(self, name),)
+        return operator.attrgetter(*names) if names else (lambda self: ())
+
+    compared = tuple(f.name for f in fields if f.compare)
+    hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
+    return getter(compared), getter(hashed), tuple(f.name for f in fields if f.repr)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Layer:
     """A layer type. Subclasses declare hyperparameters as fields made with the helpers above.
 
@@ -354,6 +423,23 @@ class Layer:
     2·d_model·(2·d_attn + d_ff) per layer (a message id, true of the block's weight groups)."""
 
     trainable: bool = flag(True)
+
+    # A dataclass's __eq__, __hash__ and __repr__, written once for every layer type (see
+    # ``layer_type``): the values of the fields, compared, hashed and shown in their order.
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        compared = _compared(self.__class__)[0]
+        return compared(self) == compared(other)
+
+    def __hash__(self) -> int:
+        return hash(_compared(self.__class__)[1](self))
+
+    @reprlib.recursive_repr()
+    def __repr__(self) -> str:
+        names = _compared(self.__class__)[2]
+        return (f"{self.__class__.__qualname__}("
+                + ", ".join(f"{name}={getattr(self, name)!r}" for name in names) + ")")
 
     def kaplan_widths(self) -> Optional[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]:
         """A decoder block's (d_model, d_attn, d_ff) of Kaplan et al. 2020's Table 1, in the

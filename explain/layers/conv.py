@@ -7,7 +7,6 @@ Separable:   depthwise k_h·k_w·c_in·m + pointwise c_in·m·c_out + bias c_out
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional, Sequence
 from functools import cache
 
@@ -16,7 +15,7 @@ from ..errors import ExplainError
 from ..shapes import Window, effective_kernel, keras_conv, keras_transpose
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, m, product
 from .base import (Group, Shape, choice, flag, format_shape, has_bias, known, lora_r, lora_rank_arg,
-                   optional_counts, size, sizes, with_lora, activation_arg)
+                   optional_counts, size, sizes, with_lora, activation_arg, layer_type)
 from . import _texts
 from .registry import register
 from ._spatial import Spatial, Windowed, uniform_stride
@@ -36,7 +35,7 @@ _SEPARABLE_IGNORES = _DEPTHWISE_IGNORES | {"pointwise_initializer", "pointwise_r
                                            "pointwise_constraint"}
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _ConvBase(Spatial, Windowed):
     role = "conv"
 
@@ -108,7 +107,7 @@ def _conv_cost(rank: int, grouped: bool, ops: int, lora: bool) -> tuple:
     return positions * per_position, ops * positions * c_out
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Conv(_ConvBase):
     role = "conv"
     explanation = _texts.CONV
@@ -168,20 +167,20 @@ class _Conv(_ConvBase):
 
 
 @register("Conv1D", "Convolution1D")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Conv1D(_Conv):
     rank = 1
     padding: str = choice("valid", "same", "causal", default="valid")
 
 
 @register("Conv2D", "Convolution2D")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Conv2D(_Conv):
     rank = 2
 
 
 @register("Conv3D", "Convolution3D")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Conv3D(_Conv):
     rank = 3
 
@@ -198,7 +197,7 @@ def _transpose_cost(rank: int, ops: int) -> tuple:
     return macs, ops * spatial_positions(rank) * c_out
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _ConvTranspose(_ConvBase):
     role = "conv_transpose"
     explanation = _texts.CONV_TRANSPOSE
@@ -242,19 +241,19 @@ class _ConvTranspose(_ConvBase):
 
 
 @register("Conv1DTranspose", "Convolution1DTranspose")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Conv1DTranspose(_ConvTranspose):
     rank = 1
 
 
 @register("Conv2DTranspose", "Convolution2DTranspose")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Conv2DTranspose(_ConvTranspose):
     rank = 2
 
 
 @register("Conv3DTranspose", "Convolution3DTranspose")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Conv3DTranspose(_ConvTranspose):
     rank = 3
     # Keras 3 takes data_format before output_padding here (unlike Conv1D/2DTranspose).
@@ -275,7 +274,7 @@ def _depthwise_groups(rank: int, bias: bool) -> tuple[Group, ...]:
     return (kernel, Group("bias", c_in * m)) if bias else (kernel,)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Depthwise(_ConvBase):
     role = "depthwise"
     explanation = _texts.DEPTHWISE
@@ -304,13 +303,13 @@ class _Depthwise(_ConvBase):
 
 
 @register("DepthwiseConv1D")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class DepthwiseConv1D(_Depthwise):
     rank = 1
 
 
 @register("DepthwiseConv2D")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class DepthwiseConv2D(_Depthwise):
     rank = 2
 
@@ -322,7 +321,7 @@ def _separable_groups(rank: int, bias: bool) -> tuple[Group, ...]:
     return parts + (Group("bias", c_out),) if bias else parts
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Separable(_ConvBase):
     role = "separable"
     explanation = _texts.SEPARABLE
@@ -355,12 +354,12 @@ class _Separable(_ConvBase):
 
 
 @register("SeparableConv1D", "SeparableConvolution1D")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class SeparableConv1D(_Separable):
     rank = 1
 
 
 @register("SeparableConv2D", "SeparableConvolution2D")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class SeparableConv2D(_Separable):
     rank = 2

@@ -4,14 +4,13 @@ Dense: kernel n_in·n_out + bias n_out, applied to the last axis of an input of 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ..compute import SOFTMAX_OPS, Cost, activation_ops, elementwise, per_output, positioned
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product, sym, to_expr
 from .base import (ArgContext, Group, Layer, Shape, activation_arg, anything, arg, flag, format_shape, integers,
-                   known, lora_r, lora_rank_arg, shape_arg, size, with_lora)
+                   known, lora_r, lora_rank_arg, shape_arg, size, with_lora, layer_type)
 from . import _texts
 from .registry import register
 
@@ -20,7 +19,7 @@ from .registry import register
 
 
 @register("InputLayer")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class InputLayer(Layer):
     """A model input: no weights. As a spec's first layer (without ``input:``) it declares the
     model's input, as in ``keras.Sequential([InputLayer(shape=…), …])``; later it checks the shape."""
@@ -77,7 +76,7 @@ _DENSE_MACS = {False: n_in * n_out, True: n_in * n_out + n_in * lora_r + lora_r 
 
 
 @register("Dense")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Dense(Layer):
     """Fully connected: kernel (n_in, n_out) and bias (n_out); (…, n_in) → (…, n_out)."""
 
@@ -124,7 +123,7 @@ class Dense(Layer):
         return shape[:-1] + (self.units,)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Elementwise(Layer):
     """A layer that keeps the shape and has no weights."""
 
@@ -152,7 +151,7 @@ def _elementwise(name: str, *fields: str, aliases: tuple[str, ...] = (),
         namespace[f] = arg(convert) if f in required else arg(convert, None)
     cls = type(name, (_Elementwise,), namespace)
     cls.__module__ = __name__
-    cls = dataclass(frozen=True, kw_only=True)(cls)
+    cls = layer_type(cls)
     return register(name, *aliases)(cls)
 
 
@@ -290,7 +289,7 @@ def _axes_arg(ctx: ArgContext, name: str, raw: Any, rank: int) -> tuple | None:
 
 
 @register("PReLU")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class PReLU(Layer):
     """Parametric ReLU: one slope α per input element, shared along ``shared_axes``.
 
@@ -346,7 +345,7 @@ _PRELU_AXES = {1: (C,), 2: (sym("L_in"), C), 3: (sym("H_in"), sym("W_in"), C),
 
 
 @register("Flatten")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Flatten(Layer):
     """(d_1, …, d_n) → (d_1·…·d_n)."""
 
@@ -367,7 +366,7 @@ class Flatten(Layer):
 
 
 @register("Reshape")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Reshape(Layer):
     """Any shape with the same number of elements; one -1 takes the rest."""
 
@@ -417,7 +416,7 @@ def _divide(total: Value, rest: Value, shape: Shape, target: tuple) -> Value:
 
 
 @register("Permute")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Permute(Layer):
     """Reorders the axes: ``dims`` is a permutation of 1 … rank."""
 
@@ -438,7 +437,7 @@ class Permute(Layer):
 
 
 @register("RepeatVector")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class RepeatVector(Layer):
     """(features) → (n, features)."""
 
@@ -456,7 +455,7 @@ class RepeatVector(Layer):
 
 
 @register("Rescaling")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Rescaling(Layer):
     """x·scale + offset: no weights."""
 

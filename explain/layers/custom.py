@@ -16,13 +16,12 @@ Submodel:  a Sequential or Functional model used as a layer: one node whose weig
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Sequence
 
 from ..compute import NO_RULE, Cost, NotDerived
 from ..errors import ExplainError
 from ..symbols import C, Value, sym, to_expr
-from .base import Group, Layer, Shape, anything, count, format_shape, known, shape_arg
+from .base import Group, Layer, Shape, anything, count, format_shape, known, shape_arg, layer_type
 from . import _texts
 from .registry import register
 
@@ -38,7 +37,7 @@ _FROZEN = Group("non_trainable_weights", n_nt, trainable=False)
 
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Declared(Layer):
     """Weights n_t + n_nt given as numbers; any number of inputs; output shape given or the input's."""
 
@@ -80,7 +79,7 @@ class _Declared(Layer):
 
 
 @register("Custom")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Custom(_Declared):
     """A layer explain has no formula for, declared with its count:
 
@@ -94,7 +93,7 @@ class Custom(_Declared):
 
 
 @register("Opaque")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Opaque(Custom):
     """A layer of a live model that explain does not know, counted from its weight tensors
     (``class_name`` is the framework's class): n_t trainable + n_nt non-trainable."""
@@ -104,7 +103,7 @@ class Opaque(Custom):
 
 
 @register("Lambda")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Lambda(Layer):
     """Keras Lambda: no weights. The function is never run (nor unmarshalled), so the output shape
     is ``output_shape`` (no batch axis); without it the shape is the input's only if recorded."""
@@ -166,7 +165,7 @@ def _op_key(op: str) -> str:
 
 
 @register("Operation")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Operation(Layer):
     """A Keras op on KerasTensors (``keras.ops.add``, ``x * y``, ``x + 3``): no weights. The
     output shape is the one Keras recorded, or for element-wise ops the broadcast of the inputs."""
@@ -210,7 +209,7 @@ def broadcast(shapes: Sequence[Shape], what: str) -> Shape:
 
 
 @register("LayerScale")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class LayerScale(Layer):
     """ConvNeXt's LayerScale (keras.applications.convnext): x·γ, γ of size C = projection_dim."""
 
@@ -232,7 +231,7 @@ class LayerScale(Layer):
         return {C: self.projection_dim}
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Submodel(Layer):
     """A Sequential or Functional model used as a layer: its weights are the nested model's totals
     (n_t trainable, n_nt non-trainable); ``model`` is the nested model with its own derivation."""
@@ -269,7 +268,7 @@ class Submodel(Layer):
         return self.model
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class NestedSequential(Submodel):
     type_name: ClassVar[str] = "Sequential"
 

@@ -9,14 +9,13 @@ product of its other axes (see ``lora``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ..compute import N_out, ZERO, Cost, elements, per_output, positioned
 from ..errors import ExplainError
 from ..symbols import C, Value, n_in, n_out, product, sym
 from .base import (ArgContext, Group, Layer, Shape, _size, activation_arg, anything, arg, known, lora_r, lora_rank_arg,
-                   with_lora)
+                   with_lora, layer_type)
 from . import _texts
 from .registry import register
 
@@ -38,7 +37,7 @@ def _output_sizes(ctx: ArgContext, raw: object) -> tuple | None:
 
 
 @register("EinsumDense")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class EinsumDense(Layer):
     """kernel: the kernel spec's sizes (input's, else output's); bias: output sizes on bias_axes."""
 

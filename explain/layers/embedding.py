@@ -4,11 +4,10 @@ embeddings V·d; (…) → (…, d).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from ..symbols import Value, sym
-from .base import Group, Layer, Shape, anything, lora_r, lora_rank_arg, size, with_lora
+from .base import Group, Layer, Shape, anything, lora_r, lora_rank_arg, size, with_lora, layer_type
 from . import _texts
 from .registry import register
 
@@ -19,7 +18,7 @@ _EMBEDDINGS = Group("embeddings", V * d)
 
 
 @register("Embedding")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Embedding(Layer):
     """Keras Embedding(input_dim V, output_dim d): embeddings (V, d); (…) → (…, d)."""
 

@@ -31,7 +31,6 @@ Per block (a Linear(n_in, n_out) has n_in·n_out + n_out; norms as noted):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Sequence
 
@@ -42,7 +41,7 @@ from ..compute import (L_w, NORM_OPS, RMS_OPS, S, SOFTMAX_OPS, T, UNKNOWN_SIZE, 
 from ..compute import Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import Value, sym, to_expr
-from .base import Group, Layer, Shape, _count, _optional, _size, anything, arg, flag, format_shape, size
+from .base import Group, Layer, Shape, _count, _optional, _size, anything, arg, flag, format_shape, size, layer_type
 from . import _texts
 from .registry import register
 from .torch_core import Linear
@@ -75,7 +74,7 @@ def _layer_norm(prefix: str, bias: bool = True) -> tuple[Group, ...]:
     return (w, Group(f"{prefix}.bias", d)) if bias else (w,)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Block(Layer):
     """A block that maps (…, d) to (…, d)."""
 
@@ -170,7 +169,7 @@ def _gpt2_groups(cross: bool) -> tuple[Group, ...]:
     return groups + (*_linear("mlp.c_fc", d, f), *_linear("mlp.c_proj", f, d))
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _GeluBlock(_Block):
     """A post- or pre-norm block with one attention (two with cross-attention) and a GELU MLP of
     f units: GPT-2's and BERT's. Other operations per token: each LayerNorm's statistics 5d,
@@ -200,7 +199,7 @@ _GELU_TANH = frozenset({"gelu_new", "gelu_pytorch_tanh", "gelu_fast"})
 
 
 @register("GPT2Block", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class GPT2Block(_GeluBlock):
     """GPT-2 block: 4d² + 2df + 9d + f (f = 4d: 12d² + 13d); Conv1D weights are (n_in, n_out)."""
 
@@ -256,7 +255,7 @@ _BERT_SOURCE = frozenset(f"crossattention.self.{p}.{w}" for p in ("key", "value"
 
 
 @register("BertLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class BertLayer(_GeluBlock):
     """BERT encoder layer: 4d² + 2df + 9d + f; with cross-attention 8d² + 2df + 15d + f."""
 
@@ -275,13 +274,13 @@ class BertLayer(_GeluBlock):
 
 
 @register("RobertaLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class RobertaLayer(BertLayer):
     """RoBERTa encoder layer: BERT's, 4d² + 2df + 9d + f."""
 
 
 @register("XLMRobertaLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class XLMRobertaLayer(BertLayer):
     """XLM-RoBERTa encoder layer: BERT's, 4d² + 2df + 9d + f."""
 
@@ -293,7 +292,7 @@ _DISTILBERT_GROUPS = (*_linear("attention.q_lin", d, d), *_linear("attention.k_l
 
 
 @register("DistilBertBlock", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class DistilBertBlock(_Block):
     """DistilBERT's TransformerBlock: 4d² + 2df + 9d + f."""
 
@@ -343,7 +342,7 @@ def _llama_groups(qkv_bias: bool, o_bias: bool, mlp_bias: bool, qk_norm: bool = 
 
 
 @register("LlamaDecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class LlamaDecoderLayer(_Block):
     """Decoder layer with grouped-query attention and a gated MLP:
     d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + 3·d·f + 2d (+ biases). MHA: H_kv = H; MQA: H_kv = 1."""
@@ -435,13 +434,13 @@ class LlamaDecoderLayer(_Block):
 
 
 @register("MistralDecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class MistralDecoderLayer(LlamaDecoderLayer):
     """Mistral: the Llama decoder layer (GQA, no biases)."""
 
 
 @register("Qwen2DecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Qwen2DecoderLayer(LlamaDecoderLayer):
     """Qwen2: the Llama decoder layer with biases on q, k and v (not o): + H·d_h + 2·H_kv·d_h."""
 
@@ -449,13 +448,13 @@ class Qwen2DecoderLayer(LlamaDecoderLayer):
 
 
 @register("GemmaDecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class GemmaDecoderLayer(LlamaDecoderLayer):
     """Gemma: the Llama decoder layer (RMSNorm weight d, applied as 1 + w)."""
 
 
 @register("Qwen3DecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Qwen3DecoderLayer(LlamaDecoderLayer):
     """Qwen3: the Llama decoder layer with RMSNorms of the queries and keys (q_norm, k_norm: d_h
     each): + 2·d_h."""
@@ -472,7 +471,7 @@ def _mixtral_groups() -> tuple[Group, ...]:
 
 
 @register("MixtralDecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class MixtralDecoderLayer(LlamaDecoderLayer):
     """Mixtral: Llama attention and a mixture of n_x experts, each a gated MLP (3·d·f), behind a
     router (n_x·d): d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + n_x·(d + 3·d·f) + 2d."""
@@ -522,7 +521,7 @@ _T5_SOURCE = frozenset({"layer.1.EncDecAttention.k.weight", "layer.1.EncDecAtten
 
 
 @register("T5Block", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class T5Block(_Block):
     """T5 block: encoder 4·d·H·d_kv + 2·d·f + 2d; decoder 8·d·H·d_kv + 2·d·f + 3d (gated: +d·f)."""
 
@@ -566,7 +565,7 @@ class T5Block(_Block):
 # ----------------------------------------------------------------------------- weightless, generic
 
 @register("AddEmbeddings", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class AddEmbeddings(Layer):
     """The sum of embeddings of the same shape (token + position, + token type where
     ``token_type``): no weights."""
@@ -601,7 +600,7 @@ class AddEmbeddings(Layer):
         return first
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class PoolerDense(Linear):
     """A pooler's d × d nn.Linear (BertPooler, AlbertModel's pooler, ViTPooler with its default
     activation), which the pooler follows with tanh: no weights of its own."""
@@ -611,7 +610,7 @@ class PoolerDense(Linear):
 
 
 @register("FirstToken", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class FirstToken(Layer):
     """``hidden_states[:, 0]``: a pooler's or classification head's input, (…, n, d) → (…, d)."""
 

@@ -18,11 +18,10 @@ size, H heads, H_kv key/value heads, d_h head size.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from ..symbols import Value
-from .base import Group, Shape, choice, flag, size
+from .base import Group, Shape, choice, flag, size, layer_type
 from .hf_blocks import (_Block, _layer_norm, _linear, _llama_attention, _llama_groups, H, H_kv, LlamaDecoderLayer,
                         d, d_h, f)
 from . import _texts
@@ -32,7 +31,7 @@ _GEMMA_NORMS = (Group("pre_feedforward_layernorm.weight", d), Group("post_feedfo
 
 
 @register("Gemma2DecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Gemma2DecoderLayer(LlamaDecoderLayer):
     """Gemma 2: the Llama layer with four RMSNorms: d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + 3·d·f + 4d."""
 
@@ -46,7 +45,7 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
 
 
 @register("Gemma3DecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Gemma3DecoderLayer(Gemma2DecoderLayer):
     """Gemma 3: Gemma 2's layer with q_norm and k_norm (d_h each): + 2·d_h."""
 
@@ -67,7 +66,7 @@ def _olmo2_groups(bias: bool) -> tuple[Group, ...]:
 
 
 @register("Olmo2DecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Olmo2DecoderLayer(LlamaDecoderLayer):
     """OLMo 2: Llama attention with QK-norm over all heads (H·d_h + H_kv·d_h) and norms after the
     attention and the MLP: d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + H·d_h + H_kv·d_h + 3·d·f + 2d."""
@@ -87,7 +86,7 @@ _PHI3_GROUPS = (Group("self_attn.o_proj.weight", H * d_h * d), Group("self_attn.
 
 
 @register("Phi3DecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Phi3DecoderLayer(LlamaDecoderLayer):
     """Phi-3: fused qkv_proj d·(H + 2·H_kv)·d_h and gate_up_proj 2·d·f: the Llama layer's count,
     d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + 3·d·f + 2d."""
@@ -112,7 +111,7 @@ def _phi_groups(qk_layernorm: bool) -> tuple[Group, ...]:
 
 
 @register("PhiDecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class PhiDecoderLayer(LlamaDecoderLayer):
     """Phi (1, 1.5, 2): attention and MLP in parallel after one LayerNorm, biases everywhere:
     d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + (H + 2·H_kv)·d_h + 2·d·f + f + 4d (qk_layernorm: + 4·d_h)."""
@@ -136,7 +135,7 @@ def _neox_groups(bias: bool) -> tuple[Group, ...]:
 
 
 @register("GPTNeoXLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class GPTNeoXLayer(_Block):
     """GPT-NeoX (Pythia): 4d² + 2df + 9d + f; fused query_key_value d·3d + 3d."""
 
@@ -167,7 +166,7 @@ def _falcon_groups(bias: bool, norms: str) -> tuple[Group, ...]:
 
 
 @register("FalconDecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class FalconDecoderLayer(LlamaDecoderLayer):
     """Falcon: query_key_value d·(H + 2·H_kv)·d_h (multi-query: H_kv = 1), dense H·d_h·d, MLP
     2·d·f, LayerNorms 2d (parallel) or 4d (ln_attn and ln_mlp, or sequential); ``bias``:

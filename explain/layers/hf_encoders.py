@@ -13,13 +13,12 @@ P patch size, n_p number of patches.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from ..compute import N_out, Cost, elements, elementwise
 from ..symbols import Value, sym
 from . import _texts
-from .base import Group, Layer, Shape, flag, size
+from .base import Group, Layer, Shape, flag, size, layer_type
 from .hf_blocks import _Block, _layer_norm, _linear, d, f
 from .registry import register
 
@@ -38,7 +37,7 @@ _ALBERT_GROUPS = (*_layer_norm("full_layer_layer_norm"), *_linear("attention.que
 
 
 @register("AlbertLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class AlbertLayer(_Block):
     """ALBERT's layer: 4d² + 2df + 9d + f, shared by all L layers of its group."""
 
@@ -70,7 +69,7 @@ def _bart_groups(decoder: bool) -> tuple[Group, ...]:
 
 
 @register("BartEncoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class BartEncoderLayer(_Block):
     """BART encoder layer: 4d² + 2df + 9d + f."""
 
@@ -84,7 +83,7 @@ class BartEncoderLayer(_Block):
 
 
 @register("BartDecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class BartDecoderLayer(BartEncoderLayer):
     """BART decoder layer: self-attention, cross-attention over the encoder's output and the MLP:
     8d² + 2df + 15d + f."""
@@ -108,7 +107,7 @@ def _vit_groups(qkv_bias: bool) -> tuple[Group, ...]:
 
 
 @register("ViTLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class ViTLayer(_Block):
     """ViT encoder layer: 4d² + 2df + 9d + f (without qkv_bias: 3d fewer)."""
 
@@ -131,7 +130,7 @@ _PATCH_MACS = n_p * d * C * P * P
 
 
 @register("ViTEmbeddings", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class ViTEmbeddings(_Block):
     """ViT's embeddings: patches by a convolution with kernel and stride P (d·C·P² + d), a class
     token d and position embeddings (n_p + 1)·d; (C, height, width) images to (n_p + 1, d)."""
@@ -177,7 +176,7 @@ def _whisper_groups(decoder: bool) -> tuple[Group, ...]:
 
 
 @register("WhisperEncoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class WhisperEncoderLayer(_Block):
     """Whisper encoder layer: BART's without the key projection's bias, 4d² + 2df + 8d + f."""
 
@@ -191,7 +190,7 @@ class WhisperEncoderLayer(_Block):
 
 
 @register("WhisperDecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class WhisperDecoderLayer(WhisperEncoderLayer):
     """Whisper decoder layer: self-attention, attention over the encoder's output (keys without
     bias) and the MLP: 8d² + 2df + 13d + f."""
@@ -207,7 +206,7 @@ class WhisperDecoderLayer(WhisperEncoderLayer):
 
 
 @register("TimeMajor", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class TimeMajor(Layer):
     """Swaps the last two axes: (channels, time) from a convolution to (time, channels); no weights."""
 
@@ -227,7 +226,7 @@ _CLIP_GROUPS = (*_linear("self_attn.k_proj", d, d), *_linear("self_attn.v_proj",
 
 
 @register("CLIPEncoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class CLIPEncoderLayer(_Block):
     """CLIP encoder layer (text and vision): 4d² + 2df + 9d + f."""
 
@@ -245,7 +244,7 @@ _CLIP_VISION_EMBEDDINGS = (Group("class_embedding", d), Group("patch_embedding.w
 
 
 @register("CLIPVisionEmbeddings", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class CLIPVisionEmbeddings(ViTEmbeddings):
     """CLIP's image embeddings: ViT's, the patch convolution without bias: d·C·P² + (n_p + 2)·d."""
 
@@ -260,7 +259,7 @@ V_rows = sym("V")
 
 
 @register("AddedPositions", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class AddedPositions(_Block):
     """A table of learned positions added to a (…, d) input: V·d (V rows of d)."""
 

@@ -16,14 +16,13 @@ the Llama layer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 import sympy
 
 from ..symbols import Value, sym
 from . import _texts
-from .base import Group, Shape, flag, size
+from .base import Group, Shape, flag, size, layer_type
 from .hf_blocks import H, H_kv, _Block, _layer_norm, _linear, d, d_h, f, LlamaDecoderLayer
 from .hf_encoders import C, P, n_p
 from .registry import register
@@ -43,7 +42,7 @@ _EMBEDDINGS = (Group("class_embedding", d), Group("patch_embedding.weight", d * 
 
 
 @register("MllamaVisionEmbeddings", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class MllamaVisionEmbeddings(_Block):
     """Llama 3.2 Vision's tensors before its encoder: d·C·P² + d + 1 + (n_p + 1)·d
     + (n_ar + 1)·n_tile·(n_p + 1)·d + 1 + (n_ar + 1)·n_tile·d + 2d; (C, height, width) tiles to
@@ -75,7 +74,7 @@ _TILE = (Group("gate", sympy.Integer(1)), Group("embedding.weight", (n_ar + 1) *
 
 
 @register("MllamaTileEmbedding", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class MllamaTileEmbedding(_Block):
     """A gated embedding of the tile's place in the image's aspect ratio, added to every patch:
     1 + (n_ar + 1)·n_tile·d."""
@@ -106,7 +105,7 @@ def _vision_groups(gated: bool) -> tuple[Group, ...]:
 
 
 @register("MllamaVisionEncoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class MllamaVisionEncoderLayer(_Block):
     """Llama 3.2 Vision's encoder layer: 4d² + 2df + 5d + f (attention without biases); a gated
     layer of the global encoder adds gate_attn and gate_ffn: + 2."""
@@ -125,7 +124,7 @@ class MllamaVisionEncoderLayer(_Block):
 
 
 @register("MllamaSelfAttentionDecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class MllamaSelfAttentionDecoderLayer(LlamaDecoderLayer):
     """Llama 3.2 Vision's self-attention decoder layer: the Llama decoder layer."""
 
@@ -142,7 +141,7 @@ def _cross_groups() -> tuple[Group, ...]:
 
 
 @register("MllamaCrossAttentionDecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class MllamaCrossAttentionDecoderLayer(LlamaDecoderLayer):
     """Llama 3.2 Vision's cross-attention decoder layer: the text attends to the image's vectors,
     d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + 2·d_h + 3·d·f + 2d + 2 (the queries' and keys' RMSNorms

@@ -21,14 +21,13 @@ latent attention. Symbols as in ``hf_blocks`` and:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 import sympy
 
 from ..symbols import Value, sym
 from . import _texts
-from .base import Group, Shape, flag, size
+from .base import Group, Shape, flag, size, layer_type
 from .hf_blocks import _LLAMA_NORMS, _Block, _llama_attention, LlamaDecoderLayer, H, d, f
 from .registry import register
 
@@ -48,7 +47,7 @@ def _gated(prefix: str, width: sympy.Expr) -> tuple[Group, ...]:
             Group(f"{prefix}.down_proj.weight", width * d))
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _MoeLayer(LlamaDecoderLayer):
     """A decoder layer whose MLP is a mixture of n_x experts, k_x per token."""
 
@@ -76,7 +75,7 @@ def _qwen2_moe_groups(qkv_bias: bool) -> tuple[Group, ...]:
 
 
 @register("Qwen2MoeDecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Qwen2MoeDecoderLayer(_MoeLayer):
     """Qwen2-MoE: Qwen2 attention, router n_x·d, n_x experts of 3·d·f_x, a shared expert 3·d·f_s
     with its gate d, two RMSNorms 2d."""
@@ -100,7 +99,7 @@ def _qwen3_moe_groups(bias: bool) -> tuple[Group, ...]:
 
 
 @register("Qwen3MoeDecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Qwen3MoeDecoderLayer(_MoeLayer):
     """Qwen3-MoE: Qwen3 attention (q_norm, k_norm), router n_x·d, n_x experts of 3·d·f_x, two
     RMSNorms 2d."""
@@ -136,7 +135,7 @@ def _deepseek_groups(q_lora: bool, moe: bool) -> tuple[Group, ...]:
 
 
 @register("DeepseekV3DecoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class DeepseekV3DecoderLayer(_Block):
     """DeepSeek-V3: multi-head latent attention, two RMSNorms 2d, and a dense MLP 3·d·f or a
     mixture (router n_x·d, n_x experts of 3·d·f_x, n_s shared experts 3·d·n_s·f_x)."""

@@ -17,12 +17,11 @@ P patch size, n_p number of patches, d_vis the vision tower's width (projectors)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..compute import NO_RULE, Cost, NotDerived
 from ..symbols import Value, sym
 from . import _texts
-from .base import Group, Layer, Shape, size
+from .base import Group, Layer, Shape, size, layer_type
 from .hf_blocks import _Block, _check_width, _layer_norm, _linear, d, f
 from .hf_encoders import C, P, CLIPEncoderLayer, ViTEmbeddings, n_p
 from .registry import register
@@ -32,7 +31,7 @@ P_t, m_s = sym("P_t"), sym("m_s")
 
 
 @register("SiglipEncoderLayer", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class SiglipEncoderLayer(CLIPEncoderLayer):
     """SigLIP encoder layer (text and vision): CLIP's, 4d² + 2df + 9d + f."""
 
@@ -42,7 +41,7 @@ _SIGLIP_EMBEDDINGS = (Group("patch_embedding.weight", d * C * P**2), Group("patc
 
 
 @register("SiglipVisionEmbeddings", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class SiglipVisionEmbeddings(ViTEmbeddings):
     """SigLIP's image embeddings: patches by a convolution with kernel and stride P (d·C·P² + d)
     and a position embedding per patch (n_p·d); (C, height, width) images to (n_p, d)."""
@@ -66,7 +65,7 @@ _POOLING_HEAD = (Group("probe", d), Group("attention.in_proj_weight", 3 * d * d)
 
 
 @register("SiglipMultiheadAttentionPoolingHead", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class SiglipMultiheadAttentionPoolingHead(_Block):
     """SigLIP's pooling head: a learned query attends to all patches, then LayerNorm and MLP:
     4d² + 2df + 8d + f; (…, n, d) to (…, d)."""
@@ -96,7 +95,7 @@ _GEMMA3_PROJECTOR = (Group("mm_input_projection_weight", d_vis * d), Group("mm_s
 
 
 @register("Gemma3MultiModalProjector", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Gemma3MultiModalProjector(Layer):
     """Gemma 3's projector: average pooling of the patches to ``num_tokens`` image tokens (no
     weights), RMSNorm d_vis and a projection d_vis·d without bias: d_vis·d + d_vis;
@@ -128,7 +127,7 @@ _QWEN2VL_PATCH = (Group("proj.weight", d * C * P_t * P**2),)
 
 
 @register("Qwen2VLPatchEmbed", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Qwen2VLPatchEmbed(Layer):
     """Qwen2-VL's patch embedding: a Conv3d without bias whose kernel and stride are P_t frames
     of P × P pixels, d·C·P_t·P²; (n, C·P_t·P²) flattened patches to (n, d)."""
@@ -158,7 +157,7 @@ _QWEN2VL_BLOCK = (*_layer_norm("norm1"), *_layer_norm("norm2"), *_linear("attn.q
 
 
 @register("Qwen2VLVisionBlock", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Qwen2VLVisionBlock(_Block):
     """Qwen2-VL's vision block: 4d² + 2df + 9d + f (f = mlp_ratio·d); 2D rotary positions
     without weights."""
@@ -180,7 +179,7 @@ _QWEN2VL_MERGER = (Group("ln_q.weight", d_vis), Group("ln_q.bias", d_vis), *_lin
 
 
 @register("Qwen2VLPatchMerger", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Qwen2VLPatchMerger(Layer):
     """Qwen2-VL's patch merger (the projector): LayerNorm 2d_vis, then m_s × m_s neighbouring
     patch vectors concatenated and mapped by an MLP, (m_s²·d_vis)² + m_s²·d_vis + m_s²·d_vis·d + d;

@@ -8,7 +8,6 @@ Axes count the batch axis as 0, as in Keras (``axis=-1`` is the last axis).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Sequence
 
 import sympy
@@ -16,7 +15,7 @@ import sympy
 from ..compute import N_in, N_out, ZERO, Cost, elementwise, elements, known, per_input
 from ..errors import ExplainError
 from ..symbols import as_value, sym
-from .base import Layer, Shape, anything, flag, format_shape, integer, same_size
+from .base import Layer, Shape, anything, flag, format_shape, integer, same_size, layer_type
 from . import _texts
 from .registry import register
 
@@ -28,7 +27,7 @@ def _shapes_text(shapes: Sequence[Shape]) -> str:
     return ", ".join(format_shape(s) for s in shapes)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Merge(Layer):
     role = "merge"
     explanation = _texts.MERGE
@@ -68,7 +67,7 @@ def broadcast(a: Shape, b: Shape, type_name: str, shapes: Sequence[Shape]) -> Sh
     return tuple(out)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Elementwise(_Merge):
     """Elementwise merge: output shape = the broadcast of the input shapes."""
 
@@ -89,7 +88,7 @@ def _elementwise(name: str, explanation: str, min_inputs: int = 1,
     cls = type(name, (_Elementwise,), {"__module__": __name__, "min_inputs": min_inputs, "role": role,
                                        "max_inputs": max_inputs, "explanation": explanation,
                                        "__doc__": f"{name}: elementwise over its inputs; no weights."})
-    return register(name)(dataclass(frozen=True, kw_only=True)(cls))
+    return register(name)(layer_type(cls))
 
 
 Add = _elementwise("Add", _texts.ADD, role="add")  # a residual block's skip connection
@@ -110,7 +109,7 @@ def _axis(axis: int, rank: int, type_name: str, shape: Shape, arg: str = "axis")
 
 
 @register("Concatenate")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Concatenate(_Merge):
     explanation = _texts.CONCATENATE
     ops_per_element = 0
@@ -143,7 +142,7 @@ class Concatenate(_Merge):
 
 
 @register("Dot")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Dot(_Merge):
     explanation = _texts.DOT
     """Batched dot product of two inputs along ``axes`` (one axis, or one per input): the output

@@ -6,7 +6,6 @@ Normalization: mean C, variance C and count 1, all non-trainable (when not given
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from typing import Any, Optional, Sequence
 
@@ -14,7 +13,7 @@ from ..compute import BATCHNORM_OPS, NORM_OPS, RMS_OPS, Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import C, product
 from .base import (ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, has_bias,
-                   has_scale, known)
+                   has_scale, known, layer_type)
 from . import _texts
 from ._norm import batchnorm_explanation
 from .registry import register
@@ -61,7 +60,7 @@ def affine_explanation(gamma: bool, beta: bool) -> str:
             (False, True): _texts.NORM_NO_GAMMA, (False, False): _texts.NORM_NO_WEIGHTS}[gamma, beta]
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _AffineNorm(Layer):
     role = "norm"
     explanation = _texts.NORM
@@ -91,7 +90,7 @@ class _AffineNorm(Layer):
 
 
 @register("BatchNormalization")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class BatchNormalization(_AffineNorm):
     """γ, β trainable; the moving mean and variance are weights that training does not change."""
 
@@ -119,7 +118,7 @@ class BatchNormalization(_AffineNorm):
 
 
 @register("LayerNormalization")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class LayerNormalization(_AffineNorm):
     positional = ("axis", "epsilon", "center", "scale")
     rms_scaling: bool = flag(False)
@@ -156,7 +155,7 @@ class LayerNormalization(_AffineNorm):
 
 
 @register("RMSNormalization")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class RMSNormalization(Layer):
     """x / RMS(x) · scale: one trainable scale per element of the normalized axes (C)."""
 
@@ -194,7 +193,7 @@ def _groups(ctx: ArgContext, name: str, raw: Any, rank: int) -> Any:
 
 
 @register("GroupNormalization")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class GroupNormalization(_AffineNorm):
     """γ C and β C over the channel axis; the C channels are split into ``groups`` groups."""
 
@@ -216,7 +215,7 @@ class GroupNormalization(_AffineNorm):
 
 
 @register("UnitNormalization")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class UnitNormalization(Layer):
     """x / ‖x‖ along ``axis``: no weights."""
 
@@ -238,7 +237,7 @@ _STATS = (Group("mean", C, trainable=False), Group("variance", C, trainable=Fals
 
 
 @register("Normalization")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Normalization(Layer):
     """Standardizes with a mean and variance learnt by ``adapt()``: stored as weights."""
 

@@ -4,17 +4,16 @@ ZeroPadding: n + before + after; Cropping: n − before − after; UpSampling: n
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..errors import ExplainError
 from ..symbols import as_value
-from .base import Shape, anything, arg, format_shape, pairs, sizes
+from .base import Shape, anything, arg, format_shape, pairs, sizes, layer_type
 from . import _texts
 from .registry import register
 from ._spatial import Edged, Spatial
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _ZeroPadding(Spatial, Edged):
     role = "padding"
     explanation = _texts.ZERO_PAD
@@ -36,7 +35,7 @@ class _ZeroPadding(Spatial, Edged):
         return self.join(out, channels)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Cropping(Spatial, Edged):
     role = "cropping"
     explanation = _texts.CROPPING
@@ -64,7 +63,7 @@ class _Cropping(Spatial, Edged):
         return self.join(out, channels)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _UpSampling(Spatial):
     role = "resize"
     explanation = _texts.UPSAMPLE
@@ -103,7 +102,7 @@ def _define(base: type, name: str, rank: int, positional: tuple[str, ...] | None
         namespace["__annotations__"][field_name] = tuple
         namespace[field_name] = pairs(default)
     cls = type(name, (base,), namespace)
-    return register(name)(dataclass(frozen=True, kw_only=True)(cls))
+    return register(name)(layer_type(cls))
 
 
 ZeroPadding1D = _define(_ZeroPadding, "ZeroPadding1D", 1)

@@ -4,19 +4,18 @@ Window pooling: n_out = ⌊(n − p)/s⌋ + 1 (valid) or ⌈n/s⌉ (same); strid
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..compute import Cost, per_input, pooled
 from ..symbols import KERNEL_SYMBOLS
 from ..errors import ExplainError
 from ..shapes import Window, keras_pool
-from .base import Shape, choice, flag, format_shape, optional_sizes, sizes
+from .base import Shape, choice, flag, format_shape, optional_sizes, sizes, layer_type
 from . import _texts
 from .registry import register
 from ._spatial import Spatial, Windowed, uniform_stride
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Pooling(Spatial, Windowed):
     role = "pool"
     explanation = _texts.POOL
@@ -54,7 +53,7 @@ class _Pooling(Spatial, Windowed):
         return self.join(out, channels)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _GlobalPooling(Spatial):
     role = "global_pool"
     explanation = _texts.GLOBAL_POOL
@@ -82,7 +81,7 @@ def _define(base: type, name: str, rank: int, *aliases: str) -> type:
     if base is _Pooling:
         namespace["compute_explanation"] = _texts.MAX_POOL_COMPUTE if maximum else _texts.AVG_POOL_COMPUTE
     cls = type(name, (base,), namespace)
-    return register(name, *aliases)(dataclass(frozen=True, kw_only=True)(cls))
+    return register(name, *aliases)(layer_type(cls))
 
 
 MaxPooling1D = _define(_Pooling, "MaxPooling1D", 1, "MaxPool1D")

@@ -5,11 +5,10 @@ RandomCrop give (height, width, C) (channels last) or (C, height, width).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..errors import ExplainError
 from ..symbols import Value
-from .base import Layer, Shape, anything, format_shape, size
+from .base import Layer, Shape, anything, format_shape, size, layer_type
 from . import _texts
 from .registry import register
 
@@ -32,7 +31,7 @@ def _keeps_shape(name: str, *fields: str) -> type[Layer]:
         namespace[f] = anything()
     cls = type(name, (Layer,), namespace)
     cls.__module__ = __name__
-    return register(name)(dataclass(frozen=True, kw_only=True)(cls))
+    return register(name)(layer_type(cls))
 
 
 # Keras 3's constructor arguments, in order.
@@ -76,7 +75,7 @@ for _name, _fields in _SHAPE_KEEPING.items():
     globals()[_name] = _keeps_shape(_name, *_fields)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _ToSize(Layer):
     """(H, W, C) → (height, width, C); channels first: (C, H, W) → (C, height, width)."""
 
@@ -96,7 +95,7 @@ class _ToSize(Layer):
 
 
 @register("Resizing")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Resizing(_ToSize):
     explanation = _texts.RESIZING
     compute_not_derived = "no rule for interpolation"
@@ -110,7 +109,7 @@ class Resizing(_ToSize):
 
 
 @register("CenterCrop")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class CenterCrop(_ToSize):
     explanation = _texts.CENTER_CROP
     ops_per_element = 0
@@ -119,7 +118,7 @@ class CenterCrop(_ToSize):
 
 
 @register("RandomCrop")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class RandomCrop(_ToSize):
     role = "augmentation"
     explanation = _texts.RANDOM_CROP

@@ -9,13 +9,12 @@ The output shape follows each layer's ``compute_output_shape`` in Keras 3. With 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
 from ..errors import ExplainError
 from ..symbols import Value
 from .base import (ArgContext, Layer, Shape, anything, arg, choice, count, flag, format_shape, size,
-                   _optional, _size)
+                   _optional, _size, layer_type)
 from . import _texts
 from .registry import register
 
@@ -39,7 +38,7 @@ def optional_size(default=None):
 
 
 @register("CategoryEncoding")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class CategoryEncoding(Layer):
     """CategoryEncoding(num_tokens n): no weights; one_hot (…, k) → (…, k, n) ((…, 1) → (…, n)),
     multi_hot / count (…, k) → (…, n)."""
@@ -58,7 +57,7 @@ class CategoryEncoding(Layer):
 
 
 @register("Discretization")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Discretization(Layer):
     """Discretization(bin_boundaries b | num_bins): no weights; depth = len(b) + 1 (or num_bins);
     int keeps the shape, one_hot (…, k) → (…, k, depth), multi_hot / count (k, …) → (…, depth)
@@ -90,7 +89,7 @@ class Discretization(Layer):
 
 
 @register("Hashing")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Hashing(Layer):
     """Hashing(num_bins n): no weights; int keeps the shape, one_hot (…, k) → (…, k, n)
     ((…, 1) → (…, n)), multi_hot / count (…, k) → (…, n)."""
@@ -113,7 +112,7 @@ class Hashing(Layer):
 
 
 @register("HashedCrossing")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class HashedCrossing(Layer):
     """HashedCrossing(num_bins n) of two inputs of one shape: no weights; int keeps the shape,
     one_hot (…, k) → (…, k, n) ((…, 1) → (…, n)), else (…, k) → (…, n)."""
@@ -138,7 +137,7 @@ class HashedCrossing(Layer):
         return _encode(self.output_mode, a, self.num_bins)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Lookup(Layer):
     """A vocabulary lookup: depth = len(vocabulary) + num_oov_indices (or max_tokens with
     pad_to_max_tokens, or the ``vocabulary_size`` a saved Keras config records)."""
@@ -190,7 +189,7 @@ class _Lookup(Layer):
 
 
 @register("StringLookup")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class StringLookup(_Lookup):
     __doc__ = "StringLookup: no weights. " + (_Lookup.__doc__ or "")
 
@@ -200,7 +199,7 @@ class StringLookup(_Lookup):
 
 
 @register("IntegerLookup")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class IntegerLookup(_Lookup):
     __doc__ = "IntegerLookup: no weights. " + (_Lookup.__doc__ or "")
 
@@ -211,7 +210,7 @@ class IntegerLookup(_Lookup):
 
 
 @register("TextVectorization")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class TextVectorization(_Lookup):
     """TextVectorization: no weights. int: (…) → (output_sequence_length,) ((None,) if unset);
     the other modes split each string into tokens and give (…, depth), depth = len(vocabulary) + 1

@@ -15,7 +15,6 @@ with ``return_state`` the states of every cell follow in one flat list (Keras ne
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import ClassVar, Optional, Sequence, Union
 
@@ -26,7 +25,7 @@ from ..errors import ExplainError
 from ..shapes import Window, keras_conv
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, product, sym
 from .base import (Group, Layer, Shape, _choice, anything, arg, choice, flag, format_shape, known, size,
-                   sizes)
+                   sizes, layer_type)
 from . import _texts
 from .registry import register
 from ._spatial import Spatial, Windowed
@@ -87,7 +86,7 @@ def group_note(gates: int) -> tuple[str, ...]:
     return {4: ("lstm_four_groups",), 3: ("gru_three_groups",)}.get(gates, ())
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Recurrent(Layer):
     """The weights of one recurrent step with G gates: kernel G·i·h, recurrent kernel G·h·h and
     one bias vector G·h (more for GRU with reset_after)."""
@@ -133,7 +132,7 @@ class _Recurrent(Layer):
         return recurrent_cost(self.weight_groups(), self.step_ops(), self.steps(shapes[0]))
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _ResetAfter(_Recurrent):
     """GRU: 3 gates; with reset_after=True (Keras's default) an input and a recurrent bias."""
 
@@ -161,7 +160,7 @@ class _ResetAfter(_Recurrent):
         return group_note(self.gates) + (self.one_bias_note,)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _RNN(_InitialState, _Recurrent):
     input_rank = 2
     return_sequences: bool = flag(False)
@@ -191,7 +190,7 @@ class _RNN(_InitialState, _Recurrent):
 
 
 @register("SimpleRNN")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class SimpleRNN(_RNN):
     """h·(i + h) + h."""
 
@@ -203,7 +202,7 @@ class SimpleRNN(_RNN):
 
 
 @register("LSTM")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class LSTM(_RNN):
     """4h·(i + h) + 4h; states h and c."""
 
@@ -219,7 +218,7 @@ class LSTM(_RNN):
 
 
 @register("GRU")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class GRU(_ResetAfter, _RNN):
     """3h·(i + h) + 6h with reset_after=True (input and recurrent bias), + 3h without."""
 
@@ -237,7 +236,7 @@ def _conv_lstm_groups(rank: int, bias: bool) -> tuple[Group, ...]:
     return groups + ((Group("bias", 4 * c_out),) if bias else ())
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _ConvLSTM(_InitialState, Spatial, Windowed):
     """Input (T, spatial…, c_in) → (T, spatial′…, c_out) with return_sequences, else
     (spatial′…, c_out); the states (h and c) have the shape of one step's output."""
@@ -308,19 +307,19 @@ class _ConvLSTM(_InitialState, Spatial, Windowed):
 
 
 @register("ConvLSTM1D")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class ConvLSTM1D(_ConvLSTM):
     rank = 1
 
 
 @register("ConvLSTM2D")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class ConvLSTM2D(_ConvLSTM):
     rank = 2
 
 
 @register("ConvLSTM3D")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class ConvLSTM3D(_ConvLSTM):
     rank = 3
 
@@ -350,7 +349,7 @@ def _merge_mode(ctx, name: str, raw: object, rank: int) -> str | None:
 
 
 @register("Bidirectional")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Bidirectional(_InitialState, Layer):
     """Forward and backward copies of a recurrent layer: twice its weights (or the forward
     layer's plus ``backward_layer``'s). merge_mode concat: last axis h_f + h_b; sum, mul, ave:
@@ -461,7 +460,7 @@ def _directions(forward: tuple[Group, ...], backward: tuple[Group, ...],
 
 # ----------------------------------------------------------------------------- cells and RNN(cell)
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Cell(_Recurrent):
     """One time step of a recurrent layer, used inside ``RNN``: (i,) → (h,); the weights of the
     layer it belongs to (SimpleRNNCell: h·(i + h) + h, LSTMCell: 4h·(i + h) + 4h, GRUCell:
@@ -478,7 +477,7 @@ class _Cell(_Recurrent):
 
 
 @register("SimpleRNNCell")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class SimpleRNNCell(_Cell):
     explanation = _texts.SIMPLE_CELL
     explanation_no_bias = _texts.SIMPLE_CELL_NO_BIAS
@@ -488,7 +487,7 @@ class SimpleRNNCell(_Cell):
 
 
 @register("LSTMCell")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class LSTMCell(_Cell):
     gates = 4
     states = 2
@@ -497,7 +496,7 @@ class LSTMCell(_Cell):
 
 
 @register("GRUCell")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class GRUCell(_ResetAfter, _Cell):
     explanation_reset_after = _texts.GRU_CELL_RESET_AFTER
 
@@ -526,7 +525,7 @@ def _cells(ctx, name: str, raw: object, rank: int) -> tuple[_Cell, ...]:
 
 
 @register("StackedRNNCells")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class StackedRNNCells(Layer):
     """Cells applied one after another in each time step (inside ``RNN``)."""
 
@@ -591,7 +590,7 @@ def _stacked_values(cells: Sequence[_Cell], shape: Shape) -> dict:
 
 
 @register("RNN")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class RNN(_InitialState, Layer):
     """A recurrent layer around ``cell`` (or a list of cells, applied in turn at each step):
     (T, i) → (T, h_last) with return_sequences, else (h_last,); the weights are the cells'."""

@@ -4,10 +4,9 @@ embeddings V·d, plus reverse_embeddings d·V when ``tie_weights=False``; (…) 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..errors import ExplainError
-from .base import Group, anything, flag
+from .base import Group, anything, flag, layer_type
 from . import _texts
 from .embedding import Embedding, V, d
 from .registry import register
@@ -16,7 +15,7 @@ _REVERSE = Group("reverse_embeddings", d * V)
 
 
 @register("ReversibleEmbedding")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class ReversibleEmbedding(Embedding):
     """ReversibleEmbedding(V, d, tie_weights): embeddings (V, d) [+ reverse_embeddings (d, V)
     if not tied]; (…) → (…, d)."""

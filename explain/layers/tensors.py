@@ -2,18 +2,17 @@
 P = Σ over the tensors of the product of each one's shape."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import sympy
 
 from ..errors import ExplainError
 from . import _texts
-from .base import Group, Layer, Shape, anything
+from .base import Group, Layer, Shape, anything, layer_type
 from .registry import register
 
 
 @register("Tensors", framework="pytorch")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Tensors(Layer):
     """Tensors counted as they are: each group has the product of its tensor's shape.
 

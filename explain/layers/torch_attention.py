@@ -11,14 +11,13 @@ key = value) or ``inputs: [query, key, value]`` in torch's order; (T_q, E) → (
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Optional, Sequence
 
 from ..compute import NO_RULE, SOFTMAX_SCORES, T_k, T_q, Cost, NotDerived, attention_cost
 from ..errors import ExplainError
 from ..symbols import Value, sym
-from .base import Group, Layer, Shape, _optional, _size, anything, arg, flag, format_shape, same_size, size
+from .base import Group, Layer, Shape, _optional, _size, anything, arg, flag, format_shape, same_size, size, layer_type
 from . import _texts
 from .torch_core import check_stated, torch_module
 
@@ -57,7 +56,7 @@ def _torch_mha_cost(bias: bool) -> tuple:
 
 
 @torch_module("MultiheadAttention")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class MultiheadAttention(Layer):
     """4E² + 4E with packed projections; separate q/k/v weights when kdim or vdim ≠ E."""
 

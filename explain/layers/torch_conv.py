@@ -7,7 +7,6 @@ Output lengths: the window rules of ``explain/shapes.py`` (``torch_conv``, ``tor
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, ClassVar, Optional, Sequence
 
@@ -16,7 +15,7 @@ from ..errors import ExplainError
 from ..shapes import Window, torch_conv, torch_transpose
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, product
 from .base import (Group, Layer, Shape, _count, _tuple_of, anything, arg, counts, flag, has_bias, size,
-                   sizes)
+                   sizes, layer_type)
 from . import _texts
 from ._spatial import Windowed, uniform_stride
 from .torch_core import check_stated, torch_module
@@ -50,7 +49,7 @@ def _conv_cost(rank: int, transposed: bool, grouped: bool, bias: bool) -> tuple:
     return positions * weight, (spatial_positions(rank) * c_out if bias else ZERO)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _TorchConv(Layer, Windowed):
     symbol_meanings = {"c_out": "conv_out_channels"}
     role = "conv"
@@ -124,7 +123,7 @@ class _TorchConv(Layer, Windowed):
         return (self.out_channels,) + self.window_lengths(shape)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _TorchConvTranspose(_TorchConv):
     role = "conv_transpose"
     explanation = _texts.CONV_TRANSPOSE
@@ -144,7 +143,7 @@ class _TorchConvTranspose(_TorchConv):
 def _define(base: type, name: str, rank: int) -> type:
     """The registered torch module ``name`` of spatial rank ``rank``, a frozen dataclass over ``base``."""
     cls = type(name, (base,), {"__module__": base.__module__, "rank": rank, "__doc__": base.__doc__})
-    return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
+    return torch_module(name)(layer_type(cls))
 
 
 Conv1d = _define(_TorchConv, "Conv1d", 1)

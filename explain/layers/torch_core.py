@@ -11,13 +11,13 @@ as 0, as torch does.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar, Sequence
 
 from ..compute import ZERO, Cost, positioned
 from ..errors import ExplainError
 from ..symbols import C, Value, exact_div, n_in, n_out, product, sym
-from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, same_size, size
+from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, same_size, size, layer_type
 from . import _texts
 from .embedding import V, d
 from .registry import register
@@ -54,7 +54,7 @@ _LINEAR_W, _LINEAR_B = Group("weight", n_out * n_in), Group("bias", n_out)
 
 
 @torch_module("Linear")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Linear(Layer):
     """weight (n_out, n_in) + bias (n_out): n_in·n_out + n_out."""
 
@@ -92,7 +92,7 @@ _BILINEAR_MACS = n_out * n_1 * n_2 + n_out * n_2
 
 
 @torch_module("Bilinear")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Bilinear(Layer):
     """y = x₁ᵀ A x₂ + b: weight (n_out, n_1, n_2) + bias n_out. One input is used twice."""
 
@@ -138,7 +138,7 @@ _EMBEDDING_W = Group("weight", V * d)
 
 
 @torch_module("Embedding")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Embedding(Layer):
     """weight (V, d): V·d; indices (…) → (…, d). A lookup: no MACs."""
 
@@ -174,7 +174,7 @@ class Embedding(Layer):
 
 
 @torch_module("EmbeddingBag")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class EmbeddingBag(Embedding):
     """weight (V, d): V·d; bags of indices (…, n) → (…, d), the n rows summed, averaged or maxed."""
 
@@ -189,7 +189,7 @@ class EmbeddingBag(Embedding):
 
 
 @torch_module("Identity")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Identity(Layer):
     """No weights; any arguments are ignored, as torch does."""
 
@@ -205,7 +205,7 @@ class Identity(Layer):
 
 
 @torch_module("GLU")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class GLU(Layer):
     """Gated linear unit: halves the size of axis ``dim``; no weights."""
 
@@ -231,7 +231,7 @@ _PRELU = Group("weight", C)
 
 
 @torch_module("PReLU")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class PReLU(Layer):
     """One learnt slope (num_parameters=1) or one per channel (axis 1): weight num_parameters."""
 
@@ -257,7 +257,7 @@ class PReLU(Layer):
 
 
 @torch_module("Flatten")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Flatten(Layer):
     """Joins the axes start_dim … end_dim (batch = 0; default 1 … -1) into one."""
 
@@ -283,7 +283,7 @@ class Flatten(Layer):
 
 
 @torch_module("Unflatten")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Unflatten(Layer):
     """Splits axis ``dim`` into ``unflattened_size`` (one -1 takes the rest)."""
 

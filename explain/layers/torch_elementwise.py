@@ -5,16 +5,15 @@ none of them, a Hugging Face config's blocks, does not build their classes at st
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..compute import ACTIVATION_OPS, SOFTMAX_OPS
 from . import _texts
-from .base import Layer, anything
+from .base import Layer, anything, layer_type
 from .torch_core import torch_module
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Elementwise(Layer):
     """No weights; the shape is unchanged."""
 
@@ -30,7 +29,7 @@ def _elementwise(name: str, *fields: str, role: str = "activation",
         namespace["__annotations__"][f] = object
         namespace[f] = anything()
     cls = type(name, (_Elementwise,), namespace)
-    return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
+    return torch_module(name)(layer_type(cls))
 
 
 _SOFTMAX: dict[str, Any] = {"role": "activation", "explanation": _texts.SOFTMAX, "ops": SOFTMAX_OPS}

@@ -5,12 +5,11 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..compute import NORM_OPS, RMS_OPS, Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import C, product
-from .base import Group, Layer, Shape, _size, anything, arg, flag, format_shape, same_size
+from .base import Group, Layer, Shape, _size, anything, arg, flag, format_shape, same_size, layer_type
 from . import _texts
 from .torch_core import torch_module
 
@@ -33,7 +32,7 @@ def _check_trailing(type_name: str, normalized: tuple, shape: Shape) -> None:
 
 
 @torch_module("LayerNorm")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class LayerNorm(Layer):
     """weight N + bias N, N = ∏ normalized_shape (the last axes of the input)."""
 
@@ -71,7 +70,7 @@ class LayerNorm(Layer):
 
 
 @torch_module("RMSNorm")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class RMSNorm(Layer):
     """weight N, N = ∏ normalized_shape; no bias."""
 

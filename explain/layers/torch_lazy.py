@@ -4,10 +4,9 @@ LazyBatchNorm*, LazyInstanceNorm*: in_channels / num_features = the channel axis
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 from ..errors import ExplainError
-from .base import Layer, Shape, _optional, _size, arg, flag, format_shape
+from .base import Layer, Shape, _optional, _size, arg, flag, format_shape, layer_type
 from .torch_conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .torch_core import Linear, torch_module
 from .torch_norm import BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
@@ -42,7 +41,7 @@ def _lazy(base: type[Layer], field: str, axis: int, **defaults: bool) -> type[La
         "values": lambda self, shape: base.values(full(self, shape), shape),
         "output_shape": lambda self, shape: base.output_shape(full(self, shape), shape),
     }
-    return torch_module(name)(dataclass(frozen=True, kw_only=True)(type(name, (base,), namespace)))
+    return torch_module(name)(layer_type(type(name, (base,), namespace)))
 
 
 LazyLinear = _lazy(Linear, "in_features", -1)

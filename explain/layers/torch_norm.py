@@ -11,7 +11,6 @@ Inputs are channels-first: (C, L) or (C,) for the 1d types, (C, H, W), (C, D, H,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar, Optional, Sequence
 
 import sympy
@@ -19,7 +18,7 @@ import sympy
 from ..compute import BATCHNORM_OPS, NORM_OPS, Cost, elementwise
 from ..errors import ExplainError
 from ..symbols import C, Value
-from .base import Group, Layer, Shape, anything, flag, format_shape, has_bias, has_scale, size
+from .base import Group, Layer, Shape, anything, flag, format_shape, has_bias, has_scale, size, layer_type
 from . import _texts
 from ._norm import batchnorm_explanation
 from .torch_core import check_stated, torch_module
@@ -30,7 +29,7 @@ _STATS = (Group("running_mean", C, trainable=False, buffer=True),
           Group("num_batches_tracked", sympy.Integer(1), trainable=False, buffer=True))
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _BatchNorm(Layer):
     """weight C + bias C (affine, bias) and, with track_running_stats, the buffers running_mean C,
     running_var C and num_batches_tracked 1; num_features C must be the input's axis 1."""
@@ -86,10 +85,10 @@ def _define(base: type, name: str, ranks: tuple[int, ...], **defaults) -> type:
         namespace["__annotations__"][key] = bool
         namespace[key] = flag(value)
     cls = type(name, (base,), namespace)
-    return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
+    return torch_module(name)(layer_type(cls))
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _InstanceNorm(_BatchNorm):
     """The same groups as BatchNorm, but affine and track_running_stats default to False."""
 
@@ -113,7 +112,7 @@ InstanceNorm3d = _define(_InstanceNorm, "InstanceNorm3d", (4,), affine=False, tr
 
 
 @torch_module("SyncBatchNorm")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class SyncBatchNorm(_BatchNorm):
     """BatchNorm whose statistics are taken over all processes: the same tensors as BatchNorm."""
 
@@ -123,7 +122,7 @@ class SyncBatchNorm(_BatchNorm):
 
 
 @torch_module("GroupNorm")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class GroupNorm(Layer):
     """weight C + bias C over num_channels C (axis 1), which num_groups must divide."""
 
@@ -164,7 +163,7 @@ class GroupNorm(Layer):
 
 
 @torch_module("LocalResponseNorm")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class LocalResponseNorm(Layer):
     """No weights."""
 
@@ -180,7 +179,7 @@ class LocalResponseNorm(Layer):
 
 
 @torch_module("CrossMapLRN2d")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class CrossMapLRN2d(Layer):
     """Local response normalisation across channels of (C, H, W); no weights."""
 

@@ -17,7 +17,6 @@ axis as 0. Custom: a module declared with its count, as in Keras specs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import sympy
@@ -25,7 +24,7 @@ import sympy
 from ..errors import ExplainError
 from ..symbols import C, Value, as_value, n_out, product, sym, to_expr
 from .base import (Group, Layer, Shape, _optional, _size, arg, choice, count, flag, format_shape, integer,
-                   integers, same_size, shape_arg)
+                   integers, same_size, shape_arg, layer_type)
 from .custom import Custom
 from .embedding import d
 from . import _texts
@@ -52,7 +51,7 @@ def _is_one(n: Value) -> bool:
 
 
 @torch_module("Parameter")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Parameter(Layer):
     """Π of the shape's axes: T·d, (N + k)·d with k class tokens, C, or s_1·s_2·…."""
 
@@ -139,7 +138,7 @@ class Parameter(Layer):
 
 
 @torch_module("Transpose")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Transpose(Layer):
     """x.transpose(dim0, dim1): swaps two axes (batch = 0); no weights."""
 
@@ -160,7 +159,7 @@ class Transpose(Layer):
 
 
 @torch_module("Permute")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Permute(Layer):
     """x.permute(*dims): dims name every axis once, the batch axis 0 first; no weights."""
 
@@ -181,7 +180,7 @@ class Permute(Layer):
 
 
 @torch_module("Custom")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class TorchCustom(Custom):
     """A module explain has no formula for, declared with its count (as in Keras specs):
     ``Custom: {params: 4*d*d + d, output_shape: [T, d], class_name: MyBlock}``."""

@@ -8,7 +8,6 @@ Adaptive pooling: the spatial sizes become ``output_size`` (None keeps an input 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import ClassVar, Sequence
 
 from ..compute import NO_RULE, Cost, NotDerived, elementwise, per_input, pooled
@@ -16,13 +15,14 @@ from ..symbols import KERNEL_SYMBOLS
 from ..errors import ExplainError
 from ..shapes import Window, torch_pool
 from ..symbols import Value, as_value
-from .base import Layer, Shape, _count, _size, anything, arg, counts, flag, format_shape, optional_sizes, sizes
+from .base import (Layer, Shape, _count, _size, anything, arg, counts, flag, format_shape, optional_sizes, sizes,
+                   layer_type)
 from . import _texts
 from ._spatial import Windowed, uniform_stride
 from .torch_core import torch_module
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Pool(Layer, Windowed):
     role = "pool"
     explanation = _texts.POOL
@@ -64,7 +64,7 @@ class _Pool(Layer, Windowed):
         return (shape[0],) + self.window_lengths(shape)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _MaxPool(_Pool):
     """Max pooling; ``return_indices`` adds the indices as a second output of the same shape."""
 
@@ -77,7 +77,7 @@ class _MaxPool(_Pool):
         return (self.output_shape(shapes[0]),) if self.return_indices else ()
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _AvgPool(_Pool):
     """Average pooling (no dilation)."""
 
@@ -91,7 +91,7 @@ class _AvgPool(_Pool):
     dilation: tuple = sizes(1)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _LPPool(_Pool):
     """Power-average pooling (no padding, no dilation)."""
 
@@ -109,7 +109,7 @@ def _output_size(ctx, name: str, raw: object, rank: int) -> tuple:
     return tuple(None if r is None else _size(ctx, name, r, 1) for r in items)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Adaptive(Layer):
     """The spatial sizes become ``output_size`` (None keeps the input's)."""
 
@@ -131,7 +131,7 @@ class _Adaptive(Layer):
         return (shape[0],) + tuple(n if o is None else o for n, o in zip(shape[1:], self.output_size))
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _AdaptiveMax(_Adaptive):
     explanation = _texts.ADAPTIVE_MAX_POOL
     return_indices: bool = flag(False)
@@ -142,7 +142,7 @@ class _AdaptiveMax(_Adaptive):
 
 def _define(base: type, name: str, rank: int) -> type:
     cls = type(name, (base,), {"__module__": __name__, "rank": rank, "__doc__": base.__doc__})
-    return torch_module(name)(dataclass(frozen=True, kw_only=True)(cls))
+    return torch_module(name)(layer_type(cls))
 
 
 for _r in (1, 2, 3):
@@ -164,7 +164,7 @@ def _pad_amounts(ctx, name: str, raw: object, rank: int) -> tuple:
     return (_count(ctx, name, raw, 1),) * (2 * rank)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Pad(Layer):
     """Adds padding to the last ``rank`` axes: each grows by its two amounts."""
 
@@ -219,7 +219,7 @@ def _factors(ctx, name: str, raw: object, rank: int) -> tuple | None:
 
 
 @torch_module("Upsample")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Upsample(Layer):
     """Resizes the spatial axes to ``size`` or by ``scale_factor`` (⌊n·f⌋)."""
 

@@ -18,7 +18,6 @@ weight_ih G·h·i + weight_hh G·h·h + bias_ih G·h + bias_hh G·h, input (i) �
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import ClassVar, Optional
 
@@ -27,7 +26,7 @@ import sympy
 from ..compute import UPDATE_OPS, Cost, recurrent_cost
 from ..errors import ExplainError
 from ..symbols import Value, sym
-from .base import Group, Layer, Shape, anything, choice, count, flag, size
+from .base import Group, Layer, Shape, anything, choice, count, flag, size, layer_type
 from . import _texts
 from .torch_core import check_stated, torch_module
 from .recurrent import gates_display, group_note
@@ -55,7 +54,7 @@ def _groups(gates: int, bias: bool, proj: bool, layers: bool, bidirectional: boo
     return tuple(groups)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _TorchRNN(Layer):
     role = "recurrent"
     explanation = _texts.TORCH_RECURRENT
@@ -122,7 +121,7 @@ class _TorchRNN(Layer):
 
 
 @torch_module("RNN")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class RNN(_TorchRNN):
     """Elman RNN: h·(i + h) + 2h per layer and direction."""
 
@@ -136,7 +135,7 @@ class RNN(_TorchRNN):
 
 
 @torch_module("LSTM")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class LSTM(_TorchRNN):
     """4h·(i + h) + 8h per layer and direction; with proj_size p: 4h·(i + p) + 8h + p·h."""
 
@@ -155,7 +154,7 @@ class LSTM(_TorchRNN):
 
 
 @torch_module("GRU")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class GRU(_TorchRNN):
     """3h·(i + h) + 6h per layer and direction."""
 
@@ -163,7 +162,7 @@ class GRU(_TorchRNN):
     bias_note = "gru_two_biases"
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Cell(Layer):
     """One step: weight_ih G·h·i + weight_hh G·h·h (+ bias_ih G·h + bias_hh G·h); (i) → (h)."""
 
@@ -215,7 +214,7 @@ def _cell_groups(gates: int, bias: bool) -> tuple[Group, ...]:
 
 
 @torch_module("RNNCell")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class RNNCell(_Cell):
     """h·(i + h) + 2h."""
 
@@ -228,7 +227,7 @@ class RNNCell(_Cell):
 
 
 @torch_module("LSTMCell")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class LSTMCell(_Cell):
     """4h·(i + h) + 8h."""
 
@@ -236,7 +235,7 @@ class LSTMCell(_Cell):
 
 
 @torch_module("GRUCell")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class GRUCell(_Cell):
     """3h·(i + h) + 6h."""
 

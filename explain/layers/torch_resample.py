@@ -11,13 +11,12 @@ Shapes are channels-first without the batch axis:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..compute import Cost, per_input
 from ..errors import ExplainError
 from ..shapes import Window, torch_conv, torch_transpose
 from ..symbols import Value, as_value, exact_div, product
-from .base import Dim, Layer, Shape, counts, format_shape, optional_sizes, same_size, size, sizes
+from .base import Dim, Layer, Shape, counts, format_shape, optional_sizes, same_size, size, sizes, layer_type
 from . import _texts
 from ._spatial import Windowed
 from .torch_conv import _define
@@ -32,7 +31,7 @@ def _divides(type_name: str, what: str, n: Value, k: Value, shape: Shape) -> Non
 
 
 @torch_module("PixelShuffle")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class PixelShuffle(Layer):
     """(C·r², H, W) → (C, H·r, W·r); no weights."""
 
@@ -54,7 +53,7 @@ class PixelShuffle(Layer):
 
 
 @torch_module("PixelUnshuffle")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class PixelUnshuffle(Layer):
     """(C, H, W) → (C·r², H/r, W/r); no weights."""
 
@@ -76,7 +75,7 @@ class PixelUnshuffle(Layer):
 
 
 @torch_module("ChannelShuffle")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class ChannelShuffle(Layer):
     """Permutes the channels in g groups; the shape is unchanged; no weights."""
 
@@ -109,7 +108,7 @@ def _blocks(type_name: str, spatial: tuple, kernel: tuple, dilation: tuple, padd
 
 
 @torch_module("Unfold")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Unfold(Layer):
     """(C, H, W) → (C·k_h·k_w, L), L the number of sliding blocks; no weights."""
 
@@ -133,7 +132,7 @@ class Unfold(Layer):
 
 
 @torch_module("Fold")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Fold(Layer):
     """(C·k_h·k_w, L) → (C, o_h, o_w); L must be the number of blocks of the output; no weights."""
 
@@ -166,7 +165,7 @@ class Fold(Layer):
         return (None if ck is None else exact_div(ck, k),) + tuple(self.output_size)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Upsampling2d(Upsample):
     """Upsample on (C, H, W) with a fixed mode."""
 
@@ -175,19 +174,19 @@ class _Upsampling2d(Upsample):
 
 
 @torch_module("UpsamplingNearest2d")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class UpsamplingNearest2d(_Upsampling2d):
     """Upsample(mode="nearest") on (C, H, W); no weights."""
 
 
 @torch_module("UpsamplingBilinear2d")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class UpsamplingBilinear2d(_Upsampling2d):
     """Upsample(mode="bilinear", align_corners=True) on (C, H, W); no weights."""
 
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _MaxUnpool(Layer, Windowed):
     """Undoes a max pooling: each spatial size n becomes the transposed window's
     (n − 1)·s − 2p + k (stride s defaults to the kernel size); the indices come as a second

@@ -13,7 +13,6 @@ has the target's shape (T, E).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, Callable, Sequence
 
@@ -22,7 +21,7 @@ import sympy
 from ..compute import SOFTMAX_SCORES, T_k, T_q, Cost, known
 from ..errors import ExplainError
 from ..symbols import Value, sym
-from .base import ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, size
+from .base import ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, size, layer_type
 from . import _texts
 from .registry import make_from_mapping
 from .torch_attention import E
@@ -95,7 +94,7 @@ def _inputs(layer: Layer, shapes: Sequence[Shape], roles: tuple[str, str], d_mod
     return shapes[-1] if roles[1] == "tgt" else shapes[0]
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Block(Layer):
     role = "transformer_block"
 
@@ -144,7 +143,7 @@ class _Block(Layer):
 
 
 @torch_module("TransformerEncoderLayer")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class TransformerEncoderLayer(_Block):
     """Self-attention and a feed-forward network: 4E² + 4E + 2EF + F + E + 4E."""
 
@@ -152,7 +151,7 @@ class TransformerEncoderLayer(_Block):
 
 
 @torch_module("TransformerDecoderLayer")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class TransformerDecoderLayer(_Block):
     """Self-attention, cross-attention on the memory, feed-forward: 8E² + 2EF + F + 15E."""
 
@@ -188,7 +187,7 @@ def _stack(block: tuple[Group, ...], norm: tuple[Group, ...]) -> tuple[Group, ..
         tuple(Group(f"norm.{g.name}", g.formula, g.trainable, g.buffer) for g in norm)
 
 
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class _Stack(Layer):
     """N copies of a block (each with its own weights) and an optional final norm."""
 
@@ -235,7 +234,7 @@ class _Stack(Layer):
 
 
 @torch_module("TransformerEncoder")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class TransformerEncoder(_Stack):
     positional = ("encoder_layer", "num_layers", "norm", "enable_nested_tensor", "mask_check")
     encoder_layer: TransformerEncoderLayer = arg(_nested(TransformerEncoderLayer))
@@ -247,7 +246,7 @@ class TransformerEncoder(_Stack):
 
 
 @torch_module("TransformerDecoder")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class TransformerDecoder(_Stack):
     positional = ("decoder_layer", "num_layers", "norm")
     decoder_layer: TransformerDecoderLayer = arg(_nested(TransformerDecoderLayer))
@@ -264,7 +263,7 @@ def _transformer(bias: bool) -> tuple[Group, ...]:
 
 
 @torch_module("Transformer")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class Transformer(Layer):
     """An encoder of N_e layers and a decoder of N_d layers, each stack with a final LayerNorm."""
 

@@ -1,14 +1,13 @@
 """Wrappers that apply another layer: TimeDistributed (the same weights at every time step)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 import sympy
 
 from ..compute import Cost, positioned
 from ..errors import ExplainError
-from .base import ArgContext, Group, Layer, Shape, arg
+from .base import ArgContext, Group, Layer, Shape, arg, layer_type
 from . import _texts
 from .registry import make_from_mapping, register
 
@@ -24,7 +23,7 @@ def nested_layer(ctx: ArgContext, name: str, raw: object, rank: int) -> Layer:
 
 
 @register("TimeDistributed")
-@dataclass(frozen=True, kw_only=True)
+@layer_type
 class TimeDistributed(Layer):
     """Applies ``layer`` to every slice along axis 1: (T, …) → (T, layer(…)); the weights are
     the wrapped layer's, shared across time steps."""
