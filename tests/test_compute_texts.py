@@ -373,3 +373,23 @@ def test_a_layer_without_macs_displays_only_its_other_operations(seed_md):
 def test_memory_wording_of_the_round_11_reviewers(lang, present, absent):
     text = _seed_compute_md(lang)
     assert present in text and absent not in text
+
+
+def test_a_later_layer_with_the_same_formulas_gets_one_line(seed_md):
+    """Round 11 (en): as the parameter part says "Same formula as layer 1", the compute part gives
+    a later conv or dense layer only its numbers; ``--detail full`` keeps every formula block.
+    conv2d_2: 3×3 kernels, 32 → 32 channels, 254×254 outputs; O: a bias add and a ReLU per output."""
+    macs, other = 3 * 3 * 32 * 32 * 254 * 254, 2 * 32 * 254 * 254
+    assert (macs, other) == (594_579_456, 4_129_024)
+    section = _layers_section(seed_md)
+    assert ("**2. `conv2d_2` (Conv2D)**\\\nSame formulas as layer 1, `conv2d_1`: $\\text{MACs} = 3 \\times 3 "
+            "\\times 32 \\times 32 \\times 254 \\times 254 = 594{,}579{,}456$; $O = 2 \\times 32 \\times 254 "
+            "\\times 254 = 4{,}129{,}024$.") in section
+    # dense_2: 512 × 128 MACs, 2 × 128 other operations; the 2×2 pooling of layer 7 has no MACs
+    assert "Same formulas as layer 14, `dense_1`: $\\text{MACs} = 512 \\times 128 = 65{,}536$; $O = 2 \\times 128 = 256$." in section
+    assert "Same formula as layer 3, `max_pooling2d_1`: $O = 2 \\times 2 \\times 53{,}792 = 215{,}168$." in section
+    assert 82 // 2 * (82 // 2) * 32 == 53_792
+    # in full: conv2d_1, dense_1 and dense_3 (softmax: 4 per output, another formula for O)
+    assert section.count("\\begin{aligned}") == 3
+    full = render(explain.load("example:seed-cnn"), lang="en", format="markdown", count=COUNT, detail="full")
+    assert _layers_section(full).count("\\begin{aligned}") == 9 and "Same formulas" not in full

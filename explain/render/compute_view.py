@@ -29,11 +29,11 @@ FLOPS_LABEL = N_("FLOPs")
 MACS_LABEL = N_("MACs")
 
 
-def compute_context(model: "Model", f: "Formatter") -> dict[str, Any]:
+def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> dict[str, Any]:
     p = f.math
     out: dict[str, Any] = {"derived": model.macs is not None, "kaplan": None, "kaplan_absent": None,
                            "not_derived": [f.name(n) for n in model.compute_not_derived],
-                           "layers": compute_layers(model, f)}
+                           "layers": compute_layers(model, f, detail)}
     if model.macs is not None and model.flops is not None and model.training_flops is not None:
         partial = any(n.cost is not None and n.cost.other_partial for n in model.nodes)
         out.update(macs=f.num(model.macs), other=(f.m(r"\geq") + " " if partial else "") + f.num(model.other_ops or 0), flops=f.num(model.flops), training=f.num(model.training_flops),
@@ -87,9 +87,11 @@ def kaplan_math(f: "Formatter") -> dict[str, str]:
     return out
 
 
-def compute_layers(model: "Model", f: "Formatter") -> list[dict[str, Any]]:
+def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> list[dict[str, Any]]:
     """Each layer's compute: why (the first layer of a type), MACs = formula = numbers = result,
-    the other operations the same way, and the meaning of each shape symbol where it first appears."""
+    the other operations the same way, and the meaning of each shape symbol where it first appears.
+    In ``compact`` detail a later layer of a type with the same formulas (and nothing new to say)
+    gets one line, ``brief``: the first such layer and its own numbers (``MACs = … ; O = …``)."""
     from . import messages
     from .mathtex import symbol_tex
     from .view import View
@@ -98,11 +100,12 @@ def compute_layers(model: "Model", f: "Formatter") -> list[dict[str, Any]]:
     seen_idle: dict[type, tuple[int, str]] = {}
     seen_symbols: set[str] = set()
     seen_notes: set[tuple] = set()
+    seen_formulas: dict[tuple, tuple[int, str]] = {}
     rows: list[dict[str, Any]] = []
     for index, node in enumerate(model.nodes, 1):
         cost = node.cost
         row: dict[str, Any] = {"index": index, "name": f.name(node.name), "type": node.type,
-                               "missing": node.cost_missing, "nothing": False, "same": None,
+                               "missing": node.cost_missing, "nothing": False, "same": None, "brief": None,
                                "first": type(node.layer) not in seen_types}
         seen_types.add(type(node.layer))
         rows.append(row)
@@ -118,8 +121,17 @@ def compute_layers(model: "Model", f: "Formatter") -> list[dict[str, Any]]:
             if meaning and s.name not in seen_symbols and s not in node.values:
                 seen_symbols.add(s.name)
                 symbols.append((f.m(symbol_tex(s.name)), meaning))
+        other_note = _other_note(node, seen_notes, f)
+        repeated = not (isinstance(node.repeat, int) and node.repeat == 1)
+        if not nothing and not repeated:
+            first = seen_formulas.setdefault((type(node.layer), cost.macs, cost.other), (index, node.name))
+            if first[0] != index and detail == "compact" and other_note is None and not symbols \
+                    and not cost.other_partial:
+                row.update(brief=(first[0], f.name(first[1])), brief_lines=_brief_lines(v, node, cost),
+                           macs=v.count_text(node.macs), other=v.count_text(node.other_ops))
+                continue
         row.update(
-            other_note=_other_note(node, seen_notes, f),
+            other_note=other_note,
             explanation=node.layer.compute_explanation_for() if row["first"] else None,
             nothing=nothing,
             equation=None if nothing else f.dm(_equations(v, node, cost)),
@@ -127,6 +139,20 @@ def compute_layers(model: "Model", f: "Formatter") -> list[dict[str, Any]]:
             other=(f.m(r"\geq") + " " if cost.other_partial else "") + v.count_text(node.other_ops),
             partial=messages.OTHER_OPS_PARTIAL if cost.other_partial else None)
     return rows
+
+
+def _brief_lines(v: "View", node: "Node", cost: "Cost") -> list[str]:
+    """``MACs = numbers = result`` and ``O = numbers = result`` (math, without the formula), the
+    MACs left out where there are none (pooling)."""
+    from ..symbols import as_value, to_expr
+    values = {**node.values, **cost.values}
+    out = []
+    for lhs, formula in ((_label(v.f, MACS_LABEL), cost.macs), ("O", cost.other)):
+        if formula == 0:
+            continue
+        one = as_value(formula.xreplace({s: to_expr(values[s]) for s in formula.free_symbols}))
+        out.append(v.f.m(v.chain(lhs, formula, values, one, symbols=False)))
+    return out
 
 
 def _equations(v: "View", node: "Node", cost: "Cost") -> str:

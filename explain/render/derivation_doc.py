@@ -29,7 +29,7 @@ def derivation_facts(model: Model, f: "Formatter", expand: bool = False,
         facts["pictures"] = draw_pictures(model, f.lang, f.format)
     if "compute" in count:
         from .compute_view import compute_context
-        facts["compute"] = compute_context(model, f)
+        facts["compute"] = compute_context(model, f, detail)
         facts["model_symbols"] = facts["all_model_symbols"]  # the compute formulas use them all
     if "memory" in count:
         from .memory_view import memory_context
