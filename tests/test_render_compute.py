@@ -103,7 +103,9 @@ def _layer_sections(text: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_seed_per_layer_compute_equals_the_hand_derivation(lang):
-    text = render(load("example:seed-cnn"), lang=lang, format="markdown", count=("params", "compute"))
+    """Every layer's formulas in full (``--detail full``; compact gives a later layer of the same
+    formulas one line, tests/test_compute_texts.py)."""
+    text = render(load("example:seed-cnn"), lang=lang, format="markdown", count=("params", "compute"), detail="full")
     compute = text[text.index("\n#### 1. "):]
     sections = _layer_sections(compute)
     for name, (macs, other) in SEED_BY_HAND.items():
