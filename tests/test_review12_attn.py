@@ -122,3 +122,81 @@ def test_spanish_gpt2_dropout_after_the_sum():
     assert ("Tampoco los tiene la capa de dropout `drop` que sigue a la suma; por eso no aparece en "
             "el resumen.") in text
     assert "la lista" not in text
+
+
+def test_every_dense_weight_is_written_input_by_output():
+    """BertIntermediate maps d to f and BertOutput f back to d (nn.Linear(in_features, out_features));
+    the rows write each weight input × output, as GPT-2's c_fc d·f and c_proj f·d (Llama's
+    down_proj, T5's wo likewise)."""
+    transformers = require_module("transformers")
+    layer = transformers.BertModel(transformers.BertConfig(
+        hidden_size=8, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+        vocab_size=11, max_position_embeddings=8)).encoder.layer[0]
+    assert (layer.intermediate.dense.in_features, layer.intermediate.dense.out_features) == (8, 32)
+    assert (layer.output.dense.in_features, layer.output.dense.out_features) == (32, 8)
+    bert = _md("hf/bert-base-uncased.json")
+    assert r"| `intermediate.dense.weight` | $d \cdot f = 768 \times 3{,}072$ | 2,359,296 |" in bert
+    assert r"| `output.dense.weight` | $f \cdot d = 3{,}072 \times 768$ | 2,359,296 |" in bert
+    llama = _md("hf/llama-2-7b.json")
+    assert r"| `mlp.up_proj.weight` | $d \cdot f = 4{,}096 \times 11{,}008$ |" in llama
+    assert r"| `mlp.down_proj.weight` | $f \cdot d = 11{,}008 \times 4{,}096$ |" in llama
+    t5 = _md("hf/t5-small.json")
+    assert r"| `layer.1.DenseReluDense.wo.weight` | $f \cdot d = 2{,}048 \times 512$ |" in t5
+    assert r"| `layer.0.SelfAttention.q.weight` | $d \cdot H \cdot d_{\text{kv}} = 512 \times 8 \times 64$ |" in t5
+    assert r"| `layer.0.SelfAttention.o.weight` | $H \cdot d_{\text{kv}} \cdot d = 8 \times 64 \times 512$ |" in t5
+
+
+@pytest.mark.parametrize("n_inner", [None, 20])
+def test_gpt2_block_formula_is_said_part_by_part(n_inner):
+    """By hand, d = 8, f = n_inner or 4d: attention (c_attn d·3d + 3d, c_proj d² + d) 4d² + 4d;
+    mlp (c_fc d·f + f, c_proj f·d + d) 2d·f + f + d; ln_1, ln_2 2d each, 4d; together
+    4d² + 2d·f + 9d + f. Checked against transformers' GPT2Block."""
+    transformers = require_module("transformers")
+    d = 8
+    f = n_inner or 4 * d
+    block = transformers.GPT2Model(transformers.GPT2Config(
+        vocab_size=11, n_positions=8, n_embd=d, n_layer=1, n_head=2, n_inner=n_inner)).h[0]
+
+    def count(module) -> int:
+        return sum(p.numel() for p in module.parameters())
+    assert count(block.attn) == 4 * d * d + 4 * d
+    assert count(block.mlp) == 2 * d * f + f + d
+    assert count(block.ln_1) + count(block.ln_2) == 4 * d
+    assert count(block) == 4 * d * d + 2 * d * f + 9 * d + f
+    text = _md("hf/gpt2.json")
+    said = ("Part by part: the attention has $4d^{2} + 4d$ parameters (the query, key, value and output "
+            r"projections with their biases), the feed-forward network $2d \cdot f + f + d$ "
+            r"($d \cdot f + f$, then $f \cdot d + d$) and the two layer normalizations $4d$.")
+    assert said in text
+    assert text.index(said) < text.index(r"P_{1} &= 4d^{2} + 2d \cdot f + 9d + f")
+    small = _md(_hf({"vocab_size": 11, "n_positions": 8, "n_embd": d, "n_layer": 1, "n_head": 2,
+                     "n_inner": n_inner, "model_type": "gpt2", "architectures": ["GPT2Model"]}))
+    assert said in small
+
+
+def test_gpt2_block_with_cross_attention_has_no_parts_sentence():
+    """A GPT-2 block with add_cross_attention has more parts (crossattention, ln_cross_attn): the
+    sentence for 4d² + 2d·f + 9d + f is not said of it."""
+    transformers = require_module("transformers")
+    small = {"vocab_size": 11, "n_positions": 8, "n_embd": 8, "n_layer": 1, "n_head": 2,
+             "add_cross_attention": True}
+    block = transformers.GPT2Model(transformers.GPT2Config(**small)).h[0]
+    assert sum(p.numel() for p in block.parameters()) != 4 * 64 + 2 * 8 * 32 + 9 * 8 + 32
+    text = _md(_hf({**small, "model_type": "gpt2", "architectures": ["GPT2Model"]}))
+    assert "Part by part" not in text
+
+
+def test_mha_grouped_step_says_which_sizes_are_equal():
+    """keras MultiHeadAttention(num_heads=2, key_dim=16) on (16, 32): E_q = E_k = E_v = E_out = 32
+    and d_k = d_v = 16, so (32 + 32)·2·16 + 32·2·16 + 2·16·32 = 4 × 32 × 2 × 16 and
+    2·2·16 + 2·16 = 3 × 2 × 16; 4 × 1,024 + 3 × 32 + 32 = 4,224 parameters."""
+    keras = require_module("keras")
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=16)
+    x = keras.Input((16, 32))
+    layer(x, x)
+    assert layer.count_params() == 4 * 32 * 2 * 16 + 3 * 2 * 16 + 32 == 4224
+    text = _md("specs/mha_small.yaml")
+    assert (r"The step $4 \times 32 \times 2 \times 16 + 3 \times 2 \times 16 + 32$ adds up equal "
+            r"products, since here $E_{q} = E_{k} = E_{v} = E_{\text{out}} = 32,\ d_{k} = d_{v} = 16$.") in text
+    ja = _md("specs/mha_small.yaml", "ja")
+    assert "では、値の等しい積をまとめています（ここでは $E_{q} = E_{k}" in ja

@@ -369,6 +369,12 @@ GPT2_BLOCK_GELU_TANH = N_("A GPT-2 block has two parts, each with a residual con
                           "%(ln_2)s and the feed-forward network %(mlp)s (%(mlp_c_fc)s from %(d)s to "
                           "%(ffn)s, GELU in its tanh approximation, %(mlp_c_proj)s from %(ffn)s back "
                           "to %(d)s).")
+# Translators: said before the formula P_1 = 4d² + 2d·f + 9d + f of a GPT-2 or BERT block; the
+# placeholders are the formulas 4d² + 4d, 2d·f + f + d and 4d
+BLOCK_PARTS_ATTENTION_FFN_NORMS = N_("Part by part: the attention has %(four_d2_4d)s parameters (the query, key, value "
+                                     "and output projections with their biases), the feed-forward network "
+                                     "%(gelu_ffn)s (%(d_f_f)s, then %(f_d_d)s) and the two layer "
+                                     "normalizations %(four_d)s.")
 BERT_BLOCK = N_("A BERT block has two parts, each followed by a residual connection and a layer "
                 "normalization (post-norm): self-attention (%(bert_query)s, %(bert_key)s and "
                 "%(bert_value)s compute the queries, keys and values, %(attention_output_dense)s "

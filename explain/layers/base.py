@@ -559,6 +559,10 @@ class Layer:
         is written in the input's own axes (PReLU's H·W·C)."""
         return self.weight_groups()
 
+    def formula_parts(self) -> Optional[str]:
+        """A sentence (msgid) said before the formula that gives where its terms come from, or None."""
+        return None
+
     def written_groups(self) -> Mapping[str, sympy.Expr]:
         """Weight groups whose formula is printed as the tensor's shape writes it: an unevaluated
         product, its factors in the order of the tensor's axes (Keras's attention_output kernel

@@ -31,8 +31,9 @@ Per block (a Linear(n_in, n_out) has n_in·n_out + n_out; norms as noted):
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import sympy
 
@@ -64,8 +65,18 @@ def _check_width(layer: Layer, shape: Shape, width: Value) -> None:
                            f"{format_shape(shape)}")
 
 
+@dataclass(frozen=True)
+class _Weight(Group):
+    """A Linear's weight whose size is written input × output (d·f, then f·d back)."""
+
+    written: sympy.Expr | None = None
+
+
 def _linear(prefix: str, n_in: sympy.Expr, n_out: sympy.Expr, bias: bool = True) -> tuple[Group, ...]:
-    w = Group(f"{prefix}.weight", n_in * n_out)
+    """A Linear from n_in to n_out: its weight n_in·n_out, written in this order where the two
+    sizes differ (BERT's output.dense f·d, as GPT-2's c_proj), and its bias n_out."""
+    written = sympy.Mul(n_in, n_out, evaluate=False) if n_in != n_out else None
+    w = _Weight(f"{prefix}.weight", n_in * n_out, written=written)
     return (w, Group(f"{prefix}.bias", n_out)) if bias else (w,)
 
 
@@ -89,6 +100,10 @@ class _Block(Layer):
     def output_shape(self, shape: Shape) -> Shape:
         _check_width(self, shape, self.hidden_size)
         return shape
+
+    def written_groups(self) -> Mapping[str, sympy.Expr]:
+        """Every Linear's weight input × output (:func:`_linear`)."""
+        return {g.name: g.written for g in self.weight_groups() if isinstance(g, _Weight) and g.written is not None}
 
     def pair_macs(self) -> sympy.Expr:
         """MACs per query and key: the score (H·d_h) and the weighted sum of V (H·d_h), 2·H·d_h
@@ -190,6 +205,10 @@ class _GeluBlock(_Block):
 
     def values(self, shape: Shape) -> dict:
         return {d: self.hidden_size, f: self.intermediate_size}
+
+    def formula_parts(self) -> str | None:
+        """4d² + 4d + (2d·f + f + d) + 4d: without cross-attention (which adds its own)."""
+        return None if self.add_cross_attention else _texts.BLOCK_PARTS_ATTENTION_FFN_NORMS
 
 
 _GPT2_WRITTEN = {"mlp.c_fc.weight": sympy.Mul(d, f, evaluate=False),
@@ -301,6 +320,10 @@ class DistilBertBlock(_Block):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _DISTILBERT_GROUPS
+
+    def formula_parts(self) -> str | None:
+        """q_lin, k_lin, v_lin, out_lin 4d² + 4d; lin1, lin2 2d·f + f + d; two LayerNorms 4d."""
+        return _texts.BLOCK_PARTS_ATTENTION_FFN_NORMS
 
     def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
         """BERT's: two LayerNorms' statistics, GELU, two residual adds; 4H per score."""
@@ -512,9 +535,9 @@ def _t5_groups(decoder: bool, gated: bool) -> tuple[Group, ...]:
     if decoder:
         groups += (*attention("layer.1.EncDecAttention"), Group("layer.1.layer_norm.weight", d))
     ff = "layer.2" if decoder else "layer.1"
-    wi = ((Group(f"{ff}.DenseReluDense.wi_0.weight", d * f), Group(f"{ff}.DenseReluDense.wi_1.weight", d * f))
-          if gated else (Group(f"{ff}.DenseReluDense.wi.weight", d * f),))
-    return groups + wi + (Group(f"{ff}.DenseReluDense.wo.weight", f * d), Group(f"{ff}.layer_norm.weight", d))
+    wi = ((*_linear(f"{ff}.DenseReluDense.wi_0", d, f, False), *_linear(f"{ff}.DenseReluDense.wi_1", d, f, False))
+          if gated else _linear(f"{ff}.DenseReluDense.wi", d, f, False))
+    return groups + wi + (*_linear(f"{ff}.DenseReluDense.wo", f, d, False), Group(f"{ff}.layer_norm.weight", d))
 
 
 _T5_SOURCE = frozenset({"layer.1.EncDecAttention.k.weight", "layer.1.EncDecAttention.v.weight"})

@@ -568,6 +568,8 @@ PLACEHOLDERS: dict[str, Any] = {
     "fused_qkv": _written(3 * _d**2, 3 * _d),
     "four_d2_4d": _written(4 * _d**2, 4 * _d),
     "four_d2": 4 * _d**2, "four_d": 4 * _d,
+    "gelu_ffn": _written(_times(2, _d, _f), _f, _d), "d_f_f": _written(_times(_d, _f), _f),
+    "f_d_d": _written(_times(_f, _d), _d),
     "d_over_H": _d / _H,
     "V_d": _times(_V, _d),
     "d_by_3d": Dims((_d, 3 * _d)), "d_by_d": Dims((_d, _d)), "d_by_f": Dims((_d, _f)),

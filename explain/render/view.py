@@ -329,6 +329,11 @@ class StepView:
     """A transformer block (its repetitions are said as "the block is repeated L times")."""
     type_label: Optional[str] = None
     """A msgid shown in place of the type name (a row that is no framework class)."""
+    formula_parts: Optional[str] = None
+    """A msgid said before the formula: where its terms come from (GPT-2's, BERT's block)."""
+    grouped_equal: Optional[tuple[str, str]] = None
+    """The equation's step that counts equal products together (math) and the equal sizes that
+    make them equal (math), said after the equation."""
 
     @property
     def brief_display(self) -> bool:
@@ -393,15 +398,18 @@ class View:
         values = {x: v for x, v in full.items() if v != x}
         numeric = self.numeric(full)
         p = self.p
-        equation = numbers = brief_equation = None
+        equation = numbers = brief_equation = grouped_equal = None
         repeated = not (isinstance(s.repeat, int) and s.repeat == 1)
         if s.groups and any(not g.buffer for g in s.groups):
             lhs = P + ("_{1}" if repeated else "")
             numbers = self.numbers(s.formula, values, numeric, s.display)
             # the overview table's shorter grouping (MHA's 4 × 32 × 2 × 16 + …) is a line of the
             # derivation too, so that a student finds the table's formula here
+            grouped = _table_grouped(s.formula, numeric, numbers, p)
             equation = self.chain(lhs, s.formula, values, s.params_one, numeric=numeric, display=s.display,
-                                  then=_table_grouped(s.formula, numeric, numbers, p))
+                                  then=grouped)
+            if grouped is not None and f"= {grouped}" in equation:
+                grouped_equal = self.equal_values(s, numeric, grouped)
             brief_equation = self.chain(lhs, s.formula, values, s.params_one, symbols=False,
                                         numeric=numeric, display=s.display)
         symbols = [SymbolView(symbol_tex(v.symbol.name), self.symbol_value(v.symbol, v.value),
@@ -462,9 +470,23 @@ class View:
             parts=[(name, kind, self.count_text(n)) for name, kind, n in s.parts],
             numbers=numbers, brief_equation=brief_equation, tied_head=self.tied_head(s),
             block=s.role == "transformer_block", type_label=node.layer.type_label,
+            formula_parts=node.layer.formula_parts() if equation is not None else None,
+            grouped_equal=grouped_equal,
             role_values={name: _fill(tex, [self.f.decimal(x) for x in xs])
                          for name, (tex, xs) in node.layer.explanation_values().items()},
             role_code={name: self.f.name(code) for name, code in node.layer.explanation_code().items()})
+
+    def equal_values(self, s: LayerStep, numeric: dict, grouped: str) -> Optional[tuple[str, str]]:
+        """(the grouped step, the equal sizes it relies on): the formula's symbols of one value,
+        ``E_q = E_k = E_v = E_out = 32, d_k = d_v = 16`` (MHA); None where no two are equal."""
+        free: set = getattr(s.formula, "free_symbols", set())
+        by_value: dict[int, list[str]] = {}
+        for v in s.symbols:
+            n = numeric.get(v.symbol)
+            if v.symbol in free and isinstance(n, int):
+                by_value.setdefault(n, []).append(symbol_tex(v.symbol.name))
+        equal = [" = ".join([*names, self.p.number(n)]) for n, names in by_value.items() if len(names) > 1]
+        return (grouped, r",\ ".join(equal)) if equal else None
 
     def tied_head(self, s: LayerStep) -> bool:
         """A dense layer whose weights are all an embedding's: an LM head tied to the tokens."""
