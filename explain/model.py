@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 import sympy
 
@@ -35,6 +35,15 @@ class Weight:
     tied_to: str | None = None
     """The weight group of ``Node.shares`` that this one is (shared or tied weights): it is
     counted there, not again in the model's totals."""
+
+
+_KEEP: dict[str, Callable[[Weight], bool]] = {
+    "params": lambda w: not w.buffer,
+    "trainable": lambda w: w.trainable and not w.buffer,
+    "non_trainable": lambda w: not w.trainable and not w.buffer,
+    "buffers": lambda w: w.buffer,
+}
+"""Which weights each count of a node takes."""
 
 
 @dataclass
@@ -76,6 +85,19 @@ class Node:
             return one
         return as_value(self.repeat * one)
 
+    def _counted(self, key: str, keep) -> Value:
+        """``_sum(keep)``, once per ``key`` for these weights and this repeat (the summary table,
+        the stages and the pictures ask each node for its counts many times); ``weights`` or
+        ``repeat`` assigned anew (a tied weight found later) are summed again."""
+        memo = self.__dict__.get("_memo")
+        if memo is None or memo[0] is not self.weights or memo[1] is not self.repeat:
+            memo = self.__dict__["_memo"] = (self.weights, self.repeat, {})
+        counts: dict[str, Value] = memo[2]
+        found = counts.get(key)
+        if found is None:
+            found = counts[key] = self._sum(keep)
+        return found
+
     @property
     def outputs(self) -> tuple[Shape, ...]:
         """Every output shape (one for most layers)."""
@@ -83,28 +105,25 @@ class Node:
 
     @property
     def params(self) -> Value:
-        return self._sum(lambda w: not w.buffer)
+        return self._counted("params", _KEEP["params"])
 
     def own(self, kind: str) -> Value:
         """``params``, ``trainable``, ``non_trainable`` or ``buffers`` without the weights that are
         shared with or tied to another node (those count there): what the totals add up."""
-        keep = {"params": lambda w: not w.buffer,
-                "trainable": lambda w: w.trainable and not w.buffer,
-                "non_trainable": lambda w: not w.trainable and not w.buffer,
-                "buffers": lambda w: w.buffer}[kind]
-        return self._sum(lambda w: keep(w) and w.tied_to is None)
+        keep = _KEEP[kind]
+        return self._counted("own " + kind, lambda w: keep(w) and w.tied_to is None)
 
     @property
     def trainable(self) -> Value:
-        return self._sum(lambda w: w.trainable and not w.buffer)
+        return self._counted("trainable", _KEEP["trainable"])
 
     @property
     def non_trainable(self) -> Value:
-        return self._sum(lambda w: not w.trainable and not w.buffer)
+        return self._counted("non_trainable", _KEEP["non_trainable"])
 
     @property
     def buffers(self) -> Value:
-        return self._sum(lambda w: w.buffer)
+        return self._counted("buffers", _KEEP["buffers"])
 
     # -- compute (explain.compute): one sample, every copy
     @cached_property

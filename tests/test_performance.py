@@ -157,3 +157,47 @@ def test_a_window_rule_is_written_once_per_kind(monkeypatch):
     assert windows[0].values(8)[shapes.sym("n")] == 8
     top = [a for a in calls if a[0] is shapes.RULES["floor"]]
     assert len(top) == 2  # padded and unpadded
+
+
+def test_a_node_sums_its_weights_once_per_count(monkeypatch):
+    """The summary table, the stages and the pictures ask each node for its counts many times
+    (7,753 ``own`` calls on ResNet152); each count is summed once, and again only when the node's
+    weights are assigned anew (a tied weight found later). Dense(3 → 4): 12 + 4 = 16."""
+    from explain.model import Node, Weight
+
+    calls = []
+    real = Node._sum
+    monkeypatch.setattr(Node, "_sum", lambda self, keep: calls.append(1) or real(self, keep))
+    node = explain.load({"name": "m", "inputs": {"x": [3]}, "layers": [{"Dense": {"units": 4}}]}).nodes[-1]
+    node.__dict__.pop("_memo", None)
+    for _ in range(5):
+        assert node.own("params") == node.params == node.trainable == 16
+        assert node.own("buffers") == node.non_trainable == 0
+    assert len(calls) == 5
+    bias = next(w for w in node.weights if w.count == 4)
+    node.weights = tuple(Weight(w.name, w.formula, w.count, w.trainable, w.buffer, "other.bias" if w is bias else None)
+                         for w in node.weights)
+    assert node.own("params") == 12 and node.params == 16  # the tied bias counts at its owner
+
+
+def test_the_picture_finds_the_repeated_blocks_once(monkeypatch):
+    """The model's picture tries its boxes unfolded, then with every repeated block folded: both
+    read the same runs of repeated blocks, found once (a stem, then 6 equal blocks of Conv2D,
+    BatchNormalization, ReLU, Add: one run of period 4 from position 1, 6 times; and a model too
+    long to draw unfolded)."""
+    from explain.derivation import build as derivation
+    from explain.render.draw import graph
+
+    calls = []
+    real = derivation.group_blocks
+    monkeypatch.setattr(derivation, "group_blocks", lambda nodes, *a: calls.append(1) or real(nodes, *a))
+    spec = _residual(6)
+    for layer in spec["layers"][1:]:
+        layer.get("Conv2D", {})["kernel_size"] = 3
+    model = explain.load(spec)
+    graph.build(model)
+    assert len(calls) == 1
+    assert real(model.nodes) == [(0, 1, 1), (1, 4, 6)]
+    calls.clear()
+    graph.build(explain.load(_residual(40)))  # 163 layers, few repeats: too many boxes unfolded
+    assert len(calls) == 1

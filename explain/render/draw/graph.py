@@ -105,8 +105,9 @@ def build(model: Model, fold: Optional[str] = None) -> Graph:
     order = [fold] if fold else ["", "runs", "stages", "chunks"]
     parts: Optional[list[list[Part]]] = None
     how = ""
+    blocks: list[tuple[int, int, int]] = []  # group_blocks(nodes), found once for "" and "runs"
     for how in order:
-        parts = _partition(nodes, how)
+        parts = _partition(nodes, how, blocks)
         if parts is not None and sum(len(unit) for unit in parts) <= MAX_BOXES:
             break
     assert parts is not None
@@ -117,10 +118,12 @@ Part = tuple[list[int], int, str, int]
 """(positions of the layers a box stands for, × N, label, group or -1)."""
 
 
-def _partition(nodes: Sequence[Node], how: str) -> Optional[list[list[Part]]]:
+def _partition(nodes: Sequence[Node], how: str,
+               blocks: Optional[list[tuple[int, int, int]]] = None) -> Optional[list[list[Part]]]:
     """Boxes (as lists of positions) per unit: ``""`` every layer, repeated blocks once in a
     frame; ``runs`` every repeated block one box; ``stages`` the stage table's rows;
-    ``chunks`` consecutive layers of one name prefix, at most :data:`MAX_BOXES` boxes."""
+    ``chunks`` consecutive layers of one name prefix, at most :data:`MAX_BOXES` boxes.
+    ``blocks``: an empty list to keep ``group_blocks(nodes)`` in for the next call, or its runs."""
     from ...derivation.build import group_blocks
     if how == "stages":
         from ...derivation.stages import stages
@@ -132,7 +135,11 @@ def _partition(nodes: Sequence[Node], how: str) -> Optional[list[list[Part]]]:
         size = max(1, -(-len(nodes) // MAX_BOXES))
         return [[(list(range(i, min(i + size, len(nodes)))), 1, "", -1)] for i in range(0, len(nodes), size)]
     out: list[list[Part]] = []
-    for start, period, repeat in group_blocks(nodes):
+    if blocks is None:
+        blocks = group_blocks(nodes)
+    elif not blocks:
+        blocks.extend(group_blocks(nodes))
+    for start, period, repeat in blocks:
         first = list(range(start, start + period))
         if repeat == 1:
             out.extend([[([i], 1, "", -1)] for i in first])
