@@ -55,10 +55,11 @@ def pictures(model: Model, lang: str, format: str) -> dict[str, Any]:
         from .tikz import placed
         # the graph bare: the template boxes it and may shrink it into the room left on the page,
         # down to box text of 6pt (footnotesize, 8pt, at 0.75 of the size drawn)
+        # (the bar chart's labels are footnotesize too, drawn at full size: 0.75 at least)
         tex, scale, height = placed(graph, labels, center=False)
         detail_tex, _, detail_height = placed(block, labels, rows=DETAIL_ROWS) if block else (None, 1.0, 0.0)
-        out.update(graph=tex, graph_min=min(1.0, max(0.75, 0.75 / scale)), bars=charts.pgfplots(items, labels),
-                   detail=detail_tex)
+        out.update(graph=tex, graph_min=min(1.0, max(0.75, 0.75 / scale)),
+                   bars=charts.pgfplots(items, labels, center=False), bars_min=0.75, detail=detail_tex)
         # cm each picture takes on the page: its heading and sentences go with it to a new page
         out.update(graph_height=height, bars_height=charts.height(items) + 1.2, detail_height=detail_height)
     else:

@@ -48,15 +48,15 @@ def height(items: list[Bar]) -> float:
     return min(0.55 * len(items) + 1.6, TALLEST)
 
 
-def pgfplots(items: list[Bar], labels: Labels) -> str:
+def pgfplots(items: list[Bar], labels: Labels, center: bool = True) -> str:
     """A horizontal bar chart (``\\usepackage{pgfplots}``), the first bar on top, set where it
-    stands (no float)."""
+    stands (no float); ``center``: in a ``center`` environment (else bare, for the template to box
+    and scale)."""
     if not items:
         return ""
     ticks = ",".join("{" + r"\texttt{" + latex_text(b.label) + "}}" for b in items)
     coords = " ".join(f"({float(b.share * 100):.3f},{k}) [{latex_text(b.text)}]" for k, b in enumerate(items))
-    return "\n".join([
-        r"\begin{center}",
+    return "\n".join(([r"\begin{center}"] if center else []) + [
         r"\begin{tikzpicture}",
         r"\begin{axis}[xbar, y dir=reverse, width=0.62\linewidth, height=%.2fcm, scale only axis=false," % height(items),
         r"  xmin=0, xmax=115, xtick={0,20,40,60,80,100}, enlarge y limits={abs=0.6},",
@@ -64,12 +64,18 @@ def pgfplots(items: list[Bar], labels: Labels) -> str:
         r"  yticklabel style={font=\footnotesize}, xticklabel style={font=\footnotesize},",
         r"  bar width=0.32cm, axis x line*=bottom, axis y line*=left,",
         r"  point meta=explicit symbolic, nodes near coords, nodes near coords style={font=\footnotesize, anchor=west},",
-        r"  xlabel={%s}, xlabel style={font=\footnotesize}]" % latex_text(labels.tr(AXIS)),
+        r"  xlabel={%s}, xlabel style={font=\footnotesize}]" % _unit(latex_text(labels.tr(AXIS))),
         r"\addplot[fill=black!30, draw=black!70] coordinates {%s};" % coords,
         r"\end{axis}",
         r"\end{tikzpicture}",
-        r"\end{center}",
-    ]) + "\n"
+    ] + ([r"\end{center}"] if center else [])) + "\n"
+
+
+def _unit(label: str) -> str:
+    """The axis label's percent sign as the bare glyph: it names the unit ("(%)"), and babel-spanish's
+    ``\\%`` would put a thin space before it, right after the parenthesis ("( %)"); after a number
+    ("0,2 %") that space is right and stays."""
+    return label.replace(r"\%", r"{\char37}")
 
 
 def _value(share: Fraction) -> str:

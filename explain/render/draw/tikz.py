@@ -96,7 +96,9 @@ def _picture(graph: Graph, labels: Labels, size: tuple[Layout, float, float, flo
     if scale < 1:
         out.append(rf"\scalebox{{{scale:.3f}}}{{%")
     out.append(r"\begin{tikzpicture}[x=%.2fcm,y=-%.2fcm,>=stealth," % (SLOT, row))
-    out.append(r"  box/.style={draw,rounded corners=2pt,align=center,font=\footnotesize,"
+    # "flush center": each line centred by infinitely stretchable glue, so that no other glue
+    # stretches (TikZ's "center" stretches the kanji glue: パ ラ メ ー タ in a Japanese box)
+    out.append(r"  box/.style={draw,rounded corners=2pt,align=flush center,font=\footnotesize,"
                r"text width=%.2fcm,inner sep=2pt,fill=white}," % (SLOT * 0.88))
     out.append(r"  input/.style={box,draw=black!60,fill=black!5},"
                r" fold/.style={box,double}, shared/.style={box,dashed},"
