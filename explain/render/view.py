@@ -52,6 +52,14 @@ DOTTED_CODE = 24
 after a dot in LaTeX: unbroken, it left a justified line with huge gaps."""
 
 
+RAGGED_BREAK = r"\hskip 0pt plus 8em\penalty50\hskip 0pt plus -8em\relax"
+"""Before a shape in a sentence (LaTeX): a break that leaves its line ragged (the first glue stays
+at the line's end and takes the stretch; with no break there, the two glues cancel). A shape never
+breaks inside ("(None, None," / "768)" reads as two shapes); without this, a shape that did not fit at
+a line's end stretched the justified line before it ("which adds a last axis:" with wide gaps, every
+character spaced in Japanese)."""
+
+
 class Formatter:
     """Format-specific pieces for templates: names, numbers, shapes and math delimiters
     (``markdown``, ``latex``, or ``text``: plain, as a terminal shows it)."""
@@ -140,17 +148,20 @@ class Formatter:
         text = format_size(x, self.lang)
         return latex_text(text) if self.format == "latex" else text
 
-    def shape(self, shape: Shape) -> str:
-        """(None, 256, 256, 32) as Keras prints it (batch axis None), in monospace."""
+    def shape(self, shape: Shape, cell: bool = False) -> str:
+        """(None, 256, 256, 32) as Keras prints it (batch axis None), in monospace. In a sentence
+        (not a ``cell`` of a table or picture) LaTeX may end the line before it ragged
+        (:data:`RAGGED_BREAK`)."""
+        lead = RAGGED_BREAK if self.format == "latex" and not cell else ""
         if any(d is not None and not isinstance(d, int) for d in shape):
             # in the same monospace as numeric shapes: (None, ⌊H/8⌋, ⌊W/8⌋, 2F)
             plain = MathPrinter(self.lang, plain=True)
             dims = ["None"] + ["None" if d is None else plain.expr(tidy_floors(d)) for d in shape]
             if self.format == "latex":
-                return r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
+                return lead + r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
             return self.name("(" + ", ".join(dims) + ")")
         dims = ["None"] + ["None" if d is None else str(d) for d in shape]
-        return self.unbroken("(" + ", ".join(dims) + ")")  # "(None, None," / "768)" reads as two shapes
+        return lead + self.unbroken("(" + ", ".join(dims) + ")")  # "(None, None," / "768)" reads as two shapes
 
     def placeholders(self, own: Optional[dict[str, str]] = None, /, **args: str) -> dict[str, str]:
         """The placeholders of sentences (``messages.PLACEHOLDERS``) typeset for this format
@@ -1124,7 +1135,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
         node = s.node
         own = node.own("params")
         rows.append({
-            "name": node.name, "type": node.type, "type_label": node.layer.type_label, "shape": fmt.shape(view.shown_shape(node.output_shape)),
+            "name": node.name, "type": node.type, "type_label": node.layer.type_label, "shape": fmt.shape(view.shown_shape(node.output_shape), cell=True),
             "formula": _row_formula(s, view, built.get(node.name)),
             "share": fmt.plain(format_share(view.evaluate(own), d.total, fmt.lang))
             if isinstance(view.evaluate(own), int) and view.evaluate(own) != 0 else "",
@@ -1147,7 +1158,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
             "cell": RANGE.join(fmt.cell_code(end) for end in stage.label.split(RANGE)),
             "blocks": fmt.num(stage.blocks) if stage.blocks else "", "params": view.count_text(stage.params),
             "share": fmt.plain(format_share(n, d.total, fmt.lang)) if isinstance(n, int) else "",
-            "shape": fmt.shape(stage.output)})
+            "shape": fmt.shape(stage.output, cell=True)})
     return {
         "f": fmt, "model": model, "name": model.name, "framework": model.framework,
         "stages": stage_rows, "stage_ends": _stage_ends(all_stages, fmt), "block_kinds": _block_kinds(model, view),

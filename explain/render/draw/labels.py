@@ -78,7 +78,7 @@ class Labels:
     def shape(self, box: Box) -> str:
         from ..view import View
         f = self._formatter
-        return f.shape(View(f, self.model).shown_shape(box.shape))
+        return f.shape(View(f, self.model).shown_shape(box.shape), cell=True)
 
     def times(self, repeat: Value) -> str:
         if isinstance(repeat, int) and repeat == 1:
