@@ -725,12 +725,19 @@ def test_the_exercise_has_the_total_in_its_answer_table_and_room_for_the_working
     assert [r[1] for r in blanks] == [f"`{n}`" for n, _, _ in LENET5_KEY] + ["**Total**", "**Trainable**",
                                                                             "**Non-trainable**"]
     assert all(r[2] == "–" and r[3] == "" for r in blanks[-3:])  # no shape for a total
-    working = md.split("## Working\n")[1].strip().splitlines()
-    assert working == [f"{i}. `{n}`" for i, (n, _, _) in enumerate(LENET5_KEY, 1)]  # no colon: fr would need « : »
+    # round 11: one ruled line a layer was too little for a convolution's working (formula, padding,
+    # output size), and the total had none: lenet5's 8 layers get 3 lines each (the name and two
+    # rules), the total with its trainable split 3 (no colon after a name: fr would need « : »)
+    working = [line.strip() for line in md.split("## Working\n")[1].strip().splitlines() if line.strip()]
+    rule = "\\_" * 50
+    assert working == [line for i, (n, _, _) in enumerate(LENET5_KEY, 1) for line in (f"{i}. `{n}`", rule, rule)] \
+        + ["**Total**", rule, rule]  # unnumbered, as in the answer table
     tex = render_document("exercise", a, lang="en", format="latex")
     blank_table = tex.split("\\subsection*{Task}")[1].split("\\end{longtable}")[0]
     assert blank_table.rstrip().endswith("\\textbf{Non-trainable}} & \\multicolumn{1}{|c|}{--} &  \\\\ \\hline")
     assert "\\subsection*{Working}" in tex.split("\\subsection*{Task}")[1]
+    work = tex.split("\\subsection*{Working}")[1]
+    assert work.count("\\hrulefill") == 8 * 3 + 3 and "]{}\\enspace \\textbf{Total}\\enspace\\hrulefill" in work
     text = make_variant(read_spec(str(FIXTURES / "exercise" / "text.yaml")))  # token ids: input [40]
     assert "The input has the shape `(40,)`, without the batch axis." in render_document("exercise", Assignment(text))
     assert "| 3 | `head` | `(3,)` |" in render_document("solution", Assignment(text))
@@ -764,6 +771,9 @@ def test_the_sheet_names_the_defaults_of_the_window_arguments_left_out():
     ja = render_document("exercise", Assignment(v), lang="ja")
     assert ('Conv2D では `padding="valid"`、`strides=1`、AveragePooling2D では `padding="valid"`、'
             '`strides=None`（つまり `pool_size` と同じ）です。') in ja
+    # round 11 (ja PDF): a type name is never hyphenated ("Average-" / "Pooling2D")
+    ja_tex = render_document("exercise", Assignment(v), lang="ja", format="latex")
+    assert "、\\mbox{AveragePooling2D} では" in ja_tex and "\\mbox{Conv2D} では" in ja_tex
     tconv, tpool = torch.nn.Conv2d(3, 16, 3), torch.nn.MaxPool2d(2)
     assert tconv.padding == (0, 0) and tconv.stride == (1, 1) and tpool.padding == 0 and tpool.stride == tpool.kernel_size
     assert inspect.signature(torch.nn.MaxPool2d).parameters["stride"].default is None

@@ -95,7 +95,7 @@ def _defaults_text(spec: dict[str, Any], f: "Formatter") -> str:
             return f.code(code)
         return translate(f.lang, EQUAL_TO_WINDOW) % {"argument": f.code(code), "window": f.code(window)}
     items = [translate(f.lang, DEFAULTS_ITEM) % {"arguments": sep.join(arg(*a) for a in args),
-                                                  "type": f.text(type_name)}
+                                                  "type": f.cell_type(type_name)}  # never hyphenated: "Average-/Pooling2D"
              for type_name, args in defaults(spec)]
     return format_list(items, locale=f.lang) if items else ""
 
