@@ -177,10 +177,9 @@ def test_short_summary_stays_on_one_page_long_one_breaks_with_its_header():
     (FIXTURES / "hf" / "gpt2.json", "ja", ["transformer.wpe (埋め込みの和)", "transformer.wte +"]),
     (FIXTURES / "hf" / "bert-base-uncased.json", "en", ["embeddings.token_type_embeddings", "(first token of the sequence)"]),
     (FIXTURES / "hf" / "llama-2-7b.json", "fr", ["(LlamaDecoderLayer)"]),
-    # round 11: "expanded_conv_depthwise_" / "relu" read as two names (en: the gaps were narrowed to
-    # fit it, by a rounded division 1sp short; fr: in a smaller code font)
+    # round 11: "expanded_conv_depthwise_" / "relu" read as two names (the gaps were narrowed to fit
+    # it, by a rounded division 1sp short)
     (FIXTURES / "keras" / "MobileNetV2.json", "en", ["expanded_conv_depthwise_relu", "block_16_depthwise_relu"]),
-    (FIXTURES / "keras" / "MobileNetV2.json", "fr", ["expanded_conv_depthwise_relu", "block_16_depthwise_relu"]),
 ], ids=lambda v: str(v).rsplit("/", 1)[-1] if not isinstance(v, list) else "")
 def test_summary_never_wraps_a_name_or_type(source, lang, whole, tmp_path):
     """Round 9 (es, ja, fr): "max_pooling2d_1 / (MaxPooling2D)", "embedding / (Embedding)" and

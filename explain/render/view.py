@@ -1398,7 +1398,6 @@ def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) 
         names += [r"\texttt{" + w + "}" for w in words]
         pieces = [q for w in words for q in re.findall(r"(?:[^./\\]|\\[^_])+(?:[./]|\\_)?|[./]|\\_", w)]
         lines.append(widest(r"\xplN", (r"\texttt{" + w + "}" for w in words))
-                     + widest(r"\xplS", (r"{\footnotesize\texttt{" + w + "}}" for w in words))
                      + widest(r"\xplP", (r"\texttt{" + q + "}" for q in pieces))
                      + rf"\xplmax\xplT{{{r['type_cell']}}}\xplmax\xplO{{\texttt{{{name}}}\ {r['type_cell']}}}")
         if r["formula"]:
