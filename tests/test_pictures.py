@@ -14,7 +14,7 @@ from explain.cli import run
 from explain.render import render
 from explain.render.draw import draw, pictures
 from explain.render.draw.graph import MAX_BOXES, build
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, require_module
 
 SEED = json.loads((FIXTURES / "specs" / "seed_cnn.expected.json").read_text())
 RESIDUAL = json.loads((FIXTURES / "specs" / "residual.expected.json").read_text())
@@ -268,6 +268,34 @@ def test_positions_and_token_types_are_not_read_from_the_token_ids(fixture, look
         assert sources == [ids]
     word = "transformer.wte" if fixture == "gpt2.json" else "embeddings.word_embeddings"
     assert [graph.box(s).name for s, t in graph.edges if t == by_name[word]] == ["input_ids"]
+
+
+def test_position_ids_box_has_the_token_ids_shape():
+    """Round 11 (de): position_ids was the one input box without a shape. transformers documents
+    position_ids as (batch_size, sequence_length), the shape of input_ids; made inside the model they
+    are one row (1, T) that the sum broadcasts over the batch: a tiny GPT-2 gives the same output for
+    (B, T) position ids 0, 1, 2 as for none. GPT-2's and BERT's input boxes all show (None, None), in
+    TikZ, Mermaid and SVG."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    config = transformers.GPT2Config(n_layer=1, n_embd=8, n_head=2, vocab_size=10, n_positions=4)
+    small = transformers.GPT2Model(config).eval()
+    ids = torch.tensor([[1, 2, 3], [4, 5, 6]])
+    with torch.no_grad():
+        made = small(ids).last_hidden_state
+        given = small(ids, position_ids=torch.arange(3).expand(2, 3)).last_hidden_state
+    assert torch.equal(made, given)
+    for fixture in ("gpt2.json", "bert-base-uncased.json"):
+        model = load(FIXTURES / "hf" / fixture)
+        inputs = [b for b in build(model).boxes if b.kind == "input"]
+        assert "position_ids" in [b.name for b in inputs]
+        assert all(b.shape == model.inputs["input_ids"] for b in inputs), inputs  # drawn (None, None)
+        assert '<b>position_ids</b> (positions 0, 1, 2, …)<br/>(None, None)"' in draw(model, "en", "mermaid")
+        assert (r"\mbox{\texttt{position\_ids}} \mbox{(positions 0, 1, 2, …)}\\\texttt{(None,\penalty1000\ None)}"
+                in draw(model, "en", "tikz"))
+        svg = draw(model, "en", "svg")
+        after = svg[svg.index("position_ids</tspan>"):]
+        assert after.split("\n")[1].endswith('font-family="monospace">(None, None)</text>'), after[:300]
 
 
 def test_parts_without_an_arrow_between_them_are_drawn_one_below_the_other():

@@ -255,7 +255,10 @@ def _index_inputs(model: Model, boxes: list[Box]) -> dict[str, Box]:
             continue
         assert kind is not None and given is not None
         if (kind, given) not in made:
-            shape = model.inputs[given] if kind == "type_vocabulary" else ()
+            # token types and position ids have the token ids' shape, (batch_size, sequence_length) in
+            # transformers' documentation (made inside the model, the positions are one row (1, T)
+            # for the whole batch); T5's buckets are (query length, key length): no shape drawn
+            shape = model.inputs[given] if kind in ("type_vocabulary", "positions") else ()
             made[kind, given] = Box(f"ix{len(made)}", INDEX_INPUTS[kind], "input", shape=shape, indexes=kind)
         out[node.name] = made[kind, given]
     inputs = sum(1 for b in boxes if b.kind == "input")
