@@ -14,9 +14,9 @@ from explain.checker import messages as M
 from explain.render.i18n import translate
 
 SEED = FIXTURES / "worksheets" / "seed_worksheet.yaml"
-SUMMARY = "%(correct)s of %(total)s answers fully correct (answer %(answers)s has the correct result but a wrong formula)."
-SUMMARY_PLURAL = ("%(correct)s of %(total)s answers fully correct (answers %(answers)s have the correct result but a "
-                  "wrong formula).")
+SUMMARY = "%(correct)s of %(total)s answers are fully correct; answer %(answers)s has the correct result but the wrong formula."
+SUMMARY_PLURAL = ("%(correct)s of %(total)s answers are fully correct; answers %(answers)s have the correct result but the "
+                  "wrong formula.")
 LANGS = ["en", "de", "ja", "fr", "es"]
 
 
@@ -91,8 +91,8 @@ def test_wrong_formula_names_the_final_number_and_the_formula_as_written(report,
 
 
 @pytest.mark.parametrize("lang, wanted, unwanted", [
-    ("de", ["| Ihre Lösung |", "Ihre Lösung: $512", "6 von 7 Lösungsschritten vollständig richtig (bei Schritt 5 "
-            "stimmt die Zahl, aber nicht die Formel)."], ["Angabe"]),
+    ("de", ["| Ihre Lösung |", "Ihre Lösung: Formel $512", "6 von 7 Lösungsschritten sind vollständig richtig; bei Schritt 5 "
+            "stimmt das Ergebnis, aber nicht die Formel."], ["Angabe"]),
     ("es", ["| Valor correcto |", "# Corrección del cálculo a mano"], ["| Esperado |", "Valor esperado"]),
     ("de", ["| Sollwert |"], ["Richtiger Wert"]),
     ("fr", ["# Correction du calcul à la main"], ["Retour sur"]),

@@ -35,7 +35,8 @@ def seed():
 def test_padding_same_stride_one_is_derived(seed):
     # Keras 'same', stride 1, k = 3: p = (k - 1)/2 = 1 at both ends, so 256 stays 256
     text = section(seed, "conv2d_1")
-    assert 'With `padding="same"` and stride 1, $p$ zeros are added' in text  # code and math, not prose
+    # round 11: "adds p = (k − 1)/2 zeros" is true only for an odd k, and the sentence says so
+    assert 'For an odd kernel size with stride 1, `padding="same"` adds $p$ zeros' in text  # code and math, not prose
     assert r"p = (k - 1)/2 = (3 - 1)/2 = 1" in text  # in the line: n/s
     assert r"\lfloor (256 + 2 \times 1 - 3)/1 \rfloor + 1 = 256" in text
 
@@ -64,7 +65,7 @@ def test_padding_same_with_stride_splits_p1_p2_and_defines_them():
 
 def test_padding_sentences_reach_german(seed):
     german = doc(explain.load("example:seed-cnn"), "de")
-    assert 'Mit `padding="same"` und Schrittweite 1 werden an beiden Enden jeder räumlichen Achse $p$ Nullen' in german
+    assert 'Bei ungerader Kernelgröße und Schrittweite 1 fügt `padding="same"` an beiden Enden jeder räumlichen Achse $p$ Nullen' in german
     assert '`padding="valid"`: $p = 0$.' in german
 
 
@@ -416,18 +417,24 @@ def test_check_sheet_verdict_reads_right_result_wrong_formula():
     # round 9: a cross followed by "right result" read as a contradiction; the summary says why
     # 6 of 7 (claims 1–4, 6, 7 are right; claim 5 has the right number with a wrong bias term);
     # round 11: the glossary's pair is correct/wrong, never "right result"
-    assert "| ✗ wrong formula (correct result) |" in sheet
-    assert "## 5. `dense_2`: parameters (wrong formula, correct result)" in sheet
-    assert "**6 of 7 answers fully correct (answer 5 has the correct result but a wrong formula).**" in sheet
+    # round 12: the verdict short and the same in the table and the heading
+    assert "| ✗ formula wrong, result correct |" in sheet
+    assert "## 5. `dense_2`: parameters (formula wrong, result correct)" in sheet
+    assert "**6 of 7 answers are fully correct; answer 5 has the correct result but the wrong formula.**" in sheet
+    # round 12: the student's false equation 512 × 128 + 512 = 65,664 is never shown unmarked
+    # below the table: formula and result apart
+    assert "Your answer: formula $512 \\times 128 + 512$, result 65,664\n" in sheet
+    assert "Your answer: $512" not in sheet
     written = f"{512 * 128 + 512:,}".replace(",", "{,}")
     assert (f"The result {512 * 128 + 128:,} is correct, but the formula as written gives "
             f"$512 \\times 128 + 512 = {written}$.") in sheet
     assert "right result" not in sheet and "is right, but" not in sheet
     es = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="es",
                        format="markdown")
-    assert "| ✗ fórmula errónea (resultado correcto) |" in es
-    assert "(en la respuesta 5, el resultado es correcto, pero la fórmula no)" in es
+    assert "| ✗ fórmula errónea, resultado correcto |" in es
+    assert "; en la respuesta 5, el resultado es correcto, pero la fórmula no." in es
     assert "## 5. `dense_2`: parámetros (fórmula errónea, resultado correcto)" in es
+    assert "Respuesta dada: fórmula $512 \\times 128 + 512$, resultado 65.664" in es
 
 
 def test_windows_that_leave_the_last_rows_out_say_so(seed, resnet):
@@ -439,8 +446,12 @@ def test_windows_that_leave_the_last_rows_out_say_so(seed, resnet):
     assert tuple(keras.layers.MaxPooling2D(3)(keras.Input((254, 254, 8))).shape[1:3]) == (84, 84)
     assert tuple(keras.layers.MaxPooling2D(2)(keras.Input((39, 39, 8))).shape[1:3]) == (19, 19)
     assert ("The windows cover the first $(84 - 1) \\times 3 + 3 = 252$ rows and columns, so the last "
-            "$254 - 252 = 2$ rows and columns fall outside every window and are dropped (hence the floor)."
+            "2 rows and columns ($254 - 252 = 2$) fall outside every window and are dropped (hence the floor)."
             ) in section(seed, "max_pooling2d_1")
+    # ja reviewer, round 11: the count first, its derivation in brackets, as for one row
+    ja = doc(explain.load("example:seed-cnn"), lang="ja")
+    assert "最後の 2 行・2 列（$254 - 252 = 2$）はどのウィンドウにも入らず" in section(ja, "max_pooling2d_1")
+    assert "最後の 1 行・1 列（$39 - 38 = 1$）は" in section(ja, "max_pooling2d_3")
     # one row left: the singular, in every language (a plural with 1 was the round-8 finding)
     assert ("so the last row and the last column ($39 - 38 = 1$) fall outside every window and are "
             "dropped (hence the floor).") in section(seed, "max_pooling2d_3")  # a one-line entry
@@ -544,11 +555,11 @@ def test_recurrent_sentences_in_the_round9_reviewers_words(rnn_docs):
 def test_core_sentences_in_the_round9_reviewers_words(seed):
     """Round-9 en/es reviewers: the flatten, pooling-stride and floor sentences; es "p. ej." (not
     "ejemplo … por ejemplo"), "ejemplo" for a batch element, and a comma after "Con … y paso 1"."""
-    assert ("A flatten layer reshapes each example's input (e.g. its feature maps) into a single vector; "
+    assert ("A flatten layer reshapes each sample's input (e.g. its feature maps) into a single vector; "
             "the batch axis is kept. It has no weights.") in seed
     es = doc(explain.load("example:seed-cnn"), lang="es")
     assert "convierte la entrada de cada ejemplo (p. ej., sus mapas de características) en un vector" in es
-    assert 'Con `padding="same"` y paso 1, se añaden $p$ ceros' in es
+    assert 'Con un tamaño del núcleo impar y paso 1, `padding="same"` añade $p$ ceros' in es
     mha = doc(explain.load(FIXTURES / "specs" / "mha_small.yaml"), lang="es")
     assert "normaliza las características de cada ejemplo" in mha and "cada muestra" not in mha
 
@@ -615,6 +626,68 @@ def test_german_resnet50_intro_without_summary_in_prose():
     layers = json.loads((FIXTURES / "keras" / "ResNet50.json").read_text())["config"]["layers"]
     inputs = sum(1 for layer in layers if layer["class_name"] == "InputLayer")
     text = doc(explain.load(str(FIXTURES / "keras" / "ResNet50.json")), lang="de")
-    assert (f"Das Modell hat {len(layers) - inputs} Schichten, die Eingabeschicht nicht mitgezählt (die "
-            "Modellübersicht von Keras führt sie zusätzlich mit 0 Parametern auf).") in text
+    assert (f"Das Modell hat {len(layers) - inputs} Schichten, die Eingabeschicht nicht mitgezählt "
+            "(`model.summary()` von Keras führt die Eingabeschicht zusätzlich mit 0 Parametern auf).") in text
     assert "summary()," not in text
+
+
+def test_stage_table_has_a_total_row_and_names_its_rows(resnet, mobilenet):
+    """Round-11 en reviewer: the stage table's rows (stem, stages, head) hold every layer once, so
+    they add up to the model's total; the first column holds stem and head parts too, not only
+    stages. ResNet50 has 25,636,712 parameters and MobileNetV2 3,538,984 (Keras Applications'
+    count_params(), also in design/FORMULAS.md)."""
+    for text, total in ((resnet, 25_636_712), (mobilenet, 3_538_984)):
+        table = text[text.index("| Stage or part | Layers | Blocks | Parameters | Share | Output shape |"):]
+        table = table[:table.index("\n\n")].splitlines()[2:]
+        rows = [[c.strip() for c in r.strip("|").split("|")] for r in table]
+        assert rows[-1] == ["**Total**", "", "", f"**{total:,}**", "**100.0%**", ""]
+        assert sum(int(r[3].replace(",", "")) for r in rows[:-1]) == total
+    assert "| Stage |" not in resnet
+    tex = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), fmt="latex")
+    assert "\\midrule\n\\textbf{Total} & & & \\textbf{25,636,712} & \\textbf{100.0\\%} & \\\\*\n\\end{longtable}" in tex
+    de = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), lang="de")
+    assert "| Stufe oder Teil | Schichten |" in de and "| **Gesamtzahl** |  |  | **25.636.712** |" in de
+
+
+def test_padding_same_sentence_is_true_for_every_kernel():
+    """Keras 'same' with stride 1 pads k_eff − 1 in all: (k − 1)/2 at both ends only for an odd
+    kernel. k = 2 pads 0 before and 1 after; k = 3 with dilation 2 (k_eff = 2·(3 − 1) + 1 = 5)
+    pads (5 − 1)/2 = 2 at both ends. Every output keeps the input's 8 × 8."""
+    keras = require_module("keras")
+    x = keras.Input((8, 8, 3))
+    even = keras.layers.Conv2D(4, 2, padding="same", name="even")
+    dilated = keras.layers.Conv2D(4, 3, padding="same", dilation_rate=2, name="dilated")
+    assert tuple(even(x).shape[1:3]) == tuple(dilated(x).shape[1:3]) == (8, 8)
+    spec = {"name": "pad", "input": [8, 8, 3], "layers": [
+        {"Conv2D": {"name": "even", "filters": 4, "kernel_size": 2, "padding": "same"}},
+        {"Conv2D": {"name": "dilated", "filters": 4, "kernel_size": 3, "padding": "same", "dilation_rate": 2}}]}
+    text = doc(explain.load(spec))
+    assert "odd" not in section(text, "even") and "zeros at both ends" not in section(text, "even")
+    assert "It is split into $p_{1} = \\lfloor 1/2 \\rfloor = 0$ at the start" in section(text, "even")
+    dil = section(text, "dilated")
+    assert 'For an odd dilated kernel size with stride 1, `padding="same"` adds $p$ zeros at both ends' in dil
+    assert "= 2$." in dil
+
+
+def test_round11_wording_in_every_language(resnet, mobilenet):
+    """Round-11 reviewers, one language each: de "Parameterzahl" and one term for the LSTM's cell
+    candidate; fr "max-pooling" named at first mention; ja 学習対象外 (Keras's "Non-trainable
+    params") and the chart axis with 全 and %; en "sample" (the glossary's word) and the double
+    border's parentheses (a box reads "conv2_x (layers 7–38) × 3"); the BatchNorm note true at
+    inference too (Keras subtracts the moving mean there)."""
+    seed = {lang: doc(explain.load("example:seed-cnn"), lang) for lang in ("de", "fr", "ja")}
+    assert "ihre Ausgabeform und ihre Parameterzahl." in seed["de"]
+    assert "Une couche de max-pooling (pooling par maximum) garde la plus grande valeur" in seed["fr"]
+    assert "学習可能なパラメータは 6,029,097 個、学習対象外のパラメータは 0 個です。" in seed["ja"]
+    assert "全パラメータに占める割合（%）" in seed["ja"] and "学習不可" not in seed["ja"]
+    rnn = doc(explain.load(FIXTURES / "specs" / "small_rnn.yaml"), "de")
+    assert "einen Kandidatenwert des Zellzustands, also vier gleich große Gewichtsblöcke" in rnn
+    assert "Kandidat für" not in rnn and "Kandidatenzustand für den Zellzustand" not in rnn
+    assert "(layers 7–38) × 3" in resnet
+    assert ("A box with a double border groups several consecutive layers and gives the range of their "
+            "layer numbers in parentheses; × N after them is the number of blocks the box holds.") in resnet
+    assert ("the normalization subtracts the batch mean (at inference, the moving mean), which would "
+            "cancel a bias") in mobilenet
+    ja = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), "ja")
+    assert "二重枠のボックスは連続する複数の層をまとめたもので、括弧内にそれらの層番号の範囲を示します。" in ja
+    assert "（Keras の `model.summary()` には入力層もパラメータ数 0 として表示されます）" in ja

@@ -86,8 +86,9 @@ def test_flop_counter_path_may_break_after_its_dots(seed):
            "2²⁰\u00a0bytes, i.e. 1\u00a0MiB)."),
     ("de", "Keras’ `model.summary()` zeigt `23.00 MB`, weil Keras binäre Einheiten verwendet: Dort ist 1\u00a0MB"
            "\u00a0= 2²⁰\u00a0Byte, also 1\u00a0MiB."),
-    ("fr", "La méthode `model.summary()` de Keras affiche `23.00 MB`, car Keras utilise des unités binaires "
-           "(son 1\u00a0MB vaut 2²⁰\u00a0octets, soit 1\u00a0Mio)."),
+    # fr reviewer, round 11: the unit label in French quotes, after a colon
+    ("fr", "La méthode `model.summary()` de Keras affiche `23.00 MB`, car Keras compte en unités binaires\u00a0: "
+           "son «\u00a0MB\u00a0» vaut 2²⁰\u00a0octets, soit 1\u00a0Mio."),
     ("es", "El resumen de Keras (`model.summary()`) muestra `23.00 MB` porque usa unidades binarias (para "
            "Keras, 1\u00a0MB son 2²⁰\u00a0bytes, es decir, 1\u00a0MiB)."),
 ])

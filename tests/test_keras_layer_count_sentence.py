@@ -24,8 +24,8 @@ def test_functional_model_says_its_summary_lists_the_input_layer():
     assert names[0] == "InputLayer"  # Keras 3 lists it: 4 layers, 3 without it
     assert m.layers[0].count_params() == 0
     assert _sentence(explain.from_keras(m)) == (
-        "The model has 3 layers, not counting the input layer (Keras's summary lists it too, "
-        "with 0 parameters).")
+        "The model has 3 layers, not counting the input layer (Keras's `model.summary()` also lists "
+        "the input layer, with 0 parameters).")
 
 
 def test_sequential_model_counts_as_keras_does():
@@ -33,4 +33,4 @@ def test_sequential_model_counts_as_keras_does():
     m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)])
     assert [type(layer).__name__ for layer in m.layers] == ["Dense", "Dense"]
     assert _sentence(explain.from_keras(m)) == (
-        "The model has 2 layers, not counting the input layer (Keras counts layers this way).")
+        "The model has 2 layers, not counting the input layer, which is how Keras counts them.")

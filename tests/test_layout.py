@@ -252,8 +252,9 @@ def test_large_models_get_a_stage_summary_before_the_layers(fixture, blocks):
     text = render(load(FIXTURES / "keras" / f"{fixture}.json"))
     assert text.index("## Stages") < text.index("## Summary") < text.index("## Derivation, layer by layer")
     table = _tables(text)[0]
-    assert table[0] == ["Stage", "Layers", "Blocks", "Parameters", "Share", "Output shape"]
-    rows = {r[0].replace("`", ""): r for r in table[1:]}  # `block_1`–`block_2`: two code spans
+    assert table[0] == ["Stage or part", "Layers", "Blocks", "Parameters", "Share", "Output shape"]
+    rows = {r[0].replace("`", ""): r for r in table[1:-1]}  # `block_1`–`block_2`: two code spans
     assert {name: _int(rows[name][2]) for name in blocks} == blocks
-    assert sum(_int(r[3]) for r in table[1:]) == KERAS[fixture]["total"]
+    assert sum(_int(r[3]) for r in table[1:-1]) == KERAS[fixture]["total"]
+    assert table[-1][0] == "**Total**" and _int(table[-1][3].strip("*")) == KERAS[fixture]["total"]
     assert "## Stages" not in render(load("example:seed-cnn"))

@@ -90,7 +90,7 @@ def test_french_markdown_has_no_break_spaces_before_colons(seed_report):
     # one pair in the Évaluation column: correct / faux (not « juste » beside « ✓ correct »)
     assert "## 5. `dense_2`\u00a0: paramètres (formule fausse, résultat correct)" in sheet
     assert "juste" not in sheet
-    assert "Réponse donnée\u00a0: $512 \\times 128 + 512 = 65\\,664$" in sheet
+    assert "Réponse donnée\u00a0: formule $512 \\times 128 + 512$, résultat 65\u202f664" in sheet
     assert "Modèle\u00a0: `seed_cnn`" in sheet
     layers = render_document("layers", None, lang="fr", format="markdown")
     row = next(line for line in layers.splitlines() if line.startswith("| BatchNormalization |"))
@@ -223,15 +223,15 @@ def test_japanese_glossary_terms():
 def test_japanese_reference_lists_weight_groups_in_japanese_punctuation():
     layers = render_document("layers", None, lang="ja", format="markdown")
     row = next(line for line in layers.splitlines() if line.startswith("| BatchNormalization |"))
-    assert "gamma：$C$、beta：$C$、moving\\_mean：$C$（学習不可）" in row
+    assert "gamma：$C$、beta：$C$、moving\\_mean：$C$（学習対象外）" in row
 
 
 def test_japanese_sheet_is_polite_and_full_width(seed_report):
     sheet = render_report(seed_report, lang="ja", format="markdown")
-    assert "**7 件中 6 件が完全な正解です（5 番は、値は合っていますが式が誤っています）。**" in sheet
+    assert "**7 件中 6 件が完全な正解です。5 番は、値は合っていますが式が誤っています。**" in sheet
     assert "| `dense_2`（パラメータ数） |" in sheet and "| 合計（パラメータ数） |" in sheet
     assert "## 5. `dense_2`：パラメータ数（式は誤り、値は一致）" in sheet
-    assert "解答：$512 \\times 128 + 512 = 65{,}664$" in sheet
+    assert "解答：式 $512 \\times 128 + 512$、値 65,664" in sheet
 
 
 def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own():

@@ -15,8 +15,8 @@ VERDICT_LABELS = {
     "correct": N_("correct"),
     # Translators: a verdict: the formula is right, the arithmetic is not
     "arithmetic_slip": N_("arithmetic slip"),
-    # Translators: a verdict in the table: the formula is wrong, the result is right (the cross comes first)
-    "wrong_formula": N_("wrong formula (correct result)"),
+    # Translators: a verdict in the table and in the claim's heading: the formula is wrong, the result is right (the cross comes first in the table)
+    "wrong_formula": N_("formula wrong, result correct"),
     # Translators: a verdict on a student's claim in the feedback sheet
     "wrong": N_("wrong"),
     # Translators: a verdict: the claim could not be read (not arithmetic this tool understands)
@@ -25,10 +25,7 @@ VERDICT_LABELS = {
 }
 
 # A verdict in a claim's heading, where it is already in parentheses, where it differs from the table's
-VERDICT_HEADINGS = {
-    # Translators: a verdict in a claim's heading: "dense_2: parameters (wrong formula, correct result)"
-    "wrong_formula": N_("wrong formula, correct result"),
-}
+VERDICT_HEADINGS: dict[str, str] = {}
 
 VERDICT_SENTENCES = {
     # Translators: the whole diagnosis of a correct claim in the feedback sheet

@@ -67,6 +67,9 @@ class Entry:
     """The layer's correct derivation as the derivation renderer shows it (Markdown, LaTeX)."""
     sum: Optional[list[str]] = None
     """For a total (Markdown, LaTeX): the counts of the layers that add up to it."""
+    answer: Optional[tuple[str, str]] = None
+    """A right result from a wrong formula: the student's formula and result, shown apart (the
+    equation as written is false)."""
     index: int = 0
     """The claim's number in the sheet's table (its section carries the same number)."""
     section: bool = True
@@ -132,6 +135,9 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
     entry = Entry(label, _kind(c), work_text(c, f), expected or "–", M.VERDICT_LABELS[c.verdict],
                   M.VERDICT_HEADINGS.get(c.verdict, M.VERDICT_LABELS[c.verdict]), c.correct,
                   list(unique.values()), index=index)
+    if c.verdict == "wrong_formula" and c.work is not None and c.work.formula is not None \
+            and c.work.result_value is not None and c.claimed == c.work.normalized():
+        entry.answer = (_formula(c.work.formula, f), num(c.work.result_value))
     if c.kind in ("macs", "flops", "memory"):
         if not c.correct and c.verdict != "unreadable":
             _compute_derivation(entry, model, c, f)
@@ -252,6 +258,13 @@ def work_text(c: Any, f: Formatter) -> str:
         return " = ".join(_written(p, lambda n: f.num(n), " × ", plain=True) for p in parts)
     math = MathPrinter(f.lang)
     return f.m(" = ".join(_written(p, math.number, r" \times ", plain=False) for p in parts))
+
+
+def _formula(e: Expr, f: Formatter) -> str:
+    """The student's formula as written (``512 × 128 + 512``), as math in Markdown and LaTeX."""
+    if f.format == "text":
+        return _written(e, f.num, " × ", plain=True)
+    return f.m(_written(e, MathPrinter(f.lang).number, r" \times ", plain=False))
 
 
 def _formula_gives(work: Optional[Work], f: Formatter) -> str:

@@ -96,7 +96,7 @@ UPSAMPLE = N_("This layer enlarges the input along the spatial axes by interpola
               "weights.")
 
 # -- shape and element-wise layers
-FLATTEN = N_("A flatten layer reshapes each example's input (e.g. its feature maps) into a single "
+FLATTEN = N_("A flatten layer reshapes each sample's input (e.g. its feature maps) into a single "
              "vector; the batch axis is kept. It has no weights.")
 RESHAPE = N_("This layer rearranges its input into another shape. It has no weights.")
 REPEAT_VECTOR = N_("This layer repeats its input vector n times, which makes a sequence. It has "

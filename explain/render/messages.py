@@ -231,7 +231,8 @@ NOTES = {
                                           "to the Add layer, and brings the input to the output's "
                                           "number of channels, so that the two can be added."),
     "bias_before_batchnorm": N_("The bias is left out because batch normalization follows: the "
-                                "normalization subtracts the batch mean, which would cancel a "
+                                "normalization subtracts the batch mean (at inference, the moving "
+                                "mean), which would cancel a "
                                 "bias, and its %(beta)s shifts every channel instead."),
     "mha_in_proj_4E2": N_("PyTorch's %(nn_MultiheadAttention)s has %(four_d2_4d)s parameters, with %(d)s "
                           "its embedding dimension (%(embed_dim)s), whatever the number of "
@@ -699,8 +700,13 @@ PADDING = {
     "valid": N_("With %(padding_valid)s nothing is added around the input: %(p)s, and every "
                 "window lies inside the input."),
     # Translators: %(p)s is "p = (k − 1)/2 = (3 − 1)/2 = 1"
-    "same_half": N_("With %(padding_same)s and stride 1, %(p_sym)s zeros are added at both ends "
-                    "of every spatial axis, so that the output has the size of the input: %(p)s."),
+    "same_half": N_("For an odd kernel size with stride 1, %(padding_same)s adds %(p_sym)s zeros "
+                    "at both ends of every spatial axis, so that the output has the size of the "
+                    "input: %(p)s."),
+    # Translators: a dilated kernel's size is k_eff = d(k − 1) + 1; %(p)s is "p = (k_eff − 1)/2 = 2"
+    "same_half_dilated": N_("For an odd dilated kernel size with stride 1, %(padding_same)s adds "
+                            "%(p_sym)s zeros at both ends of every spatial axis, so that the output "
+                            "has the size of the input: %(p)s."),
     # Translators: a 1 × 1 (pointwise) convolution; %(p)s is "p = 0"
     "same_one": N_("With %(padding_same)s and stride 1, a kernel of size 1 needs no padding "
                    "(%(p)s): the output has the size of the input."),
@@ -723,15 +729,17 @@ STRIDE_DEFAULT = N_("The stride is not given (%(arg)s, the default), so it equal
 # 252 rows): %(end)s is "(84 − 1) × 3 + 3 = 252", %(rest)s "254 − 252 = 2" (math); keyed by the
 # number of spatial axes (2, or 0 for any other) and whether one entry is left ("one") or more
 DROPPED = {
-    (2, "many"): N_("The windows cover the first %(end)s rows and columns, so the last %(rest)s rows "
-                    "and columns fall outside every window and are dropped (hence the floor)."),
+    # Translators: %(count)s is the number of rows left ("2"), %(rest)s "254 − 252 = 2"
+    (2, "many"): N_("The windows cover the first %(end)s rows and columns, so the last %(count)s rows "
+                    "and columns (%(rest)s) fall outside every window and are dropped (hence the "
+                    "floor)."),
     # Translators: %(rest)s is "39 − 38 = 1"
     (2, "one"): N_("The windows cover the first %(end)s rows and columns, so the last row and the "
                    "last column (%(rest)s) fall outside every window and are dropped (hence the "
                    "floor)."),
     (0, "many"): N_("The windows cover the first %(end)s entries along each spatial axis, so the "
-                    "last %(rest)s entries fall outside every window and are dropped (hence the "
-                    "floor)."),
+                    "last %(count)s entries (%(rest)s) fall outside every window and are dropped "
+                    "(hence the floor)."),
     # Translators: %(rest)s is "39 − 38 = 1"
     (0, "one"): N_("The windows cover the first %(end)s entries along each spatial axis, so the "
                    "last entry (%(rest)s) falls outside every window and is dropped (hence the "

@@ -667,7 +667,7 @@ class View:
             return None
         num = self.pi.number
         args = {"end": self.f.mt(rf"({num(out)} - 1) \times {num(s_)} + {num(k_)} = {num(end)}"),
-                "rest": self.f.mt(f"{num(n_)} - {num(end)} = {num(n_ - end)}")}
+                "rest": self.f.mt(f"{num(n_)} - {num(end)} = {num(n_ - end)}"), "count": self.f.num(n_ - end)}
         return messages.DROPPED[2 if st.spatial == 2 else 0, "one" if n_ - end == 1 else "many"], args
 
     def _edges(self, st: ShapeStep, out: str) -> ShapeView:
@@ -733,7 +733,7 @@ class View:
             tex = "p = " + p.expr(rule, order="none")
             if one:
                 tex += " = " + p.expr(rule, _pad_values(w, st.axes[0].n, rule), order="none") + " = " + p1
-            return ((messages.PADDING["same_half"], {"p": f.mt(tex)}),
+            return ((messages.PADDING["same_half_dilated" if w.dilated else "same_half"], {"p": f.mt(tex)}),
                     (messages.PADDING_BRIEF["same_half"], {"p": f.mt(tex)}))
         pt = f"{symbol_tex('p_1')} + {symbol_tex('p_2')}"
         out = p.expr(RULES["same"], order="none")
@@ -1159,9 +1159,13 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
             "blocks": fmt.num(stage.blocks) if stage.blocks else "", "params": view.count_text(stage.params),
             "share": fmt.plain(format_share(n, d.total, fmt.lang)) if isinstance(n, int) else "",
             "shape": fmt.shape(stage.output, cell=True)})
+    # the stage table's total row: its rows (stem, stages, head) hold every layer once
+    counts = [view.evaluate(stage.params) for stage in all_stages]
+    stage_total = ({"params": fmt.num(d.total), "share": fmt.plain(format_share(d.total, d.total, fmt.lang))}
+                   if all_stages and all(isinstance(n, int) for n in counts) and sum(counts) == d.total else None)
     return {
         "f": fmt, "model": model, "name": model.name, "framework": model.framework,
-        "stages": stage_rows, "stage_ends": _stage_ends(all_stages, fmt), "block_kinds": _block_kinds(model, view),
+        "stages": stage_rows, "stage_total": stage_total, "stage_ends": _stage_ends(all_stages, fmt), "block_kinds": _block_kinds(model, view),
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
         # a sequence of variable length (tokens, or vectors of width d): the length is None too
         "inputs": _input_groups(model, fmt), "input_count": len(model.inputs), "input_notes": input_notes,

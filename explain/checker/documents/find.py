@@ -20,7 +20,7 @@ _CHAIN = re.compile(r"(?:\\(?:times|cdot|left|right|[,;! ])|[0-9]|[.,'\u00a0\u20
 _SHAPE_TUPLE = re.compile(r"\(\s*None\s*(?:,\s*(?:None|\d+)\s*)+\)")
 _TOTAL = re.compile(r"(?P<kw>Non-trainable params|Trainable params|Total params|Gesamtzahl|insgesamt|"
                     r"Gesamt|合計|総数|au total|en total|\btotal\b|\bTotal\b)", re.IGNORECASE)
-_NON_TRAINABLE = re.compile(r"non[- ]trainable|nicht trainierbar|学習不可|non entraînable|no entrenable",
+_NON_TRAINABLE = re.compile(r"non[- ]trainable|nicht trainierbar|学習不可|学習対象外|non entraînable|no entrenable",
                             re.IGNORECASE)
 _TRAINABLE = re.compile(r"trainable|trainierbar|学習可能|entraînable|entrenable", re.IGNORECASE)
 _PARAM_WORDS = re.compile(r"param|Parameter|パラメータ|paramètre|parámetro|weights|Gewichte", re.IGNORECASE)
