@@ -94,7 +94,7 @@ def test_resnet50_folded_boxes_have_the_double_border_the_legend_names():
     page = render_document("derivation", load(FIXTURES / "keras" / "ResNet50.json"), lang="en", format="html")
     graph = page[page.index('<svg xmlns="http://www.w3.org/2000/svg" class="model-graph"'):]
     graph = graph[:graph.index("</svg>")]
-    assert "A box with a double border stands for several consecutive layers" in page
+    assert "A box with a double border groups several consecutive layers" in page
     assert graph.count('<rect class="inner"') == 2 + 4
     assert "stroke-width" not in graph
 
