@@ -10,6 +10,7 @@ import pytest
 
 import explain
 from explain.render import render
+from tests.conftest import FIXTURES
 from tests.render_helpers import compile_latex, pdf_text, require_tool
 
 COUNT = ("params", "compute", "memory")
@@ -393,3 +394,19 @@ def test_a_later_layer_with_the_same_formulas_gets_one_line(seed_md):
     assert section.count("\\begin{aligned}") == 3
     full = render(explain.load("example:seed-cnn"), lang="en", format="markdown", count=COUNT, detail="full")
     assert _layers_section(full).count("\\begin{aligned}") == 9 and "Same formulas" not in full
+
+
+def test_every_layer_names_its_activation_in_the_parameter_part(seed_md):
+    """Round 11 (en): "relu" first appeared in the compute section. The seed's spec gives its six
+    convolutions and two hidden dense layers ``activation: relu`` and its output ``softmax``; each
+    says so in its parameter entry (full or one line). A layer without one (``linear``, None) and an
+    Activation layer (its sentence names the function) get no such line."""
+    params = seed_md[seed_md.index("## Derivation, layer by layer"):seed_md.index("## Total")]
+    entries = re.split(r"\n(?=### \d+\. |\*\*\d+\. )", params)[1:]
+    said = {e.split("`")[1]: re.findall(r"^Activation: `(\w+)`\.", e, re.M) for e in entries}
+    relu = [f"conv2d_{i}" for i in range(1, 7)] + ["dense_1", "dense_2"]
+    assert said == {name: (["relu"] if name in relu else ["softmax"] if name == "dense_3" else [])
+                    for name in said} and len(said) == 18
+    mlp = render(explain.load(FIXTURES / "specs" / "mlp_bn.yaml"), lang="en", format="markdown")
+    # Dense(256, use_bias=False) has no activation, the Activation layer's sentence names relu
+    assert mlp.count("Activation: `") == 1 and "Activation: `softmax`." in mlp

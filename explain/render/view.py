@@ -345,11 +345,24 @@ class StepView:
     grouped_equal: Optional[tuple[str, str]] = None
     """The equation's step that counts equal products together (math) and the equal sizes that
     make them equal (math), said after the equation."""
+    activation: Optional[str] = None
+    """The activation a layer with a bias applies to its output (Dense, Conv: ``relu``), named as in
+    its code; None where there is none (``linear``)."""
 
     @property
     def brief_display(self) -> bool:
         """The brief equation is too long for the rest of a line (shown as display math)."""
         return bool(self.brief_equation) and formula_width(self.brief_equation or "") > DISPLAY_WIDTH // 2
+
+
+def _activation(layer: Any) -> Optional[str]:
+    """The activation of a layer with an ``activation`` argument and a bias (Dense, Conv; as the
+    compute counts it), or None for none (``linear``) or an activation not read by name."""
+    from ..compute import activation_ops
+    name = getattr(layer, "activation", None)
+    if not hasattr(layer, "use_bias") or not isinstance(name, str) or name == "custom":
+        return None
+    return name if activation_ops(name) else None
 
 
 class View:
@@ -483,6 +496,7 @@ class View:
             block=s.role == "transformer_block", type_label=node.layer.type_label,
             formula_parts=node.layer.formula_parts() if equation is not None else None,
             grouped_equal=grouped_equal,
+            activation=_activation(node.layer),
             role_values={name: _fill(tex, [self.f.decimal(x) for x in xs])
                          for name, (tex, xs) in node.layer.explanation_values().items()},
             role_code={name: self.f.name(code) for name, code in node.layer.explanation_code().items()})
