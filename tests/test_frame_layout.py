@@ -66,15 +66,15 @@ def test_percent_spacing(lang, share, small):
 
 
 def test_a_later_layers_entry_has_one_statement_a_line(seed_tex):
-    """Round 2 reviewers: conv2d_2's four facts (formula, padding, size, shape) each on a line of
-    their own, as in the Markdown, set ragged right so the math keeps its spacing; the heading is a
-    line of its own and ends, like every other heading, without a full stop."""
+    """Round 2 reviewers: conv2d_2's five facts (formula, activation, padding, size, shape) each on
+    a line of their own, as in the Markdown, set ragged right so the math keeps its spacing; the
+    heading is a line of its own and ends, like every other heading, without a full stop."""
     entry = seed_tex[seed_tex.index(r"\paragraph*{2. "):].split("\n\n")[0]
     assert entry.startswith(r"\paragraph*{2. \texttt{conv2d\_2} (Conv2D)}\mbox{}\\")
     assert seed_tex[:seed_tex.index(r"\paragraph*{2. ")].endswith("\\begingroup\\raggedright\n")
     lines = entry.split("\n")[1:]
-    assert len(lines) == 5 and lines[-1] == r"\endgroup"
-    assert all(line.endswith("\\\\") for line in lines[:3]) and lines[3].endswith(r"\par")
+    assert len(lines) == 6 and lines[-1] == r"\endgroup" and lines[1] == r"Activation: \texttt{relu}.\\"
+    assert all(line.endswith("\\\\") for line in lines[:4]) and lines[4].endswith(r"\par")
 
 
 def test_one_size_line_is_a_sentence_not_a_list(seed_tex):
