@@ -449,7 +449,7 @@ def test_pictures_share_a_page_with_their_heading(source, tmp_path):
     architecture = next(k for k, p in enumerate(pages) if "Architecture\n" in p)
     assert architecture == 0 and "(Input)" in pages[0]
     bars = next(p for p in pages if "Distribution of the parameters\n" in p)
-    assert "Share of the parameters in percent" in bars
+    assert "Share of the parameters (%)" in bars
     bottoms = _page_bottoms(pdf)
     assert all(b > 0.4 for b in bottoms[:-1]), bottoms
 
@@ -529,7 +529,7 @@ def test_short_tables_stay_whole_long_ones_keep_four_rows_with_their_total():
     assert len(ends) == 18 + 1 and ends[-6:-1] == ["\\\\"] + ["\\\\*"] * 4, ends
 
 
-AXIS = {"en": "Share of the parameters in percent", "de": "Anteil an den Parametern in Prozent",
+AXIS = {"en": "Share of the parameters (%)", "de": "Anteil an den Parametern in Prozent",
         "fr": "Part des paramètres (%)", "es": "Proporción de los parámetros (%)",
         "ja": "全パラメータに占める割合（%）"}
 BARS = {"en": "Distribution of the parameters", "de": "Wo die Parameter stecken"}

@@ -11,8 +11,8 @@ from ..numbers import format_share
 from .graph import Graph
 from .labels import Labels, short
 
-# Translators: the axis of the bar chart "Distribution of the parameters": each bar's share of all parameters, in percent
-AXIS = N_("Share of the parameters in percent")
+# Translators: the axis of the bar chart "Distribution of the parameters": each bar's share of all parameters, in percent (the unit as a sign in brackets)
+AXIS = N_("Share of the parameters (%)")
 
 
 @dataclass
