@@ -19,11 +19,11 @@ def doc(model, lang: str = "en", fmt: str = "markdown") -> str:
 
 
 def section(text: str, name: str) -> str:
-    """The part of a derivation about layer ``name`` (full heading or brief paragraph)."""
-    start = re.search(rf"^(###|\*\*)\s*\d+\. `{re.escape(name)}`", text, re.M)
+    """The part of a derivation about layer ``name`` (under its ### heading, or #### for a brief entry)."""
+    start = re.search(rf"^#{{3,}}\s*\d+\. `{re.escape(name)}`", text, re.M)
     assert start, name
     rest = text[start.end():]
-    end = re.search(r"^(###|\*\*)\s*\d+\. `|^## ", rest, re.M)
+    end = re.search(r"^#{3,}\s*\d+\. `|^## ", rest, re.M)
     return rest[:end.start()] if end else rest
 
 

@@ -54,11 +54,11 @@ def test_every_layer_is_numbered_in_the_compute_section(seed_md):
     """The seed CNN's 18 layers are 1 … 18 in the layer-by-layer compute, the later dropouts in
     one line each that names the first."""
     section = _layers_section(seed_md)
-    numbers = [int(n) for n in re.findall(r"^(?:#### |\*\*)(\d+)\. ", section, re.M)]
+    numbers = [int(n) for n in re.findall(r"^#{4,5} (\d+)\. ", section, re.M)]
     assert numbers == list(range(1, 19))
-    # the short entry's heading has no full stop and a line of its own (a hard break), as in the
-    # parameter section (a soft break ran heading and sentence together into one line)
-    assert "**8. `dropout_2` (Dropout)**\\\nNo MACs and no other operations, as in layer 4, `dropout_1`." in section
+    # the short entry's heading has no full stop and is a heading one level below a full entry's
+    # (round 11: a bold line was missing from the outline), as in the parameter section
+    assert "\n##### 8. `dropout_2` (Dropout)\n\nNo MACs and no other operations, as in layer 4, `dropout_1`." in section
 
 
 def test_letters_in_sentences_are_math_and_defined(seed_md):
@@ -383,7 +383,7 @@ def test_a_later_layer_with_the_same_formulas_gets_one_line(seed_md):
     macs, other = 3 * 3 * 32 * 32 * 254 * 254, 2 * 32 * 254 * 254
     assert (macs, other) == (594_579_456, 4_129_024)
     section = _layers_section(seed_md)
-    assert ("**2. `conv2d_2` (Conv2D)**\\\nSame formulas as layer 1, `conv2d_1`: $\\text{MACs} = 3 \\times 3 "
+    assert ("##### 2. `conv2d_2` (Conv2D)\n\nSame formulas as layer 1, `conv2d_1`: $\\text{MACs} = 3 \\times 3 "
             "\\times 32 \\times 32 \\times 254 \\times 254 = 594{,}579{,}456$; $O = 2 \\times 32 \\times 254 "
             "\\times 254 = 4{,}129{,}024$.") in section
     # dense_2: 512 × 128 MACs, 2 × 128 other operations; the 2×2 pooling of layer 7 has no MACs

@@ -106,7 +106,7 @@ def _numbers(mathml: str) -> str:
 STYLE = """
 body { font-family: "Noto Serif", Georgia, "Times New Roman", serif; line-height: 1.5; margin: 0; color: #111; }
 main { max-width: 52rem; margin: 2rem auto; padding: 0 1.2rem; }
-h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; } h3, h4 { font-size: 1.05rem; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; } h3, h4, h5 { font-size: 1.05rem; } h5 { font-weight: 600; }
 html:lang(ja) body { font-family: "Noto Serif", "Noto Serif CJK JP", "Noto Serif JP", "Hiragino Mincho ProN",
   "Yu Mincho", serif; }
 code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
@@ -127,7 +127,7 @@ figure.picture { margin: 1rem 0; text-align: center; overflow-x: auto; }
 figure.picture svg { max-width: 100%; height: auto; }
 @media print {
   body { font-size: 10.5pt; } main { max-width: none; margin: 0; padding: 0; }
-  h2, h3, h4 { break-after: avoid; } figure, table, .math.display { break-inside: avoid; }
+  h2, h3, h4, h5 { break-after: avoid; } figure, table, .math.display { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   @page { size: A4; margin: 2cm; }
 }
