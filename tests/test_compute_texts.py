@@ -402,7 +402,7 @@ def test_every_layer_names_its_activation_in_the_parameter_part(seed_md):
     says so in its parameter entry (full or one line). A layer without one (``linear``, None) and an
     Activation layer (its sentence names the function) get no such line."""
     params = seed_md[seed_md.index("## Derivation, layer by layer"):seed_md.index("## Total")]
-    entries = re.split(r"\n(?=### \d+\. |\*\*\d+\. )", params)[1:]
+    entries = re.split(r"\n(?=#{3,4} \d+\. )", params)[1:]  # ### a full entry, #### a one-line entry
     said = {e.split("`")[1]: re.findall(r"^Activation: `(\w+)`\.", e, re.M) for e in entries}
     relu = [f"conv2d_{i}" for i in range(1, 7)] + ["dense_1", "dense_2"]
     assert said == {name: (["relu"] if name in relu else ["softmax"] if name == "dense_3" else [])
