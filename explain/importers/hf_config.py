@@ -486,9 +486,10 @@ def _four_d(b: _Builder, d: sympy.Symbol, size: int) -> sympy.Expr:
     return b.declare("f", size)
 
 
-def _add(token_type: bool = False) -> Layer:
-    """The sum of the token and position embeddings (and the token type embedding)."""
-    return AddEmbeddings(token_type=token_type)
+def _add(token_type: bool = False, step: bool = True) -> Layer:
+    """The sum of the token and position embeddings (and the token type embedding); ``step``: its
+    row's name is ours, no module's."""
+    return AddEmbeddings(token_type=token_type, step=step)
 
 
 def _pooler(g: GraphBuilder, b: _Builder, name: str, d: Value, last: str, tanh: bool = True,
@@ -496,7 +497,7 @@ def _pooler(g: GraphBuilder, b: _Builder, name: str, d: Value, last: str, tanh: 
     """A pooler: the first position's vector ([CLS], ``hidden_states[:, 0]``) through a d × d
     Linear, then (``tanh``) its tanh, which has no weights. ``bert``: BertPooler, after [CLS]."""
     first = name.rsplit(".", 1)[0] if name.endswith(".dense") else name
-    g.add(f"{first}.first_token", FirstToken(bert_pooler=bert), [last])
+    g.add(f"{first}.first_token", FirstToken(bert_pooler=bert, step=True), [last])
     dense = b.torch("Linear", in_features=d, out_features=d)
     g.add(name, PoolerDense(**{f.name: getattr(dense, f.name) for f in fields(dense)}) if tanh else dense)
 
@@ -543,7 +544,7 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{e}token_type_embeddings", b.torch("Embedding", num_embeddings=V_type, embedding_dim=d),
           ["input_ids"])
     # then embeddings.LayerNorm and embeddings.dropout (no weights: said in the row's sentence)
-    g.add(f"{e}sum", AddEmbeddings(token_type=True, dropout=True),
+    g.add(f"{e}sum", AddEmbeddings(token_type=True, dropout=True, step=True),
           [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
     g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=d))
     block = XLMRobertaLayer if xlm else RobertaLayer if roberta else BertLayer
@@ -568,7 +569,7 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     if "nsp" in extra:
         g.add("cls.seq_relationship", b.torch("Linear", in_features=d, out_features=2), [pooled])
     if "classifier" in extra and roberta:
-        g.add("classifier.first_token", FirstToken(), [last])  # RobertaClassificationHead: features[:, 0]
+        g.add("classifier.first_token", FirstToken(step=True), [last])  # RobertaClassificationHead: features[:, 0]
         g.add("classifier.dense", b.torch("Linear", in_features=d, out_features=d))
         g.add("classifier.out_proj", b.torch("Linear", in_features=d, out_features=n_labels))
     elif "classifier" in extra:

@@ -229,7 +229,7 @@ def _vit(cfg: _Config, arch: str, b: _Builder) -> None:
     if pooler:
         _pooler(g, b, "pooler.dense", d, f"{p}layernorm", tanh=cfg.text("pooler_act", "tanh") == "tanh")
     else:
-        g.add("classifier.first_token", FirstToken())  # ViTForImageClassification: sequence_output[:, 0, :]
+        g.add("classifier.first_token", FirstToken(step=True))  # ViTForImageClassification: sequence_output[:, 0, :]
         g.add("classifier", b.torch("Linear", in_features=d, out_features=n_labels))
 
 
@@ -341,6 +341,6 @@ def text_tower(g: GraphBuilder, b: _Builder, t: str, V: Value, T: Value, d: Valu
     g.add(f"{t}embeddings.token_embedding", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
     g.add(f"{t}embeddings.position_embedding", b.torch("Embedding", num_embeddings=T, embedding_dim=d),
           ["input_ids"])
-    g.add(f"{t}embeddings", _add(), [f"{t}embeddings.token_embedding", f"{t}embeddings.position_embedding"])
+    g.add(f"{t}embeddings", _add(step=False), [f"{t}embeddings.token_embedding", f"{t}embeddings.position_embedding"])
     g.add(f"{t}encoder.layers", layer, repeat=L)
     g.add(f"{t}final_layer_norm", b.torch("LayerNorm", normalized_shape=d))

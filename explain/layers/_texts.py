@@ -252,6 +252,16 @@ ADD_EMBEDDINGS_DROPOUT = N_("This row adds embeddings of the same shape (token, 
                             "pass; it is not a module of its own in PyTorch. It has no weights. The "
                             "embeddings' dropout layer (%(dropout_name)s, applied after the layer "
                             "normalization) has no weights either, so it is not listed.")
+# Translators: a summary row's name where the row is no module but a step of the forward pass
+# (BERT's embeddings sum), followed by "(sum of the embeddings)"
+EMBEDDINGS_SUM_STEP = N_("word + position + token type embeddings")
+# Translators: the same for DistilBERT's and BART's sum of two embeddings
+TOKEN_POSITION_SUM_STEP = N_("token + position embeddings")
+# Translators: a row's name (BERT's pooler selects the [CLS] token), then "(first token of the sequence)"
+CLS_TOKEN_STEP = N_("[CLS] token")
+# Translators: a row's name (a classification head selects the first token, which plays the role of a
+# classification token), then "(first token of the sequence)"
+CLASSIFICATION_TOKEN_STEP = N_("classification token")
 # "bert.pooler.first_token (first token of the sequence)"
 FIRST_TOKEN_LABEL = N_("first token of the sequence")
 FIRST_TOKEN = N_("This row keeps only the vector at the first position of every sequence (the "

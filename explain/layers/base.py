@@ -467,6 +467,12 @@ class Layer:
         return None
 
     # -- what the layer is -----------------------------------------------------------------
+    def display_name(self) -> Optional[str]:
+        """A row that is a step of the forward pass, not a module (BERT's embeddings sum, a
+        pooler's first token): the msgid documents show, in plain text, in place of its identifier
+        (which JSON and the Python API keep). None: the row is named by its module path."""
+        return None
+
     def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
         """This layer's explanation, given the names of its parameter groups ``weights``: the
         class's, or its variant without weights or without a bias where the class has one."""

@@ -602,6 +602,15 @@ class AddEmbeddings(Layer):
     dropout: bool = flag(False)
     """A dropout without weights follows (GPT-2's transformer.drop; with ``token_type``, BERT's
     embeddings.dropout after the embeddings' LayerNorm): said, not a row."""
+    step: bool = flag(False)
+    """The importer named the row after no module (BERT's ``embeddings.sum``): documents call it by
+    what it adds (:meth:`display_name`). False: GPT-2's ``wte + wpe`` names the modules it adds,
+    CLIP's ``embeddings`` is the module that adds them, a spec's name is the user's."""
+
+    def display_name(self) -> str | None:
+        if not self.step:
+            return None
+        return _texts.EMBEDDINGS_SUM_STEP if self.token_type else _texts.TOKEN_POSITION_SUM_STEP
 
     def explanation_for(self, weights: Sequence[str]) -> str | None:
         if self.token_type:
@@ -645,6 +654,14 @@ class FirstToken(Layer):
     min_input_rank = 2
     bert_pooler: bool = flag(False)
     """BertPooler.forward selects it, and the first token is [CLS]."""
+    step: bool = flag(False)
+    """The importer named the row (``pooler.first_token``): documents call it by what it selects
+    (:meth:`display_name`); a spec's name is the user's."""
+
+    def display_name(self) -> str | None:
+        if not self.step:
+            return None
+        return _texts.CLS_TOKEN_STEP if self.bert_pooler else _texts.CLASSIFICATION_TOKEN_STEP
 
     def explanation_for(self, weights: Sequence[str]) -> str | None:
         return _texts.FIRST_TOKEN_BERT_POOLER if self.bert_pooler else self.explanation

@@ -92,7 +92,9 @@ def render_document(kind: str, subject: Any, lang: str = "en", format: str = "ma
         return json_visible(json.dumps(facts(subject, lang=lang, **options), indent=2, ensure_ascii=False)) + "\n"
     from .i18n import environment
     from .view import Formatter
-    f = Formatter(format, lang)
+    from ..model import Model
+    # the model whose rows the names are (a step of the forward pass is named in plain text)
+    f = Formatter(format, lang, subject if isinstance(subject, Model) else options.get("model"))
     context = {"fragment": bool(options.get("fragment")), "lang": lang, "babel": BABEL.get(lang, "english")}
     context.update(facts(subject, f, **options))
     context["f"] = f

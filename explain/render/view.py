@@ -72,8 +72,24 @@ class Formatter:
         self._placeholders: Optional[dict[str, str]] = None
 
     # -- text
+    @functools.cached_property
+    def _steps(self) -> dict[str, str]:
+        """Rows that are steps of the forward pass, not modules: identifier → the message their
+        layer names them by (:meth:`Layer.display_name`)."""
+        return {n.name: m for n in (self.model.nodes if self.model is not None else ())
+                if (m := n.layer.display_name())}
+
+    def step(self, text: str) -> Optional[str]:
+        """A step's name as documents show it, in plain text (``embeddings.sum`` → "word +
+        position + token type embeddings"), escaped for the format; None for any other name."""
+        message = self._steps.get(text)
+        from .i18n import translate
+        return None if message is None else self.text(translate(self.lang, message))
+
     def name(self, text: str) -> str:
-        """A name from user input, literally (monospace)."""
+        """A name from user input, literally (monospace); a step's in plain text (:meth:`step`)."""
+        if (step := self.step(text)) is not None:
+            return step
         if self.format == "latex":
             # a long word may break after . or / (long module paths: T5's); others at spaces only
             words = [_NAME_BREAKS.sub(r"\g<0>\\allowbreak{}", latex_text(w)) if len(w) > LONG_NAME
@@ -104,12 +120,16 @@ class Formatter:
 
     def cell_code(self, text: str) -> str:
         """A name from code inside a table cell (a layer's, a tensor's), in code font in every
-        format."""
+        format (a step's in plain text)."""
+        if (step := self.step(text)) is not None:
+            return step
         return markdown_code(text) if self.format == "markdown" else self.cell_name(text)
 
     def cell_name(self, text: str) -> str:
         """A name inside a table cell (LaTeX: in code font, may break after . _ / whatever its
-        length)."""
+        length); a step's in plain text."""
+        if (step := self.step(text)) is not None:
+            return step
         if self.format == "markdown":
             return markdown_text(text)
         if self.format == "latex":
@@ -1406,18 +1426,20 @@ def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) 
         kind = latex_text(translate(fmt.lang, r["type_label"])) if r["type_label"] else fmt.cell_type(r["type"])
         # a long module path as the pictures shorten it (encoder.…relative_attention_bias, whole in
         # the layer-by-layer part): whole, it set the name column's width and squeezed the gaps to 1pt
-        name = latex_text(short(r["name"]) if "." in r["name"] else r["name"])
+        step = fmt.step(r["name"])  # a step of the forward pass: plain text, breaks at spaces
+        name = step or latex_text(short(r["name"]) if "." in r["name"] else r["name"])
+        font = "" if step else r"\texttt"
         # after a dot only where no space helps (T5's module paths)
         # (after an underscore only where not even that helps: MobileNetV2's names in French)
-        r["name_cell"] = r"\texttt{" + _NAME_BREAKS.sub(r"\g<0>\\penalty5000{}", name).replace(
+        r["name_cell"] = step or r"\texttt{" + _NAME_BREAKS.sub(r"\g<0>\\penalty5000{}", name).replace(
             r"\_", r"\_\penalty9000{}") + "}"
         r["type_cell"] = "(" + kind + ")"
         words = name.split(" ")
-        names += [r"\texttt{" + w + "}" for w in words]
-        pieces = [q for w in words for q in re.findall(r"(?:[^./\\]|\\[^_])+(?:[./]|\\_)?|[./]|\\_", w)]
-        lines.append(widest(r"\xplN", (r"\texttt{" + w + "}" for w in words))
+        names += [font + "{" + w + "}" for w in words]
+        pieces = [] if step else [q for w in words for q in re.findall(r"(?:[^./\\]|\\[^_])+(?:[./]|\\_)?|[./]|\\_", w)]
+        lines.append(widest(r"\xplN", (font + "{" + w + "}" for w in words))
                      + widest(r"\xplP", (r"\texttt{" + q + "}" for q in pieces))
-                     + rf"\xplmax\xplT{{{r['type_cell']}}}\xplmax\xplO{{\texttt{{{name}}}\ {r['type_cell']}}}")
+                     + rf"\xplmax\xplT{{{r['type_cell']}}}\xplmax\xplO{{{font}{{{name}}}\ {r['type_cell']}}}")
         if r["formula"]:
             lines.append(rf"\xplmax\xplG{{{r['formula']}}}")
             pieces = _TERM_BREAK.split(r["formula"].strip("$"))

@@ -101,7 +101,11 @@ class Labels:
         """``name (type) × N`` / output shape / parameters (and whose weights a sharing box uses)."""
         name = short(box.name)
         out = [Line("text", self.tr(BLOCK_INPUT))] if box.kind == "input" and box.type else []
-        out.append(Line("name", name, f" ({self.type(box)})" + self.times(box.repeat)))
+        step = self._formatter.step(box.name) if box.kind == "layer" else None
+        if step:  # a step of the forward pass, not a module: named in plain text
+            out.append(Line("text", f"{step} ({self.type(box)})" + self.times(box.repeat)))
+        else:
+            out.append(Line("name", name, f" ({self.type(box)})" + self.times(box.repeat)))
         if box.shape or box.kind != "input":
             out.append(Line("shape", self.shape(box)))
         if box.kind != "input":

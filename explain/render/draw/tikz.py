@@ -61,7 +61,7 @@ def _lines(lines: list[Line]) -> int:
     """How many lines a box's text takes, wrapped at :data:`CHARS`."""
     def width(text: str) -> int:
         return sum(2 if ord(c) > 0x2e80 else 1 for c in text)
-    return sum(-(-width(x.text + x.code + x.after) // CHARS) + x.text.count(" + ") for x in lines)
+    return sum(-(-width(x.text + x.code + x.after) // CHARS) + (x.text.count(" + ") if x.kind == "name" else 0) for x in lines)
 
 
 def _size(graph: Graph, labels: Labels, rows: int) -> tuple[Layout, float, float, float]:
