@@ -1085,7 +1085,7 @@ def test_bert_pooler_first_token_is_an_operation_of_the_forward_pass():
     assert not any(isinstance(m, type) and m.__name__ == "FirstToken" for m in vars(modeling_bert).values())
     text = markdown(_hf("bert-base-uncased"))
     assert "FirstToken" not in text
-    assert "&#91;CLS&#93; token (first token of the sequence)" in text  # plain text: no module path
+    assert "[CLS] token (first token of the sequence)" in text  # plain text: no module path
     assert "not a module of its own in PyTorch" in text
     assert translated(_texts.FIRST_TOKEN_LABEL) and translated(_texts.FIRST_TOKEN)
 

@@ -81,10 +81,11 @@ class Formatter:
 
     def step(self, text: str) -> Optional[str]:
         """A step's name as documents show it, in plain text (``embeddings.sum`` → "word +
-        position + token type embeddings"), escaped for the format; None for any other name."""
+        position + token type embeddings"); None for any other name."""
         message = self._steps.get(text)
         from .i18n import translate
-        return None if message is None else self.text(translate(self.lang, message))
+        # our catalog's text, not a user's name: escaped only where the format needs it
+        return None if message is None else self.plain(translate(self.lang, message))
 
     def name(self, text: str) -> str:
         """A name from user input, literally (monospace); a step's in plain text (:meth:`step`)."""
