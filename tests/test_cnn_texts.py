@@ -671,15 +671,15 @@ def test_padding_same_sentence_is_true_for_every_kernel():
 
 def test_round11_wording_in_every_language(resnet, mobilenet):
     """Round-11 reviewers, one language each: de "Parameterzahl" and one term for the LSTM's cell
-    candidate; fr "max-pooling" named at first mention; ja 学習対象外 (Keras's "Non-trainable
+    candidate; fr "max-pooling" named at first mention; ja keeps the glossary's 学習不可 (Keras's "Non-trainable
     params") and the chart axis with 全 and %; en "sample" (the glossary's word) and the double
     border's parentheses (a box reads "conv2_x (layers 7–38) × 3"); the BatchNorm note true at
     inference too (Keras subtracts the moving mean there)."""
     seed = {lang: doc(explain.load("example:seed-cnn"), lang) for lang in ("de", "fr", "ja")}
     assert "ihre Ausgabeform und ihre Parameterzahl." in seed["de"]
     assert "Une couche de max-pooling (pooling par maximum) garde la plus grande valeur" in seed["fr"]
-    assert "学習可能なパラメータは 6,029,097 個、学習対象外のパラメータは 0 個です。" in seed["ja"]
-    assert "全パラメータに占める割合（%）" in seed["ja"] and "学習不可" not in seed["ja"]
+    assert "学習可能なパラメータは 6,029,097 個、学習不可のパラメータは 0 個です。" in seed["ja"]
+    assert "全パラメータに占める割合（%）" in seed["ja"] and "学習対象外" not in seed["ja"]
     rnn = doc(explain.load(FIXTURES / "specs" / "small_rnn.yaml"), "de")
     assert "einen Kandidatenwert des Zellzustands, also vier gleich große Gewichtsblöcke" in rnn
     assert "Kandidat für" not in rnn and "Kandidatenzustand für den Zellzustand" not in rnn

@@ -410,3 +410,16 @@ def test_every_layer_names_its_activation_in_the_parameter_part(seed_md):
     mlp = render(explain.load(FIXTURES / "specs" / "mlp_bn.yaml"), lang="en", format="markdown")
     # Dense(256, use_bias=False) has no activation, the Activation layer's sentence names relu
     assert mlp.count("Activation: `") == 1 and "Activation: `softmax`." in mlp
+
+
+def test_memory_total_names_both_kinds_of_parameter_when_some_are_frozen():
+    """M = 2·P + 14·P_train (ZeRO, Adam, mixed precision) is 16 bytes per trainable parameter and
+    2 per non-trainable one; the closing sentence says both when the model has non-trainable
+    parameters. mlp_bn by hand: Dense(784→256, no bias) 200,704; BatchNormalization(256) γ, β
+    512 trainable and the moving mean and variance 512 non-trainable; Dense(256→10) 2,570. So
+    P_train = 203,786, P_nt = 512 and M = 16 × 203,786 + 2 × 512 = 3,261,600."""
+    text = render(explain.load(FIXTURES / "specs" / "mlp_bn.yaml"), lang="en", format="markdown", count=COUNT)
+    assert "3{,}261{,}600" in text
+    assert "(16\u00a0bytes per trainable parameter and 2\u00a0bytes per non-trainable one)" in text
+    assert "in both accountings of the table" not in text
+    assert "(16\u00a0bytes per trainable parameter in both accountings of the table)" in _seed_compute_md("en")

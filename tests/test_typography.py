@@ -223,7 +223,7 @@ def test_japanese_glossary_terms():
 def test_japanese_reference_lists_weight_groups_in_japanese_punctuation():
     layers = render_document("layers", None, lang="ja", format="markdown")
     row = next(line for line in layers.splitlines() if line.startswith("| BatchNormalization |"))
-    assert "gamma：$C$、beta：$C$、moving\\_mean：$C$（学習対象外）" in row
+    assert "gamma：$C$、beta：$C$、moving\\_mean：$C$（学習不可）" in row
 
 
 def test_japanese_sheet_is_polite_and_full_width(seed_report):
