@@ -383,3 +383,23 @@ def test_decoder_cross_attention_reads_the_encoders_output(family):
     at = {names[i]: p for i, p in placed.at.items()}
     column = {n: int(p.x // placed.column_width) for n, p in at.items()}  # a long picture wraps
     assert (column["decoder_input_ids"], at["decoder_input_ids"].y) > (column[last], at[last].y)
+
+
+def test_each_diagram_row_is_as_tall_as_its_own_tallest_box():
+    """Round 11 (ja gpt2): every row of the TikZ diagram was as tall as the picture's tallest box
+    (the 5-line sum box 'transformer.wte + / transformer.wpe (埋め込みの和)' made each row 2.45 cm),
+    so the picture did not fit under its heading on p. 1. Now a row of short boxes keeps the 1.6 cm
+    minimum and only the sum box's row is taller; the boxes still stack with room for an arrow."""
+    tex = draw(load(FIXTURES / "hf" / "gpt2.json"), lang="ja", format="tikz")
+    assert "y=-1cm" in tex
+    at = {name: float(y) for name, y in re.findall(r"\\node\[\w+\] \((\w+)\) at \([\d.]+,([\d.]+)\)", tex)}
+    rows = sorted(set(at.values()))
+    gaps = [b - a for a, b in zip(rows, rows[1:])]
+    # inputs, the two embeddings, their sum, the blocks, ln_f and lm_head: six ranks
+    assert len(rows) == 6, rows
+    # the two input boxes (two lines) sit in a row of the 1.6 cm minimum: its centre 0.8 cm down
+    assert rows[0] == pytest.approx(0.8)
+    # a picture with rows of one height has equal distances between row centres; here the sum's
+    # row (rows[2], 5 lines) is farther from its neighbours than the short rows are from each other
+    assert min(gaps) < max(gaps) - 0.3, gaps
+    assert gaps[1] == max(gaps) or gaps[2] == max(gaps), gaps

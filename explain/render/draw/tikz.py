@@ -64,15 +64,32 @@ def _lines(lines: list[Line]) -> int:
     return sum(-(-width(x.text + x.code + x.after) // CHARS) + (x.text.count(" + ") if x.kind == "name" else 0) for x in lines)
 
 
-def _size(graph: Graph, labels: Labels, rows: int) -> tuple[Layout, float, float, float]:
-    """The layout, the row height (cm), the scale and the height on the page (cm)."""
+def _rows(graph: Graph, labels: Labels, at: Layout) -> list[float]:
+    """Each row's height (cm): room for its tallest box and the arrow below it, at least :data:`ROW`
+    (a 5-line box made every row of GPT-2's Japanese picture 2.45 cm tall)."""
+    tallest: dict[int, int] = {}
+    for b in graph.boxes:
+        r = int(at.at[b.id].y)
+        tallest[r] = max(tallest.get(r, 0), _lines(labels.lines(b, graph)))
+    # room between boxes for the arrow (Japanese lines are taller)
+    return [max(ROW, 0.35 + 0.42 * tallest.get(r, 3)) for r in range(max(1, int(at.height)))]
+
+
+def _down(rows: list[float], y: float) -> float:
+    """cm down to grid row ``y``: row r's centre at y = r, its top at r - 0.5, its bottom at r + 0.5
+    (where arrows turn), linear in between."""
+    r = min(max(0, int(y + 0.5)), len(rows) - 1)
+    return sum(rows[:r]) + (y - r + 0.5) * rows[r]
+
+
+def _size(graph: Graph, labels: Labels, rows: int) -> tuple[Layout, list[float], float, float]:
+    """The layout, each row's height (cm), the scale and the height on the page (cm)."""
     at = layout(graph, rows) if rows else layout(graph)
-    tallest = max((_lines(labels.lines(b, graph)) for b in graph.boxes), default=3)
-    row = max(ROW, 0.35 + 0.42 * tallest)  # room between boxes for the arrow (Japanese lines are taller)
+    heights = _rows(graph, labels, at)
     # boxes are 0.88 slots wide; arrows that skip rows run up to 0.36 slots right of them
-    width, height = (at.width + 0.15) * SLOT, (at.height + 0.2) * row
+    width, height = (at.width + 0.15) * SLOT, sum(heights) + 0.2 * max(heights)
     scale = min(1.0, WIDTH / width, HEIGHT / height)
-    return at, row, scale, height * scale
+    return at, heights, scale, height * scale
 
 
 def placed(graph: Graph, labels: Labels, rows: int = 0, center: bool = True) -> tuple[str, float, float]:
@@ -90,12 +107,12 @@ def picture(graph: Graph, labels: Labels, rows: int = 0, center: bool = True) ->
     return placed(graph, labels, rows, center)[0]
 
 
-def _picture(graph: Graph, labels: Labels, size: tuple[Layout, float, float, float], center: bool) -> str:
-    at, row, scale, _ = size
+def _picture(graph: Graph, labels: Labels, size: tuple[Layout, list[float], float, float], center: bool) -> str:
+    at, rows, scale, _ = size
     out = [r"\begin{center}"] if center else []
     if scale < 1:
         out.append(rf"\scalebox{{{scale:.3f}}}{{%")
-    out.append(r"\begin{tikzpicture}[x=%.2fcm,y=-%.2fcm,>=stealth," % (SLOT, row))
+    out.append(r"\begin{tikzpicture}[x=%.2fcm,y=-1cm,>=stealth," % SLOT)
     # "flush center": each line centred by infinitely stretchable glue, so that no other glue
     # stretches (TikZ's "center" stretches the kanji glue: パ ラ メ ー タ in a Japanese box)
     out.append(r"  box/.style={draw,rounded corners=2pt,align=flush center,font=\footnotesize,"
@@ -107,14 +124,14 @@ def _picture(graph: Graph, labels: Labels, size: tuple[Layout, float, float, flo
         p = at.at[b.id]
         style = {"input": "input", "fold": "fold"}.get(b.kind, "shared" if b.shares else "box")
         text = r"\\".join(_line(x) for x in labels.lines(b, graph))
-        out.append(rf"\node[{style}] ({b.id}) at ({p.x:g},{p.y:g}) {{{text}}};")
+        out.append(rf"\node[{style}] ({b.id}) at ({p.x:g},{round(_down(rows, p.y), 3):g}) {{{text}}};")
     for k, g in enumerate(graph.groups):
         inside = " ".join(f"({i})" for i in g.boxes)
         label = latex_text("× " + labels.num(g.repeat))
         out.append(rf"\node[frame,fit={inside},label={{[font=\small\bfseries]east:{label}}}] (g{k}) {{}};")
     for s, t in graph.edges:
         corners = at.routes[(s, t)]
-        path = "".join(f" -- ({x:g},{y:g})" for x, y in corners)
+        path = "".join(f" -- ({x:g},{round(_down(rows, y), 3):g})" for x, y in corners)
         out.append(rf"\draw[->] ({s}.south){path} -- ({t}.north);")
     for s, t in graph.shared:
         if at.at[s].y == at.at[t].y:  # side by side (T5's shared and encoder.embed_tokens)
