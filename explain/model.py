@@ -152,7 +152,9 @@ class Node:
         cost = self.cost
         assert cost is not None
         values = {**self.values, **cost.values}
-        one = as_value(formula.xreplace({s: to_expr(values[s]) for s in formula.free_symbols}))
+        # once per distinct (formula, values): ResNet152's 517 layers have a few dozen, and the
+        # totals (MACs, FLOPs, training FLOPs, per token) ask every node again
+        one = substitute(formula, values)
         if isinstance(self.repeat, int) and self.repeat == 1:
             return one
         return as_value(self.repeat * one)
@@ -421,6 +423,12 @@ def _free_symbols(formula: sympy.Expr) -> tuple[sympy.Symbol, ...]:
 def _evaluate(formula: sympy.Expr, args: tuple) -> Value:
     free = _free_symbols(formula)
     return as_value(formula.xreplace({s: to_expr(v) for s, v in zip(free, args)}))
+
+
+def substitute(formula: sympy.Expr, values: Mapping[sympy.Symbol, Value]) -> Value:
+    """``formula`` with ``values`` put in for its symbols (every one must have a value), once per
+    distinct formula and values: a model repeats its layers' formulas and sizes."""
+    return _evaluate(formula, tuple(values[s] for s in _free_symbols(formula)))
 
 
 def count(group: Group, values: Mapping[sympy.Symbol, Value]) -> Value:

@@ -201,3 +201,43 @@ def test_the_picture_finds_the_repeated_blocks_once(monkeypatch):
     calls.clear()
     graph.build(explain.load(_residual(40)))  # 163 layers, few repeats: too many boxes unfolded
     assert len(calls) == 1
+
+
+def test_a_substituted_symbol_is_printed_without_a_new_printer(monkeypatch):
+    """Every substituted symbol of a formula asks for the printer without values (for its number
+    and its binding); that printer is made once, not once per symbol: k_h·k_w·c_in·c_out with
+    3, 3, 8, 16 prints as 3 × 3 × 8 × 16 with at most three printers (the substituting one and
+    its two variants)."""
+    import sympy
+
+    from explain.render import mathtex
+
+    made = []
+    real = mathtex.FormulaPrinter.__init__
+    monkeypatch.setattr(mathtex.FormulaPrinter, "__init__", lambda self, *a: made.append(1) or real(self, *a))
+    k_h, k_w, c_in, c_out = sympy.symbols("k_h k_w c_in c_out", positive=True, integer=True)
+    p = mathtex.MathPrinter("en")
+    made.clear()
+    text = p.expr(k_h * k_w * c_in * c_out, {k_h: 3, k_w: 3, c_in: 8, c_out: 16})
+    assert text == r"3 \times 3 \times 8 \times 16"
+    assert len(made) <= 3
+
+
+def test_a_layers_compute_is_substituted_once_per_distinct_formula_and_sizes(monkeypatch):
+    """The compute totals (MACs, FLOPs, training FLOPs) ask every node for its MACs; three equal
+    Dense(4 → 4) layers share one substitution. By hand: 4 · 4 = 16 MACs a layer, 48 in all,
+    FLOPs 2 × 48 = 96, training 3 × 96 = 288."""
+    import sympy
+
+    from explain import model as model_module
+
+    spec = {"name": "m", "inputs": {"x": [4]},
+            "layers": [{"Dense": {"units": 4, "name": f"d{i}"}} for i in range(3)]}
+    model = explain.load(spec)
+    model_module._evaluate.cache_clear()
+    calls = []
+    real = sympy.Basic.xreplace
+    monkeypatch.setattr(sympy.Basic, "xreplace", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    assert (model.macs, model.flops, model.training_flops) == (48, 96, 288)
+    assert [n.macs for n in model.nodes if n.type == "Dense"] == [16, 16, 16]
+    assert len(calls) <= 2  # the MACs formula and the other operations' formula, once each

@@ -144,13 +144,13 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
 def _brief_lines(v: "View", node: "Node", cost: "Cost") -> list[str]:
     """``MACs = numbers = result`` and ``O = numbers = result`` (math, without the formula), the
     MACs left out where there are none (pooling)."""
-    from ..symbols import as_value, to_expr
+    from ..model import substitute
     values = {**node.values, **cost.values}
     out = []
     for lhs, formula in ((_label(v.f, MACS_LABEL), cost.macs), ("O", cost.other)):
         if formula == 0:
             continue
-        one = as_value(formula.xreplace({s: to_expr(values[s]) for s in formula.free_symbols}))
+        one = substitute(formula, values)
         out.append(v.f.m(v.chain(lhs, formula, values, one, symbols=False)))
     return out
 
@@ -158,7 +158,7 @@ def _brief_lines(v: "View", node: "Node", cost: "Cost") -> list[str]:
 def _equations(v: "View", node: "Node", cost: "Cost") -> str:
     """``MACs = formula = numbers = result`` and ``O = …`` aligned; for a node of L copies, the
     first copy's (MACs_1, O_1) and then L times it."""
-    from ..symbols import as_value, to_expr
+    from ..model import substitute
     values = {**node.values, **cost.values}
     repeated = not (isinstance(node.repeat, int) and node.repeat == 1)
 
@@ -166,7 +166,7 @@ def _equations(v: "View", node: "Node", cost: "Cost") -> str:
         one_lhs = lhs + ("_{1}" if repeated else "")
         if formula == 0:
             return [rf"{one_lhs} &= 0"]
-        one = as_value(formula.xreplace({s: to_expr(values[s]) for s in formula.free_symbols}))
+        one = substitute(formula, values)
         chain = v.chain(one_lhs, formula, values, one).replace(" = ", " &= ", 1)
         if not repeated:
             return [chain]

@@ -98,10 +98,21 @@ class FormulaPrinter(LatexPrinter):
 
     def with_values(self, values: Optional[Mapping]) -> "FormulaPrinter":
         """The same printer substituting ``values`` (None: none)."""
+        if values is None:  # asked for every substituted symbol: made once
+            return self._variant("values", None)
         return type(self)({**self._given, "values": values})
 
     def in_order(self, order: Optional[str]) -> "FormulaPrinter":
-        return type(self)({**self._given, "order": order})
+        return self._variant("order", order)
+
+    def _variant(self, setting: str, value: Optional[str]) -> "FormulaPrinter":
+        """The same printer with one setting changed, made once per printer (LatexPrinter's
+        set-up is slow)."""
+        variants: dict = self.__dict__.setdefault("_variants", {})
+        found = variants.get((setting, value))
+        if found is None:
+            found = variants[(setting, value)] = type(self)({**self._given, setting: value})
+        return found
 
     # -- pieces that differ between LaTeX and plain text
     def paren(self, text: str) -> str:

@@ -397,6 +397,8 @@ class View:
         self.model = model
         self._evaluated: dict[Value, Value] = {}
         """Each value once: layers of one type repeat their formulas and sizes."""
+        self._chains: dict[tuple, str] = {}
+        """Each equation once (:meth:`chain` of the same formula and values)."""
 
     def evaluate(self, v: Value) -> Value:
         if isinstance(v, int) or self.model is None:
@@ -548,6 +550,21 @@ class View:
         (without the formula in the type's symbols when not ``symbols``). ``display`` is the
         formula as a textbook writes it (an unevaluated sum, printed in its order); ``then``: a
         step said after the substituted formula, before the result."""
+        try:
+            key: Optional[tuple] = (lhs, formula, frozenset(values.items()), result, symbols,
+                                    None if numeric is None else frozenset(numeric.items()), display, then)
+            return self._chains[key]  # type: ignore[index]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: without the cache
+            key = None
+        text = self._chain(lhs, formula, values, result, symbols, numeric, display, then)
+        if key is not None:
+            self._chains[key] = text
+        return text
+
+    def _chain(self, lhs: str, formula, values, result: Value, symbols: bool, numeric: Optional[dict],
+               display, then: Optional[str]) -> str:
         p = self.p
         order = "none" if display is not None else None
         shown = display if display is not None else formula
@@ -1556,6 +1573,19 @@ def _merged(formula, values: dict):
     formula's symbols (GPT-2's f = 4d: 4d² + 2d·f + 9d + f = 12d² + 13d); else None."""
     if not isinstance(formula, sympy.Basic):
         return None
+    try:
+        return _merged_once(formula, frozenset(values.items()))
+    except TypeError:  # an unhashable value: without the cache
+        return _merged_of(formula, values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _merged_once(formula: sympy.Basic, values: frozenset):
+    """:func:`_merged` once per formula and values (a model repeats its layers' formulas)."""
+    return _merged_of(formula, dict(values))
+
+
+def _merged_of(formula: sympy.Basic, values: dict):
     kept = formula.free_symbols - values.keys()
     if not any(getattr(v, "free_symbols", set()) & kept for x, v in values.items() if x in formula.free_symbols):
         return None
