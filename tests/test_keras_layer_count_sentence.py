@@ -34,3 +34,20 @@ def test_sequential_model_counts_as_keras_does():
     assert [type(layer).__name__ for layer in m.layers] == ["Dense", "Dense"]
     assert _sentence(explain.from_keras(m)) == (
         "The model has 2 layers, not counting the input layer, which is how Keras counts them.")
+
+
+def test_spec_with_named_inputs_is_a_functional_model():
+    """tests/fixtures/specs/mha_small.yaml names its input and the layers that take it: its Keras
+    equivalent is keras.Model(x, norm), whose layers start with the InputLayer; a spec with one
+    'input' and a chain of layers is a Sequential model's (the seed)."""
+    keras = require_module("keras")
+    from tests.conftest import FIXTURES
+    x = keras.Input((16, 32), name="x")
+    attn = keras.layers.MultiHeadAttention(num_heads=2, key_dim=16, name="attn")(x, x)
+    norm = keras.layers.LayerNormalization(name="norm")(keras.layers.Add(name="res")([x, attn]))
+    m = keras.Model(x, norm)
+    assert [type(layer).__name__ for layer in m.layers][0] == "InputLayer" and len(m.layers) == 4
+    assert _sentence(explain.load(FIXTURES / "specs" / "mha_small.yaml")) == (
+        "The model has 3 layers, not counting the input layer (Keras's `model.summary()` also lists "
+        "the input layer, with 0 parameters).")
+    assert _sentence(explain.load("example:seed-cnn")).endswith("which is how Keras counts them.")

@@ -158,6 +158,9 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
                     names.reserve(args["name"])
     later = {args["name"] for item in layers if isinstance(item, dict)
              for args in item.values() if isinstance(args, dict) and isinstance(args.get("name"), str)}
+    # named inputs or layers that name theirs: Keras's equivalent is a functional keras.Model,
+    # whose model.layers and summary() list the InputLayers (a Sequential model's do not)
+    functional = "inputs" in spec
     for position, item in enumerate(layers, 1):
         label = _label(item, position)
         try:
@@ -172,6 +175,7 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
         elif not isinstance(layer_name, str) or not layer_name:
             raise ExplainError(f"'name' must be text. Received: name={layer_name!r}", layer=label)
         refs = reserved.get("inputs")
+        functional = functional or refs is not None
         if refs is None and not builder.model.nodes and len(builder.model.inputs) > 1:
             raise ExplainError(f"the model has several inputs ({', '.join(builder.model.inputs)}): "
                                "say which this layer takes with 'inputs'", layer=layer_name)
@@ -197,7 +201,10 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
             raise ExplainError(f"'shares' must name an earlier layer. Received: shares={shares!r}",
                                layer=layer_name)
         builder.add(layer_name, layer, refs, shares=shares)
-    return builder.build()
+    model = builder.build()
+    if functional and framework == "keras":
+        model.details["input_layers_listed"] = True
+    return model
 
 
 _OUTPUT_REF = re.compile(r"^(.+)\[([0-9]{1,9})\]$")
