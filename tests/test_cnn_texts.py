@@ -156,7 +156,7 @@ def test_resnet_projection_shortcut_is_named_and_is_not_the_expansion(resnet):
     # Keras's ResNet50 normalizes the shortcut too (conv2_block1_0_bn reads conv2_block1_0_conv)
     assert section(resnet, "conv2_block1_0_conv").count(
         "This convolution, with the batch normalization that follows it, is the block's projection shortcut") == 1
-    assert ("in the first block of a stage a 1 × 1 convolution followed by a batch-normalization layer, the "
+    assert ("in the first block of a stage a 1 × 1 convolution followed by a batch normalization layer, the "
             "projection shortcut, runs in parallel") in resnet
     assert "projection shortcut" not in section(resnet, "conv2_block1_3_conv")
     assert "projection shortcut" not in section(resnet, "conv2_block2_1_conv")
@@ -418,8 +418,9 @@ def test_check_sheet_verdict_reads_right_result_wrong_formula():
     # 6 of 7 (claims 1–4, 6, 7 are right; claim 5 has the right number with a wrong bias term);
     # round 11: the glossary's pair is correct/wrong, never "right result"
     # round 12: the verdict short and the same in the table and the heading
-    assert "| ✗ formula wrong, result correct |" in sheet
-    assert "## 5. `dense_2`: parameters (formula wrong, result correct)" in sheet
+    # round 13: in the order of the summary sentence
+    assert "| ✗ correct result, wrong formula |" in sheet
+    assert "## 5. `dense_2`: parameters (correct result, wrong formula)" in sheet
     assert "**6 of 7 answers are fully correct; answer 5 has the correct result but the wrong formula.**" in sheet
     # round 12: the student's false equation 512 × 128 + 512 = 65,664 is never shown unmarked
     # below the table: formula and result apart
@@ -579,9 +580,10 @@ def test_batchnorm_says_over_what_it_normalizes():
 
 
 def test_resnet_and_mobilenet_block_sentences_in_the_round9_reviewers_words(resnet):
-    """Round-9 en reviewer: batch normalization as a mass noun or "a batch-normalization layer",
-    and "added unchanged" for the identity shortcut."""
-    assert "; each convolution is followed by a batch-normalization layer." in resnet
+    """Round-9 en reviewer: batch normalization as a mass noun, and "added unchanged" for the
+    identity shortcut; round 13: "batch normalization layer" unhyphenated, as everywhere else."""
+    assert "; each convolution is followed by a batch normalization layer." in resnet
+    assert "batch-normalization" not in resnet
     assert "Where the input already has the output's shape, it is added unchanged (identity shortcut)" in resnet
     assert "a batch normalization follows" not in resnet and "added as it is" not in resnet
 
@@ -677,7 +679,8 @@ def test_round11_wording_in_every_language(resnet, mobilenet):
     inference too (Keras subtracts the moving mean there)."""
     seed = {lang: doc(explain.load("example:seed-cnn"), lang) for lang in ("de", "fr", "ja")}
     assert "ihre Ausgabeform und ihre Parameterzahl." in seed["de"]
-    assert "Une couche de max-pooling (pooling par maximum) garde la plus grande valeur" in seed["fr"]
+    # round 12: the French term first, the English one in parentheses (as « pooling par moyenne »)
+    assert "Une couche de pooling par maximum (max-pooling) garde la plus grande valeur" in seed["fr"]
     assert "学習可能なパラメータは 6,029,097 個、学習不可のパラメータは 0 個です。" in seed["ja"]
     assert "全パラメータに占める割合（%）" in seed["ja"] and "学習対象外" not in seed["ja"]
     rnn = doc(explain.load(FIXTURES / "specs" / "small_rnn.yaml"), "de")
@@ -691,3 +694,42 @@ def test_round11_wording_in_every_language(resnet, mobilenet):
     ja = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), "ja")
     assert "二重枠のボックスは連続する複数の層をまとめたもので、括弧内にそれらの層番号の範囲を示します。" in ja
     assert "（Keras の `model.summary()` には入力層もパラメータ数 0 として表示されます）" in ja
+    # round 12: the column's name in 「」, not bare between spaces
+    assert "並びに含まれるブロックの数は「ブロック数」の列に示します。" in ja
+
+
+def test_mobilenet_block_sentence_in_the_round12_reviewers_words(mobilenet):
+    """Round-12 en reviewer: "expands by the factor t" can read as "adds 6"; the depthwise
+    convolution and the 1 × 1 projection replace (not "do the work of") a standard 3 × 3
+    convolution. By hand, block_1 (96 → 24 channels): 3·3·96 + 96·24 = 3,168 weights against
+    3·3·96·24 = 20,736 for a standard 3 × 3 convolution."""
+    assert "A 1 × 1 convolution multiplies the number of channels by the expansion factor" in mobilenet
+    assert ("Together, the depthwise convolution and the 1 × 1 projection replace a standard 3 × 3 "
+            "convolution with far fewer weights") in mobilenet
+    sep, std = f"{3 * 3 * 96 + 96 * 24:,}".replace(",", "{,}"), f"{3 * 3 * 96 * 24:,}".replace(",", "{,}")
+    assert f"= {sep}$ weights instead of $3 \\times 3 \\times 96 \\times 24 = {std}$." in mobilenet
+    assert "projecting convolution" not in mobilenet
+
+
+def test_round12_native_reviewers_wording_in_each_language():
+    """Round-12 fr/de/es/ja reviewers' wording (findings12/cnn.md, general.md)."""
+    from explain.checker import check_file, render_report
+    seed, lenet = explain.load("example:seed-cnn"), explain.load("example:lenet5")
+    fr_seed, fr_lenet = doc(seed, "fr"), doc(lenet, "fr")
+    assert "Une couche de pooling par maximum (max-pooling) garde la plus grande valeur" in fr_seed
+    assert "Pour une taille de noyau impaire et un pas de 1" in fr_seed
+    assert "(la seizième à toutes les six)" in fr_lenet
+    assert "ein Gewicht je Paar aus Eingabe und Ausgabe und ein Bias je Ausgabe" in doc(seed, "de")
+    es_seed, es_lenet = doc(seed, "es"), doc(lenet, "es")
+    # seed_cnn: 18 layers besides its input (Keras Sequential's model.summary() lists 18 rows)
+    assert "El modelo tiene 18 capas; como en Keras, no se cuenta la capa de entrada." in es_seed
+    # 10 RBF units, each with a fixed vector of F6's 84 outputs
+    assert f"elegido a mano y fijo en los experimentos del artículo (en total, {10 * 84} números, sin sesgo)." \
+        in es_lenet
+    es_res = doc(explain.load(FIXTURES / "specs" / "residual.yaml"), "es")
+    assert "se actualizan con una media móvil exponencial de la media y la varianza de cada lote" in es_res
+    ja_seed = doc(seed, "ja")
+    assert "Keras でも同じく 18 層と数えます。" in ja_seed
+    ja_sheet = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="ja",
+                             format="markdown")
+    assert "| # | 層 | 解答 |" in ja_sheet and "あなた" not in ja_sheet

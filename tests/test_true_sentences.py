@@ -1033,8 +1033,9 @@ def test_lenet5_says_how_the_1998_network_differs_and_no_other_model_does():
     c3_here = 5 * 5 * 6 * 16 + 16
     md = markdown(explain.load("example:lenet5"))
     # the last of C3's 16 maps takes all six: "each of its 16 maps … only some" was false
-    assert ("C3 connects 15 of its 16 feature maps to only some of the 6 maps of S2 (the last one to "
-            f"all six), following a connection table: {c3_original:,} parameters instead of {c3_here:,}.") in md
+    # round 13: "6" and "six" in one sentence, "the last one" vague: the 16th map takes all 6
+    assert ("C3 connects 15 of its 16 feature maps to only some of the 6 maps of S2 and the 16th to "
+            f"all 6, following a connection table: {c3_original:,} parameters instead of {c3_here:,}.") in md
     assert f": {2 * 6} parameters in S2 and {2 * 16} in S4, whereas the average pooling here has none." in md
     # the three differences are a list after the sentence that announces them; the RBF layer's
     # fixed vectors: one of F6's 84 entries per unit, 10 units

@@ -16,7 +16,7 @@ VERDICT_LABELS = {
     # Translators: a verdict: the formula is right, the arithmetic is not
     "arithmetic_slip": N_("arithmetic slip"),
     # Translators: a verdict in the table and in the claim's heading: the formula is wrong, the result is right (the cross comes first in the table)
-    "wrong_formula": N_("formula wrong, result correct"),
+    "wrong_formula": N_("correct result, wrong formula"),
     # Translators: a verdict on a student's claim in the feedback sheet
     "wrong": N_("wrong"),
     # Translators: a verdict: the claim could not be read (not arithmetic this tool understands)

@@ -409,8 +409,8 @@ MODEL_NOTES = {
                           "network (LeCun et al., 1998) differs from it in three places that change the "
                           "parameter count:"),
     # Translators: an item of the list after lenet5_original
-    "lenet5_c3": N_("C3 connects 15 of its 16 feature maps to only some of the 6 maps of S2 (the "
-                    "last one to all six), following a connection table: %(c3)s parameters "
+    "lenet5_c3": N_("C3 connects 15 of its 16 feature maps to only some of the 6 maps of S2 and "
+                    "the 16th to all 6, following a connection table: %(c3)s parameters "
                     "instead of %(c3_dense)s."),
     # Translators: an item of the list after lenet5_original
     "lenet5_subsampling": N_("The subsampling layers S2 and S4 learn a coefficient and a bias per "
@@ -772,26 +772,26 @@ BLOCK_KINDS = {
     "bottleneck": N_("The blocks of %(stages)s are bottleneck blocks. On the main path a 1 × 1 "
                      "convolution reduces the number of channels, a %(k)s convolution works at "
                      "this reduced width, and a 1 × 1 convolution expands it again (in %(first)s: "
-                     "%(widths)s channels); each convolution is followed by a batch-normalization layer. An "
+                     "%(widths)s channels); each convolution is followed by a batch normalization layer. An "
                      "Add layer then adds the block's input to the main path's output; this skip "
                      "connection has no parameters. Where the input already has the output's "
                      "shape, it is added unchanged (identity shortcut); in the first block of a "
-                     "stage a 1 × 1 convolution followed by a batch-normalization layer, the "
+                     "stage a 1 × 1 convolution followed by a batch normalization layer, the "
                      "projection shortcut, runs in parallel with the main path and brings the "
                      "input to the output's number of channels (and, with stride 2, to its size)."),
     # Translators: %(t)s is the expansion factor, %(k)s the kernel (3 × 3), %(block)s a block's
     # name, %(separable)s and %(standard)s two parameter counts with their formulas
     "inverted_residual": N_("The blocks %(stages)s are inverted residual blocks, the building "
-                            "block of MobileNetV2. A 1 × 1 convolution expands the number of "
+                            "block of MobileNetV2. A 1 × 1 convolution multiplies the number of "
                             "channels by the expansion factor %(t)s, and a %(k)s depthwise "
                             "convolution then filters each channel separately; both are followed "
                             "by batch normalization and ReLU6. A final 1 × 1 convolution with "
                             "batch normalization but no activation projects them to the block's "
                             "output width (the linear bottleneck). An Add layer adds the block's "
                             "input to its output only where the stride is 1 and input and output "
-                            "have the same number of channels; it has no parameters. The "
-                            "depthwise and the projecting convolution together do the work of a "
-                            "standard convolution with far fewer weights: in %(block)s, "
+                            "have the same number of channels; it has no parameters. "
+                            "Together, the depthwise convolution and the 1 × 1 projection replace a "
+                            "standard %(k)s convolution with far fewer weights: in %(block)s, "
                             "%(separable)s weights instead of %(standard)s."),
 }
 # Translators: %(block)s is a block's name (expanded_conv, code), %(t)s "t = 1" (math)
