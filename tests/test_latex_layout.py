@@ -388,8 +388,27 @@ def test_unit_definition_breaks_around_its_equals_sign(lang):
     import explain
     tex = render(explain.load("example:seed-cnn"), lang=lang, format="latex")
     nb = "\\nobreak\\hspace{0.3333em}"
-    assert re.search(r"1" + re.escape(nb) + r"M[Bo]" + re.escape(nb) + r"= 10\\textsuperscript\{6\}" + re.escape(nb), tex)
+    assert re.search(r"1" + re.escape(nb) + r"M[Bo]" + re.escape(nb) + r"=\\hspace\{0\.3333em\}10\\textsuperscript\{6\}"
+                     + re.escape(nb), tex)
     assert f"{nb}={nb}" not in tex
+
+
+def test_layout_details_of_round_12(tmp_path):
+    """One space after "e.g." (\\frenchspacing), "bytes" never hyphenated, a note box ragged right
+    (long code words stretched its justified lines), the working's items numbered "1." as in Markdown,
+    and a later conv layer's MACs and O each on a line of its own (no break after "O =")."""
+    import explain
+    from explain.cli import main
+    seed = render(explain.load("example:seed-cnn"), lang="es", format="latex", count=("params", "compute", "memory"))
+    assert "\\frenchspacing" in seed and "\\babelhyphenation{bytes" in seed
+    assert re.search(r": ?\\newline \$\\text\{MAC\}[^$]*= 65\{\.\}028\{\.\}096\$; ?\\newline \$O = ", seed)
+    assert re.search(r"bytes\)\.\n\nEl resumen de Keras", seed)
+    rnn = render(load(FIXTURES / "specs" / "small_rnn.yaml"), lang="de", format="latex")
+    assert "\\begin{quote}\\raggedright\n" in rnn
+    assert main(["exercise", "example:lenet5", "--lang", "en", "--format", "latex", "--out", str(tmp_path),
+                 "--variants", "1", "--seed", "5"]) == 0
+    sheet = "".join(p.read_text() for p in tmp_path.rglob("*.tex"))
+    assert re.search(r"\\makebox\[1\.5em\]\[r\]\{1\.\}\\enspace ", sheet)
 
 
 PICTURED = ["example:lenet5", FIXTURES / "specs" / "small_rnn.yaml", FIXTURES / "hf" / "gpt2.json",

@@ -159,6 +159,9 @@ _NUMBER_UNIT = re.compile(r"(?:(?<=\d)|^) (?=(?:" + "|".join(_UNITS) + r")\b)")
 """The space after a number (or at the start of a piece of a sentence: after a placeholder, "$M$
 octets") before a unit."""
 _SIZE_BY_SIZE = re.compile(r"(?<=\d) × (?=\d)")
+_UNIT_EQUALS = "\\nobreak\\hspace{0.3333em}= "
+"""The "=" of "1 MB = 10⁶ bytes" after the no-break space: the space after it as wide as the one
+before (a word space stretched in a justified line and set "=" off-centre), a line may still break there."""
 _NUMBER_HYPHEN = re.compile(r"(?<![\w\\])(\d+)-(?=[^\W\d_])")
 
 
@@ -168,7 +171,8 @@ def latex_message(text: str) -> str:
     unbreakable unit (no break at the spaces around × or after the hyphen)."""
     text = _NUMBER_UNIT.sub("\u00a0", text)
     text = _SIZE_BY_SIZE.sub("\u00a0×\u00a0", text)
-    return _NUMBER_HYPHEN.sub(lambda m: r"\mbox{" + m.group(1) + "-}", latex_text(text))
+    text = _NUMBER_HYPHEN.sub(lambda m: r"\mbox{" + m.group(1) + "-}", latex_text(text))
+    return text.replace(_UNIT_EQUALS, _UNIT_EQUALS[:-1] + r"\hspace{0.3333em}")
 
 
 MESSAGE_ESCAPES: dict[str, Callable[[str], str]] = {"markdown": markdown_message, "latex": latex_message, "text": str}
