@@ -106,3 +106,10 @@ def test_japanese_page_names_japanese_fonts_and_table_code_does_not_wrap():
     assert "Noto Serif CJK JP" in stack and stack.rstrip().endswith("serif")
     assert "code, .nowrap { white-space: nowrap; }" in page and "td code," not in page  # prose shapes too
     assert '<div class="table"><table>' in page
+
+
+def test_table_headers_never_break_and_wide_tables_scroll():
+    """ja resnet50: 「パラメータ／数」 broke inside the header cell, and the table ran past the text column."""
+    page = render_document("derivation", load(FIXTURES / "keras" / "ResNet50.json"), lang="ja", format="html")
+    assert re.search(r"\bth \{[^}]*white-space: nowrap;", page)
+    assert re.search(r"div\.table \{[^}]*overflow-x: auto;", page) and '<div class="table">' in page

@@ -113,7 +113,7 @@ code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0
 code, .nowrap { white-space: nowrap; }  /* a shape (None, None, 768) never wraps inside, in tables or prose */
 table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid #ccc; padding: 0.2rem 0.4rem; vertical-align: top; }
-th { border-bottom: 2px solid #333; text-align: left; }
+th { border-bottom: 2px solid #333; text-align: left; white-space: nowrap; }  /* a header never breaks inside a word (ja 「パラメータ／数」) */
 td[style*="right"] { white-space: nowrap; }
 div.table { overflow-x: auto; }
 .math.display { display: block; overflow-x: auto; overflow-y: hidden; margin: 0.6rem 0; }
