@@ -54,11 +54,15 @@ def test_every_layer_is_numbered_in_the_compute_section(seed_md):
     """The seed CNN's 18 layers are 1 … 18 in the layer-by-layer compute, the later dropouts in
     one line each that names the first."""
     section = _layers_section(seed_md)
-    numbers = [int(n) for n in re.findall(r"^#{4,5} (\d+)\. ", section, re.M)]
+    numbers = [int(n) for n in re.findall(r"^#### (\d+)\. ", section, re.M)]
     assert numbers == list(range(1, 19))
-    # the short entry's heading has no full stop and is a heading one level below a full entry's
-    # (round 11: a bold line was missing from the outline), as in the parameter section
-    assert "\n##### 8. `dropout_2` (Dropout)\n\nNo MACs and no other operations, as in layer 4, `dropout_1`." in section
+    # round 13 (all reviewers): a short entry's heading has the level of a full entry's (it was one
+    # deeper, so layer 2 nested under layer 1 in every outline); round 11: a heading, not a bold line
+    assert "\n#### 8. `dropout_2` (Dropout)\n\nNo MACs and no other operations, as in layer 4, `dropout_1`." in section
+    assert not re.search(r"^#{5,} ", seed_md, re.M)
+    params = seed_md[seed_md.index("## Derivation, layer by layer"):seed_md.index("## Total")]
+    assert [int(n) for n in re.findall(r"^### (\d+)\. ", params, re.M)] == list(range(1, 19))
+    assert not re.search(r"^#### ", params, re.M)
 
 
 def test_letters_in_sentences_are_math_and_defined(seed_md):
@@ -359,13 +363,13 @@ def test_a_layer_without_macs_displays_only_its_other_operations(seed_md):
 @pytest.mark.parametrize("lang,present,absent", [
     ("en", "With these optimizers, mixed precision does not make the model states smaller; it saves compute "
            "time and activation memory.", "computing time"),
-    # the optimizers named (ja): with Adam, 4 + 4 + 8 = 2 + 2 + 12 = 16 bytes in either precision
-    ("ja", "Adam や AdamW では、混合精度にしてもモデルの状態は小さくなりません", "これらのオプティマイザ"),
-    ("ja", "約 $M + A$ バイト、つまり 96.5 MB（学習可能なパラメータ 1 つあたり 16\u00a0バイト。表のどちらの数え方でも同じ）に加えて、"
+    # round 13 (ja): true of every optimizer of the table (8 = 8, 12 = 12, 16 = 16), so said of all
+    ("ja", "表のとおり、どのオプティマイザでも、混合精度にしてもモデルの状態は小さくなりません", "Adam や AdamW では"),
+    ("ja", "約 $M + A$ バイト、つまり 96.5 MB（学習可能なパラメータ 1 個あたり 16\u00a0バイト。表のどちらの数え方でも同じ）に加えて、"
            "バッチの 1 サンプルごとに 10.6 MB が必要です。", "バイト（表のどちらの数え方でも"),
     # M = 16·P is said only when every parameter is trainable: P is the number of trainable ones
     ("fr", "où $P$ est le nombre de paramètres entraînables\u00a0:", "où $P$ est le nombre de paramètres\u00a0:"),
-    ("es", "SGD con momento (momentum) guarda un valor por parámetro", "inercia"),
+    ("es", "SGD con momento guarda un valor por parámetro", "inercia"),
     ("de", "96,5 MB (in beiden Zählweisen der Tabelle 16\u00a0Byte je trainierbaren Parameter) und dazu",
      "je trainierbarem Parameter"),
     ("de", "| Byte/Parameter (gemischte Genauigkeit, ZeRO) | Modellzustände (gemischte Genauigkeit, ZeRO) |",
@@ -383,7 +387,7 @@ def test_a_later_layer_with_the_same_formulas_gets_one_line(seed_md):
     macs, other = 3 * 3 * 32 * 32 * 254 * 254, 2 * 32 * 254 * 254
     assert (macs, other) == (594_579_456, 4_129_024)
     section = _layers_section(seed_md)
-    assert ("##### 2. `conv2d_2` (Conv2D)\n\nSame formulas as layer 1, `conv2d_1`: $\\text{MACs} = 3 \\times 3 "
+    assert ("#### 2. `conv2d_2` (Conv2D)\n\nSame formulas as layer 1, `conv2d_1`: $\\text{MACs} = 3 \\times 3 "
             "\\times 32 \\times 32 \\times 254 \\times 254 = 594{,}579{,}456$; $O = 2 \\times 32 \\times 254 "
             "\\times 254 = 4{,}129{,}024$.") in section
     # dense_2: 512 × 128 MACs, 2 × 128 other operations; the 2×2 pooling of layer 7 has no MACs
@@ -402,7 +406,7 @@ def test_every_layer_names_its_activation_in_the_parameter_part(seed_md):
     says so in its parameter entry (full or one line). A layer without one (``linear``, None) and an
     Activation layer (its sentence names the function) get no such line."""
     params = seed_md[seed_md.index("## Derivation, layer by layer"):seed_md.index("## Total")]
-    entries = re.split(r"\n(?=#{3,4} \d+\. )", params)[1:]  # ### a full entry, #### a one-line entry
+    entries = re.split(r"\n(?=### \d+\. )", params)[1:]  # a full entry or a one-line entry, both ###
     said = {e.split("`")[1]: re.findall(r"^Activation: `(\w+)`\.", e, re.M) for e in entries}
     relu = [f"conv2d_{i}" for i in range(1, 7)] + ["dense_1", "dense_2"]
     assert said == {name: (["relu"] if name in relu else ["softmax"] if name == "dense_3" else [])
@@ -423,3 +427,18 @@ def test_memory_total_names_both_kinds_of_parameter_when_some_are_frozen():
     assert "(16\u00a0bytes per trainable parameter and 2\u00a0bytes per non-trainable one)" in text
     assert "in both accountings of the table" not in text
     assert "(16\u00a0bytes per trainable parameter in both accountings of the table)" in _seed_compute_md("en")
+
+
+def test_mixed_precision_saves_no_model_state_with_any_optimizer_in_ja_and_es():
+    """Round 13 (ja, es): bytes per parameter in ZeRO's accounting, float32 against mixed precision
+    (16-bit weight and gradient, a 32-bit copy and the optimizer's 32-bit state): SGD 4 + 4 = 2 + 2 + 4,
+    momentum 4 + 4 + 4 = 2 + 2 + (4 + 4), Adam 4 + 4 + 8 = 2 + 2 + (4 + 8). Equal for every
+    optimizer, so the ja sentence says it of all of them (it named Adam and AdamW only); es calls
+    the optimizer "SGD con momento" in the sentence and the table alike; ja counts 1 個あたり."""
+    assert [4 + 4, 4 + 4 + 4, 4 + 4 + 8] == [2 + 2 + 4, 2 + 2 + (4 + 4), 2 + 2 + (4 + 8)]
+    model = explain.load("example:seed-cnn")
+    ja = render(model, lang="ja", format="markdown", count=("memory",))
+    assert "表のとおり、どのオプティマイザでも、混合精度にしてもモデルの状態は小さくなりません" in ja
+    assert "Adam や AdamW では" not in ja and "1 つあたり" not in ja and "パラメータあたり" not in ja
+    es = render(model, lang="es", format="markdown", count=("memory",))
+    assert "SGD con momento guarda" in es and "| SGD con momento |" in es and "momentum" not in es

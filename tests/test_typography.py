@@ -241,11 +241,11 @@ def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own(
     soft breaks would join the lines with a space between sentences (「9,248。 パディング」), and the
     fraction is written n/s in the line (⌊(256 + 2·0 − 3)/1⌋ + 1 = 254: a valid 3 × 3 window)."""
     doc = render(load("example:seed-cnn"), lang="ja", format="markdown")
-    # round 11: the entry's heading one level below a full layer's (####: in the outline), not bold
-    heading, body = doc[doc.index("#### 2. `conv2d_2` (Conv2D)\n"):].split("\n\n")[:2]
+    # round 11: the entry's heading in the outline, not bold; round 13: at a full layer's level (###)
+    heading, body = doc[doc.index("### 2. `conv2d_2` (Conv2D)\n"):].split("\n\n")[:2]
     entry = body.splitlines()
     assert (256 + 2 * 0 - 3) // 1 + 1 == 254
-    assert heading == "#### 2. `conv2d_2` (Conv2D)"
+    assert heading == "### 2. `conv2d_2` (Conv2D)"
     assert entry == ["層 1（`conv2d_1`）と同じ式です：$P = 3 \\times 3 \\times 32 \\times 32 + 32 = 9{,}248$。\\",
                      "活性化関数：`relu`。\\",
                      "`padding=\"valid\"`：$p = 0$。\\",
