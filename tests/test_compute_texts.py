@@ -67,7 +67,8 @@ def test_every_layer_is_numbered_in_the_compute_section(seed_md):
 
 def test_letters_in_sentences_are_math_and_defined(seed_md):
     assert "the MACs column gives its multiply-accumulate operations and the column $O$ its other operations" in seed_md
-    assert "the model states take $M$ bytes, where $P$ is the number of parameters:" in seed_md
+    # round 13 (en): P named before M, not explained after it
+    assert "16\u00a0bytes per parameter), the model states of the $P$ parameters take $M$ bytes:" in seed_md
     # round 9 (en): N_act is defined before the equation that uses it
     assert ("With $N_{\\text{act}} = 5{,}288{,}649$ activation values stored per sample, a batch of $B$ samples "
             "takes $A$ bytes:\n\n$$\nA = 2 \\cdot N_{\\text{act}}") in seed_md
@@ -170,7 +171,11 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
 @pytest.mark.parametrize("lang,present,absent", [
     ("de", "die Exponentialfunktion, das Aufaddieren zur Summe und", "ihre Addition zur Summe"),
     ("de", "in der Spalte MACs die Anzahl", "Für jede Schicht und ein Beispiel: die"),
-    ("es", "(propagación hacia delante y propagación hacia atrás)", "propagaciones hacia delante"),
+    # round 13 (es): "propagación" twice and "aproximadamente" once, the backward pass "la retropropagación"
+    ("es", "(propagación hacia delante y hacia atrás) cuesta aproximadamente el triple que la propagación hacia "
+           "delante sola: la retropropagación calcula dos gradientes", "propagaciones hacia delante"),
+    # round 13 (de): a dense layer has weights, "Kernelgewicht" is Keras jargon
+    ("de", "eine Multiply-Accumulate-Operation (MAC) je Gewicht, also je Eintrag der Gewichtsmatrix.", "Kernelgewicht."),
     ("es", "Las sumas del sesgo, las activaciones", "Las sumas de sesgo"),
     ("es", "(en rigor, el máximo de $n$ valores requiere $n - 1$ comparaciones: una menos por elemento de salida)",
      "es una comparación menos"),
