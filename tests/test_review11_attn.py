@@ -76,7 +76,7 @@ def test_bert_optional_inputs_reviewers_wording():
 
 def test_french_and_spanish_frame_wording():
     fr = _md("hf/llama-2-7b.json", "fr")
-    assert "Le tableau récapitulatif ci-dessous comporte 4 lignes, entrées du modèle non comprises." in fr
+    assert "Le tableau récapitulatif ci-dessous comporte 4 lignes\u202f; les entrées du modèle n’y figurent pas." in fr
     es = _md("specs/mha_small.yaml", "es")
     assert "para Keras, 1\u00a0KB son 2¹⁰\u00a0bytes" in es and "su 1" not in es
     gpt2 = _md("hf/gpt2.json", "es")
@@ -89,8 +89,8 @@ def test_long_block_sentences_are_split():
     Each part is its own sentence, and no parenthesis holds another."""
     for lang, first in [("fr", "La première, après `ln_1`, est une auto-attention masquée"),
                         ("es", "La primera, tras `ln_1`, es la autoatención enmascarada"),
-                        ("de", "Der erste Teil ist nach `ln_1` die maskierte Self-Attention"),
-                        ("ja", "1 つ目の部分は `ln_1` とマスク付きセルフアテンションです。")]:
+                        ("de", "Der erste Teil ist die maskierte (kausale) Self-Attention nach `ln_1`"),
+                        ("ja", "1 つ目の部分は `ln_1` とマスク付き（因果的）セルフアテンションです。")]:
         text = _md("hf/gpt2.json", lang)
         assert first in text, lang
         line = next(x for x in text.splitlines() if first in x)

@@ -27,11 +27,11 @@ def _intro(text: str) -> str:
 
 
 @pytest.mark.parametrize("lang,sentence", [
-    ("en", "The summary table below has 6 rows, not counting the inputs."),
-    ("de", "Die Übersichtstabelle unten hat 6 Zeilen, die Eingaben nicht mitgezählt."),
-    ("fr", "Le tableau récapitulatif ci-dessous comporte 6 lignes, entrées du modèle non comprises."),
-    ("es", "La tabla resumen de más abajo tiene 6 filas, sin contar las entradas."),
-    ("ja", "下の概要表は入力を除いて 6 行です。")])
+    ("en", "The summary table below has 6 rows; the model's inputs are not listed in it."),
+    ("de", "Die Übersichtstabelle unten hat 6 Zeilen; die Eingaben des Modells stehen nicht darin."),
+    ("fr", "Le tableau récapitulatif ci-dessous comporte 6 lignes\u202f; les entrées du modèle n’y figurent pas."),
+    ("es", "La tabla de resumen (más abajo) tiene 6 filas; las entradas del modelo no figuran en ella."),
+    ("ja", "下の概要表は 6 行です（モデルの入力は表に含まれません）。")])
 def test_summary_sentence_names_the_table_below(lang, sentence):
     """GPT-2's summary: wte, wpe, their sum, the stack h, ln_f and lm_head (6 rows, by hand from
     GPT2LMHeadModel's modules); the intro says which summary it means: the table that follows."""
@@ -196,7 +196,7 @@ def test_mha_grouped_step_says_which_sizes_are_equal():
     layer(x, x)
     assert layer.count_params() == 4 * 32 * 2 * 16 + 3 * 2 * 16 + 32 == 4224
     text = _md("specs/mha_small.yaml")
-    assert (r"The step $4 \times 32 \times 2 \times 16 + 3 \times 2 \times 16 + 32$ adds up equal "
-            r"products, since here $E_{q} = E_{k} = E_{v} = E_{\text{out}} = 32,\ d_{k} = d_{v} = 16$.") in text
+    assert (r"The line $4 \times 32 \times 2 \times 16 + 3 \times 2 \times 16 + 32$ collects equal "
+            r"terms, since here $E_{q} = E_{k} = E_{v} = E_{\text{out}} = 32$ and $d_{k} = d_{v} = 16$.") in text
     ja = _md("specs/mha_small.yaml", "ja")
-    assert "では、値の等しい積をまとめています（ここでは $E_{q} = E_{k}" in ja
+    assert "では、等しい項をまとめています（ここでは $E_{q} = E_{k}" in ja

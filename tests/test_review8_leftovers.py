@@ -66,11 +66,11 @@ def test_layernorm_note_last_axis_kept():
 
 def test_german_summary_sentence():
     de = translations("de").ngettext(
-        "The summary table below has %(count)s row, not counting the inputs. Each row is a module, a stack of blocks "
+        "The summary table below has %(count)s row; the model's inputs are not listed in it. Each row is a module, a stack of blocks "
         "of the same structure, or an operation of the forward pass.",
-        "The summary table below has %(count)s rows, not counting the inputs. Each row is a module, a stack of blocks "
+        "The summary table below has %(count)s rows; the model's inputs are not listed in it. Each row is a module, a stack of blocks "
         "of the same structure, or an operation of the forward pass.", 6) % {"count": 6}
-    assert de.startswith("Die Übersichtstabelle unten hat 6 Zeilen, die Eingaben nicht mitgezählt.")
+    assert de.startswith("Die Übersichtstabelle unten hat 6 Zeilen; die Eingaben des Modells stehen nicht darin.")
 
 
 # -- T5: the two stacks (config num_layers = num_decoder_layers = 6) and the two inputs of the same

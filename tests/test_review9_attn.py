@@ -65,10 +65,10 @@ def test_reviewers_wording_round9():
     assert "auto-attention masquée (causale)" in fr(_texts.LLAMA_BLOCK)
     assert translations("es").gettext("feed-forward size") == "dimensión interna de la red prealimentada"
     text = _md("hf/bert-base-uncased.json")
-    assert "the classification token `[CLS]`, whose vector is used as a summary of the whole input" in text
+    assert "that of the classification token `[CLS]`, which serves as a summary of the whole input" in text
     ja_mha = _md("specs/mha_small.yaml", "ja")
     assert "表の `gamma` が $\\gamma$、`beta` が $\\beta$ に当たります。" in ja_mha
-    assert "entrées du modèle non comprises" in _md("hf/llama-2-7b.json", "fr")
+    assert "les entrées du modèle n’y figurent pas" in _md("hf/llama-2-7b.json", "fr")
 
 
 def test_layernorm_note_says_at_each_position_once():

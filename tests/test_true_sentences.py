@@ -344,7 +344,7 @@ def test_bert_fixture_pooler_is_none_d():
     text = markdown(_hf("bert-base-uncased"))
     row = next(line for line in text.splitlines() if line.startswith("| `pooler.dense`"))
     assert "`(None, 768)`" in row and "None, d)" not in text
-    assert "first position of every sequence" in text
+    assert "For every sequence this row keeps only the vector at the first position" in text
 
 def test_gpt2_adds_token_and_position_embeddings_only():
     transformers = require_module("transformers")
@@ -823,7 +823,7 @@ def test_a_summary_of_blocks_counts_rows_not_layers():
     assert len(rows) == len(model.nodes) == 6 and cfg.n_layer == 12
     # the blocks have weights of their own, so they are "of the same structure", not identical; and
     # PyTorch has no convention for rows of a summary, so none is named
-    assert ("The summary table below has 6 rows, not counting the inputs. Each row is a module, a stack of "
+    assert ("The summary table below has 6 rows; the model's inputs are not listed in it. Each row is a module, a stack of "
             "blocks of the same structure, or an operation of the forward pass.") in text
     assert "conventions" not in text.split("## Summary")[0] and "identical blocks" not in text
     assert "The model has 6 layers" not in text

@@ -268,8 +268,8 @@ FIRST_TOKEN = N_("This row keeps only the vector at the first position of every 
                  "classification token), which stands for the whole input; the sequence axis is "
                  "dropped. The selection happens in the forward pass of the pooler or the "
                  "classification head; it is not a module of its own in PyTorch. It has no weights.")
-FIRST_TOKEN_BERT_POOLER = N_("This row keeps only the vector at the first position of every "
-                             "sequence, the classification token %(cls_token)s, whose vector is used "
+FIRST_TOKEN_BERT_POOLER = N_("For every sequence this row keeps only the vector at the first "
+                             "position, that of the classification token %(cls_token)s, which serves "
                              "as a summary of the whole input; the sequence axis is dropped. The selection happens in "
                              "the forward pass of the pooler (%(bert_pooler)s); it is not a module of "
                              "its own in PyTorch. This step has no weights.")
@@ -367,14 +367,16 @@ ADDITIVE_ATTENTION = N_("Additive attention scores every query against every key
 TRANSFORMER_BLOCK = N_("A transformer block combines self-attention and a feed-forward network, "
                        "each with its own normalization and a residual connection.")
 GPT2_BLOCK = N_("A GPT-2 block has two parts, each with a residual connection and with a layer "
-                "normalization before it (pre-norm): first %(ln_1)s and masked self-attention "
+                "normalization before it (pre-norm): first %(ln_1)s and masked (causal) self-attention, "
+                "in which each position attends only to itself and earlier positions "
                 "(%(c_attn)s computes the queries, keys and values, %(attn_c_proj)s projects the "
                 "concatenated outputs of the heads), then %(ln_2)s and the feed-forward network "
                 "%(mlp)s (%(mlp_c_fc)s from %(d)s to %(ffn)s, GELU, %(mlp_c_proj)s from %(ffn)s back "
                 "to %(d)s).")
 GPT2_BLOCK_GELU_TANH = N_("A GPT-2 block has two parts, each with a residual connection and with a "
                           "layer normalization before it (pre-norm): first %(ln_1)s and masked "
-                          "self-attention (%(c_attn)s computes the queries, keys and values, "
+                          "(causal) self-attention, in which each position attends only to itself "
+                          "and earlier positions (%(c_attn)s computes the queries, keys and values, "
                           "%(attn_c_proj)s projects the concatenated outputs of the heads), then "
                           "%(ln_2)s and the feed-forward network %(mlp)s (%(mlp_c_fc)s from %(d)s to "
                           "%(ffn)s, GELU in its tanh approximation, %(mlp_c_proj)s from %(ffn)s back "

@@ -363,7 +363,7 @@ class StepView:
     """A msgid shown in place of the type name (a row that is no framework class)."""
     formula_parts: Optional[str] = None
     """A msgid said before the formula: where its terms come from (GPT-2's, BERT's block)."""
-    grouped_equal: Optional[tuple[str, str]] = None
+    grouped_equal: Optional[tuple[str, tuple[str, ...]]] = None
     """The equation's step that counts equal products together (math) and the equal sizes that
     make them equal (math), said after the equation."""
     activation: Optional[str] = None
@@ -524,9 +524,10 @@ class View:
                          for name, (tex, xs) in node.layer.explanation_values().items()},
             role_code={name: self.f.name(code) for name, code in node.layer.explanation_code().items()})
 
-    def equal_values(self, s: LayerStep, numeric: dict, grouped: str) -> Optional[tuple[str, str]]:
-        """(the grouped step, the equal sizes it relies on): the formula's symbols of one value,
-        ``E_q = E_k = E_v = E_out = 32, d_k = d_v = 16`` (MHA); None where no two are equal."""
+    def equal_values(self, s: LayerStep, numeric: dict, grouped: str) -> Optional[tuple[str, tuple[str, ...]]]:
+        """(the grouped step, the equal sizes it relies on, one equality per value): the formula's
+        symbols of one value, ``E_q = E_k = E_v = E_out = 32`` and ``d_k = d_v = 16`` (MHA); None
+        where no two are equal."""
         free: set = getattr(s.formula, "free_symbols", set())
         by_value: dict[int, list[str]] = {}
         for v in s.symbols:
@@ -534,7 +535,7 @@ class View:
             if v.symbol in free and isinstance(n, int):
                 by_value.setdefault(n, []).append(symbol_tex(v.symbol.name))
         equal = [" = ".join([*names, self.p.number(n)]) for n, names in by_value.items() if len(names) > 1]
-        return (grouped, r",\ ".join(equal)) if equal else None
+        return (grouped, tuple(equal)) if equal else None
 
     def tied_head(self, s: LayerStep) -> bool:
         """A dense layer whose weights are all an embedding's: an LM head tied to the tokens."""

@@ -1,0 +1,82 @@
+"""Round-12 reviewers' findings on the transformer documents (gpt2, bert, mha), round 13: the
+equal sizes of a grouped line as separate formulas, the summary sentence, BERT's first token and
+GPT-2's causal mask."""
+from __future__ import annotations
+
+import pytest
+
+import explain
+from tests.conftest import FIXTURES, require_module
+
+
+def _render(source: str, lang: str = "en", fmt: str = "markdown") -> str:
+    from explain.render.documents import render_document
+    return render_document("derivation", explain.load(FIXTURES / source), lang=lang, format=fmt)
+
+
+@pytest.mark.parametrize("lang,joined", [("en", " and "), ("de", " und "), ("fr", " et "), ("es", " y "),
+                                         ("ja", " かつ ")])
+def test_mha_equal_sizes_are_two_formulas_joined_by_and(lang, joined):
+    """MultiHeadAttention(num_heads=2, key_dim=16) on x of 32 features: E_q = E_k = E_v = E_out = 32
+    and d_k = d_v = 16, 4·32·2·16 + 3·2·16 + 32 = 4,224 (Keras). A comma between the two equalities
+    inside one formula reads as a decimal comma in de/fr/es; the two are separate formulas."""
+    keras = require_module("keras")
+    x = keras.Input((16, 32))
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=16)
+    layer(x, x)
+    assert layer.count_params() == 4 * 32 * 2 * 16 + 3 * 2 * 16 + 32 == 4224
+    for fmt in ("markdown", "latex"):
+        text = _render("specs/mha_small.yaml", lang, fmt)
+        assert r"E_{\text{out}} = 32$" + joined + "$d_{k} = d_{v} = 16$" in text, (lang, fmt)
+        assert r"32,\ d_{k}" not in text
+    if lang == "en":
+        assert ("The line $4 \\times 32 \\times 2 \\times 16 + 3 \\times 2 \\times 16 + 32$ collects equal terms"
+                in _render("specs/mha_small.yaml"))
+
+
+@pytest.mark.parametrize("source,rows", [("hf/gpt2.json", 6), ("hf/bert-base-uncased.json", 8)])
+def test_summary_sentence_does_not_count_inputs_that_are_not_rows(source, rows):
+    """GPT-2: wte, wpe, their sum, h, ln_f, lm_head (6); BERT: word, position and token-type
+    embeddings, their sum, LayerNorm, the encoder stack, the first token, the pooler (8) — by hand
+    from the modules of GPT2LMHeadModel and BertModel. The table has no input rows at all."""
+    text = _render(source)
+    assert f"The summary table below has {rows} rows; the model's inputs are not listed in it." in text
+    assert "not counting the inputs" not in text
+    de = _render(source, "de")
+    assert f"Die Übersichtstabelle unten hat {rows} Zeilen; die Eingaben des Modells stehen nicht darin." in de
+
+
+def test_bert_first_token_is_the_vector_of_cls_not_the_token():
+    """BertPooler takes hidden_states[:, 0] (the vector of [CLS]); the sentence says the vector is that
+    of the token, not the token itself."""
+    transformers = require_module("transformers")
+    import inspect
+    assert "hidden_states[:, 0]" in inspect.getsource(transformers.models.bert.modeling_bert.BertPooler.forward)
+    text = _render("hf/bert-base-uncased.json")
+    assert ("For every sequence this row keeps only the vector at the first position, that of the "
+            "classification token `[CLS]`, which serves as a summary of the whole input; the sequence "
+            "axis is dropped.") in text
+    de = _render("hf/bert-base-uncased.json", "de")
+    assert "den des Klassifikationstokens `[CLS]`; er dient als Zusammenfassung der ganzen Eingabe" in de
+    assert "dessen Vektor" not in de
+
+
+@pytest.mark.parametrize("lang,phrase", [
+    ("en", "first `ln_1` and masked (causal) self-attention, in which each position attends only to "
+           "itself and earlier positions"),
+    ("de", "Der erste Teil ist die maskierte (kausale) Self-Attention nach `ln_1`, bei der jede Position "
+           "nur sich selbst und frühere Positionen berücksichtigt"),
+    ("fr", "auto-attention masquée (causale\u00a0: chaque position ne voit qu’elle-même et les positions "
+           "précédentes)"),
+    ("es", "en la que cada posición solo atiende a sí misma y a las posiciones anteriores"),
+    ("ja", "マスク付き（因果的）セルフアテンションです。各位置は自分自身とそれより前の位置だけに注意を向けます。")])
+def test_gpt2_mask_is_causal(lang, phrase):
+    """GPT-2's attention is causal: transformers' GPT2Attention has is_causal = True (each position sees
+    itself and the earlier ones)."""
+    transformers = require_module("transformers")
+    cfg = transformers.GPT2Config(n_embd=16, n_head=2, n_layer=1)
+    assert transformers.models.gpt2.modeling_gpt2.GPT2Attention(cfg).is_causal is True
+    text = _render("hf/gpt2.json", lang)
+    assert phrase in text, lang
+    if lang == "de":
+        assert "Der zweite Teil ist das Feed-Forward-Netz `mlp` nach `ln_2`" in text
