@@ -241,3 +241,42 @@ def test_a_layers_compute_is_substituted_once_per_distinct_formula_and_sizes(mon
     assert (model.macs, model.flops, model.training_flops) == (48, 96, 288)
     assert [n.macs for n in model.nodes if n.type == "Dense"] == [16, 16, 16]
     assert len(calls) <= 2  # the MACs formula and the other operations' formula, once each
+
+
+def test_a_formula_is_printed_once_whatever_other_sizes_its_layer_has(monkeypatch):
+    """A layer's numbers printed into its formula (k_h·k_w·c_in·c_out) depend only on the
+    formula's own symbols: two convolutions of one kernel and channels over inputs of other
+    heights print 3 × 3 × 8 × 16 once."""
+    import sympy
+
+    from explain.render import mathtex
+
+    k_h, k_w, c_in, c_out, h = sympy.symbols("k_h k_w c_in c_out h", positive=True, integer=True)
+    p = mathtex.MathPrinter("en")
+    calls = []
+    real = mathtex.FormulaPrinter.doprint
+    monkeypatch.setattr(mathtex.FormulaPrinter, "doprint", lambda self, e: calls.append(e) or real(self, e))
+    formula = k_h * k_w * c_in * c_out
+    texts = {p.expr(formula, {k_h: 3, k_w: 3, c_in: 8, c_out: 16, h: n}) for n in (32, 16, 8)}
+    assert texts == {r"3 \times 3 \times 8 \times 16"}
+    assert len(calls) == 1
+
+
+def test_a_sum_is_put_in_order_once_for_every_layer_that_prints_it(monkeypatch):
+    """sympy orders a sum's terms for printing (k_h·k_w·c_in·c_out + c_out: the product first);
+    printed with the numbers of three layers, the sum is ordered once."""
+    import sympy
+
+    from explain.render import mathtex
+
+    k_h, k_w, c_in, c_out = sympy.symbols("k_h k_w c_in c_out", positive=True, integer=True)
+    formula = k_h * k_w * c_in * c_out + c_out
+    mathtex._ordered_terms.cache_clear()
+    calls = []
+    real = sympy.Add.as_ordered_terms
+    monkeypatch.setattr(sympy.Add, "as_ordered_terms", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    p = mathtex.MathPrinter("en")
+    texts = [p.expr(formula, {k_h: 3, k_w: 3, c_in: c, c_out: 2 * c}) for c in (4, 8, 16)]
+    assert texts[0] == r"3 \times 3 \times 4 \times 8 + 8"
+    assert texts[2] == r"3 \times 3 \times 16 \times 32 + 32"
+    assert len(calls) == 1

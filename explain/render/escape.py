@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Callable
 
 _NOT_PLAIN = re.compile(r"[^\n -~]")
@@ -75,6 +76,7 @@ def markdown_message(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=8192)  # names and shapes repeat layer after layer
 def markdown_code(text: str) -> str:
     """``text`` as an inline code span (literal; backticks inside get a longer fence); a code
     span keeps ``< &`` literal, so no HTML can come through. A ``|`` would end a table cell even
@@ -108,6 +110,7 @@ _MATH_CHARS = {"γ": r"\ensuremath{\gamma}", "β": r"\ensuremath{\beta}", "α": 
                "⌉": r"\ensuremath{\rceil}"}
 
 
+@lru_cache(maxsize=8192)  # names and shapes repeat layer after layer
 def latex_text(text: str) -> str:
     """``text`` shown literally in LaTeX text mode (superscript digits and Greek letters, which the
     text fonts lack, through math)."""

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Mapping, Optional
 
 import sympy
@@ -72,6 +73,10 @@ def tall_tex(tex: str) -> bool:
     return any(t in tex for t in _TALL)
 
 
+_VARIANTS: dict[tuple, "FormulaPrinter"] = {}
+"""Printers without values by their settings (a few per language and mode)."""
+
+
 class FormulaPrinter(LatexPrinter):
     """sympy's LaTeX printer with locale integers, the symbol table, print-time substitution and a
     plain-text mode. Every ``_print_X`` returns text; :meth:`prec` says how strongly it binds."""
@@ -106,12 +111,16 @@ class FormulaPrinter(LatexPrinter):
         return self._variant("order", order)
 
     def _variant(self, setting: str, value: Optional[str]) -> "FormulaPrinter":
-        """The same printer with one setting changed, made once per printer (LatexPrinter's
-        set-up is slow)."""
-        variants: dict = self.__dict__.setdefault("_variants", {})
-        found = variants.get((setting, value))
+        """The same printer with one setting changed, made once per settings (LatexPrinter's
+        set-up is slow, and every substituted symbol asks for the printer without values)."""
+        given = {**self._given, setting: value}
+        try:
+            key = (type(self), frozenset(given.items()))
+            found = _VARIANTS.get(key)
+        except TypeError:  # substituting values (a dict): not shared
+            return type(self)(given)
         if found is None:
-            found = variants[(setting, value)] = type(self)({**self._given, setting: value})
+            found = _VARIANTS[key] = type(self)(given)
         return found
 
     # -- pieces that differ between LaTeX and plain text
@@ -194,7 +203,7 @@ class FormulaPrinter(LatexPrinter):
 
     # -- sums and products
     def _print_Add(self, e: sympy.Add, order: Optional[str] = None) -> str:
-        terms = list(e.args) if self._settings["order"] == "none" else e.as_ordered_terms()
+        terms = list(e.args) if self._settings["order"] == "none" else _ordered_terms(e)
         out = []
         for i, t in enumerate(terms):
             negative = t.could_extract_minus_sign()
@@ -328,6 +337,13 @@ class FormulaPrinter(LatexPrinter):
         return super().doprint(e)
 
 
+@lru_cache(maxsize=4096)
+def _ordered_terms(e: sympy.Add) -> list:
+    """sympy's order of a sum's terms, found once per sum (a formula is printed with the numbers
+    of every layer of its type)."""
+    return e.as_ordered_terms()
+
+
 def _basic(v: Any) -> sympy.Basic:
     """``v`` (a size: an int or an expression; a float for a figure such as a memory size) as a
     sympy object, never through sympy's parser: text is refused."""
@@ -344,6 +360,7 @@ class MathPrinter:
         self.inline = inline
         self._printer = FormulaPrinter({"lang": lang, "plain": plain, "inline_fractions": inline})
         self._cache: dict = {}
+        self._free: dict = {}
 
     def number(self, n: int) -> str:
         return self._printer.number(n)
@@ -353,6 +370,13 @@ class MathPrinter:
         """``e`` printed; with ``subs``, its symbols replaced by their values in place;
         ``order="none"``: sums in the order they were written."""
         try:
+            # only the values of the formula's own symbols change what is printed: a layer's
+            # other sizes (its input's height, say) would make every layer a new key
+            if subs:
+                free = self._free.get(e)
+                if free is None:
+                    free = self._free[e] = _basic(e).free_symbols
+                subs = {x: v for x, v in subs.items() if x in free}
             key = (e, frozenset(subs.items()) if subs else None, order)
             return self._cache[key]
         except KeyError:

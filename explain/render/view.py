@@ -1478,6 +1478,7 @@ _TERM_BREAK = re.compile(r" \+ (?:\\allowbreak|\\penalty\d+) ")
 """A + where a summary cell's formula may break (:func:`_term_breaks`)."""
 
 
+@functools.lru_cache(maxsize=4096)  # the table's rows repeat their formulas with the same numbers
 def _term_breaks(tex: str) -> str:
     """``tex`` with a break point after each + between top-level terms and, at a high penalty,
     after each + directly inside a top-level bracket (BERT's 12 × (4 × 768² + …), where nothing
