@@ -77,9 +77,13 @@ def test_rope_turns_each_pair_by_its_own_fixed_frequency():
     assert _translated(messages.NOTES["rope_no_parameters"])
 
 
-def test_gpt2_dropout_sentence_reads_neither_does():
+def test_gpt2_dropout_sentence_gives_the_true_reason_it_is_not_a_row():
+    """The sum row has no weights either and is listed: drop is left out because it has no weights
+    AND keeps the shape (es reviewer, round 12: 'no weights, so not listed' is a false reason)."""
     english = messages.english(_texts.ADD_TOKEN_POSITION_DROPOUT)
-    assert "and neither does the dropout layer drop that follows it, which is why drop is not listed" in english
+    assert ("The dropout layer drop that follows it has none either and does not change the shape, so "
+            "the summary table leaves it out.") in english
+    assert "which is why" not in english
 
 
 def test_round8_wording_of_the_catalogs():
@@ -156,7 +160,8 @@ def test_bert_embeddings_dropout_follows_the_layer_norm_and_has_no_weights():
     text = _explanation(_load(transformers.BertConfig(**_SMALL)), "embeddings.sum")
     assert text == _texts.ADD_EMBEDDINGS_DROPOUT
     assert ("It has no weights. The embeddings' dropout layer (dropout, applied after the layer "
-            "normalization) has no weights either, so it is not listed." in messages.english(text))
+            "normalization) has none either and does not change the shape, so the summary table leaves "
+            "it out." in messages.english(text))
     assert _translated(text)
 
 

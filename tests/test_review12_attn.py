@@ -119,8 +119,8 @@ def test_french_llama_gated_feed_forward():
 def test_spanish_gpt2_dropout_after_the_sum():
     """transformers' GPT2Model applies self.drop to inputs_embeds + position_embeds: after the sum."""
     text = _md("hf/gpt2.json", "es")
-    assert ("Tampoco los tiene la capa de dropout `drop` que sigue a la suma; por eso no aparece en "
-            "el resumen.") in text
+    assert ("La capa de dropout `drop` que sigue a la suma tampoco los tiene y no cambia la forma; por "
+            "eso la tabla de resumen no la incluye.") in text
     assert "la lista" not in text
 
 

@@ -363,7 +363,7 @@ def test_gpt2_adds_token_and_position_embeddings_only():
     assert "not a module of its own in PyTorch" in step.explanation
     # transformer.drop follows it, a dropout without weights: said in the row's sentence
     assert isinstance(hf.drop, torch.nn.Dropout) and _numel(hf.drop) == 0
-    assert "and neither does the dropout layer drop that follows it, which is why drop is not listed" in \
+    assert "The dropout layer drop that follows it has none either and does not change the shape" in \
         messages.english(step.explanation)
     assert "`drop`" in markdown(_hf("gpt2"))  # the module's name in code font
     bert = next(s for s in derive(_hf("bert-base-uncased")).steps if s.node.name.endswith("sum"))

@@ -244,14 +244,15 @@ ADD_TOKEN_POSITION = N_("This row adds the token embedding and the position embe
                         "module of its own in PyTorch. It has no weights.")
 ADD_TOKEN_POSITION_DROPOUT = N_("This row adds the token embedding and the position embedding "
                                 "element by element. The addition happens in the model's forward "
-                                "pass; it is not a module of its own in PyTorch. It has no weights, "
-                                "and neither does the dropout layer %(drop)s that follows it, which "
-                                "is why %(drop)s is not listed.")
+                                "pass; it is not a module of its own in PyTorch. It has no weights. "
+                                "The dropout layer %(drop)s that follows it has none either and "
+                                "does not change the shape, so the summary table leaves it out.")
 ADD_EMBEDDINGS_DROPOUT = N_("This row adds embeddings of the same shape (token, position, token "
                             "type) element by element. The addition happens in the model's forward "
                             "pass; it is not a module of its own in PyTorch. It has no weights. The "
                             "embeddings' dropout layer (%(dropout_name)s, applied after the layer "
-                            "normalization) has no weights either, so it is not listed.")
+                            "normalization) has none either and does not change the shape, so the "
+                            "summary table leaves it out.")
 # Translators: a summary row's name where the row is no module but a step of the forward pass
 # (BERT's embeddings sum), followed by "(sum of the embeddings)"
 EMBEDDINGS_SUM_STEP = N_("word + position + token type embeddings")
