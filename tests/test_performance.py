@@ -271,7 +271,7 @@ def test_a_sum_is_put_in_order_once_for_every_layer_that_prints_it(monkeypatch):
 
     k_h, k_w, c_in, c_out = sympy.symbols("k_h k_w c_in c_out", positive=True, integer=True)
     formula = k_h * k_w * c_in * c_out + c_out
-    mathtex._ordered_terms.cache_clear()
+    mathtex.ordered_terms.cache_clear()
     calls = []
     real = sympy.Add.as_ordered_terms
     monkeypatch.setattr(sympy.Add, "as_ordered_terms", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))

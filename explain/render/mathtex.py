@@ -203,7 +203,7 @@ class FormulaPrinter(LatexPrinter):
 
     # -- sums and products
     def _print_Add(self, e: sympy.Add, order: Optional[str] = None) -> str:
-        terms = list(e.args) if self._settings["order"] == "none" else _ordered_terms(e)
+        terms = list(e.args) if self._settings["order"] == "none" else ordered_terms(e)
         out = []
         for i, t in enumerate(terms):
             negative = t.could_extract_minus_sign()
@@ -338,10 +338,10 @@ class FormulaPrinter(LatexPrinter):
 
 
 @lru_cache(maxsize=4096)
-def _ordered_terms(e: sympy.Add) -> list:
+def ordered_terms(e: sympy.Add) -> tuple:
     """sympy's order of a sum's terms, found once per sum (a formula is printed with the numbers
     of every layer of its type)."""
-    return e.as_ordered_terms()
+    return tuple(e.as_ordered_terms())
 
 
 def _basic(v: Any) -> sympy.Basic:

@@ -28,7 +28,7 @@ from ..symbols import sym as symbol
 from . import messages
 from .documents import DETAILS
 from .escape import latex_text, markdown_code, markdown_text, plain_text
-from .mathtex import MathPrinter, symbol_tex, tall_tex, text_in_math
+from .mathtex import MathPrinter, ordered_terms, symbol_tex, tall_tex, text_in_math
 from .numbers import _BINARY_FR, byte_sizes, decimal_symbol, format_int, format_share, format_size
 
 P = "P"
@@ -1546,7 +1546,7 @@ def _term_lines(p: MathPrinter, expr, values: dict, total: int) -> str:
         return line
     lines = []
     numbers: list[str] = []
-    for t in (expr.as_ordered_terms() if isinstance(expr, sympy.Add) else terms):
+    for t in (ordered_terms(expr) if isinstance(expr, sympy.Add) else terms):
         n = t.xreplace({s: sympy.Integer(v) for s, v in values.items() if isinstance(v, int)})
         line = p.expr(t) + " &= " + p.expr(t, values)
         if isinstance(n, sympy.Integer) or getattr(n, "is_Integer", False):
