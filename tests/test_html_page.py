@@ -100,10 +100,13 @@ def test_resnet50_folded_boxes_have_the_double_border_the_legend_names():
 
 
 def test_japanese_page_names_japanese_fonts_and_table_code_does_not_wrap():
+    """ja reviewer (round 12): a Gothic face on screen, as Japanese course pages are; Mincho in print."""
     page = render_document("derivation", load("example:lenet5"), lang="ja", format="html")
     assert '<html lang="ja">' in page
-    stack = re.search(r"html:lang\(ja\) body \{ font-family: ([^;]*);", page)[1]
-    assert "Noto Serif CJK JP" in stack and stack.rstrip().endswith("serif")
+    screen, printed = re.findall(r"html:lang\(ja\) body \{ font-family: ([^;]*);", page)
+    assert "Noto Sans CJK JP" in screen and "Yu Gothic" in screen and screen.rstrip().endswith("sans-serif")
+    assert page.index(printed) > page.index("@media print")
+    assert "Noto Serif CJK JP" in printed and "Mincho" in printed and printed.rstrip().endswith(" serif")
     assert "code, .nowrap { white-space: nowrap; }" in page and "td code," not in page  # prose shapes too
     assert '<div class="table"><table>' in page
 

@@ -107,8 +107,8 @@ STYLE = """
 body { font-family: "Noto Serif", Georgia, "Times New Roman", serif; line-height: 1.5; margin: 0; color: #111; }
 main { max-width: 52rem; margin: 2rem auto; padding: 0 1.2rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; } h3, h4, h5 { font-size: 1.05rem; } h5 { font-weight: 600; }
-html:lang(ja) body { font-family: "Noto Serif", "Noto Serif CJK JP", "Noto Serif JP", "Hiragino Mincho ProN",
-  "Yu Mincho", serif; }
+html:lang(ja) body { font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Hiragino Kaku Gothic ProN",
+  "Yu Gothic", Meiryo, sans-serif; }  /* Japanese on screen: a Gothic face; in print Mincho, below */
 code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
 code, .nowrap { white-space: nowrap; }  /* a shape (None, None, 768) never wraps inside, in tables or prose */
 table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
@@ -127,6 +127,8 @@ figure.picture { margin: 1rem 0; text-align: center; overflow-x: auto; }
 figure.picture svg { max-width: 100%; height: auto; }
 @media print {
   body { font-size: 10.5pt; } main { max-width: none; margin: 0; padding: 0; }
+  html:lang(ja) body { font-family: "Noto Serif", "Noto Serif CJK JP", "Noto Serif JP", "Hiragino Mincho ProN",
+    "Yu Mincho", serif; }
   h2, h3, h4, h5 { break-after: avoid; } figure, table, .math.display { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   @page { size: A4; margin: 2cm; }

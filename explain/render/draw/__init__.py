@@ -65,7 +65,7 @@ def pictures(model: Model, lang: str, format: str) -> dict[str, Any]:
     else:
         from .svg import bars_svg, graph_svg
         out.update(graph=graph_svg(graph, labels), bars=bars_svg(items, labels),
-                   detail=graph_svg(block, labels, rows=DETAIL_ROWS) if block else None)
+                   detail=graph_svg(block, labels, rows=DETAIL_ROWS, block=True) if block else None)
     return out
 
 

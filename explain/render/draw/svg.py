@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from html import escape
 
+from ...msgid import N_
 from .bars import AXIS, Bar
 from .graph import Graph
 from .labels import Labels
 from .layout import layout
+
+# Translators: what a screen reader says for the picture of the model on the HTML page (its aria-label)
+MODEL_NAME = N_("Architecture of the model %(name)s")
+# Translators: what a screen reader says for the picture of one block of the model, layer by layer (its aria-label; the block's name)
+BLOCK_NAME = N_("Layers of the block %(name)s")
+# Translators: what a screen reader says for the bar chart on the HTML page (its aria-label): each bar is one layer's share of all parameters
+BARS_NAME = N_("Share of each layer in the parameters of the model %(name)s, in percent")
+# Translators: as "Share of each layer in the parameters…", where some bars stand for a block or several layers
+BARS_BLOCKS_NAME = N_("Share of each layer or block in the parameters of the model %(name)s, in percent")
 
 LINE = 15
 """Pixels from one line of a box to the next."""
@@ -23,8 +33,9 @@ def _t(s: str) -> str:
     return escape(s, quote=True)
 
 
-def graph_svg(graph: Graph, labels: Labels, rows: int = 0) -> str:
-    """The picture; its boxes as wide as the widest line and as tall as the most lines need."""
+def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) -> str:
+    """The picture; its boxes as wide as the widest line and as tall as the most lines need;
+    ``block``: the graph is one block of the model (its accessible name says so)."""
     at = layout(graph, rows) if rows else layout(graph)
     texts = [labels.lines(b, graph) for b in graph.boxes]
     BOX_W = min(440, max([200] + [_width(x.text + x.code + x.after) + 20 for lines in texts for x in lines]))
@@ -37,7 +48,7 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0) -> str:
     def xy(x: float, y: float) -> tuple[float, float]:
         return pad + (x + 0.5) * SLOT, pad + 20 + (y + 0.5) * ROW - ROW / 2 + BOX_H / 2
 
-    title = _t(graph.name)  # the picture's accessible name
+    title = _t(labels.tr(BLOCK_NAME if block else MODEL_NAME, name=graph.name))  # accessible name
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="model-graph" role="img" '
            f'aria-label="{title}" viewBox="0 0 {width} {height}" width="{width}" '
            f'style="max-width:100%;height:auto" font-family="sans-serif" font-size="12">',
@@ -110,8 +121,9 @@ def bars_svg(items: list[Bar], labels: Labels) -> str:
     left, bar_w, row, top = 250, 420, 22, 10
     height = top + row * len(items) + 46
     width = left + bar_w + 90
+    name = labels.tr(BARS_BLOCKS_NAME if any(b.block for b in items) else BARS_NAME, name=labels.model.name)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="param-bars" role="img" '
-           f'aria-label="{_t(labels.tr(AXIS))}" viewBox="0 0 {width} {height}" width="{width}" '
+           f'aria-label="{_t(name)}" viewBox="0 0 {width} {height}" width="{width}" '
            f'style="max-width:100%;height:auto" font-family="sans-serif" font-size="12">']
     for k, b in enumerate(items):
         y = top + k * row
