@@ -49,3 +49,25 @@ def test_resnet50_block_picture_and_block_bars_are_named_as_such():
     assert _labels(_render("keras/ResNet50.json", "en", "html")) == [
         "Architecture of the model resnet50", "Layers of the block conv2_block1",
         "Share of each layer or block in the parameters of the model resnet50, in percent"]
+
+
+def test_resnet50_html_folds_the_per_layer_table_under_the_stage_table():
+    """ja reviewer: the 176-row summary table fills many screens, while the stage table already gives
+    the overview; on the page it is folded (one row per layer of the Keras config, its InputLayer
+    not among them), and printed in full. A model without stages keeps its table open."""
+    require_module("latex2mathml")
+    import json
+    layers = json.loads((FIXTURES / "keras" / "ResNet50.json").read_text())["config"]["layers"]
+    rows = sum(layer["class_name"] != "InputLayer" for layer in layers)
+    assert rows == 176
+    page = _render("keras/ResNet50.json", "en", "html")
+    folded = page[page.index("<h2>Summary</h2>"):]
+    assert folded.startswith(f"<h2>Summary</h2>\n<details><summary>The summary table, {rows} rows: click to show it"
+                             '</summary>\n<div class="table"><table>')
+    table = folded[:folded.index("</details>")]
+    assert table.count("<tr>") == rows + 1 and table.endswith("</table>\n</div>\n")
+    assert page.count("<details>") == 1  # the stage table stays open
+    assert re.search(r"@media print \{[^@]*details::details-content \{ content-visibility: visible;", page)
+    ja = _render("keras/ResNet50.json", "ja", "html")
+    assert f"<summary>概要の表（{rows} 行）：クリックすると表示します</summary>" in ja
+    assert "<details>" not in _render("example:seed-cnn", "en", "html")

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import ExplainError
+from ..msgid import N_
 from .documents import unspaced
 
 EXTRA = "pip install 'explain[html]'"
+
+# Translators: the line of the HTML page a reader clicks to open the summary table, folded when the stage table above already gives the overview (%(rows)s: its number of rows)
+FOLDED = N_("The summary table, %(rows)s rows: click to show it")
 
 
 def _modules():
@@ -27,9 +31,11 @@ def _modules():
     return mathml, MarkdownIt, dollarmath_plugin
 
 
-def body(markdown: str, pictures: dict[str, str] | None = None) -> str:
+def body(markdown: str, pictures: dict[str, str] | None = None,
+         fold: tuple[str, Callable[[int], str]] | None = None) -> str:
     """The HTML of a Markdown document of ours; ``pictures`` maps a Mermaid block's source to the
-    SVG that replaces it."""
+    SVG that replaces it; ``fold`` (a heading, the label of a table of n rows): the first table
+    under that heading folded into ``<details>``, the label its summary line."""
     mathml, MarkdownIt, dollarmath_plugin = _modules()
     from markdown_it.common.utils import escapeHtml
     md = MarkdownIt("commonmark", {"html": False}).enable("table").use(dollarmath_plugin, double_inline=True)
@@ -51,11 +57,35 @@ def body(markdown: str, pictures: dict[str, str] | None = None) -> str:
         return default_fence(tokens, i, options, env)
 
     md.add_render_rule("fence", fence)
-    for kind, before, after in (("table_open", '<div class="table">', ""), ("table_close", "", "</div>\n")):
-        rules(kind, lambda self, tokens, i, options, env, b=before, a=after: b + self.renderToken(tokens, i, options, env) + a)
+    def table(self, tokens, i, options, env):
+        html = self.renderToken(tokens, i, options, env)
+        if tokens[i].type == "table_close":
+            return html + "</div>\n" + ("</details>\n" if tokens[i].meta.get("fold") else "")
+        label = tokens[i].meta.get("fold")
+        return (f"<details><summary>{escapeHtml(label)}</summary>\n" if label else "") + '<div class="table">' + html
+
+    rules("table_open", table)
+    rules("table_close", table)
     md.add_render_rule("text", lambda self, tokens, i, options, env: _text(escapeHtml(tokens[i].content)))
     md.add_render_rule("softbreak", lambda self, tokens, i, options, env: _softbreak(tokens, i))
-    return md.render(markdown)
+    tokens = md.parse(markdown)
+    if fold:
+        _fold(tokens, *fold)
+    return md.renderer.render(tokens, md.options, {})
+
+
+def _fold(tokens, heading: str, label: Callable[[int], str]) -> None:
+    """Mark the first table after the heading ``heading`` to be folded, its label with its rows."""
+    under = False
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open":
+            under = tokens[i + 1].content == heading
+        elif token.type == "table_open" and under:
+            close = next(j for j in range(i, len(tokens)) if tokens[j].type == "table_close")
+            rows = sum(t.type == "tr_open" for t in tokens[i:close]) - 1  # not the header
+            token.meta["fold"] = label(rows)
+            tokens[close].meta["fold"] = True
+            return
 
 
 _SIZE = re.compile(r"\d+(?: × \d+)+(?:-\w+)?")
@@ -125,12 +155,15 @@ figure.picture { margin: 1rem 0; text-align: center; overflow-x: auto; }
   div.table { margin-right: calc(50% - 50vw + 1rem); }  /* a wide table runs on into the right margin */
 }
 figure.picture svg { max-width: 100%; height: auto; }
+details > summary { cursor: pointer; margin: 1rem 0; color: #333; }
 @media print {
   body { font-size: 10.5pt; } main { max-width: none; margin: 0; padding: 0; }
   html:lang(ja) body { font-family: "Noto Serif", "Noto Serif CJK JP", "Noto Serif JP", "Hiragino Mincho ProN",
     "Yu Mincho", serif; }
   h2, h3, h4, h5 { break-after: avoid; } figure, table, .math.display { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
+  details::details-content { content-visibility: visible; display: contents; }  /* a folded table is printed */
+  details > summary { display: none; }
   @page { size: A4; margin: 2cm; }
 }
 """
@@ -139,6 +172,8 @@ figure.picture svg { max-width: 100%; height: auto; }
 def page(kind: str, subject: Any, lang: str, **options: Any) -> str:
     """``kind`` (a derivation, a check sheet, the layer reference) as one HTML page."""
     from .documents import render_document
+    from .i18n import translate
+    from .numbers import format_int
     pictures = None
     if kind == "derivation" and options.get("pictures", True):
         from .draw import pictures as drawn
@@ -149,7 +184,11 @@ def page(kind: str, subject: Any, lang: str, **options: Any) -> str:
         if mermaid["bars"]:
             pictures[mermaid["bars"]] = svg["bars"]
     markdown = render_document(kind, subject, lang=lang, format="markdown", **options)
-    html = body(markdown, pictures)
+    fold = None
+    if kind == "derivation" and f"\n## {translate(lang, 'Stages')}\n" in markdown:
+        # the stage table gives the overview; the one-row-a-layer table (176 for ResNet-50) folds
+        fold = (translate(lang, "Summary"), lambda rows: translate(lang, FOLDED) % {"rows": format_int(rows, lang)})
+    html = body(markdown, pictures, fold)
     first = next((line[2:] for line in markdown.splitlines() if line.startswith("# ")), kind)
     title = _plain_title(first)
     return (f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
