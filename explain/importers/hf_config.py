@@ -455,9 +455,12 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     d = b.declare("d", cfg.size("n_embd", "hidden_size"))
     L = b.declare("L", cfg.size("n_layer", "num_hidden_layers"))
     n_inner = cfg.size("n_inner", default=None)
-    f = _four_d(b, d, 4 * b.values[d] if n_inner is None else n_inner)  # GPT2MLP: n_inner or 4·n_embd
-    if n_inner is None and "f" not in b.overrides:
-        b.meanings["f"] = "feed_forward_n_inner_unset"
+    if n_inner is None:  # GPT2MLP: n_inner or 4·n_embd, a rule
+        f = _four_d(b, d, 4 * b.values[d])
+        if "f" not in b.overrides:
+            b.meanings["f"] = "feed_forward_n_inner_unset"
+    else:
+        f = _four_d(b, d, n_inner, stated="feed_forward_n_inner_4d")
     cross = cfg.flag("add_cross_attention", False)
     tied = _tied(cfg, True)
     n_labels = b.declare("n_labels", cfg.labels()) if head in ("seq", "token") else None
@@ -478,10 +481,14 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
         b.notes.append(("tied_head" if tied else "untied_head", ()))
 
 
-def _four_d(b: _Builder, d: sympy.Symbol, size: int) -> sympy.Expr:
+def _four_d(b: _Builder, d: sympy.Symbol, size: int, stated: str | None = None) -> sympy.Expr:
     """The feed-forward size: 4d where the config's is four times the width (BERT's 3,072 =
-    4 × 768, written as GPT-2's, so that both blocks reduce to 12d² + 13d), else the symbol f."""
+    4 × 768, written as GPT-2's, so that both blocks reduce to 12d² + 13d), else the symbol f.
+    ``stated``: the meaning key of a size the config states (not a rule of the family): f is
+    defined by its number, 4d only "here"."""
     if size == 4 * b.values[d] and "f" not in b.overrides:
+        if stated is not None:
+            b.meanings["f"] = stated
         return 4 * d
     return b.declare("f", size)
 
@@ -529,7 +536,7 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     V_type = b.declare("V_type", cfg.size("type_vocab_size", default=2))
     d = b.declare("d", cfg.size("hidden_size"))
     L = b.declare("L", cfg.size("num_hidden_layers"))
-    f = _four_d(b, d, cfg.size("intermediate_size"))
+    f = _four_d(b, d, cfg.size("intermediate_size"), stated="feed_forward_intermediate_size_4d")
     cross = cfg.flag("add_cross_attention", False) and cfg.flag("is_decoder", False)
     tied = _tied(cfg, True)
     n_labels = b.declare("n_labels", cfg.labels()) if {"classifier", "token"} & set(extra) else None

@@ -49,10 +49,13 @@ def _decoder_stack(cfg: _Config, b: _Builder, head: str | None, V: Value, d: Val
     _head_note(b, head, tied)
 
 
-def _ffn(cfg: _Config, b: _Builder, d: Value, *keys: str) -> Value:
-    """f, written 4d where the config's size is four times the width."""
+def _ffn(cfg: _Config, b: _Builder, d: Value, *keys: str, stated: str | None = None) -> Value:
+    """f, written 4d where the config's size is four times the width; ``stated``: the meaning
+    key of f when the config states that size (4d "here", not a rule of the family)."""
     n = cfg.size(*keys, default=None)
     if n is None or (n == 4 * b.values[d] and "f" not in b.overrides):
+        if n is not None and stated is not None:
+            b.meanings["f"] = stated
         return 4 * d
     return b.declare("f", n)
 
@@ -115,7 +118,7 @@ def _gpt_neox(cfg: _Config, arch: str, b: _Builder) -> None:
     V = b.declare("V", cfg.size("vocab_size"))
     d = b.declare("d", cfg.size("hidden_size"))
     L = b.declare("L", cfg.size("num_hidden_layers"))
-    f = _ffn(cfg, b, d, "intermediate_size")
+    f = _ffn(cfg, b, d, "intermediate_size", stated="feed_forward_intermediate_size_4d")
     _check_heads(b.values[d], cfg.size("num_attention_heads"))
     bias = cfg.flag("attention_bias", True)
     _decoder_stack(cfg, b, head, V, d, _tied(cfg, False), lambda g, p: g.add(

@@ -103,6 +103,11 @@ SYMBOLS = {
     # Translators: GPT-2's f = 4d = 3,072 when its config leaves n_inner unset (null)
     "feed_forward_n_inner_unset": N_("feed-forward size (%(n_inner)s is %(none)s, so %(four_d)s is "
                                      "used)"),
+    # Translators: BERT's f = 3,072, its config's intermediate_size, which is 4d (4 × 768) in this model only
+    "feed_forward_intermediate_size_4d": N_("feed-forward size (%(intermediate_size)s; here equal to "
+                                            "%(four_d)s)"),
+    # Translators: GPT-2's f when its config gives n_inner, which is 4d (4 × the width) in this model only
+    "feed_forward_n_inner_4d": N_("feed-forward size (%(n_inner)s; here equal to %(four_d)s)"),
     "buckets": N_("number of relative-position buckets"),
     "type_vocabulary": N_("token type vocabulary size"),
     "projection": N_("projection size"),
@@ -158,6 +163,10 @@ SYMBOLS = {
     "kernel_rows": N_("size of the kernel without its last axis"),
     "kernel_last_axis": N_("size of the kernel's last axis"),
 }
+
+STATED_SYMBOLS = frozenset({"feed_forward_intermediate_size_4d", "feed_forward_n_inner_4d"})
+"""Meanings of a size the config states that the formulas write in other symbols (BERT's f, 4d in
+this model): the symbol is defined by its number; the meaning says the relation holds here."""
 
 REASONS = {
     "buffer": N_("a buffer: saved with the model, but not a parameter, and the optimizer does not "
@@ -584,7 +593,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "units": Code("units"), "out_features": Code("out_features"), "filters": Code("filters"),
     "out_channels": Code("out_channels"),
     "num_heads": Code("num_heads"), "key_dim": Code("key_dim"), "value_dim": Code("value_dim"),
-    "n_inner": Code("n_inner"),
+    "n_inner": Code("n_inner"), "intermediate_size": Code("intermediate_size"),
     "kdim": Code("kdim"), "vdim": Code("vdim"), "add_bias_kv": Code("add_bias_kv"),
     "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),
     "weight_hr": Code("weight_hr"), "c_attn": Code("attn.c_attn"), "merge_mode": Code("merge_mode"),

@@ -459,8 +459,7 @@ class View:
                 grouped_equal = self.equal_values(s, numeric, grouped)
             brief_equation = self.chain(lhs, s.formula, values, s.params_one, symbols=False,
                                         numeric=numeric, display=s.display)
-        symbols = [SymbolView(symbol_tex(v.symbol.name), self.symbol_value(v.symbol, v.value),
-                              messages.SYMBOLS.get(v.meaning) if v.meaning else None) for v in s.symbols]
+        symbols = [self.symbol_view(v) for v in s.symbols]
         groups = []
         written = s.node.layer.written_groups()
         # a symbol a config writes in others (GPT-2's f = 4d) keeps its name in a tensor's row: d·f,
@@ -627,6 +626,17 @@ class View:
             n = self.evaluate(v)
             out[sym] = n if isinstance(n, int) else v
         return out
+
+    def symbol_view(self, v: SymbolValue) -> SymbolView:
+        """A symbol of a step's list; a size the config states (BERT's f = 4d here) by its number,
+        with the model's meaning, which says the relation."""
+        stated = self.model.symbol_meanings.get(v.symbol.name) if self.model is not None else None
+        if stated in messages.STATED_SYMBOLS:
+            n = self.evaluate(v.value)
+            if isinstance(n, int):
+                return SymbolView(symbol_tex(v.symbol.name), self.p.number(n), messages.SYMBOLS[stated])
+        return SymbolView(symbol_tex(v.symbol.name), self.symbol_value(v.symbol, v.value),
+                          messages.SYMBOLS.get(v.meaning) if v.meaning else None)
 
     def symbol_value(self, symbol, v: Value) -> str:
         """A symbol's value; a declared symbol standing for itself shows its number only."""
@@ -1178,7 +1188,9 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
                     and not value.has(sympy.Pow) and (meant := model.symbol_meanings.get(v.symbol.name, v.meaning))
                     in messages.SYMBOLS):
                 printer = p if value.has(sympy.floor, sympy.ceiling) else view.pi  # floors: the display merging
-                row = (fmt.m(f"{symbol_tex(v.symbol.name)} = {printer.expr(value)} = {p.number(model.evaluate(value))}"),
+                # a size the config states (BERT's f): its number; the meaning says it is 4d here
+                written = "" if meant in messages.STATED_SYMBOLS else f" = {printer.expr(value)}"
+                row = (fmt.m(f"{symbol_tex(v.symbol.name)}{written} = {p.number(model.evaluate(value))}"),
                        messages.SYMBOLS[meant])
                 if row not in counted:
                     counted.append(row)
