@@ -71,3 +71,24 @@ def test_resnet50_html_folds_the_per_layer_table_under_the_stage_table():
     ja = _render("keras/ResNet50.json", "ja", "html")
     assert f"<summary>概要の表（{rows} 行）：クリックすると表示します</summary>" in ja
     assert "<details>" not in _render("example:seed-cnn", "en", "html")
+
+
+@pytest.mark.parametrize("lang,quote", [("en", "“{}”"), ("de", "„{}“"), ("ja", "「{}」"), ("fr", "«\u00a0{}\u00a0»"),
+                                        ("es", "«{}»")])
+def test_the_introduction_names_the_compute_and_memory_sections_that_follow(lang, quote):
+    """es reviewer: the title announces compute and memory, the introduction spoke of layers and
+    inputs only. The sentence names the sections by their headings, and only those the document has."""
+    from explain.render.documents import render_document
+    model = explain.load("example:seed-cnn")
+    text = render_document("derivation", model, lang=lang, format="markdown", count=("params", "compute", "memory"))
+    headings = re.findall(r"^## (.*)$", text, re.M)
+    intro = text[:text.index("\n## ")]
+    compute, memory = headings[-2:]  # the last two sections: compute, then training memory
+    assert quote.format(compute) in intro and quote.format(memory) in intro
+    only_memory = render_document("derivation", model, lang=lang, format="markdown", count=("params", "memory"))
+    intro = only_memory[:only_memory.index("\n## ")]
+    assert quote.format(memory) in intro and quote.format(compute) not in intro
+    plain = _render("example:seed-cnn", lang)
+    assert quote.format(memory) not in plain and quote.format(compute) not in plain
+    if lang == "en":
+        assert compute == "Compute" and memory == "Training memory"
