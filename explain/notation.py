@@ -18,7 +18,7 @@ MEANINGS: dict[str, str] = {
     "n_in": "input_features", "n_out": "output_features", "C": "channels",
     "h": "hidden_units", "i": "input_size", "d": "model_width", "V": "vocabulary",
     "H": "heads", "L": "num_layers", "T": "positions", "H_kv": "kv_heads", "d_h": "head_size",
-    "d_kv": "head_size", "E_q": "query_width", "E_k": "key_width", "E_v": "value_width",
+    "d_kv": "kv_head_size", "E_q": "query_width", "E_k": "key_width", "E_v": "value_width",
     "d_key": "key_width", "d_value": "value_width",
     "E_out": "output_width", "f": "feed_forward",
     "N_b": "buckets", "V_type": "type_vocabulary", "p": "projection", "D": "directions",

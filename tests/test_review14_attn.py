@@ -72,3 +72,76 @@ def test_stated_feed_forward_size_says_4d_only_where_it_is(family, key, inner):
         assert "- $f = 40$: feed-forward size\n" in intro
     if inner is None:
         assert "- $f = 4d = 32$: feed-forward size (`n_inner` is `None`, so $4d$ is used)" in intro
+
+
+def _t5(**kw):
+    transformers = require_module("transformers")
+    cfg = transformers.T5Config(vocab_size=13, d_model=8, d_kv=4, d_ff=16, num_layers=1, num_heads=2, **kw)
+    return cfg, transformers.T5ForConditionalGeneration(cfg)
+
+
+def test_t5_final_norm_is_named_by_its_class_and_is_an_rms_norm():
+    """transformers' T5 final norms are T5LayerNorm modules with a weight only: y = x / RMS(x) · γ,
+    no mean subtracted (checked on a real module); the rows name that class."""
+    torch = require_module("torch")
+    cfg, hf = _t5()
+    norm = hf.encoder.final_layer_norm
+    assert type(norm).__name__ == "T5LayerNorm" == type(hf.decoder.final_layer_norm).__name__
+    assert [n for n, _ in norm.named_parameters()] == ["weight"]
+    with torch.no_grad():
+        norm.weight.copy_(torch.arange(1.0, 9.0))
+        x = torch.arange(8.0).reshape(1, 8) + 3  # mean 6.5: centring would change the result
+        rms = x.pow(2).mean(-1, keepdim=True).add(norm.variance_epsilon).sqrt()
+        assert torch.allclose(norm(x), x / rms * norm.weight)
+    text = _md(_hf(cfg))
+    for part in ("encoder", "decoder"):
+        assert f"| `{part}.final_layer_norm` (T5LayerNorm) | $8$ | 8 |" in text
+        assert f". `{part}.final_layer_norm` (T5LayerNorm)\n" in text  # its heading
+    assert "(RMSNorm)" not in text
+    assert ("T5's `T5LayerNorm` is an RMS normalization: it divides its input by its root mean square (RMS), "
+            "then multiplies it by $\\gamma$. Unlike a layer normalization, it subtracts no mean and has no "
+            "shift $\\beta$.") in text
+
+
+@pytest.mark.parametrize("proj", ["relu", "gated-gelu"])
+def test_t5_feed_forward_sentence_says_which_variant_applies(proj):
+    """T5Config(feed_forward_proj="relu"): DenseReluDense with wi (d → f) and wo; "gated-gelu" (T5
+    v1.1): DenseGatedActDense with wi_0 and wi_1 (d → f each), act(wi_0 x) · wi_1 x, then wo. The
+    block sentences say which one the model has; the count is transformers'."""
+    cfg, hf = _t5(feed_forward_proj=proj)
+    ff = hf.encoder.block[0].layer[-1].DenseReluDense
+    gated = proj.startswith("gated-")
+    assert hasattr(ff, "wi_0") is gated and hasattr(ff, "wi") is not gated
+    if gated:
+        assert ff.wi_0.in_features == ff.wi_1.in_features == 8 and ff.wi_0.out_features == ff.wi_1.out_features == 16
+    else:
+        assert (ff.wi.in_features, ff.wi.out_features) == (8, 16)
+    model = _hf(cfg)
+    assert model.total == _count(hf)
+    text = _md(model)
+    plain = ("a feed-forward network without a gate (`wi` from $d$ to $f$, `wo` from $f$ back to $d$; only the "
+             "gated variant, as in T5 v1.1, has two input matrices, `wi_0` and `wi_1`)")
+    with_gate = ("a gated feed-forward network (`wi_0` and `wi_1` each from $d$ to $f$, the activation of the "
+                 "first multiplied element by element by the second, then `wo` from $f$ back to $d$)")
+    for part in ("A T5 encoder block has two parts", "A T5 decoder block has three parts"):
+        sentence = text[text.index(part):]
+        sentence = sentence[:sentence.index("\n")]
+        assert (plain in sentence) is not gated and (with_gate in sentence) is gated, sentence
+    ja = _md(model, "ja")
+    assert ("このモデルではゲートはなく" in ja) is not gated
+    assert "残差接続で囲まれています" not in ja and "各部分の出力は残差接続によって入力に足されます。" in ja
+
+
+@pytest.mark.parametrize("lang,line", [
+    ("en", "- $d_{\\text{kv}} = 64$: size of each head's queries, keys and values (`d_kv`)"),
+    ("ja", "- $d_{\\text{kv}} = 64$：ヘッドごとのクエリ・キー・バリューの次元数（`d_kv`）"),
+])
+def test_t5_d_kv_says_which_size(lang, line):
+    """t5-small: q, k, v are Linear(512, H·d_kv = 8·64): each head's queries, keys and values have 64 entries."""
+    transformers = require_module("transformers")
+    torch = require_module("torch")
+    with torch.device("meta"):
+        hf = transformers.T5Model(transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / "t5-small.json"))
+    attn = hf.encoder.block[0].layer[0].SelfAttention
+    assert attn.key_value_proj_dim == 64 and attn.q.out_features == attn.k.out_features == attn.v.out_features == 8 * 64
+    assert line in _intro(_md("hf/t5-small.json", lang))

@@ -34,7 +34,8 @@ from ..errors import ExplainError
 from ..layers.base import ArgContext, Layer, Shape
 from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, FirstToken, PoolerDense, GemmaDecoderLayer, GPT2Block,
                                 LlamaDecoderLayer, MistralDecoderLayer, MixtralDecoderLayer,
-                                Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block, XLMRobertaLayer)
+                                Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block, T5LayerNorm,
+                                XLMRobertaLayer)
 from ..layers.registry import make
 from ..model import GraphBuilder, Model
 from ..symbols import Value, sym
@@ -92,7 +93,7 @@ class _Config:
 
 MEANINGS = {
     "V": "vocabulary", "T": "positions", "d": "model_width", "L": "num_blocks", "f": "feed_forward",
-    "H": "heads", "H_kv": "kv_heads", "d_h": "head_size", "d_kv": "head_size", "N_b": "buckets",
+    "H": "heads", "H_kv": "kv_heads", "d_h": "head_size", "d_kv": "kv_head_size", "N_b": "buckets",
     "V_type": "type_vocabulary", "L_dec": "decoder_layers", "n_labels": "labels", "n_x": "experts",
     "E": "embedding_size", "f_dec": "decoder_feed_forward", "P": "patch_size", "n_p": "patches",
     "M": "mel_bins", "T_src": "source_positions", "S": "encoder_positions", "d_vis": "vision_width", "L_vis": "vision_layers",
@@ -783,7 +784,8 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
         # T5Stack.forward: block 0's bias (looked up by relative-position buckets) is passed to
         # every block; a decoder block's cross-attention reads the encoder's final output
         g.draw(f"{part}.block", [f"{part}.embed_tokens", bias], "encoder.final_layer_norm" if decoder else None)
-        g.add(f"{part}.final_layer_norm", b.torch("RMSNorm", normalized_shape=d))
+        norm = b.torch("RMSNorm", normalized_shape=d)
+        g.add(f"{part}.final_layer_norm", T5LayerNorm(**{f.name: getattr(norm, f.name) for f in fields(norm)}))
 
     stack("encoder", "input_ids", False, L, None)
     if arch == f"{c}EncoderModel":

@@ -264,7 +264,10 @@ def _hf_block(module: Any) -> Layer | None:
     if name.endswith("RMSNorm") or name == "T5LayerNorm":  # LlamaRMSNorm, GemmaRMSNorm, …: weight d
         weight = module.weight
         if weight.dim() == 1:
-            return make("RMSNorm", {"normalized_shape": [int(weight.shape[0])]}, framework="pytorch")
+            norm = make("RMSNorm", {"normalized_shape": [int(weight.shape[0])]}, framework="pytorch")
+            if name == "T5LayerNorm":  # named by its class, as transformers' print(model) shows it
+                return hf_blocks.T5LayerNorm(**{f.name: getattr(norm, f.name) for f in dataclasses.fields(norm)})
+            return norm
         return None
     if name == "T5Block":
         attn, ff = module.layer[0].SelfAttention, module.layer[-1].DenseReluDense

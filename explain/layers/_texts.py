@@ -206,6 +206,9 @@ NORM_NO_WEIGHTS = N_("A normalization layer normalizes its input. This one learn
                      "%(gamma)s and no shift %(beta)s, so it has no weights.")
 RMS_NORM = N_("RMS normalization divides its input by its root mean square, then scales it by "
               "%(gamma)s. It has no shift %(beta)s.")
+T5_LAYER_NORM = N_("T5's %(t5_layer_norm)s is an RMS normalization: it divides its input by its root "
+                   "mean square (RMS), then multiplies it by %(gamma)s. Unlike a layer normalization, it "
+                   "subtracts no mean and has no shift %(beta)s.")
 RMS_NORM_NO_WEIGHTS = N_("RMS normalization divides its input by its root mean square. This one "
                          "learns no scale %(gamma)s, so it has no weights.")
 INSTANCE_NORM = N_("Instance normalization normalizes every channel of every sample on its own. "
@@ -403,20 +406,39 @@ LLAMA_BLOCK = N_("Each decoder layer (the Llama architecture) has two parts, eac
                  "%(post_attention_layernorm)s followed by a gated feed-forward network "
                  "(%(gate_proj)s, %(up_proj)s and %(down_proj)s).")
 T5_ENCODER_BLOCK = N_("A T5 encoder block has two parts, each with an RMS normalization before it "
-                      "(a scale %(gamma)s only) and a residual connection: self-attention (%(t5_q)s, "
-                      "%(t5_k)s and %(t5_v)s map %(d)s to %(H_d_kv)s, %(t5_o)s maps %(H_d_kv)s back to "
-                      "%(d)s) and a feed-forward network (%(wi)s from %(d)s to %(ffn)s, or %(wi_0)s and "
-                      "%(wi_1)s where it is gated; %(wo)s from %(ffn)s back to %(d)s). The linear layers "
-                      "and the normalizations of T5 have no biases (the relative position bias is a "
-                      "separate table).")
+                      "(%(t5_layer_norm)s, a scale %(gamma)s only) and a residual connection: "
+                      "self-attention (%(t5_q)s, %(t5_k)s and %(t5_v)s map %(d)s to %(H_d_kv)s, %(t5_o)s "
+                      "maps %(H_d_kv)s back to %(d)s) and a feed-forward network without a gate (%(wi)s "
+                      "from %(d)s to %(ffn)s, %(wo)s from %(ffn)s back to %(d)s; only the gated variant, as "
+                      "in T5 v1.1, has two input matrices, %(wi_0)s and %(wi_1)s). The linear layers and "
+                      "the normalizations of T5 have no biases (the relative position bias is a separate "
+                      "table).")
+T5_ENCODER_BLOCK_GATED = N_("A T5 encoder block has two parts, each with an RMS normalization before it "
+                            "(%(t5_layer_norm)s, a scale %(gamma)s only) and a residual connection: "
+                            "self-attention (%(t5_q)s, %(t5_k)s and %(t5_v)s map %(d)s to %(H_d_kv)s, "
+                            "%(t5_o)s maps %(H_d_kv)s back to %(d)s) and a gated feed-forward network "
+                            "(%(wi_0)s and %(wi_1)s each from %(d)s to %(ffn)s, the activation of the first "
+                            "multiplied element by element by the second, then %(wo)s from %(ffn)s back to "
+                            "%(d)s). The linear layers and the normalizations of T5 have no biases (the "
+                            "relative position bias is a separate table).")
 T5_DECODER_BLOCK = N_("A T5 decoder block has three parts, each with an RMS normalization before it "
-                      "(a scale %(gamma)s only) and a residual connection: self-attention, attention "
-                      "over the encoder's output (%(enc_dec_attention)s; in both, %(t5_q)s, %(t5_k)s "
-                      "and %(t5_v)s map %(d)s to %(H_d_kv)s and %(t5_o)s maps %(H_d_kv)s back to "
-                      "%(d)s) and a feed-forward network (%(wi)s from %(d)s to %(ffn)s, or %(wi_0)s and "
-                      "%(wi_1)s where it is gated; %(wo)s from %(ffn)s back to %(d)s). The linear layers "
-                      "and the normalizations of T5 have no biases (the relative position bias is a "
-                      "separate table).")
+                      "(%(t5_layer_norm)s, a scale %(gamma)s only) and a residual connection: "
+                      "self-attention, attention over the encoder's output (%(enc_dec_attention)s; in both, "
+                      "%(t5_q)s, %(t5_k)s and %(t5_v)s map %(d)s to %(H_d_kv)s and %(t5_o)s maps "
+                      "%(H_d_kv)s back to %(d)s) and a feed-forward network without a gate (%(wi)s from "
+                      "%(d)s to %(ffn)s, %(wo)s from %(ffn)s back to %(d)s; only the gated variant, as in "
+                      "T5 v1.1, has two input matrices, %(wi_0)s and %(wi_1)s). The linear layers and the "
+                      "normalizations of T5 have no biases (the relative position bias is a separate "
+                      "table).")
+T5_DECODER_BLOCK_GATED = N_("A T5 decoder block has three parts, each with an RMS normalization before it "
+                            "(%(t5_layer_norm)s, a scale %(gamma)s only) and a residual connection: "
+                            "self-attention, attention over the encoder's output (%(enc_dec_attention)s; in "
+                            "both, %(t5_q)s, %(t5_k)s and %(t5_v)s map %(d)s to %(H_d_kv)s and %(t5_o)s maps "
+                            "%(H_d_kv)s back to %(d)s) and a gated feed-forward network (%(wi_0)s and "
+                            "%(wi_1)s each from %(d)s to %(ffn)s, the activation of the first multiplied "
+                            "element by element by the second, then %(wo)s from %(ffn)s back to %(d)s). The "
+                            "linear layers and the normalizations of T5 have no biases (the relative "
+                            "position bias is a separate table).")
 MOE_BLOCK = N_("This transformer block combines self-attention and a mixture of experts (several "
                "feed-forward networks and a router that chooses among them), each with its own "
                "normalization; the weight groups below list the parts.")

@@ -46,6 +46,7 @@ from .base import Group, Layer, Shape, _count, _optional, _size, anything, arg, 
 from . import _texts
 from .registry import register
 from .torch_core import Linear
+from .torch_layer_norm import RMSNorm
 
 d, f, H, H_kv, d_h, d_kv = sym("d"), sym("f"), sym("H"), sym("H_kv"), sym("d_h"), sym("d_kv")
 n_x, k_x = sym("n_x"), sym("k_x")
@@ -560,6 +561,8 @@ class T5Block(_Block):
         return _t5_groups(self.is_decoder, self.is_gated_act)
 
     def explanation_for(self, weights: Sequence[str]) -> str | None:
+        if self.is_gated_act:  # DenseGatedActDense: wi_0 and wi_1
+            return _texts.T5_DECODER_BLOCK_GATED if self.is_decoder else _texts.T5_ENCODER_BLOCK_GATED
         return _texts.T5_DECODER_BLOCK if self.is_decoder else _texts.T5_ENCODER_BLOCK
 
     def values(self, shape: Shape) -> dict:
@@ -583,6 +586,14 @@ class T5Block(_Block):
 
     def notes(self) -> tuple[str, ...]:
         return ("t5_relative_bias",)
+
+
+@layer_type
+class T5LayerNorm(RMSNorm):
+    """T5's ``T5LayerNorm`` (its final norms): an RMS normalization, weight d, no bias, no centring."""
+
+    type_name = "T5LayerNorm"
+    explanation = _texts.T5_LAYER_NORM
 
 
 # ----------------------------------------------------------------------------- weightless, generic

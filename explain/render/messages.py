@@ -90,6 +90,8 @@ SYMBOLS = {
     "positions": N_("number of positions (maximum sequence length)"),
     "kv_heads": N_("number of key/value heads"),
     "head_size": N_("size of one attention head"),
+    # Translators: T5's d_kv
+    "kv_head_size": N_("size of each head's queries, keys and values (%(d_kv_name)s)"),
     "query_width": N_("width of the query input"),
     "key_width": N_("width of the key input"),
     "value_width": N_("width of the value input"),
@@ -637,7 +639,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "input_layernorm": Code("input_layernorm"), "post_attention_layernorm": Code("post_attention_layernorm"),
     "o_proj": Code("o_proj"), "t5_q": Code("q"), "t5_k": Code("k"), "t5_v": Code("v"), "t5_o": Code("o"),
     "wi": Code("wi"), "wi_0": Code("wi_0"), "wi_1": Code("wi_1"), "wo": Code("wo"),
-    "enc_dec_attention": Code("EncDecAttention"),
+    "enc_dec_attention": Code("EncDecAttention"), "t5_layer_norm": Code("T5LayerNorm"), "d_kv_name": Code("d_kv"),
     # arguments and weights of convolution, pooling, normalization and core layers
     "shared_axes": Code("shared_axes"), "num_parameters": Code("num_parameters"),
     "keepdims_true": Code("keepdims=True"), "affine_true": Code("affine=True"),
