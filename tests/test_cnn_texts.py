@@ -216,13 +216,17 @@ def test_prelu_and_global_pooling_name_their_arguments_in_code(lang):
     assert "keepdims = True" not in text and " shared_axes " not in text
 
 
-def test_batchnorm_links_its_symbols_to_the_weights_names_once():
+def test_keras_batchnorm_names_no_tensor_twice():
+    """Keras's own names are the sentence's (gamma, beta, moving_mean, moving_variance), so a note
+    mapping them would be a tautology (reviewers, round 12): none; PyTorch's keeps its own."""
+    keras = require_module("keras")
+    bn = keras.layers.BatchNormalization()
+    bn.build((None, 4, 4, 64))
+    assert [w.name for w in bn.weights] == ["gamma", "beta", "moving_mean", "moving_variance"]
     text = section(doc(explain.load(FIXTURES / "keras" / "ResNet50.json")), "conv1_bn")
     assert r"scales it by $\gamma$ and shifts it by $\beta$" in text
-    assert ("In the table, $\\gamma$ is `gamma` and $\\beta$ is `beta`; the moving mean and the moving "
-            "variance are `moving_mean` and `moving_variance`.") in text
-    later = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"))
-    assert later.count("In the table, $\\gamma$ is `gamma`") == 1  # said once, at the first BatchNorm
+    assert "| `gamma` |" in text and "| `moving_variance` |" in text
+    assert "In the table" not in text and "is `gamma`" not in text
 
 
 def test_batchnorm_without_beta_names_no_beta():
@@ -733,3 +737,73 @@ def test_round12_native_reviewers_wording_in_each_language():
     ja_sheet = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="ja",
                              format="markdown")
     assert "| # | 層 | 解答 |" in ja_sheet and "あなた" not in ja_sheet
+
+
+def test_simple_rnn_gives_its_step_equation_with_the_tensors_shapes():
+    """Keras's SimpleRNN computes h_t = tanh(x_t W + h_{t-1} U + b) on row vectors, with the kernel
+    W of shape (i, h) and the recurrent kernel U of (h, h): checked on one real layer, step by
+    step with numpy; the sentence names both shapes and says "hidden state" (reviewers, round 12).
+    Another activation gets the sentence without the equation."""
+    keras = require_module("keras")
+    np = require_module("numpy")
+    layer = keras.layers.SimpleRNN(8)
+    x = np.random.default_rng(0).normal(size=(1, 4, 4)).astype("float32")
+    out = keras.ops.convert_to_numpy(layer(x))
+    kernel, recurrent, bias = (keras.ops.convert_to_numpy(w) for w in layer.weights)
+    assert kernel.shape == (4, 8) and recurrent.shape == (8, 8) and bias.shape == (8,)
+    h = np.zeros((1, 8), "float32")
+    for t in range(4):
+        h = np.tanh(x[:, t] @ kernel + h @ recurrent + bias)
+    assert np.allclose(out, h, atol=1e-5)
+    spec = {"name": "n", "input": [4, 4], "layers": [{"SimpleRNN": {"units": 8}}]}
+    text = doc(explain.load(spec))
+    assert (r"computes its hidden state at each time step from the current input and its previous hidden "
+            r"state: $h_{t} = \tanh(x_{t} W + h_{t-1} U + b)$, with the input $x_{t}$ and the states as "
+            r"row vectors. It has no gates: one set of input weights $W$ (`kernel`, $i \times h$), recurrent "
+            r"weights $U$ (`recurrent_kernel`, $h \times h$) and a bias $b$ (`bias`, $h$ entries).") in text
+    assert "Activation:" not in text  # the equation holds it
+    no_bias = doc(explain.load({**spec, "layers": [{"SimpleRNN": {"units": 8, "use_bias": False}}]}))
+    assert r"$h_{t} = \tanh(x_{t} W + h_{t-1} U)$" in no_bias and "this layer has no bias" in no_bias
+    relu = doc(explain.load({**spec, "layers": [{"SimpleRNN": {"units": 8, "activation": "relu"}}]}))
+    assert r"\tanh" not in relu and "one set of input weights, recurrent weights and a bias" in relu
+    compute = render_document("derivation", explain.load(spec), lang="en", format="markdown",
+                              count=("params", "compute"))
+    assert "for the activation" not in compute  # its tanh is in the recurrent step's cost
+
+
+def test_keras_batchnorm_moving_statistics_are_an_exponential_average_of_the_batches():
+    """One training step of a real BatchNormalization: moving = momentum·moving + (1 − momentum)·
+    batch statistic, for the mean and the variance; the note says so instead of "updated as
+    moving averages" (a tautology for a moving mean, es reviewer round 12)."""
+    keras = require_module("keras")
+    np = require_module("numpy")
+    bn = keras.layers.BatchNormalization(momentum=0.9)
+    x = np.random.default_rng(1).normal(2.0, 3.0, size=(16, 3)).astype("float32")
+    bn(x, training=True)
+    mean, var = (keras.ops.convert_to_numpy(w) for w in (bn.moving_mean, bn.moving_variance))
+    assert np.allclose(mean, 0.9 * 0 + 0.1 * x.mean(0), atol=1e-5)
+    assert np.allclose(var, 0.9 * 1 + 0.1 * x.var(0), atol=1e-4)
+    text = section(doc(explain.load(FIXTURES / "keras" / "ResNet50.json")), "conv1_bn")
+    assert ("during training they are updated with an exponential moving average of each batch's mean "
+            "and variance (`momentum`), not by gradient descent.") in text
+    assert "as moving averages" not in text
+
+
+@pytest.mark.parametrize("lang, msgid, wanted, unwanted", [
+    # de reviewer, round 12: "je Paar" leaves open of what
+    ("de", "DENSE_NO_BIAS", "ein Gewicht je Paar aus Eingabe und Ausgabe", None),
+    # fr reviewer: a generic kernel size is "taille de noyau"
+    ("fr", "PADDING_SAME_HALF_DILATED", "Pour une taille de noyau dilaté impaire", "taille du noyau"),
+    # the 16th map of C3 is connected to all 6 maps of S2 (as in English since round 13)
+    ("de", "LENET5_C3", "und die 16. mit allen 6", "die letzte"),
+    ("es", "LENET5_C3", "y el decimosexto con los 6", "el último"),
+    ("ja", "LENET5_C3", "16 枚目は 6 枚すべてに結合します", "最後の"),
+])
+def test_reviewers_wording_round12(lang, msgid, wanted, unwanted):
+    from explain.layers import _texts
+    from explain.render import messages
+    from explain.render.i18n import translations
+    ids = {"DENSE_NO_BIAS": _texts.DENSE_NO_BIAS, "PADDING_SAME_HALF_DILATED": messages.PADDING["same_half_dilated"],
+           "LENET5_C3": messages.MODEL_NOTES["lenet5_c3"]}
+    text = translations(lang).gettext(ids[msgid])
+    assert wanted in text and (unwanted is None or unwanted not in text)

@@ -152,7 +152,7 @@ def test_batchnorm_note_and_total_sentence_are_true():
     assert "training does not change them" not in text
     assert "gradient descent does not change them" in text
     note = messages.NOTES["keras_bn_moving_stats_non_trainable"]
-    assert "this is where" not in note and "frozen layers" in note and "updated during training" in note
+    assert "this is where" not in note and "frozen layers" in note and "during training they are updated" in note
     assert translated(note)
 
 # -- shapes: "stays the same" only where the layer keeps it

@@ -295,6 +295,21 @@ LSTM_NO_BIAS = N_("An LSTM layer computes its hidden state and its cell state at
 SIMPLE_RNN = N_("A simple recurrent layer computes its state at each time step from the current "
                 "input and its previous state. It has no gates: one set of input weights, recurrent "
                 "weights and a bias.")
+# Translators: %(simple_rnn)s is the formula h_t = tanh(x_t W + h_{t-1} U + b) (Keras multiplies
+# row vectors by the kernel, which is i × h); the other placeholders are symbols, shapes and names
+SIMPLE_RNN_TANH = N_("A simple recurrent layer computes its hidden state at each time step from the "
+                     "current input and its previous hidden state: %(simple_rnn)s, with the input "
+                     "%(x_t)s and the states as row vectors. It has no gates: one set of input "
+                     "weights %(W)s (%(kernel)s, %(i_by_h)s), recurrent weights %(U)s "
+                     "(%(recurrent_kernel)s, %(h_by_h)s) and a bias %(b)s (%(bias_name)s, %(h)s "
+                     "entries).")
+# Translators: %(simple_rnn_no_bias)s is the formula h_t = tanh(x_t W + h_{t-1} U)
+SIMPLE_RNN_TANH_NO_BIAS = N_("A simple recurrent layer computes its hidden state at each time step "
+                             "from the current input and its previous hidden state: "
+                             "%(simple_rnn_no_bias)s, with the input %(x_t)s and the states as row "
+                             "vectors. It has no gates: one set of input weights %(W)s (%(kernel)s, "
+                             "%(i_by_h)s) and recurrent weights %(U)s (%(recurrent_kernel)s, "
+                             "%(h_by_h)s); this layer has no bias.")
 GRU_RESET_AFTER = N_("A GRU layer computes its hidden state at each time step from the current input "
                      "and its previous hidden state. Each of its weight groups (the two gates and the "
                      "candidate state) has input weights, recurrent weights and two biases, one for "

@@ -387,6 +387,11 @@ class Layer:
     …); with a strict ArgContext (spec files) any other unused argument is an error. None: any
     of IGNORED_ARGS."""
 
+    output_activation: ClassVar[bool] = True
+    """An ``activation`` field acts on every output element after the bias (Dense, Conv): the
+    document names it and the compute counts it per output; False where the layer's own sentence
+    and cost hold it (SimpleRNN's tanh, in its step's equation)."""
+
     role: ClassVar[str] = "generic"
     """What the layer is (``conv``, ``dense``, ``pool``, …): the key the derivation, the checker
     and ``explain layers`` dispatch on. Subclasses inherit it; ``generic`` is for no real type."""

@@ -113,8 +113,9 @@ class BatchNormalization(_AffineNorm):
         return batchnorm_explanation(has_scale(weights), has_bias(weights), True)
 
     def notes(self) -> tuple[str, ...]:
-        names = ("keras_bn_names",) if self.center and self.scale else ()
-        return names + ("keras_bn_moving_stats_non_trainable", "bn_inference_statistics")
+        """Keras names its tensors gamma, beta, moving_mean and moving_variance, as the sentence
+        does: no note maps the names (PyTorch's weight and bias get one)."""
+        return ("keras_bn_moving_stats_non_trainable", "bn_inference_statistics")
 
 
 @register("LayerNormalization")

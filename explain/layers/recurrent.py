@@ -199,6 +199,15 @@ class SimpleRNN(_RNN):
     one_bias_note = "simple_rnn_one_bias"
 
     positional = ("units", "activation", "use_bias")
+    output_activation = False  # in the step's equation, and in the recurrent cost
+    activation: object = anything("tanh")
+
+    def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
+        """With its default tanh the sentence gives the step's equation, h_t = tanh(x_t·W +
+        h_{t-1}·U + b) (Keras's row vectors: the kernel W is i × h, U is h × h)."""
+        if self.activation == "tanh":
+            return _texts.SIMPLE_RNN_TANH if self.use_bias else _texts.SIMPLE_RNN_TANH_NO_BIAS
+        return super().explanation_for(weights)
 
 
 @register("LSTM")

@@ -185,7 +185,7 @@ def _other_note(node: "Node", seen: set[tuple], f: "Formatter") -> tuple[str, di
     from ..compute import SOFTMAX_OPS, activation_ops
     from . import messages
     layer = node.layer
-    if not hasattr(layer, "activation") or not hasattr(layer, "use_bias"):
+    if not hasattr(layer, "activation") or not hasattr(layer, "use_bias") or not layer.output_activation:
         return None
     activation, bias = layer.activation, bool(layer.use_bias)
     ops = activation_ops(activation)

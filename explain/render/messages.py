@@ -195,15 +195,14 @@ NOTES = {
     "bn_running_stats_buffers": N_("In PyTorch the running mean and the running variance are "
                                    "buffers, not parameters: they are saved with the model but not "
                                    "counted among its parameters."),
+    # Translators: %(momentum)s is the argument's name in code font
     "keras_bn_moving_stats_non_trainable": N_("Keras counts the moving mean and the moving variance "
-                                              "as weights, but as non-trainable ones: they are "
-                                              "updated during training as moving averages, not by "
-                                              "gradient descent. They are one source of a model's "
-                                              "non-trainable parameters; the weights of frozen "
-                                              "layers are another."),
-    "keras_bn_names": N_("In the table, %(gamma)s is %(gamma_name)s and %(beta)s is %(beta_name)s; "
-                         "the moving mean and the moving variance are %(moving_mean)s and "
-                         "%(moving_variance)s."),
+                                              "as weights, but as non-trainable ones: during "
+                                              "training they are updated with an exponential "
+                                              "moving average of each batch's mean and variance "
+                                              "(%(momentum)s), not by gradient descent. They are "
+                                              "one source of a model's non-trainable parameters; "
+                                              "the weights of frozen layers are another."),
     "torch_bn_names": N_("In PyTorch, %(gamma)s is the parameter %(weight_name)s and %(beta)s the "
                          "parameter %(bias_name)s; the running mean and variance are the buffers "
                          "%(running_mean)s and %(running_var)s."),
@@ -523,12 +522,16 @@ ALL_AXES = {
 
 ROLE_MATH = {"r": "r", "scale": r"1/(1-r)", "f": "f(x)",
              "softmax": r"y_{i} = e^{x_{i}} / \textstyle\sum_{j} e^{x_{j}}",
-             "prelu": r"f(x) = \max(x, 0) + \alpha \cdot \min(x, 0)"}
+             "prelu": r"f(x) = \max(x, 0) + \alpha \cdot \min(x, 0)",
+             "simple_rnn": r"h_{t} = \tanh(x_{t} W + h_{t-1} U + b)",
+             "simple_rnn_no_bias": r"h_{t} = \tanh(x_{t} W + h_{t-1} U)"}
 """Math a layer's explanation names by placeholder (typeset by the renderer)."""
 ROLE_CODE = {"rate": "rate"}
 """Argument names a layer's explanation names by placeholder (in code font)."""
 ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "f": "f(x)",
-              "softmax": "y_i = exp(x_i) / Σ_j exp(x_j)", "prelu": "f(x) = max(x, 0) + α·min(x, 0)"}
+              "softmax": "y_i = exp(x_i) / Σ_j exp(x_j)", "prelu": "f(x) = max(x, 0) + α·min(x, 0)",
+              "simple_rnn": "h_t = tanh(x_t·W + h_(t−1)·U + b)",
+              "simple_rnn_no_bias": "h_t = tanh(x_t·W + h_(t−1)·U)"}
 """The same placeholders as plain text (JSON)."""
 class Code(str):
     """A name from code (an argument, a weight, a module), shown in code font."""
@@ -575,7 +578,9 @@ PLACEHOLDERS: dict[str, Any] = {
     "gru_one_bias": _written(_times(3, _h, _written(_i, _h)), 3 * _h),
     "lstm_torch": _written(_times(4, _h, _written(_i, _h)), 8 * _h),
     "rnn_torch": _written(_times(_h, _written(_i, _h)), 2 * _h),
-    "h_D": _times(_h, _S("D")), "h_by_h": Dims((_h, _h)),
+    "h_D": _times(_h, _S("D")), "h_by_h": Dims((_h, _h)), "i_by_h": Dims((_i, _h)),
+    "W": _S("W"), "U": _S("U"), "b": _S("b"), "x_t": _S("x_t"),
+    "kernel": Code("kernel"), "recurrent_kernel": Code("recurrent_kernel"),
     "p_h": _times(_p, _h), "four_h_p": _times(4, _h, _p),
     "fused_qkv": _written(3 * _d**2, 3 * _d),
     "four_d2_4d": _written(4 * _d**2, 4 * _d),
@@ -649,7 +654,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "padding_causal": Code('padding="causal"'), "p_sym": _p, "m": _S("m"), "strides": Code("strides"),
     "strides_none": Code("strides=None"), "pool_size": Code("pool_size"),
     "gamma": _S("gamma"), "beta": _S("beta"), "alpha": _S("alpha"), "gamma_name": Code("gamma"), "beta_name": Code("beta"),
-    "moving_mean": Code("moving_mean"), "moving_variance": Code("moving_variance"),
+    "momentum": Code("momentum"),
     "weight_name": Code("weight"), "bias_name": Code("bias"), "running_mean": Code("running_mean"),
     "running_var": Code("running_var"),
     "bias_ih": Code("bias_ih"), "bias_hh": Code("bias_hh"),

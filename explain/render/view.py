@@ -381,7 +381,8 @@ def _activation(layer: Any) -> Optional[str]:
     compute counts it), or None for none (``linear``) or an activation not read by name."""
     from ..compute import activation_ops
     name = getattr(layer, "activation", None)
-    if not hasattr(layer, "use_bias") or not isinstance(name, str) or name == "custom":
+    if not hasattr(layer, "use_bias") or not layer.output_activation or not isinstance(name, str) \
+            or name == "custom":
         return None
     return name if activation_ops(name) else None
 
