@@ -138,7 +138,7 @@ def _explained(name: str, framework: str = "keras", **args) -> str:
     ("LayerNormalization", "keras", {"scale": False}, "NORM_NO_GAMMA"),
     ("LayerNorm", "pytorch", {"normalized_shape": 4, "elementwise_affine": False}, "NORM_NO_WEIGHTS"),
     ("LSTM", "keras", {"units": 3, "use_bias": False}, "LSTM_NO_BIAS"),
-    ("SimpleRNN", "keras", {"units": 3, "use_bias": False}, "SIMPLE_RNN_NO_BIAS"),
+    ("SimpleRNN", "keras", {"units": 3, "use_bias": False}, "SIMPLE_RNN_TANH_NO_BIAS"),  # its default tanh: with the equation
     ("GRUCell", "keras", {"units": 3, "use_bias": False}, "CELL_NO_BIAS"),
     ("SimpleRNNCell", "keras", {"units": 3, "use_bias": False}, "SIMPLE_CELL_NO_BIAS"),
     ("LSTM", "pytorch", {"input_size": 3, "hidden_size": 3}, "TORCH_RECURRENT"),
