@@ -70,8 +70,9 @@ def test_german_block_count_and_memory_wording():
 def test_bert_optional_inputs_reviewers_wording():
     text = _md("hf/bert-base-uncased.json", "de")
     assert ("Das Modell erhält außerdem zwei optionale Eingaben derselben Form: `token_type_ids` "
-            "(standardmäßig alle 0), die das Token-Typ-Embedding nachschlägt, und `attention_mask`. "
-            "Eingaben haben keine Parameter.") in text
+            "(das Segment jedes Tokens, standardmäßig alle 0; die Indizes, die das Token-Typ-Embedding "
+            "nachschlägt) und `attention_mask` (1 für echte Tokens, 0 für Padding, das die Attention "
+            "ignoriert). Keine der beiden hat Parameter.") in text
 
 
 def test_french_and_spanish_frame_wording():
@@ -104,7 +105,7 @@ def test_long_block_sentences_are_split():
 
 def test_reviewers_wording_mha_and_tied_head():
     fr = _md("specs/mha_small.yaml", "fr")
-    assert "calcule dans chaque tête l’attention par produit scalaire normalisé (sans paramètres)" in fr
+    assert "calcule dans chaque tête l’attention par produit scalaire mise à l’échelle (scaled dot-product attention, sans paramètres)" in fr
     assert "correspondent aux tenseurs `gamma` et `beta`" in fr and "s’appelle" not in fr
     de = _md("hf/gpt2.json", "de")
     assert "Sie werden nur dort gezählt; der Kopf fügt also keine Parameter hinzu. Die Kopplung spart" in de

@@ -468,6 +468,8 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     g = b.start()
     p = "" if head is None else "transformer."
     g.add_input("input_ids", (SEQ,))
+    # GPT2Model.forward: position_ids = arange(past_length, past_length + T) when not given
+    b.notes.append(("generated_position_ids", (("position_ids", "position_ids"),)))
     g.add(f"{p}wte", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
     g.add(f"{p}wpe", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
     # no module of transformers: the row is named by what it adds (then transformer.drop, no weights)
@@ -546,6 +548,9 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add_input("input_ids", (SEQ,))
     b.notes.append(("bert_optional_inputs", (("token_type_ids", "token_type_ids"),
                                              ("attention_mask", "attention_mask"))))
+    if not roberta:  # BertEmbeddings: the buffer position_ids = arange(max_position_embeddings), sliced;
+        # RoBERTa counts its positions from padding_idx + 1 instead
+        b.notes.append(("generated_position_ids", (("position_ids", "position_ids"),)))
     e = f"{p}embeddings."
     g.add(f"{e}word_embeddings", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
     g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
