@@ -66,12 +66,24 @@ async function main(job) {
         // code in a table cell (a shape, a name) set on more than one line
         wrapped: Array.from(document.querySelectorAll('td code')).filter(e => e.getClientRects().length > 1)
           .map(e => e.textContent),
+        // a picture or a table past the text's column (main's content box): it scrolls inside instead
+        outside: (() => { const m = document.querySelector('main'); if (!m) return [];
+          const r = m.getBoundingClientRect(), s = getComputedStyle(m);
+          const left = r.left + parseFloat(s.paddingLeft), right = r.right - parseFloat(s.paddingRight);
+          return Array.from(m.querySelectorAll('figure, div.table')).filter(e => {
+            const b = e.getBoundingClientRect(); return b.left < left - 1 || b.right > right + 1; })
+            .map(e => `${e.tagName.toLowerCase()}.${e.className}`); })(),
+        // a bar of the chart too thin to be seen as a bar
+        hairlines: Array.from(document.querySelectorAll('svg.param-bars rect'))
+          .filter(e => e.getBoundingClientRect().width < 2).length,
       }));
       if (found.marks) problems.push(`${found.marks} alignment mark(s) shown as <mi>&</mi>`);
       if (found.linebreaks) problems.push(`${found.linebreaks} MathML line break(s) (ignored by Chromium)`);
       for (const [rows, height, size] of found.aligned)
         if (height < rows * size) problems.push(`a display of ${rows} lines only ${height}px high`);
       for (const code of found.wrapped) problems.push(`code wrapped in a table cell: ${code}`);
+      for (const box of found.outside) problems.push(`past the text column: ${box}`);
+      if (found.hairlines) problems.push(`${found.hairlines} bar(s) under 2px wide`);
       out.aligned = (out.aligned || 0) + found.aligned.length;
       if (found.errors) problems.push(`${found.errors} math error(s)`);
       if (found.dollars) problems.push(`${found.dollars} text(s) with a $ left (math not converted)`);

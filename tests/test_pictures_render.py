@@ -137,6 +137,24 @@ def test_browser_harness_sees_a_one_line_aligned_display_and_a_wrapped_shape(tmp
     assert any(p.startswith("a display of 2 lines only") for p in problems)
 
 
+def test_browser_harness_sees_a_table_past_the_column_and_a_hairline_bar(tmp_path):
+    """ja/de reviewers (round 13): GPT-2's table and picture ran past the text's column, and a bar
+    of 0.2 % was a 1-px hairline; the page check above reports both."""
+    node = require_tool("node")
+    _node_package("playwright-core")
+    page = tmp_path / "wide.html"
+    page.write_text('<!DOCTYPE html><html lang="en"><body><main style="width:300px;padding:0 10px">'
+                    '<div class="table" style="width:600px">x</div><svg class="param-bars" width="100" '
+                    'height="20"><rect width="0.5" height="10"/></svg></main></body></html>', "utf-8")
+    job = {"chromium": _chromium(), "nodeModules": str(ROOT / "node_modules"), "flags": BROWSER_FLAGS,
+           "userDataDir": str(tmp_path / "profile"), "pages": [str(page)]}
+    result = subprocess.run([node, str(ROOT / "tests" / "browser.js")], input=json.dumps(job),
+                            capture_output=True, text=True, timeout=300)
+    problems = [p for _, p in json.loads(result.stdout)["pages"]]
+    assert "past the text column: div.table" in problems
+    assert "1 bar(s) under 2px wide" in problems
+
+
 @pytest.mark.parametrize("lang", ["en", "ja", "fr"])
 def test_every_examples_tikz_and_pgfplots_compile(tmp_path, lang):
     """One document with every example's picture and chart (one lualatex run per language)."""

@@ -92,3 +92,23 @@ def test_the_introduction_names_the_compute_and_memory_sections_that_follow(lang
     assert quote.format(memory) not in plain and quote.format(compute) not in plain
     if lang == "en":
         assert compute == "Compute" and memory == "Training memory"
+
+
+def test_japanese_page_keeps_small_kana_and_stops_off_a_lines_start():
+    """ja reviewer (round 13): 「どのウ／ィンドウにも」 — Chromium's line-break: normal lets ィ start a
+    line; strict (JIS X 4051 kinsoku) does not, nor 。 or 、."""
+    require_module("latex2mathml")
+    page = _render("example:seed-cnn", "ja", "html")
+    assert re.search(r"html:lang\(ja\) body \{[^}]*line-break: strict;", page)
+
+
+def test_a_wide_picture_shrinks_to_four_fifths_then_scrolls_and_prints_whole():
+    """GPT-2's picture ran past the text's column; BERT's (1,630 px) shrunk into it would set its
+    12-px text at 6 px: it shrinks to 0.8 at most (its inline min-width) and scrolls beyond, and on
+    paper it shrinks to the page."""
+    require_module("latex2mathml")
+    page = _render("hf/bert-base-uncased.json", "en", "html")
+    width = int(re.search(r'<svg [^>]*class="model-graph"[^>]*width="(\d+)"', page)[1])
+    assert f"min-width:{int(width * 4 / 5)}px" in page
+    assert re.search(r"@media print \{[^@]*figure\.picture svg \{ min-width: 0 !important; \}", page)
+    assert "50vw" not in page

@@ -138,7 +138,7 @@ body { font-family: "Noto Serif", Georgia, "Times New Roman", serif; line-height
 main { max-width: 52rem; margin: 2rem auto; padding: 0 1.2rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; } h3, h4, h5 { font-size: 1.05rem; } h5 { font-weight: 600; }
 html:lang(ja) body { font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Hiragino Kaku Gothic ProN",
-  "Yu Gothic", Meiryo, sans-serif; }  /* Japanese on screen: a Gothic face; in print Mincho, below */
+  "Yu Gothic", Meiryo, sans-serif; line-break: strict; }  /* Japanese on screen: a Gothic face (in print Mincho, below); kinsoku: no ィ, ッ, ー or 。 at a line's start */
 code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
 code, .nowrap { white-space: nowrap; }  /* a shape (None, None, 768) never wraps inside, in tables or prose */
 table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
@@ -150,10 +150,8 @@ div.table { overflow-x: auto; }
 mtd { padding: 0.15em 0; } mtd[columnalign="right"] { text-align: right; } mtd[columnalign="left"] { text-align: left; }
 math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", math; font-size: 1.1em; }
 figure.picture { margin: 1rem 0; text-align: center; overflow-x: auto; }
-@media screen and (min-width: 56rem) {  /* a wide picture may use the window's width, not only the text's */
-  figure.picture { margin-left: calc(50% - 50vw + 1rem); margin-right: calc(50% - 50vw + 1rem); }
-  div.table { margin-right: calc(50% - 50vw + 1rem); }  /* a wide table runs on into the right margin */
-}
+/* pictures and tables stay in the text's column: a picture shrinks to its width, down to the
+   smallest scale its inline min-width allows (text still legible), then scrolls, as a wide table does */
 figure.picture svg { max-width: 100%; height: auto; }
 details > summary { cursor: pointer; margin: 1rem 0; color: #333; }
 @media print {
@@ -162,6 +160,7 @@ details > summary { cursor: pointer; margin: 1rem 0; color: #333; }
     "Yu Mincho", serif; }
   h2, h3, h4, h5 { break-after: avoid; } figure, table, .math.display { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
+  figure.picture svg { min-width: 0 !important; }  /* on paper a picture shrinks to the page */
   details::details-content { content-visibility: visible; display: contents; }  /* a folded table is printed */
   details > summary { display: none; }
   @page { size: A4; margin: 2cm; }

@@ -25,6 +25,12 @@ CHAR = 7
 """Pixels a character of a box's line takes, about (12 px sans-serif; a CJK character two)."""
 
 
+SMALLEST = 0.8
+"""The page may shrink a picture to this scale (12 px text to 9.6 px); a wider one scrolls."""
+BAR_MIN = 3.0
+"""Pixels a bar has at least: a share of 0.2 % would be a hairline, read as no bar."""
+
+
 def _width(text: str) -> int:
     return sum(2 if ord(c) > 0x2e80 else 1 for c in text) * CHAR
 
@@ -51,7 +57,8 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) 
     title = _t(labels.tr(BLOCK_NAME if block else MODEL_NAME, name=graph.name))  # accessible name
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="model-graph" role="img" '
            f'aria-label="{title}" viewBox="0 0 {width} {height}" width="{width}" '
-           f'style="max-width:100%;height:auto" font-family="sans-serif" font-size="12">',
+           f'style="max-width:100%;min-width:{int(width * SMALLEST)}px;height:auto" font-family="sans-serif" '
+           f'font-size="12">',
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
            'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/>'
            '</marker></defs>']
@@ -127,7 +134,7 @@ def bars_svg(items: list[Bar], labels: Labels) -> str:
            f'style="max-width:100%;height:auto" font-family="sans-serif" font-size="12">']
     for k, b in enumerate(items):
         y = top + k * row
-        w = float(b.share) * bar_w
+        w = max(float(b.share) * bar_w, BAR_MIN)
         out.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" font-family="monospace">'
                    f'{_t(b.label)}</text>')
         out.append(f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" fill="#999"/>')
