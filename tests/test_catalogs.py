@@ -21,15 +21,22 @@ def catalog(lang: str):
 
 
 def extracted() -> set:
-    """Every message in explain/ and templates/ as babel.cfg maps them (N_ marks data messages)."""
+    """(msgctxt, msgid) of every message in explain/ and templates/ as babel.cfg maps them (N_ marks
+    data messages)."""
     method_map = [("explain/**.py", "python"), ("templates/**.j2", "jinja2")]
     options = {"templates/**.j2": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true",
                                    "lstrip_blocks": "true"}}
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None,
+                "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
     ids = set()
-    for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options, keywords=keywords):
-        ids.add(message[0] if isinstance(message, tuple) else message)
+    for _, _, message, _, context in extract_from_dir(str(ROOT), method_map, options, keywords=keywords):
+        ids.add((context, message[0] if isinstance(message, tuple) else message))
     return ids
+
+
+def keys(messages) -> set:
+    """(msgctxt, msgid) of each message, the msgid of a plural its singular."""
+    return {(m.context, m.id[0] if isinstance(m.id, tuple) else m.id) for m in messages if m.id}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -42,7 +49,7 @@ def test_catalog_is_well_formed(lang):
     entries = [e for e in text.split("\n\n") if e.strip()]
     orphans = [e[:80] for e in entries if not re.search(r"^msgid ", e, re.M)]
     assert not orphans, f"msgstr without msgid in {lang}: {orphans}"
-    ids = [re.search(r'^msgid ((?:".*"\n?)+)', e, re.M).group(1) for e in entries]
+    ids = [re.search(r'^(msgctxt ".*"\n)?msgid ((?:".*"\n?)+)', e, re.M).group(0) for e in entries]
     assert len(ids) == len(set(ids)), f"duplicate msgid in {lang}"
 
 
@@ -70,14 +77,13 @@ def test_every_extracted_message_is_in_every_catalog():
     ids = extracted()
     assert len(ids) > 50
     for lang in LANGS:
-        known = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog(lang) if m.id}
-        assert sorted(ids - known) == [], lang
+        assert sorted(ids - keys(catalog(lang)), key=str) == [], lang
 
 
 def test_pot_lists_the_extracted_messages():
     with open(LOCALES / "messages.pot", "rb") as f:
-        pot = {m.id[0] if isinstance(m.id, tuple) else m.id for m in read_po(f) if m.id}
-    assert sorted(extracted() - pot) == []
+        pot = keys(read_po(f))
+    assert sorted(extracted() - pot, key=str) == []
 
 
 def test_glossary_never_words():

@@ -111,8 +111,9 @@ def test_one_spanish_term_for_the_forward_pass():
     assert [s for s in texts if re.search(r"pasada hacia|hacia adelante", s)] == []
 
 
-def test_japanese_table_heading_breaks_only_after_its_slash(seed):
-    """「パラメータ 1 個 / あたりのバイ / ト数」 broke inside words (ja reviewer, round 9): the short
-    heading バイト数／パラメータ, whose two words are unbreakable and may break after the slash."""
+def test_japanese_table_heading_breaks_only_between_its_words(seed):
+    """「パラメータ 1 個 / あたりのバイ / ト数」 broke inside words (ja reviewer, round 9); round 14
+    (ja): the heading is 「1 パラメータあたりのバイト数」 (not the calque バイト数／パラメータ), its
+    words unbreakable, breaking only between them."""
     tex = render(seed, lang="ja", format="latex", count=("memory",))
-    assert tex.count("{\\mbox{バイト数／}\\allowbreak\\mbox{パラメータ}}") == 2
+    assert tex.count("{\\mbox{1 パラメータ}\\allowbreak\\mbox{あたりの}\\allowbreak\\mbox{バイト数}}") == 2

@@ -273,8 +273,9 @@ def test_memory_table_groups_its_columns_by_precision_in_latex():
     assert "\\begin{tabular}{@{}lrrrr@{}}" in tex
     # round 9 (en): the mixed-precision columns follow ZeRO's accounting, not Keras's or autocast's
     assert "\\multicolumn{2}{c}{\\texttt{float32}} & \\multicolumn{2}{c}{混合精度（ZeRO の数え方）}" in tex
-    # round 9 (ja): a short header that does not break inside バイト
-    assert "バイト数／}\\allowbreak\\mbox{パラメータ" in tex and "あたりのバイト数" not in tex
+    # round 9 (ja): a header that does not break inside バイト; round 14 (ja): 「1 パラメータあたりのバイト数」,
+    # not the calque バイト数／パラメータ, breaking between its words only
+    assert "\\mbox{1 パラメータ}\\allowbreak\\mbox{あたりの}\\allowbreak\\mbox{バイト数}" in tex and "／" not in tex
 
 
 @pytest.mark.parametrize("lang,heading", [("en", "## Parameter memory"), ("fr", "## Mémoire des paramètres"),
@@ -402,7 +403,9 @@ def test_a_later_layer_with_the_same_formulas_gets_one_line(seed_md):
     # in full: conv2d_1, dense_1 and dense_3 (softmax: 4 per output, another formula for O)
     assert section.count("\\begin{aligned}") == 3
     full = render(explain.load("example:seed-cnn"), lang="en", format="markdown", count=COUNT, detail="full")
-    assert _layers_section(full).count("\\begin{aligned}") == 9 and "Same formulas" not in full
+    assert _layers_section(full).count("\\begin{aligned}") == 9 and "Same formulas as layer 1, `conv2d_1`: $" not in full
+    # round 14: in full, a later layer's formulas are led in by what they share with the first
+    assert "#### 2. `conv2d_2` (Conv2D)\n\nSame formulas as layer 1, `conv2d_1`:\n\n$$" in full
 
 
 def test_every_layer_names_its_activation_in_the_parameter_part(seed_md):
@@ -444,6 +447,7 @@ def test_mixed_precision_saves_no_model_state_with_any_optimizer_in_ja_and_es():
     model = explain.load("example:seed-cnn")
     ja = render(model, lang="ja", format="markdown", count=("memory",))
     assert "表のとおり、どのオプティマイザでも、混合精度にしてもモデルの状態は小さくなりません" in ja
-    assert "Adam や AdamW では" not in ja and "1 つあたり" not in ja and "パラメータあたり" not in ja
+    assert "Adam や AdamW では" not in ja and "1 つあたり" not in ja
+    assert not re.search("(?<!1 )パラメータあたり", ja)  # the table's heading: 1 パラメータあたりのバイト数 (round 14)
     es = render(model, lang="es", format="markdown", count=("memory",))
     assert "SGD con momento guarda" in es and "| SGD con momento |" in es and "momentum" not in es

@@ -116,9 +116,10 @@ def test_every_compute_heading_stands_on_its_own_line():
     for i in headings:
         assert lines[i].endswith((r")}\mbox{}\\", r")}\mbox{}")), lines[i]
         assert lines[i + 1].strip(), lines[i:i + 2]  # text or formula at once, no empty paragraph
-    # dense_3's formula (softmax: another O than dense_1's) follows its heading at once; conv2d_2
-    # has conv2d_1's formulas and one line with its numbers under its heading
-    assert lines[headings[17]].endswith(r"(Dense)}\mbox{}") and lines[headings[17] + 1] == r"\["
+    # dense_3 (softmax: another O than dense_1's) has a line of its own saying so before its formula
+    # (round 14); conv2d_2 has conv2d_1's formulas and one line with its numbers under its heading
+    assert lines[headings[17]].endswith(r"(Dense)}\mbox{}\\") and lines[headings[17] + 1].startswith("The MACs follow")
+    assert lines[headings[17] + 2] == r"\["
     assert lines[headings[1]].endswith(r"(Conv2D)}\mbox{}\\") and lines[headings[1] + 1].startswith("Same formulas as layer 1")
 
 

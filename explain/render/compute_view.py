@@ -101,12 +101,13 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
     seen_symbols: set[str] = set()
     seen_notes: set[tuple] = set()
     seen_formulas: dict[tuple, tuple[int, str]] = {}
+    seen_costs: dict[type, list[tuple[int, str, Any, Any]]] = {}
     rows: list[dict[str, Any]] = []
     for index, node in enumerate(model.nodes, 1):
         cost = node.cost
         row: dict[str, Any] = {"index": index, "name": f.name(node.name), "type": node.type,
                                "missing": node.cost_missing, "nothing": False, "same": None, "brief": None,
-                               "first": type(node.layer) not in seen_types}
+                               "lead": None, "first": type(node.layer) not in seen_types}
         seen_types.add(type(node.layer))
         rows.append(row)
         if cost is None or node.macs is None or node.other_ops is None:
@@ -130,6 +131,10 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
                 row.update(brief=(first[0], f.name(first[1])), brief_lines=_brief_lines(v, node, cost),
                            macs=v.count_text(node.macs), other=v.count_text(node.other_ops))
                 continue
+        earlier = seen_costs.setdefault(type(node.layer), [])
+        if not nothing:
+            row["lead"] = _lead(earlier, cost, f)
+            earlier.append((index, node.name, cost.macs, cost.other))
         row.update(
             other_note=other_note,
             explanation=node.layer.compute_explanation_for() if row["first"] else None,
@@ -139,6 +144,22 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
             other=(f.m(r"\geq") + " " if cost.other_partial else "") + v.count_text(node.other_ops),
             partial=messages.OTHER_OPS_PARTIAL if cost.other_partial else None)
     return rows
+
+
+def _lead(earlier: list[tuple[int, str, Any, Any]], cost: "Cost", f: "Formatter") -> tuple[str, int, str] | None:
+    """How a full entry of a type shown before relates to the earlier layers of that type:
+    ("same", index, name) with the same MACs and O formulas (it is in full for a note of its own),
+    ("macs", …) with the same MACs formula but another O (Dense with softmax after one with relu),
+    ("other", …) with other formulas than the first (T5's decoder block after the encoder's)."""
+    if not earlier:
+        return None
+    for index, name, macs, other in earlier:
+        if macs == cost.macs and other == cost.other:
+            return "same", index, f.name(name)
+    for index, name, macs, _ in earlier:
+        if macs == cost.macs:
+            return "macs", index, f.name(name)
+    return "other", earlier[0][0], f.name(earlier[0][1])
 
 
 def _brief_lines(v: "View", node: "Node", cost: "Cost") -> list[str]:

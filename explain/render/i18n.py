@@ -142,7 +142,16 @@ def environment(lang: str, format: str) -> jinja2.Environment:
     def ngettext(singular: str, plural: str, n: int) -> str:
         return escaped(tr.ngettext(singular, plural, n))
 
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    def pgettext(context: str, message: str) -> str:
+        """A message whose translation depends on where it stands (msgctxt): "Total" as the
+        compute table's sum row is „Summe“ in German, the parameter count's total „Gesamtzahl“."""
+        return escaped(tr.pgettext(context, message))
+
+    def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+        return escaped(tr.npgettext(context, singular, plural, n))
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=True,  # type: ignore[attr-defined]
+                                  pgettext=pgettext, npgettext=npgettext)
     return env
 
 
