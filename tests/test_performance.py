@@ -280,3 +280,20 @@ def test_a_sum_is_put_in_order_once_for_every_layer_that_prints_it(monkeypatch):
     assert texts[0] == r"3 \times 3 \times 4 \times 8 + 8"
     assert texts[2] == r"3 \times 3 \times 16 \times 32 + 32"
     assert len(calls) == 1
+
+
+def test_a_name_no_family_registers_is_searched_for_once(monkeypatch):
+    """A torch model's own classes (Bottleneck, ResNet50, Sequential) are looked up in the registry
+    on every from_torch; the families' sources are searched for such a name once per process."""
+    from explain.layers import registry
+
+    calls = []
+    real = registry._source
+    monkeypatch.setattr(registry, "_source", lambda family: calls.append(family) or real(family))
+    name = "BlockOfNoFamily"
+    assert registry.find(name, "pytorch") is None
+    assert sorted(calls) == registry.families()  # the first search reads every family's source
+    assert registry.find(name, "pytorch") is None
+    assert len(calls) == len(registry.families())
+    with pytest.raises(explain.ExplainError, match="unknown layer type 'BlockOfNoFamily'"):
+        registry.lookup(name, "pytorch")

@@ -139,3 +139,43 @@ def test_the_meta_pass_never_imports_dynamo_nor_symbolic_shapes(model):
     assert out.returncode == 0, out.stderr[-2000:]
     total, expected, same, dynamo, symbolic = out.stdout.split()
     assert (int(total), same, dynamo, symbolic) == (int(expected), "True", "False", "False")
+
+
+def test_reading_a_tensors_attributes_reaches_no_rule(monkeypatch):
+    """Most calls the pass sees are reads of a tensor's attributes (t.shape in the hooks, x.dim()
+    in BatchNorm's forward): they return no tensor and reach no rule; the count is torch's."""
+    torch = require_module("torch")
+    import explain
+    from explain.importers import torch_forward
+
+    seen = []
+    real = torch_forward._pointwise
+    monkeypatch.setattr(torch_forward, "_pointwise", lambda name, *a: seen.append(name) or real(name, *a))
+    module = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU())
+    model = explain.from_torch(module, (3, 8, 8))
+    assert model.total == 3 * 3 * 3 * 4 + 4 + 2 * 4 == sum(p.numel() for p in module.parameters())  # kernel, bias; γ, β
+    assert seen == ["relu"]  # conv2d and batch_norm have rules of their own; relu is pointwise
+
+
+def test_the_meta_copy_makes_each_empty_hook_table_without_deepcopy(monkeypatch):
+    """A module's dozen empty hook tables were most of what copying its tree cost: each is a new
+    empty table of its type (not the original's), and deepcopy reconstructs only the modules."""
+    torch = require_module("torch")
+    import copy
+
+    from explain.importers import torch_forward
+
+    module = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    hook = module[0].register_forward_hook(lambda *a: None)
+    built = []
+    real = copy._reconstruct
+    monkeypatch.setattr(copy, "_reconstruct", lambda x, memo, *a, **k: built.append(x) or real(x, memo, *a, **k))
+    twin, _ = torch_forward.meta_copy(module, torch)
+    assert len(built) == 4 + 1  # the four modules, and the one hook table that is not empty
+    for original, copied in zip(module.modules(), twin.modules()):
+        for name, value in vars(original).items():
+            if isinstance(value, (dict, set)) and name != "_modules":
+                assert type(vars(copied)[name]) is type(value) and vars(copied)[name] is not value, name
+    assert len(module[0]._forward_hooks) == 1 and len(twin[0]._forward_hooks) == 0  # the user's hook: not copied
+    hook.remove()
+    assert next(twin.parameters()).device.type == "meta" and next(module.parameters()).device.type == "cpu"

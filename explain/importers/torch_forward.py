@@ -15,6 +15,7 @@ the module whose forward stopped; any other error is the user's model's own and 
 """
 from __future__ import annotations
 
+import collections
 import copy
 import dataclasses
 from typing import Any
@@ -55,6 +56,11 @@ def _is_script(module: Any, torch: Any) -> bool:
     return isinstance(module, torch.jit.ScriptModule)
 
 
+_EMPTY = (dict, collections.OrderedDict, set)
+"""Containers that, empty, ``copy.deepcopy`` copies as a new empty one of the same type: a
+module's dozen hook tables, most of what copying its tree costs, are made without it."""
+
+
 def meta_copy(root: Any, torch: Any) -> tuple[Any, dict]:
     """A copy of ``root`` on the meta device in eval mode, and id(copy tensor) → original tensor."""
     memo: dict = {}
@@ -68,6 +74,9 @@ def meta_copy(root: Any, torch: Any) -> tuple[Any, dict]:
             if id(t) not in memo:
                 memo[id(t)] = _meta(t, torch)
                 originals[id(memo[id(t)])] = t
+        for v in vars(module).values():  # the hook tables: deepcopy's own result, made directly
+            if type(v) in _EMPTY and not v and not getattr(v, "__dict__", None) and id(v) not in memo:
+                memo[id(v)] = type(v)()
     # the user's hooks and the module's own state must not run or change: the memo keeps the
     # originals alive for the copy's lifetime only
     twin = copy.deepcopy(root, memo)
@@ -223,6 +232,10 @@ def _watch(twin: Any, torch: Any, calls: list) -> Any:
     return Watch()
 
 
+_NO_RULE = frozenset({"__get__", "dim", "size"})
+"""Reads of a tensor's attributes (the getter of t.shape, t.device, t.dtype; t.dim(), t.size()):
+no output tensor, so no shape rule (without this shortcut they reach the same None through every
+test below)."""
 _SAME_SHAPE = frozenset({"batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"})
 """Functions whose output has their input's shape and dtype."""
 _BOOLEAN = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "signbit", "eq_", "ne_", "lt_", "le_", "gt_", "ge_"})
@@ -246,6 +259,8 @@ def _known_shape(func: Any, args: tuple, kwargs: dict, torch: Any) -> Any:
     symbolic shapes and torch's sympy layer: ≈ 0.1 s); scaled_dot_product_attention gives Q's shape with V's last size; nn.MultiheadAttention's
     function, its output and weights."""
     name = getattr(func, "__name__", "")
+    if name in _NO_RULE:
+        return None  # most calls under the mode are reads of a tensor's attribute (t.shape)
     x = args[0] if args else kwargs.get("input")
     lazy = torch.nn.parameter.UninitializedTensorMixin
     if not isinstance(x, (torch.Tensor, list, tuple)) or any(isinstance(a, lazy) for a in

@@ -36,13 +36,20 @@ def register(*names: str, framework: str = "keras") -> Callable[[L], L]:
 
 _FAMILIES_LOADED = False
 _NOT_FAMILIES = {"base", "registry"}
+_SEARCHED: set[tuple[str, str]] = set()
+"""(framework, name) pairs whose family ``_load_family_of`` has imported or searched for already."""
 
 
 def families() -> list[str]:
     """The family modules of the layer library (every module but base, registry and _private)."""
+    return list(_families())
+
+
+@functools.lru_cache(maxsize=None)
+def _families() -> tuple[str, ...]:
     folder = Path(__file__).resolve().parent
-    return sorted(i.name for i in pkgutil.iter_modules([str(folder)])
-                  if i.name not in _NOT_FAMILIES and not i.name.startswith("_"))
+    return tuple(sorted(i.name for i in pkgutil.iter_modules([str(folder)])
+                        if i.name not in _NOT_FAMILIES and not i.name.startswith("_")))
 
 
 def load_all() -> None:
@@ -60,7 +67,10 @@ def _load_family_of(name: str, framework: str) -> None:
     whose source mentions ``"name"``. Only hints: when they fail, ``lookup`` loads every family."""
     from ._index import INDEX
     family = INDEX.get(framework, {}).get(name)
-    candidates = [family] if family is not None else [f for f in families() if f'"{name}"' in _source(f)]
+    if family is None and (framework, name) in _SEARCHED:
+        return  # a name no family's source mentions (a torch model's own blocks): searched once
+    _SEARCHED.add((framework, name))
+    candidates = [family] if family is not None else [f for f in _families() if f'"{name}"' in _source(f)]
     for candidate in candidates:
         try:
             importlib.import_module(f"{__package__}.{candidate}")
