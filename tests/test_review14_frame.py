@@ -61,8 +61,8 @@ def test_resnet50_html_folds_the_per_layer_table_under_the_stage_table():
     rows = sum(layer["class_name"] != "InputLayer" for layer in layers)
     assert rows == 176
     page = _render("keras/ResNet50.json", "en", "html")
-    folded = page[page.index("<h2>Summary</h2>"):]
-    assert folded.startswith(f"<h2>Summary</h2>\n<details><summary>The summary table, {rows} rows: click to show it"
+    folded = page[page.index(">Summary</h2>"):]
+    assert folded.startswith(f">Summary</h2>\n<details><summary>The summary table, {rows} rows: click to show it"
                              '</summary>\n<div class="table"><table>')
     table = folded[:folded.index("</details>")]
     assert table.count("<tr>") == rows + 1 and table.endswith("</table>\n</div>\n")
@@ -112,3 +112,19 @@ def test_a_wide_picture_shrinks_to_four_fifths_then_scrolls_and_prints_whole():
     assert f"min-width:{int(width * 4 / 5)}px" in page
     assert re.search(r"@media print \{[^@]*figure\.picture svg \{ min-width: 0 !important; \}", page)
     assert "50vw" not in page
+
+
+@pytest.mark.parametrize("lang,title", [("en", "Contents"), ("de", "Inhalt"), ("ja", "目次"), ("fr", "Sommaire"),
+                                        ("es", "Índice")])
+def test_html_page_links_to_its_sections_before_the_first(lang, title):
+    """de/ja reviewers (round 13): a 176-layer page needs jump links to Summary, Distribution,
+    Derivation, Total. Every section heading has an id and one link, in order, before the first."""
+    require_module("latex2mathml")
+    page = _render("keras/ResNet50.json", lang, "html")
+    nav = page[page.index('<nav class="contents"'):page.index("</nav>")]
+    assert f'aria-label="{title}"><p>{title}</p>' in nav
+    headings = re.findall(r'<h2 id="([^"]+)">(.*?)</h2>', page)
+    assert len(headings) == len(re.findall(r"<h2[ >]", page)) >= 6
+    assert re.findall(r'<li><a href="#([^"]+)">(.*?)</a></li>', nav) == headings
+    assert page.index("</nav>") < page.index("<h2")
+    assert re.search(r"@media print \{[^@]*nav\.contents \{ display: none; \}", page)

@@ -18,6 +18,8 @@ EXTRA = "pip install 'explain[html]'"
 
 # Translators: the line of the HTML page a reader clicks to open the summary table, folded when the stage table above already gives the overview (%(rows)s: its number of rows)
 FOLDED = N_("The summary table, %(rows)s rows: click to show it")
+# Translators: the title of the HTML page's list of links to its sections (table of contents)
+CONTENTS = N_("Contents")
 
 
 def _modules():
@@ -32,10 +34,11 @@ def _modules():
 
 
 def body(markdown: str, pictures: dict[str, str] | None = None,
-         fold: tuple[str, Callable[[int], str]] | None = None) -> str:
+         fold: tuple[str, Callable[[int], str]] | None = None, contents: str | None = None) -> str:
     """The HTML of a Markdown document of ours; ``pictures`` maps a Mermaid block's source to the
     SVG that replaces it; ``fold`` (a heading, the label of a table of n rows): the first table
-    under that heading folded into ``<details>``, the label its summary line."""
+    under that heading folded into ``<details>``, the label its summary line; ``contents`` (its
+    title): links to the sections (``##``) before the first of them, when there are three or more."""
     mathml, MarkdownIt, dollarmath_plugin = _modules()
     from markdown_it.common.utils import escapeHtml
     md = MarkdownIt("commonmark", {"html": False}).enable("table").use(dollarmath_plugin, double_inline=True)
@@ -71,7 +74,19 @@ def body(markdown: str, pictures: dict[str, str] | None = None,
     tokens = md.parse(markdown)
     if fold:
         _fold(tokens, *fold)
-    return md.renderer.render(tokens, md.options, {})
+    sections = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
+    if not contents or len(sections) < 3:
+        return md.renderer.render(tokens, md.options, {})
+    links = []
+    for k, i in enumerate(sections, 1):
+        tokens[i].attrSet("id", f"section-{k}")
+        title = md.renderer.renderInline(tokens[i + 1].children or [], md.options, {})
+        links.append(f'<li><a href="#section-{k}">{title}</a></li>')
+    nav = (f'<nav class="contents" aria-label="{escapeHtml(contents)}"><p>{escapeHtml(contents)}</p>\n'
+           f'<ol>\n{chr(10).join(links)}\n</ol></nav>\n')
+    first = sections[0]
+    return (md.renderer.render(tokens[:first], md.options, {}) + nav
+            + md.renderer.render(tokens[first:], md.options, {}))
 
 
 def _fold(tokens, heading: str, label: Callable[[int], str]) -> None:
@@ -154,6 +169,8 @@ figure.picture { margin: 1rem 0; text-align: center; overflow-x: auto; }
    smallest scale its inline min-width allows (text still legible), then scrolls, as a wide table does */
 figure.picture svg { max-width: 100%; height: auto; }
 details > summary { cursor: pointer; margin: 1rem 0; color: #333; }
+nav.contents { margin: 1.2rem 0; padding: 0.4rem 0.8rem; border-left: 3px solid #ccc; }
+nav.contents p { margin: 0; font-weight: 600; } nav.contents ol { margin: 0.3rem 0; padding-left: 1.6rem; }
 @media print {
   body { font-size: 10.5pt; } main { max-width: none; margin: 0; padding: 0; }
   html:lang(ja) body { font-family: "Noto Serif", "Noto Serif CJK JP", "Noto Serif JP", "Hiragino Mincho ProN",
@@ -162,7 +179,7 @@ details > summary { cursor: pointer; margin: 1rem 0; color: #333; }
   a { color: inherit; text-decoration: none; }
   figure.picture svg { min-width: 0 !important; }  /* on paper a picture shrinks to the page */
   details::details-content { content-visibility: visible; display: contents; }  /* a folded table is printed */
-  details > summary { display: none; }
+  details > summary, nav.contents { display: none; }
   @page { size: A4; margin: 2cm; }
 }
 """
@@ -187,7 +204,7 @@ def page(kind: str, subject: Any, lang: str, **options: Any) -> str:
     if kind == "derivation" and f"\n## {translate(lang, 'Stages')}\n" in markdown:
         # the stage table gives the overview; the one-row-a-layer table (176 for ResNet-50) folds
         fold = (translate(lang, "Summary"), lambda rows: translate(lang, FOLDED) % {"rows": format_int(rows, lang)})
-    html = body(markdown, pictures, fold)
+    html = body(markdown, pictures, fold, translate(lang, CONTENTS))
     first = next((line[2:] for line in markdown.splitlines() if line.startswith("# ")), kind)
     title = _plain_title(first)
     return (f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
