@@ -62,7 +62,8 @@ def test_share_chart_shows_the_seed_lesson():
     mermaid = pictures(model, "en", "markdown")["bars"]
     weighted = [layer["name"] for layer in SEED["layers"] if layer["params"]]
     lines = mermaid.splitlines()
-    assert lines[lines.index("xychart-beta horizontal") + 1] == "  x-axis [" + ", ".join(f'"{n}"' for n in weighted) + "]"
+    names = lines[lines.index("xychart-beta horizontal") + 1]
+    assert re.findall(r'"([^" ]+) \([^"]*%\)"', names) == weighted  # each with its share
     assert "98.1" in lines[-1]
 
 
@@ -128,7 +129,8 @@ def test_repeated_block_is_drawn_once_in_a_frame(tmp_path):
     assert framed[0].params == 3 * (16 * 16 + 16)  # three copies of 16·16 + 16
     out = draw(load(spec))
     assert "<br/>272 parameters" in out and "816" not in out  # the box drawn once: one copy's 16·16 + 16
-    assert '"dense × 3"' in pictures(load(spec), "en", "markdown")["bars"]  # the bar: all copies
+    # the bar: all copies, 3 · 272 = 816 of 816 + (16·2 + 2) = 850
+    assert '"dense × 3 (96.0%)"' in pictures(load(spec), "en", "markdown")["bars"]
     assert 'subgraph g0 ["× 3"]' in out
     assert out.count("-->") == 3  # input → Dense → Dropout → head: the repetitions add no arrows
 
@@ -218,7 +220,7 @@ def test_long_names_are_shortened_between_their_parts():
     assert short("model.layers.0.self_attn.q_proj") == "model.layers.0.self_attn.q_proj"  # fits
     assert short("x" * 50) == "x" * 16 + "…" + "x" * 16 and LONG == 34
     bars = pictures(load(FIXTURES / "hf" / "t5-small.json"), "en", "markdown")["bars"]
-    assert '"encoder.…relative_attention_bias"' in bars and '"decoder.…relative_attention_bias"' in bars
+    assert '"encoder.…relative_attention_bias (' in bars and '"decoder.…relative_attention_bias (' in bars
 
 
 def test_tiny_shares_are_not_drawn_as_zero():

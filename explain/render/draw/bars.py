@@ -95,11 +95,12 @@ def xychart(items: list[Bar], labels: Labels) -> str:
     if not items:
         return ""
     from .mermaid import text
-    names = ", ".join('"' + text(b.label) + '"' for b in items)
+    # each name with its share in the reader's format: Mermaid shows no value on a bar
+    names = ", ".join('"' + text(f"{b.label} ({b.text})") + '"' for b in items)
     values = ", ".join(_value(b.share) for b in items)
     return "\n".join([
         # dark bars: the default lavender hides the small shares (no data labels: Mermaid sets them
-        # all in the size that fits inside the thinnest bar, 0 px)
+        # all in the size that fits inside the thinnest bar, 0 px; the shares are in the names)
         '%%{init:{"themeVariables":{"xyChart":{"plotColorPalette":"#555555"}}}}%%',
         "xychart-beta horizontal",
         f"  x-axis [{names}]",
