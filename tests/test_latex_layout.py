@@ -588,7 +588,7 @@ def test_small_rnn_chart_axis_page_and_box_text(lang, tmp_path):
         assert all(b > 0.4 for b in _page_bottoms(pdf)[:-1])
     if lang == "ja":
         boxes = _layout_text(pdf).split("\f")[0]
-        assert "パラメータ 64,000 個" in boxes and "パ ラ" not in boxes, boxes
+        assert "パラメータ数 64,000" in boxes and "パ ラ" not in boxes, boxes
 
 
 @pytest.mark.parametrize("lang", ["ja", "de"])

@@ -47,7 +47,7 @@ def test_seed_boxes_give_type_shape_and_count_in_the_readers_language():
     out = draw(model, lang="de")
     assert "<b>dense_1</b> (Dense)<br/>(None, 512)<br/>5.915.136 Parameter" in out
     ja = draw(model, lang="ja", format="tikz")
-    assert r"\mbox{\texttt{dense\_1}} \mbox{(Dense)}\\\texttt{(None,\penalty1000\ 512)}\\パラメータ 5,915,136 個" in ja
+    assert r"\mbox{\texttt{dense\_1}} \mbox{(Dense)}\\\texttt{(None,\penalty1000\ 512)}\\パラメータ数 5,915,136" in ja
     fr = draw(model, lang="fr", format="svg")
     assert "5\u202f915\u202f136 paramètres" in fr  # CLDR's narrow no-break space
 

@@ -142,3 +142,18 @@ def test_markdown_chart_names_carry_the_shares_in_the_readers_format():
     assert '"dense_1 (98.1%)", "dense_2 (1.1%)"' in en and '"conv2d_1 (#60;0.1%)"' in en  # #60; is Mermaid's <
     de = pictures(model, "de", "markdown")["bars"]
     assert '"dense_1 (98,1\u202f%)"' in de
+
+
+def test_japanese_frame_wording_of_round_13():
+    """ja reviewer (round 13): a box's count reads 「パラメータ数 896」, not the caption fragment
+    「パラメータ 896 個」 (conv2d_1: 3·3·3·32 + 32 = 896); the stem's names are listed with 、; the
+    block's picture has a subject (「下の図は」); the stage column 「ステージ（または部分）」."""
+    from explain.render.draw import draw
+    assert 3 * 3 * 3 * 32 + 32 == 896
+    assert "パラメータ数 896" in draw(explain.load("example:seed-cnn"), lang="ja")
+    text = _render("keras/ResNet50.json", "ja")
+    assert "ステム（`conv1`、`pool1`）またはヘッド（`avg_pool`、`predictions`）" in text
+    assert "下の図は、モデルのブロックの例として、ブロック `conv2_block1` を層ごとに描いたものです。" in text
+    assert "| ステージ（または部分） |" in text
+    assert "ステム（`conv1`, `pool1`）" not in text
+    assert "stem (`conv1`, `pool1`)" in _render("keras/ResNet50.json")

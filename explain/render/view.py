@@ -1267,8 +1267,10 @@ def _stage_ends(rows: list, fmt: Formatter) -> Optional[dict[str, str]]:
     runs = [i for i, r in enumerate(rows) if r.blocks]
     if not runs or runs[0] == 0 or runs[-1] == len(rows) - 1 or len(runs) != runs[-1] - runs[0] + 1:
         return None
-    return {"stem": ", ".join(fmt.name(r.label) for r in rows[:runs[0]]),
-            "head": ", ".join(fmt.name(r.label) for r in rows[runs[-1] + 1:])}
+    from .i18n import translate
+    sep = translate(fmt.lang, ", ")  # the list separator of the templates' lists (ja 、)
+    return {"stem": sep.join(fmt.name(r.label) for r in rows[:runs[0]]),
+            "head": sep.join(fmt.name(r.label) for r in rows[runs[-1] + 1:])}
 
 
 def _block_kinds(model: Model, view: "View") -> list[tuple[str, dict]]:
