@@ -157,3 +157,11 @@ def test_japanese_frame_wording_of_round_13():
     assert "| ステージ（または部分） |" in text
     assert "ステム（`conv1`, `pool1`）" not in text
     assert "stem (`conv1`, `pool1`)" in _render("keras/ResNet50.json")
+
+
+def test_japanese_hf_opening_says_what_the_table_does():
+    """ja reviewer (round 13): 「下の概要表は 6 行です」 reads like tool output. GPT-2's rows by hand
+    from GPT2LMHeadModel: wte, wpe, their sum, h, ln_f, lm_head (6)."""
+    text = _render("hf/gpt2.json", "ja")
+    assert "下の概要表では、モデルを 6 行にまとめています（モデルの入力は表に含めません）。" in text
+    assert "下の概要表は 6 行です" not in text
