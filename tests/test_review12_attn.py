@@ -31,7 +31,7 @@ def _intro(text: str) -> str:
     ("de", "Die Übersichtstabelle unten hat 6 Zeilen; die Eingaben des Modells stehen nicht darin."),
     ("fr", "Le tableau récapitulatif ci-dessous comporte 6 lignes\u202f; les entrées du modèle n’y figurent pas."),
     ("es", "La tabla de resumen (más abajo) tiene 6 filas; las entradas del modelo no figuran en ella."),
-    ("ja", "下の概要表は 6 行です（モデルの入力は表に含まれません）。")])
+    ("ja", "下の概要表では、モデルを 6 行にまとめています（モデルの入力は表に含めません）。")])
 def test_summary_sentence_names_the_table_below(lang, sentence):
     """GPT-2's summary: wte, wpe, their sum, the stack h, ln_f and lm_head (6 rows, by hand from
     GPT2LMHeadModel's modules); the intro says which summary it means: the table that follows."""
