@@ -69,3 +69,40 @@ def test_memory_table_wording(lang, present, absent):
     text = _seed(lang)
     assert present in text
     assert absent not in text
+
+
+def _sheets(tmp_path, lang: str = "en", fmt: str = "markdown") -> tuple[str, str]:
+    """The exercise and the solution of lenet5's variant drawn with seed 5 (the reviewed one)."""
+    from explain.cli import main
+    out = tmp_path / f"ex_{lang}_{fmt}"
+    assert main(["exercise", "example:lenet5", "--lang", lang, "--format", fmt, "--out", str(out),
+                 "--variants", "1", "--seed", "5"]) in (0, None)
+    ext = "md" if fmt == "markdown" else "tex"
+    [exercise] = (out / "exercises").glob(f"*.{ext}")
+    [solution] = (out / "solutions").glob(f"*.{ext}")
+    return exercise.read_text(encoding="utf-8"), solution.read_text(encoding="utf-8")
+
+
+def test_first_same_padding_of_a_solution_says_why(tmp_path):
+    """fr/ja reviewers (rounds 12, 13): the variant's only padding="same" layer (a later Conv2D,
+    so a short entry) gave p = (k − 1)/2 = 2 without saying why; the first layer of each padding
+    kind carries the full sentence: for k = 5 and stride 1, (5 − 1)/2 = 2 zeros at each end keep
+    n + 2·2 − 5 + 1 = n."""
+    assert (5 - 1) // 2 == 2 and all(n + 2 * 2 - 5 + 1 == n for n in range(5, 40))
+    _, solution = _sheets(tmp_path)
+    first = solution.index('`padding="same"`')
+    sentence = ('For an odd kernel size with stride 1, `padding="same"` adds $p$ zeros at both ends of '
+                'every spatial axis, so that the output has the size of the input: $p = (k - 1)/2 = (5 - 1)/2 = 2$.')
+    assert solution.index(sentence) == first - len("For an odd kernel size with stride 1, ")
+    assert '`padding="same"` with stride 1: $p' not in solution
+
+
+def test_seed_first_valid_padding_says_why():
+    """The seed's first "valid" layer (conv2d_2, a short entry after conv2d_1's "same") says what
+    "valid" means; later ones keep the short clause."""
+    text = render(explain.load("example:seed-cnn"), lang="en", format="markdown")
+    entry = text[text.index("### 2. `conv2d_2`"):text.index("### 3. ")]
+    assert ('With `padding="valid"` nothing is added around the input: $p = 0$, and every window lies '
+            'inside the input.') in entry
+    later = text[text.index("### 5. `conv2d_3`"):text.index("### 6. ")]
+    assert '`padding="same"`: $p' in later or '`padding="same"` with stride 1: $p = ' in later

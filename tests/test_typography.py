@@ -248,7 +248,8 @@ def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own(
     assert heading == "### 2. `conv2d_2` (Conv2D)"
     assert entry == ["層 1（`conv2d_1`）と同じ式です：$P = 3 \\times 3 \\times 32 \\times 32 + 32 = 9{,}248$。\\",
                      "活性化関数：`relu`。\\",
-                     "`padding=\"valid\"`：$p = 0$。\\",
+                     # round 14: the document's first "valid" layer says what it means, in full
+                     "`padding=\"valid\"` のときは入力の周りに何も追加しません（$p = 0$）。どのウィンドウも入力の内側に収まります。\\",
                      "高さと幅：$\\lfloor (256 + 2 \\times 0 - 3)/1 \\rfloor + 1 = 254$。\\",
                      "出力形状：`(None, 254, 254, 32)`。"]
     html = markdown_parser().render("\n".join(entry))

@@ -621,8 +621,9 @@ CONV_GROUPED_COMPUTE = N_("A grouped convolution computes every output element a
                           "weights, for each of its output elements.")
 MAX_POOL_COMPUTE = N_("A max pooling layer multiplies nothing, so it takes no MACs. For each output "
                       "element it takes the maximum of the values of its window, counted here as one "
-                      "operation per window element (strictly, the maximum of %(n)s values takes "
-                      "%(n_minus_1)s comparisons: one fewer per output element).")
+                      "operation per window element (strictly, the maximum of a window's values takes "
+                      "one comparison fewer than the window has elements: one operation fewer per "
+                      "output element).")
 DROPOUT_COMPUTE = N_("At inference this layer computes nothing: no MACs and no other operations. In "
                      "training it draws random numbers and applies them to its input; that work is "
                      "counted neither here nor in the estimate of a training step.")

@@ -568,7 +568,7 @@ PLACEHOLDERS: dict[str, Any] = {
     # symbols a sentence names
     "E": _E, "d": _d, "h": _h, "i": _i, "r": _r, "H": _H, "ffn": _f, "V": _V, "d_h": _d_h,
     "H_kv": _H_kv, "B": _B, "p": _p, "D": sympy.Symbol("D"),
-    "n": sympy.Symbol("n"), "n_minus_1": _written(sympy.Symbol("n"), -1),
+    "n": sympy.Symbol("n"),
     # formulas
     "scale": 1 / _written(1, -_r),
     "mha_torch": _written(4 * _E**2, 4 * _E),

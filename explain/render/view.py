@@ -1063,6 +1063,19 @@ def _symbol_names(d: Derivation) -> set[str]:
     return names
 
 
+def _say_padding_once(st: StepView, said: set[str]) -> None:
+    """A brief entry's padding in full where its kind (padding="same" with stride 1, "valid", …)
+    first appears in the document: why p = (k − 1)/2 is then said once (round 13: a solution's only
+    "same" layer had the short clause alone). Not for "same" with a stride, whose full sentence
+    leads to the display of the total padding that a brief entry does not show."""
+    padding = st.shape.padding
+    if padding is None:
+        return
+    if st.brief and padding[0] not in said and st.shape.padding_brief and st.shape.padding_total is None:
+        st.shape.padding_brief = padding
+    said.add(padding[0])
+
+
 def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", lengths: bool = False) -> dict[str, Any]:
     """Everything the derivation templates use; with ``lengths`` (compute or memory counted), the
     notes on the sequence length they count at."""
@@ -1077,6 +1090,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
     explained: dict[tuple, StepView] = {}
     said: dict[tuple, StepView] = {}  # an embedding's sentence, said once (by the first of its type)
     built: dict[str, StepView] = {}
+    padded: set[str] = set()  # the padding sentences said in full so far
     for b in d.blocks:
         steps = [view.step(s, index[s.node.name]) for s in b.steps]
         for s, st in zip(b.steps, steps):
@@ -1085,6 +1099,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
                 first = explained.setdefault(_kind(s, st), st)
                 if first is not st:
                     st.brief, st.same_as = (first.index, first.name), None
+            _say_padding_once(st, padded)
             if detail == "compact" and not st.brief and s.role == "embedding" and not st.tied_head:
                 key = (s.node.type, s.explanation, tuple(st.role_values.items()), tuple(st.role_code.items()))
                 told = said.setdefault(key, st)
