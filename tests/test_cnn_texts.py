@@ -469,12 +469,36 @@ def test_windows_that_leave_the_last_rows_out_say_so(seed, resnet):
 
 
 def test_pointwise_same_convolution_needs_no_padding(mobilenet):
+    """The first 1 × 1 convolution after Conv1 (3 × 3, 'same', stride 2: p_1 = 0, p_2 = 1) has
+    Conv1's formula, and its symmetric padding is the case p_1 = p_2 = 0 of Conv1's rule: a short
+    entry pointing back to layer 1, not a second full derivation (en reviewer, round 12)."""
     keras = require_module("keras")
     assert tuple(keras.layers.Conv2D(4, 1, padding="same")(keras.Input((112, 112, 32))).shape[1:3]) == (112, 112)
     text = section(mobilenet, "expanded_conv_project")
-    assert ('With `padding="same"` and stride 1, a kernel of size 1 needs no padding ($p = 0$): the '
-            "output has the size of the input.") in text
-    assert "zeros are added" not in text
+    # by hand: 1·1·32·16 = 512 kernel weights, no bias; ⌊(112 + 2·0 − 1)/1⌋ + 1 = 112
+    assert ("Same formula as layer 1, `Conv1`: $P = 1 \\times 1 \\times 32 \\times 16 = 512$.\\\n"
+            '`padding="same"` with a kernel of size 1: $p = 0$.\\\n'
+            "Height and width: $\\lfloor (112 + 2 \\times 0 - 1)/1 \\rfloor + 1 = 112$.") in text
+    assert "Formula for the number of parameters" not in text and "zeros are added" not in text
+    assert "Same formula as layer 7" not in mobilenet  # the later 1 × 1 convolutions point to layer 1 too
+
+
+def test_a_symmetric_padding_after_the_asymmetric_rule_is_a_short_entry():
+    """The rule ⌊(n + p_1 + p_2 − k)/s⌋ + 1 explained once covers a later convolution with p at both
+    ends; the other way round (symmetric first) the later asymmetric one is explained in full."""
+    keras = require_module("keras")
+    x = keras.Input((224, 224, 3))
+    y = keras.layers.Conv2D(8, 3, strides=2, padding="same")(x)
+    z = keras.layers.Conv2D(8, 3, padding="same")(y)
+    assert tuple(y.shape[1:]) == (112, 112, 8) and tuple(z.shape[1:]) == (112, 112, 8)
+    asym, sym = {"Conv2D": {"filters": 8, "kernel_size": 3, "strides": 2, "padding": "same"}}, \
+        {"Conv2D": {"filters": 8, "kernel_size": 3, "padding": "same"}}
+    first = doc(explain.load({"name": "n", "input": [224, 224, 3], "layers": [asym, sym]}))
+    # by hand: 3·3·8·8 + 8 = 584; p = (3 − 1)/2 = 1; ⌊(112 + 2·1 − 3)/1⌋ + 1 = 112
+    assert "Same formula as layer 1, `conv2d`: $P = 3 \\times 3 \\times 8 \\times 8 + 8 = 584$." in first
+    assert first.count("Output size along each spatial axis") == 1
+    second = doc(explain.load({"name": "n", "input": [224, 224, 3], "layers": [sym, asym]}))
+    assert second.count("Output size along each spatial axis") == 2 and "Same formula" not in second
 
 
 def test_zero_padding_says_each_axis_grows(resnet):

@@ -1045,6 +1045,17 @@ def _kind(s: LayerStep, st: StepView) -> tuple:
             st.shape.kind, st.shape.explain, st.shape.general, bool(st.shape.k_eff))
 
 
+def _kinds_covered(key: tuple, st: StepView, view: "View") -> list[tuple]:
+    """The kinds a layer explained in full explains for later layers: its own, and, for the rule
+    with padding p_1 at the start and p_2 at the end (an undilated convolution's), the symmetric
+    rule too, its case p_1 = p_2 = p (MobileNetV2's first 1 × 1 convolution after Conv1, 'same'
+    with stride 2): a later layer of that kind says its padding and sizes in its brief entry."""
+    if st.shape.explain != "conv_asym":
+        return [key]
+    symmetric = view.p.expr(Window("floor", 1, 1).rule, order="none")
+    return [key, key[:-3] + ("conv", symmetric, False)]
+
+
 @functools.lru_cache(maxsize=4096, typed=True)
 def _printed(formula: object) -> str:
     """``str(formula)``, printed once per formula (layers of one type share theirs)."""
@@ -1096,7 +1107,11 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
         for s, st in zip(b.steps, steps):
             built[st.name] = st
             if detail == "compact" and not (st.shares and not st.owns):
-                first = explained.setdefault(_kind(s, st), st)
+                key = _kind(s, st)
+                first = explained.get(key, st)
+                if first is st:
+                    for covered in _kinds_covered(key, st, view):
+                        explained.setdefault(covered, st)
                 if first is not st:
                     st.brief, st.same_as = (first.index, first.name), None
             _say_padding_once(st, padded)
