@@ -833,3 +833,64 @@ def test_reviewers_wording_round12(lang, msgid, wanted, unwanted):
            "LENET5_C3": messages.MODEL_NOTES["lenet5_c3"]}
     text = translations(lang).gettext(ids[msgid])
     assert wanted in text and (unwanted is None or unwanted not in text)
+
+
+def _torch_resnet50_parameters(torch) -> int:
+    """torchvision's resnet50 rebuilt with torch.nn (convolutions without bias, BatchNorm2d whose
+    running statistics are buffers, bottleneck blocks [3, 4, 6, 3] of widths 64…512, expansion 4,
+    a 1 × 1 projection with batch normalization in each stage's first block, fc 2048 → 1000)."""
+    nn = torch.nn
+
+    def conv_bn(c_in, c_out, k):
+        return [nn.Conv2d(c_in, c_out, k, bias=False), nn.BatchNorm2d(c_out)]
+
+    layers = conv_bn(3, 64, 7)
+    c_in = 64
+    for width, blocks in zip((64, 128, 256, 512), (3, 4, 6, 3)):
+        for b in range(blocks):
+            layers += conv_bn(c_in, width, 1) + conv_bn(width, width, 3) + conv_bn(width, 4 * width, 1)
+            if b == 0:
+                layers += conv_bn(c_in, 4 * width, 1)
+            c_in = 4 * width
+    layers.append(nn.Linear(2048, 1000))
+    return sum(p.numel() for p in nn.ModuleList(layers).parameters())
+
+
+def test_resnet50_says_its_biases_before_batchnorm_cancel_out(resnet):
+    """Keras's ResNet50 keeps the bias of every convolution that batch normalization follows
+    (en reviewer, round 12): the first such layer says why they have no effect, how many there are
+    and what the model counts without them and without the moving statistics (PyTorch's way)."""
+    import json
+    torch = require_module("torch")
+    layers = json.loads((FIXTURES / "keras" / "ResNet50.json").read_text())["config"]["layers"]
+    read_by: dict = {}
+    for layer in layers:
+        for node in layer.get("inbound_nodes", []):
+            for arg in node["args"] if isinstance(node, dict) else []:
+                for src in (arg if isinstance(arg, list) else [arg]):
+                    if isinstance(src, dict) and "keras_history" in src.get("config", {}):
+                        read_by.setdefault(src["config"]["keras_history"][0], []).append(layer["class_name"])
+    biased = [layer["config"]["filters"] for layer in layers if layer["class_name"] == "Conv2D"
+              and layer["config"]["use_bias"] and read_by.get(layer["config"]["name"]) == ["BatchNormalization"]]
+    bn_channels = sum(filters for filters in biased)  # every BN follows one of these convolutions
+    assert len(biased) == 53 and sum(biased) == 26_560
+    without = 25_636_712 - sum(biased) - 2 * bn_channels
+    assert without == _torch_resnet50_parameters(torch) == 25_557_032
+    text = section(resnet, "conv1_conv")
+    assert ("This layer keeps its bias although batch normalization follows it: the normalization subtracts "
+            "the batch mean (at inference, the moving mean, which includes the bias), so the bias cancels out "
+            "and has no effect on the output; $\\beta$ shifts every channel instead. In this model, 53 layers "
+            "followed by batch normalization have such a bias: 26,560 of the 25,636,712 parameters. Without "
+            "these biases, and with the moving means and variances counted as buffers, not parameters, as in "
+            "PyTorch, the model would have 25,557,032 parameters.") in text
+    assert resnet.count("keeps its bias although") == 1  # said once, at the first such layer
+    spec = {"name": "n", "input": [8, 8, 3], "layers": [
+        {"Conv2D": {"filters": 4, "kernel_size": 3}}, {"Conv2D": {"filters": 4, "kernel_size": 3}},
+        {"BatchNormalization": {}}]}
+    one = doc(explain.load(spec))
+    # by hand: the second convolution's 4 biases; 3·3·3·4 + 4 + 3·3·4·4 + 4 + 4·4 = 108 + 4 + 144 + 4 + 16
+    assert "keeps its bias although" in section(one, "conv2d_1") and "keeps its bias" not in section(one, "conv2d")
+    assert "It is the only such layer of this model: 4 of its 276 parameters." in one
+    assert "the model would have 264 parameters" in one  # 276 - 4 - 2·4
+    plain = doc(explain.load({**spec, "layers": spec["layers"][:2]}))
+    assert "keeps its bias" not in plain  # no batch normalization follows

@@ -6,6 +6,7 @@ from typing import Mapping, NamedTuple, Optional, Sequence
 
 import sympy
 
+from ..errors import ExplainError
 from ..layers.base import Layer
 from ..model import Model, Node
 from ..notation import meaning, symbol_order
@@ -194,22 +195,48 @@ def memory(model: Model, total: int) -> Memory:
     return Memory(dtype, per, total, total * per)
 
 
+def _number(model: Model, value: Value) -> Optional[int]:
+    """``value`` as a number, or None where it depends on a symbol without a value."""
+    try:
+        return model.evaluate(value)
+    except ExplainError:
+        return None
+
+
 def _bias_before_batchnorm(model: Model, steps: Sequence[LayerStep]) -> None:
-    """A convolution or dense layer without bias whose output only a batch normalization reads:
-    say why it has none (β does the bias's work)."""
+    """A convolution or dense layer whose output only a batch normalization reads: without a
+    bias, say why it has none (β does the bias's work); with one (Keras's ResNet50), say at the
+    first such layer that these biases cancel out, with the model's count of them and what the
+    model would count without them and with the moving statistics as buffers (PyTorch's way)."""
     readers: dict[str, list[Node]] = {}
     for n in model.nodes:
         for i in n.inputs:
             readers.setdefault(i, []).append(n)
+    cancelled: list[LayerStep] = []
     for s in steps:
         layer = s.node.layer
         if layer.role not in ("conv", "dense", "depthwise", "separable"):
             continue
-        if getattr(layer, "use_bias", getattr(layer, "bias", True)) is not False:
-            continue
         after = readers.get(s.node.name, [])
-        if after and all(r.layer.role == "batchnorm" for r in after):
+        if not (after and all(r.layer.role == "batchnorm" for r in after)):
+            continue
+        if getattr(layer, "use_bias", getattr(layer, "bias", True)) is False:
             s.notes = s.notes + ("bias_before_batchnorm",)
+        elif any(g.name == "bias" for g in s.groups):
+            cancelled.append(s)
+    if not cancelled or any(s.repeat != 1 for s in steps):
+        return
+    biases = [_number(model, g.count) for s in cancelled for g in s.groups if g.name == "bias"]
+    moving = [_number(model, g.count) for s in steps for g in s.groups if g.reason == "moving_stats"]
+    total = _number(model, model.total_expr)
+    if not all(isinstance(x, int) for x in (*biases, *moving, total)):
+        return
+    first = cancelled[0]
+    without = total - sum(biases) - sum(moving)
+    one = len(cancelled) == 1
+    first.notes = first.notes + ("bias_cancelled_by_batchnorm" + ("_one" if one else ""),)
+    first.note_values = (("count", len(cancelled)), ("biases", sum(biases)), ("total", total),
+                         ("without", without))
 
 
 def _projection_shortcuts(model: Model, steps: Sequence[LayerStep]) -> None:

@@ -244,6 +244,28 @@ NOTES = {
                                 "normalization subtracts the batch mean (at inference, the moving "
                                 "mean), which would cancel a "
                                 "bias, and its %(beta)s shifts every channel instead."),
+    # Translators: %(count)s, %(biases)s, %(total)s and %(without)s are numbers of this model
+    "bias_cancelled_by_batchnorm": N_("This layer keeps its bias although batch normalization "
+                                      "follows it: the normalization subtracts the batch mean (at "
+                                      "inference, the moving mean, which includes the bias), so "
+                                      "the bias cancels out and has no effect on the output; "
+                                      "%(beta)s shifts every channel instead. In this model, "
+                                      "%(count)s layers followed by batch normalization have such "
+                                      "a bias: %(biases)s of the %(total)s parameters. Without "
+                                      "these biases, and with the moving means and variances "
+                                      "counted as buffers, not parameters, as in PyTorch, the "
+                                      "model would have %(without)s parameters."),
+    # Translators: the same for a model with one such layer
+    "bias_cancelled_by_batchnorm_one": N_("This layer keeps its bias although batch normalization "
+                                          "follows it: the normalization subtracts the batch mean "
+                                          "(at inference, the moving mean, which includes the "
+                                          "bias), so the bias cancels out and has no effect on the "
+                                          "output; %(beta)s shifts every channel instead. It is "
+                                          "the only such layer of this model: %(biases)s of its "
+                                          "%(total)s parameters. Without this bias, and with the "
+                                          "moving means and variances counted as buffers, not "
+                                          "parameters, as in PyTorch, the model would have "
+                                          "%(without)s parameters."),
     "mha_in_proj_4E2": N_("PyTorch's %(nn_MultiheadAttention)s has %(four_d2_4d)s parameters, with %(d)s "
                           "its embedding dimension (%(embed_dim)s), whatever the number of "
                           "heads: the heads split %(d)s among themselves. Keras's "

@@ -355,6 +355,8 @@ class StepView:
     """The layer's own math for placeholders of its explanation (its rate, its function)."""
     role_code: dict[str, str] = field(default_factory=dict)
     """The layer's own argument names (in code font) for placeholders of its explanation."""
+    note_args: dict[str, str] = field(default_factory=dict)
+    """Numbers of the whole model its notes say (placeholder → the number, formatted)."""
     tied_head: bool = False
     """An output layer (an LM head) whose only weights are an embedding's (tied weights)."""
     block: bool = False
@@ -522,7 +524,8 @@ class View:
             activation=_activation(node.layer),
             role_values={name: _fill(tex, [self.f.decimal(x) for x in xs])
                          for name, (tex, xs) in node.layer.explanation_values().items()},
-            role_code={name: self.f.name(code) for name, code in node.layer.explanation_code().items()})
+            role_code={name: self.f.name(code) for name, code in node.layer.explanation_code().items()},
+            note_args={name: self.f.num(v) for name, v in s.note_values})
 
     def equal_values(self, s: LayerStep, numeric: dict, grouped: str) -> Optional[tuple[str, tuple[str, ...]]]:
         """(the grouped step, the equal sizes it relies on, one equality per value): the formula's
