@@ -226,17 +226,16 @@ def _bias_before_batchnorm(model: Model, steps: Sequence[LayerStep]) -> None:
             cancelled.append(s)
     if not cancelled or any(s.repeat != 1 for s in steps):
         return
-    biases = [_number(model, g.count) for s in cancelled for g in s.groups if g.name == "bias"]
-    moving = [_number(model, g.count) for s in steps for g in s.groups if g.reason == "moving_stats"]
+    bias = _number(model, sum((g.count for s in cancelled for g in s.groups if g.name == "bias"), 0))
+    moving = _number(model, sum((g.count for s in steps for g in s.groups if g.reason == "moving_stats"), 0))
     total = _number(model, model.total_expr)
-    if not all(isinstance(x, int) for x in (*biases, *moving, total)):
+    if bias is None or moving is None or total is None:
         return
     first = cancelled[0]
-    without = total - sum(biases) - sum(moving)
     one = len(cancelled) == 1
     first.notes = first.notes + ("bias_cancelled_by_batchnorm" + ("_one" if one else ""),)
-    first.note_values = (("count", len(cancelled)), ("biases", sum(biases)), ("total", total),
-                         ("without", without))
+    first.note_values = (("count", len(cancelled)), ("biases", bias), ("total", total),
+                         ("without", total - bias - moving))
 
 
 def _projection_shortcuts(model: Model, steps: Sequence[LayerStep]) -> None:
