@@ -273,6 +273,9 @@ NOTES = {
                           "wide as %(d)s (%(H_kdim_d)s)."),
 }
 
+NOTE_COUNTS = frozenset({"count", "biases", "total", "without"})
+"""Placeholders of notes that say counts of the whole model (``LayerStep.note_values``)."""
+
 NOTES.update({
     "rnn_one_bias": N_("This layer has one bias vector per weight group; the same layer in PyTorch "
                        "has two (%(b_ih)s and %(b_hh)s)."),
