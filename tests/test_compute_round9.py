@@ -104,11 +104,13 @@ def test_german_keras_apostrophe_is_typographic_in_latex(seed):
 
 
 def test_one_spanish_term_for_the_forward_pass():
-    """«propagación hacia delante / hacia atrás» in every Spanish sentence (round 9: keep the usual
-    lecture term, not «pasada hacia adelante»)."""
+    """The GLOSSARY's «pasada hacia adelante / hacia atrás» in every Spanish sentence (round 14, the
+    lead: the glossary is binding; round 9 had kept «propagación hacia delante»); «retropropagación»
+    stays where the algorithm is meant."""
     texts = [s for _, s in msgstrs("es")]
-    assert any("propagación hacia delante" in s for s in texts)
-    assert [s for s in texts if re.search(r"pasada hacia|hacia adelante", s)] == []
+    assert any("la pasada hacia adelante" in s for s in texts)
+    assert any("la pasada hacia atrás" in s for s in texts)
+    assert [s for s in texts if re.search(r"propagación hacia|pasada hacia delante", s, re.I)] == []
 
 
 def test_japanese_table_heading_breaks_only_between_its_words(seed):

@@ -173,9 +173,10 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
 @pytest.mark.parametrize("lang,present,absent", [
     ("de", "die Exponentialfunktion, das Aufaddieren zur Summe und", "ihre Addition zur Summe"),
     ("de", "in der Spalte MACs die Anzahl", "Für jede Schicht und ein Beispiel: die"),
-    # round 13 (es): "propagación" twice and "aproximadamente" once, the backward pass "la retropropagación"
-    ("es", "(propagación hacia delante y hacia atrás) cuesta aproximadamente el triple que la propagación hacia "
-           "delante sola: la retropropagación calcula dos gradientes", "propagaciones hacia delante"),
+    # round 13 (es): the pass named twice and "aproximadamente" once, the backward pass "la retropropagación";
+    # round 14: the glossary's «pasada hacia adelante»
+    ("es", "(pasada hacia adelante y hacia atrás) cuesta aproximadamente el triple que la pasada hacia "
+           "adelante sola: la retropropagación calcula dos gradientes", "propagación hacia delante"),
     # round 13 (de): a dense layer has weights, "Kernelgewicht" is Keras jargon
     ("de", "eine Multiply-Accumulate-Operation (MAC) je Gewicht, also je Eintrag der Gewichtsmatrix.", "Kernelgewicht."),
     ("es", "Las sumas del sesgo, las activaciones", "Las sumas de sesgo"),
