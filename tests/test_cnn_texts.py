@@ -477,7 +477,9 @@ def test_pointwise_same_convolution_needs_no_padding(mobilenet):
     text = section(mobilenet, "expanded_conv_project")
     # by hand: 1·1·32·16 = 512 kernel weights, no bias; ⌊(112 + 2·0 − 1)/1⌋ + 1 = 112
     assert ("Same formula as layer 1, `Conv1`: $P = 1 \\times 1 \\times 32 \\times 16 = 512$.\\\n"
-            '`padding="same"` with a kernel of size 1: $p = 0$.\\\n'
+            # the first padding of its kind in the document: said in full (fr reviewer, round 13)
+            'With `padding="same"` and stride 1, a kernel of size 1 needs no padding ($p = 0$): the output '
+            "has the size of the input.\\\n"
             "Height and width: $\\lfloor (112 + 2 \\times 0 - 1)/1 \\rfloor + 1 = 112$.") in text
     assert "Formula for the number of parameters" not in text and "zeros are added" not in text
     assert "Same formula as layer 7" not in mobilenet  # the later 1 × 1 convolutions point to layer 1 too
