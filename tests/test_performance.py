@@ -297,3 +297,19 @@ def test_a_name_no_family_registers_is_searched_for_once(monkeypatch):
     assert len(calls) == len(registry.families())
     with pytest.raises(explain.ExplainError, match="unknown layer type 'BlockOfNoFamily'"):
         registry.lookup(name, "pytorch")
+
+
+def test_searching_the_families_resolves_no_path(monkeypatch):
+    """The layer library's folder is resolved once, not per family read (a system call per part
+    of the path, 36 families)."""
+    from pathlib import Path
+
+    from explain.layers import registry
+
+    calls = []
+    real = Path.resolve
+    monkeypatch.setattr(Path, "resolve", lambda self, *a, **k: calls.append(self) or real(self, *a, **k))
+    registry._source.cache_clear()
+    registry._families.cache_clear()
+    assert registry.find("AnotherBlockOfNoFamily", "pytorch") is None
+    assert calls == []

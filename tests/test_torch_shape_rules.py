@@ -179,3 +179,22 @@ def test_the_meta_copy_makes_each_empty_hook_table_without_deepcopy(monkeypatch)
     assert len(module[0]._forward_hooks) == 1 and len(twin[0]._forward_hooks) == 0  # the user's hook: not copied
     hook.remove()
     assert next(twin.parameters()).device.type == "meta" and next(module.parameters()).device.type == "cpu"
+
+
+def test_the_default_dtype_reads_the_first_floating_tensor_only():
+    """The default input dtype is the first floating-point parameter's: the pass asks for it on
+    every from_torch, and no other tensor of the module is listed for it."""
+    torch = require_module("torch")
+    from explain.importers.live_torch import _float_dtype
+
+    class Half(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ids = torch.nn.Embedding(4, 3)  # float weights, though its input is indices
+            self.lin = torch.nn.Linear(3, 2).half()
+
+        def buffers(self, recurse=True):
+            raise AssertionError("no buffer is needed: the first parameter is floating-point")
+            yield  # a generator, as torch's own
+
+    assert _float_dtype(Half(), torch) == torch.float32  # torch.nn.Embedding's weight

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import sys
 import warnings
 
@@ -120,7 +121,7 @@ def _dtype(value: Any, torch: Any) -> Any:
 
 def _float_dtype(module: Any, torch: Any) -> Any:
     """The dtype of the module's first floating-point parameter or buffer (float32 if none)."""
-    for t in list(module.parameters()) + list(module.buffers()):
+    for t in itertools.chain(module.parameters(), module.buffers()):  # most stop at the first
         if t.is_floating_point():
             return t.dtype
     return torch.float32

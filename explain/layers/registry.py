@@ -34,6 +34,8 @@ def register(*names: str, framework: str = "keras") -> Callable[[L], L]:
     return decorate
 
 
+_FOLDER = Path(__file__).resolve().parent
+"""The layer library's folder (resolved once: ``resolve`` is a system call per part of the path)."""
 _FAMILIES_LOADED = False
 _NOT_FAMILIES = {"base", "registry"}
 _SEARCHED: set[tuple[str, str]] = set()
@@ -47,8 +49,7 @@ def families() -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def _families() -> tuple[str, ...]:
-    folder = Path(__file__).resolve().parent
-    return tuple(sorted(i.name for i in pkgutil.iter_modules([str(folder)])
+    return tuple(sorted(i.name for i in pkgutil.iter_modules([str(_FOLDER)])
                         if i.name not in _NOT_FAMILIES and not i.name.startswith("_")))
 
 
@@ -81,7 +82,7 @@ def _load_family_of(name: str, framework: str) -> None:
 @functools.lru_cache(maxsize=None)
 def _source(family: str) -> str:
     try:
-        return (Path(__file__).resolve().parent / f"{family}.py").read_text(encoding="utf-8")
+        return (_FOLDER / f"{family}.py").read_text(encoding="utf-8")
     except OSError:
         return ""
 
