@@ -737,7 +737,7 @@ def test_the_exercise_has_the_total_in_its_answer_table_and_room_for_the_working
     assert blank_table.rstrip().endswith("\\textbf{Non-trainable}} & \\multicolumn{1}{|c|}{--} &  \\\\ \\hline")
     assert "\\subsection*{Working}" in tex.split("\\subsection*{Task}")[1]
     work = tex.split("\\subsection*{Working}")[1]
-    assert work.count("\\hrulefill") == 8 * 3 + 3 and "]{}\\enspace \\textbf{Total}\\enspace\\hrulefill" in work
+    assert work.count("\\hrulefill") == 8 * 3 + 3 and "\\rule{0pt}{2.2em}\\textbf{Total}\\enspace\\hrulefill" in work
     text = make_variant(read_spec(str(FIXTURES / "exercise" / "text.yaml")))  # token ids: input [40]
     assert "The input has the shape `(40,)`, without the batch axis." in render_document("exercise", Assignment(text))
     assert "| 3 | `head` | `(3,)` |" in render_document("solution", Assignment(text))

@@ -106,3 +106,23 @@ def test_seed_first_valid_padding_says_why():
             'inside the input.') in entry
     later = text[text.index("### 5. `conv2d_3`"):text.index("### 6. ")]
     assert '`padding="same"`: $p' in later or '`padding="same"` with stride 1: $p = ' in later
+
+
+def test_exercise_working_total_stands_at_the_margin(tmp_path):
+    """en/de/es/ja reviewers: the total's line in the working stood indented by the empty number
+    box, out of line with "1. c1"; the layers keep their right-aligned numbers with a period."""
+    exercise, _ = _sheets(tmp_path, "en", "latex")
+    assert "\\noindent\\rule{0pt}{2.2em}\\textbf{Total}\\enspace\\hrulefill\\par" in exercise
+    assert "\\noindent\\rule{0pt}{2.2em}\\makebox[1.5em][r]{1.}\\enspace \\texttt{c1}\\enspace\\hrulefill\\par" in exercise
+    assert "\\makebox[1.5em][r]{}" not in exercise
+
+
+def test_japanese_exercise_defaults_are_ragged_and_the_working_is_on_one_page(tmp_path):
+    """ja reviewer: the defaults' line (long unbreakable code) was justified with a gap between
+    every character; the working ran its last two layers and the total onto a third page."""
+    from tests.render_helpers import compile_latex, pdf_text
+    exercise, _ = _sheets(tmp_path, "ja", "latex")
+    assert re.search(r"\{\\raggedright\n指定されていない引数は[^\n]*\\par\}", exercise)
+    pages = pdf_text(compile_latex(exercise, tmp_path / "pdf", "exercise")).split("\f")
+    [working] = [p for p in pages if "計算欄" in p]
+    assert all(f"{i}. " in working for i in range(1, 9)) and "合計" in working
