@@ -365,6 +365,11 @@ def test_summary_columns_are_sized_by_their_content(tmp_path):
     assert 32 * (4 * 4096**2 + 3 * 4096 * 11008 + 2 * 4096) == 6_476_267_520
     assert block[0] == "model.layers 32 × (4 × 4,0962 + 6,476,267,520 96.1% (None, None, 4096)", block
     assert block[1] == "(LlamaDecoderLayer) 3 × 4,096 × 11,008 + 2 × 4,096)", block
+    # the block's tensor table (answers all a bare yes): every tensor name on one line, round 13's
+    # "post_attention_layernorm." / "weight" not split (hand count: the norm's weight is d = 4,096)
+    tensors = [re.sub(" +", " ", line).strip() for line in text.split("\n")]
+    assert "post_attention_layernorm.weight d = 4,096 4,096 yes" in tensors, tensors[:14]
+    assert "self_attn.q_proj.weight d · d = 4,096 × 4,096 16,777,216 yes" in tensors
 
 
 def test_output_shape_is_its_own_paragraph():

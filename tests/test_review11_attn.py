@@ -69,10 +69,10 @@ def test_german_block_count_and_memory_wording():
 
 def test_bert_optional_inputs_reviewers_wording():
     text = _md("hf/bert-base-uncased.json", "de")
-    assert ("Das Modell erhält außerdem zwei optionale Eingaben derselben Form: `token_type_ids` "
+    assert ("Das Modell erhält außerdem drei optionale Eingaben derselben Form: `token_type_ids` "
             "(das Segment jedes Tokens, standardmäßig alle 0; die Indizes, die das Token-Typ-Embedding "
-            "nachschlägt) und `attention_mask` (1 für echte Tokens, 0 für Padding, das die Attention "
-            "ignoriert). Keine der beiden hat Parameter.") in text
+            "nachschlägt), `attention_mask` (1 für echte Tokens, 0 für Padding, das die Attention "
+            "ignoriert) und `position_ids` (0, 1, 2, …, wenn nicht übergeben). Keine davon hat Parameter.") in text
 
 
 def test_french_and_spanish_frame_wording():
@@ -91,7 +91,7 @@ def test_long_block_sentences_are_split():
     for lang, first in [("fr", "La première, après `ln_1`, est une auto-attention masquée"),
                         ("es", "La primera, tras `ln_1`, es la autoatención enmascarada"),
                         ("de", "Der erste Teil ist die maskierte (kausale) Self-Attention nach `ln_1`"),
-                        ("ja", "1 つ目の部分は `ln_1` とマスク付き（因果的）セルフアテンションです。")]:
+                        ("ja", "1 つ目の部分は `ln_1` と因果マスク付きセルフアテンション（causal self-attention）です。")]:
         text = _md("hf/gpt2.json", lang)
         assert first in text, lang
         line = next(x for x in text.splitlines() if first in x)

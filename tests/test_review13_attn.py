@@ -69,7 +69,7 @@ def test_bert_first_token_is_the_vector_of_cls_not_the_token():
     ("fr", "auto-attention masquée (causale\u00a0: chaque position ne voit qu’elle-même et les positions "
            "précédentes)"),
     ("es", "en la que cada posición solo atiende a sí misma y a las posiciones anteriores"),
-    ("ja", "マスク付き（因果的）セルフアテンションです。各位置は自分自身とそれより前の位置だけに注意を向けます。")])
+    ("ja", "因果マスク付きセルフアテンション（causal self-attention）です。各位置は自分自身とそれより前の位置だけに注意を向けます。")])
 def test_gpt2_mask_is_causal(lang, phrase):
     """GPT-2's attention is causal: transformers' GPT2Attention has is_causal = True (each position sees
     itself and the earlier ones)."""

@@ -546,11 +546,11 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     g = b.start()
     p = "" if arch == f"{c}Model" else "roberta." if roberta else "bert."
     g.add_input("input_ids", (SEQ,))
-    b.notes.append(("bert_optional_inputs", (("token_type_ids", "token_type_ids"),
-                                             ("attention_mask", "attention_mask"))))
-    if not roberta:  # BertEmbeddings: the buffer position_ids = arange(max_position_embeddings), sliced;
-        # RoBERTa counts its positions from padding_idx + 1 instead
-        b.notes.append(("generated_position_ids", (("position_ids", "position_ids"),)))
+    # BertEmbeddings: without position_ids, its buffer arange(max_position_embeddings), sliced
+    # (RoBERTa counts its positions from padding_idx + 1: not said of it)
+    b.notes.append(("bert_optional_inputs" if not roberta else "roberta_optional_inputs",
+                    (("token_type_ids", "token_type_ids"), ("attention_mask", "attention_mask"),
+                     ("position_ids", "position_ids"))))
     e = f"{p}embeddings."
     g.add(f"{e}word_embeddings", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
     g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])

@@ -139,11 +139,11 @@ class Formatter:
             return r"\texttt{" + " ".join(words) + "}"
         return self.name(text)
 
-    def name_column(self, names: list[str]) -> str:
+    def name_column(self, names: list[str], widest: float = 0.34) -> str:
         """The width of a LaTeX table's name column (a fraction of the line) that fits its
-        longest name in code font, between 0.18 and 0.34."""
+        longest name in code font, between 0.18 and ``widest``."""
         longest = max((len(n) for n in names), default=0)
-        return f"{min(0.34, max(0.18, 0.012 * longest + 0.01)):.2f}"
+        return f"{min(widest, max(0.18, 0.012 * longest + 0.01)):.2f}"
 
     def cell_type(self, text: str) -> str:
         """A layer type inside a table cell. LaTeX: never broken (``Layer / Norm`` reads as two
@@ -1287,6 +1287,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
         "has_buffers": d.buffers != 0,
         # "(layers without weights contribute 0)" only where the model has one (a tied head has weights)
         "has_weightless": any(n.shares is None and n.own("params") == 0 for n in model.nodes),
+        # a tied head has weights but adds 0: the sentence says so (de, ja reviewers, round 13)
+        "has_shared": any(n.shares is not None for n in model.nodes),
         "memory": _memory(mem, fmt),
         "expanded": d.expanded,
         "model_notes": notes, "route_notes": route, "model_symbols": counted, "all_model_symbols": model_symbols, "active": active, "active_text": messages.ACTIVE,

@@ -31,6 +31,10 @@ class Layout:
     """Rows down the whole picture."""
     column_width: float
     rows: int
+    sides: frozenset[tuple[str, str]] = frozenset()
+    """Edges that skip rows within a column and have their rows' right to themselves: they leave
+    the source's right side and enter the target's (a residual connection around the boxes it
+    skips); their route is the two corners in the lane, at the source's and the target's middle."""
 
 
 GAP = 0.8
@@ -89,9 +93,20 @@ def layout(graph: Graph, rows: int = ROWS) -> Layout:
     at = {i: Placed(slot[i] + (rank[i] // rows) * colw, float(rank[i] % rows)) for i in ids}
     routes = {(s, t): _route(at[s], at[t], rank[s] // rows, rank[t] // rows, colw, span,
                              rank[t] - rank[s], k) for k, (s, t) in enumerate(graph.edges)}
+    sides = set()
+    for s, t in graph.edges:
+        corners = routes[(s, t)]
+        if (rank[s] // rows == rank[t] // rows and rank[t] - rank[s] > 1 and len(corners) == 4
+                and not any(i not in (s, t) and rank[i] // rows == rank[s] // rows
+                            and at[i].y in (at[s].y, at[t].y) and at[i].x > min(at[s].x, at[t].x) for i in ids)):
+            # nothing right of either end in its row: out of the source's side, into the target's
+            # (its corners between the rows ran along the borders of the boxes it skips)
+            lane = corners[1][0]
+            routes[(s, t)] = [(lane, at[s].y), (lane, at[t].y)]
+            sides.add((s, t))
     # an edge that skips rows runs in a lane right of its column's boxes (T5's cross-attention)
     lanes = max((x + 0.5 for points in routes.values() for x, _ in points), default=0.0)
-    return Layout(at, routes, max(columns * colw - GAP, lanes), float(rows), colw, rows)
+    return Layout(at, routes, max(columns * colw - GAP, lanes), float(rows), colw, rows, frozenset(sides))
 
 
 def _parts(ids: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:

@@ -74,11 +74,11 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) 
                    f'{_t("× " + labels.num(g.repeat))}</text>')
     for (s, t), corners in at.routes.items():
         start, stop = at.at[s], at.at[t]
-        pts = [xy(start.x, start.y)]
-        pts[0] = (pts[0][0], pts[0][1] + BOX_H / 2)
-        pts += [xy(x, y) for x, y in corners]
-        end = xy(stop.x, stop.y)
-        pts.append((end[0], end[1] - BOX_H / 2))
+        begin, end = xy(start.x, start.y), xy(stop.x, stop.y)
+        if (s, t) in at.sides:  # a residual connection: from the source's side into the target's
+            pts = [(begin[0] + BOX_W / 2, begin[1]), *(xy(x, y) for x, y in corners), (end[0] + BOX_W / 2, end[1])]
+        else:
+            pts = [(begin[0], begin[1] + BOX_H / 2), *(xy(x, y) for x, y in corners), (end[0], end[1] - BOX_H / 2)]
         d = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
         out.append(f'<polyline points="{d}" fill="none" stroke="#333" marker-end="url(#arrow)"/>')
     for s, t in graph.shared:

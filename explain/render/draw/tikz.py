@@ -132,7 +132,10 @@ def _picture(graph: Graph, labels: Labels, size: tuple[Layout, list[float], floa
     for s, t in graph.edges:
         corners = at.routes[(s, t)]
         path = "".join(f" -- ({x:g},{round(_down(rows, y), 3):g})" for x, y in corners)
-        out.append(rf"\draw[->] ({s}.south){path} -- ({t}.north);")
+        if (s, t) in at.sides:  # a residual connection: from the source's side into the target's
+            out.append(rf"\draw[->] ({s}.east){path} -- ({t}.east);")
+        else:
+            out.append(rf"\draw[->] ({s}.south){path} -- ({t}.north);")
     for s, t in graph.shared:
         if at.at[s].y == at.at[t].y:  # side by side (T5's shared and encoder.embed_tokens)
             left, right = (s, t) if at.at[s].x < at.at[t].x else (t, s)
