@@ -106,7 +106,7 @@ def test_long_block_sentences_are_split():
 def test_reviewers_wording_mha_and_tied_head():
     fr = _md("specs/mha_small.yaml", "fr")
     assert "calcule dans chaque tête l’attention par produit scalaire mise à l’échelle (scaled dot-product attention, sans paramètres)" in fr
-    assert "correspondent aux tenseurs `gamma` et `beta`" in fr and "s’appelle" not in fr
+    assert "$\\gamma$ (`gamma`) et $\\beta$ (`beta`) contiennent un facteur d’échelle" in fr and "s’appelle" not in fr
     de = _md("hf/gpt2.json", "de")
     assert "Sie werden nur dort gezählt; der Kopf fügt also keine Parameter hinzu. Die Kopplung spart" in de
 

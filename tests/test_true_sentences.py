@@ -1002,7 +1002,7 @@ def test_layer_norm_links_gamma_and_beta_to_the_tensors_in_the_table():
     assert [w.name for w in ln.weights] == ["gamma", "beta"] and ln.count_params() == 2 * 32
     assert [n for n, _ in torch.nn.LayerNorm(768).named_parameters()] == ["weight", "bias"]
     text = markdown(explain.load(FIXTURES / "specs" / "mha_small.yaml"))
-    assert r"In the table, $\gamma$ is `gamma` and $\beta$ is `beta`" in text
+    assert r"$\gamma$ (`gamma`) and $\beta$ (`beta`) hold one scale and one shift for each normalized feature." in text
     assert r"$C = 32$: number of features normalized together" in text
     gpt2 = markdown(_hf("gpt2"))
     assert r"In PyTorch, $\gamma$ is the parameter `weight` and $\beta$ the parameter `bias`" in gpt2

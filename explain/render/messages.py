@@ -206,8 +206,8 @@ NOTES = {
     "torch_bn_names": N_("In PyTorch, %(gamma)s is the parameter %(weight_name)s and %(beta)s the "
                          "parameter %(bias_name)s; the running mean and variance are the buffers "
                          "%(running_mean)s and %(running_var)s."),
-    "keras_ln_names": N_("In the table, %(gamma)s is %(gamma_name)s and %(beta)s is %(beta_name)s: "
-                         "one scale and one shift for each normalized feature."),
+    "keras_ln_names": N_("%(gamma)s (%(gamma_name)s) and %(beta)s (%(beta_name)s) hold one scale and one "
+                         "shift for each normalized feature."),
     "torch_ln_names": N_("In PyTorch, %(gamma)s is the parameter %(weight_name)s and %(beta)s the "
                          "parameter %(bias_name)s: one scale and one shift for each normalized "
                          "feature."),
