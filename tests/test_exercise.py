@@ -717,11 +717,12 @@ def test_the_exercise_has_the_total_in_its_answer_table_and_room_for_the_working
     # the answer's format: the solution writes shapes as tuples, a vector as (192,)
     assert ("Write each output shape in the same form as the input shape above; write a vector of "
             "length $n$ as `(n,)`.") in md
-    assert ("Enter your answers in the answer form `answers/x.yaml` as well; do not change the fields "
-            "`variant` and `model`.") in md
+    # round 14 (en): where the file comes from
+    assert ("Also enter your answers in the answer file `answers/x.yaml` that comes with this sheet; do not "
+            "change its fields `variant` and `model`.") in md
     assert "Total number of parameters:" not in md
-    blanks = _table_after(md, "Enter your answers in the answer form `answers/x.yaml` as well; do not change "
-                              "the fields `variant` and `model`.")
+    blanks = _table_after(md, "Also enter your answers in the answer file `answers/x.yaml` that comes with "
+                              "this sheet; do not change its fields `variant` and `model`.")
     assert [r[1] for r in blanks] == [f"`{n}`" for n, _, _ in LENET5_KEY] + ["**Total**", "**Trainable**",
                                                                             "**Non-trainable**"]
     assert all(r[2] == "–" and r[3] == "" for r in blanks[-3:])  # no shape for a total
@@ -815,7 +816,7 @@ def test_a_drawn_variant_is_titled_as_a_variant_and_its_solution_outline_is_a_tr
     if lang == "en":
         assert sheet.startswith("# Exercise: the parameters of a variant of the model `lenet5`\n")
         assert solution.startswith(f"# Solution: the parameters of variant `{a.variant.id}` of the model `lenet5`\n")
-        assert ("|\n\nFrom here on, each shape is written with the batch axis again, as `None` "
+        assert ("|\n\nFrom here on, shapes include the batch axis, written as `None` "
                 "in front.\n\nThe model has 8 layers") in solution
         assert render_document("exercise", base, lang=lang).startswith("# Exercise: the parameters of the model `lenet5`\n")
         tex = render_document("solution", a, lang=lang, format="latex")

@@ -126,3 +126,35 @@ def test_japanese_exercise_defaults_are_ragged_and_the_working_is_on_one_page(tm
     pages = pdf_text(compile_latex(exercise, tmp_path / "pdf", "exercise")).split("\f")
     [working] = [p for p in pages if "計算欄" in p]
     assert all(f"{i}. " in working for i in range(1, 9)) and "合計" in working
+
+
+@pytest.mark.parametrize("lang,present,absent", [
+    # ja reviewer: the total was a garden-path sentence (約 M + A バイト、つまり 96.5 MB … に加えて)
+    ("ja", "混合精度の Adam による学習には約 $M + A$ バイトが必要です。内訳は、モデルの状態 96.5 MB（", "つまり 96.5 MB"),
+    # ja reviewer: the table column's name, quoted
+    ("ja", "これらは「その他の演算」$O$（このモデルでは", "これらはその他の演算 $O$"),
+    # fr reviewer
+    ("fr", "Lors de l’inférence, cette couche ne calcule rien", "À l’inférence, cette couche"),
+    ("fr", "Pendant l’entraînement, elle tire un masque aléatoire", "À l’entraînement, elle"),
+    # es reviewer: «momento» is also the statistical moment; say which value each optimizer keeps
+    ("es", "SGD con momento guarda un valor por parámetro, la velocidad (4\u00a0bytes); Adam y AdamW guardan dos, "
+           "las estimaciones del primer y del segundo momento del gradiente", "el primer y el segundo momento (8"),
+])
+def test_memory_and_compute_wording_of_the_round_13_reviewers(lang, present, absent):
+    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
+    assert present in text and absent not in text
+
+
+@pytest.mark.parametrize("lang,present", [
+    ("en", "Also enter your answers in the answer file `answers/JQTL7C.yaml` that comes with this sheet"),
+    ("ja", "解答は、この問題に付属する解答ファイル `answers/JQTL7C.yaml` にも記入してください。"),
+    ("es", "en el archivo de respuestas `answers/JQTL7C.yaml` que acompaña a esta hoja"),
+])
+def test_the_answer_file_is_a_file_that_comes_with_the_sheet(tmp_path, lang, present):
+    """en/es/ja reviewers: a YAML file is not a paper form, and the student must learn where it is."""
+    exercise, solution = _sheets(tmp_path, lang)
+    assert present in exercise
+    if lang == "es":
+        assert "Resumen de las respuestas, con el mismo formato que en el ejercicio" in solution
+    if lang == "ja":
+        assert "以下の導出では、形状をバッチ軸を含めて書きます" in solution
