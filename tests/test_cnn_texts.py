@@ -896,3 +896,40 @@ def test_resnet50_says_its_biases_before_batchnorm_cancel_out(resnet):
     assert "the model would have 264 parameters" in one  # 276 - 4 - 2·4
     plain = doc(explain.load({**spec, "layers": spec["layers"][:2]}))
     assert "keeps its bias" not in plain  # no batch normalization follows
+
+
+def test_total_of_a_model_with_a_stage_table_sums_its_rows(resnet):
+    """ResNet50's total is the sum of the stage table's 8 rows, not of 40 layer terms (en reviewer,
+    round 13). By hand: conv1 7·7·3·64 + 64 + 4·64 = 9,728; conv2_x: block 1 (1·1·64·64 + 64) +
+    (3·3·64·64 + 64) + 2·(1·1·64·256 + 256) + BN 4·(64 + 64 + 256 + 256) = 4,160 + 36,928 + 33,280 +
+    2,560 = 76,928, blocks 2 and 3 16,448 + 36,928 + 16,640 + 4·(64 + 64 + 256) = 71,552 each:
+    220,032; the head 2048·1000 + 1000 = 2,049,000."""
+    assert 4_160 + 36_928 + 33_280 + 2_560 + 2 * 71_552 == 220_032
+    total = resnet[resnet.index("## Total"):]
+    assert "the sum over the rows of the stage table:" in total
+    assert r"P &= 9{,}728 + 0 + 220{,}032 + 1{,}230{,}336 \\" in total
+    assert r"&\quad + 7{,}129{,}088 + 14{,}998{,}528 + 0 + 2{,}049{,}000 \\" in total
+    assert 9_728 + 220_032 + 1_230_336 + 7_129_088 + 14_998_528 + 2_049_000 == 25_636_712
+
+
+def test_global_pooling_says_which_axes_go_and_reshape_its_values():
+    """GlobalAveragePooling2D on (32, 32, 16): the 32 × 32 positions are pooled away, the 16 channels
+    remain; Reshape (16,) → (4, 4) keeps its 16 values (en reviewer, round 13); checked with Keras."""
+    keras = require_module("keras")
+    x = keras.Input((32, 32, 16))
+    y = keras.layers.GlobalAveragePooling2D()(x)
+    z = keras.layers.Reshape((4, 4))(y)
+    assert tuple(y.shape[1:]) == (16,) and tuple(z.shape[1:]) == (4, 4)
+    first = keras.layers.GlobalMaxPooling2D(data_format="channels_first")(keras.Input((16, 8, 4)))
+    assert tuple(first.shape[1:]) == (16,)
+    text = doc(explain.load({"name": "n", "input": [32, 32, 16], "layers": [
+        {"GlobalAveragePooling2D": {}}, {"Reshape": {"target_shape": [4, 4]}}]}))
+    assert ("The input's height and width ($32 \\times 32$) are pooled away; its 16 channels remain.\n\n"
+            "Output shape: `(None, 16)`.") in text
+    assert ("All 16 values are kept, only rearranged: $16 = 4 \\times 4$.\n\nOutput shape: `(None, 4, 4)`.") in text
+    cf = doc(explain.load({"name": "n", "input": [16, 8, 4], "layers": [
+        {"GlobalMaxPooling2D": {"data_format": "channels_first"}}]}))
+    assert "height and width ($8 \\times 4$) are pooled away; its 16 channels remain." in cf
+    kept = doc(explain.load({"name": "n", "input": [32, 32, 16], "layers": [
+        {"GlobalAveragePooling2D": {"keepdims": True}}]}))
+    assert "pooled away" not in kept  # the axes stay, with size 1

@@ -73,7 +73,8 @@ class ShapeStep:
     concatenated), ``bidirectional_merged`` (combined element by element), ``recurrent`` (the
     time axis kept or dropped, ``sequences``), ``lookup`` (an embedding: every index of the
     input replaced by its vector, a new last axis), ``reshape`` (the same values in another
-    arrangement) or ``other`` (stated, not derived).
+    arrangement), ``global_pool`` (the spatial axes, ``factors``, pooled away; the channels
+    remain) or ``other`` (stated, not derived).
     """
 
     kind: str

@@ -547,6 +547,14 @@ AXES = {
     # Translators: the one spatial axis of a sequence, before its output-size formula
     "length": N_("Length"),
 }
+# A global pooling's output shape (before "Output shape: …"); %(sizes)s is math (32 × 32)
+POOLED_AWAY = {
+    1: N_("The input's length (%(sizes)s) is pooled away; its %(channels)s channels remain."),
+    2: N_("The input's height and width (%(sizes)s) are pooled away; its %(channels)s channels "
+          "remain."),
+    3: N_("The input's depth, height and width (%(sizes)s) are pooled away; its %(channels)s "
+          "channels remain."),
+}
 ALL_AXES = {
     1: N_("Length"),
     2: N_("Height and width"),

@@ -297,6 +297,10 @@ class ShapeView:
     """An embedding's vector length (math: d = 32)."""
     rearranged: Optional[str] = None
     """A reshape's equation of sizes (math: 16 = 4 × 4)."""
+    values: Optional[str] = None
+    """A reshape's number of values (16)."""
+    pooled: Optional[tuple[str, dict[str, str]]] = None
+    """A global pooling's axes pooled away and the channels left (msgid, arguments)."""
     sequence: Optional[tuple[str, str, str]] = None
     """A recurrent layer's input read as a sequence: (shape, time steps, features per step)."""
 
@@ -662,6 +666,10 @@ class View:
             return self._spatial(st, out)
         if st.kind == "edges":
             return self._edges(st, out)
+        if st.kind == "global_pool":
+            args = {"sizes": self.f.m(r" \times ".join(self.p.number(x) for x in st.factors)),
+                    "channels": self.f.num(st.output[0])}
+            return ShapeView("global_pool", out, pooled=(messages.POOLED_AWAY[st.spatial], args))
         merge = self.f.name(f'merge_mode="{st.merge}"') if st.merge else None
         steps = None
         if st.kind in ("recurrent", "bidirectional", "bidirectional_merged") or \
@@ -680,6 +688,7 @@ class View:
             rearranged = self.f.m(" = ".join(dict.fromkeys(sides + [total])))
         return ShapeView(st.kind, out, changed=st.kind != "same", sequences=st.sequences, merge=merge,
                          steps=steps, width=width, sequence=sequence, rearranged=rearranged,
+            values=self.f.num(product_of(st.input)) if rearranged else None,
                          indexes=st.indexes)
 
     def _length(self, v: Value) -> str:
@@ -1262,6 +1271,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
     counts = [view.evaluate(stage.params) for stage in all_stages]
     stage_total = ({"params": fmt.num(d.total), "share": fmt.plain(format_share(d.total, d.total, fmt.lang))}
                    if all_stages and all(isinstance(n, int) for n in counts) and sum(counts) == d.total else None)
+    if stage_total and not symbolic:  # the stage table's subtotals, not one term per layer (ResNet50's 40)
+        total_sum = sum_lines([p.number(n) for n in counts], P, p.number(d.total))
     return {
         "f": fmt, "model": model, "name": model.name, "framework": model.framework,
         "stages": stage_rows, "stage_total": stage_total, "stage_ends": _stage_ends(all_stages, fmt), "block_kinds": _block_kinds(model, view),
@@ -1271,7 +1282,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
         "layer_count": len(model.nodes), "blocks": blocks, "rows": rows, "columns": columns,
         "any_non_trainable": d.non_trainable != 0, "any_buffers": d.buffers != 0,
         "grouped": any(not b["single"] for b in blocks),
-        "total_sum": total_sum, "symbolic_total": symbolic_total, "substituted_total": substituted_total,
+        "total_sum": total_sum, "total_by_stage": bool(stage_total and not symbolic), "symbolic_total": symbolic_total, "substituted_total": substituted_total,
         "substituted_by_term": bool(substituted_total) and "aligned" in (substituted_total or ""),
         "repeated_rows": any(not (isinstance(n.repeat, int) and n.repeat == 1) for n in model.nodes),
         "declared": declared, "symbolic": symbolic,
