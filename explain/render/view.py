@@ -668,7 +668,7 @@ class View:
             return self._edges(st, out)
         if st.kind == "global_pool":
             args = {"sizes": self.f.m(r" \times ".join(self.p.number(x) for x in st.factors)),
-                    "channels": self.f.num(st.output[0])}
+                    "channels": self.f.num(int(st.output[0] or 0))}  # an int (shapes._pooled_away)
             return ShapeView("global_pool", out, pooled=(messages.POOLED_AWAY[st.spatial], args))
         merge = self.f.name(f'merge_mode="{st.merge}"') if st.merge else None
         steps = None
