@@ -275,3 +275,14 @@ def test_total_sentence_names_layers_that_reuse_weights(source, shared):
         assert said is shared, (source, fmt)
         if not shared:
             assert "(layers without weights contribute 0):" in text
+
+
+def test_grouped_line_keeps_its_spaces_in_latex():
+    """The sentence's formula 4 × 32 × 2 × 16 + 3 × 2 × 16 + 32 (by hand 4,096 + 96 + 32 = 4,224,
+    Keras's count) keeps the spaces around + from shrinking in a justified line
+    (de reviewer, round 13: printed as 4×32×2×16+3×2×16+32); Markdown is unchanged."""
+    assert 4 * 32 * 2 * 16 + 3 * 2 * 16 + 32 == 4224
+    tex = _md("specs/mha_small.yaml", "de", "latex")
+    assert (r"Die Zeile $\medmuskip=4mu plus 2mu\relax\thickmuskip=5mu plus 5mu\relax 4 \times 32 \times 2 "
+            r"\times 16 + 3 \times 2 \times 16 + 32$ fasst gleiche Terme zusammen") in tex
+    assert "medmuskip" not in _md("specs/mha_small.yaml", "de")

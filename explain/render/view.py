@@ -215,6 +215,14 @@ class Formatter:
             tex = tex.replace(r"\left(", "(").replace(r"\right)", ")")
         return f"${tex}$"
 
+    def m_firm(self, tex: str) -> str:
+        """Inline math whose spaces around + and = never shrink (LaTeX): a justified line squeezed
+        "4 × 32 × 2 × 16 + 3 × 2 × 16 + 32" to "4×32×2×16+3×2×16+32" (de reviewer, round 13); it
+        may still break after a + or =."""
+        if self.format != "latex":
+            return self.m(tex)
+        return self.m(r"\medmuskip=4mu plus 2mu\relax\thickmuskip=5mu plus 5mu\relax " + tex)
+
     def mt(self, tex: str) -> str:
         """Inline math in a line of text (printed with fractions n/s, so it keeps the line's
         height)."""
