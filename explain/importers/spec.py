@@ -17,7 +17,6 @@ output gives ``shares_weights_with: OTHER`` and ``tied_weights: {group: OTHER's 
 """
 from __future__ import annotations
 
-import difflib
 import keyword
 import re
 from typing import Any, Mapping
@@ -212,6 +211,7 @@ _OUTPUT_REF = re.compile(r"^(.+)\[([0-9]{1,9})\]$")
 
 def _unknown_input(builder: GraphBuilder, ref: str, layer_name: str) -> None:
     known = list(builder.model.inputs) + [n.name for n in builder.model.nodes]
+    import difflib  # only for an error's hint
     hint = difflib.get_close_matches(ref, known, n=1)
     suggestion = f" Did you mean '{hint[0]}'?" if hint else f" Known so far: {', '.join(known[-5:])}."
     raise ExplainError(f"input '{ref}' is not a model input or an earlier layer.{suggestion} "

@@ -32,7 +32,6 @@ them) for the conventions that decide a count where frameworks or hand calculati
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import operator
 import reprlib
 import typing
@@ -543,6 +542,7 @@ class Layer:
                         continue
                 elif name in cls.ignores or name in COMMON_ARGS:
                     continue
+                import difflib  # only for an error's hint
                 hint = difflib.get_close_matches(name, list(fields), n=1)
                 known = f" Did you mean '{hint[0]}'?" if hint else ""
                 raise ExplainError(f"{cls.type_name} has no argument '{name}'.{known}")

@@ -1,10 +1,8 @@
 """The registry of layer types under their framework class names."""
 from __future__ import annotations
 
-import difflib
 import functools
 import importlib
-import pkgutil
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -49,6 +47,7 @@ def families() -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def _families() -> tuple[str, ...]:
+    import pkgutil  # not needed while the index names every type a model uses
     return tuple(sorted(i.name for i in pkgutil.iter_modules([str(_FOLDER)])
                         if i.name not in _NOT_FAMILIES and not i.name.startswith("_")))
 
@@ -131,6 +130,7 @@ def lookup(name: str, framework: str = "keras") -> type[Layer]:
     if cls is not None:
         return cls
     names = [n for (fw, n) in _REGISTRY if fw == framework]
+    import difflib  # only for an error's hint
     hint = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     if not hint:
         lowered = {n.lower(): n for n in names}
