@@ -178,7 +178,7 @@ def test_mixed_precision_sentence_is_true_of_keras_and_zero():
     text = render(load("example:seed-cnn"), lang="en", format="markdown", count=("params", "compute", "memory"))
     assert "In mixed-precision training (Micikevicius et al., 2018), which ZeRO's count assumes, the parameters" in text
     assert "and PyTorch (`torch.autocast`) instead keep the parameters and gradients in `float32`" in text
-    assert "(with Adam, 4 + 4 + 8 = 16\u00a0bytes per parameter)" in text
+    assert "(with Adam, 4\u00a0+\u00a04\u00a0+\u00a08\u00a0=\u00a016\u00a0bytes per parameter)" in text
     assert "A training step (forward and backward pass) costs about three times as much as the forward pass" in text
 
 

@@ -158,3 +158,16 @@ def test_the_answer_file_is_a_file_that_comes_with_the_sheet(tmp_path, lang, pre
         assert "Resumen de las respuestas, con el mismo formato que en el ejercicio" in solution
     if lang == "ja":
         assert "以下の導出では、形状をバッチ軸を含めて書きます" in solution
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_short_byte_sums_in_sentences_never_break(lang):
+    """ja reviewer: 「4 + 4 + / 8 = 16 バイト」 broke at a plus across lines; a sum of bytes in a
+    sentence is one unbreakable unit (2 + 2 + 12 = 16: ZeRO's fp16 weight and gradient and the
+    optimizer's 12 bytes; 4 + 4 + 8 = 16: float32 weight, gradient and Adam's two moments)."""
+    assert 2 + 2 + 12 == 4 + 4 + 8 == 16
+    tex = render(explain.load("example:seed-cnn"), lang=lang, format="latex", count=("memory",))
+    glue = "\\nobreak\\hspace{0.3333em}"
+    for total in ("4 + 4 + 8 = 16", "2 + 2 + 12 = 16"):
+        assert total.replace(" ", glue) in tex
+        assert total not in tex.split("\\begin{tabular}")[0]  # the sentences before the table
