@@ -164,8 +164,11 @@ def test_explain_layers_json_shows_every_types_role_and_explanation_none_generic
 
 # What must not come back: role or family tables keyed on type-name patterns, and comparisons of
 # a name with a registered type's name (containers such as "Sequential" are not layer types).
+# A ``.type`` compared with a lower-case literal is a Markdown token's kind ("table_open"), not a
+# layer type (those are CamelCase).
 _NAME_DISPATCH = re.compile(
-    r"""re\.compile\(r?["'](\^\(?|\()[A-Z]|\.type\s*(==|!=|in\b|not in\b)|type_name\s*(==|!=|in\b|not in\b)"""
+    r"""re\.compile\(r?["'](\^\(?|\()[A-Z]|\.type\s*(==|!=)(?!\s*["'][a-z_]+["'])|\.type\s*(in\b|not in\b)"""
+    r"""|type_name\s*(==|!=|in\b|not in\b)"""
     r"""|^\s*\(r["']\^|type_name\.(startswith|endswith)|type\((?!e\))[^)]*\)\.__name__|"Transpose" in"""
     r"""|\bin\s+[\w.]*\.type\b""")
 _COMPARISON = re.compile(r"==|!=|\bin\s*[({\[]|\bin\s+\w")
