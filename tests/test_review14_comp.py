@@ -171,3 +171,14 @@ def test_short_byte_sums_in_sentences_never_break(lang):
     for total in ("4 + 4 + 8 = 16", "2 + 2 + 12 = 16"):
         assert total.replace(" ", glue) in tex
         assert total not in tex.split("\\begin{tabular}")[0]  # the sentences before the table
+
+
+@pytest.mark.parametrize("lang,column,sentence", [
+    ("en", "| # | Layer | Type | Arguments |", "Arguments that are not given have their Keras default values"),
+    ("de", "| Argumente |", "Nicht angegebene Argumente"),
+])
+def test_exercise_column_names_the_arguments_the_defaults_sentence_names(tmp_path, lang, column, sentence):
+    """de reviewer: the column said „Hyperparameter“ over filters=2, activation="tanh" …, the next
+    sentence „Nicht angegebene Argumente“: one word for the same things."""
+    exercise, _ = _sheets(tmp_path, lang)
+    assert column in exercise and sentence in exercise and "Hyperparam" not in exercise

@@ -30,7 +30,7 @@ SHAPE_BLANKS = N_("Output shape")
 # Translators: a column heading of an exercise's model table: the layer's type (Conv2D, Dense)
 TYPE = N_("Type")
 # Translators: a column heading of an exercise's model table: the layer's hyperparameters (filters=32, kernel_size=3)
-HYPERPARAMETERS = N_("Hyperparameters")
+ARGUMENTS = N_("Arguments")
 
 
 def cloze(answer: int) -> str:
@@ -110,7 +110,7 @@ def _question_html(a: "Assignment", lang: str) -> str:
     else:
         out.append("<p>" + _t(lang, N_("The model's layers, in order:")) + "</p>")
         rows = ["<tr><th>#</th><th>" + _t(lang, N_("Layer")) + "</th><th>" + _t(lang, TYPE) + "</th><th>"
-                + _t(lang, HYPERPARAMETERS) + "</th></tr>"]
+                + _t(lang, ARGUMENTS) + "</th></tr>"]
         for i, (name, type_name, args) in enumerate(layer_items(spec), 1):
             hyper = ", ".join(f"<code>{_no_braces(escape(f'{k}={value_text(v)}'))}</code>"
                               for k, v in given(spec, args).items())
