@@ -50,9 +50,9 @@ def test_gpt2_block_is_pre_norm_ln_1_before_attention_ln_2_before_mlp():
         block(torch.randn(1, 4, 16))
     assert order == ["ln_1", "attn", "ln_2", "mlp"]
     english = messages.english(_texts.GPT2_BLOCK)
-    assert ("with a layer normalization before it (pre-norm): first ln_1 and masked (causal) self-attention, "
-            "in which each position attends only to itself and earlier positions") in english
-    assert "then ln_2 and the feed-forward network mlp" in english
+    assert ("with a layer normalization before it (pre-norm) and a residual connection around it. First, ln_1 "
+            "and masked (causal) self-attention: each position attends only to itself and earlier positions") in english
+    assert "Second, ln_2 and the feed-forward network mlp" in english
     assert "(post-norm)" in messages.english(_texts.BERT_BLOCK)
     assert "Pre-Norm" in translations("de").gettext(_texts.GPT2_BLOCK)
     assert _translated(_texts.GPT2_BLOCK)

@@ -63,8 +63,8 @@ def test_bert_first_token_is_the_vector_of_cls_not_the_token():
 
 
 @pytest.mark.parametrize("lang,phrase", [
-    ("en", "first `ln_1` and masked (causal) self-attention, in which each position attends only to "
-           "itself and earlier positions"),
+    ("en", "First, `ln_1` and masked (causal) self-attention: each position attends only to itself and "
+           "earlier positions;"),
     ("de", "Der erste Teil ist die maskierte (kausale) Self-Attention nach `ln_1`, bei der jede Position "
            "nur sich selbst und frühere Positionen berücksichtigt"),
     ("fr", "auto-attention masquée (causale\u00a0: chaque position ne voit qu’elle-même et les positions "

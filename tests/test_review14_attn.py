@@ -286,3 +286,21 @@ def test_grouped_line_keeps_its_spaces_in_latex():
     assert (r"Die Zeile $\medmuskip=4mu plus 2mu\relax\thickmuskip=5mu plus 5mu\relax 4 \times 32 \times 2 "
             r"\times 16 + 3 \times 2 \times 16 + 32$ fasst gleiche Terme zusammen") in tex
     assert "medmuskip" not in _md("specs/mha_small.yaml", "de")
+
+
+def test_gpt2_block_sentence_is_split_in_parts():
+    """en reviewer, round 13: one 70-word sentence with two nested parentheticals; each part is a
+    sentence of its own, the residual connection goes around the part (GPT2Block.forward:
+    hidden_states = attn(ln_1(x)) + x, then mlp(ln_2(h)) + h)."""
+    transformers = require_module("transformers")
+    import inspect
+    source = inspect.getsource(transformers.models.gpt2.modeling_gpt2.GPT2Block.forward)
+    assert "residual = hidden_states" in source and "self.ln_1(hidden_states)" in source
+    text = _md("hf/gpt2.json")
+    block = text[text.index("A GPT-2 block has two parts"):]
+    block = block[:block.index("\n")]
+    assert block.startswith("A GPT-2 block has two parts, each with a layer normalization before it (pre-norm) "
+                            "and a residual connection around it. First, `ln_1` and masked (causal) "
+                            "self-attention: each position attends only to itself and earlier positions;")
+    assert ". Second, `ln_2` and the feed-forward network `mlp`: `mlp.c_fc` from $d$ to $f$" in block
+    assert "((" not in block and block.count("(") == 2  # (pre-norm) and (causal), nothing nested

@@ -28,7 +28,7 @@ def test_gpt2_gelu_is_the_tanh_approximation_only_where_the_config_says_so():
     assert torch.allclose(act(x), tanh) and not torch.allclose(act(x), torch.nn.functional.gelu(x), atol=1e-5)
     assert torch.allclose(transformers.activations.ACT2FN["gelu"](x), torch.nn.functional.gelu(x))
     text = _md("hf/gpt2.json")
-    assert "(`mlp.c_fc` from $d$ to $f$, GELU in its tanh approximation, `mlp.c_proj`" in text
+    assert ": `mlp.c_fc` from $d$ to $f$, GELU in its tanh approximation, then `mlp.c_proj`" in text
     from explain.importers.hf_config import load_hf_config
     import json
     cfg = json.loads((FIXTURES / "hf" / "gpt2.json").read_text())

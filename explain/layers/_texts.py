@@ -386,21 +386,20 @@ ADDITIVE_ATTENTION = N_("Additive attention scores every query against every key
                         "projections; with use_scale it learns one scale per feature.")
 TRANSFORMER_BLOCK = N_("A transformer block combines self-attention and a feed-forward network, "
                        "each with its own normalization and a residual connection.")
-GPT2_BLOCK = N_("A GPT-2 block has two parts, each with a residual connection and with a layer "
-                "normalization before it (pre-norm): first %(ln_1)s and masked (causal) self-attention, "
-                "in which each position attends only to itself and earlier positions "
-                "(%(c_attn)s computes the queries, keys and values, %(attn_c_proj)s projects the "
-                "concatenated outputs of the heads), then %(ln_2)s and the feed-forward network "
-                "%(mlp)s (%(mlp_c_fc)s from %(d)s to %(ffn)s, GELU, %(mlp_c_proj)s from %(ffn)s back "
-                "to %(d)s).")
-GPT2_BLOCK_GELU_TANH = N_("A GPT-2 block has two parts, each with a residual connection and with a "
-                          "layer normalization before it (pre-norm): first %(ln_1)s and masked "
-                          "(causal) self-attention, in which each position attends only to itself "
-                          "and earlier positions (%(c_attn)s computes the queries, keys and values, "
-                          "%(attn_c_proj)s projects the concatenated outputs of the heads), then "
-                          "%(ln_2)s and the feed-forward network %(mlp)s (%(mlp_c_fc)s from %(d)s to "
-                          "%(ffn)s, GELU in its tanh approximation, %(mlp_c_proj)s from %(ffn)s back "
-                          "to %(d)s).")
+GPT2_BLOCK = N_("A GPT-2 block has two parts, each with a layer normalization before it (pre-norm) and "
+                "a residual connection around it. First, %(ln_1)s and masked (causal) self-attention: "
+                "each position attends only to itself and earlier positions; %(c_attn)s computes the "
+                "queries, keys and values, and %(attn_c_proj)s projects the concatenated outputs of the "
+                "heads. Second, %(ln_2)s and the feed-forward network %(mlp)s: %(mlp_c_fc)s from %(d)s "
+                "to %(ffn)s, GELU, then %(mlp_c_proj)s from %(ffn)s back to %(d)s.")
+GPT2_BLOCK_GELU_TANH = N_("A GPT-2 block has two parts, each with a layer normalization before it "
+                          "(pre-norm) and a residual connection around it. First, %(ln_1)s and masked "
+                          "(causal) self-attention: each position attends only to itself and earlier "
+                          "positions; %(c_attn)s computes the queries, keys and values, and "
+                          "%(attn_c_proj)s projects the concatenated outputs of the heads. Second, "
+                          "%(ln_2)s and the feed-forward network %(mlp)s: %(mlp_c_fc)s from %(d)s to "
+                          "%(ffn)s, GELU in its tanh approximation, then %(mlp_c_proj)s from %(ffn)s back "
+                          "to %(d)s.")
 # Translators: said before the formula P_1 = 4d² + 2d·f + 9d + f of a GPT-2 or BERT block; the
 # placeholders are the formulas 4d² + 4d, 2d·f + f + d and 4d
 BLOCK_PARTS_ATTENTION_FFN_NORMS = N_("Part by part: the attention has %(four_d2_4d)s parameters (the query, key, value "
