@@ -35,7 +35,8 @@ def _count(module) -> int:
 @pytest.mark.parametrize("lang,line", [
     ("en", "- $f = 3{,}072$: feed-forward size (`intermediate_size`; here equal to $4d$)"),
     ("de", "- $f = 3{.}072$: innere Dimension des Feed-Forward-Netzes (`intermediate_size`; hier gleich $4d$)"),
-    ("es", "- $f = 3072$: dimensión interna de la red prealimentada (`intermediate_size`; aquí igual a $4d$)"),
+    ("es", "- $f = 3072$: dimensión interna de la red prealimentada, o feed-forward (`intermediate_size`; aquí "
+           "igual a $4d$)"),
 ])
 def test_bert_feed_forward_size_is_its_config_value_here_4d(lang, line):
     """BertConfig states intermediate_size = 3,072 on its own; it equals 4d (4 × 768 = 3,072) in
@@ -304,3 +305,17 @@ def test_gpt2_block_sentence_is_split_in_parts():
                             "self-attention: each position attends only to itself and earlier positions;")
     assert ". Second, `ln_2` and the feed-forward network `mlp`: `mlp.c_fc` from $d$ to $f$" in block
     assert "((" not in block and block.count("(") == 2  # (pre-norm) and (causal), nothing nested
+
+
+@pytest.mark.parametrize("source,lang,line", [
+    ("hf/gpt2.json", "fr", "- $f = 4d = 3\\,072$\u00a0: dimension cachée du réseau à propagation avant, ou feed-forward "
+                           "(`n_inner` vaut `None`, donc $4d$ est utilisé)"),
+    ("hf/gpt2.json", "es", "- $f = 4d = 3072$: dimensión interna de la red prealimentada, o feed-forward (`n_inner` es "
+                           "`None`, así que se usa $4d$)"),
+    ("hf/bert-base-uncased.json", "es", "- $f = 3072$: dimensión interna de la red prealimentada, o feed-forward "
+                                        "(`intermediate_size`; aquí igual a $4d$)"),
+])
+def test_feed_forward_is_glossed_at_its_first_use(source, lang, line):
+    """fr/es reviewers: the symbol list, before §4's gloss, is where the term is first used."""
+    intro = _intro(_md(source, lang))
+    assert line in intro, intro
