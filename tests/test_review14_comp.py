@@ -139,6 +139,9 @@ def test_japanese_exercise_defaults_are_ragged_and_the_working_is_on_one_page(tm
     # es reviewer: «momento» is also the statistical moment; say which value each optimizer keeps
     ("es", "SGD con momento guarda un valor por parámetro, la velocidad (4\u00a0bytes); Adam y AdamW guardan dos, "
            "las estimaciones del primer y del segundo momento del gradiente", "el primer y el segundo momento (8"),
+    # es reviewer: the anglicism "frameworks" bare in print
+    ("es", "En la práctica, las bibliotecas (frameworks) guardan", "los frameworks"),
+    ("es", "sin contar los búferes ni la memoria de trabajo propios de la biblioteca.", "del framework"),
 ])
 def test_memory_and_compute_wording_of_the_round_13_reviewers(lang, present, absent):
     text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
