@@ -319,3 +319,15 @@ def test_feed_forward_is_glossed_at_its_first_use(source, lang, line):
     """fr/es reviewers: the symbol list, before §4's gloss, is where the term is first used."""
     intro = _intro(_md(source, lang))
     assert line in intro, intro
+
+
+def test_bert_type_vocabulary_is_the_number_of_token_types():
+    """BertConfig.type_vocab_size = 2: token_type_embeddings has one row per token type (segment A
+    and B); en reviewer, round 13: 'number of token types (segments)'."""
+    transformers = require_module("transformers")
+    cfg = transformers.BertConfig()
+    assert cfg.type_vocab_size == 2
+    assert transformers.BertModel(transformers.BertConfig(vocab_size=11, hidden_size=8, num_hidden_layers=1,
+                                                          num_attention_heads=2, intermediate_size=16,
+                                                          max_position_embeddings=6)).embeddings.token_type_embeddings.num_embeddings == 2
+    assert "- $V_{\\text{type}} = 2$: number of token types (segments)\n" in _intro(_md("hf/bert-base-uncased.json"))

@@ -111,7 +111,7 @@ SYMBOLS = {
     # Translators: GPT-2's f when its config gives n_inner, which is 4d (4 × the width) in this model only
     "feed_forward_n_inner_4d": N_("feed-forward size (%(n_inner)s; here equal to %(four_d)s)"),
     "buckets": N_("number of relative-position buckets"),
-    "type_vocabulary": N_("token type vocabulary size"),
+    "type_vocabulary": N_("number of token types (segments)"),
     "projection": N_("projection size"),
     "directions": N_("number of directions (2 if bidirectional)"),
     "encoder_layers": N_("number of encoder layers"),
