@@ -194,7 +194,7 @@ def test_mobilenet_inverted_residual_shows_the_saving_on_its_own_numbers(mobilen
     # Sandler et al. (2018), table 1: 1 × 1 conv2d + ReLU6, 3 × 3 dwise + ReLU6, linear 1 × 1 conv2d
     assert ("and a 3 × 3 depthwise convolution then filters each channel separately; both are followed "
             "by batch normalization and ReLU6. A final 1 × 1 convolution with batch normalization but no "
-            "activation projects them to the block's output width (the linear bottleneck).") in text
+            "activation projects the channels down to the block's output width (the linear bottleneck).") in text
     assert "by the expansion factor $t = 6$" in text  # block_1_expand: 16 → 96 channels
     # numbers multiplied with ×, as in every formula with its numbers
     assert r"in `block_1`, $3 \times 3 \times 96 + 96 \times 24 = 3{,}168$ weights instead of $3 \times 3 \times 96 \times 24 = 20{,}736$" in text
@@ -425,8 +425,10 @@ def test_check_sheet_verdict_reads_right_result_wrong_formula():
     # round 11: the glossary's pair is correct/wrong, never "right result"
     # round 12: the verdict short and the same in the table and the heading
     # round 13: in the order of the summary sentence
-    assert "| ✗ correct result, wrong formula |" in sheet
-    assert "## 5. `dense_2`: parameters (correct result, wrong formula)" in sheet
+    # round 14: "✗ correct result" could be read as correct; the cross next to "wrong formula"
+    assert "| ✗ wrong formula (result correct) |" in sheet
+    assert "## 5. `dense_2`: parameters (wrong formula, but correct result)" in sheet
+    assert "| # | Item |" in sheet  # row 7 is the model's total, not a layer (de/ja reviewers, round 13)
     assert "**6 of 7 answers are fully correct; answer 5 has the correct result but the wrong formula.**" in sheet
     # round 12: the student's false equation 512 × 128 + 512 = 65,664 is never shown unmarked
     # below the table: formula and result apart
@@ -438,9 +440,9 @@ def test_check_sheet_verdict_reads_right_result_wrong_formula():
     assert "right result" not in sheet and "is right, but" not in sheet
     es = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="es",
                        format="markdown")
-    assert "| ✗ fórmula errónea, resultado correcto |" in es
+    assert "| ✗ fórmula errónea (resultado correcto) |" in es
     assert "; en la respuesta 5, el resultado es correcto, pero la fórmula no." in es
-    assert "## 5. `dense_2`: parámetros (fórmula errónea, resultado correcto)" in es
+    assert "## 5. `dense_2`: parámetros (fórmula errónea, pero resultado correcto)" in es
     assert "Respuesta dada: fórmula $512 \\times 128 + 512$, resultado 65.664" in es
 
 
@@ -453,7 +455,7 @@ def test_windows_that_leave_the_last_rows_out_say_so(seed, resnet):
     assert tuple(keras.layers.MaxPooling2D(3)(keras.Input((254, 254, 8))).shape[1:3]) == (84, 84)
     assert tuple(keras.layers.MaxPooling2D(2)(keras.Input((39, 39, 8))).shape[1:3]) == (19, 19)
     assert ("The windows cover the first $(84 - 1) \\times 3 + 3 = 252$ rows and columns, so the last "
-            "2 rows and columns ($254 - 252 = 2$) fall outside every window and are dropped (hence the floor)."
+            "2 rows and the last 2 columns ($254 - 252 = 2$) fall outside every window and are dropped (hence the floor)."
             ) in section(seed, "max_pooling2d_1")
     # ja reviewer, round 11: the count first, its derivation in brackets, as for one row
     ja = doc(explain.load("example:seed-cnn"), lang="ja")
@@ -527,7 +529,7 @@ def test_reviewers_wording_for_dense_symbols_gap_and_lenet_kernel():
     residual = doc(explain.load(FIXTURES / "specs" / "residual.yaml"), lang="es")
     assert "Una capa de agrupación promedio global (global average pooling) reduce cada canal" in residual
     lenet = doc(explain.load("example:lenet5"), lang="de")
-    assert "deren 5\u00a0×\u00a05-Kernel" in lenet
+    assert "deren Kernel der Größe 5\u00a0×\u00a05 die Karten" in lenet  # de reviewer, round 13
 
 
 def test_latex_dropped_rows_sentence_is_its_own_paragraph():
@@ -538,12 +540,16 @@ def test_latex_dropped_rows_sentence_is_its_own_paragraph():
 
 
 def test_a_block_repeated_two_times_reads_twice(resnet):
-    """Keras's ResNet50: conv2 has 3 blocks (He et al., 2016), so the two identical ones after the
-    first are 'a block repeated twice'; conv3's 3 identical ones keep '3 times'."""
-    assert "a block repeated twice\n\nThe layers `conv2_block2_1_conv` to `conv2_block3_out` form a block of 10 layers that repeats twice with" in resnet
-    assert "a block repeated 3 times" in resnet and "repeated 2 times" not in resnet
+    """Keras's ResNet50: conv2 has 3 blocks (He et al., 2016), the two identical ones after the first
+    are "two identical blocks" ("a block repeated twice" read as three; en reviewer, round 13);
+    conv3's 3 identical ones are "3 identical blocks"."""
+    assert ("two identical blocks\n\nThe layers `conv2_block2_1_conv` to `conv2_block3_out` form two "
+            "consecutive blocks of 10 layers with the same types, hyperparameters and shapes. The first is "
+            "derived here.") in resnet
+    assert "3 identical blocks" in resnet and "a block repeated" not in resnet and "first repetition" not in resnet
+    assert "One block:" in resnet and "All 2 blocks:" in resnet and "All 3 blocks:" in resnet
     tex = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), fmt="latex")
-    assert r"\subsubsection*{Layers 19 to 38: a block repeated twice}" in tex
+    assert r"\subsubsection*{Layers 19 to 38: two identical blocks}" in tex
 
 
 @pytest.fixture(scope="module")
@@ -592,7 +598,7 @@ def test_core_sentences_in_the_round9_reviewers_words(seed):
             "the batch axis is kept. It has no weights.") in seed
     es = doc(explain.load("example:seed-cnn"), lang="es")
     assert "convierte la entrada de cada ejemplo (p. ej., sus mapas de características) en un vector" in es
-    assert 'Con un tamaño del núcleo impar y paso 1, `padding="same"` añade $p$ ceros' in es
+    assert 'Con un tamaño de núcleo impar y paso 1, `padding="same"` añade $p$ ceros' in es  # es, round 13
     mha = doc(explain.load(FIXTURES / "specs" / "mha_small.yaml"), lang="es")
     assert "normaliza las características de cada ejemplo" in mha and "cada muestra" not in mha
 
@@ -764,7 +770,7 @@ def test_round12_native_reviewers_wording_in_each_language():
     assert "Keras でも同じく 18 層と数えます。" in ja_seed
     ja_sheet = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="ja",
                              format="markdown")
-    assert "| # | 層 | 解答 |" in ja_sheet and "あなた" not in ja_sheet
+    assert "| # | 項目 | 解答 |" in ja_sheet and "あなた" not in ja_sheet
 
 
 def test_simple_rnn_gives_its_step_equation_with_the_tensors_shapes():
@@ -933,3 +939,22 @@ def test_global_pooling_says_which_axes_go_and_reshape_its_values():
     kept = doc(explain.load({"name": "n", "input": [32, 32, 16], "layers": [
         {"GlobalAveragePooling2D": {"keepdims": True}}]}))
     assert "pooled away" not in kept  # the axes stay, with size 1
+
+
+def test_reviewers_wording_round13():
+    """Native reviewers, round 13: the recurrent layers' h is the hidden state's dimension (de, ja);
+    "lors de l'inférence" (fr) and "durante la inferencia" (es); one spelling „Batch-“ (de); the
+    Keras LSTM note names the layer and the count of its biases (ja); en Dense "input–output pair"."""
+    from explain.layers import _texts
+    from explain.render import messages
+    from explain.render.i18n import translations
+    tr = {lang: translations(lang).gettext for lang in ("de", "fr", "ja", "es")}
+    assert tr["de"](messages.SYMBOLS["rnn_units"]) == "Dimension des verdeckten Zustands (%(units)s)"
+    assert tr["ja"](messages.SYMBOLS["rnn_units"]) == "隠れ状態の次元数（%(units)s）"
+    assert tr["fr"](_texts.DROPOUT).count("Lors de l’inférence") == 1 and "À l’inférence" not in tr["fr"](_texts.DROPOUT)
+    assert "Durante la inferencia" in tr["es"](_texts.DROPOUT)
+    assert tr["ja"](messages.NOTES["lstm_one_bias"]).startswith("Keras の LSTM 層では、")
+    assert "one weight for each input–output pair and one bias for each output" in _texts.DENSE
+    from explain.render.i18n import translations as t
+    catalog = t("de")._catalog  # type: ignore[attr-defined]
+    assert not any("Batchgröße" in str(v) for v in catalog.values())

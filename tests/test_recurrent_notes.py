@@ -84,7 +84,7 @@ def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
     assert ("Each of its weight groups (the two gates and the candidate state) has input weights, recurrent "
             "weights and two biases, one for the input part and one for the recurrent part (with "
             "`reset_after=True`, Keras's default).") in text
-    assert "With `reset_after=False` this layer would have one bias vector per weight group, $3h(i + h) + 3h$" in text
+    assert "With `reset_after=False` this layer would have one bias vector per weight group, giving $3h(i + h) + 3h$" in text
     # two by default: nn.GRU(bias=False) has none, so the note may not say "always"
     assert not {n for n in torch_params(torch.nn.GRU(I, H, bias=False))[1] if "bias" in n}
     assert "`nn.GRU` has two bias vectors per weight group by default (`bias_ih_l0` and `bias_hh_l0`)" in text
@@ -168,7 +168,7 @@ def test_reshape_then_simple_rnn_links_the_sixteen_values_to_the_sequence():
     assert rnn.count_params() == 8 * (4 + 8) + 8
     text = markdown(explain.load({"name": "p", "input": [16], "layers": [
         {"Reshape": {"target_shape": [4, 4]}}, {"SimpleRNN": {"units": 8}}]}))
-    assert "All values are kept, only in another arrangement: $16 = 4 \\times 4$." in text
+    assert "All 16 values are kept, only rearranged: $16 = 4 \\times 4$." in text
     assert "Its input `(None, 4, 4)` is a sequence of 4 time steps with 4 features each." in text
 
 

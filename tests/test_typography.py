@@ -88,7 +88,7 @@ def test_french_latex_leaves_the_spacing_of_high_punctuation_to_babel(french_lat
 def test_french_markdown_has_no_break_spaces_before_colons(seed_report):
     sheet = render_report(seed_report, lang="fr", format="markdown")
     # one pair in the Évaluation column: correct / faux (not « juste » beside « ✓ correct »)
-    assert "## 5. `dense_2`\u00a0: paramètres (formule fausse, résultat correct)" in sheet
+    assert "## 5. `dense_2`\u00a0: paramètres (formule fausse, mais résultat correct)" in sheet
     assert "juste" not in sheet
     assert "Réponse donnée\u00a0: formule $512 \\times 128 + 512$, résultat 65\u202f664" in sheet
     assert "Modèle\u00a0: `seed_cnn`" in sheet
@@ -315,7 +315,7 @@ def test_german_grammar_of_the_reviewers():
                              r"in der Nähe|nur die beiden|die erste hat) ", s), s
     assert texts["The correct value is %(expected)s, not %(claimed)s."] == "Der richtige Wert ist %(expected)s, nicht %(claimed)s."
     assert texts["embedding dimension"] == "Embedding-Dimension"
-    assert "wiederholt" in texts["Layers %(first)s to %(last)s: a block repeated %(n)s times"]
+    assert "gleiche Blöcke" in texts["Layers %(first)s to %(last)s: %(n)s identical blocks"]
 
 
 def test_spanish_embedding_terms():

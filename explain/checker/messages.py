@@ -16,7 +16,7 @@ VERDICT_LABELS = {
     # Translators: a verdict: the formula is right, the arithmetic is not
     "arithmetic_slip": N_("arithmetic slip"),
     # Translators: a verdict in the table and in the claim's heading: the formula is wrong, the result is right (the cross comes first in the table)
-    "wrong_formula": N_("correct result, wrong formula"),
+    "wrong_formula": N_("wrong formula (result correct)"),
     # Translators: a verdict on a student's claim in the feedback sheet
     "wrong": N_("wrong"),
     # Translators: a verdict: the claim could not be read (not arithmetic this tool understands)
@@ -25,7 +25,11 @@ VERDICT_LABELS = {
 }
 
 # A verdict in a claim's heading, where it is already in parentheses, where it differs from the table's
-VERDICT_HEADINGS: dict[str, str] = {}
+VERDICT_HEADINGS: dict[str, str] = {
+    # Translators: the verdict in a claim's heading, inside parentheses: the formula is wrong, the
+    # result is right
+    "wrong_formula": N_("wrong formula, but correct result"),
+}
 
 VERDICT_SENTENCES = {
     # Translators: the whole diagnosis of a correct claim in the feedback sheet

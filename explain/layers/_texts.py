@@ -50,9 +50,9 @@ SEPARABLE = N_("A separable convolution is a depthwise convolution followed by a
 
 # -- dense layers
 DENSE = N_("A fully connected (dense) layer connects every input to every output: one weight for "
-           "each pair, and one bias for each output.")
+           "each input–output pair and one bias for each output.")
 DENSE_NO_BIAS = N_("A fully connected (dense) layer connects every input to every output: one "
-                   "weight for each pair. This one has no bias.")
+                   "weight for each input–output pair. This one has no bias.")
 EINSUM_DENSE = N_("An EinsumDense layer multiplies its input by a kernel along the axes its einsum "
                   "equation names: the equation sets the kernel's shape, and bias_axes, if given, "
                   "the bias's.")

@@ -295,7 +295,7 @@ NOTES.update({
                        "(%(bias_ih_l0)s and %(bias_hh_l0)s), like Keras's default %(reset_after_true)s, so it has "
                        "%(gru_keras_torch)s parameters."),
     "gru_reset_after": N_("With %(reset_after_false)s this layer would have one bias vector per weight "
-                          "group, %(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s has two bias vectors "
+                          "group, giving %(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s has two bias vectors "
                           "per weight group by default (%(bias_ih_l0)s and %(bias_hh_l0)s), so it has the same count "
                           "as this layer, %(gru_keras_torch)s."),
     "mha_heads_times_key_dim": N_("Every head has projection weights of its own for the queries and "
@@ -789,8 +789,8 @@ STRIDE_DEFAULT = N_("The stride is not given (%(arg)s, the default), so it equal
 DROPPED = {
     # Translators: %(count)s is the number of rows left ("2"), %(rest)s "254 − 252 = 2"
     (2, "many"): N_("The windows cover the first %(end)s rows and columns, so the last %(count)s rows "
-                    "and columns (%(rest)s) fall outside every window and are dropped (hence the "
-                    "floor)."),
+                    "and the last %(count)s columns (%(rest)s) fall outside every window and are "
+                    "dropped (hence the floor)."),
     # Translators: %(rest)s is "39 − 38 = 1"
     (2, "one"): N_("The windows cover the first %(end)s rows and columns, so the last row and the "
                    "last column (%(rest)s) fall outside every window and are dropped (hence the "
@@ -844,8 +844,8 @@ BLOCK_KINDS = {
                             "channels by the expansion factor %(t)s, and a %(k)s depthwise "
                             "convolution then filters each channel separately; both are followed "
                             "by batch normalization and ReLU6. A final 1 × 1 convolution with "
-                            "batch normalization but no activation projects them to the block's "
-                            "output width (the linear bottleneck). An Add layer adds the block's "
+                            "batch normalization but no activation projects the channels down to the "
+                            "block's output width (the linear bottleneck). An Add layer adds the block's "
                             "input to its output only where the stride is 1 and input and output "
                             "have the same number of channels; it has no parameters. "
                             "Together, the depthwise convolution and the 1 × 1 projection replace a "
