@@ -958,3 +958,11 @@ def test_reviewers_wording_round13():
     from explain.render.i18n import translations as t
     catalog = t("de")._catalog  # type: ignore[attr-defined]
     assert not any("Batchgröße" in str(v) for v in catalog.values())
+
+
+def test_german_block_picture_lead_in_has_a_verb():
+    """de reviewer, round 13: „Der Block … Schicht für Schicht gezeichnet, …“ had no finite verb."""
+    text = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), lang="de")
+    assert ("Das folgende Diagramm zeigt den Block `conv2_block1` Schicht für Schicht, als Beispiel für die "
+            "Blöcke des Modells; die Pfeile zeigen, wo sich seine Zweige trennen") in text
+    assert "Schicht für Schicht gezeichnet" not in text
