@@ -331,3 +331,20 @@ def test_bert_type_vocabulary_is_the_number_of_token_types():
                                                           num_attention_heads=2, intermediate_size=16,
                                                           max_position_embeddings=6)).embeddings.token_type_embeddings.num_embeddings == 2
     assert "- $V_{\\text{type}} = 2$: number of token types (segments)\n" in _intro(_md("hf/bert-base-uncased.json"))
+
+
+@pytest.mark.parametrize("family", ["Llama", "Mistral", "Qwen2", "Gemma", "Qwen3", "Mixtral"])
+def test_decoder_final_norm_is_named_by_its_class(family):
+    """fr reviewer, round 13: model.norm is transformers' LlamaRMSNorm (Qwen2RMSNorm, …), not
+    "RMSNorm"; the row names the class of the real module, and the count is transformers'."""
+    transformers = require_module("transformers")
+    cfg = getattr(transformers, f"{family}Config")(vocab_size=11, hidden_size=8, intermediate_size=16,
+                                                    num_hidden_layers=1, num_attention_heads=2,
+                                                    num_key_value_heads=2, head_dim=4)
+    hf = getattr(transformers, f"{family}Model")(cfg)
+    model = _hf(cfg)
+    assert model.total == _count(hf)
+    name = type(hf.norm).__name__
+    assert name == f"{family}RMSNorm"
+    assert next(n for n in model.nodes if n.name == "norm").type == name
+    assert f"| `norm` ({name}) |" in _md(model)

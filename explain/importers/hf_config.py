@@ -35,7 +35,7 @@ from ..layers.base import ArgContext, Layer, Shape
 from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, FirstToken, PoolerDense, GemmaDecoderLayer, GPT2Block,
                                 LlamaDecoderLayer, MistralDecoderLayer, MixtralDecoderLayer,
                                 Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block, T5LayerNorm,
-                                XLMRobertaLayer)
+                                XLMRobertaLayer, named_rms_norm)
 from ..layers.registry import make
 from ..model import GraphBuilder, Model
 from ..symbols import Value, sym
@@ -680,7 +680,8 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
                               intermediate_size=f, qkv_bias=qkv_bias, o_bias=o_bias, mlp_bias=mlp_bias,
                               **extra, **sliding_window(cfg, model_type, L)),
           repeat=L)
-    g.add(f"{p}norm", b.torch("RMSNorm", normalized_shape=d))
+    norm = b.torch("RMSNorm", normalized_shape=d)
+    g.add(f"{p}norm", named_rms_norm(f"{prefix}RMSNorm")(**{f.name: getattr(norm, f.name) for f in fields(norm)}))
     _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
     if head == "lm":
         b.notes.append(("tied_head" if tied else "untied_head", ()))

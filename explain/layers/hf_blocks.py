@@ -596,6 +596,20 @@ class T5LayerNorm(RMSNorm):
     explanation = _texts.T5_LAYER_NORM
 
 
+_NAMED_RMS_NORMS: dict[str, type[RMSNorm]] = {}
+
+
+def named_rms_norm(class_name: str) -> type[RMSNorm]:
+    """The RMSNorm of a transformers family named by its class (LlamaRMSNorm, Qwen2RMSNorm …), so
+    that a row names the class print(model) shows; weight d, as RMSNorm."""
+    cls = _NAMED_RMS_NORMS.get(class_name)
+    if cls is None:
+        cls = _NAMED_RMS_NORMS[class_name] = layer_type(type(class_name, (RMSNorm,), {
+            "type_name": class_name, "__module__": __name__,
+            "__doc__": f"transformers' {class_name}: an RMS normalization, weight d, no bias."}))
+    return cls
+
+
 # ----------------------------------------------------------------------------- weightless, generic
 
 @register("AddEmbeddings", framework="pytorch")
