@@ -165,3 +165,17 @@ def test_japanese_hf_opening_says_what_the_table_does():
     text = _render("hf/gpt2.json", "ja")
     assert "下の概要表では、モデルを 6 行にまとめています（モデルの入力は表に含めません）。" in text
     assert "下の概要表は 6 行です" not in text
+
+
+@pytest.mark.parametrize("lang,lead", [
+    ("en", "The picture below draws the block `conv2_block1` layer by layer, as an example of the model's blocks; the arrows"),
+    ("de", "Das folgende Diagramm zeigt den Block `conv2_block1` Schicht für Schicht, als Beispiel für die Blöcke des Modells; die Pfeile"),
+    ("fr", "Le schéma ci-dessous représente le bloc `conv2_block1` couche par couche, comme exemple des blocs du modèle\u202f; les flèches"),
+    ("es", "La figura de abajo muestra el bloque `conv2_block1` capa por capa, como ejemplo de los bloques del modelo; las flechas"),
+    ("ja", "下の図は、モデルのブロックの例として、ブロック `conv2_block1` を層ごとに描いたものです。矢印で")])
+def test_block_picture_lead_in_is_a_sentence(lang, lead):
+    """de/ja reviewers (round 13): „Der Block … Schicht für Schicht gezeichnet, …“ has no finite verb
+    (nor had the en, fr, es sentences); the picture follows the sentence in Markdown and PDF."""
+    text = _render("keras/ResNet50.json", lang)
+    assert lead in text
+    assert text.index(lead) < text.index("```mermaid", text.index(lead))
