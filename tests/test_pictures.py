@@ -315,6 +315,25 @@ def test_parts_without_an_arrow_between_them_are_drawn_one_below_the_other():
     assert by_name["decoder_input_ids"].y > by_name["encoder.final_layer_norm"].y
 
 
+def test_roberta_positions_start_after_the_padding_row(tmp_path):
+    """RoBERTa numbers a sequence's positions from padding_idx + 1 (fairseq's convention), not 0:
+    its picture's position_ids box says where they start (it said "positions 0, 1, 2, …")."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    from transformers.models.roberta.modeling_roberta import RobertaEmbeddings
+    config = transformers.RobertaConfig()
+    ids = torch.tensor([[0, 5, 6, 2]])  # <s> … </s>, no padding
+    made = RobertaEmbeddings.create_position_ids_from_input_ids(ids, config.pad_token_id)
+    first, second = made[0, :2].tolist()
+    data = config.to_dict() | {"architectures": ["RobertaModel"]}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(data))
+    model = load(path)
+    assert f"(positions {first}, {second}, …)" in draw(model, "en", "mermaid")
+    assert f"(Positionen {first}, {second}, …)" in draw(model, "de", "mermaid")
+    assert "positions 0, 1, 2" not in draw(model, "en", "svg")
+
+
 def test_bar_chart_sentence_names_blocks_only_where_the_chart_has_them():
     """Round 9 wording: "a layer or a block" where the chart has no block (seed) confused; the
     Spanish "proporción … en" and axis "… en porcentaje" were not idiomatic; Japanese heading."""

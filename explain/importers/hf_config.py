@@ -553,7 +553,10 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
                      ("position_ids", "position_ids"))))
     e = f"{p}embeddings."
     g.add(f"{e}word_embeddings", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
-    g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
+    # RobertaEmbeddings: the position table has a padding row, padding_idx = pad_token_id; positions
+    # count from padding_idx + 1
+    pad = {"padding_idx": cfg.size("pad_token_id", default=1)} if roberta else {}
+    g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=d, **pad), ["input_ids"])
     g.add(f"{e}token_type_embeddings", b.torch("Embedding", num_embeddings=V_type, embedding_dim=d),
           ["input_ids"])
     # then embeddings.LayerNorm and embeddings.dropout (no weights: said in the row's sentence)

@@ -48,6 +48,9 @@ class Box:
     indexes: Optional[str] = None
     """An input of what an embedding looks up other than the tokens: ``positions`` (0, 1, 2, …)
     or ``type_vocabulary`` (the token types)."""
+    first: int = 0
+    """The first position where ``indexes`` is ``positions``: 0, or ``padding_idx + 1`` for a
+    position table with a padding row (RoBERTa's, as fairseq numbers them)."""
 
 
 @dataclass
@@ -259,7 +262,9 @@ def _index_inputs(model: Model, boxes: list[Box]) -> dict[str, Box]:
             # transformers' documentation (made inside the model, the positions are one row (1, T)
             # for the whole batch); T5's buckets are (query length, key length): no shape drawn
             shape = model.inputs[given] if kind in ("type_vocabulary", "positions") else ()
-            made[kind, given] = Box(f"ix{len(made)}", INDEX_INPUTS[kind], "input", shape=shape, indexes=kind)
+            pad = getattr(node.layer, "padding_idx", None) if kind == "positions" else None
+            made[kind, given] = Box(f"ix{len(made)}", INDEX_INPUTS[kind], "input", shape=shape, indexes=kind,
+                                    first=pad + 1 if isinstance(pad, int) else 0)
         out[node.name] = made[kind, given]
     inputs = sum(1 for b in boxes if b.kind == "input")
     boxes[inputs:inputs] = list(made.values())

@@ -24,6 +24,8 @@ FOLD = N_("layers %(first)s–%(last)s")
 SHARED = N_("weights shared with %(name)s")
 # Translators: the type of the box "position_ids" in the picture of a model: the positions in the sequence a position embedding looks up
 POSITIONS = N_("positions 0, 1, 2, …")
+# Translators: the positions a position embedding looks up when they do not start at 0 (RoBERTa's start at 2)
+POSITIONS_FROM = N_("positions %(first)s, %(second)s, …")
 # Translators: the type of the box "relative_position_bucket" in the picture of T5: the bucket of each query–key distance, the rows its relative-position bias looks up
 BUCKETS = N_("relative-position buckets")
 # Translators: the first line of a box in the picture of one block: the layer before the block, whose output the block reads (its name and type follow on the next line)
@@ -88,6 +90,8 @@ class Labels:
 
     def type(self, box: Box) -> str:
         if box.indexes == "positions":
+            if box.first:
+                return self.tr(POSITIONS_FROM, first=self.num(box.first), second=self.num(box.first + 1))
             return self.tr(POSITIONS)
         if box.indexes == "buckets":
             return self.tr(BUCKETS)
