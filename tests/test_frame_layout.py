@@ -19,7 +19,7 @@ def test_a_later_layers_entry_keeps_the_lines_height(seed_tex):
     """conv2d_2: 3·3·32·32 + 32 = 9,248 weights (hand count), one unbreakable formula; its output
     ⌊(256 − 3)/1⌋ + 1 = 254 with the fraction n/s, not a display-size \\frac in the line."""
     assert 3 * 3 * 32 * 32 + 32 == 9248 and (256 + 2 * 0 - 3) // 1 + 1 == 254
-    entry = seed_tex[seed_tex.index(r"\paragraph*{2. "):].split("\n\n")[0]
+    entry = seed_tex[seed_tex.index(r"\subsubsection*{2. "):].split("\n\n")[0]
     keep = "$"
     assert keep + r"P = 3 \times 3 \times 32 \times 32 + 32 = 9{,}248$" in entry
     assert keep + r"\lfloor (256 + 2 \times 0 - 3)/1 \rfloor + 1 = 254$" in entry
@@ -71,10 +71,10 @@ def test_a_later_layers_entry_has_one_statement_a_line(seed_tex):
     """Round 2 reviewers: conv2d_2's five facts (formula, activation, padding, size, shape) each on
     a line of their own, as in the Markdown, set ragged right so the math keeps its spacing; the
     heading is a line of its own and ends, like every other heading, without a full stop."""
-    entry = seed_tex[seed_tex.index(r"\paragraph*{2. "):].split("\n\n")[0]
-    assert entry.startswith(r"\paragraph*{2. \texttt{conv2d\_2} (Conv2D)}\mbox{}\\")
-    assert seed_tex[:seed_tex.index(r"\paragraph*{2. ")].endswith("\\begingroup\\raggedright\n")
-    lines = entry.split("\n")[1:]
+    entry = seed_tex[seed_tex.index(r"\subsubsection*{2. "):].split("\n\n")[0]
+    # round 13 (fr): the heading of a full entry (the same space under it), then the ragged lines
+    assert entry.startswith("\\subsubsection*{2. \\texttt{conv2d\\_2} (Conv2D)}\n\\begingroup\\raggedright\n")
+    lines = entry.split("\n")[2:]
     assert len(lines) == 6 and lines[-1] == r"\endgroup" and lines[1] == r"Activation: \texttt{relu}.\\"
     assert all(line.endswith("\\\\") for line in lines[:4]) and lines[4].endswith(r"\par")
 

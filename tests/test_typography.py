@@ -256,7 +256,7 @@ def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own(
     assert html.count("<br") == 4 and "。 " not in html  # four hard breaks, no stray space
     assert re.findall(r"\$\.|：[ \t]+\$|\)\.\*\*", doc) == []
     tex = render(load("example:seed-cnn"), lang="ja", format="latex")
-    assert "\\paragraph*{2. \\texttt{conv2d\\_2} (Conv2D)}" in tex
+    assert "\\subsubsection*{2. \\texttt{conv2d\\_2} (Conv2D)}" in tex
     assert "\\renewcommand{\\jsParagraphMark}{}" in tex  # ltjsarticle's ■ before a \paragraph
     assert re.findall(r"\$\.|：[ \t]+\$", tex) == []
     gpt2 = render(load(FIXTURES / "hf" / "gpt2.json"), lang="ja", format="markdown")

@@ -143,10 +143,12 @@ _UNITS = ("bits", "bit", "bytes", "byte", "Bytes", "Byte", "octets", "octet", "B
           "TB", "KiB", "MiB", "GiB", "Kio", "Mio", "Gio", "Ko", "Mo", "Go", "FLOPs", "MACs")
 
 def french_latex_text(text: str) -> str:
-    """:func:`latex_text` for French prose under babel-french, which spaces ``: ; ! ?`` and
-    guillemets itself: the bare sign (a typed no-break space would double the space) and a plain
-    space inside « » (babel makes it the right unbreakable one)."""
-    return latex_message(_IN_GUILLEMETS.sub(" ", _BEFORE_HIGH_SIGN.sub("", text)))
+    """:func:`latex_text` for French prose under babel-french, which spaces ``: ; ! ?`` itself (the
+    bare sign: a typed no-break space would double the space), and guillemets as babel-french's
+    ``\\og … \\fg{}``, which put the right unbreakable space inside them (round 13: under LuaTeX
+    babel leaves a typed « » alone, and a plain space inside let "»" start a line)."""
+    text = latex_message(_IN_GUILLEMETS.sub(" ", _BEFORE_HIGH_SIGN.sub("", text)))
+    return text.replace("« ", "\\og ").replace(" »", "\\fg{}")
 
 
 _ELIDING_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
@@ -162,6 +164,9 @@ _NUMBER_UNIT = re.compile(r"(?:(?<=\d)|^) (?=(?:" + "|".join(_UNITS) + r")\b)")
 """The space after a number (or at the start of a piece of a sentence: after a placeholder, "$M$
 octets") before a unit."""
 _SIZE_BY_SIZE = re.compile(r"(?<=\d) × (?=\d)")
+_SUM_OF_NUMBERS = re.compile(r"(?<=\d) (\+|=) (?=\d)")
+"""A sum of numbers written in a sentence, "4 + 4 + 8 = 16 bytes": it never breaks inside the sum (round
+13, ja: "4 + 4 + / 8"), only after its "=", as a formula in math does."""
 _UNIT_EQUALS = "\\nobreak\\hspace{0.3333em}= "
 """The "=" of "1 MB = 10⁶ bytes" after the no-break space: the space after it as wide as the one
 before (a word space stretched in a justified line and set "=" off-centre), a line may still break there."""
@@ -174,6 +179,7 @@ def latex_message(text: str) -> str:
     unbreakable unit (no break at the spaces around × or after the hyphen)."""
     text = _NUMBER_UNIT.sub("\u00a0", text)
     text = _SIZE_BY_SIZE.sub("\u00a0×\u00a0", text)
+    text = _SUM_OF_NUMBERS.sub(lambda m: "\u00a0+\u00a0" if m.group(1) == "+" else "\u00a0= ", text)
     text = _NUMBER_HYPHEN.sub(lambda m: r"\mbox{" + m.group(1) + "-}", latex_text(text))
     return text.replace(_UNIT_EQUALS, _UNIT_EQUALS[:-1] + r"\hspace{0.3333em}")
 
@@ -181,8 +187,16 @@ def latex_message(text: str) -> str:
 MESSAGE_ESCAPES: dict[str, Callable[[str], str]] = {"markdown": markdown_message, "latex": latex_message, "text": str}
 
 
+def japanese_latex_message(text: str) -> str:
+    """:func:`latex_message` for Japanese, whose lines break between any two characters: a definition
+    such as "1 KB = 2¹⁰ バイト" stays whole, no break after its "=" (round 13, ja: "1 KB = / 2¹⁰")."""
+    return latex_message(text).replace(_UNIT_EQUALS[:-1] + r"\hspace{0.3333em}", _UNIT_EQUALS[:-1] + r"\nobreak\hspace{0.3333em}")
+
+
 def message_escape(format: str, lang: str) -> Callable[[str], str]:
     """How a translated sentence is escaped for ``format`` in ``lang``."""
+    if lang == "ja" and format == "latex":
+        return japanese_latex_message
     if lang == "fr":
         escape = french_latex_text if format == "latex" else MESSAGE_ESCAPES[format]
         return lambda text: escape(french_apostrophes(text))
