@@ -693,3 +693,31 @@ def test_short_definitions_and_sums_in_sentences_never_break_inside(tmp_path):
         whole = "4+4+8=16" if lang == "ja" else "4+4+8="
         assert any(whole in line for line in lines), lines
         assert not [line for line in lines if "+" in line and whole not in line], (lang, lines)
+
+
+@pytest.mark.parametrize("source, lang, whole", [
+    # ResNet50's 1 × 1 convolutions: c_in · c_out weights and c_out biases (hand count:
+    # 1,024 · 2,048 + 2,048 = 2,099,200 for conv5_block1_0_conv, 512 · 2,048 + 2,048 = 1,050,624)
+    (FIXTURES / "keras" / "ResNet50.json", "en", ["1 × 1 × 1,024 × 2,048 + 2,048", "1 × 1 × 512 × 2,048 + 2,048"]),
+    (FIXTURES / "keras" / "ResNet50.json", "ja", ["1 × 1 × 1,024 × 2,048 + 2,048", "1 × 1 × 512 × 2,048 + 2,048"]),
+    (FIXTURES / "keras" / "MobileNetV2.json", "en", ["1 × 1 × 320 × 1,280"]),
+], ids=lambda v: str(v).rsplit("/", 1)[-1] if not isinstance(v, list) else "")
+def test_summary_formulas_stay_whole_beside_stacked_headings(source, lang, whole, tmp_path):
+    """Round 13 (en, ja): ResNet50's summary broke its formulas after a "+", "1 × 1 × 512 × 2,048 + /
+    2,048", while the heading "Non-trainable" was twice as wide as its numbers (at most 4,096). A table
+    that does not fit at its natural width stacks the headings of its number columns ("Non-" over
+    "trainable") and narrows its gaps, so every formula of these tables stays on one line."""
+    require_tool("lualatex")
+    assert 1024 * 2048 + 2048 == 2_099_200 and 512 * 2048 + 2048 == 1_050_624
+    pdf = compile_latex(render(load(source), lang=lang, format="latex"), tmp_path, "doc")
+    text = _layout_text(pdf)
+    head = {"en": "Layer (type)", "ja": "層（型）"}[lang]
+    total = {"en": "Total:", "ja": "パラメータ数の合計"}[lang]
+    table = text[text.index(head) - 300:text.index(total)]
+    lines = [re.sub(" +", " ", line).strip() for line in table.split("\n")]
+    assert not [line for line in lines if re.search(r"[+×]$", line)], [line for line in lines if re.search(r"[+×]$", line)][:5]
+    for formula in whole:
+        assert any(formula in line for line in lines), formula
+    if lang == "en":
+        assert any(line.endswith("Non-") for line in lines), lines[:5]
+    _fits_text_width(pdf, head)

@@ -1494,7 +1494,7 @@ def _input_groups(model, fmt) -> list[tuple[tuple[str, ...], str, bool]]:
     return out
 
 
-def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) -> dict[str, str]:
+def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) -> dict[str, Any]:
     """What TeX measures to size the LaTeX summary's columns by their content (the template's
     ``\\xplmeasure``): each name's words and its pieces between dots, each type, name with its
     type, formula and formula piece between two break points (:func:`_term_breaks`), and every
@@ -1537,10 +1537,21 @@ def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) 
     heads = [("params", "Parameters")] + ([("non_trainable", "Non-trainable")] if d.non_trainable else []) \
         + ([("buffers", "Buffers")] if d.buffers else []) + [("share", "Share"), ("shape", "Output shape")]
     for key, head in heads:
-        lines.append(r"\setlength\xplX{0pt}" + widest(r"\xplX", [translate(fmt.lang, head)] + [r[key] for r in rows])
-                     + r"\addtolength\xplC{\xplX}")
-    return {"measure": "%\n".join(lines), "columns": str(len(heads) + 2),
+        # \xplS: the columns with the headings of the number columns stacked word by word, \xplC: on one line
+        text = translate(fmt.lang, head)
+        stack = head_lines(text) if key != "shape" else [text]
+        lines.append(r"\setlength\xplX{0pt}" + widest(r"\xplX", [r[key] for r in rows] + stack)
+                     + r"\addtolength\xplS{\xplX}" + widest(r"\xplX", [text]) + r"\addtolength\xplC{\xplX}")
+    stacked = {key: r"\begin{tabular}[b]{@{}r@{}}" + r"\\".join(latex_text(w) for w in head_lines(translate(fmt.lang, head)))
+               + r"\end{tabular}" for key, head in heads[:-1] if len(head_lines(translate(fmt.lang, head))) > 1}
+    return {"measure": "%\n".join(lines), "columns": str(len(heads) + 2), "stacked": stacked,
             "fit": "".join(rf"\xplfit{{{w}}}" for w in dict.fromkeys(names))}
+
+
+def head_lines(head: str) -> list[str]:
+    """A column heading's lines where it is stacked word by word: "Non-trainable" as "Non-" over
+    "trainable", "Nicht trainierbar" as "Nicht" over "trainierbar"."""
+    return [w for w in re.split(r"(?<=-)|\s+", head) if w]
 
 
 _TERM_BREAK = re.compile(r" \+ (?:\\allowbreak|\\penalty\d+) ")
