@@ -601,33 +601,29 @@ def test_small_rnn_chart_axis_page_and_box_text(lang, tmp_path):
 
 
 @pytest.mark.parametrize("lang", ["ja", "de"])
-def test_picture_that_does_not_fit_lets_the_text_after_it_fill_the_page(lang, tmp_path):
-    """Round 12 (ja, de): T5's diagram does not fit under its introduction even at 0.75 of its size;
-    it moved whole (heading, sentences, picture) to p. 2 and left p. 1 only 45 % full. A typesetter
-    lets the text that does not depend on the picture (the summary) fill the page first: the block
-    is a top-of-page float, still in order with the bar chart and before the layer-by-layer
-    derivation (the barrier before its heading)."""
+def test_picture_that_does_not_fit_keeps_its_place_in_the_text(lang, tmp_path):
+    """T5's diagram does not fit under its introduction even at 0.75 of its size. Round 12 let the
+    summary fill p. 1 before it (a top-of-page float); round 13 (ja): the sections then came out of
+    order (概要 before アーキテクチャ, the summary's total sentence under the diagram, away from its
+    table). The heading, its sentences and the picture start the next page; nothing after them
+    comes before them: the summary heading, its total and the bar chart follow the picture, and the
+    layer-by-layer derivation follows them."""
     require_tool("lualatex")
     from tests.render_helpers import pdf_text
     tex = render(load(FIXTURES / "hf" / "t5-small.json"), lang=lang, format="latex")
     pdf = compile_latex(tex, tmp_path)
-    pages = pdf_text(pdf).split("\f")
+    text = pdf_text(pdf)
+    pages = text.split("\f")
     heading, input_box, bars_heading, axis = {
         "ja": PICTURE_WORDS["ja"], "de": ("Architektur", "(Eingabe)", "Wo die Parameter stecken", "Anteil an den Parametern in Prozent")}[lang]
+    summary, total = {"ja": ("概要", "パラメータ数の合計は"), "de": ("Übersicht", "Insgesamt:")}[lang]
     derivation = {"ja": "層ごとの導出", "de": "Herleitung Schicht für Schicht"}[lang]
-
-    def page(word: str) -> int:
-        return next(k for k, p in enumerate(pages) if word in p)
-
-    architecture = page(heading + "\n")
+    architecture = next(k for k, p in enumerate(pages) if heading + "\n" in p)
     assert architecture > 0 and input_box in pages[architecture]  # heading and picture on one page
-    bars = page(bars_heading + "\n")
-    assert axis in pages[bars]
-    start = page(derivation + "\n")
-    assert architecture <= bars <= start
-    if bars == start:
-        assert pages[start].index(axis) < pages[start].index(derivation + "\n")
-    assert _page_bottoms(pdf)[0] > 0.75
+    order = [text.index(heading + "\n"), text.index(input_box), text.index(summary + "\n"), text.index(total),
+             text.index(bars_heading + "\n"), text.index(axis), text.index(derivation + "\n")]
+    assert order == sorted(order), order
+    assert "\\begin{figure}" not in tex.split("\\begin{document}")[1] and "\\explain@figfloat" not in tex
 
 
 def _gap_under_heading(words, number: str, name: str) -> float:
@@ -721,3 +717,20 @@ def test_summary_formulas_stay_whole_beside_stacked_headings(source, lang, whole
     if lang == "en":
         assert any(line.endswith("Non-") for line in lines), lines[:5]
     _fits_text_width(pdf, head)
+
+
+@pytest.mark.parametrize("source, head, tail", [
+    (FIXTURES / "specs" / "small_rnn.yaml", "係数3の理由：GRU", "重みを持つためです"),
+    (FIXTURES / "specs" / "mha_small.yaml", "各ヘッドは専用の射影の重みを持ち", "Kerasのパラメータ数もこれと同じになります"),
+], ids=["rnn", "mha"])
+def test_a_note_is_never_split_across_pages(source, head, tail, tmp_path):
+    """Round 13 (ja): the GRU's note "係数 3 の理由：…同じ大 / きさの重みを持つためです。" (rnn p. 3→4) and
+    the PyTorch note of MultiHeadAttention (mha p. 2→3, its last sentence alone at the top of p. 3)
+    were split by a page break. A note (a quote) is set whole on one page."""
+    require_tool("lualatex")
+    from tests.render_helpers import pdf_text
+    tex = render(load(source), lang="ja", format="latex")
+    text = re.sub(r"[ \n]", "", pdf_text(compile_latex(tex, tmp_path)))
+    start = text.index(head)
+    end = text.index(tail, start)
+    assert "\f" not in text[start:end], text[start:end]
