@@ -734,3 +734,22 @@ def test_a_note_is_never_split_across_pages(source, head, tail, tmp_path):
     start = text.index(head)
     end = text.index(tail, start)
     assert "\f" not in text[start:end], text[start:end]
+
+
+def test_solution_sheet_keeps_its_sections_in_order_and_the_total_with_its_table(tmp_path):
+    """Round 13 (ja): the solution sheet's diagram does not fit under its answers; its summary (概要)
+    came before it, and later the summary's total sentence began a page of its own, away from its
+    table. The architecture comes first, then the summary with its total on the table's page. The
+    total by hand (the exercise's answers): 152 + 612 + 12,352 + 1,560 + 125 = 14,801."""
+    require_tool("lualatex")
+    from explain.exercise import assignments, exercise_files
+    from tests.render_helpers import pdf_text
+    assert 152 + 612 + 12_352 + 1_560 + 125 == 14_801
+    files = exercise_files(assignments("example:lenet5", 1, 5), "ja", "latex")
+    pdf = compile_latex(next(t for p, t in files.items() if p.startswith("solutions/")), tmp_path)
+    text = re.sub(r"[ \n]", "", pdf_text(pdf))
+    summary = text.index("概要")
+    order = [text.index("アーキテクチャ"), text.index("(入力)"), summary, text.index("output(Dense)", summary),
+             text.index("パラメータ数の合計は14,801")]
+    assert order == sorted(order), order
+    assert "\f" not in text[order[3]:order[4]]  # the last row and the total on one page
