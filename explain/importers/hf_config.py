@@ -34,8 +34,8 @@ from ..errors import ExplainError
 from ..layers.base import ArgContext, Layer, Shape
 from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, FirstToken, PoolerDense, GemmaDecoderLayer, GPT2Block,
                                 LlamaDecoderLayer, MistralDecoderLayer, MixtralDecoderLayer,
-                                Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block, T5LayerNorm,
-                                XLMRobertaLayer, named_rms_norm)
+                                Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block,
+                                XLMRobertaLayer, rms_norm_as)
 from ..layers.registry import make
 from ..model import GraphBuilder, Model
 from ..symbols import Value, sym
@@ -684,7 +684,7 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
                               **extra, **sliding_window(cfg, model_type, L)),
           repeat=L)
     norm = b.torch("RMSNorm", normalized_shape=d)
-    g.add(f"{p}norm", named_rms_norm(f"{prefix}RMSNorm")(**{f.name: getattr(norm, f.name) for f in fields(norm)}))
+    g.add(f"{p}norm", rms_norm_as(f"{prefix}RMSNorm", norm))
     _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
     if head == "lm":
         b.notes.append(("tied_head" if tied else "untied_head", ()))
@@ -794,7 +794,7 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
         # every block; a decoder block's cross-attention reads the encoder's final output
         g.draw(f"{part}.block", [f"{part}.embed_tokens", bias], "encoder.final_layer_norm" if decoder else None)
         norm = b.torch("RMSNorm", normalized_shape=d)
-        g.add(f"{part}.final_layer_norm", T5LayerNorm(**{f.name: getattr(norm, f.name) for f in fields(norm)}))
+        g.add(f"{part}.final_layer_norm", rms_norm_as("T5LayerNorm", norm))
 
     stack("encoder", "input_ids", False, L, None)
     if arch == f"{c}EncoderModel":

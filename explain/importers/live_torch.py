@@ -267,7 +267,7 @@ def _hf_block(module: Any) -> Layer | None:
         if weight.dim() == 1:
             norm = make("RMSNorm", {"normalized_shape": [int(weight.shape[0])]}, framework="pytorch")
             if name == "T5LayerNorm":  # named by its class, as transformers' print(model) shows it
-                return hf_blocks.T5LayerNorm(**{f.name: getattr(norm, f.name) for f in dataclasses.fields(norm)})
+                return hf_blocks.rms_norm_as(name, norm)
             return norm
         return None
     if name == "T5Block":

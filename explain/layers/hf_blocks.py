@@ -31,7 +31,7 @@ Per block (a Linear(n_in, n_out) has n_in·n_out + n_out; norms as noted):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from typing import Mapping, Sequence
 
@@ -596,7 +596,7 @@ class T5LayerNorm(RMSNorm):
     explanation = _texts.T5_LAYER_NORM
 
 
-_NAMED_RMS_NORMS: dict[str, type[RMSNorm]] = {}
+_NAMED_RMS_NORMS: dict[str, type[RMSNorm]] = {"T5LayerNorm": T5LayerNorm}
 
 
 def named_rms_norm(class_name: str) -> type[RMSNorm]:
@@ -608,6 +608,12 @@ def named_rms_norm(class_name: str) -> type[RMSNorm]:
             "type_name": class_name, "__module__": __name__,
             "__doc__": f"transformers' {class_name}: an RMS normalization, weight d, no bias."}))
     return cls
+
+
+def rms_norm_as(class_name: str, norm: Layer) -> RMSNorm:
+    """``norm`` (torch's RMSNorm) under the transformers class print(model) shows (T5LayerNorm,
+    LlamaRMSNorm, …): the same fields, weight d."""
+    return named_rms_norm(class_name)(**{f.name: getattr(norm, f.name) for f in fields(norm)})
 
 
 # ----------------------------------------------------------------------------- weightless, generic

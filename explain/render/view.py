@@ -696,7 +696,7 @@ class View:
             rearranged = self.f.m(" = ".join(dict.fromkeys(sides + [total])))
         return ShapeView(st.kind, out, changed=st.kind != "same", sequences=st.sequences, merge=merge,
                          steps=steps, width=width, sequence=sequence, rearranged=rearranged,
-            values=self.f.num(product_of(st.input)) if rearranged else None,
+                         values=self.f.num(product_of(st.input)) if rearranged else None,
                          indexes=st.indexes)
 
     def _length(self, v: Value) -> str:
