@@ -317,7 +317,8 @@ def test_parts_without_an_arrow_between_them_are_drawn_one_below_the_other():
 
 def test_roberta_positions_start_after_the_padding_row(tmp_path):
     """RoBERTa numbers a sequence's positions from padding_idx + 1 (fairseq's convention), not 0:
-    its picture's position_ids box says where they start (it said "positions 0, 1, 2, …")."""
+    its picture's position_ids box and its position embedding's sentence say where they start
+    (both said "0, 1, 2, …")."""
     torch = require_module("torch")
     transformers = require_module("transformers")
     from transformers.models.roberta.modeling_roberta import RobertaEmbeddings
@@ -332,6 +333,10 @@ def test_roberta_positions_start_after_the_padding_row(tmp_path):
     assert f"(positions {first}, {second}, …)" in draw(model, "en", "mermaid")
     assert f"(Positionen {first}, {second}, …)" in draw(model, "de", "mermaid")
     assert "positions 0, 1, 2" not in draw(model, "en", "svg")
+    # and the position embedding's sentence (it said "the positions of the sequence (0, 1, 2, …)")
+    text = render(model, lang="en", format="markdown")
+    assert f"the positions of the sequence, counted from {first} (`padding_idx` + 1)" in text
+    assert "(0, 1, 2, …)" not in text
 
 
 def test_bar_chart_sentence_names_blocks_only_where_the_chart_has_them():

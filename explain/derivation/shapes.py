@@ -49,7 +49,8 @@ def shape_step(node: Node) -> ShapeStep:
     if layer.role == "reshape" and _rearranged(inp, out):
         return ShapeStep("reshape", inp, out)
     if getattr(layer, "looks_up", False) and len(out) == len(inp) + 1 and _equal(inp, out[:-1]):
-        return ShapeStep("lookup", inp, out, indexes=_indexes(node))
+        kind = _indexes(node)
+        return ShapeStep("lookup", inp, out, indexes=kind, first=first_position(layer) if kind == "positions" else 0)
     if _equal(inp, out) and node.layer.role in KEEPS_SHAPE:
         return ShapeStep("same", inp, out)
     return ShapeStep("other", inp, out)
@@ -177,6 +178,13 @@ def tidy_floors(e):
 LOOKUP_INDEXES = frozenset({"positions", "type_vocabulary", "buckets"})
 """Tables whose rows are not the input's tokens: a position embedding (its size T, the number
 of positions), a token-type embedding (V_type), a relative-position bias (N_b buckets; B is the batch)."""
+
+
+def first_position(layer: Layer) -> int:
+    """The first position a table of positions looks up: ``padding_idx + 1`` where the table has a
+    padding row (RoBERTa's, numbered as fairseq does), else 0."""
+    pad = getattr(layer, "padding_idx", None)
+    return pad + 1 if isinstance(pad, int) and not isinstance(pad, bool) else 0
 
 
 def _indexes(node: Node) -> Optional[str]:

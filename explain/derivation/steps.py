@@ -96,6 +96,8 @@ class ShapeStep:
     end, output length); ``edge_sign`` +1 where they are added, −1 where cut off."""
     edge_sign: int = 1
     edge_argument: Optional[str] = None
+    first: int = 0
+    """The first position a lookup of ``positions`` reads (``shapes.first_position``)."""
     indexes: Optional[str] = None
     """What a lookup's indices are where its table says so (the meaning of the table's size:
     ``positions``, ``type_vocabulary``, ``buckets``); None: the input's indices (tokens)."""

@@ -307,6 +307,8 @@ class ShapeView:
     """A reshape's equation of sizes (math: 16 = 4 × 4)."""
     values: Optional[str] = None
     """A reshape's number of values (16)."""
+    first: Optional[str] = None
+    """A lookup of positions that do not start at 0: the first (RoBERTa's 2)."""
     pooled: Optional[tuple[str, dict[str, str]]] = None
     """A global pooling's axes pooled away and the channels left (msgid, arguments)."""
     sequence: Optional[tuple[str, str, str]] = None
@@ -697,7 +699,7 @@ class View:
         return ShapeView(st.kind, out, changed=st.kind != "same", sequences=st.sequences, merge=merge,
                          steps=steps, width=width, sequence=sequence, rearranged=rearranged,
                          values=self.f.num(product_of(st.input)) if rearranged else None,
-                         indexes=st.indexes)
+                         indexes=st.indexes, first=self.f.num(st.first) if st.first else None)
 
     def _length(self, v: Value) -> str:
         """A length as a number, or as the shape writes it with its value (T5's relative bias:

@@ -49,8 +49,7 @@ class Box:
     """An input of what an embedding looks up other than the tokens: ``positions`` (0, 1, 2, …)
     or ``type_vocabulary`` (the token types)."""
     first: int = 0
-    """The first position where ``indexes`` is ``positions``: 0, or ``padding_idx + 1`` for a
-    position table with a padding row (RoBERTa's, as fairseq numbers them)."""
+    """The first position where ``indexes`` is ``positions`` (``shapes.first_position``)."""
 
 
 @dataclass
@@ -248,7 +247,7 @@ def _index_inputs(model: Model, boxes: list[Box]) -> dict[str, Box]:
     ``wpe``, BERT's ``position_embeddings``, T5's ``relative_attention_bias``): the picture draws
     their arrow from what they look up, one box per kind and token input. Inserted after the
     inputs; by the layer."""
-    from ...derivation.shapes import _indexes
+    from ...derivation.shapes import _indexes, first_position
     out: dict[str, Box] = {}
     made: dict[tuple[str, str], Box] = {}
     for node in model.nodes:
@@ -262,9 +261,9 @@ def _index_inputs(model: Model, boxes: list[Box]) -> dict[str, Box]:
             # transformers' documentation (made inside the model, the positions are one row (1, T)
             # for the whole batch); T5's buckets are (query length, key length): no shape drawn
             shape = model.inputs[given] if kind in ("type_vocabulary", "positions") else ()
-            pad = getattr(node.layer, "padding_idx", None) if kind == "positions" else None
+            first = first_position(node.layer) if kind == "positions" else 0
             made[kind, given] = Box(f"ix{len(made)}", INDEX_INPUTS[kind], "input", shape=shape, indexes=kind,
-                                    first=pad + 1 if isinstance(pad, int) else 0)
+                                    first=first)
         out[node.name] = made[kind, given]
     inputs = sum(1 for b in boxes if b.kind == "input")
     boxes[inputs:inputs] = list(made.values())
