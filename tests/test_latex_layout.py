@@ -575,7 +575,7 @@ def test_short_tables_stay_whole_long_ones_keep_four_rows_with_their_total():
 AXIS = {"en": "Share of the parameters (%)", "de": "Anteil an den Parametern in Prozent",
         "fr": "Part des paramètres (%)", "es": "Proporción de los parámetros (%)",
         "ja": "全パラメータに占める割合（%）"}
-BARS = {"en": "Distribution of the parameters", "de": "Wo die Parameter stecken"}
+BARS = {"en": "Distribution of the parameters", "de": "Verteilung der Parameter auf die Schichten"}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -615,7 +615,7 @@ def test_picture_that_does_not_fit_keeps_its_place_in_the_text(lang, tmp_path):
     text = pdf_text(pdf)
     pages = text.split("\f")
     heading, input_box, bars_heading, axis = {
-        "ja": PICTURE_WORDS["ja"], "de": ("Architektur", "(Eingabe)", "Wo die Parameter stecken", "Anteil an den Parametern in Prozent")}[lang]
+        "ja": PICTURE_WORDS["ja"], "de": ("Architektur", "(Eingabe)", "Verteilung der Parameter auf die Schichten", "Anteil an den Parametern in Prozent")}[lang]
     summary, total = {"ja": ("概要", "パラメータ数の合計は"), "de": ("Übersicht", "Insgesamt:")}[lang]
     derivation = {"ja": "層ごとの導出", "de": "Herleitung Schicht für Schicht"}[lang]
     architecture = next(k for k, p in enumerate(pages) if heading + "\n" in p)

@@ -429,3 +429,19 @@ def test_each_diagram_row_is_as_tall_as_its_own_tallest_box():
     # row (rows[2], 5 lines) is farther from its neighbours than the short rows are from each other
     assert min(gaps) < max(gaps) - 0.3, gaps
     assert gaps[1] == max(gaps) or gaps[2] == max(gaps), gaps
+
+
+def test_bar_sentence_mentions_layers_without_parameters_only_when_there_are_some():
+    """Round 14 (fr, es): "…; layers without parameters have no bar" under the LSTM model, where every
+    layer has parameters. By hand (Keras defaults, GRU reset_after): Embedding 2000·32 = 64000, LSTM
+    4·64·(32 + 64 + 1) = 24832, GRU 3·16·(64 + 16) + 2·3·16 = 3936, Dense 16 + 1 = 17: none is 0."""
+    assert 2000 * 32 + 4 * 64 * (32 + 64 + 1) + 3 * 16 * (64 + 16) + 2 * 3 * 16 + 16 + 1 == 92785
+    rnn = load(FIXTURES / "specs" / "small_rnn.yaml")
+    for fmt in ("markdown", "latex"):
+        text = render(rnn, lang="en", format=fmt)
+        assert "Each bar shows a layer's share of the model's 92,785 parameters." in text
+        assert "without parameters have no bar" not in text
+    fr = render(rnn, lang="fr")
+    assert "Chaque barre indique la part d’une couche dans les 92\u202f785 paramètres du modèle.\n" in fr
+    # the seed CNN's pooling and flatten layers have no parameters: the clause stays
+    assert "; layers without parameters have no bar." in render(load("example:seed-cnn"), lang="en")

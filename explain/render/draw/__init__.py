@@ -44,6 +44,7 @@ def pictures(model: Model, lang: str, format: str) -> dict[str, Any]:
     out: dict[str, Any] = {"folded": graph.folded, "framed": bool(graph.groups),
                            "shared": bool(graph.shared), "bar_count": len(items),
                            "bar_blocks": any(b.block for b in items),
+                           "bare": charts.bare(graph, labels),
                            "repeats": any(b.kind == "layer" and b.repeat != 1 for b in graph.boxes)}
     out["block"] = block.name if block else None
     out["merges"] = block is not None and len({t for _, t in block.edges}) < len(block.edges)

@@ -39,6 +39,11 @@ def bars(graph: Graph, labels: Labels) -> list[Bar]:
     return out
 
 
+def bare(graph: Graph, labels: Labels) -> bool:
+    """Whether a box of the picture (not an input) has no parameters, so no bar in :func:`bars`."""
+    return any(not labels.evaluate(b.params) for b in graph.boxes if b.kind != "input")
+
+
 TALLEST = 19.0
 """cm a bar chart may take down: with its heading and sentence it fits on one A4 page."""
 
