@@ -753,3 +753,19 @@ def test_solution_sheet_keeps_its_sections_in_order_and_the_total_with_its_table
              text.index("パラメータ数の合計は14,801")]
     assert order == sorted(order), order
     assert "\f" not in text[order[3]:order[4]]  # the last row and the total on one page
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_note_has_a_rule_at_its_left(lang, tmp_path):
+    """Round 14 (de): the notes under a layer ("The factor 4: …", "In Keras this layer has one bias
+    vector …") were only indented; on paper a student could not tell a note from the derivation. Each
+    note now has a thin vertical rule at its left, as tall as the note (small_rnn has four notes: the
+    LSTM's factor 4 and its bias vectors, the GRU's factor 3 and its reset_after bias)."""
+    require_tool("lualatex")
+    import pypdf
+    tex = render(load(FIXTURES / "specs" / "small_rnn.yaml"), lang=lang, format="latex")
+    assert tex.count("\\begin{quote}") == 4
+    pdf = compile_latex(tex, tmp_path)
+    rules = [float(h) for page in pypdf.PdfReader(pdf).pages
+             for h in re.findall(r"\b0 0 m 0 ([\d.]+) l S", page.get_contents().get_data().decode("latin-1"))]
+    assert len(rules) == 4 and min(rules) > 15, rules
