@@ -116,3 +116,34 @@ def test_table_headers_never_break_and_wide_tables_scroll():
     page = render_document("derivation", load(FIXTURES / "keras" / "ResNet50.json"), lang="ja", format="html")
     assert re.search(r"\bth \{[^}]*white-space: nowrap;", page)
     assert re.search(r"div\.table \{[^}]*overflow-x: auto;", page) and '<div class="table">' in page
+
+
+_LOOSE = re.compile("</math></span>[\u00a0\u202f]?[)\\]},.;:!?。、）」』»”’%]|[(\\[「（«„“‘][\u00a0\u202f]?<span class=\"math\">")
+
+
+def _loose(html: str) -> list[str]:
+    """Brackets and punctuation next to an inline formula outside an unbreakable span with it."""
+    glued = re.sub(r'<span class="nowrap">[^<]*<span class="math"><math.*?</math></span>[^<]*</span>', "G", html)
+    return _LOOSE.findall(glued)
+
+
+def test_brackets_and_punctuation_stay_on_the_formulas_line():
+    """Round 14 (de, gpt2 §4): "(…, dann $f \\cdot d + d$) und" set the ")" alone on the next line:
+    Chromium breaks between an inline formula and the punctuation after it. The bracket before a
+    formula and the punctuation after it go into one unbreakable span with it."""
+    html = body("das Netz ($d \\cdot f + f$, dann $f \\cdot d + d$) und; « $x$\u00a0» et $y$\u202f; fin $z$.")
+    glued = re.findall(r'<span class="nowrap">([^<]*<span class="math">M</span>[^<]*)</span>', re.sub(r"<math.*?</math>", "M", html))
+    assert glued == ['(<span class="math">M</span>,', '<span class="math">M</span>)',
+                     '<span class="math">M</span>\u00a0»', '<span class="math">M</span>\u202f;',
+                     '<span class="math">M</span>.'], glued
+    assert "dann <span" in html
+    assert not _loose(html) and _loose(html.replace('class="nowrap"', 'class="x"'))
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "ja", "es"])
+def test_no_formula_in_gpt2_lets_its_punctuation_wrap_alone(lang):
+    """The same on a whole page, in every language (GPT-2: formulas in brackets and before commas)."""
+    from explain.render.html import page
+    html = page("derivation", load(FIXTURES / "hf" / "gpt2.json"), lang, pictures=False)
+    assert not _loose(html), _loose(html)
+    assert '<span class="nowrap"><span class="math">' in html

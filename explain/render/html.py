@@ -47,8 +47,15 @@ def body(markdown: str, pictures: dict[str, str] | None = None,
         out = _mathml(mathml.convert(_lines(tex), display="block" if display else "inline"))
         return f'<span class="math{" display" if display else ""}">{out}</span>'
 
+    def inline(self, tokens, i, options, env):
+        before, after = tokens[i].meta.get("before", ""), tokens[i].meta.get("after", "")
+        out = math(tokens[i].content, False)
+        if before or after:  # a bracket or punctuation never wraps alone away from its formula
+            return f'<span class="nowrap">{escapeHtml(before)}{out}{escapeHtml(after)}</span>'
+        return out
+
     rules = md.add_render_rule
-    rules("math_inline", lambda self, tokens, i, options, env: math(tokens[i].content, False))
+    rules("math_inline", inline)
     rules("math_inline_double", lambda self, tokens, i, options, env: math(tokens[i].content, True))
     rules("math_block", lambda self, tokens, i, options, env: "<div>" + math(tokens[i].content, True) + "</div>\n")
     default_fence = md.renderer.rules["fence"]
@@ -72,6 +79,7 @@ def body(markdown: str, pictures: dict[str, str] | None = None,
     md.add_render_rule("text", lambda self, tokens, i, options, env: _text(escapeHtml(tokens[i].content)))
     md.add_render_rule("softbreak", lambda self, tokens, i, options, env: _softbreak(tokens, i))
     tokens = md.parse(markdown)
+    _glue(tokens)
     if fold:
         _fold(tokens, *fold)
     sections = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
@@ -101,6 +109,28 @@ def _fold(tokens, heading: str, label: Callable[[int], str]) -> None:
             token.meta["fold"] = label(rows)
             tokens[close].meta["fold"] = True
             return
+
+
+_OPENING = re.compile(r"[(\[{«„“‘「『（¿¡][\u00a0\u202f]?$")
+_CLOSING = re.compile(r"^(?:[\u00a0\u202f]?[)\]}»“”’」』）.,;:!?。、%])+")
+
+
+def _glue(tokens) -> None:
+    """Move an opening bracket right before an inline formula, and the closing brackets and
+    punctuation right after it, into the formula's token (``meta`` "before", "after"): a browser
+    may break a line between a formula and the text beside it, and left "… $f \\cdot d + d$" and
+    ")" on two lines (round 14, de)."""
+    for block in tokens:
+        children = block.children or []
+        for k, token in enumerate(children):
+            if token.type != "math_inline":
+                continue
+            if k > 0 and children[k - 1].type == "text" and (m := _OPENING.search(children[k - 1].content)):
+                token.meta["before"] = m[0]
+                children[k - 1].content = children[k - 1].content[:m.start()]
+            if k + 1 < len(children) and children[k + 1].type == "text" and (m := _CLOSING.match(children[k + 1].content)):
+                token.meta["after"] = m[0]
+                children[k + 1].content = children[k + 1].content[m.end():]
 
 
 _SIZE = re.compile(r"\d+(?: × \d+)+(?:-\w+)?")
