@@ -63,6 +63,11 @@ async function main(job) {
         aligned: Array.from(document.querySelectorAll('.math.display')).filter(e => e.querySelector('mtable'))
           .map(e => [e.querySelectorAll('mtr').length, e.querySelector('math').getBoundingClientRect().height,
                      parseFloat(getComputedStyle(e.querySelector('math')).fontSize)]),
+        // lines of a display (without fractions, roots or limits) of unequal height: uneven spacing
+        uneven: Array.from(document.querySelectorAll('.math.display mtable')).map(t => Array.from(t.children)
+          .filter(r => !r.querySelector('mfrac, msqrt, mroot, munder, mover, munderover'))
+          .map(r => r.getBoundingClientRect().height)).filter(h => h.length > 1
+            && Math.max(...h) - Math.min(...h) > 1).map(h => h.map(x => x.toFixed(1)).join('/')),
         // code in a table cell (a shape, a name) set on more than one line
         wrapped: Array.from(document.querySelectorAll('td code')).filter(e => e.getClientRects().length > 1)
           .map(e => e.textContent),
@@ -81,6 +86,7 @@ async function main(job) {
       if (found.linebreaks) problems.push(`${found.linebreaks} MathML line break(s) (ignored by Chromium)`);
       for (const [rows, height, size] of found.aligned)
         if (height < rows * size) problems.push(`a display of ${rows} lines only ${height}px high`);
+      for (const rows of found.uneven) problems.push(`lines of a display of unequal height: ${rows}`);
       for (const code of found.wrapped) problems.push(`code wrapped in a table cell: ${code}`);
       for (const box of found.outside) problems.push(`past the text column: ${box}`);
       if (found.hairlines) problems.push(`${found.hairlines} bar(s) under 2px wide`);

@@ -115,14 +115,18 @@ def test_browser_harness_sees_a_parse_error(tmp_path):
 def test_browser_harness_sees_a_one_line_aligned_display_and_a_wrapped_shape(tmp_path):
     """latex2mathml's own ``aligned`` (the round-10 page) is reported, and so are a table of lines
     drawn flat and a shape broken inside its tuple in a narrow table cell."""
-    from explain.render.html import _modules
+    from explain.render.html import _lines, _mathml, _modules
     node = require_tool("node")
     _node_package("playwright-core")
     mathml = _modules()[0]
     aligned = mathml.convert("\\begin{aligned} P &= 4d^{2} + 2d \\cdot f \\\\ &= 12d^{2} + 13d \\end{aligned}",
                              display="block")
+    lines = "\\begin{aligned} P &= 4d^{2} + 2d \\\\ &= 12 \\times 768^{2} \\\\ &= 7 \\end{aligned}"
+    bare = mathml.convert(_lines(lines), display="block")
+    strut = _mathml(bare)
     page = tmp_path / "old.html"
-    page.write_text('<!DOCTYPE html><html lang="en"><body><div><span class="math display">' + aligned
+    page.write_text('<!DOCTYPE html><html lang="en"><body><div><span class="math display">' + bare
+                    + '</span></div><div><span class="math display">' + aligned
                     + '</span></div><div><span class="math display"><math display="block"><mtable><mtr><mtd></mtd>'
                     '</mtr><mtr><mtd></mtd></mtr></mtable></math></span></div><table style="width:3em"><tr><td><code>(None, 56, 56, 64)</code></td></tr>'
                     "</table></body></html>", "utf-8")
@@ -135,6 +139,15 @@ def test_browser_harness_sees_a_one_line_aligned_display_and_a_wrapped_shape(tmp
     assert "1 MathML line break(s) (ignored by Chromium)" in problems
     assert "code wrapped in a table cell: (None, 56, 56, 64)" in problems
     assert any(p.startswith("a display of 2 lines only") for p in problems)
+    # round 14 (de): a line with d^2 higher than the next; our own tables of lines have a strut
+    assert sum(p.startswith("lines of a display of unequal height") for p in problems) == 1, problems
+    good = tmp_path / "strut.html"
+    good.write_text('<!DOCTYPE html><html lang="en"><body><div><span class="math display">' + strut
+                    + "</span></div></body></html>", "utf-8")
+    job["pages"] = [str(good)]
+    result = subprocess.run([node, str(ROOT / "tests" / "browser.js")], input=json.dumps(job),
+                            capture_output=True, text=True, timeout=300)
+    assert json.loads(result.stdout)["pages"] == []
 
 
 def test_browser_harness_sees_a_table_past_the_column_and_a_hairline_bar(tmp_path):

@@ -161,8 +161,16 @@ def _lines(tex: str) -> str:
 
 def _mathml(mathml: str) -> str:
     """Numbers in one piece, and a slash set close as TeX's ordinary ``/`` (``(k - 1)/2``): the
-    operator dictionary would put spaces around it."""
-    return _numbers(mathml).replace("<mo>&#x0002F;</mo>", '<mo lspace="0" rspace="0">/</mo>')
+    operator dictionary would put spaces around it; every line of a table of lines with a strut."""
+    out = _numbers(mathml).replace("<mo>&#x0002F;</mo>", '<mo lspace="0" rspace="0">/</mo>')
+    return _ROW.sub(lambda m: f"<mtr><mtd{m[1]}>{_STRUT}" + ("</mtd>" if m[2] else ""), out)
+
+
+_ROW = re.compile(r"<mtr><mtd([^>]*?)\s*(/?)>")
+_STRUT = '<mspace width="0" height="1.05em" depth="0.35em"></mspace>'
+"""TeX's ``\\strut`` for a line of an aligned display: browsers ignore ``rowspacing``, and each
+row was as high as its content (a line with ``d^2`` lower than the next, round 14, de); lines of
+ordinary height are now spaced evenly."""
 
 
 _GROUPED = re.compile(r"<mn>([0-9.,]+)</mn><mrow><mo>&#x0002([CE]);</mo></mrow><mn>([0-9]+)</mn>")
