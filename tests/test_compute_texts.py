@@ -167,8 +167,9 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
     pool = _layers_section(seed_md).split("#### 3.")[1].split("####")[0]
     # round 11 (fr): "n values, n − 1 comparisons" was math; round 14 (de, ja, es): but n is the input
     # size of the output-size formula, so the sentence says it of the window without a symbol
-    assert ("(strictly, the maximum of a window's values takes one comparison fewer than the window has "
-            "elements: one operation fewer per output element)") in pool and "$n$" not in pool
+    # round 15 (all): the window's own symbols, k_h·k_w values take k_h·k_w − 1 comparisons
+    assert ("(strictly, the maximum of $k_{h} \\cdot k_{w}$ values takes $k_{h} \\cdot k_{w} - 1$ comparisons, "
+            "one operation fewer per output element)") in pool and "$n$" not in pool
     assert 9 * 225_792 == 2_032_128
     assert "3 \\times 3 \\times 225{,}792 = 2{,}032{,}128" in pool
 
@@ -183,15 +184,15 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
     # round 13 (de): a dense layer has weights, "Kernelgewicht" is Keras jargon
     ("de", "eine Multiply-Accumulate-Operation (MAC) je Gewicht, also je Eintrag der Gewichtsmatrix.", "Kernelgewicht."),
     ("es", "Las sumas del sesgo, las activaciones", "Las sumas de sesgo"),
-    ("es", "(en rigor, el máximo de los valores de una ventana requiere una comparación menos que elementos "
-           "tiene la ventana: una operación menos por elemento de salida)", "es una comparación menos"),
+    ("es", "(en rigor, el máximo de $k_{h} \\cdot k_{w}$ valores requiere $k_{h} \\cdot k_{w} - 1$ comparaciones: "
+           "una operación menos por elemento de salida)", "es una comparación menos"),
     ("fr", "l’entrée de chaque échantillon (ses cartes de caractéristiques, par exemple)", "chaque exemple"),
     ("fr", "Les FLOP sont un nombre d’opérations, à ne pas confondre avec les FLOP/s", "on obtient le nombre de FLOP :"),
-    ("ja", "（厳密には、ウィンドウ内の値の最大値を求める比較の回数はウィンドウの要素数より 1 回少ないので、出力の要素ごとに 1 回少なくなります）",
-     "（厳密には比較は 1 回少なくなります）"),
-    ("fr", "le maximum des valeurs d’une fenêtre demande une comparaison de moins que la fenêtre ne compte "
-           "d’éléments, soit une opération de moins", "de $n$ valeurs"),
-    ("de", "braucht das Maximum der Werte eines Fensters einen Vergleich weniger, als das Fenster Elemente hat",
+    ("ja", "（厳密には、$k_{h} \\cdot k_{w}$ 個の値の最大値は $k_{h} \\cdot k_{w} - 1$ 回の比較で求まるので、",
+     "ウィンドウの要素数より 1 回少ない"),
+    ("fr", "le maximum de $k_{h} \\cdot k_{w}$ valeurs demande $k_{h} \\cdot k_{w} - 1$ comparaisons, soit une "
+           "opération de moins", "de $n$ valeurs"),
+    ("de", "genügen für das Maximum von $k_{h} \\cdot k_{w}$ Werten $k_{h} \\cdot k_{w} - 1$ Vergleiche",
      "von $n$ Werten"),
 ])
 def test_compute_wording_of_the_round_7_reviewers(lang, present, absent):

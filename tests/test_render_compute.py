@@ -202,8 +202,8 @@ def test_dropout_and_max_pooling_say_what_their_count_leaves_out():
     # in training the kept entries of ones are 1/(1 - 0.5) = 2, the dropped ones 0 (fr reviewer:
     # "draws random numbers and applies them" was vague)
     assert set(drop.train()(x).unique().tolist()) == {0.0, 2.0}
-    assert ("one operation per window element (strictly, the maximum of a window's values takes one "
-            "comparison fewer than the window has elements: one operation fewer per output element)") in text
+    assert ("one operation per window element (strictly, the maximum of $k_{h} \\cdot k_{w}$ values takes "
+            "$k_{h} \\cdot k_{w} - 1$ comparisons, one operation fewer per output element)") in text
 
 
 @pytest.mark.parametrize("path", sorted(p for p in (FIXTURES / "hf").glob("*.json") if p.stem != "expected"),

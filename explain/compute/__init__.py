@@ -29,7 +29,7 @@ from typing import Mapping, Sequence
 
 import sympy
 
-from ..symbols import Value, product, sym
+from ..symbols import KERNEL_SYMBOLS, Value, product, sym
 
 N_out, N_in = sym("N_out"), sym("N_in")
 """Elements of the output and of the input (one sample)."""
@@ -194,6 +194,13 @@ def _pool_formula(kernel: tuple[sympy.Symbol, ...]) -> sympy.Expr:
 def pooled(kernel: tuple[sympy.Symbol, ...], sizes: Sequence[Value], out: Sequence[Value | None]) -> Cost:
     """A pooling window: k_h·k_w comparisons or additions per output element, N_out·k_h·k_w."""
     return Cost(ZERO, _pool_formula(tuple(kernel)), {N_out: elements(out), **dict(zip(kernel, sizes))})
+
+
+def window_math(rank: int) -> dict[str, sympy.Expr]:
+    """A pooling window's elements k_h·k_w (``window``) and the comparisons its maximum takes,
+    k_h·k_w − 1 (``window_less``), by spatial rank."""
+    window = product(KERNEL_SYMBOLS[rank])
+    return {"window": window, "window_less": window - 1}
 
 
 def per_input(shapes: Sequence[Sequence[Value | None]], ops: int = 1) -> Cost:

@@ -613,17 +613,17 @@ QWEN2VL_PATCH_MERGER = N_("This patch merger is the projector: it normalizes eve
 
 # -- compute: why a type takes the MACs and other operations it does (explain.compute)
 CONV_COMPUTE = N_("A convolution computes every output element as a sum over its window: one "
-                  "multiply-accumulate (MAC) for each kernel position and input channel. So it takes "
-                  "as many MACs as one filter has kernel weights, for each of its output elements.")
+                  "multiply-accumulate (MAC) for each kernel position and input channel. So each "
+                  "output element costs %(per_output)s MACs, and the layer has %(outputs)s output "
+                  "elements.")
 CONV_GROUPED_COMPUTE = N_("A grouped convolution computes every output element as a sum over its "
                           "window: one multiply-accumulate (MAC) for each kernel position and input "
-                          "channel of its group. So it takes as many MACs as one filter has kernel "
-                          "weights, for each of its output elements.")
+                          "channel of its group. So each output element costs %(per_output)s MACs, "
+                          "and the layer has %(outputs)s output elements.")
 MAX_POOL_COMPUTE = N_("A max pooling layer multiplies nothing, so it takes no MACs. For each output "
                       "element it takes the maximum of the values of its window, counted here as one "
-                      "operation per window element (strictly, the maximum of a window's values takes "
-                      "one comparison fewer than the window has elements: one operation fewer per "
-                      "output element).")
+                      "operation per window element (strictly, the maximum of %(window)s values takes "
+                      "%(window_less)s comparisons, one operation fewer per output element).")
 DROPOUT_COMPUTE = N_("At inference this layer computes nothing: no MACs and no other operations. In "
                      "training it draws random numbers and applies them to its input; that work is "
                      "counted neither here nor in the estimate of a training step.")

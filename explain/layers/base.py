@@ -507,6 +507,11 @@ class Layer:
         """Why this layer takes its MACs and other operations: the class's sentence, or None."""
         return self.compute_explanation
 
+    def compute_math(self) -> dict[str, Any]:
+        """The formulas the placeholders of this layer's compute sentence name (placeholder →
+        sympy expression in the type's symbols), e.g. a max pooling's window ``k_h·k_w``."""
+        return {}
+
     @classmethod
     def meaning_of(cls, symbol: str) -> Optional[str]:
         """What ``symbol`` stands for in this type (a meaning key), the nearest class's say."""

@@ -158,6 +158,11 @@ class _Conv(_ConvBase):
             return _texts.CONV_GROUPED_COMPUTE
         return _texts.CONV_COMPUTE
 
+    def compute_math(self) -> dict:
+        """MACs per output element k_h·k_w·c_in (/g) and output elements c_out·H_out·W_out."""
+        return {"per_output": _conv_groups(self.rank, self.groups != 1, False)[0].formula / c_out,
+                "outputs": c_out * spatial_positions(self.rank)}
+
     def cost(self, shapes, out, values) -> Cost:
         macs, other = _conv_cost(self.rank, self.groups != 1, self.ops_per_output(), bool(self.lora_rank))
         return Cost(macs, other, self.out_values(out))

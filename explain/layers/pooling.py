@@ -5,7 +5,7 @@ Window pooling: n_out = ⌊(n − p)/s⌋ + 1 (valid) or ⌈n/s⌉ (same); strid
 from __future__ import annotations
 
 
-from ..compute import Cost, per_input, pooled
+from ..compute import Cost, per_input, pooled, window_math
 from ..symbols import KERNEL_SYMBOLS
 from ..errors import ExplainError
 from ..shapes import Window, keras_pool
@@ -30,6 +30,9 @@ class _Pooling(Spatial, Windowed):
     def cost(self, shapes, out, values) -> Cost:
         """k_h·k_w comparisons (max) or additions (average) per output element."""
         return pooled(KERNEL_SYMBOLS[self.rank], self.pool_size, out)
+
+    def compute_math(self) -> dict:
+        return window_math(self.rank)
 
     def default_stride(self) -> str | None:
         return "strides=None" if self.strides is None else None

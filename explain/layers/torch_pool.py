@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar, Sequence
 
-from ..compute import NO_RULE, Cost, NotDerived, elementwise, per_input, pooled
+from ..compute import NO_RULE, Cost, NotDerived, elementwise, per_input, pooled, window_math
 from ..symbols import KERNEL_SYMBOLS
 from ..errors import ExplainError
 from ..shapes import Window, torch_pool
@@ -49,6 +49,9 @@ class _Pool(Layer, Windowed):
     def cost(self, shapes, out, values) -> Cost:
         """k_h·k_w comparisons (max) or additions (average, power average) per output element."""
         return pooled(KERNEL_SYMBOLS[self.rank], self.kernel_size, out)
+
+    def compute_math(self) -> dict:
+        return window_math(self.rank)
 
     def default_stride(self) -> str | None:
         return "stride=None" if self.stride is None else None

@@ -138,6 +138,7 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
         row.update(
             other_note=other_note,
             explanation=node.layer.compute_explanation_for() if row["first"] else None,
+            explanation_math={k: f.math.expr(e) for k, e in node.layer.compute_math().items()},
             nothing=nothing,
             equation=None if nothing else f.dm(_equations(v, node, cost)),
             symbols=symbols, macs=v.count_text(node.macs),
