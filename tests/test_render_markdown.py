@@ -238,3 +238,13 @@ def test_tensor_table_names_in_code_font_and_keras_unit_explained_alone():
     assert ("Keras's `model.summary()` prints `23.00 MB` because it uses binary units (its "
             "1\u00a0MB is 2²⁰\u00a0bytes, i.e. 1\u00a0MiB).") in text
     assert "1 KB" not in text and "1\u00a0KB" not in text
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex"])
+def test_lenet5_says_which_variant_it_is_before_counting_its_layers(fmt):
+    """Round 14 (ja): the layer count came before "This is the variant of LeNet-5 …"; the student
+    should know which model this is first. Layers by hand: c1, s2, c3, s4, flatten, c5, f6, output = 8."""
+    text = render(load("example:lenet5"), lang="en", format=fmt)
+    variant, count = text.index("This is the variant of LeNet-5"), text.index("The model has 8 layers")
+    assert variant < text.index("C1, C5 and F6 have the same counts") < count < text.index("The input")
+    assert text.count("This is the variant of LeNet-5") == 1
