@@ -226,8 +226,8 @@ def test_total_training_memory_line(seed_md):
     # weights and gradients 4 + 4 + 8 = 16 bytes, ZeRO's fp16 copy 2 + 2 + 12 = 16 bytes
     assert 4 + 4 + 8 == 2 + 2 + 12 == 16
     # round 11 (ja, en): the 16 bytes per parameter describe M, not M + A; "not counting", not "without"
-    assert ("In total, training with Adam in mixed precision needs about $M + A$ bytes: 96.5 MB (16\u00a0bytes "
-            "per trainable parameter under both conventions of the table), plus 10.6 MB per sample in the "
+    assert ("In total, training with Adam in mixed precision needs about $M + A$ bytes: 96.5\u00a0MB (16\u00a0bytes "
+            "per trainable parameter under both conventions of the table), plus 10.6\u00a0MB per sample in the "
             "batch, not counting the framework's own buffers and workspace.") in seed_md
 
 
@@ -243,7 +243,7 @@ def test_model_states_come_in_three_paragraphs_and_the_size_once(seed_md):
     # ja reviewer, round 8: Micikevicius et al. (2018) train in float16; bfloat16 came later
     assert "(`float16` in the paper, today also `bfloat16`; 2\u00a0bytes each)" in paragraphs[1]
     assert 16 * 6_029_097 == 96_465_552 and round(96_465_552 / 2**20, 1) == 92.0
-    assert "$$\n\nThat is 96.5 MB (92.0\u00a0MiB).\n" in seed_md
+    assert "$$\n\nThat is 96.5\u00a0MB (92.0\u00a0MiB).\n" in seed_md
     assert "and twice as much in `float32`" in seed_md
 
 
@@ -382,12 +382,12 @@ def test_a_layer_without_macs_displays_only_its_other_operations(seed_md):
     # round 13 (ja): true of every optimizer of the table (8 = 8, 12 = 12, 16 = 16), so said of all
     ("ja", "表のとおり、どのオプティマイザでも、混合精度にしてもモデルの状態は小さくなりません", "Adam や AdamW では"),
     # round 14 (ja): the total first, then what it is made of (it was a garden-path sentence)
-    ("ja", "約 $M + A$ バイトが必要です。内訳は、モデルの状態 96.5 MB（学習可能なパラメータ 1 個あたり 16\u00a0バイト。表のどちらの数え方でも同じ）と、"
-           "バッチの 1 サンプルあたり 10.6 MB の活性値です。", "バイト（表のどちらの数え方でも"),
+    ("ja", "約 $M + A$ バイトが必要です。内訳は、モデルの状態 96.5\u00a0MB（学習可能なパラメータ 1 個あたり 16\u00a0バイト。表のどちらの数え方でも同じ）と、"
+           "バッチの 1 サンプルあたり 10.6\u00a0MB の活性値です。", "バイト（表のどちらの数え方でも"),
     # M = 16·P is said only when every parameter is trainable: P is the number of trainable ones
     ("fr", "où $P$ est le nombre de paramètres entraînables\u00a0:", "où $P$ est le nombre de paramètres\u00a0:"),
     ("es", "SGD con momento guarda un valor por parámetro", "inercia"),
-    ("de", "96,5 MB (in beiden Zählweisen der Tabelle 16\u00a0Byte je trainierbaren Parameter) und dazu",
+    ("de", "96,5\u00a0MB (in beiden Zählweisen der Tabelle 16\u00a0Byte je trainierbaren Parameter) und dazu",
      "je trainierbarem Parameter"),
     ("de", "| Byte/Parameter (gemischte Genauigkeit, ZeRO) | Modellzustände (gemischte Genauigkeit, ZeRO) |",
      "Zählung nach ZeRO"),

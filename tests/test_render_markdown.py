@@ -196,8 +196,8 @@ def test_unknown_note_keys_do_not_crash(monkeypatch):
 
 
 @pytest.mark.parametrize("lang,states,size,binary", [
-    ("de", "96.465.552", "96,5 MB", "92,0\u00a0MiB"), ("fr", "96\u202f465\u202f552", "96,5\u202fMo", "92,0\u00a0Mio"),
-    ("en", "96,465,552", "96.5 MB", "92.0\u00a0MiB")])
+    ("de", "96.465.552", "96,5\u00a0MB", "92,0\u00a0MiB"), ("fr", "96\u202f465\u202f552", "96,5\u202fMo", "92,0\u00a0Mio"),
+    ("en", "96,465,552", "96.5\u00a0MB", "92.0\u00a0MiB")])
 def test_training_memory_section_of_the_seed_cnn(lang, states, size, binary):
     # 6,029,097 parameters, all trainable: Adam with mixed precision 16 bytes each (ZeRO)
     # = 96,465,552 bytes = 96.465552 MB = 91.997… MiB (96,465,552 / 2²⁰)

@@ -85,7 +85,9 @@ def format_bytes(n: int, lang: str, binary: bool = False) -> str:
     number = format_size(value, lang)
     if binary and unit != "byte":
         return f"{number}\u00a0{_BINARY_FR.get(unit, unit) if lang == 'fr' else unit}"
-    text = format_unit(number, f"digital-{unit}", length="short", locale=locale(lang))
+    # the number and its unit never part at a line's end ("10.6 / MB", round 14, ja): CLDR's plain space
+    # becomes a no-break one
+    text = format_unit(number, f"digital-{unit}", length="short", locale=locale(lang)).replace(" ", "\u00a0")
     return text.replace("KB", "kB") if unit == "kilobyte" else text  # SI's kilo: lower-case k
 
 
