@@ -340,6 +340,6 @@ def test_recurrent_bias_diagnoses_name_the_tensors_and_are_true_of_the_layer(tmp
     assert [c.diagnosis for c in report.claims] == [["rnn_double_bias"], ["rnn_double_bias"]]
     md = render_report(report, lang="en", format="markdown")
     assert ("With `reset_after=True` this Keras GRU has two bias vectors per weight group, one for the "
-            "input and one for the recurrent part") in md and "not four: $3h(i + h) + 6h$" in md
+            "input and one for the recurrent part") in md and "not four: $3h(n_{\\text{in}} + h) + 6h$" in md
     assert md.count("This Keras layer has one bias vector per weight group") == 1  # the LSTM's only
     assert "a second one is PyTorch's convention (`bias_ih_l0` and `bias_hh_l0`)" in md

@@ -793,7 +793,7 @@ def test_simple_rnn_gives_its_step_equation_with_the_tensors_shapes():
     text = doc(explain.load(spec))
     assert (r"computes its hidden state at each time step from the current input and its previous hidden "
             r"state: $h_{t} = \tanh(x_{t} W + h_{t-1} U + b)$, with the input $x_{t}$ and the states as "
-            r"row vectors. It has no gates: one set of input weights $W$ (`kernel`, $i \times h$), recurrent "
+            r"row vectors. It has no gates: one set of input weights $W$ (`kernel`, $n_{\text{in}} \times h$), recurrent "
             r"weights $U$ (`recurrent_kernel`, $h \times h$) and a bias $b$ (`bias`, $h$ entries).") in text
     assert "Activation:" not in text  # the equation holds it
     no_bias = doc(explain.load({**spec, "layers": [{"SimpleRNN": {"units": 8, "use_bias": False}}]}))

@@ -73,9 +73,9 @@ def test_lstm_and_gru_show_the_textbook_form_then_the_numbers():
     assert (lstm.count_params(), gru.count_params()) == (24832, 3936)
     text = render_document("derivation", explain.load("tests/fixtures/specs/small_rnn.yaml"),
                            lang="en", format="markdown")
-    assert (r"P = 4h(i + h) + 4h = 4 \times 64 \times (32 + 64) + 4 \times 64 = 24{,}832"
+    assert (r"P = 4h(n_{\text{in}} + h) + 4h = 4 \times 64 \times (32 + 64) + 4 \times 64 = 24{,}832"
             in text.replace(r"\left(", "(").replace(r"\right)", ")"))
-    assert (r"P = 3h(i + h) + 6h = 3 \times 16 \times (64 + 16) + 6 \times 16 = 3{,}936"
+    assert (r"P = 3h(n_{\text{in}} + h) + 6h = 3 \times 16 \times (64 + 16) + 6 \times 16 = 3{,}936"
             in text.replace(r"\left(", "(").replace(r"\right)", ")"))
 
 
@@ -86,4 +86,4 @@ def test_torch_lstm_form_has_two_bias_vectors_per_gate():
     model = explain.load({"name": "t", "framework": "pytorch", "input": [5, 4],
                           "layers": [{"LSTM": {"input_size": 4, "hidden_size": 8, "batch_first": True}}]})
     text = render_document("derivation", model, lang="en", format="markdown")
-    assert "P = 4h(i + h) + 8h" in text  # plain brackets: \\left adds a gap before them and f"= {n:,}" in text
+    assert r"P = 4h(n_{\text{in}} + h) + 8h" in text  # plain brackets: \\left adds a gap before them and f"= {n:,}" in text

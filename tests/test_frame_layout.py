@@ -131,7 +131,7 @@ def test_brackets_grow_only_around_tall_material():
     size keeps its sized floor around the fraction."""
     assert 4 * 64 * (32 + 64) + 4 * 64 == 24_832
     tex = render(load(FIXTURES / "specs" / "small_rnn.yaml"), lang="en", format="latex")
-    assert r"P = 4h(i + h) + 4h = 4 \times 64 \times (32 + 64) + 4 \times 64 = 24{,}832" in tex
+    assert r"P = 4h(n_{\text{in}} + h) + 4h = 4 \times 64 \times (32 + 64) + 4 \times 64 = 24{,}832" in tex
     assert r"\left(" not in tex
     seed = render(load("example:seed-cnn"), lang="en", format="latex")
     assert r"\left\lfloor \frac{n + 2p - k}{s} \right\rfloor" in seed

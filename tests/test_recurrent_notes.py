@@ -32,9 +32,9 @@ def keras_spec(layer: str, **config) -> dict:
 
 
 def value(placeholder: str) -> int:
-    """A note's formula at i = I, h = H."""
+    """A note's formula at n_in = I, h = H."""
     formula = messages.PLACEHOLDERS[placeholder]
-    return int(formula.subs({sympy.Symbol("i"): I, sympy.Symbol("h"): H}))
+    return int(formula.subs({sympy.Symbol("n_in"): I, sympy.Symbol("h"): H}))
 
 
 def torch_params(module) -> tuple[int, set[str]]:
@@ -84,7 +84,7 @@ def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
     assert ("Each of its weight groups (the two gates and the candidate state) has input weights, recurrent "
             "weights and two biases, one for the input part and one for the recurrent part (with "
             "`reset_after=True`, Keras's default).") in text
-    assert "With `reset_after=False` this layer would have one bias vector per weight group, giving $3h(i + h) + 3h$" in text
+    assert "With `reset_after=False` this layer would have one bias vector per weight group, giving $3h(n_{\\text{in}} + h) + 3h$" in text
     # two by default: nn.GRU(bias=False) has none, so the note may not say "always"
     assert not {n for n in torch_params(torch.nn.GRU(I, H, bias=False))[1] if "bias" in n}
     assert "`nn.GRU` has two bias vectors per weight group by default (`bias_ih_l0` and `bias_hh_l0`)" in text

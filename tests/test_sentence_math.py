@@ -41,7 +41,7 @@ def test_every_sentence_placeholder_is_defined():
 
 def test_plain_placeholders_are_unicode_math_and_bare_names():
     plain = messages.plain_placeholders()
-    assert plain["gru_keras_torch"] == "3h(i + h) + 6h"
+    assert plain["gru_keras_torch"] == "3h(n_in + h) + 6h"
     assert plain["b_ih"] == "bias_ih" and plain["scale"] == "1/(1 − r)"
     assert plain["fused_qkv"] == "3d² + 3d"
 
@@ -53,8 +53,8 @@ def test_gru_note_formulas_are_math_and_names_code_in_every_language(lang):
     model = explain.load(TORCH_GRU)
     md = render_document("derivation", model, lang=lang, format="markdown")
     tex = render_document("derivation", model, lang=lang, format="latex").replace(r"\allowbreak{}", "")
-    assert "$3h(i + h) + 6h$" in md and "`bias_ih`" in md and "`reset_after=True`" in md
-    assert "$3h(i + h) + 6h$" in tex and r"\texttt{bias\_ih}" in tex and r"\texttt{reset\_after=True}" in tex
+    assert "$3h(n_{\\text{in}} + h) + 6h$" in md and "`bias_ih`" in md and "`reset_after=True`" in md
+    assert "$3h(n_{\\text{in}} + h) + 6h$" in tex and r"\texttt{bias\_ih}" in tex and r"\texttt{reset\_after=True}" in tex
     assert "b_ih" not in translations(lang).gettext(messages.NOTES["gru_two_biases"]).replace("%(b_ih)s", "")
 
 

@@ -182,12 +182,12 @@ def test_conv2d_groups_by_hand() -> None:
 
 
 def test_lstm_formula_per_layer_and_direction() -> None:
-    """One layer, one direction: 4h(i + h) + 8h; the formula substitutes to the count."""
+    """One layer, one direction: 4h(n_in + h) + 8h; the formula substitutes to the count."""
     import sympy
 
     from explain.symbols import sym
     node = load_spec(torch_spec([20, 32], {"LSTM": {"input_size": 32, "hidden_size": 64}})).nodes[0]
-    h, i = sym("h"), sym("i")
+    h, i = sym("h"), sym("n_in")
     assert sympy.expand(node.formula - (4 * h * (i + h) + 8 * h)) == 0
     assert node.formula.xreplace(dict(node.values)) == node.params == 25088
     assert node.layer.notes() == ("lstm_four_groups", "rnn_two_biases")

@@ -83,7 +83,7 @@ def test_gru_note_says_pytorch_equals_keras_default_and_3h_more_than_reset_after
     notes = [k for s in derive(model).steps for k in s.notes]
     assert "gru_two_biases" in notes and "rnn_two_biases" not in notes
     text = messages.english(messages.NOTES["gru_two_biases"])
-    assert "3h(i + h) + 6h" in text and "reset_after=True" in text and "3h parameters fewer" in text
+    assert "3h(n_in + h) + 6h" in text and "reset_after=True" in text and "3h parameters fewer" in text
     assert translated(messages.NOTES["gru_two_biases"])
 
 @pytest.mark.parametrize("torch_name, keras_name, key, extra", [
@@ -1060,11 +1060,15 @@ def test_gpt2_block_defines_p1_and_shows_f_put_in():
     assert "- $P_{1}$: number of parameters of one block\n" in section
     assert "$P_{1}$:" not in _section(text, "transformer.wte")
 
-def test_lstm_names_its_weight_groups_as_its_factor_note_does_and_i_is_per_time_step():
+def test_lstm_names_its_weight_groups_as_its_factor_note_does_and_n_in_is_per_time_step():
+    """The input size is n_in (as Dense's), never i, the input gate's letter; the kernel's size in
+    Keras's order (n_in, 4h): 3 × 4 · 4 = 48 by hand."""
     text = markdown(explain.load({"name": "l", "input": [5, 3], "layers": [{"LSTM": {"units": 4}}]}))
     assert "Each of its weight groups (the three gates and the cell candidate)" in text
     assert "three gates (input, forget and output) and a cell candidate" in text
-    assert "$i = 3$: number of input features per time step" in text
+    assert r"$n_{\text{in}} = 3$: number of input features per time step" in text
+    assert r"| `kernel` | $4n_{\text{in}} \cdot h = 4 \times 3 \times 4$ | 48 |" in text
+    assert "$i = " not in text and "(i + h)" not in text
 
 def test_flatten_keeps_the_batch_axis_and_a_bias_free_conv_says_so_once():
     keras = require_module("keras")

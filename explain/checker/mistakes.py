@@ -454,7 +454,7 @@ _FAMILIES: dict[str, Callable[[Context, Node], Iterable[Variant]]] = {
 }
 
 
-_INPUT_SYMBOLS = ("i", "n_in")
+_INPUT_SYMBOLS = ("n_in",)
 
 
 def wrong_input_layer(ctx: Context, node: Node) -> Iterator[Variant]:

@@ -1,13 +1,13 @@
 """Keras recurrent layers: SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D, Bidirectional, and RNN with
 cells (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells).
 
-With i input features, h units and G gates (SimpleRNN 1, GRU 3, LSTM 4):
+With n_in input features, h units and G gates (SimpleRNN 1, GRU 3, LSTM 4):
 
-    kernel i·G·h + recurrent_kernel h·G·h + bias G·h              = G·h·(i + h) + G·h
-    GRU with reset_after=True (the default): bias (2, 3h)           = 3h·(i + h) + 6h
+    kernel n_in·G·h + recurrent_kernel h·G·h + bias G·h              = G·h·(n_in + h) + G·h
+    GRU with reset_after=True (the default): bias (2, 3h)           = 3h·(n_in + h) + 6h
     ConvLSTM: kernel k…·c_in·4c_out + recurrent k…·c_out·4c_out + bias 4c_out
 
-Input (T, i) → (T, h) with ``return_sequences``, else (h,); ``return_state`` adds the final
+Input (T, n_in) → (T, h) with ``return_sequences``, else (h,); ``return_state`` adds the final
 states (h,) (LSTM: h and c) as further outputs. Bidirectional: two copies (forward and backward);
 ``merge_mode`` concat doubles the last axis, sum/mul/ave keep it, None gives both outputs.
 RNN with a list of cells: cell k sees the units of cell k − 1; its symbols are numbered (h_2, i_2);
@@ -23,7 +23,7 @@ import sympy
 from ..compute import UPDATE_OPS, Cost, recurrent_cost, spatial_positions, spatial_values, times
 from ..errors import ExplainError
 from ..shapes import Window, keras_conv
-from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, product, sym
+from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, n_in, product, sym
 from .base import (Group, Layer, Shape, _choice, anything, arg, choice, flag, format_shape, known, size,
                    sizes, layer_type)
 from . import _texts
@@ -31,7 +31,7 @@ from .registry import register
 from ._spatial import Spatial, Windowed
 from .wrappers import nested_layer
 
-h, i = sym("h"), sym("i")
+h = sym("h")
 """Units (hidden size) and input features."""
 
 
@@ -64,15 +64,15 @@ def _check_states(layer: Layer, shape: Shape, given: tuple[Shape, ...]) -> None:
 @cache
 def _rnn_groups(gates: int, bias: int) -> tuple[Group, ...]:
     """``bias`` is the number of bias vectors of size G·h (0, 1, or 2 for GRU reset_after)."""
-    groups = (Group("kernel", gates * i * h), Group("recurrent_kernel", gates * h * h))
+    groups = (Group("kernel", gates * n_in * h), Group("recurrent_kernel", gates * h * h))
     return groups + ((Group("bias", bias * gates * h),) if bias else ())
 
 
 @cache
-def gates_display(gates: int, biases: int, width: sympy.Expr = h, inputs: sympy.Expr = i,
+def gates_display(gates: int, biases: int, width: sympy.Expr = h, inputs: sympy.Expr = n_in,
                   copies: int | sympy.Expr = 1) -> sympy.Expr:
-    """G·h(i + h) + b·G·h as a lecturer writes it: each of the G weight groups has input
-    weights (i·h), recurrent weights (h·h) and ``biases`` bias vectors of h; ``copies`` (the
+    """G·h(n_in + h) + b·G·h as a lecturer writes it: each of the G weight groups has input
+    weights (n_in·h), recurrent weights (h·h) and ``biases`` bias vectors of h; ``copies`` (the
     directions D) in front, bracketed."""
     head = (sympy.Integer(gates),) if gates != 1 else ()
     weights = sympy.Mul(*head, width, sympy.Add(inputs, width, evaluate=False), evaluate=False)
@@ -88,11 +88,11 @@ def group_note(gates: int) -> tuple[str, ...]:
 
 @layer_type
 class _Recurrent(Layer):
-    """The weights of one recurrent step with G gates: kernel G·i·h, recurrent kernel G·h·h and
+    """The weights of one recurrent step with G gates: kernel G·n_in·h, recurrent kernel G·h·h and
     one bias vector G·h (more for GRU with reset_after)."""
 
     role = "recurrent"
-    symbol_meanings = {"h": "rnn_units"}
+    symbol_meanings = {"h": "rnn_units", "n_in": "input_size"}
     explanation = _texts.RECURRENT
     explanation_no_bias = _texts.RECURRENT_NO_BIAS
     one_bias_note: ClassVar[str] = "rnn_one_bias"
@@ -113,7 +113,7 @@ class _Recurrent(Layer):
         return gates_display(self.gates, self.biases())
 
     def values(self, shape: Shape) -> dict:
-        return {i: known(shape[-1], "number of input features (i)", self.type_name), h: self.units}
+        return {n_in: known(shape[-1], "number of input features (n_in)", self.type_name), h: self.units}
 
     def notes(self) -> tuple[str, ...]:
         return group_note(self.gates) + ((self.one_bias_note,) if self.use_bias else ())
@@ -127,7 +127,7 @@ class _Recurrent(Layer):
         return False
 
     def cost(self, shapes, out, values) -> Cost:
-        """Each weight matrix once per step: T·G·h·(i + h) MACs; T·(biases + activations and
+        """Each weight matrix once per step: T·G·h·(n_in + h) MACs; T·(biases + activations and
         state update) other operations."""
         return recurrent_cost(self.weight_groups(), self.step_ops(), self.steps(shapes[0]))
 
@@ -192,7 +192,7 @@ class _RNN(_InitialState, _Recurrent):
 @register("SimpleRNN")
 @layer_type
 class SimpleRNN(_RNN):
-    """h·(i + h) + h."""
+    """h·(n_in + h) + h."""
 
     explanation = _texts.SIMPLE_RNN
     explanation_no_bias = _texts.SIMPLE_RNN_NO_BIAS
@@ -204,7 +204,7 @@ class SimpleRNN(_RNN):
 
     def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
         """With its default tanh the sentence gives the step's equation, h_t = tanh(x_t·W +
-        h_{t-1}·U + b) (Keras's row vectors: the kernel W is i × h, U is h × h)."""
+        h_{t-1}·U + b) (Keras's row vectors: the kernel W is n_in × h, U is h × h)."""
         if self.activation == "tanh":
             return _texts.SIMPLE_RNN_TANH if self.use_bias else _texts.SIMPLE_RNN_TANH_NO_BIAS
         return super().explanation_for(weights)
@@ -213,7 +213,7 @@ class SimpleRNN(_RNN):
 @register("LSTM")
 @layer_type
 class LSTM(_RNN):
-    """4h·(i + h) + 4h; states h and c."""
+    """4h·(n_in + h) + 4h; states h and c."""
 
     gates = 4
     explanation = _texts.LSTM
@@ -229,7 +229,7 @@ class LSTM(_RNN):
 @register("GRU")
 @layer_type
 class GRU(_ResetAfter, _RNN):
-    """3h·(i + h) + 6h with reset_after=True (input and recurrent bias), + 3h without."""
+    """3h·(n_in + h) + 6h with reset_after=True (input and recurrent bias), + 3h without."""
 
     one_bias_note = "gru_one_bias"
     reset_after_note = "gru_reset_after"
@@ -471,9 +471,9 @@ def _directions(forward: tuple[Group, ...], backward: tuple[Group, ...],
 
 @layer_type
 class _Cell(_Recurrent):
-    """One time step of a recurrent layer, used inside ``RNN``: (i,) → (h,); the weights of the
-    layer it belongs to (SimpleRNNCell: h·(i + h) + h, LSTMCell: 4h·(i + h) + 4h, GRUCell:
-    3h·(i + h) + 6h with reset_after, + 3h without)."""
+    """One time step of a recurrent layer, used inside ``RNN``: (n_in,) → (h,); the weights of the
+    layer it belongs to (SimpleRNNCell: h·(n_in + h) + h, LSTMCell: 4h·(n_in + h) + 4h, GRUCell:
+    3h·(n_in + h) + 6h with reset_after, + 3h without)."""
 
     explanation = _texts.CELL
     explanation_no_bias = _texts.CELL_NO_BIAS
@@ -602,7 +602,7 @@ def _stacked_values(cells: Sequence[_Cell], shape: Shape) -> dict:
 @layer_type
 class RNN(_InitialState, Layer):
     """A recurrent layer around ``cell`` (or a list of cells, applied in turn at each step):
-    (T, i) → (T, h_last) with return_sequences, else (h_last,); the weights are the cells'."""
+    (T, n_in) → (T, h_last) with return_sequences, else (h_last,); the weights are the cells'."""
 
     role = "recurrent"
     explanation = _texts.RNN_WRAPPER

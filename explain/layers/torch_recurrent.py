@@ -1,20 +1,20 @@
 """PyTorch recurrent modules: RNN, LSTM, GRU (num_layers, bidirectional, bias, proj_size).
 
-Per layer and direction, with G gates (RNN 1, GRU 3, LSTM 4), h hidden units and i inputs:
+Per layer and direction, with G gates (RNN 1, GRU 3, LSTM 4), h hidden units and n_in inputs:
 
-    weight_ih G·h·i + weight_hh G·h·h + bias_ih G·h + bias_hh G·h  = G·h·(i + h) + 2G·h
+    weight_ih G·h·n_in + weight_hh G·h·h + bias_ih G·h + bias_hh G·h  = G·h·(n_in + h) + 2G·h
 
 PyTorch keeps two bias vectors per gate set (b_ih and b_hh) where Keras keeps one. With D
-directions (2 if bidirectional) and L layers, layer 1 sees i = input_size and later layers see
-i = D·h; LSTM with proj_size p projects each direction's output to p (weight_hr p·h), so its
+directions (2 if bidirectional) and L layers, layer 1 sees n_in = input_size and later layers see
+n_in = D·h; LSTM with proj_size p projects each direction's output to p (weight_hr p·h), so its
 recurrent weights are 4h·p and later layers see D·p. Groups (each summed over layers and
 directions): weight_ih_l0, weight_ih_upper (layers ≥ 2), weight_hh, bias_ih, bias_hh, weight_hr.
 
-Input (T, i) → (T, D·h), or (T, D·p) with proj_size (the sequence output; the final states
+Input (T, n_in) → (T, D·h), or (T, D·p) with proj_size (the sequence output; the final states
 h_n and c_n are not followed further).
 
 The cells RNNCell, LSTMCell and GRUCell are one step of one layer and direction:
-weight_ih G·h·i + weight_hh G·h·h + bias_ih G·h + bias_hh G·h, input (i) → (h).
+weight_ih G·h·n_in + weight_hh G·h·h + bias_ih G·h + bias_hh G·h, input (n_in) → (h).
 """
 from __future__ import annotations
 
@@ -25,24 +25,24 @@ import sympy
 
 from ..compute import UPDATE_OPS, Cost, recurrent_cost
 from ..errors import ExplainError
-from ..symbols import Value, sym
+from ..symbols import Value, n_in, sym
 from .base import Group, Layer, Shape, anything, choice, count, flag, size, layer_type
 from . import _texts
 from .torch_core import check_stated, torch_module
 from .recurrent import gates_display, group_note
 
-h, i, p = sym("h"), sym("i"), sym("p")
+h, p = sym("h"), sym("p")
 L, D = sym("L"), sym("D")
 """Hidden size, input size, projection size; number of layers, number of directions."""
 
 
 @cache
 def _groups(gates: int, bias: bool, proj: bool, layers: bool, bidirectional: bool) -> tuple[Group, ...]:
-    """Formulas in h, i (p, L, D where they are not 1), summed over layers and directions."""
+    """Formulas in h, n_in (p, L, D where they are not 1), summed over layers and directions."""
     n_l = L if layers else sympy.Integer(1)
     n_d = D if bidirectional else sympy.Integer(1)
     r = p if proj else h  # what the recurrent weights and later layers see per direction
-    groups = [Group("weight_ih_l0", n_d * gates * h * i)]
+    groups = [Group("weight_ih_l0", n_d * gates * h * n_in)]
     if layers:
         # the Add last, so that sympy keeps (L − 1) as a factor instead of distributing 4 over it
         groups.append(Group("weight_ih_upper", n_d * gates * h * (n_d * r) * (n_l - 1)))
@@ -57,6 +57,7 @@ def _groups(gates: int, bias: bool, proj: bool, layers: bool, bidirectional: boo
 @layer_type
 class _TorchRNN(Layer):
     role = "recurrent"
+    symbol_meanings = {"n_in": "input_size"}
     explanation = _texts.TORCH_RECURRENT
     explanation_no_bias = _texts.RECURRENT_NO_BIAS
     bias_note: ClassVar[str] = "rnn_two_biases"
@@ -84,7 +85,7 @@ class _TorchRNN(Layer):
                        self.bidirectional)
 
     def display_formula(self) -> Optional[sympy.Expr]:
-        """One layer without projection: G·h(i + h) + 2G·h (b_ih and b_hh), D(…) in both
+        """One layer without projection: G·h(n_in + h) + 2G·h (b_ih and b_hh), D(…) in both
         directions; stacked or projected layers: the groups' sum."""
         if self.num_layers != 1 or self.projection() != 0:
             return None
@@ -92,7 +93,7 @@ class _TorchRNN(Layer):
 
     def values(self, shape: Shape) -> dict:
         check_stated(self.type_name, "input_size", self.input_size, shape[-1], shape)
-        out = {h: self.hidden_size, i: self.input_size, L: self.num_layers,
+        out = {h: self.hidden_size, n_in: self.input_size, L: self.num_layers,
                D: 2 if self.bidirectional else 1}
         if self.projection() != 0:
             out[p] = self.projection()
@@ -123,7 +124,7 @@ class _TorchRNN(Layer):
 @torch_module("RNN")
 @layer_type
 class RNN(_TorchRNN):
-    """Elman RNN: h·(i + h) + 2h per layer and direction."""
+    """Elman RNN: h·(n_in + h) + 2h per layer and direction."""
 
     explanation = _texts.TORCH_SIMPLE_RNN
     explanation_no_bias = _texts.SIMPLE_RNN_NO_BIAS
@@ -137,7 +138,7 @@ class RNN(_TorchRNN):
 @torch_module("LSTM")
 @layer_type
 class LSTM(_TorchRNN):
-    """4h·(i + h) + 8h per layer and direction; with proj_size p: 4h·(i + p) + 8h + p·h."""
+    """4h·(n_in + h) + 8h per layer and direction; with proj_size p: 4h·(n_in + p) + 8h + p·h."""
 
     gates = 4
     positional = _TorchRNN.positional + ("proj_size",)
@@ -156,7 +157,7 @@ class LSTM(_TorchRNN):
 @torch_module("GRU")
 @layer_type
 class GRU(_TorchRNN):
-    """3h·(i + h) + 6h per layer and direction."""
+    """3h·(n_in + h) + 6h per layer and direction."""
 
     gates = 3
     bias_note = "gru_two_biases"
@@ -164,9 +165,10 @@ class GRU(_TorchRNN):
 
 @layer_type
 class _Cell(Layer):
-    """One step: weight_ih G·h·i + weight_hh G·h·h (+ bias_ih G·h + bias_hh G·h); (i) → (h)."""
+    """One step: weight_ih G·h·n_in + weight_hh G·h·h (+ bias_ih G·h + bias_hh G·h); (n_in) → (h)."""
 
     role = "recurrent"
+    symbol_meanings = {"n_in": "input_size"}
     explanation = _texts.TORCH_CELL
     explanation_no_bias = _texts.TORCH_CELL_NO_BIAS
     bias_note: ClassVar[str] = "rnn_two_biases"
@@ -188,7 +190,7 @@ class _Cell(Layer):
 
     def values(self, shape: Shape) -> dict:
         check_stated(self.type_name, "input_size", self.input_size, shape[-1], shape)
-        return {h: self.hidden_size, i: self.input_size}
+        return {h: self.hidden_size, n_in: self.input_size}
 
     def output_shape(self, shape: Shape) -> Shape:
         check_stated(self.type_name, "input_size", self.input_size, shape[-1], shape)
@@ -198,7 +200,7 @@ class _Cell(Layer):
         return group_note(self.gates) + ((self.bias_note,) if self.bias else ())
 
     def cost(self, shapes, out, values) -> Cost:
-        """One step: G·h·(i + h) MACs; biases, activations and state update."""
+        """One step: G·h·(n_in + h) MACs; biases, activations and state update."""
         return recurrent_cost(self.weight_groups(), _step(self.gates, 1), False)
 
 
@@ -209,14 +211,14 @@ def _step(gates: int, copies) -> sympy.Expr:
 
 @cache
 def _cell_groups(gates: int, bias: bool) -> tuple[Group, ...]:
-    groups = (Group("weight_ih", gates * h * i), Group("weight_hh", gates * h * h))
+    groups = (Group("weight_ih", gates * h * n_in), Group("weight_hh", gates * h * h))
     return groups + ((Group("bias_ih", gates * h), Group("bias_hh", gates * h)) if bias else ())
 
 
 @torch_module("RNNCell")
 @layer_type
 class RNNCell(_Cell):
-    """h·(i + h) + 2h."""
+    """h·(n_in + h) + 2h."""
 
     explanation = _texts.TORCH_SIMPLE_CELL
     explanation_no_bias = _texts.TORCH_SIMPLE_CELL_NO_BIAS
@@ -229,7 +231,7 @@ class RNNCell(_Cell):
 @torch_module("LSTMCell")
 @layer_type
 class LSTMCell(_Cell):
-    """4h·(i + h) + 8h."""
+    """4h·(n_in + h) + 8h."""
 
     gates = 4
 
@@ -237,7 +239,7 @@ class LSTMCell(_Cell):
 @torch_module("GRUCell")
 @layer_type
 class GRUCell(_Cell):
-    """3h·(i + h) + 6h."""
+    """3h·(n_in + h) + 6h."""
 
     gates = 3
     bias_note = "gru_two_biases"

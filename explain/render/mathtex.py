@@ -62,6 +62,9 @@ def symbol_tex(name: str) -> str:
         return head
     if len(sub) == 1 and sub.isascii() and sub.isalnum():
         return f"{head}_{{{sub}}}"
+    word, _, index = sub.rpartition("_")
+    if word and len(index) <= 2 and index.isascii() and index.isalnum():  # n_in_2 → n_{in,2}
+        return head + "_{" + text_in_math(word) + "," + index + "}"
     return head + "_{" + text_in_math(sub) + "}"
 
 

@@ -597,7 +597,7 @@ def _times(*factors: Any) -> sympy.Expr:
 
 
 _S = sympy.Symbol
-_E, _d, _h, _i, _r, _H, _f, _V = (_S(n) for n in ("E", "d", "h", "i", "r", "H", "f", "V"))
+_E, _d, _h, _i, _r, _H, _f, _V = (_S(n) for n in ("E", "d", "h", "n_in", "r", "H", "f", "V"))
 _d_h, _H_kv, _B, _p = _S("d_h"), _S("H_kv"), _S("N_b"), _S("p")
 _T, _P, _n_p = _S("T"), _S("P"), _S("n_p")
 _GREEK = frozenset({"gamma", "beta", "alpha"})
