@@ -39,6 +39,17 @@ def _t(s: str) -> str:
     return escape(s, quote=True)
 
 
+def _climb_cues(pts: list[tuple[float, float]], row: float) -> list[str]:
+    """An arrowhead near the foot of a connector that climbs more than a row (the chain going on at
+    the top of the next column, round 14, de: the long line gave no cue where it went)."""
+    out = []
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if x0 == x1 and y0 - y1 > 2 * row:
+            out.append(f'<polyline class="cue" points="{x0:.1f},{y0:.1f} {x0:.1f},{y0 - row / 2:.1f}" '
+                       'fill="none" stroke="#333" marker-end="url(#arrow)"/>')
+    return out
+
+
 def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) -> str:
     """The picture; its boxes as wide as the widest line and as tall as the most lines need;
     ``block``: the graph is one block of the model (its accessible name says so)."""
@@ -81,6 +92,7 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) 
             pts = [(begin[0], begin[1] + BOX_H / 2), *(xy(x, y) for x, y in corners), (end[0], end[1] - BOX_H / 2)]
         d = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
         out.append(f'<polyline points="{d}" fill="none" stroke="#333" marker-end="url(#arrow)"/>')
+        out.extend(_climb_cues(pts, ROW))
     for s, t in graph.shared:
         (x0, y0), (x1, y1) = xy(at.at[s].x, at.at[s].y), xy(at.at[t].x, at.at[t].y)
         if y0 == y1:  # side by side: a straight line between them
