@@ -57,3 +57,42 @@ def test_grouped_and_1d_convolutions_say_their_own_formula():
     grouped = _compute({"name": "g", "input": [8, 4], "layers": [{"Conv1D": {"filters": 6, "kernel_size": 3, "groups": 2}}]})
     assert "of its group. So each output element costs $\\frac{k \\cdot c_{\\text{in}}}{g}$ MACs" in grouped
     assert "the layer has $c_{\\text{out}} \\cdot L_{\\text{out}}$ output elements." in grouped
+
+
+@pytest.mark.parametrize("lang,present,absent", [
+    # es: MAC is feminine (multiplicación-acumulación) and O has one name, «otras operaciones»
+    ("es", "Las MAC siguen la misma fórmula que en la capa 14 (`dense_1`), pero las otras operaciones $O$ no:",
+     "Los MAC siguen"),
+    ("es", "son las otras operaciones $O$, 11.704.996 en este modelo", "demás operaciones"),
+    ("es", "Durante el entrenamiento genera una máscara aleatoria", "En el entrenamiento genera"),
+    # ja: the sum is named before it is added to
+    ("ja", "（指数関数の計算、総和への加算、総和による除算）", "その和への加算"),
+    # de: the section estimates what a training step occupies, not "the memory training needs"
+    ("de", "schätzt, wie viel Speicher ein Trainingsschritt belegt.", "den Speicher, den das Training braucht"),
+    # M = 16·P is said where every parameter is trainable: P counts the trainable ones
+    ("en", "the model states of the $P$ trainable parameters take $M$ bytes:", "of the $P$ parameters take"),
+    ("de", "wobei $P$ die Anzahl der trainierbaren Parameter ist:", "die Anzahl der Parameter ist:"),
+    ("es", "donde $P$ es el número de parámetros entrenables:", "es el número de parámetros:"),
+    ("ja", "学習可能なパラメータの数を $P$ とすると", "、パラメータ数を $P$ とすると"),
+])
+def test_compute_and_memory_wording_of_the_round_14_reviewers(lang, present, absent):
+    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=("params", "compute", "memory"))
+    assert present in text and absent not in text
+
+
+@pytest.mark.parametrize("lang,present,absent", [
+    ("en", "Show your work for each number: your work is graded, not just the result.", "Show your working"),
+    ("en", "## Your work\n", "## Working\n"),
+    ("es", "# Ejercicio: número de parámetros del modelo `lenet5`", "Ejercicio: los parámetros"),
+    ("es", "Los argumentos no indicados toman su valor por defecto en Keras:", "valor predeterminado"),
+    ("de", "Schreiben Sie jede Ausgabeform wie die Eingabeform oben, also einen Vektor der Länge $n$ als `(n,)`.",
+     "so wie die Eingabeform oben"),
+])
+def test_exercise_wording_of_the_round_14_reviewers(lang, present, absent):
+    from explain.exercise import read_spec
+    from explain.exercise.sheet import Assignment
+    from explain.exercise.variants import make_variant
+    from explain.render import render_document
+    v = make_variant(read_spec("example:lenet5"))
+    md = render_document("exercise", Assignment(v, None, ("shapes", "params"), "table"), lang=lang)
+    assert present in md and absent not in md

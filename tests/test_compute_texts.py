@@ -68,7 +68,7 @@ def test_every_layer_is_numbered_in_the_compute_section(seed_md):
 def test_letters_in_sentences_are_math_and_defined(seed_md):
     assert "the MACs column gives its multiply-accumulate operations and the column $O$ its other operations" in seed_md
     # round 13 (en): P named before M, not explained after it
-    assert "16\u00a0bytes per parameter), the model states of the $P$ parameters take $M$ bytes:" in seed_md
+    assert "16\u00a0bytes per parameter), the model states of the $P$ trainable parameters take $M$ bytes:" in seed_md
     # round 9 (en): N_act is defined before the equation that uses it
     assert ("With $N_{\\text{act}} = 5{,}288{,}649$ activation values stored per sample, a batch of $B$ samples "
             "takes $A$ bytes:\n\n$$\nA = 2 \\cdot N_{\\text{act}}") in seed_md
@@ -387,7 +387,7 @@ def test_a_layer_without_macs_displays_only_its_other_operations(seed_md):
     # M = 16·P is said only when every parameter is trainable: P is the number of trainable ones
     ("fr", "où $P$ est le nombre de paramètres entraînables\u00a0:", "où $P$ est le nombre de paramètres\u00a0:"),
     ("es", "SGD con momento guarda un valor por parámetro", "inercia"),
-    ("de", "96,5\u00a0MB (in beiden Zählweisen der Tabelle 16\u00a0Byte je trainierbaren Parameter) und dazu",
+    ("de", "96,5\u00a0MB (16\u00a0Byte je Parameter, in beiden Zählweisen der Tabelle) und dazu",
      "je trainierbarem Parameter"),
     ("de", "| Byte/Parameter (gemischte Genauigkeit, ZeRO) | Modellzustände (gemischte Genauigkeit, ZeRO) |",
      "Zählung nach ZeRO"),

@@ -713,7 +713,7 @@ def test_the_exercise_has_the_total_in_its_answer_table_and_room_for_the_working
     v = make_variant(read_spec("example:lenet5"))
     a = Assignment(v, None, ("shapes", "params", "trainable"), "table", "answers/x.yaml")
     md = render_document("exercise", a, lang="en")
-    assert "Show your working for each number: the working is marked, not only the result." in md
+    assert "Show your work for each number: your work is graded, not just the result." in md
     # the answer's format: the solution writes shapes as tuples, a vector as (192,)
     assert ("Write each output shape in the same form as the input shape above; write a vector of "
             "length $n$ as `(n,)`.") in md
@@ -729,15 +729,15 @@ def test_the_exercise_has_the_total_in_its_answer_table_and_room_for_the_working
     # round 11: one ruled line a layer was too little for a convolution's working (formula, padding,
     # output size), and the total had none: lenet5's 8 layers get 3 lines each (the name and two
     # rules), the total with its trainable split 3 (no colon after a name: fr would need « : »)
-    working = [line.strip() for line in md.split("## Working\n")[1].strip().splitlines() if line.strip()]
+    working = [line.strip() for line in md.split("## Your work\n")[1].strip().splitlines() if line.strip()]
     rule = "\\_" * 50
     assert working == [line for i, (n, _, _) in enumerate(LENET5_KEY, 1) for line in (f"{i}. `{n}`", rule, rule)] \
         + ["**Total**", rule, rule]  # unnumbered, as in the answer table
     tex = render_document("exercise", a, lang="en", format="latex")
     blank_table = tex.split("\\subsection*{Task}")[1].split("\\end{longtable}")[0]
-    assert blank_table.rstrip().endswith("\\textbf{Non-trainable}} & \\multicolumn{1}{|c|}{--} &  \\\\ \\hline")
-    assert "\\subsection*{Working}" in tex.split("\\subsection*{Task}")[1]
-    work = tex.split("\\subsection*{Working}")[1]
+    assert blank_table.rstrip().endswith("\\textbf{Non-trainable}} & \\multicolumn{1}{|l|}{--} &  \\\\ \\hline")
+    assert "\\subsection*{Your work}" in tex.split("\\subsection*{Task}")[1]
+    work = tex.split("\\subsection*{Your work}")[1]
     assert work.count("\\hrulefill") == 8 * 3 + 3 and "\\rule{0pt}{2.2em}\\textbf{Total}\\enspace\\hrulefill" in work
     text = make_variant(read_spec(str(FIXTURES / "exercise" / "text.yaml")))  # token ids: input [40]
     assert "The input has the shape `(40,)`, without the batch axis." in render_document("exercise", Assignment(text))
