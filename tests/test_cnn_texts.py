@@ -966,3 +966,27 @@ def test_german_block_picture_lead_in_has_a_verb():
     assert ("Das folgende Diagramm zeigt den Block `conv2_block1` Schicht für Schicht, als Beispiel für die "
             "Blöcke des Modells; die Pfeile zeigen, wo sich seine Zweige trennen") in text
     assert "Schicht für Schicht gezeichnet" not in text
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex"])
+def test_a_strided_same_conv_states_its_stride_before_the_padding_that_uses_it(fmt):
+    """MobileNetV2's Conv1 (3 × 3, strides=2, "same", 224 → ⌈224/2⌉ = 112 by hand): the padding's
+    calculation uses s = 2, so "Stride s = 2" comes first, in its own paragraph (round 14, en)."""
+    text = doc(explain.load(FIXTURES / "keras" / "MobileNetV2.json"), fmt=fmt)
+    conv1 = text.split("1. `Conv1`" if fmt == "markdown" else "1. \\texttt{Conv1}")[1].split("Output shape")[0]
+    stride = conv1.index("Stride $s = 2$")
+    assert stride < conv1.index("rounded up") < conv1.index("= 112")
+    if fmt == "latex":  # a paragraph of its own, not glued to the split sentence before it
+        assert conv1[stride:].split("\n")[1] == ""
+
+
+def test_repeated_block_counts_are_words_and_two_blocks_are_both():
+    """ResNet50's stages have 3, 4, 6 and 3 bottleneck blocks (He et al. 2016, Table 1); after the
+    first block of a stage the others repeat: 2, 3, 5 and 2 identical blocks. Small counts are
+    words ("three", not "3"), and two blocks sum as "Both blocks", not "All 2 blocks"."""
+    text = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"))
+    assert "### Layers 51 to 80: three identical blocks" in text
+    assert "form five consecutive blocks of 10 layers" in text and "All five blocks:" in text
+    assert "Both blocks:" in text and "All 2 blocks" not in text and not re.search(r"\d identical blocks", text)
+    de = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), lang="de")
+    assert "Alle fünf Blöcke:" in de and "Beide Blöcke:" in de
