@@ -228,7 +228,7 @@ def test_japanese_reference_lists_weight_groups_in_japanese_punctuation():
 
 def test_japanese_sheet_is_polite_and_full_width(seed_report):
     sheet = render_report(seed_report, lang="ja", format="markdown")
-    assert "**7 件中 6 件が完全な正解です。5 番は、値は合っていますが式が誤っています。**" in sheet
+    assert "**7 問中 6 問が完全に正解です。5 番は、値は合っていますが式が誤っています。**" in sheet  # a grade: 問, 完全に
     assert "| `dense_2`（パラメータ数） |" in sheet and "| 合計（パラメータ数） |" in sheet
     assert "## 5. `dense_2`：パラメータ数（式は誤り、値は一致）" in sheet
     assert "解答：式 $512 \\times 128 + 512$、値 65,664" in sheet
@@ -399,3 +399,17 @@ def test_long_dotted_code_breaks_after_a_dot_only():
         r"\texttt{torch.\allowbreak{}utils.\allowbreak{}flop\_counter.\allowbreak{}FlopCounterMode}"
     assert f.code("model.summary()") == r"\texttt{model.summary()}"
     assert "allowbreak" not in f.code("return_sequences=True") + f.code("torch.nn.Module")
+
+
+def test_german_sheet_says_the_given_formula_and_lstm_note_names_its_bias_vectors(seed_report):
+    """Round 14 (de): "die angegebene Formel", not the colloquial "wie sie dasteht"; PyTorch's LSTM
+    has two bias vectors per weight group, the noun said, not "zwei je Gewichtsblock"."""
+    sheet = render_report(seed_report, lang="de", format="markdown")
+    assert "aber die angegebene Formel ergibt" in sheet and "wie sie dasteht" not in sheet
+    text = render_document("derivation", load({"name": "l", "input": [5, 3], "layers": [{"LSTM": {"units": 4}}]}),
+                           lang="de", format="markdown")
+    assert "zwei Bias-Vektoren je Gewichtsblock (in `bias_ih_l0` und `bias_hh_l0`, jeweils der Länge $4h$)" in text
+    assert "dadurch kommt eine letzte Achse" not in text
+    ja = render_document("derivation", load({"name": "l", "input": [5, 3], "layers": [{"LSTM": {"units": 4}}]}),
+                         lang="ja", format="markdown")
+    assert "5 時刻のうち最後の時刻" in ja and "個の時刻" not in ja  # a counter word, not 個の (round 14, ja)
