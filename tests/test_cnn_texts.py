@@ -542,12 +542,12 @@ def test_latex_dropped_rows_sentence_is_its_own_paragraph():
 def test_a_block_repeated_two_times_reads_twice(resnet):
     """Keras's ResNet50: conv2 has 3 blocks (He et al., 2016), the two identical ones after the first
     are "two identical blocks" ("a block repeated twice" read as three; en reviewer, round 13);
-    conv3's 3 identical ones are "3 identical blocks"."""
+    conv3's 3 identical ones are "three identical blocks"."""
     assert ("two identical blocks\n\nThe layers `conv2_block2_1_conv` to `conv2_block3_out` form two "
             "consecutive blocks of 10 layers with the same types, hyperparameters and shapes. The first is "
             "derived here.") in resnet
-    assert "3 identical blocks" in resnet and "a block repeated" not in resnet and "first repetition" not in resnet
-    assert "One block:" in resnet and "All 2 blocks:" in resnet and "All 3 blocks:" in resnet
+    assert "three identical blocks" in resnet and "a block repeated" not in resnet and "first repetition" not in resnet
+    assert "One block:" in resnet and "Both blocks:" in resnet and "All three blocks:" in resnet
     tex = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), fmt="latex")
     assert r"\subsubsection*{Layers 19 to 38: two identical blocks}" in tex
 
