@@ -70,8 +70,8 @@ def test_german_block_count_and_memory_wording():
 def test_bert_optional_inputs_reviewers_wording():
     text = _md("hf/bert-base-uncased.json", "de")
     assert ("Das Modell erhält außerdem drei optionale Eingaben derselben Form: `token_type_ids` "
-            "(das Segment jedes Tokens, standardmäßig alle 0; die Indizes, die das Token-Typ-Embedding "
-            "nachschlägt), `attention_mask` (1 für echte Tokens, 0 für Padding, das die Attention "
+            "(für jedes Token die Nummer seines Segments, standardmäßig 0; das Token-Typ-Embedding schlägt "
+            "diese Indizes nach), `attention_mask` (1 für echte Token, 0 für Padding, das die Attention "
             "ignoriert) und `position_ids` (0, 1, 2, …, wenn nicht übergeben). Keine davon hat Parameter.") in text
 
 
@@ -105,8 +105,8 @@ def test_long_block_sentences_are_split():
 
 def test_reviewers_wording_mha_and_tied_head():
     fr = _md("specs/mha_small.yaml", "fr")
-    assert "calcule dans chaque tête l’attention par produit scalaire mise à l’échelle (scaled dot-product attention, sans paramètres)" in fr
-    assert "$\\gamma$ (`gamma`) et $\\beta$ (`beta`) contiennent un facteur d’échelle" in fr and "s’appelle" not in fr
+    assert "calcule dans chaque tête l’attention par produit scalaire mis à l’échelle (scaled dot-product attention, sans paramètres)" in fr
+    assert "$\\gamma$ (`gamma`) contient un facteur d’échelle et $\\beta$ (`beta`) un décalage" in fr and "s’appelle" not in fr
     de = _md("hf/gpt2.json", "de")
     assert "Sie werden nur dort gezählt; der Kopf fügt also keine Parameter hinzu. Die Kopplung spart" in de
 

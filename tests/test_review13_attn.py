@@ -54,11 +54,11 @@ def test_bert_first_token_is_the_vector_of_cls_not_the_token():
     assert "hidden_states[:, 0]" in inspect.getsource(transformers.models.bert.modeling_bert.BertPooler.forward)
     text = _render("hf/bert-base-uncased.json")
     assert ("For every sequence this row keeps only the vector at the first position, that of the "
-            "classification token `[CLS]`, whose vector is trained to summarise the whole input for "
+            "classification token `[CLS]`, whose vector is trained to summarize the whole input for "
             "classification; the sequence axis is dropped.") in text
     de = _render("hf/bert-base-uncased.json", "de")
-    assert ("den des Klassifikationstokens `[CLS]`; dieser Vektor wird darauf trainiert, die ganze Eingabe "
-            "für die Klassifikation zusammenzufassen") in de
+    assert ("den des Klassifikationstokens `[CLS]`, und die Sequenzachse entfällt. Dieser Vektor wird beim "
+            "Training darauf ausgerichtet, die ganze Eingabe für die Klassifikation zusammenzufassen.") in de
     assert "dessen Vektor" not in de
 
 

@@ -154,7 +154,7 @@ def test_t5_d_kv_says_which_size(lang, line):
      "Wort- + Positions-"),
     ("hf/gpt2.json", "ja", "ここで参照するインデックスはトークンではなく、系列の位置（0, 1, 2, …）です。", "引かれる"),
     ("hf/t5-small.json", "ja", "ここで参照するインデックスはトークンではありません。", "引かれる"),
-    ("specs/mha_small.yaml", "fr", "l’attention par produit scalaire mise à l’échelle (scaled dot-product attention, "
+    ("specs/mha_small.yaml", "fr", "l’attention par produit scalaire mis à l’échelle (scaled dot-product attention, "
      "sans paramètres)", "produit scalaire normalisé"),
     ("specs/mha_small.yaml", "es", "Al invocar la capa se le pasan `x` como consulta y `x` como valor; la clave no "
      "se pasa y, por defecto, es igual al valor.", "La capa se llama"),
