@@ -125,7 +125,7 @@ def test_repeated_blocks_are_derived_once(tmp_path):
     # 8·8 + 8 = 72 per block, 3 blocks: 216.
     assert text.count(r"8 \times 8 + 8 = 72") == 1
     assert r"3 \times 72 = 216" in text
-    assert "### Schichten 1 bis 6: 3 gleiche Blöcke" in text  # round 14: "n identical blocks"
+    assert "### Schichten 1 bis 6: drei gleiche Blöcke" in text  # rounds 14-15: "three identical blocks"
 
 
 HOSTILE = r"a&b%c#d_e$f\g{h}i~j^k<l>m|n`o*p[q]"
