@@ -42,8 +42,8 @@ def shape_step(node: Node) -> ShapeStep:
             return ShapeStep("bidirectional_merged", inp, out, sequences=sequences, merge=mode)
     if sequences is not None and layer.role == "recurrent":
         return ShapeStep("recurrent", inp, out, sequences=sequences)
-    if layer.role == "global_pool" and _pooled_away(layer, inp, out):
-        first = getattr(layer, "data_format", "channels_last") == "channels_first"
+    first = getattr(layer, "data_format", "channels_last") == "channels_first"
+    if layer.role == "global_pool" and _pooled_away(first, inp, out):
         return ShapeStep("global_pool", inp, out, factors=tuple(inp[1:] if first else inp[:-1]),
                          spatial=len(inp) - 1)
     if layer.role == "reshape" and _rearranged(inp, out):
@@ -56,10 +56,9 @@ def shape_step(node: Node) -> ShapeStep:
     return ShapeStep("other", inp, out)
 
 
-def _pooled_away(layer: Layer, inp: Shape, out: Shape) -> bool:
+def _pooled_away(first: bool, inp: Shape, out: Shape) -> bool:
     """A global pooling without keepdims: the spatial axes gone, the channels (the input's last
-    axis, or its first with channels_first) all that remains."""
-    first = getattr(layer, "data_format", "channels_last") == "channels_first"
+    axis, or its first with channels_first: ``first``) all that remains."""
     channels = inp[0] if first else inp[-1] if inp else None
     return 2 <= len(inp) <= 4 and len(out) == 1 and isinstance(channels, int) and out[0] == channels \
         and all(isinstance(x, int) for x in inp)
