@@ -41,11 +41,24 @@ def _chromium() -> str:
     return require_tool("chromium")
 
 
+def _harness(profile, timeout: int = 300, check: bool = False, **job) -> dict:
+    """tests/browser.js in one headless Chromium on ``job`` (``pages``, ``mermaid``): its report;
+    ``check``: the harness itself must exit cleanly."""
+    node = require_tool("node")
+    job = {"chromium": _chromium(), "nodeModules": str(ROOT / "node_modules"), "flags": BROWSER_FLAGS,
+           "userDataDir": str(profile), **job}
+    result = subprocess.run([node, str(ROOT / "tests" / "browser.js")], input=json.dumps(job),
+                            capture_output=True, text=True, timeout=timeout)
+    if check:
+        assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """One Chromium for every diagram and page: {"mermaid": failures, "pages": problems, …}."""
-    node = require_tool("node")
-    chromium = _chromium()
+    require_tool("node")
+    _chromium()
     _node_package("mermaid")
     _node_package("playwright-core")
     folder = tmp_path_factory.mktemp("pages")
@@ -68,12 +81,7 @@ def browser(tmp_path_factory):
         path = folder / f"check-{lang}.html"
         path.write_text(render_document("check", report, lang=lang, format="html"), "utf-8")
         pages.append(str(path))
-    job = {"chromium": chromium, "nodeModules": str(ROOT / "node_modules"), "flags": BROWSER_FLAGS,
-           "userDataDir": str(tmp_path_factory.mktemp("profile")), "mermaid": diagrams, "pages": pages}
-    result = subprocess.run([node, str(ROOT / "tests" / "browser.js")], input=json.dumps(job),
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout)
+    out = _harness(tmp_path_factory.mktemp("profile"), timeout=600, check=True, mermaid=diagrams, pages=pages)
     out["diagram_count"], out["page_count"] = len(diagrams), len(pages)
     return out
 
@@ -94,18 +102,13 @@ def test_every_html_page_opens_without_an_error_and_its_math_renders(browser):
 
 def test_browser_harness_sees_a_parse_error(tmp_path):
     """The check above can fail: a broken diagram and a page with a bad formula are reported."""
-    node = require_tool("node")
+    require_tool("node")
     _node_package("mermaid")
     _node_package("playwright-core")
     page = tmp_path / "bad.html"
     page.write_text('<!DOCTYPE html><html lang="en"><body><span class="math"></span>'
                     "<script>console.error('boom')</script></body></html>", "utf-8")
-    job = {"chromium": _chromium(), "nodeModules": str(ROOT / "node_modules"), "flags": BROWSER_FLAGS,
-           "userDataDir": str(tmp_path / "profile"), "mermaid": [["x", 'flowchart TB\n  a["open\n']],
-           "pages": [str(page)]}
-    result = subprocess.run([node, str(ROOT / "tests" / "browser.js")], input=json.dumps(job),
-                            capture_output=True, text=True, timeout=300)
-    out = json.loads(result.stdout)
+    out = _harness(tmp_path / "profile", mermaid=[["x", 'flowchart TB\n  a["open\n']], pages=[str(page)])
     assert [x[0] for x in out["mermaid"]] == ["x"] and "Parse error" in out["mermaid"][0][1]
     problems = [p for _, p in out["pages"]]
     assert any(p.startswith("console: boom") for p in problems)
@@ -116,7 +119,7 @@ def test_browser_harness_sees_a_one_line_aligned_display_and_a_wrapped_shape(tmp
     """latex2mathml's own ``aligned`` (the round-10 page) is reported, and so are a table of lines
     drawn flat and a shape broken inside its tuple in a narrow table cell."""
     from explain.render.html import _lines, _mathml, _modules
-    node = require_tool("node")
+    require_tool("node")
     _node_package("playwright-core")
     mathml = _modules()[0]
     aligned = mathml.convert("\\begin{aligned} P &= 4d^{2} + 2d \\cdot f \\\\ &= 12d^{2} + 13d \\end{aligned}",
@@ -130,11 +133,7 @@ def test_browser_harness_sees_a_one_line_aligned_display_and_a_wrapped_shape(tmp
                     + '</span></div><div><span class="math display"><math display="block"><mtable><mtr><mtd></mtd>'
                     '</mtr><mtr><mtd></mtd></mtr></mtable></math></span></div><table style="width:3em"><tr><td><code>(None, 56, 56, 64)</code></td></tr>'
                     "</table></body></html>", "utf-8")
-    job = {"chromium": _chromium(), "nodeModules": str(ROOT / "node_modules"), "flags": BROWSER_FLAGS,
-           "userDataDir": str(tmp_path / "profile"), "pages": [str(page)]}
-    result = subprocess.run([node, str(ROOT / "tests" / "browser.js")], input=json.dumps(job),
-                            capture_output=True, text=True, timeout=300)
-    problems = [p for _, p in json.loads(result.stdout)["pages"]]
+    problems = [p for _, p in _harness(tmp_path / "profile", pages=[str(page)])["pages"]]
     assert "2 alignment mark(s) shown as <mi>&</mi>" in problems
     assert "1 MathML line break(s) (ignored by Chromium)" in problems
     assert "code wrapped in a table cell: (None, 56, 56, 64)" in problems
@@ -144,26 +143,19 @@ def test_browser_harness_sees_a_one_line_aligned_display_and_a_wrapped_shape(tmp
     good = tmp_path / "strut.html"
     good.write_text('<!DOCTYPE html><html lang="en"><body><div><span class="math display">' + strut
                     + "</span></div></body></html>", "utf-8")
-    job["pages"] = [str(good)]
-    result = subprocess.run([node, str(ROOT / "tests" / "browser.js")], input=json.dumps(job),
-                            capture_output=True, text=True, timeout=300)
-    assert json.loads(result.stdout)["pages"] == []
+    assert _harness(tmp_path / "profile", pages=[str(good)])["pages"] == []
 
 
 def test_browser_harness_sees_a_table_past_the_column_and_a_hairline_bar(tmp_path):
     """ja/de reviewers (round 13): GPT-2's table and picture ran past the text's column, and a bar
     of 0.2 % was a 1-px hairline; the page check above reports both."""
-    node = require_tool("node")
+    require_tool("node")
     _node_package("playwright-core")
     page = tmp_path / "wide.html"
     page.write_text('<!DOCTYPE html><html lang="en"><body><main style="width:300px;padding:0 10px">'
                     '<div class="table" style="width:600px">x</div><svg class="param-bars" width="100" '
                     'height="20"><rect width="0.5" height="10"/></svg></main></body></html>', "utf-8")
-    job = {"chromium": _chromium(), "nodeModules": str(ROOT / "node_modules"), "flags": BROWSER_FLAGS,
-           "userDataDir": str(tmp_path / "profile"), "pages": [str(page)]}
-    result = subprocess.run([node, str(ROOT / "tests" / "browser.js")], input=json.dumps(job),
-                            capture_output=True, text=True, timeout=300)
-    problems = [p for _, p in json.loads(result.stdout)["pages"]]
+    problems = [p for _, p in _harness(tmp_path / "profile", pages=[str(page)])["pages"]]
     assert "past the text column: div.table" in problems
     assert "1 bar(s) under 2px wide" in problems
 
