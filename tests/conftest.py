@@ -4,6 +4,8 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,18 @@ def require_tool(name: str) -> str:
             pytest.fail(f"{name} is required in CI but is not on PATH")
         pytest.skip(f"{name} is not installed")
     return path
+
+
+@cache
+def _seed_compute_md(lang: str) -> str:
+    """The seed's Markdown with params, compute and memory in one language, rendered once per language."""
+    import explain
+    from explain.render import render
+    return render(explain.load("example:seed-cnn"), lang=lang, format="markdown",
+                  count=("params", "compute", "memory"))
+
+
+@pytest.fixture(scope="session")
+def seed_compute_md() -> Callable[[str], str]:
+    """The seed CNN's compute and memory Markdown by language, shared by the compute wording tests."""
+    return _seed_compute_md

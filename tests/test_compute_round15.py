@@ -75,8 +75,8 @@ def test_grouped_and_1d_convolutions_say_their_own_formula():
     ("es", "donde $P$ es el número de parámetros entrenables:", "es el número de parámetros:"),
     ("ja", "学習可能なパラメータの数を $P$ とすると", "、パラメータ数を $P$ とすると"),
 ])
-def test_compute_and_memory_wording_of_the_round_14_reviewers(lang, present, absent):
-    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=("params", "compute", "memory"))
+def test_compute_and_memory_wording_of_the_round_14_reviewers(lang, present, absent, seed_compute_md):
+    text = seed_compute_md(lang)
     assert present in text and absent not in text
 
 

@@ -4,7 +4,6 @@ true of the layer they describe (reviewers' findings on the seed CNN's derivatio
 from __future__ import annotations
 
 import re
-from functools import cache
 
 import pytest
 
@@ -17,14 +16,8 @@ COUNT = ("params", "compute", "memory")
 
 
 @pytest.fixture(scope="module")
-def seed_md() -> str:
-    return render(explain.load("example:seed-cnn"), lang="en", format="markdown", count=COUNT)
-
-
-@cache
-def _seed_compute_md(lang: str) -> str:
-    """The seed's Markdown with compute and memory in one language, rendered once per language."""
-    return render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
+def seed_md(seed_compute_md) -> str:
+    return seed_compute_md("en")
 
 
 def _layers_section(text: str) -> str:
@@ -195,10 +188,10 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
     ("de", "genügen für das Maximum von $k_{h} \\cdot k_{w}$ Werten $k_{h} \\cdot k_{w} - 1$ Vergleiche",
      "von $n$ Werten"),
 ])
-def test_compute_wording_of_the_round_7_reviewers(lang, present, absent):
+def test_compute_wording_of_the_round_7_reviewers(lang, present, absent, seed_compute_md):
     """One term for a sample in French (échantillon, as in the compute sentences), German and
     Spanish phrasing the native reviewers asked for."""
-    text = _seed_compute_md(lang)
+    text = seed_compute_md(lang)
     assert present in text and absent not in text
 
 
@@ -262,8 +255,8 @@ def test_model_states_come_in_three_paragraphs_and_the_size_once(seed_md):
     ("de", "In der Praxis speichern die Frameworks etwas mehr oder weniger:", "Reale Frameworks"),
     ("de", "Rajbhandari et al. (2020) nennen dies im ZeRO-Artikel die Modellzustände (model states).", "das, was"),
 ])
-def test_memory_wording_of_the_round_7_reviewers(lang, present, absent):
-    text = _seed_compute_md(lang)
+def test_memory_wording_of_the_round_7_reviewers(lang, present, absent, seed_compute_md):
+    text = seed_compute_md(lang)
     assert present in text and absent not in text
 
 
@@ -290,12 +283,12 @@ def test_memory_table_groups_its_columns_by_precision_in_latex():
 
 @pytest.mark.parametrize("lang,heading", [("en", "## Parameter memory"), ("fr", "## Mémoire des paramètres"),
                                           ("de", "## Speicherbedarf der Parameter")])
-def test_parameter_memory_is_not_taken_for_the_whole_memory(lang, heading):
+def test_parameter_memory_is_not_taken_for_the_whole_memory(lang, heading, seed_compute_md):
     """Two sections called "Memory" and "Training memory" let a student read the float32
     parameters (6,029,097 × 4 bytes = 24.1 MB, hand count) as the whole inference memory (fr
     reviewer): the first heading says whose memory it is."""
     assert round(6_029_097 * 4 / 1e6, 1) == 24.1
-    text = _seed_compute_md(lang)
+    text = seed_compute_md(lang)
     assert f"\n{heading}\n" in text
     assert "\n## Memory\n" not in text
 
@@ -314,8 +307,8 @@ def test_parameter_memory_is_not_taken_for_the_whole_memory(lang, heading):
     ("ja", "浮動小数点演算の回数（FLOP 数）は次のとおりです：", "FLOP 数。1 秒"),
     ("ja", "パラメータごとに", "1 パラメータの"),
 ])
-def test_compute_wording_of_the_round_8_reviewers(lang, present, absent):
-    text = _seed_compute_md(lang)
+def test_compute_wording_of_the_round_8_reviewers(lang, present, absent, seed_compute_md):
+    text = seed_compute_md(lang)
     assert present in text and absent not in text
 
 
@@ -392,8 +385,8 @@ def test_a_layer_without_macs_displays_only_its_other_operations(seed_md):
     ("de", "| Byte/Parameter (gemischte Genauigkeit, ZeRO) | Modellzustände (gemischte Genauigkeit, ZeRO) |",
      "Zählung nach ZeRO"),
 ])
-def test_memory_wording_of_the_round_11_reviewers(lang, present, absent):
-    text = _seed_compute_md(lang)
+def test_memory_wording_of_the_round_11_reviewers(lang, present, absent, seed_compute_md):
+    text = seed_compute_md(lang)
     assert present in text and absent not in text
 
 
@@ -435,7 +428,7 @@ def test_every_layer_names_its_activation_in_the_parameter_part(seed_md):
     assert mlp.count("Activation: `") == 1 and "Activation: `softmax`." in mlp
 
 
-def test_memory_total_names_both_kinds_of_parameter_when_some_are_frozen():
+def test_memory_total_names_both_kinds_of_parameter_when_some_are_frozen(seed_compute_md):
     """M = 2·P + 14·P_train (ZeRO, Adam, mixed precision) is 16 bytes per trainable parameter and
     2 per non-trainable one; the closing sentence says both when the model has non-trainable
     parameters. mlp_bn by hand: Dense(784→256, no bias) 200,704; BatchNormalization(256) γ, β
@@ -446,7 +439,7 @@ def test_memory_total_names_both_kinds_of_parameter_when_some_are_frozen():
     assert "(16\u00a0bytes per trainable parameter and 2\u00a0bytes per non-trainable one)" in text
     assert "under both conventions of the table" not in text
     # round 14 (en): "accountings" is unusual English
-    assert "(16\u00a0bytes per trainable parameter under both conventions of the table)" in _seed_compute_md("en")
+    assert "(16\u00a0bytes per trainable parameter under both conventions of the table)" in seed_compute_md("en")
 
 
 def test_mixed_precision_saves_no_model_state_with_any_optimizer_in_ja_and_es():
