@@ -354,7 +354,7 @@ def test_stage_table_says_what_a_row_is(mobilenet):
     """MobileNetV2 (Sandler et al. 2018, table 2): 16 bottleneck blocks in runs of 1, 2, 3, 4, 3, 3,
     1 of the same output width; block_10–12 (96 channels) and block_13–15 (160) are rows of their own."""
     assert ("Each row is one group of layers with its number of parameters: part of the stem (`Conv1`) or "
-            "of the head (`Conv_1`, `global_average_pooling2d_1`, `predictions`), or a run of consecutive "
+            "of the head (`Conv_1`, `global_average_pooling2d`, `predictions`), or a run of consecutive "
             "blocks with the same output width; the Blocks column gives the number of blocks in the run."
             ) in mobilenet
     assert "| `block_10`–`block_12` | 90–115 | 3 |" in mobilenet and "| `block_13`–`block_15` | 116–142 | 3 |" in mobilenet
