@@ -374,13 +374,15 @@ NOTES.update({
                                "%(positions_cls)s."),
     "gpt2_fused_qkv": N_("%(c_attn)s computes the queries, the keys and the values with one "
                          "%(d_by_3d)s matrix and %(three_d)s biases: %(fused_qkv)s, the same "
-                         "count as three separate %(d_by_d)s projections. The heads split these "
-                         "columns among themselves, so the number of heads does not change the "
-                         "count."),
+                         "count as three separate %(d_by_d)s projections. The heads split the "
+                         "%(d)s outputs of each of the three into equal parts, one per head, so "
+                         "the number of heads does not change the count."),
     "heads_split_width": N_("The query, key, value and output projections are %(d_by_d)s "
                             "matrices with %(d)s biases each: %(four_d2_4d)s. The heads split "
-                            "the %(d)s columns among themselves, so the number of heads does not "
-                            "change the count."),
+                            "the %(d)s output features of the query, key and value projections "
+                            "into equal parts, one per head, and the output projection reads "
+                            "their concatenation, so the number of heads does not change the "
+                            "count."),
     "heads_split_width_no_bias": N_("Here every head has key and value projections of its own "
                                     "(no grouped-query attention) and "
                                     "%(d_h_split)s: the heads split the width %(d)s among "
