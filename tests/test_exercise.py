@@ -336,6 +336,33 @@ def _filled(answers: dict, total: str, student: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def test_the_form_asks_for_shapes_as_the_sheet_writes_them_and_says_what_total_is(tmp_path):
+    """Round 16 (exercise reviewers): the sheet asks for shapes written like its input shape,
+    (32, 32, 1), and a vector as (n,); the answer file asked for "H x W x C" (channels first in
+    PyTorch) and never said what 'total' counts. Now the file repeats the sheet's rule with the
+    variant's own input shape, and a form filled in that form (LENET's hand derivation written
+    as tuples) is all correct."""
+    v = make_variant(read_spec("example:lenet5"))
+    text = form_text(v, ("shapes", "params"), "Ada", "en")
+    sheet = render_document("exercise", Assignment(v, "Ada", ("shapes", "params"), "table", "answers/ada.yaml"))
+    assert "the input shape (32, 32, 1), and a vector of length n as (n,)." in text
+    assert "The input has the shape `(32, 32, 1)`, without the batch axis." in sheet
+    assert "H x W x C" not in text and "answer file `answers/ada.yaml`" in sheet and "# Answer file of" in text
+    assert "'total' is the number of parameters of the whole model, non-trainable ones included." in text
+    assert "Then give the model's total number of parameters, non-trainable ones included." in sheet
+    torch_text = form_text(make_variant(read_spec(str(FIXTURES / "exercise" / "torch_cnn.yaml"))), ("params",), "Ada", "en")
+    assert "output shape" not in torch_text  # no shape asked, no rule for shapes
+    tuples = {name: ("(" + ", ".join(shape.split(" x ")) + ("," if " x " not in shape else "") + ")", params)
+              for name, (shape, params) in LENET.items()}
+    assert tuples["c1"][0] == "(28, 28, 6)" and tuples["flatten"][0] == "(400,)"
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "forms" / "ada.yaml").write_text(_filled(tuples, str(LENET_TOTAL), "Ada"), encoding="utf-8")
+    target = tmp_path / "grades.csv"
+    assert main(["check", "--grade", str(tmp_path / "forms"), "-o", str(target)]) == 0
+    rows = list(csv.DictReader(io.StringIO(target.read_text("utf-8"))))
+    assert len(rows) == 17 and {r["verdict"] for r in rows} == {"correct"}
+
+
 def test_grading_a_folder_marks_right_wrong_and_carried_forward(tmp_path, capsys):
     folder = tmp_path / "handed-in"
     folder.mkdir()

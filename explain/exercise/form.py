@@ -1,4 +1,4 @@
-"""The answer form of an exercise: a YAML file with the variant's id, the student's name, the
+"""The answer form of an exercise (the sheet calls it the answer file): a YAML file with the variant's id, the student's name, the
 model (the variant's spec, as given on the sheet) and a blank for each asked quantity.
 
     variant: K3QX7A
@@ -22,19 +22,25 @@ from typing import Any
 import yaml
 
 from ..errors import ExplainError
+from ..layers.base import tuple_text
 from ..msgid import N_
+from .spec_text import inputs_of, value_text
 from .variants import Variant, make_variant, variant_id, with_restated, without_restated
 
 LAYER_KEYS = {"shapes": "shape", "params": "params", "macs": "macs"}
 TOTAL_KEYS = ("total", "trainable", "non_trainable")
 MAX_FORM_BYTES = 1024 * 1024
 
-# Translators: the first comment line of an exercise's answer form (a YAML file)
-FORM_HEAD = N_("Answer form of the exercise. Fill in each blank after its colon and hand the file back.")
+# Translators: the first comment line of an exercise's answer file (a YAML file); the sheet calls it the answer file
+FORM_HEAD = N_("Answer file of the exercise. Fill in each blank after its colon and hand the file back.")
 # Translators: a comment in an exercise's answer form; 'variant' and 'model' are YAML keys, not translated
 FORM_KEEP = N_("Keep 'variant' and 'model' as they are: they say which exercise you answered.")
-# Translators: a comment in an exercise's answer form, before the blanks
-FORM_HOW = N_("Write each shape (without the batch axis) as its sizes joined by x, such as H x W x C, and each count with its calculation if you like.")
+# Translators: a comment in an exercise's answer file, before the blanks; %(shape)s is the model's input shape as the sheet writes it, (32, 32, 1); (n,) is Python's tuple of one item, not translated
+FORM_SHAPE = N_("Write each output shape without the batch axis, as the sheet writes the input shape %(shape)s, and a vector of length n as (n,).")
+# Translators: a comment in an exercise's answer file, before the blanks
+FORM_COUNT = N_("Write each count as a number, with its calculation if you like.")
+# Translators: a comment in an exercise's answer file, before the blanks; 'total' is a YAML key, not translated
+FORM_TOTAL = N_("'total' is the number of parameters of the whole model, non-trainable ones included.")
 
 
 def form_text(variant: Variant, ask: tuple[str, ...], student: str | None, lang: str) -> str:
@@ -46,7 +52,11 @@ def form_text(variant: Variant, ask: tuple[str, ...], student: str | None, lang:
     model = yaml.safe_dump({"model": without_restated(variant.spec)}, sort_keys=False, allow_unicode=True,
                            default_flow_style=None, width=100)
     lines.append(model.rstrip())
-    lines += [f"# {translate(lang, FORM_HOW)}", "answers:"]
+    inputs = inputs_of(variant.spec)
+    if "shapes" in ask and inputs:
+        shape = tuple_text([value_text(d) for d in inputs[0][1]])
+        lines.append(f"# {translate(lang, FORM_SHAPE) % {'shape': shape}}")
+    lines += [f"# {translate(lang, FORM_COUNT)}", f"# {translate(lang, FORM_TOTAL)}", "answers:"]
     for node in variant.model.nodes:
         if keys:
             lines.append(f"  {_quoted(node.name)}:")

@@ -151,7 +151,7 @@ def _task(ask: tuple[str, ...]) -> list[str]:
     if "trainable" in ask:
         out.append(N_("Then give the model's total number of parameters, and how many of them are trainable and how many are not."))
     else:
-        out.append(N_("Then give the model's total number of parameters."))
+        out.append(N_("Then give the model's total number of parameters, non-trainable ones included."))
     return out
 
 
