@@ -205,7 +205,7 @@ def test_names_break_only_between_summed_names():
     bert = draw(load(FIXTURES / "hf" / "bert-base-uncased.json"), format="tikz")
     assert r"\mbox{\texttt{embeddings.word\_embeddings}} \mbox{(Embedding)}" in bert
     mobile = draw(load(FIXTURES / "keras" / "MobileNetV2.json"), format="tikz")
-    assert r"\mbox{\texttt{global\_average\_pooling2d\_1}}" in mobile
+    assert r"\mbox{\texttt{global\_average\_pooling2d}}" in mobile
     # 33 characters are more than a line holds: breaks after . and _ only
     assert _code("a" * 20 + ".b_" + "c" * 10) == r"\texttt{" + "a" * 20 + r".\allowbreak{}b\_\allowbreak{}" + "c" * 10 + "}"
     svg = draw(load(FIXTURES / "hf" / "gpt2.json"), format="svg")
