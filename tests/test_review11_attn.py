@@ -77,7 +77,9 @@ def test_bert_optional_inputs_reviewers_wording():
 
 def test_french_and_spanish_frame_wording():
     fr = _md("hf/llama-2-7b.json", "fr")
-    assert "Le tableau récapitulatif ci-dessous comporte 4 lignes\u202f; les entrées du modèle n’y figurent pas." in fr
+    assert ("Le modèle comprend un plongement, 32 blocs Transformer, une normalisation finale et la tête de "
+            "modélisation du langage. Dans le tableau récapitulatif ci-dessous, chaque pile de blocs occupe une "
+            "seule ligne\u202f; les entrées du modèle n’y figurent pas.") in fr
     es = _md("specs/mha_small.yaml", "es")
     assert "para Keras, 1\u00a0KB son 2¹⁰\u00a0bytes" in es and "su 1" not in es
     gpt2 = _md("hf/gpt2.json", "es")

@@ -27,14 +27,21 @@ def _intro(text: str) -> str:
 
 
 @pytest.mark.parametrize("lang,sentence", [
-    ("en", "The summary table below has 6 rows; the model's inputs are not listed in it."),
-    ("de", "Die Übersichtstabelle unten hat 6 Zeilen; die Eingaben des Modells stehen nicht darin."),
-    ("fr", "Le tableau récapitulatif ci-dessous comporte 6 lignes\u202f; les entrées du modèle n’y figurent pas."),
-    ("es", "La tabla de resumen (más abajo) tiene 6 filas; las entradas del modelo no figuran en ella."),
-    ("ja", "下の概要表では、モデルを 6 行にまとめています（モデルの入力は表に含めません）。")])
+    ("en", "The model consists of 2 embeddings, 12 transformer blocks, a final normalization and the LM head "
+           "(tied to the token embedding). In the summary table below, each stack of blocks takes one row; "
+           "the model's inputs are not listed in it."),
+    ("de", "Das Modell besteht aus 2 Embeddings, 12 Transformer-Blöcken, einer abschließenden Normalisierung und "
+           "dem LM-Kopf (an das Token-Embedding gekoppelt). In der Übersichtstabelle unten belegt jeder Stapel "
+           "von Blöcken eine einzige Zeile; die Eingaben des Modells stehen nicht darin."),
+    ("fr", "Dans le tableau récapitulatif ci-dessous, chaque pile de blocs occupe une seule ligne\u202f; les "
+           "entrées du modèle n’y figurent pas."),
+    ("es", "En la tabla de resumen (más abajo), cada pila de bloques ocupa una sola fila; las entradas del "
+           "modelo no figuran en ella."),
+    ("ja", "下の概要表では、ブロックの積み重ねをそれぞれ 1 行にまとめています（モデルの入力は表に含めません）。")])
 def test_summary_sentence_names_the_table_below(lang, sentence):
-    """GPT-2's summary: wte, wpe, their sum, the stack h, ln_f and lm_head (6 rows, by hand from
-    GPT2LMHeadModel's modules); the intro says which summary it means: the table that follows."""
+    """GPT-2 (GPT2LMHeadModel's modules, by hand): wte and wpe, the 12 blocks of h (n_layer), ln_f and
+    lm_head tied to wte; the intro says what the model consists of and which summary it means: the
+    table that follows, one row for the stack of blocks."""
     text = _md("hf/gpt2.json", lang)
     assert sentence in _intro(text), _intro(text)[:400]
     assert text.index(sentence) < text.index("\n| ")  # said before the table it announces

@@ -160,10 +160,11 @@ def test_japanese_frame_wording_of_round_13():
 
 
 def test_japanese_hf_opening_says_what_the_table_does():
-    """ja reviewer (round 13): 「下の概要表は 6 行です」 reads like tool output. GPT-2's rows by hand
-    from GPT2LMHeadModel: wte, wpe, their sum, h, ln_f, lm_head (6)."""
+    """ja reviewer (round 13): 「下の概要表は 6 行です」 reads like tool output; round 16: the opening says
+    what GPT2LMHeadModel consists of (wte and wpe, the 12 blocks of h, ln_f, lm_head tied to wte)."""
     text = _render("hf/gpt2.json", "ja")
-    assert "下の概要表では、モデルを 6 行にまとめています（モデルの入力は表に含めません）。" in text
+    assert ("このモデルは、埋め込み 2 個、Transformer ブロック 12 個、最後の正規化、LM ヘッド（トークン埋め込みと重みを共有）"
+            "で構成されています。下の概要表では、ブロックの積み重ねをそれぞれ 1 行にまとめています（モデルの入力は表に含めません）。") in text
     assert "下の概要表は 6 行です" not in text
 
 

@@ -33,3 +33,26 @@ def test_round16_wording(source, lang, present, absent):
     text = _md(source, lang)
     assert present in text
     assert absent not in text
+
+
+def test_hf_documents_open_with_what_the_model_consists_of():
+    """Counted by hand from the configs: Llama-2-7b num_hidden_layers 32, tie_word_embeddings false
+    (lm_head has weights of its own); t5-small num_layers = num_decoder_layers = 6, a
+    relative_attention_bias in the first block of each stack, a final_layer_norm after each stack,
+    lm_head tied to shared."""
+    import json
+    llama = json.loads((FIXTURES / "hf/llama-2-7b.json").read_text())
+    t5 = json.loads((FIXTURES / "hf/t5-small.json").read_text())
+    assert llama["num_hidden_layers"] == 32 and not llama.get("tie_word_embeddings", True)
+    assert t5["num_layers"] == 6 and t5.get("num_decoder_layers", 6) == 6
+    assert ("The model consists of an embedding, 32 transformer blocks, a final normalization and the LM head."
+            in _md("hf/llama-2-7b.json"))
+    assert ("The model consists of an embedding, 2 tables of relative position biases, 6 encoder blocks, "
+            "6 decoder blocks, 2 final normalizations (one after each stack of blocks) and the LM head (tied to "
+            "the token embedding)." in _md("hf/t5-small.json"))
+    assert ("Das Modell besteht aus einem Embedding, 32 Transformer-Blöcken, einer abschließenden "
+            "Normalisierung und dem LM-Kopf." in _md("hf/llama-2-7b.json", "de"))
+    assert "このモデルは、埋め込み 1 つ、Transformer ブロック 32 個、最後の正規化、LM ヘッドで構成されています。" in _md(
+        "hf/llama-2-7b.json", "ja")
+    # a model whose rows are no such parts keeps its layer count
+    assert "consists of" not in _md("specs/mha_small.yaml")

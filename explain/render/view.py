@@ -26,6 +26,7 @@ from ..shapes import (K_EFF, PAD_HALF, PAD_TOTAL, RULES, Window, d, effective_ke
 from ..symbols import Value, expand_bounded, to_expr
 from ..symbols import sym as symbol
 from . import messages
+from .composition import composition
 from .documents import DETAILS
 from .escape import latex_text, markdown_code, markdown_text, plain_text
 from .mathtex import MathPrinter, ordered_terms, symbol_tex, tall_tex, text_in_math
@@ -1295,6 +1296,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
         "total_sum": total_sum, "total_by_stage": bool(stage_total and not symbolic), "symbolic_total": symbolic_total, "substituted_total": substituted_total,
         "substituted_by_term": bool(substituted_total) and "aligned" in (substituted_total or ""),
         "repeated_rows": any(not (isinstance(n.repeat, int) and n.repeat == 1) for n in model.nodes),
+        "composition": composition(d.steps, {k for k, _ in model.notes}, view.evaluate),
         "declared": declared, "symbolic": symbolic,
         "total": fmt.num(d.total), "total_tex": p.number(d.total),
         "trainable": fmt.num(d.trainable), "non_trainable": fmt.num(d.non_trainable),
