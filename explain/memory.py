@@ -93,6 +93,12 @@ class ModelStates:
     buffers: int
     """Values in buffers (not parameters): not included in ``bytes``."""
 
+    def with_optimizer(self, optimizer: str, precision: str) -> "ModelStates":
+        """The same model's states with another optimizer and precision (its counts are not
+        summed again)."""
+        return ModelStates(optimizer, precision, per_parameter(optimizer, precision), self.count,
+                           self.trainable, self.buffers)
+
     @property
     def parameter_bytes(self) -> int:
         return self.count * self.per.parameter

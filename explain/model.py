@@ -44,6 +44,9 @@ _KEEP: dict[str, Callable[[Weight], bool]] = {
     "buffers": lambda w: w.buffer,
 }
 """Which weights each count of a node takes."""
+_OWN: dict[str, tuple[str, Callable[[Weight], bool]]] = {
+    kind: ("own " + kind, lambda w, keep=keep: keep(w) and w.tied_to is None) for kind, keep in _KEEP.items()}
+"""``Node.own``'s key and test for each count: the weights of that count not tied to another node's."""
 
 
 @dataclass
@@ -110,8 +113,7 @@ class Node:
     def own(self, kind: str) -> Value:
         """``params``, ``trainable``, ``non_trainable`` or ``buffers`` without the weights that are
         shared with or tied to another node (those count there): what the totals add up."""
-        keep = _KEEP[kind]
-        return self._counted("own " + kind, lambda w: keep(w) and w.tied_to is None)
+        return self._counted(*_OWN[kind])
 
     @property
     def trainable(self) -> Value:
@@ -148,16 +150,22 @@ class Node:
         """Why the compute is not derived (``no_rule``, ``unknown_size``), or None."""
         return self._cost if isinstance(self._cost, str) else None
 
-    def _at(self, formula: sympy.Expr) -> Value:
+    def _at(self, part: str) -> Value | None:
+        """The cost's ``part`` (``macs``, ``other``) at this node's values, every copy; None where
+        the compute is not derived. Once per node for this cost, repeat and values (the totals:
+        MACs, FLOPs, training FLOPs, per token, ask every node again); the substitution itself
+        once per distinct formula and values (ResNet152's 517 layers have a few dozen)."""
         cost = self.cost
-        assert cost is not None
-        values = {**self.values, **cost.values}
-        # once per distinct (formula, values): ResNet152's 517 layers have a few dozen, and the
-        # totals (MACs, FLOPs, training FLOPs, per token) ask every node again
-        one = substitute(formula, values)
-        if isinstance(self.repeat, int) and self.repeat == 1:
-            return one
-        return as_value(self.repeat * one)
+        if cost is None:
+            return None
+        memo = self.__dict__.get("_cost_memo")
+        if memo is None or memo[0] is not cost or memo[1] is not self.repeat or memo[2] is not self.values:
+            memo = self.__dict__["_cost_memo"] = (cost, self.repeat, self.values, {})
+        found: dict[str, Value] = memo[3]
+        if part not in found:
+            one = substitute(getattr(cost, part), {**self.values, **cost.values})
+            found[part] = one if isinstance(self.repeat, int) and self.repeat == 1 else as_value(self.repeat * one)
+        return found[part]
 
     @property
     def macs_formula(self) -> sympy.Expr | None:
@@ -167,12 +175,12 @@ class Node:
     @property
     def macs(self) -> Value | None:
         """Multiply-accumulates for one sample (every copy); None where not derived."""
-        return None if self.cost is None else self._at(self.cost.macs)
+        return self._at("macs")
 
     @property
     def other_ops(self) -> Value | None:
         """Other (elementwise) operations for one sample (every copy); None where not derived."""
-        return None if self.cost is None else self._at(self.cost.other)
+        return self._at("other")
 
     @property
     def formula(self) -> sympy.Expr:

@@ -243,6 +243,46 @@ def test_a_layers_compute_is_substituted_once_per_distinct_formula_and_sizes(mon
     assert len(calls) <= 2  # the MACs formula and the other operations' formula, once each
 
 
+def test_a_nodes_compute_is_substituted_once_for_all_the_totals(monkeypatch):
+    """The compute section asks every node for its MACs for each total (MACs, FLOPs, training
+    FLOPs, per token) and for its row: each node substitutes its MACs and its other operations
+    once, and again only when its cost is derived anew (another context length). Dense(4 → 4)
+    by hand: 4 · 4 = 16 MACs a layer, 4 bias adds; three layers 48 MACs, FLOPs 96, training 288."""
+    from explain import model as model_module
+
+    spec = {"name": "m", "inputs": {"x": [4]},
+            "layers": [{"Dense": {"units": 4, "name": f"d{i}"}} for i in range(3)]}
+    model = explain.load(spec)
+    calls = []
+    real = model_module.substitute
+    monkeypatch.setattr(model_module, "substitute", lambda *a: calls.append(1) or real(*a))
+    for _ in range(4):
+        assert (model.macs, model.flops, model.training_flops, model.other_ops) == (48, 96, 288, 12)
+    dense = [n for n in model.nodes if n.type == "Dense"]
+    assert [(n.macs, n.other_ops) for n in dense] == [(16, 4)] * 3
+    derived = len([n for n in model.nodes if n.cost is not None])
+    assert len(calls) == 2 * derived
+    model.set_context(None)  # every node's cost derived anew: its MACs substituted again
+    assert model.macs == 48 and len(calls) == 3 * derived
+
+
+def test_the_memory_section_sums_the_counts_once(monkeypatch):
+    """The training-memory table has six cells (three optimizers, two precisions) and the Adam
+    equation: the model's parameters, trainable parameters and buffers are summed once for all.
+    Dense(3 → 4): 16 parameters; mixed-precision Adam 16 bytes each, 256 bytes."""
+    from explain.model import Model
+    from explain.render.memory_view import memory_context
+    from explain.render.view import Formatter
+
+    model = explain.load({"name": "m", "inputs": {"x": [3]}, "layers": [{"Dense": {"units": 4}}]})
+    calls = []
+    real = Model.total_expr.fget
+    monkeypatch.setattr(Model, "total_expr", property(lambda self: calls.append(1) or real(self)))
+    context = memory_context(model, Formatter("markdown", "en", model))
+    assert context["bytes"] == "256"
+    assert len(calls) == 1
+
+
 def test_a_formula_is_printed_once_whatever_other_sizes_its_layer_has(monkeypatch):
     """A layer's numbers printed into its formula (k_h·k_w·c_in·c_out) depend only on the
     formula's own symbols: two convolutions of one kernel and channels over inputs of other

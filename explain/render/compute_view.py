@@ -31,15 +31,16 @@ MACS_LABEL = N_("MACs")
 
 def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> dict[str, Any]:
     p = f.math
-    out: dict[str, Any] = {"derived": model.macs is not None, "kaplan": None, "kaplan_absent": None,
+    macs, flops, training = model.macs, model.flops, model.training_flops  # each sums every node: read once
+    out: dict[str, Any] = {"derived": macs is not None, "kaplan": None, "kaplan_absent": None,
                            "not_derived": [f.name(n) for n in model.compute_not_derived],
                            "layers": compute_layers(model, f, detail)}
-    if model.macs is not None and model.flops is not None and model.training_flops is not None:
+    if macs is not None and flops is not None and training is not None:
         partial = any(n.cost is not None and n.cost.other_partial for n in model.nodes)
-        out.update(macs=f.num(model.macs), other=(f.m(r"\geq") + " " if partial else "") + f.num(model.other_ops or 0), flops=f.num(model.flops), training=f.num(model.training_flops),
-                   flops_eq=f.dm(rf"{_label(f, FLOPS_LABEL)} = 2 \times {p.number(model.macs)} = {p.number(model.flops)}"),
-                   training_eq=f.dm(rf"C_{{\text{{train}}}} \approx 3 \times {p.number(model.flops)}"
-                                    rf" = {p.number(model.training_flops)}"))
+        out.update(macs=f.num(macs), other=(f.m(r"\geq") + " " if partial else "") + f.num(model.other_ops or 0), flops=f.num(flops), training=f.num(training),
+                   flops_eq=f.dm(rf"{_label(f, FLOPS_LABEL)} = 2 \times {p.number(macs)} = {p.number(flops)}"),
+                   training_eq=f.dm(rf"C_{{\text{{train}}}} \approx 3 \times {p.number(flops)}"
+                                    rf" = {p.number(training)}"))
     k = model.kaplan()
     per_token = model.macs_per_token
     out["kaplan_math"] = kaplan_math(f)

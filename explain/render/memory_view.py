@@ -28,6 +28,7 @@ def _bytes(n: int, f: "Formatter", binary: bool = False) -> str:
 
 def memory_context(model: "Model", f: "Formatter") -> dict[str, Any]:
     p = f.math
+    adam = model_states(model, "adam", "mixed")
     rows = []
     for key, name in OPTIMIZER_NAMES:
         cells = {}
@@ -37,11 +38,10 @@ def memory_context(model: "Model", f: "Formatter") -> dict[str, Any]:
             if per.optimizer:
                 inner = [p.number(x) for x in (per.master, per.states) if x]
                 terms.append(inner[0] if len(inner) == 1 else "(" + " + ".join(inner) + ")")
-            states = model_states(model, key, precision)
+            states = adam.with_optimizer(key, precision)
             cells[precision] = {"per": f.m(" + ".join(terms) + " = " + p.number(per.total)),
                                 "total": _bytes(states.bytes, f)}
         rows.append({"name": name, **cells})
-    adam = model_states(model, "adam", "mixed")
     per = adam.per
     if adam.trainable == adam.count:
         equation = (rf"M = {p.number(per.total)} \cdot P = {p.number(per.total)} \times {p.number(adam.count)}"
