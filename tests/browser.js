@@ -78,6 +78,17 @@ async function main(job) {
           return Array.from(m.querySelectorAll('figure, div.table')).filter(e => {
             const b = e.getBoundingClientRect(); return b.left < left - 1 || b.right > right + 1; })
             .map(e => `${e.tagName.toLowerCase()}.${e.className}`); })(),
+        // table cells and the pictures' labels in a face other than the text's (the names in the
+        // pictures: other than code's)
+        faces: (() => { const face = e => getComputedStyle(e).fontFamily;
+          const text = face(document.body), code = document.querySelector('code');
+          const other = [];
+          for (const e of document.querySelectorAll('td, th, svg text'))
+            if (e.getAttribute('font-family') !== 'monospace' && face(e) !== text)
+              other.push(`${e.tagName.toLowerCase()} in ${face(e)}`);
+          for (const e of document.querySelectorAll('svg [font-family="monospace"]'))
+            if (code && face(e) !== face(code)) other.push(`${e.tagName.toLowerCase()} (code) in ${face(e)}`);
+          return Array.from(new Set(other)); })(),
         // a bar of the chart too thin to be seen as a bar
         hairlines: Array.from(document.querySelectorAll('svg.param-bars rect'))
           .filter(e => e.getBoundingClientRect().width < 2).length,
@@ -89,6 +100,7 @@ async function main(job) {
       for (const rows of found.uneven) problems.push(`lines of a display of unequal height: ${rows}`);
       for (const code of found.wrapped) problems.push(`code wrapped in a table cell: ${code}`);
       for (const box of found.outside) problems.push(`past the text column: ${box}`);
+      for (const f of found.faces) problems.push(`a face other than the text's: ${f}`);
       if (found.hairlines) problems.push(`${found.hairlines} bar(s) under 2px wide`);
       out.aligned = (out.aligned || 0) + found.aligned.length;
       if (found.errors) problems.push(`${found.errors} math error(s)`);

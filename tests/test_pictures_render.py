@@ -160,6 +160,26 @@ def test_browser_harness_sees_a_table_past_the_column_and_a_hairline_bar(tmp_pat
     assert "1 bar(s) under 2px wide" in problems
 
 
+def test_browser_harness_sees_a_picture_label_in_another_face(tmp_path):
+    """de/ja reviewers (round 16): the page set its text in a serif, the pictures' labels in
+    sans-serif and their names in another monospace than the text's code; the page check above
+    reports a table cell, a label or a name in a face of its own, and the page's style has none."""
+    from explain.render.html import STYLE
+    require_tool("node")
+    _node_package("playwright-core")
+    page = tmp_path / "faces.html"
+    page.write_text('<!DOCTYPE html><html lang="en"><body style="font-family:serif"><code>c</code><table><tr>'
+                    '<td>x</td></tr></table><svg font-family="sans-serif"><text>y<tspan font-family="monospace">'
+                    'z</tspan></text></svg></body></html>', "utf-8")
+    problems = [p for _, p in _harness(tmp_path / "profile", pages=[str(page)])["pages"]]
+    assert problems == ["a face other than the text's: text in sans-serif"], problems
+    styled = tmp_path / "styled.html"
+    styled.write_text(page.read_text("utf-8").replace('<body style="font-family:serif">',
+                                                      f"<style>{STYLE}</style><body><figure class=\"picture\">")
+                      .replace("</svg>", "</svg></figure>"), "utf-8")
+    assert _harness(tmp_path / "profile", pages=[str(styled)])["pages"] == []
+
+
 @pytest.mark.parametrize("lang", ["en", "ja", "fr"])
 def test_every_examples_tikz_and_pgfplots_compile(tmp_path, lang):
     """One document with every example's picture and chart (one lualatex run per language)."""

@@ -187,12 +187,14 @@ def _numbers(mathml: str) -> str:
 
 
 STYLE = """
-body { font-family: "Noto Serif", Georgia, "Times New Roman", serif; line-height: 1.5; margin: 0; color: #111; }
+body { font-family: "Noto Serif", Georgia, "Times New Roman", "DejaVu Serif", "Noto Serif CJK JP", serif; line-height: 1.5; margin: 0; color: #111; }
 main { max-width: 52rem; margin: 2rem auto; padding: 0 1.2rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; } h3, h4, h5 { font-size: 1.05rem; } h5 { font-weight: 600; }
 html:lang(ja) body { font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Hiragino Kaku Gothic ProN",
   "Yu Gothic", Meiryo, sans-serif; line-break: strict; }  /* Japanese on screen: a Gothic face (in print Mincho, below); kinsoku: no ィ, ッ, ー or 。 at a line's start */
-code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
+code, svg [font-family="monospace"] { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+code { font-size: 0.9em; }
+table, figure.picture svg { font-family: inherit; }  /* one face for text, tables and the pictures' labels (their names in code's face) */
 code, .nowrap { white-space: nowrap; }  /* a shape (None, None, 768) never wraps inside, in tables or prose */
 table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid #ccc; padding: 0.2rem 0.4rem; vertical-align: top; }
