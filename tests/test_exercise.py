@@ -793,11 +793,19 @@ def test_the_sheet_names_the_defaults_of_the_window_arguments_left_out():
     assert inspect.signature(keras.layers.AveragePooling2D).parameters["strides"].default is None
     v = make_variant(read_spec("example:lenet5"))
     md = render_document("exercise", Assignment(v), lang="en")
-    assert ('Arguments that are not given have their Keras default values: `padding="valid"`, `strides=1` '
-            'for Conv2D and `padding="valid"`, `strides=None` (i.e. equal to `pool_size`) for AveragePooling2D.') in md
+    # round 16 (es, en): "`padding="valid"`, `strides=1` en Conv2D y `padding="valid"`, …" did not say
+    # which commas part the arguments and which the layer types
+    assert ('Arguments that are not given have their Keras default values: for Conv2D, `padding="valid"` and '
+            '`strides=1`; for AveragePooling2D, `padding="valid"` and `strides=None` (i.e. equal to `pool_size`).') in md
+    es = render_document("exercise", Assignment(v), lang="es")
+    assert ('en Keras: en Conv2D, `padding="valid"` y `strides=1`; en AveragePooling2D, `padding="valid"` y '
+            '`strides=None` (es decir, igual a `pool_size`).') in es
+    fr_md, fr_tex = (render_document("exercise", Assignment(v), lang="fr", format=x) for x in ("markdown", "latex"))
+    assert "`strides=1`\u202f; pour AveragePooling2D" in fr_md
+    assert "\\texttt{strides=1}; pour \\mbox{AveragePooling2D}" in fr_tex  # babel-french spaces the bare sign
     assert md.index("| 8 | `output` |") < md.index("Arguments that are not given") < md.index("## Task")
     ja = render_document("exercise", Assignment(v), lang="ja")
-    assert ('Conv2D では `padding="valid"`、`strides=1`、AveragePooling2D では `padding="valid"`、'
+    assert ('Conv2D では `padding="valid"` と `strides=1`、AveragePooling2D では `padding="valid"` と '
             '`strides=None`（つまり `pool_size` と同じ）です。') in ja
     # round 11 (ja PDF): a type name is never hyphenated ("Average-" / "Pooling2D")
     ja_tex = render_document("exercise", Assignment(v), lang="ja", format="latex")
@@ -806,8 +814,8 @@ def test_the_sheet_names_the_defaults_of_the_window_arguments_left_out():
     assert tconv.padding == (0, 0) and tconv.stride == (1, 1) and tpool.padding == 0 and tpool.stride == tpool.kernel_size
     assert inspect.signature(torch.nn.MaxPool2d).parameters["stride"].default is None
     t = make_variant(read_spec(str(FIXTURES / "exercise" / "torch_cnn.yaml")))
-    assert ("Arguments that are not given have their PyTorch default values: `padding=0`, `stride=1` for Conv2d "
-            "and `padding=0`, `stride=None` (i.e. equal to `kernel_size`) for MaxPool2d.") in render_document("exercise", Assignment(t))
+    assert ("Arguments that are not given have their PyTorch default values: for Conv2d, `padding=0` and `stride=1`; "
+            "for MaxPool2d, `padding=0` and `stride=None` (i.e. equal to `kernel_size`).") in render_document("exercise", Assignment(t))
     text = make_variant(read_spec(str(FIXTURES / "exercise" / "text.yaml")))
     assert "default values" not in render_document("exercise", Assignment(text))
 
