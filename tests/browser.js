@@ -89,6 +89,14 @@ async function main(job) {
           for (const e of document.querySelectorAll('svg [font-family="monospace"]'))
             if (code && face(e) !== face(code)) other.push(`${e.tagName.toLowerCase()} (code) in ${face(e)}`);
           return Array.from(new Set(other)); })(),
+        // a label of the model's picture wider than the box it stands in
+        spills: Array.from(document.querySelectorAll('svg.model-graph')).flatMap(svg => {
+          const boxes = Array.from(svg.querySelectorAll('rect')).map(r => r.getBBox());
+          return Array.from(svg.querySelectorAll('text')).filter(t => { const b = t.getBBox();
+            const cx = b.x + b.width / 2, cy = b.y + b.height / 2;
+            const box = boxes.filter(r => cx >= r.x && cx <= r.x + r.width && cy >= r.y && cy <= r.y + r.height)
+              .sort((p, q) => p.width - q.width)[0];
+            return box && (b.x < box.x || b.x + b.width > box.x + box.width); }).map(t => t.textContent); }),
         // a bar of the chart too thin to be seen as a bar
         hairlines: Array.from(document.querySelectorAll('svg.param-bars rect'))
           .filter(e => e.getBoundingClientRect().width < 2).length,
@@ -101,6 +109,7 @@ async function main(job) {
       for (const code of found.wrapped) problems.push(`code wrapped in a table cell: ${code}`);
       for (const box of found.outside) problems.push(`past the text column: ${box}`);
       for (const f of found.faces) problems.push(`a face other than the text's: ${f}`);
+      for (const label of found.spills) problems.push(`a label wider than its box: ${label}`);
       if (found.hairlines) problems.push(`${found.hairlines} bar(s) under 2px wide`);
       out.aligned = (out.aligned || 0) + found.aligned.length;
       if (found.errors) problems.push(`${found.errors} math error(s)`);

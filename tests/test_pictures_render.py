@@ -180,6 +180,30 @@ def test_browser_harness_sees_a_picture_label_in_another_face(tmp_path):
     assert _harness(tmp_path / "profile", pages=[str(styled)])["pages"] == []
 
 
+def test_a_label_longer_than_the_widest_box_is_set_narrower_to_fit(tmp_path):
+    """es/fr bert (round 16): "plongements de mot + de position + de type de jeton (somme des
+    plongements)" ran 25 px past its box, the widest a box may be; such a line is now set to the
+    box's width. The page check sees a label past its box."""
+    from explain.render.html import STYLE
+    require_tool("node")
+    _node_package("playwright-core")
+    spill = tmp_path / "spill.html"
+    spill.write_text('<!DOCTYPE html><html lang="en"><body><svg class="model-graph" width="300" height="40">'
+                     '<rect x="0" y="0" width="60" height="30"/><text x="30" y="20" text-anchor="middle">'
+                     "a label far too long for its box</text></svg></body></html>", "utf-8")
+    problems = [p for _, p in _harness(tmp_path / "profile", pages=[str(spill)])["pages"]]
+    assert problems == ["a label wider than its box: a label far too long for its box"], problems
+    bert = load(FIXTURES / "hf" / "bert-base-uncased.json")
+    pages = []
+    for lang in ("fr", "es"):
+        svg = pictures(bert, lang, "html")["graph"]
+        assert 'lengthAdjust="spacingAndGlyphs"' in svg
+        pages.append(tmp_path / f"bert-{lang}.html")
+        pages[-1].write_text(f'<!DOCTYPE html><html lang="{lang}"><style>{STYLE}</style><body><figure '
+                             f'class="picture">{svg}</figure></body></html>', "utf-8")
+    assert _harness(tmp_path / "profile", pages=[str(p) for p in pages])["pages"] == []
+
+
 @pytest.mark.parametrize("lang", ["en", "ja", "fr"])
 def test_every_examples_tikz_and_pgfplots_compile(tmp_path, lang):
     """One document with every example's picture and chart (one lualatex run per language)."""
