@@ -858,3 +858,18 @@ def test_a_drawn_variant_is_titled_as_a_variant_and_its_solution_outline_is_a_tr
         # a paragraph of its own before the derivation's first sentence
         assert "in front.\n\nThe model has 8 layers" in tex
         assert "\\subsection*{Derivation}" not in tex and tex.count("\\subsection*{Derivation") == 1
+
+
+@pytest.mark.parametrize("lang,trainable,frozen", [("es", "Entrenables", "No entrenables"),
+                                                   ("fr", "Entraînables", "Non entraînables"),
+                                                   ("en", "Trainable", "Non-trainable")])
+def test_the_trainable_split_rows_agree_in_number(lang, trainable, frozen):
+    """Round 16 (es): the rows under the total read «Entrenable» beside «No entrenables»; both count
+    parameters, so both are plural (the weight table's yes/no column keeps «Entrenable»)."""
+    a = Assignment(make_variant(read_spec("example:lenet5")), None, ("shapes", "params", "trainable"), "table")
+    for kind in ("exercise", "solution"):
+        md = render_document(kind, a, lang=lang)
+        assert f"|   | **{trainable}** |" in md and f"|   | **{frozen}** |" in md, kind
+    assert f"\\textbf{{{trainable}}}" in render_document("exercise", a, lang=lang, format="latex")
+    if lang == "es":
+        assert "| Tensor | Fórmula | Parámetros | Entrenable |" in render_document("solution", a, lang=lang)
