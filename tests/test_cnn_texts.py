@@ -93,7 +93,9 @@ def acts():
 ])
 def test_activation_layers_name_their_function(acts, name, function):
     text = section(acts, name)
-    assert f"This layer applies ${function}$ to its input element-wise." in text
+    # a capped ReLU says its max_value after the function (test_mobilenet_relu_layer_says_it_is_relu6…)
+    tail = " (Keras's ReLU layer with `max_value=6`)." if name == "relu6" else "."
+    assert f"This layer applies ${function}$ to its input element-wise{tail}" in text
     assert text.count("The shape stays the same") == 1  # said once, with the shape
 
 
@@ -620,7 +622,7 @@ def test_batchnorm_says_over_what_it_normalizes():
 def test_resnet_and_mobilenet_block_sentences_in_the_round9_reviewers_words(resnet):
     """Round-9 en reviewer: batch normalization as a mass noun, and "added unchanged" for the
     identity shortcut; round 13: "batch normalization layer" unhyphenated, as everywhere else."""
-    assert "; each convolution is followed by a batch normalization layer." in resnet
+    assert "Each convolution is followed by a batch normalization layer, the first two also by a ReLU." in resnet
     assert "batch-normalization" not in resnet
     assert "Where the input already has the output's shape, it is added unchanged (identity shortcut)" in resnet
     assert "a batch normalization follows" not in resnet and "added as it is" not in resnet
@@ -885,9 +887,9 @@ def test_resnet50_says_its_biases_before_batchnorm_cancel_out(resnet):
     without = 25_636_712 - sum(biased) - 2 * bn_channels
     assert without == _torch_resnet50_parameters(torch) == 25_557_032
     text = section(resnet, "conv1_conv")
-    assert ("This layer keeps its bias although batch normalization follows it: the normalization subtracts "
+    assert ("This convolution keeps its bias although batch normalization follows it: the normalization subtracts "
             "the batch mean (at inference, the moving mean, which includes the bias), so the bias cancels out "
-            "and has no effect on the output; $\\beta$ shifts every channel instead. In this model, 53 layers "
+            "and has no effect on the output; $\\beta$ shifts every channel instead. In this model, 53 convolutions "
             "followed by batch normalization have such a bias: 26,560 of the 25,636,712 parameters. Without "
             "these biases, and with the moving means and variances counted as buffers, not parameters, as in "
             "PyTorch, the model would have 25,557,032 parameters.") in text
@@ -898,7 +900,7 @@ def test_resnet50_says_its_biases_before_batchnorm_cancel_out(resnet):
     one = doc(explain.load(spec))
     # by hand: the second convolution's 4 biases; 3·3·3·4 + 4 + 3·3·4·4 + 4 + 4·4 = 108 + 4 + 144 + 4 + 16
     assert "keeps its bias although" in section(one, "conv2d_1") and "keeps its bias" not in section(one, "conv2d")
-    assert "It is the only such layer of this model: 4 of its 276 parameters." in one
+    assert "It is the only such convolution of this model: 4 of its 276 parameters." in one
     assert "the model would have 264 parameters" in one  # 276 - 4 - 2·4
     plain = doc(explain.load({**spec, "layers": spec["layers"][:2]}))
     assert "keeps its bias" not in plain  # no batch normalization follows
@@ -990,3 +992,109 @@ def test_repeated_block_counts_are_words_and_two_blocks_are_both():
     assert "Both blocks:" in text and "All 2 blocks" not in text and not re.search(r"\d identical blocks", text)
     de = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), lang="de")
     assert "Alle fünf Blöcke:" in de and "Beide Blöcke:" in de
+
+
+# -- round 17 (en reviewer, resnet50 8/10, mobilenetv2 8/10)
+
+def _keras_layers(name: str) -> dict:
+    import json
+    return {l["config"]["name"]: l for l in
+            json.loads((FIXTURES / "keras" / f"{name}.json").read_text())["config"]["layers"]}
+
+
+def test_resnet_bottleneck_names_its_relus_as_keras_has_them(resnet):
+    """Keras's ResNet50 (He et al. 2016): conv–BN–ReLU, conv–BN–ReLU, conv–BN, Add, ReLU. The
+    stage text said only the batch normalizations; a lecturer names the ReLUs too."""
+    layers = _keras_layers("ResNet50")
+    for block in ("conv2_block1", "conv3_block2", "conv5_block3"):
+        for relu in (f"{block}_1_relu", f"{block}_2_relu", f"{block}_out"):
+            assert layers[relu]["class_name"] == "Activation" and layers[relu]["config"]["activation"] == "relu"
+        src = {r: layers[r]["inbound_nodes"][0]["args"][0]["config"]["keras_history"][0]
+               for r in (f"{block}_1_relu", f"{block}_2_relu", f"{block}_out")}
+        assert src == {f"{block}_1_relu": f"{block}_1_bn", f"{block}_2_relu": f"{block}_2_bn",
+                       f"{block}_out": f"{block}_add"}
+        assert f"{block}_3_relu" not in layers  # no activation before the addition
+    stages_part = resnet.split("## Summary")[0]
+    assert ("Each convolution is followed by a batch normalization layer, the first two also by a ReLU. An Add "
+            "layer then adds the block's input to the main path's output, and a ReLU follows the sum; this skip "
+            "connection has no parameters.") in stages_part
+
+
+def test_bottleneck_text_is_left_out_where_the_block_has_no_relu_after_the_sum(tmp_path):
+    import json
+    data = json.loads((FIXTURES / "keras" / "ResNet50.json").read_text())
+    for layer in data["config"]["layers"]:
+        if layer["config"]["name"].endswith("_out"):
+            layer["config"]["activation"] = "linear"
+    (tmp_path / "r.json").write_text(json.dumps(data))
+    text = doc(explain.load(tmp_path / "r.json"))
+    assert "are bottleneck blocks" not in text and "a ReLU follows the sum" not in text
+
+
+def test_bias_note_names_the_layers_it_is_about():
+    """The note said '53 layers' of ResNet50's convolutions (en reviewer, round 17): it names
+    convolutions, or dense layers, as the model has them. By hand: Dense(4) on 3 inputs 3·4 + 4 = 16,
+    BatchNormalization 4·4 = 16: 32 parameters, without the 4 biases and 8 moving statistics 20."""
+    dense = doc(explain.load({"name": "d", "input": [3], "layers": [
+        {"Dense": {"units": 4}}, {"BatchNormalization": {}}]}))
+    assert "This dense layer keeps its bias although" in dense
+    assert "It is the only such dense layer of this model: 4 of its 32 parameters." in dense
+    assert "the model would have 20 parameters" in dense
+    both = doc(explain.load({"name": "m", "input": [8, 8, 3], "layers": [
+        {"Conv2D": {"filters": 4, "kernel_size": 3}}, {"BatchNormalization": {}}, {"Flatten": {}},
+        {"Dense": {"units": 2}}, {"BatchNormalization": {}}]}))
+    assert "In this model, 2 convolutional and dense layers followed by batch normalization" in both
+    for lang in ("de", "fr", "ja", "es"):
+        assert "dense layer" not in doc(explain.load({"name": "d", "input": [3], "layers": [
+            {"Dense": {"units": 4}}, {"BatchNormalization": {}}]}), lang)
+
+
+def test_mobilenet_relu_layer_says_it_is_relu6_by_its_max_value(mobilenet):
+    """Keras's MobileNetV2 uses the ReLU layer with max_value=6: its type reads 'ReLU', so the
+    sentence that gives ReLU6 names the argument that makes it one."""
+    assert _keras_layers("MobileNetV2")["Conv1_relu"]["config"]["max_value"] == 6.0
+    assert ("applies $\\mathrm{ReLU6}(x) = \\min(\\max(x, 0), 6)$ to its input element-wise (Keras's ReLU "
+            "layer with `max_value=6.0`). It has no weights.") in section(mobilenet, "Conv1_relu")
+    plain = doc(explain.load({"name": "r", "input": [4], "layers": [{"ReLU": {}}]}))
+    assert "max_value" not in plain
+
+
+def test_torch_lstm_tensors_in_pytorchs_names_and_axis_order():
+    """PyTorch stores weight_ih_l0 as (4h, n_in) and weight_hh_l0 as (4h, h) (en reviewer, round
+    17: '4n_in·h' read as Keras's order); one layer's tensors and the biases the sentence and the
+    note name are PyTorch's own, and the symbols name the module's arguments."""
+    torch = require_module("torch")
+    module = torch.nn.LSTM(32, 64, batch_first=True)
+    assert {n: tuple(p.shape) for n, p in module.named_parameters()} == {
+        "weight_ih_l0": (256, 32), "weight_hh_l0": (256, 64), "bias_ih_l0": (256,), "bias_hh_l0": (256,)}
+    text = section(doc(explain.load(FIXTURES / "specs" / "torch_lstm.yaml")), "lstm")
+    for row in (r"| `weight_ih_l0` | $4h \cdot n_{\text{in}} = 4 \times 64 \times 32$ | 8,192 |",
+                r"| `weight_hh_l0` | $4h \cdot h = 4 \times 64 \times 64$ | 16,384 |",
+                r"| `bias_ih_l0` | $4h = 4 \times 64$ | 256 |", r"| `bias_hh_l0` | $4h = 4 \times 64$ | 256 |"):
+        assert row in text
+    assert "the three gates and the cell candidate" in text
+    assert text.count("(`bias_ih_l0` and `bias_hh_l0`)") == 2 and "`bias_ih`" not in text
+    assert "number of input features per time step (`input_size`)" in text
+    assert "number of hidden units (`hidden_size`)" in text
+    keras = require_module("keras")
+    lstm = keras.layers.LSTM(64)
+    lstm.build((None, 20, 32))
+    assert tuple(lstm.cell.kernel.shape) == (32, 256)  # Keras: (n_in, 4h), written n_in · 4h
+    assert r"| `kernel` | $n_{\text{in}} \cdot 4h = 32 \times 4 \times 64$ | 8,192 |" in doc(
+        explain.load(FIXTURES / "specs" / "small_rnn.yaml"))
+
+
+def test_bidirectional_concat_says_the_two_widths_it_adds():
+    """Bidirectional(GRU(16)) concatenates 2h = 16 + 16 = 32 units (Keras builds it so); with a
+    separate backward layer of 8 units, 16 + 8 = 24."""
+    keras = require_module("keras")
+    x = keras.Input((256, 32))
+    assert keras.Model(x, keras.layers.Bidirectional(keras.layers.GRU(16))(x)).output_shape == (None, 32)
+    both = keras.layers.Bidirectional(keras.layers.GRU(16), backward_layer=keras.layers.GRU(8, go_backwards=True))
+    # Keras's symbolic output_shape says 32 here; the tensor the model returns has 24 units
+    real = keras.Model(x, both(x))(keras.ops.zeros((1, 256, 32)))
+    assert tuple(real.shape) == (1, 24)
+    spec = {"name": "b", "input": [256, 32], "layers": [{"Bidirectional": {"layer": {"GRU": {"units": 16}}}}]}
+    assert "which therefore has the units of both directions, $16 + 16 = 32$: `(None, 32)`." in doc(explain.load(spec))
+    spec["layers"][0]["Bidirectional"]["backward_layer"] = {"GRU": {"units": 8, "go_backwards": True}}
+    assert "$16 + 8 = 24$: `(None, 24)`." in doc(explain.load(spec))

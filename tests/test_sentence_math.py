@@ -48,13 +48,15 @@ def test_plain_placeholders_are_unicode_math_and_bare_names():
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_gru_note_formulas_are_math_and_names_code_in_every_language(lang):
-    """The PyTorch GRU note: 3h(i + h) + 6h as math, bias_ih and reset_after=True in code font, in
+    """The PyTorch GRU note: 3h(i + h) + 6h as math, bias_ih_l0 and reset_after=True in code font, in
     Markdown and LaTeX; the translation carries the placeholders, not the formula."""
     model = explain.load(TORCH_GRU)
     md = render_document("derivation", model, lang=lang, format="markdown")
     tex = render_document("derivation", model, lang=lang, format="latex").replace(r"\allowbreak{}", "")
-    assert "$3h(n_{\\text{in}} + h) + 6h$" in md and "`bias_ih`" in md and "`reset_after=True`" in md
-    assert "$3h(n_{\\text{in}} + h) + 6h$" in tex and r"\texttt{bias\_ih}" in tex and r"\texttt{reset\_after=True}" in tex
+    # one layer: its biases by PyTorch's names (bias_ih_l0), in the sentence and in the note
+    assert "$3h(n_{\\text{in}} + h) + 6h$" in md and "`bias_ih_l0`" in md and "`reset_after=True`" in md
+    assert "$3h(n_{\\text{in}} + h) + 6h$" in tex and r"\texttt{bias\_ih\_l0}" in tex and r"\texttt{reset\_after=True}" in tex
+    assert "`bias_ih`" not in md
     assert "b_ih" not in translations(lang).gettext(messages.NOTES["gru_two_biases"]).replace("%(b_ih)s", "")
 
 

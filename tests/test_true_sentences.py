@@ -1068,7 +1068,7 @@ def test_lstm_names_its_weight_groups_as_its_factor_note_does_and_n_in_is_per_ti
     assert "Each of its weight groups (the three gates and the cell candidate)" in text
     assert "three gates (input, forget and output) and a cell candidate" in text
     assert r"$n_{\text{in}} = 3$: number of input features per time step" in text
-    assert r"| `kernel` | $4n_{\text{in}} \cdot h = 4 \times 3 \times 4$ | 48 |" in text
+    assert r"| `kernel` | $n_{\text{in}} \cdot 4h = 3 \times 4 \times 4$ | 48 |" in text
     assert "$i = " not in text and "(i + h)" not in text
 
 def test_flatten_keeps_the_batch_axis_and_a_bias_free_conv_says_so_once():

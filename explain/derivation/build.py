@@ -232,8 +232,11 @@ def _bias_before_batchnorm(model: Model, steps: Sequence[LayerStep]) -> None:
     if bias is None or moving is None or total is None:
         return
     first = cancelled[0]
+    # the note names what these layers are: convolutions, dense layers, or both
+    dense = {s.node.layer.role == "dense" for s in cancelled}
+    kind = "_dense" if dense == {True} else "_mixed" if len(dense) == 2 else ""
     one = len(cancelled) == 1
-    first.notes = first.notes + ("bias_cancelled_by_batchnorm" + ("_one" if one else ""),)
+    first.notes = first.notes + ("bias_cancelled_by_batchnorm" + kind + ("_one" if one else ""),)
     first.note_values = (("count", len(cancelled)), ("biases", bias), ("total", total),
                          ("without", total - bias - moving))
 

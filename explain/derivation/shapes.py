@@ -36,8 +36,9 @@ def shape_step(node: Node) -> ShapeStep:
     sequences = _returns_sequences(layer)
     if layer.role == "bidirectional":
         mode = getattr(layer, "merge_mode", None)
-        if mode == "concat":
-            return ShapeStep("bidirectional", inp, out, sequences=sequences)
+        if mode == "concat":  # factors: the two directions' widths, side by side in the last axis
+            widths = (layer.layer.output_shape(inp)[-1], layer.backward.output_shape(inp)[-1])
+            return ShapeStep("bidirectional", inp, out, sequences=sequences, factors=widths)
         if mode:
             return ShapeStep("bidirectional_merged", inp, out, sequences=sequences, merge=mode)
     if sequences is not None and layer.role == "recurrent":

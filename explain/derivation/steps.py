@@ -70,7 +70,7 @@ class ShapeStep:
 
     kind: ``spatial`` (``axes`` give each spatial length), ``flatten`` (``factors`` multiply to
     the length), ``same`` (unchanged by what the layer does), ``bidirectional`` (two directions
-    concatenated), ``bidirectional_merged`` (combined element by element), ``recurrent`` (the
+    concatenated, ``factors`` their widths), ``bidirectional_merged`` (combined element by element), ``recurrent`` (the
     time axis kept or dropped, ``sequences``), ``lookup`` (an embedding: every index of the
     input replaced by its vector, a new last axis), ``reshape`` (the same values in another
     arrangement), ``global_pool`` (the spatial axes, ``factors``, pooled away; the channels

@@ -128,6 +128,9 @@ ACTIVATION = N_("An activation layer applies its activation function to its inpu
                 "weights.")
 # Translators: %(f)s is the function as math, e.g. "ReLU6(x) = min(max(x, 0), 6)"
 ACTIVATION_FUNCTION = N_("This layer applies %(f)s to its input element-wise. It has no weights.")
+# Translators: a Keras ReLU layer with a cap; %(f)s as above, %(max_value)s is "max_value=6.0" (code)
+RELU_CAPPED = N_("This layer applies %(f)s to its input element-wise (Keras's ReLU layer with "
+                 "%(max_value)s). It has no weights.")
 # Translators: %(softmax)s is the formula y_i = e^{x_i} / Σ_j e^{x_j}
 SOFTMAX = N_("Softmax turns the values along one axis into probabilities that add up to 1, "
              "%(softmax)s: every output depends on all the values along that axis, not on one "
@@ -328,6 +331,14 @@ TORCH_RECURRENT = N_("A recurrent layer computes its state at each time step fro
                      "and its previous state. In PyTorch each of its weight groups (the gates and the "
                      "candidate state) has input weights, recurrent weights and two biases "
                      "(%(b_ih)s and %(b_hh)s).")
+TORCH_LSTM = N_("An LSTM layer computes its hidden state and its cell state at each time step from the "
+                "current input and its previous states. In PyTorch each of its weight groups (the three "
+                "gates and the cell candidate) has input weights, recurrent weights and two biases "
+                "(%(b_ih)s and %(b_hh)s).")
+TORCH_GRU = N_("A GRU layer computes its hidden state at each time step from the current input and its "
+               "previous hidden state. In PyTorch each of its weight groups (the two gates and the "
+               "candidate state) has input weights, recurrent weights and two biases (%(b_ih)s and "
+               "%(b_hh)s).")
 TORCH_SIMPLE_RNN = N_("A simple recurrent layer computes its state at each time step from the "
                       "current input and its previous state. It has no gates: one set of input "
                       "weights, recurrent weights and, in PyTorch, two biases (%(b_ih)s and "

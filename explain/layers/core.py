@@ -229,7 +229,15 @@ def _relu_values(self: Any) -> dict:
 
 
 def _relu_explanation(self: Any, weights: Any) -> Optional[str]:
-    return _texts.ACTIVATION_FUNCTION if _relu_values(self) else self.explanation
+    """The function; with a cap (MobileNetV2's ReLU6) the argument that makes it one, since the
+    layer's type says only ReLU."""
+    if not _relu_values(self):
+        return self.explanation
+    return _texts.ACTIVATION_FUNCTION if self.max_value is None else _texts.RELU_CAPPED
+
+
+def _relu_code(self: Any) -> dict:
+    return {} if self.max_value is None else {"max_value": f"max_value={self.max_value!r}"}
 
 
 def _leaky_values(self: Any) -> dict:
@@ -246,6 +254,7 @@ Activation.cost = _activation_cost  # type: ignore[method-assign]
 ReLU = _elementwise("ReLU", "max_value", "negative_slope", "threshold", **_ACTIVATION)
 ReLU.explanation_values = _relu_values  # type: ignore[method-assign]
 ReLU.explanation_for = _relu_explanation  # type: ignore[method-assign]
+ReLU.explanation_code = _relu_code  # type: ignore[method-assign]
 LeakyReLU = _elementwise("LeakyReLU", "negative_slope", "alpha", positional=("negative_slope",),
                          **{**_ACTIVATION, "explanation": _texts.ACTIVATION_FUNCTION})
 LeakyReLU.explanation_values = _leaky_values  # type: ignore[method-assign]

@@ -16,7 +16,7 @@ with ``return_state`` the states of every cell follow in one flat list (Keras ne
 from __future__ import annotations
 
 from functools import cache
-from typing import ClassVar, Optional, Sequence, Union
+from typing import ClassVar, Mapping, Optional, Sequence, Union
 
 import sympy
 
@@ -80,6 +80,22 @@ def gates_display(gates: int, biases: int, width: sympy.Expr = h, inputs: sympy.
     return out if copies == 1 else sympy.Mul(copies, out, evaluate=False)
 
 
+@cache
+def _written_gates(gates: int, names: tuple, first: bool) -> dict[str, sympy.Expr]:
+    if gates == 1:
+        return {}
+    stacked = sympy.Mul(gates, h, evaluate=False)
+    return {name: sympy.Mul(*((stacked, other) if first else (other, stacked)), evaluate=False)
+            for name, other in names}
+
+
+def written_gates(gates: int, others: Mapping[str, sympy.Expr], first: bool) -> dict[str, sympy.Expr]:
+    """Weight matrices that stack G gates of h units along one axis, written in the tensor's
+    axis order: Gh·x with the gates first (PyTorch's weight_ih_l0 (G·h, n_in)), x·Gh with them
+    last (Keras's kernel (n_in, G·h)); nothing for one gate, where h·x already says it."""
+    return _written_gates(gates, tuple(others.items()), first)
+
+
 def group_note(gates: int) -> tuple[str, ...]:
     """Why the factor is 4 (LSTM: three gates and the cell candidate) or 3 (GRU: two gates and
     the candidate state)."""
@@ -111,6 +127,11 @@ class _Recurrent(Layer):
 
     def display_formula(self) -> Optional[sympy.Expr]:
         return gates_display(self.gates, self.biases())
+
+    def written_groups(self) -> Mapping[str, sympy.Expr]:
+        """The kernels as Keras shapes them, the G gates side by side: kernel (n_in, G·h) is
+        n_in·Gh, recurrent_kernel (h, G·h) is h·Gh."""
+        return written_gates(self.gates, {"kernel": n_in, "recurrent_kernel": h}, first=False)
 
     def values(self, shape: Shape) -> dict:
         return {n_in: known(shape[-1], "number of input features (n_in)", self.type_name), h: self.units}
@@ -394,6 +415,12 @@ class Bidirectional(_InitialState, Layer):
     def weight_groups(self) -> tuple[Group, ...]:
         return _directions(self.layer.weight_groups(), self.backward.weight_groups(),
                            self.backward_layer is not None)
+
+    def written_groups(self) -> Mapping[str, sympy.Expr]:
+        if self.backward_layer is not None:
+            return {}
+        inner = self.layer.written_groups()
+        return {f"{d}_{name}": e for name, e in inner.items() for d in ("forward", "backward")}
 
     def display_formula(self) -> Optional[sympy.Expr]:
         """2(…): the wrapped layer's form, once for each direction (a separate backward layer

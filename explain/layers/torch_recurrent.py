@@ -19,7 +19,7 @@ weight_ih G·h·n_in + weight_hh G·h·h + bias_ih G·h + bias_hh G·h, input (n
 from __future__ import annotations
 
 from functools import cache
-from typing import ClassVar, Optional
+from typing import ClassVar, Mapping, Optional
 
 import sympy
 
@@ -29,7 +29,7 @@ from ..symbols import Value, n_in, sym
 from .base import Group, Layer, Shape, anything, choice, count, flag, size, layer_type
 from . import _texts
 from .torch_core import check_stated, torch_module
-from .recurrent import gates_display, group_note
+from .recurrent import gates_display, group_note, written_gates
 
 h, p = sym("h"), sym("p")
 L, D = sym("L"), sym("D")
@@ -46,9 +46,11 @@ def _groups(gates: int, bias: bool, proj: bool, layers: bool, bidirectional: boo
     if layers:
         # the Add last, so that sympy keeps (L − 1) as a factor instead of distributing 4 over it
         groups.append(Group("weight_ih_upper", n_d * gates * h * (n_d * r) * (n_l - 1)))
-    groups.append(Group("weight_hh", n_l * n_d * gates * h * r))
+    # one layer: PyTorch's own names (weight_hh_l0 …); several: each group sums them over layers
+    l0 = "" if layers else "_l0"
+    groups.append(Group("weight_hh" + l0, n_l * n_d * gates * h * r))
     if bias:
-        groups += [Group("bias_ih", n_l * n_d * gates * h), Group("bias_hh", n_l * n_d * gates * h)]
+        groups += [Group("bias_ih" + l0, n_l * n_d * gates * h), Group("bias_hh" + l0, n_l * n_d * gates * h)]
     if proj:
         groups.append(Group("weight_hr", n_l * n_d * p * h))
     return tuple(groups)
@@ -57,7 +59,7 @@ def _groups(gates: int, bias: bool, proj: bool, layers: bool, bidirectional: boo
 @layer_type
 class _TorchRNN(Layer):
     role = "recurrent"
-    symbol_meanings = {"n_in": "input_size"}
+    symbol_meanings = {"n_in": "torch_input_size", "h": "torch_hidden_size"}
     explanation = _texts.TORCH_RECURRENT
     explanation_no_bias = _texts.RECURRENT_NO_BIAS
     bias_note: ClassVar[str] = "rnn_two_biases"
@@ -90,6 +92,20 @@ class _TorchRNN(Layer):
         if self.num_layers != 1 or self.projection() != 0:
             return None
         return gates_display(self.gates, 2 if self.bias else 0, copies=D if self.bidirectional else 1)
+
+    def written_groups(self) -> Mapping[str, sympy.Expr]:
+        """One layer without projection: weight_ih_l0 (G·h, n_in) as Gh·n_in and weight_hh_l0
+        (G·h, h) as Gh·h, PyTorch's row order (D· in front for both directions)."""
+        if self.num_layers != 1 or self.projection() != 0:
+            return {}
+        out = written_gates(self.gates, {"weight_ih_l0": n_in, "weight_hh_l0": h}, first=True)
+        if self.bidirectional:
+            return {k: sympy.Mul(D, *v.args, evaluate=False) for k, v in out.items()}
+        return out
+
+    def explanation_code(self) -> dict[str, str]:
+        """One layer: its biases by PyTorch's names, bias_ih_l0 and bias_hh_l0."""
+        return {"b_ih": "bias_ih_l0", "b_hh": "bias_hh_l0"} if self.num_layers == 1 else {}
 
     def values(self, shape: Shape) -> dict:
         check_stated(self.type_name, "input_size", self.input_size, shape[-1], shape)
@@ -141,6 +157,7 @@ class LSTM(_TorchRNN):
     """4h·(n_in + h) + 8h per layer and direction; with proj_size p: 4h·(n_in + p) + 8h + p·h."""
 
     gates = 4
+    explanation = _texts.TORCH_LSTM
     positional = _TorchRNN.positional + ("proj_size",)
     proj_size: Value = count(0)
 
@@ -160,6 +177,7 @@ class GRU(_TorchRNN):
     """3h·(n_in + h) + 6h per layer and direction."""
 
     gates = 3
+    explanation = _texts.TORCH_GRU
     bias_note = "gru_two_biases"
 
 
@@ -168,7 +186,7 @@ class _Cell(Layer):
     """One step: weight_ih G·h·n_in + weight_hh G·h·h (+ bias_ih G·h + bias_hh G·h); (n_in) → (h)."""
 
     role = "recurrent"
-    symbol_meanings = {"n_in": "input_size"}
+    symbol_meanings = {"n_in": "torch_input_size", "h": "torch_hidden_size"}
     explanation = _texts.TORCH_CELL
     explanation_no_bias = _texts.TORCH_CELL_NO_BIAS
     bias_note: ClassVar[str] = "rnn_two_biases"
@@ -184,6 +202,9 @@ class _Cell(Layer):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _cell_groups(self.gates, self.bias)
+
+    def written_groups(self) -> Mapping[str, sympy.Expr]:
+        return written_gates(self.gates, {"weight_ih": n_in, "weight_hh": h}, first=True)
 
     def display_formula(self) -> Optional[sympy.Expr]:
         return gates_display(self.gates, 2 if self.bias else 0)

@@ -80,6 +80,8 @@ SYMBOLS = {
     "hidden_units": N_("number of hidden units"),
     "rnn_units": N_("number of hidden units (%(units)s)"),
     "input_size": N_("number of input features per time step"),
+    "torch_input_size": N_("number of input features per time step (%(input_size_arg)s)"),
+    "torch_hidden_size": N_("number of hidden units (%(hidden_size_arg)s)"),
     "model_width": N_("model width"),
     "vocabulary": N_("vocabulary size"),
     "heads": N_("number of attention heads"),
@@ -244,28 +246,54 @@ NOTES = {
                                 "normalization subtracts the batch mean (at inference, the moving "
                                 "mean), which would cancel a "
                                 "bias, and its %(beta)s shifts every channel instead."),
-    # Translators: %(count)s, %(biases)s, %(total)s and %(without)s are numbers of this model
-    "bias_cancelled_by_batchnorm": N_("This layer keeps its bias although batch normalization "
-                                      "follows it: the normalization subtracts the batch mean (at "
-                                      "inference, the moving mean, which includes the bias), so "
-                                      "the bias cancels out and has no effect on the output; "
-                                      "%(beta)s shifts every channel instead. In this model, "
-                                      "%(count)s layers followed by batch normalization have such "
-                                      "a bias: %(biases)s of the %(total)s parameters. Without "
-                                      "these biases, and with the moving means and variances "
-                                      "counted as buffers, not parameters, as in PyTorch, the "
-                                      "model would have %(without)s parameters."),
-    # Translators: the same for a model with one such layer
-    "bias_cancelled_by_batchnorm_one": N_("This layer keeps its bias although batch normalization "
-                                          "follows it: the normalization subtracts the batch mean "
-                                          "(at inference, the moving mean, which includes the "
-                                          "bias), so the bias cancels out and has no effect on the "
-                                          "output; %(beta)s shifts every channel instead. It is "
-                                          "the only such layer of this model: %(biases)s of its "
-                                          "%(total)s parameters. Without this bias, and with the "
-                                          "moving means and variances counted as buffers, not "
-                                          "parameters, as in PyTorch, the model would have "
-                                          "%(without)s parameters."),
+    # Translators: %(count)s, %(biases)s, %(total)s and %(without)s are numbers of this model;
+    # the layers are convolutions
+    "bias_cancelled_by_batchnorm": N_("This convolution keeps its bias although batch normalization follows it: the "
+                                      "normalization subtracts the batch mean (at inference, the moving mean, which "
+                                      "includes the bias), so the bias cancels out and has no effect on the output; "
+                                      "%(beta)s shifts every channel instead. In this model, %(count)s convolutions "
+                                      "followed by batch normalization have such a bias: %(biases)s of the "
+                                      "%(total)s parameters. Without these biases, and with the moving means and "
+                                      "variances counted as buffers, not parameters, as in PyTorch, the model would "
+                                      "have %(without)s parameters."),
+    # Translators: the same for a model with one such convolution
+    "bias_cancelled_by_batchnorm_one": N_("This convolution keeps its bias although batch normalization follows it: the "
+                                          "normalization subtracts the batch mean (at inference, the moving mean, "
+                                          "which includes the bias), so the bias cancels out and has no effect on "
+                                          "the output; %(beta)s shifts every channel instead. It is the only such "
+                                          "convolution of this model: %(biases)s of its %(total)s parameters. "
+                                          "Without this bias, and with the moving means and variances counted as "
+                                          "buffers, not parameters, as in PyTorch, the model would have %(without)s "
+                                          "parameters."),
+    # Translators: the same where the layers are dense (fully connected) layers
+    "bias_cancelled_by_batchnorm_dense": N_("This dense layer keeps its bias although batch normalization follows it: the "
+                                            "normalization subtracts the batch mean (at inference, the moving mean, "
+                                            "which includes the bias), so the bias cancels out and has no effect on "
+                                            "the output; %(beta)s shifts every channel instead. In this model, "
+                                            "%(count)s dense layers followed by batch normalization have such a "
+                                            "bias: %(biases)s of the %(total)s parameters. Without these biases, "
+                                            "and with the moving means and variances counted as buffers, not "
+                                            "parameters, as in PyTorch, the model would have %(without)s "
+                                            "parameters."),
+    # Translators: the same for a model with one such dense layer
+    "bias_cancelled_by_batchnorm_dense_one": N_("This dense layer keeps its bias although batch normalization follows it: "
+                                                "the normalization subtracts the batch mean (at inference, the "
+                                                "moving mean, which includes the bias), so the bias cancels out and "
+                                                "has no effect on the output; %(beta)s shifts every channel "
+                                                "instead. It is the only such dense layer of this model: %(biases)s "
+                                                "of its %(total)s parameters. Without this bias, and with the "
+                                                "moving means and variances counted as buffers, not parameters, as "
+                                                "in PyTorch, the model would have %(without)s parameters."),
+    # Translators: the same where the layers are convolutions and dense layers
+    "bias_cancelled_by_batchnorm_mixed": N_("This layer keeps its bias although batch normalization follows it: the "
+                                            "normalization subtracts the batch mean (at inference, the moving mean, "
+                                            "which includes the bias), so the bias cancels out and has no effect on "
+                                            "the output; %(beta)s shifts every channel instead. In this model, "
+                                            "%(count)s convolutional and dense layers followed by batch "
+                                            "normalization have such a bias: %(biases)s of the %(total)s "
+                                            "parameters. Without these biases, and with the moving means and "
+                                            "variances counted as buffers, not parameters, as in PyTorch, the model "
+                                            "would have %(without)s parameters."),
     "mha_in_proj_4E2": N_("PyTorch's %(nn_MultiheadAttention)s has %(four_d2_4d)s parameters, with %(d)s "
                           "its embedding dimension (%(embed_dim)s), whatever the number of "
                           "heads: the heads split %(d)s among themselves. Keras's "
@@ -570,9 +598,9 @@ ROLE_MATH = {"r": "r", "scale": r"1/(1-r)", "f": "f(x)",
              "simple_rnn": r"h_{t} = \tanh(x_{t} W + h_{t-1} U + b)",
              "simple_rnn_no_bias": r"h_{t} = \tanh(x_{t} W + h_{t-1} U)"}
 """Math a layer's explanation names by placeholder (typeset by the renderer)."""
-ROLE_CODE = {"rate": "rate"}
+ROLE_CODE = {"rate": "rate", "max_value": "max_value"}
 """Argument names a layer's explanation names by placeholder (in code font)."""
-ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "f": "f(x)",
+ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "max_value": "max_value", "f": "f(x)",
               "softmax": "y_i = exp(x_i) / Σ_j exp(x_j)", "prelu": "f(x) = max(x, 0) + α·min(x, 0)",
               "simple_rnn": "h_t = tanh(x_t·W + h_(t−1)·U + b)",
               "simple_rnn_no_bias": "h_t = tanh(x_t·W + h_(t−1)·U)"}
@@ -642,6 +670,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "nn_PReLU": Code("nn.PReLU"),
     "reset_after_true": Code("reset_after=True"), "reset_after_false": Code("reset_after=False"),
     "units": Code("units"), "out_features": Code("out_features"), "filters": Code("filters"),
+    "input_size_arg": Code("input_size"), "hidden_size_arg": Code("hidden_size"),
     "out_channels": Code("out_channels"),
     "num_heads": Code("num_heads"), "key_dim": Code("key_dim"), "value_dim": Code("value_dim"),
     "n_inner": Code("n_inner"), "intermediate_size": Code("intermediate_size"),
@@ -832,9 +861,10 @@ BLOCK_KINDS = {
     "bottleneck": N_("The blocks of %(stages)s are bottleneck blocks. On the main path a 1 × 1 "
                      "convolution reduces the number of channels, a %(k)s convolution works at "
                      "this reduced width, and a 1 × 1 convolution expands it again (in %(first)s: "
-                     "%(widths)s channels); each convolution is followed by a batch normalization layer. An "
-                     "Add layer then adds the block's input to the main path's output; this skip "
-                     "connection has no parameters. Where the input already has the output's "
+                     "%(widths)s channels). Each convolution is followed by a batch normalization "
+                     "layer, the first two also by a ReLU. An Add layer then adds the block's input to "
+                     "the main path's output, and a ReLU follows the sum; this skip connection has no "
+                     "parameters. Where the input already has the output's "
                      "shape, it is added unchanged (identity shortcut); in the first block of a "
                      "stage a 1 × 1 convolution followed by a batch normalization layer, the "
                      "projection shortcut, runs in parallel with the main path and brings the "

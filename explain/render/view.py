@@ -20,6 +20,7 @@ from ..derivation.stages import RANGE, block_kind, block_units, projections, sta
 from ..derivation.steps import SymbolValue
 from ..errors import ExplainError
 from ..layers.base import Shape
+from ..layers.core import FUNCTIONS
 from ..model import Model
 from ..shapes import (K_EFF, PAD_HALF, PAD_TOTAL, RULES, Window, d, effective_kernel, k, k_eff, p_1, p_2,
                       pad_before, pad_rule)
@@ -292,6 +293,8 @@ class ShapeView:
     """What a lookup's indices are (``positions``, ``type_vocabulary``, ``buckets``), where not tokens."""
     merge: Optional[str] = None
     """A bidirectional layer's merge_mode (code), where the directions are not concatenated."""
+    widths: Optional[str] = None
+    """Concatenated directions: their widths and the last axis's (math, 16 + 16 = 32)."""
     edges: Optional[tuple[str, dict]] = None
     """A padding or cropping layer's argument: (msgid, arguments)."""
     dropped: Optional[tuple[str, dict]] = None
@@ -697,8 +700,12 @@ class View:
             sides = [r" \times ".join(self.p.number(int(x or 0)) for x in s) for s in (st.input, st.output)]
             total = self.p.number(product_of(st.input))
             rearranged = self.f.m(" = ".join(dict.fromkeys(sides + [total])))
+        widths = None
+        if st.kind == "bidirectional" and all(isinstance(x, int) for x in st.factors) and st.factors:
+            a, b = st.factors
+            widths = self.f.m(rf"{self.p.number(a)} + {self.p.number(b)} = {self.p.number(a + b)}")
         return ShapeView(st.kind, out, changed=st.kind != "same", sequences=st.sequences, merge=merge,
-                         steps=steps, width=width, sequence=sequence, rearranged=rearranged,
+                         steps=steps, width=width, sequence=sequence, rearranged=rearranged, widths=widths,
                          values=self.f.num(product_of(st.input)) if rearranged else None,
                          indexes=st.indexes, first=self.f.num(st.first) if st.first else None)
 
@@ -1367,10 +1374,14 @@ def _block_numbers(kind: str, blocks: list, p) -> Optional[dict[str, str]]:
         return " × ".join(str(x) for x in node.layer.kernel_size)
 
     if kind == "bottleneck":
+        def main_path(block) -> list:
+            return [n for n in block if n.layer.role == "conv" and n not in projections(block)]
+
+        # the description's batch normalizations and ReLUs, checked on every block it describes
+        if not all(_post_activation(b, main_path(b)) for b in blocks):
+            return None
         for block in blocks:  # the first block whose first 1 × 1 convolution reduces the width
-            main = [n for n in block if n.layer.role == "conv" and n not in projections(block)]
-            if len(main) < 3:
-                continue
+            main = main_path(block)
             widths = [main[0].input_shapes[0][-1]] + [n.output_shape[-1] for n in main]
             if all(isinstance(w, int) for w in widths) and widths[1] < widths[0]:
                 return {"k": kernel(main[1]), "first": _block_name(block),
@@ -1385,7 +1396,7 @@ def _block_numbers(kind: str, blocks: list, p) -> Optional[dict[str, str]]:
         # the description names ReLU6 after the expansion and the depthwise convolution, a batch
         # normalization after each convolution, and no activation after the projection
         acts = [n for n in block if n.layer.role == "activation"]
-        if len(acts) != 2 or any(getattr(a.layer, "max_value", None) != 6 for a in acts) \
+        if len(acts) != 2 or not all(_applies(a, "relu6") for a in acts) \
                 or sum(n.layer.role == "batchnorm" for n in block) != 3 \
                 or block.index(acts[-1]) > block.index(project):
             return None
@@ -1401,6 +1412,35 @@ def _block_numbers(kind: str, blocks: list, p) -> Optional[dict[str, str]]:
         return {"t": str(c // c_in), "k": kernel(dw), "block": _block_name(block),
                 "separable": separable, "standard": standard}
     return None
+
+
+def _applies(node, function: str) -> bool:
+    """``node`` is an activation layer whose function is ``function`` (relu, relu6: an Activation
+    or a ReLU layer, whatever its class)."""
+    return node.layer.role == "activation" and \
+        node.layer.explanation_values().get("f") == FUNCTIONS[function]
+
+
+def _post_activation(block: list, main: list) -> bool:
+    """A bottleneck block as the description says it (He et al. 2016, Keras's ResNet50): each
+    main-path convolution read only by a batch normalization, the first two of these read only by
+    a ReLU, the third by the addition, and the addition's sum read only by a ReLU."""
+    readers: dict[str, list] = {}
+    for n in block:
+        for i in n.inputs:
+            readers.setdefault(i, []).append(n)
+
+    def only(node, role: str):
+        after = readers.get(node.name, [])
+        return after[0] if len(after) == 1 and after[0].layer.role == role else None
+
+    norms = [only(c, "batchnorm") for c in main]
+    if len(main) != 3 or None in norms:
+        return False
+    adds = readers.get(norms[2].name, [])
+    relus = [only(b, "activation") for b in norms[:2]] + [only(adds[0], "activation") if adds else None]
+    return len(adds) == 1 and adds[0].layer.role == "add" and all(r is not None and _applies(r, "relu")
+                                                                 for r in relus)
 
 
 def _block_name(block: list) -> str:
