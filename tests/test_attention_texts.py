@@ -96,8 +96,8 @@ def test_round8_wording_of_the_catalogs():
     assert "-mal" not in de(repeated) % {"repeat": "L = 12"}
     assert "réseau feed-forward à porte" in translations("fr").gettext(_texts.LLAMA_BLOCK)
     ja = translations("ja").gettext
-    assert "の 2 つの部分からなります。" in ja(_texts.T5_ENCODER_BLOCK)
-    assert "の 3 つの部分からなります。" in ja(_texts.T5_DECODER_BLOCK)
+    assert ja(_texts.T5_ENCODER_BLOCK).startswith("T5 のエンコーダブロックは 2 つの部分からなり、")
+    assert ja(_texts.T5_DECODER_BLOCK).startswith("T5 のデコーダブロックは 3 つの部分からなり、")
 
 
 def _load(config) -> object:

@@ -120,16 +120,19 @@ def test_t5_feed_forward_sentence_says_which_variant_applies(proj):
     model = _hf(cfg)
     assert model.total == _count(hf)
     text = _md(model)
-    plain = ("a feed-forward network without a gate (`wi` from $d$ to $f$, `wo` from $f$ back to $d$; only the "
-             "gated variant, as in T5 v1.1, has two input matrices, `wi_0` and `wi_1`)")
-    with_gate = ("a gated feed-forward network (`wi_0` and `wi_1` each from $d$ to $f$, the activation of the "
-                 "first multiplied element by element by the second, then `wo` from $f$ back to $d$)")
+    act = cfg.dense_act_fn  # transformers' own: relu, or gelu_new for gated-gelu
+    assert act == ("gelu_new" if gated else "relu")
+    plain = (f"a feed-forward network without a gate: `wi` maps $d$ to $f$, the activation `{act}` follows, and "
+             "`wo` maps $f$ back to $d$ (only the gated variant, as in T5 v1.1, has two input matrices, `wi_0` "
+             "and `wi_1`).")
+    with_gate = (f"a gated feed-forward network: `wi_0` and `wi_1` each map $d$ to $f$, the activation `{act}` of "
+                 "the first is multiplied element by element by the second, and `wo` maps $f$ back to $d$.")
     for part in ("A T5 encoder block has two parts", "A T5 decoder block has three parts"):
         sentence = text[text.index(part):]
         sentence = sentence[:sentence.index("\n")]
         assert (plain in sentence) is not gated and (with_gate in sentence) is gated, sentence
     ja = _md(model, "ja")
-    assert ("このモデルではゲートはなく" in ja) is not gated
+    assert ("ゲートのないフィードフォワードネットワーク" in ja) is not gated
     assert "残差接続で囲まれています" not in ja and "各部分の出力は残差接続によって入力に足されます。" in ja
 
 

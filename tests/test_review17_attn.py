@@ -52,7 +52,69 @@ def test_hf_documents_open_with_what_the_model_consists_of():
             "the token embedding)." in _md("hf/t5-small.json"))
     assert ("Das Modell besteht aus einem Embedding, 32 Transformer-Blöcken, einer abschließenden "
             "Normalisierung und dem LM-Kopf." in _md("hf/llama-2-7b.json", "de"))
-    assert "このモデルは、埋め込み 1 つ、Transformer ブロック 32 個、最後の正規化、LM ヘッドで構成されています。" in _md(
+    assert "このモデルは、埋め込み 1 つ、Transformer ブロック 32 個、最後の正規化、LM ヘッドからなります。" in _md(
         "hf/llama-2-7b.json", "ja")
     # a model whose rows are no such parts keeps its layer count
     assert "consists of" not in _md("specs/mha_small.yaml")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_stack_row_names_its_block_count_by_its_symbol(lang):
+    """GPT-2: 12 blocks (n_layer) of 12d² + 13d each; '12 × (12 × 768² + …)' put two different 12s
+    side by side: the row writes the block count as L, which the symbol list defines (L = 12)."""
+    text = _md("hf/gpt2.json", lang)
+    assert r"$L \times (12 \times 768^{2} + 13 \times 768)$ | 85" in text
+    assert r"$12 \times (12 \times 768^{2}" not in text
+    assert "$L = 12$" in text.split("\n| ")[0]
+
+
+
+
+def test_a_stacked_heading_keeps_short_words_with_the_next():
+    """« Part du total » stacked word by word took 3 lines over percentages 4 characters wide; the
+    preposition stays with its noun. Headings without one stack as before."""
+    from explain.render.view import head_lines
+    assert head_lines("Part du total") == ["Part", "du total"]
+    assert head_lines("Non-trainable") == ["Non-", "trainable"]
+    assert head_lines("Non entraînables") == ["Non", "entraînables"]
+    assert head_lines("Nicht trainierbar") == ["Nicht", "trainierbar"]
+
+
+def test_t5_block_sentences_are_split_and_name_the_activation():
+    """t5-small's config: feed_forward_proj relu, so transformers' T5Config.dense_act_fn is relu (read,
+    not hard-coded: gated-gelu gives gelu_new); each block sentence is cut into its parts."""
+    transformers = pytest.importorskip("transformers")
+    cfg = transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / "t5-small.json")
+    text = _md("hf/t5-small.json")
+    line = next(x for x in text.splitlines() if x.startswith("A T5 encoder block"))
+    assert f"the activation `{cfg.dense_act_fn}` follows" in line and cfg.dense_act_fn == "relu"
+    assert line.count(". ") >= 3
+    assert "Aktivierung `relu`" in _md("hf/t5-small.json", "de")
+
+
+def test_live_llama_names_its_norm_by_its_class_as_the_config_route_does():
+    """explain.from_torch on a transformers LlamaForCausalLM: model.norm and the blocks' norms are
+    LlamaRMSNorm modules; the config route names the row LlamaRMSNorm, and so does the live route."""
+    transformers = pytest.importorskip("transformers")
+    cfg = transformers.LlamaConfig(vocab_size=32, hidden_size=16, intermediate_size=24, num_hidden_layers=1,
+                                   num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=32)
+    hf = transformers.LlamaForCausalLM(cfg)
+    assert type(hf.model.norm).__name__ == "LlamaRMSNorm"
+    live = explain.from_torch(hf, input_shape=(1, 8))
+    types = {n.name: n.type for n in live.nodes}
+    norms = [t for t in types.values() if "RMSNorm" in t]
+    assert norms and all(t == "LlamaRMSNorm" for t in norms), types
+
+
+@pytest.mark.parametrize("lang,said", [
+    ("en", "each head computes $\\operatorname{softmax}\\bigl(Q K^{\\top} / \\sqrt{d_{k}}\\bigr) V$ (scaled dot-product"),
+    ("de", "jeder Kopf berechnet $\\operatorname{softmax}"),
+    ("fr", "(scaled dot-product attention, sans paramètres), $\\operatorname{softmax}"),
+    ("ja", "スケール付き内積アテンション $\\operatorname{softmax}"),
+    ("es", "cada cabeza calcula $\\operatorname{softmax}"),
+])
+def test_multi_head_sentence_says_what_each_head_computes(lang, said):
+    """keras MultiHeadAttention: each head softmax(QKᵀ/√key_dim)·V (its _compute_attention scales the
+    query by 1/√key_dim), then the concatenation and the output projection."""
+    text = _md("specs/mha_small.yaml", lang)
+    assert said in text

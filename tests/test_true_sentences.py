@@ -733,7 +733,7 @@ def test_keras_mha_sentences_give_value_dim_columns_and_the_output_width():
     assert model.total == real
     text = " ".join(markdown(model).replace("\\_", "_").split())  # Markdown escapes underscores
     # the opening says what the layer does, once; the note adds only why the count grows with H
-    assert text.count("projects the concatenated head outputs to the output width") == 1
+    assert text.count("the heads' outputs are concatenated and projected to the output width") == 1
     assert (r"Every head has projection weights of its own for the queries and keys ($d_{k}$ outputs "
             r"each) and for the values ($d_{v}$ outputs), so the count grows with the number of heads.") in text
     assert "key and the value to $H" not in text and "outputs back" not in text
@@ -887,8 +887,8 @@ def test_t5_blocks_say_encoder_and_decoder_parts():
     assert "EncDecAttention" in dec_text and "EncDecAttention" not in enc_text
     for text in (_texts.T5_ENCODER_BLOCK, _texts.T5_DECODER_BLOCK):
         # the relative position bias is the one bias-like table (asserted above on the real model)
-        assert "linear layers and the normalizations of T5 have no biases (the relative position bias is a " \
-               "separate table)" in text and translated(text)
+        assert "linear layers and the normalizations of T5 have no biases; the relative position bias is a " \
+               "separate table." in text and translated(text)
 
 @pytest.mark.parametrize("name, tied", [("gpt2", True), ("llama-2-7b", False)])
 def test_a_tied_head_says_it_adds_nothing_and_why(name, tied):

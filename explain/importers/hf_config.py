@@ -770,6 +770,7 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
     B = b.declare("N_b", cfg.size("relative_attention_num_buckets", default=32))
     proj = cfg.text("feed_forward_proj", "gated-gelu" if mt5 else "relu")
     gated = proj.startswith("gated-")
+    act = "gelu_new" if proj == "gated-gelu" else proj.split("-")[-1]  # T5Config's dense_act_fn
     tied = _tied(cfg, not mt5)
     S = _source(b) if arch != f"{c}EncoderModel" else None
     source: Value | None = S
@@ -789,7 +790,8 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
         bias = f"{part}.block.0.layer.0.SelfAttention.relative_attention_bias"
         g.add(bias, b.torch("Embedding", num_embeddings=B, embedding_dim=H), [ids])
         g.add(f"{part}.block", T5Block(hidden_size=d, num_heads=H, d_kv=d_kv, d_ff=f, is_decoder=decoder,
-                                       is_gated_act=gated, source_length=source), [f"{part}.embed_tokens"], repeat=n)
+                                       is_gated_act=gated, dense_act_fn=act, source_length=source), [f"{part}.embed_tokens"],
+              repeat=n)
         # T5Stack.forward: block 0's bias (looked up by relative-position buckets) is passed to
         # every block; a decoder block's cross-attention reads the encoder's final output
         g.draw(f"{part}.block", [f"{part}.embed_tokens", bias], "encoder.final_layer_norm" if decoder else None)

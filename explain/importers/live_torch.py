@@ -266,7 +266,7 @@ def _hf_block(module: Any) -> Layer | None:
         weight = module.weight
         if weight.dim() == 1:
             norm = make("RMSNorm", {"normalized_shape": [int(weight.shape[0])]}, framework="pytorch")
-            if name == "T5LayerNorm":  # named by its class, as transformers' print(model) shows it
+            if name != "RMSNorm":  # named by its class, as transformers' print(model) and the config route show it
                 return hf_blocks.rms_norm_as(name, norm)
             return norm
         return None
@@ -275,8 +275,18 @@ def _hf_block(module: Any) -> Layer | None:
         gated = hasattr(ff, "wi_0")
         return hf_blocks.T5Block(hidden_size=attn.q.in_features, num_heads=attn.n_heads, d_kv=attn.key_value_proj_dim,
                                  d_ff=(ff.wi_0 if gated else ff.wi).out_features, is_decoder=bool(module.is_decoder),
-                                 is_gated_act=gated)
+                                 is_gated_act=gated, dense_act_fn=_activation_name(ff.act))
     return None
+
+
+def _activation_name(act: Any) -> str:
+    """The name transformers' ACT2FN gives the activation module ``act`` (relu, gelu_new, …): the
+    first of its keys that builds this class; else the class's name."""
+    from transformers.activations import ACT2CLS
+    for name, cls in ACT2CLS.items():
+        if type(act) is (cls[0] if isinstance(cls, tuple) else cls):
+            return name
+    return type(act).__name__
 
 
 def _probes(module: Any, layer: Layer) -> Iterable[tuple[Shape, ...]]:

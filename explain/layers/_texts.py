@@ -368,8 +368,11 @@ TIME_DISTRIBUTED = N_("This wrapper applies the wrapped layer to every time step
                       "weights.")
 
 # -- attention and transformer blocks
+# Translators: %(sdpa)s is softmax(QKᵀ/√d_k)·V, %(k_dim)s the symbol d_k
 ATTENTION = N_("Multi-head attention projects the queries, keys and values for every attention "
-               "head, then projects the concatenated head outputs to the output width.")
+               "head; each head computes %(sdpa)s (scaled dot-product attention, without weights; "
+               "%(k_dim)s is the size of its keys), and the heads' outputs are concatenated and "
+               "projected to the output width.")
 # Translators: an attention layer's inputs by their roles (Keras: query, value, then key); the
 # placeholders are the input layers' names in code font
 INPUTS_QUERY_VALUE_SELF = N_("It is called with query %(query)s and value %(value)s; the key is not "
@@ -431,40 +434,45 @@ LLAMA_BLOCK = N_("Each decoder layer (the Llama architecture) has two parts, eac
                  "normalization "
                  "%(post_attention_layernorm)s followed by a gated feed-forward network "
                  "(%(gate_proj)s, %(up_proj)s and %(down_proj)s).")
+# Translators: %(act)s is the feed-forward's activation as T5's config names it (dense_act_fn: relu,
+# gelu_new, …)
 T5_ENCODER_BLOCK = N_("A T5 encoder block has two parts, each with an RMS normalization before it "
-                      "(%(t5_layer_norm)s, a scale %(gamma)s only) and a residual connection: "
-                      "self-attention (%(t5_q)s, %(t5_k)s and %(t5_v)s map %(d)s to %(H_d_kv)s, %(t5_o)s "
-                      "maps %(H_d_kv)s back to %(d)s) and a feed-forward network without a gate (%(wi)s "
-                      "from %(d)s to %(ffn)s, %(wo)s from %(ffn)s back to %(d)s; only the gated variant, as "
-                      "in T5 v1.1, has two input matrices, %(wi_0)s and %(wi_1)s). The linear layers and "
-                      "the normalizations of T5 have no biases (the relative position bias is a separate "
-                      "table).")
+                      "(%(t5_layer_norm)s, a scale %(gamma)s only) and a residual connection. The first "
+                      "is self-attention: %(t5_q)s, %(t5_k)s and %(t5_v)s map %(d)s to %(H_d_kv)s, and "
+                      "%(t5_o)s maps %(H_d_kv)s back to %(d)s. The second is a feed-forward network "
+                      "without a gate: %(wi)s maps %(d)s to %(ffn)s, the activation %(act)s follows, and "
+                      "%(wo)s maps %(ffn)s back to %(d)s (only the gated variant, as in T5 v1.1, has two "
+                      "input matrices, %(wi_0)s and %(wi_1)s). The linear layers and the normalizations "
+                      "of T5 have no biases; the relative position bias is a separate table.")
 T5_ENCODER_BLOCK_GATED = N_("A T5 encoder block has two parts, each with an RMS normalization before it "
-                            "(%(t5_layer_norm)s, a scale %(gamma)s only) and a residual connection: "
-                            "self-attention (%(t5_q)s, %(t5_k)s and %(t5_v)s map %(d)s to %(H_d_kv)s, "
-                            "%(t5_o)s maps %(H_d_kv)s back to %(d)s) and a gated feed-forward network "
-                            "(%(wi_0)s and %(wi_1)s each from %(d)s to %(ffn)s, the activation of the first "
-                            "multiplied element by element by the second, then %(wo)s from %(ffn)s back to "
-                            "%(d)s). The linear layers and the normalizations of T5 have no biases (the "
-                            "relative position bias is a separate table).")
+                            "(%(t5_layer_norm)s, a scale %(gamma)s only) and a residual connection. The "
+                            "first is self-attention: %(t5_q)s, %(t5_k)s and %(t5_v)s map %(d)s to "
+                            "%(H_d_kv)s, and %(t5_o)s maps %(H_d_kv)s back to %(d)s. The second is a gated "
+                            "feed-forward network: %(wi_0)s and %(wi_1)s each map %(d)s to %(ffn)s, the "
+                            "activation %(act)s of the first is multiplied element by element by the "
+                            "second, and %(wo)s maps %(ffn)s back to %(d)s. The linear layers and the "
+                            "normalizations of T5 have no biases; the relative position bias is a "
+                            "separate table.")
 T5_DECODER_BLOCK = N_("A T5 decoder block has three parts, each with an RMS normalization before it "
-                      "(%(t5_layer_norm)s, a scale %(gamma)s only) and a residual connection: "
-                      "self-attention, attention over the encoder's output (%(enc_dec_attention)s; in both, "
-                      "%(t5_q)s, %(t5_k)s and %(t5_v)s map %(d)s to %(H_d_kv)s and %(t5_o)s maps "
-                      "%(H_d_kv)s back to %(d)s) and a feed-forward network without a gate (%(wi)s from "
-                      "%(d)s to %(ffn)s, %(wo)s from %(ffn)s back to %(d)s; only the gated variant, as in "
-                      "T5 v1.1, has two input matrices, %(wi_0)s and %(wi_1)s). The linear layers and the "
-                      "normalizations of T5 have no biases (the relative position bias is a separate "
-                      "table).")
+                      "(%(t5_layer_norm)s, a scale %(gamma)s only) and a residual connection. The first "
+                      "is self-attention, the second attention over the encoder's output "
+                      "(%(enc_dec_attention)s); in both, %(t5_q)s, %(t5_k)s and %(t5_v)s map %(d)s to "
+                      "%(H_d_kv)s, and %(t5_o)s maps %(H_d_kv)s back to %(d)s. The third is a "
+                      "feed-forward network without a gate: %(wi)s maps %(d)s to %(ffn)s, the activation "
+                      "%(act)s follows, and %(wo)s maps %(ffn)s back to %(d)s (only the gated variant, as "
+                      "in T5 v1.1, has two input matrices, %(wi_0)s and %(wi_1)s). The linear layers and "
+                      "the normalizations of T5 have no biases; the relative position bias is a separate "
+                      "table.")
 T5_DECODER_BLOCK_GATED = N_("A T5 decoder block has three parts, each with an RMS normalization before it "
-                            "(%(t5_layer_norm)s, a scale %(gamma)s only) and a residual connection: "
-                            "self-attention, attention over the encoder's output (%(enc_dec_attention)s; in "
-                            "both, %(t5_q)s, %(t5_k)s and %(t5_v)s map %(d)s to %(H_d_kv)s and %(t5_o)s maps "
-                            "%(H_d_kv)s back to %(d)s) and a gated feed-forward network (%(wi_0)s and "
-                            "%(wi_1)s each from %(d)s to %(ffn)s, the activation of the first multiplied "
-                            "element by element by the second, then %(wo)s from %(ffn)s back to %(d)s). The "
-                            "linear layers and the normalizations of T5 have no biases (the relative "
-                            "position bias is a separate table).")
+                            "(%(t5_layer_norm)s, a scale %(gamma)s only) and a residual connection. The "
+                            "first is self-attention, the second attention over the encoder's output "
+                            "(%(enc_dec_attention)s); in both, %(t5_q)s, %(t5_k)s and %(t5_v)s map %(d)s "
+                            "to %(H_d_kv)s, and %(t5_o)s maps %(H_d_kv)s back to %(d)s. The third is a "
+                            "gated feed-forward network: %(wi_0)s and %(wi_1)s each map %(d)s to %(ffn)s, "
+                            "the activation %(act)s of the first is multiplied element by element by the "
+                            "second, and %(wo)s maps %(ffn)s back to %(d)s. The linear layers and the "
+                            "normalizations of T5 have no biases; the relative position bias is a "
+                            "separate table.")
 MOE_BLOCK = N_("This transformer block combines self-attention and a mixture of experts (several "
                "feed-forward networks and a router that chooses among them), each with its own "
                "normalization; the weight groups below list the parts.")

@@ -556,9 +556,15 @@ class T5Block(_Block):
     d_ff: Value = size()
     is_decoder: bool = flag(False)
     is_gated_act: bool = flag(False)
+    dense_act_fn: str = anything("relu")
+    """transformers' T5Config.dense_act_fn, the feed-forward's activation: the part of
+    ``feed_forward_proj`` after "gated-" (relu for t5-small; gated-gelu is gelu_new)."""
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _t5_groups(self.is_decoder, self.is_gated_act)
+
+    def explanation_code(self) -> dict[str, str]:
+        return {"act": self.dense_act_fn}
 
     def explanation_for(self, weights: Sequence[str]) -> str | None:
         if self.is_gated_act:  # DenseGatedActDense: wi_0 and wi_1

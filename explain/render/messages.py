@@ -594,14 +594,16 @@ ALL_AXES = {
 
 ROLE_MATH = {"r": "r", "scale": r"1/(1-r)", "f": "f(x)",
              "softmax": r"y_{i} = e^{x_{i}} / \textstyle\sum_{j} e^{x_{j}}",
+             "sdpa": r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{k}}\bigr) V",
              "prelu": r"f(x) = \max(x, 0) + \alpha \cdot \min(x, 0)",
              "simple_rnn": r"h_{t} = \tanh(x_{t} W + h_{t-1} U + b)",
              "simple_rnn_no_bias": r"h_{t} = \tanh(x_{t} W + h_{t-1} U)"}
 """Math a layer's explanation names by placeholder (typeset by the renderer)."""
-ROLE_CODE = {"rate": "rate", "max_value": "max_value"}
+ROLE_CODE = {"rate": "rate", "max_value": "max_value", "act": "dense_act_fn"}
 """Argument names a layer's explanation names by placeholder (in code font)."""
-ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "max_value": "max_value", "f": "f(x)",
-              "softmax": "y_i = exp(x_i) / Σ_j exp(x_j)", "prelu": "f(x) = max(x, 0) + α·min(x, 0)",
+ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "max_value": "max_value", "act": "dense_act_fn",
+              "f": "f(x)", "softmax": "y_i = exp(x_i) / Σ_j exp(x_j)", "sdpa": "softmax(Q·Kᵀ/√d_k)·V",
+              "prelu": "f(x) = max(x, 0) + α·min(x, 0)",
               "simple_rnn": "h_t = tanh(x_t·W + h_(t−1)·U + b)",
               "simple_rnn_no_bias": "h_t = tanh(x_t·W + h_(t−1)·U)"}
 """The same placeholders as plain text (JSON)."""

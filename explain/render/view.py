@@ -1461,7 +1461,10 @@ def _row_formula(s: LayerStep, view: View, st: Optional[StepView]) -> Optional[s
     else:
         tex = p.expr(sympy.Add(*[g.formula for g in own]), view.numeric(s.values))
     if not (isinstance(s.repeat, int) and s.repeat == 1):
-        tex = rf"{p.number(view.evaluate(s.repeat)) if isinstance(view.evaluate(s.repeat), int) else p.expr(s.repeat)} \times {_paren(tex)}"
+        # the number of blocks by its symbol (L × (12 × 768² + 13 × 768)): beside the block's own
+        # numbers GPT-2's 12 blocks read as one more factor 12
+        count = s.repeat if isinstance(s.repeat, sympy.Symbol) else view.evaluate(s.repeat)
+        tex = rf"{p.number(count) if isinstance(count, int) else p.expr(count)} \times {_paren(tex)}"
     if view.f.format == "latex":
         tex = _term_breaks(tex)
     return view.f.m(tex)
@@ -1594,8 +1597,15 @@ def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) 
 
 def head_lines(head: str) -> list[str]:
     """A column heading's lines where it is stacked word by word: "Non-trainable" as "Non-" over
-    "trainable", "Nicht trainierbar" as "Nicht" over "trainierbar"."""
-    return [w for w in re.split(r"(?<=-)|\s+", head) if w]
+    "trainable", "Nicht trainierbar" as "Nicht" over "trainierbar"; a short lowercase word (an
+    article, a preposition) stays with the word after it: « Part » over « du total », not three lines."""
+    lines: list[str] = []
+    for w in (w for w in re.split(r"(?<=-)|\s+", head) if w):
+        if lines and re.fullmatch(r"[a-zà-ÿ]{1,3}", lines[-1].split(" ")[-1]):
+            lines[-1] += " " + w
+        else:
+            lines.append(w)
+    return lines
 
 
 _TERM_BREAK = re.compile(r" \+ (?:\\allowbreak|\\penalty\d+) ")
