@@ -141,7 +141,7 @@ def _explained(name: str, framework: str = "keras", **args) -> str:
     ("SimpleRNN", "keras", {"units": 3, "use_bias": False}, "SIMPLE_RNN_TANH_NO_BIAS"),  # its default tanh: with the equation
     ("GRUCell", "keras", {"units": 3, "use_bias": False}, "CELL_NO_BIAS"),
     ("SimpleRNNCell", "keras", {"units": 3, "use_bias": False}, "SIMPLE_CELL_NO_BIAS"),
-    ("LSTM", "pytorch", {"input_size": 3, "hidden_size": 3}, "TORCH_RECURRENT"),
+    ("LSTM", "pytorch", {"input_size": 3, "hidden_size": 3}, "TORCH_LSTM"),
     ("RNN", "pytorch", {"input_size": 3, "hidden_size": 3, "bias": False}, "SIMPLE_RNN_NO_BIAS"),
 ])
 def test_options_that_remove_weights_get_a_sentence_without_them(name, framework, args, expected):
