@@ -118,3 +118,13 @@ def test_multi_head_sentence_says_what_each_head_computes(lang, said):
     query by 1/√key_dim), then the concatenation and the output projection."""
     text = _md("specs/mha_small.yaml", lang)
     assert said in text
+
+
+@pytest.mark.parametrize("source", ["hf/bert-base-uncased.json", "hf/llama-2-7b.json"])
+def test_hf_blocks_say_what_each_head_computes(source):
+    """BertSelfAttention divides QKᵀ by √attention_head_size and LlamaAttention scales by
+    head_dim**-0.5 (d_h = d/H for both here): softmax(QKᵀ/√d_h)·V per head, no weights."""
+    text = _md(source)
+    assert r"Each head computes $\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{h}}\bigr) V$" in text
+    for lang in ("de", "fr", "ja", "es"):
+        assert r"\sqrt{d_{h}}" in _md(source, lang), lang

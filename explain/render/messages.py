@@ -410,13 +410,15 @@ NOTES.update({
                             "the %(d)s output features of the query, key and value projections "
                             "into equal parts, one per head, and the output projection reads "
                             "their concatenation, so the number of heads does not change the "
-                            "count."),
+                            "count. Each head computes %(sdpa_h)s on its part, %(d_h)s being the "
+                            "part's size (scaled dot-product attention, without weights)."),
     "heads_split_width_no_bias": N_("Here every head has key and value projections of its own "
                                     "(no grouped-query attention) and "
                                     "%(d_h_split)s: the heads split the width %(d)s among "
                                     "themselves, so the query, key, value and output projections "
                                     "are %(d_by_d)s matrices, %(four_d2)s weights whatever the "
-                                    "number of heads."),
+                                    "number of heads. Each head computes %(sdpa_h)s: scaled "
+                                    "dot-product attention, without weights."),
     "gqa_kv_heads": N_("Grouped-query attention: the keys and the values have only %(H_kv)s "
                        "heads, each shared by a group of query heads, so %(k_proj)s and "
                        "%(v_proj)s have %(kv_proj_weights)s weights each, fewer than "
@@ -595,6 +597,7 @@ ALL_AXES = {
 ROLE_MATH = {"r": "r", "scale": r"1/(1-r)", "f": "f(x)",
              "softmax": r"y_{i} = e^{x_{i}} / \textstyle\sum_{j} e^{x_{j}}",
              "sdpa": r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{k}}\bigr) V",
+             "sdpa_h": r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{h}}\bigr) V",
              "prelu": r"f(x) = \max(x, 0) + \alpha \cdot \min(x, 0)",
              "simple_rnn": r"h_{t} = \tanh(x_{t} W + h_{t-1} U + b)",
              "simple_rnn_no_bias": r"h_{t} = \tanh(x_{t} W + h_{t-1} U)"}
@@ -603,6 +606,7 @@ ROLE_CODE = {"rate": "rate", "max_value": "max_value", "act": "dense_act_fn"}
 """Argument names a layer's explanation names by placeholder (in code font)."""
 ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "max_value": "max_value", "act": "dense_act_fn",
               "f": "f(x)", "softmax": "y_i = exp(x_i) / Σ_j exp(x_j)", "sdpa": "softmax(Q·Kᵀ/√d_k)·V",
+              "sdpa_h": "softmax(Q·Kᵀ/√d_h)·V",
               "prelu": "f(x) = max(x, 0) + α·min(x, 0)",
               "simple_rnn": "h_t = tanh(x_t·W + h_(t−1)·U + b)",
               "simple_rnn_no_bias": "h_t = tanh(x_t·W + h_(t−1)·U)"}
