@@ -2,6 +2,8 @@
 height, names break at spaces, percent signs spaced as each language sets them."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from explain.importers import load
@@ -109,20 +111,29 @@ def test_the_title_names_what_the_document_derives(count, title):
 
 def test_every_compute_heading_stands_on_its_own_line():
     """In the compute section every layer's heading has a line of its own, as in the parameter
-    section (round 7: run-in headings, with an empty paragraph before a formula that followed)."""
+    section (round 7: run-in headings, with an empty paragraph before a formula that followed): a
+    display \\paragraph with space under it (round 16: \\mbox{}\\\\ glued it to its first line); a
+    formula right under a heading starts without an empty line."""
     tex = render(load("example:seed-cnn"), lang="en", format="latex", count=("params", "compute"))
+    assert re.search(r"\\renewcommand\\paragraph\{\\@startsection\{paragraph\}\{4\}\{\\z@\}\{[^{}]+\}\{0\.2ex", tex)
     start = tex.index("Compute, layer by layer")
     lines = tex[start:].split("\n")
     headings = [i for i, line in enumerate(lines) if line.startswith(r"\paragraph*{")]
     assert len(headings) == 18
     for i in headings:
-        assert lines[i].endswith((r")}\mbox{}\\", r")}\mbox{}")), lines[i]
+        assert lines[i].endswith(")}"), lines[i]
         assert lines[i + 1].strip(), lines[i:i + 2]  # text or formula at once, no empty paragraph
+        assert lines[i + 1] != r"\[", lines[i:i + 2]  # a formula only after \explainheaddisplay
     # dense_3 (softmax: another O than dense_1's) has a line of its own saying so before its formula
-    # (round 14); conv2d_2 has conv2d_1's formulas and one line with its numbers under its heading
-    assert lines[headings[17]].endswith(r"(Dense)}\mbox{}\\") and lines[headings[17] + 1].startswith("The MACs follow")
-    assert lines[headings[17] + 2] == r"\["
-    assert lines[headings[1]].endswith(r"(Conv2D)}\mbox{}\\") and lines[headings[1] + 1].startswith("Same formulas as layer 1")
+    # (round 14); conv2d_2 has conv2d_1's formulas: a sentence, then its numbers aligned in a display
+    # (round 16: on two forced lines the MACs' line ended in a dangling ";")
+    assert lines[headings[17] + 1].startswith("The MACs follow") and lines[headings[17] + 2] == r"\["
+    assert 3 * 3 * 32 * 32 * 254 * 254 == 594_579_456 and 2 * 32 * 254 * 254 == 4_129_024  # by hand
+    assert lines[headings[1] + 1] == r"Same formulas as layer 1, \texttt{conv2d\_1}:"
+    assert lines[headings[1] + 2:headings[1] + 7] == [
+        r"\[", r"\begin{aligned}", r"\text{MACs} &= 3 \times 3 \times 32 \times 32 \times 254 \times 254 = 594{,}579{,}456 \\",
+        r"O &= 2 \times 32 \times 254 \times 254 = 4{,}129{,}024", r"\end{aligned}"]
+    assert r"\newline" not in tex[start:] and "$;" not in tex[start:]
 
 
 def test_brackets_grow_only_around_tall_material():

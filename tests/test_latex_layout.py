@@ -409,7 +409,8 @@ def test_layout_details_of_round_12(tmp_path):
     from explain.cli import main
     seed = render(explain.load("example:seed-cnn"), lang="es", format="latex", count=("params", "compute", "memory"))
     assert "\\frenchspacing" in seed and "\\babelhyphenation{bytes" in seed
-    assert re.search(r": ?\\newline \$\\text\{MAC\}[^$]*= 65\{\.\}028\{\.\}096\$; ?\\newline \$O = ", seed)
+    # (round 16: aligned in a display, no ";" ending the MACs' line)
+    assert re.search(r":\n\\\[\n\\begin\{aligned\}\n\\text\{MAC\} &=[^$\n]*= 65\{\.\}028\{\.\}096 \\\\\nO &= ", seed)
     assert re.search(r"bytes\)\.\n\nEl resumen de Keras", seed)
     rnn = render(load(FIXTURES / "specs" / "small_rnn.yaml"), lang="de", format="latex")
     assert "\\begin{quote}\\raggedright\n" in rnn

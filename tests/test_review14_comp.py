@@ -57,7 +57,7 @@ def test_the_lead_in_is_translated_and_in_the_pdf_source():
                                             "### Compute, layer by layer"), "#### 18.")
     assert "Die MACs folgen derselben Formel wie in Schicht 14 (`dense_1`), die weiteren Operationen $O$ aber nicht:" in de
     latex = _seed("en", format="latex")
-    entry = latex[latex.index(r"\paragraph*{18. \texttt{dense\_3} (Dense)}\mbox{}\\" + "\nThe MACs"):]
+    entry = latex[latex.index(r"\paragraph*{18. \texttt{dense\_3} (Dense)}" + "\nThe MACs"):]
     assert entry.index("The MACs follow") < entry.index(r"\begin{aligned}")
 
 

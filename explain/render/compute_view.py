@@ -92,7 +92,8 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
     """Each layer's compute: why (the first layer of a type), MACs = formula = numbers = result,
     the other operations the same way, and the meaning of each shape symbol where it first appears.
     In ``compact`` detail a later layer of a type with the same formulas (and nothing new to say)
-    gets one line, ``brief``: the first such layer and its own numbers (``MACs = … ; O = …``)."""
+    gets a short entry, ``brief``: the first such layer and its own numbers (``MACs = …`` and
+    ``O = …``, as ``brief_lines`` in a sentence and ``brief_equation`` as a display)."""
     from . import messages
     from .mathtex import symbol_tex
     from .view import View
@@ -129,7 +130,10 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
             first = seen_formulas.setdefault((type(node.layer), cost.macs, cost.other), (index, node.name))
             if first[0] != index and detail == "compact" and other_note is None and not symbols \
                     and not cost.other_partial:
-                row.update(brief=(first[0], f.name(first[1])), brief_lines=_brief_lines(v, node, cost),
+                chains = _brief_chains(v, node, cost)
+                row.update(brief=(first[0], f.name(first[1])), brief_lines=[f.m(c) for c in chains],
+                           brief_equation=f.dm("\\begin{aligned}\n" + " \\\\\n".join(
+                               c.replace(" = ", " &= ", 1) for c in chains) + "\n\\end{aligned}"),
                            macs=v.count_text(node.macs), other=v.count_text(node.other_ops))
                 continue
         earlier = seen_costs.setdefault(type(node.layer), [])
@@ -164,8 +168,8 @@ def _lead(earlier: list[tuple[int, str, Any, Any]], cost: "Cost", f: "Formatter"
     return "other", earlier[0][0], f.name(earlier[0][1])
 
 
-def _brief_lines(v: "View", node: "Node", cost: "Cost") -> list[str]:
-    """``MACs = numbers = result`` and ``O = numbers = result`` (math, without the formula), the
+def _brief_chains(v: "View", node: "Node", cost: "Cost") -> list[str]:
+    """``MACs = numbers = result`` and ``O = numbers = result`` (TeX, without the formula), the
     MACs left out where there are none (pooling)."""
     from ..model import substitute
     values = {**node.values, **cost.values}
@@ -174,7 +178,7 @@ def _brief_lines(v: "View", node: "Node", cost: "Cost") -> list[str]:
         if formula == 0:
             continue
         one = substitute(formula, values)
-        out.append(v.f.m(v.chain(lhs, formula, values, one, symbols=False)))
+        out.append(v.chain(lhs, formula, values, one, symbols=False))
     return out
 
 
