@@ -510,6 +510,24 @@ def test_solution_sheet_diagram_stays_on_its_first_page(tmp_path):
     assert all(b > 0.4 for b in _page_bottoms(pdf)[:-1])
 
 
+@pytest.mark.parametrize("lang", ["ja", "de"])
+def test_a_tall_diagram_shrinks_into_a_half_empty_first_page(lang, tmp_path):
+    """Round 16 (ja, de): t5's diagram did not fit under the introduction even at its smallest
+    readable size and moved to p. 2, leaving p. 1 55-60 % empty. Where 45 % of a page or more is
+    left, a diagram shrinks down to half its drawn size (box text 4pt) into that room; the readable
+    size (6pt) stays the limit where less is left."""
+    require_tool("lualatex")
+    from tests.render_helpers import pdf_text
+    tex = render(load(FIXTURES / "hf" / "t5-small.json"), lang=lang, format="latex")
+    floor = re.search(r"\\explainfigfloor\{([\d.]+)\}\n\\explainfigbegin\n", tex)
+    assert floor and float(floor.group(1)) < 0.75
+    pdf = compile_latex(tex, tmp_path)
+    pages = pdf_text(pdf).split("\f")
+    heading = {"ja": "アーキテクチャ\n", "de": "Architektur\n"}[lang]
+    assert heading in pages[0] and "lm_head" in pages[0]
+    assert _page_bottoms(pdf)[0] > 0.8
+
+
 def test_every_heading_keeps_lines_of_what_follows():
     """The heading commands themselves ask for room (a few lines under the heading) in every
     language, ltjsarticle's Japanese ones too; a \\needspace right under a heading does nothing

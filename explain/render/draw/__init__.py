@@ -59,7 +59,8 @@ def pictures(model: Model, lang: str, format: str) -> dict[str, Any]:
         # (the bar chart's labels are footnotesize too, drawn at full size: 0.75 at least)
         tex, scale, height = placed(graph, labels, center=False)
         detail_tex, _, detail_height = placed(block, labels, rows=DETAIL_ROWS) if block else (None, 1.0, 0.0)
-        out.update(graph=tex, graph_min=min(1.0, max(0.75, 0.75 / scale)),
+        # where it would otherwise leave 45 % of a page empty, down to box text of 4pt (0.5)
+        out.update(graph=tex, graph_min=min(1.0, max(0.75, 0.75 / scale)), graph_floor=min(1.0, 0.5 / scale),
                    bars=charts.pgfplots(items, labels, center=False), bars_min=0.75, detail=detail_tex)
         # cm each picture takes on the page: its heading and sentences go with it to a new page
         out.update(graph_height=height, bars_height=charts.height(items) + 1.2, detail_height=detail_height)
