@@ -117,15 +117,21 @@ def test_exercise_working_total_stands_at_the_margin(tmp_path):
     assert "\\makebox[1.5em][r]{}" not in exercise
 
 
-def test_japanese_exercise_defaults_are_ragged_and_the_working_is_on_one_page(tmp_path):
+def test_japanese_exercise_defaults_are_ragged_and_the_working_follows_the_answer_table(tmp_path):
     """ja reviewer: the defaults' line (long unbreakable code) was justified with a gap between
-    every character; the working ran its last two layers and the total onto a third page."""
+    every character; the working ran its last two layers and the total onto a third page (round 14).
+    Round 16 (ja): with the working whole on p. 3, the answer table stood alone on p. 2; with rows
+    1 cm high the table and all the working no longer fit on one page, so the working starts under
+    the table and its last entries go on, never the total's entry alone."""
     from tests.render_helpers import compile_latex, pdf_text
     exercise, _ = _sheets(tmp_path, "ja", "latex")
     assert re.search(r"\{\\raggedright\n指定されていない引数は[^\n]*\\par\}", exercise)
-    pages = pdf_text(compile_latex(exercise, tmp_path / "pdf", "exercise")).split("\f")
-    [working] = [p for p in pages if "計算欄" in p]
-    assert all(f"{i}. " in working for i in range(1, 9)) and "合計" in working
+    pages = [p for p in pdf_text(compile_latex(exercise, tmp_path / "pdf", "exercise")).split("\f") if p.strip()]
+    start = next(k for k, p in enumerate(pages) if "計算欄" in p)
+    assert "出力形状" in pages[start] and "1. " in pages[start]  # under the answer table
+    working = "".join(pages[start:])
+    assert all(f"{i}. " in working for i in range(1, 9)) and "合計" in pages[-1]
+    assert "8. " in pages[-1] and "7. " in pages[-1]  # the total with the last layers
 
 
 @pytest.mark.parametrize("lang,present,absent", [
