@@ -25,9 +25,14 @@ def test_mha_equal_sizes_are_two_formulas_joined_by_and(lang, joined):
     layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=16)
     layer(x, x)
     assert layer.count_params() == 4 * 32 * 2 * 16 + 3 * 2 * 16 + 32 == 4224
+    from explain.render.view import RAGGED_BREAK
     for fmt in ("markdown", "latex"):
         text = _render("specs/mha_small.yaml", lang, fmt)
-        assert r"E_{\text{out}} = 32$" + joined + "$d_{k} = d_{v} = 16$" in text, (lang, fmt)
+        if fmt == "latex":  # each equality in one piece (round 16: a line ended after its "=")
+            assert (r"E_{\text{out}} = 32$}" + joined + RAGGED_BREAK + r"\mbox{$d_{k} = d_{v} = 16$}") in text, lang
+            assert RAGGED_BREAK + r"\mbox{$E_{q} = E_{k} = E_{v} = E_{\text{out}} = 32$}" in text, lang
+        else:
+            assert r"E_{\text{out}} = 32$" + joined + "$d_{k} = d_{v} = 16$" in text, (lang, fmt)
         assert r"32,\ d_{k}" not in text
     if lang == "en":
         assert ("The line $4 \\times 32 \\times 2 \\times 16 + 3 \\times 2 \\times 16 + 32$ collects equal terms"

@@ -225,6 +225,14 @@ class Formatter:
             return self.m(tex)
         return self.m(r"\medmuskip=4mu plus 2mu\relax\thickmuskip=5mu plus 5mu\relax " + tex)
 
+    def m_whole(self, tex: str) -> str:
+        """A short equality in a sentence (``E_q = E_k = 32``) that never breaks inside (LaTeX: a
+        line ended after its "=", round 16); the line may end ragged before it rather than stretch
+        (:data:`RAGGED_BREAK`: every character spaced in Japanese)."""
+        if self.format != "latex":
+            return self.m(tex)
+        return RAGGED_BREAK + r"\mbox{" + self.m(tex) + "}"
+
     def mt(self, tex: str) -> str:
         """Inline math in a line of text (printed with fractions n/s, so it keeps the line's
         height)."""
