@@ -510,12 +510,13 @@ def test_solution_sheet_diagram_stays_on_its_first_page(tmp_path):
     assert all(b > 0.4 for b in _page_bottoms(pdf)[:-1])
 
 
-@pytest.mark.parametrize("lang", ["ja", "de"])
+@pytest.mark.parametrize("lang", ["de"])
 def test_a_tall_diagram_shrinks_into_a_half_empty_first_page(lang, tmp_path):
     """Round 16 (ja, de): t5's diagram did not fit under the introduction even at its smallest
     readable size and moved to p. 2, leaving p. 1 55-60 % empty. Where 45 % of a page or more is
     left, a diagram shrinks down to half its drawn size (box text 4pt) into that room; the readable
-    size (6pt) stays the limit where less is left."""
+    size (6pt) stays the limit where less is left (ja t5: its longer introduction since 08bb97d
+    leaves less than 45 %, and the diagram would need 3.5pt text)."""
     require_tool("lualatex")
     from tests.render_helpers import pdf_text
     tex = render(load(FIXTURES / "hf" / "t5-small.json"), lang=lang, format="latex")
@@ -627,7 +628,8 @@ def test_picture_that_does_not_fit_keeps_its_place_in_the_text(lang, tmp_path):
     order (概要 before アーキテクチャ, the summary's total sentence under the diagram, away from its
     table). The heading, its sentences and the picture start the next page; nothing after them
     comes before them: the summary heading, its total and the bar chart follow the picture, and the
-    layer-by-layer derivation follows them."""
+    layer-by-layer derivation follows them (round 16: or it shrinks into p. 1 where 45 % of it is
+    left, de)."""
     require_tool("lualatex")
     from tests.render_helpers import pdf_text
     tex = render(load(FIXTURES / "hf" / "t5-small.json"), lang=lang, format="latex")
@@ -639,7 +641,9 @@ def test_picture_that_does_not_fit_keeps_its_place_in_the_text(lang, tmp_path):
     summary, total = {"ja": ("概要", "パラメータ数の合計は"), "de": ("Übersicht", "Insgesamt:")}[lang]
     derivation = {"ja": "層ごとの導出", "de": "Herleitung Schicht für Schicht"}[lang]
     architecture = next(k for k, p in enumerate(pages) if heading + "\n" in p)
-    assert architecture > 0 and input_box in pages[architecture]  # heading and picture on one page
+    # heading and picture on one page: p. 2 (ja), or p. 1 where 45 % of it was left and the picture
+    # shrinks into that room (de, round 16)
+    assert input_box in pages[architecture]
     order = [text.index(heading + "\n"), text.index(input_box), text.index(summary + "\n"), text.index(total),
              text.index(bars_heading + "\n"), text.index(axis), text.index(derivation + "\n")]
     assert order == sorted(order), order
