@@ -873,3 +873,25 @@ def test_the_trainable_split_rows_agree_in_number(lang, trainable, frozen):
     assert f"\\textbf{{{trainable}}}" in render_document("exercise", a, lang=lang, format="latex")
     if lang == "es":
         assert "| Tensor | Fórmula | Parámetros | Entrenable |" in render_document("solution", a, lang=lang)
+
+
+def test_a_shape_written_as_a_tuple_is_judged_axis_by_axis(tmp_path):
+    """The answer file asks for shapes as tuples like the input's, (32, 32, 1). A tuple names each
+    axis: c1's output is 28 × 28 × 6 (32 − 5 + 1 = 28 by hand, 6 filters, channels last), so
+    (6, 28, 28), as large, is wrong, and the feedback names the axes; the same sizes written as
+    a product, 6 x 14 x 14, are an output size and stay correct."""
+    tuples = {name: ("(" + ", ".join(shape.split(" x ")) + ("," if " x " not in shape else "") + ")", params)
+              for name, (shape, params) in LENET.items()}
+    tuples["c1"] = ("(6, 28, 28)", LENET["c1"][1])
+    tuples["s2"] = ("6 x 14 x 14", "0")
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "forms" / "ada.yaml").write_text(_filled(tuples, str(LENET_TOTAL), "Ada"), encoding="utf-8")
+    target = tmp_path / "grades.csv"
+    assert main(["check", "--grade", str(tmp_path / "forms"), "-o", str(target)]) == 0
+    rows = {r["claim"]: r["verdict"] for r in csv.DictReader(io.StringIO(target.read_text("utf-8")))}
+    assert rows["c1 shape"] == "wrong" and rows["s2 shape"] == "correct" and rows["c1 params"] == "correct"
+    main(["check", str(tmp_path / "forms" / "ada.yaml"), "-o", str(tmp_path / "ada.md")])
+    md = (tmp_path / "ada.md").read_text("utf-8")
+    assert "- The height is 28, not 6.\n- The number of channels is 6, not 28.\n" in md
+    section = md[md.index("## 1. `c1`"):md.index("**Correct derivation:**")]
+    assert "does not match a mistake this tool knows" not in section

@@ -228,6 +228,9 @@ def _check(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim:
     if work is None:
         raise _Unjudged(raw.error or "unreadable")
     result = verdict(work, expected)
+    if result == "correct" and kind == "shape" and node is not None and raw.dims is not None \
+            and wrong_axes(ctx, node, raw):
+        result = "wrong"  # a tuple names each axis: (6, 28, 28) is not (28, 28, 6), though as large
     shown = raw.text.strip() if raw.dims is not None and work is not raw.work else work.normalized()
     claim = Claim(raw.layer, kind, shown, result, expected, work=work, node=node,
                   line=raw.line, text=raw.text, written=written(raw.text))

@@ -126,7 +126,7 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
             expected = f.text(" × ").join(num(d) for d in dims)
     sentences = verdict + _where(c, f) if c.correct else _where(c, f) + verdict
     sentences += [_mistake_sentence(v, f) for v in c.mistakes]
-    if c.verdict in ("wrong", "wrong_formula") and not c.mistakes:
+    if c.verdict in ("wrong", "wrong_formula") and not c.mistakes and not c.axes:  # the axes name the mistake
         sentences.append(Sentence(M.NO_DIAGNOSIS))
     unique = {(s.message, tuple(s.facts.items()), s.layer, s.every): s for s in sentences}
     if c.kind == "memory" and not c.correct and c.verdict != "unreadable":
