@@ -57,7 +57,12 @@ def main(names) -> None:
     index = json.loads((OUT / "index.json").read_text()) if (OUT / "index.json").exists() else {}
     for name in names:
         size, minimum = APPS[name]
-        build = getattr(keras.applications, name)
+        app = getattr(keras.applications, name)
+
+        def build(**kwargs):  # each model with the names a fresh process gives (input_layer, …)
+            keras.utils.clear_session()
+            return app(**kwargs)
+
         shape = (size, size, 3)
         variants = {"top": build(weights=None, include_top=True, input_shape=shape)}
         for pooling in (None, "avg", "max"):
