@@ -20,7 +20,6 @@ from ..derivation.stages import RANGE, block_kind, block_units, projections, sta
 from ..derivation.steps import SymbolValue
 from ..errors import ExplainError
 from ..layers.base import Shape
-from ..layers.core import FUNCTIONS
 from ..model import Model
 from ..shapes import (K_EFF, PAD_HALF, PAD_TOTAL, RULES, Window, d, effective_kernel, k, k_eff, p_1, p_2,
                       pad_before, pad_rule)
@@ -1425,6 +1424,8 @@ def _block_numbers(kind: str, blocks: list, p) -> Optional[dict[str, str]]:
 def _applies(node, function: str) -> bool:
     """``node`` is an activation layer whose function is ``function`` (relu, relu6: an Activation
     or a ReLU layer, whatever its class)."""
+    from ..layers.core import FUNCTIONS  # here: a model without such layers never imports core
+
     return node.layer.role == "activation" and \
         node.layer.explanation_values().get("f") == FUNCTIONS[function]
 
