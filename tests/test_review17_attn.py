@@ -22,9 +22,15 @@ def _md(source: str, lang: str = "en") -> str:
      "Spalten"),
     ("hf/bert-base-uncased.json", "fr", "les $d$ caractéristiques de sortie des projections", "colonnes"),
     ("hf/bert-base-uncased.json", "ja", "$d$ 個の出力特徴はヘッドの数で等分", "列を分け合う"),
-    ("hf/bert-base-uncased.json", "es", "las $d$ características de salida de las proyecciones", "columnas"),
+    ("hf/bert-base-uncased.json", "es", "Las $d$ características de salida de las proyecciones de consulta, "
+     "clave y valor se reparten a partes iguales entre las cabezas", "columnas"),
     ("hf/gpt2.json", "en", "split the $d$ outputs of each of the three into equal parts", "columns"),
     ("hf/gpt2.json", "de", "teilen die $d$ Ausgaben jeder der drei Projektionen", "Spalten"),
+    # es (round 17): the d outputs are split among the heads, not "one [output] per head"
+    ("hf/gpt2.json", "es", "Las $d$ salidas de cada una de las tres proyecciones se reparten a partes "
+     "iguales entre las cabezas de atención, una parte por cabeza", "una por cabeza"),
+    ("hf/bert-base-uncased.json", "es", "se reparten a partes iguales entre las cabezas de atención, "
+     "una parte por cabeza", "una por cabeza"),
     # German γ/β: γ holds the scales, β the shifts (not „enthalten je“)
     ("specs/mha_small.yaml", "de", "$\\gamma$ (`gamma`) enthält für jedes normalisierte Merkmal einen "
      "Skalierungsfaktor, $\\beta$ (`beta`) eine Verschiebung.", "enthalten je"),
