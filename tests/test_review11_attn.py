@@ -77,7 +77,7 @@ def test_bert_optional_inputs_reviewers_wording():
 
 def test_french_and_spanish_frame_wording():
     fr = _md("hf/llama-2-7b.json", "fr")
-    assert ("Le modèle comprend un plongement, 32 blocs Transformer, une normalisation finale et la tête de "
+    assert ("Le modèle comprend une couche de plongement, 32 blocs Transformer, une normalisation finale et la tête de "
             "modélisation du langage. Dans le tableau récapitulatif ci-dessous, chaque pile de blocs occupe une "
             "seule ligne\u202f; les entrées du modèle n’y figurent pas.") in fr
     es = _md("specs/mha_small.yaml", "es")
