@@ -300,19 +300,33 @@ def test_position_ids_box_has_the_token_ids_shape():
         assert after.split("\n")[1].endswith('font-family="monospace">(None, None)</text>'), after[:300]
 
 
-def test_parts_without_an_arrow_between_them_are_drawn_one_below_the_other():
-    """T5's encoder and decoder (no arrow joins them in the picture) stood side by side, five boxes
-    in a row, scaled until the text overlapped; one below the other, no row holds more than three."""
+def test_t5_encoder_and_decoder_stand_side_by_side_joined_by_a_level_arrow():
+    """Round 9: T5's encoder and decoder side by side with ``shared`` in their rows, five boxes in a row,
+    scaled until the text overlapped; round 17 drew them one below the other with ``shared`` in a
+    column of its own: nine rows, three slots wide, shrunk to 4pt text under the introduction (ja
+    p. 1 half empty). Now as in Vaswani et al.'s figure: the encoder's column left, the decoder's
+    right, no box of one part in the other's slots and no two boxes of a row overlapping, the
+    encoder's output running level into the decoder's blocks (cross-attention), ``shared`` in the
+    encoder's column, level with ``lm_head``, below the encoder: six rows, no column of its own."""
     from explain.render.draw.graph import build
     from explain.render.draw.layout import layout
     graph = build(load(FIXTURES / "hf" / "t5-small.json"))
     at = layout(graph)
-    rows: dict[float, int] = {}
-    for p in at.at.values():
-        rows[p.y] = rows.get(p.y, 0) + 1
-    assert max(rows.values()) <= 3
-    by_name = {b.name: at.at[b.id] for b in graph.boxes}
-    assert by_name["decoder_input_ids"].y > by_name["encoder.final_layer_norm"].y
+    by_name = {(b.name, b.id): at.at[b.id] for b in graph.boxes}
+    where = {name: p for (name, _), p in by_name.items()}
+    encoder = [p for (n, _), p in by_name.items() if n.startswith("encoder") or n == "input_ids"]
+    decoder = [p for (n, _), p in by_name.items() if n.startswith("decoder") or n == "lm_head"]
+    assert max(p.x for p in encoder) + 1 < min(p.x for p in decoder)
+    for a in at.at.values():
+        assert all(b is a or b.y != a.y or abs(b.x - a.x) >= 1 for b in at.at.values())
+    assert at.height == 6 and at.width < 4.5
+    assert where["encoder.final_layer_norm"].y == where["decoder.block"].y
+    cross = next(e for e in graph.edges if graph.box(e[0]).name == "encoder.final_layer_norm")
+    assert cross in at.across and at.routes[cross] == []
+    shared = where["shared"]
+    assert shared.y == where["lm_head"].y > where["encoder.final_layer_norm"].y
+    assert min(p.x for p in encoder) <= shared.x <= max(p.x for p in encoder)
+    assert {graph.box(t).name for s, t in at.ties} == {"encoder.embed_tokens", "decoder.embed_tokens"}
 
 
 def test_roberta_positions_start_after_the_padding_row(tmp_path):

@@ -18,8 +18,9 @@ from tests.render_helpers import LANGS, compile_latex, pdf_text
 
 EXAMPLES = ["example:seed-cnn", "example:lenet5", "example:mlp-symbolic", "example:cnn-symbolic",
             str(FIXTURES / "specs" / "residual.yaml"), str(FIXTURES / "keras" / "ResNet50.json"),
-            str(FIXTURES / "hf" / "gpt2.json")]
-"""The bundled examples, and graph models from the fixtures (a skip connection, stages, × L)."""
+            str(FIXTURES / "hf" / "gpt2.json"), str(FIXTURES / "hf" / "t5-small.json")]
+"""The bundled examples, and graph models from the fixtures (a skip connection, stages, × L, an
+encoder and its decoder side by side with shared weights)."""
 PAGES = [(m, lang) for m in EXAMPLES for lang in ("en", "de", "ja")]
 BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

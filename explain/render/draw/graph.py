@@ -73,7 +73,7 @@ class Graph:
     """How the layers were folded: ``""`` (not at all), ``runs``, ``stages`` or ``chunks``."""
     joins: list[tuple[str, str]] = field(default_factory=list)
     """The edges (also in ``edges``) from an encoder's output into a decoder's cross-attention:
-    the layout draws the parts they join one below the other."""
+    the layout draws the parts they join side by side, this arrow level between them."""
 
     def box(self, id: str) -> Box:
         return next(b for b in self.boxes if b.id == id)  # a picture has at most MAX_BOXES boxes

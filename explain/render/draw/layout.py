@@ -1,10 +1,12 @@
 """Where a graph's boxes go (TikZ and SVG share it; Mermaid lays out its own): data flows down,
 each box one row below the lowest box it reads (its rank), boxes of one rank side by side; a
-long chain wraps into columns of at most ``rows`` rows. Coordinates are in grid units: a box
+long chain wraps into columns of at most ``rows`` rows; an encoder and the decoder that reads
+its output stand side by side (:func:`_side_by_side`). Coordinates are in grid units: a box
 is centred at (x, y), one unit wide per slot, y growing downwards."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Optional
 
 from .graph import Graph
 
@@ -35,10 +37,21 @@ class Layout:
     """Edges that skip rows within a column and have their rows' right to themselves: they leave
     the source's right side and enter the target's (a residual connection around the boxes it
     skips); their route is the two corners in the lane, at the source's and the target's middle."""
+    across: frozenset[tuple[str, str]] = frozenset()
+    """Edges from one part drawn beside another into it (the encoder's output into the decoder's
+    cross-attention): out of the source's right side into the target's left, level where the rows
+    allow (no corners), else through the lane between the parts."""
+    ties: dict[tuple[str, str], tuple[str, list[tuple[float, float]]]] = field(default_factory=dict)
+    """Shared weights drawn beside other parts: (owner, user) to the side the line leaves the owner
+    by (``west`` or ``east``; it enters the user on its left side) and its corners; a pair not here
+    is drawn straight (same row) or left of their column."""
 
 
 GAP = 0.8
 """Horizontal room between two columns of a wrapped picture, in slots (the lane for arrows)."""
+SIDE_GAP = 0.3
+"""Room between an encoder and the decoder drawn beside it, in slots, besides the 0.12 between
+two neighbouring boxes (the lane for the cross-attention's arrow and the shared weights' line)."""
 
 
 def layout(graph: Graph, rows: int = ROWS) -> Layout:
@@ -53,9 +66,14 @@ def layout(graph: Graph, rows: int = ROWS) -> Layout:
     # beside the first box that shares its weights
     beside = {o: next(t for s, t in graph.shared if s == o) for o, _ in graph.shared if o not in joined}
     joins = set(graph.joins)
-    for part in _parts([i for i in ids if i not in beside], [e for e in graph.edges if e not in joins]):
+    parts = _parts([i for i in ids if i not in beside], [e for e in graph.edges if e not in joins])
+    if joins and len(parts) > 1:
+        side = _side_by_side(graph, parts, preds, beside, rows)
+        if side is not None:
+            return side
+    for part in parts:
         # pictures not joined by an arrow (or only by the encoder's output into the decoder's
-        # cross-attention) one below the other
+        # cross-attention, where they do not fit side by side) one below the other
         for i in part:  # boxes are in data-flow order: a box's sources come before it
             rank[i] = 1 + max((rank[p] for p in preds[i] if p in rank), default=below - 1)
         below = 1 + max(rank[i] for i in part)
@@ -64,22 +82,7 @@ def layout(graph: Graph, rows: int = ROWS) -> Layout:
     by_rank: dict[int, list[str]] = {}
     for i in ids:
         by_rank.setdefault(rank[i], []).append(i)
-    slot: dict[str, float] = {}
-    for r in sorted(by_rank):
-        row = by_rank[r]
-        # a box sits under its sources where it can (their mean slot), in data-flow order
-        want = {i: (sum(slot[p] for p in preds[i] if p in slot) / len([p for p in preds[i] if p in slot])
-                    if any(p in slot for p in preds[i]) else 0.0) for i in row}
-        for o in row:  # left of the box sharing its weights, which stays under its own source
-            if o in beside:
-                want[o] = want[beside[o]] - 1
-        row.sort(key=lambda i: want[i])
-        taken: list[float] = []
-        for i in row:
-            x = max(want[i], taken[-1] + 1 if taken else want[i])
-            x = float(round(x * 2) / 2)
-            taken.append(x)
-            slot[i] = x
+    slot = _slots(by_rank, preds, beside)
     low = min(slot.values(), default=0.0)
     for i in slot:
         slot[i] -= low
@@ -109,9 +112,103 @@ def layout(graph: Graph, rows: int = ROWS) -> Layout:
     return Layout(at, routes, max(columns * colw - GAP, lanes), float(rows), colw, rows, frozenset(sides))
 
 
+def _side_by_side(graph: Graph, parts: list[list[str]], preds: dict[str, list[str]], owners: dict[str, str],
+                  rows: int) -> Optional[Layout]:
+    """An encoder and its decoder side by side, as in Vaswani et al.'s figure (one below the other,
+    T5's picture was nine rows tall and shrank to 4pt text under its introduction): each part
+    from the top, a part whose box reads an earlier part's output (the cross-attention) starting low
+    enough for that arrow to run level; a weight owner without arrows (T5's ``shared``) in the first
+    part's column, in the row of the last box sharing its weights (``lm_head``), below that part.
+    None where a part is longer than ``rows`` or that place is taken (the parts one below the other)."""
+    rank: dict[str, int] = {}
+    slot: dict[str, float] = {}
+    offset: dict[str, float] = {}
+    starts: list[float] = []
+    left = 0.0
+    for part in parts:
+        local: dict[str, int] = {}
+        for i in part:  # boxes are in data-flow order: a box's sources come before it
+            local[i] = 1 + max((local[p] for p in preds[i] if p in local), default=-1)
+        shift = max([0] + [rank[s] - local[t] for s, t in graph.joins if t in local and s in rank])
+        by_rank: dict[int, list[str]] = {}
+        for i in part:
+            rank[i] = local[i] + shift
+            by_rank.setdefault(rank[i], []).append(i)
+        within = _slots(by_rank, {i: [p for p in preds[i] if p in local] for i in part}, {})
+        low = min(within.values())
+        for i in part:
+            slot[i] = within[i] - low + left
+            offset[i] = left
+        starts.append(left)
+        left += max(within.values()) - low + 1 + SIDE_GAP
+    ranks = max(rank.values()) + 1
+    first = parts[0]
+    last_row = max(rank[i] for i in first)
+    home = sum(slot[i] for i in first if rank[i] == last_row) / sum(1 for i in first if rank[i] == last_row)
+    for o in owners:
+        users = [t for s, t in graph.shared if s == o]
+        row = max(rank[t] for t in users)
+        if row <= last_row or any(rank[i] == row and abs(slot[i] - home) < 1 for i in slot):
+            return None
+        rank[o], slot[o], offset[o] = row, home, 0.0
+    if ranks > rows:
+        return None
+    at = {i: Placed(slot[i], float(rank[i])) for i in rank}
+    right = {i: offset[i] + max(slot[j] for j in slot if offset[j] == offset[i]) + 1 for i in slot}
+
+    def lane(x: float) -> float:
+        """The middle of the room between the part starting at ``x`` and the one before it."""
+        return x - SIDE_GAP / 2 - 0.5
+
+    routes: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    across = set()
+    for k, (s, t) in enumerate(graph.edges):
+        if offset[s] != offset[t]:
+            across.add((s, t))
+            x = lane(offset[t]) + 0.05
+            routes[(s, t)] = [] if at[s].y == at[t].y else [(x, at[s].y), (x, at[t].y)]
+        else:
+            routes[(s, t)] = _route(at[s], at[t], 0, 0, 0.0, right[s], rank[t] - rank[s], k)
+    ties: dict[tuple[str, str], tuple[str, list[tuple[float, float]]]] = {}
+    for o, t in graph.shared:
+        if o not in owners or at[o].y == at[t].y:
+            continue
+        if offset[t] == offset[o]:  # up the left of its own column
+            x = min(slot[i] for i in slot if offset[i] == offset[o]) - 0.5
+            ties[(o, t)] = ("west", [(x, at[o].y), (x, at[t].y)])
+        else:  # through the room between the parts, into the user's left side
+            x = lane(offset[t]) - 0.05
+            ties[(o, t)] = ("east", [(x, at[o].y), (x, at[t].y)])
+    width = max([left - SIDE_GAP] + [x + 0.5 for points in routes.values() for x, _ in points])
+    return Layout(at, routes, width, float(ranks), starts[1] if len(starts) > 1 else width, ranks,
+                  frozenset(), frozenset(across), ties)
+
+
+def _slots(by_rank: dict[int, list[str]], preds: dict[str, list[str]], beside: dict[str, str]) -> dict[str, float]:
+    """Each box's slot across, rank by rank: under its sources where it can (their mean slot), in
+    data-flow order, a weight owner in ``beside`` left of the box sharing its weights."""
+    slot: dict[str, float] = {}
+    for r in sorted(by_rank):
+        row = by_rank[r]
+        want = {i: (sum(slot[p] for p in preds[i] if p in slot) / len([p for p in preds[i] if p in slot])
+                    if any(p in slot for p in preds[i]) else 0.0) for i in row}
+        for o in row:  # left of the box sharing its weights, which stays under its own source
+            if o in beside:
+                want[o] = want[beside[o]] - 1
+        row.sort(key=lambda i: want[i])
+        taken: list[float] = []
+        for i in row:
+            x = max(want[i], taken[-1] + 1 if taken else want[i])
+            x = float(round(x * 2) / 2)
+            taken.append(x)
+            slot[i] = x
+    return slot
+
+
 def _parts(ids: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
     """The boxes in groups joined by arrows (T5's encoder and decoder), each in data-flow order,
-    in the order of their first box: drawn side by side they made a picture too wide to read."""
+    in the order of their first box: drawn one below the other or, where the cross-attention
+    joins them, side by side (one layout for all parts, five boxes in a row, was too wide to read)."""
     root = {i: i for i in ids}
 
     def find(i: str) -> str:

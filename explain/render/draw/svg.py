@@ -88,6 +88,8 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) 
         begin, end = xy(start.x, start.y), xy(stop.x, stop.y)
         if (s, t) in at.sides:  # a residual connection: from the source's side into the target's
             pts = [(begin[0] + BOX_W / 2, begin[1]), *(xy(x, y) for x, y in corners), (end[0] + BOX_W / 2, end[1])]
+        elif (s, t) in at.across:  # the encoder's output into the decoder beside it
+            pts = [(begin[0] + BOX_W / 2, begin[1]), *(xy(x, y) for x, y in corners), (end[0] - BOX_W / 2, end[1])]
         else:
             pts = [(begin[0], begin[1] + BOX_H / 2), *(xy(x, y) for x, y in corners), (end[0], end[1] - BOX_H / 2)]
         d = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
@@ -95,6 +97,13 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) 
         out.extend(_climb_cues(pts, ROW))
     for s, t in graph.shared:
         (x0, y0), (x1, y1) = xy(at.at[s].x, at.at[s].y), xy(at.at[t].x, at.at[t].y)
+        if (s, t) in at.ties:
+            side, corners = at.ties[(s, t)]
+            pts = [(x0 + (BOX_W / 2 if side == "east" else -BOX_W / 2), y0), *(xy(x, y) for x, y in corners),
+                   (x1 - BOX_W / 2, y1)]
+            d = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+            out.append(f'<polyline points="{d}" fill="none" stroke="#777" stroke-dasharray="4 3"/>')
+            continue
         if y0 == y1:  # side by side: a straight line between them
             x0, x1 = min(x0, x1), max(x0, x1)
             out.append(f'<line x1="{x0 + BOX_W / 2:.1f}" y1="{y0:.1f}" x2="{x1 - BOX_W / 2:.1f}" '

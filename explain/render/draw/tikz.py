@@ -134,10 +134,16 @@ def _picture(graph: Graph, labels: Labels, size: tuple[Layout, list[float], floa
         path = "".join(f" -- ({x:g},{round(_down(rows, y), 3):g})" for x, y in corners)
         if (s, t) in at.sides:  # a residual connection: from the source's side into the target's
             out.append(rf"\draw[->] ({s}.east){path} -- ({t}.east);")
+        elif (s, t) in at.across:  # the encoder's output into the decoder beside it
+            out.append(rf"\draw[->] ({s}.east){path} -- ({t}.west);")
         else:
             out.append(rf"\draw[->] ({s}.south){path} -- ({t}.north);")
     for s, t in graph.shared:
-        if at.at[s].y == at.at[t].y:  # side by side (T5's shared and encoder.embed_tokens)
+        if (s, t) in at.ties:
+            side, corners = at.ties[(s, t)]
+            path = "".join(f" -- ({x:g},{round(_down(rows, y), 3):g})" for x, y in corners)
+            out.append(rf"\draw[dashed,black!60] ({s}.{side}){path} -- ({t}.west);")
+        elif at.at[s].y == at.at[t].y:  # side by side (T5's shared and encoder.embed_tokens)
             left, right = (s, t) if at.at[s].x < at.at[t].x else (t, s)
             out.append(rf"\draw[dashed,black!60] ({left}.east) -- ({right}.west);")
         else:
