@@ -329,6 +329,23 @@ def test_t5_encoder_and_decoder_stand_side_by_side_joined_by_a_level_arrow():
     assert {graph.box(t).name for s, t in at.ties} == {"encoder.embed_tokens", "decoder.embed_tokens"}
 
 
+def test_t5_on_a_web_page_stays_two_slots_wide_with_shared_on_top():
+    """The HTML page scrolls down, not across: its SVG keeps the encoder above the decoder, and
+    ``shared`` (no arrow of its own) sits in a row of its own above the encoder's embedding instead
+    of a column of its own left of it (round 17: three slots wide, most of the picture past the
+    text column); its dashed lines run left of the boxes to the three boxes that use its weights."""
+    from explain.render.draw.graph import build
+    from explain.render.draw.layout import layout
+    graph = build(load(FIXTURES / "hf" / "t5-small.json"))
+    at = layout(graph, side=False)
+    where = {b.name: at.at[b.id] for b in graph.boxes}
+    assert at.width <= 2.1 and not at.across and not at.ties
+    assert where["shared"].y == 0 < where["input_ids"].y < where["encoder.embed_tokens"].y
+    assert where["shared"].x == where["encoder.embed_tokens"].x == min(p.x for p in at.at.values())
+    svg = draw(load(FIXTURES / "hf" / "t5-small.json"), "en", "svg")
+    assert len(re.findall(r'stroke="#777" stroke-dasharray="4 3"', svg)) == 3
+
+
 def test_roberta_positions_start_after_the_padding_row(tmp_path):
     """RoBERTa numbers a sequence's positions from padding_idx + 1 (fairseq's convention), not 0:
     its picture's position_ids box and its position embedding's sentence say where they start

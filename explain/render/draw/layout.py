@@ -54,7 +54,9 @@ SIDE_GAP = 0.3
 two neighbouring boxes (the lane for the cross-attention's arrow and the shared weights' line)."""
 
 
-def layout(graph: Graph, rows: int = ROWS) -> Layout:
+def layout(graph: Graph, rows: int = ROWS, side: bool = True) -> Layout:
+    """``side``: an encoder and its decoder side by side where they fit (for a page, whose height
+    is short: TikZ); else one below the other (a web page, which scrolls down: SVG)."""
     ids = [b.id for b in graph.boxes]
     preds: dict[str, list[str]] = {i: [] for i in ids}
     for s, t in graph.edges:
@@ -63,26 +65,29 @@ def layout(graph: Graph, rows: int = ROWS) -> Layout:
     below = 0
     joined = {i for e in graph.edges for i in e}
     # a weight owner without arrows (T5's shared, applied as the stacks' embed_tokens) sits
-    # beside the first box that shares its weights
+    # above the first box that shares its weights, in a row of its own at the top (beside it, it
+    # took a column of its own: T5's picture three slots wide)
     beside = {o: next(t for s, t in graph.shared if s == o) for o, _ in graph.shared if o not in joined}
     joins = set(graph.joins)
     parts = _parts([i for i in ids if i not in beside], [e for e in graph.edges if e not in joins])
-    if joins and len(parts) > 1:
-        side = _side_by_side(graph, parts, preds, beside, rows)
-        if side is not None:
-            return side
+    if side and joins and len(parts) > 1:
+        placed = _side_by_side(graph, parts, preds, beside, rows)
+        if placed is not None:
+            return placed
+    below = 1 if beside else 0
     for part in parts:
         # pictures not joined by an arrow (or only by the encoder's output into the decoder's
         # cross-attention, where they do not fit side by side) one below the other
         for i in part:  # boxes are in data-flow order: a box's sources come before it
             rank[i] = 1 + max((rank[p] for p in preds[i] if p in rank), default=below - 1)
         below = 1 + max(rank[i] for i in part)
-    for o, t in beside.items():
-        rank[o] = rank[t]
     by_rank: dict[int, list[str]] = {}
     for i in ids:
-        by_rank.setdefault(rank[i], []).append(i)
-    slot = _slots(by_rank, preds, beside)
+        if i not in beside:
+            by_rank.setdefault(rank[i], []).append(i)
+    slot = _slots(by_rank, preds)
+    for k, (o, t) in enumerate(beside.items()):
+        rank[o], slot[o] = 0, slot[t] + k
     low = min(slot.values(), default=0.0)
     for i in slot:
         slot[i] -= low
@@ -134,7 +139,7 @@ def _side_by_side(graph: Graph, parts: list[list[str]], preds: dict[str, list[st
         for i in part:
             rank[i] = local[i] + shift
             by_rank.setdefault(rank[i], []).append(i)
-        within = _slots(by_rank, {i: [p for p in preds[i] if p in local] for i in part}, {})
+        within = _slots(by_rank, {i: [p for p in preds[i] if p in local] for i in part})
         low = min(within.values())
         for i in part:
             slot[i] = within[i] - low + left
@@ -184,17 +189,14 @@ def _side_by_side(graph: Graph, parts: list[list[str]], preds: dict[str, list[st
                   frozenset(), frozenset(across), ties)
 
 
-def _slots(by_rank: dict[int, list[str]], preds: dict[str, list[str]], beside: dict[str, str]) -> dict[str, float]:
+def _slots(by_rank: dict[int, list[str]], preds: dict[str, list[str]]) -> dict[str, float]:
     """Each box's slot across, rank by rank: under its sources where it can (their mean slot), in
-    data-flow order, a weight owner in ``beside`` left of the box sharing its weights."""
+    data-flow order."""
     slot: dict[str, float] = {}
     for r in sorted(by_rank):
         row = by_rank[r]
         want = {i: (sum(slot[p] for p in preds[i] if p in slot) / len([p for p in preds[i] if p in slot])
                     if any(p in slot for p in preds[i]) else 0.0) for i in row}
-        for o in row:  # left of the box sharing its weights, which stays under its own source
-            if o in beside:
-                want[o] = want[beside[o]] - 1
         row.sort(key=lambda i: want[i])
         taken: list[float] = []
         for i in row:

@@ -8,7 +8,7 @@ from ...msgid import N_
 from .bars import AXIS, Bar
 from .graph import Graph
 from .labels import Labels
-from .layout import layout
+from .layout import ROWS, layout
 
 # Translators: what a screen reader says for the picture of the model on the HTML page (its aria-label)
 MODEL_NAME = N_("Architecture of the model %(name)s")
@@ -53,7 +53,7 @@ def _climb_cues(pts: list[tuple[float, float]], row: float) -> list[str]:
 def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) -> str:
     """The picture; its boxes as wide as the widest line and as tall as the most lines need;
     ``block``: the graph is one block of the model (its accessible name says so)."""
-    at = layout(graph, rows) if rows else layout(graph)
+    at = layout(graph, rows or ROWS, side=False)  # a web page scrolls down, not across
     texts = [labels.lines(b, graph) for b in graph.boxes]
     BOX_W = min(440, max([200] + [_width(x.text + x.code + x.after) + 20 for lines in texts for x in lines]))
     BOX_H = 12 + LINE * max((len(lines) for lines in texts), default=3)
