@@ -638,7 +638,7 @@ def test_lenet5_and_check_sheet_in_the_round9_reviewers_words():
     sheet = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="ja",
                           format="markdown")
     # by hand: 512 × 128 + 128 = 65,664 is the answer's value; its formula gives 512 × 128 + 512
-    assert f"答えの値 {512 * 128 + 128:,} は正解と一致しますが" in sheet
+    assert f"解答の値 {512 * 128 + 128:,} は正解と一致しますが" in sheet
 
 
 @pytest.mark.parametrize("lang, present, absent", [

@@ -37,7 +37,7 @@ def _intro(text: str) -> str:
            "entrées du modèle n’y figurent pas."),
     ("es", "En la tabla de resumen (más abajo), cada pila de bloques ocupa una sola fila; las entradas del "
            "modelo no figuran en ella."),
-    ("ja", "下の概要表では、ブロックの積み重ねを 1 行にまとめ、モデルの入力は含めません。")])
+    ("ja", "下の概要表では、繰り返されるブロックを 1 行にまとめ、モデルの入力は含めません。")])
 def test_summary_sentence_names_the_table_below(lang, sentence):
     """GPT-2 (GPT2LMHeadModel's modules, by hand): wte and wpe, the 12 blocks of h (n_layer), ln_f and
     lm_head tied to wte; the intro says what the model consists of and which summary it means: the

@@ -21,7 +21,7 @@ def _md(source: str, lang: str = "en") -> str:
     ("hf/bert-base-uncased.json", "de", "teilen die $d$ Ausgabemerkmale der Query-, Key- und Value-Projektion",
      "Spalten"),
     ("hf/bert-base-uncased.json", "fr", "les $d$ caractéristiques de sortie des projections", "colonnes"),
-    ("hf/bert-base-uncased.json", "ja", "$d$ 個の出力特徴はヘッドの数で等分", "列を分け合う"),
+    ("hf/bert-base-uncased.json", "ja", "$d$ 個の出力特徴はヘッド数で等分", "列を分け合う"),
     ("hf/bert-base-uncased.json", "es", "Las $d$ características de salida de las proyecciones de consulta, "
      "clave y valor se reparten a partes iguales entre las cabezas", "columnas"),
     ("hf/gpt2.json", "en", "split the $d$ outputs of each of the three into equal parts", "columns"),
@@ -58,7 +58,7 @@ def test_hf_documents_open_with_what_the_model_consists_of():
             "the token embedding)." in _md("hf/t5-small.json"))
     assert ("Das Modell besteht aus einem Embedding, 32 Transformer-Blöcken, einer abschließenden "
             "Normalisierung und dem LM-Kopf." in _md("hf/llama-2-7b.json", "de"))
-    assert "このモデルは、埋め込み 1 つ、Transformer ブロック 32 個、最後の正規化、LM ヘッドからなります。" in _md(
+    assert "このモデルは、埋め込み 1 個、Transformer ブロック 32 個、最後の正規化、LM ヘッドからなります。" in _md(
         "hf/llama-2-7b.json", "ja")
     # a model whose rows are no such parts keeps its layer count
     assert "consists of" not in _md("specs/mha_small.yaml")

@@ -1,0 +1,45 @@
+"""Round-17 Japanese lecturer's findings (findings17/review_ja.md), checked in the rendered ja
+documents: glossary terms, one counter per sentence, the axes of T5's bias lookup."""
+from __future__ import annotations
+
+import pytest
+
+import explain
+from explain.exercise import read_spec
+from explain.exercise.form import form_text
+from explain.exercise.variants import make_variant
+from tests.conftest import FIXTURES
+
+
+def _md(source: str) -> str:
+    from explain.render.documents import render_document
+    model = explain.load(source if source.startswith("example:") else FIXTURES / source)
+    return render_document("derivation", model, lang="ja", format="markdown")
+
+
+@pytest.mark.parametrize("source, present, absent", [
+    # T5's relative_attention_bias output (None, None, H): query positions, key positions, heads
+    ("hf/t5-small.json", "出力 `(None, None, 8)` の軸は、クエリの位置、キーの位置、ヘッドの順です。バッチの軸はありません。",
+     "クエリ数、キー数"),
+    # t5-small by hand: shared, relative_attention_bias in encoder.block.0 and decoder.block.0,
+    # 6 + 6 blocks, encoder.final_layer_norm and decoder.final_layer_norm, lm_head tied to shared
+    ("hf/t5-small.json", "このモデルは、埋め込み 1 個、相対位置バイアスの表 2 個、エンコーダブロック 6 個、デコーダブロック 6 個、"
+     "最後の正規化 2 個（各スタックの最後に 1 個ずつ）、LM ヘッド（トークン埋め込みと重み共有）からなります。"
+     "下の概要表では、繰り返されるブロックを 1 行にまとめ、モデルの入力は含めません。", "積み重ね"),
+    # GPT-2's c_attn: each head takes one of the equal parts (d/H outputs), not "one output each"
+    ("hf/gpt2.json", "出力はヘッド数で等分され、各ヘッドが等分された部分の 1 つを受け持つので", "各ヘッドが 1 つずつ受け持つ"),
+    ("example:lenet5", "動径基底関数（RBF）ユニットで構成されています。", "でできています"),
+    ("example:lenet5", "平坦化（Flatten層）は、", "平坦化層"),
+    ("example:lenet5", "## パラメータが占めるメモリ", "## パラメータのメモリ"),
+])
+def test_round17_ja_wording(source, present, absent):
+    text = _md(source)
+    assert present in text
+    assert absent not in text
+
+
+def test_answer_form_names_the_number_fields():
+    """The comment covers every number asked (parameters, and MACs where a sheet asks them)."""
+    text = form_text(make_variant(read_spec("example:lenet5")), ("shapes", "params"), None, "ja")
+    assert "# 数を答える欄には数値を書き、必要なら計算式も添えてください。" in text
+    assert "個数は" not in text
