@@ -32,12 +32,9 @@ def _meaning(layer: Layer, s: sympy.Symbol, value: Value,
 
 
 def layer_notes(node: Node) -> tuple[str, ...]:
-    """The convention notes of the layer and of the layer it wraps (``Layer.notes()`` keys)."""
-    keys = list(node.layer.notes_for(node.input_shapes))
-    inner = node.layer.wrapped()
-    if inner is not None:
-        keys.extend(inner.notes())
-    return tuple(dict.fromkeys(keys))
+    """The convention notes of the layer (``Layer.notes()`` keys); a wrapper says which of the
+    wrapped layer's are true of itself (a count of one direction is not a Bidirectional's)."""
+    return tuple(dict.fromkeys(node.layer.notes_for(node.input_shapes)))
 
 
 def _reason(node: Node, name: str, trainable: bool, buffer: bool) -> Optional[str]:

@@ -362,8 +362,15 @@ STACKED_CELLS = N_("This layer stacks recurrent cells: every time step passes th
                    "turn, and every cell has its own weights.")
 RNN_WRAPPER = N_("This layer applies the recurrent cell it wraps to every time step; its weights "
                  "are the cell's.")
-BIDIRECTIONAL = N_("A bidirectional layer runs the wrapped recurrent layer forwards and "
-                   "backwards: it has two copies of its weights.")
+# Translators: %(wrapped)s is the wrapped layer as code, GRU(units=16, reset_after=True)
+BIDIRECTIONAL = N_("A bidirectional layer runs the recurrent layer it wraps (here %(wrapped)s) "
+                   "forwards and backwards over the sequence, each direction with weights of its "
+                   "own, so it has twice the parameters of that layer alone.")
+# Translators: %(wrapped)s and %(backward)s are the two layers as code, LSTM(units=8) and GRU(units=4, reset_after=True)
+BIDIRECTIONAL_BACKWARD = N_("A bidirectional layer runs one recurrent layer forwards over the "
+                            "sequence (here %(wrapped)s) and another one backwards (here "
+                            "%(backward)s), each with weights of its own: its parameters are those "
+                            "of both layers.")
 TIME_DISTRIBUTED = N_("This wrapper applies the wrapped layer to every time step, with the same "
                       "weights.")
 

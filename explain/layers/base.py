@@ -17,6 +17,8 @@ them) for the conventions that decide a count where frameworks or hand calculati
 - ``lstm_proj_size``: PyTorch LSTM with proj_size p: weight_hr (p·h) per layer and direction,
   and the recurrent weights are 4h·p.
 - ``bidirectional_twice``: a bidirectional RNN has two independent copies of the weights.
+- ``bidirectional_…``: a Keras Bidirectional layer's versions of its wrapped layer's bias notes,
+  per direction and with the wrapper's total 2(…) (``recurrent.PER_DIRECTION``).
 - ``keras_bn_moving_stats_non_trainable``: Keras BatchNormalization's moving mean and variance
   are non-trainable weights counted in the parameters (4C, 2C of them non-trainable).
 - ``bn_running_stats_buffers``: PyTorch's running_mean, running_var and num_batches_tracked are

@@ -15,6 +15,7 @@ with ``return_state`` the states of every cell follow in one flat list (Keras ne
 """
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import ClassVar, Mapping, Optional, Sequence, Union
 
@@ -25,7 +26,7 @@ from ..errors import ExplainError
 from ..shapes import Window, keras_conv
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, n_in, product, sym
 from .base import (Group, Layer, Shape, _choice, anything, arg, choice, flag, format_shape, known, size,
-                   sizes, layer_type)
+                   sizes, layer_type, tuple_text)
 from . import _texts
 from .registry import register
 from ._spatial import Spatial, Windowed
@@ -100,6 +101,27 @@ def group_note(gates: int) -> tuple[str, ...]:
     """Why the factor is 4 (LSTM: three gates and the cell candidate) or 3 (GRU: two gates and
     the candidate state)."""
     return {4: ("lstm_four_groups",), 3: ("gru_three_groups",)}.get(gates, ())
+
+
+GATE_NOTES = frozenset({"lstm_four_groups", "gru_three_groups"})
+"""Notes on what one step of the wrapped type has (its gates): true of any layer that wraps it."""
+
+PER_DIRECTION = {"gru_reset_after": "bidirectional_gru_reset_after",
+                 "gru_one_bias": "bidirectional_gru_one_bias",
+                 "lstm_one_bias": "bidirectional_lstm_one_bias",
+                 "simple_rnn_one_bias": "bidirectional_simple_rnn_one_bias",
+                 "simple_cell_one_bias": "bidirectional_simple_rnn_one_bias",
+                 "rnn_one_bias": "bidirectional_one_bias"}
+"""A recurrent layer's bias note (its count, "this layer") → the same for a Bidirectional copy
+of it: each direction's biases, the total 2(…), PyTorch's ``bidirectional=True``."""
+
+
+def wrapper_notes(notes: Sequence[str], renamed: Mapping[str, str]) -> tuple[str, ...]:
+    """The notes a wrapper takes over from the layers it wraps: the gate notes as they are, a
+    note in ``renamed`` as the wrapper's own version; every other one (a count that is the
+    wrapped layer's, not the wrapper's) left out."""
+    out = (renamed.get(n) or (n if n in GATE_NOTES else None) for n in notes)
+    return tuple(dict.fromkeys(n for n in out if n))
 
 
 @layer_type
@@ -245,6 +267,28 @@ class LSTM(_RNN):
 
     def states(self) -> int:
         return 2
+
+
+def call_text(layer: Layer) -> str:
+    """The recurrent layer as Keras code: ``GRU(units=16, reset_after=True)``, ``RNN(LSTMCell(units=8))``."""
+    if isinstance(layer, RNN):
+        cells = [call_text(c) for c in layer.cell]
+        return f"RNN({cells[0] if len(cells) == 1 else '[' + ', '.join(cells) + ']'})"
+    if isinstance(layer, _ConvLSTM):
+        args = [f"filters={layer.filters}", f"kernel_size={tuple_text([str(k) for k in layer.kernel_size])}"]
+    else:
+        args = [f"units={getattr(layer, 'units')}"]
+    if isinstance(layer, _ResetAfter) and getattr(layer, "use_bias", True):
+        args.append(f"reset_after={layer.reset_after}")
+    if not getattr(layer, "use_bias", True):
+        args.append("use_bias=False")
+    return f"{layer.type_name}({', '.join(args)})"
+
+
+def _snake(name: str) -> str:
+    """Keras's default layer name for a class: GRU → gru, SimpleRNN → simple_rnn,
+    ConvLSTM2D → conv_lstm2d (keras.src.utils.naming.to_snake_case)."""
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)).lower()
 
 
 @register("GRU")
@@ -460,8 +504,26 @@ class Bidirectional(_InitialState, Layer):
             outputs += self.layer.extra_outputs(shapes) + self.backward.extra_outputs(shapes)
         return outputs
 
+    def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
+        return _texts.BIDIRECTIONAL if self.backward_layer is None else _texts.BIDIRECTIONAL_BACKWARD
+
+    def explanation_code(self) -> dict[str, str]:
+        """The wrapped layer(s) as code; the Keras name of the forward copy's kernel (its own
+        sub-layer ``forward_<name>``, its cell inside) where the table shortens it."""
+        code = {"wrapped": call_text(self.layer), "backward": call_text(self.backward)}
+        if isinstance(self.layer, _RNN):
+            name = _snake(self.layer.type_name)
+            code.update(inner_name=name, forward_short="forward_kernel",
+                        forward_kernel=f"forward_{name}/{name}_cell/kernel")
+        return code
+
     def notes(self) -> tuple[str, ...]:
-        return self.layer.notes()  # the two copies are said in the layer's sentence
+        """The wrapped layer's notes, each for both directions (:data:`PER_DIRECTION`); with a
+        ``backward_layer`` of its own only the gate notes of the two; the shortened names."""
+        if self.backward_layer is not None:
+            return wrapper_notes(self.layer.notes() + self.backward_layer.notes(), {})
+        names = ("bidirectional_names",) if isinstance(self.layer, _RNN) else ()
+        return names + wrapper_notes(self.layer.notes(), PER_DIRECTION)
 
     def cost(self, shapes, out, values) -> Cost:
         """The forward and the backward layer's compute (twice one layer's without a separate
@@ -673,4 +735,7 @@ class RNN(_InitialState, Layer):
         return self.initial_states(shapes[0]) if self.return_state else ()
 
     def notes(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(n for c in self.cell for n in c.notes()))
+        """One cell's notes (its count is the layer's); of a stack only the gate notes."""
+        if len(self.cell) == 1:
+            return self.cell[0].notes()
+        return wrapper_notes([n for c in self.cell for n in c.notes()], {})

@@ -48,6 +48,10 @@ class TimeDistributed(Layer):
     def values(self, shape: Shape) -> dict:
         return self.layer.values(shape[1:])
 
+    def notes_for(self, shapes) -> tuple[str, ...]:
+        """The wrapped layer's notes: its weights, and so its count, are the wrapper's."""
+        return self.layer.notes_for([s[1:] for s in shapes])
+
     def cost(self, shapes, out, values) -> Cost:
         """The wrapped layer's compute at each of the n_pos steps of axis 1."""
         inner = self.layer.cost((shapes[0][1:],), out[1:], values)

@@ -333,6 +333,33 @@ NOTES.update({
                                   "its embedding dimension %(E)s among the heads and has "
                                   "%(mha_torch)s parameters whatever the number of heads; Keras's "
                                   "count is the same when %(mha_same_as_torch)s."),
+    # Translators: a Bidirectional layer whose two directions are copies of one GRU; %(nn_GRU_bidirectional)s is nn.GRU(..., bidirectional=True), %(reverse)s the suffix _reverse
+    "bidirectional_gru_reset_after": N_("With %(reset_after_false)s each direction would have one bias vector per "
+                                        "weight group, giving %(gru_one_bias_2)s parameters in all. PyTorch's "
+                                        "%(nn_GRU_bidirectional)s has two bias vectors per weight group and "
+                                        "direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s "
+                                        "counterparts), so it has the same count as this layer, "
+                                        "%(gru_keras_torch_2)s."),
+    "bidirectional_gru_one_bias": N_("With %(reset_after_false)s each direction has one bias vector per weight "
+                                     "group. PyTorch's %(nn_GRU_bidirectional)s has two bias vectors per weight "
+                                     "group and direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s "
+                                     "counterparts), like Keras's default %(reset_after_true)s, so it has "
+                                     "%(gru_keras_torch_2)s parameters."),
+    "bidirectional_lstm_one_bias": N_("In Keras each direction has one bias vector per weight group; PyTorch's "
+                                      "%(nn_LSTM_bidirectional)s has two per weight group and direction "
+                                      "(%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s counterparts, each "
+                                      "of length %(lstm_torch_extra)s), so it has %(lstm_torch_2)s parameters."),
+    "bidirectional_simple_rnn_one_bias": N_("In Keras each direction has one bias vector; PyTorch's "
+                                            "%(nn_RNN_bidirectional)s has two per direction (%(bias_ih_l0)s, "
+                                            "%(bias_hh_l0)s and their %(reverse)s counterparts), so it has "
+                                            "%(rnn_torch_2)s parameters."),
+    "bidirectional_one_bias": N_("Each direction has one bias vector per weight group; the same layers in "
+                                 "PyTorch have two (%(b_ih)s and %(b_hh)s)."),
+    # Translators: %(forward_short)s is forward_kernel (the table's name), %(forward_kernel)s forward_gru/gru_cell/kernel, %(inner_name)s gru
+    "bidirectional_names": N_("The names in the table are shortened: Keras keeps each direction's weights "
+                              "in a sub-layer of its own, named after the wrapped layer. For a wrapped "
+                              "layer named %(inner_name)s, %(forward_short)s is %(forward_kernel)s in "
+                              "Keras, and likewise for the other tensors."),
     "bidirectional_twice": N_("A bidirectional layer has two independent copies of the weights, one "
                               "for each direction."),
     "rnn_stacked_input": N_("In PyTorch, stacked layers after the first take %(h_D)s inputs "
@@ -602,7 +629,9 @@ ROLE_MATH = {"r": "r", "scale": r"1/(1-r)", "f": "f(x)",
              "simple_rnn": r"h_{t} = \tanh(x_{t} W + h_{t-1} U + b)",
              "simple_rnn_no_bias": r"h_{t} = \tanh(x_{t} W + h_{t-1} U)"}
 """Math a layer's explanation names by placeholder (typeset by the renderer)."""
-ROLE_CODE = {"rate": "rate", "max_value": "max_value", "act": "dense_act_fn"}
+ROLE_CODE = {"rate": "rate", "max_value": "max_value", "act": "dense_act_fn", "wrapped": "LSTM(units=8)",
+             "backward": "GRU(units=4)", "inner_name": "lstm", "forward_short": "forward_kernel",
+             "forward_kernel": "forward_lstm/lstm_cell/kernel"}
 """Argument names a layer's explanation names by placeholder (in code font)."""
 ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "max_value": "max_value", "act": "dense_act_fn",
               "f": "f(x)", "softmax": "y_i = exp(x_i) / Σ_j exp(x_j)", "sdpa": "softmax(Q·Kᵀ/√d_k)·V",
@@ -654,6 +683,10 @@ PLACEHOLDERS: dict[str, Any] = {
     "gru_keras_torch": _written(_times(3, _h, _written(_i, _h)), 6 * _h),
     "gru_extra": 3 * _h,
     "gru_one_bias": _written(_times(3, _h, _written(_i, _h)), 3 * _h),
+    "gru_keras_torch_2": _times(2, _written(_times(3, _h, _written(_i, _h)), 6 * _h)),
+    "gru_one_bias_2": _times(2, _written(_times(3, _h, _written(_i, _h)), 3 * _h)),
+    "lstm_torch_2": _times(2, _written(_times(4, _h, _written(_i, _h)), 8 * _h)),
+    "rnn_torch_2": _times(2, _written(_times(_h, _written(_i, _h)), 2 * _h)),
     "lstm_torch": _written(_times(4, _h, _written(_i, _h)), 8 * _h),
     "rnn_torch": _written(_times(_h, _written(_i, _h)), 2 * _h),
     "h_D": _times(_h, _S("D")), "h_by_h": Dims((_h, _h)), "i_by_h": Dims((_i, _h)),
@@ -671,7 +704,9 @@ PLACEHOLDERS: dict[str, Any] = {
     # names from code
     "rate": Code("rate"), "b_ih": Code("bias_ih"), "b_hh": Code("bias_hh"),
     "bias_ih_l0": Code("bias_ih_l0"), "bias_hh_l0": Code("bias_hh_l0"), "nn_LSTM": Code("nn.LSTM"),
-    "nn_GRU": Code("nn.GRU"), "nn_MultiheadAttention": Code("nn.MultiheadAttention"),
+    "nn_GRU": Code("nn.GRU"), "nn_GRU_bidirectional": Code("nn.GRU(..., bidirectional=True)"),
+    "nn_LSTM_bidirectional": Code("nn.LSTM(..., bidirectional=True)"),
+    "nn_RNN_bidirectional": Code("nn.RNN(..., bidirectional=True)"), "reverse": Code("_reverse"), "nn_MultiheadAttention": Code("nn.MultiheadAttention"),
     "keras_MultiHeadAttention": Code("MultiHeadAttention"), "nn_RNN": Code("nn.RNN"), "nn_RNNCell": Code("nn.RNNCell"),
     "nn_PReLU": Code("nn.PReLU"),
     "reset_after_true": Code("reset_after=True"), "reset_after_false": Code("reset_after=False"),
