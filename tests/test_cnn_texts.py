@@ -728,7 +728,7 @@ def test_round11_wording_in_every_language(resnet, mobilenet):
     assert "Kandidat für" not in rnn and "Kandidatenzustand für den Zellzustand" not in rnn
     assert "(layers 7–38) × 3" in resnet
     assert ("A box with a double border groups several consecutive layers and gives the range of their "
-            "layer numbers in parentheses; × N after them is the number of blocks the box holds.") in resnet
+            "layer numbers in parentheses; a trailing × N gives the number of blocks in the box.") in resnet
     assert ("the normalization subtracts the batch mean (at inference, the moving mean), which would "
             "cancel a bias") in mobilenet
     ja = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), "ja")
@@ -764,8 +764,8 @@ def test_round12_native_reviewers_wording_in_each_language():
     # seed_cnn: 18 layers besides its input (Keras Sequential's model.summary() lists 18 rows)
     assert "El modelo tiene 18 capas; como en Keras, no se cuenta la capa de entrada." in es_seed
     # 10 RBF units, each with a fixed vector of F6's 84 outputs
-    assert f"elegido a mano y fijo en los experimentos del artículo (en total, {10 * 84} números, sin sesgo)." \
-        in es_lenet
+    assert f"Estos {10 * 84} números se eligieron a mano y se mantuvieron fijos, al menos al principio, según " \
+        "el artículo; no hay sesgo." in es_lenet
     es_res = doc(explain.load(FIXTURES / "specs" / "residual.yaml"), "es")
     assert "se actualizan con una media móvil exponencial de la media y la varianza de cada lote" in es_res
     ja_seed = doc(seed, "ja")

@@ -347,7 +347,7 @@ def test_the_form_asks_for_shapes_as_the_sheet_writes_them_and_says_what_total_i
     sheet = render_document("exercise", Assignment(v, "Ada", ("shapes", "params"), "table", "answers/ada.yaml"))
     assert "the input shape (32, 32, 1), and a vector of length n as (n,)." in text
     assert "The input has the shape `(32, 32, 1)`, without the batch axis." in sheet
-    assert "H x W x C" not in text and "answer file `answers/ada.yaml`" in sheet and "# Answer file of" in text
+    assert "H x W x C" not in text and "answer file `answers/ada.yaml`" in sheet and "# Answer file for this exercise." in text
     assert "'total' is the number of parameters of the whole model, non-trainable ones included." in text
     assert "Then give the model's total number of parameters, non-trainable ones included." in sheet
     torch_text = form_text(make_variant(read_spec(str(FIXTURES / "exercise" / "torch_cnn.yaml"))), ("params",), "Ada", "en")

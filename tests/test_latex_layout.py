@@ -447,7 +447,7 @@ def test_pictures_do_not_float(source):
                       r"\\subsection\*\{Architecture\}\n(.*?)\\explainfigend\{([\d.]+)\}\n\\explainfigput\{([\d.]+)\}",
                       tex, re.S)
     assert graph
-    assert "\\subsection" not in graph.group(1) and "Each box is an input" in graph.group(1)
+    assert "\\subsection" not in graph.group(1) and "Each box is a model input" in graph.group(1)
     assert 0.75 <= float(graph.group(2)) == float(graph.group(3)) <= 1.0
     assert "\\explainfigneed{" not in tex.split("\\begin{document}")[1]
 

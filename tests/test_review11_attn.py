@@ -22,8 +22,8 @@ def test_box_sentence_is_true_of_inputs_and_steps():
     text = _md("hf/gpt2.json")
     chart = text[text.index("```mermaid"):text.index("## Summary")]
     assert '[/"<b>input_ids</b> (Input)' in chart and "(sum of the embeddings)" in chart
-    assert ("Each box is an input of the model, a layer or a step of the forward pass; the box of a "
-            "layer gives its name, type, output shape and number of parameters. The arrows show the "
+    assert ("Each box is a model input, a layer or a step of the forward pass; a layer's box shows "
+            "its name, type, output shape and number of parameters. The arrows show the "
             "data flow.") in text
     assert "Each box is a layer" not in text
 
@@ -69,10 +69,11 @@ def test_german_block_count_and_memory_wording():
 
 def test_bert_optional_inputs_reviewers_wording():
     text = _md("hf/bert-base-uncased.json", "de")
-    assert ("Das Modell erhält außerdem drei optionale Eingaben derselben Form: `token_type_ids` "
-            "(für jedes Token die Nummer seines Segments, standardmäßig 0; das Token-Typ-Embedding schlägt "
-            "diese Indizes nach), `attention_mask` (1 für echte Token, 0 für Padding, das die Attention "
-            "ignoriert) und `position_ids` (0, 1, 2, …, wenn nicht übergeben). Keine davon hat Parameter.") in text
+    assert ("Das Modell erhält außerdem drei optionale Eingaben derselben Form: `token_type_ids`, "
+            "für jedes Token die Nummer seines Segments (standardmäßig 0), die das Token-Typ-Embedding "
+            "nachschlägt; `attention_mask`, 1 für echte Token und 0 für Padding, das die Attention "
+            "ignoriert; und `position_ids` (0, 1, 2, …, wenn nicht übergeben). Diese Eingaben fügen "
+            "keine Parameter hinzu.") in text
 
 
 def test_french_and_spanish_frame_wording():

@@ -185,9 +185,9 @@ def test_bert_names_its_optional_inputs():
     assert torch.equal(emb(input_ids=ids), emb(input_ids=ids, token_type_ids=torch.zeros_like(ids)))
     text = _md("hf/bert-base-uncased.json")
     shape = "The input `input_ids` has the shape `(None, None)`"
-    optional = ("The model also takes three optional inputs of the same shape: `token_type_ids` (the segment "
-                "of each token, all 0 by default), which the token type embedding looks up, `attention_mask` "
-                "(1 for real tokens, 0 for padding, which the attention ignores) and `position_ids` (0, 1, 2, "
-                "… when not given). None of them has parameters.")
+    optional = ("The model also takes three optional inputs of the same shape: `token_type_ids`, the segment "
+                "of each token (all 0 by default), looked up by the token type embedding; `attention_mask`, "
+                "1 for real tokens and 0 for padding, which the attention ignores; and `position_ids` (0, 1, "
+                "2, … when not given). These inputs add no parameters.")
     assert shape in text and optional in text and text.index(shape) < text.index(optional)
     assert optional not in _md("hf/gpt2.json")

@@ -1045,8 +1045,8 @@ def test_lenet5_says_how_the_1998_network_differs_and_no_other_model_does():
     assert "differs from it in three places that change the parameter count:\n\n- C3 connects" in md
     assert "The output layer is made of radial basis function (RBF) units" in md
     assert ("each of the 10 units computes the squared Euclidean distance between the 84 outputs of F6 "
-            f"and its own parameter vector, chosen by hand and (in the paper's experiments) kept fixed ({10 * 84} "
-            "numbers, no bias)") in md
+            f"and its own parameter vector. These {10 * 84} numbers were chosen by hand and, at least "
+            "initially, kept fixed; there is no bias.") in md
     assert "LeCun" not in markdown(explain.load("example:seed-cnn"))
     for key in ("lenet5_original", "lenet5_c3", "lenet5_subsampling", "lenet5_rbf", "lenet5_same"):
         assert translated(messages.MODEL_NOTES[key])

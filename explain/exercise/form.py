@@ -32,7 +32,7 @@ TOTAL_KEYS = ("total", "trainable", "non_trainable")
 MAX_FORM_BYTES = 1024 * 1024
 
 # Translators: the first comment line of an exercise's answer file (a YAML file); the sheet calls it the answer file
-FORM_HEAD = N_("Answer file of the exercise. Fill in each blank after its colon and hand the file back.")
+FORM_HEAD = N_("Answer file for this exercise. Fill in each blank after its colon and hand the file back.")
 # Translators: a comment in an exercise's answer form; 'variant' and 'model' are YAML keys, not translated
 FORM_KEEP = N_("Keep 'variant' and 'model' as they are: they say which exercise you answered.")
 # Translators: a comment in an exercise's answer file, before the blanks; %(shape)s is the model's input shape as the sheet writes it, (32, 32, 1); (n,) is Python's tuple of one item, not translated
