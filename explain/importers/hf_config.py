@@ -477,7 +477,10 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     heads = cfg.size("n_head", "num_attention_heads", default=None)
     g.add(f"{p}h", GPT2Block(hidden_size=d, intermediate_size=f, add_cross_attention=cross, num_heads=heads,
                              source_length=_source(b) if cross else None,
-                             activation=cfg.text("activation_function", "gelu_new")), repeat=L)
+                             activation=cfg.text("activation_function", "gelu_new"),
+                             scale_attn_weights=cfg.flag("scale_attn_weights", True),
+                             scale_attn_by_inverse_layer_idx=cfg.flag("scale_attn_by_inverse_layer_idx", False)),
+          repeat=L)
     g.add(f"{p}ln_f", b.torch("LayerNorm", normalized_shape=d))
     _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}wte", tied=tied, token_name="classifier")
     if head == "lm":

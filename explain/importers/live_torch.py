@@ -236,6 +236,9 @@ def _hf_block(module: Any) -> Layer | None:
                                    intermediate_size=module.mlp.c_fc.nf,
                                    add_cross_attention=hasattr(module, "crossattention"),
                                    num_heads=module.attn.num_heads,
+                                   scale_attn_weights=bool(getattr(module.attn, "scale_attn_weights", True)),
+                                   scale_attn_by_inverse_layer_idx=bool(
+                                       getattr(module.attn, "scale_attn_by_inverse_layer_idx", False)),
                                    activation=_GPT2_ACTIVATIONS.get(type(module.mlp.act).__name__, "other"))
     if name in ("BertLayer", "RobertaLayer"):
         return getattr(hf_blocks, name)(hidden_size=module.attention.self.query.in_features,

@@ -228,6 +228,10 @@ class GPT2Block(_GeluBlock):
     activation: str = anything("gelu_new")
     """transformers' ``activation_function``: gelu_new (the default), gelu_pytorch_tanh and
     gelu_fast are GELU's tanh approximation, gelu the exact GELU."""
+    scale_attn_weights: bool = flag(True)
+    """transformers' ``scale_attn_weights``: the scores are divided by √d_h (the default)."""
+    scale_attn_by_inverse_layer_idx: bool = flag(False)
+    """transformers' ``scale_attn_by_inverse_layer_idx``: block l's scores also by l + 1."""
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _gpt2_groups(self.add_cross_attention)
@@ -247,7 +251,10 @@ class GPT2Block(_GeluBlock):
         return _texts.GPT2_BLOCK if self.activation == "gelu" else _texts.TRANSFORMER_BLOCK
 
     def notes(self) -> tuple[str, ...]:
-        return ("gpt2_fused_qkv",)
+        """The fused c_attn, then what each head computes (GPT2Attention.scaling: 1/√d_h where
+        scale_attn_weights, and 1/(l + 1) more where scale_attn_by_inverse_layer_idx)."""
+        heads = "gpt2_heads" if self.scale_attn_weights else "gpt2_heads_unscaled"
+        return ("gpt2_fused_qkv", heads + ("_layer_idx" if self.scale_attn_by_inverse_layer_idx else ""))
 
     def kaplan_widths(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
         """d_model = d_attn = d, d_ff = f; a block with cross-attention is not a decoder-only one."""
@@ -411,7 +418,7 @@ class LlamaDecoderLayer(_Block):
         split = sympy.expand(to_expr(self.head_dim) * to_expr(self.num_attention_heads)
                              - to_expr(self.hidden_size)) == 0
         if not same:
-            return ("gqa_kv_heads",)
+            return ("gqa_kv_heads", "gqa_heads")
         return ("heads_split_width_no_bias",) if split and not (self.qkv_bias or self.o_bias) else ()
 
     def notes(self) -> tuple[str, ...]:
@@ -591,7 +598,9 @@ class T5Block(_Block):
         return _ln_block(sublayers, (2 if self.is_gated_act else 1) * f, RMS_OPS), _PER_SCORE, _PER_SCORE
 
     def notes(self) -> tuple[str, ...]:
-        return ("t5_relative_bias",)
+        """T5Attention adds the position bias to QKᵀ without scaling; the decoder's
+        EncDecAttention has no position bias."""
+        return ("t5_relative_bias", "t5_heads_decoder" if self.is_decoder else "t5_heads")
 
 
 @layer_type

@@ -1,0 +1,91 @@
+"""Round-17 lecturers' findings on the transformer documents (gpt2, t5, llama with GQA), round 18,
+checked in the rendered documents against what transformers' attention modules compute."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import explain
+from tests.conftest import FIXTURES
+
+LANGS = ("en", "de", "fr", "ja", "es")
+SDPA_H = r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{h}}\bigr) V"
+T5_SCORES = r"\operatorname{softmax}\bigl(Q K^{\top} + B\bigr) V"
+UNSCALED = r"\operatorname{softmax}\bigl(Q K^{\top}\bigr) V"
+
+
+def _md(source, lang: str = "en") -> str:
+    from explain.render.documents import render_document
+    return render_document("derivation", explain.load(source), lang=lang, format="markdown")
+
+
+def _config(tmp_path, name: str, **changes) -> str:
+    config = json.loads((FIXTURES / "hf" / name).read_text())
+    config.update(changes)
+    path = tmp_path / name
+    path.write_text(json.dumps(config))
+    return str(path)
+
+
+def _gpt2_scaling(**changes) -> float:
+    """GPT2Attention's own factor on QKᵀ for a config of gpt2.json with ``changes`` (block 1)."""
+    transformers = pytest.importorskip("transformers")
+    config = transformers.GPT2Config(**{**json.loads((FIXTURES / "hf" / "gpt2.json").read_text()), **changes})
+    return transformers.models.gpt2.modeling_gpt2.GPT2Attention(config, layer_idx=1).scaling
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_gpt2_heads_scaled_by_root_d_h(lang):
+    """gpt2.json: scale_attn_weights true, so each head divides QKᵀ by √(768/12) = 8."""
+    assert _gpt2_scaling() == pytest.approx(1 / 8)
+    text = _md(FIXTURES / "hf/gpt2.json", lang)
+    assert SDPA_H in text and "$d_{h} = d/H$" in text
+
+
+def test_gpt2_heads_follow_scale_attn_weights_and_the_layer_index(tmp_path):
+    """scale_attn_weights false: GPT2Attention's factor is 1; with scale_attn_by_inverse_layer_idx
+    block l's is 1/(l + 1) (block 1: 1/2)."""
+    assert _gpt2_scaling(scale_attn_weights=False) == 1.0
+    assert _gpt2_scaling(scale_attn_weights=False, scale_attn_by_inverse_layer_idx=True) == 0.5
+    assert _gpt2_scaling(scale_attn_by_inverse_layer_idx=True) == pytest.approx(1 / 16)
+    unscaled = _md(_config(tmp_path, "gpt2.json", scale_attn_weights=False))
+    assert f"each head computes ${UNSCALED}$ on its part: `scale_attn_weights` is false" in unscaled
+    assert SDPA_H not in unscaled
+    by_layer = _md(_config(tmp_path, "gpt2.json", scale_attn_by_inverse_layer_idx=True))
+    assert r"/ (\sqrt{d_{h}} \, (l + 1))" in by_layer and SDPA_H not in by_layer
+    both = _md(_config(tmp_path, "gpt2.json", scale_attn_weights=False, scale_attn_by_inverse_layer_idx=True))
+    assert r"Q K^{\top} / (l + 1)\bigr)" in both and r"\sqrt{d_{h}}" not in both.split("masked (causal)")[-1][:300]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_t5_heads_add_the_position_bias_without_scaling(lang):
+    """T5Attention: scores = QKᵀ + position_bias, no 1/√d_kv; the decoder's self-attention is causal
+    and its EncDecAttention has no relative bias (has_relative_attention_bias=False: zeros)."""
+    text = _md(FIXTURES / "hf/t5-small.json", lang)
+    assert text.count(T5_SCORES) == 2  # one encoder block, one decoder block
+    assert text.count(UNSCALED) == 1  # the decoder's EncDecAttention
+    assert r"\sqrt{d_{\text{kv}}}" in text
+    assert SDPA_H not in text
+
+
+def test_t5_attention_does_not_scale():
+    transformers = pytest.importorskip("transformers")
+    config = transformers.T5Config(**json.loads((FIXTURES / "hf" / "t5-small.json").read_text()))
+    t5 = transformers.models.t5.modeling_t5
+    assert not t5.T5LayerCrossAttention(config).EncDecAttention.has_relative_attention_bias
+    assert getattr(t5.T5Attention(config, has_relative_attention_bias=True), "scaling", 1.0) == 1.0
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_gqa_heads_share_keys_and_values(tmp_path, lang):
+    """Llama-2-7b's config with num_key_value_heads = 8 < 32 heads: LlamaAttention scales by
+    head_dim**-0.5 and repeats each key/value head for H/H_kv = 4 query heads."""
+    transformers = pytest.importorskip("transformers")
+    path = _config(tmp_path, "llama-2-7b.json", num_key_value_heads=8)
+    attention = transformers.models.llama.modeling_llama.LlamaAttention(
+        transformers.LlamaConfig(**json.loads(open(path).read())), layer_idx=0)
+    assert attention.num_key_value_groups == 4 and attention.scaling == pytest.approx(128 ** -0.5)
+    text = _md(path, lang)
+    assert SDPA_H in text and r"$H/H_{\text{kv}}$" in text
+
