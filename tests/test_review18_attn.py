@@ -100,3 +100,20 @@ def test_total_keeps_the_coefficient_with_the_block_count(lang):
     assert r"12L \cdot d^{2} &= (12 \times 12) \times 768^{2}" in text
     assert r"12 \times 12 \times 768" not in text
     assert r"13L \cdot d &= 13 \times 12 \times 768" in text
+
+
+@pytest.mark.parametrize("lang,axes", [("en", "(queries, keys, 8)"), ("de", "(Queries, Keys, 8)"),
+                                       ("fr", "(requêtes, clés, 8)"), ("ja", "(クエリ, キー, 8)"),
+                                       ("es", "(consultas, claves, 8)")])
+def test_t5_bias_lookup_names_its_axes(lang, axes):
+    """T5Attention.compute_bias: relative_attention_bias(buckets of shape (query length, key
+    length)) has shape (query length, key length, n_heads = 8), no batch axis; the summary row, the
+    picture and the layer's text show it with its axes named, never as Keras' (None, None, 8)."""
+    transformers = pytest.importorskip("transformers")
+    config = transformers.T5Config(**json.loads((FIXTURES / "hf" / "t5-small.json").read_text()))
+    attention = transformers.models.t5.modeling_t5.T5Attention(config, has_relative_attention_bias=True)
+    assert tuple(attention.compute_bias(5, 7).shape) == (1, 8, 5, 7)  # (q, k, H), then permuted
+    text = _md(FIXTURES / "hf/t5-small.json", lang)
+    assert "None, None, 8" not in text
+    assert text.count(f"| `{axes}` |") == 2  # the encoder's and the decoder's row
+    assert text.count(f"<br/>{axes}<br/>") == 2  # their boxes in the picture

@@ -170,11 +170,19 @@ class Formatter:
         text = format_size(x, self.lang)
         return latex_text(text) if self.format == "latex" else text
 
-    def shape(self, shape: Shape, cell: bool = False) -> str:
+    def shape(self, shape: Shape, cell: bool = False, indexes: Optional[str] = None) -> str:
         """(None, 256, 256, 32) as Keras prints it (batch axis None), in monospace. In a sentence
         (not a ``cell`` of a table or picture) LaTeX may end the line before it ragged
-        (:data:`RAGGED_BREAK`)."""
+        (:data:`RAGGED_BREAK`). A lookup of ``indexes`` with axes of its own (T5's buckets:
+        queries × keys, no batch axis) names them: (queries, keys, 8)."""
         lead = RAGGED_BREAK if self.format == "latex" and not cell else ""
+        if indexes in messages.LOOKUP_AXES and shape:
+            from .i18n import translate
+            dims = [translate(self.lang, a) for a in messages.LOOKUP_AXES[indexes]] + [
+                str(shape[-1]) if isinstance(shape[-1], int) else MathPrinter(self.lang, plain=True).expr(shape[-1])]
+            if self.format == "latex":
+                return lead + r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
+            return self.name("(" + ", ".join(dims) + ")")
         if any(d is not None and not isinstance(d, int) for d in shape):
             # in the same monospace as numeric shapes: (None, ⌊H/8⌋, ⌊W/8⌋, 2F)
             plain = MathPrinter(self.lang, plain=True)
@@ -678,7 +686,7 @@ class View:
 
     # -- shapes
     def shape(self, st: ShapeStep) -> ShapeView:
-        out = self.f.shape(self.shown_shape(st.output))
+        out = self.f.shape(self.shown_shape(st.output), indexes=st.indexes)
         if st.kind == "flatten":
             factors = [tidy_floors(to_expr(x)) for x in st.factors]
             product = self.p.product(factors) if len(factors) > 1 else self.p.expr(factors[0])
@@ -1268,7 +1276,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
         node = s.node
         own = node.own("params")
         rows.append({
-            "name": node.name, "type": node.type, "type_label": node.layer.type_label, "shape": fmt.shape(view.shown_shape(node.output_shape), cell=True),
+            "name": node.name, "type": node.type, "type_label": node.layer.type_label, "shape": fmt.shape(view.shown_shape(node.output_shape), cell=True,
+                                                                                 indexes=s.shape.indexes),
             "formula": _row_formula(s, view, built.get(node.name)),
             "share": fmt.plain(format_share(view.evaluate(own), d.total, fmt.lang))
             if isinstance(view.evaluate(own), int) and view.evaluate(own) != 0 else "",

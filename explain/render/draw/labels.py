@@ -80,7 +80,12 @@ class Labels:
     def shape(self, box: Box) -> str:
         from ..view import View
         f = self._formatter
-        return f.shape(View(f, self.model).shown_shape(box.shape), cell=True)
+        indexes = None
+        if box.kind == "layer" and self.model is not None:
+            from ...derivation.shapes import _indexes
+            node = next((n for n in self.model.nodes if n.name == box.name), None)
+            indexes = _indexes(node) if node is not None else None
+        return f.shape(View(f, self.model).shown_shape(box.shape), cell=True, indexes=indexes)
 
     def times(self, repeat: Value) -> str:
         if isinstance(repeat, int) and repeat == 1:
