@@ -669,7 +669,8 @@ def test_german_resnet50_intro_without_summary_in_prose():
     inputs = sum(1 for layer in layers if layer["class_name"] == "InputLayer")
     text = doc(explain.load(str(FIXTURES / "keras" / "ResNet50.json")), lang="de")
     assert (f"Das Modell hat {len(layers) - inputs} Schichten, die Eingabeschicht nicht mitgezählt "
-            "(`model.summary()` von Keras führt die Eingabeschicht zusätzlich mit 0 Parametern auf).") in text
+            "(bei einem funktionalen Modell führt `model.summary()` von Keras die Eingabeschicht zusätzlich mit "
+            "0 Parametern auf).") in text
     assert "summary()," not in text
 
 
@@ -733,7 +734,7 @@ def test_round11_wording_in_every_language(resnet, mobilenet):
             "cancel a bias") in mobilenet
     ja = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), "ja")
     assert "二重枠のボックスは連続する複数の層をまとめたもので、括弧内にそれらの層番号の範囲を示します。" in ja
-    assert "（Keras の `model.summary()` には入力層もパラメータ数 0 として表示されます）" in ja
+    assert "（関数型モデルでは、Keras の `model.summary()` に入力層もパラメータ数 0 として表示されます）" in ja
     # round 12: the column's name in 「」, not bare between spaces
     assert "並びに含まれるブロックの数は「ブロック数」の列に示します。" in ja
 
@@ -762,14 +763,15 @@ def test_round12_native_reviewers_wording_in_each_language():
     assert "ein Gewicht je Paar aus Eingabe und Ausgabe und ein Bias je Ausgabe" in doc(seed, "de")
     es_seed, es_lenet = doc(seed, "es"), doc(lenet, "es")
     # seed_cnn: 18 layers besides its input (Keras Sequential's model.summary() lists 18 rows)
-    assert "El modelo tiene 18 capas; como en Keras, no se cuenta la capa de entrada." in es_seed
+    assert ("El modelo tiene 18 capas, sin contar la capa de entrada (en un modelo Sequential, `model.summary()` de "
+            "Keras no la muestra).") in es_seed
     # 10 RBF units, each with a fixed vector of F6's 84 outputs
     assert f"Estos {10 * 84} números se eligieron a mano y se mantuvieron fijos, al menos al principio, según " \
         "el artículo; no hay sesgo." in es_lenet
     es_res = doc(explain.load(FIXTURES / "specs" / "residual.yaml"), "es")
     assert "se actualizan con una media móvil exponencial de la media y la varianza de cada lote" in es_res
     ja_seed = doc(seed, "ja")
-    assert "Keras でも同じく 18 層と数えます。" in ja_seed
+    assert "（Sequential モデルでは、Keras の `model.summary()` に入力層は表示されません）。" in ja_seed
     ja_sheet = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="ja",
                              format="markdown")
     assert "| # | 項目 | 解答 |" in ja_sheet and "あなた" not in ja_sheet

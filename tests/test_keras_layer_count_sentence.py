@@ -24,8 +24,8 @@ def test_functional_model_says_its_summary_lists_the_input_layer():
     assert names[0] == "InputLayer"  # Keras 3 lists it: 4 layers, 3 without it
     assert m.layers[0].count_params() == 0
     assert _sentence(explain.from_keras(m)) == (
-        "The model has 3 layers, not counting the input layer (Keras's `model.summary()` also lists "
-        "the input layer, with 0 parameters).")
+        "The model has 3 layers, not counting the input layer (for a functional model, Keras's "
+        "`model.summary()` lists the input layer too, with 0 parameters).")
 
 
 def test_sequential_model_counts_as_keras_does():
@@ -33,7 +33,8 @@ def test_sequential_model_counts_as_keras_does():
     m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)])
     assert [type(layer).__name__ for layer in m.layers] == ["Dense", "Dense"]
     assert _sentence(explain.from_keras(m)) == (
-        "The model has 2 layers; as in Keras, the input layer is not counted.")
+        "The model has 2 layers, not counting the input layer (for a Sequential model, Keras's "
+        "`model.summary()` does not list it).")
 
 
 def test_spec_with_named_inputs_is_a_functional_model():
@@ -48,6 +49,7 @@ def test_spec_with_named_inputs_is_a_functional_model():
     m = keras.Model(x, norm)
     assert [type(layer).__name__ for layer in m.layers][0] == "InputLayer" and len(m.layers) == 4
     assert _sentence(explain.load(FIXTURES / "specs" / "mha_small.yaml")) == (
-        "The model has 3 layers, not counting the input layer (Keras's `model.summary()` also lists "
-        "the input layer, with 0 parameters).")
-    assert _sentence(explain.load("example:seed-cnn")).endswith("; as in Keras, the input layer is not counted.")
+        "The model has 3 layers, not counting the input layer (for a functional model, Keras's "
+        "`model.summary()` lists the input layer too, with 0 parameters).")
+    assert _sentence(explain.load("example:seed-cnn")).endswith(
+        "not counting the input layer (for a Sequential model, Keras's `model.summary()` does not list it).")
