@@ -28,6 +28,9 @@ def _md(source: str) -> str:
      "下の概要表では、繰り返されるブロックを 1 行にまとめ、モデルの入力は含めません。", "積み重ね"),
     # GPT-2's c_attn: each head takes one of the equal parts (d/H outputs), not "one output each"
     ("hf/gpt2.json", "出力はヘッド数で等分され、各ヘッドが等分された部分の 1 つを受け持つので", "各ヘッドが 1 つずつ受け持つ"),
+    # one name for GPT-2's and T5's masked self-attention, as the GPT-2 block intro says it
+    ("hf/gpt2.json", "因果マスク付きセルフアテンションでは、各ヘッドが自分の受け持つ部分について", "マスク付き（因果的）"),
+    ("hf/t5-small.json", "因果マスク付きセルフアテンションの各ヘッドは、", "マスク付き（因果的）"),
     ("example:lenet5", "動径基底関数（RBF）ユニットで構成されています。", "でできています"),
     ("example:lenet5", "平坦化（Flatten層）は、", "平坦化層"),
     ("example:lenet5", "## パラメータが占めるメモリ", "## パラメータのメモリ"),
