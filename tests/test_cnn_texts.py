@@ -833,7 +833,7 @@ def test_keras_batchnorm_moving_statistics_are_an_exponential_average_of_the_bat
     # fr reviewer: a generic kernel size is "taille de noyau"
     ("fr", "PADDING_SAME_HALF_DILATED", "Pour une taille de noyau dilaté impaire", "taille du noyau"),
     # the 16th map of C3 is connected to all 6 maps of S2 (as in English since round 13)
-    ("de", "LENET5_C3", "und die 16. mit allen 6", "die letzte"),
+    ("de", "LENET5_C3", "die 16. mit allen 6", "die letzte"),
     ("es", "LENET5_C3", "y el decimosexto con los 6", "el último"),
     ("ja", "LENET5_C3", "16 枚目は 6 枚すべてに結合します", "最後の"),
 ])

@@ -169,7 +169,9 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
 
 @pytest.mark.parametrize("lang,present,absent", [
     ("de", "die Exponentialfunktion, das Aufaddieren zur Summe und", "ihre Addition zur Summe"),
-    ("de", "in der Spalte MACs die Anzahl", "Für jede Schicht und ein Beispiel: die"),
+    # round 17 (de): one sentence with the columns in brackets, not "gibt … an und in der Spalte …"
+    ("de", "Die Tabelle nennt je Schicht und Beispiel die Multiply-Accumulate-Operationen (Spalte MACs) und "
+           "die weiteren Operationen (Spalte $O$: elementweise Arbeit", "Für jede Schicht und ein Beispiel: die"),
     # round 13 (es): the pass named twice and "aproximadamente" once, the backward pass "la retropropagación";
     # round 14: the glossary's «pasada hacia adelante»
     ("es", "(pasada hacia adelante y hacia atrás) cuesta aproximadamente el triple que la pasada hacia "

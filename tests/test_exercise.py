@@ -777,7 +777,7 @@ def test_the_japanese_name_line_has_no_stray_middle_dot():
     assert f"問題コード：`{v.id}`\u3000氏名：＿" in md and "· " not in md
     assert md.startswith("# 演習問題：モデル `lenet5` のパラメータ数")
     de = render_document("exercise", Assignment(v), lang="de")
-    assert de.startswith("# Übung: Parameterzahl des Modells `lenet5`") and f"Variante: `{v.id}` · Name: " in de
+    assert de.startswith("# Übungsblatt: Parameterzahl des Modells `lenet5`") and f"Variante: `{v.id}` · Name: " in de
 
 
 def test_the_sheet_names_the_defaults_of_the_window_arguments_left_out():
