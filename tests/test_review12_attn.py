@@ -27,11 +27,11 @@ def _intro(text: str) -> str:
 
 
 @pytest.mark.parametrize("lang,sentence", [
-    ("en", "The model consists of 2 embeddings, 12 transformer blocks, a final normalization and the LM head "
-           "(tied to the token embedding). In the summary table below, each stack of blocks takes one row; "
+    ("en", "The model consists of two embedding layers, twelve transformer blocks, a final normalization and "
+           "the LM head. In the summary table below, each stack of blocks takes one row; "
            "the model's inputs are not listed in it."),
-    ("de", "Das Modell besteht aus 2 Embeddings, 12 Transformer-Blöcken, einer abschließenden Normalisierung und "
-           "dem LM-Kopf (an das Token-Embedding gekoppelt). In der Übersichtstabelle unten belegt jeder Stapel "
+    ("de", "Das Modell besteht aus zwei Embedding-Schichten, zwölf Transformer-Blöcken, einer abschließenden "
+           "Normalisierung und dem LM-Kopf. In der Übersichtstabelle unten belegt jeder Stapel "
            "von Blöcken eine einzige Zeile; die Eingaben des Modells stehen nicht darin."),
     ("fr", "Dans le tableau récapitulatif ci-dessous, chaque pile de blocs occupe une seule ligne\u202f; les "
            "entrées du modèle n’y figurent pas."),

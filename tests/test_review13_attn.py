@@ -40,9 +40,8 @@ def test_mha_equal_sizes_are_two_formulas_joined_by_and(lang, joined):
 
 
 @pytest.mark.parametrize("source,parts", [
-    ("hf/gpt2.json", "2 embeddings, 12 transformer blocks, a final normalization and the LM head (tied to the "
-                     "token embedding)"),
-    ("hf/bert-base-uncased.json", "3 embeddings, a normalization of the embeddings, 12 transformer blocks and "
+    ("hf/gpt2.json", "two embedding layers, twelve transformer blocks, a final normalization and the LM head"),
+    ("hf/bert-base-uncased.json", "three embedding layers, a normalization of the embeddings, twelve transformer blocks and "
                                   "the pooler")])
 def test_summary_sentence_does_not_count_inputs_that_are_not_rows(source, parts):
     """GPT-2: wte, wpe, h (12 blocks), ln_f, lm_head tied to wte; BERT: word, position and token-type

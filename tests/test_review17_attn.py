@@ -51,14 +51,14 @@ def test_hf_documents_open_with_what_the_model_consists_of():
     t5 = json.loads((FIXTURES / "hf/t5-small.json").read_text())
     assert llama["num_hidden_layers"] == 32 and not llama.get("tie_word_embeddings", True)
     assert t5["num_layers"] == 6 and t5.get("num_decoder_layers", 6) == 6
-    assert ("The model consists of an embedding, 32 transformer blocks, a final normalization and the LM head."
+    assert ("The model consists of an embedding layer, 32 transformer blocks, a final normalization and the LM head."
             in _md("hf/llama-2-7b.json"))
-    assert ("The model consists of an embedding, 2 tables of relative position biases, 6 encoder blocks, "
-            "6 decoder blocks, 2 final normalizations (one after each stack of blocks) and the LM head (tied to "
-            "the token embedding)." in _md("hf/t5-small.json"))
-    assert ("Das Modell besteht aus einem Embedding, 32 Transformer-Blöcken, einer abschließenden "
+    assert ("The model consists of an embedding layer, two tables of relative position biases, six encoder "
+            "blocks, six decoder blocks, two final normalizations (one after each stack of blocks) and the LM "
+            "head." in _md("hf/t5-small.json"))
+    assert ("Das Modell besteht aus einer Embedding-Schicht, 32 Transformer-Blöcken, einer abschließenden "
             "Normalisierung und dem LM-Kopf." in _md("hf/llama-2-7b.json", "de"))
-    assert "このモデルは、埋め込み 1 個、Transformer ブロック 32 個、最後の正規化、LM ヘッドからなります。" in _md(
+    assert "このモデルは、埋め込み層 1 個、Transformer ブロック 32 個、最後の正規化、LM ヘッドからなります。" in _md(
         "hf/llama-2-7b.json", "ja")
     # a model whose rows are no such parts keeps its layer count
     assert "consists of" not in _md("specs/mha_small.yaml")

@@ -823,8 +823,8 @@ def test_a_summary_of_blocks_counts_rows_not_layers():
     assert len(rows) == len(model.nodes) == 6 and cfg.n_layer == 12
     # the blocks have weights of their own, so they are "of the same structure", not identical; and
     # PyTorch has no convention for rows of a summary, so none is named
-    assert (f"The model consists of 2 embeddings, {cfg.n_layer} transformer blocks, a final normalization and the LM "
-            "head (tied to the token embedding). In the summary table below, each stack of blocks takes one row; the "
+    assert ("The model consists of two embedding layers, twelve transformer blocks, a final normalization and the LM "
+            "head. In the summary table below, each stack of blocks takes one row; the "
             "model's inputs are not listed in it.") in text
     assert "conventions" not in text.split("## Summary")[0] and "identical blocks" not in text
     assert "The model has 6 layers" not in text

@@ -1,5 +1,5 @@
-"""What a model of repeated blocks consists of, counted from its own rows: "2 embeddings, 12
-transformer blocks, a final normalization and the LM head (tied)". The template words each part
+"""What a model of repeated blocks consists of, counted from its own rows: "two embedding layers,
+twelve transformer blocks, a final normalization and the LM head". The template words each part
 (``common/composition.j2``); a model with a row none of the parts names gets no such sentence.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ def composition(steps: Sequence[LayerStep], note_keys: set[str],
         elif isinstance(node.layer, PoolerDense):
             part = "pooler"
         elif s.role == "dense" and last and note_keys & HEAD_NOTES:
-            part = "lm_head_tied" if node.shares else "lm_head"
+            part = "lm_head_tied" if node.shares and "tied_head" not in note_keys else "lm_head"
         else:
             return None
         n = evaluate(node.repeat) if part.endswith("block") else 1
