@@ -797,3 +797,25 @@ def test_every_note_has_a_rule_at_its_left(lang, tmp_path):
     rules = [float(h) for page in pypdf.PdfReader(pdf).pages
              for h in re.findall(r"\b0 0 m 0 ([\d.]+) l S", page.get_contents().get_data().decode("latin-1"))]
     assert len(rules) == 4 and min(rules) > 15, rules
+
+
+@pytest.mark.parametrize("lang, total", [("en", "Total"), ("es", "Total"), ("ja", "合計")])
+def test_the_answer_table_is_never_split(lang, total, tmp_path):
+    """Round 18 (en, es): the answer table broke after row 6, rows 7-8 and the total on p. 2, away
+    from the task. A table that fits on a page stays whole: on the task's page where its rows, 1 cm
+    down to 0.8 cm high, fit there (en, es), else on the next page (ja)."""
+    require_tool("lualatex")
+    from explain.cli import main
+    out = tmp_path / "ex"
+    assert main(["exercise", "example:lenet5", "--lang", lang, "--format", "latex", "--out", str(out)]) in (0, None)
+    [sheet] = (out / "exercises").glob("*.tex")  # CJJ5XC, the reviewed sheet
+    tex = sheet.read_text(encoding="utf-8")
+    pages = _layout_text(compile_latex(tex, tmp_path / "pdf", "exercise")).split("\f")
+    layers = ["c1", "s2", "c3", "s4", "flatten", "c5", "f6", "output"]
+    [page] = [p for p in pages if re.search(r"^\s*1\s+c1\s*$", p, re.M)]  # the answer table's first row
+    rows = [line.split() for line in page.splitlines()]
+    assert all([str(i), n] in rows for i, n in enumerate(layers, 1)), page
+    assert [total] in rows or [total, "–"] in rows, page
+    if lang != "ja":  # under the task; ja: no room for it there, the whole table on p. 2
+        assert pages.index(page) == 0
+
