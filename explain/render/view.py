@@ -1614,11 +1614,12 @@ def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) 
 
 
 def head_lines(head: str) -> list[str]:
-    """A column heading's lines where it is stacked word by word: "Non-trainable" as "Non-" over
-    "trainable", "Nicht trainierbar" as "Nicht" over "trainierbar"; a short lowercase word (an
-    article, a preposition) stays with the word after it: « Part » over « du total », not three lines."""
+    """A column heading's lines where it is stacked word by word: "Nicht trainierbar" as "Nicht" over
+    "trainierbar"; a word is never split, not even at its hyphen ("Non-" over "trainable" read as a
+    hyphenated word: round 18, en); a short lowercase word (an article, a preposition) stays with the
+    word after it: « Part » over « du total », not three lines."""
     lines: list[str] = []
-    for w in (w for w in re.split(r"(?<=-)|\s+", head) if w):
+    for w in head.split():
         if lines and re.fullmatch(r"[a-zà-ÿ]{1,3}", lines[-1].split(" ")[-1]):
             lines[-1] += " " + w
         else:
