@@ -111,7 +111,8 @@ def test_reviewers_wording_mha_and_tied_head():
     assert "calcule dans chaque tête l’attention par produit scalaire mis à l’échelle (scaled dot-product attention, sans paramètres)" in fr
     assert "$\\gamma$ (`gamma`) contient un facteur d’échelle et $\\beta$ (`beta`) un décalage" in fr and "s’appelle" not in fr
     de = _md("hf/gpt2.json", "de")
-    assert "Sie werden nur dort gezählt; der Kopf fügt also keine Parameter hinzu. Die Kopplung spart" in de
+    assert ("Diese Gewichte werden nur bei `transformer.wte` gezählt; der Kopf fügt also keine Parameter hinzu. "
+            "Die Kopplung spart") in de
 
 
 def test_llama_head_size_in_its_list_is_a_slash_fraction():
