@@ -39,17 +39,6 @@ def _t(s: str) -> str:
     return escape(s, quote=True)
 
 
-def _climb_cues(pts: list[tuple[float, float]], row: float) -> list[str]:
-    """An arrowhead near the foot of a connector that climbs more than a row (the chain going on at
-    the top of the next column, round 14, de: the long line gave no cue where it went)."""
-    out = []
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
-        if x0 == x1 and y0 - y1 > 2 * row:
-            out.append(f'<polyline class="cue" points="{x0:.1f},{y0:.1f} {x0:.1f},{y0 - row / 2:.1f}" '
-                       'fill="none" stroke="#333" marker-end="url(#arrow)"/>')
-    return out
-
-
 def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) -> str:
     """The picture; its boxes as wide as the widest line and as tall as the most lines need;
     ``block``: the graph is one block of the model (its accessible name says so)."""
@@ -59,12 +48,17 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) 
     BOX_H = 12 + LINE * max((len(lines) for lines in texts), default=3)
     SLOT, ROW = BOX_W + 30, BOX_H + 26
     pad = 16
-    width = int((at.width + 0.4) * SLOT) + 2 * pad  # arrows that skip rows run right of the boxes
     height = int(at.height * ROW) + 2 * pad + 20
 
     def xy(x: float, y: float) -> tuple[float, float]:
         return pad + (x + 0.5) * SLOT, pad + 20 + (y + 0.5) * ROW - ROW / 2 + BOX_H / 2
 
+    # as wide as the boxes, the lanes right of them (arrows that skip rows) and the groups' "× N"
+    right = [xy(p.x, 0)[0] + BOX_W / 2 for p in at.at.values()]
+    right += [xy(x, 0)[0] + 10 for corners in at.routes.values() for x, _ in corners]
+    right += [xy(max(at.at[i].x for i in g.boxes), 0)[0] + BOX_W / 2 + 12
+              + _width("× " + labels.num(g.repeat)) for g in graph.groups]
+    width = int(max(right, default=0)) + pad
     title = _t(labels.tr(BLOCK_NAME if block else MODEL_NAME, name=graph.name))  # accessible name
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="model-graph" role="img" '
            f'aria-label="{title}" viewBox="0 0 {width} {height}" width="{width}" '
@@ -94,7 +88,6 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) 
             pts = [(begin[0], begin[1] + BOX_H / 2), *(xy(x, y) for x, y in corners), (end[0], end[1] - BOX_H / 2)]
         d = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
         out.append(f'<polyline points="{d}" fill="none" stroke="#333" marker-end="url(#arrow)"/>')
-        out.extend(_climb_cues(pts, ROW))
     for s, t in graph.shared:
         (x0, y0), (x1, y1) = xy(at.at[s].x, at.at[s].y), xy(at.at[t].x, at.at[t].y)
         if (s, t) in at.ties:
