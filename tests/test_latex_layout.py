@@ -170,12 +170,12 @@ def test_short_summary_stays_on_one_page_long_one_breaks_with_its_header():
 
 @pytest.mark.parametrize("source, lang, whole", [
     ("example:seed-cnn", "en", ["max_pooling2d_1 (MaxPooling2D)", "conv2d_1 (Conv2D)"]),
-    ("example:seed-cnn", "ja", ["max_pooling2d_1 (MaxPooling2D)"]),
+    ("example:seed-cnn", "ja", ["max_pooling2d_1（MaxPooling2D）"]),  # ja: full-width brackets (round 17)
     (FIXTURES / "specs" / "small_rnn.yaml", "fr", ["embedding (Embedding)"]),
     (FIXTURES / "hf" / "gpt2.json", "en", ["(sum of the embeddings)", "transformer.wte + transformer.wpe"]),
     # round 11 (ja): the type on a line of its own made the sum's name three lines
     # (round 17: the stack's row writes L × (…), narrower, and the sum's name fits on one line)
-    (FIXTURES / "hf" / "gpt2.json", "ja", ["transformer.wte + transformer.wpe", "(埋め込みの和)"]),
+    (FIXTURES / "hf" / "gpt2.json", "ja", ["transformer.wte + transformer.wpe", "（埋め込みの和）"]),
     (FIXTURES / "hf" / "bert-base-uncased.json", "en", ["embeddings.token_type_embeddings", "(first token of the sequence)"]),
     (FIXTURES / "hf" / "llama-2-7b.json", "fr", ["(LlamaDecoderLayer)"]),
     # round 11: "expanded_conv_depthwise_" / "relu" read as two names (the gaps were narrowed to fit

@@ -108,7 +108,9 @@ def test_convlstm_has_no_pytorch_note():
 
 
 def first_sentence(text: str, heading: str) -> str:
-    section = re.split(rf"^###.*{re.escape(heading)}$", text, flags=re.M)[1].split("###")[0]
+    # the heading's brackets are the language's ("(LSTM)", ja "（LSTM）")
+    brackets = re.escape(heading).replace(r"\(", "[(（]").replace(r"\)", "[)）]")
+    section = re.split(rf"^###.*{brackets}$", text, flags=re.M)[1].split("###")[0]
     return next(line for line in section.splitlines() if line.strip()).split(". ")[0].split("。")[0]
 
 

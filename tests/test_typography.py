@@ -242,10 +242,10 @@ def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own(
     fraction is written n/s in the line (⌊(256 + 2·0 − 3)/1⌋ + 1 = 254: a valid 3 × 3 window)."""
     doc = render(load("example:seed-cnn"), lang="ja", format="markdown")
     # round 11: the entry's heading in the outline, not bold; round 13: at a full layer's level (###)
-    heading, body = doc[doc.index("### 2. `conv2d_2` (Conv2D)\n"):].split("\n\n")[:2]
+    heading, body = doc[doc.index("### 2. `conv2d_2`（Conv2D）\n"):].split("\n\n")[:2]
     entry = body.splitlines()
     assert (256 + 2 * 0 - 3) // 1 + 1 == 254
-    assert heading == "### 2. `conv2d_2` (Conv2D)"
+    assert heading == "### 2. `conv2d_2`（Conv2D）"  # full-width brackets (ja round 17)
     assert entry == ["層 1（`conv2d_1`）と同じ式です：$P = 3 \\times 3 \\times 32 \\times 32 + 32 = 9{,}248$。\\",
                      "活性化関数：`relu`。\\",
                      # round 14: the document's first "valid" layer says what it means, in full
@@ -256,12 +256,12 @@ def test_japanese_sentences_ending_in_a_formula_end_in_a_full_stop_of_their_own(
     assert html.count("<br") == 4 and "。 " not in html  # four hard breaks, no stray space
     assert re.findall(r"\$\.|：[ \t]+\$|\)\.\*\*", doc) == []
     tex = render(load("example:seed-cnn"), lang="ja", format="latex")
-    assert "\\subsubsection*{2. \\texttt{conv2d\\_2} (Conv2D)}" in tex
+    assert "\\subsubsection*{2. \\texttt{conv2d\\_2}（Conv2D）}" in tex
     assert "\\renewcommand{\\jsParagraphMark}{}" in tex  # ltjsarticle's ■ before a \paragraph
     assert re.findall(r"\$\.|：[ \t]+\$", tex) == []
     gpt2 = render(load(FIXTURES / "hf" / "gpt2.json"), lang="ja", format="markdown")
     # no 、 after a Latin bracket, no full-width bracket right after a half-width one (reviewers ja7, ja8)
-    assert "| `lm_head` (Linear)：`transformer.wte` と重みを共有 |" in gpt2
+    assert "| `lm_head`（Linear）：`transformer.wte` と重みを共有 |" in gpt2
 
 
 def test_japanese_memory_in_si_kilobytes():

@@ -1586,7 +1586,8 @@ def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) 
         # (after an underscore only where not even that helps: MobileNetV2's names in French)
         r["name_cell"] = step or r"\texttt{" + _NAME_BREAKS.sub(r"\g<0>\\penalty5000{}", name).replace(
             r"\_", r"\_\penalty9000{}") + "}"
-        r["type_cell"] = "(" + kind + ")"
+        # the language's brackets (ja full-width) from the "name (type)" message, without the name
+        r["type_cell"] = (translate(fmt.lang, "%(layer)s (%(kind)s)") % {"layer": "", "kind": kind}).strip()
         words = name.split(" ")
         names += [font + "{" + w + "}" for w in words]
         pieces = [] if step else [q for w in words for q in re.findall(r"(?:[^./\\]|\\[^_])+(?:[./]|\\_)?|[./]|\\_", w)]
