@@ -44,8 +44,13 @@ _KEEP: dict[str, Callable[[Weight], bool]] = {
     "buffers": lambda w: w.buffer,
 }
 """Which weights each count of a node takes."""
+def _untied(keep: Callable[[Weight], bool]) -> Callable[[Weight], bool]:
+    """``keep``, for the weights not tied to another node's."""
+    return lambda w: keep(w) and w.tied_to is None
+
+
 _OWN: dict[str, tuple[str, Callable[[Weight], bool]]] = {
-    kind: ("own " + kind, lambda w, keep=keep: keep(w) and w.tied_to is None) for kind, keep in _KEEP.items()}
+    kind: ("own " + kind, _untied(keep)) for kind, keep in _KEEP.items()}
 """``Node.own``'s key and test for each count: the weights of that count not tied to another node's."""
 
 

@@ -59,7 +59,7 @@ def main(names) -> None:
         size, minimum = APPS[name]
         app = getattr(keras.applications, name)
 
-        def build(**kwargs):  # each model with the names a fresh process gives (input_layer, …)
+        def build(app=app, **kwargs):  # each model with the names a fresh process gives (input_layer, …)
             keras.utils.clear_session()
             return app(**kwargs)
 

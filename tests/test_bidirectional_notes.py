@@ -61,7 +61,7 @@ TORCH = {"GRU": "GRU", "LSTM": "LSTM", "SimpleRNN": "RNN"}
 @pytest.mark.parametrize("merge_mode", ["concat", "sum", "ave", "mul"])
 @pytest.mark.parametrize("name, config, note, torch_formula", CASES)
 def test_bidirectional_bias_note_gives_both_directions_counts(name, config, note, torch_formula, merge_mode):
-    keras = require_module("keras")
+    require_module("keras")
     layer = keras_layer(lambda k: k.layers.Bidirectional(getattr(k.layers, name)(H, **config),
                                                          merge_mode=merge_mode))
     s = step({"Bidirectional": {"layer": {name: {"units": H, **config}}, "merge_mode": merge_mode}})
@@ -161,7 +161,7 @@ def test_every_note_a_wrapper_takes_over_is_per_direction_or_a_gate_note():
     for name, config in [("GRU", {}), ("GRU", {"reset_after": False}), ("GRU", {"use_bias": False}),
                          ("LSTM", {}), ("LSTM", {"use_bias": False}), ("SimpleRNN", {})]:
         for inner in ({name: {"units": H, **config}},
-                      {"RNN": {"cell": {name.replace("SimpleRNN", "SimpleRNN") + "Cell": {"units": H, **config}}}}):
+                      {"RNN": {"cell": {name + "Cell": {"units": H, **config}}}}):
             s = step({"Bidirectional": {"layer": inner}})
             assert set(s.notes) <= GATE_NOTES | set(PER_DIRECTION.values()) | {"bidirectional_names"}, inner
 

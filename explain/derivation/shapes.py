@@ -2,7 +2,7 @@
 (convolution, pooling), the flatten product; anything else is stated, not derived."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional, cast
 
 import sympy
 
@@ -37,7 +37,8 @@ def shape_step(node: Node) -> ShapeStep:
     if layer.role == "bidirectional":
         mode = getattr(layer, "merge_mode", None)
         if mode == "concat":  # factors: the two directions' widths, side by side in the last axis
-            widths = (layer.layer.output_shape(inp)[-1], layer.backward.output_shape(inp)[-1])
+            wrapper = cast(Any, layer)  # a Bidirectional: its forward and backward layers
+            widths = (wrapper.layer.output_shape(inp)[-1], wrapper.backward.output_shape(inp)[-1])
             return ShapeStep("bidirectional", inp, out, sequences=sequences, factors=widths)
         if mode:
             return ShapeStep("bidirectional_merged", inp, out, sequences=sequences, merge=mode)

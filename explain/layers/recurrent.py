@@ -15,9 +15,8 @@ with ``return_state`` the states of every cell follow in one flat list (Keras ne
 """
 from __future__ import annotations
 
-import re
 from functools import cache
-from typing import ClassVar, Mapping, Optional, Sequence, Union
+from typing import Any, ClassVar, Mapping, Optional, Sequence, Union, cast
 
 import sympy
 
@@ -277,18 +276,12 @@ def call_text(layer: Layer) -> str:
     if isinstance(layer, _ConvLSTM):
         args = [f"filters={layer.filters}", f"kernel_size={tuple_text([str(k) for k in layer.kernel_size])}"]
     else:
-        args = [f"units={getattr(layer, 'units')}"]
+        args = [f"units={cast(Any, layer).units}"]
     if isinstance(layer, _ResetAfter) and getattr(layer, "use_bias", True):
         args.append(f"reset_after={layer.reset_after}")
     if not getattr(layer, "use_bias", True):
         args.append("use_bias=False")
     return f"{layer.type_name}({', '.join(args)})"
-
-
-def _snake(name: str) -> str:
-    """Keras's default layer name for a class: GRU → gru, SimpleRNN → simple_rnn,
-    ConvLSTM2D → conv_lstm2d (keras.src.utils.naming.to_snake_case)."""
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)).lower()
 
 
 @register("GRU")
@@ -512,7 +505,8 @@ class Bidirectional(_InitialState, Layer):
         sub-layer ``forward_<name>``, its cell inside) where the table shortens it."""
         code = {"wrapped": call_text(self.layer), "backward": call_text(self.backward)}
         if isinstance(self.layer, _RNN):
-            name = _snake(self.layer.type_name)
+            from ..importers.spec import snake_case  # Keras's default layer name for the class
+            name = snake_case(self.layer.type_name)
             code.update(inner_name=name, forward_short="forward_kernel",
                         forward_kernel=f"forward_{name}/{name}_cell/kernel")
         return code

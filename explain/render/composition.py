@@ -4,7 +4,7 @@ twelve transformer blocks, a final normalization and the LM head". The template 
 """
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, cast
 
 from ..derivation import LayerStep
 from ..symbols import Value
@@ -33,7 +33,7 @@ def composition(steps: Sequence[LayerStep], note_keys: set[str],
         elif s.role == "embedding" or (own == 0 and node.shares is None and s.role != "dense"):
             continue  # an input embedding tied to another, or a step without weights
         elif s.role == "transformer_block":
-            part = ("decoder_block" if node.layer.cross_attention() else "encoder_block") if cross else "block"
+            part = ("decoder_block" if cast(Any, node.layer).cross_attention() else "encoder_block") if cross else "block"
         elif s.role == "norm" and before in ("embedding", "bias_table"):
             part = "embedding_norm"
         elif s.role == "norm" and before is not None and before.endswith("block"):

@@ -679,7 +679,7 @@ ROLE_MATH = {"r": "r", "scale": r"1/(1-r)", "f": "f(x)",
              "simple_rnn": r"h_{t} = \tanh(x_{t} W + h_{t-1} U + b)",
              "simple_rnn_no_bias": r"h_{t} = \tanh(x_{t} W + h_{t-1} U)"}
 """Math a layer's explanation names by placeholder (typeset by the renderer)."""
-ROLE_CODE = {"rate": "rate", "max_value": "max_value", "act": "dense_act_fn", "wrapped": "LSTM(units=8)",
+ROLE_CODE = {"rate": "rate", "max_value": "max_value", "act": "dense_act_fn", "wrapped": "LSTM",
              "backward": "GRU(units=4)", "inner_name": "lstm", "forward_short": "forward_kernel",
              "forward_kernel": "forward_lstm/lstm_cell/kernel"}
 """Argument names a layer's explanation names by placeholder (in code font)."""

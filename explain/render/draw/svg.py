@@ -122,17 +122,17 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) 
             # palabra + posición + tipo de token (suma de los embeddings)" ran 16 px past its box)
             fit = (f' textLength="{BOX_W - 16}" lengthAdjust="spacingAndGlyphs"'
                    if _width(line.text + line.code + line.after) + 20 > BOX_W else "")
-            start = f'<text x="{x:.1f}" y="{top + k * LINE:.1f}" text-anchor="middle"{fit}'
+            tag = f'<text x="{x:.1f}" y="{top + k * LINE:.1f}" text-anchor="middle"{fit}'
             if line.kind == "name":
-                out.append(f'{start}><tspan font-family="monospace" font-weight="bold">{_t(line.text)}</tspan>'
+                out.append(f'{tag}><tspan font-family="monospace" font-weight="bold">{_t(line.text)}</tspan>'
                            f'{_t(line.after)}</text>')
             elif line.kind == "shape":
-                out.append(f'{start} font-family="monospace">{_t(line.text)}</text>')
+                out.append(f'{tag} font-family="monospace">{_t(line.text)}</text>')
             elif line.code:
-                out.append(f'{start}>{_t(line.text)}<tspan font-family="monospace">{_t(line.code)}</tspan>'
+                out.append(f'{tag}>{_t(line.text)}<tspan font-family="monospace">{_t(line.code)}</tspan>'
                            f'{_t(line.after)}</text>')
             else:
-                out.append(f'{start}>{_t(line.text)}</text>')
+                out.append(f'{tag}>{_t(line.text)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
