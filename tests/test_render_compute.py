@@ -124,7 +124,8 @@ def test_seed_per_layer_compute_equals_the_hand_derivation(lang):
     assert "$$" not in sections["dropout_2"] and len(sections["dropout_2"].strip().splitlines()) == 3
     # the per-layer table names the layers in code font, as the summary table does
     macs, other = SEED_BY_HAND["conv2d_1"]
-    assert f"| `conv2d_1` (Conv2D) | {macs:,}".replace(",", "") in text.replace(",", "").replace(".", "") \
+    kind = "（Conv2D）" if lang == "ja" else " (Conv2D)"  # ja: full-width brackets (round 18)
+    assert f"| `conv2d_1`{kind} | {macs:,}".replace(",", "") in text.replace(",", "").replace(".", "") \
         .replace("\u202f", "").replace("\u00a0", "").replace("{}", "")
     assert katex_errors(formulas(text)) == []
 
