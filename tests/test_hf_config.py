@@ -39,7 +39,7 @@ def test_gpt2_closed_form():
     model = load(str(HF / "gpt2.json"))
     V, T, d, L = (sym(n) for n in "VTdL")
     assert sympy.expand(model.total_expr - (V * d + T * d + L * (12 * d**2 + 13 * d) + 2 * d)) == 0
-    assert {s.name: v for s, v in model.symbols.items()} == {"V": 50257, "T": 1024, "d": 768, "L": 12}
+    assert {s.name: v for s, v in model.symbols.items()} == {"V": 50257, "T": 1024, "d": 768, "L": 12, "H": 12}  # H: n_head, named by d_h = d/H
     block = model.node("transformer.h")
     assert block.repeat == L
     head = model.node("lm_head")

@@ -465,6 +465,8 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     cross = cfg.flag("add_cross_attention", False)
     tied = _tied(cfg, True)
     n_labels = b.declare("n_labels", cfg.labels()) if head in ("seq", "token") else None
+    if cfg.size("n_head", "num_attention_heads", default=None) is not None:
+        b.declare("H", cfg.size("n_head", "num_attention_heads"))  # named by the block's note: d_h = d/H
     g = b.start()
     p = "" if head is None else "transformer."
     g.add_input("input_ids", (SEQ,))

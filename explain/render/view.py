@@ -1107,12 +1107,18 @@ def _printed(formula: object) -> str:
     return str(formula)
 
 
+_PLACEHOLDER_NAME = re.compile(r"%\((\w+)\)s")
+
+
 def _symbol_names(d: Derivation) -> set[str]:
     """The names of the symbols in the layers' formulas, counts and repetitions and in the total."""
     names: set[str] = set()
     values: list[object] = [d.total_expr]
     for s in d.steps:
         values += [s.formula, s.params, s.repeat, *(g.formula for g in s.groups)]
+        # a symbol a note names in a formula (GPT-2's d_h = d/H names H): defined in the list too
+        values += [messages.PLACEHOLDERS.get(k) for n in s.notes
+                   for k in _PLACEHOLDER_NAME.findall(str(messages.NOTES.get(n, "")))]
     for v in values:
         if isinstance(v, sympy.Basic):
             names |= {x.name for x in v.free_symbols if isinstance(x, sympy.Symbol)}
