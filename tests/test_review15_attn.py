@@ -30,10 +30,10 @@ def _md(source: str, lang: str = "en") -> str:
     ("hf/llama-2-7b.json", "fr", "dimension cachée du réseau à propagation avant (feed-forward)",
      "dimension cachée du réseau feed-forward"),
     ("hf/llama-2-7b.json", "fr", "font passer de la dimension $d$ à la dimension $f$", "envoient $d$ sur $f$"),
-    ("hf/bert-base-uncased.json", "de", "1 für echte Token,", "echte Tokens"),
-    ("hf/bert-base-uncased.json", "de", "und die Sequenzachse entfällt. Dieser Vektor wird beim Training",
+    ("hf/bert-base-uncased.json", "de", "1 für echte Token und 0 für", "echte Tokens"),
+    ("hf/bert-base-uncased.json", "de", "und die Sequenzachse entfällt. Im Training lernt das Modell",
      "zusammenzufassen; die Sequenzachse"),
-    ("hf/bert-base-uncased.json", "de", "das Token-Typ-Embedding schlägt diese Indizes nach",
+    ("hf/bert-base-uncased.json", "de", "die das Token-Typ-Embedding nachschlägt;",
      "die Indizes, die das Token-Typ-Embedding nachschlägt"),
 ])
 def test_round14_wording(source, lang, present, absent):
