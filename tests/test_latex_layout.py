@@ -779,7 +779,7 @@ def test_solution_sheet_keeps_its_sections_in_order_and_the_total_with_its_table
     pdf = compile_latex(next(t for p, t in files.items() if p.startswith("solutions/")), tmp_path)
     text = re.sub(r"[ \n]", "", pdf_text(pdf))
     summary = text.index("概要")
-    order = [text.index("アーキテクチャ"), text.index("(入力)"), summary, text.index("output(Dense)", summary),
+    order = [text.index("アーキテクチャ"), re.search(r"[(（]入力[)）]", text).start(), summary, text.index("output（Dense）", summary),
              text.index("パラメータ数の合計は14,801")]
     assert order == sorted(order), order
     assert "\f" not in text[order[3]:order[4]]  # the last row and the total on one page
