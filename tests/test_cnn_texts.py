@@ -1100,3 +1100,19 @@ def test_bidirectional_concat_says_the_two_widths_it_adds():
     assert "which therefore has the units of both directions, $16 + 16 = 32$: `(None, 32)`." in doc(explain.load(spec))
     spec["layers"][0]["Bidirectional"]["backward_layer"] = {"GRU": {"units": 8, "go_backwards": True}}
     assert "$16 + 8 = 24$: `(None, 24)`." in doc(explain.load(spec))
+
+
+def test_bottleneck_sentence_is_true_of_every_block_including_conv2_block1():
+    """Round 18 (en): "a 1 × 1 convolution reduces the number of channels" is false for
+    conv2_block1, whose input has 64 channels and whose bottleneck is 64 wide. What holds in every
+    block of the Keras model (its own JSON): the first 1 × 1 convolution's filters are fewer than
+    the block's output channels (the third convolution's)."""
+    import json
+    config = json.loads((FIXTURES / "keras" / "ResNet50.json").read_text())
+    filters = {la["config"]["name"]: la["config"].get("filters") for la in config["config"]["layers"]}
+    blocks = sorted({n.rsplit("_", 2)[0] for n in filters if re.fullmatch(r"conv\d_block\d+_1_conv", n)})
+    assert len(blocks) == 16 and filters["conv2_block1_1_conv"] == 64  # 3 + 4 + 6 + 3 blocks
+    assert all(filters[f"{b}_1_conv"] < filters[f"{b}_3_conv"] for b in blocks)
+    text = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"))
+    assert "bottleneck width (fewer than its output has)" in text
+    assert "reduces the number of channels" not in text

@@ -956,8 +956,9 @@ BLOCK_KINDS = {
     # Translators: %(stages)s is a range of stage names (conv2_x–conv5_x), %(widths)s the channels
     # along the main path of the first block (64 → 64 → 64 → 256), %(first)s that block's name
     "bottleneck": N_("The blocks of %(stages)s are bottleneck blocks. On the main path a 1 × 1 "
-                     "convolution reduces the number of channels, a %(k)s convolution works at "
-                     "this reduced width, and a 1 × 1 convolution expands it again (in %(first)s: "
+                     "convolution sets the number of channels to the block's bottleneck width (fewer than "
+                     "its output has), a %(k)s convolution works at this width, and a 1 × 1 "
+                     "convolution expands it again (in %(first)s: "
                      "%(widths)s channels). Each convolution is followed by a batch normalization "
                      "layer, the first two also by a ReLU. An Add layer then adds the block's input to "
                      "the main path's output, and a ReLU follows the sum; this skip connection has no "
