@@ -184,7 +184,7 @@ def test_times_n_sentence_says_each_repetition_has_its_own_weights():
     """GPT-2's n_layer blocks each hold their own weights (the count is n_layer times one block's):
     the sentence that explains × N must not suggest shared weights, in every language."""
     model = load(FIXTURES / "hf" / "gpt2.json")
-    own = {"en": "each with its own weights", "de": "jede mit eigenen Gewichten", "ja": "それぞれが自分の重みを持ちます",
+    own = {"en": "each with its own weights", "de": "jede mit eigenen Gewichten", "ja": "それぞれが固有の重みを持ちます",
            "fr": "chacune avec ses propres poids", "es": "cada una con sus propios pesos"}
     for lang, words in own.items():
         text = render(model, lang)

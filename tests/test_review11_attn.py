@@ -71,8 +71,8 @@ def test_bert_optional_inputs_reviewers_wording():
     text = _md("hf/bert-base-uncased.json", "de")
     assert ("Das Modell erhält außerdem drei optionale Eingaben derselben Form: `token_type_ids`, "
             "für jedes Token die Nummer seines Segments (standardmäßig 0), die das Token-Typ-Embedding "
-            "nachschlägt; `attention_mask`, 1 für echte Token und 0 für Padding, das die Attention "
-            "ignoriert; und `position_ids` (0, 1, 2, …, wenn nicht übergeben). Diese Eingaben fügen "
+            "nachschlägt; `attention_mask`, 1 für echte Token und 0 für Padding-Positionen, die von der "
+            "Attention ignoriert werden; und `position_ids` (0, 1, 2, …, wenn nicht übergeben). Diese Eingaben fügen "
             "keine Parameter hinzu.") in text
 
 

@@ -31,8 +31,9 @@ def _intro(text: str) -> str:
            "the LM head. In the summary table below, each stack of blocks takes one row; "
            "the model's inputs are not listed in it."),
     ("de", "Das Modell besteht aus zwei Embedding-Schichten, zwölf Transformer-Blöcken, einer abschließenden "
-           "Normalisierung und dem LM-Kopf. In der Übersichtstabelle unten belegt jeder Stapel "
-           "von Blöcken eine einzige Zeile; die Eingaben des Modells stehen nicht darin."),
+           "Normalisierung und dem LM-Kopf. In der Übersichtstabelle unten sind gleich aufgebaute, "
+           "aufeinanderfolgende Blöcke jeweils in einer Zeile zusammengefasst; die Eingaben des Modells "
+           "stehen nicht darin."),
     ("fr", "Dans le tableau récapitulatif ci-dessous, chaque pile de blocs occupe une seule ligne\u202f; les "
            "entrées du modèle n’y figurent pas."),
     ("es", "En la tabla de resumen (más abajo), cada pila de bloques ocupa una sola fila; las entradas del "
