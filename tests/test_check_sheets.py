@@ -141,3 +141,13 @@ def test_latex_table_columns_have_fixed_widths_and_real_marks(report, lang):
     assert "\\bad~\\textbf{" in out and "$\\times$~" not in out
     assert ("\\ltjalchar\"2717" if lang == "ja" else "✗") in out
     assert translate(lang, "your answer") != "claimed"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "text"])
+def test_correct_derivation_leaves_out_the_activation(report, lang, fmt):
+    """dense_2's activation (relu) has no parameters and nothing to do with the claimed count: the
+    check sheet's re-derivation does not name it (a derivation of the same model does)."""
+    out = render_report(report, lang=lang, format=fmt)
+    activation = translate(lang, "Activation: %(activation)s.").split("%(")[0].strip()
+    assert activation and activation not in out

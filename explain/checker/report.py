@@ -8,7 +8,7 @@ translates the sentences (see :mod:`explain.render.documents`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional
 
 from ..render.documents import document
@@ -155,7 +155,8 @@ def _entry(report: Any, c: Any, f: Formatter, view: View, index: int) -> Entry:
             entry.sum = entry.sum[:5] + ["…"]
     else:
         from ..derivation import layer_step
-        entry.step = view.step(layer_step(c.node, model.symbol_meanings), 0)  # numbered once, by the claim
+        step = view.step(layer_step(c.node, model.symbol_meanings), 0)  # numbered once, by the claim
+        entry.step = replace(step, activation=None)  # no parameters: nothing to do with the count
     return entry
 
 
