@@ -176,22 +176,22 @@ class Formatter:
         (:data:`RAGGED_BREAK`). A lookup of ``indexes`` with axes of its own (T5's buckets:
         queries × keys, no batch axis) names them: (queries, keys, 8)."""
         lead = RAGGED_BREAK if self.format == "latex" and not cell else ""
+        dims: list[str]
         if indexes in messages.LOOKUP_AXES and shape:
             from .i18n import translate
             dims = [translate(self.lang, a) for a in messages.LOOKUP_AXES[indexes]] + [
                 str(shape[-1]) if isinstance(shape[-1], int) else MathPrinter(self.lang, plain=True).expr(shape[-1])]
-            if self.format == "latex":
-                return lead + r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
-            return self.name("(" + ", ".join(dims) + ")")
-        if any(d is not None and not isinstance(d, int) for d in shape):
+        elif any(d is not None and not isinstance(d, int) for d in shape):
             # in the same monospace as numeric shapes: (None, ⌊H/8⌋, ⌊W/8⌋, 2F)
             plain = MathPrinter(self.lang, plain=True)
             dims = ["None"] + ["None" if d is None else plain.expr(tidy_floors(d)) for d in shape]
-            if self.format == "latex":
-                return lead + r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
-            return self.name("(" + ", ".join(dims) + ")")
-        dims = ["None"] + ["None" if d is None else str(d) for d in shape]
-        return lead + self.unbroken("(" + ", ".join(dims) + ")")  # "(None, None," / "768)" reads as two shapes
+        else:
+            dims = ["None"] + ["None" if d is None else str(d) for d in shape]
+            return lead + self.unbroken("(" + ", ".join(dims) + ")")  # "(None, None," / "768)" reads as two shapes
+        # with words or symbols: may break after a comma (LaTeX)
+        if self.format == "latex":
+            return lead + r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
+        return self.name("(" + ", ".join(dims) + ")")
 
     def placeholders(self, own: Optional[dict[str, str]] = None, /, **args: str) -> dict[str, str]:
         """The placeholders of sentences (``messages.PLACEHOLDERS``) typeset for this format
