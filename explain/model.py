@@ -231,6 +231,16 @@ class Model:
                 return n
         raise KeyError(name)
 
+    @cached_property
+    def readers(self) -> dict[str, list[Node]]:
+        """Each layer's or input's name → the layers that read its output, in the model's order
+        (built once, when first asked for: after the model is built)."""
+        out: dict[str, list[Node]] = {}
+        for n in self.nodes:
+            for i in n.inputs:
+                out.setdefault(i, []).append(n)
+        return out
+
     def counted(self) -> Iterable[Node]:
         """Nodes that own weights counted in the totals (a node that only reuses weights does not)."""
         return (n for n in self.nodes if any(w.tied_to is None for w in n.weights))

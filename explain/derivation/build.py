@@ -205,16 +205,12 @@ def _bias_before_batchnorm(model: Model, steps: Sequence[LayerStep]) -> None:
     bias, say why it has none (β does the bias's work); with one (Keras's ResNet50), say at the
     first such layer that these biases cancel out, with the model's count of them and what the
     model would count without them and with the moving statistics as buffers (PyTorch's way)."""
-    readers: dict[str, list[Node]] = {}
-    for n in model.nodes:
-        for i in n.inputs:
-            readers.setdefault(i, []).append(n)
     cancelled: list[LayerStep] = []
     for s in steps:
         layer = s.node.layer
         if layer.role not in ("conv", "dense", "depthwise", "separable"):
             continue
-        after = readers.get(s.node.name, [])
+        after = model.readers.get(s.node.name, [])
         if not (after and all(r.layer.role == "batchnorm" for r in after)):
             continue
         if getattr(layer, "use_bias", getattr(layer, "bias", True)) is False:
@@ -241,14 +237,10 @@ def _bias_before_batchnorm(model: Model, steps: Sequence[LayerStep]) -> None:
 def _projection_shortcuts(model: Model, steps: Sequence[LayerStep]) -> None:
     """A residual block's projection shortcut says what it is (it runs beside the main path)."""
     names = shortcut_projections(model.nodes)
-    readers: dict[str, list[Node]] = {}
-    for n in model.nodes:
-        for i in n.inputs:
-            readers.setdefault(i, []).append(n)
     for s in steps:
         if s.node.name in names:  # with stride 1 it changes only the number of channels
             strided = any(x != 1 for x in getattr(s.node.layer, "strides", (1,)))
-            after = readers.get(s.node.name, [])
+            after = model.readers.get(s.node.name, [])
             bn = "_bn" if after and all(r.layer.role == "batchnorm" for r in after) else ""
             s.notes = s.notes + (("projection_shortcut" if strided else "projection_shortcut_channels") + bn,)
 

@@ -1372,7 +1372,7 @@ def _block_kinds(model: Model, view: "View") -> list[tuple[str, dict]]:
     for kind, runs in found.items():
         blocks = [b for b in block_units(model.nodes[runs[0].first - 1:runs[-1].last])
                   if block_kind(b) == kind]
-        args = _block_numbers(kind, blocks, p)
+        args = _block_numbers(kind, blocks, p, model.readers)
         if args is None:
             continue
         named = all(RANGE not in r.label for r in runs)  # conv2_x–conv5_x; else block_1–block_16
@@ -1390,7 +1390,7 @@ def _block_kinds(model: Model, view: "View") -> list[tuple[str, dict]]:
     return out
 
 
-def _block_numbers(kind: str, blocks: list, p) -> Optional[dict[str, str]]:
+def _block_numbers(kind: str, blocks: list, p, readers: dict[str, list]) -> Optional[dict[str, str]]:
     """The numbers a block type's description shows, from the model's own layers."""
     def kernel(node) -> str:
         return " × ".join(str(x) for x in node.layer.kernel_size)
@@ -1400,7 +1400,7 @@ def _block_numbers(kind: str, blocks: list, p) -> Optional[dict[str, str]]:
             return [n for n in block if n.layer.role == "conv" and n not in projections(block)]
 
         # the description's batch normalizations and ReLUs, checked on every block it describes
-        if not all(_post_activation(b, main_path(b)) for b in blocks):
+        if not all(_post_activation(main_path(b), readers) for b in blocks):
             return None
         for block in blocks:  # the first block whose first 1 × 1 convolution reduces the width
             main = main_path(block)
@@ -1445,15 +1445,11 @@ def _applies(node, function: str) -> bool:
         node.layer.explanation_values().get("f") == FUNCTIONS[function]
 
 
-def _post_activation(block: list, main: list) -> bool:
+def _post_activation(main: list, readers: dict[str, list]) -> bool:
     """A bottleneck block as the description says it (He et al. 2016, Keras's ResNet50): each
     main-path convolution read only by a batch normalization, the first two of these read only by
-    a ReLU, the third by the addition, and the addition's sum read only by a ReLU."""
-    readers: dict[str, list] = {}
-    for n in block:
-        for i in n.inputs:
-            readers.setdefault(i, []).append(n)
-
+    a ReLU, the third by the addition, and the addition's sum read only by a ReLU (``readers``:
+    :attr:`Model.readers`)."""
     def only(node, role: str):
         after = readers.get(node.name, [])
         return after[0] if len(after) == 1 and after[0].layer.role == role else None
