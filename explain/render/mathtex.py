@@ -260,9 +260,6 @@ class FormulaPrinter(LatexPrinter):
             return self._print(factors[0])
         parts = [self.wrap(f, MUL) if not f.is_Add else self.paren(self._print(f)) for f in factors]
         if all(self._is_plain(f) for f in factors):
-            if len(parts) > 2 and factors[0].is_Integer and factors[1].is_Symbol and parts[0] == parts[1]:
-                # 12L·d² = (12 × 12) × 768²: the coefficient kept with the symbol it stands before
-                parts = [self.paren(self._times.join(parts[:2])), *parts[2:]]
             return self._times.join(parts)
         out = parts[0]
         for f, g, text in zip(factors, factors[1:], parts[1:]):
