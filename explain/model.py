@@ -157,20 +157,13 @@ class Node:
 
     def _at(self, part: str) -> Value | None:
         """The cost's ``part`` (``macs``, ``other``) at this node's values, every copy; None where
-        the compute is not derived. Once per node for this cost, repeat and values (the totals:
-        MACs, FLOPs, training FLOPs, per token, ask every node again); the substitution itself
-        once per distinct formula and values (ResNet152's 517 layers have a few dozen)."""
+        the compute is not derived. The substitution is once per distinct formula and values
+        (ResNet152's 517 layers have a few dozen); the model's totals are kept per context."""
         cost = self.cost
         if cost is None:
             return None
-        memo = self.__dict__.get("_cost_memo")
-        if memo is None or memo[0] is not cost or memo[1] is not self.repeat or memo[2] is not self.values:
-            memo = self.__dict__["_cost_memo"] = (cost, self.repeat, self.values, {})
-        found: dict[str, Value] = memo[3]
-        if part not in found:
-            one = substitute(getattr(cost, part), {**self.values, **cost.values})
-            found[part] = one if isinstance(self.repeat, int) and self.repeat == 1 else as_value(self.repeat * one)
-        return found[part]
+        one = substitute(getattr(cost, part), {**self.values, **cost.values})
+        return one if isinstance(self.repeat, int) and self.repeat == 1 else as_value(self.repeat * one)
 
     @property
     def macs_formula(self) -> sympy.Expr | None:
@@ -323,6 +316,7 @@ class Model:
     def set_context(self, length: Value | None) -> None:
         """Count compute at ``length`` tokens wherever a shape leaves the length unknown."""
         self.context = length
+        self.__dict__.pop("_compute_totals", None)
         for n in self.nodes:
             n.context = length
             n.__dict__.pop("_cost", None)
@@ -350,18 +344,23 @@ class Model:
         """The layers whose compute is not derived (no rule for the type, or an unknown size)."""
         return tuple(n.name for n in self.nodes if n.cost is None)
 
+    def _compute_total(self, part: str) -> Value | None:
+        """Σ of every node's cost ``part`` (``macs``, ``other``), None where a layer's compute is
+        not derived; once per context (``set_context`` clears it): the compute section, the JSON
+        output and the checker ask for the totals many times."""
+        totals: dict[str, Value | None] = self.__dict__.setdefault("_compute_totals", {})
+        if part not in totals:
+            totals[part] = None if self.compute_not_derived else _sum(n._at(part) for n in self.nodes)
+        return totals[part]
+
     @property
     def macs_expr(self) -> Value | None:
         """Multiply-accumulates of a forward pass for one sample, in the declared symbols."""
-        if self.compute_not_derived:
-            return None
-        return _sum(n.macs for n in self.nodes)
+        return self._compute_total("macs")
 
     @property
     def other_ops_expr(self) -> Value | None:
-        if self.compute_not_derived:
-            return None
-        return _sum(n.other_ops for n in self.nodes)
+        return self._compute_total("other")
 
     @property
     def macs(self) -> int | None:
