@@ -2,6 +2,8 @@
 checked in the rendered documents."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import explain
@@ -65,15 +67,27 @@ def test_hf_documents_open_with_what_the_model_consists_of():
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_stack_row_names_its_block_count_by_its_symbol(lang):
-    """GPT-2: 12 blocks (n_layer) of 12d² + 13d each; '12 × (12 × 768² + …)' put two different 12s
-    side by side: the row writes the block count as L, which the symbol list defines (L = 12)."""
+def test_the_stack_row_writes_its_block_count_as_a_number(lang):
+    """GPT-2: 12 blocks (n_layer) of 12d² + 13d = 7,087,872 each (hand: 12 × 589,824 + 13 × 768);
+    the summary row is numeric like every other row (round 18, de/es/fr lecturers: 'L × (…)' mixed a
+    symbol into the numbers): 12 × (12 × 768² + 13 × 768) = 85,054,464."""
+    assert 12 * (12 * 768 ** 2 + 13 * 768) == 85_054_464
     text = _md("hf/gpt2.json", lang)
-    assert r"$L \times (12 \times 768^{2} + 13 \times 768)$ | 85" in text
-    assert r"$12 \times (12 \times 768^{2}" not in text
-    assert "$L = 12$" in text.split("\n| ")[0]
+    assert r"$12 \times (12 \times 768^{2} + 13 \times 768)$ | 85" in text
+    assert r"$L \times (" not in text
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_stack_row_writes_its_block_count_as_a_number(lang):
+    """Llama-2-7b: num_hidden_layers = 32; T5-small: num_layers = num_decoder_layers = 6."""
+    hf = FIXTURES / "hf"
+    n_llama = json.loads((hf / "llama-2-7b.json").read_text())["num_hidden_layers"]
+    t5_config = json.loads((hf / "t5-small.json").read_text())
+    llama = _md("hf/llama-2-7b.json", lang)
+    assert rf"${n_llama} \times (4 \times 4" in llama and r"$L \times" not in llama
+    t5 = _md("hf/t5-small.json", lang)
+    assert t5_config["num_layers"] == t5_config["num_decoder_layers"]
+    assert t5.count(rf"${t5_config['num_layers']} \times (") == 2 and r"$L \times" not in t5
 
 
 def test_a_stacked_heading_keeps_short_words_with_the_next():

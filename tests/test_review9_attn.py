@@ -111,7 +111,7 @@ def test_bert_and_gpt2_blocks_reduce_alike_when_f_is_4d():
         assert sum(p.numel() for p in blocks[0].parameters()) == 12 * 768 ** 2 + 13 * 768 == 7_087_872
         assert sum(p.numel() for p in blocks.parameters()) == 12 * 7_087_872
         text = _md(f"hf/{name}.json")
-        assert r"| $L \times (12 \times 768^{2} + 13 \times 768)$ | 85,054,464 |" in text, name
+        assert r"| $12 \times (12 \times 768^{2} + 13 \times 768)$ | 85,054,464 |" in text, name
         assert r"&= 4d^{2} + 2d \cdot (4d) + 9d + 4d \\" in text and r"&= 12d^{2} + 13d \\" in text, name
         # GPT-2's 4d is GPT2MLP's rule (n_inner unset); BERT states 3,072, which is 4d here
         said = ("- $f = 4d = 3{,}072$: feed-forward size (`n_inner`" if name == "gpt2" else

@@ -1481,9 +1481,9 @@ def _row_formula(s: LayerStep, view: View, st: Optional[StepView]) -> Optional[s
     else:
         tex = p.expr(sympy.Add(*[g.formula for g in own]), view.numeric(s.values))
     if not (isinstance(s.repeat, int) and s.repeat == 1):
-        # the number of blocks by its symbol (L × (12 × 768² + 13 × 768)): beside the block's own
-        # numbers GPT-2's 12 blocks read as one more factor 12
-        count = s.repeat if isinstance(s.repeat, sympy.Symbol) else view.evaluate(s.repeat)
+        # the number of blocks as a number, as the row's other factors are (12 × (12 × 768² + 13 × 768);
+        # round 18, de/es/fr lecturers: L beside numbers mixed a symbol into a numeric row)
+        count = view.evaluate(s.repeat)
         tex = rf"{p.number(count) if isinstance(count, int) else p.expr(count)} \times {_paren(tex)}"
     if view.f.format == "latex":
         tex = _term_breaks(tex)
