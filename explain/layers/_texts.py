@@ -243,22 +243,24 @@ REVERSIBLE_EMBEDDING = N_("A reversible embedding stores one vector for every en
 # "transformer.wte + transformer.wpe (sum of the embeddings)"
 ADD_EMBEDDINGS_LABEL = N_("sum of the embeddings")
 ADD_EMBEDDINGS = N_("This row adds embeddings of the same shape (token, position, token type) "
-                    "element by element. The addition happens in the model's forward pass; it is "
-                    "not a module of its own in PyTorch. It has no weights.")
+                    "element by element. The addition is written in a %(forward)s method; it is not "
+                    "a module of its own in PyTorch. It has no weights.")
 ADD_TOKEN_POSITION = N_("This row adds the token embedding and the position embedding element by "
-                        "element. The addition happens in the model's forward pass; it is not a "
+                        "element. The addition is written in a %(forward)s method; it is not a "
                         "module of its own in PyTorch. It has no weights.")
 ADD_TOKEN_POSITION_DROPOUT = N_("This row adds the token embedding and the position embedding "
-                                "element by element. The addition happens in the model's forward "
-                                "pass; it is not a module of its own in PyTorch. It has no weights. "
-                                "The dropout layer %(drop)s that follows it has none either and "
-                                "does not change the shape, so the summary table leaves it out.")
+                                "element by element. The addition is written in the model's "
+                                "%(forward)s method; it is not a module of its own in PyTorch. It "
+                                "has no weights. The dropout layer %(drop)s that follows it has "
+                                "none either and does not change the shape, so the summary table "
+                                "leaves it out.")
 ADD_EMBEDDINGS_DROPOUT = N_("This row adds embeddings of the same shape (token, position, token "
-                            "type) element by element. The addition happens in the model's forward "
-                            "pass; it is not a module of its own in PyTorch. It has no weights. The "
-                            "embeddings' dropout layer (%(dropout_name)s, applied after the layer "
-                            "normalization) has none either and does not change the shape, so the "
-                            "summary table leaves it out.")
+                            "type) element by element. The addition is written in the %(forward)s "
+                            "method of the embeddings module; it is not a module of its own in "
+                            "PyTorch. It has no weights. The embeddings' dropout layer "
+                            "(%(dropout_name)s, applied after the layer normalization) has none "
+                            "either and does not change the shape, so the summary table leaves it "
+                            "out.")
 # Translators: a summary row's name where the row is no module but a step of the forward pass
 # (BERT's embeddings sum), followed by "(sum of the embeddings)"
 EMBEDDINGS_SUM_STEP = N_("word + position + token type embeddings")

@@ -830,7 +830,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "bias_ih": Code("bias_ih"), "bias_hh": Code("bias_hh"),
     "eight_h": 8 * _h, "four_h": 4 * _h, "two_four_h": _times(2, 4 * _h),
     "none": Code("None"), "model_summary": Code("model.summary()"),
-    "mlp": Code("mlp"), "drop": Code("drop"), "output_shape": Code("output_shape"),
+    "mlp": Code("mlp"), "drop": Code("drop"), "output_shape": Code("output_shape"), "forward": Code("forward"),
     "dropout_name": Code("dropout"), "cls_token": Code("[CLS]"), "bert_pooler": Code("BertPooler"),
 }
 """What a sentence's ``%(name)s`` placeholders stand for, in every sentence that uses them: a

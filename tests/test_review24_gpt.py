@@ -1,0 +1,42 @@
+"""Round-18 lecturers' findings on the transformer documents (gpt2, bert, llama, t5, mha), round 24,
+checked in the rendered documents against transformers' modeling code."""
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import explain
+from tests.conftest import FIXTURES
+
+LANGS = ("en", "de", "fr", "ja", "es")
+
+
+def _md(source: str, lang: str = "en") -> str:
+    from explain.render.documents import render_document
+    return render_document("derivation", explain.load(FIXTURES / source), lang=lang, format="markdown")
+
+
+@pytest.mark.parametrize("lang,said", [
+    ("en", "The addition is written in the model's `forward` method; it is not a module of its own in PyTorch."),
+    ("de", "Die Addition steht direkt in der Methode `forward` des Modells; in PyTorch ist sie kein eigenes Modul."),
+    ("fr", "L’addition est écrite directement dans la méthode `forward` du modèle\u202f; ce n’est pas un module "
+           "PyTorch à part entière."),
+    ("ja", "この加算はモデルの `forward` メソッドの中に直接書かれており、PyTorch では独立したモジュールではありません。"),
+    ("es", "La suma está escrita directamente en el método `forward` del modelo; en PyTorch no es un módulo propio."),
+])
+def test_gpt2_embedding_sum_is_written_in_the_forward_method(lang, said):
+    """fr round 18 #8: 'a lieu dans la propagation avant' is true of every layer; what is meant is
+    that GPT2Model.forward adds the two embeddings in its own code (no module does)."""
+    transformers = pytest.importorskip("transformers")
+    source = inspect.getsource(transformers.models.gpt2.modeling_gpt2.GPT2Model.forward)
+    assert "inputs_embeds + position_embeds" in source.replace("\n", " ")
+    assert said in _md("hf/gpt2.json", lang)
+
+
+def test_bert_embedding_sum_is_written_in_the_embeddings_forward():
+    transformers = pytest.importorskip("transformers")
+    source = inspect.getsource(transformers.models.bert.modeling_bert.BertEmbeddings.forward)
+    assert "token_type_embeddings" in source and "+" in source
+    assert ("The addition is written in the `forward` method of the embeddings module; it is not a module "
+            "of its own in PyTorch." in _md("hf/bert-base-uncased.json"))
