@@ -228,8 +228,8 @@ def _check(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim:
     if work is None:
         raise _Unjudged(raw.error or "unreadable")
     result = verdict(work, expected)
-    if result == "correct" and kind == "shape" and node is not None and raw.dims is not None \
-            and wrong_axes(ctx, node, raw):
+    axes = wrong_axes(ctx, node, raw) if kind == "shape" and node is not None else []
+    if result == "correct" and raw.dims is not None and axes:
         result = "wrong"  # a tuple names each axis: (6, 28, 28) is not (28, 28, 6), though as large
     shown = raw.text.strip() if raw.dims is not None and work is not raw.work else work.normalized()
     claim = Claim(raw.layer, kind, shown, result, expected, work=work, node=node,
@@ -238,7 +238,7 @@ def _check(ctx: Context, sheet: Worksheet, raw: RawClaim) -> Claim:
         claim.mistakes = _diagnose(ctx, node, kind, work, expected)
         claim.diagnosis = list(dict.fromkeys(v.code for v in claim.mistakes))
         if kind == "shape" and node is not None:
-            claim.axes = wrong_axes(ctx, node, raw)
+            claim.axes = axes
     return claim
 
 
