@@ -531,7 +531,7 @@ def test_reviewers_wording_for_dense_symbols_gap_and_lenet_kernel():
     residual = doc(explain.load(FIXTURES / "specs" / "residual.yaml"), lang="es")
     assert "Una capa de agrupación promedio global (global average pooling) reduce cada canal" in residual
     lenet = doc(explain.load("example:lenet5"), lang="de")
-    assert "deren Kernel der Größe 5\u00a0×\u00a05 die Karten" in lenet  # de reviewer, round 13
+    assert "deren 5\u00a0×\u00a05-Kernel die ebenfalls 5\u00a0×\u00a05 großen Karten" in lenet  # de, rounds 13 and 18
 
 
 def test_latex_dropped_rows_sentence_is_its_own_paragraph():
@@ -734,7 +734,7 @@ def test_round11_wording_in_every_language(resnet, mobilenet):
             "cancel a bias") in mobilenet
     ja = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), "ja")
     assert "二重枠のボックスは連続する複数の層をまとめたもので、括弧内にそれらの層番号の範囲を示します。" in ja
-    assert "（関数型モデルでは、Keras の `model.summary()` に入力層もパラメータ数 0 として表示されます）" in ja
+    assert "（Functional API で作ったモデルでは、Keras の `model.summary()` に入力層もパラメータ数 0 として表示されます）" in ja
     # round 12: the column's name in 「」, not bare between spaces
     assert "並びに含まれるブロックの数は「ブロック数」の列に示します。" in ja
 

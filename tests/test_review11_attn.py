@@ -108,7 +108,7 @@ def test_long_block_sentences_are_split():
 
 def test_reviewers_wording_mha_and_tied_head():
     fr = _md("specs/mha_small.yaml", "fr")
-    assert "calcule dans chaque tête l’attention par produit scalaire mis à l’échelle (scaled dot-product attention, sans paramètres)" in fr
+    assert "c’est l’attention par produit scalaire normalisé (scaled dot-product attention), qui n’a pas de paramètres" in fr
     assert "$\\gamma$ (`gamma`) contient un facteur d’échelle et $\\beta$ (`beta`) un décalage" in fr and "s’appelle" not in fr
     de = _md("hf/gpt2.json", "de")
     assert ("Diese Gewichte werden nur bei `transformer.wte` gezählt; der Kopf fügt also keine Parameter hinzu. "

@@ -67,10 +67,10 @@ def test_bert_first_token_is_the_vector_of_cls_not_the_token():
             "classification token `[CLS]`, whose vector is trained to summarize the whole input for "
             "classification; the sequence axis is dropped.") in text
     de = _render("hf/bert-base-uncased.json", "de")
-    assert ("den des Klassifikationstokens `[CLS]`, und die Sequenzachse entfällt. Im Training lernt das "
-            "Modell, in diesem Vektor die ganze Eingabe für die Klassifikation zusammenzufassen (beim "
-            "ursprünglichen BERT im Vortraining durch die Next Sentence Prediction, danach beim "
-            "Feintuning).") in de
+    assert ("also den des Klassifikationstokens `[CLS]`; die Sequenzachse entfällt. Das Modell lernt im "
+            "Training, in diesem Vektor die gesamte Eingabe für die Klassifikation zusammenzufassen (beim "
+            "ursprünglichen BERT zuerst im Vortraining mit der Aufgabe Next Sentence Prediction, danach "
+            "beim Feintuning).") in de
     assert "darauf ausgerichtet" not in de
     assert "dessen Vektor" not in de
 

@@ -157,8 +157,9 @@ def test_t5_d_kv_says_which_size(lang, line):
      "Wort- + Positions-"),
     ("hf/gpt2.json", "ja", "ここで参照するインデックスはトークンではなく、系列の位置（0, 1, 2, …）です。", "引かれる"),
     ("hf/t5-small.json", "ja", "ここで参照するインデックスはトークンではありません。", "引かれる"),
-    ("specs/mha_small.yaml", "fr", "l’attention par produit scalaire mis à l’échelle (scaled dot-product attention, "
-     "sans paramètres)", "produit scalaire normalisé"),
+    # round 18: the term French courses use, and the English name alone in the parenthesis
+    ("specs/mha_small.yaml", "fr", "l’attention par produit scalaire normalisé (scaled dot-product attention), qui "
+     "n’a pas de paramètres", "mis à l’échelle"),
     ("specs/mha_small.yaml", "es", "Al invocar la capa se le pasan `x` como consulta y `x` como valor; la clave no "
      "se pasa y, por defecto, es igual al valor.", "La capa se llama"),
 ])

@@ -16,8 +16,9 @@ def _md(source: str, lang: str = "en") -> str:
 @pytest.mark.parametrize("source,lang,present,absent", [
     # US spelling like the rest of the text (normalization, normalized)
     ("hf/bert-base-uncased.json", "en", "trained to summarize the whole input", "summarise"),
-    # what is scaled is the dot product (QKᵀ/√d_k): « produit scalaire mis à l’échelle »
-    ("specs/mha_small.yaml", "fr", "produit scalaire mis à l’échelle", "produit scalaire mise"),
+    # what is scaled is the dot product (QKᵀ/√d_k): « produit scalaire normalisé » (round 18: the
+    # term French courses use), agreeing with « produit »
+    ("specs/mha_small.yaml", "fr", "produit scalaire normalisé", "produit scalaire normalisée"),
     # γ holds the scale, β the shift (not each of them both)
     ("specs/mha_small.yaml", "fr", "contient un facteur d’échelle et $\\beta$", "contiennent un facteur"),
     ("specs/mha_small.yaml", "fr", "pendant l’entraînement comme lors de l’inférence", "à l’entraînement comme"),
@@ -31,7 +32,7 @@ def _md(source: str, lang: str = "en") -> str:
      "dimension cachée du réseau feed-forward"),
     ("hf/llama-2-7b.json", "fr", "font passer de la dimension $d$ à la dimension $f$", "envoient $d$ sur $f$"),
     ("hf/bert-base-uncased.json", "de", "1 für echte Token und 0 für", "echte Tokens"),
-    ("hf/bert-base-uncased.json", "de", "und die Sequenzachse entfällt. Im Training lernt das Modell",
+    ("hf/bert-base-uncased.json", "de", "`[CLS]`; die Sequenzachse entfällt. Das Modell lernt im Training",
      "zusammenzufassen; die Sequenzachse"),
     ("hf/bert-base-uncased.json", "de", "die das Token-Typ-Embedding nachschlägt;",
      "die Indizes, die das Token-Typ-Embedding nachschlägt"),

@@ -130,7 +130,7 @@ def test_live_llama_names_its_norm_by_its_class_as_the_config_route_does():
 @pytest.mark.parametrize("lang,said", [
     ("en", "each head computes $\\operatorname{softmax}\\bigl(Q K^{\\top} / \\sqrt{d_{k}}\\bigr) V$ (scaled dot-product"),
     ("de", "jeder Kopf berechnet $\\operatorname{softmax}"),
-    ("fr", "(scaled dot-product attention, sans paramètres), $\\operatorname{softmax}"),
+    ("fr", "chaque tête calcule ensuite $\\operatorname{softmax}"),
     ("ja", "スケール付き内積アテンション $\\operatorname{softmax}"),
     ("es", "cada cabeza calcula $\\operatorname{softmax}"),
 ])

@@ -26,8 +26,9 @@ def _md(source: str) -> str:
     ("hf/t5-small.json", "このモデルは、埋め込み層 1 個、相対位置バイアスの表 2 個、エンコーダブロック 6 個、デコーダブロック 6 個、"
      "最後の正規化 2 個（各スタックの最後に 1 個ずつ）、LM ヘッドからなります。"
      "下の概要表では、繰り返されるブロックを 1 行にまとめ、モデルの入力は含めません。", "積み重ね"),
-    # GPT-2's c_attn: each head takes one of the equal parts (d/H outputs), not "one output each"
-    ("hf/gpt2.json", "出力はヘッド数で等分され、各ヘッドが等分された部分の 1 つを受け持つので", "各ヘッドが 1 つずつ受け持つ"),
+    # GPT-2's c_attn: each head takes one of the equal parts (d/H outputs), not "one output each";
+    # 等分 once (round 18)
+    ("hf/gpt2.json", "出力はヘッド数で等分されて各ヘッドに割り当てられるので", "各ヘッドが 1 つずつ受け持つ"),
     # one name for GPT-2's and T5's masked self-attention, as the GPT-2 block intro says it
     ("hf/gpt2.json", "因果マスク付きセルフアテンションでは、各ヘッドが自分の受け持つ部分について", "マスク付き（因果的）"),
     ("hf/t5-small.json", "因果マスク付きセルフアテンションの各ヘッドは、", "マスク付き（因果的）"),

@@ -1,0 +1,58 @@
+"""Round-18 lecturers' wording (findings17/review18_{fr,de,es,ja}.md), checked in the rendered
+documents: full sentences, the words a lecturer of each language writes."""
+from __future__ import annotations
+
+import pytest
+
+import explain
+from explain.exercise import read_spec
+from explain.exercise.form import form_text
+from explain.exercise.variants import make_variant
+from tests.conftest import FIXTURES
+
+
+def _md(source: str, lang: str) -> str:
+    from explain.render.documents import render_document
+    model = explain.load(source if source.startswith("example:") else FIXTURES / source)
+    return render_document("derivation", model, lang=lang, format="markdown")
+
+
+@pytest.mark.parametrize("source, lang, present, absent", [
+    # a sentence with a verb, in every language that had none
+    ("hf/gpt2.json", "fr", "C’est une couche de plongement, comme la couche 1 (`transformer.wte`).",
+     "Une couche de plongement comme"),
+    ("hf/gpt2.json", "de", "Wie Schicht 1 (`transformer.wte`) ist auch diese eine Embedding-Schicht.",
+     "Eine Embedding-Schicht wie"),
+    ("hf/gpt2.json", "es", "Es una capa de embedding, como la capa 1 (`transformer.wte`).",
+     "Una capa de embedding como"),
+    ("hf/gpt2.json", "fr", "ils ne sont comptés qu’une fois, dans cette couche-là.", "ils comptent une fois"),
+    # the average pooling of this variant has no parameters, the original's subsampling has 12 + 32
+    ("example:lenet5", "de", "12 Parameter in S2 und 32 in S4; das Average-Pooling der hier gezeigten "
+     "Variante hat dagegen keine.", "während das Average-Pooling"),
+    # like terms, as Spanish algebra says it
+    ("specs/mha_small.yaml", "es", "agrupa los términos semejantes", "términos iguales"),
+    # the parenthesis belongs to the attention computation, not to "does not divide"
+    ("hf/t5-small.json", "ja", "この計算には、相対位置バイアスの表を除いてパラメータはありません。なお、T5 はスコアを "
+     "$\\sqrt{d_{\\text{kv}}}$ で割りません。", "割りません（"),
+    ("specs/mha_small.yaml", "ja", "（Functional API で作ったモデルでは、", "関数型モデル"),
+])
+def test_round18_wording(source, lang, present, absent):
+    text = _md(source, lang)
+    assert present in text
+    assert absent not in text
+
+
+@pytest.mark.parametrize("lang, present, absent", [
+    ("fr", "de la feuille\u202f; pour un vecteur de longueur n, écrivez (n,).", "sous la forme (n,)"),
+    ("de", "# Geben Sie jede Anzahl als Zahl an, gern auch mit Rechenweg.", "auf Wunsch"),
+])
+def test_answer_file_says_it_as_the_sheet_does(lang, present, absent):
+    text = form_text(make_variant(read_spec("example:lenet5")), ("shapes", "params"), None, lang)
+    assert present in text and absent not in text
+
+
+def test_shared_weights_are_counted_once_in_german():
+    from explain.render.i18n import translations
+    de = translations("de").gettext("Tied or shared weights (%(layers)s) count once: %(extra)s were "
+                                    "counted twice.")
+    assert de.startswith("Geteilte (gekoppelte) Gewichte (%(layers)s) werden nur einmal gezählt:")
