@@ -217,12 +217,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_GPT2_ACTIVATIONS = {"NewGELUActivation": "gelu_new", "GELUTanh": "gelu_pytorch_tanh",
-                     "PytorchGELUTanh": "gelu_pytorch_tanh", "FastGELUActivation": "gelu_fast",
-                     "GELUActivation": "gelu"}
-"""transformers' activation modules (ACT2FN) by the activation_function that names them."""
-
-
 def _hf_block(module: Any) -> Layer | None:
     """A transformers block (GPT2Block, LlamaDecoderLayer, …) as the library's block type, its
     sizes read from its submodules; None for any other module."""
@@ -239,7 +233,7 @@ def _hf_block(module: Any) -> Layer | None:
                                    scale_attn_weights=bool(getattr(module.attn, "scale_attn_weights", True)),
                                    scale_attn_by_inverse_layer_idx=bool(
                                        getattr(module.attn, "scale_attn_by_inverse_layer_idx", False)),
-                                   activation=_GPT2_ACTIVATIONS.get(type(module.mlp.act).__name__, "other"))
+                                   activation=_activation_name(module.mlp.act))
     if name in ("BertLayer", "RobertaLayer"):
         return getattr(hf_blocks, name)(hidden_size=module.attention.self.query.in_features,
                                    intermediate_size=module.intermediate.dense.out_features,
