@@ -329,10 +329,6 @@ GRU_CELL_RESET_AFTER = N_("A recurrent cell computes its state for one time step
 SIMPLE_RNN_NO_BIAS = N_("A simple recurrent layer computes its state at each time step from the "
                         "current input and its previous state. It has no gates: one set of input "
                         "weights and recurrent weights; this layer has no bias.")
-TORCH_RECURRENT = N_("A recurrent layer computes its state at each time step from the current input "
-                     "and its previous state. In PyTorch each of its weight groups (the gates and the "
-                     "candidate state) has input weights, recurrent weights and two biases "
-                     "(%(b_ih)s and %(b_hh)s).")
 TORCH_LSTM = N_("An LSTM layer computes its hidden state and its cell state at each time step from the "
                 "current input and its previous states. In PyTorch each of its weight groups (the three "
                 "gates and the cell candidate) has input weights, recurrent weights and two biases "

@@ -60,7 +60,6 @@ def _groups(gates: int, bias: bool, proj: bool, layers: bool, bidirectional: boo
 class _TorchRNN(Layer):
     role = "recurrent"
     symbol_meanings = {"n_in": "torch_input_size", "h": "torch_hidden_size"}
-    explanation = _texts.TORCH_RECURRENT
     explanation_no_bias = _texts.RECURRENT_NO_BIAS
     bias_note: ClassVar[str] = "rnn_two_biases"
     """The note comparing the biases with the Keras layer of the same kind."""
