@@ -62,7 +62,6 @@ def layout(graph: Graph, rows: int = ROWS, side: bool = True) -> Layout:
     for s, t in graph.edges:
         preds[t].append(s)
     rank: dict[str, int] = {}
-    below = 0
     joined = {i for e in graph.edges for i in e}
     # a weight owner without arrows (T5's shared, applied as the stacks' embed_tokens) sits
     # above the first box that shares its weights, in a row of its own at the top (beside it, it
