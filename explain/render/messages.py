@@ -15,6 +15,9 @@ import sympy
 
 from .i18n import N_
 
+# Translators: a layer's type in brackets, set apart from its name (the LaTeX summary table, where it may start a line of its own); the brackets of "%(layer)s (%(kind)s)" (Japanese: full-width)
+TYPE_IN_BRACKETS = N_("(%(kind)s)")
+
 GENERIC_WITH_WEIGHTS = N_("This layer has the tensors listed below.")
 GENERIC_WITHOUT_WEIGHTS = N_("This layer has no weights.")
 

@@ -1588,8 +1588,7 @@ def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) 
         # (after an underscore only where not even that helps: MobileNetV2's names in French)
         r["name_cell"] = step or r"\texttt{" + _NAME_BREAKS.sub(r"\g<0>\\penalty5000{}", name).replace(
             r"\_", r"\_\penalty9000{}") + "}"
-        # the language's brackets (ja full-width) from the "name (type)" message, without the name
-        r["type_cell"] = (translate(fmt.lang, "%(layer)s (%(kind)s)") % {"layer": "", "kind": kind}).strip()
+        r["type_cell"] = translate(fmt.lang, messages.TYPE_IN_BRACKETS) % {"kind": kind}
         words = name.split(" ")
         names += [font + "{" + w + "}" for w in words]
         pieces = [] if step else [q for w in words for q in re.findall(r"(?:[^./\\]|\\[^_])+(?:[./]|\\_)?|[./]|\\_", w)]
