@@ -55,6 +55,15 @@ def _harness(profile, timeout: int = 300, check: bool = False, **job) -> dict:
     return json.loads(result.stdout)
 
 
+def _page_problems(tmp_path, name: str, html: str) -> list[str]:
+    """What the page check (tests/browser.js) reports on the page ``html``, written to ``name``."""
+    require_tool("node")
+    _node_package("playwright-core")
+    page = tmp_path / name
+    page.write_text(html, "utf-8")
+    return [p for _, p in _harness(tmp_path / "profile", pages=[str(page)])["pages"]]
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """One Chromium for every diagram and page: {"mermaid": failures, "pages": problems, …}."""
@@ -120,43 +129,34 @@ def test_browser_harness_sees_a_one_line_aligned_display_and_a_wrapped_shape(tmp
     """latex2mathml's own ``aligned`` (the round-10 page) is reported, and so are a table of lines
     drawn flat and a shape broken inside its tuple in a narrow table cell."""
     from explain.render.html import _lines, _mathml, _modules
-    require_tool("node")
-    _node_package("playwright-core")
     mathml = _modules()[0]
     aligned = mathml.convert("\\begin{aligned} P &= 4d^{2} + 2d \\cdot f \\\\ &= 12d^{2} + 13d \\end{aligned}",
                              display="block")
     lines = "\\begin{aligned} P &= 4d^{2} + 2d \\\\ &= 12 \\times 768^{2} \\\\ &= 7 \\end{aligned}"
     bare = mathml.convert(_lines(lines), display="block")
     strut = _mathml(bare)
-    page = tmp_path / "old.html"
-    page.write_text('<!DOCTYPE html><html lang="en"><body><div><span class="math display">' + bare
-                    + '</span></div><div><span class="math display">' + aligned
-                    + '</span></div><div><span class="math display"><math display="block"><mtable><mtr><mtd></mtd>'
-                    '</mtr><mtr><mtd></mtd></mtr></mtable></math></span></div><table style="width:3em"><tr><td><code>(None, 56, 56, 64)</code></td></tr>'
-                    "</table></body></html>", "utf-8")
-    problems = [p for _, p in _harness(tmp_path / "profile", pages=[str(page)])["pages"]]
+    html = ('<!DOCTYPE html><html lang="en"><body><div><span class="math display">' + bare
+            + '</span></div><div><span class="math display">' + aligned
+            + '</span></div><div><span class="math display"><math display="block"><mtable><mtr><mtd></mtd>'
+            '</mtr><mtr><mtd></mtd></mtr></mtable></math></span></div><table style="width:3em"><tr><td><code>(None, 56, 56, 64)</code></td></tr>'
+            "</table></body></html>")
+    problems = _page_problems(tmp_path, "old.html", html)
     assert "2 alignment mark(s) shown as <mi>&</mi>" in problems
     assert "1 MathML line break(s) (ignored by Chromium)" in problems
     assert "code wrapped in a table cell: (None, 56, 56, 64)" in problems
     assert any(p.startswith("a display of 2 lines only") for p in problems)
     # round 14 (de): a line with d^2 higher than the next; our own tables of lines have a strut
     assert sum(p.startswith("lines of a display of unequal height") for p in problems) == 1, problems
-    good = tmp_path / "strut.html"
-    good.write_text('<!DOCTYPE html><html lang="en"><body><div><span class="math display">' + strut
-                    + "</span></div></body></html>", "utf-8")
-    assert _harness(tmp_path / "profile", pages=[str(good)])["pages"] == []
+    assert _page_problems(tmp_path, "strut.html", '<!DOCTYPE html><html lang="en"><body><div><span class="math '
+                          'display">' + strut + "</span></div></body></html>") == []
 
 
 def test_browser_harness_sees_a_table_past_the_column_and_a_hairline_bar(tmp_path):
     """ja/de reviewers (round 13): GPT-2's table and picture ran past the text's column, and a bar
     of 0.2 % was a 1-px hairline; the page check above reports both."""
-    require_tool("node")
-    _node_package("playwright-core")
-    page = tmp_path / "wide.html"
-    page.write_text('<!DOCTYPE html><html lang="en"><body><main style="width:300px;padding:0 10px">'
-                    '<div class="table" style="width:600px">x</div><svg class="param-bars" width="100" '
-                    'height="20"><rect width="0.5" height="10"/></svg></main></body></html>', "utf-8")
-    problems = [p for _, p in _harness(tmp_path / "profile", pages=[str(page)])["pages"]]
+    problems = _page_problems(tmp_path, "wide.html", '<!DOCTYPE html><html lang="en"><body><main style="width:300px;'
+                              'padding:0 10px"><div class="table" style="width:600px">x</div><svg class="param-bars" '
+                              'width="100" height="20"><rect width="0.5" height="10"/></svg></main></body></html>')
     assert "past the text column: div.table" in problems
     assert "1 bar(s) under 2px wide" in problems
 
@@ -166,19 +166,14 @@ def test_browser_harness_sees_a_picture_label_in_another_face(tmp_path):
     sans-serif and their names in another monospace than the text's code; the page check above
     reports a table cell, a label or a name in a face of its own, and the page's style has none."""
     from explain.render.html import STYLE
-    require_tool("node")
-    _node_package("playwright-core")
-    page = tmp_path / "faces.html"
-    page.write_text('<!DOCTYPE html><html lang="en"><body style="font-family:serif"><code>c</code><table><tr>'
-                    '<td>x</td></tr></table><svg font-family="sans-serif"><text>y<tspan font-family="monospace">'
-                    'z</tspan></text></svg></body></html>', "utf-8")
-    problems = [p for _, p in _harness(tmp_path / "profile", pages=[str(page)])["pages"]]
+    html = ('<!DOCTYPE html><html lang="en"><body style="font-family:serif"><code>c</code><table><tr>'
+            '<td>x</td></tr></table><svg font-family="sans-serif"><text>y<tspan font-family="monospace">'
+            'z</tspan></text></svg></body></html>')
+    problems = _page_problems(tmp_path, "faces.html", html)
     assert problems == ["a face other than the text's: text in sans-serif"], problems
-    styled = tmp_path / "styled.html"
-    styled.write_text(page.read_text("utf-8").replace('<body style="font-family:serif">',
-                                                      f"<style>{STYLE}</style><body><figure class=\"picture\">")
-                      .replace("</svg>", "</svg></figure>"), "utf-8")
-    assert _harness(tmp_path / "profile", pages=[str(styled)])["pages"] == []
+    styled = (html.replace('<body style="font-family:serif">', f"<style>{STYLE}</style><body><figure class=\"picture\">")
+              .replace("</svg>", "</svg></figure>"))
+    assert _page_problems(tmp_path, "styled.html", styled) == []
 
 
 def test_a_label_longer_than_the_widest_box_is_set_narrower_to_fit(tmp_path):
@@ -186,13 +181,9 @@ def test_a_label_longer_than_the_widest_box_is_set_narrower_to_fit(tmp_path):
     plongements)" ran 25 px past its box, the widest a box may be; such a line is now set to the
     box's width. The page check sees a label past its box."""
     from explain.render.html import STYLE
-    require_tool("node")
-    _node_package("playwright-core")
-    spill = tmp_path / "spill.html"
-    spill.write_text('<!DOCTYPE html><html lang="en"><body><svg class="model-graph" width="300" height="40">'
-                     '<rect x="0" y="0" width="60" height="30"/><text x="30" y="20" text-anchor="middle">'
-                     "a label far too long for its box</text></svg></body></html>", "utf-8")
-    problems = [p for _, p in _harness(tmp_path / "profile", pages=[str(spill)])["pages"]]
+    problems = _page_problems(tmp_path, "spill.html", '<!DOCTYPE html><html lang="en"><body><svg class="model-graph" '
+                              'width="300" height="40"><rect x="0" y="0" width="60" height="30"/><text x="30" y="20" '
+                              'text-anchor="middle">a label far too long for its box</text></svg></body></html>')
     assert problems == ["a label wider than its box: a label far too long for its box"], problems
     bert = load(FIXTURES / "hf" / "bert-base-uncased.json")
     pages = []
