@@ -427,7 +427,12 @@ class _Reader:
             self.names_of.setdefault(id(m), qual)
         lazy = _lazy(self.root, torch)
         shape_pass = None
-        if inputs is not None:
+        walked = False
+        if inputs is not None and lazy is None:
+            self.walk_all()
+            walked = True
+            shape_pass = self.ruled(inputs) or self.forward(inputs)
+        elif inputs is not None:
             shape_pass = self.forward(inputs)
         if lazy is not None:
             if shape_pass is None:
@@ -440,11 +445,8 @@ class _Reader:
             self.root = shape_pass.copy  # the lazy modules took their shapes on the copy
             self.originals = shape_pass.originals
             shape_pass.original_of = {}
-        self.occurrences: dict[Any, int] = {}
-        for _, p in self.root.named_parameters(remove_duplicate=False):
-            k = self.key(p)
-            self.occurrences[k] = self.occurrences.get(k, 0) + 1
-        self.walk(self.root, "", set())
+        if not walked:
+            self.walk_all()
         # the first unit (in module order) holding a tensor owns it; later ones are tied to it
         self.owner: dict[Any, tuple[str, str]] = {}  # key → (unit name, full tensor name)
         self.tied: dict[int, dict[str, tuple[str, str]]] = {}
@@ -506,6 +508,66 @@ class _Reader:
         model = Model(name=name, framework="pytorch", inputs=model_inputs, nodes=nodes, symbols={},
                       source=f"torch module {name}", dtype=_dtype_name(self.root, torch))
         return model
+
+    def walk_all(self) -> None:
+        self.occurrences: dict[Any, int] = {}
+        for _, p in self.root.named_parameters(remove_duplicate=False):
+            k = self.key(p)
+            self.occurrences[k] = self.occurrences.get(k, 0) + 1
+        self.walk(self.root, "", set())
+
+    def ruled(self, inputs: "_Inputs") -> torch_forward.Pass | None:
+        """The shape pass from the layer types' own shape rules, without running the module: for
+        one input of the module's floating-point dtype into a tree of ``nn.Sequential`` whose
+        leaves are torch.nn modules of ``_RULED`` types with torch's own forward and no hooks.
+        The calls are those the forward makes (a Sequential calls its children in order). None
+        when any of it does not hold or a rule rejects the input: the meta pass then runs (and
+        reports what is wrong)."""
+        torch = self.torch
+        if inputs.data is not None or inputs.kwargs or len(inputs.shapes) != 1:
+            return None
+        dtype = _float_dtype(self.root, torch)
+        if inputs.dtypes != [dtype] or any(
+                t.dtype != dtype for t in itertools.chain(self.root.parameters(), self.root.buffers())
+                if t.is_floating_point() or t.is_complex()):
+            return None
+        hooks = torch.nn.modules.module
+        if hooks._global_forward_hooks or hooks._global_forward_pre_hooks:
+            return None
+        calls: list = []
+        try:
+            self.ruled_call(self.root, inputs.shapes[0], calls)
+        except _NoRule:
+            return None
+        return torch_forward.Pass(calls, inputs.shapes)
+
+    def ruled_call(self, module: Any, shape: Shape, calls: list) -> Shape:
+        """The output shape of one call of ``module`` on ``shape`` (no batch axis), its calls
+        appended to ``calls``; _NoRule when the rules do not cover it."""
+        if (module is None or module._forward_hooks or module._forward_pre_hooks
+                or _is_script(module, self.torch) or not _torch_forward(module)):
+            raise _NoRule
+        unit = self.by_module.get(id(module))
+        if unit is None:
+            if not isinstance(module, self.torch.nn.Sequential):
+                raise _NoRule
+            for child in module._modules.values():
+                shape = self.ruled_call(child, shape, calls)
+            return shape
+        layer = unit.layer
+        if layer is None or not _ruled(layer):
+            raise _NoRule
+        try:
+            out, _ = layer.infer((shape,))
+        except (ExplainError, TypeError, ValueError, ZeroDivisionError):
+            raise _NoRule from None
+        found: tuple[int, ...] = ()
+        for d in out:
+            if not isinstance(d, (int, sympy.Integer)) or int(d) <= 0:
+                raise _NoRule
+            found += (int(d),)
+        calls.append((module, (shape,), (found,)))
+        return found
 
     def label(self, unit: _Unit) -> str:
         return unit.name or _class_name(self.root)
@@ -643,6 +705,41 @@ class _Reader:
             return torch_forward.Pass(found[0], inputs.shapes, *found[1:])
         raise ExplainError(f"the forward pass on the meta device with {inputs.describe()} failed: "
                            f"{first_error}") from None
+
+
+class _NoRule(Exception):
+    """The layer types' shape rules do not cover a module of the tree: run the meta pass."""
+
+
+_RULED = frozenset({
+    "Conv1d", "Conv2d", "Conv3d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm",
+    "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "Linear", "Flatten", "Identity",
+    "ReLU", "ReLU6", "LeakyReLU", "ELU", "CELU", "SELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardswish",
+    "Hardsigmoid", "Hardtanh", "Softplus", "Softsign", "Tanhshrink", "LogSigmoid", "Hardshrink",
+    "Softshrink", "Threshold", "Dropout", "AlphaDropout", "GELU"})
+"""Types whose output shape the rules give exactly as torch's forward does, batch first, one
+tensor in and out (Softmax's dim, the channel dropouts' ranks and a max pooling's indices are
+checked by torch alone: not here)."""
+
+
+def _ruled(layer: Layer) -> bool:
+    name = layer.type_name
+    if name not in _RULED:
+        return False
+    if name == "GELU":
+        return getattr(layer, "approximate", "none") in ("none", "tanh")
+    if name.startswith("MaxPool"):
+        return not getattr(layer, "return_indices", False)
+    return True
+
+
+def _torch_forward(module: Any) -> bool:
+    """The module's forward is torch.nn's own (a subclass may have written its own)."""
+    for cls in type(module).__mro__:
+        if "forward" in vars(cls):
+            return cls.__module__.startswith("torch.nn.modules.")
+    return False
 
 
 def _parameter_rows(unit: _Unit) -> list[tuple[str, Any]]:
