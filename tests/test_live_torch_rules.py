@@ -121,6 +121,7 @@ def test_hooks_other_dtypes_and_keywords_run_the_meta_pass(monkeypatch):
     (nn.Sequential(nn.Conv2d(3, 4, 3)), (4, 8, 8)),
     (nn.Sequential(nn.Conv2d(3, 4, 5)), (3, 2, 2)),
     (nn.Sequential(nn.BatchNorm2d(3)), (3, 8)),
+    (nn.Sequential(nn.AvgPool3d(2, 1, 1)), (1, 1, 1, 1)),  # avg_pool3d: the input before padding ≥ the kernel
 ])
 def test_an_input_the_model_rejects_gets_the_meta_pass_error(net, shape, monkeypatch):
     with pytest.raises(ExplainError) as ruled:

@@ -443,6 +443,8 @@ def _pool(x: Any, spatial: int, rest: tuple, kwargs: dict, maximum: bool) -> Any
             or any(2 * p > k for p, k in zip(padding, kernel)):
         return None
     sizes = tuple(int(n) for n in x.shape[x.dim() - spatial:])
+    if not maximum and spatial == 3 and any(n < k for n, k in zip(sizes, kernel)):
+        return None  # avg_pool3d's own check: the input before padding at least the kernel
     out = []
     for n, k, s, p, d in zip(sizes, kernel, stride, padding, dilation):
         span = n + 2 * p - d * (k - 1) - 1

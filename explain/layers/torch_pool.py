@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import ClassVar, Sequence
 
+import sympy
+
 from ..compute import NO_RULE, Cost, NotDerived, elementwise, per_input, pooled, window_math
 from ..symbols import KERNEL_SYMBOLS
 from ..errors import ExplainError
@@ -92,6 +94,19 @@ class _AvgPool(_Pool):
     count_include_pad: bool = flag(True)
     divisor_override: object = anything()
     dilation: tuple = sizes(1)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        """AvgPool3d (torch's avg_pool3d) also needs each axis of the input, before padding, to
+        be at least the kernel's."""
+        if self.rank == 3 and any(_known_below(n, k) for n, k in zip(shape[1:], self.kernel_size)):
+            raise ExplainError(f"{self.type_name}: the input {format_shape(shape)} is smaller than the kernel "
+                               f"{tuple(self.kernel_size)} (before padding). Received: kernel_size={self.kernel_size}")
+        return super().output_shape(shape)
+
+
+def _known_below(n: object, k: object) -> bool:
+    whole = (int, sympy.Integer)
+    return isinstance(n, whole) and isinstance(k, whole) and n < k
 
 
 @layer_type
