@@ -16,6 +16,14 @@ SEED_TOTAL = {"en": "6,029,097", "de": "6.029.097", "ja": "6,029,097", "fr": "6\
               "es": "6.029.097"}
 
 
+def compute_layers(md: str) -> str:
+    """A Markdown derivation's "Compute, layer by layer" section, from its heading to the next
+    ``##`` heading (the training memory's, where memory is counted) or the end."""
+    start = md.index("### Compute, layer by layer")
+    end = md.find("\n## ", start)
+    return md[start:] if end < 0 else md[start:end + 1]
+
+
 def markdown_parser():
     markdown_it = require_module("markdown_it")
     plugins = require_module("mdit_py_plugins.dollarmath")

@@ -8,13 +8,13 @@ import torch
 
 import explain
 from explain.render import render
+from tests.render_helpers import compute_layers
 
 COUNT = ("params", "compute")
 
 
 def _compute(spec: dict) -> str:
-    md = render(explain.load(spec), lang="en", format="markdown", count=COUNT)
-    return md[md.index("### Compute, layer by layer"):]
+    return compute_layers(render(explain.load(spec), lang="en", format="markdown", count=COUNT))
 
 
 @pytest.mark.parametrize("rank,layer,window", [

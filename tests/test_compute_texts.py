@@ -10,7 +10,7 @@ import pytest
 import explain
 from explain.render import render
 from tests.conftest import FIXTURES
-from tests.render_helpers import compile_latex, pdf_text, require_tool
+from tests.render_helpers import compile_latex, compute_layers, pdf_text, require_tool
 
 COUNT = ("params", "compute", "memory")
 
@@ -20,14 +20,10 @@ def seed_md(seed_compute_md) -> str:
     return seed_compute_md("en")
 
 
-def _layers_section(text: str) -> str:
-    return text[text.index("### Compute, layer by layer"):text.index("## Training memory")]
-
-
 def test_activation_cost_is_stated_per_element(seed_md):
     """ReLU counts as one operation per output element, softmax as three (exp, sum, divide);
     never a bare "(1)"."""
-    section = _layers_section(seed_md)
+    section = compute_layers(seed_md)
     # en reviewer, round 8: "the activation relu as one operation" read as a second object
     assert ("For each output element, $O$ counts one addition for the bias and one operation for "
             "the activation `relu`.") in section
@@ -38,7 +34,7 @@ def test_activation_cost_is_stated_per_element(seed_md):
 
 def test_symbols_are_a_where_list_right_after_the_formula(seed_md):
     """conv2d_1: the equation, then "with" and one item per symbol, then the note on O."""
-    first = _layers_section(seed_md).split("#### 2.")[0]
+    first = compute_layers(seed_md).split("#### 2.")[0]
     where = first.index("$$\n\nwith\n\n- $H_{\\text{out}}$: output height\n- $W_{\\text{out}}$: output width\n")
     assert where < first.index("$O$ counts")
 
@@ -46,7 +42,7 @@ def test_symbols_are_a_where_list_right_after_the_formula(seed_md):
 def test_every_layer_is_numbered_in_the_compute_section(seed_md):
     """The seed CNN's 18 layers are 1 … 18 in the layer-by-layer compute, the later dropouts in
     one line each that names the first."""
-    section = _layers_section(seed_md)
+    section = compute_layers(seed_md)
     numbers = [int(n) for n in re.findall(r"^#### (\d+)\. ", section, re.M)]
     assert numbers == list(range(1, 19))
     # round 13 (all reviewers): a short entry's heading has the level of a full entry's (it was one
@@ -84,7 +80,7 @@ def test_dense_names_positions_only_where_there_are_several():
     """A Dense on a flat vector is applied once: no "at every position"; on a (5, 8) sequence it is
     applied at n_pos = 5 positions, 5 × 8 × 4 = 160 MACs (by hand)."""
     flat = render(explain.load("example:seed-cnn"), lang="en", format="markdown", count=("compute",))
-    assert "at every position" not in _layers_section(flat + "## Training memory")
+    assert "at every position" not in compute_layers(flat)
     seq = explain.load({"name": "seq", "input": [5, 8], "layers": [{"Dense": {"units": 4}}]})
     assert seq.macs == 5 * 8 * 4
     text = render(seq, lang="en", format="markdown", count=("compute",))
@@ -119,7 +115,7 @@ def test_json_names_the_views_the_activation_estimate_leaves_out():
 
 def test_flatten_says_it_only_changes_the_shape(seed_md):
     """Flatten computes nothing in training either: no "at inference" for it."""
-    flatten = _layers_section(seed_md).split("#### 13.")[1].split("####")[0]
+    flatten = compute_layers(seed_md).split("#### 13.")[1].split("####")[0]
     assert "This layer only rearranges the entries of its input: it does no arithmetic" in flatten
     assert "inference" not in flatten
 
@@ -161,7 +157,7 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
     """The maximum of the 3 × 3 = 9 values of a window takes 8 comparisons: one fewer than the 9
     operations counted, for each output element (es reviewer: "es una comparación menos" had no
     referent)."""
-    pool = _layers_section(seed_md).split("#### 3.")[1].split("####")[0]
+    pool = compute_layers(seed_md).split("#### 3.")[1].split("####")[0]
     # round 11 (fr): "n values, n − 1 comparisons" was math; round 14 (de, ja, es): but n is the input
     # size of the output-size formula, so the sentence says it of the window without a symbol
     # round 15 (all): the window's own symbols, k_h·k_w values take k_h·k_w − 1 comparisons
@@ -202,7 +198,7 @@ def test_compute_wording_of_the_round_7_reviewers(lang, present, absent, seed_co
 
 
 def test_pooling_window_symbols_are_defined(seed_md):
-    pool = _layers_section(seed_md).split("#### 3.")[1].split("####")[0]
+    pool = compute_layers(seed_md).split("#### 3.")[1].split("####")[0]
     assert "- $k_{h}$: window height\n- $k_{w}$: window width\n" in pool
 
 
@@ -368,7 +364,7 @@ def test_a_layer_without_macs_displays_only_its_other_operations(seed_md):
     """Pooling: "MACs = 0" stood centred far left of the long O line (en, ja reviewers, round 8);
     the sentence says it takes no MACs and the formula is O alone: 3·3 per output element of the
     84 × 84 × 32 output, 9 × 225,792 = 2,032,128 (by hand)."""
-    pool = _layers_section(seed_md).split("#### 3.")[1].split("####")[0]
+    pool = compute_layers(seed_md).split("#### 3.")[1].split("####")[0]
     assert 84 * 84 * 32 == 225_792 and 9 * 225_792 == 2_032_128
     assert "so it takes no MACs" in pool
     assert "$$\nO = k_{h} \\cdot k_{w} \\cdot N_{\\text{out}} = 3 \\times 3 \\times 225{,}792 = 2{,}032{,}128\n$$" in pool
@@ -402,7 +398,7 @@ def test_a_later_layer_with_the_same_formulas_gets_one_line(seed_md):
     conv2d_2: 3×3 kernels, 32 → 32 channels, 254×254 outputs; O: a bias add and a ReLU per output."""
     macs, other = 3 * 3 * 32 * 32 * 254 * 254, 2 * 32 * 254 * 254
     assert (macs, other) == (594_579_456, 4_129_024)
-    section = _layers_section(seed_md)
+    section = compute_layers(seed_md)
     assert ("#### 2. `conv2d_2` (Conv2D)\n\nSame formulas as layer 1, `conv2d_1`: $\\text{MACs} = 3 \\times 3 "
             "\\times 32 \\times 32 \\times 254 \\times 254 = 594{,}579{,}456$; $O = 2 \\times 32 \\times 254 "
             "\\times 254 = 4{,}129{,}024$.") in section
@@ -413,7 +409,7 @@ def test_a_later_layer_with_the_same_formulas_gets_one_line(seed_md):
     # in full: conv2d_1, dense_1 and dense_3 (softmax: 4 per output, another formula for O)
     assert section.count("\\begin{aligned}") == 3
     full = render(explain.load("example:seed-cnn"), lang="en", format="markdown", count=COUNT, detail="full")
-    assert _layers_section(full).count("\\begin{aligned}") == 9 and "Same formulas as layer 1, `conv2d_1`: $" not in full
+    assert compute_layers(full).count("\\begin{aligned}") == 9 and "Same formulas as layer 1, `conv2d_1`: $" not in full
     # round 14: in full, a later layer's formulas are led in by what they share with the first
     assert "#### 2. `conv2d_2` (Conv2D)\n\nSame formulas as layer 1, `conv2d_1`:\n\n$$" in full
 

@@ -9,6 +9,7 @@ import pytest
 
 import explain
 from explain.render import render
+from tests.render_helpers import compute_layers
 
 COUNT = ("params", "compute", "memory")
 
@@ -31,7 +32,7 @@ def test_german_compute_total_is_a_sum_and_the_parameter_total_stays():
 
 
 def _compute_entry(text: str, heading: str) -> str:
-    compute = text[text.index("### Compute, layer by layer"):]
+    compute = compute_layers(text)
     start = compute.index(heading)
     end = compute.find("\n#### ", start + 1)
     return compute[start:end] if end > 0 else compute[start:]
