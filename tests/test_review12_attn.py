@@ -59,7 +59,7 @@ def test_mha_called_without_key_uses_the_value_as_key():
     explicit = keras.ops.convert_to_numpy(layer(q, v, key=v))
     assert np.allclose(default, explicit, atol=1e-6)
     text = _md("specs/mha_small.yaml")
-    assert ("It is called with query `x` and value `x`; the key is not given and defaults to the "
+    assert ("It is called with `x` as both query and value; the key is not given and defaults to the "
             "value. Since all three are the same tensor, this is self-attention.") in text
     assert "Its inputs: query" not in text
 

@@ -160,7 +160,8 @@ def test_t5_d_kv_says_which_size(lang, line):
     # round 18: the term French courses use, and the English name alone in the parenthesis
     ("specs/mha_small.yaml", "fr", "l’attention par produit scalaire normalisé (scaled dot-product attention), qui "
      "n’a pas de paramètres", "mis à l’échelle"),
-    ("specs/mha_small.yaml", "es", "Al invocar la capa se le pasan `x` como consulta y `x` como valor; la clave no "
+    # round 18: one tensor passed as query and value, said once
+    ("specs/mha_small.yaml", "es", "Al invocar la capa se le pasa `x` como consulta y como valor; la clave no "
      "se pasa y, por defecto, es igual al valor.", "La capa se llama"),
 ])
 def test_reviewers_wording(source, lang, said, not_said):

@@ -56,7 +56,8 @@ def test_hf_documents_open_with_what_the_model_consists_of():
     assert ("The model consists of an embedding layer, 32 transformer blocks, a final normalization and the LM head."
             in _md("hf/llama-2-7b.json"))
     assert ("The model consists of an embedding layer, two tables of relative position biases, six encoder "
-            "blocks, six decoder blocks, two final normalizations (one after each stack of blocks) and the LM "
+            "blocks, six decoder blocks, two final normalizations (one at the end of the encoder, one at the end "
+            "of the decoder) and the LM "
             "head." in _md("hf/t5-small.json"))
     assert ("Das Modell besteht aus einer Embedding-Schicht, 32 Transformer-Blöcken, einer abschließenden "
             "Normalisierung und dem LM-Kopf." in _md("hf/llama-2-7b.json", "de"))

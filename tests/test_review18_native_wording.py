@@ -56,3 +56,33 @@ def test_shared_weights_are_counted_once_in_german():
     de = translations("de").gettext("Tied or shared weights (%(layers)s) count once: %(extra)s were "
                                     "counted twice.")
     assert de.startswith("Geteilte (gekoppelte) Gewichte (%(layers)s) werden nur einmal gezählt:")
+
+
+def test_one_tensor_as_query_and_value_is_named_once():
+    """keras MultiHeadAttention called as layer(x, x): the tensor is named once; called with two
+    tensors (query q, value kv), each is named with its role."""
+    fr = _md("specs/mha_small.yaml", "fr")
+    assert ("La couche est appelée avec `x` comme requête et comme valeur\u202f; la clé n’est pas donnée et vaut "
+            "par défaut la valeur. Requête, clé et valeur étant le même tenseur, il s’agit d’une "
+            "auto-attention.") in fr
+    from explain.render.documents import render_document
+    cross = {"name": "cross", "inputs": {"q": [4, 8], "kv": [6, 8]}, "layers": [
+        {"MultiHeadAttention": {"name": "att", "num_heads": 2, "key_dim": 4, "inputs": ["q", "kv"]}}]}
+    es = render_document("derivation", explain.load(cross), lang="es", format="markdown")
+    assert "se le pasan `q` como consulta y `kv` como valor; la clave no se pasa" in es
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "two final normalizations (one at the end of the encoder, one at the end of the decoder)"),
+    ("de", "zwei abschließenden Normalisierungen (je eine am Ende des Encoders und des Decoders)"),
+    ("fr", "deux normalisations finales (une à la fin de l’encodeur, une à la fin du décodeur)"),
+    ("es", "dos normalizaciones finales (una al final del codificador y otra al final del decodificador)"),
+    ("ja", "最後の正規化 2 個（エンコーダとデコーダの最後に 1 個ずつ）"),
+])
+def test_t5_final_norms_are_named_by_their_stack(lang, said):
+    """t5-small: encoder.final_layer_norm after the encoder's blocks, decoder.final_layer_norm after
+    the decoder's (T5Stack.forward applies final_layer_norm after its blocks)."""
+    import json
+    t5 = json.loads((FIXTURES / "hf/t5-small.json").read_text())
+    assert t5["is_encoder_decoder"] and t5["num_layers"] == t5.get("num_decoder_layers", 6) == 6
+    assert said in _md("hf/t5-small.json", lang)

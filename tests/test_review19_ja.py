@@ -24,7 +24,7 @@ def _md(source: str) -> str:
     # t5-small by hand: shared, relative_attention_bias in encoder.block.0 and decoder.block.0,
     # 6 + 6 blocks, encoder.final_layer_norm and decoder.final_layer_norm, lm_head tied to shared
     ("hf/t5-small.json", "このモデルは、埋め込み層 1 個、相対位置バイアスの表 2 個、エンコーダブロック 6 個、デコーダブロック 6 個、"
-     "最後の正規化 2 個（各スタックの最後に 1 個ずつ）、LM ヘッドからなります。"
+     "最後の正規化 2 個（エンコーダとデコーダの最後に 1 個ずつ）、LM ヘッドからなります。"
      "下の概要表では、繰り返されるブロックを 1 行にまとめ、モデルの入力は含めません。", "積み重ね"),
     # GPT-2's c_attn: each head takes one of the equal parts (d/H outputs), not "one output each";
     # 等分 once (round 18)

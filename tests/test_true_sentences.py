@@ -1107,7 +1107,7 @@ def test_attention_inputs_are_named_by_their_roles():
     assert list(inspect.signature(keras.layers.MultiHeadAttention.call).parameters)[1:4] == ["query", "value", "key"]
     assert list(inspect.signature(torch.nn.MultiheadAttention.forward).parameters)[1:4] == ["query", "key", "value"]
     text = markdown(explain.load(FIXTURES / "specs" / "mha_small.yaml"))
-    assert ("It is called with query `x` and value `x`; the key is not given and defaults to the "
+    assert ("It is called with `x` as both query and value; the key is not given and defaults to the "
             "value. Since all three are the same tensor, this is self-attention.") in text
     assert "Its inputs: `x`, `attn`." in text
     ja = render_document("derivation", explain.load(FIXTURES / "specs" / "mha_small.yaml"), lang="ja", format="markdown")

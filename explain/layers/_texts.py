@@ -380,7 +380,7 @@ ATTENTION = N_("Multi-head attention projects the queries, keys and values for e
                "projected to the output width.")
 # Translators: an attention layer's inputs by their roles (Keras: query, value, then key); the
 # placeholders are the input layers' names in code font
-INPUTS_QUERY_VALUE_SELF = N_("It is called with query %(query)s and value %(value)s; the key is not "
+INPUTS_QUERY_VALUE_SELF = N_("It is called with %(query)s as both query and value; the key is not "
                              "given and defaults to the value. Since all three are the same "
                              "tensor, this is self-attention.")
 INPUTS_QUERY_VALUE = N_("It is called with query %(query)s and value %(value)s; the key is not given "
