@@ -40,6 +40,23 @@ def require_tool(name: str) -> str:
 
 
 @cache
+def derivation_md(source: str, lang: str = "en", fmt: str = "markdown") -> str:
+    """The derivation of ``source`` (``example:…`` or a path under tests/fixtures) in ``lang`` and
+    ``fmt``, rendered once per source, language and format (the reviewers' wording tables ask
+    for the same documents many times)."""
+    import explain
+    from explain.render.documents import render_document
+    model = explain.load(source if source.startswith("example:") else FIXTURES / source)
+    return render_document("derivation", model, lang=lang, format=fmt)
+
+
+def assert_wording(text: str, present: str, absent: str) -> None:
+    """A reviewer's finding fixed: the new wording ``present`` is in ``text``, the old ``absent`` not."""
+    assert present in text, present
+    assert absent not in text, absent
+
+
+@cache
 def _seed_compute_md(lang: str) -> str:
     """The seed's Markdown with params, compute and memory in one language, rendered once per language."""
     import explain

@@ -8,13 +8,15 @@ import json
 import pytest
 
 import explain
-from tests.conftest import FIXTURES, require_module
+from tests.conftest import FIXTURES, assert_wording, derivation_md, require_module
 
 
 def _md(source, lang: str = "en", fmt: str = "markdown") -> str:
+    """A fixture's derivation (rendered once, shared), or a loaded model's."""
+    if isinstance(source, str):
+        return derivation_md(source, lang, fmt)
     from explain.render.documents import render_document
-    model = explain.load(FIXTURES / source) if isinstance(source, str) else source
-    return render_document("derivation", model, lang=lang, format=fmt)
+    return render_document("derivation", source, lang=lang, format=fmt)
 
 
 def _hf(config) -> object:
@@ -166,8 +168,7 @@ def test_t5_d_kv_says_which_size(lang, line):
 ])
 def test_reviewers_wording(source, lang, said, not_said):
     """Round-12 reviewers' wording (de, ja, fr, es): the sentences as a lecturer writes them."""
-    text = _md(source, lang)
-    assert said in text and not_said not in text
+    assert_wording(_md(source, lang), said, not_said)
 
 
 @pytest.mark.parametrize("name", ["gpt2", "bert"])

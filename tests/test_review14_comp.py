@@ -9,6 +9,7 @@ import pytest
 
 import explain
 from explain.render import render
+from tests.conftest import assert_wording
 from tests.render_helpers import compute_layers
 
 COUNT = ("params", "compute", "memory")
@@ -67,9 +68,7 @@ def test_the_lead_in_is_translated_and_in_the_pdf_source():
     ("ja", "1 パラメータあたりのバイト数（混合精度、ZeRO の数え方）", "パラメータ 1 つあたり"),
 ])
 def test_memory_table_wording(lang, present, absent):
-    text = _seed(lang)
-    assert present in text
-    assert absent not in text
+    assert_wording(_seed(lang), present, absent)
 
 
 def _sheets(tmp_path, lang: str = "en", fmt: str = "markdown") -> tuple[str, str]:
@@ -151,8 +150,7 @@ def test_japanese_exercise_defaults_are_ragged_and_the_working_follows_the_answe
     ("es", "sin contar los búferes ni la memoria de trabajo propios de la biblioteca.", "del framework"),
 ])
 def test_memory_and_compute_wording_of_the_round_13_reviewers(lang, present, absent):
-    text = render(explain.load("example:seed-cnn"), lang=lang, format="markdown", count=COUNT)
-    assert present in text and absent not in text
+    assert_wording(_seed(lang), present, absent)
 
 
 @pytest.mark.parametrize("lang,present", [

@@ -7,14 +7,10 @@ import json
 import pytest
 
 import explain
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, assert_wording
+from tests.conftest import derivation_md as _md
 
 LANGS = ("en", "de", "fr", "ja", "es")
-
-
-def _md(source: str, lang: str = "en") -> str:
-    from explain.render.documents import render_document
-    return render_document("derivation", explain.load(FIXTURES / source), lang=lang, format="markdown")
 
 
 @pytest.mark.parametrize("source,lang,present,absent", [
@@ -38,9 +34,7 @@ def _md(source: str, lang: str = "en") -> str:
      "Skalierungsfaktor, $\\beta$ (`beta`) eine Verschiebung.", "enthalten je"),
 ])
 def test_round16_wording(source, lang, present, absent):
-    text = _md(source, lang)
-    assert present in text
-    assert absent not in text
+    assert_wording(_md(source, lang), present, absent)
 
 
 def test_hf_documents_open_with_what_the_model_consists_of():

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import explain
 from explain.exercise import read_spec
 from explain.exercise.form import form_text
 from explain.exercise.variants import make_variant
-from tests.conftest import FIXTURES
-
-
-def _md(source: str) -> str:
-    from explain.render.documents import render_document
-    model = explain.load(source if source.startswith("example:") else FIXTURES / source)
-    return render_document("derivation", model, lang="ja", format="markdown")
+from tests.conftest import assert_wording, derivation_md
 
 
 @pytest.mark.parametrize("source, present, absent", [
@@ -37,9 +30,7 @@ def _md(source: str) -> str:
     ("example:lenet5", "## パラメータが占めるメモリ", "## パラメータのメモリ"),
 ])
 def test_round17_ja_wording(source, present, absent):
-    text = _md(source)
-    assert present in text
-    assert absent not in text
+    assert_wording(derivation_md(source, "ja"), present, absent)
 
 
 def test_answer_form_names_the_number_fields():
