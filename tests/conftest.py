@@ -50,6 +50,17 @@ def derivation_md(source: str, lang: str = "en", fmt: str = "markdown") -> str:
     return render_document("derivation", model, lang=lang, format=fmt)
 
 
+def translated_part(lang: str, msgid: str) -> str:
+    """The longest stretch of ``msgid``'s translation into ``lang`` without a placeholder: what a
+    render in ``lang`` must contain where it says that message (a test that an English sentence is
+    absent then also fails for a missing or wrong translation)."""
+    import re
+    from explain.render.i18n import translate
+    native = translate(lang, msgid)
+    assert native != msgid, (lang, msgid)
+    return max(re.split(r"%\(\w+\)s", native), key=len).strip()
+
+
 def assert_wording(text: str, present: str, absent: str) -> None:
     """A reviewer's finding fixed: the new wording ``present`` is in ``text``, the old ``absent`` not."""
     assert present in text, present

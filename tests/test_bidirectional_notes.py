@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from tests.conftest import require_module
+from tests.conftest import require_module, translated_part
 
 import explain
 from explain.derivation import derive
+from explain.layers import _texts
 from explain.layers.recurrent import GATE_NOTES, PER_DIRECTION
 from explain.render import messages, render_document
 
@@ -172,3 +173,6 @@ def test_bidirectional_texts_are_translated(lang):
                            lang=lang, format="markdown")
     assert "`GRU(units=7, reset_after=True)`" in text and "`nn.GRU(..., bidirectional=True)`" in text
     assert "each direction" not in text and "shortened" not in text
+    for msgid in (_texts.BIDIRECTIONAL, messages.NOTES["bidirectional_gru_reset_after"],
+                  messages.NOTES["bidirectional_names"]):
+        assert translated_part(lang, msgid) in text, (lang, msgid)

@@ -15,7 +15,8 @@ import yaml
 
 import explain
 from explain.checker import render_report
-from tests.conftest import require_module
+from explain.checker.messages import MISTAKES
+from tests.conftest import require_module, translated_part
 from tests.render_helpers import LANGS
 
 SEED = [  # the seed CNN in PyTorch (channels first); Keras's 'same' 3 × 3 convolution pads 1
@@ -197,11 +198,14 @@ def test_sheet_names_each_mistake_in_every_language(seed, tmp_path, lang, fmt):
     report = check(tmp_path, "example:seed-cnn", claims)
     text = render_report(report, lang=lang, format=fmt)
     english = render_report(report, lang="en", format=fmt)
-    for sentence in ("The positions are taken from the input", "a FLOP count takes two per",
-                     "The bias adds", "and a MiB", "Only the parameters are counted"):
+    for sentence, key in (("The positions are taken from the input", "input_size_for_output"),
+                          ("a FLOP count takes two per", "macs_as_flops"), ("The bias adds", "bias_adds_as_macs"),
+                          ("and a MiB", "memory_unit"), ("Only the parameters are counted", "memory_parameters_only")):
         assert sentence in english
         if lang != "en":
             assert sentence not in text, (lang, sentence)
+            if fmt != "latex":  # LaTeX sets the French spaces before ; and : itself
+                assert translated_part(lang, MISTAKES[key]) in text, (lang, key)
     assert "594" in text.replace("\\,", "").replace(".", "").replace(",", "")  # conv2d_2's MACs
 
 

@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from tests.conftest import FIXTURES, require_module
+from tests.conftest import FIXTURES, require_module, translated_part
 
 import explain
-from explain.render import render_document
+from explain.render import messages, render_document
 
 
 def doc(model, lang: str = "en", fmt: str = "markdown") -> str:
@@ -839,7 +839,6 @@ def test_keras_batchnorm_moving_statistics_are_an_exponential_average_of_the_bat
 ])
 def test_reviewers_wording_round12(lang, msgid, wanted, unwanted):
     from explain.layers import _texts
-    from explain.render import messages
     from explain.render.i18n import translations
     ids = {"DENSE_NO_BIAS": _texts.DENSE_NO_BIAS, "PADDING_SAME_HALF_DILATED": messages.PADDING["same_half_dilated"],
            "LENET5_C3": messages.MODEL_NOTES["lenet5_c3"]}
@@ -1047,8 +1046,10 @@ def test_bias_note_names_the_layers_it_is_about():
         {"Dense": {"units": 2}}, {"BatchNormalization": {}}]}))
     assert "In this model, 2 convolutional and dense layers followed by batch normalization" in both
     for lang in ("de", "fr", "ja", "es"):
-        assert "dense layer" not in doc(explain.load({"name": "d", "input": [3], "layers": [
+        native = doc(explain.load({"name": "d", "input": [3], "layers": [
             {"Dense": {"units": 4}}, {"BatchNormalization": {}}]}), lang)
+        assert "dense layer" not in native
+        assert translated_part(lang, messages.NOTES["bias_cancelled_by_batchnorm_dense_one"]) in native, lang
 
 
 def test_mobilenet_relu_layer_says_it_is_relu6_by_its_max_value(mobilenet):
