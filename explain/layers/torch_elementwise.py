@@ -1,15 +1,18 @@
 """PyTorch's element-wise modules: activations (ReLU, GELU, SiLU, Softmax, …) and dropouts.
 
 No weights; the shape is unchanged. A family of its own (32 types), so that a model that uses
-none of them, a Hugging Face config's blocks, does not build their classes at start-up.
+none of them, a Hugging Face config's blocks, does not build their classes at start-up; each
+class is built when a model first asks the registry for it (``registry.register_lazy``).
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..compute import ACTIVATION_OPS, SOFTMAX_OPS
 from . import _texts
 from .base import Layer, anything, layer_type
+from .registry import built, register_lazy
 from .torch_core import torch_module
 
 
@@ -39,7 +42,21 @@ _SPATIAL_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.SPA
                             "compute_explanation": _texts.DROPOUT_MASK_COMPUTE}
 _ALPHA_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.ALPHA_DROPOUT, "ops": 0,
                             "compute_explanation": _texts.DROPOUT_COMPUTE}
-for _name, _fields, _kind in (
+def _p_values(self: Any) -> dict:
+    """PyTorch's dropout probability p (0.5 when not given), shown as r = p."""
+    p = 0.5 if self.p is None else self.p
+    return {"r": ("r = §", (float(p),))} if isinstance(p, (int, float)) and not isinstance(p, bool) else {}
+
+
+def _p_code(self: Any) -> dict[str, str]:
+    return {"rate": "p"}
+
+
+_DROPOUT_P = {"Dropout", "Dropout1d", "Dropout2d", "Dropout3d"}
+"""The dropouts whose sentence gives r = p."""
+
+_TYPES: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    _name: (_fields, _kind) for _name, _fields, _kind in (
     ("ReLU", ("inplace",), {}), ("ReLU6", ("inplace",), {}),
     ("LeakyReLU", ("negative_slope", "inplace"), {}), ("ELU", ("alpha", "inplace"), {}),
     ("CELU", ("alpha", "inplace"), {}), ("SELU", ("inplace",), {}), ("GELU", ("approximate",), {}),
@@ -55,20 +72,27 @@ for _name, _fields, _kind in (
     ("Dropout2d", ("p", "inplace"), _SPATIAL_DROPOUT), ("Dropout3d", ("p", "inplace"), _SPATIAL_DROPOUT),
     ("AlphaDropout", ("p", "inplace"), _ALPHA_DROPOUT),
     ("FeatureAlphaDropout", ("p", "inplace"), _ALPHA_DROPOUT),
-):
-    globals()[_name] = _elementwise(_name, *_fields, **_kind)
+)}
 
 
-def _p_values(self: Any) -> dict:
-    """PyTorch's dropout probability p (0.5 when not given), shown as r = p."""
-    p = 0.5 if self.p is None else self.p
-    return {"r": ("r = §", (float(p),))} if isinstance(p, (int, float)) and not isinstance(p, bool) else {}
+def _build(name: str) -> type[Layer]:
+    fields, kind = _TYPES[name]
+    cls = _elementwise(name, *fields, **kind)
+    if name in _DROPOUT_P:
+        cls.explanation_values = _p_values  # type: ignore[method-assign]
+        cls.explanation_code = _p_code  # type: ignore[method-assign]
+    globals()[name] = cls
+    return cls
 
 
-def _p_code(self: Any) -> dict[str, str]:
-    return {"rate": "p"}
+for _name in _TYPES:
+    register_lazy(_name, functools.partial(_build, _name), framework="pytorch")
 
 
-for _name in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d"):
-    globals()[_name].explanation_values = _p_values
-    globals()[_name].explanation_code = _p_code
+def __getattr__(name: str) -> type[Layer]:
+    """A type of this family, built on first use (the registry builds it when a model asks)."""
+    if name in _TYPES:
+        found = built(name, "pytorch")
+        if found is not None:
+            return found
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
