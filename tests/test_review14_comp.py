@@ -165,7 +165,7 @@ def test_the_answer_file_is_a_file_that_comes_with_the_sheet(tmp_path, lang, pre
     if lang == "es":
         assert "Resumen de las respuestas, con el mismo formato que en el ejercicio" in solution
     if lang == "ja":
-        assert "以下の導出では、形状をバッチ軸を含めて書きます" in solution
+        assert "以下の導出では、バッチ軸も含めて形状を書きます" in solution
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])

@@ -45,6 +45,11 @@ def test_round18_wording(source, lang, present, absent):
 @pytest.mark.parametrize("lang, present, absent", [
     ("fr", "de la feuille\u202f; pour un vecteur de longueur n, écrivez (n,).", "sous la forme (n,)"),
     ("de", "# Geben Sie jede Anzahl als Zahl an, gern auch mit Rechenweg.", "auf Wunsch"),
+    ("de", "wie die Eingabeform (32, 32, 1) auf dem Blatt; einen Vektor der Länge n schreiben Sie als (n,).",
+     "auf dem Blatt, einen Vektor"),
+    # the field, not the two keys, says which exercise was answered; 問題用紙 is the sheet
+    ("ja", "# 'variant' と 'model' の欄は変更しないでください。どの問題に解答したかを示す欄です。", "示すものです"),
+    ("ja", "問題用紙にある入力の形状 (32, 32, 1) と同じ書き方で", "問題の入力の形状"),
 ])
 def test_answer_file_says_it_as_the_sheet_does(lang, present, absent):
     text = form_text(make_variant(read_spec("example:lenet5")), ("shapes", "params"), None, lang)

@@ -36,5 +36,5 @@ def test_round17_ja_wording(source, present, absent):
 def test_answer_form_names_the_number_fields():
     """The comment covers every number asked (parameters, and MACs where a sheet asks them)."""
     text = form_text(make_variant(read_spec("example:lenet5")), ("shapes", "params"), None, "ja")
-    assert "# 数を答える欄には数値を書き、必要なら計算式も添えてください。" in text
+    assert "# 数を答える欄には数値で書いてください。計算式を添えてもかまいません。" in text
     assert "個数は" not in text
