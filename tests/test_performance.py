@@ -420,3 +420,20 @@ def test_torchs_element_wise_types_are_built_when_a_model_first_asks_for_one():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["[]", "['ReLU']", "True", "True", "32", "{'r':", "('r", "=", "§',", "(0.25,))}"]
+
+
+def test_the_derivation_prints_each_layer_once_to_find_its_repeats(monkeypatch):
+    """Finding repeated blocks and layers equal to an earlier one compares each node's signature,
+    which prints its layer (a repr over all its fields): once per node, not once more for every
+    layer that is not part of a repeated block."""
+    import explain
+    from explain.derivation import derive
+    from explain.layers.base import Layer
+
+    model = explain.load(str(ROOT / "explain" / "examples" / "lenet5.yaml"))
+    calls = []
+    real = Layer.__repr__
+    monkeypatch.setattr(Layer, "__repr__", lambda self: calls.append(1) or real(self))
+    derivation = derive(model)
+    assert len(calls) == len(model.nodes)
+    assert sum(b.repeat * len(b.steps) for b in derivation.blocks) == len(model.nodes)

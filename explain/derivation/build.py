@@ -139,12 +139,13 @@ def _flow(nodes: Sequence[Node]) -> _Flow:
     return _Flow(reads, [max(r, default=-1) for r in reads])
 
 
-def group_blocks(nodes: Sequence[Node], max_period: int = 64) -> list[tuple[int, int, int]]:
+def group_blocks(nodes: Sequence[Node], max_period: int = 64,
+                 signatures: Sequence[tuple] | None = None) -> list[tuple[int, int, int]]:
     """(start, period, repeats) runs covering ``nodes``: the longest run of a repeated block of
     consecutive layers at each position (the shortest period among equals), whose repetitions
-    each feed the next."""
+    each feed the next. ``signatures``: the nodes' ``_signature``, when the caller has them."""
     ids: dict[tuple, int] = {}
-    sig = [ids.setdefault(_signature(n), len(ids)) for n in nodes]
+    sig = [ids.setdefault(s, len(ids)) for s in (signatures if signatures is not None else map(_signature, nodes))]
     flow = _flow(nodes)
     out: list[tuple[int, int, int]] = []
     i, n = 0, len(sig)
@@ -255,12 +256,13 @@ def derive(model: Model, expand: bool = False) -> Derivation:
         blocks = [Block([s], 1, [[s.node.name]]) for s in steps]
     else:
         seen: dict[tuple, str] = {}
-        for start, period, repeat in group_blocks(model.nodes):
+        signatures = [_signature(n) for n in model.nodes]  # a layer's repr: once per node
+        for start, period, repeat in group_blocks(model.nodes, signatures=signatures):
             first = steps[start:start + period]
             names = [[s.node.name for s in steps[start + r * period:start + (r + 1) * period]]
                      for r in range(repeat)]
             if period == 1 and repeat == 1:
-                sig = _signature(first[0].node)
+                sig = signatures[start]
                 if first[0].has_weights and sig in seen and first[0].node.shares is None \
                         and first[0].repeat == 1:
                     first[0].same_as = seen[sig]
