@@ -79,8 +79,6 @@ def exercise_facts(a: Assignment, f: "Formatter", **_: Any) -> dict[str, Any]:
 DEFAULTS_ITEM = N_("for %(type)s, %(arguments)s")
 # Translators: on an exercise sheet: a stride's default None (`strides=None`), which means the window argument's value (`pool_size`)
 EQUAL_TO_WINDOW = N_("%(argument)s (i.e. equal to %(window)s)")
-# Translators: the separator between the items of a list whose items have commas of their own (the defaults of two layer types: "for Conv2D, … and …; for AveragePooling2D, …"); French puts a narrow no-break space before it, Japanese takes 、
-ITEM_SEPARATOR = N_("; ")
 
 
 def _defaults_text(spec: dict[str, Any], f: "Formatter") -> str:
@@ -88,23 +86,17 @@ def _defaults_text(spec: dict[str, Any], f: "Formatter") -> str:
     language: for Conv2D, ``padding="valid"`` and ``strides=1``; for AveragePooling2D,
     ``padding="valid"`` and ``strides=None`` (i.e. equal to ``pool_size``) (empty where no layer
     leaves one out)."""
-    from babel.lists import format_list
-    from ..render.escape import message_escape
-    from ..render.i18n import translate
+    from ..render.i18n import join_list, translate
 
     def arg(code: str, window: str) -> str:
         if not window:
             return f.code(code)
         return translate(f.lang, EQUAL_TO_WINDOW) % {"argument": f.code(code), "window": f.code(window)}
 
-    def arguments(args: list[str]) -> str:
-        if f.lang == "ja":  # a pair joined by と; 、 between the items of the list
-            return " と ".join(args) if len(args) == 2 else "、".join(args)
-        return format_list(args, locale=f.lang)
-    items = [translate(f.lang, DEFAULTS_ITEM) % {"arguments": arguments([arg(*a) for a in args]),
+    items = [translate(f.lang, DEFAULTS_ITEM) % {"arguments": join_list([arg(*a) for a in args], f.lang, f.format),
                                                   "type": f.cell_type(type_name)}  # never hyphenated: "Average-/Pooling2D"
              for type_name, args in defaults(spec)]
-    return message_escape(f.format, f.lang)(translate(f.lang, ITEM_SEPARATOR)).join(items)
+    return join_list(items, f.lang, f.format, nested=True)
 
 
 @document("solution", "markdown", "latex")

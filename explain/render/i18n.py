@@ -13,17 +13,26 @@ import io
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import jinja2
 
-from ..msgid import N_  # noqa: F401  (re-exported for the messages marked in render/)
+from ..msgid import N_  # (re-exported for the messages marked in render/)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 """``explain/templates``: a link to the top-level ``templates/`` in the source tree, the real
 directory in an installed package."""
 LOCALES_DIR = TEMPLATES / "locales"
 DOMAIN = "messages"
+
+# Translators: a list of two items ("`padding="valid"` and `strides=1`", "the pooler and the LM head"); Japanese joins a pair with と
+LIST_PAIR = N_("%(first)s and %(second)s")
+# Translators: the end of a list of three or more items: %(list)s the items before the last, joined by ", " ("two embedding layers, twelve transformer blocks, a final normalization"), %(last)s the last one ("the LM head"); Japanese joins it with 、 like the others
+LIST_END = N_("%(list)s and %(last)s")
+# Translators: the separator between the items of a list of names ("x, y"); Japanese takes 、
+LIST_SEPARATOR = N_(", ")
+# Translators: the separator between the items of a list whose items have commas of their own (the defaults of two layer types: "for Conv2D, … and …; for AveragePooling2D, …"); French puts a narrow no-break space before it, Japanese takes 、
+ITEM_SEPARATOR = N_("; ")
 
 
 
@@ -210,7 +219,30 @@ def environment(lang: str, format: str) -> jinja2.Environment:
 
     env.install_gettext_callables(gettext, ngettext, newstyle=True,  # type: ignore[attr-defined]
                                   pgettext=pgettext, npgettext=npgettext)
+    env.globals["join_list"] = lambda items, nested=False: join_list(items, lang, format, nested)
     return env
+
+
+def join_list(items: Sequence[str], lang: str, format: str, nested: bool = False) -> str:
+    """``items`` (already escaped for ``format``) as one list in ``lang``, with the catalog's words
+    between them: "a and b", "a, b and c" (de „a, b und c“, ja 「a と b」「a、b、c」); ``nested``:
+    items with commas of their own, only separated ("for Conv2D, … and …; for AveragePooling2D, …").
+    Not Babel's ``format_list``: CLDR puts a comma before the English "and" (the documents write
+    "queries, keys and values") and joins a Japanese pair with 、 (here と, as in every sentence)."""
+    from .escape import message_escape
+    escape = message_escape(format, lang)
+
+    def text(message: str) -> str:
+        return escape(translate(lang, message))
+
+    if nested:
+        return text(ITEM_SEPARATOR).join(items)
+    if len(items) < 2:
+        return "".join(items)
+    if len(items) == 2:
+        return escape_message(translate(lang, LIST_PAIR), escape) % {"first": items[0], "second": items[1]}
+    return escape_message(translate(lang, LIST_END), escape) % {"list": text(LIST_SEPARATOR).join(items[:-1]),
+                                                                 "last": items[-1]}
 
 
 def translate(lang: str, message: str) -> str:
