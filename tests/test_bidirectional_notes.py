@@ -173,6 +173,80 @@ def test_bidirectional_texts_are_translated(lang):
                            lang=lang, format="markdown")
     assert "`GRU(units=7, reset_after=True)`" in text and "`nn.GRU(..., bidirectional=True)`" in text
     assert "each direction" not in text and "shortened" not in text
-    for msgid in (_texts.BIDIRECTIONAL, messages.NOTES["bidirectional_gru_reset_after"],
+    for msgid in (_texts.BIDIRECTIONAL_GRU_RESET_AFTER, messages.NOTES["bidirectional_gru_reset_after"],
                   messages.NOTES["bidirectional_names"]):
         assert translated_part(lang, msgid) in text, (lang, msgid)
+
+
+DIRECTION = [  # Keras layer, its spec, the placeholder the sentence gives for one direction, its words
+    ("GRU", {}, "gru_keras_torch", "three weight groups, each with input weights, recurrent weights and two "
+     "biases (one for the input part, one for the recurrent part, since `reset_after=True`)"),
+    ("GRU", {"reset_after": False}, "gru_one_bias", "three weight groups, each with input weights, recurrent "
+     "weights and one bias (since `reset_after=False`)"),
+    ("LSTM", {}, "lstm_keras", "four weight groups (three gates and the cell candidate), each with input "
+     "weights, recurrent weights and one bias"),
+    ("SimpleRNN", {}, "rnn_keras", "input weights, recurrent weights and one bias"),
+]
+
+
+@pytest.mark.parametrize("name, config, placeholder, words", DIRECTION)
+def test_bidirectional_sentence_says_what_each_direction_has(name, config, placeholder, words):
+    """Round-18 en review: 2(3h(n_in + h) + 6h) appeared without saying where 6h comes from. The
+    sentence says what one direction of the wrapped type has, and its formula is one Keras layer's
+    count (half the wrapper's), by hand too: G groups of h(n_in + h) weights and b·G·h biases."""
+    keras = require_module("keras")
+    one = keras_layer(lambda k: getattr(k.layers, name)(H, **config))
+    both = keras_layer(lambda k: k.layers.Bidirectional(getattr(k.layers, name)(H, **config)))
+    gates = {"GRU": 3, "LSTM": 4, "SimpleRNN": 1}[name]
+    biases = 2 if name == "GRU" and not config else 1
+    assert value(placeholder) == one.count_params() == both.count_params() // 2 \
+        == gates * H * (I + H) + biases * gates * H
+    text = render_document("derivation", explain.load(spec({"Bidirectional": {"layer": {name: {"units": H, **config}}}})),
+                           lang="en", format="markdown")
+    formula = messages.PLACEHOLDERS[placeholder]
+    from explain.render.mathtex import MathPrinter
+    written = MathPrinter("en").written(formula)
+    assert f"Each direction is a complete {name}: {words}, which gives ${written}$ per direction." in text
+    assert keras.__version__.startswith("3")
+
+
+def test_bidirectional_without_bias_keeps_the_general_sentence():
+    """use_bias=False: the sentence on each direction's biases would be false; the first one stays."""
+    text = render_document("derivation", explain.load(spec({"Bidirectional": {"layer": {"LSTM": {
+        "units": H, "use_bias": False}}}})), lang="en", format="markdown")
+    assert "twice the parameters of that layer alone." in text and "Each direction is" not in text
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "ja", "es"])
+@pytest.mark.parametrize("name, config", [(n, c) for n, c, _, _ in DIRECTION])
+def test_bidirectional_direction_sentence_is_translated(lang, name, config):
+    """Each direction's sentence in every language, with the formula of one direction."""
+    model = explain.load(spec({"Bidirectional": {"layer": {name: {"units": H, **config}}}}))
+    en = render_document("derivation", model, lang="en", format="markdown")
+    text = render_document("derivation", model, lang=lang, format="markdown")
+    formula = en.split("which gives ")[1].split(" per direction")[0]
+    assert formula.startswith("$") and formula in text and "Each direction" not in text
+    msgid = model.nodes[-1].layer.explanation_for(["forward_kernel"])
+    assert msgid != _texts.BIDIRECTIONAL and translated_part(lang, msgid) in text, (lang, msgid)
+
+
+@pytest.mark.parametrize("layer, wrapped, sentence", [
+    ({"Dense": {"units": 5}}, "Dense", "with the same weights at every step, so its parameters are those of "
+     "that layer alone."),
+    ({"Conv1D": {"filters": 4, "kernel_size": 3}}, "Conv1D", "with the same weights at every step"),
+    ({"Flatten": {}}, "Flatten", "that layer has no weights, so the wrapper has none either.")])
+def test_time_distributed_names_the_layer_it_wraps(layer, wrapped, sentence):
+    """Round-18 en review: the sentence did not say which layer it applies at every step."""
+    keras = require_module("keras")
+    keras.utils.clear_session()
+    kind, args = next(iter(layer.items()))
+    real = keras.Sequential([keras.Input((3, T, I)), keras.layers.TimeDistributed(
+        getattr(keras.layers, kind)(**args))]).layers[-1]
+    model = explain.load({"name": "t", "input": [3, T, I], "layers": [{"TimeDistributed": {"layer": layer}}]})
+    assert int(derive(model).steps[-1].params) == real.count_params()
+    text = render_document("derivation", model, lang="en", format="markdown")
+    assert f"This wrapper applies the layer it wraps (here `{wrapped}`) to every time step" in text
+    assert sentence in text
+    for lang in ("de", "fr", "ja", "es"):
+        translated = render_document("derivation", model, lang=lang, format="markdown")
+        assert f"`{wrapped}`" in translated and "This wrapper" not in translated

@@ -294,7 +294,7 @@ def _compute(model, lang="en"):
 def test_flatten_compute_says_it_only_rearranges():
     text = _compute(explain.load("example:seed-cnn")).split("flatten_1` (Flatten)")[-1]
     assert text.lstrip().startswith("This layer only rearranges the entries of its input: it does no "
-                                     "arithmetic, so it takes no MACs and no other operations.")
+                                     "arithmetic, so it needs no MACs and no other operations.")
 
 
 def test_max_and_average_pooling_each_say_what_they_do():
@@ -730,8 +730,8 @@ def test_round11_wording_in_every_language(resnet, mobilenet):
     assert "(layers 7–38) × 3" in resnet
     assert ("A box with a double border groups several consecutive layers and gives the range of their "
             "layer numbers in parentheses; a trailing × N gives the number of blocks in the box.") in resnet
-    assert ("the normalization subtracts the batch mean (at inference, the moving mean), which would "
-            "cancel a bias") in mobilenet
+    assert ("the normalization subtracts the batch mean (at inference, the moving mean, which would "
+            "include the bias), so a bias would cancel out") in mobilenet
     ja = doc(explain.load(FIXTURES / "keras" / "ResNet50.json"), "ja")
     assert "二重枠のボックスは連続する複数の層をまとめたもので、括弧内にそれらの層番号の範囲を示します。" in ja
     assert "（Functional API で作ったモデルでは、Keras の `model.summary()` に入力層もパラメータ数 0 として表示されます）" in ja
@@ -1098,9 +1098,9 @@ def test_bidirectional_concat_says_the_two_widths_it_adds():
     real = keras.Model(x, both(x))(keras.ops.zeros((1, 256, 32)))
     assert tuple(real.shape) == (1, 24)
     spec = {"name": "b", "input": [256, 32], "layers": [{"Bidirectional": {"layer": {"GRU": {"units": 16}}}}]}
-    assert "which therefore has the units of both directions, $16 + 16 = 32$: `(None, 32)`." in doc(explain.load(spec))
+    assert "so that axis has $16 + 16 = 32$ entries: `(None, 32)`." in doc(explain.load(spec))
     spec["layers"][0]["Bidirectional"]["backward_layer"] = {"GRU": {"units": 8, "go_backwards": True}}
-    assert "$16 + 8 = 24$: `(None, 24)`." in doc(explain.load(spec))
+    assert "so that axis has $16 + 8 = 24$ entries: `(None, 24)`." in doc(explain.load(spec))
 
 
 def test_bottleneck_sentence_is_true_of_every_block_including_conv2_block1():

@@ -32,7 +32,7 @@ def test_max_pooling_remark_names_its_own_window(rank, layer, window):
     assert (best, comparisons) == (7.0, len(values) - 1)
     shape = [6] * rank + [2]
     text = _compute({"name": "p", "input": shape, "layers": [{layer: {"pool_size": 3}}]})
-    assert (f"(strictly, the maximum of ${window}$ values takes ${window} - 1$ comparisons, one "
+    assert (f"(strictly, the maximum of ${window}$ values needs ${window} - 1$ comparisons, one "
             "operation fewer per output element)") in text
     assert "a window's values" not in text
 

@@ -161,7 +161,7 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
     # round 11 (fr): "n values, n − 1 comparisons" was math; round 14 (de, ja, es): but n is the input
     # size of the output-size formula, so the sentence says it of the window without a symbol
     # round 15 (all): the window's own symbols, k_h·k_w values take k_h·k_w − 1 comparisons
-    assert ("(strictly, the maximum of $k_{h} \\cdot k_{w}$ values takes $k_{h} \\cdot k_{w} - 1$ comparisons, "
+    assert ("(strictly, the maximum of $k_{h} \\cdot k_{w}$ values needs $k_{h} \\cdot k_{w} - 1$ comparisons, "
             "one operation fewer per output element)") in pool and "$n$" not in pool
     assert 9 * 225_792 == 2_032_128
     assert "3 \\times 3 \\times 225{,}792 = 2{,}032{,}128" in pool
@@ -362,11 +362,11 @@ def test_views_are_named_where_the_rule_is_stated(singular):
 
 def test_a_layer_without_macs_displays_only_its_other_operations(seed_md):
     """Pooling: "MACs = 0" stood centred far left of the long O line (en, ja reviewers, round 8);
-    the sentence says it takes no MACs and the formula is O alone: 3·3 per output element of the
+    the sentence says it needs no MACs and the formula is O alone: 3·3 per output element of the
     84 × 84 × 32 output, 9 × 225,792 = 2,032,128 (by hand)."""
     pool = compute_layers(seed_md).split("#### 3.")[1].split("####")[0]
     assert 84 * 84 * 32 == 225_792 and 9 * 225_792 == 2_032_128
-    assert "so it takes no MACs" in pool
+    assert "so it needs no MACs" in pool
     assert "$$\nO = k_{h} \\cdot k_{w} \\cdot N_{\\text{out}} = 3 \\times 3 \\times 225{,}792 = 2{,}032{,}128\n$$" in pool
     assert "aligned" not in pool and "\\text{MACs}" not in pool
 

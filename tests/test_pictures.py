@@ -90,7 +90,7 @@ def test_resnet50_shows_one_block_with_its_shortcut_and_merge():
             ("conv2_block1_3_bn", "conv2_block1_add"), ("conv2_block1_0_bn", "conv2_block1_add")} <= edges
     # 1×1 convolution 64 → 256 with bias: 64·256 + 256 (the shortcut's count in Keras's summary)
     assert "<b>conv2_block1_0_conv</b> (Conv2D)<br/>(None, 56, 56, 256)<br/>16,640 parameters" in drawn["detail"]
-    assert "The picture below draws the block `conv2_block1` layer by layer" in render(model)
+    assert "The figure below shows the block `conv2_block1` layer by layer" in render(model)
 
 
 def test_gpt2_blocks_are_one_box_times_n_layer():

@@ -112,7 +112,7 @@ def test_seed_per_layer_compute_equals_the_hand_derivation(lang):
         lines = [ln.strip() for ln in sections[name].splitlines()]
         mac_line = next((ln for ln in lines if ln.startswith((r"\text{MACs} &=", r"\text{MAC} &=", r"\text{MAC 数} &="))), None)
         other_line = next(ln for ln in lines if ln.startswith(("O &=", "O =")))
-        # a layer without MACs (pooling) displays O alone; its sentence says it takes no MACs
+        # a layer without MACs (pooling) displays O alone; its sentence says it needs no MACs
         assert (mac_line is None) if macs == 0 else _last_number(mac_line) == macs, (lang, name, mac_line)
         assert _last_number(other_line) == other, (lang, name, other_line)
     # the formula is written once per type with the numbers substituted: 3·3·32·32·82·82 for conv2d_4
@@ -185,7 +185,7 @@ def test_mixed_precision_sentence_is_true_of_keras_and_zero():
 
 def test_dropout_and_max_pooling_say_what_their_count_leaves_out():
     """PyTorch's dropout is the identity at inference and draws a random mask in training, so
-    the count of 0 holds at inference only; a maximum of k_h·k_w = 9 values takes 8 comparisons
+    the count of 0 holds at inference only; a maximum of k_h·k_w = 9 values needs 8 comparisons
     (max(a, b) once per further value), counted as 9: the text says so."""
     torch = require_module("torch")
     x = torch.ones(1000)
@@ -203,7 +203,7 @@ def test_dropout_and_max_pooling_say_what_their_count_leaves_out():
     # in training the kept entries of ones are 1/(1 - 0.5) = 2, the dropped ones 0 (fr reviewer:
     # "draws random numbers and applies them" was vague)
     assert set(drop.train()(x).unique().tolist()) == {0.0, 2.0}
-    assert ("one operation per window element (strictly, the maximum of $k_{h} \\cdot k_{w}$ values takes "
+    assert ("one operation per window element (strictly, the maximum of $k_{h} \\cdot k_{w}$ values needs "
             "$k_{h} \\cdot k_{w} - 1$ comparisons, one operation fewer per output element)") in text
 
 

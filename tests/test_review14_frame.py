@@ -169,7 +169,7 @@ def test_japanese_hf_opening_says_what_the_table_does():
 
 
 @pytest.mark.parametrize("lang,lead", [
-    ("en", "The picture below draws the block `conv2_block1` layer by layer, as an example of the model's blocks; the arrows"),
+    ("en", "The figure below shows the block `conv2_block1` layer by layer, as an example of the model's blocks; the arrows"),
     ("de", "Das folgende Diagramm zeigt den Block `conv2_block1` Schicht für Schicht, als Beispiel für die Blöcke des Modells; die Pfeile"),
     ("fr", "Le schéma ci-dessous représente le bloc `conv2_block1` couche par couche, comme exemple des blocs du modèle\u202f; les flèches"),
     ("es", "La figura de abajo muestra el bloque `conv2_block1` capa por capa, como ejemplo de los bloques del modelo; las flechas"),

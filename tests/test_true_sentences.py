@@ -668,6 +668,29 @@ def test_bias_before_batchnorm_and_moving_statistics_at_inference():
     for key in ("bias_before_batchnorm", "bn_inference_statistics", "layernorm_no_statistics"):
         assert translated(messages.NOTES[key])
 
+def test_the_moving_mean_would_include_a_bias_before_batchnorm():
+    """The note on a bias left out before batch normalization (round-18 en review): at inference the
+    moving mean is subtracted, and it would include the bias, so a bias would cancel out there too.
+    Keras: one training step moves the moving mean by (1 − momentum)·(batch mean), bias included."""
+    keras = require_module("keras")
+    import numpy as np
+    np_ = keras.ops.convert_to_numpy
+    x = np.random.default_rng(1).normal(size=(16, 4)).astype("float32")
+    bias = np.array([5.0, -2.0, 7.0], dtype="float32")
+    moved = []
+    for b in (np.zeros(3, dtype="float32"), bias):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.BatchNormalization()])
+        model.layers[0].bias.assign(b)
+        model(x, training=True)
+        moved.append(np_(model.layers[1].moving_mean))
+    momentum = 0.99  # Keras's default
+    assert np.allclose(moved[1] - moved[0], (1 - momentum) * bias, atol=1e-5)
+    note = messages.NOTES["bias_before_batchnorm"]
+    assert "(at inference, the moving mean, which would include the bias), so a bias would cancel out" in note
+    assert translated(note)
+
+
 def test_layernorm_keeps_no_statistics():
     torch = require_module("torch")
     assert list(torch.nn.LayerNorm(8).buffers()) == []

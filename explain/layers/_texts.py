@@ -369,8 +369,42 @@ BIDIRECTIONAL_BACKWARD = N_("A bidirectional layer runs one recurrent layer forw
                             "sequence (here %(wrapped)s) and another one backwards (here "
                             "%(backward)s), each with weights of its own: its parameters are those "
                             "of both layers.")
-TIME_DISTRIBUTED = N_("This wrapper applies the wrapped layer to every time step, with the same "
-                      "weights.")
+# Translators: the same, with the sentence on each direction's weights: %(wrapped)s is
+# GRU(units=16, reset_after=True) as code, %(gru_keras_torch)s the formula 3h(n_in + h) + 6h
+BIDIRECTIONAL_GRU_RESET_AFTER = N_(
+    "A bidirectional layer runs the recurrent layer it wraps (here %(wrapped)s) forwards and "
+    "backwards over the sequence, each direction with weights of its own, so it has twice the "
+    "parameters of that layer alone. Each direction is a complete GRU: three weight groups, each "
+    "with input weights, recurrent weights and two biases (one for the input part, one for the "
+    "recurrent part, since %(reset_after_true)s), which gives %(gru_keras_torch)s per direction.")
+# Translators: the same for GRU(units=16, reset_after=False); %(gru_one_bias)s is 3h(n_in + h) + 3h
+BIDIRECTIONAL_GRU_ONE_BIAS = N_(
+    "A bidirectional layer runs the recurrent layer it wraps (here %(wrapped)s) forwards and "
+    "backwards over the sequence, each direction with weights of its own, so it has twice the "
+    "parameters of that layer alone. Each direction is a complete GRU: three weight groups, each "
+    "with input weights, recurrent weights and one bias (since %(reset_after_false)s), which gives "
+    "%(gru_one_bias)s per direction.")
+# Translators: the same for an LSTM; %(lstm_keras)s is 4h(n_in + h) + 4h
+BIDIRECTIONAL_LSTM = N_(
+    "A bidirectional layer runs the recurrent layer it wraps (here %(wrapped)s) forwards and "
+    "backwards over the sequence, each direction with weights of its own, so it has twice the "
+    "parameters of that layer alone. Each direction is a complete LSTM: four weight groups (three "
+    "gates and the cell candidate), each with input weights, recurrent weights and one bias, which "
+    "gives %(lstm_keras)s per direction.")
+# Translators: the same for a SimpleRNN; %(rnn_keras)s is h(n_in + h) + h
+BIDIRECTIONAL_SIMPLE_RNN = N_(
+    "A bidirectional layer runs the recurrent layer it wraps (here %(wrapped)s) forwards and "
+    "backwards over the sequence, each direction with weights of its own, so it has twice the "
+    "parameters of that layer alone. Each direction is a complete SimpleRNN: input weights, "
+    "recurrent weights and one bias, which gives %(rnn_keras)s per direction.")
+# Translators: %(wrapped)s is the wrapped layer's type as code, Dense or Conv2D
+TIME_DISTRIBUTED = N_("This wrapper applies the layer it wraps (here %(wrapped)s) to every time "
+                      "step, with the same weights at every step, so its parameters are those of "
+                      "that layer alone.")
+# Translators: the same where the wrapped layer (Flatten, MaxPooling2D, …) has no weights
+TIME_DISTRIBUTED_NO_WEIGHTS = N_("This wrapper applies the layer it wraps (here %(wrapped)s) to "
+                                 "every time step; that layer has no weights, so the wrapper has "
+                                 "none either.")
 
 # -- attention and transformer blocks
 # Translators: %(sdpa)s is softmax(QKᵀ/√d_k)·V, %(k_dim)s the symbol d_k
@@ -644,9 +678,9 @@ CONV_GROUPED_COMPUTE = N_("A grouped convolution computes every output element a
                           "window: one multiply-accumulate (MAC) for each kernel position and input "
                           "channel of its group. So each output element costs %(per_output)s MACs, "
                           "and the layer has %(outputs)s output elements.")
-MAX_POOL_COMPUTE = N_("A max pooling layer multiplies nothing, so it takes no MACs. For each output "
-                      "element it takes the maximum of the values of its window, counted here as one "
-                      "operation per window element (strictly, the maximum of %(window)s values takes "
+MAX_POOL_COMPUTE = N_("A max pooling layer does no multiplications, so it needs no MACs. For each "
+                      "output element it takes the maximum of the values of its window, counted here as one "
+                      "operation per window element (strictly, the maximum of %(window)s values needs "
                       "%(window_less)s comparisons, one operation fewer per output element).")
 DROPOUT_COMPUTE = N_("At inference this layer computes nothing: no MACs and no other operations. In "
                      "training it draws random numbers and applies them to its input; that work is "
@@ -655,13 +689,13 @@ DROPOUT_MASK_COMPUTE = N_("At inference this layer computes nothing: no MACs and
                           "In training it draws a random mask, sets the dropped entries to zero and "
                           "scales the kept ones up so that the expected value stays the same; that "
                           "work is counted neither here nor in the estimate of a training step.")
-AVG_POOL_COMPUTE = N_("An average pooling layer multiplies nothing, so it takes no MACs. For each "
-                      "output element it adds up the values of its window and divides the sum by "
+AVG_POOL_COMPUTE = N_("An average pooling layer does no multiplications, so it needs no MACs. For "
+                      "each output element it adds up the values of its window and divides the sum by "
                       "their number: one operation per window element.")
 REARRANGE_COMPUTE = N_("This layer only rearranges the entries of its input: it does no arithmetic, "
-                       "so it takes no MACs and no other operations.")
+                       "so it needs no MACs and no other operations.")
 DENSE_COMPUTE = N_("A dense layer computes each output as the sum of all its inputs, each multiplied "
                    "by its weight: one multiply-accumulate (MAC) for each kernel weight.")
-POOL_COMPUTE = N_("A pooling layer multiplies nothing, so it takes no MACs. For each output element "
-                  "it compares (maximum) or adds up (average) the values of its window, counted as one "
+POOL_COMPUTE = N_("A pooling layer does no multiplications, so it needs no MACs. For each output "
+                  "element it compares (maximum) or adds up (average) the values of its window, counted as one "
                   "operation per window element.")

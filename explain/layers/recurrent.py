@@ -134,6 +134,8 @@ class _Recurrent(Layer):
     explanation_no_bias = _texts.RECURRENT_NO_BIAS
     one_bias_note: ClassVar[str] = "rnn_one_bias"
     """The note comparing the one bias vector with PyTorch's two (the layer's own count there)."""
+    direction_explanation: ClassVar[Optional[str]] = None
+    """The sentence of a Bidirectional layer wrapping this type: what each direction has."""
 
     gates = 1
     positional: ClassVar[tuple[str, ...]] = ("units",)
@@ -142,6 +144,11 @@ class _Recurrent(Layer):
 
     def biases(self) -> int:
         return 1 if self.use_bias else 0
+
+    def bidirectional_explanation(self) -> Optional[str]:
+        """A Bidirectional copy's sentence saying what each direction has, or None (the general
+        sentence): the class's, for a layer with its biases."""
+        return self.direction_explanation if self.use_bias else None
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _rnn_groups(self.gates, self.biases())
@@ -193,6 +200,11 @@ class _ResetAfter(_Recurrent):
             return self.explanation_reset_after
         return super().explanation_for(weights)
 
+    def bidirectional_explanation(self) -> Optional[str]:
+        if not self.use_bias or self.direction_explanation is None:
+            return None
+        return _texts.BIDIRECTIONAL_GRU_RESET_AFTER if self.reset_after else self.direction_explanation
+
     def notes(self) -> tuple[str, ...]:
         if not self.use_bias:
             return group_note(self.gates)
@@ -239,6 +251,7 @@ class SimpleRNN(_RNN):
     explanation = _texts.SIMPLE_RNN
     explanation_no_bias = _texts.SIMPLE_RNN_NO_BIAS
     one_bias_note = "simple_rnn_one_bias"
+    direction_explanation = _texts.BIDIRECTIONAL_SIMPLE_RNN
 
     positional = ("units", "activation", "use_bias")
     output_activation = False  # in the step's equation, and in the recurrent cost
@@ -261,6 +274,7 @@ class LSTM(_RNN):
     explanation = _texts.LSTM
     explanation_no_bias = _texts.LSTM_NO_BIAS
     one_bias_note = "lstm_one_bias"
+    direction_explanation = _texts.BIDIRECTIONAL_LSTM
     positional = ("units", "activation", "recurrent_activation", "use_bias")
     unit_forget_bias: bool = flag(True)
 
@@ -291,6 +305,7 @@ class GRU(_ResetAfter, _RNN):
 
     one_bias_note = "gru_one_bias"
     reset_after_note = "gru_reset_after"
+    direction_explanation = _texts.BIDIRECTIONAL_GRU_ONE_BIAS
 
 
 # ----------------------------------------------------------------------------- ConvLSTM
@@ -498,7 +513,12 @@ class Bidirectional(_InitialState, Layer):
         return outputs
 
     def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
-        return _texts.BIDIRECTIONAL if self.backward_layer is None else _texts.BIDIRECTIONAL_BACKWARD
+        """Two copies of one layer: the sentence with what each direction has, where the wrapped
+        layer says it (:meth:`_Recurrent.bidirectional_explanation`)."""
+        if self.backward_layer is not None:
+            return _texts.BIDIRECTIONAL_BACKWARD
+        inner = self.layer.bidirectional_explanation() if isinstance(self.layer, _Recurrent) else None
+        return inner or _texts.BIDIRECTIONAL
 
     def explanation_code(self) -> dict[str, str]:
         """The wrapped layer(s) as code; the Keras name of the forward copy's kernel (its own

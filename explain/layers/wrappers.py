@@ -30,6 +30,7 @@ class TimeDistributed(Layer):
 
     role = "time_distributed"
     explanation = _texts.TIME_DISTRIBUTED
+    explanation_no_weights = _texts.TIME_DISTRIBUTED_NO_WEIGHTS
 
     positional = ("layer",)
     ignores = frozenset()
@@ -41,6 +42,10 @@ class TimeDistributed(Layer):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return self.layer.weight_groups()
+
+    def explanation_code(self) -> dict[str, str]:
+        """The wrapped layer's type, which the sentence names."""
+        return {"wrapped": self.layer.type_name}
 
     def display_formula(self) -> Optional[sympy.Expr]:
         return self.layer.display_formula()

@@ -247,8 +247,8 @@ NOTES = {
                                           "number of channels, so that the two can be added."),
     "bias_before_batchnorm": N_("The bias is left out because batch normalization follows: the "
                                 "normalization subtracts the batch mean (at inference, the moving "
-                                "mean), which would cancel a "
-                                "bias, and its %(beta)s shifts every channel instead."),
+                                "mean, which would include the bias), so a bias would cancel out, "
+                                "and its %(beta)s shifts every channel instead."),
     # Translators: %(count)s, %(biases)s, %(total)s and %(without)s are numbers of this model;
     # the layers are convolutions
     "bias_cancelled_by_batchnorm": N_("This convolution keeps its bias although batch normalization follows it: the "
@@ -744,6 +744,8 @@ PLACEHOLDERS: dict[str, Any] = {
     "lstm_torch_2": _times(2, _written(_times(4, _h, _written(_i, _h)), 8 * _h)),
     "rnn_torch_2": _times(2, _written(_times(_h, _written(_i, _h)), 2 * _h)),
     "lstm_torch": _written(_times(4, _h, _written(_i, _h)), 8 * _h),
+    "lstm_keras": _written(_times(4, _h, _written(_i, _h)), 4 * _h),
+    "rnn_keras": _written(_times(_h, _written(_i, _h)), _h),
     "rnn_torch": _written(_times(_h, _written(_i, _h)), 2 * _h),
     "h_D": _times(_h, _S("D")), "h_by_h": Dims((_h, _h)), "i_by_h": Dims((_i, _h)),
     "W": _S("W"), "U": _S("U"), "b": _S("b"), "x_t": _S("x_t"),
