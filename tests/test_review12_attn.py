@@ -207,4 +207,4 @@ def test_mha_grouped_step_says_which_sizes_are_equal():
     assert (r"The line $4 \times 32 \times 2 \times 16 + 3 \times 2 \times 16 + 32$ collects equal "
             r"terms, since here $E_{q} = E_{k} = E_{v} = E_{\text{out}} = 32$ and $d_{k} = d_{v} = 16$.") in text
     ja = _md("specs/mha_small.yaml", "ja")
-    assert "では、等しい項をまとめています（ここでは $E_{q} = E_{k}" in ja
+    assert "では、同類項をまとめています（ここでは $E_{q} = E_{k}" in ja

@@ -291,7 +291,7 @@ def test_grouped_line_keeps_its_spaces_in_latex():
     assert 4 * 32 * 2 * 16 + 3 * 2 * 16 + 32 == 4224
     tex = _md("specs/mha_small.yaml", "de", "latex")
     assert (r"Die Zeile $\medmuskip=4mu plus 2mu\relax\thickmuskip=5mu plus 5mu\relax 4 \times 32 \times 2 "
-            r"\times 16 + 3 \times 2 \times 16 + 32$ fasst gleiche Terme zusammen") in tex
+            r"\times 16 + 3 \times 2 \times 16 + 32$ fasst gleichartige Terme zusammen") in tex
     assert "medmuskip" not in _md("specs/mha_small.yaml", "de")
 
 

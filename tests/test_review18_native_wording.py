@@ -31,6 +31,9 @@ def _md(source: str, lang: str) -> str:
      "Variante hat dagegen keine.", "während das Average-Pooling"),
     # like terms, as Spanish algebra says it
     ("specs/mha_small.yaml", "es", "agrupa los términos semejantes", "términos iguales"),
+    ("specs/mha_small.yaml", "fr", "regroupe les termes semblables", "termes égaux"),
+    ("specs/mha_small.yaml", "de", "fasst gleichartige Terme zusammen", "gleiche Terme"),
+    ("specs/mha_small.yaml", "ja", "同類項をまとめています", "等しい項"),
     # the parenthesis belongs to the attention computation, not to "does not divide"
     ("hf/t5-small.json", "ja", "この計算には、相対位置バイアスの表を除いてパラメータはありません。なお、T5 はスコアを "
      "$\\sqrt{d_{\\text{kv}}}$ で割りません。", "割りません（"),
