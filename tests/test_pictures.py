@@ -487,3 +487,45 @@ def test_a_connector_climbing_to_the_next_column_has_one_arrowhead_at_its_target
     assert any(len(r.split()) > 2 for r in routes)  # the connector that climbs to the second column
     assert svg.count('marker-end="url(#arrow)"') == len(routes) == 18
     assert 'class="cue"' not in svg
+
+
+TOKEN_TYPES = {"en": "Input, all 0 if not given", "de": "Eingabe, ohne Angabe alle 0",
+               "fr": "Entrée, tout à 0 si omise", "ja": "入力、省略時はすべて 0",
+               "es": "Entrada, todo 0 si se omite"}
+
+
+@pytest.mark.parametrize("lang", sorted(TOKEN_TYPES))
+def test_bert_token_types_box_says_they_default_to_0_and_the_legend_names_the_mask(lang):
+    """Round 19 (en 11): position_ids was drawn "(positions 0, 1, 2, …)" but token_type_ids, as
+    optional, a plain "(Input)"; BertModel.forward without token_type_ids looks up its embeddings'
+    buffer of zeros. attention_mask (forward's argument too) has no weights and no box: the
+    legend says so for BERT, not for GPT-2 (whose notes do not list it) or the seed CNN."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    config = transformers.BertConfig(hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+                                     intermediate_size=16, vocab_size=10, max_position_embeddings=6)
+    small = transformers.BertModel(config).eval()
+    ids = torch.tensor([[1, 2, 3]])
+    with torch.no_grad():
+        assert torch.equal(small(ids).last_hidden_state,
+                           small(ids, token_type_ids=torch.zeros_like(ids)).last_hidden_state)
+    assert not any(n.startswith("attention_mask") for n, _ in small.named_parameters())
+    bert = load(FIXTURES / "hf" / "bert-base-uncased.json")
+    assert f'<b>token_type_ids</b> ({TOKEN_TYPES[lang]})<br/>(None, None)"' in draw(bert, lang, "mermaid")
+    text = render(bert, lang=lang, format="markdown")
+    legend = text[text.index("```mermaid") - 800:text.index("```mermaid")]
+    assert "`attention_mask`" in legend
+    for other in (FIXTURES / "hf" / "gpt2.json", "example:seed-cnn"):
+        doc = render(load(other), lang=lang, format="markdown")
+        assert "`attention_mask`" not in doc[:doc.index("```mermaid")]
+
+
+def test_a_layer_box_knows_what_its_embedding_looks_up():
+    """T5's relative_attention_bias looks up buckets (its shape has no batch axis), GPT-2's wpe
+    positions; the labels read it from the box, not by searching the model's nodes."""
+    t5 = {b.name: b for b in build(load(FIXTURES / "hf" / "t5-small.json")).boxes}
+    assert t5["encoder.block.0.layer.0.SelfAttention.relative_attention_bias"].indexes == "buckets"
+    assert t5["relative_position_bucket"].kind == "input"
+    assert t5["encoder.embed_tokens"].indexes is None
+    gpt2 = {b.name: b for b in build(load(FIXTURES / "hf" / "gpt2.json")).boxes}
+    assert gpt2["transformer.wpe"].indexes == "positions" and gpt2["transformer.wte"].indexes is None

@@ -103,18 +103,29 @@ def test_total_writes_a_product_of_numbers_without_brackets(lang):
     assert r"13L \cdot d &= 13 \times 12 \times 768" in text
 
 
-@pytest.mark.parametrize("lang,axes", [("en", "(queries, keys, 8)"), ("de", "(Queries, Keys, 8)"),
-                                       ("fr", "(requêtes, clés, 8)"), ("ja", "(クエリ, キー, 8)"),
-                                       ("es", "(consultas, claves, 8)")])
-def test_t5_bias_lookup_names_its_axes(lang, axes):
+@pytest.mark.parametrize("lang,axes", [
+    ("en", "The axes of the output `(None, None, 8)` are the query position, the key position and the head; "
+           "it has no batch axis."),
+    ("de", "Die Achsen der Ausgabe `(None, None, 8)` sind die Query-Position, die Key-Position und der Kopf; "
+           "eine Batch-Achse hat sie nicht."),
+    ("fr", "Les axes de la sortie `(None, None, 8)` sont la position de la requête, la position de la clé et "
+           "la tête ; elle n’a pas d’axe de lot."),
+    ("ja", "出力 `(None, None, 8)` の軸は、クエリの位置、キーの位置、ヘッドの順です。バッチの軸はありません。"),
+    ("es", "Los ejes de la salida `(None, None, 8)` son la posición de la consulta, la posición de la clave y "
+           "la cabeza; no tiene eje de lote.")])
+def test_t5_bias_lookup_says_its_axes(lang, axes):
     """T5Attention.compute_bias: relative_attention_bias(buckets of shape (query length, key
     length)) has shape (query length, key length, n_heads = 8), no batch axis; the summary row, the
-    picture and the layer's text show it with its axes named, never as Keras' (None, None, 8)."""
+    picture and "Output shape" print it as every other shape, (None, None, 8) (round-19 ja: the
+    named axes (クエリ, キー, 8) in code font stood out), and the layer's sentence says what its
+    axes are and that none of them is the batch."""
     transformers = pytest.importorskip("transformers")
     config = transformers.T5Config(**json.loads((FIXTURES / "hf" / "t5-small.json").read_text()))
     attention = transformers.models.t5.modeling_t5.T5Attention(config, has_relative_attention_bias=True)
     assert tuple(attention.compute_bias(5, 7).shape) == (1, 8, 5, 7)  # (q, k, H), then permuted
     text = _md(FIXTURES / "hf/t5-small.json", lang)
-    assert "None, None, 8" not in text
-    assert text.count(f"| `{axes}` |") == 2  # the encoder's and the decoder's row
-    assert text.count(f"<br/>{axes}<br/>") == 2  # their boxes in the picture
+    assert axes in text
+    assert text.count("| `(None, None, 8)` |") == 2  # the encoder's and the decoder's row
+    assert text.count("<br/>(None, None, 8)<br/>") == 2  # their boxes in the picture
+    assert text.count("`(None, None, 8)`") == 2 + 2  # the rows, the sentence and "Output shape"
+    assert "None, None, None, 8" not in text  # no batch axis

@@ -11,8 +11,8 @@ from tests.conftest import assert_wording, derivation_md
 
 
 @pytest.mark.parametrize("source, present, absent", [
-    # T5's relative_attention_bias output (queries, keys, H) (compute_bias): query positions, key positions, heads
-    ("hf/t5-small.json", "出力 `(クエリ, キー, 8)` の軸は、クエリの位置、キーの位置、ヘッドの順です。バッチの軸はありません。",
+    # T5's relative_attention_bias output (q, k, H) (compute_bias), printed (None, None, 8): query positions, key positions, heads
+    ("hf/t5-small.json", "出力 `(None, None, 8)` の軸は、クエリの位置、キーの位置、ヘッドの順です。バッチの軸はありません。",
      "クエリ数、キー数"),
     # t5-small by hand: shared, relative_attention_bias in encoder.block.0 and decoder.block.0,
     # 6 + 6 blocks, encoder.final_layer_norm and decoder.final_layer_norm, lm_head tied to shared

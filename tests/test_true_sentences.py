@@ -1167,7 +1167,8 @@ def test_pooler_dense_says_tanh_follows_and_t5_bias_axes_are_query_and_key():
     assert tuple(attn.relative_attention_bias.weight.shape) == (32, 8)  # N_b buckets × H heads
     assert ("This layer's weight is a table of $N_{b} \\cdot H$ biases: one row for each of the $N_{b}$ "
             "relative-position buckets, one bias for each of the $H$ heads.") in text
-    assert "the number of queries, the number of keys and one bias per head as its axes, and no batch axis." in text
+    assert ("The axes of the output `(None, None, 8)` are the query position, the key position and the head; "
+            "it has no batch axis.") in text
 
 
 def test_a_parameter_count_lists_only_the_symbols_it_uses():

@@ -180,6 +180,10 @@ LOOKUP_INDEXES = frozenset({"positions", "type_vocabulary", "buckets"})
 """Tables whose rows are not the input's tokens: a position embedding (its size T, the number
 of positions), a token-type embedding (V_type), a relative-position bias (N_b buckets; B is the batch)."""
 
+OWN_AXES = {"buckets": 2}
+"""Lookups whose output has this many axes of its own before the table's width, of unfixed size,
+and no batch axis: T5's relative-position bias, (query positions, key positions, heads)."""
+
 
 def first_position(layer: Layer) -> int:
     """The first position a table of positions looks up: ``padding_idx + 1`` where the table has a

@@ -652,15 +652,6 @@ POOLED_AWAY = {
     3: N_("The input's depth, height and width (%(sizes)s) are pooled away; its %(channels)s "
           "channels remain."),
 }
-LOOKUP_AXES = {
-    "buckets": (
-        # Translators: the first axis of T5's relative position bias lookup in a shape tuple
-        # (queries, keys, 8): the query positions
-        N_("queries"),
-        # Translators: the second axis of that shape (queries, keys, 8): the key positions
-        N_("keys")),
-}
-"""The axes a lookup of these indexes has before its last (no batch axis), named in its shape."""
 
 ALL_AXES = {
     1: N_("Length"),

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Optional
 import sympy
 
 from ..derivation import Derivation, LayerStep, Memory, ShapeStep
-from ..derivation.shapes import product_of, tidy_floors
+from ..derivation.shapes import OWN_AXES, product_of, tidy_floors
 from ..derivation.stages import RANGE, block_kind, block_units, projections, stages
 from ..derivation.steps import SymbolValue
 from ..errors import ExplainError
@@ -173,22 +173,20 @@ class Formatter:
     def shape(self, shape: Shape, cell: bool = False, indexes: Optional[str] = None) -> str:
         """(None, 256, 256, 32) as Keras prints it (batch axis None), in monospace. In a sentence
         (not a ``cell`` of a table or picture) LaTeX may end the line before it ragged
-        (:data:`RAGGED_BREAK`). A lookup of ``indexes`` with axes of its own (T5's buckets:
-        queries × keys, no batch axis) names them: (queries, keys, 8)."""
+        (:data:`RAGGED_BREAK`). A lookup of ``indexes`` with axes of its own (``shapes.OWN_AXES``)
+        has no batch axis: T5's bias (None, None, 8) is queries × keys × heads, its sentence says so."""
         lead = RAGGED_BREAK if self.format == "latex" and not cell else ""
-        dims: list[str]
-        if indexes in messages.LOOKUP_AXES and shape:
-            from .i18n import translate
-            dims = [translate(self.lang, a) for a in messages.LOOKUP_AXES[indexes]] + [
-                str(shape[-1]) if isinstance(shape[-1], int) else MathPrinter(self.lang, plain=True).expr(shape[-1])]
-        elif any(d is not None and not isinstance(d, int) for d in shape):
+        first = ["None"]
+        if indexes in OWN_AXES and shape:
+            first, shape = ["None"] * OWN_AXES[indexes], tuple(shape[-1:])
+        if any(d is not None and not isinstance(d, int) for d in shape):
             # in the same monospace as numeric shapes: (None, ⌊H/8⌋, ⌊W/8⌋, 2F)
             plain = MathPrinter(self.lang, plain=True)
-            dims = ["None"] + ["None" if d is None else plain.expr(tidy_floors(d)) for d in shape]
+            dims = first + ["None" if d is None else plain.expr(tidy_floors(d)) for d in shape]
         else:
-            dims = ["None"] + ["None" if d is None else str(d) for d in shape]
+            dims = first + ["None" if d is None else str(d) for d in shape]
             return lead + self.unbroken("(" + ", ".join(dims) + ")")  # "(None, None," / "768)" reads as two shapes
-        # with words or symbols: may break after a comma (LaTeX)
+        # with symbols: may break after a comma (LaTeX)
         if self.format == "latex":
             return lead + r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
         return self.name("(" + ", ".join(dims) + ")")

@@ -46,6 +46,9 @@ def pictures(model: Model, lang: str, format: str) -> dict[str, Any]:
                            "bar_blocks": any(b.block for b in items),
                            "bare": charts.bare(graph, labels),
                            "repeats": any(b.kind == "layer" and b.repeat != 1 for b in graph.boxes)}
+    # an input the model's notes name but no box draws (BERT's attention_mask: it has no weights)
+    out["mask"] = next((v for _, args in model.notes for _, v in args
+                        if v == "attention_mask" and v not in model.inputs), None)
     out["block"] = block.name if block else None
     out["merges"] = block is not None and len({t for _, t in block.edges}) < len(block.edges)
     if format == "markdown":

@@ -46,8 +46,9 @@ class Box:
     each: Optional[Value] = None
     """In a repeated block: one copy's parameters (the box shows these; ``params`` has all)."""
     indexes: Optional[str] = None
-    """An input of what an embedding looks up other than the tokens: ``positions`` (0, 1, 2, …)
-    or ``type_vocabulary`` (the token types)."""
+    """What an embedding looks up other than the tokens: ``positions`` (0, 1, 2, …),
+    ``type_vocabulary`` (the token types) or ``buckets`` (T5's relative positions); an input box
+    holds them, a layer's box looks them up (``shapes._indexes``)."""
     first: int = 0
     """The first position where ``indexes`` is ``positions`` (``shapes.first_position``)."""
 
@@ -155,6 +156,7 @@ def _partition(nodes: Sequence[Node], how: str,
 
 
 def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
+    from ...derivation.shapes import _indexes
     nodes = model.nodes
     boxes: list[Box] = []
     where: dict[str, str] = {}
@@ -177,7 +179,8 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
                 node = first
                 box = Box(id, node.name, "layer", node.type, node.layer.type_label, node.output_shape,
                           _sum([nodes[i].own("params") for i in positions]), 1,
-                          (positions[0] + 1, positions[-1] + 1), group=group, each=node.own("params"))
+                          (positions[0] + 1, positions[-1] + 1), group=group, each=node.own("params"),
+                          indexes=_indexes(node))
                 groups[group].boxes.append(id)
                 for r, i in enumerate(positions):
                     run_of[i] = (u, r)
@@ -187,7 +190,7 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
                           nodes[positions[-1]].output_shape,
                           _sum([nodes[i].own("params") for i in positions]),
                           repeat * node.repeat if len(positions) > 1 else node.repeat,
-                          (positions[0] + 1, positions[-1] + 1))
+                          (positions[0] + 1, positions[-1] + 1), indexes=_indexes(node))
             else:
                 last = nodes[positions[-1]]
                 box = Box(id, label or _common([nodes[i].name for i in positions]), "fold",

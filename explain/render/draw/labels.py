@@ -26,6 +26,8 @@ SHARED = N_("weights shared with %(name)s")
 POSITIONS = N_("positions 0, 1, 2, …")
 # Translators: the positions a position embedding looks up when they do not start at 0 (RoBERTa's start at 2)
 POSITIONS_FROM = N_("positions %(first)s, %(second)s, …")
+# Translators: the type of the box "token_type_ids" in the picture of a model (BERT): an optional input, its token types all 0 when the caller gives none
+TOKEN_TYPES = N_("Input, all 0 if not given")
 # Translators: the type of the box "relative_position_bucket" in the picture of T5: the bucket of each query–key distance, the rows its relative-position bias looks up
 BUCKETS = N_("relative-position buckets")
 # Translators: the first line of a box in the picture of one block: the layer before the block, whose output the block reads (its name and type follow on the next line)
@@ -80,11 +82,7 @@ class Labels:
     def shape(self, box: Box) -> str:
         from ..view import View
         f = self._formatter
-        indexes = None
-        if box.kind == "layer" and self.model is not None:
-            from ...derivation.shapes import _indexes
-            node = next((n for n in self.model.nodes if n.name == box.name), None)
-            indexes = _indexes(node) if node is not None else None
+        indexes = box.indexes if box.kind == "layer" else None
         return f.shape(View(f, self.model).shown_shape(box.shape), cell=True, indexes=indexes)
 
     def times(self, repeat: Value) -> str:
@@ -94,17 +92,23 @@ class Labels:
         return " × " + (self.num(n) if n is not None else str(repeat))
 
     def type(self, box: Box) -> str:
-        if box.indexes == "positions":
-            if box.first:
-                return self.tr(POSITIONS_FROM, first=self.num(box.first), second=self.num(box.first + 1))
-            return self.tr(POSITIONS)
-        if box.indexes == "buckets":
-            return self.tr(BUCKETS)
+        if box.kind == "input" and box.indexes:
+            return self.index_type(box)
         if box.kind == "input" and not box.type:
             return self.tr(INPUT)
         if box.kind == "fold":
             return self.tr(FOLD, first=str(box.layers[0]), last=str(box.layers[1]))
         return self.tr(box.type_label) if box.type_label else box.type
+
+    def index_type(self, box: Box) -> str:
+        """What an input of an embedding's indices holds: positions, token types or buckets."""
+        if box.indexes == "positions":
+            if box.first:
+                return self.tr(POSITIONS_FROM, first=self.num(box.first), second=self.num(box.first + 1))
+            return self.tr(POSITIONS)
+        if box.indexes == "type_vocabulary":
+            return self.tr(TOKEN_TYPES)
+        return self.tr(BUCKETS)
 
     def lines(self, box: Box, graph: Optional[Graph] = None) -> list[Line]:
         """``name (type) × N`` / output shape / parameters (and whose weights a sharing box uses)."""
