@@ -529,3 +529,30 @@ def test_a_layer_box_knows_what_its_embedding_looks_up():
     assert t5["encoder.embed_tokens"].indexes is None
     gpt2 = {b.name: b for b in build(load(FIXTURES / "hf" / "gpt2.json")).boxes}
     assert gpt2["transformer.wpe"].indexes == "positions" and gpt2["transformer.wte"].indexes is None
+
+
+@pytest.mark.parametrize("lang", ["de", "ja", "en"])
+@pytest.mark.parametrize("source", ["hf/bert-base-uncased.json", "hf/gpt2.json", "hf/t5-small.json", "example:seed-cnn"])
+def test_the_web_page_picture_fits_the_text_column(source, lang):
+    """Round 19 (de): BERT's SVG was 1,427 px wide (min-width 1,141 px) in a text column of 52rem
+    (832 px) and the picture scrolled sideways. The smallest the page may shrink it to (its
+    inline min-width) fits the column; a long line wraps inside its box instead."""
+    from explain.render.html import STYLE
+    rem = float(re.search(r"main \{ max-width: ([\d.]+)rem", STYLE).group(1))
+    model = load(source if source.startswith("example:") else FIXTURES / source)
+    svg = draw(model, lang, "svg")
+    assert int(re.search(r"min-width:(\d+)px", svg).group(1)) <= rem * 16
+    # no name is cut: every layer's name stands whole on a line of its box
+    from explain.render.draw.labels import Labels
+    graph, labels = build(model), Labels(model, lang)
+    names = [x.text for box in graph.boxes for x in labels.lines(box, graph) if x.kind == "name"]
+    assert names and all(f">{name}</tspan>" in svg for name in names)
+
+
+def test_the_mermaid_bar_labels_keep_their_no_break_spaces_as_they_are():
+    """Round 19 (de 9): the raw Markdown read "dense (#60;#160;0,1 %)". A no-break space cannot end
+    a label and renders as itself; "<" stays Mermaid's entity #60; (mermaid 11.17, strict: a plain
+    "<" or "&lt;" in an xychart label is drawn as the text "&lt;")."""
+    bars = pictures(load(FIXTURES / "hf" / "bert-base-uncased.json"), "de", "markdown")["bars"]
+    assert '"embeddings.LayerNorm (#60;\u00a00,1\u202f%)"' in bars
+    assert "#160;" not in bars and "#8239;" not in bars

@@ -13,10 +13,13 @@ _ASCII_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 
 def text(s: str) -> str:
     """Text inside a quoted Mermaid label: ASCII outside a small safe set, control and format
-    characters as entity codes (``#35;``), so that no name can end the label or become markup;
-    letters of other scripts as they are."""
-    return "".join(c if c in _ASCII_SAFE or (ord(c) > 127 and unicodedata.category(c)[0] not in "CZ")
-                   or c == "\u202f" else f"#{ord(c)};" for c in s)
+    characters and line breaks as entity codes (``#35;``), so that no name can end the label or
+    become markup; letters of other scripts and no-break spaces as they are. A ``<`` stays
+    ``#60;``: mermaid 11 (strict) shows a plain ``<`` or ``&lt;`` in an xychart label as the
+    text "&lt;"."""
+    return "".join(c if c in _ASCII_SAFE or (ord(c) > 127 and (unicodedata.category(c)[0] not in "CZ"
+                                                              or unicodedata.category(c) == "Zs"))
+                   else f"#{ord(c)};" for c in s)
 
 
 def _label(lines: list[Line]) -> str:

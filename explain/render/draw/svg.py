@@ -7,7 +7,7 @@ from html import escape
 from ...msgid import N_
 from .bars import AXIS, Bar
 from .graph import Graph
-from .labels import Labels
+from .labels import Labels, Line
 from .layout import ROWS, layout
 
 # Translators: what a screen reader says for the picture of the model on the HTML page (its aria-label)
@@ -27,12 +27,42 @@ CHAR = 7
 
 SMALLEST = 0.8
 """The page may shrink a picture to this scale (12 px text to 9.6 px); a wider one scrolls."""
+COLUMN = 832
+"""Pixels of the HTML page's text column (``main``'s max-width, 52rem): the boxes' lines wrap so
+that the picture at :data:`SMALLEST` of its size fits in it."""
 BAR_MIN = 3.0
 """Pixels a bar has at least: a share of 0.2 % would be a hairline, read as no bar."""
 
 
 def _width(text: str) -> int:
     return sum(2 if ord(c) > 0x2e80 else 1 for c in text) * CHAR
+
+
+def _wrap(lines: list[Line], room: int) -> list[Line]:
+    """A line wider than ``room`` pixels in two or more: a name and its type (``(Embedding)``) on
+    lines of their own, a sentence before its parenthesis, else at its last space that fits. A
+    name, a shape and a line with a name in it stay whole."""
+    out: list[Line] = []
+    for line in lines:
+        if line.kind == "name" and _width(line.text + line.after) > room and line.after.startswith(" "):
+            out += [Line("name", line.text), *_wrap([Line("text", line.after.lstrip())], room)]
+        elif line.kind != "text" or line.code or _width(line.text + line.after) <= room:
+            out.append(line)
+        else:
+            out += [Line("text", part) for part in _split(line.text + line.after, room)]
+    return out
+
+
+def _split(text: str, room: int) -> list[str]:
+    """``text`` in parts of at most ``room`` pixels where it can: before " (", else at a space."""
+    if _width(text) <= room:
+        return [text]
+    at = text.rfind(" (")
+    if at <= 0 or _width(text[:at]) > room:
+        at = max((k for k, c in enumerate(text) if c == " " and _width(text[:k]) <= room), default=-1)
+    if at <= 0:
+        return [text]
+    return [text[:at], *_split(text[at + 1:], room)]
 
 
 def _t(s: str) -> str:
@@ -43,9 +73,12 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) 
     """The picture; its boxes as wide as the widest line and as tall as the most lines need;
     ``block``: the graph is one block of the model (its accessible name says so)."""
     at = layout(graph, rows or ROWS, side=False)  # a web page scrolls down, not across
-    texts = [labels.lines(b, graph) for b in graph.boxes]
-    BOX_W = min(440, max([200] + [_width(x.text + x.code + x.after) + 20 for lines in texts for x in lines]))
-    BOX_H = 12 + LINE * max((len(lines) for lines in texts), default=3)
+    # as wide as the picture may be in the column at SMALLEST: slots × (box + 30) − 15, the pad
+    # on both sides and a group's "× N" beside it (de BERT's three slots were 1,427 px)
+    room = int((COLUMN / SMALLEST - 32 + 15 - (40 if graph.groups else 0)) / at.width - 30)
+    texts = {b.id: _wrap(labels.lines(b, graph), room - 20) for b in graph.boxes}
+    BOX_W = min(440, max([200] + [_width(x.text + x.code + x.after) + 20 for lines in texts.values() for x in lines]))
+    BOX_H = 12 + LINE * max((len(lines) for lines in texts.values()), default=3)
     SLOT, ROW = BOX_W + 30, BOX_H + 26
     pad = 16
     height = int(at.height * ROW) + 2 * pad + 20
@@ -115,7 +148,7 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) 
         if b.kind == "fold":  # a double border, as TikZ's `double` in the PDF and the legend say
             out.append(f'<rect class="inner" x="{x - BOX_W / 2 + 3:.1f}" y="{y - BOX_H / 2 + 3:.1f}" '
                        f'width="{BOX_W - 6}" height="{BOX_H - 6}" rx="2" fill="none" stroke="#333"/>')
-        lines = labels.lines(b, graph)
+        lines = texts[b.id]
         top = y - (len(lines) - 1) * LINE / 2 + 4
         for k, line in enumerate(lines):
             # a line longer than the widest box is set narrower to fit in it (bert's "embeddings de
