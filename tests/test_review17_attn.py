@@ -141,6 +141,7 @@ def test_hf_blocks_say_what_each_head_computes(source):
     """BertSelfAttention divides QKᵀ by √attention_head_size and LlamaAttention scales by
     head_dim**-0.5 (d_h = d/H for both here): softmax(QKᵀ/√d_h)·V per head, no weights."""
     text = _md(source)
-    assert r"Each head computes $\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{h}}\bigr) V$" in text
+    mask = " + M" if "llama" in source else ""  # LlamaAttention is causal, BertSelfAttention is not
+    assert rf"Each head computes $\operatorname{{softmax}}\bigl(Q K^{{\top}} / \sqrt{{d_{{h}}}}{mask}\bigr) V$" in text
     for lang in ("de", "fr", "ja", "es"):
         assert r"\sqrt{d_{h}}" in _md(source, lang), lang

@@ -13,6 +13,10 @@ LANGS = ("en", "de", "fr", "ja", "es")
 SDPA_H = r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{h}}\bigr) V"
 T5_SCORES = r"\operatorname{softmax}\bigl(Q K^{\top} + B\bigr) V"
 UNSCALED = r"\operatorname{softmax}\bigl(Q K^{\top}\bigr) V"
+# causal attention adds the mask M (round 18, fr lecturer #1)
+SDPA_H_CAUSAL = r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{h}} + M\bigr) V"
+T5_CAUSAL = r"\operatorname{softmax}\bigl(Q K^{\top} + B + M\bigr) V"
+UNSCALED_CAUSAL = r"\operatorname{softmax}\bigl(Q K^{\top} + M\bigr) V"
 
 
 def _md(source, lang: str = "en") -> str:
@@ -40,7 +44,7 @@ def test_gpt2_heads_scaled_by_root_d_h(lang):
     """gpt2.json: scale_attn_weights true, so each head divides QKᵀ by √(768/12) = 8."""
     assert _gpt2_scaling() == pytest.approx(1 / 8)
     text = _md(FIXTURES / "hf/gpt2.json", lang)
-    assert SDPA_H in text and "$d_{h} = d/H$" in text
+    assert SDPA_H_CAUSAL in text and "$d_{h} = d/H$" in text and SDPA_H not in text
 
 
 def test_gpt2_heads_follow_scale_attn_weights_and_the_layer_index(tmp_path):
@@ -50,12 +54,13 @@ def test_gpt2_heads_follow_scale_attn_weights_and_the_layer_index(tmp_path):
     assert _gpt2_scaling(scale_attn_weights=False, scale_attn_by_inverse_layer_idx=True) == 0.5
     assert _gpt2_scaling(scale_attn_by_inverse_layer_idx=True) == pytest.approx(1 / 16)
     unscaled = _md(_config(tmp_path, "gpt2.json", scale_attn_weights=False))
-    assert f"each head computes ${UNSCALED}$ on its part: `scale_attn_weights` is false" in unscaled
-    assert SDPA_H not in unscaled
+    assert (f"each head computes ${UNSCALED_CAUSAL}$ on its part, $M$ being the causal mask, $-\\infty$ above "
+            "the diagonal and 0 elsewhere: `scale_attn_weights` is false") in unscaled
+    assert SDPA_H_CAUSAL not in unscaled
     by_layer = _md(_config(tmp_path, "gpt2.json", scale_attn_by_inverse_layer_idx=True))
-    assert r"/ (\sqrt{d_{h}} \, (l + 1))" in by_layer and SDPA_H not in by_layer
+    assert r"/ (\sqrt{d_{h}} \, (l + 1)) + M\bigr)" in by_layer and SDPA_H_CAUSAL not in by_layer
     both = _md(_config(tmp_path, "gpt2.json", scale_attn_weights=False, scale_attn_by_inverse_layer_idx=True))
-    assert r"Q K^{\top} / (l + 1)\bigr)" in both and r"\sqrt{d_{h}}" not in both.split("masked (causal)")[-1][:300]
+    assert r"Q K^{\top} / (l + 1) + M\bigr)" in both and r"\sqrt{d_{h}}" not in both.split("masked (causal)")[-1][:300]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -63,7 +68,8 @@ def test_t5_heads_add_the_position_bias_without_scaling(lang):
     """T5Attention: scores = QKᵀ + position_bias, no 1/√d_kv; the decoder's self-attention is causal
     and its EncDecAttention has no relative bias (has_relative_attention_bias=False: zeros)."""
     text = _md(FIXTURES / "hf/t5-small.json", lang)
-    assert text.count(T5_SCORES) == 2  # one encoder block, one decoder block
+    assert text.count(T5_SCORES) == 1  # the encoder block
+    assert text.count(T5_CAUSAL) == 1  # the decoder block's masked self-attention
     assert text.count(UNSCALED) == 1  # the decoder's EncDecAttention
     assert r"\sqrt{d_{\text{kv}}}" in text
     assert SDPA_H not in text
@@ -87,7 +93,8 @@ def test_gqa_heads_share_keys_and_values(tmp_path, lang):
         transformers.LlamaConfig(**json.loads(open(path).read())), layer_idx=0)
     assert attention.num_key_value_groups == 4 and attention.scaling == pytest.approx(128 ** -0.5)
     text = _md(path, lang)
-    assert SDPA_H in text and r"$H/H_{\text{kv}}$" in text
+    assert attention.is_causal
+    assert SDPA_H_CAUSAL in text and r"$H/H_{\text{kv}}$" in text
 
 
 @pytest.mark.parametrize("lang", LANGS)

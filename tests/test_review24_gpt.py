@@ -40,3 +40,32 @@ def test_bert_embedding_sum_is_written_in_the_embeddings_forward():
     assert "token_type_embeddings" in source and "+" in source
     assert ("The addition is written in the `forward` method of the embeddings module; it is not a module "
             "of its own in PyTorch." in _md("hf/bert-base-uncased.json"))
+
+
+MASK_DEFINED = {
+    "en": "the causal mask, $-\\infty$ above the diagonal and 0 elsewhere",
+    "de": "die oberhalb der Diagonale $-\\infty$ und sonst 0 ist",
+    "fr": "le masque causal $M$ vaut $-\\infty$ au-dessus de la diagonale et 0 ailleurs",
+    "ja": "$M$ は因果マスクで、対角より上が $-\\infty$、それ以外は 0",
+    "es": "$M$ la máscara causal, que vale $-\\infty$ por encima de la diagonal y 0 en el resto",
+}
+CAUSAL = r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{h}} + M\bigr) V"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_causal_attention_adds_its_mask(lang):
+    """fr round 18 #1: GPT2Attention and LlamaAttention are causal (is_causal), so each head's
+    formula has the mask M, defined in the same sentence; BertSelfAttention is not, and keeps
+    softmax(QKᵀ/√d_h)·V."""
+    transformers = pytest.importorskip("transformers")
+    gpt2 = transformers.models.gpt2.modeling_gpt2
+    llama = transformers.models.llama.modeling_llama
+    bert = transformers.models.bert.modeling_bert
+    assert gpt2.GPT2Attention(transformers.GPT2Config(n_embd=16, n_head=2), layer_idx=0).is_causal
+    small = dict(hidden_size=16, num_attention_heads=2, num_hidden_layers=1, intermediate_size=32)
+    assert llama.LlamaAttention(transformers.LlamaConfig(**small), layer_idx=0).is_causal
+    assert not getattr(bert.BertSelfAttention(transformers.BertConfig(**small)), "is_causal", False)
+    for source in ("hf/gpt2.json", "hf/llama-2-7b.json"):
+        text = _md(source, lang)
+        assert CAUSAL in text and MASK_DEFINED[lang] in text, source
+    assert "+ M" not in _md("hf/bert-base-uncased.json", lang)

@@ -417,9 +417,10 @@ class LlamaDecoderLayer(_Block):
         same = sympy.expand(to_expr(self.num_key_value_heads) - to_expr(self.num_attention_heads)) == 0
         split = sympy.expand(to_expr(self.head_dim) * to_expr(self.num_attention_heads)
                              - to_expr(self.hidden_size)) == 0
+        window = "_window" if self.sliding_window is not None else ""  # the mask M also hides far keys
         if not same:
-            return ("gqa_kv_heads", "gqa_heads")
-        return ("heads_split_width_no_bias",) if split and not (self.qkv_bias or self.o_bias) else ()
+            return ("gqa_kv_heads", "gqa_heads" + window)
+        return ("heads_split_width_no_bias" + window,) if split and not (self.qkv_bias or self.o_bias) else ()
 
     def notes(self) -> tuple[str, ...]:
         return (*self.attention_notes(), "gated_ffn", "rope_no_parameters")

@@ -442,30 +442,51 @@ NOTES.update({
                             "their concatenation, so the number of heads does not change the "
                             "count. Each head computes %(sdpa_h)s on its part, %(d_h)s being the "
                             "part's size (scaled dot-product attention, without weights)."),
-    "heads_split_width_no_bias": N_("Here every head has key and value projections of its own "
-                                    "(no grouped-query attention) and "
-                                    "%(d_h_split)s: the heads split the width %(d)s among "
-                                    "themselves, so the query, key, value and output projections "
-                                    "are %(d_by_d)s matrices, %(four_d2)s weights whatever the "
-                                    "number of heads. Each head computes %(sdpa_h)s: scaled "
-                                    "dot-product attention, without weights."),
+    "heads_split_width_no_bias": N_("Here every head has key and value projections of its own (no "
+                                    "grouped-query attention) and %(d_h_split)s: the heads split "
+                                    "the width %(d)s among themselves, so the query, key, value "
+                                    "and output projections are %(d_by_d)s matrices, %(four_d2)s "
+                                    "weights whatever the number of heads. Each head computes "
+                                    "%(sdpa_h_causal)s, %(M_mask)s being the causal mask, "
+                                    "%(minus_inf)s above the diagonal and 0 elsewhere: masked "
+                                    "scaled dot-product attention, without weights (the mask has "
+                                    "none either)."),
+    # Translators: as heads_split_width_no_bias, where a layer of the model has a sliding window
+    "heads_split_width_no_bias_window": N_("Here every head has key and value projections of its "
+                                           "own (no grouped-query attention) and %(d_h_split)s: "
+                                           "the heads split the width %(d)s among themselves, so "
+                                           "the query, key, value and output projections are "
+                                           "%(d_by_d)s matrices, %(four_d2)s weights whatever the "
+                                           "number of heads. Each head computes %(sdpa_h_causal)s, "
+                                           "%(M_mask)s being the mask, %(minus_inf)s for the keys "
+                                           "a query may not attend to (later positions and, in a "
+                                           "layer with a sliding window, earlier ones outside the "
+                                           "window) and 0 elsewhere: masked scaled dot-product "
+                                           "attention, without weights (the mask has none either)."),
     # Translators: %(d_h_split)s is "d_h = d/H"; GPT2Attention divides the scores by √d_h
     # (scale_attn_weights true, the default); self-attention of a GPT-2 block is always causal
-    "gpt2_heads": N_("In the masked (causal) self-attention, each head computes %(sdpa_h)s on its "
-                     "part, %(d_h_split)s being the part's size (scaled dot-product attention, "
-                     "without weights)."),
+    "gpt2_heads": N_("In the masked (causal) self-attention, each head computes %(sdpa_h_causal)s "
+                     "on its part, %(d_h_split)s being the part's size and %(M_mask)s the causal "
+                     "mask, %(minus_inf)s above the diagonal and 0 elsewhere; this scaled "
+                     "dot-product attention has no weights, and neither has the mask."),
     "gpt2_heads_unscaled": N_("In the masked (causal) self-attention, each head computes "
-                              "%(sdpa_unscaled)s on its part: %(scale_attn_weights)s is false, so "
-                              "the scores are not divided by %(sqrt_d_h)s (dot-product attention, "
-                              "without weights)."),
+                              "%(sdpa_unscaled_causal)s on its part, %(M_mask)s being the causal "
+                              "mask, %(minus_inf)s above the diagonal and 0 elsewhere: "
+                              "%(scale_attn_weights)s is false, so the scores are not divided by "
+                              "%(sqrt_d_h)s (dot-product attention; neither it nor the mask has "
+                              "weights)."),
     # Translators: %(l)s is the block's index l; GPT2Attention also divides the scores by l + 1
     "gpt2_heads_layer_idx": N_("In the masked (causal) self-attention, each head computes "
-                               "%(sdpa_h_layer)s on its part, %(d_h_split)s being the part's size "
-                               "and %(l)s the block's index (0 for the first): "
-                               "%(scale_attn_by_inverse_layer_idx)s is true (without weights)."),
+                               "%(sdpa_h_layer_causal)s on its part, %(d_h_split)s being the "
+                               "part's size, %(l)s the block's index (0 for the first) and "
+                               "%(M_mask)s the causal mask, %(minus_inf)s above the diagonal and 0 "
+                               "elsewhere: %(scale_attn_by_inverse_layer_idx)s is true (without "
+                               "weights)."),
     "gpt2_heads_unscaled_layer_idx": N_("In the masked (causal) self-attention, each head computes "
-                                        "%(sdpa_layer)s on its part, %(l)s being the block's index "
-                                        "(0 for the first): %(scale_attn_weights)s is false and "
+                                        "%(sdpa_layer_causal)s on its part, %(l)s being the "
+                                        "block's index (0 for the first) and %(M_mask)s the causal "
+                                        "mask, %(minus_inf)s above the diagonal and 0 elsewhere: "
+                                        "%(scale_attn_weights)s is false and "
                                         "%(scale_attn_by_inverse_layer_idx)s is true (without "
                                         "weights)."),
     # Translators: T5Attention adds the position bias to QKᵀ and does not scale it
@@ -474,16 +495,25 @@ NOTES.update({
                    "a query and a key: T5 does not divide the scores by %(sqrt_d_kv)s (without "
                    "weights besides the bias table)."),
     # Translators: a decoder's self-attention is causal; EncDecAttention has no position bias
-    "t5_heads_decoder": N_("Each head of the masked (causal) self-attention computes %(sdpa_t5)s "
-                           "on its part of %(d_kv)s features, %(B_bias)s being that head's relative "
-                           "position bias for each pair of a query and a key: T5 does not divide "
-                           "the scores by %(sqrt_d_kv)s. Each head of %(enc_dec_attention)s "
-                           "computes %(sdpa_unscaled)s over the encoder's output, without position "
-                           "bias and likewise without scaling."),
+    "t5_heads_decoder": N_("Each head of the masked (causal) self-attention computes "
+                           "%(sdpa_t5_causal)s on its part of %(d_kv)s features, %(B_bias)s being "
+                           "that head's relative position bias for each pair of a query and a key "
+                           "and %(M_mask)s the causal mask, %(minus_inf)s above the diagonal and 0 "
+                           "elsewhere: T5 does not divide the scores by %(sqrt_d_kv)s. Each head "
+                           "of %(enc_dec_attention)s computes %(sdpa_unscaled)s over the encoder's "
+                           "output, without position bias and likewise without scaling."),
     # Translators: after gqa_kv_heads; %(H_per_kv)s is H/H_kv
-    "gqa_heads": N_("Each query head computes %(sdpa_h)s with the keys and values of the "
-                    "key/value head its group shares; a group has %(H_per_kv)s query heads "
-                    "(scaled dot-product attention, without weights)."),
+    "gqa_heads": N_("Each query head computes %(sdpa_h_causal)s with the keys and values of the "
+                    "key/value head its group shares, %(M_mask)s being the causal mask, "
+                    "%(minus_inf)s above the diagonal and 0 elsewhere; a group has %(H_per_kv)s "
+                    "query heads (scaled dot-product attention, without weights)."),
+    # Translators: as gqa_heads, where a layer of the model has a sliding window
+    "gqa_heads_window": N_("Each query head computes %(sdpa_h_causal)s with the keys and values of "
+                           "the key/value head its group shares, %(M_mask)s being the mask, "
+                           "%(minus_inf)s for the keys a query may not attend to (later positions "
+                           "and, in a layer with a sliding window, earlier ones outside the "
+                           "window) and 0 elsewhere; a group has %(H_per_kv)s query heads (scaled "
+                           "dot-product attention, without weights)."),
     "gqa_kv_heads": N_("Grouped-query attention: the keys and the values have only %(H_kv)s "
                        "heads, each shared by a group of query heads, so %(k_proj)s and "
                        "%(v_proj)s have %(kv_proj_weights)s weights each, fewer than "
@@ -668,6 +698,12 @@ ROLE_MATH = {"r": "r", "scale": r"1/(1-r)", "f": "f(x)",
              "sdpa_h_layer": r"\operatorname{softmax}\bigl(Q K^{\top} / (\sqrt{d_{h}} \, (l + 1))\bigr) V",
              "sdpa_layer": r"\operatorname{softmax}\bigl(Q K^{\top} / (l + 1)\bigr) V",
              "sdpa_t5": r"\operatorname{softmax}\bigl(Q K^{\top} + B\bigr) V",
+             "sdpa_h_causal": r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{h}} + M\bigr) V",
+             "sdpa_unscaled_causal": r"\operatorname{softmax}\bigl(Q K^{\top} + M\bigr) V",
+             "sdpa_h_layer_causal": r"\operatorname{softmax}\bigl(Q K^{\top} / (\sqrt{d_{h}} \, (l + 1)) + M\bigr) V",
+             "sdpa_layer_causal": r"\operatorname{softmax}\bigl(Q K^{\top} / (l + 1) + M\bigr) V",
+             "sdpa_t5_causal": r"\operatorname{softmax}\bigl(Q K^{\top} + B + M\bigr) V",
+             "minus_inf": r"-\infty",
              "sqrt_d_h": r"\sqrt{d_{h}}", "sqrt_d_kv": r"\sqrt{d_{\text{kv}}}",
              "prelu": r"f(x) = \max(x, 0) + \alpha \cdot \min(x, 0)",
              "simple_rnn": r"h_{t} = \tanh(x_{t} W + h_{t-1} U + b)",
@@ -682,6 +718,10 @@ ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "max_value": "ma
               "sdpa_h": "softmax(Q·Kᵀ/√d_h)·V",
               "sdpa_unscaled": "softmax(Q·Kᵀ)·V", "sdpa_h_layer": "softmax(Q·Kᵀ/(√d_h·(l + 1)))·V",
               "sdpa_layer": "softmax(Q·Kᵀ/(l + 1))·V", "sdpa_t5": "softmax(Q·Kᵀ + B)·V",
+              "sdpa_h_causal": "softmax(Q·Kᵀ/√d_h + M)·V", "sdpa_unscaled_causal": "softmax(Q·Kᵀ + M)·V",
+              "sdpa_h_layer_causal": "softmax(Q·Kᵀ/(√d_h·(l + 1)) + M)·V",
+              "sdpa_layer_causal": "softmax(Q·Kᵀ/(l + 1) + M)·V", "sdpa_t5_causal": "softmax(Q·Kᵀ + B + M)·V",
+              "minus_inf": "−∞",
               "sqrt_d_h": "√d_h", "sqrt_d_kv": "√d_kv",
               "prelu": "f(x) = max(x, 0) + α·min(x, 0)",
               "simple_rnn": "h_t = tanh(x_t·W + h_(t−1)·U + b)",
@@ -799,7 +839,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "mha_same_as_torch": Chain((_S("E_q"), _S("E_k"), _S("E_v"), _S("E_out"), _times(_H, _S("d_k")),
                                 _times(_H, _S("d_v")), _E)),
     "H_d_kv": _times(_H, _S("d_kv")), "V_by_d": Dims((_V, _d)),
-    "d_kv": _S("d_kv"), "B_bias": _S("B"), "l": _S("l"), "H_per_kv": _H / _H_kv,
+    "d_kv": _S("d_kv"), "B_bias": _S("B"), "M_mask": _S("M"), "l": _S("l"), "H_per_kv": _H / _H_kv,
     "scale_attn_weights": Code("scale_attn_weights"),
     "scale_attn_by_inverse_layer_idx": Code("scale_attn_by_inverse_layer_idx"),
     "ln_1": Code("ln_1"), "ln_2": Code("ln_2"), "attn_c_proj": Code("attn.c_proj"),
