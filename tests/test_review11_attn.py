@@ -51,8 +51,9 @@ def test_gpt2_says_once_in_its_intro_how_the_stack_reads():
     assert h[0].attn.c_attn.weight.data_ptr() != h[1].attn.c_attn.weight.data_ptr()
     text = _md("hf/gpt2.json")
     intro = text[:text.index("## Architecture")]
-    assert ("The row `transformer.h` stands for $L = 12$ blocks of the same structure, one after the "
-            "other.\n") in intro
+    assert ("In the summary table below, the row `transformer.h` stands for the $L = 12$ blocks, one after the "
+            "other; the model's inputs are not listed.\n") in intro
+    assert "The row `transformer.h`" not in intro  # said once (round 18, en lecturer #7)
     assert "weights of its own" not in intro
     assert "- $L = 12$: number of transformer blocks\n" in intro
     assert "An embedding layer like layer 1 (`transformer.wte`)." in text
@@ -79,8 +80,8 @@ def test_bert_optional_inputs_reviewers_wording():
 def test_french_and_spanish_frame_wording():
     fr = _md("hf/llama-2-7b.json", "fr")
     assert ("Le modèle comprend une couche de plongement, 32 blocs Transformer, une normalisation finale et la tête de "
-            "modélisation du langage. Dans le tableau récapitulatif ci-dessous, chaque pile de blocs occupe une "
-            "seule ligne\u202f; les entrées du modèle n’y figurent pas.") in fr
+            "modélisation du langage. Dans le tableau récapitulatif ci-dessous, la ligne `model.layers` représente "
+            "les $L = 32$ blocs, appliqués l’un après l’autre\u202f; les entrées du modèle n’y figurent pas.") in fr
     es = _md("specs/mha_small.yaml", "es")
     assert "para Keras, 1\u00a0KB son 2¹⁰\u00a0bytes" in es and "su 1" not in es
     gpt2 = _md("hf/gpt2.json", "es")

@@ -28,17 +28,16 @@ def _intro(text: str) -> str:
 
 @pytest.mark.parametrize("lang,sentence", [
     ("en", "The model consists of two embedding layers, twelve transformer blocks, a final normalization and "
-           "the LM head. In the summary table below, each stack of blocks takes one row; "
-           "the model's inputs are not listed in it."),
+           "the LM head. In the summary table below, the row `transformer.h` stands for the $L = 12$ blocks, one "
+           "after the other; the model's inputs are not listed."),
     ("de", "Das Modell besteht aus zwei Embedding-Schichten, zwölf Transformer-Blöcken, einer abschließenden "
-           "Normalisierung und dem LM-Kopf. In der Übersichtstabelle unten sind gleich aufgebaute, "
-           "aufeinanderfolgende Blöcke jeweils in einer Zeile zusammengefasst; die Eingaben des Modells "
-           "stehen nicht darin."),
-    ("fr", "Dans le tableau récapitulatif ci-dessous, chaque pile de blocs occupe une seule ligne\u202f; les "
-           "entrées du modèle n’y figurent pas."),
-    ("es", "En la tabla de resumen (más abajo), cada pila de bloques ocupa una sola fila; las entradas del "
-           "modelo no figuran en ella."),
-    ("ja", "下の概要表では、繰り返されるブロックを 1 行にまとめ、モデルの入力は含めません。")])
+           "Normalisierung und dem LM-Kopf. In der Übersichtstabelle unten fasst die Zeile `transformer.h` die "
+           "$L = 12$ aufeinanderfolgenden Blöcke zusammen; die Eingaben des Modells stehen nicht darin."),
+    ("fr", "Dans le tableau récapitulatif ci-dessous, la ligne `transformer.h` représente les $L = 12$ blocs, "
+           "appliqués l’un après l’autre\u202f; les entrées du modèle n’y figurent pas."),
+    ("es", "En la tabla de resumen (más abajo), la fila `transformer.h` representa los $L = 12$ bloques, "
+           "aplicados uno tras otro; las entradas del modelo no figuran en ella."),
+    ("ja", "下の概要表では、行 `transformer.h` が順に適用される $L = 12$ 個のブロックをまとめて表し、モデルの入力は含めません。")])
 def test_summary_sentence_names_the_table_below(lang, sentence):
     """GPT-2 (GPT2LMHeadModel's modules, by hand): wte and wpe, the 12 blocks of h (n_layer), ln_f and
     lm_head tied to wte; the intro says what the model consists of and which summary it means: the

@@ -79,8 +79,9 @@ def test_t5_intro_says_each_thing_once():
     config = json.loads((FIXTURES / "hf" / "t5-small.json").read_text())
     assert config["num_layers"] == config.get("num_decoder_layers", config["num_layers"]) == 6
     text = render_document("derivation", explain.load(FIXTURES / "hf" / "t5-small.json"), lang="en", format="markdown")
-    assert ("The rows `encoder.block` and `decoder.block` each stand for $L = 6$ blocks of the same structure"
-            in text)
+    assert ("In the summary table below, the rows `encoder.block` and `decoder.block` each stand for the $L = 6$ "
+            "blocks of their stack, one after the other; the model's inputs are not listed." in text)
+    assert "The rows `encoder.block`" not in text
     assert "The row `encoder.block`" not in text and "The row `decoder.block`" not in text
     assert "The inputs `input_ids` and `decoder_input_ids` both have the shape `(None, None)`, where" in text
     assert "The input `input_ids`" not in text

@@ -385,11 +385,11 @@ def test_the_number_of_blocks_is_defined_where_it_is_used(name, blocks):
         # an encoder–decoder's L counts each stack's blocks (T5: num_layers = num_decoder_layers)
         each = " in each of the encoder and the decoder" if len(blocks) == 2 else ""
         assert f"- $L = {cfg.num_hidden_layers}$: number of {'' if each else 'transformer '}blocks{each}\n" in text
-        said = (f"The rows `{blocks[0]}` and `{blocks[1]}` each stand for" if len(blocks) == 2 else
-                f"The row `{block}` stands for")
-        assert f"{said} $L = {cfg.num_hidden_layers}$ blocks of the same structure" in text
+        said = (f"the rows `{blocks[0]}` and `{blocks[1]}` each stand for" if len(blocks) == 2 else
+                f"the row `{block}` stands for")
+        assert f"In the summary table below, {said} the $L = {cfg.num_hidden_layers}$ blocks" in text
         assert f"The block is repeated $L = {cfg.num_hidden_layers}$ times, each time with weights of its own" in text
-    assert translated(messages.REPEATED_BLOCK) and translated(messages.REPEATED_BLOCKS)
+    assert translated(messages.COMPOSITION_ROW) and translated(messages.COMPOSITION_ROWS)
 
 @pytest.mark.parametrize("name, tied", [("gpt2", True), ("t5-small", True), ("llama-2-7b", False)])
 def test_the_lm_head_says_whether_it_is_tied(name, tied):
@@ -847,8 +847,8 @@ def test_a_summary_of_blocks_counts_rows_not_layers():
     # the blocks have weights of their own, so they are "of the same structure", not identical; and
     # PyTorch has no convention for rows of a summary, so none is named
     assert ("The model consists of two embedding layers, twelve transformer blocks, a final normalization and the LM "
-            "head. In the summary table below, each stack of blocks takes one row; the "
-            "model's inputs are not listed in it.") in text
+            "head. In the summary table below, the row `transformer.h` stands for the $L = 12$ blocks, one after the "
+            "other; the model's inputs are not listed.") in text
     assert "conventions" not in text.split("## Summary")[0] and "identical blocks" not in text
     assert "The model has 6 layers" not in text
 

@@ -659,6 +659,13 @@ REPEATED_BLOCK = N_("The row %(layer)s stands for %(repeat)s blocks of the same 
                     "one after the other.")
 REPEATED_BLOCKS = N_("The rows %(first)s and %(second)s each stand for %(repeat)s blocks of the same "
                      "structure, one after the other.")
+# Translators: after "The model consists of …"; %(repeat)s is "L = 12"
+COMPOSITION_ROW = N_("In the summary table below, the row %(layer)s stands for the %(repeat)s blocks, one after "
+                     "the other; the model's inputs are not listed.")
+# Translators: the same for two stacks (T5's encoder.block and decoder.block)
+COMPOSITION_ROWS = N_("In the summary table below, the rows %(first)s and %(second)s each stand for the "
+                      "%(repeat)s blocks of their stack, one after the other; the model's inputs are not "
+                      "listed.")
 ACTIVE = N_("In a mixture of experts, the router sends each token to only some of the routed "
             "experts; the other experts' weights do not compute with it. The parameters active per "
             "token are the total without the idle experts:")

@@ -1238,7 +1238,20 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
             count = p.expr(node.repeat) + (" = " + p.number(n) if isinstance(n, int) and not
                                           isinstance(node.repeat, int) else "")
             stacked.setdefault((count, node.interleaved), []).append(node.name)
+    model_parts = composition(d.steps, {k for k, _ in model.notes}, view.evaluate)
+    # the sentence after "The model consists of …" names the stacked rows itself (round 18, en: said
+    # once, not again in a note of its own)
+    stack_sentence = None
+    if model_parts is not None and len(stacked) == 1:
+        (count, interleaved), names = next(iter(stacked.items()))
+        if not interleaved and len(names) == 1:
+            stack_sentence = (messages.COMPOSITION_ROW, {"layer": fmt.name(names[0]), "repeat": fmt.m(count)})
+        elif not interleaved and len(names) == 2:
+            stack_sentence = (messages.COMPOSITION_ROWS, {"first": fmt.name(names[0]), "second": fmt.name(names[1]),
+                                                          "repeat": fmt.m(count)})
     for (count, interleaved), names in stacked.items():
+        if stack_sentence is not None:
+            break
         if len(names) == 2 and not interleaved:
             notes.append((messages.REPEATED_BLOCKS, {"first": fmt.name(names[0]), "second": fmt.name(names[1]),
                                                      "repeat": fmt.m(count)}, False))
@@ -1323,7 +1336,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
         "total_sum": total_sum, "total_by_stage": bool(stage_total and not symbolic), "symbolic_total": symbolic_total, "substituted_total": substituted_total,
         "substituted_by_term": bool(substituted_total) and "aligned" in (substituted_total or ""),
         "repeated_rows": any(not (isinstance(n.repeat, int) and n.repeat == 1) for n in model.nodes),
-        "composition": composition(d.steps, {k for k, _ in model.notes}, view.evaluate),
+        "composition": model_parts, "stack_sentence": stack_sentence,
         "declared": declared, "symbolic": symbolic,
         "total": fmt.num(d.total), "total_tex": p.number(d.total),
         "trainable": fmt.num(d.trainable), "non_trainable": fmt.num(d.non_trainable),
