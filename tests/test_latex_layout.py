@@ -174,7 +174,7 @@ def test_short_summary_stays_on_one_page_long_one_breaks_with_its_header():
     (FIXTURES / "specs" / "small_rnn.yaml", "fr", ["embedding (Embedding)"]),
     (FIXTURES / "hf" / "gpt2.json", "en", ["(sum of the embeddings)", "transformer.wte + transformer.wpe"]),
     # round 11 (ja): the type on a line of its own made the sum's name three lines
-    # (round 17: the stack's row writes L × (…), narrower, and the sum's name fits on one line)
+    # (round 24: the stack's row writes 12 × (…); the sum's name is measured whole, as one name)
     (FIXTURES / "hf" / "gpt2.json", "ja", ["transformer.wte + transformer.wpe", "（埋め込みの和）"]),
     (FIXTURES / "hf" / "bert-base-uncased.json", "en", ["embeddings.token_type_embeddings", "(first token of the sequence)"]),
     (FIXTURES / "hf" / "llama-2-7b.json", "fr", ["(LlamaDecoderLayer)"]),
@@ -353,7 +353,7 @@ def test_summary_columns_are_sized_by_their_content(tmp_path):
     block = block[:next(i for i, line in enumerate(block) if line.startswith("pooler"))]
     # f = 4d: the block reduces to 12·(12·768² + 13·768) = 85,054,464 (77.7 % of 109,482,240), one line
     assert 12 * (12 * 768**2 + 13 * 768) == 85_054_464 and round(100 * 85_054_464 / 109_482_240, 1) == 77.7
-    assert block[0] == "encoder.layer (BertLayer) L × (12 × 7682 + 13 × 768) 85,054,464 77.7% (None, None, 768)"
+    assert block[0] == "encoder.layer (BertLayer) 12 × (12 × 7682 + 13 × 768) 85,054,464 77.7% (None, None, 768)"
     # Llama's block formula is too long for one line: it breaks only after a + between terms
     tex = render(load(FIXTURES / "hf" / "llama-2-7b.json"), lang="en", format="latex")
     pdf = compile_latex(tex, tmp_path, "llama")
@@ -365,7 +365,7 @@ def test_summary_columns_are_sized_by_their_content(tmp_path):
     block = block[:next(i for i, line in enumerate(block) if line.startswith("model.norm"))]
     # hand count: 32·(4·4,096² + 3·4,096·11,008 + 2·4,096); the type on its own line, the break after a +
     assert 32 * (4 * 4096**2 + 3 * 4096 * 11008 + 2 * 4096) == 6_476_267_520
-    assert block[0] == "model.layers L × (4 × 4,0962 + 6,476,267,520 96.1% (None, None, 4096)", block
+    assert block[0] == "model.layers 32 × (4 × 4,0962 + 6,476,267,520 96.1% (None, None, 4096)", block
     assert block[1] == "(LlamaDecoderLayer) 3 × 4,096 × 11,008 + 2 × 4,096)", block
     # the block's tensor table (answers all a bare yes): every tensor name on one line, round 13's
     # "post_attention_layernorm." / "weight" not split (hand count: the norm's weight is d = 4,096)

@@ -1600,7 +1600,8 @@ def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) 
         r["name_cell"] = step or r"\texttt{" + _NAME_BREAKS.sub(r"\g<0>\\penalty5000{}", name).replace(
             r"\_", r"\_\penalty9000{}") + "}"
         r["type_cell"] = translate(fmt.lang, messages.TYPE_IN_BRACKETS) % {"kind": kind}
-        words = name.split(" ")
+        # a sum of modules (transformer.wte + transformer.wpe) is one name: the column holds it whole
+        words = name.split(" ") if step else re.split(r"(?<!\+) (?!\+)", name)
         names += [font + "{" + w + "}" for w in words]
         pieces = [] if step else [q for w in words for q in re.findall(r"(?:[^./\\]|\\[^_])+(?:[./]|\\_)?|[./]|\\_", w)]
         lines.append(widest(r"\xplN", (font + "{" + w + "}" for w in words))
