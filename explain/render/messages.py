@@ -815,7 +815,8 @@ PLACEHOLDERS: dict[str, Any] = {
     "bias_k": Code("bias_k"), "bias_v": Code("bias_v"), "proj_size": Code("proj_size"),
     "weight_hr": Code("weight_hr"), "c_attn": Code("attn.c_attn"), "merge_mode": Code("merge_mode"),
     "mixed_float16": Code("mixed_float16"), "autocast": Code("torch.autocast"),
-    "fvcore": Code("fvcore"), "flop_counter": Code("torch.utils.flop_counter.FlopCounterMode"),
+    "fvcore": Code("fvcore"), "flop_counter": Code("FlopCounterMode"),
+    "flop_counter_module": Code("torch.utils.flop_counter"),
     "float32": Code("float32"), "float16": Code("float16"), "bfloat16": Code("bfloat16"),
     # attention and transformer notes
     "k_dim": _S("d_k"), "v_dim": _S("d_v"), "L": _S("L"), "T": _T, "C": _S("C"), "P": _P,
