@@ -442,9 +442,9 @@ def test_check_sheet_verdict_reads_right_result_wrong_formula():
     assert "right result" not in sheet and "is right, but" not in sheet
     es = render_report(check_file(str(FIXTURES / "worksheets" / "seed_worksheet.yaml")), lang="es",
                        format="markdown")
-    assert "| ✗ fórmula errónea (resultado correcto) |" in es
+    assert "| ✗ fórmula incorrecta (resultado correcto) |" in es
     assert "; en la respuesta 5, el resultado es correcto, pero la fórmula no." in es
-    assert "## 5. `dense_2`: parámetros (fórmula errónea, pero resultado correcto)" in es
+    assert "## 5. `dense_2`: parámetros (fórmula incorrecta, pero resultado correcto)" in es
     assert "Respuesta dada: fórmula $512 \\times 128 + 512$, resultado 65.664" in es
 
 
