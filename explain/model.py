@@ -157,13 +157,20 @@ class Node:
 
     def _at(self, part: str) -> Value | None:
         """The cost's ``part`` (``macs``, ``other``) at this node's values, every copy; None where
-        the compute is not derived. The substitution is once per distinct formula and values
-        (ResNet152's 517 layers have a few dozen); the model's totals are kept per context."""
+        the compute is not derived. Once per node for this cost, repeat and values (the totals and
+        the node's own row ask for it); the substitution itself once per distinct formula and
+        values (ResNet152's 517 layers have a few dozen). The model's totals are kept per context."""
         cost = self.cost
         if cost is None:
             return None
-        one = substitute(getattr(cost, part), {**self.values, **cost.values})
-        return one if isinstance(self.repeat, int) and self.repeat == 1 else as_value(self.repeat * one)
+        memo = self.__dict__.get("_cost_memo")
+        if memo is None or memo[0] is not cost or memo[1] is not self.repeat or memo[2] is not self.values:
+            memo = self.__dict__["_cost_memo"] = (cost, self.repeat, self.values, {})
+        found: dict[str, Value] = memo[3]
+        if part not in found:
+            one = substitute(getattr(cost, part), {**self.values, **cost.values})
+            found[part] = one if isinstance(self.repeat, int) and self.repeat == 1 else as_value(self.repeat * one)
+        return found[part]
 
     @property
     def macs_formula(self) -> sympy.Expr | None:
