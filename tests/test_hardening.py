@@ -645,3 +645,22 @@ def test_finding_repeated_blocks_is_linear_in_the_layers():
         assert group_blocks(nodes) == [(0, 1, n)]  # one layer, n times
         work.append(Counting.looked_at / n)
     assert work[1] <= 1.5 * work[0], work
+
+
+def test_output_to_a_pipe_or_a_link_is_written_through_not_replaced(tmp_path, capsys):
+    """``-o /dev/null`` as root once renamed a temporary file onto /dev/null, leaving a regular file
+    there; a FIFO and a symbolic link are written through, as a shell's ``>`` would."""
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen([sys.executable, "-c", f"print(len(open({str(fifo)!r}).read()))"],
+                              stdout=subprocess.PIPE, text=True)
+    status, _, err = cli(capsys, "derive", "example:seed-cnn", "-o", str(fifo))
+    assert status == 0, err
+    assert int(reader.communicate(timeout=SECONDS)[0]) > 1000
+    assert fifo.is_fifo()
+    real = tmp_path / "notes.md"
+    real.write_text("old")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    assert cli(capsys, "derive", "example:seed-cnn", "-o", str(link))[0] == 0
+    assert link.is_symlink() and "6,029,097" in real.read_text()
