@@ -1,12 +1,11 @@
-"""Guards for the speed bench/versus_keras.py measures: what ``--format json`` imports, and time
-that grows linearly with the number of layers (a quadratic loop would show as a 25-fold ratio).
-The full figures are in bench/README.md."""
+"""Guards for the speed bench/ measures, by counting work rather than timing it: what ``--format
+json`` imports, how often a line or a substitution is computed. Time itself, and its growth with
+the number of layers, is measured by bench/versus.py (figures in bench/README.md), not here."""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -37,24 +36,6 @@ def _residual(blocks: int) -> dict:
                    {"Add": {"name": f"a{b}", "inputs": [last, f"r{b}"]}}]
         last = f"a{b}"
     return {"name": "residual", "inputs": {"x": [8, 8, 3]}, "layers": layers}
-
-
-def _cpu_seconds(blocks: int, fmt: str) -> float:
-    spec = _residual(blocks)
-    best = float("inf")
-    for _ in range(2):
-        start = time.process_time()
-        model = explain.load(spec)
-        model.derive(format=fmt)
-        best = min(best, time.process_time() - start)
-    return best
-
-
-@pytest.mark.parametrize("fmt", ["json", "markdown"])
-def test_time_grows_linearly_with_layers(fmt):
-    _cpu_seconds(10, fmt)  # imports and caches
-    small, large = _cpu_seconds(100, fmt), _cpu_seconds(500, fmt)  # 401 and 2001 layers
-    assert large / small < 9, f"{small:.3f} s for 401 layers, {large:.3f} s for 2001"
 
 
 def test_long_sum_measures_each_line_a_bounded_number_of_times(monkeypatch):
