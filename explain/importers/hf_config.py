@@ -700,7 +700,7 @@ def sliding_window(cfg: _Config, model_type: str, L: Value) -> dict[str, Any]:
     and ``sliding_layers`` (L_w, L) where only L_w of the L layers slide: from ``layer_types``,
     else as transformers decides (Gemma 2: every other layer from the first; Gemma 3: all but
     every ``sliding_window_pattern``-th; Qwen2: from ``max_window_layers`` on, with
-    ``use_sliding_window``; Mistral, Mixtral: all)."""
+    ``use_sliding_window``; Mistral, Mixtral, Phi-3: all)."""
     window = cfg.raw.get("sliding_window")
     n = cfg.size("num_hidden_layers")
     if not isinstance(window, int) or isinstance(window, bool) or not 0 < window <= 10**9:
@@ -718,7 +718,7 @@ def sliding_window(cfg: _Config, model_type: str, L: Value) -> dict[str, Any]:
         start = cfg.raw.get("max_window_layers", n)
         start = start if isinstance(start, int) and not isinstance(start, bool) and start >= 0 else n
         n_w = max(0, n - start) if cfg.raw.get("use_sliding_window") is True else 0
-    elif model_type in ("mistral", "mixtral"):
+    elif model_type in ("mistral", "mixtral", "phi3"):
         n_w = n
     else:
         return {}

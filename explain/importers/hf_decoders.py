@@ -84,10 +84,13 @@ def _llama_like(cfg: _Config, arch: str, b: _Builder) -> None:
     bias = cfg.flag("attention_bias", False)
     if model_type == "phi3" and bias:
         raise _unsupported(f"{arch} with attention_bias", [])
+    extra: dict[str, Any] = {}
+    if model_type in ("gemma2", "gemma3_text"):  # attn_logit_softcapping: 50.0 in Gemma 2, None in Gemma 3
+        extra["softcap"] = cfg.raw.get("attn_logit_softcapping", 50.0 if model_type == "gemma2" else None) is not None
     _decoder_stack(cfg, b, head, V, d, _tied(cfg, tie_default), lambda g, p: g.add(
         f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
                             intermediate_size=f, qkv_bias=bias, o_bias=bias,
-                            **sliding_window(cfg, model_type, L)), repeat=L))
+                            **sliding_window(cfg, model_type, L), **extra), repeat=L))
 
 
 # ----------------------------------------------------------------------------- Phi
@@ -150,5 +153,6 @@ def _falcon(cfg: _Config, arch: str, b: _Builder) -> None:
     bias = cfg.flag("bias", False)
     _decoder_stack(cfg, b, head, V, d, _tied(cfg, True), lambda g, p: g.add(
         f"{p}h", FalconDecoderLayer(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
-                                    intermediate_size=f, bias=bias, norms=norms), repeat=L),
+                                    intermediate_size=f, bias=bias, norms=norms,
+                                    alibi=cfg.flag("alibi", False)), repeat=L),
         base="transformer.", embed="word_embeddings", norm=("ln_f", "LayerNorm"), token_name="classifier")

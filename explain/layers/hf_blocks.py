@@ -418,9 +418,13 @@ class LlamaDecoderLayer(_Block):
         split = sympy.expand(to_expr(self.head_dim) * to_expr(self.num_attention_heads)
                              - to_expr(self.hidden_size)) == 0
         window = "_window" if self.sliding_window is not None else ""  # the mask M also hides far keys
+        if self.cross_attention():  # not causal: the head sentences' mask M would be false
+            return () if same else ("gqa_kv_heads",)
         if not same:
             return ("gqa_kv_heads", "gqa_heads" + window)
-        return ("heads_split_width_no_bias" + window,) if split and not (self.qkv_bias or self.o_bias) else ()
+        if split and not (self.qkv_bias or self.o_bias):
+            return ("heads_split_width_no_bias" + window,)
+        return () if window else ("causal_heads",)  # Gemma: d_h from the config, H·d_h ≠ d
 
     def notes(self) -> tuple[str, ...]:
         return (*self.attention_notes(), "gated_ffn", "rope_no_parameters")

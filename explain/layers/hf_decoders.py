@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from ..symbols import Value
+import sympy
+
+from ..symbols import Value, to_expr
 from .base import Group, Shape, choice, flag, size, layer_type
 from .hf_blocks import (_Block, _layer_norm, _linear, _llama_attention, _llama_groups, H, H_kv, LlamaDecoderLayer,
                         d, d_h, f)
@@ -30,6 +32,25 @@ from .registry import register
 _GEMMA_NORMS = (Group("pre_feedforward_layernorm.weight", d), Group("post_feedforward_layernorm.weight", d))
 
 
+def _same(a: Value, b: Value) -> bool:
+    return bool(sympy.expand(to_expr(a) - to_expr(b)) == 0)
+
+
+def causal_head_notes(layer: LlamaDecoderLayer) -> tuple[str, ...]:
+    """What each causal head computes, softmax(QKᵀ/√d_h + M)·V: the heads split d (d_h = d/H,
+    the count whatever H), share one key/value head (MQA), share one per group (GQA) or have
+    a size of their own (d_h ≠ d/H)."""
+    window = "_window" if layer.sliding_window is not None else ""
+    if _same(layer.num_key_value_heads, 1) and not _same(layer.num_attention_heads, 1):
+        return ("mqa_heads",) if not window and _same(layer.head_dim * layer.num_attention_heads,
+                                                      layer.hidden_size) else ()
+    if not _same(layer.num_key_value_heads, layer.num_attention_heads):
+        return ("gqa_heads" + window,)
+    if _same(layer.head_dim * layer.num_attention_heads, layer.hidden_size):
+        return ("causal_heads_split" + window,)
+    return () if window else ("causal_heads",)
+
+
 @register("Gemma2DecoderLayer", framework="pytorch")
 @layer_type
 class Gemma2DecoderLayer(LlamaDecoderLayer):
@@ -37,11 +58,18 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
 
     explanation = _texts.TRANSFORMER_BLOCK  # not the Llama layout: norms, names or a parallel branch differ
 
+    softcap: bool = flag(False)
+    """attn_logit_softcapping set: the scaled scores x become c·tanh(x/c)."""
+
     def weight_groups(self) -> tuple[Group, ...]:
         return _llama_groups(self.qkv_bias, self.o_bias, False) + _GEMMA_NORMS
 
+    def heads_note(self) -> str:
+        """softmax(QKᵀ/√s + M)·V, s = query_pre_attn_scalar (soft-capped: c·tanh(QKᵀ/(c·√s)))."""
+        return "gemma_heads_softcap" if self.softcap else "gemma_heads"
+
     def notes(self) -> tuple[str, ...]:
-        return ("gemma_four_norms",)
+        return ("gemma_four_norms", self.heads_note())
 
 
 @register("Gemma3DecoderLayer", framework="pytorch")
@@ -53,7 +81,7 @@ class Gemma3DecoderLayer(Gemma2DecoderLayer):
         return _llama_groups(self.qkv_bias, self.o_bias, False, True) + _GEMMA_NORMS
 
     def notes(self) -> tuple[str, ...]:
-        return ("gemma_four_norms", "qk_norm_per_head")
+        return ("gemma_four_norms", "qk_norm_per_head", self.heads_note())
 
 
 @cache
@@ -97,7 +125,7 @@ class Phi3DecoderLayer(LlamaDecoderLayer):
         return _PHI3_GROUPS
 
     def notes(self) -> tuple[str, ...]:
-        return ("phi3_fused",)
+        return ("phi3_fused", *causal_head_notes(self))
 
 
 @cache
@@ -124,7 +152,7 @@ class PhiDecoderLayer(LlamaDecoderLayer):
         return _phi_groups(self.qk_layernorm)
 
     def notes(self) -> tuple[str, ...]:
-        return ("phi_parallel_partial_rotary",)
+        return ("phi_parallel_partial_rotary", *causal_head_notes(self))
 
 
 @cache
@@ -149,7 +177,7 @@ class GPTNeoXLayer(_Block):
         return {d: self.hidden_size, f: self.intermediate_size}
 
     def notes(self) -> tuple[str, ...]:
-        return ("neox_fused_qkv",)
+        return ("neox_fused_qkv", "causal_heads_split")
 
 
 @cache
@@ -176,10 +204,13 @@ class FalconDecoderLayer(LlamaDecoderLayer):
 
     bias: bool = flag(False)
     norms: str = choice("one", "two", "sequential", default="one")
+    alibi: bool = flag(False)
+    """ALiBi (Falcon-RW) adds a bias per head to the scores in place of rotary positions."""
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _falcon_groups(self.bias, self.norms)
 
     def notes(self) -> tuple[str, ...]:
-        keys = () if self.norms == "sequential" else ("falcon_parallel",)
-        return keys + (("falcon_mqa",) if self.num_key_value_heads == 1 else ())
+        keys: tuple[str, ...] = () if self.norms == "sequential" else ("falcon_parallel",)
+        keys += ("falcon_mqa",) if self.num_key_value_heads == 1 else ()
+        return keys + (() if self.alibi else causal_head_notes(self))

@@ -514,6 +514,46 @@ NOTES.update({
                            "and, in a layer with a sliding window, earlier ones outside the "
                            "window) and 0 elsewhere; a group has %(H_per_kv)s query heads (scaled "
                            "dot-product attention, without weights)."),
+    # Translators: Gemma, Phi, Phi-3, GPT-NeoX, Falcon: causal heads whose size d_h is not d/H
+    "causal_heads": N_("Each head computes %(sdpa_h_causal)s, %(d_h)s being the head size and "
+                       "%(M_mask)s the causal mask, %(minus_inf)s above the diagonal and 0 elsewhere: "
+                       "masked scaled dot-product attention, without weights (the mask has none "
+                       "either)."),
+    # Translators: as causal_heads, where every head has keys and values of its own and d_h = d/H
+    "causal_heads_split": N_("The heads split the width %(d)s among themselves, %(d_h_split)s, so "
+                             "the number of heads does not change the count. Each head computes "
+                             "%(sdpa_h_causal)s, %(M_mask)s being the causal mask, %(minus_inf)s "
+                             "above the diagonal and 0 elsewhere: masked scaled dot-product "
+                             "attention, without weights (the mask has none either)."),
+    # Translators: as causal_heads_split, where a layer of the model has a sliding window
+    "causal_heads_split_window": N_("The heads split the width %(d)s among themselves, "
+                                    "%(d_h_split)s, so the number of heads does not change the "
+                                    "count. Each head computes %(sdpa_h_causal)s, %(M_mask)s being "
+                                    "the mask, %(minus_inf)s for the keys a query may not attend to "
+                                    "(later positions and, in a layer with a sliding window, "
+                                    "earlier ones outside the window) and 0 elsewhere: masked scaled "
+                                    "dot-product attention, without weights (the mask has none "
+                                    "either)."),
+    # Translators: Falcon's multi-query attention: one key head and one value head for all query heads
+    "mqa_heads": N_("Each query head computes %(sdpa_h_causal)s with the keys and values of the "
+                    "one key/value head all query heads share, %(d_h_split)s being the head size "
+                    "and %(M_mask)s the causal mask, %(minus_inf)s above the diagonal and 0 "
+                    "elsewhere (scaled dot-product attention, without weights)."),
+    # Translators: Gemma 2 and 3 divide the scores by √query_pre_attn_scalar, not by √d_h
+    "gemma_heads": N_("Each head computes %(sdpa_s_causal)s, %(s_q)s being the configuration's "
+                      "%(query_pre_attn_scalar)s and %(M_mask)s the mask, %(minus_inf)s for the "
+                      "keys a query may not attend to (later positions and, in a layer with a "
+                      "sliding window, earlier ones outside the window) and 0 elsewhere: masked "
+                      "scaled dot-product attention, without weights (the mask has none either)."),
+    # Translators: Gemma 2 soft-caps the scaled scores at c: c·tanh(x/c) lies between −c and c
+    "gemma_heads_softcap": N_("Each head computes %(sdpa_s_softcap_causal)s, %(s_q)s being the "
+                              "configuration's %(query_pre_attn_scalar)s, %(c_cap)s its "
+                              "%(attn_logit_softcapping)s (the scaled scores are soft-capped to "
+                              "between %(minus_c)s and %(c_cap)s) and %(M_mask)s the mask, "
+                              "%(minus_inf)s for the keys a query may not attend to (later "
+                              "positions and, in a layer with a sliding window, earlier ones "
+                              "outside the window) and 0 elsewhere; neither the attention nor the "
+                              "mask has weights."),
     "gqa_kv_heads": N_("Grouped-query attention: the keys and the values have only %(H_kv)s "
                        "heads, each shared by a group of query heads, so %(k_proj)s and "
                        "%(v_proj)s have %(kv_proj_weights)s weights each, fewer than "
@@ -711,6 +751,8 @@ ROLE_MATH = {"r": "r", "scale": r"1/(1-r)", "f": "f(x)",
              "sdpa_layer_causal": r"\operatorname{softmax}\bigl(Q K^{\top} / (l + 1) + M\bigr) V",
              "sdpa_t5_causal": r"\operatorname{softmax}\bigl(Q K^{\top} + B + M\bigr) V",
              "minus_inf": r"-\infty",
+             "sdpa_s_causal": r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{s} + M\bigr) V",
+             "sdpa_s_softcap_causal": r"\operatorname{softmax}\bigl(c \tanh\bigl(Q K^{\top} / (c \sqrt{s})\bigr) + M\bigr) V",
              "sqrt_d_h": r"\sqrt{d_{h}}", "sqrt_d_kv": r"\sqrt{d_{\text{kv}}}",
              "prelu": r"f(x) = \max(x, 0) + \alpha \cdot \min(x, 0)",
              "simple_rnn": r"h_{t} = \tanh(x_{t} W + h_{t-1} U + b)",
@@ -729,6 +771,8 @@ ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "max_value": "ma
               "sdpa_h_layer_causal": "softmax(Q·Kᵀ/(√d_h·(l + 1)) + M)·V",
               "sdpa_layer_causal": "softmax(Q·Kᵀ/(l + 1) + M)·V", "sdpa_t5_causal": "softmax(Q·Kᵀ + B + M)·V",
               "minus_inf": "−∞",
+              "sdpa_s_causal": "softmax(Q·Kᵀ/√s + M)·V",
+              "sdpa_s_softcap_causal": "softmax(c·tanh(Q·Kᵀ/(c·√s)) + M)·V",
               "sqrt_d_h": "√d_h", "sqrt_d_kv": "√d_kv",
               "prelu": "f(x) = max(x, 0) + α·min(x, 0)",
               "simple_rnn": "h_t = tanh(x_t·W + h_(t−1)·U + b)",
@@ -837,6 +881,8 @@ PLACEHOLDERS: dict[str, Any] = {
     "down_proj": Code("down_proj"), "relative_attention_bias": Code("relative_attention_bias"),
     "q_norm": Code("q_norm"), "k_norm": Code("k_norm"), "query_key_value": Code("query_key_value"),
     "qkv_proj": Code("qkv_proj"), "gate_up_proj": Code("gate_up_proj"),
+    "query_pre_attn_scalar": Code("query_pre_attn_scalar"),
+    "attn_logit_softcapping": Code("attn_logit_softcapping"),
     "num_experts_per_tok": Code("num_experts_per_tok"),
     "embedding_hidden_mapping_in": Code("embedding_hidden_mapping_in"),
     "tie_word_embeddings": Code("tie_word_embeddings"),
@@ -847,7 +893,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "mha_same_as_torch": Chain((_S("E_q"), _S("E_k"), _S("E_v"), _S("E_out"), _times(_H, _S("d_k")),
                                 _times(_H, _S("d_v")), _E)),
     "H_d_kv": _times(_H, _S("d_kv")), "V_by_d": Dims((_V, _d)),
-    "d_kv": _S("d_kv"), "B_bias": _S("B"), "M_mask": _S("M"), "l": _S("l"), "H_per_kv": _H / _H_kv,
+    "d_kv": _S("d_kv"), "B_bias": _S("B"), "M_mask": _S("M"), "s_q": _S("s"), "c_cap": _S("c"), "minus_c": -_S("c"), "l": _S("l"), "H_per_kv": _H / _H_kv,
     "scale_attn_weights": Code("scale_attn_weights"),
     "scale_attn_by_inverse_layer_idx": Code("scale_attn_by_inverse_layer_idx"),
     "ln_1": Code("ln_1"), "ln_2": Code("ln_2"), "attn_c_proj": Code("attn.c_proj"),

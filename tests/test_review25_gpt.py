@@ -1,0 +1,124 @@
+"""Per-head sentences of the decoder families beyond GPT-2, Llama and BERT (Gemma 1/2/3, Phi,
+Phi-3, GPT-NeoX, Falcon), each checked against the attention class of the installed transformers:
+its scaling, soft-capping, causality, key/value heads and sliding window."""
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+
+import pytest
+
+import explain
+from explain.render.documents import render_document
+
+transformers = pytest.importorskip("transformers")
+
+LANGS = ("en", "de", "fr", "ja", "es")
+SMALL = dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, intermediate_size=96, vocab_size=100)
+SDPA_H_CAUSAL = r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{h}} + M\bigr) V"
+SDPA_S_CAUSAL = r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{s} + M\bigr) V"
+SOFTCAP = r"\operatorname{softmax}\bigl(c \tanh\bigl(Q K^{\top} / (c \sqrt{s})\bigr) + M\bigr) V"
+SPLIT = "The heads split the width $d$ among themselves, $d_{h} = d/H$, so the number of heads does not change the count."
+WINDOW = "for the keys a query may not attend to (later positions and, in a layer with a sliding window"
+
+
+def _md(tmp_path, config, arch: str, lang: str = "en") -> str:
+    path = tmp_path / f"{arch}.json"
+    path.write_text(json.dumps({**config.to_dict(), "architectures": [arch]}))
+    return render_document("derivation", explain.load(path), lang=lang, format="markdown")
+
+
+def _modeling(name: str):
+    return importlib.import_module(f"transformers.models.{name}.modeling_{name}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_gemma2_divides_by_query_pre_attn_scalar_and_soft_caps(tmp_path, lang):
+    """Gemma2Attention: scaling = query_pre_attn_scalar**-0.5 (here 36, not d_h = 16), the
+    scores soft-capped as c·tanh(x/c) with c = attn_logit_softcapping (50.0 by default), causal,
+    a sliding window on every other layer."""
+    config = transformers.Gemma2Config(**SMALL, num_key_value_heads=4, head_dim=16, query_pre_attn_scalar=36)
+    attention = _modeling("gemma2").Gemma2Attention(config, layer_idx=0)
+    assert attention.scaling == pytest.approx(36 ** -0.5) and attention.is_causal
+    assert attention.attn_logit_softcapping == 50.0 and attention.sliding_window == config.sliding_window
+    source = inspect.getsource(_modeling("gemma2").eager_attention_forward)
+    assert "attn_weights / softcap" in source and "torch.tanh(attn_weights)" in source
+    text = _md(tmp_path, config, "Gemma2ForCausalLM", lang)
+    assert SOFTCAP in text and "`query_pre_attn_scalar`" in text and "`attn_logit_softcapping`" in text
+    assert SDPA_H_CAUSAL not in text and SDPA_S_CAUSAL not in text
+    if lang == "en":
+        assert WINDOW in text
+
+
+def test_gemma3_has_no_soft_capping_by_default(tmp_path):
+    config = transformers.Gemma3TextConfig(**SMALL, num_key_value_heads=2, head_dim=16)
+    attention = _modeling("gemma3").Gemma3Attention(config, layer_idx=0)
+    assert attention.attn_logit_softcapping is None and attention.is_causal
+    assert attention.scaling == pytest.approx(config.query_pre_attn_scalar ** -0.5)
+    text = _md(tmp_path, config, "Gemma3ForCausalLM")
+    assert SDPA_S_CAUSAL in text and SOFTCAP not in text and WINDOW in text
+
+
+def test_gemma1_head_dim_from_the_config(tmp_path):
+    """GemmaAttention scales by head_dim**-0.5 where H·head_dim (4·16) is not d (48): no 'split' sentence."""
+    config = transformers.GemmaConfig(**{**SMALL, "hidden_size": 48}, num_key_value_heads=4, head_dim=16)
+    attention = _modeling("gemma").GemmaAttention(config, layer_idx=0)
+    assert attention.scaling == pytest.approx(16 ** -0.5) and attention.is_causal
+    text = _md(tmp_path, config, "GemmaForCausalLM")
+    assert (f"Each head computes ${SDPA_H_CAUSAL}$, $d_{{h}}$ being the head size and $M$ the causal mask, "
+            "$-\\infty$ above the diagonal and 0 elsewhere") in text
+    assert "d_{h} = d/H" not in text
+
+
+@pytest.mark.parametrize("family,config_class,attention_class,arch", [
+    ("phi", "PhiConfig", "PhiAttention", "PhiForCausalLM"),
+    ("phi3", "Phi3Config", "Phi3Attention", "Phi3ForCausalLM"),
+    ("gpt_neox", "GPTNeoXConfig", "GPTNeoXAttention", "GPTNeoXForCausalLM"),
+])
+def test_phi_and_neox_heads_split_d(tmp_path, family, config_class, attention_class, arch):
+    """Phi, Phi-3 and GPT-NeoX scale by head_dim**-0.5 with head_dim = d/H, causal: the heads
+    split d. Phi-3's sliding_window (here 32) applies to every layer."""
+    window = {"sliding_window": 32} if family == "phi3" else {}
+    config = getattr(transformers, config_class)(**SMALL, **window)
+    attention = getattr(_modeling(family), attention_class)(config, layer_idx=0)
+    assert attention.scaling == pytest.approx(16 ** -0.5) and attention.is_causal
+    text = _md(tmp_path, config, arch)
+    assert SPLIT in text and SDPA_H_CAUSAL in text
+    if family == "phi3":
+        assert "create_causal_mask if self.config.sliding_window is None else create_sliding_window_causal_mask" in inspect.getsource(_modeling(family))
+        assert WINDOW in text
+    else:
+        assert WINDOW not in text
+    for lang in LANGS[1:]:
+        assert SDPA_H_CAUSAL in _md(tmp_path, config, arch, lang), lang
+
+
+def test_falcon_multi_query_grouped_and_alibi(tmp_path):
+    """FalconAttention divides by √head_dim; multi_query: one key/value head for all; the new
+    architecture's num_kv_heads: groups; ALiBi adds a bias per head, so no sentence is said."""
+    falcon = _modeling("falcon")
+    mqa = transformers.FalconConfig(**SMALL)
+    attention = falcon.FalconAttention(mqa)
+    assert attention.num_kv_heads == 1 and attention.is_causal
+    assert attention.inv_norm_factor == pytest.approx(16 ** -0.5)
+    text = _md(tmp_path, mqa, "FalconForCausalLM")
+    assert (f"Each query head computes ${SDPA_H_CAUSAL}$ with the keys and values of the one key/value head "
+            "all query heads share") in text
+    gqa = transformers.FalconConfig(**SMALL, new_decoder_architecture=True, num_kv_heads=2)
+    assert falcon.FalconAttention(gqa).num_kv_heads == 2
+    assert "with the keys and values of the key/value head its group shares" in _md(tmp_path, gqa, "FalconForCausalLM")
+    alibi = transformers.FalconConfig(**SMALL, alibi=True, multi_query=False, parallel_attn=False)
+    assert "alibi" in inspect.getsource(falcon.FalconAttention.forward)
+    assert "+ M" not in _md(tmp_path, alibi, "FalconForCausalLM")
+
+
+def test_cross_attention_layer_says_no_causal_mask():
+    """Mllama's cross-attention layer attends to the image: MllamaTextCrossAttention is not causal,
+    so the GQA head sentence (with its causal mask M) is not said there."""
+    mllama = _modeling("mllama")
+    assert not getattr(mllama.MllamaTextCrossAttention, "is_causal", False)
+    from explain.layers.hf_mllama import MllamaCrossAttentionDecoderLayer
+    layer = MllamaCrossAttentionDecoderLayer(hidden_size=64, num_attention_heads=4, num_key_value_heads=2,
+                                             head_dim=16, intermediate_size=96)
+    assert layer.attention_notes() == ("gqa_kv_heads",)
