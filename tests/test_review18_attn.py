@@ -116,7 +116,7 @@ def test_total_writes_a_product_of_numbers_without_brackets(lang):
     ("de", "Die Achsen der Ausgabe `(None, None, 8)` sind die Query-Position, die Key-Position und der Kopf; "
            "eine Batch-Achse hat sie nicht."),
     ("fr", "Les axes de la sortie `(None, None, 8)` sont la position de la requête, la position de la clé et "
-           "la tête ; elle n’a pas d’axe de lot."),
+           "la tête\u202f; elle n’a pas d’axe de lot."),
     ("ja", "出力 `(None, None, 8)` の軸は、クエリの位置、キーの位置、ヘッドの順です。バッチの軸はありません。"),
     ("es", "Los ejes de la salida `(None, None, 8)` son la posición de la consulta, la posición de la clave y "
            "la cabeza; no tiene eje de lote.")])
