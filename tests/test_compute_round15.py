@@ -70,7 +70,7 @@ def test_grouped_and_1d_convolutions_say_their_own_formula():
     # de: the section estimates what a training step occupies, not "the memory training needs"
     ("de", "schätzt, wie viel Speicher ein Trainingsschritt belegt.", "den Speicher, den das Training braucht"),
     # M = 16·P is said where every parameter is trainable: P counts the trainable ones
-    ("en", "the model states of the $P$ trainable parameters take $M$ bytes:", "of the $P$ parameters take"),
+    ("en", "the model states of the $P$ trainable parameters take $M_{\\text{states}}$ bytes:", "of the $P$ parameters take"),
     ("de", "wobei $P$ die Anzahl der trainierbaren Parameter ist:", "die Anzahl der Parameter ist:"),
     ("es", "donde $P$ es el número de parámetros entrenables:", "es el número de parámetros:"),
     ("ja", "学習可能なパラメータの数を $P$ とすると", "、パラメータ数を $P$ とすると"),

@@ -57,7 +57,7 @@ def test_every_layer_is_numbered_in_the_compute_section(seed_md):
 def test_letters_in_sentences_are_math_and_defined(seed_md):
     assert "the MACs column gives its multiply-accumulate operations and the column $O$ its other operations" in seed_md
     # round 13 (en): P named before M, not explained after it
-    assert "16\u00a0bytes per parameter), the model states of the $P$ trainable parameters take $M$ bytes:" in seed_md
+    assert "16\u00a0bytes per parameter), the model states of the $P$ trainable parameters take $M_{\\text{states}}$ bytes:" in seed_md
     # round 9 (en): N_act is defined before the equation that uses it
     assert ("With $N_{\\text{act}} = 5{,}288{,}649$ activation values stored per sample, a batch of $B$ samples "
             "takes $A$ bytes:\n\n$$\nA = 2 \\cdot N_{\\text{act}}") in seed_md
@@ -221,7 +221,7 @@ def test_total_training_memory_line(seed_md):
     # weights and gradients 4 + 4 + 8 = 16 bytes, ZeRO's fp16 copy 2 + 2 + 12 = 16 bytes
     assert 4 + 4 + 8 == 2 + 2 + 12 == 16
     # round 11 (ja, en): the 16 bytes per parameter describe M, not M + A; "not counting", not "without"
-    assert ("In total, training with Adam in mixed precision needs about $M + A$ bytes: 96.5\u00a0MB (16\u00a0bytes "
+    assert ("In total, training with Adam in mixed precision needs about $M_{\\text{states}} + A$ bytes: 96.5\u00a0MB (16\u00a0bytes "
             "per trainable parameter under both conventions of the table), plus 10.6\u00a0MB per sample in the "
             "batch, not counting the framework's own buffers and workspace.") in seed_md
 
@@ -380,7 +380,7 @@ def test_a_layer_without_macs_displays_only_its_other_operations(seed_md):
     # round 13 (ja): true of every optimizer of the table (8 = 8, 12 = 12, 16 = 16), so said of all
     ("ja", "表のとおり、どのオプティマイザでも、混合精度にしてもモデルの状態は小さくなりません", "Adam や AdamW では"),
     # round 14 (ja): the total first, then what it is made of (it was a garden-path sentence)
-    ("ja", "約 $M + A$ バイトが必要です。内訳は、モデルの状態 96.5\u00a0MB（学習可能なパラメータ 1 個あたり 16\u00a0バイト。表のどちらの数え方でも同じ）と、"
+    ("ja", "約 $M_{\\text{states}} + A$ バイトが必要です。内訳は、モデルの状態 96.5\u00a0MB（学習可能なパラメータ 1 個あたり 16\u00a0バイト。表のどちらの数え方でも同じ）と、"
            "バッチの 1 サンプルあたり 10.6\u00a0MB の活性値です。", "バイト（表のどちらの数え方でも"),
     # M = 16·P is said only when every parameter is trainable: P is the number of trainable ones
     ("fr", "où $P$ est le nombre de paramètres entraînables\u00a0:", "où $P$ est le nombre de paramètres\u00a0:"),

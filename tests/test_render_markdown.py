@@ -204,7 +204,7 @@ def test_training_memory_section_of_the_seed_cnn(lang, states, size, binary):
     text = render(load("example:seed-cnn"), lang=lang, format="markdown", count=("params", "memory"))
     # the bytes stand in M's equation; the sentence after it gives the size alone (fr reviewer)
     digits = r".*".join(states.split(states[2]))
-    assert re.search(rf"M = 16 \\cdot P = 16 \\times .* = {digits}\n", text), states
+    assert re.search(rf"M_\{{\\text\{{states\}}\}} = 16 \\cdot P = 16 \\times .* = {digits}\n", text), states
     assert f"{size} ({binary})" in text and f"{states} " not in text
     # activations per sample, 2 bytes each: 5,288,649 values (the layers' outputs but Flatten's,
     # a view; by hand in tests/test_training_memory.py) = 10,577,298 bytes

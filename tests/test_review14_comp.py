@@ -136,7 +136,7 @@ def test_japanese_exercise_defaults_are_ragged_and_the_working_follows_the_answe
 
 @pytest.mark.parametrize("lang,present,absent", [
     # ja reviewer: the total was a garden-path sentence (約 M + A バイト、つまり 96.5 MB … に加えて)
-    ("ja", "混合精度の Adam による学習には約 $M + A$ バイトが必要です。内訳は、モデルの状態 96.5\u00a0MB（", "つまり 96.5 MB"),
+    ("ja", "混合精度の Adam による学習には約 $M_{\\text{states}} + A$ バイトが必要です。内訳は、モデルの状態 96.5\u00a0MB（", "つまり 96.5 MB"),
     # ja reviewer: the table column's name, quoted
     ("ja", "これらは「その他の演算」$O$（このモデルでは", "これらはその他の演算 $O$"),
     # fr reviewer

@@ -122,3 +122,16 @@ def test_cross_attention_layer_says_no_causal_mask():
     layer = MllamaCrossAttentionDecoderLayer(hidden_size=64, num_attention_heads=4, num_key_value_heads=2,
                                              head_dim=16, intermediate_size=96)
     assert layer.attention_notes() == ("gqa_kv_heads",)
+
+
+@pytest.mark.parametrize("lang", ("en", "ja"))
+def test_memory_and_mask_have_symbols_of_their_own(lang):
+    """With --count memory, GPT-2's document used M for the causal mask and for the model states'
+    bytes (M = 16·P): the mask keeps the textbook M, the states are M_states."""
+    from explain.render import render
+    from tests.conftest import FIXTURES
+    text = render(explain.load(FIXTURES / "hf/gpt2.json"), lang=lang, format="markdown",
+                  count=("params", "compute", "memory"))
+    assert r"M_{\text{states}} = 16 \cdot P = 16 \times 124{,}439{,}808" in text
+    assert r"$M_{\text{states}} + A$" in text and "$M + A$" not in text
+    assert r"+ M\bigr) V" in text and "\nM = " not in text

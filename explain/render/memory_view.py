@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from ..model import Model
     from .view import Formatter
 
+# memory of the model states: M alone is the attention notes' causal mask (and Whisper's mel bins)
+STATES = r"M_{\text{states}}"
+
 OPTIMIZER_NAMES = (
     # Translators: an optimizer's name in the training-memory table (stochastic gradient descent)
     ("sgd", N_("SGD")),
@@ -44,11 +47,11 @@ def memory_context(model: "Model", f: "Formatter") -> dict[str, Any]:
         rows.append({"name": name, **cells})
     per = adam.per
     if adam.trainable == adam.count:
-        equation = (rf"M = {p.number(per.total)} \cdot P = {p.number(per.total)} \times {p.number(adam.count)}"
+        equation = (rf"{STATES} = {p.number(per.total)} \cdot P = {p.number(per.total)} \times {p.number(adam.count)}"
                     rf" = {p.number(adam.bytes)}")
     else:
         rest = per.gradient + per.optimizer
-        equation = (rf"M = {p.number(per.parameter)} \cdot P + {p.number(rest)} \cdot P_{{\text{{train}}}}"
+        equation = (rf"{STATES} = {p.number(per.parameter)} \cdot P + {p.number(rest)} \cdot P_{{\text{{train}}}}"
                     rf" = {p.number(per.parameter)} \times {p.number(adam.count)} + {p.number(rest)} \times "
                     rf"{p.number(adam.trainable)} = {p.number(adam.bytes)}")
     acts = activations(model, "mixed")
