@@ -50,7 +50,7 @@ def test_summary_sentence_does_not_count_inputs_that_are_not_rows(source, parts)
     table has no input rows at all."""
     text = _render(source)
     assert f"The model consists of {parts}." in text
-    assert "the model's inputs are not listed in it." in text
+    assert "; the model's inputs are not listed." in text
     assert "not counting the inputs" not in text
     de = _render(source, "de")
     assert "die Eingaben des Modells stehen nicht darin." in de
