@@ -135,3 +135,22 @@ def test_memory_and_mask_have_symbols_of_their_own(lang):
     assert r"M_{\text{states}} = 16 \cdot P = 16 \times 124{,}439{,}808" in text
     assert r"$M_{\text{states}} + A$" in text and "$M + A$" not in text
     assert r"+ M\bigr) V" in text and "\nM = " not in text
+
+
+def test_rotary_sentence_follows_the_rotated_fraction(tmp_path):
+    """GPTNeoXAttention rotates the first rotary_ndims = head_size·partial_rotary_factor (0.25 by
+    default) components; Phi-3's factor is 1.0 by default (the whole head), Falcon's RoPE the whole head."""
+    neox = transformers.GPTNeoXConfig(**SMALL)
+    assert neox.rope_parameters["partial_rotary_factor"] == 0.25
+    assert _modeling("gpt_neox").GPTNeoXAttention(neox, layer_idx=0).rotary_ndims == 4
+    assert "q_rot, q_pass = q[..., :rotary_dim], q[..., rotary_dim:]" in inspect.getsource(_modeling("gpt_neox"))
+    partial = "rotates pairs of components in the first part of each query and key head, the fraction `partial_rotary_factor`"
+    assert partial in _md(tmp_path, neox, "GPTNeoXForCausalLM")
+    whole = "rotates each pair of components of the queries and the keys"
+    phi3 = transformers.Phi3Config(**SMALL)
+    assert phi3.rope_parameters["partial_rotary_factor"] == 1.0
+    assert whole in _md(tmp_path, phi3, "Phi3ForCausalLM")
+    phi3_partial = transformers.Phi3Config(**SMALL, rope_parameters={"rope_type": "default", "rope_theta": 1e4,
+                                                                   "partial_rotary_factor": 0.75})
+    assert partial in _md(tmp_path, phi3_partial, "Phi3ForCausalLM")
+    assert whole in _md(tmp_path, transformers.FalconConfig(**SMALL), "FalconForCausalLM")

@@ -60,6 +60,17 @@ def _ffn(cfg: _Config, b: _Builder, d: Value, *keys: str, stated: str | None = N
     return b.declare("f", n)
 
 
+def _rotary_fraction(cfg: _Config, default: float, *legacy: str) -> float:
+    """The fraction of each head RoPE rotates: rope_parameters' partial_rotary_factor, else the
+    top-level key (or its legacy name, GPT-NeoX's rotary_pct)."""
+    rope = cfg.raw.get("rope_parameters")
+    for value in ((rope or {}).get("partial_rotary_factor") if isinstance(rope, dict) else None,
+                  *(cfg.raw.get(k) for k in ("partial_rotary_factor", *legacy))):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return default
+
+
 # ----------------------------------------------------------------------------- Gemma 2 and 3, OLMo 2, Phi-3
 
 _LLAMA_LIKE = {
@@ -87,6 +98,8 @@ def _llama_like(cfg: _Config, arch: str, b: _Builder) -> None:
     extra: dict[str, Any] = {}
     if model_type in ("gemma2", "gemma3_text"):  # attn_logit_softcapping: 50.0 in Gemma 2, None in Gemma 3
         extra["softcap"] = cfg.raw.get("attn_logit_softcapping", 50.0 if model_type == "gemma2" else None) is not None
+    if model_type == "phi3":
+        extra["partial_rotary"] = _rotary_fraction(cfg, 1.0) < 1
     _decoder_stack(cfg, b, head, V, d, _tied(cfg, tie_default), lambda g, p: g.add(
         f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
                             intermediate_size=f, qkv_bias=bias, o_bias=bias,
@@ -125,7 +138,8 @@ def _gpt_neox(cfg: _Config, arch: str, b: _Builder) -> None:
     _check_heads(b.values[d], cfg.size("num_attention_heads"))
     bias = cfg.flag("attention_bias", True)
     _decoder_stack(cfg, b, head, V, d, _tied(cfg, False), lambda g, p: g.add(
-        f"{p}layers", GPTNeoXLayer(hidden_size=d, intermediate_size=f, attention_bias=bias), repeat=L),
+        f"{p}layers", GPTNeoXLayer(hidden_size=d, intermediate_size=f, attention_bias=bias,
+                                   partial_rotary=_rotary_fraction(cfg, 0.25, "rotary_pct") < 1), repeat=L),
         base="gpt_neox.", embed="embed_in", norm=("final_layer_norm", "LayerNorm"), token_name="classifier")
 
 

@@ -69,7 +69,7 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
         return "gemma_heads_softcap" if self.softcap else "gemma_heads"
 
     def notes(self) -> tuple[str, ...]:
-        return ("gemma_four_norms", self.heads_note())
+        return ("gemma_four_norms", self.heads_note(), "rope_no_parameters")
 
 
 @register("Gemma3DecoderLayer", framework="pytorch")
@@ -81,7 +81,7 @@ class Gemma3DecoderLayer(Gemma2DecoderLayer):
         return _llama_groups(self.qkv_bias, self.o_bias, False, True) + _GEMMA_NORMS
 
     def notes(self) -> tuple[str, ...]:
-        return ("gemma_four_norms", "qk_norm_per_head", self.heads_note())
+        return ("gemma_four_norms", "qk_norm_per_head", self.heads_note(), "rope_no_parameters")
 
 
 @cache
@@ -124,8 +124,12 @@ class Phi3DecoderLayer(LlamaDecoderLayer):
     def weight_groups(self) -> tuple[Group, ...]:
         return _PHI3_GROUPS
 
+    partial_rotary: bool = flag(False)
+    """partial_rotary_factor < 1: RoPE rotates only the first part of each head."""
+
     def notes(self) -> tuple[str, ...]:
-        return ("phi3_fused", *causal_head_notes(self))
+        rope = "rope_partial_no_parameters" if self.partial_rotary else "rope_no_parameters"
+        return ("phi3_fused", *causal_head_notes(self), rope)
 
 
 @cache
@@ -169,6 +173,8 @@ class GPTNeoXLayer(_Block):
 
     intermediate_size: Value = size()
     attention_bias: bool = flag(True)
+    partial_rotary: bool = flag(True)
+    """partial_rotary_factor (rotary_pct) < 1, 0.25 by default: RoPE rotates the first part of each head."""
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _neox_groups(self.attention_bias)
@@ -177,7 +183,8 @@ class GPTNeoXLayer(_Block):
         return {d: self.hidden_size, f: self.intermediate_size}
 
     def notes(self) -> tuple[str, ...]:
-        return ("neox_fused_qkv", "causal_heads_split")
+        rope = "rope_partial_no_parameters" if self.partial_rotary else "rope_no_parameters"
+        return ("neox_fused_qkv", "causal_heads_split", rope)
 
 
 @cache
@@ -213,4 +220,4 @@ class FalconDecoderLayer(LlamaDecoderLayer):
     def notes(self) -> tuple[str, ...]:
         keys: tuple[str, ...] = () if self.norms == "sequential" else ("falcon_parallel",)
         keys += ("falcon_mqa",) if self.num_key_value_heads == 1 else ()
-        return keys + (() if self.alibi else causal_head_notes(self))
+        return keys + (() if self.alibi else (*causal_head_notes(self), "rope_no_parameters"))

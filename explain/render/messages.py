@@ -567,6 +567,14 @@ NOTES.update({
                              "of the queries and the keys by an angle set by the position and by the "
                              "pair's fixed frequency: nothing in it is learned, so it has no "
                              "parameters, and the model has no position embedding to count."),
+    # Translators: GPT-NeoX, Phi-3: only the first components of each head are rotated
+    "rope_partial_no_parameters": N_("The rotary position embedding (RoPE) rotates pairs of "
+                                     "components in the first part of each query and key head, the "
+                                     "fraction %(partial_rotary_factor)s of it, by an angle set by "
+                                     "the position and by the pair's fixed frequency; the other "
+                                     "components pass unchanged. Nothing in it is learned, so it has "
+                                     "no parameters, and the model has no position embedding to "
+                                     "count."),
     "t5_relative_bias": N_("T5 has no position embeddings: attention adds a learned bias to its "
                            "scores that depends on the distance between query and key, sorted "
                            "into %(B)s buckets. The first block of each stack holds these "
@@ -882,6 +890,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "q_norm": Code("q_norm"), "k_norm": Code("k_norm"), "query_key_value": Code("query_key_value"),
     "qkv_proj": Code("qkv_proj"), "gate_up_proj": Code("gate_up_proj"),
     "query_pre_attn_scalar": Code("query_pre_attn_scalar"),
+    "partial_rotary_factor": Code("partial_rotary_factor"),
     "attn_logit_softcapping": Code("attn_logit_softcapping"),
     "num_experts_per_tok": Code("num_experts_per_tok"),
     "embedding_hidden_mapping_in": Code("embedding_hidden_mapping_in"),
