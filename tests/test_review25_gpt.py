@@ -154,3 +154,13 @@ def test_rotary_sentence_follows_the_rotated_fraction(tmp_path):
                                                                    "partial_rotary_factor": 0.75})
     assert partial in _md(tmp_path, phi3_partial, "Phi3ForCausalLM")
     assert whole in _md(tmp_path, transformers.FalconConfig(**SMALL), "FalconForCausalLM")
+
+
+def test_bidirectional_gemma3_says_no_causal_mask(tmp_path):
+    """Gemma3Attention.is_causal is not use_bidirectional_attention: such a config has no causal
+    mask, so the head sentence (which defines M as one) is not said."""
+    config = transformers.Gemma3TextConfig(**SMALL, num_key_value_heads=2, head_dim=16,
+                                           use_bidirectional_attention=True)
+    assert not _modeling("gemma3").Gemma3Attention(config, layer_idx=0).is_causal
+    text = _md(tmp_path, config, "Gemma3ForCausalLM")
+    assert SDPA_S_CAUSAL not in text and "+ M" not in text

@@ -98,6 +98,7 @@ def _llama_like(cfg: _Config, arch: str, b: _Builder) -> None:
     extra: dict[str, Any] = {}
     if model_type in ("gemma2", "gemma3_text"):  # attn_logit_softcapping: 50.0 in Gemma 2, None in Gemma 3
         extra["softcap"] = cfg.raw.get("attn_logit_softcapping", 50.0 if model_type == "gemma2" else None) is not None
+        extra["causal"] = cfg.raw.get("use_bidirectional_attention") is not True
     if model_type == "phi3":
         extra["partial_rotary"] = _rotary_fraction(cfg, 1.0) < 1
     _decoder_stack(cfg, b, head, V, d, _tied(cfg, tie_default), lambda g, p: g.add(

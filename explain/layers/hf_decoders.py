@@ -64,12 +64,17 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
     def weight_groups(self) -> tuple[Group, ...]:
         return _llama_groups(self.qkv_bias, self.o_bias, False) + _GEMMA_NORMS
 
-    def heads_note(self) -> str:
+    causal: bool = flag(True)
+    """False where the config sets use_bidirectional_attention: no causal mask."""
+
+    def heads_note(self) -> tuple[str, ...]:
         """softmax(QKᵀ/√s + M)·V, s = query_pre_attn_scalar (soft-capped: c·tanh(QKᵀ/(c·√s)))."""
-        return "gemma_heads_softcap" if self.softcap else "gemma_heads"
+        if not self.causal:
+            return ()
+        return ("gemma_heads_softcap",) if self.softcap else ("gemma_heads",)
 
     def notes(self) -> tuple[str, ...]:
-        return ("gemma_four_norms", self.heads_note(), "rope_no_parameters")
+        return ("gemma_four_norms", *self.heads_note(), "rope_no_parameters")
 
 
 @register("Gemma3DecoderLayer", framework="pytorch")
@@ -81,7 +86,7 @@ class Gemma3DecoderLayer(Gemma2DecoderLayer):
         return _llama_groups(self.qkv_bias, self.o_bias, False, True) + _GEMMA_NORMS
 
     def notes(self) -> tuple[str, ...]:
-        return ("gemma_four_norms", "qk_norm_per_head", self.heads_note(), "rope_no_parameters")
+        return ("gemma_four_norms", "qk_norm_per_head", *self.heads_note(), "rope_no_parameters")
 
 
 @cache
