@@ -139,7 +139,7 @@ def test_markdown_chart_names_carry_the_shares_in_the_readers_format():
     assert 896 + 5 * 9248 + (19 * 19 * 32) * 512 + 512 + 65664 + 1161 == 6029097
     model = explain.load("example:seed-cnn")
     en = pictures(model, "en", "markdown")["bars"]
-    assert '"dense_1 (98.1%)", "dense_2 (1.1%)"' in en and '"conv2d_1 (#60;0.1%)"' in en  # #60; is Mermaid's <
+    assert '"dense_1 (98.1%)", "dense_2 (1.1%)"' in en and '"conv2d_1 (under 0.1%)"' in en
     de = pictures(model, "de", "markdown")["bars"]
     assert '"dense_1 (98,1\u202f%)"' in de
 

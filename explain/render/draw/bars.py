@@ -13,6 +13,8 @@ from .labels import Labels, short
 
 # Translators: the axis of the bar chart "Distribution of the parameters": each bar's share of all parameters, in percent (the unit as a sign in brackets)
 AXIS = N_("Share of the parameters (%)")
+# Translators: a bar's label in the Markdown bar chart for a share that rounds to zero: "under 0.1%" (the share in the locale's percent format)
+UNDER = N_("under %(share)s")
 
 
 @dataclass
@@ -95,13 +97,21 @@ def _value(share: Fraction) -> str:
     return f"{percent:.{digits}f}"
 
 
+def _share(share: str, labels: Labels) -> str:
+    """A share for a Mermaid label: "< 0,1 %" in words ("unter 0,1 %"), since Mermaid can show a
+    ``<`` only as the entity ``#60;``, which a reader of the Markdown source cannot read."""
+    if share.startswith("<"):
+        return labels.tr(UNDER, share=share[1:].lstrip("\u00a0 "))
+    return share
+
+
 def xychart(items: list[Bar], labels: Labels) -> str:
     """A Mermaid ``xychart-beta`` (without the fence), bars across."""
     if not items:
         return ""
     from .mermaid import text
     # each name with its share in the reader's format: Mermaid shows no value on a bar
-    names = ", ".join('"' + text(f"{b.label} ({b.text})") + '"' for b in items)
+    names = ", ".join('"' + text(f"{b.label} ({_share(b.text, labels)})") + '"' for b in items)
     values = ", ".join(_value(b.share) for b in items)
     return "\n".join([
         # dark bars: the default lavender hides the small shares (no data labels: Mermaid sets them
