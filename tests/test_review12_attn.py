@@ -37,7 +37,7 @@ def _intro(text: str) -> str:
            "appliqués l’un après l’autre\u202f; les entrées du modèle n’y figurent pas."),
     ("es", "En la tabla de resumen (más abajo), la fila `transformer.h` representa los $L = 12$ bloques, "
            "aplicados uno tras otro; las entradas del modelo no figuran en ella."),
-    ("ja", "下の概要表では、行 `transformer.h` が順に適用される $L = 12$ 個のブロックをまとめて表し、モデルの入力は含めません。")])
+    ("ja", "概要表の `transformer.h` の行は、順に適用される $L = 12$ 個のブロックをまとめたものです。モデルの入力は表に含めていません。")])
 def test_summary_sentence_names_the_table_below(lang, sentence):
     """GPT-2 (GPT2LMHeadModel's modules, by hand): wte and wpe, the 12 blocks of h (n_layer), ln_f and
     lm_head tied to wte; the intro says what the model consists of and which summary it means: the
