@@ -87,7 +87,10 @@ def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
     assert "With `reset_after=False` this layer would have one bias vector per weight group, giving $3h(n_{\\text{in}} + h) + 3h$" in text
     # two by default: nn.GRU(bias=False) has none, so the note may not say "always"
     assert not {n for n in torch_params(torch.nn.GRU(I, H, bias=False))[1] if "bias" in n}
-    assert "`nn.GRU` has two bias vectors per weight group by default (`bias_ih_l0` and `bias_hh_l0`)" in text
+    assert ("`nn.GRU` has two bias vectors by default, `bias_ih_l0` and `bias_hh_l0` (each of length $3h$), "
+            "i.e. two biases per weight group") in text
+    assert {n: tuple(p.shape) for n, p in torch.nn.GRU(I, H).named_parameters() if "bias" in n} == \
+        {"bias_ih_l0": (3 * H,), "bias_hh_l0": (3 * H,)}
     assert "always" not in text
 
 
@@ -181,14 +184,15 @@ def test_short_code_in_a_sentence_never_breaks_in_latex():
 
 
 def test_lstm_note_says_bias_vectors_and_de_fr_read_naturally():
-    """torch.nn.LSTM keeps b_ih and b_hh, each 4h long: two bias vectors per weight group (round-8
+    """torch.nn.LSTM keeps b_ih and b_hh, each 4h long: two bias vectors, two biases per weight group (round-8
     reviewers: 'two per weight group' lacked its noun; de doubled 'aus', fr said 'actuelle')."""
     torch = require_module("torch")
     lstm = torch.nn.LSTM(I, H)
     assert {n: tuple(p.shape) for n, p in lstm.named_parameters() if "bias" in n} == \
         {"bias_ih_l0": (4 * H,), "bias_hh_l0": (4 * H,)}
     spec = keras_spec("LSTM")
-    assert "PyTorch's `nn.LSTM` has two bias vectors per weight group, in `bias_ih_l0`" in markdown(explain.load(spec))
+    assert ("PyTorch's `nn.LSTM` has two bias vectors, `bias_ih_l0` and `bias_hh_l0` (each of length $4h$), "
+            "i.e. two biases per weight group, so it has") in markdown(explain.load(spec))
     de = render_document("derivation", explain.load(spec), lang="de", format="markdown")
     assert "aus der aktuellen Eingabe und den Zuständen des vorigen Zeitschritts." in de
     fr = render_document("derivation", explain.load(spec), lang="fr", format="markdown")

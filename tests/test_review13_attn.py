@@ -64,13 +64,13 @@ def test_bert_first_token_is_the_vector_of_cls_not_the_token():
     assert "hidden_states[:, 0]" in inspect.getsource(transformers.models.bert.modeling_bert.BertPooler.forward)
     text = _render("hf/bert-base-uncased.json")
     assert ("For every sequence this row keeps only the vector at the first position, that of the "
-            "classification token `[CLS]`, whose vector is trained to summarize the whole input for "
-            "classification; the sequence axis is dropped.") in text
+            "classification token `[CLS]`, whose vector serves as a summary of the whole input for "
+            "classification (BERT's pre-training trains it for this through next-sentence prediction); "
+            "the sequence axis is dropped.") in text
     de = _render("hf/bert-base-uncased.json", "de")
-    assert ("also den des Klassifikationstokens `[CLS]`; die Sequenzachse entfällt. Das Modell lernt im "
-            "Training, in diesem Vektor die gesamte Eingabe für die Klassifikation zusammenzufassen (beim "
-            "ursprünglichen BERT zuerst im Vortraining mit der Aufgabe Next Sentence Prediction, danach "
-            "beim Feintuning).") in de
+    assert ("also den des Klassifikationstokens `[CLS]`; die Sequenzachse entfällt. Dieser Vektor dient als "
+            "Zusammenfassung der gesamten Eingabe für die Klassifikation (das Vortraining von BERT trainiert "
+            "ihn dafür mit der Aufgabe Next Sentence Prediction).") in de
     assert "darauf ausgerichtet" not in de
     assert "dessen Vektor" not in de
 

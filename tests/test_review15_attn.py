@@ -15,7 +15,7 @@ def _md(source: str, lang: str = "en") -> str:
 
 @pytest.mark.parametrize("source,lang,present,absent", [
     # US spelling like the rest of the text (normalization, normalized)
-    ("hf/bert-base-uncased.json", "en", "trained to summarize the whole input", "summarise"),
+    ("hf/bert-base-uncased.json", "en", "serves as a summary of the whole input", "summarise"),
     # what is scaled is the dot product (QKᵀ/√d_k): « produit scalaire normalisé » (round 18: the
     # term French courses use), agreeing with « produit »
     ("specs/mha_small.yaml", "fr", "produit scalaire normalisé", "produit scalaire normalisée"),
@@ -32,7 +32,7 @@ def _md(source: str, lang: str = "en") -> str:
      "dimension cachée du réseau feed-forward"),
     ("hf/llama-2-7b.json", "fr", "font passer de la dimension $d$ à la dimension $f$", "envoient $d$ sur $f$"),
     ("hf/bert-base-uncased.json", "de", "1 für echte Token und 0 für", "echte Tokens"),
-    ("hf/bert-base-uncased.json", "de", "`[CLS]`; die Sequenzachse entfällt. Das Modell lernt im Training",
+    ("hf/bert-base-uncased.json", "de", "`[CLS]`; die Sequenzachse entfällt. Dieser Vektor dient als Zusammenfassung",
      "zusammenzufassen; die Sequenzachse"),
     ("hf/bert-base-uncased.json", "de", "die das Token-Typ-Embedding nachschlägt;",
      "die Indizes, die das Token-Typ-Embedding nachschlägt"),

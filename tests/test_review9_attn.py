@@ -65,7 +65,7 @@ def test_reviewers_wording_round9():
     assert "auto-attention masquée (causale)" in fr(_texts.LLAMA_BLOCK)
     assert translations("es").gettext("feed-forward size") == "dimensión interna de la red prealimentada"
     text = _md("hf/bert-base-uncased.json")
-    assert "that of the classification token `[CLS]`, whose vector is trained to summarize the whole input" in text
+    assert "that of the classification token `[CLS]`, whose vector serves as a summary of the whole input" in text
     ja_mha = _md("specs/mha_small.yaml", "ja")
     assert "$\\gamma$（`gamma`）と $\\beta$（`beta`）は、正規化する特徴量ごとに 1 つずつあるスケールとシフトです。" in ja_mha
     assert "les entrées du modèle n’y figurent pas" in _md("hf/llama-2-7b.json", "fr")

@@ -278,8 +278,9 @@ FIRST_TOKEN = N_("This row keeps only the vector at the first position of every 
                  "dropped. The selection happens in the forward pass of the pooler or the "
                  "classification head; it is not a module of its own in PyTorch. It has no weights.")
 FIRST_TOKEN_BERT_POOLER = N_("For every sequence this row keeps only the vector at the first "
-                             "position, that of the classification token %(cls_token)s, whose vector is "
-                             "trained to summarize the whole input for classification; the sequence axis "
+                             "position, that of the classification token %(cls_token)s, whose vector serves "
+                             "as a summary of the whole input for classification (BERT's pre-training "
+                             "trains it for this through next-sentence prediction); the sequence axis "
                              "is dropped. The selection happens in "
                              "the forward pass of the pooler (%(bert_pooler)s); it is not a module of "
                              "its own in PyTorch. This step has no weights.")

@@ -319,16 +319,18 @@ NOTES.update({
     "simple_cell_one_bias": N_("This cell has one bias vector; PyTorch's %(nn_RNNCell)s has two "
                                "(%(b_ih)s and %(b_hh)s)."),
     "lstm_one_bias": N_("In Keras this layer has one bias vector per weight group; PyTorch's %(nn_LSTM)s "
-                        "has two bias vectors per weight group, in %(bias_ih_l0)s and %(bias_hh_l0)s (each of length "
-                        "%(lstm_torch_extra)s), so it has %(lstm_torch)s parameters."),
+                        "has two bias vectors, %(bias_ih_l0)s and %(bias_hh_l0)s (each of length "
+                        "%(lstm_torch_extra)s), i.e. two biases per weight group, so it has %(lstm_torch)s "
+                        "parameters."),
     "gru_one_bias": N_("With %(reset_after_false)s this layer has one bias vector per weight group. "
-                       "PyTorch's %(nn_GRU)s has two bias vectors per weight group by default "
-                       "(%(bias_ih_l0)s and %(bias_hh_l0)s), like Keras's default %(reset_after_true)s, so it has "
-                       "%(gru_keras_torch)s parameters."),
+                       "PyTorch's %(nn_GRU)s has two bias vectors by default, %(bias_ih_l0)s and "
+                       "%(bias_hh_l0)s (each of length %(gru_extra)s), i.e. two biases per weight group, like "
+                       "Keras's default %(reset_after_true)s, so it has %(gru_keras_torch)s parameters."),
     "gru_reset_after": N_("With %(reset_after_false)s this layer would have one bias vector per weight "
                           "group, giving %(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s has two bias vectors "
-                          "per weight group by default (%(bias_ih_l0)s and %(bias_hh_l0)s), so it has the same count "
-                          "as this layer, %(gru_keras_torch)s."),
+                          "by default, %(bias_ih_l0)s and %(bias_hh_l0)s (each of length %(gru_extra)s), i.e. "
+                          "two biases per weight group, so it has the same count as this layer, "
+                          "%(gru_keras_torch)s."),
     "mha_heads_times_key_dim": N_("Every head has projection weights of its own for the queries and "
                                   "keys (%(k_dim)s outputs each) and for the values (%(v_dim)s outputs), "
                                   "so the count grows with the number of heads. PyTorch's "
@@ -339,19 +341,22 @@ NOTES.update({
     # Translators: a Bidirectional layer whose two directions are copies of one GRU; %(nn_GRU_bidirectional)s is nn.GRU(..., bidirectional=True), %(reverse)s the suffix _reverse
     "bidirectional_gru_reset_after": N_("With %(reset_after_false)s each direction would have one bias vector per "
                                         "weight group, giving %(gru_one_bias_2)s parameters in all. PyTorch's "
-                                        "%(nn_GRU_bidirectional)s has two bias vectors per weight group and "
-                                        "direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s "
-                                        "counterparts), so it has the same count as this layer, "
+                                        "%(nn_GRU_bidirectional)s has two bias vectors per direction "
+                                        "(%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s counterparts, "
+                                        "each of length %(gru_extra)s), i.e. two biases per weight group and "
+                                        "direction, so it has the same count as this layer, "
                                         "%(gru_keras_torch_2)s."),
     "bidirectional_gru_one_bias": N_("With %(reset_after_false)s each direction has one bias vector per weight "
-                                     "group. PyTorch's %(nn_GRU_bidirectional)s has two bias vectors per weight "
-                                     "group and direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s "
-                                     "counterparts), like Keras's default %(reset_after_true)s, so it has "
+                                     "group. PyTorch's %(nn_GRU_bidirectional)s has two bias vectors per direction "
+                                     "(%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s counterparts, each "
+                                     "of length %(gru_extra)s), i.e. two biases per weight group and direction, "
+                                     "like Keras's default %(reset_after_true)s, so it has "
                                      "%(gru_keras_torch_2)s parameters."),
     "bidirectional_lstm_one_bias": N_("In Keras each direction has one bias vector per weight group; PyTorch's "
-                                      "%(nn_LSTM_bidirectional)s has two per weight group and direction "
+                                      "%(nn_LSTM_bidirectional)s has two bias vectors per direction "
                                       "(%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s counterparts, each "
-                                      "of length %(lstm_torch_extra)s), so it has %(lstm_torch_2)s parameters."),
+                                      "of length %(lstm_torch_extra)s), i.e. two biases per weight group and "
+                                      "direction, so it has %(lstm_torch_2)s parameters."),
     "bidirectional_simple_rnn_one_bias": N_("In Keras each direction has one bias vector; PyTorch's "
                                             "%(nn_RNN_bidirectional)s has two per direction (%(bias_ih_l0)s, "
                                             "%(bias_hh_l0)s and their %(reverse)s counterparts), so it has "
