@@ -736,7 +736,7 @@ def test_round11_wording_in_every_language(resnet, mobilenet):
     assert "二重枠のボックスは連続する複数の層をまとめたもので、括弧内にそれらの層番号の範囲を示します。" in ja
     assert "（Functional API で作ったモデルでは、Keras の `model.summary()` に入力層もパラメータ数 0 として表示されます）" in ja
     # round 12: the column's name in 「」, not bare between spaces
-    assert "並びに含まれるブロックの数は「ブロック数」の列に示します。" in ja
+    assert "区間に含まれるブロックの数は「ブロック数」の列に示します。" in ja
 
 
 def test_mobilenet_block_sentence_in_the_round12_reviewers_words(mobilenet):

@@ -147,14 +147,14 @@ def test_markdown_chart_names_carry_the_shares_in_the_readers_format():
 def test_japanese_frame_wording_of_round_13():
     """ja reviewer (round 13): a box's count reads 「パラメータ数 896」, not the caption fragment
     「パラメータ 896 個」 (conv2d_1: 3·3·3·32 + 32 = 896); the stem's names are listed with 、; the
-    block's picture has a subject (「下の図は」); the stage column 「ステージ（または部分）」."""
+    block's picture has a subject (「下の図は」); the stage column 「ステージ／部位」 (round 19)."""
     from explain.render.draw import draw
     assert 3 * 3 * 3 * 32 + 32 == 896
     assert "パラメータ数 896" in draw(explain.load("example:seed-cnn"), lang="ja")
     text = _render("keras/ResNet50.json", "ja")
     assert "ステム（`conv1`、`pool1`）またはヘッド（`avg_pool`、`predictions`）" in text
     assert "下の図は、モデルのブロックの例として、ブロック `conv2_block1` を層ごとに描いたものです。" in text
-    assert "| ステージ（または部分） |" in text
+    assert "| ステージ／部位 |" in text
     assert "ステム（`conv1`, `pool1`）" not in text
     assert "stem (`conv1`, `pool1`)" in _render("keras/ResNet50.json")
 

@@ -2,6 +2,8 @@
 documents: glossary terms, one counter per sentence, the axes of T5's bias lookup."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from explain.exercise import read_spec
@@ -39,3 +41,16 @@ def test_answer_form_names_the_number_fields():
     text = form_text(make_variant(read_spec("example:lenet5")), ("shapes", "params"), None, "ja")
     assert "# 数を答える欄には数値で書いてください。計算式を添えてもかまいません。" in text
     assert "個数は" not in text
+
+
+def test_japanese_ranges_take_the_wave_dash():
+    """ja reviewer (round 19): Japanese writes a range with ～ in the diagram, the stage table, the
+    prose and the headings alike (ResNet50: conv1 is layers 1 to 4 (conv1_pad, conv1_conv, conv1_bn,
+    conv1_relu), conv2_x layers 7 to 38 (three blocks after pool1_pad and pool1_pool)); a stage is a
+    run of blocks with the same number of output channels (stages() keys a run on output_shape[-1])."""
+    text = derivation_md("keras/ResNet50.json", "ja")
+    assert "（層 1～4）" in text or "(層 1～4)" in text
+    assert "| `conv2_x` | 7～38 | 3 |" in text
+    assert "`conv2_x`～`conv5_x` のブロックは" in text
+    assert "出力チャネル数が同じブロックが連続する区間" in text
+    assert not re.search(r"[0-9`]–[0-9`]", text)

@@ -31,6 +31,8 @@ LIST_PAIR = N_("%(first)s and %(second)s")
 LIST_END = N_("%(list)s and %(last)s")
 # Translators: the separator between the items of a list of names ("x, y"); Japanese takes 、
 LIST_SEPARATOR = N_(", ")
+# Translators: between the first and the last of a range ("layers 7–38" in the stage table, "`conv2_x`–`conv5_x`"); Japanese takes ～
+RANGE_SEPARATOR = N_("–")
 # Translators: the separator between the items of a list whose items have commas of their own (the defaults of two layer types: "for Conv2D, … and …; for AveragePooling2D, …"); French puts a narrow no-break space before it, Japanese takes 、
 ITEM_SEPARATOR = N_("; ")
 

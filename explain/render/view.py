@@ -166,6 +166,12 @@ class Formatter:
         """Text we formatted (a size with its unit), escaped only where the format needs it."""
         return latex_text(text) if self.format == "latex" else text
 
+    @property
+    def range_separator(self) -> str:
+        """Between the ends of a range ("7–38"; ja "7～38"), unescaped."""
+        from .i18n import RANGE_SEPARATOR, translate
+        return translate(self.lang, RANGE_SEPARATOR)
+
     def size(self, x: Fraction | float) -> str:
         text = format_size(x, self.lang)
         return latex_text(text) if self.format == "latex" else text
@@ -1308,13 +1314,14 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
     columns = _summary_columns(d, rows, fmt) if fmt.format == "latex" else None
     stage_rows = []
     all_stages = stages(model.nodes)
+    dash = fmt.range_separator
     for stage in all_stages:
         n = view.evaluate(stage.params)
-        span = f"{stage.first}–{stage.last}" if stage.last > stage.first else str(stage.first)
+        span = f"{stage.first}{dash}{stage.last}" if stage.last > stage.first else str(stage.first)
         stage_rows.append({
             "label": stage.label, "layers": fmt.plain(span),
             # block_1–block_2: each end in code font, the dash between them in text (two names)
-            "cell": RANGE.join(fmt.cell_code(end) for end in stage.label.split(RANGE)),
+            "cell": fmt.plain(dash).join(fmt.cell_code(end) for end in stage.label.split(RANGE)),
             "blocks": fmt.num(stage.blocks) if stage.blocks else "", "params": view.count_text(stage.params),
             "share": fmt.plain(format_share(n, d.total, fmt.lang)) if isinstance(n, int) else "",
             "shape": fmt.shape(stage.output, cell=True)})
@@ -1389,7 +1396,7 @@ def _block_kinds(model: Model, view: "View") -> list[tuple[str, dict]]:
         named = all(RANGE not in r.label for r in runs)  # conv2_x–conv5_x; else block_1–block_16
         ends = (runs[0].label, runs[-1].label) if named else (_block_name(blocks[0]), _block_name(blocks[-1]))
         # each end in code font, the dash between them in text: two names, not one
-        label = fmt.name(ends[0]) if ends[0] == ends[1] else fmt.name(ends[0]) + "–" + fmt.name(ends[1])
+        label = fmt.name(ends[0]) if ends[0] == ends[1] else fmt.name(ends[0]) + fmt.range_separator + fmt.name(ends[1])
         args = {k: fmt.name(v) if k in ("first", "block") else fmt.text(v) if k == "k"
                 else fmt.m("t = " + v) if k == "t" else fmt.m(v) for k, v in args.items()}
         out.append((messages.BLOCK_KINDS[kind], {"stages": label, **args}))
