@@ -54,3 +54,13 @@ def test_japanese_ranges_take_the_wave_dash():
     assert "`conv2_x`～`conv5_x` のブロックは" in text
     assert "出力チャネル数が同じブロックが連続する区間" in text
     assert not re.search(r"[0-9`]–[0-9`]", text)
+
+
+@pytest.mark.parametrize("source, present, absent", [
+    # T5 counts relative_attention_bias as rows of their own (encoder.block.0…, decoder.block.0…); one word, 表
+    ("hf/t5-small.json", "相対位置バイアスの表は別に数えます。", "テーブルです"),
+    # a derivation section's 「この行は」 reads as "this line of text"
+    ("hf/gpt2.json", "この段階では、トークン埋め込みと位置埋め込みを要素ごとに足し合わせます。", "この行は"),
+])
+def test_round19_ja_wording(source, present, absent):
+    assert_wording(derivation_md(source, "ja"), present, absent)
