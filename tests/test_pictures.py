@@ -306,8 +306,10 @@ def test_t5_encoder_and_decoder_stand_side_by_side_joined_by_a_level_arrow():
     column of its own: nine rows, three slots wide, shrunk to 4pt text under the introduction (ja
     p. 1 half empty). Now as in Vaswani et al.'s figure: the encoder's column left, the decoder's
     right, no box of one part in the other's slots and no two boxes of a row overlapping, the
-    encoder's output running level into the decoder's blocks (cross-attention), ``shared`` in the
-    encoder's column, level with ``lm_head``, below the encoder: six rows, no column of its own."""
+    encoder's output running level into the decoder's blocks (cross-attention): six rows. Round 26:
+    ``shared`` level with ``lm_head`` below the encoder read as a step after the encoder; it is what
+    the input ids go through first, so it sits in the top row beside the inputs (in the decoder's
+    column, whose first box is a row lower), its dashed lines to all three boxes using its weights."""
     from explain.render.draw.graph import build
     from explain.render.draw.layout import layout
     graph = build(load(FIXTURES / "hf" / "t5-small.json"))
@@ -324,9 +326,11 @@ def test_t5_encoder_and_decoder_stand_side_by_side_joined_by_a_level_arrow():
     cross = next(e for e in graph.edges if graph.box(e[0]).name == "encoder.final_layer_norm")
     assert cross in at.across and at.routes[cross] == []
     shared = where["shared"]
-    assert shared.y == where["lm_head"].y > where["encoder.final_layer_norm"].y
-    assert min(p.x for p in encoder) <= shared.x <= max(p.x for p in encoder)
-    assert {graph.box(t).name for s, t in at.ties} == {"encoder.embed_tokens", "decoder.embed_tokens"}
+    assert shared.y == where["input_ids"].y == 0 < min(p.y for p in decoder)
+    assert max(p.x for p in encoder) + 1 < shared.x
+    assert {graph.box(t).name for s, t in at.ties} == {"encoder.embed_tokens", "decoder.embed_tokens", "lm_head"}
+    tikz = draw(load(FIXTURES / "hf" / "t5-small.json"), "en", "tikz")
+    assert len(re.findall(r"\\draw\[dashed,black!60\]", tikz)) == 3
 
 
 def test_t5_on_a_web_page_stays_two_slots_wide_with_shared_on_top():

@@ -43,7 +43,7 @@ class Layout:
     allow (no corners), else through the lane between the parts."""
     ties: dict[tuple[str, str], tuple[str, list[tuple[float, float]]]] = field(default_factory=dict)
     """Shared weights drawn beside other parts: (owner, user) to the side the line leaves the owner
-    by (``west`` or ``east``; it enters the user on its left side) and its corners; a pair not here
+    by (``west`` or ``north``; it enters the user on its left side) and its corners; a pair not here
     is drawn straight (same row) or left of their column."""
 
 
@@ -121,8 +121,9 @@ def _side_by_side(graph: Graph, parts: list[list[str]], preds: dict[str, list[st
     """An encoder and its decoder side by side, as in Vaswani et al.'s figure (one below the other,
     T5's picture was nine rows tall and shrank to 4pt text under its introduction): each part
     from the top, a part whose box reads an earlier part's output (the cross-attention) starting low
-    enough for that arrow to run level; a weight owner without arrows (T5's ``shared``) in the first
-    part's column, in the row of the last box sharing its weights (``lm_head``), below that part.
+    enough for that arrow to run level; a weight owner without arrows (T5's ``shared``, which the
+    input ids go through first) in the top row beside the inputs, in the second part's first slot
+    (in the row of ``lm_head``, below the encoder, readers took it for a step after the encoder).
     None where a part is longer than ``rows`` or that place is taken (the parts one below the other)."""
     rank: dict[str, int] = {}
     slot: dict[str, float] = {}
@@ -146,15 +147,11 @@ def _side_by_side(graph: Graph, parts: list[list[str]], preds: dict[str, list[st
         starts.append(left)
         left += max(within.values()) - low + 1 + SIDE_GAP
     ranks = max(rank.values()) + 1
-    first = parts[0]
-    last_row = max(rank[i] for i in first)
-    home = sum(slot[i] for i in first if rank[i] == last_row) / sum(1 for i in first if rank[i] == last_row)
-    for o in owners:
-        users = [t for s, t in graph.shared if s == o]
-        row = max(rank[t] for t in users)
-        if row <= last_row or any(rank[i] == row and abs(slot[i] - home) < 1 for i in slot):
+    for k, o in enumerate(owners):
+        x = starts[1] + k
+        if any(rank[i] == 0 and abs(slot[i] - x) < 1 for i in slot):
             return None
-        rank[o], slot[o], offset[o] = row, home, 0.0
+        rank[o], slot[o], offset[o] = 0, x, starts[1]
     if ranks > rows:
         return None
     at = {i: Placed(slot[i], float(rank[i])) for i in rank}
@@ -175,14 +172,14 @@ def _side_by_side(graph: Graph, parts: list[list[str]], preds: dict[str, list[st
             routes[(s, t)] = _route(at[s], at[t], 0, 0, 0.0, right[s], rank[t] - rank[s], k)
     ties: dict[tuple[str, str], tuple[str, list[tuple[float, float]]]] = {}
     for o, t in graph.shared:
-        if o not in owners or at[o].y == at[t].y:
+        if o not in owners:
             continue
-        if offset[t] == offset[o]:  # up the left of its own column
-            x = min(slot[i] for i in slot if offset[i] == offset[o]) - 0.5
+        if offset[t] == 0.0:  # over the inputs and down the left of the first part
+            x = min(slot[i] for i in slot if offset[i] == 0.0) - 0.5
+            ties[(o, t)] = ("north", [(at[o].x, -0.5), (x, -0.5), (x, at[t].y)])
+        else:  # down the room left of the owner's part, into the user's left side
+            x = lane(offset[o]) - 0.05
             ties[(o, t)] = ("west", [(x, at[o].y), (x, at[t].y)])
-        else:  # through the room between the parts, into the user's left side
-            x = lane(offset[t]) - 0.05
-            ties[(o, t)] = ("east", [(x, at[o].y), (x, at[t].y)])
     width = max([left - SIDE_GAP] + [x + 0.5 for points in routes.values() for x, _ in points])
     return Layout(at, routes, width, float(ranks), starts[1] if len(starts) > 1 else width, ranks,
                   frozenset(), frozenset(across), ties)

@@ -125,7 +125,7 @@ def graph_svg(graph: Graph, labels: Labels, rows: int = 0, block: bool = False) 
         (x0, y0), (x1, y1) = xy(at.at[s].x, at.at[s].y), xy(at.at[t].x, at.at[t].y)
         if (s, t) in at.ties:
             side, corners = at.ties[(s, t)]
-            pts = [(x0 + (BOX_W / 2 if side == "east" else -BOX_W / 2), y0), *(xy(x, y) for x, y in corners),
+            pts = [(x0, y0 - BOX_H / 2) if side == "north" else (x0 - BOX_W / 2, y0), *(xy(x, y) for x, y in corners),
                    (x1 - BOX_W / 2, y1)]
             d = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
             out.append(f'<polyline points="{d}" fill="none" stroke="#777" stroke-dasharray="4 3"/>')
