@@ -383,6 +383,20 @@ def test_latex_sentences_join_numbers_with_their_units(text, joined):
     assert "Conv2D-Schicht" in latex_message("Conv2D-Schicht")  # a hyphen in a word stays
 
 
+def test_kernel_size_filled_into_a_sentence_is_one_unit_with_its_hyphen():
+    """Round 19, de resnet50 p. 3: the bottleneck sentence's „eine 3 × 3-Faltung" broke after
+    „3 ×": its "3 × 3" is a placeholder's value, filled in after the sentence was escaped, and the
+    hyphen after it starts a piece of the sentence. Neither the value's spaces nor that hyphen may
+    break, as in the sentence's own „1 × 1-Faltung"."""
+    tex = render(load(str(FIXTURES / "keras" / "ResNet50.json")), lang="de", format="latex")
+    unit = "3\\nobreak\\hspace{0.3333em}×\\nobreak\\hspace{0.3333em}3\\mbox{-}Faltung arbeitet"
+    assert "eine " + unit in tex
+    plain = re.sub(r"\\\[.*?\\\]|\$[^$]*\$", "", tex, flags=re.S)
+    glue = r"(?: |\\nobreak\\hspace\{0\.3333em\})"
+    assert [m for m in re.findall(rf"\d{glue}×{glue}\d", plain) if " " in m] == []  # "n × n": no breakable space
+    assert not re.findall(r".{20}(?<![{-])\b\d+-[^\W\d_].{10}", plain)  # nor a number's hyphen
+
+
 def test_seed_memory_and_compute_sentences_join_number_and_unit():
     """In the rendered seed document (params, compute, memory) no number is parted from bytes or
     octets by a breakable space, in any language."""

@@ -171,16 +171,22 @@ _UNIT_EQUALS = "\\nobreak\\hspace{0.3333em}= "
 """The "=" of "1 MB = 10⁶ bytes" after the no-break space: the space after it as wide as the one
 before (a word space stretched in a justified line and set "=" off-centre), a line may still break there."""
 _NUMBER_HYPHEN = re.compile(r"(?<![\w\\])(\d+)-(?=[^\W\d_])")
+_AFTER_PLACEHOLDER_HYPHEN = re.compile(r"^-(?=[^\W\d_])")
+"""The hyphen that starts a piece of a sentence, right after its placeholder ("%(k)s-Faltung",
+"%(n)s-mal"): as unbreakable as the one of "1-Faltung" (:data:`_NUMBER_HYPHEN`), which the filled-in
+value cannot carry (round 19, de resnet50: "3 ×" / "3-Faltung")."""
 
 
 def latex_message(text: str) -> str:
     """A translated sentence for LaTeX (:func:`latex_text`) whose number and unit never part
     ("4 bytes", "2 octets", "1 Kio": a no-break space) and whose "1 × 1" and "5 × 5-Kernel" are one
-    unbreakable unit (no break at the spaces around × or after the hyphen)."""
+    unbreakable unit (no break at the spaces around × or after the hyphen, also one that follows a
+    placeholder)."""
     text = _NUMBER_UNIT.sub("\u00a0", text)
     text = _SIZE_BY_SIZE.sub("\u00a0×\u00a0", text)
     text = _SUM_OF_NUMBERS.sub(lambda m: "\u00a0+\u00a0" if m.group(1) == "+" else "\u00a0= ", text)
     text = _NUMBER_HYPHEN.sub(lambda m: r"\mbox{" + m.group(1) + "-}", latex_text(text))
+    text = _AFTER_PLACEHOLDER_HYPHEN.sub(r"\\mbox{-}", text)
     return text.replace(_UNIT_EQUALS, _UNIT_EQUALS[:-1] + r"\hspace{0.3333em}")
 
 

@@ -28,7 +28,7 @@ from ..symbols import sym as symbol
 from . import messages
 from .composition import composition
 from .documents import DETAILS
-from .escape import latex_text, markdown_code, markdown_text, plain_text
+from .escape import latex_message, latex_text, markdown_code, markdown_text, plain_text
 from .mathtex import MathPrinter, ordered_terms, symbol_tex, tall_tex, text_in_math
 from .numbers import _BINARY_FR, byte_sizes, decimal_symbol, format_int, format_share, format_size
 
@@ -152,6 +152,11 @@ class Formatter:
         if self.format != "latex":
             return self.text(text)
         return r"\mbox{" + latex_text(text) + "}"
+
+    def kernel(self, text: str) -> str:
+        """A size such as "3 × 3" filled into a sentence: in LaTeX one unbreakable unit, as the
+        catalog's own "1 × 1" (:func:`latex_message`)."""
+        return latex_message(text) if self.format == "latex" else self.text(text)
 
     def text(self, text: str) -> str:
         if self.format == "text":
@@ -1397,7 +1402,7 @@ def _block_kinds(model: Model, view: "View") -> list[tuple[str, dict]]:
         ends = (runs[0].label, runs[-1].label) if named else (_block_name(blocks[0]), _block_name(blocks[-1]))
         # each end in code font, the dash between them in text: two names, not one
         label = fmt.name(ends[0]) if ends[0] == ends[1] else fmt.name(ends[0]) + fmt.range_separator + fmt.name(ends[1])
-        args = {k: fmt.name(v) if k in ("first", "block") else fmt.text(v) if k == "k"
+        args = {k: fmt.name(v) if k in ("first", "block") else fmt.kernel(v) if k == "k"
                 else fmt.m("t = " + v) if k == "t" else fmt.m(v) for k, v in args.items()}
         out.append((messages.BLOCK_KINDS[kind], {"stages": label, **args}))
         if kind == "inverted_residual":  # a block without the expanding convolution: t = 1
