@@ -64,3 +64,10 @@ def test_japanese_ranges_take_the_wave_dash():
 ])
 def test_round19_ja_wording(source, present, absent):
     assert_wording(derivation_md(source, "ja"), present, absent)
+
+
+def test_bert_parts_name_the_normalization_layer():
+    """bert-base-uncased (BertModel's modules, by hand): word, position and token type embeddings,
+    embeddings.LayerNorm, the 12 layers of encoder.layer, the pooler; a layer is 正規化層, as ln_f is."""
+    assert "このモデルは、埋め込み層 3 個、埋め込みの正規化層、Transformer ブロック 12 個、プーラーからなります。" in \
+        derivation_md("hf/bert-base-uncased.json", "ja")
