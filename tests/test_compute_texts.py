@@ -178,7 +178,10 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
            "adelante sola: la retropropagación calcula dos gradientes", "propagación hacia delante"),
     # round 13 (de): a dense layer has weights, "Kernelgewicht" is Keras jargon
     ("de", "eine Multiply-Accumulate-Operation (MAC) je Gewicht, also je Eintrag der Gewichtsmatrix.", "Kernelgewicht."),
-    ("es", "Las sumas del sesgo, las activaciones", "Las sumas de sesgo"),
+    # round 19 (es): the activation functions, not «las activaciones» (the stored values of the glossary)
+    ("es", "Las sumas del sesgo, las funciones de activación, las normalizaciones", "Las sumas del sesgo, las activaciones"),
+    # round 19 (es): no sentence starts with the bare symbol O (it reads as the conjunction «o»)
+    ("es", "La cantidad $O$ cuenta, por cada elemento de salida, una suma para el sesgo", "\n$O$ cuenta"),
     ("es", "(en rigor, el máximo de $k_{h} \\cdot k_{w}$ valores requiere $k_{h} \\cdot k_{w} - 1$ comparaciones: "
            "una operación menos por elemento de salida)", "es una comparación menos"),
     ("fr", "l’entrée de chaque échantillon (ses cartes de caractéristiques, par exemple)", "chaque exemple"),

@@ -23,8 +23,8 @@ def _md(source: str, lang: str) -> str:
      "Une couche de plongement comme"),
     ("hf/gpt2.json", "de", "Wie Schicht 1 (`transformer.wte`) ist auch diese eine Embedding-Schicht.",
      "Eine Embedding-Schicht wie"),
-    ("hf/gpt2.json", "es", "Es una capa de embedding, como la capa 1 (`transformer.wte`).",
-     "Una capa de embedding como"),
+    ("hf/gpt2.json", "es", "Es una capa de incrustación, como la capa 1 (`transformer.wte`).",
+     "capa de embedding"),  # round 19: one name for the layer (glossed at its first mention)
     ("hf/gpt2.json", "fr", "ils ne sont comptés qu’une fois, dans cette couche-là.", "ils comptent une fois"),
     # the average pooling of this variant has no parameters, the original's subsampling has 12 + 32
     ("example:lenet5", "de", "12 Parameter in S2 und 32 in S4; das Average-Pooling der hier gezeigten "
