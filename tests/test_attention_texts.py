@@ -94,7 +94,7 @@ def test_round8_wording_of_the_catalogs():
         assert "handelt es sich um Self-Attention" in de(msgid)
     repeated = "The block is repeated %(repeat)s times, each time with weights of its own:"
     assert "-mal" not in de(repeated) % {"repeat": "L = 12"}
-    assert "réseau feed-forward à porte" in translations("fr").gettext(_texts.LLAMA_BLOCK)
+    assert "réseau à propagation avant à porte" in translations("fr").gettext(_texts.LLAMA_BLOCK)
     ja = translations("ja").gettext
     assert ja(_texts.T5_ENCODER_BLOCK).startswith("T5 のエンコーダブロックは 2 つの部分からなり、")
     assert ja(_texts.T5_DECODER_BLOCK).startswith("T5 のデコーダブロックは 3 つの部分からなり、")

@@ -252,8 +252,9 @@ def test_model_states_come_in_three_paragraphs_and_the_size_once(seed_md):
     ("ja", "（Adam ではパラメータごとに 4\u00a0+\u00a04\u00a0+\u00a08\u00a0=\u00a016\u00a0バイト）", "（Adam：4"),
     ("ja", "計算時間と活性値のメモリです", "計算時間と活性値（アクティベーション）"),
     ("fr", "Soit 96,5\u202fMo (92,0\u00a0Mio).", "octets, 96,5"),
-    ("fr", "octets\u00a0: 96,5\u202fMo (16\u00a0octets par paramètre entraînable dans les deux décomptes du tableau), "
-           "plus 10,6\u202fMo par échantillon du lot, sans compter", "$B$ ×"),
+    # round 19 (fr): the two amounts first, the parenthesis after them
+    ("fr", "octets, soit 96,5\u202fMo plus 10,6\u202fMo par échantillon du lot (16\u00a0octets par paramètre "
+           "entraînable dans les deux décomptes du tableau), sans compter", "$B$ ×"),
     # round 11 (fr): SGD spelled out once, feminine; (de) no "reale Frameworks", ZeRO's term as a clause
     ("fr", "La descente de gradient stochastique (SGD) simple n’a pas d’état propre\u202f; avec momentum, elle garde",
      "Le SGD simple"),

@@ -118,8 +118,9 @@ def test_gpt2_n_inner_none_means_4d(n_inner, said):
 
 def test_french_llama_gated_feed_forward():
     text = _md("hf/llama-2-7b.json", "fr")
-    assert ("La partie feed-forward utilise un mécanisme de porte (gated)\u00a0: SwiGLU dans Llama, "
+    assert ("Le réseau à propagation avant utilise un mécanisme de porte (gated)\u00a0: SwiGLU dans Llama, "
             "Mistral et Qwen\u202f; GeGLU dans Gemma. Les projections `gate_proj` et `up_proj`") in text
+    assert "réseau feed-forward" not in text and "partie feed-forward" not in text  # round 19: one form
     assert "est à porte" not in text
 
 
@@ -207,3 +208,18 @@ def test_mha_grouped_step_says_which_sizes_are_equal():
             r"terms, since here $E_{q} = E_{k} = E_{v} = E_{\text{out}} = 32$ and $d_{k} = d_{v} = 16$.") in text
     ja = _md("specs/mha_small.yaml", "ja")
     assert "では、同類項をまとめています（ここでは $E_{q} = E_{k}" in ja
+
+
+def test_french_feed_forward_has_one_name_after_its_gloss():
+    """Round 19 (fr): gpt2 said « réseau à propagation avant (feed-forward) `mlp` » and then « le réseau
+    feed-forward » in one paragraph: the symbol list glosses the term, the prose keeps one form."""
+    text = _md("hf/gpt2.json", "fr")
+    assert "dimension cachée du réseau à propagation avant (feed-forward)\u202f; `n_inner` vaut `None`" in text
+    assert "est le réseau à propagation avant `mlp`" in text and "le réseau à propagation avant $2d \\cdot f" in text
+    assert "réseau feed-forward" not in text and "ou feed-forward" not in text
+
+
+def test_french_mha_final_projection_said_once():
+    """Round 19 (fr): « Une dernière projection ramène enfin » said "last" twice."""
+    text = _md("specs/mha_small.yaml", "fr")
+    assert "Une projection finale ramène ensuite les sorties concaténées des têtes à la dimension de sortie." in text

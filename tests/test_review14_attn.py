@@ -314,8 +314,8 @@ def test_gpt2_block_sentence_is_split_in_parts():
 
 
 @pytest.mark.parametrize("source,lang,line", [
-    ("hf/gpt2.json", "fr", "- $f = 4d = 3\\,072$\u00a0: dimension cachée du réseau à propagation avant, ou feed-forward "
-                           "(`n_inner` vaut `None`\u00a0: c’est donc la valeur par défaut $4d$ qui s’applique)"),
+    ("hf/gpt2.json", "fr", "- $f = 4d = 3\\,072$\u00a0: dimension cachée du réseau à propagation avant (feed-forward)"
+                           "\u202f; `n_inner` vaut `None`, d’où la valeur par défaut $4d$"),
     ("hf/gpt2.json", "es", "- $f = 4d = 3072$: dimensión interna de la red prealimentada, o feed-forward (`n_inner` es "
                            "`None`, así que se usa $4d$)"),
     ("hf/bert-base-uncased.json", "es", "- $f = 3072$: dimensión interna de la red prealimentada, o feed-forward "
