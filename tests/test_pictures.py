@@ -292,12 +292,13 @@ def test_position_ids_box_has_the_token_ids_shape():
         inputs = [b for b in build(model).boxes if b.kind == "input"]
         assert "position_ids" in [b.name for b in inputs]
         assert all(b.shape == model.inputs["input_ids"] for b in inputs), inputs  # drawn (None, None)
-        assert '<b>position_ids</b> (positions 0, 1, 2, …)<br/>(None, None)"' in draw(model, "en", "mermaid")
-        assert (r"\mbox{\texttt{position\_ids}} \mbox{(positions 0, 1, 2, …)}\\\texttt{(None,\penalty1000\ None)}"
+        assert '<b>position_ids</b> (Input, positions 0, 1, 2, …)<br/>(None, None)"' in draw(model, "en", "mermaid")
+        assert (r"\mbox{\texttt{position\_ids}} \mbox{(Input, positions 0, 1, 2, …)}\\\texttt{(None,\penalty1000\ None)}"
                 in draw(model, "en", "tikz"))
         svg = draw(model, "en", "svg")
         after = svg[svg.index("position_ids</tspan>"):]
-        assert after.split("\n")[1].endswith('font-family="monospace">(None, None)</text>'), after[:300]
+        box = after[:after.index("<rect")].split("\n")
+        assert box[-2].endswith('font-family="monospace">(None, None)</text>'), after[:300]
 
 
 def test_t5_encoder_and_decoder_stand_side_by_side_joined_by_a_level_arrow():
@@ -365,8 +366,8 @@ def test_roberta_positions_start_after_the_padding_row(tmp_path):
     path = tmp_path / "config.json"
     path.write_text(json.dumps(data))
     model = load(path)
-    assert f"(positions {first}, {second}, …)" in draw(model, "en", "mermaid")
-    assert f"(Positionen {first}, {second}, …)" in draw(model, "de", "mermaid")
+    assert f"(Input, positions {first}, {second}, …)" in draw(model, "en", "mermaid")
+    assert f"(Eingabe, Positionen {first}, {second}, …)" in draw(model, "de", "mermaid")
     assert "positions 0, 1, 2" not in draw(model, "en", "svg")
     # and the position embedding's sentence (it said "the positions of the sequence (0, 1, 2, …)")
     text = render(model, lang="en", format="markdown")
@@ -458,8 +459,9 @@ def test_each_diagram_row_is_as_tall_as_its_own_tallest_box():
     gaps = [b - a for a, b in zip(rows, rows[1:])]
     # inputs, the two embeddings, their sum, the blocks, ln_f and lm_head: six ranks
     assert len(rows) == 6, rows
-    # the two input boxes (two lines) sit in a row of the 1.6 cm minimum: its centre 0.8 cm down
-    assert rows[0] == pytest.approx(0.8)
+    # the input boxes (two lines; position_ids's label wraps to a third) sit in a row of about the
+    # 1.6 cm minimum, far below the 2.45 cm of the sum box's row: its centre about 0.8 cm down
+    assert rows[0] == pytest.approx(0.8, abs=0.01)
     # a picture with rows of one height has equal distances between row centres; here the sum's
     # row (rows[2], 5 lines) is farther from its neighbours than the short rows are from each other
     assert min(gaps) < max(gaps) - 0.3, gaps
@@ -496,6 +498,8 @@ def test_a_connector_climbing_to_the_next_column_has_one_arrowhead_at_its_target
 TOKEN_TYPES = {"en": "Input, all 0 if not given", "de": "Eingabe, ohne Angabe alle 0",
                "fr": "Entrée, tout à 0 si omise", "ja": "入力、省略時はすべて 0",
                "es": "Entrada, todo 0 si se omite"}
+POSITION_IDS = {"en": "Input, positions 0, 1, 2, …", "de": "Eingabe, Positionen 0, 1, 2, …",
+                "fr": "Entrée, positions 0, 1, 2, …", "ja": "入力、位置 0, 1, 2, …", "es": "Entrada, posiciones 0, 1, 2, …"}
 
 
 @pytest.mark.parametrize("lang", sorted(TOKEN_TYPES))
@@ -516,6 +520,9 @@ def test_bert_token_types_box_says_they_default_to_0_and_the_legend_names_the_ma
     assert not any(n.startswith("attention_mask") for n, _ in small.named_parameters())
     bert = load(FIXTURES / "hf" / "bert-base-uncased.json")
     assert f'<b>token_type_ids</b> ({TOKEN_TYPES[lang]})<br/>(None, None)"' in draw(bert, lang, "mermaid")
+    # round 19 (en 6): position_ids is labelled an input like the others, in every language
+    for model in (bert, load(FIXTURES / "hf" / "gpt2.json")):
+        assert f'<b>position_ids</b> ({POSITION_IDS[lang]})<br/>(None, None)"' in draw(model, lang, "mermaid")
     text = render(bert, lang=lang, format="markdown")
     legend = text[text.index("```mermaid") - 800:text.index("```mermaid")]
     assert "`attention_mask`" in legend

@@ -63,7 +63,7 @@ def test_bert_first_token_is_the_vector_of_cls_not_the_token():
     import inspect
     assert "hidden_states[:, 0]" in inspect.getsource(transformers.models.bert.modeling_bert.BertPooler.forward)
     text = _render("hf/bert-base-uncased.json")
-    assert ("For every sequence this row keeps only the vector at the first position, that of the "
+    assert ("For every sequence this step keeps only the vector at the first position, that of the "
             "classification token `[CLS]`, whose vector serves as a summary of the whole input for "
             "classification (BERT's pre-training trains it for this through next-sentence prediction); "
             "the sequence axis is dropped.") in text

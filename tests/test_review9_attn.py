@@ -187,7 +187,7 @@ def test_bert_names_its_optional_inputs():
     shape = "The input `input_ids` has the shape `(None, None)`"
     optional = ("The model also takes three optional inputs of the same shape: `token_type_ids`, the segment "
                 "of each token (all 0 by default), looked up by the token type embedding; `attention_mask`, "
-                "1 for real tokens and 0 for padding, which the attention ignores; and `position_ids` (0, 1, "
-                "2, … when not given). These inputs add no parameters.")
+                "1 for real tokens and 0 for padding positions, which the attention then ignores; and "
+                "`position_ids` (0, 1, 2, … when not given). These inputs add no parameters.")
     assert shape in text and optional in text and text.index(shape) < text.index(optional)
     assert optional not in _md("hf/gpt2.json")

@@ -344,7 +344,7 @@ def test_bert_fixture_pooler_is_none_d():
     text = markdown(_hf("bert-base-uncased"))
     row = next(line for line in text.splitlines() if line.startswith("| `pooler.dense`"))
     assert "`(None, 768)`" in row and "None, d)" not in text
-    assert "For every sequence this row keeps only the vector at the first position" in text
+    assert "For every sequence this step keeps only the vector at the first position" in text
 
 def test_gpt2_adds_token_and_position_embeddings_only():
     transformers = require_module("transformers")

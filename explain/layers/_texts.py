@@ -242,19 +242,19 @@ REVERSIBLE_EMBEDDING = N_("A reversible embedding stores one vector for every en
 # Translators: what a summary row that adds embeddings is, shown where a layer's type would be:
 # "transformer.wte + transformer.wpe (sum of the embeddings)"
 ADD_EMBEDDINGS_LABEL = N_("sum of the embeddings")
-ADD_EMBEDDINGS = N_("This row adds embeddings of the same shape (token, position, token type) "
+ADD_EMBEDDINGS = N_("This step adds embeddings of the same shape (token, position, token type) "
                     "element by element. The addition is written in a %(forward)s method; it is not "
                     "a module of its own in PyTorch. It has no weights.")
-ADD_TOKEN_POSITION = N_("This row adds the token embedding and the position embedding element by "
+ADD_TOKEN_POSITION = N_("This step adds the token embedding and the position embedding element by "
                         "element. The addition is written in a %(forward)s method; it is not a "
                         "module of its own in PyTorch. It has no weights.")
-ADD_TOKEN_POSITION_DROPOUT = N_("This row adds the token embedding and the position embedding "
+ADD_TOKEN_POSITION_DROPOUT = N_("This step adds the token embedding and the position embedding "
                                 "element by element. The addition is written in the model's "
                                 "%(forward)s method; it is not a module of its own in PyTorch. It "
                                 "has no weights. The dropout layer %(drop)s that follows it has "
                                 "none either and does not change the shape, so the summary table "
                                 "leaves it out.")
-ADD_EMBEDDINGS_DROPOUT = N_("This row adds embeddings of the same shape (token, position, token "
+ADD_EMBEDDINGS_DROPOUT = N_("This step adds embeddings of the same shape (token, position, token "
                             "type) element by element. The addition is written in the %(forward)s "
                             "method of the embeddings module; it is not a module of its own in "
                             "PyTorch. It has no weights. The embeddings' dropout layer "
@@ -273,11 +273,11 @@ CLS_TOKEN_STEP = N_("[CLS] token")
 CLASSIFICATION_TOKEN_STEP = N_("classification token")
 # "bert.pooler.first_token (first token of the sequence)"
 FIRST_TOKEN_LABEL = N_("first token of the sequence")
-FIRST_TOKEN = N_("This row keeps only the vector at the first position of every sequence (the "
+FIRST_TOKEN = N_("This step keeps only the vector at the first position of every sequence (the "
                  "classification token), which stands for the whole input; the sequence axis is "
                  "dropped. The selection happens in the forward pass of the pooler or the "
                  "classification head; it is not a module of its own in PyTorch. It has no weights.")
-FIRST_TOKEN_BERT_POOLER = N_("For every sequence this row keeps only the vector at the first "
+FIRST_TOKEN_BERT_POOLER = N_("For every sequence this step keeps only the vector at the first "
                              "position, that of the classification token %(cls_token)s, whose vector serves "
                              "as a summary of the whole input for classification (BERT's pre-training "
                              "trains it for this through next-sentence prediction); the sequence axis "

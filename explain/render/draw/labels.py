@@ -22,10 +22,10 @@ INPUT = N_("Input")
 FOLD = N_("layers %(first)s–%(last)s")
 # Translators: a box of the model's picture whose layer reuses the weights of another layer
 SHARED = N_("weights shared with %(name)s")
-# Translators: the type of the box "position_ids" in the picture of a model: the positions in the sequence a position embedding looks up
-POSITIONS = N_("positions 0, 1, 2, …")
+# Translators: the type of the box "position_ids" in the picture of a model: an optional input, the positions in the sequence a position embedding looks up (these when the caller gives none)
+POSITIONS = N_("Input, positions 0, 1, 2, …")
 # Translators: the positions a position embedding looks up when they do not start at 0 (RoBERTa's start at 2)
-POSITIONS_FROM = N_("positions %(first)s, %(second)s, …")
+POSITIONS_FROM = N_("Input, positions %(first)s, %(second)s, …")
 # Translators: the type of the box "token_type_ids" in the picture of a model (BERT): an optional input, its token types all 0 when the caller gives none
 TOKEN_TYPES = N_("Input, all 0 if not given")
 # Translators: the type of the box "relative_position_bucket" in the picture of T5: the bucket of each query–key distance, the rows its relative-position bias looks up
