@@ -47,7 +47,9 @@ def test_round18_wording(source, lang, present, absent):
 
 @pytest.mark.parametrize("lang, present, absent", [
     ("fr", "de la feuille\u202f; pour un vecteur de longueur n, écrivez (n,).", "sous la forme (n,)"),
-    ("de", "# Geben Sie jede Anzahl als Zahl an, gern auch mit Rechenweg.", "auf Wunsch"),
+    # round 19 (de): as the sheet's „Bewertet wird auch der Rechenweg“, not „gern auch mit Rechenweg“
+    ("de", "# Geben Sie jede Anzahl als Zahl an; den Rechenweg schreiben Sie auf das Blatt (er wird mitbewertet).",
+     "gern auch"),
     ("de", "wie die Eingabeform (32, 32, 1) auf dem Blatt; einen Vektor der Länge n schreiben Sie als (n,).",
      "auf dem Blatt, einen Vektor"),
     # the field, not the two keys, says which exercise was answered; 問題用紙 is the sheet
