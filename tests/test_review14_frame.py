@@ -163,7 +163,7 @@ def test_japanese_hf_opening_says_what_the_table_does():
     """ja reviewer (round 13): 「下の概要表は 6 行です」 reads like tool output; round 16: the opening says
     what GPT2LMHeadModel consists of (wte and wpe, the 12 blocks of h, ln_f, lm_head tied to wte)."""
     text = _render("hf/gpt2.json", "ja")
-    assert ("このモデルは、埋め込み層 2 個、Transformer ブロック 12 個、最終の正規化層、LM ヘッド"
+    assert ("このモデルは、埋め込み層 2 個、Transformer ブロック 12 個、最後の正規化層、LM ヘッド"
             "からなります。概要表の `transformer.h` の行は、順に適用される $L = 12$ 個のブロックをまとめたものです。"
             "モデルの入力は表に含めていません。") in text
     assert "下の概要表は 6 行です" not in text

@@ -55,7 +55,7 @@ def test_hf_documents_open_with_what_the_model_consists_of():
             "head." in _md("hf/t5-small.json"))
     assert ("Das Modell besteht aus einer Embedding-Schicht, 32 Transformer-Blöcken, einer abschließenden "
             "Normalisierung und dem LM-Kopf." in _md("hf/llama-2-7b.json", "de"))
-    assert "このモデルは、埋め込み層 1 個、Transformer ブロック 32 個、最終の正規化層、LM ヘッドからなります。" in _md(
+    assert "このモデルは、埋め込み層 1 個、Transformer ブロック 32 個、最後の正規化層、LM ヘッドからなります。" in _md(
         "hf/llama-2-7b.json", "ja")
     # a model whose rows are no such parts keeps its layer count
     assert "consists of" not in _md("specs/mha_small.yaml")

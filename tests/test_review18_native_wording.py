@@ -87,7 +87,7 @@ def test_one_tensor_as_query_and_value_is_named_once():
     ("de", "zwei abschließenden Normalisierungen (je eine am Ende des Encoders und des Decoders)"),
     ("fr", "deux normalisations finales (une à la fin de l’encodeur, une à la fin du décodeur)"),
     ("es", "dos normalizaciones finales (una al final del codificador y otra al final del decodificador)"),
-    ("ja", "最終の正規化層 2 個（エンコーダとデコーダの末尾に 1 個ずつ）"),
+    ("ja", "最後の正規化層 2 個（エンコーダとデコーダの末尾に 1 個ずつ）"),
 ])
 def test_t5_final_norms_are_named_by_their_stack(lang, said):
     """t5-small: encoder.final_layer_norm after the encoder's blocks, decoder.final_layer_norm after

@@ -19,7 +19,7 @@ from tests.conftest import assert_wording, derivation_md
     # t5-small by hand: shared, relative_attention_bias in encoder.block.0 and decoder.block.0,
     # 6 + 6 blocks, encoder.final_layer_norm and decoder.final_layer_norm, lm_head tied to shared
     ("hf/t5-small.json", "このモデルは、埋め込み層 1 個、相対位置バイアスの表 2 個、エンコーダブロック 6 個、デコーダブロック 6 個、"
-     "最終の正規化層 2 個（エンコーダとデコーダの末尾に 1 個ずつ）、LM ヘッドからなります。"
+     "最後の正規化層 2 個（エンコーダとデコーダの末尾に 1 個ずつ）、LM ヘッドからなります。"
      "概要表の `encoder.block` と `decoder.block` の行は、それぞれ順に適用される $L = 6$ 個のブロックをまとめた"
      "ものです。モデルの入力は表に含めていません。", "積み重ね"),
     # GPT-2's c_attn: each head takes one of the equal parts (d/H outputs), not "one output each";
