@@ -16,7 +16,7 @@ with ``return_state`` the states of every cell follow in one flat list (Keras ne
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, ClassVar, Mapping, Optional, Sequence, Union, cast
+from typing import ClassVar, Mapping, Optional, Sequence, Union
 
 import sympy
 
@@ -145,6 +145,14 @@ class _Recurrent(Layer):
     def biases(self) -> int:
         return 1 if self.use_bias else 0
 
+    def call_args(self) -> tuple[str, ...]:
+        """The arguments :meth:`call_text` writes: the units, ``use_bias=False`` without biases."""
+        return (f"units={self.units}",) + (() if self.use_bias else ("use_bias=False",))
+
+    def call_text(self) -> str:
+        """The layer as Keras code, as a Bidirectional sentence names it: ``LSTM(units=8)``."""
+        return f"{self.type_name}({', '.join(self.call_args())})"
+
     def bidirectional_explanation(self) -> Optional[str]:
         """A Bidirectional copy's sentence saying what each direction has, or None (the general
         sentence): the class's, for a layer with its biases."""
@@ -194,6 +202,10 @@ class _ResetAfter(_Recurrent):
 
     def biases(self) -> int:
         return (2 if self.reset_after else 1) if self.use_bias else 0
+
+    def call_args(self) -> tuple[str, ...]:
+        """With biases also ``reset_after``, which says how many: ``GRU(units=16, reset_after=True)``."""
+        return super().call_args() + ((f"reset_after={self.reset_after}",) if self.use_bias else ())
 
     def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
         if self.reset_after and self.use_bias:
@@ -282,22 +294,6 @@ class LSTM(_RNN):
         return 2
 
 
-def call_text(layer: Layer) -> str:
-    """The recurrent layer as Keras code: ``GRU(units=16, reset_after=True)``, ``RNN(LSTMCell(units=8))``."""
-    if isinstance(layer, RNN):
-        cells = [call_text(c) for c in layer.cell]
-        return f"RNN({cells[0] if len(cells) == 1 else '[' + ', '.join(cells) + ']'})"
-    if isinstance(layer, _ConvLSTM):
-        args = [f"filters={layer.filters}", f"kernel_size={tuple_text([str(k) for k in layer.kernel_size])}"]
-    else:
-        args = [f"units={cast(Any, layer).units}"]
-    if isinstance(layer, _ResetAfter) and getattr(layer, "use_bias", True):
-        args.append(f"reset_after={layer.reset_after}")
-    if not getattr(layer, "use_bias", True):
-        args.append("use_bias=False")
-    return f"{layer.type_name}({', '.join(args)})"
-
-
 @register("GRU")
 @layer_type
 class GRU(_ResetAfter, _RNN):
@@ -346,6 +342,12 @@ class _ConvLSTM(_InitialState, Spatial, Windowed):
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _conv_lstm_groups(self.rank, self.use_bias)
+
+    def call_text(self) -> str:
+        """The layer as Keras code: ``ConvLSTM2D(filters=4, kernel_size=(3, 3))``, with
+        ``use_bias=False`` without biases."""
+        args = (f"filters={self.filters}", f"kernel_size={tuple_text([str(k) for k in self.kernel_size])}")
+        return f"{self.type_name}({', '.join(args + (() if self.use_bias else ('use_bias=False',)))})"
 
     def values(self, shape: Shape) -> dict:
         _, channels = self.split(shape[1:])
@@ -523,7 +525,7 @@ class Bidirectional(_InitialState, Layer):
     def explanation_code(self) -> dict[str, str]:
         """The wrapped layer(s) as code; the Keras name of the forward copy's kernel (its own
         sub-layer ``forward_<name>``, its cell inside) where the table shortens it."""
-        code = {"wrapped": call_text(self.layer), "backward": call_text(self.backward)}
+        code = {"wrapped": self.layer.call_text(), "backward": self.backward.call_text()}
         if isinstance(self.layer, _RNN):
             from ..importers.spec import snake_case  # Keras's default layer name for the class
             name = snake_case(self.layer.type_name)
@@ -725,6 +727,12 @@ class RNN(_InitialState, Layer):
 
     def wrapped(self) -> Layer:
         return self.cell[0]
+
+    def call_text(self) -> str:
+        """The layer as Keras code, its cells inside: ``RNN(LSTMCell(units=8))``, ``RNN([GRUCell(units=3,
+        reset_after=True), SimpleRNNCell(units=2)])``."""
+        cells = [c.call_text() for c in self.cell]
+        return f"{self.type_name}({cells[0] if len(cells) == 1 else '[' + ', '.join(cells) + ']'})"
 
     def weight_groups(self) -> tuple[Group, ...]:
         return _stacked_groups(tuple(c.weight_groups() for c in self.cell))
