@@ -28,7 +28,7 @@ from ..layers.base import IGNORED_ARGS, ArgContext, Layer, Shape
 from ..layers.custom import Operation, submodel
 from ..layers.registry import lookup
 from ..model import GraphBuilder, Model, Node
-from .spec import AutoNames
+from ..naming import AutoNames
 
 MAX_STEPS = 200_000
 MAX_LOOP = 10_000

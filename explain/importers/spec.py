@@ -27,6 +27,7 @@ from ..errors import ExplainError
 from ..layers.base import ArgContext, Layer, Shape
 from ..layers.registry import lookup, make_from_mapping
 from ..model import GraphBuilder, Model, check_layer_count
+from ..naming import AutoNames
 from ..symbols import sym
 
 FORMULA_FUNCTIONS = frozenset({"floor", "ceiling", "Max", "Min", "Mod", "Abs", "Piecewise"})
@@ -34,35 +35,6 @@ FORMULA_FUNCTIONS = frozenset({"floor", "ceiling", "Max", "Min", "Mod", "Abs", "
 read back. Any other identifier is a plain symbol (``N``, ``E``, ``I``, ``pi``, ``lambda_``): user
 text is read with :mod:`ast` (``explain.arith``) and never reaches sympy's parser."""
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def snake_case(name: str) -> str:
-    """Keras's automatic layer names: Conv2D → conv2d, BatchNormalization → batch_normalization."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-class AutoNames:
-    """Names in Keras 3's style: the first ``conv2d``, then ``conv2d_1``, … (skipping names taken)."""
-
-    def __init__(self, framework: str = "keras") -> None:
-        self.framework = framework
-        self.counts: dict[str, int] = {}
-        self.taken: set[str] = set()
-
-    def reserve(self, name: str) -> None:
-        self.taken.add(name)
-
-    def next(self, type_name: str) -> str:
-        base = snake_case(type_name) if self.framework == "keras" else type_name.lower()
-        while True:
-            n = self.counts.get(base, 0)
-            self.counts[base] = n + 1
-            name = base if n == 0 else f"{base}_{n}"
-            if name not in self.taken:
-                self.taken.add(name)
-                return name
 
 
 def declare_symbols(raw: Any, overrides: Mapping[str, int] | None) -> dict[str, sympy.Symbol]:

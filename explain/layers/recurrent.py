@@ -22,6 +22,7 @@ import sympy
 
 from ..compute import UPDATE_OPS, Cost, recurrent_cost, spatial_positions, spatial_values, times
 from ..errors import ExplainError
+from ..naming import snake_case
 from ..shapes import Window, keras_conv
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, n_in, product, sym
 from .base import (Group, Layer, Shape, _choice, anything, arg, choice, flag, format_shape, known, size,
@@ -527,8 +528,7 @@ class Bidirectional(_InitialState, Layer):
         sub-layer ``forward_<name>``, its cell inside) where the table shortens it."""
         code = {"wrapped": self.layer.call_text(), "backward": self.backward.call_text()}
         if isinstance(self.layer, _RNN):
-            from ..importers.spec import snake_case  # Keras's default layer name for the class
-            name = snake_case(self.layer.type_name)
+            name = snake_case(self.layer.type_name)  # Keras's default layer name for the class
             code.update(inner_name=name, forward_short="forward_kernel",
                         forward_kernel=f"forward_{name}/{name}_cell/kernel")
         return code
