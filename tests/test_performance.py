@@ -80,21 +80,29 @@ def test_long_sum_breaks_where_the_widest_line_is_narrowest():
         assert widest == best
 
 
-def test_a_share_is_formatted_by_babel_once(monkeypatch):
-    """The summary table repeats the same few shares (ResNet152: 319 rows); Babel formats each
-    once. 1 of 3 is 33.3 % (one decimal), 0 is no text, 1 of 100,000 rounds below 0.1 %."""
-    import babel.numbers
+def test_a_derivation_loads_no_babel_locale_data(monkeypatch):
+    """Loading Babel's locale data (root and the language's, unpickled and merged) took more CPU
+    time than all the numbers of a derivation: the numbers, shares and sizes a derivation prints
+    come from the CLDR symbols numbers.py writes out (tests/test_numbers.py checks them against
+    Babel). 1 of 3 is 33.3 % (one decimal), 0 is no text, 1 of 100,000 rounds below 0.1 %."""
+    import babel.localedata
 
+    from explain.importers import load
     from explain.render import numbers
-
-    calls = []
-    real = babel.numbers.format_percent
-    monkeypatch.setattr(babel.numbers, "format_percent", lambda *a, **k: calls.append(a) or real(*a, **k))
-    numbers._per_mille.cache_clear()
+    from explain.render.documents import render_document
+    loaded = []
+    real = babel.localedata.load
+    monkeypatch.setattr(babel.localedata, "load", lambda *a, **k: loaded.append(a) or real(*a, **k))
     assert [numbers.format_share(n, 3 * n, "en") for n in (1, 2, 5, 7)] == ["33.3%"] * 4
     assert numbers.format_share(0, 3, "en") == ""
     assert numbers.format_share(1, 100_000, "en") == numbers.format_share(2, 100_000, "en") == "<0.1%"
-    assert len(calls) == 2
+    assert numbers.format_share(1, 100_000, "fr") == "<\u00a0" + "0,1\u00a0%"
+    model = load(str(FIXTURES / "keras" / "ResNet50.json"))
+    for lang in ("en", "de", "fr", "ja", "es"):
+        for fmt in ("markdown", "latex"):
+            text = render_document("derivation", model, lang=lang, format=fmt, count=("params", "memory"))
+            assert fmt == "latex" or numbers.format_int(25_636_712, lang) in text
+    assert loaded == []
 
 
 def test_a_formula_is_expanded_once_for_the_rows_of_its_type(monkeypatch):

@@ -1,11 +1,14 @@
-"""Numbers in the reader's locale (CLDR through Babel, never ``setlocale``)."""
+"""Numbers in the reader's locale (CLDR, never ``setlocale``).
+
+The few CLDR symbols the documents use for the five languages are written out here
+(:data:`GROUP`, :data:`DECIMAL`, :data:`PERCENT_SUFFIX`, :data:`UNIT_PATTERNS`): loading Babel's
+locale data took more CPU time than all the numbers of a derivation (tests/test_numbers.py checks
+every entry, and the formatting built on them, against Babel). Babel is imported only for what these
+do not cover (a negative number, the long name of a byte count)."""
 from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
-
-from babel import Locale
-from babel.numbers import format_decimal, get_group_symbol
 
 LOCALES = {"en": "en", "de": "de_DE", "ja": "ja_JP", "fr": "fr_FR", "es": "es_ES"}
 
@@ -15,13 +18,46 @@ MIN_GROUPING_DIGITS = {"es": 2}
 (tests/test_numbers.py compares with Node's ``Intl.NumberFormat``)."""
 
 
+GROUP = {"en": ",", "de": ".", "ja": ",", "fr": "\u202f", "es": "."}
+"""CLDR's group symbol (``symbols/group``) of each language's locale in :data:`LOCALES`."""
+DECIMAL = {"en": ".", "de": ",", "ja": ".", "fr": ",", "es": ","}
+"""CLDR's decimal symbol (``symbols/decimal``)."""
+PERCENT_SUFFIX = {"en": "%", "de": "\u00a0%", "ja": "%", "fr": "\u00a0%", "es": "\u00a0%"}
+"""What follows the number in CLDR's percent pattern (``#,##0%``, ``#,##0\u00a0%``)."""
+UNIT_PATTERNS = {
+    lang: {unit: pattern.replace("_", space) for unit, pattern in units.items()}
+    for lang, space, units in (
+        ("en", " ", {"kilobyte": "{0}_kB", "megabyte": "{0}_MB", "gigabyte": "{0}_GB",
+                     "terabyte": "{0}_TB", "petabyte": "{0}_PB"}),
+        ("de", " ", {"kilobyte": "{0}_kB", "megabyte": "{0}_MB", "gigabyte": "{0}\u00a0GB",
+                     "terabyte": "{0}_TB", "petabyte": "{0}_PB"}),
+        ("ja", " ", {"kilobyte": "{0}_KB", "megabyte": "{0}_MB", "gigabyte": "{0}_GB",
+                     "terabyte": "{0}_TB", "petabyte": "{0}_PB"}),
+        ("fr", "\u202f", {"kilobyte": "{0}_ko", "megabyte": "{0}_Mo", "gigabyte": "{0}_Go",
+                            "terabyte": "{0}_To", "petabyte": "{0}_Po"}),
+        ("es", " ", {"kilobyte": "{0}_kB", "megabyte": "{0}_MB", "gigabyte": "{0}_GB",
+                     "terabyte": "{0}_TB", "petabyte": "{0}_PB"}))}
+"""CLDR's short unit pattern (count "one", the form Babel uses for a number given as text) of
+``digital-<unit>``."""
+
+
 def locale(lang: str) -> str:
     return LOCALES.get(lang, "en")
 
 
-@lru_cache(maxsize=None)
+def _lang(lang: str) -> str:
+    """The language whose locale :func:`locale` gives ``lang`` (English for any other)."""
+    return lang if lang in LOCALES else "en"
+
+
 def group_separator(lang: str) -> str:
-    return get_group_symbol(locale=Locale.parse(locale(lang)))
+    return GROUP[_lang(lang)]
+
+
+def _grouped(digits: str, separator: str) -> str:
+    """Digits grouped by threes from the right (CLDR's ``#,##0`` in all five languages)."""
+    head = len(digits) % 3 or 3
+    return separator.join([digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)])
 
 
 @lru_cache(maxsize=65536)
@@ -34,18 +70,14 @@ def format_int(n: int, lang: str) -> str:
     3 + :data:`MIN_GROUPING_DIGITS` digits is not grouped (``9248`` in Spanish)."""
     if abs(n) < 10 ** (2 + MIN_GROUPING_DIGITS.get(lang, 1)):
         return str(n)
-    if -10**20 < n < 10**20:
+    if n < 0 and n > -10**20:  # CLDR's minus sign: Babel's
+        from babel.numbers import format_decimal
         return format_decimal(n, locale=locale(lang), group_separator=True)
-    digits = str(abs(n))
-    head = len(digits) % 3 or 3
-    groups = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
-    return ("-" if n < 0 else "") + group_separator(lang).join(groups)
+    return ("-" if n < 0 else "") + _grouped(str(abs(n)), group_separator(lang))
 
 
-@lru_cache(maxsize=None)
 def decimal_symbol(lang: str) -> str:
-    from babel.numbers import get_decimal_symbol
-    return get_decimal_symbol(locale=Locale.parse(locale(lang)))
+    return DECIMAL[_lang(lang)]
 
 
 def format_decimal_places(x: Fraction | int | float, lang: str, places: int = 1) -> str:
@@ -75,11 +107,12 @@ _BINARY_FR = {"KiB": "Kio", "MiB": "Mio", "GiB": "Gio", "TiB": "Tio", "PiB": "Pi
 def format_bytes(n: int, lang: str, binary: bool = False) -> str:
     """``n`` bytes in the unit a reader would pick, CLDR's short unit name (Babel): 96.5 MB,
     96,5 Mo (fr); ``binary``: powers of 1024, IEC names (92.0 MiB, fr 92,0 Mio)."""
-    from babel.units import format_unit
     from ..memory import reader_unit
     unit, value = reader_unit(n, binary)
     if unit == "byte":  # CLDR's short form has no plural ("72 byte"): the long one, 72 bytes, 72 octets
         import re
+
+        from babel.units import format_unit
         word = re.sub(r"^[0-9.,\s\u00a0\u202f]+", "", format_unit(n, "digital-byte", length="long", locale=locale(lang)))
         return format_int(n, lang) + "\u00a0" + word
     number = format_size(value, lang)
@@ -87,7 +120,7 @@ def format_bytes(n: int, lang: str, binary: bool = False) -> str:
         return f"{number}\u00a0{_BINARY_FR.get(unit, unit) if lang == 'fr' else unit}"
     # the number and its unit never part at a line's end ("10.6 / MB", round 14, ja): CLDR's plain space
     # becomes a no-break one
-    text = format_unit(number, f"digital-{unit}", length="short", locale=locale(lang)).replace(" ", "\u00a0")
+    text = UNIT_PATTERNS[_lang(lang)][unit].format(number).replace(" ", "\u00a0")
     return text.replace("KB", "kB") if unit == "kilobyte" else text  # SI's kilo: lower-case k
 
 
@@ -96,14 +129,6 @@ _LESS_THAN_SPACE = {"fr": "\u00a0", "de": "\u00a0", "es": "\u00a0"}
 (``< 0,1 %``), unbreakably."""
 _PERCENT_SPACE = {"de": "\u202f"}
 """German sets a thin space before ``%`` (``0,2 %``, DIN 5008's narrow form), CLDR a full one."""
-
-
-@lru_cache(maxsize=None)
-def _percent_pattern(lang: str) -> str:
-    """The locale's percent pattern with one decimal (``#,##0.0 %`` in German)."""
-    pattern = Locale.parse(locale(lang)).percent_formats[None].pattern
-    last = pattern.rfind("0")
-    return pattern[:last + 1] + ".0" + pattern[last + 1:]
 
 
 def format_share(part: int, whole: int, lang: str) -> str:
@@ -115,19 +140,30 @@ def format_share(part: int, whole: int, lang: str) -> str:
     return _per_mille(round(Fraction(part, whole) * 1000), lang)
 
 
-@lru_cache(maxsize=4096)
 def _per_mille(n: int, lang: str) -> str:
-    """A share of ``n``‰ in the locale's percent form with one decimal (Babel's formatting,
-    once per share: a summary table repeats the same few shares on many rows)."""
-    from decimal import ROUND_HALF_EVEN, Decimal
+    """A share of ``n``‰ in the locale's percent form with one decimal (CLDR's percent pattern
+    with one decimal, ``#,##0.0 %``, grouped as Babel groups it)."""
+    if n < 0:  # CLDR's minus sign: Babel's
+        return _babel_per_mille(n, lang)
+    lang = _lang(lang)
+    if n == 0:
+        return "<" + _LESS_THAN_SPACE.get(lang, "") + _per_mille(1, lang)
+    whole, tenth = divmod(n, 10)
+    return _percent_spacing(_grouped(str(whole), GROUP[lang]) + DECIMAL[lang] + str(tenth)
+                            + PERCENT_SUFFIX[lang], lang)
 
+
+def _babel_per_mille(n: int, lang: str) -> str:
+    """:func:`_per_mille` through Babel (a negative share; the tests' reference)."""
+    from decimal import Decimal
+
+    from babel import Locale
     from babel.numbers import format_percent
-    rounded = Decimal(n) / 1000
-    if rounded == 0:
-        least = format_percent(Decimal("0.001"), _percent_pattern(lang), locale=locale(lang))
-        return "<" + _LESS_THAN_SPACE.get(lang, "") + _percent_spacing(least, lang)
-    return _percent_spacing(format_percent(rounded.quantize(Decimal("0.001"), ROUND_HALF_EVEN),
-                                           _percent_pattern(lang), locale=locale(lang)), lang)
+    pattern = Locale.parse(locale(lang)).percent_formats[None].pattern
+    last = pattern.rfind("0")
+    pattern = pattern[:last + 1] + ".0" + pattern[last + 1:]  # one decimal
+    text = format_percent(Decimal(n) / 1000 or Decimal("0.001"), pattern, locale=locale(lang))
+    return ("<" + _LESS_THAN_SPACE.get(lang, "") if n == 0 else "") + _percent_spacing(text, lang)
 
 
 def _percent_spacing(text: str, lang: str) -> str:
@@ -145,13 +181,10 @@ def byte_sizes(n: int, lang: str) -> tuple[str, str, int, str, str, int]:
     """``n`` bytes in the decimal and the binary unit a reader would pick (the largest with at
     least 1 of it, from kB and KiB): (size, unit, power of 10, size, unit, power of 2), the sizes
     with their unit symbol in the locale's form (``24,1 MB``, ``24,1 Mo``, ``23,0 MiB``)."""
-    from babel.units import format_unit
     dec = max(0, min(len(_DECIMAL_UNITS) - 1, (len(str(n)) - 1) // 3 - 1))
     binary = max(0, min(len(_BINARY_UNITS) - 1, (n.bit_length() - 1) // 10 - 1))
     value = format_size(Fraction(n, 10 ** (3 * (dec + 1))), lang)
-    # Babel formats the number itself; hand it the text already formatted (exact, any size)
-    unit = format_unit(1, "digital-" + _DECIMAL_UNITS[dec], locale=locale(lang), length="short") \
-        .replace("1", "", 1).strip("\u00a0\u202f ")
+    unit = UNIT_PATTERNS[_lang(lang)][_DECIMAL_UNITS[dec]].format("").strip("\u00a0\u202f ")
     if unit == "KB":  # CLDR's Japanese (and a few others): the SI prefix kilo is a lower-case k
         unit = "kB"
     b_unit = _BINARY_UNITS[binary] + _BYTE.get(lang, "B")
