@@ -426,3 +426,22 @@ def test_the_derivation_prints_each_layer_once_to_find_its_repeats(monkeypatch):
     derivation = derive(model)
     assert len(calls) == len(model.nodes)
     assert sum(b.repeat * len(b.steps) for b in derivation.blocks) == len(model.nodes)
+
+
+def test_a_keras_derivation_imports_no_hugging_face_or_torch_layer_family():
+    """The sentence saying what a model consists of names a pooler by its layer type's
+    ``composition_part``, not by importing the Hugging Face block family (with torch_core,
+    torch_layer_norm and embedding, ≈ 15 ms of every run) to test ``isinstance``; BERT's
+    sentence still ends with the pooler (BertModel: embeddings, 12 blocks, pooler)."""
+    code = ("import sys, io, contextlib\nfrom explain.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            f"    main(['derive', {str(FIXTURES / 'keras' / 'ResNet50.json')!r}])\n"
+            "print('25,636,712' in out.getvalue(), sorted(m for m in sys.modules if m.startswith"
+            "(('explain.layers.hf', 'explain.layers.torch', 'explain.layers.embedding'))))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "[]"]  # keras.applications.ResNet50's count (fixture)
+    from explain.render import render
+
+    text = render(explain.load(FIXTURES / "hf" / "bert-base-uncased.json"))
+    assert "twelve transformer blocks and the pooler." in text

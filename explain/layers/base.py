@@ -424,6 +424,10 @@ class Layer:
     compute_not_derived: ClassVar[Optional[str]] = None
     """Why this type's compute is not derived (it says so rather than count 0), where it is not."""
 
+    composition_part: ClassVar[Optional[str]] = None
+    """The part a row of this type is in the sentence saying what a model consists of
+    (``render/composition.py``: ``pooler``), where its role alone does not say."""
+
     kaplan_rest: ClassVar[Optional[str]] = None
     """A decoder block with ``kaplan_widths``: what its exact count has beyond Kaplan et al.'s
     2·d_model·(2·d_attn + d_ff) per layer (a message id, true of the block's weight groups)."""

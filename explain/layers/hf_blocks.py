@@ -688,6 +688,8 @@ class PoolerDense(Linear):
     """A pooler's d × d nn.Linear (BertPooler, AlbertModel's pooler, ViTPooler with its default
     activation), which the pooler follows with tanh: no weights of its own."""
 
+    composition_part = "pooler"
+
     def notes(self) -> tuple[str, ...]:
         return (*super().notes(), "pooler_tanh")
 

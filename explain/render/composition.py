@@ -20,7 +20,6 @@ HEAD_NOTES = frozenset({"tied_head", "untied_head"})
 def composition(steps: Sequence[LayerStep], note_keys: set[str],
                 evaluate: Callable[[Value], Value]) -> Optional[list[tuple[str, int]]]:
     """(part, count) in :data:`ORDER`, or None where a row with weights is none of the parts."""
-    from ..layers.hf_blocks import PoolerDense
     counts: dict[str, int] = {}
     cross = any(getattr(s.node.layer, "cross_attention", lambda: False)() for s in steps
                 if s.role == "transformer_block")
@@ -38,8 +37,8 @@ def composition(steps: Sequence[LayerStep], note_keys: set[str],
             part = "embedding_norm"
         elif s.role == "norm" and before is not None and before.endswith("block"):
             part = "final_norm"
-        elif isinstance(node.layer, PoolerDense):
-            part = "pooler"
+        elif node.layer.composition_part is not None:
+            part = node.layer.composition_part
         elif s.role == "dense" and last and note_keys & HEAD_NOTES:
             part = "lm_head_tied" if node.shares and "tied_head" not in note_keys else "lm_head"
         else:
