@@ -134,10 +134,14 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
         tensors = [t for t in list(a) + list(k.values()) if isinstance(t, torch.Tensor)]
         outs = _tensors(output, torch)
         seq_first = getattr(module, "batch_first", True) is False  # nn.Module.__getattr__ is slow: once a call
-        calls.append((module, tuple(_strip(t, seq_first) for t in tensors) or ((),),
-                      tuple(_strip(t, seq_first) for t in outs)))
+        for t in tensors + outs:
+            touch(t)
+        with quiet():  # under the mode, each read of a shape would be a call of it
+            calls.append((module, tuple(_strip(t, seq_first) for t in tensors) or ((),),
+                          tuple(_strip(t, seq_first) for t in outs)))
 
-    watch = _watch(twin, torch, calls)
+    watch, touch = _watch(twin, torch, calls)
+    quiet = torch._C.DisableTorchFunction
     handles = []
     try:
         for module in runner.modules():
@@ -166,11 +170,13 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
     return calls, None, twin, originals, original_of
 
 
-def _watch(twin: Any, torch: Any, calls: list) -> Any:
+def _watch(twin: Any, torch: Any, calls: list) -> tuple[Any, Any]:
     """A torch-function mode that records the first use of each parameter a module owns directly
     (a class token, a position embedding) as a call ("use", parameter, tokens): where the forward
     uses it. ``tokens``: for a tensor added to the output of a torch.cat that put k tokens made
-    from another parameter before the rest along the same axis, k (ViT: pos_embed has N + 1)."""
+    from another parameter before the rest along the same axis, k (ViT: pos_embed has N + 1).
+    Also returns ``touch(t)``, which records a use of ``t`` as reading ``t.shape`` under the mode
+    would (for the hooks, which read the shapes of a call with the mode off)."""
     from torch.overrides import TorchFunctionMode
 
     owned = {id(p): p for m in twin.modules() if not _is_script(m, torch)
@@ -209,6 +215,11 @@ def _watch(twin: Any, torch: Any, calls: list) -> Any:
                     _record_cat(out, args, kwargs, inputs)
             return out
 
+    def touch(t: Any) -> None:
+        if id(t) in owned and id(t) not in seen:
+            seen.add(id(t))
+            calls.append(("use", t, 0))
+
     def _record_cat(out: Any, args: tuple, kwargs: dict, inputs: list) -> None:
         dim = kwargs.get("dim", args[1] if len(args) > 1 else 0)
         parts = tensors(args[0]) if args else []
@@ -229,7 +240,7 @@ def _watch(twin: Any, torch: Any, calls: list) -> Any:
                 return tokens
         return 0
 
-    return Watch()
+    return Watch(), touch
 
 
 _NO_RULE = frozenset({"__get__", "dim", "size"})
