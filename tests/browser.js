@@ -97,6 +97,24 @@ async function main(job) {
             const box = boxes.filter(r => cx >= r.x && cx <= r.x + r.width && cy >= r.y && cy <= r.y + r.height)
               .sort((p, q) => p.width - q.width)[0];
             return box && (b.x < box.x || b.x + b.width > box.x + box.width); }).map(t => t.textContent); }),
+        // a Japanese paragraph whose last line holds one character and its 。 (「…されていませ／ん。」)
+        runts: document.documentElement.lang !== 'ja' ? [] : Array.from(document.querySelectorAll('p, li')).filter(p => {
+          const w = document.createTreeWalker(p, NodeFilter.SHOW_TEXT); let last = null;
+          while (w.nextNode()) if (w.currentNode.textContent.trim()) last = w.currentNode;
+          const s = last ? last.textContent.replace(/\s+$/, '') : '';
+          if (s.length < 3 || !s.endsWith('。')) return false;
+          const top = k => { const r = document.createRange(); r.setStart(last, k); r.setEnd(last, k + 1);
+            return r.getBoundingClientRect().top; };
+          return top(s.length - 2) > top(s.length - 3) + 2; }).map(p => p.textContent.slice(-12)),
+        // a table cell's type label after its name, "(…)", broken across lines (「（埋め／込みの和）」)
+        labels: Array.from(document.querySelectorAll('td')).flatMap(td => {
+          const w = document.createTreeWalker(td, NodeFilter.SHOW_TEXT), out = [];
+          while (w.nextNode()) { const n = w.currentNode, s = n.textContent.trim();
+            if (/^[(（][^()（）]+[)）]$/.test(s) && n.parentElement.closest('code') === null) {
+              const r = document.createRange(); r.selectNodeContents(n);
+              const tops = new Set(Array.from(r.getClientRects()).filter(b => b.width > 0).map(b => Math.round(b.top)));
+              if (tops.size > 1) out.push(s); } }
+          return out; }),
         // a bar of the chart too thin to be seen as a bar
         hairlines: Array.from(document.querySelectorAll('svg.param-bars rect'))
           .filter(e => e.getBoundingClientRect().width < 2).length,
@@ -110,6 +128,8 @@ async function main(job) {
       for (const box of found.outside) problems.push(`past the text column: ${box}`);
       for (const f of found.faces) problems.push(`a face other than the text's: ${f}`);
       for (const label of found.spills) problems.push(`a label wider than its box: ${label}`);
+      for (const end of found.runts) problems.push(`a paragraph's last line of one character: ${end}`);
+      for (const label of found.labels) problems.push(`a type label broken in a table cell: ${label}`);
       if (found.hairlines) problems.push(`${found.hairlines} bar(s) under 2px wide`);
       out.aligned = (out.aligned || 0) + found.aligned.length;
       if (found.errors) problems.push(`${found.errors} math error(s)`);

@@ -149,3 +149,17 @@ def test_no_formula_in_gpt2_lets_its_punctuation_wrap_alone(lang):
     html = page("derivation", load(FIXTURES / "hf" / "gpt2.json"), lang, pictures=False)
     assert not _loose(html), _loose(html)
     assert '<span class="nowrap"><span class="math">' in html
+
+
+def test_a_table_cells_type_label_after_its_name_is_set_whole():
+    """ja reviewer (round 21): GPT-2's summary broke 「（埋め／込みの和）」 inside a word. A cell's label
+    after its name is one unbreakable piece (the line may break before it); prose is left alone."""
+    html = body("| a | b |\n| --- | --- |\n| `x.y`（埋め込みの和） | 1 |\n| `conv1` (Conv2D) | 2 |\n"
+                "| `a`（Linear）：`b` と重みを共有 | 3 |\n\n`x` (not a cell)\n")
+    assert '<td><code>x.y</code><span class="nowrap">（埋め込みの和）</span></td>' in html
+    assert '<td><code>conv1</code> <span class="nowrap">(Conv2D)</span></td>' in html
+    assert "<td><code>a</code>（Linear）：<code>b</code> と重みを共有</td>" in html
+    assert "<p><code>x</code> (not a cell)</p>" in html
+    page = render_document("derivation", load(FIXTURES / "hf" / "gpt2.json"), lang="ja", format="html")
+    assert '<td><code>transformer.wte + transformer.wpe</code><span class="nowrap">（埋め込みの和）</span></td>' in page
+    assert re.search(r"html:lang\(ja\) body \{[^}]*line-break: strict; text-wrap: pretty; \}", page)

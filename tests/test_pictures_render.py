@@ -176,6 +176,31 @@ def test_browser_harness_sees_a_picture_label_in_another_face(tmp_path):
     assert _page_problems(tmp_path, "styled.html", styled) == []
 
 
+def test_japanese_paragraphs_end_in_more_than_one_character_and_type_labels_stay_whole(tmp_path):
+    """ja reviewer (rounds 20, 21): resnet50's 「…その値は固定されていませ／ん。」 left 「ん。」 alone on
+    the last line (line-break: strict allows it: ん may start a line), and GPT-2's summary table broke
+    its type label inside a word, 「（埋め／込みの和）」. The page check sees both on the pages as they
+    were; the pages now have neither (text-wrap: pretty for Japanese, a cell's label set whole)."""
+    require_tool("node")
+    _node_package("playwright-core")
+    resnet = render_document("derivation", load(FIXTURES / "keras" / "ResNet50.json"), lang="ja", format="html")
+    gpt2 = render_document("derivation", load(FIXTURES / "hf" / "gpt2.json"), lang="ja", format="html")
+    label = '<code>transformer.wte + transformer.wpe</code><span class="nowrap">（埋め込みの和）</span></td>'
+    assert "line-break: strict; text-wrap: pretty;" in resnet and label in gpt2
+    pages = {"resnet.html": resnet, "gpt2.html": gpt2,
+             "resnet-before.html": resnet.replace(" text-wrap: pretty;", ""),
+             "gpt2-before.html": gpt2.replace(label, label.replace('<span class="nowrap">', "").replace("</span>", ""))}
+    for name, html in pages.items():
+        (tmp_path / name).write_text(html, "utf-8")
+    found: dict[str, list[str]] = {name: [] for name in pages}
+    for path, problem in _harness(tmp_path / "profile", pages=[str(tmp_path / n) for n in pages])["pages"]:
+        found[path.rsplit("/", 1)[-1]].append(problem)
+    assert found["resnet.html"] == found["gpt2.html"] == [], found
+    assert any(p.startswith("a paragraph's last line of one character: ") and p.endswith("固定されていません。")
+               for p in found["resnet-before.html"]), found
+    assert found["gpt2-before.html"] == ["a type label broken in a table cell: （埋め込みの和）"], found
+
+
 def test_a_label_longer_than_the_widest_box_is_set_narrower_to_fit(tmp_path):
     """es/fr bert (round 16): "plongements de mot + de position + de type de jeton (somme des
     plongements)" ran 25 px past its box, the widest a box may be; such a line was set to the

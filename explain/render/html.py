@@ -76,10 +76,11 @@ def body(markdown: str, pictures: dict[str, str] | None = None,
 
     rules("table_open", table)
     rules("table_close", table)
-    md.add_render_rule("text", lambda self, tokens, i, options, env: _text(escapeHtml(tokens[i].content)))
+    md.add_render_rule("text", lambda self, tokens, i, options, env: _text(escapeHtml(tokens[i].content), tokens[i].meta))
     md.add_render_rule("softbreak", lambda self, tokens, i, options, env: _softbreak(tokens, i))
     tokens = md.parse(markdown)
     _glue(tokens)
+    _labels(tokens)
     if fold:
         _fold(tokens, *fold)
     sections = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
@@ -133,11 +134,30 @@ def _glue(tokens) -> None:
                 children[k + 1].content = children[k + 1].content[m.end():]
 
 
+_LABEL = re.compile(r"( ?)([(（][^()（）]+[)）])")
+
+
+def _labels(tokens) -> None:
+    """Mark a table cell's type label after its name (``transformer.wte + transformer.wpe``
+    （埋め込みの和）, ``conv1`` (Conv2D)): it is set whole (round 21, ja: 「（埋め／込みの和）」 broke
+    inside a word); the line may still break between the name and the label."""
+    for k, block in enumerate(tokens):
+        if block.type != "inline" or k == 0 or tokens[k - 1].type != "td_open":
+            continue
+        children = block.children or []
+        for j, token in enumerate(children[1:], 1):
+            if token.type == "text" and children[j - 1].type == "code_inline" and _LABEL.fullmatch(token.content):
+                token.meta["label"] = True
+
+
 _SIZE = re.compile(r"\d+(?: × \d+)+(?:-\w+)?")
 
 
-def _text(text: str) -> str:
-    """A size such as ``1 × 1`` (or ``1 × 1-Faltung``) kept on one line."""
+def _text(text: str, meta: dict | None = None) -> str:
+    """A size such as ``1 × 1`` (or ``1 × 1-Faltung``) kept on one line; so is a type label
+    (:func:`_labels`)."""
+    if meta and meta.get("label") and (m := _LABEL.fullmatch(text)):
+        return f'{m[1]}<span class="nowrap">{m[2]}</span>'
     return _SIZE.sub(lambda m: f'<span class="nowrap">{m[0]}</span>', text)
 
 
@@ -191,7 +211,7 @@ body { font-family: "Noto Serif", Georgia, "Times New Roman", "DejaVu Serif", "N
 main { max-width: 52rem; margin: 2rem auto; padding: 0 1.2rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; } h3, h4, h5 { font-size: 1.05rem; } h5 { font-weight: 600; }
 html:lang(ja) body { font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Hiragino Kaku Gothic ProN",
-  "Yu Gothic", Meiryo, sans-serif; line-break: strict; }  /* Japanese on screen: a Gothic face (in print Mincho, below); kinsoku: no ィ, ッ, ー or 。 at a line's start */
+  "Yu Gothic", Meiryo, sans-serif; line-break: strict; text-wrap: pretty; }  /* Japanese on screen: a Gothic face (in print Mincho, below); kinsoku: no ィ, ッ, ー or 。 at a line's start; no paragraph ends in a line of one character and its 。 (「…されていませ／ん。」, round 21) */
 code, svg [font-family="monospace"] { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }
 code { font-size: 0.9em; }
 table, figure.picture svg { font-family: inherit; }  /* one face for text, tables and the pictures' labels (their names in code's face) */
