@@ -156,11 +156,68 @@ def test_rotary_sentence_follows_the_rotated_fraction(tmp_path):
     assert whole in _md(tmp_path, transformers.FalconConfig(**SMALL), "FalconForCausalLM")
 
 
+KEPT = "The configuration sets `use_bidirectional_attention: true`, but transformers' model still builds the causal mask $M$"
+
+
+def _sees_later_positions(model, **inputs) -> bool:
+    """Whether the first position's output changes with a later token: not causal."""
+    import torch
+    ids = torch.tensor([[1, 2, 3, 4, 5]])
+    later = ids.clone()
+    later[0, -2] = 9
+    with torch.no_grad():
+        a, b = (model(x, **inputs).last_hidden_state[0, 0] for x in (ids, later))
+    return not torch.allclose(a, b)
+
+
+@pytest.mark.parametrize("family,config_class,model_class,arch", [
+    ("gemma", "GemmaConfig", "GemmaModel", "GemmaForCausalLM"),
+    ("gemma2", "Gemma2Config", "Gemma2Model", "Gemma2ForCausalLM"),
+])
+def test_bidirectional_flag_keeps_the_causal_mask_in_gemma1_and_2(tmp_path, family, config_class, model_class, arch):
+    """GemmaModel and Gemma2Model still build the causal mask with use_bidirectional_attention;
+    the flag only sets the attention's is_causal to False: eager attention (and SDPA on a batch
+    with padding) stays causal, SDPA without padding (Gemma 1) attends to later positions. The
+    head sentence stays, with the note that says so; s is printed (Gemma 2: 36)."""
+    import torch
+    torch.manual_seed(0)
+    extra = {"query_pre_attn_scalar": 36} if family == "gemma2" else {}
+    config = getattr(transformers, config_class)(**SMALL, num_key_value_heads=4, head_dim=16,
+                                                 use_bidirectional_attention=True, **extra)
+    source = inspect.getsource(_modeling(family))
+    assert "create_causal_mask(" in source and "or_mask_function" not in source
+    model = getattr(transformers, model_class)(config.__class__(**{**config.to_dict(), "attn_implementation": "eager"})).eval()
+    assert not model.layers[0].self_attn.is_causal
+    assert not _sees_later_positions(model)
+    if family == "gemma":
+        sdpa = getattr(transformers, model_class)(config.__class__(**{**config.to_dict(), "attn_implementation": "sdpa"})).eval()
+        assert _sees_later_positions(sdpa)
+        assert not _sees_later_positions(sdpa, attention_mask=torch.tensor([[1, 1, 1, 1, 0]]))
+    text = _md(tmp_path, config, arch)
+    assert KEPT in text and "+ M" in text
+    assert KEPT not in _md(tmp_path, config.__class__(**{**config.to_dict(), "use_bidirectional_attention": False}), arch)
+    if family == "gemma2":
+        assert "`query_pre_attn_scalar` (here 36)" in text
+    for lang in LANGS[1:]:
+        assert "`use_bidirectional_attention: true`" in _md(tmp_path, config, arch, lang), lang
+
+
+def test_gemma3_prints_query_pre_attn_scalar(tmp_path):
+    """Gemma 3 27B's s = 168 (hidden 5376 / 32 heads) is not its head_dim 128: the sentence prints it."""
+    config = transformers.Gemma3TextConfig(**SMALL, num_key_value_heads=2, head_dim=16, query_pre_attn_scalar=24)
+    attention = _modeling("gemma3").Gemma3Attention(config, layer_idx=0)
+    assert attention.scaling == pytest.approx(24 ** -0.5) and attention.head_dim == 16
+    assert "`query_pre_attn_scalar` (here 24)" in _md(tmp_path, config, "Gemma3ForCausalLM")
+    assert "`query_pre_attn_scalar` の値（ここでは 24）" in _md(tmp_path, config, "Gemma3ForCausalLM", "ja")
+
+
 def test_bidirectional_gemma3_says_no_causal_mask(tmp_path):
     """Gemma3Attention.is_causal is not use_bidirectional_attention: such a config has no causal
     mask, so the head sentence (which defines M as one) is not said."""
     config = transformers.Gemma3TextConfig(**SMALL, num_key_value_heads=2, head_dim=16,
                                            use_bidirectional_attention=True)
     assert not _modeling("gemma3").Gemma3Attention(config, layer_idx=0).is_causal
+    model = transformers.Gemma3TextModel(config.__class__(**{**config.to_dict(), "attn_implementation": "eager"})).eval()
+    assert _sees_later_positions(model)
     text = _md(tmp_path, config, "Gemma3ForCausalLM")
-    assert SDPA_S_CAUSAL not in text and "+ M" not in text
+    assert SDPA_S_CAUSAL not in text and "+ M" not in text and KEPT not in text

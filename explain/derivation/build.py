@@ -99,7 +99,7 @@ def layer_step(node: Node, declared: Mapping[str, str] | None = None) -> LayerSt
     return LayerStep(node=node, role=layer.role, explanation=explanation, formula=formula,
                      symbols=symbols, groups=groups,
                      params=node.params, trainable=node.trainable, non_trainable=node.non_trainable,
-                     buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node),
+                     buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node), note_values=layer.note_values(),
                      frozen=not node.layer.trainable and bool(node.weights), repeat=_value(node.repeat),
                      params_one=_value(one), own=_value(own), parts=parts,
                      display=None if rename else layer.display_formula())
@@ -231,7 +231,7 @@ def _bias_before_batchnorm(model: Model, steps: Sequence[LayerStep]) -> None:
     kind = "_dense" if dense == {True} else "_mixed" if len(dense) == 2 else ""
     one = len(cancelled) == 1
     first.notes = first.notes + ("bias_cancelled_by_batchnorm" + kind + ("_one" if one else ""),)
-    first.note_values = (("count", len(cancelled)), ("biases", bias), ("total", total),
+    first.note_values = first.note_values + (("count", len(cancelled)), ("biases", bias), ("total", total),
                          ("without", total - bias - moving))
 
 

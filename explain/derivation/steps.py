@@ -142,9 +142,9 @@ class LayerStep:
     """For a nested model used as a layer: (name, type, parameters) of each of its layers."""
     display: Optional[sympy.Expr] = None
     """``formula`` as a textbook writes it (``Layer.display_formula``), printed as written."""
-    note_values: tuple[tuple[str, int], ...] = ()
-    """Counts of the whole model a note says (placeholder, number): the biases batch
-    normalization cancels."""
+    note_values: tuple[tuple[str, Value], ...] = ()
+    """Numbers a note says (placeholder, value): the layer's own (``Layer.note_values``), and
+    counts of the whole model, the biases batch normalization cancels."""
 
     @property
     def values(self) -> dict[sympy.Symbol, Value]:

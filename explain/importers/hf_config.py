@@ -674,6 +674,8 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
         qkv_bias, o_bias = True, False
     mlp_bias = cfg.flag("mlp_bias", False) if model_type == "llama" else False
     extra = {}
+    if model_type == "gemma":  # transformers' GemmaModel still builds the causal mask
+        extra["mask_kept"] = cfg.raw.get("use_bidirectional_attention") is True
     if model_type == "mixtral":
         qkv_bias = o_bias = False
         extra["num_local_experts"] = b.declare("n_x", cfg.size("num_local_experts", default=8))

@@ -98,7 +98,14 @@ def _llama_like(cfg: _Config, arch: str, b: _Builder) -> None:
     extra: dict[str, Any] = {}
     if model_type in ("gemma2", "gemma3_text"):  # attn_logit_softcapping: 50.0 in Gemma 2, None in Gemma 3
         extra["softcap"] = cfg.raw.get("attn_logit_softcapping", 50.0 if model_type == "gemma2" else None) is not None
-        extra["causal"] = cfg.raw.get("use_bidirectional_attention") is not True
+        # use_bidirectional_attention: Gemma 3's model drops the causal mask; Gemma 2's still builds
+        # it and clears only the attention's is_causal
+        bidirectional = cfg.raw.get("use_bidirectional_attention") is True
+        if model_type == "gemma3_text":
+            extra["causal"] = not bidirectional
+        else:
+            extra["mask_kept"] = bidirectional
+        extra["query_pre_attn_scalar"] = cfg.size("query_pre_attn_scalar", default=256)
     if model_type == "phi3":
         extra["partial_rotary"] = _rotary_fraction(cfg, 1.0) < 1
     _decoder_stack(cfg, b, head, V, d, _tied(cfg, tie_default), lambda g, p: g.add(

@@ -252,6 +252,8 @@ def _hf_block(module: Any) -> Layer | None:
         sizes = dict(hidden_size=attn.q_proj.in_features, num_attention_heads=attn.q_proj.out_features // d_h,
                      num_key_value_heads=attn.k_proj.out_features // d_h, head_dim=d_h,
                      qkv_bias=attn.q_proj.bias is not None, o_bias=attn.o_proj.bias is not None)
+        if name == "GemmaDecoderLayer" and getattr(attn, "is_causal", True) is False:  # use_bidirectional_attention
+            sizes["mask_kept"] = True
         if name == "MixtralDecoderLayer":
             experts, hidden = mlp.experts.down_proj.shape[0], mlp.experts.down_proj.shape[2]
             top_k = getattr(mlp, "top_k", None) or getattr(getattr(mlp, "gate", None), "top_k", 2)

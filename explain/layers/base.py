@@ -655,6 +655,11 @@ class Layer:
         """Keys of the conventions that decide this layer's count (see the module docstring)."""
         return ()
 
+    def note_values(self) -> tuple[tuple[str, Value], ...]:
+        """Sizes of this layer that its notes print (placeholder, value), e.g. Gemma's
+        ``query_pre_attn_scalar``."""
+        return ()
+
     def notes_for(self, shapes: Sequence[Shape]) -> tuple[str, ...]:
         """:meth:`notes` for inputs of ``shapes``: a note that depends on which of their axes an
         argument names (LayerNormalization's last axis, -1 or its number) overrides this."""

@@ -488,6 +488,13 @@ class Qwen2DecoderLayer(LlamaDecoderLayer):
 class GemmaDecoderLayer(LlamaDecoderLayer):
     """Gemma: the Llama decoder layer (RMSNorm weight d, applied as 1 + w)."""
 
+    mask_kept: bool = flag(False)
+    """use_bidirectional_attention set, which transformers' Gemma model follows only in part: it
+    still builds the causal mask, the flag clears the attention's is_causal."""
+
+    def attention_notes(self) -> tuple[str, ...]:
+        return (*super().attention_notes(), *(("gemma_bidirectional_mask_kept",) if self.mask_kept else ()))
+
 
 @register("Qwen3DecoderLayer", framework="pytorch")
 @layer_type

@@ -65,13 +65,22 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
         return _llama_groups(self.qkv_bias, self.o_bias, False) + _GEMMA_NORMS
 
     causal: bool = flag(True)
-    """False where the config sets use_bidirectional_attention: no causal mask."""
+    """False where the config sets use_bidirectional_attention and the model follows it (Gemma 3): no causal mask."""
+    mask_kept: bool = flag(False)
+    """use_bidirectional_attention set where the model still builds the causal mask (Gemma 2):
+    only the attention's is_causal is cleared."""
+    query_pre_attn_scalar: Value = size(256)
+    """s: the scores are divided by √s, not by √d_h (256 by default, as in transformers)."""
 
     def heads_note(self) -> tuple[str, ...]:
         """softmax(QKᵀ/√s + M)·V, s = query_pre_attn_scalar (soft-capped: c·tanh(QKᵀ/(c·√s)))."""
         if not self.causal:
             return ()
-        return ("gemma_heads_softcap",) if self.softcap else ("gemma_heads",)
+        kept = ("gemma_bidirectional_mask_kept",) if self.mask_kept else ()
+        return ("gemma_heads_softcap" if self.softcap else "gemma_heads", *kept)
+
+    def note_values(self) -> tuple[tuple[str, Value], ...]:
+        return (("s_value", self.query_pre_attn_scalar),)
 
     def notes(self) -> tuple[str, ...]:
         return ("gemma_four_norms", *self.heads_note(), "rope_no_parameters")

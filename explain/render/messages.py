@@ -304,8 +304,9 @@ NOTES = {
                           "wide as %(d)s (%(H_kdim_d)s)."),
 }
 
-NOTE_COUNTS = frozenset({"count", "biases", "total", "without"})
-"""Placeholders of notes that say counts of the whole model (``LayerStep.note_values``)."""
+NOTE_COUNTS = frozenset({"count", "biases", "total", "without", "s_value"})
+"""Placeholders of notes that say numbers the step supplies (``LayerStep.note_values``): counts
+of the whole model, a layer's own size (Gemma's query_pre_attn_scalar)."""
 
 NOTES.update({
     "rnn_one_bias": N_("This layer has one bias vector per weight group; the same layer in PyTorch "
@@ -546,19 +547,27 @@ NOTES.update({
                     "elsewhere (scaled dot-product attention, without weights)."),
     # Translators: Gemma 2 and 3 divide the scores by √query_pre_attn_scalar, not by √d_h
     "gemma_heads": N_("Each head computes %(sdpa_s_causal)s, %(s_q)s being the configuration's "
-                      "%(query_pre_attn_scalar)s and %(M_mask)s the mask, %(minus_inf)s for the "
+                      "%(query_pre_attn_scalar)s (here %(s_value)s) and %(M_mask)s the mask, %(minus_inf)s for the "
                       "keys a query may not attend to (later positions and, in a layer with a "
                       "sliding window, earlier ones outside the window) and 0 elsewhere: masked "
                       "scaled dot-product attention, without weights (the mask has none either)."),
     # Translators: Gemma 2 soft-caps the scaled scores at c: c·tanh(x/c) lies between −c and c
     "gemma_heads_softcap": N_("Each head computes %(sdpa_s_softcap_causal)s, %(s_q)s being the "
-                              "configuration's %(query_pre_attn_scalar)s, %(c_cap)s its "
+                              "configuration's %(query_pre_attn_scalar)s (here %(s_value)s), %(c_cap)s its "
                               "%(attn_logit_softcapping)s (the scaled scores are soft-capped to "
                               "between %(minus_c)s and %(c_cap)s) and %(M_mask)s the mask, "
                               "%(minus_inf)s for the keys a query may not attend to (later "
                               "positions and, in a layer with a sliding window, earlier ones "
                               "outside the window) and 0 elsewhere; neither the attention nor the "
                               "mask has weights."),
+    # Translators: Gemma 1 and 2 with use_bidirectional_attention: transformers still builds the causal mask
+    "gemma_bidirectional_mask_kept": N_("The configuration sets %(use_bidirectional_attention)s, but "
+                                        "transformers' model still builds the causal mask %(M_mask)s "
+                                        "and passes it to the attention; the setting only clears the "
+                                        "attention's %(is_causal)s. Eager attention therefore stays "
+                                        "causal; only FlashAttention, and SDPA on a batch without "
+                                        "padding (where no mask is passed), let each head attend to "
+                                        "later positions as well."),
     "gqa_kv_heads": N_("Grouped-query attention: the keys and the values have only %(H_kv)s "
                        "heads, each shared by a group of query heads, so %(k_proj)s and "
                        "%(v_proj)s have %(kv_proj_weights)s weights each, fewer than "
@@ -895,6 +904,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "q_norm": Code("q_norm"), "k_norm": Code("k_norm"), "query_key_value": Code("query_key_value"),
     "qkv_proj": Code("qkv_proj"), "gate_up_proj": Code("gate_up_proj"),
     "query_pre_attn_scalar": Code("query_pre_attn_scalar"),
+    "use_bidirectional_attention": Code("use_bidirectional_attention: true"), "is_causal": Code("is_causal"),
     "partial_rotary_factor": Code("partial_rotary_factor"),
     "attn_logit_softcapping": Code("attn_logit_softcapping"),
     "num_experts_per_tok": Code("num_experts_per_tok"),

@@ -567,7 +567,12 @@ class View:
             role_values={name: _fill(tex, [self.f.decimal(x) for x in xs])
                          for name, (tex, xs) in node.layer.explanation_values().items()},
             role_code={name: self.f.name(code) for name, code in node.layer.explanation_code().items()},
-            note_args={name: self.f.num(v) for name, v in s.note_values})
+            note_args={name: self.note_value(v) for name, v in s.note_values})
+
+    def note_value(self, v: Value) -> str:
+        """A number a note says: a whole number as text (256), a size of symbols as math."""
+        n = self.evaluate(v)
+        return self.f.num(n) if isinstance(n, int) else self.f.m(self.value_tex(v, self.pi))
 
     def equal_values(self, s: LayerStep, numeric: dict, grouped: str) -> Optional[tuple[str, tuple[str, ...]]]:
         """(the grouped step, the equal sizes it relies on, one equality per value): the formula's
