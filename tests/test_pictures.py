@@ -233,6 +233,36 @@ def test_tiny_shares_are_not_drawn_as_zero():
     assert values.startswith("  bar [0.01, ") and values.endswith(", 0.02]") and "0.0," not in values
 
 
+UNDER_WORDS = {"en": "under 0.1%", "de": "unter 0,1\u202f%", "fr": "moins de 0,1\u00a0%",
+               "es": "menos del 0,1\u00a0%", "ja": "0.1% 未満"}
+"""A share under 0.1 % in a Mermaid label, in words: the seed's conv2d_1 (896 of 6,029,097)."""
+
+
+@pytest.mark.parametrize("lang", sorted(UNDER_WORDS))
+def test_tiny_share_is_said_in_words_from_the_number(lang):
+    """Mermaid shows "<" only as ``#60;``: a share under the least shown is said in words, chosen
+    from the bar's number (not from its formatted text); the share itself is the number's."""
+    from fractions import Fraction
+
+    from explain.render.draw.bars import Bar, bars, xychart
+    from explain.render.draw.labels import Labels
+    from explain.render.numbers import format_share, least_share, under_least_share
+    model = load("example:seed-cnn")
+    labels = Labels(model, lang)
+    items = bars(build(model), labels)
+    assert [b.under for b in items] == [b.label in ("conv2d_1", "dense_3") for b in items]
+    assert [b.share for b in items if b.label == "conv2d_1"] == [Fraction(896, 6_029_097)]
+    names = xychart(items, labels).splitlines()[-3]
+    assert f'"conv2d_1 ({UNDER_WORDS[lang]})"' in names and "<" not in names and "#60;" not in names
+    assert least_share(lang) in UNDER_WORDS[lang]
+    for part, whole in ((1, 2000), (3, 2000), (1, 1000), (2, 3001), (1, 1999), (896, 6_029_097), (5, 5)):
+        share = Fraction(part, whole)  # round half to even: 0.05 % is under, 0.15 % shows as 0.2 %
+        text = format_share(part, whole, lang)
+        assert under_least_share(share) == text.startswith("<") == (part * 2000 <= whole)
+        label = UNDER_WORDS[lang] if under_least_share(share) else text
+        assert xychart([Bar("x", share, text)], labels).splitlines()[-3] == f'  x-axis ["x ({label})"]'
+
+
 def test_block_input_is_the_layer_before_the_block():
     """ResNet-50's conv2_block1 reads pool1_pool (a MaxPooling2D layer, not an Input layer);
     MobileNetV2's block_2 reads block_1_project_BN (a BatchNormalization)."""

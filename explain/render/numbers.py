@@ -140,6 +140,17 @@ def format_share(part: int, whole: int, lang: str) -> str:
     return _per_mille(round(Fraction(part, whole) * 1000), lang)
 
 
+def under_least_share(share: Fraction) -> bool:
+    """Whether :func:`format_share` writes ``share`` as under the least one it shows (``<0.1%``):
+    not 0, but 0.0 % to one decimal."""
+    return share != 0 and round(share * 1000) == 0
+
+
+def least_share(lang: str) -> str:
+    """The least share :func:`format_share` shows, 0.1 % in the locale's percent form (``0,1 %``)."""
+    return _per_mille(1, lang)
+
+
 def _per_mille(n: int, lang: str) -> str:
     """A share of ``n``‰ in the locale's percent form with one decimal (CLDR's percent pattern
     with one decimal, ``#,##0.0 %``, grouped as Babel groups it)."""
@@ -147,7 +158,7 @@ def _per_mille(n: int, lang: str) -> str:
         return _babel_per_mille(n, lang)
     lang = _lang(lang)
     if n == 0:
-        return "<" + _LESS_THAN_SPACE.get(lang, "") + _per_mille(1, lang)
+        return "<" + _LESS_THAN_SPACE.get(lang, "") + least_share(lang)
     whole, tenth = divmod(n, 10)
     return _percent_spacing(_grouped(str(whole), GROUP[lang]) + DECIMAL[lang] + str(tenth)
                             + PERCENT_SUFFIX[lang], lang)

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from ...msgid import N_
 from ..escape import latex_text
-from ..numbers import format_share
+from ..numbers import format_share, least_share, under_least_share
 from .graph import Graph
 from .labels import Labels, short
 
@@ -25,6 +25,11 @@ class Bar:
     """The share in the locale's percent format (98.1 %, 98,1 %)."""
     block: bool = False
     """The bar stands for a block or several layers (a stage, a repeated block, N layers)."""
+
+    @property
+    def under(self) -> bool:
+        """The share is under the least one shown (its text is ``<0.1%``)."""
+        return under_least_share(self.share)
 
 
 def bars(graph: Graph, labels: Labels) -> list[Bar]:
@@ -97,12 +102,11 @@ def _value(share: Fraction) -> str:
     return f"{percent:.{digits}f}"
 
 
-def _share(share: str, labels: Labels) -> str:
-    """A share for a Mermaid label: "< 0,1 %" in words ("unter 0,1 %"), since Mermaid can show a
-    ``<`` only as the entity ``#60;``, which a reader of the Markdown source cannot read."""
-    if share.startswith("<"):
-        return labels.tr(UNDER, share=share[1:].lstrip("\u00a0 "))
-    return share
+def _share(bar: Bar, labels: Labels) -> str:
+    """A bar's share for a Mermaid label, one under the least shown in words ("unter 0,1 %"), not
+    as "< 0,1 %": Mermaid can show a ``<`` only as the entity ``#60;``, which a reader of the
+    Markdown source cannot read."""
+    return labels.tr(UNDER, share=least_share(labels.lang)) if bar.under else bar.text
 
 
 def xychart(items: list[Bar], labels: Labels) -> str:
@@ -111,7 +115,7 @@ def xychart(items: list[Bar], labels: Labels) -> str:
         return ""
     from .mermaid import text
     # each name with its share in the reader's format: Mermaid shows no value on a bar
-    names = ", ".join('"' + text(f"{b.label} ({_share(b.text, labels)})") + '"' for b in items)
+    names = ", ".join('"' + text(f"{b.label} ({_share(b, labels)})") + '"' for b in items)
     values = ", ".join(_value(b.share) for b in items)
     return "\n".join([
         # dark bars: the default lavender hides the small shares (no data labels: Mermaid sets them
