@@ -204,7 +204,7 @@ def test_mha_grouped_step_says_which_sizes_are_equal():
     layer(x, x)
     assert layer.count_params() == 4 * 32 * 2 * 16 + 3 * 2 * 16 + 32 == 4224
     text = _md("specs/mha_small.yaml")
-    assert (r"The line $4 \times 32 \times 2 \times 16 + 3 \times 2 \times 16 + 32$ collects equal "
+    assert (r"The line $4 \times 32 \times 2 \times 16 + 3 \times 2 \times 16 + 32$ collects like "
             r"terms, since here $E_{q} = E_{k} = E_{v} = E_{\text{out}} = 32$ and $d_{k} = d_{v} = 16$.") in text
     ja = _md("specs/mha_small.yaml", "ja")
     assert "では、同類項をまとめています（ここでは $E_{q} = E_{k}" in ja

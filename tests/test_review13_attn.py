@@ -35,7 +35,7 @@ def test_mha_equal_sizes_are_two_formulas_joined_by_and(lang, joined):
             assert r"E_{\text{out}} = 32$" + joined + "$d_{k} = d_{v} = 16$" in text, (lang, fmt)
         assert r"32,\ d_{k}" not in text
     if lang == "en":
-        assert ("The line $4 \\times 32 \\times 2 \\times 16 + 3 \\times 2 \\times 16 + 32$ collects equal terms"
+        assert ("The line $4 \\times 32 \\times 2 \\times 16 + 3 \\times 2 \\times 16 + 32$ collects like terms"
                 in _render("specs/mha_small.yaml"))
 
 
