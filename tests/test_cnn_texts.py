@@ -354,11 +354,13 @@ def test_keras_prelu_says_pytorch_learns_one_slope_by_default():
 
 def test_stage_table_says_what_a_row_is(mobilenet):
     """MobileNetV2 (Sandler et al. 2018, table 2): 16 bottleneck blocks in runs of 1, 2, 3, 4, 3, 3,
-    1 of the same output width; block_10–12 (96 channels) and block_13–15 (160) are rows of their own."""
+    1 with the same number of output channels; block_10–12 (96 channels) and block_13–15 (160) are
+    rows of their own. A stage is a run of one channel count (the last axis), not of one width."""
     assert ("Each row is one group of layers with its number of parameters: part of the stem (`Conv1`) or "
             "of the head (`Conv_1`, `global_average_pooling2d`, `predictions`), or a run of consecutive "
-            "blocks with the same output width; the Blocks column gives the number of blocks in the run."
+            "blocks with the same number of output channels; the Blocks column gives the number of blocks in the run."
             ) in mobilenet
+    assert "width" not in mobilenet.split("Each row is one group")[1].split("\n")[0]
     assert "| `block_10`–`block_12` | 90–115 | 3 |" in mobilenet and "| `block_13`–`block_15` | 116–142 | 3 |" in mobilenet
 
 
