@@ -92,3 +92,31 @@ def test_check_sheet_has_no_english_sentence(subjects, lang, format):
                     "parameters", "Model:"):
         assert english not in text, (lang, format, english)
     assert translate(lang, "Feedback on the hand calculation") in text
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "ja"])
+def test_the_environments_messages_are_jinjas_newstyle_gettext(lang):
+    """The environments answer ``_``, ``gettext``, ``ngettext``, ``pgettext`` and ``npgettext``
+    without Jinja's context calls (i18n._newstyle); the text is what Jinja's own newstyle
+    callables give for the same catalog: placeholders filled, ``num`` and ``context`` by default,
+    ``%%`` a percent sign, in templates and in ``{% trans %}`` blocks."""
+    import jinja2
+
+    from explain.render.escape import message_escape
+    from explain.render.i18n import environment, escape_message, translations
+    ours = environment(lang, "markdown")
+    jinjas = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=False)
+    escape, catalog = message_escape("markdown", lang), translations(lang)
+    jinjas.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda m: escape_message(catalog.gettext(m), escape),
+        lambda s, p, n: escape_message(catalog.ngettext(s, p, n), escape), newstyle=True,
+        pgettext=lambda c, m: escape_message(catalog.pgettext(c, m), escape),
+        npgettext=lambda c, s, p, n: escape_message(catalog.npgettext(c, s, p, n), escape))
+    source = ('{{ _("Total: %(total)s parameters.", total="1,234") }}|{{ _("Share") }}|'
+              '{{ _("%(layer)s (%(kind)s)", layer="`a`", kind="Dense") }}|{{ gettext("100%%") }}|'
+              '{{ ngettext("%(num)d layer", "%(num)d layers", 3) }}|{{ pgettext("compute", "Total") }}|'
+              '{{ npgettext("x", "%(num)d block", "%(num)d blocks", 1) }}|'
+              '{% trans n=2 %}{{ n }} block{% pluralize %}{{ n }} blocks{% endtrans %}|'
+              '{% trans %}50%% of it{% endtrans %}')
+    assert ours.from_string(source).render() == jinjas.from_string(source).render()
+    assert "%(" not in ours.from_string(source).render()

@@ -221,8 +221,37 @@ def environment(lang: str, format: str) -> jinja2.Environment:
 
     env.install_gettext_callables(gettext, ngettext, newstyle=True,  # type: ignore[attr-defined]
                                   pgettext=pgettext, npgettext=npgettext)
+    env.globals.update(_newstyle(gettext, ngettext, pgettext, npgettext))
     env.globals["join_list"] = lambda items, nested=False: join_list(items, lang, format, nested)
     return env
+
+
+def _newstyle(gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str],
+              pgettext: Callable[[str, str], str],
+              npgettext: Callable[[str, str, str, int], str]) -> dict[str, Callable[..., str]]:
+    """Jinja's newstyle gettext callables (``_``, ``gettext``, ``ngettext``, ``pgettext``,
+    ``npgettext``: the message, then ``% variables``, ``num`` and ``context`` set by default) without
+    its context calls: ``_`` went through three of them per message, and a derivation asks for
+    a message about ten times a layer. The same text: the environments do not autoescape
+    (tests/test_render_documents.py compares them with Jinja's own)."""
+    def new_gettext(message: str, /, **variables: object) -> str:
+        return gettext(message) % variables
+
+    def new_ngettext(singular: str, plural: str, num: int, /, **variables: object) -> str:
+        variables.setdefault("num", num)
+        return ngettext(singular, plural, num) % variables
+
+    def new_pgettext(context: str, message: str, /, **variables: object) -> str:
+        variables.setdefault("context", context)
+        return pgettext(context, message) % variables
+
+    def new_npgettext(context: str, singular: str, plural: str, num: int, /, **variables: object) -> str:
+        variables.setdefault("context", context)
+        variables.setdefault("num", num)
+        return npgettext(context, singular, plural, num) % variables
+
+    return {"_": new_gettext, "gettext": new_gettext, "ngettext": new_ngettext,
+            "pgettext": new_pgettext, "npgettext": new_npgettext}
 
 
 def join_list(items: Sequence[str], lang: str, format: str, nested: bool = False) -> str:

@@ -151,7 +151,7 @@ class FormulaPrinter(LatexPrinter):
     def prec(self, e: sympy.Basic) -> int:
         """How strongly ``e`` binds as printed (``ATOM`` never needs brackets)."""
         if e.is_Integer:
-            return ATOM if e >= 0 else ADD
+            return ATOM if e.p >= 0 else ADD
         if e.is_Rational:
             return ATOM if e.p > 0 and not self.plain else (ADD if e.p < 0 else MUL)
         if e.is_Symbol:
@@ -271,9 +271,9 @@ class FormulaPrinter(LatexPrinter):
         formula printed as written (``order="none"``), ``3h(i + h)``: a bracketed sum after a
         number or symbol."""
         if self._settings["order"] == "none" and g.is_Add and not self._is_plain(g) and (
-                (f.is_Integer and f > 0) or (f.is_Symbol and f not in self.values)):
+                (f.is_Integer and f.p > 0) or (f.is_Symbol and f not in self.values)):
             return True
-        if not (f.is_Integer and f > 0):
+        if not (f.is_Integer and f.p > 0):
             return False
         base = g.args[0] if g.is_Pow else g
         if not base.is_Symbol or base in self.values:

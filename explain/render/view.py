@@ -84,9 +84,11 @@ class Formatter:
         """A step's name as documents show it, in plain text (``embeddings.sum`` → "word +
         position + token type embeddings"); None for any other name."""
         message = self._steps.get(text)
+        if message is None:
+            return None
         from .i18n import translate
         # our catalog's text, not a user's name: escaped only where the format needs it
-        return None if message is None else self.plain(translate(self.lang, message))
+        return self.plain(translate(self.lang, message))
 
     def name(self, text: str) -> str:
         """A name from user input, literally (monospace); a step's in plain text (:meth:`step`)."""
@@ -940,6 +942,7 @@ DISPLAY_WIDTH = 72
 """About how many characters of a formula fit on a display line (operators count 3)."""
 
 
+@functools.lru_cache(maxsize=4096)
 def formula_width(tex: str) -> int:
     """A rough printed width of ``tex`` in characters: commands as one, a fraction as its wider
     part, operators with their spacing."""
