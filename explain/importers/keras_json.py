@@ -23,7 +23,6 @@ from typing import Any, Iterator, Sequence
 
 from ..errors import ExplainError
 from ..layers.base import IGNORED_ARGS, ArgContext, Layer, Shape
-from ..layers.custom import Operation, submodel
 from ..layers.registry import lookup
 from ..model import GraphBuilder, Model, Node, check_layer_count
 
@@ -53,6 +52,7 @@ def layer_from_config(class_name: str, config: dict, module: Any = None,
     if _is_custom(module, registered_name) and class_name not in ("Custom", "Opaque"):
         raise _unknown(class_name, module)
     if (isinstance(module, str) and module.startswith("keras.src.ops")) or class_name in OP_CLASSES:
+        from ..layers.custom import Operation  # only for a model with operations (≈ 5 ms to import)
         op = config.get("function") if class_name in OP_CLASSES else class_name
         return Operation(op=str(op or class_name), trainable=config.get("trainable", True) is not False)
     try:
@@ -308,6 +308,7 @@ class _Reader:
         try:
             layer: Layer
             if class_name in MODEL_CLASSES:
+                from ..layers.custom import submodel  # only for a nested model
                 inner = self.model(raw, shapes, depth + 1, name=_layer_name(raw, config, node_name))
                 outs = self.outputs[id(inner)]
                 layer = submodel(class_name, inner, outs, config.get("trainable", True) is not False)
