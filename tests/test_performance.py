@@ -432,12 +432,13 @@ def test_a_keras_derivation_imports_no_hugging_face_or_torch_layer_family():
     """The sentence saying what a model consists of names a pooler by its layer type's
     ``composition_part``, not by importing the Hugging Face block family (with torch_core,
     torch_layer_norm and embedding, ≈ 15 ms of every run) to test ``isinstance``; BERT's
-    sentence still ends with the pooler (BertModel: embeddings, 12 blocks, pooler)."""
+    sentence still ends with the pooler (BertModel: embeddings, 12 blocks, pooler). The Keras
+    reader imports the custom family (operations, nested models) only for a model that has one."""
     code = ("import sys, io, contextlib\nfrom explain.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
             f"    main(['derive', {str(FIXTURES / 'keras' / 'ResNet50.json')!r}])\n"
             "print('25,636,712' in out.getvalue(), sorted(m for m in sys.modules if m.startswith"
-            "(('explain.layers.hf', 'explain.layers.torch', 'explain.layers.embedding'))))\n")
+            "(('explain.layers.hf', 'explain.layers.torch', 'explain.layers.embedding', 'explain.layers.custom'))))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "[]"]  # keras.applications.ResNet50's count (fixture)
@@ -445,3 +446,26 @@ def test_a_keras_derivation_imports_no_hugging_face_or_torch_layer_family():
 
     text = render(explain.load(FIXTURES / "hf" / "bert-base-uncased.json"))
     assert "twelve transformer blocks and the pooler." in text
+
+
+def test_keras_element_wise_types_are_built_when_a_model_first_asks_for_one():
+    """Keras's 15 weightless, shape-keeping types (activations, dropout, noise, Masking, Identity)
+    are built as torch's are: a ResNet50 builds Activation only; the registry, the module's
+    attribute and the full listing give the same classes, with their methods (Dropout's rate r,
+    Activation's operations per element: softmax 3, relu 1)."""
+    code = ("import dataclasses, io, contextlib\n"
+            "built = []\nreal = dataclasses._process_class\n"
+            "dataclasses._process_class = lambda cls, *a, **k: built.append(cls.__name__) or real(cls, *a, **k)\n"
+            "import explain, explain.layers.core as c, explain.layers.registry as r\n"
+            f"model = explain.load({str(FIXTURES / 'keras' / 'ResNet50.json')!r})\n"
+            "print(model.total, sorted(n for n in c._TYPES if n in vars(c)), sorted(set(built) & set(c._TYPES)))\n"
+            "same = r.lookup('Dropout') is c.Dropout and r.find('Masking') is c.Masking\n"
+            "r.load_all()\n"
+            "every = all(n in vars(c) and r.find(n) is vars(c)[n] for n in c._TYPES)\n"
+            "p = r.make('Dropout', {'rate': 0.25}).explanation_values()\n"
+            "ops = [r.make('Activation', {'activation': a}).cost(((4,),), (4,), {}).other for a in ('softmax', 'relu')]\n"
+            "print(same, every, len(c._TYPES), p['r'][1], ops)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == ["25636712 ['Activation'] ['Activation']",  # keras.applications.ResNet50
+                                          "True True 15 (0.25,) [3*N_out, N_out]"]

@@ -4,6 +4,7 @@ Dense: kernel n_in·n_out + bias n_out, applied to the last axis of an input of 
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional
 
 from ..compute import SOFTMAX_OPS, Cost, activation_ops, elementwise, per_output, positioned
@@ -12,7 +13,7 @@ from ..symbols import C, Value, exact_div, n_in, n_out, product, sym, to_expr
 from .base import (ArgContext, Group, Layer, Shape, activation_arg, anything, arg, flag, format_shape, integers,
                    known, lora_r, lora_rank_arg, shape_arg, size, with_lora, layer_type)
 from . import _texts
-from .registry import register
+from .registry import built, register, register_lazy
 
 
 
@@ -197,11 +198,6 @@ def _function_explanation(self: Any, weights: Any) -> Optional[str]:
     return _texts.ACTIVATION_FUNCTION if _function_values(self) else self.explanation
 
 
-Activation = _elementwise("Activation", "activation", required=("activation",), **_ACTIVATION)
-Activation.explanation_values = _function_values  # type: ignore[method-assign]
-Activation.explanation_for = _function_explanation  # type: ignore[method-assign]
-
-
 def _activation_cost(self: Any, shapes: Any, out: Shape, values: Any) -> Cost:
     """The named activation's operations per element (softmax 3, linear 0, others 1)."""
     return elementwise(out, activation_ops(self.activation))
@@ -250,42 +246,63 @@ def _elu_values(self: Any) -> dict:
     return {"f": (r"\mathrm{ELU}(x) = " + _MAX0 + r" + §\,\min(e^{x} - 1, 0)", (1.0 if alpha is None else alpha,))}
 
 
-Activation.cost = _activation_cost  # type: ignore[method-assign]
-ReLU = _elementwise("ReLU", "max_value", "negative_slope", "threshold", **_ACTIVATION)
-ReLU.explanation_values = _relu_values  # type: ignore[method-assign]
-ReLU.explanation_for = _relu_explanation  # type: ignore[method-assign]
-ReLU.explanation_code = _relu_code  # type: ignore[method-assign]
-LeakyReLU = _elementwise("LeakyReLU", "negative_slope", "alpha", positional=("negative_slope",),
-                         **{**_ACTIVATION, "explanation": _texts.ACTIVATION_FUNCTION})
-LeakyReLU.explanation_values = _leaky_values  # type: ignore[method-assign]
-ELU = _elementwise("ELU", "alpha", **{**_ACTIVATION, "explanation": _texts.ACTIVATION_FUNCTION})
-ELU.explanation_values = _elu_values  # type: ignore[method-assign]
-Softmax = _elementwise("Softmax", "axis", role="activation", explanation=_texts.SOFTMAX, ops=SOFTMAX_OPS)
-
-
 def _rate_values(self: Any) -> dict:
     rate = _number(self.rate)
     return {} if rate is None else {"r": ("r = §", (rate,))}
 
 
-Dropout = _elementwise("Dropout", "rate", "noise_shape", "seed", **_MASK)
-Dropout.explanation_values = _rate_values  # type: ignore[method-assign]
 _SPATIAL: dict[str, Any] = {**_MASK, "explanation": _texts.SPATIAL_DROPOUT}
-SpatialDropout1D = _elementwise("SpatialDropout1D", "rate", "seed", **_SPATIAL)
-SpatialDropout2D = _elementwise("SpatialDropout2D", "rate", "data_format", "seed", **_SPATIAL)
-SpatialDropout3D = _elementwise("SpatialDropout3D", "rate", "data_format", "seed", **_SPATIAL)
-for _spatial_dropout in (SpatialDropout1D, SpatialDropout2D, SpatialDropout3D):
-    _spatial_dropout.explanation_values = _rate_values  # type: ignore[method-assign]
-GaussianNoise = _elementwise("GaussianNoise", "stddev", "seed", required=("stddev",), fractions=("stddev",),
-                             **{**_DROPOUT, "explanation": _texts.GAUSSIAN_NOISE})
-GaussianDropout = _elementwise("GaussianDropout", "rate", "seed",
-                               **{**_RATE, "explanation": _texts.GAUSSIAN_DROPOUT})
-AlphaDropout = _elementwise("AlphaDropout", "rate", "noise_shape", "seed",
-                            **{**_RATE, "explanation": _texts.ALPHA_DROPOUT})
-ActivityRegularization = _elementwise("ActivityRegularization", "l1", "l2", role="regularization",
-                                      explanation=_texts.ACTIVITY_REGULARIZATION)
-Masking = _elementwise("Masking", "mask_value", role="masking", explanation=_texts.MASKING)
-Identity = _elementwise("Identity", role="identity", explanation=_texts.IDENTITY)
+_RATE_VALUES: dict[str, Any] = {"explanation_values": _rate_values}
+_TYPES: dict[str, tuple[tuple[str, ...], dict[str, Any], dict[str, Any]]] = {
+    "Activation": (("activation",), {"required": ("activation",), **_ACTIVATION},
+                   {"explanation_values": _function_values, "explanation_for": _function_explanation,
+                    "cost": _activation_cost}),
+    "ReLU": (("max_value", "negative_slope", "threshold"), _ACTIVATION,
+             {"explanation_values": _relu_values, "explanation_for": _relu_explanation,
+              "explanation_code": _relu_code}),
+    "LeakyReLU": (("negative_slope", "alpha"),
+                  {"positional": ("negative_slope",), **_ACTIVATION, "explanation": _texts.ACTIVATION_FUNCTION},
+                  {"explanation_values": _leaky_values}),
+    "ELU": (("alpha",), {**_ACTIVATION, "explanation": _texts.ACTIVATION_FUNCTION}, {"explanation_values": _elu_values}),
+    "Softmax": (("axis",), {"role": "activation", "explanation": _texts.SOFTMAX, "ops": SOFTMAX_OPS}, {}),
+    "Dropout": (("rate", "noise_shape", "seed"), _MASK, _RATE_VALUES),
+    "SpatialDropout1D": (("rate", "seed"), _SPATIAL, _RATE_VALUES),
+    "SpatialDropout2D": (("rate", "data_format", "seed"), _SPATIAL, _RATE_VALUES),
+    "SpatialDropout3D": (("rate", "data_format", "seed"), _SPATIAL, _RATE_VALUES),
+    "GaussianNoise": (("stddev", "seed"), {"required": ("stddev",), "fractions": ("stddev",), **_DROPOUT,
+                                           "explanation": _texts.GAUSSIAN_NOISE}, {}),
+    "GaussianDropout": (("rate", "seed"), {**_RATE, "explanation": _texts.GAUSSIAN_DROPOUT}, {}),
+    "AlphaDropout": (("rate", "noise_shape", "seed"), {**_RATE, "explanation": _texts.ALPHA_DROPOUT}, {}),
+    "ActivityRegularization": (("l1", "l2"), {"role": "regularization",
+                                              "explanation": _texts.ACTIVITY_REGULARIZATION}, {}),
+    "Masking": (("mask_value",), {"role": "masking", "explanation": _texts.MASKING}, {}),
+    "Identity": ((), {"role": "identity", "explanation": _texts.IDENTITY}, {}),
+}
+"""The weightless, shape-keeping types: name → (arguments, ``_elementwise``'s options, methods).
+Each is built when a model first asks the registry for it (``registry.register_lazy``), as
+torch's element-wise types are: a dataclass costs ≈ 0.4 ms, and a model uses few of the 15."""
+
+
+def _build(name: str) -> type[Layer]:
+    fields, kind, methods = _TYPES[name]
+    cls = _elementwise(name, *fields, **kind)
+    for attribute, method in methods.items():
+        setattr(cls, attribute, method)
+    globals()[name] = cls
+    return cls
+
+
+for _name in _TYPES:
+    register_lazy(_name, functools.partial(_build, _name))
+
+
+def __getattr__(name: str) -> type[Layer]:
+    """A type of :data:`_TYPES`, built on first use (the registry builds it when a model asks)."""
+    if name in _TYPES:
+        found = built(name)
+        if found is not None:
+            return found
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _axes_arg(ctx: ArgContext, name: str, raw: Any, rank: int) -> tuple | None:
