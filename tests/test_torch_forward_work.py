@@ -2,6 +2,8 @@
 and what the shortcuts must keep: the model and the user's module exactly as before."""
 from __future__ import annotations
 
+import weakref
+
 from tests.conftest import require_module
 
 torch = require_module("torch")
@@ -56,3 +58,108 @@ def test_a_parameter_first_met_by_a_hook_is_placed_before_that_call():
     assert [(n.name, n.inputs) for n in model.nodes] == [("token", ()), ("ident", ("input",)), ("lin", ("ident",))]
     assert model.total == 4 + 4 * 4 + 4
 
+
+
+class Holder:
+    """Not a module: deepcopy copies it through its __dict__."""
+
+    def __init__(self, items) -> None:
+        self.items = items
+
+
+class Odd(nn.Module):
+    """What a module's state can hold besides torch's own: aliases of a submodule, a list and a
+    tuple holding modules and tensors, a plain object, a tensor attribute, an LSTM (its own
+    __getstate__/__setstate__), a module copied by its own __deepcopy__."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(3, 3)
+        self.again = self.lin
+        self.rnn = nn.LSTM(3, 4)
+        self.seq = nn.Sequential(self.lin, nn.ReLU())
+        self.shapes = [(1, 2), [3, 4], {"k": (5,)}]
+        self.parts = (self.lin, self.lin.weight, "x")
+        self.holder = Holder([self.lin, self.lin.bias, 7])
+        self.scale = torch.ones(2)
+        self.own = Own()
+        self.register_buffer("steps", torch.zeros(1))
+
+
+class Own(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.p = nn.Parameter(torch.ones(2))
+        self.copied = 0
+
+    def __deepcopy__(self, memo):
+        twin = Own()
+        twin.copied = self.copied + 1
+        memo[id(self)] = twin
+        return twin
+
+
+def _same(a, b, pairs: dict, path: str = "") -> None:
+    """a and b alike: the same types, values, tensor metadata, and the same aliases."""
+    if id(a) in pairs:
+        assert pairs[id(a)] is b, f"{path}: an alias in one copy only"
+        return
+    pairs[id(a)] = b
+    assert type(a) is type(b), path
+    if isinstance(a, torch.Tensor):
+        assert (a.shape, a.dtype, a.device, a.requires_grad) == (b.shape, b.dtype, b.device, b.requires_grad), path
+        return
+    if isinstance(a, weakref.ref):  # LSTM's _flat_weight_refs: to each copy's own tensors
+        _same(a(), b(), pairs, f"{path}()")
+    elif isinstance(a, dict):
+        assert list(a) == list(b), path
+        for k in a:
+            _same(a[k], b[k], pairs, f"{path}[{k!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, pairs, f"{path}[{i}]")
+    elif hasattr(a, "__dict__") and not isinstance(a, type):
+        _same(vars(a), vars(b), pairs, f"{path}.__dict__")
+    else:
+        assert a == b or (callable(a) and a is b), path
+
+
+def test_the_copy_is_deepcopys_copy():
+    """``_deepcopy`` with the meta pass's memo makes the copy ``copy.deepcopy`` makes with the
+    same memo: the same structure, aliases, values, meta tensors and shared originals."""
+    import copy
+
+    module = Odd()
+    twin, originals = torch_forward.meta_copy(module, torch)
+    memo: dict = {}
+    for t in (*module.parameters(), *module.buffers(), module.scale):
+        memo.setdefault(id(t), torch_forward._meta(t, torch))
+    reference = copy.deepcopy(module, memo)
+    reference.eval()
+    _same(reference, twin, {})
+    assert twin.again is twin.lin and twin.seq[0] is twin.lin and twin.parts[0] is twin.lin
+    assert twin.holder.items[0] is twin.lin and twin.holder.items[1] is twin.lin.bias
+    assert twin.parts[1] is twin.lin.weight and twin.lin.weight.device.type == "meta"
+    assert twin.own.copied == 1 and twin.own.p.device.type == "cpu"  # its own __deepcopy__ ran
+    assert twin.holder is not module.holder and twin.shapes is not module.shapes
+    assert twin.shapes[1] is not module.shapes[1] and twin.shapes[2] is not module.shapes[2]
+    assert twin.shapes[0] is module.shapes[0]  # a tuple of numbers: deepcopy's own copy is itself
+    metas = [t for t in twin.parameters() if t.device.type == "meta"]
+    assert len(metas) == len(list(module.parameters())) - 1  # all but Own's, which Own copied itself
+    assert {id(originals[id(t)]) for t in metas} <= {id(t) for t in module.parameters()}
+
+
+def test_the_copy_leaves_the_plain_values_to_itself(monkeypatch):
+    """Numbers, strings and tuples of them in a module's state take no call of ``copy.deepcopy``;
+    a Sequential of Conv2d, BatchNorm2d and ReLU calls it for nothing."""
+    import copy
+
+    calls = []
+    real = copy.deepcopy
+    monkeypatch.setattr(copy, "deepcopy", lambda x, memo=None, *a: calls.append(type(x)) or real(x, memo, *a))
+    module = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU())
+    twin, _ = torch_forward.meta_copy(module, torch)
+    assert calls == []
+    assert [type(m) for m in twin.modules()] == [type(m) for m in module.modules()]
+    assert twin[0].kernel_size == (3, 3) and twin[1].momentum == module[1].momentum and not twin.training

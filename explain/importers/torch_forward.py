@@ -1,6 +1,7 @@
 """The shape pass of ``from_torch``: the module runs once on a meta-device copy of itself.
 
-The user's module is never touched: ``copy.deepcopy`` with a memo that maps every parameter,
+The user's module is never touched: a deep copy (``copy.deepcopy``'s own, made without its
+dispatch per value for modules and their plain state) with a memo that maps every parameter,
 buffer and tensor attribute to an empty meta tensor of the same shape, dtype and
 ``requires_grad`` builds a copy that takes no memory for weights and keeps every alias (a module
 registered twice, a tied parameter) as an alias. Scripted submodules, which deepcopy copies in
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import copyreg
 import dataclasses
 from typing import Any
 
@@ -41,6 +43,10 @@ class Pass:
 
 def _meta(t: Any, torch: Any) -> Any:
     """An empty tensor like ``t`` on the meta device (a Parameter stays a Parameter)."""
+    kind = type(t)
+    if kind is torch.Tensor or kind is torch.nn.Parameter:  # without the Parameter classes' isinstance (Python)
+        empty = torch.empty_like(t, device="meta")
+        return empty if kind is torch.Tensor else torch.nn.Parameter(empty, requires_grad=t.requires_grad)
     if isinstance(t, torch.nn.parameter.UninitializedParameter):
         return torch.nn.parameter.UninitializedParameter(requires_grad=t.requires_grad, device="meta",
                                                          dtype=t.dtype)
@@ -63,24 +69,33 @@ module's dozen hook tables, most of what copying its tree costs, are made withou
 
 def meta_copy(root: Any, torch: Any) -> tuple[Any, dict]:
     """A copy of ``root`` on the meta device in eval mode, and id(copy tensor) → original tensor."""
+    twin, originals, _ = _meta_copy(root, torch)
+    return twin, originals
+
+
+def _meta_copy(root: Any, torch: Any) -> tuple[Any, dict, list]:
+    """``meta_copy``, and the (original, copy) pairs of their modules in ``modules(remove_duplicate=False)`` order."""
     memo: dict = {}
     originals: dict = {}
+    tensor = torch.Tensor
     for module in root.modules():
         if _is_script(module, torch):
             continue
-        tensors = [t for t in list(module._parameters.values()) + list(module._buffers.values()) if t is not None]
-        tensors += [v for v in vars(module).values() if isinstance(v, torch.Tensor)]
-        for t in tensors:
-            if id(t) not in memo:
-                memo[id(t)] = _meta(t, torch)
-                originals[id(memo[id(t)])] = t
-        for v in vars(module).values():  # the hook tables: deepcopy's own result, made directly
-            if type(v) in _EMPTY and not v and not getattr(v, "__dict__", None) and id(v) not in memo:
+        tables = []
+        for t in (*module._parameters.values(), *module._buffers.values(), *vars(module).values()):
+            if isinstance(t, tensor):
+                if id(t) not in memo:
+                    memo[id(t)] = meta = _meta(t, torch)
+                    originals[id(meta)] = t
+            elif type(t) in _EMPTY:
+                tables.append(t)
+        for v in tables:  # the hook tables: deepcopy's own result, made directly
+            if not v and not getattr(v, "__dict__", None) and id(v) not in memo:
                 memo[id(v)] = type(v)()
     # the user's hooks and the module's own state must not run or change: the memo keeps the
     # originals alive for the copy's lifetime only
-    twin = copy.deepcopy(root, memo)
-    pairs = zip(root.modules(remove_duplicate=False), twin.modules(remove_duplicate=False))
+    twin = _deepcopy(root, memo, torch.nn.Module)
+    pairs = list(zip(root.modules(remove_duplicate=False), twin.modules(remove_duplicate=False)))
     for original, module in pairs:
         if _is_script(module, torch):
             for getter in (original.named_parameters, original.named_buffers):
@@ -94,7 +109,55 @@ def meta_copy(root: Any, torch: Any) -> tuple[Any, dict]:
                 if not _torch_own(hook):
                     del hooks[key]
     twin.eval()
-    return twin, originals
+    return twin, originals, pairs
+
+
+_ATOMIC = frozenset(t for t, f in copy._deepcopy_dispatch.items()  # type: ignore[attr-defined]
+                    if f is copy._deepcopy_atomic)  # type: ignore[attr-defined]
+"""Types that ``copy.deepcopy`` returns as they are (numbers, strings, None, functions, classes)."""
+_NIL = object()
+_NEWOBJ = copyreg.__newobj__  # type: ignore[attr-defined]
+
+
+def _deepcopy(x: Any, memo: dict, module: type) -> Any:
+    """``copy.deepcopy(x, memo)``: the same copy, made in the same order with the same memo, for
+    what a module's state holds (modules, dicts, lists, tuples of plain values) without
+    deepcopy's dispatch per value; anything else goes to ``copy.deepcopy`` itself."""
+    y = memo.get(id(x), _NIL)
+    if y is not _NIL:
+        return y
+    cls: Any = type(x)
+    if cls in _ATOMIC:
+        return x
+    if cls is dict:  # a plain value (no id of it is in the memo) is its own copy: no call for it
+        y = {}
+        memo[id(x)] = y
+        for k, v in x.items():
+            y[k if type(k) in _ATOMIC else _deepcopy(k, memo, module)] = \
+                v if type(v) in _ATOMIC else _deepcopy(v, memo, module)
+    elif cls is list:
+        y = []
+        memo[id(x)] = y
+        for v in x:
+            y.append(v if type(v) in _ATOMIC else _deepcopy(v, memo, module))
+    elif cls is tuple and all(type(v) in _ATOMIC for v in x):
+        return x
+    elif isinstance(x, module) and getattr(x, "__deepcopy__", None) is None and cls not in copyreg.dispatch_table:
+        reduced = x.__reduce_ex__(4)  # what deepcopy asks of it: (copyreg.__newobj__, (cls,), state, None, None)
+        if isinstance(reduced, str):
+            return x
+        if not (type(reduced) is tuple and len(reduced) == 5 and reduced[0] is _NEWOBJ
+                and reduced[1] == (cls,) and type(reduced[2]) is dict and reduced[3:] == (None, None)):
+            y = copy._reconstruct(x, memo, *reduced)  # type: ignore[attr-defined]
+        else:
+            y = cls.__new__(cls)
+            memo[id(x)] = y
+            y.__setstate__(_deepcopy(reduced[2], memo, module))
+    else:
+        return copy.deepcopy(x, memo)
+    memo[id(x)] = y
+    memo.setdefault(id(memo), []).append(x)  # deepcopy's _keep_alive
+    return y
 
 
 def _torch_own(hook: Any) -> bool:
@@ -118,8 +181,8 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
     """Run a meta copy of ``root`` on (args, kwargs); returns the calls (module of the copy, input
     shapes, output shapes), where it stopped (None: it ran through), the copy, its tensor map
     (id(copy tensor) → original) and its module map (id(copy module) → original)."""
-    twin, originals = meta_copy(root, torch)
-    original_of = {id(c): o for o, c in zip(root.modules(remove_duplicate=False), twin.modules(remove_duplicate=False))}
+    twin, originals, pairs = _meta_copy(root, torch)
+    original_of = {id(c): o for o, c in pairs}
     runner, wrapped = _wrap_scripted(twin, torch)
     calls: list = []
     stack: list = []
