@@ -84,7 +84,8 @@ def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
     assert ("Each of its weight groups (the two gates and the candidate state) has input weights, recurrent "
             "weights and two biases, one for the input part and one for the recurrent part (with "
             "`reset_after=True`, Keras's default).") in text
-    assert "With `reset_after=False` this layer would have one bias vector per weight group, giving $3h(n_{\\text{in}} + h) + 3h$" in text
+    assert ("With `reset_after=False` this layer's bias would be one vector of length $3h$ (one bias per weight "
+            "group) instead of two rows, giving $3h(n_{\\text{in}} + h) + 3h$") in text
     # two by default: nn.GRU(bias=False) has none, so the note may not say "always"
     assert not {n for n in torch_params(torch.nn.GRU(I, H, bias=False))[1] if "bias" in n}
     assert ("`nn.GRU` has two bias vectors by default, `bias_ih_l0` and `bias_hh_l0` (each of length $3h$), "
@@ -92,6 +93,33 @@ def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
     assert {n: tuple(p.shape) for n, p in torch.nn.GRU(I, H).named_parameters() if "bias" in n} == \
         {"bias_ih_l0": (3 * H,), "bias_hh_l0": (3 * H,)}
     assert "always" not in text
+
+
+def _keras_bias_shape(layer) -> tuple:
+    layer.build((None, 5, I))
+    return next(tuple(w.shape) for w in layer.weights if w.path.endswith("bias"))
+
+
+@pytest.mark.parametrize("layer, config, shape, wanted", [
+    ("LSTM", {}, (4 * H,), "In Keras this layer has one bias vector of length $4h$, one bias per weight group;"),
+    ("GRU", {"reset_after": False}, (3 * H,), "With `reset_after=False` this layer has one bias vector of length $3h$, one bias per weight group."),
+    ("GRU", {}, (2, 3 * H), "this layer's bias would be one vector of length $3h$ (one bias per weight group) instead of two rows"),
+    ("SimpleRNN", {}, (H,), "In Keras this layer has one bias vector;"),
+])
+def test_keras_bias_notes_say_keras_own_bias_tensor(layer, config, shape, wanted):
+    """Keras keeps one bias tensor per layer: LSTM (4h,), GRU reset_after=False (3h,), GRU
+    reset_after=True (2, 3h) (two rows: an input and a recurrent bias), SimpleRNN (h,); the notes
+    say so, not 'one bias vector per weight group', in every language (each says the length)."""
+    keras = require_module("keras")
+    assert _keras_bias_shape(getattr(keras.layers, layer)(H, **config)) == shape
+    for spec in (keras_spec(layer, **config),
+                 {"name": "b", "input": [5, I], "layers": [{"Bidirectional": {"layer": {layer: {"units": H, **config}}}}]}):
+        text = markdown(explain.load(spec))
+        assert "bias vector per weight group" not in text
+        if "Bidirectional" not in str(spec):
+            assert wanted in text
+        for lang in LANGS:
+            assert re.search(r"[34]h", markdown(explain.load(spec), lang)) or layer == "SimpleRNN", lang
 
 
 def test_pytorch_cells_note_uses_the_cells_parameter_names():
