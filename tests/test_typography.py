@@ -67,6 +67,15 @@ def test_french_terms():
     assert bad == []
 
 
+def test_french_feed_forward_network_is_the_glossary_term():
+    """GLOSSARY (forward pass: « propagation avant »): the network is « réseau à propagation
+    avant » in every message (Kaplan, MoE, the norms of Gemma and OLMo as in the reviewed GPT-2 and
+    Llama documents); the English word only as a gloss, « (feed-forward) » or « ou feed-forward »."""
+    bad = [s for _, s in msgstrs("fr") if re.search(r"feed-forward(?!\))", s.replace("ou feed-forward", ""))]
+    assert bad == []
+    assert any("réseau à propagation avant (feed-forward) d’un expert" in s for _, s in msgstrs("fr"))
+
+
 @pytest.fixture(scope="module")
 def french_latex(seed_report) -> list[str]:
     return [render(load("example:seed-cnn"), lang="fr", format="latex", count=("params", "compute", "memory")),
