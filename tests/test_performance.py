@@ -469,3 +469,23 @@ def test_keras_element_wise_types_are_built_when_a_model_first_asks_for_one():
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.splitlines() == ["25636712 ['Activation'] ['Activation']",  # keras.applications.ResNet50
                                           "True True 15 (0.25,) [3*N_out, N_out]"]
+
+
+def test_a_derivation_finds_its_repeated_blocks_once(monkeypatch):
+    """The derivation and its pictures frame the same runs of repeated blocks: the search for them
+    (every period at every position, ResNet152's 516 layers) runs once per document; the pictures
+    drawn by themselves still find them."""
+    from explain.derivation import build
+    from explain.importers import load
+    from explain.render.documents import render_document
+    from explain.render.draw import pictures
+
+    calls = []
+    real = build.group_blocks
+    monkeypatch.setattr(build, "group_blocks", lambda *a, **k: calls.append(a) or real(*a, **k))
+    model = load(str(FIXTURES / "keras" / "ResNet50.json"))
+    text = render_document("derivation", model, lang="en", format="markdown")
+    assert len(calls) == 1 and "```mermaid" in text
+    calls.clear()
+    assert pictures(model, "en", "markdown")["graph"] in text
+    assert len(calls) == 1

@@ -25,10 +25,21 @@ def _meaning(layer: Layer, s: sympy.Symbol, value: Value,
     layer's class (or the class of the layer it wraps) says, else the common meaning."""
     if not (declared and isinstance(value, sympy.Symbol) and value.name in declared):
         inner = layer.wrapped()
-        own = type(layer).meaning_of(s.name) or (type(inner).meaning_of(s.name) if inner else None)
+        own = _class_meaning(type(layer), s.name) or (_class_meaning(type(inner), s.name) if inner else None)
         if own:
             return own
     return meaning(s, value, declared)
+
+
+_CLASS_MEANINGS: dict[tuple[type, str], Optional[str]] = {}
+
+
+def _class_meaning(cls: type[Layer], name: str) -> str | None:
+    """``cls.meaning_of(name)``, once per class and symbol (a model asks for it at every layer)."""
+    key = (cls, name)
+    if key not in _CLASS_MEANINGS:
+        _CLASS_MEANINGS[key] = cls.meaning_of(name)
+    return _CLASS_MEANINGS[key]
 
 
 def layer_notes(node: Node) -> tuple[str, ...]:
@@ -252,12 +263,14 @@ def derive(model: Model, expand: bool = False) -> Derivation:
     _bias_before_batchnorm(model, steps)
     _projection_shortcuts(model, steps)
     blocks: list[Block] = []
+    runs = None
     if expand:
         blocks = [Block([s], 1, [[s.node.name]]) for s in steps]
     else:
         seen: dict[tuple, str] = {}
         signatures = [_signature(n) for n in model.nodes]  # a layer's repr: once per node
-        for start, period, repeat in group_blocks(model.nodes, signatures=signatures):
+        runs = group_blocks(model.nodes, signatures=signatures)
+        for start, period, repeat in runs:
             first = steps[start:start + period]
             names = [[s.node.name for s in steps[start + r * period:start + (r + 1) * period]]
                      for r in range(repeat)]
@@ -271,4 +284,4 @@ def derive(model: Model, expand: bool = False) -> Derivation:
     total = model.total
     return Derivation(model=model, blocks=blocks, steps=steps, total_expr=model.total_expr, total=total,
                       trainable=model.trainable, non_trainable=model.non_trainable,
-                      buffers=model.buffers, memory=memory(model, total), expanded=expand)
+                      buffers=model.buffers, memory=memory(model, total), expanded=expand, runs=runs)

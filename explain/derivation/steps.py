@@ -215,6 +215,9 @@ class Derivation:
     buffers: int
     memory: Memory
     expanded: bool = False
+    runs: Optional[list[tuple[int, int, int]]] = None
+    """``group_blocks(model.nodes)``, the (start, period, repeats) runs the blocks come from (for
+    the pictures, which frame the same runs); None where ``expanded``."""
 
     @property
     def symbolic(self) -> bool:

@@ -21,12 +21,12 @@ def derivation_facts(model: Model, f: "Formatter", expand: bool = False,
     its parameters are (:mod:`.draw`)."""
     from ..derivation import derive
     from .view import model_context
-    facts = model_context(derive(model, expand=expand), f, detail=detail,
-                          lengths="compute" in count or "memory" in count)
+    derivation = derive(model, expand=expand)
+    facts = model_context(derivation, f, detail=detail, lengths="compute" in count or "memory" in count)
     facts["pictures"] = None
     if pictures:
         from .draw import pictures as draw_pictures
-        facts["pictures"] = draw_pictures(model, f.lang, f.format)
+        facts["pictures"] = draw_pictures(model, f.lang, f.format, runs=derivation.runs)
     if "compute" in count:
         from .compute_view import compute_context
         facts["compute"] = compute_context(model, f, detail)

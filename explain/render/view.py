@@ -1346,7 +1346,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
         total_sum = sum_lines([p.number(n) for n in counts], P, p.number(d.total))
     return {
         "f": fmt, "model": model, "name": model.name, "framework": model.framework,
-        "stages": stage_rows, "stage_total": stage_total, "stage_ends": _stage_ends(all_stages, fmt), "block_kinds": _block_kinds(model, view),
+        "stages": stage_rows, "stage_total": stage_total, "stage_ends": _stage_ends(all_stages, fmt), "block_kinds": _block_kinds(model, view, all_stages),
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
         # a sequence of variable length (tokens, or vectors of width d): the length is None too
         "inputs": _input_groups(model, fmt), "input_count": len(model.inputs), "input_notes": input_notes,
@@ -1391,12 +1391,12 @@ def _stage_ends(rows: list, fmt: Formatter) -> Optional[dict[str, str]]:
             "head": sep.join(fmt.name(r.label) for r in rows[runs[-1] + 1:])}
 
 
-def _block_kinds(model: Model, view: "View") -> list[tuple[str, dict]]:
-    """Each block type of the model's stages, described once: (msgid, arguments), with the first
-    block's own numbers."""
+def _block_kinds(model: Model, view: "View", all_stages: list) -> list[tuple[str, dict]]:
+    """Each block type of the model's stages (``all_stages``: ``stages(model.nodes)``), described
+    once: (msgid, arguments), with the first block's own numbers."""
     fmt, p = view.f, view.p
     found: dict[str, list] = {}
-    for stage in stages(model.nodes):
+    for stage in all_stages:
         if stage.kind in messages.BLOCK_KINDS:
             found.setdefault(stage.kind, []).append(stage)
     out = []

@@ -5,7 +5,7 @@ where its parameters are as a bar chart; ``explain draw`` and every derivation d
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from ...model import Model
 
@@ -31,14 +31,16 @@ def draw(model: Model, lang: str = "en", format: str = "mermaid") -> str:
     return graph_svg(graph, labels)
 
 
-def pictures(model: Model, lang: str, format: str) -> dict[str, Any]:
+def pictures(model: Model, lang: str, format: str,
+             runs: Optional[list[tuple[int, int, int]]] = None) -> dict[str, Any]:
     """The pictures of a ``format`` document (``markdown``: Mermaid; ``latex``: TikZ and
     pgfplots; ``html``: SVG): ``graph``, ``bars``, whether the graph is folded, and for a model
-    folded into stages its first block drawn layer by layer (``detail``, named ``block``)."""
+    folded into stages its first block drawn layer by layer (``detail``, named ``block``).
+    ``runs``: ``group_blocks(model.nodes)`` where the derivation has found them."""
     from . import bars as charts
     from .graph import build, detail
     from .labels import Labels
-    graph, labels = build(model), Labels(model, lang)
+    graph, labels = build(model, runs=runs), Labels(model, lang)
     block = detail(model)
     items = charts.bars(graph, labels)
     out: dict[str, Any] = {"folded": graph.folded, "framed": bool(graph.groups),

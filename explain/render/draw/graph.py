@@ -101,14 +101,17 @@ def _sum(values: Sequence[Value]) -> Value:
     return total
 
 
-def build(model: Model, fold: Optional[str] = None) -> Graph:
+def build(model: Model, fold: Optional[str] = None,
+          runs: Optional[list[tuple[int, int, int]]] = None) -> Graph:
     """The graph of ``model``. ``fold``: ``None`` picks the least folding that stays within
-    :data:`MAX_BOXES`; ``runs``, ``stages`` or ``chunks`` forces one."""
+    :data:`MAX_BOXES`; ``runs``, ``stages`` or ``chunks`` forces one. ``runs``:
+    ``group_blocks(model.nodes)``, where the caller has them."""
     nodes = model.nodes
     order = [fold] if fold else ["", "runs", "stages", "chunks"]
     parts: Optional[list[list[Part]]] = None
     how = ""
-    blocks: list[tuple[int, int, int]] = []  # group_blocks(nodes), found once for "" and "runs"
+    # group_blocks(nodes), found once for "" and "runs"
+    blocks: list[tuple[int, int, int]] = list(runs) if runs is not None else []
     for how in order:
         parts = _partition(nodes, how, blocks)
         if parts is not None and sum(len(unit) for unit in parts) <= MAX_BOXES:
