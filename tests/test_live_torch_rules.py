@@ -182,3 +182,45 @@ def test_random_cnns_the_rules_give_torchs_shapes(case, monkeypatch):
     assert not ran
     assert ruled == meta
     assert [ruled.evaluate_shape(n.output_shape) for n in ruled.nodes] == expected
+
+
+_EXACT = {
+    "Conv1d", "Conv2d", "Conv3d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm",
+    "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "Linear", "Flatten", "Identity",
+    "ReLU", "ReLU6", "LeakyReLU", "ELU", "CELU", "SELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardswish",
+    "Hardsigmoid", "Hardtanh", "Softplus", "Softsign", "Tanhshrink", "LogSigmoid", "Hardshrink",
+    "Softshrink", "Threshold", "Dropout", "AlphaDropout", "GELU"}
+"""The types the rule path took when it kept their names in a list (live_torch._RULED): the
+shapes of each are checked against torch's above."""
+
+
+def test_the_types_with_an_exact_shape_rule_are_those_checked_against_torch():
+    """``exact_shape_rule`` is a class attribute of each type (False unless set, so a subclass
+    such as LazyConv2d, InstanceNorm2d, ConvTranspose2d or AdaptiveMaxPool2d says so itself);
+    exactly the types checked against torch here have it, and no Keras type."""
+    from explain.layers import registry
+
+    registry.load_all()
+    exact = {c.type_name for c in registry.layer_types("pytorch") if c.exact_shape_rule}
+    assert exact == _EXACT
+    assert not [c for c in registry.layer_types("keras") if c.exact_shape_rule]
+    for name in ("LazyConv2d", "InstanceNorm2d", "ConvTranspose2d", "AdaptiveMaxPool2d", "Softmax", "Dropout2d"):
+        assert registry.lookup(name, "pytorch").exact_shape_rule is False, name
+
+
+_ELEMENTWISE_ARGS = {"Threshold": (0.1, 20.0), "GELU": ("tanh",)}
+
+
+@pytest.mark.parametrize("name", sorted(_EXACT - {
+    "Conv1d", "Conv2d", "Conv3d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "MaxPool1d",
+    "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d", "Linear", "Flatten", "Identity"}))
+def test_each_element_wise_type_with_an_exact_rule_keeps_torchs_shape(name, monkeypatch):
+    """Every element-wise type with ``exact_shape_rule`` (the others are in the CNNs above): the
+    rule path's shapes are torch's own on the CPU, in 1 to 4 axes, and equal the meta pass's."""
+    for shape in ((5,), (3, 7), (2, 4, 6), (2, 3, 4, 5)):
+        net = nn.Sequential(nn.Linear(shape[-1], shape[-1]), getattr(nn, name)(*_ELEMENTWISE_ARGS.get(name, ())))
+        ruled, meta, ran = _both(net, shape, monkeypatch)
+        assert not ran and ruled == meta, (name, shape)
+        assert [ruled.evaluate_shape(n.output_shape) for n in ruled.nodes] == _torch_shapes(net, shape)

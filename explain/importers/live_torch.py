@@ -521,13 +521,16 @@ class _Reader:
     def ruled(self, inputs: "_Inputs") -> torch_forward.Pass | None:
         """The shape pass from the layer types' own shape rules, without running the module: for
         one input of the module's floating-point dtype into a tree of ``nn.Sequential`` whose
-        leaves are torch.nn modules of ``_RULED`` types with torch's own forward and no hooks.
-        The calls are those the forward makes (a Sequential calls its children in order). None
-        when any of it does not hold or a rule rejects the input: the meta pass then runs (and
+        leaves are torch.nn modules of types with ``exact_shape_rule``, torch's own forward and no
+        hooks. The calls are those the forward makes (a Sequential calls its children in order).
+        None when any of it does not hold or a rule rejects the input: the meta pass then runs (and
         reports what is wrong)."""
         torch = self.torch
         if inputs.data is not None or inputs.kwargs or len(inputs.shapes) != 1:
             return None
+        if not (isinstance(self.root, torch.nn.Sequential) or id(self.root) in self.by_module) \
+                or not _torch_forward(self.root):
+            return None  # a forward of the model's own (most models): before listing its tensors
         dtype = _float_dtype(self.root, torch)
         if inputs.dtypes != [dtype] or any(
                 t.dtype != dtype for t in itertools.chain(self.root.parameters(), self.root.buffers())
@@ -713,22 +716,12 @@ class _NoRule(Exception):
     """The layer types' shape rules do not cover a module of the tree: run the meta pass."""
 
 
-_RULED = frozenset({
-    "Conv1d", "Conv2d", "Conv3d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm",
-    "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "Linear", "Flatten", "Identity",
-    "ReLU", "ReLU6", "LeakyReLU", "ELU", "CELU", "SELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardswish",
-    "Hardsigmoid", "Hardtanh", "Softplus", "Softsign", "Tanhshrink", "LogSigmoid", "Hardshrink",
-    "Softshrink", "Threshold", "Dropout", "AlphaDropout", "GELU"})
-"""Types whose output shape the rules give exactly as torch's forward does, batch first, one
-tensor in and out (Softmax's dim, the channel dropouts' ranks and a max pooling's indices are
-checked by torch alone: not here)."""
-
-
 def _ruled(layer: Layer) -> bool:
-    name = layer.type_name
-    if name not in _RULED:
+    """The layer's type gives torch's output shape exactly (``exact_shape_rule``), for these
+    arguments: a GELU of a known ``approximate``, a max pooling without ``return_indices``."""
+    if not type(layer).exact_shape_rule:
         return False
+    name = layer.type_name
     if name == "GELU":
         return getattr(layer, "approximate", "none") in ("none", "tanh")
     if name.startswith("MaxPool"):

@@ -421,6 +421,13 @@ class Layer:
     """The output is the input under a new shape, not a copy (Flatten, Reshape): the activation
     estimate of the training memory does not count it."""
 
+    exact_shape_rule: ClassVar[bool] = False
+    """A torch.nn type whose ``output_shape`` is exactly the shape torch's own forward gives (batch
+    first, one tensor in and one out), so that ``from_torch`` takes the shapes of a tree of
+    ``nn.Sequential`` from the rules without running it; tests/test_live_torch_rules.py checks
+    this against torch. Set on the type itself, not inherited by a subclass that is not (the
+    default is False)."""
+
     compute_not_derived: ClassVar[Optional[str]] = None
     """Why this type's compute is not derived (it says so rather than count 0), where it is not."""
 

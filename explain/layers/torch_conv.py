@@ -51,6 +51,7 @@ def _conv_cost(rank: int, transposed: bool, grouped: bool, bias: bool) -> tuple:
 
 @layer_type
 class _TorchConv(Layer, Windowed):
+    exact_shape_rule = True
     symbol_meanings = {"c_out": "conv_out_channels"}
     role = "conv"
     explanation = _texts.CONV
@@ -125,6 +126,7 @@ class _TorchConv(Layer, Windowed):
 
 @layer_type
 class _TorchConvTranspose(_TorchConv):
+    exact_shape_rule = False  # output_padding and a forward's output_size: not covered
     role = "conv_transpose"
     explanation = _texts.CONV_TRANSPOSE
     explanation_no_bias = _texts.CONV_TRANSPOSE_NO_BIAS

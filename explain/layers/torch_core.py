@@ -58,6 +58,8 @@ _LINEAR_W, _LINEAR_B = Group("weight", n_out * n_in), Group("bias", n_out)
 class Linear(Layer):
     """weight (n_out, n_in) + bias (n_out): n_in·n_out + n_out."""
 
+    exact_shape_rule = True
+
     symbol_meanings = {"n_out": "linear_out_features"}
 
     role = "dense"
@@ -193,6 +195,8 @@ class EmbeddingBag(Embedding):
 class Identity(Layer):
     """No weights; any arguments are ignored, as torch does."""
 
+    exact_shape_rule = True
+
     role = "identity"
     explanation = _texts.IDENTITY
 
@@ -260,6 +264,8 @@ class PReLU(Layer):
 @layer_type
 class Flatten(Layer):
     """Joins the axes start_dim … end_dim (batch = 0; default 1 … -1) into one."""
+
+    exact_shape_rule = True
 
     role = "flatten"
     explanation = _texts.FLATTEN

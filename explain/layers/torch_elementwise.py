@@ -23,11 +23,11 @@ class _Elementwise(Layer):
 
 def _elementwise(name: str, *fields: str, role: str = "activation",
                  explanation: str = _texts.ACTIVATION, ops: int = ACTIVATION_OPS,
-                 compute_explanation: str | None = None) -> type[Layer]:
+                 compute_explanation: str | None = None, exact: bool = True) -> type[Layer]:
     namespace: dict = {"__annotations__": {}, "__module__": __name__, "positional": fields,
                        "__doc__": f"torch.nn.{name}: no weights; the shape is unchanged.",
                        "role": role, "explanation": explanation, "ops_per_element": ops,
-                       "compute_explanation": compute_explanation}
+                       "compute_explanation": compute_explanation, "exact_shape_rule": exact}
     for f in fields:
         namespace["__annotations__"][f] = object
         namespace[f] = anything()
@@ -35,11 +35,13 @@ def _elementwise(name: str, *fields: str, role: str = "activation",
     return torch_module(name)(layer_type(cls))
 
 
-_SOFTMAX: dict[str, Any] = {"role": "activation", "explanation": _texts.SOFTMAX, "ops": SOFTMAX_OPS}
+_SOFTMAX: dict[str, Any] = {"role": "activation", "explanation": _texts.SOFTMAX, "ops": SOFTMAX_OPS,
+                            "exact": False}  # dim: torch's checks (and its implicit-dim warning)
 _DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.DROPOUT, "ops": 0,
                             "compute_explanation": _texts.DROPOUT_MASK_COMPUTE}
 _SPATIAL_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.SPATIAL_DROPOUT, "ops": 0,
-                            "compute_explanation": _texts.DROPOUT_MASK_COMPUTE}
+                            "compute_explanation": _texts.DROPOUT_MASK_COMPUTE,
+                            "exact": False}  # the input ranks torch accepts (and warns about)
 _ALPHA_DROPOUT: dict[str, Any] = {"role": "dropout", "explanation": _texts.ALPHA_DROPOUT, "ops": 0,
                             "compute_explanation": _texts.DROPOUT_COMPUTE}
 def _p_values(self: Any) -> dict:
@@ -67,11 +69,12 @@ _TYPES: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     ("Hardtanh", ("min_val", "max_val", "inplace"), {}), ("Softplus", ("beta", "threshold"), {}),
     ("Softsign", (), {}), ("Tanhshrink", (), {}), ("LogSigmoid", (), {}),
     ("Hardshrink", ("lambd",), {}), ("Softshrink", ("lambd",), {}),
-    ("Threshold", ("threshold", "value", "inplace"), {}), ("RReLU", ("lower", "upper", "inplace"), {}),
+    ("Threshold", ("threshold", "value", "inplace"), {}),
+    ("RReLU", ("lower", "upper", "inplace"), {"exact": False}),
     ("Dropout", ("p", "inplace"), _DROPOUT), ("Dropout1d", ("p", "inplace"), _SPATIAL_DROPOUT),
     ("Dropout2d", ("p", "inplace"), _SPATIAL_DROPOUT), ("Dropout3d", ("p", "inplace"), _SPATIAL_DROPOUT),
     ("AlphaDropout", ("p", "inplace"), _ALPHA_DROPOUT),
-    ("FeatureAlphaDropout", ("p", "inplace"), _ALPHA_DROPOUT),
+    ("FeatureAlphaDropout", ("p", "inplace"), {**_ALPHA_DROPOUT, "exact": False}),
 )}
 
 

@@ -34,6 +34,7 @@ def _check_trailing(type_name: str, normalized: tuple, shape: Shape) -> None:
 @torch_module("LayerNorm")
 @layer_type
 class LayerNorm(Layer):
+    exact_shape_rule = True
     """weight N + bias N, N = ∏ normalized_shape (the last axes of the input)."""
 
     role = "norm"

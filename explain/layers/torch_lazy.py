@@ -37,6 +37,7 @@ def _lazy(base: type[Layer], field: str, axis: int, **defaults: bool) -> type[La
         "positional": tuple(p for p in base.positional if p != field),
         field: arg(_optional(_size), None),
         "full": full, "validate": validate,
+        "exact_shape_rule": False,  # a lazy module's tensors take their shapes in the meta pass
         **{k: flag(v) for k, v in defaults.items()},
         "values": lambda self, shape: base.values(full(self, shape), shape),
         "output_shape": lambda self, shape: base.output_shape(full(self, shape), shape),

@@ -31,6 +31,7 @@ _STATS = (Group("running_mean", C, trainable=False, buffer=True),
 
 @layer_type
 class _BatchNorm(Layer):
+    exact_shape_rule = True
     """weight C + bias C (affine, bias) and, with track_running_stats, the buffers running_mean C,
     running_var C and num_batches_tracked 1; num_features C must be the input's axis 1."""
 
@@ -90,6 +91,7 @@ def _define(base: type, name: str, ranks: tuple[int, ...], **defaults) -> type:
 
 @layer_type
 class _InstanceNorm(_BatchNorm):
+    exact_shape_rule = False
     """The same groups as BatchNorm, but affine and track_running_stats default to False."""
 
     role = "instance_norm"
@@ -114,6 +116,7 @@ InstanceNorm3d = _define(_InstanceNorm, "InstanceNorm3d", (4,), affine=False, tr
 @torch_module("SyncBatchNorm")
 @layer_type
 class SyncBatchNorm(_BatchNorm):
+    exact_shape_rule = False
     """BatchNorm whose statistics are taken over all processes: the same tensors as BatchNorm."""
 
     positional = ("num_features", "eps", "momentum", "affine", "track_running_stats", "process_group")

@@ -73,6 +73,8 @@ class _Pool(Layer, Windowed):
 class _MaxPool(_Pool):
     """Max pooling; ``return_indices`` adds the indices as a second output of the same shape."""
 
+    exact_shape_rule = True  # one output: without return_indices (the rule path checks it)
+
     explanation = _texts.MAX_POOL
     compute_explanation = _texts.MAX_POOL_COMPUTE
 
@@ -85,6 +87,8 @@ class _MaxPool(_Pool):
 @layer_type
 class _AvgPool(_Pool):
     """Average pooling (no dilation)."""
+
+    exact_shape_rule = True
 
     explanation = _texts.AVG_POOL
     compute_explanation = _texts.AVG_POOL_COMPUTE
@@ -133,6 +137,7 @@ class _Adaptive(Layer):
 
     role = "adaptive_pool"
     explanation = _texts.ADAPTIVE_AVG_POOL
+    exact_shape_rule = True
 
     positional = ("output_size", "return_indices")
     output_size: tuple = arg(_output_size)
@@ -152,6 +157,7 @@ class _Adaptive(Layer):
 @layer_type
 class _AdaptiveMax(_Adaptive):
     explanation = _texts.ADAPTIVE_MAX_POOL
+    exact_shape_rule = False
     return_indices: bool = flag(False)
 
     def extra_outputs(self, shapes: Sequence[Shape]) -> tuple[Shape, ...]:
