@@ -50,6 +50,11 @@ def test_round18_wording(source, lang, present, absent):
     # round 19 (de): as the sheet's „Bewertet wird auch der Rechenweg“, not „gern auch mit Rechenweg“
     ("de", "# Geben Sie jede Anzahl als Zahl an; den Rechenweg schreiben Sie auf das Blatt (er wird mitbewertet).",
      "gern auch"),
+    # round 26: every language's file says what its sheet says (the working is graded)
+    ("en", "# Write each count as a number; show your working on the sheet (it is graded).", "if you like"),
+    ("fr", "# Écrivez chaque nombre en chiffres\u202f; indiquez votre démarche sur la feuille (elle est notée).",
+     "si vous le souhaitez"),
+    ("es", "# Escriba cada cantidad como un número; el cálculo va en la hoja (también se califica).", "si lo desea"),
     ("de", "wie die Eingabeform (32, 32, 1) auf dem Blatt; einen Vektor der Länge n schreiben Sie als (n,).",
      "auf dem Blatt, einen Vektor"),
     # the field, not the two keys, says which exercise was answered; 問題用紙 is the sheet

@@ -38,7 +38,7 @@ FORM_KEEP = N_("Keep 'variant' and 'model' as they are: they say which exercise 
 # Translators: a comment in an exercise's answer file, before the blanks; %(shape)s is the model's input shape as the sheet writes it, (32, 32, 1); (n,) is Python's tuple of one item, not translated
 FORM_SHAPE = N_("Write each output shape without the batch axis, as the sheet writes the input shape %(shape)s, and a vector of length n as (n,).")
 # Translators: a comment in an exercise's answer file, before the blanks
-FORM_COUNT = N_("Write each count as a number, with its calculation if you like.")
+FORM_COUNT = N_("Write each count as a number; show your working on the sheet (it is graded).")
 # Translators: a comment in an exercise's answer file, before the blanks; 'total' is a YAML key, not translated
 FORM_TOTAL = N_("'total' is the number of parameters of the whole model, non-trainable ones included.")
 
