@@ -11,15 +11,19 @@ calculation found is attributed to a layer (:mod:`.attribute`) and judged as a w
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...errors import ExplainError
 from ...model import Model
 from .. import Claim, Report, _check_or_unreadable, carried_forward
 from ..mistakes import Context
 from ..worksheet import RawClaim, Worksheet
-from .attribute import Attribution, Attributor
-from .find import Found, find_claims
-from .model import load_document_model
 from .read import Document, read_document
+
+if TYPE_CHECKING:  # imported where a document is checked: `explain check` on a worksheet asks
+    # only .read's is_document (finding, attributing and reading a document's model: ≈ 15 ms)
+    from .attribute import Attribution
+    from .find import Found
 
 __all__ = ["DocumentReport", "check_document"]
 
@@ -39,12 +43,15 @@ class DocumentReport(Report):
 
 
 def check_document(path: str, model: str | None = None) -> DocumentReport:
+    from .model import load_document_model
     doc = read_document(str(path))
     loaded = load_document_model(doc, model)
     return check_loaded(doc, loaded)
 
 
 def check_loaded(doc: Document, model: Model) -> DocumentReport:
+    from .attribute import Attributor
+    from .find import find_claims
     found = find_claims(doc)
     if not found:
         raise ExplainError("contains no calculation that explain recognises (such as "
