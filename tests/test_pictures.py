@@ -340,7 +340,10 @@ def test_t5_encoder_and_decoder_stand_side_by_side_joined_by_a_level_arrow():
     encoder's output running level into the decoder's blocks (cross-attention): six rows. Round 26:
     ``shared`` level with ``lm_head`` below the encoder read as a step after the encoder; it is what
     the input ids go through first, so it sits in the top row beside the inputs (in the decoder's
-    column, whose first box is a row lower), its dashed lines to all three boxes using its weights."""
+    column, whose first box is a row lower), its dashed lines to all three boxes using its weights.
+    Round 21: at 25 cm wide this layout had 5pt box text in the PDF, which now draws T5 one part
+    below the other (test_every_diagram_is_drawn_with_box_text_of_7pt); the layout stays for a pair
+    that fits."""
     from explain.render.draw.graph import build
     from explain.render.draw.layout import layout
     graph = build(load(FIXTURES / "hf" / "t5-small.json"))
@@ -599,3 +602,29 @@ def test_the_mermaid_bar_labels_keep_their_no_break_spaces_as_they_are():
     assert '"embeddings.LayerNorm (unter 0,1\u202f%)"' in bars
     assert "#60;" not in bars
     assert "#160;" not in bars and "#8239;" not in bars
+
+
+_MODELS = sorted([f"example:{n}" for n in ("seed-cnn", "lenet5", "mlp-symbolic", "cnn-symbolic")]
+                 + [str(p) for d in ("specs", "hf", "keras", "exercise") for p in (FIXTURES / d).iterdir()
+                    if p.suffix in (".yaml", ".json") and "expected" not in p.name])
+
+
+@pytest.mark.parametrize("source", _MODELS, ids=lambda s: s.rsplit("/", 1)[-1])
+def test_every_diagram_is_drawn_with_box_text_of_7pt(source):
+    """Round 21 (ja): T5's diagram, its encoder and decoder side by side (25 cm), was scaled to the
+    text width: box text 5pt (footnotesize's 8pt x 0.642). Every fixture's diagram and block detail
+    is now drawn at 7pt or more in the PDF (8pt x its \\scalebox): a layout scaled below that gives
+    way to the largest of the others, T5's parts one below the other. One exception: MobileNet's 31
+    boxes (no stages found) in 2 columns of 16 rows, 5.6pt (4 columns of 8 drew them at 3.5pt). A
+    picture laid out for its size is never shrunk on the page below 6pt (graph_floor = graph_min)."""
+    model = load(source)
+    for lang in ("en", "ja"):
+        drawn = pictures(model, lang, "latex")
+        sizes = []
+        for tex in filter(None, (drawn["graph"], drawn["detail"])):
+            scale = re.search(r"\\scalebox\{([\d.]+)\}\{%\n\\begin\{tikzpicture\}", tex)
+            sizes.append(8 * (float(scale.group(1)) if scale else 1.0))
+            assert sizes[-1] >= (5.6 if source.endswith("/MobileNet.json") else 7.0), (lang, sizes)
+        if "t5-small" in source or source.endswith("/MobileNet.json"):  # laid out for their size
+            assert drawn["graph_floor"] == drawn["graph_min"], drawn["graph_floor"]
+            assert sizes[0] * drawn["graph_min"] >= min(6.0, sizes[0])

@@ -62,10 +62,13 @@ def pictures(model: Model, lang: str, format: str,
         # the graph bare: the template boxes it and may shrink it into the room left on the page,
         # down to box text of 6pt (footnotesize, 8pt, at 0.75 of the size drawn)
         # (the bar chart's labels are footnotesize too, drawn at full size: 0.75 at least)
-        tex, scale, height = placed(graph, labels, center=False)
-        detail_tex, _, detail_height = placed(block, labels, rows=DETAIL_ROWS) if block else (None, 1.0, 0.0)
-        # where it would otherwise leave 45 % of a page empty, down to box text of 4pt (0.5)
-        out.update(graph=tex, graph_min=min(1.0, max(0.75, 0.75 / scale)), graph_floor=min(1.0, 0.5 / scale),
+        tex, scale, height, sized = placed(graph, labels, center=False)
+        detail_tex, _, detail_height, _ = placed(block, labels, rows=DETAIL_ROWS) if block else (None, 1.0, 0.0, False)
+        # where it would otherwise leave 45 % of a page empty, down to box text of 4pt (0.5); not a
+        # picture laid out for its size (T5's, one part below the other: 18.6 cm tall at 8pt, shrunk
+        # under the introduction to 4.5pt): it starts the next page
+        graph_min = min(1.0, max(0.75, 0.75 / scale))
+        out.update(graph=tex, graph_min=graph_min, graph_floor=graph_min if sized else min(1.0, 0.5 / scale),
                    bars=charts.pgfplots(items, labels, center=False), bars_min=0.75, detail=detail_tex)
         # cm each picture takes on the page: its heading and sentences go with it to a new page
         out.update(graph_height=height, bars_height=charts.height(items) + 1.2, detail_height=detail_height)

@@ -124,7 +124,9 @@ def _side_by_side(graph: Graph, parts: list[list[str]], preds: dict[str, list[st
     enough for that arrow to run level; a weight owner without arrows (T5's ``shared``, which the
     input ids go through first) in the top row beside the inputs, in the second part's first slot
     (in the row of ``lm_head``, below the encoder, readers took it for a step after the encoder).
-    None where a part is longer than ``rows`` or that place is taken (the parts one below the other)."""
+    None where a part is longer than ``rows`` or that place is taken (the parts one below the other).
+    TikZ draws the parts one below the other also where this layout would be scaled below 7pt
+    box text (:data:`.tikz.READABLE`; T5's, 25 cm wide: 5pt, round 21)."""
     rank: dict[str, int] = {}
     slot: dict[str, float] = {}
     offset: dict[str, float] = {}

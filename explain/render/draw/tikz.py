@@ -8,7 +8,7 @@ import re
 from ..escape import latex_text
 from .graph import Graph
 from .labels import Labels, Line
-from .layout import Layout, layout
+from .layout import ROWS, Layout, layout
 
 SLOT = 5.6
 """cm per slot across."""
@@ -82,9 +82,13 @@ def _down(rows: list[float], y: float) -> float:
     return sum(rows[:r]) + (y - r + 0.5) * rows[r]
 
 
-def _size(graph: Graph, labels: Labels, rows: int) -> tuple[Layout, list[float], float, float]:
-    """The layout, each row's height (cm), the scale and the height on the page (cm)."""
-    at = layout(graph, rows) if rows else layout(graph)
+READABLE = 0.875
+"""The scale a picture is drawn at without a search for a larger layout: its box text 7pt
+(footnotesize's 8pt); round 21 (ja): T5's encoder and decoder side by side, 25 cm wide, had 5pt
+box text in print."""
+
+
+def _measured(graph: Graph, labels: Labels, at: Layout) -> tuple[Layout, list[float], float, float]:
     heights = _rows(graph, labels, at)
     # boxes are 0.88 slots wide; arrows that skip rows run up to 0.36 slots right of them
     width, height = (at.width + 0.15) * SLOT, sum(heights) + 0.2 * max(heights)
@@ -92,11 +96,29 @@ def _size(graph: Graph, labels: Labels, rows: int) -> tuple[Layout, list[float],
     return at, heights, scale, height * scale
 
 
-def placed(graph: Graph, labels: Labels, rows: int = 0, center: bool = True) -> tuple[str, float, float]:
+def _size(graph: Graph, labels: Labels, rows: int) -> tuple[tuple[Layout, list[float], float, float], bool]:
+    """The layout, each row's height (cm), the scale and the height on the page (cm); whether the
+    layout was chosen for its size: where the first layout's scale is below :data:`READABLE`, the
+    one of these drawn largest, the parts one below the other (T5: 1.0, not 0.64 side by side) or
+    a long chain in fewer, longer columns (MobileNet's 31 boxes in 2 columns, 0.70, not 4, 0.44)."""
+    rows = rows or ROWS
+    first = best = _measured(graph, labels, layout(graph, rows))
+    if best[2] < READABLE:
+        n = len(graph.boxes)
+        for more in sorted({rows} | {-(-n // c) for c in range(1, 4) if -(-n // c) > rows}):
+            for side in (True, False):
+                other = _measured(graph, labels, layout(graph, more, side=side))
+                if other[2] > best[2]:
+                    best = other
+    return best, best is not first
+
+
+def placed(graph: Graph, labels: Labels, rows: int = 0, center: bool = True) -> tuple[str, float, float, bool]:
     """:func:`picture`, the factor it is already scaled by to fit :data:`WIDTH` and :data:`HEIGHT`,
-    and its height on the page in cm (at most :data:`HEIGHT`): laid out once for the three."""
-    size = _size(graph, labels, rows)
-    return _picture(graph, labels, size, center), size[2], size[3]
+    its height on the page in cm (at most :data:`HEIGHT`) and whether its layout was chosen for its
+    size (:func:`_size`): laid out once for the four."""
+    size, sized = _size(graph, labels, rows)
+    return _picture(graph, labels, size, center), size[2], size[3], sized
 
 
 def picture(graph: Graph, labels: Labels, rows: int = 0, center: bool = True) -> str:
