@@ -50,6 +50,26 @@ def test_sheet_in_every_language(report, lang, fmt):
     assert "128" in out and re.search(r"65\D{0,4}664", out)
 
 
+@pytest.mark.parametrize("lang, joined", [("en", "answers 2 and 3 have"), ("de", "bei den Schritten 2 und 3"),
+                                           ("fr", "les réponses 2 et 3 donnent"), ("ja", "2 と 3 番は"),
+                                           ("es", "en las respuestas 2 y 3,")])
+def test_summary_joins_the_answer_numbers_as_a_list(tmp_path, lang, joined):
+    """Two answers with the right number and a wrong formula are named as a list of the language
+    (join_list), not "2, 3". By hand: dense_2 has 512·128 + 128 = 65,664 parameters (written with
+    a bias of 512), dense_3 128·9 + 9 = 1,161 (written with a bias of 128, 1,280)."""
+    sheet = tmp_path / "sheet.yaml"
+    (tmp_path / "seed_cnn.yaml").write_text((FIXTURES / "worksheets" / "seed_cnn.yaml").read_text())
+    sheet.write_text("model: seed_cnn.yaml\nclaims:\n"
+                     "  - layer: conv2d_1\n    work: 3 x 3 x 3 x 32 + 1 x 32 = 896\n"
+                     "  - layer: dense_2\n    work: 512 x 128 + 512 = 65664\n"
+                     "  - layer: dense_3\n    work: 128 x 9 + 128 = 1161\n")
+    checked = check_file(str(sheet))
+    assert [c.verdict for c in checked.claims] == ["correct", "wrong_formula", "wrong_formula"]
+    for fmt in ("markdown", "latex", "text"):
+        out = render_report(checked, lang=lang, format=fmt)
+        assert joined in out and "2, 3" not in out, fmt
+
+
 def test_latex_sheet_compiles(report, tmp_path):
     lualatex = require_tool("lualatex")
     for lang in LANGS:
