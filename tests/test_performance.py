@@ -492,13 +492,14 @@ def test_a_derivation_finds_its_repeated_blocks_once(monkeypatch):
 
 
 def test_checking_a_worksheet_imports_no_document_reader():
-    """``explain check`` tells a worksheet from a document with ``documents.read.is_document``;
-    finding, attributing and reading a document's model are imported only for a document. The
-    seed worksheet has one wrong claim on purpose (exit status 1)."""
+    """``explain check`` tells a worksheet from a document with ``documents.read.is_document``
+    and from an answer form with ``answer_form.is_form``; finding, attributing and reading a
+    document's model are imported only for a document, the exercise package only for a form.
+    The seed worksheet has one wrong claim on purpose (exit status 1)."""
     code = ("import sys, io, contextlib\nfrom explain.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
             f"    status = main(['check', {str(FIXTURES / 'worksheets' / 'seed_worksheet.yaml')!r}])\n"
-            "print(status, sorted(m for m in sys.modules if m.startswith('explain.checker.documents')))\n")
+            "print(status, sorted(m for m in sys.modules if m.startswith(('explain.checker.documents', 'explain.exercise'))))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["1", "['explain.checker.documents',", "'explain.checker.documents.read']"]

@@ -150,7 +150,7 @@ def check_any(path: str, model: str | None = None, annotate: bool = False,
     if annotate:
         raise ExplainError("--annotate writes documents back (Markdown, LaTeX, text, notebooks); "
                            "this is a worksheet", file=str(path))
-    from ..exercise.form import is_form
+    from ..answer_form import is_form
     if is_form(str(path)):  # an exercise's answer form: its model is in it
         from ..exercise.grading import check_form
         return check_form(str(path))

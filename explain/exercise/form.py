@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from ..answer_form import MAX_FORM_BYTES, is_form as is_form
 from ..errors import ExplainError
 from ..layers.base import tuple_text
 from ..msgid import N_
@@ -29,7 +30,6 @@ from .variants import Variant, make_variant, variant_id, with_restated, without_
 
 LAYER_KEYS = {"shapes": "shape", "params": "params", "macs": "macs"}
 TOTAL_KEYS = ("total", "trainable", "non_trainable")
-MAX_FORM_BYTES = 1024 * 1024
 
 # Translators: the first comment line of an exercise's answer file (a YAML file); the sheet calls it the answer file
 FORM_HEAD = N_("Answer file for this exercise. Fill in each blank after its colon and hand the file back.")
@@ -90,24 +90,6 @@ class FilledForm:
     variant: Variant
     student: str
     answers: tuple[Answer, ...]
-
-
-def is_form(path: str) -> bool:
-    """Whether ``path`` is a YAML answer form (top-level ``variant`` and ``answers``)."""
-    import re
-    from ..importers.textfile import compose_yaml, decode, read_bytes
-    try:
-        text = decode(read_bytes(path, MAX_FORM_BYTES), path)
-    except ExplainError:
-        return False
-    try:
-        node = compose_yaml(text)
-    except (ExplainError, yaml.YAMLError, RecursionError):  # a broken form: read_form says where
-        return all(re.search(rf"^{key}\s*:", text, re.MULTILINE) for key in ("variant", "answers"))
-    if not isinstance(node, yaml.MappingNode):
-        return False
-    keys = {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
-    return {"variant", "answers"} <= keys
 
 
 def read_form(path: str) -> FilledForm:
