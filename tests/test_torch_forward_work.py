@@ -163,3 +163,54 @@ def test_the_copy_leaves_the_plain_values_to_itself(monkeypatch):
     assert calls == []
     assert [type(m) for m in twin.modules()] == [type(m) for m in module.modules()]
     assert twin[0].kernel_size == (3, 3) and twin[1].momentum == module[1].momentum and not twin.training
+
+
+class NamedScripted(nn.Module):
+    """A child named ``scripted``: the name the pass's wrappers of scripted modules once went by."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripted = nn.Linear(4, 4)
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.head(self.scripted(x))
+
+
+def test_a_child_named_scripted_is_not_taken_for_a_scripted_modules_wrapper():
+    """The root's own call was recorded as a second call of its child ``scripted`` (a row
+    'scripted#2'); the wrappers are known by identity now."""
+    model = explain.from_torch(NamedScripted(), (4,))
+    assert [(n.name, n.output_shape) for n in model.nodes] == [("scripted", (4,)), ("head", (2,))]
+
+
+class SeqFirst(nn.Module):
+    """batch_first as a class attribute (False): its calls' shapes drop axis 1, as an LSTM's."""
+
+    batch_first = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(6, 3)
+        self.register_buffer("scale", torch.ones(3))  # a node of its own (counted from its tensors)
+
+    def forward(self, x):
+        return self.lin(x) * self.scale
+
+
+class Wrapper(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inner = SeqFirst()
+        self.rnn = nn.GRU(3, 5)  # batch_first=False in the instance's __dict__
+
+    def forward(self, x):
+        return self.rnn(self.inner(x.transpose(0, 1)))[0]
+
+
+def test_batch_first_is_read_as_the_module_has_it():
+    """A class attribute and an instance attribute both say the batch is axis 1 (sequence first):
+    the shapes of inner (S, N, 6) → (S, N, 3) and of the GRU (S, N, 5) are given without it."""
+    model = explain.from_torch(Wrapper(), (7, 6))
+    shapes = {n.name: (n.input_shapes, n.output_shape) for n in model.nodes}
+    assert shapes["inner"] == (((7, 6),), (7, 3)) and shapes["rnn"] == (((7, 3),), (7, 5))

@@ -184,32 +184,41 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
     twin, originals, pairs = _meta_copy(root, torch)
     original_of = {id(c): o for o, c in pairs}
     runner, wrapped = _wrap_scripted(twin, torch)
+    scripted_of = {id(parent._modules[name]): scripted for parent, name, scripted in wrapped}  # wrapper → module
+    if runner is not twin:
+        scripted_of[id(runner)] = twin
     calls: list = []
     stack: list = []
+    plain: dict[type, bool] = {}  # class → batch_first is read from the instance's __dict__ alone
 
     def pre(module: Any, a: tuple, k: dict) -> None:
-        stack.append(getattr(module, "scripted", module))
+        stack.append(scripted_of.get(id(module), module))
 
     def post(module: Any, a: tuple, k: dict, output: Any) -> None:
-        module = getattr(module, "scripted", module)  # a scripted module's call, seen by its wrapper
+        module = scripted_of.get(id(module), module)  # a scripted module's call, seen by its wrapper
         if stack and stack[-1] is module:
             stack.pop()
         tensors = [t for t in list(a) + list(k.values()) if isinstance(t, torch.Tensor)]
         outs = _tensors(output, torch)
-        seq_first = getattr(module, "batch_first", True) is False  # nn.Module.__getattr__ is slow: once a call
+        cls = type(module)
+        if cls not in plain:
+            plain[cls] = (cls.__getattr__ is torch.nn.Module.__getattr__ and not hasattr(cls, "batch_first")
+                          and cls.__getattribute__ is object.__getattribute__)
+        # nn.Module.__getattr__ (parameters, buffers, submodules) never gives False: the instance's own
+        seq_first = (vars(module).get("batch_first", True) if plain[cls] else
+                     getattr(module, "batch_first", True)) is False
         for t in tensors + outs:
             touch(t)
         with quiet():  # under the mode, each read of a shape would be a call of it
             calls.append((module, tuple(_strip(t, seq_first) for t in tensors) or ((),),
                           tuple(_strip(t, seq_first) for t in outs)))
 
-    watch, touch = _watch(twin, torch, calls)
+    eager = [m for m in runner.modules() if not _is_script(m, torch)]
+    watch, touch = _watch(eager, torch, calls)
     quiet = torch._C.DisableTorchFunction
     handles = []
     try:
-        for module in runner.modules():
-            if _is_script(module, torch):
-                continue
+        for module in eager:
             handles.append(module.register_forward_pre_hook(pre, with_kwargs=True))
             handles.append(module.register_forward_hook(post, with_kwargs=True))
         try:
@@ -233,7 +242,7 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
     return calls, None, twin, originals, original_of
 
 
-def _watch(twin: Any, torch: Any, calls: list) -> tuple[Any, Any]:
+def _watch(modules: list, torch: Any, calls: list) -> tuple[Any, Any]:
     """A torch-function mode that records the first use of each parameter a module owns directly
     (a class token, a position embedding) as a call ("use", parameter, tokens): where the forward
     uses it. ``tokens``: for a tensor added to the output of a torch.cat that put k tokens made
@@ -242,19 +251,30 @@ def _watch(twin: Any, torch: Any, calls: list) -> tuple[Any, Any]:
     would (for the hooks, which read the shapes of a call with the mode off)."""
     from torch.overrides import TorchFunctionMode
 
-    owned = {id(p): p for m in twin.modules() if not _is_script(m, torch)
-             for p in m._parameters.values() if p is not None}
+    owned = {id(p): p for m in modules for p in m._parameters.values() if p is not None}
     derived: dict[int, Any] = {}  # id(tensor made from a parameter by a view or expand) → parameter
     joined: dict[int, tuple[int, int]] = {}  # id(torch.cat output) → (axis from the end, tokens)
     alive: list = []  # keeps the tensors whose ids are keys above alive during the pass
     seen: set[int] = set()
 
+    tensor = torch.Tensor
+
     def tensors(value: Any) -> list:
-        if isinstance(value, torch.Tensor):
+        if isinstance(value, tensor):
             return [value]
         if isinstance(value, (list, tuple)):
             return [t for v in value for t in tensors(v)]
         return []
+
+    def inputs_of(args: tuple, kwargs: dict) -> list:
+        """The tensors in args, then in kwargs, nested lists and tuples flattened in order."""
+        found = []
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, tensor):
+                found.append(value)
+            elif isinstance(value, (list, tuple)):
+                found += tensors(value)
+        return found
 
     class Watch(TorchFunctionMode):
         def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -262,12 +282,12 @@ def _watch(twin: Any, torch: Any, calls: list) -> tuple[Any, Any]:
             out = _known_shape(func, args, kwargs, torch)
             if out is None:
                 out = func(*args, **kwargs)
-            inputs = tensors(list(args)) + tensors(list(kwargs.values()))
+            inputs = inputs_of(args, kwargs)
             for t in inputs:
                 if id(t) in owned and id(t) not in seen:
                     seen.add(id(t))
                     calls.append(("use", t, _tokens(t, inputs)))
-            if isinstance(out, torch.Tensor):
+            if isinstance(out, tensor):
                 sources = [derived.get(id(t), owned.get(id(t))) for t in inputs]
                 name = getattr(func, "__name__", "")
                 if name in ("expand", "expand_as", "repeat", "view", "reshape", "to", "type_as", "contiguous") \
