@@ -503,3 +503,24 @@ def test_checking_a_worksheet_imports_no_document_reader():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["1", "['explain.checker.documents',", "'explain.checker.documents.read']"]
+
+
+def test_a_repeated_layers_table_formula_is_written_once(monkeypatch):
+    """The summary table has a row for every layer; a row whose layer the text does not derive
+    (a repetition) is written once for its formula, sizes and groups: six identical residual blocks
+    (conv 3 × 3 × 8 × 8 + 8, normalization 4 × 8, ReLU, Add) write the stem's and the first
+    block's 5 rows, then the convolution's, the normalization's and one for the layers without
+    weights (no formula): 8, not 25."""
+    from explain.render import view
+
+    calls = []
+    real = view._row_formula_written
+    monkeypatch.setattr(view, "_row_formula_written", lambda *a: calls.append(a[0].node.name) or real(*a))
+    spec = _residual(6)
+    for layer in spec["layers"][1:]:
+        layer.get("Conv2D", {})["kernel_size"] = 3
+    text = explain.load(spec).derive(format="markdown")
+    assert calls == ["stem", "c1", "n1", "r1", "a1", "c2", "n2", "r2"]
+    rows = [line for line in text.splitlines() if line.startswith("| `c")]
+    assert len(rows) == 6 and len({row.split(" | ", 1)[1] for row in rows}) == 1  # 3 × 3 × 8 × 8 + 8
+    assert "3 \\times 3 \\times 8 \\times 8 + 8" in rows[5]

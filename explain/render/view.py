@@ -446,6 +446,8 @@ class View:
         """Each value once: layers of one type repeat their formulas and sizes."""
         self._chains: dict[tuple, str] = {}
         """Each equation once (:meth:`chain` of the same formula and values)."""
+        self._rows: dict[tuple, Optional[str]] = {}
+        """Each summary-table formula once (:func:`_row_formula`: the rows of a repeated layer)."""
 
     def evaluate(self, v: Value) -> Value:
         if isinstance(v, int) or self.model is None:
@@ -1501,13 +1503,33 @@ def _block_name(block: list) -> str:
 
 def _row_formula(s: LayerStep, view: View, st: Optional[StepView]) -> Optional[str]:
     """The overview table's formula: what the row adds to the total, with the layer's numbers
-    (shared and tied groups left out: they add nothing here); None for a layer without weights."""
+    (shared and tied groups left out: they add nothing here); None for a layer without weights.
+    A row not derived in the text (``st`` None: a repetition) is written once for its formula,
+    values, groups and repeat (ResNet152: 516 rows, 96 steps derived)."""
+    if st is not None:
+        return _row_formula_written(s, view, None if not st.numbers else st.numbers)
+    try:
+        key: Optional[tuple] = (s.formula, frozenset(s.values.items()), s.repeat, bool(s.node.shares),
+                                tuple((g.formula, g.buffer, bool(g.tied_to)) for g in s.groups))
+        return view._rows[key]  # type: ignore[index]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable value: without the cache
+        key = None
+    text = _row_formula_written(s, view, None)
+    if key is not None:
+        view._rows[key] = text
+    return text
+
+
+def _row_formula_written(s: LayerStep, view: View, numbers: Optional[str]) -> Optional[str]:
+    """:func:`_row_formula`; ``numbers``: the derived step's formula with its numbers."""
     p = view.p
     own = [g for g in s.groups if not g.buffer and not (g.tied_to or s.node.shares)]
     if not own:
         return None
     if len(own) == len([g for g in s.groups if not g.buffer]):
-        tex = st.numbers if st is not None and st.numbers else p.expr(s.formula, s.values)
+        tex = numbers or p.expr(s.formula, s.values)
         tex = _table_grouped(s.formula, view.numeric(s.values), tex, p) or tex
     else:
         tex = p.expr(sympy.Add(*[g.formula for g in own]), view.numeric(s.values))
