@@ -10,7 +10,7 @@ torch = require_module("torch")
 nn = torch.nn
 
 import explain  # noqa: E402
-from explain.importers import torch_forward  # noqa: E402
+from explain.importers import live_torch, torch_forward  # noqa: E402
 
 
 class ConvBlock(nn.Module):
@@ -214,3 +214,37 @@ def test_batch_first_is_read_as_the_module_has_it():
     model = explain.from_torch(Wrapper(), (7, 6))
     shapes = {n.name: (n.input_shapes, n.output_shape) for n in model.nodes}
     assert shapes["inner"] == (((7, 6),), (7, 3)) and shapes["rnn"] == (((7, 3),), (7, 5))
+
+
+class Repeated(nn.Module):
+    """Four equal blocks and a different last one, with a forward of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8), nn.ReLU()) for _ in range(4))
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = x + block(x)
+        return self.head(x)
+
+
+def test_equal_modules_make_their_layer_and_probe_it_once(monkeypatch):
+    """The layer of a module is made from its arguments once for all modules with equal ones,
+    and probed once: Linear(8, 8), LayerNorm(8), ReLU and Linear(8, 3) are made once each (not
+    13 times), and the two Linear and the LayerNorm probed once each. The model is the one made
+    without sharing."""
+    made, probed = [], []
+    real_make, real_probe = live_torch.make, live_torch._Reader.probe
+    monkeypatch.setattr(live_torch, "make", lambda name, *a, **k: made.append(name) or real_make(name, *a, **k))
+    monkeypatch.setattr(live_torch._Reader, "probe", lambda self, layer, *a: probed.append(layer.type_name)
+                        or real_probe(self, layer, *a))
+    module = Repeated()
+    model = explain.from_torch(module, (8,))
+    assert sorted(made) == ["LayerNorm", "Linear", "Linear", "ReLU"]
+    assert sorted(probed) == ["LayerNorm", "Linear", "Linear"]
+    monkeypatch.setattr(live_torch, "_args_key", lambda args: None)
+    monkeypatch.setattr(live_torch._Reader, "probe_once", lambda self, layer, module: self.probe(layer, module))
+    unshared = explain.from_torch(module, (8,))
+    assert model == unshared and len(made) == 4 + 13 and model.total == 4 * (72 + 16) + 27

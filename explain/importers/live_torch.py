@@ -145,8 +145,9 @@ def _dtype_name(module: Any, torch: Any) -> str:
 def _lazy(module: Any, torch: Any) -> str | None:
     """The name of the first uninitialized (lazy) parameter or buffer, if any."""
     lazy = (torch.nn.parameter.UninitializedParameter, torch.nn.parameter.UninitializedBuffer)
+    plain = (torch.Tensor, torch.nn.Parameter)  # neither is lazy: without the Parameter classes' isinstance
     for n, t in list(module.named_parameters()) + list(module.named_buffers()):
-        if isinstance(t, lazy):
+        if type(t) not in plain and isinstance(t, lazy):
             return n
     return None
 
@@ -185,6 +186,17 @@ def _torch_type(module: Any, torch: Any) -> type[Layer] | None:
     return None
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _init_fields(layer_type: type[Layer]) -> tuple[str, ...]:
+    """The names of the type's constructor arguments that a torch module may hold."""
+    if layer_type not in _FIELDS:
+        _FIELDS[layer_type] = tuple(f.name for f in dataclasses.fields(layer_type)
+                                    if f.init and f.name not in _SKIP_ARGS and not f.name.startswith("_"))
+    return _FIELDS[layer_type]
+
+
 def _args(module: Any, layer_type: type[Layer], torch: Any) -> dict:
     """Constructor arguments read from the module's attributes (torch keeps most of them)."""
     name = layer_type.type_name
@@ -194,19 +206,33 @@ def _args(module: Any, layer_type: type[Layer], torch: Any) -> dict:
                 "bias": module.linear1.bias is not None,
                 "batch_first": bool(getattr(module.self_attn, "batch_first", False))}
     out: dict = {}
-    for f in dataclasses.fields(layer_type):
-        if not f.init or f.name in _SKIP_ARGS or f.name.startswith("_") or not hasattr(module, f.name):
+    for field in _init_fields(layer_type):
+        if not hasattr(module, field):
             continue
-        value = getattr(module, f.name)
-        if f.name == "bias" and (value is None or isinstance(value, torch.Tensor)):
+        value = getattr(module, field)
+        if field == "bias" and (value is None or isinstance(value, torch.Tensor)):
             value = value is not None  # a bias tensor, or None with bias=False / affine=False
         elif isinstance(value, torch.Tensor) or callable(value):
             continue
-        out[f.name] = _plain(value)
+        out[field] = _plain(value)
     if name == "MultiheadAttention":
         out["bias"] = module.in_proj_bias is not None
         out["add_bias_kv"] = module.bias_k is not None
     return out
+
+
+_UNMADE = object()
+_PLAIN = (int, float, bool, str, type(None))
+
+
+def _args_key(args: dict) -> tuple | None:
+    """The arguments as a key (a layer type makes equal layers from equal arguments): None when a
+    value is not a plain number, string, None, or a list of them (nested)."""
+    def plain(v: Any) -> bool:
+        return type(v) in _PLAIN or (type(v) is list and all(plain(x) for x in v))
+    if not all(plain(v) for v in args.values()):
+        return None
+    return tuple((k, repr(v)) for k, v in args.items())
 
 
 def _plain(value: Any) -> Any:
@@ -341,6 +367,8 @@ class _Reader:
         self.units: list[_Unit] = []
         self.by_module: dict[int, _Unit] = {}
         self.originals: dict[int, Any] = {}  # id(tensor of the meta copy) → the user's tensor
+        self.made: dict[tuple, Any] = {}  # (type, its arguments) → the layer made (None: rejected)
+        self.probed: dict[tuple, Any] = {}  # (layer, input shapes to try) → what probe found
 
     # -- which modules become nodes
     def walk(self, module: Any, name: str, visited: set[int]) -> None:
@@ -374,15 +402,24 @@ class _Reader:
             layer_type = _torch_type(module, self.torch)
             if layer_type is None:
                 return None
-            try:
-                layer = make(layer_type.type_name, _args(module, layer_type, self.torch), framework="pytorch")
-            except ExplainError:
+            args = _args(module, layer_type, self.torch)
+            key = (layer_type, _args_key(args))
+            made: Any = self.made.get(key, _UNMADE) if key[1] is not None else _UNMADE
+            if made is _UNMADE:
+                try:
+                    made = make(layer_type.type_name, args, framework="pytorch")
+                except ExplainError:
+                    made = None
+                if key[1] is not None:
+                    self.made[key] = made
+            if made is None:
                 return None
+            layer = made
         params = {n: p.numel() for n, p in module.named_parameters(remove_duplicate=False)}
         weighted = [g for g in layer.weight_groups() if not g.buffer]
         if not params and not weighted:  # weightless, or buffers only (BatchNorm with affine=False)
             return layer if self.weightless or any(True for _ in module.buffers()) else None
-        probe = self.probe(layer, module)
+        probe = self.probe_once(layer, module)
         if probe is None:
             return None
         groups = {g.name: int(count(g, probe[1])) for g in weighted}
@@ -397,8 +434,19 @@ class _Reader:
         flags = {p.requires_grad for p in module.parameters()}
         return layer if len(flags) <= 1 else None
 
-    def probe(self, layer: Layer, module: Any):
-        for shapes in _probes(module, layer):
+    def probe_once(self, layer: Layer, module: Any):
+        """``probe``, once for equal layers with the same shapes to try (a model's repeated blocks)."""
+        probes = tuple(_probes(module, layer))
+        try:
+            found = self.probed.get((layer, probes), _UNMADE)
+        except TypeError:  # a field that cannot be hashed
+            return self.probe(layer, module, probes)
+        if found is _UNMADE:
+            found = self.probed[(layer, probes)] = self.probe(layer, module, probes)
+        return found
+
+    def probe(self, layer: Layer, module: Any, probes: Iterable[tuple[Shape, ...]] | None = None):
+        for shapes in _probes(module, layer) if probes is None else probes:
             try:
                 out, values = layer.infer(shapes if layer.multi_input else shapes[:1])
                 return shapes, values, out
