@@ -469,7 +469,7 @@ def _page_bottoms(pdf) -> list[float]:
 
 
 PICTURE_WORDS = {"en": ("Architecture", "(Input)", "Distribution of the parameters", "Share of the parameters (%)"),
-                 "ja": ("アーキテクチャ", "(入力)", "パラメータの内訳", "全パラメータに占める割合（%）")}
+                 "ja": ("アーキテクチャ", "（入力）", "パラメータの内訳", "全パラメータに占める割合（%）")}
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])

@@ -46,8 +46,14 @@ def test_seed_boxes_give_type_shape_and_count_in_the_readers_language():
     assert dense["params"] == 11552 * 512 + 512  # hand derivation: n_in·n_out + n_out
     out = draw(model, lang="de")
     assert "<b>dense_1</b> (Dense)<br/>(None, 512)<br/>5.915.136 Parameter" in out
+    # ja: the type in full-width brackets right after the name, as the headings write it
+    # (`conv2d_2`（Conv2D）; GLOSSARY: full-width （） in running text); the shape stays Python's tuple
     ja = draw(model, lang="ja", format="tikz")
-    assert r"\mbox{\texttt{dense\_1}} \mbox{(Dense)}\\\texttt{(None,\penalty1000\ 512)}\\パラメータ数 5,915,136" in ja
+    assert r"\mbox{\texttt{dense\_1}}\mbox{（Dense）}\\\texttt{(None,\penalty1000\ 512)}\\パラメータ数 5,915,136" in ja
+    assert "<b>dense_1</b>（Dense）<br/>(None, 512)<br/>パラメータ数 5,915,136" in draw(model, lang="ja")
+    svg = draw(model, lang="ja", format="svg")
+    assert "（Dense）" in svg and "(Dense)" not in svg
+    assert "（入力）" in svg and "(入力)" not in svg
     fr = draw(model, lang="fr", format="svg")
     assert "5\u202f915\u202f136 paramètres" in fr  # CLDR's narrow no-break space
 
@@ -552,10 +558,11 @@ def test_bert_token_types_box_says_they_default_to_0_and_the_legend_names_the_ma
                            small(ids, token_type_ids=torch.zeros_like(ids)).last_hidden_state)
     assert not any(n.startswith("attention_mask") for n, _ in small.named_parameters())
     bert = load(FIXTURES / "hf" / "bert-base-uncased.json")
-    assert f'<b>token_type_ids</b> ({TOKEN_TYPES[lang]})<br/>(None, None)"' in draw(bert, lang, "mermaid")
+    paren = "（%s）" if lang == "ja" else " (%s)"  # ja: full-width brackets, as in the headings
+    assert f'<b>token_type_ids</b>{paren % TOKEN_TYPES[lang]}<br/>(None, None)"' in draw(bert, lang, "mermaid")
     # round 19 (en 6): position_ids is labelled an input like the others, in every language
     for model in (bert, load(FIXTURES / "hf" / "gpt2.json")):
-        assert f'<b>position_ids</b> ({POSITION_IDS[lang]})<br/>(None, None)"' in draw(model, lang, "mermaid")
+        assert f'<b>position_ids</b>{paren % POSITION_IDS[lang]}<br/>(None, None)"' in draw(model, lang, "mermaid")
     text = render(bert, lang=lang, format="markdown")
     legend = text[text.index("```mermaid") - 800:text.index("```mermaid")]
     assert "`attention_mask`" in legend

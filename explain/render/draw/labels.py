@@ -32,6 +32,8 @@ TOKEN_TYPES = N_("Input, all 0 if not given")
 BUCKETS = N_("relative-position buckets")
 # Translators: the first line of a box in the picture of one block: the layer before the block, whose output the block reads (its name and type follow on the next line)
 BLOCK_INPUT = N_("Input of the block:")
+# Translators: a layer's name and its type, as the headings and the picture's boxes write them (conv1 (Conv2D))
+NAMED = N_("%(layer)s (%(kind)s)")
 
 
 @dataclass
@@ -111,14 +113,15 @@ class Labels:
         return self.tr(BUCKETS)
 
     def lines(self, box: Box, graph: Optional[Graph] = None) -> list[Line]:
-        """``name (type) × N`` / output shape / parameters (and whose weights a sharing box uses)."""
+        """``name (type) × N`` (ja ``name（type） × N``) / output shape / parameters (and whose weights a sharing box uses)."""
         name = short(box.name)
         out = [Line("text", self.tr(BLOCK_INPUT))] if box.kind == "input" and box.type else []
         step = self._formatter.step(box.name) if box.kind == "layer" else None
+        typed = self.tr(NAMED, layer="", kind=self.type(box)) + self.times(box.repeat)  # ja （Conv2D）
         if step:  # a step of the forward pass, not a module: named in plain text
-            out.append(Line("text", f"{step} ({self.type(box)})" + self.times(box.repeat)))
+            out.append(Line("text", step + typed))
         else:
-            out.append(Line("name", name, f" ({self.type(box)})" + self.times(box.repeat)))
+            out.append(Line("name", name, typed))
         if box.shape or box.kind != "input":
             out.append(Line("shape", self.shape(box)))
         if box.kind != "input":

@@ -44,7 +44,7 @@ def _wrap(lines: list[Line], room: int) -> list[Line]:
     name, a shape and a line with a name in it stay whole."""
     out: list[Line] = []
     for line in lines:
-        if line.kind == "name" and _width(line.text + line.after) > room and line.after.startswith(" "):
+        if line.kind == "name" and _width(line.text + line.after) > room and line.after.startswith((" ", "（")):
             out += [Line("name", line.text), *_wrap([Line("text", line.after.lstrip())], room)]
         elif line.kind != "text" or line.code or _width(line.text + line.after) <= room:
             out.append(line)
@@ -54,9 +54,12 @@ def _wrap(lines: list[Line], room: int) -> list[Line]:
 
 
 def _split(text: str, room: int) -> list[str]:
-    """``text`` in parts of at most ``room`` pixels where it can: before " (", else at a space."""
+    """``text`` in parts of at most ``room`` pixels where it can: before " (" or "（", else at a space."""
     if _width(text) <= room:
         return [text]
+    wide = text.rfind("（")
+    if 0 < wide and _width(text[:wide]) <= room:
+        return [text[:wide], *_split(text[wide:], room)]
     at = text.rfind(" (")
     if at <= 0 or _width(text[:at]) > room:
         at = max((k for k, c in enumerate(text) if c == " " and _width(text[:k]) <= room), default=-1)

@@ -45,7 +45,8 @@ def _code(name: str) -> str:
 def _line(line: Line) -> str:
     if line.kind == "name":
         after = latex_text(line.after.strip())  # the type never breaks inside (GlobalAveragePooling2D)
-        return _code(line.text) + (r" \mbox{" + after + "}" if after else "")
+        space = "" if line.after.startswith("（") else " "  # ja: the full-width bracket has its own room
+        return _code(line.text) + (space + r"\mbox{" + after + "}" if after else "")
     if line.kind == "shape":  # breaks, if it must, only after a comma (as in the tables)
         return r"\texttt{" + latex_text(line.text).replace(", ", r",\penalty1000\ ") + "}"
     if line.code:
