@@ -212,6 +212,28 @@ def test_a_substituted_symbol_is_printed_without_a_new_printer(monkeypatch):
     assert len(made) <= 3
 
 
+def test_a_printers_variants_are_looked_up_once(monkeypatch):
+    """Each substituted symbol asks for the printer without values twice (its binding, its
+    number) and that printer for its order: the settings' key (a frozenset of every setting) is
+    built once per printer and variant, not once per symbol and question."""
+    import sympy
+
+    from explain.render import mathtex
+
+    class Counted(dict):
+        def get(self, *a):
+            looked.append(a)
+            return super().get(*a)
+
+    looked: list = []
+    monkeypatch.setattr(mathtex, "_VARIANTS", Counted(mathtex._VARIANTS))
+    k_h, k_w, c_in, c_out = sympy.symbols("k_h k_w c_in c_out", positive=True, integer=True)
+    p = mathtex.MathPrinter("en")
+    text = p.expr(k_h * k_w * c_in * c_out + c_out, {k_h: 3, k_w: 3, c_in: 8, c_out: 16})
+    assert text == r"3 \times 3 \times 8 \times 16 + 16"
+    assert len(looked) <= 2
+
+
 def test_a_layers_compute_is_substituted_once_per_distinct_formula_and_sizes(monkeypatch):
     """The compute totals (MACs, FLOPs, training FLOPs) ask every node for its MACs; three equal
     Dense(4 → 4) layers share one substitution. By hand: 4 · 4 = 16 MACs a layer, 48 in all,

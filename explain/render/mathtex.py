@@ -92,6 +92,7 @@ class FormulaPrinter(LatexPrinter):
 
     def __init__(self, settings: Optional[dict] = None) -> None:
         self._given = dict(settings or {})
+        self._asked: dict[tuple[str, Optional[str]], FormulaPrinter] = {}
         super().__init__(settings)
         s = self._settings
         self.lang: str = s["lang"]
@@ -115,7 +116,11 @@ class FormulaPrinter(LatexPrinter):
 
     def _variant(self, setting: str, value: Optional[str]) -> "FormulaPrinter":
         """The same printer with one setting changed, made once per settings (LatexPrinter's
-        set-up is slow, and every substituted symbol asks for the printer without values)."""
+        set-up is slow, and every substituted symbol asks for the printer without values); each
+        printer keeps the variants it has asked for (the settings' key is built once)."""
+        asked = self._asked.get((setting, value))
+        if asked is not None:
+            return asked
         given = {**self._given, setting: value}
         try:
             key = (type(self), frozenset(given.items()))
@@ -124,6 +129,7 @@ class FormulaPrinter(LatexPrinter):
             return type(self)(given)
         if found is None:
             found = _VARIANTS[key] = type(self)(given)
+        self._asked[(setting, value)] = found
         return found
 
     # -- pieces that differ between LaTeX and plain text
