@@ -248,3 +248,31 @@ def test_equal_modules_make_their_layer_and_probe_it_once(monkeypatch):
     monkeypatch.setattr(live_torch._Reader, "probe_once", lambda self, layer, module: self.probe(layer, module))
     unshared = explain.from_torch(module, (8,))
     assert model == unshared and len(made) == 4 + 13 and model.total == 4 * (72 + 16) + 27
+
+
+class Shared(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+        self.seq = nn.Sequential(self.a, nn.ReLU(), nn.Sequential(self.a, nn.Tanh()))
+
+    def forward(self, x):
+        return self.seq(self.a(x))
+
+
+def test_the_pass_watches_each_module_of_the_copy_once_in_torchs_order(monkeypatch):
+    """Without scripted parts, the modules the pass hooks and watches come from the list of the
+    copy's modules made with it: the copy's own ``modules()``, each once, in its order."""
+    watched = []
+    real = torch_forward._watch
+
+    def watch(modules, *args):
+        watched.extend(modules)
+        return real(modules, *args)
+
+    monkeypatch.setattr(torch_forward, "_watch", watch)
+    calls, stopped, twin, *_ = torch_forward.run(Shared(), torch, {}, [torch.zeros(2, 4, device="meta")], {})
+    assert stopped is None
+    assert [id(m) for m in watched] == [id(m) for m in twin.modules()] and len(watched) == 6
+    assert [type(c[0]).__name__ for c in calls if c[0] != "use"] == ["Linear", "Linear", "ReLU", "Linear", "Tanh", "Sequential",
+                                                    "Sequential", "Shared"]

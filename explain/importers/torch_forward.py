@@ -183,7 +183,12 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
     (id(copy tensor) → original) and its module map (id(copy module) → original)."""
     twin, originals, pairs = _meta_copy(root, torch)
     original_of = {id(c): o for o, c in pairs}
-    runner, wrapped = _wrap_scripted(twin, torch)
+    if any(_is_script(c, torch) for _, c in pairs):
+        runner, wrapped = _wrap_scripted(twin, torch)
+        eager = [m for m in runner.modules() if not _is_script(m, torch)]
+    else:  # the copy's modules, each once, in the order of twin.modules()
+        runner, wrapped = twin, []
+        eager = list({id(c): c for _, c in pairs}.values())
     scripted_of = {id(parent._modules[name]): scripted for parent, name, scripted in wrapped}  # wrapper → module
     if runner is not twin:
         scripted_of[id(runner)] = twin
@@ -213,7 +218,6 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
             calls.append((module, tuple(_strip(t, seq_first) for t in tensors) or ((),),
                           tuple(_strip(t, seq_first) for t in outs)))
 
-    eager = [m for m in runner.modules() if not _is_script(m, torch)]
     watch, touch = _watch(eager, torch, calls)
     quiet = torch._C.DisableTorchFunction
     handles = []
