@@ -58,7 +58,8 @@ def pictures(model: Model, lang: str, format: str,
         out.update(graph=flowchart(graph, labels), bars=charts.xychart(items, labels),
                    detail=flowchart(block, labels) if block else None)
     elif format == "latex":
-        from .tikz import placed
+        from .layout import GAP, layout
+        from .tikz import READABLE, placed
         # the graph bare: the template boxes it and may shrink it into the room left on the page,
         # down to box text of 6pt (footnotesize, 8pt, at 0.75 of the size drawn)
         # (the bar chart's labels are footnotesize too, drawn at full size: 0.75 at least)
@@ -70,6 +71,13 @@ def pictures(model: Model, lang: str, format: str,
         graph_min = min(1.0, max(0.75, 0.75 / scale))
         out.update(graph=tex, graph_min=graph_min, graph_floor=graph_min if sized else min(1.0, 0.5 / scale),
                    bars=charts.pgfplots(items, labels, center=False), bars_min=0.75, detail=detail_tex)
+        out.update(graph_alt=None, graph_alt_read=1.0, graph_read=min(1.0, READABLE / scale))
+        at = layout(graph)
+        if not sized and at.width < 1 + GAP and at.height >= ALT_ROWS:
+            # one long column: the same in two columns, which the page takes instead where only it
+            # fits at 7pt (ja LeNet-5: 5.4pt in one column under the introduction)
+            alt, alt_scale, _, _ = placed(graph, labels, rows=-(-int(at.height) // 2), center=False)
+            out.update(graph_alt=alt, graph_alt_read=min(1.0, READABLE / alt_scale))
         # cm each picture takes on the page: its heading and sentences go with it to a new page
         out.update(graph_height=height, bars_height=charts.height(items) + 1.2, detail_height=detail_height)
     else:
@@ -78,6 +86,9 @@ def pictures(model: Model, lang: str, format: str,
                    detail=graph_svg(block, labels, rows=DETAIL_ROWS, block=True) if block else None)
     return out
 
+
+ALT_ROWS = 8
+"""A diagram of one column this many rows long or longer is also drawn in two columns for the page."""
 
 DETAIL_ROWS = 14
 """A block drawn layer by layer stays in one column up to this many rows."""
