@@ -1138,9 +1138,9 @@ def _symbol_names(d: Derivation) -> set[str]:
         # a symbol a note names in a formula (GPT-2's d_h = d/H names H): defined in the list too
         values += [messages.PLACEHOLDERS.get(k) for n in s.notes
                    for k in _PLACEHOLDER_NAME.findall(str(messages.NOTES.get(n, "")))]
-    for v in values:
-        if isinstance(v, sympy.Basic):
-            names |= {x.name for x in v.free_symbols if isinstance(x, sympy.Symbol)}
+    # each formula once: the layers of a type repeat theirs (ResNet152: 516 layers, a few dozen)
+    for v in {v for v in values if isinstance(v, sympy.Basic)}:
+        names |= {x.name for x in v.free_symbols if isinstance(x, sympy.Symbol)}
     return names
 
 
