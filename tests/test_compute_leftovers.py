@@ -139,3 +139,52 @@ def test_gemma_alternating_layers_slide_by_hand(tmp_path):
         (tmp_path / "old.json").write_text(json.dumps(raw))
         old = explain.load(str(tmp_path / "old.json"), T=10)
         assert old.evaluate(old.node("model.layers").macs) == _by_hand(10, keys) - 10 * 64 * 100
+
+
+def _gemma3_masks(transformers, torch, path: str, tokens: int) -> list:
+    """The attention mask transformers' own Gemma 3 (eager, read from the config file at
+    ``path``) gives each layer on ``tokens`` tokens: True where query q may attend to key k."""
+    from transformers.models.gemma3 import modeling_gemma3
+    config = transformers.Gemma3TextConfig.from_json_file(path)
+    config._attn_implementation = "eager"
+    net = modeling_gemma3.Gemma3TextModel(config).eval()
+    masks: dict[int, object] = {}
+
+    def keep(module, args, kwargs):
+        mask = kwargs["attention_mask"][0, 0]
+        masks[module.self_attn.layer_idx] = mask if mask.dtype == torch.bool else mask == 0
+
+    for layer in net.layers:
+        layer.register_forward_pre_hook(keep, with_kwargs=True)
+    with torch.no_grad():
+        net(torch.zeros(1, tokens, dtype=torch.long))
+    return [masks[i] for i in range(len(net.layers))]
+
+
+def test_bidirectional_gemma3_window_reaches_both_ways_as_transformers_masks(tmp_path):
+    """Gemma 3 with use_bidirectional_attention: transformers stores the window w as ⌊w/2⌋ + 1
+    (exclusive) and ORs |q − k| < ⌊w/2⌋ + 1 into the sliding layers' mask, so a query sees up to
+    2⌊w/2⌋ + 1 keys (w + 1 for even w), ⌊w/2⌋ on each side; the causal model's sliding layers at
+    most w (a query and the w − 1 before it). Read from transformers' own mask for several T and
+    w: the widest row is explain's keys per query in the sliding layers (T in the full ones, layer
+    5 of 7), and the blocks' MACs are the sums by hand with those keys."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    for bidirectional in (True, False):
+        for tokens, window in ((10, 6), (10, 7), (12, 4), (5, 6), (3, 8), (9, 1)):
+            data = transformers.Gemma3TextConfig(**dict(SMALL, num_hidden_layers=7, head_dim=16),
+                                                 use_bidirectional_attention=bidirectional).to_dict()
+            data.update(sliding_window=window, architectures=["Gemma3ForCausalLM"])
+            path = tmp_path / "config.json"
+            path.write_text(json.dumps(data))
+            masks = _gemma3_masks(transformers, torch, str(path), tokens)
+            rows = [[int(n) for n in mask.sum(1)] for mask in masks]
+            half = window // 2
+            for q in range(tokens):  # by hand: ⌊w/2⌋ each side, or the w − 1 before
+                seen = (min(q, half) + min(tokens - 1 - q, half) + 1 if bidirectional
+                        else min(q + 1, window))
+                assert rows[0][q] == seen and rows[5][q] == (tokens if bidirectional else q + 1)
+            keys = [max(row) for row in rows]
+            assert keys[0] == min(tokens, 2 * half + 1 if bidirectional else window)
+            model = explain.load(str(path), T=tokens)
+            assert model.evaluate(model.node("model.layers").macs) == _by_hand(tokens, keys) - tokens * 64 * 100

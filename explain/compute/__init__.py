@@ -263,12 +263,14 @@ stack's L layers slide (the others attend to all T positions)."""
 
 
 @cache
-def keys_per_query(sliding: bool, every_layer: bool) -> sympy.Expr:
-    """Keys each query is scored against: T; with a sliding window min(T, w); where L_w of the
-    L layers slide, their mean per layer (L_w·min(T, w) + (L − L_w)·T)/L."""
+def keys_per_query(sliding: bool, every_layer: bool, both_sides: bool = False) -> sympy.Expr:
+    """Keys each query is scored against: T; with a sliding window min(T, w) (a query and the
+    w − 1 positions before it); with a window on both sides (|q − k| ≤ ⌊w/2⌋, transformers'
+    Gemma 3 with use_bidirectional_attention) min(T, 2⌊w/2⌋ + 1); where L_w of the L layers
+    slide, their mean per layer (L_w·min(T, ·) + (L − L_w)·T)/L."""
     if not sliding:
         return T
-    window = sympy.Min(T, w)
+    window = sympy.Min(T, 2 * sympy.floor(w / 2) + 1 if both_sides else w)
     if every_layer:
         return window
     L = sym("L")

@@ -396,14 +396,20 @@ class LlamaDecoderLayer(_Block):
         return _llama_groups(self.qkv_bias, self.o_bias, self.mlp_bias)
 
     def keys(self) -> tuple[sympy.Expr, dict]:
-        """min(T, w) keys per query where the layer slides (a kernel that computes the whole
-        T × T matrix and masks it, as transformers' eager attention, does T·T)."""
+        """min(T, w) keys per query where the layer slides, min(T, 2⌊w/2⌋ + 1) where the window
+        reaches both ways (a kernel that computes the whole T × T matrix and masks it, as
+        transformers' eager attention, does T·T)."""
         if self.sliding_window is None:
             return T, {}
+        both = self.window_both_sides()
         if self.sliding_layers is None:
-            return keys_per_query(True, True), {w: self.sliding_window}
+            return keys_per_query(True, True, both), {w: self.sliding_window}
         n_w, n = self.sliding_layers
-        return keys_per_query(True, False), {w: self.sliding_window, L_w: n_w, sym("L"): n}
+        return keys_per_query(True, False, both), {w: self.sliding_window, L_w: n_w, sym("L"): n}
+
+    def window_both_sides(self) -> bool:
+        """Whether the sliding window lets a query see the ⌊w/2⌋ positions after it as well as before."""
+        return False
 
     def values(self, shape: Shape) -> dict:
         return {d: self.hidden_size, f: self.intermediate_size, H: self.num_attention_heads,

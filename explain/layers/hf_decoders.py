@@ -82,6 +82,11 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
     def note_values(self) -> tuple[tuple[str, Value], ...]:
         return (("s_value", self.query_pre_attn_scalar),)
 
+    def window_both_sides(self) -> bool:
+        """Without the causal mask (Gemma 3's use_bidirectional_attention) transformers' sliding
+        layers keep the keys with |q − k| ≤ ⌊w/2⌋ (it stores w as ⌊w/2⌋ + 1, exclusive)."""
+        return not self.causal
+
     def notes(self) -> tuple[str, ...]:
         return ("gemma_four_norms", *self.heads_note(), "rope_no_parameters")
 
