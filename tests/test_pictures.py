@@ -49,7 +49,7 @@ def test_seed_boxes_give_type_shape_and_count_in_the_readers_language():
     # ja: the type in full-width brackets right after the name, as the headings write it
     # (`conv2d_2`（Conv2D）; GLOSSARY: full-width （） in running text); the shape stays Python's tuple
     ja = draw(model, lang="ja", format="tikz")
-    assert r"\mbox{\texttt{dense\_1}}\mbox{（Dense）}\\\texttt{(None,\penalty1000\ 512)}\\パラメータ数 5,915,136" in ja
+    assert r"\mbox{\texttt{dense\_1}}\allowbreak{}\mbox{（Dense）}\\\texttt{(None,\penalty1000\ 512)}\\パラメータ数 5,915,136" in ja
     assert "<b>dense_1</b>（Dense）<br/>(None, 512)<br/>パラメータ数 5,915,136" in draw(model, lang="ja")
     svg = draw(model, lang="ja", format="svg")
     assert "（Dense）" in svg and "(Dense)" not in svg

@@ -45,7 +45,9 @@ def _code(name: str) -> str:
 def _line(line: Line) -> str:
     if line.kind == "name":
         after = latex_text(line.after.strip())  # the type never breaks inside (GlobalAveragePooling2D)
-        space = "" if line.after.startswith("（") else " "  # ja: the full-width bracket has its own room
+        # ja: the full-width bracket has its own room, and the line may break before it (ja mlp_bn's
+        # batch_normalization（BatchNormalization） ran 24pt past its box)
+        space = r"\allowbreak{}" if line.after.startswith("（") else " "
         return _code(line.text) + (space + r"\mbox{" + after + "}" if after else "")
     if line.kind == "shape":  # breaks, if it must, only after a comma (as in the tables)
         return r"\texttt{" + latex_text(line.text).replace(", ", r",\penalty1000\ ") + "}"
