@@ -493,6 +493,54 @@ def test_keras_element_wise_types_are_built_when_a_model_first_asks_for_one():
                                           "True True 15 (0.25,) [3*N_out, N_out]"]
 
 
+def test_a_llama_derivation_builds_none_of_torch_cores_other_types():
+    """torch_core's types a language model does not use (Bilinear, EmbeddingBag, Identity, GLU,
+    PReLU, Flatten, Unflatten) are built when a model first asks for one: a Llama config builds
+    Linear and Embedding only; the registry, the module's attribute and the full listing give the
+    same classes, and they count as torch does (Bilinear(3, 4, 5): 65 weights, EmbeddingBag(10, 4):
+    40; Unflatten(1, (2, 3)) of (batch, 6) gives (batch, 2, 3))."""
+    torch = pytest.importorskip("torch")
+    config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
+              "intermediate_size": 128, "num_attention_heads": 4, "num_key_value_heads": 2,
+              "num_hidden_layers": 2, "vocab_size": 100, "max_position_embeddings": 32}
+    code = ("import dataclasses, json, sys\n"
+            "built = []\nreal = dataclasses._process_class\n"
+            "dataclasses._process_class = lambda cls, *a, **k: built.append(cls.__name__) or real(cls, *a, **k)\n"
+            "import explain, explain.layers.torch_core as c, explain.layers.registry as r\n"
+            "import tempfile, os\n"
+            "path = os.path.join(tempfile.mkdtemp(), 'config.json')\n"
+            f"open(path, 'w').write({json.dumps(config)!r})\n"
+            "model = explain.load(path)\n"
+            "lazy = sorted(c._LAZY_TYPES)\n"
+            "print(model.total, sorted(n for n in lazy if n in vars(c)), sorted(set(built) & set(lazy)),\n"
+            "      'Linear' in built and 'Embedding' in built)\n"
+            "same = r.lookup('Bilinear', 'pytorch') is c.Bilinear and r.find('GLU', 'pytorch') is c.GLU\n"
+            "r.load_all()\n"
+            "every = all(n in vars(c) and r.find(n, 'pytorch') is vars(c)[n] and vars(c)[n].__qualname__ == n\n"
+            "            for n in lazy)\n"
+            "listed = {t.__name__ for t in r.layer_types('pytorch')} >= set(lazy)\n"
+            "def count(layer, shapes):\n"
+            "    values = layer.infer(shapes)[1]\n"
+            "    return int(sum(g.formula for g in layer.weight_groups_for(shapes)).subs(values))\n"
+            "counts = [count(r.make(n, a, framework='pytorch'), s) for n, a, s in\n"
+            "          (('Bilinear', {'in1_features': 3, 'in2_features': 4, 'out_features': 5}, ((3,), (4,))),\n"
+            "           ('EmbeddingBag', {'num_embeddings': 10, 'embedding_dim': 4}, ((3,),)))]\n"
+            "shape = r.make('Unflatten', {'dim': 1, 'unflattened_size': [2, 3]}, framework='pytorch')"
+            ".output_shape((6,))\n"
+            "print(same, every, listed, len(lazy), counts, shape)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    from transformers import LlamaConfig, LlamaForCausalLM
+    with torch.device("meta"):
+        llama = LlamaForCausalLM(LlamaConfig(**{k: v for k, v in config.items() if k != "architectures"}))
+    bilinear = sum(p.numel() for p in torch.nn.Bilinear(3, 4, 5).parameters())
+    bag = sum(p.numel() for p in torch.nn.EmbeddingBag(10, 4).parameters())
+    unflat = tuple(torch.nn.Unflatten(1, (2, 3))(torch.zeros(2, 6)).shape)[1:]  # explain's shapes: no batch axis
+    assert result.stdout.splitlines() == [
+        f"{sum(p.numel() for p in llama.parameters())} [] [] True",
+        f"True True True 7 [{bilinear}, {bag}] {unflat}"]
+
+
 def test_a_derivation_finds_its_repeated_blocks_once(monkeypatch):
     """The derivation and its pictures frame the same runs of repeated blocks: the search for them
     (every period at every position, ResNet152's 516 layers) runs once per document; the pictures
