@@ -493,12 +493,15 @@ def test_keras_element_wise_types_are_built_when_a_model_first_asks_for_one():
                                           "True True 15 (0.25,) [3*N_out, N_out]"]
 
 
-def test_a_llama_derivation_builds_none_of_torch_cores_other_types():
+def test_a_llama_derivation_builds_none_of_torch_cores_or_the_hf_blocks_other_types():
     """torch_core's types a language model does not use (Bilinear, EmbeddingBag, Identity, GLU,
-    PReLU, Flatten, Unflatten) are built when a model first asks for one: a Llama config builds
-    Linear and Embedding only; the registry, the module's attribute and the full listing give the
-    same classes, and they count as torch does (Bilinear(3, 4, 5): 65 weights, EmbeddingBag(10, 4):
-    40; Unflatten(1, (2, 3)) of (batch, 6) gives (batch, 2, 3))."""
+    PReLU, Flatten, Unflatten) and hf_blocks' other blocks (GPT2Block, DistilBertBlock, T5Block,
+    the Qwen2, Gemma and Mixtral decoder layers, AddEmbeddings, FirstToken) are built when a model
+    first asks for one: a Llama config builds Linear, Embedding and LlamaDecoderLayer of them; the
+    registry, the module's attribute and the full listing give the same classes, and torch_core's
+    count as torch does (Bilinear(3, 4, 5): 65 weights, EmbeddingBag(10, 4): 40; Unflatten(1, (2, 3))
+    of (batch, 6) gives (batch, 2, 3)); the HF blocks' counts are checked against transformers by
+    test_hf_config and test_hf_families."""
     torch = pytest.importorskip("torch")
     config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
               "intermediate_size": 128, "num_attention_heads": 4, "num_key_value_heads": 2,
@@ -506,17 +509,21 @@ def test_a_llama_derivation_builds_none_of_torch_cores_other_types():
     code = ("import dataclasses, json, sys\n"
             "built = []\nreal = dataclasses._process_class\n"
             "dataclasses._process_class = lambda cls, *a, **k: built.append(cls.__name__) or real(cls, *a, **k)\n"
-            "import explain, explain.layers.torch_core as c, explain.layers.registry as r\n"
+            "import explain, explain.layers.torch_core as c, explain.layers.hf_blocks as h\n"
+            "import explain.layers.registry as r\n"
             "import tempfile, os\n"
             "path = os.path.join(tempfile.mkdtemp(), 'config.json')\n"
             f"open(path, 'w').write({json.dumps(config)!r})\n"
             "model = explain.load(path)\n"
-            "lazy = sorted(c._LAZY_TYPES)\n"
-            "print(model.total, sorted(n for n in lazy if n in vars(c)), sorted(set(built) & set(lazy)),\n"
-            "      'Linear' in built and 'Embedding' in built)\n"
-            "same = r.lookup('Bilinear', 'pytorch') is c.Bilinear and r.find('GLU', 'pytorch') is c.GLU\n"
+            "lazy = sorted(c._LAZY_TYPES) + sorted(h._LAZY_TYPES)\n"
+            "print(model.total, sorted(n for n in lazy if n in vars(c) or n in vars(h)), sorted(set(built) & set(lazy)),\n"
+            "      {'Linear', 'Embedding', 'LlamaDecoderLayer'} <= set(built))\n"
+            "same = (r.lookup('Bilinear', 'pytorch') is c.Bilinear and r.find('GLU', 'pytorch') is c.GLU\n"
+            "        and r.find('T5Block', 'pytorch') is h.T5Block and r.lookup('FirstToken', 'pytorch') is h.FirstToken\n"
+            "        and issubclass(h.GemmaDecoderLayer, h.LlamaDecoderLayer))\n"
             "r.load_all()\n"
-            "every = all(n in vars(c) and r.find(n, 'pytorch') is vars(c)[n] and vars(c)[n].__qualname__ == n\n"
+            "home = {n: vars(c if n in c._LAZY_TYPES else h) for n in lazy}\n"
+            "every = all(n in home[n] and r.find(n, 'pytorch') is home[n][n] and home[n][n].__qualname__ == n\n"
             "            for n in lazy)\n"
             "listed = {t.__name__ for t in r.layer_types('pytorch')} >= set(lazy)\n"
             "def count(layer, shapes):\n"
@@ -538,7 +545,7 @@ def test_a_llama_derivation_builds_none_of_torch_cores_other_types():
     unflat = tuple(torch.nn.Unflatten(1, (2, 3))(torch.zeros(2, 6)).shape)[1:]  # explain's shapes: no batch axis
     assert result.stdout.splitlines() == [
         f"{sum(p.numel() for p in llama.parameters())} [] [] True",
-        f"True True True 7 [{bilinear}, {bag}] {unflat}"]
+        f"True True True 15 [{bilinear}, {bag}] {unflat}"]
 
 
 def test_a_derivation_finds_its_repeated_blocks_once(monkeypatch):

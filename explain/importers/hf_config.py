@@ -32,10 +32,8 @@ import sympy
 
 from ..errors import ExplainError
 from ..layers.base import ArgContext, Layer, Shape
-from ..layers.hf_blocks import (AddEmbeddings, BertLayer, DistilBertBlock, FirstToken, PoolerDense, GemmaDecoderLayer, GPT2Block,
-                                LlamaDecoderLayer, MistralDecoderLayer, MixtralDecoderLayer,
-                                Qwen2DecoderLayer, Qwen3DecoderLayer, RobertaLayer, T5Block,
-                                XLMRobertaLayer, rms_norm_as)
+from ..layers import hf_blocks
+from ..layers.hf_blocks import BertLayer, PoolerDense, RobertaLayer, XLMRobertaLayer, rms_norm_as
 from ..layers.registry import make
 from ..model import GraphBuilder, Model
 from ..symbols import Value, sym
@@ -475,9 +473,9 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{p}wte", b.torch("Embedding", num_embeddings=V, embedding_dim=d), ["input_ids"])
     g.add(f"{p}wpe", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
     # no module of transformers: the row is named by what it adds (then transformer.drop, no weights)
-    g.add(f"{p}wte + {p}wpe", AddEmbeddings(token_type=False, dropout=True), [f"{p}wte", f"{p}wpe"])
+    g.add(f"{p}wte + {p}wpe", hf_blocks.AddEmbeddings(token_type=False, dropout=True), [f"{p}wte", f"{p}wpe"])
     heads = cfg.size("n_head", "num_attention_heads", default=None)
-    g.add(f"{p}h", GPT2Block(hidden_size=d, intermediate_size=f, add_cross_attention=cross, num_heads=heads,
+    g.add(f"{p}h", hf_blocks.GPT2Block(hidden_size=d, intermediate_size=f, add_cross_attention=cross, num_heads=heads,
                              source_length=_source(b) if cross else None,
                              activation=cfg.text("activation_function", "gelu_new"),
                              scale_attn_weights=cfg.flag("scale_attn_weights", True),
@@ -504,7 +502,7 @@ def _four_d(b: _Builder, d: sympy.Symbol, size: int, stated: str | None = None) 
 def _add(token_type: bool = False, step: bool = True) -> Layer:
     """The sum of the token and position embeddings (and the token type embedding); ``step``: its
     row's name is ours, no module's."""
-    return AddEmbeddings(token_type=token_type, step=step)
+    return hf_blocks.AddEmbeddings(token_type=token_type, step=step)
 
 
 def _pooler(g: GraphBuilder, b: _Builder, name: str, d: Value, last: str, tanh: bool = True,
@@ -512,7 +510,7 @@ def _pooler(g: GraphBuilder, b: _Builder, name: str, d: Value, last: str, tanh: 
     """A pooler: the first position's vector ([CLS], ``hidden_states[:, 0]``) through a d × d
     Linear, then (``tanh``) its tanh, which has no weights. ``bert``: BertPooler, after [CLS]."""
     first = name.rsplit(".", 1)[0] if name.endswith(".dense") else name
-    g.add(f"{first}.first_token", FirstToken(bert_pooler=bert, step=True), [last])
+    g.add(f"{first}.first_token", hf_blocks.FirstToken(bert_pooler=bert, step=True), [last])
     dense = b.torch("Linear", in_features=d, out_features=d)
     g.add(name, PoolerDense(**{f.name: getattr(dense, f.name) for f in fields(dense)}) if tanh else dense)
 
@@ -565,7 +563,7 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{e}token_type_embeddings", b.torch("Embedding", num_embeddings=V_type, embedding_dim=d),
           ["input_ids"])
     # then embeddings.LayerNorm and embeddings.dropout (no weights: said in the row's sentence)
-    g.add(f"{e}sum", AddEmbeddings(token_type=True, dropout=True, step=True),
+    g.add(f"{e}sum", hf_blocks.AddEmbeddings(token_type=True, dropout=True, step=True),
           [f"{e}word_embeddings", f"{e}position_embeddings", f"{e}token_type_embeddings"])
     g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=d))
     block = XLMRobertaLayer if xlm else RobertaLayer if roberta else BertLayer
@@ -590,7 +588,7 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     if "nsp" in extra:
         g.add("cls.seq_relationship", b.torch("Linear", in_features=d, out_features=2), [pooled])
     if "classifier" in extra and roberta:
-        g.add("classifier.first_token", FirstToken(step=True), [last])  # RobertaClassificationHead: features[:, 0]
+        g.add("classifier.first_token", hf_blocks.FirstToken(step=True), [last])  # RobertaClassificationHead: features[:, 0]
         g.add("classifier.dense", b.torch("Linear", in_features=d, out_features=d))
         g.add("classifier.out_proj", b.torch("Linear", in_features=d, out_features=n_labels))
     elif "classifier" in extra:
@@ -624,7 +622,7 @@ def _distilbert(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{e}position_embeddings", b.torch("Embedding", num_embeddings=T, embedding_dim=d), ["input_ids"])
     g.add(f"{e}sum", _add(), [f"{e}word_embeddings", f"{e}position_embeddings"])
     g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=d))
-    g.add(f"{p}transformer.layer", DistilBertBlock(hidden_size=d, intermediate_size=f,
+    g.add(f"{p}transformer.layer", hf_blocks.DistilBertBlock(hidden_size=d, intermediate_size=f,
                                                    num_heads=cfg.size("n_heads", "num_attention_heads", default=None)),
           repeat=L)
     if arch == "DistilBertForMaskedLM":
@@ -643,23 +641,24 @@ def _distilbert(cfg: _Config, arch: str, b: _Builder) -> None:
 
 # ----------------------------------------------------------------------------- Llama family
 
-_DECODERS: dict[str, tuple[str, type, bool, int | None, int | None]] = {
-    # model_type: (class prefix, decoder layer type, tie_word_embeddings default,
+_DECODERS: dict[str, tuple[str, bool, int | None, int | None]] = {
+    # model_type: (class prefix (decoder layer type: <prefix>DecoderLayer), tie_word_embeddings default,
     #              num_key_value_heads default (None: = heads), head_dim default (None: d/H)),
     # the defaults of transformers' config classes
-    "llama": ("Llama", LlamaDecoderLayer, False, None, None),
-    "mistral": ("Mistral", MistralDecoderLayer, False, 8, None),
-    "qwen2": ("Qwen2", Qwen2DecoderLayer, False, 32, None),
-    "gemma": ("Gemma", GemmaDecoderLayer, True, 16, 256),
-    "qwen3": ("Qwen3", Qwen3DecoderLayer, False, 32, 128),
-    "mixtral": ("Mixtral", MixtralDecoderLayer, False, 8, None),
+    "llama": ("Llama", False, None, None),
+    "mistral": ("Mistral", False, 8, None),
+    "qwen2": ("Qwen2", False, 32, None),
+    "gemma": ("Gemma", True, 16, 256),
+    "qwen3": ("Qwen3", False, 32, 128),
+    "mixtral": ("Mixtral", False, 8, None),
 }
 
 
 @_family("llama", "mistral", "qwen2", "gemma", "qwen3", "mixtral", base={"llama": "LlamaModel", "mistral": "MistralModel", "qwen2": "Qwen2Model", "gemma": "GemmaModel", "qwen3": "Qwen3Model", "mixtral": "MixtralModel"})
 def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     model_type = cfg.raw.get("model_type") or next(t for t, v in _DECODERS.items() if arch.startswith(v[0]))
-    prefix, block, tie_default, kv_default, head_dim_default = _DECODERS[model_type]
+    prefix, tie_default, kv_default, head_dim_default = _DECODERS[model_type]
+    block = getattr(hf_blocks, f"{prefix}DecoderLayer")  # GemmaDecoderLayer …: built on first use
     heads = {f"{prefix}Model": None, f"{prefix}ForCausalLM": "lm",
              f"{prefix}ForSequenceClassification": "seq", f"{prefix}ForTokenClassification": "token"}
     head = _pick_head(arch, heads)
@@ -796,7 +795,7 @@ def _t5(cfg: _Config, arch: str, b: _Builder) -> None:
               shares="shared")
         bias = f"{part}.block.0.layer.0.SelfAttention.relative_attention_bias"
         g.add(bias, b.torch("Embedding", num_embeddings=B, embedding_dim=H), [ids])
-        g.add(f"{part}.block", T5Block(hidden_size=d, num_heads=H, d_kv=d_kv, d_ff=f, is_decoder=decoder,
+        g.add(f"{part}.block", hf_blocks.T5Block(hidden_size=d, num_heads=H, d_kv=d_kv, d_ff=f, is_decoder=decoder,
                                        is_gated_act=gated, dense_act_fn=act, source_length=source), [f"{part}.embed_tokens"],
               repeat=n)
         # T5Stack.forward: block 0's bias (looked up by relative-position buckets) is passed to

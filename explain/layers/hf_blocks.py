@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from functools import cache
-from typing import Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import sympy
 
@@ -44,12 +44,32 @@ from ..errors import ExplainError
 from ..symbols import Value, sym, to_expr
 from .base import Group, Layer, Shape, _count, _optional, _size, anything, arg, flag, format_shape, size, layer_type
 from . import _texts
-from .registry import register
+from .registry import built, lazy, register
 from .torch_core import Linear
 from .torch_layer_norm import RMSNorm
 
 d, f, H, H_kv, d_h, d_kv = sym("d"), sym("f"), sym("H"), sym("H_kv"), sym("d_h"), sym("d_kv")
 n_x, k_x = sym("n_x"), sym("k_x")
+
+_LAZY_TYPES: set[str] = set()
+"""The block types other than Llama's and its kin's without fields of their own (GPT2Block,
+DistilBertBlock, Qwen2, Gemma and Mixtral decoder layers, T5Block, AddEmbeddings, FirstToken):
+each is built when a model first asks for it (``registry.lazy``; the module's attribute or the
+registry), so a Llama config builds none of their dataclasses (≈ 0.5 ms each)."""
+
+
+def _lazy(name: str) -> Callable[[Callable[[], type[Layer]]], Callable[[], type[Layer]]]:
+    _LAZY_TYPES.add(name)
+    return lazy(name, globals(), "pytorch")
+
+
+def __getattr__(name: str) -> Any:
+    """A type of :data:`_LAZY_TYPES`, built on first use (``Any``: callers pass its own fields)."""
+    if name in _LAZY_TYPES:
+        found = built(name, "pytorch")
+        if found is not None:
+            return found
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _pair_of_sizes(ctx, name: str, raw, rank: int) -> tuple:
@@ -218,49 +238,52 @@ _GELU_TANH = frozenset({"gelu_new", "gelu_pytorch_tanh", "gelu_fast"})
 """transformers' names of GELU's tanh approximation (ACT2FN)."""
 
 
-@register("GPT2Block", framework="pytorch")
-@layer_type
-class GPT2Block(_GeluBlock):
-    """GPT-2 block: 4d² + 2df + 9d + f (f = 4d: 12d² + 13d); Conv1D weights are (n_in, n_out)."""
+@_lazy("GPT2Block")
+def _gpt2_block() -> type[Layer]:
+    @register("GPT2Block", framework="pytorch")
+    @layer_type
+    class GPT2Block(_GeluBlock):
+        """GPT-2 block: 4d² + 2df + 9d + f (f = 4d: 12d² + 13d); Conv1D weights are (n_in, n_out)."""
 
-    kaplan_rest = _texts.KAPLAN_REST_GPT2
+        kaplan_rest = _texts.KAPLAN_REST_GPT2
 
-    activation: str = anything("gelu_new")
-    """transformers' ``activation_function``: gelu_new (the default), gelu_pytorch_tanh and
-    gelu_fast are GELU's tanh approximation, gelu the exact GELU."""
-    scale_attn_weights: bool = flag(True)
-    """transformers' ``scale_attn_weights``: the scores are divided by √d_h (the default)."""
-    scale_attn_by_inverse_layer_idx: bool = flag(False)
-    """transformers' ``scale_attn_by_inverse_layer_idx``: block l's scores also by l + 1."""
+        activation: str = anything("gelu_new")
+        """transformers' ``activation_function``: gelu_new (the default), gelu_pytorch_tanh and
+        gelu_fast are GELU's tanh approximation, gelu the exact GELU."""
+        scale_attn_weights: bool = flag(True)
+        """transformers' ``scale_attn_weights``: the scores are divided by √d_h (the default)."""
+        scale_attn_by_inverse_layer_idx: bool = flag(False)
+        """transformers' ``scale_attn_by_inverse_layer_idx``: block l's scores also by l + 1."""
 
-    def weight_groups(self) -> tuple[Group, ...]:
-        return _gpt2_groups(self.add_cross_attention)
+        def weight_groups(self) -> tuple[Group, ...]:
+            return _gpt2_groups(self.add_cross_attention)
 
-    def source_groups(self) -> frozenset[str]:
-        return _GPT2_SOURCE
+        def source_groups(self) -> frozenset[str]:
+            return _GPT2_SOURCE
 
-    def written_groups(self) -> dict[str, sympy.Expr]:
-        """Conv1D weights are (n_in, n_out): c_fc (d, f), c_proj (f, d)."""
-        return _GPT2_WRITTEN
+        def written_groups(self) -> dict[str, sympy.Expr]:
+            """Conv1D weights are (n_in, n_out): c_fc (d, f), c_proj (f, d)."""
+            return _GPT2_WRITTEN
 
-    def explanation_for(self, weights: Sequence[str]) -> str | None:
-        if self.add_cross_attention:
-            return _texts.TRANSFORMER_BLOCK
-        if self.activation in _GELU_TANH:
-            return _texts.GPT2_BLOCK_GELU_TANH
-        return _texts.GPT2_BLOCK if self.activation == "gelu" else _texts.TRANSFORMER_BLOCK
+        def explanation_for(self, weights: Sequence[str]) -> str | None:
+            if self.add_cross_attention:
+                return _texts.TRANSFORMER_BLOCK
+            if self.activation in _GELU_TANH:
+                return _texts.GPT2_BLOCK_GELU_TANH
+            return _texts.GPT2_BLOCK if self.activation == "gelu" else _texts.TRANSFORMER_BLOCK
 
-    def notes(self) -> tuple[str, ...]:
-        """The fused c_attn, then what each head computes (GPT2Attention.scaling: 1/√d_h where
-        scale_attn_weights, and 1/(l + 1) more where scale_attn_by_inverse_layer_idx)."""
-        heads = "gpt2_heads" if self.scale_attn_weights else "gpt2_heads_unscaled"
-        return ("gpt2_fused_qkv", heads + ("_layer_idx" if self.scale_attn_by_inverse_layer_idx else ""))
+        def notes(self) -> tuple[str, ...]:
+            """The fused c_attn, then what each head computes (GPT2Attention.scaling: 1/√d_h where
+            scale_attn_weights, and 1/(l + 1) more where scale_attn_by_inverse_layer_idx)."""
+            heads = "gpt2_heads" if self.scale_attn_weights else "gpt2_heads_unscaled"
+            return ("gpt2_fused_qkv", heads + ("_layer_idx" if self.scale_attn_by_inverse_layer_idx else ""))
 
-    def kaplan_widths(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
-        """d_model = d_attn = d, d_ff = f; a block with cross-attention is not a decoder-only one."""
-        if self.add_cross_attention:
-            return None
-        return d, d, f
+        def kaplan_widths(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+            """d_model = d_attn = d, d_ff = f; a block with cross-attention is not a decoder-only one."""
+            if self.add_cross_attention:
+                return None
+            return d, d, f
+    return GPT2Block
 
 
 # ----------------------------------------------------------------------------- BERT, DistilBERT
@@ -318,35 +341,38 @@ _DISTILBERT_GROUPS = (*_linear("attention.q_lin", d, d), *_linear("attention.k_l
                       *_layer_norm("output_layer_norm"))
 
 
-@register("DistilBertBlock", framework="pytorch")
-@layer_type
-class DistilBertBlock(_Block):
-    """DistilBERT's TransformerBlock: 4d² + 2df + 9d + f."""
+@_lazy("DistilBertBlock")
+def _distil_bert_block() -> type[Layer]:
+    @register("DistilBertBlock", framework="pytorch")
+    @layer_type
+    class DistilBertBlock(_Block):
+        """DistilBERT's TransformerBlock: 4d² + 2df + 9d + f."""
 
-    intermediate_size: Value = size()
-    num_heads: Value | None = arg(_optional(_size), None)
+        intermediate_size: Value = size()
+        num_heads: Value | None = arg(_optional(_size), None)
 
-    def weight_groups(self) -> tuple[Group, ...]:
-        return _DISTILBERT_GROUPS
+        def weight_groups(self) -> tuple[Group, ...]:
+            return _DISTILBERT_GROUPS
 
-    def formula_parts(self) -> str | None:
-        """q_lin, k_lin, v_lin, out_lin 4d² + 4d; lin1, lin2 2d·f + f + d; two LayerNorms 4d."""
-        return _texts.BLOCK_PARTS_ATTENTION_FFN_NORMS
+        def formula_parts(self) -> str | None:
+            """q_lin, k_lin, v_lin, out_lin 4d² + 4d; lin1, lin2 2d·f + f + d; two LayerNorms 4d."""
+            return _texts.BLOCK_PARTS_ATTENTION_FFN_NORMS
 
-    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
-        """BERT's: two LayerNorms' statistics, GELU, two residual adds; 4H per score."""
-        if self.num_heads is None:
-            return None
-        return _ln_block(2, f), _PER_SCORE, _PER_SCORE
+        def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+            """BERT's: two LayerNorms' statistics, GELU, two residual adds; 4H per score."""
+            if self.num_heads is None:
+                return None
+            return _ln_block(2, f), _PER_SCORE, _PER_SCORE
 
-    def cost_values(self) -> dict:
-        return {H: self.num_heads} if self.num_heads is not None else {}
+        def cost_values(self) -> dict:
+            return {H: self.num_heads} if self.num_heads is not None else {}
 
-    def notes(self) -> tuple[str, ...]:
-        return ("heads_split_width",)
+        def notes(self) -> tuple[str, ...]:
+            return ("heads_split_width",)
 
-    def values(self, shape: Shape) -> dict:
-        return {d: self.hidden_size, f: self.intermediate_size}
+        def values(self, shape: Shape) -> dict:
+            return {d: self.hidden_size, f: self.intermediate_size}
+    return DistilBertBlock
 
 
 # ----------------------------------------------------------------------------- Llama family
@@ -481,25 +507,31 @@ class MistralDecoderLayer(LlamaDecoderLayer):
     """Mistral: the Llama decoder layer (GQA, no biases)."""
 
 
-@register("Qwen2DecoderLayer", framework="pytorch")
-@layer_type
-class Qwen2DecoderLayer(LlamaDecoderLayer):
-    """Qwen2: the Llama decoder layer with biases on q, k and v (not o): + H·d_h + 2·H_kv·d_h."""
+@_lazy("Qwen2DecoderLayer")
+def _qwen2_decoder_layer() -> type[Layer]:
+    @register("Qwen2DecoderLayer", framework="pytorch")
+    @layer_type
+    class Qwen2DecoderLayer(LlamaDecoderLayer):
+        """Qwen2: the Llama decoder layer with biases on q, k and v (not o): + H·d_h + 2·H_kv·d_h."""
 
-    qkv_bias: bool = flag(True)
+        qkv_bias: bool = flag(True)
+    return Qwen2DecoderLayer
 
 
-@register("GemmaDecoderLayer", framework="pytorch")
-@layer_type
-class GemmaDecoderLayer(LlamaDecoderLayer):
-    """Gemma: the Llama decoder layer (RMSNorm weight d, applied as 1 + w)."""
+@_lazy("GemmaDecoderLayer")
+def _gemma_decoder_layer() -> type[Layer]:
+    @register("GemmaDecoderLayer", framework="pytorch")
+    @layer_type
+    class GemmaDecoderLayer(LlamaDecoderLayer):
+        """Gemma: the Llama decoder layer (RMSNorm weight d, applied as 1 + w)."""
 
-    mask_kept: bool = flag(False)
-    """use_bidirectional_attention set, which transformers' Gemma model follows only in part: it
-    still builds the causal mask, the flag clears the attention's is_causal."""
+        mask_kept: bool = flag(False)
+        """use_bidirectional_attention set, which transformers' Gemma model follows only in part: it
+        still builds the causal mask, the flag clears the attention's is_causal."""
 
-    def attention_notes(self) -> tuple[str, ...]:
-        return (*super().attention_notes(), *(("gemma_bidirectional_mask_kept",) if self.mask_kept else ()))
+        def attention_notes(self) -> tuple[str, ...]:
+            return (*super().attention_notes(), *(("gemma_bidirectional_mask_kept",) if self.mask_kept else ()))
+    return GemmaDecoderLayer
 
 
 @register("Qwen3DecoderLayer", framework="pytorch")
@@ -519,35 +551,38 @@ def _mixtral_groups() -> tuple[Group, ...]:
             *_LLAMA_NORMS)
 
 
-@register("MixtralDecoderLayer", framework="pytorch")
-@layer_type
-class MixtralDecoderLayer(LlamaDecoderLayer):
-    """Mixtral: Llama attention and a mixture of n_x experts, each a gated MLP (3·d·f), behind a
-    router (n_x·d): d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + n_x·(d + 3·d·f) + 2d."""
+@_lazy("MixtralDecoderLayer")
+def _mixtral_decoder_layer() -> type[Layer]:
+    @register("MixtralDecoderLayer", framework="pytorch")
+    @layer_type
+    class MixtralDecoderLayer(LlamaDecoderLayer):
+        """Mixtral: Llama attention and a mixture of n_x experts, each a gated MLP (3·d·f), behind a
+        router (n_x·d): d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + n_x·(d + 3·d·f) + 2d."""
 
-    explanation = _texts.MOE_BLOCK
+        explanation = _texts.MOE_BLOCK
 
-    num_local_experts: Value = size()
-    num_experts_per_tok: Value = size(2)
+        num_local_experts: Value = size()
+        num_experts_per_tok: Value = size(2)
 
-    def weight_groups(self) -> tuple[Group, ...]:
-        return _mixtral_groups()
+        def weight_groups(self) -> tuple[Group, ...]:
+            return _mixtral_groups()
 
-    def values(self, shape: Shape) -> dict:
-        return {**super().values(shape), n_x: self.num_local_experts, k_x: self.num_experts_per_tok}
+        def values(self, shape: Shape) -> dict:
+            return {**super().values(shape), n_x: self.num_local_experts, k_x: self.num_experts_per_tok}
 
-    def active_formula(self) -> sympy.Expr:
-        """All but the n_x − k_x experts a token is not routed to: − (n_x − k_x)·3·d·f."""
-        return sympy.Add(*(g.formula for g in _mixtral_groups())) - (n_x - k_x) * 3 * d * f
+        def active_formula(self) -> sympy.Expr:
+            """All but the n_x − k_x experts a token is not routed to: − (n_x − k_x)·3·d·f."""
+            return sympy.Add(*(g.formula for g in _mixtral_groups())) - (n_x - k_x) * 3 * d * f
 
-    def notes(self) -> tuple[str, ...]:
-        return (*self.attention_notes(), "moe_routed_experts", "rope_no_parameters")
+        def notes(self) -> tuple[str, ...]:
+            return (*self.attention_notes(), "moe_routed_experts", "rope_no_parameters")
 
-    def kaplan_absent(self) -> str | None:
-        return _texts.KAPLAN_ABSENT_MOE
+        def kaplan_absent(self) -> str | None:
+            return _texts.KAPLAN_ABSENT_MOE
 
-    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
-        return None  # the router's softmax and top-k and the experts' weighting: not stated
+        def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+            return None  # the router's softmax and top-k and the experts' weighting: not stated
+    return MixtralDecoderLayer
 
 
 # ----------------------------------------------------------------------------- T5
@@ -569,56 +604,59 @@ def _t5_groups(decoder: bool, gated: bool) -> tuple[Group, ...]:
 _T5_SOURCE = frozenset({"layer.1.EncDecAttention.k.weight", "layer.1.EncDecAttention.v.weight"})
 
 
-@register("T5Block", framework="pytorch")
-@layer_type
-class T5Block(_Block):
-    """T5 block: encoder 4·d·H·d_kv + 2·d·f + 2d; decoder 8·d·H·d_kv + 2·d·f + 3d (gated: +d·f)."""
+@_lazy("T5Block")
+def _t5_block() -> type[Layer]:
+    @register("T5Block", framework="pytorch")
+    @layer_type
+    class T5Block(_Block):
+        """T5 block: encoder 4·d·H·d_kv + 2·d·f + 2d; decoder 8·d·H·d_kv + 2·d·f + 3d (gated: +d·f)."""
 
-    explanation = _texts.T5_ENCODER_BLOCK
+        explanation = _texts.T5_ENCODER_BLOCK
 
-    num_heads: Value = size()
-    d_kv: Value = size()
-    d_ff: Value = size()
-    is_decoder: bool = flag(False)
-    is_gated_act: bool = flag(False)
-    dense_act_fn: str = anything("relu")
-    """transformers' T5Config.dense_act_fn, the feed-forward's activation: the part of
-    ``feed_forward_proj`` after "gated-" (relu for t5-small; gated-gelu is gelu_new)."""
+        num_heads: Value = size()
+        d_kv: Value = size()
+        d_ff: Value = size()
+        is_decoder: bool = flag(False)
+        is_gated_act: bool = flag(False)
+        dense_act_fn: str = anything("relu")
+        """transformers' T5Config.dense_act_fn, the feed-forward's activation: the part of
+        ``feed_forward_proj`` after "gated-" (relu for t5-small; gated-gelu is gelu_new)."""
 
-    def weight_groups(self) -> tuple[Group, ...]:
-        return _t5_groups(self.is_decoder, self.is_gated_act)
+        def weight_groups(self) -> tuple[Group, ...]:
+            return _t5_groups(self.is_decoder, self.is_gated_act)
 
-    def explanation_code(self) -> dict[str, str]:
-        return {"act": self.dense_act_fn}
+        def explanation_code(self) -> dict[str, str]:
+            return {"act": self.dense_act_fn}
 
-    def explanation_for(self, weights: Sequence[str]) -> str | None:
-        if self.is_gated_act:  # DenseGatedActDense: wi_0 and wi_1
-            return _texts.T5_DECODER_BLOCK_GATED if self.is_decoder else _texts.T5_ENCODER_BLOCK_GATED
-        return _texts.T5_DECODER_BLOCK if self.is_decoder else _texts.T5_ENCODER_BLOCK
+        def explanation_for(self, weights: Sequence[str]) -> str | None:
+            if self.is_gated_act:  # DenseGatedActDense: wi_0 and wi_1
+                return _texts.T5_DECODER_BLOCK_GATED if self.is_decoder else _texts.T5_ENCODER_BLOCK_GATED
+            return _texts.T5_DECODER_BLOCK if self.is_decoder else _texts.T5_ENCODER_BLOCK
 
-    def values(self, shape: Shape) -> dict:
-        return {d: self.hidden_size, f: self.d_ff, H: self.num_heads, d_kv: self.d_kv}
+        def values(self, shape: Shape) -> dict:
+            return {d: self.hidden_size, f: self.d_ff, H: self.num_heads, d_kv: self.d_kv}
 
-    def pair_macs(self) -> sympy.Expr:
-        return 2 * H * d_kv
+        def pair_macs(self) -> sympy.Expr:
+            return 2 * H * d_kv
 
-    def cross_attention(self) -> bool:
-        return self.is_decoder
+        def cross_attention(self) -> bool:
+            return self.is_decoder
 
-    def source_groups(self) -> frozenset[str]:
-        return _T5_SOURCE
+        def source_groups(self) -> frozenset[str]:
+            return _T5_SOURCE
 
-    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
-        """T5's norms (an RMS norm: statistics 3d) and residual adds before and after each
-        sublayer, the activation f (gated: and the gate's product, 2f); softmax and the position
-        bias (T5 does not scale the scores) 4H per score."""
-        sublayers = 3 if self.is_decoder else 2
-        return _ln_block(sublayers, (2 if self.is_gated_act else 1) * f, RMS_OPS), _PER_SCORE, _PER_SCORE
+        def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+            """T5's norms (an RMS norm: statistics 3d) and residual adds before and after each
+            sublayer, the activation f (gated: and the gate's product, 2f); softmax and the position
+            bias (T5 does not scale the scores) 4H per score."""
+            sublayers = 3 if self.is_decoder else 2
+            return _ln_block(sublayers, (2 if self.is_gated_act else 1) * f, RMS_OPS), _PER_SCORE, _PER_SCORE
 
-    def notes(self) -> tuple[str, ...]:
-        """T5Attention adds the position bias to QKᵀ without scaling; the decoder's
-        EncDecAttention has no position bias."""
-        return ("t5_relative_bias", "t5_heads_decoder" if self.is_decoder else "t5_heads")
+        def notes(self) -> tuple[str, ...]:
+            """T5Attention adds the position bias to QKᵀ without scaling; the decoder's
+            EncDecAttention has no position bias."""
+            return ("t5_relative_bias", "t5_heads_decoder" if self.is_decoder else "t5_heads")
+    return T5Block
 
 
 @layer_type
@@ -651,49 +689,52 @@ def rms_norm_as(class_name: str, norm: Layer) -> RMSNorm:
 
 # ----------------------------------------------------------------------------- weightless, generic
 
-@register("AddEmbeddings", framework="pytorch")
-@layer_type
-class AddEmbeddings(Layer):
-    """The sum of embeddings of the same shape (token + position, + token type where
-    ``token_type``): no weights."""
+@_lazy("AddEmbeddings")
+def _add_embeddings() -> type[Layer]:
+    @register("AddEmbeddings", framework="pytorch")
+    @layer_type
+    class AddEmbeddings(Layer):
+        """The sum of embeddings of the same shape (token + position, + token type where
+        ``token_type``): no weights."""
 
-    role = "merge"
-    explanation = _texts.ADD_EMBEDDINGS
-    type_label = _texts.ADD_EMBEDDINGS_LABEL
+        role = "merge"
+        explanation = _texts.ADD_EMBEDDINGS
+        type_label = _texts.ADD_EMBEDDINGS_LABEL
 
-    multi_input = True
-    token_type: bool = flag(True)
-    dropout: bool = flag(False)
-    """A dropout without weights follows (GPT-2's transformer.drop; with ``token_type``, BERT's
-    embeddings.dropout after the embeddings' LayerNorm): said, not a row."""
-    step: bool = flag(False)
-    """The importer named the row after no module (BERT's ``embeddings.sum``): documents call it by
-    what it adds (:meth:`display_name`). False: GPT-2's ``wte + wpe`` names the modules it adds,
-    CLIP's ``embeddings`` is the module that adds them, a spec's name is the user's."""
+        multi_input = True
+        token_type: bool = flag(True)
+        dropout: bool = flag(False)
+        """A dropout without weights follows (GPT-2's transformer.drop; with ``token_type``, BERT's
+        embeddings.dropout after the embeddings' LayerNorm): said, not a row."""
+        step: bool = flag(False)
+        """The importer named the row after no module (BERT's ``embeddings.sum``): documents call it by
+        what it adds (:meth:`display_name`). False: GPT-2's ``wte + wpe`` names the modules it adds,
+        CLIP's ``embeddings`` is the module that adds them, a spec's name is the user's."""
 
-    def display_name(self) -> str | None:
-        if not self.step:
-            return None
-        return _texts.EMBEDDINGS_SUM_STEP if self.token_type else _texts.TOKEN_POSITION_SUM_STEP
+        def display_name(self) -> str | None:
+            if not self.step:
+                return None
+            return _texts.EMBEDDINGS_SUM_STEP if self.token_type else _texts.TOKEN_POSITION_SUM_STEP
 
-    def explanation_for(self, weights: Sequence[str]) -> str | None:
-        if self.token_type:
-            return _texts.ADD_EMBEDDINGS_DROPOUT if self.dropout else self.explanation
-        return _texts.ADD_TOKEN_POSITION_DROPOUT if self.dropout else _texts.ADD_TOKEN_POSITION
+        def explanation_for(self, weights: Sequence[str]) -> str | None:
+            if self.token_type:
+                return _texts.ADD_EMBEDDINGS_DROPOUT if self.dropout else self.explanation
+            return _texts.ADD_TOKEN_POSITION_DROPOUT if self.dropout else _texts.ADD_TOKEN_POSITION
 
-    def cost(self, shapes, out, values) -> Cost:
-        """n − 1 additions per output element for n embeddings."""
-        return elementwise(out, len(shapes) - 1)
+        def cost(self, shapes, out, values) -> Cost:
+            """n − 1 additions per output element for n embeddings."""
+            return elementwise(out, len(shapes) - 1)
 
-    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
-        if len(shapes) < 2:
-            raise ExplainError(f"AddEmbeddings takes two or more inputs. Received: {len(shapes)}")
-        first = shapes[0]
-        for s in shapes[1:]:
-            if len(s) != len(first):
-                raise ExplainError(f"AddEmbeddings needs inputs of one shape. Received: "
-                                   f"{', '.join(format_shape(x) for x in shapes)}")
-        return first
+        def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+            if len(shapes) < 2:
+                raise ExplainError(f"AddEmbeddings takes two or more inputs. Received: {len(shapes)}")
+            first = shapes[0]
+            for s in shapes[1:]:
+                if len(s) != len(first):
+                    raise ExplainError(f"AddEmbeddings needs inputs of one shape. Received: "
+                                       f"{', '.join(format_shape(x) for x in shapes)}")
+            return first
+    return AddEmbeddings
 
 
 @layer_type
@@ -707,30 +748,33 @@ class PoolerDense(Linear):
         return (*super().notes(), "pooler_tanh")
 
 
-@register("FirstToken", framework="pytorch")
-@layer_type
-class FirstToken(Layer):
-    """``hidden_states[:, 0]``: a pooler's or classification head's input, (…, n, d) → (…, d)."""
+@_lazy("FirstToken")
+def _first_token() -> type[Layer]:
+    @register("FirstToken", framework="pytorch")
+    @layer_type
+    class FirstToken(Layer):
+        """``hidden_states[:, 0]``: a pooler's or classification head's input, (…, n, d) → (…, d)."""
 
-    role = "reshape"
-    type_label = _texts.FIRST_TOKEN_LABEL
-    explanation = _texts.FIRST_TOKEN
-    ops_per_element = 0  # a selection: no arithmetic
+        role = "reshape"
+        type_label = _texts.FIRST_TOKEN_LABEL
+        explanation = _texts.FIRST_TOKEN
+        ops_per_element = 0  # a selection: no arithmetic
 
-    min_input_rank = 2
-    bert_pooler: bool = flag(False)
-    """BertPooler.forward selects it, and the first token is [CLS]."""
-    step: bool = flag(False)
-    """The importer named the row (``pooler.first_token``): documents call it by what it selects
-    (:meth:`display_name`); a spec's name is the user's."""
+        min_input_rank = 2
+        bert_pooler: bool = flag(False)
+        """BertPooler.forward selects it, and the first token is [CLS]."""
+        step: bool = flag(False)
+        """The importer named the row (``pooler.first_token``): documents call it by what it selects
+        (:meth:`display_name`); a spec's name is the user's."""
 
-    def display_name(self) -> str | None:
-        if not self.step:
-            return None
-        return _texts.CLS_TOKEN_STEP if self.bert_pooler else _texts.CLASSIFICATION_TOKEN_STEP
+        def display_name(self) -> str | None:
+            if not self.step:
+                return None
+            return _texts.CLS_TOKEN_STEP if self.bert_pooler else _texts.CLASSIFICATION_TOKEN_STEP
 
-    def explanation_for(self, weights: Sequence[str]) -> str | None:
-        return _texts.FIRST_TOKEN_BERT_POOLER if self.bert_pooler else self.explanation
+        def explanation_for(self, weights: Sequence[str]) -> str | None:
+            return _texts.FIRST_TOKEN_BERT_POOLER if self.bert_pooler else self.explanation
 
-    def output_shape(self, shape: Shape) -> Shape:
-        return tuple(shape[:-2]) + tuple(shape[-1:])
+        def output_shape(self, shape: Shape) -> Shape:
+            return tuple(shape[:-2]) + tuple(shape[-1:])
+    return FirstToken

@@ -42,6 +42,20 @@ def register_lazy(name: str, build: Callable[[], type[Layer]], framework: str = 
     _LAZY[(framework, name)] = build
 
 
+def lazy(name: str, namespace: dict, framework: str = "keras") -> Callable[[Callable[[], L]], Callable[[], L]]:
+    """Decorator: register the function that defines the type ``name`` (a class statement and
+    ``return``) as its lazy builder; the class built is stored in ``namespace``, its module's globals."""
+    def decorate(define: Callable[[], L]) -> Callable[[], L]:
+        def build() -> L:
+            cls = define()
+            cls.__qualname__ = name
+            namespace[name] = cls
+            return cls
+        register_lazy(name, build, framework)
+        return define
+    return decorate
+
+
 def built(name: str, framework: str = "keras") -> type[Layer] | None:
     """The type registered as ``name``, built now if it was registered lazily."""
     build = _LAZY.pop((framework, name), None)

@@ -20,7 +20,7 @@ from ..symbols import C, Value, exact_div, n_in, n_out, product, sym
 from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, same_size, size, layer_type
 from . import _texts
 from .embedding import V, d
-from .registry import built, register, register_lazy
+from .registry import built, lazy, register
 
 n_1, n_2 = sym("n_1"), sym("n_2")
 
@@ -30,24 +30,15 @@ def torch_module(*names: str):
     return register(*names, framework="pytorch")
 
 
-_LAZY_TYPES: dict[str, Callable[[], type[Layer]]] = {}
+_LAZY_TYPES: set[str] = set()
 """The types a language model does not use (Bilinear, EmbeddingBag, Identity, GLU, PReLU, Flatten,
-Unflatten): each is built when a model first asks the registry for it (``registry.register_lazy``),
-as torch's element-wise types are; a dataclass costs ≈ 0.5 ms."""
+Unflatten): each is built when a model first asks the registry for it (``registry.lazy``), as
+torch's element-wise types are; a dataclass costs ≈ 0.5 ms."""
 
 
 def _lazy(name: str) -> Callable[[Callable[[], type[Layer]]], Callable[[], type[Layer]]]:
-    """Register the function that defines the type ``name`` as its lazy builder."""
-    def decorate(define: Callable[[], type[Layer]]) -> Callable[[], type[Layer]]:
-        def build() -> type[Layer]:
-            cls = define()
-            cls.__qualname__ = name
-            globals()[name] = cls
-            return cls
-        _LAZY_TYPES[name] = build
-        register_lazy(name, build, framework="pytorch")
-        return define
-    return decorate
+    _LAZY_TYPES.add(name)
+    return lazy(name, globals(), "pytorch")
 
 
 def __getattr__(name: str) -> type[Layer]:
