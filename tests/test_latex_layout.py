@@ -860,3 +860,45 @@ def test_a_formula_is_never_parted_from_its_symbol_list(tmp_path):
         assert "\\explainafterdisplay\n" + word + "\n\\begin{itemize}\\explainlistkeep\n" in tex
         pages = pdf_text(compile_latex(tex, tmp_path / lang, "doc")).split("\f")
         assert not [p for p in pages[1:] if p.strip().startswith(word)], lang
+
+
+GEMMA2 = {"architectures": ["Gemma2ForCausalLM"], "model_type": "gemma2", "hidden_size": 2304,
+          "intermediate_size": 9216, "num_hidden_layers": 26, "num_attention_heads": 8, "num_key_value_heads": 4,
+          "head_dim": 256, "vocab_size": 256000, "sliding_window": 4096, "query_pre_attn_scalar": 256,
+          "final_logit_softcapping": 30.0, "attn_logit_softcapping": 50.0, "hidden_activation": "gelu_pytorch_tanh",
+          "max_position_embeddings": 8192, "rms_norm_eps": 1e-06, "tie_word_embeddings": True}
+"""Gemma 2 2B's config: its block's MACs had a fraction and ran 1078 pt past the margin."""
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("source", ["llama-2-7b.json", "gpt2.json", "gemma2"])
+def test_compute_displays_of_blocks_fit_the_page(source, lang, tmp_path):
+    """A transformer block's MACs_1 = formula = substituted = numbers = total was one line of an
+    aligned display (llama-2-7b: 603 pt too wide, Gemma 2: 1078 pt): each step now has a line of
+    its own, a step still too wide continues at a + (outside brackets where that is enough). No
+    line of the document with its compute runs past the margin."""
+    require_tool("lualatex")
+    import json
+    if source == "gemma2":
+        path = tmp_path / "config.json"
+        path.write_text(json.dumps(GEMMA2), encoding="utf-8")
+    else:
+        path = FIXTURES / "hf" / source
+    tex = render(load(path), lang=lang, format="latex", count=("params", "compute", "memory"))
+    block = tex[re.search(r"\\text\{[^{}]+\}_\{1\} &= ", tex).start():]  # the MACs of one block
+    block = block[:block.index("\\end{aligned}")]
+    assert block.count("\\\\\n&= ") >= 3, block  # formula, substituted numbers, total: a line each
+    log = compile_latex(tex, tmp_path / "pdf", "doc").with_suffix(".log").read_text("utf-8", errors="replace")
+    assert _overfull(log) == []
+
+
+def test_a_chain_breaks_at_each_equals_only_when_too_wide():
+    """The chain's lines for an aligned display: one line where it fits; else a step a line, a
+    long sum cut at its + outside brackets before any inside them."""
+    from explain.render.view import DISPLAY_WIDTH, chain_lines, formula_width
+    assert chain_lines("a = b + c = 5") == ["a &= b + c = 5"]
+    inner = " + ".join(["2 \\times 3{,}072"] * 4)
+    tex = f"M = x + y = 1{{,}}000 \\times 7 + 5 \\times ({inner}) + 4 \\times ({inner}) = 7"
+    assert formula_width(tex) > DISPLAY_WIDTH
+    assert chain_lines(tex) == ["M &= x + y", f"&= 1{{,}}000 \\times 7 + 5 \\times ({inner})",
+                                f"&\\quad + 4 \\times ({inner})", "&= 7"]

@@ -92,6 +92,18 @@ def _last_number(line: str) -> int:
                .replace(r"\\", "").strip())
 
 
+def _chain_end(lines: list[str], starts: tuple[str, ...]) -> str | None:
+    """The last line of the chain that begins with one of ``starts`` (a wide chain has a line a
+    step: ``&= …``), None without one."""
+    first = next((i for i, ln in enumerate(lines) if ln.startswith(starts)), None)
+    if first is None:
+        return None
+    end = first + 1
+    while end < len(lines) and lines[end].startswith("&"):
+        end += 1
+    return lines[end - 1]
+
+
 def _layer_sections(text: str) -> dict[str, str]:
     """The per-layer compute sections (Markdown ``#### i. `name` (Type)``), by layer name."""
     out = {}
@@ -110,8 +122,8 @@ def test_seed_per_layer_compute_equals_the_hand_derivation(lang):
     sections = _layer_sections(compute)
     for name, (macs, other) in SEED_BY_HAND.items():
         lines = [ln.strip() for ln in sections[name].splitlines()]
-        mac_line = next((ln for ln in lines if ln.startswith((r"\text{MACs} &=", r"\text{MAC} &=", r"\text{MAC 数} &="))), None)
-        other_line = next(ln for ln in lines if ln.startswith(("O &=", "O =")))
+        mac_line = _chain_end(lines, (r"\text{MACs} &=", r"\text{MAC} &=", r"\text{MAC 数} &="))
+        other_line = _chain_end(lines, ("O &=", "O ="))
         # a layer without MACs (pooling) displays O alone; its sentence says it needs no MACs
         assert (mac_line is None) if macs == 0 else _last_number(mac_line) == macs, (lang, name, mac_line)
         assert _last_number(other_line) == other, (lang, name, other_line)

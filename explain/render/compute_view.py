@@ -96,7 +96,7 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
     ``O = …``, as ``brief_lines`` in a sentence and ``brief_equation`` as a display)."""
     from . import messages
     from .mathtex import symbol_tex
-    from .view import View
+    from .view import View, aligned_chains
     v = View(f, model)
     seen_types: set[type] = set()
     seen_idle: dict[type, tuple[int, str]] = {}
@@ -132,8 +132,7 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
                     and not cost.other_partial:
                 chains = _brief_chains(v, node, cost)
                 row.update(brief=(first[0], f.name(first[1])), brief_lines=[f.m(c) for c in chains],
-                           brief_equation=f.dm("\\begin{aligned}\n" + " \\\\\n".join(
-                               c.replace(" = ", " &= ", 1) for c in chains) + "\n\\end{aligned}"),
+                           brief_equation=f.dm(aligned_chains(chains)),
                            macs=v.count_text(node.macs), other=v.count_text(node.other_ops))
                 continue
         earlier = seen_costs.setdefault(type(node.layer), [])
@@ -186,24 +185,24 @@ def _equations(v: "View", node: "Node", cost: "Cost") -> str:
     """``MACs = formula = numbers = result`` and ``O = …`` aligned; for a node of L copies, the
     first copy's (MACs_1, O_1) and then L times it."""
     from ..model import substitute
+    from .view import aligned_chains
     values = {**node.values, **cost.values}
     repeated = not (isinstance(node.repeat, int) and node.repeat == 1)
 
     def lines(lhs: str, formula: Any, total: Any) -> list[str]:
         one_lhs = lhs + ("_{1}" if repeated else "")
         if formula == 0:
-            return [rf"{one_lhs} &= 0"]
+            return [rf"{one_lhs} = 0"]
         one = substitute(formula, values)
-        chain = v.chain(one_lhs, formula, values, one).replace(" = ", " &= ", 1)
+        chain = v.chain(one_lhs, formula, values, one)
         if not repeated:
             return [chain]
-        return [chain, rf"{lhs} &= {v.p.expr(node.repeat)} \cdot {lhs}_{{1}} = " + v.value_tex(total)]
+        return [chain, rf"{lhs} = {v.p.expr(node.repeat)} \cdot {lhs}_{{1}} = " + v.value_tex(total)]
 
     if cost.macs == 0 and not repeated and node.layer.compute_explanation_for():
         # no MACs (pooling): the type's sentence says so, the formula is O alone
-        return lines("O", cost.other, node.other_ops)[0].replace(" &= ", " = ", 1)
-    rows = lines(_label(v.f, MACS_LABEL), cost.macs, node.macs) + lines("O", cost.other, node.other_ops)
-    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+        return lines("O", cost.other, node.other_ops)[0]
+    return aligned_chains(lines(_label(v.f, MACS_LABEL), cost.macs, node.macs) + lines("O", cost.other, node.other_ops))
 
 
 def _other_note(node: "Node", seen: set[tuple], f: "Formatter") -> tuple[str, dict[str, Any]] | None:

@@ -962,32 +962,37 @@ def formula_width(tex: str) -> int:
     return len(t) + 2 * ops
 
 
-def _top_level(tex: str, seps: tuple[str, ...]) -> list[str]:
-    """``tex`` cut before each separator that stands outside braces and \\left … \\right."""
-    out, depth, start, i = [], 0, 0, 0
-    while i < len(tex):
-        if tex.startswith(r"\left", i):
+def _top_level(tex: str, seps: tuple[str, ...], brackets: str = "{}") -> list[str]:
+    """``tex`` cut before each separator that stands outside braces and \\left … \\right (and
+    round brackets, with ``brackets="{}()"``)."""
+    scan = _scanner(seps, brackets)
+    out, depth, start, pos = [], 0, 0, 0
+    while (m := scan.search(tex, pos)) is not None:
+        token = m.group()
+        pos = m.end()
+        if token == r"\left":
             depth += 1
-            i += 5
-            continue
-        if tex.startswith(r"\right", i):
+        elif token == r"\right":
             depth -= 1
-            i += 6
-            continue
-        c = tex[i]
-        if c == "\\" and i + 1 < len(tex):  # \{ \} are characters, not groups
-            i += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif depth == 0 and any(tex.startswith(sep, i) for sep in seps):
-            out.append(tex[start:i])
-            start = i
-        i += 1
+        elif token[0] == "\\":  # \{ \} are characters, not groups
+            pass
+        elif token in brackets:
+            depth += 1 if brackets.index(token) % 2 == 0 else -1
+        else:  # a separator
+            if depth == 0:
+                out.append(tex[start:m.start()])
+                start = m.start()
+            pos = m.start() + 1
     out.append(tex[start:])
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def _scanner(seps: tuple[str, ...], brackets: str) -> re.Pattern:
+    """What :func:`_top_level` looks at: \\left, \\right, a backslash and the character after it,
+    a bracket, a separator."""
+    return re.compile("|".join([r"\\left", r"\\right", r"\\.", "[" + re.escape(brackets) + "]",
+                                *(re.escape(sep) for sep in seps)]), re.S)
 
 
 def _divided(values: dict) -> dict:
@@ -1021,14 +1026,35 @@ def break_display(tex: str, width: int = DISPLAY_WIDTH) -> str:
     that is itself too wide continues on further lines at its ``+`` and ``-``."""
     if "\\begin{" in tex or "\\\\" in tex or formula_width(tex) <= width:
         return tex
+    if len(_top_level(tex, (" = ",))) < 2:
+        return tex
+    return "\\begin{aligned}\n" + " \\\\\n".join(chain_lines(tex, width)) + "\n\\end{aligned}"
+
+
+def chain_lines(tex: str, width: int = DISPLAY_WIDTH) -> list[str]:
+    """``a = b = c`` as the lines of an aligned display: ``a &= b = c`` where it fits in ``width``,
+    else one step a line (``a &= b``, ``&= c``), a step that is itself too wide continuing on
+    further lines at its ``+`` and ``-``."""
+    if formula_width(tex) <= width:
+        return [tex.replace(" = ", " &= ", 1)]
     steps = [s.strip() for s in _top_level(tex, (" = ",))]
     steps = [steps[0]] + [s[2:].strip() for s in steps[1:]]  # drop each "= "
     if len(steps) < 2:
-        return tex
+        return [tex]
     lines: list[str] = []
     for n, step in enumerate(steps[1:]):
         head = (steps[0] + " &= ") if n == 0 else "&= "
-        lines += _balanced_lines(head, [t.strip() for t in _top_level(step, (" + ", " - "))], width)
+        # at a + outside brackets where that is enough, else inside them too
+        outer = _balanced_lines(head, [t.strip() for t in _top_level(step, (" + ", " - "), "{}()")], width)
+        if any(formula_width(line) > width for line in outer):
+            outer = _balanced_lines(head, [t.strip() for t in _top_level(step, (" + ", " - "))], width)
+        lines += outer
+    return lines
+
+
+def aligned_chains(chains: list[str], width: int = DISPLAY_WIDTH) -> str:
+    """Equalities ``a = b = c`` aligned at their first ``=``, each broken as :func:`chain_lines`."""
+    lines = [line for c in chains for line in chain_lines(c, width)]
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
