@@ -26,6 +26,8 @@ k, k_d, k_h, k_w = sym("k"), sym("k_d"), sym("k_h"), sym("k_w")
 c_in, c_out, g, m = sym("c_in"), sym("c_out"), sym("g"), sym("m")
 n_in, n_out = sym("n_in"), sym("n_out")
 C, G, D = sym("C"), sym("G"), sym("D")
+V, d = sym("V"), sym("d")
+"""Vocabulary size and embedding width."""
 
 KERNEL_SYMBOLS: dict[int, tuple[sympy.Symbol, ...]] = {1: (k,), 2: (k_h, k_w), 3: (k_d, k_h, k_w)}
 

@@ -254,12 +254,13 @@ def test_a_keras_cnn_imports_only_the_families_it_uses(tmp_path):
 
 def test_a_llama_config_in_markdown_imports_only_the_layer_families_it_uses(tmp_path):
     """A Llama config is embeddings, decoder blocks, an RMSNorm and a Linear head: neither the
-    merge layers nor the declared (custom) layers nor Keras's normalizations are imported."""
+    merge layers nor the declared (custom) layers nor Keras's normalizations are imported, nor
+    Keras's embedding family (torch_core takes the symbols V and d from explain.symbols)."""
     llama = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
              "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 100}
     imported = _modules_after(llama, tmp_path, "markdown", "explain.layers.")
     families = set(imported) - {"_index", "_norm", "_spatial", "_texts", "base", "registry"}
-    assert families == {"embedding", "hf_blocks", "torch_core", "torch_layer_norm"}, families
+    assert families == {"hf_blocks", "torch_core", "torch_layer_norm"}, families
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be"])

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ..symbols import Value, sym
+from ..symbols import V, Value, d
 from .base import Group, Layer, Shape, anything, lora_r, lora_rank_arg, size, with_lora, layer_type
 from . import _texts
 from .registry import register
-
-V, d = sym("V"), sym("d")
-"""Vocabulary size and embedding width."""
 
 _EMBEDDINGS = Group("embeddings", V * d)
 

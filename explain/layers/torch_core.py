@@ -16,10 +16,9 @@ from typing import Callable, ClassVar, Sequence
 
 from ..compute import ZERO, Cost, positioned
 from ..errors import ExplainError
-from ..symbols import C, Value, exact_div, n_in, n_out, product, sym
+from ..symbols import C, V, Value, d, exact_div, n_in, n_out, product, sym
 from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, same_size, size, layer_type
 from . import _texts
-from .embedding import V, d
 from .registry import built, lazy, register
 
 n_1, n_2 = sym("n_1"), sym("n_2")

@@ -22,11 +22,10 @@ from typing import Sequence
 import sympy
 
 from ..errors import ExplainError
-from ..symbols import C, Value, as_value, n_out, product, sym, to_expr
+from ..symbols import C, Value, as_value, d, n_out, product, sym, to_expr
 from .base import (Group, Layer, Shape, _optional, _size, arg, choice, count, flag, format_shape, integer,
                    integers, same_size, shape_arg, layer_type)
 from .custom import Custom
-from .embedding import d
 from . import _texts
 from .torch_core import torch_dim, torch_module
 
