@@ -193,8 +193,12 @@ def test_bidirectional_flag_keeps_the_causal_mask_in_gemma1_and_2(tmp_path, fami
         sdpa = getattr(transformers, model_class)(config.__class__(**{**config.to_dict(), "attn_implementation": "sdpa"})).eval()
         assert _sees_later_positions(sdpa)
         assert not _sees_later_positions(sdpa, attention_mask=torch.tensor([[1, 1, 1, 1, 0]]))
+    else:  # Gemma2Model has no SDPA path (softcapping): the note must not name one
+        assert getattr(transformers, model_class)._supports_sdpa is False
     text = _md(tmp_path, config, arch)
     assert KEPT in text and "+ M" in text
+    assert ("SDPA on a batch without padding" in text) == (family == "gemma") and "only FlashAttention" in text
+    assert ("(Gemma 2 does not support SDPA)" in text) == (family == "gemma2")
     assert KEPT not in _md(tmp_path, config.__class__(**{**config.to_dict(), "use_bidirectional_attention": False}), arch)
     if family == "gemma2":
         assert "`query_pre_attn_scalar` (here 36)" in text

@@ -76,7 +76,7 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
         """softmax(QKᵀ/√s + M)·V, s = query_pre_attn_scalar (soft-capped: c·tanh(QKᵀ/(c·√s)))."""
         if not self.causal:
             return ()
-        kept = ("gemma_bidirectional_mask_kept",) if self.mask_kept else ()
+        kept = ("gemma2_bidirectional_mask_kept",) if self.mask_kept else ()
         return ("gemma_heads_softcap" if self.softcap else "gemma_heads", *kept)
 
     def note_values(self) -> tuple[tuple[str, Value], ...]:

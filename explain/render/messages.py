@@ -577,6 +577,13 @@ NOTES.update({
                                         "causal; only FlashAttention, and SDPA on a batch without "
                                         "padding (where no mask is passed), let each head attend to "
                                         "later positions as well."),
+    # Translators: Gemma 2 with use_bidirectional_attention: as above, but Gemma 2 does not support SDPA (softcapping)
+    "gemma2_bidirectional_mask_kept": N_("The configuration sets %(use_bidirectional_attention)s, but "
+                                         "transformers' model still builds the causal mask %(M_mask)s "
+                                         "and passes it to the attention; the setting only clears the "
+                                         "attention's %(is_causal)s. Eager attention therefore stays "
+                                         "causal; only FlashAttention (Gemma 2 does not support SDPA) lets "
+                                         "each head attend to later positions as well."),
     "gqa_kv_heads": N_("Grouped-query attention: the keys and the values have only %(H_kv)s "
                        "heads, each shared by a group of query heads, so %(k_proj)s and "
                        "%(v_proj)s have %(kv_proj_weights)s weights each, fewer than "
