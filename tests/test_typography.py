@@ -238,8 +238,9 @@ def test_japanese_reference_lists_weight_groups_in_japanese_punctuation():
 
 def test_japanese_sheet_is_polite_and_full_width(seed_report):
     sheet = render_report(seed_report, lang="ja", format="markdown")
-    # a grade counts 問; no 完全に where the next sentence names the half-right answer (review 21 ja, 6)
-    assert "**7 問中 6 問が正解です。5 番は、値は合っていますが式が誤っています。**" in sheet
+    # a grade counts 問; no 完全に where the next sentence names the half-right answer (review 21 ja, 6), and
+    # the count says value and formula, since answer 5's value matches the 正解 column (review 26 ja, 6)
+    assert "**7 問中 6 問は、値も式も正しい解答です。5 番は、値は合っていますが式が誤っています。**" in sheet
     assert "完全に" not in sheet
     assert "| `dense_2`（パラメータ数） |" in sheet and "| 合計（パラメータ数） |" in sheet
     assert "## 5. `dense_2`：パラメータ数（式に誤り、値は一致）" in sheet
