@@ -339,7 +339,7 @@ def test_recurrent_bias_diagnoses_name_the_tensors_and_are_true_of_the_layer(tmp
                                        {"layer": "lstm", "work": "4 x 64 x (32 + 64) + 2 x 4 x 64"}])
     assert [c.diagnosis for c in report.claims] == [["rnn_double_bias"], ["rnn_double_bias"]]
     md = render_report(report, lang="en", format="markdown")
-    assert ("With `reset_after=True` this Keras GRU's bias has two rows, so each weight group has two "
-            "biases, one for the input and one for the recurrent part") in md and "not four: $3h(n_{\\text{in}} + h) + 6h$" in md
-    assert md.count("This Keras layer has one bias vector, with one bias per weight group") == 1  # the LSTM's only
-    assert "a second one is PyTorch's convention (`bias_ih_l0` and `bias_hh_l0`)" in md
+    assert ("With `reset_after=True` this Keras GRU's bias is a matrix of two rows, one for the input side and "
+            "one for the recurrent side") in md and "not four: $3h(n_{\\text{in}} + h) + 6h$" in md
+    assert md.count("This Keras layer has one bias vector, holding the biases of its weight groups one after another") == 1  # the LSTM's only
+    assert "a second vector is PyTorch's convention (`bias_ih_l0` and `bias_hh_l0`)" in md

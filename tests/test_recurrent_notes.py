@@ -84,12 +84,14 @@ def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
     assert ("Each of its weight groups (the two gates and the candidate state) has input weights, recurrent "
             "weights and two biases, one for the input part and one for the recurrent part (with "
             "`reset_after=True`, Keras's default).") in text
-    assert ("With `reset_after=False` this layer's bias would be one vector of length $3h$ (one bias per weight "
-            "group) instead of two rows, giving $3h(n_{\\text{in}} + h) + 3h$") in text
+    # Keras's bias is (2, 3h) here (checked in test_keras_bias_notes_say_keras_own_bias_tensor)
+    assert ("This layer's bias is a matrix of two rows of length $3h$: one for the input side, one for the "
+            "recurrent side. With `reset_after=False` it would be one vector of length $3h$, giving "
+            "$3h(n_{\\text{in}} + h) + 3h$") in text
     # two by default: nn.GRU(bias=False) has none, so the note may not say "always"
     assert not {n for n in torch_params(torch.nn.GRU(I, H, bias=False))[1] if "bias" in n}
     assert ("`nn.GRU` has two bias vectors by default, `bias_ih_l0` and `bias_hh_l0` (each of length $3h$), "
-            "i.e. two biases per weight group") in text
+            "like these two rows") in text
     assert {n: tuple(p.shape) for n, p in torch.nn.GRU(I, H).named_parameters() if "bias" in n} == \
         {"bias_ih_l0": (3 * H,), "bias_hh_l0": (3 * H,)}
     assert "always" not in text
@@ -101,9 +103,9 @@ def _keras_bias_shape(layer) -> tuple:
 
 
 @pytest.mark.parametrize("layer, config, shape, wanted", [
-    ("LSTM", {}, (4 * H,), "In Keras this layer has one bias vector of length $4h$, one bias per weight group;"),
-    ("GRU", {"reset_after": False}, (3 * H,), "With `reset_after=False` this layer has one bias vector of length $3h$, one bias per weight group."),
-    ("GRU", {}, (2, 3 * H), "this layer's bias would be one vector of length $3h$ (one bias per weight group) instead of two rows"),
+    ("LSTM", {}, (4 * H,), "In Keras this layer has one bias vector of length $4h$: the biases of the four weight groups ($h$ each) one after another;"),
+    ("GRU", {"reset_after": False}, (3 * H,), "With `reset_after=False` this layer has one bias vector of length $3h$: the biases of the three weight groups ($h$ each) one after another."),
+    ("GRU", {}, (2, 3 * H), "This layer's bias is a matrix of two rows of length $3h$: one for the input side, one for the recurrent side."),
     ("SimpleRNN", {}, (H,), "In Keras this layer has one bias vector;"),
 ])
 def test_keras_bias_notes_say_keras_own_bias_tensor(layer, config, shape, wanted):
@@ -220,7 +222,7 @@ def test_lstm_note_says_bias_vectors_and_de_fr_read_naturally():
         {"bias_ih_l0": (4 * H,), "bias_hh_l0": (4 * H,)}
     spec = keras_spec("LSTM")
     assert ("PyTorch's `nn.LSTM` has two bias vectors, `bias_ih_l0` and `bias_hh_l0` (each of length $4h$), "
-            "i.e. two biases per weight group, so it has") in markdown(explain.load(spec))
+            "i.e. two per weight group, so it has") in markdown(explain.load(spec))
     de = render_document("derivation", explain.load(spec), lang="de", format="markdown")
     assert "aus der aktuellen Eingabe und den Zuständen des vorigen Zeitschritts." in de
     fr = render_document("derivation", explain.load(spec), lang="fr", format="markdown")

@@ -192,12 +192,13 @@ NOTES = {
     "rnn_two_biases_simple": N_("PyTorch gives this layer two bias vectors (%(b_ih)s and %(b_hh)s) "
                                 "where Keras's SimpleRNN has one, so the same layer has %(h)s more "
                                 "parameters in PyTorch."),
-    "gru_two_biases": N_("PyTorch gives this layer two bias vectors, %(b_ih)s and %(b_hh)s, i.e. two "
-                         "biases for each of the three weight groups, as Keras's GRU does with "
-                         "%(reset_after_true)s (its default; its bias has two rows): both have "
-                         "%(gru_keras_torch)s parameters. Keras's GRU with %(reset_after_false)s has a "
-                         "single bias vector, one bias per weight group, %(gru_extra)s parameters "
-                         "fewer."),
+    "gru_two_biases": N_("PyTorch gives this layer two bias vectors, %(b_ih)s and %(b_hh)s, each of length "
+                         "%(gru_extra)s (the biases of the three weight groups, %(h)s each, one after "
+                         "another), as Keras's GRU does with %(reset_after_true)s (its default), whose bias "
+                         "is a matrix of two such rows, one for the input side and one for the recurrent "
+                         "side: both have %(gru_keras_torch)s parameters. Keras's GRU with "
+                         "%(reset_after_false)s has a single bias vector of length %(gru_extra)s, "
+                         "%(gru_extra)s parameters fewer."),
     "bn_running_stats_buffers": N_("In PyTorch the running mean and the running variance are "
                                    "buffers, not parameters: they are saved with the model but not "
                                    "counted among its parameters."),
@@ -310,8 +311,8 @@ NOTE_COUNTS = frozenset({"count", "biases", "total", "without", "s_value"})
 of the whole model, a layer's own size (Gemma's query_pre_attn_scalar)."""
 
 NOTES.update({
-    "rnn_one_bias": N_("This layer has one bias vector, holding one bias per weight group; the same "
-                       "layer in PyTorch has two (%(b_ih)s and %(b_hh)s)."),
+    "rnn_one_bias": N_("This layer has one bias vector: the biases of its weight groups one after another; "
+                       "the same layer in PyTorch has two (%(b_ih)s and %(b_hh)s)."),
     "lstm_four_groups": N_("The factor 4: an LSTM has three gates (input, forget and output) and a "
                            "cell candidate, four weight groups of the same size."),
     "gru_three_groups": N_("The factor 3: a GRU has two gates (update and reset) and a candidate "
@@ -320,22 +321,24 @@ NOTES.update({
                               "(%(bias_ih_l0)s and %(bias_hh_l0)s), so it has %(rnn_torch)s parameters."),
     "simple_cell_one_bias": N_("This cell has one bias vector; PyTorch's %(nn_RNNCell)s has two "
                                "(%(b_ih)s and %(b_hh)s)."),
-    "lstm_one_bias": N_("In Keras this layer has one bias vector of length %(lstm_torch_extra)s, one "
-                        "bias per weight group; PyTorch's %(nn_LSTM)s has two bias vectors, "
-                        "%(bias_ih_l0)s and %(bias_hh_l0)s (each of length %(lstm_torch_extra)s), i.e. "
-                        "two biases per weight group, so it has %(lstm_torch)s parameters."),
-    "gru_one_bias": N_("With %(reset_after_false)s this layer has one bias vector of length "
-                       "%(gru_extra)s, one bias per weight group. PyTorch's %(nn_GRU)s has two bias "
-                       "vectors by default, %(bias_ih_l0)s and %(bias_hh_l0)s (each of length "
-                       "%(gru_extra)s), i.e. two biases per weight group, like Keras's default "
-                       "%(reset_after_true)s (a bias of two rows), so it has %(gru_keras_torch)s "
-                       "parameters."),
-    "gru_reset_after": N_("With %(reset_after_false)s this layer's bias would be one vector of length "
-                          "%(gru_extra)s (one bias per weight group) instead of two rows, giving "
-                          "%(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s has two bias vectors by "
-                          "default, %(bias_ih_l0)s and %(bias_hh_l0)s (each of length %(gru_extra)s), "
-                          "i.e. two biases per weight group, so it has the same count as this layer, "
-                          "%(gru_keras_torch)s."),
+    "lstm_one_bias": N_("In Keras this layer has one bias vector of length %(lstm_torch_extra)s: the biases "
+                        "of the four weight groups (%(h)s each) one after another; PyTorch's %(nn_LSTM)s has "
+                        "two bias vectors, %(bias_ih_l0)s and %(bias_hh_l0)s (each of length "
+                        "%(lstm_torch_extra)s), i.e. two per weight group, so it has %(lstm_torch)s "
+                        "parameters."),
+    "gru_one_bias": N_("With %(reset_after_false)s this layer has one bias vector of length %(gru_extra)s: "
+                       "the biases of the three weight groups (%(h)s each) one after another. PyTorch's "
+                       "%(nn_GRU)s has two bias vectors by default, %(bias_ih_l0)s and %(bias_hh_l0)s (each "
+                       "of length %(gru_extra)s), i.e. two per weight group, like Keras's default "
+                       "%(reset_after_true)s, whose bias is a matrix of two rows of length %(gru_extra)s: one"
+                       " for the input side, one for the recurrent side. So %(nn_GRU)s has "
+                       "%(gru_keras_torch)s parameters."),
+    "gru_reset_after": N_("This layer's bias is a matrix of two rows of length %(gru_extra)s: one for the "
+                          "input side, one for the recurrent side. With %(reset_after_false)s it would be one"
+                          " vector of length %(gru_extra)s, giving %(gru_one_bias)s parameters. PyTorch's "
+                          "%(nn_GRU)s has two bias vectors by default, %(bias_ih_l0)s and %(bias_hh_l0)s "
+                          "(each of length %(gru_extra)s), like these two rows, so it has the same count as "
+                          "this layer, %(gru_keras_torch)s."),
     "mha_heads_times_key_dim": N_("Every head has projection weights of its own for the queries and "
                                   "keys (%(k_dim)s outputs each) and for the values (%(v_dim)s outputs), "
                                   "so the count grows with the number of heads. PyTorch's "
@@ -344,35 +347,35 @@ NOTES.update({
                                   "%(mha_torch)s parameters whatever the number of heads; Keras's "
                                   "count is the same when %(mha_same_as_torch)s."),
     # Translators: a Bidirectional layer whose two directions are copies of one GRU; %(nn_GRU_bidirectional)s is nn.GRU(..., bidirectional=True), %(reverse)s the suffix _reverse
-    "bidirectional_gru_reset_after": N_("With %(reset_after_false)s each direction's bias would be one "
-                                        "vector of length %(gru_extra)s (one bias per weight group) "
-                                        "instead of two rows, giving %(gru_one_bias_2)s parameters in "
-                                        "all. PyTorch's %(nn_GRU_bidirectional)s has two bias vectors "
-                                        "per direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their "
-                                        "%(reverse)s counterparts, each of length %(gru_extra)s), i.e. "
-                                        "two biases per weight group and direction, so it has the same "
-                                        "count as this layer, %(gru_keras_torch_2)s."),
-    "bidirectional_gru_one_bias": N_("With %(reset_after_false)s each direction has one bias vector of "
-                                     "length %(gru_extra)s, one bias per weight group. PyTorch's "
-                                     "%(nn_GRU_bidirectional)s has two bias vectors per direction "
-                                     "(%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s "
-                                     "counterparts, each of length %(gru_extra)s), i.e. two biases per "
-                                     "weight group and direction, like Keras's default "
-                                     "%(reset_after_true)s (a bias of two rows per direction), so it "
-                                     "has %(gru_keras_torch_2)s parameters."),
+    "bidirectional_gru_reset_after": N_("Each direction's bias is a matrix of two rows of length "
+                                        "%(gru_extra)s: one for the input side, one for the recurrent side. "
+                                        "With %(reset_after_false)s it would be one vector of length "
+                                        "%(gru_extra)s, giving %(gru_one_bias_2)s parameters in all. "
+                                        "PyTorch's %(nn_GRU_bidirectional)s has two bias vectors per "
+                                        "direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s "
+                                        "counterparts, each of length %(gru_extra)s), like the two rows, so "
+                                        "it has the same count as this layer, %(gru_keras_torch_2)s."),
+    "bidirectional_gru_one_bias": N_("With %(reset_after_false)s each direction has one bias vector of length"
+                                     " %(gru_extra)s: the biases of the three weight groups (%(h)s each) one "
+                                     "after another. PyTorch's %(nn_GRU_bidirectional)s has two bias vectors "
+                                     "per direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s "
+                                     "counterparts, each of length %(gru_extra)s), like Keras's default "
+                                     "%(reset_after_true)s, whose bias is, per direction, a matrix of two "
+                                     "rows of length %(gru_extra)s: one for the input side, one for the "
+                                     "recurrent side. So it has %(gru_keras_torch_2)s parameters."),
     "bidirectional_lstm_one_bias": N_("In Keras each direction has one bias vector of length "
-                                      "%(lstm_torch_extra)s, one bias per weight group; PyTorch's "
-                                      "%(nn_LSTM_bidirectional)s has two bias vectors per direction "
-                                      "(%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s "
-                                      "counterparts, each of length %(lstm_torch_extra)s), i.e. two "
-                                      "biases per weight group and direction, so it has "
-                                      "%(lstm_torch_2)s parameters."),
+                                      "%(lstm_torch_extra)s: the biases of the four weight groups (%(h)s "
+                                      "each) one after another; PyTorch's %(nn_LSTM_bidirectional)s has two "
+                                      "bias vectors per direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their "
+                                      "%(reverse)s counterparts, each of length %(lstm_torch_extra)s), i.e. "
+                                      "two per weight group and direction, so it has %(lstm_torch_2)s "
+                                      "parameters."),
     "bidirectional_simple_rnn_one_bias": N_("In Keras each direction has one bias vector; PyTorch's "
                                             "%(nn_RNN_bidirectional)s has two per direction (%(bias_ih_l0)s, "
                                             "%(bias_hh_l0)s and their %(reverse)s counterparts), so it has "
                                             "%(rnn_torch_2)s parameters."),
-    "bidirectional_one_bias": N_("Each direction has one bias vector, holding one bias per weight "
-                                 "group; the same layers in PyTorch have two (%(b_ih)s and %(b_hh)s)."),
+    "bidirectional_one_bias": N_("Each direction has one bias vector: the biases of its weight groups one "
+                                 "after another; the same layers in PyTorch have two (%(b_ih)s and %(b_hh)s)."),
     # Translators: %(forward_short)s is forward_kernel (the table's name), %(forward_kernel)s forward_gru/gru_cell/kernel, %(inner_name)s gru
     "bidirectional_names": N_("The names in the table are shortened: Keras keeps each direction's weights "
                               "in a sub-layer of its own, named after the wrapped layer. For a wrapped "
