@@ -334,6 +334,7 @@ def test_recurrent_bias_diagnoses_name_the_tensors_and_are_true_of_the_layer(tmp
     assert report.claims[0].diagnosis == ["rnn_double_bias"]
     md = render_report(report, lang="en", format="markdown")
     assert "one in `bias_ih_l0` and one in `bias_hh_l0`" in md and "b_ih" not in md
+    assert "two bias vectors per weight group" not in md  # two vectors in all, each spanning every group (review 26 de, 2)
     # Keras's GRU (reset_after=True: 3h(i + h) + 6h) counted with four: 3h(i + h) + 12h
     report = run_check(tmp_path, RNN, [{"layer": "gru", "work": "3 x 16 x (64 + 16) + 12 x 16"},
                                        {"layer": "lstm", "work": "4 x 64 x (32 + 64) + 2 x 4 x 64"}])

@@ -76,7 +76,7 @@ MISTAKES: dict[str | tuple[str, str], str] = {
     "non_trainable_left_out": N_("Non-trainable weights (%(non_trainable)s) are parameters too: the count includes them."),
     ("rnn_double_bias", "keras"): N_("This Keras layer has one bias vector, holding the biases of its weight groups one after another; a second vector is PyTorch's convention (%(bias_ih_l0)s and %(bias_hh_l0)s)."),
     ("rnn_double_bias", "keras_reset_after"): N_("With %(reset_after_true)s this Keras GRU's bias is a matrix of two rows, one for the input side and one for the recurrent side (as PyTorch's %(bias_ih_l0)s and %(bias_hh_l0)s), so each weight group has two bias vectors, not four: %(gru_keras_torch)s."),
-    ("rnn_double_bias", "pytorch"): N_("PyTorch recurrent layers have two bias vectors per weight group: one in %(bias_ih_l0)s and one in %(bias_hh_l0)s."),
+    ("rnn_double_bias", "pytorch"): N_("PyTorch recurrent layers have two bias vectors, each holding the biases of all weight groups one after another, so each weight group has two biases: one in %(bias_ih_l0)s and one in %(bias_hh_l0)s."),
     ("gru_reset_after", "true"): N_("A Keras GRU with %(reset_after_true)s (the default) has a bias matrix of two rows, one for the input side and one for the recurrent side: %(gru_keras_torch)s."),
     ("gru_reset_after", "false"): N_("A Keras GRU with %(reset_after_false)s has one bias vector, holding the biases of its weight groups one after another: %(gru_one_bias)s."),
     "missing_recurrent_weights": N_("The recurrent kernel (%(h_by_h)s per weight group, %(recurrent)s values) is left out."),
