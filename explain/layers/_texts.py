@@ -209,6 +209,10 @@ NORM_NO_WEIGHTS = N_("A normalization layer normalizes its input. This one learn
                      "%(gamma)s and no shift %(beta)s, so it has no weights.")
 RMS_NORM = N_("RMS normalization divides its input by its root mean square, then scales it by "
               "%(gamma)s. It has no shift %(beta)s.")
+# Translators: Gemma's RMSNorm computes x/RMS(x)·(1 + γ); its weight γ starts at 0
+RMS_NORM_OFFSET = N_("RMS normalization divides its input by its root mean square, then scales it by "
+                     "one plus %(gamma)s: the learned %(gamma)s is the scale's offset from 1 and starts "
+                     "at 0. It has no shift %(beta)s.")
 T5_LAYER_NORM = N_("T5's %(t5_layer_norm)s is an RMS normalization: it divides its input by its root "
                    "mean square (RMS), then multiplies it by %(gamma)s. Unlike a layer normalization, it "
                    "subtracts no mean and has no shift %(beta)s.")

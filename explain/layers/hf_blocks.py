@@ -668,6 +668,8 @@ class T5LayerNorm(RMSNorm):
 
 
 _NAMED_RMS_NORMS: dict[str, type[RMSNorm]] = {"T5LayerNorm": T5LayerNorm}
+_OFFSET_RMS_NORMS = frozenset({"GemmaRMSNorm", "Gemma2RMSNorm", "Gemma3RMSNorm"})
+"""The RMSNorms that scale by 1 + weight (the weight starts at 0), as transformers writes them."""
 
 
 def named_rms_norm(class_name: str) -> type[RMSNorm]:
@@ -677,6 +679,7 @@ def named_rms_norm(class_name: str) -> type[RMSNorm]:
     if cls is None:
         cls = _NAMED_RMS_NORMS[class_name] = layer_type(type(class_name, (RMSNorm,), {
             "type_name": class_name, "__module__": __name__,
+            **({"explanation": _texts.RMS_NORM_OFFSET} if class_name in _OFFSET_RMS_NORMS else {}),
             "__doc__": f"transformers' {class_name}: an RMS normalization, weight d, no bias."}))
     return cls
 
