@@ -222,7 +222,7 @@ def test_lstm_note_says_bias_vectors_and_de_fr_read_naturally():
         {"bias_ih_l0": (4 * H,), "bias_hh_l0": (4 * H,)}
     spec = keras_spec("LSTM")
     assert ("PyTorch's `nn.LSTM` has two bias vectors, `bias_ih_l0` and `bias_hh_l0` (each of length $4h$), "
-            "i.e. two per weight group, so it has") in markdown(explain.load(spec))
+            "i.e. two biases of length $h$ per weight group, one in each vector, so it has") in markdown(explain.load(spec))
     de = render_document("derivation", explain.load(spec), lang="de", format="markdown")
     assert "aus der aktuellen Eingabe und den Zuständen des vorigen Zeitschritts." in de
     fr = render_document("derivation", explain.load(spec), lang="fr", format="markdown")

@@ -324,12 +324,14 @@ NOTES.update({
     "lstm_one_bias": N_("In Keras this layer has one bias vector of length %(lstm_torch_extra)s: the biases "
                         "of the four weight groups (%(h)s each) one after another; PyTorch's %(nn_LSTM)s has "
                         "two bias vectors, %(bias_ih_l0)s and %(bias_hh_l0)s (each of length "
-                        "%(lstm_torch_extra)s), i.e. two per weight group, so it has %(lstm_torch)s "
+                        "%(lstm_torch_extra)s), i.e. two biases of length %(h)s per weight group, one in each "
+                        "vector, so it has %(lstm_torch)s "
                         "parameters."),
     "gru_one_bias": N_("With %(reset_after_false)s this layer has one bias vector of length %(gru_extra)s: "
                        "the biases of the three weight groups (%(h)s each) one after another. PyTorch's "
                        "%(nn_GRU)s has two bias vectors by default, %(bias_ih_l0)s and %(bias_hh_l0)s (each "
-                       "of length %(gru_extra)s), i.e. two per weight group, like Keras's default "
+                       "of length %(gru_extra)s), i.e. two biases of length %(h)s per weight group, one in each "
+                       "vector, like Keras's default "
                        "%(reset_after_true)s, whose bias is a matrix of two rows of length %(gru_extra)s: one"
                        " for the input side, one for the recurrent side. So %(nn_GRU)s has "
                        "%(gru_keras_torch)s parameters."),
@@ -368,7 +370,8 @@ NOTES.update({
                                       "each) one after another; PyTorch's %(nn_LSTM_bidirectional)s has two "
                                       "bias vectors per direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their "
                                       "%(reverse)s counterparts, each of length %(lstm_torch_extra)s), i.e. "
-                                      "two per weight group and direction, so it has %(lstm_torch_2)s "
+                                      "two biases of length %(h)s per weight group and direction, one in each vector, so it "
+                                      "has %(lstm_torch_2)s "
                                       "parameters."),
     "bidirectional_simple_rnn_one_bias": N_("In Keras each direction has one bias vector; PyTorch's "
                                             "%(nn_RNN_bidirectional)s has two per direction (%(bias_ih_l0)s, "
