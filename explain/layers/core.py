@@ -13,7 +13,7 @@ from ..symbols import C, Value, exact_div, n_in, n_out, product, sym, to_expr
 from .base import (ArgContext, Group, Layer, Shape, activation_arg, anything, arg, flag, format_shape, integers,
                    known, lora_r, lora_rank_arg, shape_arg, size, with_lora, layer_type)
 from . import _texts
-from .registry import built, register, register_lazy
+from .registry import lazy_getattr, register, register_lazy
 
 
 
@@ -296,13 +296,7 @@ for _name in _TYPES:
     register_lazy(_name, functools.partial(_build, _name))
 
 
-def __getattr__(name: str) -> type[Layer]:
-    """A type of :data:`_TYPES`, built on first use (the registry builds it when a model asks)."""
-    if name in _TYPES:
-        found = built(name)
-        if found is not None:
-            return found
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _TYPES)
 
 
 def _axes_arg(ctx: ArgContext, name: str, raw: Any, rank: int) -> tuple | None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from functools import cache
-from typing import Any, Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import sympy
 
@@ -44,7 +44,7 @@ from ..errors import ExplainError
 from ..symbols import Value, sym, to_expr
 from .base import Group, Layer, Shape, _count, _optional, _size, anything, arg, flag, format_shape, size, layer_type
 from . import _texts
-from .registry import built, lazy, register
+from .registry import lazy, lazy_getattr, register
 from .torch_core import Linear
 from .torch_layer_norm import RMSNorm
 
@@ -63,13 +63,7 @@ def _lazy(name: str) -> Callable[[Callable[[], type[Layer]]], Callable[[], type[
     return lazy(name, globals(), "pytorch")
 
 
-def __getattr__(name: str) -> Any:
-    """A type of :data:`_LAZY_TYPES`, built on first use (``Any``: callers pass its own fields)."""
-    if name in _LAZY_TYPES:
-        found = built(name, "pytorch")
-        if found is not None:
-            return found
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY_TYPES, "pytorch")
 
 
 def _pair_of_sizes(ctx, name: str, raw, rank: int) -> tuple:

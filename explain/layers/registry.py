@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import importlib
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, Collection, TypeVar
 
 from ..errors import ExplainError
 from .base import Layer
@@ -62,6 +62,18 @@ def built(name: str, framework: str = "keras") -> type[Layer] | None:
     if build is not None:
         build()
     return _REGISTRY.get((framework, name))
+
+
+def lazy_getattr(module: str, names: Collection[str], framework: str = "keras") -> Callable[[str], Any]:
+    """A module's ``__getattr__`` for the types it registers lazily: each is built on first access
+    (the registry builds it when a model asks), the same class either way."""
+    def __getattr__(name: str) -> Any:
+        if name in names:
+            found = built(name, framework)
+            if found is not None:
+                return found
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    return __getattr__
 
 
 def _build_all() -> None:

@@ -19,7 +19,7 @@ from ..errors import ExplainError
 from ..symbols import C, V, Value, d, exact_div, n_in, n_out, product, sym
 from .base import Dim, Group, Layer, Shape, anything, flag, format_shape, integer, integers, same_size, size, layer_type
 from . import _texts
-from .registry import built, lazy, register
+from .registry import lazy, lazy_getattr, register
 
 n_1, n_2 = sym("n_1"), sym("n_2")
 
@@ -40,13 +40,7 @@ def _lazy(name: str) -> Callable[[Callable[[], type[Layer]]], Callable[[], type[
     return lazy(name, globals(), "pytorch")
 
 
-def __getattr__(name: str) -> type[Layer]:
-    """A type of :data:`_LAZY_TYPES`, built on first use (the registry builds it when a model asks)."""
-    if name in _LAZY_TYPES:
-        found = built(name, "pytorch")
-        if found is not None:
-            return found
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY_TYPES, "pytorch")
 
 
 def check_stated(type_name: str, arg: str, stated: Value, actual: Dim, shape: Shape,

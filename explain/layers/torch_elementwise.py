@@ -12,7 +12,7 @@ from typing import Any
 from ..compute import ACTIVATION_OPS, SOFTMAX_OPS
 from . import _texts
 from .base import Layer, anything, layer_type
-from .registry import built, register_lazy
+from .registry import lazy_getattr, register_lazy
 from .torch_core import torch_module
 
 
@@ -92,10 +92,4 @@ for _name in _TYPES:
     register_lazy(_name, functools.partial(_build, _name), framework="pytorch")
 
 
-def __getattr__(name: str) -> type[Layer]:
-    """A type of this family, built on first use (the registry builds it when a model asks)."""
-    if name in _TYPES:
-        found = built(name, "pytorch")
-        if found is not None:
-            return found
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _TYPES, "pytorch")
