@@ -8,9 +8,10 @@ import pytest
 
 from explain.importers import load
 from explain.render import render_document
+from tests.conftest import require_module
 
-transformers = pytest.importorskip("transformers")
-torch = pytest.importorskip("torch")
+transformers = require_module("transformers")
+torch = require_module("torch")
 
 SMALL = dict(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
              num_attention_heads=4, num_key_value_heads=2, head_dim=8, max_position_embeddings=64)

@@ -11,9 +11,9 @@ from explain import load
 from explain.render import render_document
 from explain.render.documents import join_japanese
 from explain.render.html import body
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, require_module
 
-pytest.importorskip("latex2mathml")
+require_module("latex2mathml")
 
 
 def _displays(markdown: str) -> list[str]:

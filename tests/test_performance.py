@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import explain
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, require_module
 
 
 def test_json_derivation_imports_no_template_locale_or_yaml_library():
@@ -502,7 +502,7 @@ def test_a_llama_derivation_builds_none_of_torch_cores_or_the_hf_blocks_other_ty
     count as torch does (Bilinear(3, 4, 5): 65 weights, EmbeddingBag(10, 4): 40; Unflatten(1, (2, 3))
     of (batch, 6) gives (batch, 2, 3)); the HF blocks' counts are checked against transformers by
     test_hf_config and test_hf_families."""
-    torch = pytest.importorskip("torch")
+    torch = require_module("torch")
     config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
               "intermediate_size": 128, "num_attention_heads": 4, "num_key_value_heads": 2,
               "num_hidden_layers": 2, "vocab_size": 100, "max_position_embeddings": 32}

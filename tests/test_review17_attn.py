@@ -7,7 +7,7 @@ import json
 import pytest
 
 import explain
-from tests.conftest import FIXTURES, assert_wording
+from tests.conftest import FIXTURES, assert_wording, require_module
 from tests.conftest import derivation_md as _md
 
 LANGS = ("en", "de", "fr", "ja", "es")
@@ -99,7 +99,7 @@ def test_a_stacked_heading_keeps_short_words_with_the_next():
 def test_t5_block_sentences_are_split_and_name_the_activation():
     """t5-small's config: feed_forward_proj relu, so transformers' T5Config.dense_act_fn is relu (read,
     not hard-coded: gated-gelu gives gelu_new); each block sentence is cut into its parts."""
-    transformers = pytest.importorskip("transformers")
+    transformers = require_module("transformers")
     cfg = transformers.AutoConfig.from_pretrained(FIXTURES / "hf" / "t5-small.json")
     text = _md("hf/t5-small.json")
     line = next(x for x in text.splitlines() if x.startswith("A T5 encoder block"))
@@ -111,7 +111,7 @@ def test_t5_block_sentences_are_split_and_name_the_activation():
 def test_live_llama_names_its_norm_by_its_class_as_the_config_route_does():
     """explain.from_torch on a transformers LlamaForCausalLM: model.norm and the blocks' norms are
     LlamaRMSNorm modules; the config route names the row LlamaRMSNorm, and so does the live route."""
-    transformers = pytest.importorskip("transformers")
+    transformers = require_module("transformers")
     cfg = transformers.LlamaConfig(vocab_size=32, hidden_size=16, intermediate_size=24, num_hidden_layers=1,
                                    num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=32)
     hf = transformers.LlamaForCausalLM(cfg)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import explain
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, require_module
 
 LANGS = ("en", "de", "fr", "ja", "es")
 SDPA_H = r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{h}}\bigr) V"
@@ -34,7 +34,7 @@ def _config(tmp_path, name: str, **changes) -> str:
 
 def _gpt2_scaling(**changes) -> float:
     """GPT2Attention's own factor on QKᵀ for a config of gpt2.json with ``changes`` (block 1)."""
-    transformers = pytest.importorskip("transformers")
+    transformers = require_module("transformers")
     config = transformers.GPT2Config(**{**json.loads((FIXTURES / "hf" / "gpt2.json").read_text()), **changes})
     return transformers.models.gpt2.modeling_gpt2.GPT2Attention(config, layer_idx=1).scaling
 
@@ -76,7 +76,7 @@ def test_t5_heads_add_the_position_bias_without_scaling(lang):
 
 
 def test_t5_attention_does_not_scale():
-    transformers = pytest.importorskip("transformers")
+    transformers = require_module("transformers")
     config = transformers.T5Config(**json.loads((FIXTURES / "hf" / "t5-small.json").read_text()))
     t5 = transformers.models.t5.modeling_t5
     assert not t5.T5LayerCrossAttention(config).EncDecAttention.has_relative_attention_bias
@@ -87,7 +87,7 @@ def test_t5_attention_does_not_scale():
 def test_gqa_heads_share_keys_and_values(tmp_path, lang):
     """Llama-2-7b's config with num_key_value_heads = 8 < 32 heads: LlamaAttention scales by
     head_dim**-0.5 and repeats each key/value head for H/H_kv = 4 query heads."""
-    transformers = pytest.importorskip("transformers")
+    transformers = require_module("transformers")
     path = _config(tmp_path, "llama-2-7b.json", num_key_value_heads=8)
     attention = transformers.models.llama.modeling_llama.LlamaAttention(
         transformers.LlamaConfig(**json.loads(open(path).read())), layer_idx=0)
@@ -126,7 +126,7 @@ def test_t5_bias_lookup_says_its_axes(lang, axes):
     picture and "Output shape" print it as every other shape, (None, None, 8) (round-19 ja: the
     named axes (クエリ, キー, 8) in code font stood out), and the layer's sentence says what its
     axes are and that none of them is the batch."""
-    transformers = pytest.importorskip("transformers")
+    transformers = require_module("transformers")
     config = transformers.T5Config(**json.loads((FIXTURES / "hf" / "t5-small.json").read_text()))
     attention = transformers.models.t5.modeling_t5.T5Attention(config, has_relative_attention_bias=True)
     assert tuple(attention.compute_bias(5, 7).shape) == (1, 8, 5, 7)  # (q, k, H), then permuted

@@ -7,7 +7,7 @@ import inspect
 import pytest
 
 import explain
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, require_module
 
 LANGS = ("en", "de", "fr", "ja", "es")
 
@@ -28,14 +28,14 @@ def _md(source: str, lang: str = "en") -> str:
 def test_gpt2_embedding_sum_is_written_in_the_forward_method(lang, said):
     """fr round 18 #8: 'a lieu dans la propagation avant' is true of every layer; what is meant is
     that GPT2Model.forward adds the two embeddings in its own code (no module does)."""
-    transformers = pytest.importorskip("transformers")
+    transformers = require_module("transformers")
     source = inspect.getsource(transformers.models.gpt2.modeling_gpt2.GPT2Model.forward)
     assert "inputs_embeds + position_embeds" in source.replace("\n", " ")
     assert said in _md("hf/gpt2.json", lang)
 
 
 def test_bert_embedding_sum_is_written_in_the_embeddings_forward():
-    transformers = pytest.importorskip("transformers")
+    transformers = require_module("transformers")
     source = inspect.getsource(transformers.models.bert.modeling_bert.BertEmbeddings.forward)
     assert "token_type_embeddings" in source and "+" in source
     assert ("The addition is written in the `forward` method of the embeddings module; it is not a module "
@@ -57,7 +57,7 @@ def test_causal_attention_adds_its_mask(lang):
     """fr round 18 #1: GPT2Attention and LlamaAttention are causal (is_causal), so each head's
     formula has the mask M, defined in the same sentence; BertSelfAttention is not, and keeps
     softmax(QKᵀ/√d_h)·V."""
-    transformers = pytest.importorskip("transformers")
+    transformers = require_module("transformers")
     gpt2 = transformers.models.gpt2.modeling_gpt2
     llama = transformers.models.llama.modeling_llama
     bert = transformers.models.bert.modeling_bert

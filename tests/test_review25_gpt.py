@@ -11,8 +11,9 @@ import pytest
 
 import explain
 from explain.render.documents import render_document
+from tests.conftest import require_module
 
-transformers = pytest.importorskip("transformers")
+transformers = require_module("transformers")
 
 LANGS = ("en", "de", "fr", "ja", "es")
 SMALL = dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=4, intermediate_size=96, vocab_size=100)
