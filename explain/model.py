@@ -9,13 +9,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 import sympy
 
 from .compute import FLOPS_PER_MAC, TRAINING_FACTOR, Cost, NotDerived
 from .errors import ExplainError
 from .layers.base import Group, Layer, Shape, format_shape
+from .records import quick_init
 from .symbols import MAX_EXPR_SIZE, Value, as_value, at_values, expand_bounded, expr_size, to_expr
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from .memory import Activations, ModelStates
 
 
+@quick_init
 @dataclass(frozen=True)
 class Weight:
     """One weight group of a layer instance: its formula in the type's symbols and its size."""
@@ -37,21 +39,24 @@ class Weight:
     counted there, not again in the model's totals."""
 
 
-_KEEP: dict[str, Callable[[Weight], bool]] = {
-    "params": lambda w: not w.buffer,
-    "trainable": lambda w: w.trainable and not w.buffer,
-    "non_trainable": lambda w: not w.trainable and not w.buffer,
-    "buffers": lambda w: w.buffer,
-}
-"""Which weights each count of a node takes."""
-def _untied(keep: Callable[[Weight], bool]) -> Callable[[Weight], bool]:
-    """``keep``, for the weights not tied to another node's."""
-    return lambda w: keep(w) and w.tied_to is None
+_OWN: dict[str, str] = {kind: "own " + kind for kind in ("params", "trainable", "non_trainable", "buffers")}
+"""``Node.own``'s key for each count: the weights of that count not tied to another node's."""
 
 
-_OWN: dict[str, tuple[str, Callable[[Weight], bool]]] = {
-    kind: ("own " + kind, _untied(keep)) for kind, keep in _KEEP.items()}
-"""``Node.own``'s key and test for each count: the weights of that count not tied to another node's."""
+def _counts_of(buffer: bool, trainable: bool, tied: bool) -> tuple[str, ...]:
+    """The counts a weight is part of: a buffer is in ``buffers``; a parameter in ``params`` and
+    in ``trainable`` or ``non_trainable``; each also in its ``own`` count unless it is tied to
+    another node's weight."""
+    kinds = ("buffers",) if buffer else ("params", "trainable" if trainable else "non_trainable")
+    return kinds if tied else kinds + tuple(_OWN[k] for k in kinds)
+
+
+_COUNTS_OF = {(buffer, trainable, tied): _counts_of(buffer, trainable, tied)
+              for buffer in (False, True) for trainable in (False, True) for tied in (False, True)}
+"""``_counts_of`` for each kind of weight: (buffer, trainable, tied to another node's)."""
+
+_NONE: dict[str, Value] = {key: 0 for kind in _OWN.items() for key in kind}
+"""Every count of a node without weights."""
 
 
 @dataclass
@@ -87,24 +92,29 @@ class Node:
     def type(self) -> str:
         return self.layer.type_name
 
-    def _sum(self, keep) -> Value:
-        one = as_value(sum((w.count for w in self.weights if keep(w)), 0))
-        if isinstance(self.repeat, int) and self.repeat == 1:
-            return one
-        return as_value(self.repeat * one)
+    def _sums(self) -> dict[str, Value]:
+        """Every count (``params``, ``trainable``, ``non_trainable``, ``buffers`` and their ``own``
+        ones) in one pass over the weights: the sum of the weights in it, times ``repeat``."""
+        sums = dict(_NONE)
+        for w in self.weights:
+            for key in _COUNTS_OF[bool(w.buffer), bool(w.trainable), w.tied_to is not None]:
+                sums[key] = sums[key] + w.count
+        once = isinstance(self.repeat, int) and self.repeat == 1
+        for key, one in sums.items():
+            if not isinstance(one, int):
+                one = sums[key] = as_value(one)
+            if not once:
+                sums[key] = as_value(self.repeat * one)
+        return sums
 
-    def _counted(self, key: str, keep) -> Value:
-        """``_sum(keep)``, once per ``key`` for these weights and this repeat (the summary table,
-        the stages and the pictures ask each node for its counts many times); ``weights`` or
-        ``repeat`` assigned anew (a tied weight found later) are summed again."""
+    def _counted(self, key: str) -> Value:
+        """The count ``key`` (see ``_sums``); every count summed once for these weights and this
+        repeat (the summary table, the stages and the pictures ask each node for its counts many
+        times); ``weights`` or ``repeat`` assigned anew (a tied weight found later) are summed again."""
         memo = self.__dict__.get("_memo")
         if memo is None or memo[0] is not self.weights or memo[1] is not self.repeat:
-            memo = self.__dict__["_memo"] = (self.weights, self.repeat, {})
-        counts: dict[str, Value] = memo[2]
-        found = counts.get(key)
-        if found is None:
-            found = counts[key] = self._sum(keep)
-        return found
+            memo = self.__dict__["_memo"] = (self.weights, self.repeat, self._sums())
+        return memo[2][key]
 
     @property
     def outputs(self) -> tuple[Shape, ...]:
@@ -113,24 +123,24 @@ class Node:
 
     @property
     def params(self) -> Value:
-        return self._counted("params", _KEEP["params"])
+        return self._counted("params")
 
     def own(self, kind: str) -> Value:
         """``params``, ``trainable``, ``non_trainable`` or ``buffers`` without the weights that are
         shared with or tied to another node (those count there): what the totals add up."""
-        return self._counted(*_OWN[kind])
+        return self._counted(_OWN[kind])
 
     @property
     def trainable(self) -> Value:
-        return self._counted("trainable", _KEEP["trainable"])
+        return self._counted("trainable")
 
     @property
     def non_trainable(self) -> Value:
-        return self._counted("non_trainable", _KEEP["non_trainable"])
+        return self._counted("non_trainable")
 
     @property
     def buffers(self) -> Value:
-        return self._counted("buffers", _KEEP["buffers"])
+        return self._counted("buffers")
 
     # -- compute (explain.compute): one sample, every copy
     @cached_property

@@ -30,6 +30,7 @@ from typing import Callable, Optional
 
 import sympy
 
+from .records import quick_init
 from .symbols import Value, as_value, sym, to_expr
 
 Length = Optional[Value]
@@ -85,6 +86,7 @@ def effective_kernel(k_: Value, d_: Value) -> Value:
     return _evaluate(K_EFF, {"k": k_, "d": d_})
 
 
+@quick_init
 @dataclass(frozen=True)
 class Window:
     """A window sliding along one axis: the rule's ``kind`` and the layer's numbers for it."""

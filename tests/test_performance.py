@@ -150,23 +150,30 @@ def test_a_window_rule_is_written_once_per_kind(monkeypatch):
 
 def test_a_node_sums_its_weights_once_per_count(monkeypatch):
     """The summary table, the stages and the pictures ask each node for its counts many times
-    (7,753 ``own`` calls on ResNet152); each count is summed once, and again only when the node's
-    weights are assigned anew (a tied weight found later). Dense(3 → 4): 12 + 4 = 16."""
+    (7,753 ``own`` calls on ResNet152); every count is summed once, in one pass over the weights,
+    and again only when the node's weights or repeat are assigned anew (a tied weight found
+    later). Dense(3 → 4): 12 + 4 = 16; three copies: 48."""
     from explain.model import Node, Weight
 
     calls = []
-    real = Node._sum
-    monkeypatch.setattr(Node, "_sum", lambda self, keep: calls.append(1) or real(self, keep))
+    real = Node._sums
+    monkeypatch.setattr(Node, "_sums", lambda self: calls.append(1) or real(self))
     node = explain.load({"name": "m", "inputs": {"x": [3]}, "layers": [{"Dense": {"units": 4}}]}).nodes[-1]
     node.__dict__.pop("_memo", None)
     for _ in range(5):
         assert node.own("params") == node.params == node.trainable == 16
-        assert node.own("buffers") == node.non_trainable == 0
-    assert len(calls) == 5
+        assert node.own("buffers") == node.non_trainable == node.buffers == 0
+        assert node.own("trainable") == 16 and node.own("non_trainable") == 0
+    assert len(calls) == 1  # every count in one pass
     bias = next(w for w in node.weights if w.count == 4)
     node.weights = tuple(Weight(w.name, w.formula, w.count, w.trainable, w.buffer, "other.bias" if w is bias else None)
                          for w in node.weights)
     assert node.own("params") == 12 and node.params == 16  # the tied bias counts at its owner
+    assert node.own("trainable") == 12 and node.trainable == 16
+    assert len(calls) == 2
+    node.repeat = 3
+    assert node.own("params") == 36 and node.params == 48 and node.non_trainable == 0
+    assert len(calls) == 3
 
 
 def test_the_picture_finds_the_repeated_blocks_once(monkeypatch):
@@ -601,3 +608,44 @@ def test_a_repeated_layers_table_formula_is_written_once(monkeypatch):
     rows = [line for line in text.splitlines() if line.startswith("| `c")]
     assert len(rows) == 6 and len({row.split(" | ", 1)[1] for row in rows}) == 1  # 3 × 3 × 8 × 8 + 8
     assert "3 \\times 3 \\times 8 \\times 8 + 8" in rows[5]
+
+
+def test_the_records_built_for_every_layer_keep_their_dataclass_behaviour():
+    """Weight, the derivation's steps and Window take quick_init's __init__ (the fields written at
+    once, not one object.__setattr__ each): the same parameters and defaults, equality, hash,
+    replace and the refusal to assign; a class it cannot speak for is refused."""
+    import dataclasses
+
+    from explain.derivation.steps import AxisStep, GroupStep, ShapeStep, SymbolValue
+    from explain.model import Weight
+    from explain.records import quick_init
+    from explain.shapes import Window
+
+    for cls in (Weight, SymbolValue, GroupStep, AxisStep, ShapeStep, Window):
+        assert cls.__init__.__qualname__ == f"{cls.__qualname__}.__init__"
+        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen
+    step = ShapeStep("same", (4, 4, 3), (4, 4, 3), spatial=2)
+    assert [getattr(step, f.name) for f in dataclasses.fields(ShapeStep)] == [
+        "same", (4, 4, 3), (4, 4, 3), (), (), 2, None, None, None, (), 1, None, 0, None, None, None]
+    assert step == ShapeStep("same", (4, 4, 3), (4, 4, 3), spatial=2) and hash(step) == hash(dataclasses.replace(step))
+    assert dataclasses.replace(step, kind="other").kind == "other" and step.kind == "same"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        step.kind = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        ShapeStep("same", (1,))  # type: ignore[call-arg]
+    window = Window("floor", 3, 2, pad=(1, 1))
+    assert (window.d, window.pad, window.output_padding, window.padded) == (1, (1, 1), 0, True)
+    assert Weight("bias", 0, 4, True) == Weight("bias", 0, 4, True, False, None)
+
+    @dataclasses.dataclass(frozen=True)
+    class Later:
+        a: int
+        b: list = dataclasses.field(default_factory=list)
+
+    @dataclasses.dataclass
+    class Open:
+        a: int
+
+    for cls in (Later, Open):
+        with pytest.raises(TypeError):
+            quick_init(cls)

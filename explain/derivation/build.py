@@ -281,7 +281,8 @@ def derive(model: Model, expand: bool = False) -> Derivation:
                     first[0].same_as = seen[sig]
                 seen.setdefault(sig, first[0].node.name)
             blocks.append(Block(list(first), repeat, names))
-    total = model.total
-    return Derivation(model=model, blocks=blocks, steps=steps, total_expr=model.total_expr, total=total,
+    total_expr = model.total_expr
+    total = model.evaluate(total_expr)
+    return Derivation(model=model, blocks=blocks, steps=steps, total_expr=total_expr, total=total,
                       trainable=model.trainable, non_trainable=model.non_trainable,
                       buffers=model.buffers, memory=memory(model, total), expanded=expand, runs=runs)

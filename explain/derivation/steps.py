@@ -14,10 +14,12 @@ import sympy
 
 from ..layers.base import Shape
 from ..model import Model, Node
+from ..records import quick_init
 from ..shapes import Window
 from ..symbols import Value
 
 
+@quick_init
 @dataclass(frozen=True)
 class SymbolValue:
     """A symbol of a layer type's formula, what it means (a key, or None) and its value here."""
@@ -27,6 +29,7 @@ class SymbolValue:
     value: Value
 
 
+@quick_init
 @dataclass(frozen=True)
 class GroupStep:
     """One weight group: ``formula`` (type symbols) → substituted → ``count``.
@@ -44,6 +47,7 @@ class GroupStep:
     """The node whose weights these are (shared or tied): counted there."""
 
 
+@quick_init
 @dataclass(frozen=True)
 class AxisStep:
     """The output length along one spatial axis: ``window``'s rule with the input length ``n``
@@ -64,6 +68,7 @@ class AxisStep:
         return self.window.values(self.n)
 
 
+@quick_init
 @dataclass(frozen=True)
 class ShapeStep:
     """How the output shape follows from the input shape.
