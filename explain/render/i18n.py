@@ -13,9 +13,12 @@ import io
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from types import BuiltinFunctionType, FunctionType, MethodType
+from typing import Any, Callable, Sequence
 
 import jinja2
+import jinja2.runtime
+from jinja2.utils import internalcode
 
 from ..msgid import N_  # (re-exported for the messages marked in render/)
 
@@ -184,6 +187,33 @@ def private_folder(path: str) -> "str | None":
     return path
 
 
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, calling a plain function, method or builtin (no ``pass_context``,
+    ``pass_eval_context`` or ``pass_environment`` mark) without looking for those marks: Jinja's
+    :meth:`~jinja2.runtime.Context.call` asks ``hasattr`` twice a call, each a failed lookup (an
+    exception), and a derivation makes about ten calls a layer (``f.name``, ``_``). The same call
+    and result; anything else goes through Jinja's own."""
+
+    @internalcode
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        kind = type(__obj)
+        # a mark is an attribute of the function (a method's: of its __func__); a builtin has none
+        if kind is MethodType:
+            func = __obj.__func__  # type: ignore[attr-defined]
+            plain = type(func) is FunctionType and "jinja_pass_arg" not in func.__dict__
+        else:
+            plain = kind is BuiltinFunctionType or (kind is FunctionType and "jinja_pass_arg" not in __obj.__dict__)
+        if not plain:
+            return super().call(__obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined("value was undefined because a callable raised a"
+                                                " StopIteration exception")
+
+
 @lru_cache(maxsize=None)
 def environment(lang: str, format: str) -> jinja2.Environment:
     """A Jinja2 environment for ``format`` templates in ``lang`` (one per pair, so no shared state)."""
@@ -199,6 +229,7 @@ def environment(lang: str, format: str) -> jinja2.Environment:
         keep_trailing_newline=True,
         bytecode_cache=_bytecode_cache(),
     )
+    env.context_class = _Context
     tr = translations(lang)
 
     @lru_cache(maxsize=4096)  # the catalog's messages, escaped once each (not once per layer)

@@ -268,6 +268,23 @@ class Formatter:
         return "$$\n" + tex + "\n$$"
 
 
+_DICT_NAMES = frozenset(dir(dict))
+
+
+class Record(dict):
+    """Template facts of one row (a summary-table row, a block): a dict whose items are also its
+    attributes, so that a template's ``r.name`` finds the item at once; on a plain dict Jinja's
+    ``getattr`` fails first (an exception) and then reads the item, nine times for each of
+    4,000 rows. A key that names a dict attribute (``items``) stays an item only, as Jinja
+    finds it on a dict. Built once, not changed after."""
+
+    def __init__(self, items: dict[str, Any]) -> None:
+        super().__init__(items)
+        self.__dict__.update(items)
+        for name in _DICT_NAMES.intersection(items):
+            del self.__dict__[name]
+
+
 @dataclass
 class SymbolView:
     tex: str
@@ -1227,7 +1244,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
                 if isinstance(b.params, int) else rf"{p.number(b.repeat)} \cdot {_paren(p.expr(tidy_floors(b.params)))} = " \
                 + view.value_tex(b.total)
         parts = [p.expr(tidy_floors(s.params)) for s in b.steps if s.node.shares is None and s.params != 0]
-        blocks.append({
+        blocks.append(Record({
             "single": b.single, "repeat": b.repeat, "steps": steps,
             "first": b.names[0][0] if b.names else steps[0].name,
             "last": b.names[-1][-1] if b.names else steps[-1].name,
@@ -1238,7 +1255,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
             "each_value": view.value_tex(b.params),
             "total": block_total,
             "params_text": view.count_text(b.params),
-        })
+        }))
     terms = []
     for params, repeat in d.terms:
         t = p.expr(tidy_floors(params))
@@ -1339,7 +1356,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
     for s in d.steps:
         node = s.node
         own = node.own("params")
-        rows.append({
+        rows.append(Record({
             "name": node.name, "type": node.type, "type_label": node.layer.type_label, "shape": fmt.shape(view.shown_shape(node.output_shape), cell=True,
                                                                                  indexes=s.shape.indexes),
             "formula": _row_formula(s, view, built.get(node.name)),
@@ -1351,7 +1368,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
             "non_trainable": view.count_text(node.own("non_trainable")),
             "buffers": view.count_text(node.own("buffers")),
             "shares": node.shares,
-        })
+        }))
     columns = _summary_columns(d, rows, fmt) if fmt.format == "latex" else None
     stage_rows = []
     all_stages = stages(model.nodes)
@@ -1359,13 +1376,13 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
     for stage in all_stages:
         n = view.evaluate(stage.params)
         span = f"{stage.first}{dash}{stage.last}" if stage.last > stage.first else str(stage.first)
-        stage_rows.append({
+        stage_rows.append(Record({
             "label": stage.label, "layers": fmt.plain(span),
             # block_1–block_2: each end in code font, the dash between them in text (two names)
             "cell": fmt.plain(dash).join(fmt.cell_code(end) for end in stage.label.split(RANGE)),
             "blocks": fmt.num(stage.blocks) if stage.blocks else "", "params": view.count_text(stage.params),
             "share": fmt.plain(format_share(n, d.total, fmt.lang)) if isinstance(n, int) else "",
-            "shape": fmt.shape(stage.output, cell=True)})
+            "shape": fmt.shape(stage.output, cell=True)}))
     # the stage table's total row: its rows (stem, stages, head) hold every layer once
     counts = [view.evaluate(stage.params) for stage in all_stages]
     stage_total = ({"params": fmt.num(d.total), "share": fmt.plain(format_share(d.total, d.total, fmt.lang))}
@@ -1640,7 +1657,7 @@ def _input_groups(model, fmt) -> list[tuple[tuple[str, ...], str, bool]]:
     return out
 
 
-def _summary_columns(d: Derivation, rows: list[dict[str, Any]], fmt: Formatter) -> dict[str, Any]:
+def _summary_columns(d: Derivation, rows: list[Record], fmt: Formatter) -> dict[str, Any]:
     """What TeX measures to size the LaTeX summary's columns by their content (the template's
     ``\\xplmeasure``): each name's words and its pieces between dots, each type, name with its
     type, formula and formula piece between two break points (:func:`_term_breaks`), and every
