@@ -621,7 +621,7 @@ def test_short_tables_stay_whole_long_ones_keep_four_rows_with_their_total():
     ends = _rows_ending(tex, "Compute, layer by layer", "\\bottomrule")
     # 18 layers (seed_cnn's summary lists 18 rows) and the Total: a compute table of up to 24 rows
     # stays whole (round 14, de: it broke after three rows at a page's foot); MobileNetV2's long one
-    # keeps its last four rows with the Total (test_compute_round9)
+    # keeps its last four rows with the Total (test_compute_wording_and_breaks)
     assert len(ends) == 18 + 1 and set(ends[:-1]) == {"\\\\*"}, ends  # the Total ends the table
 
 

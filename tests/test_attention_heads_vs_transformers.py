@@ -1,5 +1,6 @@
-"""Round-17 lecturers' findings on the transformer documents (gpt2, t5, llama with GQA), round 18,
-checked in the rendered documents against what transformers' attention modules compute."""
+"""The attention heads of the transformer documents (gpt2, t5, llama with GQA): scaling, T5's
+relative bias and grouped key/value heads, checked in the rendered documents against what
+transformers' attention modules compute."""
 from __future__ import annotations
 
 import json
@@ -101,7 +102,7 @@ def test_gqa_heads_share_keys_and_values(tmp_path, lang):
 def test_total_writes_a_product_of_numbers_without_brackets(lang):
     """gpt2.json: n_layer = 12 and n_embd = 768, so 12L·d² = 12 · 12 · 768² = 84,934,656, printed
     as textbooks do, 12 × 12 × 768², with no brackets around a product of numbers that is itself a
-    factor (round 18, ja lecturer: '(12 × 12) × 768²' read as a generator artefact)."""
+    factor (ja lecturer: '(12 × 12) × 768²' read as a generator artefact)."""
     config = json.loads((FIXTURES / "hf" / "gpt2.json").read_text())
     assert 12 * config["n_layer"] * config["n_embd"] ** 2 == 84_934_656
     text = _md(FIXTURES / "hf/gpt2.json", lang)
@@ -123,7 +124,7 @@ def test_total_writes_a_product_of_numbers_without_brackets(lang):
 def test_t5_bias_lookup_says_its_axes(lang, axes):
     """T5Attention.compute_bias: relative_attention_bias(buckets of shape (query length, key
     length)) has shape (query length, key length, n_heads = 8), no batch axis; the summary row, the
-    picture and "Output shape" print it as every other shape, (None, None, 8) (round-19 ja: the
+    picture and "Output shape" print it as every other shape, (None, None, 8) (ja lecturer: the
     named axes (クエリ, キー, 8) in code font stood out), and the layer's sentence says what its
     axes are and that none of them is the batch."""
     transformers = require_module("transformers")

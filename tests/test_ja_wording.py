@@ -1,5 +1,5 @@
-"""Round-17 Japanese lecturer's findings (findings17/review_ja.md), checked in the rendered ja
-documents: glossary terms, one counter per sentence, the axes of T5's bias lookup."""
+"""Japanese wording, checked in the rendered ja documents: glossary terms, one counter per
+sentence, the axes of T5's bias lookup, ranges written with the wave dash."""
 from __future__ import annotations
 
 import re
@@ -32,7 +32,7 @@ from tests.conftest import assert_wording, derivation_md
     ("example:lenet5", "平坦化（Flatten層）は、", "平坦化層"),
     ("example:lenet5", "## パラメータが占めるメモリ", "## パラメータのメモリ"),
 ])
-def test_round17_ja_wording(source, present, absent):
+def test_ja_glossary_terms_and_counters(source, present, absent):
     assert_wording(derivation_md(source, "ja"), present, absent)
 
 
@@ -47,7 +47,7 @@ def test_answer_form_names_the_number_fields():
 
 
 def test_japanese_ranges_take_the_wave_dash():
-    """ja reviewer (round 19): Japanese writes a range with ～ in the diagram, the stage table, the
+    """ja reviewer: Japanese writes a range with ～ in the diagram, the stage table, the
     prose and the headings alike (ResNet50: conv1 is layers 1 to 4 (conv1_pad, conv1_conv, conv1_bn,
     conv1_relu), conv2_x layers 7 to 38 (three blocks after pool1_pad and pool1_pool)); a stage is a
     run of blocks with the same number of output channels (stages() keys a run on output_shape[-1])."""
@@ -65,7 +65,7 @@ def test_japanese_ranges_take_the_wave_dash():
     # a derivation section's 「この行は」 reads as "this line of text"
     ("hf/gpt2.json", "この段階では、トークン埋め込みと位置埋め込みを要素ごとに足し合わせます。", "この行は"),
 ])
-def test_round19_ja_wording(source, present, absent):
+def test_ja_ranges_use_the_wave_dash(source, present, absent):
     assert_wording(derivation_md(source, "ja"), present, absent)
 
 

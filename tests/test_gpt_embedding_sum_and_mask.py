@@ -1,5 +1,5 @@
-"""Round-18 lecturers' findings on the transformer documents (gpt2, bert, llama, t5, mha), round 24,
-checked in the rendered documents against transformers' modeling code."""
+"""The embedding sum and the causal mask of the transformer documents, checked in the rendered
+documents against transformers' modeling code (the forward pass, is_causal)."""
 from __future__ import annotations
 
 import inspect
@@ -26,7 +26,7 @@ def _md(source: str, lang: str = "en") -> str:
     ("es", "La suma está escrita directamente en el método `forward` del modelo; en PyTorch no es un módulo propio."),
 ])
 def test_gpt2_embedding_sum_is_written_in_the_forward_method(lang, said):
-    """fr round 18 #8: 'a lieu dans la propagation avant' is true of every layer; what is meant is
+    """fr lecturer: 'a lieu dans la propagation avant' is true of every layer; what is meant is
     that GPT2Model.forward adds the two embeddings in its own code (no module does)."""
     transformers = require_module("transformers")
     source = inspect.getsource(transformers.models.gpt2.modeling_gpt2.GPT2Model.forward)
@@ -54,7 +54,7 @@ CAUSAL = r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{d_{h}} + M\bigr) V"
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_causal_attention_adds_its_mask(lang):
-    """fr round 18 #1: GPT2Attention and LlamaAttention are causal (is_causal), so each head's
+    """fr lecturer: GPT2Attention and LlamaAttention are causal (is_causal), so each head's
     formula has the mask M, defined in the same sentence; BertSelfAttention is not, and keeps
     softmax(QKᵀ/√d_h)·V."""
     transformers = require_module("transformers")

@@ -1,6 +1,6 @@
-"""Round 15 (native reviewers of the seed CNN's compute section): the convolution's MAC sentence and
-the max pooling's comparison remark name the layer's own symbols, true for every spatial rank and
-for grouped convolutions."""
+"""The seed CNN's compute section: the convolution's MAC sentence and the max pooling's
+comparison remark name the layer's own symbols, true for every spatial rank and for grouped
+convolutions; the compute, memory and exercise wording of the native reviewers."""
 from __future__ import annotations
 
 import pytest
@@ -75,7 +75,7 @@ def test_grouped_and_1d_convolutions_say_their_own_formula():
     ("es", "donde $P$ es el número de parámetros entrenables:", "es el número de parámetros:"),
     ("ja", "学習可能なパラメータの数を $P$ とすると", "、パラメータ数を $P$ とすると"),
 ])
-def test_compute_and_memory_wording_of_the_round_14_reviewers(lang, present, absent, seed_compute_md):
+def test_compute_and_memory_wording(lang, present, absent, seed_compute_md):
     text = seed_compute_md(lang)
     assert present in text and absent not in text
 
@@ -88,7 +88,7 @@ def test_compute_and_memory_wording_of_the_round_14_reviewers(lang, present, abs
     ("de", "Schreiben Sie jede Ausgabeform wie die Eingabeform oben, also einen Vektor der Länge $n$ als `(n,)`.",
      "so wie die Eingabeform oben"),
 ])
-def test_exercise_wording_of_the_round_14_reviewers(lang, present, absent):
+def test_exercise_wording(lang, present, absent):
     from explain.exercise import read_spec
     from explain.exercise.sheet import Assignment
     from explain.exercise.variants import make_variant

@@ -1,5 +1,5 @@
-"""Round-12/13 reviewers' findings on the document frame, round 14: the stage table's column named
-in quotes, the HTML pictures' accessible names."""
+"""The document frame and its HTML: the stage table's column named in quotes, the pictures'
+accessible names, Japanese line breaking, jump links and the chart's values."""
 from __future__ import annotations
 
 import re
@@ -95,7 +95,7 @@ def test_the_introduction_names_the_compute_and_memory_sections_that_follow(lang
 
 
 def test_japanese_page_keeps_small_kana_and_stops_off_a_lines_start():
-    """ja reviewer (round 13): 「どのウ／ィンドウにも」 — Chromium's line-break: normal lets ィ start a
+    """ja reviewer: 「どのウ／ィンドウにも」 — Chromium's line-break: normal lets ィ start a
     line; strict (JIS X 4051 kinsoku) does not, nor 。 or 、."""
     require_module("latex2mathml")
     page = _render("example:seed-cnn", "ja", "html")
@@ -117,7 +117,7 @@ def test_a_wide_picture_shrinks_to_four_fifths_then_scrolls_and_prints_whole():
 @pytest.mark.parametrize("lang,title", [("en", "Contents"), ("de", "Inhalt"), ("ja", "目次"), ("fr", "Sommaire"),
                                         ("es", "Índice")])
 def test_html_page_links_to_its_sections_before_the_first(lang, title):
-    """de/ja reviewers (round 13): a 176-layer page needs jump links to Summary, Distribution,
+    """de/ja reviewers: a 176-layer page needs jump links to Summary, Distribution,
     Derivation, Total. Every section heading has an id and one link, in order, before the first."""
     require_module("latex2mathml")
     page = _render("keras/ResNet50.json", lang, "html")
@@ -131,7 +131,7 @@ def test_html_page_links_to_its_sections_before_the_first(lang, title):
 
 
 def test_markdown_chart_names_carry_the_shares_in_the_readers_format():
-    """de reviewer (round 13): Mermaid's xychart shows no values, so in rendered Markdown the small
+    """de reviewer: Mermaid's xychart shows no values, so in rendered Markdown the small
     bars looked missing and no share was readable; each name carries its share. seed_cnn by hand:
     dense_1 = (19·19·32)·512 + 512 = 5,915,136 of 896 + 5·9,248 + 5,915,136 + 65,664 + 1,161 =
     6,029,097 parameters, 98.1 %; dense_2 65,664 → 1.1 %; conv2d_1 896 → 0.015 %, under 0.1 %."""
@@ -144,10 +144,10 @@ def test_markdown_chart_names_carry_the_shares_in_the_readers_format():
     assert '"dense_1 (98,1\u202f%)"' in de
 
 
-def test_japanese_frame_wording_of_round_13():
-    """ja reviewer (round 13): a box's count reads 「パラメータ数 896」, not the caption fragment
+def test_japanese_frame_wording():
+    """ja reviewer: a box's count reads 「パラメータ数 896」, not the caption fragment
     「パラメータ 896 個」 (conv2d_1: 3·3·3·32 + 32 = 896); the stem's names are listed with 、; the
-    block's picture has a subject (「下の図は」); the stage column 「ステージ／部位」 (round 19)."""
+    block's picture has a subject (「下の図は」); the stage column 「ステージ／部位」."""
     from explain.render.draw import draw
     assert 3 * 3 * 3 * 32 + 32 == 896
     assert "パラメータ数 896" in draw(explain.load("example:seed-cnn"), lang="ja")
@@ -160,7 +160,7 @@ def test_japanese_frame_wording_of_round_13():
 
 
 def test_japanese_hf_opening_says_what_the_table_does():
-    """ja reviewer (round 13): 「下の概要表は 6 行です」 reads like tool output; round 16: the opening says
+    """ja reviewer: 「下の概要表は 6 行です」 reads like tool output; the opening says
     what GPT2LMHeadModel consists of (wte and wpe, the 12 blocks of h, ln_f, lm_head tied to wte)."""
     text = _render("hf/gpt2.json", "ja")
     assert ("このモデルは、埋め込み層 2 個、Transformer ブロック 12 個、最後の正規化層、LM ヘッド"
@@ -176,7 +176,7 @@ def test_japanese_hf_opening_says_what_the_table_does():
     ("es", "La figura de abajo muestra el bloque `conv2_block1` capa por capa, como ejemplo de los bloques del modelo; las flechas"),
     ("ja", "下の図は、モデルのブロックの例として、ブロック `conv2_block1` を層ごとに描いたものです。矢印で")])
 def test_block_picture_lead_in_is_a_sentence(lang, lead):
-    """de/ja reviewers (round 13): „Der Block … Schicht für Schicht gezeichnet, …“ has no finite verb
+    """de/ja reviewers: „Der Block … Schicht für Schicht gezeichnet, …“ has no finite verb
     (nor had the en, fr, es sentences); the picture follows the sentence in Markdown and PDF."""
     text = _render("keras/ResNet50.json", lang)
     assert lead in text

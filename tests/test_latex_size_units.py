@@ -1,4 +1,4 @@
-"""Round 15 (PDF/LaTeX layout): the reviewers' layout findings on main as of 16:40 (round 14)."""
+"""PDF/LaTeX layout: a size never parts from its unit."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,5 @@
-"""Round-18 lecturers' wording (findings17/review18_{fr,de,es,ja}.md), checked in the rendered
-documents: full sentences, the words a lecturer of each language writes."""
+"""Native wording in fr, de, es and ja, checked in the rendered documents: full sentences, the
+words a lecturer of each language writes (answer file, shared weights, T5's norms)."""
 from __future__ import annotations
 
 import pytest
@@ -39,7 +39,7 @@ def _md(source: str, lang: str) -> str:
      "$\\sqrt{d_{\\text{kv}}}$ で割りません。", "割りません（"),
     ("specs/mha_small.yaml", "ja", "（Functional API で作ったモデルでは、", "関数型モデル"),
 ])
-def test_round18_wording(source, lang, present, absent):
+def test_native_sentences(source, lang, present, absent):
     text = _md(source, lang)
     assert present in text
     assert absent not in text

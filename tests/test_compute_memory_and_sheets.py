@@ -1,5 +1,4 @@
-"""Round 14 (compute, training memory, exercise sheets): the reviewers' findings on the seed CNN's
-compute and memory sections and on the exercise and solution sheets."""
+"""The seed CNN's compute and training-memory sections, and the exercise and solution sheets."""
 from __future__ import annotations
 
 import re
@@ -84,7 +83,7 @@ def _sheets(tmp_path, lang: str = "en", fmt: str = "markdown") -> tuple[str, str
 
 
 def test_first_same_padding_of_a_solution_says_why(tmp_path):
-    """fr/ja reviewers (rounds 12, 13): the variant's only padding="same" layer (a later Conv2D,
+    """fr/ja reviewers: the variant's only padding="same" layer (a later Conv2D,
     so a short entry) gave p = (k − 1)/2 = 2 without saying why; the first layer of each padding
     kind carries the full sentence: for k = 5 and stride 1, (5 − 1)/2 = 2 zeros at each end keep
     n + 2·2 − 5 + 1 = n."""
@@ -119,8 +118,8 @@ def test_exercise_working_total_stands_at_the_margin(tmp_path):
 
 def test_japanese_exercise_defaults_are_ragged_and_the_working_follows_the_answer_table(tmp_path):
     """ja reviewer: the defaults' line (long unbreakable code) was justified with a gap between
-    every character; the working ran its last two layers and the total onto a third page (round 14).
-    Round 16 (ja): with the working whole on p. 3, the answer table stood alone on p. 2; with rows
+    every character; the working ran its last two layers and the total onto a third page.
+    Then (ja): with the working whole on p. 3, the answer table stood alone on p. 2; with rows
     1 cm high the table and all the working no longer fit on one page, so the working starts under
     the table and its last entries go on, never the total's entry alone."""
     from tests.render_helpers import compile_latex, pdf_text
@@ -149,7 +148,7 @@ def test_japanese_exercise_defaults_are_ragged_and_the_working_follows_the_answe
     ("es", "En la práctica, las bibliotecas (frameworks) guardan", "los frameworks"),
     ("es", "sin contar los búferes ni la memoria de trabajo propios de la biblioteca.", "del framework"),
 ])
-def test_memory_and_compute_wording_of_the_round_13_reviewers(lang, present, absent):
+def test_memory_and_compute_wording(lang, present, absent):
     assert_wording(_seed(lang), present, absent)
 
 

@@ -1,4 +1,4 @@
-"""The compute and memory sections after the round-9 reviews: wording (en, de, es, fr), units
+"""The compute and memory sections: wording (en, de, es, fr), units
 never split from their numbers, the per-layer table's Total row kept with the rows above it, the
 Keras summary sentence, and one Spanish term for the forward pass."""
 from __future__ import annotations
@@ -31,7 +31,7 @@ def seed():
     ("fr", "Pour un entraînement en 32 bits (`float32`), chaque valeur occupe 4\u00a0octets.", "En entraînement"),
     ("fr", "Pour un entraînement en précision mixte (Micikevicius et al., 2018)", "En entraînement"),
 ])
-def test_compute_wording_of_the_round_9_reviewers(seed, lang, present, absent):
+def test_compute_wording(seed, lang, present, absent):
     text = render(seed, lang=lang, format="markdown", count=COUNT)
     assert present in text and absent not in text
 
@@ -39,7 +39,7 @@ def test_compute_wording_of_the_round_9_reviewers(seed, lang, present, absent):
 @pytest.mark.parametrize("lang,unit", [("en", "bytes"), ("de", "Byte"), ("fr", "octets"), ("ja", "バイト"),
                                        ("es", "bytes")])
 def test_numbers_and_byte_units_never_split(seed, lang, unit):
-    """'(4 | bytes)' and '2 | octets' were split across lines (es, fr reviewers, round 9): every
+    """'(4 | bytes)' and '2 | octets' were split across lines (es, fr reviewers): every
     number before a byte unit in the training-memory prose is joined to it by a no-break space."""
     text = render(seed, lang=lang, format="markdown", count=COUNT)
     memory = text[text.index("float32", text.index("ZeRO") - 400):]
@@ -60,7 +60,7 @@ def test_under_a_kilobyte_the_size_is_bytes_said_once():
 
 
 def test_total_row_never_starts_a_page_alone(seed):
-    """The per-layer table broke just before its Total row (es, round 9): the last four rows forbid
+    """The per-layer table broke just before its Total row (es reviewer): the last four rows forbid
     a page break after them (longtable's \\\\*), and the rule above Total has no breakable glue
     after it (booktabs' \\midrule had)."""
     tex = render(seed, lang="es", format="latex", count=COUNT)
@@ -79,7 +79,7 @@ def test_total_row_never_starts_a_page_alone(seed):
 
 
 def test_a_long_compute_table_keeps_its_last_four_rows_with_the_total():
-    """Round 10: a table longer than a page may break, but not above its last four rows."""
+    """A table longer than a page may break, but not above its last four rows."""
     from explain import load
     from tests.conftest import FIXTURES
     tex = render(load(FIXTURES / "keras" / "MobileNetV2.json"), lang="en", format="latex", count=("compute",))
@@ -91,8 +91,7 @@ def test_a_long_compute_table_keeps_its_last_four_rows_with_the_total():
 
 def test_flop_counter_is_named_by_its_class_and_module(seed):
     """The 39-character `torch.utils.flop_counter.FlopCounterMode` stretched its justified line (de,
-    fr, en reviewers, round 9); broken after its dots it split after "torch.utils." (es, fr, round
-    18). The sentence names the class and, in parentheses, its module: two short pieces of code."""
+    fr, en reviewers); broken after its dots it split after "torch.utils." (es, fr). The sentence names the class and, in parentheses, its module: two short pieces of code."""
     for lang, words in (("en", "PyTorch's \\texttt{FlopCounterMode} (in \\texttt{torch.utils.flop\\_counter}) counts"),
                         ("de", "\\texttt{FlopCounterMode} von PyTorch (in \\texttt{torch.utils.flop\\_counter}) zählt")):
         tex = render(seed, lang=lang, format="latex", count=("compute",))
@@ -123,8 +122,8 @@ def test_german_keras_apostrophe_is_typographic_in_latex(seed):
 
 
 def test_one_spanish_term_for_the_forward_pass():
-    """The GLOSSARY's «pasada hacia adelante / hacia atrás» in every Spanish sentence (round 14, the
-    lead: the glossary is binding; round 9 had kept «propagación hacia delante»); «retropropagación»
+    """The GLOSSARY's «pasada hacia adelante / hacia atrás» in every Spanish sentence (the glossary
+    is binding; an earlier text kept «propagación hacia delante»); «retropropagación»
     stays where the algorithm is meant."""
     texts = [s for _, s in msgstrs("es")]
     assert any("la pasada hacia adelante" in s for s in texts)
@@ -133,8 +132,8 @@ def test_one_spanish_term_for_the_forward_pass():
 
 
 def test_japanese_table_heading_breaks_only_between_its_words(seed):
-    """「パラメータ 1 個 / あたりのバイ / ト数」 broke inside words (ja reviewer, round 9); round 14
-    (ja): the heading is 「1 パラメータあたりのバイト数」 (not the calque バイト数／パラメータ), its
+    """「パラメータ 1 個 / あたりのバイ / ト数」 broke inside words (ja reviewer); the
+    heading is 「1 パラメータあたりのバイト数」 (not the calque バイト数／パラメータ), its
     words unbreakable, breaking only between them."""
     tex = render(seed, lang="ja", format="latex", count=("memory",))
     assert tex.count("{\\mbox{1 パラメータ}\\allowbreak\\mbox{あたりの}\\allowbreak\\mbox{バイト数}}") == 2

@@ -1,6 +1,7 @@
-"""Leftovers of review round 8 (issues 12/18): argument names in code font, the LayerNorm note
-true of every normalized shape, the German summary sentence. Sizes in the specs are the
-frameworks' own argument values; nothing here depends on a count this tool computed."""
+"""The frame's wording and line breaks: argument names in code font, the LayerNorm note true of
+every normalized shape, the German summary sentence, where long formulas and tables break. Sizes in
+the specs are the frameworks' own argument values; nothing here depends on a count this tool
+computed."""
 from __future__ import annotations
 
 import json
