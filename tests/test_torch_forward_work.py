@@ -276,3 +276,83 @@ def test_the_pass_watches_each_module_of_the_copy_once_in_torchs_order(monkeypat
     assert [id(m) for m in watched] == [id(m) for m in twin.modules()] and len(watched) == 6
     assert [type(c[0]).__name__ for c in calls if c[0] != "use"] == ["Linear", "Linear", "ReLU", "Linear", "Tanh", "Sequential",
                                                     "Sequential", "Shared"]
+
+
+def test_the_copy_returns_as_they_are_exactly_what_deepcopy_returns_as_they_are():
+    """The types the copy keeps as they are (listed, not read from copy's private dispatch table):
+    ``copy.deepcopy`` gives each such value back itself, and the copy of a state holding them is
+    deepcopy's copy."""
+    import copy
+    import types
+
+    def function():
+        return 1
+
+    samples = [None, ..., NotImplemented, 3, 2.5, True, 1j, b"b", "s", function.__code__, nn.Linear, range(3),
+               len, function, weakref.ref(nn.Linear), property(len)]
+    assert {type(v) for v in samples} == set(torch_forward._ATOMIC)
+    for v in samples:
+        assert copy.deepcopy(v) is v and torch_forward._deepcopy(v, {}, nn.Module) is v, v
+    assert types.FunctionType in torch_forward._ATOMIC and list not in torch_forward._ATOMIC
+
+
+class OwnState(nn.Module):
+    """A module whose state is not a dict (its own __getstate__): the copy is deepcopy's own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(3, 2)
+
+    def __getstate__(self):
+        return (dict(self.__dict__), "marker")
+
+    def __setstate__(self, state):
+        self.__dict__.update(state[0])
+        self.restored = state[1]
+
+    def forward(self, x):
+        return self.lin(x)
+
+
+class Outer(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inner = OwnState()
+        self.again = self.inner.lin
+
+    def forward(self, x):
+        return self.inner(x) + self.again(x)
+
+
+def test_a_module_with_a_reduction_of_its_own_is_copied_by_deepcopy(monkeypatch):
+    """A module whose reduction is not torch's (__getstate__ gives a tuple) goes to
+    ``copy.deepcopy`` with the pass's memo, once: the same copy, aliases kept, the user's module
+    untouched; torch.nn's own modules never do."""
+    import copy
+
+    module = Outer()
+    calls = []
+    real = copy.deepcopy
+    monkeypatch.setattr(copy, "deepcopy", lambda x, memo=None, *a: calls.append(type(x)) or real(x, memo, *a))
+    twin, originals = torch_forward.meta_copy(module, torch)
+    assert calls == [OwnState]
+    monkeypatch.setattr(copy, "deepcopy", real)
+    memo: dict = {}
+    for t in (*module.parameters(), *module.buffers()):
+        memo.setdefault(id(t), torch_forward._meta(t, torch))
+    reference = copy.deepcopy(module, memo).eval()
+    _same(reference, twin, {})
+    assert twin.inner.restored == "marker" and not hasattr(module.inner, "restored")
+    assert twin.again is twin.inner.lin and twin.again.weight.device.type == "meta"
+    assert module.again.weight.device.type == "cpu" and originals[id(twin.again.weight)] is module.again.weight
+    model = explain.from_torch(module, (3,))
+    assert model.total == sum(p.numel() for p in module.parameters()) == 3 * 2 + 2
+    assert [(n.name, n.output_shape, n.shares) for n in model.nodes] == [("inner.lin", (2,), None),
+                                                                        ("inner.lin#2", (2,), "inner.lin")]
+    plain = [nn.Linear(2, 2), nn.LSTM(3, 4), nn.GRU(3, 4), nn.MultiheadAttention(4, 2), nn.Conv2d(1, 1, 1),
+             nn.BatchNorm2d(2), nn.Embedding(3, 2), nn.TransformerEncoderLayer(8, 2)]
+    calls.clear()
+    monkeypatch.setattr(copy, "deepcopy", lambda x, memo=None, *a: calls.append(type(x)) or real(x, memo, *a))
+    for m in plain:
+        torch_forward.meta_copy(m, torch)
+    assert OwnState not in calls and not any(issubclass(c, nn.Module) for c in calls)

@@ -20,6 +20,8 @@ import collections
 import copy
 import copyreg
 import dataclasses
+import types
+import weakref
 from typing import Any
 
 from ..errors import ExplainError
@@ -112,9 +114,11 @@ def _meta_copy(root: Any, torch: Any) -> tuple[Any, dict, list]:
     return twin, originals, pairs
 
 
-_ATOMIC = frozenset(t for t, f in copy._deepcopy_dispatch.items()  # type: ignore[attr-defined]
-                    if f is copy._deepcopy_atomic)  # type: ignore[attr-defined]
-"""Types that ``copy.deepcopy`` returns as they are (numbers, strings, None, functions, classes)."""
+_ATOMIC = frozenset({type(None), type(Ellipsis), type(NotImplemented), int, float, bool, complex, bytes, str,
+                     types.CodeType, type, range, types.BuiltinFunctionType, types.FunctionType, weakref.ref,
+                     property})
+"""Types that ``copy.deepcopy`` returns as they are (numbers, strings, None, functions, classes):
+copy.py's atomic types, listed here, not read from its private dispatch table."""
 _NIL = object()
 _NEWOBJ = copyreg.__newobj__  # type: ignore[attr-defined]
 
@@ -148,11 +152,10 @@ def _deepcopy(x: Any, memo: dict, module: type) -> Any:
             return x
         if not (type(reduced) is tuple and len(reduced) == 5 and reduced[0] is _NEWOBJ
                 and reduced[1] == (cls,) and type(reduced[2]) is dict and reduced[3:] == (None, None)):
-            y = copy._reconstruct(x, memo, *reduced)  # type: ignore[attr-defined]
-        else:
-            y = cls.__new__(cls)
-            memo[id(x)] = y
-            y.__setstate__(_deepcopy(reduced[2], memo, module))
+            return copy.deepcopy(x, memo)  # a reduction of its own (no torch.nn module has one)
+        y = cls.__new__(cls)
+        memo[id(x)] = y
+        y.__setstate__(_deepcopy(reduced[2], memo, module))
     else:
         return copy.deepcopy(x, memo)
     memo[id(x)] = y
