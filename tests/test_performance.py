@@ -555,6 +555,69 @@ def test_a_llama_derivation_builds_none_of_torch_cores_or_the_hf_blocks_other_ty
         f"True True True 15 [{bilinear}, {bag}] {unflat}"]
 
 
+def test_a_cnn_from_torch_builds_none_of_the_rarer_conv_norm_and_pool_types():
+    """torch_conv's transposed convolutions, torch_norm's types other than BatchNorm (InstanceNorm,
+    SyncBatchNorm, GroupNorm, the local response norms) and torch_pool's average, power-average and
+    adaptive max pooling, padding and Upsample are built when a model first asks for one: a
+    ResNet-like module (its own forward: the meta pass) and a Sequential (the rules) build none of
+    them; the registry, the module's attribute and the full listing give the same classes; and a
+    model of them all is counted and shaped as torch counts it and runs it on the CPU."""
+    torch = require_module("torch")
+    nn = torch.nn
+    code = ("import dataclasses, sys\n"
+            "built = []\nreal = dataclasses._process_class\n"
+            "dataclasses._process_class = lambda cls, *a, **k: built.append(cls.__name__) or real(cls, *a, **k)\n"
+            f"sys.path.insert(0, {str(ROOT / 'bench')!r})\n"
+            "import torch, torch_models, explain\n"
+            "import explain.layers.torch_conv as tc, explain.layers.torch_norm as tn, explain.layers.torch_pool as tp\n"
+            "import explain.layers.registry as r\n"
+            "net = torch_models.resnet50()\n"
+            "seq = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),\n"
+            "                          torch.nn.MaxPool2d(2), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),\n"
+            "                          torch.nn.Linear(8, 2))\n"
+            "totals = [explain.from_torch(m, s).total for m, s in ((net, (3, 64, 64)), (seq, (3, 16, 16)))]\n"
+            "homes = {n: m for m in (tc, tn, tp) for n in m._LAZY_TYPES}\n"
+            "print(totals, sorted(n for n, m in homes.items() if n in vars(m)),\n"
+            "      sorted(set(built) & (set(homes) | {'_AvgPool', '_LPPool', '_AdaptiveMax', '_Pad', '_TorchConvTranspose'})))\n"
+            "same = (r.lookup('AvgPool2d', 'pytorch') is tp.AvgPool2d and r.find('GroupNorm', 'pytorch') is tn.GroupNorm\n"
+            "        and r.find('ConvTranspose1d', 'pytorch') is tc.ConvTranspose1d\n"
+            "        and tp.ZeroPad2d.__mro__[1] is tp.ReflectionPad3d.__mro__[1])\n"
+            "r.load_all()\n"
+            "every = all(n in vars(m) and r.find(n, 'pytorch') is vars(m)[n] and vars(m)[n].__qualname__ == n\n"
+            "            for n, m in homes.items())\n"
+            "bases = sorted(vars(m)[n].__mro__[1].__qualname__ for n, m in homes.items())\n"
+            "listed = {t.__name__ for t in r.layer_types('pytorch')} >= set(homes)\n"
+            "print(same, every, listed, len(homes), sorted(set(bases)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import torch_models
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    seq = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(1),
+                        nn.Flatten(), nn.Linear(8, 2))
+    totals = [sum(p.numel() for p in m.parameters()) for m in (torch_models.resnet50(), seq)]
+    assert result.stdout.splitlines() == [
+        f"{totals} [] []",
+        # 3 + 3 + 4 (conv transposed, instance, other norms) + 3 × 3 pooling + 15 padding + Upsample
+        "True True True 35 ['Layer', '_AdaptiveMax', '_AvgPool', '_BatchNorm', '_InstanceNorm', '_LPPool', '_Pad', "
+        "'_TorchConvTranspose']"]
+    rare = nn.Sequential(nn.ConvTranspose2d(3, 6, 3, stride=2, output_padding=1), nn.GroupNorm(2, 6),
+                         nn.InstanceNorm2d(6, affine=True), nn.ZeroPad2d((1, 2, 0, 1)), nn.AvgPool2d(2),
+                         nn.LPPool2d(2, 2), nn.Upsample(scale_factor=2), nn.AdaptiveMaxPool2d((3, 5)),
+                         nn.LocalResponseNorm(2), nn.CrossMapLRN2d(3))
+    model = explain.from_torch(rare, (3, 10, 10))
+    shapes, x = [], torch.zeros(1, 3, 10, 10)
+    for m in rare:
+        x = m(x)
+        shapes.append(tuple(x.shape[1:]))
+    assert [n.output_shape for n in model.nodes] == shapes
+    assert model.total == sum(p.numel() for p in rare.parameters())
+    sync = nn.SyncBatchNorm(5)
+    assert explain.from_torch(sync).total == sum(p.numel() for p in sync.parameters())
+
+
 def test_a_derivation_finds_its_repeated_blocks_once(monkeypatch):
     """The derivation and its pictures frame the same runs of repeated blocks: the search for them
     (every period at every position, ResNet152's 516 layers) runs once per document; the pictures

@@ -18,6 +18,7 @@ from .base import (Group, Layer, Shape, _count, _tuple_of, anything, arg, counts
                    sizes, layer_type)
 from . import _texts
 from ._spatial import Windowed, uniform_stride
+from .registry import lazy, lazy_getattr
 from .torch_core import check_stated, torch_module
 
 
@@ -124,22 +125,27 @@ class _TorchConv(Layer, Windowed):
         return (self.out_channels,) + self.window_lengths(shape)
 
 
-@layer_type
-class _TorchConvTranspose(_TorchConv):
-    exact_shape_rule = False  # output_padding and a forward's output_size: not covered
-    role = "conv_transpose"
-    explanation = _texts.CONV_TRANSPOSE
-    explanation_no_bias = _texts.CONV_TRANSPOSE_NO_BIAS
+@cache
+def _transpose() -> type:
+    @layer_type
+    class _TorchConvTranspose(_TorchConv):
+        exact_shape_rule = False  # output_padding and a forward's output_size: not covered
+        role = "conv_transpose"
+        explanation = _texts.CONV_TRANSPOSE
+        explanation_no_bias = _texts.CONV_TRANSPOSE_NO_BIAS
 
-    transposed = True
-    positional = ("in_channels", "out_channels", "kernel_size", "stride", "padding",
-                  "output_padding", "groups", "bias", "dilation", "padding_mode")
-    padding: tuple = arg(_tuple_of(_count), 0)
-    output_padding: tuple = counts(0)
+        transposed = True
+        positional = ("in_channels", "out_channels", "kernel_size", "stride", "padding",
+                      "output_padding", "groups", "bias", "dilation", "padding_mode")
+        padding: tuple = arg(_tuple_of(_count), 0)
+        output_padding: tuple = counts(0)
 
-    def axis_window(self, i: int, length) -> Window:
-        return torch_transpose(self.kernel_size[i], self.stride[i], self.dilation[i], self.padding[i],
-                               self.output_padding[i])
+        def axis_window(self, i: int, length) -> Window:
+            return torch_transpose(self.kernel_size[i], self.stride[i], self.dilation[i], self.padding[i],
+                                   self.output_padding[i])
+
+    _TorchConvTranspose.__qualname__ = "_TorchConvTranspose"
+    return _TorchConvTranspose
 
 
 def _define(base: type, name: str, rank: int) -> type:
@@ -151,6 +157,19 @@ def _define(base: type, name: str, rank: int) -> type:
 Conv1d = _define(_TorchConv, "Conv1d", 1)
 Conv2d = _define(_TorchConv, "Conv2d", 2)
 Conv3d = _define(_TorchConv, "Conv3d", 3)
-ConvTranspose1d = _define(_TorchConvTranspose, "ConvTranspose1d", 1)
-ConvTranspose2d = _define(_TorchConvTranspose, "ConvTranspose2d", 2)
-ConvTranspose3d = _define(_TorchConvTranspose, "ConvTranspose3d", 3)
+
+
+_LAZY_TYPES = {"ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"}
+"""Built, with their base, when a model first asks the registry for one (``registry.lazy``): a
+CNN that only convolves does not build them (a dataclass costs ≈ 0.6 ms)."""
+
+__getattr__ = lazy_getattr(__name__, _LAZY_TYPES, "pytorch")
+
+
+def _define_transpose(rank: int) -> None:
+    name = f"ConvTranspose{rank}d"
+    lazy(name, globals(), "pytorch")(lambda: _define(_transpose(), name, rank))
+
+
+for _r in (1, 2, 3):
+    _define_transpose(_r)
