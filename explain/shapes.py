@@ -81,8 +81,10 @@ def pad_rule(rule: sympy.Expr, dilated: bool) -> sympy.Expr:
     return _written(rule, {} if dilated else {k_eff: k}, ())
 
 
+@lru_cache(maxsize=4096, typed=True)
 def effective_kernel(k_: Value, d_: Value) -> Value:
-    """k_eff = d·(k − 1) + 1 (the rule ``K_EFF`` with the numbers)."""
+    """k_eff = d·(k − 1) + 1 (the rule ``K_EFF`` with the numbers); once per kernel size and
+    dilation (a window asks for it at each step: ten times a convolution on a 4,000-layer CNN)."""
     return _evaluate(K_EFF, {"k": k_, "d": d_})
 
 

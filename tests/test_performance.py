@@ -712,3 +712,32 @@ def test_the_records_built_for_every_layer_keep_their_dataclass_behaviour():
     for cls in (Later, Open):
         with pytest.raises(TypeError):
             quick_init(cls)
+
+
+@pytest.mark.parametrize("source", ["keras/ResNet50.json", "keras/MobileNetV2.json", "specs/residual.yaml",
+                                    "specs/mlp_symbolic.yaml", "specs/small_rnn.yaml", "hf/t5-small.json"])
+def test_a_layer_like_an_earlier_one_takes_a_copy_of_its_step(source, monkeypatch):
+    """A node with an earlier node's signature (type, arguments, shapes, sharing, repeat) takes a
+    copy of that node's step: layer_step runs once per distinct signature (ResNet50: 47 of 176 nodes),
+    and every step, node for node, is the one layer_step gives it, field by field (the notes the
+    derivation adds afterwards aside), as --expand derives each layer on its own."""
+    import dataclasses
+
+    from explain.derivation import build
+
+    model = explain.load(str(FIXTURES / source))
+    calls = []
+    real = build.layer_step
+    monkeypatch.setattr(build, "layer_step", lambda node, declared=None: calls.append(node) or real(node, declared))
+    steps = build.derive(model).steps
+    distinct = {build._signature(n) for n in model.nodes}
+    assert len(calls) == len(distinct)
+    assert len(distinct) < len(model.nodes) or not source.startswith("keras/")  # ResNet50: 176 nodes, 47 distinct
+    later = ("node", "notes", "note_values", "same_as")
+    for step, expanded, node in zip(steps, build.derive(model, expand=True).steps, model.nodes):
+        assert step.node is node
+        fresh = real(node, model.symbol_meanings)
+        for f in dataclasses.fields(step):
+            if f.name not in later:
+                assert getattr(step, f.name) == getattr(fresh, f.name) == getattr(expanded, f.name), (node.name, f.name)
+        assert (step.notes, step.note_values) == (expanded.notes, expanded.note_values), node.name

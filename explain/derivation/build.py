@@ -1,6 +1,8 @@
 """From a model to its derivation: each layer's step, repeated layers and blocks grouped × N."""
 from __future__ import annotations
 
+import bisect
+import copy
 import os
 from typing import Mapping, NamedTuple, Optional, Sequence
 
@@ -158,11 +160,17 @@ def group_blocks(nodes: Sequence[Node], max_period: int = 64,
     ids: dict[tuple, int] = {}
     sig = [ids.setdefault(s, len(ids)) for s in (signatures if signatures is not None else map(_signature, nodes))]
     flow = _flow(nodes)
+    at: dict[int, list[int]] = {}
+    for k, s in enumerate(sig):
+        at.setdefault(s, []).append(k)
     out: list[tuple[int, int, int]] = []
     i, n = 0, len(sig)
     while i < n:
         best = (1, 1)  # (period, repeats)
-        for p in range(1, min(max_period, (n - i) // 2) + 1):
+        longest = min(max_period, (n - i) // 2)
+        same = at[sig[i]]  # a block of p repeats only where layer i + p is like layer i
+        first = bisect.bisect_right(same, i)
+        for p in (j - i for j in same[first:first + longest] if j - i <= longest):
             r = 1
             while i + (r + 1) * p <= n and sig[i + r * p:i + (r + 1) * p] == sig[i:i + p] \
                     and _feeds(flow, i, p, r):  # the earlier repetitions were checked
@@ -257,18 +265,39 @@ def _projection_shortcuts(model: Model, steps: Sequence[LayerStep]) -> None:
             s.notes = s.notes + (("projection_shortcut" if strided else "projection_shortcut_channels") + bn,)
 
 
+def _layer_steps(model: Model, signatures: Sequence[tuple] | None) -> list[LayerStep]:
+    """Every node's step. With ``signatures``, a node whose signature an earlier node has (the
+    same type, arguments, input and output shapes, sharing and repeat, hence the same weights,
+    values and shape step) takes a copy of that node's step with its own node: a 4,000-layer
+    CNN has a few dozen distinct layers."""
+    declared = model.symbol_meanings
+    if signatures is None:
+        return [layer_step(n, declared) for n in model.nodes]
+    first: dict[tuple, LayerStep] = {}
+    steps: list[LayerStep] = []
+    for node, signature in zip(model.nodes, signatures):
+        earlier = first.get(signature)
+        if earlier is None:
+            step = first[signature] = layer_step(node, declared)
+        else:
+            step = copy.copy(earlier)
+            step.node = node
+        steps.append(step)
+    return steps
+
+
 def derive(model: Model, expand: bool = False) -> Derivation:
     """The derivation of ``model``; repeated identical layers and blocks once, × N (unless ``expand``)."""
-    steps = [layer_step(n, model.symbol_meanings) for n in model.nodes]
+    signatures = None if expand else [_signature(n) for n in model.nodes]  # a layer's repr: once per node
+    steps = _layer_steps(model, signatures)
     _bias_before_batchnorm(model, steps)
     _projection_shortcuts(model, steps)
     blocks: list[Block] = []
     runs = None
-    if expand:
+    if signatures is None:
         blocks = [Block([s], 1, [[s.node.name]]) for s in steps]
     else:
         seen: dict[tuple, str] = {}
-        signatures = [_signature(n) for n in model.nodes]  # a layer's repr: once per node
         runs = group_blocks(model.nodes, signatures=signatures)
         for start, period, repeat in runs:
             first = steps[start:start + period]
