@@ -157,13 +157,14 @@ def test_rotary_sentence_follows_the_rotated_fraction(tmp_path):
     assert whole in _md(tmp_path, transformers.FalconConfig(**SMALL), "FalconForCausalLM")
 
 
-KEPT = "The configuration sets `use_bidirectional_attention: true`, but transformers' model still builds the causal mask $M$"
+KEPT = ("The configuration sets `use_bidirectional_attention: true`, but `{cls}`, the {family} model class in "
+        "transformers, still builds the causal mask $M$, which hides the later positions from each query")
 
 
-def _sees_later_positions(model, **inputs) -> bool:
+def _sees_later_positions(model, tokens: int = 5, **inputs) -> bool:
     """Whether the first position's output changes with a later token: not causal."""
     import torch
-    ids = torch.tensor([[1, 2, 3, 4, 5]])
+    ids = torch.arange(1, tokens + 1).unsqueeze(0) % 50
     later = ids.clone()
     later[0, -2] = 9
     with torch.no_grad():
@@ -177,9 +178,10 @@ def _sees_later_positions(model, **inputs) -> bool:
 ])
 def test_bidirectional_flag_keeps_the_causal_mask_in_gemma1_and_2(tmp_path, family, config_class, model_class, arch):
     """GemmaModel and Gemma2Model still build the causal mask with use_bidirectional_attention;
-    the flag only sets the attention's is_causal to False: eager attention (and SDPA on a batch
-    with padding) stays causal, SDPA without padding (Gemma 1) attends to later positions. The
-    head sentence stays, with the note that says so; s is printed (Gemma 2: 36)."""
+    the flag only sets the attention's is_causal to False: eager and flex attention (and SDPA on a
+    batch with padding) stay causal, SDPA without padding (Gemma 1) attends to later positions, and
+    the model has the same parameters with or without the flag. The head sentence stays, with the
+    note that says so; s is printed (Gemma 2: 36)."""
     import torch
     torch.manual_seed(0)
     extra = {"query_pre_attn_scalar": 36} if family == "gemma2" else {}
@@ -190,6 +192,11 @@ def test_bidirectional_flag_keeps_the_causal_mask_in_gemma1_and_2(tmp_path, fami
     model = getattr(transformers, model_class)(config.__class__(**{**config.to_dict(), "attn_implementation": "eager"})).eval()
     assert not model.layers[0].self_attn.is_causal
     assert not _sees_later_positions(model)
+    # flex attention gets the causal BlockMask (on 16+ tokens: CPU flex is unreliable on fewer)
+    flex = getattr(transformers, model_class)(config.__class__(**{**config.to_dict(), "attn_implementation": "flex_attention"})).eval()
+    assert not _sees_later_positions(flex, tokens=32)
+    plain = getattr(transformers, model_class)(config.__class__(**{**config.to_dict(), "use_bidirectional_attention": False}))
+    assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in plain.parameters())
     if family == "gemma":
         sdpa = getattr(transformers, model_class)(config.__class__(**{**config.to_dict(), "attn_implementation": "sdpa"})).eval()
         assert _sees_later_positions(sdpa)
@@ -197,10 +204,14 @@ def test_bidirectional_flag_keeps_the_causal_mask_in_gemma1_and_2(tmp_path, fami
     else:  # Gemma2Model has no SDPA path (softcapping): the note must not name one
         assert getattr(transformers, model_class)._supports_sdpa is False
     text = _md(tmp_path, config, arch)
-    assert KEPT in text and "+ M" in text
+    kept = KEPT.format(cls=model_class, family={"gemma": "Gemma", "gemma2": "Gemma 2"}[family])
+    assert kept in text and "+ M" in text and "The number of parameters is the same either way." in text
+    assert "the setting only sets the attention's `is_causal` to `False`" in text
     assert ("SDPA on a batch without padding" in text) == (family == "gemma") and "only FlashAttention" in text
+    assert ("Eager and flex attention therefore stay causal" in text) == (family == "gemma")
+    assert ("Eager attention (the default) and flex attention therefore stay causal" in text) == (family == "gemma2")
     assert ("(Gemma 2 does not support SDPA)" in text) == (family == "gemma2")
-    assert KEPT not in _md(tmp_path, config.__class__(**{**config.to_dict(), "use_bidirectional_attention": False}), arch)
+    assert kept not in _md(tmp_path, config.__class__(**{**config.to_dict(), "use_bidirectional_attention": False}), arch)
     if family == "gemma2":
         assert "`query_pre_attn_scalar` (here 36)" in text
     for lang in LANGS[1:]:
@@ -225,4 +236,49 @@ def test_bidirectional_gemma3_says_no_causal_mask(tmp_path):
     model = transformers.Gemma3TextModel(config.__class__(**{**config.to_dict(), "attn_implementation": "eager"})).eval()
     assert _sees_later_positions(model)
     text = _md(tmp_path, config, "Gemma3ForCausalLM")
-    assert SDPA_S_CAUSAL not in text and "+ M" not in text and KEPT not in text
+    assert WINDOW not in text and "still builds the causal mask" not in text
+
+
+@pytest.mark.parametrize("window", (6, 7))
+def test_bidirectional_gemma3_head_sentence_states_transformers_window(tmp_path, window):
+    """Gemma 3 with use_bidirectional_attention: read from the eager mask transformers builds (12
+    tokens, config file with sliding_window = w), a sliding layer keeps exactly the keys with
+    |q − k| ≤ ⌊w/2⌋, so its widest row has 2⌊w/2⌋ + 1 keys, and a full layer masks nothing; the
+    flag leaves the parameters unchanged. The head sentence says these numbers in every language."""
+    import torch
+    data = transformers.Gemma3TextConfig(**dict(SMALL, num_hidden_layers=7), num_key_value_heads=2, head_dim=16,
+                                         use_bidirectional_attention=True).to_dict()
+    data.update(sliding_window=window, architectures=["Gemma3ForCausalLM"])
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(data))
+    config = transformers.Gemma3TextConfig.from_json_file(str(path))
+    config._attn_implementation = "eager"
+    net = _modeling("gemma3").Gemma3TextModel(config).eval()
+    masks: dict[int, object] = {}
+
+    def keep(module, args, kwargs):
+        mask = kwargs["attention_mask"][0, 0]
+        masks[module.self_attn.layer_idx] = mask if mask.dtype == torch.bool else mask == 0
+
+    for layer in net.layers:
+        layer.register_forward_pre_hook(keep, with_kwargs=True)
+    with torch.no_grad():
+        net(torch.zeros(1, 12, dtype=torch.long))
+    assert config.layer_types[0] == "sliding_attention" and config.layer_types[5] == "full_attention"
+    sliding, full = masks[0], masks[5]
+    half = window // 2
+    assert all(bool(sliding[q, k]) == (abs(q - k) <= half) for q in range(12) for k in range(12))
+    assert bool(full.all()) and int(sliding.sum(1).max()) == 2 * half + 1
+    plain = transformers.Gemma3TextConfig(**{**config.to_dict(), "use_bidirectional_attention": False})
+    assert sum(p.numel() for p in net.parameters()) == sum(
+        p.numel() for p in _modeling("gemma3").Gemma3TextModel(plain).parameters())
+    numbers = (f"$w = {window}$", rf"$\lfloor w/2 \rfloor = {half}$", rf"$2 \cdot \lfloor w/2 \rfloor + 1 = {2 * half + 1}$")
+    for lang in LANGS:
+        text = render_document("derivation", explain.load(path), lang=lang, format="markdown")
+        assert SDPA_S_CAUSAL in text and "`Gemma3TextModel`" in text and WINDOW not in text, lang
+        assert all(n in text for n in numbers), lang
+    text = render_document("derivation", explain.load(path), lang="en", format="markdown")
+    assert (rf"$M$ is $-\infty$ for the keys more than $\lfloor w/2 \rfloor = {half}$ positions before or after "
+            "the query and 0 elsewhere") in text
+    assert "in a layer without the window $M$ is 0 everywhere" in text
+    assert "the number of parameters is the same with or without the setting" in text

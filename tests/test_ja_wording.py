@@ -40,8 +40,8 @@ def test_answer_form_names_the_number_fields():
     """The comment covers every number asked (parameters, and MACs where a sheet asks them); the
     working goes on the sheet, which grades it (計算の過程も採点の対象になります), as the de file says."""
     text = form_text(make_variant(read_spec("example:lenet5")), ("shapes", "params"), None, "ja")
-    assert "# 数を答える欄には数値で書いてください。計算の過程は、答案として提出する演習問題の用紙に書いてください（採点の対象になります）。" in text
-    assert "問題用紙" not in text  # the 問題用紙 is never graded (review 26 ja, 5)
+    assert "# 数を答える欄には数値で書いてください。計算の過程は、答案として提出する演習問題に書き込んでください（採点の対象になります）。" in text
+    assert "用紙" not in text  # the 問題用紙 is never graded (review 26 ja, 5); the sheet is 演習問題 (GLOSSARY.md)
     assert "添えてもかまいません" not in text
     assert "個数は" not in text
 

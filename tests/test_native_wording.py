@@ -57,10 +57,10 @@ def test_native_sentences(source, lang, present, absent):
     ("es", "# Escriba cada cantidad como un número; el cálculo va en la hoja (también se califica).", "si lo desea"),
     ("de", "wie die Eingabeform (32, 32, 1) auf dem Blatt; einen Vektor der Länge n schreiben Sie als (n,).",
      "auf dem Blatt, einen Vektor"),
-    # the field, not the two keys, says which exercise was answered; the sheet is 演習問題の用紙, not
-    # 問題用紙 (never graded in Japanese practice, review 26 ja, 5)
+    # the field, not the two keys, says which exercise was answered; the sheet is 演習問題 (GLOSSARY.md),
+    # not 問題用紙 (never graded in Japanese practice, review 26 ja, 5) nor the clunky 演習問題の用紙 (review 27 ja)
     ("ja", "# 'variant' と 'model' の欄は変更しないでください。どの問題に解答したかを示す欄です。", "示すものです"),
-    ("ja", "演習問題の用紙にある入力の形状 (32, 32, 1) と同じ書き方で", "問題用紙"),
+    ("ja", "演習問題に示された入力の形状 (32, 32, 1) と同じ書き方で", "用紙"),
 ])
 def test_answer_file_says_it_as_the_sheet_does(lang, present, absent):
     text = form_text(make_variant(read_spec("example:lenet5")), ("shapes", "params"), None, lang)

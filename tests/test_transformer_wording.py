@@ -318,7 +318,7 @@ def test_long_block_sentences_are_split():
 
 def test_mha_and_tied_head_wording():
     fr = _md("specs/mha_small.yaml", "fr")
-    assert "c’est l’attention par produit scalaire normalisé (scaled dot-product attention), qui n’a pas de paramètres" in fr
+    assert "c’est l’attention par produit scalaire mis à l’échelle (scaled dot-product attention), qui n’a pas de paramètres" in fr
     assert "$\\gamma$ (`gamma`) contient un facteur d’échelle et $\\beta$ (`beta`) un décalage" in fr and "s’appelle" not in fr
     de = _md("hf/gpt2.json", "de")
     assert ("Diese Gewichte werden nur bei `transformer.wte` gezählt; der Kopf fügt also keine Parameter hinzu. "
@@ -788,9 +788,10 @@ def test_t5_d_kv_says_which_size(lang, line):
      "Wort- + Positions-"),
     ("hf/gpt2.json", "ja", "ここで参照するインデックスはトークンではなく、系列の位置（0, 1, 2, …）です。", "引かれる"),
     ("hf/t5-small.json", "ja", "ここで参照するインデックスはトークンではありません。", "引かれる"),
-    # round 18: the term French courses use, and the English name alone in the parenthesis
-    ("specs/mha_small.yaml", "fr", "l’attention par produit scalaire normalisé (scaled dot-product attention), qui "
-     "n’a pas de paramètres", "mis à l’échelle"),
+    # the English name alone in the parenthesis (round 18); « mis à l’échelle », not « normalisé », which
+    # reads as a cosine (review 27 fr)
+    ("specs/mha_small.yaml", "fr", "l’attention par produit scalaire mis à l’échelle (scaled dot-product attention), qui "
+     "n’a pas de paramètres", "produit scalaire normalisé"),
     # round 18: one tensor passed as query and value, said once
     ("specs/mha_small.yaml", "es", "Al invocar la capa se le pasa `x` como consulta y como valor; la clave no "
      "se pasa y, por defecto, es igual al valor.", "La capa se llama"),
@@ -991,9 +992,9 @@ def test_decoder_final_norm_is_named_by_its_class(family):
 @pytest.mark.parametrize("source,lang,present,absent", [
     # US spelling like the rest of the text (normalization, normalized)
     ("hf/bert-base-uncased.json", "en", "serves as a summary of the whole input", "summarise"),
-    # what is scaled is the dot product (QKᵀ/√d_k): « produit scalaire normalisé » (round 18: the
-    # term French courses use), agreeing with « produit »
-    ("specs/mha_small.yaml", "fr", "produit scalaire normalisé", "produit scalaire normalisée"),
+    # what is scaled is the dot product (QKᵀ/√d_k): « produit scalaire mis à l’échelle », agreeing
+    # with « produit »; « normalisé » suggests the cosine (unit vectors), which QKᵀ/√d_k is not (review 27 fr)
+    ("specs/mha_small.yaml", "fr", "produit scalaire mis à l’échelle", "produit scalaire normalisé"),
     # γ holds the scale, β the shift (not each of them both)
     ("specs/mha_small.yaml", "fr", "contient un facteur d’échelle et $\\beta$", "contiennent un facteur"),
     ("specs/mha_small.yaml", "fr", "pendant l’entraînement comme lors de l’inférence", "à l’entraînement comme"),

@@ -73,14 +73,24 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
     """s: the scores are divided by √s, not by √d_h (256 by default, as in transformers)."""
 
     def heads_note(self) -> tuple[str, ...]:
-        """softmax(QKᵀ/√s + M)·V, s = query_pre_attn_scalar (soft-capped: c·tanh(QKᵀ/(c·√s)))."""
+        """softmax(QKᵀ/√s + M)·V, s = query_pre_attn_scalar (soft-capped: c·tanh(QKᵀ/(c·√s)));
+        without the causal mask (Gemma 3's flag), M only hides keys more than ⌊w/2⌋ positions away."""
         if not self.causal:
-            return ()
+            two_sided = self.sliding_window is not None and not self.softcap
+            return ("gemma3_bidirectional_heads",) if two_sided else ()
         kept = ("gemma2_bidirectional_mask_kept",) if self.mask_kept else ()
         return ("gemma_heads_softcap" if self.softcap else "gemma_heads", *kept)
 
     def note_values(self) -> tuple[tuple[str, Value], ...]:
-        return (("s_value", self.query_pre_attn_scalar),)
+        """s; with the two-sided window also w, ⌊w/2⌋ and 2⌊w/2⌋ + 1 (the widest row of keys)."""
+        s = (("s_value", self.query_pre_attn_scalar),)
+        if self.causal or self.sliding_window is None:
+            return s
+        w = sympy.Symbol("w")
+        half = sympy.floor(to_expr(self.sliding_window) / 2)
+        return (*s, ("w_eq", sympy.Eq(w, to_expr(self.sliding_window), evaluate=False)),
+                ("half_w_eq", sympy.Eq(sympy.floor(w / 2), half, evaluate=False)),
+                ("keys_w_eq", sympy.Eq(2 * sympy.floor(w / 2) + 1, 2 * half + 1, evaluate=False)))
 
     def window_both_sides(self) -> bool:
         """Without the causal mask (Gemma 3's use_bidirectional_attention) transformers' sliding

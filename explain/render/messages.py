@@ -306,7 +306,7 @@ NOTES = {
                           "wide as %(d)s (%(H_kdim_d)s)."),
 }
 
-NOTE_COUNTS = frozenset({"count", "biases", "total", "without", "s_value"})
+NOTE_COUNTS = frozenset({"count", "biases", "total", "without", "s_value", "w_eq", "half_w_eq", "keys_w_eq"})
 """Placeholders of notes that say numbers the step supplies (``LayerStep.note_values``): counts
 of the whole model, a layer's own size (Gemma's query_pre_attn_scalar)."""
 
@@ -575,21 +575,41 @@ NOTES.update({
                               "positions and, in a layer with a sliding window, earlier ones "
                               "outside the window) and 0 elsewhere; neither the attention nor the "
                               "mask has weights."),
-    # Translators: Gemma 1 and 2 with use_bidirectional_attention: transformers still builds the causal mask
+    # Translators: Gemma 1 with use_bidirectional_attention: GemmaModel still builds the causal mask
     "gemma_bidirectional_mask_kept": N_("The configuration sets %(use_bidirectional_attention)s, but "
-                                        "transformers' model still builds the causal mask %(M_mask)s "
-                                        "and passes it to the attention; the setting only clears the "
-                                        "attention's %(is_causal)s. Eager attention therefore stays "
-                                        "causal; only FlashAttention, and SDPA on a batch without "
-                                        "padding (where no mask is passed), let each head attend to "
-                                        "later positions as well."),
+                                        "%(GemmaModel)s, the Gemma model class in transformers, still "
+                                        "builds the causal mask %(M_mask)s, which hides the later "
+                                        "positions from each query, and passes it to the attention; the "
+                                        "setting only sets the attention's %(is_causal)s to %(false)s. "
+                                        "Eager and flex attention therefore stay causal; only "
+                                        "FlashAttention, and SDPA on a batch without padding (where no "
+                                        "mask is passed), let each head attend to later positions as "
+                                        "well. The number of parameters is the same either way."),
     # Translators: Gemma 2 with use_bidirectional_attention: as above, but Gemma 2 does not support SDPA (softcapping)
     "gemma2_bidirectional_mask_kept": N_("The configuration sets %(use_bidirectional_attention)s, but "
-                                         "transformers' model still builds the causal mask %(M_mask)s "
-                                         "and passes it to the attention; the setting only clears the "
-                                         "attention's %(is_causal)s. Eager attention therefore stays "
+                                         "%(Gemma2Model)s, the Gemma 2 model class in transformers, still "
+                                         "builds the causal mask %(M_mask)s, which hides the later "
+                                         "positions from each query, and passes it to the attention; the "
+                                         "setting only sets the attention's %(is_causal)s to %(false)s. "
+                                         "Eager attention (the default) and flex attention therefore stay "
                                          "causal; only FlashAttention (Gemma 2 does not support SDPA) lets "
-                                         "each head attend to later positions as well."),
+                                         "each head attend to later positions as well. The number of "
+                                         "parameters is the same either way."),
+    # Translators: Gemma 3 with use_bidirectional_attention: no causal mask; a sliding layer keeps the keys at most ⌊w/2⌋ positions before or after the query
+    "gemma3_bidirectional_heads": N_("Each head computes %(sdpa_s_causal)s, %(s_q)s being the "
+                                     "configuration's %(query_pre_attn_scalar)s (here %(s_value)s) and "
+                                     "%(M_mask)s the mask. The configuration sets "
+                                     "%(use_bidirectional_attention)s, and %(Gemma3TextModel)s, the "
+                                     "Gemma 3 model class in transformers, follows it: %(M_mask)s does "
+                                     "not hide the later positions. In a layer with a sliding window of "
+                                     "%(w_eq)s positions (the configuration's "
+                                     "%(sliding_window)s), %(M_mask)s is %(minus_inf)s for the keys more "
+                                     "than %(half_w_eq)s positions before or after the "
+                                     "query and 0 elsewhere, so a query attends to at most "
+                                     "%(keys_w_eq)s keys; in a layer without the window "
+                                     "%(M_mask)s is 0 everywhere. The masked scaled dot-product attention "
+                                     "itself has no weights, and the number of parameters is the same "
+                                     "with or without the setting."),
     "gqa_kv_heads": N_("Grouped-query attention: the keys and the values have only %(H_kv)s "
                        "heads, each shared by a group of query heads, so %(k_proj)s and "
                        "%(v_proj)s have %(kv_proj_weights)s weights each, fewer than "
@@ -927,6 +947,8 @@ PLACEHOLDERS: dict[str, Any] = {
     "qkv_proj": Code("qkv_proj"), "gate_up_proj": Code("gate_up_proj"),
     "query_pre_attn_scalar": Code("query_pre_attn_scalar"),
     "use_bidirectional_attention": Code("use_bidirectional_attention: true"), "is_causal": Code("is_causal"),
+    "false": Code("False"), "GemmaModel": Code("GemmaModel"), "Gemma2Model": Code("Gemma2Model"),
+    "Gemma3TextModel": Code("Gemma3TextModel"), "sliding_window": Code("sliding_window"),
     "partial_rotary_factor": Code("partial_rotary_factor"),
     "attn_logit_softcapping": Code("attn_logit_softcapping"),
     "num_experts_per_tok": Code("num_experts_per_tok"),

@@ -591,7 +591,10 @@ class View:
             note_args={name: self.note_value(v) for name, v in s.note_values})
 
     def note_value(self, v: Value) -> str:
-        """A number a note says: a whole number as text (256), a size of symbols as math."""
+        """A number a note says: a whole number as text (256), a size of symbols or an equation
+        (``⌊w/2⌋ = 3``) as math."""
+        if isinstance(v, sympy.Equality):
+            return self.f.m(self.pi.expr(v))
         n = self.evaluate(v)
         return self.f.num(n) if isinstance(n, int) else self.f.m(self.value_tex(v, self.pi))
 
