@@ -505,28 +505,32 @@ class View:
         return self.f.num(n) if isinstance(n, int) else self.f.m(self.p.expr(v))
 
     def step(self, s: LayerStep, index: int) -> StepView:
+        """The layer's whole derivation: :meth:`outline`, then :meth:`complete`."""
+        return self.complete(s, self.outline(s, index))
+
+    def _values(self, s: LayerStep) -> tuple[dict, dict]:
+        """The step's values as the formulas print them (without a declared symbol standing for
+        itself: GPT-2's d = d, printed as a substitution, would only re-spell the formula,
+        3d² = 3·d²), and with every value that evaluates to a number as the number."""
         full = {x: tidy_floors(v) for x, v in s.values.items()}
-        # a declared symbol standing for itself (GPT-2's d = d) is not a substitution: printed as
-        # one, it would only re-spell the formula (3d² = 3·d²)
-        values = {x: v for x, v in full.items() if v != x}
-        numeric = self.numeric(full)
+        return {x: v for x, v in full.items() if v != x}, self.numeric(full)
+
+    def complete(self, s: LayerStep, st: StepView) -> StepView:
+        """``st`` (:meth:`outline` of ``s``) with what only a layer explained in full shows: the
+        equation of its parameters, its symbols with their values and meanings, its tensors."""
+        values, numeric = self._values(s)
         p = self.p
-        equation = numbers = brief_equation = grouped_equal = None
-        repeated = not (isinstance(s.repeat, int) and s.repeat == 1)
-        if s.groups and any(not g.buffer for g in s.groups):
-            lhs = P + ("_{1}" if repeated else "")
-            numbers = self.numbers(s.formula, values, numeric, s.display)
+        if st.numbers is not None:
+            lhs = P + ("" if isinstance(s.repeat, int) and s.repeat == 1 else "_{1}")
             # the overview table's shorter grouping (MHA's 4 × 32 × 2 × 16 + …) is a line of the
             # derivation too, so that a student finds the table's formula here
-            grouped = _table_grouped(s.formula, numeric, numbers, p)
-            equation = self.chain(lhs, s.formula, values, s.params_one, numeric=numeric, display=s.display,
-                                  then=grouped)
-            if grouped is not None and f"= {grouped}" in equation:
-                grouped_equal = self.equal_values(s, numeric, grouped)
-            brief_equation = self.chain(lhs, s.formula, values, s.params_one, symbols=False,
-                                        numeric=numeric, display=s.display)
-        symbols = [self.symbol_view(v) for v in s.symbols]
-        groups = []
+            grouped = _table_grouped(s.formula, numeric, st.numbers, p)
+            st.equation = self.chain(lhs, s.formula, values, s.params_one, numeric=numeric, display=s.display,
+                                     then=grouped)
+            if grouped is not None and f"= {grouped}" in st.equation:
+                st.grouped_equal = self.equal_values(s, numeric, grouped)
+        st.symbols = [self.symbol_view(v) for v in s.symbols]
+        groups = st.groups = []
         written = s.node.layer.written_groups()
         # a symbol a config writes in others (GPT-2's f = 4d) keeps its name in a tensor's row: d·f,
         # then the numbers (P_1's equation derives the merged form)
@@ -555,6 +559,22 @@ class View:
             groups.append(GroupView(g.name, formula, sub or None, self.value_tex(g.count),
                                     self.count_text(g.count), g.trainable, g.buffer,
                                     messages.REASONS.get(reason) if reason else None, tied))
+        return st
+
+    def outline(self, s: LayerStep, index: int) -> StepView:
+        """What a later layer's one-line entry shows (the formula with its numbers, its shape,
+        its notes) and what decides whether it is one (:func:`_kind`); :meth:`complete` adds the
+        rest for a layer explained in full (a brief entry's equation, symbols and tensors were
+        never shown: 2,085 of the 2,092 steps of a 4,000-layer residual CNN)."""
+        values, numeric = self._values(s)
+        p = self.p
+        numbers = brief_equation = None
+        repeated = not (isinstance(s.repeat, int) and s.repeat == 1)
+        if s.groups and any(not g.buffer for g in s.groups):
+            lhs = P + ("_{1}" if repeated else "")
+            numbers = self.numbers(s.formula, values, numeric, s.display)
+            brief_equation = self.chain(lhs, s.formula, values, s.params_one, symbols=False,
+                                        numeric=numeric, display=s.display)
         repeat = repeat_equation = None
         if repeated:
             repeat = p.expr(s.repeat)
@@ -569,7 +589,7 @@ class View:
         return StepView(
             index=index, name=node.name, type=node.type,
             role=messages.role_message(s.explanation, s.has_weights), has_weights=s.has_weights,
-            equation=equation, symbols=symbols, groups=groups,
+            equation=None, symbols=[], groups=[],
             params=self.value_tex(s.params), params_text=self.count_text(s.params),
             trainable_text=self.count_text(s.trainable), non_trainable_text=self.count_text(s.non_trainable),
             non_trainable=self.evaluate(s.non_trainable) != 0,
@@ -582,8 +602,7 @@ class View:
             parts=[(name, kind, self.count_text(n)) for name, kind, n in s.parts],
             numbers=numbers, brief_equation=brief_equation, tied_head=self.tied_head(s),
             block=s.role == "transformer_block", type_label=node.layer.type_label,
-            formula_parts=node.layer.formula_parts() if equation is not None else None,
-            grouped_equal=grouped_equal,
+            formula_parts=node.layer.formula_parts() if numbers is not None else None,
             activation=_activation(node.layer),
             role_values={name: _fill(tex, [self.f.decimal(x) for x in xs])
                          for name, (tex, xs) in node.layer.explanation_values().items()},
@@ -1219,7 +1238,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
     built: dict[str, StepView] = {}
     padded: set[str] = set()  # the padding sentences said in full so far
     for b in d.blocks:
-        steps = [view.step(s, index[s.node.name]) for s in b.steps]
+        steps = [view.outline(s, index[s.node.name]) for s in b.steps]
         for s, st in zip(b.steps, steps):
             built[st.name] = st
             if detail == "compact" and not (st.shares and not st.owns):
@@ -1236,6 +1255,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
                 told = said.setdefault(key, st)
                 if told is not st:
                     st.like = (told.index, told.name)
+            if not st.brief:
+                view.complete(s, st)
         for s, st in zip(b.steps, steps):  # a convention is explained where it first applies to each role
             role = s.node.layer.role
             st.notes = [n for n in st.notes if (n, role) not in seen_notes]
