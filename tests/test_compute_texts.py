@@ -69,10 +69,11 @@ def test_letters_in_sentences_are_math_and_defined(seed_md):
 
 
 def test_training_compute_states_its_unit(seed_md):
-    """C_train is in FLOPs, for one sample and one training step: 3 × 2 × 813,689,984 MACs
-    (the seed CNN's forward MACs, derived by hand in tests/test_compute.py)."""
-    assert "So a training step takes $C_{\\text{train}}$ FLOPs for one sample:" in seed_md
-    assert re.search(r"C_\{\\text\{train\}\} \\approx 3 \\times 1\{,\}627\{,\}379\{,\}968 = 4\{,\}882\{,\}139\{,\}904",
+    """C_step is in FLOPs, for one sample and one training step: 3 × 2 × 813,689,984 MACs
+    (the seed CNN's forward MACs, derived by hand in tests/test_compute.py); C_train is left to
+    Kaplan et al.'s whole run on D tokens."""
+    assert "So a training step takes $C_{\\text{step}}$ FLOPs for one sample:" in seed_md
+    assert re.search(r"C_\{\\text\{step\}\} \\approx 3 \\times 1\{,\}627\{,\}379\{,\}968 = 4\{,\}882\{,\}139\{,\}904",
                      seed_md)
 
 
@@ -465,3 +466,21 @@ def test_mixed_precision_saves_no_model_state_with_any_optimizer_in_ja_and_es():
     assert not re.search("(?<!1 )パラメータあたり", ja)  # the table's heading: 1 パラメータあたりのバイト数 (round 14)
     es = render(model, lang="es", format="markdown", count=("memory",))
     assert "SGD con momento guarda" in es and "| SGD con momento |" in es and "momentum" not in es
+
+
+def test_llama_compute_defines_each_symbol_once():
+    """Llama 2 7B (no grouped-query attention: num_key_value_heads = num_attention_heads in its
+    config) shows H_kv in MACs_1 and O_1, so the where-list says H_kv = H; T, declared with the
+    model's symbols (4,096 positions), is not defined a second time; C_step (one step, one sample)
+    and C_train (Kaplan et al.'s run on D tokens) are two symbols (review 26 en, 3, 4, 12)."""
+    import json
+    config = json.loads((FIXTURES / "hf/llama-2-7b.json").read_text())
+    assert config["num_key_value_heads"] == config["num_attention_heads"] == 32
+    text = render(explain.load(FIXTURES / "hf/llama-2-7b.json"), lang="en", format="markdown",
+                  count=("params", "compute", "memory"))
+    assert r"2H_{\text{kv}} \cdot d \cdot d_{h}" in text
+    assert text.count("- $H_{\\text{kv}} = H$: number of key/value heads") == 1
+    assert re.findall(r"^- \$T\b.*$", text, flags=re.M) == ["- $T = 4{,}096$: number of positions (maximum sequence length)"]
+    assert "So a training step takes $C_{\\text{step}}$ FLOPs for one sample:" in text
+    assert text.count(r"C_{\text{step}} \approx 3 \times") == 1
+    assert text.count(r"C_{\text{train}}") == 1 and r"C_{\text{train}} \approx 6 N D" in text

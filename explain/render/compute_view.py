@@ -39,7 +39,7 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
         partial = any(n.cost is not None and n.cost.other_partial for n in model.nodes)
         out.update(macs=f.num(macs), other=(f.m(r"\geq") + " " if partial else "") + f.num(model.other_ops or 0), flops=f.num(flops), training=f.num(training),
                    flops_eq=f.dm(rf"{_label(f, FLOPS_LABEL)} = 2 \times {p.number(macs)} = {p.number(flops)}"),
-                   training_eq=f.dm(rf"C_{{\text{{train}}}} \approx 3 \times {p.number(flops)}"
+                   training_eq=f.dm(rf"C_{{\text{{step}}}} \approx 3 \times {p.number(flops)}"
                                     rf" = {p.number(training)}"))
     k = model.kaplan()
     per_token = model.macs_per_token
@@ -101,6 +101,7 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
     seen_types: set[type] = set()
     seen_idle: dict[type, tuple[int, str]] = {}
     seen_symbols: set[str] = set()
+    declared = set(model.symbols)  # defined with their values in the document's symbol list
     seen_notes: set[tuple] = set()
     seen_formulas: dict[tuple, tuple[int, str]] = {}
     seen_costs: dict[type, list[tuple[int, str, Any, Any]]] = {}
@@ -121,9 +122,15 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
         symbols = []
         for s in sorted((cost.macs + cost.other).free_symbols, key=lambda s: s.name):
             meaning = messages.COMPUTE_SYMBOLS.get(s.name)
-            if meaning and s.name not in seen_symbols and s not in node.values:
+            if not meaning or s.name in seen_symbols or s in declared:
+                continue
+            value = node.values.get(s, s)
+            if value == s:
                 seen_symbols.add(s.name)
                 symbols.append((f.m(symbol_tex(s.name)), meaning))
+            elif isinstance(value, sympy.Symbol) and s.name in messages.COMPUTE_RENAMED:
+                seen_symbols.add(s.name)  # H_kv = H: the formula's H_kv becomes H in the next step
+                symbols.append((f.m(f"{symbol_tex(s.name)} = {symbol_tex(value.name)}"), meaning))
         other_note = _other_note(node, seen_notes, f)
         repeated = not (isinstance(node.repeat, int) and node.repeat == 1)
         if not nothing and not repeated:

@@ -53,6 +53,7 @@ COMPUTE_SYMBOLS = {
     "N_in": N_("number of input elements"),
     "n_pos": N_("number of positions the layer is applied at"),
     "T": N_("sequence length (time steps)"),
+    "H_kv": N_("number of key/value heads"),
     "S": N_("length of the encoder's sequence, whose positions the cross-attention reads"),
     # a pooling window's sizes (a convolution's kernel sizes are its parameters' symbols)
     "k": N_("window size"),
@@ -60,7 +61,10 @@ COMPUTE_SYMBOLS = {
     "k_h": N_("window height"),
     "k_w": N_("window width"),
 }
-"""The shape symbols of the compute formulas (``explain.compute``), by symbol name."""
+"""The shape symbols of the compute formulas (``explain.compute``), by symbol name; a symbol the
+document's symbol list declares is not defined again."""
+COMPUTE_RENAMED = frozenset({"H_kv"})
+"""Compute symbols defined by the symbol they take (``H_kv = H`` without grouped-query attention)."""
 
 SYMBOLS = {
     "kernel_length": N_("kernel size"),
