@@ -133,18 +133,18 @@ def _load(spec: Any, file: str | None, overrides: Mapping[str, int] | None, defa
     # whose model.layers and summary() list the InputLayers (a Sequential model's do not)
     functional = "inputs" in spec
     for position, item in enumerate(layers, 1):
-        label = _label(item, position)
         try:
             layer, reserved = _reused(item, builder, framework) or make_from_mapping(item, ctx, framework)
         except ExplainError as e:
-            raise e.located(layer=label) from None
+            raise e.located(layer=_label(item, position)) from None
         layer_name = reserved.get("name")
         if framework == "keras" and "shares" not in reserved:
             _name_nested(layer, names, item)
         if layer_name is None:
             layer_name = names.next(layer.type_name)
         elif not isinstance(layer_name, str) or not layer_name:
-            raise ExplainError(f"'name' must be text. Received: name={layer_name!r}", layer=label)
+            raise ExplainError(f"'name' must be text. Received: name={layer_name!r}",
+                               layer=_label(item, position))
         refs = reserved.get("inputs")
         functional = functional or refs is not None
         if refs is None and not builder.model.nodes and len(builder.model.inputs) > 1:

@@ -337,6 +337,18 @@ def layer_type(cls: L) -> L:
     return dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)  # type: ignore[return-value]
 
 
+_INIT_FIELDS: dict[type, Mapping[str, dataclasses.Field]] = {}
+
+
+def _init_fields(cls: type) -> Mapping[str, dataclasses.Field]:
+    """The fields of ``cls`` that its ``__init__`` takes, by name (once per class: every layer
+    built asks)."""
+    found = _INIT_FIELDS.get(cls)
+    if found is None:
+        found = _INIT_FIELDS[cls] = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    return found
+
+
 _Compared = tuple[Callable[[Any], tuple], Callable[[Any], tuple], tuple[str, ...]]
 _COMPARED: dict[type, _Compared] = {}
 
@@ -540,7 +552,7 @@ class Layer:
                   positional: Sequence[Any] = ()) -> "Layer":
         """Build from raw arguments, checking each; unknown arguments are errors with a hint."""
         ctx = ctx or ArgContext()
-        fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+        fields = _init_fields(cls)
         raw: dict[str, Any] = {}
         if len(positional) > len(cls.positional):
             raise ExplainError(f"{cls.type_name} takes at most {len(cls.positional)} positional "
