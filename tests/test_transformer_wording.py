@@ -237,6 +237,24 @@ def test_box_sentence_is_true_of_inputs_and_steps():
     assert "Each box is a layer" not in text
 
 
+@pytest.mark.parametrize("lang,step", [("en", "step of the forward pass"), ("de", "Vorwärtsdurchlauf"),
+                                       ("fr", "propagation avant"), ("es", "pasada hacia adelante"),
+                                       ("ja", "順伝播")])
+def test_box_sentence_names_steps_only_where_one_is_drawn(lang, step):
+    """A Keras LSTM/GRU model draws its input and its layers, no step of the forward pass: the
+    sentence under "Architecture" says only what is drawn (review 28); GPT-2's, which draws the
+    sum of the embeddings, still names the step."""
+    from explain.render.documents import render_document
+    from explain.render.draw import pictures
+    rnn = explain.load(FIXTURES / "specs" / "small_rnn.yaml")
+    gpt2 = explain.load(FIXTURES / "hf" / "gpt2.json")
+    assert not pictures(rnn, lang, "markdown")["steps"] and pictures(gpt2, lang, "markdown")["steps"]
+    for model, drawn in ((rnn, False), (gpt2, True)):
+        text = render_document("derivation", model, lang=lang, format="markdown")
+        caption = text[text.index("## "):text.index("```mermaid")]
+        assert (step in caption) is drawn, (lang, caption)
+
+
 @pytest.mark.parametrize("lang,heading", [("en", "Distribution of the parameters"),
                                           ("fr", "Répartition des paramètres"),
                                           ("es", "Distribución de los parámetros"),

@@ -112,6 +112,11 @@ class Labels:
             return self.tr(TOKEN_TYPES)
         return self.tr(BUCKETS)
 
+    def is_step(self, box: Box) -> bool:
+        """Whether ``box`` is a step of the forward pass, not a module: one its type names (GPT-2's
+        sum of the embeddings) or its name (a pooler's first token)."""
+        return box.kind == "layer" and (box.type_label is not None or self._formatter.step(box.name) is not None)
+
     def lines(self, box: Box, graph: Optional[Graph] = None) -> list[Line]:
         """``name (type) × N`` (ja ``name（type） × N``) / output shape / parameters (and whose weights a sharing box uses)."""
         name = short(box.name)
