@@ -64,7 +64,7 @@ def test_keras_note_names_pytorchs_biases_and_gives_its_count(keras_name, torch_
     assert "In Keras this layer has one bias vector" in text
     if torch_name == "LSTM":  # each tensor holds one bias per group: 4h entries (by hand, h = H)
         assert dict(getattr(torch.nn, torch_name)(I, H).named_parameters())["bias_ih_l0"].numel() == 4 * H
-        assert "(each of length $4h$)" in text
+        assert "two bias vectors of length $4h$, `bias_ih_l0` and `bias_hh_l0`" in text
     assert all(translations(lang).gettext(messages.NOTES[note]) != messages.NOTES[note] for lang in LANGS)
 
 
@@ -81,17 +81,17 @@ def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
     assert "gru_reset_after" in notes_of(keras_spec("GRU"))
     assert "gru_one_bias" in notes_of(keras_spec("GRU", reset_after=False))
     text = markdown(explain.load(keras_spec("GRU")))
+    # Keras's bias is (2, 3h) here (checked in test_keras_bias_notes_say_keras_own_bias_tensor)
     assert ("Each of its weight groups (the two gates and the candidate state) has input weights, recurrent "
             "weights and two biases, one for the input part and one for the recurrent part (with "
-            "`reset_after=True`, Keras's default).") in text
-    # Keras's bias is (2, 3h) here (checked in test_keras_bias_notes_say_keras_own_bias_tensor)
-    assert ("This layer's bias is a matrix of two rows of length $3h$: one for the input side, one for the "
-            "recurrent side. With `reset_after=False` it would be one vector of length $3h$, giving "
+            "`reset_after=True`, Keras's default). The layer's bias is therefore a $2 \\times 3h$ matrix, "
+            "shape $(2, 3h)$, with one row for each part.") in text
+    assert ("With `reset_after=False` the bias would be one vector of length $3h$, giving "
             "$3h(n_{\\text{in}} + h) + 3h$") in text
     # two by default: nn.GRU(bias=False) has none, so the note may not say "always"
     assert not {n for n in torch_params(torch.nn.GRU(I, H, bias=False))[1] if "bias" in n}
-    assert ("`nn.GRU` has two bias vectors by default, `bias_ih_l0` and `bias_hh_l0` (each of length $3h$), "
-            "like these two rows") in text
+    assert ("`nn.GRU` has two bias vectors of length $3h$, `bias_ih_l0` and `bias_hh_l0`: the two rows of "
+            "this layer's bias.") in text
     assert {n: tuple(p.shape) for n, p in torch.nn.GRU(I, H).named_parameters() if "bias" in n} == \
         {"bias_ih_l0": (3 * H,), "bias_hh_l0": (3 * H,)}
     assert "always" not in text
@@ -103,9 +103,9 @@ def _keras_bias_shape(layer) -> tuple:
 
 
 @pytest.mark.parametrize("layer, config, shape, wanted", [
-    ("LSTM", {}, (4 * H,), "In Keras this layer has one bias vector of length $4h$: the biases of the four weight groups ($h$ each) one after another;"),
-    ("GRU", {"reset_after": False}, (3 * H,), "With `reset_after=False` this layer has one bias vector of length $3h$: the biases of the three weight groups ($h$ each) one after another."),
-    ("GRU", {}, (2, 3 * H), "This layer's bias is a matrix of two rows of length $3h$: one for the input side, one for the recurrent side."),
+    ("LSTM", {}, (4 * H,), "In Keras this layer has one bias vector of length $4h$: the biases of the four weight groups ($h$ each) one after another."),
+    ("GRU", {"reset_after": False}, (3 * H,), "The layer's bias is therefore one vector of length $3h$: the biases of the three weight groups, $h$ each, one after another."),
+    ("GRU", {}, (2, 3 * H), "The layer's bias is therefore a $2 \\times 3h$ matrix, shape $(2, 3h)$, with one row for each part."),
     ("SimpleRNN", {}, (H,), "In Keras this layer has one bias vector;"),
 ])
 def test_keras_bias_notes_say_keras_own_bias_tensor(layer, config, shape, wanted):
@@ -221,9 +221,67 @@ def test_lstm_note_says_bias_vectors_and_de_fr_read_naturally():
     assert {n: tuple(p.shape) for n, p in lstm.named_parameters() if "bias" in n} == \
         {"bias_ih_l0": (4 * H,), "bias_hh_l0": (4 * H,)}
     spec = keras_spec("LSTM")
-    assert ("PyTorch's `nn.LSTM` has two bias vectors, `bias_ih_l0` and `bias_hh_l0` (each of length $4h$), "
-            "i.e. two biases of length $h$ per weight group, one in each vector, so it has") in markdown(explain.load(spec))
+    assert ("PyTorch's `nn.LSTM` has two bias vectors of length $4h$, `bias_ih_l0` and `bias_hh_l0`: two "
+            "biases of length $h$ per weight group, one in each vector. So it has") in markdown(explain.load(spec))
     de = render_document("derivation", explain.load(spec), lang="de", format="markdown")
     assert "aus der aktuellen Eingabe und den Zuständen des vorigen Zeitschritts." in de
     fr = render_document("derivation", explain.load(spec), lang="fr", format="markdown")
     assert "l’entrée courante" in fr and "actuelle" not in fr
+
+
+def _keras_gru_and_torch_gru(reset_after: bool):
+    """A Keras GRU(H, reset_after=…) with random weights, and nn.GRU(I, H) given the same weights
+    (Keras orders the gates z, r, h and multiplies row vectors; PyTorch orders them r, z, n); the
+    outputs of both on one random sequence."""
+    keras, torch = require_module("keras"), require_module("torch")
+    import numpy as np
+    rng = np.random.default_rng(0)
+    layer = keras.layers.GRU(H, reset_after=reset_after, return_sequences=True)
+    layer.build((None, 5, I))
+    kernel, recurrent, bias = (rng.normal(size=tuple(w.shape)).astype("float32") for w in layer.weights)
+    layer.set_weights([kernel, recurrent, bias])
+    x = rng.normal(size=(2, 5, I)).astype("float32")
+    keras_out = keras.ops.convert_to_numpy(layer(x))
+
+    def rzn(m):  # Keras's z, r, h blocks along the last axis → PyTorch's r, z, n along the first
+        return np.concatenate([m[..., H:2 * H], m[..., :H], m[..., 2 * H:]], axis=-1).T
+    gru = torch.nn.GRU(I, H, batch_first=True)
+    input_bias, recurrent_bias = (bias[0], bias[1]) if reset_after else (bias, np.zeros_like(bias))
+    with torch.no_grad():
+        for name, value in (("weight_ih_l0", rzn(kernel)), ("weight_hh_l0", rzn(recurrent)),
+                            ("bias_ih_l0", rzn(input_bias)), ("bias_hh_l0", rzn(recurrent_bias))):
+            getattr(gru, name).copy_(torch.from_numpy(np.ascontiguousarray(value)))
+        torch_out = gru(torch.from_numpy(x))[0].numpy()
+    return keras_out, torch_out
+
+
+def test_gru_reset_after_false_has_no_pytorch_twin_and_its_section_says_so():
+    """nn.GRU computes n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) (torch's documented equation):
+    the reset gate after the recurrent product, as Keras's GRU with reset_after=True; with
+    reset_after=False Keras multiplies r ⊙ h by the recurrent kernel (Keras's GRUCell). With the
+    same weights nn.GRU gives Keras's reset_after=True output and not the reset_after=False one.
+    The reset_after=False section (review 28: the second GRU of rnn_keras) opens with the GRU
+    sentence naming reset_after=False, says its factor 3 again and says PyTorch has no equivalent."""
+    import numpy as np
+    keras_out, torch_out = _keras_gru_and_torch_gru(reset_after=True)
+    assert np.allclose(keras_out, torch_out, atol=1e-5)
+    keras_out, torch_out = _keras_gru_and_torch_gru(reset_after=False)
+    assert not np.allclose(keras_out, torch_out, atol=1e-3)
+    spec = {"name": "rnn_keras", "input": [20, 16], "layers": [
+        {"LSTM": {"units": 32, "return_sequences": True}}, {"GRU": {"units": 24, "return_sequences": True}},
+        {"GRU": {"units": 8, "reset_after": False}}, {"Dense": {"units": 1}}]}
+    text = markdown(explain.load(spec))
+    gru, gru_1 = (text.split(f"`{name}` (GRU)\n", 1)[1].split("\n### ", 1)[0] for name in ("gru", "gru_1"))
+    assert gru_1.lstrip().startswith(
+        "A GRU layer computes its hidden state at each time step from the current input and its previous "
+        "hidden state. Each of its weight groups (the two gates and the candidate state) has input weights, "
+        "recurrent weights and one bias (with `reset_after=False`).")
+    factor = messages.NOTES["gru_three_groups"]
+    assert factor in gru and factor in gru_1
+    assert "PyTorch has no equivalent of this layer: `nn.GRU` applies the reset gate after that product" in gru_1
+    assert "no equivalent" not in gru
+    for lang in LANGS:
+        local = markdown(explain.load(spec), lang)
+        section = local.split("`gru_1`", 2)[2].split("\n### ", 1)[0]
+        assert "`reset_after=False`" in section and "GRU" in section.split("\n\n")[1], lang
+        assert translations(lang).gettext(messages.NOTES["gru_three_groups"]) in section, lang

@@ -196,6 +196,8 @@ class _ResetAfter(_Recurrent):
 
     gates = 3
     explanation_reset_after = _texts.GRU_RESET_AFTER
+    explanation_one_bias: ClassVar[Optional[str]] = None
+    """The sentence with reset_after=False and a bias: one bias per weight group (None: the general one)."""
     reset_after_note: ClassVar[Optional[str]] = None
     """The note on the two biases: what reset_after=False would give, and PyTorch's count."""
     positional = ("units", "activation", "recurrent_activation", "use_bias")
@@ -211,6 +213,8 @@ class _ResetAfter(_Recurrent):
     def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
         if self.reset_after and self.use_bias:
             return self.explanation_reset_after
+        if self.use_bias and self.explanation_one_bias:
+            return self.explanation_one_bias
         return super().explanation_for(weights)
 
     def bidirectional_explanation(self) -> Optional[str]:
@@ -300,6 +304,7 @@ class LSTM(_RNN):
 class GRU(_ResetAfter, _RNN):
     """3h·(n_in + h) + 6h with reset_after=True (input and recurrent bias), + 3h without."""
 
+    explanation_one_bias = _texts.GRU_ONE_BIAS
     one_bias_note = "gru_one_bias"
     reset_after_note = "gru_reset_after"
     direction_explanation = _texts.BIDIRECTIONAL_GRU_ONE_BIAS

@@ -196,13 +196,13 @@ NOTES = {
     "rnn_two_biases_simple": N_("PyTorch gives this layer two bias vectors (%(b_ih)s and %(b_hh)s) "
                                 "where Keras's SimpleRNN has one, so the same layer has %(h)s more "
                                 "parameters in PyTorch."),
-    "gru_two_biases": N_("PyTorch gives this layer two bias vectors, %(b_ih)s and %(b_hh)s, each of length "
-                         "%(gru_extra)s (the biases of the three weight groups, %(h)s each, one after "
-                         "another), as Keras's GRU does with %(reset_after_true)s (its default), whose bias "
-                         "is a matrix of two such rows, one for the input side and one for the recurrent "
-                         "side: both have %(gru_keras_torch)s parameters. Keras's GRU with "
-                         "%(reset_after_false)s has a single bias vector of length %(gru_extra)s, "
-                         "%(gru_extra)s parameters fewer."),
+    "gru_two_biases": N_("PyTorch gives this layer two bias vectors of length %(gru_extra)s, %(b_ih)s and "
+                         "%(b_hh)s; each holds the biases of the three weight groups (%(h)s each) one after "
+                         "another. Keras's GRU with %(reset_after_true)s (its default) has the same two vectors "
+                         "as the rows of its bias, shape %(gru_bias_shape)s, and the same count, "
+                         "%(gru_keras_torch)s. With %(reset_after_false)s Keras's GRU has one bias vector of "
+                         "length %(gru_extra)s (%(gru_extra)s parameters fewer) and applies the reset gate "
+                         "before the product with the recurrent weights: PyTorch has no such layer."),
     "bn_running_stats_buffers": N_("In PyTorch the running mean and the running variance are "
                                    "buffers, not parameters: they are saved with the model but not "
                                    "counted among its parameters."),
@@ -325,26 +325,20 @@ NOTES.update({
                               "(%(bias_ih_l0)s and %(bias_hh_l0)s), so it has %(rnn_torch)s parameters."),
     "simple_cell_one_bias": N_("This cell has one bias vector; PyTorch's %(nn_RNNCell)s has two "
                                "(%(b_ih)s and %(b_hh)s)."),
-    "lstm_one_bias": N_("In Keras this layer has one bias vector of length %(lstm_torch_extra)s: the biases "
-                        "of the four weight groups (%(h)s each) one after another; PyTorch's %(nn_LSTM)s has "
-                        "two bias vectors, %(bias_ih_l0)s and %(bias_hh_l0)s (each of length "
-                        "%(lstm_torch_extra)s), i.e. two biases of length %(h)s per weight group, one in each "
-                        "vector, so it has %(lstm_torch)s "
+    "lstm_one_bias": N_("In Keras this layer has one bias vector of length %(lstm_torch_extra)s: the biases of "
+                        "the four weight groups (%(h)s each) one after another. PyTorch's %(nn_LSTM)s has two "
+                        "bias vectors of length %(lstm_torch_extra)s, %(bias_ih_l0)s and %(bias_hh_l0)s: two "
+                        "biases of length %(h)s per weight group, one in each vector. So it has %(lstm_torch)s "
                         "parameters."),
-    "gru_one_bias": N_("With %(reset_after_false)s this layer has one bias vector of length %(gru_extra)s: "
-                       "the biases of the three weight groups (%(h)s each) one after another. PyTorch's "
-                       "%(nn_GRU)s has two bias vectors by default, %(bias_ih_l0)s and %(bias_hh_l0)s (each "
-                       "of length %(gru_extra)s), i.e. two biases of length %(h)s per weight group, one in each "
-                       "vector, like Keras's default "
-                       "%(reset_after_true)s, whose bias is a matrix of two rows of length %(gru_extra)s: one"
-                       " for the input side, one for the recurrent side. So %(nn_GRU)s has "
-                       "%(gru_keras_torch)s parameters."),
-    "gru_reset_after": N_("This layer's bias is a matrix of two rows of length %(gru_extra)s: one for the "
-                          "input side, one for the recurrent side. With %(reset_after_false)s it would be one"
-                          " vector of length %(gru_extra)s, giving %(gru_one_bias)s parameters. PyTorch's "
-                          "%(nn_GRU)s has two bias vectors by default, %(bias_ih_l0)s and %(bias_hh_l0)s "
-                          "(each of length %(gru_extra)s), like these two rows, so it has the same count as "
-                          "this layer, %(gru_keras_torch)s."),
+    "gru_one_bias": N_("With %(reset_after_false)s Keras also applies the reset gate to the previous hidden "
+                       "state before its product with the recurrent weights. PyTorch has no equivalent "
+                       "of this layer: %(nn_GRU)s applies the reset gate after that product, as Keras does with "
+                       "%(reset_after_true)s. It has two bias vectors of length %(gru_extra)s, %(bias_ih_l0)s "
+                       "and %(bias_hh_l0)s, and so %(gru_keras_torch)s parameters."),
+    "gru_reset_after": N_("With %(reset_after_false)s the bias would be one vector of length %(gru_extra)s, giving "
+                          "%(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s has two bias vectors of length "
+                          "%(gru_extra)s, %(bias_ih_l0)s and %(bias_hh_l0)s: the two rows of this layer's bias. So "
+                          "it has the same count as this layer, %(gru_keras_torch)s."),
     "mha_heads_times_key_dim": N_("Every head has projection weights of its own for the queries and "
                                   "keys (%(k_dim)s outputs each) and for the values (%(v_dim)s outputs), "
                                   "so the count grows with the number of heads. PyTorch's "
@@ -353,30 +347,26 @@ NOTES.update({
                                   "%(mha_torch)s parameters whatever the number of heads; Keras's "
                                   "count is the same when %(mha_same_as_torch)s."),
     # Translators: a Bidirectional layer whose two directions are copies of one GRU; %(nn_GRU_bidirectional)s is nn.GRU(..., bidirectional=True), %(reverse)s the suffix _reverse
-    "bidirectional_gru_reset_after": N_("Each direction's bias is a matrix of two rows of length "
-                                        "%(gru_extra)s: one for the input side, one for the recurrent side. "
-                                        "With %(reset_after_false)s it would be one vector of length "
-                                        "%(gru_extra)s, giving %(gru_one_bias_2)s parameters in all. "
-                                        "PyTorch's %(nn_GRU_bidirectional)s has two bias vectors per "
-                                        "direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s "
-                                        "counterparts, each of length %(gru_extra)s), like the two rows, so "
-                                        "it has the same count as this layer, %(gru_keras_torch_2)s."),
-    "bidirectional_gru_one_bias": N_("With %(reset_after_false)s each direction has one bias vector of length"
-                                     " %(gru_extra)s: the biases of the three weight groups (%(h)s each) one "
-                                     "after another. PyTorch's %(nn_GRU_bidirectional)s has two bias vectors "
-                                     "per direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s "
-                                     "counterparts, each of length %(gru_extra)s), like Keras's default "
-                                     "%(reset_after_true)s, whose bias is, per direction, a matrix of two "
-                                     "rows of length %(gru_extra)s: one for the input side, one for the "
-                                     "recurrent side. So it has %(gru_keras_torch_2)s parameters."),
-    "bidirectional_lstm_one_bias": N_("In Keras each direction has one bias vector of length "
-                                      "%(lstm_torch_extra)s: the biases of the four weight groups (%(h)s "
-                                      "each) one after another; PyTorch's %(nn_LSTM_bidirectional)s has two "
-                                      "bias vectors per direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their "
-                                      "%(reverse)s counterparts, each of length %(lstm_torch_extra)s), i.e. "
-                                      "two biases of length %(h)s per weight group and direction, one in each vector, so it "
-                                      "has %(lstm_torch_2)s "
-                                      "parameters."),
+    "bidirectional_gru_reset_after": N_("Each direction's bias is a %(gru_bias_dims)s matrix, shape %(gru_bias_shape)s: one row "
+                                        "for the input part, one for the recurrent part. With %(reset_after_false)s it would be "
+                                        "one vector of length %(gru_extra)s per direction, giving %(gru_one_bias_2)s parameters "
+                                        "in all. PyTorch's %(nn_GRU_bidirectional)s has two bias vectors of length %(gru_extra)s "
+                                        "per direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s counterparts): the "
+                                        "two rows of each direction's bias. So it has the same count as this layer, "
+                                        "%(gru_keras_torch_2)s."),
+    "bidirectional_gru_one_bias": N_("With %(reset_after_false)s each direction has one bias vector of length %(gru_extra)s: "
+                                     "the biases of the three weight groups (%(h)s each) one after another. Keras then applies "
+                                     "the reset gate to the previous hidden state before its product with the recurrent "
+                                     "weights. PyTorch has no equivalent of this layer: %(nn_GRU_bidirectional)s applies the reset gate "
+                                     "after that product, as Keras does with %(reset_after_true)s. It has two bias vectors of "
+                                     "length %(gru_extra)s per direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s "
+                                     "counterparts), and so %(gru_keras_torch_2)s parameters."),
+    "bidirectional_lstm_one_bias": N_("In Keras each direction has one bias vector of length %(lstm_torch_extra)s: the biases "
+                                      "of the four weight groups (%(h)s each) one after another. PyTorch's "
+                                      "%(nn_LSTM_bidirectional)s has two bias vectors of length %(lstm_torch_extra)s per "
+                                      "direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s counterparts): two "
+                                      "biases of length %(h)s per weight group and direction, one in each vector. So it has "
+                                      "%(lstm_torch_2)s parameters."),
     "bidirectional_simple_rnn_one_bias": N_("In Keras each direction has one bias vector; PyTorch's "
                                             "%(nn_RNN_bidirectional)s has two per direction (%(bias_ih_l0)s, "
                                             "%(bias_hh_l0)s and their %(reverse)s counterparts), so it has "
@@ -854,6 +844,10 @@ class Dims(tuple):
     """The sizes of a matrix or window (``d × 3d``), each a formula, shown as math."""
 
 
+class Parens(tuple):
+    """A shape written with its sizes, each a formula, shown as math: ``(2, 3h)``."""
+
+
 class Chain(tuple):
     """Formulas that are all equal (``E_q = E_k = E``), shown as one chain of equations."""
 
@@ -888,6 +882,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "lstm_torch_extra": 4 * _h,
     "gru_keras_torch": _written(_times(3, _h, _written(_i, _h)), 6 * _h),
     "gru_extra": 3 * _h,
+    "gru_bias_dims": Dims((2, 3 * _h)), "gru_bias_shape": Parens((2, 3 * _h)),
     "gru_one_bias": _written(_times(3, _h, _written(_i, _h)), 3 * _h),
     "gru_keras_torch_2": _times(2, _written(_times(3, _h, _written(_i, _h)), 6 * _h)),
     "gru_one_bias_2": _times(2, _written(_times(3, _h, _written(_i, _h)), 3 * _h)),
@@ -1021,6 +1016,8 @@ def fill_placeholders(printer: Any, math: Callable[[str], str], code: Callable[[
             out[key] = code(str(value))
         elif isinstance(value, Dims):
             out[key] = math(times.join(printer.written(v) for v in value))
+        elif isinstance(value, Parens):
+            out[key] = math("(" + ", ".join(printer.written(v) for v in value) + ")")
         elif isinstance(value, Chain):
             out[key] = math(" = ".join(printer.written(v) for v in value))
         else:

@@ -1232,7 +1232,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
     model = d.model
     index = {n.name: i + 1 for i, n in enumerate(model.nodes)}
     blocks = []
-    seen_notes: set[tuple[str, str]] = set()
+    seen_notes: set[tuple[str, tuple]] = set()
     explained: dict[tuple, StepView] = {}
     said: dict[tuple, StepView] = {}  # an embedding's sentence, said once (by the first of its type)
     built: dict[str, StepView] = {}
@@ -1257,10 +1257,12 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
                     st.like = (told.index, told.name)
             if not st.brief:
                 view.complete(s, st)
-        for s, st in zip(b.steps, steps):  # a convention is explained where it first applies to each role
-            role = s.node.layer.role
-            st.notes = [n for n in st.notes if (n, role) not in seen_notes]
-            seen_notes.update((n, role) for n in st.notes)
+        # a convention is explained where it first applies to each role and introduction (a GRU
+        # with reset_after=False, introduced as such, says its factor 3 again)
+        for s, st in zip(b.steps, steps):
+            kind = (s.node.layer.role, s.explanation)
+            st.notes = [n for n in st.notes if (n, kind) not in seen_notes]
+            seen_notes.update((n, kind) for n in st.notes)
         block_total = None
         if b.repeat > 1:
             each = view.value_tex(b.params)
