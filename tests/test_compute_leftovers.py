@@ -188,3 +188,37 @@ def test_bidirectional_gemma3_window_reaches_both_ways_as_transformers_masks(tmp
             assert keys[0] == min(tokens, 2 * half + 1 if bidirectional else window)
             model = explain.load(str(path), T=tokens)
             assert model.evaluate(model.node("model.layers").macs) == _by_hand(tokens, keys) - tokens * 64 * 100
+
+
+def test_live_gemma3_layers_count_the_keys_of_transformers_mask():
+    """A live Gemma3TextModel (from_torch): each decoder layer is read as a Gemma 3 block with its
+    own window (None in a full-attention layer). With use_bidirectional_attention the live config
+    holds ⌊w/2⌋ + 1, not w. Each layer's MACs equal the hand sum T·(2d·H·d_h + 2d·H_kv·d_h + 3d·f)
+    + 2·H·d_h·T·k, with k the widest row of the mask transformers' eager model gives that layer."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    from explain.importers.live_torch import from_torch
+    d, H, H_kv, d_h, f, tokens = 64, 4, 2, 16, 96, 10
+    for bidirectional in (True, False):
+        for window in (6, 7):
+            config = transformers.Gemma3TextConfig(**dict(SMALL, num_hidden_layers=7, head_dim=d_h, sliding_window=window),
+                                                   use_bidirectional_attention=bidirectional)
+            config._attn_implementation = "eager"
+            assert config.sliding_window == (window // 2 + 1 if bidirectional else window)
+            net = transformers.Gemma3TextModel(config).eval()
+            masks: dict[int, object] = {}
+
+            def keep(module, args, kwargs, masks=masks):
+                mask = kwargs["attention_mask"][0, 0]
+                masks[module.self_attn.layer_idx] = mask if mask.dtype == torch.bool else mask == 0
+
+            handles = [layer.register_forward_pre_hook(keep, with_kwargs=True) for layer in net.layers]
+            with torch.no_grad():
+                net(torch.zeros(1, tokens, dtype=torch.long))
+            for h in handles:
+                h.remove()
+            model = from_torch(net, (tokens,), input_dtypes=torch.long)
+            for i in range(7):
+                keys = int(masks[i].sum(1).max())
+                by_hand = tokens * (2 * d * H * d_h + 2 * d * H_kv * d_h + 3 * d * f) + 2 * H * d_h * tokens * keys
+                assert model.evaluate(model.node(f"layers.{i}").macs) == by_hand, (bidirectional, window, i)

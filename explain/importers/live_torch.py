@@ -272,6 +272,9 @@ def _hf_block(module: Any) -> Layer | None:
     decoders: dict[str, Any] = {"LlamaDecoderLayer": hf_blocks.LlamaDecoderLayer, "MistralDecoderLayer": hf_blocks.MistralDecoderLayer,
                 "Qwen2DecoderLayer": hf_blocks.Qwen2DecoderLayer, "GemmaDecoderLayer": hf_blocks.GemmaDecoderLayer,
                 "Qwen3DecoderLayer": hf_blocks.Qwen3DecoderLayer, "MixtralDecoderLayer": hf_blocks.MixtralDecoderLayer}
+    if name in ("Gemma2DecoderLayer", "Gemma3DecoderLayer"):
+        from ..layers import hf_decoders
+        decoders[name] = getattr(hf_decoders, name)
     if name in decoders:
         attn, mlp = module.self_attn, module.mlp
         d_h = attn.head_dim
@@ -280,6 +283,8 @@ def _hf_block(module: Any) -> Layer | None:
                      qkv_bias=attn.q_proj.bias is not None, o_bias=attn.o_proj.bias is not None)
         if name == "GemmaDecoderLayer" and getattr(attn, "is_causal", True) is False:  # use_bidirectional_attention
             sizes["mask_kept"] = True
+        if name in ("Gemma2DecoderLayer", "Gemma3DecoderLayer"):
+            sizes.update(_gemma2_attention(name, attn))
         if name == "MixtralDecoderLayer":
             experts, hidden = mlp.experts.down_proj.shape[0], mlp.experts.down_proj.shape[2]
             top_k = getattr(mlp, "top_k", None) or getattr(getattr(mlp, "gate", None), "top_k", 2)
@@ -302,6 +307,25 @@ def _hf_block(module: Any) -> Layer | None:
                                  d_ff=(ff.wi_0 if gated else ff.wi).out_features, is_decoder=bool(module.is_decoder),
                                  is_gated_act=gated, dense_act_fn=_activation_name(ff.act))
     return None
+
+
+def _gemma2_attention(name: str, attn: Any) -> dict[str, Any]:
+    """A live Gemma 2/3 attention's arguments as a config file gives them: s from the scaling
+    s^(-1/2), soft-capping, and this layer's sliding window w (None in a full-attention layer).
+    Gemma 3 with use_bidirectional_attention (is_causal False) has no causal mask, and its live
+    config holds the exclusive ⌊w/2⌋ + 1, which a saved file writes back as 2⌊w/2⌋: that w."""
+    both_sides = name == "Gemma3DecoderLayer" and getattr(attn, "is_causal", True) is False
+    window = getattr(attn, "sliding_window", None)
+    if window is not None and both_sides:
+        window = 2 * (int(window) - 1)
+    out: dict[str, Any] = {"query_pre_attn_scalar": round(float(attn.scaling) ** -2),
+                           "softcap": getattr(attn, "attn_logit_softcapping", None) is not None,
+                           "sliding_window": None if window is None else int(window)}
+    if name == "Gemma3DecoderLayer":
+        out["causal"] = not both_sides
+    elif getattr(attn, "is_causal", True) is False:  # Gemma 2 still builds the causal mask
+        out["mask_kept"] = True
+    return out
 
 
 def _activation_name(act: Any) -> str:
