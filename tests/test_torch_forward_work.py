@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import weakref
 
+import pytest
+
 from tests.conftest import require_module
 
 torch = require_module("torch")
@@ -28,7 +30,9 @@ class ConvBlock(nn.Module):
 
 def test_the_hooks_read_the_shapes_without_the_mode(monkeypatch):
     """The mode sees the forward's own calls only: conv2d, BatchNorm's x.dim() check, batch_norm
-    and relu; the hooks' reads of the four calls' shapes (eight t.shape) do not reach it."""
+    and relu; the hooks' reads of the four calls' shapes (eight t.shape) do not reach it (the
+    modules hooked, not called directly)."""
+    monkeypatch.setattr(torch_forward, "_DIRECT", ())
     seen = []
     real = torch_forward._known_shape
     monkeypatch.setattr(torch_forward, "_known_shape",
@@ -356,3 +360,136 @@ def test_a_module_with_a_reduction_of_its_own_is_copied_by_deepcopy(monkeypatch)
     for m in plain:
         torch_forward.meta_copy(m, torch)
     assert OwnState not in calls and not any(issubclass(c, nn.Module) for c in calls)
+
+
+def _passed(module, x):
+    """The calls torch's own forward of ``module`` makes under a torch-function mode on ``x``."""
+    from torch.overrides import TorchFunctionMode
+
+    seen = []
+
+    class Record(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            seen.append((func, args, kwargs or {}))
+            return func(*args, **(kwargs or {}))
+
+    with torch.no_grad(), Record():
+        module(x)
+    return seen
+
+
+def _alike(a, b) -> bool:
+    if isinstance(a, torch.Tensor) or a is None:
+        return a is b
+    return type(a) is type(b) and a == b
+
+
+DIRECT_CASES = [
+    (nn.Linear(5, 3), (2, 5)), (nn.Linear(5, 3, bias=False), (2, 4, 5)), (nn.Linear(5, 3), (5,)),
+    (nn.Conv1d(3, 4, 3, stride=2, padding=1), (2, 3, 9)), (nn.Conv2d(4, 6, 3, dilation=2, groups=2), (2, 4, 9, 9)),
+    (nn.Conv2d(3, 4, 3, padding="same", bias=False), (3, 7, 7)), (nn.Conv3d(2, 2, (1, 2, 3)), (2, 2, 4, 4, 4)),
+    (nn.ReLU(), (2, 5)), (nn.ReLU(inplace=True), (2, 3, 4)), (nn.LayerNorm(5), (2, 3, 5)),
+    (nn.LayerNorm((3, 5), elementwise_affine=False), (2, 3, 5)), (nn.LayerNorm(5, bias=False), (2, 5)),
+    (nn.BatchNorm1d(3), (2, 3)), (nn.BatchNorm1d(3, affine=False), (2, 3, 6)), (nn.BatchNorm2d(3, momentum=None), (2, 3, 4, 4)),
+    (nn.BatchNorm2d(3, track_running_stats=False), (2, 3, 4, 4)), (nn.BatchNorm3d(2), (2, 2, 3, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("module,shape", DIRECT_CASES, ids=lambda v: type(v).__name__ if isinstance(v, nn.Module) else str(v))
+def test_a_direct_call_is_the_call_torchs_own_forward_makes(module, shape):
+    """What ``_direct_call`` gives for a module of a class in ``_DIRECT`` (eval mode) is the call
+    torch's own forward makes under a torch-function mode: the same function, the same tensors,
+    the same values; before it, BatchNorm's reads of the input's rank only."""
+    module.eval()
+    x = torch.zeros(shape)
+    *before, (func, args, kwargs) = _passed(module, x)
+    assert all(getattr(f, "__name__", "") == "dim" for f, _, _ in before)
+    found = torch_forward._direct_call(module, x, torch)
+    assert found is not None and found[0] is func
+    assert len(found[1]) == len(args) and all(_alike(a, b) for a, b in zip(found[1], args))
+    assert set(found[2]) == set(kwargs) and all(_alike(found[2][k], kwargs[k]) for k in kwargs)
+    assert type(module).__name__ in torch_forward._DIRECT
+
+
+def test_a_forward_that_does_more_is_not_called_directly():
+    """BatchNorm in training mode (it counts batches) or on an input of a rank it rejects, a
+    convolution padded other than with zeros: no direct call; a subclass of a listed class is
+    never one of the listed classes (it may have a forward of its own)."""
+    train = nn.BatchNorm2d(3).train()
+    assert torch_forward._direct_call(train, torch.zeros(2, 3, 4, 4), torch) is None
+    assert torch_forward._direct_call(nn.BatchNorm2d(3).eval(), torch.zeros(2, 3, 4), torch) is None
+    assert torch_forward._direct_call(nn.Conv2d(3, 3, 3, padding=1, padding_mode="reflect"),
+                                      torch.zeros(2, 3, 5, 5), torch) is None
+
+    class Mine(nn.Linear):
+        def forward(self, x):
+            return super().forward(x) * 2
+
+    pairs = [(m, m) for m in (Mine(3, 3), nn.Linear(3, 3))]
+    assert torch_forward._direct_modules([m for m, _ in pairs], {}, set(), torch) == {id(pairs[1][0])}
+
+
+class Mixed(nn.Module):
+    """A forward of its own over direct-call classes: residual adds, a module used twice, a Linear
+    on 3-D and unbatched inputs, a Linear tied to a parameter of the root's own (its row goes where
+    it is first used: not called directly), a pruned Linear (torch's own hook), a module with the
+    user's hook, BatchNorm1d on 3-D input, a reflect-padded convolution, LayerNorm."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.relu = nn.ReLU(inplace=True)
+        self.reflect = nn.Conv2d(4, 4, 3, padding=1, padding_mode="reflect")
+        self.proj = nn.Linear(8, 8)
+        self.shared = nn.Parameter(torch.zeros(8, 8))
+        self.tied = nn.Linear(8, 8, bias=False)
+        self.tied.weight = self.shared
+        self.pruned = nn.Linear(8, 8)
+        torch.nn.utils.prune.l1_unstructured(self.pruned, "weight", 0.5)
+        self.hooked = nn.Linear(8, 6)
+        self.hooked.register_forward_hook(lambda *a: None)
+        self.seq_bn = nn.BatchNorm1d(4)
+        self.norm = nn.LayerNorm(6)
+
+    def forward(self, x):
+        y = self.relu(self.bn(self.conv(x)))
+        y = self.relu(y + self.reflect(y))
+        z = self.seq_bn(y.flatten(2))  # (N, 4, 64)
+        t = z.reshape(z.shape[0], 32, 8)
+        t = self.proj(t) + self.tied(t) + self.shared.sum()
+        u = self.proj(t[0, 0])  # unbatched
+        return self.norm(self.hooked(self.pruned(t) + u))
+
+
+def test_modules_called_directly_give_the_model_of_the_hooked_pass(monkeypatch):
+    """Called directly or hooked, the same model (rows, shapes, counts, the tied parameter's row,
+    the module used twice); its shapes are torch's on the CPU and its count sum(p.numel()); fewer
+    hooks registered: on the copy only the tied and the pruned Linear and the root are hooked (the
+    user's hook is not on the copy; the reflect-padded convolution runs its own forward, called
+    directly). The user's module is unchanged."""
+    import torch.nn.utils.prune  # noqa: F401
+
+    module = Mixed().eval()
+    state = {k: v.clone() for k, v in module.state_dict().items()}
+    hooked = []
+    real = nn.Module.register_forward_hook
+    monkeypatch.setattr(nn.Module, "register_forward_hook",
+                        lambda self, *a, **k: hooked.append(type(self).__name__) or real(self, *a, **k))
+    model = explain.from_torch(module, (3, 8, 8))
+    direct = sorted(hooked)
+    hooked.clear()
+    monkeypatch.setattr(torch_forward, "_DIRECT", ())
+    reference = explain.from_torch(module, (3, 8, 8))
+    assert model == reference
+    assert direct == ["Linear", "Linear", "Mixed"]  # tied, pruned
+    assert len(hooked) == len(list(module.modules())) == 11
+    shapes = {}
+    for name, m in module.named_modules():
+        if name:
+            m.register_forward_hook(lambda m, a, out, name=name: shapes.setdefault(name, tuple(out.shape[1:])) and None)
+    module(torch.zeros(2, 3, 8, 8))
+    assert {n.name: n.output_shape for n in model.nodes if n.name in shapes} == shapes
+    assert [n.name for n in model.nodes].count("proj#2") == 1 and shapes["proj"] == (32, 8)
+    assert model.total == sum(p.numel() for p in module.parameters())
+    assert all(torch.equal(state[k], v) for k, v in module.state_dict().items()) and list(state) == list(module.state_dict())

@@ -767,10 +767,11 @@ class _Reader:
             other = [torch.long if d.is_floating_point else _float_dtype(self.root, torch) for d in inputs.dtypes]
             attempts.append(other)
         first_error: Exception | None = None
+        rows = {id(t) for unit in self.units for _, t in _parameter_rows(unit)} if self.units else None
         for dtypes in attempts:
             args, kwargs = inputs.arguments(dtypes, torch)
             try:
-                found = torch_forward.run(self.root, torch, self.names_of, args, kwargs)
+                found = torch_forward.run(self.root, torch, self.names_of, args, kwargs, rows)
             except torch_forward.ForwardError as e:
                 first_error = first_error or e
                 continue

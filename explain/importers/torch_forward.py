@@ -180,10 +180,15 @@ def is_meta_limit(error: BaseException, torch: Any) -> bool:
     return "meta tensor" in text or "meta device" in text or "on device meta" in text
 
 
-def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
+def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any = None) -> tuple:
     """Run a meta copy of ``root`` on (args, kwargs); returns the calls (module of the copy, input
     shapes, output shapes), where it stopped (None: it ran through), the copy, its tensor map
-    (id(copy tensor) → original) and its module map (id(copy module) → original)."""
+    (id(copy tensor) → original) and its module map (id(copy module) → original).
+
+    ``rows``: the ids of the user's parameters whose first use places a row (None: unknown). With
+    it, a module of one of torch's own classes in ``_direct_call`` that holds none of them is
+    called directly: its shape rule is applied to the arguments its forward would pass to the
+    torch function, as the mode would apply it, without the forward and the hooks around it."""
     twin, originals, pairs = _meta_copy(root, torch)
     original_of = {id(c): o for o, c in pairs}
     if any(_is_script(c, torch) for _, c in pairs):
@@ -221,11 +226,34 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
             calls.append((module, tuple(_strip(t, seq_first) for t in tensors) or ((),),
                           tuple(_strip(t, seq_first) for t in outs)))
 
-    watch, touch = _watch(eager, torch, calls)
+    watch, touch, owned = _watch(eager, torch, calls)
     quiet = torch._C.DisableTorchFunction
+    tensor = torch.Tensor
+
+    def direct(module: Any) -> Any:
+        """The forward of a module called directly: the hooks' records around the rule's output,
+        or around its own forward where the rule does not apply."""
+        def forward(*a: Any, **k: Any) -> Any:
+            pre(module, a, k)
+            out = None
+            if len(a) == 1 and not k and type(a[0]) is tensor and id(a[0]) not in owned:
+                with quiet():
+                    found = _direct_call(module, a[0], torch)
+                    if found is not None:
+                        out = _known_shape(found[0], found[1], found[2], torch)
+            if out is None:
+                out = type(module).forward(module, *a, **k)
+            post(module, a, k, out)
+            return out
+        return forward
+
     handles = []
+    shortcut = _direct_modules(eager, originals, rows, torch)
     try:
         for module in eager:
+            if id(module) in shortcut:
+                module.forward = direct(module)
+                continue
             handles.append(module.register_forward_pre_hook(pre, with_kwargs=True))
             handles.append(module.register_forward_hook(post, with_kwargs=True))
         try:
@@ -244,18 +272,22 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict) -> tuple:
     finally:
         for h in handles:
             h.remove()
+        for module in eager:
+            if id(module) in shortcut:
+                del module.forward
         for parent, name, scripted in wrapped:  # the copy as it was (lazy modules are read from it)
             parent._modules[name] = scripted
     return calls, None, twin, originals, original_of
 
 
-def _watch(modules: list, torch: Any, calls: list) -> tuple[Any, Any]:
+def _watch(modules: list, torch: Any, calls: list) -> tuple[Any, Any, dict]:
     """A torch-function mode that records the first use of each parameter a module owns directly
     (a class token, a position embedding) as a call ("use", parameter, tokens): where the forward
     uses it. ``tokens``: for a tensor added to the output of a torch.cat that put k tokens made
     from another parameter before the rest along the same axis, k (ViT: pos_embed has N + 1).
     Also returns ``touch(t)``, which records a use of ``t`` as reading ``t.shape`` under the mode
-    would (for the hooks, which read the shapes of a call with the mode off)."""
+    would (for the hooks, which read the shapes of a call with the mode off), and the parameters it
+    watches (id → parameter)."""
     from torch.overrides import TorchFunctionMode
 
     owned = {id(p): p for m in modules for p in m._parameters.values() if p is not None}
@@ -330,7 +362,56 @@ def _watch(modules: list, torch: Any, calls: list) -> tuple[Any, Any]:
                 return tokens
         return 0
 
-    return Watch(), touch
+    return Watch(), touch, owned
+
+
+_DIRECT = ("Linear", "Conv1d", "Conv2d", "Conv3d", "ReLU", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
+"""The torch.nn classes whose forward only passes its input and its own attributes to one torch
+function (BatchNorm first checks the input's rank): ``_direct_call`` gives that call."""
+_BATCH_NORM_RANKS = {"BatchNorm1d": (2, 3), "BatchNorm2d": (4,), "BatchNorm3d": (5,)}
+
+
+def _direct_modules(eager: list, originals: dict, rows: Any, torch: Any) -> set[int]:
+    """The ids of the copy's modules to call directly: of a class in ``_DIRECT`` itself (not a
+    subclass, which may have a forward of its own), without hooks (torch's own, such as pruning's,
+    stay on the copy) or global hooks, none of their parameters among ``rows``."""
+    hooks = torch.nn.modules.module
+    if rows is None or hooks._global_forward_hooks or hooks._global_forward_pre_hooks \
+            or hooks._global_backward_hooks or hooks._global_backward_pre_hooks:
+        return set()
+    classes = {getattr(torch.nn, n) for n in _DIRECT}
+    return {id(m) for m in eager
+            if type(m) in classes and not (m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
+                                           or m._backward_pre_hooks)
+            and not any(id(originals.get(id(p), p)) in rows for p in m._parameters.values() if p is not None)}
+
+
+def _direct_call(module: Any, x: Any, torch: Any) -> tuple | None:
+    """(function, arguments, keywords): what the forward of ``module`` (a class in ``_DIRECT``)
+    passes to the torch-function mode for the input ``x``; None where it does more (BatchNorm in
+    training mode or on an input of a rank it rejects, a convolution padding other than zeros)."""
+    functional = torch.nn.functional
+    name = type(module).__name__
+    if name == "Linear":
+        return functional.linear, (x, module.weight, module.bias), {}
+    if name in ("Conv1d", "Conv2d", "Conv3d"):
+        if module.padding_mode != "zeros":
+            return None
+        return (getattr(functional, name.lower()), (x, module.weight, module.bias, module.stride, module.padding,
+                                                    module.dilation, module.groups), {})
+    if name == "ReLU":
+        return functional.relu, (x,), {"inplace": module.inplace}
+    if name == "LayerNorm":
+        return (functional.layer_norm, (x, module.normalized_shape),
+                {"weight": module.weight, "bias": module.bias, "eps": module.eps})
+    if name in _BATCH_NORM_RANKS:
+        if module.training or x.dim() not in _BATCH_NORM_RANKS[name]:
+            return None
+        mean, var = module.running_mean, module.running_var
+        return (functional.batch_norm, (x, mean, var),
+                {"weight": module.weight, "bias": module.bias, "training": mean is None and var is None,
+                 "momentum": 0.0 if module.momentum is None else module.momentum, "eps": module.eps})
+    return None
 
 
 _NO_RULE = frozenset({"__get__", "dim", "size"})
