@@ -42,3 +42,34 @@ def test_only_the_layers_explained_in_full_are_completed(subject, monkeypatch, t
             # every layer completed, as before brief entries skipped it
             monkeypatch.setattr(View, "outline", lambda self, s, index: complete(self, s, outline(self, s, index)))
             assert render_document("derivation", model, lang=lang, format=format, count=count) == shown
+
+
+def test_a_shape_step_is_viewed_once_and_each_layer_gets_its_own_copy(monkeypatch, tmp_path):
+    """Layers of one signature share their first layer's shape step (derivation.build); its view
+    is built once and copied for each layer: equal to the view built for that layer alone, and
+    a brief entry's padding said in full (_say_padding_once) changes its own copy only."""
+    import json
+    path = tmp_path / "residual.json"
+    path.write_text(json.dumps(_residual(12)))
+    model = load(str(path))
+    built: list[object] = []
+    shape = View._shape
+
+    def counting(self, st):
+        built.append(st)
+        return shape(self, st)
+    monkeypatch.setattr(View, "_shape", counting)
+    d = derive(model)
+    f = Formatter("markdown", "en", model)
+    facts = model_context(d, f)
+    distinct = {id(s.shape): s.shape for s in d.steps if any(s is t for b in d.blocks for t in b.steps)}
+    assert len(built) == len(distinct) < sum(len(b.steps) for b in d.blocks)
+    views = [st.shape for b in facts["blocks"] for st in b.steps]
+    assert len({id(v) for v in views}) == len(views)
+    fresh = View(f, model)
+    for b in d.blocks:
+        for s in b.steps:
+            alone = shape(fresh, s.shape)
+            ours = next(st.shape for blk in facts["blocks"] for st in blk.steps if st.name == s.node.name)
+            assert ours.padding_brief in (alone.padding_brief, alone.padding)  # said in full once
+            assert {**vars(ours), "padding_brief": None} == {**vars(alone), "padding_brief": None}

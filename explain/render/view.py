@@ -5,6 +5,7 @@ Templates hold the markup and the sentences; this module holds no language.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import re
@@ -465,6 +466,9 @@ class View:
         """Each equation once (:meth:`chain` of the same formula and values)."""
         self._rows: dict[tuple, Optional[str]] = {}
         """Each summary-table formula once (:func:`_row_formula`: the rows of a repeated layer)."""
+        self._shapes: dict[int, tuple[ShapeStep, ShapeView]] = {}
+        """Each shape step's view once, by the step's identity: the layers of one signature share
+        their first layer's (:func:`explain.derivation.build._layer_steps`)."""
 
     def evaluate(self, v: Value) -> Value:
         if isinstance(v, int) or self.model is None:
@@ -743,6 +747,14 @@ class View:
 
     # -- shapes
     def shape(self, st: ShapeStep) -> ShapeView:
+        """How the output shape follows from the input's, for the templates: a copy for each layer
+        (a brief entry may say its padding in full, :func:`_say_padding_once`)."""
+        found = self._shapes.get(id(st))
+        if found is None or found[0] is not st:
+            found = self._shapes[id(st)] = (st, self._shape(st))
+        return copy.copy(found[1])
+
+    def _shape(self, st: ShapeStep) -> ShapeView:
         out = self.f.shape(self.shown_shape(st.output), indexes=st.indexes)
         if st.kind == "flatten":
             factors = [tidy_floors(to_expr(x)) for x in st.factors]
