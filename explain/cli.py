@@ -9,7 +9,7 @@ import argparse
 import os
 import re
 import sys
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from .errors import ExplainError
 from .files import write_atomic
@@ -28,15 +28,13 @@ class _Parser(argparse.ArgumentParser):
         raise ExplainError(f"usage: {message} (see 'explain --help')")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="explain", description="Explain where a neural network's parameter count comes from.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the text")
+    p.add_argument("--format", default="markdown", choices=FORMATS, help="output format")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the text")
-        p.add_argument("--format", default="markdown", choices=FORMATS, help="output format")
-        p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
+def _derive(sub: Any) -> None:
     derive = sub.add_parser("derive", help="derive a model's parameter count step by step")
     derive.add_argument("model", metavar="MODEL", help="a spec, Keras JSON or .keras file, config.json, "
                         ".py snippet, .safetensors file, or example:NAME")
@@ -54,8 +52,10 @@ def _parser() -> argparse.ArgumentParser:
                         "line; full: every layer in full")
     derive.add_argument("--no-pictures", dest="pictures", action="store_false",
                         help="leave out the model drawn and the chart of where the parameters are")
-    common(derive)
+    _common(derive)
 
+
+def _draw(sub: Any) -> None:
     draw = sub.add_parser("draw", help="the model drawn: its layers as boxes in data-flow order")
     draw.add_argument("model", metavar="MODEL", help="as for derive")
     draw.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="Mermaid source, a TikZ picture (for lualatex), or an SVG image")
     draw.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
+
+def _check(sub: Any) -> None:
     check = sub.add_parser("check", help="check a hand calculation: a worksheet, or a document "
                            "(Markdown, LaTeX, text, Jupyter notebook, PDF) with calculations in it")
     check.add_argument("worksheet", metavar="WORKSHEET_OR_DOCUMENT", nargs="?")
@@ -80,8 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--model-root", dest="model_roots", action="append", default=[], metavar="DIR",
                        help="a folder the worksheet's model may be in, besides the worksheet's own")
     check.add_argument("--fragment", action="store_true", help="LaTeX: a fragment to \\input")
-    common(check)
+    _common(check)
 
+
+def _exercise(sub: Any) -> None:
     exercise = sub.add_parser("exercise", help="exercise sheets with solutions and answer forms, a "
                               "variant per student, or a Moodle quiz")
     exercise.add_argument("model", metavar="MODEL", help="a spec file (YAML or JSON) or example:NAME")
@@ -99,9 +103,28 @@ def _parser() -> argparse.ArgumentParser:
                           "kernel, strides, padding, input, seq (default: all)")
     exercise.add_argument("--students", metavar="ROSTER.csv", help="one sheet per student of the roster")
 
+
+def _layers(sub: Any) -> None:
     layers = sub.add_parser("layers", help="every supported layer type and its formula")
     layers.add_argument("--framework", default=None, choices=("keras", "pytorch"))
-    common(layers)
+    _common(layers)
+
+
+_COMMANDS: dict[str, Callable[[Any], None]] = {
+    "derive": _derive, "draw": _draw, "check": _check, "exercise": _exercise, "layers": _layers}
+"""Each command and what adds its parser, in the order ``explain --help`` lists them."""
+
+
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. Given ``command`` (a known one, the first argument), only its
+    parser is added: argparse looks up its own messages' translations for every parser it makes
+    (a file search each), which for all five was 2–3 ms of every run; the parse and the messages
+    (``explain derive --help``, errors) are the same."""
+    parser = _Parser(prog="explain", description="Explain where a neural network's parameter count comes from.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, add in _COMMANDS.items():
+        if command is None or command == name:
+            add(sub)
     return parser
 
 
@@ -134,7 +157,8 @@ def counts(text: str) -> tuple[str, ...]:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = _parser(words[0] if words and words[0] in _COMMANDS else None).parse_args(argv)
     status = 0
     from .render import render_document
     if args.command == "derive":

@@ -136,6 +136,27 @@ def test_usage_errors_are_one_line(argv, problem, capsys):
     assert out == "" and len(err.splitlines()) == 1 and problem in err, err
 
 
+def test_a_command_builds_only_its_own_parser_and_parses_as_the_whole_one(capsys):
+    """``explain derive …`` adds only derive's sub-parser (argparse searches for its translations
+    per parser made); the arguments and the help it gives are the whole parser's."""
+    from explain.cli import _COMMANDS, _parser
+    def commands(parser):
+        return list(parser._subparsers._group_actions[0].choices)
+    assert commands(_parser()) == ["derive", "draw", "check", "exercise", "layers"]
+    assert commands(_parser("derive")) == ["derive"]
+    for argv in (["derive", "example:seed-cnn", "--lang", "ja", "--count", "params,memory", "-o", "x.md"],
+                 ["draw", "m.json", "--format", "tikz", "--set", "T=3"], ["check", "w.md", "--annotate"],
+                 ["exercise", "example:lenet5", "--out", "d", "--variants", "3"], ["layers", "--framework", "keras"]):
+        assert vars(_parser(argv[0]).parse_args(argv)) == vars(_parser().parse_args(argv))
+    for command in _COMMANDS:
+        helps = []
+        for parser in (_parser(command), _parser()):
+            with pytest.raises(SystemExit):
+                parser.parse_args([command, "--help"])
+            helps.append(capsys.readouterr().out)
+        assert helps[0] == helps[1] and helps[0].startswith(f"usage: explain {command} [-h]")
+
+
 def test_every_bundled_example_derives(capsys):
     from explain.importers import examples
     for name in examples():
