@@ -193,6 +193,31 @@ def test_bad_file_exits_2_with_one_line(name, capsys):
     assert name in err or name == "index_missing.json"  # that one names the missing shard
 
 
+@pytest.mark.parametrize("text, refused", [
+    ("[" * 64 + "]" * 64, False),  # containers at depths 0 to 63
+    ("[" * 65 + "]" * 65, False),  # the one at depth 64 is empty: nothing deeper than 64
+    ("[" * 65 + "1" + "]" * 65, True),  # ... but a number in it stands at depth 65
+    ("[" * 66 + "]" * 66, True),
+    ('{"a": ' * 64 + "{}" + "}" * 64, False),
+    ('{"a": ' * 65 + "1" + "}" * 65, True),
+    ('{"a": ' * 64 + '[{}, 2, "x"]' + "}" * 64, True),
+    ("[" * 62 + '{"k": "[[[[", "v": ["]]]]", {}]}' + "]" * 62, False),  # brackets in strings are text
+    ("[" * 63 + '{"k": "]]]]", "v": [[1]]}' + "]" * 63, True),
+    ("[" + ", ".join(["[" * 60 + "]" * 60] * 50 + ["[" * 66 + "]" * 66]) + "]", True),
+    ('"[[[[[["', False),
+])
+def test_json_deeper_than_the_limit_is_refused(text, refused):
+    """A JSON value may nest containers to MAX_DEPTH = 64 levels below the top one (depths 0 to
+    64); a value at depth 65 is refused, wherever it stands and whatever the strings hold."""
+    from explain.importers.textfile import MAX_DEPTH, parse_json
+    assert MAX_DEPTH == 64
+    if refused:
+        with pytest.raises(ExplainError, match="nested more than 64 levels deep"):
+            parse_json(text, "x.json")
+    else:
+        assert parse_json(text, "x.json") == json.loads(text)
+
+
 @pytest.mark.parametrize("fmt", ["markdown", "latex", "text"])
 def test_bad_file_in_every_format(fmt, capsys):
     write("alias_bomb.yaml", FILES["alias_bomb.yaml"][0])

