@@ -22,7 +22,7 @@ import heapq
 from typing import Any, Iterator, Sequence
 
 from ..errors import ExplainError
-from ..layers.base import IGNORED_ARGS, ArgContext, Layer, Shape
+from ..layers.base import IGNORED_ARGS, ArgContext, Layer, Shape, _init_fields
 from ..layers.registry import lookup
 from ..model import GraphBuilder, Model, Node, check_layer_count
 
@@ -99,14 +99,14 @@ _COUNTING_ARGS = frozenset({"lora_rank"})
 
 def _arguments(cls: type[Layer], config: dict) -> dict:
     """The config's arguments that the layer type declares (or ignores knowingly)."""
-    fields = {f.name for f in dataclasses.fields(cls) if f.init}
-    if "output_shape_" in fields:
-        fields.add("output_shape")
+    fields = _init_fields(cls)  # read once per type, not once per layer (ResNet152 has 516)
+    stated_shape = "output_shape_" in fields
     args = {}
     for key, value in config.items():
         if key in ("layer", "backward_layer") and isinstance(value, dict) and "class_name" in value:
             value = _wrapped_layer(value)
-        if key in fields or key in IGNORED_ARGS or (key in _COUNTING_ARGS and value):
+        if key in fields or (stated_shape and key == "output_shape") or key in IGNORED_ARGS \
+                or (key in _COUNTING_ARGS and value):
             args[key] = value  # a counting argument the type lacks is refused, never dropped
     return args
 
