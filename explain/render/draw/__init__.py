@@ -62,17 +62,14 @@ def pictures(model: Model, lang: str, format: str,
         from .layout import GAP, layout
         from .tikz import READABLE, placed
         # the graph bare: the template boxes it and may shrink it into the room left on the page,
-        # down to box text of 6pt (footnotesize, 8pt, at 0.75 of the size drawn)
+        # down to box text of 7pt (footnotesize, 8pt, at READABLE / scale of the size drawn); where
+        # even that does not fit under its sentences, it stands at the top of the next page
         # (the bar chart's labels are footnotesize too, drawn at full size: 0.75 at least)
         tex, scale, height, sized = placed(graph, labels, center=False)
         detail_tex, _, detail_height, _ = placed(block, labels, rows=DETAIL_ROWS) if block else (None, 1.0, 0.0, False)
-        # where it would otherwise leave 45 % of a page empty, down to box text of 4pt (0.5); not a
-        # picture laid out for its size (T5's, one part below the other: 18.6 cm tall at 8pt, shrunk
-        # under the introduction to 4.5pt): it starts the next page
-        graph_min = min(1.0, max(0.75, 0.75 / scale))
-        out.update(graph=tex, graph_min=graph_min, graph_floor=graph_min if sized else min(1.0, 0.5 / scale),
+        out.update(graph=tex, graph_min=min(1.0, READABLE / scale),
                    bars=charts.pgfplots(items, labels, center=False), bars_min=0.75, detail=detail_tex)
-        out.update(graph_alt=None, graph_alt_read=1.0, graph_read=min(1.0, READABLE / scale))
+        out.update(graph_alt=None, graph_alt_read=1.0)
         at = layout(graph)
         if not sized and at.width < 1 + GAP and at.height >= ALT_ROWS:
             # one long column: the same in two columns, which the page takes instead where only it
