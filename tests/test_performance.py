@@ -759,3 +759,63 @@ def test_a_keras_json_reads_each_layer_types_arguments_once(monkeypatch):
     assert model.total == 25_636_712 and len(model.nodes) > 170
     types = {type(n.layer) for n in model.nodes}
     assert len(types) == 8 and len([c for c in read if c in types]) <= len(types)
+
+
+
+def test_keras_types_a_cnn_seldom_uses_are_built_when_a_model_first_asks_for_one():
+    """Conv1D, the transposed, depthwise and separable convolutions, the normalizations other than
+    BatchNormalization, Cropping and UpSampling, PReLU, Flatten, Reshape, Permute, RepeatVector,
+    Rescaling, Concatenate and Dot are built when a model first asks for one (a kind with its base):
+    a ResNet50 builds none of them; the registry (under every alias), the module's attribute and
+    the full listing give the same classes, each built once."""
+    families = ("conv", "norm", "padding", "core", "merge")
+    code = ("import dataclasses\n"
+            "built = []\nreal = dataclasses._process_class\n"
+            "dataclasses._process_class = lambda cls, *a, **k: built.append((cls.__module__, cls.__name__))"
+            " or real(cls, *a, **k)\n"
+            "import importlib, explain, explain.layers.registry as r\n"
+            f"families = {{f: importlib.import_module('explain.layers.' + f) for f in {families!r}}}\n"
+            f"model = explain.load({str(FIXTURES / 'keras' / 'ResNet50.json')!r})\n"
+            "lazy = {n: m for m in families.values() for n in m._LAZY_TYPES}\n"
+            "print(model.total, sorted(n for n, m in lazy.items() if n in vars(m)), len(lazy))\n"
+            "same = (r.lookup('Convolution2DTranspose') is families['conv'].Conv2DTranspose\n"
+            "        and r.find('Conv3DTranspose') is families['conv'].Conv3DTranspose\n"
+            "        and r.find('SeparableConvolution1D') is families['conv'].SeparableConv1D\n"
+            "        and r.lookup('Cropping1D') is families['padding'].Cropping1D\n"
+            "        and families['norm'].LayerNormalization is r.find('LayerNormalization'))\n"
+            "before = len(built)\n"
+            "r.load_all()\n"
+            "every = all(n in vars(m) and r.find(n) is vars(m)[n] and vars(m)[n].__qualname__ == n\n"
+            "            for n, m in lazy.items())\n"
+            "listed = {t.__name__ for t in r.layer_types('keras')} >= set(lazy)\n"
+            "twice = sorted(n for n, m in lazy.items() if built.count((m.__name__, n)) > 1)\n"
+            "print(same, every, listed, twice, len(built) > before)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == ["25636712 [] 27",  # keras.applications.ResNet50
+                                          "True True True [] True"]
+
+
+def test_a_llama_config_builds_rmsnorm_and_not_layernorm():
+    """torch's LayerNorm is built when a model first asks for it (GPT-2 does): a Llama config uses
+    RMSNorm only; the registry, the module's attribute and the listing give the same LayerNorm,
+    which counts as torch's does (GPT-2's final norm: weight 768 + bias 768, the fixture's own count)."""
+    code = ("import dataclasses\n"
+            "built = []\nreal = dataclasses._process_class\n"
+            "dataclasses._process_class = lambda cls, *a, **k: built.append((cls.__module__, cls.__name__))"
+            " or real(cls, *a, **k)\n"
+            "import explain, explain.layers.registry as r\n"
+            f"llama = explain.load({str(FIXTURES / 'hf' / 'llama-2-7b.json')!r})\n"
+            "import explain.layers.torch_layer_norm as n\n"
+            "mine = sorted(name for m, name in built if m == n.__name__)\n"
+            "print(llama.total, mine, 'LayerNorm' in vars(n))\n"
+            f"gpt2 = explain.load({str(FIXTURES / 'hf' / 'gpt2.json')!r})\n"
+            "same = r.find('LayerNorm', 'pytorch') is n.LayerNorm and n.LayerNorm.__qualname__ == 'LayerNorm'\n"
+            "r.load_all()\n"
+            "ln_f = gpt2.node('transformer.ln_f')\n"
+            "print(same, n.LayerNorm in r.layer_types('pytorch'), gpt2.evaluate(ln_f.params), gpt2.total)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    expected = json.loads((FIXTURES / "hf" / "expected.json").read_text())
+    assert result.stdout.splitlines() == [f"{expected['llama-2-7b']['params']} ['RMSNorm'] False",
+                                          f"True True {2 * 768} {expected['gpt2']['params']}"]

@@ -7,18 +7,33 @@ Separable:   depthwise k_h·k_w·c_in·m + pointwise c_in·m·c_out + bias c_out
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 from functools import cache
 
 from ..compute import (Cost, activation_ops, input_positions, input_values, spatial_positions, spatial_values)
 from ..errors import ExplainError
 from ..shapes import Window, effective_kernel, keras_conv, keras_transpose
 from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, g, m, product
-from .base import (Group, Shape, choice, flag, format_shape, has_bias, known, lora_r, lora_rank_arg,
+from .base import (Group, Layer, Shape, choice, flag, format_shape, has_bias, known, lora_r, lora_rank_arg,
                    optional_counts, size, sizes, with_lora, activation_arg, layer_type)
 from . import _texts
-from .registry import register
+from .registry import lazy, lazy_getattr, register
 from ._spatial import Spatial, Windowed, uniform_stride
+
+
+_LAZY_TYPES: set[str] = set()
+"""The types a CNN seldom uses (Conv1D; the transposed, depthwise and separable convolutions,
+each kind built with its base): built when a model first asks the registry for one
+(``registry.lazy``), as core's element-wise types are; a dataclass costs ≈ 0.5 ms."""
+
+
+def _lazy(*names: str, aliases: tuple[str, ...] = ()) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """The function that defines the types ``names`` (and registers ``aliases``) as their builder."""
+    _LAZY_TYPES.update(names)
+    return lazy(names[0], globals(), also=names[1:] + aliases)
+
+
+__getattr__ = lazy_getattr(__name__, _LAZY_TYPES)
 
 
 @cache
@@ -37,6 +52,9 @@ _SEPARABLE_IGNORES = _DEPTHWISE_IGNORES | {"pointwise_initializer", "pointwise_r
 
 @layer_type
 class _ConvBase(Spatial, Windowed):
+    """What every Keras convolution has: kernel_size, strides, padding, dilation_rate, use_bias,
+    activation; the output length per spatial axis from the convolution's window."""
+
     role = "conv"
 
     ignores = _CONV_IGNORES
@@ -109,6 +127,8 @@ def _conv_cost(rank: int, grouped: bool, ops: int, lora: bool) -> tuple:
 
 @layer_type
 class _Conv(_ConvBase):
+    """Conv1D/2D/3D: kernel k…·(c_in/g)·c_out + bias c_out; (…, c_in) → (…, filters)."""
+
     role = "conv"
     explanation = _texts.CONV
     explanation_no_bias = _texts.CONV_NO_BIAS
@@ -171,11 +191,17 @@ class _Conv(_ConvBase):
         return self.join(self.spatial_out(shape), self.filters)
 
 
-@register("Conv1D", "Convolution1D")
-@layer_type
-class Conv1D(_Conv):
-    rank = 1
-    padding: str = choice("valid", "same", "causal", default="valid")
+@_lazy("Conv1D", aliases=("Convolution1D",))
+def _conv1d() -> type[Layer]:
+    @register("Conv1D", "Convolution1D")
+    @layer_type
+    class Conv1D(_Conv):
+        """Conv1D: kernel k·(c_in/g)·c_out + bias c_out; padding may also be "causal"."""
+
+        rank = 1
+        padding: str = choice("valid", "same", "causal", default="valid")
+
+    return Conv1D
 
 
 @register("Conv2D", "Convolution2D")
@@ -202,68 +228,72 @@ def _transpose_cost(rank: int, ops: int) -> tuple:
     return macs, ops * spatial_positions(rank) * c_out
 
 
-@layer_type
-class _ConvTranspose(_ConvBase):
-    role = "conv_transpose"
-    explanation = _texts.CONV_TRANSPOSE
-    explanation_no_bias = _texts.CONV_TRANSPOSE_NO_BIAS
+@_lazy("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+       aliases=("Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose"))
+def _transposes() -> tuple[type[Layer], ...]:
+    @layer_type
+    class _ConvTranspose(_ConvBase):
+        """Transposed convolution: kernel k…·c_out·c_in + bias c_out; (…, c_in) → (…, filters)."""
 
-    positional = ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
-                  "dilation_rate", "activation", "use_bias")
-    ignores = _CONV_IGNORES - {"lora_rank", "lora_alpha"}
-    filters: Value = size()
-    symbol_meanings = {"c_out": "conv_filters"}
-    output_padding: tuple | None = optional_counts()
+        role = "conv_transpose"
+        explanation = _texts.CONV_TRANSPOSE
+        explanation_no_bias = _texts.CONV_TRANSPOSE_NO_BIAS
 
-    def validate(self, ctx) -> None:
-        self.check_strides_and_dilation(ctx)
-        for i, (p, s) in enumerate(zip(self.output_padding or (), self.strides)):
-            np_, ns = ctx.numeric(p), ctx.numeric(s)
-            if np_ is not None and ns is not None and np_ >= ns:
-                raise ExplainError(f"'output_padding' must be smaller than 'strides' on every axis "
-                                   f"(axis {i + 1}: {p} ≥ {s}). Received: output_padding="
-                                   f"{self.output_padding}, strides={self.strides}")
+        positional = ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
+                      "dilation_rate", "activation", "use_bias")
+        ignores = _CONV_IGNORES - {"lora_rank", "lora_alpha"}
+        filters: Value = size()
+        symbol_meanings = {"c_out": "conv_filters"}
+        output_padding: tuple | None = optional_counts()
 
-    def weight_groups(self) -> tuple[Group, ...]:
-        return _transpose_groups(self.rank, self.use_bias)
+        def validate(self, ctx) -> None:
+            self.check_strides_and_dilation(ctx)
+            for i, (p, s) in enumerate(zip(self.output_padding or (), self.strides)):
+                np_, ns = ctx.numeric(p), ctx.numeric(s)
+                if np_ is not None and ns is not None and np_ >= ns:
+                    raise ExplainError(f"'output_padding' must be smaller than 'strides' on every axis "
+                                       f"(axis {i + 1}: {p} ≥ {s}). Received: output_padding="
+                                       f"{self.output_padding}, strides={self.strides}")
 
-    def cost(self, shapes, out, values) -> Cost:
-        """Each input position scatters k…·c_out values per input channel: MACs
-        H_in·W_in·k_h·k_w·c_in·c_out; bias adds and activation H_out·W_out·c_out each."""
-        macs, other = _transpose_cost(self.rank, self.ops_per_output())
-        spatial = self.split(shapes[0])[0]
-        return Cost(macs, other, {**input_values(self.rank, spatial), **self.out_values(out)})
+        def weight_groups(self) -> tuple[Group, ...]:
+            return _transpose_groups(self.rank, self.use_bias)
 
-    def values(self, shape: Shape) -> dict:
-        return {**self.kernel_values(), c_in: self.channels_in(shape), c_out: self.filters}
+        def cost(self, shapes, out, values) -> Cost:
+            """Each input position scatters k…·c_out values per input channel: MACs
+            H_in·W_in·k_h·k_w·c_in·c_out; bias adds and activation H_out·W_out·c_out each."""
+            macs, other = _transpose_cost(self.rank, self.ops_per_output())
+            spatial = self.split(shapes[0])[0]
+            return Cost(macs, other, {**input_values(self.rank, spatial), **self.out_values(out)})
 
-    def axis_window(self, i: int, length) -> Window:
-        op = self.output_padding[i] if self.output_padding else None
-        return keras_transpose(self.kernel_size[i], self.strides[i], self.dilation_rate[i], self.padding, op)
+        def values(self, shape: Shape) -> dict:
+            return {**self.kernel_values(), c_in: self.channels_in(shape), c_out: self.filters}
 
-    def output_shape(self, shape: Shape) -> Shape:
-        return self.join(self.window_lengths(shape), self.filters)
+        def axis_window(self, i: int, length) -> Window:
+            op = self.output_padding[i] if self.output_padding else None
+            return keras_transpose(self.kernel_size[i], self.strides[i], self.dilation_rate[i], self.padding, op)
 
+        def output_shape(self, shape: Shape) -> Shape:
+            return self.join(self.window_lengths(shape), self.filters)
 
-@register("Conv1DTranspose", "Convolution1DTranspose")
-@layer_type
-class Conv1DTranspose(_ConvTranspose):
-    rank = 1
+    @register("Conv1DTranspose", "Convolution1DTranspose")
+    @layer_type
+    class Conv1DTranspose(_ConvTranspose):
+        rank = 1
 
+    @register("Conv2DTranspose", "Convolution2DTranspose")
+    @layer_type
+    class Conv2DTranspose(_ConvTranspose):
+        rank = 2
 
-@register("Conv2DTranspose", "Convolution2DTranspose")
-@layer_type
-class Conv2DTranspose(_ConvTranspose):
-    rank = 2
+    @register("Conv3DTranspose", "Convolution3DTranspose")
+    @layer_type
+    class Conv3DTranspose(_ConvTranspose):
+        rank = 3
+        # Keras 3 takes data_format before output_padding here (unlike Conv1D/2DTranspose).
+        positional = ("filters", "kernel_size", "strides", "padding", "data_format", "output_padding",
+                      "dilation_rate", "activation", "use_bias")
 
-
-@register("Conv3DTranspose", "Convolution3DTranspose")
-@layer_type
-class Conv3DTranspose(_ConvTranspose):
-    rank = 3
-    # Keras 3 takes data_format before output_padding here (unlike Conv1D/2DTranspose).
-    positional = ("filters", "kernel_size", "strides", "padding", "data_format", "output_padding",
-                  "dilation_rate", "activation", "use_bias")
+    return Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 
 
 @cache
@@ -279,44 +309,48 @@ def _depthwise_groups(rank: int, bias: bool) -> tuple[Group, ...]:
     return (kernel, Group("bias", c_in * m)) if bias else (kernel,)
 
 
-@layer_type
-class _Depthwise(_ConvBase):
-    role = "depthwise"
-    explanation = _texts.DEPTHWISE
-    explanation_no_bias = _texts.DEPTHWISE_NO_BIAS
+@_lazy("DepthwiseConv1D", "DepthwiseConv2D")
+def _depthwise() -> tuple[type[Layer], ...]:
+    @layer_type
+    class _Depthwise(_ConvBase):
+        """Depthwise convolution: kernel k…·c_in·m + bias c_in·m; (…, c_in) → (…, c_in·m)."""
 
-    positional = ("kernel_size", "strides", "padding", "depth_multiplier", "data_format",
-                  "dilation_rate", "activation", "use_bias")
-    ignores = _DEPTHWISE_IGNORES
-    depth_multiplier: Value = size(1)
+        role = "depthwise"
+        explanation = _texts.DEPTHWISE
+        explanation_no_bias = _texts.DEPTHWISE_NO_BIAS
 
-    def weight_groups(self) -> tuple[Group, ...]:
-        return _depthwise_groups(self.rank, self.use_bias)
+        positional = ("kernel_size", "strides", "padding", "depth_multiplier", "data_format",
+                      "dilation_rate", "activation", "use_bias")
+        ignores = _DEPTHWISE_IGNORES
+        depth_multiplier: Value = size(1)
 
-    def cost(self, shapes, out, values) -> Cost:
-        """MACs H_out·W_out·k_h·k_w·c_in·m; bias adds and activation H_out·W_out·c_in·m each."""
-        groups = _depthwise_groups(self.rank, True)
-        macs, other = _positions_times(self.rank, groups[0].formula,
-                                       self.ops_per_output() * groups[1].formula)
-        return Cost(macs, other, self.out_values(out))
+        def weight_groups(self) -> tuple[Group, ...]:
+            return _depthwise_groups(self.rank, self.use_bias)
 
-    def values(self, shape: Shape) -> dict:
-        return {**self.kernel_values(), c_in: self.channels_in(shape), m: self.depth_multiplier}
+        def cost(self, shapes, out, values) -> Cost:
+            """MACs H_out·W_out·k_h·k_w·c_in·m; bias adds and activation H_out·W_out·c_in·m each."""
+            groups = _depthwise_groups(self.rank, True)
+            macs, other = _positions_times(self.rank, groups[0].formula,
+                                           self.ops_per_output() * groups[1].formula)
+            return Cost(macs, other, self.out_values(out))
 
-    def output_shape(self, shape: Shape) -> Shape:
-        return self.join(self.spatial_out(shape), self.channels_in(shape) * self.depth_multiplier)
+        def values(self, shape: Shape) -> dict:
+            return {**self.kernel_values(), c_in: self.channels_in(shape), m: self.depth_multiplier}
 
+        def output_shape(self, shape: Shape) -> Shape:
+            return self.join(self.spatial_out(shape), self.channels_in(shape) * self.depth_multiplier)
 
-@register("DepthwiseConv1D")
-@layer_type
-class DepthwiseConv1D(_Depthwise):
-    rank = 1
+    @register("DepthwiseConv1D")
+    @layer_type
+    class DepthwiseConv1D(_Depthwise):
+        rank = 1
 
+    @register("DepthwiseConv2D")
+    @layer_type
+    class DepthwiseConv2D(_Depthwise):
+        rank = 2
 
-@register("DepthwiseConv2D")
-@layer_type
-class DepthwiseConv2D(_Depthwise):
-    rank = 2
+    return DepthwiseConv1D, DepthwiseConv2D
 
 
 @cache
@@ -326,45 +360,49 @@ def _separable_groups(rank: int, bias: bool) -> tuple[Group, ...]:
     return parts + (Group("bias", c_out),) if bias else parts
 
 
-@layer_type
-class _Separable(_ConvBase):
-    role = "separable"
-    explanation = _texts.SEPARABLE
+@_lazy("SeparableConv1D", "SeparableConv2D", aliases=("SeparableConvolution1D", "SeparableConvolution2D"))
+def _separable() -> tuple[type[Layer], ...]:
+    @layer_type
+    class _Separable(_ConvBase):
+        """Separable convolution: depthwise k…·c_in·m + pointwise c_in·m·c_out + bias c_out."""
 
-    positional = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
-                  "depth_multiplier", "activation", "use_bias")
-    ignores = _SEPARABLE_IGNORES
-    filters: Value = size()
-    symbol_meanings = {"c_out": "conv_filters"}
-    depth_multiplier: Value = size(1)
+        role = "separable"
+        explanation = _texts.SEPARABLE
 
-    def weight_groups(self) -> tuple[Group, ...]:
-        return _separable_groups(self.rank, self.use_bias)
+        positional = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+                      "depth_multiplier", "activation", "use_bias")
+        ignores = _SEPARABLE_IGNORES
+        filters: Value = size()
+        symbol_meanings = {"c_out": "conv_filters"}
+        depth_multiplier: Value = size(1)
 
-    def cost(self, shapes, out, values) -> Cost:
-        """Depthwise then pointwise at every output position: MACs
-        H_out·W_out·(k_h·k_w·c_in·m + c_in·m·c_out); bias adds and activation H_out·W_out·c_out
-        each."""
-        groups = _separable_groups(self.rank, True)
-        macs, other = _positions_times(self.rank, groups[0].formula + groups[1].formula,
-                                       self.ops_per_output() * groups[2].formula)
-        return Cost(macs, other, self.out_values(out))
+        def weight_groups(self) -> tuple[Group, ...]:
+            return _separable_groups(self.rank, self.use_bias)
 
-    def values(self, shape: Shape) -> dict:
-        return {**self.kernel_values(), c_in: self.channels_in(shape), m: self.depth_multiplier,
-                c_out: self.filters}
+        def cost(self, shapes, out, values) -> Cost:
+            """Depthwise then pointwise at every output position: MACs
+            H_out·W_out·(k_h·k_w·c_in·m + c_in·m·c_out); bias adds and activation H_out·W_out·c_out
+            each."""
+            groups = _separable_groups(self.rank, True)
+            macs, other = _positions_times(self.rank, groups[0].formula + groups[1].formula,
+                                           self.ops_per_output() * groups[2].formula)
+            return Cost(macs, other, self.out_values(out))
 
-    def output_shape(self, shape: Shape) -> Shape:
-        return self.join(self.spatial_out(shape), self.filters)
+        def values(self, shape: Shape) -> dict:
+            return {**self.kernel_values(), c_in: self.channels_in(shape), m: self.depth_multiplier,
+                    c_out: self.filters}
 
+        def output_shape(self, shape: Shape) -> Shape:
+            return self.join(self.spatial_out(shape), self.filters)
 
-@register("SeparableConv1D", "SeparableConvolution1D")
-@layer_type
-class SeparableConv1D(_Separable):
-    rank = 1
+    @register("SeparableConv1D", "SeparableConvolution1D")
+    @layer_type
+    class SeparableConv1D(_Separable):
+        rank = 1
 
+    @register("SeparableConv2D", "SeparableConvolution2D")
+    @layer_type
+    class SeparableConv2D(_Separable):
+        rank = 2
 
-@register("SeparableConv2D", "SeparableConvolution2D")
-@layer_type
-class SeparableConv2D(_Separable):
-    rank = 2
+    return SeparableConv1D, SeparableConv2D

@@ -5,7 +5,7 @@ Dense: kernel n_in·n_out + bias n_out, applied to the last axis of an input of 
 from __future__ import annotations
 
 import functools
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ..compute import SOFTMAX_OPS, Cost, activation_ops, elementwise, per_output, positioned
 from ..errors import ExplainError
@@ -13,10 +13,17 @@ from ..symbols import C, Value, exact_div, n_in, n_out, product, sym, to_expr
 from .base import (ArgContext, Group, Layer, Shape, activation_arg, anything, arg, flag, format_shape, integers,
                    known, lora_r, lora_rank_arg, shape_arg, size, with_lora, layer_type)
 from . import _texts
-from .registry import lazy_getattr, register, register_lazy
+from .registry import lazy, lazy_getattr, register, register_lazy
 
 
+_LAZY_TYPES: set[str] = set()
+"""PReLU, Flatten, Reshape, Permute, RepeatVector and Rescaling, built when a model first asks the
+registry for one (``registry.lazy``), as the element-wise types below are (a ResNet uses none of them)."""
 
+
+def _lazy(name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    _LAZY_TYPES.add(name)
+    return lazy(name, globals())
 
 
 @register("InputLayer")
@@ -296,9 +303,6 @@ for _name in _TYPES:
     register_lazy(_name, functools.partial(_build, _name))
 
 
-__getattr__ = lazy_getattr(__name__, _TYPES)
-
-
 def _axes_arg(ctx: ArgContext, name: str, raw: Any, rank: int) -> tuple | None:
     if raw is None:
         return None
@@ -308,54 +312,58 @@ def _axes_arg(ctx: ArgContext, name: str, raw: Any, rank: int) -> tuple | None:
     return tuple(items)
 
 
-@register("PReLU")
-@layer_type
-class PReLU(Layer):
-    """Parametric ReLU: one slope α per input element, shared along ``shared_axes``.
+@_lazy("PReLU")
+def _prelu() -> type[Layer]:
+    @register("PReLU")
+    @layer_type
+    class PReLU(Layer):
+        """Parametric ReLU: one slope α per input element, shared along ``shared_axes``.
 
-    alpha = ∏ of the input sizes on the axes that are not shared. Axes count from 1 (the first
-    after the batch axis). As in Keras, axis a marks entry a − 1 of the shape, so a negative
-    axis counts from the end shifted by one (-1 marks the second-to-last size).
-    """
+        alpha = ∏ of the input sizes on the axes that are not shared. Axes count from 1 (the first
+        after the batch axis). As in Keras, axis a marks entry a − 1 of the shape, so a negative
+        axis counts from the end shifted by one (-1 marks the second-to-last size).
+        """
 
-    role = "activation"
-    explanation = _texts.PRELU
-    symbol_meanings = {"N": "slopes_per_entry", "C": "channel_count", "H_in": "input_height",
-                       "W_in": "input_width", "D_in": "input_depth", "L_in": "time_steps"}
+        role = "activation"
+        explanation = _texts.PRELU
+        symbol_meanings = {"N": "slopes_per_entry", "C": "channel_count", "H_in": "input_height",
+                           "W_in": "input_width", "D_in": "input_depth", "L_in": "time_steps"}
 
-    ops_per_element = 1
-    positional = ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes")
-    ignores = frozenset({"alpha_regularizer", "alpha_constraint"})
-    alpha_initializer: object = anything()
-    shared_axes: tuple | None = arg(_axes_arg, None)
+        ops_per_element = 1
+        positional = ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes")
+        ignores = frozenset({"alpha_regularizer", "alpha_constraint"})
+        alpha_initializer: object = anything()
+        shared_axes: tuple | None = arg(_axes_arg, None)
 
-    def _shared(self, shape: Shape) -> set[int]:
-        shared = set()
-        for a in self.shared_axes or ():
-            if not -len(shape) <= a - 1 < len(shape):
-                raise ExplainError(f"'shared_axes' must list axes from 1 to {len(shape)} for the input "
-                                   f"{format_shape(shape)}. Received: shared_axes={list(self.shared_axes or ())}")
-            shared.add((a - 1) % len(shape))
-        return shared
+        def _shared(self, shape: Shape) -> set[int]:
+            shared = set()
+            for a in self.shared_axes or ():
+                if not -len(shape) <= a - 1 < len(shape):
+                    raise ExplainError(f"'shared_axes' must list axes from 1 to {len(shape)} for the input "
+                                       f"{format_shape(shape)}. Received: shared_axes={list(self.shared_axes or ())}")
+                shared.add((a - 1) % len(shape))
+            return shared
 
-    def weight_groups(self) -> tuple[Group, ...]:
-        return (Group("alpha", _N_ALPHA),)
+        def weight_groups(self) -> tuple[Group, ...]:
+            return (Group("alpha", _N_ALPHA),)
 
-    def weight_groups_for(self, shapes) -> tuple[Group, ...]:
-        """One slope per input entry along the axes not shared: P = H·W·C for an image without
-        shared_axes, P = C with shared_axes = [1, 2]."""
-        shape = shapes[0]
-        axes = _PRELU_AXES.get(len(shape))
-        if axes is None:
-            return self.weight_groups()
-        shared = self._shared(shape)
-        return (Group("alpha", to_expr(product(a for i, a in enumerate(axes) if i not in shared))),)
+        def weight_groups_for(self, shapes) -> tuple[Group, ...]:
+            """One slope per input entry along the axes not shared: P = H·W·C for an image without
+            shared_axes, P = C with shared_axes = [1, 2]."""
+            shape = shapes[0]
+            axes = _PRELU_AXES.get(len(shape))
+            if axes is None:
+                return self.weight_groups()
+            shared = self._shared(shape)
+            return (Group("alpha", to_expr(product(a for i, a in enumerate(axes) if i not in shared))),)
 
-    def values(self, shape: Shape) -> dict:
-        shared = self._shared(shape)
-        dims = [known(d, "input size", self.type_name) for i, d in enumerate(shape) if i not in shared]
-        axes = _PRELU_AXES.get(len(shape), ())
-        return {_N_ALPHA: product(dims), **{a: known(d, "input size", self.type_name) for a, d in zip(axes, shape)}}
+        def values(self, shape: Shape) -> dict:
+            shared = self._shared(shape)
+            dims = [known(d, "input size", self.type_name) for i, d in enumerate(shape) if i not in shared]
+            axes = _PRELU_AXES.get(len(shape), ())
+            return {_N_ALPHA: product(dims), **{a: known(d, "input size", self.type_name) for a, d in zip(axes, shape)}}
+
+    return PReLU
 
 
 _N_ALPHA = sym("N")
@@ -364,58 +372,66 @@ _PRELU_AXES = {1: (C,), 2: (sym("L_in"), C), 3: (sym("H_in"), sym("W_in"), C),
 """The symbols of an input's axes (batch axis left out): time steps, depth, height, width, channels."""
 
 
-@register("Flatten")
-@layer_type
-class Flatten(Layer):
-    """(d_1, …, d_n) → (d_1·…·d_n)."""
+@_lazy("Flatten")
+def _flatten() -> type[Layer]:
+    @register("Flatten")
+    @layer_type
+    class Flatten(Layer):
+        """(d_1, …, d_n) → (d_1·…·d_n)."""
 
-    role = "flatten"
-    explanation = _texts.FLATTEN
-    output_is_view = True
-    compute_explanation = _texts.REARRANGE_COMPUTE
+        role = "flatten"
+        explanation = _texts.FLATTEN
+        output_is_view = True
+        compute_explanation = _texts.REARRANGE_COMPUTE
 
-    ops_per_element = 0
-    positional = ("data_format",)
-    ignores = frozenset()
-    data_format: object = anything()
+        ops_per_element = 0
+        positional = ("data_format",)
+        ignores = frozenset()
+        data_format: object = anything()
 
-    def output_shape(self, shape: Shape) -> Shape:
-        if any(d is None for d in shape):
-            return (None,)
-        return (product(shape),)
+        def output_shape(self, shape: Shape) -> Shape:
+            if any(d is None for d in shape):
+                return (None,)
+            return (product(shape),)
+
+    return Flatten
 
 
-@register("Reshape")
-@layer_type
-class Reshape(Layer):
-    """Any shape with the same number of elements; one -1 takes the rest."""
+@_lazy("Reshape")
+def _reshape() -> type[Layer]:
+    @register("Reshape")
+    @layer_type
+    class Reshape(Layer):
+        """Any shape with the same number of elements; one -1 takes the rest."""
 
-    role = "reshape"
-    explanation = _texts.RESHAPE
-    output_is_view = True
-    compute_explanation = _texts.REARRANGE_COMPUTE
+        role = "reshape"
+        explanation = _texts.RESHAPE
+        output_is_view = True
+        compute_explanation = _texts.REARRANGE_COMPUTE
 
-    ops_per_element = 0
-    positional = ("target_shape",)
-    ignores = frozenset()
-    target_shape: tuple = integers()
+        ops_per_element = 0
+        positional = ("target_shape",)
+        ignores = frozenset()
+        target_shape: tuple = integers()
 
-    def output_shape(self, shape: Shape) -> Shape:
-        target = list(self.target_shape)
-        free = [i for i, d in enumerate(target) if d == -1]
-        if len(free) > 1 or any(not (d == -1 or _positive(d)) for d in target):
-            raise ExplainError(f"'target_shape' takes positive sizes and at most one -1. "
-                               f"Received: target_shape={tuple(target)}")
-        if any(d is None for d in shape):
-            return tuple(None if d == -1 else d for d in target)
-        total = product(shape)
-        rest = product(d for d in target if d != -1)
-        if free:
-            target[free[0]] = _divide(total, rest, shape, self.target_shape)
-        elif _numeric_ne(total, rest):
-            raise ExplainError(f"cannot reshape {format_shape(shape)} ({total} elements) to "
-                               f"{tuple(self.target_shape)} ({rest} elements)")
-        return tuple(target)
+        def output_shape(self, shape: Shape) -> Shape:
+            target = list(self.target_shape)
+            free = [i for i, d in enumerate(target) if d == -1]
+            if len(free) > 1 or any(not (d == -1 or _positive(d)) for d in target):
+                raise ExplainError(f"'target_shape' takes positive sizes and at most one -1. "
+                                   f"Received: target_shape={tuple(target)}")
+            if any(d is None for d in shape):
+                return tuple(None if d == -1 else d for d in target)
+            total = product(shape)
+            rest = product(d for d in target if d != -1)
+            if free:
+                target[free[0]] = _divide(total, rest, shape, self.target_shape)
+            elif _numeric_ne(total, rest):
+                raise ExplainError(f"cannot reshape {format_shape(shape)} ({total} elements) to "
+                                   f"{tuple(self.target_shape)} ({rest} elements)")
+            return tuple(target)
+
+    return Reshape
 
 
 def _positive(d: Value) -> bool:
@@ -435,55 +451,70 @@ def _divide(total: Value, rest: Value, shape: Shape, target: tuple) -> Value:
     return exact_div(total, rest)
 
 
-@register("Permute")
-@layer_type
-class Permute(Layer):
-    """Reorders the axes: ``dims`` is a permutation of 1 … rank."""
+@_lazy("Permute")
+def _permute() -> type[Layer]:
+    @register("Permute")
+    @layer_type
+    class Permute(Layer):
+        """Reorders the axes: ``dims`` is a permutation of 1 … rank."""
 
-    role = "reshape"
-    explanation = _texts.RESHAPE
-    compute_explanation = _texts.REARRANGE_COMPUTE
+        role = "reshape"
+        explanation = _texts.RESHAPE
+        compute_explanation = _texts.REARRANGE_COMPUTE
 
-    ops_per_element = 0
-    positional = ("dims",)
-    ignores = frozenset()
-    dims: tuple = integers()
+        ops_per_element = 0
+        positional = ("dims",)
+        ignores = frozenset()
+        dims: tuple = integers()
 
-    def output_shape(self, shape: Shape) -> Shape:
-        if sorted(self.dims) != list(range(1, len(shape) + 1)):
-            raise ExplainError(f"'dims' must be a permutation of 1 … {len(shape)} for input "
-                               f"{format_shape(shape)}. Received: dims={tuple(self.dims)}")
-        return tuple(shape[d - 1] for d in self.dims)
+        def output_shape(self, shape: Shape) -> Shape:
+            if sorted(self.dims) != list(range(1, len(shape) + 1)):
+                raise ExplainError(f"'dims' must be a permutation of 1 … {len(shape)} for input "
+                                   f"{format_shape(shape)}. Received: dims={tuple(self.dims)}")
+            return tuple(shape[d - 1] for d in self.dims)
 
-
-@register("RepeatVector")
-@layer_type
-class RepeatVector(Layer):
-    """(features) → (n, features)."""
-
-    role = "repeat"
-    explanation = _texts.REPEAT_VECTOR
-
-    ops_per_element = 0
-    positional = ("n",)
-    ignores = frozenset()
-    input_rank = 1
-    n: Value = size()
-
-    def output_shape(self, shape: Shape) -> Shape:
-        return (self.n,) + shape
+    return Permute
 
 
-@register("Rescaling")
-@layer_type
-class Rescaling(Layer):
-    """x·scale + offset: no weights."""
+@_lazy("RepeatVector")
+def _repeat_vector() -> type[Layer]:
+    @register("RepeatVector")
+    @layer_type
+    class RepeatVector(Layer):
+        """(features) → (n, features)."""
 
-    role = "rescaling"
-    explanation = _texts.RESCALING
+        role = "repeat"
+        explanation = _texts.REPEAT_VECTOR
 
-    ops_per_element = 2
-    positional = ("scale", "offset")
-    ignores = frozenset()
-    scale: object = anything()
-    offset: object = anything(0.0)
+        ops_per_element = 0
+        positional = ("n",)
+        ignores = frozenset()
+        input_rank = 1
+        n: Value = size()
+
+        def output_shape(self, shape: Shape) -> Shape:
+            return (self.n,) + shape
+
+    return RepeatVector
+
+
+@_lazy("Rescaling")
+def _rescaling() -> type[Layer]:
+    @register("Rescaling")
+    @layer_type
+    class Rescaling(Layer):
+        """x·scale + offset: no weights."""
+
+        role = "rescaling"
+        explanation = _texts.RESCALING
+
+        ops_per_element = 2
+        positional = ("scale", "offset")
+        ignores = frozenset()
+        scale: object = anything()
+        offset: object = anything(0.0)
+
+    return Rescaling
+
+
+__getattr__ = lazy_getattr(__name__, {*_TYPES, *_LAZY_TYPES})

@@ -8,7 +8,7 @@ Axes count the batch axis as 0, as in Keras (``axis=-1`` is the last axis).
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar, Optional, Sequence
+from typing import Any, Callable, ClassVar, Optional, Sequence
 
 import sympy
 
@@ -17,10 +17,23 @@ from ..errors import ExplainError
 from ..symbols import as_value, sym
 from .base import Layer, Shape, anything, flag, format_shape, integer, same_size, layer_type
 from . import _texts
-from .registry import register
+from .registry import lazy, lazy_getattr, register
 
 n_dot = sym("n")
 """The size of the axis a dot product runs along."""
+
+
+_LAZY_TYPES: set[str] = set()
+"""Concatenate and Dot, built when a model first asks the registry for one (``registry.lazy``); a
+ResNet's Add is built at import."""
+
+
+def _lazy(name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    _LAZY_TYPES.add(name)
+    return lazy(name, globals())
+
+
+__getattr__ = lazy_getattr(__name__, _LAZY_TYPES)
 
 
 def _shapes_text(shapes: Sequence[Shape]) -> str:
@@ -108,81 +121,91 @@ def _axis(axis: int, rank: int, type_name: str, shape: Shape, arg: str = "axis")
     return axis % full - 1
 
 
-@register("Concatenate")
-@layer_type
-class Concatenate(_Merge):
-    explanation = _texts.CONCATENATE
-    ops_per_element = 0
-    """Joins the inputs along ``axis``: sizes there add up; the other sizes must agree."""
+@_lazy("Concatenate")
+def _concatenate() -> type[Layer]:
+    @register("Concatenate")
+    @layer_type
+    class Concatenate(_Merge):
+        """Joins the inputs along ``axis``: sizes there add up; the other sizes must agree."""
 
-    positional = ("axis",)
-    axis: int = integer(-1)
+        explanation = _texts.CONCATENATE
+        ops_per_element = 0
 
-    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
-        self._check_count(shapes)
-        rank = len(shapes[0])
-        if any(len(s) != rank for s in shapes):
-            raise ExplainError(f"Concatenate needs inputs of the same rank. "
-                               f"Received: input shapes {_shapes_text(shapes)}")
-        a = _axis(self.axis, rank, self.type_name, shapes[0])
-        for i in range(rank):
-            if i == a:
-                continue
-            sizes = [s[i] for s in shapes]
-            if any(same_size(sizes[0], d) is False for d in sizes[1:]):
-                raise ExplainError(f"Concatenate needs inputs with matching shapes except on the "
-                                   f"concatenation axis (axis={self.axis}). "
+        positional = ("axis",)
+        axis: int = integer(-1)
+
+        def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+            self._check_count(shapes)
+            rank = len(shapes[0])
+            if any(len(s) != rank for s in shapes):
+                raise ExplainError(f"Concatenate needs inputs of the same rank. "
                                    f"Received: input shapes {_shapes_text(shapes)}")
-        joined = [s[a] for s in shapes]
-        known = [d for d in joined if d is not None]
-        total = as_value(sympy.Add(*known)) if len(known) == len(joined) else None  # one sum, not n
-        out = list(shapes[0])
-        out[a] = total
-        return tuple(out)
+            a = _axis(self.axis, rank, self.type_name, shapes[0])
+            for i in range(rank):
+                if i == a:
+                    continue
+                sizes = [s[i] for s in shapes]
+                if any(same_size(sizes[0], d) is False for d in sizes[1:]):
+                    raise ExplainError(f"Concatenate needs inputs with matching shapes except on the "
+                                       f"concatenation axis (axis={self.axis}). "
+                                       f"Received: input shapes {_shapes_text(shapes)}")
+            joined = [s[a] for s in shapes]
+            known = [d for d in joined if d is not None]
+            total = as_value(sympy.Add(*known)) if len(known) == len(joined) else None  # one sum, not n
+            out = list(shapes[0])
+            out[a] = total
+            return tuple(out)
+
+    return Concatenate
 
 
-@register("Dot")
-@layer_type
-class Dot(_Merge):
-    explanation = _texts.DOT
-    """Batched dot product of two inputs along ``axes`` (one axis, or one per input): the output
-    is the first shape without its axis, then the second without its axis; (1,) if nothing is left."""
+@_lazy("Dot")
+def _dot() -> type[Layer]:
+    @register("Dot")
+    @layer_type
+    class Dot(_Merge):
+        """Batched dot product of two inputs along ``axes`` (one axis, or one per input): the output
+        is the first shape without its axis, then the second without its axis; (1,) if nothing is left."""
 
-    positional = ("axes", "normalize")
-    min_inputs = 2
-    max_inputs = 2
-    axes: Any = anything()
-    normalize: bool = flag(False)
+        explanation = _texts.DOT
 
-    def validate(self, ctx) -> None:
-        axes = self.axes
-        ok = isinstance(axes, int) and not isinstance(axes, bool) or (
-            isinstance(axes, (list, tuple)) and len(axes) == 2
-            and all(isinstance(a, int) and not isinstance(a, bool) for a in axes))
-        if not ok:
-            raise ExplainError(f"'axes' must be a whole number or a list of two. Received: axes={axes!r}")
+        positional = ("axes", "normalize")
+        min_inputs = 2
+        max_inputs = 2
+        axes: Any = anything()
+        normalize: bool = flag(False)
 
-    def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
-        self._check_count(shapes)
-        s1, s2 = shapes
-        pair = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
-        a1 = _axis(pair[0], len(s1), self.type_name, s1, "axes")
-        a2 = _axis(pair[1], len(s2), self.type_name, s2, "axes")
-        if same_size(s1[a1], s2[a2]) is False:
-            raise ExplainError(f"Dot: the sizes along the dot axes differ ({s1[a1]} on axis {a1 + 1} of "
-                               f"the first input, {s2[a2]} on axis {a2 + 1} of the second). "
-                               f"Received: input shapes {_shapes_text(shapes)}, axes={self.axes!r}")
-        out = s1[:a1] + s1[a1 + 1:] + s2[:a2] + s2[a2 + 1:]
-        return out if out else (1,)
+        def validate(self, ctx) -> None:
+            axes = self.axes
+            ok = isinstance(axes, int) and not isinstance(axes, bool) or (
+                isinstance(axes, (list, tuple)) and len(axes) == 2
+                and all(isinstance(a, int) and not isinstance(a, bool) for a in axes))
+            if not ok:
+                raise ExplainError(f"'axes' must be a whole number or a list of two. Received: axes={axes!r}")
 
-    def cost(self, shapes, out, values) -> Cost:
-        """n multiply-accumulates per output element, n the size of the dot axis: N_out·n
-        (normalize adds the two inputs' norms, 3 operations per input element)."""
-        s1 = shapes[0]
-        pair = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
-        a1 = _axis(pair[0], len(s1), self.type_name, s1, "axes")
-        other = per_input(shapes, 3).other if self.normalize else ZERO
-        found = {N_out: elements(out), n_dot: known(s1[a1])}
-        if self.normalize:
-            found[N_in] = sum((elements(s) for s in shapes), 0)
-        return Cost(N_out * n_dot, other, found)
+        def output_shape_multi(self, shapes: Sequence[Shape]) -> Shape:
+            self._check_count(shapes)
+            s1, s2 = shapes
+            pair = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
+            a1 = _axis(pair[0], len(s1), self.type_name, s1, "axes")
+            a2 = _axis(pair[1], len(s2), self.type_name, s2, "axes")
+            if same_size(s1[a1], s2[a2]) is False:
+                raise ExplainError(f"Dot: the sizes along the dot axes differ ({s1[a1]} on axis {a1 + 1} of "
+                                   f"the first input, {s2[a2]} on axis {a2 + 1} of the second). "
+                                   f"Received: input shapes {_shapes_text(shapes)}, axes={self.axes!r}")
+            out = s1[:a1] + s1[a1 + 1:] + s2[:a2] + s2[a2 + 1:]
+            return out if out else (1,)
+
+        def cost(self, shapes, out, values) -> Cost:
+            """n multiply-accumulates per output element, n the size of the dot axis: N_out·n
+            (normalize adds the two inputs' norms, 3 operations per input element)."""
+            s1 = shapes[0]
+            pair = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
+            a1 = _axis(pair[0], len(s1), self.type_name, s1, "axes")
+            other = per_input(shapes, 3).other if self.normalize else ZERO
+            found = {N_out: elements(out), n_dot: known(s1[a1])}
+            if self.normalize:
+                found[N_in] = sum((elements(s) for s in shapes), 0)
+            return Cost(N_out * n_dot, other, found)
+
+    return Dot

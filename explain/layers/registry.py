@@ -10,7 +10,7 @@ from ..errors import ExplainError
 from .base import Layer
 
 _REGISTRY: dict[tuple[str, str], type[Layer]] = {}
-_LAZY: dict[tuple[str, str], Callable[[], type[Layer]]] = {}
+_LAZY: dict[tuple[str, str], Callable[[], object]] = {}
 """(framework, name) → what builds and registers a type on first use: a family of many small
 types (torch's activations) builds only those a model uses (a dataclass each costs ≈ 0.3 ms)."""
 L = TypeVar("L", bound=type[Layer])
@@ -35,23 +35,31 @@ def register(*names: str, framework: str = "keras") -> Callable[[L], L]:
     return decorate
 
 
-def register_lazy(name: str, build: Callable[[], type[Layer]], framework: str = "keras") -> None:
+def register_lazy(name: str, build: Callable[[], object], framework: str = "keras") -> None:
     """Register ``name`` as built by ``build`` (which registers the class) when first asked for."""
     if (framework, name) in _REGISTRY or (framework, name) in _LAZY:
         raise RuntimeError(f"layer type {name} ({framework}) registered twice")
     _LAZY[(framework, name)] = build
 
 
-def lazy(name: str, namespace: dict, framework: str = "keras") -> Callable[[Callable[[], L]], Callable[[], L]]:
+def lazy(name: str, namespace: dict, framework: str = "keras",
+         also: tuple[str, ...] = ()) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
     """Decorator: register the function that defines the type ``name`` (a class statement and
-    ``return``) as its lazy builder; the class built is stored in ``namespace``, its module's globals."""
-    def decorate(define: Callable[[], L]) -> Callable[[], L]:
-        def build() -> L:
-            cls = define()
-            cls.__qualname__ = name
-            namespace[name] = cls
-            return cls
-        register_lazy(name, build, framework)
+    ``return``) as its lazy builder. ``also``: the other names it registers, its aliases, or the
+    types it defines together with ``name`` (a base and its kinds, returned as a tuple). It runs
+    once, when a model first asks for any of these names; the classes it defines are stored in
+    ``namespace``, their module's globals, under their class names."""
+    def decorate(define: Callable[[], Any]) -> Callable[[], Any]:
+        @functools.cache
+        def build() -> tuple[type[Layer], ...]:
+            made = define()
+            classes = made if isinstance(made, tuple) else (made,)
+            for cls in classes:
+                cls.__qualname__ = cls.__name__
+                namespace[cls.__name__] = cls
+            return classes
+        for n in (name, *also):
+            register_lazy(n, build, framework)
         return define
     return decorate
 
