@@ -433,7 +433,8 @@ class Mixed(nn.Module):
     """A forward of its own over direct-call classes: residual adds, a module used twice, a Linear
     on 3-D and unbatched inputs, a Linear tied to a parameter of the root's own (its row goes where
     it is first used: not called directly), a pruned Linear (torch's own hook), a module with the
-    user's hook, BatchNorm1d on 3-D input, a reflect-padded convolution, LayerNorm."""
+    user's hook, BatchNorm1d on 3-D input, a reflect-padded convolution, LayerNorm, a Linear whose
+    forward is called by itself (not through the module's call)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -451,6 +452,7 @@ class Mixed(nn.Module):
         self.hooked.register_forward_hook(lambda *a: None)
         self.seq_bn = nn.BatchNorm1d(4)
         self.norm = nn.LayerNorm(6)
+        self.bare = nn.Linear(6, 6)  # its forward called by itself: no hooks run, no call is recorded
 
     def forward(self, x):
         y = self.relu(self.bn(self.conv(x)))
@@ -459,31 +461,32 @@ class Mixed(nn.Module):
         t = z.reshape(z.shape[0], 32, 8)
         t = self.proj(t) + self.tied(t) + self.shared.sum()
         u = self.proj(t[0, 0])  # unbatched
-        return self.norm(self.hooked(self.pruned(t) + u))
+        return self.bare.forward(self.norm(self.hooked(self.pruned(t) + u)))
 
 
 def test_modules_called_directly_give_the_model_of_the_hooked_pass(monkeypatch):
-    """Called directly or hooked, the same model (rows, shapes, counts, the tied parameter's row,
-    the module used twice); its shapes are torch's on the CPU and its count sum(p.numel()); fewer
-    hooks registered: on the copy only the tied and the pruned Linear and the root are hooked (the
-    user's hook is not on the copy; the reflect-padded convolution runs its own forward, called
-    directly). The user's module is unchanged."""
+    """Called directly or not, the same model (rows, shapes, counts, the tied parameter's row, the
+    module used twice, the Linear whose forward is called by itself and so never recorded); its
+    shapes are torch's on the CPU and its count sum(p.numel()). Less work: torch's own forward
+    runs for the tied and the pruned Linear and the reflect-padded convolution only (the user's
+    hook is not on the copy). The user's module is unchanged."""
     import torch.nn.utils.prune  # noqa: F401
 
     module = Mixed().eval()
     state = {k: v.clone() for k, v in module.state_dict().items()}
-    hooked = []
-    real = nn.Module.register_forward_hook
-    monkeypatch.setattr(nn.Module, "register_forward_hook",
-                        lambda self, *a, **k: hooked.append(type(self).__name__) or real(self, *a, **k))
+    ran = []
+    for cls in (nn.Linear, nn.Conv2d, nn.BatchNorm2d, nn.BatchNorm1d, nn.ReLU, nn.LayerNorm):
+        real = cls.forward
+        monkeypatch.setattr(cls, "forward", lambda self, *a, real=real: ran.append(type(self).__name__) or real(self, *a))
     model = explain.from_torch(module, (3, 8, 8))
-    direct = sorted(hooked)
-    hooked.clear()
+    direct = sorted(ran)
+    ran.clear()
     monkeypatch.setattr(torch_forward, "_DIRECT", ())
     reference = explain.from_torch(module, (3, 8, 8))
     assert model == reference
-    assert direct == ["Linear", "Linear", "Mixed"]  # tied, pruned
-    assert len(hooked) == len(list(module.modules())) == 11
+    assert direct == ["Conv2d", "Linear", "Linear"]  # reflect, tied, pruned
+    assert len(ran) == 13  # conv, bn, relu ×2, reflect, seq_bn, proj ×2, tied, pruned, hooked, norm, bare
+    monkeypatch.undo()
     shapes = {}
     for name, m in module.named_modules():
         if name:
@@ -491,5 +494,6 @@ def test_modules_called_directly_give_the_model_of_the_hooked_pass(monkeypatch):
     module(torch.zeros(2, 3, 8, 8))
     assert {n.name: n.output_shape for n in model.nodes if n.name in shapes} == shapes
     assert [n.name for n in model.nodes].count("proj#2") == 1 and shapes["proj"] == (32, 8)
+    assert "bare" not in shapes and [n.name for n in model.nodes][-1] == "bare"  # never called: a row of its own
     assert model.total == sum(p.numel() for p in module.parameters())
     assert all(torch.equal(state[k], v) for k, v in module.state_dict().items()) and list(state) == list(module.state_dict())

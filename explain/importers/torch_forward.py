@@ -187,8 +187,8 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
 
     ``rows``: the ids of the user's parameters whose first use places a row (None: unknown). With
     it, a module of one of torch's own classes in ``_direct_call`` that holds none of them is
-    called directly: its shape rule is applied to the arguments its forward would pass to the
-    torch function, as the mode would apply it, without the forward and the hooks around it."""
+    called directly: between its hooks, its shape rule is applied to the arguments its forward
+    would pass to the torch function, as the mode would apply it, without the forward itself."""
     twin, originals, pairs = _meta_copy(root, torch)
     original_of = {id(c): o for o, c in pairs}
     if any(_is_script(c, torch) for _, c in pairs):
@@ -231,20 +231,16 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
     tensor = torch.Tensor
 
     def direct(module: Any) -> Any:
-        """The forward of a module called directly: the hooks' records around the rule's output,
-        or around its own forward where the rule does not apply."""
+        """The forward of a module called directly: the rule's output, or its own forward where
+        the rule does not apply (the hooks stay: a call of ``forward`` itself records nothing)."""
         def forward(*a: Any, **k: Any) -> Any:
-            pre(module, a, k)
-            out = None
             if len(a) == 1 and not k and type(a[0]) is tensor and id(a[0]) not in owned:
                 with quiet():
                     found = _direct_call(module, a[0], torch)
-                    if found is not None:
-                        out = _known_shape(found[0], found[1], found[2], torch)
-            if out is None:
-                out = type(module).forward(module, *a, **k)
-            post(module, a, k, out)
-            return out
+                    out = None if found is None else _known_shape(found[0], found[1], found[2], torch)
+                if out is not None:
+                    return out
+            return type(module).forward(module, *a, **k)
         return forward
 
     handles = []
@@ -253,7 +249,6 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
         for module in eager:
             if id(module) in shortcut:
                 module.forward = direct(module)
-                continue
             handles.append(module.register_forward_pre_hook(pre, with_kwargs=True))
             handles.append(module.register_forward_hook(post, with_kwargs=True))
         try:
