@@ -819,3 +819,19 @@ def test_a_llama_config_builds_rmsnorm_and_not_layernorm():
     expected = json.loads((FIXTURES / "hf" / "expected.json").read_text())
     assert result.stdout.splitlines() == [f"{expected['llama-2-7b']['params']} ['RMSNorm'] False",
                                           f"True True {2 * 768} {expected['gpt2']['params']}"]
+
+
+def test_a_keras_json_or_a_hugging_face_config_imports_no_spec_reader():
+    """The spec reader (explain.importers.spec, with explain.naming: ≈ 1.5 ms) is imported where a
+    spec is read, not for a Keras JSON or a Hugging Face config; a spec still loads after them."""
+    code = ("import sys, explain\n"
+            f"keras = explain.load({str(FIXTURES / 'keras' / 'ResNet50.json')!r})\n"
+            f"llama = explain.load({str(FIXTURES / 'hf' / 'llama-2-7b.json')!r})\n"
+            "print(keras.total, llama.total, 'explain.importers.spec' in sys.modules, 'explain.naming' in sys.modules)\n"
+            "spec = explain.load({'inputs': {'x': [3]}, 'layers': [{'Dense': {'units': 4}}]})\n"
+            "print(spec.total, explain.load('example:seed-cnn').total)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    expected = json.loads((FIXTURES / "hf" / "expected.json").read_text())
+    assert result.stdout.splitlines() == [f"25636712 {expected['llama-2-7b']['params']} False False",
+                                          "16 6029097"]  # Dense(3 → 4): 12 + 4; the article's seed CNN

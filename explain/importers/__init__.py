@@ -10,7 +10,6 @@ from typing import Any, Mapping
 
 from ..errors import ExplainError
 from ..model import Model
-from .spec import load_spec
 from .textfile import decode, open_regular, parse_json, parse_yaml, read_bytes
 
 MAX_YAML_BYTES = 8 * 1024 * 1024
@@ -40,6 +39,7 @@ def load(source: str | Path | Mapping[str, Any], overrides: Mapping[str, int] | 
             raise ExplainError("--architecture applies to a Hugging Face config.json only", file=text)
         return load_file(text, overrides, architecture)
     if isinstance(source, Mapping):
+        from .spec import load_spec  # where a spec is read: a Keras JSON or a config needs none
         return load_spec(dict(source), None, overrides)
     text = str(source)
     if text.startswith("example:"):
@@ -48,6 +48,7 @@ def load(source: str | Path | Mapping[str, Any], overrides: Mapping[str, int] | 
         if name not in examples():
             raise ExplainError(f"no bundled example '{name}' (there are: {', '.join(examples())})",
                                file=text)
+        from .spec import load_spec
         model = load_spec(parse_yaml(path.read_text("utf-8"), text), text, overrides, name)
         if name == "lenet5":  # how the 1998 network differs from the variant lectures present
             dense = model.evaluate(model.node("c3").own("params"))
@@ -111,6 +112,7 @@ def load_file(path: str, overrides: Mapping[str, int] | None = None, architectur
         return load_hf_config(parsed, path, overrides, architecture)
     if architecture is not None:
         raise ExplainError("--architecture applies to a Hugging Face config.json only", file=path)
+    from .spec import load_spec
     return load_spec(parsed, path, overrides, stem)
 
 
