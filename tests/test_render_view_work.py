@@ -73,3 +73,29 @@ def test_a_shape_step_is_viewed_once_and_each_layer_gets_its_own_copy(monkeypatc
             ours = next(st.shape for blk in facts["blocks"] for st in blk.steps if st.name == s.node.name)
             assert ours.padding_brief in (alone.padding_brief, alone.padding)  # said in full once
             assert {**vars(ours), "padding_brief": None} == {**vars(alone), "padding_brief": None}
+
+
+@pytest.mark.parametrize("format", ["markdown", "latex"])
+def test_each_shape_is_written_once_and_as_before(format, monkeypatch):
+    """Formatter.shape writes a shape once per key: the same text as written afresh, an int
+    and a sympy Integer of the same size kept apart (equal keys, printed alike or not)."""
+    import sympy
+
+    model = load("example:seed-cnn")
+    f = Formatter(format, "en", model)
+    written: list[tuple] = []
+    shape = Formatter._shape
+
+    def counting(self, s, cell, indexes):
+        written.append((tuple(s), cell, indexes))
+        return shape(self, s, cell, indexes)
+    monkeypatch.setattr(Formatter, "_shape", counting)
+    shapes = [n.output_shape for n in model.nodes] * 3
+    texts = [f.shape(s, cell=True) for s in shapes] + [f.shape(s) for s in shapes]
+    assert len(written) == 2 * len({tuple(s) for s in shapes})
+    fresh = Formatter(format, "en", model)
+    assert texts == [shape(fresh, s, True, None) for s in shapes] + [shape(fresh, s, False, None) for s in shapes]
+    h = sympy.Symbol("H")
+    for s in ((8, 8, 3), (sympy.Integer(8), 8, 3), (h, 8, 3), (None, 8)):
+        assert f.shape(s) == shape(fresh, s, False, None)
+    assert f.shape((8,), indexes="buckets") == shape(fresh, (8,), False, "buckets")

@@ -72,6 +72,9 @@ class Formatter:
         self.model = model
         self.math = MathPrinter(lang)
         self._placeholders: Optional[dict[str, str]] = None
+        self._shapes: dict[tuple, str] = {}
+        """Each shape once (the summary table writes every layer's; most repeat), keyed with its
+        sizes' types as well (an int and a sympy Integer are equal keys, printed differently)."""
 
     # -- text
     @functools.cached_property
@@ -189,6 +192,16 @@ class Formatter:
         (not a ``cell`` of a table or picture) LaTeX may end the line before it ragged
         (:data:`RAGGED_BREAK`). A lookup of ``indexes`` with axes of its own (``shapes.OWN_AXES``)
         has no batch axis: T5's bias (None, None, 8) is queries × keys × heads, its sentence says so."""
+        key = (tuple(shape), tuple(map(type, shape)), cell, indexes)
+        try:
+            return self._shapes[key]
+        except KeyError:
+            text = self._shapes[key] = self._shape(shape, cell, indexes)
+            return text
+        except TypeError:  # an unhashable size: without the cache
+            return self._shape(shape, cell, indexes)
+
+    def _shape(self, shape: Shape, cell: bool, indexes: Optional[str]) -> str:
         lead = RAGGED_BREAK if self.format == "latex" and not cell else ""
         first = ["None"]
         if indexes in OWN_AXES and shape:
