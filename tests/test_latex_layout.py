@@ -303,13 +303,14 @@ def test_line_before_a_shape_that_does_not_fit_is_ragged_not_stretched(tmp_path)
 def test_recurrent_closing_sentences_are_paragraphs():
     """Round 11 (rnn, all languages): the LSTM's and GRU's closing sentences (its input, what
     return_sequences does, its output shape) were joined by forced line breaks; each is a
-    paragraph, as in the Markdown and the other layers. small_rnn's LSTM: 30 steps of 32
-    features in, 64 units with return_sequences=True."""
+    paragraph, as in the Markdown and the other layers, with no page break between them (review 28,
+    ja: the input's sentence ended a page). small_rnn's LSTM: 30 steps of 32 features in, 64 units
+    with return_sequences=True."""
     tex = render(load(FIXTURES / "specs" / "small_rnn.yaml"), lang="en", format="latex")
     lstm = tex[tex.index("\\texttt{lstm} (LSTM)}"):tex.index("\\texttt{gru} (GRU)}")]
     assert "\\newline" not in lstm, lstm
-    assert re.search(r"is a sequence of 30 time steps with 32 features each\.\n\nWith \\texttt\{return\\_sequences=True\}"
-                     r"[^\n]*time axis stays\.\n\nOutput shape: ", tex), tex
+    assert re.search(r"is a sequence of 30 time steps with 32 features each\.\n\n\\nobreak\nWith \\texttt\{return\\_sequences=True\}"
+                     r"[^\n]*time axis stays\.\n\n\\nobreak\nOutput shape: ", tex), tex
 
 
 def test_heading_and_where_block_keep_together():
@@ -878,7 +879,8 @@ def test_a_formula_is_never_parted_from_its_symbol_list(tmp_path):
     for source, lang, word in [("example:seed-cnn", "en", "with"), ("example:lenet5", "ja", "ここで、各記号の意味は次のとおりです。")]:
         tex = render(load(source), lang=lang, format="latex")
         assert re.search(r"\\needspace\{\d+\\baselineskip\}\n\\explainkeepdisplay\n", tex)
-        assert "\\explainafterdisplay\n" + word + "\n\\begin{itemize}\\explainlistkeep\n" in tex
+        # (a list of up to four items never breaks: \explainlistwhole)
+        assert re.search(r"\\explainafterdisplay\n" + word + r"\n\\begin\{itemize\}\\explainlistkeep(\\explainlistwhole)?\n", tex)
         pages = pdf_text(compile_latex(tex, tmp_path / lang, "doc")).split("\f")
         assert not [p for p in pages[1:] if p.strip().startswith(word)], lang
 
@@ -924,3 +926,44 @@ def test_a_chain_breaks_at_each_equals_only_when_too_wide():
     assert formula_width(tex) > DISPLAY_WIDTH
     assert chain_lines(tex) == ["M &= x + y", f"&= 1{{,}}000 \\times 7 + 5 \\times ({inner})",
                                 f"&\\quad + 4 \\times ({inner})", "&= 7"]
+
+
+KERAS_RNN = """framework: keras
+input: [20, 16]
+layers:
+  - LSTM: {units: 32, return_sequences: true}
+  - GRU: {units: 24, return_sequences: true}
+  - GRU: {units: 8, reset_after: false}
+  - Dense: {units: 1}
+"""
+
+
+def test_units_of_an_entry_stay_on_one_page(tmp_path):
+    """Review 28 (Keras LSTM/GRU model): ja p. 2 ended with the LSTM's 「入力 (None, 20, 16) は…系列です。」,
+    its return_sequences sentence and output shape began p. 3; ja p. 4 ended with the Dense layer's
+    n_in, its n_out began p. 5; de p. 3 ended with "4. dense (Dense)" and its sentence, the formula on
+    p. 4. A recurrent layer's shape sentences are one unit (\\nobreak between them), a symbol list of up
+    to four items never breaks (\\explainlistwhole), and a heading whose sentence leads straight to the
+    formula keeps the sentence, the formula and its list with it."""
+    require_tool("lualatex")
+    from tests.render_helpers import pdf_text
+    from explain.cli import main
+    spec = tmp_path / "rnn_keras.yaml"
+    spec.write_text(KERAS_RNN)
+    for lang, shape, seq, heading, formula in (
+            ("ja", "入力 (None, 20, 16) は、各時刻に", "return_sequences=True なので", "4. dense（Dense）", "パラメータ数の式"),
+            ("de", "Die Eingabe der Schicht, (None, 20, 16), ist", "Mit return_sequences=True", "4. dense (Dense)",
+             "Formel für die Anzahl der Parameter")):
+        out = tmp_path / f"rnn.{lang}.tex"  # as the review rendered it (the document names its file)
+        assert main(["derive", str(spec), "--lang", lang, "--format", "latex", "-o", str(out)]) == 0
+        tex = out.read_text("utf-8")
+        assert "\\explainlistwhole" in tex
+        assert re.search(r"\(None, 20, 16\)[^\n]*\n\n\\nobreak\n[^\n]*return\\_sequences=True", tex), lang
+        assert re.search(r"\{\\interlinepenalty 10000 [^\n]*\\par\}\\nobreak\n", tex[tex.index("*{4. "):]), lang
+        pages = pdf_text(compile_latex(tex, tmp_path / lang)).split("\f")
+        where = [p[p.index(shape):] for p in pages if shape in p]
+        assert where and all(seq in rest for rest in where), (lang, [rest[:200] for rest in where])
+        last = next(k for k, p in enumerate(pages) if heading in p)
+        assert formula in pages[last][pages[last].index(heading):], lang
+        dense = pages[last][pages[last].index(heading):]
+        assert ("n_in" in dense or "nin" in dense) and ("n_out" in dense or "nout" in dense), (lang, dense[:400])
