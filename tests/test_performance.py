@@ -673,6 +673,16 @@ def test_a_repeated_layers_table_formula_is_written_once(monkeypatch):
     assert "3 \\times 3 \\times 8 \\times 8 + 8" in rows[5]
 
 
+def test_the_dataclasses_of_a_document_have_docstrings():
+    """A dataclass without a docstring gets one made from ``inspect.signature`` when the class is
+    built (work at every import); the views a document is made of write their own."""
+    from explain.render.draw.bars import Bar
+    from explain.render.view import GroupView, ShapeView, StepView, SymbolView
+
+    for cls in (SymbolView, GroupView, ShapeView, StepView, Bar):
+        assert cls.__doc__ and not cls.__doc__.startswith(f"{cls.__name__}(")
+
+
 def test_the_records_built_for_every_layer_keep_their_dataclass_behaviour():
     """Weight, the derivation's steps and Window take quick_init's __init__ (the fields written at
     once, not one object.__setattr__ each): the same parameters and defaults, equality, hash,

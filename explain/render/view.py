@@ -301,6 +301,8 @@ class Record(dict):
 
 @dataclass
 class SymbolView:
+    """A symbol of a layer's formula as written: its TeX, its value and what it means (a key, or None)."""
+
     tex: str
     value: str
     meaning: Optional[str]
@@ -308,6 +310,8 @@ class SymbolView:
 
 @dataclass
 class GroupView:
+    """One weight group as written: its formula, with the numbers substituted, and its count."""
+
     name: str
     formula: str
     substituted: Optional[str]
@@ -322,6 +326,8 @@ class GroupView:
 
 @dataclass
 class ShapeView:
+    """How a layer's output shape follows from its input, as written (``ShapeStep`` formatted)."""
+
     kind: str
     output: str
     lines: list[tuple[str, str]] = field(default_factory=list)
@@ -384,6 +390,8 @@ class ShapeView:
 
 @dataclass
 class StepView:
+    """One layer's entry in a document: its derivation (``LayerStep``) formatted for the templates."""
+
     index: int
     name: str
     type: str

@@ -19,6 +19,8 @@ UNDER = N_("under %(share)s")
 
 @dataclass
 class Bar:
+    """One bar of the chart of the parameters: a box's label and its share of all parameters."""
+
     label: str
     share: Fraction
     text: str
