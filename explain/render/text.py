@@ -13,7 +13,6 @@ from typing import Any, Sequence
 
 from ..layers.base import Shape
 from ..model import Model, Node
-from .json_out import shape_json
 from .messages import LENGTH_NOTES, MODEL_NOTES
 from .numbers import format_decimal_places
 from .view import Formatter
@@ -35,6 +34,7 @@ def memory(size_bytes: int, lang: str) -> str:
 
 
 def _shape_text(shape: Shape) -> str:
+    from .json_out import shape_json  # only the text format reads it (a Markdown memory line imports this module)
     dims = ["None" if d is None else str(d) for d in shape_json(shape)]
     return "(" + ", ".join(dims) + ")"
 
