@@ -16,7 +16,7 @@ import sympy
 from .compute import FLOPS_PER_MAC, TRAINING_FACTOR, Cost, NotDerived
 from .errors import ExplainError
 from .layers.base import Group, Layer, Shape, format_shape
-from .records import quick_init
+from .records import record
 from .symbols import MAX_EXPR_SIZE, Value, as_value, at_values, expand_bounded, expr_size, to_expr
 
 if TYPE_CHECKING:
@@ -24,8 +24,7 @@ if TYPE_CHECKING:
     from .memory import Activations, ModelStates
 
 
-@quick_init
-@dataclass(frozen=True)
+@record
 class Weight:
     """One weight group of a layer instance: its formula in the type's symbols and its size."""
 

@@ -4,12 +4,21 @@ A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``
 ``__setattr__`` refuses): about 0.35 µs a field, 5.8 µs for a ShapeStep's 16. :func:`quick_init`
 gives such a class an ``__init__`` with the same parameters and defaults that writes the fields
 straight into the instance's dict (1.5 µs); equality, hash, repr, ``replace`` and the refusal to
-assign stay the dataclass's own.
+assign stay the dataclass's own. :func:`record` makes such a class in one step.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+import sys
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+elif TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**kwargs: Any) -> Any:
+        return lambda f: f
 
 T = TypeVar("T", bound=type)
 
@@ -33,3 +42,10 @@ def quick_init(cls: T) -> T:
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     cls.__init__ = init  # type: ignore[misc]
     return cls
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
+def record(cls: T) -> T:
+    """``@dataclass(frozen=True)`` with :func:`quick_init`'s ``__init__``; the dataclass's own
+    ``__init__`` is not compiled at import only to be replaced."""
+    return quick_init(dataclasses.dataclass(frozen=True, init=False)(cls))  # type: ignore[return-value]

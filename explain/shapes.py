@@ -24,13 +24,12 @@ pools) has p = 0 in its rule.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Optional
 
 import sympy
 
-from .records import quick_init
+from .records import record
 from .symbols import Value, as_value, sym, to_expr
 
 Length = Optional[Value]
@@ -88,8 +87,7 @@ def effective_kernel(k_: Value, d_: Value) -> Value:
     return _evaluate(K_EFF, {"k": k_, "d": d_})
 
 
-@quick_init
-@dataclass(frozen=True)
+@record
 class Window:
     """A window sliding along one axis: the rule's ``kind`` and the layer's numbers for it."""
 

@@ -713,6 +713,7 @@ def test_the_records_built_for_every_layer_keep_their_dataclass_behaviour():
     for cls in (Weight, SymbolValue, GroupStep, AxisStep, ShapeStep, Window):
         assert cls.__init__.__qualname__ == f"{cls.__qualname__}.__init__"
         assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen
+        assert not cls.__dataclass_params__.init  # record: no dataclass __init__ compiled to be replaced
     step = ShapeStep("same", (4, 4, 3), (4, 4, 3), spatial=2)
     assert [getattr(step, f.name) for f in dataclasses.fields(ShapeStep)] == [
         "same", (4, 4, 3), (4, 4, 3), (), (), 2, None, None, None, (), 1, None, 0, None, None, None]

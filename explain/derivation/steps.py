@@ -14,13 +14,12 @@ import sympy
 
 from ..layers.base import Shape
 from ..model import Model, Node
-from ..records import quick_init
+from ..records import record
 from ..shapes import Window
 from ..symbols import Value
 
 
-@quick_init
-@dataclass(frozen=True)
+@record
 class SymbolValue:
     """A symbol of a layer type's formula, what it means (a key, or None) and its value here."""
 
@@ -29,8 +28,7 @@ class SymbolValue:
     value: Value
 
 
-@quick_init
-@dataclass(frozen=True)
+@record
 class GroupStep:
     """One weight group: ``formula`` (type symbols) → substituted → ``count``.
 
@@ -47,8 +45,7 @@ class GroupStep:
     """The node whose weights these are (shared or tied): counted there."""
 
 
-@quick_init
-@dataclass(frozen=True)
+@record
 class AxisStep:
     """The output length along one spatial axis: ``window``'s rule with the input length ``n``
     and the window's numbers (``window.values(n)``) gives ``result``."""
@@ -68,8 +65,7 @@ class AxisStep:
         return self.window.values(self.n)
 
 
-@quick_init
-@dataclass(frozen=True)
+@record
 class ShapeStep:
     """How the output shape follows from the input shape.
 
