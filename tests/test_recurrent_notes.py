@@ -84,14 +84,17 @@ def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
     # Keras's bias is (2, 3h) here (checked in test_keras_bias_notes_say_keras_own_bias_tensor)
     assert ("Each of its weight groups (the two gates and the candidate state) has input weights, recurrent "
             "weights and two biases, one for the input part and one for the recurrent part (with "
-            "`reset_after=True`, Keras's default). The layer's bias is therefore a $2 \\times 3h$ matrix, "
-            "shape $(2, 3h)$, with one row for each part.") in text
-    assert ("With `reset_after=False` the bias would be one vector of length $3h$, giving "
+            "`reset_after=True`, Keras's default). The layer's bias is therefore a matrix of shape $(2, 3h)$: "
+            "one row for the input part, one for the recurrent part.") in text
+    assert ("With `reset_after=False`, the bias would be one vector of length $3h$, giving "
             "$3h(n_{\\text{in}} + h) + 3h$") in text
     # two by default: nn.GRU(bias=False) has none, so the note may not say "always"
     assert not {n for n in torch_params(torch.nn.GRU(I, H, bias=False))[1] if "bias" in n}
-    assert ("`nn.GRU` has two bias vectors of length $3h$, `bias_ih_l0` and `bias_hh_l0`: the two rows of "
-            "this layer's bias.") in text
+    # the gate order (Keras z, r, h; PyTorch r, z, n) is checked in test_gru_bias_rows_match_pytorch_up_to_gate_order
+    assert ("`nn.GRU` has two bias vectors of length $3h$, `bias_ih_l0` and `bias_hh_l0`. They correspond to the "
+            "two rows of this layer's bias up to the order of the gates (Keras: update, reset, candidate; "
+            "PyTorch: reset, update, candidate). So `nn.GRU` has the same number of parameters as this layer, "
+            "$3h(n_{\\text{in}} + h) + 6h$.") in text
     assert {n: tuple(p.shape) for n, p in torch.nn.GRU(I, H).named_parameters() if "bias" in n} == \
         {"bias_ih_l0": (3 * H,), "bias_hh_l0": (3 * H,)}
     assert "always" not in text
@@ -105,7 +108,7 @@ def _keras_bias_shape(layer) -> tuple:
 @pytest.mark.parametrize("layer, config, shape, wanted", [
     ("LSTM", {}, (4 * H,), "In Keras this layer has one bias vector of length $4h$: the biases of the four weight groups ($h$ each) one after another."),
     ("GRU", {"reset_after": False}, (3 * H,), "The layer's bias is therefore one vector of length $3h$: the biases of the three weight groups, $h$ each, one after another."),
-    ("GRU", {}, (2, 3 * H), "The layer's bias is therefore a $2 \\times 3h$ matrix, shape $(2, 3h)$, with one row for each part."),
+    ("GRU", {}, (2, 3 * H), "The layer's bias is therefore a matrix of shape $(2, 3h)$: one row for the input part, one for the recurrent part."),
     ("SimpleRNN", {}, (H,), "In Keras this layer has one bias vector;"),
 ])
 def test_keras_bias_notes_say_keras_own_bias_tensor(layer, config, shape, wanted):
@@ -222,17 +225,18 @@ def test_lstm_note_says_bias_vectors_and_de_fr_read_naturally():
         {"bias_ih_l0": (4 * H,), "bias_hh_l0": (4 * H,)}
     spec = keras_spec("LSTM")
     assert ("PyTorch's `nn.LSTM` has two bias vectors of length $4h$, `bias_ih_l0` and `bias_hh_l0`: two "
-            "biases of length $h$ per weight group, one in each vector. So it has") in markdown(explain.load(spec))
+            "biases of length $h$ per weight group, one in each vector. So `nn.LSTM` has "
+            "$4h(n_{\\text{in}} + h) + 8h$ parameters.") in markdown(explain.load(spec))
     de = render_document("derivation", explain.load(spec), lang="de", format="markdown")
     assert "aus der aktuellen Eingabe und den Zuständen des vorigen Zeitschritts." in de
     fr = render_document("derivation", explain.load(spec), lang="fr", format="markdown")
     assert "l’entrée courante" in fr and "actuelle" not in fr
 
 
-def _keras_gru_and_torch_gru(reset_after: bool):
+def _keras_gru_and_torch_gru(reset_after: bool, reorder: bool = True):
     """A Keras GRU(H, reset_after=…) with random weights, and nn.GRU(I, H) given the same weights
-    (Keras orders the gates z, r, h and multiplies row vectors; PyTorch orders them r, z, n); the
-    outputs of both on one random sequence."""
+    (Keras orders the gates z, r, h and multiplies row vectors; PyTorch orders them r, z, n; with
+    reorder=False the blocks are copied in Keras's order); the outputs of both on one random sequence."""
     keras, torch = require_module("keras"), require_module("torch")
     import numpy as np
     rng = np.random.default_rng(0)
@@ -244,7 +248,8 @@ def _keras_gru_and_torch_gru(reset_after: bool):
     keras_out = keras.ops.convert_to_numpy(layer(x))
 
     def rzn(m):  # Keras's z, r, h blocks along the last axis → PyTorch's r, z, n along the first
-        return np.concatenate([m[..., H:2 * H], m[..., :H], m[..., 2 * H:]], axis=-1).T
+        blocks = [m[..., H:2 * H], m[..., :H], m[..., 2 * H:]] if reorder else [m]
+        return np.concatenate(blocks, axis=-1).T
     gru = torch.nn.GRU(I, H, batch_first=True)
     input_bias, recurrent_bias = (bias[0], bias[1]) if reset_after else (bias, np.zeros_like(bias))
     with torch.no_grad():
@@ -274,14 +279,64 @@ def test_gru_reset_after_false_has_no_pytorch_twin_and_its_section_says_so():
     gru, gru_1 = (text.split(f"`{name}` (GRU)\n", 1)[1].split("\n### ", 1)[0] for name in ("gru", "gru_1"))
     assert gru_1.lstrip().startswith(
         "A GRU layer computes its hidden state at each time step from the current input and its previous "
-        "hidden state. Each of its weight groups (the two gates and the candidate state) has input weights, "
-        "recurrent weights and one bias (with `reset_after=False`).")
+        "hidden state. With `reset_after=False`, each of its weight groups (the two gates and the candidate "
+        "state) has input weights, recurrent weights and one bias.")
     factor = messages.NOTES["gru_three_groups"]
     assert factor in gru and factor in gru_1
-    assert "PyTorch has no equivalent of this layer: `nn.GRU` applies the reset gate after that product" in gru_1
-    assert "no equivalent" not in gru
+    assert ("With `reset_after=False`, Keras applies the reset gate to the previous hidden state before "
+            "multiplying it by the candidate state's recurrent weights. PyTorch has no built-in equivalent of "
+            "this layer: `nn.GRU` applies the reset gate after that product") in gru_1
+    # the count is nn.GRU's, named, not the layer's (review 29: "It has" read as this layer)
+    assert ("With the default `bias=True`, `nn.GRU` has two bias vectors of length $3h$, `bias_ih_l0` and "
+            "`bias_hh_l0`, and so $3h(n_{\\text{in}} + h) + 6h$ parameters.") in gru_1
+    assert "no built-in equivalent" not in gru
     for lang in LANGS:
         local = markdown(explain.load(spec), lang)
         section = local.split("`gru_1`", 2)[2].split("\n### ", 1)[0]
         assert "`reset_after=False`" in section and "GRU" in section.split("\n\n")[1], lang
         assert translations(lang).gettext(messages.NOTES["gru_three_groups"]) in section, lang
+
+
+def test_gru_bias_rows_match_pytorch_up_to_gate_order():
+    """The gru note says nn.GRU's bias_ih_l0 and bias_hh_l0 are the two rows of Keras's (2, 3h) bias
+    up to the gate order (Keras z, r, h; PyTorch r, z, n): copied in PyTorch's order the outputs
+    agree, copied block for block in Keras's order they do not."""
+    import numpy as np
+    keras_out, torch_out = _keras_gru_and_torch_gru(reset_after=True)
+    assert np.allclose(keras_out, torch_out, atol=1e-5)
+    keras_out, torch_out = _keras_gru_and_torch_gru(reset_after=True, reorder=False)
+    assert not np.allclose(keras_out, torch_out, atol=1e-3)
+
+
+def test_gru_reset_after_false_resets_only_the_candidates_recurrent_product():
+    """The gru_1 note says Keras (reset_after=False) applies the reset gate to h_{t-1} before multiplying
+    it by the candidate state's recurrent weights: by hand, z = σ(x W_z + h U_z + b_z), r = σ(x W_r + h U_r
+    + b_r), h̃ = tanh(x W_h + (r ⊙ h) U_h + b_h), h' = z ⊙ h + (1 − z) ⊙ h̃ gives Keras's output; resetting
+    h in the update gate's product too does not."""
+    keras = require_module("keras")
+    import numpy as np
+    rng = np.random.default_rng(1)
+    layer = keras.layers.GRU(H, reset_after=False, return_sequences=True)
+    layer.build((None, 5, I))
+    kernel, recurrent, bias = (rng.normal(size=tuple(w.shape)).astype("float32") for w in layer.weights)
+    layer.set_weights([kernel, recurrent, bias])
+    x = rng.normal(size=(2, 5, I)).astype("float32")
+    keras_out = keras.ops.convert_to_numpy(layer(x))
+
+    def sigmoid(v):
+        return 1 / (1 + np.exp(-v))
+
+    def run(reset_all: bool):
+        W, U, b = (np.split(m, 3, axis=-1) for m in (kernel, recurrent, bias))
+        h, out = np.zeros((2, H), "float32"), []
+        for t in range(5):
+            z = sigmoid(x[:, t] @ W[0] + h @ U[0] + b[0])
+            r = sigmoid(x[:, t] @ W[1] + h @ U[1] + b[1])
+            if reset_all:
+                z = sigmoid(x[:, t] @ W[0] + (r * h) @ U[0] + b[0])
+            candidate = np.tanh(x[:, t] @ W[2] + (r * h) @ U[2] + b[2])
+            h = z * h + (1 - z) * candidate
+            out.append(h)
+        return np.stack(out, axis=1)
+    assert np.allclose(keras_out, run(reset_all=False), atol=1e-5)
+    assert not np.allclose(keras_out, run(reset_all=True), atol=1e-3)

@@ -321,18 +321,18 @@ SIMPLE_RNN_TANH_NO_BIAS = N_("A simple recurrent layer computes its hidden state
                              "vectors. It has no gates: one set of input weights %(W)s (%(kernel)s, "
                              "%(i_by_h)s) and recurrent weights %(U)s (%(recurrent_kernel)s, "
                              "%(h_by_h)s); this layer has no bias.")
-# Translators: %(gru_bias_dims)s is 2 × 3h, %(gru_bias_shape)s the same as a shape, (2, 3h)
+# Translators: %(gru_bias_shape)s is the shape (2, 3h)
 GRU_RESET_AFTER = N_("A GRU layer computes its hidden state at each time step from the current input "
                      "and its previous hidden state. Each of its weight groups (the two gates and the "
                      "candidate state) has input weights, recurrent weights and two biases, one for "
                      "the input part and one for the recurrent part (with %(reset_after_true)s, "
-                     "Keras's default). The layer's bias is therefore a %(gru_bias_dims)s matrix, "
-                     "shape %(gru_bias_shape)s, with one row for each part.")
+                     "Keras's default). The layer's bias is therefore a matrix of shape "
+                     "%(gru_bias_shape)s: one row for the input part, one for the recurrent part.")
 # Translators: the same for a GRU with reset_after=False; %(gru_extra)s is 3h
 GRU_ONE_BIAS = N_("A GRU layer computes its hidden state at each time step from the current input "
-                  "and its previous hidden state. Each of its weight groups (the two gates and the "
-                  "candidate state) has input weights, recurrent weights and one bias (with "
-                  "%(reset_after_false)s). The layer's bias is therefore one vector of length "
+                  "and its previous hidden state. With %(reset_after_false)s, each of its weight groups "
+                  "(the two gates and the candidate state) has input weights, recurrent weights and one "
+                  "bias. The layer's bias is therefore one vector of length "
                   "%(gru_extra)s: the biases of the three weight groups, %(h)s each, one after "
                   "another.")
 GRU_CELL_RESET_AFTER = N_("A recurrent cell computes its state for one time step from the current "

@@ -328,17 +328,20 @@ NOTES.update({
     "lstm_one_bias": N_("In Keras this layer has one bias vector of length %(lstm_torch_extra)s: the biases of "
                         "the four weight groups (%(h)s each) one after another. PyTorch's %(nn_LSTM)s has two "
                         "bias vectors of length %(lstm_torch_extra)s, %(bias_ih_l0)s and %(bias_hh_l0)s: two "
-                        "biases of length %(h)s per weight group, one in each vector. So it has %(lstm_torch)s "
-                        "parameters."),
-    "gru_one_bias": N_("With %(reset_after_false)s Keras also applies the reset gate to the previous hidden "
-                       "state before its product with the recurrent weights. PyTorch has no equivalent "
-                       "of this layer: %(nn_GRU)s applies the reset gate after that product, as Keras does with "
-                       "%(reset_after_true)s. It has two bias vectors of length %(gru_extra)s, %(bias_ih_l0)s "
-                       "and %(bias_hh_l0)s, and so %(gru_keras_torch)s parameters."),
-    "gru_reset_after": N_("With %(reset_after_false)s the bias would be one vector of length %(gru_extra)s, giving "
-                          "%(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s has two bias vectors of length "
-                          "%(gru_extra)s, %(bias_ih_l0)s and %(bias_hh_l0)s: the two rows of this layer's bias. So "
-                          "it has the same count as this layer, %(gru_keras_torch)s."),
+                        "biases of length %(h)s per weight group, one in each vector. So %(nn_LSTM)s has "
+                        "%(lstm_torch)s parameters."),
+    "gru_one_bias": N_("With %(reset_after_false)s, Keras applies the reset gate to the previous hidden "
+                       "state before multiplying it by the candidate state's recurrent weights. PyTorch has "
+                       "no built-in equivalent of this layer: %(nn_GRU)s applies the reset gate after that "
+                       "product, as Keras does with %(reset_after_true)s. With the default %(bias_true)s, "
+                       "%(nn_GRU)s has two bias vectors of length %(gru_extra)s, %(bias_ih_l0)s and "
+                       "%(bias_hh_l0)s, and so %(gru_keras_torch)s parameters."),
+    "gru_reset_after": N_("With %(reset_after_false)s, the bias would be one vector of length %(gru_extra)s, "
+                          "giving %(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s has two bias vectors of "
+                          "length %(gru_extra)s, %(bias_ih_l0)s and %(bias_hh_l0)s. They correspond to the two "
+                          "rows of this layer's bias up to the order of the gates (Keras: update, reset, "
+                          "candidate; PyTorch: reset, update, candidate). So %(nn_GRU)s has the same number of "
+                          "parameters as this layer, %(gru_keras_torch)s."),
     "mha_heads_times_key_dim": N_("Every head has projection weights of its own for the queries and "
                                   "keys (%(k_dim)s outputs each) and for the values (%(v_dim)s outputs), "
                                   "so the count grows with the number of heads. PyTorch's "
@@ -347,26 +350,29 @@ NOTES.update({
                                   "%(mha_torch)s parameters whatever the number of heads; Keras's "
                                   "count is the same when %(mha_same_as_torch)s."),
     # Translators: a Bidirectional layer whose two directions are copies of one GRU; %(nn_GRU_bidirectional)s is nn.GRU(..., bidirectional=True), %(reverse)s the suffix _reverse
-    "bidirectional_gru_reset_after": N_("Each direction's bias is a %(gru_bias_dims)s matrix, shape %(gru_bias_shape)s: one row "
-                                        "for the input part, one for the recurrent part. With %(reset_after_false)s it would be "
+    "bidirectional_gru_reset_after": N_("Each direction's bias is a matrix of shape %(gru_bias_shape)s: one row "
+                                        "for the input part, one for the recurrent part. With %(reset_after_false)s, it would be "
                                         "one vector of length %(gru_extra)s per direction, giving %(gru_one_bias_2)s parameters "
                                         "in all. PyTorch's %(nn_GRU_bidirectional)s has two bias vectors of length %(gru_extra)s "
-                                        "per direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s counterparts): the "
-                                        "two rows of each direction's bias. So it has the same count as this layer, "
-                                        "%(gru_keras_torch_2)s."),
+                                        "per direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s counterparts). They "
+                                        "correspond to the two rows of each direction's bias up to the order of the "
+                                        "gates (Keras: update, reset, candidate; PyTorch: reset, update, candidate). "
+                                        "So %(nn_GRU_bidirectional)s has the same number of parameters as this "
+                                        "layer, %(gru_keras_torch_2)s."),
     "bidirectional_gru_one_bias": N_("With %(reset_after_false)s each direction has one bias vector of length %(gru_extra)s: "
                                      "the biases of the three weight groups (%(h)s each) one after another. Keras then applies "
-                                     "the reset gate to the previous hidden state before its product with the recurrent "
-                                     "weights. PyTorch has no equivalent of this layer: %(nn_GRU_bidirectional)s applies the reset gate "
-                                     "after that product, as Keras does with %(reset_after_true)s. It has two bias vectors of "
+                                     "the reset gate to the previous hidden state before multiplying it by the candidate "
+                                     "state's recurrent weights. PyTorch has no built-in equivalent of this layer: "
+                                     "%(nn_GRU_bidirectional)s applies the reset gate after that product, as Keras does "
+                                     "with %(reset_after_true)s. %(nn_GRU_bidirectional)s has two bias vectors of "
                                      "length %(gru_extra)s per direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s "
                                      "counterparts), and so %(gru_keras_torch_2)s parameters."),
     "bidirectional_lstm_one_bias": N_("In Keras each direction has one bias vector of length %(lstm_torch_extra)s: the biases "
                                       "of the four weight groups (%(h)s each) one after another. PyTorch's "
                                       "%(nn_LSTM_bidirectional)s has two bias vectors of length %(lstm_torch_extra)s per "
                                       "direction (%(bias_ih_l0)s, %(bias_hh_l0)s and their %(reverse)s counterparts): two "
-                                      "biases of length %(h)s per weight group and direction, one in each vector. So it has "
-                                      "%(lstm_torch_2)s parameters."),
+                                      "biases of length %(h)s per weight group and direction, one in each vector. So "
+                                      "%(nn_LSTM_bidirectional)s has %(lstm_torch_2)s parameters."),
     "bidirectional_simple_rnn_one_bias": N_("In Keras each direction has one bias vector; PyTorch's "
                                             "%(nn_RNN_bidirectional)s has two per direction (%(bias_ih_l0)s, "
                                             "%(bias_hh_l0)s and their %(reverse)s counterparts), so it has "
@@ -882,7 +888,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "lstm_torch_extra": 4 * _h,
     "gru_keras_torch": _written(_times(3, _h, _written(_i, _h)), 6 * _h),
     "gru_extra": 3 * _h,
-    "gru_bias_dims": Dims((2, 3 * _h)), "gru_bias_shape": Parens((2, 3 * _h)),
+    "gru_bias_shape": Parens((2, 3 * _h)),
     "gru_one_bias": _written(_times(3, _h, _written(_i, _h)), 3 * _h),
     "gru_keras_torch_2": _times(2, _written(_times(3, _h, _written(_i, _h)), 6 * _h)),
     "gru_one_bias_2": _times(2, _written(_times(3, _h, _written(_i, _h)), 3 * _h)),
@@ -912,7 +918,7 @@ PLACEHOLDERS: dict[str, Any] = {
     "nn_RNN_bidirectional": Code("nn.RNN(..., bidirectional=True)"), "reverse": Code("_reverse"), "nn_MultiheadAttention": Code("nn.MultiheadAttention"),
     "keras_MultiHeadAttention": Code("MultiHeadAttention"), "nn_RNN": Code("nn.RNN"), "nn_RNNCell": Code("nn.RNNCell"),
     "nn_PReLU": Code("nn.PReLU"),
-    "reset_after_true": Code("reset_after=True"), "reset_after_false": Code("reset_after=False"),
+    "reset_after_true": Code("reset_after=True"), "bias_true": Code("bias=True"), "reset_after_false": Code("reset_after=False"),
     "units": Code("units"), "out_features": Code("out_features"), "filters": Code("filters"),
     "input_size_arg": Code("input_size"), "hidden_size_arg": Code("hidden_size"),
     "out_channels": Code("out_channels"),
