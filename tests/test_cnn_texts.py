@@ -586,7 +586,7 @@ def test_recurrent_sentences_in_the_round9_reviewers_words(rnn_docs):
     assert "Gewichtsgruppe" not in rnn_docs["de"]
     assert "et l’état candidat de la cellule, soit quatre groupes de poids" in rnn_docs["fr"]
     assert "état de cellule candidat" not in rnn_docs["fr"]
-    assert "のとき、2 つのゲートと候補状態のそれぞれについて、入力側と再帰側に 1 つずつあります。" in rnn_docs["ja"]
+    assert "なので、バイアスは 2 つのゲートと候補状態のそれぞれについて、入力側と再帰側に 1 つずつあります。" in rnn_docs["ja"]
     assert "計 2 つ" not in rnn_docs["ja"]
     assert "- $h = 64$: tamaño del estado oculto (`units`)" in rnn_docs["es"]
     assert "Con `return_sequences=True`, la capa recurrente" in rnn_docs["es"]

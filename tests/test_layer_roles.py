@@ -114,7 +114,7 @@ layers:
     assert gru.from_args({"units": 4}).explanation_for(["kernel", "recurrent_kernel", "bias"]) \
         == _texts.GRU_RESET_AFTER
     assert gru.from_args({"units": 4, "reset_after": False}).explanation_for(
-        ["kernel", "recurrent_kernel", "bias"]) == _texts.RECURRENT
+        ["kernel", "recurrent_kernel", "bias"]) == _texts.GRU_ONE_BIAS
     assert cell.from_args({"units": 4}).explanation_for(["kernel"]) == _texts.GRU_CELL_RESET_AFTER
     assert lookup("AlphaDropout").explanation == lookup("AlphaDropout", "pytorch").explanation \
         == _texts.ALPHA_DROPOUT

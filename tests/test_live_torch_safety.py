@@ -234,7 +234,9 @@ class Distribution(nn.Module):
         self.sigma = nn.Linear(4, 2)
 
     def forward(self, x):
-        return torch.distributions.Normal(self.mu(x), nn.functional.softplus(self.sigma(x)) + 1e-3)
+        # validate_args=True: torch._dynamo turns the global default off once any test compiles
+        return torch.distributions.Normal(self.mu(x), nn.functional.softplus(self.sigma(x)) + 1e-3,
+                                          validate_args=True)
 
 
 @pytest.mark.parametrize("make,recorded,where", [
