@@ -72,7 +72,8 @@ def test_training_compute_states_its_unit(seed_md):
     """C_step is in FLOPs, for one sample and one training step: 3 × 2 × 813,689,984 MACs
     (the seed CNN's forward MACs, derived by hand in tests/test_compute.py); C_train is left to
     Kaplan et al.'s whole run on D tokens."""
-    assert "So a training step takes $C_{\\text{step}}$ FLOPs for one sample:" in seed_md
+    assert ("So training costs $C_{\\text{step}}$ FLOPs per sample in each step; a step on a batch of "
+            "$B$ samples costs $B \\cdot C_{\\text{step}}$:") in seed_md
     assert re.search(r"C_\{\\text\{step\}\} \\approx 3 \\times 1\{,\}627\{,\}379\{,\}968 = 4\{,\}882\{,\}139\{,\}904",
                      seed_md)
 
@@ -150,8 +151,63 @@ def test_training_step_rule_names_its_exception(seed_md):
     """3 × forward is an upper estimate: the input is no parameter, so the first layer skips its
     input gradient (conv2d_1: 3·3·3·32·256² = 56,623,104 of 813,689,984 MACs, by hand, about 7 %)."""
     assert 56_623_104 / 813_689_984 < 0.07
-    assert ("each about as much work as the forward pass (the first layer needs no gradient with "
-            "respect to its input, so slightly less). So a training step takes") in seed_md
+    assert ("each about as much work as the forward pass. The first layer with multiply-accumulates, "
+            "`conv2d_1`, needs no gradient with respect to its input, as no layer before it has trainable "
+            "weights, so the backward pass costs slightly less. So training costs") in seed_md
+
+
+@pytest.mark.parametrize("config", ["llama-2-7b.json", "gpt2.json"])
+def test_training_step_after_an_embedding_claims_no_saving(config):
+    """A transformer's first layer is a trained embedding (no MACs): the first block's projections
+    need the gradient with respect to their input, so no layer skips it and the "slightly less"
+    sentence is not said; one sample is one sequence of T tokens (review 29: ja 2, en 2, de 2)."""
+    import json
+    cfg = json.loads((FIXTURES / "hf" / config).read_text())
+    t = cfg.get("max_position_embeddings", cfg.get("n_positions"))
+    model = explain.load(FIXTURES / "hf" / config)
+    assert model.nodes[0].macs == 0 and model.nodes[0].params != 0
+    for lang, absent in (("en", "needs no gradient"), ("de", "braucht keinen Gradienten"),
+                         ("fr", "n’a pas besoin du gradient"), ("ja", "勾配が不要"), ("es", "no necesita el gradiente")):
+        text = render(model, lang=lang, format="markdown", count=("compute",))
+        assert absent not in text
+    en = render(model, lang="en", format="markdown", count=("compute",))
+    assert (f"So training costs $C_{{\\text{{step}}}}$ FLOPs per sample, a sequence of $T = {t:,}$ tokens, in "
+            "each step; a step on a batch of $B$ samples costs").replace(f"{t:,}", f"{t:,}".replace(",", "{,}")) in en
+
+
+def _hand_per_token(cfg: dict) -> tuple[int, int, int, int]:
+    """(N, attention MACs per token, LM head MACs per token, T) from a config, by hand:
+    N = 2·d·L·(2d + d_ff) with Kaplan's d_ff (GPT-2: 4d; Llama's gated FFN: 3f/2, three d × f
+    matrices); per token and block QKᵀ and the weighted sum of V take T·d MACs each; the LM head
+    d·V."""
+    d = cfg.get("hidden_size", cfg.get("n_embd"))
+    layers = cfg.get("num_hidden_layers", cfg.get("n_layer"))
+    t = cfg.get("max_position_embeddings", cfg.get("n_positions"))
+    d_ff = cfg["intermediate_size"] * 3 // 2 if "intermediate_size" in cfg else 4 * d
+    return 2 * d * layers * (2 * d + d_ff), 2 * layers * t * d, d * cfg["vocab_size"], t
+
+
+@pytest.mark.parametrize("config, six_n, step_per_token", [
+    ("llama-2-7b.json", 38_856_032_256, 46_084_915_200),
+    ("gpt2.json", 509_607_936, 854_438_400)])
+def test_step_per_token_is_six_n_plus_what_n_leaves_out(config, six_n, step_per_token):
+    """C_step / T = 6 × (exact MACs per token) and 6N differ by 6 × (the attention's products over
+    T positions + the LM head): the figures of review 29 (fr: 46,084,915,200 vs 38,856,032,256 for
+    Llama 2 7B) recomputed by hand from the fixture config; n_ctx is the document's T."""
+    import json
+    cfg = json.loads((FIXTURES / "hf" / config).read_text())
+    n, attention, head, t = _hand_per_token(cfg)
+    assert 6 * n == six_n and 6 * (n + attention + head) == step_per_token
+    text = render(explain.load(FIXTURES / "hf" / config), lang="en", format="markdown", count=("compute",))
+    fmt = lambda v: f"{v:,}".replace(",", "{,}")  # noqa: E731
+    assert f"C_{{\\text{{step}}}} / T = 6 \\times {fmt(n + attention + head)} = {fmt(step_per_token)}" in text
+    assert (f"That is {step_per_token - six_n:,} FLOPs more than $6N = {fmt(six_n)}$: $N$ leaves out "
+            f"{attention + head:,} MACs per token") in text
+    assert (f"- the products $QK^{{\\top}}$ and the weighted sums of the values over the $T$ positions in the "
+            f"{cfg.get('num_hidden_layers', cfg.get('n_layer'))} blocks: {attention:,}\n- `lm_head`: {head:,}\n") in text
+    assert f"at the context length $n_{{\\text{{ctx}}}} = T = {fmt(t)}$" in text
+    for lang, word in (("de", "Values"), ("fr", "sommes pondérées"), ("ja", "重み付き和"), ("es", "sumas ponderadas")):
+        assert word in render(explain.load(FIXTURES / "hf" / config), lang=lang, format="markdown", count=("compute",))
 
 
 def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
@@ -481,6 +537,7 @@ def test_llama_compute_defines_each_symbol_once():
     assert r"2H_{\text{kv}} \cdot d \cdot d_{h}" in text
     assert text.count("- $H_{\\text{kv}} = H$: number of key/value heads") == 1
     assert re.findall(r"^- \$T\b.*$", text, flags=re.M) == ["- $T = 4{,}096$: number of positions (maximum sequence length)"]
-    assert "So a training step takes $C_{\\text{step}}$ FLOPs for one sample:" in text
+    assert ("So training costs $C_{\\text{step}}$ FLOPs per sample, a sequence of $T = 4{,}096$ tokens, in each "
+            "step; a step on a batch of $B$ samples costs $B \\cdot C_{\\text{step}}$:") in text
     assert text.count(r"C_{\text{step}} \approx 3 \times") == 1
     assert text.count(r"C_{\text{train}}") == 1 and r"C_{\text{train}} \approx 6 N D" in text

@@ -12,6 +12,7 @@ from ..msgid import N_
 if TYPE_CHECKING:
     from ..compute import Cost
     from ..model import Model, Node
+    from ..kaplan import Kaplan
     from .view import Formatter, View
 
 
@@ -41,6 +42,8 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
                    flops_eq=f.dm(rf"{_label(f, FLOPS_LABEL)} = 2 \times {p.number(macs)} = {p.number(flops)}"),
                    training_eq=f.dm(rf"C_{{\text{{step}}}} \approx 3 \times {p.number(flops)}"
                                     rf" = {p.number(training)}"))
+        out.update(first_layer=_first_layer_without_input_gradient(model, f), tokens=_sequence(model, f),
+                   batch=f.m("B"), sep="" if f.lang == "ja" else " ", batch_cost=f.m(r"B \cdot C_{\text{step}}"))
     k = model.kaplan()
     per_token = model.macs_per_token
     out["kaplan_math"] = kaplan_math(f)
@@ -70,9 +73,75 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
         "train_eq": f.dm(rf"C_{{\text{{train}}}} \approx 6 N D = {n(6 * k.n)} \cdot D"),
         "ffn_note": k.ffn_note,
         "d_ff_eq": f.m(rf"d_{{\text{{ff}}}} = 3f/2 = 3 \times {n(k.f)} / 2 = {n(k.d_ff)}") if k.f is not None else "",
-        "n_ctx_eq": f.m(rf"n_{{\text{{ctx}}}} = {n(k.n_ctx)}"),
+        "n_ctx_eq": f.m(rf"n_{{\text{{ctx}}}} = {_positions_tex(model, k.n_ctx)}{n(k.n_ctx)}"),
+        "per_token": _per_token_difference(model, k, per_token, f),
     }
     return out
+
+
+def _first_layer_without_input_gradient(model: "Model", f: "Formatter") -> str | None:
+    """The first layer with MACs, where no layer before it has trainable weights: the backward
+    pass needs no gradient with respect to its input. None where a trained layer (an embedding)
+    comes first: then every layer with MACs needs its input gradient."""
+    for node in model.nodes:
+        if node.macs is not None and model.evaluate(node.macs) > 0:
+            return f.name(node.name)
+        if model.evaluate(node.own("trainable")) != 0:
+            return None
+    return None
+
+
+def _positions_symbol(model: "Model") -> "sympy.Symbol | None":
+    """The symbol of a sequence model's positions (T) where the compute counts a sequence of it."""
+    for s in model.symbols:
+        if model.symbol_meanings.get(s.name) == "positions" and model.context == s:
+            return s
+    return None
+
+
+def _sequence(model: "Model", f: "Formatter") -> str | None:
+    """``T = 4,096``: one sample of a transformer is a sequence of T tokens; None for others."""
+    from .mathtex import symbol_tex
+    s = _positions_symbol(model)
+    return None if s is None else f.m(rf"{symbol_tex(s.name)} = {f.math.number(model.symbols[s])}")
+
+
+def _positions_tex(model: "Model", n_ctx: int) -> str:
+    """``T = `` where Kaplan's n_ctx is the document's T, else nothing."""
+    from .mathtex import symbol_tex
+    s = _positions_symbol(model)
+    return "" if s is None or model.symbols[s] != n_ctx else f"{symbol_tex(s.name)} = "
+
+
+def _per_token_difference(model: "Model", k: "Kaplan", per_token: Any, f: "Formatter") -> dict[str, Any] | None:
+    """C_step / T beside 6N, and what the difference is from the model's own MACs per token:
+    6 × (the blocks' MACs beyond N's matrices, and each layer outside the blocks with MACs).
+    The blocks' part is named the attention's products where it is exactly 2·n_layer·T·d_attn
+    (QKᵀ and the weighted sum of V, each T·d_attn per token and block)."""
+    if _positions_tex(model, k.n_ctx or 0) == "" or k.n_ctx is None:
+        return None
+    from fractions import Fraction
+    t = k.n_ctx
+    parts: list[tuple[str, int]] = []
+    block_rest: Fraction | None = None
+    for node in model.nodes:
+        if node.macs is None:
+            return None
+        macs = Fraction(model.evaluate(node.macs), t)
+        if node.name == k.block:
+            block_rest = macs - k.n
+        elif macs:
+            parts.append((f.name(node.name), int(macs)) if macs.denominator == 1 else ("", -1))
+    if block_rest is None or block_rest.denominator != 1 or any(v < 0 for _, v in parts):
+        return None
+    assert block_rest + sum(v for _, v in parts) + k.n == per_token
+    n = f.math.number
+    step = 6 * int(per_token)
+    attention = int(block_rest) == 2 * k.n_layer * t * k.d_attn
+    return {"step_eq": f.dm(rf"C_{{\text{{step}}}} / {_positions_tex(model, t)[:-3]} = 6 \times {n(int(per_token))} = {n(step)}"),
+            "six_n": f.m(rf"6N = {n(6 * k.n)}"), "difference": f.num(step - 6 * k.n),
+            "rest": f.num(int(per_token) - k.n), "attention": attention,
+            "blocks": f.num(int(block_rest)), "outside": [(name, f.num(v)) for name, v in parts]}
 
 
 def kaplan_math(f: "Formatter") -> dict[str, str]:
