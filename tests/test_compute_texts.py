@@ -541,3 +541,19 @@ def test_llama_compute_defines_each_symbol_once():
             "step; a step on a batch of $B$ samples costs $B \\cdot C_{\\text{step}}$:") in text
     assert text.count(r"C_{\text{step}} \approx 3 \times") == 1
     assert text.count(r"C_{\text{train}}") == 1 and r"C_{\text{train}} \approx 6 N D" in text
+
+
+def test_transformer_activations_are_a_lower_bound(seed_md):
+    """A transformer block keeps values inside it for the backward pass (Q, K, V, attention
+    weights, the feed-forward's inner activations, dropout masks): Korthikanti et al. 2022,
+    34·T·d + 5·H·T² bytes per block in 16 bits, for Llama 2 7B 34·4096·4096 + 5·32·4096² =
+    3,254,779,904 bytes per block, far more than the block's output 2·T·d = 33,554,432; so the
+    layer outputs are a lower bound there (review 29 de 1). A CNN keeps its sentence."""
+    assert 34 * 4096 * 4096 + 5 * 32 * 4096**2 == 3_254_779_904 > 90 * 2 * 4096 * 4096
+    model = explain.load(FIXTURES / "hf/llama-2-7b.json")
+    for lang, words in (("en", "For a transformer it is a lower bound"), ("de", "eine Untergrenze"),
+                        ("fr", "borne inférieure"), ("ja", "下限"), ("es", "cota inferior")):
+        text = render(model, lang=lang, format="markdown", count=("memory",))
+        assert words in text and "Korthikanti" in text and r"34\, T d + 5\, H T^{2}" in text
+    assert "somewhat more or fewer" not in render(model, lang="en", format="markdown", count=("memory",))
+    assert "Real frameworks may store somewhat more or fewer values" in seed_md and "Korthikanti" not in seed_md

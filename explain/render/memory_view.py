@@ -71,6 +71,17 @@ def memory_context(model: "Model", f: "Formatter") -> dict[str, Any]:
         "act_size_binary": _bytes(acts.bytes_per_sample, f, True),
         "left_out": [f.name(n) for n in acts.unknown],
         "views": [f.name(n) for n in acts.views],
+        "blocks_inside": _transformer_blocks(model, f),
         "total_line": bool(acts.elements) and not acts.unknown,
         "context": f.num(model.evaluate(model.context)) if model.context is not None else None,
     }
+
+
+def _transformer_blocks(model: "Model", f: "Formatter") -> dict[str, str] | None:
+    """Korthikanti et al. 2022's activations of a transformer block without recomputation,
+    34·T·d + 5·H·T² bytes in 16 bits (one sample): where the model has such blocks, the layer
+    outputs counted here are a lower bound; None for other models."""
+    from ..layers.hf_blocks import _Block
+    if not any(isinstance(n.layer, _Block) for n in model.nodes):
+        return None
+    return {"formula": f.m(r"34\, T d + 5\, H T^{2}"), "T": f.m("T"), "d": f.m("d"), "H": f.m("H")}
