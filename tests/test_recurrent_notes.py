@@ -82,9 +82,9 @@ def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
     assert "gru_one_bias" in notes_of(keras_spec("GRU", reset_after=False))
     text = markdown(explain.load(keras_spec("GRU")))
     # Keras's bias is (2, 3h) here (checked in test_keras_bias_notes_say_keras_own_bias_tensor)
-    assert ("Each of its weight groups (the two gates and the candidate state) has input weights, recurrent "
-            "weights and two biases, one for the input part and one for the recurrent part (with "
-            "`reset_after=True`, Keras's default). The layer's bias is therefore a matrix of shape $(2, 3h)$: "
+    assert ("With `reset_after=True` (Keras's default), each of its weight groups (the two gates and the "
+            "candidate state) has input weights, recurrent weights and two biases, one for the input part "
+            "and one for the recurrent part. The layer's bias is therefore a matrix of shape $(2, 3h)$: "
             "one row for the input part, one for the recurrent part.") in text
     assert ("With `reset_after=False`, the bias would be one vector of length $3h$, giving "
             "$3h(n_{\\text{in}} + h) + 3h$") in text

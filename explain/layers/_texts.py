@@ -323,10 +323,10 @@ SIMPLE_RNN_TANH_NO_BIAS = N_("A simple recurrent layer computes its hidden state
                              "%(h_by_h)s); this layer has no bias.")
 # Translators: %(gru_bias_shape)s is the shape (2, 3h)
 GRU_RESET_AFTER = N_("A GRU layer computes its hidden state at each time step from the current input "
-                     "and its previous hidden state. Each of its weight groups (the two gates and the "
-                     "candidate state) has input weights, recurrent weights and two biases, one for "
-                     "the input part and one for the recurrent part (with %(reset_after_true)s, "
-                     "Keras's default). The layer's bias is therefore a matrix of shape "
+                     "and its previous hidden state. With %(reset_after_true)s (Keras's default), each of "
+                     "its weight groups (the two gates and the candidate state) has input weights, "
+                     "recurrent weights and two biases, one for the input part and one for the "
+                     "recurrent part. The layer's bias is therefore a matrix of shape "
                      "%(gru_bias_shape)s: one row for the input part, one for the recurrent part.")
 # Translators: the same for a GRU with reset_after=False; %(gru_extra)s is 3h
 GRU_ONE_BIAS = N_("A GRU layer computes its hidden state at each time step from the current input "
