@@ -272,7 +272,9 @@ def test_bidirectional_gemma3_head_sentence_states_transformers_window(tmp_path,
     plain = transformers.Gemma3TextConfig(**{**config.to_dict(), "use_bidirectional_attention": False})
     assert sum(p.numel() for p in net.parameters()) == sum(
         p.numel() for p in _modeling("gemma3").Gemma3TextModel(plain).parameters())
-    numbers = (f"$w = {window}$", rf"$\lfloor w/2 \rfloor = {half}$", rf"$2 \cdot \lfloor w/2 \rfloor + 1 = {2 * half + 1}$")
+    assert config.sliding_window == half + 1  # the loaded config holds ⌊w/2⌋ + 1, not the file's w (review 29)
+    numbers = (f"$w = {window}$", rf"$\lfloor w/2 \rfloor = {half}$", rf"$2 \cdot \lfloor w/2 \rfloor + 1 = {2 * half + 1}$",
+               rf"$\lfloor w/2 \rfloor + 1 = {half + 1}$")
     for lang in LANGS:
         text = render_document("derivation", explain.load(path), lang=lang, format="markdown")
         assert SDPA_S_CAUSAL in text and "`Gemma3TextModel`" in text and WINDOW not in text, lang
@@ -280,5 +282,7 @@ def test_bidirectional_gemma3_head_sentence_states_transformers_window(tmp_path,
     text = render_document("derivation", explain.load(path), lang="en", format="markdown")
     assert (rf"$M$ is $-\infty$ for the keys more than $\lfloor w/2 \rfloor = {half}$ positions before or after "
             "the query and 0 elsewhere") in text
+    assert ("(the configuration file's `sliding_window`; the configuration transformers loads holds "
+            rf"$\lfloor w/2 \rfloor + 1 = {half + 1}$ instead, an exclusive bound)") in text
     assert "in a layer without the window $M$ is 0 everywhere" in text
     assert "the number of parameters is the same with or without the setting" in text

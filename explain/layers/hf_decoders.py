@@ -82,7 +82,8 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
         return ("gemma_heads_softcap" if self.softcap else "gemma_heads", *kept)
 
     def note_values(self) -> tuple[tuple[str, Value], ...]:
-        """s; with the two-sided window also w, ⌊w/2⌋ and 2⌊w/2⌋ + 1 (the widest row of keys)."""
+        """s; with the two-sided window also w, ⌊w/2⌋, 2⌊w/2⌋ + 1 (the widest row of keys) and
+        ⌊w/2⌋ + 1 (what transformers' loaded config holds)."""
         s = (("s_value", self.query_pre_attn_scalar),)
         if self.causal or self.sliding_window is None:
             return s
@@ -90,7 +91,8 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
         half = sympy.floor(to_expr(self.sliding_window) / 2)
         return (*s, ("w_eq", sympy.Eq(w, to_expr(self.sliding_window), evaluate=False)),
                 ("half_w_eq", sympy.Eq(sympy.floor(w / 2), half, evaluate=False)),
-                ("keys_w_eq", sympy.Eq(2 * sympy.floor(w / 2) + 1, 2 * half + 1, evaluate=False)))
+                ("keys_w_eq", sympy.Eq(2 * sympy.floor(w / 2) + 1, 2 * half + 1, evaluate=False)),
+                ("loaded_w_eq", sympy.Eq(sympy.floor(w / 2) + 1, half + 1, evaluate=False)))
 
     def window_both_sides(self) -> bool:
         """Without the causal mask (Gemma 3's use_bidirectional_attention) transformers' sliding

@@ -310,7 +310,7 @@ NOTES = {
                           "wide as %(d)s (%(H_kdim_d)s)."),
 }
 
-NOTE_COUNTS = frozenset({"count", "biases", "total", "without", "s_value", "w_eq", "half_w_eq", "keys_w_eq"})
+NOTE_COUNTS = frozenset({"count", "biases", "total", "without", "s_value", "w_eq", "half_w_eq", "keys_w_eq", "loaded_w_eq"})
 """Placeholders of notes that say numbers the step supplies (``LayerStep.note_values``): counts
 of the whole model, a layer's own size (Gemma's query_pre_attn_scalar)."""
 
@@ -602,8 +602,9 @@ NOTES.update({
                                      "%(use_bidirectional_attention)s, and %(Gemma3TextModel)s, the "
                                      "Gemma 3 model class in transformers, follows it: %(M_mask)s does "
                                      "not hide the later positions. In a layer with a sliding window of "
-                                     "%(w_eq)s positions (the configuration's "
-                                     "%(sliding_window)s), %(M_mask)s is %(minus_inf)s for the keys more "
+                                     "%(w_eq)s positions (the configuration file's %(sliding_window)s; "
+                                     "the configuration transformers loads holds %(loaded_w_eq)s "
+                                     "instead, an exclusive bound), %(M_mask)s is %(minus_inf)s for the keys more "
                                      "than %(half_w_eq)s positions before or after the "
                                      "query and 0 elsewhere, so a query attends to at most "
                                      "%(keys_w_eq)s keys; in a layer without the window "
