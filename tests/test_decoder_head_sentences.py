@@ -286,3 +286,15 @@ def test_bidirectional_gemma3_head_sentence_states_transformers_window(tmp_path,
             rf"$\lfloor w/2 \rfloor + 1 = {half + 1}$ instead, an exclusive bound)") in text
     assert "in a layer without the window $M$ is 0 everywhere" in text
     assert "the number of parameters is the same with or without the setting" in text
+
+
+def test_gemma2_flag_note_names_implementations_and_the_later_positions(tmp_path):
+    """es: eager and flex are implementations of the attention, not kinds of it; ja: the causal
+    mask hides the positions after each query (より後), and no double 付き (review 29 es 3, ja 4, 5)."""
+    config = transformers.Gemma2Config(**SMALL, num_key_value_heads=4, head_dim=16, query_pre_attn_scalar=36,
+                                       use_bidirectional_attention=True)
+    es = _md(tmp_path, config, "Gemma2ForCausalLM", "es")
+    assert "con las implementaciones «eager» (la predeterminada) y «flex», la atención sigue siendo causal" in es
+    ja = _md(tmp_path, config, "Gemma2ForCausalLM", "ja")
+    assert "各クエリより後の位置を隠す" in ja and "から後の位置" not in ja
+    assert "マスク付きスケール付き" not in ja
