@@ -84,4 +84,4 @@ def _transformer_blocks(model: "Model", f: "Formatter") -> dict[str, str] | None
     from ..layers.hf_blocks import _Block
     if not any(isinstance(n.layer, _Block) for n in model.nodes):
         return None
-    return {"formula": f.m(r"34\, T d + 5\, H T^{2}"), "T": f.m("T"), "d": f.m("d"), "H": f.m("H")}
+    return {"formula": f.m(r"34\, T d + 5\, H T^{2}"), "ff": f.m("4d"), "T": f.m("T"), "d": f.m("d"), "H": f.m("H")}
