@@ -9,7 +9,7 @@ import pytest
 
 import explain
 from explain.render import render
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, require_module
 from tests.render_helpers import compile_latex, compute_layers, pdf_text, require_tool
 
 COUNT = ("params", "compute", "memory")
@@ -566,3 +566,10 @@ def test_transformer_activations_are_a_lower_bound(seed_md):
     assert "needs at least $M_{\\text{states}} + A$ bytes" in en and "plus at least" in en
     assert "Real frameworks may store somewhat more or fewer values" in seed_md and "Korthikanti" not in seed_md
     assert "at least" not in seed_md.split("Real frameworks may store")[1]
+    # PyTorch's own nn.TransformerEncoderLayer is a transformer block too (the role, not the HF class)
+    torch = require_module("torch")
+    layer = torch.nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, batch_first=True)
+    encoder = explain.from_torch(torch.nn.TransformerEncoder(layer, num_layers=2), (5, 16))
+    assert any(n.layer.role == "transformer_block" for n in encoder.nodes)
+    assert "For a transformer it is a lower bound" in render(encoder, lang="en", format="markdown",
+                                                             count=("memory",))

@@ -81,7 +81,6 @@ def _transformer_blocks(model: "Model", f: "Formatter") -> dict[str, str] | None
     """Korthikanti et al. 2022's activations of a transformer block without recomputation,
     34·T·d + 5·H·T² bytes in 16 bits (one sample): where the model has such blocks, the layer
     outputs counted here are a lower bound; None for other models."""
-    from ..layers.hf_blocks import _Block
-    if not any(isinstance(n.layer, _Block) for n in model.nodes):
+    if not any(n.layer.role == "transformer_block" for n in model.nodes):
         return None
     return {"formula": f.m(r"34\, T d + 5\, H T^{2}"), "ff": f.m("4d"), "T": f.m("T"), "d": f.m("d"), "H": f.m("H")}
