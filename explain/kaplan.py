@@ -12,12 +12,12 @@ normalisation weights. C_forward leaves out the embedding lookups and the LM hea
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 import sympy
 
 from .errors import ExplainError
+from .records import record
 from .symbols import as_value, sym, to_expr
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ D_TOKENS = sympy.Symbol("D", positive=True, integer=True)
 """Training tokens in C_train = 6ND."""
 
 
-@dataclass(frozen=True)
+@record
 class Outside:
     """A layer outside the repeated blocks and the parameters it adds to the exact count (shared
     or tied weights counted at their owner: 0 here)."""
@@ -37,7 +37,7 @@ class Outside:
     params: int
 
 
-@dataclass(frozen=True)
+@record
 class Kaplan:
     """The closed forms at a model's sizes, and what the exact count has beyond N."""
 

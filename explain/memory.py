@@ -16,13 +16,13 @@ recompute instead of storing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import sympy
 
 from .errors import ExplainError
+from .records import record
 from .symbols import Value, as_value
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ BATCH = sympy.Symbol("B", positive=True, integer=True)
 """The batch size in the activation estimate's formula."""
 
 
-@dataclass(frozen=True)
+@record
 class PerParameter:
     """Bytes each trainable parameter costs in training, by what holds them."""
 
@@ -75,7 +75,7 @@ def per_parameter(optimizer: str = "adam", precision: str = "mixed") -> PerParam
     return PerParameter(working, working, master, OPTIMIZERS[optimizer] * STATE_BYTES)
 
 
-@dataclass(frozen=True)
+@record
 class ModelStates:
     """The memory of the model states while training with ``optimizer`` at ``precision``.
 
@@ -122,7 +122,7 @@ def model_states(model: "Model", optimizer: str = "adam", precision: str = "mixe
                        model.total, model.trainable, model.buffers)
 
 
-@dataclass(frozen=True)
+@record
 class LayerActivation:
     """One layer's outputs per sample: ``elements`` (every output, every repetition), or None
     when an axis has no size (a sequence of any length)."""
@@ -131,7 +131,7 @@ class LayerActivation:
     elements: int | None
 
 
-@dataclass(frozen=True)
+@record
 class Activations:
     """Estimate: every layer's output per sample, kept for the backward pass.
 

@@ -6,7 +6,7 @@ sums over layers, with shared weights counted once.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
@@ -58,7 +58,7 @@ _NONE: dict[str, Value] = {key: 0 for kind in _OWN.items() for key in kind}
 """Every count of a node without weights."""
 
 
-@dataclass
+@record(frozen=False)
 class Node:
     """A layer applied in the model: its inputs, shapes, symbol values and weights."""
 
@@ -202,7 +202,7 @@ class Node:
         return sympy.Add(*(w.formula for w in self.weights if not w.buffer))
 
 
-@dataclass
+@record(frozen=False)
 class Model:
     """A model read from any source. ``symbols`` maps declared symbols to their values."""
 

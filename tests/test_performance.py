@@ -24,6 +24,14 @@ def test_json_derivation_imports_no_template_locale_or_yaml_library():
     assert result.stderr.strip().splitlines()[-1] == "[]"
 
 
+_COUNT_BUILT = ("import dataclasses, explain.records as records\nbuilt = []\n"
+                "real, own = dataclasses._process_class, records._record_class\n"
+                "dataclasses._process_class = lambda cls, *a, **k: built.append({0}) or real(cls, *a, **k)\n"
+                "records._record_class = lambda cls, *a: built.append({0}) or own(cls, *a)\n")
+"""Code that notes in ``built`` every dataclass made from then on, by ``@dataclass`` or by
+``explain.records`` (``{0}``: what of ``cls`` is noted)."""
+
+
 def _residual(blocks: int) -> dict:
     """A stem and ``blocks`` Conv2D/BatchNormalization/ReLU/Add blocks with Thue-Morse kernels
     (no periodic repetition to fold)."""
@@ -499,8 +507,7 @@ def test_keras_element_wise_types_are_built_when_a_model_first_asks_for_one():
     attribute and the full listing give the same classes, with their methods (Dropout's rate r,
     Activation's operations per element: softmax 3, relu 1)."""
     code = ("import dataclasses, io, contextlib\n"
-            "built = []\nreal = dataclasses._process_class\n"
-            "dataclasses._process_class = lambda cls, *a, **k: built.append(cls.__name__) or real(cls, *a, **k)\n"
+            + _COUNT_BUILT.format("cls.__name__") +
             "import explain, explain.layers.core as c, explain.layers.registry as r\n"
             f"model = explain.load({str(FIXTURES / 'keras' / 'ResNet50.json')!r})\n"
             "print(model.total, sorted(n for n in c._TYPES if n in vars(c)), sorted(set(built) & set(c._TYPES)))\n"
@@ -530,8 +537,7 @@ def test_a_llama_derivation_builds_none_of_torch_cores_or_the_hf_blocks_other_ty
               "intermediate_size": 128, "num_attention_heads": 4, "num_key_value_heads": 2,
               "num_hidden_layers": 2, "vocab_size": 100, "max_position_embeddings": 32}
     code = ("import dataclasses, json, sys\n"
-            "built = []\nreal = dataclasses._process_class\n"
-            "dataclasses._process_class = lambda cls, *a, **k: built.append(cls.__name__) or real(cls, *a, **k)\n"
+            + _COUNT_BUILT.format("cls.__name__") +
             "import explain, explain.layers.torch_core as c, explain.layers.hf_blocks as h\n"
             "import explain.layers.registry as r\n"
             "import tempfile, os\n"
@@ -581,8 +587,7 @@ def test_a_cnn_from_torch_builds_none_of_the_rarer_conv_norm_and_pool_types():
     torch = require_module("torch")
     nn = torch.nn
     code = ("import dataclasses, sys\n"
-            "built = []\nreal = dataclasses._process_class\n"
-            "dataclasses._process_class = lambda cls, *a, **k: built.append(cls.__name__) or real(cls, *a, **k)\n"
+            + _COUNT_BUILT.format("cls.__name__") +
             f"sys.path.insert(0, {str(ROOT / 'bench')!r})\n"
             "import torch, torch_models, explain\n"
             "import explain.layers.torch_conv as tc, explain.layers.torch_norm as tn, explain.layers.torch_pool as tp\n"
@@ -700,21 +705,26 @@ def test_the_dataclasses_of_a_document_have_docstrings():
 
 
 def test_the_records_built_for_every_layer_keep_their_dataclass_behaviour():
-    """Weight, the derivation's steps and Window take quick_init's __init__ (the fields written at
-    once, not one object.__setattr__ each): the same parameters and defaults, equality, hash,
-    replace and the refusal to assign; a class it cannot speak for is refused."""
+    """Weight, the derivation's steps and Window are records whose __init__ writes the fields
+    into the instance's dict at once, not one object.__setattr__ each: the same parameters and
+    defaults, equality, hash, replace and the refusal to assign (tests/test_records.py compares
+    records with the standard decorator's classes); what the record's methods cannot speak for
+    (an InitVar) takes the standard decorator."""
     import dataclasses
 
     from explain.derivation.steps import AxisStep, GroupStep, ShapeStep, SymbolValue
     from explain.model import Weight
-    from explain.records import quick_init
+    from explain.records import record
     from explain.shapes import Window
 
+    step = ShapeStep("same", (4, 4, 3), (4, 4, 3), spatial=2)
+    window = Window("floor", 3, 2, pad=(1, 1))
+    assert Weight("bias", 0, 4, True) == Weight("bias", 0, 4, True, False, None)
     for cls in (Weight, SymbolValue, GroupStep, AxisStep, ShapeStep, Window):
         assert cls.__init__.__qualname__ == f"{cls.__qualname__}.__init__"
         assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen
-        assert not cls.__dataclass_params__.init  # record: no dataclass __init__ compiled to be replaced
-    step = ShapeStep("same", (4, 4, 3), (4, 4, 3), spatial=2)
+    for cls in (Weight, ShapeStep, Window):  # built above: the compiled __init__
+        assert "__setattr__" not in cls.__init__.__code__.co_names and "__dict__" in cls.__init__.__code__.co_names
     assert [getattr(step, f.name) for f in dataclasses.fields(ShapeStep)] == [
         "same", (4, 4, 3), (4, 4, 3), (), (), 2, None, None, None, (), 1, None, 0, None, None, None]
     assert step == ShapeStep("same", (4, 4, 3), (4, 4, 3), spatial=2) and hash(step) == hash(dataclasses.replace(step))
@@ -723,22 +733,14 @@ def test_the_records_built_for_every_layer_keep_their_dataclass_behaviour():
         step.kind = "other"  # type: ignore[misc]
     with pytest.raises(TypeError):
         ShapeStep("same", (1,))  # type: ignore[call-arg]
-    window = Window("floor", 3, 2, pad=(1, 1))
     assert (window.d, window.pad, window.output_padding, window.padded) == (1, (1, 1), 0, True)
-    assert Weight("bias", 0, 4, True) == Weight("bias", 0, 4, True, False, None)
 
-    @dataclasses.dataclass(frozen=True)
-    class Later:
-        a: int
-        b: list = dataclasses.field(default_factory=list)
-
-    @dataclasses.dataclass
-    class Open:
-        a: int
-
-    for cls in (Later, Open):
-        with pytest.raises(TypeError):
-            quick_init(cls)
+    def post_init(self, b):
+        object.__setattr__(self, "c", self.a + b)
+    later = record(type("Later", (), {"__annotations__": {"a": int, "b": dataclasses.InitVar[int]}, "b": 0,
+                                      "__post_init__": post_init, "__doc__": "An InitVar."}))
+    assert "__setattr__" in later.__init__.__code__.co_names  # the standard decorator's
+    assert later(1, 2).c == 3 and [f.name for f in dataclasses.fields(later)] == ["a"]
 
 
 @pytest.mark.parametrize("source", ["keras/ResNet50.json", "keras/MobileNetV2.json", "specs/residual.yaml",
@@ -797,9 +799,7 @@ def test_keras_types_a_cnn_seldom_uses_are_built_when_a_model_first_asks_for_one
     the full listing give the same classes, each built once."""
     families = ("conv", "norm", "padding", "core", "merge")
     code = ("import dataclasses\n"
-            "built = []\nreal = dataclasses._process_class\n"
-            "dataclasses._process_class = lambda cls, *a, **k: built.append((cls.__module__, cls.__name__))"
-            " or real(cls, *a, **k)\n"
+            + _COUNT_BUILT.format("(cls.__module__, cls.__name__)") +
             "import importlib, explain, explain.layers.registry as r\n"
             f"families = {{f: importlib.import_module('explain.layers.' + f) for f in {families!r}}}\n"
             f"model = explain.load({str(FIXTURES / 'keras' / 'ResNet50.json')!r})\n"
@@ -828,9 +828,7 @@ def test_a_llama_config_builds_rmsnorm_and_not_layernorm():
     RMSNorm only; the registry, the module's attribute and the listing give the same LayerNorm,
     which counts as torch's does (GPT-2's final norm: weight 768 + bias 768, the fixture's own count)."""
     code = ("import dataclasses\n"
-            "built = []\nreal = dataclasses._process_class\n"
-            "dataclasses._process_class = lambda cls, *a, **k: built.append((cls.__module__, cls.__name__))"
-            " or real(cls, *a, **k)\n"
+            + _COUNT_BUILT.format("(cls.__module__, cls.__name__)") +
             "import explain, explain.layers.registry as r\n"
             f"llama = explain.load({str(FIXTURES / 'hf' / 'llama-2-7b.json')!r})\n"
             "import explain.layers.torch_layer_norm as n\n"
@@ -862,3 +860,33 @@ def test_a_keras_json_or_a_hugging_face_config_imports_no_spec_reader():
     expected = json.loads((FIXTURES / "hf" / "expected.json").read_text())
     assert result.stdout.splitlines() == [f"25636712 {expected['llama-2-7b']['params']} False False",
                                           "16 6029097"]  # Dense(3 → 4): 12 + 4; the article's seed CNN
+
+
+def test_a_derivation_compiles_one_init_per_record_it_builds_and_no_other_dataclass_method():
+    """The dataclasses a document is made of (the model, its layers, steps, views, pictures,
+    compute and memory records) are ``explain.records`` records: the standard decorator's
+    ``exec`` of each method (up to six a class) is not run for any of them; a record compiles
+    its ``__init__`` once, when it first builds an instance, and a class never built (bases of
+    the layer types such as _ConvBase) compiles nothing."""
+    code = ("import dataclasses, io, contextlib, explain.records as records\n"
+            "classes, compiled, standard = [], [], []\n"
+            "own, compile_init, create = records._record_class, records._compile, dataclasses._create_fn\n"
+            "records._record_class = lambda cls, *a: classes.append(cls) or own(cls, *a)\n"
+            "records._compile = lambda *a: compiled.append(a) or compile_init(*a)\n"
+            "def counted(name, args, body, *, globals=None, **k):\n"
+            "    if (globals or {}).get('__name__', '').startswith('explain'):\n"
+            "        standard.append((globals['__name__'], name))\n"
+            "    return create(name, args, body, globals=globals, **k)\n"
+            "dataclasses._create_fn = counted\n"
+            "from explain.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            f"    main(['derive', {str(FIXTURES / 'keras' / 'ResNet50.json')!r}, '--format', 'markdown',\n"
+            "          '--count', 'params,compute,memory'])\n"
+            "built = [c for c in classes if not isinstance(c.__dict__.get('__init__'), records._Stub)]\n"
+            "names = {c.__qualname__ for c in classes}\n"
+            "print('25,636,712' in out.getvalue(), standard, len(compiled) == len(built), len(built) < len(classes),\n"
+            "      {'Node', 'Model', 'LayerStep', 'ShapeStep', '_Conv', 'Cost', 'Activations', 'GroupView'} <= names,\n"
+            "      {'_ConvBase', 'Spatial'} & {c.__qualname__ for c in built})")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["True", "[]", "True", "True", "True", "set()"]  # keras.applications.ResNet50

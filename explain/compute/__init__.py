@@ -23,12 +23,13 @@ and the shape symbols below, and a layer substitutes its values (``Layer.cost``)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import Mapping, Sequence
 
 import sympy
 
+from ..records import record
 from ..symbols import KERNEL_SYMBOLS, Value, product, sym
 
 N_out, N_in = sym("N_out"), sym("N_in")
@@ -60,7 +61,7 @@ class NotDerived(Exception):
 ZERO = sympy.Integer(0)
 
 
-@dataclass(frozen=True)
+@record
 class Cost:
     """One copy's compute for one sample: formulas in the type's symbols and the shape symbols,
     and the value of every symbol in them."""

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..model import Node
+from ..records import record
 from ..symbols import Value
 
 _BLOCK = re.compile(r"^(?P<stage>.*?)_?block_?(?P<n>\d+)(?:_|$)")
@@ -17,7 +17,7 @@ MIN_LAYERS = 40
 """Models with fewer layers get no stage summary (the table of layers is short enough)."""
 
 
-@dataclass
+@record(frozen=False)
 class Stage:
     """Layers ``first`` … ``last`` (1-based positions): ``blocks`` blocks (0: not a block)."""
 

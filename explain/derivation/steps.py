@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Optional
 
 import sympy
@@ -108,7 +108,7 @@ class ShapeStep:
     """A pooling layer's stride argument left out (``strides=None``): the stride is the pool size."""
 
 
-@dataclass
+@record(frozen=False)
 class LayerStep:
     """The derivation of one layer (standing for ``nodes``, identical, when it is repeated)."""
 
@@ -156,7 +156,7 @@ class LayerStep:
         return bool(self.groups)
 
 
-@dataclass
+@record(frozen=False)
 class Block:
     """Consecutive layers derived once and counted ``repeat`` times.
 
@@ -182,7 +182,7 @@ class Block:
         return self.repeat == 1 and len(self.steps) == 1
 
 
-@dataclass(frozen=True)
+@record
 class Memory:
     """The parameters' memory: ``count`` × ``bytes_per`` bytes at ``dtype``; MB 10⁶, MiB 2²⁰."""
 
@@ -201,7 +201,7 @@ class Memory:
         return Fraction(self.bytes, 2**20)
 
 
-@dataclass
+@record(frozen=False)
 class Derivation:
     """A whole model's derivation: blocks in order, the sum, the symbolic total, the split."""
 

@@ -30,6 +30,7 @@ from ..layers.tensors import Tensors
 from ..layers.registry import find, make
 from ..layers.torch_parameter import Parameter
 from ..model import Model, Node, Weight, check_layer_count, count
+from ..records import record
 from . import torch_forward
 
 _SKIP_ARGS = {"device", "dtype", "trainable"}
@@ -374,7 +375,7 @@ def _probes(module: Any, layer: Layer) -> Iterable[tuple[Shape, ...]]:
 
 # ----------------------------------------------------------------------------- the reader
 
-@dataclasses.dataclass
+@record(frozen=False)
 class _Unit:
     """A module that becomes a node: a known layer, or its own tensors."""
 

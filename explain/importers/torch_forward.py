@@ -25,12 +25,13 @@ import weakref
 from typing import Any
 
 from ..errors import ExplainError
+from ..records import record
 
 BATCH = 2
 """The batch size of the shape pass: more than one value per channel for BatchNorm in any mode."""
 
 
-@dataclasses.dataclass
+@record(frozen=False)
 class Pass:
     """What the shape pass found: the calls in order of completion, the input shapes (no batch
     axis), and, when the forward stopped on the meta device, which module and why."""

@@ -37,7 +37,7 @@ import dataclasses
 import operator
 import reprlib
 import typing
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional, Sequence, TypeVar
 
@@ -45,6 +45,7 @@ import sympy
 
 from ..compute import NO_RULE, Cost, NotDerived, elementwise
 from ..errors import ExplainError
+from ..records import make, record
 from ..symbols import Value, at_values, same_value, sym
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ Dim = Optional[Value]
 Shape = tuple[Dim, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Group:
     """A named weight group of a layer type; ``formula`` is its size in the type's symbols."""
 
@@ -328,13 +329,14 @@ def layer_type(cls: L) -> L:
     """The decorator of every layer type: ``cls`` made a frozen, keyword-only dataclass of the
     fields it declares. Equality, hash and repr are :class:`Layer`'s (over all fields, as a
     dataclass's own would be), so a type that declares no field of its own (class attributes
-    only) and inherits all its bases' fields from the first needs no processing: compiling
-    each dataclass's methods is most of the time it takes to import a layer family."""
+    only) and inherits all its bases' fields from the first needs no processing. The others are
+    made by :func:`explain.records.make`, which compiles no method but ``__init__``, and that
+    only when a layer of the type is first built."""
     own = cls.__dict__.get("__annotations__", {})
     if (all(_is_class_var(a) for a in own.values())
             and list(_inherited_fields(cls).items()) == list(getattr(cls, "__dataclass_fields__", {}).items())):
         return cls
-    return dataclass(frozen=True, kw_only=True, eq=False, repr=False)(cls)  # type: ignore[return-value]
+    return make(cls, frozen=True, kw_only=True, eq=False, repr=False)
 
 
 _INIT_FIELDS: dict[type, Mapping[str, dataclasses.Field]] = {}
@@ -376,7 +378,7 @@ def _read_fields(cls: type) -> _Compared:
     return getter(compared), getter(hashed), tuple(f.name for f in fields if f.repr)
 
 
-@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+@layer_type
 class Layer:
     """A layer type. Subclasses declare hyperparameters as fields made with the helpers above.
 

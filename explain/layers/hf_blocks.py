@@ -31,7 +31,7 @@ Per block (a Linear(n_in, n_out) has n_in·n_out + n_out; norms as noted):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from functools import cache
 from typing import Callable, Mapping, Sequence
 
@@ -41,6 +41,7 @@ from ..compute import (L_w, NORM_OPS, RMS_OPS, S, SOFTMAX_OPS, T, UNKNOWN_SIZE, 
                        elements, keys_per_query, w)
 from ..compute import Cost, elementwise
 from ..errors import ExplainError
+from ..records import record
 from ..symbols import Value, sym, to_expr
 from .base import Group, Layer, Shape, _count, _optional, _size, anything, arg, flag, format_shape, size, layer_type
 from . import _texts
@@ -80,7 +81,7 @@ def _check_width(layer: Layer, shape: Shape, width: Value) -> None:
                            f"{format_shape(shape)}")
 
 
-@dataclass(frozen=True)
+@record
 class _Weight(Group):
     """A Linear's weight whose size is written input × output (d·f, then f·d back)."""
 

@@ -9,7 +9,7 @@ import copy
 import functools
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Optional
 
@@ -22,6 +22,7 @@ from ..derivation.steps import SymbolValue
 from ..errors import ExplainError
 from ..layers.base import Shape
 from ..model import Model
+from ..records import record
 from ..shapes import (K_EFF, PAD_HALF, PAD_TOTAL, RULES, Window, d, effective_kernel, k, k_eff, p_1, p_2,
                       pad_before, pad_rule)
 from ..symbols import Value, expand_bounded, to_expr
@@ -299,7 +300,7 @@ class Record(dict):
             del self.__dict__[name]
 
 
-@dataclass
+@record(frozen=False)
 class SymbolView:
     """A symbol of a layer's formula as written: its TeX, its value and what it means (a key, or None)."""
 
@@ -308,7 +309,7 @@ class SymbolView:
     meaning: Optional[str]
 
 
-@dataclass
+@record(frozen=False)
 class GroupView:
     """One weight group as written: its formula, with the numbers substituted, and its count."""
 
@@ -324,7 +325,7 @@ class GroupView:
     """The shared weight it is (``layer.group``), counted there."""
 
 
-@dataclass
+@record(frozen=False)
 class ShapeView:
     """How a layer's output shape follows from its input, as written (``ShapeStep`` formatted)."""
 
@@ -388,7 +389,7 @@ class ShapeView:
         return messages.STRIDE_DEFAULT_BRIEF if self.stride[0] == messages.STRIDE_DEFAULT else self.stride[0]
 
 
-@dataclass
+@record(frozen=False)
 class StepView:
     """One layer's entry in a document: its derivation (``LayerStep``) formatted for the templates."""
 

@@ -2,7 +2,6 @@
 model's picture, so a folded stage is one bar), as pgfplots, a Mermaid xychart or SVG."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 
 from ...msgid import N_
@@ -10,6 +9,7 @@ from ..escape import latex_text
 from ..numbers import format_share, least_share, under_least_share
 from .graph import Graph
 from .labels import Labels, short
+from ...records import record
 
 # Translators: the axis of the bar chart "Distribution of the parameters": each bar's share of all parameters, in percent (the unit as a sign in brackets)
 AXIS = N_("Share of the parameters (%)")
@@ -17,7 +17,7 @@ AXIS = N_("Share of the parameters (%)")
 UNDER = N_("under %(share)s")
 
 
-@dataclass
+@record(frozen=False)
 class Bar:
     """One bar of the chart of the parameters: a box's label and its share of all parameters."""
 

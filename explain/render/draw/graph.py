@@ -5,11 +5,12 @@ its stages (:func:`explain.derivation.stages.stages`) so that the picture stays 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Optional, Sequence
 
 from ...layers.base import Shape
 from ...model import Model, Node
+from ...records import record
 from ...symbols import Value
 
 MAX_BOXES = 40
@@ -20,7 +21,7 @@ MAX_GROUP = 12
 one box."""
 
 
-@dataclass
+@record(frozen=False)
 class Box:
     """One box: an input, a layer, or several layers folded into one (a block, a stage)."""
 
@@ -53,7 +54,7 @@ class Box:
     """The first position where ``indexes`` is ``positions`` (``shapes.first_position``)."""
 
 
-@dataclass
+@record(frozen=False)
 class Group:
     """A block of several layers drawn once inside a frame: it repeats ``repeat`` times."""
 
@@ -61,7 +62,7 @@ class Group:
     boxes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record(frozen=False)
 class Graph:
     """Boxes in data-flow order; ``edges`` (source id, target id); ``shared`` (owner, user)."""
 

@@ -2,12 +2,12 @@
 format): ``name (type) × N``, the output shape, the parameter count in the locale's format."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Optional
 
 from ...model import Model
 from ...msgid import N_
+from ...records import record
 from ...symbols import Value
 from ..i18n import translate, translations
 from ..numbers import format_int
@@ -36,7 +36,7 @@ BLOCK_INPUT = N_("Input of the block:")
 NAMED = N_("%(layer)s (%(kind)s)")
 
 
-@dataclass
+@record(frozen=False)
 class Line:
     """One line of a box: ``kind`` is ``name`` (code font), ``shape`` (code font) or ``text``."""
 

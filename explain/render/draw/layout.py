@@ -5,16 +5,17 @@ its output stand side by side (:func:`_side_by_side`). Coordinates are in grid u
 is centred at (x, y), one unit wide per slot, y growing downwards."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Optional
 
+from ...records import record
 from .graph import Graph
 
 ROWS = 10
 """Rows per column before a long picture wraps into the next column."""
 
 
-@dataclass
+@record(frozen=False)
 class Placed:
     """A box's grid position: ``x`` (slots, from 0) and ``y`` (rows, from 0)."""
 
@@ -22,7 +23,7 @@ class Placed:
     y: float
 
 
-@dataclass
+@record(frozen=False)
 class Layout:
     at: dict[str, Placed]
     routes: dict[tuple[str, str], list[tuple[float, float]]]

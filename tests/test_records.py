@@ -1,0 +1,236 @@
+"""``explain.records.record`` against the standard ``@dataclass``: the same class, field for
+field and method for method, built without compiling its methods at import."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import inspect
+import math
+import pickle
+from dataclasses import FrozenInstanceError, dataclass, field
+from typing import ClassVar, Optional
+
+import pytest
+
+from explain.records import record
+
+
+def _pair(frozen: bool = True, eq: bool = True, repr: bool = True, kw_only: bool = False):
+    """The same class body made by the standard decorator and by ``record``."""
+    def body():
+        class Point:
+            """A point."""
+            x: int
+            y: float = 0.5
+            tag: str = field(default="p", compare=False)
+            seen: list = field(default_factory=list, repr=False, hash=False)
+            label: Optional[str] = field(default=None, hash=True, compare=False)
+            hidden: int = field(default=7, init=False)
+            scale: ClassVar[int] = 3
+            made: ClassVar[list] = []
+
+            def norm(self) -> float:
+                return math.hypot(self.x, self.y)
+        return Point
+    options = dict(frozen=frozen, eq=eq, repr=repr, kw_only=kw_only)
+    return dataclass(**options)(body()), record(**options)(body())  # type: ignore[call-overload]
+
+
+def _fields(cls):
+    return [(f.name, f.type, f.default, f.default_factory, f.init, f.repr, f.hash, f.compare, f.kw_only,
+             dict(f.metadata)) for f in dataclasses.fields(cls)]
+
+
+def _params(cls):
+    p = cls.__dataclass_params__
+    return p.init, p.repr, p.eq, p.order, p.unsafe_hash, p.frozen
+
+
+OPTIONS = [dict(), dict(frozen=False), dict(eq=False), dict(repr=False), dict(kw_only=True),
+           dict(frozen=False, eq=False), dict(frozen=False, kw_only=True, repr=False)]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "frozen")
+def test_a_record_is_the_standard_dataclass(options):
+    std, ours = _pair(**options)
+    frozen, kw = options.get("frozen", True), options.get("kw_only", False)
+    assert dataclasses.is_dataclass(ours) and _fields(ours) == _fields(std) and _params(ours) == _params(std)
+    assert ours.__match_args__ == std.__match_args__
+    assert {k: getattr(ours, k, None) for k in ("x", "y", "tag", "seen", "label", "hidden", "scale")} == \
+           {k: getattr(std, k, None) for k in ("x", "y", "tag", "seen", "label", "hidden", "scale")}
+    assert (ours.__hash__ is None) == (std.__hash__ is None)
+    assert ("__hash__" in ours.__dict__) == ("__hash__" in std.__dict__)
+    for name in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
+        assert (name in ours.__dict__) == (name in std.__dict__), name
+        if ours.__dict__.get(name) is not None:
+            assert ours.__dict__[name].__qualname__ == std.__dict__[name].__qualname__
+    args = (dict(x=1, y=2.0, tag="a", label="l"), dict(x=1, y=2.0, tag="b", label="m"), dict(x=1), dict(x=2, y=2.0))
+    assert str(inspect.signature(ours)) == str(inspect.signature(std))  # before the first instance
+    pairs = [(std(**a), ours(**a)) for a in args]
+    assert str(inspect.signature(ours)) == str(inspect.signature(std))
+    assert ours.__init__.__qualname__ == std.__init__.__qualname__ and ours.__init__.__module__ == std.__init__.__module__
+    if not kw:
+        assert dataclasses.astuple(ours(3, 4.0)) == dataclasses.astuple(ours(x=3, y=4.0)) == dataclasses.astuple(std(3, 4.0))
+    else:
+        for cls in (std, ours):
+            with pytest.raises(TypeError):
+                cls(3, 4.0)
+    for (s, o) in pairs:
+        assert dataclasses.asdict(s) == dataclasses.asdict(o) and dataclasses.astuple(s) == dataclasses.astuple(o)
+        if options.get("repr", True):
+            assert repr(o) == repr(s).replace(std.__qualname__, ours.__qualname__)
+        else:
+            assert repr(o).startswith("<") and repr(s).startswith("<")
+        assert o.seen == [] and o.seen is not ours(x=0).seen and o.hidden == 7
+        r_s, r_o = dataclasses.replace(s, x=5), dataclasses.replace(o, x=5)
+        assert dataclasses.asdict(r_o) == dataclasses.asdict(r_s) and type(r_o) is ours
+        with pytest.raises(ValueError):
+            dataclasses.replace(o, hidden=1)
+        assert copy.deepcopy(o) == o if options.get("eq", True) else True
+    for i, (s1, o1) in enumerate(pairs):
+        for s2, o2 in pairs[i:]:
+            assert (s1 == s2) == (o1 == o2) and (s1 != s2) == (o1 != o2)
+            if std.__hash__ is not None:
+                assert (hash(s1) == hash(s2)) == (hash(o1) == hash(o2))
+                if options.get("eq", True):
+                    assert hash(o1) == hash(s1)  # the same tuple of the same values
+    assert (pairs[0][1] == pairs[0][0]) is False  # another class: NotImplemented both ways
+    for s, o in pairs[:1]:
+        for obj in (s, o):
+            if frozen:
+                with pytest.raises(FrozenInstanceError, match="cannot assign to field 'x'"):
+                    obj.x = 9
+                with pytest.raises(FrozenInstanceError, match="cannot delete field 'y'"):
+                    del obj.y
+                with pytest.raises(FrozenInstanceError, match="cannot assign to field 'other'"):
+                    obj.other = 1
+            else:
+                obj.x = 9
+                del obj.y
+                assert obj.y == 0.5  # the class's default again
+    with pytest.raises(TypeError, match="missing 1 required"):
+        ours()
+    with pytest.raises(TypeError, match="unexpected keyword argument 'z'"):
+        ours(x=1, z=2)
+    nan = float("nan")
+    assert (std(x=1, y=nan) == std(x=1, y=nan)) == (ours(x=1, y=nan) == ours(x=1, y=nan))
+
+
+def test_records_inherit_as_dataclasses_do():
+    """A record under a record or a standard dataclass (and the other way round) has its bases'
+    fields first, its own defaults, the frozen rules and the errors of the standard decorator."""
+    def family(top, bottom):
+        @top
+        class Base:
+            """Base."""
+            a: int
+            b: str = "b"
+
+        @bottom
+        class Child(Base):
+            """Child."""
+            c: float = 1.0
+            b: str = "child"
+        return Base, Child
+
+    frozen = dataclass(frozen=True)
+    std_base, std_child = family(frozen, frozen)
+    for top, bottom in ((record, record), (record, frozen), (frozen, record)):
+        base, child = family(top, bottom)
+        assert _fields(child) == _fields(std_child) and _fields(base) == _fields(std_base)
+        assert (repr(child(1)).replace(child.__qualname__, "Child") == "Child(a=1, b='child', c=1.0)"
+                == repr(std_child(1)).replace(std_child.__qualname__, "Child"))
+        assert child(1) == child(1, "child", 1.0) and child(1) != base(1) and hash(child(1)) == hash(std_child(1))
+        with pytest.raises(FrozenInstanceError):
+            child(1).a = 2
+    for top, bottom in ((record, record(frozen=False)), (dataclass, record), (record(frozen=False), record)):
+        std_top = dataclass(frozen=top is record)
+        std_bottom = dataclass(frozen=bottom is record)
+        with pytest.raises(TypeError) as ours:
+            family(top, bottom)
+        with pytest.raises(TypeError) as std:
+            family(std_top, std_bottom)
+        assert str(ours.value) == str(std.value)
+
+    class Plain(family(record, record)[1]):  # type: ignore[misc]  # no decorator: the parent's methods
+        pass
+    assert Plain(1) == Plain(1) and repr(Plain(1)).endswith("Plain(a=1, b='child', c=1.0)")
+    with pytest.raises(FrozenInstanceError):
+        Plain(1).a = 3
+    Plain(1).extra = 1  # not the class the frozen methods were made for, as with the standard decorator
+
+
+def test_a_record_refuses_what_the_standard_decorator_refuses():
+    for decorator in (dataclass, record):
+        with pytest.raises(ValueError, match="mutable default"):
+            decorator(type("Bad", (), {"__annotations__": {"x": "list"}, "x": []}))
+        with pytest.raises(TypeError, match="non-default argument 'y' follows default argument"):
+            decorator(type("Bad", (), {"__annotations__": {"x": "int", "y": "int"}, "x": 1}))
+        with pytest.raises(TypeError, match="'y' is a field but has no type annotation"):
+            decorator(type("Bad", (), {"__annotations__": {"x": "int"}, "y": field(default=1)}))
+        with pytest.raises(TypeError, match="Cannot overwrite attribute __setattr__"):
+            decorator(frozen=True)(type("Bad", (), {"__annotations__": {"x": "int"}, "__setattr__": lambda *a: None}))
+
+
+def test_a_record_keeps_what_its_class_writes():
+    """The class's own ``__init__``, ``__eq__``, ``__hash__``, ``__repr__`` and docstring stay;
+    ``__post_init__`` runs; a class without a docstring gets the standard one (its signature)."""
+    def body():
+        class Own:
+            x: int
+            y: int = 2
+
+            def __post_init__(self):
+                object.__setattr__(self, "z", self.x + self.y)
+
+            def __eq__(self, other):
+                return True
+
+            def __repr__(self):
+                return "own"
+        return Own
+    std, ours = dataclass(frozen=True)(body()), record(body())
+    assert ours.__doc__ == std.__doc__ == "Own(x: 'int', y: 'int' = 2)"
+    assert ours(1).z == std(1).z == 3 and repr(ours(1)) == "own" and ours(1) == 5
+    assert ours.__hash__ is not None and hash(ours(1)) == hash(std(1))  # __eq__ written: hash made from the fields
+
+    def hashed():
+        class Hashed:
+            """Hashed."""
+            x: int
+
+            def __hash__(self):
+                return 1
+        return Hashed
+    assert hash(record(hashed())(5)) == hash(dataclass(frozen=True)(hashed())(5)) == 1
+    assert record(frozen=False)(hashed())(5).__hash__() == 1
+
+
+def test_a_frozen_record_writes_its_fields_once_and_takes_slots_and_properties_as_the_standard_does():
+    class WithSelf:
+        """A field called self."""
+        self: int
+        other: int = 1
+    assert record(WithSelf)(self=2).self == 2
+
+    calls = []
+
+    class Watched:
+        """A property of a field's name in a base: assignment goes through it, as with object.__setattr__."""
+        x: int
+
+    def set_x(obj, value):
+        calls.append(value)
+        obj.__dict__["_x"] = value
+
+    class Base:
+        x = property(lambda obj: obj.__dict__["_x"], set_x)
+    watched = record(type("Watched", (Base,), {"__annotations__": {"x": "int"}, "__doc__": "w"}))
+    assert watched(x=4).x == 4 and calls == [4]
+
+
+def test_pickle_and_deepcopy_keep_a_record():
+    from explain.derivation.steps import ShapeStep
+
+    step = ShapeStep("same", (4, 4, 3), (4, 4, 3), spatial=2)
+    assert pickle.loads(pickle.dumps(step)) == step == copy.deepcopy(step)
