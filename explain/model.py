@@ -9,7 +9,9 @@ import dataclasses
 from dataclasses import field
 from fractions import Fraction
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
+from math import prod
+from operator import itemgetter
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 import sympy
 
@@ -457,8 +459,61 @@ def _free_symbols(formula: sympy.Expr) -> tuple[sympy.Symbol, ...]:
     return tuple(sorted(formula.free_symbols, key=lambda s: s.name))
 
 
+class _NotPolynomial(Exception):
+    """A formula with more than sums, products and whole powers of numbers and its symbols."""
+
+
+@lru_cache(maxsize=None)
+def _polynomial(formula: sympy.Expr) -> Callable[[tuple], int | Fraction] | None:
+    """``formula`` as a function of its symbols' values (in ``_free_symbols`` order) in Python's
+    exact ints and fractions, for sums, products and whole powers of integers, fractions and the
+    symbols (every weight group's count: c_in·c_out·k_h·k_w/g); None for anything else (floor,
+    a symbolic exponent). A zero divisor raises ZeroDivisionError."""
+    position = {s: i for i, s in enumerate(_free_symbols(formula))}
+
+    def build(e: sympy.Basic) -> Callable[[tuple], int | Fraction]:
+        if e.is_Integer:
+            integer = int(e)
+            return lambda a: integer
+        if e.is_Rational:
+            fraction = Fraction(int(e.p), int(e.q))
+            return lambda a: fraction
+        if e.is_Symbol:
+            return itemgetter(position[e])
+        if e.is_Add or e.is_Mul:
+            parts = tuple(build(x) for x in e.args)
+            if e.is_Add:
+                return lambda a: sum(p(a) for p in parts)
+            return lambda a: prod(p(a) for p in parts)
+        if e.is_Pow and e.exp.is_Integer:
+            base, exp = build(e.base), int(e.exp)
+            if exp < 0:
+                return lambda a: Fraction(1, base(a) ** -exp)
+            return lambda a: base(a) ** exp
+        raise _NotPolynomial
+
+    try:
+        return build(formula)
+    except _NotPolynomial:
+        return None
+
+
 @lru_cache(maxsize=65536)
 def _evaluate(formula: sympy.Expr, args: tuple) -> Value:
+    """The formula at these values of its symbols: in Python's ints where the formula allows and
+    the result is whole (the integer sympy's substitution gives, without building it), else by
+    sympy."""
+    if all(type(v) is int for v in args):
+        rational = _polynomial(formula)
+        if rational is not None:
+            try:
+                found = rational(args)
+            except ZeroDivisionError:
+                found = None
+            if type(found) is int:
+                return found
+            if type(found) is Fraction and found.denominator == 1:
+                return found.numerator
     free = _free_symbols(formula)
     return as_value(formula.xreplace({s: to_expr(v) for s, v in zip(free, args)}))
 

@@ -890,3 +890,84 @@ def test_a_derivation_compiles_one_init_per_record_it_builds_and_no_other_datacl
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["True", "[]", "True", "True", "True", "set()"]  # keras.applications.ResNet50
+
+
+def test_a_cnn_from_torch_asks_the_registry_for_no_container_and_searches_no_source(monkeypatch):
+    """torch.nn's containers (Sequential, ModuleList, …) are no layer type: from_torch looks into
+    them without asking the registry, which would search every family's source for a name its
+    index lacks (36 files read on the first call in a process)."""
+    torch = require_module("torch")
+    from explain.importers import live_torch
+    from explain.layers import registry
+
+    registry.load_all()
+    assert not [n for n in live_torch._CONTAINERS if ("pytorch", n) in registry._REGISTRY]
+    assert all(isinstance(getattr(torch.nn, n), type) for n in live_torch._CONTAINERS)
+    sources, asked = [], []
+    real_source, real_find = registry._source, live_torch.find
+    monkeypatch.setattr(registry, "_source", lambda family: sources.append(family) or real_source(family))
+    monkeypatch.setattr(live_torch, "find", lambda name, fw: asked.append(name) or real_find(name, fw))
+    monkeypatch.setattr(registry, "_SEARCHED", set())
+    nn = torch.nn
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ModuleList([nn.ReLU()]), nn.Sequential(nn.Flatten(), nn.Linear(4, 2)))
+    net.forward = lambda x: net[2](net[1][0](net[0](x)))
+    model = explain.from_torch(net, (3, 3, 3))
+    assert model.total == sum(p.numel() for p in net.parameters())
+    assert sources == [] and not set(asked) & live_torch._CONTAINERS
+
+
+def test_a_polynomial_count_is_evaluated_in_ints_as_sympy_and_torch_count_it(monkeypatch):
+    """A weight group's count whose formula is a polynomial with integer coefficients, its sizes
+    ints, is evaluated with Python's ints, not by building the sympy expression (the first
+    from_torch in a process built a few dozen, ≈ 4 ms): every count is the one sympy's
+    substitution gives and the size of the module's tensor in torch; anything else (a fraction, a
+    floor, a symbolic size) still goes through sympy."""
+    import sympy
+
+    torch = require_module("torch")
+    from explain import model as model_module
+    from explain.symbols import as_value, to_expr
+
+    seen, substituted = [], []
+    real_evaluate, real_xreplace = model_module._evaluate, sympy.Basic.xreplace
+    monkeypatch.setattr(model_module, "_evaluate",
+                        lambda formula, args: seen.append((formula, args)) or real_evaluate(formula, args))
+    monkeypatch.setattr(sympy.Basic, "xreplace", lambda self, *a, **k: substituted.append(self) or real_xreplace(self, *a, **k))
+    real_evaluate.cache_clear()
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import torch_models
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    nn = torch.nn
+    grouped = nn.Sequential(nn.Conv2d(3, 6, (3, 5), groups=3), nn.BatchNorm2d(6), nn.Flatten(), nn.LazyLinear(7))
+    grouped(torch.zeros(2, 3, 9, 11))
+    for net, shape in ((torch_models.resnet50(), (3, 224, 224)), (grouped, (3, 9, 11))):
+        model = explain.from_torch(net, shape)
+        tensors = {**dict(net.named_parameters()), **dict(net.named_buffers())}
+        checked = 0
+        for node in model.nodes:
+            for w in node.weights:
+                full = f"{node.name}.{w.name}"
+                if full in tensors:
+                    assert type(w.count) is int and w.count == tensors[full].numel(), full
+                    checked += 1
+        assert checked == len(tensors), sorted(tensors)
+    assert seen and substituted == []
+    for formula, args in set(seen):
+        free = model_module._free_symbols(formula)
+        assert model_module._polynomial(formula) is not None
+        assert real_evaluate(formula, args) == as_value(real_xreplace(formula, {s: to_expr(v) for s, v in zip(free, args)}))
+    a, b = sympy.symbols("a b", integer=True)
+    for formula in (a * (b + 1) ** 2 - 3 * a, a * (a + 1) / 2, a / b, (a + b) ** -2 * 3 * a / 4):
+        assert model_module._polynomial(formula) is not None
+    for other in (sympy.floor(a / b), a ** b, sympy.sqrt(a), a * 0.5):
+        assert model_module._polynomial(other) is None
+    for formula, args, value in ((a * (b + 1) ** 2 - 3 * a, (5, 6), 5 * 49 - 15), (a * (a + 1) / 2, (4,), 10),
+                                 (a * (a + 1) / 2, (3,), 6), (a / b, (3, 2), sympy.Rational(3, 2)),
+                                 (a / b, (1, 0), sympy.zoo), (a / b, (4, -2), -2), (a * b + 1, (b, 2), 2 * b + 1),
+                                 ((a + b) ** -2 * 3 * a / 4, (4, 0), sympy.Rational(3, 16)), ((a + b) ** -2 * 32 * a, (4, 0), 8),
+                                 (sympy.floor(a / b), (7, 2), 3), (a * 0.5, (3,), sympy.Float(1.5))):
+        free = model_module._free_symbols(formula)
+        slow = as_value(real_xreplace(formula, {s: to_expr(v) for s, v in zip(free, args)}))
+        assert real_evaluate(formula, args) == slow == value and type(real_evaluate(formula, args)) is type(slow)

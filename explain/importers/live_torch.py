@@ -179,13 +179,18 @@ def _torch_type(module: Any, torch: Any) -> type[Layer] | None:
     for cls in type(module).__mro__:
         if not cls.__module__.startswith("torch.nn"):
             continue
-        if cls is torch.nn.Module:
+        if cls is torch.nn.Module or cls.__name__ in _CONTAINERS and cls is getattr(torch.nn, cls.__name__):
             return None
         found = find(cls.__name__, "pytorch")
         if found is not None:
             return found
     return None
 
+
+_CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"})
+"""torch.nn's containers: no layer type of the library (a test checks the registry), so their
+children are looked into without asking the registry, which would search every family's source
+for a name its index lacks."""
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
