@@ -241,8 +241,23 @@ def test_step_per_token_is_six_n_plus_what_n_leaves_out(config, six_n, step_per_
     text = render(explain.load(FIXTURES / "hf" / config), lang="en", format="markdown", count=("compute",))
     fmt = lambda v: f"{v:,}".replace(",", "{,}")  # noqa: E731
     assert f"C_{{\\text{{step}}}} / T = 6 \\times {fmt(n + attention + head)} = {fmt(step_per_token)}" in text
-    assert (f"That is {step_per_token - six_n:,} FLOPs more than $6N = {fmt(six_n)}$: $N$ leaves out "
-            f"{attention + head:,} MACs per token") in text
+    # review 31 (en 6, de 3, ja 3a): N is a number of parameters; it is 6N that leaves the MACs out
+    assert (f"That is {step_per_token - six_n:,} FLOPs more than $6N = {fmt(six_n)}$: $6N$ does not include "
+            f"{attention + head:,} MACs per token, and the training step counts each of them six times "
+            "(three times the forward pass, two FLOPs per MAC). In MACs per token, they are:") in text
+    assert "$N$ leaves out" not in text
+    # Kaplan's Table 1 has one context term, 2·n_layer·n_ctx·d_attn FLOPs per token; the exact count
+    # has QKᵀ and the weighted sum of V, each T·d MACs a block, so 2 × (2·L·T·d) FLOPs: the
+    # difference to C_forward is the other half of that and the LM head, 2·L·T·d + 2·d·V (by hand);
+    # said without reading one product into the term (review 31 en 5, de 3, fr 2, ja 3d, es 5)
+    assert (f"Counted exactly, a token takes on average {n + attention + head:,} MACs; in FLOPs that is "
+            f"{2 * (n + attention + head) - (2 * n + attention):,} more than $C_{{\\text{{forward}}}}$:") in text
+    assert 2 * (n + attention + head) - (2 * n + attention) == attention + 2 * head
+    assert ("Kaplan et al.'s Table 1 counts the attention over the context as a single term, "
+            "$2\\, n_{\\text{layer}}\\, n_{\\text{ctx}}\\, d_{\\text{attn}}$ FLOPs per token in the forward "
+            "pass, which they call context-dependent; the exact count has two products there") in text
+    assert "Kaplan's attention term counts the scores" not in text
+    assert "On average per token of a sample, a training step takes, from the exact count of MACs:" in text
     assert (f"- the products $QK^{{\\top}}$ and the weighted sums of the values over the $T$ positions in the "
             f"{cfg.get('num_hidden_layers', cfg.get('n_layer'))} blocks: {attention:,}\n- `lm_head`: {head:,}\n") in text
     assert f"at the context length $n_{{\\text{{ctx}}}} = T = {fmt(t)}$" in text
