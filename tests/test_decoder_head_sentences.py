@@ -273,6 +273,8 @@ def test_bidirectional_gemma3_head_sentence_states_transformers_window(tmp_path,
     assert sum(p.numel() for p in net.parameters()) == sum(
         p.numel() for p in _modeling("gemma3").Gemma3TextModel(plain).parameters())
     assert config.sliding_window == half + 1  # the loaded config holds ⌊w/2⌋ + 1, not the file's w (review 29)
+    # "a key is kept only if its distance from the query is less than that number"
+    assert all(bool(sliding[q, k]) == (abs(q - k) < config.sliding_window) for q in range(12) for k in range(12))
     numbers = (f"$w = {window}$", rf"$\lfloor w/2 \rfloor = {half}$", rf"$2 \cdot \lfloor w/2 \rfloor + 1 = {2 * half + 1}$",
                rf"$\lfloor w/2 \rfloor + 1 = {half + 1}$")
     for lang in LANGS:
@@ -282,8 +284,11 @@ def test_bidirectional_gemma3_head_sentence_states_transformers_window(tmp_path,
     text = render_document("derivation", explain.load(path), lang="en", format="markdown")
     assert (rf"$M$ is $-\infty$ for the keys more than $\lfloor w/2 \rfloor = {half}$ positions before or after "
             "the query and 0 elsewhere") in text
-    assert ("(the configuration file's `sliding_window`; the configuration transformers loads holds "
-            rf"$\lfloor w/2 \rfloor + 1 = {half + 1}$ instead, an exclusive bound)") in text
+    # review 31 (en 8, fr 5, ja 5, es 4): "an exclusive bound" is jargon; the rule in plain words
+    assert ("(the configuration file's `sliding_window`; transformers stores "
+            rf"$\lfloor w/2 \rfloor + 1 = {half + 1}$ in the configuration it loads, and a key is kept only "
+            "if its distance from the query is less than that number)") in text
+    assert "exclusive" not in text
     assert "in a layer without the window $M$ is 0 everywhere" in text
     assert "the number of parameters is the same with or without the setting" in text
 
