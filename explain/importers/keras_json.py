@@ -205,7 +205,7 @@ class _Reader:
             if i + 1 < len(entries) and isinstance(entries[i + 1][3], dict):
                 recorded = _shape_of(entries[i + 1][3].get("input_shape"), batch=True)
             prev = builder.model.nodes[-1].output_shape if builder.model.nodes else shape
-            self._add(builder, layer_name, raw, [prev], None, None, [recorded], depth)
+            self._add(builder, layer_name, raw, [prev], None, None, recorded, depth)
 
     # -- Functional ---------------------------------------------------------------------
     def _functional(self, builder: GraphBuilder, config: dict, call_shapes: Sequence[Shape] | None,
@@ -268,9 +268,9 @@ class _Reader:
             layer_name, k, raw, refs = calls[c]
             names = [graph.ref(r, recorded) for r in refs]
             node_name = layer_name if k == 0 else f"{layer_name}[{k}]"
-            out_recorded = [recorded.get((layer_name, k, t)) for t in range(_MAX_OUTPUTS)]
             graph.nodes[node_name] = self._add(builder, node_name, raw, [graph.shape(n) for n in names],
-                                               names, layer_name if k > 0 else None, out_recorded, depth)
+                                               names, layer_name if k > 0 else None,
+                                               recorded.get((layer_name, k, 0)), depth)
             graph.names[(layer_name, k)] = node_name
             done += 1
             for w in waiters.pop((layer_name, k), ()):
@@ -302,8 +302,10 @@ class _Reader:
 
     # -- one call of one layer ----------------------------------------------------------
     def _add(self, builder: GraphBuilder, node_name: str, raw: dict, shapes: list[Shape],
-             names: list[str] | None, shares: str | None, recorded: list[Shape | None],
+             names: list[str] | None, shares: str | None, recorded: Shape | None,
              depth: int) -> Node:
+        """``recorded``: the output shape the JSON records for this call (a later call's input),
+        which a layer whose type lets it state its output shape takes."""
         class_name, config = raw["class_name"], raw.get("config") or {}
         try:
             layer: Layer
@@ -314,17 +316,14 @@ class _Reader:
                 layer = submodel(class_name, inner, outs, config.get("trainable", True) is not False)
             else:
                 layer = layer_from_config(class_name, config, raw.get("module"), raw.get("registered_name"))
-                if hasattr(layer, "output_shape_") and layer.output_shape_ is None and recorded[0] is not None:
-                    stated: dict[str, Any] = {"output_shape_": tuple(recorded[0])}
+                if hasattr(layer, "output_shape_") and layer.output_shape_ is None and recorded is not None:
+                    stated: dict[str, Any] = {"output_shape_": tuple(recorded)}
                     layer = dataclasses.replace(layer, **stated)
         except ExplainError as e:
             raise e.located(layer=node_name) from None
         if shares is not None and not layer.weight_groups():
             shares = None
         return builder.add(node_name, layer, names, shares=shares)
-
-
-_MAX_OUTPUTS = 8
 
 
 class _Graph:
