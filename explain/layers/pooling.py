@@ -17,6 +17,9 @@ from ._spatial import Spatial, Windowed, uniform_stride
 
 @layer_type
 class _Pooling(Spatial, Windowed):
+    """Keras's window poolings (MaxPooling, AveragePooling; 1D to 3D): no weights; each spatial
+    length n becomes ⌊(n − p)/s⌋ + 1 (valid) or ⌈n/s⌉ (same), the channels stay."""
+
     role = "pool"
     explanation = _texts.POOL
     compute_explanation = _texts.POOL_COMPUTE
@@ -58,6 +61,9 @@ class _Pooling(Spatial, Windowed):
 
 @layer_type
 class _GlobalPooling(Spatial):
+    """Keras's global poolings (GlobalMaxPooling, GlobalAveragePooling; 1D to 3D): no weights;
+    the spatial axes are pooled away (each kept as 1 with keepdims), the channels stay."""
+
     role = "global_pool"
     explanation = _texts.GLOBAL_POOL
 

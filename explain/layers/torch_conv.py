@@ -52,6 +52,8 @@ def _conv_cost(rank: int, transposed: bool, grouped: bool, bias: bool) -> tuple:
 
 @layer_type
 class _TorchConv(Layer, Windowed):
+    """PyTorch's convolutions Conv1d/2d/3d, channels first: weight c_out·(c_in/g)·k… + bias c_out."""
+
     exact_shape_rule = True
     symbol_meanings = {"c_out": "conv_out_channels"}
     role = "conv"

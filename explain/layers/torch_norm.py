@@ -32,6 +32,10 @@ _STATS = (Group("running_mean", C, trainable=False, buffer=True),
 
 @layer_type
 class _BatchNorm(Layer):
+    """A PyTorch normalization over the channels (axis 1) with batch normalization's groups:
+    weight C + bias C (affine) and the buffers running_mean C, running_var C and
+    num_batches_tracked 1 (track_running_stats)."""
+
     exact_shape_rule = True
     """weight C + bias C (affine, bias) and, with track_running_stats, the buffers running_mean C,
     running_var C and num_batches_tracked 1; num_features C must be the input's axis 1."""

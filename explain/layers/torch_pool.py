@@ -28,6 +28,9 @@ from .torch_core import torch_module
 
 @layer_type
 class _Pool(Layer, Windowed):
+    """PyTorch's window poolings (max, average, power-average; 1d to 3d), channels first: no
+    weights; the output lengths follow the window rules of ``explain/shapes.py``."""
+
     role = "pool"
     explanation = _texts.POOL
 
