@@ -19,8 +19,7 @@ from .compute import FLOPS_PER_MAC, TRAINING_FACTOR, Cost, NotDerived
 from .errors import ExplainError
 from .layers.base import Group, Layer, Shape, format_shape
 from .records import record
-from .symbols import (MAX_EXPR_SIZE, Value, as_value, at_values, expand_bounded, expr_size, free_names,
-                      integer_rule, to_expr)
+from .symbols import MAX_EXPR_SIZE, Value, as_value, at_values, expand_bounded, expr_size, to_expr
 
 if TYPE_CHECKING:
     from .kaplan import Kaplan
@@ -516,15 +515,6 @@ def _evaluate(formula: sympy.Expr, args: tuple) -> Value:
             if type(found) is Fraction and found.denominator == 1:
                 return found.numerator
     free = _free_symbols(formula)
-    if all(type(v) is int for v in args):
-        exact = integer_rule(formula)
-        if exact is not None and len(free_names(formula)) == len(free):
-            try:
-                number = exact({s.name: v for s, v in zip(free, args)})
-            except ZeroDivisionError:
-                number = None
-            if type(number) is int:
-                return number
     return as_value(formula.xreplace({s: to_expr(v) for s, v in zip(free, args)}))
 
 

@@ -23,14 +23,14 @@ pools) has p = 0 in its rule.
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
-from typing import Optional
+from typing import Callable, Optional
 
 import sympy
 
 from .records import record
 from .symbols import Value, as_value, sym, to_expr
-from .symbols import free_names as _free, integer_rule as _integer_rule
 
 Length = Optional[Value]
 
@@ -180,6 +180,58 @@ def _in_ints(rule: sympy.Expr, values: tuple[tuple[str, int], ...]) -> int | Non
     except ZeroDivisionError:
         return None
     return number if type(number) is int else None
+
+
+_Exact = Callable[[dict], int]
+
+
+@lru_cache(maxsize=None)
+def _free(rule: sympy.Expr) -> frozenset[str]:
+    return frozenset(x.name for x in rule.free_symbols)
+
+
+@lru_cache(maxsize=None)
+def _integer_rule(rule: sympy.Expr) -> _Exact | None:
+    """``rule`` as a function of int values, exact (ints, a fraction only inside a floor or
+    ceiling that does not divide evenly): built once per rule, so that shape inference over
+    numbers costs no sympy work per layer. None: the rule has a part this does not know (sympy
+    evaluates it then)."""
+    if rule.is_Symbol:
+        name = rule.name
+        return lambda values: values[name]
+    if rule.is_Integer:
+        number = int(rule)
+        return lambda values: number
+    if isinstance(rule, (sympy.floor, sympy.ceiling)):
+        quotient = _quotient(rule.args[0])
+        if quotient is None:
+            return None
+        num, den = quotient
+        if isinstance(rule, sympy.floor):
+            return lambda values: num(values) // den(values)
+        return lambda values: -(-num(values) // den(values))
+    parts = [_integer_rule(a) for a in rule.args]
+    if not parts or any(f is None for f in parts):
+        return None
+    fs: list[_Exact] = [f for f in parts if f is not None]
+    if rule.is_Add:
+        return lambda values: sum([f(values) for f in fs])
+    if rule.is_Mul:
+        return lambda values: math.prod([f(values) for f in fs])
+    if isinstance(rule, (sympy.Min, sympy.Max)):
+        pick = min if isinstance(rule, sympy.Min) else max
+        return lambda values: pick([f(values) for f in fs])
+    return None
+
+
+def _quotient(e: sympy.Expr) -> tuple[_Exact, _Exact] | None:
+    """``e`` as (numerator, denominator) functions of int values, where ``e`` is written as
+    ``a/b`` (the rules' ``_frac``) or has no division."""
+    if e.is_Mul and len(e.args) == 2 and e.args[1].is_Pow and e.args[1].exp == -1:
+        num, den = _integer_rule(e.args[0]), _integer_rule(e.args[1].base)
+    else:
+        num, den = _integer_rule(e), (lambda values: 1)
+    return None if num is None or den is None else (num, den)
 
 
 def _substitute(e: sympy.Basic, values: dict) -> sympy.Basic:

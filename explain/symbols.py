@@ -6,9 +6,8 @@ user declared.
 """
 from __future__ import annotations
 
-import math
 from functools import lru_cache
-from typing import Callable, Mapping, Union
+from typing import Mapping, Union
 
 import sympy
 
@@ -173,59 +172,3 @@ def exact_div(a: Value, b: Value) -> Value:
     if isinstance(a, int) and isinstance(b, int):
         return a // b
     return as_value(sympy.Integer(a) / b if isinstance(a, int) else a / b)
-
-
-_Exact = Callable[[dict], int]
-
-
-@lru_cache(maxsize=None)
-def free_names(rule: sympy.Expr) -> frozenset[str]:
-    """The names of ``rule``'s symbols."""
-    return frozenset(x.name for x in rule.free_symbols)
-
-
-@lru_cache(maxsize=None)
-def integer_rule(rule: sympy.Expr) -> _Exact | None:
-    """``rule`` as a function of int values by symbol name, exact (ints, a power with a whole
-    exponent of 0 or more, a fraction only inside a floor or ceiling that does not divide
-    evenly): built once per rule, so that shape inference and weight counts over numbers cost no
-    sympy work per layer. None: the rule has a part this does not know (sympy evaluates it then)."""
-    if rule.is_Symbol:
-        name = rule.name
-        return lambda values: values[name]
-    if rule.is_Integer:
-        number = int(rule)
-        return lambda values: number
-    if isinstance(rule, (sympy.floor, sympy.ceiling)):
-        quotient = _quotient(rule.args[0])
-        if quotient is None:
-            return None
-        num, den = quotient
-        if isinstance(rule, sympy.floor):
-            return lambda values: num(values) // den(values)
-        return lambda values: -(-num(values) // den(values))
-    if rule.is_Pow and rule.exp.is_Integer and rule.exp >= 0:
-        base, exp = integer_rule(rule.base), int(rule.exp)
-        return None if base is None else (lambda values: base(values) ** exp)
-    parts = [integer_rule(a) for a in rule.args]
-    if not parts or any(f is None for f in parts):
-        return None
-    fs: list[_Exact] = [f for f in parts if f is not None]
-    if rule.is_Add:
-        return lambda values: sum([f(values) for f in fs])
-    if rule.is_Mul:
-        return lambda values: math.prod([f(values) for f in fs])
-    if isinstance(rule, (sympy.Min, sympy.Max)):
-        pick = min if isinstance(rule, sympy.Min) else max
-        return lambda values: pick([f(values) for f in fs])
-    return None
-
-
-def _quotient(e: sympy.Expr) -> tuple[_Exact, _Exact] | None:
-    """``e`` as (numerator, denominator) functions of int values, where ``e`` is written as
-    ``a/b`` (the rules' ``_frac``) or has no division."""
-    if e.is_Mul and len(e.args) == 2 and e.args[1].is_Pow and e.args[1].exp == -1:
-        num, den = integer_rule(e.args[0]), integer_rule(e.args[1].base)
-    else:
-        num, den = integer_rule(e), (lambda values: 1)
-    return None if num is None or den is None else (num, den)
