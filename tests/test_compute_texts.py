@@ -581,7 +581,7 @@ def test_mixed_precision_saves_no_model_state_with_any_optimizer_in_ja_and_es():
 
 def test_llama_compute_defines_each_symbol_once():
     """Llama 2 7B (no grouped-query attention: num_key_value_heads = num_attention_heads in its
-    config) shows H_kv in MACs_1 and O_1, so the where-list says H_kv = H; T, declared with the
+    config) shows H_kv in MACs_1 and O_1, so the model's symbol list says H_kv = H = 32; T, declared with the
     model's symbols (4,096 positions), is not defined a second time; C_step (one step, one sample)
     and C_train (Kaplan et al.'s run on D tokens) are two symbols (review 26 en, 3, 4, 12)."""
     import json
@@ -590,7 +590,13 @@ def test_llama_compute_defines_each_symbol_once():
     text = render(explain.load(FIXTURES / "hf/llama-2-7b.json"), lang="en", format="markdown",
                   count=("params", "compute", "memory"))
     assert r"2H_{\text{kv}} \cdot d \cdot d_{h}" in text
-    assert text.count("- $H_{\\text{kv}} = H$: number of key/value heads") == 1
+    # review 31 (en, de, fr, ja, es: llama): H_kv is in the model's symbol list, after H, as in the
+    # Gemma documents (there H_kv = 4), not only in a where-list in the middle of the compute section
+    intro = text[:text.index("## Architecture")]
+    assert "- $H = 32$: number of attention heads\n- $H_{\\text{kv}} = H = 32$: number of key/value heads\n" in intro
+    assert text.count("H_{\\text{kv}} = H") == 1
+    plain = render(explain.load(FIXTURES / "hf/llama-2-7b.json"), lang="en", format="markdown")
+    assert "H_{\\text{kv}}" not in plain  # the parameter formulas do not use it
     assert re.findall(r"^- \$T\b.*$", text, flags=re.M) == ["- $T = 4{,}096$: number of positions (maximum sequence length)"]
     assert ("On a batch of $B$ samples a training step costs $B \\cdot C_{\\text{step}}$ FLOPs; for one "
             "sample, a sequence of $T = 4{,}096$ tokens, it costs $C_{\\text{step}}$:") in text
@@ -628,3 +634,28 @@ def test_transformer_activations_are_a_lower_bound(seed_md):
     assert any(n.layer.role == "transformer_block" for n in encoder.nodes)
     assert "For a transformer it is a lower bound" in render(encoder, lang="en", format="markdown",
                                                              count=("memory",))
+
+
+def test_korthikanti_estimate_is_evaluated_beside_the_lower_bound():
+    """Llama 2 7B (the fixture config): Korthikanti et al.'s 34·T·d + 5·H·T² with T = 4,096
+    (max_position_embeddings), d = 4,096 (hidden_size), H = 32 (num_attention_heads) is
+    570,425,344 + 2,684,354,560 = 3,254,779,904 bytes per block, and 32 blocks (num_hidden_layers)
+    104,152,956,928 bytes per sample; the lower bound counted here is 2 × (T·d·(L + 2) + T·V) =
+    2 × 701,497,344 bytes = 1.40 GB (review 31 en 1, de 1, fr 1, ja 1, es 1: named, not evaluated)."""
+    import json
+    cfg = json.loads((FIXTURES / "hf/llama-2-7b.json").read_text())
+    t, d, h, layers, v = (cfg["max_position_embeddings"], cfg["hidden_size"], cfg["num_attention_heads"],
+                          cfg["num_hidden_layers"], cfg["vocab_size"])
+    assert 34 * t * d == 570_425_344 and 5 * h * t * t == 2_684_354_560
+    per_block = 34 * t * d + 5 * h * t * t
+    assert per_block == 3_254_779_904 and layers * per_block == 104_152_956_928
+    assert 2 * (t * d * (layers + 2) + t * v) == 1_402_994_688
+    model = explain.load(FIXTURES / "hf/llama-2-7b.json")
+    en = render(model, lang="en", format="markdown", count=("memory",))
+    assert ("($T$ positions, width $d$, $H$ heads). With this model's $T = 4{,}096$, $d = 4{,}096$ and $H = 32$, "
+            "that is 3.25\u00a0GB per block and 104.2\u00a0GB per sample for its 32 blocks, against the lower "
+            "bound of 1.40\u00a0GB per sample counted below. Recomputing activations (gradient checkpointing)") in en
+    assert "The activations of one sample take 1.40\u00a0GB" in en
+    for lang, words in (("de", "3,25\u00a0GB je Block und 104,2\u00a0GB je Beispiel"), ("fr", "3,25\u202fGo par bloc"),
+                        ("ja", "104.2\u00a0GB"), ("es", "3,25\u00a0GB por bloque y 104,2\u00a0GB por ejemplo")):
+        assert words in render(model, lang=lang, format="markdown", count=("memory",)), lang

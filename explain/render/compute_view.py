@@ -169,6 +169,36 @@ def kaplan_math(f: "Formatter") -> dict[str, str]:
     return out
 
 
+def renamed_symbols(model: "Model") -> list[tuple[str, "sympy.Symbol"]]:
+    """The compute symbols that stand for a symbol of the model's list (``H_kv`` for ``H``
+    without grouped-query attention), each with that symbol, in the order the layers use them."""
+    from .messages import COMPUTE_RENAMED
+    out: dict[str, sympy.Symbol] = {}
+    for node in model.nodes:
+        cost = node.cost
+        if cost is None:
+            continue
+        for s in sorted((cost.macs + cost.other).free_symbols, key=lambda s: s.name):
+            value = node.values.get(s, s)
+            if s.name in COMPUTE_RENAMED and value != s and isinstance(value, sympy.Symbol) \
+                    and value in model.symbols and isinstance(model.symbols[value], int):
+                out.setdefault(s.name, value)
+    return list(out.items())
+
+
+def renamed_symbol_rows(model: "Model", f: "Formatter") -> list[tuple[str, str, str]]:
+    """``H_kv = H = 32`` and its meaning, for the model's symbol list, with the row of ``H``
+    (``H = 32``) it follows there: (row of the symbol it stands for, label, meaning)."""
+    from .mathtex import symbol_tex
+    from .messages import COMPUTE_SYMBOLS
+    rows = []
+    for name, target in renamed_symbols(model):
+        number = f.math.number(model.symbols[target])
+        rows.append((f.m(f"{symbol_tex(target.name)} = {number}"),
+                     f.m(f"{symbol_tex(name)} = {symbol_tex(target.name)} = {number}"), COMPUTE_SYMBOLS[name]))
+    return rows
+
+
 def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> list[dict[str, Any]]:
     """Each layer's compute: why (the first layer of a type), MACs = formula = numbers = result,
     the other operations the same way, and the meaning of each shape symbol where it first appears.
@@ -183,6 +213,7 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
     seen_idle: dict[type, tuple[int, str]] = {}
     seen_symbols: set[str] = set()
     declared = set(model.symbols)  # defined with their values in the document's symbol list
+    renamed = {name for name, _ in renamed_symbols(model)}  # H_kv = H: in that list too
     seen_notes: set[tuple] = set()
     seen_formulas: dict[tuple, tuple[int, str]] = {}
     seen_costs: dict[type, list[tuple[int, str, Any, Any]]] = {}
@@ -203,7 +234,7 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
         symbols = []
         for s in sorted((cost.macs + cost.other).free_symbols, key=lambda s: s.name):
             meaning = messages.COMPUTE_SYMBOLS.get(s.name)
-            if not meaning or s.name in seen_symbols or s in declared:
+            if not meaning or s.name in seen_symbols or s in declared or s.name in renamed:
                 continue
             value = node.values.get(s, s)
             if value == s:

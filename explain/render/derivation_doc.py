@@ -30,11 +30,22 @@ def derivation_facts(model: Model, f: "Formatter", expand: bool = False,
     if "compute" in count:
         from .compute_view import compute_context
         facts["compute"] = compute_context(model, f, detail)
-        facts["model_symbols"] = facts["all_model_symbols"]  # the compute formulas use them all
+        facts["model_symbols"] = _with_renamed(facts["all_model_symbols"], model, f)  # the compute formulas use them all
     if "memory" in count:
         from .memory_view import memory_context
         facts["training"] = memory_context(model, f)
     return facts
+
+
+def _with_renamed(rows: list[tuple[str, str]], model: Model, f: "Formatter") -> list[tuple[str, str]]:
+    """The model's symbol list with each compute symbol that stands for one of them (``H_kv = H =
+    32``) right after that symbol's row."""
+    from .compute_view import renamed_symbol_rows
+    out = list(rows)
+    for after, label, meaning in renamed_symbol_rows(model, f):
+        labels = [label for label, _ in out]
+        out.insert(labels.index(after) + 1 if after in labels else len(out), (label, meaning))
+    return out
 
 
 @document("derivation", "text")

@@ -72,6 +72,8 @@ def memory_context(model: "Model", f: "Formatter") -> dict[str, Any]:
         "left_out": [f.name(n) for n in acts.unknown],
         "views": [f.name(n) for n in acts.views],
         "blocks_inside": _transformer_blocks(model, f),
+        "korthikanti": _korthikanti_values(model, f, acts.bytes_per_sample if acts.elements and not acts.unknown else None),
+        "sep": "" if f.lang == "ja" else " ",
         "total_line": bool(acts.elements) and not acts.unknown,
         "context": f.num(model.evaluate(model.context)) if model.context is not None else None,
     }
@@ -84,3 +86,33 @@ def _transformer_blocks(model: "Model", f: "Formatter") -> dict[str, str] | None
     if not any(n.layer.role == "transformer_block" for n in model.nodes):
         return None
     return {"formula": f.m(r"34\, T d + 5\, H T^{2}"), "ff": f.m("4d"), "T": f.m("T"), "d": f.m("d"), "H": f.m("H")}
+
+
+def korthikanti_bytes(t: int, d: int, h: int) -> int:
+    """Korthikanti et al. 2022's activations of one GPT-style block for one sample in 16 bits
+    without recomputation: 34·T·d + 5·H·T² bytes."""
+    return 34 * t * d + 5 * h * t * t
+
+
+def _korthikanti_values(model: "Model", f: "Formatter", bound: int | None) -> dict[str, str] | None:
+    """Korthikanti et al.'s formula with the model's T (the context counted), d and H, per block
+    and for all its transformer blocks, beside the lower bound counted here (bytes per sample);
+    None where the model does not declare d and H, or T is not its context."""
+    if bound is None or model.context is None:
+        return None
+    by_meaning = {model.symbol_meanings.get(s.name): (s, v) for s, v in model.symbols.items() if isinstance(v, int)}
+    if not all(m in by_meaning for m in ("positions", "model_width", "heads")):
+        return None
+    t = model.evaluate(model.context)
+    if by_meaning["positions"][1] != t:
+        return None
+    d, h = by_meaning["model_width"][1], by_meaning["heads"][1]
+    blocks = sum(int(model.evaluate(n.repeat)) for n in model.nodes if n.layer.role == "transformer_block")
+    from .mathtex import symbol_tex
+    n = f.math.number
+    one = korthikanti_bytes(t, d, h)
+    return {"T_eq": f.m(f"{symbol_tex(by_meaning['positions'][0].name)} = {n(t)}"),
+            "d_eq": f.m(f"{symbol_tex(by_meaning['model_width'][0].name)} = {n(d)}"),
+            "H_eq": f.m(f"{symbol_tex(by_meaning['heads'][0].name)} = {n(h)}"),
+            "block": _bytes(one, f), "total": _bytes(blocks * one, f), "n": f.num(blocks),
+            "bound": _bytes(bound, f)}
