@@ -974,3 +974,50 @@ def test_a_polynomial_count_is_evaluated_in_ints_as_sympy_and_torch_count_it(mon
         free = model_module._free_symbols(formula)
         slow = as_value(real_xreplace(formula, {s: to_expr(v) for s, v in zip(free, args)}))
         assert real_evaluate(formula, args) == slow == value and type(real_evaluate(formula, args)) is type(slow)
+
+
+def test_from_torch_reads_a_leaf_modules_tensors_from_its_tables_as_torchs_methods_list_them(monkeypatch):
+    """``live_torch._named`` gives what ``named_parameters`` / ``named_buffers`` (recurse or not,
+    remove_duplicate=False) give, for every module of a ResNet-50, a scripted module, a tied and a
+    pruned Linear, a BatchNorm without running statistics, and a subclass with a listing of its
+    own (which is called); a leaf's listing is read from its table, without torch's generator."""
+    torch = require_module("torch")
+    from torch.nn.utils import prune
+
+    from explain.importers import live_torch
+
+    nn = torch.nn
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import torch_models
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+
+    class Listed(nn.Linear):
+        def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+            yield "only", self.weight
+
+    tied = nn.Linear(3, 3, bias=False)
+    pruned = nn.Linear(4, 2)
+    prune.l1_unstructured(pruned, "weight", amount=0.5)
+    net = nn.Sequential(torch_models.resnet50(), torch.jit.script(nn.Linear(2, 3)), tied, nn.Sequential(tied),
+                        pruned, nn.BatchNorm1d(3, track_running_stats=False), Listed(2, 2))
+    modules = list(net.modules())
+    expected = [(list(m.named_parameters(recurse=r, remove_duplicate=False)),
+                 list(m.named_buffers(recurse=r, remove_duplicate=False))) for m in modules for r in (True, False)]
+    generated = []
+    real = nn.Module._named_members
+    monkeypatch.setattr(nn.Module, "_named_members", lambda self, *a, **k: generated.append(self) or real(self, *a, **k))
+    live_torch._MODULE_METHODS.clear()
+    found = [(live_torch._named(m, "_parameters", r), live_torch._named(m, "_buffers", r))
+             for m in modules for r in (True, False)]
+    assert len(found) == len(expected) == 2 * len(modules)
+    for (params, buffers), (want_params, want_buffers) in zip(found, expected):
+        assert [n for n, _ in params] == [n for n, _ in want_params]
+        assert all(a is b for (_, a), (_, b) in zip(params, want_params))
+        assert [n for n, _ in buffers] == [n for n, _ in want_buffers]
+        assert all(a is b for (_, a), (_, b) in zip(buffers, want_buffers))
+    assert live_torch._named(net[-1], "_parameters") == [("only", net[-1].weight)]
+    leaves = [m for m in modules if not m._modules and type(m) is not Listed]
+    assert not set(map(id, generated)) & set(map(id, leaves))
+    assert {id(m) for m in modules if m._modules} <= set(map(id, generated))

@@ -407,12 +407,11 @@ class _Reader:
         visited.add(id(module))
         layer = self.known(module)
         if layer is not None:
-            tensors = [(n, p, False) for n, p in module.named_parameters(remove_duplicate=False)]
+            tensors = [(n, p, False) for n, p in _named(module, "_parameters")]
             self.add_unit(_Unit(name, module, layer, tensors))
             return
-        own = [(n, p, False) for n, p in module.named_parameters(recurse=False, remove_duplicate=False)]
-        own += [(n, b, True) for n, b in module.named_buffers(recurse=False, remove_duplicate=False)
-                if b is not None]
+        own = [(n, p, False) for n, p in _named(module, "_parameters", recurse=False)]
+        own += [(n, b, True) for n, b in _named(module, "_buffers", recurse=False)]
         if own:
             self.add_unit(_Unit(name, module, None, own))
         for child_name, child in module.named_children():
@@ -445,10 +444,11 @@ class _Reader:
             if made is None:
                 return None
             layer = made
-        params = {n: p.numel() for n, p in module.named_parameters(remove_duplicate=False)}
+        named = _named(module, "_parameters")
+        params = {n: p.numel() for n, p in named}
         weighted = [g for g in layer.weight_groups() if not g.buffer]
         if not params and not weighted:  # weightless, or buffers only (BatchNorm with affine=False)
-            return layer if self.weightless or any(True for _ in module.buffers()) else None
+            return layer if self.weightless or _named(module, "_buffers") else None
         probe = self.probe_once(layer, module)
         if probe is None:
             return None
@@ -459,9 +459,9 @@ class _Reader:
             return None
         # groups named by part (self_attn, linear1): take the layer only when no tensor of it is
         # used anywhere else, and all are trainable or all frozen
-        if any(self.occurrences[self.key(p)] > 1 for _, p in module.named_parameters(remove_duplicate=False)):
+        if any(self.occurrences[self.key(p)] > 1 for _, p in named):
             return None
-        flags = {p.requires_grad for p in module.parameters()}
+        flags = {p.requires_grad for _, p in named}
         return layer if len(flags) <= 1 else None
 
     def probe_once(self, layer: Layer, module: Any):
@@ -824,10 +824,30 @@ def _parameter_rows(unit: _Unit) -> list[tuple[str, Any]]:
     return [(rel, t) for rel, t, buffer in unit.tensors if not buffer and t.dim() >= 1 and t.numel() > 0]
 
 
+def _named(module: Any, table: str, recurse: bool = True) -> list[tuple[str, Any]]:
+    """``module.named_parameters(recurse=recurse, remove_duplicate=False)`` (table
+    ``"_parameters"``) or ``named_buffers`` (``"_buffers"``) as a list: read from the module's
+    own table where that is all torch's method gives (no child or ``recurse=False``, the methods
+    torch.nn.Module's own), without its generators (most modules a model holds are leaves)."""
+    if not _MODULE_METHODS:
+        base = sys.modules["torch"].nn.Module
+        _MODULE_METHODS.update((m, getattr(base, m)) for m in ("named_parameters", "named_buffers", "_named_members"))
+    cls = type(module)
+    method = "named_parameters" if table == "_parameters" else "named_buffers"
+    if (recurse and module._modules) or getattr(cls, method) is not _MODULE_METHODS[method] \
+            or cls._named_members is not _MODULE_METHODS["_named_members"]:
+        return list(getattr(module, method)(recurse=recurse, remove_duplicate=False))
+    return [(n, t) for n, t in getattr(module, table).items() if t is not None]
+
+
+_MODULE_METHODS: dict[str, Any] = {}
+"""torch.nn.Module's named_parameters, named_buffers and _named_members (filled on first use)."""
+
+
 def _extra_buffers(module: Any, groups: Iterable, values: dict) -> list[tuple[str, int]]:
     """Buffers of a known module that its type does not count (a pruning mask ``weight_mask``,
     spectral norm's ``_u`` and ``_v``): (name, size) each, counted as torch has them."""
-    buffers = [(n, b.numel()) for n, b in module.named_buffers(remove_duplicate=False) if b is not None]
+    buffers = [(n, b.numel()) for n, b in _named(module, "_buffers")]
     counted = [g for g in groups if g.buffer]
     if sum(int(count(g, values)) for g in counted) == sum(n for _, n in buffers):
         return []
