@@ -419,6 +419,8 @@ class Model:
         """Kaplan et al. 2020's closed forms (N, C_forward per token, C_train = 6ND) for a
         decoder-only transformer, beside the exact count; None for other models. ``n_ctx``: the
         context length (default: the config's positions)."""
+        if all(n.layer.kaplan_widths() is None for n in self.nodes):
+            return None  # no decoder block (a CNN): without importing kaplan
         from .kaplan import kaplan
         return kaplan(self, n_ctx)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
+from ..compute import SOFTMAX_OPS, activation_ops
 from ..msgid import N_
 
 if TYPE_CHECKING:
@@ -50,10 +51,11 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
                    batch=f.m("B"), sep="" if f.lang == "ja" else " ", batch_cost=f.m(r"B \cdot C_{\text{step}}"))
     k = model.kaplan()
     per_token = model.macs_per_token
-    out["kaplan_math"] = kaplan_math(f)
-    if k is None:
-        from ..kaplan import kaplan_absent
+    if k is None and any(n.layer.kaplan_absent() is not None for n in model.nodes):
+        from ..kaplan import kaplan_absent  # only then: a CNN's document never imports kaplan
         out["kaplan_absent"] = kaplan_absent(model)
+    # the formulas only the Kaplan sentences name
+    out["kaplan_math"] = kaplan_math(f) if k is not None or out["kaplan_absent"] else {}
     if k is None or k.n_ctx is None or per_token is None or per_token.denominator != 1:
         return out
     exact = 2 * int(per_token)
@@ -204,11 +206,13 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
     the other operations the same way, and the meaning of each shape symbol where it first appears.
     In ``compact`` detail a later layer of a type with the same formulas (and nothing new to say)
     gets a short entry, ``brief``: the first such layer and its own numbers (``MACs = …`` and
-    ``O = …``, as ``brief_lines`` in a sentence and ``brief_equation`` as a display)."""
+    ``O = …``, as ``brief_lines`` in a sentence and ``brief_equation`` as a display), written once
+    per formulas and values of their symbols (ResNet152's 507 short entries have a few dozen)."""
     from . import messages
     from .mathtex import symbol_tex
-    from .view import View, aligned_chains
+    from .view import Record, View
     v = View(f, model)
+    macs_label = _label(f, MACS_LABEL)
     seen_types: set[type] = set()
     seen_idle: dict[type, tuple[int, str]] = {}
     seen_symbols: set[str] = set()
@@ -217,10 +221,13 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
     seen_notes: set[tuple] = set()
     seen_formulas: dict[tuple, tuple[int, str]] = {}
     seen_costs: dict[type, list[tuple[int, str, Any, Any]]] = {}
+    free_of: dict[tuple, list[sympy.Symbol]] = {}
+    briefs: dict[tuple, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
     for index, node in enumerate(model.nodes, 1):
         cost = node.cost
-        row: dict[str, Any] = {"index": index, "name": f.name(node.name), "type": node.type,
+        name = f.name(node.name)
+        row: dict[str, Any] = {"index": index, "name": name, "type": node.type,
                                "missing": node.cost_missing, "nothing": False, "same": None, "brief": None,
                                "lead": None, "first": type(node.layer) not in seen_types}
         seen_types.add(type(node.layer))
@@ -229,10 +236,14 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
             continue
         nothing = cost.macs == 0 and cost.other == 0
         if nothing:  # a later idle layer of a type says so in one line, naming the first
-            first = seen_idle.setdefault(type(node.layer), (index, node.name))
-            row["same"] = (first[0], f.name(first[1])) if first[0] != index else None
+            first = seen_idle.setdefault(type(node.layer), (index, name))
+            row["same"] = first if first[0] != index else None
+        formulas = (cost.macs, cost.other)
+        free = free_of.get(formulas)
+        if free is None:
+            free = free_of[formulas] = sorted((cost.macs + cost.other).free_symbols, key=lambda s: s.name)
         symbols = []
-        for s in sorted((cost.macs + cost.other).free_symbols, key=lambda s: s.name):
+        for s in free:
             meaning = messages.COMPUTE_SYMBOLS.get(s.name)
             if not meaning or s.name in seen_symbols or s in declared or s.name in renamed:
                 continue
@@ -246,13 +257,10 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
         other_note = _other_note(node, seen_notes, f)
         repeated = not (isinstance(node.repeat, int) and node.repeat == 1)
         if not nothing and not repeated:
-            first = seen_formulas.setdefault((type(node.layer), cost.macs, cost.other), (index, node.name))
+            first = seen_formulas.setdefault((type(node.layer), cost.macs, cost.other), (index, name))
             if first[0] != index and detail == "compact" and other_note is None and not symbols \
                     and not cost.other_partial:
-                chains = _brief_chains(v, node, cost)
-                row.update(brief=(first[0], f.name(first[1])), brief_lines=[f.m(c) for c in chains],
-                           brief_equation=f.dm(aligned_chains(chains)),
-                           macs=v.count_text(node.macs), other=v.count_text(node.other_ops))
+                row.update(_brief(v, node, cost, free, macs_label, briefs), brief=first)
                 continue
         earlier = seen_costs.setdefault(type(node.layer), [])
         if not nothing:
@@ -267,7 +275,30 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
             symbols=symbols, macs=v.count_text(node.macs),
             other=(f.m(r"\geq") + " " if cost.other_partial else "") + v.count_text(node.other_ops),
             partial=messages.OTHER_OPS_PARTIAL if cost.other_partial else None)
-    return rows
+    return [Record(r) for r in rows]
+
+
+def _brief(v: "View", node: "Node", cost: "Cost", free: list[sympy.Symbol], macs_label: str,
+           seen: dict[tuple, dict[str, Any]]) -> dict[str, Any]:
+    """A short entry's numbers (``brief_lines``, ``brief_equation``, ``macs``, ``other``) for a
+    layer of one copy: they follow from its formulas and the values of their symbols alone, so
+    they are written once per formulas and values (``seen``)."""
+    values = {**node.values, **cost.values}
+    sizes = tuple(values.get(s, s) for s in free)
+    key: tuple | None = (cost.macs, cost.other, sizes, tuple(map(type, sizes)))  # 3 and Integer(3) apart
+    try:
+        entry = seen.get(key)  # type: ignore[arg-type]
+    except TypeError:  # an unhashable value: without the cache
+        key, entry = None, None
+    if entry is not None:
+        return entry
+    from .view import aligned_chains
+    chains = _brief_chains(v, values, cost, macs_label)
+    entry = {"brief_lines": [v.f.m(c) for c in chains], "brief_equation": v.f.dm(aligned_chains(chains)),
+             "macs": v.count_text(node.macs), "other": v.count_text(node.other_ops)}
+    if key is not None:
+        seen[key] = entry
+    return entry
 
 
 def _lead(earlier: list[tuple[int, str, Any, Any]], cost: "Cost", f: "Formatter") -> tuple[str, int, str] | None:
@@ -286,13 +317,12 @@ def _lead(earlier: list[tuple[int, str, Any, Any]], cost: "Cost", f: "Formatter"
     return "other", earlier[0][0], f.name(earlier[0][1])
 
 
-def _brief_chains(v: "View", node: "Node", cost: "Cost") -> list[str]:
+def _brief_chains(v: "View", values: dict, cost: "Cost", macs_label: str) -> list[str]:
     """``MACs = numbers = result`` and ``O = numbers = result`` (TeX, without the formula), the
-    MACs left out where there are none (pooling)."""
+    MACs left out where there are none (pooling); ``values``: the layer's and the cost's."""
     from ..model import substitute
-    values = {**node.values, **cost.values}
     out = []
-    for lhs, formula in ((_label(v.f, MACS_LABEL), cost.macs), ("O", cost.other)):
+    for lhs, formula in ((macs_label, cost.macs), ("O", cost.other)):
         if formula == 0:
             continue
         one = substitute(formula, values)
@@ -327,8 +357,6 @@ def _equations(v: "View", node: "Node", cost: "Cost") -> str:
 def _other_note(node: "Node", seen: set[tuple], f: "Formatter") -> tuple[str, dict[str, Any]] | None:
     """What O counts per output element of a layer with a bias and an ``activation`` argument
     (msgid, arguments), the first time a type shows it with this bias and activation."""
-    from ..compute import SOFTMAX_OPS, activation_ops
-    from . import messages
     layer = node.layer
     if not hasattr(layer, "activation") or not hasattr(layer, "use_bias") or not layer.output_activation:
         return None
@@ -338,6 +366,7 @@ def _other_note(node: "Node", seen: set[tuple], f: "Formatter") -> tuple[str, di
     if key in seen:
         return None
     seen.add(key)
+    from . import messages
     if ops:  # an activation counts 1 per element, softmax 3 (exp, sum, divide)
         kind = ("bias_" if bias else "") + ("softmax" if ops == SOFTMAX_OPS else "activation")
         return messages.OTHER_OPS[kind], {"activation": f.name(str(activation))}
