@@ -13,7 +13,15 @@ import unicodedata
 from functools import lru_cache
 from typing import Callable
 
-_NOT_PLAIN = re.compile(r"[^\n -~]")
+
+@lru_cache(maxsize=None)
+def compiled(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled when first used: most of this module's patterns serve LaTeX or French
+    only, and compiling them all at import was work every Markdown document paid."""
+    return re.compile(pattern)
+
+
+_NOT_PLAIN = r"[^\n -~]"
 
 _MD_ESCAPED = set("`*_{}#+-.!|~^\"'")
 _MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "\\": "&#92;", "[": "&#91;", "]": "&#93;",
@@ -40,7 +48,7 @@ def json_visible(text: str) -> str:
     def escape(m: re.Match) -> str:
         c = m.group()
         return c if c.isprintable() or unicodedata.category(c) == "Zs" else json.dumps(c)[1:-1]
-    return _NOT_PLAIN.sub(escape, text)
+    return compiled(_NOT_PLAIN).sub(escape, text)
 
 
 def _clean(text: str) -> str:
@@ -103,7 +111,7 @@ German (and Spanish) shorthands make it active (``"|``, ``"=``, ``""``)."""
 
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-_SUPER_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_SUPER_RUN = "[⁰¹²³⁴⁵⁶⁷⁸⁹]+"
 _MATH_CHARS = {"γ": r"\ensuremath{\gamma}", "β": r"\ensuremath{\beta}", "α": r"\ensuremath{\alpha}",
                "σ": r"\ensuremath{\sigma}", "μ": r"\ensuremath{\mu}", "−": r"\ensuremath{-}",
                "⌊": r"\ensuremath{\lfloor}", "⌋": r"\ensuremath{\rfloor}", "⌈": r"\ensuremath{\lceil}",
@@ -117,7 +125,7 @@ def latex_text(text: str) -> str:
     out = []
     pos = 0
     text = _clean(text)
-    for m in _SUPER_RUN.finditer(text):
+    for m in compiled(_SUPER_RUN).finditer(text):
         out.append(_plain(text[pos:m.start()]))
         out.append(r"\textsuperscript{" + m.group().translate(_SUPERSCRIPTS) + "}")
         pos = m.end()
@@ -135,8 +143,8 @@ def plain_text(text: str) -> str:
 
 
 _FRENCH_SPACE = "[ \u00a0\u202f]"
-_BEFORE_HIGH_SIGN = re.compile(_FRENCH_SPACE + "+(?=[:;!?])")
-_IN_GUILLEMETS = re.compile("(?<=«)" + _FRENCH_SPACE + "+|" + _FRENCH_SPACE + "+(?=»)")
+_BEFORE_HIGH_SIGN = _FRENCH_SPACE + "+(?=[:;!?])"
+_IN_GUILLEMETS = "(?<=«)" + _FRENCH_SPACE + "+|" + _FRENCH_SPACE + "+(?=»)"
 
 
 _UNITS = ("bits", "bit", "bytes", "byte", "Bytes", "Byte", "octets", "octet", "Bit", "kB", "KB", "MB", "GB",
@@ -147,31 +155,31 @@ def french_latex_text(text: str) -> str:
     bare sign: a typed no-break space would double the space), and guillemets as babel-french's
     ``\\og … \\fg{}``, which put the right unbreakable space inside them (round 13: under LuaTeX
     babel leaves a typed « » alone, and a plain space inside let "»" start a line)."""
-    text = latex_message(_IN_GUILLEMETS.sub(" ", _BEFORE_HIGH_SIGN.sub("", text)))
+    text = latex_message(compiled(_IN_GUILLEMETS).sub(" ", compiled(_BEFORE_HIGH_SIGN).sub("", text)))
     return text.replace("« ", "\\og ").replace(" »", "\\fg{}")
 
 
-_ELIDING_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
+_ELIDING_APOSTROPHE = r"(?<=[^\W\d_])'(?=[^\W\d_])"
 
 
 def french_apostrophes(text: str) -> str:
     """French prose elides with the typographic apostrophe (``l’entrée``); a ``'`` between letters
     in a French message is one. Quotes around code (``padding='same'``) are not between letters."""
-    return _ELIDING_APOSTROPHE.sub("\u2019", text)
+    return compiled(_ELIDING_APOSTROPHE).sub("\u2019", text)
 
 
-_NUMBER_UNIT = re.compile(r"(?:(?<=\d)|^) (?=(?:" + "|".join(_UNITS) + r")\b)")
+_NUMBER_UNIT = r"(?:(?<=\d)|^) (?=(?:" + "|".join(_UNITS) + r")\b)"
 """The space after a number (or at the start of a piece of a sentence: after a placeholder, "$M$
 octets") before a unit."""
-_SIZE_BY_SIZE = re.compile(r"(?<=\d) × (?=\d)")
-_SUM_OF_NUMBERS = re.compile(r"(?<=\d) (\+|=) (?=\d)")
+_SIZE_BY_SIZE = r"(?<=\d) × (?=\d)"
+_SUM_OF_NUMBERS = r"(?<=\d) (\+|=) (?=\d)"
 """A sum of numbers written in a sentence, "4 + 4 + 8 = 16 bytes": it never breaks inside the sum (round
 13, ja: "4 + 4 + / 8"), only after its "=", as a formula in math does."""
 _UNIT_EQUALS = "\\nobreak\\hspace{0.3333em}= "
 """The "=" of "1 MB = 10⁶ bytes" after the no-break space: the space after it as wide as the one
 before (a word space stretched in a justified line and set "=" off-centre), a line may still break there."""
-_NUMBER_HYPHEN = re.compile(r"(?<![\w\\])(\d+)-(?=[^\W\d_])")
-_AFTER_PLACEHOLDER_HYPHEN = re.compile(r"^-(?=[^\W\d_])")
+_NUMBER_HYPHEN = r"(?<![\w\\])(\d+)-(?=[^\W\d_])"
+_AFTER_PLACEHOLDER_HYPHEN = r"^-(?=[^\W\d_])"
 """The hyphen that starts a piece of a sentence, right after its placeholder ("%(k)s-Faltung",
 "%(n)s-mal"): as unbreakable as the one of "1-Faltung" (:data:`_NUMBER_HYPHEN`), which the filled-in
 value cannot carry (round 19, de resnet50: "3 ×" / "3-Faltung")."""
@@ -182,11 +190,11 @@ def latex_message(text: str) -> str:
     ("4 bytes", "2 octets", "1 Kio": a no-break space) and whose "1 × 1" and "5 × 5-Kernel" are one
     unbreakable unit (no break at the spaces around × or after the hyphen, also one that follows a
     placeholder)."""
-    text = _NUMBER_UNIT.sub("\u00a0", text)
-    text = _SIZE_BY_SIZE.sub("\u00a0×\u00a0", text)
-    text = _SUM_OF_NUMBERS.sub(lambda m: "\u00a0+\u00a0" if m.group(1) == "+" else "\u00a0= ", text)
-    text = _NUMBER_HYPHEN.sub(lambda m: r"\mbox{" + m.group(1) + "-}", latex_text(text))
-    text = _AFTER_PLACEHOLDER_HYPHEN.sub(r"\\mbox{-}", text)
+    text = compiled(_NUMBER_UNIT).sub("\u00a0", text)
+    text = compiled(_SIZE_BY_SIZE).sub("\u00a0×\u00a0", text)
+    text = compiled(_SUM_OF_NUMBERS).sub(lambda m: "\u00a0+\u00a0" if m.group(1) == "+" else "\u00a0= ", text)
+    text = compiled(_NUMBER_HYPHEN).sub(lambda m: r"\mbox{" + m.group(1) + "-}", latex_text(text))
+    text = compiled(_AFTER_PLACEHOLDER_HYPHEN).sub(r"\\mbox{-}", text)
     return text.replace(_UNIT_EQUALS, _UNIT_EQUALS[:-1] + r"\hspace{0.3333em}")
 
 

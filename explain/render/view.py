@@ -30,7 +30,7 @@ from ..symbols import sym as symbol
 from . import messages
 from .composition import composition
 from .documents import DETAILS
-from .escape import latex_message, latex_text, markdown_code, markdown_text, plain_text
+from .escape import compiled, latex_message, latex_text, markdown_code, markdown_text, plain_text
 from .mathtex import MathPrinter, ordered_terms, symbol_tex, tall_tex, text_in_math
 from .numbers import _BINARY_FR, byte_sizes, decimal_symbol, format_int, format_share, format_size
 
@@ -40,11 +40,11 @@ LONG_NAME = 30
 """Names in a sentence longer than this may break across lines in LaTeX, after a . or / only (T5's
 module paths); shorter ones never break (reviewers read ``transformer.`` / ``wte`` and ``post_`` /
 ``attention_layernorm`` as two names)."""
-_NAME_BREAKS = re.compile(r"[./]")
+_NAME_BREAKS = r"[./]"
 LONG_TOKEN = 20
 """In a table cell, only a word longer than this (about the narrowest name column's width) may break
 inside (after . _ /); shorter ones break at spaces only (``transformer.wte + transformer.wpe``)."""
-_BREAKS = re.compile(r"\\_|[./]")
+_BREAKS = r"\\_|[./]"
 SHORT_CODE = 40
 """Code a sentence names (an argument with its value) up to this length never breaks in LaTeX
 (reviewers read ``return_sequences=`` / ``True`` as two pieces of code)."""
@@ -101,7 +101,7 @@ class Formatter:
             return step
         if self.format == "latex":
             # a long word may break after . or / (long module paths: T5's); others at spaces only
-            words = [_NAME_BREAKS.sub(r"\g<0>\\allowbreak{}", latex_text(w)) if len(w) > LONG_NAME
+            words = [compiled(_NAME_BREAKS).sub(r"\g<0>\\allowbreak{}", latex_text(w)) if len(w) > LONG_NAME
                      else latex_text(w) for w in text.split(" ")]
             return r"\texttt{" + " ".join(words) + "}"
         if self.format == "text":
@@ -142,7 +142,7 @@ class Formatter:
         if self.format == "markdown":
             return markdown_text(text)
         if self.format == "latex":
-            words = [_BREAKS.sub(r"\g<0>\\allowbreak{}", latex_text(w)) if len(w) > LONG_TOKEN else latex_text(w)
+            words = [compiled(_BREAKS).sub(r"\g<0>\\allowbreak{}", latex_text(w)) if len(w) > LONG_TOKEN else latex_text(w)
                      for w in text.split(" ")]
             return r"\texttt{" + " ".join(words) + "}"
         return self.name(text)
@@ -1742,7 +1742,7 @@ def _summary_columns(d: Derivation, rows: list[Record], fmt: Formatter) -> dict[
         font = "" if step else r"\texttt"
         # after a dot only where no space helps (T5's module paths)
         # (after an underscore only where not even that helps: MobileNetV2's names in French)
-        r["name_cell"] = step or r"\texttt{" + _NAME_BREAKS.sub(r"\g<0>\\penalty5000{}", name).replace(
+        r["name_cell"] = step or r"\texttt{" + compiled(_NAME_BREAKS).sub(r"\g<0>\\penalty5000{}", name).replace(
             r"\_", r"\_\penalty9000{}") + "}"
         r["type_cell"] = translate(fmt.lang, messages.TYPE_IN_BRACKETS) % {"kind": kind}
         # a sum of modules (transformer.wte + transformer.wpe) is one name: the column holds it whole
@@ -1754,7 +1754,7 @@ def _summary_columns(d: Derivation, rows: list[Record], fmt: Formatter) -> dict[
                      + rf"\xplmax\xplT{{{r['type_cell']}}}\xplmax\xplO{{{font}{{{name}}}\ {r['type_cell']}}}")
         if r["formula"]:
             lines.append(rf"\xplmax\xplG{{{r['formula']}}}")
-            pieces = _TERM_BREAK.split(r["formula"].strip("$"))
+            pieces = compiled(_TERM_BREAK).split(r["formula"].strip("$"))
             # each piece as TeX sets it: a + ends every line but the last
             lines.append(widest(r"\xplF", ("$" + q + (r" + {}" if i < len(pieces) - 1 else "") + "$"
                                             for i, q in enumerate(pieces))))
@@ -1786,7 +1786,7 @@ def head_lines(head: str) -> list[str]:
     return lines
 
 
-_TERM_BREAK = re.compile(r" \+ (?:\\allowbreak|\\penalty\d+) ")
+_TERM_BREAK = r" \+ (?:\\allowbreak|\\penalty\d+) "
 """A + where a summary cell's formula may break (:func:`_term_breaks`)."""
 
 
