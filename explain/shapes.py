@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
 import sympy
 
 from .records import record
-from .symbols import Value, as_value, sym, to_expr
+from .symbols import Later, Value, as_value, sym, to_expr
 
 Length = Optional[Value]
 
@@ -48,25 +48,31 @@ def _frac(a: sympy.Expr, b: sympy.Expr) -> sympy.Expr:
 K_EFF = _add(sympy.Mul(d, _add(k, -1), evaluate=False), 1)
 """k_eff = d·(k − 1) + 1."""
 
-RULES: dict[str, sympy.Expr] = {
-    "floor": _add(sympy.floor(_frac(_add(n, 2 * p, -k_eff), s), evaluate=False), 1),
-    "floor_asym": _add(sympy.floor(_frac(_add(n, p_1, p_2, -k_eff), s), evaluate=False), 1),
-    "same": sympy.ceiling(_frac(n, s), evaluate=False),
-    "ceil": _add(sympy.ceiling(_frac(_add(n, 2 * p, -k_eff), s), evaluate=False), 1),
-    "ceil_start": sympy.ceiling(_frac(_add(n, p), s), evaluate=False),
-    "ceil_clip": _add(sympy.floor(_frac(_add(n, 2 * p, -k_eff, sympy.Min(_add(k_eff, -p), s, evaluate=False), -1), s),
-                                  evaluate=False), 1),
-    "transpose": _add(sympy.Mul(_add(n, -1), s, evaluate=False), -2 * p, k_eff, p_o),
-    "transpose_valid": _add(sympy.Mul(n, s, evaluate=False), sympy.Max(_add(k_eff, -s), 0, evaluate=False)),
-    "transpose_same": sympy.Mul(n, s, evaluate=False),
-}
+RULES: Mapping[str, sympy.Expr] = Later({
+    "floor": lambda: _add(sympy.floor(_frac(_add(n, 2 * p, -k_eff), s), evaluate=False), 1),
+    "floor_asym": lambda: _add(sympy.floor(_frac(_add(n, p_1, p_2, -k_eff), s), evaluate=False), 1),
+    "same": lambda: sympy.ceiling(_frac(n, s), evaluate=False),
+    "ceil": lambda: _add(sympy.ceiling(_frac(_add(n, 2 * p, -k_eff), s), evaluate=False), 1),
+    "ceil_start": lambda: sympy.ceiling(_frac(_add(n, p), s), evaluate=False),
+    "ceil_clip": lambda: _add(sympy.floor(_frac(_add(n, 2 * p, -k_eff, sympy.Min(_add(k_eff, -p), s, evaluate=False),
+                                                    -1), s), evaluate=False), 1),
+    "transpose": lambda: _add(sympy.Mul(_add(n, -1), s, evaluate=False), -2 * p, k_eff, p_o),
+    "transpose_valid": lambda: _add(sympy.Mul(n, s, evaluate=False), sympy.Max(_add(k_eff, -s), 0, evaluate=False)),
+    "transpose_same": lambda: sympy.Mul(n, s, evaluate=False),
+})
+"""Each kind's rule, built when a model first has a window of that kind."""
 
 
-PAD_HALF = sympy.Mul(_add(k_eff, -1), sympy.Pow(sympy.Integer(2), -1, evaluate=False), evaluate=False)
-"""'same' with stride 1 and an odd k_eff: p = (k_eff − 1)/2 at each end, so the size is kept."""
-PAD_TOTAL = sympy.Max(_add(sympy.Mul(_add(sympy.ceiling(_frac(n, s), evaluate=False), -1), s, evaluate=False),
-                           k_eff, -n), 0, evaluate=False)
-"""'same': the padding that makes the output ⌈n/s⌉ long, max((⌈n/s⌉ − 1)·s + k_eff − n, 0)."""
+PADDINGS: Mapping[str, sympy.Expr] = Later({
+    "half": lambda: sympy.Mul(_add(k_eff, -1), sympy.Pow(sympy.Integer(2), -1, evaluate=False), evaluate=False),
+    "total": lambda: sympy.Max(_add(sympy.Mul(_add(sympy.ceiling(_frac(n, s), evaluate=False), -1), s,
+                                              evaluate=False), k_eff, -n), 0, evaluate=False),
+    "half_k_eff": lambda: sympy.floor(_frac(k_eff, 2), evaluate=False),
+})
+"""Padding rules, each built when first asked for. ``half``: 'same' with stride 1 and an odd k_eff,
+p = (k_eff − 1)/2 at each end, so the size is kept; ``total``: 'same', the padding that makes the
+output ⌈n/s⌉ long, max((⌈n/s⌉ − 1)·s + k_eff − n, 0); ``half_k_eff``: Keras's transposed 'same'
+with output_padding, p = ⌊k_eff/2⌋."""
 
 
 def pad_before(total: Value | sympy.Expr) -> sympy.Expr:
@@ -276,9 +282,6 @@ def keras_conv(length: Length, k_: Value, s_: Value, d_: Value, padding: str) ->
     return Window("same", k_, s_, d_)
 
 
-_HALF_K_EFF = sympy.floor(_frac(k_eff, 2), evaluate=False)
-
-
 def keras_pool(k_: Value, s_: Value, padding: str) -> Window:
     """Keras 3 pools: 'valid' ⌊(n − k)/s⌋ + 1, 'same' ⌈n/s⌉."""
     if padding == "valid":
@@ -291,7 +294,7 @@ def keras_transpose(k_: Value, s_: Value, d_: Value, padding: str, output_paddin
     if output_padding is None:
         return Window("transpose_same" if padding == "same" else "transpose_valid", k_, s_, d_)
     keff = effective_kernel(k_, d_)
-    pad = _evaluate(_HALF_K_EFF, {"k_eff": keff}) if padding == "same" else 0
+    pad = _evaluate(PADDINGS["half_k_eff"], {"k_eff": keff}) if padding == "same" else 0
     return Window("transpose", k_, s_, d_, (pad, pad), output_padding)
 
 

@@ -7,7 +7,8 @@ user declared.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Mapping, Union
+from types import FunctionType
+from typing import Any, Iterator, Mapping, Union
 
 import sympy
 
@@ -28,6 +29,31 @@ n_in, n_out = sym("n_in"), sym("n_out")
 C, G, D = sym("C"), sym("G"), sym("D")
 V, d = sym("V"), sym("d")
 """Vocabulary size and embedding width."""
+
+class Later(Mapping[str, Any]):
+    """A table whose values written as ``lambda: …`` are built when first read, each once (the
+    same object on every read); other values are kept as given. Formulas a module defines for
+    every case (the window rules, the sentences' placeholders) then cost sympy work only for the
+    cases a model has, not at import."""
+
+    def __init__(self, items: dict[str, Any]) -> None:
+        self._items = items
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._items[key]
+        if type(value) is FunctionType:
+            value = self._items[key] = value()
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items  # without building the value (Mapping's would)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
 
 KERNEL_SYMBOLS: dict[int, tuple[sympy.Symbol, ...]] = {1: (k,), 2: (k_h, k_w), 3: (k_d, k_h, k_w)}
 

@@ -23,7 +23,7 @@ from ..errors import ExplainError
 from ..layers.base import Shape
 from ..model import Model
 from ..records import record
-from ..shapes import (K_EFF, PAD_HALF, PAD_TOTAL, RULES, Window, d, effective_kernel, k, k_eff, p_1, p_2,
+from ..shapes import (K_EFF, PADDINGS, RULES, Window, d, effective_kernel, k, k_eff, p_1, p_2,
                       pad_before, pad_rule)
 from ..symbols import Value, expand_bounded, to_expr
 from ..symbols import sym as symbol
@@ -929,7 +929,7 @@ class View:
             args = {"p": f.mt("p = 0")}
             return (messages.PADDING["same_one"], args), (messages.PADDING_BRIEF["same_one"], args)
         if symmetric and stride_one:
-            rule = pad_rule(PAD_HALF, w.dilated)
+            rule = pad_rule(PADDINGS["half"], w.dilated)
             tex = "p = " + p.expr(rule, order="none")
             if one:
                 tex += " = " + p.expr(rule, _pad_values(w, st.axes[0].n, rule), order="none") + " = " + p1
@@ -960,7 +960,7 @@ class View:
         f, p, pi = self.f, self.p, self.pi
         one = len(st.axes) == 1 and all(isinstance(x, int) for x in (st.axes[0].n, w.k, w.s, w.d))
         p1, p2 = (pi.expr(x) for x in w.pad)
-        total_rule = pad_rule(PAD_TOTAL, w.dilated)
+        total_rule = pad_rule(PADDINGS["total"], w.dilated)
         pt = f"{symbol_tex('p_1')} + {symbol_tex('p_2')}"
         total = f"{pt} = " + p.expr(total_rule, order="none")
         if one:
