@@ -353,7 +353,7 @@ def _mistake_sentence(v: Any, f: Formatter) -> Sentence:
     message = M.MISTAKES.get(M.mistake_key(v.code, v.detail)) or M.MISTAKES.get(v.code, v.code)
     # the sentence's own facts, else the shared placeholders (symbols, formulas, names from code)
     shared = f.placeholders()
-    facts = {k: detail[k] if k in detail else shared.get(k, "?") for k in _PLACEHOLDER.findall(message)}
+    facts = {k: detail[k] if k in detail else str(shared.get(k, "?")) for k in _PLACEHOLDER.findall(message)}
     sentence = Sentence(message, facts)
     layer = v.detail.get("layer")
     if layer and v.code not in _NAMES_ITS_LAYER:

@@ -7,12 +7,14 @@ template leaves the sentence out) so that a note another layer type adds can nev
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Optional
 
 import sympy
 
+from ..symbols import Later
 from .i18n import N_
 
 # Translators: a layer's type in brackets, set apart from its name (the LaTeX summary table, where it may start a line of its own); the brackets of "%(layer)s (%(kind)s)" (Japanese: full-width)
@@ -875,43 +877,44 @@ _d_h, _H_kv, _B, _p = _S("d_h"), _S("H_kv"), _S("N_b"), _S("p")
 _T, _P, _n_p = _S("T"), _S("P"), _S("n_p")
 _GREEK = frozenset({"gamma", "beta", "alpha"})
 
-PLACEHOLDERS: dict[str, Any] = {
+PLACEHOLDERS: Mapping[str, Any] = Later({
     # symbols a sentence names
     "E": _E, "d": _d, "h": _h, "i": _i, "r": _r, "H": _H, "ffn": _f, "V": _V, "d_h": _d_h,
     "H_kv": _H_kv, "B": _B, "p": _p, "D": sympy.Symbol("D"),
     "n": sympy.Symbol("n"),
     # formulas
-    "scale": 1 / _written(1, -_r),
-    "mha_torch": _written(4 * _E**2, 4 * _E),
+    "scale": lambda: 1 / _written(1, -_r),
+    "mha_torch": lambda: _written(4 * _E**2, 4 * _E),
     # PyTorch's MultiheadAttention: its formulas write the embedding dimension E as d
-    "d2": _d**2, "E_k_d": _times(_S("E_k"), _d), "E_v_d": _times(_S("E_v"), _d), "two_d": 2 * _d,
-    "H_kdim_d": sympy.Eq(_times(_H, _S("d_k")), _d, evaluate=False),
-    "heads_key_dim": _times(_S("num_heads"), _S("key_dim")),
-    "lstm_torch_extra": 4 * _h,
-    "gru_keras_torch": _written(_times(3, _h, _written(_i, _h)), 6 * _h),
-    "gru_extra": 3 * _h,
-    "gru_bias_shape": Parens((2, 3 * _h)),
-    "gru_one_bias": _written(_times(3, _h, _written(_i, _h)), 3 * _h),
-    "gru_keras_torch_2": _times(2, _written(_times(3, _h, _written(_i, _h)), 6 * _h)),
-    "gru_one_bias_2": _times(2, _written(_times(3, _h, _written(_i, _h)), 3 * _h)),
-    "lstm_torch_2": _times(2, _written(_times(4, _h, _written(_i, _h)), 8 * _h)),
-    "rnn_torch_2": _times(2, _written(_times(_h, _written(_i, _h)), 2 * _h)),
-    "lstm_torch": _written(_times(4, _h, _written(_i, _h)), 8 * _h),
-    "lstm_keras": _written(_times(4, _h, _written(_i, _h)), 4 * _h),
-    "rnn_keras": _written(_times(_h, _written(_i, _h)), _h),
-    "rnn_torch": _written(_times(_h, _written(_i, _h)), 2 * _h),
-    "h_D": _times(_h, _S("D")), "h_by_h": Dims((_h, _h)), "i_by_h": Dims((_i, _h)),
+    "d2": lambda: _d**2, "E_k_d": lambda: _times(_S("E_k"), _d), "E_v_d": lambda: _times(_S("E_v"), _d),
+    "two_d": lambda: 2 * _d,
+    "H_kdim_d": lambda: sympy.Eq(_times(_H, _S("d_k")), _d, evaluate=False),
+    "heads_key_dim": lambda: _times(_S("num_heads"), _S("key_dim")),
+    "lstm_torch_extra": lambda: 4 * _h,
+    "gru_keras_torch": lambda: _written(_times(3, _h, _written(_i, _h)), 6 * _h),
+    "gru_extra": lambda: 3 * _h,
+    "gru_bias_shape": lambda: Parens((2, 3 * _h)),
+    "gru_one_bias": lambda: _written(_times(3, _h, _written(_i, _h)), 3 * _h),
+    "gru_keras_torch_2": lambda: _times(2, _written(_times(3, _h, _written(_i, _h)), 6 * _h)),
+    "gru_one_bias_2": lambda: _times(2, _written(_times(3, _h, _written(_i, _h)), 3 * _h)),
+    "lstm_torch_2": lambda: _times(2, _written(_times(4, _h, _written(_i, _h)), 8 * _h)),
+    "rnn_torch_2": lambda: _times(2, _written(_times(_h, _written(_i, _h)), 2 * _h)),
+    "lstm_torch": lambda: _written(_times(4, _h, _written(_i, _h)), 8 * _h),
+    "lstm_keras": lambda: _written(_times(4, _h, _written(_i, _h)), 4 * _h),
+    "rnn_keras": lambda: _written(_times(_h, _written(_i, _h)), _h),
+    "rnn_torch": lambda: _written(_times(_h, _written(_i, _h)), 2 * _h),
+    "h_D": lambda: _times(_h, _S("D")), "h_by_h": lambda: Dims((_h, _h)), "i_by_h": lambda: Dims((_i, _h)),
     "W": _S("W"), "U": _S("U"), "b": _S("b"), "x_t": _S("x_t"),
     "kernel": Code("kernel"), "recurrent_kernel": Code("recurrent_kernel"),
-    "p_h": _times(_p, _h), "four_h_p": _times(4, _h, _p),
-    "fused_qkv": _written(3 * _d**2, 3 * _d),
-    "four_d2_4d": _written(4 * _d**2, 4 * _d),
-    "four_d2": 4 * _d**2, "four_d": 4 * _d,
-    "gelu_ffn": _written(_times(2, _d, _f), _f, _d), "d_f_f": _written(_times(_d, _f), _f),
-    "f_d_d": _written(_times(_f, _d), _d),
-    "d_over_H": _d / _H,
-    "V_d": _times(_V, _d),
-    "d_by_3d": Dims((_d, 3 * _d)), "d_by_d": Dims((_d, _d)), "d_by_f": Dims((_d, _f)),
+    "p_h": lambda: _times(_p, _h), "four_h_p": lambda: _times(4, _h, _p),
+    "fused_qkv": lambda: _written(3 * _d**2, 3 * _d),
+    "four_d2_4d": lambda: _written(4 * _d**2, 4 * _d),
+    "four_d2": lambda: 4 * _d**2, "four_d": lambda: 4 * _d,
+    "gelu_ffn": lambda: _written(_times(2, _d, _f), _f, _d), "d_f_f": lambda: _written(_times(_d, _f), _f),
+    "f_d_d": lambda: _written(_times(_f, _d), _d),
+    "d_over_H": lambda: _d / _H,
+    "V_d": lambda: _times(_V, _d),
+    "d_by_3d": lambda: Dims((_d, 3 * _d)), "d_by_d": lambda: Dims((_d, _d)), "d_by_f": lambda: Dims((_d, _f)),
     # names from code
     "rate": Code("rate"), "b_ih": Code("bias_ih"), "b_hh": Code("bias_hh"),
     "bias_ih_l0": Code("bias_ih_l0"), "bias_hh_l0": Code("bias_hh_l0"), "nn_LSTM": Code("nn.LSTM"),
@@ -936,17 +939,19 @@ PLACEHOLDERS: dict[str, Any] = {
     # attention and transformer notes
     "k_dim": _S("d_k"), "v_dim": _S("d_v"), "L": _S("L"), "T": _T, "C": _S("C"), "P": _P,
     "n_p": _n_p, "k_d": _S("k_d"), "T_src": _S("T_src"),
-    "H_kdim": _times(_H, _S("d_k")), "H_vdim": _times(_H, _S("d_v")),
-    "three_d": 3 * _d,
-    "d_h_split": sympy.Eq(_d_h, _d / _H, evaluate=False),
-    "kv_proj_weights": _times(_d, _H_kv, _d_h), "q_proj_weights": _times(_d, _H, _d_h),
-    "B_H": _times(_B, _H), "H_d_h": _times(_H, _d_h), "H_kv_d_h": _times(_H_kv, _d_h),
-    "d_3d": _times(_d, 3 * _d), "H_kv_1": sympy.Eq(_H_kv, 1, evaluate=False),
-    "falcon_qkv": _times(_d, _written(_H, 2), _d_h),
-    "patch_conv": _written(_times(_d, _S("C"), _P**2), _d), "patch_conv_no_bias": _times(_d, _S("C"), _P**2),
-    "positions_cls": _times(_written(_n_p, 1), _d), "P_by_P": Dims((_P, _P)),
-    "V_E": _times(_V, _E), "E_d_d": _written(_times(_E, _d), _d), "L_minus_k_d": _written(_S("L"), -_S("k_d")),
-    "T_plus_2": _written(_T, 2),
+    "H_kdim": lambda: _times(_H, _S("d_k")), "H_vdim": lambda: _times(_H, _S("d_v")),
+    "three_d": lambda: 3 * _d,
+    "d_h_split": lambda: sympy.Eq(_d_h, _d / _H, evaluate=False),
+    "kv_proj_weights": lambda: _times(_d, _H_kv, _d_h), "q_proj_weights": lambda: _times(_d, _H, _d_h),
+    "B_H": lambda: _times(_B, _H), "H_d_h": lambda: _times(_H, _d_h), "H_kv_d_h": lambda: _times(_H_kv, _d_h),
+    "d_3d": lambda: _times(_d, 3 * _d), "H_kv_1": lambda: sympy.Eq(_H_kv, 1, evaluate=False),
+    "falcon_qkv": lambda: _times(_d, _written(_H, 2), _d_h),
+    "patch_conv": lambda: _written(_times(_d, _S("C"), _P**2), _d),
+    "patch_conv_no_bias": lambda: _times(_d, _S("C"), _P**2),
+    "positions_cls": lambda: _times(_written(_n_p, 1), _d), "P_by_P": lambda: Dims((_P, _P)),
+    "V_E": lambda: _times(_V, _E), "E_d_d": lambda: _written(_times(_E, _d), _d),
+    "L_minus_k_d": lambda: _written(_S("L"), -_S("k_d")),
+    "T_plus_2": lambda: _written(_T, 2),
     "embed_dim": Code("embed_dim"), "k_proj": Code("k_proj"), "v_proj": Code("v_proj"),
     "q_proj": Code("q_proj"), "gate_proj": Code("gate_proj"), "up_proj": Code("up_proj"),
     "down_proj": Code("down_proj"), "relative_attention_bias": Code("relative_attention_bias"),
@@ -965,10 +970,11 @@ PLACEHOLDERS: dict[str, Any] = {
     "return_sequences_false": Code("return_sequences=False"),
     "merge_mode_concat": Code('merge_mode="concat"'),
     # transformer blocks: their modules by name, and the symbols their sentences use
-    "mha_same_as_torch": Chain((_S("E_q"), _S("E_k"), _S("E_v"), _S("E_out"), _times(_H, _S("d_k")),
+    "mha_same_as_torch": lambda: Chain((_S("E_q"), _S("E_k"), _S("E_v"), _S("E_out"), _times(_H, _S("d_k")),
                                 _times(_H, _S("d_v")), _E)),
-    "H_d_kv": _times(_H, _S("d_kv")), "V_by_d": Dims((_V, _d)),
-    "d_kv": _S("d_kv"), "B_bias": _S("B"), "M_mask": _S("M"), "s_q": _S("s"), "c_cap": _S("c"), "minus_c": -_S("c"), "l": _S("l"), "H_per_kv": _H / _H_kv,
+    "H_d_kv": lambda: _times(_H, _S("d_kv")), "V_by_d": lambda: Dims((_V, _d)),
+    "d_kv": _S("d_kv"), "B_bias": _S("B"), "M_mask": _S("M"), "s_q": _S("s"), "c_cap": _S("c"),
+    "minus_c": lambda: -_S("c"), "l": _S("l"), "H_per_kv": lambda: _H / _H_kv,
     "scale_attn_weights": Code("scale_attn_weights"),
     "scale_attn_by_inverse_layer_idx": Code("scale_attn_by_inverse_layer_idx"),
     "ln_1": Code("ln_1"), "ln_2": Code("ln_2"), "attn_c_proj": Code("attn.c_proj"),
@@ -993,43 +999,63 @@ PLACEHOLDERS: dict[str, Any] = {
     "weight_name": Code("weight"), "bias_name": Code("bias"), "running_mean": Code("running_mean"),
     "running_var": Code("running_var"),
     "bias_ih": Code("bias_ih"), "bias_hh": Code("bias_hh"),
-    "eight_h": 8 * _h, "four_h": 4 * _h, "two_four_h": _times(2, 4 * _h),
+    "eight_h": lambda: 8 * _h, "four_h": lambda: 4 * _h, "two_four_h": lambda: _times(2, 4 * _h),
     "none": Code("None"), "model_summary": Code("model.summary()"),
     "mlp": Code("mlp"), "drop": Code("drop"), "output_shape": Code("output_shape"), "forward": Code("forward"),
     "dropout_name": Code("dropout"), "cls_token": Code("[CLS]"), "bert_pooler": Code("BertPooler"),
-}
+})
 """What a sentence's ``%(name)s`` placeholders stand for, in every sentence that uses them: a
 sympy formula or symbol (typeset by the document's printer, in the order written: KaTeX math in
 Markdown, math mode in LaTeX, plain Unicode in text), the sizes of a matrix (:class:`Dims`) or a
-name from code (:class:`Code`, in code font). Translators move placeholders, never formulas."""
+name from code (:class:`Code`, in code font). Translators move placeholders, never formulas.
+A formula is built when first read (a document's sentences use a few of them)."""
 
 
 def plain_placeholders(lang: str = "en") -> dict[str, str]:
     """The placeholders as plain text (the text format, JSON, ``explain layers``)."""
     from .mathtex import MathPrinter
-    out = fill_placeholders(MathPrinter(lang, plain=True), math=unicode_powers, code=str)
+    out = {k: str(v) for k, v in fill_placeholders(MathPrinter(lang, plain=True), math=unicode_powers, code=str).items()}
     out.update({k: unicodedata.lookup("GREEK SMALL LETTER " + v.name.upper())
                 for k, v in PLACEHOLDERS.items() if isinstance(v, sympy.Symbol) and v.name in _GREEK})
     return {**out, **{k: v for k, v in ROLE_PLAIN.items() if k not in PLACEHOLDERS}}
 
 
+class Typeset:
+    """A placeholder's text, typeset when a sentence first uses it: ``%`` formatting calls ``str``.
+    A document's sentences use a few dozen of the placeholders, and typesetting all of them (a
+    formula each) was work every document paid."""
+
+    __slots__ = ("_make", "_text")
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make: Optional[Callable[[], str]] = make
+        self._text = ""
+
+    def __str__(self) -> str:
+        if self._make is not None:
+            self._text, self._make = self._make(), None
+        return self._text
+
+
 def fill_placeholders(printer: Any, math: Callable[[str], str], code: Callable[[str], str],
-                      times: str = " × ") -> dict[str, str]:
+                      times: str = " × ") -> dict[str, Typeset]:
     """Every placeholder printed with ``printer`` (a :class:`~.mathtex.MathPrinter`), then wrapped
-    by ``math`` (a formula) or ``code`` (a name)."""
-    out = {k: math(v) for k, v in ROLE_MATH.items() if k not in PLACEHOLDERS}
-    out.update({k: code(v) for k, v in ROLE_CODE.items() if k not in PLACEHOLDERS})
-    for key, value in PLACEHOLDERS.items():
+    by ``math`` (a formula) or ``code`` (a name), when a sentence first uses it (:class:`Typeset`)."""
+    def typeset(key: str) -> str:
+        value = PLACEHOLDERS[key]
         if isinstance(value, Code):
-            out[key] = code(str(value))
-        elif isinstance(value, Dims):
-            out[key] = math(times.join(printer.written(v) for v in value))
-        elif isinstance(value, Parens):
-            out[key] = math("(" + ", ".join(printer.written(v) for v in value) + ")")
-        elif isinstance(value, Chain):
-            out[key] = math(" = ".join(printer.written(v) for v in value))
-        else:
-            out[key] = math(printer.written(value))
+            return code(str(value))
+        if isinstance(value, Dims):
+            return math(times.join(printer.written(v) for v in value))
+        if isinstance(value, Parens):
+            return math("(" + ", ".join(printer.written(v) for v in value) + ")")
+        if isinstance(value, Chain):
+            return math(" = ".join(printer.written(v) for v in value))
+        return math(printer.written(value))
+
+    out = {k: Typeset(functools.partial(math, v)) for k, v in ROLE_MATH.items() if k not in PLACEHOLDERS}
+    out.update({k: Typeset(functools.partial(code, v)) for k, v in ROLE_CODE.items() if k not in PLACEHOLDERS})
+    out.update({key: Typeset(functools.partial(typeset, key)) for key in PLACEHOLDERS})
     return out
 
 

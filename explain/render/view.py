@@ -11,7 +11,7 @@ import os
 import re
 from dataclasses import field
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 import sympy
 
@@ -72,7 +72,7 @@ class Formatter:
         self.lang = lang
         self.model = model
         self.math = MathPrinter(lang)
-        self._placeholders: Optional[dict[str, str]] = None
+        self._placeholders: Optional[Mapping[str, object]] = None
         self._shapes: dict[tuple, str] = {}
         """Each shape once (the summary table writes every layer's; most repeat), keyed with its
         sizes' types as well (an int and a sympy Integer are equal keys, printed differently)."""
@@ -219,10 +219,11 @@ class Formatter:
             return lead + r"\texttt{" + r",\allowbreak{} ".join(latex_text(x) for x in dims).join("()") + "}"
         return self.name("(" + ", ".join(dims) + ")")
 
-    def placeholders(self, own: Optional[dict[str, str]] = None, /, **args: str) -> dict[str, str]:
+    def placeholders(self, own: Optional[dict[str, str]] = None, /, **args: str) -> Mapping[str, object]:
         """The placeholders of sentences (``messages.PLACEHOLDERS``) typeset for this format
-        (formulas as math, names from code in code font); ``own``: a layer's own math for some of
-        them (its rate, its function), ``args``: a sentence's own values."""
+        (formulas as math, names from code in code font; each when a sentence first uses it:
+        :class:`~.messages.Typeset`, whose ``str`` is the text); ``own``: a layer's own math for
+        some of them (its rate, its function), ``args``: a sentence's own values."""
         if self._placeholders is None:
             if self.format == "text":
                 self._placeholders = messages.plain_placeholders(self.lang)
