@@ -79,7 +79,7 @@ def decode(data: bytes, path: str, what: str = "a text model description") -> st
     if b"\x00" in data[:8192]:
         raise ExplainError(f"is a binary file, not {what}", file=path)
     try:
-        return data.decode("utf-8-sig")
+        return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # utf-8-sig's codec: an import (≈0.3 ms)
     except UnicodeDecodeError:
         raise ExplainError("is not UTF-8 text", file=path) from None
 
