@@ -1021,3 +1021,45 @@ def test_from_torch_reads_a_leaf_modules_tensors_from_its_tables_as_torchs_metho
     leaves = [m for m in modules if not m._modules and type(m) is not Listed]
     assert not set(map(id, generated)) & set(map(id, leaves))
     assert {id(m) for m in modules if m._modules} <= set(map(id, generated))
+
+
+def test_a_cnns_markdown_derivation_builds_only_the_rules_formulas_and_patterns_it_uses():
+    """ResNet50 in Markdown with compute and memory: of the window rules only 'floor' and of the
+    padding rules only 'same''s half are built (shapes.RULES, PADDINGS), none of the sentences'
+    formulas (messages.PLACEHOLDERS: GRU, attention, …) and only the placeholders its sentences use
+    are typeset (about 100 before); of escape's patterns only the superscripts' (labels in math);
+    kaplan.py is not imported (a CNN has no decoder block), nor the utf-8-sig codec (the file is
+    read as UTF-8 without its BOM, if it has one: tests/test_cli_basics.py)."""
+    code = ("import sys, io, contextlib\nfrom types import FunctionType\n"
+            "from explain.render import escape, mathtex\n"
+            "patterns = []\ncompiled = escape.compiled\n"
+            "escape.compiled = lambda p: patterns.append(p) or compiled(p)\n"
+            "written = []\nwrite = mathtex.MathPrinter.written\n"
+            "mathtex.MathPrinter.written = lambda self, e: written.append(e) or write(self, e)\n"
+            "from explain import shapes\nfrom explain.cli import main\nfrom explain.render import messages\n"
+            "table = messages.PLACEHOLDERS._items\n"
+            "lazy = [k for k, v in table.items() if type(v) is FunctionType]\n"
+            "out = io.StringIO()\nwith contextlib.redirect_stdout(out):\n"
+            f"    main(['derive', {str(FIXTURES / 'keras' / 'ResNet50.json')!r}, '--format', 'markdown',"
+            " '--count', 'params,compute,memory'])\n"
+            "def built(t): return sorted(k for k, v in t._items.items() if type(v) is not FunctionType)\n"
+            "print('25,636,712' in out.getvalue(), 'explain.kaplan' in sys.modules,"
+            " 'encodings.utf_8_sig' in sys.modules, built(shapes.RULES),"
+            " built(shapes.PADDINGS), [k for k in lazy if type(table[k]) is not FunctionType],"
+            " sorted(set(patterns)) == [escape._SUPER_RUN], len(lazy) > 50, len(written) < 20)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "True False False ['floor'] ['half'] [] True True True"
+
+
+def test_a_later_table_builds_each_value_once_when_first_read():
+    from explain.symbols import Later
+    made = []
+    table = Later({"a": lambda: made.append("a") or ["a"], "b": lambda: made.append("b") or ["b"], "c": 3})
+    assert len(table) == 3 and list(table) == ["a", "b", "c"] and "a" in table and "z" not in table
+    assert made == []  # neither counting nor asking for a key builds a value
+    first = table["a"]
+    assert table["a"] is first and table.get("a") is first and made == ["a"]
+    assert table["c"] == 3 and table.get("z") is None and made == ["a"]
+    assert dict(table) == {"a": ["a"], "b": ["b"], "c": 3} and made == ["a", "b"]
+
