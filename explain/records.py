@@ -25,6 +25,7 @@ import operator
 import reprlib
 import sys
 import types
+import typing
 from dataclasses import MISSING, Field, FrozenInstanceError
 from typing import TYPE_CHECKING, Any, Callable, TypeVar, overload
 
@@ -46,6 +47,15 @@ _PARAMS_ARITY = _Params.__init__.__code__.co_argcount - 1  # 6 before Python 3.1
 _REPLACE = getattr(dataclasses, "_replace", None)  # Python 3.13's __replace__
 _FIELD_WISE_EQ = sys.version_info >= (3, 13)  # 3.13 compares field by field, not tuples
 _STANDARD = sys.version_info >= (3, 14)
+_IDENTIFIER = dataclasses._MODULE_IDENTIFIER_RE  # type: ignore[attr-defined]
+_is_classvar = dataclasses._is_classvar  # type: ignore[attr-defined]
+_is_initvar = dataclasses._is_initvar  # type: ignore[attr-defined]
+if sys.version_info >= (3, 11):
+    def _mutable(default: Any) -> bool:
+        return default.__class__.__hash__ is None
+else:
+    def _mutable(default: Any) -> bool:
+        return isinstance(default, (list, dict, set))
 
 
 @overload
@@ -89,7 +99,9 @@ def _record_class(cls: T, annotations: dict[str, Any], frozen: bool, eq: bool, r
                 fields[f.name] = f
             if base.__dataclass_params__.frozen:  # type: ignore[attr-defined]
                 any_frozen_base = True
-    own = [_get_field(cls, name, annotation, kw_only) for name, annotation in annotations.items()]
+    module = sys.modules.get(cls.__module__)
+    namespace = module.__dict__ if module is not None else None
+    own = [_field(cls, name, annotation, kw_only, namespace) for name, annotation in annotations.items()]
     if any(f._field_type is dataclasses._FIELD_INITVAR  # type: ignore[attr-defined]
            for f in (*own, *fields.values())):
         return _standard(cls, frozen, eq, repr, kw_only)
@@ -152,6 +164,40 @@ def _record_class(cls: T, annotations: dict[str, Any], frozen: bool, eq: bool, r
     _set_new_attribute(cls, "__match_args__", tuple(f.name for f in std_fields))
     abc.update_abstractmethods(cls)
     return cls
+
+
+def _field(cls: type, name: str, annotation: Any, kw_only: bool, namespace: dict[str, Any] | None) -> Field:
+    """``dataclasses._get_field(cls, name, annotation, kw_only)``: the field the standard decorator
+    makes, without its two searches of the class's module (for ClassVar, then InitVar) where a
+    string annotation's leading name (``sympy.Expr``: ``sympy``) is neither, nor ``typing`` or
+    ``dataclasses``."""
+    if not isinstance(annotation, str) or namespace is None:
+        return _get_field(cls, name, annotation, kw_only)
+    match = _IDENTIFIER.match(annotation)
+    if match is not None:
+        prefix, leading = match.groups()
+        if prefix is not None:
+            if namespace.get(prefix) in (typing, dataclasses):
+                return _get_field(cls, name, annotation, kw_only)
+        else:
+            found = namespace.get(leading)
+            if _is_classvar(found, typing) or _is_initvar(found, dataclasses):
+                return _get_field(cls, name, annotation, kw_only)
+    default = getattr(cls, name, MISSING)
+    if isinstance(default, Field):
+        f = default
+    else:
+        if isinstance(default, types.MemberDescriptorType):
+            default = MISSING
+        f = dataclasses.field(default=default)  # type: ignore[arg-type]
+    f.name = name
+    f.type = annotation
+    f._field_type = _FIELD  # type: ignore[attr-defined]
+    if f.kw_only is MISSING:
+        f.kw_only = kw_only
+    if _mutable(f.default):
+        raise ValueError(f"mutable default {type(f.default)} for field {f.name} is not allowed: use default_factory")
+    return f
 
 
 def _standard(cls: T, frozen: bool, eq: bool, repr: bool, kw_only: bool) -> T:

@@ -7,12 +7,17 @@ import dataclasses
 import inspect
 import math
 import pickle
+import sys
+import typing
 from dataclasses import FrozenInstanceError, dataclass, field
 from typing import ClassVar, Optional
 
 import pytest
 
 from explain.records import GENERIC_CALLS, record
+
+CV = ClassVar
+IV = dataclasses.InitVar
 
 
 def _pair(frozen: bool = True, eq: bool = True, repr: bool = True, kw_only: bool = False):
@@ -308,3 +313,34 @@ def test_a_records_first_instances_set_their_fields_in_the_standard_order():
         std(i)
         ours(i)
         assert our_log == std_log == ["a", "factory b", "b", "factory d", "d", "post"] * (i + 1)
+
+
+def test_a_records_fields_are_told_from_class_variables_and_init_variables_as_the_standard_decorator_tells_them():
+    """String annotations (``from __future__ import annotations``) name ClassVar and InitVar by
+    name, alias or module; any other leading name makes a field, as the standard decorator does."""
+    from explain import records
+
+    class Kinds:
+        """Kinds."""
+        a: ClassVar[int] = 1
+        b: typing.ClassVar[int] = 2
+        c: CV[int] = 3
+        e: dataclasses.InitVar[int] = 5
+        f: IV[int] = 6
+        g: Optional[int] = None
+        h: sympy_like.Expr = 0  # noqa: F821 (a name the module lacks)
+        i: "(int)" = 0
+        j: list[ClassVar] = ()
+        k: math.inf = 0
+    namespace = vars(sys.modules[__name__])
+    seen = {}
+    for name, annotation in Kinds.__annotations__.items():
+        ours = records._field(Kinds, name, annotation, False, namespace)
+        std = dataclasses._get_field(Kinds, name, annotation, False)
+        assert (ours._field_type, ours.name, ours.type, ours.default, ours.kw_only) == \
+               (std._field_type, std.name, std.type, std.default, std.kw_only), name
+        seen[name] = str(std._field_type)
+    assert seen == {"a": "_FIELD_CLASSVAR", "b": "_FIELD_CLASSVAR", "c": "_FIELD_CLASSVAR", "e": "_FIELD_INITVAR",
+                    "f": "_FIELD_INITVAR", "g": "_FIELD", "h": "_FIELD", "i": "_FIELD", "j": "_FIELD", "k": "_FIELD"}
+    with pytest.raises(ValueError, match="mutable default <class 'list'> for field m"):
+        records._field(type("Bad", (), {"m": []}), "m", "list", False, namespace)
