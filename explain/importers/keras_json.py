@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import json
 from typing import Any, Iterator, Sequence
 
 from ..errors import ExplainError
-from ..layers.base import IGNORED_ARGS, ArgContext, Layer, Shape, _init_fields
+from ..layers.base import ArgContext, Layer, Shape, _init_fields
 from ..layers.registry import lookup
 from ..model import GraphBuilder, Model, Node, check_layer_count
 
@@ -47,8 +48,11 @@ def load_keras_json(parsed: Any, path: str | None) -> Model:
 
 
 def layer_from_config(class_name: str, config: dict, module: Any = None,
-                      registered_name: Any = None) -> Layer:
-    """The library's layer for one Keras layer entry (no graph, no nested models)."""
+                      registered_name: Any = None, built: dict | None = None) -> Layer:
+    """The library's layer for one Keras layer entry (no graph, no nested models). ``built``:
+    the layers already made while reading this file, by type and arguments (ResNet152's 516
+    layers have 24 distinct configurations): a layer is immutable, so one with the same type and
+    arguments (written alike) is the same layer, checked once."""
     if _is_custom(module, registered_name) and class_name not in ("Custom", "Opaque"):
         raise _unknown(class_name, module)
     if (isinstance(module, str) and module.startswith("keras.src.ops")) or class_name in OP_CLASSES:
@@ -59,7 +63,17 @@ def layer_from_config(class_name: str, config: dict, module: Any = None,
         cls = lookup(class_name)
     except ExplainError:
         raise _unknown(class_name, module) from None
-    return cls.from_args(_arguments(cls, _keras2(class_name, config)), ArgContext())
+    args = _arguments(cls, _keras2(class_name, config))
+    if built is None:
+        return cls.from_args(args, ArgContext())
+    try:
+        key = (cls, json.dumps(args))  # JSON tells true from 1 and 1.0 from 1, as from_args does
+    except (TypeError, ValueError):  # a wrapped layer, already a Layer
+        return cls.from_args(args, ArgContext())
+    layer = built.get(key)
+    if layer is None:
+        layer = built[key] = cls.from_args(args, ArgContext())
+    return layer
 
 
 def _keras2(class_name: str, config: dict) -> dict:
@@ -98,15 +112,15 @@ _COUNTING_ARGS = frozenset({"lora_rank"})
 
 
 def _arguments(cls: type[Layer], config: dict) -> dict:
-    """The config's arguments that the layer type declares (or ignores knowingly)."""
+    """The config's arguments that the layer type declares (those it ignores knowingly,
+    IGNORED_ARGS, are left out here: ``from_args`` would drop them)."""
     fields = _init_fields(cls)  # read once per type, not once per layer (ResNet152 has 516)
     stated_shape = "output_shape_" in fields
     args = {}
     for key, value in config.items():
         if key in ("layer", "backward_layer") and isinstance(value, dict) and "class_name" in value:
             value = _wrapped_layer(value)
-        if key in fields or (stated_shape and key == "output_shape") or key in IGNORED_ARGS \
-                or (key in _COUNTING_ARGS and value):
+        if key in fields or (stated_shape and key == "output_shape") or (key in _COUNTING_ARGS and value):
             args[key] = value  # a counting argument the type lacks is refused, never dropped
     return args
 
@@ -128,6 +142,8 @@ class _Reader:
         self.path = path
         self.outputs: dict[int, list[Shape]] = {}
         """The output shapes of each model read, by id (for nested models)."""
+        self.built: dict[tuple[type[Layer], str], Layer] = {}
+        """The layers made so far, by type and arguments (see ``layer_from_config``)."""
         self.layers_read = 0
         """Layer entries of every model read, nested ones included (bounded as one model's)."""
 
@@ -315,7 +331,8 @@ class _Reader:
                 outs = self.outputs[id(inner)]
                 layer = submodel(class_name, inner, outs, config.get("trainable", True) is not False)
             else:
-                layer = layer_from_config(class_name, config, raw.get("module"), raw.get("registered_name"))
+                layer = layer_from_config(class_name, config, raw.get("module"), raw.get("registered_name"),
+                                          self.built)
                 if hasattr(layer, "output_shape_") and layer.output_shape_ is None and recorded is not None:
                     stated: dict[str, Any] = {"output_shape_": tuple(recorded)}
                     layer = dataclasses.replace(layer, **stated)
