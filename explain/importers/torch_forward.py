@@ -70,6 +70,10 @@ _EMPTY = (dict, collections.OrderedDict, set)
 module's dozen hook tables, most of what copying its tree costs, are made without it."""
 
 
+_PLAIN = frozenset({type(None), bool, int, float, str, tuple})
+"""Types of a module's plain attributes (flags, sizes, names): no tensor, no isinstance asked."""
+
+
 def meta_copy(root: Any, torch: Any) -> tuple[Any, dict]:
     """A copy of ``root`` on the meta device in eval mode, and id(copy tensor) → original tensor."""
     twin, originals, _ = _meta_copy(root, torch)
@@ -86,12 +90,13 @@ def _meta_copy(root: Any, torch: Any) -> tuple[Any, dict, list]:
             continue
         tables = []
         for t in (*module._parameters.values(), *module._buffers.values(), *vars(module).values()):
-            if isinstance(t, tensor):
+            kind = type(t)
+            if kind in _EMPTY:
+                tables.append(t)
+            elif kind not in _PLAIN and isinstance(t, tensor):
                 if id(t) not in memo:
                     memo[id(t)] = meta = _meta(t, torch)
                     originals[id(meta)] = t
-            elif type(t) in _EMPTY:
-                tables.append(t)
         for v in tables:  # the hook tables: deepcopy's own result, made directly
             if not v and not getattr(v, "__dict__", None) and id(v) not in memo:
                 memo[id(v)] = type(v)()
@@ -134,12 +139,17 @@ def _deepcopy(x: Any, memo: dict, module: type) -> Any:
     cls: Any = type(x)
     if cls in _ATOMIC:
         return x
-    if cls is dict:  # a plain value (no id of it is in the memo) is its own copy: no call for it
+    if cls is dict:
+        # a plain value (no id of it is in the memo) is its own copy, and a value in the memo (a
+        # module's hook tables, its tensors) has its copy there: no call for either
         y = {}
         memo[id(x)] = y
+        get = memo.get
         for k, v in x.items():
-            y[k if type(k) in _ATOMIC else _deepcopy(k, memo, module)] = \
-                v if type(v) in _ATOMIC else _deepcopy(v, memo, module)
+            if type(v) not in _ATOMIC:
+                found = get(id(v), _NIL)
+                v = _deepcopy(v, memo, module) if found is _NIL else found
+            y[k if type(k) in _ATOMIC else _deepcopy(k, memo, module)] = v
     elif cls is list:
         y = []
         memo[id(x)] = y
