@@ -51,3 +51,36 @@ def test_cnn_compute_section_does_not_import_kaplan():
         assert result.returncode == 0, result.stderr
         assert result.stderr.strip().splitlines()[-1] == imported
         assert ("Kaplan et al. 2020" in result.stdout) == (imported == "True")
+
+
+@pytest.mark.parametrize("source", [FIXTURES / "keras" / "ResNet50.json", FIXTURES / "hf" / "llama-2-7b.json",
+                                    FIXTURES / "hf" / "gpt2.json"])
+def test_cost_symbols_once_per_pair_of_formulas(source):
+    """The symbols of a layer's MACs and O formulas are found once per pair of formulas (a
+    ResNet's 177 layers have a handful), and are each layer's own, sorted by name; the renamed
+    symbols (H_kv = H) are those a layer-by-layer search finds."""
+    import sympy
+
+    from explain.render import compute_view
+    from explain.render.messages import COMPUTE_RENAMED
+
+    model = explain.load(source)
+    compute_view.cost_symbols.cache_clear()
+    costs = [n.cost for n in model.nodes if n.cost is not None]
+    expected = {}
+    for node in model.nodes:
+        if node.cost is None:
+            continue
+        own = sorted((node.cost.macs + node.cost.other).free_symbols, key=lambda s: s.name)
+        assert list(compute_view.cost_symbols(node.cost.macs, node.cost.other)) == own
+        for s in own:
+            value = node.values.get(s, s)
+            if s.name in COMPUTE_RENAMED and value != s and isinstance(value, sympy.Symbol) \
+                    and value in model.symbols and isinstance(model.symbols[value], int):
+                expected.setdefault(s.name, value)
+    assert compute_view.cost_symbols.cache_info().misses == len({(c.macs, c.other) for c in costs})
+    if source.name == "ResNet50.json":
+        assert compute_view.cost_symbols.cache_info().misses <= 12 < len(costs)
+    assert compute_view.renamed_symbols(model) == list(expected.items())
+    if source.name == "llama-2-7b.json":
+        assert [name for name, _ in expected.items()] == ["H_kv"]

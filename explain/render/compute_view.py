@@ -3,6 +3,7 @@ MACs and FLOPs, training FLOPs, and for decoder transformers Kaplan et al. 2020'
 beside the exact count, formatted; the sentences live in the templates."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import sympy
@@ -171,6 +172,13 @@ def kaplan_math(f: "Formatter") -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def cost_symbols(macs: sympy.Expr, other: sympy.Expr) -> tuple[sympy.Symbol, ...]:
+    """The symbols of a cost's formulas (MACs and O), by name: once per pair of formulas, which
+    the layers of a type share (ResNet152's 517 layers have 7 pairs)."""
+    return tuple(sorted((macs + other).free_symbols, key=lambda s: s.name))
+
+
 def renamed_symbols(model: "Model") -> list[tuple[str, "sympy.Symbol"]]:
     """The compute symbols that stand for a symbol of the model's list (``H_kv`` for ``H``
     without grouped-query attention), each with that symbol, in the order the layers use them."""
@@ -180,9 +188,11 @@ def renamed_symbols(model: "Model") -> list[tuple[str, "sympy.Symbol"]]:
         cost = node.cost
         if cost is None:
             continue
-        for s in sorted((cost.macs + cost.other).free_symbols, key=lambda s: s.name):
+        for s in cost_symbols(cost.macs, cost.other):
+            if s.name not in COMPUTE_RENAMED:
+                continue
             value = node.values.get(s, s)
-            if s.name in COMPUTE_RENAMED and value != s and isinstance(value, sympy.Symbol) \
+            if value != s and isinstance(value, sympy.Symbol) \
                     and value in model.symbols and isinstance(model.symbols[value], int):
                 out.setdefault(s.name, value)
     return list(out.items())
@@ -221,7 +231,6 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
     seen_notes: set[tuple] = set()
     seen_formulas: dict[tuple, tuple[int, str]] = {}
     seen_costs: dict[type, list[tuple[int, str, Any, Any]]] = {}
-    free_of: dict[tuple, list[sympy.Symbol]] = {}
     briefs: dict[tuple, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
     for index, node in enumerate(model.nodes, 1):
@@ -238,10 +247,7 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
         if nothing:  # a later idle layer of a type says so in one line, naming the first
             first = seen_idle.setdefault(type(node.layer), (index, name))
             row["same"] = first if first[0] != index else None
-        formulas = (cost.macs, cost.other)
-        free = free_of.get(formulas)
-        if free is None:
-            free = free_of[formulas] = sorted((cost.macs + cost.other).free_symbols, key=lambda s: s.name)
+        free = cost_symbols(cost.macs, cost.other)
         symbols = []
         for s in free:
             meaning = messages.COMPUTE_SYMBOLS.get(s.name)
@@ -278,7 +284,7 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
     return [Record(r) for r in rows]
 
 
-def _brief(v: "View", node: "Node", cost: "Cost", free: list[sympy.Symbol], macs_label: str,
+def _brief(v: "View", node: "Node", cost: "Cost", free: tuple[sympy.Symbol, ...], macs_label: str,
            seen: dict[tuple, dict[str, Any]]) -> dict[str, Any]:
     """A short entry's numbers (``brief_lines``, ``brief_equation``, ``macs``, ``other``) for a
     layer of one copy: they follow from its formulas and the values of their symbols alone, so
