@@ -55,33 +55,21 @@ def _clean(text: str) -> str:
     return visible(text)
 
 
+_MD_TEXT = str.maketrans({**{c: "\\" + c for c in _MD_ESCAPED}, **_MD_ENTITIES})
+
+
 def markdown_text(text: str) -> str:
     """``text`` shown literally in Markdown (also inside a table cell)."""
-    out = []
-    for c in _clean(text):
-        if c in _MD_ENTITIES:
-            out.append(_MD_ENTITIES[c])
-        elif c in _MD_ESCAPED:
-            out.append("\\" + c)
-        else:
-            out.append(c)
-    return "".join(out)
+    return _clean(text).translate(_MD_TEXT)
 
 
 _MD_MESSAGE = set("`*_|")
+_MD_MESSAGE_TEXT = str.maketrans({**{c: "\\" + c for c in _MD_MESSAGE}, **_MD_ENTITIES})
 
 
 def markdown_message(text: str) -> str:
     """A translated sentence made safe for Markdown (lighter: prose keeps its punctuation)."""
-    out = []
-    for c in visible(text):
-        if c in _MD_ENTITIES:
-            out.append(_MD_ENTITIES[c])
-        elif c in _MD_MESSAGE:
-            out.append("\\" + c)
-        else:
-            out.append(c)
-    return "".join(out)
+    return visible(text).translate(_MD_MESSAGE_TEXT)
 
 
 @lru_cache(maxsize=8192)  # names and shapes repeat layer after layer
@@ -133,8 +121,11 @@ def latex_text(text: str) -> str:
     return "".join(out)
 
 
+_LATEX_TEXT = str.maketrans({**_MATH_CHARS, **LATEX_SPECIALS})
+
+
 def _plain(text: str) -> str:
-    return "".join(LATEX_SPECIALS.get(c) or _MATH_CHARS.get(c) or c for c in text)
+    return text.translate(_LATEX_TEXT)
 
 
 def plain_text(text: str) -> str:
