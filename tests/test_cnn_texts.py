@@ -572,7 +572,8 @@ def test_recurrent_sentences_in_the_round9_reviewers_words(rnn_docs):
     gru = keras.layers.GRU(16)
     gru.build((None, 30, 64))
     assert [tuple(w.shape) for w in gru.weights][-1] == (2, 3 * 16)  # two bias rows, one per side
-    assert "Die Eingabe der Schicht, `(None, 30, 32)`, ist eine Folge von 30 Zeitschritten" in rnn_docs["de"]
+    assert ("Die Eingabe der Schicht, `(None, 30, 32)`, enthält für jedes Beispiel des Batches eine Folge von 30 "
+            "Zeitschritten") in rnn_docs["de"]
     assert "Ihre Eingabe" not in rnn_docs["de"]
     # de (optional finding): "Gewichtsblöcke" as lecturers say; LSTM(64) on 32 features has a
     # kernel of 4 blocks (32, 4 · 64), the GRU 3 blocks

@@ -309,7 +309,7 @@ def test_recurrent_closing_sentences_are_paragraphs():
     tex = render(load(FIXTURES / "specs" / "small_rnn.yaml"), lang="en", format="latex")
     lstm = tex[tex.index("\\texttt{lstm} (LSTM)}"):tex.index("\\texttt{gru} (GRU)}")]
     assert "\\newline" not in lstm, lstm
-    assert re.search(r"is a sequence of 30 time steps with 32 features each\.\n\n\\nobreak\nWith \\texttt\{return\\_sequences=True\}"
+    assert re.search(r"a sequence of 30 time steps with 32 features each\.\n\n\\nobreak\nWith \\texttt\{return\\_sequences=True\}"
                      r"[^\n]*time axis stays\.\n\n\\nobreak\nOutput shape: ", tex), tex
 
 
@@ -951,8 +951,8 @@ def test_units_of_an_entry_stay_on_one_page(tmp_path):
     spec = tmp_path / "rnn_keras.yaml"
     spec.write_text(KERAS_RNN)
     for lang, shape, seq, heading, formula in (
-            ("ja", "入力 (None, 20, 16) は、各時刻に", "return_sequences=True なので", "4. dense（Dense）", "パラメータ数の式"),
-            ("de", "Die Eingabe der Schicht, (None, 20, 16), ist", "Mit return_sequences=True", "4. dense (Dense)",
+            ("ja", "入力 (None, 20, 16) は、バッチの各", "return_sequences=True なので", "4. dense（Dense）", "パラメータ数の式"),
+            ("de", "Die Eingabe der Schicht, (None, 20, 16), enthält", "Mit return_sequences=True", "4. dense (Dense)",
              "Formel für die Anzahl der Parameter")):
         out = tmp_path / f"rnn.{lang}.tex"  # as the review rendered it (the document names its file)
         assert main(["derive", str(spec), "--lang", lang, "--format", "latex", "-o", str(out)]) == 0

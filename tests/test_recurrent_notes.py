@@ -94,7 +94,7 @@ def test_gru_notes_say_what_reset_after_changes_and_that_pytorch_has_two():
     assert ("`nn.GRU` has two bias vectors of length $3h$, `bias_ih_l0` and `bias_hh_l0`. They correspond to the "
             "two rows of this layer's bias up to the order of the gates (Keras: update, reset, candidate; "
             "PyTorch: reset, update, candidate). So `nn.GRU` has the same number of parameters as this layer, "
-            "$3h(n_{\\text{in}} + h) + 6h$.") in text
+            f"$3h(n_{{\\text{{in}}}} + h) + 6h$ ({sum(p.numel() for p in torch.nn.GRU(I, H).parameters()):,} here).") in text
     assert {n: tuple(p.shape) for n, p in torch.nn.GRU(I, H).named_parameters() if "bias" in n} == \
         {"bias_ih_l0": (3 * H,), "bias_hh_l0": (3 * H,)}
     assert "always" not in text
@@ -207,7 +207,8 @@ def test_reshape_then_simple_rnn_links_the_sixteen_values_to_the_sequence():
     text = markdown(explain.load({"name": "p", "input": [16], "layers": [
         {"Reshape": {"target_shape": [4, 4]}}, {"SimpleRNN": {"units": 8}}]}))
     assert "All 16 values are kept, only rearranged: $16 = 4 \\times 4$." in text
-    assert "Its input `(None, 4, 4)` is a sequence of 4 time steps with 4 features each." in text
+    # review 30 (es 3): the tensor is a batch of sequences, not one sequence
+    assert "Its input `(None, 4, 4)` holds, for each sample of the batch, a sequence of 4 time steps with 4 features each." in text
 
 
 def test_short_code_in_a_sentence_never_breaks_in_latex():
@@ -224,9 +225,15 @@ def test_lstm_note_says_bias_vectors_and_de_fr_read_naturally():
     assert {n: tuple(p.shape) for n, p in lstm.named_parameters() if "bias" in n} == \
         {"bias_ih_l0": (4 * H,), "bias_hh_l0": (4 * H,)}
     spec = keras_spec("LSTM")
-    assert ("PyTorch's `nn.LSTM` has two bias vectors of length $4h$, `bias_ih_l0` and `bias_hh_l0`: two "
-            "biases of length $h$ per weight group, one in each vector. So `nn.LSTM` has "
-            "$4h(n_{\\text{in}} + h) + 8h$ parameters.") in markdown(explain.load(spec))
+    # review 30 (en, de): a verb after the comma, not a colon clause; PyTorch's count with its number
+    # (torch: nn.LSTM(I, H) counted) and what it has more (4h)
+    keras_count = 4 * H * (I + H) + 4 * H
+    torch_count = sum(p.numel() for p in lstm.parameters())
+    assert torch_count - keras_count == 4 * H
+    assert ("PyTorch's `nn.LSTM` has two bias vectors of length $4h$, `bias_ih_l0` and `bias_hh_l0`, so each "
+            "weight group has two biases of length $h$ there, one in each vector. `nn.LSTM` thus has "
+            f"$4h(n_{{\\text{{in}}}} + h) + 8h$ parameters: {torch_count:,} here, $4h = {4 * H}$ more than this "
+            "layer.") in markdown(explain.load(spec))
     de = render_document("derivation", explain.load(spec), lang="de", format="markdown")
     assert "aus der aktuellen Eingabe und den Zuständen des vorigen Zeitschritts." in de
     fr = render_document("derivation", explain.load(spec), lang="fr", format="markdown")
@@ -287,8 +294,12 @@ def test_gru_reset_after_false_has_no_pytorch_twin_and_its_section_says_so():
             "multiplying it by the candidate state's recurrent weights. PyTorch has no built-in equivalent of "
             "this layer: `nn.GRU` applies the reset gate after that product") in gru_1
     # the count is nn.GRU's, named, not the layer's (review 29: "It has" read as this layer)
+    # review 30 (en 2, es 2, de 3): the number too, nn.GRU(24, 8) counted by torch: 816, 3h = 24 more
+    torch = require_module("torch")
+    assert sum(p.numel() for p in torch.nn.GRU(24, 8).parameters()) == 816 == 3 * 8 * (24 + 8) + 3 * 8 + 24
     assert ("With the default `bias=True`, `nn.GRU` has two bias vectors of length $3h$, `bias_ih_l0` and "
-            "`bias_hh_l0`, and so $3h(n_{\\text{in}} + h) + 6h$ parameters.") in gru_1
+            "`bias_hh_l0`, and so $3h(n_{\\text{in}} + h) + 6h$ parameters: 816 here, $3h = 24$ more than this "
+            "layer.") in gru_1
     assert "no built-in equivalent" not in gru
     for lang in LANGS:
         local = markdown(explain.load(spec), lang)

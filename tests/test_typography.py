@@ -435,8 +435,9 @@ def test_german_sheet_says_the_given_formula_and_lstm_note_names_its_bias_vector
     assert "aber die angegebene Formel ergibt" in sheet and "wie sie dasteht" not in sheet
     text = render_document("derivation", load({"name": "l", "input": [5, 3], "layers": [{"LSTM": {"units": 4}}]}),
                            lang="de", format="markdown")
-    assert ("zwei Bias-Vektoren der Länge $4h$, `bias_ih_l0` und `bias_hh_l0`: zwei "
-            "Bias-Abschnitte der Länge $h$ je Gewichtsblock, einen in jedem Vektor.") in text
+    # review 30 (de 2): the clause after the colon read as if the two vectors were the two sections
+    assert ("zwei Bias-Vektoren der Länge $4h$, `bias_ih_l0` und `bias_hh_l0`; jeder Gewichtsblock hat dort also "
+            "zwei Bias-Abschnitte der Länge $h$, einen in jedem Vektor.") in text
     assert "also zwei je Gewichtsblock" not in text
     assert "dadurch kommt eine letzte Achse" not in text
     ja = render_document("derivation", load({"name": "l", "input": [5, 3], "layers": [{"LSTM": {"units": 4}}]}),

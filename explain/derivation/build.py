@@ -112,7 +112,7 @@ def layer_step(node: Node, declared: Mapping[str, str] | None = None) -> LayerSt
     return LayerStep(node=node, role=layer.role, explanation=explanation, formula=formula,
                      symbols=symbols, groups=groups,
                      params=node.params, trainable=node.trainable, non_trainable=node.non_trainable,
-                     buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node), note_values=layer.note_values(),
+                     buffers=node.buffers, shape=shape_step(node), notes=layer_notes(node), note_values=layer.note_values_for(node.values),
                      frozen=not node.layer.trainable and bool(node.weights), repeat=_value(node.repeat),
                      params_one=_value(one), own=_value(own), parts=parts,
                      display=None if rename else layer.display_formula())

@@ -681,6 +681,11 @@ class Layer:
         ``query_pre_attn_scalar``."""
         return ()
 
+    def note_values_for(self, values: Mapping[sympy.Symbol, Value]) -> tuple[tuple[str, Value], ...]:
+        """:meth:`note_values` where a note's number needs the sizes the input gives (``values``,
+        the node's symbol values)."""
+        return self.note_values()
+
     def notes_for(self, shapes: Sequence[Shape]) -> tuple[str, ...]:
         """:meth:`notes` for inputs of ``shapes``: a note that depends on which of their axes an
         argument names (LayerNormalization's last axis, -1 or its number) overrides this."""

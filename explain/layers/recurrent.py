@@ -24,7 +24,7 @@ from ..compute import UPDATE_OPS, Cost, recurrent_cost, spatial_positions, spati
 from ..errors import ExplainError
 from ..naming import snake_case
 from ..shapes import Window, keras_conv
-from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, n_in, product, sym
+from ..symbols import KERNEL_SYMBOLS, Value, c_in, c_out, n_in, product, sym, to_expr
 from .base import (Group, Layer, Shape, _choice, anything, arg, choice, flag, format_shape, known, size,
                    sizes, layer_type, tuple_text)
 from . import _texts
@@ -175,6 +175,16 @@ class _Recurrent(Layer):
 
     def notes(self) -> tuple[str, ...]:
         return group_note(self.gates) + ((self.one_bias_note,) if self.use_bias else ())
+
+    def note_values_for(self, values: Mapping[sympy.Symbol, Value]) -> tuple[tuple[str, Value], ...]:
+        """PyTorch's count of the same layer, two biases per weight group: G·h·(n_in + h) + 2G·h
+        (``torch_count``), and the G·h biases it has more than one bias vector (``torch_more``:
+        ``3h = 24``)."""
+        size, inputs = values.get(h, h), values.get(n_in, n_in)
+        g = self.gates
+        count = sympy.expand(g * to_expr(size) * (to_expr(inputs) + to_expr(size)) + 2 * g * to_expr(size))
+        return (*self.note_values(), ("torch_count", count),
+                ("torch_more", sympy.Eq(g * h, g * to_expr(size), evaluate=False)))
 
     def step_ops(self) -> sympy.Expr:
         """Per step: the gates' activations G·h and the state update (``UPDATE_OPS``)."""

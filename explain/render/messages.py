@@ -329,21 +329,23 @@ NOTES.update({
                                "(%(b_ih)s and %(b_hh)s)."),
     "lstm_one_bias": N_("In Keras this layer has one bias vector of length %(lstm_torch_extra)s: the biases of "
                         "the four weight groups (%(h)s each) one after another. PyTorch's %(nn_LSTM)s has two "
-                        "bias vectors of length %(lstm_torch_extra)s, %(bias_ih_l0)s and %(bias_hh_l0)s: two "
-                        "biases of length %(h)s per weight group, one in each vector. So %(nn_LSTM)s has "
-                        "%(lstm_torch)s parameters."),
+                        "bias vectors of length %(lstm_torch_extra)s, %(bias_ih_l0)s and %(bias_hh_l0)s, so each "
+                        "weight group has two biases of length %(h)s there, one in each vector. %(nn_LSTM)s "
+                        "thus has %(lstm_torch)s parameters: %(torch_count)s here, %(torch_more)s more than "
+                        "this layer."),
     "gru_one_bias": N_("With %(reset_after_false)s, Keras applies the reset gate to the previous hidden "
                        "state before multiplying it by the candidate state's recurrent weights. PyTorch has "
                        "no built-in equivalent of this layer: %(nn_GRU)s applies the reset gate after that "
                        "product, as Keras does with %(reset_after_true)s. With the default %(bias_true)s, "
                        "%(nn_GRU)s has two bias vectors of length %(gru_extra)s, %(bias_ih_l0)s and "
-                       "%(bias_hh_l0)s, and so %(gru_keras_torch)s parameters."),
+                       "%(bias_hh_l0)s, and so %(gru_keras_torch)s parameters: %(torch_count)s here, "
+                       "%(torch_more)s more than this layer."),
     "gru_reset_after": N_("With %(reset_after_false)s, the bias would be one vector of length %(gru_extra)s, "
                           "giving %(gru_one_bias)s parameters. PyTorch's %(nn_GRU)s has two bias vectors of "
                           "length %(gru_extra)s, %(bias_ih_l0)s and %(bias_hh_l0)s. They correspond to the two "
                           "rows of this layer's bias up to the order of the gates (Keras: update, reset, "
                           "candidate; PyTorch: reset, update, candidate). So %(nn_GRU)s has the same number of "
-                          "parameters as this layer, %(gru_keras_torch)s."),
+                          "parameters as this layer, %(gru_keras_torch)s (%(torch_count)s here)."),
     "mha_heads_times_key_dim": N_("Every head has projection weights of its own for the queries and "
                                   "keys (%(k_dim)s outputs each) and for the values (%(v_dim)s outputs), "
                                   "so the count grows with the number of heads. PyTorch's "
