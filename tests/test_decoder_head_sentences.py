@@ -205,12 +205,17 @@ def test_bidirectional_flag_keeps_the_causal_mask_in_gemma1_and_2(tmp_path, fami
         assert getattr(transformers, model_class)._supports_sdpa is False
     text = _md(tmp_path, config, arch)
     kept = KEPT.format(cls=model_class, family={"gemma": "Gemma", "gemma2": "Gemma 2"}[family])
-    assert kept in text and "+ M" in text and "The number of parameters is the same either way." in text
+    if family == "gemma2":  # review 31: the setting first, then which implementations get the mask
+        kept = kept.split("but ", 1)[1]
+    same = {"gemma": "The number of parameters is the same either way.",
+            "gemma2": "The number of parameters is the same with or without the setting."}[family]
+    assert kept in text and "+ M" in text and same in text
     assert "the setting only sets the attention's `is_causal` to `False`" in text
     assert ("SDPA on a batch without padding" in text) == (family == "gemma") and "only FlashAttention" in text
     assert ("Eager and flex attention therefore stay causal" in text) == (family == "gemma")
-    assert ("Eager attention (the default) and flex attention therefore stay causal" in text) == (family == "gemma2")
-    assert ("(Gemma 2 does not support SDPA)" in text) == (family == "gemma2")
+    assert ("For eager attention (the default; Gemma 2 does not support SDPA) and flex attention" in text) \
+        == (family == "gemma2")
+    assert ("Gemma 2 does not support SDPA" in text) == (family == "gemma2")
     assert kept not in _md(tmp_path, config.__class__(**{**config.to_dict(), "use_bidirectional_attention": False}), arch)
     if family == "gemma2":
         assert "`query_pre_attn_scalar` (here 36)" in text
@@ -299,7 +304,27 @@ def test_gemma2_flag_note_names_implementations_and_the_later_positions(tmp_path
     config = transformers.Gemma2Config(**SMALL, num_key_value_heads=4, head_dim=16, query_pre_attn_scalar=36,
                                        use_bidirectional_attention=True)
     es = _md(tmp_path, config, "Gemma2ForCausalLM", "es")
-    assert "con las implementaciones «eager» (la predeterminada) y «flex», la atención sigue siendo causal" in es
+    assert ("Con las implementaciones «eager» (la predeterminada; Gemma 2 no admite SDPA) y «flex», "
+            "`Gemma2Model`") in es and "así que la atención sigue siendo causal" in es
     ja = _md(tmp_path, config, "Gemma2ForCausalLM", "ja")
     assert "各クエリより後の位置を隠す" in ja and "から後の位置" not in ja
     assert "マスク付きスケール付き" not in ja
+
+
+def test_gemma2_flag_note_says_flash_attentions_two_sided_window():
+    """FlashAttention takes causality from is_causal (False with the flag) and, for a sequence longer
+    than the window, gets window_size (w − 1, w − 1) from transformers: up to w − 1 positions before
+    and after each query; with no padding the mask it is given is None (review 31 en 3, de 5, fr 3,
+    ja 4, es 4)."""
+    torch = require_module("torch")
+    from transformers.modeling_flash_attention_utils import _process_flash_attention_kwargs
+    from transformers.masking_utils import flash_attention_mask
+    from collections import defaultdict
+    kwargs = _process_flash_attention_kwargs(query_length=10, key_length=10, is_causal=False, sliding_window=4,
+                                             supports_mapping=defaultdict(bool, window_size=True))
+    assert kwargs["causal"] is False and kwargs["window_size"] == (3, 3)
+    assert flash_attention_mask(1, 10, 10, attention_mask=torch.ones(1, 10, dtype=torch.bool)) is None
+    from explain.render import messages
+    text = messages.NOTES["gemma2_bidirectional_mask_kept"]
+    assert ("In a layer with a sliding window, FlashAttention then applies the window on both sides: a query sees "
+            "up to one position fewer than the configuration's") in text

@@ -590,15 +590,17 @@ NOTES.update({
                                         "mask is passed), let each head attend to later positions as "
                                         "well. The number of parameters is the same either way."),
     # Translators: Gemma 2 with use_bidirectional_attention: as above, but Gemma 2 does not support SDPA (softcapping)
-    "gemma2_bidirectional_mask_kept": N_("The configuration sets %(use_bidirectional_attention)s, but "
-                                         "%(Gemma2Model)s, the Gemma 2 model class in transformers, still "
-                                         "builds the causal mask %(M_mask)s, which hides the later "
-                                         "positions from each query, and passes it to the attention; the "
-                                         "setting only sets the attention's %(is_causal)s to %(false)s. "
-                                         "Eager attention (the default) and flex attention therefore stay "
-                                         "causal; only FlashAttention (Gemma 2 does not support SDPA) lets "
-                                         "each head attend to later positions as well. The number of "
-                                         "parameters is the same either way."),
+    "gemma2_bidirectional_mask_kept": N_("The configuration sets %(use_bidirectional_attention)s, but in transformers the "
+                                         "setting only sets the attention's %(is_causal)s to %(false)s. For eager "
+                                         "attention (the default; Gemma 2 does not support SDPA) and flex attention, "
+                                         "%(Gemma2Model)s, the Gemma 2 model class in transformers, still builds the "
+                                         "causal mask %(M_mask)s, which hides the later positions from each query, so both "
+                                         "stay causal; only FlashAttention, which takes causality from %(is_causal)s "
+                                         "instead of a mask, lets each head attend to later positions as well. In a layer "
+                                         "with a sliding window, FlashAttention then applies the window on both sides: a "
+                                         "query sees up to one position fewer than the configuration's %(sliding_window)s "
+                                         "before it and as many after it. The number of parameters is the same with or "
+                                         "without the setting."),
     # Translators: Gemma 3 with use_bidirectional_attention: no causal mask; a sliding layer keeps the keys at most ⌊w/2⌋ positions before or after the query
     "gemma3_bidirectional_heads": N_("Each head computes %(sdpa_s_causal)s, %(s_q)s being the "
                                      "configuration's %(query_pre_attn_scalar)s (here %(s_value)s) and "
