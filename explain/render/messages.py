@@ -312,9 +312,11 @@ NOTES = {
                           "wide as %(d)s (%(H_kdim_d)s)."),
 }
 
-NOTE_COUNTS = frozenset({"count", "biases", "total", "without", "s_value", "w_eq", "half_w_eq", "keys_w_eq", "loaded_w_eq"})
+NOTE_COUNTS = frozenset({"count", "biases", "total", "without", "s_value", "w_eq", "half_w_eq", "keys_w_eq", "loaded_w_eq",
+                         "torch_count", "torch_more"})
 """Placeholders of notes that say numbers the step supplies (``LayerStep.note_values``): counts
-of the whole model, a layer's own size (Gemma's query_pre_attn_scalar)."""
+of the whole model, a layer's own size (Gemma's query_pre_attn_scalar), the count of the same
+recurrent layer in PyTorch and how many more it has."""
 
 NOTES.update({
     "rnn_one_bias": N_("This layer has one bias vector: the biases of its weight groups one after another; "
