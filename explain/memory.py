@@ -40,6 +40,24 @@ in float32. The optimizer's state is float32 (4 bytes per value) in both."""
 STATE_BYTES = 4
 """Bytes of one optimizer state value (float32, in both precisions)."""
 
+@record
+class BlockKind:
+    """A transformer block beside Korthikanti et al. 2022's GPT-style block (dropout, an ungated
+    feed-forward of width 4d), whose activations their 34·T·d + 5·H·T² bytes estimate."""
+
+    dropout: bool | None
+    """Whether the block has dropout (None: not known)."""
+    gated: bool
+    width: Value
+    """The feed-forward's width f."""
+    model_width: Value
+    heads: Value
+
+    def gpt_style(self, f: int, d: int) -> bool:
+        """The block is the formula's (with dropout, ungated, f = 4d)."""
+        return self.dropout is True and not self.gated and f == 4 * d
+
+
 BATCH = sympy.Symbol("B", positive=True, integer=True)
 """The batch size in the activation estimate's formula."""
 

@@ -8,6 +8,7 @@ import re
 import pytest
 
 import explain
+from explain.importers.hf_config import load_hf_config
 from explain.render import render
 from tests.conftest import FIXTURES, require_module
 from tests.render_helpers import compile_latex, compute_layers, pdf_text, require_tool
@@ -623,8 +624,11 @@ def test_transformer_activations_are_a_lower_bound(seed_md):
     assert "the attention probabilities and the feed-forward's inner activations. Korthikanti et al. (2022) put a " \
            "GPT-style block's activations (a feed-forward of width $4d$, dropout masks included) at about" in en
     assert "the dropout masks)" not in en
-    # the total adds a lower bound, so it is a lower bound too
-    assert "needs at least $M_{\\text{states}} + A$ bytes" in en and "plus at least" in en
+    # the total adds a lower bound, so it is a lower bound too: "at least" once, and it points to the
+    # estimate (review 33 textS 1)
+    assert "needs at least $M_{\\text{states}} + A$ bytes" in en and "plus at least" not in en
+    assert "plus 1.40\u00a0GB per sample in the batch" in en
+    assert "For the activations, Korthikanti et al.'s formula above gives 104.2\u00a0GB per sample." in en
     assert "Real frameworks may store somewhat more or fewer values" in seed_md and "Korthikanti" not in seed_md
     assert "at least" not in seed_md.split("Real frameworks may store")[1]
     # PyTorch's own nn.TransformerEncoderLayer is a transformer block too (the role, not the HF class)
@@ -634,6 +638,57 @@ def test_transformer_activations_are_a_lower_bound(seed_md):
     assert any(n.layer.role == "transformer_block" for n in encoder.nodes)
     assert "For a transformer it is a lower bound" in render(encoder, lang="en", format="markdown",
                                                              count=("memory",))
+
+
+def test_korthikanti_estimate_is_this_models_where_its_blocks_are_gpt_style():
+    """Where the block is Korthikanti et al.'s (dropout, an ungated feed-forward of width 4d), the
+    formula is the estimate for the model. GPT-2 (the fixture config: attn_pdrop = resid_pdrop = 0.1,
+    n_inner unset: 4d): 34·1,024·768 + 5·12·1,024² = 26,738,688 + 62,914,560 = 89,653,248 bytes per
+    block, × 12 = 1,075,838,976 per sample. nn.TransformerEncoder(nn.TransformerEncoderLayer(256, 8,
+    1,024), 4) on 128 positions (dropout 0.1 by default, read from torch): 34·128·256 + 5·8·128² =
+    1,114,112 + 655,360 = 1,769,472 bytes per block, × 4 = 7,077,888 per sample, against its layer
+    outputs 2·4·128·256 = 262,144 bytes (review 33 en 2, ja 2)."""
+    import json
+    assert 34 * 1024 * 768 + 5 * 12 * 1024 ** 2 == 89_653_248 and 12 * 89_653_248 == 1_075_838_976
+    cfg = json.loads((FIXTURES / "hf/gpt2.json").read_text())
+    assert cfg["attn_pdrop"] == cfg["resid_pdrop"] == 0.1 and cfg.get("n_inner") is None
+    en = render(explain.load(FIXTURES / "hf/gpt2.json"), lang="en", format="markdown", count=("memory",))
+    assert ("With this model's $T = 1{,}024$, $d = 768$ and $H = 12$, that is 89.7\u00a0MB per block and "
+            "1.08\u00a0GB per sample for its 12 blocks. Its blocks are of that kind (a feed-forward of width $4d$, "
+            "dropout), so this is the estimate for this model. The layer outputs counted below, 128.1\u00a0MB per "
+            "sample, are a lower bound.") in en
+    assert "For the activations, Korthikanti et al.'s formula above gives 1.08\u00a0GB per sample." in en
+    # without dropout in the config, GPT-2's block is no longer the formula's
+    no_drop = load_hf_config({**cfg, "attn_pdrop": 0.0, "resid_pdrop": 0.0}, "config.json")
+    text = render(no_drop, lang="en", format="markdown", count=("memory",))
+    assert "not this model's own value: its blocks differ from the GPT-style block (they have no dropout" in text
+    torch = require_module("torch")
+    layer = torch.nn.TransformerEncoderLayer(d_model=256, nhead=8, dim_feedforward=1024, batch_first=True)
+    assert layer.dropout.p == 0.1 and layer.linear1.out_features == 4 * 256
+    model = explain.from_torch(torch.nn.TransformerEncoder(layer, num_layers=4, enable_nested_tensor=False), (128, 256))
+    assert 34 * 128 * 256 + 5 * 8 * 128 ** 2 == 1_769_472 and 4 * 1_769_472 == 7_077_888
+    assert 2 * 4 * 128 * 256 == 262_144
+    en = render(model, lang="en", format="markdown", count=("memory",))
+    assert ("With this model's $T = 128$, $d = 256$ and $H = 8$, that is 1.77\u00a0MB per block and 7.08\u00a0MB "
+            "per sample for its 4 blocks. Its blocks are of that kind") in en
+    assert "The layer outputs counted below, 262.1\u00a0kB per sample, are a lower bound." in en
+    # dropout 0 and a feed-forward of 2d: both differences named
+    layer = torch.nn.TransformerEncoderLayer(d_model=256, nhead=8, dim_feedforward=512, dropout=0.0, batch_first=True)
+    model = explain.from_torch(torch.nn.TransformerEncoder(layer, num_layers=4, enable_nested_tensor=False), (128, 256))
+    en = render(model, lang="en", format="markdown", count=("memory",))
+    assert "(they have no dropout, while $2\\, T d + 3\\, H T^{2}$ of the formula are dropout masks and outputs; " \
+           "their feed-forward is 512 wide, not $4d$)" in en
+
+
+def test_llama_block_has_no_dropout_module():
+    """transformers' LlamaDecoderLayer: no nn.Dropout, and attention dropout only from the config's
+    attention_dropout (default 0.0): the "no dropout" the activation paragraph says."""
+    transformers, torch = require_module("transformers"), require_module("torch")
+    cfg = transformers.LlamaConfig(hidden_size=16, intermediate_size=32, num_attention_heads=2,
+                                   num_key_value_heads=2, num_hidden_layers=1, vocab_size=8)
+    assert cfg.attention_dropout == 0.0
+    block = transformers.models.llama.modeling_llama.LlamaDecoderLayer(cfg, 0)
+    assert not any(isinstance(m, torch.nn.Dropout) for m in block.modules())
 
 
 def test_korthikanti_estimate_is_evaluated_beside_the_lower_bound():
@@ -652,10 +707,20 @@ def test_korthikanti_estimate_is_evaluated_beside_the_lower_bound():
     assert 2 * (t * d * (layers + 2) + t * v) == 1_402_994_688
     model = explain.load(FIXTURES / "hf/llama-2-7b.json")
     en = render(model, lang="en", format="markdown", count=("memory",))
-    assert ("($T$ positions, width $d$, $H$ heads). With this model's $T = 4{,}096$, $d = 4{,}096$ and $H = 32$, "
-            "that is 3.25\u00a0GB per block and 104.2\u00a0GB per sample for its 32 blocks, against the lower "
-            "bound of 1.40\u00a0GB per sample counted below. Recomputing activations (gradient checkpointing)") in en
-    assert "The activations of one sample take 1.40\u00a0GB" in en
+    # Llama's block is not the formula's: the value is an order of magnitude, and the differences are
+    # read from the block (attention_dropout 0.0 in the config; a gated feed-forward of f = 11,008)
+    assert cfg["attention_dropout"] == 0.0 and cfg["intermediate_size"] == 11_008 != 4 * d
+    assert ("($T$ positions, width $d$, $H$ heads). Applied to this model's $T = 4{,}096$, $d = 4{,}096$ and "
+            "$H = 32$, the GPT-style formula gives 3.25\u00a0GB per block and 104.2\u00a0GB per sample for its 32 "
+            "blocks. That is an order of magnitude, not this model's own value: its blocks differ from the GPT-style "
+            "block (they have no dropout, while $2\\, T d + 3\\, H T^{2}$ of the formula are dropout masks and outputs; "
+            "their feed-forward is gated and 11,008 wide). The layer outputs counted below, 1.40\u00a0GB per sample, "
+            "are a lower bound. Recomputing activations (gradient checkpointing)") in en
+    assert "this is the estimate for this model" not in en
+    # with a dropout rate in the config, no "no dropout" clause
+    dropped = load_hf_config({**cfg, "attention_dropout": 0.1}, "config.json")
+    text = render(dropped, lang="en", format="markdown", count=("memory",))
+    assert "(their feed-forward is gated and 11,008 wide)" in text and "no dropout" not in text
     for lang, words in (("de", "3,25\u00a0GB je Block und 104,2\u00a0GB je Beispiel"), ("fr", "3,25\u202fGo par bloc"),
-                        ("ja", "104.2\u00a0GB"), ("es", "3,25\u00a0GB por bloque y 104,2\u00a0GB por ejemplo")):
+                        ("fr", "sorties de dropout\u202f; leur réseau"), ("ja", "104.2\u00a0GB"), ("ja", "値 1 個あたり"), ("es", "3,25\u00a0GB por bloque y 104,2\u00a0GB por ejemplo")):
         assert words in render(model, lang=lang, format="markdown", count=("memory",)), lang

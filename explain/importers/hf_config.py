@@ -78,6 +78,14 @@ class _Config:
             raise ExplainError(f"'{key}' must be text. Received: {key}={v!r}")
         return v
 
+    def rate(self, *keys: str, default: float) -> float:
+        """The highest of the dropout rates ``keys`` (each its default where not given)."""
+        rates = [self.get(k, default=default) for k in keys]
+        for k, v in zip(keys, rates):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                raise ExplainError(f"'{k}' must be a number from 0 to 1. Received: {k}={v!r}")
+        return max(rates)
+
     def labels(self) -> int:
         if "num_labels" in self.raw and self.raw["num_labels"] is not None:
             return self.size("num_labels")
@@ -479,7 +487,8 @@ def _gpt2(cfg: _Config, arch: str, b: _Builder) -> None:
                              source_length=_source(b) if cross else None,
                              activation=cfg.text("activation_function", "gelu_new"),
                              scale_attn_weights=cfg.flag("scale_attn_weights", True),
-                             scale_attn_by_inverse_layer_idx=cfg.flag("scale_attn_by_inverse_layer_idx", False)),
+                             scale_attn_by_inverse_layer_idx=cfg.flag("scale_attn_by_inverse_layer_idx", False),
+                             dropout=cfg.rate("attn_pdrop", "resid_pdrop", default=0.1)),
           repeat=L)
     g.add(f"{p}ln_f", b.torch("LayerNorm", normalized_shape=d))
     _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}wte", tied=tied, token_name="classifier")
@@ -568,7 +577,9 @@ def _bert(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{e}LayerNorm", b.torch("LayerNorm", normalized_shape=d))
     block = XLMRobertaLayer if xlm else RobertaLayer if roberta else BertLayer
     g.add(f"{p}encoder.layer", block(hidden_size=d, intermediate_size=f, add_cross_attention=cross,
-                                     num_heads=cfg.size("num_attention_heads", default=None)), repeat=L)
+                                     num_heads=cfg.size("num_attention_heads", default=None),
+                                     dropout=cfg.rate("hidden_dropout_prob", "attention_probs_dropout_prob", default=0.1)),
+          repeat=L)
     last = f"{p}encoder.layer"
     if pooler:
         _pooler(g, b, f"{p}pooler.dense", d, last, bert=not roberta)
@@ -687,7 +698,7 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
     g.add(f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
                               intermediate_size=f, qkv_bias=qkv_bias, o_bias=o_bias, mlp_bias=mlp_bias,
-                              **extra, **sliding_window(cfg, model_type, L)),
+                              dropout=cfg.rate("attention_dropout", default=0.0), **extra, **sliding_window(cfg, model_type, L)),
           repeat=L)
     norm = b.torch("RMSNorm", normalized_shape=d)
     g.add(f"{p}norm", rms_norm_as(f"{prefix}RMSNorm", norm))

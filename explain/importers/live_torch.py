@@ -210,7 +210,9 @@ def _args(module: Any, layer_type: type[Layer], torch: Any) -> dict:
         return {"d_model": module.self_attn.embed_dim, "nhead": module.self_attn.num_heads,
                 "dim_feedforward": module.linear1.out_features, "norm_first": bool(module.norm_first),
                 "bias": module.linear1.bias is not None,
-                "batch_first": bool(getattr(module.self_attn, "batch_first", False))}
+                "batch_first": bool(getattr(module.self_attn, "batch_first", False)),
+                "dropout": max([m.p for m in module.modules() if isinstance(m, torch.nn.Dropout)]
+                               + [float(module.self_attn.dropout)])}
     out: dict = {}
     for field in _init_fields(layer_type):
         if not hasattr(module, field):

@@ -49,6 +49,7 @@ from ..records import make, record
 from ..symbols import Value, at_values, same_value, sym
 
 if TYPE_CHECKING:
+    from ..memory import BlockKind
     from ..model import Model
 
 Dim = Optional[Value]
@@ -475,6 +476,11 @@ class Layer:
     def kaplan_widths(self) -> Optional[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]:
         """A decoder block's (d_model, d_attn, d_ff) of Kaplan et al. 2020's Table 1, in the
         type's symbols, where its closed forms describe the block; None for every other layer."""
+        return None
+
+    def block_kind(self) -> Optional["BlockKind"]:
+        """A transformer block's dropout, feed-forward and heads beside Korthikanti et al.'s
+        GPT-style block (``explain.memory.BlockKind``); None where not stated."""
         return None
 
     def kaplan_rest_note(self) -> Optional[str]:

@@ -41,6 +41,7 @@ from ..compute import (L_w, NORM_OPS, RMS_OPS, S, SOFTMAX_OPS, T, UNKNOWN_SIZE, 
                        elements, keys_per_query, w)
 from ..compute import Cost, elementwise
 from ..errors import ExplainError
+from ..memory import BlockKind
 from ..records import record
 from ..symbols import Value, sym, to_expr
 from .base import Group, Layer, Shape, _count, _optional, _size, anything, arg, flag, format_shape, size, layer_type
@@ -111,6 +112,8 @@ class _Block(Layer):
     hidden_size: Value = size()
     source_length: Value | None = arg(_optional(_size), None)
     """S, the encoder's length a decoder block's cross-attention reads (None: not known)."""
+    dropout: object = anything(None)
+    """The highest of the block's dropout rates in the config (None: not stated)."""
     min_input_rank = 1
 
     def output_shape(self, shape: Shape) -> Shape:
@@ -174,6 +177,12 @@ class _Block(Layer):
         """Keys per query (``keys_per_query``) and the values of its window symbols."""
         return T, {}
 
+    def has_dropout(self) -> bool | None:
+        """Whether a dropout rate above 0 is stated (None: no rate stated)."""
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)):
+            return None
+        return self.dropout > 0
+
 
 # ----------------------------------------------------------------------------- GPT-2
 
@@ -218,6 +227,12 @@ class _GeluBlock(_Block):
 
     def cost_values(self) -> dict:
         return {H: self.num_heads} if self.num_heads is not None else {}
+
+    def block_kind(self) -> BlockKind | None:
+        """An ungated feed-forward of f units; None with cross-attention or without the heads."""
+        if self.add_cross_attention or self.num_heads is None:
+            return None
+        return BlockKind(self.has_dropout(), False, self.intermediate_size, self.hidden_size, self.num_heads)
 
     def values(self, shape: Shape) -> dict:
         return {d: self.hidden_size, f: self.intermediate_size}
@@ -456,6 +471,12 @@ class LlamaDecoderLayer(_Block):
     def notes(self) -> tuple[str, ...]:
         return (*self.attention_notes(), "gated_ffn", "rope_no_parameters")
 
+    def block_kind(self) -> BlockKind | None:
+        """A gated feed-forward of f units; None with cross-attention."""
+        if self.cross_attention():
+            return None
+        return BlockKind(self.has_dropout(), True, self.intermediate_size, self.hidden_size, self.num_attention_heads)
+
     def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
         """Two RMSNorms' statistics 3d each, SiLU and the gate's product 2f, two residual adds
         2d, rotary positions on the queries and keys 3·(H + H_kv)·d_h (x·cos + rot(x)·sin; their
@@ -555,6 +576,10 @@ def _mixtral_decoder_layer() -> type[Layer]:
         router (n_x·d): d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + n_x·(d + 3·d·f) + 2d."""
 
         explanation = _texts.MOE_BLOCK
+
+        def block_kind(self) -> BlockKind | None:
+            """A mixture of experts, not one feed-forward: None."""
+            return None
 
         num_local_experts: Value = size()
         num_experts_per_tok: Value = size(2)

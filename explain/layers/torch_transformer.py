@@ -20,6 +20,7 @@ import sympy
 
 from ..compute import SOFTMAX_SCORES, T_k, T_q, Cost, known
 from ..errors import ExplainError
+from ..memory import BlockKind
 from ..symbols import Value, sym
 from .base import ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, size, layer_type
 from . import _texts
@@ -135,6 +136,14 @@ class _Block(Layer):
 
     def notes(self) -> tuple[str, ...]:
         return ("mha_in_proj_4E2",)
+
+    def block_kind(self) -> BlockKind | None:
+        """An encoder layer: dropout where its rate is above 0, an ungated feed-forward of width
+        F; a decoder layer also attends to the memory: None."""
+        if self.decoder:
+            return None
+        rate = self.dropout if isinstance(self.dropout, (int, float)) and not isinstance(self.dropout, bool) else None
+        return BlockKind(None if rate is None else rate > 0, False, self.dim_feedforward, self.d_model, self.nhead)
 
     def cost(self, shapes, out, values) -> Cost:
         """See ``_block_cost``: the block's matrices per token and attention over the tokens."""

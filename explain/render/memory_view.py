@@ -74,6 +74,7 @@ def memory_context(model: "Model", f: "Formatter") -> dict[str, Any]:
         "blocks_inside": _transformer_blocks(model, f),
         "korthikanti": _korthikanti_values(model, f, acts.bytes_per_sample if acts.elements and not acts.unknown else None),
         "sep": "" if f.lang == "ja" else " ",
+        "list_sep": {"ja": "、", "fr": "\u202f; "}.get(f.lang, "; "),
         "total_line": bool(acts.elements) and not acts.unknown,
         "context": f.num(model.evaluate(model.context)) if model.context is not None else None,
     }
@@ -94,25 +95,55 @@ def korthikanti_bytes(t: int, d: int, h: int) -> int:
     return 34 * t * d + 5 * h * t * t
 
 
-def _korthikanti_values(model: "Model", f: "Formatter", bound: int | None) -> dict[str, str] | None:
-    """Korthikanti et al.'s formula with the model's T (the context counted), d and H, per block
-    and for all its transformer blocks, beside the lower bound counted here (bytes per sample);
-    None where the model does not declare d and H, or T is not its context."""
-    if bound is None or model.context is None:
+def _block_kinds(model: "Model") -> tuple[list, int]:
+    """The transformer-block nodes' (node, kind) and the number of blocks they repeat."""
+    nodes = [n for n in model.nodes if n.layer.role == "transformer_block"]
+    return [(n, n.layer.block_kind()) for n in nodes], sum(int(model.evaluate(n.repeat)) for n in nodes)
+
+
+def _korthikanti_values(model: "Model", f: "Formatter", bound: int | None) -> dict[str, Any] | None:
+    """Korthikanti et al.'s formula with the model's T (the context counted), d and H (the model's
+    symbols, or else its blocks' sizes), per block and for all its transformer blocks, beside the
+    lower bound counted here (bytes per sample); whether the blocks are the formula's GPT-style
+    block (``fits``) and, where not, how they differ. None where T, d or H is not known."""
+    if bound is None:
         return None
-    by_meaning = {model.symbol_meanings.get(s.name): (s, v) for s, v in model.symbols.items() if isinstance(v, int)}
-    if not all(m in by_meaning for m in ("positions", "model_width", "heads")):
-        return None
-    t = model.evaluate(model.context)
-    if by_meaning["positions"][1] != t:
-        return None
-    d, h = by_meaning["model_width"][1], by_meaning["heads"][1]
-    blocks = sum(int(model.evaluate(n.repeat)) for n in model.nodes if n.layer.role == "transformer_block")
     from .mathtex import symbol_tex
     n = f.math.number
+    kinds, blocks = _block_kinds(model)
+    by_meaning = {model.symbol_meanings.get(s.name): (s, v) for s, v in model.symbols.items() if isinstance(v, int)}
+    if model.context is not None and all(m in by_meaning for m in ("positions", "model_width", "heads")):
+        t = model.evaluate(model.context)
+        if by_meaning["positions"][1] != t:
+            return None
+        d, h = by_meaning["model_width"][1], by_meaning["heads"][1]
+        names = {m: symbol_tex(by_meaning[m][0].name) for m in ("positions", "model_width", "heads")}
+    else:
+        sizes = set()
+        for node, kind in kinds:
+            shapes = node.outputs
+            if kind is None or len(shapes) != 1 or len(shapes[0]) != 2 or None in shapes[0]:
+                return None
+            sizes.add((int(model.evaluate(shapes[0][0])), int(model.evaluate(kind.model_width)),
+                       int(model.evaluate(kind.heads))))
+        if len(sizes) != 1:
+            return None
+        (t, d, h), = sizes
+        names = {"positions": "T", "model_width": "d", "heads": "H"}
     one = korthikanti_bytes(t, d, h)
-    return {"T_eq": f.m(f"{symbol_tex(by_meaning['positions'][0].name)} = {n(t)}"),
-            "d_eq": f.m(f"{symbol_tex(by_meaning['model_width'][0].name)} = {n(d)}"),
-            "H_eq": f.m(f"{symbol_tex(by_meaning['heads'][0].name)} = {n(h)}"),
-            "block": _bytes(one, f), "total": _bytes(blocks * one, f), "n": f.num(blocks),
-            "bound": _bytes(bound, f)}
+    known = [k for _, k in kinds if k is not None]
+    widths = {int(model.evaluate(k.width)) for k in known}
+    fits = len(known) == len(kinds) and all(k.gpt_style(int(model.evaluate(k.width)), d) for k in known)
+    differences = []
+    if not fits and len(known) == len(kinds) and len({(k.dropout, k.gated) for k in known}) == 1 and len(widths) == 1:
+        kind, (width,) = known[0], widths
+        if kind.dropout is False:
+            differences.append(("no_dropout", f.m(r"2\, T d + 3\, H T^{2}")))
+        if kind.gated:
+            differences.append(("gated", f.num(width)))
+        elif width != 4 * d:
+            differences.append(("width", f.num(width)))
+    return {"T_eq": f.m(f"{names['positions']} = {n(t)}"), "d_eq": f.m(f"{names['model_width']} = {n(d)}"),
+            "H_eq": f.m(f"{names['heads']} = {n(h)}"), "block": _bytes(one, f), "total": _bytes(blocks * one, f),
+            "n": f.num(blocks), "bound": _bytes(bound, f), "fits": fits, "differences": differences,
+            "ff": f.m("4d")}
