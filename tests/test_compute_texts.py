@@ -157,9 +157,11 @@ def test_training_step_subtracts_the_first_layers_input_gradient(seed_md):
     first = 3 * 3 * 3 * 32 * 256**2
     assert first == 56_623_104
     assert 3 * 2 * 813_689_984 - 2 * first == 4_768_893_696
-    assert ("each about as much work as the forward pass. No layer before `conv2d_1` has weights to train, "
-            "so the backward pass does not compute the gradient with respect to that layer's input; that "
-            "saves about one forward pass of the layer, 56,623,104 MACs (two FLOPs each). On a batch of") in seed_md
+    # conv2d_1 is the model's first layer: no "layer before" it to name (review 33 en 5, fr 4)
+    assert ("each about as much work as the forward pass. `conv2d_1` is the first layer and the model's input "
+            "needs no gradient, so the backward pass does not compute the gradient with respect to its input; "
+            "that saves about one forward pass of the layer, 56,623,104 MACs (two FLOPs each). On a batch of") in seed_md
+    assert "No layer before" not in seed_md
     assert (r"C_{\text{step}} \approx 3 \times 1{,}627{,}379{,}968 - 2 \times 56{,}623{,}104 = 4{,}768{,}893{,}696"
             in seed_md)
     assert "slightly less" not in seed_md
@@ -193,7 +195,10 @@ def test_first_recurrent_layer_names_its_saving_without_subtracting_it():
     model = explain.load(FIXTURES / "specs" / "torch_lstm.yaml")
     assert model.nodes[0].layer.role == "recurrent"
     text = render(model, lang="en", format="markdown", count=("compute",))
-    assert "and costs slightly less; the estimate below does not subtract this saving." in text
+    # why the saving is not subtracted, said (review 33 en 5, fr 4, ja 5)
+    assert ("`lstm` is the first layer and the model's input needs no gradient, so the backward pass does not "
+            "compute the gradient with respect to its input. The layer is not a single product of its input with "
+            "weights, so this saves only part of its backward pass; the estimate below does not subtract it.") in text
     assert re.search(r"C_\{\\text\{step\}\} \\approx 3 \\times [\d{},]+ = ", text)
 
 
@@ -243,10 +248,19 @@ def test_step_per_token_is_six_n_plus_what_n_leaves_out(config, six_n, step_per_
     fmt = lambda v: f"{v:,}".replace(",", "{,}")  # noqa: E731
     assert f"C_{{\\text{{step}}}} / T = 6 \\times {fmt(n + attention + head)} = {fmt(step_per_token)}" in text
     # review 31 (en 6, de 3, ja 3a): N is a number of parameters; it is 6N that leaves the MACs out
-    assert (f"That is {step_per_token - six_n:,} FLOPs more than $6N = {fmt(six_n)}$: $6N$ does not include "
-            f"{attention + head:,} MACs per token, and the training step counts each of them six times "
-            "(three times the forward pass, two FLOPs per MAC). In MACs per token, they are:") in text
+    # review 33 (ja 3, textS 4): 6N is FLOPs, the rest MACs; each unit where it belongs
+    assert (f"That is {step_per_token - six_n:,} FLOPs more than $6N = {fmt(six_n)}$: per token, the exact count "
+            f"has {attention + head:,} MACs beyond the one MAC per parameter of $N$ that $6N$ assumes, and a "
+            "training step counts each MAC as six FLOPs (three times the forward pass, two FLOPs per MAC). "
+            "In MACs per token, they are:") in text
+    assert step_per_token - six_n == 6 * (attention + head)
     assert "$N$ leaves out" not in text
+    # what N does not count: the layers outside the blocks (the embeddings, the final norm, the LM
+    # head), from the config: Llama 2 7B 2·V·d + d = 262,148,096 (review 33 en 4, ja 3)
+    if config == "llama-2-7b.json":
+        assert 2 * cfg["vocab_size"] * cfg["hidden_size"] + cfg["hidden_size"] == 262_148_096
+        assert ("$N$ does not count the layers outside the blocks, listed above: 262,148,096 parameters "
+                "together. Kaplan et al. count the four attention matrices") in text
     # Kaplan's Table 1 has one context term, 2·n_layer·n_ctx·d_attn FLOPs per token; the exact count
     # has QKᵀ and the weighted sum of V, each T·d MACs a block, so 2 × (2·L·T·d) FLOPs: the
     # difference to C_forward is the other half of that and the LM head, 2·L·T·d + 2·d·V (by hand);

@@ -41,13 +41,16 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
     if macs is not None and flops is not None and training is not None:
         partial = any(n.cost is not None and n.cost.other_partial for n in model.nodes)
         first = _first_layer_without_input_gradient(model)
-        skipped = first[1] if first is not None and first[0].repeat == 1 and first[0].layer.role in _ONE_PRODUCT else 0
+        if first is not None and first[0].layer.role in _ONE_PRODUCT and first[0].repeat != 1:
+            first = None  # a repeated product: neither subtracted nor said
+        skipped = first[1] if first is not None and first[0].layer.role in _ONE_PRODUCT else 0
         saving = rf" - 2 \times {p.number(skipped)}" if skipped else ""
         out.update(macs=f.num(macs), other=(f.m(r"\geq") + " " if partial else "") + f.num(model.other_ops or 0), flops=f.num(flops), training=f.num(training),
                    flops_eq=f.dm(rf"{_label(f, FLOPS_LABEL)} = 2 \times {p.number(macs)} = {p.number(flops)}"),
                    training_eq=f.dm(rf"C_{{\text{{step}}}} \approx 3 \times {p.number(flops)}{saving}"
                                     rf" = {p.number(training - 2 * skipped)}"))
         out.update(first_layer=None if first is None else f.name(first[0].name),
+                   first_is_first=first is not None and first[0] is model.nodes[0],
                    first_layer_macs=f.num(skipped) if skipped else None, tokens=_sequence(model, f),
                    batch=f.m("B"), sep="" if f.lang == "ja" else " ", batch_cost=f.m(r"B \cdot C_{\text{step}}"))
     k = model.kaplan()
@@ -69,6 +72,7 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
                      rf" = {n(k.n)}"),
         "exact": f.num(k.exact), "difference": f.num(k.difference),
         "outside": [(f.name(o.name), f.num(o.params)) for o in k.outside if o.params],
+        "outside_total": f.num(sum(o.params for o in k.outside)),
         "blocks": f.num(k.n_layer * k.block_rest), "rest_formula": f.m(p.expr(k.rest_formula)),
         "rest_note": k.rest_note, "n_layer": f.num(k.n_layer),
         "forward_eq": f.dm(rf"C_{{\text{{forward}}}} \approx 2N + 2\, n_{{\text{{layer}}}}\, n_{{\text{{ctx}}}}\, d_{{\text{{attn}}}}"
