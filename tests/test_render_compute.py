@@ -45,7 +45,19 @@ def test_gated_feed_forward_width_is_math():
     """Llama 2 7B: f = 11,008, so d_ff = 3f/2 = 33,024/2 = 16,512."""
     text = render(load(FIXTURES / "hf" / "llama-2-7b.json"), lang="en", format="markdown", count=("params", "compute"))
     assert r"$d_{\text{ff}} = 3f/2 = 3 \times 11{,}008 / 2 = 16{,}512$" in text
-    assert r"three matrices of $d \times f$" in text and "d\\_ff" not in text
+    # down_proj maps f back to d: the three matrices have d·f weights each, not one shape d × f
+    # (review 33 fr 5); checked on transformers' LlamaMLP
+    assert r"three matrices of $d \cdot f$ weights each (gate, up and down projections)" in text and "d\\_ff" not in text
+    assert r"three matrices of $d \cdot f$ weights each where a plain feed-forward network has two" in text
+
+
+def test_gated_feed_forward_matrices_have_d_f_weights_each():
+    transformers = pytest.importorskip("transformers")
+    cfg = transformers.LlamaConfig(hidden_size=6, intermediate_size=10, num_attention_heads=2, num_key_value_heads=2)
+    mlp = transformers.models.llama.modeling_llama.LlamaMLP(cfg)
+    sizes = {name: tuple(m.weight.shape) for name, m in mlp.named_children() if hasattr(m, "weight")}
+    assert sizes == {"gate_proj": (10, 6), "up_proj": (10, 6), "down_proj": (6, 10)}
+    assert all(mlp.get_submodule(n).weight.numel() == 6 * 10 for n in sizes)
 
 
 def test_seed_cnn_compute_section_without_kaplan_renders():

@@ -627,9 +627,9 @@ KAPLAN_REST_QWEN3 = N_("Kaplan et al. count the four attention matrices and the 
 KAPLAN_REST_LLAMA_MORE = N_("Kaplan et al. count the four attention matrices and the feed-forward "
                             "matrices of a block; the exact count adds the weights of the two RMSNorms "
                             "(%(two_d)s) and the biases and norms of this layer that the formula shows.")
-KAPLAN_GATED_FFN = N_("The feed-forward network is gated: it has three matrices of %(d_by_f)s (gate, up "
-                      "and down projections) where Kaplan et al.'s feed-forward network has two of "
-                      "%(d_model_by_d_ff)s, "
+KAPLAN_GATED_FFN = N_("The feed-forward network is gated: it has three matrices of %(d_f)s weights each "
+                      "(gate, up and down projections) where Kaplan et al.'s feed-forward network has two of "
+                      "%(d_model_d_ff)s, "
                       "so here %(d_ff_eq)s.")
 KAPLAN_ABSENT_GQA = N_("Kaplan et al.'s closed forms are not shown: the keys and values of this decoder "
                        "have fewer heads than its queries (grouped-query attention), so its four "

@@ -172,7 +172,7 @@ def kaplan_math(f: "Formatter") -> dict[str, str]:
     out.update(four_d_model_d_attn=f.m(r"4\, d_{\text{model}}\, d_{\text{attn}}"),
                lm_head=f.m(r"2\, d_{\text{model}}\, n_{\text{vocab}}"),
                context_term=f.m(r"2\, n_{\text{layer}}\, n_{\text{ctx}}\, d_{\text{attn}}"),
-               d_by_f=f.m(r"d \times f"), d_model_by_d_ff=f.m(r"d_{\text{model}} \times d_{\text{ff}}"))
+               d_f=f.m(r"d \cdot f"), d_model_d_ff=f.m(r"d_{\text{model}} \cdot d_{\text{ff}}"))
     return out
 
 

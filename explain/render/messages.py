@@ -626,7 +626,7 @@ NOTES.update({
                        "%(q_proj)s's %(q_proj_weights)s."),
     "gated_ffn": N_("The feed-forward part is gated (SwiGLU in Llama, Mistral and Qwen; GeGLU in "
                     "Gemma): %(gate_proj)s and %(up_proj)s map %(d)s to %(ffn)s and "
-                    "%(down_proj)s maps %(ffn)s back to %(d)s, three %(d_by_f)s matrices where a "
+                    "%(down_proj)s maps %(ffn)s back to %(d)s, three matrices of %(d_f)s weights each where a "
                     "plain feed-forward network has two."),
     "pooler_tanh": N_("The pooler applies tanh to the output of this layer; tanh has no weights."),
     "rope_no_parameters": N_("The rotary position embedding (RoPE) rotates each pair of components "
@@ -920,7 +920,7 @@ PLACEHOLDERS: Mapping[str, Any] = Later({
     "f_d_d": lambda: _written(_times(_f, _d), _d),
     "d_over_H": lambda: _d / _H,
     "V_d": lambda: _times(_V, _d),
-    "d_by_3d": lambda: Dims((_d, 3 * _d)), "d_by_d": lambda: Dims((_d, _d)), "d_by_f": lambda: Dims((_d, _f)),
+    "d_by_3d": lambda: Dims((_d, 3 * _d)), "d_by_d": lambda: Dims((_d, _d)), "d_f": lambda: _times(_d, _f),
     # names from code
     "rate": Code("rate"), "b_ih": Code("bias_ih"), "b_hh": Code("bias_hh"),
     "bias_ih_l0": Code("bias_ih_l0"), "bias_hh_l0": Code("bias_hh_l0"), "nn_LSTM": Code("nn.LSTM"),
