@@ -23,7 +23,7 @@ TYPE_IN_BRACKETS = N_("(%(kind)s)")
 GENERIC_WITH_WEIGHTS = N_("This layer has the tensors listed below.")
 GENERIC_WITHOUT_WEIGHTS = N_("This layer has no weights.")
 
-NO_COMPUTE = N_("At inference this layer computes nothing: no MACs and no other operations.")
+NO_COMPUTE = N_("In the forward pass this layer computes nothing: no MACs and no other operations.")
 
 OTHER_OPS_PARTIAL = N_("%(O)s counts only the bias adds and norm weights of this block, one per element "
                        "and token; its other element-wise work (the norms' statistics, the activations, "
