@@ -738,3 +738,19 @@ def test_korthikanti_estimate_is_evaluated_beside_the_lower_bound():
     for lang, words in (("de", "3,25\u00a0GB je Block und 104,2\u00a0GB je Beispiel"), ("fr", "3,25\u202fGo par bloc"),
                         ("fr", "sorties de dropout\u202f; leur réseau"), ("ja", "104.2\u00a0GB"), ("ja", "値 1 個あたり"), ("es", "3,25\u00a0GB por bloque y 104,2\u00a0GB por ejemplo")):
         assert words in render(model, lang=lang, format="markdown", count=("memory",)), lang
+
+
+def test_compute_symbols_of_attention_are_defined():
+    """nn.TransformerEncoder has self-attention only: one sequence length T, as in the memory
+    section, and every symbol of its compute formulas in a "with" list (H heads); an attention
+    layer's T_q and T_k are defined too (review 33 en 3, ja 2)."""
+    torch = require_module("torch")
+    layer = torch.nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=64, batch_first=True)
+    model = explain.from_torch(torch.nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False), (5, 16))
+    text = render(model, lang="en", format="markdown", count=("compute", "memory"))
+    assert "T_{q}" not in text and r"\text{MACs} &= 2d \cdot T^{2} + 4T \cdot d^{2} + 2T \cdot d \cdot f" in text
+    assert "- $H$: number of attention heads\n- $T$: sequence length (time steps)" in text
+    mha = explain.from_torch(torch.nn.MultiheadAttention(16, 2, batch_first=True), [(5, 16), (7, 16), (7, 16)])
+    text = render(mha, lang="en", format="markdown", count=("compute",))
+    for words in ("$T_{q}$: number of query positions", "$T_{k}$: number of key and value positions"):
+        assert words in text

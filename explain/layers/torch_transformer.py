@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 import sympy
 
-from ..compute import SOFTMAX_SCORES, T_k, T_q, Cost, known
+from ..compute import SOFTMAX_SCORES, T, T_k, T_q, Cost, known
 from ..errors import ExplainError
 from ..memory import BlockKind
 from ..symbols import Value, sym
@@ -68,14 +68,15 @@ def _block_cost(bias: bool, decoder: bool) -> tuple[sympy.Expr, sympy.Expr]:
     if decoder:
         macs += T_q * 2 * E * E + T_k * 2 * E * E + 2 * T_q * T_k * E
         other += b * (T_q * 2 * E + T_k * 2 * E) + SOFTMAX_SCORES * H * T_q * T_k + T_q * E
-    return macs, other
+        return macs, other
+    return macs.subs(T_q, T), other.subs(T_q, T)  # self-attention only: one sequence length T
 
 
 def _lengths(shapes, decoder: bool) -> dict:
-    """T_q: the (target) sequence; T_k: a decoder's memory."""
+    """T_q: the (target) sequence; T_k: a decoder's memory; an encoder layer's one sequence: T."""
     if decoder:
         return {T_q: known(shapes[0][0]), T_k: known(shapes[-1][0])}
-    return {T_q: known(shapes[0][0])}
+    return {T: known(shapes[0][0])}
 
 
 def _block_total(bias: bool, decoder: bool) -> sympy.Expr:

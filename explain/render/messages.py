@@ -56,6 +56,9 @@ COMPUTE_SYMBOLS = {
     "n_pos": N_("number of positions the layer is applied at"),
     "T": N_("sequence length (time steps)"),
     "H_kv": N_("number of key/value heads"),
+    "H": N_("number of attention heads"),
+    "T_q": N_("number of query positions"),
+    "T_k": N_("number of key and value positions"),
     "S": N_("length of the encoder's sequence, whose positions the cross-attention reads"),
     # a pooling window's sizes (a convolution's kernel sizes are its parameters' symbols)
     "k": N_("window size"),
