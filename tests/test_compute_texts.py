@@ -270,7 +270,13 @@ def test_step_per_token_is_six_n_plus_what_n_leaves_out(config, six_n, step_per_
     assert 2 * (n + attention + head) - (2 * n + attention) == attention + 2 * head
     assert ("Kaplan et al.'s Table 1 counts the attention over the context as a single term, "
             "$2\\, n_{\\text{layer}}\\, n_{\\text{ctx}}\\, d_{\\text{attn}}$ FLOPs per token in the forward "
-            "pass, which they call context-dependent; the exact count has two products there") in text
+            "pass, which they call context-dependent. The exact count has two products there") in text
+    # why twice: every query over all T keys, also the masked ones; over the unmasked ones, on average
+    # (T + 1)/2 ≈ T/2, 2 products × T/2 × d MACs = T·d MACs = 2·T·d FLOPs per block, Kaplan's term
+    # (review 33 en 1, fr 3)
+    assert ("counts each over all $n_{\\text{ctx}}$ positions, also those the causal mask hides: twice Kaplan "
+            "et al.'s term. Over the positions the mask leaves, about half on average, the two products give "
+            "Kaplan et al.'s term.") in text
     assert "Kaplan's attention term counts the scores" not in text
     assert "On average per token of a sample, a training step takes, from the exact count of MACs:" in text
     assert (f"- the products $QK^{{\\top}}$ and the weighted sums of the values over the $T$ positions in the "
