@@ -675,8 +675,11 @@ def test_korthikanti_estimate_is_this_models_where_its_blocks_are_gpt_style():
     en = render(explain.load(FIXTURES / "hf/gpt2.json"), lang="en", format="markdown", count=("memory",))
     assert ("With this model's $T = 1{,}024$, $d = 768$ and $H = 12$, that is 89.7\u00a0MB per block and "
             "1.08\u00a0GB per sample for its 12 blocks. Its blocks are of that kind (a feed-forward of width $4d$, "
-            "dropout), so this is the estimate for this model. The layer outputs counted below, 128.1\u00a0MB per "
-            "sample, are a lower bound.") in en
+            "dropout), so this is the estimate for this model. Attention kernels that do not store the attention "
+            "matrices (FlashAttention and other memory-efficient kernels) drop the term $5\\, H T^{2}$ and leave "
+            "$34\\, T d$: 26.7\u00a0MB per block, 320.9\u00a0MB per sample. The layer outputs counted below, "
+            "128.1\u00a0MB per sample, are a lower bound.") in en
+    assert 34 * 1024 * 768 == 26_738_688 and 12 * 26_738_688 == 320_864_256
     assert "For the activations, Korthikanti et al.'s formula above gives 1.08\u00a0GB per sample." in en
     # without dropout in the config, GPT-2's block is no longer the formula's
     no_drop = load_hf_config({**cfg, "attn_pdrop": 0.0, "resid_pdrop": 0.0}, "config.json")
@@ -691,7 +694,9 @@ def test_korthikanti_estimate_is_this_models_where_its_blocks_are_gpt_style():
     en = render(model, lang="en", format="markdown", count=("memory",))
     assert ("With this model's $T = 128$, $d = 256$ and $H = 8$, that is 1.77\u00a0MB per block and 7.08\u00a0MB "
             "per sample for its 4 blocks. Its blocks are of that kind") in en
-    assert "The layer outputs counted below, 262.1\u00a0kB per sample, are a lower bound." in en
+    assert "leave $34\\, T d$: 1.11\u00a0MB per block, 4.46\u00a0MB per sample. The layer outputs counted below, " \
+           "262.1\u00a0kB per sample, are a lower bound." in en
+    assert 34 * 128 * 256 == 1_114_112 and 4 * 1_114_112 == 4_456_448
     # dropout 0 and a feed-forward of 2d: both differences named
     layer = torch.nn.TransformerEncoderLayer(d_model=256, nhead=8, dim_feedforward=512, dropout=0.0, batch_first=True)
     model = explain.from_torch(torch.nn.TransformerEncoder(layer, num_layers=4, enable_nested_tensor=False), (128, 256))
@@ -734,8 +739,11 @@ def test_korthikanti_estimate_is_evaluated_beside_the_lower_bound():
             "$H = 32$, the GPT-style formula gives 3.25\u00a0GB per block and 104.2\u00a0GB per sample for its 32 "
             "blocks. That is an order of magnitude, not this model's own value: its blocks differ from the GPT-style "
             "block (they have no dropout, while $2\\, T d + 3\\, H T^{2}$ of the formula are dropout masks and outputs; "
-            "their feed-forward is gated and 11,008 wide). The layer outputs counted below, 1.40\u00a0GB per sample, "
+            "their feed-forward is gated and 11,008 wide). Attention kernels that do not store the attention matrices "
+            "(FlashAttention and other memory-efficient kernels) drop the term $5\\, H T^{2}$ and leave $34\\, T d$: "
+            "570.4\u00a0MB per block, 18.3\u00a0GB per sample. The layer outputs counted below, 1.40\u00a0GB per sample, "
             "are a lower bound. Recomputing activations (gradient checkpointing)") in en
+    assert 34 * t * d == 570_425_344 and layers * 570_425_344 == 18_253_611_008
     assert "this is the estimate for this model" not in en
     # with a dropout rate in the config, no "no dropout" clause
     dropped = load_hf_config({**cfg, "attention_dropout": 0.1}, "config.json")

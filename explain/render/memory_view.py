@@ -146,4 +146,5 @@ def _korthikanti_values(model: "Model", f: "Formatter", bound: int | None) -> di
     return {"T_eq": f.m(f"{names['positions']} = {n(t)}"), "d_eq": f.m(f"{names['model_width']} = {n(d)}"),
             "H_eq": f.m(f"{names['heads']} = {n(h)}"), "block": _bytes(one, f), "total": _bytes(blocks * one, f),
             "n": f.num(blocks), "bound": _bytes(bound, f), "fits": fits, "differences": differences,
-            "ff": f.m("4d")}
+            "ff": f.m("4d"), "term": f.m(r"5\, H T^{2}"), "rest": f.m(r"34\, T d"),
+            "rest_block": _bytes(34 * t * d, f), "rest_total": _bytes(blocks * 34 * t * d, f)}
