@@ -50,7 +50,7 @@ def test_cnn_compute_section_does_not_import_kaplan():
                                 cwd=ROOT, timeout=120)
         assert result.returncode == 0, result.stderr
         assert result.stderr.strip().splitlines()[-1] == imported
-        assert ("Kaplan et al. 2020" in result.stdout) == (imported == "True")
+        assert ("Kaplan et al. (2020)" in result.stdout) == (imported == "True")
 
 
 @pytest.mark.parametrize("source", [FIXTURES / "keras" / "ResNet50.json", FIXTURES / "hf" / "llama-2-7b.json",
