@@ -156,7 +156,7 @@ def _per_token_difference(model: "Model", k: "Kaplan", per_token: Any, f: "Forma
     n = f.math.number
     step = 6 * int(per_token)
     attention = int(block_rest) == 2 * k.n_layer * t * k.d_attn
-    return {"step_eq": f.dm(rf"C_{{\text{{step}}}} / {_positions_tex(model, t)[:-3]} = 6 \times {n(int(per_token))} = {n(step)}"),
+    return {"step_eq": f.dm(rf"C_{{\text{{step}}}} / {_positions_tex(model, t)[:-3]} \approx 6 \times {n(int(per_token))} = {n(step)}"),
             "six_n": f.m(rf"6N = {n(6 * k.n)}"), "difference": f.num(step - 6 * k.n),
             "rest": f.num(int(per_token) - k.n), "attention": attention,
             "blocks": f.num(int(block_rest)), "outside": [(name, f.num(v)) for name, v in parts]}
