@@ -13,13 +13,20 @@ import explain
 from tests.conftest import FIXTURES, ROOT, require_module
 
 
+def _fresh(code: str, timeout: int = 120) -> "subprocess.CompletedProcess[str]":
+    """``code`` run by a fresh interpreter in the project's folder (nothing imported yet), which
+    must succeed; its output as text."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
 def test_json_derivation_imports_no_template_locale_or_yaml_library():
     code = ("import sys\nfrom explain.cli import main\n"
             f"main(['derive', {str(FIXTURES / 'keras' / 'ResNet50.json')!r}, '--format', 'json'])\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'babel', 'markupsafe', 'yaml'}),"
             " file=sys.stderr)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = _fresh(code)
     assert json.loads(result.stdout)["total"] == 25_636_712  # keras.applications.ResNet50 (fixture)
     assert result.stderr.strip().splitlines()[-1] == "[]"
 
@@ -389,8 +396,7 @@ def test_a_derivation_imports_neither_the_hint_nor_the_package_listing_library()
             "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
             f"    main(['derive', {str(FIXTURES / 'keras' / 'ResNet50.json')!r}])\n"
             "print('25,636,712' in out.getvalue(), sorted({'difflib', 'pkgutil'} & set(sys.modules)))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = _fresh(code)
     assert result.stdout.split() == ["True", "[]"]  # keras.applications.ResNet50's count (fixture)
 
 
@@ -405,8 +411,7 @@ def test_a_markdown_or_latex_derivation_imports_no_json_writer():
             " '--count', 'params,compute,memory'])\n"
             "    assert '25' in out.getvalue()\n"
             "print('explain.render.text' in sys.modules, 'explain.render.json_out' in sys.modules)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = _fresh(code)
     assert result.stdout.split() == ["True", "False"]
 
 
@@ -459,8 +464,7 @@ def test_torchs_element_wise_types_are_built_when_a_model_first_asks_for_one():
             "every = all(n in vars(e) and r.find(n, 'pytorch') is vars(e)[n] for n in e._TYPES)\n"
             "p = r.make('Dropout', {'p': 0.25}, framework='pytorch').explanation_values()\n"
             "print(before, after, same, every, len(e._TYPES), p)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = _fresh(code)
     assert result.stdout.split() == ["[]", "['ReLU']", "True", "True", "32", "{'r':", "('r", "=", "§',", "(0.25,))}"]
 
 
@@ -492,8 +496,7 @@ def test_a_keras_derivation_imports_no_hugging_face_or_torch_layer_family():
             f"    main(['derive', {str(FIXTURES / 'keras' / 'ResNet50.json')!r}])\n"
             "print('25,636,712' in out.getvalue(), sorted(m for m in sys.modules if m.startswith"
             "(('explain.layers.hf', 'explain.layers.torch', 'explain.layers.embedding', 'explain.layers.custom'))))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = _fresh(code)
     assert result.stdout.split() == ["True", "[]"]  # keras.applications.ResNet50's count (fixture)
     from explain.render import render
 
@@ -517,8 +520,7 @@ def test_keras_element_wise_types_are_built_when_a_model_first_asks_for_one():
             "p = r.make('Dropout', {'rate': 0.25}).explanation_values()\n"
             "ops = [r.make('Activation', {'activation': a}).cost(((4,),), (4,), {}).other for a in ('softmax', 'relu')]\n"
             "print(same, every, len(c._TYPES), p['r'][1], ops)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = _fresh(code)
     assert result.stdout.splitlines() == ["25636712 ['Activation'] ['Activation']",  # keras.applications.ResNet50
                                           "True True 15 (0.25,) [3*N_out, N_out]"]
 
@@ -564,8 +566,7 @@ def test_a_llama_derivation_builds_none_of_torch_cores_or_the_hf_blocks_other_ty
             "shape = r.make('Unflatten', {'dim': 1, 'unflattened_size': [2, 3]}, framework='pytorch')"
             ".output_shape((6,))\n"
             "print(same, every, listed, len(lazy), counts, shape)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = _fresh(code)
     from transformers import LlamaConfig, LlamaForCausalLM
     with torch.device("meta"):
         llama = LlamaForCausalLM(LlamaConfig(**{k: v for k, v in config.items() if k != "architectures"}))
@@ -609,8 +610,7 @@ def test_a_cnn_from_torch_builds_none_of_the_rarer_conv_norm_and_pool_types():
             "bases = sorted(vars(m)[n].__mro__[1].__qualname__ for n, m in homes.items())\n"
             "listed = {t.__name__ for t in r.layer_types('pytorch')} >= set(homes)\n"
             "print(same, every, listed, len(homes), sorted(set(bases)))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = _fresh(code, timeout=300)
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import torch_models
@@ -668,8 +668,7 @@ def test_checking_a_worksheet_imports_no_document_reader():
             "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
             f"    status = main(['check', {str(FIXTURES / 'worksheets' / 'seed_worksheet.yaml')!r}])\n"
             "print(status, sorted(m for m in sys.modules if m.startswith(('explain.checker.documents', 'explain.exercise'))))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = _fresh(code)
     assert result.stdout.split() == ["1", "['explain.checker.documents',", "'explain.checker.documents.read']"]
 
 
@@ -818,8 +817,7 @@ def test_keras_types_a_cnn_seldom_uses_are_built_when_a_model_first_asks_for_one
             "listed = {t.__name__ for t in r.layer_types('keras')} >= set(lazy)\n"
             "twice = sorted(n for n, m in lazy.items() if built.count((m.__name__, n)) > 1)\n"
             "print(same, every, listed, twice, len(built) > before)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = _fresh(code)
     assert result.stdout.splitlines() == ["25636712 [] 27",  # keras.applications.ResNet50
                                           "True True True [] True"]
 
@@ -840,8 +838,7 @@ def test_a_llama_config_builds_rmsnorm_and_not_layernorm():
             "r.load_all()\n"
             "ln_f = gpt2.node('transformer.ln_f')\n"
             "print(same, n.LayerNorm in r.layer_types('pytorch'), gpt2.evaluate(ln_f.params), gpt2.total)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = _fresh(code)
     expected = json.loads((FIXTURES / "hf" / "expected.json").read_text())
     assert result.stdout.splitlines() == [f"{expected['llama-2-7b']['params']} ['RMSNorm'] False",
                                           f"True True {2 * 768} {expected['gpt2']['params']}"]
@@ -856,8 +853,7 @@ def test_a_keras_json_or_a_hugging_face_config_imports_no_spec_reader():
             "print(keras.total, llama.total, 'explain.importers.spec' in sys.modules, 'explain.naming' in sys.modules)\n"
             "spec = explain.load({'inputs': {'x': [3]}, 'layers': [{'Dense': {'units': 4}}]})\n"
             "print(spec.total, explain.load('example:seed-cnn').total)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = _fresh(code)
     expected = json.loads((FIXTURES / "hf" / "expected.json").read_text())
     assert result.stdout.splitlines() == [f"25636712 {expected['llama-2-7b']['params']} False False",
                                           "16 6029097"]  # Dense(3 → 4): 12 + 4; the article's seed CNN
@@ -891,8 +887,7 @@ def test_a_derivation_compiles_one_init_per_record_it_builds_and_no_other_datacl
             "      {'Node', 'Model', 'LayerStep', 'ShapeStep', '_Conv', 'Cost', 'Activations', 'GroupView'} <= names,\n"
             "      {'Model', 'Derivation', '_ConvBase', 'Spatial'} & {c.__qualname__ for c in built},\n"
             "      {'Node', 'Weight'} <= {c.__qualname__ for c in built})")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = _fresh(code)
     assert result.stdout.split() == ["True", "[]", "True", "True", "True", "set()", "True"]  # keras.applications.ResNet50
 
 
@@ -1048,8 +1043,7 @@ def test_a_cnns_markdown_derivation_builds_only_the_rules_formulas_and_patterns_
             " 'encodings.utf_8_sig' in sys.modules, built(shapes.RULES),"
             " built(shapes.PADDINGS), [k for k in lazy if type(table[k]) is not FunctionType],"
             " sorted(set(patterns)) == [escape._SUPER_RUN], len(lazy) > 50, len(written) < 20)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = _fresh(code)
     assert result.stdout.strip() == "True False False ['floor'] ['half'] [] True True True"
 
 
