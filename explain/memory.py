@@ -58,6 +58,13 @@ class BlockKind:
         return self.dropout is True and not self.gated and f == 4 * d
 
 
+def korthikanti_bytes(t: int, d: int, h: int) -> tuple[int, int]:
+    """Korthikanti et al. 2022's activations of one GPT-style block for one sample in 16 bits
+    without recomputation, 34·T·d + 5·H·T² bytes, as its two terms: what every attention kernel
+    keeps (34·T·d) and the attention matrices (5·H·T²), which memory-efficient kernels do not store."""
+    return 34 * t * d, 5 * h * t * t
+
+
 BATCH = sympy.Symbol("B", positive=True, integer=True)
 """The batch size in the activation estimate's formula."""
 

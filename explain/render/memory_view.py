@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..memory import activations, model_states, per_parameter
+from ..memory import activations, korthikanti_bytes, model_states, per_parameter
 from ..msgid import N_
 from .escape import latex_text
 from .numbers import format_bytes
@@ -89,12 +89,6 @@ def _transformer_blocks(model: "Model", f: "Formatter") -> dict[str, str] | None
     return {"formula": f.m(r"34\, T d + 5\, H T^{2}"), "ff": f.m("4d"), "T": f.m("T"), "d": f.m("d"), "H": f.m("H")}
 
 
-def korthikanti_bytes(t: int, d: int, h: int) -> int:
-    """Korthikanti et al. 2022's activations of one GPT-style block for one sample in 16 bits
-    without recomputation: 34·T·d + 5·H·T² bytes."""
-    return 34 * t * d + 5 * h * t * t
-
-
 def _block_kinds(model: "Model") -> tuple[list, int]:
     """The transformer-block nodes' (node, kind) and the number of blocks they repeat."""
     nodes = [n for n in model.nodes if n.layer.role == "transformer_block"]
@@ -130,7 +124,8 @@ def _korthikanti_values(model: "Model", f: "Formatter", bound: int | None) -> di
             return None
         (t, d, h), = sizes
         names = {"positions": "T", "model_width": "d", "heads": "H"}
-    one = korthikanti_bytes(t, d, h)
+    kept, matrices = korthikanti_bytes(t, d, h)
+    one = kept + matrices
     known = [k for _, k in kinds if k is not None]
     widths = {int(model.evaluate(k.width)) for k in known}
     fits = len(known) == len(kinds) and all(k.gpt_style(int(model.evaluate(k.width)), d) for k in known)
@@ -147,4 +142,4 @@ def _korthikanti_values(model: "Model", f: "Formatter", bound: int | None) -> di
             "H_eq": f.m(f"{names['heads']} = {n(h)}"), "block": _bytes(one, f), "total": _bytes(blocks * one, f),
             "n": f.num(blocks), "bound": _bytes(bound, f), "fits": fits, "differences": differences,
             "ff": f.m("4d"), "term": f.m(r"5\, H T^{2}"), "rest": f.m(r"34\, T d"),
-            "rest_block": _bytes(34 * t * d, f), "rest_total": _bytes(blocks * 34 * t * d, f)}
+            "rest_block": _bytes(kept, f), "rest_total": _bytes(blocks * kept, f)}
