@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequenc
 
 import sympy
 
-from .compute import FLOPS_PER_MAC, TRAINING_FACTOR, Cost, NotDerived
+from .compute import FLOPS_PER_MAC, ONE_PRODUCT, TRAINING_FACTOR, Cost, NotDerived
 from .errors import ExplainError
 from .layers.base import Group, Layer, Shape, format_shape
 from .records import record
@@ -393,9 +393,36 @@ class Model:
 
     @property
     def training_flops(self) -> int | None:
-        """About 3 × the forward FLOPs: the backward pass takes about twice the forward."""
+        """FLOPs of a training step for one sample, C_step ≈ 3 × FLOPs − 2 × MACs_first: the
+        backward pass takes about twice the forward, less the gradient with respect to the input
+        of the first layer (``first_without_input_gradient``) where it is a single product."""
         flops = self.flops
-        return None if flops is None else TRAINING_FACTOR * flops
+        return None if flops is None else TRAINING_FACTOR * flops - FLOPS_PER_MAC * self.input_gradient_saved
+
+    @property
+    def first_without_input_gradient(self) -> "tuple[Node, int] | None":
+        """The first layer with MACs, and its MACs, where no layer before it has trainable
+        weights: the backward pass needs no gradient with respect to its input. None where a
+        trained layer (an embedding) comes first: then every layer with MACs needs its input
+        gradient."""
+        for node in self.nodes:
+            macs = 0 if node.macs is None else self.evaluate(node.macs)
+            if macs > 0:
+                return node, int(macs)
+            if self.evaluate(node.own("trainable")) != 0:
+                return None
+        return None
+
+    @property
+    def input_gradient_saved(self) -> int:
+        """MACs the backward pass saves on the first layer's input gradient: its forward MACs
+        where it is a single product (``ONE_PRODUCT``) counted once, else 0 (a recurrent,
+        separable or attention layer still needs the gradients inside it; a repeated layer's
+        copies after the first need theirs)."""
+        first = self.first_without_input_gradient
+        if first is None or first[0].layer.role not in ONE_PRODUCT or first[0].repeat != 1:
+            return 0
+        return first[1]
 
     @property
     def other_ops(self) -> int | None:

@@ -117,7 +117,56 @@ def test_model_flops_are_the_flop_counters(counted):
     ours, _, _, total = counted
     assert ours.flops == total
     assert ours.macs == total // 2
-    assert ours.training_flops == 3 * total
+
+
+def _embedding_first(nn):
+    """An embedding (trained) before the linear layers: every layer needs its input gradient."""
+    return nn.Sequential(nn.Embedding(50, 16), nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 8)), None
+
+
+@pytest.mark.parametrize("name", ["conv1d", "sequence_mlp", "embedding_first"])
+def test_training_flops_are_the_flop_counters_forward_and_backward(name):
+    """FlopCounterMode on a real forward and backward pass (input without gradient): the backward
+    pass takes 2 × each layer's forward products, except the first layer's input gradient, which
+    torch does not compute (conv1d, sequence_mlp), unless a trained embedding comes first. Models
+    without grouped convolutions: FlopCounterMode counts a grouped convolution's weight gradient
+    groups times over (the cnn's depthwise layer: 9 × its forward)."""
+    torch = require_module("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+    net, shape = {**MODELS, "embedding_first": _embedding_first}[name](torch.nn)
+    if shape is None:
+        ours = explain.from_torch(net, input_data=torch.randint(0, 50, (1, 12)))
+        x = torch.randint(0, 50, (1, 12))
+    else:
+        ours = explain.from_torch(net, input_shape=shape)
+        x = torch.randn(1, *shape)
+    with FlopCounterMode(display=False) as counter:
+        net(x).sum().backward()
+    assert ours.training_flops == counter.get_total_flops()
+
+
+@pytest.mark.parametrize("name", ["cnn", "conv1d", "sequence_mlp"])
+def test_the_first_layer_has_no_input_gradient(name):
+    """FlopCounterMode on the first layer (input without gradient): its forward and backward
+    products are twice its forward, the forward and the weight gradient, no input gradient:
+    ``input_gradient_saved`` is its MACs (not conv3d, whose first layer is grouped: see above)."""
+    torch = require_module("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+    net, shape = MODELS[name](torch.nn)
+    ours = explain.from_torch(net, input_shape=shape)
+    first, macs = ours.first_without_input_gradient
+    x = torch.randn(1, *shape)
+
+    def of_first(backward: bool) -> int:
+        with FlopCounterMode(display=False) as counter:
+            out = net(x)
+            if backward:
+                out.sum().backward()
+        counts = {n.split(".", 1)[1] if "." in n else "": ops for n, ops in counter.get_flop_counts().items()}
+        return sum(counts[first.name].values())
+
+    assert of_first(backward=True) == 2 * of_first(backward=False) == 4 * macs
+    assert ours.input_gradient_saved == macs
 
 
 def test_macs_are_fvcore_per_module(counted):
@@ -235,7 +284,8 @@ def test_count_refuses_an_unknown_entry_in_one_line():
 
 
 def test_json_compute_fields(tmp_path):
-    """Dense(4) on 8 inputs, ReLU: 8·4 = 32 MACs, 4 bias adds, 4 activations."""
+    """Dense(4) on 8 inputs, ReLU: 8·4 = 32 MACs, 4 bias adds, 4 activations; a training step
+    3 × 64 FLOPs less the first layer's input gradient, 2 × 32: 128."""
     spec = tmp_path / "m.json"
     spec.write_text(json.dumps({"input": [8], "layers": [{"Dense": {"units": 4}}, {"ReLU": {}}]}))
     plain = json.loads(_run("derive", str(spec), "--format", "json").stdout)
@@ -246,7 +296,7 @@ def test_json_compute_fields(tmp_path):
     assert data["layers"][0]["macs"] == 32 and data["layers"][0]["other_ops"] == 4
     assert data["layers"][0]["macs_formula"] == "n_in*n_out"
     assert data["layers"][1]["macs"] == 0 and data["layers"][1]["other_ops"] == 4
-    assert (data["macs"], data["flops"], data["training_flops"], data["other_ops"]) == (32, 64, 192, 8)
+    assert (data["macs"], data["flops"], data["training_flops"], data["other_ops"]) == (32, 64, 128, 8)
     assert data["compute_per"] == "sample"
 
 

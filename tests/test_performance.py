@@ -259,7 +259,7 @@ def test_a_printers_variants_are_looked_up_once(monkeypatch):
 def test_a_layers_compute_is_substituted_once_per_distinct_formula_and_sizes(monkeypatch):
     """The compute totals (MACs, FLOPs, training FLOPs) ask every node for its MACs; three equal
     Dense(4 → 4) layers share one substitution. By hand: 4 · 4 = 16 MACs a layer, 48 in all,
-    FLOPs 2 × 48 = 96, training 3 × 96 = 288."""
+    FLOPs 2 × 48 = 96, training 3 × 96 − 2 × 16 = 256 (no input gradient for the first layer)."""
     import sympy
 
     from explain import model as model_module
@@ -271,7 +271,7 @@ def test_a_layers_compute_is_substituted_once_per_distinct_formula_and_sizes(mon
     calls = []
     real = sympy.Basic.xreplace
     monkeypatch.setattr(sympy.Basic, "xreplace", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
-    assert (model.macs, model.flops, model.training_flops) == (48, 96, 288)
+    assert (model.macs, model.flops, model.training_flops) == (48, 96, 256)
     assert [n.macs for n in model.nodes if n.type == "Dense"] == [16, 16, 16]
     assert len(calls) <= 2  # the MACs formula and the other operations' formula, once each
 
@@ -280,7 +280,8 @@ def test_a_nodes_compute_is_substituted_once_for_all_the_totals(monkeypatch):
     """The compute section asks every node for its MACs for each total (MACs, FLOPs, training
     FLOPs, per token) and for its row: each node substitutes its MACs and its other operations
     once, and again only when its cost is derived anew (another context length). Dense(4 → 4)
-    by hand: 4 · 4 = 16 MACs a layer, 4 bias adds; three layers 48 MACs, FLOPs 96, training 288."""
+    by hand: 4 · 4 = 16 MACs a layer, 4 bias adds; three layers 48 MACs, FLOPs 96,
+    training 3 × 96 − 2 × 16 = 256 (no input gradient for the first layer)."""
     from explain import model as model_module
 
     spec = {"name": "m", "inputs": {"x": [4]},
@@ -290,7 +291,7 @@ def test_a_nodes_compute_is_substituted_once_for_all_the_totals(monkeypatch):
     real = model_module.substitute
     monkeypatch.setattr(model_module, "substitute", lambda *a: calls.append(1) or real(*a))
     for _ in range(4):
-        assert (model.macs, model.flops, model.training_flops, model.other_ops) == (48, 96, 288, 12)
+        assert (model.macs, model.flops, model.training_flops, model.other_ops) == (48, 96, 256, 12)
     dense = [n for n in model.nodes if n.type == "Dense"]
     assert [(n.macs, n.other_ops) for n in dense] == [(16, 4)] * 3
     derived = len([n for n in model.nodes if n.cost is not None])

@@ -16,7 +16,10 @@ Conventions (the numbers every part of explain reports):
   element once; a merge of n inputs n − 1 per output element. Dropout, reshaping, padding and
   cropping compute nothing at inference.
 - Training takes about 3 × the forward pass: the backward pass computes the gradients with
-  respect to the activations and with respect to the weights, each about one forward pass.
+  respect to the activations and with respect to the weights, each about one forward pass;
+  except that the first layer with MACs, where no layer before it has weights to train, needs no
+  gradient with respect to its input: for a single product (``ONE_PRODUCT``) that saves its
+  forward MACs, C_step ≈ 3 × FLOPs − 2 × MACs_first.
 
 A layer type writes its MACs and other operations once, as sympy formulas in its own symbols
 and the shape symbols below, and a layer substitutes its values (``Layer.cost``).
@@ -44,6 +47,11 @@ OUT_SYMBOLS: dict[int, tuple[sympy.Symbol, ...]] = {1: (L_out,), 2: (H_out, W_ou
 
 FLOPS_PER_MAC = 2
 TRAINING_FACTOR = 3
+
+ONE_PRODUCT = frozenset({"dense", "conv", "conv_transpose", "depthwise"})
+"""Roles whose MACs are one product of the input with the weights: the gradient with respect to the
+input is the transposed product, as many MACs as the forward pass (a recurrent, separable or
+attention layer still needs the gradients inside it, so it skips only part of its work)."""
 
 NO_RULE = "no_rule"
 UNKNOWN_SIZE = "unknown_size"

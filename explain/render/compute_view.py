@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from ..compute import SOFTMAX_OPS, activation_ops
+from ..compute import ONE_PRODUCT, SOFTMAX_OPS, activation_ops
 from ..msgid import N_
 
 if TYPE_CHECKING:
@@ -40,15 +40,15 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
                            "layers": compute_layers(model, f, detail)}
     if macs is not None and flops is not None and training is not None:
         partial = any(n.cost is not None and n.cost.other_partial for n in model.nodes)
-        first = _first_layer_without_input_gradient(model)
-        if first is not None and first[0].layer.role in _ONE_PRODUCT and first[0].repeat != 1:
+        first = model.first_without_input_gradient
+        if first is not None and first[0].layer.role in ONE_PRODUCT and first[0].repeat != 1:
             first = None  # a repeated product: neither subtracted nor said
-        skipped = first[1] if first is not None and first[0].layer.role in _ONE_PRODUCT else 0
+        skipped = model.input_gradient_saved
         saving = rf" - 2 \times {p.number(skipped)}" if skipped else ""
         out.update(macs=f.num(macs), other=(f.m(r"\geq") + " " if partial else "") + f.num(model.other_ops or 0), flops=f.num(flops), training=f.num(training),
                    flops_eq=f.dm(rf"{_label(f, FLOPS_LABEL)} = 2 \times {p.number(macs)} = {p.number(flops)}"),
                    training_eq=f.dm(rf"C_{{\text{{step}}}} \approx 3 \times {p.number(flops)}{saving}"
-                                    rf" = {p.number(training - 2 * skipped)}"))
+                                    rf" = {p.number(training)}"))
         out.update(first_layer=None if first is None else f.name(first[0].name),
                    first_is_first=first is not None and first[0] is model.nodes[0],
                    first_layer_macs=f.num(skipped) if skipped else None, tokens=_sequence(model, f),
@@ -88,25 +88,6 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
         "per_token": _per_token_difference(model, k, per_token, f),
     }
     return out
-
-
-_ONE_PRODUCT = frozenset({"dense", "conv", "conv_transpose", "depthwise"})
-"""Roles whose MACs are one product of the input with the weights: the gradient with respect to the
-input is the transposed product, as many MACs as the forward pass (a recurrent, separable or
-attention layer still needs the gradients inside it, so it skips only part of its work)."""
-
-
-def _first_layer_without_input_gradient(model: "Model") -> "tuple[Node, int] | None":
-    """The first layer with MACs, and its MACs, where no layer before it has trainable weights:
-    the backward pass needs no gradient with respect to its input. None where a trained layer (an
-    embedding) comes first: then every layer with MACs needs its input gradient."""
-    for node in model.nodes:
-        macs = 0 if node.macs is None else model.evaluate(node.macs)
-        if macs > 0:
-            return node, int(macs)
-        if model.evaluate(node.own("trainable")) != 0:
-            return None
-    return None
 
 
 def _positions_symbol(model: "Model") -> "sympy.Symbol | None":
