@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sympy
 
 import explain
@@ -121,6 +122,23 @@ def test_mistral_sliding_window_counts_min_of_t_and_w_keys(tmp_path):
     assert explain.load(path, T=10).macs == _by_hand(10, [6, 6])
     flops = _hf_flops(transformers, torch, "MistralConfig", args, "MistralForCausalLM", 6)
     assert explain.load(path, T=6).flops == flops["Global"] == 2 * _by_hand(6, [6, 6])
+
+
+@pytest.mark.parametrize("config_class, architecture, extra, keys", [
+    ("MistralConfig", "MistralForCausalLM", {}, [6, 6]),
+    ("Qwen2Config", "Qwen2ForCausalLM", dict(use_sliding_window=True, max_window_layers=1), [10, 6]),
+])
+def test_a_live_models_layers_slide_as_its_config_says(config_class, architecture, extra, keys):
+    """A live model (from_torch) counts each layer's window as transformers applies it: Mistral's
+    mask takes the config's w in every layer, Qwen2 slides from max_window_layers on (layer 0
+    attends to all T = 10 keys, layer 1 to w = 6). Each decoder layer by hand as above."""
+    torch = require_module("torch")
+    transformers = require_module("transformers")
+    config = getattr(transformers, config_class)(**dict(SMALL, num_hidden_layers=2, **extra))
+    net = getattr(transformers, architecture)(config).eval()
+    ours = explain.from_torch(net, input_data=torch.zeros(1, 10, dtype=torch.long))
+    for i, k in enumerate(keys):
+        assert ours.evaluate(ours.node(f"model.layers.{i}").macs) == _by_hand(10, [k]) - 10 * 64 * 100
 
 
 def test_gemma_alternating_layers_slide_by_hand(tmp_path):

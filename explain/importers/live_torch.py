@@ -293,6 +293,8 @@ def _hf_block(module: Any) -> Layer | None:
             sizes["mask_kept"] = True
         if name in ("Gemma2DecoderLayer", "Gemma3DecoderLayer"):
             sizes.update(_gemma2_attention(name, attn))
+        elif name in ("MistralDecoderLayer", "MixtralDecoderLayer", "Qwen2DecoderLayer"):
+            sizes["sliding_window"] = _live_window(attn)
         if name == "MixtralDecoderLayer":
             experts, hidden = mlp.experts.down_proj.shape[0], mlp.experts.down_proj.shape[2]
             top_k = getattr(mlp, "top_k", None) or getattr(getattr(mlp, "gate", None), "top_k", 2)
@@ -315,6 +317,17 @@ def _hf_block(module: Any) -> Layer | None:
                                  d_ff=(ff.wi_0 if gated else ff.wi).out_features, is_decoder=bool(module.is_decoder),
                                  is_gated_act=gated, dense_act_fn=_activation_name(ff.act))
     return None
+
+
+def _live_window(attn: Any) -> int | None:
+    """This layer's sliding window w as transformers applies it: Qwen2's attention holds its own
+    (None in a full-attention layer); Mistral's and Mixtral's mask takes the config's in every
+    layer. None: no window."""
+    if hasattr(attn, "sliding_window"):
+        window = attn.sliding_window
+    else:
+        window = getattr(getattr(attn, "config", None), "sliding_window", None)
+    return window if isinstance(window, int) and not isinstance(window, bool) and window > 0 else None
 
 
 def _gemma2_attention(name: str, attn: Any) -> dict[str, Any]:
