@@ -768,3 +768,14 @@ def test_compute_symbols_of_attention_are_defined():
     text = render(mha, lang="en", format="markdown", count=("compute",))
     for words in ("$T_{q}$: number of query positions", "$T_{k}$: number of key and value positions"):
         assert words in text
+
+
+def test_a_repeated_blocks_compute_is_l_times_one_copy_in_numbers():
+    """Llama-2-7B at T = 4,096 (d = 4,096, f = 11,008, H·d_h = d, 32 layers), one layer by hand:
+    T·(4d² + 3·d·f) = 4,096 × 202,375,168 = 828,928,688,128 MACs of projections and 2·H·d_h·T·T =
+    137,438,953,472 of attention: 966,367,641,600; the stack as the parameters' P = L · P_1
+    writes it, 32 × 966,367,641,600 = 30,923,764,531,200, not L times the formula in symbols."""
+    model = explain.load(FIXTURES / "hf" / "llama-2-7b.json")
+    text = render(model, lang="en", format="markdown", count=("compute",))
+    assert (r"\text{MACs} &= L \cdot \text{MACs}_{1} = 32 \times 966{,}367{,}641{,}600"
+            r" = 30{,}923{,}764{,}531{,}200") in text

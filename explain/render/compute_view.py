@@ -337,7 +337,14 @@ def _equations(v: "View", node: "Node", cost: "Cost") -> str:
         chain = v.chain(one_lhs, formula, values, one)
         if not repeated:
             return [chain]
-        return [chain, rf"{lhs} = {v.p.expr(node.repeat)} \cdot {lhs}_{{1}} = " + v.value_tex(total)]
+        # as the parameters' P = L · P_1 = 12 × 7,087,872 = …, not L · (formula) in symbols
+        head = rf"{lhs} = {v.p.expr(node.repeat)} \cdot {lhs}_{{1}}"
+        n, each, all_ = v.evaluate(node.repeat), v.evaluate(one), v.evaluate(total)
+        if isinstance(n, int) and isinstance(each, int):
+            return [chain, rf"{head} = {v.p.number(n)} \times {v.p.number(each)} = {v.p.number(n * each)}"]
+        if isinstance(all_, int):  # copies that differ (sliding and full layers): MACs_1 is their mean
+            return [chain, rf"{head} = {v.p.number(all_)}"]
+        return [chain, f"{head} = " + v.value_tex(total)]
 
     if cost.macs == 0 and not repeated and node.layer.compute_explanation_for():
         # no MACs (pooling): the type's sentence says so, the formula is O alone
