@@ -39,17 +39,23 @@ else:
 
 T = TypeVar("T", bound=type)
 
-_FIELD = dataclasses._FIELD  # type: ignore[attr-defined]
-_get_field = dataclasses._get_field  # type: ignore[attr-defined]
-_HAS_DEFAULT_FACTORY = dataclasses._HAS_DEFAULT_FACTORY  # type: ignore[attr-defined]
-_Params = dataclasses._DataclassParams  # type: ignore[attr-defined]
-_PARAMS_ARITY = _Params.__init__.__code__.co_argcount - 1  # 6 before Python 3.12, then 10
+_STANDARD = sys.version_info >= (3, 14)
+"""Take the standard decorator: from Python 3.14 (lazy annotations), or where the private names
+below are not what this module was written against."""
+try:
+    _FIELD = dataclasses._FIELD  # type: ignore[attr-defined]
+    _FIELD_INITVAR = dataclasses._FIELD_INITVAR  # type: ignore[attr-defined]
+    _get_field = dataclasses._get_field  # type: ignore[attr-defined]
+    _HAS_DEFAULT_FACTORY = dataclasses._HAS_DEFAULT_FACTORY  # type: ignore[attr-defined]
+    _Params = dataclasses._DataclassParams  # type: ignore[attr-defined]
+    _PARAMS_ARITY = _Params.__init__.__code__.co_argcount - 1  # 6 before Python 3.12, then 10
+    _IDENTIFIER = dataclasses._MODULE_IDENTIFIER_RE  # type: ignore[attr-defined]
+    _is_classvar = dataclasses._is_classvar  # type: ignore[attr-defined]
+    _is_initvar = dataclasses._is_initvar  # type: ignore[attr-defined]
+except AttributeError:  # pragma: no cover — another Python's dataclasses: the standard decorator
+    _STANDARD = True
 _REPLACE = getattr(dataclasses, "_replace", None)  # Python 3.13's __replace__
 _FIELD_WISE_EQ = sys.version_info >= (3, 13)  # 3.13 compares field by field, not tuples
-_STANDARD = sys.version_info >= (3, 14)
-_IDENTIFIER = dataclasses._MODULE_IDENTIFIER_RE  # type: ignore[attr-defined]
-_is_classvar = dataclasses._is_classvar  # type: ignore[attr-defined]
-_is_initvar = dataclasses._is_initvar  # type: ignore[attr-defined]
 if sys.version_info >= (3, 11):
     def _mutable(default: Any) -> bool:
         return default.__class__.__hash__ is None

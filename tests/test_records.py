@@ -344,3 +344,16 @@ def test_a_records_fields_are_told_from_class_variables_and_init_variables_as_th
                     "f": "_FIELD_INITVAR", "g": "_FIELD", "h": "_FIELD", "i": "_FIELD", "j": "_FIELD", "k": "_FIELD"}
     with pytest.raises(ValueError, match="mutable default <class 'list'> for field m"):
         records._field(type("Bad", (), {"m": []}), "m", "list", False, namespace)
+
+
+def test_with_the_standard_decorator_throughout_the_counts_are_the_same():
+    """Where ``record`` takes the standard decorator for every class (Python 3.14, or a Python
+    whose ``dataclasses`` lacks a private name it builds on), the seed CNN still has its
+    6,029,097 parameters (the article's Keras summary)."""
+    import subprocess
+    code = ("import explain.records as r; r._STANDARD = True\n"
+            "import explain\n"
+            "m = explain.load('example:seed-cnn')\n"
+            "print(type(m.nodes[0].layer).__init__.__code__.co_filename, m.total)")  # compiled: <string>
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["<string>", "6029097"]
