@@ -84,6 +84,18 @@ def test_resnet50_folds_into_its_stages_and_keeps_the_total():
     assert "conv4_x</b> (layers " in draw(model)  # a folded box gives its layers' positions
 
 
+def test_folded_boxes_have_names_that_tell_them_apart():
+    """Keras's MobileNet folded into boxes of three layers: conv_pad_2, conv_dw_2 and
+    conv_dw_2_bn share only "conv", as the next boxes do; a box named "conv" would not say which
+    layers it holds, so those boxes name their first layer, "conv_pad_2 …", beside the positions
+    of their layers (layers 10–12)."""
+    model = load(FIXTURES / "keras" / "MobileNet.json")
+    names = [b.name for b in build(model).boxes]
+    assert len(names) == len(set(names))
+    assert "conv_pad_2 …" in names and "conv_dw_1" in names
+    assert "<b>conv_pad_2 …</b> (layers 10–12)" in draw(model)
+
+
 def test_resnet50_shows_one_block_with_its_shortcut_and_merge():
     """conv2_block1: the main path 1×1, 3×3, 1×1 and the projection shortcut 0_conv both read
     pool1_pool; the Add merges 3_bn and 0_bn (the Keras model's own wiring)."""

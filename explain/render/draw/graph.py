@@ -171,6 +171,8 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
     groups: list[Group] = []
     run_of: dict[int, tuple[int, int]] = {}
     """A node in a framed repeated block: (unit, repetition)."""
+    spans: dict[str, tuple[str, str]] = {}
+    """A fold box named by its layers' common prefix: its first and last layer's names."""
     for u, unit in enumerate(units):
         group = None
         if unit[0][3] >= 0:
@@ -197,6 +199,8 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
                           (positions[0] + 1, positions[-1] + 1), indexes=_indexes(node))
             else:
                 last = nodes[positions[-1]]
+                if not label:
+                    spans[id] = (first.name, last.name)
                 box = Box(id, label or _common([nodes[i].name for i in positions]), "fold",
                           shape=last.output_shape, params=_sum([nodes[i].own("params") for i in positions]),
                           repeat=repeat, layers=(positions[0] + 1, positions[-1] + 1))
@@ -204,6 +208,7 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
             for i in positions:
                 where[nodes[i].name] = id
                 position[nodes[i].name] = i
+    _unique_names(boxes, spans)
     edges: list[tuple[str, str]] = []
     joins: list[tuple[str, str]] = []
     shared: list[tuple[str, str]] = []
@@ -309,6 +314,18 @@ def detail(model: Model) -> Optional[Graph]:
         if box.kind == "input" and box.name in layers:
             box.type, box.type_label = layers[box.name].type, layers[box.name].layer.type_label
     return graph
+
+
+def _unique_names(boxes: list[Box], spans: dict[str, tuple[str, str]]) -> None:
+    """A common prefix that several boxes share says none of them (MobileNet's ``conv_pad_2`` …
+    ``conv_dw_2_bn`` and the next boxes all share ``conv``): those boxes name their first layer
+    and go on, ``conv_pad_2 …``, beside the positions of their layers (layers 10–12), one line as
+    the other boxes' names."""
+    from collections import Counter
+    counts = Counter(b.name for b in boxes)
+    for b in boxes:
+        if b.id in spans and counts[b.name] > 1 and spans[b.id][0] != spans[b.id][1]:
+            b.name = f"{spans[b.id][0]} …"
 
 
 def _one_type(nodes: Sequence[Node], positions: list[int]) -> bool:
