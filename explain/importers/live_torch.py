@@ -414,6 +414,7 @@ class _Reader:
         self.originals: dict[int, Any] = {}  # id(tensor of the meta copy) → the user's tensor
         self.made: dict[tuple, Any] = {}  # (type, its arguments) → the layer made (None: rejected)
         self.probed: dict[tuple, Any] = {}  # (layer, input shapes to try) → what probe found
+        self.inferred: dict[tuple, Any] = {}  # (layer, input shapes) → what infer gave (None: rejected)
 
     # -- which modules become nodes
     def walk(self, module: Any, name: str, visited: set[int]) -> None:
@@ -498,6 +499,24 @@ class _Reader:
             except (ExplainError, TypeError, ValueError, ZeroDivisionError):
                 continue
         return None
+
+    def infer_once(self, layer: Layer, shapes: tuple[Shape, ...]) -> tuple[Shape, dict] | None:
+        """``layer.infer(shapes)`` (output shape, symbol values), once for equal layers on equal
+        shapes (a model's repeated blocks; the values are shared: copy before changing them);
+        None where the layer rejects the shapes."""
+        key: tuple | None = (layer, shapes)
+        try:
+            found = self.inferred.get((layer, shapes), _UNMADE)
+        except TypeError:  # a field that cannot be hashed
+            key, found = None, _UNMADE
+        if found is _UNMADE:
+            try:
+                found = layer.infer(shapes)
+            except (ExplainError, TypeError, ValueError, ZeroDivisionError):
+                found = None
+            if key is not None:
+                self.inferred[key] = found
+        return found
 
     def key(self, tensor: Any) -> Any:
         """One key per tensor: its storage where it has one (views of one storage at the same
@@ -735,11 +754,8 @@ class _Reader:
         if layer is not None:
             found = None
             if shapes is not None:
-                try:
-                    o, values = layer.infer(shapes if layer.multi_input else shapes[:1])
-                    found = (shapes, values, o)
-                except (ExplainError, TypeError, ValueError, ZeroDivisionError):
-                    found = None
+                inferred = self.infer_once(layer, shapes if layer.multi_input else shapes[:1])
+                found = (shapes, dict(inferred[1]), inferred[0]) if inferred is not None else None
             found = found or self.probe(layer, unit.module) or (shapes or ((),), {}, out or ())
             shapes = shapes if shapes is not None else found[0]
             values = found[1]
