@@ -214,6 +214,7 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
         scripted_of[id(runner)] = twin
     calls: list = []
     stack: list = []
+    tensor = torch.Tensor
     plain: dict[type, bool] = {}  # class → batch_first is read from the instance's __dict__ alone
 
     def pre(module: Any, a: tuple, k: dict) -> None:
@@ -223,8 +224,8 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
         module = scripted_of.get(id(module), module)  # a scripted module's call, seen by its wrapper
         if stack and stack[-1] is module:
             stack.pop()
-        tensors = [t for t in list(a) + list(k.values()) if isinstance(t, torch.Tensor)]
-        outs = _tensors(output, torch)
+        tensors = [t for t in (*a, *k.values()) if isinstance(t, tensor)]
+        outs = [output] if type(output) is tensor else _tensors(output, torch)
         cls = type(module)
         if cls not in plain:
             plain[cls] = (cls.__getattr__ is torch.nn.Module.__getattr__ and not hasattr(cls, "batch_first")
@@ -240,7 +241,6 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
 
     watch, touch, owned = _watch(eager, torch, calls)
     quiet = torch._C.DisableTorchFunction
-    tensor = torch.Tensor
 
     def direct(module: Any) -> Any:
         """The forward of a module called directly: the rule's output, or its own forward where
@@ -259,8 +259,8 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
     shortcut = _direct_modules(eager, originals, rows, torch)
     try:
         for module in eager:
-            if id(module) in shortcut:
-                module.forward = direct(module)
+            if id(module) in shortcut:  # Module.__setattr__ would find no parameter, buffer or child named forward
+                vars(module)["forward"] = direct(module)
             handles.append(module.register_forward_pre_hook(pre, with_kwargs=True))
             handles.append(module.register_forward_hook(post, with_kwargs=True))
         try:
@@ -281,7 +281,7 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
             h.remove()
         for module in eager:
             if id(module) in shortcut:
-                del module.forward
+                del vars(module)["forward"]
         for parent, name, scripted in wrapped:  # the copy as it was (lazy modules are read from it)
             parent._modules[name] = scripted
     return calls, None, twin, originals, original_of
