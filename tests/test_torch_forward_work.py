@@ -12,6 +12,7 @@ torch = require_module("torch")
 nn = torch.nn
 
 import explain  # noqa: E402
+from explain.errors import ExplainError  # noqa: E402
 from explain.importers import live_torch, torch_forward  # noqa: E402
 
 
@@ -234,11 +235,20 @@ class Repeated(nn.Module):
         return self.head(x)
 
 
+def _infer_anew(self, layer, shapes):
+    """``_Reader.infer_once`` without its memo."""
+    try:
+        return layer.infer(shapes)
+    except (ExplainError, TypeError, ValueError, ZeroDivisionError):
+        return None
+
+
 def test_equal_modules_make_their_layer_and_probe_it_once(monkeypatch):
     """The layer of a module is made from its arguments once for all modules with equal ones,
     and probed once: Linear(8, 8), LayerNorm(8), ReLU and Linear(8, 3) are made once each (not
     13 times), and the two Linear and the LayerNorm probed once each. The model is the one made
-    without sharing."""
+    without sharing (no layer made, probed, read from a module's state or inferred on the same
+    shapes once for several modules)."""
     made, probed = [], []
     real_make, real_probe = live_torch.make, live_torch._Reader.probe
     monkeypatch.setattr(live_torch, "make", lambda name, *a, **k: made.append(name) or real_make(name, *a, **k))
@@ -250,8 +260,30 @@ def test_equal_modules_make_their_layer_and_probe_it_once(monkeypatch):
     assert sorted(probed) == ["LayerNorm", "Linear", "Linear"]
     monkeypatch.setattr(live_torch, "_args_key", lambda args: None)
     monkeypatch.setattr(live_torch._Reader, "probe_once", lambda self, layer, module: self.probe(layer, module))
+    monkeypatch.setattr(live_torch, "_state_key", lambda module: None)
+    monkeypatch.setattr(live_torch._Reader, "infer_once", _infer_anew)
     unshared = explain.from_torch(module, (8,))
     assert model == unshared and len(made) == 4 + 13 and model.total == 4 * (72 + 16) + 27
+
+
+def test_modules_of_equal_state_are_read_once(monkeypatch):
+    """Repeated's 13 modules without children hold 4 states (Linear(8, 8), LayerNorm(8), ReLU,
+    Linear(8, 3)): each is read once; a module with children is read each time (the model, the
+    ModuleList, the 4 Sequential). A frozen copy, another padding, a tensor attribute or a child
+    make another state, or none."""
+    read = []
+    real = live_torch._Reader.known_anew
+    monkeypatch.setattr(live_torch._Reader, "known_anew", lambda self, module: read.append(type(module).__name__)
+                        or real(self, module))
+    explain.from_torch(Repeated(), (8,))
+    assert sorted(read) == ["LayerNorm", "Linear", "Linear", "ModuleList", "ReLU", "Repeated"] + ["Sequential"] * 4
+    key = live_torch._state_key
+    frozen = nn.Linear(8, 8).requires_grad_(False)
+    assert key(nn.Linear(8, 8)) == key(nn.Linear(8, 8)) != key(frozen)
+    assert key(nn.Conv2d(3, 4, 3, padding=1)) != key(nn.Conv2d(3, 4, 3, padding="same"))
+    marked = nn.Linear(8, 8)
+    marked.scale = torch.ones(1)
+    assert key(marked) is None and key(nn.Sequential(nn.ReLU())) is None
 
 
 class Shared(nn.Module):

@@ -251,6 +251,51 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_STATE_VALUES = frozenset({int, float, bool, str, type(None)})
+_MODULE_TABLES = frozenset({"_parameters", "_buffers", "_non_persistent_buffers_set", "_modules",
+                            "_backward_pre_hooks", "_backward_hooks", "_is_full_backward_hook", "_forward_hooks",
+                            "_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks",
+                            "_forward_pre_hooks_with_kwargs", "_state_dict_hooks", "_state_dict_pre_hooks",
+                            "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks"})
+"""The tables ``torch.nn.Module.__init__`` puts in a module's dict (its tensors, children, hooks),
+which ``known`` does not read as such (its tensors it reads by name and shape)."""
+_PLAIN_CLASSES: dict[type, bool] = {}
+
+
+def _state_key(module: Any) -> tuple | None:
+    """A key equal for two modules that ``known`` reads alike: of one class that looks its
+    attributes up as torch.nn.Module does (its dict, its class, then its parameters, buffers and
+    children) and lists its tensors with Module's own methods, without children, with equal
+    attributes (numbers, strings, None; tuples and lists of whole numbers and strings), and
+    parameters and buffers of the same names, classes, shapes and ``requires_grad``. None for
+    any other module (it is read anew)."""
+    cls = type(module)
+    plain = _PLAIN_CLASSES.get(cls)
+    if plain is None:
+        base = sys.modules["torch"].nn.Module
+        plain = _PLAIN_CLASSES[cls] = (
+            cls.__getattr__ is base.__getattr__ and cls.__getattribute__ is object.__getattribute__
+            and all(getattr(cls, m) is getattr(base, m) for m in ("named_parameters", "named_buffers", "_named_members")))
+    if not plain or module._modules:
+        return None
+    items: list = [cls]
+    for name, value in vars(module).items():
+        kind = type(value)
+        if name in _MODULE_TABLES:
+            continue
+        if kind in _STATE_VALUES:
+            items += (name, kind, value)
+        elif (kind is tuple or kind is list) and all(type(v) is int or type(v) is str for v in value):
+            items += (name, kind, tuple(value))
+        else:
+            return None  # a tensor, a function, an object: not compared here
+    for table in (module._parameters, module._buffers):
+        items.append(None)
+        for name, t in table.items():
+            items += (name, None) if t is None else (name, type(t), tuple(t.shape), t.requires_grad)
+    return tuple(items)
+
+
 def _hf_block(module: Any) -> Layer | None:
     """A transformers block (GPT2Block, LlamaDecoderLayer, …) as the library's block type, its
     sizes read from its submodules; None for any other module."""
@@ -415,6 +460,7 @@ class _Reader:
         self.made: dict[tuple, Any] = {}  # (type, its arguments) → the layer made (None: rejected)
         self.probed: dict[tuple, Any] = {}  # (layer, input shapes to try) → what probe found
         self.inferred: dict[tuple, Any] = {}  # (layer, input shapes) → what infer gave (None: rejected)
+        self.by_state: dict[tuple, Any] = {}  # a module's _state_key → what known found
 
     # -- which modules become nodes
     def walk(self, module: Any, name: str, visited: set[int]) -> None:
@@ -439,6 +485,21 @@ class _Reader:
         self.by_module[id(unit.module)] = unit
 
     def known(self, module: Any) -> Layer | None:
+        """The module as a layer of the library, or None: ``known_anew``, once for modules of
+        equal state (``_state_key``: a model's repeated blocks hold a few configurations)."""
+        state = _state_key(module)
+        if state is None:
+            return self.known_anew(module)[0]
+        found = self.by_state.get(state, _UNMADE)
+        if found is _UNMADE:
+            found, by_state = self.known_anew(module)
+            if by_state:
+                self.by_state[state] = found
+        return found
+
+    def known_anew(self, module: Any) -> tuple[Layer | None, bool]:
+        """The module as a layer of the library, or None; and whether that follows from the
+        module's state alone (not from where its tensors are used too)."""
         try:
             layer = _hf_block(module)
         except (AttributeError, TypeError, IndexError, ZeroDivisionError, ExplainError):
@@ -446,7 +507,7 @@ class _Reader:
         if layer is None:
             layer_type = _torch_type(module, self.torch)
             if layer_type is None:
-                return None
+                return None, True
             args = _args(module, layer_type, self.torch)
             key = (layer_type, _args_key(args))
             made: Any = self.made.get(key, _UNMADE) if key[1] is not None else _UNMADE
@@ -458,27 +519,27 @@ class _Reader:
                 if key[1] is not None:
                     self.made[key] = made
             if made is None:
-                return None
+                return None, True
             layer = made
         named = _named(module, "_parameters")
         params = {n: p.numel() for n, p in named}
         weighted = [g for g in layer.weight_groups() if not g.buffer]
         if not params and not weighted:  # weightless, or buffers only (BatchNorm with affine=False)
-            return layer if self.weightless or _named(module, "_buffers") else None
+            return (layer if self.weightless or _named(module, "_buffers") else None), True
         probe = self.probe_once(layer, module)
         if probe is None:
-            return None
+            return None, True
         groups = {g.name: int(count(g, probe[1])) for g in weighted}
         if groups == params:
-            return layer
+            return layer, True
         if sum(groups.values()) != sum(params.values()):
-            return None
+            return None, True
         # groups named by part (self_attn, linear1): take the layer only when no tensor of it is
         # used anywhere else, and all are trainable or all frozen
         if any(self.occurrences[self.key(p)] > 1 for _, p in named):
-            return None
+            return None, False
         flags = {p.requires_grad for _, p in named}
-        return layer if len(flags) <= 1 else None
+        return (layer if len(flags) <= 1 else None), False
 
     def probe_once(self, layer: Layer, module: Any):
         """``probe``, once for equal layers with the same shapes to try (a model's repeated blocks)."""
