@@ -648,7 +648,10 @@ def test_transformer_activations_are_a_lower_bound(seed_md):
     # estimate (review 33 textS 1)
     assert "needs at least $M_{\\text{states}} + A$ bytes" in en and "plus at least" not in en
     assert "plus 1.40\u00a0GB per sample in the batch" in en
-    assert "For the activations, Korthikanti et al.'s formula above gives 104.2\u00a0GB per sample." in en
+    # Llama's block is not the formula's: its value there is an order of magnitude, as the paragraph
+    # above says, not this model's estimate (review 34 textT 2)
+    assert "For the activations, Korthikanti et al.'s formula above gives an order of magnitude of 104.2\u00a0GB " \
+           "per sample." in en
     assert "Real frameworks may store somewhat more or fewer values" in seed_md and "Korthikanti" not in seed_md
     assert "at least" not in seed_md.split("Real frameworks may store")[1]
     # PyTorch's own nn.TransformerEncoderLayer is a transformer block too (the role, not the HF class)
