@@ -652,6 +652,15 @@ def test_transformer_activations_are_a_lower_bound(seed_md):
     # above says, not this model's estimate (review 34 textT 2)
     assert "For the activations, Korthikanti et al.'s formula above gives an order of magnitude of 104.2\u00a0GB " \
            "per sample." in en
+    # what is counted is the layer outputs, a lower bound, not all the activations (review 34 textT 3);
+    # a CNN's layer outputs are its activations
+    assert "The layer outputs of one sample take 1.40\u00a0GB (1.31\u00a0GiB)" in en
+    assert "The activations of one sample take" not in en and "The activations of one sample take" in seed_md
+    for lang, words in (("de", "Die Ausgaben der Schichten eines Beispiels belegen 1,40"),
+                        ("fr", "Les sorties des couches d’un échantillon occupent 1,40"),
+                        ("es", "Las salidas de las capas de un ejemplo ocupan 1,40"),
+                        ("ja", "1 サンプルの各層の出力は 1.40"), ("ja", "1 サンプルあたり 1.40\u00a0GB の各層の出力です")):
+        assert words in render(model, lang=lang, format="markdown", count=("memory",)), lang
     assert "Real frameworks may store somewhat more or fewer values" in seed_md and "Korthikanti" not in seed_md
     assert "at least" not in seed_md.split("Real frameworks may store")[1]
     # PyTorch's own nn.TransformerEncoderLayer is a transformer block too (the role, not the HF class)
