@@ -42,11 +42,16 @@ STATE_BYTES = 4
 
 @record
 class BlockKind:
-    """A transformer block beside Korthikanti et al. 2022's GPT-style block (dropout, an ungated
-    feed-forward of width 4d), whose activations their 34·T·d + 5·H·T² bytes estimate."""
+    """A transformer block beside Korthikanti et al. 2022's GPT-style block (dropout on the
+    attention probabilities and after the attention and the feed-forward, none inside the
+    feed-forward; an ungated feed-forward of width 4d), whose activations their 34·T·d + 5·H·T²
+    bytes estimate."""
 
     dropout: bool | None
     """Whether the block has dropout (None: not known)."""
+    ff_dropout: bool | None
+    """Whether the feed-forward also has dropout after its activation, whose 1-byte mask of the
+    T·f inner values the formula lacks (torch's TransformerEncoderLayer; None: not known)."""
     gated: bool
     width: Value
     """The feed-forward's width f."""
@@ -54,8 +59,8 @@ class BlockKind:
     heads: Value
 
     def gpt_style(self, f: int, d: int) -> bool:
-        """The block is the formula's (with dropout, ungated, f = 4d)."""
-        return self.dropout is True and not self.gated and f == 4 * d
+        """The block is the formula's (with dropout, none inside the feed-forward, ungated, f = 4d)."""
+        return self.dropout is True and self.ff_dropout is False and not self.gated and f == 4 * d
 
 
 def korthikanti_bytes(t: int, d: int, h: int) -> tuple[int, int]:

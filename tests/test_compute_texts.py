@@ -673,13 +673,17 @@ def test_transformer_activations_are_a_lower_bound(seed_md):
 
 
 def test_korthikanti_estimate_is_this_models_where_its_blocks_are_gpt_style():
-    """Where the block is Korthikanti et al.'s (dropout, an ungated feed-forward of width 4d), the
-    formula is the estimate for the model. GPT-2 (the fixture config: attn_pdrop = resid_pdrop = 0.1,
-    n_inner unset: 4d): 34·1,024·768 + 5·12·1,024² = 26,738,688 + 62,914,560 = 89,653,248 bytes per
-    block, × 12 = 1,075,838,976 per sample. nn.TransformerEncoder(nn.TransformerEncoderLayer(256, 8,
-    1,024), 4) on 128 positions (dropout 0.1 by default, read from torch): 34·128·256 + 5·8·128² =
-    1,114,112 + 655,360 = 1,769,472 bytes per block, × 4 = 7,077,888 per sample, against its layer
-    outputs 2·4·128·256 = 262,144 bytes (review 33 en 2, ja 2)."""
+    """Where the block is Korthikanti et al.'s (dropout, none inside the feed-forward, an ungated
+    feed-forward of width 4d), the formula is the estimate for the model. GPT-2 (the fixture config:
+    attn_pdrop = resid_pdrop = 0.1, n_inner unset: 4d; GPT2MLP: c_fc, activation, c_proj, dropout):
+    34·1,024·768 + 5·12·1,024² = 26,738,688 + 62,914,560 = 89,653,248 bytes per block, × 12 =
+    1,075,838,976 per sample. nn.TransformerEncoder(nn.TransformerEncoderLayer(256, 8, 1,024), 4) on
+    128 positions (dropout 0.1 by default, read from torch): 34·128·256 + 5·8·128² = 1,114,112 +
+    655,360 = 1,769,472 bytes per block, × 4 = 7,077,888 per sample, against its layer outputs
+    2·4·128·256 = 262,144 bytes (review 33 en 2, ja 2). Its feed-forward is linear2(dropout(
+    activation(linear1(x)))): a dropout on the f = 4d inner values of each of the T positions, whose
+    1-byte mask Korthikanti et al.'s block has not, T·4d = 4·T·d bytes more (about 38·T·d + 5·H·T²):
+    an order of magnitude, not its own value (review 34 textT 1)."""
     import json
     assert 34 * 1024 * 768 + 5 * 12 * 1024 ** 2 == 89_653_248 and 12 * 89_653_248 == 1_075_838_976
     cfg = json.loads((FIXTURES / "hf/gpt2.json").read_text())
@@ -703,9 +707,37 @@ def test_korthikanti_estimate_is_this_models_where_its_blocks_are_gpt_style():
     model = explain.from_torch(torch.nn.TransformerEncoder(layer, num_layers=4, enable_nested_tensor=False), (128, 256))
     assert 34 * 128 * 256 + 5 * 8 * 128 ** 2 == 1_769_472 and 4 * 1_769_472 == 7_077_888
     assert 2 * 4 * 128 * 256 == 262_144
+    # the dropouts of a training step: dropout1 and dropout2 on the d-wide outputs of the attention and
+    # the feed-forward (as in GPT-2), and layer.dropout on the T·f = 128·1,024 = 4·T·d inner values of
+    # one sample, a 1-byte mask each (the attention probabilities' dropout is inside self_attn)
+    seen: dict[str, tuple[int, ...]] = {}
+
+    def shape(name: str):
+        def hook(module, args, out) -> None:
+            seen[name] = tuple(args[0].shape)
+        return hook
+    hooks = [getattr(layer, name).register_forward_hook(shape(name)) for name in ("dropout", "dropout1", "dropout2")]
+    layer.train()(torch.zeros(1, 128, 256))
+    for hook in hooks:
+        hook.remove()
+    assert seen == {"dropout1": (1, 128, 256), "dropout": (1, 128, 1024), "dropout2": (1, 128, 256)}
+    assert 128 * 1024 == 4 * 128 * 256
     en = render(model, lang="en", format="markdown", count=("memory",))
-    assert ("With this model's $T = 128$, $d = 256$ and $H = 8$, that is 1.77\u00a0MB per block and 7.08\u00a0MB "
-            "per sample for its 4 blocks. Its blocks are of that kind") in en
+    assert ("Applied to this model's $T = 128$, $d = 256$ and $H = 8$, the GPT-style formula gives 1.77\u00a0MB per "
+            "block and 7.08\u00a0MB per sample for its 4 blocks. That is an order of magnitude, not this model's own "
+            "value: its blocks differ from the GPT-style block (their feed-forward also has dropout after the "
+            "activation, whose mask adds about $4\\, T d$ bytes).") in en
+    assert "this is the estimate for this model" not in en
+    assert "For the activations, Korthikanti et al.'s formula above gives an order of magnitude of 7.08\u00a0MB " \
+           "per sample." in en
+    for lang, words in (("de", "ihr Feed-Forward-Netz hat zudem ein Dropout nach der Aktivierungsfunktion, dessen "
+                                "Maske etwa $4\\, T d$ Byte zusätzlich belegt"),
+                        ("fr", "leur réseau à propagation avant a aussi un dropout après la fonction d’activation, "
+                               "dont le masque ajoute environ $4\\, T d$ octets"),
+                        ("es", "su red prealimentada también tiene dropout tras la función de activación, cuya "
+                               "máscara añade unos $4\\, T d$ bytes"),
+                        ("ja", "フィードフォワードの活性化関数の後にもドロップアウトあり（そのマスクで約 $4\\, T d$ バイト増える）")):
+        assert words in render(model, lang=lang, format="markdown", count=("memory",)), lang
     assert "leave $34\\, T d$: 1.11\u00a0MB per block, 4.46\u00a0MB per sample. The layer outputs counted below, " \
            "262.1\u00a0kB per sample, are a lower bound." in en
     assert 34 * 128 * 256 == 1_114_112 and 4 * 1_114_112 == 4_456_448

@@ -229,10 +229,12 @@ class _GeluBlock(_Block):
         return {H: self.num_heads} if self.num_heads is not None else {}
 
     def block_kind(self) -> BlockKind | None:
-        """An ungated feed-forward of f units; None with cross-attention or without the heads."""
+        """An ungated feed-forward of f units, with no dropout between its two matrices (GPT2MLP,
+        BertIntermediate: dropout only after the second); None with cross-attention or without
+        the heads."""
         if self.add_cross_attention or self.num_heads is None:
             return None
-        return BlockKind(self.has_dropout(), False, self.intermediate_size, self.hidden_size, self.num_heads)
+        return BlockKind(self.has_dropout(), False, False, self.intermediate_size, self.hidden_size, self.num_heads)
 
     def values(self, shape: Shape) -> dict:
         return {d: self.hidden_size, f: self.intermediate_size}
@@ -472,10 +474,12 @@ class LlamaDecoderLayer(_Block):
         return (*self.attention_notes(), "gated_ffn", "rope_no_parameters")
 
     def block_kind(self) -> BlockKind | None:
-        """A gated feed-forward of f units; None with cross-attention."""
+        """A gated feed-forward of f units without dropout (LlamaMLP has none); None with
+        cross-attention."""
         if self.cross_attention():
             return None
-        return BlockKind(self.has_dropout(), True, self.intermediate_size, self.hidden_size, self.num_attention_heads)
+        return BlockKind(self.has_dropout(), False, True, self.intermediate_size, self.hidden_size,
+                         self.num_attention_heads)
 
     def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
         """Two RMSNorms' statistics 3d each, SiLU and the gate's product 2f, two residual adds

@@ -139,12 +139,14 @@ class _Block(Layer):
         return ("mha_in_proj_4E2",)
 
     def block_kind(self) -> BlockKind | None:
-        """An encoder layer: dropout where its rate is above 0, an ungated feed-forward of width
-        F; a decoder layer also attends to the memory: None."""
+        """An encoder layer: an ungated feed-forward of width F and, where the rate is above 0,
+        dropout, also inside the feed-forward (``_ff_block``: linear2(dropout(activation(linear1(x)))));
+        a decoder layer also attends to the memory: None."""
         if self.decoder:
             return None
         rate = self.dropout if isinstance(self.dropout, (int, float)) and not isinstance(self.dropout, bool) else None
-        return BlockKind(None if rate is None else rate > 0, False, self.dim_feedforward, self.d_model, self.nhead)
+        dropout = None if rate is None else rate > 0
+        return BlockKind(dropout, dropout, False, self.dim_feedforward, self.d_model, self.nhead)
 
     def cost(self, shapes, out, values) -> Cost:
         """See ``_block_cost``: the block's matrices per token and attention over the tokens."""

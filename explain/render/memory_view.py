@@ -99,7 +99,9 @@ def _korthikanti_values(model: "Model", f: "Formatter", bound: int | None) -> di
     """Korthikanti et al.'s formula with the model's T (the context counted), d and H (the model's
     symbols, or else its blocks' sizes), per block and for all its transformer blocks, beside the
     lower bound counted here (bytes per sample); whether the blocks are the formula's GPT-style
-    block (``fits``) and, where not, how they differ. None where T, d or H is not known."""
+    block (``fits``) and, where not, how they differ (no dropout; dropout inside the feed-forward,
+    whose mask of T·f bytes the formula lacks; a gated or other-width feed-forward). None where T,
+    d or H is not known."""
     if bound is None:
         return None
     from .mathtex import symbol_tex
@@ -130,10 +132,14 @@ def _korthikanti_values(model: "Model", f: "Formatter", bound: int | None) -> di
     widths = {int(model.evaluate(k.width)) for k in known}
     fits = len(known) == len(kinds) and all(k.gpt_style(int(model.evaluate(k.width)), d) for k in known)
     differences = []
-    if not fits and len(known) == len(kinds) and len({(k.dropout, k.gated) for k in known}) == 1 and len(widths) == 1:
+    if not fits and len(known) == len(kinds) and len({(k.dropout, k.ff_dropout, k.gated) for k in known}) == 1 \
+            and len(widths) == 1:
         kind, (width,) = known[0], widths
         if kind.dropout is False:
             differences.append(("no_dropout", f.m(r"2\, T d + 3\, H T^{2}")))
+        if kind.ff_dropout:  # a 1-byte mask of the T·f values after the activation: T·f bytes
+            mask = (("" if width == d else rf"{n(width // d)}\, ") + "T d") if width % d == 0 else rf"{n(width)}\, T"
+            differences.append(("ff_dropout", f.m(mask)))
         if kind.gated:
             differences.append(("gated", f.num(width)))
         elif width != 4 * d:
