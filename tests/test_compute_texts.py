@@ -807,7 +807,10 @@ def test_compute_symbols_of_attention_are_defined():
     model = explain.from_torch(torch.nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False), (5, 16))
     text = render(model, lang="en", format="markdown", count=("compute", "memory"))
     assert "T_{q}" not in text and r"\text{MACs} &= 2d \cdot T^{2} + 4T \cdot d^{2} + 2T \cdot d \cdot f" in text
-    assert "- $H$: number of attention heads\n- $T$: sequence length (time steps)" in text
+    # T counts positions here, not an RNN's time steps (review 34 textT 4); an LSTM keeps them
+    assert "- $H$: number of attention heads\n- $T$: sequence length (number of positions)" in text
+    lstm = explain.from_torch(torch.nn.LSTM(8, 16, batch_first=True), (5, 8))
+    assert "- $T$: sequence length (time steps)" in render(lstm, lang="en", format="markdown", count=("compute",))
     mha = explain.from_torch(torch.nn.MultiheadAttention(16, 2, batch_first=True), [(5, 16), (7, 16), (7, 16)])
     text = render(mha, lang="en", format="markdown", count=("compute",))
     for words in ("$T_{q}$: number of query positions", "$T_{k}$: number of key and value positions"):

@@ -30,6 +30,10 @@ def _label(f: "Formatter", msgid: str) -> str:
 FLOPS_LABEL = N_("FLOPs")
 # Translators: the left-hand side of "MACs = k_h · k_w · …" in a formula: the number of multiply-accumulates
 MACS_LABEL = N_("MACs")
+# Translators: the meaning of T in a transformer's or an attention layer's formulas (an RNN's T: time steps)
+POSITIONS_T = N_("sequence length (number of positions)")
+POSITION_ROLES = frozenset({"transformer_block", "transformer_stack", "transformer", "attention", "dot_attention"})
+"""Roles of the layers whose T counts positions (:data:`POSITIONS_T`), not an RNN's time steps."""
 
 
 def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> dict[str, Any]:
@@ -235,7 +239,8 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
         free = cost_symbols(cost.macs, cost.other)
         symbols = []
         for s in free:
-            meaning = messages.COMPUTE_SYMBOLS.get(s.name)
+            meaning = POSITIONS_T if s.name == "T" and node.layer.role in POSITION_ROLES \
+                else messages.COMPUTE_SYMBOLS.get(s.name)
             if not meaning or s.name in seen_symbols or s in declared or s.name in renamed:
                 continue
             value = node.values.get(s, s)
