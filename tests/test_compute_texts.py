@@ -796,6 +796,10 @@ def test_korthikanti_estimate_is_evaluated_beside_the_lower_bound():
     for lang, words in (("de", "3,25\u00a0GB je Block und 104,2\u00a0GB je Beispiel"), ("fr", "3,25\u202fGo par bloc"),
                         ("fr", "sorties de dropout\u202f; leur réseau"), ("ja", "104.2\u00a0GB"), ("ja", "値 1 個あたり"), ("es", "3,25\u00a0GB por bloque y 104,2\u00a0GB por ejemplo")):
         assert words in render(model, lang=lang, format="markdown", count=("memory",)), lang
+    # French LaTeX: babel-french spaces the ";" between the differences itself; a typed U+202F is
+    # a character Latin Modern lacks (lualatex: "Missing character")
+    tex = render(model, lang="fr", format="latex", count=("memory",))
+    assert "sorties de dropout; leur réseau" in tex and "\u202f" not in tex
 
 
 def test_compute_symbols_of_attention_are_defined():

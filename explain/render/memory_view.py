@@ -74,7 +74,8 @@ def memory_context(model: "Model", f: "Formatter") -> dict[str, Any]:
         "blocks_inside": _transformer_blocks(model, f),
         "korthikanti": _korthikanti_values(model, f, acts.bytes_per_sample if acts.elements and not acts.unknown else None),
         "sep": "" if f.lang == "ja" else " ",
-        "list_sep": {"ja": "、", "fr": "\u202f; "}.get(f.lang, "; "),
+        # French LaTeX: babel-french spaces ";" itself (a typed U+202F is a glyph the font lacks)
+        "list_sep": {"ja": "、", "fr": "; " if f.format == "latex" else "\u202f; "}.get(f.lang, "; "),
         "total_line": bool(acts.elements) and not acts.unknown,
         "context": f.num(model.evaluate(model.context)) if model.context is not None else None,
     }
