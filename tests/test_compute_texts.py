@@ -760,6 +760,33 @@ def test_llama_block_has_no_dropout_module():
     assert not any(isinstance(m, torch.nn.Dropout) for m in block.modules())
 
 
+def test_korthikanti_differences_name_no_gate_phi_and_falcon_lack():
+    """Phi's and Falcon's MLPs have no gate (transformers' PhiMLP: fc1, activation, fc2; FalconMLP:
+    dense_h_to_4h, act, dense_4h_to_h), though their layers reuse Llama's; Qwen2-MoE's MLP is a
+    mixture of experts, not one feed-forward: no feed-forward difference is named for it. Phi with
+    d = 64 and f = 192 = 3d ≠ 4d = 256; Falcon's f = 4d (ffn_hidden_size unset)."""
+    transformers = require_module("transformers")
+    phi = transformers.PhiConfig(hidden_size=64, intermediate_size=192, num_attention_heads=4, num_hidden_layers=2,
+                                 vocab_size=100, max_position_embeddings=32)
+    falcon = transformers.FalconConfig(hidden_size=64, num_attention_heads=4, num_hidden_layers=2, vocab_size=100)
+    moe = transformers.Qwen2MoeConfig(hidden_size=64, intermediate_size=128, moe_intermediate_size=32,
+                                      shared_expert_intermediate_size=64, num_attention_heads=4, num_key_value_heads=4,
+                                      num_hidden_layers=2, num_experts=4, num_experts_per_tok=2, vocab_size=100,
+                                      max_position_embeddings=32)
+    modeling = transformers.models
+    assert [n for n, _ in modeling.phi.modeling_phi.PhiMLP(phi).named_children()] == ["activation_fn", "fc1", "fc2"]
+    assert [n for n, _ in modeling.falcon.modeling_falcon.FalconMLP(falcon).named_children()] \
+        == ["dense_h_to_4h", "act", "dense_4h_to_h"]
+    assert falcon.ffn_hidden_size == 4 * 64 and 192 != 4 * 64
+    assert "Moe" in type(modeling.qwen2_moe.modeling_qwen2_moe.Qwen2MoeDecoderLayer(moe, 0).mlp).__name__
+    texts = {type(c).__name__: render(load_hf_config(c.to_dict(), "config.json"), lang="en", format="markdown",
+                                      count=("memory",)) for c in (phi, falcon, moe)}
+    assert "its blocks differ from the GPT-style block (their feed-forward is 192 wide, not $4d$)." in texts["PhiConfig"]
+    for name in ("FalconConfig", "Qwen2MoeConfig"):
+        assert "blocks. That is an order of magnitude for this model." in texts[name], name
+    assert not any("their feed-forward is gated" in t for t in texts.values())
+
+
 def test_korthikanti_estimate_is_evaluated_beside_the_lower_bound():
     """Llama 2 7B (the fixture config): Korthikanti et al.'s 34·T·d + 5·H·T² with T = 4,096
     (max_position_embeddings), d = 4,096 (hidden_size), H = 32 (num_attention_heads) is

@@ -417,6 +417,8 @@ class LlamaDecoderLayer(_Block):
     d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + 3·d·f + 2d (+ biases). MHA: H_kv = H; MQA: H_kv = 1."""
 
     explanation = _texts.LLAMA_BLOCK
+    ffn_gated = True
+    """Its MLP multiplies a gate into the up projection (gate_proj, up_proj); Phi's and Falcon's do not."""
 
     num_attention_heads: Value = size()
     num_key_value_heads: Value = size()
@@ -474,11 +476,11 @@ class LlamaDecoderLayer(_Block):
         return (*self.attention_notes(), "gated_ffn", "rope_no_parameters")
 
     def block_kind(self) -> BlockKind | None:
-        """A gated feed-forward of f units without dropout (LlamaMLP has none); None with
-        cross-attention."""
+        """A feed-forward of f units, gated where ``ffn_gated``, without dropout (LlamaMLP, PhiMLP and
+        FalconMLP have none); None with cross-attention."""
         if self.cross_attention():
             return None
-        return BlockKind(self.has_dropout(), False, True, self.intermediate_size, self.hidden_size,
+        return BlockKind(self.has_dropout(), False, self.ffn_gated, self.intermediate_size, self.hidden_size,
                          self.num_attention_heads)
 
     def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:

@@ -180,6 +180,7 @@ class PhiDecoderLayer(LlamaDecoderLayer):
     d·H·d_h + 2·d·H_kv·d_h + H·d_h·d + (H + 2·H_kv)·d_h + 2·d·f + f + 4d (qk_layernorm: + 4·d_h)."""
 
     explanation = _texts.TRANSFORMER_BLOCK  # not the Llama layout: norms, names or a parallel branch differ
+    ffn_gated = False  # PhiMLP: fc1, activation, fc2; no gate
 
     qk_layernorm: bool = flag(False)
 
@@ -239,6 +240,7 @@ class FalconDecoderLayer(LlamaDecoderLayer):
     + (H + 2·H_kv)·d_h + 2d + f."""
 
     explanation = _texts.TRANSFORMER_BLOCK  # not the Llama layout: norms, names or a parallel branch differ
+    ffn_gated = False  # FalconMLP: dense_h_to_4h, activation, dense_4h_to_h; no gate
 
     bias: bool = flag(False)
     norms: str = choice("one", "two", "sequential", default="one")

@@ -25,6 +25,7 @@ from functools import cache
 
 import sympy
 
+from ..memory import BlockKind
 from ..symbols import Value, sym
 from . import _texts
 from .base import Group, Shape, flag, size, layer_type
@@ -66,6 +67,10 @@ class _MoeLayer(LlamaDecoderLayer):
 
     def notes(self) -> tuple[str, ...]:
         return ("moe_routed_experts",)
+
+    def block_kind(self) -> BlockKind | None:
+        """A mixture of experts, not one feed-forward: None (as Mixtral's)."""
+        return None
 
 
 @cache
