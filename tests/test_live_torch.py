@@ -217,9 +217,13 @@ def test_transformers_models_on_meta(config_class, kwargs, arch, block):
 @pytest.mark.parametrize("module,shape,message", [
     ("not a module", None, "takes a torch.nn.Module"),
     (nn.Linear(3, 4), ("a",), "input_shape must be a shape"),
+    # a tensor where its shape belongs: one line, which says where a tensor goes
+    (nn.Linear(3, 4), torch.zeros(2, 3), r"not a tensor; pass a tensor as input_data\. Received: a tensor of shape \(2, 3\)$"),
+    (nn.Linear(3, 4), list(range(-1, 500)), r"Received: input_shape=\[-1, 0, 1, 2, 3, 4, \.\.\.\]$"),
     (nn.Linear(3, 4), (5,), "the forward pass on the meta device"),
     (nn.LazyLinear(4), None, "is not initialized yet"),
 ])
 def test_bad_input(module, shape, message):
-    with pytest.raises(ExplainError, match=message):
+    with pytest.raises(ExplainError, match=message) as info:
         explain.from_torch(module, shape)
+    assert "\n" not in str(info.value)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import reprlib
 import sys
 import warnings
 
@@ -956,8 +957,12 @@ def _input_shapes(input_shape: Any) -> list[tuple[int, ...]]:
     def one(s: Any) -> tuple[int, ...]:
         if not isinstance(s, (list, tuple)) or not all(isinstance(d, int) and not isinstance(d, bool)
                                                        and d > 0 for d in s):
+            if hasattr(input_shape, "shape") and hasattr(input_shape, "dtype"):  # a tensor: its repr spans lines
+                raise ExplainError(f"input_shape must be a shape (positive whole numbers, no batch axis), not a "
+                                   f"tensor; pass a tensor as input_data. Received: a tensor of shape "
+                                   f"{tuple(input_shape.shape)}")
             raise ExplainError(f"input_shape must be a shape (positive whole numbers, no batch axis) or a "
-                               f"list of shapes. Received: input_shape={input_shape!r}")
+                               f"list of shapes. Received: input_shape={reprlib.repr(input_shape)}")
         return tuple(s)
     if isinstance(input_shape, (list, tuple)) and input_shape and all(isinstance(s, (list, tuple))
                                                                       for s in input_shape):
