@@ -84,16 +84,26 @@ def test_resnet50_folds_into_its_stages_and_keeps_the_total():
     assert "conv4_x</b> (layers " in draw(model)  # a folded box gives its layers' positions
 
 
-def test_folded_boxes_have_names_that_tell_them_apart():
-    """Keras's MobileNet folded into boxes of three layers: conv_pad_2, conv_dw_2 and
-    conv_dw_2_bn share only "conv", as the next boxes do; a box named "conv" would not say which
-    layers it holds, so those boxes name their first layer, "conv_pad_2 …", beside the positions
-    of their layers (layers 10–12)."""
+def test_folded_boxes_hold_a_layer_with_weights_and_are_named_after_it():
+    """Keras's MobileNet (90 layers) folded into boxes: each holds one convolution, the
+    ZeroPadding2D just before it and its BatchNormalization and ReLU after it, and is named after
+    the convolution, so that a bar says which convolution holds the parameters. Boxes of three
+    layers in a row named 'conv_dw_13_relu …' the box that held conv_pw_13's weights (review 36)."""
     model = load(FIXTURES / "keras" / "MobileNet.json")
-    names = [b.name for b in build(model).boxes]
+    graph = build(model)
+    names = [b.name for b in graph.boxes]
     assert len(names) == len(set(names))
-    assert "conv_pad_2 …" in names and "conv_dw_1" in names
-    assert "<b>conv_pad_2 …</b> (layers 10–12)" in draw(model)
+    drawn = draw(model)
+    assert "<b>conv_dw_2</b> (layers 10–13)" in drawn  # conv_pad_2, conv_dw_2, conv_dw_2_bn, conv_dw_2_relu
+    box = next(b for b in graph.boxes if b.name == "conv_pw_13")
+    held = [n.name for n in model.nodes[box.layers[0] - 1:box.layers[1]]]
+    assert held[:3] == ["conv_pw_13", "conv_pw_13_bn", "conv_pw_13_relu"]
+    # 1×1 convolution 1024 → 1024 without bias, then BatchNormalization's 4 · 1024
+    assert box.params == 1024 * 1024 + 4 * 1024
+    assert max(graph.boxes, key=lambda b: b.params) is box
+    # no box here has a trailing × N: the legend does not explain one
+    text = render(model)
+    assert "several consecutive layers" in text and "trailing × N" not in text
 
 
 def test_resnet50_shows_one_block_with_its_shortcut_and_merge():

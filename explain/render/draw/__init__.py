@@ -48,6 +48,7 @@ def pictures(model: Model, lang: str, format: str,
                            "bar_blocks": any(b.block for b in items),
                            "bare": charts.bare(graph, labels),
                            "repeats": any(b.kind == "layer" and b.repeat != 1 for b in graph.boxes),
+                           "fold_repeats": any(b.kind == "fold" and b.repeat != 1 for b in graph.boxes),
                            "steps": any(labels.is_step(b) for b in graph.boxes + (block.boxes if block else []))}
     # an input the model's notes name but no box draws (BERT's attention_mask: it has no weights)
     out["mask"] = next((v for _, args in model.notes for _, v in args

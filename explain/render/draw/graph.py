@@ -139,8 +139,7 @@ def _partition(nodes: Sequence[Node], how: str,
             return None
         return [[(list(range(s.first - 1, s.last)), max(s.blocks, 1), s.label, -1)] for s in found]
     if how == "chunks":
-        size = max(1, -(-len(nodes) // MAX_BOXES))
-        return [[(list(range(i, min(i + size, len(nodes)))), 1, "", -1)] for i in range(0, len(nodes), size)]
+        return _chunks(nodes)
     out: list[list[Part]] = []
     if blocks is None:
         blocks = group_blocks(nodes)
@@ -156,6 +155,45 @@ def _partition(nodes: Sequence[Node], how: str,
             out.append([([i + r * period for r in range(repeat)], repeat, "", len(out)) for i in first])
         else:
             out.append([(list(range(start, start + period * repeat)), repeat, "", -1)])
+    return out
+
+
+_NORMS = frozenset({"batchnorm", "norm", "instance_norm", "local_response_norm", "unit_norm", "standardize"})
+"""Roles of layers that normalise what the layer before them computed: they go in its box."""
+
+
+def _leads(node: Node) -> bool:
+    """A layer that starts a chunk: one with weights of its own that is not a normalisation."""
+    return node.layer.role not in _NORMS and node.own("params") != 0
+
+
+def _chunks(nodes: Sequence[Node]) -> list[list[Part]]:
+    """Consecutive layers folded so that each box holds a layer with weights of its own (a
+    convolution, a dense layer), the padding just before it, and the layers after it up to the
+    next such layer (its normalisation, activation, pooling): MobileNet's ``conv_pad_2``,
+    ``conv_dw_2``, ``conv_dw_2_bn``, ``conv_dw_2_relu``, named ``conv_dw_2``. Where that gives
+    more than :data:`MAX_BOXES` boxes, equally many neighbouring units share one box; a model
+    without such layers is cut into equal chunks."""
+    starts: list[int] = []
+    for i, node in enumerate(nodes):
+        if _leads(node):
+            j = i
+            while j > (starts[-1] + 1 if starts else 0) and nodes[j - 1].layer.role == "padding":
+                j -= 1
+            starts.append(j)
+    if len(starts) < 2:
+        size = max(1, -(-len(nodes) // MAX_BOXES))
+        return [[(list(range(i, min(i + size, len(nodes)))), 1, "", -1)] for i in range(0, len(nodes), size)]
+    if starts[0] != 0:
+        starts.insert(0, 0)
+    units = list(zip(starts, starts[1:] + [len(nodes)]))
+    per = -(-len(units) // MAX_BOXES)
+    out: list[list[Part]] = []
+    for k in range(0, len(units), per):
+        first, last = units[k][0], units[min(k + per, len(units)) - 1][1]
+        heads = [nodes[i].name for i in range(first, last) if _leads(nodes[i])]
+        label = heads[0] if len(heads) == 1 else f"{heads[0]} … {heads[-1]}" if heads else ""
+        out.append([(list(range(first, last)), 1, label, -1)])
     return out
 
 
