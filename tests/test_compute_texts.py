@@ -312,7 +312,9 @@ def test_max_pooling_says_whose_comparison_is_fewer(seed_md):
     # round 13 (de): a dense layer has weights, "Kernelgewicht" is Keras jargon
     ("de", "eine Multiply-Accumulate-Operation (MAC) je Gewicht, also je Eintrag der Gewichtsmatrix.", "Kernelgewicht."),
     # round 19 (es): the activation functions, not «las activaciones» (the stored values of the glossary)
-    ("es", "Las sumas del sesgo, las funciones de activación, las normalizaciones", "Las sumas del sesgo, las activaciones"),
+    # review 36: the seed CNN's own kinds of work (it has no normalization)
+    ("es", "Las sumas del sesgo, las funciones de activación, el softmax y la agrupación no son MAC",
+     "Las sumas del sesgo, las activaciones"),
     # round 19 (es): no sentence starts with the bare symbol O (it reads as the conjunction «o»)
     ("es", "La cantidad $O$ cuenta, por cada elemento de salida, una suma para el sesgo", "\n$O$ cuenta"),
     ("es", "(en rigor, el máximo de $k_{h} \\cdot k_{w}$ valores requiere $k_{h} \\cdot k_{w} - 1$ comparaciones: "
@@ -839,12 +841,13 @@ def test_compute_symbols_of_attention_are_defined():
     text = render(model, lang="en", format="markdown", count=("compute", "memory"))
     assert "T_{q}" not in text and r"\text{MACs} &= 2d \cdot T^{2} + 4T \cdot d^{2} + 2T \cdot d \cdot f" in text
     # T counts positions here, not an RNN's time steps (review 34 textT 4); an LSTM keeps them
-    assert "- $H$: number of attention heads\n- $T$: sequence length (number of positions)" in text
+    # with their values, which every layer shares (review 36 en 9, de 12, ja 9)
+    assert "- $H = 2$: number of attention heads\n- $T = 5$: sequence length (number of positions)" in text
     lstm = explain.from_torch(torch.nn.LSTM(8, 16, batch_first=True), (5, 8))
     assert "- $T$: sequence length (time steps)" in render(lstm, lang="en", format="markdown", count=("compute",))
     mha = explain.from_torch(torch.nn.MultiheadAttention(16, 2, batch_first=True), [(5, 16), (7, 16), (7, 16)])
     text = render(mha, lang="en", format="markdown", count=("compute",))
-    for words in ("$T_{q}$: number of query positions", "$T_{k}$: number of key and value positions"):
+    for words in ("$T_{q} = 5$: number of query positions", "$T_{k} = 7$: number of key and value positions"):
         assert words in text
 
 

@@ -26,8 +26,8 @@ def seed():
     ("de", "die in der Tabelle unten getrennt stehen und in diesen FLOPs nicht enthalten sind", "aufgeführt werden"),
     ("es", "Si cada MAC cuenta como dos operaciones de punto flotante (una multiplicación y una suma), se obtiene el "
            "número de FLOP:", "Contando cada MAC"),
-    ("es", "las normalizaciones y la agrupación (pooling) no son MAC", "y el pooling"),
-    ("es", "como las sumas del sesgo y la agrupación)", "y el pooling)"),
+    ("es", "el softmax y la agrupación no son MAC", "y el pooling"),
+    ("es", "como las sumas del sesgo, las funciones de activación, el softmax y la agrupación)", "y el pooling)"),
     ("fr", "Pour un entraînement en 32 bits (`float32`), chaque valeur occupe 4\u00a0octets.", "En entraînement"),
     ("fr", "Pour un entraînement en précision mixte (Micikevicius et al., 2018)", "En entraînement"),
 ])

@@ -81,6 +81,14 @@ GLOBAL_MAX_POOL = N_("A global max pooling layer reduces every channel to its la
 GLOBAL_AVG_POOL = N_("A global average pooling layer reduces every channel to its mean over all "
                      "positions: the axes it pools over disappear (with %(keepdims_true)s they "
                      "stay, with size 1). It has no weights.")
+# Translators: a global pooling layer with keepdims=True; %(keepdims_true)s is "keepdims=True" (code)
+GLOBAL_MAX_POOL_KEPT = N_("A global max pooling layer reduces every channel to its largest value over "
+                          "all positions. Here %(keepdims_true)s: the axes it takes the maximum over "
+                          "stay, each with size 1. It has no weights.")
+# Translators: a global pooling layer with keepdims=True; %(keepdims_true)s is "keepdims=True" (code)
+GLOBAL_AVG_POOL_KEPT = N_("A global average pooling layer reduces every channel to its mean over all "
+                          "positions. Here %(keepdims_true)s: the axes it averages over stay, each "
+                          "with size 1. It has no weights.")
 ADAPTIVE_POOL = N_("An adaptive pooling layer takes the maximum or the average of each window and "
                    "chooses the windows so that the output has the requested size. It has no "
                    "weights.")
@@ -126,6 +134,9 @@ ALPHA_DROPOUT = N_("During training this layer sets random inputs to the value S
 IDENTITY = N_("This layer passes its input on unchanged. It has no weights.")
 ACTIVATION = N_("An activation layer applies its activation function to its input. It has no "
                 "weights.")
+# Translators: a Keras Activation layer with activation="softmax"; %(softmax)s is its formula (math)
+ACTIVATION_SOFTMAX = N_("This layer applies softmax to its input, %(softmax)s: it turns the values along "
+                        "the last axis into probabilities that add up to 1. It has no weights.")
 # Translators: %(f)s is the function as math, e.g. "ReLU6(x) = min(max(x, 0), 6)"
 ACTIVATION_FUNCTION = N_("This layer applies %(f)s to its input element-wise. It has no weights.")
 # Translators: a Keras ReLU layer with a cap; %(f)s as above, %(max_value)s is "max_value=6.0" (code)

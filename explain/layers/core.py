@@ -202,6 +202,9 @@ def _function_values(self: Any) -> dict:
 
 
 def _function_explanation(self: Any, weights: Any) -> Optional[str]:
+    """The function by name: its formula, softmax's (along the last axis, as Keras applies it)."""
+    if self.activation == "softmax":
+        return _texts.ACTIVATION_SOFTMAX
     return _texts.ACTIVATION_FUNCTION if _function_values(self) else self.explanation
 
 

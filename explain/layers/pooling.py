@@ -4,6 +4,7 @@ Window pooling: n_out = ⌊(n − p)/s⌋ + 1 (valid) or ⌈n/s⌉ (same); strid
 """
 from __future__ import annotations
 
+from typing import ClassVar, Optional, Sequence
 
 from ..compute import Cost, per_input, pooled, window_math
 from ..symbols import KERNEL_SYMBOLS
@@ -66,10 +67,16 @@ class _GlobalPooling(Spatial):
 
     role = "global_pool"
     explanation = _texts.GLOBAL_POOL
+    explanation_kept: ClassVar[str | None] = None
+    """The explanation with keepdims=True, where the pooled axes stay (size 1)."""
 
     positional = ("data_format", "keepdims")
     ignores = frozenset()
     keepdims: bool = flag(False)
+
+    def explanation_for(self, weights: Sequence[str]) -> Optional[str]:
+        """With keepdims=True the sentence that says the pooled axes stay, not that they disappear."""
+        return self.explanation_kept if self.keepdims and self.explanation_kept else self.explanation
 
     def cost(self, shapes, out, values) -> Cost:
         """Each input element compared or added once: N_in."""
@@ -87,6 +94,8 @@ def _define(base: type, name: str, rank: int, *aliases: str) -> type:
     explanation = {_Pooling: (_texts.MAX_POOL if maximum else _texts.AVG_POOL),
                    _GlobalPooling: (_texts.GLOBAL_MAX_POOL if maximum else _texts.GLOBAL_AVG_POOL)}[base]
     namespace = {"rank": rank, "__doc__": base.__doc__, "__module__": __name__, "explanation": explanation}
+    if base is _GlobalPooling:
+        namespace["explanation_kept"] = _texts.GLOBAL_MAX_POOL_KEPT if maximum else _texts.GLOBAL_AVG_POOL_KEPT
     if base is _Pooling:
         namespace["compute_explanation"] = _texts.MAX_POOL_COMPUTE if maximum else _texts.AVG_POOL_COMPUTE
     cls = type(name, (base,), namespace)

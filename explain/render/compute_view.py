@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from ..compute import ONE_PRODUCT, SOFTMAX_OPS, activation_ops
+from ..compute import ONE_PRODUCT, SOFTMAX_OPS, activation_ops, is_bias
 from ..msgid import N_
 
 if TYPE_CHECKING:
@@ -32,6 +32,32 @@ FLOPS_LABEL = N_("FLOPs")
 MACS_LABEL = N_("MACs")
 # Translators: the meaning of T in a transformer's or an attention layer's formulas (an RNN's T: time steps)
 POSITIONS_T = N_("sequence length (number of positions)")
+WORK_KINDS = {
+    # Translators: a kind of element-wise work a model's other operations O count, one item of the
+    # lists "(element-wise work such as bias additions and pooling)" and "Bias additions, activations
+    # and pooling are not MACs" (fr, es with the article: « les additions de biais »)
+    "bias": N_("bias additions"),
+    # Translators: a kind of element-wise work, as "bias additions" (the activation functions applied)
+    "activation": N_("activations"),
+    # Translators: a kind of element-wise work, as "bias additions" (the softmax function applied)
+    "softmax": N_("softmax"),
+    # Translators: a kind of element-wise work, as "bias additions" (batch, layer, RMS normalization)
+    "normalization": N_("normalizations"),
+    # Translators: a kind of element-wise work, as "bias additions": the rotation of the queries and keys
+    "rope": N_("rotations of queries and keys (RoPE)"),
+    # Translators: a kind of element-wise work, as "bias additions"
+    "pooling": N_("pooling"),
+    # Translators: a kind of element-wise work, as "bias additions": the layers that add or multiply branches
+    "merge": N_("merges of branches"),
+    # Translators: a kind of element-wise work, as "bias additions": the additions of a transformer's skip connections
+    "residual": N_("residual additions"),
+}
+"""The kinds of element-wise work the other operations O count, in the order the lists name them."""
+SINGULAR_KINDS = frozenset({"softmax", "pooling"})
+"""Kinds named in the singular: alone, they cannot start "… are not MACs"."""
+_NORM_ROLES = frozenset({"batchnorm", "norm", "instance_norm", "local_response_norm", "unit_norm", "standardize"})
+_POOL_ROLES = frozenset({"pool", "global_pool", "adaptive_pool"})
+_BLOCK_ROLES = frozenset({"transformer_block", "transformer_stack", "transformer"})
 POSITION_ROLES = frozenset({"transformer_block", "transformer_stack", "transformer", "attention", "dot_attention"})
 """Roles of the layers whose T counts positions (:data:`POSITIONS_T`), not an RNN's time steps."""
 
@@ -41,7 +67,7 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
     macs, flops, training = model.macs, model.flops, model.training_flops  # each sums every node: read once
     out: dict[str, Any] = {"derived": macs is not None, "kaplan": None, "kaplan_absent": None,
                            "not_derived": [f.name(n) for n in model.compute_not_derived],
-                           "layers": compute_layers(model, f, detail)}
+                           "layers": compute_layers(model, f, detail), "work": work_lists(model, f)}
     if macs is not None and flops is not None and training is not None:
         partial = any(n.cost is not None and n.cost.other_partial for n in model.nodes)
         first = model.first_without_input_gradient
@@ -92,6 +118,66 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
         "per_token": _per_token_difference(model, k, per_token, f),
     }
     return out
+
+
+def work_kinds(model: "Model") -> list[str]:
+    """The kinds of element-wise work (:data:`WORK_KINDS`) the model's other operations count,
+    read from its layers: a bias vector, an activation (softmax by name), a normalization,
+    pooling, a merge of branches; a transformer block's softmax, norms, activations and residual
+    adds where its type states them (and the rotation of queries and keys where it has RoPE)."""
+    found: set[str] = set()
+    for node in model.nodes:
+        cost = node.cost
+        if cost is None or cost.other == 0:
+            continue
+        found |= _node_work(node, cost.other_partial)
+    return [k for k in WORK_KINDS if k in found]
+
+
+def _node_work(node: "Node", partial: bool) -> set[str]:
+    layer, kinds = node.layer, set()
+    role = layer.role
+    if any(is_bias(w.name) and not w.buffer and w.count != 0 for w in node.weights):
+        kinds.add("bias")
+    if role == "activation":
+        name = getattr(layer, "activation", None)
+        ops = activation_ops(name) if isinstance(name, str) else getattr(layer, "ops_per_element", 1)
+        kinds.add("softmax" if ops == SOFTMAX_OPS else "activation")
+    elif role in ("recurrent", "bidirectional"):
+        kinds.add("activation")
+    elif isinstance(activation := getattr(layer, "activation", None), str):  # Dense, Conv2D's argument
+        ops = activation_ops(activation)
+        if ops:
+            kinds.add("softmax" if ops == SOFTMAX_OPS else "activation")
+    if role in _NORM_ROLES:
+        kinds.add("normalization")
+    elif role in _POOL_ROLES:
+        kinds.add("pooling")
+    elif role in ("merge", "add"):
+        kinds.add("merge")
+    elif role in ("attention", "dot_attention"):
+        kinds.add("softmax")
+    elif role in _BLOCK_ROLES and not partial:
+        kinds |= {"softmax", "normalization", "activation", "residual"}
+        if "rope_no_parameters" in layer.notes():
+            kinds.add("rope")
+    return kinds
+
+
+def work_lists(model: "Model", f: "Formatter") -> tuple[str, str] | None:
+    """The model's kinds of element-wise work as a list in the document's language, escaped: (in
+    a sentence, at its start); None where there is none to name, or only one kind named in the
+    singular ("pooling"), which cannot start "… are not MACs"."""
+    from .escape import message_escape
+    from .i18n import join_list, translate
+    kinds = work_kinds(model)
+    if not kinds or (len(kinds) == 1 and kinds[0] in SINGULAR_KINDS):
+        return None
+    escape = message_escape(f.format, f.lang)
+    items = [escape(translate(f.lang, WORK_KINDS[k])) for k in kinds]
+    listed = join_list(items, f.lang, f.format)
+    start = [items[0][:1].upper() + items[0][1:], *items[1:]]
+    return listed, join_list(start, f.lang, f.format)
 
 
 def _positions_symbol(model: "Model") -> "sympy.Symbol | None":
@@ -222,6 +308,7 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
     seen_costs: dict[type, list[tuple[int, str, Any, Any]]] = {}
     briefs: dict[tuple, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
+    sizes = _attention_sizes(model)
     for index, node in enumerate(model.nodes, 1):
         cost = node.cost
         name = f.name(node.name)
@@ -246,7 +333,9 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
             value = node.values.get(s, s)
             if value == s:
                 seen_symbols.add(s.name)
-                symbols.append((f.m(symbol_tex(s.name)), meaning))
+                size = sizes.get(s.name) if node.layer.role in POSITION_ROLES else None
+                label = symbol_tex(s.name) + ("" if size is None else f" = {f.math.number(size)}")
+                symbols.append((f.m(label), meaning))
             elif isinstance(value, sympy.Symbol) and s.name in messages.COMPUTE_RENAMED:
                 seen_symbols.add(s.name)  # H_kv = H: the formula's H_kv becomes H in the next step
                 symbols.append((f.m(f"{symbol_tex(s.name)} = {symbol_tex(value.name)}"), meaning))
@@ -272,6 +361,27 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
             other=(f.m(r"\geq") + " " if cost.other_partial else "") + v.count_text(node.other_ops),
             partial=messages.OTHER_OPS_PARTIAL if cost.other_partial else None)
     return [Record(r) for r in rows]
+
+
+ATTENTION_SIZES = frozenset({"H", "H_kv", "T", "T_q", "T_k", "S"})
+"""An attention's sizes the compute list defines with their value (``H = 4``, ``T = 128``) where
+the model gives them one value throughout (a layer's own, not a symbol of the model's list)."""
+
+
+def _attention_sizes(model: "Model") -> dict[str, int]:
+    """Each of :data:`ATTENTION_SIZES` that every layer of a sequence role whose formulas use it
+    gives the same whole number: name → value."""
+    found: dict[str, set] = {}
+    for node in model.nodes:
+        cost = node.cost
+        if cost is None or node.layer.role not in POSITION_ROLES:
+            continue
+        values = {**node.values, **cost.values}
+        for s in cost_symbols(cost.macs, cost.other):
+            if s.name in ATTENTION_SIZES:
+                found.setdefault(s.name, set()).add(model.evaluate(values.get(s, s)))
+    return {name: next(iter(v)) for name, v in found.items()
+            if len(v) == 1 and isinstance(next(iter(v)), int) and not isinstance(next(iter(v)), bool)}
 
 
 def _brief(v: "View", node: "Node", cost: "Cost", free: tuple[sympy.Symbol, ...], macs_label: str,
@@ -361,6 +471,13 @@ def _other_note(node: "Node", seen: set[tuple], f: "Formatter") -> tuple[str, di
     """What O counts per output element of a layer with a bias and an ``activation`` argument
     (msgid, arguments), the first time a type shows it with this bias and activation."""
     layer = node.layer
+    if layer.role == "activation" and getattr(layer, "activation", None) == "softmax":
+        # Keras's Activation("softmax"): its 3 per element named, as a Dense layer's softmax
+        if (type(layer), False, "softmax") in seen:
+            return None
+        seen.add((type(layer), False, "softmax"))
+        from . import messages
+        return messages.OTHER_OPS["softmax"], {"activation": f.name("softmax")}
     if not hasattr(layer, "activation") or not hasattr(layer, "use_bias") or not layer.output_activation:
         return None
     activation, bias = layer.activation, bool(layer.use_bias)
