@@ -176,16 +176,21 @@ _AFTER_PLACEHOLDER_HYPHEN = r"^-(?=[^\W\d_])"
 value cannot carry (round 19, de resnet50: "3 ×" / "3-Faltung")."""
 
 
+_ET_AL = r"\bet al\."
+"""A citation's "et al.": one unbreakable unit with "et" (review 36 es: "Korthikanti et / al.")."""
+
+
 def latex_message(text: str) -> str:
     """A translated sentence for LaTeX (:func:`latex_text`) whose number and unit never part
-    ("4 bytes", "2 octets", "1 Kio": a no-break space) and whose "1 × 1" and "5 × 5-Kernel" are one
-    unbreakable unit (no break at the spaces around × or after the hyphen, also one that follows a
-    placeholder)."""
+    ("4 bytes", "2 octets", "1 Kio": a no-break space), nor a citation's "et~al.", and whose "1 × 1"
+    and "5 × 5-Kernel" are one unbreakable unit (no break at the spaces around × or after the
+    hyphen, also one that follows a placeholder)."""
     text = compiled(_NUMBER_UNIT).sub("\u00a0", text)
     text = compiled(_SIZE_BY_SIZE).sub("\u00a0×\u00a0", text)
     text = compiled(_SUM_OF_NUMBERS).sub(lambda m: "\u00a0+\u00a0" if m.group(1) == "+" else "\u00a0= ", text)
     text = compiled(_NUMBER_HYPHEN).sub(lambda m: r"\mbox{" + m.group(1) + "-}", latex_text(text))
     text = compiled(_AFTER_PLACEHOLDER_HYPHEN).sub(r"\\mbox{-}", text)
+    text = compiled(_ET_AL).sub("et~al.", text)
     return text.replace(_UNIT_EQUALS, _UNIT_EQUALS[:-1] + r"\hspace{0.3333em}")
 
 
