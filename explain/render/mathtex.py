@@ -23,7 +23,7 @@ from sympy.printing.str import sstr
 from ..notation import TEX, symbol_order
 from ..symbols import Value, to_expr
 from .escape import LATEX_SPECIALS
-from .numbers import format_int, group_separator
+from .numbers import decimal_symbol, format_int, group_separator
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "lambda", "mu", "sigma", "theta", "tau",
           "phi", "psi", "omega", "rho", "eta", "kappa", "nu", "xi", "zeta", "chi", "pi"}
@@ -326,9 +326,10 @@ class FormulaPrinter(LatexPrinter):
         return self._extreme("min", e)
 
     def _extreme(self, name: str, e: sympy.Basic) -> str:
-        # max(k − s, 0), not max(0, k − s); the longer argument first
+        # max(k − s, 0), not max(0, k − s); the longer argument first; where the comma is the
+        # decimal sign (de, fr, es) the arguments are separated by a semicolon: max(… − 224; 0), not 224, 0
         args = sorted(e.args, key=lambda a: (a.is_number, -sympy.count_ops(a, visual=False)))
-        text = ", ".join(self._print(a) for a in args)
+        text = ("; " if decimal_symbol(self.lang) == "," else ", ").join(self._print(a) for a in args)
         if self.plain:
             return f"{name}({text})"
         return rf"\{name}({text})" if self._settings["inline_fractions"] or not tall_tex(text) else rf"\{name}\left({text}\right)"
