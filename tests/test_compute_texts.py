@@ -250,7 +250,7 @@ def test_step_per_token_is_six_n_plus_what_n_leaves_out(config, six_n, step_per_
     # review 31 (en 6, de 3, ja 3a): N is a number of parameters; it is 6N that leaves the MACs out
     # review 33 (ja 3, textS 4): 6N is FLOPs, the rest MACs; each unit where it belongs
     assert (f"That is {step_per_token - six_n:,} FLOPs more than $6N = {fmt(six_n)}$: per token, the exact count "
-            f"has {attention + head:,} MACs beyond the one MAC per parameter of $N$ that $6N$ assumes, and a "
+            f"has {attention + head:,} MACs more than the $N$ MACs (one per parameter) that $6N$ assumes, and a "
             "training step counts each MAC as six FLOPs (three times the forward pass, two FLOPs per MAC). "
             "In MACs per token, they are:") in text
     assert step_per_token - six_n == 6 * (attention + head)
@@ -265,8 +265,10 @@ def test_step_per_token_is_six_n_plus_what_n_leaves_out(config, six_n, step_per_
     # has QKᵀ and the weighted sum of V, each T·d MACs a block, so 2 × (2·L·T·d) FLOPs: the
     # difference to C_forward is the other half of that and the LM head, 2·L·T·d + 2·d·V (by hand);
     # said without reading one product into the term (review 31 en 5, de 3, fr 2, ja 3d, es 5)
-    assert (f"Counted exactly, a token takes on average {n + attention + head:,} MACs; in FLOPs that is "
-            f"{2 * (n + attention + head) - (2 * n + attention):,} more than $C_{{\\text{{forward}}}}$:") in text
+    # the difference after the number it comes from (review 36 en 14, ja 14)
+    assert (f"Counted exactly, a token takes on average {n + attention + head:,} MACs, that is, in FLOPs:\n\n$$\n"
+            f"2 \\times {fmt(n + attention + head)} = {fmt(2 * (n + attention + head))}\n$$\n\n"
+            f"That is {2 * (n + attention + head) - (2 * n + attention):,} FLOPs more than $C_{{\\text{{forward}}}}$.") in text
     assert 2 * (n + attention + head) - (2 * n + attention) == attention + 2 * head
     assert ("Kaplan et al.'s Table 1 counts the attention over the context as a single term, "
             "$2\\, n_{\\text{layer}}\\, n_{\\text{ctx}}\\, d_{\\text{attn}}$ FLOPs per token in the forward "

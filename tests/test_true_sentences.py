@@ -891,7 +891,7 @@ def test_each_block_says_what_it_consists_of(name):
         assert tuple(modules["mlp.c_fc"].weight.shape) == (d, f)
     if name == "llama-2-7b":  # RMSNorm: a scale only; three d × f matrices
         assert [n for n, _ in modules["input_layernorm"].named_parameters()] == ["weight"]
-        assert "no shift, no centring" in english
+        assert "no shift, no centering" in english
         assert tuple(modules["mlp.gate_proj"].weight.shape) == (f, d) == tuple(modules["mlp.up_proj"].weight.shape)
 
 def test_t5_blocks_say_encoder_and_decoder_parts():

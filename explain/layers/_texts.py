@@ -492,7 +492,7 @@ BERT_BLOCK = N_("A BERT block has two parts, each followed by a residual connect
                 "back to %(d)s).")
 LLAMA_BLOCK = N_("Each decoder layer (the Llama architecture) has two parts, each with a residual "
                  "connection: the RMS normalization %(input_layernorm)s (a scale %(gamma)s only: no "
-                 "shift, no centring) followed by self-attention with rotary position embeddings "
+                 "shift, no centering) followed by self-attention with rotary position embeddings "
                  "(%(q_proj)s, %(k_proj)s and %(v_proj)s compute the queries, keys and values, "
                  "%(o_proj)s projects the concatenated outputs of the heads), then the RMS "
                  "normalization "

@@ -687,7 +687,7 @@ def _t5_block() -> type[Layer]:
 
 @layer_type
 class T5LayerNorm(RMSNorm):
-    """T5's ``T5LayerNorm`` (its final norms): an RMS normalization, weight d, no bias, no centring."""
+    """T5's ``T5LayerNorm`` (its final norms): an RMS normalization, weight d, no bias, no centering."""
 
     type_name = "T5LayerNorm"
     explanation = _texts.T5_LAYER_NORM

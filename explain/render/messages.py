@@ -724,7 +724,7 @@ MODEL_NOTES = {
     "tied_head": N_("The LM head is tied to the token embedding: it uses the embedding's weights "
                     "and has none of its own."),
     "untied_head": N_("The LM head is not tied to the token embedding: it has %(V_d)s weights of "
-                      "its own, counted beside the embedding's."),
+                      "its own, counted in addition to the embedding's."),
     "first_dense": N_("The first %(k_d)s layers have a dense feed-forward network, the other "
                       "%(L_minus_k_d)s layers a mixture of experts: two rows."),
     "moe_dense_layers": N_("The layers that mlp_only_layers or decoder_sparse_step exclude have a dense "
