@@ -49,7 +49,7 @@ def test_mobilenets_pooling_in_every_language():
            for lang in ("en", "de", "fr", "es", "ja")}
     assert "Hier ist `keepdims=True` gesetzt: Die Achsen, über die sie mittelt, bleiben mit der Größe 1 erhalten." \
         in doc["de"]
-    assert "Ici, `keepdims=True` : les axes sur lesquels elle fait la moyenne restent" in doc["fr"]
+    assert "Ici, `keepdims=True`\u00a0: les axes sur lesquels elle fait la moyenne restent" in doc["fr"]
     assert "Aquí `keepdims=True`: los ejes sobre los que promedia se mantienen" in doc["es"]
     assert "ここでは `keepdims=True` なので、平均をとる軸は大きさ 1 の軸として残ります。" in doc["ja"]
     assert "poolt" not in doc["de"]
