@@ -80,3 +80,22 @@ def _seed_compute_md(lang: str) -> str:
 def seed_compute_md() -> Callable[[str], str]:
     """The seed CNN's compute and memory Markdown by language, shared by the compute wording tests."""
     return _seed_compute_md
+
+
+def encoder_classifier(width: int, layers: int):
+    """A live torch classifier: Embedding(100, width), ``layers`` nn.TransformerEncoderLayer
+    (4 heads, feed-forward 2·width, dropout 0.1), the mean over the positions, Linear(width, 2)."""
+    nn = require_module("torch").nn
+
+    class Enc(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(100, width)
+            layer = nn.TransformerEncoderLayer(width, 4, 2 * width, dropout=0.1, batch_first=True)
+            self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+            self.head = nn.Linear(width, 2)
+
+        def forward(self, x):
+            return self.head(self.encoder(self.embed(x)).mean(1))
+
+    return Enc()

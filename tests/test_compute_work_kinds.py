@@ -9,7 +9,7 @@ import pytest
 
 import explain
 from explain.render import render
-from tests.conftest import FIXTURES, require_module
+from tests.conftest import encoder_classifier, FIXTURES, require_module
 
 LLAMA = FIXTURES / "hf" / "llama-2-7b.json"
 
@@ -51,20 +51,7 @@ def test_llama_names_its_own_work_not_bias_or_pooling():
 
 def test_torch_encoder_names_bias_softmax_norms_and_no_pooling():
     torch = require_module("torch")
-    nn = torch.nn
-
-    class Enc(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embed = nn.Embedding(100, 16)
-            layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.1, batch_first=True)
-            self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
-            self.head = nn.Linear(16, 2)
-
-        def forward(self, x):
-            return self.head(self.encoder(self.embed(x)).mean(1))
-
-    live = Enc()
+    live = encoder_classifier(16, 2)
     assert _torch_facts(live) == (True, False, True)
     model = explain.from_torch(live, input_data=torch.zeros(1, 8, dtype=torch.long))
     doc = render(model, lang="en", format="markdown", count=("params", "compute"))

@@ -7,27 +7,14 @@ import pytest
 
 import explain
 from explain.render import render
-from tests.conftest import require_module
+from tests.conftest import encoder_classifier, require_module
 
 T = 16
 
 
 def _encoder():
     torch = require_module("torch")
-    nn = torch.nn
-
-    class Enc(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embed = nn.Embedding(100, 32)
-            layer = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.1, batch_first=True)
-            self.encoder = nn.TransformerEncoder(layer, 3, enable_nested_tensor=False)
-            self.head = nn.Linear(32, 2)
-
-        def forward(self, x):
-            return self.head(self.encoder(self.embed(x)).mean(1))
-
-    live = Enc()
+    live = encoder_classifier(32, 3)
     return live, explain.from_torch(live, input_data=torch.zeros(1, T, dtype=torch.long))
 
 
