@@ -379,6 +379,10 @@ def _read_fields(cls: type) -> _Compared:
     return getter(compared), getter(hashed), tuple(f.name for f in fields if f.repr)
 
 
+NORM_ROLES = frozenset({"batchnorm", "norm", "instance_norm", "local_response_norm", "unit_norm", "standardize"})
+"""Roles of the layers that normalise their input (batch, layer, RMS, instance, … normalization)."""
+
+
 @layer_type
 class Layer:
     """A layer type. Subclasses declare hyperparameters as fields made with the helpers above.

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sympy
 
 from ..compute import ONE_PRODUCT, SOFTMAX_OPS, activation_ops, is_bias
+from ..layers.base import NORM_ROLES
 from ..msgid import N_
 
 if TYPE_CHECKING:
@@ -55,7 +56,6 @@ WORK_KINDS = {
 """The kinds of element-wise work the other operations O count, in the order the lists name them."""
 SINGULAR_KINDS = frozenset({"softmax", "pooling"})
 """Kinds named in the singular: alone, they cannot start "… are not MACs"."""
-_NORM_ROLES = frozenset({"batchnorm", "norm", "instance_norm", "local_response_norm", "unit_norm", "standardize"})
 _POOL_ROLES = frozenset({"pool", "global_pool", "adaptive_pool"})
 _BLOCK_ROLES = frozenset({"transformer_block", "transformer_stack", "transformer"})
 POSITION_ROLES = frozenset({"transformer_block", "transformer_stack", "transformer", "attention", "dot_attention"})
@@ -149,7 +149,7 @@ def _node_work(node: "Node", partial: bool) -> set[str]:
         ops = activation_ops(activation)
         if ops:
             kinds.add("softmax" if ops == SOFTMAX_OPS else "activation")
-    if role in _NORM_ROLES:
+    if role in NORM_ROLES:
         kinds.add("normalization")
     elif role in _POOL_ROLES:
         kinds.add("pooling")

@@ -8,7 +8,7 @@ import re
 from dataclasses import field
 from typing import Optional, Sequence
 
-from ...layers.base import Shape
+from ...layers.base import NORM_ROLES, Shape
 from ...model import Model, Node
 from ...records import record
 from ...symbols import Value
@@ -158,13 +158,9 @@ def _partition(nodes: Sequence[Node], how: str,
     return out
 
 
-_NORMS = frozenset({"batchnorm", "norm", "instance_norm", "local_response_norm", "unit_norm", "standardize"})
-"""Roles of layers that normalise what the layer before them computed: they go in its box."""
-
-
 def _leads(node: Node) -> bool:
     """A layer that starts a chunk: one with weights of its own that is not a normalisation."""
-    return node.layer.role not in _NORMS and node.own("params") != 0
+    return node.layer.role not in NORM_ROLES and node.own("params") != 0
 
 
 def _chunks(nodes: Sequence[Node]) -> list[list[Part]]:
