@@ -1186,9 +1186,14 @@ def sum_lines(parts: list[str], lhs: str, rhs: Optional[str], per_line: int = TE
     # never 5 + 2 with the last two alone)
     n = len(parts)
 
-    @functools.cache
+    # a line's width is its terms' widths and 3 for each " + " between them (formula_width of the
+    # joined text, which no pattern of it crosses): each term measured once, not each candidate line
+    ends = [0]
+    for part in parts:
+        ends.append(ends[-1] + formula_width(part) + 3)
+
     def wide(a: int, b: int) -> int:
-        return formula_width(" + ".join(parts[a:b]))
+        return ends[b] - ends[a] - 3
 
     cuts = _narrowest_breaks(n, -(-n // per_line), wide, per_line)
     chunks = [parts[a:b] for a, b in zip(cuts, cuts[1:])]
