@@ -9,7 +9,8 @@ dataclasses costs. :func:`record` collects the fields as the standard decorator 
 generic methods made once here, bound to its fields by closures: the same results, the same
 ``FrozenInstanceError``. Only ``__init__`` is compiled, since an instance is built by it (a
 derivation builds a few records for every layer), and only once the class has built
-``GENERIC_CALLS`` instances with a generic one.
+``GENERIC_CALLS`` instances with a generic one (at once where its code is kept from an earlier
+run: :func:`_codes`).
 A frozen record's ``__init__`` writes the fields straight into the instance's dict (1.5 µs for
 a ShapeStep's 16 fields, 5.8 µs through ``object.__setattr__``).
 
@@ -297,10 +298,72 @@ def _delattr_fn(cls: Any, names: tuple[str, ...]) -> Callable[[Any, str], None]:
 
 
 def _compile(source: str, namespace: dict[str, Any]) -> Callable[..., None]:
-    """The ``__init__`` defined by ``source`` (the one ``exec`` a record makes)."""
+    """The ``__init__`` defined by ``source`` (the one ``exec`` a record makes), its code compiled
+    once and kept between runs (:func:`_codes`)."""
+    codes = _codes()
+    code = codes.get(source)
+    if code is None:
+        code = codes[source] = compile(source, "<string>", "exec")
+        _keep(codes)
     found: dict[str, Any] = {}
-    exec(source, namespace, found)
+    exec(code, namespace, found)
     return found["__init__"]
+
+
+_CODES: dict[str, types.CodeType] | None = None
+"""Each ``__init__`` source this process compiled or found kept, with its code."""
+_KEPT_CODES = 4096
+"""At most this many sources are kept (several checkouts may share the cache); beyond it the
+file starts again from this process's."""
+
+
+def _codes_path() -> str | None:
+    """The file of kept ``__init__`` codes for this Python (marshal's format is its own), in
+    explain's private cache folder (:func:`explain.cache.cache_folder`); None without a cache."""
+    from .cache import cache_folder
+    folder = cache_folder("records")
+    return None if folder is None else f"{folder}/{sys.implementation.cache_tag}.marshal"
+
+
+def _codes() -> dict[str, types.CodeType]:
+    """The kept codes, read once a process (compiling a record's ``__init__`` is 0.1–0.4 ms,
+    about 2.5 ms of the records a derivation builds; a kept one is 10 µs). A file that cannot be
+    read, or holds anything but source → code, is not used."""
+    global _CODES
+    if _CODES is None:
+        import marshal
+        _CODES = {}
+        path = _codes_path()
+        if path is not None:
+            try:
+                with open(path, "rb") as f:
+                    data = marshal.load(f)
+            except (OSError, EOFError, ValueError, TypeError):
+                data = None
+            if type(data) is dict and all(type(k) is str and type(v) is types.CodeType for k, v in data.items()):
+                _CODES = data
+    return _CODES
+
+
+def _keep(codes: dict[str, types.CodeType]) -> None:
+    """``codes`` written whole (a temporary file moved into place); a cache that cannot be
+    written is simply not used."""
+    import marshal
+    import os
+    import tempfile
+    path = _codes_path()
+    if path is None:
+        return
+    if len(codes) > _KEPT_CODES:
+        for source in list(codes)[:len(codes) - _KEPT_CODES]:
+            del codes[source]
+    try:
+        fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            marshal.dump(codes, f)
+        os.replace(temporary, path)
+    except (OSError, ValueError):
+        pass
 
 
 GENERIC_CALLS = 25
@@ -334,14 +397,36 @@ class _Init:
         self.params = frozenset(f.name for f in (*std, *kw))
         self.required = tuple(f.name for f in (*std, *kw) if f.default is MISSING and f.default_factory is MISSING)
         self.write: Callable[[Any, str, Any], None] | None = None
+        self.written: tuple[str, dict[str, Any]] | None = None
 
     def stub(self) -> Any:
         self.placeholder = _Stub(self)
         return self.placeholder
 
+    def source(self) -> tuple[str, dict[str, Any]]:
+        """The ``__init__``'s source and the names it uses, written once."""
+        if self.written is None:
+            self.written = self._write()
+        return self.written
+
+    def kept(self) -> bool:
+        """Whether the ``__init__``'s code is kept from an earlier run (:func:`_codes`)."""
+        return self.source()[0] in _codes()
+
     def compile(self) -> Callable[..., None]:
         if self.function is not None:
             return self.function
+        source, namespace = self.source()
+        init = _compile(source, namespace)
+        cls = self.cls
+        init.__qualname__ = f"{cls.__qualname__}.__init__"
+        init.__annotations__ = {**{f.name: f.type for f in (*self.std, *self.kw)}, "return": None}
+        if self.placeholder is not None and cls.__dict__.get("__init__") is self.placeholder:
+            cls.__init__ = init  # type: ignore[misc]
+        self.function = init
+        return init
+
+    def _write(self) -> tuple[str, dict[str, Any]]:
         cls = self.cls
         names = {f.name for f in self.fields}
         self_name = "__dataclass_self__" if "self" in names else "self"
@@ -371,14 +456,7 @@ class _Init:
         params = [self_name, *(self._param(f) for f in self.std)]
         if self.kw:
             params += ["*", *(self._param(f) for f in self.kw)]
-        source = f"def __init__({', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
-        init = _compile(source, namespace)
-        init.__qualname__ = f"{cls.__qualname__}.__init__"
-        init.__annotations__ = {**{f.name: f.type for f in (*self.std, *self.kw)}, "return": None}
-        if self.placeholder is not None and cls.__dict__.get("__init__") is self.placeholder:
-            cls.__init__ = init  # type: ignore[misc]
-        self.function = init
-        return init
+        return f"def __init__({', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n", namespace
 
     def build(self, obj: Any, args: tuple, kwargs: dict[str, Any]) -> bool:
         """Set ``obj``'s fields as the compiled ``__init__`` would for these arguments, in the
@@ -452,7 +530,7 @@ class _Stub:
 
     def __call__(self, obj: Any, /, *args: Any, **kwargs: Any) -> None:
         init = self.init
-        if init.function is None and init.calls < GENERIC_CALLS:
+        if init.function is None and init.calls < GENERIC_CALLS and (init.calls or not init.kept()):
             init.calls += 1
             if init.build(obj, args, kwargs):
                 return

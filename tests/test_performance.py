@@ -4,6 +4,7 @@ the number of layers, is measured by bench/versus.py (figures in bench/README.md
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -13,10 +14,11 @@ import explain
 from tests.conftest import FIXTURES, ROOT, require_module
 
 
-def _fresh(code: str, timeout: int = 120) -> "subprocess.CompletedProcess[str]":
+def _fresh(code: str, timeout: int = 120, env: "dict[str, str] | None" = None) -> "subprocess.CompletedProcess[str]":
     """``code`` run by a fresh interpreter in the project's folder (nothing imported yet), which
-    must succeed; its output as text."""
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    must succeed; its output as text. ``env``: variables set for it."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=timeout,
+                            env=None if env is None else {**os.environ, **env})
     assert result.returncode == 0, result.stderr[-2000:]
     return result
 
@@ -860,16 +862,19 @@ def test_a_keras_json_or_a_hugging_face_config_imports_no_spec_reader():
                                           "16 6029097"]  # Dense(3 → 4): 12 + 4; the article's seed CNN
 
 
-def test_a_derivation_compiles_one_init_per_record_it_builds_and_no_other_dataclass_method():
+def test_a_derivation_compiles_one_init_per_record_it_builds_and_no_other_dataclass_method(tmp_path):
     """The dataclasses a document is made of (the model, its layers, steps, views, pictures,
     compute and memory records) are ``explain.records`` records: the standard decorator's
     ``exec`` of each method (up to six a class) is not run for any of them; a record compiles
     its ``__init__`` once, after its first ``GENERIC_CALLS`` instances: a class built once (the
     model, the derivation) or never (bases of the layer types such as _ConvBase) compiles
     nothing, one built for every layer (Node, Weight) compiles once. (A Keras JSON's layers are
-    made once per distinct type and arguments: ResNet-50's 53 convolutions are fewer _Conv.)"""
+    made once per distinct type and arguments: ResNet-50's 53 convolutions are fewer _Conv.)
+    The next run (the same cache folder) finds every such ``__init__``'s code kept: it compiles
+    no source at all."""
     code = ("import dataclasses, io, contextlib, explain.records as records\n"
-            "classes, compiled, standard = [], [], []\n"
+            "classes, compiled, standard, sources = [], [], [], []\n"
+            "records.compile = lambda *a: sources.append(a) or compile(*a)\n"
             "own, compile_init, create = records._record_class, records._compile, dataclasses._create_fn\n"
             "records._record_class = lambda cls, *a: classes.append(cls) or own(cls, *a)\n"
             "records._compile = lambda *a: compiled.append(a) or compile_init(*a)\n"
@@ -887,9 +892,12 @@ def test_a_derivation_compiles_one_init_per_record_it_builds_and_no_other_datacl
             "print('25,636,712' in out.getvalue(), standard, len(compiled) == len(built), len(built) < len(classes),\n"
             "      {'Node', 'Model', 'LayerStep', 'ShapeStep', '_Conv', 'Cost', 'Activations', 'GroupView'} <= names,\n"
             "      {'Model', 'Derivation', '_ConvBase', 'Spatial'} & {c.__qualname__ for c in built},\n"
-            "      {'Node', 'Weight'} <= {c.__qualname__ for c in built})")
-    result = _fresh(code)
-    assert result.stdout.split() == ["True", "[]", "True", "True", "True", "set()", "True"]  # keras.applications.ResNet50
+            "      {'Node', 'Weight'} <= {c.__qualname__ for c in built}, len(sources))")
+    cache = {"XDG_CACHE_HOME": str(tmp_path), "EXPLAIN_NO_CACHE": ""}
+    first = _fresh(code, env=cache).stdout.split()
+    assert first[:-1] == ["True", "[]", "True", "True", "True", "set()", "True"]  # keras.applications.ResNet50
+    assert int(first[-1]) > 0
+    assert _fresh(code, env=cache).stdout.split() == first[:-1] + ["0"]
 
 
 def test_a_cnn_from_torch_asks_the_registry_for_no_container_and_searches_no_source(monkeypatch):

@@ -14,6 +14,7 @@ from typing import ClassVar, Optional
 
 import pytest
 
+import explain.records as records
 from explain.records import GENERIC_CALLS, record
 
 CV = ClassVar
@@ -256,10 +257,13 @@ def test_pickle_and_deepcopy_keep_a_record():
 
 
 @pytest.mark.parametrize("options", OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "frozen")
-def test_a_records_first_instances_and_its_compiled_init_set_what_the_standard_init_sets(options):
+def test_a_records_first_instances_and_its_compiled_init_set_what_the_standard_init_sets(options, monkeypatch):
     """A record builds its first GENERIC_CALLS instances without compiling its ``__init__``,
     then compiles it: both give every instance the standard ``__init__``'s attributes, in its
-    order, and a call that does not bind raises the standard error."""
+    order, and a call that does not bind raises the standard error (no code kept from an
+    earlier run here: with one, it compiles at once)."""
+    monkeypatch.setenv("EXPLAIN_NO_CACHE", "1")
+    monkeypatch.setattr(records, "_CODES", None)
     std, ours = _pair(**options)
     kw = options.get("kw_only", False)
     calls = [((), dict(x=1)), ((), dict(x=2, y=3.0, tag="t", seen=[1], label="l")), ((), dict(label="m", x=3))]
@@ -357,3 +361,44 @@ def test_with_the_standard_decorator_throughout_the_counts_are_the_same():
             "print(type(m.nodes[0].layer).__init__.__code__.co_filename, m.total)")  # compiled: <string>
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["<string>", "6029097"]
+
+
+def test_a_records_init_code_is_kept_between_runs_in_the_private_cache(tmp_path, monkeypatch):
+    """The code of a compiled ``__init__`` is kept in explain's cache folder: the next process
+    (here: the kept codes read anew) compiles nothing and builds even its first instance with
+    it, as the standard ``__init__`` would; a damaged file or EXPLAIN_NO_CACHE=1 keeps nothing."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("EXPLAIN_NO_CACHE", raising=False)
+    monkeypatch.setattr(records, "_CODES", None)
+    compiled = []
+    builtin_compile = compile
+    monkeypatch.setattr(records, "compile", lambda *a: compiled.append(a[0]) or builtin_compile(*a), raising=False)
+    std, ours = _pair()
+    for i in range(GENERIC_CALLS + 1):
+        assert vars(ours(i, label="x")) == vars(std(i, label="x"))
+    assert len(compiled) == 1
+    kept = tmp_path / "explain" / "records" / f"{sys.implementation.cache_tag}.marshal"
+    assert kept.is_file() and (kept.parent.stat().st_mode & 0o077) == 0  # only this user can write there
+
+    monkeypatch.setattr(records, "_CODES", None)  # a new run
+    std, ours = _pair()
+    assert vars(ours(1, 2.0, "t", [3])) == vars(std(1, 2.0, "t", [3]))
+    assert inspect.isfunction(ours.__dict__["__init__"]) and len(compiled) == 1  # at once, from the kept code
+    with pytest.raises(TypeError) as ours_error:
+        ours()
+    with pytest.raises(TypeError) as std_error:
+        std()
+    assert str(ours_error.value) == str(std_error.value)
+
+    kept.write_bytes(b"\xe3not marshal")
+    monkeypatch.setattr(records, "_CODES", None)
+    std, ours = _pair()
+    assert vars(ours(5)) == vars(std(5)) and not inspect.isfunction(ours.__dict__["__init__"])
+
+    monkeypatch.setenv("EXPLAIN_NO_CACHE", "1")
+    monkeypatch.setattr(records, "_CODES", None)
+    kept.unlink()
+    std, ours = _pair()
+    for i in range(GENERIC_CALLS + 1):
+        ours(i)
+    assert inspect.isfunction(ours.__dict__["__init__"]) and not kept.exists()

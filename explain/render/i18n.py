@@ -20,6 +20,7 @@ import jinja2
 import jinja2.runtime
 from jinja2.utils import internalcode
 
+from ..cache import cache_folder
 from ..msgid import N_  # (re-exported for the messages marked in render/)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -78,7 +79,7 @@ def _compiled_path(lang: str, source: bytes) -> "str | None":
     import os
 
     import babel
-    folder = _cache_folder("catalogs")
+    folder = cache_folder("catalogs")
     if folder is None:
         return None
     key = hashlib.sha256(source + babel.__version__.encode()).hexdigest()[:32]
@@ -150,41 +151,8 @@ def _bytecode_cache() -> "jinja2.BytecodeCache | None":
 
     Jinja unpickles what it finds there: the cache is used only where nobody else can write
     (:func:`private_folder`), as Jinja does for its own default folder; otherwise not at all."""
-    folder = _cache_folder(f"jinja-{jinja2.__version__}")
+    folder = cache_folder(f"jinja-{jinja2.__version__}")
     return _QuietBytecodeCache(folder) if folder else None
-
-
-def _cache_folder(name: str) -> "str | None":
-    """``name`` in $XDG_CACHE_HOME/explain (~/.cache/explain), created if missing, where only
-    this user can write (:func:`private_folder`); None if not, or with EXPLAIN_NO_CACHE=1."""
-    import os
-    if os.environ.get("EXPLAIN_NO_CACHE"):
-        return None
-    try:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        if not os.path.isabs(base):
-            return None
-        folder = private_folder(os.path.join(base, "explain"))
-        return folder and private_folder(os.path.join(folder, name))
-    except Exception:
-        return None
-
-
-def private_folder(path: str) -> "str | None":
-    """``path``, created if missing, if it is a real folder (no link) owned by this user and
-    writable by nobody else, in a parent that others cannot rename it in; else None."""
-    import os
-    import stat
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    parent = os.stat(os.path.dirname(path) or ".")
-    if parent.st_mode & 0o002 and not parent.st_mode & stat.S_ISVTX:
-        return None  # a world-writable folder without the sticky bit: the folder could be swapped
-    if parent.st_mode & 0o020 and parent.st_uid != os.geteuid() and not parent.st_mode & stat.S_ISVTX:
-        return None
-    info = os.lstat(path)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
-        return None
-    return path
 
 
 class _Context(jinja2.runtime.Context):
