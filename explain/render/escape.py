@@ -81,7 +81,7 @@ def markdown_code(text: str) -> str:
     text = _clean(text)
     if "|" in text:
         return markdown_text(text)
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0) if "`" in text else 0
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or text.startswith(" ") else ""
     return f"{fence}{pad}{text}{pad}{fence}"

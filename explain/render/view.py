@@ -1803,18 +1803,26 @@ def _term_breaks(tex: str) -> str:
     else fits), the earlier the cheaper (the last line is never a lone ``3,072)``); a fraction's
     ``\\left(`` stays whole. The cell forbids every other break: a product or a deeper bracket
     ((32 + 32) × 2 × 16) never breaks."""
+    if " + " not in tex:
+        return tex
     deepest = 0 if r"\left" in tex or r"\frac" in tex else 1
-    out, depth, inner, i = [], 0, 0, 0
-    while i < len(tex):
-        depth += {"(": 1, ")": -1}.get(tex[i], 0)
-        if depth <= deepest and tex.startswith(" + ", i):
+    out, depth, inner, done = [], 0, 0, 0
+    for m in _TERM_SCAN.finditer(tex):
+        token = m.group()
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+        elif depth <= deepest:
             inner += depth
+            out.append(tex[done:m.start()])
             out.append(r" + \allowbreak " if depth == 0 else rf" + \penalty{4000 + 500 * inner} ")
-            i += 3
-        else:
-            out.append(tex[i])
-            i += 1
+            done = m.end()
+    out.append(tex[done:])
     return "".join(out)
+
+
+_TERM_SCAN = re.compile(r"[()]| \+ ")
 
 
 def _memory(mem: Memory, fmt: Formatter) -> dict[str, Any]:
