@@ -695,7 +695,10 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     g = b.start()
     p = "" if head is None else "model."
     g.add_input("input_ids", (SEQ,))
-    g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    embedding = b.torch("Embedding", num_embeddings=V, embedding_dim=d)
+    if model_type == "gemma":  # GemmaTextScaledWordEmbedding: every vector times √d
+        embedding = hf_blocks.scaled_embedding_as("GemmaTextScaledWordEmbedding", embedding)
+    g.add(f"{p}embed_tokens", embedding)
     g.add(f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
                               intermediate_size=f, qkv_bias=qkv_bias, o_bias=o_bias, mlp_bias=mlp_bias,
                               dropout=cfg.rate("attention_dropout", default=0.0), **extra, **sliding_window(cfg, model_type, L)),

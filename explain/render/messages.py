@@ -315,7 +315,7 @@ NOTES = {
                           "wide as %(d)s (%(H_kdim_d)s)."),
 }
 
-NOTE_COUNTS = frozenset({"count", "biases", "total", "without", "s_value", "w_eq", "half_w_eq", "keys_w_eq", "loaded_w_eq",
+NOTE_COUNTS = frozenset({"count", "biases", "total", "without", "s_value", "H_d_h_value", "d_value", "w_eq", "half_w_eq", "keys_w_eq", "loaded_w_eq",
                          "torch_count", "torch_more"})
 """Placeholders of notes that say numbers the step supplies (``LayerStep.note_values``): counts
 of the whole model, a layer's own size (Gemma's query_pre_attn_scalar), the count of the same
@@ -627,6 +627,11 @@ NOTES.update({
                        "heads, each shared by a group of query heads, so %(k_proj)s and "
                        "%(v_proj)s have %(kv_proj_weights)s weights each, fewer than "
                        "%(q_proj)s's %(q_proj_weights)s."),
+    # Translators: Gemma's head size d_h is the config's head_dim, and H·d_h differs from the width d
+    "head_size_own": N_("The head size %(d_h)s is set by the configuration (%(head_dim)s), not derived "
+                        "as %(d_over_H)s: the queries of all heads together have %(H_d_h)s "
+                        "components (here %(H_d_h_value)s), not %(d)s (here %(d_value)s), so %(q_proj)s "
+                        "maps %(d)s to %(H_d_h)s and %(o_proj)s maps %(H_d_h)s back to %(d)s."),
     "gated_ffn": N_("The feed-forward part is gated (SwiGLU in Llama, Mistral and Qwen; GeGLU in "
                     "Gemma): %(gate_proj)s and %(up_proj)s map %(d)s to %(ffn)s and "
                     "%(down_proj)s maps %(ffn)s back to %(d)s, three matrices of %(d_f)s weights each where a "
@@ -830,7 +835,7 @@ ROLE_MATH = {"r": "r", "scale": r"1/(1-r)", "f": "f(x)",
              "minus_inf": r"-\infty",
              "sdpa_s_causal": r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{s} + M\bigr) V",
              "sdpa_s_softcap_causal": r"\operatorname{softmax}\bigl(c \tanh\bigl(Q K^{\top} / (c \sqrt{s})\bigr) + M\bigr) V",
-             "sqrt_d_h": r"\sqrt{d_{h}}", "sqrt_d_kv": r"\sqrt{d_{\text{kv}}}",
+             "sqrt_d": r"\sqrt{d}", "sqrt_d_h": r"\sqrt{d_{h}}", "sqrt_d_kv": r"\sqrt{d_{\text{kv}}}",
              "prelu": r"f(x) = \max(x, 0) + \alpha \cdot \min(x, 0)",
              "simple_rnn": r"h_{t} = \tanh(x_{t} W + h_{t-1} U + b)",
              "simple_rnn_no_bias": r"h_{t} = \tanh(x_{t} W + h_{t-1} U)"}
@@ -850,7 +855,7 @@ ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "max_value": "ma
               "minus_inf": "−∞",
               "sdpa_s_causal": "softmax(Q·Kᵀ/√s + M)·V",
               "sdpa_s_softcap_causal": "softmax(c·tanh(Q·Kᵀ/(c·√s)) + M)·V",
-              "sqrt_d_h": "√d_h", "sqrt_d_kv": "√d_kv",
+              "sqrt_d": "√d", "sqrt_d_h": "√d_h", "sqrt_d_kv": "√d_kv",
               "prelu": "f(x) = max(x, 0) + α·min(x, 0)",
               "simple_rnn": "h_t = tanh(x_t·W + h_(t−1)·U + b)",
               "simple_rnn_no_bias": "h_t = tanh(x_t·W + h_(t−1)·U)"}
@@ -966,7 +971,7 @@ PLACEHOLDERS: Mapping[str, Any] = Later({
     "down_proj": Code("down_proj"), "relative_attention_bias": Code("relative_attention_bias"),
     "q_norm": Code("q_norm"), "k_norm": Code("k_norm"), "query_key_value": Code("query_key_value"),
     "qkv_proj": Code("qkv_proj"), "gate_up_proj": Code("gate_up_proj"),
-    "query_pre_attn_scalar": Code("query_pre_attn_scalar"),
+    "query_pre_attn_scalar": Code("query_pre_attn_scalar"), "head_dim": Code("head_dim"),
     "use_bidirectional_attention": Code("use_bidirectional_attention: true"), "is_causal": Code("is_causal"),
     "false": Code("False"), "GemmaModel": Code("GemmaModel"), "Gemma2Model": Code("Gemma2Model"),
     "Gemma3TextModel": Code("Gemma3TextModel"), "sliding_window": Code("sliding_window"),

@@ -1,0 +1,143 @@
+"""Gemma 3's derivation, true and followable (native review 37): the embedding's √d scaling, the
+other operations of a block (four RMSNorms, q_norm and k_norm on every head), the notes on
+grouped-query attention, the head size and the gated feed-forward part, the two kinds of block
+(sliding and global attention) and the activation estimate with the window. Numbers come from
+transformers (a live module, or its parameter count on the meta device) or from a hand derivation
+from the config's sizes written here."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+import explain
+from explain.render.documents import render_document
+from tests.conftest import require_module
+
+transformers = require_module("transformers")
+torch = require_module("torch")
+
+REVIEW = dict(hidden_size=2560, intermediate_size=10240, num_hidden_layers=34, num_attention_heads=8,
+              num_key_value_heads=4, head_dim=256, vocab_size=262208, sliding_window=1024)
+"""The reviewed Gemma 3 text config (review 37)."""
+d, f, L, H, H_kv, d_h, V, w = 2560, 10240, 34, 8, 4, 256, 262208, 1024
+T = 131072  # Gemma3TextConfig's max_position_embeddings, the context the document counts at
+SMALL = dict(hidden_size=64, intermediate_size=96, num_hidden_layers=7, num_attention_heads=4,
+             num_key_value_heads=2, head_dim=24, vocab_size=100, sliding_window=6)
+
+
+def _config_file(tmp_path, config_class: str = "Gemma3TextConfig", arch: str = "Gemma3ForCausalLM",
+                 **sizes) -> str:
+    config = getattr(transformers, config_class)(**(sizes or REVIEW))
+    path = tmp_path / f"{arch}.json"
+    path.write_text(json.dumps({**config.to_dict(), "architectures": [arch]}))
+    return str(path)
+
+
+def _md(model, lang: str = "en") -> str:
+    return render_document("derivation", model, lang=lang, format="markdown", count=("params", "compute", "memory"))
+
+
+def _section(text: str, start: str, end: str) -> str:
+    return text[text.index(start):text.index(end, text.index(start))]
+
+
+def test_parameters_stay_transformers_count(tmp_path):
+    """The total is transformers' own (the LM head tied: counted once)."""
+    config = transformers.Gemma3TextConfig(**REVIEW)
+    with torch.device("meta"):
+        net = transformers.AutoModelForCausalLM.from_config(config)
+    theirs = sum(p.numel() for p in net.parameters())
+    assert explain.load(_config_file(tmp_path)).total == theirs == 3_880_263_168
+
+
+@pytest.mark.parametrize("config_class, arch, module", [
+    ("GemmaConfig", "GemmaForCausalLM", "gemma"), ("Gemma2Config", "Gemma2ForCausalLM", "gemma2"),
+    ("Gemma3TextConfig", "Gemma3ForCausalLM", "gemma3")])
+def test_embedding_multiplies_by_sqrt_d_one_operation_per_output(tmp_path, config_class, arch, module):
+    """transformers' Gemma embeddings return weight[ids]·√d (embed_scale, a buffer, not a
+    parameter): no MACs and T·d other operations, under the class print(model) shows."""
+    sizes = dict(SMALL, num_hidden_layers=2)
+    if module == "gemma":
+        sizes.pop("sliding_window")
+    config = getattr(transformers, config_class)(**sizes)
+    net = getattr(transformers, arch)(config).eval()
+    embed = net.model.embed_tokens
+    ids = torch.tensor([[3, 7, 11]])
+    with torch.no_grad():
+        assert torch.allclose(embed(ids), embed.weight[ids] * math.sqrt(64))
+    assert [n for n, _ in embed.named_parameters()] == ["weight"]
+    model = explain.load(_config_file(tmp_path, config_class, arch, **sizes), T=10)
+    node = model.node("model.embed_tokens")
+    assert node.type == type(embed).__name__
+    assert model.evaluate(node.macs) == 0 and model.evaluate(node.other_ops) == 10 * 64
+
+
+def test_review_embedding_sentences_and_total(tmp_path):
+    """The reviewed config: O = T·d = 131,072 × 2,560 for the embedding, in the total too; no
+    sentence says the layer computes nothing."""
+    model = explain.load(_config_file(tmp_path))
+    assert model.evaluate(model.node("model.embed_tokens").other_ops) == T * d == 335_544_320
+    text = _md(model)
+    compute = _section(text, "#### 1. `model.embed_tokens` (Gemma3TextScaledWordEmbedding)", "#### 2.")
+    assert "computes nothing" not in compute
+    assert "multiplying each of them by $\\sqrt{d}$ takes one multiplication per output element" in compute
+    assert "$$\nO = N_{\\text{out}} = T \\cdot d = 335{,}544{,}320\n$$" in compute
+    assert "multiplies every vector it looks up by $\\sqrt{d}$. This factor is a constant, not a parameter." in text
+    assert sum(model.evaluate(n.other_ops) for n in model.nodes) == model.other_ops
+
+
+def _normalized_per_token() -> tuple[int, int]:
+    """(elements the RMSNorms of one live Gemma 3 decoder layer normalize per token, their number
+    of calls): forward hooks on every Gemma3RMSNorm of layer 0 of a small model."""
+    config = transformers.Gemma3TextConfig(**SMALL)
+    net = transformers.Gemma3TextModel(config).eval()
+    seen: list[int] = []
+    layer = net.layers[0]
+    for module in layer.modules():
+        if type(module).__name__ == "Gemma3RMSNorm":
+            module.register_forward_hook(lambda m, args, out: seen.append(args[0].numel()))
+    with torch.no_grad():
+        net(torch.zeros(1, 5, dtype=torch.long))
+    return sum(seen) // 5, len(seen)
+
+
+def test_block_other_operations_count_every_norm_by_hand(tmp_path):
+    """A live layer normalizes per token 4d (input, post-attention, pre- and post-feedforward)
+    plus (H + H_kv)·d_h (q_norm and k_norm on every head): 4·64 + (4 + 2)·24 = 400 elements in 6
+    calls. By the RMSNorm convention (statistics 3, weight 1 per element), with two residual adds
+    2d, GELU and gate 2f, RoPE 3 per query and key element, softmax and scaling 4H per score:
+    per token O = 4·(4d + (H + H_kv)·d_h) + 2d + 2f + 3·(H + H_kv)·d_h."""
+    normalized, calls = _normalized_per_token()
+    assert (normalized, calls) == (4 * 64 + (4 + 2) * 24, 6)
+    model = explain.load(_config_file(tmp_path, **SMALL), T=10)
+    per_token = 4 * normalized + 2 * 64 + 2 * 96 + 3 * (4 + 2) * 24
+    keys = [6] * 5 + [10, 6]  # layer 5 attends to all T = 10 positions, the others to w = 6
+    by_hand = 7 * 10 * per_token + sum(4 * 4 * 10 * k for k in keys)
+    assert model.evaluate(model.node("model.layers").other_ops) == by_hand
+    # the reviewed config: the same rule with its sizes
+    big = explain.load(_config_file(tmp_path))
+    per_token = 4 * (4 * d + (H + H_kv) * d_h) + 2 * d + 2 * f + 3 * (H + H_kv) * d_h
+    by_hand = L * T * per_token + 4 * H * T * (29 * w + 5 * T)
+    assert big.evaluate(big.node("model.layers").other_ops) == by_hand == 3_265_785_757_696
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "es", "ja"])
+def test_block_notes_say_gqa_head_size_and_gated_ffn(tmp_path, lang):
+    """Where the parameters are counted: grouped-query attention (H_kv = 4 < H = 8), the head size
+    d_h = 256 from head_dim with H·d_h = 2,048 ≠ d = 2,560, and the gated (GeGLU) feed-forward
+    part with its three d·f matrices; the compute sentence names q_norm and k_norm."""
+    config = transformers.Gemma3TextConfig(**REVIEW)
+    assert config.head_dim * config.num_attention_heads == 2048 != config.hidden_size
+    assert config.hidden_activation == "gelu_pytorch_tanh"
+    text = _md(explain.load(_config_file(tmp_path)), lang)
+    block = _section(text, "### 2. `model.layers`", "### 3.")
+    words = {"en": ("Grouped-query attention", "(here 2,048)", "(here 2,560)", "GeGLU in Gemma"),
+             "de": ("Grouped-Query-Attention", "(hier 2.048)", "(hier 2.560)", "GeGLU in Gemma"),
+             "fr": ("Attention à requêtes groupées", "(ici 2\u202f048)", "(ici 2\u202f560)", "GeGLU dans Gemma"),
+             "es": ("Atención de consultas agrupadas", "(aquí 2048)", "(aquí 2560)", "GeGLU en Gemma"),
+             "ja": ("グループ化クエリアテンション", "（ここでは 2,048）", "（ここでは 2,560）", "Gemma では GeGLU")}[lang]
+    for word in words:
+        assert word in block, (lang, word)
+    assert "`head_dim`" in block and "`q_norm`" in _section(text, "#### 2. `model.layers`", "#### 3.")
