@@ -141,3 +141,85 @@ def test_block_notes_say_gqa_head_size_and_gated_ffn(tmp_path, lang):
     for word in words:
         assert word in block, (lang, word)
     assert "`head_dim`" in block and "`q_norm`" in _section(text, "#### 2. `model.layers`", "#### 3.")
+
+
+def _tex(n: int) -> str:
+    """A whole number as the English math writes it: 12{,}919{,}261{,}626{,}368."""
+    return f"{n:,}".replace(",", "{,}")
+
+
+def test_two_kinds_of_block_are_counted_apart_by_hand(tmp_path):
+    """transformers' layer_types for this config: layers 5, 11, 17, 23 and 29 full attention, the
+    other L_w = 29 sliding (w = 1,024). Per block by hand: the matrices T·(2·H·d·d_h + 2·H_kv·d·d_h
+    + 3·d·f) and the scores and weighted sum 2·H·d_h per query and key, w keys in a local block,
+    T in a global one; O as in the test above with 4H per score. The document gives each kind's
+    count and 29 × local + 5 × global, the total it gave before as L × a fractional mean."""
+    config = transformers.Gemma3TextConfig(**REVIEW)
+    full = [i for i, kind in enumerate(config.layer_types) if kind != "sliding_attention"]
+    assert full == [5, 11, 17, 23, 29] and config.sliding_window == w
+    model = explain.load(_config_file(tmp_path))
+    matrices = T * (2 * H * d * d_h + 2 * H_kv * d * d_h + 3 * d * f)
+    local, global_ = matrices + 2 * H * d_h * T * w, matrices + 2 * H * d_h * T * T
+    assert (local, global_) == (12_919_261_626_368, 82_738_249_990_144)
+    assert model.evaluate(model.node("model.layers").macs) == 29 * local + 5 * global_ == 788_349_837_115_392
+    per_token = 4 * (4 * d + (H + H_kv) * d_h) + 2 * d + 2 * f + 3 * (H + H_kv) * d_h
+    o_local, o_global = T * per_token + 4 * H * T * w, T * per_token + 4 * H * T * T
+    text = _md(model)
+    assert ("$L_{w} = 29$ of the $L = 34$ blocks attend locally: each query attends only to the last $w = 1{,}024$ "
+            "positions up to its own (the configuration's `sliding_window`). The other 5, `model.layers.5`, "
+            "`model.layers.11`, `model.layers.17`, `model.layers.23` and `model.layers.29`, attend globally, to all "
+            "positions.") in text
+    block = _section(text, "#### 2. `model.layers`", "#### 3.")
+    for line in (rf"&= {_tex(local)} \\", rf"&= {_tex(global_)} \\",
+                 r"\text{MACs} &= L_{w} \cdot \text{MACs}_{\text{local}} + (L - L_{w}) \cdot \text{MACs}_{\text{global}}",
+                 rf"&= 29 \times {_tex(local)} + 5 \times {_tex(global_)} \\",
+                 rf"&= 29 \times {_tex(o_local)} + 5 \times {_tex(o_global)} \\",
+                 "- $L_{w} = 29$: number of blocks with sliding-window (local) attention",
+                 "- $w = 1{,}024$: width of the sliding attention window"):
+        assert line in block, line
+    assert r"\frac" not in block and "_{1}" not in block  # no mean over unlike blocks
+    for lang, label in (("de", r"\text{MACs}_{\text{lokal}}"), ("ja", r"O_{\text{グローバル}}")):
+        assert label in _md(model, lang), lang
+
+
+def test_activation_estimate_takes_the_window_by_hand(tmp_path):
+    """Korthikanti et al.'s 34·T·d + 5·H·T² per block, with min(T, w) = w keys for the T² term in
+    the 29 sliding blocks: 5 × (11,408,506,880 + 687,194,767,360) + 29 × (11,408,506,880 +
+    5,368,709,120) = 3,979,555,635,200 bytes ≈ 3.98 TB per sample, not 34 × 698.6 GB = 23.8 TB.
+    The block has no dropout (no nn.Dropout in a live layer, attention_dropout 0.0) and a gated
+    feed-forward of f = 4d, which is the formula's width, not a difference."""
+    config = transformers.Gemma3TextConfig(**REVIEW)
+    assert config.attention_dropout == 0.0 and f == 4 * d
+    layer = transformers.models.gemma3.modeling_gemma3.Gemma3DecoderLayer(transformers.Gemma3TextConfig(**SMALL), 0)
+    assert not any(isinstance(m, torch.nn.Dropout) for m in layer.modules())
+    kept, full, window = 34 * T * d, 5 * H * T * T, 5 * H * T * w
+    assert (kept, full, window) == (11_408_506_880, 687_194_767_360, 5_368_709_120)
+    total = 5 * (kept + full) + 29 * (kept + window)
+    assert total == 3_979_555_635_200 and 34 * (kept + full) == 23_752_511_324_160
+    text = _md(explain.load(_config_file(tmp_path)))
+    memory = text[text.index("### Activations (estimate)"):]
+    assert ("gives 698.6\u00a0GB per block that attends to all positions. In the 29 blocks with a sliding window of "
+            "$w = 1{,}024$ positions, where a query has at most $w$ keys, its term $5\\, H T^{2}$ becomes "
+            "$5\\, H T \\min(T, w)$, counting, as the compute above does, only the keys inside the window: "
+            "16.8\u00a0GB per block. For its 34 blocks that is 3.98\u00a0TB per sample.") in memory
+    assert ("(they have no dropout, while $2\\, T d + 3\\, H T^{2}$ of the formula are dropout masks and outputs; "
+            "their feed-forward is gated, with three matrices instead of two at the formula's width $4d$; in 29 of "
+            "them a query attends only to the positions of a sliding window)") in memory
+    assert "For the activations, Korthikanti et al.'s formula above gives an order-of-magnitude estimate of " \
+           "3.98\u00a0TB per sample." in memory
+    assert "23.8" not in memory and "10,240 wide" not in memory
+
+
+def test_every_block_sliding_says_so_by_hand(tmp_path):
+    """Mistral slides in every layer: 34·T·d + 5·H·T·min(T, w) with T = 32, d = 64, H = 4, w = 6:
+    69,632 + 3,840 = 73,472 bytes per block, 146,944 for its 2 blocks."""
+    config = transformers.MistralConfig(hidden_size=64, num_attention_heads=4, num_key_value_heads=2,
+                                        intermediate_size=96, vocab_size=100, max_position_embeddings=32,
+                                        sliding_window=6, num_hidden_layers=2)
+    assert 34 * 32 * 64 + 5 * 4 * 32 * 6 == 73_472
+    path = tmp_path / "mistral.json"
+    path.write_text(json.dumps({**config.to_dict(), "architectures": ["MistralForCausalLM"]}))
+    text = _md(explain.load(str(path)))
+    assert "Its blocks attend within a sliding window of $w = 6$ positions" in text
+    assert ": 73.5\u00a0kB per block and 146.9\u00a0kB per sample for its 2 blocks." in text
+    assert "attend locally" not in text  # no two kinds of block

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ..symbols import Value
 from .hf_config import (_PREFIXES, SEQ, _Builder, _check_heads, _Config, _decoder_head, _family, _pick_head, _tied,
-                        _unsupported, attention_sizes, sliding_window)
+                        _unsupported, attention_sizes, sliding_note, sliding_window)
 
 
 def _heads(arch: str, prefix: str, causal: str = "ForCausalLM", base: str = "Model") -> str | None:
@@ -118,8 +118,12 @@ def _llama_like(cfg: _Config, arch: str, b: _Builder) -> None:
         else:
             extra["mask_kept"] = bidirectional
         extra["query_pre_attn_scalar"] = cfg.size("query_pre_attn_scalar", default=256)
+        # their layers have no dropout module: only the attention's, at attention_dropout (0.0)
+        extra["dropout"] = cfg.rate("attention_dropout", default=0.0)
     if model_type == "phi3":
         extra["partial_rotary"] = _rotary_fraction(cfg, 1.0) < 1
+    if extra.get("causal", True):  # Gemma 3 without the causal mask: its window reaches both ways
+        sliding_note(cfg, model_type, b, f"{'' if head is None else 'model.'}layers")
     _decoder_stack(cfg, b, head, V, d, _tied(cfg, tie_default), lambda g, p: g.add(
         f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
                             intermediate_size=f, qkv_bias=bias, o_bias=bias,

@@ -486,7 +486,8 @@ class LlamaDecoderLayer(_Block):
         if self.cross_attention():
             return None
         return BlockKind(self.has_dropout(), False, self.ffn_gated, self.intermediate_size, self.hidden_size,
-                         self.num_attention_heads)
+                         self.num_attention_heads, self.sliding_window,
+                         None if self.sliding_layers is None else self.sliding_layers[0])
 
     def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
         """Two RMSNorms' statistics 3d each, SiLU and the gate's product 2f, two residual adds

@@ -60,6 +60,10 @@ COMPUTE_SYMBOLS = {
     "T_q": N_("number of query positions"),
     "T_k": N_("number of key and value positions"),
     "S": N_("length of the encoder's sequence, whose positions the cross-attention reads"),
+    # Translators: w in the compute formulas of sliding-window attention (the config's sliding_window)
+    "w": N_("width of the sliding attention window (the number of positions a query attends to)"),
+    # Translators: L_w in the compute formulas: how many of the L blocks attend within a sliding window
+    "L_w": N_("number of blocks with sliding-window (local) attention"),
     # a pooling window's sizes (a convolution's kernel sizes are its parameters' symbols)
     "k": N_("window size"),
     "k_d": N_("window depth"),
@@ -726,6 +730,18 @@ MODEL_NOTES = {
                      "in the same bucket, one per direction, so the sequence length has no upper "
                      "limit. Compute and memory are counted for sequences of %(length)s tokens, the "
                      "input length of T5's pre-training (Raffel et al., 2020)."),
+    # Translators: Gemma 2 and 3 (and Qwen2 with use_sliding_window): "L_w = 29 of the L = 34 blocks" slide
+    # within w = 1,024 positions (math); %(rest)s is a number, %(global)s the list of the other blocks' names
+    "sliding_layers": N_("%(L_w_eq)s of the %(L_eq)s blocks attend locally: each query attends only "
+                         "to the last %(w_eq)s positions up to its own (the configuration's "
+                         "%(sliding_window)s). The other %(rest)s, %(global)s, attend globally, to all "
+                         "positions. Both kinds of block have the same parameters, but not the same "
+                         "compute."),
+    # Translators: the same where the blocks with global attention are too many to name
+    "sliding_layers_many": N_("%(L_w_eq)s of the %(L_eq)s blocks attend locally: each query attends "
+                              "only to the last %(w_eq)s positions up to its own (the configuration's "
+                              "%(sliding_window)s). The other %(rest)s attend globally, to all positions. "
+                              "Both kinds of block have the same parameters, but not the same compute."),
     "tied_head": N_("The LM head is tied to the token embedding: it uses the embedding's weights "
                     "and has none of its own."),
     "untied_head": N_("The LM head is not tied to the token embedding: it has %(V_d)s weights of "
@@ -767,6 +783,8 @@ MODEL_NOTES = {
                      "were loaded or downloaded), and it is derived from its modules, as from_torch "
                      "does."),
 }
+NOTE_EQUATIONS = {"L_w_eq": "L_w", "L_eq": "L", "w_eq": "w"}
+"""Model notes' arguments said as a symbol's value, ``L_w = 29`` (placeholder → symbol)."""
 MODEL_NOTE_ITEMS = frozenset({"lenet5_c3", "lenet5_subsampling", "lenet5_rbf"})
 """The model notes that are items of a list (after the note before them)."""
 INPUT_NOTES = frozenset({"bert_optional_inputs", "roberta_optional_inputs", "generated_position_ids"})
