@@ -223,3 +223,17 @@ def test_every_block_sliding_says_so_by_hand(tmp_path):
     assert "Its blocks attend within a sliding window of $w = 6$ positions" in text
     assert ": 73.5\u00a0kB per block and 146.9\u00a0kB per sample for its 2 blocks." in text
     assert "attend locally" not in text  # no two kinds of block
+
+
+def test_note_on_the_kinds_in_text_and_json(tmp_path):
+    """The same note in plain text and JSON: no TeX, the global blocks' names as a list."""
+    model = explain.load(_config_file(tmp_path))
+    text = render_document("derivation", model, lang="en", format="text")
+    assert "L_w = 29 of the L = 34 blocks attend locally" in text and "$" not in text.split("\n")[1]
+    assert "model.layers.5, model.layers.11, model.layers.17, model.layers.23 and model.layers.29" in text
+    notes = json.loads(render_document("derivation", model, lang="en", format="json"))["model_notes"]
+    note = next(n for n in notes if n["key"] == "sliding_layers")
+    assert note["L_w_eq"] == 29 and note["global"] == ["model.layers.5", "model.layers.11", "model.layers.17",
+                                                        "model.layers.23", "model.layers.29"]
+    assert note["text"].startswith("L_w = 29 of the L = 34 blocks attend locally: each query attends only to "
+                                   "the last w = 1024 positions")
