@@ -237,3 +237,22 @@ def test_note_on_the_kinds_in_text_and_json(tmp_path):
                                                         "model.layers.23", "model.layers.29"]
     assert note["text"].startswith("L_w = 29 of the L = 34 blocks attend locally: each query attends only to "
                                    "the last w = 1024 positions")
+
+
+def test_one_global_block_under_a_multimodal_prefix(tmp_path):
+    """Gemma 3 with vision: 7 text layers, of which transformers' layer 5 attends to all positions;
+    the note names it under the language model's prefix, in the singular; the embedding is
+    Gemma3TextScaledWordEmbedding there too; the total is transformers' (meta device)."""
+    config = transformers.Gemma3Config(text_config=dict(SMALL, vocab_size=300), vision_config=dict(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, image_size=32, patch_size=8))
+    assert [i for i, k in enumerate(config.text_config.layer_types) if k != "sliding_attention"] == [5]
+    with torch.device("meta"):
+        net = transformers.Gemma3ForConditionalGeneration(config)
+    path = tmp_path / "gemma3.json"
+    path.write_text(json.dumps({**config.to_dict(), "architectures": ["Gemma3ForConditionalGeneration"]}))
+    model = explain.load(str(path))
+    assert model.total == sum(p.numel() for p in net.parameters())
+    assert model.node("model.language_model.embed_tokens").type == \
+        type(net.model.language_model.embed_tokens).__name__ == "Gemma3TextScaledWordEmbedding"
+    text = render_document("derivation", model, lang="en", format="markdown")
+    assert "The other block, `model.language_model.layers.5`, attends globally, to all positions." in text

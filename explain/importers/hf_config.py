@@ -763,7 +763,9 @@ def sliding_note(cfg: _Config, model_type: str, b: _Builder, layers: str) -> Non
     full = tuple(f"{b.prefix or ''}{layers}.{i}" for i, slides in enumerate(flags) if not slides)
     args: tuple[tuple[str, Any], ...] = (("L_w_eq", sum(flags)), ("L_eq", len(flags)),
                                          ("w_eq", cfg.raw["sliding_window"]), ("rest", len(full)))
-    if len(full) <= GLOBAL_NAMED:
+    if len(full) == 1:
+        b.notes.append(("sliding_layers_one", args + (("global", full[0]),)))
+    elif len(full) <= GLOBAL_NAMED:
         b.notes.append(("sliding_layers", args + (("global", full),)))
     else:
         b.notes.append(("sliding_layers_many", args))

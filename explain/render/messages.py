@@ -737,6 +737,12 @@ MODEL_NOTES = {
                          "%(sliding_window)s). The other %(rest)s, %(global)s, attend globally, to all "
                          "positions. Both kinds of block have the same parameters, but not the same "
                          "compute."),
+    # Translators: the same where one block attends globally; %(global)s is its name
+    "sliding_layers_one": N_("%(L_w_eq)s of the %(L_eq)s blocks attend locally: each query attends only "
+                             "to the last %(w_eq)s positions up to its own (the configuration's "
+                             "%(sliding_window)s). The other block, %(global)s, attends globally, to all "
+                             "positions. Both kinds of block have the same parameters, but not the same "
+                             "compute."),
     # Translators: the same where the blocks with global attention are too many to name
     "sliding_layers_many": N_("%(L_w_eq)s of the %(L_eq)s blocks attend locally: each query attends "
                               "only to the last %(w_eq)s positions up to its own (the configuration's "
