@@ -418,7 +418,7 @@ NOTES.update({
 NOTES.update({
     "gemma_four_norms": N_("Gemma 2 and 3 normalize before and after both the attention and the "
                            "feed-forward part: four RMSNorm weight vectors of %(d)s entries per "
-                           "layer."),
+                           "block."),
     "qk_norm_per_head": N_("The queries and the keys are normalized per head before the "
                            "attention (%(q_norm)s and %(k_norm)s: %(d_h)s weights each)."),
     "olmo2_qk_norm": N_("OLMo 2 normalizes the queries and the keys over all heads together "
