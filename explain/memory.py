@@ -57,10 +57,17 @@ class BlockKind:
     """The feed-forward's width f."""
     model_width: Value
     heads: Value
+    window: Value | None = None
+    """w where the block attends within a sliding window (a query sees at most w keys), else None."""
+    sliding: Value | None = None
+    """L_w where only L_w of the node's blocks slide (the others attend to all positions); None:
+    all of them, where there is a window."""
 
     def gpt_style(self, f: int, d: int) -> bool:
-        """The block is the formula's (with dropout, none inside the feed-forward, ungated, f = 4d)."""
-        return self.dropout is True and self.ff_dropout is False and not self.gated and f == 4 * d
+        """The block is the formula's (with dropout, none inside the feed-forward, ungated, f = 4d,
+        attending to all positions)."""
+        return (self.dropout is True and self.ff_dropout is False and not self.gated and f == 4 * d
+                and self.window is None)
 
 
 def korthikanti_bytes(t: int, d: int, h: int) -> tuple[int, int]:
@@ -68,6 +75,12 @@ def korthikanti_bytes(t: int, d: int, h: int) -> tuple[int, int]:
     without recomputation, 34·T·d + 5·H·T² bytes, as its two terms: what every attention kernel
     keeps (34·T·d) and the attention matrices (5·H·T²), which memory-efficient kernels do not store."""
     return 34 * t * d, 5 * h * t * t
+
+
+def korthikanti_window_bytes(t: int, d: int, h: int, w: int) -> tuple[int, int]:
+    """The same for a block whose queries attend within a sliding window of w positions, counting
+    (as the compute does) only the keys inside it: 34·T·d + 5·H·T·min(T, w) bytes, as its two terms."""
+    return 34 * t * d, 5 * h * t * min(t, w)
 
 
 BATCH = sympy.Symbol("B", positive=True, integer=True)

@@ -654,7 +654,7 @@ def test_transformer_activations_are_a_lower_bound(seed_md):
     assert "plus 1.40\u00a0GB per sample in the batch" in en
     # Llama's block is not the formula's: its value there is an order of magnitude, as the paragraph
     # above says, not this model's estimate (review 34 textT 2)
-    assert "For the activations, Korthikanti et al.'s formula above gives an order of magnitude of 104.2\u00a0GB " \
+    assert "For the activations, Korthikanti et al.'s formula above gives an order-of-magnitude estimate of 104.2\u00a0GB " \
            "per sample." in en
     # what is counted is the layer outputs, a lower bound, not all the activations (review 34 textT 3);
     # a CNN's layer outputs are its activations
@@ -728,11 +728,11 @@ def test_korthikanti_estimate_is_this_models_where_its_blocks_are_gpt_style():
     assert 128 * 1024 == 4 * 128 * 256
     en = render(model, lang="en", format="markdown", count=("memory",))
     assert ("Applied to this model's $T = 128$, $d = 256$ and $H = 8$, the GPT-style formula gives 1.77\u00a0MB per "
-            "block and 7.08\u00a0MB per sample for its 4 blocks. That is an order of magnitude, not this model's own "
-            "value: its blocks differ from the GPT-style block (their feed-forward also has dropout after the "
+            "block and 7.08\u00a0MB per sample for its 4 blocks. This is only an order-of-magnitude estimate, not this "
+            "model's own value: its blocks differ from the GPT-style block (their feed-forward also has dropout after the "
             "activation, whose mask adds about $4\\, T d$ bytes).") in en
     assert "this is the estimate for this model" not in en
-    assert "For the activations, Korthikanti et al.'s formula above gives an order of magnitude of 7.08\u00a0MB " \
+    assert "For the activations, Korthikanti et al.'s formula above gives an order-of-magnitude estimate of 7.08\u00a0MB " \
            "per sample." in en
     for lang, words in (("de", "ihr Feed-Forward-Netz hat zudem ein Dropout nach der Aktivierungsfunktion, dessen "
                                 "Maske etwa $4\\, T d$ Byte zusätzlich belegt"),
@@ -787,7 +787,7 @@ def test_korthikanti_differences_name_no_gate_phi_and_falcon_lack():
                                       count=("memory",)) for c in (phi, falcon, moe)}
     assert "its blocks differ from the GPT-style block (their feed-forward is 192 wide, not $4d$)." in texts["PhiConfig"]
     for name in ("FalconConfig", "Qwen2MoeConfig"):
-        assert "blocks. That is an order of magnitude for this model." in texts[name], name
+        assert "blocks. This is an order-of-magnitude estimate for this model." in texts[name], name
     assert not any("their feed-forward is gated" in t for t in texts.values())
 
 
@@ -812,7 +812,7 @@ def test_korthikanti_estimate_is_evaluated_beside_the_lower_bound():
     assert cfg["attention_dropout"] == 0.0 and cfg["intermediate_size"] == 11_008 != 4 * d
     assert ("($T$ positions, width $d$, $H$ heads). Applied to this model's $T = 4{,}096$, $d = 4{,}096$ and "
             "$H = 32$, the GPT-style formula gives 3.25\u00a0GB per block and 104.2\u00a0GB per sample for its 32 "
-            "blocks. That is an order of magnitude, not this model's own value: its blocks differ from the GPT-style "
+            "blocks. This is only an order-of-magnitude estimate, not this model's own value: its blocks differ from the GPT-style "
             "block (they have no dropout, while $2\\, T d + 3\\, H T^{2}$ of the formula are dropout masks and outputs; "
             "their feed-forward is gated and 11,008 wide). Attention kernels that do not store the attention matrices "
             "(FlashAttention and other memory-efficient kernels) drop the term $5\\, H T^{2}$ and leave $34\\, T d$: "

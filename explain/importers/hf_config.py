@@ -695,7 +695,10 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     g = b.start()
     p = "" if head is None else "model."
     g.add_input("input_ids", (SEQ,))
-    g.add(f"{p}embed_tokens", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    embedding = b.torch("Embedding", num_embeddings=V, embedding_dim=d)
+    if model_type == "gemma":  # GemmaTextScaledWordEmbedding: every vector times √d
+        embedding = hf_blocks.scaled_embedding_as("GemmaTextScaledWordEmbedding", embedding)
+    g.add(f"{p}embed_tokens", embedding)
     g.add(f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
                               intermediate_size=f, qkv_bias=qkv_bias, o_bias=o_bias, mlp_bias=mlp_bias,
                               dropout=cfg.rate("attention_dropout", default=0.0), **extra, **sliding_window(cfg, model_type, L)),
@@ -703,40 +706,69 @@ def _decoder_only(cfg: _Config, arch: str, b: _Builder) -> None:
     norm = b.torch("RMSNorm", normalized_shape=d)
     g.add(f"{p}norm", rms_norm_as(f"{prefix}RMSNorm", norm))
     _decoder_head(g, b, head, d, V, n_labels, embedding=f"{p}embed_tokens", tied=tied, token_name="score")
+    sliding_note(cfg, model_type, b, f"{p}layers")
     if head == "lm":
         b.notes.append(("tied_head" if tied else "untied_head", ()))
 
 
-def sliding_window(cfg: _Config, model_type: str, L: Value) -> dict[str, Any]:
-    """The block's sliding-window arguments: ``sliding_window`` w where the config gives one,
-    and ``sliding_layers`` (L_w, L) where only L_w of the L layers slide: from ``layer_types``,
-    else as transformers decides (Gemma 2: every other layer from the first; Gemma 3: all but
-    every ``sliding_window_pattern``-th; Qwen2: from ``max_window_layers`` on, with
-    ``use_sliding_window``; Mistral, Mixtral, Phi-3: all)."""
+def sliding_flags(cfg: _Config, model_type: str) -> list[bool] | None:
+    """Which of the config's layers attend within a sliding window of ``sliding_window`` w
+    positions: from ``layer_types``, else as transformers decides (Gemma 2: every other layer
+    from the first; Gemma 3: all but every ``sliding_window_pattern``-th; Qwen2: from
+    ``max_window_layers`` on, with ``use_sliding_window``; Mistral, Mixtral, Phi-3: all); None
+    without a window or a rule."""
     window = cfg.raw.get("sliding_window")
     n = cfg.size("num_hidden_layers")
     if not isinstance(window, int) or isinstance(window, bool) or not 0 < window <= 10**9:
-        return {}
+        return None
     types = cfg.raw.get("layer_types")
     if isinstance(types, list) and len(types) == n and all(isinstance(t, str) for t in types):
-        n_w = sum(t == "sliding_attention" for t in types)
-    elif model_type == "gemma2":
-        n_w = (n + 1) // 2
-    elif model_type == "gemma3_text":
+        return [t == "sliding_attention" for t in types]
+    if model_type == "gemma2":
+        return [i % 2 == 0 for i in range(n)]
+    if model_type == "gemma3_text":
         pattern = cfg.raw.get("sliding_window_pattern", 6)
         pattern = pattern if isinstance(pattern, int) and not isinstance(pattern, bool) and pattern > 0 else 6
-        n_w = sum((i + 1) % pattern != 0 for i in range(n))
-    elif model_type == "qwen2":
+        return [(i + 1) % pattern != 0 for i in range(n)]
+    if model_type == "qwen2":
         start = cfg.raw.get("max_window_layers", n)
         start = start if isinstance(start, int) and not isinstance(start, bool) and start >= 0 else n
-        n_w = max(0, n - start) if cfg.raw.get("use_sliding_window") is True else 0
-    elif model_type in ("mistral", "mixtral", "phi3"):
-        n_w = n
+        return [cfg.raw.get("use_sliding_window") is True and i >= start for i in range(n)]
+    if model_type in ("mistral", "mixtral", "phi3"):
+        return [True] * n
+    return None
+
+
+def sliding_window(cfg: _Config, model_type: str, L: Value) -> dict[str, Any]:
+    """The block's sliding-window arguments: ``sliding_window`` w where some layers slide
+    (:func:`sliding_flags`), and ``sliding_layers`` (L_w, L) where only L_w of the L layers do."""
+    flags = sliding_flags(cfg, model_type)
+    if not flags or not any(flags):
+        return {}
+    n_w = sum(flags)
+    return {"sliding_window": cfg.raw["sliding_window"], **({} if n_w == len(flags) else {"sliding_layers": (n_w, L)})}
+
+
+GLOBAL_NAMED = 8
+"""At most this many blocks with global attention are named one by one in the note on the two kinds."""
+
+
+def sliding_note(cfg: _Config, model_type: str, b: _Builder, layers: str) -> None:
+    """Where some of the L layers ``layers``.i attend within a causal sliding window and the others
+    to all positions (Gemma 2 and 3, Qwen2), a model note says how many do which, the window w
+    and, where few, the global ones by name."""
+    flags = sliding_flags(cfg, model_type)
+    if not flags or all(flags) or not any(flags):
+        return
+    full = tuple(f"{b.prefix or ''}{layers}.{i}" for i, slides in enumerate(flags) if not slides)
+    args: tuple[tuple[str, Any], ...] = (("L_w_eq", sum(flags)), ("L_eq", len(flags)),
+                                         ("w_eq", cfg.raw["sliding_window"]), ("rest", len(full)))
+    if len(full) == 1:
+        b.notes.append(("sliding_layers_one", args + (("global", full[0]),)))
+    elif len(full) <= GLOBAL_NAMED:
+        b.notes.append(("sliding_layers", args + (("global", full),)))
     else:
-        return {}
-    if n_w == 0:
-        return {}
-    return {"sliding_window": window, **({} if n_w == n else {"sliding_layers": (n_w, L)})}
+        b.notes.append(("sliding_layers_many", args))
 
 
 def attention_sizes(cfg: _Config, b: _Builder, d: Value, kv_default: int | None,

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ..symbols import Value
 from .hf_config import (_PREFIXES, SEQ, _Builder, _check_heads, _Config, _decoder_head, _family, _pick_head, _tied,
-                        _unsupported, attention_sizes, sliding_window)
+                        _unsupported, attention_sizes, sliding_note, sliding_window)
 
 
 def _heads(arch: str, prefix: str, causal: str = "ForCausalLM", base: str = "Model") -> str | None:
@@ -34,16 +34,22 @@ def _head_note(b: _Builder, head: str | None, tied: bool) -> None:
 def _decoder_stack(cfg: _Config, b: _Builder, head: str | None, V: Value, d: Value, tied: bool,
                    add_layers: Callable[[Any, str], None], *, base: str = "model.", embed: str = "embed_tokens",
                    norm: tuple[str, str] = ("norm", "RMSNorm"), token_name: str = "score", lm_bias: bool = False,
-                   norm_as: str | None = None) -> None:
+                   norm_as: str | None = None, embed_as: str | None = None) -> None:
     """A decoder-only model: the token embedding V·d, the layers (``add_layers(graph, prefix)``),
     the final norm and the architecture's head (``_decoder_head``), saying whether an LM head is
     tied; under a head the model's layers are named ``base`` + name; ``norm_as``: the final RMSNorm
-    under the transformers class print(model) shows (Gemma2RMSNorm, which scales by 1 + weight)."""
+    under the transformers class print(model) shows (Gemma2RMSNorm, which scales by 1 + weight);
+    ``embed_as``: the token embedding under its transformers class where it scales its vectors
+    (Gemma2TextScaledWordEmbedding: times √d)."""
     n_labels = _labels(cfg, b, head)
     g = b.start()
     p = "" if head is None else base
     g.add_input("input_ids", (SEQ,))
-    g.add(f"{p}{embed}", b.torch("Embedding", num_embeddings=V, embedding_dim=d))
+    embedding = b.torch("Embedding", num_embeddings=V, embedding_dim=d)
+    if embed_as is not None:
+        from ..layers.hf_blocks import scaled_embedding_as
+        embedding = scaled_embedding_as(embed_as, embedding)
+    g.add(f"{p}{embed}", embedding)
     add_layers(g, p)
     final = b.torch(norm[1], normalized_shape=d)
     if norm_as is not None:
@@ -112,13 +118,19 @@ def _llama_like(cfg: _Config, arch: str, b: _Builder) -> None:
         else:
             extra["mask_kept"] = bidirectional
         extra["query_pre_attn_scalar"] = cfg.size("query_pre_attn_scalar", default=256)
+        # their layers have no dropout module: only the attention's, at attention_dropout (0.0)
+        extra["dropout"] = cfg.rate("attention_dropout", default=0.0)
     if model_type == "phi3":
         extra["partial_rotary"] = _rotary_fraction(cfg, 1.0) < 1
+    if extra.get("causal", True):  # Gemma 3 without the causal mask: its window reaches both ways
+        sliding_note(cfg, model_type, b, f"{'' if head is None else 'model.'}layers")
     _decoder_stack(cfg, b, head, V, d, _tied(cfg, tie_default), lambda g, p: g.add(
         f"{p}layers", block(hidden_size=d, num_attention_heads=H, num_key_value_heads=H_kv, head_dim=d_h,
                             intermediate_size=f, qkv_bias=bias, o_bias=bias,
                             **sliding_window(cfg, model_type, L), **extra), repeat=L),
-        norm_as={"gemma2": "Gemma2RMSNorm", "gemma3_text": "Gemma3RMSNorm"}.get(model_type))
+        norm_as={"gemma2": "Gemma2RMSNorm", "gemma3_text": "Gemma3RMSNorm"}.get(model_type),
+        embed_as={"gemma2": "Gemma2TextScaledWordEmbedding",
+                  "gemma3_text": "Gemma3TextScaledWordEmbedding"}.get(model_type))
 
 
 # ----------------------------------------------------------------------------- Phi

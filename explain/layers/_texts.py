@@ -250,6 +250,10 @@ LAYER_SCALE = N_("LayerScale multiplies every feature by a learned factor: one w
 # -- embeddings
 EMBEDDING = N_("An embedding layer is a lookup table: it stores one vector for every index its "
                "input can take (a token of the vocabulary, a position, …).")
+# Translators: Gemma's token embedding (transformers' GemmaTextScaledWordEmbedding, Gemma2…, Gemma3…); %(sqrt_d)s is √d
+EMBEDDING_SCALED = N_("Gemma's token embedding is a lookup table: it stores one vector for every token of the "
+                      "vocabulary, and it multiplies every vector it looks up by %(sqrt_d)s. This factor is a "
+                      "constant, not a parameter.")
 REVERSIBLE_EMBEDDING = N_("A reversible embedding stores one vector for every entry of the "
                           "vocabulary and can also map vectors back to scores over the vocabulary: "
                           "with the transposed embedding matrix (tied weights) or with a second "
@@ -722,6 +726,25 @@ REARRANGE_COMPUTE = N_("This layer only rearranges the entries of its input: it 
                        "so it needs no MACs and no other operations.")
 DENSE_COMPUTE = N_("A dense layer computes each output as the sum of all its inputs, each multiplied "
                    "by its weight: one multiply-accumulate (MAC) for each kernel weight.")
+# Translators: what the other operations O of a Gemma 2 block count (its formula's terms in math)
+GEMMA2_BLOCK_COMPUTE = N_("Per position, %(O)s counts the four RMSNorms, 3 operations per element for their "
+                          "statistics (%(twelve_d)s) and 1 for their weights (%(four_d)s); the two residual "
+                          "additions (%(two_d)s); the GELU and the gate's product in the feed-forward part "
+                          "(%(two_f)s); and the rotation (RoPE) of the %(qk)s elements of the queries and keys, 3 "
+                          "per element. Per score it counts the scaling and the softmax, 4 operations for each head "
+                          "(%(per_score)s).")
+# Translators: the same for a Gemma 3 block, which also normalizes the queries and keys of every head
+GEMMA3_BLOCK_COMPUTE = N_("Per position, %(O)s counts the four RMSNorms, 3 operations per element for their "
+                          "statistics (%(twelve_d)s) and 1 for their weights (%(four_d)s); the two residual "
+                          "additions (%(two_d)s); the GELU and the gate's product in the feed-forward part "
+                          "(%(two_f)s); and 7 operations on each of the %(qk)s elements of the queries and keys: 3 "
+                          "for the rotation (RoPE) and 4 for %(q_norm)s or %(k_norm)s, which normalize every head "
+                          "with the same weights and are counted like the other RMSNorms. Per score it counts the "
+                          "scaling and the softmax, 4 operations for each head (%(per_score)s).")
+# Translators: the compute of Gemma's token embedding, which multiplies every looked-up vector by √d (%(sqrt_d)s)
+EMBEDDING_SCALED_COMPUTE = N_("Looking up the vectors takes no arithmetic, so this layer needs no MACs; "
+                              "multiplying each of them by %(sqrt_d)s takes one multiplication per "
+                              "output element.")
 POOL_COMPUTE = N_("A pooling layer does no multiplications, so it needs no MACs. For each output "
                   "element it compares (maximum) or adds up (average) the values of its window, counted as one "
                   "operation per window element.")

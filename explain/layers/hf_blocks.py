@@ -47,7 +47,7 @@ from ..symbols import Value, sym, to_expr
 from .base import Group, Layer, Shape, _count, _optional, _size, anything, arg, flag, format_shape, size, layer_type
 from . import _texts
 from .registry import lazy, lazy_getattr, register
-from .torch_core import Linear
+from .torch_core import Embedding, Linear
 from .torch_layer_norm import RMSNorm
 
 d, f, H, H_kv, d_h, d_kv = sym("d"), sym("f"), sym("H"), sym("H_kv"), sym("d_h"), sym("d_kv")
@@ -168,7 +168,7 @@ class _Block(Layer):
                 raise NotDerived(UNKNOWN_SIZE)
             found[S] = self.source_length
         ew = self.elementwise()
-        macs, other = block_formulas(self.weight_groups(), self.active_formula(), self.pair_macs(), keys,
+        macs, other = block_formulas(self.cost_groups(), self.active_formula(), self.pair_macs(), keys,
                                      self.source_groups() if cross else frozenset(),
                                      self.cross_pair_macs() if cross else None, ew)
         return Cost(macs, other, found, other_partial=ew is None)
@@ -176,6 +176,11 @@ class _Block(Layer):
     def keys(self) -> tuple[sympy.Expr, dict]:
         """Keys per query (``keys_per_query``) and the values of its window symbols."""
         return T, {}
+
+    def cost_groups(self) -> tuple[Group, ...]:
+        """The weight groups whose vectors act once per token and element (T·Σ): all of them,
+        but for weights that act on every head, which ``elementwise`` counts (Gemma 3's q_norm)."""
+        return self.weight_groups()
 
     def has_dropout(self) -> bool | None:
         """Whether a dropout rate above 0 is stated (None: no rate stated)."""
@@ -481,7 +486,8 @@ class LlamaDecoderLayer(_Block):
         if self.cross_attention():
             return None
         return BlockKind(self.has_dropout(), False, self.ffn_gated, self.intermediate_size, self.hidden_size,
-                         self.num_attention_heads)
+                         self.num_attention_heads, self.sliding_window,
+                         None if self.sliding_layers is None else self.sliding_layers[0])
 
     def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
         """Two RMSNorms' statistics 3d each, SiLU and the gate's product 2f, two residual adds
@@ -708,6 +714,22 @@ def named_rms_norm(class_name: str) -> type[RMSNorm]:
             **({"explanation": _texts.RMS_NORM_OFFSET} if class_name in _OFFSET_RMS_NORMS else {}),
             "__doc__": f"transformers' {class_name}: an RMS normalization, weight d, no bias."}))
     return cls
+
+
+_SCALED_EMBEDDINGS: dict[str, type[Layer]] = {}
+
+
+def scaled_embedding_as(class_name: str, embedding: Layer) -> Layer:
+    """``embedding`` (torch's Embedding) under the class print(model) shows for Gemma's token
+    embedding (GemmaTextScaledWordEmbedding, Gemma2…, Gemma3…): weight (V, d), V·d, and every
+    looked-up vector times √d (the buffer embed_scale, not a parameter): no MACs, O = N_out."""
+    cls = _SCALED_EMBEDDINGS.get(class_name)
+    if cls is None:
+        cls = _SCALED_EMBEDDINGS[class_name] = layer_type(type(class_name, (Embedding,), {
+            "type_name": class_name, "__module__": __name__, "explanation": _texts.EMBEDDING_SCALED,
+            "compute_explanation": _texts.EMBEDDING_SCALED_COMPUTE, "ops_per_element": 1,
+            "__doc__": f"transformers' {class_name}: a lookup (…) → (…, d), each vector times √d; V·d."}))
+    return cls(**{f.name: getattr(embedding, f.name) for f in fields(embedding)})
 
 
 def rms_norm_as(class_name: str, norm: Layer) -> RMSNorm:

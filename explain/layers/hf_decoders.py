@@ -24,7 +24,9 @@ import sympy
 
 from ..symbols import Value, to_expr
 from .base import Group, Shape, choice, flag, size, layer_type
-from .hf_blocks import (_Block, _layer_norm, _linear, _llama_attention, _llama_groups, H, H_kv, LlamaDecoderLayer,
+from ..compute import RMS_OPS
+from .hf_blocks import (_PER_SCORE, _Block, _layer_norm, _linear, _llama_attention, _llama_groups, H, H_kv,
+                        LlamaDecoderLayer,
                         d, d_h, f)
 from . import _texts
 from .registry import register
@@ -81,9 +83,8 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
         kept = ("gemma2_bidirectional_mask_kept",) if self.mask_kept else ()
         return ("gemma_heads_softcap" if self.softcap else "gemma_heads", *kept)
 
-    def note_values(self) -> tuple[tuple[str, Value], ...]:
-        """s; with the two-sided window also w, ⌊w/2⌋, 2⌊w/2⌋ + 1 (the widest row of keys) and
-        ⌊w/2⌋ + 1 (what transformers' loaded config holds)."""
+    def _window_values(self) -> tuple[tuple[str, Value], ...]:
+        """s; with the two-sided window also w, ⌊w/2⌋, 2⌊w/2⌋ + 1 and ⌊w/2⌋ + 1."""
         s = (("s_value", self.query_pre_attn_scalar),)
         if self.causal or self.sliding_window is None:
             return s
@@ -99,8 +100,43 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
         layers keep the keys with |q − k| ≤ ⌊w/2⌋ (it stores w as ⌊w/2⌋ + 1, exclusive)."""
         return not self.causal
 
+    compute_explanation = _texts.GEMMA2_BLOCK_COMPUTE
+
+    def compute_math(self) -> dict:
+        """The terms the compute sentence names: the norms' weights 4d and statistics 12d, the
+        residual adds 2d, the gate 2f, the queries' and keys' elements (H + H_kv)·d_h, 4H per score."""
+        return {"O": sympy.Symbol("O"), "four_d": 4 * d, "twelve_d": 4 * RMS_OPS * d, "two_d": 2 * d,
+                "two_f": 2 * f, "qk": (H + H_kv) * d_h, "per_score": _PER_SCORE}
+
+    def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+        """Per token: four RMSNorms' statistics 3d each (before and after the attention and the
+        feed-forward part), two residual adds 2d, GELU and the gate's product 2f, RoPE on the
+        queries and keys 3·(H + H_kv)·d_h (and ``qk_norm_ops`` per element of them); 4H per score."""
+        rotated = (H + H_kv) * d_h
+        per_token = 4 * RMS_OPS * d + 2 * d + 2 * f + (3 + self.qk_norm_ops()) * rotated
+        return per_token, _PER_SCORE, _PER_SCORE
+
+    def qk_norm_ops(self) -> int:
+        """Operations of norms on the queries' and keys' heads, per element of them (none in Gemma 2)."""
+        return 0
+
+    def head_notes(self) -> tuple[str, ...]:
+        """Grouped-query attention (H_kv < H) and a head size of its own (H·d_h ≠ d), said where
+        the parameters are counted, as the Llama layer's notes say its own case."""
+        gqa = ("gqa_kv_heads",) if not _same(self.num_key_value_heads, self.num_attention_heads) else ()
+        own = () if _same(self.head_dim * self.num_attention_heads, self.hidden_size) else ("head_size_own",)
+        return gqa + own
+
+    def note_values(self) -> tuple[tuple[str, Value], ...]:
+        """s; H·d_h and d where the heads are not d wide together; with the two-sided window
+        also w, ⌊w/2⌋, 2⌊w/2⌋ + 1 (the widest row of keys) and ⌊w/2⌋ + 1 (what transformers'
+        loaded config holds)."""
+        widths = (("H_d_h_value", to_expr(self.num_attention_heads) * to_expr(self.head_dim)),
+                  ("d_value", self.hidden_size))
+        return self._window_values() + (widths if "head_size_own" in self.head_notes() else ())
+
     def notes(self) -> tuple[str, ...]:
-        return ("gemma_four_norms", *self.heads_note(), "rope_no_parameters")
+        return ("gemma_four_norms", *self.head_notes(), *self.heads_note(), "gated_ffn", "rope_no_parameters")
 
 
 @register("Gemma3DecoderLayer", framework="pytorch")
@@ -108,11 +144,23 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
 class Gemma3DecoderLayer(Gemma2DecoderLayer):
     """Gemma 3: Gemma 2's layer with q_norm and k_norm (d_h each): + 2·d_h."""
 
+    compute_explanation = _texts.GEMMA3_BLOCK_COMPUTE
+
     def weight_groups(self) -> tuple[Group, ...]:
         return _llama_groups(self.qkv_bias, self.o_bias, False, True) + _GEMMA_NORMS
 
+    def cost_groups(self) -> tuple[Group, ...]:
+        """Without q_norm and k_norm: their d_h weights act on every head (``qk_norm_ops``)."""
+        return tuple(g for g in self.weight_groups() if not g.name.endswith(("q_norm.weight", "k_norm.weight")))
+
+    def qk_norm_ops(self) -> int:
+        """q_norm and k_norm on every head: statistics 3 and the weight 1 per element of the
+        queries and keys, (3 + 1)·(H + H_kv)·d_h per token."""
+        return RMS_OPS + 1
+
     def notes(self) -> tuple[str, ...]:
-        return ("gemma_four_norms", "qk_norm_per_head", *self.heads_note(), "rope_no_parameters")
+        return ("gemma_four_norms", "qk_norm_per_head", *self.head_notes(), *self.heads_note(), "gated_ffn",
+                "rope_no_parameters")
 
 
 @cache

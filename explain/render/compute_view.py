@@ -363,7 +363,7 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
     return [Record(r) for r in rows]
 
 
-ATTENTION_SIZES = frozenset({"H", "H_kv", "T", "T_q", "T_k", "S"})
+ATTENTION_SIZES = frozenset({"H", "H_kv", "T", "T_q", "T_k", "S", "w", "L_w"})
 """An attention's sizes the compute list defines with their value (``H = 4``, ``T = 128``) where
 the model gives them one value throughout (a layer's own, not a symbol of the model's list)."""
 
@@ -436,13 +436,63 @@ def _brief_chains(v: "View", values: dict, cost: "Cost", macs_label: str) -> lis
     return out
 
 
+# Translators: a subscript in formulas, MACs_local and O_local: one block with local (sliding-window) attention
+LOCAL_LABEL = N_("local")
+# Translators: a subscript in formulas, MACs_global and O_global: one block with global attention (all positions)
+GLOBAL_LABEL = N_("global")
+
+
+def window_kinds(node: "Node", cost: "Cost") -> bool:
+    """Whether the node's L copies are of two kinds, L_w with a sliding window and L − L_w
+    attending to all positions (Gemma 2 and 3): its formulas then hold the mean keys per query
+    (L_w·min(T, w) + (L − L_w)·T)/L, and the document counts each kind apart."""
+    from ..compute import L_w
+    repeated = not (isinstance(node.repeat, int) and node.repeat == 1)
+    return repeated and L_w in cost.values and L_w in (cost.macs + cost.other).free_symbols
+
+
+def _kind_lines(v: "View", lhs: str, formula: Any, total: Any, values: dict) -> list[str]:
+    """A formula of two kinds of block counted apart: ``lhs_local`` (every layer slides: L_w = L)
+    and ``lhs_global`` (none does: L_w = 0), each = formula = numbers = result, then
+    ``lhs = L_w · lhs_local + (L − L_w) · lhs_global = 29 × a + 5 × b = total``."""
+    from ..compute import L_w, w
+    from ..model import substitute
+    from .escape import latex_text
+    from .i18n import translate
+    from ..symbols import sym
+    L = sym("L")
+    if formula == 0:
+        return [rf"{lhs} = 0"]
+    labels = [lhs + r"_{\text{" + latex_text(translate(v.f.lang, label)) + "}}" for label in (LOCAL_LABEL, GLOBAL_LABEL)]
+    forms = [formula.subs(L_w, L), formula.subs(L_w, 0)]
+    lines, each = [], []
+    # w in one step with the other sizes: its number alone first is half a step (review 37, en)
+    named = {k: x for k, x in values.items() if k not in (L_w, L, w)}
+    numeric = v.numeric(values)
+    for label, form in zip(labels, forms):
+        one = v.evaluate(substitute(form, values))
+        lines.append(v.chain(label, form, named, one, numeric=numeric))
+        each.append(one)
+    n_w, n = v.evaluate(values[L_w]), v.evaluate(values.get(L, L))
+    all_ = v.evaluate(total)
+    num = v.p.number
+    assert n_w * each[0] + (n - n_w) * each[1] == all_
+    lines.append(rf"{lhs} = L_{{w}} \cdot {labels[0]} + (L - L_{{w}}) \cdot {labels[1]}"
+                 rf" = {num(n_w)} \times {num(each[0])} + {num(n - n_w)} \times {num(each[1])} = {num(all_)}")
+    return lines
+
+
 def _equations(v: "View", node: "Node", cost: "Cost") -> str:
     """``MACs = formula = numbers = result`` and ``O = …`` aligned; for a node of L copies, the
-    first copy's (MACs_1, O_1) and then L times it."""
+    first copy's (MACs_1, O_1) and then L times it; for copies of two kinds (sliding and global
+    attention) each kind's and their sum (:func:`_kind_lines`)."""
     from ..model import substitute
     from .view import aligned_chains
     values = {**node.values, **cost.values}
     repeated = not (isinstance(node.repeat, int) and node.repeat == 1)
+    if window_kinds(node, cost):
+        return aligned_chains(_kind_lines(v, _label(v.f, MACS_LABEL), cost.macs, node.macs, values)
+                              + _kind_lines(v, "O", cost.other, node.other_ops, values))
 
     def lines(lhs: str, formula: Any, total: Any) -> list[str]:
         one_lhs = lhs + ("_{1}" if repeated else "")

@@ -108,8 +108,8 @@ def model_dict(model: Model, compute: bool = False) -> dict[str, Any]:
     out.update(model.details)
     if model.notes:
         from .messages import MODEL_NOTES, plain_placeholders
-        out["model_notes"] = [{"key": key, "text": MODEL_NOTES[key] % {**plain_placeholders(), **dict(args)}, **dict(args)}
-                              for key, args in model.notes]
+        out["model_notes"] = [{"key": key, "text": MODEL_NOTES[key] % {**plain_placeholders(), **{
+            n: _plain_arg(n, v) for n, v in args}}, **dict(args)} for key, args in model.notes]
     return out
 
 
@@ -139,3 +139,14 @@ def memory_dict(model: Model) -> dict[str, Any]:
                            "layers": {x.name: x.elements for x in a.layers},
                            "left_out": list(a.unknown), "views": list(a.views)}
     return {"model_states": states, "activations": acts}
+
+
+def _plain_arg(name: str, value: object) -> object:
+    """A model note's argument in its plain text: ``L_w = 29`` for a symbol's value, a list of
+    names joined by commas, else the value itself."""
+    from .messages import NOTE_EQUATIONS
+    if name in NOTE_EQUATIONS:
+        return f"{NOTE_EQUATIONS[name]} = {value}"
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value))
+    return value

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..memory import activations, korthikanti_bytes, model_states, per_parameter
+from ..memory import activations, korthikanti_bytes, korthikanti_window_bytes, model_states, per_parameter
 from ..msgid import N_
 from .escape import latex_text
-from .numbers import format_bytes
+from .numbers import decimal_symbol, format_bytes
 
 if TYPE_CHECKING:
     from ..model import Model
@@ -130,6 +130,8 @@ def _korthikanti_values(model: "Model", f: "Formatter", bound: int | None) -> di
     kept, matrices = korthikanti_bytes(t, d, h)
     one = kept + matrices
     known = [k for _, k in kinds if k is not None]
+    window = _window(model, kinds, t, d, h) if len(known) == len(kinds) else None
+    total = blocks * one if window is None else window["total"]
     widths = {int(model.evaluate(k.width)) for k in known}
     fits = len(known) == len(kinds) and all(k.gpt_style(int(model.evaluate(k.width)), d) for k in known)
     differences = []
@@ -142,11 +144,42 @@ def _korthikanti_values(model: "Model", f: "Formatter", bound: int | None) -> di
             mask = (("" if width == d else rf"{n(width // d)}\, ") + "T d") if width % d == 0 else rf"{n(width)}\, T"
             differences.append(("ff_dropout", f.m(mask)))
         if kind.gated:
-            differences.append(("gated", f.num(width)))
+            differences.append(("gated", f.num(width)) if width != 4 * d else ("gated_4d", f.m("4d")))
         elif width != 4 * d:
             differences.append(("width", f.num(width)))
+        if window is not None:
+            differences.append(("sliding" if window["some"] else "sliding_all", f.num(window["count"])))
     return {"T_eq": f.m(f"{names['positions']} = {n(t)}"), "d_eq": f.m(f"{names['model_width']} = {n(d)}"),
-            "H_eq": f.m(f"{names['heads']} = {n(h)}"), "block": _bytes(one, f), "total": _bytes(blocks * one, f),
+            "H_eq": f.m(f"{names['heads']} = {n(h)}"), "block": _bytes(one, f), "total": _bytes(total, f),
+            "window": None if window is None else {
+                "count": f.num(window["count"]), "some": window["some"], "w_eq": f.m(rf"w = {n(window['w'])}"),
+                "term": f.m(r"5\, H T \min(T" + ("; " if decimal_symbol(f.lang) == "," else ", ") + "w)"),
+                "block": _bytes(window["block"], f)},
             "n": f.num(blocks), "bound": _bytes(bound, f), "fits": fits, "differences": differences,
             "ff": f.m("4d"), "term": f.m(r"5\, H T^{2}"), "rest": f.m(r"34\, T d"),
             "rest_block": _bytes(kept, f), "rest_total": _bytes(blocks * kept, f)}
+
+
+def _window(model: "Model", kinds: list, t: int, d: int, h: int) -> dict[str, Any] | None:
+    """Where blocks attend within one sliding window w (Gemma 2 and 3, Mistral): Korthikanti et
+    al.'s term 5·H·T² becomes 5·H·T·min(T, w) in them, counting only the keys inside the window as
+    the compute does; the sum over all blocks, the count of sliding ones, the bytes of one; None
+    where no block slides or windows differ."""
+    windows, sliding, total, blocks = set(), 0, 0, 0
+    kept, matrices = korthikanti_bytes(t, d, h)
+    for node, kind in kinds:
+        repeat = int(model.evaluate(node.repeat))
+        blocks += repeat
+        if kind.window is None:
+            total += repeat * (kept + matrices)
+            continue
+        w = int(model.evaluate(kind.window))
+        n_w = repeat if kind.sliding is None else int(model.evaluate(kind.sliding))
+        windows.add(w)
+        sliding += n_w
+        total += n_w * sum(korthikanti_window_bytes(t, d, h, w)) + (repeat - n_w) * (kept + matrices)
+    if len(windows) != 1 or sliding == 0:
+        return None
+    w, = windows
+    return {"w": w, "count": sliding, "some": sliding < blocks, "total": total,
+            "block": sum(korthikanti_window_bytes(t, d, h, w))}

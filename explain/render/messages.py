@@ -60,6 +60,10 @@ COMPUTE_SYMBOLS = {
     "T_q": N_("number of query positions"),
     "T_k": N_("number of key and value positions"),
     "S": N_("length of the encoder's sequence, whose positions the cross-attention reads"),
+    # Translators: w in the compute formulas of sliding-window attention (the config's sliding_window)
+    "w": N_("width of the sliding attention window (the number of positions a query attends to)"),
+    # Translators: L_w in the compute formulas: how many of the L blocks attend within a sliding window
+    "L_w": N_("number of blocks with sliding-window (local) attention"),
     # a pooling window's sizes (a convolution's kernel sizes are its parameters' symbols)
     "k": N_("window size"),
     "k_d": N_("window depth"),
@@ -315,7 +319,7 @@ NOTES = {
                           "wide as %(d)s (%(H_kdim_d)s)."),
 }
 
-NOTE_COUNTS = frozenset({"count", "biases", "total", "without", "s_value", "w_eq", "half_w_eq", "keys_w_eq", "loaded_w_eq",
+NOTE_COUNTS = frozenset({"count", "biases", "total", "without", "s_value", "H_d_h_value", "d_value", "w_eq", "half_w_eq", "keys_w_eq", "loaded_w_eq",
                          "torch_count", "torch_more"})
 """Placeholders of notes that say numbers the step supplies (``LayerStep.note_values``): counts
 of the whole model, a layer's own size (Gemma's query_pre_attn_scalar), the count of the same
@@ -414,7 +418,7 @@ NOTES.update({
 NOTES.update({
     "gemma_four_norms": N_("Gemma 2 and 3 normalize before and after both the attention and the "
                            "feed-forward part: four RMSNorm weight vectors of %(d)s entries per "
-                           "layer."),
+                           "block."),
     "qk_norm_per_head": N_("The queries and the keys are normalized per head before the "
                            "attention (%(q_norm)s and %(k_norm)s: %(d_h)s weights each)."),
     "olmo2_qk_norm": N_("OLMo 2 normalizes the queries and the keys over all heads together "
@@ -627,6 +631,11 @@ NOTES.update({
                        "heads, each shared by a group of query heads, so %(k_proj)s and "
                        "%(v_proj)s have %(kv_proj_weights)s weights each, fewer than "
                        "%(q_proj)s's %(q_proj_weights)s."),
+    # Translators: Gemma's head size d_h is the config's head_dim, and H·d_h differs from the width d
+    "head_size_own": N_("The head size %(d_h)s is set by the configuration (%(head_dim)s), not derived "
+                        "as %(d_over_H)s: the queries of all heads together have %(H_d_h)s "
+                        "components (here %(H_d_h_value)s), not %(d)s (here %(d_value)s), so %(q_proj)s "
+                        "maps %(d)s to %(H_d_h)s and %(o_proj)s maps %(H_d_h)s back to %(d)s."),
     "gated_ffn": N_("The feed-forward part is gated (SwiGLU in Llama, Mistral and Qwen; GeGLU in "
                     "Gemma): %(gate_proj)s and %(up_proj)s map %(d)s to %(ffn)s and "
                     "%(down_proj)s maps %(ffn)s back to %(d)s, three matrices of %(d_f)s weights each where a "
@@ -721,6 +730,24 @@ MODEL_NOTES = {
                      "in the same bucket, one per direction, so the sequence length has no upper "
                      "limit. Compute and memory are counted for sequences of %(length)s tokens, the "
                      "input length of T5's pre-training (Raffel et al., 2020)."),
+    # Translators: Gemma 2 and 3 (and Qwen2 with use_sliding_window): "L_w = 29 of the L = 34 blocks" slide
+    # within w = 1,024 positions (math); %(rest)s is a number, %(global)s the list of the other blocks' names
+    "sliding_layers": N_("%(L_w_eq)s of the %(L_eq)s blocks attend locally: each query attends only "
+                         "to the last %(w_eq)s positions up to its own (the configuration's "
+                         "%(sliding_window)s). The other %(rest)s, %(global)s, attend globally, to all "
+                         "positions. Both kinds of block have the same parameters, but not the same "
+                         "compute."),
+    # Translators: the same where one block attends globally; %(global)s is its name
+    "sliding_layers_one": N_("%(L_w_eq)s of the %(L_eq)s blocks attend locally: each query attends only "
+                             "to the last %(w_eq)s positions up to its own (the configuration's "
+                             "%(sliding_window)s). The other block, %(global)s, attends globally, to all "
+                             "positions. Both kinds of block have the same parameters, but not the same "
+                             "compute."),
+    # Translators: the same where the blocks with global attention are too many to name
+    "sliding_layers_many": N_("%(L_w_eq)s of the %(L_eq)s blocks attend locally: each query attends "
+                              "only to the last %(w_eq)s positions up to its own (the configuration's "
+                              "%(sliding_window)s). The other %(rest)s attend globally, to all positions. "
+                              "Both kinds of block have the same parameters, but not the same compute."),
     "tied_head": N_("The LM head is tied to the token embedding: it uses the embedding's weights "
                     "and has none of its own."),
     "untied_head": N_("The LM head is not tied to the token embedding: it has %(V_d)s weights of "
@@ -762,6 +789,8 @@ MODEL_NOTES = {
                      "were loaded or downloaded), and it is derived from its modules, as from_torch "
                      "does."),
 }
+NOTE_EQUATIONS = {"L_w_eq": "L_w", "L_eq": "L", "w_eq": "w"}
+"""Model notes' arguments said as a symbol's value, ``L_w = 29`` (placeholder → symbol)."""
 MODEL_NOTE_ITEMS = frozenset({"lenet5_c3", "lenet5_subsampling", "lenet5_rbf"})
 """The model notes that are items of a list (after the note before them)."""
 INPUT_NOTES = frozenset({"bert_optional_inputs", "roberta_optional_inputs", "generated_position_ids"})
@@ -830,7 +859,7 @@ ROLE_MATH = {"r": "r", "scale": r"1/(1-r)", "f": "f(x)",
              "minus_inf": r"-\infty",
              "sdpa_s_causal": r"\operatorname{softmax}\bigl(Q K^{\top} / \sqrt{s} + M\bigr) V",
              "sdpa_s_softcap_causal": r"\operatorname{softmax}\bigl(c \tanh\bigl(Q K^{\top} / (c \sqrt{s})\bigr) + M\bigr) V",
-             "sqrt_d_h": r"\sqrt{d_{h}}", "sqrt_d_kv": r"\sqrt{d_{\text{kv}}}",
+             "sqrt_d": r"\sqrt{d}", "sqrt_d_h": r"\sqrt{d_{h}}", "sqrt_d_kv": r"\sqrt{d_{\text{kv}}}",
              "prelu": r"f(x) = \max(x, 0) + \alpha \cdot \min(x, 0)",
              "simple_rnn": r"h_{t} = \tanh(x_{t} W + h_{t-1} U + b)",
              "simple_rnn_no_bias": r"h_{t} = \tanh(x_{t} W + h_{t-1} U)"}
@@ -850,7 +879,7 @@ ROLE_PLAIN = {"r": "r", "scale": "1/(1 − r)", "rate": "rate", "max_value": "ma
               "minus_inf": "−∞",
               "sdpa_s_causal": "softmax(Q·Kᵀ/√s + M)·V",
               "sdpa_s_softcap_causal": "softmax(c·tanh(Q·Kᵀ/(c·√s)) + M)·V",
-              "sqrt_d_h": "√d_h", "sqrt_d_kv": "√d_kv",
+              "sqrt_d": "√d", "sqrt_d_h": "√d_h", "sqrt_d_kv": "√d_kv",
               "prelu": "f(x) = max(x, 0) + α·min(x, 0)",
               "simple_rnn": "h_t = tanh(x_t·W + h_(t−1)·U + b)",
               "simple_rnn_no_bias": "h_t = tanh(x_t·W + h_(t−1)·U)"}
@@ -966,7 +995,7 @@ PLACEHOLDERS: Mapping[str, Any] = Later({
     "down_proj": Code("down_proj"), "relative_attention_bias": Code("relative_attention_bias"),
     "q_norm": Code("q_norm"), "k_norm": Code("k_norm"), "query_key_value": Code("query_key_value"),
     "qkv_proj": Code("qkv_proj"), "gate_up_proj": Code("gate_up_proj"),
-    "query_pre_attn_scalar": Code("query_pre_attn_scalar"),
+    "query_pre_attn_scalar": Code("query_pre_attn_scalar"), "head_dim": Code("head_dim"),
     "use_bidirectional_attention": Code("use_bidirectional_attention: true"), "is_causal": Code("is_causal"),
     "false": Code("False"), "GemmaModel": Code("GemmaModel"), "Gemma2Model": Code("Gemma2Model"),
     "Gemma3TextModel": Code("Gemma3TextModel"), "sliding_window": Code("sliding_window"),

@@ -15,7 +15,7 @@ from ..layers.base import Shape
 from ..model import Model, Node
 from .messages import LENGTH_NOTES, MODEL_NOTES
 from .numbers import format_decimal_places
-from .view import Formatter
+from .view import Formatter, note_arg
 
 MEMORY_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
@@ -145,6 +145,6 @@ def summary(model: Model, f: Formatter, compute: bool = False) -> dict[str, Any]
             "compute": compute, "macs": None if model.macs is None else f.num(model.macs),
             "flops": None if model.flops is None else f.num(model.flops),
             "not_derived": [f.name(n) for n in model.compute_not_derived] if compute else [],
-            "model_notes": [(MODEL_NOTES[k], f.placeholders(**{n: f.num(v) if isinstance(v, int) else f.name(v) for n, v in args}))
+            "model_notes": [(MODEL_NOTES[k], f.placeholders(**{n: note_arg(f, n, v) for n, v in args}))
                             for k, args in model.notes
                             if k in MODEL_NOTES and (compute or k not in LENGTH_NOTES)]}

@@ -1105,6 +1105,22 @@ def break_display(tex: str, width: int = DISPLAY_WIDTH) -> str:
     return "\\begin{aligned}\n" + " \\\\\n".join(chain_lines(tex, width)) + "\n\\end{aligned}"
 
 
+def note_arg(fmt: "Formatter", name: str, v: Any) -> str:
+    """A model note's argument ``name``: a symbol's value as math (``L_w = 29``, the symbol
+    :data:`messages.NOTE_EQUATIONS` names), a number in the locale, a tuple of names as a list in
+    code font ("`model.layers.5`, … and `model.layers.29`"), else a name in code font."""
+    if name in messages.NOTE_EQUATIONS and isinstance(v, int):
+        if fmt.format == "text":  # plain text: no TeX
+            return f"{messages.NOTE_EQUATIONS[name]} = {fmt.num(v)}"
+        return fmt.m(f"{symbol_tex(messages.NOTE_EQUATIONS[name])} = {fmt.math.number(v)}")
+    if isinstance(v, int):
+        return fmt.num(v)
+    if isinstance(v, tuple):
+        from .i18n import join_list
+        return join_list([fmt.name(x) for x in v], fmt.lang, fmt.format)
+    return fmt.name(v)
+
+
 def chain_lines(tex: str, width: int = DISPLAY_WIDTH) -> list[str]:
     """``a = b = c`` as the lines of an aligned display: ``a &= b = c`` where it fits in ``width``,
     else one step a line (``a &= b``, ``&= c``), a step that is itself too wide continuing on
@@ -1349,8 +1365,7 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
             bounded = expand_bounded(a_expr) if _small(a_expr) else None
             shown = a_expr if bounded is None else bounded
             active = rf"P_{{\text{{active}}}} = {p.expr(shown)} = {p.number(a_value)}"
-    keyed = [(k, (messages.MODEL_NOTES[k], fmt.placeholders(**{n: fmt.num(v) if isinstance(v, int) else fmt.name(v)
-                                                                for n, v in args})))
+    keyed = [(k, (messages.MODEL_NOTES[k], fmt.placeholders(**{n: note_arg(fmt, n, v) for n, v in args})))
              for k, args in model.notes if k in messages.MODEL_NOTES and (lengths or k not in messages.LENGTH_NOTES)]
     # how the model was read (the architecture assumed or chosen, the generic route) comes first,
     # before the symbols; the notes about its parts use the symbols and follow them

@@ -42,13 +42,27 @@ def _code(name: str) -> str:
     return r"\\".join(out)
 
 
+LONG_TYPE = 28
+"""Characters of a type in brackets beyond which it may break inside (Gemma3TextScaledWordEmbedding,
+31 with its brackets, ran 2.5pt past its 4.93 cm box)."""
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+
+
+def _type(after: str) -> str:
+    """A layer's type in brackets: whole on its line, or where it is longer than
+    :data:`LONG_TYPE` characters, broken only where a word of its name begins (…Scaled⏎WordEmbedding)."""
+    if len(after) <= LONG_TYPE:
+        return r"\mbox{" + after + "}"
+    return r"\allowbreak{}".join(r"\mbox{" + part + "}" for part in _CAMEL.split(after))
+
+
 def _line(line: Line) -> str:
     if line.kind == "name":
         after = latex_text(line.after.strip())  # the type never breaks inside (GlobalAveragePooling2D)
         # ja: the full-width bracket has its own room, and the line may break before it (ja mlp_bn's
         # batch_normalization（BatchNormalization） ran 24pt past its box)
         space = r"\allowbreak{}" if line.after.startswith("（") else " "
-        return _code(line.text) + (space + r"\mbox{" + after + "}" if after else "")
+        return _code(line.text) + (space + _type(after) if after else "")
     if line.kind == "shape":  # breaks, if it must, only after a comma (as in the tables)
         return r"\texttt{" + latex_text(line.text).replace(", ", r",\penalty1000\ ") + "}"
     if line.code:
