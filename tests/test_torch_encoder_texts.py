@@ -87,3 +87,17 @@ def test_encoder_layer_sentence_gives_each_part_its_residual_and_normalization(e
     assert "cada parte tiene una conexión residual y su propia normalización de capa." in doc["es"]
     assert "各部分には残差接続と専用のレイヤー正規化があります。" in doc["ja"]
     assert all("each with its own layer normalization" not in text for text in doc.values())
+
+
+def test_a_run_of_numbered_layers_is_named_by_all_of_them(encoder):
+    """Review 37 (de, en, es, fr): 'encoder.layers.0 × 4' read as layer 0 four times; the layers are
+    copies with weights of their own (nn.TransformerEncoder deep-copies its layer), so the box and
+    its bar name them all: 'encoder.layers.0–2 × 3'."""
+    from explain.render.draw import pictures
+    live, model = encoder
+    weights = {layer.linear1.weight.data_ptr() for layer in live.encoder.layers}
+    assert len(live.encoder.layers) == len(weights) == 3
+    drawn = pictures(model, "en", "markdown")
+    assert "<b>encoder.layers.0–2</b> (TransformerEncoderLayer) × 3" in drawn["graph"]
+    assert '"encoder.layers.0–2 × 3 (' in drawn["bars"]
+    assert "encoder.layers.0 × 3" not in drawn["graph"] + drawn["bars"]

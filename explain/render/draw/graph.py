@@ -246,8 +246,8 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
                     run_of[i] = (u, r)
             elif len(positions) == 1 or (repeat > 1 and _one_type(nodes, positions)):
                 node = first
-                box = Box(id, node.name, "layer", node.type, node.layer.type_label,
-                          nodes[positions[-1]].output_shape,
+                box = Box(id, _run_name([nodes[i].name for i in positions]), "layer", node.type,
+                          node.layer.type_label, nodes[positions[-1]].output_shape,
                           _sum([nodes[i].own("params") for i in positions]),
                           repeat * node.repeat if len(positions) > 1 else node.repeat,
                           (positions[0] + 1, positions[-1] + 1), indexes=_indexes(node))
@@ -380,6 +380,23 @@ def _unique_names(boxes: list[Box], spans: dict[str, tuple[str, str]]) -> None:
     for b in boxes:
         if b.id in spans and counts[b.name] > 1 and spans[b.id][0] != spans[b.id][1]:
             b.name = f"{spans[b.id][0]} …"
+
+
+_INDEXED = re.compile(r"^(.*?)(\d+)$")
+
+
+def _run_name(names: list[str]) -> str:
+    """A run of identical layers numbered one after the other by the name of all of them
+    (``encoder.layers.0–3``: four layers with weights of their own, not layer 0 four times,
+    review 37); else the first layer's name."""
+    found = [_INDEXED.match(n) for n in names]
+    if len(names) < 2 or not all(found):
+        return names[0]
+    prefixes = {m.group(1) for m in found if m}
+    numbers = [int(m.group(2)) for m in found if m]
+    if len(prefixes) != 1 or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return names[0]
+    return f"{names[0]}–{numbers[-1]}"
 
 
 def _one_type(nodes: Sequence[Node], positions: list[int]) -> bool:
