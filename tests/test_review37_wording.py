@@ -59,3 +59,21 @@ def test_es_gemma_note_says_red_prealimentada(tmp_path):
     path.write_text(json.dumps({**config.to_dict(), "architectures": ["Gemma3ForCausalLM"]}, default=str), "utf-8")
     es = render(explain.load(str(path)), lang="es")
     assert "tanto de la atención como de la red prealimentada" in es and "feed-forward" not in es
+
+
+def test_the_context_length_sentence_and_the_smaller_findings(llama):
+    """de/fr/es/ja: 'A sequence is counted at the context length' read unidiomatically; de the
+    softmax 'deren Summe 1 ist'; ja the comparison with a plain feed-forward network's 2 matrices."""
+    assert "Jede Sequenz wird mit der vollen Kontextlänge von 4.096 Positionen angesetzt." in llama["de"]
+    assert "On suppose des séquences de longueur maximale, soit 4\u202f096 positions." in llama["fr"]
+    model = explain.load(LLAMA)
+    es = render(model, lang="es", count=ALL)
+    ja = render(model, lang="ja", count=ALL)
+    assert ("Se supone que cada ejemplo es una secuencia de la longitud de contexto completa, 4096 posiciones."
+            in es) and "Para un Transformer de solo decodificador," in es and "Esta capa no tiene sesgo." in es
+    assert "各系列は、コンテキスト長いっぱいの 4,096 個の位置を持つものとして数えます。" in ja
+    assert "通常のフィードフォワードネットワークでは行列が 2 つですが、ここでは" in ja
+    assert "この部分はスコア $QK^{\\top}$ の計算とバリューの重み付き和という 2 つの積からなり" in ja
+    assert "計算をしません" not in ja
+    mobilenet = render(explain.load(FIXTURES / "keras" / "MobileNet.json"), lang="de")
+    assert "Wahrscheinlichkeiten, deren Summe 1 ist." in mobilenet and "summieren" not in mobilenet
