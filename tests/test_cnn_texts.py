@@ -291,10 +291,45 @@ def _compute(model, lang="en"):
     return render_document("derivation", model, lang=lang, format="markdown", count=("params", "compute"))
 
 
-def test_flatten_compute_says_it_only_rearranges():
-    text = _compute(explain.load("example:seed-cnn")).split("flatten_1` (Flatten)")[-1]
-    assert text.lstrip().startswith("This layer only rearranges the entries of its input: it does no "
-                                     "arithmetic, so it needs no MACs and no other operations.")
+RESHAPE = ("This layer only changes the shape of its input; the values keep their order. It does no "
+           "arithmetic, so it needs no MACs and no other operations.")
+REARRANGE = "This layer only rearranges the entries of its input: it does no arithmetic, so it needs no MACs and no other operations."
+IN_ORDER = "All %(n)s values are kept in the same order; only the shape changes: %(sizes)s."
+MOVED = "All %(n)s values are kept, only rearranged: %(sizes)s."
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "es", "ja"])
+def test_flatten_and_reshape_keep_the_order_of_the_values_and_permute_moves_them(lang):
+    """Review 37 (es): MobileNet's Reshape (1, 1, 1000) → (1000) was said to 'reorder' the values;
+    they keep their order, only the shape changes, as for a Flatten. A Permute does move them."""
+    import numpy as np
+    keras = require_module("keras")
+    x = np.arange(24, dtype="float32").reshape(1, 2, 3, 4)
+    for layer in (keras.layers.Flatten(), keras.layers.Reshape((4, 6))):
+        assert np.array_equal(keras.ops.convert_to_numpy(layer(x)).ravel(), x.ravel())
+    permuted = keras.ops.convert_to_numpy(keras.layers.Permute((3, 1, 2))(x)).ravel()
+    assert not np.array_equal(permuted, x.ravel())
+    spec = {"name": "n", "input": [2, 3, 4], "layers": [{"Reshape": {"target_shape": [4, 6]}},
+                                                       {"Permute": {"dims": [2, 1]}}, {"Flatten": {}}]}
+    model = explain.load(spec)
+    def ascii_brackets(text: str) -> str:  # ja writes "（Reshape）"
+        return text.replace("（", "(").replace("）", ")")
+    params = ascii_brackets(render_document("derivation", model, lang=lang))
+    compute = ascii_brackets(_compute(model, lang))
+    if lang == "en":
+        part = {m: max(m.split("%(n)s"), key=len).split(":")[0].strip() for m in (IN_ORDER, MOVED)}
+        reshape, permute, flatten = RESHAPE, REARRANGE, RESHAPE
+    else:
+        part = {m: translated_part(lang, m) for m in (IN_ORDER, MOVED)}
+        reshape, permute, flatten = (translated_part(lang, m) for m in (RESHAPE, REARRANGE, RESHAPE))
+    reshaped = params.split("(Reshape)")[-1].split("(Permute)")[0]
+    moved = params.split("(Permute)")[-1].split("(Flatten)")[0]
+    assert part[IN_ORDER] in reshaped and part[MOVED] not in reshaped
+    assert part[MOVED] in moved and part[IN_ORDER] not in moved
+    steps = compute.split("(Reshape)")[-1].split("(Permute)")
+    assert reshape in steps[0] and permute not in steps[0]
+    assert permute in steps[1].split("(Flatten)")[0]
+    assert flatten in steps[1].split("(Flatten)")[-1]
 
 
 def test_max_and_average_pooling_each_say_what_they_do():
@@ -938,7 +973,8 @@ def test_global_pooling_says_which_axes_go_and_reshape_its_values():
         {"GlobalAveragePooling2D": {}}, {"Reshape": {"target_shape": [4, 4]}}]}))
     assert ("The input's height and width ($32 \\times 32$) are pooled away; its 16 channels remain.\n\n"
             "Output shape: `(None, 16)`.") in text
-    assert ("All 16 values are kept, only rearranged: $16 = 4 \\times 4$.\n\nOutput shape: `(None, 4, 4)`.") in text
+    assert ("All 16 values are kept in the same order; only the shape changes: $16 = 4 \\times 4$.\n\n"
+            "Output shape: `(None, 4, 4)`.") in text
     cf = doc(explain.load({"name": "n", "input": [16, 8, 4], "layers": [
         {"GlobalMaxPooling2D": {"data_format": "channels_first"}}]}))
     assert "height and width ($8 \\times 4$) are pooled away; its 16 channels remain." in cf

@@ -142,7 +142,8 @@ def test_japanese_exercise_defaults_are_ragged_and_the_working_follows_the_answe
     ("fr", "Lors de l’inférence, cette couche ne calcule rien", "À l’inférence, cette couche"),
     ("fr", "Pendant l’entraînement, elle tire un masque aléatoire", "À l’entraînement, elle"),
     # es reviewer: «momento» is also the statistical moment; say which value each optimizer keeps
-    ("es", "SGD con momento guarda un valor por parámetro, la velocidad (4\u00a0bytes); Adam y AdamW guardan dos, "
+    # (review 37: and call the optimizer «SGD con momentum», not «momento» beside Adam's moments)
+    ("es", "SGD con momentum guarda un valor por parámetro, la velocidad (4\u00a0bytes); Adam y AdamW guardan dos, "
            "las estimaciones del primer y del segundo momento del gradiente", "el primer y el segundo momento (8"),
     # es reviewer: the anglicism "frameworks" bare in print
     ("es", "En la práctica, las bibliotecas (frameworks) guardan", "los frameworks"),

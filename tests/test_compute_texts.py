@@ -120,7 +120,8 @@ def test_json_names_the_views_the_activation_estimate_leaves_out():
 def test_flatten_says_it_only_changes_the_shape(seed_md):
     """Flatten computes nothing in training either: no "at inference" for it."""
     flatten = compute_layers(seed_md).split("#### 13.")[1].split("####")[0]
-    assert "This layer only rearranges the entries of its input: it does no arithmetic" in flatten
+    # review 37 (es): the values keep their order, only the shape changes (a Permute moves them)
+    assert "This layer only changes the shape of its input; the values keep their order. It does no arithmetic" in flatten
     assert "inference" not in flatten
 
 
@@ -385,7 +386,8 @@ def test_model_states_come_in_three_paragraphs_and_the_size_once(seed_md):
 @pytest.mark.parametrize("lang,present,absent", [
     ("de", "hinzu kommen Puffer und temporärer Zwischenspeicher (Workspace) des Frameworks", "Arbeitsspeicher"),
     ("de", "in `float32` doppelt so viel", "in float32"),
-    ("ja", "ZeRO の論文（Rajbhandari ら、2020 年）では、これらを「モデルの状態」と呼びます。", "Rajbhandari ら（2020）"),
+    # review 37 (ja): every paper cited alike, Kaplan ら（2020）, Korthikanti ら（2022）
+    ("ja", "Rajbhandari ら（2020）の ZeRO の論文では、これらを「モデルの状態」と呼びます。", "Rajbhandari ら、2020 年"),
     ("ja", "（Adam ではパラメータごとに 4\u00a0+\u00a04\u00a0+\u00a08\u00a0=\u00a016\u00a0バイト）", "（Adam：4"),
     ("ja", "計算時間と活性値のメモリです", "計算時間と活性値（アクティベーション）"),
     ("fr", "Soit 96,5\u202fMo (92,0\u00a0Mio).", "octets, 96,5"),
@@ -446,7 +448,9 @@ def test_parameter_memory_is_not_taken_for_the_whole_memory(lang, heading, seed_
     ("de", "Für manche Gradienten werden die Eingabe einer Schicht", "nicht gezählt wird die Ausgabe"),
     # ja: gradient checkpointing by its usual name; float16 in the 2018 paper, bfloat16 later
     ("ja", "活性値の再計算（勾配チェックポインティング）", "（チェックポインティング）"),
-    ("ja", "16 ビット（論文では `float16`。現在は `bfloat16` も使われます。どちらも 2\u00a0バイト）", "`float16` または `bfloat16`"),
+    # review 37 (ja): no sentences inside the parenthesis; the citation as the others
+    ("ja", "論文では `float16` を使っていますが、現在は同じく 2\u00a0バイトの `bfloat16` も使われます。", "`float16` または `bfloat16`"),
+    ("ja", "Micikevicius ら（2018）の混合精度学習では、パラメータと勾配を 16 ビット（2\u00a0バイト）で保持し", "どちらも 2\u00a0バイト）"),
     ("ja", "浮動小数点演算の回数（FLOP 数）は次のとおりです：", "FLOP 数。1 秒"),
     ("ja", "パラメータごとに", "1 パラメータの"),
 ])
@@ -525,7 +529,8 @@ def test_a_layer_without_macs_displays_only_its_other_operations(seed_md):
            "バッチの 1 サンプルあたり 10.6\u00a0MB の活性値です。", "バイト（表のどちらの数え方でも"),
     # M = 16·P is said only when every parameter is trainable: P is the number of trainable ones
     ("fr", "où $P$ est le nombre de paramètres entraînables\u00a0:", "où $P$ est le nombre de paramètres\u00a0:"),
-    ("es", "SGD con momento guarda un valor por parámetro", "inercia"),
+    # review 37 (es): "momentum", the optimizer's name, not "momento", the statistical moment of Adam
+    ("es", "SGD con momentum guarda un valor por parámetro", "SGD con momento"),
     ("de", "96,5\u00a0MB (16\u00a0Byte je Parameter, in beiden Zählweisen der Tabelle) und dazu",
      "je trainierbarem Parameter"),
     ("de", "| Byte/Parameter (gemischte Genauigkeit, ZeRO) | Modellzustände (gemischte Genauigkeit, ZeRO) |",
@@ -593,7 +598,8 @@ def test_mixed_precision_saves_no_model_state_with_any_optimizer_in_ja_and_es():
     (16-bit weight and gradient, a 32-bit copy and the optimizer's 32-bit state): SGD 4 + 4 = 2 + 2 + 4,
     momentum 4 + 4 + 4 = 2 + 2 + (4 + 4), Adam 4 + 4 + 8 = 2 + 2 + (4 + 8). Equal for every
     optimizer, so the ja sentence says it of all of them (it named Adam and AdamW only); es calls
-    the optimizer "SGD con momento" in the sentence and the table alike; ja counts 1 個あたり."""
+    the optimizer "SGD con momentum" in the sentence and the table alike (review 37: "momento" is
+    also Adam's statistical moment, in the same sentence); ja counts 1 個あたり."""
     assert [4 + 4, 4 + 4 + 4, 4 + 4 + 8] == [2 + 2 + 4, 2 + 2 + (4 + 4), 2 + 2 + (4 + 8)]
     model = explain.load("example:seed-cnn")
     ja = render(model, lang="ja", format="markdown", count=("memory",))
@@ -601,7 +607,8 @@ def test_mixed_precision_saves_no_model_state_with_any_optimizer_in_ja_and_es():
     assert "Adam や AdamW では" not in ja and "1 つあたり" not in ja
     assert not re.search("(?<!1 )パラメータあたり", ja)  # the table's heading: 1 パラメータあたりのバイト数 (round 14)
     es = render(model, lang="es", format="markdown", count=("memory",))
-    assert "SGD con momento guarda" in es and "| SGD con momento |" in es and "momentum" not in es
+    assert "SGD con momentum guarda" in es and "| SGD con momentum |" in es and "con momento" not in es
+    assert "segundo momento del gradiente" in es
 
 
 def test_llama_compute_defines_each_symbol_once():

@@ -29,7 +29,8 @@ from tests.conftest import assert_wording, derivation_md
     ("hf/gpt2.json", "因果マスク付きセルフアテンションでは、各ヘッドが自分の受け持つ部分について", "マスク付き（因果的）"),
     ("hf/t5-small.json", "因果マスク付きセルフアテンションの各ヘッドは、", "マスク付き（因果的）"),
     ("example:lenet5", "動径基底関数（RBF）ユニットで構成されています。", "でできています"),
-    ("example:lenet5", "平坦化（Flatten層）は、", "平坦化層"),
+    # review 37: the layer is the subject, its type spaced as 「Transformer ブロック」
+    ("example:lenet5", "Flatten 層（平坦化）は、", "平坦化（Flatten層）"),
     ("example:lenet5", "## パラメータが占めるメモリ", "## パラメータのメモリ"),
 ])
 def test_ja_glossary_terms_and_counters(source, present, absent):

@@ -19,13 +19,15 @@ def test_every_citation_is_tied(lang):
     latex = render(explain.load(LLAMA), lang=lang, format="latex", count=("params", "compute", "memory"))
     assert not re.search(r"et\s+al\.", latex)  # neither a space nor a line break between them
     names = set(re.findall(r"(\w+) et~al\.", latex))
-    if lang == "ja":  # Japanese writes "Kaplan ら" in its sentences; the heading is the citation's
-        assert names == {"Kaplan"} and "Korthikanti ら" in latex
+    markdown = render(explain.load(LLAMA), lang=lang, count=("params", "compute", "memory"))
+    assert "et~al." not in markdown
+    if lang == "ja":  # Japanese cites "Kaplan ら（2020）", in its sentences and its heading (review 37 ja)
+        assert names == set() and "Korthikanti ら（2022）" in latex and "Rajbhandari ら（2020）" in latex
+        assert r"\subsubsection*{Kaplan ら（2020）}" in latex and "### Kaplan ら（2020）" in markdown
+        assert "Micikevicius ら（2018）" in markdown and "2020 年" not in markdown and "2018 年" not in markdown
     else:
         assert {"Kaplan", "Korthikanti", "Rajbhandari", "Micikevicius"} <= names
-    assert r"\subsubsection*{Kaplan et~al. (2020)}" in latex
-    markdown = render(explain.load(LLAMA), lang=lang, count=("params", "compute", "memory"))
-    assert "et~al." not in markdown and "Kaplan et al. (2020)" in markdown
+        assert r"\subsubsection*{Kaplan et~al. (2020)}" in latex and "### Kaplan et al. (2020)" in markdown
 
 
 def test_only_the_citation_is_tied():

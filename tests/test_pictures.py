@@ -106,6 +106,42 @@ def test_folded_boxes_hold_a_layer_with_weights_and_are_named_after_it():
     assert "several consecutive layers" in text and "trailing × N" not in text
 
 
+def test_a_folded_box_ends_where_a_layer_changes_the_shape_and_its_bar_names_the_group():
+    """Review 37 (de, es, ja, en): the box 'conv_pw_13 (layers 83–87)' also held the global pooling,
+    the reshape's neighbour and the dropout, so it read as if the 1×1 convolution shrank 7×7 to 1×1.
+    The box holds conv_pw_13 and its BatchNormalization and ReLU (7 × 7 × 1024: 224 halved five
+    times by the strides 2); the pooling and the dropout after it are a box of their own, as the
+    Reshape with the softmax after it. The chart names a folded box's bar with its layers, as the
+    diagram does: its share is the group's (convolution and BatchNormalization), not the row of
+    the convolution alone in the summary."""
+    model = load(FIXTURES / "keras" / "MobileNet.json")
+    graph = build(model)
+    layers = {b.name: (b.layers, b.shape, b.params) for b in graph.boxes}
+    assert layers["conv_pw_13"] == ((83, 85), (7, 7, 1024), 1024 * 1024 + 4 * 1024)
+    assert layers["global_average_pooling2d … dropout"] == ((86, 87), (1, 1, 1024), 0)
+    # conv_preds: a 1×1 convolution 1024 → 1000 with bias, alone before the reshape
+    assert layers["conv_preds"] == ((88, 88), (1, 1, 1000), 1024 * 1000 + 1000)
+    assert layers["reshape_2 … predictions"] == ((89, 90), (1000,), 0)
+    drawn = pictures(model, "en", "latex")
+    assert r"{\texttt{conv\_pw\_13} (layers 83–85)}" in drawn["bars"]
+    assert '"conv_pw_13 (layers 83–85) (24.7%)"' in pictures(model, "en", "markdown")["bars"]
+    assert "conv_pw_13（層 83～85）" in pictures(model, "ja", "markdown")["bars"]
+
+
+def test_a_residual_addition_is_not_folded_into_the_box_before_it():
+    """A lecturer reads a residual net by where its shortcut joins: folded into chunks, the Add
+    that merges the shortcut is a box of its own, the arrow from the stem drawn into it (not into
+    the branch's convolution), and the pooling after it is not under the addition's box either.
+    Parameters by hand: stem 3·3·1·8 + 8 = 80, branch 3·3·8·8 + 8 = 584 with its BatchNormalization
+    4·8 = 32, head 8·10 + 10 = 90."""
+    graph = build(load(FIXTURES / "specs" / "residual.yaml"), fold="chunks")
+    boxes = {b.name: b for b in graph.boxes}
+    assert [(b.name, b.layers, b.params) for b in graph.boxes[1:]] == [
+        ("stem", (1, 1), 80), ("branch", (2, 3), 584 + 32), ("join", (4, 4), 0),
+        ("gap", (5, 5), 0), ("head", (6, 6), 90)]
+    assert (boxes["stem"].id, boxes["join"].id) in graph.edges
+
+
 def test_resnet50_shows_one_block_with_its_shortcut_and_merge():
     """conv2_block1: the main path 1×1, 3×3, 1×1 and the projection shortcut 0_conv both read
     pool1_pool; the Add merges 3_bn and 0_bn (the Keras model's own wiring)."""

@@ -90,7 +90,7 @@ def test_other_activations_keep_their_sentences():
 
 @pytest.mark.parametrize("lang, text", [
     ("de", "Diese Schicht wendet Softmax auf ihre Eingabe an,"),
-    ("fr", "Cette couche applique softmax à son entrée,"),
+    ("fr", "Cette couche applique la fonction softmax à son entrée,"),  # review 37 fr
     ("es", "Esta capa aplica softmax a su entrada,"),
     ("ja", "この層は入力に softmax を適用します（"),
 ])

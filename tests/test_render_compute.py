@@ -33,7 +33,7 @@ def test_kaplan_sentences_write_their_formulas_as_math(lang):
     and two LayerNorms of 2d each = 4d; the context length 1,024 and the LM head's 2·d_model·n_vocab
     are math too, never plain text with underscores."""
     text = render(load(FIXTURES / "hf" / "gpt2.json"), lang=lang, format="markdown", count=("params", "compute"))
-    kaplan = text[text.index("### Kaplan et al. (2020)"):]
+    kaplan = text[text.index("### Kaplan ら（2020）" if lang == "ja" else "### Kaplan et al. (2020)"):]
     for formula in ("$5d + f$", "$4d$", r"$2\, d_{\text{model}}\, n_{\text{vocab}}$", r"$n_{\text{ctx}} = T = 1"):
         assert formula in kaplan, (lang, formula)
     assert "n\\_ctx" not in kaplan and "d\\_model" not in kaplan and "(5d" not in kaplan

@@ -60,3 +60,44 @@ def test_cnn_compute_lists_keep_their_symbols_without_values():
     """A convolution's output sizes differ from layer to layer: its list keeps the bare symbols."""
     doc = render(explain.load("example:seed-cnn"), lang="en", count=("params", "compute"))
     assert "- $H_{\\text{out}}$: output height\n- $W_{\\text{out}}$: output width" in doc
+
+
+def test_encoder_layer_sentence_gives_each_part_its_residual_and_normalization(encoder):
+    """Review 37 (en, es): "… two linear layers, each with its own layer normalization" read as one
+    LayerNorm per linear layer. The layer has two parts (self-attention, the feed-forward network),
+    each with a residual connection and its own LayerNorm: torch's norm1 and norm2, nothing more."""
+    torch = require_module("torch")
+    live, model = encoder
+    layer = live.encoder.layers[0]
+    norms = [name for name, m in layer.named_children() if isinstance(m, torch.nn.LayerNorm)]
+    linears = [name for name, m in layer.named_children() if isinstance(m, torch.nn.Linear)]
+    assert norms == ["norm1", "norm2"] and linears == ["linear1", "linear2"]
+    # post-norm (the default): x + self_attn(x), normalized by norm1, then x + ff(x), normalized by norm2
+    layer.eval()
+    x = torch.randn(1, 5, 32)
+    with torch.no_grad():
+        a = layer.norm1(x + layer.self_attn(x, x, x, need_weights=False)[0])
+        b = layer.norm2(a + layer.linear2(torch.relu(layer.linear1(a))))
+        assert torch.allclose(layer(x), b, atol=1e-5)
+    doc = {lang: render(model, lang=lang) for lang in ("en", "de", "fr", "es", "ja")}
+    assert ("A transformer encoder layer has two parts, self-attention and a feed-forward network of two "
+            "linear layers; each part has a residual connection and its own layer normalization.") in doc["en"]
+    assert "jeder Teil hat eine Residualverbindung und eine eigene Layer-Normalisierung." in doc["de"]
+    assert "chaque partie a une connexion résiduelle et sa propre normalisation de couche." in doc["fr"]
+    assert "cada parte tiene una conexión residual y su propia normalización de capa." in doc["es"]
+    assert "各部分には残差接続と専用のレイヤー正規化があります。" in doc["ja"]
+    assert all("each with its own layer normalization" not in text for text in doc.values())
+
+
+def test_a_run_of_numbered_layers_is_named_by_all_of_them(encoder):
+    """Review 37 (de, en, es, fr): 'encoder.layers.0 × 4' read as layer 0 four times; the layers are
+    copies with weights of their own (nn.TransformerEncoder deep-copies its layer), so the box and
+    its bar name them all: 'encoder.layers.0–2 × 3'."""
+    from explain.render.draw import pictures
+    live, model = encoder
+    weights = {layer.linear1.weight.data_ptr() for layer in live.encoder.layers}
+    assert len(live.encoder.layers) == len(weights) == 3
+    drawn = pictures(model, "en", "markdown")
+    assert "<b>encoder.layers.0–2</b> (TransformerEncoderLayer) × 3" in drawn["graph"]
+    assert '"encoder.layers.0–2 × 3 (' in drawn["bars"]
+    assert "encoder.layers.0 × 3" not in drawn["graph"] + drawn["bars"]

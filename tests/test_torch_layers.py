@@ -337,3 +337,19 @@ def test_bilinear_and_decoder_layer_with_two_inputs() -> None:
     assert model.node("bil").output_shape == (7, 3)
     assert model.node("dec").params == sum(p.numel() for p in decoder.parameters())
     assert model.node("dec").output_shape == tuple(out.shape[1:])
+
+
+@pytest.mark.parametrize("kind, bias", [("TransformerEncoderLayer", True), ("TransformerEncoderLayer", False),
+                                        ("TransformerDecoderLayer", True)])
+def test_transformer_layer_rows_are_the_tensors_torch_names(kind: str, bias: bool) -> None:
+    """Review 37 (en): the table's "Tensor" column listed submodules (self_attn, linear1, norm1);
+    its rows are now the tensors as ``named_parameters`` gives them, with their sizes: the packed
+    in_proj_weight (3d × d) and the rest, biases and LayerNorm biases only with bias=True."""
+    torch = require_module("torch")
+    layer = getattr(torch.nn, kind)(32, 4, 64, bias=bias)
+    theirs = [(name, p.numel()) for name, p in layer.named_parameters()]
+    spec = torch_spec([10, 32], {kind: {"d_model": 32, "nhead": 4, "dim_feedforward": 64, "bias": bias}})
+    node = load_spec(spec).nodes[0]
+    mine = [(g.name, int(g.formula.xreplace(dict(node.values)))) for g in node.layer.weight_groups()]
+    assert sorted(mine) == sorted(theirs)
+    assert [name for name, _ in mine] == [name for name, _ in theirs]  # in torch's order

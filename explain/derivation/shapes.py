@@ -49,7 +49,7 @@ def shape_step(node: Node) -> ShapeStep:
         return ShapeStep("global_pool", inp, out, factors=tuple(inp[1:] if first else inp[:-1]),
                          spatial=len(inp) - 1)
     if layer.role == "reshape" and _rearranged(inp, out):
-        return ShapeStep("reshape", inp, out)
+        return ShapeStep("reshape", inp, out, in_order=layer.output_is_view)
     if getattr(layer, "looks_up", False) and len(out) == len(inp) + 1 and _equal(inp, out[:-1]):
         kind = _indexes(node)
         return ShapeStep("lookup", inp, out, indexes=kind, first=first_position(layer) if kind == "positions" else 0)

@@ -106,6 +106,9 @@ class ShapeStep:
     """The stride argument as code where the step states it (``strides=2``)."""
     default_stride: Optional[str] = None
     """A pooling layer's stride argument left out (``strides=None``): the stride is the pool size."""
+    in_order: bool = False
+    """A ``reshape`` whose values keep their order, only the shape changes (the layer's
+    ``output_is_view``: Reshape, Unflatten); else they move (Permute, PixelShuffle)."""
 
 
 @record(frozen=False)

@@ -544,11 +544,12 @@ T5_DECODER_BLOCK_GATED = N_("A T5 decoder block has three parts, each with an RM
 MOE_BLOCK = N_("This transformer block combines self-attention and a mixture of experts (several "
                "feed-forward networks and a router that chooses among them), each with its own "
                "normalization; the weight groups below list the parts.")
-ENCODER_LAYER = N_("A transformer encoder layer combines self-attention and a feed-forward network "
-                   "of two linear layers, each with its own layer normalization.")
-DECODER_LAYER = N_("A transformer decoder layer combines self-attention, attention over the "
-                   "encoder's output (the memory) and a feed-forward network of two linear layers, "
-                   "each with its own layer normalization.")
+ENCODER_LAYER = N_("A transformer encoder layer has two parts, self-attention and a feed-forward "
+                   "network of two linear layers; each part has a residual connection and its own "
+                   "layer normalization.")
+DECODER_LAYER = N_("A transformer decoder layer has three parts, self-attention, attention over the "
+                   "encoder's output (the memory) and a feed-forward network of two linear layers; "
+                   "each part has a residual connection and its own layer normalization.")
 TRANSFORMER_STACK = N_("This module stacks num_layers copies of a transformer layer, each with its "
                        "own weights, optionally followed by a final normalization.")
 TRANSFORMER = N_("A complete transformer: an encoder stack and a decoder stack, each followed by a "
@@ -722,6 +723,8 @@ DROPOUT_MASK_COMPUTE = N_("At inference this layer computes nothing: no MACs and
 AVG_POOL_COMPUTE = N_("An average pooling layer does no multiplications, so it needs no MACs. For "
                       "each output element it adds up the values of its window and divides the sum by "
                       "their number: one operation per window element.")
+RESHAPE_COMPUTE = N_("This layer only changes the shape of its input; the values keep their order. "
+                     "It does no arithmetic, so it needs no MACs and no other operations.")
 REARRANGE_COMPUTE = N_("This layer only rearranges the entries of its input: it does no arithmetic, "
                        "so it needs no MACs and no other operations.")
 DENSE_COMPUTE = N_("A dense layer computes each output as the sum of all its inputs, each multiplied "

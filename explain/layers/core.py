@@ -385,7 +385,7 @@ def _flatten() -> type[Layer]:
         role = "flatten"
         explanation = _texts.FLATTEN
         output_is_view = True
-        compute_explanation = _texts.REARRANGE_COMPUTE
+        compute_explanation = _texts.RESHAPE_COMPUTE
 
         ops_per_element = 0
         positional = ("data_format",)
@@ -410,7 +410,7 @@ def _reshape() -> type[Layer]:
         role = "reshape"
         explanation = _texts.RESHAPE
         output_is_view = True
-        compute_explanation = _texts.REARRANGE_COMPUTE
+        compute_explanation = _texts.RESHAPE_COMPUTE
 
         ops_per_element = 0
         positional = ("target_shape",)

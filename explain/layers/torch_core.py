@@ -300,7 +300,7 @@ def _flatten() -> type[Layer]:
         role = "flatten"
         explanation = _texts.FLATTEN
         output_is_view = True
-        compute_explanation = _texts.REARRANGE_COMPUTE
+        compute_explanation = _texts.RESHAPE_COMPUTE
 
         ops_per_element = 0
         positional = ("start_dim", "end_dim")
@@ -329,7 +329,7 @@ def _unflatten() -> type[Layer]:
         role = "reshape"
         explanation = _texts.RESHAPE
         output_is_view = True
-        compute_explanation = _texts.REARRANGE_COMPUTE
+        compute_explanation = _texts.RESHAPE_COMPUTE
 
         ops_per_element = 0
         positional = ("dim", "unflattened_size")

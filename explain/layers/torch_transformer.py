@@ -25,7 +25,7 @@ from ..symbols import Value, sym
 from .base import ArgContext, Group, Layer, Shape, anything, arg, flag, format_shape, size, layer_type
 from . import _texts
 from .registry import make_from_mapping
-from .torch_attention import E
+from .torch_attention import E, mha_groups
 from .torch_core import check_stated, torch_module
 
 F = sym("f")
@@ -34,18 +34,30 @@ N, N_e, N_d = sym("L"), sym("L_e"), sym("L_d")
 (``N`` and ``E`` would parse as sympy's N() and Euler's number in the JSON's formula strings.)"""
 
 
+def _prefixed(module: str, groups: Sequence[Group]) -> list[Group]:
+    """A submodule's tensors under the names torch gives them in the block (``self_attn.in_proj_weight``)."""
+    return [Group(f"{module}.{g.name}", g.formula, g.trainable, g.buffer) for g in groups]
+
+
 @cache
 def _block(bias: bool, decoder: bool) -> tuple[Group, ...]:
-    b = 1 if bias else 0
-    attention = 4 * E * E + 4 * b * E
-    norm = (1 + b) * E
-    groups = [Group("self_attn", attention)]
+    """The block's tensors as ``named_parameters`` lists them: the attention's packed projection
+    ``in_proj_weight`` (3E × E) and ``out_proj``, each linear layer's weight and bias, each
+    LayerNorm's weight and bias (review 37 en: the table named the submodules, not tensors)."""
+    attention = mha_groups(False, bias, False)
+
+    def linear(name: str, n_in: sympy.Expr, n_out: sympy.Expr) -> list[Group]:
+        return [Group(f"{name}.weight", n_in * n_out)] + ([Group(f"{name}.bias", n_out)] if bias else [])
+
+    def norm(name: str) -> list[Group]:
+        return [Group(f"{name}.weight", E)] + ([Group(f"{name}.bias", E)] if bias else [])
+
+    groups = _prefixed("self_attn", attention)
     if decoder:
-        groups.append(Group("multihead_attn", attention))
-    groups += [Group("linear1", E * F + b * F), Group("linear2", F * E + b * E),
-               Group("norm1", norm), Group("norm2", norm)]
+        groups += _prefixed("multihead_attn", attention)
+    groups += linear("linear1", E, F) + linear("linear2", F, E) + norm("norm1") + norm("norm2")
     if decoder:
-        groups.append(Group("norm3", norm))
+        groups += norm("norm3")
     return tuple(groups)
 
 

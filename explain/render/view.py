@@ -376,6 +376,8 @@ class ShapeView:
     """A reshape's equation of sizes (math: 16 = 4 × 4)."""
     values: Optional[str] = None
     """A reshape's number of values (16)."""
+    in_order: bool = False
+    """A reshape whose values keep their order (``ShapeStep.in_order``)."""
     first: Optional[str] = None
     """A lookup of positions that do not start at 0: the first (RoBERTa's 2)."""
     pooled: Optional[tuple[str, dict[str, str]]] = None
@@ -814,7 +816,8 @@ class View:
         return ShapeView(st.kind, out, changed=st.kind != "same", sequences=st.sequences, merge=merge,
                          steps=steps, width=width, sequence=sequence, rearranged=rearranged, widths=widths,
                          values=self.f.num(product_of(st.input)) if rearranged else None,
-                         indexes=st.indexes, first=self.f.num(st.first) if st.first else None)
+                         indexes=st.indexes, first=self.f.num(st.first) if st.first else None,
+                         in_order=st.in_order)
 
     def _length(self, v: Value) -> str:
         """A length as a number, or as the shape writes it with its value (T5's relative bias:

@@ -114,7 +114,7 @@ def build(model: Model, fold: Optional[str] = None,
     # group_blocks(nodes), found once for "" and "runs"
     blocks: list[tuple[int, int, int]] = list(runs) if runs is not None else []
     for how in order:
-        parts = _partition(nodes, how, blocks)
+        parts = _partition(nodes, how, blocks, model.inputs)
         if parts is not None and sum(len(unit) for unit in parts) <= MAX_BOXES:
             break
     assert parts is not None
@@ -125,12 +125,13 @@ Part = tuple[list[int], int, str, int]
 """(positions of the layers a box stands for, × N, label, group or -1)."""
 
 
-def _partition(nodes: Sequence[Node], how: str,
-               blocks: Optional[list[tuple[int, int, int]]] = None) -> Optional[list[list[Part]]]:
+def _partition(nodes: Sequence[Node], how: str, blocks: Optional[list[tuple[int, int, int]]] = None,
+               inputs: Optional[dict[str, Shape]] = None) -> Optional[list[list[Part]]]:
     """Boxes (as lists of positions) per unit: ``""`` every layer, repeated blocks once in a
     frame; ``runs`` every repeated block one box; ``stages`` the stage table's rows;
     ``chunks`` consecutive layers of one name prefix, at most :data:`MAX_BOXES` boxes.
-    ``blocks``: an empty list to keep ``group_blocks(nodes)`` in for the next call, or its runs."""
+    ``blocks``: an empty list to keep ``group_blocks(nodes)`` in for the next call, or its runs;
+    ``inputs``: the model's inputs and their shapes (for ``chunks``)."""
     from ...derivation.build import group_blocks
     if how == "stages":
         from ...derivation.stages import stages
@@ -139,7 +140,7 @@ def _partition(nodes: Sequence[Node], how: str,
             return None
         return [[(list(range(s.first - 1, s.last)), max(s.blocks, 1), s.label, -1)] for s in found]
     if how == "chunks":
-        return _chunks(nodes)
+        return _chunks(nodes, inputs)
     out: list[list[Part]] = []
     if blocks is None:
         blocks = group_blocks(nodes)
@@ -163,26 +164,45 @@ def _leads(node: Node) -> bool:
     return node.layer.role not in NORM_ROLES and node.own("params") != 0
 
 
-def _chunks(nodes: Sequence[Node]) -> list[list[Part]]:
+def _keeps_shape(node: Node, shapes: dict[str, object]) -> bool:
+    """A layer that reads one input and gives its shape unchanged (a normalisation, an activation,
+    a dropout): it may share the box of the weighted layer before it. A merge (an addition of a
+    residual branch) or a layer that changes the shape (pooling, reshape, flatten) may not."""
+    return len(node.inputs) == 1 and shapes.get(_CALL.sub("", node.inputs[0])) == node.output_shape
+
+
+def _chunks(nodes: Sequence[Node], inputs: Optional[dict[str, Shape]] = None) -> list[list[Part]]:
     """Consecutive layers folded so that each box holds a layer with weights of its own (a
-    convolution, a dense layer), the padding just before it, and the layers after it up to the
-    next such layer (its normalisation, activation, pooling): MobileNet's ``conv_pad_2``,
-    ``conv_dw_2``, ``conv_dw_2_bn``, ``conv_dw_2_relu``, named ``conv_dw_2``. Where that gives
-    more than :data:`MAX_BOXES` boxes, equally many neighbouring units share one box; a model
-    without such layers is cut into equal chunks."""
-    starts: list[int] = []
+    convolution, a dense layer), the padding just before it, and the layers after it that keep its
+    output's shape up to the next such layer (its normalisation, activation, dropout):
+    MobileNet's ``conv_pad_2``, ``conv_dw_2``, ``conv_dw_2_bn``, ``conv_dw_2_relu``, named
+    ``conv_dw_2``. A layer that changes the shape otherwise or merges branches starts a box of its
+    own (MobileNet's global pooling and dropout, layers 86–87, not under ``conv_pw_13``, whose
+    output is 7 × 7; a residual net's addition, where its shortcut joins). Where that gives more
+    than :data:`MAX_BOXES` boxes, equally many neighbouring units share one box; a model without
+    such layers is cut into equal chunks. ``inputs``: the model's inputs and their shapes."""
+    shapes: dict[str, object] = dict(inputs or {})
+    shapes.update({n.name: n.output_shape for n in nodes})
+    leads: list[int] = []
+    starts: set[int] = set()
+    absorbed: set[int] = set()
+    """Paddings just before a weighted layer: in its box."""
     for i, node in enumerate(nodes):
         if _leads(node):
             j = i
-            while j > (starts[-1] + 1 if starts else 0) and nodes[j - 1].layer.role == "padding":
+            while j > (leads[-1] + 1 if leads else 0) and nodes[j - 1].layer.role == "padding":
                 j -= 1
-            starts.append(j)
-    if len(starts) < 2:
+            leads.append(i)
+            starts.add(j)
+            absorbed.update(range(j, i))
+    if len(leads) < 2:
         size = max(1, -(-len(nodes) // MAX_BOXES))
         return [[(list(range(i, min(i + size, len(nodes)))), 1, "", -1)] for i in range(0, len(nodes), size)]
-    if starts[0] != 0:
-        starts.insert(0, 0)
-    units = list(zip(starts, starts[1:] + [len(nodes)]))
+    starts.update(i for i, node in enumerate(nodes)
+                  if i not in absorbed and not _leads(node) and i > 0 and not _keeps_shape(node, shapes))
+    starts.add(0)
+    ordered = sorted(starts)
+    units = list(zip(ordered, ordered[1:] + [len(nodes)]))
     per = -(-len(units) // MAX_BOXES)
     out: list[list[Part]] = []
     for k in range(0, len(units), per):
@@ -226,8 +246,8 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
                     run_of[i] = (u, r)
             elif len(positions) == 1 or (repeat > 1 and _one_type(nodes, positions)):
                 node = first
-                box = Box(id, node.name, "layer", node.type, node.layer.type_label,
-                          nodes[positions[-1]].output_shape,
+                box = Box(id, _run_name([nodes[i].name for i in positions]), "layer", node.type,
+                          node.layer.type_label, nodes[positions[-1]].output_shape,
                           _sum([nodes[i].own("params") for i in positions]),
                           repeat * node.repeat if len(positions) > 1 else node.repeat,
                           (positions[0] + 1, positions[-1] + 1), indexes=_indexes(node))
@@ -360,6 +380,23 @@ def _unique_names(boxes: list[Box], spans: dict[str, tuple[str, str]]) -> None:
     for b in boxes:
         if b.id in spans and counts[b.name] > 1 and spans[b.id][0] != spans[b.id][1]:
             b.name = f"{spans[b.id][0]} …"
+
+
+_INDEXED = re.compile(r"^(.*?)(\d+)$")
+
+
+def _run_name(names: list[str]) -> str:
+    """A run of identical layers numbered one after the other by the name of all of them
+    (``encoder.layers.0–3``: four layers with weights of their own, not layer 0 four times,
+    review 37); else the first layer's name."""
+    found = [_INDEXED.match(n) for n in names]
+    if len(names) < 2 or not all(found):
+        return names[0]
+    prefixes = {m.group(1) for m in found if m}
+    numbers = [int(m.group(2)) for m in found if m]
+    if len(prefixes) != 1 or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return names[0]
+    return f"{names[0]}–{numbers[-1]}"
 
 
 def _one_type(nodes: Sequence[Node], positions: list[int]) -> bool:

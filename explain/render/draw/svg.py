@@ -188,7 +188,7 @@ def bars_svg(items: list[Bar], labels: Labels) -> str:
         y = top + k * row
         w = max(float(b.share) * bar_w, BAR_MIN)
         out.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" font-family="monospace">'
-                   f'{_t(b.label)}</text>')
+                   f'{_t(b.label + b.span)}</text>')
         out.append(f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" fill="#999"/>')
         out.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}">{_t(b.text)}</text>')
     axis_y = top + row * len(items) + 4
