@@ -192,10 +192,17 @@ def is_meta_limit(error: BaseException, torch: Any) -> bool:
     return "meta tensor" in text or "meta device" in text or "on device meta" in text
 
 
-def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any = None) -> tuple:
+def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any = None,
+        layers: Any = None) -> tuple:
     """Run a meta copy of ``root`` on (args, kwargs); returns the calls (module of the copy, input
     shapes, output shapes), where it stopped (None: it ran through), the copy, its tensor map
     (id(copy tensor) → original) and its module map (id(copy module) → original).
+
+    The calls also hold the steps between modules (``("call", (type, arguments), (input shape,
+    output shape))``, see ``_step``): a shape-changing function of ``STEP_FUNCTIONS`` on the data
+    (the input, a module's output with the batch first, or what a function of the same shape made
+    of them: F.relu(x), x + y), called where no module of ``layers`` (the ids of the user's modules
+    that are layers of the library, whose formulas hold their insides) runs; none without ``layers``.
 
     ``rows``: the ids of the user's parameters whose first use places a row (None: unknown). With
     it, a module of one of torch's own classes in ``_direct_call`` that holds none of them is
@@ -215,6 +222,8 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
     calls: list = []
     stack: list = []
     tensor = torch.Tensor
+    opaque = {id(c) for o, c in pairs if id(o) in layers} if layers is not None else set()
+    produced: dict[int, Any] = {id(t): t for t in _tensors([args, kwargs], torch)}  # batch first; kept alive
     plain: dict[type, bool] = {}  # class → batch_first is read from the instance's __dict__ alone
 
     def pre(module: Any, a: tuple, k: dict) -> None:
@@ -235,11 +244,20 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
                      getattr(module, "batch_first", True)) is False
         for t in tensors + outs:
             touch(t)
+        for t in outs:  # a sequence-first output's batch is its axis 1: no step takes it
+            if seq_first:
+                produced.pop(id(t), None)
+            else:
+                produced[id(t)] = t
         with quiet():  # under the mode, each read of a shape would be a call of it
             calls.append((module, tuple(_strip(t, seq_first) for t in tensors) or ((),),
                           tuple(_strip(t, seq_first) for t in outs)))
 
-    watch, touch, owned = _watch(eager, torch, calls)
+    def between(x: Any) -> bool:
+        """``x`` is the input or a module's output (batch first), and no layer's forward runs."""
+        return id(x) in produced and not any(id(m) in opaque for m in stack)
+
+    watch, touch, owned = _watch(eager, torch, calls, between if layers is not None else None, produced)
     quiet = torch._C.DisableTorchFunction
 
     def direct(module: Any) -> Any:
@@ -287,7 +305,7 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
     return calls, None, twin, originals, original_of
 
 
-def _watch(modules: list, torch: Any, calls: list) -> tuple[Any, Any, dict]:
+def _watch(modules: list, torch: Any, calls: list, between: Any = None, produced: Any = None) -> tuple[Any, Any, dict]:
     """A torch-function mode that records the first use of each parameter a module owns directly
     (a class token, a position embedding) as a call ("use", parameter, tokens): where the forward
     uses it. ``tokens``: for a tensor added to the output of a torch.cat that put k tokens made
@@ -334,6 +352,12 @@ def _watch(modules: list, torch: Any, calls: list) -> tuple[Any, Any, dict]:
                     seen.add(id(t))
                     calls.append(("use", t, _tokens(t, inputs)))
             if isinstance(out, tensor):
+                if between is not None and id(out) not in produced:  # F.relu(x), x + y, x * mask: still the data
+                    shape = out.shape
+                    for t in inputs:
+                        if id(t) in produced and t.shape == shape:
+                            produced[id(out)] = out
+                            break
                 sources = [derived.get(id(t), owned.get(id(t))) for t in inputs]
                 name = getattr(func, "__name__", "")
                 if name in ("expand", "expand_as", "repeat", "view", "reshape", "to", "type_as", "contiguous") \
@@ -342,6 +366,11 @@ def _watch(modules: list, torch: Any, calls: list) -> tuple[Any, Any, dict]:
                     alive.append(out)
                 elif name == "cat":
                     _record_cat(out, args, kwargs, inputs)
+                if name in STEP_FUNCTIONS and between is not None and inputs and between(inputs[0]):
+                    found = _step(func, name, args, kwargs, out, torch)
+                    if found is not None:
+                        produced[id(out)] = out
+                        calls.append(("call", *found))
             return out
 
     def touch(t: Any) -> None:
@@ -370,6 +399,62 @@ def _watch(modules: list, torch: Any, calls: list) -> tuple[Any, Any, dict]:
         return 0
 
     return Watch(), touch, owned
+
+
+STEP_FUNCTIONS = frozenset({"mean", "sum", "amax", "amin", "flatten", "view", "reshape", "transpose", "permute"})
+"""The functions (torch's or the tensor's method) that are steps of the derivation where they change
+the shape of one sample between modules: a reduction over axes other than the batch's, or a new
+shape of the same values that keeps the batch axis."""
+
+
+def _step(func: Any, name: str, args: tuple, kwargs: dict, out: Any, torch: Any) -> tuple | None:
+    """((type name, arguments), (input shape, output shape)) of a call of ``func`` (``name`` in
+    ``STEP_FUNCTIONS``) on a batch-first input that changes one sample's shape: ``mean``, ``sum``,
+    ``amax``, ``amin`` over given axes without the batch axis (floating point; keepdim), ``flatten``
+    from start_dim ≥ 1, ``view`` and ``reshape`` that keep the batch axis's size (in row-major
+    order each sample's values stay its own), ``transpose`` and ``permute`` of other axes than the
+    batch's; None for anything else."""
+    if func is not getattr(torch.Tensor, name, None) and func is not getattr(torch, name, None):
+        return None
+    x: Any = args[0] if args else None
+    if type(x) is not torch.Tensor or type(out) is not torch.Tensor or x.dim() < 2 or out.dim() < 1 \
+            or out.shape[0] != x.shape[0]:
+        return None
+    rest, rank = args[1:], x.dim()
+    spec: tuple[str, dict]
+    if name in ("mean", "sum", "amax", "amin"):
+        if set(kwargs) - {"dim", "keepdim"} or len(rest) > 2 or not x.is_floating_point():
+            return None
+        dim = rest[0] if rest else kwargs.get("dim")
+        keep = rest[1] if len(rest) > 1 else kwargs.get("keepdim", False)
+        dims = (dim,) if type(dim) is int else tuple(dim) if isinstance(dim, (tuple, list)) else ()
+        if not dims or type(keep) is not bool or not all(type(d) is int and -rank <= d < rank and d % rank
+                                                         for d in dims):
+            return None
+        spec = ("TensorReduction", {"function": name, "dim": dims, "keepdim": keep})
+    elif name == "flatten":
+        if set(kwargs) - {"start_dim", "end_dim"} or len(rest) > 2:
+            return None
+        start = rest[0] if rest else kwargs.get("start_dim", 0)
+        end = rest[1] if len(rest) > 1 else kwargs.get("end_dim", -1)
+        if type(start) is not int or type(end) is not int or not -rank <= start < rank or not start % rank:
+            return None
+        spec = ("TensorReshape", {"function": name, "sizes": tuple(out.shape[1:]), "start_dim": start,
+                                  "end_dim": end})
+    elif name in ("transpose", "permute"):
+        dims = tuple(rest[0]) if name == "permute" and len(rest) == 1 and isinstance(rest[0], (tuple, list)) else rest
+        if kwargs or not dims or not all(type(d) is int and -rank <= d < rank for d in dims) \
+                or (name == "transpose" and (len(dims) != 2 or not dims[0] % rank or not dims[1] % rank)) \
+                or (name == "permute" and (len(dims) != rank or dims[0] % rank)):
+            return None
+        spec = ("TensorReshape", {"function": name, "sizes": tuple(out.shape[1:]), "dims": tuple(dims)})
+    else:
+        sizes = rest[0] if len(rest) == 1 and isinstance(rest[0], (tuple, list)) else rest
+        if set(kwargs) - {"shape"} or not all(type(n) is int for n in (*sizes, *kwargs.get("shape", ()))):
+            return None  # view(dtype), or sizes that are not plain numbers
+        spec = ("TensorReshape", {"function": name, "sizes": tuple(out.shape[1:])})
+    before, after = tuple(x.shape[1:]), tuple(out.shape[1:])
+    return (spec, (before, after)) if before != after else None
 
 
 _DIRECT = ("Linear", "Conv1d", "Conv2d", "Conv3d", "ReLU", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
