@@ -29,6 +29,7 @@ from ..errors import ExplainError
 from ..layers.base import Layer, Shape
 from ..layers.tensors import Tensors
 from ..layers.registry import find, make
+from ..layers import torch_function
 from ..layers.torch_parameter import Parameter
 from ..model import Model, Node, Weight, check_layer_count, count
 from ..records import record
@@ -799,7 +800,6 @@ class _Reader:
     def call_node(self, spec: tuple[str, dict], shapes: tuple[Shape, Shape], inputs: tuple[str, ...]) -> Node | None:
         """The row of a call between modules (``x.mean(1)``): a layer without weights named as the
         call (``mean(dim=1)``), with the shapes of the pass; None where its rule disagrees."""
-        from ..layers import torch_function
         layer, call = torch_function.step(*spec)
         try:
             out, values = layer.infer(shapes[:1])

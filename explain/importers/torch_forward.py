@@ -403,13 +403,11 @@ def _watch(modules: list, torch: Any, calls: list, between: Any = None, produced
             parts = [t for t in inputs if id(t) in produced]
             if not parts or not isinstance(dim, int) or out.dim() == 0 or not dim % out.dim():
                 return
-        elif _elementwise(func, torch):
+        else:
             shape = out.shape
             parts = [t for t in inputs if id(t) in produced and t.shape == shape][:1]
-            if not parts:
+            if not parts or not _elementwise(func, torch):  # aten's tags asked last: a name's first ask costs
                 return
-        else:
-            return
         produced[id(out)] = out
         made = tuple(i for t in parts for i in chain.get(id(t), ()))
         if made:
