@@ -125,10 +125,12 @@ class Inside(nn.Module):
         self.rnn = nn.GRU(8, 8)  # batch_first=False
 
     def forward(self, x):
-        out, _ = self.rnn(self.block(x).transpose(0, 1))
-        return out
+        out, _ = self.rnn(self.block(x).transpose(0, 1))  # (T, N, 8)
+        return out.mean(1)  # over the batch: no step (its shape without axis 0 would be (8,))
 
 
 def test_calls_inside_layers_or_over_the_batch_axis_are_not_steps():
-    model = explain.from_torch(Inside().eval(), (6, 8))
+    module = Inside().eval()
+    model = explain.from_torch(module, (6, 8))
     assert [n.name for n in model.nodes] == ["block", "rnn"]
+    assert tuple(module(torch.zeros(2, 6, 8)).shape) == (6, 8)  # the batch axis is gone: not one sample's
