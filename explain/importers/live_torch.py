@@ -12,7 +12,9 @@
 - With ``input_shape`` (no batch axis; a list of shapes for several inputs), the module runs once
   on the meta device (a copy; no memory for weights, no computation) with forward hooks, and the
   nodes follow the calls with the shapes recorded; a module called twice appears twice, the
-  second time sharing the first's weights.
+  second time sharing the first's weights. A call in the forward between modules that changes
+  the data's shape (``x.mean(1)``, ``torch.flatten(x, 1)``; ``torch_forward._step``) is a row
+  without parameters named as the call (``layers.torch_parameter.step``).
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from ..errors import ExplainError
 from ..layers.base import Layer, Shape
 from ..layers.tensors import Tensors
 from ..layers.registry import find, make
-from ..layers import torch_function
+from ..layers import torch_parameter
 from ..layers.torch_parameter import Parameter
 from ..model import Model, Node, Weight, check_layer_count, count
 from ..records import record
@@ -800,7 +802,7 @@ class _Reader:
     def call_node(self, spec: tuple[str, dict], shapes: tuple[Shape, Shape], inputs: tuple[str, ...]) -> Node | None:
         """The row of a call between modules (``x.mean(1)``): a layer without weights named as the
         call (``mean(dim=1)``), with the shapes of the pass; None where its rule disagrees."""
-        layer, call = torch_function.step(*spec)
+        layer, call = torch_parameter.step(*spec)
         try:
             out, values = layer.infer(shapes[:1])
         except ExplainError:

@@ -37,7 +37,7 @@ class Pass:
     """What the shape pass found: the calls in order of completion, the input shapes (no batch
     axis), and, when the forward stopped on the meta device, which module and why."""
 
-    calls: list  # (module of the copy, input shapes, output shapes)
+    calls: list  # (module of the copy, input shapes, output shapes); ("use", parameter, tokens); ("call", step, shapes)
     inputs: list  # input shapes without the batch axis
     stopped: str | None = None
     copy: Any = None  # the meta copy (lazy modules are read from it)
@@ -335,7 +335,12 @@ def _watch(modules: list, torch: Any, calls: list, between: Any = None, produced
     from another parameter before the rest along the same axis, k (ViT: pos_embed has N + 1).
     Also returns ``touch(t)``, which records a use of ``t`` as reading ``t.shape`` under the mode
     would (for the hooks, which read the shapes of a call with the mode off), and the parameters it
-    watches (id → parameter)."""
+    watches (id → parameter).
+
+    With ``between`` (``run``'s test of a step's input), it records the steps between modules as
+    ("call", step, shapes) (``_step``), follows the data into ``produced`` and the steps each
+    tensor was made of into ``chain`` (id → step indices), and each step's earlier steps into
+    ``earlier``."""
     from torch.overrides import TorchFunctionMode
 
     owned = {id(p): p for m in modules for p in m._parameters.values() if p is not None}
@@ -496,14 +501,16 @@ def _step(func: Any, name: str, args: tuple, kwargs: dict, out: Any, torch: Any)
                 or (name == "transpose" and (len(dims) != 2 or not dims[0] % rank or not dims[1] % rank)) \
                 or (name == "permute" and (len(dims) != rank or dims[0] % rank)):
             return None
-        spec = ("TensorReshape", {"function": name, "sizes": tuple(out.shape[1:]), "dims": tuple(dims)})
+        spec = ("Transpose", {"dim0": dims[0], "dim1": dims[1]}) if name == "transpose" else \
+            ("Permute", {"dims": tuple(dims)})
     else:
         sizes = rest[0] if len(rest) == 1 and isinstance(rest[0], (tuple, list)) else rest
         if set(kwargs) - {"shape"} or not all(type(n) is int for n in (*sizes, *kwargs.get("shape", ()))):
             return None  # view(dtype), or sizes that are not plain numbers
         spec = ("TensorReshape", {"function": name, "sizes": tuple(out.shape[1:])})
     before, after = tuple(x.shape[1:]), tuple(out.shape[1:])
-    axes = [d % rank for d in spec[1].get("dims", ())]
+    axes = [d % rank for d in spec[1].get("dims", (spec[1].get("dim0"), spec[1].get("dim1")))] \
+        if name in ("transpose", "permute") else []
     moved = len(set(axes)) == 2 if name == "transpose" else axes != sorted(axes)
     return (spec, (before, after)) if before != after or moved else None
 
