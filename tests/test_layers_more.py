@@ -153,7 +153,11 @@ def test_from_torch_parameter_rows_of_a_vit():
     model = explain.from_torch(vit, (3, 32, 32))
     assert model.total == sum(p.numel() for p in vit.parameters())
     names = [n.name for n in model.nodes]
-    assert names[:3] == ["patch", "cls_token", "pos_embed"] and names[3] == "blocks.0"
+    # the forward's flatten(2) and transpose(1, 2) between the patches and the encoder are steps
+    assert names[:6] == ["patch", "flatten(start_dim=2)", "transpose(1, 2)", "cls_token", "pos_embed", "blocks.0"]
+    x = vit.patch(torch.zeros(2, 3, 32, 32))
+    assert [model.node(n).output_shape for n in names[:3]] == [tuple(t.shape[1:]) for t in
+                                                               (x, x.flatten(2), x.flatten(2).transpose(1, 2))]
     pos, cls = model.node("pos_embed"), model.node("cls_token")
     assert pos.type == cls.type == "Parameter" and pos.inputs == () and cls.inputs == ()
     assert pos.params == vit.pos_embed.numel() and cls.params == vit.cls_token.numel()
@@ -162,7 +166,7 @@ def test_from_torch_parameter_rows_of_a_vit():
     # (N + 1)·d by hand: N = (32 / 8)² = 16 patches, one class token, d = 64
     assert sympy.expand(pos.formula - (N + 1) * d) == 0
     assert {str(k): v for k, v in pos.values.items()} == {"N": (32 // 8) ** 2, "d": 64}
-    assert model.node("blocks.0").inputs == ("patch",)  # the chain is not broken by the rows
+    assert model.node("blocks.0").inputs == ("transpose(1, 2)",)  # the chain is not broken by the rows
     bare = explain.from_torch(vit)  # without input_shape: rows connected to nothing
     assert bare.total == model.total and all(n.inputs == () for n in bare.nodes)
     assert [n.name for n in bare.nodes if n.type == "Parameter"] == ["cls_token", "pos_embed"]

@@ -12,7 +12,9 @@
 - With ``input_shape`` (no batch axis; a list of shapes for several inputs), the module runs once
   on the meta device (a copy; no memory for weights, no computation) with forward hooks, and the
   nodes follow the calls with the shapes recorded; a module called twice appears twice, the
-  second time sharing the first's weights.
+  second time sharing the first's weights. A call in the forward between modules that changes
+  the data's shape (``x.mean(1)``, ``torch.flatten(x, 1)``; ``torch_forward._step``) is a row
+  without parameters named as the call (``layers.torch_parameter.step``).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from ..errors import ExplainError
 from ..layers.base import Layer, Shape
 from ..layers.tensors import Tensors
 from ..layers.registry import find, make
+from ..layers import torch_parameter
 from ..layers.torch_parameter import Parameter
 from ..model import Model, Node, Weight, check_layer_count, count
 from ..records import record
@@ -659,6 +662,12 @@ class _Reader:
             first: dict[int, str] = {}
             used = self.used_parameters(shape_pass)
             for module, in_shapes, outs in shape_pass.calls:
+                if module == "call":  # ("call", (type, arguments), shapes): a step between modules
+                    step = self.call_node(in_shapes, outs, previous)
+                    if step is not None:
+                        nodes.append(step)
+                        previous = (step.name,)
+                    continue
                 if isinstance(module, str):  # ("use", parameter, tokens): a parameter row goes here
                     found = used.get(id(in_shapes))
                     if found is not None and id(found[3]) not in self.placed_params:
@@ -784,11 +793,23 @@ class _Reader:
                 mine[id(t)] = (unit, rel)
         out = {}
         for module, t, tokens in shape_pass.calls:
-            if isinstance(module, str):
+            if module == "use":
                 original = shape_pass.originals.get(id(t), t) if self.root is not shape_pass.copy else t
                 if id(original) in mine:
                     out[id(t)] = (*mine[id(original)], tokens, original)
         return out
+
+    def call_node(self, spec: tuple[str, dict], shapes: tuple[Shape, Shape], inputs: tuple[str, ...]) -> Node | None:
+        """The row of a call between modules (``x.mean(1)``): a layer without weights named as the
+        call (``mean(dim=1)``), with the shapes of the pass; None where its rule disagrees."""
+        layer, call = torch_parameter.step(*spec)
+        try:
+            out, values = layer.infer(shapes[:1])
+        except ExplainError:
+            return None
+        if tuple(out) != tuple(shapes[1]):
+            return None
+        return Node(self.fresh_name(call), layer, inputs, shapes[:1], tuple(out), values, ())
 
     def parameter_node(self, unit: _Unit, rel: str, tokens: int) -> Node:
         """A row for a parameter a module owns directly: Π of its shape, (N + k)·d for a
@@ -867,10 +888,11 @@ class _Reader:
             attempts.append(other)
         first_error: Exception | None = None
         rows = {id(t) for unit in self.units for _, t in _parameter_rows(unit)} if self.units else None
+        layers = {id(unit.module) for unit in self.units if unit.layer is not None} if self.units else None
         for dtypes in attempts:
             args, kwargs = inputs.arguments(dtypes, torch)
             try:
-                found = torch_forward.run(self.root, torch, self.names_of, args, kwargs, rows)
+                found = torch_forward.run(self.root, torch, self.names_of, args, kwargs, rows, layers)
             except torch_forward.ForwardError as e:
                 first_error = first_error or e
                 continue

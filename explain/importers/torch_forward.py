@@ -37,7 +37,7 @@ class Pass:
     """What the shape pass found: the calls in order of completion, the input shapes (no batch
     axis), and, when the forward stopped on the meta device, which module and why."""
 
-    calls: list  # (module of the copy, input shapes, output shapes)
+    calls: list  # (module of the copy, input shapes, output shapes); ("use", parameter, tokens); ("call", step, shapes)
     inputs: list  # input shapes without the batch axis
     stopped: str | None = None
     copy: Any = None  # the meta copy (lazy modules are read from it)
@@ -192,10 +192,19 @@ def is_meta_limit(error: BaseException, torch: Any) -> bool:
     return "meta tensor" in text or "meta device" in text or "on device meta" in text
 
 
-def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any = None) -> tuple:
+def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any = None,
+        layers: Any = None) -> tuple:
     """Run a meta copy of ``root`` on (args, kwargs); returns the calls (module of the copy, input
     shapes, output shapes), where it stopped (None: it ran through), the copy, its tensor map
     (id(copy tensor) → original) and its module map (id(copy module) → original).
+
+    The calls also hold the steps between modules (``("call", (type, arguments), (input shape,
+    output shape))``, see ``_step``): a shape-changing function of ``STEP_FUNCTIONS`` on the data
+    (the input, a module's output with the batch first, or what an element-wise function made of
+    them: F.relu(x), x + y), called where no module of ``layers`` (the ids of the user's modules
+    that are layers of the library, whose formulas hold their insides) runs, whose output (itself,
+    through further steps or element-wise functions) a module takes or the forward returns: not
+    an attention's reshapes of its queries for a matrix product. None without ``layers``.
 
     ``rows``: the ids of the user's parameters whose first use places a row (None: unknown). With
     it, a module of one of torch's own classes in ``_direct_call`` that holds none of them is
@@ -215,10 +224,15 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
     calls: list = []
     stack: list = []
     tensor = torch.Tensor
+    opaque = {id(c) for o, c in pairs if id(o) in layers} if layers is not None else set()
+    produced: dict[int, Any] = {id(t): t for t in _tensors([args, kwargs], torch)}  # batch first; kept alive
     plain: dict[type, bool] = {}  # class → batch_first is read from the instance's __dict__ alone
 
     def pre(module: Any, a: tuple, k: dict) -> None:
         stack.append(scripted_of.get(id(module), module))
+        if chain:
+            for t in _tensors([a, k], torch):
+                keep(chain.get(id(t), ()))
 
     def post(module: Any, a: tuple, k: dict, output: Any) -> None:
         module = scripted_of.get(id(module), module)  # a scripted module's call, seen by its wrapper
@@ -235,11 +249,33 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
                      getattr(module, "batch_first", True)) is False
         for t in tensors + outs:
             touch(t)
+        for t in outs:  # a sequence-first output's batch is its axis 1: no step takes it
+            if seq_first:
+                produced.pop(id(t), None)
+            else:
+                produced[id(t)] = t
         with quiet():  # under the mode, each read of a shape would be a call of it
             calls.append((module, tuple(_strip(t, seq_first) for t in tensors) or ((),),
                           tuple(_strip(t, seq_first) for t in outs)))
 
-    watch, touch, owned = _watch(eager, torch, calls)
+    def between(x: Any) -> bool:
+        """``x`` is the input or a module's output (batch first), and no layer's forward runs."""
+        return id(x) in produced and not any(id(m) in opaque for m in stack)
+
+    chain: dict[int, tuple] = {}  # id(tensor made of steps' outputs) → the indices of those steps in calls
+    earlier: dict[int, tuple] = {}  # index of a step → those of the steps its input was made of
+    kept: set[int] = set()  # steps whose output a module takes or the forward returns
+
+    def keep(indices: tuple) -> None:
+        todo = list(indices)
+        while todo:
+            index = todo.pop()
+            if index not in kept:
+                kept.add(index)
+                todo += earlier.get(index, ())
+
+    watch, touch, owned = _watch(eager, torch, calls, between if layers is not None else None, produced, chain,
+                                 earlier)
     quiet = torch._C.DisableTorchFunction
 
     def direct(module: Any) -> Any:
@@ -265,7 +301,9 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
             handles.append(module.register_forward_hook(post, with_kwargs=True))
         try:
             with torch.no_grad(), watch:
-                runner(*args, **kwargs)
+                result = runner(*args, **kwargs)
+            for t in _tensors(result, torch):
+                keep(chain.get(id(t), ()))
         except Exception as e:  # noqa: BLE001 — the user's forward may fail in any way
             where = stack[-1] if stack else twin
             original = original_of.get(id(where), root)
@@ -277,6 +315,8 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
                 return calls, f"{what} cannot run on the meta device ({reason})", twin, originals, original_of
             raise _ForwardError(f"{what} raised {reason}") from None
     finally:
+        if earlier:  # a step no module takes (nor the forward returns) is part of a computation, not a step
+            calls[:] = [c for i, c in enumerate(calls) if c[0] != "call" or i in kept]
         for h in handles:
             h.remove()
         for module in eager:
@@ -287,14 +327,20 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
     return calls, None, twin, originals, original_of
 
 
-def _watch(modules: list, torch: Any, calls: list) -> tuple[Any, Any, dict]:
+def _watch(modules: list, torch: Any, calls: list, between: Any = None, produced: Any = None, chain: Any = None,
+           earlier: Any = None) -> tuple[Any, Any, dict]:
     """A torch-function mode that records the first use of each parameter a module owns directly
     (a class token, a position embedding) as a call ("use", parameter, tokens): where the forward
     uses it. ``tokens``: for a tensor added to the output of a torch.cat that put k tokens made
     from another parameter before the rest along the same axis, k (ViT: pos_embed has N + 1).
     Also returns ``touch(t)``, which records a use of ``t`` as reading ``t.shape`` under the mode
     would (for the hooks, which read the shapes of a call with the mode off), and the parameters it
-    watches (id → parameter)."""
+    watches (id → parameter).
+
+    With ``between`` (``run``'s test of a step's input), it records the steps between modules as
+    ("call", step, shapes) (``_step``), follows the data into ``produced`` and the steps each
+    tensor was made of into ``chain`` (id → step indices), and each step's earlier steps into
+    ``earlier``."""
     from torch.overrides import TorchFunctionMode
 
     owned = {id(p): p for m in modules for p in m._parameters.values() if p is not None}
@@ -334,6 +380,8 @@ def _watch(modules: list, torch: Any, calls: list) -> tuple[Any, Any, dict]:
                     seen.add(id(t))
                     calls.append(("use", t, _tokens(t, inputs)))
             if isinstance(out, tensor):
+                if between is not None and id(out) not in produced:
+                    _join(func, args, kwargs, inputs, out)
                 sources = [derived.get(id(t), owned.get(id(t))) for t in inputs]
                 name = getattr(func, "__name__", "")
                 if name in ("expand", "expand_as", "repeat", "view", "reshape", "to", "type_as", "contiguous") \
@@ -342,7 +390,33 @@ def _watch(modules: list, torch: Any, calls: list) -> tuple[Any, Any, dict]:
                     alive.append(out)
                 elif name == "cat":
                     _record_cat(out, args, kwargs, inputs)
+                if name in STEP_FUNCTIONS and between is not None and inputs and between(inputs[0]):
+                    found = _step(func, name, args, kwargs, out, torch)
+                    if found is not None:
+                        produced[id(out)] = out
+                        earlier[len(calls)] = chain.get(id(inputs[0]), ())
+                        chain[id(out)] = (len(calls),)
+                        calls.append(("call", *found))
             return out
+
+    def _join(func: Any, args: tuple, kwargs: dict, inputs: list, out: Any) -> None:
+        """The output of an element-wise function of the data (F.relu(x), x + y, x * mask: the
+        shape of one of them), or of torch.cat of the data along another axis than the batch's,
+        is the data still, made of the steps its inputs were made of."""
+        if getattr(func, "__name__", "") == "cat" and func is torch.cat:
+            dim = kwargs.get("dim", args[1] if len(args) > 1 else 0)
+            parts = [t for t in inputs if id(t) in produced]
+            if not parts or not isinstance(dim, int) or out.dim() == 0 or not dim % out.dim():
+                return
+        else:
+            shape = out.shape
+            parts = [t for t in inputs if id(t) in produced and t.shape == shape][:1]
+            if not parts or not _elementwise(func, torch):  # aten's tags asked last: a name's first ask costs
+                return
+        produced[id(out)] = out
+        made = tuple(i for t in parts for i in chain.get(id(t), ()))
+        if made:
+            chain[id(out)] = made
 
     def touch(t: Any) -> None:
         if id(t) in owned and id(t) not in seen:
@@ -370,6 +444,75 @@ def _watch(modules: list, torch: Any, calls: list) -> tuple[Any, Any, dict]:
         return 0
 
     return Watch(), touch, owned
+
+
+STEP_FUNCTIONS = frozenset({"mean", "sum", "amax", "amin", "flatten", "view", "reshape", "transpose", "permute"})
+"""The functions (torch's or the tensor's method) that are steps of the derivation where they change
+the shape of one sample between modules: a reduction over axes other than the batch's, or a new
+shape of the same values that keeps the batch axis."""
+
+
+def _elementwise(func: Any, torch: Any) -> bool:
+    """``func`` computes its output element by element from its inputs (relu, add, mul, a norm,
+    dropout): the output of a step stays the data a module may take."""
+    name = getattr(func, "__name__", "")
+    op = name.strip("_") if name.startswith("__") else name
+    op = _DUNDER.get(op, op).rstrip("_")
+    return bool(op) and (op in _KEEPS_DATA or _is_pointwise(op, torch))
+
+
+def _step(func: Any, name: str, args: tuple, kwargs: dict, out: Any, torch: Any) -> tuple | None:
+    """((type name, arguments), (input shape, output shape)) of a call of ``func`` (``name`` in
+    ``STEP_FUNCTIONS``) on a batch-first input that changes one sample's shape: ``mean``, ``sum``,
+    ``amax``, ``amin`` over given axes without the batch axis (floating point; keepdim), ``flatten``
+    from start_dim ≥ 1, ``view`` and ``reshape`` that keep the batch axis's size (in row-major
+    order each sample's values stay its own), ``transpose`` and ``permute`` of other axes than the
+    batch's (that move an axis: a square's transpose keeps its shape); None for anything else."""
+    if func is not getattr(torch.Tensor, name, None) and func is not getattr(torch, name, None):
+        return None
+    x: Any = args[0] if args else None
+    if type(x) is not torch.Tensor or type(out) is not torch.Tensor or x.dim() < 2 or out.dim() < 1 \
+            or out.shape[0] != x.shape[0]:
+        return None
+    rest, rank = args[1:], x.dim()
+    spec: tuple[str, dict]
+    if name in ("mean", "sum", "amax", "amin"):
+        if set(kwargs) - {"dim", "keepdim"} or len(rest) > 2 or not x.is_floating_point():
+            return None
+        dim = rest[0] if rest else kwargs.get("dim")
+        keep = rest[1] if len(rest) > 1 else kwargs.get("keepdim", False)
+        dims = (dim,) if type(dim) is int else tuple(dim) if isinstance(dim, (tuple, list)) else ()
+        if not dims or type(keep) is not bool or not all(type(d) is int and -rank <= d < rank and d % rank
+                                                         for d in dims):
+            return None
+        spec = ("TensorReduction", {"function": name, "dim": dims, "keepdim": keep})
+    elif name == "flatten":
+        if set(kwargs) - {"start_dim", "end_dim"} or len(rest) > 2:
+            return None
+        start = rest[0] if rest else kwargs.get("start_dim", 0)
+        end = rest[1] if len(rest) > 1 else kwargs.get("end_dim", -1)
+        if type(start) is not int or type(end) is not int or not -rank <= start < rank or not start % rank:
+            return None
+        spec = ("TensorReshape", {"function": name, "sizes": tuple(out.shape[1:]), "start_dim": start,
+                                  "end_dim": end})
+    elif name in ("transpose", "permute"):
+        dims = tuple(rest[0]) if name == "permute" and len(rest) == 1 and isinstance(rest[0], (tuple, list)) else rest
+        if kwargs or not dims or not all(type(d) is int and -rank <= d < rank for d in dims) \
+                or (name == "transpose" and (len(dims) != 2 or not dims[0] % rank or not dims[1] % rank)) \
+                or (name == "permute" and (len(dims) != rank or dims[0] % rank)):
+            return None
+        spec = ("Transpose", {"dim0": dims[0], "dim1": dims[1]}) if name == "transpose" else \
+            ("Permute", {"dims": tuple(dims)})
+    else:
+        sizes = rest[0] if len(rest) == 1 and isinstance(rest[0], (tuple, list)) else rest
+        if set(kwargs) - {"shape"} or not all(type(n) is int for n in (*sizes, *kwargs.get("shape", ()))):
+            return None  # view(dtype), or sizes that are not plain numbers
+        spec = ("TensorReshape", {"function": name, "sizes": tuple(out.shape[1:])})
+    before, after = tuple(x.shape[1:]), tuple(out.shape[1:])
+    axes = [d % rank for d in spec[1].get("dims", (spec[1].get("dim0"), spec[1].get("dim1")))] \
+        if name in ("transpose", "permute") else []
+    moved = len(set(axes)) == 2 if name == "transpose" else axes != sorted(axes)
+    return (spec, (before, after)) if before != after or moved else None
 
 
 _DIRECT = ("Linear", "Conv1d", "Conv2d", "Conv3d", "ReLU", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
@@ -429,6 +572,9 @@ _SAME_SHAPE = frozenset({"batch_norm", "layer_norm", "group_norm", "instance_nor
 """Functions whose output has their input's shape and dtype."""
 _BOOLEAN = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "signbit", "eq_", "ne_", "lt_", "le_", "gt_", "ge_"})
 """Comparisons: a boolean result (logical_* and is* too)."""
+_KEEPS_DATA = frozenset({"dropout", "softmax", "log_softmax"}) | _SAME_SHAPE
+"""Functions that are not element-wise but whose output is still their input's data, for a step:
+besides those aten tags ``pointwise`` (``_is_pointwise``)."""
 _DUNDER = {"radd": "add", "iadd": "add_", "rmul": "mul", "imul": "mul_", "isub": "sub_",
            "truediv": "div", "rtruediv": "div", "itruediv": "div_", "rpow": "pow", "ipow": "pow_"}
 

@@ -290,6 +290,26 @@ CLS_TOKEN_STEP = N_("[CLS] token")
 # Translators: a row's name (a classification head selects the first token, which plays the role of a
 # classification token), then "(first token of the sequence)"
 CLASSIFICATION_TOKEN_STEP = N_("classification token")
+TRANSPOSE_CALL = N_("This step is a function call in the model's forward pass, not a module: it puts "
+                    "the axes of every sample in another order (the batch axis stays first), so that "
+                    "the same values are arranged differently. It has no parameters.")
+# Translators: a row's type, after its name: "mean(dim=1) (function call)": a call in a PyTorch
+# model's forward between its modules (x.mean(1), torch.flatten(x, 1)), not a module or layer
+FUNCTION_CALL_LABEL = N_("function call")
+MEAN_CALL = N_("This step is a function call in the model's forward pass, not a module: for every "
+               "sample it takes the mean of the values along the axes named in the call. It has no "
+               "parameters.")
+SUM_CALL = N_("This step is a function call in the model's forward pass, not a module: for every "
+              "sample it adds up the values along the axes named in the call. It has no parameters.")
+AMAX_CALL = N_("This step is a function call in the model's forward pass, not a module: for every "
+               "sample it keeps the largest of the values along the axes named in the call. It has no "
+               "parameters.")
+AMIN_CALL = N_("This step is a function call in the model's forward pass, not a module: for every "
+               "sample it keeps the smallest of the values along the axes named in the call. It has no "
+               "parameters.")
+RESHAPE_CALL = N_("This step is a function call in the model's forward pass, not a module: it gives "
+                  "every sample a new shape, with the same values in the same order. It has no "
+                  "parameters.")
 # "bert.pooler.first_token (first token of the sequence)"
 FIRST_TOKEN_LABEL = N_("first token of the sequence")
 FIRST_TOKEN = N_("This step keeps only the vector at the first position of every sequence (the "
@@ -725,6 +745,19 @@ AVG_POOL_COMPUTE = N_("An average pooling layer does no multiplications, so it n
                       "their number: one operation per window element.")
 RESHAPE_COMPUTE = N_("This layer only changes the shape of its input; the values keep their order. "
                      "It does no arithmetic, so it needs no MACs and no other operations.")
+MEAN_COMPUTE = N_("A mean does no multiplications, so it needs no MACs. For each output value it adds "
+                  "up the values along the axes of the call and divides the sum by their number: one "
+                  "operation per input element, as for a global average pooling layer.")
+SUM_COMPUTE = N_("A sum does no multiplications, so it needs no MACs. For each output value it adds up "
+                 "the values along the axes of the call, counted as one operation per input element, as "
+                 "for a global pooling layer (strictly, each output value needs one addition fewer than "
+                 "the values it adds up).")
+EXTREMUM_COMPUTE = N_("Taking a maximum or a minimum does no multiplications, so it needs no MACs. For "
+                      "each output value the call compares the values along its axes, counted as one "
+                      "operation per input element, as for a global max pooling layer (strictly, each "
+                      "output value needs one comparison fewer than the values it compares).")
+RESHAPE_CALL_COMPUTE = N_("This step only gives its input a new shape: it does no arithmetic, so it "
+                          "needs no MACs and no other operations.")
 REARRANGE_COMPUTE = N_("This layer only rearranges the entries of its input: it does no arithmetic, "
                        "so it needs no MACs and no other operations.")
 DENSE_COMPUTE = N_("A dense layer computes each output as the sum of all its inputs, each multiplied "

@@ -431,6 +431,10 @@ class Layer:
     """What the type's symbols stand for where the common meaning does not fit (symbol name →
     meaning key of the symbol table); merged along the class hierarchy (see ``meaning_of``)."""
 
+    call_in_forward: ClassVar[bool] = False
+    """A row that is a call in a PyTorch module's forward between its modules (``x.mean(1)``,
+    ``torch.flatten(x, 1)``), not a module: documents do not count it among the layers."""
+
     ops_per_element: ClassVar[Optional[int]] = None
     """A layer whose compute is elementwise: its other operations per output element (0: it
     computes nothing at inference, such as a reshape or dropout), no MACs. None: the type's

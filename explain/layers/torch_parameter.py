@@ -14,13 +14,23 @@ forward does with it and the input:
 
 Transpose (dim0, dim1) and Permute (dims): torch's x.transpose / x.permute; dims count the batch
 axis as 0. Custom: a module declared with its count, as in Keras specs.
+
+Steps between modules that ``from_torch`` finds in a forward (not spec types; each built when a
+model first has one; ``dim`` may not name the batch axis):
+
+    TensorReduction  mean, sum, amax, amin over dim   (…) → the axes of dim dropped (size 1 with keepdim)
+                     O = N_in: each input value read once, as by a global pooling
+    TensorReshape    flatten, view, reshape           (…) → another shape of as many values; no operations
+    TransposeCall, PermuteCall: Transpose and Permute as calls (no operations; a view)
 """
 from __future__ import annotations
 
-from typing import Sequence
+from functools import cache
+from typing import Any, Sequence
 
 import sympy
 
+from ..compute import Cost, per_input
 from ..errors import ExplainError
 from ..symbols import C, Value, as_value, d, n_out, product, sym, to_expr
 from .base import (Group, Layer, Shape, _optional, _size, arg, choice, count, flag, format_shape, integer,
@@ -184,3 +194,148 @@ class TorchCustom(Custom):
     """A module explain has no formula for, declared with its count (as in Keras specs):
     ``Custom: {params: 4*d*d + d, output_shape: [T, d], class_name: MyBlock}``."""
 
+
+# ----------------------------------------------------------------------------- steps between modules
+
+REDUCTIONS = ("mean", "sum", "amax", "amin")
+RESHAPES = ("flatten", "view", "reshape")
+
+
+@cache
+def reduction_type() -> type[Layer]:
+    """``TensorReduction`` (built once)."""
+
+    @layer_type
+    class TensorReduction(Layer):
+        """torch.mean/sum/amax/amin (or the tensor's method) over the axes ``dim``: no weights;
+        each input value is read once, O = N_in."""
+
+        type_name = "TensorReduction"
+        framework = "pytorch"
+        role = "reduction"
+        type_label = _texts.FUNCTION_CALL_LABEL
+        call_in_forward = True
+
+        function: str = choice(*REDUCTIONS)
+        dim: tuple = integers()
+        keepdim: bool = flag(False)
+
+        def explanation_for(self, weights: Sequence[str]) -> str | None:
+            return _REDUCTION_TEXTS[self.function]
+
+        def compute_explanation_for(self) -> str | None:
+            return _REDUCTION_COMPUTE[self.function]
+
+        def call(self) -> str:
+            """The call as torch's keyword arguments write it: ``mean(dim=1)``, ``sum(dim=(1, 2), keepdim=True)``."""
+            dims = str(self.dim[0]) if len(self.dim) == 1 else "(" + ", ".join(str(d) for d in self.dim) + ")"
+            return f"{self.function}(dim={dims}{', keepdim=True' if self.keepdim else ''})"
+
+        def cost(self, shapes, out, values) -> Cost:
+            """Each input element added up or compared once: N_in."""
+            return per_input(shapes)
+
+        def output_shape(self, shape: Shape) -> Shape:
+            axes = {torch_dim(d, len(shape), self.type_name, shape) for d in self.dim}
+            if len(axes) != len(self.dim):
+                raise ExplainError(f"{self.function}: 'dim' names an axis twice. Received: dim={self.dim}")
+            if self.keepdim:
+                return tuple(1 if i in axes else n for i, n in enumerate(shape))
+            return tuple(n for i, n in enumerate(shape) if i not in axes)
+    return TensorReduction
+
+
+_REDUCTION_TEXTS = {"mean": _texts.MEAN_CALL, "sum": _texts.SUM_CALL, "amax": _texts.AMAX_CALL,
+                    "amin": _texts.AMIN_CALL}
+_REDUCTION_COMPUTE = {"mean": _texts.MEAN_COMPUTE, "sum": _texts.SUM_COMPUTE, "amax": _texts.EXTREMUM_COMPUTE,
+                      "amin": _texts.EXTREMUM_COMPUTE}
+
+
+@cache
+def reshape_type() -> type[Layer]:
+    """``TensorReshape`` (built once)."""
+
+    @layer_type
+    class TensorReshape(Layer):
+        """torch.flatten, Tensor.view, torch.reshape on one sample's axes: no weights, no
+        operations; the output holds the input's values in the same order."""
+
+        type_name = "TensorReshape"
+        framework = "pytorch"
+        role = "reshape"
+        type_label = _texts.FUNCTION_CALL_LABEL
+        call_in_forward = True
+        explanation = _texts.RESHAPE_CALL
+        compute_explanation = _texts.RESHAPE_CALL_COMPUTE
+        output_is_view = True
+        ops_per_element = 0
+
+        function: str = choice(*RESHAPES)
+        sizes: tuple = integers()
+        """The output's sizes without the batch axis, as the shape pass found them."""
+        start_dim: int = integer(1)
+        end_dim: int = integer(-1)
+        def call(self) -> str:
+            """``flatten(start_dim=1)`` (with ``end_dim`` where it is not the last axis); ``view``,
+            ``reshape`` (their sizes hold the batch size of the shape pass, not what the forward
+            wrote)."""
+            if self.function != "flatten":
+                return self.function
+            end = f", end_dim={self.end_dim}" if self.end_dim != -1 else ""
+            return f"flatten(start_dim={self.start_dim}{end})"
+
+        def output_shape(self, shape: Shape) -> Shape:
+            if any(n is None for n in shape) or product(shape) != product(self.sizes):
+                raise ExplainError(f"{self.function}: the input {format_shape(shape)} does not have as many "
+                                   f"values as {format_shape(self.sizes)}")
+            return tuple(self.sizes)
+    return TensorReshape
+
+
+@cache
+def transpose_type() -> type[Layer]:
+    """``Transpose`` called in the forward between modules (built once)."""
+
+    @layer_type
+    class TransposeCall(Transpose):
+        """x.transpose(dim0, dim1) between modules: a step, not a row of a spec."""
+
+        type_label = _texts.FUNCTION_CALL_LABEL
+        call_in_forward = True
+        explanation = _texts.TRANSPOSE_CALL
+        compute_explanation = _texts.RESHAPE_CALL_COMPUTE
+        output_is_view = True
+
+        def call(self) -> str:
+            return f"transpose({self.dim0}, {self.dim1})"
+    return TransposeCall
+
+
+@cache
+def permute_type() -> type[Layer]:
+    """``Permute`` called in the forward between modules (built once)."""
+
+    @layer_type
+    class PermuteCall(Permute):
+        """x.permute(*dims) between modules: a step, not a row of a spec."""
+
+        type_label = _texts.FUNCTION_CALL_LABEL
+        call_in_forward = True
+        explanation = _texts.TRANSPOSE_CALL
+        compute_explanation = _texts.RESHAPE_CALL_COMPUTE
+        output_is_view = True
+
+        def call(self) -> str:
+            return f"permute({', '.join(str(d) for d in self.dims)})"
+    return PermuteCall
+
+
+_STEP_TYPES = {"TensorReduction": reduction_type, "TensorReshape": reshape_type, "Transpose": transpose_type,
+               "Permute": permute_type}
+
+
+def step(kind: str, args: dict) -> tuple[Layer, str]:
+    """The layer of a step between modules (``kind``: a key of ``_STEP_TYPES``, with the shape
+    pass's arguments) and its name, the call: ``mean(dim=1)``, ``transpose(1, 2)``."""
+    layer: Any = _STEP_TYPES[kind]().from_args(args)
+    return layer, layer.call()

@@ -48,6 +48,9 @@ WORK_KINDS = {
     "rope": N_("rotations of queries and keys (RoPE)"),
     # Translators: a kind of element-wise work, as "bias additions"
     "pooling": N_("pooling"),
+    # Translators: a kind of work, as "bias additions": means, sums, maxima or minima along axes that a
+    # PyTorch model's forward computes between its modules (x.mean(1))
+    "reduction": N_("reductions along axes"),
     # Translators: a kind of element-wise work, as "bias additions": the layers that add or multiply branches
     "merge": N_("merges of branches"),
     # Translators: a kind of element-wise work, as "bias additions": the additions of a transformer's skip connections
@@ -153,6 +156,8 @@ def _node_work(node: "Node", partial: bool) -> set[str]:
         kinds.add("normalization")
     elif role in _POOL_ROLES:
         kinds.add("pooling")
+    elif role == "reduction":
+        kinds.add("reduction")
     elif role in ("merge", "add"):
         kinds.add("merge")
     elif role in ("attention", "dot_attention"):
@@ -312,7 +317,7 @@ def compute_layers(model: "Model", f: "Formatter", detail: str = "compact") -> l
     for index, node in enumerate(model.nodes, 1):
         cost = node.cost
         name = f.name(node.name)
-        row: dict[str, Any] = {"index": index, "name": name, "type": node.type,
+        row: dict[str, Any] = {"index": index, "name": name, "type": node.type, "label": node.layer.type_label,
                                "missing": node.cost_missing, "nothing": False, "same": None, "brief": None,
                                "lead": None, "first": type(node.layer) not in seen_types}
         seen_types.add(type(node.layer))

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 from ..layers.base import Shape
 from ..model import Model, Node
 from .messages import LENGTH_NOTES, MODEL_NOTES
+from .i18n import translate
 from .numbers import format_decimal_places
 from .view import Formatter, note_arg
 
@@ -126,7 +127,9 @@ def summary(model: Model, f: Formatter, compute: bool = False) -> dict[str, Any]
                                          for n, prev in zip(model.nodes, previous))
     rows = []
     for node in model.nodes:
-        row = [f"{f.name(node.name)} ({f.text(node.type)})", _output_text(node), _params_text(model, node, f)]
+        label = node.layer.type_label  # a step of the forward pass: what it is, not a class name
+        kind = translate(f.lang, label) if label else node.type
+        row = [f"{f.name(node.name)} ({f.text(kind)})", _output_text(node), _params_text(model, node, f)]
         if compute:
             row.append(_macs_text(model, node, f))
         if graph:

@@ -1473,13 +1473,15 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
                    if all_stages and all(isinstance(n, int) for n in counts) and sum(counts) == d.total else None)
     if stage_total and not symbolic:  # the stage table's subtotals, not one term per layer (ResNet50's 40)
         total_sum = sum_lines([p.number(n) for n in counts], P, p.number(d.total))
+    calls = sum(1 for n in model.nodes if n.layer.call_in_forward)
     return {
         "f": fmt, "model": model, "name": model.name, "framework": model.framework,
         "stages": stage_rows, "stage_total": stage_total, "stage_ends": _stage_ends(all_stages, fmt), "block_kinds": _block_kinds(model, view, all_stages),
         "keras": model.framework == "keras", "pytorch": model.framework == "pytorch",
         # a sequence of variable length (tokens, or vectors of width d): the length is None too
         "inputs": _input_groups(model, fmt), "input_count": len(model.inputs), "input_notes": input_notes,
-        "layer_count": len(model.nodes), "blocks": blocks, "rows": rows, "columns": columns,
+        # a call between modules (x.mean(1)) is a step of the derivation, not a layer
+        "layer_count": len(model.nodes) - calls, "call_count": calls, "row_count": len(model.nodes), "blocks": blocks, "rows": rows, "columns": columns,
         "any_non_trainable": d.non_trainable != 0, "any_buffers": d.buffers != 0,
         "grouped": any(not b["single"] for b in blocks),
         "total_sum": total_sum, "total_by_stage": bool(stage_total and not symbolic), "symbolic_total": symbolic_total, "substituted_total": substituted_total,
@@ -1498,7 +1500,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
                                 if any(g.reason == "moving_stats" for g in s.groups)],
         "has_buffers": d.buffers != 0,
         # "(layers without weights contribute 0)" only where the model has one (a tied head has weights)
-        "has_weightless": any(n.shares is None and n.own("params") == 0 for n in model.nodes),
+        "has_weightless": any(n.shares is None and n.own("params") == 0 and not n.layer.call_in_forward
+                              for n in model.nodes),
         # a tied head has weights but adds 0: the sentence says so (de, ja reviewers, round 13)
         "has_shared": any(n.shares is not None for n in model.nodes),
         "memory": _memory(mem, fmt),

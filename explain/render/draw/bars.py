@@ -54,8 +54,9 @@ def bars(graph: Graph, labels: Labels) -> list[Bar]:
 
 
 def bare(graph: Graph, labels: Labels) -> bool:
-    """Whether a box of the picture (not an input) has no parameters, so no bar in :func:`bars`."""
-    return any(not labels.evaluate(b.params) for b in graph.boxes if b.kind != "input")
+    """Whether a layer's box of the picture (not an input or a call between modules) has no
+    parameters, so no bar in :func:`bars`."""
+    return any(not labels.evaluate(b.params) for b in graph.boxes if b.kind != "input" and not b.call)
 
 
 TALLEST = 19.0

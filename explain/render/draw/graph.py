@@ -33,6 +33,8 @@ class Box:
     """A layer's type; for an input, the type of the layer before a block drawn alone ("": the model's input)."""
     type_label: Optional[str] = None
     """The message id naming the type where the layer has one (an operation of the forward pass)."""
+    call: bool = False
+    """A call in the forward between modules (``Layer.call_in_forward``), not a layer."""
     shape: Shape = ()
     params: Value = 0
     """What the box adds to the model's total (shared weights count at their owner), all copies."""
@@ -237,8 +239,8 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
             id = f"n{len(boxes)}"
             if group is not None:  # one layer of a framed block: drawn once, counted × N
                 node = first
-                box = Box(id, node.name, "layer", node.type, node.layer.type_label, node.output_shape,
-                          _sum([nodes[i].own("params") for i in positions]), 1,
+                box = Box(id, node.name, "layer", node.type, node.layer.type_label, node.layer.call_in_forward,
+                          node.output_shape, _sum([nodes[i].own("params") for i in positions]), 1,
                           (positions[0] + 1, positions[-1] + 1), group=group, each=node.own("params"),
                           indexes=_indexes(node))
                 groups[group].boxes.append(id)
@@ -247,7 +249,7 @@ def _graph(model: Model, units: list[list[Part]], how: str) -> Graph:
             elif len(positions) == 1 or (repeat > 1 and _one_type(nodes, positions)):
                 node = first
                 box = Box(id, _run_name([nodes[i].name for i in positions]), "layer", node.type,
-                          node.layer.type_label, nodes[positions[-1]].output_shape,
+                          node.layer.type_label, node.layer.call_in_forward, nodes[positions[-1]].output_shape,
                           _sum([nodes[i].own("params") for i in positions]),
                           repeat * node.repeat if len(positions) > 1 else node.repeat,
                           (positions[0] + 1, positions[-1] + 1), indexes=_indexes(node))
