@@ -729,7 +729,7 @@ def test_the_records_built_for_every_layer_keep_their_dataclass_behaviour():
     for cls in (Weight, ShapeStep, Window):
         assert "__setattr__" not in cls.__init__.__code__.co_names and "__dict__" in cls.__init__.__code__.co_names
     assert [getattr(step, f.name) for f in dataclasses.fields(ShapeStep)] == [
-        "same", (4, 4, 3), (4, 4, 3), (), (), 2, None, None, None, (), 1, None, 0, None, None, None]
+        "same", (4, 4, 3), (4, 4, 3), (), (), 2, None, None, None, (), 1, None, 0, None, None, None, False]
     assert step == ShapeStep("same", (4, 4, 3), (4, 4, 3), spatial=2) and hash(step) == hash(dataclasses.replace(step))
     assert dataclasses.replace(step, kind="other").kind == "other" and step.kind == "same"
     with pytest.raises(dataclasses.FrozenInstanceError):

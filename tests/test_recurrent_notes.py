@@ -206,7 +206,8 @@ def test_reshape_then_simple_rnn_links_the_sixteen_values_to_the_sequence():
     assert rnn.count_params() == 8 * (4 + 8) + 8
     text = markdown(explain.load({"name": "p", "input": [16], "layers": [
         {"Reshape": {"target_shape": [4, 4]}}, {"SimpleRNN": {"units": 8}}]}))
-    assert "All 16 values are kept, only rearranged: $16 = 4 \\times 4$." in text
+    # review 37 (es): a reshape keeps the values' order; only the shape changes
+    assert "All 16 values are kept in the same order; only the shape changes: $16 = 4 \\times 4$." in text
     # review 30 (es 3): the tensor is a batch of sequences, not one sequence
     assert "Its input `(None, 4, 4)` holds, for each sample of the batch, a sequence of 4 time steps with 4 features each." in text
 
