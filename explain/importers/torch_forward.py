@@ -86,7 +86,7 @@ def _meta_copy(root: Any, torch: Any) -> tuple[Any, dict, list]:
     memo: dict = {}
     originals: dict = {}
     tensor = torch.Tensor
-    for module in root.modules():
+    for module in module_list(root, torch):
         if _is_script(module, torch):
             continue
         tables = []
@@ -104,7 +104,7 @@ def _meta_copy(root: Any, torch: Any) -> tuple[Any, dict, list]:
     # the user's hooks and the module's own state must not run or change: the memo keeps the
     # originals alive for the copy's lifetime only
     twin = _deepcopy(root, memo, torch.nn.Module)
-    pairs = list(zip(root.modules(remove_duplicate=False), twin.modules(remove_duplicate=False)))
+    pairs = list(zip(module_list(root, torch, False), module_list(twin, torch, False)))
     for original, module in pairs:
         if _is_script(module, torch):
             for getter in (original.named_parameters, original.named_buffers):
@@ -117,8 +117,42 @@ def _meta_copy(root: Any, torch: Any) -> tuple[Any, dict, list]:
             for key, hook in list(hooks.items()):
                 if not _torch_own(hook):
                     del hooks[key]
-    twin.eval()
+    _eval(twin, [module for _, module in pairs], torch)
     return twin, originals, pairs
+
+
+def module_list(root: Any, torch: Any, remove_duplicate: bool = True) -> list:
+    """``list(root.modules(remove_duplicate=...))``: each module, then its children's trees in
+    order, read from the ``_modules`` tables without torch's generator per level and name (a
+    module at depth d was resumed d times); torch's own where a class lists its modules itself."""
+    plain = torch.nn.Module.named_modules
+    out: list = []
+    seen: set = set()
+    stack = [root]
+    while stack:
+        module = stack.pop()
+        if type(module).named_modules is not plain:
+            return list(root.modules(remove_duplicate=remove_duplicate))
+        if remove_duplicate:
+            if module in seen:
+                continue
+            seen.add(module)
+        out.append(module)
+        stack.extend(child for child in reversed(module._modules.values()) if child is not None)
+    return out
+
+
+def _eval(twin: Any, modules: list, torch: Any) -> None:
+    """``twin.eval()``: where every module's class keeps torch's ``train`` and ``__setattr__``,
+    its flag set directly (what ``train(False)`` sets, without ``__setattr__``'s checks per
+    module); else torch's own."""
+    base = torch.nn.Module
+    if type(twin).eval is base.eval and all(
+            type(m).train is base.train and type(m).__setattr__ is base.__setattr__ for m in modules):
+        for module in modules:
+            module.__dict__["training"] = False
+    else:
+        twin.eval()
 
 
 _ATOMIC = frozenset({type(None), type(Ellipsis), type(NotImplemented), int, float, bool, complex, bytes, str,
