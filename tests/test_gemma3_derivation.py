@@ -256,3 +256,26 @@ def test_one_global_block_under_a_multimodal_prefix(tmp_path):
         type(net.model.language_model.embed_tokens).__name__ == "Gemma3TextScaledWordEmbedding"
     text = render_document("derivation", model, lang="en", format="markdown")
     assert "The other block, `model.language_model.layers.5`, attends globally, to all positions." in text
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "es", "ja"])
+def test_local_and_global_blocks_do_not_share_weights(tmp_path, lang):
+    """Review 38 (de 1, fr 2): 'the same parameters' read as shared weights. Each of the 34 blocks
+    has weights of its own (transformers: 34 distinct q_proj tensors on the meta device); the two
+    kinds are built alike and have as many parameters."""
+    torch = require_module("torch")
+    config = transformers.Gemma3TextConfig(**REVIEW)
+    with torch.device("meta"):
+        live = transformers.Gemma3ForCausalLM(config)
+    q = [layer.self_attn.q_proj.weight for layer in live.model.layers]
+    assert len({id(t) for t in q}) == len(q) == 34 and len({t.numel() for t in q}) == 1
+    text = _md(explain.load(_config_file(tmp_path)), lang)
+    said = {"en": "are built alike and have as many parameters (each block has weights of its own)",
+            "de": "sind gleich aufgebaut und haben gleich viele Parameter (jeder Block hat eigene Gewichte)",
+            "fr": "ont la même structure et le même nombre de paramètres (chaque bloc a ses propres poids)",
+            "es": "tienen la misma estructura y el mismo número de parámetros (cada bloque tiene sus propios pesos)",
+            "ja": "構造もパラメータ数も同じです（重みはブロックごとに別々に持ちます）"}[lang]
+    assert said in text
+    for shared in ("the same parameters", "dieselben Parameter", "les mêmes paramètres", "los mismos parámetros",
+                   "パラメータは同じ"):
+        assert shared not in text

@@ -735,19 +735,20 @@ MODEL_NOTES = {
     "sliding_layers": N_("%(L_w_eq)s of the %(L_eq)s blocks attend locally: each query attends only "
                          "to the last %(w_eq)s positions up to its own (the configuration's "
                          "%(sliding_window)s). The other %(rest)s, %(global)s, attend globally, to all "
-                         "positions. Both kinds of block have the same parameters, but not the same "
-                         "compute."),
+                         "positions. Both kinds of block are built alike and have as many parameters "
+                         "(each block has weights of its own), but not the same compute."),
     # Translators: the same where one block attends globally; %(global)s is its name
     "sliding_layers_one": N_("%(L_w_eq)s of the %(L_eq)s blocks attend locally: each query attends only "
                              "to the last %(w_eq)s positions up to its own (the configuration's "
                              "%(sliding_window)s). The other block, %(global)s, attends globally, to all "
-                             "positions. Both kinds of block have the same parameters, but not the same "
-                             "compute."),
+                             "positions. Both kinds of block are built alike and have as many parameters "
+                             "(each block has weights of its own), but not the same compute."),
     # Translators: the same where the blocks with global attention are too many to name
     "sliding_layers_many": N_("%(L_w_eq)s of the %(L_eq)s blocks attend locally: each query attends "
                               "only to the last %(w_eq)s positions up to its own (the configuration's "
                               "%(sliding_window)s). The other %(rest)s attend globally, to all positions. "
-                              "Both kinds of block have the same parameters, but not the same compute."),
+                              "Both kinds of block are built alike and have as many parameters (each block "
+                              "has weights of its own), but not the same compute."),
     "tied_head": N_("The LM head is tied to the token embedding: it uses the embedding's weights "
                     "and has none of its own."),
     "untied_head": N_("The LM head is not tied to the token embedding: it has %(V_d)s weights of "
