@@ -95,6 +95,12 @@ class Formatter:
         # our catalog's text, not a user's name: escaped only where the format needs it
         return self.plain(translate(self.lang, message))
 
+    def step_number(self, s: Any) -> str:
+        """A step's number in its heading: its layer's, or the first and last of a run of identical
+        layers derived once (2–5; Japanese 2～5)."""
+        last = getattr(s, "run_last", None)
+        return f"{s.index}{'～' if self.lang == 'ja' else '–'}{last}" if last else str(s.index)
+
     def name(self, text: str) -> str:
         """A name from user input, literally (monospace); a step's in plain text (:meth:`step`)."""
         if (step := self.step(text)) is not None:
@@ -423,6 +429,8 @@ class StepView:
     """Some of its parameters count in the model's total (not all shared or tied)."""
     repeat: Optional[str] = None
     """For a node standing for several copies: the number of copies (math)."""
+    run_last: Optional[int] = None
+    """For the first of a run of identical layers derived once: the run's last layer's number."""
     repeat_equation: Optional[str] = None
     repeat_value: Optional[str] = None
     """The number of copies with its value (``L = 12``)."""
@@ -1298,6 +1306,8 @@ def model_context(d: Derivation, fmt: Formatter, detail: str = "compact", length
     padded: set[str] = set()  # the padding sentences said in full so far
     for b in d.blocks:
         steps = [view.outline(s, index[s.node.name]) for s in b.steps]
+        if not b.single and len(b.steps) == 1 and b.names and b.names[-1][-1] != b.steps[0].node.name:
+            steps[0].run_last = index[b.names[-1][-1]]  # 2–5: the numbers the run's layers take
         for s, st in zip(b.steps, steps):
             built[st.name] = st
             if detail == "compact" and not (st.shares and not st.owns):
