@@ -10,7 +10,7 @@ generic methods made once here, bound to its fields by closures: the same result
 ``FrozenInstanceError``. Only ``__init__`` is compiled, since an instance is built by it (a
 derivation builds a few records for every layer), and only once the class has built
 ``GENERIC_CALLS`` instances with a generic one (at once where its code is kept from an earlier
-run: :func:`_codes`).
+run: :func:`_kept_code`).
 A frozen record's ``__init__`` writes the fields straight into the instance's dict (1.5 µs for
 a ShapeStep's 16 fields, 5.8 µs through ``object.__setattr__``).
 
@@ -299,69 +299,88 @@ def _delattr_fn(cls: Any, names: tuple[str, ...]) -> Callable[[Any, str], None]:
 
 def _compile(source: str, namespace: dict[str, Any]) -> Callable[..., None]:
     """The ``__init__`` defined by ``source`` (the one ``exec`` a record makes), its code compiled
-    once and kept between runs (:func:`_codes`)."""
-    codes = _codes()
-    code = codes.get(source)
+    once and kept between runs (:func:`_kept_code`)."""
+    code = _kept_code(source)
     if code is None:
-        code = codes[source] = compile(source, "<string>", "exec")
-        _keep(codes)
+        code = _CODES[source] = compile(source, "<string>", "exec")
+        _keep(source, code)
     found: dict[str, Any] = {}
     exec(code, namespace, found)
     return found["__init__"]
 
 
-_CODES: dict[str, types.CodeType] | None = None
-"""Each ``__init__`` source this process compiled or found kept, with its code."""
-_KEPT_CODES = 4096
-"""At most this many sources are kept (several checkouts may share the cache); beyond it the
-file starts again from this process's."""
+_CODES: dict[str, types.CodeType | None] = {}
+"""Each ``__init__`` source this process asked for, with its code (None: none kept)."""
+_FOLDERS: dict[tuple[str | None, str | None], str | None] = {}
+"""The cache folder found for each setting of XDG_CACHE_HOME and EXPLAIN_NO_CACHE (looked for once)."""
+_KEPT_CODES = 2048
+"""Kept codes beyond this many (several checkouts, test suites) are removed, the oldest first."""
 
 
-def _codes_path() -> str | None:
-    """The file of kept ``__init__`` codes for this Python (marshal's format is its own), in
-    explain's private cache folder (:func:`explain.cache.cache_folder`); None without a cache."""
-    from .cache import cache_folder
-    folder = cache_folder("records")
-    return None if folder is None else f"{folder}/{sys.implementation.cache_tag}.marshal"
+def _code_path(source: str) -> str | None:
+    """The file of ``source``'s code for this Python (marshal's format is its own) in explain's
+    private cache folder (:func:`explain.cache.cache_folder`), one file a source, so that a run
+    reads only the codes it needs; None without a cache."""
+    import os
+    import zlib
+    where = (os.environ.get("XDG_CACHE_HOME"), os.environ.get("EXPLAIN_NO_CACHE"))
+    if where not in _FOLDERS:
+        from .cache import cache_folder
+        _FOLDERS[where] = cache_folder(f"records-{sys.implementation.cache_tag}")
+    folder = _FOLDERS[where]
+    if folder is None:
+        return None
+    data = source.encode()
+    return f"{folder}/{zlib.crc32(data):08x}-{len(data)}.marshal"
 
 
-def _codes() -> dict[str, types.CodeType]:
-    """The kept codes, read once a process (compiling a record's ``__init__`` is 0.1–0.4 ms,
-    about 2.5 ms of the records a derivation builds; a kept one is 10 µs). A file that cannot be
-    read, or holds anything but source → code, is not used."""
-    global _CODES
-    if _CODES is None:
-        import marshal
-        _CODES = {}
-        path = _codes_path()
-        if path is not None:
+def _kept_code(source: str) -> types.CodeType | None:
+    """The code kept for ``source`` by an earlier run (compiling a record's ``__init__`` is
+    0.1–0.4 ms, about 2.5 ms of the records a derivation builds; reading a kept one 20 µs), or
+    None. A file that cannot be read, or holds another source or no code, is not used."""
+    if source in _CODES:
+        return _CODES[source]
+    import marshal
+    import os
+    code = None
+    path = _code_path(source)
+    if path is not None:
+        try:  # os.read, not open(): a run reads a dozen of these, and io's file objects cost 0.1 ms each
+            fd = os.open(path, os.O_RDONLY)
             try:
-                with open(path, "rb") as f:
-                    data = marshal.load(f)
-            except (OSError, EOFError, ValueError, TypeError):
-                data = None
-            if type(data) is dict and all(type(k) is str and type(v) is types.CodeType for k, v in data.items()):
-                _CODES = data
-    return _CODES
+                chunks = []
+                while chunk := os.read(fd, 1 << 16):
+                    chunks.append(chunk)
+            finally:
+                os.close(fd)
+            data = marshal.loads(b"".join(chunks))
+        except (OSError, EOFError, ValueError, TypeError):
+            data = None
+        if type(data) is tuple and len(data) == 2 and data[0] == source and type(data[1]) is types.CodeType:
+            code = data[1]
+    _CODES[source] = code
+    return code
 
 
-def _keep(codes: dict[str, types.CodeType]) -> None:
-    """``codes`` written whole (a temporary file moved into place); a cache that cannot be
-    written is simply not used."""
+def _keep(source: str, code: types.CodeType) -> None:
+    """``(source, code)`` written whole (a temporary file moved into place), the oldest beyond
+    :data:`_KEPT_CODES` removed; a cache that cannot be written is simply not used."""
     import marshal
     import os
     import tempfile
-    path = _codes_path()
+    path = _code_path(source)
     if path is None:
         return
-    if len(codes) > _KEPT_CODES:
-        for source in list(codes)[:len(codes) - _KEPT_CODES]:
-            del codes[source]
+    folder = os.path.dirname(path)
     try:
-        fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        fd, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            marshal.dump(codes, f)
+            marshal.dump((source, code), f)
         os.replace(temporary, path)
+        kept = [e for e in os.scandir(folder) if e.name.endswith(".marshal")]
+        if len(kept) > _KEPT_CODES:
+            for old in sorted(kept, key=lambda e: e.stat().st_mtime)[:len(kept) - _KEPT_CODES // 2]:
+                os.remove(old.path)
     except (OSError, ValueError):
         pass
 
@@ -410,8 +429,8 @@ class _Init:
         return self.written
 
     def kept(self) -> bool:
-        """Whether the ``__init__``'s code is kept from an earlier run (:func:`_codes`)."""
-        return self.source()[0] in _codes()
+        """Whether the ``__init__``'s code is kept from an earlier run (:func:`_kept_code`)."""
+        return _kept_code(self.source()[0]) is not None
 
     def compile(self) -> Callable[..., None]:
         if self.function is not None:

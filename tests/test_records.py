@@ -263,7 +263,7 @@ def test_a_records_first_instances_and_its_compiled_init_set_what_the_standard_i
     order, and a call that does not bind raises the standard error (no code kept from an
     earlier run here: with one, it compiles at once)."""
     monkeypatch.setenv("EXPLAIN_NO_CACHE", "1")
-    monkeypatch.setattr(records, "_CODES", None)
+    monkeypatch.setattr(records, "_CODES", {})
     std, ours = _pair(**options)
     kw = options.get("kw_only", False)
     calls = [((), dict(x=1)), ((), dict(x=2, y=3.0, tag="t", seen=[1], label="l")), ((), dict(label="m", x=3))]
@@ -364,12 +364,13 @@ def test_with_the_standard_decorator_throughout_the_counts_are_the_same():
 
 
 def test_a_records_init_code_is_kept_between_runs_in_the_private_cache(tmp_path, monkeypatch):
-    """The code of a compiled ``__init__`` is kept in explain's cache folder: the next process
-    (here: the kept codes read anew) compiles nothing and builds even its first instance with
-    it, as the standard ``__init__`` would; a damaged file or EXPLAIN_NO_CACHE=1 keeps nothing."""
+    """The code of a compiled ``__init__`` is kept in explain's cache folder, one file a source: the
+    next process (here: the kept codes read anew) compiles nothing and builds even its first
+    instance with it, as the standard ``__init__`` would; a damaged file, a file of another source
+    or EXPLAIN_NO_CACHE=1 keeps nothing."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv("EXPLAIN_NO_CACHE", raising=False)
-    monkeypatch.setattr(records, "_CODES", None)
+    monkeypatch.setattr(records, "_CODES", {})
     compiled = []
     builtin_compile = compile
     monkeypatch.setattr(records, "compile", lambda *a: compiled.append(a[0]) or builtin_compile(*a), raising=False)
@@ -377,10 +378,11 @@ def test_a_records_init_code_is_kept_between_runs_in_the_private_cache(tmp_path,
     for i in range(GENERIC_CALLS + 1):
         assert vars(ours(i, label="x")) == vars(std(i, label="x"))
     assert len(compiled) == 1
-    kept = tmp_path / "explain" / "records" / f"{sys.implementation.cache_tag}.marshal"
-    assert kept.is_file() and (kept.parent.stat().st_mode & 0o077) == 0  # only this user can write there
+    folder = tmp_path / "explain" / f"records-{sys.implementation.cache_tag}"
+    kept = list(folder.glob("*.marshal"))
+    assert len(kept) == 1 and (folder.stat().st_mode & 0o077) == 0  # only this user can write there
 
-    monkeypatch.setattr(records, "_CODES", None)  # a new run
+    monkeypatch.setattr(records, "_CODES", {})  # a new run
     std, ours = _pair()
     assert vars(ours(1, 2.0, "t", [3])) == vars(std(1, 2.0, "t", [3]))
     assert inspect.isfunction(ours.__dict__["__init__"]) and len(compiled) == 1  # at once, from the kept code
@@ -390,15 +392,16 @@ def test_a_records_init_code_is_kept_between_runs_in_the_private_cache(tmp_path,
         std()
     assert str(ours_error.value) == str(std_error.value)
 
-    kept.write_bytes(b"\xe3not marshal")
-    monkeypatch.setattr(records, "_CODES", None)
-    std, ours = _pair()
-    assert vars(ours(5)) == vars(std(5)) and not inspect.isfunction(ours.__dict__["__init__"])
+    for damaged in (b"\xe3not marshal", __import__("marshal").dumps(("def __init__(self): pass\n", compile("", "", "exec")))):
+        kept[0].write_bytes(damaged)
+        monkeypatch.setattr(records, "_CODES", {})
+        std, ours = _pair()
+        assert vars(ours(5)) == vars(std(5)) and not inspect.isfunction(ours.__dict__["__init__"])
 
     monkeypatch.setenv("EXPLAIN_NO_CACHE", "1")
-    monkeypatch.setattr(records, "_CODES", None)
-    kept.unlink()
+    monkeypatch.setattr(records, "_CODES", {})
+    kept[0].unlink()
     std, ours = _pair()
     for i in range(GENERIC_CALLS + 1):
         ours(i)
-    assert inspect.isfunction(ours.__dict__["__init__"]) and not kept.exists()
+    assert inspect.isfunction(ours.__dict__["__init__"]) and not list(folder.glob("*.marshal"))
