@@ -132,12 +132,26 @@ def test_torch_encoder_terms_sum_by_hand_to_the_formula():
             assert "Per position" not in para, lang
 
 
-def test_torch_encoder_without_biases_has_no_sentence():
-    """bias=False: no biases and one weight per LayerNorm element, O = 3H·T² + 15T·d + T·f; the
-    sentence on 22d would be false."""
-    model = explain.from_torch(_Enc(bias=False), input_data=torch.zeros(1, 128, dtype=torch.long))
-    text = _md(model, "en")
-    assert r"O &= 3H \cdot T^{2} + 15T \cdot d + T \cdot f" in text and "$22d$" not in text
+def test_torch_encoder_without_biases_by_hand():
+    """bias=False: no biases, one weight per LayerNorm element (torch: no norm bias). In 15d: the
+    statistics 2·5d, the weights 2d, the queries' scaling d, two residual adds 2d; in f the
+    activation; per score the softmax 3H: O = 3H·T² + 15T·d + T·f."""
+    net = _Enc(bias=False)
+    layer = net.encoder.layers[0]
+    assert not any(name.endswith("bias") for name, _ in layer.named_parameters())
+    d, f, H, T = 256, 1024, layer.self_attn.num_heads, 128
+    weights = layer.norm1.weight.numel() + layer.norm2.weight.numel()
+    assert 2 * 5 * d + weights + d + 2 * d == 15 * d
+    by_hand = T * 15 * d + T * f + 3 * H * T * T
+    model = explain.from_torch(net, input_data=torch.zeros(1, T, dtype=torch.long))
+    assert model.evaluate(model.node("encoder.layers.0").other_ops) == by_hand == 819_200
+    for lang in LANGS:
+        text = _md(model, lang)
+        assert r"O &= 3H \cdot T^{2} + 15T \cdot d + T \cdot f" in text and "$22d$" not in text
+        para = _paragraph(text, "$15d$")
+        assert _terms(para) == ["15d", "10d", "2d", "d", "2d", "f", "3H"], lang
+        if lang != "en":
+            assert "Per position" not in para, lang
 
 
 def test_gemma_sentence_groups_as_its_formula(tmp_path):

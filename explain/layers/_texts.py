@@ -797,6 +797,15 @@ TORCH_ENCODER_BLOCK_COMPUTE = N_("Per position, %(O)s counts in %(twenty_two_d)s
                                  "its outputs (%(f)s each). Per score it counts only the softmax, 3 operations for "
                                  "each head (%(per_score)s): the scaling is counted on the queries, not on the "
                                  "scores.")
+# Translators: the same for a TransformerEncoderLayer without biases (bias=False), formula 15T·d + T·f + 3H·T²
+TORCH_ENCODER_NO_BIAS_BLOCK_COMPUTE = N_("Per position, %(O)s counts in %(fifteen_d)s: the two LayerNorms, which "
+                                         "have no biases here, 5 operations per element for the statistics and "
+                                         "the normalization (%(ten_d)s) and 1 for the weight (%(two_d)s); the "
+                                         "scaling of the queries, 1 operation per element (%(d)s); and the two "
+                                         "residual additions (%(two_d)s). In %(f)s it counts the activation of the "
+                                         "outputs of %(linear1)s. Per score it counts only the softmax, 3 "
+                                         "operations for each head (%(per_score)s): the scaling is counted on the "
+                                         "queries, not on the scores.")
 # Translators: the compute of Gemma's token embedding, which multiplies every looked-up vector by √d (%(sqrt_d)s)
 EMBEDDING_SCALED_COMPUTE = N_("Looking up the vectors takes no arithmetic, so this layer needs no MACs; "
                               "multiplying each of them by %(sqrt_d)s takes one multiplication per "
