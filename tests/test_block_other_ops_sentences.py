@@ -168,3 +168,18 @@ def test_gemma_sentence_groups_as_its_formula(tmp_path):
         assert r"4T \cdot d + T \cdot (14d + 7d_{h} \cdot (H + H_{\text{kv}}) + 2f)" in text
         para = _paragraph(text, "$14d$")
         assert _terms(para)[:5] == ["4d", "14d", "12d", "2d", "2f"], lang
+
+
+def test_gemma_sentence_not_with_attention_bias(tmp_path):
+    """attention_bias adds the q, k, v and o biases to O (transformers: q_proj has a bias); the
+    sentence, whose per-position vectors are the four norms' 4d, would be false: none."""
+    config = transformers.Gemma2Config(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                       num_attention_heads=4, num_key_value_heads=2, head_dim=8, attention_bias=True)
+    assert transformers.Gemma2ForCausalLM(config).model.layers[0].self_attn.q_proj.bias is not None
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**config.to_dict(), "architectures": ["Gemma2ForCausalLM"]}, default=str), "utf-8")
+    text = _md(explain.load(str(path)), "en")
+    assert "(Gemma2DecoderLayer)" in text and "the weights of the four RMSNorms" not in text
+    path.write_text(json.dumps({**config.to_dict(), "attention_bias": False, "architectures": ["Gemma2ForCausalLM"]},
+                               default=str), "utf-8")
+    assert "the weights of the four RMSNorms" in _md(explain.load(str(path)), "en")

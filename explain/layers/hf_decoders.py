@@ -103,8 +103,9 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
     compute_explanation = _texts.GEMMA2_BLOCK_COMPUTE
 
     def compute_explanation_for(self) -> str | None:
-        """The Gemma sentence (not the Llama layer's, whose O has two norms)."""
-        return self.compute_explanation
+        """The Gemma sentence (not the Llama layer's, whose O has two norms); None with
+        attention_bias, whose bias adds the sentence's 4d would leave out."""
+        return None if self.qkv_bias or self.o_bias else self.compute_explanation
 
     def compute_math(self) -> dict:
         """The terms the compute sentence names, as the formula groups them: the norms' weights 4d;
