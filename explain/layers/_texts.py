@@ -762,21 +762,50 @@ REARRANGE_COMPUTE = N_("This layer only rearranges the entries of its input: it 
                        "so it needs no MACs and no other operations.")
 DENSE_COMPUTE = N_("A dense layer computes each output as the sum of all its inputs, each multiplied "
                    "by its weight: one multiply-accumulate (MAC) for each kernel weight.")
-# Translators: what the other operations O of a Gemma 2 block count (its formula's terms in math)
-GEMMA2_BLOCK_COMPUTE = N_("Per position, %(O)s counts the four RMSNorms, 3 operations per element for their "
-                          "statistics (%(twelve_d)s) and 1 for their weights (%(four_d)s); the two residual "
-                          "additions (%(two_d)s); the GELU and the gate's product in the feed-forward part "
-                          "(%(two_f)s); and the rotation (RoPE) of the %(qk)s elements of the queries and keys, 3 "
-                          "per element. Per score it counts the scaling and the softmax, 4 operations for each head "
-                          "(%(per_score)s).")
+# Translators: what the other operations O of a Llama-family block count, grouped as its formula
+# 2T·d + T·(8d + 3d_h·(H + H_kv) + 2f) + 4H·T² groups them (the terms in math)
+LLAMA_BLOCK_COMPUTE = N_("Per position, %(O)s counts the weights of the two RMSNorms, 1 operation per element "
+                         "(%(two_d)s); in %(eight_d)s, the statistics and the normalization of the two RMSNorms, "
+                         "3 operations per element (%(six_d)s), and the two residual additions (%(two_d)s); the "
+                         "activation and the gate's product in the feed-forward part (%(two_f)s); and the rotation "
+                         "(RoPE) of the %(qk)s elements of the queries and keys, 3 per element. Per score it counts "
+                         "the scaling and the softmax, 4 operations for each head (%(per_score)s).")
+# Translators: the same for a Gemma 2 block, grouped as its formula 4T·d + T·(14d + 3d_h·(H + H_kv) + 2f) + 4H·T²
+GEMMA2_BLOCK_COMPUTE = N_("Per position, %(O)s counts the weights of the four RMSNorms, 1 operation per element "
+                          "(%(four_d)s); in %(fourteen_d)s, the statistics and the normalization of the four "
+                          "RMSNorms, 3 operations per element (%(twelve_d)s), and the two residual additions "
+                          "(%(two_d)s); the GELU and the gate's product in the feed-forward part (%(two_f)s); and "
+                          "the rotation (RoPE) of the %(qk)s elements of the queries and keys, 3 per element. Per "
+                          "score it counts the scaling and the softmax, 4 operations for each head (%(per_score)s).")
 # Translators: the same for a Gemma 3 block, which also normalizes the queries and keys of every head
-GEMMA3_BLOCK_COMPUTE = N_("Per position, %(O)s counts the four RMSNorms, 3 operations per element for their "
-                          "statistics (%(twelve_d)s) and 1 for their weights (%(four_d)s); the two residual "
-                          "additions (%(two_d)s); the GELU and the gate's product in the feed-forward part "
-                          "(%(two_f)s); and 7 operations on each of the %(qk)s elements of the queries and keys: 3 "
-                          "for the rotation (RoPE) and 4 for %(q_norm)s or %(k_norm)s, which normalize every head "
-                          "with the same weights and are counted like the other RMSNorms. Per score it counts the "
-                          "scaling and the softmax, 4 operations for each head (%(per_score)s).")
+GEMMA3_BLOCK_COMPUTE = N_("Per position, %(O)s counts the weights of the four RMSNorms, 1 operation per element "
+                          "(%(four_d)s); in %(fourteen_d)s, the statistics and the normalization of the four "
+                          "RMSNorms, 3 operations per element (%(twelve_d)s), and the two residual additions "
+                          "(%(two_d)s); the GELU and the gate's product in the feed-forward part (%(two_f)s); and "
+                          "7 operations on each of the %(qk)s elements of the queries and keys: 3 for the rotation "
+                          "(RoPE) and 4 for %(q_norm)s or %(k_norm)s, which normalize every head with the same "
+                          "weights and are counted like the other RMSNorms. Per score it counts the scaling and "
+                          "the softmax, 4 operations for each head (%(per_score)s).")
+# Translators: what the other operations O of torch's TransformerEncoderLayer (with biases) count, grouped as
+# its formula 22T·d + 2T·f + 3H·T² groups them; linear1, linear2 are the module's names, in code
+TORCH_ENCODER_BLOCK_COMPUTE = N_("Per position, %(O)s counts in %(twenty_two_d)s: the biases of the attention's "
+                                 "input and output projections and of %(linear2)s (%(five_d)s); the two "
+                                 "LayerNorms, 5 operations per element for the statistics and the normalization "
+                                 "(%(ten_d)s) and 2 for the weight and the bias (%(four_d)s); the scaling of the "
+                                 "queries, 1 operation per element (%(d)s); and the two residual additions "
+                                 "(%(two_d)s). In %(two_f)s it counts the bias of %(linear1)s and the activation of "
+                                 "its outputs (%(f)s each). Per score it counts only the softmax, 3 operations for "
+                                 "each head (%(per_score)s): the scaling is counted on the queries, not on the "
+                                 "scores.")
+# Translators: the same for a TransformerEncoderLayer without biases (bias=False), formula 15T·d + T·f + 3H·T²
+TORCH_ENCODER_NO_BIAS_BLOCK_COMPUTE = N_("Per position, %(O)s counts in %(fifteen_d)s: the two LayerNorms, which "
+                                         "have no biases here, 5 operations per element for the statistics and "
+                                         "the normalization (%(ten_d)s) and 1 for the weight (%(two_d)s); the "
+                                         "scaling of the queries, 1 operation per element (%(d)s); and the two "
+                                         "residual additions (%(two_d)s). In %(f)s it counts the activation of the "
+                                         "outputs of %(linear1)s. Per score it counts only the softmax, 3 "
+                                         "operations for each head (%(per_score)s): the scaling is counted on the "
+                                         "queries, not on the scores.")
 # Translators: the compute of Gemma's token embedding, which multiplies every looked-up vector by √d (%(sqrt_d)s)
 EMBEDDING_SCALED_COMPUTE = N_("Looking up the vectors takes no arithmetic, so this layer needs no MACs; "
                               "multiplying each of them by %(sqrt_d)s takes one multiplication per "

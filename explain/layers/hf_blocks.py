@@ -497,6 +497,26 @@ class LlamaDecoderLayer(_Block):
         qk_norm = RMS_OPS * rotated if self._qk_norm() else 0
         return _ln_block(2, 2 * f, RMS_OPS) + 3 * rotated + qk_norm, _PER_SCORE, _PER_SCORE
 
+    compute_explanation = _texts.LLAMA_BLOCK_COMPUTE
+
+    def compute_explanation_for(self) -> str | None:
+        """The sentence on O's terms where O is the plain Llama block's, 2T·d + T·(8d +
+        3d_h·(H + H_kv) + 2f) + 4H·T²: Llama's tensors (no biases, no q_norm or k_norm), this
+        ``elementwise``, a gated feed-forward part, no experts, no cross-attention; else None."""
+        plain = [g.name for g in _llama_groups(False, False, False)]
+        if (type(self).elementwise is not LlamaDecoderLayer.elementwise or not self.ffn_gated
+                or [g.name for g in self.cost_groups()] != plain or self.active_formula() is not None
+                or self.cross_attention()):
+            return None
+        return self.compute_explanation
+
+    def compute_math(self) -> dict:
+        """The terms the compute sentence names, as the formula groups them: the norms' weights 2d;
+        in 8d their statistics 6d and the residual adds 2d; the activation and gate 2f; the
+        queries' and keys' elements (H + H_kv)·d_h; 4H per score."""
+        return {"O": sympy.Symbol("O"), "two_d": 2 * d, "eight_d": 2 * (RMS_OPS + 1) * d,
+                "six_d": 2 * RMS_OPS * d, "two_f": 2 * f, "qk": (H + H_kv) * d_h, "per_score": _PER_SCORE}
+
     def kaplan_absent(self) -> str | None:
         """Grouped-query attention or a sliding window: Kaplan et al.'s forms do not describe it."""
         same = sympy.expand(to_expr(self.num_key_value_heads) - to_expr(self.num_attention_heads)) == 0

@@ -102,11 +102,18 @@ class Gemma2DecoderLayer(LlamaDecoderLayer):
 
     compute_explanation = _texts.GEMMA2_BLOCK_COMPUTE
 
+    def compute_explanation_for(self) -> str | None:
+        """The Gemma sentence (not the Llama layer's, whose O has two norms); None with
+        attention_bias, whose bias adds the sentence's 4d would leave out."""
+        return None if self.qkv_bias or self.o_bias else self.compute_explanation
+
     def compute_math(self) -> dict:
-        """The terms the compute sentence names: the norms' weights 4d and statistics 12d, the
-        residual adds 2d, the gate 2f, the queries' and keys' elements (H + H_kv)·d_h, 4H per score."""
-        return {"O": sympy.Symbol("O"), "four_d": 4 * d, "twelve_d": 4 * RMS_OPS * d, "two_d": 2 * d,
-                "two_f": 2 * f, "qk": (H + H_kv) * d_h, "per_score": _PER_SCORE}
+        """The terms the compute sentence names, as the formula groups them: the norms' weights 4d;
+        in 14d their statistics 12d and the residual adds 2d; the gate 2f; the queries' and keys'
+        elements (H + H_kv)·d_h; 4H per score."""
+        return {"O": sympy.Symbol("O"), "four_d": 4 * d, "fourteen_d": (4 * RMS_OPS + 2) * d,
+                "twelve_d": 4 * RMS_OPS * d, "two_d": 2 * d, "two_f": 2 * f, "qk": (H + H_kv) * d_h,
+                "per_score": _PER_SCORE}
 
     def elementwise(self) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
         """Per token: four RMSNorms' statistics 3d each (before and after the attention and the

@@ -173,6 +173,20 @@ class TransformerEncoderLayer(_Block):
 
     explanation = _texts.ENCODER_LAYER
 
+    def compute_explanation_for(self) -> str | None:
+        """What the terms of O count (``_block_cost``): 3H·T² + 22T·d + 2T·f with biases,
+        3H·T² + 15T·d + T·f without (bias=False)."""
+        return _texts.TORCH_ENCODER_BLOCK_COMPUTE if self.bias else _texts.TORCH_ENCODER_NO_BIAS_BLOCK_COMPUTE
+
+    def compute_math(self) -> dict:
+        """The terms the compute sentence names: in 22d the biases 5d (in_proj 3d, out_proj d,
+        linear2 d), the norms' statistics 10d and weights and biases 4d, the queries' scaling d,
+        the residual adds 2d; in 2f linear1's bias and the activation, f each; 3H per score.
+        Without biases: in 15d the statistics 10d, the norms' weights 2d, the scaling, the adds."""
+        return {"O": sympy.Symbol("O"), "twenty_two_d": 22 * E, "fifteen_d": 15 * E, "five_d": 5 * E, "ten_d": 10 * E,
+                "four_d": 4 * E, "d": E, "two_d": 2 * E, "two_f": 2 * F, "f": F,
+                "per_score": SOFTMAX_SCORES * H}
+
 
 @torch_module("TransformerDecoderLayer")
 @layer_type

@@ -996,6 +996,7 @@ PLACEHOLDERS: Mapping[str, Any] = Later({
     "down_proj": Code("down_proj"), "relative_attention_bias": Code("relative_attention_bias"),
     "q_norm": Code("q_norm"), "k_norm": Code("k_norm"), "query_key_value": Code("query_key_value"),
     "qkv_proj": Code("qkv_proj"), "gate_up_proj": Code("gate_up_proj"),
+    "linear1": Code("linear1"), "linear2": Code("linear2"),
     "query_pre_attn_scalar": Code("query_pre_attn_scalar"), "head_dim": Code("head_dim"),
     "use_bidirectional_attention": Code("use_bidirectional_attention: true"), "is_causal": Code("is_causal"),
     "false": Code("False"), "GemmaModel": Code("GemmaModel"), "Gemma2Model": Code("Gemma2Model"),
