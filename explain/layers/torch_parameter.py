@@ -292,19 +292,25 @@ def reshape_type() -> type[Layer]:
     return TensorReshape
 
 
+def _axes_call(cls: type[Layer]) -> type[Layer]:
+    """``cls`` as a transpose or permute called in the forward between modules: a function call
+    that puts the axes in another order, a view that computes nothing."""
+    cls.type_label = _texts.FUNCTION_CALL_LABEL
+    cls.call_in_forward = True
+    cls.explanation = _texts.TRANSPOSE_CALL
+    cls.compute_explanation = _texts.RESHAPE_CALL_COMPUTE
+    cls.output_is_view = True
+    return cls
+
+
 @cache
 def transpose_type() -> type[Layer]:
     """``Transpose`` called in the forward between modules (built once)."""
 
     @layer_type
+    @_axes_call
     class TransposeCall(Transpose):
         """x.transpose(dim0, dim1) between modules: a step, not a row of a spec."""
-
-        type_label = _texts.FUNCTION_CALL_LABEL
-        call_in_forward = True
-        explanation = _texts.TRANSPOSE_CALL
-        compute_explanation = _texts.RESHAPE_CALL_COMPUTE
-        output_is_view = True
 
         def call(self) -> str:
             return f"transpose({self.dim0}, {self.dim1})"
@@ -316,14 +322,9 @@ def permute_type() -> type[Layer]:
     """``Permute`` called in the forward between modules (built once)."""
 
     @layer_type
+    @_axes_call
     class PermuteCall(Permute):
         """x.permute(*dims) between modules: a step, not a row of a spec."""
-
-        type_label = _texts.FUNCTION_CALL_LABEL
-        call_in_forward = True
-        explanation = _texts.TRANSPOSE_CALL
-        compute_explanation = _texts.RESHAPE_CALL_COMPUTE
-        output_is_view = True
 
         def call(self) -> str:
             return f"permute({', '.join(str(d) for d in self.dims)})"
