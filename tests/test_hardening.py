@@ -664,3 +664,24 @@ def test_output_to_a_pipe_or_a_link_is_written_through_not_replaced(tmp_path, ca
     link.symlink_to(real)
     assert cli(capsys, "derive", "example:seed-cnn", "-o", str(link))[0] == 0
     assert link.is_symlink() and "6,029,097" in real.read_text()
+
+
+def test_the_template_cache_reads_what_jinja_wrote_and_nothing_else(tmp_path):
+    """The cache's own reader (``marshal.loads`` after comparing Jinja's header as bytes) takes
+    the code Jinja's writer stored for the same source, and no file whose checksum differs."""
+    import marshal
+
+    import jinja2
+    from explain.render import i18n
+    cache = i18n._QuietBytecodeCache(str(tmp_path))
+    env = jinja2.Environment(bytecode_cache=cache)
+    source = "{% for x in xs %}{{ x }}, {% endfor %}"
+    written = jinja2.bccache.Bucket(env, "key", "checksum-a")
+    written.code = compile(env.compile(source, raw=True), "<template>", "exec")
+    cache.dump_bytecode(written)
+    read = jinja2.bccache.Bucket(env, "key", "checksum-a")
+    cache.load_bytecode(read)
+    assert read.code is not None and marshal.dumps(read.code) == marshal.dumps(written.code)
+    other = jinja2.bccache.Bucket(env, "key", "checksum-b")  # the template's source changed
+    cache.load_bytecode(other)
+    assert other.code is None

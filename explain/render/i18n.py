@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
+import marshal
+import pickle
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -132,8 +134,16 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
     a cache that cannot be read or written is simply not used."""
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Jinja's own check, without its unpickling and file reads: the file is Jinja's header
+        (its magic, then the pickled checksum of the template's source) and the marshalled code.
+        The header is compared as bytes with the one this source would have, and the code read
+        with ``marshal.loads``: ``marshal.load`` of a file calls its ``readinto`` per string
+        (three quarters of loading a large template)."""
+        header = jinja2.bccache.bc_magic + pickle.dumps(bucket.checksum, 2)
         try:
-            super().load_bytecode(bucket)
+            with open(self._get_cache_filename(bucket), "rb") as f:
+                data = f.read()
+            bucket.code = marshal.loads(memoryview(data)[len(header):]) if data.startswith(header) else None
         except Exception:
             bucket.reset()
 
