@@ -25,13 +25,18 @@ class _Obj:
 class _Marked:
     @jinja2.pass_environment
     def method(self, env: jinja2.Environment, x: int) -> str:
-        return f"{type(env).__name__}{x}"
+        return f"{_kind(env)}{x}"
 
 
 class _Callable:
     @jinja2.pass_context
     def __call__(self, ctx: jinja2.runtime.Context, x: int) -> str:
         return f"{ctx.get('tag')}{x}"
+
+
+def _kind(env: jinja2.Environment) -> str:
+    """The environment's class as Jinja's: the library's adds the i18n extension on first parse."""
+    return "Environment" if isinstance(env, jinja2.Environment) else type(env).__name__
 
 
 def _stop() -> None:
@@ -41,7 +46,7 @@ def _stop() -> None:
 def _globals() -> dict:
     return {"plain": lambda a, b: a + b, "obj": _Obj(), "marked": _Marked(), "callable_obj": _Callable(),
             "with_context": jinja2.pass_context(lambda ctx, x: f"{ctx.get('tag')}{x}"),
-            "with_env": jinja2.pass_environment(lambda env, x: f"{type(env).__name__}{x}"),
+            "with_env": jinja2.pass_environment(lambda env, x: f"{_kind(env)}{x}"),
             "with_eval": jinja2.pass_eval_context(lambda ev, x: f"{ev.autoescape}{x}"), "stop": _stop,
             "tag": "t"}
 
