@@ -541,7 +541,7 @@ def test_the_copy_takes_what_its_memo_holds_without_a_call(monkeypatch):
     monkeypatch.setattr(torch_forward, "_deepcopy",
                         lambda x, memo, module: calls.append(id(x) in memo) or real(x, memo, module))
     module = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Sequential(nn.Linear(4, 2)))
-    twin, originals = torch_forward.meta_copy(module, torch)
+    twin, originals, _ = torch_forward._general_copy(module, torch)  # the copy of modules that are not plain
     assert calls and not any(calls)
     assert len(calls) <= 4 * len(list(module.modules()))  # a module, its state, its tables that are not empty
     assert [type(m) for m in twin.modules()] == [type(m) for m in module.modules()]
@@ -549,3 +549,58 @@ def test_the_copy_takes_what_its_memo_holds_without_a_call(monkeypatch):
                                  [*twin.named_parameters(), *twin.named_buffers()]):
         assert c.device.type == "meta" and c.shape == t.shape and originals[id(c)] is t, name
     assert twin[1]._forward_hooks is not module[1]._forward_hooks and twin[3][0].out_features == 2
+
+
+class Plain(nn.Module):
+    """torch.nn's modules only, with what a plain tree may hold: aliases (a module registered
+    twice, a tied weight), a non-persistent buffer, a plain tensor attribute, a list and a tuple of
+    numbers, an empty dict of the user's, a flag, a Conv2d (whose class has a __setstate__)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(5, 4)
+        self.lin = nn.Linear(4, 5, bias=False)
+        self.lin.weight = self.emb.weight  # tied
+        self.again = self.lin
+        self.seq = nn.Sequential(nn.Conv2d(1, 2, 3, padding_mode="reflect", padding=1), nn.BatchNorm2d(2),
+                                 nn.ReLU(inplace=True))
+        self.register_buffer("mask", torch.ones(3), persistent=False)
+        self.scale = torch.full((2,), 0.5)
+        self.sizes = [1, 2, 3]
+        self.pair = (4, "x")
+        self.extra: dict = {}
+        self.train(True)
+
+
+def test_the_plain_copy_is_deepcopys_copy(monkeypatch):
+    """A tree of torch.nn modules is copied in one pass, without ``copy.deepcopy`` or the general
+    copy: the same structure, values, aliases and meta tensors as ``copy.deepcopy`` with the
+    pass's memo, then ``eval()``; the user's module untouched. A hook, a module with a
+    ``__deepcopy__`` or a value of another kind sends the whole tree to the general copy."""
+    import copy
+
+    module = Plain()
+    calls = []
+    real = copy.deepcopy
+    monkeypatch.setattr(copy, "deepcopy", lambda x, memo=None, *a: calls.append(type(x)) or real(x, memo, *a))
+    monkeypatch.setattr(torch_forward, "_general_copy", lambda *a: calls.append("general"))
+    twin, originals = torch_forward.meta_copy(module, torch)
+    assert calls == []
+    monkeypatch.undo()
+    memo: dict = {}
+    for t in (*module.parameters(), *module.buffers(), module.scale):
+        memo.setdefault(id(t), torch_forward._meta(t, torch))
+    reference = copy.deepcopy(module, memo).eval()
+    _same(reference, twin, {})
+    assert twin.again is twin.lin and twin.lin.weight is twin.emb.weight and twin.emb.weight.device.type == "meta"
+    assert originals[id(twin.lin.weight)] is module.emb.weight and originals[id(twin.scale)] is module.scale
+    assert twin.sizes == [1, 2, 3] and twin.sizes is not module.sizes and twin.pair is module.pair
+    assert twin._non_persistent_buffers_set == {"mask"} and twin.extra == {} and twin.extra is not module.extra
+    assert not any(m.training for m in twin.modules()) and all(m.training for m in module.modules())
+    assert twin.seq[0].padding_mode == "reflect" and module.emb.weight.device.type == "cpu"
+    assert torch_forward._plain_copy(module, torch) is not None
+    hook = module.seq[2].register_forward_hook(lambda *a: None)
+    assert torch_forward._plain_copy(module, torch) is None
+    hook.remove()
+    module.note = object()
+    assert torch_forward._plain_copy(module, torch) is None

@@ -83,6 +83,16 @@ def meta_copy(root: Any, torch: Any) -> tuple[Any, dict]:
 
 def _meta_copy(root: Any, torch: Any) -> tuple[Any, dict, list]:
     """``meta_copy``, and the (original, copy) pairs of their modules in ``modules(remove_duplicate=False)`` order."""
+    plain = _plain_copy(root, torch)
+    if plain is not None:
+        twin, originals = plain
+        return twin, originals, list(zip(module_list(root, torch, False), module_list(twin, torch, False)))
+    return _general_copy(root, torch)
+
+
+def _general_copy(root: Any, torch: Any) -> tuple[Any, dict, list]:
+    """:func:`_meta_copy` for any module: ``copy.deepcopy`` with a memo that holds the meta
+    tensors, then the user's hooks removed and eval mode set."""
     memo: dict = {}
     originals: dict = {}
     tensor = torch.Tensor
@@ -119,6 +129,106 @@ def _meta_copy(root: Any, torch: Any) -> tuple[Any, dict, list]:
                     del hooks[key]
     _eval(twin, [module for _, module in pairs], torch)
     return twin, originals, pairs
+
+
+def _plain_copy(root: Any, torch: Any) -> tuple[Any, dict] | None:
+    """:func:`_meta_copy`'s copy in one pass, for a tree of plain modules (most models): what
+    ``copy.deepcopy`` makes of each module (``cls.__new__``, then ``__setstate__`` of its
+    ``__getstate__`` copied), made directly, with each tensor an empty meta tensor and the
+    ``training`` flags off (``eval()``). A plain module's class keeps torch.nn.Module's
+    ``__reduce_ex__``, ``__getstate__``, ``train``/``eval`` and ``__setattr__`` and has no
+    ``__deepcopy__``, and its dict holds only numbers,
+    strings, None, tuples and lists of those, ``Tensor`` and ``Parameter`` tensors, the module
+    tables and empty hook tables (no hook to remove). None where anything else is found: the
+    general copy makes it. Aliases stay aliases (a module, tensor or table registered twice)."""
+    base, tensor, parameter = torch.nn.Module, torch.Tensor, torch.nn.Parameter
+    new_object = object.__new__
+    classes: dict[type, bool] = {}
+    memo: dict[int, Any] = {}
+    originals: dict[int, Any] = {}
+
+    def plain_class(cls: type) -> bool:
+        found = classes.get(cls)
+        if found is None:
+            found = classes[cls] = (
+                cls.__reduce_ex__ is base.__reduce_ex__ and cls.__reduce__ is base.__reduce__  # type: ignore[comparison-overlap]
+                and cls.__getstate__ is base.__getstate__
+                and getattr(cls, "__deepcopy__", None) is None and cls not in copyreg.dispatch_table
+                and cls.__new__ is new_object and cls.train is base.train and cls.eval is base.eval
+                and cls.__setattr__ is base.__setattr__ and not issubclass(cls, torch.jit.ScriptModule))
+        return found
+
+    def meta(t: Any) -> Any:
+        found = memo.get(id(t))
+        if found is None:
+            found = memo[id(t)] = _meta(t, torch)
+            originals[id(found)] = t
+        return found
+
+    def table(values: Any, kind: type) -> Any:
+        """A copy of ``_parameters`` (kind Parameter), ``_buffers`` (Tensor) or ``_modules``."""
+        found = memo.get(id(values))
+        if found is not None:
+            return found
+        y = memo[id(values)] = type(values)()
+        for name, v in values.items():
+            if v is None:
+                y[name] = None
+            elif kind is base:
+                y[name] = module(v)
+            elif type(v) is kind:
+                y[name] = meta(v)
+            else:
+                raise _NotPlain
+        return y
+
+    def module(x: Any) -> Any:
+        found = memo.get(id(x))
+        if found is not None:
+            return found
+        cls = type(x)
+        if not plain_class(cls) or "__deepcopy__" in vars(x):
+            raise _NotPlain
+        y = memo[id(x)] = cls.__new__(cls)
+        state = {}
+        for k, v in vars(x).items():
+            kind = type(v)
+            if kind in _ATOMIC:
+                pass
+            elif k == "_parameters":
+                v = table(v, parameter)
+            elif k == "_buffers":
+                v = table(v, tensor)
+            elif k == "_modules":
+                v = table(v, base)
+            elif kind in _EMPTY:
+                if v and not (k == "_non_persistent_buffers_set" and all(type(i) is str for i in v)):
+                    raise _NotPlain  # a hook, or a table of the user's
+                found = memo.get(id(v))
+                v = memo[id(v)] = kind(v) if found is None else found
+            elif kind is tensor or kind is parameter:
+                v = meta(v)
+            elif kind is tuple and all(type(i) in _ATOMIC for i in v):
+                pass
+            elif kind is list and all(type(i) in _ATOMIC for i in v):
+                found = memo.get(id(v))
+                v = memo[id(v)] = list(v) if found is None else found
+            else:
+                raise _NotPlain
+            state[k] = v
+        state.pop("_compiled_call_impl", None)  # as Module.__getstate__ leaves it out
+        state["training"] = False
+        y.__setstate__(state)  # Module's, or a class's that adds to it (_ConvNd: an old padding_mode)
+        return y
+
+    try:
+        return module(root), originals
+    except _NotPlain:
+        return None
+
+
+class _NotPlain(Exception):
+    """A module or value that :func:`_plain_copy` leaves to the general copy."""
 
 
 def module_list(root: Any, torch: Any, remove_duplicate: bool = True) -> list:
