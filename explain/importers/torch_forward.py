@@ -147,11 +147,11 @@ def _plain_copy(root: Any, torch: Any) -> tuple[Any, dict] | None:
     memo: dict[int, Any] = {}
     originals: dict[int, Any] = {}
 
-    def plain_class(cls: type) -> bool:
+    def plain_class(cls: Any) -> bool:
         found = classes.get(cls)
         if found is None:
             found = classes[cls] = (
-                cls.__reduce_ex__ is base.__reduce_ex__ and cls.__reduce__ is base.__reduce__  # type: ignore[comparison-overlap]
+                cls.__reduce_ex__ is base.__reduce_ex__ and cls.__reduce__ is base.__reduce__
                 and cls.__getstate__ is base.__getstate__
                 and getattr(cls, "__deepcopy__", None) is None and cls not in copyreg.dispatch_table
                 and cls.__new__ is new_object and cls.train is base.train and cls.eval is base.eval
@@ -186,7 +186,7 @@ def _plain_copy(root: Any, torch: Any) -> tuple[Any, dict] | None:
         found = memo.get(id(x))
         if found is not None:
             return found
-        cls = type(x)
+        cls: Any = type(x)
         if not plain_class(cls) or "__deepcopy__" in vars(x):
             raise _NotPlain
         y = memo[id(x)] = cls.__new__(cls)
