@@ -202,15 +202,16 @@ def _plain_copy(root: Any, torch: Any) -> tuple[Any, dict] | None:
             elif k == "_modules":
                 v = table(v, base)
             elif kind in _EMPTY:
-                if v and not (k == "_non_persistent_buffers_set" and all(type(i) is str for i in v)):
+                if v and not (k == "_non_persistent_buffers_set" and _STR.issuperset(map(type, v))):
                     raise _NotPlain  # a hook, or a table of the user's
                 found = memo.get(id(v))
-                v = memo[id(v)] = kind(v) if found is None else found
+                # kind() when empty: OrderedDict(empty) takes the mapping path (a keys view, a loop)
+                v = memo[id(v)] = (kind(v) if v else kind()) if found is None else found
             elif kind is tensor or kind is parameter:
                 v = meta(v)
-            elif kind is tuple and all(type(i) in _ATOMIC for i in v):
+            elif kind is tuple and _ATOMIC.issuperset(map(type, v)):
                 pass
-            elif kind is list and all(type(i) in _ATOMIC for i in v):
+            elif kind is list and _ATOMIC.issuperset(map(type, v)):
                 found = memo.get(id(v))
                 v = memo[id(v)] = list(v) if found is None else found
             else:
@@ -225,6 +226,9 @@ def _plain_copy(root: Any, torch: Any) -> tuple[Any, dict] | None:
         return module(root), originals
     except _NotPlain:
         return None
+
+
+_STR = frozenset({str})
 
 
 class _NotPlain(Exception):
