@@ -89,6 +89,22 @@ def format_decimal_places(x: Fraction | int | float, lang: str, places: int = 1)
     return text + decimal_symbol(lang) + str(part).zfill(places) if places else text
 
 
+MEMORY_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
+
+
+def memory(size_bytes: int, lang: str) -> str:
+    """Keras's ``readable_memory_size``: 798.04 KB (1 KB = 1024 bytes), two decimals."""
+    size = Fraction(size_bytes)
+    unit = MEMORY_UNITS[-1]
+    for candidate in MEMORY_UNITS:
+        if size < 1024:
+            unit = candidate
+            break
+        if candidate != MEMORY_UNITS[-1]:
+            size /= 1024
+    return f"{format_decimal_places(size, lang, 2)} {unit}"
+
+
 def format_size(x: Fraction | int | float, lang: str) -> str:
     """A size in MB or MiB: one decimal from 10 on, else three significant digits (0.247, 24.1)."""
     x = Fraction(x)

@@ -8,30 +8,15 @@ counts right-aligned, and the totals with their memory at the model's bytes per 
 from __future__ import annotations
 
 import unicodedata
-from fractions import Fraction
 from typing import Any, Sequence
 
 from ..layers.base import Shape
 from ..model import Model, Node
 from .messages import LENGTH_NOTES, MODEL_NOTES
 from .i18n import translate
-from .numbers import format_decimal_places
+from .numbers import memory
 from .view import Formatter, note_arg
 
-MEMORY_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
-
-
-def memory(size_bytes: int, lang: str) -> str:
-    """Keras's ``readable_memory_size``: 798.04 KB (1 KB = 1024 bytes), two decimals."""
-    size = Fraction(size_bytes)
-    unit = MEMORY_UNITS[-1]
-    for candidate in MEMORY_UNITS:
-        if size < 1024:
-            unit = candidate
-            break
-        if candidate != MEMORY_UNITS[-1]:
-            size /= 1024
-    return f"{format_decimal_places(size, lang, 2)} {unit}"
 
 
 def _shape_text(shape: Shape) -> str:

@@ -32,7 +32,7 @@ from .composition import composition
 from .documents import DETAILS
 from .escape import compiled, latex_message, latex_text, markdown_code, markdown_text, plain_text
 from .mathtex import MathPrinter, ordered_terms, symbol_tex, tall_tex, text_in_math
-from .numbers import _BINARY_FR, byte_sizes, decimal_symbol, format_int, format_share, format_size
+from .numbers import MEMORY_UNITS, _BINARY_FR, byte_sizes, decimal_symbol, format_int, format_share, format_size, memory
 
 P = "P"
 TERMS_PER_LINE = 5
@@ -1875,7 +1875,6 @@ def _memory(mem: Memory, fmt: Formatter) -> dict[str, Any]:
 def _keras_unit(size_bytes: int, fmt: Formatter) -> dict[str, Any]:
     """The unit Keras's summary prints for ``size_bytes`` (KB, MB …: powers of 2¹⁰) with its
     bytes and its IEC name; no unit for a size in bytes (B)."""
-    from .text import MEMORY_UNITS
     unit = keras_memory(size_bytes).split()[-1]
     step = MEMORY_UNITS.index(unit)
     if step == 0:
@@ -1890,7 +1889,6 @@ def _power(base: int, exponent: int, fmt: Formatter) -> str:
     return fmt.plain(str(base) + str(exponent).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")))
 def keras_memory(size_bytes: int) -> str:
     """What Keras's summary prints for ``size_bytes``, verbatim (its readable_memory_size: 1.90 KB)."""
-    from .text import memory
     return memory(size_bytes, "en")
 
 
