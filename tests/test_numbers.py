@@ -9,8 +9,7 @@ from fractions import Fraction
 import pytest
 
 from explain.render.documents import LANGUAGES
-from explain.render.numbers import LOCALES, format_decimal_places, format_int
-from explain.render.numbers import memory
+from explain.render.numbers import LOCALES, format_decimal_places, format_int, memory
 from tests.conftest import require_tool
 
 NUMBERS = [0, 7, 896, 1161, 9248, 19248, 65664, 115712, 5915136, 6029097, 124439808, -9248, -19248]

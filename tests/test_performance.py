@@ -1068,3 +1068,19 @@ def test_a_later_table_builds_each_value_once_when_first_read():
     assert table["c"] == 3 and table.get("z") is None and made == ["a"]
     assert dict(table) == {"a": ["a"], "b": ["b"], "c": 3} and made == ["a", "b"]
 
+
+
+def test_jinja2_ext_is_imported_only_to_compile_a_template(tmp_path):
+    """The i18n extension (``jinja2.ext``, its ``{% trans %}`` tags) is added when a template is
+    first parsed: the first run compiles the templates with it (the pluralised trans sentence is
+    there), a second run takes them from the cache and never imports it, with the same text."""
+    code = ("import sys, io, contextlib\nfrom explain.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            "    main(['derive', 'example:seed-cnn', '--lang', 'de'])\n"
+            "print('jinja2.ext' in sys.modules)\nprint(out.getvalue())\n")
+    cache = {"XDG_CACHE_HOME": str(tmp_path), "EXPLAIN_NO_CACHE": ""}
+    first = _fresh(code, env=cache).stdout
+    second = _fresh(code, env=cache).stdout
+    assert first.startswith("True\n") and second.startswith("False\n")
+    assert "Das Modell hat 18 Schichten" in first  # a {% trans count=... %} block; the seed CNN's 18 layers
+    assert first.split("\n", 1)[1] == second.split("\n", 1)[1]

@@ -137,10 +137,10 @@ def _plain_copy(root: Any, torch: Any) -> tuple[Any, dict] | None:
     ``__getstate__`` copied), made directly, with each tensor an empty meta tensor and the
     ``training`` flags off (``eval()``). A plain module's class keeps torch.nn.Module's
     ``__reduce_ex__``, ``__getstate__``, ``train``/``eval`` and ``__setattr__`` and has no
-    ``__deepcopy__``, and its dict holds only numbers,
-    strings, None, tuples and lists of those, ``Tensor`` and ``Parameter`` tensors, the module
-    tables and empty hook tables (no hook to remove). None where anything else is found: the
-    general copy makes it. Aliases stay aliases (a module, tensor or table registered twice)."""
+    ``__deepcopy__``; its dict holds only numbers, strings, None, tuples and lists of those,
+    ``Tensor`` and ``Parameter`` tensors, the module tables and empty hook tables (no hook to
+    remove). None where anything else is found: the general copy makes it. Aliases stay aliases
+    (a module, tensor or table registered twice)."""
     base, tensor, parameter = torch.nn.Module, torch.Tensor, torch.nn.Parameter
     new_object = object.__new__
     classes: dict[type, bool] = {}

@@ -18,7 +18,6 @@ from .numbers import memory
 from .view import Formatter, note_arg
 
 
-
 def _shape_text(shape: Shape) -> str:
     from .json_out import shape_json  # only the text format reads it (a Markdown memory line imports this module)
     dims = ["None" if d is None else str(d) for d in shape_json(shape)]
