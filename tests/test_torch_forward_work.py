@@ -604,3 +604,23 @@ def test_the_plain_copy_is_deepcopys_copy(monkeypatch):
     hook.remove()
     module.note = object()
     assert torch_forward._plain_copy(module, torch) is None
+
+
+def test_a_forward_of_the_instance_is_not_replaced_by_a_direct_call():
+    """A Linear whose instance has a forward of its own (it keeps the first half of the output):
+    the copy runs that forward, and the shapes are torch's."""
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Linear(4, 8)
+            self.a.forward = lambda x, lin=self.a: nn.functional.linear(x, lin.weight, lin.bias)[..., :2]
+            self.b = nn.Linear(2, 3)
+
+        def forward(self, x):
+            return self.b(self.a(x))
+
+    net = Net()
+    model = explain.from_torch(net, (4,))
+    with torch.no_grad():
+        assert tuple(net.a(torch.zeros(1, 4)).shape[1:]) == (2,)
+    assert model.node("a").output_shape == (2,) and model.node("b").output_shape == (3,)

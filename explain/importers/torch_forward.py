@@ -672,7 +672,8 @@ _BATCH_NORM_RANKS = {"BatchNorm1d": (2, 3), "BatchNorm2d": (4,), "BatchNorm3d": 
 def _direct_modules(eager: list, originals: dict, rows: Any, torch: Any) -> set[int]:
     """The ids of the copy's modules to call directly: of a class in ``_DIRECT`` itself (not a
     subclass, which may have a forward of its own), without hooks (torch's own, such as pruning's,
-    stay on the copy) or global hooks, none of their parameters among ``rows``."""
+    stay on the copy) or global hooks or a forward of the instance's own, none of their parameters
+    among ``rows``."""
     hooks = torch.nn.modules.module
     if rows is None or hooks._global_forward_hooks or hooks._global_forward_pre_hooks \
             or hooks._global_backward_hooks or hooks._global_backward_pre_hooks:
@@ -680,7 +681,7 @@ def _direct_modules(eager: list, originals: dict, rows: Any, torch: Any) -> set[
     classes = {getattr(torch.nn, n) for n in _DIRECT}
     return {id(m) for m in eager
             if type(m) in classes and not (m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
-                                           or m._backward_pre_hooks)
+                                           or m._backward_pre_hooks) and "forward" not in vars(m)
             and not any(id(originals.get(id(p), p)) in rows for p in m._parameters.values() if p is not None)}
 
 
