@@ -606,6 +606,109 @@ def test_the_plain_copy_is_deepcopys_copy(monkeypatch):
     assert torch_forward._plain_copy(module, torch) is None
 
 
+BLOCKS = [
+    (dict(d_model=8, nhead=2, dim_feedforward=12, batch_first=True), (2, 5, 8)),
+    (dict(d_model=8, nhead=2, dim_feedforward=12), (5, 2, 8)),  # sequence first
+    (dict(d_model=8, nhead=4, dim_feedforward=6, norm_first=True, activation="gelu", bias=False), (3, 1, 8)),
+    (dict(d_model=6, nhead=3, dim_feedforward=4, activation=nn.GELU(approximate="tanh"), batch_first=True), (5, 6)),
+    (dict(d_model=4, nhead=1, dim_feedforward=4, activation=nn.ReLU(), dtype=torch.float64), (2, 3, 4)),
+]
+
+
+@pytest.mark.parametrize("kwargs,shape", BLOCKS, ids=range(len(BLOCKS)))
+def test_a_block_called_directly_gives_what_its_forward_gives(kwargs, shape):
+    """A plain ``TransformerEncoderLayer`` (batch or sequence first, norm first, without biases,
+    an activation module, unbatched, float64) called as ``TransformerEncoder`` calls it: the
+    direct output has the shape and dtype of torch's own forward on the CPU."""
+    block = nn.TransformerEncoderLayer(dropout=0.0, **kwargs).eval()
+    dtype = kwargs.get("dtype", torch.float32)
+    with torch.no_grad():
+        real = block(torch.zeros(shape, dtype=dtype), src_mask=None, src_key_padding_mask=None, is_causal=False)
+    twin, *_ = torch_forward.meta_copy(block, torch)
+    assert torch_forward._plain_block(twin, torch)
+    x = torch.zeros(shape, dtype=dtype, device="meta")
+    for args, kw in (((x,), {}), ((x,), dict(src_mask=None, is_causal=None, src_key_padding_mask=None)),
+                     ((x, None, None, False), {})):
+        out = torch_forward._direct_block(twin, args, kw, {}, torch)
+        assert out is not None and out.device.type == "meta"
+        assert (tuple(out.shape), out.dtype) == (tuple(real.shape), real.dtype)
+
+
+def test_a_block_that_may_do_more_runs_its_forward():
+    """Masks, a causal hint (torch raises without a mask), an input of another width or dtype, a
+    parameter as input: no direct output. A hook on a part, a part replaced by another class, an
+    activation of the user's own, a part that is not the class's: not a plain block."""
+    block = nn.TransformerEncoderLayer(8, 2, 12, batch_first=True).eval()
+    twin, *_ = torch_forward.meta_copy(block, torch)
+    x = torch.zeros(2, 5, 8, device="meta")
+    direct = torch_forward._direct_block
+    assert direct(twin, (x,), {}, {}, torch) is not None
+    assert direct(twin, (x,), {"src_mask": torch.zeros(5, 5, device="meta")}, {}, torch) is None
+    assert direct(twin, (x, None, torch.zeros(2, 5, dtype=torch.bool, device="meta")), {}, {}, torch) is None
+    assert direct(twin, (x,), {"is_causal": True}, {}, torch) is None
+    assert direct(twin, (x,), {"mask": None}, {}, torch) is None
+    assert direct(twin, (torch.zeros(2, 5, 6, device="meta"),), {}, {}, torch) is None
+    assert direct(twin, (x.double(),), {}, {}, torch) is None
+    assert direct(twin, (torch.zeros(2, 0, 8, device="meta"),), {}, {}, torch) is None
+    assert direct(twin, (x,), {}, {id(x): x}, torch) is None
+    plain = torch_forward._plain_block
+
+    def changed(change):
+        other = nn.TransformerEncoderLayer(8, 2, 12, batch_first=True)
+        change(other)
+        return plain(other, torch)
+
+    assert plain(block, torch)
+    assert not changed(lambda b: b.linear1.register_forward_hook(lambda *a: None))
+    assert not changed(lambda b: b.self_attn.register_forward_pre_hook(lambda *a: None))
+    assert not changed(lambda b: setattr(b, "dropout", nn.Identity()))
+    assert not changed(lambda b: setattr(b, "activation", lambda t: t[..., :6]))
+    assert not changed(lambda b: setattr(b, "activation", nn.GLU()))
+    assert not changed(lambda b: setattr(b, "extra", nn.Linear(8, 8)))
+    assert not changed(lambda b: setattr(b.linear1, "forward", lambda t: t))
+
+
+class Encoder(nn.Module):
+    """Tokens through a TransformerEncoder of plain layers (called with its keywords) and a head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Linear(6, 16)
+        layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, activation="gelu", batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 3, enable_nested_tensor=False)
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.head(self.encoder(self.embed(x))[:, 0])
+
+
+def test_blocks_called_directly_give_the_model_of_the_hooked_pass(monkeypatch):
+    """A TransformerEncoder's layers called directly: the model of the pass that runs their
+    forwards, none of which runs; its shapes are torch's on the CPU and its count
+    sum(p.numel()); the user's module is unchanged."""
+    module = Encoder().eval()
+    state = {k: v.clone() for k, v in module.state_dict().items()}
+    ran = []
+    real = nn.TransformerEncoderLayer.forward
+    monkeypatch.setattr(nn.TransformerEncoderLayer, "forward", lambda self, *a, **k: ran.append(1) or real(self, *a, **k))
+    model = explain.from_torch(module, (7, 6))
+    assert ran == []
+    monkeypatch.setattr(torch_forward, "_BLOCKS", ())
+    reference = explain.from_torch(module, (7, 6))
+    assert len(ran) == 3 and model == reference
+    monkeypatch.undo()
+    shapes, names = {}, {n.name for n in model.nodes}
+    for name, m in module.named_modules():
+        if name in names:
+            m.register_forward_hook(lambda m, a, out, name=name: shapes.setdefault(name, tuple(out.shape[1:])) and None)
+    with torch.no_grad():
+        module(torch.zeros(2, 7, 6))
+    assert {n.name: n.output_shape for n in model.nodes} == shapes
+    assert [n.type for n in model.nodes].count("TransformerEncoderLayer") == 3
+    assert model.total == sum(p.numel() for p in module.parameters())
+    assert all(torch.equal(state[k], v) for k, v in module.state_dict().items()) and list(state) == list(module.state_dict())
+
+
 def test_a_forward_of_the_instance_is_not_replaced_by_a_direct_call():
     """A Linear whose instance has a forward of its own (it keeps the first half of the output):
     the copy runs that forward, and the shapes are torch's."""

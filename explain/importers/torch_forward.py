@@ -357,7 +357,9 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
     ``rows``: the ids of the user's parameters whose first use places a row (None: unknown). With
     it, a module of one of torch's own classes in ``_direct_call`` that holds none of them is
     called directly: between its hooks, its shape rule is applied to the arguments its forward
-    would pass to the torch function, as the mode would apply it, without the forward itself."""
+    would pass to the torch function, as the mode would apply it, without the forward itself; so is
+    a block of ``_BLOCKS`` among ``layers`` made of its class's own parts, whose output has its
+    input's shape (``_direct_block``)."""
     twin, originals, pairs = _meta_copy(root, torch)
     original_of = {id(c): o for o, c in pairs}
     if any(_is_script(c, torch) for _, c in pairs):
@@ -429,18 +431,24 @@ def run(root: Any, torch: Any, names: dict, args: list, kwargs: dict, rows: Any 
     def direct(module: Any) -> Any:
         """The forward of a module called directly: the rule's output, or its own forward where
         the rule does not apply (the hooks stay: a call of ``forward`` itself records nothing)."""
+        block = type(module).__name__ in _BLOCKS
+
         def forward(*a: Any, **k: Any) -> Any:
-            if len(a) == 1 and not k and type(a[0]) is tensor and id(a[0]) not in owned:
+            out = None
+            if block:
+                with quiet():
+                    out = _direct_block(module, a, k, owned, torch)
+            elif len(a) == 1 and not k and type(a[0]) is tensor and id(a[0]) not in owned:
                 with quiet():
                     found = _direct_call(module, a[0], torch)
                     out = None if found is None else _known_shape(found[0], found[1], found[2], torch)
-                if out is not None:
-                    return out
+            if out is not None:
+                return out
             return type(module).forward(module, *a, **k)
         return forward
 
     handles = []
-    shortcut = _direct_modules(eager, originals, rows, torch)
+    shortcut = _direct_modules(eager, originals, rows, torch, opaque)
     try:
         for module in eager:
             if id(module) in shortcut:  # Module.__setattr__ would find no parameter, buffer or child named forward
@@ -669,20 +677,84 @@ function (BatchNorm first checks the input's rank): ``_direct_call`` gives that 
 _BATCH_NORM_RANKS = {"BatchNorm1d": (2, 3), "BatchNorm2d": (4,), "BatchNorm3d": (5,)}
 
 
-def _direct_modules(eager: list, originals: dict, rows: Any, torch: Any) -> set[int]:
+_BLOCKS = ("TransformerEncoderLayer",)
+"""The torch.nn blocks whose output is a tensor of their input's shape and dtype: called directly
+(``_direct_block``) where they are layers of the library, built of torch's own parts."""
+
+
+def _direct_modules(eager: list, originals: dict, rows: Any, torch: Any, layers: Any = frozenset()) -> set[int]:
     """The ids of the copy's modules to call directly: of a class in ``_DIRECT`` itself (not a
     subclass, which may have a forward of its own), without hooks (torch's own, such as pruning's,
     stay on the copy) or global hooks or a forward of the instance's own, none of their parameters
-    among ``rows``."""
+    among ``rows``; and of a class in ``_BLOCKS`` among ``layers`` (ids of the copy's modules that
+    are layers of the library), made of its class's own parts (``_plain_block``)."""
     hooks = torch.nn.modules.module
     if rows is None or hooks._global_forward_hooks or hooks._global_forward_pre_hooks \
             or hooks._global_backward_hooks or hooks._global_backward_pre_hooks:
         return set()
     classes = {getattr(torch.nn, n) for n in _DIRECT}
+    blocks = {getattr(torch.nn, n) for n in _BLOCKS}
     return {id(m) for m in eager
             if type(m) in classes and not (m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
                                            or m._backward_pre_hooks) and "forward" not in vars(m)
-            and not any(id(originals.get(id(p), p)) in rows for p in m._parameters.values() if p is not None)}
+            and not any(id(originals.get(id(p), p)) in rows for p in m._parameters.values() if p is not None)} | \
+        {id(m) for m in eager if type(m) in blocks and id(m) in layers and _plain_block(m, torch)}
+
+
+def _plain_block(block: Any, torch: Any) -> bool:
+    """A ``TransformerEncoderLayer`` whose forward gives a tensor of its input's shape wherever
+    torch's own does not raise: its parts those its class makes (exact classes, torch's own
+    forwards, no hooks, no part more), of consistent sizes (E = d_model, F = dim_feedforward:
+    in_proj 3E × E, out_proj E × E, linear1 F × E, linear2 E × F, norms over E), a ReLU or GELU."""
+    nn = torch.nn
+    parts = {"self_attn": nn.MultiheadAttention, "linear1": nn.Linear, "dropout": nn.Dropout, "linear2": nn.Linear,
+             "norm1": nn.LayerNorm, "norm2": nn.LayerNorm, "dropout1": nn.Dropout, "dropout2": nn.Dropout}
+    children = block._modules
+    activation = block.__dict__.get("activation", children.get("activation"))
+    if set(children) - {"activation"} != set(parts) or any(type(children[n]) is not c for n, c in parts.items()):
+        return False
+    if not (activation in (nn.functional.relu, nn.functional.gelu) or type(activation) in (nn.ReLU, nn.GELU)):
+        return False
+    attn = children["self_attn"]
+    if set(attn._modules) != {"out_proj"} or type(attn.out_proj) is not nn.modules.linear.NonDynamicallyQuantizableLinear:
+        return False
+    for m in block.modules():
+        if m._forward_hooks or m._forward_pre_hooks or "forward" in vars(m):
+            return False
+    e, linear1, linear2 = attn.embed_dim, children["linear1"], children["linear2"]
+    f = linear1.out_features
+    sizes = [(attn.in_proj_weight, (3 * e, e)), (attn.in_proj_bias, (3 * e,)), (attn.out_proj.weight, (e, e)),
+             (attn.out_proj.bias, (e,)), (linear1.weight, (f, e)), (linear1.bias, (f,)), (linear2.weight, (e, f)),
+             (linear2.bias, (e,))]
+    for norm in (children["norm1"], children["norm2"]):
+        sizes += [(norm.weight, (e,)), (norm.bias, (e,))]
+        if tuple(norm.normalized_shape) != (e,):
+            return False
+    return (attn._qkv_same_embed_dim and attn.in_proj_weight is not None and attn.bias_k is None
+            and attn.bias_v is None and all(t is None or tuple(t.shape) == shape for t, shape in sizes))
+
+
+def _direct_block(block: Any, args: tuple, kwargs: dict, owned: dict, torch: Any) -> Any:
+    """The output of a call of a block in ``_BLOCKS`` (``_plain_block``) without its forward: a
+    tensor of the input's shape, for the call ``forward(src, src_mask=None,
+    src_key_padding_mask=None, is_causal=False)`` with a plain meta tensor src of rank 2 or 3 whose
+    last size is d_model and whose dtype is the block's, no masks and no causal hint; None for any
+    other call (its own forward then runs, and raises what torch raises)."""
+    names = ("src", "src_mask", "src_key_padding_mask", "is_causal")
+    if len(args) > len(names) or set(kwargs) - set(names[len(args):]):
+        return None
+    bound: dict[str, Any] = {**dict(zip(names, args)), **kwargs}
+    src: Any = bound.get("src")
+    causal = bound.get("is_causal", False)
+    if type(src) is not torch.Tensor or id(src) in owned or src.device.type != "meta" \
+            or bound.get("src_mask") is not None or bound.get("src_key_padding_mask") is not None \
+            or not (causal is False or causal is None):
+        return None
+    shape = tuple(src.shape)
+    if len(shape) not in (2, 3) or min(shape) <= 0 or shape[-1] != block.self_attn.embed_dim \
+            or not src.is_floating_point() or any(p.dtype != src.dtype for p in block.parameters()):
+        return None
+    return _empty(src, shape)
 
 
 def _direct_call(module: Any, x: Any, torch: Any) -> tuple | None:
