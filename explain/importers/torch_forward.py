@@ -705,7 +705,8 @@ def _plain_block(block: Any, torch: Any) -> bool:
     """A ``TransformerEncoderLayer`` whose forward gives a tensor of its input's shape wherever
     torch's own does not raise: its parts those its class makes (exact classes, torch's own
     forwards, no hooks, no part more), of consistent sizes (E = d_model, F = dim_feedforward:
-    in_proj 3E × E, out_proj E × E, linear1 F × E, linear2 E × F, norms over E), a ReLU or GELU."""
+    in_proj 3E × E, out_proj E × E, linear1 F × E, linear2 E × F, norms over E; heads dividing E),
+    a ReLU or GELU."""
     nn = torch.nn
     parts = {"self_attn": nn.MultiheadAttention, "linear1": nn.Linear, "dropout": nn.Dropout, "linear2": nn.Linear,
              "norm1": nn.LayerNorm, "norm2": nn.LayerNorm, "dropout1": nn.Dropout, "dropout2": nn.Dropout}
@@ -731,7 +732,8 @@ def _plain_block(block: Any, torch: Any) -> bool:
         if tuple(norm.normalized_shape) != (e,):
             return False
     return (attn._qkv_same_embed_dim and attn.in_proj_weight is not None and attn.bias_k is None
-            and attn.bias_v is None and all(t is None or tuple(t.shape) == shape for t, shape in sizes))
+            and attn.bias_v is None and attn.num_heads > 0 and e % attn.num_heads == 0
+            and all(t is None or tuple(t.shape) == shape for t, shape in sizes))
 
 
 def _direct_block(block: Any, args: tuple, kwargs: dict, owned: dict, torch: Any) -> Any:
@@ -746,7 +748,7 @@ def _direct_block(block: Any, args: tuple, kwargs: dict, owned: dict, torch: Any
     bound: dict[str, Any] = {**dict(zip(names, args)), **kwargs}
     src: Any = bound.get("src")
     causal = bound.get("is_causal", False)
-    if type(src) is not torch.Tensor or id(src) in owned or src.device.type != "meta" \
+    if type(src) is not torch.Tensor or id(src) in owned or src.device.type != "meta" or src.is_nested \
             or bound.get("src_mask") is not None or bound.get("src_key_padding_mask") is not None \
             or not (causal is False or causal is None):
         return None
