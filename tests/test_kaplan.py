@@ -49,6 +49,25 @@ def test_gpt2_difference_is_embeddings_biases_and_norms_as_transformers_names_th
         "transformer.ln_f": final_norm, "lm_head": 0}
 
 
+@pytest.mark.parametrize("fmt", ["markdown", "latex"])
+def test_the_blocks_rest_is_multiplied_in_brackets(gpt2, tmp_path, fmt):
+    """'in the blocks, 12 × (9d + f): 119,808': the sum in brackets (review 39, es: without them the
+    line read 12·9d + f); a single term (Llama's 2d) without. 12·(9·768 + 3072) = 12·9984 =
+    119,808 = the biases and LayerNorm weights of transformers' GPT-2 blocks."""
+    from explain.render import render
+    named = dict(gpt2.named_parameters())
+    in_blocks = sum(p.numel() for n, p in named.items()
+                    if n.startswith("transformer.h.") and (n.endswith(".bias") or ".ln_" in n))
+    assert in_blocks == 12 * (9 * 768 + 3072) == 119_808
+    text = render(explain.load(FIXTURES / "hf" / "gpt2.json"), lang="en", format=fmt, count=("params", "compute"))
+    line = next(x for x in text.splitlines() if "in the blocks, 12" in x)
+    assert "12 × $(9d + f)$: 119,808" in line
+    _, llama = _llama(tmp_path, kv_heads=4)
+    text = render(llama, lang="en", format=fmt, count=("params", "compute"))
+    line = next(x for x in text.splitlines() if "in the blocks, 2" in x)
+    assert "2 × $2d$:" in line
+
+
 def test_another_context_length_and_models_without_the_closed_form():
     k = explain.load(FIXTURES / "hf" / "gpt2.json").kaplan(n_ctx=2048)
     assert k is not None and k.forward_per_token == 2 * 84_934_656 + 2 * 12 * 2048 * 768

@@ -99,6 +99,9 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
     forward = k.forward_per_token
     assert forward is not None
     n = p.number
+    rest = p.expr(k.rest_formula)
+    if isinstance(k.rest_formula, sympy.Add):  # the sentence multiplies it: 12 × (9d + f)
+        rest = f"({rest})"
     out["kaplan"] = {
         "n_eq": f.dm(rf"N \approx 2\, d_{{\text{{model}}}}\, n_{{\text{{layer}}}} (2\, d_{{\text{{attn}}}} + d_{{\text{{ff}}}})"
                      rf" = 2 \times {n(k.d_model)} \times {n(k.n_layer)} \times (2 \times {n(k.d_attn)} + {n(k.d_ff)})"
@@ -106,7 +109,7 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
         "exact": f.num(k.exact), "difference": f.num(k.difference),
         "outside": [(f.name(o.name), f.num(o.params)) for o in k.outside if o.params],
         "outside_total": f.num(sum(o.params for o in k.outside)),
-        "blocks": f.num(k.n_layer * k.block_rest), "rest_formula": f.m(p.expr(k.rest_formula)),
+        "blocks": f.num(k.n_layer * k.block_rest), "rest_formula": f.m(rest),
         "rest_note": k.rest_note, "n_layer": f.num(k.n_layer),
         "forward_eq": f.dm(rf"C_{{\text{{forward}}}} \approx 2N + 2\, n_{{\text{{layer}}}}\, n_{{\text{{ctx}}}}\, d_{{\text{{attn}}}}"
                            rf" = 2 \times {n(k.n)} + 2 \times {n(k.n_layer)} \times {n(k.n_ctx)} \times {n(k.d_attn)}"
