@@ -68,6 +68,18 @@ def test_the_blocks_rest_is_multiplied_in_brackets(gpt2, tmp_path, fmt):
     assert "2 × $2d$:" in line
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_kaplans_names_for_the_sizes_are_defined_with_their_values(lang):
+    """d_model, n_layer, d_attn and d_ff are given their values right after N's formula (review
+    39, ja: the section used them undefined): GPT-2 small's 768, 12, 768 and 4·768 = 3072."""
+    from explain.render import render
+    text = render(explain.load(FIXTURES / "hf" / "gpt2.json"), lang=lang, format="markdown", count=("params", "compute"))
+    formula = text.index(r"N \approx 2\, d_{\text{model}}")
+    sizes = [r"d_{\text{model}} = 768$", r"n_{\text{layer}} = 12$", r"d_{\text{attn}} = 768$", r"d_{\text{ff}} = 3{,}072$"]
+    after = text[formula:text.index("`transformer.wte`", formula)]
+    assert all(s in after for s in sizes)
+
+
 def test_another_context_length_and_models_without_the_closed_form():
     k = explain.load(FIXTURES / "hf" / "gpt2.json").kaplan(n_ctx=2048)
     assert k is not None and k.forward_per_token == 2 * 84_934_656 + 2 * 12 * 2048 * 768

@@ -106,6 +106,9 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
         "n_eq": f.dm(rf"N \approx 2\, d_{{\text{{model}}}}\, n_{{\text{{layer}}}} (2\, d_{{\text{{attn}}}} + d_{{\text{{ff}}}})"
                      rf" = 2 \times {n(k.d_model)} \times {n(k.n_layer)} \times (2 \times {n(k.d_attn)} + {n(k.d_ff)})"
                      rf" = {n(k.n)}"),
+        "sizes": {"d_model": f.m(rf"d_{{\text{{model}}}} = {n(k.d_model)}"),
+                  "n_layer": f.m(rf"n_{{\text{{layer}}}} = {n(k.n_layer)}"),
+                  "d_attn": f.m(rf"d_{{\text{{attn}}}} = {n(k.d_attn)}"), "d_ff": f.m(rf"d_{{\text{{ff}}}} = {n(k.d_ff)}")},
         "exact": f.num(k.exact), "difference": f.num(k.difference),
         "outside": [(f.name(o.name), f.num(o.params)) for o in k.outside if o.params],
         "outside_total": f.num(sum(o.params for o in k.outside)),
