@@ -850,7 +850,7 @@ def test_generated_position_ids_are_introduced_with_the_inputs(name):
     assert said in intro and intro.index("The input `input_ids` has the shape") < intro.index(said)
     assert "position_ids" in text[text.index("## Architecture"):]  # the picture's box it introduces
     es = _md(source, "es")
-    assert ("Si no se proporcionan, el modelo genera él mismo las posiciones `position_ids` (0, 1, 2, …)."
+    assert ("Si no se proporcionan, el propio modelo genera las posiciones `position_ids` (0, 1, 2, …)."
             if name == "gpt2"
             else "y `position_ids` (0, 1, 2, … si no se dan). Estas entradas no añaden parámetros.") in es
 
