@@ -235,7 +235,7 @@ def test_tensor_table_names_in_code_font_and_keras_unit_explained_alone():
     assert "| `kernel` | $n_{\\text{in}} \\cdot n_{\\text{out}} = 11{,}552 \\times 512$ | 5,914,624 | yes |" in text
     assert "| `conv2d_1` (Conv2D) |" in text  # the summary's layer names too
     assert 6_029_097 * 4 == 24_116_388 and 2**20 < 24_116_388 < 2**30
-    assert ("Keras's `model.summary()` prints `23.00 MB` because it uses binary units (its "
+    assert ("Keras 3's `model.summary()` prints `23.00 MB` because it uses binary units (its "
             "1\u00a0MB is 2²⁰\u00a0bytes, i.e. 1\u00a0MiB).") in text
     assert "1 KB" not in text and "1\u00a0KB" not in text
 

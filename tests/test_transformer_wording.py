@@ -378,7 +378,7 @@ def test_japanese_sentences_of_a_paragraph_join_without_a_space():
     (「表します。 × N と記された層は」, 「です。 Keras の」)."""
     from explain.render.documents import render_document
     doc = render_document("derivation", explain.load("example:seed-cnn"), lang="ja", format="markdown")
-    assert "です。Keras の `model.summary()`" in doc
+    assert "です。Keras 3 の `model.summary()`" in doc
     gpt2 = _md("hf/gpt2.json", "ja")
     assert "矢印はデータの流れを表します。× N と記された層は" in gpt2
     lines = gpt2.split("\n")

@@ -620,7 +620,7 @@ def test_keras_memory_sentence_says_what_keras_prints():
     assert printed and printed.group(1) == "144.00 B"
     text = markdown(explain.load(spec))
     # in bytes (B) no multiple is used, so no binary multiple is explained
-    assert "Keras's `model.summary()` prints `144.00 B`.\n" in text and "binary multiples" not in text
+    assert "Keras 3's `model.summary()` prints `144.00 B`.\n" in text and "binary multiples" not in text
     assert r"36 \times 4\ \text{bytes} = 144\ \text{bytes}" in text  # 36 = 8 × 4 + 4 parameters
     assert "in units of 1,024 bytes" not in text  # an MB is 1,024² bytes, not 1,024
     assert "writes MB where it means MiB" not in text

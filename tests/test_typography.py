@@ -282,7 +282,7 @@ def test_japanese_memory_in_si_kilobytes():
     decimal size says kB (SI), and the Keras sentence says which KB it means."""
     doc = render(load(FIXTURES / "specs" / "mha_small.yaml"), lang="ja", format="markdown")
     assert "17.2\u00a0kB（1\u00a0kB\u00a0= 10³\u00a0バイト）" in doc
-    assert "Keras の `model.summary()` が `16.75 KB` と表示するのは、2 進の単位を使うためです（Keras の 1\u00a0KB\u00a0= 2¹⁰\u00a0バイト" in doc
+    assert "Keras 3 の `model.summary()` が `16.75 KB` と表示するのは、2 進の単位を使うためです（Keras の 1\u00a0KB\u00a0= 2¹⁰\u00a0バイト" in doc
 
 
 @pytest.mark.parametrize("lang", ["en", "de", "ja", "fr", "es"])
