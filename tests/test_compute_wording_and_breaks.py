@@ -102,7 +102,7 @@ def test_flop_counter_is_named_by_its_class_and_module(seed):
 @pytest.mark.parametrize("lang,sentence", [
     ("en", "Keras 3's `model.summary()` prints `23.00 MB` because it uses binary units (its 1\u00a0MB is "
            "2²⁰\u00a0bytes, i.e. 1\u00a0MiB)."),
-    ("de", "In Keras 3 zeigt `model.summary()` `23.00 MB`, weil Keras binäre Einheiten verwendet: Dort ist 1\u00a0MB"
+    ("de", "In Keras 3 gibt `model.summary()` den Wert `23.00 MB` aus, weil Keras binäre Einheiten verwendet: Dort ist 1\u00a0MB"
            "\u00a0= 2²⁰\u00a0Byte, also 1\u00a0MiB."),
     # fr reviewer, round 11: the unit label in French quotes, after a colon
     ("fr", "La méthode `model.summary()` de Keras 3 affiche `23.00 MB`, car Keras compte en unités binaires\u00a0: "
@@ -118,7 +118,7 @@ def test_keras_summary_sentence(seed, lang, sentence):
 
 def test_german_keras_sentence_in_latex_has_no_straight_apostrophe(seed):
     tex = render(seed, lang="de", format="latex")
-    assert "In Keras 3 zeigt \\texttt{model.summary()}" in tex and "Keras' " not in tex
+    assert "In Keras 3 gibt \\texttt{model.summary()} den Wert" in tex and "Keras' " not in tex
 
 
 def test_one_spanish_term_for_the_forward_pass():
