@@ -102,13 +102,13 @@ def test_flop_counter_is_named_by_its_class_and_module(seed):
 @pytest.mark.parametrize("lang,sentence", [
     ("en", "Keras 3's `model.summary()` prints `23.00 MB` because it uses binary units (its 1\u00a0MB is "
            "2²⁰\u00a0bytes, i.e. 1\u00a0MiB)."),
-    ("de", "In Keras 3 gibt `model.summary()` den Wert `23.00 MB` aus, weil Keras binäre Einheiten verwendet: Dort ist 1\u00a0MB"
-           "\u00a0= 2²⁰\u00a0Byte, also 1\u00a0MiB."),
+    ("de", "In Keras 3 gibt `model.summary()` den Wert `23.00 MB` aus, weil Keras mit Binärpräfixen rechnet: Bei Keras "
+           "ist 1\u00a0MB\u00a0= 2²⁰\u00a0Byte, also eigentlich 1\u00a0MiB."),
     # fr reviewer, round 11: the unit label in French quotes, after a colon
     ("fr", "La méthode `model.summary()` de Keras 3 affiche `23.00 MB`, car Keras compte en unités binaires\u00a0: "
            "son «\u00a0MB\u00a0» vaut 2²⁰\u00a0octets, soit 1\u00a0Mio."),
     ("es", "El resumen de Keras 3 (`model.summary()`) muestra `23.00 MB` porque usa unidades binarias (para "
-           "Keras, 1\u00a0MB son 2²⁰\u00a0bytes, es decir, 1\u00a0MiB)."),
+           "Keras, 1\u00a0MB equivale a 2²⁰\u00a0bytes, es decir, 1\u00a0MiB)."),
 ])
 def test_keras_summary_sentence(seed, lang, sentence):
     """6,029,097 parameters × 4 bytes = 24,116,388 bytes = 23.00 × 2²⁰ (Keras's 'MB' is a MiB)."""

@@ -287,12 +287,13 @@ def test_gpt2_says_once_in_its_intro_how_the_stack_reads():
 
 
 def test_german_block_count_and_memory_wording():
-    """de reviewer: 'L = 12 Wiederholungen' reads as 13 blocks; 'Sein 1 MB' is awkward."""
+    """de reviewer: 'L = 12 Wiederholungen' reads as 13 blocks; 'Sein 1 MB' is awkward, and 'Dort'
+    had nothing to refer to (review 39)."""
     text = _md("hf/gpt2.json", "de")
     assert "Das Modell enthält $L = 12$ solcher Blöcke, jeder mit eigenen Gewichten:" in text
     assert "Wiederholungen" not in text
     memory = _md("specs/mha_small.yaml", "de")
-    assert re.search("Dort ist 1\u00a0KB\u00a0= 2¹⁰\u00a0Byte, also 1\u00a0KiB", memory), memory[-600:]
+    assert re.search("Bei Keras ist 1\u00a0KB\u00a0= 2¹⁰\u00a0Byte, also eigentlich 1\u00a0KiB", memory), memory[-600:]
 
 
 def test_bert_optional_inputs_wording():
@@ -310,7 +311,7 @@ def test_french_and_spanish_frame_wording():
             "modélisation du langage. Dans le tableau récapitulatif ci-dessous, la ligne `model.layers` représente "
             "les $L = 32$ blocs, appliqués l’un après l’autre\u202f; les entrées du modèle n’y figurent pas.") in fr
     es = _md("specs/mha_small.yaml", "es")
-    assert "para Keras, 1\u00a0KB son 2¹⁰\u00a0bytes" in es and "su 1" not in es
+    assert "para Keras, 1\u00a0KB equivale a 2¹⁰\u00a0bytes" in es and "su 1" not in es
     gpt2 = _md("hf/gpt2.json", "es")
     assert "Una caja de borde discontinuo reutiliza los pesos de la capa que nombra; esos pesos se " \
            "cuentan una sola vez, en esa capa." in gpt2
