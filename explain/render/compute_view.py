@@ -99,16 +99,17 @@ def compute_context(model: "Model", f: "Formatter", detail: str = "compact") -> 
     forward = k.forward_per_token
     assert forward is not None
     n = p.number
+    from .mathtex import symbol_tex
+    from .view import _paren
     rest = p.expr(k.rest_formula)
     if isinstance(k.rest_formula, sympy.Add):  # the sentence multiplies it: 12 × (9d + f)
-        rest = f"({rest})"
+        rest = _paren(rest)
     out["kaplan"] = {
         "n_eq": f.dm(rf"N \approx 2\, d_{{\text{{model}}}}\, n_{{\text{{layer}}}} (2\, d_{{\text{{attn}}}} + d_{{\text{{ff}}}})"
                      rf" = 2 \times {n(k.d_model)} \times {n(k.n_layer)} \times (2 \times {n(k.d_attn)} + {n(k.d_ff)})"
                      rf" = {n(k.n)}"),
-        "sizes": {"d_model": f.m(rf"d_{{\text{{model}}}} = {n(k.d_model)}"),
-                  "n_layer": f.m(rf"n_{{\text{{layer}}}} = {n(k.n_layer)}"),
-                  "d_attn": f.m(rf"d_{{\text{{attn}}}} = {n(k.d_attn)}"), "d_ff": f.m(rf"d_{{\text{{ff}}}} = {n(k.d_ff)}")},
+        "sizes": {name: f.m(f"{symbol_tex(name)} = {n(getattr(k, name))}")
+                  for name in ("d_model", "n_layer", "d_attn", "d_ff")},  # d_{\text{model}} = 768
         "exact": f.num(k.exact), "difference": f.num(k.difference),
         "outside": [(f.name(o.name), f.num(o.params)) for o in k.outside if o.params],
         "outside_total": f.num(sum(o.params for o in k.outside)),
