@@ -102,7 +102,7 @@ def test_flop_counter_is_named_by_its_class_and_module(seed):
 @pytest.mark.parametrize("lang,sentence", [
     ("en", "Keras 3's `model.summary()` prints `23.00 MB` because it uses binary units (its 1\u00a0MB is "
            "2²⁰\u00a0bytes, i.e. 1\u00a0MiB)."),
-    ("de", "In Keras 3 gibt `model.summary()` den Wert `23.00 MB` aus, weil Keras mit Binärpräfixen rechnet: Bei Keras "
+    ("de", "In Keras 3 gibt `model.summary()` den Wert `23.00 MB` aus, weil Keras mit binären Vielfachen rechnet: Bei Keras "
            "ist 1\u00a0MB\u00a0= 2²⁰\u00a0Byte, also eigentlich 1\u00a0MiB."),
     # fr reviewer, round 11: the unit label in French quotes, after a colon
     ("fr", "La méthode `model.summary()` de Keras 3 affiche `23.00 MB`, car Keras compte en unités binaires\u00a0: "
